@@ -1,0 +1,129 @@
+package dev.durablestash.core;
+
+import java.util.Collection;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletionStage;
+
+import org.jspecify.annotations.Nullable;
+
+import dev.durablestash.storage.StorageBackend;
+
+/**
+ * The engine's entry point: recover, stash and reset the stored keys of a view for a browser
+ * session ({@code sid}).
+ *
+ * <p>All views and tabs of one session go through one in-memory session actor, which serialises
+ * them, merges per-key diffs (last write wins) and writes the session document through to the
+ * {@link StorageBackend} with ETag compare-and-swap before it acknowledges.
+ *
+ * <p><b>Thread-safety:</b> thread-safe; share one instance per application. No method blocks: each
+ * returns a {@link CompletionStage} that completes on an executor thread. Callers on a request
+ * thread of their own (Spring MVC) may join it.
+ *
+ * <p><b>Session ids</b> are the raw cookie values; they never reach storage (storage keys are an
+ * HMAC of them). Callers should check {@link SessionIds#isWellFormed(String)} first.
+ */
+public final class StashAdapter implements AutoCloseable {
+
+    private final SessionRegistry registry;
+    private final ValueCodec codec;
+
+    /**
+     * @param backend where session documents are kept
+     * @param settings the engine's configuration
+     */
+    public StashAdapter(StorageBackend backend, StashSettings settings) {
+        Objects.requireNonNull(backend, "backend");
+        Objects.requireNonNull(settings, "settings");
+        this.codec = new ValueCodec(settings);
+        this.registry = new SessionRegistry(backend, settings, codec);
+    }
+
+    /**
+     * Reads a view's stored keys for a session, honouring scopes, versions and expiry.
+     *
+     * <p>A {@link MountKind#FRESH fresh} mount clears the view's {@link Scope#RECONNECT} keys in
+     * storage. A slice stored under another {@code vsn} is migrated (and written back) or dropped.
+     * The stage never completes exceptionally for storage problems: it completes with
+     * {@link RecoveryStatus#ERROR} and the cause.
+     *
+     * @param sid the browser session id
+     * @param view the view
+     * @param mount whether the page is new or rejoining
+     * @return the recovery, never {@code null}
+     */
+    public CompletionStage<Recovery> recover(String sid, ViewDefinition view, MountKind mount) {
+        Objects.requireNonNull(sid, "sid");
+        Objects.requireNonNull(view, "view");
+        Objects.requireNonNull(mount, "mount");
+        return registry.recover(sid, view, mount);
+    }
+
+    /**
+     * Stashes changed keys of a view: normalises each value to JSON now, then hands the per-key diff
+     * to the session actor. The stage completes when the storage write that contains the diff has
+     * succeeded, or exceptionally with a {@link StashWriteException} when it failed: never a silent
+     * success.
+     *
+     * @param sid the browser session id
+     * @param view the view
+     * @param changed the changed keys and their new values ({@code null} values are stored as JSON
+     *     {@code null}); every key must be a stored key of the view
+     * @return a stage that completes when the diff is durable
+     * @throws InvalidStashValueException at once, before anything is written, if a key is not a stored
+     *     key of the view, or (with {@link InvalidValuePolicy#RAISE}) a value cannot be represented as
+     *     JSON or is larger than {@link StashSettings#maxValueBytes()}
+     */
+    public CompletionStage<Void> stash(String sid, ViewDefinition view, Map<String, ? extends @Nullable Object> changed) {
+        return stash(sid, view, changed, Set.of());
+    }
+
+    /**
+     * Like {@link #stash(String, ViewDefinition, Map)}, and also removes keys from storage (they
+     * recover as absent, so the view keeps its defaults).
+     *
+     * @param sid the browser session id
+     * @param view the view
+     * @param changed the changed keys and their new values
+     * @param removed stored keys to remove
+     * @return a stage that completes when the diff is durable
+     * @throws InvalidStashValueException see {@link #stash(String, ViewDefinition, Map)}
+     */
+    public CompletionStage<Void> stash(String sid, ViewDefinition view, Map<String, ? extends @Nullable Object> changed,
+            Collection<String> removed) {
+        Objects.requireNonNull(sid, "sid");
+        Objects.requireNonNull(view, "view");
+        Objects.requireNonNull(changed, "changed");
+        Objects.requireNonNull(removed, "removed");
+        SliceDiff diff = codec.encode(view, changed, removed);
+        return registry.stash(sid, diff);
+    }
+
+    /**
+     * Removes everything stored for a view in a session; the next recover is
+     * {@link RecoveryStatus#NOT_FOUND}.
+     *
+     * @param sid the browser session id
+     * @param view the view
+     * @return a stage that completes when the removal is durable, or exceptionally with a
+     *     {@link StashWriteException}
+     */
+    public CompletionStage<Void> reset(String sid, ViewDefinition view) {
+        Objects.requireNonNull(sid, "sid");
+        Objects.requireNonNull(view, "view");
+        return registry.stash(sid, SliceDiff.reset(view));
+    }
+
+    /** @return a snapshot of the engine's counters */
+    public StashStatistics statistics() {
+        return registry.statistics();
+    }
+
+    /** Drops all actors from memory. Writes in flight still complete. Idempotent. */
+    @Override
+    public void close() {
+        registry.close();
+    }
+}

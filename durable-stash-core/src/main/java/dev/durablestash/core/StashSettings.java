@@ -1,0 +1,356 @@
+package dev.durablestash.core;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ForkJoinPool;
+
+import org.jspecify.annotations.Nullable;
+
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The engine's configuration. Build with {@link #builder()}; every setting but the secret has a
+ * default. Immutable and thread-safe.
+ */
+public final class StashSettings {
+
+    /** Shortest accepted secret, in bytes (UTF-8). */
+    public static final int MIN_SECRET_BYTES = 32;
+
+    private final byte[] secret;
+    private final List<byte[]> previousSecrets;
+    private final String keyPrefix;
+    private final Duration ttl;
+    private final boolean revalidateOnMount;
+    private final int maxValueBytes;
+    private final int maxDocumentBytes;
+    private final InvalidValuePolicy invalidValuePolicy;
+    private final Duration actorIdleTimeout;
+    private final int maxLiveActors;
+    private final int maxWriteAttempts;
+    private final Duration retryBackoff;
+    private final Duration maxRetryBackoff;
+    private final Executor executor;
+    private final Clock clock;
+    private final JsonMapper jsonMapper;
+
+    private StashSettings(Builder b) {
+        this.secret = b.secret;
+        this.previousSecrets = List.copyOf(b.previousSecrets);
+        this.keyPrefix = b.keyPrefix;
+        this.ttl = b.ttl;
+        this.revalidateOnMount = b.revalidateOnMount;
+        this.maxValueBytes = b.maxValueBytes;
+        this.maxDocumentBytes = b.maxDocumentBytes;
+        this.invalidValuePolicy = b.invalidValuePolicy;
+        this.actorIdleTimeout = b.actorIdleTimeout;
+        this.maxLiveActors = b.maxLiveActors;
+        this.maxWriteAttempts = b.maxWriteAttempts;
+        this.retryBackoff = b.retryBackoff;
+        this.maxRetryBackoff = b.maxRetryBackoff;
+        this.executor = b.executor;
+        this.clock = b.clock;
+        this.jsonMapper = b.jsonMapper != null ? b.jsonMapper : JsonMapper.builder().build();
+    }
+
+    /** @return a builder with the defaults; {@link Builder#secret(String)} must be set */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    byte[] secret() {
+        return secret;
+    }
+
+    List<byte[]> previousSecrets() {
+        return previousSecrets;
+    }
+
+    /** @return the prefix of every storage key */
+    public String keyPrefix() {
+        return keyPrefix;
+    }
+
+    /** @return how long a session document lives after its last write */
+    public Duration ttl() {
+        return ttl;
+    }
+
+    /** @return whether every mount revalidates the cached document with a conditional GET */
+    public boolean revalidateOnMount() {
+        return revalidateOnMount;
+    }
+
+    /** @return the largest accepted JSON encoding of one value, in bytes */
+    public int maxValueBytes() {
+        return maxValueBytes;
+    }
+
+    /** @return the largest accepted session document, in bytes */
+    public int maxDocumentBytes() {
+        return maxDocumentBytes;
+    }
+
+    /** @return what a stash does with a value that cannot be stored */
+    public InvalidValuePolicy invalidValuePolicy() {
+        return invalidValuePolicy;
+    }
+
+    /** @return how long an actor with nothing to do stays in memory */
+    public Duration actorIdleTimeout() {
+        return actorIdleTimeout;
+    }
+
+    /** @return the number of session actors kept in memory, at most (busy actors are never dropped) */
+    public int maxLiveActors() {
+        return maxLiveActors;
+    }
+
+    /** @return how many compare-and-swap writes a stash attempts before it fails */
+    public int maxWriteAttempts() {
+        return maxWriteAttempts;
+    }
+
+    /** @return the base of the jittered exponential backoff between compare-and-swap attempts */
+    public Duration retryBackoff() {
+        return retryBackoff;
+    }
+
+    /** @return the cap of that backoff */
+    public Duration maxRetryBackoff() {
+        return maxRetryBackoff;
+    }
+
+    /** @return the shared executor the session actors run on */
+    public Executor executor() {
+        return executor;
+    }
+
+    /** @return the clock used for expiry */
+    public Clock clock() {
+        return clock;
+    }
+
+    /** @return the mapper that turns values into JSON and back */
+    public JsonMapper jsonMapper() {
+        return jsonMapper;
+    }
+
+    /** Builds {@link StashSettings}. Not thread-safe. Setters validate at once and name the setting. */
+    public static final class Builder {
+
+        private byte[] secret = new byte[0];
+        private final List<byte[]> previousSecrets = new ArrayList<>();
+        private String keyPrefix = "durable-stash/";
+        private Duration ttl = Duration.ofDays(7);
+        private boolean revalidateOnMount = true;
+        private int maxValueBytes = 64 * 1024;
+        private int maxDocumentBytes = 1024 * 1024;
+        private InvalidValuePolicy invalidValuePolicy = InvalidValuePolicy.RAISE;
+        private Duration actorIdleTimeout = Duration.ofMinutes(5);
+        private int maxLiveActors = 10_000;
+        private int maxWriteAttempts = 10;
+        private Duration retryBackoff = Duration.ofMillis(5);
+        private Duration maxRetryBackoff = Duration.ofMillis(250);
+        private Executor executor = ForkJoinPool.commonPool();
+        private Clock clock = Clock.systemUTC();
+        private @Nullable JsonMapper jsonMapper;
+
+        private Builder() {
+        }
+
+        /**
+         * @param secret the HMAC secret that turns session ids into storage keys; at least
+         *     {@value StashSettings#MIN_SECRET_BYTES} bytes of UTF-8. Required.
+         * @return this builder
+         */
+        public Builder secret(String secret) {
+            this.secret = checkSecret("secret", secret);
+            return this;
+        }
+
+        /**
+         * @param secrets secrets used before the current one, newest first: state stored under them
+         *     is still found, and moves to the current secret's key on its next write
+         * @return this builder
+         */
+        public Builder previousSecrets(List<String> secrets) {
+            previousSecrets.clear();
+            for (String s : secrets) {
+                previousSecrets.add(checkSecret("previousSecrets", s));
+            }
+            return this;
+        }
+
+        /**
+         * @param keyPrefix the prefix of every storage key, e.g. {@code "durable-stash/"}; may be empty
+         * @return this builder
+         */
+        public Builder keyPrefix(String keyPrefix) {
+            Objects.requireNonNull(keyPrefix, "keyPrefix");
+            if (keyPrefix.length() > 512 || keyPrefix.chars().anyMatch(c -> c < 0x20 || c > 0x7e)) {
+                throw new IllegalArgumentException("keyPrefix must be at most 512 printable ASCII characters");
+            }
+            this.keyPrefix = keyPrefix;
+            return this;
+        }
+
+        /**
+         * @param ttl how long a session document lives after its last write; positive
+         * @return this builder
+         */
+        public Builder ttl(Duration ttl) {
+            this.ttl = positive("ttl", ttl);
+            return this;
+        }
+
+        /**
+         * @param revalidateOnMount {@code true} (the default) to revalidate the cached document with a
+         *     conditional GET on every mount; {@code false} only when a single instance uses the store
+         * @return this builder
+         */
+        public Builder revalidateOnMount(boolean revalidateOnMount) {
+            this.revalidateOnMount = revalidateOnMount;
+            return this;
+        }
+
+        /**
+         * @param maxValueBytes the largest accepted JSON encoding of one value; positive
+         * @return this builder
+         */
+        public Builder maxValueBytes(int maxValueBytes) {
+            this.maxValueBytes = positive("maxValueBytes", maxValueBytes);
+            return this;
+        }
+
+        /**
+         * @param maxDocumentBytes the largest accepted session document; positive
+         * @return this builder
+         */
+        public Builder maxDocumentBytes(int maxDocumentBytes) {
+            this.maxDocumentBytes = positive("maxDocumentBytes", maxDocumentBytes);
+            return this;
+        }
+
+        /**
+         * @param policy what a stash does with a value that cannot be stored
+         * @return this builder
+         */
+        public Builder invalidValuePolicy(InvalidValuePolicy policy) {
+            this.invalidValuePolicy = Objects.requireNonNull(policy, "invalidValuePolicy");
+            return this;
+        }
+
+        /**
+         * @param idleTimeout how long an actor with nothing to do stays in memory; positive
+         * @return this builder
+         */
+        public Builder actorIdleTimeout(Duration idleTimeout) {
+            this.actorIdleTimeout = positive("actorIdleTimeout", idleTimeout);
+            return this;
+        }
+
+        /**
+         * @param maxLiveActors the number of session actors kept in memory; positive
+         * @return this builder
+         */
+        public Builder maxLiveActors(int maxLiveActors) {
+            this.maxLiveActors = positive("maxLiveActors", maxLiveActors);
+            return this;
+        }
+
+        /**
+         * @param maxWriteAttempts compare-and-swap attempts per write before callers fail; positive
+         * @return this builder
+         */
+        public Builder maxWriteAttempts(int maxWriteAttempts) {
+            this.maxWriteAttempts = positive("maxWriteAttempts", maxWriteAttempts);
+            return this;
+        }
+
+        /**
+         * @param base base of the jittered exponential backoff between attempts; zero or positive
+         * @param max cap of the backoff; at least {@code base}
+         * @return this builder
+         */
+        public Builder retryBackoff(Duration base, Duration max) {
+            Objects.requireNonNull(base, "retryBackoff");
+            Objects.requireNonNull(max, "maxRetryBackoff");
+            if (base.isNegative() || max.compareTo(base) < 0) {
+                throw new IllegalArgumentException("retryBackoff must be >= 0 and maxRetryBackoff >= retryBackoff, were "
+                        + base + " and " + max);
+            }
+            this.retryBackoff = base;
+            this.maxRetryBackoff = max;
+            return this;
+        }
+
+        /**
+         * @param executor the shared executor session actors run their (short, non-blocking) tasks on
+         * @return this builder
+         */
+        public Builder executor(Executor executor) {
+            this.executor = Objects.requireNonNull(executor, "executor");
+            return this;
+        }
+
+        /**
+         * @param clock the clock used for expiry (inject one in tests)
+         * @return this builder
+         */
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /**
+         * @param jsonMapper the mapper that turns values into JSON and back, or {@code null} for a default
+         * @return this builder
+         */
+        public Builder jsonMapper(@Nullable JsonMapper jsonMapper) {
+            this.jsonMapper = jsonMapper;
+            return this;
+        }
+
+        /**
+         * @return the settings
+         * @throws IllegalStateException if no secret was set
+         */
+        public StashSettings build() {
+            if (secret.length == 0) {
+                throw new IllegalStateException("a secret is required: set it with StashSettings.Builder.secret(...)");
+            }
+            return new StashSettings(this);
+        }
+
+        private static byte[] checkSecret(String name, String secret) {
+            Objects.requireNonNull(secret, name);
+            byte[] bytes = secret.getBytes(StandardCharsets.UTF_8);
+            if (bytes.length < MIN_SECRET_BYTES) {
+                throw new IllegalArgumentException(name + " must be at least " + MIN_SECRET_BYTES
+                        + " bytes long, was " + bytes.length);
+            }
+            return bytes;
+        }
+
+        private static int positive(String name, int value) {
+            if (value <= 0) {
+                throw new IllegalArgumentException(name + " must be positive, was " + value);
+            }
+            return value;
+        }
+
+        private static Duration positive(String name, Duration value) {
+            Objects.requireNonNull(value, name);
+            if (value.isZero() || value.isNegative()) {
+                throw new IllegalArgumentException(name + " must be positive, was " + value);
+            }
+            return value;
+        }
+    }
+}

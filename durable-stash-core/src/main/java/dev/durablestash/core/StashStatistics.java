@@ -1,0 +1,33 @@
+package dev.durablestash.core;
+
+/**
+ * A snapshot of the engine's counters since it started. Cheap to take; values are monotonic except
+ * {@code liveActors}.
+ *
+ * @param liveActors session actors currently in memory
+ * @param stashes stash calls accepted (after value validation)
+ * @param acknowledged stash calls acknowledged after a successful write
+ * @param failed stash calls failed because their write failed
+ * @param recovers recover calls
+ * @param gets GET requests sent to storage (conditional or not)
+ * @param notModified GETs answered "not modified"
+ * @param puts PUT requests sent to storage
+ * @param conflicts PUTs answered "precondition failed"
+ * @param deletes DELETE requests sent to storage
+ * @param storageErrors storage requests that failed
+ * @param evictions actors dropped from memory
+ */
+public record StashStatistics(
+        long liveActors,
+        long stashes,
+        long acknowledged,
+        long failed,
+        long recovers,
+        long gets,
+        long notModified,
+        long puts,
+        long conflicts,
+        long deletes,
+        long storageErrors,
+        long evictions) {
+}
