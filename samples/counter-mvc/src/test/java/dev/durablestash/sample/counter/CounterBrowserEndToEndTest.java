@@ -1,0 +1,232 @@
+package dev.durablestash.sample.counter;
+
+import static dev.durablestash.sample.counter.Visitor.MOUNTS_HEADER;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.stream.Collectors;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.WindowType;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * The sample in a real headless browser: Debian's Chromium driven by Selenium through the system
+ * chromedriver. Both paths are given explicitly, so Selenium Manager never runs and nothing is
+ * downloaded. Without the two binaries every test here is skipped with a message saying so.
+ *
+ * <p>One app and one browser for the class; every test starts with an empty cookie jar (a new
+ * browser session) and one tab.
+ */
+class CounterBrowserEndToEndTest {
+
+    static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+    static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
+
+    private static final Duration PATIENCE = Duration.ofSeconds(30);
+
+    @TempDir
+    static Path storage;
+
+    @TempDir
+    static Path browserProfile;
+
+    static SampleApp app;
+    static WebDriver browser;
+
+    @BeforeAll
+    static void startAppAndBrowser() {
+        assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
+                "Skipping the real-browser tests: they need Debian's chromium and chromium-driver at "
+                        + CHROMIUM + " and " + CHROMEDRIVER + " (apt-get install chromium chromium-driver; .ci/run does)");
+        app = SampleApp.start(storage);
+        ChromeDriverService driverService = new ChromeDriverService.Builder()
+                .usingDriverExecutable(CHROMEDRIVER.toFile())
+                .usingAnyFreePort()
+                .build();
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary(CHROMIUM.toFile());
+        options.addArguments(
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--disable-dev-shm-usage", "--disable-default-apps", "--disable-extensions",
+                "--user-data-dir=" + browserProfile);
+        browser = new ChromeDriver(driverService, options);
+    }
+
+    @AfterAll
+    static void stopBrowserAndApp() {
+        if (browser != null) {
+            browser.quit();
+        }
+        if (app != null) {
+            app.close();
+        }
+    }
+
+    @BeforeEach
+    void newBrowserSessionInOneTab() {
+        List<String> tabs = List.copyOf(browser.getWindowHandles());
+        for (int i = 1; i < tabs.size(); i++) {
+            browser.switchTo().window(tabs.get(i)).close();
+        }
+        browser.switchTo().window(tabs.get(0));
+        browser.get(app.baseUrl() + "/sample.css"); // on the app's origin, so its cookies can be deleted
+        browser.manage().deleteAllCookies();
+    }
+
+    @Test
+    void countOfThreeClicksSurvivesARestartAndAReload() {
+        open("/");
+        waitForText("count", "0");
+        for (int i = 1; i <= 3; i++) {
+            browser.findElement(By.id("increment")).click();
+            waitForText("count", Integer.toString(i));
+        }
+
+        app.restart();
+        browser.navigate().refresh();
+
+        waitForText("count", "3");
+    }
+
+    @Test
+    void clearingCookiesStartsFromDefaults() {
+        open("/");
+        browser.findElement(By.id("increment")).click();
+        waitForText("count", "1");
+        setUsername("ada");
+
+        browser.manage().deleteAllCookies();
+        browser.navigate().refresh();
+
+        waitForText("count", "0");
+        assertThat(browser.findElement(By.id("username")).getText()).isEmpty();
+    }
+
+    @Test
+    void twoTabsEditingDifferentFieldsKeepBoth() {
+        open("/");
+        String first = browser.getWindowHandle();
+        browser.switchTo().newWindow(WindowType.TAB);
+        open("/");
+        String second = browser.getWindowHandle();
+
+        browser.switchTo().window(first);
+        browser.findElement(By.id("increment")).click();
+        waitForText("count", "1");
+
+        browser.switchTo().window(second); // still shows count 0
+        setUsername("ada");
+        waitForText("count", "1");
+
+        browser.switchTo().window(first); // still shows no username
+        browser.findElement(By.id("increment")).click();
+        waitForText("count", "2");
+        waitForText("username", "ada");
+
+        browser.switchTo().window(second);
+        setUsername("grace");
+
+        browser.switchTo().window(first);
+        browser.navigate().refresh();
+        waitForText("count", "2");
+        waitForText("username", "grace");
+    }
+
+    @Test
+    void draftSurvivesARestartWhileThePageStaysOpenAndIsBlankAfterNavigatingAway() {
+        open("/compose");
+        WebElement draft = browser.findElement(By.id("draft"));
+        assertThat(draft.getDomProperty("value")).isEmpty();
+
+        draft.sendKeys("Typed before the restart.");
+        waitForText("draft-status", "Draft saved (25 characters)");
+
+        app.restart();
+        assertThat(storedDraftAsTheOpenPageWouldRejoin())
+                .as("recovered by a rejoin after the restart").isEqualTo("Typed before the restart.");
+
+        draft.sendKeys(" And after it.");
+        waitForText("draft-status", "Draft saved (39 characters)");
+        assertThat(draft.getDomProperty("value")).isEqualTo("Typed before the restart. And after it.");
+        assertThat(storedDraftAsTheOpenPageWouldRejoin()).isEqualTo("Typed before the restart. And after it.");
+
+        browser.findElement(By.id("nav-counter")).click();
+        waitForText("count", "0");
+        browser.findElement(By.id("nav-compose")).click();
+        new WebDriverWait(browser, PATIENCE).until(ExpectedConditions.urlToBe(app.baseUrl() + "/compose"));
+        assertThat(browser.findElement(By.id("draft")).getDomProperty("value")).isEmpty();
+        assertThat(storedDraftAsTheOpenPageWouldRejoin()).as("cleared in storage by the fresh mount").isEmpty();
+    }
+
+    @Test
+    void savingTheDraftWithTheFormKeepsItOnThePage() {
+        open("/compose");
+        browser.findElement(By.id("draft")).sendKeys("Saved with the button");
+        browser.findElement(By.id("save-draft")).click();
+
+        new WebDriverWait(browser, PATIENCE).until(ExpectedConditions.urlContains("_mounts=1"));
+        assertThat(browser.findElement(By.id("draft")).getDomProperty("value")).isEqualTo("Saved with the button");
+    }
+
+    private static void open(String path) {
+        browser.get(app.baseUrl() + path);
+    }
+
+    private static void setUsername(String username) {
+        WebElement input = browser.findElement(By.id("username-input"));
+        input.clear();
+        input.sendKeys(username);
+        browser.findElement(By.id("save-username")).click();
+        waitForText("username", username);
+    }
+
+    private static void waitForText(String id, String text) {
+        new WebDriverWait(browser, PATIENCE).until(ExpectedConditions.textToBe(By.id(id), text));
+    }
+
+    /**
+     * Reads the draft the server holds for this browser's session, the way the open compose page
+     * would on its next request (a rejoin), without disturbing the page: the browser's cookies
+     * are sent from a plain HTTP client.
+     */
+    private static String storedDraftAsTheOpenPageWouldRejoin() {
+        String cookies = browser.manage().getCookies().stream()
+                .map(c -> c.getName() + "=" + c.getValue())
+                .collect(Collectors.joining("; "));
+        HttpRequest request = HttpRequest.newBuilder(URI.create(app.baseUrl() + "/compose"))
+                .header("Cookie", cookies)
+                .header(MOUNTS_HEADER, "1")
+                .timeout(PATIENCE)
+                .build();
+        try {
+            return Visitor.draftIn(HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString()));
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+}

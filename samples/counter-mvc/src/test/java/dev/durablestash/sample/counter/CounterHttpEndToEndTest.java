@@ -1,0 +1,213 @@
+package dev.durablestash.sample.counter;
+
+import static dev.durablestash.sample.counter.Visitor.MOUNTS_HEADER;
+import static dev.durablestash.sample.counter.Visitor.draftIn;
+import static dev.durablestash.sample.counter.Visitor.form;
+import static dev.durablestash.sample.counter.Visitor.ok;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The sample over plain HTTP, as a browser without JavaScript (or a script sending the rejoin
+ * header) sees it: the whole stack, from the sid cookie to files in the storage directory.
+ * One app for the class; the restart tests restart it over the same storage directory. Each test
+ * uses its own {@link Visitor}, so its own browser session.
+ */
+class CounterHttpEndToEndTest {
+
+    @TempDir
+    static Path storage;
+
+    static SampleApp app;
+
+    @BeforeAll
+    static void startApp() {
+        app = SampleApp.start(storage);
+    }
+
+    @AfterAll
+    static void stopApp() {
+        if (app != null) {
+            app.close();
+        }
+    }
+
+    @Test
+    void countSurvivesNavigation() {
+        Visitor visitor = new Visitor(app);
+        for (int i = 0; i < 3; i++) {
+            assertThat(visitor.post("/increment", form()).statusCode()).isEqualTo(302);
+        }
+        ok(visitor.get("/compose"));
+        ok(visitor.get("/"));
+        assertThat(visitor.count()).isEqualTo(3);
+    }
+
+    @Test
+    void formPostsRedirectBackToTheirPage() {
+        Visitor visitor = new Visitor(app);
+
+        HttpResponse<String> increment = visitor.post("/increment", form());
+        assertThat(increment.statusCode()).isEqualTo(302);
+        assertThat(increment.headers().firstValue("Location")).hasValueSatisfying(l -> assertThat(l).endsWith("/"));
+
+        HttpResponse<String> username = visitor.post("/username", form("username", "ada"));
+        assertThat(username.statusCode()).isEqualTo(302);
+        assertThat(username.headers().firstValue("Location")).hasValueSatisfying(l -> assertThat(l).endsWith("/"));
+
+        HttpResponse<String> draft = visitor.post("/compose/draft", form("_mounts", "1", "draft", "Hi"));
+        assertThat(draft.statusCode()).isEqualTo(302);
+        assertThat(draft.headers().firstValue("Location"))
+                .hasValueSatisfying(l -> assertThat(l).endsWith("/compose?_mounts=1"));
+
+        assertThat(visitor.count()).isEqualTo(1);
+        assertThat(visitor.username()).isEqualTo("ada");
+    }
+
+    @Test
+    void scriptRequestsGetATextAnswerInsteadOfARedirect() {
+        Visitor visitor = new Visitor(app);
+
+        HttpResponse<String> increment = visitor.post("/increment", form(), "HX-Request", "true", MOUNTS_HEADER, "1");
+        assertThat(ok(increment).body()).isEqualTo("1");
+
+        HttpResponse<String> draft = visitor.post("/compose/draft", form("draft", "Grüße"),
+                "HX-Request", "true", MOUNTS_HEADER, "1");
+        assertThat(ok(draft).body()).isEqualTo("Draft saved (5 characters)");
+        assertThat(draftIn(visitor.get("/compose", MOUNTS_HEADER, "1"))).isEqualTo("Grüße");
+    }
+
+    @Test
+    void aNewCookieJarSeesDefaults() {
+        Visitor first = new Visitor(app);
+        first.post("/increment", form());
+        first.post("/username", form("username", "ada"));
+        first.post("/compose/draft", form("_mounts", "1", "draft", "secret plans"));
+        assertThat(first.count()).isEqualTo(1);
+
+        Visitor second = new Visitor(app);
+        assertThat(second.count()).isZero();
+        assertThat(second.username()).isEmpty();
+        assertThat(draftIn(second.get("/compose?_mounts=1"))).isEmpty();
+    }
+
+    @Test
+    void draftIsRecoveredOnRejoinAndClearedByAFreshMount() {
+        Visitor visitor = new Visitor(app);
+        String text = "Dear Ada,\n<b>a & b</b> \"quoted\" — 'single'";
+        assertThat(visitor.post("/compose/draft", form("_mounts", "1", "draft", text)).statusCode()).isEqualTo(302);
+
+        assertThat(draftIn(visitor.get("/compose?_mounts=1"))).as("rejoin by parameter").isEqualTo(text);
+        assertThat(draftIn(visitor.get("/compose", MOUNTS_HEADER, "1"))).as("rejoin by header").isEqualTo(text);
+        assertThat(draftIn(visitor.get("/compose?_mounts=3"))).as("any positive count rejoins").isEqualTo(text);
+
+        assertThat(draftIn(visitor.get("/compose"))).as("fresh navigation").isEmpty();
+        assertThat(draftIn(visitor.get("/compose?_mounts=1"))).as("cleared in storage, not just hidden").isEmpty();
+
+        visitor.post("/compose/draft", form("_mounts", "1", "draft", "second try"));
+        assertThat(draftIn(visitor.get("/compose?_mounts=abc"))).as("malformed counts as fresh").isEmpty();
+        assertThat(draftIn(visitor.get("/compose", MOUNTS_HEADER, "1"))).isEmpty();
+
+        visitor.post("/compose/draft", form("_mounts", "1", "draft", "third try"));
+        assertThat(draftIn(visitor.get("/compose?_mounts=0"))).as("zero counts as fresh").isEmpty();
+    }
+
+    @Test
+    void stateSurvivesARestartOverTheSameStorageDirectory() {
+        Visitor visitor = new Visitor(app);
+        visitor.post("/increment", form());
+        visitor.post("/increment", form());
+        visitor.post("/username", form("username", "grace"));
+        visitor.post("/compose/draft", form("_mounts", "1", "draft", "Typed before the restart"));
+
+        app.restart();
+
+        assertThat(draftIn(visitor.get("/compose", MOUNTS_HEADER, "1")))
+                .as("the page rejoins after the restart").isEqualTo("Typed before the restart");
+        HttpResponse<String> more = visitor.post("/compose/draft",
+                form("_mounts", "1", "draft", "Typed before the restart, and after it"));
+        assertThat(more.statusCode()).isEqualTo(302);
+        assertThat(draftIn(visitor.get("/compose?_mounts=1"))).isEqualTo("Typed before the restart, and after it");
+
+        assertThat(visitor.count()).isEqualTo(2);
+        assertThat(visitor.username()).isEqualTo("grace");
+        assertThat(draftIn(visitor.get("/compose"))).as("navigating back afresh").isEmpty();
+    }
+
+    /**
+     * Several tabs of one browser session write different keys at the same time (every request
+     * is a rejoin, so none clears the draft); each key is written by one tab, in order. Per-key
+     * merge must keep every acknowledged write. Two sessions run side by side and must not see
+     * each other's state.
+     */
+    @Test
+    void concurrentRequestsOfOneSessionWritingDifferentKeysNeverClobberEachOther() throws Exception {
+        int rounds = 25;
+        List<Visitor> sessions = List.of(new Visitor(app), new Visitor(app));
+        for (Visitor session : sessions) {
+            ok(session.get("/")); // the sid cookie, before the tabs race
+        }
+
+        ExecutorService pool = Executors.newFixedThreadPool(6);
+        try {
+            CountDownLatch go = new CountDownLatch(1);
+            List<Future<Integer>> acknowledged = new ArrayList<>();
+            for (int s = 0; s < sessions.size(); s++) {
+                Visitor session = sessions.get(s);
+                String prefix = "s" + s + "-";
+                acknowledged.add(pool.submit(tab(go, rounds, i -> session.post("/increment", form(), MOUNTS_HEADER, "1"))));
+                acknowledged.add(pool.submit(tab(go, rounds,
+                        i -> session.post("/username", form("username", prefix + "user-" + i), MOUNTS_HEADER, "1"))));
+                acknowledged.add(pool.submit(tab(go, rounds,
+                        i -> session.post("/compose/draft", form("_mounts", "1", "draft", prefix + "draft-" + i)))));
+            }
+            go.countDown();
+            for (Future<Integer> tab : acknowledged) {
+                assertThat(tab.get(2, TimeUnit.MINUTES)).as("acknowledged writes").isEqualTo(rounds);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+
+        for (int s = 0; s < sessions.size(); s++) {
+            Visitor session = sessions.get(s);
+            String prefix = "s" + s + "-";
+            assertThat(draftIn(session.get("/compose", MOUNTS_HEADER, "1"))).isEqualTo(prefix + "draft-" + (rounds - 1));
+            assertThat(session.count()).isEqualTo(rounds);
+            assertThat(session.username()).isEqualTo(prefix + "user-" + (rounds - 1));
+        }
+    }
+
+    /** A tab that sends {@code rounds} requests one after another; answers how many were acknowledged. */
+    private static Callable<Integer> tab(CountDownLatch go, int rounds, IntFunction<HttpResponse<String>> request) {
+        return () -> {
+            go.await();
+            int acknowledged = 0;
+            for (int i = 0; i < rounds; i++) {
+                HttpResponse<String> response = request.apply(i);
+                if (response.statusCode() == 302) {
+                    acknowledged++;
+                } else {
+                    throw new AssertionError("round " + i + ": " + response.statusCode() + " " + response.body());
+                }
+            }
+            return acknowledged;
+        };
+    }
+}
