@@ -44,7 +44,7 @@ import dev.durablestash.storage.StorageBackend;
  */
 @AutoConfiguration
 @EnableConfigurationProperties(DurableStashProperties.class)
-@Import({ StorageConfigurations.Memory.class, StorageConfigurations.Fallback.class })
+@Import({ StorageConfigurations.S3.class, StorageConfigurations.Memory.class, StorageConfigurations.Fallback.class })
 public final class DurableStashAutoConfiguration {
 
     private static final Logger log = LoggerFactory.getLogger(DurableStashAutoConfiguration.class);

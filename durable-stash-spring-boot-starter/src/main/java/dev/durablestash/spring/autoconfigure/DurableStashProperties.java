@@ -13,6 +13,7 @@ import org.springframework.util.StringUtils;
 import org.springframework.util.unit.DataSize;
 
 import dev.durablestash.core.InvalidValuePolicy;
+import dev.durablestash.storage.s3.ConditionalDeletes;
 
 /**
  * Configuration properties of DurableStash, under {@code durable-stash.*}.
@@ -235,6 +236,21 @@ public class DurableStashProperties {
 
         /** Whether to address the bucket in the path rather than the host name (MinIO and most other S3-compatible services need this). */
         private boolean pathStyleAccess;
+
+        /**
+         * Whether conditional deletes of expired documents are sent with If-Match ('native', AWS S3)
+         * or skipped ('skip', for stores that ignore If-Match on DELETE; the bucket's lifecycle rule
+         * then removes expired documents).
+         */
+        private ConditionalDeletes conditionalDeletes = ConditionalDeletes.NATIVE;
+
+        public ConditionalDeletes getConditionalDeletes() {
+            return conditionalDeletes;
+        }
+
+        public void setConditionalDeletes(ConditionalDeletes conditionalDeletes) {
+            this.conditionalDeletes = conditionalDeletes;
+        }
 
         public @Nullable String getBucket() {
             return bucket;
