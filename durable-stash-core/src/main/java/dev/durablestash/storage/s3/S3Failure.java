@@ -1,0 +1,66 @@
+package dev.durablestash.storage.s3;
+
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+
+import org.jspecify.annotations.Nullable;
+
+import dev.durablestash.storage.StorageException;
+import software.amazon.awssdk.awscore.exception.AwsServiceException;
+
+/**
+ * An error from the S3 client, classified: its HTTP status and S3 error code (when the store
+ * answered), and whether a write that failed this way may nevertheless have been applied.
+ *
+ * @param cause the underlying error, unwrapped from {@link CompletionException}
+ * @param status the HTTP status, or 0 when no response arrived
+ * @param code the S3 error code (e.g. {@code NoSuchKey}), or {@code null}
+ */
+record S3Failure(Throwable cause, int status, @Nullable String code) {
+
+    static S3Failure of(Throwable error) {
+        Throwable cause = unwrap(error);
+        if (cause instanceof AwsServiceException service) {
+            String code = service.awsErrorDetails() != null ? service.awsErrorDetails().errorCode() : null;
+            return new S3Failure(cause, service.statusCode(), code);
+        }
+        return new S3Failure(cause, 0, null);
+    }
+
+    static Throwable unwrap(Throwable error) {
+        Throwable t = error;
+        while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
+    }
+
+    /** @return a 404 about the object (not about the bucket) */
+    boolean isNoSuchKey() {
+        return status == 404 && !"NoSuchBucket".equals(code);
+    }
+
+    /**
+     * @return {@code true} when a write may have been applied although it failed: no HTTP answer (I/O
+     *     error, timeout) or a server error (5xx)
+     */
+    boolean isAmbiguous() {
+        return status == 0 || status >= 500;
+    }
+
+    String summary() {
+        if (status == 0) {
+            return cause.getClass().getSimpleName() + ": " + cause.getMessage();
+        }
+        return "HTTP " + status + " " + (code != null ? code : "(no error code)");
+    }
+
+    StorageException toStorageException(String operation, String bucket, String key) {
+        return toStorageException(operation, bucket, key, "");
+    }
+
+    StorageException toStorageException(String operation, String bucket, String key, String detail) {
+        return new StorageException("S3 " + operation + " of s3://" + bucket + "/" + key + " failed: " + summary()
+                + detail, cause);
+    }
+}

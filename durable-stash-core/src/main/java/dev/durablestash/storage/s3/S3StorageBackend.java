@@ -1,0 +1,494 @@
+package dev.durablestash.storage.s3;
+
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.durablestash.storage.GetResult;
+import dev.durablestash.storage.Precondition;
+import dev.durablestash.storage.PutResult;
+import dev.durablestash.storage.StorageBackend;
+import dev.durablestash.storage.StorageException;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.awscore.AwsRequestOverrideConfiguration;
+import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
+import software.amazon.awssdk.core.ResponseBytes;
+import software.amazon.awssdk.core.async.AsyncRequestBody;
+import software.amazon.awssdk.core.async.AsyncResponseTransformer;
+import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
+import software.amazon.awssdk.services.s3.S3AsyncClient;
+import software.amazon.awssdk.services.s3.model.DeleteObjectRequest;
+import software.amazon.awssdk.services.s3.model.GetObjectRequest;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.PutObjectRequest;
+
+/**
+ * A {@link StorageBackend} on Amazon S3 or an S3-compatible store (MinIO, Cloudflare R2, Tigris, …),
+ * built on the AWS SDK for Java v2 {@link S3AsyncClient}.
+ *
+ * <h2>How the SPI maps to S3</h2>
+ * <ul>
+ * <li>{@code put} is a {@code PutObject} with {@code If-None-Match: *} (create) or
+ * {@code If-Match: "etag"} (replace). 412 {@code PreconditionFailed}, 409
+ * {@code ConditionalRequestConflict} and, for {@code If-Match}, 404 {@code NoSuchKey} (deleted
+ * meanwhile) complete with {@link PutResult.PreconditionFailed}.</li>
+ * <li>{@code get} is a {@code GetObject}, with {@code If-None-Match: "etag"} when the caller holds an
+ * ETag: the SDK reports the 304 as an {@code S3Exception} with status 304, which becomes
+ * {@link GetResult.NotModified}. 404 {@code NoSuchKey} becomes {@link GetResult.NotFound}.</li>
+ * <li>{@code delete} is a {@code DeleteObject}, with {@code If-Match} when asked (see
+ * {@link ConditionalDeletes}); 412 completes with {@code false}, 404 with {@code true}.</li>
+ * <li>Every other error completes the stage exceptionally with a {@link StorageException} whose
+ * message names the operation, the bucket and key, the HTTP status and the S3 error code.</li>
+ * <li>ETags are handed out without their surrounding quotes, and sent quoted.</li>
+ * </ul>
+ *
+ * <h2>Lost responses</h2>
+ * The SDK never retries a write made by this backend (a per-request override turns its retry strategy
+ * off, also on a client you pass in): a blind retry of a conditional PUT whose response was lost would
+ * answer 412 for the backend's own write. Instead, when a PUT fails without a definite answer (I/O
+ * error, timeout, HTTP 5xx), the backend reads the object back: if it holds exactly the bytes that
+ * were written, the PUT completes as {@link PutResult.Written} with the ETag read; otherwise it fails
+ * with a {@link StorageException}. (If another writer stored identical bytes meanwhile, reporting the
+ * write as done is harmless: the stored content is what was asked for.) Reads are retried by the
+ * client's retry strategy as usual.
+ *
+ * <h2>Keys</h2>
+ * The object key is the key the engine passes in, unchanged: the engine already puts every key under
+ * its own prefix ({@code StashSettings.keyPrefix}, {@code "durable-stash/"} by default), so this
+ * backend has no prefix of its own. Grant IAM permissions on {@code arn:aws:s3:::BUCKET/PREFIX*}.
+ *
+ * <p><b>Thread-safety:</b> thread-safe and non-blocking; completions run on the SDK's future
+ * completion executor. {@link #close()} closes the client only if this backend built it.
+ */
+public final class S3StorageBackend implements StorageBackend, AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(S3StorageBackend.class);
+
+    private static final int MAX_KEY_BYTES = 1024;
+    private static final String CONTENT_TYPE = "application/octet-stream";
+
+    /** Writes are never retried by the SDK: see the class comment. */
+    private static final AwsRequestOverrideConfiguration NO_RETRY = AwsRequestOverrideConfiguration.builder()
+            .addPlugin(config -> {
+                ClientOverrideConfiguration current = config.overrideConfiguration();
+                ClientOverrideConfiguration.Builder override = current != null
+                        ? current.toBuilder()
+                        : ClientOverrideConfiguration.builder();
+                config.overrideConfiguration(override.retryStrategy(AwsRetryStrategy.doNotRetry()).build());
+            })
+            .build();
+
+    private final S3AsyncClient client;
+    private final boolean ownsClient;
+    private final String bucket;
+    private final ConditionalDeletes conditionalDeletes;
+    private final String description;
+
+    private S3StorageBackend(S3AsyncClient client, boolean ownsClient, String bucket,
+            ConditionalDeletes conditionalDeletes, String description) {
+        this.client = client;
+        this.ownsClient = ownsClient;
+        this.bucket = bucket;
+        this.conditionalDeletes = conditionalDeletes;
+        this.description = description;
+    }
+
+    /** @return a builder; {@link Builder#bucket(String)} is required */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    @Override
+    public CompletionStage<GetResult> get(String key, @Nullable String ifNoneMatch) {
+        checkKey(key);
+        GetObjectRequest.Builder request = GetObjectRequest.builder().bucket(bucket).key(key);
+        if (ifNoneMatch != null) {
+            request.ifNoneMatch(quote(ifNoneMatch));
+        }
+        CompletableFuture<GetResult> result = new CompletableFuture<>();
+        client.getObject(request.build(), AsyncResponseTransformer.toBytes()).whenComplete((bytes, error) -> {
+            if (error == null) {
+                complete(result, () -> found(key, bytes));
+                return;
+            }
+            S3Failure failure = S3Failure.of(error);
+            if (failure.status() == 304) {
+                result.complete(GetResult.notModified());
+            } else if (failure.isNoSuchKey()) {
+                result.complete(GetResult.notFound());
+            } else {
+                result.completeExceptionally(failure.toStorageException("GET", bucket, key));
+            }
+        });
+        return result;
+    }
+
+    @Override
+    public CompletionStage<PutResult> put(String key, byte[] body, Precondition precondition) {
+        checkKey(key);
+        Objects.requireNonNull(precondition, "precondition");
+        byte[] content = body.clone();
+        PutObjectRequest.Builder request = PutObjectRequest.builder()
+                .bucket(bucket)
+                .key(key)
+                .contentType(CONTENT_TYPE)
+                .contentLength((long) content.length)
+                .overrideConfiguration(NO_RETRY);
+        String etag = precondition.etag();
+        if (etag == null) {
+            request.ifNoneMatch("*");
+        } else {
+            request.ifMatch(quote(etag));
+        }
+        CompletableFuture<PutResult> result = new CompletableFuture<>();
+        client.putObject(request.build(), AsyncRequestBody.fromBytesUnsafe(content)).whenComplete((response, error) -> {
+            if (error == null) {
+                complete(result, () -> PutResult.written(requireEtag(response.eTag(), "PUT", key)));
+                return;
+            }
+            S3Failure failure = S3Failure.of(error);
+            if (failure.status() == 412
+                    || (failure.status() == 409 && "ConditionalRequestConflict".equals(failure.code()))
+                    || (etag != null && failure.isNoSuchKey())) {
+                result.complete(PutResult.preconditionFailed());
+            } else if (failure.isAmbiguous()) {
+                resolveAmbiguousPut(key, content, failure, result);
+            } else {
+                result.completeExceptionally(failure.toStorageException("PUT", bucket, key));
+            }
+        });
+        return result;
+    }
+
+    /**
+     * A PUT failed without telling whether it was applied: read the object back and compare bodies.
+     */
+    private void resolveAmbiguousPut(String key, byte[] content, S3Failure putFailure,
+            CompletableFuture<PutResult> result) {
+        GetObjectRequest read = GetObjectRequest.builder().bucket(bucket).key(key).build();
+        client.getObject(read, AsyncResponseTransformer.toBytes()).whenComplete((bytes, error) -> {
+            if (error == null && Arrays.equals(bytes.asByteArrayUnsafe(), content)) {
+                String etag = bytes.response().eTag();
+                if (etag != null && !unquote(etag).isEmpty()) {
+                    log.debug("PUT of s3://{}/{} failed ({}) but the object holds the written bytes: acknowledged",
+                            bucket, key, putFailure.summary());
+                    result.complete(PutResult.written(unquote(etag)));
+                    return;
+                }
+            }
+            StorageException failure;
+            if (error == null || S3Failure.of(error).isNoSuchKey()) {
+                failure = putFailure.toStorageException("PUT", bucket, key,
+                        "; read back afterwards, the object does not hold the written bytes: not applied");
+            } else {
+                failure = putFailure.toStorageException("PUT", bucket, key,
+                        "; reading the object back to check whether it was applied failed too: outcome unknown");
+                failure.addSuppressed(S3Failure.unwrap(error));
+            }
+            result.completeExceptionally(failure);
+        });
+    }
+
+    @Override
+    public CompletionStage<Boolean> delete(String key, @Nullable String ifMatch) {
+        checkKey(key);
+        if (ifMatch != null && conditionalDeletes == ConditionalDeletes.SKIP) {
+            return CompletableFuture.completedFuture(false);
+        }
+        DeleteObjectRequest.Builder request = DeleteObjectRequest.builder()
+                .bucket(bucket)
+                .key(key)
+                .overrideConfiguration(NO_RETRY);
+        if (ifMatch != null) {
+            request.ifMatch(quote(ifMatch));
+        }
+        CompletableFuture<Boolean> result = new CompletableFuture<>();
+        client.deleteObject(request.build()).whenComplete((response, error) -> {
+            if (error == null) {
+                result.complete(true);
+                return;
+            }
+            S3Failure failure = S3Failure.of(error);
+            if (ifMatch != null && failure.status() == 412) {
+                result.complete(false);
+            } else if (failure.isNoSuchKey()) {
+                result.complete(true);
+            } else {
+                result.completeExceptionally(failure.toStorageException("DELETE", bucket, key));
+            }
+        });
+        return result;
+    }
+
+    @Override
+    public String describe() {
+        return description;
+    }
+
+    /** Closes the S3 client if this backend built it; a client passed in is left open. Idempotent. */
+    @Override
+    public void close() {
+        if (ownsClient) {
+            client.close();
+        }
+    }
+
+    private GetResult found(String key, ResponseBytes<GetObjectResponse> bytes) {
+        String etag = requireEtag(bytes.response().eTag(), "GET", key);
+        return GetResult.found(bytes.asByteArrayUnsafe(), etag);
+    }
+
+    private String requireEtag(@Nullable String etag, String operation, String key) {
+        String unquoted = etag == null ? "" : unquote(etag);
+        if (unquoted.isEmpty()) {
+            throw new StorageException(operation + " s3://" + bucket + "/" + key
+                    + ": the store answered without an ETag; DurableStash needs ETags for compare-and-swap");
+        }
+        return unquoted;
+    }
+
+    private static <T> void complete(CompletableFuture<T> result, java.util.function.Supplier<T> value) {
+        try {
+            result.complete(value.get());
+        } catch (RuntimeException e) {
+            result.completeExceptionally(e);
+        }
+    }
+
+    static String unquote(String etag) {
+        String e = etag.strip();
+        if (e.startsWith("W/")) {
+            e = e.substring(2);
+        }
+        if (e.length() >= 2 && e.startsWith("\"") && e.endsWith("\"")) {
+            e = e.substring(1, e.length() - 1);
+        }
+        return e;
+    }
+
+    static String quote(String etag) {
+        return "\"" + unquote(etag) + "\"";
+    }
+
+    private static void checkKey(String key) {
+        Objects.requireNonNull(key, "key");
+        if (key.isEmpty() || key.getBytes(StandardCharsets.UTF_8).length > MAX_KEY_BYTES) {
+            throw new IllegalArgumentException("S3 object key must be 1 to " + MAX_KEY_BYTES + " bytes long");
+        }
+        for (int i = 0; i < key.length(); i++) {
+            char c = key.charAt(i);
+            if (c < 0x20 || c > 0x7e) {
+                throw new IllegalArgumentException("S3 object key must be printable ASCII, found character 0x"
+                        + Integer.toHexString(c) + " at index " + i);
+            }
+        }
+    }
+
+    /**
+     * Builds an {@link S3StorageBackend}. Not thread-safe. Either pass an existing client with
+     * {@link #client(S3AsyncClient)}, or let the builder make one from the client settings (endpoint,
+     * region, credentials, checksums, connection pool, timeouts); mixing both fails in {@link #build()}.
+     */
+    public static final class Builder {
+
+        private @Nullable String bucket;
+        private @Nullable S3AsyncClient client;
+        private ConditionalDeletes conditionalDeletes = ConditionalDeletes.NATIVE;
+        private final S3ClientSettings settings = new S3ClientSettings();
+        private final Set<String> clientSettingsSet = new LinkedHashSet<>();
+
+        private Builder() {
+        }
+
+        /**
+         * @param bucket the bucket session documents are kept in. Required.
+         * @return this builder
+         */
+        public Builder bucket(String bucket) {
+            Objects.requireNonNull(bucket, "bucket");
+            if (bucket.isBlank() || bucket.contains("/")) {
+                throw new IllegalArgumentException("bucket must be a bucket name (not blank, no '/'): '" + bucket + "'");
+            }
+            this.bucket = bucket;
+            return this;
+        }
+
+        /**
+         * Uses an existing client (e.g. an application's {@code S3AsyncClient} bean) instead of building
+         * one. The backend does not close it. Its retry strategy still applies to reads; writes are never
+         * retried by the SDK (see {@link S3StorageBackend}).
+         *
+         * @param client the client
+         * @return this builder
+         */
+        public Builder client(S3AsyncClient client) {
+            this.client = Objects.requireNonNull(client, "client");
+            return this;
+        }
+
+        /**
+         * @param mode whether conditional deletes are sent with {@code If-Match} (default
+         *     {@link ConditionalDeletes#NATIVE}) or skipped
+         * @return this builder
+         */
+        public Builder conditionalDeletes(ConditionalDeletes mode) {
+            this.conditionalDeletes = Objects.requireNonNull(mode, "conditionalDeletes");
+            return this;
+        }
+
+        /**
+         * @param endpoint the store's endpoint, e.g. {@code http://localhost:9000} for MinIO or
+         *     {@code https://ACCOUNT.r2.cloudflarestorage.com} for R2; default: AWS S3's regional endpoint
+         * @return this builder
+         */
+        public Builder endpointOverride(URI endpoint) {
+            settings.endpoint = Objects.requireNonNull(endpoint, "endpointOverride");
+            clientSettingsSet.add("endpointOverride");
+            return this;
+        }
+
+        /**
+         * @param region the signing region, e.g. {@code eu-west-1} ({@code auto} for R2). Default: the
+         *     SDK's region provider chain ({@code AWS_REGION}, profile, instance metadata), or
+         *     {@code us-east-1} when an endpoint override is set.
+         * @return this builder
+         */
+        public Builder region(String region) {
+            Objects.requireNonNull(region, "region");
+            if (region.isBlank()) {
+                throw new IllegalArgumentException("region must not be blank");
+            }
+            settings.region = region;
+            clientSettingsSet.add("region");
+            return this;
+        }
+
+        /**
+         * @param pathStyleAccess {@code true} for {@code https://host/bucket/key} addressing (MinIO and
+         *     most self-hosted stores); default {@code false} (virtual-hosted style)
+         * @return this builder
+         */
+        public Builder pathStyleAccess(boolean pathStyleAccess) {
+            settings.pathStyleAccess = pathStyleAccess;
+            clientSettingsSet.add("pathStyleAccess");
+            return this;
+        }
+
+        /**
+         * @param credentialsProvider where credentials come from; default: the SDK's default chain
+         *     (environment, system properties, profile, container and instance roles)
+         * @return this builder
+         */
+        public Builder credentialsProvider(AwsCredentialsProvider credentialsProvider) {
+            settings.credentialsProvider = Objects.requireNonNull(credentialsProvider, "credentialsProvider");
+            clientSettingsSet.add("credentialsProvider");
+            return this;
+        }
+
+        /**
+         * @param requestChecksums when checksums are computed and validated; default
+         *     {@link RequestChecksums#WHEN_REQUIRED} (plain bodies, accepted by every S3-compatible store)
+         * @return this builder
+         */
+        public Builder requestChecksums(RequestChecksums requestChecksums) {
+            settings.requestChecksums = Objects.requireNonNull(requestChecksums, "requestChecksums");
+            clientSettingsSet.add("requestChecksums");
+            return this;
+        }
+
+        /**
+         * @param maxConcurrency the most HTTP connections (in-flight requests) to the store; default
+         *     {@value S3ClientSettings#DEFAULT_MAX_CONCURRENCY}. Size it to the number of sessions that
+         *     write at the same moment: each session has at most one request in flight.
+         * @return this builder
+         */
+        public Builder maxConcurrency(int maxConcurrency) {
+            if (maxConcurrency <= 0) {
+                throw new IllegalArgumentException("maxConcurrency must be positive, was " + maxConcurrency);
+            }
+            settings.maxConcurrency = maxConcurrency;
+            clientSettingsSet.add("maxConcurrency");
+            return this;
+        }
+
+        /**
+         * @param timeout how long opening a connection may take; default 2 s
+         * @return this builder
+         */
+        public Builder connectionTimeout(Duration timeout) {
+            settings.connectionTimeout = positive("connectionTimeout", timeout);
+            clientSettingsSet.add("connectionTimeout");
+            return this;
+        }
+
+        /**
+         * @param timeout how long a request may wait for a free connection when all
+         *     {@code maxConcurrency} are busy; default 10 s
+         * @return this builder
+         */
+        public Builder connectionAcquisitionTimeout(Duration timeout) {
+            settings.connectionAcquisitionTimeout = positive("connectionAcquisitionTimeout", timeout);
+            clientSettingsSet.add("connectionAcquisitionTimeout");
+            return this;
+        }
+
+        /**
+         * @param timeout how long a socket read or write may stall; default 10 s
+         * @return this builder
+         */
+        public Builder socketTimeout(Duration timeout) {
+            settings.socketTimeout = positive("socketTimeout", timeout);
+            clientSettingsSet.add("socketTimeout");
+            return this;
+        }
+
+        /**
+         * @param timeout how long one S3 call may take in all, retries of reads included; default 30 s
+         * @return this builder
+         */
+        public Builder apiCallTimeout(Duration timeout) {
+            settings.apiCallTimeout = positive("apiCallTimeout", timeout);
+            clientSettingsSet.add("apiCallTimeout");
+            return this;
+        }
+
+        /**
+         * @return the backend
+         * @throws IllegalStateException if no bucket is set, or a client was passed together with client
+         *     settings
+         */
+        public S3StorageBackend build() {
+            if (bucket == null) {
+                throw new IllegalStateException("an S3 bucket is required: set it with S3StorageBackend.Builder.bucket(...)");
+            }
+            if (client != null) {
+                if (!clientSettingsSet.isEmpty()) {
+                    throw new IllegalStateException("an existing S3AsyncClient was passed, so the client settings "
+                            + clientSettingsSet + " would be ignored: configure them on that client instead");
+                }
+                return new S3StorageBackend(client, false, bucket, conditionalDeletes, "s3://" + bucket);
+            }
+            S3AsyncClient built = settings.buildClient();
+            String description = "s3://" + bucket + (settings.endpoint != null ? " at " + settings.endpoint : "");
+            return new S3StorageBackend(built, true, bucket, conditionalDeletes, description);
+        }
+
+        private static Duration positive(String name, Duration value) {
+            Objects.requireNonNull(value, name);
+            if (value.isZero() || value.isNegative()) {
+                throw new IllegalArgumentException(name + " must be positive, was " + value);
+            }
+            return value;
+        }
+    }
+}
