@@ -10,6 +10,7 @@ import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.ResponseBody;
 
 import dev.durablestash.core.Scope;
+import dev.durablestash.spring.Stash;
 import dev.durablestash.spring.Stashed;
 import dev.durablestash.spring.StashedView;
 
@@ -38,9 +39,10 @@ class CounterController {
     @Stashed(scope = Scope.RECONNECT) @Nullable String draft; // recovered only when the page rejoins
 
     @GetMapping("/")
-    String index(Model model) {
+    String index(Model model, Stash stash) {
         model.addAttribute("count", count);
         model.addAttribute("username", username);
+        model.addAttribute("recovery", stash.status());
         return "index";
     }
 
@@ -61,6 +63,13 @@ class CounterController {
     String username(@RequestParam(name = "username", defaultValue = "") String username) {
         String trimmed = username.strip();
         this.username = trimmed.isEmpty() ? null : trimmed;
+        return "redirect:/";
+    }
+
+    /** Starts this browser session's counter view over: removes its stored keys, fields back to defaults. */
+    @PostMapping("/reset")
+    String reset(Stash stash) {
+        stash.reset();
         return "redirect:/";
     }
 

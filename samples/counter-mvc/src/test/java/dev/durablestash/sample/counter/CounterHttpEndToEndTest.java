@@ -17,6 +17,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntFunction;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -108,6 +110,23 @@ class CounterHttpEndToEndTest {
     }
 
     @Test
+    void startingOverPutsTheViewBackToDefaults() {
+        Visitor visitor = new Visitor(app);
+        assertThat(recoveryShownBy(visitor.get("/"))).isEqualTo("NOT_FOUND");
+        visitor.post("/increment", form());
+        visitor.post("/username", form("username", "ada"));
+        assertThat(recoveryShownBy(visitor.get("/"))).isEqualTo("RECOVERED");
+
+        HttpResponse<String> reset = visitor.post("/reset", form());
+        assertThat(reset.statusCode()).isEqualTo(302);
+
+        assertThat(visitor.count()).isZero();
+        assertThat(visitor.username()).isEmpty();
+        visitor.post("/increment", form());
+        assertThat(visitor.count()).isEqualTo(1);
+    }
+
+    @Test
     void draftIsRecoveredOnRejoinAndClearedByAFreshMount() {
         Visitor visitor = new Visitor(app);
         String text = "Dear Ada,\n<b>a & b</b> \"quoted\" — 'single'";
@@ -192,6 +211,12 @@ class CounterHttpEndToEndTest {
             assertThat(session.count()).isEqualTo(rounds);
             assertThat(session.username()).isEqualTo(prefix + "user-" + (rounds - 1));
         }
+    }
+
+    private static String recoveryShownBy(HttpResponse<String> page) {
+        Matcher matcher = Pattern.compile("<code id=\"recovery\">([A-Z_]+)</code>").matcher(ok(page).body());
+        assertThat(matcher.find()).as("recovery status on the page").isTrue();
+        return matcher.group(1);
     }
 
     /** A tab that sends {@code rounds} requests one after another; answers how many were acknowledged. */
