@@ -27,7 +27,9 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 /**
  * The sample in a real headless browser: Debian's Chromium driven by Selenium through the system
  * chromedriver. Both paths are given explicitly, so Selenium Manager never runs and nothing is
- * downloaded. Without the two binaries every test here is skipped with a message saying so.
+ * downloaded; the browser's own background traffic is switched off and it resolves no host names,
+ * so it reaches nothing but the app on loopback. Without the two binaries every test here is
+ * skipped with a message saying so.
  *
  * <p>One app and one browser for the class; every test starts with an empty cookie jar (a new
  * browser session) and one tab.
@@ -64,6 +66,10 @@ class CounterBrowserEndToEndTest {
                 "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
                 "--disable-dev-shm-usage", "--disable-default-apps", "--disable-extensions",
+                "--disable-domain-reliability", "--no-pings",
+                "--disable-features=AutofillServerCommunication,OptimizationHints,Translate,MediaRouter",
+                // The browser resolves no host name at all: it only ever talks to the app on loopback.
+                "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost",
                 "--user-data-dir=" + browserProfile);
         browser = new ChromeDriver(driverService, options);
     }
