@@ -3,10 +3,14 @@ package dev.durablestash.sample.counter;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.List;
+import java.util.stream.Stream;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -39,23 +43,27 @@ class CounterBrowserEndToEndTest {
     static final Path CHROMIUM = Path.of("/usr/bin/chromium");
     static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
 
+    private static final boolean BROWSER_INSTALLED = Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER);
+    private static final String NO_BROWSER = "Skipping the real-browser tests: they need Debian's chromium and "
+            + "chromium-driver at " + CHROMIUM + " and " + CHROMEDRIVER
+            + " (apt-get install chromium chromium-driver; .ci/run installs them)";
     private static final Duration PATIENCE = Duration.ofSeconds(30);
 
     @TempDir
     static Path storage;
 
-    @TempDir
-    static Path browserProfile;
-
     static SampleApp app;
     static WebDriver browser;
+    static Path browserProfile;
 
     @BeforeAll
-    static void startAppAndBrowser() {
-        assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
-                "Skipping the real-browser tests: they need Debian's chromium and chromium-driver at "
-                        + CHROMIUM + " and " + CHROMEDRIVER + " (apt-get install chromium chromium-driver; .ci/run does)");
+    static void startAppAndBrowser() throws IOException {
+        if (!BROWSER_INSTALLED) {
+            System.err.println(NO_BROWSER); // and every test reports itself skipped with this message
+            return;
+        }
         app = SampleApp.start(storage);
+        browserProfile = Files.createTempDirectory("counter-mvc-chromium-");
         ChromeDriverService driverService = new ChromeDriverService.Builder()
                 .usingDriverExecutable(CHROMEDRIVER.toFile())
                 .usingAnyFreePort()
@@ -82,10 +90,14 @@ class CounterBrowserEndToEndTest {
         if (app != null) {
             app.close();
         }
+        if (browserProfile != null) {
+            deleteQuietly(browserProfile); // not a @TempDir: a browser helper process may still be writing to it
+        }
     }
 
     @BeforeEach
     void newBrowserSessionInOneTab() {
+        assumeTrue(BROWSER_INSTALLED, NO_BROWSER);
         List<String> tabs = List.copyOf(browser.getWindowHandles());
         for (int i = 1; i < tabs.size(); i++) {
             browser.switchTo().window(tabs.get(i)).close();
@@ -188,6 +200,14 @@ class CounterBrowserEndToEndTest {
 
         new WebDriverWait(browser, PATIENCE).until(ExpectedConditions.urlContains("_mounts=1"));
         assertThat(browser.findElement(By.id("draft")).getDomProperty("value")).isEqualTo("Saved with the button");
+    }
+
+    private static void deleteQuietly(Path directory) {
+        try (Stream<Path> paths = Files.walk(directory)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        } catch (IOException | UncheckedIOException e) {
+            // best effort: it is a temporary directory
+        }
     }
 
     private static void open(String path) {
