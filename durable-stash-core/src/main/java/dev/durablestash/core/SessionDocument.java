@@ -1,5 +1,6 @@
 package dev.durablestash.core;
 
+import java.math.BigInteger;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.HashMap;
@@ -127,14 +128,17 @@ final class SessionDocument {
         if (format == null || !format.isIntegralNumber()) {
             throw new CorruptDocumentException("no integer 'format'");
         }
-        if (format.asInt() > FORMAT) {
-            throw new UnsupportedFormatException(format.asInt());
+        if (format.bigIntegerValue().compareTo(BigInteger.valueOf(FORMAT)) > 0) {
+            throw new UnsupportedFormatException(format.bigIntegerValue().toString());
         }
         Instant expiresAt = null;
         JsonNode expires = root.get("expiresAt");
         if (expires != null && !expires.isNull()) {
+            if (!expires.isString()) {
+                throw new CorruptDocumentException("bad 'expiresAt': " + expires);
+            }
             try {
-                expiresAt = Instant.parse(expires.asText());
+                expiresAt = Instant.parse(expires.stringValue());
             } catch (DateTimeParseException e) {
                 throw new CorruptDocumentException("bad 'expiresAt': " + expires);
             }
@@ -149,7 +153,7 @@ final class SessionDocument {
                 JsonNode slice = e.getValue();
                 JsonNode vsn = slice.get("vsn");
                 JsonNode data = slice.get("data");
-                if (vsn == null || !vsn.isIntegralNumber() || data == null || !data.isObject()) {
+                if (vsn == null || !vsn.isIntegralNumber() || !vsn.canConvertToInt() || data == null || !data.isObject()) {
                     throw new CorruptDocumentException("view '" + e.getKey() + "' lacks an integer 'vsn' or an object 'data'");
                 }
                 views.put(e.getKey(), new Slice(vsn.asInt(), (ObjectNode) data));
@@ -171,7 +175,7 @@ final class SessionDocument {
     static final class UnsupportedFormatException extends StashException {
         private static final long serialVersionUID = 1L;
 
-        UnsupportedFormatException(int format) {
+        UnsupportedFormatException(String format) {
             super("the session document has format " + format + ", newer than the supported format " + FORMAT
                     + "; it is left untouched (is a newer version of the application writing to the same store?)", null);
         }
