@@ -10,6 +10,7 @@ import org.jspecify.annotations.Nullable;
 
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.cfg.JsonNodeFeature;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.JsonNodeFactory;
 import tools.jackson.databind.node.ObjectNode;
@@ -31,7 +32,8 @@ final class SessionDocument {
     /** The layout this code writes and reads. A document with a higher number is refused, not overwritten. */
     static final int FORMAT = 1;
 
-    private static final JsonMapper MAPPER = JsonMapper.builder().build();
+    /** Reads decimal numbers as BigDecimal, so a stored value loses no digits on its way through a document. */
+    private static final JsonMapper MAPPER = JsonMapper.builder().enable(JsonNodeFeature.USE_BIG_DECIMAL_FOR_FLOATS).build();
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
     /** A view's slice. {@code data} is never modified once the slice is built. */

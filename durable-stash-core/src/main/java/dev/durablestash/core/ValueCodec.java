@@ -14,6 +14,8 @@ import org.slf4j.LoggerFactory;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JavaType;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectReader;
+import tools.jackson.databind.cfg.JsonNodeFeature;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -26,11 +28,16 @@ final class ValueCodec {
     private static final Logger log = LoggerFactory.getLogger(ValueCodec.class);
 
     private final JsonMapper mapper;
+    /** Reads decimal numbers as BigDecimal: the tree keeps every digit of a BigDecimal value. */
+    private final ObjectReader treeReader;
     private final int maxValueBytes;
     private final InvalidValuePolicy policy;
 
     ValueCodec(StashSettings settings) {
         this.mapper = settings.jsonMapper();
+        this.treeReader = mapper.reader()
+                .with(JsonNodeFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+                .without(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES);
         this.maxValueBytes = settings.maxValueBytes();
         this.policy = settings.invalidValuePolicy();
     }
@@ -73,7 +80,7 @@ final class ValueCodec {
             return invalid(view, key, "value is " + json.length + " bytes of JSON, more than the limit of "
                     + maxValueBytes + " bytes (max-value-size)", null);
         }
-        return mapper.readTree(json);
+        return treeReader.readTree(json);
     }
 
     private @Nullable JsonNode invalid(ViewDefinition view, String key, String problem, @Nullable Throwable cause) {
@@ -98,7 +105,9 @@ final class ValueCodec {
      */
     @Nullable Object decode(JsonNode node, Type type) {
         JavaType javaType = mapper.constructType(type);
-        return mapper.treeToValue(node, javaType);
+        // Through the JSON text, not treeToValue: the tree holds decimals as BigDecimal, and an
+        // untyped target (Object, Map<String, Object>) must get the Double that JSON text gives.
+        return mapper.readerFor(javaType).readValue(mapper.writeValueAsBytes(node));
     }
 
     private static String message(Throwable e) {
