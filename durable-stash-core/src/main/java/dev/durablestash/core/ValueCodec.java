@@ -15,6 +15,8 @@ import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JavaType;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectReader;
+import tools.jackson.databind.ObjectWriter;
+import tools.jackson.databind.SerializationFeature;
 import tools.jackson.databind.cfg.JsonNodeFeature;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -28,6 +30,11 @@ final class ValueCodec {
     private static final Logger log = LoggerFactory.getLogger(ValueCodec.class);
 
     private final JsonMapper mapper;
+    /**
+     * Fails on an object without properties: Jackson 3 writes it as {@code {}} by default, which would
+     * stash a lambda or an opaque object as nothing and "recover" it as an empty map or not at all.
+     */
+    private final ObjectWriter writer;
     /** Reads decimal numbers as BigDecimal: the tree keeps every digit of a BigDecimal value. */
     private final ObjectReader treeReader;
     private final int maxValueBytes;
@@ -35,6 +42,7 @@ final class ValueCodec {
 
     ValueCodec(StashSettings settings) {
         this.mapper = settings.jsonMapper();
+        this.writer = mapper.writer().with(SerializationFeature.FAIL_ON_EMPTY_BEANS);
         this.treeReader = mapper.reader()
                 .with(JsonNodeFeature.USE_BIG_DECIMAL_FOR_FLOATS)
                 .without(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES);
@@ -69,9 +77,14 @@ final class ValueCodec {
     }
 
     private @Nullable JsonNode encodeValue(ViewDefinition view, String key, @Nullable Object value) {
+        if (value != null && value.getClass().isSynthetic()) {
+            // Jackson writes a lambda as {} even with FAIL_ON_EMPTY_BEANS.
+            return invalid(view, key, "value of type " + value.getClass().getName()
+                    + " is a lambda or another synthetic class and cannot be represented as JSON", null);
+        }
         byte[] json;
         try {
-            json = mapper.writeValueAsBytes(value);
+            json = writer.writeValueAsBytes(value);
         } catch (JacksonException | StackOverflowError e) {
             return invalid(view, key, "value of type " + (value == null ? "null" : value.getClass().getName())
                     + " cannot be represented as JSON: " + message(e), e);
