@@ -17,6 +17,7 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectReader;
 import tools.jackson.databind.ObjectWriter;
 import tools.jackson.databind.SerializationFeature;
+import tools.jackson.databind.cfg.DateTimeFeature;
 import tools.jackson.databind.cfg.JsonNodeFeature;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -37,12 +38,17 @@ final class ValueCodec {
     private final ObjectWriter writer;
     /** Reads decimal numbers as BigDecimal: the tree keeps every digit of a BigDecimal value. */
     private final ObjectReader treeReader;
+    private final ObjectReader valueReader;
     private final int maxValueBytes;
     private final InvalidValuePolicy policy;
 
     ValueCodec(StashSettings settings) {
         this.mapper = settings.jsonMapper();
-        this.writer = mapper.writer().with(SerializationFeature.FAIL_ON_EMPTY_BEANS);
+        // A ZonedDateTime keeps its zone (Jackson's default writes only the offset and reads it back
+        // adjusted to UTC); an OffsetDateTime keeps its offset.
+        this.writer = mapper.writer().with(SerializationFeature.FAIL_ON_EMPTY_BEANS)
+                .with(DateTimeFeature.WRITE_DATES_WITH_ZONE_ID);
+        this.valueReader = mapper.reader().without(DateTimeFeature.ADJUST_DATES_TO_CONTEXT_TIME_ZONE);
         this.treeReader = mapper.reader()
                 .with(JsonNodeFeature.USE_BIG_DECIMAL_FOR_FLOATS)
                 .without(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES);
@@ -120,7 +126,7 @@ final class ValueCodec {
         JavaType javaType = mapper.constructType(type);
         // Through the JSON text, not treeToValue: the tree holds decimals as BigDecimal, and an
         // untyped target (Object, Map<String, Object>) must get the Double that JSON text gives.
-        return mapper.readerFor(javaType).readValue(mapper.writeValueAsBytes(node));
+        return valueReader.forType(javaType).readValue(mapper.writeValueAsBytes(node));
     }
 
     private static String message(Throwable e) {
