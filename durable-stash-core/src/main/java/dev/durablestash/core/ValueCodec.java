@@ -14,6 +14,7 @@ import org.slf4j.LoggerFactory;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JavaType;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.SerializationFeature;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -30,7 +31,11 @@ final class ValueCodec {
     private final InvalidValuePolicy policy;
 
     ValueCodec(StashSettings settings) {
-        this.mapper = settings.jsonMapper();
+        // An object without properties would be stored as {} and silently lose its state: refuse it.
+        this.mapper = settings.jsonMapper().rebuild()
+                .enable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
+                .enable(SerializationFeature.FAIL_ON_SELF_REFERENCES)
+                .build();
         this.maxValueBytes = settings.maxValueBytes();
         this.policy = settings.invalidValuePolicy();
     }

@@ -1,0 +1,71 @@
+package dev.durablestash.engine;
+
+import static dev.durablestash.engine.Engines.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+
+import org.junit.jupiter.api.Test;
+
+import dev.durablestash.core.MountKind;
+import dev.durablestash.core.Recovery;
+import dev.durablestash.core.SessionIds;
+import dev.durablestash.core.StashAdapter;
+import dev.durablestash.core.ViewDefinition;
+import dev.durablestash.testing.InMemoryStorageBackend;
+import dev.durablestash.testing.InMemoryStorageBackend.Operation;
+
+/** While a write is in flight, further stashes wait and go out together in the next single write. */
+class GroupCommitTests {
+
+    @Test
+    void hundredConcurrentStashesWithSlowPutsUseAtMostTenPutsAndAreAllDurable() throws Exception {
+        InMemoryStorageBackend backend = new InMemoryStorageBackend();
+        ViewDefinition view = ConcurrentStashTests.view(100);
+        String sid = SessionIds.newSid();
+        try (StashAdapter adapter = new StashAdapter(backend, Engines.settings().build())) {
+            await(adapter.recover(sid, view, MountKind.FRESH)); // warm the actor: the session is empty
+            backend.setLatency(Operation.PUT, Duration.ofMillis(50));
+            List<CompletionStage<Void>> stashes = new ArrayList<>();
+            Map<String, Long> expected = new HashMap<>();
+            for (int i = 0; i < 100; i++) {
+                expected.put("k" + i, (long) i);
+                stashes.add(adapter.stash(sid, view, Map.of("k" + i, (long) i)));
+            }
+            for (CompletionStage<Void> stash : stashes) {
+                await(stash);
+            }
+            assertThat(backend.count(Operation.PUT)).isBetween(1L, 10L);
+            assertThat(adapter.statistics().acknowledged()).isEqualTo(100);
+
+            try (StashAdapter fresh = new StashAdapter(backend, Engines.settings().build())) {
+                Recovery recovery = await(fresh.recover(sid, view, MountKind.FRESH));
+                assertThat(recovery.values()).containsExactlyInAnyOrderEntriesOf(expected);
+            }
+        }
+    }
+
+    @Test
+    void eachCallerIsAcknowledgedOnlyWhenTheWriteContainingItsDiffSucceeded() throws Exception {
+        InMemoryStorageBackend backend = new InMemoryStorageBackend();
+        ViewDefinition view = ConcurrentStashTests.view(3);
+        String sid = SessionIds.newSid();
+        try (StashAdapter adapter = new StashAdapter(backend, Engines.settings().build())) {
+            await(adapter.recover(sid, view, MountKind.FRESH));
+            backend.setLatency(Operation.PUT, Duration.ofMillis(200));
+            CompletionStage<Void> first = adapter.stash(sid, view, Map.of("k0", 1L));
+            CompletionStage<Void> second = adapter.stash(sid, view, Map.of("k1", 2L));
+            // Neither is acknowledged before its PUT completed.
+            assertThat(first.toCompletableFuture().isDone()).isFalse();
+            assertThat(second.toCompletableFuture().isDone()).isFalse();
+            await(first);
+            await(second);
+            assertThat(backend.read(backend.keys().iterator().next())).isPresent();
+        }
+    }
+}
