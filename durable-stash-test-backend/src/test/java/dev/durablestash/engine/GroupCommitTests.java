@@ -60,8 +60,10 @@ class GroupCommitTests {
             // Long enough that a loaded machine cannot reach the checks below after the PUT answered.
             backend.setLatency(Operation.PUT, Duration.ofSeconds(2));
             CompletionStage<Void> first = adapter.stash(sid, view, Map.of("k0", 1L));
-            while (backend.count(Operation.PUT) == 0) {
-                Thread.onSpinWait(); // the first PUT is in flight once the store has seen it
+            long deadline = System.nanoTime() + Engines.TIMEOUT.toNanos();
+            while (backend.count(Operation.PUT) == 0) { // the first PUT is in flight once the store has seen it
+                assertThat(System.nanoTime()).as("first PUT sent in time").isLessThan(deadline);
+                Thread.sleep(1);
             }
             CompletionStage<Void> second = adapter.stash(sid, view, Map.of("k1", 2L));
             // The in-memory store applies a PUT when it is called and answers after the latency:
