@@ -56,6 +56,8 @@ class ConcurrentStashTests {
         try (StashAdapter adapter = new StashAdapter(backend, Engines.settings().build())) {
             acknowledged = runWriters(adapter, sid, view, KEYS, THREADS, STASHES_PER_THREAD, 7);
             StashStatistics stats = adapter.statistics();
+            System.out.printf("8 threads x 1,000 stashes into one session: %d PUTs for %d acknowledged stashes%n",
+                    backend.count(InMemoryStorageBackend.Operation.PUT), stats.acknowledged());
             assertThat(stats.acknowledged()).isEqualTo((long) THREADS * STASHES_PER_THREAD);
             // Group commit: concurrent stashes share PUTs.
             assertThat(backend.count(InMemoryStorageBackend.Operation.PUT)).isLessThan(THREADS * STASHES_PER_THREAD);
@@ -160,6 +162,8 @@ class ConcurrentStashTests {
             }
             pool.shutdownNow();
             conflicts = a.statistics().conflicts() + b.statistics().conflicts();
+            System.out.printf("two instances, 600 stashes to one session: %d conflicts, %d PUTs%n", conflicts,
+                    backend.count(InMemoryStorageBackend.Operation.PUT));
         }
         assertThat(conflicts).as("compare-and-swap conflicts between the two instances").isPositive();
         try (StashAdapter fresh = new StashAdapter(backend, Engines.settings().build())) {

@@ -40,6 +40,7 @@ class GroupCommitTests {
             for (CompletionStage<Void> stash : stashes) {
                 await(stash);
             }
+            System.out.printf("100 concurrent stashes, 50 ms PUTs: %d PUTs%n", backend.count(Operation.PUT));
             assertThat(backend.count(Operation.PUT)).isBetween(1L, 10L);
             assertThat(adapter.statistics().acknowledged()).isEqualTo(100);
 
