@@ -14,8 +14,6 @@ import org.slf4j.LoggerFactory;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JavaType;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.ObjectReader;
-import tools.jackson.databind.ObjectWriter;
 import tools.jackson.databind.SerializationFeature;
 import tools.jackson.databind.cfg.DateTimeFeature;
 import tools.jackson.databind.cfg.JsonNodeFeature;
@@ -31,27 +29,22 @@ final class ValueCodec {
     private static final Logger log = LoggerFactory.getLogger(ValueCodec.class);
 
     private final JsonMapper mapper;
-    /**
-     * Fails on an object without properties: Jackson 3 writes it as {@code {}} by default, which would
-     * stash a lambda or an opaque object as nothing and "recover" it as an empty map or not at all.
-     */
-    private final ObjectWriter writer;
-    /** Reads decimal numbers as BigDecimal: the tree keeps every digit of a BigDecimal value. */
-    private final ObjectReader treeReader;
-    private final ObjectReader valueReader;
     private final int maxValueBytes;
     private final InvalidValuePolicy policy;
 
     ValueCodec(StashSettings settings) {
-        this.mapper = settings.jsonMapper();
-        // A ZonedDateTime keeps its zone (Jackson's default writes only the offset and reads it back
-        // adjusted to UTC); an OffsetDateTime keeps its offset.
-        this.writer = mapper.writer().with(SerializationFeature.FAIL_ON_EMPTY_BEANS)
-                .with(DateTimeFeature.WRITE_DATES_WITH_ZONE_ID);
-        this.valueReader = mapper.reader().without(DateTimeFeature.ADJUST_DATES_TO_CONTEXT_TIME_ZONE);
-        this.treeReader = mapper.reader()
-                .with(JsonNodeFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-                .without(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES);
+        this.mapper = settings.jsonMapper().rebuild()
+                // An object without properties would be stored as {} and silently lose its state: refuse it.
+                .enable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
+                .enable(SerializationFeature.FAIL_ON_SELF_REFERENCES)
+                // A ZonedDateTime keeps its zone and an OffsetDateTime its offset (by default Jackson
+                // writes only the offset and reads the value back adjusted to UTC).
+                .enable(DateTimeFeature.WRITE_DATES_WITH_ZONE_ID)
+                .disable(DateTimeFeature.ADJUST_DATES_TO_CONTEXT_TIME_ZONE)
+                // Trees hold decimal numbers as BigDecimal: a BigDecimal value keeps every digit.
+                .enable(JsonNodeFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+                .disable(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
+                .build();
         this.maxValueBytes = settings.maxValueBytes();
         this.policy = settings.invalidValuePolicy();
     }
@@ -90,7 +83,7 @@ final class ValueCodec {
         }
         byte[] json;
         try {
-            json = writer.writeValueAsBytes(value);
+            json = mapper.writeValueAsBytes(value);
         } catch (JacksonException | StackOverflowError e) {
             return invalid(view, key, "value of type " + (value == null ? "null" : value.getClass().getName())
                     + " cannot be represented as JSON: " + message(e), e);
@@ -99,7 +92,7 @@ final class ValueCodec {
             return invalid(view, key, "value is " + json.length + " bytes of JSON, more than the limit of "
                     + maxValueBytes + " bytes (max-value-size)", null);
         }
-        return treeReader.readTree(json);
+        return mapper.readTree(json);
     }
 
     private @Nullable JsonNode invalid(ViewDefinition view, String key, String problem, @Nullable Throwable cause) {
@@ -126,7 +119,7 @@ final class ValueCodec {
         JavaType javaType = mapper.constructType(type);
         // Through the JSON text, not treeToValue: the tree holds decimals as BigDecimal, and an
         // untyped target (Object, Map<String, Object>) must get the Double that JSON text gives.
-        return valueReader.forType(javaType).readValue(mapper.writeValueAsBytes(node));
+        return mapper.readerFor(javaType).readValue(mapper.writeValueAsBytes(node));
     }
 
     private static String message(Throwable e) {

@@ -1,0 +1,424 @@
+package dev.durablestash.storage;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The embedded default {@link StorageBackend}: one file per key under a root directory on the local
+ * filesystem. For one machine; the state survives restarts and {@code kill -9}.
+ *
+ * <h2>Layout</h2>
+ * A key is split at {@code '/'}: the leading segments become sub-directories, the last one a file
+ * named {@code <segment>.obj}. Every segment is encoded so that it is a safe, unique file name on
+ * any filesystem: {@code a-z 0-9 - _} are kept, everything else (upper-case letters too, so keys
+ * differing only in case never collide on a case-insensitive filesystem) becomes {@code %XX}.
+ * For example {@code durable-stash/AbC_-x} is stored in {@code <root>/durable-stash/%41b%43_-x.obj}.
+ * Very long segments are shortened with a SHA-256 suffix. The root also holds a lock file,
+ * {@code .lock}.
+ *
+ * <h2>Keys</h2>
+ * Keys are at most 1,024 characters of printable ASCII. A key can never name a file outside the
+ * root: keys that are empty, absolute (leading {@code '/'}), contain a backslash, a control or NUL
+ * character or non-ASCII, or have an empty, {@code "."} or {@code ".."} segment are rejected at
+ * once with an {@link IllegalArgumentException} that names the key.
+ *
+ * <h2>Writes</h2>
+ * A {@code put} writes the body to a temporary file in the target's directory (named
+ * {@code <segment>.obj.<random>.tmp}), forces it to disk, moves it over the target with
+ * {@link StandardCopyOption#ATOMIC_MOVE}, then forces the directory (on systems that support
+ * it; not on Windows). Readers see either the old or the new content, never a mix, and an
+ * acknowledged write survives a crash of the process or the machine (as far as the disk honours
+ * {@code fsync}). Temporary files that a crash leaves behind are never read as objects; those
+ * older than an hour are deleted by a sweep started in the background when the backend is created
+ * (see {@link #deleteStaleTempFiles(Duration)}). Emptied directories are kept.
+ *
+ * <h2>ETags and compare-and-swap</h2>
+ * The ETag is a hash of the content: the first 32 characters of the base64url SHA-256 (192 bits).
+ * Different bodies get different ETags; identical bodies get the same ETag (allowed by the
+ * contract), also across instances and restarts. Conditional puts and deletes hold a per-key lock
+ * across reading the current ETag and writing, so compare-and-swap is exact among all threads and
+ * all instances of this class in one JVM that share a root directory. The per-key lock also takes
+ * an OS byte-range lock in the root's lock file ({@link FileChannel#lock(long, long, boolean)}),
+ * which makes compare-and-swap exact between processes on the same machine as well, on local
+ * filesystems whose file locks work (not guaranteed on network filesystems such as NFS or SMB).
+ * Only locking within one JVM is covered by this project's tests. Reads take no lock: the atomic
+ * move makes them consistent. Locks belong to a root directory, so do not point two backends at
+ * nested directories (one root inside the other): their keys could name the same files under
+ * different locks.
+ *
+ * <h2>Threads and errors</h2>
+ * Every method returns at once; the blocking file I/O runs on the backend's executor, which also
+ * completes the returned stages. By default that is a fixed pool of {@code max(2, processors)}
+ * daemon threads owned by this backend and shut down by {@link #close()}; alternatively pass
+ * your own bounded executor (which {@code close()} leaves running). I/O errors complete the stage
+ * with a {@link StorageException} naming the operation, the key and the root. After
+ * {@code close()}, operations complete with a {@code StorageException}.
+ *
+ * <p>Thread-safe.
+ */
+public final class FileSystemStorageBackend implements StorageBackend, AutoCloseable {
+
+    private static final int ETAG_LENGTH = 32;
+    private static final Duration STALE_TEMP_AGE = Duration.ofHours(1);
+    private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
+    private static final boolean DIRECTORY_SYNC_SUPPORTED =
+            !System.getProperty("os.name", "").toLowerCase(Locale.ROOT).startsWith("windows");
+    private static final AtomicInteger POOL_NUMBER = new AtomicInteger();
+
+    private final Path root;
+    private final Executor executor;
+    private final @Nullable ExecutorService ownedExecutor;
+    private final KeyLocks locks;
+    private final SecureRandom random = new SecureRandom();
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    /**
+     * Creates a backend with its own pool of {@code max(2, available processors)} daemon threads.
+     * Creates the root directory if it is missing.
+     *
+     * @param root the directory that holds the objects
+     * @throws StorageException when the directory cannot be created or its lock file opened
+     */
+    public FileSystemStorageBackend(Path root) {
+        this(root, null, defaultExecutor());
+    }
+
+    /**
+     * Creates a backend that runs its blocking I/O on the given executor, which should be bounded
+     * and must not run tasks on the calling thread. {@link #close()} does not shut it down.
+     * Creates the root directory if it is missing.
+     *
+     * @param root the directory that holds the objects
+     * @param executor where blocking file I/O runs and stages complete
+     * @throws StorageException when the directory cannot be created or its lock file opened
+     */
+    public FileSystemStorageBackend(Path root, Executor executor) {
+        this(root, Objects.requireNonNull(executor, "executor"), null);
+    }
+
+    private FileSystemStorageBackend(Path root, @Nullable Executor executor,
+            @Nullable ExecutorService ownedExecutor) {
+        Objects.requireNonNull(root, "root");
+        Path realRoot;
+        KeyLocks keyLocks;
+        try {
+            Files.createDirectories(root);
+            realRoot = root.toRealPath();
+            keyLocks = KeyLocks.acquire(realRoot);
+        } catch (IOException | RuntimeException e) {
+            if (ownedExecutor != null) {
+                ownedExecutor.shutdown();
+            }
+            throw new StorageException("Cannot use directory " + root.toAbsolutePath()
+                    + " for the filesystem storage backend: " + e, e);
+        }
+        this.root = realRoot;
+        this.locks = keyLocks;
+        this.ownedExecutor = ownedExecutor;
+        this.executor = executor != null ? executor : Objects.requireNonNull(ownedExecutor);
+        deleteStaleTempFiles(STALE_TEMP_AGE);
+    }
+
+    private static ExecutorService defaultExecutor() {
+        int threads = Math.max(2, Runtime.getRuntime().availableProcessors());
+        int pool = POOL_NUMBER.incrementAndGet();
+        AtomicInteger thread = new AtomicInteger();
+        ThreadFactory factory = runnable -> {
+            Thread t = new Thread(runnable, "durable-stash-fs-" + pool + "-" + thread.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+        return Executors.newFixedThreadPool(threads, factory);
+    }
+
+    /** @return the root directory (its real, absolute path) */
+    public Path root() {
+        return root;
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * @throws IllegalArgumentException when the key is not acceptable (see the class description)
+     */
+    @Override
+    public CompletionStage<GetResult> get(String key, @Nullable String ifNoneMatch) {
+        Path file = KeyPaths.objectFile(root, key);
+        return submit("get", key, () -> {
+            byte[] body;
+            try {
+                body = Files.readAllBytes(file);
+            } catch (NoSuchFileException e) {
+                return GetResult.notFound();
+            }
+            String etag = etagOf(body);
+            return etag.equals(ifNoneMatch) ? GetResult.notModified() : GetResult.found(body, etag);
+        });
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * @throws IllegalArgumentException when the key is not acceptable (see the class description)
+     */
+    @Override
+    public CompletionStage<PutResult> put(String key, byte[] body, Precondition precondition) {
+        Path file = KeyPaths.objectFile(root, key);
+        byte[] copy = Objects.requireNonNull(body, "body").clone();
+        Objects.requireNonNull(precondition, "precondition");
+        return submit("put", key, () -> locks.locked(key, () -> {
+            String current = currentEtag(file);
+            boolean holds = precondition.requiresAbsent()
+                    ? current == null
+                    : current != null && current.equals(precondition.etag());
+            if (!holds) {
+                return PutResult.preconditionFailed();
+            }
+            replace(file, copy);
+            return PutResult.written(etagOf(copy));
+        }));
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * @throws IllegalArgumentException when the key is not acceptable (see the class description)
+     */
+    @Override
+    public CompletionStage<Boolean> delete(String key, @Nullable String ifMatch) {
+        Path file = KeyPaths.objectFile(root, key);
+        return submit("delete", key, () -> locks.locked(key, () -> {
+            if (ifMatch != null) {
+                String current = currentEtag(file);
+                if (current == null) {
+                    return true;
+                }
+                if (!current.equals(ifMatch)) {
+                    return false;
+                }
+            }
+            if (Files.deleteIfExists(file)) {
+                syncDirectory(file.getParent());
+            }
+            return true;
+        }));
+    }
+
+    /** @return {@code "filesystem:"} followed by the root's absolute path */
+    @Override
+    public String describe() {
+        return "filesystem:" + root;
+    }
+
+    /**
+     * Deletes temporary files that interrupted writes left under the root and that were last
+     * modified more than {@code minAge} ago. Runs on the backend's executor. The backend starts
+     * one sweep with an age of one hour when it is created; a younger age risks deleting the
+     * temporary file of a write in progress (in this or another process), which then fails.
+     *
+     * @param minAge how old a temporary file must be to be deleted
+     * @return the number of files deleted
+     */
+    public CompletionStage<Integer> deleteStaleTempFiles(Duration minAge) {
+        Objects.requireNonNull(minAge, "minAge");
+        FileTime cutoff = FileTime.from(Instant.now().minus(minAge));
+        return submit("sweep of temporary files", "*", () -> {
+            int deleted = 0;
+            try (Stream<Path> files = Files.find(root, Integer.MAX_VALUE,
+                    (path, attributes) -> isStaleTemp(path, attributes, cutoff))) {
+                for (Path file : (Iterable<Path>) files::iterator) {
+                    if (Files.deleteIfExists(file)) {
+                        deleted++;
+                    }
+                }
+            } catch (UncheckedIOException e) {
+                throw e.getCause();
+            }
+            return deleted;
+        });
+    }
+
+    private static boolean isStaleTemp(Path path, BasicFileAttributes attributes, FileTime cutoff) {
+        return attributes.isRegularFile()
+                && KeyPaths.isTempFile(path.getFileName().toString())
+                && attributes.lastModifiedTime().compareTo(cutoff) <= 0;
+    }
+
+    /**
+     * Stops accepting operations and releases the lock file. When the backend owns its executor,
+     * waits up to 30 seconds for operations in progress, then shuts the executor down. Idempotent.
+     */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            if (ownedExecutor != null) {
+                ownedExecutor.shutdown();
+                try {
+                    ownedExecutor.awaitTermination(CLOSE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        } finally {
+            locks.release();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "FileSystemStorageBackend[" + root + "]";
+    }
+
+    /** Package-private for tests: the file that holds a key's object. */
+    Path objectFile(String key) {
+        return KeyPaths.objectFile(root, key);
+    }
+
+    private <T> CompletionStage<T> submit(String operation, String key, KeyLocks.IoAction<T> action) {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        if (closed.get()) {
+            result.completeExceptionally(failure(operation, key, "the backend is closed", null));
+            return result;
+        }
+        try {
+            executor.execute(() -> {
+                try {
+                    result.complete(action.run());
+                } catch (IOException | RuntimeException e) {
+                    result.completeExceptionally(closed.get()
+                            ? failure(operation, key, "the backend was closed: " + e, e)
+                            : failure(operation, key, e.toString(), e));
+                } catch (Error e) {
+                    result.completeExceptionally(e);
+                    throw e;
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            result.completeExceptionally(failure(operation, key, "its executor rejected the task", e));
+        }
+        return result;
+    }
+
+    private StorageException failure(String operation, String key, String reason,
+            @Nullable Throwable cause) {
+        return new StorageException("Filesystem " + operation + " of key " + KeyPaths.quote(key)
+                + " in " + root + " failed: " + reason, cause);
+    }
+
+    /** Reads the current object's ETag, or {@code null} when there is none. */
+    private static @Nullable String currentEtag(Path file) throws IOException {
+        try {
+            return etagOf(Files.readAllBytes(file));
+        } catch (NoSuchFileException e) {
+            return null;
+        }
+    }
+
+    /** Atomically replaces the file's content: temp file, fsync, atomic move, fsync directory. */
+    private void replace(Path file, byte[] body) throws IOException {
+        Path directory = file.getParent();
+        createDirectories(directory);
+        byte[] unique = new byte[8];
+        random.nextBytes(unique);
+        Path temp = KeyPaths.tempFile(file, HexFormat.of().formatHex(unique));
+        try {
+            try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW,
+                    StandardOpenOption.WRITE)) {
+                ByteBuffer buffer = ByteBuffer.wrap(body);
+                while (buffer.hasRemaining()) {
+                    channel.write(buffer);
+                }
+                channel.force(true);
+            }
+            Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException | RuntimeException e) {
+            try {
+                Files.deleteIfExists(temp);
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+        syncDirectory(directory);
+    }
+
+    /** Creates missing directories below the root, forcing each new entry to disk. */
+    private void createDirectories(Path directory) throws IOException {
+        if (Files.isDirectory(directory, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        Path current = root;
+        for (Path name : root.relativize(directory)) {
+            current = current.resolve(name);
+            if (Files.isDirectory(current, LinkOption.NOFOLLOW_LINKS)) {
+                continue;
+            }
+            try {
+                Files.createDirectory(current);
+                syncDirectory(current.getParent());
+            } catch (FileAlreadyExistsException e) {
+                if (!Files.isDirectory(current, LinkOption.NOFOLLOW_LINKS)) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private static void syncDirectory(Path directory) throws IOException {
+        if (!DIRECTORY_SYNC_SUPPORTED) {
+            return;
+        }
+        try (FileChannel channel = FileChannel.open(directory, StandardOpenOption.READ)) {
+            channel.force(true);
+        }
+    }
+
+    /**
+     * @param body content
+     * @return its ETag: the first 32 characters of the unpadded base64url SHA-256
+     */
+    static String etagOf(byte[] body) {
+        try {
+            byte[] hash = MessageDigest.getInstance("SHA-256").digest(body);
+            return Base64.getUrlEncoder().withoutPadding().encodeToString(hash).substring(0, ETAG_LENGTH);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is not available", e);
+        }
+    }
+}
