@@ -46,7 +46,7 @@ final class StashedViewInterceptor implements HandlerInterceptor {
     public void postHandle(HttpServletRequest request, HttpServletResponse response, Object handler,
             @Nullable ModelAndView modelAndView) {
         RequestViews rv = RequestViews.find(request);
-        if (rv == null) {
+        if (rv == null || !rv.active()) {
             return;
         }
         if (response.isCommitted()) {
