@@ -84,6 +84,7 @@ class StashedViewsMvcIntegrationTests {
         HttpResponse<String> script = browser.get("/durable-stash.js");
         assertThat(script.statusCode()).isEqualTo(200);
         assertThat(script.body()).contains("X-Stash-Mounts", "_mounts", "htmx:configRequest");
+        assertThat(script.headers().firstValue("Cache-Control")).hasValue("no-cache");
         assertThat(Browser.sidSetCookie(script)).isNull();
 
         HttpResponse<String> mounted = browser.get("/counter");
@@ -188,6 +189,13 @@ class StashedViewsMvcIntegrationTests {
         assertThat(browser.post("/prefs/recent", "item=b").body()).isEqualTo("[a, b]");
         assertThat(browser.get("/prefs").body()).isEqualTo("dark;[a, b];prefs:RECOVERED");
         assertThat(new Browser(port).get("/prefs").body()).isEqualTo("light;[];prefs:NOT_FOUND");
+    }
+
+    @Test
+    void aControllerBehindAScopedProxyIsRecoveredAndStashedThroughItsTarget() {
+        assertThat(browser.post("/proxied/hit", "").body()).isEqualTo("1");
+        assertThat(browser.post("/proxied/hit", "").body()).isEqualTo("2");
+        assertThat(new Browser(port).post("/proxied/hit", "").body()).isEqualTo("1");
     }
 
     @Test
