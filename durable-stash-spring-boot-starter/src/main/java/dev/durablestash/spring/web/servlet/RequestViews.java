@@ -3,6 +3,7 @@ package dev.durablestash.spring.web.servlet;
 import java.util.ArrayList;
 import java.util.List;
 
+import jakarta.servlet.DispatcherType;
 import jakarta.servlet.http.HttpServletRequest;
 
 import org.jspecify.annotations.Nullable;
@@ -34,6 +35,7 @@ final class RequestViews {
     private final StashedViews views;
     private final List<ViewBinding> bindings = new ArrayList<>(2);
     private @Nullable MountKind mount;
+    private boolean failed;
 
     private RequestViews(HttpServletRequest request, StashAdapter adapter, StashedViews views) {
         this.request = request;
@@ -83,6 +85,11 @@ final class RequestViews {
         return null;
     }
 
+    /** @return {@code false} once a stash failed, and while an error page renders */
+    boolean active() {
+        return !failed && request.getDispatcherType() != DispatcherType.ERROR;
+    }
+
     boolean hasChanges() {
         for (ViewBinding binding : bindings) {
             if (binding.hasChanges()) {
@@ -92,10 +99,22 @@ final class RequestViews {
         return false;
     }
 
-    /** Stashes every bound view's changes, waiting until they are durable. */
+    /**
+     * Stashes every bound view's changes, waiting until they are durable. Does nothing once a stash
+     * of this request failed (the client is told so; nothing is retried behind its back), nor while
+     * an error page renders (a handler that threw stashes nothing).
+     */
     void stashAll() {
-        for (ViewBinding binding : bindings) {
-            binding.stashNow();
+        if (!active()) {
+            return;
+        }
+        try {
+            for (ViewBinding binding : bindings) {
+                binding.stashNow();
+            }
+        } catch (RuntimeException e) {
+            failed = true;
+            throw e;
         }
     }
 

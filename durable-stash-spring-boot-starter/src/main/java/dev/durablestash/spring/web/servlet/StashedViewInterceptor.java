@@ -7,6 +7,8 @@ import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import org.springframework.aop.framework.Advised;
+import org.springframework.aop.support.AopUtils;
 import org.springframework.web.method.HandlerMethod;
 import org.springframework.web.servlet.HandlerInterceptor;
 import org.springframework.web.servlet.ModelAndView;
@@ -34,19 +36,36 @@ final class StashedViewInterceptor implements HandlerInterceptor {
     }
 
     @Override
-    public boolean preHandle(HttpServletRequest request, HttpServletResponse response, Object handler) {
+    public boolean preHandle(HttpServletRequest request, HttpServletResponse response, Object handler)
+            throws Exception {
         if (handler instanceof HandlerMethod method && !(method.getBean() instanceof String)
                 && StashedViews.isStashedView(method.getBeanType())) {
-            RequestViews.of(request, adapter, views).bind(method.getBean());
+            RequestViews.of(request, adapter, views).bind(unwrap(method.getBean()));
         }
         return true;
+    }
+
+    /**
+     * The object whose fields the handler method really uses: the target behind an AOP or scoped
+     * proxy (a proxy's own fields are never touched by the handler).
+     */
+    private static Object unwrap(Object bean) throws Exception {
+        Object current = bean;
+        while (AopUtils.isAopProxy(current) && current instanceof Advised advised) {
+            Object target = advised.getTargetSource().getTarget();
+            if (target == null || target == current) {
+                break;
+            }
+            current = target;
+        }
+        return current;
     }
 
     @Override
     public void postHandle(HttpServletRequest request, HttpServletResponse response, Object handler,
             @Nullable ModelAndView modelAndView) {
         RequestViews rv = RequestViews.find(request);
-        if (rv == null) {
+        if (rv == null || !rv.active()) {
             return;
         }
         if (response.isCommitted()) {
