@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.AfterAll;
@@ -19,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.Keys;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.WindowType;
@@ -64,6 +66,15 @@ class CounterBrowserEndToEndTest {
         }
         app = SampleApp.start(storage);
         browserProfile = Files.createTempDirectory("counter-mvc-chromium-");
+        browser = startChromium(browserProfile, true);
+    }
+
+    /**
+     * Starts headless Chromium through the system chromedriver, never through Selenium Manager.
+     * The browser's own background traffic is off and it resolves no host names: it reaches only
+     * the app on loopback.
+     */
+    private static WebDriver startChromium(Path profile, boolean javaScript) {
         ChromeDriverService driverService = new ChromeDriverService.Builder()
                 .usingDriverExecutable(CHROMEDRIVER.toFile())
                 .usingAnyFreePort()
@@ -76,10 +87,12 @@ class CounterBrowserEndToEndTest {
                 "--disable-dev-shm-usage", "--disable-default-apps", "--disable-extensions",
                 "--disable-domain-reliability", "--no-pings",
                 "--disable-features=AutofillServerCommunication,OptimizationHints,Translate,MediaRouter",
-                // The browser resolves no host name at all: it only ever talks to the app on loopback.
                 "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost",
-                "--user-data-dir=" + browserProfile);
-        browser = new ChromeDriver(driverService, options);
+                "--user-data-dir=" + profile);
+        if (!javaScript) {
+            options.setExperimentalOption("prefs", Map.of("profile.managed_default_content_settings.javascript", 2));
+        }
+        return new ChromeDriver(driverService, options);
     }
 
     @AfterAll
@@ -169,6 +182,7 @@ class CounterBrowserEndToEndTest {
     @Test
     void draftSurvivesARestartWhileThePageStaysOpenAndIsBlankAfterNavigatingAway() {
         open("/compose");
+        assertThat(browser.findElements(By.id("noscript-hint"))).as("JavaScript is on").isEmpty();
         WebElement draft = browser.findElement(By.id("draft"));
         assertThat(draft.getDomProperty("value")).isEmpty();
 
@@ -207,6 +221,44 @@ class CounterBrowserEndToEndTest {
             paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
         } catch (IOException | UncheckedIOException e) {
             // best effort: it is a temporary directory
+        }
+    }
+
+    /** The whole draft flow with JavaScript switched off: plain form posts, the form's own hidden {@code _mounts}. */
+    @Test
+    void draftFlowWorksWithoutJavaScript() throws IOException {
+        Path profile = Files.createTempDirectory("counter-mvc-chromium-noscript-");
+        WebDriver noScript = startChromium(profile, false);
+        try {
+            noScript.get(app.baseUrl() + "/compose");
+            assertThat(noScript.findElement(By.id("noscript-hint")).isDisplayed()).as("JavaScript is off").isTrue();
+            noScript.findElement(By.id("draft")).sendKeys("Typed without scripts.");
+            noScript.findElement(By.id("save-draft")).click();
+            new WebDriverWait(noScript, PATIENCE).until(ExpectedConditions.urlToBe(app.baseUrl() + "/compose?_mounts=1"));
+            assertThat(noScript.findElement(By.id("draft")).getDomProperty("value")).isEqualTo("Typed without scripts.");
+
+            app.restart();
+            WebElement draft = noScript.findElement(By.id("draft"));
+            draft.sendKeys(Keys.END, " Still none.");
+            noScript.findElement(By.id("save-draft")).click();
+            new WebDriverWait(noScript, PATIENCE).until(ExpectedConditions.stalenessOf(draft));
+            assertThat(noScript.findElement(By.id("draft")).getDomProperty("value"))
+                    .isEqualTo("Typed without scripts. Still none.");
+
+            noScript.navigate().refresh();
+            assertThat(noScript.findElement(By.id("draft")).getDomProperty("value"))
+                    .as("reloading the rejoined page keeps the draft").isEqualTo("Typed without scripts. Still none.");
+
+            noScript.findElement(By.id("nav-counter")).click();
+            new WebDriverWait(noScript, PATIENCE).until(ExpectedConditions.textToBe(By.id("count"), "0"));
+            noScript.findElement(By.id("increment")).click();
+            new WebDriverWait(noScript, PATIENCE).until(ExpectedConditions.textToBe(By.id("count"), "1"));
+            noScript.findElement(By.id("nav-compose")).click();
+            new WebDriverWait(noScript, PATIENCE).until(ExpectedConditions.urlToBe(app.baseUrl() + "/compose"));
+            assertThat(noScript.findElement(By.id("draft")).getDomProperty("value")).isEmpty();
+        } finally {
+            noScript.quit();
+            deleteQuietly(profile);
         }
     }
 

@@ -96,6 +96,31 @@ class CounterHttpEndToEndTest {
     }
 
     @Test
+    void theSessionCookieIsHttpOnlyLaxAndOnlyIssuedByPagesWithAStashedView() {
+        Visitor visitor = new Visitor(app);
+        assertThat(ok(visitor.get("/sample.css")).headers().allValues("Set-Cookie")).as("static asset").isEmpty();
+        assertThat(ok(visitor.get("/durable-stash.js")).headers().allValues("Set-Cookie")).as("the script").isEmpty();
+
+        List<String> cookies = ok(visitor.get("/")).headers().allValues("Set-Cookie");
+        assertThat(cookies).singleElement().satisfies(cookie -> {
+            assertThat(cookie).matches("sid=[A-Za-z0-9_-]{43};.*");
+            assertThat(cookie).containsIgnoringCase("HttpOnly").containsIgnoringCase("SameSite=Lax");
+            assertThat(cookie).doesNotContainIgnoringCase("Secure;").doesNotEndWithIgnoringCase("Secure");
+        });
+        assertThat(ok(visitor.get("/")).headers().allValues("Set-Cookie")).as("already has one").isEmpty();
+    }
+
+    @Test
+    void aGarbageCookieGetsANewEmptySessionNotAnErrorPage() {
+        Visitor visitor = new Visitor(app);
+        HttpResponse<String> page = visitor.get("/", "Cookie", "sid=%%%not-a-session%%%");
+        assertThat(ok(page).body()).contains("<span id=\"count\">0</span>");
+        assertThat(page.headers().allValues("Set-Cookie")).singleElement().asString().startsWith("sid=");
+        assertThat(visitor.post("/increment", form()).statusCode()).isEqualTo(302);
+        assertThat(visitor.count()).isEqualTo(1);
+    }
+
+    @Test
     void aNewCookieJarSeesDefaults() {
         Visitor first = new Visitor(app);
         first.post("/increment", form());
