@@ -2,10 +2,12 @@ package dev.durablestash.sample.counter;
 
 import java.net.URI;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Objects;
 
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.web.server.PortInUseException;
 import org.springframework.context.ConfigurableApplicationContext;
 
 /**
@@ -31,10 +33,23 @@ final class SampleApp implements AutoCloseable {
         return app;
     }
 
-    /** Stops the app and starts it again on the same port and storage directory. */
+    /**
+     * Stops the app and starts it again on the same port and storage directory. Should another
+     * process take the port in between, starting is retried for a few seconds.
+     */
     void restart() {
         stop();
-        startContext();
+        for (int attempt = 1; ; attempt++) {
+            try {
+                startContext();
+                return;
+            } catch (RuntimeException e) {
+                if (attempt == 25 || !portInUse(e)) {
+                    throw e;
+                }
+                pause(Duration.ofMillis(200));
+            }
+        }
     }
 
     /** @return the absolute URI of {@code pathAndQuery} on the running app */
@@ -64,6 +79,24 @@ final class SampleApp implements AutoCloseable {
         context = started;
         port = Integer.parseInt(Objects.requireNonNull(
                 started.getEnvironment().getProperty("local.server.port"), "local.server.port"));
+    }
+
+    private static boolean portInUse(Throwable failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof PortInUseException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static void pause(Duration duration) {
+        try {
+            Thread.sleep(duration.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for the port", e);
+        }
     }
 
     private void stop() {
