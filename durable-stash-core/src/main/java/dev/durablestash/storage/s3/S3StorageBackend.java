@@ -3,8 +3,10 @@ package dev.durablestash.storage.s3;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Arrays;
+import java.security.SecureRandom;
+import java.util.Base64;
 import java.util.LinkedHashSet;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -30,6 +32,7 @@ import software.amazon.awssdk.services.s3.S3AsyncClient;
 import software.amazon.awssdk.services.s3.model.DeleteObjectRequest;
 import software.amazon.awssdk.services.s3.model.GetObjectRequest;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.HeadObjectRequest;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 
 /**
@@ -55,12 +58,24 @@ import software.amazon.awssdk.services.s3.model.PutObjectRequest;
  * <h2>Lost responses</h2>
  * The SDK never retries a write made by this backend (a per-request override turns its retry strategy
  * off, also on a client you pass in): a blind retry of a conditional PUT whose response was lost would
- * answer 412 for the backend's own write. Instead, when a PUT fails without a definite answer (I/O
- * error, timeout, HTTP 5xx), the backend reads the object back: if it holds exactly the bytes that
- * were written, the PUT completes as {@link PutResult.Written} with the ETag read; otherwise it fails
- * with a {@link StorageException}. (If another writer stored identical bytes meanwhile, reporting the
- * write as done is harmless: the stored content is what was asked for.) Reads are retried by the
- * client's retry strategy as usual.
+ * answer 412 for the backend's own write, or a retried DELETE could remove a newer object. Instead,
+ * every PUT carries a random write id in its user metadata ({@code x-amz-meta-durable-stash-write}),
+ * and when a PUT fails without a definite answer (I/O error, timeout, HTTP 5xx) the backend reads the
+ * object's metadata back (HEAD):
+ * <ul>
+ * <li>the object carries this write's id: the write was applied, and the PUT completes as
+ * {@link PutResult.Written} with the stored ETag;</li>
+ * <li>another write is stored and the precondition no longer holds (another ETag, or gone, or for a
+ * create: present): the PUT completes as {@link PutResult.PreconditionFailed}, so the caller re-reads
+ * and retries as after any conflict. (In the rare case that this write was applied, its response lost,
+ * and another writer replaced it before the HEAD, the caller re-applies a diff that is already in the
+ * stored document: harmless for the engine's per-key merge, which is idempotent.)</li>
+ * <li>the object is unchanged (or still absent): the write was not applied, or is still in flight;
+ * the PUT fails with a {@link StorageException}, as the SPI allows.</li>
+ * </ul>
+ * Comparing bodies instead of write ids would not do: a writer storing byte-identical content (a CAS
+ * counter, two instances writing the same document) would make a write that was not applied look
+ * applied. Reads are retried by the client's retry strategy as usual.
  *
  * <h2>Keys</h2>
  * The object key is the key the engine passes in, unchanged: the engine already puts every key under
@@ -76,6 +91,11 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
 
     private static final int MAX_KEY_BYTES = 1024;
     private static final String CONTENT_TYPE = "application/octet-stream";
+
+    /** User metadata ({@code x-amz-meta-durable-stash-write}) naming each PUT, to recognise it later. */
+    static final String WRITE_ID_METADATA = "durable-stash-write";
+
+    private static final SecureRandom RANDOM = new SecureRandom();
 
     /** Writes are never retried by the SDK: see the class comment. */
     private static final AwsRequestOverrideConfiguration NO_RETRY = AwsRequestOverrideConfiguration.builder()
@@ -138,9 +158,11 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
         checkKey(key);
         Objects.requireNonNull(precondition, "precondition");
         byte[] content = body.clone();
+        String writeId = newWriteId();
         PutObjectRequest.Builder request = PutObjectRequest.builder()
                 .bucket(bucket)
                 .key(key)
+                .metadata(Map.of(WRITE_ID_METADATA, writeId))
                 .contentType(CONTENT_TYPE)
                 .contentLength((long) content.length)
                 .overrideConfiguration(NO_RETRY);
@@ -162,7 +184,7 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
                     || (etag != null && failure.isNoSuchKey())) {
                 result.complete(PutResult.preconditionFailed());
             } else if (failure.isAmbiguous()) {
-                resolveAmbiguousPut(key, content, failure, result);
+                resolveAmbiguousPut(key, writeId, etag, failure, result);
             } else {
                 result.completeExceptionally(failure.toStorageException("PUT", bucket, key));
             }
@@ -171,31 +193,40 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
     }
 
     /**
-     * A PUT failed without telling whether it was applied: read the object back and compare bodies.
+     * A PUT failed without telling whether it was applied: look at the object's write id (HEAD).
      */
-    private void resolveAmbiguousPut(String key, byte[] content, S3Failure putFailure,
-            CompletableFuture<PutResult> result) {
-        GetObjectRequest read = GetObjectRequest.builder().bucket(bucket).key(key).build();
-        client.getObject(read, AsyncResponseTransformer.toBytes()).whenComplete((bytes, error) -> {
-            if (error == null && Arrays.equals(bytes.asByteArrayUnsafe(), content)) {
-                String etag = bytes.response().eTag();
-                if (etag != null && !unquote(etag).isEmpty()) {
-                    log.debug("PUT of s3://{}/{} failed ({}) but the object holds the written bytes: acknowledged",
+    private void resolveAmbiguousPut(String key, String writeId, @Nullable String expectedEtag,
+            S3Failure putFailure, CompletableFuture<PutResult> result) {
+        HeadObjectRequest head = HeadObjectRequest.builder().bucket(bucket).key(key).build();
+        client.headObject(head).whenComplete((response, error) -> {
+            if (error == null) {
+                String storedEtag = response.eTag() == null ? "" : unquote(response.eTag());
+                if (writeId.equals(response.metadata().get(WRITE_ID_METADATA)) && !storedEtag.isEmpty()) {
+                    log.debug("PUT of s3://{}/{} failed ({}) but the object is this write: acknowledged",
                             bucket, key, putFailure.summary());
-                    result.complete(PutResult.written(unquote(etag)));
-                    return;
+                    result.complete(PutResult.written(storedEtag));
+                } else if (expectedEtag == null || !expectedEtag.equals(storedEtag)) {
+                    log.debug("PUT of s3://{}/{} failed ({}); another write is stored: precondition failed",
+                            bucket, key, putFailure.summary());
+                    result.complete(PutResult.preconditionFailed());
+                } else {
+                    result.completeExceptionally(putFailure.toStorageException("PUT", bucket, key,
+                            "; read back afterwards, the object is unchanged: not applied"));
                 }
+                return;
             }
-            StorageException failure;
-            if (error == null || S3Failure.of(error).isNoSuchKey()) {
-                failure = putFailure.toStorageException("PUT", bucket, key,
-                        "; read back afterwards, the object does not hold the written bytes: not applied");
+            S3Failure headFailure = S3Failure.of(error);
+            if (headFailure.isNoSuchKey() && expectedEtag != null) {
+                result.complete(PutResult.preconditionFailed());
+            } else if (headFailure.isNoSuchKey()) {
+                result.completeExceptionally(putFailure.toStorageException("PUT", bucket, key,
+                        "; read back afterwards, the object is still absent: not applied"));
             } else {
-                failure = putFailure.toStorageException("PUT", bucket, key,
+                StorageException failure = putFailure.toStorageException("PUT", bucket, key,
                         "; reading the object back to check whether it was applied failed too: outcome unknown");
-                failure.addSuppressed(S3Failure.unwrap(error));
+                failure.addSuppressed(headFailure.cause());
+                result.completeExceptionally(failure);
             }
-            result.completeExceptionally(failure);
         });
     }
 
@@ -263,6 +294,12 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
         } catch (RuntimeException e) {
             result.completeExceptionally(e);
         }
+    }
+
+    private static String newWriteId() {
+        byte[] id = new byte[16];
+        RANDOM.nextBytes(id);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(id);
     }
 
     static String unquote(String etag) {
