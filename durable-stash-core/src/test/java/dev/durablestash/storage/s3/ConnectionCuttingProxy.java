@@ -9,10 +9,14 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -32,6 +36,9 @@ final class ConnectionCuttingProxy implements AutoCloseable {
     private final InetSocketAddress upstream;
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
     private final LongAdder cuts = new LongAdder();
+    private final AtomicInteger cutNext = new AtomicInteger();
+    private final Queue<String> recordedRequests = new ConcurrentLinkedQueue<>();
+    private volatile boolean recording;
     private volatile double cutFraction;
     private volatile boolean closed;
 
@@ -51,6 +58,27 @@ final class ConnectionCuttingProxy implements AutoCloseable {
     /** @param fraction the fraction of responses to cut off (0 to pass everything) */
     void cutFraction(double fraction) {
         this.cutFraction = fraction;
+    }
+
+    /** @param count the number of responses to cut off next, whatever the fraction */
+    void cutNext(int count) {
+        cutNext.set(count);
+    }
+
+    /**
+     * @param on whether to record the head (request line and headers) of each request from now on;
+     *     turning it on clears earlier recordings
+     */
+    void recordRequests(boolean on) {
+        if (on) {
+            recordedRequests.clear();
+        }
+        recording = on;
+    }
+
+    /** @return the recorded request heads, oldest first */
+    List<String> recordedRequests() {
+        return List.copyOf(recordedRequests);
     }
 
     /** @return responses cut off so far */
@@ -85,9 +113,10 @@ final class ConnectionCuttingProxy implements AutoCloseable {
             int n;
             while ((n = in.read(buffer)) >= 0) {
                 if (!responses) {
-                    requestPending.set(true);
-                } else if (requestPending.getAndSet(false) && !isContinue(buffer, n)
-                        && ThreadLocalRandom.current().nextDouble() < cutFraction) {
+                    if (!requestPending.getAndSet(true) && recording) {
+                        recordedRequests.add(head(buffer, n));
+                    }
+                } else if (requestPending.getAndSet(false) && !isContinue(buffer, n) && shouldCut()) {
                     cuts.increment();
                     break;
                 }
@@ -100,6 +129,19 @@ final class ConnectionCuttingProxy implements AutoCloseable {
             closeQuietly(from);
             closeQuietly(to);
         }
+    }
+
+    private boolean shouldCut() {
+        if (cutNext.getAndUpdate(n -> Math.max(n - 1, 0)) > 0) {
+            return true;
+        }
+        return ThreadLocalRandom.current().nextDouble() < cutFraction;
+    }
+
+    private static String head(byte[] buffer, int n) {
+        String text = new String(buffer, 0, n, StandardCharsets.ISO_8859_1);
+        int end = text.indexOf("\r\n\r\n");
+        return end >= 0 ? text.substring(0, end) : text;
     }
 
     private static boolean isContinue(byte[] buffer, int n) {
