@@ -1,7 +1,91 @@
 package dev.durablestash.core;
 
+import java.util.Map;
+import java.util.Set;
+
+import tools.jackson.databind.JsonNode;
+
+/**
+ * A per-key change to one view's slice of the session document: keys to set (already normalised to
+ * JSON) and keys to remove, or the removal of the whole slice. Immutable; the JSON nodes are never
+ * modified after construction.
+ *
+ * <p>Applying a diff to a slice stored under another {@code vsn} replaces that slice: data of two
+ * versions never mix. Diffs are idempotent: applying one twice (after a lost response) changes
+ * nothing more.
+ */
 final class SliceDiff {
+
+    private final String view;
+    private final int vsn;
+    private final Map<String, JsonNode> sets;
+    private final Set<String> removes;
+    private final Mode mode;
+
+    /** How a diff changes its slice. */
+    enum Mode {
+        /** Set and remove keys; other keys stay. */
+        MERGE,
+        /** The slice becomes exactly the set keys (a migrated slice being written back). */
+        REPLACE,
+        /** The slice is removed. */
+        RESET
+    }
+
+    private SliceDiff(String view, int vsn, Map<String, JsonNode> sets, Set<String> removes, Mode mode) {
+        this.view = view;
+        this.vsn = vsn;
+        this.sets = sets;
+        this.removes = removes;
+        this.mode = mode;
+    }
+
+    static SliceDiff of(ViewDefinition view, Map<String, JsonNode> sets, Set<String> removes) {
+        return new SliceDiff(view.name(), view.vsn(), Map.copyOf(sets), Set.copyOf(removes), Mode.MERGE);
+    }
+
+    static SliceDiff replace(ViewDefinition view, Map<String, JsonNode> data) {
+        return new SliceDiff(view.name(), view.vsn(), Map.copyOf(data), Set.of(), Mode.REPLACE);
+    }
+
     static SliceDiff reset(ViewDefinition view) {
-        throw new UnsupportedOperationException("engine not implemented yet");
+        return new SliceDiff(view.name(), view.vsn(), Map.of(), Set.of(), Mode.RESET);
+    }
+
+    /** A diff that changes nothing: written to refresh the expiry or to move the document. */
+    static SliceDiff touch() {
+        return new SliceDiff("", 0, Map.of(), Set.of(), Mode.MERGE);
+    }
+
+    String view() {
+        return view;
+    }
+
+    int vsn() {
+        return vsn;
+    }
+
+    Map<String, JsonNode> sets() {
+        return sets;
+    }
+
+    Set<String> removes() {
+        return removes;
+    }
+
+    Mode mode() {
+        return mode;
+    }
+
+    boolean isTouch() {
+        return view.isEmpty();
+    }
+
+    @Override
+    public String toString() {
+        if (isTouch()) {
+            return "SliceDiff[touch]";
+        }
+        return "SliceDiff[" + view + " " + mode + " set=" + sets.keySet() + " remove=" + removes + "]";
     }
 }

@@ -75,7 +75,9 @@ import org.jspecify.annotations.Nullable;
  * which makes compare-and-swap exact between processes on the same machine as well, on local
  * filesystems whose file locks work (not guaranteed on network filesystems such as NFS or SMB).
  * Only locking within one JVM is covered by this project's tests. Reads take no lock: the atomic
- * move makes them consistent.
+ * move makes them consistent. Locks belong to a root directory, so do not point two backends at
+ * nested directories (one root inside the other): their keys could name the same files under
+ * different locks.
  *
  * <h2>Threads and errors</h2>
  * Every method returns at once; the blocking file I/O runs on the backend's executor, which also

@@ -1,0 +1,179 @@
+package dev.durablestash.core;
+
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.HashMap;
+import java.util.Map;
+
+import org.jspecify.annotations.Nullable;
+
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.JsonNodeFactory;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * The one stored object per browser session: each view's slice ({@code vsn} + {@code data}) and the
+ * document's expiry. The unit of compare-and-swap.
+ *
+ * <pre>{@code
+ * {"format":1,"expiresAt":"2026-12-03T10:15:30Z",
+ *  "views":{"counter":{"vsn":1,"data":{"count":3}}}}
+ * }</pre>
+ *
+ * <p>Immutable: {@link #apply} returns a new document that shares unchanged slices and values with
+ * this one. JSON nodes held here are never modified.
+ */
+final class SessionDocument {
+
+    /** The layout this code writes and reads. A document with a higher number is refused, not overwritten. */
+    static final int FORMAT = 1;
+
+    private static final JsonMapper MAPPER = JsonMapper.builder().build();
+    private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+
+    /** A view's slice. {@code data} is never modified once the slice is built. */
+    record Slice(int vsn, ObjectNode data) {
+    }
+
+    private static final SessionDocument EMPTY = new SessionDocument(null, Map.of());
+
+    private final @Nullable Instant expiresAt;
+    private final Map<String, Slice> views;
+
+    private SessionDocument(@Nullable Instant expiresAt, Map<String, Slice> views) {
+        this.expiresAt = expiresAt;
+        this.views = views;
+    }
+
+    static SessionDocument empty() {
+        return EMPTY;
+    }
+
+    @Nullable Instant expiresAt() {
+        return expiresAt;
+    }
+
+    @Nullable Slice slice(String view) {
+        return views.get(view);
+    }
+
+    boolean hasViews() {
+        return !views.isEmpty();
+    }
+
+    boolean isExpired(Instant now) {
+        return expiresAt != null && !now.isBefore(expiresAt);
+    }
+
+    /** @return a document with the diff applied (per key, the diff wins) */
+    SessionDocument apply(SliceDiff diff) {
+        if (diff.isTouch()) {
+            return this;
+        }
+        Map<String, Slice> next = new HashMap<>(views);
+        if (diff.mode() == SliceDiff.Mode.RESET) {
+            next.remove(diff.view());
+            return new SessionDocument(expiresAt, next);
+        }
+        Slice slice = views.get(diff.view());
+        ObjectNode data = NODES.objectNode();
+        if (diff.mode() == SliceDiff.Mode.MERGE && slice != null && slice.vsn() == diff.vsn()) {
+            data.setAll(slice.data());
+        }
+        for (String key : diff.removes()) {
+            data.remove(key);
+        }
+        data.setAll(diff.sets());
+        next.put(diff.view(), new Slice(diff.vsn(), data));
+        return new SessionDocument(expiresAt, next);
+    }
+
+    SessionDocument withExpiry(Instant expiresAt) {
+        return new SessionDocument(expiresAt, views);
+    }
+
+    byte[] toBytes() {
+        ObjectNode root = NODES.objectNode();
+        root.put("format", FORMAT);
+        if (expiresAt != null) {
+            root.put("expiresAt", expiresAt.toString());
+        }
+        ObjectNode viewsNode = root.putObject("views");
+        views.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> {
+            ObjectNode sliceNode = viewsNode.putObject(e.getKey());
+            sliceNode.put("vsn", e.getValue().vsn());
+            sliceNode.set("data", e.getValue().data());
+        });
+        return MAPPER.writeValueAsBytes(root);
+    }
+
+    /**
+     * @throws CorruptDocumentException if the bytes are not a session document
+     * @throws UnsupportedFormatException if the document was written in a newer layout
+     */
+    static SessionDocument parse(byte[] bytes) {
+        JsonNode root;
+        try {
+            root = MAPPER.readTree(bytes);
+        } catch (JacksonException e) {
+            throw new CorruptDocumentException("not JSON: " + e.getOriginalMessage());
+        }
+        if (root == null || !root.isObject()) {
+            throw new CorruptDocumentException("not a JSON object");
+        }
+        JsonNode format = root.get("format");
+        if (format == null || !format.isIntegralNumber()) {
+            throw new CorruptDocumentException("no integer 'format'");
+        }
+        if (format.asInt() > FORMAT) {
+            throw new UnsupportedFormatException(format.asInt());
+        }
+        Instant expiresAt = null;
+        JsonNode expires = root.get("expiresAt");
+        if (expires != null && !expires.isNull()) {
+            try {
+                expiresAt = Instant.parse(expires.asText());
+            } catch (DateTimeParseException e) {
+                throw new CorruptDocumentException("bad 'expiresAt': " + expires);
+            }
+        }
+        JsonNode viewsNode = root.get("views");
+        Map<String, Slice> views = new HashMap<>();
+        if (viewsNode != null && !viewsNode.isNull()) {
+            if (!viewsNode.isObject()) {
+                throw new CorruptDocumentException("'views' is not an object");
+            }
+            for (Map.Entry<String, JsonNode> e : viewsNode.properties()) {
+                JsonNode slice = e.getValue();
+                JsonNode vsn = slice.get("vsn");
+                JsonNode data = slice.get("data");
+                if (vsn == null || !vsn.isIntegralNumber() || data == null || !data.isObject()) {
+                    throw new CorruptDocumentException("view '" + e.getKey() + "' lacks an integer 'vsn' or an object 'data'");
+                }
+                views.put(e.getKey(), new Slice(vsn.asInt(), (ObjectNode) data));
+            }
+        }
+        return new SessionDocument(expiresAt, views);
+    }
+
+    /** The stored bytes are not a session document. */
+    static final class CorruptDocumentException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        CorruptDocumentException(String message) {
+            super("corrupt session document: " + message, null, false, false);
+        }
+    }
+
+    /** The stored document was written in a layout newer than this code understands. */
+    static final class UnsupportedFormatException extends StashException {
+        private static final long serialVersionUID = 1L;
+
+        UnsupportedFormatException(int format) {
+            super("the session document has format " + format + ", newer than the supported format " + FORMAT
+                    + "; it is left untouched (is a newer version of the application writing to the same store?)", null);
+        }
+    }
+}

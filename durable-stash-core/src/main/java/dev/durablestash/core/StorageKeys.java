@@ -1,0 +1,70 @@
+package dev.durablestash.core;
+
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * Derives storage keys from session ids: {@code prefix + base64url(HMAC-SHA256(secret, sid))}. A
+ * storage key reveals nothing about the cookie. Keys under previous secrets are derived too, so
+ * state written before a secret rotation is still found. Thread-safe.
+ */
+final class StorageKeys {
+
+    private static final String ALGORITHM = "HmacSHA256";
+
+    private final String prefix;
+    private final ThreadLocal<Mac> current;
+    private final List<ThreadLocal<Mac>> previous = new ArrayList<>();
+
+    StorageKeys(StashSettings settings) {
+        this.prefix = settings.keyPrefix();
+        this.current = macFor(settings.secret());
+        for (byte[] secret : settings.previousSecrets()) {
+            previous.add(macFor(secret));
+        }
+    }
+
+    /** @return the storage key of the session under the current secret */
+    String currentKey(String sid) {
+        return derive(current, sid);
+    }
+
+    /** @return the storage keys of the session under the previous secrets, newest first */
+    List<String> previousKeys(String sid) {
+        if (previous.isEmpty()) {
+            return List.of();
+        }
+        List<String> keys = new ArrayList<>(previous.size());
+        for (ThreadLocal<Mac> mac : previous) {
+            keys.add(derive(mac, sid));
+        }
+        return keys;
+    }
+
+    private String derive(ThreadLocal<Mac> mac, String sid) {
+        byte[] digest = mac.get().doFinal(sid.getBytes(StandardCharsets.UTF_8));
+        return prefix + Base64.getUrlEncoder().withoutPadding().encodeToString(digest);
+    }
+
+    private static ThreadLocal<Mac> macFor(byte[] secret) {
+        SecretKeySpec key = new SecretKeySpec(secret, ALGORITHM);
+        newMac(key); // fail fast if the JVM lacks HmacSHA256
+        return ThreadLocal.withInitial(() -> newMac(key));
+    }
+
+    private static Mac newMac(SecretKeySpec key) {
+        try {
+            Mac mac = Mac.getInstance(ALGORITHM);
+            mac.init(key);
+            return mac;
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(ALGORITHM + " is not available", e);
+        }
+    }
+}
