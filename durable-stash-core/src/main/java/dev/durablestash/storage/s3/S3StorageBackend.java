@@ -3,6 +3,7 @@ package dev.durablestash.storage.s3;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.LinkedHashSet;
@@ -49,7 +50,9 @@ import software.amazon.awssdk.services.s3.model.PutObjectRequest;
  * ETag: the SDK reports the 304 as an {@code S3Exception} with status 304, which becomes
  * {@link GetResult.NotModified}. 404 {@code NoSuchKey} becomes {@link GetResult.NotFound}.</li>
  * <li>{@code delete} is a {@code DeleteObject}, with {@code If-Match} when asked (see
- * {@link ConditionalDeletes}); 412 completes with {@code false}, 404 with {@code true}.</li>
+ * {@link ConditionalDeletes}); 412 completes with {@code false}, 404 with {@code true}. With
+ * {@link ConditionalDeletes#EMULATED}, for stores without conditional deletes, a conditional delete is a
+ * compare-and-swap PUT of a tombstone followed by a plain DELETE; tombstones read as absent.</li>
  * <li>Every other error completes the stage exceptionally with a {@link StorageException} whose
  * message names the operation, the bucket and key, the HTTP status and the S3 error code.</li>
  * <li>ETags are handed out without their surrounding quotes, and sent quoted.</li>
@@ -95,6 +98,12 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
     /** User metadata ({@code x-amz-meta-durable-stash-write}) naming each PUT, to recognise it later. */
     static final String WRITE_ID_METADATA = "durable-stash-write";
 
+    /** User metadata marking a tombstone written by {@link ConditionalDeletes#EMULATED} deletes. */
+    static final String TOMBSTONE_METADATA = "durable-stash-tombstone";
+
+    /** A tombstone this old was left behind by a process that died before its plain DELETE. */
+    static final Duration DEFAULT_ABANDONED_TOMBSTONE_AGE = Duration.ofMinutes(2);
+
     private static final SecureRandom RANDOM = new SecureRandom();
 
     /** Writes are never retried by the SDK: see the class comment. */
@@ -112,14 +121,16 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
     private final boolean ownsClient;
     private final String bucket;
     private final ConditionalDeletes conditionalDeletes;
+    private final Duration abandonedTombstoneAge;
     private final String description;
 
-    private S3StorageBackend(S3AsyncClient client, boolean ownsClient, String bucket,
-            ConditionalDeletes conditionalDeletes, String description) {
+    private S3StorageBackend(S3AsyncClient client, boolean ownsClient, String bucket, Builder builder,
+            String description) {
         this.client = client;
         this.ownsClient = ownsClient;
         this.bucket = bucket;
-        this.conditionalDeletes = conditionalDeletes;
+        this.conditionalDeletes = builder.conditionalDeletes;
+        this.abandonedTombstoneAge = builder.abandonedTombstoneAge;
         this.description = description;
     }
 
@@ -158,11 +169,41 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
         checkKey(key);
         Objects.requireNonNull(precondition, "precondition");
         byte[] content = body.clone();
+        CompletableFuture<PutResult> first = write(key, content, false, precondition);
+        if (conditionalDeletes != ConditionalDeletes.EMULATED || !precondition.requiresAbsent()) {
+            return first;
+        }
+        // A create may find a tombstone of an emulated delete: replace it once it is abandoned.
+        CompletableFuture<PutResult> result = new CompletableFuture<>();
+        first.whenComplete((outcome, error) -> {
+            if (error != null || outcome instanceof PutResult.Written) {
+                forward(outcome, error, result);
+                return;
+            }
+            client.headObject(HeadObjectRequest.builder().bucket(bucket).key(key).build())
+                    .whenComplete((head, headError) -> {
+                        if (headError == null && head.metadata().containsKey(TOMBSTONE_METADATA)
+                                && head.lastModified() != null && head.eTag() != null
+                                && head.lastModified().plus(abandonedTombstoneAge).isBefore(Instant.now())) {
+                            write(key, content, false, Precondition.matching(unquote(head.eTag())))
+                                    .whenComplete((replaced, replaceError) -> forward(replaced, replaceError, result));
+                        } else {
+                            result.complete(PutResult.preconditionFailed());
+                        }
+                    });
+        });
+        return result;
+    }
+
+    /** One conditional PUT, never retried by the SDK; a lost answer is resolved by a HEAD. */
+    private CompletableFuture<PutResult> write(String key, byte[] content, boolean tombstone, Precondition precondition) {
         String writeId = newWriteId();
         PutObjectRequest.Builder request = PutObjectRequest.builder()
                 .bucket(bucket)
                 .key(key)
-                .metadata(Map.of(WRITE_ID_METADATA, writeId))
+                .metadata(tombstone
+                        ? Map.of(WRITE_ID_METADATA, writeId, TOMBSTONE_METADATA, "1")
+                        : Map.of(WRITE_ID_METADATA, writeId))
                 .contentType(CONTENT_TYPE)
                 .contentLength((long) content.length)
                 .overrideConfiguration(NO_RETRY);
@@ -190,6 +231,14 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
             }
         });
         return result;
+    }
+
+    private static <T> void forward(@Nullable T value, @Nullable Throwable error, CompletableFuture<T> result) {
+        if (error != null) {
+            result.completeExceptionally(S3Failure.unwrap(error));
+        } else {
+            result.complete(value);
+        }
     }
 
     /**
@@ -233,8 +282,8 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
     @Override
     public CompletionStage<Boolean> delete(String key, @Nullable String ifMatch) {
         checkKey(key);
-        if (ifMatch != null && conditionalDeletes == ConditionalDeletes.SKIP) {
-            return CompletableFuture.completedFuture(false);
+        if (ifMatch != null && conditionalDeletes == ConditionalDeletes.EMULATED) {
+            return emulatedConditionalDelete(key, ifMatch);
         }
         DeleteObjectRequest.Builder request = DeleteObjectRequest.builder()
                 .bucket(bucket)
@@ -261,6 +310,37 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
         return result;
     }
 
+    /** Compare-and-swap the document for a tombstone, then delete the tombstone. */
+    private CompletionStage<Boolean> emulatedConditionalDelete(String key, String ifMatch) {
+        byte[] tombstone = ("durable-stash tombstone " + newWriteId()).getBytes(StandardCharsets.US_ASCII);
+        CompletableFuture<Boolean> result = new CompletableFuture<>();
+        write(key, tombstone, true, Precondition.matching(ifMatch)).whenComplete((outcome, error) -> {
+            if (error != null) {
+                result.completeExceptionally(S3Failure.unwrap(error));
+            } else if (outcome instanceof PutResult.Written) {
+                DeleteObjectRequest plain = DeleteObjectRequest.builder().bucket(bucket).key(key)
+                        .overrideConfiguration(NO_RETRY).build();
+                client.deleteObject(plain).whenComplete((response, deleteError) -> {
+                    if (deleteError != null) {
+                        log.debug("tombstone s3://{}/{} not deleted ({}); it reads as absent",
+                                bucket, key, S3Failure.of(deleteError).summary());
+                    }
+                    result.complete(true);
+                });
+            } else {
+                // Precondition failed: another version is stored (left alone), or nothing is (gone).
+                get(key, null).whenComplete((current, getError) -> {
+                    if (getError != null) {
+                        result.completeExceptionally(S3Failure.unwrap(getError));
+                    } else {
+                        result.complete(!(current instanceof GetResult.Found));
+                    }
+                });
+            }
+        });
+        return result;
+    }
+
     @Override
     public String describe() {
         return description;
@@ -275,6 +355,9 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
     }
 
     private GetResult found(String key, ResponseBytes<GetObjectResponse> bytes) {
+        if (bytes.response().metadata().containsKey(TOMBSTONE_METADATA)) {
+            return GetResult.notFound();
+        }
         String etag = requireEtag(bytes.response().eTag(), "GET", key);
         return GetResult.found(bytes.asByteArrayUnsafe(), etag);
     }
@@ -341,6 +424,7 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
         private @Nullable String bucket;
         private @Nullable S3AsyncClient client;
         private ConditionalDeletes conditionalDeletes = ConditionalDeletes.NATIVE;
+        private Duration abandonedTombstoneAge = DEFAULT_ABANDONED_TOMBSTONE_AGE;
         private final S3ClientSettings settings = new S3ClientSettings();
         private final Set<String> clientSettingsSet = new LinkedHashSet<>();
 
@@ -375,11 +459,17 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
 
         /**
          * @param mode whether conditional deletes are sent with {@code If-Match} (default
-         *     {@link ConditionalDeletes#NATIVE}) or skipped
+         *     {@link ConditionalDeletes#NATIVE}) or emulated for stores without them
          * @return this builder
          */
         public Builder conditionalDeletes(ConditionalDeletes mode) {
             this.conditionalDeletes = Objects.requireNonNull(mode, "conditionalDeletes");
+            return this;
+        }
+
+        /** For tests: the age from which a create replaces a tombstone (default two minutes). */
+        Builder abandonedTombstoneAge(Duration age) {
+            this.abandonedTombstoneAge = Objects.requireNonNull(age, "abandonedTombstoneAge");
             return this;
         }
 
@@ -513,11 +603,11 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
                     throw new IllegalStateException("an existing S3AsyncClient was passed, so the client settings "
                             + clientSettingsSet + " would be ignored: configure them on that client instead");
                 }
-                return new S3StorageBackend(client, false, bucket, conditionalDeletes, "s3://" + bucket);
+                return new S3StorageBackend(client, false, bucket, this, "s3://" + bucket);
             }
             S3AsyncClient built = settings.buildClient();
             String description = "s3://" + bucket + (settings.endpoint != null ? " at " + settings.endpoint : "");
-            return new S3StorageBackend(built, true, bucket, conditionalDeletes, description);
+            return new S3StorageBackend(built, true, bucket, this, description);
         }
 
         private static Duration positive(String name, Duration value) {

@@ -20,6 +20,7 @@ final class BucketFaults {
 
     private volatile double failBefore;
     private volatile double failAfterWrite;
+    private volatile double failDeletes;
     private volatile long delayMillis;
 
     /**
@@ -43,6 +44,15 @@ final class BucketFaults {
     }
 
     /**
+     * @param fraction the fraction of DELETEs answered HTTP 500 without being applied
+     * @return this
+     */
+    BucketFaults failDeletes(double fraction) {
+        this.failDeletes = fraction;
+        return this;
+    }
+
+    /**
      * @param delay how long every operation waits before it runs
      * @return this
      */
@@ -55,6 +65,7 @@ final class BucketFaults {
     void reset() {
         failBefore = 0;
         failAfterWrite = 0;
+        failDeletes = 0;
         delayMillis = 0;
         puts.reset();
         gets.reset();
@@ -73,6 +84,13 @@ final class BucketFaults {
             }
         }
         if (failBefore > 0 && ThreadLocalRandom.current().nextDouble() < failBefore) {
+            injectedBefore.increment();
+            throw S3Exceptions.fromStatusCode(500);
+        }
+    }
+
+    void beforeDelete() {
+        if (failDeletes > 0 && ThreadLocalRandom.current().nextDouble() < failDeletes) {
             injectedBefore.increment();
             throw S3Exceptions.fromStatusCode(500);
         }

@@ -58,6 +58,7 @@ final class FaultInjectingBlobStore extends ForwardingBlobStore {
         BucketFaults faults = faults(request.bucket());
         faults.deletes.increment();
         faults.beforeOperation();
+        faults.beforeDelete();
         DeleteObjectResponse response = delegate().removeBlob(request);
         faults.afterWrite();
         return response;

@@ -1,15 +1,13 @@
-package dev.durablestash.storage;
+package dev.durablestash.storage.s3;
 
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
-import org.junit.jupiter.api.Test;
 import org.testcontainers.junit.jupiter.Container;
 import org.testcontainers.junit.jupiter.Testcontainers;
 import org.testcontainers.localstack.LocalStackContainer;
 import org.testcontainers.utility.DockerImageName;
 
-import dev.durablestash.storage.s3.ConditionalDeletes;
-import dev.durablestash.storage.s3.S3StorageBackend;
+import dev.durablestash.storage.StorageBackend;
+import dev.durablestash.storage.StorageBackendContractTests;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.regions.Region;
@@ -21,9 +19,8 @@ import software.amazon.awssdk.services.s3.S3AsyncClient;
  * {@code -Dlocalstack.image=localstack/localstack:TAG}.
  *
  * <p>LocalStack does not evaluate {@code If-Match} on {@code DeleteObject} for general-purpose
- * buckets (it rejects the header), so this runs the backend in {@link ConditionalDeletes#SKIP} mode,
- * the documented setting for such stores, and skips the one contract test that needs a conditional
- * delete to happen. (It lives in this package to be able to override that package-private test.)
+ * buckets (it rejects the header), so this runs the backend in {@link ConditionalDeletes#EMULATED}
+ * mode, the documented setting for such stores.
  */
 @Testcontainers(disabledWithoutDocker = true)
 class LocalStackS3StorageBackendContractTests extends StorageBackendContractTests {
@@ -56,14 +53,8 @@ class LocalStackS3StorageBackendContractTests extends StorageBackendContractTest
                 .region(LOCALSTACK.getRegion())
                 .pathStyleAccess(true)
                 .credentialsProvider(credentials())
-                .conditionalDeletes(ConditionalDeletes.SKIP)
+                .conditionalDeletes(ConditionalDeletes.EMULATED)
                 .build();
-    }
-
-    @Override
-    @Test
-    @Disabled("LocalStack rejects If-Match on DeleteObject for general-purpose buckets; ConditionalDeletes.SKIP leaves the object")
-    void deleteWithTheMatchingETagRemovesTheObject() {
     }
 
     private static StaticCredentialsProvider credentials() {
