@@ -2,7 +2,11 @@ package dev.durablestash.storage.s3;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -18,10 +22,13 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import dev.durablestash.core.MountKind;
 import dev.durablestash.core.Recovery;
@@ -182,6 +189,49 @@ class S3EngineTests {
         assertThat(after.gets() - before.gets()).isEqualTo(serverGets);
         assertThat(after.notModified() - before.notModified()).as("GETs answered 304").isEqualTo(serverGets);
         assertThat(counted.puts.sum() - serverPutsBefore).as("PUTs for recovers").isZero();
+    }
+
+    @ParameterizedTest
+    @EnumSource(ConditionalDeletes.class)
+    void anExpiredDocumentReadsAsAbsentAndIsDeletedFromTheBucket(ConditionalDeletes mode) throws Exception {
+        bucket = server.createBucket("expiry");
+        ViewDefinition view = view();
+        String sid = SessionIds.newSid();
+        AtomicReference<Instant> now = new AtomicReference<>(Instant.parse("2026-01-01T00:00:00Z"));
+        Clock clock = new Clock() {
+            @Override
+            public ZoneId getZone() {
+                return ZoneOffset.UTC;
+            }
+
+            @Override
+            public Clock withZone(ZoneId zone) {
+                return this;
+            }
+
+            @Override
+            public Instant instant() {
+                return now.get();
+            }
+        };
+        StashAdapter writer = instance(S3TestServer.backendBuilder(bucket, server.endpoint()).conditionalDeletes(mode)
+                .build(), settings().clock(clock).ttl(Duration.ofHours(1)));
+        await(writer.stash(sid, view, Map.of("k0", 1L)));
+        assertThat(objectsInBucket()).isEqualTo(1);
+
+        now.set(now.get().plus(Duration.ofHours(2)));
+        StashAdapter reader = instance(S3TestServer.backendBuilder(bucket, server.endpoint()).conditionalDeletes(mode)
+                .build(), settings().clock(clock).ttl(Duration.ofHours(1)));
+        assertThat(await(reader.recover(sid, view, MountKind.FRESH)).status()).isEqualTo(RecoveryStatus.NOT_FOUND);
+        assertThat(objectsInBucket()).as("objects left after the lazy delete (%s)", mode).isZero();
+
+        await(reader.stash(sid, view, Map.of("k1", 2L)));
+        Recovery recovery = await(reader.recover(sid, view, MountKind.FRESH));
+        assertThat(recovery.values()).containsExactly(Map.entry("k1", 2L));
+    }
+
+    private int objectsInBucket() {
+        return server.client().listObjectsV2(b -> b.bucket(bucket)).join().keyCount();
     }
 
     // ------------------------------------------------------------------------------------------------
