@@ -380,7 +380,11 @@ final class SessionActor {
                 counters.notModified.increment();
                 afterLoad(onLoaded, onFailure);
             } else if (result instanceof GetResult.Found found) {
-                adopt(found.body(), found.etag());
+                StashException unusable = adopt(found.body(), found.etag());
+                if (unusable != null) {
+                    onFailure.accept(unusable);
+                    return;
+                }
                 legacyKey = null;
                 afterLoad(onLoaded, onFailure);
             } else {
@@ -399,8 +403,10 @@ final class SessionActor {
         };
     }
 
-    private void adopt(byte[] body, String newEtag) {
-        etag = newEtag;
+    /**
+     * @return {@code null} when the body became the cached document, or why it cannot be used
+     */
+    private @Nullable StashException adopt(byte[] body, String newEtag) {
         try {
             document = SessionDocument.parse(body);
         } catch (SessionDocument.CorruptDocumentException e) {
@@ -409,9 +415,11 @@ final class SessionActor {
             document = SessionDocument.empty();
         } catch (SessionDocument.UnsupportedFormatException e) {
             loaded = false;
-            throw e;
+            return e;
         }
+        etag = newEtag;
         loaded = true;
+        return null;
     }
 
     private void afterLoad(Runnable onLoaded, Consumer<Throwable> onFailure) {

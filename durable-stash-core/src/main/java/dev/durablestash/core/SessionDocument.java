@@ -1,5 +1,6 @@
 package dev.durablestash.core;
 
+import java.math.BigInteger;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.HashMap;
@@ -9,6 +10,7 @@ import org.jspecify.annotations.Nullable;
 
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.cfg.JsonNodeFeature;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.JsonNodeFactory;
 import tools.jackson.databind.node.ObjectNode;
@@ -30,7 +32,8 @@ final class SessionDocument {
     /** The layout this code writes and reads. A document with a higher number is refused, not overwritten. */
     static final int FORMAT = 1;
 
-    private static final JsonMapper MAPPER = JsonMapper.builder().build();
+    /** Reads decimal numbers as BigDecimal, so a stored value loses no digits on its way through a document. */
+    private static final JsonMapper MAPPER = JsonMapper.builder().enable(JsonNodeFeature.USE_BIG_DECIMAL_FOR_FLOATS).build();
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
     /** A view's slice. {@code data} is never modified once the slice is built. */
@@ -127,14 +130,17 @@ final class SessionDocument {
         if (format == null || !format.isIntegralNumber()) {
             throw new CorruptDocumentException("no integer 'format'");
         }
-        if (format.asInt() > FORMAT) {
-            throw new UnsupportedFormatException(format.asInt());
+        if (format.bigIntegerValue().compareTo(BigInteger.valueOf(FORMAT)) > 0) {
+            throw new UnsupportedFormatException(format.bigIntegerValue().toString());
         }
         Instant expiresAt = null;
         JsonNode expires = root.get("expiresAt");
         if (expires != null && !expires.isNull()) {
+            if (!expires.isString()) {
+                throw new CorruptDocumentException("bad 'expiresAt': " + expires);
+            }
             try {
-                expiresAt = Instant.parse(expires.asText());
+                expiresAt = Instant.parse(expires.stringValue());
             } catch (DateTimeParseException e) {
                 throw new CorruptDocumentException("bad 'expiresAt': " + expires);
             }
@@ -149,7 +155,7 @@ final class SessionDocument {
                 JsonNode slice = e.getValue();
                 JsonNode vsn = slice.get("vsn");
                 JsonNode data = slice.get("data");
-                if (vsn == null || !vsn.isIntegralNumber() || data == null || !data.isObject()) {
+                if (vsn == null || !vsn.isIntegralNumber() || !vsn.canConvertToInt() || data == null || !data.isObject()) {
                     throw new CorruptDocumentException("view '" + e.getKey() + "' lacks an integer 'vsn' or an object 'data'");
                 }
                 views.put(e.getKey(), new Slice(vsn.asInt(), (ObjectNode) data));
@@ -171,7 +177,7 @@ final class SessionDocument {
     static final class UnsupportedFormatException extends StashException {
         private static final long serialVersionUID = 1L;
 
-        UnsupportedFormatException(int format) {
+        UnsupportedFormatException(String format) {
             super("the session document has format " + format + ", newer than the supported format " + FORMAT
                     + "; it is left untouched (is a newer version of the application writing to the same store?)", null);
         }

@@ -14,6 +14,9 @@ import org.slf4j.LoggerFactory;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JavaType;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.SerializationFeature;
+import tools.jackson.databind.cfg.DateTimeFeature;
+import tools.jackson.databind.cfg.JsonNodeFeature;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -30,7 +33,18 @@ final class ValueCodec {
     private final InvalidValuePolicy policy;
 
     ValueCodec(StashSettings settings) {
-        this.mapper = settings.jsonMapper();
+        this.mapper = settings.jsonMapper().rebuild()
+                // An object without properties would be stored as {} and silently lose its state: refuse it.
+                .enable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
+                .enable(SerializationFeature.FAIL_ON_SELF_REFERENCES)
+                // A ZonedDateTime keeps its zone and an OffsetDateTime its offset (by default Jackson
+                // writes only the offset and reads the value back adjusted to UTC).
+                .enable(DateTimeFeature.WRITE_DATES_WITH_ZONE_ID)
+                .disable(DateTimeFeature.ADJUST_DATES_TO_CONTEXT_TIME_ZONE)
+                // Trees hold decimal numbers as BigDecimal: a BigDecimal value keeps every digit.
+                .enable(JsonNodeFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+                .disable(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
+                .build();
         this.maxValueBytes = settings.maxValueBytes();
         this.policy = settings.invalidValuePolicy();
     }
@@ -62,6 +76,11 @@ final class ValueCodec {
     }
 
     private @Nullable JsonNode encodeValue(ViewDefinition view, String key, @Nullable Object value) {
+        if (value != null && value.getClass().isSynthetic()) {
+            // Jackson writes a lambda as {} even with FAIL_ON_EMPTY_BEANS.
+            return invalid(view, key, "value of type " + value.getClass().getName()
+                    + " is a lambda or another synthetic class and cannot be represented as JSON", null);
+        }
         byte[] json;
         try {
             json = mapper.writeValueAsBytes(value);
@@ -98,7 +117,9 @@ final class ValueCodec {
      */
     @Nullable Object decode(JsonNode node, Type type) {
         JavaType javaType = mapper.constructType(type);
-        return mapper.treeToValue(node, javaType);
+        // Through the JSON text, not treeToValue: the tree holds decimals as BigDecimal, and an
+        // untyped target (Object, Map<String, Object>) must get the Double that JSON text gives.
+        return mapper.readerFor(javaType).readValue(mapper.writeValueAsBytes(node));
     }
 
     private static String message(Throwable e) {

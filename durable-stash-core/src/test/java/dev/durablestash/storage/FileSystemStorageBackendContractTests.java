@@ -30,7 +30,7 @@ class FileSystemStorageBackendContractTests extends StorageBackendContractTests 
     @Test
     void aCompareAndSwapCounterOverTwoInstancesOnOneDirectoryLosesNoIncrement() throws Exception {
         try (FileSystemStorageBackend second = new FileSystemStorageBackend(directory)) {
-            runCounter(List.of(backend, second), 8, 50);
+            runCounter(List.of(backend, second), 8, 25);
         }
     }
 }

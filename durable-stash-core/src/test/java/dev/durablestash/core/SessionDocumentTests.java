@@ -1,0 +1,348 @@
+package dev.durablestash.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Set;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.JsonNodeFactory;
+
+class SessionDocumentTests {
+
+    private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+    private static final JsonMapper MAPPER = JsonMapper.builder().build();
+
+    private static final ViewDefinition COUNTER = ViewDefinition.builder("counter")
+            .key("count", int.class).key("label", String.class).key("draft", String.class).build();
+    private static final ViewDefinition COUNTER_V2 = ViewDefinition.builder("counter").vsn(2)
+            .key("count", int.class).key("label", String.class).build();
+    private static final ViewDefinition COMPOSE = ViewDefinition.builder("compose").key("draft", String.class).build();
+
+    private static final Instant EXPIRES = Instant.parse("2026-12-03T10:15:30Z");
+
+    private static SessionDocument parse(String json) {
+        return SessionDocument.parse(json.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static SliceDiff set(ViewDefinition view, String key, JsonNode value) {
+        return SliceDiff.of(view, Map.of(key, value), Set.of());
+    }
+
+    private static SliceDiff remove(ViewDefinition view, String key) {
+        return SliceDiff.of(view, Map.of(), Set.of(key));
+    }
+
+    /** counter: {count: 3, label: "hi"}, compose: {draft: "Dear"}; expires at {@link #EXPIRES}. */
+    private static SessionDocument sample() {
+        return SessionDocument.empty()
+                .apply(SliceDiff.of(COUNTER, Map.of("count", NODES.numberNode(3), "label", NODES.stringNode("hi")), Set.of()))
+                .apply(set(COMPOSE, "draft", NODES.stringNode("Dear")))
+                .withExpiry(EXPIRES);
+    }
+
+    private static JsonNode tree(SessionDocument document) {
+        return MAPPER.readTree(document.toBytes());
+    }
+
+    // ---- bytes ---------------------------------------------------------------------------------
+
+    @Test
+    void writesTheDocumentedLayout() {
+        assertThat(tree(sample())).isEqualTo(MAPPER.readTree("""
+                {"format":1,"expiresAt":"2026-12-03T10:15:30Z",
+                 "views":{"compose":{"vsn":1,"data":{"draft":"Dear"}},
+                          "counter":{"vsn":1,"data":{"count":3,"label":"hi"}}}}
+                """));
+    }
+
+    @Test
+    void parseAndToBytesRoundTrip() {
+        SessionDocument original = sample();
+        SessionDocument back = SessionDocument.parse(original.toBytes());
+        assertThat(back.expiresAt()).isEqualTo(EXPIRES);
+        assertThat(back.slice("counter")).isEqualTo(original.slice("counter"));
+        assertThat(back.slice("compose")).isEqualTo(original.slice("compose"));
+        assertThat(back.toBytes()).isEqualTo(original.toBytes());
+    }
+
+    @Test
+    void parsesTheExampleFromTheDesign() {
+        SessionDocument document = parse("""
+                {"format":1,"expiresAt":"2026-12-03T10:15:30Z",
+                 "views":{"counter":{"vsn":1,"data":{"count":3,"username":"ada"}},
+                          "compose":{"vsn":2,"data":{"draft":"Dear…"}}}}
+                """);
+        assertThat(document.expiresAt()).isEqualTo(EXPIRES);
+        assertThat(document.slice("counter").vsn()).isEqualTo(1);
+        assertThat(document.slice("counter").data().get("username").asString()).isEqualTo("ada");
+        assertThat(document.slice("compose").vsn()).isEqualTo(2);
+        assertThat(document.slice("compose").data().get("draft").asString()).isEqualTo("Dear…");
+        assertThat(document.slice("other")).isNull();
+    }
+
+    @Test
+    void anEmptyDocumentRoundTripsWithoutExpiry() {
+        SessionDocument back = SessionDocument.parse(SessionDocument.empty().toBytes());
+        assertThat(back.hasViews()).isFalse();
+        assertThat(back.expiresAt()).isNull();
+        assertThat(tree(SessionDocument.empty())).isEqualTo(MAPPER.readTree("{\"format\":1,\"views\":{}}"));
+    }
+
+    @Test
+    void missingViewsAndNullExpiryMeanNone() {
+        SessionDocument document = parse("{\"format\":1,\"expiresAt\":null}");
+        assertThat(document.hasViews()).isFalse();
+        assertThat(document.expiresAt()).isNull();
+    }
+
+    @Test
+    void unknownTopLevelFieldsAreIgnored() {
+        SessionDocument document = parse("{\"format\":1,\"views\":{},\"writtenBy\":\"a later minor version\"}");
+        assertThat(document.hasViews()).isFalse();
+    }
+
+    @Test
+    void decimalNumbersKeepTheirPrecisionThroughBytes() {
+        SessionDocument document = parse("""
+                {"format":1,"views":{"cart":{"vsn":1,"data":{"total":12345678901234567890.123456789012345678901,"price":1.50}}}}
+                """);
+        SessionDocument back = SessionDocument.parse(document.toBytes());
+        assertThat(back.slice("cart").data().get("total").decimalValue())
+                .isEqualTo(new BigDecimal("12345678901234567890.123456789012345678901"));
+        assertThat(back.slice("cart").data().get("price").decimalValue()).isEqualTo(new BigDecimal("1.50"));
+    }
+
+    // ---- apply ---------------------------------------------------------------------------------
+
+    @Test
+    void mergeSetsAndRemovesKeysAndKeepsTheOthers() {
+        SessionDocument next = sample().apply(SliceDiff.of(COUNTER,
+                Map.of("count", NODES.numberNode(4), "draft", NODES.stringNode("new")), Set.of("label")));
+        assertThat(tree(next).at("/views/counter")).isEqualTo(MAPPER.readTree(
+                "{\"vsn\":1,\"data\":{\"count\":4,\"draft\":\"new\"}}"));
+    }
+
+    @Test
+    void mergeLeavesOtherViewsUntouched() {
+        SessionDocument original = sample();
+        SessionDocument next = original.apply(set(COUNTER, "count", NODES.numberNode(99)));
+        assertThat(next.slice("compose")).isEqualTo(original.slice("compose"));
+        assertThat(tree(next).at("/views/compose")).isEqualTo(tree(original).at("/views/compose"));
+    }
+
+    @Test
+    void mergeKeepsTheExpiry() {
+        assertThat(sample().apply(set(COUNTER, "count", NODES.numberNode(1))).expiresAt()).isEqualTo(EXPIRES);
+    }
+
+    @Test
+    void mergeIntoAnAbsentViewCreatesItsSlice() {
+        SessionDocument next = SessionDocument.empty().apply(set(COMPOSE, "draft", NODES.stringNode("x")));
+        assertThat(next.hasViews()).isTrue();
+        assertThat(next.slice("compose").vsn()).isEqualTo(1);
+        assertThat(next.slice("compose").data().get("draft").asString()).isEqualTo("x");
+    }
+
+    @Test
+    void removingAnAbsentKeyChangesNothingElse() {
+        SessionDocument original = sample();
+        SessionDocument next = original.apply(remove(COUNTER, "draft"));
+        assertThat(next.toBytes()).isEqualTo(original.toBytes());
+    }
+
+    @Test
+    void aJsonNullIsAValueNotARemoval() {
+        SessionDocument next = sample().apply(set(COUNTER, "label", NODES.nullNode()));
+        assertThat(next.slice("counter").data().has("label")).isTrue();
+        assertThat(next.slice("counter").data().get("label").isNull()).isTrue();
+        assertThat(SessionDocument.parse(next.toBytes()).slice("counter").data().get("label").isNull()).isTrue();
+    }
+
+    @Test
+    void replaceMakesTheSliceExactlyTheGivenData() {
+        SessionDocument next = sample().apply(SliceDiff.replace(COUNTER_V2, Map.of("count", NODES.numberNode(30))));
+        assertThat(tree(next).at("/views/counter")).isEqualTo(MAPPER.readTree("{\"vsn\":2,\"data\":{\"count\":30}}"));
+        assertThat(tree(next).at("/views/compose")).isEqualTo(tree(sample()).at("/views/compose"));
+    }
+
+    @Test
+    void replaceUnderTheSameVsnDropsKeysNotGiven() {
+        SessionDocument next = sample().apply(SliceDiff.replace(COUNTER, Map.of("label", NODES.stringNode("only"))));
+        assertThat(tree(next).at("/views/counter")).isEqualTo(MAPPER.readTree("{\"vsn\":1,\"data\":{\"label\":\"only\"}}"));
+    }
+
+    @Test
+    void resetRemovesTheSliceOnly() {
+        SessionDocument next = sample().apply(SliceDiff.reset(COUNTER));
+        assertThat(next.slice("counter")).isNull();
+        assertThat(next.slice("compose")).isEqualTo(sample().slice("compose"));
+        assertThat(next.expiresAt()).isEqualTo(EXPIRES);
+        assertThat(tree(next).at("/views")).isEqualTo(MAPPER.readTree("{\"compose\":{\"vsn\":1,\"data\":{\"draft\":\"Dear\"}}}"));
+    }
+
+    @Test
+    void resetOfTheLastViewLeavesNoViews() {
+        SessionDocument next = SessionDocument.empty().apply(set(COMPOSE, "draft", NODES.stringNode("x")))
+                .apply(SliceDiff.reset(COMPOSE));
+        assertThat(next.hasViews()).isFalse();
+    }
+
+    @Test
+    void touchChangesNothing() {
+        SessionDocument original = sample();
+        SessionDocument touched = original.apply(SliceDiff.touch());
+        assertThat(touched.toBytes()).isEqualTo(original.toBytes());
+        assertThat(SliceDiff.touch().isTouch()).isTrue();
+    }
+
+    @Test
+    void aDiffUnderAnotherVsnReplacesTheSliceWithoutMixing() {
+        SessionDocument next = sample().apply(SliceDiff.of(COUNTER_V2, Map.of("count", NODES.numberNode(7)), Set.of()));
+        assertThat(tree(next).at("/views/counter")).isEqualTo(MAPPER.readTree("{\"vsn\":2,\"data\":{\"count\":7}}"));
+        // And back: a late diff of the old version replaces the new one, again without mixing.
+        SessionDocument older = next.apply(set(COUNTER, "draft", NODES.stringNode("late")));
+        assertThat(tree(older).at("/views/counter")).isEqualTo(MAPPER.readTree("{\"vsn\":1,\"data\":{\"draft\":\"late\"}}"));
+    }
+
+    @Test
+    void applyingTheSameDiffTwiceChangesNothingMore() {
+        SliceDiff[] diffs = {
+                SliceDiff.of(COUNTER, Map.of("count", NODES.numberNode(5)), Set.of("label")),
+                SliceDiff.of(COUNTER_V2, Map.of("count", NODES.numberNode(6)), Set.of()),
+                SliceDiff.replace(COUNTER, Map.of("draft", NODES.stringNode("r"))),
+                SliceDiff.reset(COMPOSE),
+                SliceDiff.touch(),
+        };
+        for (SliceDiff diff : diffs) {
+            SessionDocument once = sample().apply(diff);
+            SessionDocument twice = once.apply(diff);
+            assertThat(twice.toBytes()).as("%s", diff).isEqualTo(once.toBytes());
+        }
+    }
+
+    @Test
+    void reapplyingAnOlderDiffAfterANewerOneRestoresTheOlderValuePerKey() {
+        // Diffs are per key, last applied wins: the actor re-applies not-yet-durable diffs in order.
+        SessionDocument document = sample()
+                .apply(set(COUNTER, "count", NODES.numberNode(1)))
+                .apply(set(COUNTER, "label", NODES.stringNode("b")))
+                .apply(set(COUNTER, "count", NODES.numberNode(2)));
+        assertThat(tree(document).at("/views/counter/data")).isEqualTo(MAPPER.readTree("{\"count\":2,\"label\":\"b\"}"));
+    }
+
+    @Test
+    void applyLeavesTheOriginalDocumentUnchanged() {
+        SessionDocument original = sample();
+        byte[] before = original.toBytes();
+        JsonNode counterData = original.slice("counter").data().deepCopy();
+
+        original.apply(SliceDiff.of(COUNTER, Map.of("count", NODES.numberNode(100)), Set.of("label")));
+        original.apply(SliceDiff.of(COUNTER_V2, Map.of("count", NODES.numberNode(1)), Set.of()));
+        original.apply(SliceDiff.replace(COMPOSE, Map.of()));
+        original.apply(SliceDiff.reset(COUNTER));
+        original.withExpiry(Instant.EPOCH);
+
+        assertThat(original.toBytes()).isEqualTo(before);
+        assertThat(original.slice("counter").data()).isEqualTo(counterData);
+        assertThat(original.expiresAt()).isEqualTo(EXPIRES);
+    }
+
+    @Test
+    void aParsedDocumentIsNotChangedByApplyingToIt() {
+        byte[] stored = sample().toBytes();
+        SessionDocument parsed = SessionDocument.parse(stored);
+        parsed.apply(SliceDiff.of(COUNTER, Map.of("count", NODES.numberNode(100)), Set.of("label")));
+        assertThat(parsed.toBytes()).isEqualTo(stored);
+    }
+
+    // ---- expiry --------------------------------------------------------------------------------
+
+    @Test
+    void isExpiredAtAndAfterExpiresAtButNotBefore() {
+        SessionDocument document = sample();
+        assertThat(document.isExpired(EXPIRES.minusNanos(1))).isFalse();
+        assertThat(document.isExpired(EXPIRES)).isTrue();
+        assertThat(document.isExpired(EXPIRES.plusSeconds(1))).isTrue();
+    }
+
+    @Test
+    void aDocumentWithoutExpiryNeverExpires() {
+        assertThat(SessionDocument.empty().isExpired(Instant.MAX)).isFalse();
+    }
+
+    @Test
+    void withExpiryKeepsTheViewsAndSurvivesBytes() {
+        Instant later = EXPIRES.plusSeconds(3600);
+        SessionDocument moved = sample().withExpiry(later);
+        assertThat(moved.expiresAt()).isEqualTo(later);
+        assertThat(moved.slice("counter")).isEqualTo(sample().slice("counter"));
+        assertThat(SessionDocument.parse(moved.toBytes()).expiresAt()).isEqualTo(later);
+    }
+
+    // ---- corrupt and future documents --------------------------------------------------------
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+            "",
+            "not json",
+            "{\"format\":1,",
+            "[1,2,3]",
+            "\"a string\"",
+            "42",
+            "null",
+            "{}",
+            "{\"format\":\"1\",\"views\":{}}",
+            "{\"format\":1.5,\"views\":{}}",
+            "{\"format\":1,\"views\":[]}",
+            "{\"format\":1,\"views\":\"counter\"}",
+            "{\"format\":1,\"views\":{\"counter\":{\"data\":{}}}}",
+            "{\"format\":1,\"views\":{\"counter\":{\"vsn\":1}}}",
+            "{\"format\":1,\"views\":{\"counter\":{\"vsn\":\"1\",\"data\":{}}}}",
+            "{\"format\":1,\"views\":{\"counter\":{\"vsn\":1,\"data\":[]}}}",
+            "{\"format\":1,\"views\":{\"counter\":{\"vsn\":1,\"data\":null}}}",
+            "{\"format\":1,\"views\":{\"counter\":5}}",
+            "{\"format\":1,\"views\":{\"counter\":null}}",
+            "{\"format\":1,\"expiresAt\":\"tomorrow\",\"views\":{}}",
+            "{\"format\":1,\"expiresAt\":\"2026-12-03\",\"views\":{}}",
+            "{\"format\":1,\"expiresAt\":12345,\"views\":{}}",
+            "{\"format\":1,\"expiresAt\":{\"epoch\":1},\"views\":{}}",
+            "{\"format\":1,\"expiresAt\":[],\"views\":{}}",
+            "{\"format\":1,\"views\":{\"counter\":{\"vsn\":99999999999,\"data\":{}}}}",
+    })
+    void corruptInputIsRejectedAsCorrupt(String json) {
+        assertThatThrownBy(() -> parse(json))
+                .isInstanceOf(SessionDocument.CorruptDocumentException.class)
+                .hasMessageStartingWith("corrupt session document: ");
+    }
+
+    @Test
+    void invalidUtf8IsRejectedAsCorrupt() {
+        byte[] bytes = {'{', '"', 'f', (byte) 0xC3, (byte) 0x28, '"', ':', '1', '}'};
+        assertThatThrownBy(() -> SessionDocument.parse(bytes)).isInstanceOf(SessionDocument.CorruptDocumentException.class);
+    }
+
+    @Test
+    void aHigherFormatIsUnsupportedNotCorrupt() {
+        assertThatThrownBy(() -> parse("{\"format\":2,\"views\":{\"whatever\":[]}}"))
+                .isInstanceOf(SessionDocument.UnsupportedFormatException.class)
+                .isInstanceOf(StashException.class)
+                .hasMessageContaining("format 2")
+                .hasMessageContaining("supported format 1");
+    }
+
+    @Test
+    void aHugeFormatIsUnsupportedNotCorrupt() {
+        assertThatThrownBy(() -> parse("{\"format\":99999999999999999999,\"views\":{}}"))
+                .isInstanceOf(SessionDocument.UnsupportedFormatException.class);
+    }
+}

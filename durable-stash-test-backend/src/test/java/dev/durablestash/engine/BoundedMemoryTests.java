@@ -1,0 +1,100 @@
+package dev.durablestash.engine;
+
+import static dev.durablestash.engine.Engines.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+
+import org.junit.jupiter.api.Test;
+
+import dev.durablestash.core.MountKind;
+import dev.durablestash.core.SessionIds;
+import dev.durablestash.core.StashAdapter;
+import dev.durablestash.core.ViewDefinition;
+import dev.durablestash.testing.InMemoryStorageBackend;
+import dev.durablestash.testing.InMemoryStorageBackend.Operation;
+
+/** Memory and threads do not grow with the number of sessions ever seen. */
+class BoundedMemoryTests {
+
+    static final ViewDefinition VIEW = ViewDefinition.builder("counter").key("count", int.class).build();
+
+    @Test
+    void aHundredThousandSessionsTouchedOnceKeepLiveActorsAtTheCapAndThreadsFlat() throws Exception {
+        InMemoryStorageBackend backend = new InMemoryStorageBackend();
+        int cap = 1_000;
+        try (StashAdapter adapter = new StashAdapter(backend, Engines.settings().maxLiveActors(cap).build())) {
+            int threadsAtTenThousand = 0;
+            for (int i = 1; i <= 100_000; i++) {
+                String sid = SessionIds.newSid();
+                if (i % 2 == 0) {
+                    await(adapter.recover(sid, VIEW, MountKind.FRESH));
+                } else {
+                    await(adapter.stash(sid, VIEW, Map.of("count", i)));
+                }
+                if (i == 10_000) {
+                    threadsAtTenThousand = Thread.activeCount();
+                }
+            }
+            assertThat(adapter.statistics().liveActors()).isLessThanOrEqualTo(cap);
+            assertThat(adapter.statistics().evictions()).isGreaterThanOrEqualTo(100_000 - cap);
+            assertThat(Thread.activeCount()).isLessThanOrEqualTo(threadsAtTenThousand + 2);
+        }
+        assertThat(backend.size()).isEqualTo(50_000);
+    }
+
+    @Test
+    void idleActorsAreDroppedAndTheirStateIsStillThere() throws Exception {
+        InMemoryStorageBackend backend = new InMemoryStorageBackend();
+        String sid = SessionIds.newSid();
+        try (StashAdapter adapter = new StashAdapter(backend,
+                Engines.settings().actorIdleTimeout(Duration.ofMillis(50)).build())) {
+            await(adapter.stash(sid, VIEW, Map.of("count", 5)));
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (adapter.statistics().liveActors() > 0 && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertThat(adapter.statistics().liveActors()).isZero();
+            assertThat(await(adapter.recover(sid, VIEW, MountKind.FRESH)).values()).containsOnly(Map.entry("count", 5));
+        }
+    }
+
+    @Test
+    void evictingActorsWithWritesInFlightLosesNoneOfThem() throws Exception {
+        InMemoryStorageBackend backend = new InMemoryStorageBackend();
+        backend.setLatency(Operation.PUT, Duration.ofMillis(20));
+        int sessions = 200;
+        Map<String, Integer> expected = new HashMap<>();
+        try (StashAdapter adapter = new StashAdapter(backend, Engines.settings().maxLiveActors(10).build())) {
+            List<CompletionStage<Void>> writes = new ArrayList<>();
+            List<String> sids = new ArrayList<>();
+            for (int i = 0; i < sessions; i++) {
+                sids.add(SessionIds.newSid());
+            }
+            // Two rounds of writes per session while the cap forces constant eviction of busy actors.
+            for (int round = 0; round < 2; round++) {
+                for (int i = 0; i < sessions; i++) {
+                    int value = round * 1_000 + i;
+                    writes.add(adapter.stash(sids.get(i), VIEW, Map.of("count", value)));
+                    expected.put(sids.get(i), value);
+                }
+            }
+            for (CompletionStage<Void> write : writes) {
+                await(write);
+            }
+            assertThat(adapter.statistics().evictions()).isPositive();
+            backend.clearFaults();
+            try (StashAdapter fresh = new StashAdapter(backend, Engines.settings().build())) {
+                for (Map.Entry<String, Integer> e : expected.entrySet()) {
+                    assertThat(await(fresh.recover(e.getKey(), VIEW, MountKind.FRESH)).values())
+                            .containsOnly(Map.entry("count", e.getValue()));
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,80 @@
+package dev.durablestash.engine;
+
+import static dev.durablestash.engine.Engines.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+
+import org.junit.jupiter.api.Test;
+
+import dev.durablestash.core.MountKind;
+import dev.durablestash.core.Recovery;
+import dev.durablestash.core.SessionIds;
+import dev.durablestash.core.StashAdapter;
+import dev.durablestash.core.ViewDefinition;
+import dev.durablestash.testing.InMemoryStorageBackend;
+import dev.durablestash.testing.InMemoryStorageBackend.Operation;
+
+/** While a write is in flight, further stashes wait and go out together in the next single write. */
+class GroupCommitTests {
+
+    @Test
+    void hundredConcurrentStashesWithSlowPutsUseAtMostTenPutsAndAreAllDurable() throws Exception {
+        InMemoryStorageBackend backend = new InMemoryStorageBackend();
+        ViewDefinition view = ConcurrentStashTests.view(100);
+        String sid = SessionIds.newSid();
+        try (StashAdapter adapter = new StashAdapter(backend, Engines.settings().build())) {
+            await(adapter.recover(sid, view, MountKind.FRESH)); // warm the actor: the session is empty
+            backend.setLatency(Operation.PUT, Duration.ofMillis(50));
+            List<CompletionStage<Void>> stashes = new ArrayList<>();
+            Map<String, Long> expected = new HashMap<>();
+            for (int i = 0; i < 100; i++) {
+                expected.put("k" + i, (long) i);
+                stashes.add(adapter.stash(sid, view, Map.of("k" + i, (long) i)));
+            }
+            for (CompletionStage<Void> stash : stashes) {
+                await(stash);
+            }
+            System.out.printf("100 concurrent stashes, 50 ms PUTs: %d PUTs%n", backend.count(Operation.PUT));
+            assertThat(backend.count(Operation.PUT)).isBetween(1L, 10L);
+            assertThat(adapter.statistics().acknowledged()).isEqualTo(100);
+
+            try (StashAdapter fresh = new StashAdapter(backend, Engines.settings().build())) {
+                Recovery recovery = await(fresh.recover(sid, view, MountKind.FRESH));
+                assertThat(recovery.values()).containsExactlyInAnyOrderEntriesOf(expected);
+            }
+        }
+    }
+
+    @Test
+    void eachCallerIsAcknowledgedOnlyWhenTheWriteContainingItsDiffSucceeded() throws Exception {
+        InMemoryStorageBackend backend = new InMemoryStorageBackend();
+        ViewDefinition view = ConcurrentStashTests.view(3);
+        String sid = SessionIds.newSid();
+        try (StashAdapter adapter = new StashAdapter(backend, Engines.settings().build())) {
+            await(adapter.recover(sid, view, MountKind.FRESH));
+            // Long enough that a loaded machine cannot reach the checks below after the PUT answered.
+            backend.setLatency(Operation.PUT, Duration.ofSeconds(2));
+            CompletionStage<Void> first = adapter.stash(sid, view, Map.of("k0", 1L));
+            long deadline = System.nanoTime() + Engines.TIMEOUT.toNanos();
+            while (backend.count(Operation.PUT) == 0) { // the first PUT is in flight once the store has seen it
+                assertThat(System.nanoTime()).as("first PUT sent in time").isLessThan(deadline);
+                Thread.sleep(1);
+            }
+            CompletionStage<Void> second = adapter.stash(sid, view, Map.of("k1", 2L));
+            // The in-memory store applies a PUT when it is called and answers after the latency:
+            // the first write is already stored, yet neither caller is acknowledged before the answer.
+            assertThat(first.toCompletableFuture().isDone()).isFalse();
+            assertThat(second.toCompletableFuture().isDone()).isFalse();
+            await(first);
+            assertThat(second.toCompletableFuture().isDone()).as("second rides on the next PUT").isFalse();
+            await(second);
+            assertThat(backend.count(Operation.PUT)).isEqualTo(2);
+        }
+    }
+}
