@@ -147,6 +147,17 @@ class StashedViewsMvcIntegrationTests {
     }
 
     @Test
+    void aStashedViewControllerDeclaredByABeanMethodIsAlsoPerRequest() throws Exception {
+        Browser bob = new Browser(port);
+        Gate.arm();
+        CompletableFuture<HttpResponse<String>> alice = browser.postAsync("/declared/gated-name", "name=alice");
+        Gate.awaitEntered();
+        assertThat(bob.post("/declared/name", "name=bob").body()).isEqualTo("bob");
+        Gate.open();
+        assertThat(alice.get(30, TimeUnit.SECONDS).body()).isEqualTo("alice");
+    }
+
+    @Test
     void reconnectScopedFieldsAreRecoveredOnRejoinAndClearedByAFreshMount() {
         browser.get("/counter");
         browser.post("/counter/draft", "draft=hello", REJOIN);
