@@ -62,8 +62,9 @@ class StashedViewsMvcIntegrationTests {
         assertThat(rendered.statusCode()).isEqualTo(200);
         assertThat(rendered.body()).startsWith("count=3;");
         assertThat(browser.post("/counter/increment-void", "").body()).isEqualTo("4");
+        assertThat(browser.post("/counter/increment-entity", "").statusCode()).isEqualTo(303);
 
-        assertThat(browser.get("/counter").body()).startsWith("count=4;");
+        assertThat(browser.get("/counter").body()).startsWith("count=5;");
     }
 
     @Test
@@ -175,7 +176,7 @@ class StashedViewsMvcIntegrationTests {
     void aFailedStashAnswersTheFailureStatusNeverASuccess() {
         browser.post("/counter/increment", "", REJOIN);
         for (String path : new String[] { "/counter/increment", "/counter/increment-view", "/counter/increment-body",
-                "/counter/increment-void" }) {
+                "/counter/increment-void", "/counter/increment-entity" }) {
             storage.failNext(Operation.PUT, 1);
             HttpResponse<String> failed = browser.post(path, "", REJOIN);
             assertThat(failed.statusCode()).as(path).isEqualTo(503);
