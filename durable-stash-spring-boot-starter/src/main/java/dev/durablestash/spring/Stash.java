@@ -1,0 +1,54 @@
+package dev.durablestash.spring;
+
+import dev.durablestash.core.Recovery;
+import dev.durablestash.core.RecoveryStatus;
+import dev.durablestash.core.StashWriteException;
+
+/**
+ * Explicit control over the stash of one view in the current request. Declare a parameter of this
+ * type on a handler method of a {@link StashedView} controller (or of a handler that takes exactly
+ * one {@link StashedView} state object as an argument) and the starter passes the handle for that
+ * view.
+ *
+ * <p>Without it, a view's changed {@link Stashed} fields are stashed automatically after the
+ * handler returns and before the response is committed. Use {@link #stashNow()} when the handler
+ * writes to the response itself, and {@link #reset()} to start the view over.
+ *
+ * <p><b>Thread-safety:</b> bound to one request; use it on the request's thread only.
+ */
+public interface Stash {
+
+    /**
+     * @return how the view's fields were recovered for this request: {@link RecoveryStatus#RECOVERED},
+     *     {@link RecoveryStatus#NOT_FOUND} (defaults) or {@link RecoveryStatus#ERROR} (storage could not
+     *     be read; the fields kept their defaults)
+     */
+    default RecoveryStatus status() {
+        return recovery().status();
+    }
+
+    /** @return the full recovery result, with the recovered values and, for an error, its cause */
+    Recovery recovery();
+
+    /**
+     * Stashes the view's changed fields now and waits until they are durable. Later changes are
+     * still stashed automatically at the end of the handler.
+     *
+     * @throws StashWriteException when the storage write failed (answered with the configured
+     *     failure status, 503 by default, if not caught)
+     * @throws dev.durablestash.core.InvalidStashValueException when a value cannot be stored as JSON
+     */
+    void stashNow();
+
+    /**
+     * Removes everything stored for this view in this browser session and puts the view's
+     * {@link Stashed} fields back to the values they had before recovery (their defaults). Changes
+     * made after the reset are stashed as usual.
+     *
+     * @throws StashWriteException when the storage write failed
+     */
+    void reset();
+
+    /** @return the view name */
+    String view();
+}

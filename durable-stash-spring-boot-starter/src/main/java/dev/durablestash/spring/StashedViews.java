@@ -1,0 +1,143 @@
+package dev.durablestash.spring;
+
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+
+import org.springframework.core.annotation.AnnotationUtils;
+import org.springframework.util.ClassUtils;
+
+import dev.durablestash.core.Migrator;
+import dev.durablestash.core.ViewDefinition;
+
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The {@link StashedView} classes of an application: builds each class's {@link ViewDefinition}
+ * once, from its {@link Stashed} fields (their generic types are what values are recovered as), and
+ * attaches the {@link ViewMigrator} beans by view name.
+ *
+ * <p><b>Thread-safety:</b> thread-safe; one instance per application (a bean).
+ */
+public final class StashedViews {
+
+    private final JsonMapper jsonMapper;
+    private final Map<String, Migrator> migrators;
+    private final ConcurrentMap<Class<?>, StashedViewType> types = new ConcurrentHashMap<>();
+    private final ConcurrentMap<String, Class<?>> classesByName = new ConcurrentHashMap<>();
+
+    /**
+     * @param jsonMapper the mapper the engine turns values into JSON with (used to detect changed
+     *     fields and to restore defaults)
+     * @param migrators the migrators, at most one per view
+     * @throws IllegalStateException if two migrators name the same view
+     */
+    public StashedViews(JsonMapper jsonMapper, Collection<? extends ViewMigrator> migrators) {
+        this.jsonMapper = Objects.requireNonNull(jsonMapper, "jsonMapper");
+        Map<String, Migrator> byView = new HashMap<>();
+        for (ViewMigrator migrator : migrators) {
+            Migrator previous = byView.putIfAbsent(migrator.view(), migrator);
+            if (previous != null) {
+                throw new IllegalStateException("two ViewMigrator beans for view '" + migrator.view() + "': "
+                        + previous + " and " + migrator);
+            }
+        }
+        this.migrators = Map.copyOf(byView);
+    }
+
+    /**
+     * @param type a class, possibly a CGLIB subclass of the user's class
+     * @return {@code true} if the (user) class is annotated with {@link StashedView}
+     */
+    public static boolean isStashedView(Class<?> type) {
+        return AnnotationUtils.findAnnotation(ClassUtils.getUserClass(type), StashedView.class) != null;
+    }
+
+    /**
+     * @param type a class annotated with {@link StashedView}
+     * @return its view name: {@link StashedView#name()}, or the class's simple name
+     * @throws IllegalArgumentException if the class is not annotated with {@link StashedView}
+     */
+    public static String viewName(Class<?> type) {
+        Class<?> userClass = ClassUtils.getUserClass(type);
+        StashedView annotation = AnnotationUtils.findAnnotation(userClass, StashedView.class);
+        if (annotation == null) {
+            throw new IllegalArgumentException(userClass.getName() + " is not annotated with @StashedView");
+        }
+        return annotation.name().isEmpty() ? userClass.getSimpleName() : annotation.name();
+    }
+
+    /**
+     * @param type a class annotated with {@link StashedView}, possibly a CGLIB subclass of it
+     * @return the view type, built on first use and cached
+     * @throws IllegalArgumentException if the class is not a view or a {@link Stashed} field is
+     *     static or final or repeats a key name
+     * @throws IllegalStateException if another class already uses the same view name
+     */
+    public StashedViewType typeOf(Class<?> type) {
+        return types.computeIfAbsent(ClassUtils.getUserClass(type), this::build);
+    }
+
+    private StashedViewType build(Class<?> userClass) {
+        String name = viewName(userClass);
+        StashedView annotation = Objects.requireNonNull(AnnotationUtils.findAnnotation(userClass, StashedView.class));
+        Class<?> other = classesByName.putIfAbsent(name, userClass);
+        if (other != null && other != userClass) {
+            throw new IllegalStateException("view name '" + name + "' is used by both " + other.getName() + " and "
+                    + userClass.getName() + ": give one of them @StashedView(name = ...)");
+        }
+        ViewDefinition.Builder builder = ViewDefinition.builder(name).vsn(annotation.vsn()).migrator(migrators.get(name));
+        List<StashedViewType.KeyField> fields = new ArrayList<>();
+        for (Field field : stashedFields(userClass)) {
+            Stashed stashed = Objects.requireNonNull(field.getAnnotation(Stashed.class));
+            String key = stashed.name().isEmpty() ? field.getName() : stashed.name();
+            try {
+                builder.key(key, field.getGenericType(), stashed.scope());
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("@Stashed field " + describe(field) + ": " + e.getMessage(), e);
+            }
+            field.setAccessible(true);
+            fields.add(new StashedViewType.KeyField(key, field, jsonMapper.constructType(field.getGenericType())));
+        }
+        return new StashedViewType(builder.build(), fields, jsonMapper);
+    }
+
+    private static List<Field> stashedFields(Class<?> userClass) {
+        List<Class<?>> hierarchy = new ArrayList<>();
+        for (Class<?> c = userClass; c != null && c != Object.class; c = c.getSuperclass()) {
+            hierarchy.add(0, c);
+        }
+        List<Field> result = new ArrayList<>();
+        for (Class<?> c : hierarchy) {
+            for (Field field : c.getDeclaredFields()) {
+                if (!field.isAnnotationPresent(Stashed.class)) {
+                    continue;
+                }
+                int modifiers = field.getModifiers();
+                if (Modifier.isStatic(modifiers) || Modifier.isFinal(modifiers)) {
+                    throw new IllegalArgumentException("@Stashed field " + describe(field)
+                            + " must be neither static nor final");
+                }
+                result.add(field);
+            }
+        }
+        return result;
+    }
+
+    private static String describe(Field field) {
+        return field.getDeclaringClass().getName() + "." + field.getName();
+    }
+
+    /** @return a description for logs */
+    @Override
+    public String toString() {
+        return "StashedViews" + types.keySet() + (migrators.isEmpty() ? "" : " migrators=" + migrators.keySet());
+    }
+}

@@ -1,0 +1,138 @@
+package dev.durablestash.spring;
+
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.durablestash.core.MountKind;
+import dev.durablestash.core.Recovery;
+import dev.durablestash.core.RecoveryStatus;
+import dev.durablestash.core.StashAdapter;
+
+/**
+ * One view instance bound to one request: recovered when bound, and stashed (changed keys only)
+ * when the web integration says so or the handler calls {@link #stashNow()}.
+ *
+ * <p>Changes are found by comparing each field's JSON tree with the one taken right after recovery
+ * (or after the last stash), so mutating a recovered list counts as a change, and assigning an
+ * equal value does not.
+ *
+ * <p><b>Thread-safety:</b> not thread-safe; bound to one request on one thread. Blocks that thread
+ * while it waits for storage (Spring MVC runs handlers on a thread of their own).
+ */
+public final class ViewBinding implements Stash {
+
+    private static final Logger log = LoggerFactory.getLogger(ViewBinding.class);
+
+    private final StashedViewType type;
+    private final Object target;
+    private final String sid;
+    private final StashAdapter adapter;
+    private final Map<String, StashedViewType.Snapshot> defaults;
+    private final Recovery recovery;
+    private Map<String, StashedViewType.Snapshot> baseline;
+
+    private ViewBinding(StashedViewType type, Object target, String sid, StashAdapter adapter, Recovery recovery,
+            Map<String, StashedViewType.Snapshot> defaults) {
+        this.type = type;
+        this.target = target;
+        this.sid = sid;
+        this.adapter = adapter;
+        this.recovery = recovery;
+        this.defaults = defaults;
+        this.baseline = type.snapshot(target);
+    }
+
+    /**
+     * Recovers a view's stored keys into its fields (waiting for storage) and binds it.
+     *
+     * @param type the view type
+     * @param target the instance whose fields are recovered into
+     * @param sid the browser session id
+     * @param mount whether the page is new or rejoining
+     * @param adapter the engine
+     * @return the binding; on {@link RecoveryStatus#ERROR} the fields keep their defaults and the
+     *     error is logged
+     */
+    public static ViewBinding recover(StashedViewType type, Object target, String sid, MountKind mount,
+            StashAdapter adapter) {
+        Map<String, StashedViewType.Snapshot> defaults = type.snapshot(target);
+        Recovery recovery = await(adapter.recover(sid, type.definition(), mount));
+        if (recovery.status() == RecoveryStatus.ERROR) {
+            // the engine has logged the storage error at WARN already
+            log.debug("Could not recover view '{}'; it keeps its defaults", type.name(), recovery.error().orElse(null));
+        } else {
+            type.apply(target, recovery);
+        }
+        return new ViewBinding(type, target, sid, adapter, recovery, defaults);
+    }
+
+    /** @return the view instance */
+    public Object target() {
+        return target;
+    }
+
+    /** @return the view type */
+    public StashedViewType type() {
+        return type;
+    }
+
+    @Override
+    public String view() {
+        return type.name();
+    }
+
+    @Override
+    public Recovery recovery() {
+        return recovery;
+    }
+
+    /** @return {@code true} if a stored field changed since recovery or the last stash */
+    public boolean hasChanges() {
+        return !type.changes(baseline, type.snapshot(target)).isEmpty();
+    }
+
+    @Override
+    public void stashNow() {
+        Map<String, StashedViewType.Snapshot> now = type.snapshot(target);
+        Map<String, @Nullable Object> changed = type.changes(baseline, now);
+        if (changed.isEmpty()) {
+            return;
+        }
+        await(adapter.stash(sid, type.definition(), changed));
+        baseline = now;
+    }
+
+    @Override
+    public void reset() {
+        await(adapter.reset(sid, type.definition()));
+        type.restore(target, defaults);
+        baseline = type.snapshot(target);
+    }
+
+    @Override
+    public String toString() {
+        return "ViewBinding[" + type.name() + " " + recovery.status() + "]";
+    }
+
+    private static <T> T await(CompletionStage<T> stage) {
+        Objects.requireNonNull(stage, "stage");
+        try {
+            return stage.toCompletableFuture().join();
+        } catch (CompletionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof RuntimeException r) {
+                throw r;
+            }
+            if (cause instanceof Error err) {
+                throw err;
+            }
+            throw e;
+        }
+    }
+}

@@ -1,0 +1,386 @@
+package dev.durablestash.spring.autoconfigure;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.util.StringUtils;
+import org.springframework.util.unit.DataSize;
+
+import dev.durablestash.core.InvalidValuePolicy;
+import dev.durablestash.storage.s3.ConditionalDeletes;
+
+/**
+ * Configuration properties of DurableStash, under {@code durable-stash.*}.
+ *
+ * <p>Mutable JavaBean bound by Spring Boot; not thread-safe while binding, read-only afterwards.
+ */
+@ConfigurationProperties("durable-stash")
+public class DurableStashProperties {
+
+    /**
+     * HMAC secret that turns session ids into storage keys, at least 32 bytes. Required with S3 (all
+     * instances sharing a bucket need the same one). With the filesystem default, one is generated
+     * on first start and kept in the storage directory.
+     */
+    private @Nullable String secret;
+
+    /**
+     * Secrets used before the current one, newest first. State stored under them is still found, and
+     * moves to the current secret's key on its next write.
+     */
+    private List<String> previousSecrets = new ArrayList<>();
+
+    /** How long a browser session's state lives after its last write. */
+    private Duration ttl = Duration.ofDays(7);
+
+    /**
+     * Whether every mount revalidates the cached session document with a conditional GET. Switch off
+     * only when a single application instance uses the storage.
+     */
+    private boolean revalidateOnMount = true;
+
+    /** Largest accepted JSON encoding of one stashed value. */
+    private DataSize maxValueSize = DataSize.ofKilobytes(64);
+
+    /** Largest accepted session document (all views of one browser session). */
+    private DataSize maxDocumentSize = DataSize.ofMegabytes(1);
+
+    /**
+     * What a stash does with a value that cannot be stored (not JSON, or too large): 'raise' fails
+     * the request with HTTP 500, 'log' skips that key with a warning and stashes the others.
+     */
+    private InvalidValuePolicy onInvalidValue = InvalidValuePolicy.RAISE;
+
+    /** HTTP status answered when a stash could not be written to storage. */
+    private int failureStatus = 503;
+
+    private final Actor actor = new Actor();
+
+    private final Storage storage = new Storage();
+
+    private final Cookie cookie = new Cookie();
+
+    public @Nullable String getSecret() {
+        return secret;
+    }
+
+    public void setSecret(@Nullable String secret) {
+        this.secret = secret;
+    }
+
+    public List<String> getPreviousSecrets() {
+        return previousSecrets;
+    }
+
+    public void setPreviousSecrets(List<String> previousSecrets) {
+        this.previousSecrets = previousSecrets;
+    }
+
+    public Duration getTtl() {
+        return ttl;
+    }
+
+    public void setTtl(Duration ttl) {
+        this.ttl = ttl;
+    }
+
+    public boolean isRevalidateOnMount() {
+        return revalidateOnMount;
+    }
+
+    public void setRevalidateOnMount(boolean revalidateOnMount) {
+        this.revalidateOnMount = revalidateOnMount;
+    }
+
+    public DataSize getMaxValueSize() {
+        return maxValueSize;
+    }
+
+    public void setMaxValueSize(DataSize maxValueSize) {
+        this.maxValueSize = maxValueSize;
+    }
+
+    public DataSize getMaxDocumentSize() {
+        return maxDocumentSize;
+    }
+
+    public void setMaxDocumentSize(DataSize maxDocumentSize) {
+        this.maxDocumentSize = maxDocumentSize;
+    }
+
+    public InvalidValuePolicy getOnInvalidValue() {
+        return onInvalidValue;
+    }
+
+    public void setOnInvalidValue(InvalidValuePolicy onInvalidValue) {
+        this.onInvalidValue = onInvalidValue;
+    }
+
+    public int getFailureStatus() {
+        return failureStatus;
+    }
+
+    public void setFailureStatus(int failureStatus) {
+        this.failureStatus = failureStatus;
+    }
+
+    public Actor getActor() {
+        return actor;
+    }
+
+    public Storage getStorage() {
+        return storage;
+    }
+
+    public Cookie getCookie() {
+        return cookie;
+    }
+
+    /** Session actors: one per browser session in memory, dropped when idle. */
+    public static class Actor {
+
+        /** How long a session actor with nothing to do stays in memory (its state is in storage). */
+        private Duration idleTimeout = Duration.ofMinutes(5);
+
+        /** Largest number of session actors kept in memory; busy actors are never dropped. */
+        private int maxLive = 10_000;
+
+        public Duration getIdleTimeout() {
+            return idleTimeout;
+        }
+
+        public void setIdleTimeout(Duration idleTimeout) {
+            this.idleTimeout = idleTimeout;
+        }
+
+        public int getMaxLive() {
+            return maxLive;
+        }
+
+        public void setMaxLive(int maxLive) {
+            this.maxLive = maxLive;
+        }
+    }
+
+    /** Where session documents are kept. */
+    public static class Storage {
+
+        /**
+         * Storage type: 's3', 'filesystem' or 'memory' (tests; needs durable-stash-test-backend).
+         * Default: 's3' when a bucket is set, otherwise 'filesystem'.
+         */
+        private @Nullable StorageType type;
+
+        private final S3 s3 = new S3();
+
+        private final Filesystem filesystem = new Filesystem();
+
+        public @Nullable StorageType getType() {
+            return type;
+        }
+
+        public void setType(@Nullable StorageType type) {
+            this.type = type;
+        }
+
+        public S3 getS3() {
+            return s3;
+        }
+
+        public Filesystem getFilesystem() {
+            return filesystem;
+        }
+
+        /** @return the configured type, or the default for the other settings */
+        public StorageType resolvedType() {
+            if (type != null) {
+                return type;
+            }
+            return StringUtils.hasText(s3.getBucket()) ? StorageType.S3 : StorageType.FILESYSTEM;
+        }
+    }
+
+    /** The kinds of storage the starter can configure. */
+    public enum StorageType {
+
+        /** An S3-compatible bucket (AWS S3, MinIO, ...); needs the AWS SDK's {@code s3} module. */
+        S3,
+
+        /** A directory on the local filesystem: one machine, survives restarts. */
+        FILESYSTEM,
+
+        /** In memory, lost on restart; for tests. Needs {@code durable-stash-test-backend}. */
+        MEMORY
+    }
+
+    /** S3-compatible object storage. Credentials come from the AWS default provider chain. */
+    public static class S3 {
+
+        /** Bucket that holds the session documents. Setting it selects S3 storage. */
+        private @Nullable String bucket;
+
+        /** Prefix of every object key. */
+        private String prefix = "durable-stash/";
+
+        /** Endpoint of an S3-compatible service (e.g. MinIO); the AWS endpoint for the region when unset. */
+        private @Nullable URI endpoint;
+
+        /** Region; the AWS default region provider chain when unset. */
+        private @Nullable String region;
+
+        /** Whether to address the bucket in the path rather than the host name (MinIO and most other S3-compatible services need this). */
+        private boolean pathStyleAccess;
+
+        /**
+         * Whether conditional deletes of expired documents are sent with If-Match ('native', AWS S3)
+         * or skipped ('skip', for stores that ignore If-Match on DELETE; the bucket's lifecycle rule
+         * then removes expired documents).
+         */
+        private ConditionalDeletes conditionalDeletes = ConditionalDeletes.NATIVE;
+
+        public ConditionalDeletes getConditionalDeletes() {
+            return conditionalDeletes;
+        }
+
+        public void setConditionalDeletes(ConditionalDeletes conditionalDeletes) {
+            this.conditionalDeletes = conditionalDeletes;
+        }
+
+        public @Nullable String getBucket() {
+            return bucket;
+        }
+
+        public void setBucket(@Nullable String bucket) {
+            this.bucket = bucket;
+        }
+
+        public String getPrefix() {
+            return prefix;
+        }
+
+        public void setPrefix(String prefix) {
+            this.prefix = prefix;
+        }
+
+        public @Nullable URI getEndpoint() {
+            return endpoint;
+        }
+
+        public void setEndpoint(@Nullable URI endpoint) {
+            this.endpoint = endpoint;
+        }
+
+        public @Nullable String getRegion() {
+            return region;
+        }
+
+        public void setRegion(@Nullable String region) {
+            this.region = region;
+        }
+
+        public boolean isPathStyleAccess() {
+            return pathStyleAccess;
+        }
+
+        public void setPathStyleAccess(boolean pathStyleAccess) {
+            this.pathStyleAccess = pathStyleAccess;
+        }
+    }
+
+    /** The embedded default storage: a directory on this machine. */
+    public static class Filesystem {
+
+        /**
+         * Directory that holds the session documents (and the generated secret), relative to the
+         * working directory unless absolute. Created when missing.
+         */
+        private Path directory = Path.of(".durable-stash");
+
+        public Path getDirectory() {
+            return directory;
+        }
+
+        public void setDirectory(Path directory) {
+            this.directory = directory;
+        }
+    }
+
+    /** The sid cookie that identifies a browser session. */
+    public static class Cookie {
+
+        /** Cookie name. */
+        private String name = "sid";
+
+        /** Cookie domain; the request's host when unset. */
+        private @Nullable String domain;
+
+        /** Cookie path; the application's context path when unset. */
+        private @Nullable String path;
+
+        /**
+         * Lifetime of the cookie, refreshed on every request that uses it. Unset: a browser-session
+         * cookie (state lives until the browser session ends or the TTL expires).
+         */
+        private @Nullable Duration maxAge;
+
+        /** Whether the cookie is marked Secure; unset: Secure exactly when the request came over HTTPS. */
+        private @Nullable Boolean secure;
+
+        /** SameSite attribute: 'Lax', 'Strict' or 'None' (None needs Secure). */
+        private String sameSite = "Lax";
+
+        public String getName() {
+            return name;
+        }
+
+        public void setName(String name) {
+            this.name = name;
+        }
+
+        public @Nullable String getDomain() {
+            return domain;
+        }
+
+        public void setDomain(@Nullable String domain) {
+            this.domain = domain;
+        }
+
+        public @Nullable String getPath() {
+            return path;
+        }
+
+        public void setPath(@Nullable String path) {
+            this.path = path;
+        }
+
+        public @Nullable Duration getMaxAge() {
+            return maxAge;
+        }
+
+        public void setMaxAge(@Nullable Duration maxAge) {
+            this.maxAge = maxAge;
+        }
+
+        public @Nullable Boolean getSecure() {
+            return secure;
+        }
+
+        public void setSecure(@Nullable Boolean secure) {
+            this.secure = secure;
+        }
+
+        public String getSameSite() {
+            return sameSite;
+        }
+
+        public void setSameSite(String sameSite) {
+            this.sameSite = sameSite;
+        }
+    }
+}

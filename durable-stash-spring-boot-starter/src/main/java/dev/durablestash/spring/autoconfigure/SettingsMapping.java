@@ -1,0 +1,64 @@
+package dev.durablestash.spring.autoconfigure;
+
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
+
+import dev.durablestash.core.StashSettings;
+
+/**
+ * Maps {@link DurableStashProperties} onto {@link StashSettings}: the one place where properties
+ * meet the engine. A value the engine rejects fails startup with an
+ * {@link InvalidConfigurationPropertyValueException} naming the property.
+ */
+final class SettingsMapping {
+
+    private static final String PREFIX = "durable-stash.";
+
+    private SettingsMapping() {
+    }
+
+    static StashSettings.Builder toBuilder(DurableStashProperties properties, String secret, boolean secretFromProperties,
+            @Nullable String keyPrefix) {
+        StashSettings.Builder b = StashSettings.builder();
+        apply(secretFromProperties ? "secret" : null, "******", () -> b.secret(secret));
+        apply("previous-secrets", "******", () -> b.previousSecrets(properties.getPreviousSecrets()));
+        if (keyPrefix != null) {
+            apply("storage.s3.prefix", keyPrefix, () -> b.keyPrefix(keyPrefix));
+        }
+        apply("ttl", properties.getTtl(), () -> b.ttl(properties.getTtl()));
+        b.revalidateOnMount(properties.isRevalidateOnMount());
+        apply("max-value-size", properties.getMaxValueSize(),
+                () -> b.maxValueBytes(toIntBytes(properties.getMaxValueSize().toBytes())));
+        apply("max-document-size", properties.getMaxDocumentSize(),
+                () -> b.maxDocumentBytes(toIntBytes(properties.getMaxDocumentSize().toBytes())));
+        b.invalidValuePolicy(properties.getOnInvalidValue());
+        apply("actor.idle-timeout", properties.getActor().getIdleTimeout(),
+                () -> b.actorIdleTimeout(properties.getActor().getIdleTimeout()));
+        apply("actor.max-live", properties.getActor().getMaxLive(),
+                () -> b.maxLiveActors(properties.getActor().getMaxLive()));
+        return b;
+    }
+
+    static InvalidConfigurationPropertyValueException invalid(String property, @Nullable Object value, String reason) {
+        return new InvalidConfigurationPropertyValueException(PREFIX + property, value, reason);
+    }
+
+    private static int toIntBytes(long bytes) {
+        if (bytes > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("must be less than 2GB");
+        }
+        return (int) bytes;
+    }
+
+    private static void apply(@Nullable String property, Object shownValue, Runnable setter) {
+        try {
+            setter.run();
+        } catch (IllegalArgumentException | NullPointerException e) {
+            if (property == null) {
+                throw new IllegalStateException("generated DurableStash secret rejected: " + e.getMessage(), e);
+            }
+            throw invalid(property, shownValue, String.valueOf(e.getMessage()));
+        }
+    }
+}

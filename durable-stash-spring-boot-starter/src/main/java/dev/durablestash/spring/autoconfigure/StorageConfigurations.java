@@ -1,0 +1,118 @@
+package dev.durablestash.spring.autoconfigure;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.context.annotation.Bean;
+import org.springframework.boot.context.properties.PropertyMapper;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.util.StringUtils;
+
+import dev.durablestash.spring.autoconfigure.DurableStashProperties.StorageType;
+import dev.durablestash.storage.FileSystemStorageBackend;
+import dev.durablestash.storage.StorageBackend;
+import dev.durablestash.storage.s3.S3StorageBackend;
+import dev.durablestash.testing.InMemoryStorageBackend;
+
+import software.amazon.awssdk.services.s3.S3AsyncClient;
+
+/**
+ * The storage backends, imported in order: the first that matches (and finds no
+ * {@link StorageBackend} bean yet) wins. {@link Fallback} comes last: it makes the filesystem
+ * backend, or fails with a message naming the missing module when the configured type's classes
+ * are not on the classpath.
+ */
+final class StorageConfigurations {
+
+    private StorageConfigurations() {
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnStorageType(StorageType.S3)
+    @ConditionalOnClass(S3AsyncClient.class)
+    static class S3 {
+
+        private static final Logger log = LoggerFactory.getLogger(S3.class);
+
+        /**
+         * Reuses the application's {@link S3AsyncClient} bean when there is exactly one (the
+         * endpoint, region and path-style properties are then ignored: configure that client);
+         * otherwise the backend builds and owns its own client from the properties, with
+         * credentials from the AWS default provider chain.
+         */
+        @Bean
+        @ConditionalOnMissingBean
+        StorageBackend durableStashStorageBackend(DurableStashProperties properties,
+                ObjectProvider<S3AsyncClient> clients) {
+            DurableStashProperties.S3 s3 = properties.getStorage().getS3();
+            String bucket = s3.getBucket();
+            if (!StringUtils.hasText(bucket)) {
+                throw SettingsMapping.invalid("storage.s3.bucket", bucket,
+                        "a bucket is required when durable-stash.storage.type is s3");
+            }
+            S3StorageBackend.Builder builder = S3StorageBackend.builder();
+            try {
+                builder.bucket(bucket);
+            } catch (IllegalArgumentException e) {
+                throw SettingsMapping.invalid("storage.s3.bucket", bucket, String.valueOf(e.getMessage()));
+            }
+            builder.conditionalDeletes(s3.getConditionalDeletes());
+            S3AsyncClient client = clients.getIfUnique();
+            if (client != null) {
+                if (s3.getEndpoint() != null || s3.getRegion() != null || s3.isPathStyleAccess()) {
+                    log.warn("DurableStash uses the application's S3AsyncClient bean: durable-stash.storage.s3."
+                            + "endpoint, .region and .path-style-access are ignored (configure that client instead)");
+                }
+                return builder.client(client).build();
+            }
+            PropertyMapper map = PropertyMapper.get();
+            map.from(s3::getEndpoint).to(builder::endpointOverride);
+            String region = s3.getRegion();
+            if (region != null) {
+                try {
+                    builder.region(region);
+                } catch (IllegalArgumentException e) {
+                    throw SettingsMapping.invalid("storage.s3.region", region, String.valueOf(e.getMessage()));
+                }
+            }
+            if (s3.isPathStyleAccess()) {
+                builder.pathStyleAccess(true);
+            }
+            return builder.build();
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnStorageType(StorageType.MEMORY)
+    @ConditionalOnClass(name = "dev.durablestash.testing.InMemoryStorageBackend")
+    static class Memory {
+
+        @Bean
+        @ConditionalOnMissingBean
+        StorageBackend durableStashStorageBackend() {
+            return new InMemoryStorageBackend();
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class Fallback {
+
+        @Bean
+        @ConditionalOnMissingBean
+        StorageBackend durableStashStorageBackend(DurableStashProperties properties) {
+            StorageType type = properties.getStorage().resolvedType();
+            return switch (type) {
+                case FILESYSTEM -> new FileSystemStorageBackend(properties.getStorage().getFilesystem().getDirectory());
+                case MEMORY -> throw SettingsMapping.invalid("storage.type", "memory",
+                        "the in-memory backend needs dev.durablestash:durable-stash-test-backend on the classpath");
+                case S3 -> throw SettingsMapping.invalid(properties.getStorage().getType() != null ? "storage.type"
+                        : "storage.s3.bucket", properties.getStorage().getType() != null ? "s3"
+                        : properties.getStorage().getS3().getBucket(),
+                        "S3 storage needs software.amazon.awssdk:s3 on the classpath");
+            };
+        }
+    }
+}

@@ -1,0 +1,62 @@
+package dev.durablestash.spring.web.servlet;
+
+import java.io.IOException;
+import java.util.Objects;
+
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+
+import org.springframework.core.Ordered;
+import org.springframework.session.web.http.CookieSerializer;
+import org.springframework.web.filter.OncePerRequestFilter;
+
+/**
+ * Puts a {@link BrowserSession} on every request, which reads the {@code sid} cookie (and issues a
+ * new one, lazily) with a {@link CookieSerializer}: by default Spring Session's
+ * {@code DefaultCookieSerializer}, HttpOnly, SameSite=Lax, Secure when the request is.
+ *
+ * <p>Runs early ({@link #DEFAULT_ORDER}), before Spring Security's filter chain, so any filter,
+ * servlet or handler after it can call {@link BrowserSession#of}.
+ *
+ * <p><b>Thread-safety:</b> thread-safe.
+ */
+public final class SidFilter extends OncePerRequestFilter implements Ordered {
+
+    /** The default order: just after Spring Session's {@code SessionRepositoryFilter}. */
+    public static final int DEFAULT_ORDER = Ordered.HIGHEST_PRECEDENCE + 60;
+
+    private final CookieSerializer cookies;
+    private final boolean refreshCookie;
+    private int order = DEFAULT_ORDER;
+
+    /**
+     * @param cookies reads and writes the sid cookie
+     * @param refreshCookie {@code true} to write the cookie again on every request that uses the
+     *     sid (to slide a configured max-age), {@code false} to write it only when a sid is new
+     */
+    public SidFilter(CookieSerializer cookies, boolean refreshCookie) {
+        this.cookies = Objects.requireNonNull(cookies, "cookies");
+        this.refreshCookie = refreshCookie;
+    }
+
+    @Override
+    protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+            throws ServletException, IOException {
+        if (BrowserSession.find(request) == null) {
+            request.setAttribute(BrowserSession.ATTRIBUTE, new BrowserSession(cookies, request, response, refreshCookie));
+        }
+        chain.doFilter(request, response);
+    }
+
+    @Override
+    public int getOrder() {
+        return order;
+    }
+
+    /** @param order the filter's order among the servlet filters */
+    public void setOrder(int order) {
+        this.order = order;
+    }
+}

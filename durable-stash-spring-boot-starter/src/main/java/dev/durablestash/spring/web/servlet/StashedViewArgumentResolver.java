@@ -1,0 +1,80 @@
+package dev.durablestash.spring.web.servlet;
+
+import jakarta.servlet.http.HttpServletRequest;
+
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.core.MethodParameter;
+import org.springframework.web.bind.support.WebDataBinderFactory;
+import org.springframework.web.context.request.NativeWebRequest;
+import org.springframework.web.method.support.HandlerMethodArgumentResolver;
+import org.springframework.web.method.support.ModelAndViewContainer;
+
+import dev.durablestash.core.StashAdapter;
+import dev.durablestash.spring.Stash;
+import dev.durablestash.spring.StashedViews;
+
+/**
+ * Resolves handler-method parameters of a {@code @StashedView} state class (a new instance per
+ * request, made with its no-argument constructor and recovered) and of type {@link Stash} (the
+ * handle of the handler's view: the controller when it is a {@code @StashedView}, otherwise the
+ * single state-class parameter).
+ */
+final class StashedViewArgumentResolver implements HandlerMethodArgumentResolver {
+
+    private final StashAdapter adapter;
+    private final StashedViews views;
+
+    StashedViewArgumentResolver(StashAdapter adapter, StashedViews views) {
+        this.adapter = adapter;
+        this.views = views;
+    }
+
+    @Override
+    public boolean supportsParameter(MethodParameter parameter) {
+        Class<?> type = parameter.getParameterType();
+        return type == Stash.class || StashedViews.isStashedView(type);
+    }
+
+    @Override
+    public Object resolveArgument(MethodParameter parameter, @Nullable ModelAndViewContainer mavContainer,
+            NativeWebRequest webRequest, @Nullable WebDataBinderFactory binderFactory) {
+        HttpServletRequest request = webRequest.getNativeRequest(HttpServletRequest.class);
+        if (request == null) {
+            throw new IllegalStateException("DurableStash needs a servlet request for " + parameter);
+        }
+        RequestViews rv = RequestViews.of(request, adapter, views);
+        Class<?> type = parameter.getParameterType();
+        if (type != Stash.class) {
+            return rv.bindState(type).target();
+        }
+        Class<?> controller = parameter.getContainingClass();
+        if (StashedViews.isStashedView(controller)) {
+            var binding = rv.find(controller);
+            if (binding == null) {
+                throw new IllegalStateException("@StashedView controller " + controller.getName()
+                        + " was not recovered before its handler " + parameter.getMethod());
+            }
+            return binding;
+        }
+        return rv.bindState(stateParameterType(parameter));
+    }
+
+    private static Class<?> stateParameterType(MethodParameter stashParameter) {
+        Class<?> found = null;
+        for (Class<?> type : stashParameter.getExecutable().getParameterTypes()) {
+            if (StashedViews.isStashedView(type)) {
+                if (found != null && found != type) {
+                    throw new IllegalStateException("a Stash parameter is ambiguous in " + stashParameter.getExecutable()
+                            + ": it takes more than one @StashedView state class");
+                }
+                found = type;
+            }
+        }
+        if (found == null) {
+            throw new IllegalStateException("a Stash parameter needs a view, but neither the controller of "
+                    + stashParameter.getExecutable() + " nor any of its parameters is a @StashedView");
+        }
+        return found;
+    }
+}

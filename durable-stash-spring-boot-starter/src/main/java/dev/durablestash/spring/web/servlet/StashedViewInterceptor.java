@@ -1,0 +1,81 @@
+package dev.durablestash.spring.web.servlet;
+
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import org.springframework.aop.framework.Advised;
+import org.springframework.aop.support.AopUtils;
+import org.springframework.web.method.HandlerMethod;
+import org.springframework.web.servlet.HandlerInterceptor;
+import org.springframework.web.servlet.ModelAndView;
+
+import dev.durablestash.core.StashAdapter;
+import dev.durablestash.spring.StashedViews;
+
+/**
+ * Recovers a {@code @StashedView} controller before its handler runs, and stashes every bound
+ * view in {@code postHandle} (after the handler, before the view renders). For handlers with a
+ * return value, {@link StashingReturnValueHandler} has usually stashed already; this catches the
+ * handlers Spring MVC gives no return-value step (for example {@code void} ones that take the
+ * response). A handler that throws stashes nothing.
+ */
+final class StashedViewInterceptor implements HandlerInterceptor {
+
+    private static final Logger log = LoggerFactory.getLogger(StashedViewInterceptor.class);
+
+    private final StashAdapter adapter;
+    private final StashedViews views;
+
+    StashedViewInterceptor(StashAdapter adapter, StashedViews views) {
+        this.adapter = adapter;
+        this.views = views;
+    }
+
+    @Override
+    public boolean preHandle(HttpServletRequest request, HttpServletResponse response, Object handler)
+            throws Exception {
+        if (handler instanceof HandlerMethod method && !(method.getBean() instanceof String)
+                && StashedViews.isStashedView(method.getBeanType())) {
+            RequestViews.of(request, adapter, views).bind(unwrap(method.getBean()));
+        }
+        return true;
+    }
+
+    /**
+     * The object whose fields the handler method really uses: the target behind an AOP or scoped
+     * proxy (a proxy's own fields are never touched by the handler).
+     */
+    private static Object unwrap(Object bean) throws Exception {
+        Object current = bean;
+        while (AopUtils.isAopProxy(current) && current instanceof Advised advised) {
+            Object target = advised.getTargetSource().getTarget();
+            if (target == null || target == current) {
+                break;
+            }
+            current = target;
+        }
+        return current;
+    }
+
+    @Override
+    public void postHandle(HttpServletRequest request, HttpServletResponse response, Object handler,
+            @Nullable ModelAndView modelAndView) {
+        RequestViews rv = RequestViews.find(request);
+        if (rv == null || !rv.active()) {
+            return;
+        }
+        if (response.isCommitted()) {
+            if (rv.hasChanges()) {
+                log.error("Changes to view(s) {} are NOT stashed: the handler for {} committed the response "
+                        + "before they could be; call Stash.stashNow() before writing to the response",
+                        rv.viewNames(), request.getRequestURI());
+            }
+            return;
+        }
+        rv.stashAll();
+    }
+}

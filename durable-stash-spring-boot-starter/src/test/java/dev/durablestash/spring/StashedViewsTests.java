@@ -1,0 +1,209 @@
+package dev.durablestash.spring;
+
+import java.lang.reflect.ParameterizedType;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import dev.durablestash.core.MountKind;
+import dev.durablestash.core.RecoveryStatus;
+import dev.durablestash.core.Scope;
+import dev.durablestash.core.SessionIds;
+import dev.durablestash.core.StashAdapter;
+import dev.durablestash.core.StashSettings;
+import dev.durablestash.core.StoredKey;
+import dev.durablestash.core.ViewDefinition;
+import dev.durablestash.testing.InMemoryStorageBackend;
+import dev.durablestash.testing.InMemoryStorageBackend.Operation;
+
+import tools.jackson.databind.json.JsonMapper;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
+
+/** {@link StashedViews} and {@link ViewBinding} against the real engine on the in-memory backend. */
+class StashedViewsTests {
+
+    private final InMemoryStorageBackend storage = new InMemoryStorageBackend();
+    private final StashSettings settings = StashSettings.builder().secret("a-secret-of-at-least-thirty-two-bytes!!").build();
+    private final StashAdapter adapter = new StashAdapter(storage, settings);
+    private final StashedViews views = new StashedViews(settings.jsonMapper(), List.of());
+    private final String sid = SessionIds.newSid();
+
+    @AfterEach
+    void close() {
+        adapter.close();
+    }
+
+    @Test
+    void theViewDefinitionIsBuiltOncePerClassFromTheStashedFieldsAndTheirGenericTypes() {
+        StashedViewType type = views.typeOf(Draft.class);
+        assertThat(views.typeOf(Draft.class)).isSameAs(type);
+        ViewDefinition definition = type.definition();
+        assertThat(definition.name()).isEqualTo("Draft");
+        assertThat(definition.vsn()).isEqualTo(3);
+        assertThat(definition.keys()).containsOnlyKeys("owner", "text", "tags", "n");
+        assertThat(definition.key("owner")).isEqualTo(new StoredKey("owner", String.class, Scope.SESSION));
+        assertThat(definition.key("text").scope()).isEqualTo(Scope.RECONNECT);
+        assertThat(definition.key("tags").type()).isInstanceOf(ParameterizedType.class);
+        assertThat(definition.key("n").type()).isEqualTo(long.class);
+        assertThat(StashedViews.isStashedView(Draft.class)).isTrue();
+        assertThat(StashedViews.isStashedView(String.class)).isFalse();
+    }
+
+    @Test
+    void staticOrFinalStashedFieldsAndDuplicateViewNamesAreRejected() {
+        assertThatIllegalArgumentException().isThrownBy(() -> views.typeOf(FinalField.class))
+                .withMessageContaining("FinalField.x").withMessageContaining("neither static nor final");
+        assertThatIllegalArgumentException().isThrownBy(() -> views.typeOf(String.class))
+                .withMessageContaining("not annotated with @StashedView");
+        views.typeOf(Named.class);
+        assertThatIllegalStateException().isThrownBy(() -> views.typeOf(SameName.class))
+                .withMessageContaining("view name 'shared'");
+    }
+
+    @Test
+    void changedFieldsAreStashedAndRecoveredWithTheirDeclaredTypes() {
+        Draft draft = new Draft();
+        ViewBinding binding = ViewBinding.recover(views.typeOf(Draft.class), draft, sid, MountKind.FRESH, adapter);
+        assertThat(binding.status()).isEqualTo(RecoveryStatus.NOT_FOUND);
+        assertThat(binding.hasChanges()).isFalse();
+        draft.tags.add("a");  // mutating a collection is a change
+        draft.number = 5;
+        assertThat(binding.hasChanges()).isTrue();
+        binding.stashNow();
+        assertThat(binding.hasChanges()).isFalse();
+
+        Draft again = new Draft();
+        ViewBinding recovered = ViewBinding.recover(views.typeOf(Draft.class), again, sid, MountKind.FRESH, adapter);
+        assertThat(recovered.status()).isEqualTo(RecoveryStatus.RECOVERED);
+        assertThat(again.tags).containsExactly("a");
+        assertThat(again.number).isEqualTo(5);
+        assertThat(again.owner).isEqualTo("nobody");
+    }
+
+    @Test
+    void assigningAnEqualValueIsNotAChangeAndWritesNothing() {
+        Draft draft = new Draft();
+        ViewBinding binding = ViewBinding.recover(views.typeOf(Draft.class), draft, sid, MountKind.FRESH, adapter);
+        draft.owner = new String("nobody");
+        draft.tags = new ArrayList<>();
+        long puts = storage.count(Operation.PUT);
+        binding.stashNow();
+        assertThat(storage.count(Operation.PUT)).isEqualTo(puts);
+    }
+
+    @Test
+    void onlyTheChangedKeysAreSentSoAnotherTabsKeysSurvive() {
+        Draft tab1 = new Draft();
+        Draft tab2 = new Draft();
+        ViewBinding b1 = ViewBinding.recover(views.typeOf(Draft.class), tab1, sid, MountKind.FRESH, adapter);
+        ViewBinding b2 = ViewBinding.recover(views.typeOf(Draft.class), tab2, sid, MountKind.FRESH, adapter);
+        tab1.owner = "ada";
+        b1.stashNow();
+        tab2.number = 9;
+        b2.stashNow();
+        Draft later = new Draft();
+        ViewBinding.recover(views.typeOf(Draft.class), later, sid, MountKind.FRESH, adapter);
+        assertThat(later.owner).isEqualTo("ada");
+        assertThat(later.number).isEqualTo(9);
+    }
+
+    @Test
+    void resetRemovesTheStoredSliceAndRestoresTheDefaults() {
+        Draft draft = new Draft();
+        ViewBinding binding = ViewBinding.recover(views.typeOf(Draft.class), draft, sid, MountKind.FRESH, adapter);
+        draft.owner = "ada";
+        draft.tags.add("x");
+        binding.stashNow();
+        binding.reset();
+        assertThat(draft.owner).isEqualTo("nobody");
+        assertThat(draft.tags).isEmpty();
+        assertThat(binding.hasChanges()).isFalse();
+        Draft later = new Draft();
+        ViewBinding again = ViewBinding.recover(views.typeOf(Draft.class), later, sid, MountKind.FRESH, adapter);
+        assertThat(again.status()).isEqualTo(RecoveryStatus.NOT_FOUND);
+    }
+
+    @Test
+    void aSliceStoredUnderAnOlderVsnIsMigratedByTheViewsMigratorOrDroppedWithout() {
+        ViewDefinition v1 = ViewDefinition.builder("legacy").vsn(1).key("clicks", int.class).build();
+        adapter.stash(sid, v1, Map.of("clicks", 4)).toCompletableFuture().join();
+
+        StashedViews withoutMigrator = new StashedViews(JsonMapper.builder().build(), List.of());
+        Legacy dropped = new Legacy();
+        ViewBinding none = ViewBinding.recover(withoutMigrator.typeOf(Legacy.class), dropped, sid, MountKind.FRESH, adapter);
+        assertThat(none.status()).isEqualTo(RecoveryStatus.NOT_FOUND);
+        assertThat(dropped.count).isZero();
+
+        String otherSid = SessionIds.newSid();
+        adapter.stash(otherSid, v1, Map.of("clicks", 4)).toCompletableFuture().join();
+        ViewMigrator migrator = ViewMigrator.of(Legacy.class, (storedVsn, data) -> {
+            data.put("count", data.path("clicks").asInt() * 10);
+            data.remove("clicks");
+            return data;
+        });
+        StashedViews withMigrator = new StashedViews(JsonMapper.builder().build(), List.of(migrator));
+        Legacy migrated = new Legacy();
+        ViewBinding binding = ViewBinding.recover(withMigrator.typeOf(Legacy.class), migrated, otherSid, MountKind.FRESH,
+                adapter);
+        assertThat(binding.status()).isEqualTo(RecoveryStatus.RECOVERED);
+        assertThat(migrated.count).isEqualTo(40);
+    }
+
+    @Test
+    void aRecoveryErrorKeepsTheDefaultsAndReportsTheStatus() {
+        Draft draft = new Draft();
+        draft.owner = "ada";
+        ViewBinding.recover(views.typeOf(Draft.class), draft, sid, MountKind.FRESH, adapter).stashNow();
+        adapter.close(); // drop the cached document so the next recover reads storage
+        StashAdapter fresh = new StashAdapter(storage, settings);
+        try {
+            storage.failNext(Operation.GET, 100);
+            Draft broken = new Draft();
+            ViewBinding binding = ViewBinding.recover(views.typeOf(Draft.class), broken, sid, MountKind.FRESH, fresh);
+            assertThat(binding.status()).isEqualTo(RecoveryStatus.ERROR);
+            assertThat(binding.recovery().error()).isPresent();
+            assertThat(broken.owner).isEqualTo("nobody");
+        } finally {
+            storage.clearFaults();
+            fresh.close();
+        }
+    }
+
+    static class Base {
+        @Stashed String owner = "nobody";
+    }
+
+    @StashedView(vsn = 3)
+    static class Draft extends Base {
+        @Stashed(scope = Scope.RECONNECT) String text;
+        @Stashed List<String> tags = new ArrayList<>();
+        @Stashed(name = "n") long number;
+        String notStashed = "x";
+    }
+
+    @StashedView
+    static class FinalField {
+        @Stashed final int x = 1;
+    }
+
+    @StashedView(name = "shared")
+    static class Named {
+        @Stashed int a;
+    }
+
+    @StashedView(name = "shared")
+    static class SameName {
+        @Stashed int b;
+    }
+
+    @StashedView(name = "legacy", vsn = 2)
+    static class Legacy {
+        @Stashed int count;
+    }
+}

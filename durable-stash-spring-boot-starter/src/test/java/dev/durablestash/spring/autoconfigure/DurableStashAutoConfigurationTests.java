@@ -1,0 +1,462 @@
+package dev.durablestash.spring.autoconfigure;
+
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicReference;
+
+import jakarta.servlet.http.Cookie;
+
+import io.micrometer.core.instrument.binder.MeterBinder;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
+import org.springframework.boot.test.context.FilteredClassLoader;
+import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
+import org.springframework.boot.test.context.assertj.AssertableWebApplicationContext;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.mock.web.MockHttpServletRequest;
+import org.springframework.mock.web.MockHttpServletResponse;
+import org.springframework.session.web.http.DefaultCookieSerializer;
+import org.springframework.web.servlet.DispatcherServlet;
+
+import dev.durablestash.core.InvalidValuePolicy;
+import dev.durablestash.core.MountKind;
+import dev.durablestash.core.Recovery;
+import dev.durablestash.core.RecoveryStatus;
+import dev.durablestash.core.SessionIds;
+import dev.durablestash.core.StashAdapter;
+import dev.durablestash.core.StashSettings;
+import dev.durablestash.core.ViewDefinition;
+import dev.durablestash.spring.StashedView;
+import dev.durablestash.spring.StashedViews;
+import dev.durablestash.spring.ViewMigrator;
+import dev.durablestash.spring.metrics.StashMetrics;
+import dev.durablestash.spring.web.servlet.BrowserSession;
+import dev.durablestash.spring.web.servlet.SidFilter;
+import dev.durablestash.spring.web.servlet.StashExceptionResolver;
+import dev.durablestash.spring.web.servlet.StashedViewsWebMvcConfigurer;
+import dev.durablestash.storage.FileSystemStorageBackend;
+import dev.durablestash.storage.GetResult;
+import dev.durablestash.storage.Precondition;
+import dev.durablestash.storage.PutResult;
+import dev.durablestash.storage.StorageBackend;
+import dev.durablestash.storage.StorageException;
+import dev.durablestash.storage.s3.S3StorageBackend;
+import dev.durablestash.testing.InMemoryStorageBackend;
+
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3AsyncClient;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class DurableStashAutoConfigurationTests {
+
+    private static final String SECRET = "a-secret-of-at-least-thirty-two-bytes!!";
+
+    private static final ViewDefinition COUNTER = ViewDefinition.builder("counter").key("count", int.class).build();
+
+    @TempDir
+    Path directory;
+
+    private final WebApplicationContextRunner contextRunner = new WebApplicationContextRunner()
+            .withConfiguration(AutoConfigurations.of(DurableStashAutoConfiguration.class));
+
+    private WebApplicationContextRunner inTempDirectory() {
+        return contextRunner.withPropertyValues("durable-stash.storage.filesystem.directory=" + directory);
+    }
+
+    @Test
+    void defaultsUseTheFilesystemBackendWithAGeneratedSecretKeptInItsDirectory() throws Exception {
+        inTempDirectory().run((context) -> {
+            assertThat(context).hasNotFailed();
+            assertThat(context).getBean(StorageBackend.class).isInstanceOf(FileSystemStorageBackend.class);
+            assertThat(context.getBean(FileSystemStorageBackend.class).root()).isEqualTo(directory.toRealPath());
+            assertThat(context).hasSingleBean(StashAdapter.class).hasSingleBean(StashSettings.class)
+                    .hasSingleBean(StashedViews.class).hasSingleBean(SidFilter.class)
+                    .hasSingleBean(StashedViewsWebMvcConfigurer.class).hasSingleBean(StashExceptionResolver.class);
+        });
+        Path secret = directory.resolve(GeneratedSecret.FILE_NAME);
+        assertThat(secret).isRegularFile();
+        assertThat(Files.readString(secret).trim().length()).isGreaterThanOrEqualTo(StashSettings.MIN_SECRET_BYTES);
+        if (directory.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(secret))).isEqualTo("rw-------");
+        }
+    }
+
+    @Test
+    void theGeneratedSecretIsReusedOnRestartSoStateSurvives() throws Exception {
+        String sid = SessionIds.newSid();
+        inTempDirectory().run((context) -> context.getBean(StashAdapter.class)
+                .stash(sid, COUNTER, Map.of("count", 7)).toCompletableFuture().join());
+        String firstSecret = Files.readString(directory.resolve(GeneratedSecret.FILE_NAME));
+        inTempDirectory().run((context) -> {
+            Recovery recovery = context.getBean(StashAdapter.class).recover(sid, COUNTER, MountKind.FRESH)
+                    .toCompletableFuture().join();
+            assertThat(recovery.status()).isEqualTo(RecoveryStatus.RECOVERED);
+            assertThat(recovery.<Integer>get("count")).isEqualTo(7);
+        });
+        assertThat(Files.readString(directory.resolve(GeneratedSecret.FILE_NAME))).isEqualTo(firstSecret);
+    }
+
+    @Test
+    void aConfiguredSecretIsUsedAndNoSecretFileIsWritten() {
+        inTempDirectory().withPropertyValues("durable-stash.secret=" + SECRET).run((context) -> {
+            assertThat(context).hasNotFailed();
+            assertThat(directory.resolve(GeneratedSecret.FILE_NAME)).doesNotExist();
+        });
+    }
+
+    @Test
+    void propertiesAreMappedOntoTheEngineSettings() {
+        inTempDirectory().withPropertyValues("durable-stash.ttl=1h", "durable-stash.max-value-size=2KB",
+                "durable-stash.max-document-size=3MB", "durable-stash.actor.max-live=5",
+                "durable-stash.actor.idle-timeout=30s", "durable-stash.revalidate-on-mount=false",
+                "durable-stash.on-invalid-value=log").run((context) -> {
+                    StashSettings settings = context.getBean(StashSettings.class);
+                    assertThat(settings.ttl()).isEqualTo(Duration.ofHours(1));
+                    assertThat(settings.maxValueBytes()).isEqualTo(2048);
+                    assertThat(settings.maxDocumentBytes()).isEqualTo(3 * 1024 * 1024);
+                    assertThat(settings.maxLiveActors()).isEqualTo(5);
+                    assertThat(settings.actorIdleTimeout()).isEqualTo(Duration.ofSeconds(30));
+                    assertThat(settings.revalidateOnMount()).isFalse();
+                    assertThat(settings.invalidValuePolicy()).isEqualTo(InvalidValuePolicy.LOG);
+                    assertThat(settings.keyPrefix()).isEqualTo("durable-stash/");
+                });
+    }
+
+    @Test
+    void stashSettingsCustomizersRunAfterTheProperties() {
+        inTempDirectory().withPropertyValues("durable-stash.ttl=1h")
+                .withBean(StashSettingsCustomizer.class, () -> (builder) -> builder.maxWriteAttempts(3))
+                .run((context) -> {
+                    assertThat(context.getBean(StashSettings.class).maxWriteAttempts()).isEqualTo(3);
+                    assertThat(context.getBean(StashSettings.class).ttl()).isEqualTo(Duration.ofHours(1));
+                });
+    }
+
+    @Test
+    void theSidCookieIsWrittenWithTheDefaultPolicy() {
+        inTempDirectory().run((context) -> {
+            MockHttpServletResponse response = issueCookie(context, false);
+            Cookie cookie = response.getCookie("sid");
+            assertThat(cookie).isNotNull();
+            assertThat(SessionIds.isWellFormed(cookie.getValue())).isTrue();
+            String header = response.getHeader("Set-Cookie");
+            assertThat(header).contains("HttpOnly", "SameSite=Lax").doesNotContain("Secure", "Max-Age");
+            assertThat(issueCookie(context, true).getHeader("Set-Cookie")).as("https").contains("Secure");
+        });
+    }
+
+    @Test
+    void cookiePropertiesConfigureTheSidCookie() {
+        inTempDirectory().withPropertyValues("durable-stash.cookie.name=stash", "durable-stash.cookie.max-age=1h",
+                "durable-stash.cookie.secure=true", "durable-stash.cookie.same-site=Strict",
+                "durable-stash.cookie.domain=example.com", "durable-stash.cookie.path=/app").run((context) -> {
+                    String header = issueCookie(context, false).getHeader("Set-Cookie");
+                    assertThat(header).startsWith("stash=").contains("Max-Age=3600", "Secure", "SameSite=Strict",
+                            "Domain=example.com", "Path=/app", "HttpOnly");
+                });
+    }
+
+    private static MockHttpServletResponse issueCookie(AssertableWebApplicationContext context, boolean https)
+            throws Exception {
+        SidFilter filter = context.getBean(SidFilter.class);
+        MockHttpServletRequest request = new MockHttpServletRequest("GET", "/");
+        request.setSecure(https);
+        MockHttpServletResponse response = new MockHttpServletResponse();
+        AtomicReference<String> sid = new AtomicReference<>();
+        filter.doFilter(request, response, (req, res) -> sid.set(BrowserSession.of(request).sid()));
+        assertThat(sid.get()).isNotNull();
+        return response;
+    }
+
+    @Test
+    void memoryStorageUsesTheInMemoryBackendWithoutASecret() {
+        contextRunner.withPropertyValues("durable-stash.storage.type=memory").run((context) -> {
+            assertThat(context).hasNotFailed();
+            assertThat(context).getBean(StorageBackend.class).isInstanceOf(InMemoryStorageBackend.class);
+        });
+    }
+
+    @Test
+    void memoryStorageWithoutTheTestBackendFailsNamingThePropertyAndTheModule() {
+        contextRunner.withPropertyValues("durable-stash.storage.type=memory")
+                .withClassLoader(new FilteredClassLoader(InMemoryStorageBackend.class))
+                .run((context) -> assertFailedOn(context, "durable-stash.storage.type", "durable-stash-test-backend"));
+    }
+
+    @Test
+    void s3StorageReusesTheApplicationsS3AsyncClient() {
+        contextRunner.withUserConfiguration(S3ClientConfiguration.class)
+                .withPropertyValues("durable-stash.storage.s3.bucket=stash-bucket", "durable-stash.secret=" + SECRET,
+                        "durable-stash.storage.s3.prefix=app1/")
+                .run((context) -> {
+                    assertThat(context).hasNotFailed();
+                    assertThat(context).getBean(StorageBackend.class).isInstanceOf(S3StorageBackend.class);
+                    assertThat(context.getBean(StorageBackend.class).describe()).contains("stash-bucket");
+                    assertThat(context.getBean(StashSettings.class).keyPrefix()).isEqualTo("app1/");
+                    assertThat(context).hasSingleBean(S3AsyncClient.class);
+                });
+    }
+
+    @Test
+    void s3StorageBuildsItsOwnClientFromTheProperties() {
+        contextRunner.withPropertyValues("durable-stash.storage.type=s3", "durable-stash.storage.s3.bucket=stash-bucket",
+                "durable-stash.secret=" + SECRET, "durable-stash.storage.s3.endpoint=http://127.0.0.1:1",
+                "durable-stash.storage.s3.region=eu-west-1", "durable-stash.storage.s3.path-style-access=true")
+                .run((context) -> {
+                    assertThat(context).hasNotFailed();
+                    assertThat(context).getBean(StorageBackend.class).isInstanceOf(S3StorageBackend.class);
+                    assertThat(context.getBean(StorageBackend.class).describe()).contains("stash-bucket",
+                            "http://127.0.0.1:1");
+                });
+    }
+
+    @Test
+    void s3StorageWithoutASecretFailsNamingTheSecretProperty() {
+        contextRunner.withUserConfiguration(S3ClientConfiguration.class)
+                .withPropertyValues("durable-stash.storage.s3.bucket=stash-bucket")
+                .run((context) -> assertFailedOn(context, "durable-stash.secret", "durable-stash.secret"));
+    }
+
+    @Test
+    void s3StorageTypeWithoutABucketFailsNamingTheBucketProperty() {
+        contextRunner.withPropertyValues("durable-stash.storage.type=s3", "durable-stash.secret=" + SECRET)
+                .run((context) -> assertFailedOn(context, "durable-stash.storage.s3.bucket", "bucket"));
+    }
+
+    @Test
+    void aBucketWithoutTheAwsSdkFailsNamingTheMissingModule() {
+        contextRunner.withClassLoader(new FilteredClassLoader(S3AsyncClient.class))
+                .withPropertyValues("durable-stash.storage.s3.bucket=stash-bucket", "durable-stash.secret=" + SECRET)
+                .run((context) -> assertFailedOn(context, "durable-stash.storage.s3.bucket", "software.amazon.awssdk:s3"));
+    }
+
+    @Test
+    void withoutTheAwsSdkTheDefaultIsStillTheFilesystem() {
+        inTempDirectory().withClassLoader(new FilteredClassLoader(S3AsyncClient.class)).run((context) -> {
+            assertThat(context).hasNotFailed();
+            assertThat(context).getBean(StorageBackend.class).isInstanceOf(FileSystemStorageBackend.class);
+        });
+    }
+
+    @Test
+    void autoConfiguredBeansBackOffWhenTheApplicationDefinesThem() {
+        InMemoryStorageBackend storage = new InMemoryStorageBackend();
+        SidFilter sidFilter = new SidFilter(new DefaultCookieSerializer(), false);
+        inTempDirectory().withBean(StorageBackend.class, () -> storage).withBean(SidFilter.class, () -> sidFilter)
+                .withBean(StashExceptionResolver.class, () -> new StashExceptionResolver(500))
+                .run((context) -> {
+                    assertThat(context).getBean(StorageBackend.class).isSameAs(storage);
+                    assertThat(context).getBean(SidFilter.class).isSameAs(sidFilter);
+                    assertThat(context).hasSingleBean(StashExceptionResolver.class);
+                    assertThat(directory.resolve(GeneratedSecret.FILE_NAME)).doesNotExist();
+                });
+        StashSettings settings = StashSettings.builder().secret(SECRET).build();
+        StashAdapter adapter = new StashAdapter(storage, settings);
+        inTempDirectory().withBean(StashSettings.class, () -> settings).withBean(StashAdapter.class, () -> adapter)
+                .run((context) -> {
+                    assertThat(context).getBean(StashSettings.class).isSameAs(settings);
+                    assertThat(context).getBean(StashAdapter.class).isSameAs(adapter);
+                });
+    }
+
+    @Test
+    void aUserDefinedBackendOtherThanFilesystemOrMemoryNeedsASecret() {
+        contextRunner.withBean(StorageBackend.class, () -> new RenamedBackend())
+                .run((context) -> assertFailedOn(context, "durable-stash.secret", "durable-stash.secret"));
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "durable-stash.ttl=0s | durable-stash.ttl",
+        "durable-stash.actor.max-live=0 | durable-stash.actor.max-live",
+        "durable-stash.actor.idle-timeout=-1s | durable-stash.actor.idle-timeout",
+        "durable-stash.max-value-size=0B | durable-stash.max-value-size",
+        "durable-stash.max-document-size=0B | durable-stash.max-document-size",
+        "durable-stash.secret=too-short | durable-stash.secret",
+        "durable-stash.previous-secrets=also-too-short | durable-stash.previous-secrets",
+        "durable-stash.failure-status=200 | durable-stash.failure-status",
+        "durable-stash.cookie.max-age=-5s | durable-stash.cookie.max-age",
+        "durable-stash.cookie.name= | durable-stash.cookie.name",
+    })
+    void invalidPropertyValuesFailStartupNamingTheProperty(String property, String name) {
+        inTempDirectory().withPropertyValues(property).run((context) -> assertFailedOn(context, name, name));
+    }
+
+    @Test
+    void anInvalidBucketNameFailsNamingTheBucketProperty() {
+        contextRunner.withUserConfiguration(S3ClientConfiguration.class)
+                .withPropertyValues("durable-stash.storage.s3.bucket=not/a/bucket", "durable-stash.secret=" + SECRET)
+                .run((context) -> assertFailedOn(context, "durable-stash.storage.s3.bucket", "bucket"));
+    }
+
+    @Test
+    void secretsAreNotEchoedInStartupFailures() {
+        inTempDirectory().withPropertyValues("durable-stash.secret=too-short-secret-value").run((context) -> {
+            assertThat(context).hasFailed();
+            assertThat(rootCause(context.getStartupFailure()).getMessage()).doesNotContain("too-short-secret-value");
+        });
+    }
+
+    @Test
+    void withoutSpringWebMvcThereAreNoMvcBeansButTheSidFilterStays() {
+        inTempDirectory().withClassLoader(new FilteredClassLoader(DispatcherServlet.class)).run((context) -> {
+            assertThat(context).hasNotFailed();
+            assertThat(context).doesNotHaveBean(StashedViewsWebMvcConfigurer.class)
+                    .doesNotHaveBean(StashExceptionResolver.class);
+            assertThat(context).hasSingleBean(SidFilter.class).hasSingleBean(StashAdapter.class);
+        });
+    }
+
+    @Test
+    void aNonWebApplicationGetsTheEngineButNoServletBeans() {
+        new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(DurableStashAutoConfiguration.class))
+                .withPropertyValues("durable-stash.storage.type=memory").run((context) -> {
+                    assertThat(context).hasSingleBean(StashAdapter.class).hasSingleBean(StashedViews.class);
+                    assertThat(context).doesNotHaveBean(SidFilter.class)
+                            .doesNotHaveBean(StashedViewsWebMvcConfigurer.class);
+                });
+    }
+
+    @Test
+    void viewMigratorBeansAreAttachedToTheirViews() {
+        ViewMigrator migrator = ViewMigrator.of(MigratedView.class, (vsn, data) -> data);
+        contextRunner.withPropertyValues("durable-stash.storage.type=memory")
+                .withBean(ViewMigrator.class, () -> migrator).run((context) -> {
+                    ViewDefinition definition = context.getBean(StashedViews.class).typeOf(MigratedView.class).definition();
+                    assertThat(definition.name()).isEqualTo("migrated");
+                    assertThat(definition.vsn()).isEqualTo(2);
+                    assertThat(definition.migrator()).isSameAs(migrator);
+                });
+    }
+
+    @Test
+    void twoMigratorsForOneViewFailStartup() {
+        contextRunner.withPropertyValues("durable-stash.storage.type=memory")
+                .withBean("m1", ViewMigrator.class, () -> ViewMigrator.of("migrated", (vsn, data) -> data))
+                .withBean("m2", ViewMigrator.class, () -> ViewMigrator.of("migrated", (vsn, data) -> null))
+                .run((context) -> {
+                    assertThat(context).hasFailed();
+                    assertThat(rootCause(context.getStartupFailure())).hasMessageContaining("two ViewMigrator beans")
+                            .hasMessageContaining("migrated");
+                });
+    }
+
+    @Test
+    void engineStatisticsArePublishedAsMicrometerMeters() {
+        contextRunner.withPropertyValues("durable-stash.storage.type=memory").run((context) -> {
+            SimpleMeterRegistry registry = new SimpleMeterRegistry();
+            context.getBean(StashMetrics.class).bindTo(registry);
+            context.getBean(StashAdapter.class).stash(SessionIds.newSid(), COUNTER, Map.of("count", 1))
+                    .toCompletableFuture().join();
+            assertThat(registry.get("durable.stash.stashes").tag("result", "acknowledged").functionCounter().count())
+                    .isEqualTo(1);
+            assertThat(registry.get("durable.stash.storage.requests").tag("operation", "put").functionCounter().count())
+                    .isEqualTo(1);
+            assertThat(registry.get("durable.stash.actors.live").gauge().value()).isEqualTo(1);
+        });
+    }
+
+    @Test
+    void withoutMicrometerThereAreNoMetrics() {
+        contextRunner.withPropertyValues("durable-stash.storage.type=memory")
+                .withClassLoader(new FilteredClassLoader(MeterBinder.class))
+                .run((context) -> assertThat(context).hasNotFailed().doesNotHaveBean(StashMetrics.class));
+    }
+
+    @Test
+    void theEngineAndTheBackendAreClosedOnShutdown() {
+        AtomicReference<StashAdapter> adapter = new AtomicReference<>();
+        AtomicReference<FileSystemStorageBackend> backend = new AtomicReference<>();
+        inTempDirectory().run((context) -> {
+            adapter.set(context.getBean(StashAdapter.class));
+            backend.set(context.getBean(FileSystemStorageBackend.class));
+            adapter.get().recover(SessionIds.newSid(), COUNTER, MountKind.FRESH).toCompletableFuture().join();
+            assertThat(adapter.get().statistics().liveActors()).isEqualTo(1);
+        });
+        assertThat(adapter.get().statistics().liveActors()).isZero();
+        assertThatThrownBy(() -> backend.get().get("k", null).toCompletableFuture().join())
+                .hasCauseInstanceOf(StorageException.class);
+    }
+
+    private static void assertFailedOn(AssertableApplicationContext context, String property, String messagePart) {
+        assertFailed(context.getStartupFailure(), property, messagePart);
+    }
+
+    private static void assertFailedOn(AssertableWebApplicationContext context, String property, String messagePart) {
+        assertFailed(context.getStartupFailure(), property, messagePart);
+    }
+
+    private static void assertFailed(Throwable failure, String property, String messagePart) {
+        assertThat(failure).isNotNull();
+        Throwable root = rootCause(failure);
+        assertThat(root).isInstanceOf(InvalidConfigurationPropertyValueException.class);
+        assertThat(((InvalidConfigurationPropertyValueException) root).getName()).isEqualTo(property);
+        assertThat(root.getMessage()).contains(messagePart);
+    }
+
+    private static Throwable rootCause(Throwable failure) {
+        Throwable t = failure;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t;
+    }
+
+    @StashedView(name = "migrated", vsn = 2)
+    static class MigratedView {
+    }
+
+    /** A backend the auto-configuration knows nothing about. */
+    static final class RenamedBackend implements StorageBackend {
+
+        private final InMemoryStorageBackend delegate = new InMemoryStorageBackend();
+
+        @Override
+        public CompletionStage<GetResult> get(String key,
+                @Nullable String ifNoneMatch) {
+            return delegate.get(key, ifNoneMatch);
+        }
+
+        @Override
+        public CompletionStage<PutResult> put(String key, byte[] body,
+                Precondition precondition) {
+            return delegate.put(key, body, precondition);
+        }
+
+        @Override
+        public CompletionStage<Boolean> delete(String key,
+                @Nullable String ifMatch) {
+            return delegate.delete(key, ifMatch);
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class S3ClientConfiguration {
+
+        @Bean(destroyMethod = "close")
+        S3AsyncClient s3AsyncClient() {
+            return S3AsyncClient.builder().region(Region.US_EAST_1).endpointOverride(URI.create("http://127.0.0.1:1"))
+                    .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("key", "secret")))
+                    .forcePathStyle(true).build();
+        }
+    }
+}

@@ -1,0 +1,223 @@
+package dev.durablestash.spring.web.servlet;
+
+import java.net.http.HttpResponse;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.boot.test.web.server.LocalServerPort;
+
+import dev.durablestash.core.SessionIds;
+import dev.durablestash.spring.web.servlet.testapp.Gate;
+import dev.durablestash.spring.web.servlet.testapp.MvcTestApplication;
+import dev.durablestash.storage.StorageBackend;
+import dev.durablestash.testing.InMemoryStorageBackend;
+import dev.durablestash.testing.InMemoryStorageBackend.Operation;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+@SpringBootTest(classes = MvcTestApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT, properties = {
+        "durable-stash.storage.type=memory", "durable-stash.max-value-size=1KB" })
+class StashedViewsMvcIntegrationTests {
+
+    private static final String[] REJOIN = { Browser.REJOIN, "1" };
+
+    @LocalServerPort
+    int port;
+
+    @Autowired
+    StorageBackend backend;
+
+    private InMemoryStorageBackend storage;
+    private Browser browser;
+
+    @BeforeEach
+    void setUp() {
+        storage = (InMemoryStorageBackend) backend;
+        storage.clearFaults();
+        browser = new Browser(port);
+    }
+
+    @AfterEach
+    void tearDown() {
+        storage.clearFaults();
+        Gate.open();
+    }
+
+    @Test
+    void fieldsAreRecoveredBeforeTheHandlerForRedirectsViewsAndResponseBodies() {
+        HttpResponse<String> redirect = browser.post("/counter/increment", "");
+        assertThat(redirect.statusCode()).isEqualTo(302);
+        assertThat(redirect.headers().firstValue("Location")).hasValueSatisfying((l) -> assertThat(l).endsWith("/counter"));
+        assertThat(browser.get("/counter").body()).isEqualTo("count=1;username=null;draft=null");
+
+        assertThat(browser.post("/counter/increment-body", "").body()).isEqualTo("2");
+        HttpResponse<String> rendered = browser.post("/counter/increment-view", "");
+        assertThat(rendered.statusCode()).isEqualTo(200);
+        assertThat(rendered.body()).startsWith("count=3;");
+        assertThat(browser.post("/counter/increment-void", "").body()).isEqualTo("4");
+        assertThat(browser.post("/counter/increment-entity", "").statusCode()).isEqualTo(303);
+
+        assertThat(browser.get("/counter").body()).startsWith("count=5;");
+    }
+
+    @Test
+    void anotherCookieJarSeesDefaults() {
+        browser.post("/counter/increment", "");
+        browser.post("/counter/username", "username=ada");
+        Browser other = new Browser(port);
+        assertThat(other.get("/counter").body()).isEqualTo("count=0;username=null;draft=null");
+        assertThat(browser.get("/counter").body()).isEqualTo("count=1;username=ada;draft=null");
+    }
+
+    @Test
+    void theSidCookieIsIssuedOnlyWhenAStashedViewIsMountedWithHttpOnlyAndSameSiteLax() {
+        HttpResponse<String> plain = browser.get("/plain");
+        assertThat(plain.statusCode()).isEqualTo(200);
+        assertThat(Browser.sidSetCookie(plain)).isNull();
+
+        HttpResponse<String> script = browser.get("/durable-stash.js");
+        assertThat(script.statusCode()).isEqualTo(200);
+        assertThat(script.body()).contains("X-Stash-Mounts", "_mounts", "htmx:configRequest");
+        assertThat(script.headers().firstValue("Cache-Control")).hasValue("no-cache");
+        assertThat(Browser.sidSetCookie(script)).isNull();
+
+        HttpResponse<String> mounted = browser.get("/counter");
+        String setCookie = Browser.sidSetCookie(mounted);
+        assertThat(setCookie).isNotNull().contains("HttpOnly").containsIgnoringCase("SameSite=Lax")
+                .doesNotContainIgnoringCase("Secure;").doesNotContainIgnoringCase("Max-Age");
+        assertThat(SessionIds.isWellFormed(browser.sidCookie())).isTrue();
+
+        assertThat(Browser.sidSetCookie(browser.get("/counter"))).as("known sid: no new cookie").isNull();
+    }
+
+    @Test
+    void garbageOversizedOrForgedCookiesGetANewEmptySessionNotAnErrorPage() {
+        for (String bad : new String[] { "garbage!", "x".repeat(4000), "%00%ff", "" }) {
+            Browser b = new Browser(port);
+            b.setSidCookie(bad);
+            HttpResponse<String> response = b.get("/counter");
+            assertThat(response.statusCode()).as(bad).isEqualTo(200);
+            assertThat(response.body()).isEqualTo("count=0;username=null;draft=null");
+            assertThat(SessionIds.isWellFormed(b.sidCookie())).as("new sid for " + bad).isTrue();
+        }
+        browser.post("/counter/increment", "");
+        Browser forger = new Browser(port);
+        forger.setSidCookie(SessionIds.newSid());
+        assertThat(forger.get("/counter").body()).isEqualTo("count=0;username=null;draft=null");
+    }
+
+    @Test
+    void onlyChangedFieldsAreStashedSoConcurrentRequestsOfOneSessionKeepEachOthersKeys() throws Exception {
+        browser.get("/counter");
+        Gate.arm();
+        CompletableFuture<HttpResponse<String>> increment = browser.postAsync("/counter/gated-increment", "", REJOIN);
+        Gate.awaitEntered(); // recovered count=0, username=null; now paused
+        assertThat(browser.post("/counter/username", "username=bob", REJOIN).body()).isEqualTo("bob");
+        Gate.open();
+        assertThat(increment.get(30, TimeUnit.SECONDS).body()).isEqualTo("1");
+        assertThat(browser.get("/counter", REJOIN).body()).isEqualTo("count=1;username=bob;draft=null");
+    }
+
+    @Test
+    void aRequestThatChangesNothingWritesNothing() {
+        browser.post("/counter/increment", "", REJOIN);
+        long puts = storage.count(Operation.PUT);
+        assertThat(browser.get("/counter", REJOIN).body()).startsWith("count=1;");
+        assertThat(browser.get("/prefs").statusCode()).isEqualTo(200);
+        assertThat(storage.count(Operation.PUT)).isEqualTo(puts);
+    }
+
+    @Test
+    void concurrentRequestsNeverShareControllerFieldValues() throws Exception {
+        Browser bob = new Browser(port);
+        Gate.arm();
+        CompletableFuture<HttpResponse<String>> alice = browser.postAsync("/counter/gated-username", "username=alice");
+        Gate.awaitEntered(); // alice's request has set its field and is paused
+        assertThat(bob.post("/counter/username", "username=bob").body()).isEqualTo("bob");
+        Gate.open();
+        assertThat(alice.get(30, TimeUnit.SECONDS).body()).isEqualTo("alice");
+        assertThat(browser.get("/counter").body()).contains("username=alice");
+        assertThat(bob.get("/counter").body()).contains("username=bob");
+    }
+
+    @Test
+    void aStashedViewControllerDeclaredByABeanMethodIsAlsoPerRequest() throws Exception {
+        Browser bob = new Browser(port);
+        Gate.arm();
+        CompletableFuture<HttpResponse<String>> alice = browser.postAsync("/declared/gated-name", "name=alice");
+        Gate.awaitEntered();
+        assertThat(bob.post("/declared/name", "name=bob").body()).isEqualTo("bob");
+        Gate.open();
+        assertThat(alice.get(30, TimeUnit.SECONDS).body()).isEqualTo("alice");
+    }
+
+    @Test
+    void reconnectScopedFieldsAreRecoveredOnRejoinAndClearedByAFreshMount() {
+        browser.get("/counter");
+        browser.post("/counter/draft", "draft=hello", REJOIN);
+        assertThat(browser.get("/counter", REJOIN).body()).endsWith("draft=hello");
+        assertThat(browser.get("/counter?_mounts=1").body()).endsWith("draft=hello");
+        assertThat(browser.get("/counter?_mounts=abc").body()).as("malformed = fresh").endsWith("draft=null");
+        assertThat(browser.get("/counter", REJOIN).body()).as("the fresh mount cleared it").endsWith("draft=null");
+
+        browser.post("/counter/draft", "draft=again&_mounts=1");
+        assertThat(browser.get("/counter", Browser.REJOIN, "2").body()).endsWith("draft=again");
+        assertThat(browser.get("/counter", Browser.REJOIN, "0").body()).endsWith("draft=null");
+    }
+
+    @Test
+    void aFailedStashAnswersTheFailureStatusNeverASuccess() {
+        browser.post("/counter/increment", "", REJOIN);
+        for (String path : new String[] { "/counter/increment", "/counter/increment-view", "/counter/increment-body",
+                "/counter/increment-void", "/counter/increment-entity" }) {
+            storage.failNext(Operation.PUT, 1);
+            HttpResponse<String> failed = browser.post(path, "", REJOIN);
+            assertThat(failed.statusCode()).as(path).isEqualTo(503);
+        }
+        storage.clearFaults();
+        assertThat(browser.post("/counter/increment-body", "", REJOIN).statusCode()).isEqualTo(200);
+        assertThat(browser.get("/counter", REJOIN).body()).startsWith("count=2;");
+    }
+
+    @Test
+    void aValueThatCannotBeStashedAnswers500() {
+        HttpResponse<String> response = browser.post("/counter/username", "username=" + "x".repeat(2000));
+        assertThat(response.statusCode()).isEqualTo(500);
+        assertThat(browser.get("/counter").body()).contains("username=null");
+    }
+
+    @Test
+    void aStateClassTakenAsAHandlerArgumentIsRecoveredAndStashed() {
+        assertThat(browser.get("/prefs").body()).isEqualTo("light;[];prefs:NOT_FOUND");
+        browser.post("/prefs/theme", "theme=dark");
+        browser.post("/prefs/recent", "item=a");
+        assertThat(browser.post("/prefs/recent", "item=b").body()).isEqualTo("[a, b]");
+        assertThat(browser.get("/prefs").body()).isEqualTo("dark;[a, b];prefs:RECOVERED");
+        assertThat(new Browser(port).get("/prefs").body()).isEqualTo("light;[];prefs:NOT_FOUND");
+    }
+
+    @Test
+    void aControllerBehindAScopedProxyIsRecoveredAndStashedThroughItsTarget() {
+        assertThat(browser.post("/proxied/hit", "").body()).isEqualTo("1");
+        assertThat(browser.post("/proxied/hit", "").body()).isEqualTo("2");
+        assertThat(new Browser(port).post("/proxied/hit", "").body()).isEqualTo("1");
+    }
+
+    @Test
+    void theStashHandleReportsTheRecoveryStatusAndResetsTheView() {
+        assertThat(browser.get("/counter/status").body()).isEqualTo("CounterController:NOT_FOUND");
+        browser.post("/counter/increment", "");
+        browser.post("/counter/username", "username=ada");
+        assertThat(browser.get("/counter/status").body()).isEqualTo("CounterController:RECOVERED");
+        assertThat(browser.post("/counter/reset", "").body()).isEqualTo("count=0;username=null;draft=null");
+        assertThat(browser.get("/counter").body()).isEqualTo("count=0;username=null;draft=null");
+        assertThat(browser.get("/counter/status").body()).isEqualTo("CounterController:NOT_FOUND");
+    }
+}
