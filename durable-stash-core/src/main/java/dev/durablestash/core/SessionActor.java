@@ -104,6 +104,8 @@ final class SessionActor {
     /** Where the document was found when it was stored under a previous secret, until it is moved. */
     private @Nullable String legacyKey;
     private @Nullable String legacyEtag;
+    /** An expired version the store refused to delete conditionally: not asked again. */
+    private @Nullable String undeletableEtag;
 
     SessionActor(String key, List<String> legacyKeys, StorageBackend backend, StashSettings settings, ValueCodec codec,
             EngineCounters counters, @Nullable CompletionStage<Void> predecessor) {
@@ -433,7 +435,8 @@ final class SessionActor {
     /** Expired means absent: delete it lazily, unless another writer revived it meanwhile. */
     private void dropExpired(Runnable onLoaded, Consumer<Throwable> onFailure) {
         String expiredEtag = etag;
-        if (expiredEtag == null) {
+        if (expiredEtag == null || expiredEtag.equals(undeletableEtag)) {
+            // Absent in memory; the next write replaces the stored object (If-Match on its ETag).
             document = SessionDocument.empty();
             onLoaded.run();
             return;
@@ -446,6 +449,9 @@ final class SessionActor {
                 loaded = true;
                 onLoaded.run();
             } else {
+                // Changed meanwhile: re-read. Should the store refuse to delete this very version
+                // again, it is not asked twice.
+                undeletableEtag = expiredEtag;
                 loaded = false;
                 load(onLoaded, onFailure);
             }

@@ -85,11 +85,6 @@ public final class StashedViews {
         return types.computeIfAbsent(ClassUtils.getUserClass(type), this::build);
     }
 
-    /** @return the mapper values are compared and restored with */
-    JsonMapper jsonMapper() {
-        return jsonMapper;
-    }
-
     private StashedViewType build(Class<?> userClass) {
         String name = viewName(userClass);
         StashedView annotation = Objects.requireNonNull(AnnotationUtils.findAnnotation(userClass, StashedView.class));

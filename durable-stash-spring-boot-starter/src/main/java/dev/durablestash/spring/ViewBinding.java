@@ -64,8 +64,8 @@ public final class ViewBinding implements Stash {
         Map<String, StashedViewType.Snapshot> defaults = type.snapshot(target);
         Recovery recovery = await(adapter.recover(sid, type.definition(), mount));
         if (recovery.status() == RecoveryStatus.ERROR) {
-            log.warn("Could not recover view '{}': storage could not be read; the view keeps its defaults",
-                    type.name(), recovery.error().orElse(null));
+            // the engine has logged the storage error at WARN already
+            log.debug("Could not recover view '{}'; it keeps its defaults", type.name(), recovery.error().orElse(null));
         } else {
             type.apply(target, recovery);
         }

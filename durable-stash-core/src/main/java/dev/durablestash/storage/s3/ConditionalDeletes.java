@@ -1,24 +1,29 @@
 package dev.durablestash.storage.s3;
 
 /**
- * How {@link S3StorageBackend#delete(String, String)} treats a delete that is conditional on an
- * ETag.
+ * How {@link S3StorageBackend#delete(String, String)} performs a delete that is conditional on an
+ * ETag (the engine uses one to remove an expired session document unless another instance has just
+ * rewritten it).
  */
 public enum ConditionalDeletes {
 
     /**
-     * The default: send {@code DELETE} with {@code If-Match}. AWS S3 evaluates it atomically (412 when
-     * the ETag no longer matches). Use this only with stores that honour {@code If-Match} on
-     * {@code DELETE}: a store that ignores the header would delete a document that another instance
-     * has just rewritten.
+     * The default: one {@code DELETE} with {@code If-Match}, which AWS S3 evaluates atomically for
+     * general-purpose buckets (since September 2025): 412 when the ETag no longer matches. Use it only
+     * with stores that honour {@code If-Match} on {@code DELETE}: a store that ignores the header would
+     * delete a document another instance has just rewritten, and one that rejects it fails the delete.
      */
     NATIVE,
 
     /**
-     * For stores that do not support conditional deletes: a conditional delete is not sent at all and
-     * completes with {@code false} ("left alone"), exactly as if the document had changed meanwhile.
-     * Expired documents are then removed by the bucket's lifecycle rule instead of lazily; unconditional
-     * deletes are still sent. This never deletes a document another instance has rewritten.
+     * For stores without conditional deletes. A conditional delete becomes a compare-and-swap
+     * {@code PUT} with {@code If-Match} that replaces the document by a small tombstone (so a document
+     * another instance rewrote is never touched), followed by a plain {@code DELETE} of the tombstone.
+     * This backend reads a tombstone as absent. A create that finds a tombstone waits for its
+     * {@code DELETE} (the create reports a conflict and is retried by the engine); a tombstone older
+     * than two minutes, left behind because the deleting process died between the two requests, is
+     * replaced by the create with a compare-and-swap. Limitation: in that rare case, writes that
+     * create the same session document fail (as conflicts) until the tombstone is two minutes old.
      */
-    SKIP
+    EMULATED
 }

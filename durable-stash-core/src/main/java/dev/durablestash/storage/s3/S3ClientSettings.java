@@ -48,6 +48,9 @@ final class S3ClientSettings {
                 .serviceConfiguration(S3Configuration.builder()
                         .pathStyleAccessEnabled(pathStyleAccess)
                         .chunkedEncodingEnabled(!compatible)
+                        // Documents are small: sending the body at once saves a round trip per PUT, and a
+                        // store that rejects a PUT early (412) need not close the connection on an unread body.
+                        .expectContinueEnabled(false)
                         .build())
                 .requestChecksumCalculation(compatible
                         ? RequestChecksumCalculation.WHEN_REQUIRED

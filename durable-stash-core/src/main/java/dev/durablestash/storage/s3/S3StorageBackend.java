@@ -3,8 +3,11 @@ package dev.durablestash.storage.s3;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Arrays;
+import java.time.Instant;
+import java.security.SecureRandom;
+import java.util.Base64;
 import java.util.LinkedHashSet;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -30,6 +33,7 @@ import software.amazon.awssdk.services.s3.S3AsyncClient;
 import software.amazon.awssdk.services.s3.model.DeleteObjectRequest;
 import software.amazon.awssdk.services.s3.model.GetObjectRequest;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.HeadObjectRequest;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 
 /**
@@ -46,7 +50,9 @@ import software.amazon.awssdk.services.s3.model.PutObjectRequest;
  * ETag: the SDK reports the 304 as an {@code S3Exception} with status 304, which becomes
  * {@link GetResult.NotModified}. 404 {@code NoSuchKey} becomes {@link GetResult.NotFound}.</li>
  * <li>{@code delete} is a {@code DeleteObject}, with {@code If-Match} when asked (see
- * {@link ConditionalDeletes}); 412 completes with {@code false}, 404 with {@code true}.</li>
+ * {@link ConditionalDeletes}); 412 completes with {@code false}, 404 with {@code true}. With
+ * {@link ConditionalDeletes#EMULATED}, for stores without conditional deletes, a conditional delete is a
+ * compare-and-swap PUT of a tombstone followed by a plain DELETE; tombstones read as absent.</li>
  * <li>Every other error completes the stage exceptionally with a {@link StorageException} whose
  * message names the operation, the bucket and key, the HTTP status and the S3 error code.</li>
  * <li>ETags are handed out without their surrounding quotes, and sent quoted.</li>
@@ -55,12 +61,24 @@ import software.amazon.awssdk.services.s3.model.PutObjectRequest;
  * <h2>Lost responses</h2>
  * The SDK never retries a write made by this backend (a per-request override turns its retry strategy
  * off, also on a client you pass in): a blind retry of a conditional PUT whose response was lost would
- * answer 412 for the backend's own write. Instead, when a PUT fails without a definite answer (I/O
- * error, timeout, HTTP 5xx), the backend reads the object back: if it holds exactly the bytes that
- * were written, the PUT completes as {@link PutResult.Written} with the ETag read; otherwise it fails
- * with a {@link StorageException}. (If another writer stored identical bytes meanwhile, reporting the
- * write as done is harmless: the stored content is what was asked for.) Reads are retried by the
- * client's retry strategy as usual.
+ * answer 412 for the backend's own write, or a retried DELETE could remove a newer object. Instead,
+ * every PUT carries a random write id in its user metadata ({@code x-amz-meta-durable-stash-write}),
+ * and when a PUT fails without a definite answer (I/O error, timeout, HTTP 5xx) the backend reads the
+ * object's metadata back (HEAD):
+ * <ul>
+ * <li>the object carries this write's id: the write was applied, and the PUT completes as
+ * {@link PutResult.Written} with the stored ETag;</li>
+ * <li>another write is stored and the precondition no longer holds (another ETag, or gone, or for a
+ * create: present): the PUT completes as {@link PutResult.PreconditionFailed}, so the caller re-reads
+ * and retries as after any conflict. (In the rare case that this write was applied, its response lost,
+ * and another writer replaced it before the HEAD, the caller re-applies a diff that is already in the
+ * stored document: harmless for the engine's per-key merge, which is idempotent.)</li>
+ * <li>the object is unchanged (or still absent): the write was not applied, or is still in flight;
+ * the PUT fails with a {@link StorageException}, as the SPI allows.</li>
+ * </ul>
+ * Comparing bodies instead of write ids would not do: a writer storing byte-identical content (a CAS
+ * counter, two instances writing the same document) would make a write that was not applied look
+ * applied. Reads are retried by the client's retry strategy as usual.
  *
  * <h2>Keys</h2>
  * The object key is the key the engine passes in, unchanged: the engine already puts every key under
@@ -77,6 +95,17 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
     private static final int MAX_KEY_BYTES = 1024;
     private static final String CONTENT_TYPE = "application/octet-stream";
 
+    /** User metadata ({@code x-amz-meta-durable-stash-write}) naming each PUT, to recognise it later. */
+    static final String WRITE_ID_METADATA = "durable-stash-write";
+
+    /** User metadata marking a tombstone written by {@link ConditionalDeletes#EMULATED} deletes. */
+    static final String TOMBSTONE_METADATA = "durable-stash-tombstone";
+
+    /** A tombstone this old was left behind by a process that died before its plain DELETE. */
+    static final Duration DEFAULT_ABANDONED_TOMBSTONE_AGE = Duration.ofMinutes(2);
+
+    private static final SecureRandom RANDOM = new SecureRandom();
+
     /** Writes are never retried by the SDK: see the class comment. */
     private static final AwsRequestOverrideConfiguration NO_RETRY = AwsRequestOverrideConfiguration.builder()
             .addPlugin(config -> {
@@ -92,14 +121,16 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
     private final boolean ownsClient;
     private final String bucket;
     private final ConditionalDeletes conditionalDeletes;
+    private final Duration abandonedTombstoneAge;
     private final String description;
 
-    private S3StorageBackend(S3AsyncClient client, boolean ownsClient, String bucket,
-            ConditionalDeletes conditionalDeletes, String description) {
+    private S3StorageBackend(S3AsyncClient client, boolean ownsClient, String bucket, Builder builder,
+            String description) {
         this.client = client;
         this.ownsClient = ownsClient;
         this.bucket = bucket;
-        this.conditionalDeletes = conditionalDeletes;
+        this.conditionalDeletes = builder.conditionalDeletes;
+        this.abandonedTombstoneAge = builder.abandonedTombstoneAge;
         this.description = description;
     }
 
@@ -138,9 +169,41 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
         checkKey(key);
         Objects.requireNonNull(precondition, "precondition");
         byte[] content = body.clone();
+        CompletableFuture<PutResult> first = write(key, content, false, precondition);
+        if (conditionalDeletes != ConditionalDeletes.EMULATED || !precondition.requiresAbsent()) {
+            return first;
+        }
+        // A create may find a tombstone of an emulated delete: replace it once it is abandoned.
+        CompletableFuture<PutResult> result = new CompletableFuture<>();
+        first.whenComplete((outcome, error) -> {
+            if (error != null || outcome instanceof PutResult.Written) {
+                forward(outcome, error, result);
+                return;
+            }
+            client.headObject(HeadObjectRequest.builder().bucket(bucket).key(key).build())
+                    .whenComplete((head, headError) -> {
+                        if (headError == null && head.metadata().containsKey(TOMBSTONE_METADATA)
+                                && head.lastModified() != null && head.eTag() != null
+                                && head.lastModified().plus(abandonedTombstoneAge).isBefore(Instant.now())) {
+                            write(key, content, false, Precondition.matching(unquote(head.eTag())))
+                                    .whenComplete((replaced, replaceError) -> forward(replaced, replaceError, result));
+                        } else {
+                            result.complete(PutResult.preconditionFailed());
+                        }
+                    });
+        });
+        return result;
+    }
+
+    /** One conditional PUT, never retried by the SDK; a lost answer is resolved by a HEAD. */
+    private CompletableFuture<PutResult> write(String key, byte[] content, boolean tombstone, Precondition precondition) {
+        String writeId = newWriteId();
         PutObjectRequest.Builder request = PutObjectRequest.builder()
                 .bucket(bucket)
                 .key(key)
+                .metadata(tombstone
+                        ? Map.of(WRITE_ID_METADATA, writeId, TOMBSTONE_METADATA, "1")
+                        : Map.of(WRITE_ID_METADATA, writeId))
                 .contentType(CONTENT_TYPE)
                 .contentLength((long) content.length)
                 .overrideConfiguration(NO_RETRY);
@@ -162,7 +225,7 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
                     || (etag != null && failure.isNoSuchKey())) {
                 result.complete(PutResult.preconditionFailed());
             } else if (failure.isAmbiguous()) {
-                resolveAmbiguousPut(key, content, failure, result);
+                resolveAmbiguousPut(key, writeId, etag, failure, result);
             } else {
                 result.completeExceptionally(failure.toStorageException("PUT", bucket, key));
             }
@@ -170,40 +233,57 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
         return result;
     }
 
+    private static <T> void forward(@Nullable T value, @Nullable Throwable error, CompletableFuture<T> result) {
+        if (error != null) {
+            result.completeExceptionally(S3Failure.unwrap(error));
+        } else {
+            result.complete(value);
+        }
+    }
+
     /**
-     * A PUT failed without telling whether it was applied: read the object back and compare bodies.
+     * A PUT failed without telling whether it was applied: look at the object's write id (HEAD).
      */
-    private void resolveAmbiguousPut(String key, byte[] content, S3Failure putFailure,
-            CompletableFuture<PutResult> result) {
-        GetObjectRequest read = GetObjectRequest.builder().bucket(bucket).key(key).build();
-        client.getObject(read, AsyncResponseTransformer.toBytes()).whenComplete((bytes, error) -> {
-            if (error == null && Arrays.equals(bytes.asByteArrayUnsafe(), content)) {
-                String etag = bytes.response().eTag();
-                if (etag != null && !unquote(etag).isEmpty()) {
-                    log.debug("PUT of s3://{}/{} failed ({}) but the object holds the written bytes: acknowledged",
+    private void resolveAmbiguousPut(String key, String writeId, @Nullable String expectedEtag,
+            S3Failure putFailure, CompletableFuture<PutResult> result) {
+        HeadObjectRequest head = HeadObjectRequest.builder().bucket(bucket).key(key).build();
+        client.headObject(head).whenComplete((response, error) -> {
+            if (error == null) {
+                String storedEtag = response.eTag() == null ? "" : unquote(response.eTag());
+                if (writeId.equals(response.metadata().get(WRITE_ID_METADATA)) && !storedEtag.isEmpty()) {
+                    log.debug("PUT of s3://{}/{} failed ({}) but the object is this write: acknowledged",
                             bucket, key, putFailure.summary());
-                    result.complete(PutResult.written(unquote(etag)));
-                    return;
+                    result.complete(PutResult.written(storedEtag));
+                } else if (expectedEtag == null || !expectedEtag.equals(storedEtag)) {
+                    log.debug("PUT of s3://{}/{} failed ({}); another write is stored: precondition failed",
+                            bucket, key, putFailure.summary());
+                    result.complete(PutResult.preconditionFailed());
+                } else {
+                    result.completeExceptionally(putFailure.toStorageException("PUT", bucket, key,
+                            "; read back afterwards, the object is unchanged: not applied"));
                 }
+                return;
             }
-            StorageException failure;
-            if (error == null || S3Failure.of(error).isNoSuchKey()) {
-                failure = putFailure.toStorageException("PUT", bucket, key,
-                        "; read back afterwards, the object does not hold the written bytes: not applied");
+            S3Failure headFailure = S3Failure.of(error);
+            if (headFailure.isNoSuchKey() && expectedEtag != null) {
+                result.complete(PutResult.preconditionFailed());
+            } else if (headFailure.isNoSuchKey()) {
+                result.completeExceptionally(putFailure.toStorageException("PUT", bucket, key,
+                        "; read back afterwards, the object is still absent: not applied"));
             } else {
-                failure = putFailure.toStorageException("PUT", bucket, key,
+                StorageException failure = putFailure.toStorageException("PUT", bucket, key,
                         "; reading the object back to check whether it was applied failed too: outcome unknown");
-                failure.addSuppressed(S3Failure.unwrap(error));
+                failure.addSuppressed(headFailure.cause());
+                result.completeExceptionally(failure);
             }
-            result.completeExceptionally(failure);
         });
     }
 
     @Override
     public CompletionStage<Boolean> delete(String key, @Nullable String ifMatch) {
         checkKey(key);
-        if (ifMatch != null && conditionalDeletes == ConditionalDeletes.SKIP) {
-            return CompletableFuture.completedFuture(false);
+        if (ifMatch != null && conditionalDeletes == ConditionalDeletes.EMULATED) {
+            return emulatedConditionalDelete(key, ifMatch);
         }
         DeleteObjectRequest.Builder request = DeleteObjectRequest.builder()
                 .bucket(bucket)
@@ -230,6 +310,37 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
         return result;
     }
 
+    /** Compare-and-swap the document for a tombstone, then delete the tombstone. */
+    private CompletionStage<Boolean> emulatedConditionalDelete(String key, String ifMatch) {
+        byte[] tombstone = ("durable-stash tombstone " + newWriteId()).getBytes(StandardCharsets.US_ASCII);
+        CompletableFuture<Boolean> result = new CompletableFuture<>();
+        write(key, tombstone, true, Precondition.matching(ifMatch)).whenComplete((outcome, error) -> {
+            if (error != null) {
+                result.completeExceptionally(S3Failure.unwrap(error));
+            } else if (outcome instanceof PutResult.Written) {
+                DeleteObjectRequest plain = DeleteObjectRequest.builder().bucket(bucket).key(key)
+                        .overrideConfiguration(NO_RETRY).build();
+                client.deleteObject(plain).whenComplete((response, deleteError) -> {
+                    if (deleteError != null) {
+                        log.debug("tombstone s3://{}/{} not deleted ({}); it reads as absent",
+                                bucket, key, S3Failure.of(deleteError).summary());
+                    }
+                    result.complete(true);
+                });
+            } else {
+                // Precondition failed: another version is stored (left alone), or nothing is (gone).
+                get(key, null).whenComplete((current, getError) -> {
+                    if (getError != null) {
+                        result.completeExceptionally(S3Failure.unwrap(getError));
+                    } else {
+                        result.complete(!(current instanceof GetResult.Found));
+                    }
+                });
+            }
+        });
+        return result;
+    }
+
     @Override
     public String describe() {
         return description;
@@ -244,6 +355,9 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
     }
 
     private GetResult found(String key, ResponseBytes<GetObjectResponse> bytes) {
+        if (bytes.response().metadata().containsKey(TOMBSTONE_METADATA)) {
+            return GetResult.notFound();
+        }
         String etag = requireEtag(bytes.response().eTag(), "GET", key);
         return GetResult.found(bytes.asByteArrayUnsafe(), etag);
     }
@@ -263,6 +377,12 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
         } catch (RuntimeException e) {
             result.completeExceptionally(e);
         }
+    }
+
+    private static String newWriteId() {
+        byte[] id = new byte[16];
+        RANDOM.nextBytes(id);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(id);
     }
 
     static String unquote(String etag) {
@@ -304,6 +424,7 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
         private @Nullable String bucket;
         private @Nullable S3AsyncClient client;
         private ConditionalDeletes conditionalDeletes = ConditionalDeletes.NATIVE;
+        private Duration abandonedTombstoneAge = DEFAULT_ABANDONED_TOMBSTONE_AGE;
         private final S3ClientSettings settings = new S3ClientSettings();
         private final Set<String> clientSettingsSet = new LinkedHashSet<>();
 
@@ -338,11 +459,17 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
 
         /**
          * @param mode whether conditional deletes are sent with {@code If-Match} (default
-         *     {@link ConditionalDeletes#NATIVE}) or skipped
+         *     {@link ConditionalDeletes#NATIVE}) or emulated for stores without them
          * @return this builder
          */
         public Builder conditionalDeletes(ConditionalDeletes mode) {
             this.conditionalDeletes = Objects.requireNonNull(mode, "conditionalDeletes");
+            return this;
+        }
+
+        /** For tests: the age from which a create replaces a tombstone (default two minutes). */
+        Builder abandonedTombstoneAge(Duration age) {
+            this.abandonedTombstoneAge = Objects.requireNonNull(age, "abandonedTombstoneAge");
             return this;
         }
 
@@ -476,11 +603,11 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
                     throw new IllegalStateException("an existing S3AsyncClient was passed, so the client settings "
                             + clientSettingsSet + " would be ignored: configure them on that client instead");
                 }
-                return new S3StorageBackend(client, false, bucket, conditionalDeletes, "s3://" + bucket);
+                return new S3StorageBackend(client, false, bucket, this, "s3://" + bucket);
             }
             S3AsyncClient built = settings.buildClient();
             String description = "s3://" + bucket + (settings.endpoint != null ? " at " + settings.endpoint : "");
-            return new S3StorageBackend(built, true, bucket, conditionalDeletes, description);
+            return new S3StorageBackend(built, true, bucket, this, description);
         }
 
         private static Duration positive(String name, Duration value) {

@@ -2,6 +2,8 @@ package dev.durablestash.spring.autoconfigure;
 
 import java.time.Duration;
 
+import io.micrometer.core.instrument.binder.MeterBinder;
+
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,6 +30,7 @@ import dev.durablestash.core.StashSettings;
 import dev.durablestash.spring.StashedViews;
 import dev.durablestash.spring.ViewMigrator;
 import dev.durablestash.spring.autoconfigure.DurableStashProperties.StorageType;
+import dev.durablestash.spring.metrics.StashMetrics;
 import dev.durablestash.spring.web.servlet.SidFilter;
 import dev.durablestash.spring.web.servlet.StashBeforeResponsePostProcessor;
 import dev.durablestash.spring.web.servlet.StashExceptionResolver;
@@ -94,6 +97,17 @@ public final class DurableStashAutoConfiguration {
                 + " bytes is required with " + backend.describe()
                 + " (every instance that shares this storage must use the same one); "
                 + "set durable-stash.secret, e.g. from an environment variable DURABLE_STASH_SECRET");
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(MeterBinder.class)
+    static class MetricsConfiguration {
+
+        @Bean
+        @ConditionalOnMissingBean
+        StashMetrics durableStashMetrics(StashAdapter adapter) {
+            return new StashMetrics(adapter);
+        }
     }
 
     @Configuration(proxyBeanMethods = false)

@@ -11,6 +11,8 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import jakarta.servlet.http.Cookie;
 
+import io.micrometer.core.instrument.binder.MeterBinder;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -42,6 +44,7 @@ import dev.durablestash.core.ViewDefinition;
 import dev.durablestash.spring.StashedView;
 import dev.durablestash.spring.StashedViews;
 import dev.durablestash.spring.ViewMigrator;
+import dev.durablestash.spring.metrics.StashMetrics;
 import dev.durablestash.spring.web.servlet.BrowserSession;
 import dev.durablestash.spring.web.servlet.SidFilter;
 import dev.durablestash.spring.web.servlet.StashExceptionResolver;
@@ -355,6 +358,28 @@ class DurableStashAutoConfigurationTests {
                     assertThat(rootCause(context.getStartupFailure())).hasMessageContaining("two ViewMigrator beans")
                             .hasMessageContaining("migrated");
                 });
+    }
+
+    @Test
+    void engineStatisticsArePublishedAsMicrometerMeters() {
+        contextRunner.withPropertyValues("durable-stash.storage.type=memory").run((context) -> {
+            SimpleMeterRegistry registry = new SimpleMeterRegistry();
+            context.getBean(StashMetrics.class).bindTo(registry);
+            context.getBean(StashAdapter.class).stash(SessionIds.newSid(), COUNTER, Map.of("count", 1))
+                    .toCompletableFuture().join();
+            assertThat(registry.get("durable.stash.stashes").tag("result", "acknowledged").functionCounter().count())
+                    .isEqualTo(1);
+            assertThat(registry.get("durable.stash.storage.requests").tag("operation", "put").functionCounter().count())
+                    .isEqualTo(1);
+            assertThat(registry.get("durable.stash.actors.live").gauge().value()).isEqualTo(1);
+        });
+    }
+
+    @Test
+    void withoutMicrometerThereAreNoMetrics() {
+        contextRunner.withPropertyValues("durable-stash.storage.type=memory")
+                .withClassLoader(new FilteredClassLoader(MeterBinder.class))
+                .run((context) -> assertThat(context).hasNotFailed().doesNotHaveBean(StashMetrics.class));
     }
 
     @Test

@@ -2,6 +2,7 @@ package dev.durablestash.spring.web.servlet;
 
 import org.jspecify.annotations.Nullable;
 
+import org.springframework.beans.factory.annotation.AnnotatedBeanDefinition;
 import org.springframework.beans.factory.config.BeanDefinition;
 import org.springframework.beans.factory.config.BeanFactoryPostProcessor;
 import org.springframework.beans.factory.config.ConfigurableBeanFactory;
@@ -16,8 +17,9 @@ import dev.durablestash.spring.StashedViews;
 /**
  * Gives every {@code @Controller} that is a {@code @StashedView} <b>request scope</b>, so each
  * request gets its own instance and two concurrent requests never share field values. Spring MVC
- * looks a handler's bean up by name for each request, so no scoped proxy is needed. Controllers
- * that declare a scope other than singleton keep it.
+ * looks a handler's bean up by name for each request, so no scoped proxy is needed. Applies to
+ * component-scanned controllers and to {@code @Bean} methods whose declared return type is such a
+ * controller. Controllers that declare a scope other than singleton keep it.
  *
  * <p>Consequence: such a controller is constructed for every request (constructor injection works
  * as usual), and it should not be injected into singletons.
@@ -35,7 +37,7 @@ public final class StashedControllerScopePostProcessor implements BeanFactoryPos
             BeanDefinition definition = beanFactory.getBeanDefinition(name);
             String scope = definition.getScope();
             boolean singleton = scope == null || scope.isEmpty() || ConfigurableBeanFactory.SCOPE_SINGLETON.equals(scope);
-            if (!singleton || definition.getFactoryMethodName() != null || definition.isAbstract()) {
+            if (!singleton || definition.isAbstract()) {
                 continue;
             }
             Class<?> type = beanClass(definition, beanFactory);
@@ -47,7 +49,15 @@ public final class StashedControllerScopePostProcessor implements BeanFactoryPos
     }
 
     private static @Nullable Class<?> beanClass(BeanDefinition definition, ConfigurableListableBeanFactory beanFactory) {
-        String className = definition.getBeanClassName();
+        String className;
+        if (definition.getFactoryMethodName() == null) {
+            className = definition.getBeanClassName();
+        } else if (definition instanceof AnnotatedBeanDefinition annotated
+                && annotated.getFactoryMethodMetadata() != null) {
+            className = annotated.getFactoryMethodMetadata().getReturnTypeName(); // a @Bean method
+        } else {
+            className = null;
+        }
         if (className == null) {
             return null;
         }

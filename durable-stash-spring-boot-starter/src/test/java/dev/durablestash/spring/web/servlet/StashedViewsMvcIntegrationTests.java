@@ -62,8 +62,9 @@ class StashedViewsMvcIntegrationTests {
         assertThat(rendered.statusCode()).isEqualTo(200);
         assertThat(rendered.body()).startsWith("count=3;");
         assertThat(browser.post("/counter/increment-void", "").body()).isEqualTo("4");
+        assertThat(browser.post("/counter/increment-entity", "").statusCode()).isEqualTo(303);
 
-        assertThat(browser.get("/counter").body()).startsWith("count=4;");
+        assertThat(browser.get("/counter").body()).startsWith("count=5;");
     }
 
     @Test
@@ -147,6 +148,17 @@ class StashedViewsMvcIntegrationTests {
     }
 
     @Test
+    void aStashedViewControllerDeclaredByABeanMethodIsAlsoPerRequest() throws Exception {
+        Browser bob = new Browser(port);
+        Gate.arm();
+        CompletableFuture<HttpResponse<String>> alice = browser.postAsync("/declared/gated-name", "name=alice");
+        Gate.awaitEntered();
+        assertThat(bob.post("/declared/name", "name=bob").body()).isEqualTo("bob");
+        Gate.open();
+        assertThat(alice.get(30, TimeUnit.SECONDS).body()).isEqualTo("alice");
+    }
+
+    @Test
     void reconnectScopedFieldsAreRecoveredOnRejoinAndClearedByAFreshMount() {
         browser.get("/counter");
         browser.post("/counter/draft", "draft=hello", REJOIN);
@@ -164,7 +176,7 @@ class StashedViewsMvcIntegrationTests {
     void aFailedStashAnswersTheFailureStatusNeverASuccess() {
         browser.post("/counter/increment", "", REJOIN);
         for (String path : new String[] { "/counter/increment", "/counter/increment-view", "/counter/increment-body",
-                "/counter/increment-void" }) {
+                "/counter/increment-void", "/counter/increment-entity" }) {
             storage.failNext(Operation.PUT, 1);
             HttpResponse<String> failed = browser.post(path, "", REJOIN);
             assertThat(failed.statusCode()).as(path).isEqualTo(503);

@@ -1,10 +1,13 @@
 package dev.durablestash.spring.web.servlet.testapp;
 
 import java.io.IOException;
+import java.net.URI;
 import java.util.Map;
 
 import jakarta.servlet.http.HttpServletResponse;
 
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ResponseEntity;
 import org.springframework.stereotype.Controller;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -50,6 +53,12 @@ class CounterController {
     String incrementAndAnswer() {
         count++;
         return Integer.toString(count);
+    }
+
+    @PostMapping("/counter/increment-entity")
+    ResponseEntity<Void> incrementAndSeeOther() {
+        count++;
+        return ResponseEntity.status(HttpStatus.SEE_OTHER).location(URI.create("/counter")).build();
     }
 
     @PostMapping("/counter/increment-void")

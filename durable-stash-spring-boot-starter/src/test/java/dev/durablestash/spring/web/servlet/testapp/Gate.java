@@ -19,7 +19,7 @@ public final class Gate {
     }
 
     /** Called by the handler: signals it is inside and waits to be released. */
-    static void pass() {
+    public static void pass() {
         entered.countDown();
         await(release);
     }

@@ -1,0 +1,64 @@
+package dev.durablestash.storage.s3;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.testcontainers.junit.jupiter.Container;
+import org.testcontainers.junit.jupiter.Testcontainers;
+import org.testcontainers.localstack.LocalStackContainer;
+import org.testcontainers.utility.DockerImageName;
+
+import dev.durablestash.storage.StorageBackend;
+import dev.durablestash.storage.StorageBackendContractTests;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3AsyncClient;
+
+/**
+ * Runs the backend contract suite against {@link S3StorageBackend} on LocalStack, in a container,
+ * when a Docker engine is available; skipped otherwise. The image can be changed with
+ * {@code -Dlocalstack.image=localstack/localstack:TAG}.
+ *
+ * <p>LocalStack does not evaluate {@code If-Match} on {@code DeleteObject} for general-purpose
+ * buckets (it rejects the header), so this runs the backend in {@link ConditionalDeletes#EMULATED}
+ * mode, the documented setting for such stores.
+ */
+@Testcontainers(disabledWithoutDocker = true)
+class LocalStackS3StorageBackendContractTests extends StorageBackendContractTests {
+
+    private static final String BUCKET = "durable-stash-contract";
+
+    @Container
+    static final LocalStackContainer LOCALSTACK = new LocalStackContainer(
+            DockerImageName.parse(System.getProperty("localstack.image", "localstack/localstack:4.9"))
+                    .asCompatibleSubstituteFor("localstack/localstack"))
+            .withServices("s3");
+
+    @BeforeAll
+    static void createBucket() {
+        try (S3AsyncClient client = S3AsyncClient.builder()
+                .endpointOverride(LOCALSTACK.getEndpoint())
+                .region(Region.of(LOCALSTACK.getRegion()))
+                .forcePathStyle(true)
+                .credentialsProvider(credentials())
+                .build()) {
+            client.createBucket(b -> b.bucket(BUCKET)).join();
+        }
+    }
+
+    @Override
+    protected StorageBackend createBackend() {
+        return S3StorageBackend.builder()
+                .bucket(BUCKET)
+                .endpointOverride(LOCALSTACK.getEndpoint())
+                .region(LOCALSTACK.getRegion())
+                .pathStyleAccess(true)
+                .credentialsProvider(credentials())
+                .conditionalDeletes(ConditionalDeletes.EMULATED)
+                .build();
+    }
+
+    private static StaticCredentialsProvider credentials() {
+        return StaticCredentialsProvider.create(
+                AwsBasicCredentials.create(LOCALSTACK.getAccessKey(), LOCALSTACK.getSecretKey()));
+    }
+}

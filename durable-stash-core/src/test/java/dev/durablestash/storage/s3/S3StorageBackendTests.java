@@ -1,0 +1,294 @@
+package dev.durablestash.storage.s3;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import dev.durablestash.storage.GetResult;
+import dev.durablestash.storage.Precondition;
+import dev.durablestash.storage.PutResult;
+import dev.durablestash.storage.StorageException;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.async.AsyncResponseTransformer;
+
+/**
+ * What the contract suite does not cover: error mapping, ETag quoting, lost responses and server
+ * errors on writes, request shape, conditional-delete modes, builder validation. Against the
+ * in-process S3 server.
+ */
+class S3StorageBackendTests {
+
+    private final S3TestServer server = S3TestServer.shared();
+    private String bucket;
+    private BucketFaults faults;
+    private S3StorageBackend backend;
+
+    @BeforeEach
+    void createBucket() {
+        bucket = server.createBucket("backend");
+        faults = server.faults(bucket);
+        backend = S3TestServer.backendBuilder(bucket, server.endpoint()).build();
+    }
+
+    @AfterEach
+    void cleanUp() {
+        faults.reset();
+        server.cuttingProxy().cutNext(0);
+        server.cuttingProxy().recordRequests(false);
+        backend.close();
+    }
+
+    @Test
+    void etagsAreHandedOutWithoutTheQuotesS3SendsThemWith() throws Exception {
+        String etag = written(backend.put("doc", utf8("one"), Precondition.absent()));
+        String raw = server.client().getObject(b -> b.bucket(bucket).key("doc"), AsyncResponseTransformer.toBytes())
+                .join().response().eTag();
+
+        assertThat(raw).startsWith("\"").endsWith("\"");
+        assertThat(etag).isEqualTo(raw.substring(1, raw.length() - 1));
+        assertThat(found(backend.get("doc", null)).etag()).isEqualTo(etag);
+        assertThat(await(backend.get("doc", etag))).isInstanceOf(GetResult.NotModified.class);
+        assertThat(await(backend.get("doc", "\"" + etag + "\""))).isInstanceOf(GetResult.NotModified.class);
+    }
+
+    @Test
+    void aPutAppliedButAnsweredWithAServerErrorIsAcknowledgedAfterOneRequest() throws Exception {
+        faults.failAfterWrite(1.0);
+
+        PutResult result = await(backend.put("doc", utf8("applied"), Precondition.absent()));
+
+        assertThat(result).isInstanceOf(PutResult.Written.class);
+        assertThat(faults.injectedAfter.sum()).isEqualTo(1);
+        assertThat(faults.puts.sum()).as("PUTs reaching the store: the SDK did not retry").isEqualTo(1);
+        faults.reset();
+        GetResult.Found stored = found(backend.get("doc", null));
+        assertThat(stored.body()).isEqualTo(utf8("applied"));
+        assertThat(stored.etag()).isEqualTo(((PutResult.Written) result).etag());
+    }
+
+    @Test
+    void aPutRejectedWithAServerErrorIsNotRetriedAndFailsNamingCodeAndKey() throws Exception {
+        faults.failBefore(1.0);
+
+        assertThatThrownBy(() -> await(backend.put("doc", utf8("never"), Precondition.absent())))
+                .isInstanceOf(StorageException.class)
+                .hasMessageContaining("s3://" + bucket + "/doc")
+                .hasMessageContaining("HTTP 500")
+                .hasMessageContaining("not applied");
+        assertThat(faults.puts.sum()).as("PUTs reaching the store: the SDK did not retry").isEqualTo(1);
+        faults.reset();
+        assertThat(await(backend.get("doc", null))).isInstanceOf(GetResult.NotFound.class);
+    }
+
+    @Test
+    void aPutWhoseResponseIsCutOffAfterItWasAppliedIsAcknowledged() throws Exception {
+        try (S3StorageBackend viaProxy = S3TestServer.backendBuilder(bucket, server.cuttingProxy().endpoint()).build()) {
+            String first = written(viaProxy.put("doc", utf8("v1"), Precondition.absent()));
+            long cutsBefore = server.cuttingProxy().cuts();
+            server.cuttingProxy().cutNext(1);
+
+            PutResult result = await(viaProxy.put("doc", utf8("v2"), Precondition.matching(first)));
+
+            assertThat(server.cuttingProxy().cuts() - cutsBefore).isEqualTo(1);
+            assertThat(result).isInstanceOf(PutResult.Written.class);
+            GetResult.Found stored = found(backend.get("doc", null));
+            assertThat(stored.body()).isEqualTo(utf8("v2"));
+            assertThat(stored.etag()).isEqualTo(((PutResult.Written) result).etag());
+            assertThat(faults.puts.sum()).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void aLostAnswerToARejectedReplaceIsReportedAsAPreconditionFailure() throws Exception {
+        try (S3StorageBackend viaProxy = S3TestServer.backendBuilder(bucket, server.cuttingProxy().endpoint()).build()) {
+            String stale = written(backend.put("doc", utf8("v1"), Precondition.absent()));
+            written(backend.put("doc", utf8("v2 by another instance"), Precondition.matching(stale)));
+            server.cuttingProxy().cutNext(1);
+
+            PutResult result = await(viaProxy.put("doc", utf8("v2 from a stale read"), Precondition.matching(stale)));
+
+            assertThat(result).isInstanceOf(PutResult.PreconditionFailed.class);
+            assertThat(found(backend.get("doc", null)).body()).isEqualTo(utf8("v2 by another instance"));
+        }
+    }
+
+    @Test
+    void aLostAnswerToACreateThatWasNotAppliedFails() throws Exception {
+        faults.failBefore(1.0);
+        try (S3StorageBackend viaProxy = S3TestServer.backendBuilder(bucket, server.cuttingProxy().endpoint()).build()) {
+            server.cuttingProxy().cutNext(1);
+
+            assertThatThrownBy(() -> await(viaProxy.put("doc", utf8("x"), Precondition.absent())))
+                    .isInstanceOf(StorageException.class)
+                    .hasMessageContaining("still absent: not applied");
+        }
+    }
+
+    @Test
+    void storeErrorsFailWithTheHttpStatusTheS3ErrorCodeAndTheKey() {
+        try (S3StorageBackend noBucket = S3TestServer.backendBuilder("no-such-bucket-here", server.endpoint()).build()) {
+            assertThatThrownBy(() -> await(noBucket.get("some/key", null)))
+                    .isInstanceOf(StorageException.class)
+                    .hasMessageContaining("GET of s3://no-such-bucket-here/some/key")
+                    .hasMessageContaining("HTTP 404 NoSuchBucket");
+        }
+        try (S3StorageBackend wrongSecret = S3StorageBackend.builder()
+                .bucket(bucket)
+                .endpointOverride(server.endpoint())
+                .pathStyleAccess(true)
+                .credentialsProvider(StaticCredentialsProvider.create(
+                        AwsBasicCredentials.create(S3TestServer.ACCESS_KEY, "wrong-secret")))
+                .build()) {
+            assertThatThrownBy(() -> await(wrongSecret.put("doc", utf8("x"), Precondition.absent())))
+                    .isInstanceOf(StorageException.class)
+                    .hasMessageContaining("PUT of s3://" + bucket + "/doc")
+                    .hasMessageContaining("HTTP 403 SignatureDoesNotMatch");
+        }
+    }
+
+    @Test
+    void theDefaultClientSendsPlainBodiesWithAContentLengthAndAWriteId() throws Exception {
+        server.cuttingProxy().recordRequests(true);
+        try (S3StorageBackend viaProxy = S3TestServer.backendBuilder(bucket, server.cuttingProxy().endpoint()).build()) {
+            written(viaProxy.put("doc", utf8("plain"), Precondition.absent()));
+        }
+        String put = server.cuttingProxy().recordedRequests().stream()
+                .filter(head -> head.startsWith("PUT "))
+                .findFirst().orElseThrow().toLowerCase();
+        assertThat(put).contains("\r\ncontent-length: 5").contains("\r\nif-none-match: *")
+                .contains("\r\nx-amz-meta-durable-stash-write: ")
+                .doesNotContain("aws-chunked").doesNotContain("x-amz-trailer").doesNotContain("expect:");
+    }
+
+    @Test
+    void theSdkDefaultChecksumModeWorksToo() throws Exception {
+        try (S3StorageBackend checksummed = S3TestServer.backendBuilder(bucket, server.endpoint())
+                .requestChecksums(RequestChecksums.WHEN_SUPPORTED)
+                .build()) {
+            String etag = written(checksummed.put("doc", utf8("crc32"), Precondition.absent()));
+            assertThat(found(checksummed.get("doc", null)).body()).isEqualTo(utf8("crc32"));
+            written(checksummed.put("doc", utf8("crc32 again"), Precondition.matching(etag)));
+            assertThat(found(backend.get("doc", null)).body()).isEqualTo(utf8("crc32 again"));
+        }
+    }
+
+    @Test
+    void emulatedConditionalDeletesLeaveARewrittenDocumentAndRemoveTheMatchingOne() throws Exception {
+        try (S3StorageBackend emulating = S3StorageBackend.builder()
+                .client(server.client())
+                .bucket(bucket)
+                .conditionalDeletes(ConditionalDeletes.EMULATED)
+                .build()) {
+            String stale = written(emulating.put("doc", utf8("v1"), Precondition.absent()));
+            String current = written(emulating.put("doc", utf8("v2"), Precondition.matching(stale)));
+
+            assertThat(await(emulating.delete("doc", stale))).isFalse();
+            assertThat(found(emulating.get("doc", null)).etag()).isEqualTo(current);
+            assertThat(faults.deletes.sum()).as("DELETEs sent for a delete whose precondition failed").isZero();
+
+            assertThat(await(emulating.delete("doc", current))).isTrue();
+            assertThat(await(emulating.get("doc", null))).isInstanceOf(GetResult.NotFound.class);
+            assertThat(rawExists("doc")).as("the tombstone was deleted too").isFalse();
+            assertThat(await(emulating.delete("doc", current))).as("deleting an absent object").isTrue();
+            written(emulating.put("doc", utf8("recreated"), Precondition.absent()));
+            assertThat(found(emulating.get("doc", null)).body()).isEqualTo(utf8("recreated"));
+        }
+    }
+
+    @Test
+    void aLeftoverTombstoneReadsAsAbsentAndACreateReplacesItOnlyOnceItIsAbandoned() throws Exception {
+        try (S3StorageBackend young = S3StorageBackend.builder().client(server.client()).bucket(bucket)
+                .conditionalDeletes(ConditionalDeletes.EMULATED).build();
+                S3StorageBackend old = S3StorageBackend.builder().client(server.client()).bucket(bucket)
+                        .conditionalDeletes(ConditionalDeletes.EMULATED).abandonedTombstoneAge(Duration.ZERO).build()) {
+            String etag = written(young.put("doc", utf8("v1"), Precondition.absent()));
+            // The tombstone PUT lands, the plain DELETE fails: a leftover tombstone, as after a crash.
+            faults.failDeletes(1.0);
+            assertThat(await(young.delete("doc", etag))).isTrue();
+            faults.reset();
+            assertThat(rawExists("doc")).as("the tombstone is still stored").isTrue();
+            assertThat(await(young.get("doc", null))).isInstanceOf(GetResult.NotFound.class);
+
+            assertThat(await(young.put("doc", utf8("new"), Precondition.absent())))
+                    .as("a create waits while the tombstone may still be deleted")
+                    .isInstanceOf(PutResult.PreconditionFailed.class);
+            written(old.put("doc", utf8("new"), Precondition.absent()));
+            assertThat(found(young.get("doc", null)).body()).isEqualTo(utf8("new"));
+        }
+    }
+
+    private boolean rawExists(String key) {
+        try {
+            server.client().headObject(b -> b.bucket(bucket).key(key)).join();
+            return true;
+        } catch (java.util.concurrent.CompletionException e) {
+            return false;
+        }
+    }
+
+    @Test
+    void keysThatAreNotPrintableAsciiOrTooLongAreRejectedAtOnce() {
+        assertThatThrownBy(() -> backend.get("caf\u00e9", null)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> backend.put("a\nb", new byte[0], Precondition.absent()))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> backend.delete("", null)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> backend.get("k".repeat(1025), null)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void theBuilderRefusesIncompleteOrContradictorySettings() {
+        assertThatThrownBy(() -> S3StorageBackend.builder().build())
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("bucket");
+        assertThatThrownBy(() -> S3StorageBackend.builder().bucket("b").client(server.client())
+                .endpointOverride(URI.create("http://localhost:9000")).region("auto").build())
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("[endpointOverride, region]");
+        assertThatThrownBy(() -> S3StorageBackend.builder().bucket("a/b")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> S3StorageBackend.builder().maxConcurrency(0))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxConcurrency");
+    }
+
+    @Test
+    void describeNamesBucketAndEndpoint() {
+        assertThat(backend.describe()).isEqualTo("s3://" + bucket + " at " + server.endpoint());
+        assertThat(server.backend(bucket).describe()).isEqualTo("s3://" + bucket);
+    }
+
+    private static <T> T await(CompletionStage<T> stage) throws Exception {
+        try {
+            return stage.toCompletableFuture().get(30, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof Exception cause) {
+                throw cause;
+            }
+            throw e;
+        }
+    }
+
+    private static String written(CompletionStage<PutResult> stage) throws Exception {
+        PutResult result = await(stage);
+        assertThat(result).isInstanceOf(PutResult.Written.class);
+        return ((PutResult.Written) result).etag();
+    }
+
+    private static GetResult.Found found(CompletionStage<GetResult> stage) throws Exception {
+        GetResult result = await(stage);
+        assertThat(result).isInstanceOf(GetResult.Found.class);
+        return (GetResult.Found) result;
+    }
+
+    private static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+}

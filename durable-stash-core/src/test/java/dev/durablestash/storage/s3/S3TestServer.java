@@ -1,0 +1,161 @@
+package dev.durablestash.storage.s3;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.gaul.s3proxy.S3Proxy;
+import org.gaul.s3proxy.auth.AuthenticationType;
+import org.gaul.s3proxy.nio2blob.TransientNio2BlobStore;
+
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
+import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
+import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3AsyncClient;
+import software.amazon.awssdk.services.s3.S3Configuration;
+
+/**
+ * One in-process S3 server for all S3 test classes of the JVM: S3Proxy on a random loopback port over
+ * its transient in-memory blob store (keys flattened by {@link FlatKeyBlobStore}), made atomic by {@link AtomicConditionalBlobStore} and wrapped by
+ * {@link FaultInjectingBlobStore}; plus a {@link ConnectionCuttingProxy} in front of it for lost
+ * responses. Started on first use (about a second), stopped when the JVM exits.
+ *
+ * <p>Tests isolate themselves by bucket: {@link #createBucket(String)} makes a fresh one, whose fault
+ * switches and counters ({@link #faults(String)}) no other test touches.
+ */
+final class S3TestServer {
+
+    static final String ACCESS_KEY = "durable-stash-test";
+    static final String SECRET_KEY = "durable-stash-test-secret";
+
+    private static S3TestServer shared;
+
+    private final S3Proxy proxy;
+    private final FaultInjectingBlobStore store;
+    private final ConnectionCuttingProxy cuttingProxy;
+    private final URI endpoint;
+    private final S3AsyncClient client;
+    private final AtomicInteger bucketCounter = new AtomicInteger();
+
+    private S3TestServer() throws Exception {
+        store = new FaultInjectingBlobStore(new AtomicConditionalBlobStore(new FlatKeyBlobStore(new TransientNio2BlobStore())));
+        proxy = S3Proxy.builder()
+                .blobStore(store)
+                .endpoint(URI.create("http://127.0.0.1:0"))
+                .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY)
+                .build();
+        proxy.start();
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!"STARTED".equals(proxy.getState())) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("S3Proxy did not start: " + proxy.getState());
+            }
+            Thread.sleep(10);
+        }
+        endpoint = URI.create("http://127.0.0.1:" + proxy.getPort());
+        cuttingProxy = new ConnectionCuttingProxy(proxy.getPort());
+        client = newClient(endpoint);
+    }
+
+    /** @return the shared server, started on first call */
+    static synchronized S3TestServer shared() {
+        if (shared == null) {
+            try {
+                shared = new S3TestServer();
+            } catch (Exception e) {
+                throw new IllegalStateException("could not start the test S3 server", e);
+            }
+            S3TestServer server = shared;
+            Runtime.getRuntime().addShutdownHook(new Thread(server::stop, "s3-test-server-stop"));
+        }
+        return shared;
+    }
+
+    /** @return the server's endpoint */
+    URI endpoint() {
+        return endpoint;
+    }
+
+    /** @return the proxy that can cut responses off; its endpoint leads to the same server */
+    ConnectionCuttingProxy cuttingProxy() {
+        return cuttingProxy;
+    }
+
+    /** @return a raw SDK client for the server, shared: do not close it */
+    S3AsyncClient client() {
+        return client;
+    }
+
+    /**
+     * @param name a name for the bucket (lowercase letters, digits, hyphens)
+     * @return the name of a new, empty bucket
+     */
+    String createBucket(String name) {
+        String bucket = name + "-" + bucketCounter.incrementAndGet();
+        client.createBucket(b -> b.bucket(bucket)).join();
+        return bucket;
+    }
+
+    /**
+     * @param bucket a bucket
+     * @return its fault switches and operation counters
+     */
+    BucketFaults faults(String bucket) {
+        return store.faults(bucket);
+    }
+
+    /**
+     * @param bucket a bucket
+     * @return a backend on the shared client
+     */
+    S3StorageBackend backend(String bucket) {
+        return S3StorageBackend.builder().client(client).bucket(bucket).build();
+    }
+
+    /**
+     * @param bucket a bucket
+     * @param endpoint the endpoint (the server's, or the cutting proxy's)
+     * @return a builder set up to build its own client for this server, as an application would
+     */
+    static S3StorageBackend.Builder backendBuilder(String bucket, URI endpoint) {
+        return S3StorageBackend.builder()
+                .bucket(bucket)
+                .endpointOverride(endpoint)
+                .region("us-east-1")
+                .pathStyleAccess(true)
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS_KEY, SECRET_KEY)));
+    }
+
+    /**
+     * @param endpoint the endpoint
+     * @return a new raw SDK client for this server; the caller closes it
+     */
+    static S3AsyncClient newClient(URI endpoint) {
+        return S3AsyncClient.builder()
+                .endpointOverride(endpoint)
+                .region(Region.US_EAST_1)
+                .serviceConfiguration(S3Configuration.builder()
+                        .pathStyleAccessEnabled(true)
+                        .chunkedEncodingEnabled(false)
+                        .expectContinueEnabled(false)
+                        .build())
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS_KEY, SECRET_KEY)))
+                .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
+                .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
+                .httpClientBuilder(NettyNioAsyncHttpClient.builder().maxConcurrency(64))
+                .build();
+    }
+
+    private void stop() {
+        try {
+            client.close();
+            cuttingProxy.close();
+            proxy.stop();
+        } catch (Exception e) {
+            // the JVM is exiting
+        }
+    }
+}

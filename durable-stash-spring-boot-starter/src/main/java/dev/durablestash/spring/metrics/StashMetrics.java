@@ -1,0 +1,68 @@
+package dev.durablestash.spring.metrics;
+
+import java.util.Objects;
+import java.util.function.ToLongFunction;
+
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
+
+import dev.durablestash.core.StashAdapter;
+import dev.durablestash.core.StashStatistics;
+
+/**
+ * Publishes the engine's {@link StashStatistics} as Micrometer meters (Spring Boot binds every
+ * {@link MeterBinder} bean to its registries):
+ * <ul>
+ * <li>{@code durable.stash.actors.live} (gauge) and {@code durable.stash.actors.evictions};</li>
+ * <li>{@code durable.stash.stashes} with {@code result=accepted|acknowledged|failed}, and
+ * {@code durable.stash.recovers};</li>
+ * <li>{@code durable.stash.storage.requests} with {@code operation=get|put|delete}, and
+ * {@code durable.stash.storage.not.modified}, {@code durable.stash.storage.conflicts},
+ * {@code durable.stash.storage.errors}.</li>
+ * </ul>
+ * Counters are function counters read from the engine when the registry polls.
+ *
+ * <p><b>Thread-safety:</b> thread-safe.
+ */
+public final class StashMetrics implements MeterBinder {
+
+    private final StashAdapter adapter;
+
+    /** @param adapter the engine whose statistics are published */
+    public StashMetrics(StashAdapter adapter) {
+        this.adapter = Objects.requireNonNull(adapter, "adapter");
+    }
+
+    @Override
+    public void bindTo(MeterRegistry registry) {
+        Gauge.builder("durable.stash.actors.live", adapter, (a) -> a.statistics().liveActors())
+                .description("Session actors in memory").register(registry);
+        counter(registry, "durable.stash.actors.evictions", "Session actors dropped from memory",
+                StashStatistics::evictions);
+        counter(registry, "durable.stash.stashes", "Stash calls accepted", StashStatistics::stashes, "result", "accepted");
+        counter(registry, "durable.stash.stashes", "Stash calls acknowledged after a successful write",
+                StashStatistics::acknowledged, "result", "acknowledged");
+        counter(registry, "durable.stash.stashes", "Stash calls failed because their write failed",
+                StashStatistics::failed, "result", "failed");
+        counter(registry, "durable.stash.recovers", "Recover calls", StashStatistics::recovers);
+        counter(registry, "durable.stash.storage.requests", "GET requests sent to storage", StashStatistics::gets,
+                "operation", "get");
+        counter(registry, "durable.stash.storage.requests", "PUT requests sent to storage", StashStatistics::puts,
+                "operation", "put");
+        counter(registry, "durable.stash.storage.requests", "DELETE requests sent to storage",
+                StashStatistics::deletes, "operation", "delete");
+        counter(registry, "durable.stash.storage.not.modified", "GETs answered not modified",
+                StashStatistics::notModified);
+        counter(registry, "durable.stash.storage.conflicts", "PUTs answered precondition failed",
+                StashStatistics::conflicts);
+        counter(registry, "durable.stash.storage.errors", "Storage requests that failed", StashStatistics::storageErrors);
+    }
+
+    private void counter(MeterRegistry registry, String name, String description, ToLongFunction<StashStatistics> value,
+            String... tags) {
+        FunctionCounter.builder(name, adapter, (a) -> value.applyAsLong(a.statistics()))
+                .description(description).tags(tags).register(registry);
+    }
+}
