@@ -100,6 +100,8 @@ class CounterHttpEndToEndTest {
         Visitor visitor = new Visitor(app);
         assertThat(ok(visitor.get("/sample.css")).headers().allValues("Set-Cookie")).as("static asset").isEmpty();
         assertThat(ok(visitor.get("/durable-stash.js")).headers().allValues("Set-Cookie")).as("the script").isEmpty();
+        assertThat(ok(visitor.get("/webjars/htmx.org/dist/htmx.min.js")).headers().allValues("Set-Cookie")).as("htmx")
+                .isEmpty();
 
         List<String> cookies = ok(visitor.get("/")).headers().allValues("Set-Cookie");
         assertThat(cookies).singleElement().satisfies(cookie -> {
