@@ -238,9 +238,9 @@ public class DurableStashProperties {
         private boolean pathStyleAccess;
 
         /**
-         * Whether conditional deletes of expired documents are sent with If-Match ('native', AWS S3)
-         * or skipped ('skip', for stores that ignore If-Match on DELETE; the bucket's lifecycle rule
-         * then removes expired documents).
+         * How expired documents are deleted without deleting a concurrent rewrite: 'native' sends
+         * DELETE with If-Match (AWS S3); 'emulated', for stores that ignore or reject If-Match on
+         * DELETE, first replaces the document with a tombstone by a conditional PUT, then deletes it.
          */
         private ConditionalDeletes conditionalDeletes = ConditionalDeletes.NATIVE;
 
