@@ -73,8 +73,10 @@ import software.amazon.awssdk.services.s3.model.PutObjectRequest;
  * and retries as after any conflict. (In the rare case that this write was applied, its response lost,
  * and another writer replaced it before the HEAD, the caller re-applies a diff that is already in the
  * stored document: harmless for the engine's per-key merge, which is idempotent.)</li>
- * <li>the object is unchanged (or still absent): the write was not applied, or is still in flight;
- * the PUT fails with a {@link StorageException}, as the SPI allows.</li>
+ * <li>the object is unchanged (or still absent): the write was not applied, or is still in flight.
+ * It is sent again (at most twice, with a new write id): with the same precondition, at most one of
+ * the copies can ever be applied. When the last copy fails the same way, the PUT fails with a
+ * {@link StorageException}, as the SPI allows.</li>
  * </ul>
  * Comparing bodies instead of write ids would not do: a writer storing byte-identical content (a CAS
  * counter, two instances writing the same document) would make a write that was not applied look
@@ -105,6 +107,8 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
     static final Duration DEFAULT_ABANDONED_TOMBSTONE_AGE = Duration.ofMinutes(2);
 
     private static final SecureRandom RANDOM = new SecureRandom();
+    /** How often a PUT that failed without an answer, and was then found not applied, is sent again. */
+    private static final int RETRIES_OF_UNAPPLIED_WRITES = 2;
 
     /** Writes are never retried by the SDK: see the class comment. */
     private static final AwsRequestOverrideConfiguration NO_RETRY = AwsRequestOverrideConfiguration.builder()
@@ -197,6 +201,11 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
 
     /** One conditional PUT, never retried by the SDK; a lost answer is resolved by a HEAD. */
     private CompletableFuture<PutResult> write(String key, byte[] content, boolean tombstone, Precondition precondition) {
+        return write(key, content, tombstone, precondition, RETRIES_OF_UNAPPLIED_WRITES);
+    }
+
+    private CompletableFuture<PutResult> write(String key, byte[] content, boolean tombstone, Precondition precondition,
+            int retriesLeft) {
         String writeId = newWriteId();
         PutObjectRequest.Builder request = PutObjectRequest.builder()
                 .bucket(bucket)
@@ -225,7 +234,10 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
                     || (etag != null && failure.isNoSuchKey())) {
                 result.complete(PutResult.preconditionFailed());
             } else if (failure.isAmbiguous()) {
-                resolveAmbiguousPut(key, writeId, etag, failure, result);
+                Runnable retry = retriesLeft == 0 ? null
+                        : () -> write(key, content, tombstone, precondition, retriesLeft - 1)
+                                .whenComplete((value, retryError) -> forward(value, retryError, result));
+                resolveAmbiguousPut(key, writeId, etag, failure, result, retry);
             } else {
                 result.completeExceptionally(failure.toStorageException("PUT", bucket, key));
             }
@@ -245,7 +257,7 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
      * A PUT failed without telling whether it was applied: look at the object's write id (HEAD).
      */
     private void resolveAmbiguousPut(String key, String writeId, @Nullable String expectedEtag,
-            S3Failure putFailure, CompletableFuture<PutResult> result) {
+            S3Failure putFailure, CompletableFuture<PutResult> result, @Nullable Runnable retry) {
         HeadObjectRequest head = HeadObjectRequest.builder().bucket(bucket).key(key).build();
         client.headObject(head).whenComplete((response, error) -> {
             if (error == null) {
@@ -258,6 +270,8 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
                     log.debug("PUT of s3://{}/{} failed ({}); another write is stored: precondition failed",
                             bucket, key, putFailure.summary());
                     result.complete(PutResult.preconditionFailed());
+                } else if (retry != null) {
+                    retryUnapplied(key, putFailure, retry);
                 } else {
                     result.completeExceptionally(putFailure.toStorageException("PUT", bucket, key,
                             "; read back afterwards, the object is unchanged: not applied"));
@@ -267,6 +281,8 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
             S3Failure headFailure = S3Failure.of(error);
             if (headFailure.isNoSuchKey() && expectedEtag != null) {
                 result.complete(PutResult.preconditionFailed());
+            } else if (headFailure.isNoSuchKey() && retry != null) {
+                retryUnapplied(key, putFailure, retry);
             } else if (headFailure.isNoSuchKey()) {
                 result.completeExceptionally(putFailure.toStorageException("PUT", bucket, key,
                         "; read back afterwards, the object is still absent: not applied"));
@@ -277,6 +293,16 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
                 result.completeExceptionally(failure);
             }
         });
+    }
+
+    /**
+     * The write is known not to have been applied (the object still has the precondition's state), so
+     * sending it again cannot apply it twice: both carry the same precondition, at most one can win.
+     */
+    private void retryUnapplied(String key, S3Failure putFailure, Runnable retry) {
+        log.debug("PUT of s3://{}/{} failed ({}) and was not applied: sending it again", bucket, key,
+                putFailure.summary());
+        retry.run();
     }
 
     @Override

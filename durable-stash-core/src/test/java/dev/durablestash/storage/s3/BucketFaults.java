@@ -2,6 +2,7 @@ package dev.durablestash.storage.s3;
 
 import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 
 import org.gaul.s3proxy.blobstore.S3Exceptions;
@@ -18,6 +19,7 @@ final class BucketFaults {
     final LongAdder injectedBefore = new LongAdder();
     final LongAdder injectedAfter = new LongAdder();
 
+    private final AtomicInteger failNextBefore = new AtomicInteger();
     private volatile double failBefore;
     private volatile double failAfterWrite;
     private volatile double failDeletes;
@@ -30,6 +32,16 @@ final class BucketFaults {
      */
     BucketFaults failBefore(double fraction) {
         this.failBefore = fraction;
+        return this;
+    }
+
+    /**
+     * @param count how many of the next operations (GET, PUT, DELETE) are answered HTTP 500 without
+     *     being applied
+     * @return this
+     */
+    BucketFaults failNextBefore(int count) {
+        failNextBefore.set(count);
         return this;
     }
 
@@ -63,6 +75,7 @@ final class BucketFaults {
 
     /** Turns every fault off and zeroes the counters. */
     void reset() {
+        failNextBefore.set(0);
         failBefore = 0;
         failAfterWrite = 0;
         failDeletes = 0;
@@ -83,7 +96,8 @@ final class BucketFaults {
                 Thread.currentThread().interrupt();
             }
         }
-        if (failBefore > 0 && ThreadLocalRandom.current().nextDouble() < failBefore) {
+        boolean next = failNextBefore.getAndUpdate(n -> Math.max(0, n - 1)) > 0;
+        if (next || (failBefore > 0 && ThreadLocalRandom.current().nextDouble() < failBefore)) {
             injectedBefore.increment();
             throw S3Exceptions.fromStatusCode(500);
         }

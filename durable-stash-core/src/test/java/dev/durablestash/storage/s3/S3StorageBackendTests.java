@@ -78,7 +78,8 @@ class S3StorageBackendTests {
     }
 
     @Test
-    void aPutRejectedWithAServerErrorIsNotRetriedAndFailsNamingCodeAndKey() throws Exception {
+    void aPutRejectedWithAServerErrorIsSentAgainOnlyAfterItWasFoundNotAppliedAndFailsNamingCodeAndKey()
+            throws Exception {
         faults.failBefore(1.0);
 
         assertThatThrownBy(() -> await(backend.put("doc", utf8("never"), Precondition.absent())))
@@ -86,9 +87,25 @@ class S3StorageBackendTests {
                 .hasMessageContaining("s3://" + bucket + "/doc")
                 .hasMessageContaining("HTTP 500")
                 .hasMessageContaining("not applied");
-        assertThat(faults.puts.sum()).as("PUTs reaching the store: the SDK did not retry").isEqualTo(1);
+        assertThat(faults.puts.sum()).as("PUTs reaching the store: the first and the backend's two re-sends, "
+                + "each after a HEAD showed it was not applied; no SDK retry").isEqualTo(3);
         faults.reset();
         assertThat(await(backend.get("doc", null))).isInstanceOf(GetResult.NotFound.class);
+    }
+
+    @Test
+    void aPutRejectedOnceWithAServerErrorIsSentAgainAndApplied() throws Exception {
+        String first = written(backend.put("doc", utf8("v1"), Precondition.absent()));
+        faults.reset();
+        faults.failNextBefore(1);
+
+        PutResult result = await(backend.put("doc", utf8("v2"), Precondition.matching(first)));
+
+        assertThat(result).isInstanceOf(PutResult.Written.class);
+        assertThat(faults.injectedBefore.sum()).isEqualTo(1);
+        assertThat(faults.puts.sum()).isEqualTo(2);
+        faults.reset();
+        assertThat(found(backend.get("doc", null)).body()).isEqualTo(utf8("v2"));
     }
 
     @Test
