@@ -20,6 +20,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -71,8 +72,8 @@ final class SessionActor {
     record RecoverOp(ViewDefinition view, MountKind mount, CompletableFuture<Recovery> result) implements Op {
     }
 
-    /** {@code result} is {@code null} for the actor's own writes (cleanup, expiry refresh, migration). */
-    record StashOp(SliceDiff diff, @Nullable CompletableFuture<Void> result) implements Op {
+    /** {@code internal} marks the actor's own writes (cleanup, expiry refresh, migration): no caller waits. */
+    record StashOp(SliceDiff diff, CompletableFuture<Void> result, boolean internal) implements Op {
     }
 
     private final String key;
@@ -90,10 +91,14 @@ final class SessionActor {
     // Lifecycle, guarded by "this".
     private int outstanding;
     private boolean retired;
-    private final CompletableFuture<Void> drained = new CompletableFuture<>();
+    private final CompletableFuture<Void> ownWorkDone = new CompletableFuture<>();
+    /** {@code ownWorkDone}, and the predecessor's {@code drained}: the chain of writers never breaks. */
+    private final CompletableFuture<Void> drained;
 
     // ---- runner-confined state ----
     private final ArrayDeque<Op> waiting = new ArrayDeque<>();
+    /** Writes the recover being answered asks for; they take its place in the order (see answer). */
+    private final List<StashOp> produced = new ArrayList<>();
     /** A storage request (or a backoff, or the predecessor) is in flight: operations wait. */
     private boolean busy;
     /** {@code document} and {@code etag} reflect what storage held when last read or written. */
@@ -116,6 +121,8 @@ final class SessionActor {
         this.codec = codec;
         this.counters = counters;
         this.executor = settings.executor();
+        this.drained = predecessor == null ? ownWorkDone
+                : ownWorkDone.thenCombine(predecessor.toCompletableFuture(), (mine, theirs) -> null);
         if (predecessor != null && !predecessor.toCompletableFuture().isDone()) {
             busy = true;
             predecessor.whenComplete((ignored, error) -> run(() -> {
@@ -146,21 +153,18 @@ final class SessionActor {
         return true;
     }
 
-    /**
-     * Refuses further operations.
-     *
-     * @return {@code true} if the actor had nothing outstanding (it is drained)
-     */
-    synchronized boolean retire() {
+    /** Refuses further operations; {@link #drained()} completes once the accepted ones are finished. */
+    synchronized void retire() {
         retired = true;
         if (outstanding == 0) {
-            drained.complete(null);
-            return true;
+            ownWorkDone.complete(null);
         }
-        return false;
     }
 
-    /** @return completes when the actor is retired and has finished every operation it accepted */
+    /**
+     * @return completes when the actor is retired and has finished every operation it accepted, and so
+     *     has every earlier actor of the same session
+     */
     CompletableFuture<Void> drained() {
         return drained;
     }
@@ -176,7 +180,7 @@ final class SessionActor {
     private synchronized void release() {
         outstanding--;
         if (retired && outstanding == 0) {
-            drained.complete(null);
+            ownWorkDone.complete(null);
         }
     }
 
@@ -210,12 +214,35 @@ final class SessionActor {
 
     private void pump() {
         while (!busy && !waiting.isEmpty()) {
-            if (waiting.peek() instanceof RecoverOp) {
-                startRecover(drain(RecoverOp.class));
-            } else {
-                startWrite(drain(StashOp.class));
+            List<? extends Op> batch = waiting.peek() instanceof RecoverOp ? drain(RecoverOp.class) : drain(StashOp.class);
+            try {
+                if (batch.get(0) instanceof RecoverOp) {
+                    startRecover(castAll(batch, RecoverOp.class));
+                } else {
+                    startWrite(castAll(batch, StashOp.class));
+                }
+            } catch (RuntimeException | Error e) {
+                // A bug or a misbehaving backend must not leave callers waiting forever.
+                log.error("session actor failed unexpectedly; failing {} operation(s)", batch.size(), e);
+                busy = false;
+                loaded = false;
+                for (Op op : batch) {
+                    abandon(op, e);
+                }
+                for (StashOp op : produced) {
+                    abandon(op, e);
+                }
+                produced.clear();
             }
         }
+    }
+
+    private static <T extends Op> List<T> castAll(List<? extends Op> ops, Class<T> kind) {
+        List<T> typed = new ArrayList<>(ops.size());
+        for (Op op : ops) {
+            typed.add(kind.cast(op));
+        }
+        return typed;
     }
 
     private <T extends Op> List<T> drain(Class<T> kind) {
@@ -230,8 +257,18 @@ final class SessionActor {
         return batch;
     }
 
-    /** Starts an asynchronous step; its continuation runs on the runner, then the actor moves on. */
-    private <T> void io(CompletionStage<T> stage, Consumer<T> onSuccess, Consumer<Throwable> onFailure) {
+    /**
+     * Starts an asynchronous step; its continuation runs on the runner, then the actor moves on. A
+     * step that throws instead of returning a stage (the SPI allows {@link IllegalArgumentException}
+     * at once) fails like a failed stage.
+     */
+    private <T> void io(Supplier<? extends CompletionStage<T>> step, Consumer<T> onSuccess, Consumer<Throwable> onFailure) {
+        CompletionStage<T> stage;
+        try {
+            stage = step.get();
+        } catch (RuntimeException e) {
+            stage = CompletableFuture.failedFuture(e);
+        }
         busy = true;
         stage.whenComplete((result, error) -> run(() -> {
             busy = false;
@@ -278,6 +315,12 @@ final class SessionActor {
             results.add(recoverView(op.view(), op.mount()));
         }
         refreshExpiryIfDue(now);
+        // Writes these recovers ask for (clearing RECONNECT keys, migration write-backs) belong to
+        // the recovers' place in the order: before any stash that arrived while they were read.
+        for (int i = produced.size() - 1; i >= 0; i--) {
+            waiting.addFirst(produced.get(i));
+        }
+        produced.clear();
         for (int i = 0; i < batch.size(); i++) {
             finish(batch.get(i), results.get(i));
         }
@@ -312,7 +355,7 @@ final class SessionActor {
             }
             try {
                 values.put(storedKey.name(), codec.decode(node, storedKey.type()));
-            } catch (JacksonException | IllegalArgumentException e) {
+            } catch (RuntimeException e) { // JacksonException, or whatever a custom deserializer throws
                 log.warn("stored value of key '{}' of view '{}' does not fit {}; the view keeps its default: {}",
                         storedKey.name(), view.name(), storedKey.type().getTypeName(), e.getMessage());
             }
@@ -340,7 +383,7 @@ final class SessionActor {
             return null;
         }
         if (migrated == null) {
-            enqueueInternal(SliceDiff.reset(view));
+            enqueueInternal(SliceDiff.dropStale(view));
         }
         return migrated;
     }
@@ -368,7 +411,7 @@ final class SessionActor {
 
     private void enqueueInternal(SliceDiff diff) {
         acquireInternal();
-        waiting.add(new StashOp(diff, null));
+        produced.add(new StashOp(diff, new CompletableFuture<>(), true));
     }
 
     // ---- load ----
@@ -377,7 +420,7 @@ final class SessionActor {
     private void load(Runnable onLoaded, Consumer<Throwable> onFailure) {
         String ifNoneMatch = loaded ? etag : null;
         counters.gets.increment();
-        io(backend.get(key, ifNoneMatch), result -> {
+        io(() -> backend.get(key, ifNoneMatch), result -> {
             if (result instanceof GetResult.NotModified) {
                 counters.notModified.increment();
                 afterLoad(onLoaded, onFailure);
@@ -442,7 +485,7 @@ final class SessionActor {
             return;
         }
         counters.deletes.increment();
-        io(backend.delete(key, expiredEtag), deleted -> {
+        io(() -> backend.delete(key, expiredEtag), deleted -> {
             if (deleted) {
                 document = SessionDocument.empty();
                 etag = null;
@@ -467,7 +510,7 @@ final class SessionActor {
         }
         String candidate = legacyKeys.get(index);
         counters.gets.increment();
-        io(backend.get(candidate, null), result -> {
+        io(() -> backend.get(candidate, null), result -> {
             if (result instanceof GetResult.Found found) {
                 SessionDocument legacy;
                 try {
@@ -501,15 +544,30 @@ final class SessionActor {
         }
     }
 
+    /** A write's (re)load may ask for writes of its own (moving off a legacy key): they join the batch. */
+    private void joinProduced(List<StashOp> batch) {
+        batch.addAll(0, produced);
+        produced.clear();
+    }
+
     private void write(List<StashOp> batch, int attempt) {
-        Instant expiresAt = settings.clock().instant().plus(settings.ttl());
+        joinProduced(batch);
+        Instant now = settings.clock().instant();
+        if (document.isExpired(now)) {
+            // Expired means absent, also for a warm actor: nothing of it may come back (the ETag stays,
+            // so the write replaces the expired object with If-Match).
+            document = SessionDocument.empty();
+        }
+        Instant expiresAt = now.plus(settings.ttl());
         SessionDocument next = document;
         for (StashOp op : batch) {
             next = next.apply(op.diff());
         }
         next = next.withExpiry(expiresAt);
-        if (etag == null && legacyKey == null && !next.hasViews()) {
-            finishAll(batch); // nothing stored and nothing to store
+        if (etag == null && legacyKey == null && !next.hasViews() && !settings.revalidateOnMount()) {
+            // Nothing stored and nothing to store. Only a single instance may trust "nothing stored"
+            // without asking: with several, writing (If-None-Match: *) finds out.
+            finishAll(batch);
             return;
         }
         byte[] body = next.toBytes();
@@ -521,9 +579,10 @@ final class SessionActor {
             body = next.toBytes();
         }
         SessionDocument written = next;
+        byte[] content = body;
         Precondition precondition = etag == null ? Precondition.absent() : Precondition.matching(etag);
         counters.puts.increment();
-        io(backend.put(key, body, precondition), result -> {
+        io(() -> backend.put(key, content, precondition), result -> {
             if (result instanceof PutResult.Written ok) {
                 document = written;
                 etag = ok.etag();
@@ -547,7 +606,7 @@ final class SessionActor {
         }
         long delayMicros = backoffMicros(attempt);
         Executor delayed = CompletableFuture.delayedExecutor(delayMicros, TimeUnit.MICROSECONDS, executor);
-        io(CompletableFuture.runAsync(() -> { }, delayed), ignored -> load(() -> {
+        io(() -> CompletableFuture.runAsync(() -> { }, delayed), ignored -> load(() -> {
             batch.addAll(drain(StashOp.class)); // group commit under contention, too
             write(batch, attempt + 1);
         }, error -> failAll(batch, error)), error -> failAll(batch, error));
@@ -599,22 +658,24 @@ final class SessionActor {
     // ---- finishing operations ----
 
     private void finish(RecoverOp op, Recovery recovery) {
-        op.result().complete(recovery);
-        release();
-    }
-
-    private void finishAll(List<StashOp> batch) {
-        for (StashOp op : batch) {
-            CompletableFuture<Void> result = op.result();
-            if (result != null) {
-                counters.acknowledged.increment();
-                result.complete(null);
-            }
+        if (op.result().complete(recovery)) {
             release();
         }
     }
 
+    private void finishAll(List<StashOp> batch) {
+        for (StashOp op : batch) {
+            if (op.result().complete(null)) {
+                if (!op.internal()) {
+                    counters.acknowledged.increment();
+                }
+                release();
+            }
+        }
+    }
+
     private void failAll(List<StashOp> batch, Throwable error) {
+        joinProduced(batch);
         for (StashOp op : batch) {
             String view = viewOf(op);
             fail(op, error instanceof StashWriteException swe ? swe
@@ -624,14 +685,26 @@ final class SessionActor {
     }
 
     private void fail(StashOp op, StashWriteException error) {
-        CompletableFuture<Void> result = op.result();
-        if (result != null) {
-            counters.failed.increment();
-            result.completeExceptionally(error);
-        } else {
-            log.warn("background write of the session document failed: {}", error.getMessage());
+        if (op.result().completeExceptionally(error)) {
+            if (op.internal()) {
+                log.warn("background write of the session document failed: {}", error.getMessage());
+            } else {
+                counters.failed.increment();
+            }
+            release();
         }
-        release();
+    }
+
+    /** Ends an operation that an unexpected error interrupted; does nothing if it already ended. */
+    private void abandon(Op op, Throwable error) {
+        if (op instanceof RecoverOp recover) {
+            finish(recover, Recovery.error(error));
+        } else {
+            StashOp stash = (StashOp) op;
+            String view = viewOf(stash);
+            fail(stash, new StashWriteException(view, "stash of view '" + view + "' failed unexpectedly: "
+                    + describe(error), error));
+        }
     }
 
     private static String viewOf(StashOp op) {

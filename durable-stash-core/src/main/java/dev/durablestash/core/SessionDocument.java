@@ -75,15 +75,19 @@ final class SessionDocument {
         if (diff.isTouch()) {
             return this;
         }
+        Slice current = views.get(diff.view());
+        boolean conditional = diff.mode() == SliceDiff.Mode.REPLACE || diff.mode() == SliceDiff.Mode.DROP_STALE;
+        if (conditional && (current == null || current.vsn() == diff.vsn())) {
+            return this; // the stale slice is gone or was already replaced by current data
+        }
         Map<String, Slice> next = new HashMap<>(views);
-        if (diff.mode() == SliceDiff.Mode.RESET) {
+        if (diff.mode() == SliceDiff.Mode.RESET || diff.mode() == SliceDiff.Mode.DROP_STALE) {
             next.remove(diff.view());
             return new SessionDocument(expiresAt, next);
         }
-        Slice slice = views.get(diff.view());
         ObjectNode data = NODES.objectNode();
-        if (diff.mode() == SliceDiff.Mode.MERGE && slice != null && slice.vsn() == diff.vsn()) {
-            data.setAll(slice.data());
+        if (diff.mode() == SliceDiff.Mode.MERGE && current != null && current.vsn() == diff.vsn()) {
+            data.setAll(current.data());
         }
         for (String key : diff.removes()) {
             data.remove(key);

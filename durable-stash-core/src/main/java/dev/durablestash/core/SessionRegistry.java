@@ -59,7 +59,7 @@ final class SessionRegistry {
     CompletionStage<Void> stash(String sid, SliceDiff diff) {
         counters.stashes.increment();
         CompletableFuture<Void> result = new CompletableFuture<>();
-        submit(sid, new SessionActor.StashOp(diff, result));
+        submit(sid, new SessionActor.StashOp(diff, result, false));
         return result;
     }
 
@@ -80,14 +80,12 @@ final class SessionRegistry {
                 predecessor == null ? null : predecessor.drained());
     }
 
+    /** Runs atomically with the actor's removal from the cache (eviction listener, or close). */
     private void retire(String key, SessionActor actor) {
         counters.evictions.increment();
-        draining.put(key, actor);
-        if (actor.retire()) {
-            draining.remove(key, actor);
-        } else {
-            actor.drained().whenComplete((ignored, error) -> draining.remove(key, actor));
-        }
+        draining.put(key, actor); // replaces its predecessor, if any: actor.drained() waits for that one too
+        actor.retire();
+        actor.drained().whenComplete((ignored, error) -> draining.remove(key, actor));
     }
 
     StashStatistics statistics() {
@@ -96,10 +94,12 @@ final class SessionRegistry {
     }
 
     void close() {
-        actors.asMap().forEach((key, actor) -> {
-            if (actors.asMap().remove(key, actor)) {
-                retire(key, actor);
-            }
-        });
+        for (String key : actors.asMap().keySet()) {
+            // Inside compute, like an eviction: no successor can be created for the key meanwhile.
+            actors.asMap().computeIfPresent(key, (k, actor) -> {
+                retire(k, actor);
+                return null;
+            });
+        }
     }
 }

@@ -26,10 +26,16 @@ final class SliceDiff {
     enum Mode {
         /** Set and remove keys; other keys stay. */
         MERGE,
-        /** The slice becomes exactly the set keys (a migrated slice being written back). */
+        /**
+         * A migrated slice being written back: the slice becomes exactly the set keys, but only while
+         * it is still stored under another {@code vsn}. Once a writer has stored the current version
+         * (another instance migrated and stashed meanwhile), its data wins and this diff changes nothing.
+         */
         REPLACE,
         /** The slice is removed. */
-        RESET
+        RESET,
+        /** A migrator dropped the slice: it is removed only while it is still stored under another {@code vsn}. */
+        DROP_STALE
     }
 
     private SliceDiff(String view, int vsn, Map<String, JsonNode> sets, Set<String> removes, Mode mode) {
@@ -46,6 +52,10 @@ final class SliceDiff {
 
     static SliceDiff replace(ViewDefinition view, Map<String, JsonNode> data) {
         return new SliceDiff(view.name(), view.vsn(), Map.copyOf(data), Set.of(), Mode.REPLACE);
+    }
+
+    static SliceDiff dropStale(ViewDefinition view) {
+        return new SliceDiff(view.name(), view.vsn(), Map.of(), Set.of(), Mode.DROP_STALE);
     }
 
     static SliceDiff reset(ViewDefinition view) {

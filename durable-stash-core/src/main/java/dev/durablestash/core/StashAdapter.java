@@ -19,8 +19,12 @@ import dev.durablestash.storage.StorageBackend;
  * {@link StorageBackend} with ETag compare-and-swap before it acknowledges.
  *
  * <p><b>Thread-safety:</b> thread-safe; share one instance per application. No method blocks: each
- * returns a {@link CompletionStage} that completes on an executor thread. Callers on a request
- * thread of their own (Spring MVC) may join it.
+ * returns a {@link CompletionStage} that completes on an executor thread, often the session actor's
+ * own task: dependent actions must not block (joining another operation of the same session there
+ * would deadlock it). Callers on a request thread of their own (Spring MVC) may join the stage.
+ *
+ * <p><b>After an {@link RecoveryStatus#ERROR ERROR} recovery</b> the caller's state holds defaults,
+ * not what is stored: do not stash values derived from them (the Spring integration refuses to).
  *
  * <p><b>Session ids</b> are the raw cookie values; they never reach storage (storage keys are an
  * HMAC of them). Callers should check {@link SessionIds#isWellFormed(String)} first.

@@ -188,13 +188,25 @@ public final class StashSettings {
         }
 
         /**
-         * @param keyPrefix the prefix of every storage key, e.g. {@code "durable-stash/"}; may be empty
+         * @param keyPrefix the prefix of every storage key, e.g. {@code "durable-stash/"}; may be empty; a
+         *     relative path: no leading {@code '/'}, no empty, {@code "."} or {@code ".."} segment, no backslash
          * @return this builder
          */
         public Builder keyPrefix(String keyPrefix) {
             Objects.requireNonNull(keyPrefix, "keyPrefix");
             if (keyPrefix.length() > 512 || keyPrefix.chars().anyMatch(c -> c < 0x20 || c > 0x7e)) {
                 throw new IllegalArgumentException("keyPrefix must be at most 512 printable ASCII characters");
+            }
+            // Keys must be valid for every backend: relative, '/'-separated, no empty, "." or ".." segment.
+            String[] segments = keyPrefix.split("/", -1);
+            for (int i = 0; i < segments.length; i++) {
+                String segment = segments[i];
+                boolean trailing = i == segments.length - 1;
+                if (keyPrefix.indexOf('\\') >= 0 || (segment.isEmpty() && !trailing)
+                        || segment.equals(".") || segment.equals("..")) {
+                    throw new IllegalArgumentException("keyPrefix must be a relative path of non-empty segments "
+                            + "without '.', '..' or backslashes, like \"durable-stash/\", was \"" + keyPrefix + "\"");
+                }
             }
             this.keyPrefix = keyPrefix;
             return this;

@@ -176,9 +176,18 @@ class SessionDocumentTests {
     }
 
     @Test
-    void replaceUnderTheSameVsnDropsKeysNotGiven() {
-        SessionDocument next = sample().apply(SliceDiff.replace(COUNTER, Map.of("label", NODES.stringNode("only"))));
-        assertThat(tree(next).at("/views/counter")).isEqualTo(MAPPER.readTree("{\"vsn\":1,\"data\":{\"label\":\"only\"}}"));
+    void aWriteBackChangesNothingOnceTheSliceHasTheCurrentVsnOrIsGone() {
+        // Another writer already stored current data (or reset the view): a late write-back must not undo it.
+        SessionDocument sameVsn = sample().apply(SliceDiff.replace(COUNTER, Map.of("label", NODES.stringNode("only"))));
+        assertThat(sameVsn.toBytes()).isEqualTo(sample().toBytes());
+        SessionDocument gone = sample().apply(SliceDiff.reset(COUNTER));
+        assertThat(gone.apply(SliceDiff.replace(COUNTER_V2, Map.of("count", NODES.numberNode(1)))).slice("counter")).isNull();
+    }
+
+    @Test
+    void aMigratorsDropRemovesOnlyAStaleSlice() {
+        assertThat(sample().apply(SliceDiff.dropStale(COUNTER_V2)).slice("counter")).isNull();
+        assertThat(sample().apply(SliceDiff.dropStale(COUNTER)).toBytes()).isEqualTo(sample().toBytes());
     }
 
     @Test

@@ -142,7 +142,8 @@ class StashSettingsTests {
 
     @Test
     void aBadKeyPrefixFailsNamingTheSetting() {
-        for (String bad : List.of("tab\there", "new\nline", "nul\u0000", "del\u007f", "ü", "x".repeat(513))) {
+        for (String bad : List.of("tab\there", "new\nline", "nul\u0000", "del\u007f", "ü", "x".repeat(513),
+                "/absolute/", "a//b/", "../up/", "a/./b", "back\\slash/")) {
             assertThatThrownBy(() -> builder().keyPrefix(bad))
                     .as(bad)
                     .isInstanceOf(IllegalArgumentException.class)

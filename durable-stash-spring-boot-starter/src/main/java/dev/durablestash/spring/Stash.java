@@ -34,8 +34,10 @@ public interface Stash {
      * Stashes the view's changed fields now and waits until they are durable. Later changes are
      * still stashed automatically at the end of the handler.
      *
-     * @throws StashWriteException when the storage write failed (answered with the configured
-     *     failure status, 503 by default, if not caught)
+     * @throws StashWriteException when the storage write failed, or when the view has changes but
+     *     could not be recovered ({@link RecoveryStatus#ERROR}): its fields started from defaults, and
+     *     stashing them would overwrite the stored state (answered with the configured failure status,
+     *     503 by default, if not caught)
      * @throws dev.durablestash.core.InvalidStashValueException when a value cannot be stored as JSON
      */
     void stashNow();

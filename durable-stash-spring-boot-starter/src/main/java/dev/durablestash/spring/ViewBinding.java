@@ -13,6 +13,7 @@ import dev.durablestash.core.MountKind;
 import dev.durablestash.core.Recovery;
 import dev.durablestash.core.RecoveryStatus;
 import dev.durablestash.core.StashAdapter;
+import dev.durablestash.core.StashWriteException;
 
 /**
  * One view instance bound to one request: recovered when bound, and stashed (changed keys only)
@@ -103,6 +104,13 @@ public final class ViewBinding implements Stash {
         Map<String, @Nullable Object> changed = type.changes(baseline, now);
         if (changed.isEmpty()) {
             return;
+        }
+        if (recovery.status() == RecoveryStatus.ERROR) {
+            // The fields started from defaults, not from what is stored: stashing "changes" made to
+            // them would overwrite the stored values (a count of 42 would become 1).
+            throw new StashWriteException(type.name(), "view '" + type.name() + "' could not be recovered (storage "
+                    + "error), so its fields started from their defaults; its changes were not stashed, "
+                    + "to leave the stored state intact", recovery.error().orElse(null));
         }
         await(adapter.stash(sid, type.definition(), changed));
         baseline = now;

@@ -187,6 +187,16 @@ class StashedViewsMvcIntegrationTests {
     }
 
     @Test
+    void changesToAViewThatCouldNotBeRecoveredAreRefusedSoTheStoredStateSurvives() {
+        browser.post("/counter/increment", "", REJOIN);
+        browser.post("/counter/increment", "", REJOIN);
+        storage.failNext(Operation.GET, 1);
+        // The recover fails, the handler increments the default 0: stashing 1 would lose the stored 2.
+        assertThat(browser.post("/counter/increment-body", "", REJOIN).statusCode()).isEqualTo(503);
+        assertThat(browser.get("/counter", REJOIN).body()).startsWith("count=2;");
+    }
+
+    @Test
     void aValueThatCannotBeStashedAnswers500() {
         HttpResponse<String> response = browser.post("/counter/username", "username=" + "x".repeat(2000));
         assertThat(response.statusCode()).isEqualTo(500);
