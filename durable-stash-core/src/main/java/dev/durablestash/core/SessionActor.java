@@ -48,6 +48,12 @@ import tools.jackson.databind.node.ObjectNode;
  * share one (conditional) GET, all waiting stashes are merged into one PUT (group commit). A storage
  * request's completion is posted back to the runner as a task; nothing here ever waits for I/O.
  *
+ * <p><b>The actor's own writes.</b> Answering a recover may call for writes: clearing
+ * {@code RECONNECT} keys on a fresh mount, writing back a migrated slice, refreshing the expiry. They
+ * go to the front of {@code waiting}, so they take the recover's place in the order and can never
+ * undo a stash that arrived while the recover was reading. Migration write-backs only replace a slice
+ * still stored under an older {@code vsn}.
+ *
  * <p><b>Writes.</b> The batch's diffs are applied, in arrival order, to the cached document; the
  * result is written with {@code If-Match} (or {@code If-None-Match: *}). Callers complete only when
  * that PUT succeeded. On a precondition failure the actor waits a jittered backoff, re-reads the
@@ -57,9 +63,11 @@ import tools.jackson.databind.node.ObjectNode;
  * response is harmless: diffs are idempotent).
  *
  * <p><b>Lifecycle.</b> The registry may retire an actor (idle or over the cap). A retired actor
- * refuses new operations but finishes those it accepted; {@link #drained()} completes when it has
- * none left, and a successor actor for the same key waits for that before its first storage request,
- * so there is never more than one writer per session in a JVM.
+ * refuses new operations but finishes those it accepted; {@link #drained()} completes when it, and
+ * every earlier actor of the same session, has none left. A successor actor for the same key waits
+ * for that before its first storage request, so there is never more than one writer per session in a
+ * JVM. Every operation ends: a storage failure, a backend that throws, or a bug fails it rather than
+ * leaving its caller waiting.
  */
 final class SessionActor {
 
@@ -214,35 +222,32 @@ final class SessionActor {
 
     private void pump() {
         while (!busy && !waiting.isEmpty()) {
-            List<? extends Op> batch = waiting.peek() instanceof RecoverOp ? drain(RecoverOp.class) : drain(StashOp.class);
-            try {
-                if (batch.get(0) instanceof RecoverOp) {
-                    startRecover(castAll(batch, RecoverOp.class));
-                } else {
-                    startWrite(castAll(batch, StashOp.class));
-                }
-            } catch (RuntimeException | Error e) {
-                // A bug or a misbehaving backend must not leave callers waiting forever.
-                log.error("session actor failed unexpectedly; failing {} operation(s)", batch.size(), e);
-                busy = false;
-                loaded = false;
-                for (Op op : batch) {
-                    abandon(op, e);
-                }
-                for (StashOp op : produced) {
-                    abandon(op, e);
-                }
-                produced.clear();
+            if (waiting.peek() instanceof RecoverOp) {
+                List<RecoverOp> batch = drain(RecoverOp.class);
+                guarded(batch, () -> startRecover(batch));
+            } else {
+                List<StashOp> batch = drain(StashOp.class);
+                guarded(batch, () -> startWrite(batch));
             }
         }
     }
 
-    private static <T extends Op> List<T> castAll(List<? extends Op> ops, Class<T> kind) {
-        List<T> typed = new ArrayList<>(ops.size());
-        for (Op op : ops) {
-            typed.add(kind.cast(op));
+    /** A bug or a misbehaving backend must not leave callers waiting forever. */
+    private void guarded(List<? extends Op> batch, Runnable start) {
+        try {
+            start.run();
+        } catch (RuntimeException | Error e) {
+            log.error("session actor failed unexpectedly; failing {} operation(s)", batch.size(), e);
+            busy = false;
+            loaded = false;
+            for (Op op : batch) {
+                abandon(op, e);
+            }
+            for (StashOp op : produced) {
+                abandon(op, e);
+            }
+            produced.clear();
         }
-        return typed;
     }
 
     private <T extends Op> List<T> drain(Class<T> kind) {
