@@ -662,18 +662,23 @@ final class SessionActor {
 
     // ---- finishing operations ----
 
+    // Only the actor completes these futures (callers get copies), so isDone() tells whether an
+    // operation has ended. Counters move before the caller can see the completion.
+
     private void finish(RecoverOp op, Recovery recovery) {
-        if (op.result().complete(recovery)) {
+        if (!op.result().isDone()) {
+            op.result().complete(recovery);
             release();
         }
     }
 
     private void finishAll(List<StashOp> batch) {
         for (StashOp op : batch) {
-            if (op.result().complete(null)) {
+            if (!op.result().isDone()) {
                 if (!op.internal()) {
                     counters.acknowledged.increment();
                 }
+                op.result().complete(null);
                 release();
             }
         }
@@ -690,12 +695,13 @@ final class SessionActor {
     }
 
     private void fail(StashOp op, StashWriteException error) {
-        if (op.result().completeExceptionally(error)) {
+        if (!op.result().isDone()) {
             if (op.internal()) {
                 log.warn("background write of the session document failed: {}", error.getMessage());
             } else {
                 counters.failed.increment();
             }
+            op.result().completeExceptionally(error);
             release();
         }
     }

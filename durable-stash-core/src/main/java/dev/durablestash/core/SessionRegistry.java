@@ -53,14 +53,14 @@ final class SessionRegistry {
     CompletionStage<Recovery> recover(String sid, ViewDefinition view, MountKind mount) {
         CompletableFuture<Recovery> result = new CompletableFuture<>();
         submit(sid, new SessionActor.RecoverOp(view, mount, result));
-        return result;
+        return result.minimalCompletionStage(); // callers cannot complete or cancel the actor's future
     }
 
     CompletionStage<Void> stash(String sid, SliceDiff diff) {
         counters.stashes.increment();
         CompletableFuture<Void> result = new CompletableFuture<>();
         submit(sid, new SessionActor.StashOp(diff, result, false));
-        return result;
+        return result.minimalCompletionStage();
     }
 
     private void submit(String sid, SessionActor.Op op) {
