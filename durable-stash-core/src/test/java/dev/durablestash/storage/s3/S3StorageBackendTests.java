@@ -144,11 +144,13 @@ class S3StorageBackendTests {
     void aLostAnswerToACreateThatWasNotAppliedFails() throws Exception {
         faults.failBefore(1.0);
         try (S3StorageBackend viaProxy = S3TestServer.backendBuilder(bucket, server.cuttingProxy().endpoint()).build()) {
+            long cutsBefore = server.cuttingProxy().cuts();
             server.cuttingProxy().cutNext(1);
 
             assertThatThrownBy(() -> await(viaProxy.put("doc", utf8("x"), Precondition.absent())))
                     .isInstanceOf(StorageException.class)
                     .hasMessageContaining("still absent: not applied");
+            assertThat(server.cuttingProxy().cuts() - cutsBefore).as("answers cut").isEqualTo(1);
         }
     }
 
