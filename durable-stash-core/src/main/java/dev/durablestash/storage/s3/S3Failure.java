@@ -42,10 +42,11 @@ record S3Failure(Throwable cause, int status, @Nullable String code) {
 
     /**
      * @return {@code true} when a write may have been applied although it failed: no HTTP answer (I/O
-     *     error, timeout) or a server error (5xx)
+     *     error, timeout) or a server error (5xx), except 501 Not Implemented and 505 HTTP Version Not
+     *     Supported, which refuse the request outright (a store without conditional writes answers 501)
      */
     boolean isAmbiguous() {
-        return status == 0 || status >= 500;
+        return status == 0 || (status >= 500 && status != 501 && status != 505);
     }
 
     String summary() {
