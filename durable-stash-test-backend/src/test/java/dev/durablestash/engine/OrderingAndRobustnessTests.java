@@ -15,7 +15,6 @@ import org.junit.jupiter.api.Test;
 import dev.durablestash.core.MountKind;
 import dev.durablestash.core.Recovery;
 import dev.durablestash.core.RecoveryStatus;
-import dev.durablestash.core.Scope;
 import dev.durablestash.core.SessionIds;
 import dev.durablestash.core.StashAdapter;
 import dev.durablestash.core.StashWriteException;
@@ -32,10 +31,7 @@ import tools.jackson.databind.node.ObjectNode;
 /** The order of the actor's own writes, and operations that must end even when a backend misbehaves. */
 class OrderingAndRobustnessTests {
 
-    static final ViewDefinition COMPOSE = ViewDefinition.builder("compose")
-            .key("theme", String.class)
-            .key("draft", String.class, Scope.RECONNECT)
-            .build();
+    static final ViewDefinition COMPOSE = ScopeAndRotationTests.COMPOSE;
 
     final InMemoryStorageBackend backend = new InMemoryStorageBackend();
     final String sid = SessionIds.newSid();
