@@ -1,17 +1,17 @@
 package dev.durablestash.storage;
 
+import static dev.durablestash.testsupport.Stages.await;
+import static dev.durablestash.testsupport.Stages.requireFailure;
+import static dev.durablestash.testsupport.Stages.utf8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -45,23 +45,6 @@ class FileSystemStorageBackendTests {
     @AfterEach
     void closeBackend() {
         backend.close();
-    }
-
-    private static <T> T await(CompletionStage<T> stage) throws Exception {
-        return stage.toCompletableFuture().get(30, TimeUnit.SECONDS);
-    }
-
-    private static Throwable failureOf(CompletionStage<?> stage) throws Exception {
-        try {
-            stage.toCompletableFuture().get(30, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            return e.getCause();
-        }
-        throw new AssertionError("the stage completed normally");
-    }
-
-    private static byte[] utf8(String text) {
-        return text.getBytes(StandardCharsets.UTF_8);
     }
 
     private String put(FileSystemStorageBackend target, String key, String body) throws Exception {
@@ -235,13 +218,13 @@ class FileSystemStorageBackendTests {
         Files.createDirectories(file);
         Files.write(file.resolve("something"), utf8("x"));
 
-        assertThat(failureOf(backend.get(key, null)))
+        assertThat(requireFailure(backend.get(key, null)))
                 .isInstanceOf(StorageException.class)
                 .hasMessageStartingWith("Filesystem get of key \"durable-stash/blocked\" in ");
-        assertThat(failureOf(backend.put(key, utf8("x"), Precondition.matching("etag"))))
+        assertThat(requireFailure(backend.put(key, utf8("x"), Precondition.matching("etag"))))
                 .isInstanceOf(StorageException.class)
                 .hasMessageStartingWith("Filesystem put of key \"durable-stash/blocked\" in ");
-        assertThat(failureOf(backend.delete(key, null)))
+        assertThat(requireFailure(backend.delete(key, null)))
                 .isInstanceOf(StorageException.class)
                 .hasMessageStartingWith("Filesystem delete of key \"durable-stash/blocked\" in ");
     }
@@ -252,10 +235,10 @@ class FileSystemStorageBackendTests {
         backend.close();
         backend.close();
 
-        assertThat(failureOf(backend.get("k", null)))
+        assertThat(requireFailure(backend.get("k", null)))
                 .isInstanceOf(StorageException.class)
                 .hasMessageContaining("closed");
-        assertThat(failureOf(backend.put("k", utf8("w"), Precondition.absent())))
+        assertThat(requireFailure(backend.put("k", utf8("w"), Precondition.absent())))
                 .isInstanceOf(StorageException.class);
     }
 

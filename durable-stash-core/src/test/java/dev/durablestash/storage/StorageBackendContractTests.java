@@ -11,7 +11,6 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CyclicBarrier;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -21,6 +20,8 @@ import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+
+import dev.durablestash.testsupport.Stages;
 
 /**
  * The one contract test suite every {@link StorageBackend} must pass (see the interface's
@@ -102,14 +103,7 @@ public abstract class StorageBackendContractTests {
      * @throws Exception what the stage failed with (unwrapped), or a timeout
      */
     protected <T> T await(CompletionStage<T> stage) throws Exception {
-        try {
-            return stage.toCompletableFuture().get(timeout().toMillis(), TimeUnit.MILLISECONDS);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof Exception cause) {
-                throw cause;
-            }
-            throw e;
-        }
+        return Stages.await(stage, timeout());
     }
 
     private String create(String key, byte[] body) throws Exception {
@@ -125,7 +119,7 @@ public abstract class StorageBackendContractTests {
     }
 
     private static byte[] utf8(String text) {
-        return text.getBytes(StandardCharsets.UTF_8);
+        return Stages.utf8(text);
     }
 
     @Test

@@ -1,7 +1,7 @@
 package dev.durablestash.engine;
 
-import static dev.durablestash.engine.Engines.await;
-import static dev.durablestash.engine.Engines.failureOf;
+import static dev.durablestash.testsupport.Stages.await;
+import static dev.durablestash.testsupport.Stages.failureOf;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -1,6 +1,6 @@
 package dev.durablestash.engine;
 
-import static dev.durablestash.engine.Engines.await;
+import static dev.durablestash.testsupport.Stages.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;

@@ -1,7 +1,7 @@
 package dev.durablestash.engine;
 
-import static dev.durablestash.engine.Engines.await;
-import static dev.durablestash.engine.Engines.failureOf;
+import static dev.durablestash.testsupport.Stages.await;
+import static dev.durablestash.testsupport.Stages.failureOf;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
@@ -24,6 +24,7 @@ import dev.durablestash.storage.Precondition;
 import dev.durablestash.storage.PutResult;
 import dev.durablestash.storage.StorageBackend;
 import dev.durablestash.testing.InMemoryStorageBackend;
+import dev.durablestash.testsupport.MutableClock;
 import dev.durablestash.testing.InMemoryStorageBackend.Operation;
 import tools.jackson.databind.node.JsonNodeFactory;
 import tools.jackson.databind.node.ObjectNode;

@@ -1,6 +1,6 @@
 package dev.durablestash.engine;
 
-import static dev.durablestash.engine.Engines.await;
+import static dev.durablestash.testsupport.Stages.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
@@ -18,6 +18,7 @@ import dev.durablestash.core.StashAdapter;
 import dev.durablestash.core.StashSettings;
 import dev.durablestash.core.ViewDefinition;
 import dev.durablestash.testing.InMemoryStorageBackend;
+import dev.durablestash.testsupport.MutableClock;
 import dev.durablestash.testing.InMemoryStorageBackend.Operation;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;

@@ -1,16 +1,16 @@
 package dev.durablestash.testing;
 
+import static dev.durablestash.testsupport.Stages.await;
+import static dev.durablestash.testsupport.Stages.requireFailure;
+import static dev.durablestash.testsupport.Stages.utf8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 
@@ -27,23 +27,6 @@ class InMemoryStorageBackendTests {
 
     private final InMemoryStorageBackend backend = new InMemoryStorageBackend();
 
-    private static <T> T await(CompletionStage<T> stage) throws Exception {
-        return stage.toCompletableFuture().get(30, TimeUnit.SECONDS);
-    }
-
-    private static Throwable failureOf(CompletionStage<?> stage) throws Exception {
-        try {
-            stage.toCompletableFuture().get(30, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            return e.getCause();
-        }
-        throw new AssertionError("the stage completed normally");
-    }
-
-    private static byte[] utf8(String text) {
-        return text.getBytes(StandardCharsets.UTF_8);
-    }
-
     private String create(String key, String body) throws Exception {
         return ((PutResult.Written) await(backend.put(key, utf8(body), Precondition.absent()))).etag();
     }
@@ -52,11 +35,11 @@ class InMemoryStorageBackendTests {
     void failNextMakesTheNextPutsFailWithoutApplyingThem() throws Exception {
         backend.failNext(Operation.PUT, 2);
 
-        assertThat(failureOf(backend.put("k", utf8("first"), Precondition.absent())))
+        assertThat(requireFailure(backend.put("k", utf8("first"), Precondition.absent())))
                 .isInstanceOf(StorageException.class)
                 .hasMessage("In-memory PUT of key \"k\" failed: injected failure, not applied");
         assertThat(backend.read("k")).isEmpty();
-        assertThat(failureOf(backend.put("k", utf8("second"), Precondition.absent())))
+        assertThat(requireFailure(backend.put("k", utf8("second"), Precondition.absent())))
                 .isInstanceOf(StorageException.class);
         assertThat(backend.read("k")).isEmpty();
 
@@ -72,8 +55,8 @@ class InMemoryStorageBackendTests {
         backend.failNext(Operation.GET, 1);
         backend.failNext(Operation.DELETE, 1);
 
-        assertThat(failureOf(backend.get("k", null))).isInstanceOf(StorageException.class);
-        assertThat(failureOf(backend.delete("k", null))).isInstanceOf(StorageException.class);
+        assertThat(requireFailure(backend.get("k", null))).isInstanceOf(StorageException.class);
+        assertThat(requireFailure(backend.delete("k", null))).isInstanceOf(StorageException.class);
 
         assertThat(backend.read("k")).isPresent();
         assertThat(await(backend.get("k", null))).isInstanceOf(GetResult.Found.class);
@@ -85,7 +68,7 @@ class InMemoryStorageBackendTests {
     void aLostPutResponseIsAppliedButReportedAsFailed() throws Exception {
         backend.loseNextResponses(Operation.PUT, 1);
 
-        assertThat(failureOf(backend.put("k", utf8("applied"), Precondition.absent())))
+        assertThat(requireFailure(backend.put("k", utf8("applied"), Precondition.absent())))
                 .isInstanceOf(StorageException.class)
                 .hasMessageContaining("lost response")
                 .hasMessageContaining("\"k\"");
@@ -103,7 +86,7 @@ class InMemoryStorageBackendTests {
         create("k", "v");
         backend.loseNextResponses(Operation.DELETE, 1);
 
-        assertThat(failureOf(backend.delete("k", null))).isInstanceOf(StorageException.class);
+        assertThat(requireFailure(backend.delete("k", null))).isInstanceOf(StorageException.class);
 
         assertThat(backend.read("k")).isEmpty();
         assertThat(await(backend.delete("k", null))).isTrue();
@@ -114,7 +97,7 @@ class InMemoryStorageBackendTests {
         create("k", "v");
         backend.loseNextResponses(Operation.GET, 1);
 
-        assertThat(failureOf(backend.get("k", null))).isInstanceOf(StorageException.class);
+        assertThat(requireFailure(backend.get("k", null))).isInstanceOf(StorageException.class);
         assertThat(await(backend.get("k", null))).isInstanceOf(GetResult.Found.class);
     }
 
@@ -152,7 +135,7 @@ class InMemoryStorageBackendTests {
                 .isInstanceOf(PutResult.PreconditionFailed.class);
 
         backend.failNext(Operation.DELETE, 1);
-        assertThat(failureOf(backend.delete("k", null))).isInstanceOf(StorageException.class);
+        assertThat(requireFailure(backend.delete("k", null))).isInstanceOf(StorageException.class);
         assertThat(backend.read("k")).isPresent();
     }
 
@@ -250,7 +233,7 @@ class InMemoryStorageBackendTests {
         await(backend.get("k", "stale"));
         await(backend.get("absent", null));
         backend.failNext(Operation.GET, 1);
-        failureOf(backend.get("k", null));
+        requireFailure(backend.get("k", null));
 
         assertThat(backend.count(Operation.PUT)).isEqualTo(3);
         assertThat(backend.count(Operation.DELETE)).isEqualTo(1);

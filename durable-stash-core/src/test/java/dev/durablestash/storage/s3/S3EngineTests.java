@@ -2,11 +2,8 @@ package dev.durablestash.storage.s3;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -16,13 +13,10 @@ import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicReference;
 
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
@@ -39,6 +33,8 @@ import dev.durablestash.core.StashSettings;
 import dev.durablestash.core.StashStatistics;
 import dev.durablestash.core.StashWriteException;
 import dev.durablestash.core.ViewDefinition;
+import dev.durablestash.testsupport.MutableClock;
+import dev.durablestash.testsupport.Stages;
 
 /**
  * The engine on S3 (the in-process S3 server): several app instances on one bucket lose nothing,
@@ -199,29 +195,13 @@ class S3EngineTests {
         bucket = server.createBucket("expiry");
         ViewDefinition view = view();
         String sid = SessionIds.newSid();
-        AtomicReference<Instant> now = new AtomicReference<>(Instant.parse("2026-01-01T00:00:00Z"));
-        Clock clock = new Clock() {
-            @Override
-            public ZoneId getZone() {
-                return ZoneOffset.UTC;
-            }
-
-            @Override
-            public Clock withZone(ZoneId zone) {
-                return this;
-            }
-
-            @Override
-            public Instant instant() {
-                return now.get();
-            }
-        };
+        MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
         StashAdapter writer = instance(S3TestServer.backendBuilder(bucket, server.endpoint()).conditionalDeletes(mode)
                 .build(), settings().clock(clock).ttl(Duration.ofHours(1)));
         await(writer.stash(sid, view, Map.of("k0", 1L)));
         assertThat(objectsInBucket()).isEqualTo(1);
 
-        now.set(now.get().plus(Duration.ofHours(2)));
+        clock.advance(Duration.ofHours(2));
         StashAdapter reader = instance(S3TestServer.backendBuilder(bucket, server.endpoint()).conditionalDeletes(mode)
                 .build(), settings().clock(clock).ttl(Duration.ofHours(1)));
         assertThat(await(reader.recover(sid, view, MountKind.FRESH)).status()).isEqualTo(RecoveryStatus.NOT_FOUND);
@@ -241,6 +221,14 @@ class S3EngineTests {
     @FunctionalInterface
     interface KeyChoice {
         String key(int writer, int index, Random random);
+    }
+
+    private static <T> T await(CompletionStage<T> stage) throws Exception {
+        return Stages.await(stage, TIMEOUT);
+    }
+
+    private static @Nullable Throwable failureOf(CompletionStage<?> stage) {
+        return Stages.failureOf(stage, TIMEOUT);
     }
 
     /**
@@ -344,25 +332,4 @@ class S3EngineTests {
         return builder.build();
     }
 
-    private static <T> T await(CompletionStage<T> stage) throws Exception {
-        try {
-            return stage.toCompletableFuture().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof Exception cause) {
-                throw cause;
-            }
-            throw e;
-        }
-    }
-
-    private static @Nullable Throwable failureOf(CompletionStage<?> stage) throws InterruptedException {
-        try {
-            stage.toCompletableFuture().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-            return null;
-        } catch (ExecutionException e) {
-            return e.getCause();
-        } catch (TimeoutException e) {
-            throw new AssertionError("stage did not complete within " + TIMEOUT, e);
-        }
-    }
 }

@@ -1,14 +1,13 @@
 package dev.durablestash.storage.s3;
 
+import static dev.durablestash.testsupport.Stages.await;
+import static dev.durablestash.testsupport.Stages.utf8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -284,17 +283,6 @@ class S3StorageBackendTests {
         assertThat(server.backend(bucket).describe()).isEqualTo("s3://" + bucket);
     }
 
-    private static <T> T await(CompletionStage<T> stage) throws Exception {
-        try {
-            return stage.toCompletableFuture().get(30, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof Exception cause) {
-                throw cause;
-            }
-            throw e;
-        }
-    }
-
     private static String written(CompletionStage<PutResult> stage) throws Exception {
         PutResult result = await(stage);
         assertThat(result).isInstanceOf(PutResult.Written.class);
@@ -307,7 +295,4 @@ class S3StorageBackendTests {
         return (GetResult.Found) result;
     }
 
-    private static byte[] utf8(String s) {
-        return s.getBytes(StandardCharsets.UTF_8);
-    }
 }
