@@ -121,14 +121,14 @@ final class SessionActor {
     private @Nullable String undeletableEtag;
 
     SessionActor(String key, List<String> legacyKeys, StorageBackend backend, StashSettings settings, ValueCodec codec,
-            EngineCounters counters, @Nullable CompletionStage<Void> predecessor) {
+            EngineCounters counters, Executor executor, @Nullable CompletionStage<Void> predecessor) {
         this.key = key;
         this.legacyKeys = legacyKeys;
         this.backend = backend;
         this.settings = settings;
         this.codec = codec;
         this.counters = counters;
-        this.executor = settings.executor();
+        this.executor = executor;
         this.drained = predecessor == null ? ownWorkDone
                 : ownWorkDone.thenCombine(predecessor.toCompletableFuture(), (mine, theirs) -> null);
         if (predecessor != null && !predecessor.toCompletableFuture().isDone()) {

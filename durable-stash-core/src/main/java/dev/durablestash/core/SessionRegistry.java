@@ -3,6 +3,7 @@ package dev.durablestash.core;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 
 import org.jspecify.annotations.Nullable;
 
@@ -31,16 +32,21 @@ final class SessionRegistry {
     private final EngineCounters counters = new EngineCounters();
     private final Cache<String, SessionActor> actors;
     private final ConcurrentHashMap<String, SessionActor> draining = new ConcurrentHashMap<>();
+    private final Executor executor;
+    private final ViewTurns turns;
 
-    SessionRegistry(StorageBackend backend, StashSettings settings, ValueCodec codec) {
+    SessionRegistry(StorageBackend backend, StashSettings settings, ValueCodec codec, Executor executor,
+            Deadlines deadlines) {
         this.backend = backend;
         this.settings = settings;
         this.codec = codec;
+        this.executor = executor;
+        this.turns = new ViewTurns(deadlines, settings.operationTimeout());
         this.keys = new StorageKeys(settings);
         this.actors = Caffeine.newBuilder()
                 .maximumSize(settings.maxLiveActors())
                 .expireAfterAccess(settings.actorIdleTimeout())
-                .executor(settings.executor())
+                .executor(executor)
                 .scheduler(Scheduler.systemScheduler())
                 .evictionListener((@Nullable String key, @Nullable SessionActor actor, RemovalCause cause) -> {
                     if (key != null && actor != null) {
@@ -63,6 +69,10 @@ final class SessionRegistry {
         return result.minimalCompletionStage();
     }
 
+    CompletionStage<ViewTurn> turn(String sid, ViewDefinition view) {
+        return turns.acquire(keys.currentKey(sid) + '\n' + view.name(), view.name());
+    }
+
     private void submit(String sid, SessionActor.Op op) {
         String key = keys.currentKey(sid);
         while (true) {
@@ -76,7 +86,7 @@ final class SessionRegistry {
 
     private SessionActor newActor(String key, String sid) {
         SessionActor predecessor = draining.get(key);
-        return new SessionActor(key, keys.previousKeys(sid), backend, settings, codec, counters,
+        return new SessionActor(key, keys.previousKeys(sid), backend, settings, codec, counters, executor,
                 predecessor == null ? null : predecessor.drained());
     }
 

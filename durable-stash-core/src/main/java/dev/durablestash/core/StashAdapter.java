@@ -5,6 +5,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
 
 import org.jspecify.annotations.Nullable;
 
@@ -33,6 +35,8 @@ public final class StashAdapter implements AutoCloseable {
 
     private final SessionRegistry registry;
     private final ValueCodec codec;
+    private final Deadlines deadlines = new Deadlines();
+    private final @Nullable ExecutorService ownedExecutor;
 
     /**
      * @param backend where session documents are kept
@@ -42,7 +46,10 @@ public final class StashAdapter implements AutoCloseable {
         Objects.requireNonNull(backend, "backend");
         Objects.requireNonNull(settings, "settings");
         this.codec = new ValueCodec(settings);
-        this.registry = new SessionRegistry(backend, settings, codec);
+        Executor executor = settings.executor();
+        this.ownedExecutor = executor == null ? EngineExecutor.newPool() : null;
+        this.registry = new SessionRegistry(backend, settings, codec, executor != null ? executor : ownedExecutor,
+                deadlines);
     }
 
     /**
@@ -120,14 +127,44 @@ public final class StashAdapter implements AutoCloseable {
         return registry.stash(sid, SliceDiff.reset(view));
     }
 
+    /**
+     * Asks for the session's turn at a view in this JVM (an atomic view): turns of one session and
+     * view are granted one at a time, in the order they were asked for, so a request that recovers,
+     * changes and stashes the view while holding the turn never interleaves with another request of
+     * the same session to the same view. Other views and other sessions are never held up. Waiting
+     * parks no thread.
+     *
+     * <p>The caller must {@link ViewTurn#close() close} the turn when its stash is done (or failed),
+     * on every path: an unclosed turn holds up every later request of that session and view until
+     * each of them times out.
+     *
+     * @param sid the browser session id
+     * @param view the view
+     * @return a stage that completes with the turn, or exceptionally with a
+     *     {@link StashTimeoutException} when it was not granted within
+     *     {@link StashSettings#operationTimeout()}
+     */
+    public CompletionStage<ViewTurn> turn(String sid, ViewDefinition view) {
+        Objects.requireNonNull(sid, "sid");
+        Objects.requireNonNull(view, "view");
+        return registry.turn(sid, view);
+    }
+
     /** @return a snapshot of the engine's counters */
     public StashStatistics statistics() {
         return registry.statistics();
     }
 
-    /** Drops all actors from memory. Writes in flight still complete. Idempotent. */
+    /**
+     * Drops all actors from memory. Writes in flight still complete, unless they run on the pool the
+     * adapter owns (no {@link StashSettings#executor()} was set), which is shut down. Idempotent.
+     */
     @Override
     public void close() {
         registry.close();
+        deadlines.close();
+        if (ownedExecutor != null) {
+            ownedExecutor.shutdown();
+        }
     }
 }

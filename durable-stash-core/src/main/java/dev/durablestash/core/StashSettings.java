@@ -7,7 +7,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ForkJoinPool;
 
 import org.jspecify.annotations.Nullable;
 
@@ -24,6 +23,7 @@ public final class StashSettings {
 
     private final byte[] secret;
     private final List<byte[]> previousSecrets;
+    private final byte @Nullable [] nextSecret;
     private final String keyPrefix;
     private final Duration ttl;
     private final boolean revalidateOnMount;
@@ -35,13 +35,15 @@ public final class StashSettings {
     private final int maxWriteAttempts;
     private final Duration retryBackoff;
     private final Duration maxRetryBackoff;
-    private final Executor executor;
+    private final Duration operationTimeout;
+    private final @Nullable Executor executor;
     private final Clock clock;
     private final JsonMapper jsonMapper;
 
     private StashSettings(Builder b) {
         this.secret = b.secret;
         this.previousSecrets = List.copyOf(b.previousSecrets);
+        this.nextSecret = b.nextSecret;
         this.keyPrefix = b.keyPrefix;
         this.ttl = b.ttl;
         this.revalidateOnMount = b.revalidateOnMount;
@@ -53,6 +55,7 @@ public final class StashSettings {
         this.maxWriteAttempts = b.maxWriteAttempts;
         this.retryBackoff = b.retryBackoff;
         this.maxRetryBackoff = b.maxRetryBackoff;
+        this.operationTimeout = b.operationTimeout;
         this.executor = b.executor;
         this.clock = b.clock;
         this.jsonMapper = b.jsonMapper != null ? b.jsonMapper : JsonMapper.builder().build();
@@ -69,6 +72,10 @@ public final class StashSettings {
 
     List<byte[]> previousSecrets() {
         return previousSecrets;
+    }
+
+    byte @Nullable [] nextSecret() {
+        return nextSecret;
     }
 
     /** @return the prefix of every storage key */
@@ -126,8 +133,19 @@ public final class StashSettings {
         return maxRetryBackoff;
     }
 
-    /** @return the shared executor the session actors run on */
-    public Executor executor() {
+    /**
+     * @return the deadline of every operation (recover, stash, reset, waiting for a view's turn):
+     *     past it the caller fails, and a storage call still running is treated as a lost answer
+     */
+    public Duration operationTimeout() {
+        return operationTimeout;
+    }
+
+    /**
+     * @return the executor the session actors run on, or {@code null} when the {@link StashAdapter}
+     *     runs a pool of its own (shut down by {@link StashAdapter#close()})
+     */
+    public @Nullable Executor executor() {
         return executor;
     }
 
@@ -146,6 +164,7 @@ public final class StashSettings {
 
         private byte[] secret = new byte[0];
         private final List<byte[]> previousSecrets = new ArrayList<>();
+        private byte @Nullable [] nextSecret;
         private String keyPrefix = "durable-stash/";
         private Duration ttl = Duration.ofDays(7);
         private boolean revalidateOnMount = true;
@@ -157,7 +176,8 @@ public final class StashSettings {
         private int maxWriteAttempts = 10;
         private Duration retryBackoff = Duration.ofMillis(5);
         private Duration maxRetryBackoff = Duration.ofMillis(250);
-        private Executor executor = ForkJoinPool.commonPool();
+        private Duration operationTimeout = Duration.ofSeconds(10);
+        private @Nullable Executor executor;
         private Clock clock = Clock.systemUTC();
         private @Nullable JsonMapper jsonMapper;
 
@@ -184,6 +204,19 @@ public final class StashSettings {
             for (String s : secrets) {
                 previousSecrets.add(checkSecret("previousSecrets", s));
             }
+            return this;
+        }
+
+        /**
+         * @param secret the secret the next rotation moves to, or {@code null}: the first step of a
+         *     secret rotation. State is still written under the current secret, but once an instance
+         *     that already runs with this secret as its current one has moved a session's state to
+         *     its key, this instance follows it there. Cannot be combined with
+         *     {@link #previousSecrets(List)}: finish one rotation before starting the next.
+         * @return this builder
+         */
+        public Builder nextSecret(@Nullable String secret) {
+            this.nextSecret = secret == null ? null : checkSecret("nextSecret", secret);
             return this;
         }
 
@@ -303,11 +336,23 @@ public final class StashSettings {
         }
 
         /**
-         * @param executor the shared executor session actors run their (short, non-blocking) tasks on
+         * @param timeout the deadline of every operation (recover, stash, reset, waiting for a view's
+         *     turn); positive. Default 10 seconds.
          * @return this builder
          */
-        public Builder executor(Executor executor) {
-            this.executor = Objects.requireNonNull(executor, "executor");
+        public Builder operationTimeout(Duration timeout) {
+            this.operationTimeout = positive("operationTimeout", timeout);
+            return this;
+        }
+
+        /**
+         * @param executor the executor session actors run their (short, non-blocking) tasks on, or
+         *     {@code null} (the default) for a pool the {@link StashAdapter} owns. It must not be
+         *     shared with code that blocks, and it is not shut down by the adapter.
+         * @return this builder
+         */
+        public Builder executor(@Nullable Executor executor) {
+            this.executor = executor;
             return this;
         }
 
@@ -336,6 +381,10 @@ public final class StashSettings {
         public StashSettings build() {
             if (secret.length == 0) {
                 throw new IllegalStateException("a secret is required: set it with StashSettings.Builder.secret(...)");
+            }
+            if (nextSecret != null && !previousSecrets.isEmpty()) {
+                throw new IllegalStateException("nextSecret cannot be combined with previousSecrets: finish the "
+                        + "earlier rotation (remove previousSecrets) before starting the next one");
             }
             return new StashSettings(this);
         }

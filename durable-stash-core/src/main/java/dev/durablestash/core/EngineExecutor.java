@@ -1,0 +1,31 @@
+package dev.durablestash.core;
+
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The default pool the session actors run on: daemon threads named {@code durable-stash-N}, as many
+ * as the machine has cores (at least two). Actor tasks are short and never block (storage I/O is
+ * asynchronous), so more threads than cores would only add switching.
+ */
+public final class EngineExecutor {
+
+    private EngineExecutor() {
+    }
+
+    /**
+     * @return a new fixed pool sized for the session actors; the caller shuts it down
+     */
+    public static ExecutorService newPool() {
+        int threads = Math.max(2, Runtime.getRuntime().availableProcessors());
+        AtomicInteger count = new AtomicInteger();
+        ThreadFactory factory = runnable -> {
+            Thread thread = new Thread(runnable, "durable-stash-" + count.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        };
+        return Executors.newFixedThreadPool(threads, factory);
+    }
+}

@@ -1,0 +1,24 @@
+package dev.durablestash.core;
+
+import java.time.Duration;
+
+/**
+ * An operation did not complete within {@link StashSettings#operationTimeout()}: a stash (its write
+ * may still reach storage, as with any failed write), or the wait for a view's turn. Web
+ * integrations answer with the failure status (503 by default). A recover that times out does not
+ * throw; it completes with {@link RecoveryStatus#ERROR} and this exception as its error.
+ */
+public class StashTimeoutException extends StashWriteException {
+
+    private static final long serialVersionUID = 1L;
+
+    /**
+     * @param view the view whose operation timed out
+     * @param operation what timed out, e.g. {@code "stash"}
+     * @param timeout the deadline that passed
+     */
+    public StashTimeoutException(String view, String operation, Duration timeout) {
+        super(view, operation + " of view '" + view + "' did not complete within " + timeout
+                + " (operation-timeout)", null);
+    }
+}
