@@ -1,7 +1,9 @@
 package dev.durablestash.core;
 
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
@@ -22,16 +24,25 @@ final class Deadlines implements AutoCloseable {
             return thread;
         });
         timer.setRemoveOnCancelPolicy(true);
-        timer.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        timer.setExecuteExistingDelayedTasksAfterShutdownPolicy(true);
     }
 
-    /** @return a handle whose {@code cancel(false)} drops the task if it has not run yet */
+    /**
+     * @return a handle whose {@code cancel(false)} drops the task if it has not run yet. After
+     *     {@link #close()} the task runs at once (the engine is closed; what is in flight ends).
+     */
     Future<?> after(Duration delay, Runnable task) {
-        return timer.schedule(task, delay.toNanos(), TimeUnit.NANOSECONDS);
+        try {
+            return timer.schedule(task, delay.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+            task.run();
+            return CompletableFuture.completedFuture(null);
+        }
     }
 
+    /** Stops the timer thread once the deadlines already set have fired. */
     @Override
     public void close() {
-        timer.shutdownNow();
+        timer.shutdown();
     }
 }

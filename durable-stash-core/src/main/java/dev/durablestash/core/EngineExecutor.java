@@ -1,14 +1,17 @@
 package dev.durablestash.core;
 
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The default pool the session actors run on: daemon threads named {@code durable-stash-N}, as many
  * as the machine has cores (at least two). Actor tasks are short and never block (storage I/O is
- * asynchronous), so more threads than cores would only add switching.
+ * asynchronous), so more threads than cores would only add switching. Idle threads exit after a
+ * minute, so a pool nobody shuts down costs nothing once its engine is gone.
  */
 public final class EngineExecutor {
 
@@ -26,6 +29,9 @@ public final class EngineExecutor {
             thread.setDaemon(true);
             return thread;
         };
-        return Executors.newFixedThreadPool(threads, factory);
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(), factory);
+        pool.allowCoreThreadTimeOut(true);
+        return pool;
     }
 }

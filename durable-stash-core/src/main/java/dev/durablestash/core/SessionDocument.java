@@ -24,6 +24,10 @@ import tools.jackson.databind.node.ObjectNode;
  *  "views":{"counter":{"vsn":1,"data":{"count":3}}}}
  * }</pre>
  *
+ * <p>A <b>move marker</b> ({@code "moved":true}) is left under an older secret's key while a secret
+ * rotation moves the document to the newer key: it keeps the content that is being moved and tells
+ * every reader to look under the newer key (see {@link SessionStorage}).
+ *
  * <p>Immutable: {@link #apply} returns a new document that shares unchanged slices and values with
  * this one. JSON nodes held here are never modified.
  */
@@ -40,14 +44,31 @@ final class SessionDocument {
     record Slice(int vsn, ObjectNode data) {
     }
 
-    private static final SessionDocument EMPTY = new SessionDocument(null, Map.of());
+    private static final SessionDocument EMPTY = new SessionDocument(null, Map.of(), false);
 
     private final @Nullable Instant expiresAt;
     private final Map<String, Slice> views;
+    private final boolean marker;
 
-    private SessionDocument(@Nullable Instant expiresAt, Map<String, Slice> views) {
+    private SessionDocument(@Nullable Instant expiresAt, Map<String, Slice> views, boolean marker) {
         this.expiresAt = expiresAt;
         this.views = views;
+        this.marker = marker;
+    }
+
+    /** @return {@code true} for a move marker (see the class description) */
+    boolean isMarker() {
+        return marker;
+    }
+
+    /** @return a move marker holding this document's content */
+    SessionDocument asMarker() {
+        return new SessionDocument(expiresAt, views, true);
+    }
+
+    /** @return this document's content as a live document */
+    SessionDocument content() {
+        return marker ? new SessionDocument(expiresAt, views, false) : this;
     }
 
     static SessionDocument empty() {
@@ -83,7 +104,7 @@ final class SessionDocument {
         Map<String, Slice> next = new HashMap<>(views);
         if (diff.mode() == SliceDiff.Mode.RESET || diff.mode() == SliceDiff.Mode.DROP_STALE) {
             next.remove(diff.view());
-            return new SessionDocument(expiresAt, next);
+            return new SessionDocument(expiresAt, next, false);
         }
         ObjectNode data = NODES.objectNode();
         if (diff.mode() == SliceDiff.Mode.MERGE && current != null && current.vsn() == diff.vsn()) {
@@ -94,16 +115,19 @@ final class SessionDocument {
         }
         data.setAll(diff.sets());
         next.put(diff.view(), new Slice(diff.vsn(), data));
-        return new SessionDocument(expiresAt, next);
+        return new SessionDocument(expiresAt, next, false);
     }
 
     SessionDocument withExpiry(Instant expiresAt) {
-        return new SessionDocument(expiresAt, views);
+        return new SessionDocument(expiresAt, views, marker);
     }
 
     byte[] toBytes() {
         ObjectNode root = NODES.objectNode();
         root.put("format", FORMAT);
+        if (marker) {
+            root.put("moved", true);
+        }
         if (expiresAt != null) {
             root.put("expiresAt", expiresAt.toString());
         }
@@ -165,7 +189,11 @@ final class SessionDocument {
                 views.put(e.getKey(), new Slice(vsn.asInt(), (ObjectNode) data));
             }
         }
-        return new SessionDocument(expiresAt, views);
+        JsonNode moved = root.get("moved");
+        if (moved != null && !moved.isBoolean()) {
+            throw new CorruptDocumentException("bad 'moved': " + moved);
+        }
+        return new SessionDocument(expiresAt, views, moved != null && moved.booleanValue());
     }
 
     /** The stored bytes are not a session document. */

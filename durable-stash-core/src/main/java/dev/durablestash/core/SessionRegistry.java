@@ -1,9 +1,14 @@
 package dev.durablestash.core;
 
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.Future;
+import java.util.function.BiConsumer;
+import java.util.function.Function;
+import java.util.function.Supplier;
 
 import org.jspecify.annotations.Nullable;
 
@@ -15,7 +20,8 @@ import com.github.benmanes.caffeine.cache.Scheduler;
 import dev.durablestash.storage.StorageBackend;
 
 /**
- * Finds or creates the one {@link SessionActor} of a session, and bounds how many stay in memory.
+ * Finds or creates the one {@link SessionActor} of a session, bounds how many stay in memory, and
+ * puts each caller's deadline on its operation.
  *
  * <p>Live actors sit in a Caffeine cache with a maximum size and an idle timeout. When the cache
  * evicts an actor, the eviction listener (run atomically with the removal) retires it; an actor that
@@ -25,23 +31,27 @@ import dev.durablestash.storage.StorageBackend;
  */
 final class SessionRegistry {
 
-    private final StorageBackend backend;
     private final StashSettings settings;
     private final ValueCodec codec;
     private final StorageKeys keys;
+    private final TimedStorage storage;
+    private final Deadlines deadlines;
+    private final Duration timeout;
+    private final Executor executor;
+    private final ViewTurns turns;
     private final EngineCounters counters = new EngineCounters();
     private final Cache<String, SessionActor> actors;
     private final ConcurrentHashMap<String, SessionActor> draining = new ConcurrentHashMap<>();
-    private final Executor executor;
-    private final ViewTurns turns;
 
     SessionRegistry(StorageBackend backend, StashSettings settings, ValueCodec codec, Executor executor,
             Deadlines deadlines) {
-        this.backend = backend;
         this.settings = settings;
         this.codec = codec;
         this.executor = executor;
-        this.turns = new ViewTurns(deadlines, settings.operationTimeout());
+        this.deadlines = deadlines;
+        this.timeout = settings.operationTimeout();
+        this.storage = new TimedStorage(backend, deadlines, timeout);
+        this.turns = new ViewTurns(deadlines, timeout);
         this.keys = new StorageKeys(settings);
         this.actors = Caffeine.newBuilder()
                 .maximumSize(settings.maxLiveActors())
@@ -57,28 +67,56 @@ final class SessionRegistry {
     }
 
     CompletionStage<Recovery> recover(String sid, ViewDefinition view, MountKind mount) {
-        CompletableFuture<Recovery> result = new CompletableFuture<>();
-        submit(sid, new SessionActor.RecoverOp(view, mount, result));
-        return result.minimalCompletionStage(); // callers cannot complete or cancel the actor's future
+        SessionActor.RecoverOp op = new SessionActor.RecoverOp(view, mount, new CompletableFuture<>());
+        SessionActor actor = submit(sid, op);
+        return withDeadline(actor, op, op.result(), (caller, timedOut) -> caller.complete(Recovery.error(timedOut)),
+                () -> new StashTimeoutException(view.name(), "recover", timeout));
     }
 
     CompletionStage<Void> stash(String sid, SliceDiff diff) {
         counters.stashes.increment();
-        CompletableFuture<Void> result = new CompletableFuture<>();
-        submit(sid, new SessionActor.StashOp(diff, result, false));
-        return result.minimalCompletionStage();
+        SessionActor.StashOp op = new SessionActor.StashOp(diff, new CompletableFuture<>(), false);
+        SessionActor actor = submit(sid, op);
+        String view = diff.isTouch() ? "(none)" : diff.view();
+        String operation = diff.mode() == SliceDiff.Mode.RESET ? "reset" : "stash";
+        return withDeadline(actor, op, op.result(), CompletableFuture::completeExceptionally,
+                () -> new StashTimeoutException(view, operation, timeout));
     }
 
     CompletionStage<ViewTurn> turn(String sid, ViewDefinition view) {
         return turns.acquire(keys.currentKey(sid) + '\n' + view.name(), view.name());
     }
 
-    private void submit(String sid, SessionActor.Op op) {
+    /**
+     * The caller's copy of an operation's future (callers cannot complete or cancel the actor's): it
+     * follows the operation, or is answered at the deadline, whichever comes first.
+     */
+    private <T> CompletionStage<T> withDeadline(SessionActor actor, SessionActor.Op op, CompletableFuture<T> result,
+            BiConsumer<CompletableFuture<T>, StashTimeoutException> onTimeout, Supplier<StashTimeoutException> timeoutError) {
+        CompletableFuture<T> caller = new CompletableFuture<>();
+        Future<?> deadline = deadlines.after(timeout, () -> {
+            StashTimeoutException timedOut = timeoutError.get();
+            onTimeout.accept(caller, timedOut);
+            actor.expire(op, timedOut);
+        });
+        result.whenComplete((value, error) -> {
+            deadline.cancel(false);
+            if (error != null) {
+                caller.completeExceptionally(error);
+            } else {
+                caller.complete(value);
+            }
+        });
+        return caller.minimalCompletionStage();
+    }
+
+    private SessionActor submit(String sid, SessionActor.Op op) {
         String key = keys.currentKey(sid);
+        Function<String, SessionActor> create = k -> newActor(k, sid);
         while (true) {
-            SessionActor actor = actors.get(key, k -> newActor(k, sid));
+            SessionActor actor = actors.get(key, create);
             if (actor.submit(op)) {
-                return;
+                return actor;
             }
             // Retired between lookup and submit: the cache no longer holds it, so look again.
         }
@@ -86,7 +124,7 @@ final class SessionRegistry {
 
     private SessionActor newActor(String key, String sid) {
         SessionActor predecessor = draining.get(key);
-        return new SessionActor(key, keys.previousKeys(sid), backend, settings, codec, counters, executor,
+        return new SessionActor(keys.of(sid), storage, settings, codec, counters, new SerialRunner(executor), deadlines,
                 predecessor == null ? null : predecessor.drained());
     }
 

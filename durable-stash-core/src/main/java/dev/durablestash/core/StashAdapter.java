@@ -6,7 +6,6 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ExecutorService;
 
 import org.jspecify.annotations.Nullable;
 
@@ -36,7 +35,6 @@ public final class StashAdapter implements AutoCloseable {
     private final SessionRegistry registry;
     private final ValueCodec codec;
     private final Deadlines deadlines = new Deadlines();
-    private final @Nullable ExecutorService ownedExecutor;
 
     /**
      * @param backend where session documents are kept
@@ -47,8 +45,7 @@ public final class StashAdapter implements AutoCloseable {
         Objects.requireNonNull(settings, "settings");
         this.codec = new ValueCodec(settings);
         Executor executor = settings.executor();
-        this.ownedExecutor = executor == null ? EngineExecutor.newPool() : null;
-        this.registry = new SessionRegistry(backend, settings, codec, executor != null ? executor : ownedExecutor,
+        this.registry = new SessionRegistry(backend, settings, codec, executor != null ? executor : EngineExecutor.newPool(),
                 deadlines);
     }
 
@@ -156,15 +153,13 @@ public final class StashAdapter implements AutoCloseable {
     }
 
     /**
-     * Drops all actors from memory. Writes in flight still complete, unless they run on the pool the
-     * adapter owns (no {@link StashSettings#executor()} was set), which is shut down. Idempotent.
+     * Drops all actors from memory. Operations in flight still end (completed, failed, or at their
+     * deadline). Idempotent. The pool the adapter runs on when no {@link StashSettings#executor()} was
+     * set needs no shutting down: its idle threads exit by themselves.
      */
     @Override
     public void close() {
         registry.close();
         deadlines.close();
-        if (ownedExecutor != null) {
-            ownedExecutor.shutdown();
-        }
     }
 }

@@ -9,6 +9,8 @@ import java.util.List;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Derives storage keys from session ids: {@code prefix + base64url(HMAC-SHA256(secret, sid))}. A
  * storage key reveals nothing about the cookie. Keys under previous secrets are derived too, so
@@ -21,10 +23,39 @@ final class StorageKeys {
     private final String prefix;
     private final ThreadLocal<Mac> current;
     private final List<ThreadLocal<Mac>> previous = new ArrayList<>();
+    private final @Nullable ThreadLocal<Mac> next;
+
+    /**
+     * The storage keys of one session.
+     *
+     * @param current under the current secret
+     * @param next under the next secret (first step of a rotation), or {@code null}
+     * @param previous under the previous secrets, newest first
+     */
+    record SessionKeys(String current, @Nullable String next, List<String> previous) {
+
+        /** @return where the session's document is looked for, in order: the newest secret first */
+        List<String> readOrder() {
+            List<String> order = new ArrayList<>(2 + previous.size());
+            if (next != null) {
+                order.add(next);
+            }
+            order.add(current);
+            order.addAll(previous);
+            return order;
+        }
+
+        /** @return the key state moves to when found under an older one */
+        String newest() {
+            return next != null ? next : current;
+        }
+    }
 
     StorageKeys(StashSettings settings) {
         this.prefix = settings.keyPrefix();
         this.current = macFor(settings.secret());
+        byte[] nextSecret = settings.nextSecret();
+        this.next = nextSecret == null ? null : macFor(nextSecret);
         for (byte[] secret : settings.previousSecrets()) {
             previous.add(macFor(secret));
         }
@@ -33,6 +64,12 @@ final class StorageKeys {
     /** @return the storage key of the session under the current secret */
     String currentKey(String sid) {
         return derive(current, sid);
+    }
+
+    /** @return all storage keys of the session */
+    SessionKeys of(String sid) {
+        ThreadLocal<Mac> nextMac = next;
+        return new SessionKeys(currentKey(sid), nextMac == null ? null : derive(nextMac, sid), previousKeys(sid));
     }
 
     /** @return the storage keys of the session under the previous secrets, newest first */

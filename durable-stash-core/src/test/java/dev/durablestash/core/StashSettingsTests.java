@@ -11,7 +11,6 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ForkJoinPool;
 
 import org.junit.jupiter.api.Test;
 
@@ -39,7 +38,9 @@ class StashSettingsTests {
         assertThat(settings.maxWriteAttempts()).isEqualTo(10);
         assertThat(settings.retryBackoff()).isEqualTo(Duration.ofMillis(5));
         assertThat(settings.maxRetryBackoff()).isEqualTo(Duration.ofMillis(250));
-        assertThat(settings.executor()).isSameAs(ForkJoinPool.commonPool());
+        assertThat(settings.executor()).isNull(); // the adapter runs a pool of its own
+        assertThat(settings.operationTimeout()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(settings.nextSecret()).isNull();
         assertThat(settings.clock().getZone()).isEqualTo(ZoneOffset.UTC);
         assertThat(settings.jsonMapper()).isNotNull();
         assertThat(settings.previousSecrets()).isEmpty();
@@ -203,8 +204,27 @@ class StashSettingsTests {
     }
 
     @Test
+    void operationTimeoutMustBePositive() {
+        assertThatThrownBy(() -> builder().operationTimeout(Duration.ZERO)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("operationTimeout");
+        assertThat(builder().operationTimeout(Duration.ofMillis(250)).build().operationTimeout()).isEqualTo(Duration.ofMillis(250));
+    }
+
+    @Test
+    void nextSecretCannotBeCombinedWithPreviousSecrets() {
+        assertThatThrownBy(() -> builder().nextSecret("too-short")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("nextSecret");
+        assertThatThrownBy(() -> builder().nextSecret("next-secret-0123456789abcdefghijklmnop")
+                .previousSecrets(List.of("older-secret-0123456789abcdefghijklmnop")).build())
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("nextSecret cannot be combined with previousSecrets");
+        assertThat(builder().nextSecret("next-secret-0123456789abcdefghijklmnop").build().nextSecret()).isNotNull();
+    }
+
+    @Test
     void nullCollaboratorsFailNamingTheSetting() {
-        assertThatThrownBy(() -> builder().executor(null)).isInstanceOf(NullPointerException.class).hasMessageContaining("executor");
+        assertThatThrownBy(() -> builder().operationTimeout(null)).isInstanceOf(NullPointerException.class)
+                .hasMessageContaining("operationTimeout");
         assertThatThrownBy(() -> builder().clock(null)).isInstanceOf(NullPointerException.class).hasMessageContaining("clock");
         assertThatThrownBy(() -> builder().invalidValuePolicy(null))
                 .isInstanceOf(NullPointerException.class)

@@ -1,0 +1,387 @@
+package dev.durablestash.core;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.durablestash.storage.GetResult;
+import dev.durablestash.storage.Precondition;
+import dev.durablestash.storage.PutResult;
+
+/**
+ * Where one session's document is stored, and the storage steps that read and write it: the
+ * session actor's mechanism for I/O, as {@link ViewRecovery} and {@link SessionDocument#apply} are
+ * its rules. Confined to the actor's runner: every continuation runs there, the stages returned
+ * complete there, and the actor calls in only while no step of this object is in flight.
+ *
+ * <h2>Keys and secret rotation</h2>
+ * A session has a key under the current secret and, during a rotation, one under the next secret
+ * (first step: {@code nextSecret}) or under previous secrets (second step: {@code previousSecrets}).
+ * A load reads the keys newest first ({@link StorageKeys.SessionKeys#readOrder()}) and stops at the
+ * first live document, so every instance converges on the newest key that exists. State found under
+ * an older key than the newest one this instance may write is <b>moved</b> by the next write:
+ * <ol>
+ * <li>the old key is <b>locked</b>: replaced, with compare-and-swap on the version that was read (or
+ * created, if nothing was there), by a move marker that keeps the content. From then on every
+ * compare-and-swap on the old key fails, so no instance can acknowledge a write there any more;
+ * whoever reads the marker knows the state belongs under the newer key;</li>
+ * <li>the newer key is <b>created</b> ({@code If-None-Match: *}) from the marker's content plus the
+ * pending diffs. If it exists already (another instance finished the move), that is a conflict:
+ * reload (which now finds it) and re-apply the diffs there;</li>
+ * <li>the marker is deleted (compare-and-swap; best effort: a marker left behind only points to the
+ * newer key, and expires).</li>
+ * </ol>
+ * Any instance that finds a marker without the newer key finishes the move (steps 2 and 3), so a
+ * crash between the steps loses nothing. An instance in the first rotation step writes new sessions
+ * under the current key, where instances without the next secret still look; should the next key
+ * exist right after such a creation (an instance in the second step created it meanwhile), its diffs
+ * are re-applied there and its own object is deleted before anything is acknowledged. Together: an
+ * acknowledged write is always in the object that every later load stops at.
+ *
+ * <h2>Expiry and bad documents</h2>
+ * An expired document is absent: it is deleted (compare-and-swap on its version) while loading; a
+ * store that refuses to delete that version is not asked twice, and the next write replaces it. A
+ * corrupt document under a key this instance writes is treated as empty and replaced by the next
+ * write; under an older key it is ignored. A document in a newer format fails the load and is never
+ * overwritten.
+ */
+final class SessionStorage {
+
+    private static final Logger log = LoggerFactory.getLogger(SessionStorage.class);
+
+    /** How a write ended when it did not fail. */
+    enum WriteOutcome {
+        /** The document is stored. */
+        WRITTEN,
+        /** Another writer came first: reload and apply the diffs again. */
+        CONFLICT
+    }
+
+    /** Where the document lives and how the next write stores it. */
+    private sealed interface Location permits At, Moving {
+    }
+
+    /**
+     * The document is under {@code key} with {@code etag}, or, for a {@code null} etag, nothing is.
+     * {@code created}: nothing live was found anywhere when loading, so a first-step instance checks
+     * the next key after creating this one.
+     */
+    private record At(String key, @Nullable String etag, boolean created) implements Location {
+    }
+
+    /**
+     * The state is under the older key {@code from} (a live document with {@code fromEtag}, a move
+     * marker when {@code locked}, or nothing when {@code fromEtag} is {@code null}) and moves to
+     * {@code to} with the next write. {@code carriesState}: something was found, so the move is
+     * worth doing even without a stash.
+     */
+    private record Moving(String from, @Nullable String fromEtag, boolean locked, String to, boolean carriesState)
+            implements Location {
+    }
+
+    private final StorageKeys.SessionKeys keys;
+    private final List<String> readOrder;
+    private final TimedStorage storage;
+    private final StashSettings settings;
+    private final EngineCounters counters;
+    private final Executor runner;
+
+    @GuardedBy("runner")
+    private boolean loaded;
+    @GuardedBy("runner")
+    private SessionDocument document = SessionDocument.empty();
+    @GuardedBy("runner")
+    private Location location;
+    /** Expired versions a store refused to delete, by key: not asked again, replaced by the next write there. */
+    @GuardedBy("runner")
+    private final Map<String, String> undeletable = new HashMap<>(1);
+    /** An object this instance created under the current key, to delete once its diffs are under the next key. */
+    @GuardedBy("runner")
+    private @Nullable At stray;
+
+    SessionStorage(StorageKeys.SessionKeys keys, TimedStorage storage, StashSettings settings, EngineCounters counters,
+            Executor runner) {
+        this.keys = keys;
+        this.readOrder = keys.readOrder();
+        this.storage = storage;
+        this.settings = settings;
+        this.counters = counters;
+        this.runner = runner;
+        this.location = new At(keys.current(), null, false);
+    }
+
+    /** @return {@code true} while the cached document reflects what storage held when last read or written */
+    boolean loaded() {
+        return loaded;
+    }
+
+    /** Drops the cache: the next operation reads storage again (after a failure or a lost answer). */
+    void forget() {
+        loaded = false;
+    }
+
+    /** @return the cached document (empty when nothing is stored); meaningful while {@link #loaded()} */
+    SessionDocument document() {
+        return document;
+    }
+
+    /** @return {@code true} when a document is stored under the key this instance writes */
+    boolean stored() {
+        return location instanceof At at && at.etag() != null;
+    }
+
+    /** @return {@code true} when nothing at all is stored for the session */
+    boolean storesNothing() {
+        return location instanceof At at ? at.etag() == null
+                : location instanceof Moving m && m.fromEtag() == null && !m.carriesState();
+    }
+
+    /** @return {@code true} when state was found under an older key and the next write moves it */
+    boolean moveDue() {
+        return location instanceof Moving m && m.carriesState();
+    }
+
+    // ---- load ----
+
+    /**
+     * Brings the cached document up to date with storage: a conditional GET when the document's
+     * object is known, else a read of the keys newest first.
+     *
+     * @return completes on the runner; exceptionally with a storage error, or with a
+     *     {@link SessionDocument.UnsupportedFormatException} (the cache is then dropped)
+     */
+    CompletionStage<Void> load() {
+        CompletionStage<Void> loading;
+        if (loaded && location instanceof At at && at.etag() != null) {
+            loading = revalidate(at);
+        } else {
+            loading = scan(0);
+        }
+        return loading.whenCompleteAsync((ignored, error) -> {
+            if (error != null) {
+                loaded = false;
+            }
+        }, runner);
+    }
+
+    private CompletionStage<Void> revalidate(At at) {
+        String etag = at.etag();
+        counters.gets.increment();
+        return storage.get(at.key(), etag).thenComposeAsync(result -> {
+            if (result instanceof GetResult.NotModified) {
+                counters.notModified.increment();
+                return document.isExpired(settings.clock().instant()) ? scan(0) : done();
+            }
+            if (result instanceof GetResult.Found found) {
+                SessionDocument doc = parseOrNull(found.body(), at.key());
+                if (doc != null && !doc.isMarker() && !doc.isExpired(settings.clock().instant())) {
+                    adopt(doc, new At(at.key(), found.etag(), false));
+                    return done();
+                }
+            }
+            return scan(0); // gone, moved, expired or unreadable: look at every key again
+        }, runner);
+    }
+
+    private CompletionStage<Void> scan(int index) {
+        if (index == readOrder.size()) {
+            settleAbsent();
+            return done();
+        }
+        String key = readOrder.get(index);
+        counters.gets.increment();
+        return storage.get(key, null).thenComposeAsync(result -> {
+            if (!(result instanceof GetResult.Found found)) {
+                return scan(index + 1);
+            }
+            SessionDocument doc = parseOrNull(found.body(), key);
+            if (doc == null) {
+                if (writesUnder(key)) {
+                    // Defined outcome: the session starts empty and the next write replaces the bad object.
+                    adopt(SessionDocument.empty(), new At(key, found.etag(), true));
+                    return done();
+                }
+                return scan(index + 1);
+            }
+            if (doc.isExpired(settings.clock().instant())) {
+                return dropExpired(index, key, found.etag());
+            }
+            if (doc.isMarker() && !key.equals(keys.newest())) {
+                adopt(doc.content(), new Moving(key, found.etag(), true, keys.newest(), true));
+            } else if (writesUnder(key)) {
+                adopt(doc.content(), new At(key, found.etag(), false));
+            } else {
+                adopt(doc, new Moving(key, found.etag(), false, keys.newest(), true));
+            }
+            return done();
+        }, runner);
+    }
+
+    /** Expired means absent: delete it, unless another writer revived it meanwhile. */
+    private CompletionStage<Void> dropExpired(int index, String key, String etag) {
+        if (etag.equals(undeletable.get(key))) {
+            return scan(index + 1);
+        }
+        counters.deletes.increment();
+        return storage.delete(key, etag).thenComposeAsync(deleted -> {
+            if (deleted) {
+                undeletable.remove(key);
+                return scan(index + 1);
+            }
+            // Changed meanwhile: read it again. Should the store refuse to delete this very version
+            // again, it is not asked twice.
+            undeletable.put(key, etag);
+            return scan(index);
+        }, runner);
+    }
+
+    /** Nothing live under any key: where a first write goes. */
+    private void settleAbsent() {
+        String current = keys.current();
+        if (keys.next() != null) {
+            adopt(SessionDocument.empty(), new At(current, undeletable.get(current), true));
+        } else if (!keys.previous().isEmpty()) {
+            // Lock the previous key even though nothing is there, so that an instance still in the
+            // first rotation step cannot create the session there while this one creates it here.
+            String older = keys.previous().get(0);
+            adopt(SessionDocument.empty(), new Moving(older, undeletable.get(older), false, current, false));
+        } else {
+            adopt(SessionDocument.empty(), new At(current, undeletable.get(current), false));
+        }
+    }
+
+    private boolean writesUnder(String key) {
+        return key.equals(keys.current()) || key.equals(keys.next());
+    }
+
+    private void adopt(SessionDocument doc, Location where) {
+        document = doc;
+        location = where;
+        loaded = true;
+    }
+
+    private @Nullable SessionDocument parseOrNull(byte[] body, String key) {
+        try {
+            return SessionDocument.parse(body);
+        } catch (SessionDocument.CorruptDocumentException e) {
+            log.error("{} (storage key {}); the session starts empty and the next write replaces it", e.getMessage(), key);
+            return null;
+        }
+    }
+
+    // ---- write ----
+
+    /**
+     * Writes {@code next} (the cached document with the pending diffs applied) where the session's
+     * state belongs, moving it off an older key first if it is there.
+     *
+     * @return completes on the runner with the outcome, or exceptionally with a storage error (the
+     *     cache is then dropped: the write may or may not have been applied)
+     */
+    CompletionStage<WriteOutcome> write(SessionDocument next) {
+        CompletionStage<WriteOutcome> writing = location instanceof At at ? writeAt(at, next) : move((Moving) location, next);
+        return writing.whenCompleteAsync((outcome, error) -> {
+            if (error != null || outcome == WriteOutcome.CONFLICT) {
+                loaded = false;
+            }
+        }, runner);
+    }
+
+    private CompletionStage<WriteOutcome> writeAt(At at, SessionDocument next) {
+        counters.puts.increment();
+        return storage.put(at.key(), next.toBytes(), precondition(at.etag())).thenComposeAsync(result -> {
+            if (!(result instanceof PutResult.Written written)) {
+                return conflict();
+            }
+            At now = new At(at.key(), written.etag(), false);
+            if (at.created() && keys.next() != null && at.key().equals(keys.current())) {
+                return checkNextKey(now, next);
+            }
+            stored(next, now);
+            return completed(WriteOutcome.WRITTEN);
+        }, runner);
+    }
+
+    /** A first-step instance created the session under the current key: is it under the next one already? */
+    private CompletionStage<WriteOutcome> checkNextKey(At created, SessionDocument next) {
+        String nextKey = keys.newest();
+        counters.gets.increment();
+        return storage.get(nextKey, null).thenComposeAsync(result -> {
+            if (result instanceof GetResult.Found) {
+                // An instance in the second step created it meanwhile: these diffs belong there.
+                stray = created;
+                return conflict();
+            }
+            stored(next, created);
+            return completed(WriteOutcome.WRITTEN);
+        }, runner);
+    }
+
+    private CompletionStage<WriteOutcome> move(Moving moving, SessionDocument next) {
+        CompletionStage<@Nullable String> lock;
+        if (moving.locked()) {
+            lock = completed(moving.fromEtag());
+        } else {
+            counters.puts.increment();
+            lock = storage.put(moving.from(), document.asMarker().toBytes(), precondition(moving.fromEtag()))
+                    .thenApply(result -> result instanceof PutResult.Written written ? written.etag() : null);
+        }
+        return lock.thenComposeAsync(markerEtag -> {
+            if (markerEtag == null) {
+                return conflict(); // the old key changed since it was read
+            }
+            location = new Moving(moving.from(), markerEtag, true, moving.to(), moving.carriesState());
+            counters.puts.increment();
+            return storage.put(moving.to(), next.toBytes(), Precondition.absent()).thenApplyAsync(result -> {
+                if (!(result instanceof PutResult.Written written)) {
+                    return WriteOutcome.CONFLICT; // moved by another instance: reload finds it
+                }
+                stored(next, new At(moving.to(), written.etag(), false));
+                deleteQuietly(moving.from(), markerEtag);
+                return WriteOutcome.WRITTEN;
+            }, runner);
+        }, runner);
+    }
+
+    private void stored(SessionDocument next, At where) {
+        adopt(next, where);
+        At leftOver = stray;
+        if (leftOver != null && !leftOver.key().equals(where.key())) {
+            stray = null;
+            deleteQuietly(leftOver.key(), leftOver.etag());
+        }
+    }
+
+    private void deleteQuietly(String key, @Nullable String etag) {
+        counters.deletes.increment();
+        storage.delete(key, etag).whenComplete((deleted, error) -> {
+            if (error != null || !Boolean.TRUE.equals(deleted)) {
+                log.debug("left the object under an older key in place (it points to the newer key and expires): {}",
+                        error != null ? error.toString() : "changed meanwhile");
+            }
+        });
+    }
+
+    private static Precondition precondition(@Nullable String etag) {
+        return etag == null ? Precondition.absent() : Precondition.matching(etag);
+    }
+
+    private static CompletionStage<WriteOutcome> conflict() {
+        return completed(WriteOutcome.CONFLICT);
+    }
+
+    private static CompletionStage<Void> done() {
+        return CompletableFuture.completedFuture(null);
+    }
+
+    private static <T> CompletionStage<T> completed(T value) {
+        return CompletableFuture.completedFuture(value);
+    }
+}

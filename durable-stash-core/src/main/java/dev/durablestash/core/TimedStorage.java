@@ -1,0 +1,70 @@
+package dev.durablestash.core;
+
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Future;
+import java.util.function.Supplier;
+
+import org.jspecify.annotations.Nullable;
+
+import dev.durablestash.storage.GetResult;
+import dev.durablestash.storage.Precondition;
+import dev.durablestash.storage.PutResult;
+import dev.durablestash.storage.StorageBackend;
+import dev.durablestash.storage.StorageException;
+
+/**
+ * Puts a deadline on every storage call: past {@link StashSettings#operationTimeout()} the call's
+ * stage fails with a {@link StorageException}, exactly like a lost answer. The backend's own stage
+ * may still complete later; that late answer reaches nobody (the stage handed out is already
+ * complete), and whatever it did in storage is found by the next read, as after any lost answer:
+ * every write is compare-and-swap, so a late write can land only on the version it was based on and
+ * never undoes a newer one. A backend that throws at once instead of returning a stage fails the same
+ * way. Thread-safe.
+ */
+final class TimedStorage {
+
+    private final StorageBackend backend;
+    private final Deadlines deadlines;
+    private final Duration timeout;
+
+    TimedStorage(StorageBackend backend, Deadlines deadlines, Duration timeout) {
+        this.backend = backend;
+        this.deadlines = deadlines;
+        this.timeout = timeout;
+    }
+
+    CompletionStage<GetResult> get(String key, @Nullable String ifNoneMatch) {
+        return timed("GET", key, () -> backend.get(key, ifNoneMatch));
+    }
+
+    CompletionStage<PutResult> put(String key, byte[] body, Precondition precondition) {
+        return timed("PUT", key, () -> backend.put(key, body, precondition));
+    }
+
+    CompletionStage<Boolean> delete(String key, @Nullable String ifMatch) {
+        return timed("DELETE", key, () -> backend.delete(key, ifMatch));
+    }
+
+    private <T> CompletionStage<T> timed(String operation, String key, Supplier<CompletionStage<T>> call) {
+        CompletionStage<T> stage;
+        try {
+            stage = call.get();
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        CompletableFuture<T> result = new CompletableFuture<>();
+        Future<?> deadline = deadlines.after(timeout, () -> result.completeExceptionally(new StorageException(
+                operation + " " + key + " got no answer within " + timeout + " (operation-timeout); treated as lost")));
+        stage.whenComplete((value, error) -> {
+            deadline.cancel(false);
+            if (error != null) {
+                result.completeExceptionally(error);
+            } else {
+                result.complete(value);
+            }
+        });
+        return result;
+    }
+}

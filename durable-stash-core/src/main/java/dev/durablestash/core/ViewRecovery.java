@@ -1,0 +1,105 @@
+package dev.durablestash.core;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * The read rule, beside the merge rule ({@link SessionDocument#apply}): what a view recovers from a
+ * session document, and which writes that recovery calls for. A pure function of the document, the
+ * view and the mount kind (plus the view's migrator); it touches no storage.
+ *
+ * <ul>
+ * <li>No slice: {@link RecoveryStatus#NOT_FOUND}.</li>
+ * <li>A slice under another {@code vsn}: migrated and written back ({@link SliceDiff#replace}), or,
+ * without a migrator (or when it fails), {@code NOT_FOUND}; a migrator that returns {@code null}
+ * drops the slice ({@link SliceDiff#dropStale}).</li>
+ * <li>{@link Scope#RECONNECT} keys on a {@link MountKind#FRESH fresh} mount: not recovered, and
+ * cleared in storage.</li>
+ * <li>A stored value that no longer fits its declared type: not recovered (the view keeps its
+ * default for that key), logged.</li>
+ * </ul>
+ */
+final class ViewRecovery {
+
+    private static final Logger log = LoggerFactory.getLogger(ViewRecovery.class);
+
+    /** A recovery and the writes it calls for, in order. */
+    record Outcome(Recovery recovery, List<SliceDiff> writes) {
+    }
+
+    private ViewRecovery() {
+    }
+
+    static Outcome recover(SessionDocument document, ViewDefinition view, MountKind mount, ValueCodec codec) {
+        SessionDocument.Slice slice = document.slice(view.name());
+        if (slice == null) {
+            return new Outcome(Recovery.notFound(), List.of());
+        }
+        List<SliceDiff> writes = new ArrayList<>(1);
+        ObjectNode data = slice.data();
+        if (slice.vsn() != view.vsn()) {
+            data = migrate(view, slice, writes);
+            if (data == null) {
+                return new Outcome(Recovery.notFound(), writes);
+            }
+            Map<String, JsonNode> writeBack = new LinkedHashMap<>();
+            data.properties().forEach(e -> writeBack.put(e.getKey(), e.getValue()));
+            writes.add(SliceDiff.replace(view, writeBack));
+        }
+        Map<String, @Nullable Object> values = new LinkedHashMap<>();
+        Set<String> reconnectToClear = new LinkedHashSet<>();
+        for (StoredKey storedKey : view.keys().values()) {
+            JsonNode node = data.get(storedKey.name());
+            if (node == null) {
+                continue;
+            }
+            if (storedKey.scope() == Scope.RECONNECT && mount == MountKind.FRESH) {
+                reconnectToClear.add(storedKey.name());
+                continue;
+            }
+            try {
+                values.put(storedKey.name(), codec.decode(node, storedKey.type()));
+            } catch (RuntimeException e) { // JacksonException, or whatever a custom deserializer throws
+                log.warn("stored value of key '{}' of view '{}' does not fit {}; the view keeps its default: {}",
+                        storedKey.name(), view.name(), storedKey.type().getTypeName(), e.getMessage());
+            }
+        }
+        if (!reconnectToClear.isEmpty()) {
+            writes.add(SliceDiff.of(view, Map.of(), reconnectToClear));
+        }
+        return new Outcome(Recovery.recovered(values), writes);
+    }
+
+    /** @return the migrated data, or {@code null} when the slice is not recovered */
+    private static @Nullable ObjectNode migrate(ViewDefinition view, SessionDocument.Slice slice, List<SliceDiff> writes) {
+        Migrator migrator = view.migrator();
+        if (migrator == null) {
+            log.debug("view '{}' is stored with vsn {}, current vsn is {} and there is no migrator: dropped",
+                    view.name(), slice.vsn(), view.vsn());
+            return null;
+        }
+        ObjectNode migrated;
+        try {
+            migrated = migrator.migrate(slice.vsn(), slice.data().deepCopy());
+        } catch (RuntimeException e) {
+            log.error("migrator of view '{}' failed from vsn {} to {}; the stored slice is ignored",
+                    view.name(), slice.vsn(), view.vsn(), e);
+            return null;
+        }
+        if (migrated == null) {
+            writes.add(SliceDiff.dropStale(view));
+        }
+        return migrated;
+    }
+}

@@ -1,0 +1,125 @@
+package dev.durablestash.engine;
+
+import static dev.durablestash.testsupport.Stages.await;
+import static dev.durablestash.testsupport.Stages.requireFailure;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import dev.durablestash.core.MountKind;
+import dev.durablestash.core.Recovery;
+import dev.durablestash.core.RecoveryStatus;
+import dev.durablestash.core.SessionIds;
+import dev.durablestash.core.StashAdapter;
+import dev.durablestash.core.StashWriteException;
+import dev.durablestash.core.ViewDefinition;
+import dev.durablestash.testing.InMemoryStorageBackend;
+import dev.durablestash.testing.InMemoryStorageBackend.Operation;
+import dev.durablestash.testsupport.MutableClock;
+
+/**
+ * Contract rule 14: no operation waits forever. A storage call that never answers fails its caller
+ * at the deadline, the session's later operations proceed, other sessions are never held up, and a
+ * late answer is handled like a lost one.
+ */
+class DeadlineTests {
+
+    static final Duration DEADLINE = Duration.ofMillis(500);
+    /** Generous: the point is "bounded", not "fast"; a hung call would take forever. */
+    static final Duration MARGIN = Duration.ofSeconds(3);
+
+    static final ViewDefinition COUNTER = ViewDefinition.builder("counter").key("count", int.class).build();
+
+    final InMemoryStorageBackend store = new InMemoryStorageBackend();
+    final HeldBackend backend = new HeldBackend(store);
+    final MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
+    final StashAdapter adapter = new StashAdapter(backend, Engines.settings().operationTimeout(DEADLINE).clock(clock).build());
+    final String sid = SessionIds.newSid();
+    final String other = SessionIds.newSid();
+
+    @AfterEach
+    void close() {
+        adapter.close();
+    }
+
+    /** Writes once so the session's storage key is known, then holds that key's calls only. */
+    private void holdOnlyThisSession(Operation... operations) throws Exception {
+        await(adapter.stash(sid, COUNTER, Map.of("count", 0)));
+        assertThat(store.keys()).hasSize(1);
+        backend.onlyKey(store.keys().iterator().next());
+        backend.hold(operations);
+    }
+
+    @Test
+    void aStashWhosePutNeverAnswersFailsAtTheDeadlineAndTheSessionGoesOn() throws Exception {
+        holdOnlyThisSession(Operation.PUT);
+
+        long started = System.nanoTime();
+        CompletionStage<Void> hung = adapter.stash(sid, COUNTER, Map.of("count", 1));
+        HeldBackend.Held lostPut = backend.next();
+
+        // Another session is not held up while this one's write hangs.
+        await(adapter.stash(other, COUNTER, Map.of("count", 42)), Duration.ofSeconds(5));
+        assertThat(hung.toCompletableFuture().isDone()).isFalse();
+
+        Throwable failure = requireFailure(hung);
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(DEADLINE.plus(MARGIN));
+        // Whichever deadline fires first (the caller's or the storage call's), the caller is told why.
+        assertThat(failure).isInstanceOf(StashWriteException.class).hasMessageContaining("operation-timeout");
+
+        // The store answers again: the session's next operations succeed.
+        backend.stopHolding();
+        await(adapter.stash(sid, COUNTER, Map.of("count", 2)), Duration.ofSeconds(5));
+        // The lost PUT arrives late, based on the version it read: it cannot undo the newer write.
+        lostPut.release().run();
+        assertThat(await(adapter.recover(sid, COUNTER, MountKind.FRESH)).values()).containsEntry("count", 2);
+        assertThat(await(adapter.recover(other, COUNTER, MountKind.FRESH)).values()).containsEntry("count", 42);
+    }
+
+    @Test
+    void aRecoverWhoseGetNeverAnswersReportsAnErrorAtTheDeadline() throws Exception {
+        holdOnlyThisSession(Operation.GET);
+
+        long started = System.nanoTime();
+        CompletionStage<Recovery> hung = adapter.recover(sid, COUNTER, MountKind.FRESH);
+        HeldBackend.Held lostGet = backend.next();
+        assertThat(await(adapter.recover(other, COUNTER, MountKind.FRESH), Duration.ofSeconds(5)).status())
+                .isEqualTo(RecoveryStatus.NOT_FOUND);
+
+        Recovery recovery = await(hung, DEADLINE.plus(MARGIN));
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(DEADLINE.plus(MARGIN));
+        assertThat(recovery.status()).isEqualTo(RecoveryStatus.ERROR);
+
+        backend.stopHolding();
+        assertThat(await(adapter.recover(sid, COUNTER, MountKind.FRESH), Duration.ofSeconds(5)).values())
+                .containsEntry("count", 0);
+        lostGet.release().run(); // a late answer that nobody is waiting for any more
+        await(adapter.stash(sid, COUNTER, Map.of("count", 3)), Duration.ofSeconds(5));
+        assertThat(await(adapter.recover(sid, COUNTER, MountKind.FRESH)).values()).containsEntry("count", 3);
+    }
+
+    @Test
+    void anExpiryDeleteThatNeverAnswersFailsTheRecoverAtTheDeadline() throws Exception {
+        holdOnlyThisSession(Operation.DELETE);
+        clock.advance(Duration.ofDays(8)); // the stored document is past its TTL: a recover deletes it
+
+        long started = System.nanoTime();
+        Recovery recovery = await(adapter.recover(sid, COUNTER, MountKind.FRESH), DEADLINE.plus(MARGIN));
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(DEADLINE.plus(MARGIN));
+        assertThat(recovery.status()).isEqualTo(RecoveryStatus.ERROR);
+        HeldBackend.Held lostDelete = backend.next();
+
+        backend.stopHolding();
+        assertThat(await(adapter.recover(sid, COUNTER, MountKind.FRESH), Duration.ofSeconds(5)).status())
+                .isEqualTo(RecoveryStatus.NOT_FOUND);
+        lostDelete.release().run();
+        await(adapter.stash(sid, COUNTER, Map.of("count", 5)), Duration.ofSeconds(5));
+        assertThat(await(adapter.recover(sid, COUNTER, MountKind.FRESH)).values()).containsEntry("count", 5);
+    }
+}
