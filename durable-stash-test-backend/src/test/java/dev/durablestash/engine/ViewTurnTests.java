@@ -1,0 +1,110 @@
+package dev.durablestash.engine;
+
+import static dev.durablestash.testsupport.Stages.await;
+import static dev.durablestash.testsupport.Stages.requireFailure;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import dev.durablestash.core.MountKind;
+import dev.durablestash.core.SessionIds;
+import dev.durablestash.core.StashAdapter;
+import dev.durablestash.core.StashTimeoutException;
+import dev.durablestash.core.ViewDefinition;
+import dev.durablestash.core.ViewTurn;
+import dev.durablestash.testing.InMemoryStorageBackend;
+
+/** Contract rule 15 at the engine: a session's turns at a view are exclusive, first come first served, bounded. */
+class ViewTurnTests {
+
+    static final Duration DEADLINE = Duration.ofMillis(400);
+    static final ViewDefinition COUNTER = ViewDefinition.builder("counter").key("count", int.class).build();
+    static final ViewDefinition COMPOSE = ViewDefinition.builder("compose").key("draft", String.class).build();
+
+    final InMemoryStorageBackend store = new InMemoryStorageBackend();
+    final StashAdapter adapter = new StashAdapter(store, Engines.settings().operationTimeout(DEADLINE).build());
+    final String sid = SessionIds.newSid();
+
+    @AfterEach
+    void close() {
+        adapter.close();
+    }
+
+    @Test
+    void turnsOfOneSessionAndViewAreGrantedOneAtATimeInTheOrderAskedFor() throws Exception {
+        ViewTurn first = await(adapter.turn(sid, COUNTER));
+        CompletableFuture<ViewTurn> second = adapter.turn(sid, COUNTER).toCompletableFuture();
+        CompletableFuture<ViewTurn> third = adapter.turn(sid, COUNTER).toCompletableFuture();
+        assertThat(second).isNotDone();
+        assertThat(third).isNotDone();
+
+        first.close();
+        await(second);
+        assertThat(third).isNotDone();
+        first.close(); // a second close hands nothing on
+        assertThat(third).isNotDone();
+
+        second.join().close();
+        await(third).close();
+        await(adapter.turn(sid, COUNTER)).close(); // the lane is free again
+    }
+
+    @Test
+    void otherViewsOfTheSessionAndOtherSessionsAreNotHeldUp() throws Exception {
+        try (ViewTurn held = await(adapter.turn(sid, COUNTER))) {
+            await(adapter.turn(sid, COMPOSE), Duration.ofSeconds(5)).close();
+            await(adapter.turn(SessionIds.newSid(), COUNTER), Duration.ofSeconds(5)).close();
+            // and the engine's operations are not held up by a turn either
+            await(adapter.stash(sid, COUNTER, Map.of("count", 1)), Duration.ofSeconds(5));
+        }
+    }
+
+    @Test
+    void aWaitForATurnFailsAtTheDeadlineAndLeavesTheLane() throws Exception {
+        ViewTurn held = await(adapter.turn(sid, COUNTER));
+        long started = System.nanoTime();
+        CompletionStage<ViewTurn> waiting = adapter.turn(sid, COUNTER);
+        assertThat(requireFailure(waiting)).isInstanceOf(StashTimeoutException.class)
+                .hasMessageContaining("counter").hasMessageContaining("operation-timeout");
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).isBetween(DEADLINE.minusMillis(50), DEADLINE.plusSeconds(3));
+
+        CompletableFuture<ViewTurn> next = adapter.turn(sid, COUNTER).toCompletableFuture();
+        held.close(); // skips the waiter that gave up, grants the one still waiting
+        await(next).close();
+    }
+
+    /** 100 concurrent read-modify-writes of one session's counter, each in its turn: none is lost. */
+    @Test
+    void readModifyWritesInTurnLoseNoUpdate() throws Exception {
+        ExecutorService requests = Executors.newFixedThreadPool(16);
+        try (StashAdapter patient = new StashAdapter(store, Engines.settings().build())) {
+            List<Future<?>> done = new ArrayList<>();
+            for (int i = 0; i < 100; i++) {
+                done.add(requests.submit(() -> {
+                    try (ViewTurn turn = await(patient.turn(sid, COUNTER))) {
+                        Integer count = await(patient.recover(sid, COUNTER, MountKind.REJOIN)).get("count");
+                        await(patient.stash(sid, COUNTER, Map.of("count", (count == null ? 0 : count) + 1)));
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : done) {
+                f.get();
+            }
+            assertThat(await(patient.recover(sid, COUNTER, MountKind.FRESH)).<Integer>get("count")).isEqualTo(100);
+        } finally {
+            requests.shutdownNow();
+        }
+    }
+}
