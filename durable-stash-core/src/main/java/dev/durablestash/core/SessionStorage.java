@@ -35,8 +35,8 @@ import dev.durablestash.storage.PutResult;
  * <li>the newer key is <b>created</b> ({@code If-None-Match: *}) from the marker's content plus the
  * pending diffs. If it exists already (another instance finished the move), that is a conflict:
  * reload (which now finds it) and re-apply the diffs there;</li>
- * <li>the marker is deleted (compare-and-swap; best effort: a marker left behind only points to the
- * newer key, and expires).</li>
+ * <li>the marker is deleted (compare-and-swap) before the write is reported; should that fail, a
+ * marker left behind only points to the newer key, and expires.</li>
  * </ol>
  * Any instance that finds a marker without the newer key finishes the move (steps 2 and 3), so a
  * crash between the steps loses nothing. An instance in the first rotation step writes new sessions
@@ -102,7 +102,7 @@ final class SessionStorage {
     /** Expired versions a store refused to delete, by key: not asked again, replaced by the next write there. */
     @GuardedBy("runner")
     private final Map<String, String> undeletable = new HashMap<>(1);
-    /** An object this instance created under the current key, to delete once its diffs are under the next key. */
+    /** An object under an older key to delete once the write under the newer key succeeded. */
     @GuardedBy("runner")
     private @Nullable At stray;
 
@@ -304,8 +304,7 @@ final class SessionStorage {
             if (at.created() && keys.next() != null && at.key().equals(keys.current())) {
                 return checkNextKey(now, next);
             }
-            stored(next, now);
-            return completed(WriteOutcome.WRITTEN);
+            return stored(next, now);
         }, runner);
     }
 
@@ -319,8 +318,7 @@ final class SessionStorage {
                 stray = created;
                 return conflict();
             }
-            stored(next, created);
-            return completed(WriteOutcome.WRITTEN);
+            return stored(next, created);
         }, runner);
     }
 
@@ -339,33 +337,36 @@ final class SessionStorage {
             }
             location = new Moving(moving.from(), markerEtag, true, moving.to(), moving.carriesState());
             counters.puts.increment();
-            return storage.put(moving.to(), next.toBytes(), Precondition.absent()).thenApplyAsync(result -> {
+            return storage.put(moving.to(), next.toBytes(), Precondition.absent()).thenComposeAsync(result -> {
                 if (!(result instanceof PutResult.Written written)) {
-                    return WriteOutcome.CONFLICT; // moved by another instance: reload finds it
+                    return conflict(); // moved by another instance: reload finds it
                 }
-                stored(next, new At(moving.to(), written.etag(), false));
-                deleteQuietly(moving.from(), markerEtag);
-                return WriteOutcome.WRITTEN;
+                stray = new At(moving.from(), markerEtag, false);
+                return stored(next, new At(moving.to(), written.etag(), false));
             }, runner);
         }, runner);
     }
 
-    private void stored(SessionDocument next, At where) {
+    /**
+     * The write succeeded. An object left under an older key (the move marker, or what a first-step
+     * instance created before it found the next key) is deleted before the write is reported, so
+     * that afterwards only the newest key holds the session; a failure to delete it is only logged
+     * (it points to the newer key, or its content is there, and it expires).
+     */
+    private CompletionStage<WriteOutcome> stored(SessionDocument next, At where) {
         adopt(next, where);
         At leftOver = stray;
-        if (leftOver != null && !leftOver.key().equals(where.key())) {
-            stray = null;
-            deleteQuietly(leftOver.key(), leftOver.etag());
+        stray = null;
+        if (leftOver == null || leftOver.key().equals(where.key())) {
+            return completed(WriteOutcome.WRITTEN);
         }
-    }
-
-    private void deleteQuietly(String key, @Nullable String etag) {
         counters.deletes.increment();
-        storage.delete(key, etag).whenComplete((deleted, error) -> {
+        return storage.delete(leftOver.key(), leftOver.etag()).handle((deleted, error) -> {
             if (error != null || !Boolean.TRUE.equals(deleted)) {
                 log.debug("left the object under an older key in place (it points to the newer key and expires): {}",
                         error != null ? error.toString() : "changed meanwhile");
             }
+            return WriteOutcome.WRITTEN;
         });
     }
 
