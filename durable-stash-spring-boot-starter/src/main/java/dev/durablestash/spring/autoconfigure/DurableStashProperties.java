@@ -36,6 +36,14 @@ public class DurableStashProperties {
      */
     private List<String> previousSecrets = new ArrayList<>();
 
+    /**
+     * The secret a rotation moves to (its first step): state is still written under the current
+     * secret, but an instance follows it to this secret's key once an instance of the second step
+     * (this secret current, the old one in previous-secrets) has moved it there. Cannot be combined
+     * with previous-secrets.
+     */
+    private @Nullable String nextSecret;
+
     /** How long a browser session's state lives after its last write. */
     private Duration ttl = Duration.ofDays(7);
 
@@ -80,6 +88,14 @@ public class DurableStashProperties {
 
     public void setPreviousSecrets(List<String> previousSecrets) {
         this.previousSecrets = previousSecrets;
+    }
+
+    public @Nullable String getNextSecret() {
+        return nextSecret;
+    }
+
+    public void setNextSecret(@Nullable String nextSecret) {
+        this.nextSecret = nextSecret;
     }
 
     public Duration getTtl() {

@@ -23,6 +23,14 @@ final class SettingsMapping {
         StashSettings.Builder b = StashSettings.builder();
         apply(secretFromProperties ? "secret" : null, "******", () -> b.secret(secret));
         apply("previous-secrets", "******", () -> b.previousSecrets(properties.getPreviousSecrets()));
+        String nextSecret = properties.getNextSecret();
+        if (nextSecret != null) {
+            if (!properties.getPreviousSecrets().isEmpty()) {
+                throw invalid("next-secret", "******", "cannot be combined with durable-stash.previous-secrets: finish the "
+                        + "earlier rotation (remove previous-secrets) before starting the next one");
+            }
+            apply("next-secret", "******", () -> b.nextSecret(nextSecret));
+        }
         if (keyPrefix != null) {
             apply("storage.s3.prefix", keyPrefix, () -> b.keyPrefix(keyPrefix));
         }

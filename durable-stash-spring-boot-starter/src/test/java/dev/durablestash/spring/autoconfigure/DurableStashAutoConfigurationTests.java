@@ -302,6 +302,20 @@ class DurableStashAutoConfigurationTests {
     }
 
     @Test
+    void nextSecretIsTooShortOrCombinedWithPreviousSecretsFailsNamingIt() {
+        inTempDirectory().withPropertyValues("durable-stash.next-secret=short")
+                .run((context) -> assertFailedOn(context, "durable-stash.next-secret", "durable-stash.next-secret"));
+        inTempDirectory().withPropertyValues("durable-stash.next-secret=" + SECRET, "durable-stash.previous-secrets=" + SECRET)
+                .run((context) -> assertFailedOn(context, "durable-stash.next-secret", "cannot be combined"));
+    }
+
+    @Test
+    void aNextSecretStartsARotation() {
+        inTempDirectory().withPropertyValues("durable-stash.next-secret=" + SECRET)
+                .run((context) -> assertThat(context).hasNotFailed());
+    }
+
+    @Test
     void anInvalidBucketNameFailsNamingTheBucketProperty() {
         contextRunner.withUserConfiguration(S3ClientConfiguration.class)
                 .withPropertyValues("durable-stash.storage.s3.bucket=not/a/bucket", "durable-stash.secret=" + SECRET)
