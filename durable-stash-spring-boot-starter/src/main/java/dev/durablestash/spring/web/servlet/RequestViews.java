@@ -12,8 +12,6 @@ import org.springframework.beans.BeanUtils;
 import org.springframework.util.ClassUtils;
 
 import dev.durablestash.core.MountKind;
-import dev.durablestash.core.StashAdapter;
-import dev.durablestash.spring.StashedViews;
 import dev.durablestash.spring.ViewBinding;
 
 /**
@@ -31,26 +29,24 @@ final class RequestViews {
     private static final String ATTRIBUTE = RequestViews.class.getName();
 
     private final HttpServletRequest request;
-    private final StashAdapter adapter;
-    private final StashedViews views;
+    private final StashContext context;
     private final List<ViewBinding> bindings = new ArrayList<>(2);
     private @Nullable MountKind mount;
     private boolean failed;
 
-    private RequestViews(HttpServletRequest request, StashAdapter adapter, StashedViews views) {
+    private RequestViews(HttpServletRequest request, StashContext context) {
         this.request = request;
-        this.adapter = adapter;
-        this.views = views;
+        this.context = context;
     }
 
     static @Nullable RequestViews find(HttpServletRequest request) {
         return request.getAttribute(ATTRIBUTE) instanceof RequestViews rv ? rv : null;
     }
 
-    static RequestViews of(HttpServletRequest request, StashAdapter adapter, StashedViews views) {
+    static RequestViews of(HttpServletRequest request, StashContext context) {
         RequestViews rv = find(request);
         if (rv == null) {
-            rv = new RequestViews(request, adapter, views);
+            rv = new RequestViews(request, context);
             request.setAttribute(ATTRIBUTE, rv);
         }
         return rv;
@@ -63,8 +59,8 @@ final class RequestViews {
                 return binding;
             }
         }
-        ViewBinding binding = ViewBinding.recover(views.typeOf(target.getClass()), target,
-                BrowserSession.of(request).sid(), mount(), adapter);
+        ViewBinding binding = ViewBinding.recover(context.views().typeOf(target.getClass()), target,
+                BrowserSession.of(request).sid(), mount(), context.adapter(), context.operationTimeout());
         bindings.add(binding);
         return binding;
     }

@@ -13,7 +13,6 @@ import org.springframework.web.method.HandlerMethod;
 import org.springframework.web.servlet.HandlerInterceptor;
 import org.springframework.web.servlet.ModelAndView;
 
-import dev.durablestash.core.StashAdapter;
 import dev.durablestash.spring.StashedViews;
 
 /**
@@ -27,12 +26,10 @@ final class StashedViewInterceptor implements HandlerInterceptor {
 
     private static final Logger log = LoggerFactory.getLogger(StashedViewInterceptor.class);
 
-    private final StashAdapter adapter;
-    private final StashedViews views;
+    private final StashContext context;
 
-    StashedViewInterceptor(StashAdapter adapter, StashedViews views) {
-        this.adapter = adapter;
-        this.views = views;
+    StashedViewInterceptor(StashContext context) {
+        this.context = context;
     }
 
     @Override
@@ -40,7 +37,7 @@ final class StashedViewInterceptor implements HandlerInterceptor {
             throws Exception {
         if (handler instanceof HandlerMethod method && !(method.getBean() instanceof String)
                 && StashedViews.isStashedView(method.getBeanType())) {
-            RequestViews.of(request, adapter, views).bind(unwrap(method.getBean()));
+            RequestViews.of(request, context).bind(unwrap(method.getBean()));
         }
         return true;
     }
