@@ -22,6 +22,7 @@ import dev.durablestash.core.StashAdapter;
 import dev.durablestash.core.StashSettings;
 import dev.durablestash.core.StashTimeoutException;
 import dev.durablestash.core.StashWriteException;
+import dev.durablestash.core.ViewTurn;
 
 /**
  * One view instance bound to one request: recovered when bound, and stashed (changed keys only)
@@ -95,6 +96,32 @@ public final class ViewBinding implements Stash {
             type.apply(target, recovery);
         }
         return new ViewBinding(type, target, sid, adapter, operationTimeout, recovery, defaults);
+    }
+
+    /**
+     * Waits for the browser session's turn at a view (an atomic view, see
+     * {@link StashAdapter#turn}): take it before {@link #recover recovering} the view, and
+     * {@link ViewTurn#close() close} it once the view's last stash is done or failed, on every path.
+     * Logs at DEBUG when the turn is not free at once.
+     *
+     * @param type the view type
+     * @param sid the browser session id
+     * @param adapter the engine
+     * @param operationTimeout the engine's {@link StashSettings#operationTimeout()}
+     * @return the turn, now held by the caller
+     * @throws StashTimeoutException when the turn was not granted within the operation timeout (the
+     *     engine's deadline) or, should the engine not keep it, that plus {@link #WAIT_MARGIN}; a turn
+     *     granted after this wait gave up is handed on at once
+     */
+    public static ViewTurn awaitTurn(StashedViewType type, String sid, StashAdapter adapter,
+            Duration operationTimeout) {
+        Objects.requireNonNull(operationTimeout, "operationTimeout");
+        CompletionStage<ViewTurn> turn = adapter.turn(sid, type.definition());
+        if (log.isDebugEnabled() && !turn.toCompletableFuture().isDone()) {
+            log.debug("Waiting for the turn of view '{}': another request of the browser session holds it",
+                    type.name());
+        }
+        return await(turn, type.name(), "waiting for the turn", operationTimeout, ViewTurn::close);
     }
 
     /** @return the view instance */
