@@ -136,8 +136,8 @@ final class RequestViews {
             return;
         }
         if (finished) {
-            reportUnstashed("they were made after the view's last automatic stash (a streaming response "
-                    + "had started)");
+            reportUnstashed("they were made after the response started streaming; call Stash.stashNow() after "
+                    + "making them");
             return;
         }
         try {
@@ -163,15 +163,14 @@ final class RequestViews {
     /**
      * Logs an ERROR (once per request) when a bound view has changes no automatic stash will store.
      *
-     * @param reason why they cannot be stashed any more
+     * @param reason why they cannot be stashed any more, and what to do
      */
     void reportUnstashed(String reason) {
         if (warnedUnstashed || !active() || !hasChanges()) {
             return;
         }
         warnedUnstashed = true;
-        log.error("Changes to view(s) {} in {} are NOT stashed: {}; call Stash.stashNow() before writing to the "
-                + "response", viewNames(), request.getRequestURI(), reason);
+        log.error("Changes to view(s) {} in {} are NOT stashed: {}", viewNames(), request.getRequestURI(), reason);
     }
 
     private boolean hasChanges() {

@@ -64,7 +64,8 @@ final class StashedViewInterceptor implements HandlerInterceptor {
         }
         try {
             if (response.isCommitted()) {
-                rv.reportUnstashed("the handler committed the response before they could be stashed");
+                rv.reportUnstashed("the handler committed the response before they could be stashed; call "
+                        + "Stash.stashNow() before writing to the response");
             } else {
                 rv.stashAll();
             }
