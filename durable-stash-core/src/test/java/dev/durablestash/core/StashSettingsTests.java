@@ -11,7 +11,6 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ForkJoinPool;
 
 import org.junit.jupiter.api.Test;
 
@@ -39,7 +38,7 @@ class StashSettingsTests {
         assertThat(settings.maxWriteAttempts()).isEqualTo(10);
         assertThat(settings.retryBackoff()).isEqualTo(Duration.ofMillis(5));
         assertThat(settings.maxRetryBackoff()).isEqualTo(Duration.ofMillis(250));
-        assertThat(settings.executor()).isSameAs(ForkJoinPool.commonPool());
+        assertThat(settings.executor()).as("null: the adapter runs a pool of its own").isNull();
         assertThat(settings.clock().getZone()).isEqualTo(ZoneOffset.UTC);
         assertThat(settings.jsonMapper()).isNotNull();
         assertThat(settings.previousSecrets()).isEmpty();
@@ -204,7 +203,7 @@ class StashSettingsTests {
 
     @Test
     void nullCollaboratorsFailNamingTheSetting() {
-        assertThatThrownBy(() -> builder().executor(null)).isInstanceOf(NullPointerException.class).hasMessageContaining("executor");
+        assertThat(builder().executor(null).build().executor()).as("null means the adapter's own pool").isNull();
         assertThatThrownBy(() -> builder().clock(null)).isInstanceOf(NullPointerException.class).hasMessageContaining("clock");
         assertThatThrownBy(() -> builder().invalidValuePolicy(null))
                 .isInstanceOf(NullPointerException.class)
