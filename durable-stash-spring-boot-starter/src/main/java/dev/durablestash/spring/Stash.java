@@ -11,10 +11,16 @@ import dev.durablestash.core.StashWriteException;
  * view.
  *
  * <p>Without it, a view's changed {@link Stashed} fields are stashed automatically after the
- * handler returns and before the response is committed. Use {@link #stashNow()} when the handler
- * writes to the response itself, and {@link #reset()} to start the view over.
+ * handler returns and before the response is committed; for a deferred asynchronous result
+ * ({@code Callable}, {@code DeferredResult}, {@code CompletableFuture}, {@code WebAsyncTask}), after
+ * the result is produced and before it is written. Use {@link #stashNow()} when the handler writes
+ * to the response itself, when a streaming response ({@code SseEmitter}, {@code ResponseBodyEmitter},
+ * {@code StreamingResponseBody}) changes fields after it started (those changes are not stashed
+ * automatically), and {@link #reset()} to start the view over.
  *
- * <p><b>Thread-safety:</b> bound to one request; use it on the request's thread only.
+ * <p><b>Thread-safety:</b> not thread-safe; bound to one request. Use it on the handler's thread, or,
+ * after the handler method returned, on the one thread that produces its asynchronous result or
+ * stream (not on both at once).
  */
 public interface Stash {
 
@@ -31,8 +37,9 @@ public interface Stash {
     Recovery recovery();
 
     /**
-     * Stashes the view's changed fields now and waits until they are durable. Later changes are
-     * still stashed automatically at the end of the handler.
+     * Stashes the view's changed fields now and waits until they are durable (at most the operation
+     * timeout, plus {@link ViewBinding#WAIT_MARGIN}). Later changes are still stashed automatically at
+     * the end of the handler, unless the response streams.
      *
      * @throws StashWriteException when the storage write failed, or when the view has changes but
      *     could not be recovered ({@link RecoveryStatus#ERROR}): its fields started from defaults, and

@@ -39,11 +39,13 @@ public final class StashedViewType {
     }
 
     private final ViewDefinition definition;
+    private final boolean atomic;
     private final List<KeyField> fields;
     private final JsonMapper jsonMapper;
 
-    StashedViewType(ViewDefinition definition, List<KeyField> fields, JsonMapper jsonMapper) {
+    StashedViewType(ViewDefinition definition, boolean atomic, List<KeyField> fields, JsonMapper jsonMapper) {
         this.definition = definition;
+        this.atomic = atomic;
         this.fields = List.copyOf(fields);
         this.jsonMapper = jsonMapper;
     }
@@ -56,6 +58,14 @@ public final class StashedViewType {
     /** @return the view name */
     public String name() {
         return definition.name();
+    }
+
+    /**
+     * @return {@code true} when requests of one browser session to this view take turns
+     *     ({@link StashedView#atomic()})
+     */
+    public boolean atomic() {
+        return atomic;
     }
 
     /** Writes the recovered values into the fields; absent keys keep their current values. */
@@ -136,6 +146,6 @@ public final class StashedViewType {
 
     @Override
     public String toString() {
-        return "StashedViewType[" + definition + "]";
+        return "StashedViewType[" + definition + (atomic ? "" : " not atomic") + "]";
     }
 }

@@ -106,7 +106,7 @@ public final class StashedViews {
             field.setAccessible(true);
             fields.add(new StashedViewType.KeyField(key, field, jsonMapper.constructType(field.getGenericType())));
         }
-        return new StashedViewType(builder.build(), fields, jsonMapper);
+        return new StashedViewType(builder.build(), annotation.atomic(), fields, jsonMapper);
     }
 
     private static List<Field> stashedFields(Class<?> userClass) {

@@ -1,9 +1,15 @@
 package dev.durablestash.spring;
 
+import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.CompletionException;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -13,7 +19,10 @@ import dev.durablestash.core.MountKind;
 import dev.durablestash.core.Recovery;
 import dev.durablestash.core.RecoveryStatus;
 import dev.durablestash.core.StashAdapter;
+import dev.durablestash.core.StashSettings;
+import dev.durablestash.core.StashTimeoutException;
 import dev.durablestash.core.StashWriteException;
+import dev.durablestash.core.ViewTurn;
 
 /**
  * One view instance bound to one request: recovered when bound, and stashed (changed keys only)
@@ -23,10 +32,19 @@ import dev.durablestash.core.StashWriteException;
  * (or after the last stash), so mutating a recovered list counts as a change, and assigning an
  * equal value does not.
  *
- * <p><b>Thread-safety:</b> not thread-safe; bound to one request on one thread. Blocks that thread
- * while it waits for storage (Spring MVC runs handlers on a thread of their own).
+ * <p><b>Waits are bounded.</b> Recover, stash and reset block the calling thread until the engine
+ * answers (Spring MVC runs handlers on a thread of their own), but never longer than the engine's
+ * {@link StashSettings#operationTimeout() operation timeout} plus {@link #WAIT_MARGIN}: the engine
+ * fails an operation at its deadline, and this bound is a second line should it not. Past the bound
+ * the wait fails with a {@link StashTimeoutException} (the operation may still take effect later,
+ * like any failed write).
+ *
+ * <p><b>Thread-safety:</b> not thread-safe; bound to one request and used by one thread at a time.
  */
 public final class ViewBinding implements Stash {
+
+    /** How much longer than the engine's operation timeout a blocking wait may last. */
+    public static final Duration WAIT_MARGIN = Duration.ofMillis(500);
 
     private static final Logger log = LoggerFactory.getLogger(ViewBinding.class);
 
@@ -34,16 +52,18 @@ public final class ViewBinding implements Stash {
     private final Object target;
     private final String sid;
     private final StashAdapter adapter;
+    private final Duration operationTimeout;
     private final Map<String, StashedViewType.Snapshot> defaults;
     private final Recovery recovery;
     private Map<String, StashedViewType.Snapshot> baseline;
 
-    private ViewBinding(StashedViewType type, Object target, String sid, StashAdapter adapter, Recovery recovery,
-            Map<String, StashedViewType.Snapshot> defaults) {
+    private ViewBinding(StashedViewType type, Object target, String sid, StashAdapter adapter,
+            Duration operationTimeout, Recovery recovery, Map<String, StashedViewType.Snapshot> defaults) {
         this.type = type;
         this.target = target;
         this.sid = sid;
         this.adapter = adapter;
+        this.operationTimeout = operationTimeout;
         this.recovery = recovery;
         this.defaults = defaults;
         this.baseline = type.snapshot(target);
@@ -57,20 +77,51 @@ public final class ViewBinding implements Stash {
      * @param sid the browser session id
      * @param mount whether the page is new or rejoining
      * @param adapter the engine
+     * @param operationTimeout the engine's {@link StashSettings#operationTimeout()}: this and every
+     *     later wait of the binding lasts at most that plus {@link #WAIT_MARGIN}
      * @return the binding; on {@link RecoveryStatus#ERROR} the fields keep their defaults and the
      *     error is logged
+     * @throws StashTimeoutException when the engine did not answer within the bound
      */
     public static ViewBinding recover(StashedViewType type, Object target, String sid, MountKind mount,
-            StashAdapter adapter) {
+            StashAdapter adapter, Duration operationTimeout) {
+        Objects.requireNonNull(operationTimeout, "operationTimeout");
         Map<String, StashedViewType.Snapshot> defaults = type.snapshot(target);
-        Recovery recovery = await(adapter.recover(sid, type.definition(), mount));
+        Recovery recovery = await(adapter.recover(sid, type.definition(), mount), type.name(), "recover",
+                operationTimeout, null);
         if (recovery.status() == RecoveryStatus.ERROR) {
             // the engine has logged the storage error at WARN already
             log.debug("Could not recover view '{}'; it keeps its defaults", type.name(), recovery.error().orElse(null));
         } else {
             type.apply(target, recovery);
         }
-        return new ViewBinding(type, target, sid, adapter, recovery, defaults);
+        return new ViewBinding(type, target, sid, adapter, operationTimeout, recovery, defaults);
+    }
+
+    /**
+     * Waits for the browser session's turn at a view (an atomic view, see
+     * {@link StashAdapter#turn}): take it before {@link #recover recovering} the view, and
+     * {@link ViewTurn#close() close} it once the view's last stash is done or failed, on every path.
+     * Logs at DEBUG when the turn is not free at once.
+     *
+     * @param type the view type
+     * @param sid the browser session id
+     * @param adapter the engine
+     * @param operationTimeout the engine's {@link StashSettings#operationTimeout()}
+     * @return the turn, now held by the caller
+     * @throws StashTimeoutException when the turn was not granted within the operation timeout (the
+     *     engine's deadline) or, should the engine not keep it, that plus {@link #WAIT_MARGIN}; a turn
+     *     granted after this wait gave up is handed on at once
+     */
+    public static ViewTurn awaitTurn(StashedViewType type, String sid, StashAdapter adapter,
+            Duration operationTimeout) {
+        Objects.requireNonNull(operationTimeout, "operationTimeout");
+        CompletionStage<ViewTurn> turn = adapter.turn(sid, type.definition());
+        if (log.isDebugEnabled() && !turn.toCompletableFuture().isDone()) {
+            log.debug("Waiting for the turn of view '{}': another request of the browser session holds it",
+                    type.name());
+        }
+        return await(turn, type.name(), "waiting for the turn", operationTimeout, ViewTurn::close);
     }
 
     /** @return the view instance */
@@ -112,13 +163,13 @@ public final class ViewBinding implements Stash {
                     + "error), so its fields started from their defaults; its changes were not stashed, "
                     + "to leave the stored state intact", recovery.error().orElse(null));
         }
-        await(adapter.stash(sid, type.definition(), changed));
+        await(adapter.stash(sid, type.definition(), changed), type.name(), "stash", operationTimeout, null);
         baseline = now;
     }
 
     @Override
     public void reset() {
-        await(adapter.reset(sid, type.definition()));
+        await(adapter.reset(sid, type.definition()), type.name(), "reset", operationTimeout, null);
         type.restore(target, defaults);
         baseline = type.snapshot(target);
     }
@@ -128,11 +179,17 @@ public final class ViewBinding implements Stash {
         return "ViewBinding[" + type.name() + " " + recovery.status() + "]";
     }
 
-    private static <T> T await(CompletionStage<T> stage) {
-        Objects.requireNonNull(stage, "stage");
+    /**
+     * Waits at most {@code operationTimeout} plus {@link #WAIT_MARGIN}.
+     *
+     * @param abandoned what to do with a result that arrives after the wait gave up, or {@code null}
+     */
+    private static <T> T await(CompletionStage<T> stage, String view, String operation, Duration operationTimeout,
+            @Nullable Consumer<? super T> abandoned) {
+        CompletableFuture<T> future = Objects.requireNonNull(stage, "stage").toCompletableFuture();
         try {
-            return stage.toCompletableFuture().join();
-        } catch (CompletionException e) {
+            return future.get(nanos(operationTimeout.plus(WAIT_MARGIN)), TimeUnit.NANOSECONDS);
+        } catch (ExecutionException e) {
             Throwable cause = e.getCause();
             if (cause instanceof RuntimeException r) {
                 throw r;
@@ -140,7 +197,30 @@ public final class ViewBinding implements Stash {
             if (cause instanceof Error err) {
                 throw err;
             }
-            throw e;
+            throw new StashWriteException(view, operation + " of view '" + view + "' failed", cause);
+        } catch (CancellationException e) {
+            throw new StashWriteException(view, operation + " of view '" + view + "' was cancelled", e);
+        } catch (TimeoutException e) {
+            abandon(future, abandoned);
+            throw new StashTimeoutException(view, operation, operationTimeout);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            abandon(future, abandoned);
+            throw new StashWriteException(view, operation + " of view '" + view + "' was interrupted", e);
+        }
+    }
+
+    private static <T> void abandon(CompletableFuture<T> future, @Nullable Consumer<? super T> abandoned) {
+        if (abandoned != null) {
+            future.thenAccept(abandoned);
+        }
+    }
+
+    private static long nanos(Duration duration) {
+        try {
+            return duration.toNanos();
+        } catch (ArithmeticException e) {
+            return Long.MAX_VALUE;
         }
     }
 }

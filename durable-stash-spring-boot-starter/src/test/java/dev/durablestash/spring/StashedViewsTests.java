@@ -1,10 +1,14 @@
 package dev.durablestash.spring;
 
 import java.lang.reflect.ParameterizedType;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -14,8 +18,13 @@ import dev.durablestash.core.Scope;
 import dev.durablestash.core.SessionIds;
 import dev.durablestash.core.StashAdapter;
 import dev.durablestash.core.StashSettings;
+import dev.durablestash.core.StashTimeoutException;
 import dev.durablestash.core.StoredKey;
 import dev.durablestash.core.ViewDefinition;
+import dev.durablestash.storage.GetResult;
+import dev.durablestash.storage.Precondition;
+import dev.durablestash.storage.PutResult;
+import dev.durablestash.storage.StorageBackend;
 import dev.durablestash.testing.InMemoryStorageBackend;
 import dev.durablestash.testing.InMemoryStorageBackend.Operation;
 
@@ -24,9 +33,13 @@ import tools.jackson.databind.json.JsonMapper;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 /** {@link StashedViews} and {@link ViewBinding} against the real engine on the in-memory backend. */
 class StashedViewsTests {
+
+    private static final Duration TIMEOUT = Duration.ofSeconds(10);
 
     private final InMemoryStorageBackend storage = new InMemoryStorageBackend();
     private final StashSettings settings = StashSettings.builder().secret("a-secret-of-at-least-thirty-two-bytes!!").build();
@@ -37,6 +50,10 @@ class StashedViewsTests {
     @AfterEach
     void close() {
         adapter.close();
+    }
+
+    private ViewBinding recover(Draft draft) {
+        return ViewBinding.recover(views.typeOf(Draft.class), draft, sid, MountKind.FRESH, adapter, TIMEOUT);
     }
 
     @Test
@@ -69,7 +86,7 @@ class StashedViewsTests {
     @Test
     void changedFieldsAreStashedAndRecoveredWithTheirDeclaredTypes() {
         Draft draft = new Draft();
-        ViewBinding binding = ViewBinding.recover(views.typeOf(Draft.class), draft, sid, MountKind.FRESH, adapter);
+        ViewBinding binding = recover(draft);
         assertThat(binding.status()).isEqualTo(RecoveryStatus.NOT_FOUND);
         assertThat(binding.hasChanges()).isFalse();
         draft.tags.add("a");  // mutating a collection is a change
@@ -79,7 +96,7 @@ class StashedViewsTests {
         assertThat(binding.hasChanges()).isFalse();
 
         Draft again = new Draft();
-        ViewBinding recovered = ViewBinding.recover(views.typeOf(Draft.class), again, sid, MountKind.FRESH, adapter);
+        ViewBinding recovered = recover(again);
         assertThat(recovered.status()).isEqualTo(RecoveryStatus.RECOVERED);
         assertThat(again.tags).containsExactly("a");
         assertThat(again.number).isEqualTo(5);
@@ -89,7 +106,7 @@ class StashedViewsTests {
     @Test
     void assigningAnEqualValueIsNotAChangeAndWritesNothing() {
         Draft draft = new Draft();
-        ViewBinding binding = ViewBinding.recover(views.typeOf(Draft.class), draft, sid, MountKind.FRESH, adapter);
+        ViewBinding binding = recover(draft);
         draft.owner = new String("nobody");
         draft.tags = new ArrayList<>();
         long puts = storage.count(Operation.PUT);
@@ -101,14 +118,14 @@ class StashedViewsTests {
     void onlyTheChangedKeysAreSentSoAnotherTabsKeysSurvive() {
         Draft tab1 = new Draft();
         Draft tab2 = new Draft();
-        ViewBinding b1 = ViewBinding.recover(views.typeOf(Draft.class), tab1, sid, MountKind.FRESH, adapter);
-        ViewBinding b2 = ViewBinding.recover(views.typeOf(Draft.class), tab2, sid, MountKind.FRESH, adapter);
+        ViewBinding b1 = recover(tab1);
+        ViewBinding b2 = recover(tab2);
         tab1.owner = "ada";
         b1.stashNow();
         tab2.number = 9;
         b2.stashNow();
         Draft later = new Draft();
-        ViewBinding.recover(views.typeOf(Draft.class), later, sid, MountKind.FRESH, adapter);
+        recover(later);
         assertThat(later.owner).isEqualTo("ada");
         assertThat(later.number).isEqualTo(9);
     }
@@ -116,7 +133,7 @@ class StashedViewsTests {
     @Test
     void resetRemovesTheStoredSliceAndRestoresTheDefaults() {
         Draft draft = new Draft();
-        ViewBinding binding = ViewBinding.recover(views.typeOf(Draft.class), draft, sid, MountKind.FRESH, adapter);
+        ViewBinding binding = recover(draft);
         draft.owner = "ada";
         draft.tags.add("x");
         binding.stashNow();
@@ -125,7 +142,7 @@ class StashedViewsTests {
         assertThat(draft.tags).isEmpty();
         assertThat(binding.hasChanges()).isFalse();
         Draft later = new Draft();
-        ViewBinding again = ViewBinding.recover(views.typeOf(Draft.class), later, sid, MountKind.FRESH, adapter);
+        ViewBinding again = recover(later);
         assertThat(again.status()).isEqualTo(RecoveryStatus.NOT_FOUND);
     }
 
@@ -136,7 +153,8 @@ class StashedViewsTests {
 
         StashedViews withoutMigrator = new StashedViews(JsonMapper.builder().build(), List.of());
         Legacy dropped = new Legacy();
-        ViewBinding none = ViewBinding.recover(withoutMigrator.typeOf(Legacy.class), dropped, sid, MountKind.FRESH, adapter);
+        ViewBinding none = ViewBinding.recover(withoutMigrator.typeOf(Legacy.class), dropped, sid, MountKind.FRESH,
+                adapter, TIMEOUT);
         assertThat(none.status()).isEqualTo(RecoveryStatus.NOT_FOUND);
         assertThat(dropped.count).isZero();
 
@@ -150,7 +168,7 @@ class StashedViewsTests {
         StashedViews withMigrator = new StashedViews(JsonMapper.builder().build(), List.of(migrator));
         Legacy migrated = new Legacy();
         ViewBinding binding = ViewBinding.recover(withMigrator.typeOf(Legacy.class), migrated, otherSid, MountKind.FRESH,
-                adapter);
+                adapter, TIMEOUT);
         assertThat(binding.status()).isEqualTo(RecoveryStatus.RECOVERED);
         assertThat(migrated.count).isEqualTo(40);
     }
@@ -159,19 +177,86 @@ class StashedViewsTests {
     void aRecoveryErrorKeepsTheDefaultsAndReportsTheStatus() {
         Draft draft = new Draft();
         draft.owner = "ada";
-        ViewBinding.recover(views.typeOf(Draft.class), draft, sid, MountKind.FRESH, adapter).stashNow();
+        recover(draft).stashNow();
         adapter.close(); // drop the cached document so the next recover reads storage
         StashAdapter fresh = new StashAdapter(storage, settings);
         try {
             storage.failNext(Operation.GET, 100);
             Draft broken = new Draft();
-            ViewBinding binding = ViewBinding.recover(views.typeOf(Draft.class), broken, sid, MountKind.FRESH, fresh);
+            ViewBinding binding = ViewBinding.recover(views.typeOf(Draft.class), broken, sid, MountKind.FRESH, fresh,
+                    TIMEOUT);
             assertThat(binding.status()).isEqualTo(RecoveryStatus.ERROR);
             assertThat(binding.recovery().error()).isPresent();
             assertThat(broken.owner).isEqualTo("nobody");
         } finally {
             storage.clearFaults();
             fresh.close();
+        }
+    }
+
+    @Test
+    void stashAndResetWaitNoLongerThanTheOperationTimeoutWhenStorageNeverAnswersAWrite() {
+        Duration timeout = Duration.ofMillis(300);
+        StashSettings stalling = StashSettings.builder().secret("a-secret-of-at-least-thirty-two-bytes!!")
+                .operationTimeout(timeout).build();
+        try (StashAdapter engine = new StashAdapter(new UnansweredStorage(storage, false), stalling)) {
+            Draft draft = new Draft();
+            ViewBinding binding = ViewBinding.recover(views.typeOf(Draft.class), draft, sid, MountKind.FRESH, engine,
+                    timeout);
+            draft.owner = "ada";
+            assertTimeoutPreemptively(Duration.ofSeconds(20), () -> assertThatThrownBy(binding::stashNow)
+                    .isInstanceOf(StashTimeoutException.class).hasMessageContaining("view 'Draft'"));
+            assertTimeoutPreemptively(Duration.ofSeconds(20), () -> assertThatThrownBy(binding::reset)
+                    .isInstanceOf(StashTimeoutException.class));
+        }
+    }
+
+    @Test
+    void aRecoverWaitsNoLongerThanTheOperationTimeoutWhenStorageNeverAnswersARead() {
+        Duration timeout = Duration.ofMillis(300);
+        StashSettings stalling = StashSettings.builder().secret("a-secret-of-at-least-thirty-two-bytes!!")
+                .operationTimeout(timeout).build();
+        try (StashAdapter engine = new StashAdapter(new UnansweredStorage(storage, true), stalling)) {
+            Draft draft = new Draft();
+            assertTimeoutPreemptively(Duration.ofSeconds(20), () -> {
+                // The engine's own deadline answers ERROR; should it not, the binding's bound throws.
+                try {
+                    ViewBinding binding = ViewBinding.recover(views.typeOf(Draft.class), draft, sid, MountKind.FRESH,
+                            engine, timeout);
+                    assertThat(binding.status()).isEqualTo(RecoveryStatus.ERROR);
+                    assertThat(binding.recovery().error()).containsInstanceOf(StashTimeoutException.class);
+                } catch (StashTimeoutException expected) {
+                    assertThat(expected).hasMessageContaining("recover of view 'Draft'");
+                }
+            });
+            assertThat(draft.owner).isEqualTo("nobody");
+        }
+    }
+
+    /** Storage whose writes (and, if asked, reads) are never answered: a stalled storage call. */
+    private static final class UnansweredStorage implements StorageBackend {
+
+        private final StorageBackend reads;
+        private final boolean stallReads;
+
+        UnansweredStorage(StorageBackend reads, boolean stallReads) {
+            this.reads = reads;
+            this.stallReads = stallReads;
+        }
+
+        @Override
+        public CompletionStage<GetResult> get(String key, @Nullable String ifNoneMatch) {
+            return stallReads ? new CompletableFuture<>() : reads.get(key, ifNoneMatch);
+        }
+
+        @Override
+        public CompletionStage<PutResult> put(String key, byte[] body, Precondition precondition) {
+            return new CompletableFuture<>();
+        }
+
+        @Override
+        public CompletionStage<Boolean> delete(String key, @Nullable String ifMatch) {
+            return new CompletableFuture<>();
         }
     }
 

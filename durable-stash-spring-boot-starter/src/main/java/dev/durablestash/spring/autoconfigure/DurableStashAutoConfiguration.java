@@ -161,8 +161,9 @@ public final class DurableStashAutoConfiguration {
 
         @Bean
         @ConditionalOnMissingBean
-        StashedViewsWebMvcConfigurer durableStashWebMvcConfigurer(StashAdapter adapter, StashedViews views) {
-            return new StashedViewsWebMvcConfigurer(adapter, views);
+        StashedViewsWebMvcConfigurer durableStashWebMvcConfigurer(StashAdapter adapter, StashedViews views,
+                StashSettings settings) {
+            return new StashedViewsWebMvcConfigurer(adapter, views, settings.operationTimeout());
         }
 
         @Bean

@@ -1,24 +1,44 @@
 package dev.durablestash.spring.web.servlet;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Queue;
+import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
 
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.http.HttpServletRequest;
 
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import org.springframework.beans.BeanUtils;
 import org.springframework.util.ClassUtils;
 
 import dev.durablestash.core.MountKind;
-import dev.durablestash.core.StashAdapter;
-import dev.durablestash.spring.StashedViews;
+import dev.durablestash.core.ViewTurn;
+import dev.durablestash.spring.StashedViewType;
 import dev.durablestash.spring.ViewBinding;
 
 /**
  * The views bound to one request, kept as a request attribute: the controller (when it is a
- * {@code @StashedView}) and any state objects taken as handler arguments. Not thread-safe.
+ * {@code @StashedView}) and any state objects taken as handler arguments, and the turns the request
+ * holds at its atomic views.
+ *
+ * <p><b>Turns.</b> Before an atomic view is recovered the request waits for the browser session's
+ * turn at it (at most once per view and request). Every turn is handed on exactly once, at the
+ * first of: the request's last automatic stash is done or failed ({@link #finish()}, a failed
+ * {@link #stashAll()}), the end of a dispatch that does not continue asynchronously, or the
+ * completion of the request's asynchronous processing (an {@link AsyncListener}). {@link SidFilter}
+ * wraps every dispatch and reports its end ({@link #dispatchEnded}), so no path leaks a turn:
+ * exceptions, error dispatches, client aborts, async timeouts.
+ *
+ * <p><b>Thread-safety:</b> bindings are used by one thread at a time (the request's dispatches run
+ * one after the other); the held turns may also be handed on by the container's async listener.
  */
 final class RequestViews {
 
@@ -30,41 +50,56 @@ final class RequestViews {
 
     private static final String ATTRIBUTE = RequestViews.class.getName();
 
+    private static final Logger log = LoggerFactory.getLogger(RequestViews.class);
+
     private final HttpServletRequest request;
-    private final StashAdapter adapter;
-    private final StashedViews views;
+    private final StashContext context;
     private final List<ViewBinding> bindings = new ArrayList<>(2);
+    private final Set<String> turnsTaken = new HashSet<>(2);
+    private final Queue<ViewTurn> heldTurns = new ConcurrentLinkedQueue<>();
     private @Nullable MountKind mount;
     private boolean failed;
+    private boolean finished;
+    private boolean warnedUnstashed;
+    private boolean listeningForAsyncCompletion;
 
-    private RequestViews(HttpServletRequest request, StashAdapter adapter, StashedViews views) {
+    private RequestViews(HttpServletRequest request, StashContext context) {
         this.request = request;
-        this.adapter = adapter;
-        this.views = views;
+        this.context = context;
     }
 
     static @Nullable RequestViews find(HttpServletRequest request) {
         return request.getAttribute(ATTRIBUTE) instanceof RequestViews rv ? rv : null;
     }
 
-    static RequestViews of(HttpServletRequest request, StashAdapter adapter, StashedViews views) {
+    static RequestViews of(HttpServletRequest request, StashContext context) {
         RequestViews rv = find(request);
         if (rv == null) {
-            rv = new RequestViews(request, adapter, views);
+            rv = new RequestViews(request, context);
             request.setAttribute(ATTRIBUTE, rv);
         }
         return rv;
     }
 
-    /** Binds (recovering it) an instance, unless it is bound already. */
+    /**
+     * Binds (recovering it) an instance, unless it is bound already. For an atomic view, first waits
+     * for the browser session's turn at it.
+     *
+     * @throws dev.durablestash.core.StashTimeoutException when the turn did not come in time
+     */
     ViewBinding bind(Object target) {
         for (ViewBinding binding : bindings) {
             if (binding.target() == target) {
                 return binding;
             }
         }
-        ViewBinding binding = ViewBinding.recover(views.typeOf(target.getClass()), target,
-                BrowserSession.of(request).sid(), mount(), adapter);
+        StashedViewType type = context.views().typeOf(target.getClass());
+        String sid = BrowserSession.of(request).sid();
+        if (type.atomic() && active() && turnsTaken.add(type.name())) {
+            heldTurns.add(ViewBinding.awaitTurn(type, sid, context.adapter(), context.operationTimeout()));
+        }
+        ViewBinding binding = ViewBinding.recover(type, target, sid, mount(), context.adapter(),
+                context.operationTimeout());
         bindings.add(binding);
         return binding;
     }
@@ -90,22 +125,19 @@ final class RequestViews {
         return !failed && request.getDispatcherType() != DispatcherType.ERROR;
     }
 
-    boolean hasChanges() {
-        for (ViewBinding binding : bindings) {
-            if (binding.hasChanges()) {
-                return true;
-            }
-        }
-        return false;
-    }
-
     /**
      * Stashes every bound view's changes, waiting until they are durable. Does nothing once a stash
      * of this request failed (the client is told so; nothing is retried behind its back), nor while
-     * an error page renders (a handler that threw stashes nothing).
+     * an error page renders (a handler that threw stashes nothing). After {@link #finish()} it only
+     * reports changes it can no longer stash. A failed stash hands the request's turns on.
      */
     void stashAll() {
         if (!active()) {
+            return;
+        }
+        if (finished) {
+            reportUnstashed("they were made after the response started streaming; call Stash.stashNow() after "
+                    + "making them");
             return;
         }
         try {
@@ -114,12 +146,79 @@ final class RequestViews {
             }
         } catch (RuntimeException e) {
             failed = true;
+            releaseTurns();
             throw e;
         }
     }
 
-    List<String> viewNames() {
+    /**
+     * The request's last automatic stash is done: hands its turns on. Later changes are only stored
+     * by {@link dev.durablestash.spring.Stash#stashNow()}, without the turn.
+     */
+    void finish() {
+        finished = true;
+        releaseTurns();
+    }
+
+    /**
+     * Logs an ERROR (once per request) when a bound view has changes no automatic stash will store.
+     *
+     * @param reason why they cannot be stashed any more, and what to do
+     */
+    void reportUnstashed(String reason) {
+        if (warnedUnstashed || !active() || !hasChanges()) {
+            return;
+        }
+        warnedUnstashed = true;
+        log.error("Changes to view(s) {} in {} are NOT stashed: {}", viewNames(), request.getRequestURI(), reason);
+    }
+
+    private boolean hasChanges() {
+        for (ViewBinding binding : bindings) {
+            if (binding.hasChanges()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private List<String> viewNames() {
         return bindings.stream().map(ViewBinding::view).toList();
+    }
+
+    /**
+     * Called by {@link SidFilter} at the end of every dispatch of a request: hands the request's turns
+     * on, or, when the request continues asynchronously, once its asynchronous processing completes.
+     */
+    static void dispatchEnded(HttpServletRequest request) {
+        RequestViews rv = find(request);
+        if (rv != null) {
+            rv.dispatchEnded();
+        }
+    }
+
+    private void dispatchEnded() {
+        if (!request.isAsyncStarted()) {
+            releaseTurns();
+            return;
+        }
+        if (listeningForAsyncCompletion) {
+            return;
+        }
+        try {
+            request.getAsyncContext().addListener(new ReleaseOnCompletion());
+            listeningForAsyncCompletion = true;
+        } catch (IllegalStateException e) {
+            releaseTurns(); // the asynchronous processing is over already
+        }
+    }
+
+    /** Hands every held turn on; idempotent, callable from any thread. */
+    private void releaseTurns() {
+        ViewTurn turn;
+        while ((turn = heldTurns.poll()) != null) {
+            turn.close();
+        }
     }
 
     private MountKind mount() {
@@ -133,5 +232,33 @@ final class RequestViews {
             mount = kind;
         }
         return kind;
+    }
+
+    /**
+     * Hands the turns on when the request's asynchronous processing completes, whatever ended it (a
+     * result, a timeout, an error, a client that went away): the container calls
+     * {@code onComplete} in every case.
+     */
+    private final class ReleaseOnCompletion implements AsyncListener {
+
+        @Override
+        public void onComplete(AsyncEvent event) {
+            releaseTurns();
+        }
+
+        @Override
+        public void onTimeout(AsyncEvent event) {
+            // Spring MVC dispatches or completes; onComplete follows.
+        }
+
+        @Override
+        public void onError(AsyncEvent event) {
+            // onComplete follows.
+        }
+
+        @Override
+        public void onStartAsync(AsyncEvent event) {
+            event.getAsyncContext().addListener(this); // a new asynchronous cycle: stay registered
+        }
     }
 }

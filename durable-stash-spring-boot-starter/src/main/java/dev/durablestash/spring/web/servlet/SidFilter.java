@@ -20,6 +20,11 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * <p>Runs early ({@link #DEFAULT_ORDER}), before Spring Security's filter chain, so any filter,
  * servlet or handler after it can call {@link BrowserSession#of}.
  *
+ * <p>It also wraps every dispatch of a request (the first one, asynchronous ones, error ones) to
+ * hand on the turns the request holds at atomic {@link dev.durablestash.spring.StashedView}s when the
+ * dispatch ends, or, when the request continues asynchronously, when that processing completes: a
+ * turn never outlives its request, whatever path the request takes.
+ *
  * <p><b>Thread-safety:</b> thread-safe.
  */
 public final class SidFilter extends OncePerRequestFilter implements Ordered {
@@ -47,7 +52,23 @@ public final class SidFilter extends OncePerRequestFilter implements Ordered {
         if (BrowserSession.find(request) == null) {
             request.setAttribute(BrowserSession.ATTRIBUTE, new BrowserSession(cookies, request, response, refreshCookie));
         }
-        chain.doFilter(request, response);
+        try {
+            chain.doFilter(request, response);
+        } finally {
+            RequestViews.dispatchEnded(request);
+        }
+    }
+
+    /** Runs for asynchronous dispatches too, so that their end hands the request's view turns on. */
+    @Override
+    protected boolean shouldNotFilterAsyncDispatch() {
+        return false;
+    }
+
+    /** Runs for error dispatches too, so that their end hands the request's view turns on. */
+    @Override
+    protected boolean shouldNotFilterErrorDispatch() {
+        return false;
     }
 
     @Override

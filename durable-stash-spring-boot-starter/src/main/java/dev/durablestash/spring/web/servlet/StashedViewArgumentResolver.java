@@ -10,7 +10,6 @@ import org.springframework.web.context.request.NativeWebRequest;
 import org.springframework.web.method.support.HandlerMethodArgumentResolver;
 import org.springframework.web.method.support.ModelAndViewContainer;
 
-import dev.durablestash.core.StashAdapter;
 import dev.durablestash.spring.Stash;
 import dev.durablestash.spring.StashedViews;
 
@@ -22,12 +21,10 @@ import dev.durablestash.spring.StashedViews;
  */
 final class StashedViewArgumentResolver implements HandlerMethodArgumentResolver {
 
-    private final StashAdapter adapter;
-    private final StashedViews views;
+    private final StashContext context;
 
-    StashedViewArgumentResolver(StashAdapter adapter, StashedViews views) {
-        this.adapter = adapter;
-        this.views = views;
+    StashedViewArgumentResolver(StashContext context) {
+        this.context = context;
     }
 
     @Override
@@ -43,7 +40,7 @@ final class StashedViewArgumentResolver implements HandlerMethodArgumentResolver
         if (request == null) {
             throw new IllegalStateException("DurableStash needs a servlet request for " + parameter);
         }
-        RequestViews rv = RequestViews.of(request, adapter, views);
+        RequestViews rv = RequestViews.of(request, context);
         Class<?> type = parameter.getParameterType();
         if (type != Stash.class) {
             return rv.bindState(type).target();

@@ -4,35 +4,29 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
 import org.jspecify.annotations.Nullable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import org.springframework.aop.framework.Advised;
 import org.springframework.aop.support.AopUtils;
 import org.springframework.web.method.HandlerMethod;
 import org.springframework.web.servlet.HandlerInterceptor;
 import org.springframework.web.servlet.ModelAndView;
 
-import dev.durablestash.core.StashAdapter;
 import dev.durablestash.spring.StashedViews;
 
 /**
- * Recovers a {@code @StashedView} controller before its handler runs, and stashes every bound
- * view in {@code postHandle} (after the handler, before the view renders). For handlers with a
- * return value, {@link StashingReturnValueHandler} has usually stashed already; this catches the
- * handlers Spring MVC gives no return-value step (for example {@code void} ones that take the
- * response). A handler that throws stashes nothing.
+ * Recovers a {@code @StashedView} controller before its handler runs (waiting for the session's
+ * turn at an atomic view first), and stashes every bound view in {@code postHandle} (after the
+ * handler, before the view renders), then hands the request's turns on. For handlers with a return
+ * value, {@link StashingReturnValueHandler} has usually stashed already; this catches the handlers
+ * Spring MVC gives no return-value step (for example {@code void} ones that take the response). A
+ * handler that throws stashes nothing; its turns are handed on when the request ends
+ * ({@link SidFilter}).
  */
 final class StashedViewInterceptor implements HandlerInterceptor {
 
-    private static final Logger log = LoggerFactory.getLogger(StashedViewInterceptor.class);
+    private final StashContext context;
 
-    private final StashAdapter adapter;
-    private final StashedViews views;
-
-    StashedViewInterceptor(StashAdapter adapter, StashedViews views) {
-        this.adapter = adapter;
-        this.views = views;
+    StashedViewInterceptor(StashContext context) {
+        this.context = context;
     }
 
     @Override
@@ -40,7 +34,7 @@ final class StashedViewInterceptor implements HandlerInterceptor {
             throws Exception {
         if (handler instanceof HandlerMethod method && !(method.getBean() instanceof String)
                 && StashedViews.isStashedView(method.getBeanType())) {
-            RequestViews.of(request, adapter, views).bind(unwrap(method.getBean()));
+            RequestViews.of(request, context).bind(unwrap(method.getBean()));
         }
         return true;
     }
@@ -65,17 +59,18 @@ final class StashedViewInterceptor implements HandlerInterceptor {
     public void postHandle(HttpServletRequest request, HttpServletResponse response, Object handler,
             @Nullable ModelAndView modelAndView) {
         RequestViews rv = RequestViews.find(request);
-        if (rv == null || !rv.active()) {
+        if (rv == null) {
             return;
         }
-        if (response.isCommitted()) {
-            if (rv.hasChanges()) {
-                log.error("Changes to view(s) {} are NOT stashed: the handler for {} committed the response "
-                        + "before they could be; call Stash.stashNow() before writing to the response",
-                        rv.viewNames(), request.getRequestURI());
+        try {
+            if (response.isCommitted()) {
+                rv.reportUnstashed("the handler committed the response before they could be stashed; call "
+                        + "Stash.stashNow() before writing to the response");
+            } else {
+                rv.stashAll();
             }
-            return;
+        } finally {
+            rv.finish(); // the last automatic stash: the view renders without holding the turn
         }
-        rv.stashAll();
     }
 }

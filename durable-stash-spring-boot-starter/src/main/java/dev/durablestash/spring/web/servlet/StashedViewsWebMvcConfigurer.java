@@ -1,5 +1,6 @@
 package dev.durablestash.spring.web.servlet;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 
@@ -24,26 +25,28 @@ public final class StashedViewsWebMvcConfigurer implements WebMvcConfigurer {
     /** Where {@code /durable-stash.js} is served from. */
     public static final String SCRIPT_PATH = "/durable-stash.js";
 
-    private final StashAdapter adapter;
-    private final StashedViews views;
+    private final StashContext context;
 
     /**
      * @param adapter the engine
      * @param views the application's views
+     * @param operationTimeout the engine's {@link dev.durablestash.core.StashSettings#operationTimeout()
+     *     operation timeout}: a request waits for the engine at most that long (plus
+     *     {@link dev.durablestash.spring.ViewBinding#WAIT_MARGIN}) each time
      */
-    public StashedViewsWebMvcConfigurer(StashAdapter adapter, StashedViews views) {
-        this.adapter = Objects.requireNonNull(adapter, "adapter");
-        this.views = Objects.requireNonNull(views, "views");
+    public StashedViewsWebMvcConfigurer(StashAdapter adapter, StashedViews views, Duration operationTimeout) {
+        this.context = new StashContext(Objects.requireNonNull(adapter, "adapter"),
+                Objects.requireNonNull(views, "views"), Objects.requireNonNull(operationTimeout, "operationTimeout"));
     }
 
     @Override
     public void addInterceptors(InterceptorRegistry registry) {
-        registry.addInterceptor(new StashedViewInterceptor(adapter, views));
+        registry.addInterceptor(new StashedViewInterceptor(context));
     }
 
     @Override
     public void addArgumentResolvers(List<HandlerMethodArgumentResolver> resolvers) {
-        resolvers.add(new StashedViewArgumentResolver(adapter, views));
+        resolvers.add(new StashedViewArgumentResolver(context));
     }
 
     @Override

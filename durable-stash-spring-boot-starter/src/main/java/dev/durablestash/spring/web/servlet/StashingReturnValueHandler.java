@@ -11,16 +11,22 @@ import org.springframework.web.method.support.ModelAndViewContainer;
 
 /**
  * Wraps one of Spring MVC's return-value handlers so that the request's bound views are stashed
- * after the handler method returned and before its return value is handled: before a
- * {@code @ResponseBody} or {@code ResponseEntity} is written, before a view renders, before a
- * redirect is sent. A failed stash throws, so the response becomes the failure status instead.
+ * after the handler method returned (or, for a deferred result, after the result was produced) and
+ * before its return value is handled: before a {@code @ResponseBody} or {@code ResponseEntity} is
+ * written, before a view renders, before a redirect is sent, before a stream starts. A failed stash
+ * throws, so the response becomes the failure status instead.
+ *
+ * <p>A {@code streaming} handler's stash is the request's last automatic one: the request hands its
+ * views' turns on before the stream starts (see {@link StashBeforeResponsePostProcessor}).
  */
 final class StashingReturnValueHandler implements HandlerMethodReturnValueHandler {
 
     private final HandlerMethodReturnValueHandler delegate;
+    private final boolean streaming;
 
-    StashingReturnValueHandler(HandlerMethodReturnValueHandler delegate) {
+    StashingReturnValueHandler(HandlerMethodReturnValueHandler delegate, boolean streaming) {
         this.delegate = delegate;
+        this.streaming = streaming;
     }
 
     @Override
@@ -35,12 +41,15 @@ final class StashingReturnValueHandler implements HandlerMethodReturnValueHandle
         RequestViews rv = request != null ? RequestViews.find(request) : null;
         if (rv != null) {
             rv.stashAll();
+            if (streaming) {
+                rv.finish();
+            }
         }
         delegate.handleReturnValue(returnValue, returnType, mavContainer, webRequest);
     }
 
     @Override
     public String toString() {
-        return "Stashing[" + delegate + "]";
+        return "Stashing[" + delegate + (streaming ? ", streaming" : "") + "]";
     }
 }

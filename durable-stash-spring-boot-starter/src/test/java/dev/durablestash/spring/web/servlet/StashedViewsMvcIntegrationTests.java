@@ -115,14 +115,15 @@ class StashedViewsMvcIntegrationTests {
 
     @Test
     void onlyChangedFieldsAreStashedSoConcurrentRequestsOfOneSessionKeepEachOthersKeys() throws Exception {
-        browser.get("/counter");
+        // Requests of one session to an atomic view run one at a time; this view opts out, so they overlap.
+        browser.get("/loose");
         Gate.arm();
-        CompletableFuture<HttpResponse<String>> increment = browser.postAsync("/counter/gated-increment", "", REJOIN);
+        CompletableFuture<HttpResponse<String>> increment = browser.postAsync("/loose/gated-increment", "", REJOIN);
         Gate.awaitEntered(); // recovered count=0, username=null; now paused
-        assertThat(browser.post("/counter/username", "username=bob", REJOIN).body()).isEqualTo("bob");
+        assertThat(browser.post("/loose/username", "username=bob", REJOIN).body()).isEqualTo("bob");
         Gate.open();
         assertThat(increment.get(30, TimeUnit.SECONDS).body()).isEqualTo("1");
-        assertThat(browser.get("/counter", REJOIN).body()).isEqualTo("count=1;username=bob;draft=null");
+        assertThat(browser.get("/loose", REJOIN).body()).isEqualTo("count=1;username=bob");
     }
 
     @Test

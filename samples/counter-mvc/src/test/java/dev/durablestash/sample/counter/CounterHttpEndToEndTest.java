@@ -19,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.IntFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.IntStream;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -238,6 +239,49 @@ class CounterHttpEndToEndTest {
             assertThat(session.count()).isEqualTo(rounds);
             assertThat(session.username()).isEqualTo(prefix + "user-" + (rounds - 1));
         }
+    }
+
+    /**
+     * The figure in the README: 100 increments sent at once from one browser session (one cookie
+     * jar, like 100 clicks in quick succession or in several tabs) all count. The counter view is
+     * atomic, so each request recovers, increments and stashes in turn, and each answer is the
+     * count that request produced: 1 to 100, each once.
+     */
+    @Test
+    void oneHundredConcurrentIncrementsOfOneSessionKeepAllOneHundred() throws Exception {
+        int requests = 100;
+        Visitor visitor = new Visitor(app);
+        ok(visitor.get("/")); // the sid cookie, before the requests race
+
+        ExecutorService pool = Executors.newFixedThreadPool(requests);
+        List<Integer> answers = new ArrayList<>();
+        long started;
+        long elapsedMillis;
+        try {
+            CountDownLatch go = new CountDownLatch(1);
+            List<Future<HttpResponse<String>>> sent = new ArrayList<>();
+            for (int i = 0; i < requests; i++) {
+                sent.add(pool.submit(() -> {
+                    go.await();
+                    return visitor.post("/increment", form(), "HX-Request", "true", MOUNTS_HEADER, "1");
+                }));
+            }
+            started = System.nanoTime();
+            go.countDown();
+            for (Future<HttpResponse<String>> response : sent) {
+                answers.add(Integer.parseInt(ok(response.get(2, TimeUnit.MINUTES)).body()));
+            }
+            elapsedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+        } finally {
+            pool.shutdownNow();
+        }
+
+        int kept = visitor.count();
+        System.out.printf("Atomic views: %d concurrent POST /increment from one browser session kept %d of %d "
+                + "(%d ms)%n", requests, kept, requests, elapsedMillis);
+        assertThat(kept).isEqualTo(requests);
+        assertThat(answers).as("each request saw the count it produced").containsExactlyInAnyOrderElementsOf(
+                IntStream.rangeClosed(1, requests).boxed().toList());
     }
 
     private static String recoveryShownBy(HttpResponse<String> page) {

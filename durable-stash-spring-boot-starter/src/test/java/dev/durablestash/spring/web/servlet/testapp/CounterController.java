@@ -100,6 +100,15 @@ class CounterController {
         return Integer.toString(count);
     }
 
+    /** Increments, waits at the gate, and throws: nothing is stashed. */
+    @PostMapping("/counter/gated-increment-then-fail")
+    @ResponseBody
+    String incrementGatedThenFail() {
+        count++;
+        Gate.pass();
+        throw new IllegalStateException("the handler failed after count++");
+    }
+
     @GetMapping("/counter/status")
     @ResponseBody
     String status(Stash stash) {

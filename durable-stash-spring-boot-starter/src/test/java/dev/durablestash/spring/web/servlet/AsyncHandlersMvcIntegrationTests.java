@@ -1,0 +1,154 @@
+package dev.durablestash.spring.web.servlet;
+
+import java.net.http.HttpResponse;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.boot.test.web.server.LocalServerPort;
+
+import dev.durablestash.spring.web.servlet.testapp.Gate;
+import dev.durablestash.spring.web.servlet.testapp.MvcTestApplication;
+import dev.durablestash.spring.web.servlet.testapp.Pending;
+import dev.durablestash.storage.StorageBackend;
+import dev.durablestash.testing.InMemoryStorageBackend;
+import dev.durablestash.testing.InMemoryStorageBackend.Operation;
+
+import static dev.durablestash.spring.web.servlet.TurnWatch.assertQueued;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Asynchronous handlers over real HTTP (Spring MVC's async dispatch on Tomcat). Deferred results
+ * ({@code Callable}, {@code DeferredResult}, {@code CompletableFuture}, {@code WebAsyncTask}) are
+ * stashed once, after the result is produced and before it is written, and hold the view's turn
+ * until then. Streaming responses ({@code SseEmitter}, {@code ResponseBodyEmitter}) are stashed
+ * before their first byte; later changes need {@code Stash.stashNow()}.
+ */
+@SpringBootTest(classes = MvcTestApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT, properties = {
+        "durable-stash.storage.type=memory", "durable-stash.max-value-size=1KB" })
+class AsyncHandlersMvcIntegrationTests {
+
+    private static final String[] REJOIN = { Browser.REJOIN, "1" };
+
+    @LocalServerPort
+    int port;
+
+    @Autowired
+    StorageBackend backend;
+
+    private InMemoryStorageBackend storage;
+    private Browser browser;
+    private TurnWatch turns;
+
+    @BeforeEach
+    void setUp() {
+        storage = (InMemoryStorageBackend) backend;
+        storage.clearFaults();
+        browser = new Browser(port);
+        turns = TurnWatch.attach();
+        Pending.clear();
+        Gate.arm();
+    }
+
+    @AfterEach
+    void tearDown() {
+        Gate.open();
+        turns.close();
+        Pending.clear();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = { "callable", "deferred", "future", "task" })
+    void aDeferredResultIsStashedOnceAfterItIsProducedAndBeforeItIsWritten(String kind) throws Exception {
+        browser.get("/async");
+        long puts = storage.count(Operation.PUT);
+        CompletableFuture<HttpResponse<String>> response = browser.postAsync("/async/" + kind, "", REJOIN);
+        if (kind.equals("deferred") || kind.equals("future")) {
+            Pending.take().run();
+        }
+        HttpResponse<String> answered = response.get(30, TimeUnit.SECONDS);
+        assertThat(answered.statusCode()).isEqualTo(200);
+        assertThat(answered.body()).isEqualTo("count=1;note=" + kind);
+        assertThat(storage.count(Operation.PUT) - puts).as("one stash: the handler's and the result's changes")
+                .isEqualTo(1);
+        assertThat(browser.get("/async", REJOIN).body()).isEqualTo("count=1;note=" + kind);
+    }
+
+    @Test
+    void aDeferredResultHoldsTheTurnUntilItIsStashed() throws Exception {
+        browser.get("/async");
+        CompletableFuture<HttpResponse<String>> deferred = browser.postAsync("/async/deferred", "", REJOIN);
+        Runnable produceResult = Pending.take();
+        CompletableFuture<Void> nextWaits = turns.nextWaitFor("async");
+        CompletableFuture<HttpResponse<String>> next = browser.postAsync("/async/increment", "", REJOIN);
+        assertQueued(nextWaits, next);
+
+        produceResult.run();
+        assertThat(deferred.get(30, TimeUnit.SECONDS).body()).isEqualTo("count=1;note=deferred");
+        assertThat(next.get(30, TimeUnit.SECONDS).body()).isEqualTo("count=2;note=deferred");
+    }
+
+    @Test
+    void aCallableHoldsTheTurnUntilItIsStashed() throws Exception {
+        browser.get("/async");
+        CompletableFuture<HttpResponse<String>> callable = browser.postAsync("/async/gated-callable", "", REJOIN);
+        Gate.awaitEntered(); // the callable runs on Spring MVC's executor; the first dispatch is over
+        CompletableFuture<Void> nextWaits = turns.nextWaitFor("async");
+        CompletableFuture<HttpResponse<String>> next = browser.postAsync("/async/increment", "", REJOIN);
+        assertQueued(nextWaits, next);
+
+        Gate.open();
+        assertThat(callable.get(30, TimeUnit.SECONDS).body()).isEqualTo("count=1;note=gated-callable");
+        assertThat(next.get(30, TimeUnit.SECONDS).body()).isEqualTo("count=2;note=gated-callable");
+    }
+
+    @Test
+    void anAsyncTimeoutHandsTheTurnOnAndStashesNothing() throws Exception {
+        browser.get("/async");
+        HttpResponse<String> timedOut = browser.post("/async/deferred-timeout", "", REJOIN);
+        assertThat(timedOut.body()).as("the app's catch-all answered the timeout")
+                .isEqualTo("caught AsyncRequestTimeoutException");
+        HttpResponse<String> next = browser.post("/async/increment", "", REJOIN);
+        assertThat(next.statusCode()).as("got the turn, not a turn timeout").isEqualTo(200);
+        assertThat(next.body()).isEqualTo("count=1;note=null");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = { "sse", "emitter" })
+    void aStreamingResponseIsStashedBeforeItsFirstByteAndDoesNotHoldTheTurnWhileItStreams(String kind)
+            throws Exception {
+        browser.get("/async");
+        CompletableFuture<HttpResponse<String>> stream = browser.postAsync("/async/" + kind, "", REJOIN);
+        Pending.take().run(); // the first event: count=1 was stashed before it
+
+        HttpResponse<String> meanwhile = browser.post("/async/increment", "", REJOIN);
+        assertThat(meanwhile.statusCode()).as("not held up by the stream").isEqualTo(200);
+        assertThat(meanwhile.body()).isEqualTo("count=2;note=null");
+
+        Pending.take().run(); // changes note, without stashNow(), and completes the stream
+        HttpResponse<String> streamed = stream.get(30, TimeUnit.SECONDS);
+        assertThat(streamed.statusCode()).isEqualTo(200);
+        assertThat(streamed.body()).contains("count=1;note=null");
+        assertThat(browser.get("/async", REJOIN).body()).as("a change made while streaming needs stashNow()")
+                .isEqualTo("count=2;note=null");
+    }
+
+    @Test
+    void aStreamingHandlerStoresChangesMadeWhileStreamingWithStashNow() throws Exception {
+        browser.get("/async");
+        CompletableFuture<HttpResponse<String>> stream = browser.postAsync("/async/sse-stash-now", "", REJOIN);
+        Pending.take().run();
+        Pending.take().run();
+        HttpResponse<String> streamed = stream.get(30, TimeUnit.SECONDS);
+        assertThat(streamed.body()).contains("count=1;note=null", "count=1;note=stashed while streaming");
+        assertThat(browser.get("/async", REJOIN).body()).isEqualTo("count=1;note=stashed while streaming");
+    }
+}

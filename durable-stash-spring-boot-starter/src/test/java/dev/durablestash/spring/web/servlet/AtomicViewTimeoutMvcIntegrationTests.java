@@ -1,0 +1,75 @@
+package dev.durablestash.spring.web.servlet;
+
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.boot.test.context.TestConfiguration;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.context.annotation.Bean;
+
+import dev.durablestash.spring.ViewBinding;
+import dev.durablestash.spring.autoconfigure.StashSettingsCustomizer;
+import dev.durablestash.spring.web.servlet.testapp.Gate;
+import dev.durablestash.spring.web.servlet.testapp.MvcTestApplication;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** A request that cannot get its view's turn within the operation timeout answers 503, and loses nothing. */
+@SpringBootTest(classes = { MvcTestApplication.class, AtomicViewTimeoutMvcIntegrationTests.ShortTimeout.class },
+        webEnvironment = WebEnvironment.RANDOM_PORT, properties = "durable-stash.storage.type=memory")
+class AtomicViewTimeoutMvcIntegrationTests {
+
+    static final Duration OPERATION_TIMEOUT = Duration.ofMillis(500);
+
+    private static final String[] REJOIN = { Browser.REJOIN, "1" };
+
+    @TestConfiguration(proxyBeanMethods = false)
+    static class ShortTimeout {
+
+        @Bean
+        StashSettingsCustomizer shortOperationTimeout() {
+            return (builder) -> builder.operationTimeout(OPERATION_TIMEOUT);
+        }
+    }
+
+    @LocalServerPort
+    int port;
+
+    @BeforeEach
+    void arm() {
+        Gate.arm();
+    }
+
+    @AfterEach
+    void open() {
+        Gate.open();
+    }
+
+    @Test
+    void aRequestThatCannotGetTheTurnInTimeAnswersTheFailureStatus() throws Exception {
+        Browser browser = new Browser(port);
+        browser.get("/counter");
+        CompletableFuture<HttpResponse<String>> held = browser.postAsync("/counter/gated-increment", "", REJOIN);
+        Gate.awaitEntered();
+
+        long started = System.nanoTime();
+        HttpResponse<String> timedOut = browser.post("/counter/increment-body", "", REJOIN);
+        Duration waited = Duration.ofNanos(System.nanoTime() - started);
+        assertThat(timedOut.statusCode()).isEqualTo(503);
+        assertThat(waited).as("answered at the deadline, plus a margin for a busy machine")
+                .isLessThan(OPERATION_TIMEOUT.plus(ViewBinding.WAIT_MARGIN).plusSeconds(2));
+
+        Gate.open();
+        assertThat(held.get(30, TimeUnit.SECONDS).body()).isEqualTo("1");
+        assertThat(browser.post("/counter/increment-body", "", REJOIN).body()).as("the timed-out request changed nothing")
+                .isEqualTo("2");
+    }
+}

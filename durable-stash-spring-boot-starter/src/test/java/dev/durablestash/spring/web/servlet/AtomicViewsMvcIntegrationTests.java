@@ -1,0 +1,149 @@
+package dev.durablestash.spring.web.servlet;
+
+import java.net.http.HttpResponse;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.boot.test.web.server.LocalServerPort;
+
+import dev.durablestash.spring.web.servlet.testapp.Gate;
+import dev.durablestash.spring.web.servlet.testapp.MvcTestApplication;
+import dev.durablestash.storage.StorageBackend;
+import dev.durablestash.testing.InMemoryStorageBackend;
+import dev.durablestash.testing.InMemoryStorageBackend.Operation;
+
+import static dev.durablestash.spring.web.servlet.TurnWatch.assertQueued;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Atomic views over real HTTP: requests of one browser session to one view run recover → handler →
+ * stash one at a time, in arrival order. A handler held at the {@link Gate} keeps its request's
+ * turn; {@link TurnWatch} sees the next request queue for it. No sleeps.
+ */
+@SpringBootTest(classes = MvcTestApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT, properties = {
+        "durable-stash.storage.type=memory", "durable-stash.max-value-size=1KB" })
+class AtomicViewsMvcIntegrationTests {
+
+    private static final String[] REJOIN = { Browser.REJOIN, "1" };
+    private static final String COUNTER = "CounterController";
+
+    @LocalServerPort
+    int port;
+
+    @Autowired
+    StorageBackend backend;
+
+    private InMemoryStorageBackend storage;
+    private Browser browser;
+    private TurnWatch turns;
+
+    @BeforeEach
+    void setUp() {
+        storage = (InMemoryStorageBackend) backend;
+        storage.clearFaults();
+        browser = new Browser(port);
+        turns = TurnWatch.attach();
+        Gate.arm();
+    }
+
+    @AfterEach
+    void tearDown() {
+        Gate.open();
+        turns.close();
+        storage.clearFaults();
+    }
+
+    @Test
+    void requestsOfOneSessionToOneViewRunOneAtATimeInArrivalOrder() throws Exception {
+        browser.get("/counter");
+        CompletableFuture<HttpResponse<String>> first = browser.postAsync("/counter/gated-increment", "", REJOIN);
+        Gate.awaitEntered(); // recovered count=0, incremented, not stashed yet: it holds the turn
+
+        CompletableFuture<Void> secondWaits = turns.nextWaitFor(COUNTER);
+        CompletableFuture<HttpResponse<String>> second = browser.postAsync("/counter/increment-body", "", REJOIN);
+        assertQueued(secondWaits, second);
+        CompletableFuture<Void> thirdWaits = turns.nextWaitFor(COUNTER);
+        CompletableFuture<HttpResponse<String>> third = browser.postAsync("/counter/increment-body", "", REJOIN);
+        assertQueued(thirdWaits, third);
+
+        Gate.open();
+        assertThat(first.get(30, TimeUnit.SECONDS).body()).isEqualTo("1");
+        assertThat(second.get(30, TimeUnit.SECONDS).body()).as("recovered after the first one's stash").isEqualTo("2");
+        assertThat(third.get(30, TimeUnit.SECONDS).body()).as("and after the second one's").isEqualTo("3");
+        assertThat(browser.get("/counter", REJOIN).body()).startsWith("count=3;");
+    }
+
+    @Test
+    void whileATurnIsHeldOtherViewsOfTheSessionAndOtherSessionsAreNotHeldUp() throws Exception {
+        browser.get("/counter");
+        CompletableFuture<HttpResponse<String>> held = browser.postAsync("/counter/gated-increment", "", REJOIN);
+        Gate.awaitEntered();
+
+        assertThat(browser.post("/prefs/theme", "theme=dark").body()).as("another view, same session").isEqualTo("dark");
+        assertThat(new Browser(port).post("/counter/increment-body", "").body()).as("same view, another session")
+                .isEqualTo("1");
+        CompletableFuture<Void> sameViewWaits = turns.nextWaitFor(COUNTER);
+        CompletableFuture<HttpResponse<String>> sameView = browser.postAsync("/counter/increment-body", "", REJOIN);
+        assertQueued(sameViewWaits, sameView);
+
+        Gate.open();
+        assertThat(held.get(30, TimeUnit.SECONDS).body()).isEqualTo("1");
+        assertThat(sameView.get(30, TimeUnit.SECONDS).body()).isEqualTo("2");
+        assertThat(browser.get("/prefs").body()).startsWith("dark;");
+    }
+
+    @Test
+    void aViewThatOptsOutRunsItsRequestsSideBySideAndGivesUpReadModifyWrite() throws Exception {
+        browser.get("/loose");
+        CompletableFuture<HttpResponse<String>> held = browser.postAsync("/loose/gated-increment", "", REJOIN);
+        Gate.awaitEntered(); // recovered count=0, incremented to 1, not stashed yet
+
+        assertThat(browser.post("/loose/increment", "", REJOIN).body()).as("not held up: it read 0 too").isEqualTo("1");
+        Gate.open();
+        assertThat(held.get(30, TimeUnit.SECONDS).body()).isEqualTo("1");
+        assertThat(browser.get("/loose", REJOIN).body()).as("two increments, one counted: last write wins")
+                .isEqualTo("count=1;username=null");
+    }
+
+    @Test
+    void theTurnIsHandedOnWhenTheHandlerThrows() throws Exception {
+        browser.get("/counter");
+        CompletableFuture<HttpResponse<String>> failing = browser.postAsync("/counter/gated-increment-then-fail", "",
+                REJOIN);
+        Gate.awaitEntered();
+        CompletableFuture<Void> nextWaits = turns.nextWaitFor(COUNTER);
+        CompletableFuture<HttpResponse<String>> next = browser.postAsync("/counter/increment-body", "", REJOIN);
+        assertQueued(nextWaits, next);
+
+        Gate.open();
+        assertThat(failing.get(30, TimeUnit.SECONDS).body()).as("the app's catch-all answered")
+                .isEqualTo("caught IllegalStateException");
+        HttpResponse<String> after = next.get(30, TimeUnit.SECONDS);
+        assertThat(after.statusCode()).as("got the turn, not a turn timeout").isEqualTo(200);
+        assertThat(after.body()).as("the failed handler stashed nothing").isEqualTo("1");
+    }
+
+    @Test
+    void theTurnIsHandedOnWhenTheStashFails() throws Exception {
+        browser.get("/counter");
+        storage.failNext(Operation.PUT, 1);
+        CompletableFuture<HttpResponse<String>> failing = browser.postAsync("/counter/gated-increment", "", REJOIN);
+        Gate.awaitEntered();
+        CompletableFuture<Void> nextWaits = turns.nextWaitFor(COUNTER);
+        CompletableFuture<HttpResponse<String>> next = browser.postAsync("/counter/increment-body", "", REJOIN);
+        assertQueued(nextWaits, next);
+
+        Gate.open();
+        assertThat(failing.get(30, TimeUnit.SECONDS).statusCode()).isEqualTo(503);
+        HttpResponse<String> after = next.get(30, TimeUnit.SECONDS);
+        assertThat(after.statusCode()).as("got the turn, not a turn timeout").isEqualTo(200);
+        assertThat(after.body()).isEqualTo("1");
+    }
+}
