@@ -2,22 +2,25 @@ package dev.durablestash.core;
 
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One daemon timer thread per engine that fires deadlines (operation timeouts, backoffs). Tasks
- * must be short: they hand their work to a session actor or complete a future. Cancelled tasks are
- * removed at once, so memory follows the operations in flight, not the operations ever started.
- * Thread-safe.
+ * One daemon timer thread per engine that fires deadlines (operation timeouts, backoffs). The timer
+ * thread only hands each task to the engine's executor, so a caller's continuation (which a timeout
+ * completes) never runs on it and cannot hold up other deadlines. Cancelled tasks are removed at once,
+ * so memory follows the operations in flight, not the operations ever started. Thread-safe.
  */
 final class Deadlines implements AutoCloseable {
 
     private final ScheduledThreadPoolExecutor timer;
+    private final Executor executor;
 
-    Deadlines() {
+    Deadlines(Executor executor) {
+        this.executor = executor;
         timer = new ScheduledThreadPoolExecutor(1, runnable -> {
             Thread thread = new Thread(runnable, "durable-stash-deadlines");
             thread.setDaemon(true);
@@ -29,14 +32,14 @@ final class Deadlines implements AutoCloseable {
 
     /**
      * @return a handle whose {@code cancel(false)} drops the task if it has not run yet. After
-     *     {@link #close()} the task runs at once (the engine is closed; what is in flight ends).
+     *     {@link #close()} deadlines still fire, on a JDK timer, for what is still in flight.
      */
     Future<?> after(Duration delay, Runnable task) {
         try {
-            return timer.schedule(task, delay.toNanos(), TimeUnit.NANOSECONDS);
+            return timer.schedule(() -> executor.execute(task), delay.toNanos(), TimeUnit.NANOSECONDS);
         } catch (RejectedExecutionException e) {
-            task.run();
-            return CompletableFuture.completedFuture(null);
+            return CompletableFuture.runAsync(task,
+                    CompletableFuture.delayedExecutor(delay.toNanos(), TimeUnit.NANOSECONDS, executor));
         }
     }
 

@@ -403,10 +403,21 @@ final class SessionActor {
     private void failAll(List<StashOp> batch, Throwable error) {
         for (StashOp op : batch) {
             String view = viewOf(op);
-            fail(op, error instanceof StashWriteException swe ? swe
-                    : new StashWriteException(view, "stash of view '" + view + "' was not acknowledged: "
-                            + describe(error), error));
+            StashWriteException failure;
+            if (error instanceof StashWriteException swe) {
+                failure = swe;
+            } else if (error instanceof TimedStorage.Timeout) {
+                failure = new StashTimeoutException(view, operationOf(op), settings.operationTimeout(), error);
+            } else {
+                failure = new StashWriteException(view, "stash of view '" + view + "' was not acknowledged: "
+                        + describe(error), error);
+            }
+            fail(op, failure);
         }
+    }
+
+    private static String operationOf(StashOp op) {
+        return op.diff().mode() == SliceDiff.Mode.RESET ? "reset" : "stash";
     }
 
     private void fail(StashOp op, StashWriteException error) {

@@ -7,6 +7,8 @@ import java.util.HashMap;
 import java.util.Map;
 
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
@@ -39,6 +41,7 @@ final class SessionDocument {
     /** Reads decimal numbers as BigDecimal, so a stored value loses no digits on its way through a document. */
     private static final JsonMapper MAPPER = JsonMapper.builder().enable(JsonNodeFeature.USE_BIG_DECIMAL_FOR_FLOATS).build();
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+    private static final Logger log = LoggerFactory.getLogger(SessionDocument.class);
 
     /** A view's slice. {@code data} is never modified once the slice is built. */
     record Slice(int vsn, ObjectNode data) {
@@ -107,8 +110,11 @@ final class SessionDocument {
             return new SessionDocument(expiresAt, next, false);
         }
         ObjectNode data = NODES.objectNode();
-        if (diff.mode() == SliceDiff.Mode.MERGE && current != null && current.vsn() == diff.vsn()) {
-            data.setAll(current.data());
+        if (diff.mode() == SliceDiff.Mode.MERGE && current != null) {
+            ObjectNode base = current.vsn() == diff.vsn() ? current.data() : migrated(current, diff);
+            if (base != null) {
+                data.setAll(base);
+            }
         }
         for (String key : diff.removes()) {
             data.remove(key);
@@ -116,6 +122,21 @@ final class SessionDocument {
         data.setAll(diff.sets());
         next.put(diff.view(), new Slice(diff.vsn(), data));
         return new SessionDocument(expiresAt, next, false);
+    }
+
+    /** A slice of another vsn, migrated for a merge; {@code null} when it is not carried over. */
+    private static @Nullable ObjectNode migrated(Slice stale, SliceDiff diff) {
+        Migrator migrator = diff.migrator();
+        if (migrator == null) {
+            return null;
+        }
+        try {
+            return migrator.migrate(stale.vsn(), stale.data().deepCopy());
+        } catch (RuntimeException e) {
+            log.warn("migrator of view '{}' failed from vsn {} to {} while merging a stash; the stored slice is replaced: {}",
+                    diff.view(), stale.vsn(), diff.vsn(), e.toString());
+            return null;
+        }
     }
 
     SessionDocument withExpiry(Instant expiresAt) {

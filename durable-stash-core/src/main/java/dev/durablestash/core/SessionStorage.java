@@ -39,11 +39,15 @@ import dev.durablestash.storage.PutResult;
  * marker left behind only points to the newer key, and expires.</li>
  * </ol>
  * Any instance that finds a marker without the newer key finishes the move (steps 2 and 3), so a
- * crash between the steps loses nothing. An instance in the first rotation step writes new sessions
- * under the current key, where instances without the next secret still look; should the next key
- * exist right after such a creation (an instance in the second step created it meanwhile), its diffs
- * are re-applied there and its own object is deleted before anything is acknowledged. Together: an
- * acknowledged write is always in the object that every later load stops at.
+ * crash between the steps loses nothing. An instance in the first rotation step writes under the
+ * current key, where instances without the next secret still look; after every such write it checks
+ * the next key, and should that exist (an instance in the second step moved or created the session
+ * meanwhile; an object under the current key can come back after a move, re-created by another
+ * first-step instance or by a late write), its diffs are re-applied there and its own object is
+ * deleted before anything is acknowledged. It also reads the next key on every mount instead of
+ * revalidating the current key alone. Together: an acknowledged write is always in the object that
+ * every later load stops at. The price, during the first step only: one more GET per write and per
+ * mount.
  *
  * <h2>Expiry and bad documents</h2>
  * An expired document is absent: it is deleted (compare-and-swap on its version) while loading; a
@@ -68,12 +72,8 @@ final class SessionStorage {
     private sealed interface Location permits At, Moving {
     }
 
-    /**
-     * The document is under {@code key} with {@code etag}, or, for a {@code null} etag, nothing is.
-     * {@code created}: nothing live was found anywhere when loading, so a first-step instance checks
-     * the next key after creating this one.
-     */
-    private record At(String key, @Nullable String etag, boolean created) implements Location {
+    /** The document is under {@code key} with {@code etag}, or, for a {@code null} etag, nothing is. */
+    private record At(String key, @Nullable String etag) implements Location {
     }
 
     /**
@@ -102,6 +102,9 @@ final class SessionStorage {
     /** Expired versions a store refused to delete, by key: not asked again, replaced by the next write there. */
     @GuardedBy("runner")
     private final Map<String, String> undeletable = new HashMap<>(1);
+    /** Unreadable (corrupt) objects under older keys, by key: the lock replaces them, on this version. */
+    @GuardedBy("runner")
+    private final Map<String, String> unreadable = new HashMap<>(1);
     /** An object under an older key to delete once the write under the newer key succeeded. */
     @GuardedBy("runner")
     private @Nullable At stray;
@@ -114,7 +117,7 @@ final class SessionStorage {
         this.settings = settings;
         this.counters = counters;
         this.runner = runner;
-        this.location = new At(keys.current(), null, false);
+        this.location = new At(keys.current(), null);
     }
 
     /** @return {@code true} while the cached document reflects what storage held when last read or written */
@@ -159,7 +162,7 @@ final class SessionStorage {
      */
     CompletionStage<Void> load() {
         CompletionStage<Void> loading;
-        if (loaded && location instanceof At at && at.etag() != null) {
+        if (loaded && location instanceof At at && at.etag() != null && keys.next() == null) {
             loading = revalidate(at);
         } else {
             loading = scan(0);
@@ -182,7 +185,7 @@ final class SessionStorage {
             if (result instanceof GetResult.Found found) {
                 SessionDocument doc = parseOrNull(found.body(), at.key());
                 if (doc != null && !doc.isMarker() && !doc.isExpired(settings.clock().instant())) {
-                    adopt(doc, new At(at.key(), found.etag(), false));
+                    adopt(doc, new At(at.key(), found.etag()));
                     return done();
                 }
             }
@@ -191,6 +194,9 @@ final class SessionStorage {
     }
 
     private CompletionStage<Void> scan(int index) {
+        if (index == 0) {
+            unreadable.clear();
+        }
         if (index == readOrder.size()) {
             settleAbsent();
             return done();
@@ -205,9 +211,10 @@ final class SessionStorage {
             if (doc == null) {
                 if (writesUnder(key)) {
                     // Defined outcome: the session starts empty and the next write replaces the bad object.
-                    adopt(SessionDocument.empty(), new At(key, found.etag(), true));
+                    adopt(SessionDocument.empty(), new At(key, found.etag()));
                     return done();
                 }
+                unreadable.put(key, found.etag());
                 return scan(index + 1);
             }
             if (doc.isExpired(settings.clock().instant())) {
@@ -216,7 +223,7 @@ final class SessionStorage {
             if (doc.isMarker() && !key.equals(keys.newest())) {
                 adopt(doc.content(), new Moving(key, found.etag(), true, keys.newest(), true));
             } else if (writesUnder(key)) {
-                adopt(doc.content(), new At(key, found.etag(), false));
+                adopt(doc.content(), new At(key, found.etag()));
             } else {
                 adopt(doc, new Moving(key, found.etag(), false, keys.newest(), true));
             }
@@ -246,14 +253,15 @@ final class SessionStorage {
     private void settleAbsent() {
         String current = keys.current();
         if (keys.next() != null) {
-            adopt(SessionDocument.empty(), new At(current, undeletable.get(current), true));
+            adopt(SessionDocument.empty(), new At(current, undeletable.get(current)));
         } else if (!keys.previous().isEmpty()) {
             // Lock the previous key even though nothing is there, so that an instance still in the
             // first rotation step cannot create the session there while this one creates it here.
             String older = keys.previous().get(0);
-            adopt(SessionDocument.empty(), new Moving(older, undeletable.get(older), false, current, false));
+            String occupied = undeletable.containsKey(older) ? undeletable.get(older) : unreadable.get(older);
+            adopt(SessionDocument.empty(), new Moving(older, occupied, false, current, false));
         } else {
-            adopt(SessionDocument.empty(), new At(current, undeletable.get(current), false));
+            adopt(SessionDocument.empty(), new At(current, undeletable.get(current)));
         }
     }
 
@@ -300,25 +308,25 @@ final class SessionStorage {
             if (!(result instanceof PutResult.Written written)) {
                 return conflict();
             }
-            At now = new At(at.key(), written.etag(), false);
-            if (at.created() && keys.next() != null && at.key().equals(keys.current())) {
+            At now = new At(at.key(), written.etag());
+            if (keys.next() != null && at.key().equals(keys.current())) {
                 return checkNextKey(now, next);
             }
             return stored(next, now);
         }, runner);
     }
 
-    /** A first-step instance created the session under the current key: is it under the next one already? */
-    private CompletionStage<WriteOutcome> checkNextKey(At created, SessionDocument next) {
+    /** A first-step instance wrote under the current key: is the session under the next key already? */
+    private CompletionStage<WriteOutcome> checkNextKey(At written, SessionDocument next) {
         String nextKey = keys.newest();
         counters.gets.increment();
         return storage.get(nextKey, null).thenComposeAsync(result -> {
             if (result instanceof GetResult.Found) {
-                // An instance in the second step created it meanwhile: these diffs belong there.
-                stray = created;
+                // A second-step instance moved or created it: these diffs belong there.
+                stray = written;
                 return conflict();
             }
-            return stored(next, created);
+            return stored(next, written);
         }, runner);
     }
 
@@ -328,7 +336,10 @@ final class SessionStorage {
             lock = completed(moving.fromEtag());
         } else {
             counters.puts.increment();
-            lock = storage.put(moving.from(), document.asMarker().toBytes(), precondition(moving.fromEtag()))
+            // The marker expires like the state it carries (a lock on an empty key: like the new write).
+            SessionDocument marker = (document.expiresAt() != null ? document : document.withExpiry(next.expiresAt()))
+                    .asMarker();
+            lock = storage.put(moving.from(), marker.toBytes(), precondition(moving.fromEtag()))
                     .thenApply(result -> result instanceof PutResult.Written written ? written.etag() : null);
         }
         return lock.thenComposeAsync(markerEtag -> {
@@ -341,8 +352,8 @@ final class SessionStorage {
                 if (!(result instanceof PutResult.Written written)) {
                     return conflict(); // moved by another instance: reload finds it
                 }
-                stray = new At(moving.from(), markerEtag, false);
-                return stored(next, new At(moving.to(), written.etag(), false));
+                stray = new At(moving.from(), markerEtag);
+                return stored(next, new At(moving.to(), written.etag()));
             }, runner);
         }, runner);
     }

@@ -3,6 +3,8 @@ package dev.durablestash.core;
 import java.util.Map;
 import java.util.Set;
 
+import org.jspecify.annotations.Nullable;
+
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -10,8 +12,10 @@ import tools.jackson.databind.JsonNode;
  * JSON) and keys to remove, or the removal of the whole slice. Immutable; the JSON nodes are never
  * modified after construction.
  *
- * <p>Applying a diff to a slice stored under another {@code vsn} replaces that slice: data of two
- * versions never mix. Diffs are idempotent: applying one twice (after a lost response) changes
+ * <p>A merge into a slice stored under another {@code vsn} first migrates that slice with the view's
+ * migrator (so keys the diff does not touch survive, even when the migrated slice was never written
+ * back); without a migrator, or when it drops the slice or fails, the diff replaces the slice: data of
+ * two versions never mix. Diffs are idempotent: applying one twice (after a lost response) changes
  * nothing more.
  */
 final class SliceDiff {
@@ -21,6 +25,7 @@ final class SliceDiff {
     private final Map<String, JsonNode> sets;
     private final Set<String> removes;
     private final Mode mode;
+    private final @Nullable Migrator migrator;
 
     /** How a diff changes its slice. */
     enum Mode {
@@ -38,33 +43,35 @@ final class SliceDiff {
         DROP_STALE
     }
 
-    private SliceDiff(String view, int vsn, Map<String, JsonNode> sets, Set<String> removes, Mode mode) {
+    private SliceDiff(String view, int vsn, Map<String, JsonNode> sets, Set<String> removes, Mode mode,
+            @Nullable Migrator migrator) {
         this.view = view;
         this.vsn = vsn;
         this.sets = sets;
         this.removes = removes;
         this.mode = mode;
+        this.migrator = migrator;
     }
 
     static SliceDiff of(ViewDefinition view, Map<String, JsonNode> sets, Set<String> removes) {
-        return new SliceDiff(view.name(), view.vsn(), Map.copyOf(sets), Set.copyOf(removes), Mode.MERGE);
+        return new SliceDiff(view.name(), view.vsn(), Map.copyOf(sets), Set.copyOf(removes), Mode.MERGE, view.migrator());
     }
 
     static SliceDiff replace(ViewDefinition view, Map<String, JsonNode> data) {
-        return new SliceDiff(view.name(), view.vsn(), Map.copyOf(data), Set.of(), Mode.REPLACE);
+        return new SliceDiff(view.name(), view.vsn(), Map.copyOf(data), Set.of(), Mode.REPLACE, null);
     }
 
     static SliceDiff dropStale(ViewDefinition view) {
-        return new SliceDiff(view.name(), view.vsn(), Map.of(), Set.of(), Mode.DROP_STALE);
+        return new SliceDiff(view.name(), view.vsn(), Map.of(), Set.of(), Mode.DROP_STALE, null);
     }
 
     static SliceDiff reset(ViewDefinition view) {
-        return new SliceDiff(view.name(), view.vsn(), Map.of(), Set.of(), Mode.RESET);
+        return new SliceDiff(view.name(), view.vsn(), Map.of(), Set.of(), Mode.RESET, null);
     }
 
     /** A diff that changes nothing: written to refresh the expiry or to move the document. */
     static SliceDiff touch() {
-        return new SliceDiff("", 0, Map.of(), Set.of(), Mode.MERGE);
+        return new SliceDiff("", 0, Map.of(), Set.of(), Mode.MERGE, null);
     }
 
     String view() {
@@ -85,6 +92,11 @@ final class SliceDiff {
 
     Mode mode() {
         return mode;
+    }
+
+    /** @return the view's migrator, which a merge runs on a slice stored under another {@code vsn} */
+    @Nullable Migrator migrator() {
+        return migrator;
     }
 
     boolean isTouch() {

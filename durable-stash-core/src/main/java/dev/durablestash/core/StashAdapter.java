@@ -34,7 +34,7 @@ public final class StashAdapter implements AutoCloseable {
 
     private final SessionRegistry registry;
     private final ValueCodec codec;
-    private final Deadlines deadlines = new Deadlines();
+    private final Deadlines deadlines;
 
     /**
      * @param backend where session documents are kept
@@ -44,9 +44,10 @@ public final class StashAdapter implements AutoCloseable {
         Objects.requireNonNull(backend, "backend");
         Objects.requireNonNull(settings, "settings");
         this.codec = new ValueCodec(settings);
-        Executor executor = settings.executor();
-        this.registry = new SessionRegistry(backend, settings, codec, executor != null ? executor : EngineExecutor.newPool(),
-                deadlines);
+        Executor configured = settings.executor();
+        Executor executor = configured != null ? configured : EngineExecutor.newPool();
+        this.deadlines = new Deadlines(executor);
+        this.registry = new SessionRegistry(backend, settings, codec, executor, deadlines);
     }
 
     /**

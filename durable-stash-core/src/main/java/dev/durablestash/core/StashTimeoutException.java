@@ -2,6 +2,8 @@ package dev.durablestash.core;
 
 import java.time.Duration;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * An operation did not complete within {@link StashSettings#operationTimeout()}: a stash (its write
  * may still reach storage, as with any failed write), or the wait for a view's turn. Web
@@ -18,7 +20,17 @@ public class StashTimeoutException extends StashWriteException {
      * @param timeout the deadline that passed
      */
     public StashTimeoutException(String view, String operation, Duration timeout) {
+        this(view, operation, timeout, null);
+    }
+
+    /**
+     * @param view the view whose operation timed out
+     * @param operation what timed out, e.g. {@code "stash"}
+     * @param timeout the deadline that passed
+     * @param cause the storage call that got no answer in time, or {@code null}
+     */
+    public StashTimeoutException(String view, String operation, Duration timeout, @Nullable Throwable cause) {
         super(view, operation + " of view '" + view + "' did not complete within " + timeout
-                + " (operation-timeout)", null);
+                + " (operation-timeout)", cause);
     }
 }

@@ -47,6 +47,19 @@ final class TimedStorage {
         return timed("DELETE", key, () -> backend.delete(key, ifMatch));
     }
 
+    /** A storage call got no answer in time: to the engine, a lost answer. */
+    static final class Timeout extends StorageException {
+        private static final long serialVersionUID = 1L;
+
+        Timeout(String message) {
+            super(message);
+        }
+    }
+
+    Duration timeout() {
+        return timeout;
+    }
+
     private <T> CompletionStage<T> timed(String operation, String key, Supplier<CompletionStage<T>> call) {
         CompletionStage<T> stage;
         try {
@@ -55,7 +68,7 @@ final class TimedStorage {
             return CompletableFuture.failedFuture(e);
         }
         CompletableFuture<T> result = new CompletableFuture<>();
-        Future<?> deadline = deadlines.after(timeout, () -> result.completeExceptionally(new StorageException(
+        Future<?> deadline = deadlines.after(timeout, () -> result.completeExceptionally(new Timeout(
                 operation + " " + key + " got no answer within " + timeout + " (operation-timeout); treated as lost")));
         stage.whenComplete((value, error) -> {
             deadline.cancel(false);

@@ -17,7 +17,7 @@ import dev.durablestash.core.Recovery;
 import dev.durablestash.core.RecoveryStatus;
 import dev.durablestash.core.SessionIds;
 import dev.durablestash.core.StashAdapter;
-import dev.durablestash.core.StashWriteException;
+import dev.durablestash.core.StashTimeoutException;
 import dev.durablestash.core.ViewDefinition;
 import dev.durablestash.testing.InMemoryStorageBackend;
 import dev.durablestash.testing.InMemoryStorageBackend.Operation;
@@ -71,7 +71,7 @@ class DeadlineTests {
         Throwable failure = requireFailure(hung);
         assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(DEADLINE.plus(MARGIN));
         // Whichever deadline fires first (the caller's or the storage call's), the caller is told why.
-        assertThat(failure).isInstanceOf(StashWriteException.class).hasMessageContaining("operation-timeout");
+        assertThat(failure).isInstanceOf(StashTimeoutException.class).hasMessageContaining("operation-timeout");
 
         // The store answers again: the session's next operations succeed.
         backend.stopHolding();

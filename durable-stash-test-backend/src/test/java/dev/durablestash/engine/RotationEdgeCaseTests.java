@@ -1,0 +1,148 @@
+package dev.durablestash.engine;
+
+import static dev.durablestash.testsupport.Stages.await;
+import static dev.durablestash.testsupport.Stages.requireFailure;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import dev.durablestash.core.MountKind;
+import dev.durablestash.core.SessionIds;
+import dev.durablestash.core.StashAdapter;
+import dev.durablestash.core.StashSettings;
+import dev.durablestash.core.ViewDefinition;
+import dev.durablestash.storage.StorageBackend;
+import dev.durablestash.testing.InMemoryStorageBackend;
+import dev.durablestash.testing.InMemoryStorageBackend.Operation;
+
+/** Rotation races found by review (rules 1 and 10): objects re-created under the old key, corrupt old objects. */
+class RotationEdgeCaseTests {
+
+    static final String A = SecretRotationTests.A;
+    static final String B = SecretRotationTests.B;
+    static final ViewDefinition VIEW = SecretRotationTests.VIEW;
+
+    final InMemoryStorageBackend store = new InMemoryStorageBackend();
+    final List<StashAdapter> engines = new ArrayList<>();
+    final String sid = SessionIds.newSid();
+
+    @AfterEach
+    void close() {
+        engines.forEach(StashAdapter::close);
+    }
+
+    private StashAdapter engine(StorageBackend backend, StashSettings.Builder settings) {
+        StashAdapter adapter = new StashAdapter(backend, settings.build());
+        engines.add(adapter);
+        return adapter;
+    }
+
+    /**
+     * Two step-1 instances (P, Q) and one step-2 instance (M). P read B (absent) before M moved the
+     * session; Q re-creates A after the move (it then notices B and moves its own diffs there), but in
+     * that window P reads Q's live object under A and acknowledges a write on top of it, with no check
+     * of B (its location was found, not created). P's acknowledged write is only under A: lost.
+     */
+    @Test
+    void aStepOneWriteOnAnObjectReCreatedAfterTheMoveLandsUnderTheNewKey() throws Exception {
+        HeldBackend heldP = new HeldBackend(store);
+        HeldBackend heldQ = new HeldBackend(store);
+        StashAdapter p = engine(heldP, SecretRotationTests.step1());
+        StashAdapter q = engine(heldQ, SecretRotationTests.step1());
+        StashAdapter m = engine(store, SecretRotationTests.step2());
+
+        heldP.onlyKey(key(A));
+        heldP.hold(Operation.GET);
+        CompletionStage<Void> writeP = p.stash(sid, VIEW, Map.of("k0", 1)); // GET B: absent
+        HeldBackend.Held pReadsA = heldP.next();
+
+        heldQ.hold(Operation.GET);
+        CompletionStage<Void> writeQ = q.stash(sid, VIEW, Map.of("k1", 1));
+        heldQ.next().release().run(); // Q: GET B, absent
+        HeldBackend.Held qReadsA = heldQ.next();
+
+        await(m.stash(sid, VIEW, Map.of("k2", 2))); // lock A, create B, unlock A
+        assertThat(store.keys()).containsExactly(key(B));
+
+        qReadsA.release().run(); // Q: A absent -> creates A, then checks B...
+        HeldBackend.Held qChecksB = heldQ.next();
+        assertThat(store.keys()).containsExactlyInAnyOrder(key(A), key(B));
+
+        heldP.stopHolding();
+        pReadsA.release().run(); // P: finds Q's live object under A and writes on it
+        await(writeP); // acknowledged
+
+        heldQ.stopHolding();
+        qChecksB.release().run();
+        await(writeQ);
+
+        assertThat(await(engine(store, SecretRotationTests.step2()).recover(sid, VIEW, MountKind.REJOIN)).values())
+                .as("every acknowledged write (k0 by P, k1 by Q, k2 by M); storage keys %s", store.keys())
+                .containsOnly(Map.entry("k0", 1), Map.entry("k1", 1), Map.entry("k2", 2));
+    }
+
+    /**
+     * The same hole with only two instances, through a late answer: a step-1 instance's create of A
+     * times out (the caller is told it failed) and lands late, after a step-2 instance moved the session
+     * to B; the step-1 instance's next stash (which read B absent just before the move) finds that live
+     * object under A and is acknowledged there.
+     */
+    @Test
+    void aLateStepOneCreateDoesNotCaptureTheNextStepOneWrite() throws Exception {
+        HeldBackend held = new HeldBackend(store);
+        StashAdapter p = engine(held, SecretRotationTests.step1().operationTimeout(Duration.ofMillis(1500)));
+        StashAdapter m = engine(store, SecretRotationTests.step2());
+
+        held.onlyKey(key(A));
+        held.hold(Operation.GET, Operation.PUT);
+        CompletionStage<Void> first = p.stash(sid, VIEW, Map.of("k0", 1)); // GET B absent
+        held.next().release().run(); // GET A: absent
+        HeldBackend.Held lateCreate = held.next(); // PUT A If-None-Match *: never answered in time
+        requireFailure(first); // told: not acknowledged
+
+        CompletionStage<Void> second = p.stash(sid, VIEW, Map.of("k1", 1)); // GET B: absent
+        HeldBackend.Held readA = held.next();
+        await(m.stash(sid, VIEW, Map.of("k2", 2))); // moves: lock A, create B, unlock A
+        lateCreate.release().run(); // the lost create lands late: A exists again
+        held.stopHolding();
+        readA.release().run(); // P finds a live A, writes on it, acknowledges
+        await(second);
+
+        assertThat(await(engine(store, SecretRotationTests.step2()).recover(sid, VIEW, MountKind.REJOIN)).values())
+                .as("the acknowledged k1 (and M's k2); storage keys %s", store.keys())
+                .containsEntry("k1", 1).containsEntry("k2", 2);
+    }
+
+    /**
+     * A corrupt object under the previous key: a step-2 instance ignores it when reading, then tries to
+     * lock that key with If-None-Match: * (it thinks nothing is there), which can never succeed, so no
+     * stash of the session is ever acknowledged (README: a corrupt document is replaced by the next write).
+     */
+    @Test
+    void aCorruptObjectUnderThePreviousKeyIsReplacedInStepTwo() throws Exception {
+        store.write(key(A), "not json".getBytes(StandardCharsets.UTF_8));
+        StashAdapter m = engine(store, SecretRotationTests.step2().maxWriteAttempts(3)
+                .retryBackoff(Duration.ofMillis(1), Duration.ofMillis(2)));
+        await(m.stash(sid, VIEW, Map.of("k0", 1)));
+        assertThat(await(m.recover(sid, VIEW, MountKind.REJOIN)).values()).containsEntry("k0", 1);
+    }
+
+    private String key(String secret) throws Exception {
+        Mac mac = Mac.getInstance("HmacSHA256");
+        mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+        return "durable-stash/" + Base64.getUrlEncoder().withoutPadding()
+                .encodeToString(mac.doFinal(sid.getBytes(StandardCharsets.UTF_8)));
+    }
+}
