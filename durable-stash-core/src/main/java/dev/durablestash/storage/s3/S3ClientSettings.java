@@ -30,6 +30,8 @@ final class S3ClientSettings {
     Duration connectionAcquisitionTimeout = Duration.ofSeconds(10);
     Duration socketTimeout = Duration.ofSeconds(10);
     Duration apiCallTimeout = Duration.ofSeconds(30);
+    /** {@code null}: no limit per attempt, only {@link #apiCallTimeout} for the whole call. */
+    @Nullable Duration apiCallAttemptTimeout;
 
     /**
      * @return a new client on the Netty asynchronous HTTP client. Reads use the SDK's standard retry
@@ -58,7 +60,12 @@ final class S3ClientSettings {
                 .responseChecksumValidation(compatible
                         ? ResponseChecksumValidation.WHEN_REQUIRED
                         : ResponseChecksumValidation.WHEN_SUPPORTED)
-                .overrideConfiguration(c -> c.apiCallTimeout(apiCallTimeout).retryStrategy(RetryMode.STANDARD));
+                .overrideConfiguration(c -> {
+                    c.apiCallTimeout(apiCallTimeout).retryStrategy(RetryMode.STANDARD);
+                    if (apiCallAttemptTimeout != null) {
+                        c.apiCallAttemptTimeout(apiCallAttemptTimeout);
+                    }
+                });
         if (endpoint != null) {
             builder.endpointOverride(endpoint);
         }

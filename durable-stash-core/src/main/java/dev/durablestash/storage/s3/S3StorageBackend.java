@@ -34,6 +34,7 @@ import software.amazon.awssdk.core.async.AsyncRequestBody;
 import software.amazon.awssdk.core.async.AsyncResponseTransformer;
 import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
+import software.amazon.awssdk.services.s3.S3ServiceClientConfiguration;
 import software.amazon.awssdk.services.s3.model.DeleteObjectRequest;
 import software.amazon.awssdk.services.s3.model.GetObjectRequest;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
@@ -388,6 +389,14 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
         return description;
     }
 
+    /**
+     * @return the configuration of the S3 client this backend uses (the one it built, or the one passed
+     *     to {@link Builder#client(S3AsyncClient)}), read-only: e.g. to check its timeouts
+     */
+    public S3ServiceClientConfiguration clientConfiguration() {
+        return client.serviceClientConfiguration();
+    }
+
     /** Closes the S3 client if this backend built it; a client passed in is left open. Idempotent. */
     @Override
     public void close() {
@@ -649,6 +658,18 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
         public Builder apiCallTimeout(Duration timeout) {
             settings.apiCallTimeout = positive("apiCallTimeout", timeout);
             clientSettingsSet.add("apiCallTimeout");
+            return this;
+        }
+
+        /**
+         * @param timeout how long one attempt of an S3 call may take (a read that times out is then
+         *     retried within {@link #apiCallTimeout(Duration)}; a write is never retried by the SDK, see
+         *     {@link S3StorageBackend}); default: no limit per attempt
+         * @return this builder
+         */
+        public Builder apiCallAttemptTimeout(Duration timeout) {
+            settings.apiCallAttemptTimeout = positive("apiCallAttemptTimeout", timeout);
+            clientSettingsSet.add("apiCallAttemptTimeout");
             return this;
         }
 

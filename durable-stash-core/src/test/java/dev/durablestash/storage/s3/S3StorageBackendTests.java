@@ -278,6 +278,21 @@ class S3StorageBackendTests {
     }
 
     @Test
+    void theClientItBuildsHasTheConfiguredTimeouts() {
+        try (S3StorageBackend timed = S3StorageBackend.builder().bucket("b")
+                .endpointOverride(URI.create("http://127.0.0.1:1"))
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("key", "secret")))
+                .apiCallTimeout(Duration.ofSeconds(5)).apiCallAttemptTimeout(Duration.ofMillis(2500)).build()) {
+            assertThat(timed.clientConfiguration().overrideConfiguration().apiCallTimeout()).hasValue(Duration.ofSeconds(5));
+            assertThat(timed.clientConfiguration().overrideConfiguration().apiCallAttemptTimeout())
+                    .hasValue(Duration.ofMillis(2500));
+        }
+        assertThat(backend.clientConfiguration().overrideConfiguration().apiCallAttemptTimeout()).as("default").isEmpty();
+        assertThatThrownBy(() -> S3StorageBackend.builder().apiCallAttemptTimeout(Duration.ZERO))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("apiCallAttemptTimeout");
+    }
+
+    @Test
     void describeNamesBucketAndEndpoint() {
         assertThat(backend.describe()).isEqualTo("s3://" + bucket + " at " + server.endpoint());
         assertThat(server.backend(bucket).describe()).isEqualTo("s3://" + bucket);

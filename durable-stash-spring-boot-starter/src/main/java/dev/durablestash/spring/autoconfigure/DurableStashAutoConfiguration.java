@@ -1,6 +1,8 @@
 package dev.durablestash.spring.autoconfigure;
 
 import java.time.Duration;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
 
 import io.micrometer.core.instrument.binder.MeterBinder;
 
@@ -8,6 +10,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
@@ -24,6 +27,7 @@ import org.springframework.web.filter.OncePerRequestFilter;
 import org.springframework.web.servlet.DispatcherServlet;
 import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 
+import dev.durablestash.core.EngineExecutor;
 import dev.durablestash.core.SessionIds;
 import dev.durablestash.core.StashAdapter;
 import dev.durablestash.core.StashSettings;
@@ -41,29 +45,48 @@ import dev.durablestash.storage.StorageBackend;
 
 /**
  * Auto-configuration of DurableStash: the storage backend ({@code durable-stash.storage.*}), the
- * engine ({@link StashAdapter}), the {@link StashedViews}, and for servlet web applications the sid
- * cookie filter and the Spring MVC integration. Every bean backs off when the application defines
- * one of the same type.
+ * engine ({@link StashAdapter}) and the pool it runs on ({@value #EXECUTOR_BEAN_NAME}), the
+ * {@link StashedViews}, and for servlet web applications the sid cookie filter and the Spring MVC
+ * integration. Every bean backs off when the application defines one of the same type (the pool:
+ * of the same name).
  */
 @AutoConfiguration
 @EnableConfigurationProperties(DurableStashProperties.class)
 @Import({ StorageConfigurations.S3.class, StorageConfigurations.Memory.class, StorageConfigurations.Fallback.class })
 public final class DurableStashAutoConfiguration {
 
+    /**
+     * Name of the {@link Executor} bean the session actors run on. The auto-configured one is a
+     * fixed pool of daemon threads named {@code durable-stash-N}, one per core and at least two (see
+     * {@link EngineExecutor#newPool()}), shut down when the context closes. Define a bean of this name
+     * to replace it: its tasks are short and never block, and it must not be shared with code that
+     * blocks. The auto-configured pool is not a default autowiring candidate, so it is neither
+     * injected into the application's {@code Executor} injection points nor makes Spring Boot's
+     * {@code applicationTaskExecutor} back off.
+     */
+    public static final String EXECUTOR_BEAN_NAME = "durableStashExecutor";
+
     private static final Logger log = LoggerFactory.getLogger(DurableStashAutoConfiguration.class);
 
     private static final String IN_MEMORY_BACKEND = "dev.durablestash.testing.InMemoryStorageBackend";
 
+    @Bean(name = EXECUTOR_BEAN_NAME, destroyMethod = "shutdown", defaultCandidate = false)
+    @ConditionalOnMissingBean(name = EXECUTOR_BEAN_NAME)
+    ExecutorService durableStashExecutor() {
+        return EngineExecutor.newPool();
+    }
+
     @Bean
     @ConditionalOnMissingBean
     StashSettings durableStashSettings(DurableStashProperties properties, StorageBackend backend,
-            ObjectProvider<StashSettingsCustomizer> customizers) {
+            @Qualifier(EXECUTOR_BEAN_NAME) Executor executor, ObjectProvider<StashSettingsCustomizer> customizers) {
         String configured = properties.getSecret();
         boolean fromProperties = StringUtils.hasText(configured);
         String secret = fromProperties ? configured : secretFor(backend);
         String keyPrefix = properties.getStorage().resolvedType() == StorageType.S3
                 ? properties.getStorage().getS3().getPrefix() : null;
-        StashSettings.Builder builder = SettingsMapping.toBuilder(properties, secret, fromProperties, keyPrefix);
+        StashSettings.Builder builder = SettingsMapping.toBuilder(properties, secret, fromProperties, keyPrefix)
+                .executor(executor);
         customizers.orderedStream().forEach((customizer) -> customizer.customize(builder));
         return builder.build();
     }

@@ -68,6 +68,13 @@ public class DurableStashProperties {
     /** HTTP status answered when a stash could not be written to storage. */
     private int failureStatus = 503;
 
+    /**
+     * Deadline of every recover, stash and reset: past it the request fails (with failure-status) and
+     * a storage call still running is treated as a lost answer. The S3 client's own timeouts are set
+     * below it.
+     */
+    private Duration operationTimeout = Duration.ofSeconds(10);
+
     private final Actor actor = new Actor();
 
     private final Storage storage = new Storage();
@@ -144,6 +151,14 @@ public class DurableStashProperties {
 
     public void setFailureStatus(int failureStatus) {
         this.failureStatus = failureStatus;
+    }
+
+    public Duration getOperationTimeout() {
+        return operationTimeout;
+    }
+
+    public void setOperationTimeout(Duration operationTimeout) {
+        this.operationTimeout = operationTimeout;
     }
 
     public Actor getActor() {

@@ -1,5 +1,7 @@
 package dev.durablestash.spring.autoconfigure;
 
+import java.time.Duration;
+
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
@@ -41,11 +43,24 @@ final class SettingsMapping {
         apply("max-document-size", properties.getMaxDocumentSize(),
                 () -> b.maxDocumentBytes(toIntBytes(properties.getMaxDocumentSize().toBytes())));
         b.invalidValuePolicy(properties.getOnInvalidValue());
+        b.operationTimeout(operationTimeout(properties));
         apply("actor.idle-timeout", properties.getActor().getIdleTimeout(),
                 () -> b.actorIdleTimeout(properties.getActor().getIdleTimeout()));
         apply("actor.max-live", properties.getActor().getMaxLive(),
                 () -> b.maxLiveActors(properties.getActor().getMaxLive()));
         return b;
+    }
+
+    /**
+     * @return {@code durable-stash.operation-timeout}
+     * @throws InvalidConfigurationPropertyValueException if it is not positive
+     */
+    static Duration operationTimeout(DurableStashProperties properties) {
+        Duration timeout = properties.getOperationTimeout();
+        if (timeout == null || timeout.isZero() || timeout.isNegative()) {
+            throw invalid("operation-timeout", timeout, "must be positive");
+        }
+        return timeout;
     }
 
     static InvalidConfigurationPropertyValueException invalid(String property, @Nullable Object value, String reason) {

@@ -1,5 +1,8 @@
 package dev.durablestash.spring.autoconfigure;
 
+import java.time.Duration;
+import java.util.Optional;
+
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,7 +44,8 @@ final class StorageConfigurations {
          * Reuses the application's {@link S3AsyncClient} bean when there is exactly one (the
          * endpoint, region and path-style properties are then ignored: configure that client);
          * otherwise the backend builds and owns its own client from the properties, with
-         * credentials from the AWS default provider chain.
+         * credentials from the AWS default provider chain, and with timeouts below
+         * {@code durable-stash.operation-timeout} (see {@link #apiCallTimeout(Duration)}).
          */
         @Bean
         @ConditionalOnMissingBean
@@ -60,14 +64,18 @@ final class StorageConfigurations {
                 throw SettingsMapping.invalid("storage.s3.bucket", bucket, String.valueOf(e.getMessage()));
             }
             builder.conditionalDeletes(s3.getConditionalDeletes());
+            Duration operationTimeout = SettingsMapping.operationTimeout(properties);
             S3AsyncClient client = clients.getIfUnique();
             if (client != null) {
                 if (s3.getEndpoint() != null || s3.getRegion() != null || s3.isPathStyleAccess()) {
                     log.warn("DurableStash uses the application's S3AsyncClient bean: durable-stash.storage.s3."
                             + "endpoint, .region and .path-style-access are ignored (configure that client instead)");
                 }
+                warnUnlessCallsTimeOutBefore(client, operationTimeout);
                 return builder.client(client).build();
             }
+            builder.apiCallTimeout(apiCallTimeout(operationTimeout))
+                    .apiCallAttemptTimeout(apiCallAttemptTimeout(operationTimeout));
             PropertyMapper map = PropertyMapper.get();
             map.from(s3::getEndpoint).to(builder::endpointOverride);
             String region = s3.getRegion();
@@ -82,6 +90,42 @@ final class StorageConfigurations {
                 builder.pathStyleAccess(true);
             }
             return builder.build();
+        }
+
+        /**
+         * The whole S3 call, retries of reads included, gets half the operation's deadline: a call
+         * that stalls fails with its own error before the engine gives up on the operation.
+         */
+        static Duration apiCallTimeout(Duration operationTimeout) {
+            return atLeastOneMillisecond(operationTimeout.dividedBy(2));
+        }
+
+        /**
+         * One attempt gets a quarter: a read that stalls is retried once within the call, and a write
+         * that stalls (never retried by the SDK) leaves time for the HEAD that finds out whether it was
+         * applied, all within the deadline.
+         */
+        static Duration apiCallAttemptTimeout(Duration operationTimeout) {
+            return atLeastOneMillisecond(operationTimeout.dividedBy(4));
+        }
+
+        private static Duration atLeastOneMillisecond(Duration duration) {
+            return duration.compareTo(Duration.ofMillis(1)) < 0 ? Duration.ofMillis(1) : duration;
+        }
+
+        private static void warnUnlessCallsTimeOutBefore(S3AsyncClient client, Duration operationTimeout) {
+            Optional<Duration> callTimeout;
+            try {
+                callTimeout = client.serviceClientConfiguration().overrideConfiguration().apiCallTimeout();
+            } catch (UnsupportedOperationException e) {
+                return; // a client that does not tell (a stub): nothing to check
+            }
+            if (callTimeout.isEmpty() || callTimeout.get().compareTo(operationTimeout) >= 0) {
+                log.warn("The application's S3AsyncClient has no API call timeout below durable-stash.operation-timeout "
+                        + "({}): a stalled S3 call then fails only at the engine's deadline, as a lost answer. Set "
+                        + "apiCallTimeout and apiCallAttemptTimeout on that client's override configuration",
+                        operationTimeout);
+            }
         }
     }
 

@@ -6,7 +6,14 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 import jakarta.servlet.http.Cookie;
@@ -20,6 +27,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.autoconfigure.task.TaskExecutionAutoConfiguration;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
@@ -60,6 +68,7 @@ import dev.durablestash.testing.InMemoryStorageBackend;
 
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
 
@@ -139,6 +148,41 @@ class DurableStashAutoConfigurationTests {
                     assertThat(settings.invalidValuePolicy()).isEqualTo(InvalidValuePolicy.LOG);
                     assertThat(settings.keyPrefix()).isEqualTo("durable-stash/");
                 });
+    }
+
+    @Test
+    void theOperationTimeoutDefaultsToTenSeconds() {
+        inTempDirectory().run((context) -> assertThat(context.getBean(StashSettings.class).operationTimeout())
+                .isEqualTo(Duration.ofSeconds(10)));
+    }
+
+    @Test
+    void theOperationTimeoutPropertyIsMappedOntoTheEngineSettings() {
+        inTempDirectory().withPropertyValues("durable-stash.operation-timeout=2500ms").run((context) -> assertThat(
+                context.getBean(StashSettings.class).operationTimeout()).isEqualTo(Duration.ofMillis(2500)));
+    }
+
+    @Test
+    void theS3ClientTheStarterBuildsTimesOutBeforeTheOperationDeadline() {
+        ApplicationContextRunner s3 = new ApplicationContextRunner()
+                .withConfiguration(AutoConfigurations.of(DurableStashAutoConfiguration.class))
+                .withPropertyValues("durable-stash.storage.s3.bucket=stash-bucket", "durable-stash.secret=" + SECRET,
+                        "durable-stash.storage.s3.endpoint=http://127.0.0.1:1");
+        s3.run((context) -> {
+            ClientOverrideConfiguration client = context.getBean(S3StorageBackend.class).clientConfiguration()
+                    .overrideConfiguration();
+            assertThat(client.apiCallTimeout()).as("default").hasValue(Duration.ofSeconds(5));
+            assertThat(client.apiCallAttemptTimeout()).as("default").hasValue(Duration.ofMillis(2500));
+        });
+        s3.withPropertyValues("durable-stash.operation-timeout=2s").run((context) -> {
+            ClientOverrideConfiguration client = context.getBean(S3StorageBackend.class).clientConfiguration()
+                    .overrideConfiguration();
+            assertThat(client.apiCallTimeout()).hasValue(Duration.ofSeconds(1));
+            assertThat(client.apiCallAttemptTimeout()).hasValue(Duration.ofMillis(500));
+            assertThat(context.getBean(StashSettings.class).operationTimeout()).isEqualTo(Duration.ofSeconds(2));
+        });
+        s3.withPropertyValues("durable-stash.operation-timeout=0s")
+                .run((context) -> assertFailedOn(context, "durable-stash.operation-timeout", "must be positive"));
     }
 
     @Test
@@ -279,6 +323,50 @@ class DurableStashAutoConfigurationTests {
     }
 
     @Test
+    void theEngineRunsOnItsOwnPoolWhichIsShutDownWithTheContext() {
+        AtomicReference<ExecutorService> pool = new AtomicReference<>();
+        contextRunner.withPropertyValues("durable-stash.storage.type=memory").run((context) -> {
+            pool.set(context.getBean(DurableStashAutoConfiguration.EXECUTOR_BEAN_NAME, ExecutorService.class));
+            assertThat(context.getBean(StashSettings.class).executor()).isSameAs(pool.get());
+            context.getBean(StashAdapter.class).stash(SessionIds.newSid(), COUNTER, Map.of("count", 1))
+                    .toCompletableFuture().join();
+            assertThat(((ThreadPoolExecutor) pool.get()).getTaskCount()).as("tasks the engine gave the pool")
+                    .isPositive();
+            assertThat(pool.get().isShutdown()).isFalse();
+        });
+        assertThat(pool.get().isShutdown()).isTrue();
+    }
+
+    @Test
+    void theEnginesPoolBacksOffWhenTheApplicationDefinesOneOfTheSameName() {
+        RecordingExecutor executor = new RecordingExecutor("app-engine-");
+        try {
+            contextRunner.withPropertyValues("durable-stash.storage.type=memory")
+                    .withBean(DurableStashAutoConfiguration.EXECUTOR_BEAN_NAME, Executor.class, () -> executor)
+                    .run((context) -> {
+                        assertThat(context.getBean(DurableStashAutoConfiguration.EXECUTOR_BEAN_NAME)).isSameAs(executor);
+                        assertThat(context.getBean(StashSettings.class).executor()).isSameAs(executor);
+                        context.getBean(StashAdapter.class).stash(SessionIds.newSid(), COUNTER, Map.of("count", 1))
+                                .toCompletableFuture().join();
+                        assertThat(executor.threadNames).isNotEmpty().allSatisfy(
+                                (name) -> assertThat(name).startsWith("app-engine-"));
+                    });
+        } finally {
+            executor.pool.shutdown();
+        }
+    }
+
+    @Test
+    void theEnginesPoolIsNoCandidateForOtherExecutorsSoBootsTaskExecutorStays() {
+        contextRunner.withConfiguration(AutoConfigurations.of(TaskExecutionAutoConfiguration.class))
+                .withPropertyValues("durable-stash.storage.type=memory").run((context) -> {
+                    assertThat(context).hasNotFailed().hasBean("applicationTaskExecutor")
+                            .hasBean(DurableStashAutoConfiguration.EXECUTOR_BEAN_NAME);
+                    assertThat(context.getBean(Executor.class)).isSameAs(context.getBean("applicationTaskExecutor"));
+                });
+    }
+
+    @Test
     void aUserDefinedBackendOtherThanFilesystemOrMemoryNeedsASecret() {
         contextRunner.withBean(StorageBackend.class, () -> new RenamedBackend())
                 .run((context) -> assertFailedOn(context, "durable-stash.secret", "durable-stash.secret"));
@@ -294,6 +382,8 @@ class DurableStashAutoConfigurationTests {
         "durable-stash.secret=too-short | durable-stash.secret",
         "durable-stash.previous-secrets=also-too-short | durable-stash.previous-secrets",
         "durable-stash.failure-status=200 | durable-stash.failure-status",
+        "durable-stash.operation-timeout=0s | durable-stash.operation-timeout",
+        "durable-stash.operation-timeout=-2s | durable-stash.operation-timeout",
         "durable-stash.cookie.max-age=-5s | durable-stash.cookie.max-age",
         "durable-stash.cookie.name= | durable-stash.cookie.name",
     })
@@ -437,6 +527,30 @@ class DurableStashAutoConfigurationTests {
 
     @StashedView(name = "migrated", vsn = 2)
     static class MigratedView {
+    }
+
+    /** An application's pool: records the names of the threads its tasks ran on. */
+    static final class RecordingExecutor implements Executor {
+
+        final Set<String> threadNames = ConcurrentHashMap.newKeySet();
+        final ExecutorService pool;
+
+        RecordingExecutor(String threadNamePrefix) {
+            AtomicInteger count = new AtomicInteger();
+            pool = Executors.newFixedThreadPool(2, (runnable) -> {
+                Thread thread = new Thread(runnable, threadNamePrefix + count.incrementAndGet());
+                thread.setDaemon(true);
+                return thread;
+            });
+        }
+
+        @Override
+        public void execute(Runnable task) {
+            pool.execute(() -> {
+                threadNames.add(Thread.currentThread().getName());
+                task.run();
+            });
+        }
     }
 
     /** A backend the auto-configuration knows nothing about. */

@@ -7,6 +7,7 @@ import static dev.durablestash.sample.counter.Visitor.ok;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,6 +21,7 @@ import java.util.function.IntFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.IntStream;
+import java.util.stream.Stream;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -48,6 +50,16 @@ class CounterHttpEndToEndTest {
     static void stopApp() {
         if (app != null) {
             app.close();
+        }
+    }
+
+    @Test
+    void stateIsKeptInTheStorageDirectoryTheTestGaveTheApp() throws Exception {
+        Visitor visitor = new Visitor(app);
+        assertThat(visitor.post("/increment", form()).statusCode()).isEqualTo(302);
+        try (Stream<Path> files = Files.walk(storage)) {
+            assertThat(files.filter(Files::isRegularFile).map(Path::getFileName).map(Path::toString))
+                    .as("files under " + storage).anyMatch(name -> name.endsWith(".obj"));
         }
     }
 

@@ -3,6 +3,8 @@ package dev.durablestash.sample.counter;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 
 import org.jspecify.annotations.Nullable;
@@ -11,30 +13,41 @@ import org.springframework.boot.web.server.PortInUseException;
 import org.springframework.context.ConfigurableApplicationContext;
 
 /**
- * The sample app, started in-process on a loopback port over a filesystem storage directory.
- * {@link #restart()} closes the application context and starts a new one on the same directory
- * and the same port, so a browser page that is still open talks to the new instance: that is what
- * a redeploy looks like to the page. Not thread-safe: one test class drives it.
+ * The sample app, started in-process on a loopback port, by default over a filesystem storage
+ * directory. {@link #restart()} closes the application context and starts a new one with the same
+ * storage and the same port, so a browser page that is still open talks to the new instance: that
+ * is what a redeploy looks like to the page. Not thread-safe: one test class drives it.
  */
 final class SampleApp implements AutoCloseable {
 
-    private final Path storageDirectory;
+    private final List<String> storageProperties;
     private int port;
     private @Nullable ConfigurableApplicationContext context;
 
-    private SampleApp(Path storageDirectory) {
-        this.storageDirectory = storageDirectory;
+    private SampleApp(List<String> storageProperties) {
+        this.storageProperties = List.copyOf(storageProperties);
     }
 
     /** Starts the app on a free port, keeping its state under {@code storageDirectory}. */
     static SampleApp start(Path storageDirectory) {
-        SampleApp app = new SampleApp(storageDirectory);
+        return startWith(List.of("durable-stash.storage.type=filesystem",
+                "durable-stash.storage.filesystem.directory=" + storageDirectory));
+    }
+
+    /**
+     * Starts the app on a free port with other storage settings.
+     *
+     * @param storageProperties {@code name=value} pairs, e.g. {@code durable-stash.storage.type=s3}
+     *     and the bucket, endpoint and secret
+     */
+    static SampleApp startWith(List<String> storageProperties) {
+        SampleApp app = new SampleApp(storageProperties);
         app.startContext();
         return app;
     }
 
     /**
-     * Stops the app and starts it again on the same port and storage directory. Should another
+     * Stops the app and starts it again on the same port and storage settings. Should another
      * process take the port in between, starting is retried for a few seconds.
      */
     void restart() {
@@ -68,14 +81,15 @@ final class SampleApp implements AutoCloseable {
     }
 
     private void startContext() {
+        List<String> properties = new ArrayList<>(List.of(
+                "server.address=127.0.0.1",
+                "server.port=" + port, // 0 the first time: a free port, then kept
+                "spring.main.banner-mode=off"));
+        properties.addAll(storageProperties);
+        // As command-line arguments: they take precedence over the sample's application.properties
+        // (default properties would not, so its storage settings would win).
         ConfigurableApplicationContext started = new SpringApplicationBuilder(CounterMvcApplication.class)
-                .properties(
-                        "server.address=127.0.0.1",
-                        "server.port=" + port, // 0 the first time: a free port, then kept
-                        "spring.main.banner-mode=off",
-                        "durable-stash.storage.type=filesystem",
-                        "durable-stash.storage.filesystem.directory=" + storageDirectory)
-                .run();
+                .run(properties.stream().map(property -> "--" + property).toArray(String[]::new));
         context = started;
         port = Integer.parseInt(Objects.requireNonNull(
                 started.getEnvironment().getProperty("local.server.port"), "local.server.port"));
