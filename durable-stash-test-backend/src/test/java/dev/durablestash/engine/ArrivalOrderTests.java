@@ -3,20 +3,16 @@ package dev.durablestash.engine;
 import static dev.durablestash.testsupport.Stages.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 
-import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 
 import dev.durablestash.core.MountKind;
@@ -25,9 +21,6 @@ import dev.durablestash.core.Scope;
 import dev.durablestash.core.SessionIds;
 import dev.durablestash.core.StashAdapter;
 import dev.durablestash.core.ViewDefinition;
-import dev.durablestash.storage.GetResult;
-import dev.durablestash.storage.Precondition;
-import dev.durablestash.storage.PutResult;
 import dev.durablestash.storage.StorageBackend;
 import dev.durablestash.testing.InMemoryStorageBackend;
 import dev.durablestash.testing.InMemoryStorageBackend.Operation;
@@ -94,7 +87,7 @@ class ArrivalOrderTests {
                 long seed = 7919L * round + 17;
                 Random random = new Random(seed);
                 InMemoryStorageBackend store = new InMemoryStorageBackend();
-                StorageBackend backend = new RandomlySlowBackend(store, delays, new Random(seed + 1));
+                StorageBackend backend = RandomlySlowBackend.delayingAnswers(store, delays, new Random(seed + 1));
                 String sid = SessionIds.newSid();
                 Map<String, Map<String, Integer>> model = new HashMap<>();
                 VIEWS.forEach(v -> model.put(v.name(), new LinkedHashMap<>()));
@@ -154,49 +147,5 @@ class ArrivalOrderTests {
         Map<String, Integer> copy = new HashMap<>(state);
         copy.remove(key);
         return copy;
-    }
-
-    /** Answers each call after a random 0–2 ms, so writes overlap with arriving operations. */
-    private static final class RandomlySlowBackend implements StorageBackend {
-        private final StorageBackend delegate;
-        private final ScheduledExecutorService delays;
-        private final Random random;
-
-        RandomlySlowBackend(StorageBackend delegate, ScheduledExecutorService delays, Random random) {
-            this.delegate = delegate;
-            this.delays = delays;
-            this.random = random;
-        }
-
-        @Override
-        public CompletionStage<GetResult> get(String key, @Nullable String ifNoneMatch) {
-            return later(delegate.get(key, ifNoneMatch));
-        }
-
-        @Override
-        public CompletionStage<PutResult> put(String key, byte[] body, Precondition precondition) {
-            return later(delegate.put(key, body, precondition));
-        }
-
-        @Override
-        public CompletionStage<Boolean> delete(String key, @Nullable String ifMatch) {
-            return later(delegate.delete(key, ifMatch));
-        }
-
-        private <T> CompletionStage<T> later(CompletionStage<T> answer) {
-            long micros;
-            synchronized (random) {
-                micros = random.nextInt(2000);
-            }
-            CompletableFuture<T> delayed = new CompletableFuture<>();
-            answer.whenComplete((value, error) -> delays.schedule(() -> {
-                if (error != null) {
-                    delayed.completeExceptionally(error);
-                } else {
-                    delayed.complete(value);
-                }
-            }, micros, TimeUnit.MICROSECONDS));
-            return delayed;
-        }
     }
 }

@@ -12,7 +12,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -24,7 +23,6 @@ import java.util.concurrent.TimeUnit;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
-import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -34,9 +32,6 @@ import dev.durablestash.core.StashAdapter;
 import dev.durablestash.core.StashSettings;
 import dev.durablestash.core.StashWriteException;
 import dev.durablestash.core.ViewDefinition;
-import dev.durablestash.storage.GetResult;
-import dev.durablestash.storage.Precondition;
-import dev.durablestash.storage.PutResult;
 import dev.durablestash.storage.StorageBackend;
 import dev.durablestash.testing.InMemoryStorageBackend;
 import dev.durablestash.testing.InMemoryStorageBackend.Operation;
@@ -116,7 +111,7 @@ class SecretRotationTests {
             for (int round = 0; round < 12; round++) {
                 long seed = 31L * round + 5;
                 InMemoryStorageBackend shared = new InMemoryStorageBackend();
-                StorageBackend slow = new RandomlySlowBackend(shared, delays, new Random(seed));
+                StorageBackend slow = RandomlySlowBackend.delayingCalls(shared, delays, new Random(seed));
                 String session = SessionIds.newSid();
                 boolean existing = round % 2 == 0;
                 if (existing) {
@@ -219,51 +214,5 @@ class SecretRotationTests {
         mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
         return "durable-stash/" + Base64.getUrlEncoder().withoutPadding()
                 .encodeToString(mac.doFinal(session.getBytes(StandardCharsets.UTF_8)));
-    }
-
-    /** Answers each call after a random 0–2 ms, so the two instances' steps interleave. */
-    static final class RandomlySlowBackend implements StorageBackend {
-        private final StorageBackend delegate;
-        private final ScheduledExecutorService delays;
-        private final Random random;
-
-        RandomlySlowBackend(StorageBackend delegate, ScheduledExecutorService delays, Random random) {
-            this.delegate = delegate;
-            this.delays = delays;
-            this.random = random;
-        }
-
-        @Override
-        public CompletionStage<GetResult> get(String key, @Nullable String ifNoneMatch) {
-            return later(() -> delegate.get(key, ifNoneMatch));
-        }
-
-        @Override
-        public CompletionStage<PutResult> put(String key, byte[] body, Precondition precondition) {
-            byte[] copy = body.clone();
-            return later(() -> delegate.put(key, copy, precondition));
-        }
-
-        @Override
-        public CompletionStage<Boolean> delete(String key, @Nullable String ifMatch) {
-            return later(() -> delegate.delete(key, ifMatch));
-        }
-
-        /** The call itself happens after a delay too, so calls of the two instances reorder. */
-        private <T> CompletionStage<T> later(java.util.function.Supplier<CompletionStage<T>> call) {
-            long micros;
-            synchronized (random) {
-                micros = random.nextInt(2000);
-            }
-            CompletableFuture<T> answer = new CompletableFuture<>();
-            delays.schedule(() -> call.get().whenComplete((value, error) -> {
-                if (error != null) {
-                    answer.completeExceptionally(error);
-                } else {
-                    answer.complete(value);
-                }
-            }), micros, TimeUnit.MICROSECONDS);
-            return answer;
-        }
     }
 }

@@ -10,16 +10,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
-import org.springframework.boot.test.web.server.LocalServerPort;
 
 import dev.durablestash.spring.web.servlet.testapp.Gate;
-import dev.durablestash.spring.web.servlet.testapp.MvcTestApplication;
 import dev.durablestash.spring.web.servlet.testapp.Pending;
-import dev.durablestash.storage.StorageBackend;
-import dev.durablestash.testing.InMemoryStorageBackend;
 import dev.durablestash.testing.InMemoryStorageBackend.Operation;
 
 import static dev.durablestash.spring.web.servlet.TurnWatch.assertQueued;
@@ -32,27 +25,12 @@ import static org.assertj.core.api.Assertions.assertThat;
  * until then. Streaming responses ({@code SseEmitter}, {@code ResponseBodyEmitter}) are stashed
  * before their first byte; later changes need {@code Stash.stashNow()}.
  */
-@SpringBootTest(classes = MvcTestApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT, properties = {
-        "durable-stash.storage.type=memory", "durable-stash.max-value-size=1KB" })
-class AsyncHandlersMvcIntegrationTests {
+class AsyncHandlersMvcIntegrationTests extends RunningMvcTestApp {
 
-    private static final String[] REJOIN = { Browser.REJOIN, "1" };
-
-    @LocalServerPort
-    int port;
-
-    @Autowired
-    StorageBackend backend;
-
-    private InMemoryStorageBackend storage;
-    private Browser browser;
     private TurnWatch turns;
 
     @BeforeEach
     void setUp() {
-        storage = (InMemoryStorageBackend) backend;
-        storage.clearFaults();
-        browser = new Browser(port);
         turns = TurnWatch.attach();
         Pending.clear();
         Gate.arm();

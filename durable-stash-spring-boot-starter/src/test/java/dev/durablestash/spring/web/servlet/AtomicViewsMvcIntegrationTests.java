@@ -8,15 +8,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
-import org.springframework.boot.test.web.server.LocalServerPort;
 
 import dev.durablestash.spring.web.servlet.testapp.Gate;
-import dev.durablestash.spring.web.servlet.testapp.MvcTestApplication;
-import dev.durablestash.storage.StorageBackend;
-import dev.durablestash.testing.InMemoryStorageBackend;
 import dev.durablestash.testing.InMemoryStorageBackend.Operation;
 
 import static dev.durablestash.spring.web.servlet.TurnWatch.assertQueued;
@@ -27,28 +20,13 @@ import static org.assertj.core.api.Assertions.assertThat;
  * stash one at a time, in arrival order. A handler held at the {@link Gate} keeps its request's
  * turn; {@link TurnWatch} sees the next request queue for it. No sleeps.
  */
-@SpringBootTest(classes = MvcTestApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT, properties = {
-        "durable-stash.storage.type=memory", "durable-stash.max-value-size=1KB" })
-class AtomicViewsMvcIntegrationTests {
-
-    private static final String[] REJOIN = { Browser.REJOIN, "1" };
+class AtomicViewsMvcIntegrationTests extends RunningMvcTestApp {
     private static final String COUNTER = "CounterController";
 
-    @LocalServerPort
-    int port;
-
-    @Autowired
-    StorageBackend backend;
-
-    private InMemoryStorageBackend storage;
-    private Browser browser;
     private TurnWatch turns;
 
     @BeforeEach
     void setUp() {
-        storage = (InMemoryStorageBackend) backend;
-        storage.clearFaults();
-        browser = new Browser(port);
         turns = TurnWatch.attach();
         Gate.arm();
     }

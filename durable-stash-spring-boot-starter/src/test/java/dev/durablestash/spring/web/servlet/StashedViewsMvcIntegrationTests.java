@@ -4,51 +4,16 @@ import java.net.http.HttpResponse;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
-import org.springframework.boot.test.web.server.LocalServerPort;
 
 import dev.durablestash.core.SessionIds;
 import dev.durablestash.spring.web.servlet.testapp.Gate;
-import dev.durablestash.spring.web.servlet.testapp.MvcTestApplication;
-import dev.durablestash.storage.StorageBackend;
-import dev.durablestash.testing.InMemoryStorageBackend;
 import dev.durablestash.testing.InMemoryStorageBackend.Operation;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-@SpringBootTest(classes = MvcTestApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT, properties = {
-        "durable-stash.storage.type=memory", "durable-stash.max-value-size=1KB" })
-class StashedViewsMvcIntegrationTests {
-
-    private static final String[] REJOIN = { Browser.REJOIN, "1" };
-
-    @LocalServerPort
-    int port;
-
-    @Autowired
-    StorageBackend backend;
-
-    private InMemoryStorageBackend storage;
-    private Browser browser;
-
-    @BeforeEach
-    void setUp() {
-        storage = (InMemoryStorageBackend) backend;
-        storage.clearFaults();
-        browser = new Browser(port);
-    }
-
-    @AfterEach
-    void tearDown() {
-        storage.clearFaults();
-        Gate.open();
-    }
+class StashedViewsMvcIntegrationTests extends RunningMvcTestApp {
 
     @Test
     void fieldsAreRecoveredBeforeTheHandlerForRedirectsViewsAndResponseBodies() {
