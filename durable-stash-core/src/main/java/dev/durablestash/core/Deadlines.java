@@ -12,7 +12,9 @@ import java.util.concurrent.TimeUnit;
  * One daemon timer thread per engine that fires deadlines (operation timeouts, backoffs). The timer
  * thread only hands each task to the engine's executor, so a caller's continuation (which a timeout
  * completes) never runs on it and cannot hold up other deadlines. Cancelled tasks are removed at once,
- * so memory follows the operations in flight, not the operations ever started. Thread-safe.
+ * so memory follows the operations in flight, not the operations ever started. Deadlines keep firing
+ * after this timer is closed and after the executor is shut down (then on the firing thread), because
+ * operations in flight at shutdown must still end. Thread-safe.
  */
 final class Deadlines implements AutoCloseable {
 
@@ -36,10 +38,19 @@ final class Deadlines implements AutoCloseable {
      */
     Future<?> after(Duration delay, Runnable task) {
         try {
-            return timer.schedule(() -> executor.execute(task), delay.toNanos(), TimeUnit.NANOSECONDS);
+            return timer.schedule(() -> handOff(task), delay.toNanos(), TimeUnit.NANOSECONDS);
         } catch (RejectedExecutionException e) {
-            return CompletableFuture.runAsync(task,
-                    CompletableFuture.delayedExecutor(delay.toNanos(), TimeUnit.NANOSECONDS, executor));
+            return CompletableFuture.runAsync(() -> handOff(task),
+                    CompletableFuture.delayedExecutor(delay.toNanos(), TimeUnit.NANOSECONDS));
+        }
+    }
+
+    /** Runs the task on the executor, or here if the executor was shut down: a deadline always fires. */
+    private void handOff(Runnable task) {
+        try {
+            executor.execute(task);
+        } catch (RejectedExecutionException e) {
+            task.run();
         }
     }
 

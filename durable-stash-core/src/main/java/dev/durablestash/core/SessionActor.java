@@ -379,7 +379,7 @@ final class SessionActor {
     // ---- finishing operations ----
 
     // Only the actor completes these futures (callers get copies), so isDone() tells whether an
-    // operation has ended. Counters move before the caller can see the completion.
+    // operation has ended. The registry counts acknowledged and failed stashes as their callers see them.
 
     private void finish(RecoverOp op, Recovery recovery) {
         if (!op.result().isDone()) {
@@ -391,9 +391,6 @@ final class SessionActor {
     private void finishAll(List<StashOp> batch) {
         for (StashOp op : batch) {
             if (!op.result().isDone()) {
-                if (!op.internal()) {
-                    counters.acknowledged.increment();
-                }
                 op.result().complete(null);
                 release();
             }
@@ -424,8 +421,6 @@ final class SessionActor {
         if (!op.result().isDone()) {
             if (op.internal()) {
                 log.warn("background write of the session document failed: {}", error.getMessage());
-            } else {
-                counters.failed.increment();
             }
             op.result().completeExceptionally(error);
             release();

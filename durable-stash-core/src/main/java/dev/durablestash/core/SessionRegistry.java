@@ -6,7 +6,9 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -70,7 +72,7 @@ final class SessionRegistry {
         SessionActor.RecoverOp op = new SessionActor.RecoverOp(view, mount, new CompletableFuture<>());
         SessionActor actor = submit(sid, op);
         return withDeadline(actor, op, op.result(), (caller, timedOut) -> caller.complete(Recovery.error(timedOut)),
-                () -> new StashTimeoutException(view.name(), "recover", timeout));
+                () -> new StashTimeoutException(view.name(), "recover", timeout), acknowledged -> { });
     }
 
     CompletionStage<Void> stash(String sid, SliceDiff diff) {
@@ -80,7 +82,8 @@ final class SessionRegistry {
         String view = diff.isTouch() ? "(none)" : diff.view();
         String operation = diff.mode() == SliceDiff.Mode.RESET ? "reset" : "stash";
         return withDeadline(actor, op, op.result(), CompletableFuture::completeExceptionally,
-                () -> new StashTimeoutException(view, operation, timeout));
+                () -> new StashTimeoutException(view, operation, timeout),
+                acknowledged -> (acknowledged ? counters.acknowledged : counters.failed).increment());
     }
 
     CompletionStage<ViewTurn> turn(String sid, ViewDefinition view) {
@@ -89,22 +92,32 @@ final class SessionRegistry {
 
     /**
      * The caller's copy of an operation's future (callers cannot complete or cancel the actor's): it
-     * follows the operation, or is answered at the deadline, whichever comes first.
+     * follows the operation, or is answered at the deadline, whichever comes first. {@code outcome}
+     * counts what the caller was told (true: success), once, before the caller can see it; a write
+     * that lands after its caller was failed at the deadline counts as failed.
      */
     private <T> CompletionStage<T> withDeadline(SessionActor actor, SessionActor.Op op, CompletableFuture<T> result,
-            BiConsumer<CompletableFuture<T>, StashTimeoutException> onTimeout, Supplier<StashTimeoutException> timeoutError) {
+            BiConsumer<CompletableFuture<T>, StashTimeoutException> onTimeout, Supplier<StashTimeoutException> timeoutError,
+            Consumer<Boolean> outcome) {
         CompletableFuture<T> caller = new CompletableFuture<>();
+        AtomicBoolean answered = new AtomicBoolean();
         Future<?> deadline = deadlines.after(timeout, () -> {
-            StashTimeoutException timedOut = timeoutError.get();
-            onTimeout.accept(caller, timedOut);
-            actor.expire(op, timedOut);
+            if (answered.compareAndSet(false, true)) {
+                StashTimeoutException timedOut = timeoutError.get();
+                outcome.accept(false);
+                onTimeout.accept(caller, timedOut);
+                actor.expire(op, timedOut);
+            }
         });
         result.whenComplete((value, error) -> {
             deadline.cancel(false);
-            if (error != null) {
-                caller.completeExceptionally(error);
-            } else {
-                caller.complete(value);
+            if (answered.compareAndSet(false, true)) {
+                outcome.accept(error == null);
+                if (error != null) {
+                    caller.completeExceptionally(error);
+                } else {
+                    caller.complete(value);
+                }
             }
         });
         return caller.minimalCompletionStage();

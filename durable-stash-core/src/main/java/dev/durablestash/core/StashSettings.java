@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.Executor;
@@ -376,11 +377,20 @@ public final class StashSettings {
 
         /**
          * @return the settings
-         * @throws IllegalStateException if no secret was set
+         * @throws IllegalStateException if no secret was set, if {@code nextSecret} equals the secret, if
+         *     {@code previousSecrets} contains it, or if both {@code nextSecret} and {@code previousSecrets} are set
          */
         public StashSettings build() {
             if (secret.length == 0) {
                 throw new IllegalStateException("a secret is required: set it with StashSettings.Builder.secret(...)");
+            }
+            if (nextSecret != null && Arrays.equals(nextSecret, secret)) {
+                throw new IllegalStateException("nextSecret equals the secret: during a rotation's first step the "
+                        + "secret stays the old one and nextSecret is the new one");
+            }
+            if (previousSecrets.stream().anyMatch(previous -> Arrays.equals(previous, secret))) {
+                throw new IllegalStateException("previousSecrets contains the secret: list only the secrets that "
+                        + "the current one replaced");
             }
             if (nextSecret != null && !previousSecrets.isEmpty()) {
                 throw new IllegalStateException("nextSecret cannot be combined with previousSecrets: finish the "

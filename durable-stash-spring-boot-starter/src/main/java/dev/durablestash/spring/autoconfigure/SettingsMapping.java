@@ -24,9 +24,17 @@ final class SettingsMapping {
             @Nullable String keyPrefix) {
         StashSettings.Builder b = StashSettings.builder();
         apply(secretFromProperties ? "secret" : null, "******", () -> b.secret(secret));
+        if (properties.getPreviousSecrets().contains(secret)) {
+            throw invalid("previous-secrets", "******", "contains the current secret: list only the secrets that "
+                    + "durable-stash.secret replaced");
+        }
         apply("previous-secrets", "******", () -> b.previousSecrets(properties.getPreviousSecrets()));
         String nextSecret = properties.getNextSecret();
         if (nextSecret != null) {
+            if (nextSecret.equals(secret)) {
+                throw invalid("next-secret", "******", "equals durable-stash.secret: in a rotation's first step the "
+                        + "secret stays the old one and next-secret is the new one");
+            }
             if (!properties.getPreviousSecrets().isEmpty()) {
                 throw invalid("next-secret", "******", "cannot be combined with durable-stash.previous-secrets: finish the "
                         + "earlier rotation (remove previous-secrets) before starting the next one");

@@ -400,6 +400,14 @@ class DurableStashAutoConfigurationTests {
     }
 
     @Test
+    void aNextSecretOrPreviousSecretEqualToTheSecretFailsNamingIt() {
+        inTempDirectory().withPropertyValues("durable-stash.secret=" + SECRET, "durable-stash.next-secret=" + SECRET)
+                .run((context) -> assertFailedOn(context, "durable-stash.next-secret", "equals durable-stash.secret"));
+        inTempDirectory().withPropertyValues("durable-stash.secret=" + SECRET, "durable-stash.previous-secrets=" + SECRET)
+                .run((context) -> assertFailedOn(context, "durable-stash.previous-secrets", "contains the current secret"));
+    }
+
+    @Test
     void aNextSecretStartsARotation() {
         inTempDirectory().withPropertyValues("durable-stash.next-secret=" + SECRET)
                 .run((context) -> assertThat(context).hasNotFailed());

@@ -152,6 +152,19 @@ final class RequestViews {
     }
 
     /**
+     * A handler of a forward or include dispatch (of {@code dispatched}, the request as this dispatch
+     * sees it) is about to run (the first handler's stash is
+     * done): its changes are stashed automatically again, as the first handler's were. It takes its
+     * own turn at an atomic view it binds; a view the first handler bound keeps no turn any more.
+     */
+    void handlerStarting(HttpServletRequest dispatched) {
+        DispatcherType type = dispatched.getDispatcherType();
+        if (type == DispatcherType.FORWARD || type == DispatcherType.INCLUDE) {
+            finished = false;
+        }
+    }
+
+    /**
      * The request's last automatic stash is done: hands its turns on. Later changes are only stored
      * by {@link dev.durablestash.spring.Stash#stashNow()}, without the turn.
      */

@@ -34,7 +34,14 @@ final class StashedViewInterceptor implements HandlerInterceptor {
             throws Exception {
         if (handler instanceof HandlerMethod method && !(method.getBean() instanceof String)
                 && StashedViews.isStashedView(method.getBeanType())) {
-            RequestViews.of(request, context).bind(unwrap(method.getBean()));
+            RequestViews views = RequestViews.of(request, context);
+            views.handlerStarting(request);
+            views.bind(unwrap(method.getBean()));
+        } else {
+            RequestViews views = RequestViews.find(request);
+            if (views != null) {
+                views.handlerStarting(request);
+            }
         }
         return true;
     }

@@ -16,6 +16,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 class StashedViewsMvcIntegrationTests extends RunningMvcTestApp {
 
     @Test
+    void aHandlerReachedThroughAForwardStashesItsChangesAsTheFirstHandlerDoes() {
+        browser.get("/counter");
+
+        HttpResponse<String> forwarded = browser.post("/forward/counter-increment", "", REJOIN);
+        assertThat(forwarded.statusCode()).isEqualTo(200);
+        assertThat(forwarded.body()).as("the forward's handler ran").isEqualTo("1");
+
+        assertThat(browser.get("/forward", REJOIN).body()).isEqualTo("forwards=1");
+        assertThat(browser.get("/counter", REJOIN).body()).as("the 200 above said count=1 was stored")
+                .contains("count=1");
+    }
+
+    @Test
     void fieldsAreRecoveredBeforeTheHandlerForRedirectsViewsAndResponseBodies() {
         HttpResponse<String> redirect = browser.post("/counter/increment", "");
         assertThat(redirect.statusCode()).isEqualTo(302);

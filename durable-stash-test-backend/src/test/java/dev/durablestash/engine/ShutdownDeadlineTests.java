@@ -1,0 +1,50 @@
+package dev.durablestash.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutorService;
+
+import org.junit.jupiter.api.Test;
+
+import dev.durablestash.core.EngineExecutor;
+import dev.durablestash.core.SessionIds;
+import dev.durablestash.core.StashAdapter;
+import dev.durablestash.core.StashTimeoutException;
+import dev.durablestash.core.ViewDefinition;
+import dev.durablestash.testing.InMemoryStorageBackend;
+import dev.durablestash.testing.InMemoryStorageBackend.Operation;
+
+/**
+ * The application stops while a storage call hangs: the adapter is closed, then its pool is shut down
+ * (the order in which Spring destroys the StashAdapter and the durableStashExecutor bean it depends on).
+ * StashAdapter.close() promises that operations in flight still end, at the latest at their deadline,
+ * and SerialRunner already keeps working on a shut-down pool; the deadlines must too.
+ */
+class ShutdownDeadlineTests {
+
+    static final Duration DEADLINE = Duration.ofMillis(500);
+    static final ViewDefinition COUNTER = ViewDefinition.builder("counter").key("count", int.class).build();
+
+    @Test
+    void aStashWhosePutHangsStillFailsAtItsDeadlineAfterThePoolWasShutDown() throws Exception {
+        ExecutorService pool = EngineExecutor.newPool();
+        HeldBackend backend = new HeldBackend(new InMemoryStorageBackend());
+        StashAdapter adapter = new StashAdapter(backend,
+                Engines.settings().operationTimeout(DEADLINE).executor(pool).build());
+        backend.hold(Operation.PUT);
+
+        CompletionStage<Void> hung = adapter.stash(SessionIds.newSid(), COUNTER, Map.of("count", 1));
+        backend.next(); // the PUT is in flight and never answers
+
+        adapter.close();
+        pool.shutdown();
+
+        assertThat(hung.toCompletableFuture()).as("failed at its deadline, not left waiting forever")
+                .failsWithin(DEADLINE.plusSeconds(5))
+                .withThrowableOfType(java.util.concurrent.ExecutionException.class)
+                .withCauseInstanceOf(StashTimeoutException.class);
+    }
+}
