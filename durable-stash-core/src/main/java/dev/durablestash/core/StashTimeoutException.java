@@ -30,7 +30,28 @@ public class StashTimeoutException extends StashWriteException {
      * @param cause the storage call that got no answer in time, or {@code null}
      */
     public StashTimeoutException(String view, String operation, Duration timeout, @Nullable Throwable cause) {
-        super(view, operation + " of view '" + view + "' did not complete within " + timeout
+        super(view, operation + " of view '" + view + "' did not complete within " + readable(timeout)
                 + " (operation-timeout)", cause);
+    }
+
+    private StashTimeoutException(String view, String message) {
+        super(view, message, null);
+    }
+
+    /**
+     * @param view an atomic view
+     * @param timeout the deadline that passed
+     * @return the failure of a request that waited for its turn at an atomic view in vain
+     */
+    public static StashTimeoutException turnNotGranted(String view, Duration timeout) {
+        return new StashTimeoutException(view, "view '" + view + "' is atomic, and another request of the same "
+                + "browser session held its turn for longer than " + readable(timeout) + " (operation-timeout); "
+                + "nothing was recovered or stashed for this request");
+    }
+
+    /** @return e.g. {@code 10 s} or {@code 500 ms} */
+    static String readable(Duration timeout) {
+        long millis = timeout.toMillis();
+        return millis % 1000 == 0 ? millis / 1000 + " s" : millis + " ms";
     }
 }

@@ -102,7 +102,7 @@ final class ViewTurns {
             lane.waiting.remove(waiter);
             return lane;
         });
-        waiter.granted.completeExceptionally(new StashTimeoutException(waiter.view, "waiting for the turn", timeout));
+        waiter.granted.completeExceptionally(StashTimeoutException.turnNotGranted(waiter.view, timeout));
     }
 
     private void handOn(String lane) {

@@ -121,7 +121,7 @@ public final class ViewBinding implements Stash {
             log.debug("Waiting for the turn of view '{}': another request of the browser session holds it",
                     type.name());
         }
-        return await(turn, type.name(), "waiting for the turn", operationTimeout, ViewTurn::close);
+        return await(turn, type.name(), TURN, operationTimeout, ViewTurn::close);
     }
 
     /** @return the view instance */
@@ -184,6 +184,8 @@ public final class ViewBinding implements Stash {
      *
      * @param abandoned what to do with a result that arrives after the wait gave up, or {@code null}
      */
+    private static final String TURN = "waiting for the turn";
+
     private static <T> T await(CompletionStage<T> stage, String view, String operation, Duration operationTimeout,
             @Nullable Consumer<? super T> abandoned) {
         CompletableFuture<T> future = Objects.requireNonNull(stage, "stage").toCompletableFuture();
@@ -202,7 +204,8 @@ public final class ViewBinding implements Stash {
             throw new StashWriteException(view, operation + " of view '" + view + "' was cancelled", e);
         } catch (TimeoutException e) {
             abandon(future, abandoned);
-            throw new StashTimeoutException(view, operation, operationTimeout);
+            throw operation.equals(TURN) ? StashTimeoutException.turnNotGranted(view, operationTimeout)
+                    : new StashTimeoutException(view, operation, operationTimeout);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             abandon(future, abandoned);

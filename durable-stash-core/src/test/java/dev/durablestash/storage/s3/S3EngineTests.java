@@ -63,7 +63,10 @@ class S3EngineTests {
     }
 
     /** One stash as a writer saw it: which value went to which key, when it was called and when it completed. */
-    record Write(String key, long value, long calledAt, long completedAt, boolean acknowledged) {
+    record Write(String key, long value, long calledAt, long completedAt, @Nullable Throwable failure) {
+        boolean acknowledged() {
+            return failure == null;
+        }
     }
 
     @Test
@@ -74,8 +77,10 @@ class S3EngineTests {
         String sid = SessionIds.newSid();
         List<StashAdapter> instances = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
+            // A generous deadline: this test is about compare-and-swap between instances, and on a
+            // machine loaded by other builds 24 writers at one session can wait past the default 10 s.
             instances.add(instance(S3TestServer.backendBuilder(bucket, server.endpoint()).build(),
-                    settings().maxWriteAttempts(1_000)));
+                    settings().maxWriteAttempts(1_000).operationTimeout(Duration.ofMinutes(2))));
         }
 
         long started = System.nanoTime();
@@ -95,7 +100,9 @@ class S3EngineTests {
                 + "%d PUTs (%d reached the store), %d conflicts, %d ms%n", acknowledged, writes.size() - acknowledged,
                 puts, server.faults(bucket).puts.sum(), conflicts, elapsedMillis);
 
-        assertThat(acknowledged).as("acknowledged stashes").isEqualTo(3 * 8 * 500);
+        assertThat(acknowledged).as("acknowledged stashes; failures: %s", writes.stream()
+                .filter(write -> !write.acknowledged()).map(write -> String.valueOf(write.failure())).distinct().toList())
+                .isEqualTo(3 * 8 * 500);
         assertThat(conflicts).as("compare-and-swap conflicts between the instances").isPositive();
         assertEachKeyHoldsItsLastWrite(sid, view, writes);
     }
@@ -255,7 +262,7 @@ class S3EngineTests {
                     if (failure != null) {
                         assertThat(failure).isInstanceOf(StashWriteException.class);
                     }
-                    mine.add(new Write(key, value, calledAt, System.nanoTime(), failure == null));
+                    mine.add(new Write(key, value, calledAt, System.nanoTime(), failure));
                 }
                 return mine;
             }));

@@ -3,12 +3,14 @@ package dev.durablestash.spring.autoconfigure;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.convert.DurationUnit;
 import org.springframework.util.StringUtils;
 import org.springframework.util.unit.DataSize;
 
@@ -71,8 +73,9 @@ public class DurableStashProperties {
     /**
      * Deadline of every recover, stash and reset: past it the request fails (with failure-status) and
      * a storage call still running is treated as a lost answer. The S3 client's own timeouts are set
-     * below it.
+     * below it. A number without a unit means seconds.
      */
+    @DurationUnit(ChronoUnit.SECONDS)
     private Duration operationTimeout = Duration.ofSeconds(10);
 
     private final Actor actor = new Actor();

@@ -160,6 +160,9 @@ class DurableStashAutoConfigurationTests {
     void theOperationTimeoutPropertyIsMappedOntoTheEngineSettings() {
         inTempDirectory().withPropertyValues("durable-stash.operation-timeout=2500ms").run((context) -> assertThat(
                 context.getBean(StashSettings.class).operationTimeout()).isEqualTo(Duration.ofMillis(2500)));
+        inTempDirectory().withPropertyValues("durable-stash.operation-timeout=3").run((context) -> assertThat(
+                context.getBean(StashSettings.class).operationTimeout()).as("a bare number is seconds, not milliseconds")
+                .isEqualTo(Duration.ofSeconds(3)));
     }
 
     @Test
