@@ -52,17 +52,23 @@ import software.amazon.awssdk.services.s3.model.PutObjectRequest;
  * <li>{@code put} is a {@code PutObject} with {@code If-None-Match: *} (create) or
  * {@code If-Match: "etag"} (replace). 412 {@code PreconditionFailed}, 409
  * {@code ConditionalRequestConflict} and, for {@code If-Match}, 404 {@code NoSuchKey} (deleted
- * meanwhile) complete with {@link PutResult.PreconditionFailed}.</li>
+ * meanwhile; some stores answer 412) complete with {@link PutResult.PreconditionFailed}. A 412 to an
+ * {@code If-Match} is checked with a HEAD first: when the object still has the ETag the PUT named, the
+ * store refused its current ETag, and the PUT is sent in the other form ({@link IfMatchForm}) or fails
+ * with a {@link StorageException} saying so.</li>
  * <li>{@code get} is a {@code GetObject}, with {@code If-None-Match: "etag"} when the caller holds an
  * ETag: the SDK reports the 304 as an {@code S3Exception} with status 304, which becomes
  * {@link GetResult.NotModified}. 404 {@code NoSuchKey} becomes {@link GetResult.NotFound}.</li>
  * <li>{@code delete} is a {@code DeleteObject}, with {@code If-Match} when asked (see
  * {@link ConditionalDeletes}); 412 completes with {@code false}, 404 with {@code true}. With
- * {@link ConditionalDeletes#EMULATED}, for stores without conditional deletes, a conditional delete is a
- * compare-and-swap PUT of a tombstone followed by a plain DELETE; tombstones read as absent.</li>
+ * {@link ConditionalDeletes#EMULATED}, for stores without conditional deletes (and with the default
+ * {@link ConditionalDeletes#AUTO} until {@link #checkStore(String, Duration)} has seen the store honour
+ * {@code If-Match} on DELETE), a conditional delete is a compare-and-swap PUT of a tombstone followed by
+ * a plain DELETE; tombstones read as absent.</li>
  * <li>Every other error completes the stage exceptionally with a {@link StorageException} whose
  * message names the operation, the bucket and key, the HTTP status and the S3 error code.</li>
- * <li>ETags are handed out without their surrounding quotes, and sent quoted.</li>
+ * <li>ETags are handed out without their surrounding quotes, and sent quoted (in {@code If-Match}: as
+ * {@link IfMatchForm} says).</li>
  * </ul>
  *
  * <h2>Lost responses</h2>
