@@ -50,13 +50,16 @@ final class CephRgw implements S3TestStore, AutoCloseable {
         this.conf = dir.resolve("ceph.conf");
     }
 
-    /** @return whether every binary in {@link #BINARIES} is on the {@code PATH} */
+    /**
+     * @return whether every binary in {@link #BINARIES} is on the {@code PATH} (or on the path in the
+     *     system property {@code ceph.path}, e.g. {@code -Dceph.path=/nowhere} to see the tests skip)
+     */
     static boolean binariesPresent() {
         return BINARIES.stream().allMatch(CephRgw::onPath);
     }
 
     private static boolean onPath(String binary) {
-        String path = System.getenv("PATH");
+        String path = System.getProperty("ceph.path", System.getenv("PATH"));
         if (path == null) {
             return false;
         }

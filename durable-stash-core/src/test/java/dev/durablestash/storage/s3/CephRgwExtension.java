@@ -4,6 +4,7 @@ import java.lang.annotation.ElementType;
 import java.lang.annotation.Retention;
 import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
@@ -31,6 +32,7 @@ final class CephRgwExtension implements ExecutionCondition, BeforeAllCallback {
     private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(CephRgwExtension.class);
 
     private static volatile CephRgw running;
+    private static final AtomicBoolean toldSkipped = new AtomicBoolean();
 
     /** @return the running gateway; only inside a {@link CephRgwTest} class */
     static CephRgw rgw() {
@@ -46,8 +48,12 @@ final class CephRgwExtension implements ExecutionCondition, BeforeAllCallback {
         if (CephRgw.binariesPresent()) {
             return ConditionEvaluationResult.enabled("Ceph binaries found");
         }
-        return ConditionEvaluationResult.disabled("Ceph RGW tests skipped: " + String.join(", ", CephRgw.BINARIES)
-                + " not all on the PATH (Debian: apt-get install ceph-mon ceph-osd radosgw ceph-common)");
+        String reason = "Ceph RGW tests skipped: " + String.join(", ", CephRgw.BINARIES)
+                + " not all on the PATH (Debian: apt-get install ceph-mon ceph-osd radosgw ceph-common)";
+        if (!toldSkipped.getAndSet(true)) {
+            System.out.println(reason);
+        }
+        return ConditionEvaluationResult.disabled(reason);
     }
 
     @Override
