@@ -382,7 +382,12 @@ public abstract class StorageBackendContractTests {
 
     @Test
     void aCompareAndSwapCounterLosesNoIncrement() throws Exception {
-        runCounter(List.of(backend), 8, 100);
+        runCounter(List.of(backend), 8, counterIncrementsPerThread());
+    }
+
+    /** @return how many increments each of the 8 threads of the counter test makes (default 100) */
+    protected int counterIncrementsPerThread() {
+        return 100;
     }
 
     /**

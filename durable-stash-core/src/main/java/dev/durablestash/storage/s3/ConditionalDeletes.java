@@ -8,7 +8,15 @@ package dev.durablestash.storage.s3;
 public enum ConditionalDeletes {
 
     /**
-     * The default: one {@code DELETE} with {@code If-Match}, which AWS S3 evaluates atomically for
+     * The default: {@link #EMULATED}, which is safe on every store, until the store check
+     * ({@link S3StorageBackend#checkStore(String)}, run by the Spring Boot starter at startup) has seen
+     * the store refuse a {@code DELETE} with a stale {@code If-Match}; {@link #NATIVE} from then on.
+     * Some stores (Ceph RGW 16.2) ignore {@code If-Match} on {@code DELETE} and delete anyway.
+     */
+    AUTO,
+
+    /**
+     * One {@code DELETE} with {@code If-Match}, which AWS S3 evaluates atomically for
      * general-purpose buckets (since September 2025): 412 when the ETag no longer matches. Use it only
      * with stores that honour {@code If-Match} on {@code DELETE}: a store that ignores the header would
      * delete a document another instance has just rewritten, and one that rejects it fails the delete.

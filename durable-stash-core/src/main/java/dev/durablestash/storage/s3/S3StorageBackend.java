@@ -32,6 +32,7 @@ import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.ResponseBytes;
 import software.amazon.awssdk.core.async.AsyncRequestBody;
 import software.amazon.awssdk.core.async.AsyncResponseTransformer;
+import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
 import software.amazon.awssdk.services.s3.S3ServiceClientConfiguration;
@@ -51,17 +52,23 @@ import software.amazon.awssdk.services.s3.model.PutObjectRequest;
  * <li>{@code put} is a {@code PutObject} with {@code If-None-Match: *} (create) or
  * {@code If-Match: "etag"} (replace). 412 {@code PreconditionFailed}, 409
  * {@code ConditionalRequestConflict} and, for {@code If-Match}, 404 {@code NoSuchKey} (deleted
- * meanwhile) complete with {@link PutResult.PreconditionFailed}.</li>
+ * meanwhile; some stores answer 412) complete with {@link PutResult.PreconditionFailed}. A 412 to an
+ * {@code If-Match} is checked with a HEAD first: when the object still has the ETag the PUT named, the
+ * store refused its current ETag, and the PUT is sent in the other form ({@link IfMatchForm}) or fails
+ * with a {@link StorageException} saying so.</li>
  * <li>{@code get} is a {@code GetObject}, with {@code If-None-Match: "etag"} when the caller holds an
  * ETag: the SDK reports the 304 as an {@code S3Exception} with status 304, which becomes
  * {@link GetResult.NotModified}. 404 {@code NoSuchKey} becomes {@link GetResult.NotFound}.</li>
  * <li>{@code delete} is a {@code DeleteObject}, with {@code If-Match} when asked (see
  * {@link ConditionalDeletes}); 412 completes with {@code false}, 404 with {@code true}. With
- * {@link ConditionalDeletes#EMULATED}, for stores without conditional deletes, a conditional delete is a
- * compare-and-swap PUT of a tombstone followed by a plain DELETE; tombstones read as absent.</li>
+ * {@link ConditionalDeletes#EMULATED}, for stores without conditional deletes (and with the default
+ * {@link ConditionalDeletes#AUTO} until {@link #checkStore(String, Duration)} has seen the store honour
+ * {@code If-Match} on DELETE), a conditional delete is a compare-and-swap PUT of a tombstone followed by
+ * a plain DELETE; tombstones read as absent.</li>
  * <li>Every other error completes the stage exceptionally with a {@link StorageException} whose
  * message names the operation, the bucket and key, the HTTP status and the S3 error code.</li>
- * <li>ETags are handed out without their surrounding quotes, and sent quoted.</li>
+ * <li>ETags are handed out without their surrounding quotes, and sent quoted (in {@code If-Match}: as
+ * {@link IfMatchForm} says).</li>
  * </ul>
  *
  * <h2>Lost responses</h2>
@@ -131,8 +138,32 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
     private final boolean ownsClient;
     private final String bucket;
     private final ConditionalDeletes conditionalDeletes;
+    private final IfMatchForm ifMatchForm;
+    private final RequestChecksums requestChecksums;
+    /** The form {@code If-Match} is sent in: learned when {@link #ifMatchForm} is {@link IfMatchForm#AUTO}. */
+    private volatile boolean unquotedIfMatch;
+    /** With {@link ConditionalDeletes#AUTO}: the store check saw the store honour {@code If-Match} on DELETE. */
+    private volatile boolean nativeDeletesConfirmed;
     private final Duration abandonedTombstoneAge;
     private final String description;
+
+    /**
+     * As {@link #NO_RETRY}, and checksums only where required, also on a client passed in that computes
+     * them for every upload (the SDK's default since 2.30): a store that cannot read the chunked,
+     * checksummed body (Ceph RGW 16.2: 400 XAmzContentSHA256Mismatch) then gets a plain one.
+     */
+    private static final AwsRequestOverrideConfiguration NO_RETRY_PLAIN_BODY = AwsRequestOverrideConfiguration.builder()
+            .addPlugin(config -> {
+                ClientOverrideConfiguration current = config.overrideConfiguration();
+                ClientOverrideConfiguration.Builder override = current != null
+                        ? current.toBuilder()
+                        : ClientOverrideConfiguration.builder();
+                config.overrideConfiguration(override.retryStrategy(AwsRetryStrategy.doNotRetry()).build());
+                if (config instanceof S3ServiceClientConfiguration.Builder s3) {
+                    s3.requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED);
+                }
+            })
+            .build();
 
     private S3StorageBackend(S3AsyncClient client, boolean ownsClient, String bucket, Builder builder,
             String description) {
@@ -140,6 +171,9 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
         this.ownsClient = ownsClient;
         this.bucket = bucket;
         this.conditionalDeletes = builder.conditionalDeletes;
+        this.ifMatchForm = builder.ifMatchForm;
+        this.unquotedIfMatch = builder.ifMatchForm == IfMatchForm.UNQUOTED;
+        this.requestChecksums = builder.settings.requestChecksums;
         this.abandonedTombstoneAge = builder.abandonedTombstoneAge;
         this.description = description;
     }
@@ -180,7 +214,7 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
         Objects.requireNonNull(precondition, "precondition");
         byte[] content = body.clone();
         CompletableFuture<PutResult> first = write(key, content, false, precondition);
-        if (conditionalDeletes != ConditionalDeletes.EMULATED || !precondition.requiresAbsent()) {
+        if (conditionalDeletes == ConditionalDeletes.NATIVE || !precondition.requiresAbsent()) {
             return first;
         }
         // A create may find a tombstone of an emulated delete: replace it once it is abandoned.
@@ -207,7 +241,8 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
 
     /** One conditional PUT, never retried by the SDK; a lost answer is resolved by a HEAD. */
     private CompletableFuture<PutResult> write(String key, byte[] content, boolean tombstone, Precondition precondition) {
-        return write(key, content, tombstone, precondition, RETRIES_OF_UNAPPLIED_WRITES, newWriteId());
+        return write(key, content, tombstone, precondition, RETRIES_OF_UNAPPLIED_WRITES, newWriteId(), unquotedIfMatch,
+                false);
     }
 
     /**
@@ -215,7 +250,7 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
      * recognises it as this write.
      */
     private CompletableFuture<PutResult> write(String key, byte[] content, boolean tombstone, Precondition precondition,
-            int retriesLeft, String writeId) {
+            int retriesLeft, String writeId, boolean unquoted, boolean otherFormTried) {
         PutObjectRequest.Builder request = PutObjectRequest.builder()
                 .bucket(bucket)
                 .key(key)
@@ -224,12 +259,12 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
                         : Map.of(WRITE_ID_METADATA, writeId))
                 .contentType(CONTENT_TYPE)
                 .contentLength((long) content.length)
-                .overrideConfiguration(NO_RETRY);
+                .overrideConfiguration(writeOverride());
         String etag = precondition.etag();
         if (etag == null) {
             request.ifNoneMatch("*");
         } else {
-            request.ifMatch(quote(etag));
+            request.ifMatch(unquoted ? unquote(etag) : quote(etag));
         }
         CompletableFuture<PutResult> result = new CompletableFuture<>();
         client.putObject(request.build(), AsyncRequestBody.fromBytesUnsafe(content)).whenComplete((response, error) -> {
@@ -238,13 +273,26 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
                 return;
             }
             S3Failure failure = S3Failure.of(error);
-            if (failure.status() == 412
+            if (failure.status() == 412 && etag != null) {
+                // Stale, gone (some stores answer 412 rather than 404 for a missing key), or the store did
+                // not understand the form of the header: only a HEAD tells.
+                Runnable otherForm = otherFormTried || ifMatchForm != IfMatchForm.AUTO ? null
+                        : () -> write(key, content, tombstone, precondition, retriesLeft, writeId, !unquoted, true)
+                                .whenComplete((value, retryError) -> {
+                                    if (value instanceof PutResult.Written) {
+                                        learnIfMatchForm(!unquoted);
+                                    }
+                                    forward(value, retryError, result);
+                                });
+                resolveRefusedIfMatch(key, etag, unquoted, otherFormTried, result, otherForm);
+            } else if (failure.status() == 412
                     || (failure.status() == 409 && "ConditionalRequestConflict".equals(failure.code()))
                     || (etag != null && failure.isNoSuchKey())) {
                 result.complete(PutResult.preconditionFailed());
             } else if (failure.isAmbiguous()) {
                 Runnable retry = retriesLeft == 0 ? null
-                        : () -> write(key, content, tombstone, precondition, retriesLeft - 1, writeId)
+                        : () -> write(key, content, tombstone, precondition, retriesLeft - 1, writeId, unquoted,
+                                otherFormTried)
                                 .whenComplete((value, retryError) -> forward(value, retryError, result));
                 resolveAmbiguousPut(key, writeId, etag, failure, result, retry);
             } else {
@@ -252,6 +300,50 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
             }
         });
         return result;
+    }
+
+    /**
+     * A PUT with {@code If-Match} was answered 412. When the object has another ETag or is gone, that is
+     * a precondition failure. When it still has the ETag the PUT named, the store refused the current
+     * ETag: it did not understand the header's form, so the PUT is sent in the other form
+     * ({@code otherForm}); when there is none left to try, the PUT fails with a message that says so,
+     * rather than as a conflict that the caller would retry in vain.
+     */
+    private void resolveRefusedIfMatch(String key, String etag, boolean unquoted, boolean otherFormTried,
+            CompletableFuture<PutResult> result, @Nullable Runnable otherForm) {
+        client.headObject(HeadObjectRequest.builder().bucket(bucket).key(key).build()).whenComplete((head, error) -> {
+            String stored = error == null && head.eTag() != null ? unquote(head.eTag()) : "";
+            if (!etag.equals(stored)) {
+                // Another ETag, gone (404 and 412 mean the same here), or unknown: the 412 itself was definite.
+                result.complete(PutResult.preconditionFailed());
+            } else if (otherForm != null) {
+                log.debug("PUT of s3://{}/{} answered 412 although the object still has ETag {}: sending If-Match {}",
+                        bucket, key, etag, unquoted ? "quoted" : "unquoted");
+                otherForm.run();
+            } else {
+                String forms = otherFormTried ? "both quoted and unquoted"
+                        : (unquoted ? "unquoted" : "quoted") + " (durable-stash.storage.s3.if-match-form=" + ifMatchForm + ")";
+                result.completeExceptionally(new StorageException("S3 PUT of s3://" + bucket + "/" + key
+                        + " failed: HTTP 412 although the object still has the ETag the PUT named in If-Match, "
+                        + forms + ": the store refuses its current ETag, so it does not evaluate If-Match as S3 does"
+                        + (otherFormTried || ifMatchForm == IfMatchForm.AUTO ? ""
+                                : "; try if-match-form=" + (unquoted ? IfMatchForm.QUOTED : IfMatchForm.UNQUOTED))));
+            }
+        });
+    }
+
+    private void learnIfMatchForm(boolean unquoted) {
+        if (unquotedIfMatch != unquoted) {
+            unquotedIfMatch = unquoted;
+            log.info("S3 store of s3://{} refused If-Match with the current ETag {} and accepted it {}: sending If-Match "
+                    + "{} from now on (durable-stash.storage.s3.if-match-form pins a form)", bucket,
+                    unquoted ? "quoted" : "unquoted", unquoted ? "unquoted" : "quoted", unquoted ? "unquoted" : "quoted");
+        }
+    }
+
+    /** Writes are never retried by the SDK, and compute checksums only as {@link RequestChecksums} says. */
+    private AwsRequestOverrideConfiguration writeOverride() {
+        return requestChecksums == RequestChecksums.WHEN_REQUIRED ? NO_RETRY_PLAIN_BODY : NO_RETRY;
     }
 
     private static <T> void forward(@Nullable T value, @Nullable Throwable error, CompletableFuture<T> result) {
@@ -317,7 +409,8 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
     @Override
     public CompletionStage<Boolean> delete(String key, @Nullable String ifMatch) {
         checkKey(key);
-        if (ifMatch != null && conditionalDeletes == ConditionalDeletes.EMULATED) {
+        if (ifMatch != null && (conditionalDeletes == ConditionalDeletes.EMULATED
+                || (conditionalDeletes == ConditionalDeletes.AUTO && !nativeDeletesConfirmed))) {
             return emulatedConditionalDelete(key, ifMatch);
         }
         DeleteObjectRequest.Builder request = DeleteObjectRequest.builder()
@@ -382,6 +475,36 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
             }
         });
         return result;
+    }
+
+    /**
+     * Checks that the store evaluates the preconditions this backend relies on, with one probe object
+     * at {@code probeKey} that is removed afterwards: a create with {@code If-None-Match: *} (and a second
+     * one refused), a replace with {@code If-Match} (learning the header's form, see {@link IfMatchForm}),
+     * a replace with a stale ETag refused, a conditional GET (304), a DELETE with a stale ETag (honoured
+     * or ignored: with {@link ConditionalDeletes#AUTO} this decides between native and emulated deletes),
+     * and a replace of a missing key refused. Blocks the calling thread, one request at a time.
+     *
+     * @param probeKey the key of the probe object: one no session document uses (under the key prefix)
+     * @param timeout how long the whole check may take
+     * @return what the store does; {@link S3StoreCheck#safe()} is {@code false} when compare-and-swap
+     *     cannot be trusted on it
+     * @throws StorageException when the store cannot be reached or answers with an error, or the check
+     *     takes longer than {@code timeout}
+     */
+    public S3StoreCheck checkStore(String probeKey, Duration timeout) {
+        checkKey(probeKey);
+        return new StoreProbe(this, client, bucket, probeKey, timeout).run(conditionalDeletes, ifMatchForm);
+    }
+
+    /** @return whether {@code If-Match} is currently sent unquoted (pinned, or learned) */
+    boolean sendsIfMatchUnquoted() {
+        return unquotedIfMatch;
+    }
+
+    /** The store check saw the store honour {@code If-Match} on DELETE. */
+    void confirmNativeDeletes() {
+        nativeDeletesConfirmed = true;
     }
 
     @Override
@@ -495,9 +618,10 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
 
         private @Nullable String bucket;
         private @Nullable S3AsyncClient client;
-        private ConditionalDeletes conditionalDeletes = ConditionalDeletes.NATIVE;
+        private ConditionalDeletes conditionalDeletes = ConditionalDeletes.AUTO;
+        private IfMatchForm ifMatchForm = IfMatchForm.AUTO;
         private Duration abandonedTombstoneAge = DEFAULT_ABANDONED_TOMBSTONE_AGE;
-        private final S3ClientSettings settings = new S3ClientSettings();
+        final S3ClientSettings settings = new S3ClientSettings();
         private final Set<String> clientSettingsSet = new LinkedHashSet<>();
 
         private Builder() {
@@ -530,12 +654,23 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
         }
 
         /**
-         * @param mode whether conditional deletes are sent with {@code If-Match} (default
-         *     {@link ConditionalDeletes#NATIVE}) or emulated for stores without them
+         * @param mode whether conditional deletes are sent with {@code If-Match} or emulated for stores
+         *     without them; default {@link ConditionalDeletes#AUTO} (emulated until the store check has seen
+         *     the store honour {@code If-Match} on DELETE)
          * @return this builder
          */
         public Builder conditionalDeletes(ConditionalDeletes mode) {
             this.conditionalDeletes = Objects.requireNonNull(mode, "conditionalDeletes");
+            return this;
+        }
+
+        /**
+         * @param form how the ETag is written in {@code If-Match}; default {@link IfMatchForm#AUTO} (quoted,
+         *     and learned from the store's answers)
+         * @return this builder
+         */
+        public Builder ifMatchForm(IfMatchForm form) {
+            this.ifMatchForm = Objects.requireNonNull(form, "ifMatchForm");
             return this;
         }
 
@@ -596,12 +731,14 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
 
         /**
          * @param requestChecksums when checksums are computed and validated; default
-         *     {@link RequestChecksums#WHEN_REQUIRED} (plain bodies, accepted by every S3-compatible store)
+         *     {@link RequestChecksums#WHEN_REQUIRED} (plain bodies, accepted by every S3-compatible store).
+         *     Also applies to a client passed to {@link #client(S3AsyncClient)}: with
+         *     {@code WHEN_REQUIRED} this backend's uploads compute no checksum whatever that client's
+         *     setting; with {@code WHEN_SUPPORTED} they follow that client's setting.
          * @return this builder
          */
         public Builder requestChecksums(RequestChecksums requestChecksums) {
             settings.requestChecksums = Objects.requireNonNull(requestChecksums, "requestChecksums");
-            clientSettingsSet.add("requestChecksums");
             return this;
         }
 

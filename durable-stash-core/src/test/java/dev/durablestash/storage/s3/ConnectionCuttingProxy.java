@@ -39,6 +39,7 @@ final class ConnectionCuttingProxy implements AutoCloseable {
     private final AtomicInteger cutNext = new AtomicInteger();
     private final Queue<String> recordedRequests = new ConcurrentLinkedQueue<>();
     private volatile boolean recording;
+    private volatile boolean dropIfMatch;
     private volatile double cutFraction;
     private volatile boolean closed;
 
@@ -81,6 +82,15 @@ final class ConnectionCuttingProxy implements AutoCloseable {
         return List.copyOf(recordedRequests);
     }
 
+    /**
+     * @param on whether to hide every request's {@code If-Match} header from the server from now on (it
+     *     is renamed, keeping the request's length), playing a store that ignores {@code If-Match}. Only
+     *     for a server that does not check signatures.
+     */
+    void dropIfMatch(boolean on) {
+        dropIfMatch = on;
+    }
+
     /** @return responses cut off so far */
     long cuts() {
         return cuts.sum();
@@ -116,6 +126,9 @@ final class ConnectionCuttingProxy implements AutoCloseable {
                     if (!requestPending.getAndSet(true) && recording) {
                         recordedRequests.add(head(buffer, n));
                     }
+                    if (dropIfMatch) {
+                        renameIfMatch(buffer, n);
+                    }
                 } else if (requestPending.getAndSet(false) && !isContinue(buffer, n) && shouldCut()) {
                     cuts.increment();
                     break;
@@ -142,6 +155,17 @@ final class ConnectionCuttingProxy implements AutoCloseable {
         String text = new String(buffer, 0, n, StandardCharsets.ISO_8859_1);
         int end = text.indexOf("\r\n\r\n");
         return end >= 0 ? text.substring(0, end) : text;
+    }
+
+    /** Renames {@code If-Match:} headers to {@code X-Ignore:} (as long) in the request head in the buffer. */
+    private static void renameIfMatch(byte[] buffer, int n) {
+        String text = new String(buffer, 0, n, StandardCharsets.ISO_8859_1);
+        int end = text.indexOf("\r\n\r\n");
+        String lower = (end >= 0 ? text.substring(0, end) : text).toLowerCase(java.util.Locale.ROOT);
+        for (int at = lower.indexOf("\r\nif-match:"); at >= 0; at = lower.indexOf("\r\nif-match:", at + 2)) {
+            byte[] renamed = "\r\nx-ignore:".getBytes(StandardCharsets.ISO_8859_1);
+            System.arraycopy(renamed, 0, buffer, at, renamed.length);
+        }
     }
 
     private static boolean isContinue(byte[] buffer, int n) {

@@ -26,7 +26,7 @@ import software.amazon.awssdk.services.s3.S3Configuration;
  * <p>Tests isolate themselves by bucket: {@link #createBucket(String)} makes a fresh one, whose fault
  * switches and counters ({@link #faults(String)}) no other test touches.
  */
-final class S3TestServer {
+final class S3TestServer implements S3TestStore {
 
     static final String ACCESS_KEY = "durable-stash-test";
     static final String SECRET_KEY = "durable-stash-test-secret";
@@ -74,8 +74,8 @@ final class S3TestServer {
         return shared;
     }
 
-    /** @return the server's endpoint */
-    URI endpoint() {
+    @Override
+    public URI endpoint() {
         return endpoint;
     }
 
@@ -84,16 +84,13 @@ final class S3TestServer {
         return cuttingProxy;
     }
 
-    /** @return a raw SDK client for the server, shared: do not close it */
-    S3AsyncClient client() {
+    @Override
+    public S3AsyncClient client() {
         return client;
     }
 
-    /**
-     * @param name a name for the bucket (lowercase letters, digits, hyphens)
-     * @return the name of a new, empty bucket
-     */
-    String createBucket(String name) {
+    @Override
+    public String createBucket(String name) {
         String bucket = name + "-" + bucketCounter.incrementAndGet();
         client.createBucket(b -> b.bucket(bucket)).join();
         return bucket;
@@ -113,6 +110,11 @@ final class S3TestServer {
      */
     S3StorageBackend backend(String bucket) {
         return S3StorageBackend.builder().client(client).bucket(bucket).build();
+    }
+
+    @Override
+    public S3StorageBackend.Builder backendBuilder(String bucket) {
+        return backendBuilder(bucket, endpoint);
     }
 
     /**

@@ -16,6 +16,8 @@ import org.springframework.util.unit.DataSize;
 
 import dev.durablestash.core.InvalidValuePolicy;
 import dev.durablestash.storage.s3.ConditionalDeletes;
+import dev.durablestash.storage.s3.IfMatchForm;
+import dev.durablestash.storage.s3.RequestChecksums;
 
 /**
  * Configuration properties of DurableStash, under {@code durable-stash.*}.
@@ -253,6 +255,19 @@ public class DurableStashProperties {
         MEMORY
     }
 
+    /** What the startup check of an S3 store does with its findings. */
+    public enum StoreCheck {
+
+        /** Check; fail startup when the store's compare-and-swap cannot be trusted. */
+        VERIFY,
+
+        /** Check; log a warning when the store's compare-and-swap cannot be trusted, and start. */
+        WARN,
+
+        /** Do not check. */
+        OFF
+    }
+
     /** S3-compatible object storage. Credentials come from the AWS default provider chain. */
     public static class S3 {
 
@@ -274,9 +289,56 @@ public class DurableStashProperties {
         /**
          * How expired documents are deleted without deleting a concurrent rewrite: 'native' sends
          * DELETE with If-Match (AWS S3); 'emulated', for stores that ignore or reject If-Match on
-         * DELETE, first replaces the document with a tombstone by a conditional PUT, then deletes it.
+         * DELETE, first replaces the document with a tombstone by a conditional PUT, then deletes it;
+         * 'auto' is emulated until the startup store check has seen the store honour If-Match on
+         * DELETE, native from then on.
          */
-        private ConditionalDeletes conditionalDeletes = ConditionalDeletes.NATIVE;
+        private ConditionalDeletes conditionalDeletes = ConditionalDeletes.AUTO;
+
+        /**
+         * How the ETag is written in If-Match: 'quoted' (HTTP, AWS S3), 'unquoted' (Ceph RGW 16.2), or
+         * 'auto': quoted until the store refuses its current ETag in that form and accepts the other.
+         */
+        private IfMatchForm ifMatchForm = IfMatchForm.AUTO;
+
+        /**
+         * When uploads carry checksums: 'when-required' sends plain bodies (every S3-compatible store
+         * reads them), also through an application's own S3AsyncClient; 'when-supported' is the AWS
+         * SDK's default (a CRC32 on every upload, chunked), for AWS S3.
+         */
+        private RequestChecksums requestChecksums = RequestChecksums.WHEN_REQUIRED;
+
+        /**
+         * The startup check of the store's compare-and-swap (one probe object under the prefix, removed
+         * afterwards): 'verify' fails startup when the store does not honour the preconditions several
+         * instances rely on; 'warn' logs that and starts anyway (a single instance needs no cross-instance
+         * compare-and-swap); 'off' skips the check.
+         */
+        private StoreCheck storeCheck = StoreCheck.VERIFY;
+
+        public IfMatchForm getIfMatchForm() {
+            return ifMatchForm;
+        }
+
+        public void setIfMatchForm(IfMatchForm ifMatchForm) {
+            this.ifMatchForm = ifMatchForm;
+        }
+
+        public RequestChecksums getRequestChecksums() {
+            return requestChecksums;
+        }
+
+        public void setRequestChecksums(RequestChecksums requestChecksums) {
+            this.requestChecksums = requestChecksums;
+        }
+
+        public StoreCheck getStoreCheck() {
+            return storeCheck;
+        }
+
+        public void setStoreCheck(StoreCheck storeCheck) {
+            this.storeCheck = storeCheck;
+        }
 
         public ConditionalDeletes getConditionalDeletes() {
             return conditionalDeletes;

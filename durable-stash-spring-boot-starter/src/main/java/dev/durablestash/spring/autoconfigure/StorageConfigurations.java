@@ -63,7 +63,9 @@ final class StorageConfigurations {
             } catch (IllegalArgumentException e) {
                 throw SettingsMapping.invalid("storage.s3.bucket", bucket, String.valueOf(e.getMessage()));
             }
-            builder.conditionalDeletes(s3.getConditionalDeletes());
+            builder.conditionalDeletes(s3.getConditionalDeletes())
+                    .ifMatchForm(s3.getIfMatchForm())
+                    .requestChecksums(s3.getRequestChecksums());
             Duration operationTimeout = SettingsMapping.operationTimeout(properties);
             S3AsyncClient client = clients.getIfUnique();
             if (client != null) {
@@ -90,6 +92,13 @@ final class StorageConfigurations {
                 builder.pathStyleAccess(true);
             }
             return builder.build();
+        }
+
+        /** Checks the store's compare-and-swap once every singleton exists, before the app serves requests. */
+        @Bean
+        static S3StoreCheckRunner durableStashS3StoreCheck(ObjectProvider<DurableStashProperties> properties,
+                ObjectProvider<StorageBackend> backend) {
+            return new S3StoreCheckRunner(properties, backend);
         }
 
         /**

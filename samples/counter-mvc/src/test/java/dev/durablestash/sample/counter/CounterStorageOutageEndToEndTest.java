@@ -80,6 +80,8 @@ class CounterStorageOutageEndToEndTest {
                         "durable-stash.storage.s3.endpoint=" + store.endpoint(),
                         "durable-stash.storage.s3.region=us-east-1",
                         "durable-stash.storage.s3.path-style-access=true",
+                        // The store check at startup would only wait for the stalled store and warn.
+                        "durable-stash.storage.s3.store-check=off",
                         "durable-stash.secret=" + SECRET,
                         "durable-stash.operation-timeout=" + OPERATION_TIMEOUT.toMillis() + "ms"))) {
             warmUpUntilTheStoreIsReached(app, store);

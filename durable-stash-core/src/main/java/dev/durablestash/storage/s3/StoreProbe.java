@@ -1,0 +1,190 @@
+package dev.durablestash.storage.s3;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import org.jspecify.annotations.Nullable;
+
+import dev.durablestash.storage.GetResult;
+import dev.durablestash.storage.Precondition;
+import dev.durablestash.storage.PutResult;
+import dev.durablestash.storage.StorageException;
+import software.amazon.awssdk.services.s3.S3AsyncClient;
+
+/**
+ * The store check behind {@link S3StorageBackend#checkStore(String, Duration)}: one probe object,
+ * written, replaced, read and deleted with every precondition the backend relies on, then removed.
+ * Runs on the caller's thread, one request at a time, within one deadline. Not thread-safe; used once.
+ */
+final class StoreProbe {
+
+    private final S3StorageBackend backend;
+    private final S3AsyncClient client;
+    private final String bucket;
+    private final String key;
+    private final long deadline;
+    private final List<String> findings = new ArrayList<>();
+    private final List<String> problems = new ArrayList<>();
+
+    StoreProbe(S3StorageBackend backend, S3AsyncClient client, String bucket, String key, Duration timeout) {
+        this.backend = backend;
+        this.client = client;
+        this.bucket = bucket;
+        this.key = key;
+        this.deadline = System.nanoTime() + timeout.toNanos();
+    }
+
+    /** Outcome of one check: which state the probe is in afterwards is tracked by the caller. */
+    S3StoreCheck run(ConditionalDeletes deletes, IfMatchForm pinnedForm) {
+        try {
+            probe(deletes, pinnedForm);
+        } finally {
+            removeProbe();
+        }
+        return new S3StoreCheck(backend.describe(), findings, problems);
+    }
+
+    private void probe(ConditionalDeletes deletes, IfMatchForm pinnedForm) {
+        // 1. create with If-None-Match: *
+        String first;
+        PutResult created = await(backend.put(key, body(1), Precondition.absent()));
+        if (!(created instanceof PutResult.Written written)) {
+            removeProbe(); // left behind by an earlier check that was cut short
+            created = await(backend.put(key, body(1), Precondition.absent()));
+            if (!(created instanceof PutResult.Written written2)) {
+                throw new StorageException("S3 store check: could not create the probe object s3://" + bucket + "/" + key);
+            }
+            first = written2.etag();
+        } else {
+            first = written.etag();
+        }
+        // 2. a second create must be refused
+        PutResult again = await(backend.put(key, body(2), Precondition.absent()));
+        String current = first;
+        if (again instanceof PutResult.Written overwritten) {
+            problems.add("the store ignores If-None-Match: * on PUT (a create replaced an existing object)");
+            findings.add("create over an existing object ACCEPTED");
+            current = overwritten.etag();
+        } else {
+            findings.add("create with If-None-Match: * refused on an existing object");
+        }
+        // 3. replace with the current ETag
+        String replaced;
+        try {
+            PutResult replace = await(backend.put(key, body(3), Precondition.matching(current)));
+            if (!(replace instanceof PutResult.Written written)) {
+                problems.add("the store refuses If-Match with the object's current ETag");
+                findings.add("replace with the current ETag REFUSED");
+                return;
+            }
+            replaced = written.etag();
+            findings.add("replace with If-Match honoured, ETag sent " + (backend.sendsIfMatchUnquoted()
+                    ? "unquoted" + (pinnedForm == IfMatchForm.AUTO ? " (the store refuses the quoted form)" : "")
+                    : "quoted"));
+        } catch (StorageException e) {
+            problems.add(String.valueOf(e.getMessage()));
+            findings.add("replace with the current ETag REFUSED");
+            return;
+        }
+        // 4. replace with a stale ETag must be refused
+        PutResult stale = await(backend.put(key, body(4), Precondition.matching(current)));
+        if (stale instanceof PutResult.Written overwritten) {
+            problems.add("the store ignores If-Match on PUT (a replace with a stale ETag was applied)");
+            findings.add("stale replace ACCEPTED");
+            replaced = overwritten.etag();
+        } else {
+            findings.add("stale replace refused");
+        }
+        // 5. conditional GET
+        GetResult got = await(backend.get(key, replaced));
+        findings.add(got instanceof GetResult.NotModified ? "conditional GET 304"
+                : "conditional GET not supported (a revalidating mount reads the whole document)");
+        // 6. DELETE with a stale ETag
+        boolean honoured = staleDeleteRefused(current);
+        if (honoured) {
+            findings.add("conditional DELETE honoured" + switch (deletes) {
+                case AUTO -> ", deletes native";
+                case NATIVE -> "";
+                case EMULATED -> " (deletes emulated as configured)";
+            });
+            if (deletes == ConditionalDeletes.AUTO) {
+                backend.confirmNativeDeletes();
+            }
+        } else if (deletes == ConditionalDeletes.NATIVE) {
+            problems.add("the store ignores If-Match on DELETE, but conditional-deletes is NATIVE: an expired "
+                    + "document's lazy delete could remove one another instance has just rewritten (use AUTO or EMULATED)");
+            findings.add("conditional DELETE IGNORED");
+        } else {
+            findings.add("conditional DELETE ignored, deletes emulated with tombstones");
+        }
+        // 7. replace of a missing key must fail its precondition
+        removeProbe();
+        PutResult missing = await(backend.put(key, body(5), Precondition.matching(replaced)));
+        if (missing instanceof PutResult.Written) {
+            problems.add("the store ignores If-Match on PUT of a missing key (the replace created it)");
+            findings.add("replace of a missing key ACCEPTED");
+        } else {
+            findings.add("replace of a missing key refused");
+        }
+    }
+
+    /** @return whether a DELETE with a stale If-Match left the object in place */
+    private boolean staleDeleteRefused(String staleEtag) {
+        try {
+            await(client.deleteObject(b -> b.bucket(bucket).key(key).ifMatch(S3StorageBackend.quote(staleEtag))));
+        } catch (StorageException e) {
+            S3Failure failure = S3Failure.of(e.getCause() != null ? e.getCause() : e);
+            if (failure.status() == 412) {
+                return true;
+            }
+            // Rejected (400, 501): not honoured; whatever happened, look.
+        }
+        try {
+            await(client.headObject(b -> b.bucket(bucket).key(key)));
+            return true;
+        } catch (StorageException e) {
+            return false;
+        }
+    }
+
+    private void removeProbe() {
+        try {
+            await(client.deleteObject(b -> b.bucket(bucket).key(key)));
+        } catch (StorageException e) {
+            // reported by the step that needs the object gone, if any
+        }
+    }
+
+    private static byte[] body(int version) {
+        return ("durable-stash store check " + version).getBytes(StandardCharsets.US_ASCII);
+    }
+
+    private <T> T await(CompletionStage<T> stage) {
+        long left = deadline - System.nanoTime();
+        try {
+            return stage.toCompletableFuture().get(Math.max(0, left), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            stage.toCompletableFuture().cancel(true);
+            throw new StorageException("S3 store check of s3://" + bucket + "/" + key + " did not finish in time", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StorageException("S3 store check interrupted", e);
+        } catch (ExecutionException e) {
+            Throwable cause = S3Failure.unwrap(e.getCause());
+            if (cause instanceof StorageException storage) {
+                throw storage;
+            }
+            throw new StorageException("S3 store check of s3://" + bucket + "/" + key + ": " + summary(cause), cause);
+        }
+    }
+
+    private static String summary(@Nullable Throwable cause) {
+        return cause == null ? "failed" : S3Failure.of(cause).summary();
+    }
+}
