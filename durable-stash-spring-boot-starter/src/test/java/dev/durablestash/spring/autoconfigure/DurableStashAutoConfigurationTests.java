@@ -85,7 +85,8 @@ class DurableStashAutoConfigurationTests {
     Path directory;
 
     private final WebApplicationContextRunner contextRunner = new WebApplicationContextRunner()
-            .withConfiguration(AutoConfigurations.of(DurableStashAutoConfiguration.class));
+            .withConfiguration(AutoConfigurations.of(DurableStashAutoConfiguration.class,
+                    DurableStashServletAutoConfiguration.class));
 
     private WebApplicationContextRunner inTempDirectory() {
         return contextRunner.withPropertyValues("durable-stash.storage.filesystem.directory=" + directory);
@@ -432,9 +433,21 @@ class DurableStashAutoConfigurationTests {
 
     @Test
     void aNonWebApplicationGetsTheEngineButNoServletBeans() {
-        new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(DurableStashAutoConfiguration.class))
+        new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(DurableStashAutoConfiguration.class,
+                DurableStashServletAutoConfiguration.class))
                 .withPropertyValues("durable-stash.storage.type=memory").run((context) -> {
                     assertThat(context).hasSingleBean(StashAdapter.class).hasSingleBean(StashedViews.class);
+                    assertThat(context).doesNotHaveBean(SidFilter.class)
+                            .doesNotHaveBean(StashedViewsWebMvcConfigurer.class);
+                });
+    }
+
+    @Test
+    void theServletIntegrationBacksOffWithoutAnEngine() {
+        new WebApplicationContextRunner()
+                .withConfiguration(AutoConfigurations.of(DurableStashServletAutoConfiguration.class))
+                .run((context) -> {
+                    assertThat(context).hasNotFailed();
                     assertThat(context).doesNotHaveBean(SidFilter.class)
                             .doesNotHaveBean(StashedViewsWebMvcConfigurer.class);
                 });
