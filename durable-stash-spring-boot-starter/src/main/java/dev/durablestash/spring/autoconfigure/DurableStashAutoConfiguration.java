@@ -55,8 +55,6 @@ public final class DurableStashAutoConfiguration {
 
     private static final Logger log = LoggerFactory.getLogger(DurableStashAutoConfiguration.class);
 
-    private static final String IN_MEMORY_BACKEND = "dev.durablestash.testing.InMemoryStorageBackend";
-
     @Bean(name = EXECUTOR_BEAN_NAME, destroyMethod = "shutdown", defaultCandidate = false)
     @ConditionalOnMissingBean(name = EXECUTOR_BEAN_NAME)
     ExecutorService durableStashExecutor() {
@@ -93,15 +91,16 @@ public final class DurableStashAutoConfiguration {
 
     /**
      * With no {@code durable-stash.secret}: a generated secret for the filesystem backend (kept in
-     * its directory) and the in-memory test backend (which forgets everything anyway); otherwise
-     * startup fails, because instances sharing storage must share the secret.
+     * its directory) and a random one for an {@linkplain StorageBackend#isEphemeral() ephemeral}
+     * backend (which forgets everything anyway, so nothing is written for it); otherwise startup
+     * fails, because instances sharing storage must share the secret.
      */
     private static String secretFor(StorageBackend backend) {
+        if (backend.isEphemeral()) {
+            return SessionIds.newSid();
+        }
         if (backend instanceof FileSystemStorageBackend fs) {
             return GeneratedSecret.loadOrCreate(fs.root());
-        }
-        if (backend.getClass().getName().equals(IN_MEMORY_BACKEND)) {
-            return SessionIds.newSid();
         }
         throw SettingsMapping.invalid("secret", null, "a secret of at least " + StashSettings.MIN_SECRET_BYTES
                 + " bytes is required with " + backend.describe()
