@@ -39,7 +39,7 @@ import dev.durablestash.storage.StorageBackend;
  */
 @AutoConfiguration
 @EnableConfigurationProperties(DurableStashProperties.class)
-@Import({ StorageConfigurations.S3.class, StorageConfigurations.Memory.class, StorageConfigurations.Fallback.class })
+@Import({ StorageConfigurations.S3.class, StorageConfigurations.Fallback.class })
 public final class DurableStashAutoConfiguration {
 
     /**
