@@ -70,6 +70,18 @@ public interface StorageBackend {
     CompletionStage<Boolean> delete(String key, @Nullable String ifMatch);
 
     /**
+     * Whether everything this backend stores is lost when the process ends (an in-memory store for
+     * tests). State in such a backend cannot outlive the secret that keyed it, so a caller may key it
+     * with a random secret instead of a configured one; the Spring Boot starter does.
+     *
+     * @return {@code true} only for a backend whose objects live no longer than the process;
+     *     {@code false} by default
+     */
+    default boolean isEphemeral() {
+        return false;
+    }
+
+    /**
      * A short human-readable description for logs, e.g. {@code "s3://bucket/prefix"}.
      *
      * @return a description, never {@code null}

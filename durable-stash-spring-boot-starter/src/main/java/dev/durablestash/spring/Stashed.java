@@ -6,8 +6,6 @@ import java.lang.annotation.Retention;
 import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
 
-import dev.durablestash.core.Scope;
-
 /**
  * Marks a field as a stored key of its view: recovered into the field before the handler runs,
  * and stashed (when changed) after it returns and before the response is committed.

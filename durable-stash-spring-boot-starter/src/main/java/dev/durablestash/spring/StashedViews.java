@@ -99,7 +99,7 @@ public final class StashedViews {
             Stashed stashed = Objects.requireNonNull(field.getAnnotation(Stashed.class));
             String key = stashed.name().isEmpty() ? field.getName() : stashed.name();
             try {
-                builder.key(key, field.getGenericType(), stashed.scope());
+                builder.key(key, field.getGenericType(), stashed.scope().toEngineScope());
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("@Stashed field " + describe(field) + ": " + e.getMessage(), e);
             }

@@ -14,7 +14,6 @@ import org.junit.jupiter.api.Test;
 
 import dev.durablestash.core.MountKind;
 import dev.durablestash.core.RecoveryStatus;
-import dev.durablestash.core.Scope;
 import dev.durablestash.core.SessionIds;
 import dev.durablestash.core.StashAdapter;
 import dev.durablestash.core.StashSettings;
@@ -57,6 +56,15 @@ class StashedViewsTests {
     }
 
     @Test
+    void everyScopeMapsToTheEngineScopeOfTheSameNameAndTheEngineHasNoOther() {
+        for (Scope scope : Scope.values()) {
+            assertThat(scope.toEngineScope().name()).isEqualTo(scope.name());
+        }
+        assertThat(dev.durablestash.core.Scope.values()).extracting(Enum::name)
+                .containsExactly(java.util.Arrays.stream(Scope.values()).map(Enum::name).toArray(String[]::new));
+    }
+
+    @Test
     void theViewDefinitionIsBuiltOncePerClassFromTheStashedFieldsAndTheirGenericTypes() {
         StashedViewType type = views.typeOf(Draft.class);
         assertThat(views.typeOf(Draft.class)).isSameAs(type);
@@ -64,8 +72,8 @@ class StashedViewsTests {
         assertThat(definition.name()).isEqualTo("Draft");
         assertThat(definition.vsn()).isEqualTo(3);
         assertThat(definition.keys()).containsOnlyKeys("owner", "text", "tags", "n");
-        assertThat(definition.key("owner")).isEqualTo(new StoredKey("owner", String.class, Scope.SESSION));
-        assertThat(definition.key("text").scope()).isEqualTo(Scope.RECONNECT);
+        assertThat(definition.key("owner")).isEqualTo(new StoredKey("owner", String.class, dev.durablestash.core.Scope.SESSION));
+        assertThat(definition.key("text").scope()).isEqualTo(dev.durablestash.core.Scope.RECONNECT);
         assertThat(definition.key("tags").type()).isInstanceOf(ParameterizedType.class);
         assertThat(definition.key("n").type()).isEqualTo(long.class);
         assertThat(StashedViews.isStashedView(Draft.class)).isTrue();

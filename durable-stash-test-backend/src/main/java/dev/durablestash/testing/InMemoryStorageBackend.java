@@ -207,6 +207,12 @@ public final class InMemoryStorageBackend implements StorageBackend {
         return respond(op, !mismatch[0]);
     }
 
+    /** @return {@code true}: everything stored here is lost with the process */
+    @Override
+    public boolean isEphemeral() {
+        return true;
+    }
+
     /** @return {@code "in-memory"} */
     @Override
     public String describe() {

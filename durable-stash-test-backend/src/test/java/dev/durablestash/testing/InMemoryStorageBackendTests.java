@@ -306,4 +306,9 @@ class InMemoryStorageBackendTests {
     void describeSaysInMemory() {
         assertThat(backend.describe()).isEqualTo("in-memory");
     }
+
+    @Test
+    void itIsEphemeralSoNoStableSecretIsNeeded() {
+        assertThat(backend.isEphemeral()).isTrue();
+    }
 }

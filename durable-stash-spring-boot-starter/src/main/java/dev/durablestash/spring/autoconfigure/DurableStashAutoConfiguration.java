@@ -1,6 +1,5 @@
 package dev.durablestash.spring.autoconfigure;
 
-import java.time.Duration;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 
@@ -14,18 +13,11 @@ import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication.Type;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
-import org.springframework.boot.context.properties.PropertyMapper;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
-import org.springframework.session.web.http.DefaultCookieSerializer;
 import org.springframework.util.StringUtils;
-import org.springframework.web.filter.OncePerRequestFilter;
-import org.springframework.web.servlet.DispatcherServlet;
-import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 
 import dev.durablestash.core.EngineExecutor;
 import dev.durablestash.core.SessionIds;
@@ -35,24 +27,19 @@ import dev.durablestash.spring.StashedViews;
 import dev.durablestash.spring.ViewMigrator;
 import dev.durablestash.spring.autoconfigure.DurableStashProperties.StorageType;
 import dev.durablestash.spring.metrics.StashMetrics;
-import dev.durablestash.spring.web.servlet.SidFilter;
-import dev.durablestash.spring.web.servlet.StashBeforeResponsePostProcessor;
-import dev.durablestash.spring.web.servlet.StashExceptionResolver;
-import dev.durablestash.spring.web.servlet.StashedControllerScopePostProcessor;
-import dev.durablestash.spring.web.servlet.StashedViewsWebMvcConfigurer;
 import dev.durablestash.storage.FileSystemStorageBackend;
 import dev.durablestash.storage.StorageBackend;
 
 /**
  * Auto-configuration of DurableStash: the storage backend ({@code durable-stash.storage.*}), the
  * engine ({@link StashAdapter}) and the pool it runs on ({@value #EXECUTOR_BEAN_NAME}), the
- * {@link StashedViews}, and for servlet web applications the sid cookie filter and the Spring MVC
- * integration. Every bean backs off when the application defines one of the same type (the pool:
- * of the same name).
+ * {@link StashedViews}, and Micrometer metrics. The web integration is
+ * {@link DurableStashServletAutoConfiguration}'s. Every bean backs off when the application defines
+ * one of the same type (the pool: of the same name).
  */
 @AutoConfiguration
 @EnableConfigurationProperties(DurableStashProperties.class)
-@Import({ StorageConfigurations.S3.class, StorageConfigurations.Memory.class, StorageConfigurations.Fallback.class })
+@Import({ StorageConfigurations.S3.class, StorageConfigurations.Fallback.class })
 public final class DurableStashAutoConfiguration {
 
     /**
@@ -67,8 +54,6 @@ public final class DurableStashAutoConfiguration {
     public static final String EXECUTOR_BEAN_NAME = "durableStashExecutor";
 
     private static final Logger log = LoggerFactory.getLogger(DurableStashAutoConfiguration.class);
-
-    private static final String IN_MEMORY_BACKEND = "dev.durablestash.testing.InMemoryStorageBackend";
 
     @Bean(name = EXECUTOR_BEAN_NAME, destroyMethod = "shutdown", defaultCandidate = false)
     @ConditionalOnMissingBean(name = EXECUTOR_BEAN_NAME)
@@ -106,15 +91,16 @@ public final class DurableStashAutoConfiguration {
 
     /**
      * With no {@code durable-stash.secret}: a generated secret for the filesystem backend (kept in
-     * its directory) and the in-memory test backend (which forgets everything anyway); otherwise
-     * startup fails, because instances sharing storage must share the secret.
+     * its directory) and a random one for an {@linkplain StorageBackend#isEphemeral() ephemeral}
+     * backend (which forgets everything anyway, so nothing is written for it); otherwise startup
+     * fails, because instances sharing storage must share the secret.
      */
     private static String secretFor(StorageBackend backend) {
+        if (backend.isEphemeral()) {
+            return SessionIds.newSid();
+        }
         if (backend instanceof FileSystemStorageBackend fs) {
             return GeneratedSecret.loadOrCreate(fs.root());
-        }
-        if (backend.getClass().getName().equals(IN_MEMORY_BACKEND)) {
-            return SessionIds.newSid();
         }
         throw SettingsMapping.invalid("secret", null, "a secret of at least " + StashSettings.MIN_SECRET_BYTES
                 + " bytes is required with " + backend.describe()
@@ -130,73 +116,6 @@ public final class DurableStashAutoConfiguration {
         @ConditionalOnMissingBean
         StashMetrics durableStashMetrics(StashAdapter adapter) {
             return new StashMetrics(adapter);
-        }
-    }
-
-    @Configuration(proxyBeanMethods = false)
-    @ConditionalOnWebApplication(type = Type.SERVLET)
-    @ConditionalOnClass({ OncePerRequestFilter.class, DefaultCookieSerializer.class })
-    static class ServletConfiguration {
-
-        @Bean
-        @ConditionalOnMissingBean
-        SidFilter durableStashSidFilter(DurableStashProperties properties) {
-            DurableStashProperties.Cookie cookie = properties.getCookie();
-            DefaultCookieSerializer serializer = new DefaultCookieSerializer();
-            serializer.setUseBase64Encoding(false);
-            serializer.setUseHttpOnlyCookie(true);
-            PropertyMapper map = PropertyMapper.get();
-            if (!StringUtils.hasText(cookie.getName())) {
-                throw SettingsMapping.invalid("cookie.name", cookie.getName(), "must not be empty");
-            }
-            map.from(cookie::getName).to(serializer::setCookieName);
-            map.from(cookie::getDomain).to(serializer::setDomainName);
-            map.from(cookie::getPath).to(serializer::setCookiePath);
-            map.from(cookie::getSecure).to(serializer::setUseSecureCookie);
-            map.from(cookie::getSameSite).whenHasText().to(serializer::setSameSite);
-            Duration maxAge = cookie.getMaxAge();
-            if (maxAge != null) {
-                if (maxAge.isNegative() || maxAge.isZero() || maxAge.getSeconds() > Integer.MAX_VALUE) {
-                    throw SettingsMapping.invalid("cookie.max-age", maxAge, "must be positive");
-                }
-                serializer.setCookieMaxAge((int) maxAge.getSeconds());
-            }
-            return new SidFilter(serializer, maxAge != null);
-        }
-    }
-
-    @Configuration(proxyBeanMethods = false)
-    @ConditionalOnWebApplication(type = Type.SERVLET)
-    @ConditionalOnClass({ DispatcherServlet.class, WebMvcConfigurer.class, DefaultCookieSerializer.class })
-    static class WebMvcConfiguration {
-
-        @Bean
-        @ConditionalOnMissingBean
-        static StashedControllerScopePostProcessor durableStashControllerScopePostProcessor() {
-            return new StashedControllerScopePostProcessor();
-        }
-
-        @Bean
-        @ConditionalOnMissingBean
-        static StashBeforeResponsePostProcessor durableStashBeforeResponsePostProcessor() {
-            return new StashBeforeResponsePostProcessor();
-        }
-
-        @Bean
-        @ConditionalOnMissingBean
-        StashedViewsWebMvcConfigurer durableStashWebMvcConfigurer(StashAdapter adapter, StashedViews views,
-                StashSettings settings) {
-            return new StashedViewsWebMvcConfigurer(adapter, views, settings.operationTimeout());
-        }
-
-        @Bean
-        @ConditionalOnMissingBean
-        StashExceptionResolver durableStashExceptionResolver(DurableStashProperties properties) {
-            int status = properties.getFailureStatus();
-            if (status < 400 || status > 599) {
-                throw SettingsMapping.invalid("failure-status", status, "must be an HTTP error status (400 to 599)");
-            }
-            return new StashExceptionResolver(status);
         }
     }
 }

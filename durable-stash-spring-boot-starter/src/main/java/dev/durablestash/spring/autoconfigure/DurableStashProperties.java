@@ -209,7 +209,8 @@ public class DurableStashProperties {
 
         /**
          * Storage type: 's3', 'filesystem' or 'memory' (tests; needs durable-stash-test-backend).
-         * Default: 's3' when a bucket is set, otherwise 'filesystem'.
+         * Default: 's3' when a bucket is set, otherwise 'filesystem', or 'memory' when
+         * durable-stash-test-backend is on the classpath (its auto-configuration provides it).
          */
         private @Nullable StorageType type;
 

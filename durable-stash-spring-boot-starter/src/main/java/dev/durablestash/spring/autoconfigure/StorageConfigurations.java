@@ -18,7 +18,6 @@ import dev.durablestash.spring.autoconfigure.DurableStashProperties.StorageType;
 import dev.durablestash.storage.FileSystemStorageBackend;
 import dev.durablestash.storage.StorageBackend;
 import dev.durablestash.storage.s3.S3StorageBackend;
-import dev.durablestash.testing.InMemoryStorageBackend;
 
 import software.amazon.awssdk.services.s3.S3AsyncClient;
 
@@ -26,7 +25,9 @@ import software.amazon.awssdk.services.s3.S3AsyncClient;
  * The storage backends, imported in order: the first that matches (and finds no
  * {@link StorageBackend} bean yet) wins. {@link Fallback} comes last: it makes the filesystem
  * backend, or fails with a message naming the missing module when the configured type's classes
- * are not on the classpath.
+ * are not on the classpath. The in-memory backend is not here: {@code durable-stash-test-backend}
+ * brings its own auto-configuration, which runs before this one and defines the backend when no
+ * other storage is configured.
  */
 final class StorageConfigurations {
 
@@ -139,18 +140,6 @@ final class StorageConfigurations {
     }
 
     @Configuration(proxyBeanMethods = false)
-    @ConditionalOnStorageType(StorageType.MEMORY)
-    @ConditionalOnClass(name = "dev.durablestash.testing.InMemoryStorageBackend")
-    static class Memory {
-
-        @Bean
-        @ConditionalOnMissingBean
-        StorageBackend durableStashStorageBackend() {
-            return new InMemoryStorageBackend();
-        }
-    }
-
-    @Configuration(proxyBeanMethods = false)
     static class Fallback {
 
         @Bean
@@ -160,7 +149,8 @@ final class StorageConfigurations {
             return switch (type) {
                 case FILESYSTEM -> new FileSystemStorageBackend(properties.getStorage().getFilesystem().getDirectory());
                 case MEMORY -> throw SettingsMapping.invalid("storage.type", "memory",
-                        "the in-memory backend needs dev.durablestash:durable-stash-test-backend on the classpath");
+                        "the in-memory backend comes with dev.durablestash:durable-stash-test-backend (its "
+                                + "auto-configuration provides it): add that module to the classpath, for tests");
                 case S3 -> throw SettingsMapping.invalid(properties.getStorage().getType() != null ? "storage.type"
                         : "storage.s3.bucket", properties.getStorage().getType() != null ? "s3"
                         : properties.getStorage().getS3().getBucket(),

@@ -65,6 +65,7 @@ import dev.durablestash.storage.StorageBackend;
 import dev.durablestash.storage.StorageException;
 import dev.durablestash.storage.s3.S3StorageBackend;
 import dev.durablestash.testing.InMemoryStorageBackend;
+import dev.durablestash.testing.autoconfigure.InMemoryStorageAutoConfiguration;
 
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
@@ -85,7 +86,13 @@ class DurableStashAutoConfigurationTests {
     Path directory;
 
     private final WebApplicationContextRunner contextRunner = new WebApplicationContextRunner()
-            .withConfiguration(AutoConfigurations.of(DurableStashAutoConfiguration.class));
+            .withConfiguration(AutoConfigurations.of(DurableStashAutoConfiguration.class,
+                    DurableStashServletAutoConfiguration.class));
+
+    /** With durable-stash-test-backend's auto-configuration, as on an application's test classpath. */
+    private final WebApplicationContextRunner inMemory = contextRunner
+            .withConfiguration(AutoConfigurations.of(InMemoryStorageAutoConfiguration.class))
+            .withPropertyValues("durable-stash.storage.type=memory");
 
     private WebApplicationContextRunner inTempDirectory() {
         return contextRunner.withPropertyValues("durable-stash.storage.filesystem.directory=" + directory);
@@ -236,7 +243,7 @@ class DurableStashAutoConfigurationTests {
 
     @Test
     void memoryStorageUsesTheInMemoryBackendWithoutASecret() {
-        contextRunner.withPropertyValues("durable-stash.storage.type=memory").run((context) -> {
+        inMemory.run((context) -> {
             assertThat(context).hasNotFailed();
             assertThat(context).getBean(StorageBackend.class).isInstanceOf(InMemoryStorageBackend.class);
         });
@@ -245,7 +252,6 @@ class DurableStashAutoConfigurationTests {
     @Test
     void memoryStorageWithoutTheTestBackendFailsNamingThePropertyAndTheModule() {
         contextRunner.withPropertyValues("durable-stash.storage.type=memory")
-                .withClassLoader(new FilteredClassLoader(InMemoryStorageBackend.class))
                 .run((context) -> assertFailedOn(context, "durable-stash.storage.type", "durable-stash-test-backend"));
     }
 
@@ -328,7 +334,7 @@ class DurableStashAutoConfigurationTests {
     @Test
     void theEngineRunsOnItsOwnPoolWhichIsShutDownWithTheContext() {
         AtomicReference<ExecutorService> pool = new AtomicReference<>();
-        contextRunner.withPropertyValues("durable-stash.storage.type=memory").run((context) -> {
+        inMemory.run((context) -> {
             pool.set(context.getBean(DurableStashAutoConfiguration.EXECUTOR_BEAN_NAME, ExecutorService.class));
             assertThat(context.getBean(StashSettings.class).executor()).isSameAs(pool.get());
             context.getBean(StashAdapter.class).stash(SessionIds.newSid(), COUNTER, Map.of("count", 1))
@@ -344,7 +350,7 @@ class DurableStashAutoConfigurationTests {
     void theEnginesPoolBacksOffWhenTheApplicationDefinesOneOfTheSameName() {
         RecordingExecutor executor = new RecordingExecutor("app-engine-");
         try {
-            contextRunner.withPropertyValues("durable-stash.storage.type=memory")
+            inMemory
                     .withBean(DurableStashAutoConfiguration.EXECUTOR_BEAN_NAME, Executor.class, () -> executor)
                     .run((context) -> {
                         assertThat(context.getBean(DurableStashAutoConfiguration.EXECUTOR_BEAN_NAME)).isSameAs(executor);
@@ -361,8 +367,7 @@ class DurableStashAutoConfigurationTests {
 
     @Test
     void theEnginesPoolIsNoCandidateForOtherExecutorsSoBootsTaskExecutorStays() {
-        contextRunner.withConfiguration(AutoConfigurations.of(TaskExecutionAutoConfiguration.class))
-                .withPropertyValues("durable-stash.storage.type=memory").run((context) -> {
+        inMemory.withConfiguration(AutoConfigurations.of(TaskExecutionAutoConfiguration.class)).run((context) -> {
                     assertThat(context).hasNotFailed().hasBean("applicationTaskExecutor")
                             .hasBean(DurableStashAutoConfiguration.EXECUTOR_BEAN_NAME);
                     assertThat(context.getBean(Executor.class)).isSameAs(context.getBean("applicationTaskExecutor"));
@@ -443,7 +448,8 @@ class DurableStashAutoConfigurationTests {
 
     @Test
     void aNonWebApplicationGetsTheEngineButNoServletBeans() {
-        new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(DurableStashAutoConfiguration.class))
+        new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(DurableStashAutoConfiguration.class,
+                DurableStashServletAutoConfiguration.class, InMemoryStorageAutoConfiguration.class))
                 .withPropertyValues("durable-stash.storage.type=memory").run((context) -> {
                     assertThat(context).hasSingleBean(StashAdapter.class).hasSingleBean(StashedViews.class);
                     assertThat(context).doesNotHaveBean(SidFilter.class)
@@ -452,9 +458,20 @@ class DurableStashAutoConfigurationTests {
     }
 
     @Test
+    void theServletIntegrationBacksOffWithoutAnEngine() {
+        new WebApplicationContextRunner()
+                .withConfiguration(AutoConfigurations.of(DurableStashServletAutoConfiguration.class))
+                .run((context) -> {
+                    assertThat(context).hasNotFailed();
+                    assertThat(context).doesNotHaveBean(SidFilter.class)
+                            .doesNotHaveBean(StashedViewsWebMvcConfigurer.class);
+                });
+    }
+
+    @Test
     void viewMigratorBeansAreAttachedToTheirViews() {
         ViewMigrator migrator = ViewMigrator.of(MigratedView.class, (vsn, data) -> data);
-        contextRunner.withPropertyValues("durable-stash.storage.type=memory")
+        inMemory
                 .withBean(ViewMigrator.class, () -> migrator).run((context) -> {
                     ViewDefinition definition = context.getBean(StashedViews.class).typeOf(MigratedView.class).definition();
                     assertThat(definition.name()).isEqualTo("migrated");
@@ -465,7 +482,7 @@ class DurableStashAutoConfigurationTests {
 
     @Test
     void twoMigratorsForOneViewFailStartup() {
-        contextRunner.withPropertyValues("durable-stash.storage.type=memory")
+        inMemory
                 .withBean("m1", ViewMigrator.class, () -> ViewMigrator.of("migrated", (vsn, data) -> data))
                 .withBean("m2", ViewMigrator.class, () -> ViewMigrator.of("migrated", (vsn, data) -> null))
                 .run((context) -> {
@@ -477,7 +494,7 @@ class DurableStashAutoConfigurationTests {
 
     @Test
     void engineStatisticsArePublishedAsMicrometerMeters() {
-        contextRunner.withPropertyValues("durable-stash.storage.type=memory").run((context) -> {
+        inMemory.run((context) -> {
             SimpleMeterRegistry registry = new SimpleMeterRegistry();
             context.getBean(StashMetrics.class).bindTo(registry);
             context.getBean(StashAdapter.class).stash(SessionIds.newSid(), COUNTER, Map.of("count", 1))
@@ -492,7 +509,7 @@ class DurableStashAutoConfigurationTests {
 
     @Test
     void withoutMicrometerThereAreNoMetrics() {
-        contextRunner.withPropertyValues("durable-stash.storage.type=memory")
+        inMemory
                 .withClassLoader(new FilteredClassLoader(MeterBinder.class))
                 .run((context) -> assertThat(context).hasNotFailed().doesNotHaveBean(StashMetrics.class));
     }

@@ -9,7 +9,7 @@ import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.ResponseBody;
 
-import dev.durablestash.core.Scope;
+import dev.durablestash.spring.Scope;
 import dev.durablestash.spring.Stash;
 import dev.durablestash.spring.Stashed;
 import dev.durablestash.spring.StashedView;

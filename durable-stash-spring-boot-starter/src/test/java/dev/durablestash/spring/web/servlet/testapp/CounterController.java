@@ -16,7 +16,7 @@ import org.springframework.web.bind.annotation.ResponseBody;
 import org.springframework.web.servlet.ModelAndView;
 import org.springframework.web.servlet.View;
 
-import dev.durablestash.core.Scope;
+import dev.durablestash.spring.Scope;
 import dev.durablestash.spring.Stash;
 import dev.durablestash.spring.Stashed;
 import dev.durablestash.spring.StashedView;

@@ -1,0 +1,115 @@
+package dev.durablestash.spring.autoconfigure;
+
+import java.time.Duration;
+
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication.Type;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.context.properties.PropertyMapper;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.session.web.http.DefaultCookieSerializer;
+import org.springframework.util.StringUtils;
+import org.springframework.web.filter.OncePerRequestFilter;
+import org.springframework.web.servlet.DispatcherServlet;
+import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
+
+import dev.durablestash.core.StashAdapter;
+import dev.durablestash.core.StashSettings;
+import dev.durablestash.spring.StashedViews;
+import dev.durablestash.spring.web.servlet.SidFilter;
+import dev.durablestash.spring.web.servlet.StashBeforeResponsePostProcessor;
+import dev.durablestash.spring.web.servlet.StashExceptionResolver;
+import dev.durablestash.spring.web.servlet.StashedControllerScopePostProcessor;
+import dev.durablestash.spring.web.servlet.StashedViewsWebMvcConfigurer;
+
+/**
+ * Auto-configuration of DurableStash in a servlet web application: the sid cookie filter and, with
+ * Spring MVC on the classpath, the integration that recovers and stashes {@code @Stashed} fields.
+ * It runs after {@link DurableStashAutoConfiguration} and only when there is a {@link StashAdapter}.
+ *
+ * <p>It is separate from the engine's auto-configuration so that each web stack has its own: test
+ * slices import the engine and the one for their stack ({@code @WebMvcTest} imports both this and
+ * {@link DurableStashAutoConfiguration}, listed in the starter's
+ * {@code META-INF/spring/org.springframework.boot.webmvc.test.autoconfigure.AutoConfigureWebMvc.imports}).
+ * A WebFlux integration is meant to follow the same pattern: an auto-configuration of its own for
+ * reactive web applications, listed with {@link DurableStashAutoConfiguration} in
+ * {@code META-INF/spring/org.springframework.boot.webflux.test.autoconfigure.AutoConfigureWebFlux.imports}
+ * (and the test backend's {@code InMemoryStorageAutoConfiguration} in that file of its module).
+ * Every bean backs off when the application defines one of the same type.
+ */
+@AutoConfiguration(after = DurableStashAutoConfiguration.class)
+@ConditionalOnWebApplication(type = Type.SERVLET)
+@ConditionalOnBean(StashAdapter.class)
+@EnableConfigurationProperties(DurableStashProperties.class)
+public final class DurableStashServletAutoConfiguration {
+
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass({ OncePerRequestFilter.class, DefaultCookieSerializer.class })
+    static class SidFilterConfiguration {
+
+        @Bean
+        @ConditionalOnMissingBean
+        SidFilter durableStashSidFilter(DurableStashProperties properties) {
+            DurableStashProperties.Cookie cookie = properties.getCookie();
+            DefaultCookieSerializer serializer = new DefaultCookieSerializer();
+            serializer.setUseBase64Encoding(false);
+            serializer.setUseHttpOnlyCookie(true);
+            PropertyMapper map = PropertyMapper.get();
+            if (!StringUtils.hasText(cookie.getName())) {
+                throw SettingsMapping.invalid("cookie.name", cookie.getName(), "must not be empty");
+            }
+            map.from(cookie::getName).to(serializer::setCookieName);
+            map.from(cookie::getDomain).to(serializer::setDomainName);
+            map.from(cookie::getPath).to(serializer::setCookiePath);
+            map.from(cookie::getSecure).to(serializer::setUseSecureCookie);
+            map.from(cookie::getSameSite).whenHasText().to(serializer::setSameSite);
+            Duration maxAge = cookie.getMaxAge();
+            if (maxAge != null) {
+                if (maxAge.isNegative() || maxAge.isZero() || maxAge.getSeconds() > Integer.MAX_VALUE) {
+                    throw SettingsMapping.invalid("cookie.max-age", maxAge, "must be positive");
+                }
+                serializer.setCookieMaxAge((int) maxAge.getSeconds());
+            }
+            return new SidFilter(serializer, maxAge != null);
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass({ DispatcherServlet.class, WebMvcConfigurer.class, DefaultCookieSerializer.class })
+    static class WebMvcConfiguration {
+
+        @Bean
+        @ConditionalOnMissingBean
+        static StashedControllerScopePostProcessor durableStashControllerScopePostProcessor() {
+            return new StashedControllerScopePostProcessor();
+        }
+
+        @Bean
+        @ConditionalOnMissingBean
+        static StashBeforeResponsePostProcessor durableStashBeforeResponsePostProcessor() {
+            return new StashBeforeResponsePostProcessor();
+        }
+
+        @Bean
+        @ConditionalOnMissingBean
+        StashedViewsWebMvcConfigurer durableStashWebMvcConfigurer(StashAdapter adapter, StashedViews views,
+                StashSettings settings) {
+            return new StashedViewsWebMvcConfigurer(adapter, views, settings.operationTimeout());
+        }
+
+        @Bean
+        @ConditionalOnMissingBean
+        StashExceptionResolver durableStashExceptionResolver(DurableStashProperties properties) {
+            int status = properties.getFailureStatus();
+            if (status < 400 || status > 599) {
+                throw SettingsMapping.invalid("failure-status", status, "must be an HTTP error status (400 to 599)");
+            }
+            return new StashExceptionResolver(status);
+        }
+    }
+}
