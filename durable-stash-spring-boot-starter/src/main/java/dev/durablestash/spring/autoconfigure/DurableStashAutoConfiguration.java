@@ -39,6 +39,7 @@ import dev.durablestash.spring.web.servlet.SidFilter;
 import dev.durablestash.spring.web.servlet.StashBeforeResponsePostProcessor;
 import dev.durablestash.spring.web.servlet.StashExceptionResolver;
 import dev.durablestash.spring.web.servlet.StashedControllerScopePostProcessor;
+import dev.durablestash.spring.web.servlet.StashedViewsVerifier;
 import dev.durablestash.spring.web.servlet.StashedViewsWebMvcConfigurer;
 import dev.durablestash.storage.FileSystemStorageBackend;
 import dev.durablestash.storage.StorageBackend;
@@ -180,6 +181,12 @@ public final class DurableStashAutoConfiguration {
         @ConditionalOnMissingBean
         static StashBeforeResponsePostProcessor durableStashBeforeResponsePostProcessor() {
             return new StashBeforeResponsePostProcessor();
+        }
+
+        @Bean
+        @ConditionalOnMissingBean
+        StashedViewsVerifier durableStashViewsVerifier(StashedViews views) {
+            return new StashedViewsVerifier(views);
         }
 
         @Bean
