@@ -2,6 +2,7 @@ package dev.durablestash.spring.web.servlet.declarations;
 
 import org.junit.jupiter.api.Test;
 
+import org.springframework.beans.factory.FactoryBean;
 import org.springframework.beans.factory.support.BeanDefinitionRegistry;
 import org.springframework.boot.autoconfigure.AutoConfigurationPackages;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -91,6 +92,12 @@ class StashedViewDeclarationTests {
     void aControllerFromABeanMethodDeclaredToReturnASupertypeFailsStartup() {
         contextRunner.withUserConfiguration(HiddenControllerConfiguration.class).run((context) -> assertFailedNaming(
                 context, "HiddenController.count", "a singleton", "@RequestScope"));
+    }
+
+    @Test
+    void aControllerMadeByAFactoryBeanFailsStartup() {
+        contextRunner.withUserConfiguration(FactoryBeanConfiguration.class).run((context) -> assertFailedNaming(
+                context, "HiddenController.count", "a singleton"));
     }
 
     @Test
@@ -247,6 +254,25 @@ class StashedViewDeclarationTests {
         @Bean
         Object hiddenController() {
             return new HiddenController();
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class FactoryBeanConfiguration {
+
+        @Bean
+        FactoryBean<HiddenController> hiddenControllerFactory() {
+            return new FactoryBean<>() {
+                @Override
+                public HiddenController getObject() {
+                    return new HiddenController();
+                }
+
+                @Override
+                public Class<?> getObjectType() {
+                    return HiddenController.class;
+                }
+            };
         }
     }
 
