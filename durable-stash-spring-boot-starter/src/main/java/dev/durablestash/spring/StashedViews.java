@@ -32,7 +32,14 @@ public final class StashedViews {
     private static final ClassValue<Boolean> IS_VIEW = new ClassValue<>() {
         @Override
         protected Boolean computeValue(Class<?> type) {
-            return AnnotationUtils.findAnnotation(type, StashedView.class) != null || !stashedFields(type).isEmpty();
+            if (AnnotationUtils.findAnnotation(type, StashedView.class) != null) {
+                return true;
+            }
+            try {
+                return !stashedFields(type).isEmpty();
+            } catch (LinkageError e) {
+                return false; // a field's type is missing from the classpath: not a class of ours to recover
+            }
         }
     };
 
