@@ -10,7 +10,7 @@ import org.springframework.web.bind.annotation.RestController;
 import dev.durablestash.spring.Stashed;
 import dev.durablestash.spring.StashedView;
 
-@StashedView(name = "prefs")
+@StashedView(name = "prefs")                         // optional: the view would be "Preferences"
 class Preferences {
   @Stashed String theme = "light";
   @Stashed List<String> recent = new ArrayList<>();

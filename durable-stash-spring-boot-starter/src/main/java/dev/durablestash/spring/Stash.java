@@ -6,9 +6,9 @@ import dev.durablestash.core.StashWriteException;
 
 /**
  * Explicit control over the stash of one view in the current request. Declare a parameter of this
- * type on a handler method of a {@link StashedView} controller (or of a handler that takes exactly
- * one {@link StashedView} state object as an argument) and the starter passes the handle for that
- * view.
+ * type on a handler method of a view controller (one with {@link Stashed} fields), or of a handler
+ * that takes exactly one view state object as an argument, and the starter passes the handle for
+ * that view.
  *
  * <p>Without it, a view's changed {@link Stashed} fields are stashed automatically after the
  * handler returns and before the response is committed; for a deferred asynchronous result

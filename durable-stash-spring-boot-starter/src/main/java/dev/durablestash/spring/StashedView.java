@@ -7,8 +7,11 @@ import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
 
 /**
- * Declares a view: a controller, or a state class taken as a handler-method argument, whose
- * {@link Stashed} fields form one slice of the browser session's stored document.
+ * Names and configures a view: a controller, or a state class taken as a handler-method argument,
+ * whose {@link Stashed} fields form one slice of the browser session's stored document. Optional:
+ * a class with {@code @Stashed} fields is a view without it, named after the class's simple name,
+ * with vsn 1 and atomic. Use it to choose another name (two views in different packages with the
+ * same simple name must), to bump the vsn, or to opt out of atomic requests.
  *
  * <p><b>Atomic by default.</b> Within one application instance, the requests of one browser session
  * to one view run recover → handler → stash one at a time, in the order they arrived, so a

@@ -16,8 +16,9 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * One {@link StashedView} class: its {@link ViewDefinition} and the {@link Stashed} fields behind its
- * stored keys. Built once per class by {@link StashedViews}.
+ * One view class (a class with {@link Stashed} fields, see {@link StashedViews}): its
+ * {@link ViewDefinition} and the {@code @Stashed} fields behind its stored keys. Built once per class
+ * by {@link StashedViews}.
  *
  * <p><b>Thread-safety:</b> immutable and thread-safe; the instances it reads and writes are not.
  */

@@ -20,13 +20,28 @@ import dev.durablestash.core.ViewDefinition;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * The {@link StashedView} classes of an application: builds each class's {@link ViewDefinition}
- * once, from its {@link Stashed} fields (their generic types are what values are recovered as), and
- * attaches the {@link ViewMigrator} beans by view name.
+ * The views of an application, the classes with {@link Stashed} fields (optionally annotated with
+ * {@link StashedView}): builds each class's {@link ViewDefinition} once, from its {@code @Stashed}
+ * fields (their generic types are what values are recovered as), and attaches the
+ * {@link ViewMigrator} beans by view name.
  *
  * <p><b>Thread-safety:</b> thread-safe; one instance per application (a bean).
  */
 public final class StashedViews {
+
+    private static final ClassValue<Boolean> IS_VIEW = new ClassValue<>() {
+        @Override
+        protected Boolean computeValue(Class<?> type) {
+            if (AnnotationUtils.findAnnotation(type, StashedView.class) != null) {
+                return true;
+            }
+            try {
+                return !stashedFields(type).isEmpty();
+            } catch (LinkageError e) {
+                return false; // a field's type is missing from the classpath: not a class of ours to recover
+            }
+        }
+    };
 
     private final JsonMapper jsonMapper;
     private final Map<String, Migrator> migrators;
@@ -53,29 +68,55 @@ public final class StashedViews {
     }
 
     /**
+     * Whether a class is a view: it has {@link Stashed} fields (declared on it or on a superclass)
+     * or is annotated with {@link StashedView}. {@code @Stashed} fields alone make a view; the
+     * annotation only adds a name, a vsn or options. Cached per class.
+     *
      * @param type a class, possibly a CGLIB subclass of the user's class
-     * @return {@code true} if the (user) class is annotated with {@link StashedView}
+     * @return {@code true} if the (user) class is a view
      */
     public static boolean isStashedView(Class<?> type) {
-        return AnnotationUtils.findAnnotation(ClassUtils.getUserClass(type), StashedView.class) != null;
+        return IS_VIEW.get(ClassUtils.getUserClass(type));
     }
 
     /**
-     * @param type a class annotated with {@link StashedView}
+     * @param type a class, possibly a CGLIB subclass of the user's class
+     * @return the {@link Stashed} fields of the (user) class and its superclasses, superclasses'
+     *     first, including static and final ones (which {@link #typeOf} rejects); empty if none
+     */
+    public static List<Field> stashedFields(Class<?> type) {
+        List<Class<?>> hierarchy = new ArrayList<>();
+        for (Class<?> c = ClassUtils.getUserClass(type); c != null && c != Object.class; c = c.getSuperclass()) {
+            hierarchy.add(0, c);
+        }
+        List<Field> result = new ArrayList<>();
+        for (Class<?> c : hierarchy) {
+            for (Field field : c.getDeclaredFields()) {
+                if (field.isAnnotationPresent(Stashed.class)) {
+                    result.add(field);
+                }
+            }
+        }
+        return result;
+    }
+
+    /**
+     * @param type a view class (see {@link #isStashedView}), possibly a CGLIB subclass of it
      * @return its view name: {@link StashedView#name()}, or the class's simple name
-     * @throws IllegalArgumentException if the class is not annotated with {@link StashedView}
+     * @throws IllegalArgumentException if the class is not a view
      */
     public static String viewName(Class<?> type) {
         Class<?> userClass = ClassUtils.getUserClass(type);
-        StashedView annotation = AnnotationUtils.findAnnotation(userClass, StashedView.class);
-        if (annotation == null) {
-            throw new IllegalArgumentException(userClass.getName() + " is not annotated with @StashedView");
+        if (!isStashedView(userClass)) {
+            throw new IllegalArgumentException(userClass.getName()
+                    + " is not a view: it has no @Stashed fields and no @StashedView annotation");
         }
-        return annotation.name().isEmpty() ? userClass.getSimpleName() : annotation.name();
+        StashedView annotation = AnnotationUtils.findAnnotation(userClass, StashedView.class);
+        return annotation == null || annotation.name().isEmpty() ? userClass.getSimpleName() : annotation.name();
     }
 
     /**
-     * @param type a class annotated with {@link StashedView}, possibly a CGLIB subclass of it
+     * @param type a view class (see {@link #isStashedView}), possibly a CGLIB subclass of it
      * @return the view type, built on first use and cached
      * @throws IllegalArgumentException if the class is not a view or a {@link Stashed} field is
      *     static or final or repeats a key name
@@ -87,15 +128,22 @@ public final class StashedViews {
 
     private StashedViewType build(Class<?> userClass) {
         String name = viewName(userClass);
-        StashedView annotation = Objects.requireNonNull(AnnotationUtils.findAnnotation(userClass, StashedView.class));
+        StashedView annotation = AnnotationUtils.findAnnotation(userClass, StashedView.class);
+        int vsn = annotation != null ? annotation.vsn() : 1;
+        boolean atomic = annotation == null || annotation.atomic();
         Class<?> other = classesByName.putIfAbsent(name, userClass);
         if (other != null && other != userClass) {
             throw new IllegalStateException("view name '" + name + "' is used by both " + other.getName() + " and "
-                    + userClass.getName() + ": give one of them @StashedView(name = ...)");
+                    + userClass.getName() + ": give one of them another name with @StashedView(name = ...)");
         }
-        ViewDefinition.Builder builder = ViewDefinition.builder(name).vsn(annotation.vsn()).migrator(migrators.get(name));
+        ViewDefinition.Builder builder = ViewDefinition.builder(name).vsn(vsn).migrator(migrators.get(name));
         List<StashedViewType.KeyField> fields = new ArrayList<>();
         for (Field field : stashedFields(userClass)) {
+            int modifiers = field.getModifiers();
+            if (Modifier.isStatic(modifiers) || Modifier.isFinal(modifiers)) {
+                throw new IllegalArgumentException("@Stashed field " + describe(field) + " must be neither static nor "
+                        + "final: a static field would be shared by every browser, and a final one cannot be recovered");
+            }
             Stashed stashed = Objects.requireNonNull(field.getAnnotation(Stashed.class));
             String key = stashed.name().isEmpty() ? field.getName() : stashed.name();
             try {
@@ -106,29 +154,7 @@ public final class StashedViews {
             field.setAccessible(true);
             fields.add(new StashedViewType.KeyField(key, field, jsonMapper.constructType(field.getGenericType())));
         }
-        return new StashedViewType(builder.build(), annotation.atomic(), fields, jsonMapper);
-    }
-
-    private static List<Field> stashedFields(Class<?> userClass) {
-        List<Class<?>> hierarchy = new ArrayList<>();
-        for (Class<?> c = userClass; c != null && c != Object.class; c = c.getSuperclass()) {
-            hierarchy.add(0, c);
-        }
-        List<Field> result = new ArrayList<>();
-        for (Class<?> c : hierarchy) {
-            for (Field field : c.getDeclaredFields()) {
-                if (!field.isAnnotationPresent(Stashed.class)) {
-                    continue;
-                }
-                int modifiers = field.getModifiers();
-                if (Modifier.isStatic(modifiers) || Modifier.isFinal(modifiers)) {
-                    throw new IllegalArgumentException("@Stashed field " + describe(field)
-                            + " must be neither static nor final");
-                }
-                result.add(field);
-            }
-        }
-        return result;
+        return new StashedViewType(builder.build(), atomic, fields, jsonMapper);
     }
 
     private static String describe(Field field) {

@@ -59,10 +59,10 @@ public interface ViewMigrator extends Migrator {
     }
 
     /**
-     * @param viewClass a class annotated with {@link StashedView}
+     * @param viewClass a view class: one with {@link Stashed} fields or a {@link StashedView} annotation
      * @param migrator the migration
      * @return a migrator for that class's view
-     * @throws IllegalArgumentException if the class is not annotated with {@link StashedView}
+     * @throws IllegalArgumentException if the class is not a view
      */
     static ViewMigrator of(Class<?> viewClass, Migrator migrator) {
         return of(StashedViews.viewName(viewClass), migrator);

@@ -1,7 +1,8 @@
 /**
  * The programming model of the DurableStash Spring Boot starter: {@link dev.durablestash.spring.Stashed}
- * fields on {@link dev.durablestash.spring.StashedView} controllers or state classes, and the
- * {@link dev.durablestash.spring.Stash} handle for explicit control.
+ * fields on controllers or handler-argument state classes (optionally named and configured with
+ * {@link dev.durablestash.spring.StashedView}), and the {@link dev.durablestash.spring.Stash} handle
+ * for explicit control.
  */
 @NullMarked
 package dev.durablestash.spring;

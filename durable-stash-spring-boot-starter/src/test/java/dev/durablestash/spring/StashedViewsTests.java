@@ -85,7 +85,7 @@ class StashedViewsTests {
         assertThatIllegalArgumentException().isThrownBy(() -> views.typeOf(FinalField.class))
                 .withMessageContaining("FinalField.x").withMessageContaining("neither static nor final");
         assertThatIllegalArgumentException().isThrownBy(() -> views.typeOf(String.class))
-                .withMessageContaining("not annotated with @StashedView");
+                .withMessageContaining("is not a view");
         views.typeOf(Named.class);
         assertThatIllegalStateException().isThrownBy(() -> views.typeOf(SameName.class))
                 .withMessageContaining("view name 'shared'");

@@ -25,6 +25,7 @@ import dev.durablestash.spring.web.servlet.SidFilter;
 import dev.durablestash.spring.web.servlet.StashBeforeResponsePostProcessor;
 import dev.durablestash.spring.web.servlet.StashExceptionResolver;
 import dev.durablestash.spring.web.servlet.StashedControllerScopePostProcessor;
+import dev.durablestash.spring.web.servlet.StashedViewsVerifier;
 import dev.durablestash.spring.web.servlet.StashedViewsWebMvcConfigurer;
 
 /**
@@ -93,6 +94,12 @@ public final class DurableStashServletAutoConfiguration {
         @ConditionalOnMissingBean
         static StashBeforeResponsePostProcessor durableStashBeforeResponsePostProcessor() {
             return new StashBeforeResponsePostProcessor();
+        }
+
+        @Bean
+        @ConditionalOnMissingBean
+        StashedViewsVerifier durableStashViewsVerifier(StashedViews views) {
+            return new StashedViewsVerifier(views);
         }
 
         @Bean

@@ -18,7 +18,7 @@ import dev.durablestash.core.SessionIds;
  * use. Put on the request by {@link SidFilter}.
  *
  * <p>The cookie is issued <b>lazily</b>: only when something asks for the {@link #sid()} (the
- * starter does when a {@link dev.durablestash.spring.StashedView} is mounted). Requests for static
+ * starter does when a view, a class with {@code @Stashed} fields, is mounted). Requests for static
  * assets, health checks and other pages never get a cookie. Within one request the sid is stable.
  * A missing, garbage, oversized or forged cookie value is not an error: it gets a new sid.
  *

@@ -25,8 +25,8 @@ import dev.durablestash.spring.StashedViewType;
 import dev.durablestash.spring.ViewBinding;
 
 /**
- * The views bound to one request, kept as a request attribute: the controller (when it is a
- * {@code @StashedView}) and any state objects taken as handler arguments, and the turns the request
+ * The views bound to one request, kept as a request attribute: the controller (when it is a view)
+ * and any state objects taken as handler arguments, and the turns the request
  * holds at its atomic views.
  *
  * <p><b>Turns.</b> Before an atomic view is recovered the request waits for the browser session's

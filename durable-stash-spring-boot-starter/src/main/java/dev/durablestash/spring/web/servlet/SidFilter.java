@@ -21,7 +21,7 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * servlet or handler after it can call {@link BrowserSession#of}.
  *
  * <p>It also wraps every dispatch of a request (the first one, asynchronous ones, error ones) to
- * hand on the turns the request holds at atomic {@link dev.durablestash.spring.StashedView}s when the
+ * hand on the turns the request holds at atomic views when the
  * dispatch ends, or, when the request continues asynchronously, when that processing completes: a
  * turn never outlives its request, whatever path the request takes.
  *

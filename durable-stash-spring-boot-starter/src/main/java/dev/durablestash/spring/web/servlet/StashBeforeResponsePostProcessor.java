@@ -14,7 +14,7 @@ import org.springframework.web.servlet.mvc.method.annotation.ResponseBodyEmitter
 import org.springframework.web.servlet.mvc.method.annotation.StreamingResponseBodyReturnValueHandler;
 
 /**
- * Makes Spring MVC stash a request's {@code @StashedView}s after the handler method returns and
+ * Makes Spring MVC stash a request's views after the handler method returns and
  * before the response is written or committed, whatever the handler returns (a view name, a
  * redirect, a {@code @ResponseBody}, a {@code ResponseEntity}): it wraps the return-value handlers
  * of every {@link RequestMappingHandlerAdapter}.

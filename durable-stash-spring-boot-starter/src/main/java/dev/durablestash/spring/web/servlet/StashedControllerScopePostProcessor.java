@@ -2,31 +2,48 @@ package dev.durablestash.spring.web.servlet;
 
 import org.jspecify.annotations.Nullable;
 
+import org.springframework.aop.scope.ScopedObject;
+import org.springframework.aop.support.AopUtils;
 import org.springframework.beans.factory.annotation.AnnotatedBeanDefinition;
 import org.springframework.beans.factory.config.BeanDefinition;
 import org.springframework.beans.factory.config.BeanFactoryPostProcessor;
+import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.beans.factory.config.ConfigurableBeanFactory;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
-import org.springframework.core.annotation.AnnotatedElementUtils;
-import org.springframework.stereotype.Controller;
 import org.springframework.util.ClassUtils;
 import org.springframework.web.context.WebApplicationContext;
 
 import dev.durablestash.spring.StashedViews;
 
 /**
- * Gives every {@code @Controller} that is a {@code @StashedView} <b>request scope</b>, so each
- * request gets its own instance and two concurrent requests never share field values. Spring MVC
- * looks a handler's bean up by name for each request, so no scoped proxy is needed. Applies to
- * component-scanned controllers and to {@code @Bean} methods whose declared return type is such a
- * controller. Controllers that declare a scope other than singleton keep it.
+ * Gives every {@code @Controller} that is a view (a class with {@code @Stashed} fields, or annotated
+ * with {@code @StashedView}) <b>request scope</b>, so each request gets its own instance and two
+ * requests never share field values. Spring MVC looks a handler's bean up by name for each request,
+ * so no scoped proxy is needed. Applies to component-scanned controllers and to {@code @Bean} methods
+ * whose declared return type is such a controller.
+ *
+ * <p>Fails startup, naming the class and its {@code @Stashed} fields, for every view bean whose
+ * fields would otherwise be shared between browsers:
+ * <ul>
+ * <li>a bean definition of a view class that is not a controller (a {@code @Component},
+ * {@code @Service}, ...): only controllers and handler-method arguments are recovered and stashed;</li>
+ * <li>a view controller declared with a scope other than singleton (re-scoped) or request (kept),
+ * such as {@code prototype} or {@code session};</li>
+ * <li>as a bean post-processor, any view bean created without request scope, which catches the
+ * definitions whose class cannot be seen before the bean exists ({@code @Bean} methods declared to
+ * return a supertype, factory beans, inner beans).</li>
+ * </ul>
+ * Scoped proxies ({@code @Scope(proxyMode = ...)}) are fine: the scope of their target counts.
  *
  * <p>Consequence: such a controller is constructed for every request (constructor injection works
  * as usual), and it should not be injected into singletons.
  *
- * <p><b>Thread-safety:</b> runs once, at startup.
+ * <p><b>Thread-safety:</b> the factory post-processing runs once, at startup; the bean
+ * post-processing is thread-safe.
  */
-public final class StashedControllerScopePostProcessor implements BeanFactoryPostProcessor {
+public final class StashedControllerScopePostProcessor implements BeanFactoryPostProcessor, BeanPostProcessor {
+
+    private volatile @Nullable ConfigurableListableBeanFactory beanFactory;
 
     @Override
     public void postProcessBeanFactory(ConfigurableListableBeanFactory beanFactory) {
@@ -35,17 +52,58 @@ public final class StashedControllerScopePostProcessor implements BeanFactoryPos
         }
         for (String name : beanFactory.getBeanDefinitionNames()) {
             BeanDefinition definition = beanFactory.getBeanDefinition(name);
-            String scope = definition.getScope();
-            boolean singleton = scope == null || scope.isEmpty() || ConfigurableBeanFactory.SCOPE_SINGLETON.equals(scope);
-            if (!singleton || definition.isAbstract()) {
+            if (definition.isAbstract()) {
                 continue;
             }
             Class<?> type = beanClass(definition, beanFactory);
-            if (type != null && AnnotatedElementUtils.hasAnnotation(type, Controller.class)
-                    && StashedViews.isStashedView(type)) {
+            if (type == null || !StashedViews.isStashedView(type)) {
+                continue;
+            }
+            if (!ViewDeclarations.isController(type)) {
+                throw ViewDeclarations.notAController(type, name);
+            }
+            String scope = definition.getScope();
+            if (isSingleton(scope)) {
                 definition.setScope(WebApplicationContext.SCOPE_REQUEST);
+            } else if (!WebApplicationContext.SCOPE_REQUEST.equals(scope)) {
+                throw ViewDeclarations.wrongScope(type, name, scope);
             }
         }
+        this.beanFactory = beanFactory;
+    }
+
+    /**
+     * Refuses a view bean that was created without request scope.
+     *
+     * @throws IllegalStateException naming the class and its {@code @Stashed} fields
+     */
+    @Override
+    public Object postProcessAfterInitialization(Object bean, String beanName) {
+        ConfigurableListableBeanFactory factory = beanFactory;
+        if (factory == null || bean instanceof ScopedObject) {
+            return bean; // not a web application context; or a scoped proxy, whose target is checked itself
+        }
+        Class<?> type = AopUtils.getTargetClass(bean);
+        if (!StashedViews.isStashedView(type)) {
+            return bean;
+        }
+        if (!ViewDeclarations.isController(type)) {
+            throw ViewDeclarations.notAController(type, beanName);
+        }
+        if (!factory.containsBeanDefinition(beanName)) {
+            throw ViewDeclarations.notRequestScoped(type, beanName, "not a bean of its own (an inner bean or a "
+                    + "factory bean's product)");
+        }
+        String scope = factory.getMergedBeanDefinition(beanName).getScope();
+        if (!WebApplicationContext.SCOPE_REQUEST.equals(scope)) {
+            throw isSingleton(scope) ? ViewDeclarations.notRequestScoped(type, beanName, "a singleton")
+                    : ViewDeclarations.wrongScope(type, beanName, scope);
+        }
+        return bean;
+    }
+
+    private static boolean isSingleton(@Nullable String scope) {
+        return scope == null || scope.isEmpty() || ConfigurableBeanFactory.SCOPE_SINGLETON.equals(scope);
     }
 
     private static @Nullable Class<?> beanClass(BeanDefinition definition, ConfigurableListableBeanFactory beanFactory) {

@@ -14,10 +14,10 @@ import dev.durablestash.spring.Stash;
 import dev.durablestash.spring.StashedViews;
 
 /**
- * Resolves handler-method parameters of a {@code @StashedView} state class (a new instance per
- * request, made with its no-argument constructor and recovered) and of type {@link Stash} (the
- * handle of the handler's view: the controller when it is a {@code @StashedView}, otherwise the
- * single state-class parameter).
+ * Resolves handler-method parameters of a view state class (a class with {@code @Stashed} fields or
+ * {@code @StashedView}: a new instance per request, made with its no-argument constructor and
+ * recovered) and of type {@link Stash} (the handle of the handler's view: the controller when it is a
+ * view, otherwise the single state-class parameter).
  */
 final class StashedViewArgumentResolver implements HandlerMethodArgumentResolver {
 
@@ -49,7 +49,7 @@ final class StashedViewArgumentResolver implements HandlerMethodArgumentResolver
         if (StashedViews.isStashedView(controller)) {
             var binding = rv.find(controller);
             if (binding == null) {
-                throw new IllegalStateException("@StashedView controller " + controller.getName()
+                throw new IllegalStateException("View controller " + controller.getName()
                         + " was not recovered before its handler " + parameter.getMethod());
             }
             return binding;
@@ -63,14 +63,15 @@ final class StashedViewArgumentResolver implements HandlerMethodArgumentResolver
             if (StashedViews.isStashedView(type)) {
                 if (found != null && found != type) {
                     throw new IllegalStateException("a Stash parameter is ambiguous in " + stashParameter.getExecutable()
-                            + ": it takes more than one @StashedView state class");
+                            + ": it takes more than one view state class");
                 }
                 found = type;
             }
         }
         if (found == null) {
             throw new IllegalStateException("a Stash parameter needs a view, but neither the controller of "
-                    + stashParameter.getExecutable() + " nor any of its parameters is a @StashedView");
+                    + stashParameter.getExecutable() + " nor any of its parameters is a view (a class with @Stashed "
+                    + "fields)");
         }
         return found;
     }

@@ -13,7 +13,7 @@ import org.springframework.web.servlet.ModelAndView;
 import dev.durablestash.spring.StashedViews;
 
 /**
- * Recovers a {@code @StashedView} controller before its handler runs (waiting for the session's
+ * Recovers a view controller (one with {@code @Stashed} fields) before its handler runs (waiting for the session's
  * turn at an atomic view first), and stashes every bound view in {@code postHandle} (after the
  * handler, before the view renders), then hands the request's turns on. For handlers with a return
  * value, {@link StashingReturnValueHandler} has usually stashed already; this catches the handlers

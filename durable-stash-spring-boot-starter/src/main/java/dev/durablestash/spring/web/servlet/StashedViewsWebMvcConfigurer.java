@@ -14,9 +14,9 @@ import dev.durablestash.core.StashAdapter;
 import dev.durablestash.spring.StashedViews;
 
 /**
- * Spring MVC integration: recovers {@code @StashedView} controllers before their handlers, resolves
- * {@code @StashedView} state-class and {@link dev.durablestash.spring.Stash} handler arguments, and
- * serves {@code /durable-stash.js}.
+ * Spring MVC integration: recovers view controllers (controllers with {@code @Stashed} fields) before
+ * their handlers, resolves view state-class and {@link dev.durablestash.spring.Stash} handler
+ * arguments, and serves {@code /durable-stash.js}.
  *
  * <p><b>Thread-safety:</b> thread-safe.
  */

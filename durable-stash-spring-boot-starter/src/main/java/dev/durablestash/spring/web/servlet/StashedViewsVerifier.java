@@ -1,0 +1,233 @@
+package dev.durablestash.spring.web.servlet;
+
+import java.lang.reflect.Modifier;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.aop.scope.ScopedProxyUtils;
+import org.springframework.beans.BeansException;
+import org.springframework.beans.factory.BeanFactory;
+import org.springframework.beans.factory.BeanFactoryAware;
+import org.springframework.beans.factory.SmartInitializingSingleton;
+import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
+import org.springframework.boot.autoconfigure.AutoConfigurationPackages;
+import org.springframework.context.EnvironmentAware;
+import org.springframework.core.MethodParameter;
+import org.springframework.core.env.Environment;
+import org.springframework.core.env.StandardEnvironment;
+import org.springframework.util.ClassUtils;
+import org.springframework.web.context.WebApplicationContext;
+import org.springframework.web.method.HandlerMethod;
+import org.springframework.web.method.support.HandlerMethodArgumentResolver;
+import org.springframework.web.servlet.handler.AbstractHandlerMethodMapping;
+import org.springframework.web.servlet.mvc.method.annotation.RequestMappingHandlerAdapter;
+
+import dev.durablestash.spring.Stash;
+import dev.durablestash.spring.StashedViews;
+
+/**
+ * Checks the application's views once every singleton exists (the handler mappings and adapters
+ * included), and fails startup, naming the class and its {@code @Stashed} fields, for each view that
+ * would share its fields between browsers or silently never store them. It builds every view it
+ * finds ({@link StashedViews#typeOf}), which rejects static and final {@code @Stashed} fields and two
+ * views with the same name, and checks:
+ * <ul>
+ * <li>every handler method's controller that is a view: it must be a bean with request scope (after
+ * {@link StashedControllerScopePostProcessor}), not a registered instance;</li>
+ * <li>every handler-method parameter whose type is a view: the starter's argument resolver must be
+ * the one that resolves it (not {@code @RequestBody}, {@code @ModelAttribute}, {@code @RequestParam}
+ * ...), and the class must have a no-argument constructor;</li>
+ * <li>every {@link Stash} parameter: its handler must have a view (the controller, or exactly one
+ * view parameter type);</li>
+ * <li>every singleton registered as an instance (no bean definition) whose class is a view;</li>
+ * <li>every bean definition whose class is a view (built, so its fields and name are checked);</li>
+ * <li>every class under the application's packages ({@link AutoConfigurationPackages}, the package
+ * of the {@code @SpringBootApplication} class and below) that declares {@code @Stashed} fields: it
+ * must be one of the controllers or handler-argument classes above, or a superclass of one;
+ * otherwise its fields would never be recovered or stored.</li>
+ * </ul>
+ *
+ * <p><b>Limits.</b> Classes outside the application's packages are checked only when they appear as
+ * a bean or a handler-method parameter type: one that the application merely creates with
+ * {@code new} is not found, and its fields stay plain fields. Test classes in the application's
+ * packages are scanned with the application in tests, so a test-only class with {@code @Stashed}
+ * fields belongs in another package. A lazy bean whose class its definition does not show is checked
+ * when it is created, not at startup. Handler methods registered after startup are not checked.
+ *
+ * <p><b>Thread-safety:</b> runs once, at startup.
+ */
+public final class StashedViewsVerifier implements SmartInitializingSingleton, BeanFactoryAware, EnvironmentAware {
+
+    private final StashedViews views;
+    private @Nullable ConfigurableListableBeanFactory beanFactory;
+    private Environment environment = new StandardEnvironment();
+
+    /** @param views the application's views, which build (and so check) each view class */
+    public StashedViewsVerifier(StashedViews views) {
+        this.views = Objects.requireNonNull(views, "views");
+    }
+
+    @Override
+    public void setBeanFactory(BeanFactory beanFactory) throws BeansException {
+        if (beanFactory instanceof ConfigurableListableBeanFactory listable) {
+            this.beanFactory = listable;
+        }
+    }
+
+    @Override
+    public void setEnvironment(Environment environment) {
+        this.environment = environment;
+    }
+
+    /**
+     * @throws IllegalStateException or {@link IllegalArgumentException} naming the class and field of
+     *     the first view declared in a way that would share or drop its state
+     */
+    @Override
+    public void afterSingletonsInstantiated() {
+        ConfigurableListableBeanFactory factory = beanFactory;
+        if (factory == null) {
+            return;
+        }
+        List<HandlerMethodArgumentResolver> resolvers = resolverChains(factory);
+        Set<Class<?>> used = new HashSet<>(); // the view classes of controllers and handler arguments
+        for (AbstractHandlerMethodMapping<?> mapping : factory
+                .getBeansOfType(AbstractHandlerMethodMapping.class, false, false).values()) {
+            for (HandlerMethod handler : mapping.getHandlerMethods().values()) {
+                verifyHandler(factory, handler, resolvers, used);
+            }
+        }
+        for (String name : factory.getSingletonNames()) {
+            if (!factory.containsBeanDefinition(name)) {
+                Object singleton = factory.getSingleton(name);
+                if (singleton != null && StashedViews.isStashedView(singleton.getClass())) {
+                    throw ViewDeclarations.notRequestScoped(singleton.getClass(), name, "registered as an instance");
+                }
+            }
+        }
+        for (String name : factory.getBeanDefinitionNames()) {
+            if (factory.getBeanDefinition(name).isAbstract()) {
+                continue;
+            }
+            Class<?> type = factory.getType(name, false);
+            if (type != null && StashedViews.isStashedView(type)) {
+                views.typeOf(type);
+                used.add(ClassUtils.getUserClass(type));
+            }
+        }
+        if (AutoConfigurationPackages.has(factory)) {
+            StashedClassScanner scanner = new StashedClassScanner(factory.getBeanClassLoader(), environment);
+            for (Class<?> type : scanner.classesWithStashedFields(AutoConfigurationPackages.get(factory))) {
+                if (used.stream().noneMatch(type::isAssignableFrom)) {
+                    throw ViewDeclarations.unused(type);
+                }
+            }
+        }
+    }
+
+    private void verifyHandler(ConfigurableListableBeanFactory factory, HandlerMethod handler,
+            List<HandlerMethodArgumentResolver> resolvers, Set<Class<?>> used) {
+        Class<?> controller = handler.getBeanType();
+        boolean controllerIsView = StashedViews.isStashedView(controller);
+        if (controllerIsView) {
+            views.typeOf(controller);
+            used.add(ClassUtils.getUserClass(controller));
+            verifyRequestScoped(factory, handler.getBean(), controller);
+        }
+        Set<Class<?>> viewParameters = new LinkedHashSet<>();
+        boolean takesStash = false;
+        for (MethodParameter parameter : handler.getMethodParameters()) {
+            Class<?> type = parameter.getParameterType();
+            if (type == Stash.class) {
+                takesStash = true;
+            } else if (StashedViews.isStashedView(type)) {
+                verifyViewParameter(parameter, type, handler, resolvers);
+                viewParameters.add(type);
+                used.add(ClassUtils.getUserClass(type));
+            }
+        }
+        if (takesStash && !controllerIsView && viewParameters.size() != 1) {
+            throw new IllegalStateException("Handler " + handler + " takes a Stash parameter, but "
+                    + (viewParameters.isEmpty()
+                            ? "neither its controller nor any of its parameters is a view (a class with @Stashed fields)"
+                            : "it takes more than one view class " + viewParameters + ", so the Stash is ambiguous"));
+        }
+    }
+
+    private static void verifyRequestScoped(ConfigurableListableBeanFactory factory, Object bean, Class<?> controller) {
+        if (!(bean instanceof String name)) {
+            throw ViewDeclarations.notRequestScoped(controller, String.valueOf(bean), "registered as a handler instance");
+        }
+        String target = ScopedProxyUtils.getTargetBeanName(name);
+        String definitionName = factory.containsBeanDefinition(target) ? target : name; // a scoped proxy: its target
+        if (!factory.containsBeanDefinition(definitionName)) {
+            throw ViewDeclarations.notRequestScoped(controller, name, "registered as an instance");
+        }
+        String scope = factory.getMergedBeanDefinition(definitionName).getScope();
+        if (!WebApplicationContext.SCOPE_REQUEST.equals(scope)) {
+            throw scope == null || scope.isEmpty() || "singleton".equals(scope)
+                    ? ViewDeclarations.notRequestScoped(controller, name, "a singleton")
+                    : ViewDeclarations.wrongScope(controller, name, scope);
+        }
+    }
+
+    private void verifyViewParameter(MethodParameter parameter, Class<?> type, HandlerMethod handler,
+            List<HandlerMethodArgumentResolver> resolvers) {
+        Class<?> userClass = ClassUtils.getUserClass(type);
+        for (HandlerMethodArgumentResolver resolver : resolvers) {
+            if (resolver.supportsParameter(parameter)) {
+                if (!(resolver instanceof StashedViewArgumentResolver)) {
+                    throw new IllegalStateException("Parameter " + parameter.getParameterIndex() + " ("
+                            + userClass.getName() + ") of handler " + handler + " is a view with "
+                            + ViewDeclarations.fields(userClass) + ", but it is resolved by "
+                            + resolver.getClass().getName() + " (an annotation such as @RequestBody, "
+                            + "@ModelAttribute or @RequestParam), so its fields would be neither recovered nor "
+                            + "stashed. Take the view class as a parameter without such annotations, and bind "
+                            + "request data to another parameter.");
+                }
+                break;
+            }
+        }
+        if (userClass.isInterface() || Modifier.isAbstract(userClass.getModifiers())
+                || !hasNoArgumentConstructor(userClass)) {
+            throw new IllegalStateException("Parameter " + parameter.getParameterIndex() + " (" + userClass.getName()
+                    + ") of handler " + handler + " is a view with " + ViewDeclarations.fields(userClass)
+                    + ", but the class cannot be created for each request: it needs to be a concrete class with a "
+                    + "no-argument constructor.");
+        }
+        views.typeOf(userClass);
+    }
+
+    private static boolean hasNoArgumentConstructor(Class<?> type) {
+        try {
+            type.getDeclaredConstructor();
+            return true;
+        } catch (NoSuchMethodException e) {
+            return false;
+        }
+    }
+
+    /**
+     * @return the argument resolvers, in order, of the first handler adapter that has the starter's
+     *     resolver (the one Spring MVC configured with the application's {@code WebMvcConfigurer}s);
+     *     empty when none has it
+     */
+    private static List<HandlerMethodArgumentResolver> resolverChains(ConfigurableListableBeanFactory factory) {
+        Map<String, RequestMappingHandlerAdapter> adapters = factory.getBeansOfType(RequestMappingHandlerAdapter.class,
+                false, false);
+        for (RequestMappingHandlerAdapter adapter : adapters.values()) {
+            List<HandlerMethodArgumentResolver> resolvers = adapter.getArgumentResolvers();
+            if (resolvers != null && resolvers.stream().anyMatch(StashedViewArgumentResolver.class::isInstance)) {
+                return new ArrayList<>(resolvers);
+            }
+        }
+        return List.of();
+    }
+}

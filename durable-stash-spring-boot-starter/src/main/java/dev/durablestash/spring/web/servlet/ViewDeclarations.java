@@ -1,0 +1,74 @@
+package dev.durablestash.spring.web.servlet;
+
+import java.lang.reflect.Field;
+import java.util.List;
+import java.util.stream.Collectors;
+
+import org.springframework.core.annotation.AnnotatedElementUtils;
+import org.springframework.stereotype.Controller;
+import org.springframework.util.ClassUtils;
+
+import dev.durablestash.spring.StashedViews;
+
+/**
+ * The startup failures for view classes (classes with {@code @Stashed} fields) declared in a way
+ * that would share their fields between browsers or never store them. Every message names the
+ * class and its {@code @Stashed} fields, and says what to do instead.
+ */
+final class ViewDeclarations {
+
+    private ViewDeclarations() {
+    }
+
+    /** @return whether the (user) class is a Spring MVC controller */
+    static boolean isController(Class<?> type) {
+        return AnnotatedElementUtils.hasAnnotation(ClassUtils.getUserClass(type), Controller.class);
+    }
+
+    /** @return "@Stashed field(s) a.B.x, a.B.y" or, for an annotation-only view, "@StashedView" */
+    static String fields(Class<?> type) {
+        List<Field> fields = StashedViews.stashedFields(type);
+        if (fields.isEmpty()) {
+            return "@StashedView";
+        }
+        return (fields.size() == 1 ? "@Stashed field " : "@Stashed fields ") + fields.stream()
+                .map((f) -> f.getDeclaringClass().getName() + "." + f.getName()).collect(Collectors.joining(", "));
+    }
+
+    static IllegalStateException notAController(Class<?> type, String beanName) {
+        Class<?> userClass = ClassUtils.getUserClass(type);
+        return new IllegalStateException("Bean '" + beanName + "' of class " + userClass.getName() + " has "
+                + fields(userClass) + ", but it is not a @Controller: as a bean its fields would be shared by every "
+                + "browser and never stored. @Stashed fields work on controllers (every request gets its own "
+                + "instance) and on classes taken as handler-method arguments (a new instance per request, not a "
+                + "bean): move the fields to a controller, or take the class as a handler-method argument and do "
+                + "not declare it as a bean.");
+    }
+
+    static IllegalStateException wrongScope(Class<?> type, String beanName, String scope) {
+        Class<?> userClass = ClassUtils.getUserClass(type);
+        return new IllegalStateException("Controller " + userClass.getName() + " (bean '" + beanName + "') has "
+                + fields(userClass) + " but is declared with scope '" + scope + "': a controller with @Stashed "
+                + "fields needs request scope, so that no two requests share its fields. Remove its @Scope (the "
+                + "starter then gives it request scope) or use @RequestScope.");
+    }
+
+    static IllegalStateException unused(Class<?> type) {
+        return new IllegalStateException("Class " + type.getName() + " has " + fields(type) + ", but it is neither "
+                + "a controller nor taken as a handler-method argument (nor a superclass of one), so its fields would "
+                + "never be recovered or stored. Make it a @Controller, take it as a handler-method argument, or "
+                + "remove @Stashed.");
+    }
+
+    /**
+     * @param how why the bean has no request scope, e.g. "a singleton" or "registered as an instance"
+     */
+    static IllegalStateException notRequestScoped(Class<?> type, String beanName, String how) {
+        Class<?> userClass = ClassUtils.getUserClass(type);
+        return new IllegalStateException("Bean '" + beanName + "' of class " + userClass.getName() + " has "
+                + fields(userClass) + " but is " + how + ", so one instance would be shared by every browser. The "
+                + "starter gives request scope to controllers whose class their bean definition shows (component "
+                + "scanning, or a @Bean method declared to return the controller's class). Declare the @Bean "
+                + "method's return type as " + userClass.getName() + ", or annotate the bean with @RequestScope.");
+    }
+}

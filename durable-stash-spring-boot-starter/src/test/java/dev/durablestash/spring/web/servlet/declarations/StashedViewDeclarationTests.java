@@ -1,0 +1,365 @@
+package dev.durablestash.spring.web.servlet.declarations;
+
+import org.junit.jupiter.api.Test;
+
+import org.springframework.beans.factory.FactoryBean;
+import org.springframework.beans.factory.support.BeanDefinitionRegistry;
+import org.springframework.boot.autoconfigure.AutoConfigurationPackages;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.http.converter.autoconfigure.HttpMessageConvertersAutoConfiguration;
+import org.springframework.boot.test.context.assertj.AssertableWebApplicationContext;
+import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
+import org.springframework.boot.webmvc.autoconfigure.WebMvcAutoConfiguration;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Scope;
+import org.springframework.stereotype.Component;
+import org.springframework.stereotype.Service;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.ModelAttribute;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.context.WebApplicationContext;
+import org.springframework.web.context.annotation.SessionScope;
+
+import dev.durablestash.spring.Stash;
+import dev.durablestash.spring.Stashed;
+import dev.durablestash.spring.StashedView;
+import dev.durablestash.spring.StashedViews;
+import dev.durablestash.spring.autoconfigure.DurableStashAutoConfiguration;
+import dev.durablestash.spring.web.servlet.declarations.unused.Leftover;
+import dev.durablestash.spring.web.servlet.declarations.used.UsedController;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Every way of declaring {@code @Stashed} fields that would share them between browsers or never
+ * store them fails startup with a message that names the class and the field.
+ */
+class StashedViewDeclarationTests {
+
+    private final WebApplicationContextRunner contextRunner = new WebApplicationContextRunner()
+            .withConfiguration(AutoConfigurations.of(DurableStashAutoConfiguration.class, WebMvcAutoConfiguration.class,
+                    HttpMessageConvertersAutoConfiguration.class))
+            .withPropertyValues("durable-stash.storage.type=memory");
+
+    @Test
+    void aControllerWithOnlyStashedFieldsStartsAndIsGivenRequestScope() {
+        contextRunner.withUserConfiguration(BareController.class).run((context) -> {
+            assertThat(context).hasNotFailed();
+            assertThat(context.getBeanFactory().getBeanDefinition(beanName(context, BareController.class)).getScope())
+                    .isEqualTo(WebApplicationContext.SCOPE_REQUEST);
+            assertThat(context.getBean(StashedViews.class).typeOf(BareController.class).name())
+                    .isEqualTo("BareController");
+        });
+    }
+
+    @Test
+    void aControllerRegisteredWithItsClassAndASupplierIsAlsoGivenRequestScope() {
+        contextRunner.withBean(BareController.class, BareController::new).run((context) -> {
+            assertThat(context).hasNotFailed();
+            assertThat(context.getBeanFactory().getBeanDefinition(beanName(context, BareController.class)).getScope())
+                    .isEqualTo(WebApplicationContext.SCOPE_REQUEST);
+        });
+    }
+
+    @Test
+    void aSingletonServiceWithStashedFieldsFailsStartup() {
+        contextRunner.withUserConfiguration(CartService.class).run((context) -> assertFailedNaming(context,
+                "CartService.items", "not a @Controller"));
+    }
+
+    @Test
+    void aComponentWithStashedFieldsFailsStartupEvenIfRequestScoped() {
+        contextRunner.withUserConfiguration(RequestScopedComponent.class).run((context) -> assertFailedNaming(context,
+                "RequestScopedComponent.note", "not a @Controller"));
+    }
+
+    @Test
+    void aControllerDeclaredWithPrototypeScopeFailsStartup() {
+        contextRunner.withUserConfiguration(PrototypeController.class).run((context) -> assertFailedNaming(context,
+                "PrototypeController.count", "scope 'prototype'"));
+    }
+
+    @Test
+    void aControllerDeclaredWithSessionScopeFailsStartup() {
+        contextRunner.withUserConfiguration(SessionController.class).run((context) -> assertFailedNaming(context,
+                "SessionController.count", "scope 'session'"));
+    }
+
+    @Test
+    void aControllerFromABeanMethodDeclaredToReturnASupertypeFailsStartup() {
+        contextRunner.withUserConfiguration(HiddenControllerConfiguration.class).run((context) -> assertFailedNaming(
+                context, "HiddenController.count", "a singleton", "@RequestScope"));
+    }
+
+    @Test
+    void aControllerMadeByAFactoryBeanFailsStartup() {
+        contextRunner.withUserConfiguration(FactoryBeanConfiguration.class).run((context) -> assertFailedNaming(
+                context, "HiddenController.count", "a singleton"));
+    }
+
+    @Test
+    void aControllerRegisteredAsAnInstanceFailsStartup() {
+        contextRunner.withInitializer((context) -> context.getBeanFactory().registerSingleton("instanceController",
+                new BareController())).run((context) -> assertFailedNaming(context, "BareController.count",
+                        "registered as an instance"));
+    }
+
+    @Test
+    void aStaticStashedFieldOnAControllerFailsStartup() {
+        contextRunner.withUserConfiguration(StaticFieldController.class).run((context) -> assertFailedNaming(context,
+                "StaticFieldController.count", "neither static nor final"));
+    }
+
+    @Test
+    void aFinalStashedFieldOnAControllerFailsStartup() {
+        contextRunner.withUserConfiguration(FinalFieldController.class).run((context) -> assertFailedNaming(context,
+                "FinalFieldController.tags", "neither static nor final"));
+    }
+
+    @Test
+    void aStaticStashedFieldOnAHandlerArgumentClassFailsStartup() {
+        contextRunner.withUserConfiguration(StaticStateController.class).run((context) -> assertFailedNaming(context,
+                "StaticState.shared", "neither static nor final"));
+    }
+
+    @Test
+    void aViewClassTakenAsARequestBodyFailsStartup() {
+        contextRunner.withUserConfiguration(RequestBodyController.class).run((context) -> assertFailedNaming(context,
+                "Cart.items", "RequestResponseBodyMethodProcessor", "neither recovered nor stashed"));
+    }
+
+    @Test
+    void aViewClassTakenAsAModelAttributeFailsStartup() {
+        contextRunner.withUserConfiguration(ModelAttributeController.class).run((context) -> assertFailedNaming(context,
+                "Cart.items", "ModelAttributeMethodProcessor", "neither recovered nor stashed"));
+    }
+
+    @Test
+    void aViewClassWithoutANoArgumentConstructorFailsStartup() {
+        contextRunner.withUserConfiguration(NoDefaultConstructorController.class).run((context) -> assertFailedNaming(
+                context, "NoDefaultConstructor.value", "no-argument constructor"));
+    }
+
+    @Test
+    void twoViewsWithTheSameSimpleNameInDifferentPackagesFailStartupNamingBoth() {
+        contextRunner.withUserConfiguration(dev.durablestash.spring.web.servlet.declarations.a.Twin.class,
+                dev.durablestash.spring.web.servlet.declarations.b.Twin.class).run((context) -> assertFailedNaming(
+                        context, "view name 'Twin'", "declarations.a.Twin", "declarations.b.Twin",
+                        "@StashedView(name = ...)"));
+    }
+
+    @Test
+    void aStashParameterWithoutAViewFailsStartup() {
+        contextRunner.withUserConfiguration(StashWithoutViewController.class).run((context) -> assertFailedNaming(
+                context, "StashWithoutViewController", "Stash parameter", "neither its controller"));
+    }
+
+    @Test
+    void aClassWithStashedFieldsInTheApplicationsPackagesThatIsNeitherAControllerNorAHandlerArgumentFailsStartup() {
+        contextRunner.withInitializer((context) -> AutoConfigurationPackages.register(
+                (BeanDefinitionRegistry) context.getBeanFactory(), Leftover.class.getPackageName()))
+                .run((context) -> assertFailedNaming(context, "Leftover.count",
+                        "neither a controller nor taken as a handler-method argument"));
+    }
+
+    @Test
+    void classesWithStashedFieldsThatAreControllersHandlerArgumentsOrTheirSuperclassesPassTheScan() {
+        contextRunner.withInitializer((context) -> AutoConfigurationPackages.register(
+                (BeanDefinitionRegistry) context.getBeanFactory(), UsedController.class.getPackageName()))
+                .withUserConfiguration(UsedController.class)
+                .run((context) -> assertThat(context).hasNotFailed());
+    }
+
+    private static String beanName(AssertableWebApplicationContext context, Class<?> type) {
+        String[] names = context.getBeanNamesForType(type);
+        assertThat(names).hasSize(1);
+        return names[0];
+    }
+
+    private static void assertFailedNaming(AssertableWebApplicationContext context, String... parts) {
+        assertThat(context).hasFailed();
+        Throwable root = context.getStartupFailure();
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        assertThat(root).isInstanceOfAny(IllegalStateException.class, IllegalArgumentException.class);
+        assertThat(root.getMessage()).contains(parts);
+    }
+
+    @RestController
+    static class BareController {
+
+        @Stashed int count;
+
+        @GetMapping("/bare")
+        String show() {
+            return Integer.toString(count);
+        }
+    }
+
+    @Service
+    static class CartService {
+
+        @Stashed java.util.List<String> items = new java.util.ArrayList<>();
+    }
+
+    @Component
+    @Scope(WebApplicationContext.SCOPE_REQUEST)
+    static class RequestScopedComponent {
+
+        @Stashed String note;
+    }
+
+    @RestController
+    @Scope("prototype")
+    static class PrototypeController {
+
+        @Stashed int count;
+
+        @GetMapping("/prototype")
+        String show() {
+            return Integer.toString(count);
+        }
+    }
+
+    @RestController
+    @SessionScope
+    static class SessionController {
+
+        @Stashed int count;
+
+        @GetMapping("/session")
+        String show() {
+            return Integer.toString(count);
+        }
+    }
+
+    @RestController
+    static class HiddenController {
+
+        @Stashed int count;
+
+        @GetMapping("/hidden")
+        String show() {
+            return Integer.toString(count);
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class HiddenControllerConfiguration {
+
+        @Bean
+        Object hiddenController() {
+            return new HiddenController();
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class FactoryBeanConfiguration {
+
+        @Bean
+        FactoryBean<HiddenController> hiddenControllerFactory() {
+            return new FactoryBean<>() {
+                @Override
+                public HiddenController getObject() {
+                    return new HiddenController();
+                }
+
+                @Override
+                public Class<?> getObjectType() {
+                    return HiddenController.class;
+                }
+            };
+        }
+    }
+
+    @RestController
+    static class StaticFieldController {
+
+        @Stashed static int count;
+
+        @GetMapping("/static")
+        String show() {
+            return Integer.toString(count);
+        }
+    }
+
+    @RestController
+    static class FinalFieldController {
+
+        @Stashed final java.util.List<String> tags = new java.util.ArrayList<>();
+
+        @GetMapping("/final")
+        String show() {
+            return tags.toString();
+        }
+    }
+
+    static class StaticState {
+
+        @Stashed static String shared;
+    }
+
+    @RestController
+    static class StaticStateController {
+
+        @GetMapping("/static-state")
+        String show(StaticState state) {
+            return String.valueOf(StaticState.shared);
+        }
+    }
+
+    @StashedView(name = "cart")
+    static class Cart {
+
+        @Stashed java.util.List<String> items = new java.util.ArrayList<>();
+    }
+
+    @RestController
+    static class RequestBodyController {
+
+        @PostMapping("/cart")
+        String replace(@RequestBody Cart cart) {
+            return cart.items.toString();
+        }
+    }
+
+    @RestController
+    static class ModelAttributeController {
+
+        @PostMapping("/cart")
+        String replace(@ModelAttribute Cart cart) {
+            return cart.items.toString();
+        }
+    }
+
+    static class NoDefaultConstructor {
+
+        @Stashed String value;
+
+        NoDefaultConstructor(String value) {
+            this.value = value;
+        }
+    }
+
+    @RestController
+    static class NoDefaultConstructorController {
+
+        @GetMapping("/no-default")
+        String show(NoDefaultConstructor state) {
+            return state.value;
+        }
+    }
+
+    @RestController
+    static class StashWithoutViewController {
+
+        @GetMapping("/stash-without-view")
+        String show(Stash stash) {
+            return stash.view();
+        }
+    }
+}
