@@ -105,9 +105,13 @@ final class UnansweringServer implements AutoCloseable {
     }
 
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         stop();
         acceptor.interrupt();
-        acceptor.join(Duration.ofSeconds(5).toMillis());
+        try {
+            acceptor.join(Duration.ofSeconds(5).toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }
