@@ -4,9 +4,12 @@ import java.net.http.HttpResponse;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
+import ch.qos.logback.classic.Level;
+
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -21,6 +24,7 @@ import dev.durablestash.spring.web.servlet.testapp.Pending;
 import dev.durablestash.storage.StorageBackend;
 import dev.durablestash.testing.InMemoryStorageBackend;
 import dev.durablestash.testing.InMemoryStorageBackend.Operation;
+import dev.durablestash.testsupport.ExpectedLogs;
 
 import static dev.durablestash.spring.web.servlet.TurnWatch.assertQueued;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -35,6 +39,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 @SpringBootTest(classes = MvcTestApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT, properties = {
         "durable-stash.storage.type=memory", "durable-stash.max-value-size=1KB" })
 class AsyncHandlersMvcIntegrationTests {
+
+    @RegisterExtension
+    final ExpectedLogs logs = ExpectedLogs.ofLoggers("dev.durablestash");
 
     private static final String[] REJOIN = { Browser.REJOIN, "1" };
 
@@ -125,6 +132,7 @@ class AsyncHandlersMvcIntegrationTests {
     @ValueSource(strings = { "sse", "emitter" })
     void aStreamingResponseIsStashedBeforeItsFirstByteAndDoesNotHoldTheTurnWhileItStreams(String kind)
             throws Exception {
+        logs.expect(Level.ERROR, "are NOT stashed: they were made after the response started streaming");
         browser.get("/async");
         CompletableFuture<HttpResponse<String>> stream = browser.postAsync("/async/" + kind, "", REJOIN);
         Pending.take().run(); // the first event: count=1 was stashed before it
@@ -143,6 +151,9 @@ class AsyncHandlersMvcIntegrationTests {
 
     @Test
     void aStreamingHandlerStoresChangesMadeWhileStreamingWithStashNow() throws Exception {
+        // The starter may report the change as not stashed when its end-of-stream check runs between the
+        // handler's assignment and its stashNow() (the change is stashed all the same, as checked below).
+        logs.allow(Level.ERROR, "are NOT stashed: they were made after the response started streaming");
         browser.get("/async");
         CompletableFuture<HttpResponse<String>> stream = browser.postAsync("/async/sse-stash-now", "", REJOIN);
         Pending.take().run();

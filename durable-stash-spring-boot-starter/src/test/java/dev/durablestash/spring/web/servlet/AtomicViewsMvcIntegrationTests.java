@@ -4,9 +4,12 @@ import java.net.http.HttpResponse;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
+import ch.qos.logback.classic.Level;
+
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -18,6 +21,7 @@ import dev.durablestash.spring.web.servlet.testapp.MvcTestApplication;
 import dev.durablestash.storage.StorageBackend;
 import dev.durablestash.testing.InMemoryStorageBackend;
 import dev.durablestash.testing.InMemoryStorageBackend.Operation;
+import dev.durablestash.testsupport.ExpectedLogs;
 
 import static dev.durablestash.spring.web.servlet.TurnWatch.assertQueued;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -30,6 +34,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 @SpringBootTest(classes = MvcTestApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT, properties = {
         "durable-stash.storage.type=memory", "durable-stash.max-value-size=1KB" })
 class AtomicViewsMvcIntegrationTests {
+
+    @RegisterExtension
+    final ExpectedLogs logs = ExpectedLogs.ofLoggers("dev.durablestash");
 
     private static final String[] REJOIN = { Browser.REJOIN, "1" };
     private static final String COUNTER = "CounterController";
@@ -132,6 +139,7 @@ class AtomicViewsMvcIntegrationTests {
 
     @Test
     void theTurnIsHandedOnWhenTheStashFails() throws Exception {
+        logs.expect(Level.WARN, "answering 503 to POST /counter/gated-increment");
         browser.get("/counter");
         storage.failNext(Operation.PUT, 1);
         CompletableFuture<HttpResponse<String>> failing = browser.postAsync("/counter/gated-increment", "", REJOIN);

@@ -4,9 +4,12 @@ import java.net.http.HttpResponse;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
+import ch.qos.logback.classic.Level;
+
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -19,12 +22,16 @@ import dev.durablestash.spring.web.servlet.testapp.MvcTestApplication;
 import dev.durablestash.storage.StorageBackend;
 import dev.durablestash.testing.InMemoryStorageBackend;
 import dev.durablestash.testing.InMemoryStorageBackend.Operation;
+import dev.durablestash.testsupport.ExpectedLogs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 @SpringBootTest(classes = MvcTestApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT, properties = {
         "durable-stash.storage.type=memory", "durable-stash.max-value-size=1KB" })
 class StashedViewsMvcIntegrationTests {
+
+    @RegisterExtension
+    final ExpectedLogs logs = ExpectedLogs.ofLoggers("dev.durablestash");
 
     private static final String[] REJOIN = { Browser.REJOIN, "1" };
 
@@ -175,6 +182,7 @@ class StashedViewsMvcIntegrationTests {
 
     @Test
     void aFailedStashAnswersTheFailureStatusNeverASuccess() {
+        logs.expect(Level.WARN, "answering 503 to POST /counter/increment");
         browser.post("/counter/increment", "", REJOIN);
         for (String path : new String[] { "/counter/increment", "/counter/increment-view", "/counter/increment-body",
                 "/counter/increment-void", "/counter/increment-entity" }) {
@@ -189,6 +197,8 @@ class StashedViewsMvcIntegrationTests {
 
     @Test
     void changesToAViewThatCouldNotBeRecoveredAreRefusedSoTheStoredStateSurvives() {
+        logs.expect(Level.WARN, "recover failed, the view keeps its defaults")
+                .expect(Level.WARN, "could not be recovered (storage error)");
         browser.post("/counter/increment", "", REJOIN);
         browser.post("/counter/increment", "", REJOIN);
         storage.failNext(Operation.GET, 1);
@@ -199,6 +209,7 @@ class StashedViewsMvcIntegrationTests {
 
     @Test
     void aValueThatCannotBeStashedAnswers500() {
+        logs.expect(Level.ERROR, "Cannot stash key 'username' of view 'CounterController' for POST /counter/username");
         HttpResponse<String> response = browser.post("/counter/username", "username=" + "x".repeat(2000));
         assertThat(response.statusCode()).isEqualTo(500);
         assertThat(browser.get("/counter").body()).contains("username=null");
