@@ -22,7 +22,12 @@
         }
         return response.text();
       })
-      .then((text) => { status.textContent = text; })
+      .then((text) => {
+        status.textContent = text;
+        if (window.htmx) {
+          window.htmx.trigger(document.body, 'stashed'); // refreshes the engine panel
+        }
+      })
       .catch((error) => { status.textContent = 'Not saved (' + error.message + '); keep typing to retry'; });
   }
 

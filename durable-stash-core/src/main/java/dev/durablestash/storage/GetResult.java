@@ -42,12 +42,3 @@ public sealed interface GetResult permits GetResult.Found, GetResult.NotFound, G
         return new Found(body, etag);
     }
 }
-
-final class Singletons {
-    static final GetResult NOT_FOUND = new GetResult.NotFound();
-    static final GetResult NOT_MODIFIED = new GetResult.NotModified();
-    static final PutResult PRECONDITION_FAILED = new PutResult.PreconditionFailed();
-
-    private Singletons() {
-    }
-}

@@ -24,8 +24,11 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.function.Supplier;
 
+import ch.qos.logback.classic.Level;
+
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
@@ -33,7 +36,12 @@ import tools.jackson.databind.SerializationFeature;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.JsonNodeFactory;
 
+import dev.durablestash.testsupport.ExpectedLogs;
+
 class ValueCodecTests {
+
+    @RegisterExtension
+    final ExpectedLogs logs = ExpectedLogs.of(ValueCodec.class);
 
     private static final String SECRET = "x".repeat(32);
 
@@ -382,6 +390,8 @@ class ValueCodecTests {
 
     @Test
     void withTheLogPolicyABadValueIsSkippedAndTheOthersKept() {
+        logs.expect(Level.WARN, "cannot stash key 'bad' of view 'form'");
+        logs.expect(Level.WARN, "cannot stash key 'big' of view 'form'");
         ValueCodec lenient = new ValueCodec(StashSettings.builder().secret(SECRET)
                 .invalidValuePolicy(InvalidValuePolicy.LOG).maxValueBytes(50).build());
         ViewDefinition view = ViewDefinition.builder("form")

@@ -8,9 +8,12 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
+import ch.qos.logback.classic.Level;
+
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import dev.durablestash.core.MountKind;
 import dev.durablestash.core.RecoveryStatus;
@@ -26,6 +29,7 @@ import dev.durablestash.storage.PutResult;
 import dev.durablestash.storage.StorageBackend;
 import dev.durablestash.testing.InMemoryStorageBackend;
 import dev.durablestash.testing.InMemoryStorageBackend.Operation;
+import dev.durablestash.testsupport.ExpectedLogs;
 
 import tools.jackson.databind.json.JsonMapper;
 
@@ -37,6 +41,9 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 /** {@link StashedViews} and {@link ViewBinding} against the real engine on the in-memory backend. */
 class StashedViewsTests {
+
+    @RegisterExtension
+    final ExpectedLogs logs = ExpectedLogs.ofLoggers("dev.durablestash");
 
     private static final Duration TIMEOUT = Duration.ofSeconds(10);
 
@@ -183,6 +190,7 @@ class StashedViewsTests {
 
     @Test
     void aRecoveryErrorKeepsTheDefaultsAndReportsTheStatus() {
+        logs.expect(Level.WARN, "recover failed, the view keeps its defaults");
         Draft draft = new Draft();
         draft.owner = "ada";
         recover(draft).stashNow();
@@ -221,6 +229,7 @@ class StashedViewsTests {
 
     @Test
     void aRecoverWaitsNoLongerThanTheOperationTimeoutWhenStorageNeverAnswersARead() {
+        logs.expect(Level.WARN, "recover failed, the view keeps its defaults");
         Duration timeout = Duration.ofMillis(300);
         StashSettings stalling = StashSettings.builder().secret("a-secret-of-at-least-thirty-two-bytes!!")
                 .operationTimeout(timeout).build();

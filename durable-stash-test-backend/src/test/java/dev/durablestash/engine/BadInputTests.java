@@ -9,7 +9,10 @@ import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
 
+import ch.qos.logback.classic.Level;
+
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import dev.durablestash.core.InvalidStashValueException;
 import dev.durablestash.core.MountKind;
@@ -21,9 +24,13 @@ import dev.durablestash.core.StashWriteException;
 import dev.durablestash.core.ViewDefinition;
 import dev.durablestash.testing.InMemoryStorageBackend;
 import dev.durablestash.testing.InMemoryStorageBackend.Operation;
+import dev.durablestash.testsupport.ExpectedLogs;
 
 /** Bad values and bad stored documents each have a defined outcome, and nothing leaks or crashes. */
 class BadInputTests {
+
+    @RegisterExtension
+    final ExpectedLogs logs = ExpectedLogs.ofLoggers("dev.durablestash.core.SessionStorage");
 
     static final ViewDefinition VIEW = ViewDefinition.builder("notes")
             .key("title", String.class)
@@ -51,6 +58,7 @@ class BadInputTests {
 
     @Test
     void aCorruptStoredDocumentReadsAsNotFoundAndIsReplacedByTheNextWrite() throws Exception {
+        logs.expect(Level.ERROR, "corrupt session document: not JSON");
         try (StashAdapter adapter = new StashAdapter(backend, Engines.settings().build())) {
             await(adapter.stash(sid, VIEW, Map.of("title", "t")));
             String key = backend.keys().iterator().next();

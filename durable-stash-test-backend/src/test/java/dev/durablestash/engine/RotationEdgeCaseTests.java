@@ -15,8 +15,11 @@ import java.util.concurrent.CompletionStage;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
+import ch.qos.logback.classic.Level;
+
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import dev.durablestash.core.MountKind;
 import dev.durablestash.core.SessionIds;
@@ -26,9 +29,13 @@ import dev.durablestash.core.ViewDefinition;
 import dev.durablestash.storage.StorageBackend;
 import dev.durablestash.testing.InMemoryStorageBackend;
 import dev.durablestash.testing.InMemoryStorageBackend.Operation;
+import dev.durablestash.testsupport.ExpectedLogs;
 
 /** Rotation races found by review (rules 1 and 10): objects re-created under the old key, corrupt old objects. */
 class RotationEdgeCaseTests {
+
+    @RegisterExtension
+    final ExpectedLogs logs = ExpectedLogs.ofLoggers("dev.durablestash.core.SessionStorage");
 
     static final String A = SecretRotationTests.A;
     static final String B = SecretRotationTests.B;
@@ -132,6 +139,7 @@ class RotationEdgeCaseTests {
      */
     @Test
     void aCorruptObjectUnderThePreviousKeyIsReplacedInStepTwo() throws Exception {
+        logs.expect(Level.ERROR, "corrupt session document: not JSON");
         store.write(key(A), "not json".getBytes(StandardCharsets.UTF_8));
         StashAdapter m = engine(store, SecretRotationTests.step2().maxWriteAttempts(3)
                 .retryBackoff(Duration.ofMillis(1), Duration.ofMillis(2)));

@@ -61,6 +61,7 @@ class ViewTurnTests {
     }
 
     @Test
+    @SuppressWarnings("try") // the turn is held by the try block, not used in it
     void otherViewsOfTheSessionAndOtherSessionsAreNotHeldUp() throws Exception {
         try (ViewTurn held = await(adapter.turn(sid, COUNTER))) {
             await(adapter.turn(sid, COMPOSE), Duration.ofSeconds(5)).close();
@@ -86,6 +87,7 @@ class ViewTurnTests {
 
     /** 100 concurrent read-modify-writes of one session's counter, each in its turn: none is lost. */
     @Test
+    @SuppressWarnings("try") // each turn is held by its try block, not used in it
     void readModifyWritesInTurnLoseNoUpdate() throws Exception {
         ExecutorService requests = Executors.newFixedThreadPool(16);
         try (StashAdapter patient = new StashAdapter(store, Engines.settings().build())) {

@@ -1,6 +1,7 @@
 package dev.durablestash.storage.s3;
 
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.testcontainers.junit.jupiter.Container;
 import org.testcontainers.junit.jupiter.Testcontainers;
 import org.testcontainers.localstack.LocalStackContainer;
@@ -8,6 +9,7 @@ import org.testcontainers.utility.DockerImageName;
 
 import dev.durablestash.storage.StorageBackend;
 import dev.durablestash.storage.StorageBackendContractTests;
+import dev.durablestash.testsupport.RequiresDocker;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.regions.Region;
@@ -15,14 +17,16 @@ import software.amazon.awssdk.services.s3.S3AsyncClient;
 
 /**
  * Runs the backend contract suite against {@link S3StorageBackend} on LocalStack, in a container,
- * when a Docker engine is available; skipped otherwise. The image can be changed with
+ * when a Docker engine is available; skipped otherwise, with one line saying so
+ * ({@link RequiresDocker}). The image can be changed with
  * {@code -Dlocalstack.image=localstack/localstack:TAG}.
  *
  * <p>LocalStack does not evaluate {@code If-Match} on {@code DeleteObject} for general-purpose
  * buckets (it rejects the header), so this runs the backend in {@link ConditionalDeletes#EMULATED}
  * mode, the documented setting for such stores.
  */
-@Testcontainers(disabledWithoutDocker = true)
+@Testcontainers
+@ExtendWith(RequiresDocker.class) // skipped with one line saying why when there is no Docker
 class LocalStackS3StorageBackendContractTests extends StorageBackendContractTests {
 
     private static final String BUCKET = "durable-stash-contract";

@@ -16,12 +16,15 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
+import ch.qos.logback.classic.Level;
+
 import jakarta.servlet.http.Cookie;
 
 import io.micrometer.core.instrument.binder.MeterBinder;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -66,6 +69,7 @@ import dev.durablestash.storage.StorageException;
 import dev.durablestash.storage.s3.S3StorageBackend;
 import dev.durablestash.testing.InMemoryStorageBackend;
 import dev.durablestash.testing.autoconfigure.InMemoryStorageAutoConfiguration;
+import dev.durablestash.testsupport.ExpectedLogs;
 
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
@@ -77,6 +81,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class DurableStashAutoConfigurationTests {
+
+    @RegisterExtension
+    final ExpectedLogs logs = ExpectedLogs.ofLoggers("dev.durablestash", "org.springframework.context",
+            "org.springframework.boot.web.context")
+            // The startup failures these tests provoke; each test asserts its failure and the message.
+            .allow(Level.WARN, "Exception encountered during context initialization - cancelling refresh attempt");
 
     private static final String SECRET = "a-secret-of-at-least-thirty-two-bytes!!";
 
@@ -266,6 +276,18 @@ class DurableStashAutoConfigurationTests {
                     assertThat(context.getBean(StorageBackend.class).describe()).contains("stash-bucket");
                     assertThat(context.getBean(StashSettings.class).keyPrefix()).isEqualTo("app1/");
                     assertThat(context).hasSingleBean(S3AsyncClient.class);
+                });
+    }
+
+    @Test
+    void anApplicationS3ClientWithoutACallTimeoutBelowTheOperationTimeoutIsUsedWithAWarning() {
+        logs.expect(Level.WARN, "The application's S3AsyncClient has no API call timeout below "
+                + "durable-stash.operation-timeout (PT10S)");
+        contextRunner.withUserConfiguration(UntimedS3ClientConfiguration.class)
+                .withPropertyValues("durable-stash.storage.s3.bucket=stash-bucket", "durable-stash.secret=" + SECRET)
+                .run((context) -> {
+                    assertThat(context).hasNotFailed();
+                    assertThat(context).getBean(StorageBackend.class).isInstanceOf(S3StorageBackend.class);
                 });
     }
 
@@ -605,8 +627,23 @@ class DurableStashAutoConfigurationTests {
         }
     }
 
+    /** An application's S3 client whose calls time out below the default operation timeout (10 s). */
     @Configuration(proxyBeanMethods = false)
     static class S3ClientConfiguration {
+
+        @Bean(destroyMethod = "close")
+        S3AsyncClient s3AsyncClient() {
+            return S3AsyncClient.builder().region(Region.US_EAST_1).endpointOverride(URI.create("http://127.0.0.1:1"))
+                    .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("key", "secret")))
+                    .overrideConfiguration((c) -> c.apiCallTimeout(Duration.ofSeconds(5))
+                            .apiCallAttemptTimeout(Duration.ofSeconds(2)))
+                    .forcePathStyle(true).build();
+        }
+    }
+
+    /** An application's S3 client without timeouts. */
+    @Configuration(proxyBeanMethods = false)
+    static class UntimedS3ClientConfiguration {
 
         @Bean(destroyMethod = "close")
         S3AsyncClient s3AsyncClient() {

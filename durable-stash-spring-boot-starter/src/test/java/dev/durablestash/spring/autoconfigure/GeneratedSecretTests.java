@@ -12,7 +12,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.stream.Stream;
 
+import ch.qos.logback.classic.Level;
+
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -20,12 +23,19 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 
 import dev.durablestash.core.SessionIds;
 import dev.durablestash.core.StashSettings;
+import dev.durablestash.testsupport.ExpectedLogs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The secret file of the filesystem default: written whole, never replaced, never used when damaged. */
 class GeneratedSecretTests {
+
+    @RegisterExtension
+    final ExpectedLogs logs = ExpectedLogs.ofLoggers("dev.durablestash", "org.springframework.context",
+            "org.springframework.boot.web.context")
+            // The startup failures these tests provoke; each test asserts its failure and the message.
+            .allow(Level.WARN, "Exception encountered during context initialization - cancelling refresh attempt");
 
     @TempDir
     Path directory;

@@ -4,12 +4,13 @@ import java.net.http.HttpResponse;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
+import ch.qos.logback.classic.Level;
+
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-
 
 import dev.durablestash.spring.web.servlet.testapp.Gate;
 import dev.durablestash.spring.web.servlet.testapp.Pending;
@@ -103,6 +104,7 @@ class AsyncHandlersMvcIntegrationTests extends RunningMvcTestApp {
     @ValueSource(strings = { "sse", "emitter" })
     void aStreamingResponseIsStashedBeforeItsFirstByteAndDoesNotHoldTheTurnWhileItStreams(String kind)
             throws Exception {
+        logs.expect(Level.ERROR, "are NOT stashed: they were made after the response started streaming");
         browser.get("/async");
         CompletableFuture<HttpResponse<String>> stream = browser.postAsync("/async/" + kind, "", REJOIN);
         Pending.take().run(); // the first event: count=1 was stashed before it
@@ -121,6 +123,9 @@ class AsyncHandlersMvcIntegrationTests extends RunningMvcTestApp {
 
     @Test
     void aStreamingHandlerStoresChangesMadeWhileStreamingWithStashNow() throws Exception {
+        // The starter may report the change as not stashed when its end-of-stream check runs between the
+        // handler's assignment and its stashNow() (the change is stashed all the same, as checked below).
+        logs.allow(Level.ERROR, "are NOT stashed: they were made after the response started streaming");
         browser.get("/async");
         CompletableFuture<HttpResponse<String>> stream = browser.postAsync("/async/sse-stash-now", "", REJOIN);
         Pending.take().run();

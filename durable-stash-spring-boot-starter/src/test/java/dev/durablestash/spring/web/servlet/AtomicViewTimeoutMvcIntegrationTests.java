@@ -5,9 +5,12 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
+import ch.qos.logback.classic.Level;
+
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
@@ -19,6 +22,7 @@ import dev.durablestash.spring.ViewBinding;
 import dev.durablestash.spring.autoconfigure.StashSettingsCustomizer;
 import dev.durablestash.spring.web.servlet.testapp.Gate;
 import dev.durablestash.spring.web.servlet.testapp.MvcTestApplication;
+import dev.durablestash.testsupport.ExpectedLogs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -26,6 +30,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 @SpringBootTest(classes = { MvcTestApplication.class, AtomicViewTimeoutMvcIntegrationTests.ShortTimeout.class },
         webEnvironment = WebEnvironment.RANDOM_PORT, properties = "durable-stash.storage.type=memory")
 class AtomicViewTimeoutMvcIntegrationTests {
+
+    @RegisterExtension
+    final ExpectedLogs logs = ExpectedLogs.ofLoggers("dev.durablestash");
 
     static final Duration OPERATION_TIMEOUT = Duration.ofMillis(500);
 
@@ -55,6 +62,7 @@ class AtomicViewTimeoutMvcIntegrationTests {
 
     @Test
     void aRequestThatCannotGetTheTurnInTimeAnswersTheFailureStatus() throws Exception {
+        logs.expect(Level.WARN, "view 'CounterController' is atomic, and another request of the same browser session held its turn");
         Browser browser = new Browser(port);
         browser.get("/counter");
         CompletableFuture<HttpResponse<String>> held = browser.postAsync("/counter/gated-increment", "", REJOIN);

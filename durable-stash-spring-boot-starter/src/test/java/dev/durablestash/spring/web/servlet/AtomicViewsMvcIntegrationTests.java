@@ -4,10 +4,11 @@ import java.net.http.HttpResponse;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
+import ch.qos.logback.classic.Level;
+
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-
 
 import dev.durablestash.spring.web.servlet.testapp.Gate;
 import dev.durablestash.testing.InMemoryStorageBackend.Operation;
@@ -110,6 +111,7 @@ class AtomicViewsMvcIntegrationTests extends RunningMvcTestApp {
 
     @Test
     void theTurnIsHandedOnWhenTheStashFails() throws Exception {
+        logs.expect(Level.WARN, "answering 503 to POST /counter/gated-increment");
         browser.get("/counter");
         storage.failNext(Operation.PUT, 1);
         CompletableFuture<HttpResponse<String>> failing = browser.postAsync("/counter/gated-increment", "", REJOIN);

@@ -2,6 +2,7 @@ package dev.durablestash.spring.web.servlet;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
@@ -11,6 +12,7 @@ import dev.durablestash.spring.web.servlet.testapp.Gate;
 import dev.durablestash.spring.web.servlet.testapp.MvcTestApplication;
 import dev.durablestash.storage.StorageBackend;
 import dev.durablestash.testing.InMemoryStorageBackend;
+import dev.durablestash.testsupport.ExpectedLogs;
 
 /**
  * The test app on Tomcat at a random port over the in-memory backend, with a fresh {@link Browser}
@@ -22,6 +24,10 @@ import dev.durablestash.testing.InMemoryStorageBackend;
 abstract class RunningMvcTestApp {
 
     static final String[] REJOIN = { Browser.REJOIN, "1" };
+
+    /** The engine's and the starter's log: a test declares the warnings it provokes; any other fails it. */
+    @RegisterExtension
+    final ExpectedLogs logs = ExpectedLogs.ofLoggers("dev.durablestash");
 
     @LocalServerPort
     int port;

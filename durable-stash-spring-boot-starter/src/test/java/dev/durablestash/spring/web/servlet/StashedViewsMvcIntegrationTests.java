@@ -4,8 +4,9 @@ import java.net.http.HttpResponse;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.Test;
+import ch.qos.logback.classic.Level;
 
+import org.junit.jupiter.api.Test;
 
 import dev.durablestash.core.SessionIds;
 import dev.durablestash.spring.web.servlet.testapp.Gate;
@@ -153,6 +154,7 @@ class StashedViewsMvcIntegrationTests extends RunningMvcTestApp {
 
     @Test
     void aFailedStashAnswersTheFailureStatusNeverASuccess() {
+        logs.expect(Level.WARN, "answering 503 to POST /counter/increment");
         browser.post("/counter/increment", "", REJOIN);
         for (String path : new String[] { "/counter/increment", "/counter/increment-view", "/counter/increment-body",
                 "/counter/increment-void", "/counter/increment-entity" }) {
@@ -167,6 +169,8 @@ class StashedViewsMvcIntegrationTests extends RunningMvcTestApp {
 
     @Test
     void changesToAViewThatCouldNotBeRecoveredAreRefusedSoTheStoredStateSurvives() {
+        logs.expect(Level.WARN, "recover failed, the view keeps its defaults")
+                .expect(Level.WARN, "could not be recovered (storage error)");
         browser.post("/counter/increment", "", REJOIN);
         browser.post("/counter/increment", "", REJOIN);
         storage.failNext(Operation.GET, 1);
@@ -177,6 +181,7 @@ class StashedViewsMvcIntegrationTests extends RunningMvcTestApp {
 
     @Test
     void aValueThatCannotBeStashedAnswers500() {
+        logs.expect(Level.ERROR, "Cannot stash key 'username' of view 'CounterController' for POST /counter/username");
         HttpResponse<String> response = browser.post("/counter/username", "username=" + "x".repeat(2000));
         assertThat(response.statusCode()).isEqualTo(500);
         assertThat(browser.get("/counter").body()).contains("username=null");

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.AfterAll;
@@ -21,6 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.Keys;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.WindowType;
@@ -38,7 +41,8 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * skipped with a message saying so.
  *
  * <p>One app and one browser for the class; every test starts with an empty cookie jar (a new
- * browser session) and one tab.
+ * browser session) and one tab. Each page the tests reach in a telling state is saved as a PNG
+ * under {@code target/screenshots/}, for a reviewer to look at.
  */
 class CounterBrowserEndToEndTest {
 
@@ -50,6 +54,7 @@ class CounterBrowserEndToEndTest {
             + "chromium-driver at " + CHROMIUM + " and " + CHROMEDRIVER
             + " (apt-get install chromium chromium-driver; .ci/run installs them)";
     private static final Duration PATIENCE = Duration.ofSeconds(30);
+    private static final Path SCREENSHOTS = Path.of("target", "screenshots");
 
     @TempDir
     static Path storage;
@@ -88,6 +93,7 @@ class CounterBrowserEndToEndTest {
                 "--disable-domain-reliability", "--no-pings",
                 "--disable-features=AutofillServerCommunication,OptimizationHints,Translate,MediaRouter",
                 "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost",
+                "--window-size=1000,1100", "--hide-scrollbars",
                 "--user-data-dir=" + profile);
         if (!javaScript) {
             options.setExperimentalOption("prefs", Map.of("profile.managed_default_content_settings.javascript", 2));
@@ -124,6 +130,9 @@ class CounterBrowserEndToEndTest {
     void countOfThreeClicksSurvivesARestartAndAReload() {
         open("/");
         waitForText("count", "0");
+        assertThat(browser.findElement(By.id("recovery-status")).getText()).startsWith("Nothing stored yet");
+        assertThat(browser.findElement(By.id("last-write")).getText()).isEqualTo("none since the app started");
+        screenshot(browser, "counter-nothing-stored-yet");
         ((JavascriptExecutor) browser).executeScript("document.body.dataset.loadedOnce = 'yes'");
         for (int i = 1; i <= 3; i++) {
             browser.findElement(By.id("increment")).click();
@@ -132,10 +141,17 @@ class CounterBrowserEndToEndTest {
         assertThat(browser.findElement(By.tagName("body")).getDomAttribute("data-loaded-once"))
                 .as("htmx swapped the count in; the page was not reloaded").isEqualTo("yes");
 
+        new WebDriverWait(browser, PATIENCE).withMessage("the engine panel refreshed itself after the script requests")
+                .until(ExpectedConditions.textMatches(By.id("last-write"), Pattern.compile("\\d+\\.\\d ms")));
+        screenshot(browser, "counter-after-three-clicks");
+
         app.restart();
         browser.navigate().refresh();
 
         waitForText("count", "3");
+        assertThat(browser.findElement(By.id("recovery-status")).getText()).startsWith("Recovered from storage");
+        assertThat(browser.findElement(By.id("storage-location")).getText()).isEqualTo(storage.toString());
+        screenshot(browser, "counter-recovered-after-restart");
     }
 
     @Test
@@ -197,6 +213,7 @@ class CounterBrowserEndToEndTest {
 
         draft.sendKeys(" And after it.");
         waitForText("draft-status", "Draft saved (39 characters)");
+        screenshot(browser, "compose-draft-saved-after-restart");
         assertThat(draft.getDomProperty("value")).isEqualTo("Typed before the restart. And after it.");
         assertThat(draftAsTheOpenPageRejoins()).isEqualTo("Typed before the restart. And after it.");
 
@@ -250,6 +267,7 @@ class CounterBrowserEndToEndTest {
             noScript.navigate().refresh();
             assertThat(noScript.findElement(By.id("draft")).getDomProperty("value"))
                     .as("reloading the rejoined page keeps the draft").isEqualTo("Typed without scripts. Still none.");
+            screenshot(noScript, "compose-without-javascript");
 
             noScript.findElement(By.id("nav-counter")).click();
             new WebDriverWait(noScript, PATIENCE).until(ExpectedConditions.textToBe(By.id("count"), "0"));
@@ -261,6 +279,16 @@ class CounterBrowserEndToEndTest {
         } finally {
             noScript.quit();
             deleteQuietly(profile);
+        }
+    }
+
+    /** Saves what {@code driver} shows as {@code target/screenshots/NAME.png}. */
+    private static void screenshot(WebDriver driver, String name) {
+        try {
+            Files.createDirectories(SCREENSHOTS);
+            Files.write(SCREENSHOTS.resolve(name + ".png"), ((TakesScreenshot) driver).getScreenshotAs(OutputType.BYTES));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot save the screenshot " + name, e);
         }
     }
 

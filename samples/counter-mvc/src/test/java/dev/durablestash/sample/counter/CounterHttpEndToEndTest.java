@@ -26,7 +26,10 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+
+import dev.durablestash.testsupport.ExpectedLogs;
 
 /**
  * The sample over plain HTTP, as a browser without JavaScript (or a script sending the rejoin
@@ -35,6 +38,9 @@ import org.junit.jupiter.api.io.TempDir;
  * uses its own {@link Visitor}, so its own browser session.
  */
 class CounterHttpEndToEndTest {
+
+    @RegisterExtension
+    final ExpectedLogs logs = ExpectedLogs.ofLoggers("dev.durablestash"); // none of these requests fails
 
     @TempDir
     static Path storage;
@@ -106,6 +112,33 @@ class CounterHttpEndToEndTest {
                 "HX-Request", "true", MOUNTS_HEADER, "1");
         assertThat(ok(draft).body()).isEqualTo("Draft saved (5 characters)");
         assertThat(draftIn(visitor.get("/compose", MOUNTS_HEADER, "1"))).isEqualTo("Grüße");
+    }
+
+    @Test
+    void thePageSaysInWordsWhatWasRecoveredAndWhereTheStateLives() {
+        Visitor visitor = new Visitor(app);
+        assertThat(ok(visitor.get("/")).body()).contains("<strong>Nothing stored yet</strong>")
+                .contains("<code id=\"storage-location\">" + storage.toAbsolutePath().normalize() + "</code>");
+        visitor.post("/increment", form());
+        assertThat(ok(visitor.get("/")).body()).contains("<strong>Recovered from storage</strong>");
+    }
+
+    @Test
+    void theEnginePanelShowsTheSessionsLastWriteAndIsRefreshedAfterAScriptWrite() {
+        Visitor visitor = new Visitor(app);
+        ok(visitor.get("/")); // a browser session: the page issues the sid cookie
+        assertThat(ok(visitor.get("/engine")).body()).contains("<aside id=\"engine\"")
+                .contains("<dd id=\"last-write\">none since the app started</dd>");
+
+        HttpResponse<String> increment = visitor.post("/increment", form(), "HX-Request", "true", MOUNTS_HEADER, "1");
+        assertThat(ok(increment).headers().firstValue("HX-Trigger")).as("tells the page to refresh the panel")
+                .hasValue("stashed");
+
+        String panel = ok(visitor.get("/engine")).body();
+        assertThat(panel).containsPattern("<dd id=\"last-write\">\\d+\\.\\d ms</dd>")
+                .containsPattern("<dd id=\"engine-writes\">[1-9]\\d*</dd>");
+        assertThat(ok(new Visitor(app).get("/engine")).body()).as("another browser session")
+                .contains("<dd id=\"last-write\">none since the app started</dd>");
     }
 
     @Test

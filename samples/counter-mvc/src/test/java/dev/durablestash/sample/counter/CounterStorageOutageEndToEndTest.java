@@ -15,9 +15,14 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
+import ch.qos.logback.classic.Level;
+
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import dev.durablestash.testsupport.ExpectedLogs;
 
 /**
  * The sample on S3 when the store stalls: the app runs with {@code durable-stash.storage.type=s3}
@@ -32,6 +37,9 @@ import org.junit.jupiter.api.Test;
  * service (which is switched off as well).
  */
 class CounterStorageOutageEndToEndTest {
+
+    @RegisterExtension
+    final ExpectedLogs logs = ExpectedLogs.ofLoggers("dev.durablestash", "io.netty");
 
     static final Duration OPERATION_TIMEOUT = Duration.ofSeconds(2);
     static final Duration MARGIN = Duration.ofMillis(1500);
@@ -72,6 +80,10 @@ class CounterStorageOutageEndToEndTest {
 
     @Test
     void withAStalledStoreStashesAnswer503WithinTheDeadlineAndAnotherSessionsPageStillRenders() throws Exception {
+        logs.expect(Level.WARN, "recover failed, the view keeps its defaults")
+                .expect(Level.WARN, "Stash of view 'CounterController' failed, answering 503 to POST /increment")
+                // The AWS SDK's Netty client, about calls it gave up on and cancelled on their connection.
+                .allow(Level.WARN, "An exception");
         ExecutorService browsers = Executors.newFixedThreadPool(PENDING_STASHES);
         try (UnansweringServer store = UnansweringServer.start(64, Duration.ofMinutes(10));
                 SampleApp app = SampleApp.startWith(List.of(

@@ -8,7 +8,9 @@ import java.util.List;
 import java.util.Objects;
 
 import org.jspecify.annotations.Nullable;
+import org.slf4j.bridge.SLF4JBridgeHandler;
 import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.logging.LoggingSystem;
 import org.springframework.boot.web.server.PortInUseException;
 import org.springframework.context.ConfigurableApplicationContext;
 
@@ -17,8 +19,18 @@ import org.springframework.context.ConfigurableApplicationContext;
  * directory. {@link #restart()} closes the application context and starts a new one with the same
  * storage and the same port, so a browser page that is still open talks to the new instance: that
  * is what a redeploy looks like to the page. Not thread-safe: one test class drives it.
+ *
+ * <p>Spring Boot's logging system is switched off for these apps: the tests' {@code logback-test.xml}
+ * stays in force across starts, and a test's {@code ExpectedLogs} capture is not reset by a restart.
+ * What Boot would do besides, routing {@code java.util.logging} (Tomcat's) to SLF4J, is done here.
  */
 final class SampleApp implements AutoCloseable {
+
+    static {
+        System.setProperty(LoggingSystem.SYSTEM_PROPERTY, LoggingSystem.NONE);
+        SLF4JBridgeHandler.removeHandlersForRootLogger();
+        SLF4JBridgeHandler.install();
+    }
 
     private final List<String> storageProperties;
     private int port;
