@@ -1,6 +1,7 @@
 package dev.durablestash.spring.web.servlet;
 
 import java.lang.reflect.Field;
+import java.lang.reflect.Method;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -10,16 +11,20 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.annotation.AnnotatedBeanDefinition;
 import org.springframework.beans.factory.config.BeanDefinition;
 import org.springframework.context.annotation.ClassPathScanningCandidateComponentProvider;
+import org.springframework.core.annotation.AnnotatedElementUtils;
 import org.springframework.core.env.Environment;
 import org.springframework.core.io.DefaultResourceLoader;
+import org.springframework.stereotype.Controller;
 import org.springframework.util.ClassUtils;
+import org.springframework.web.bind.annotation.RequestMapping;
 
 import dev.durablestash.spring.Stashed;
 
 /**
- * Finds the classes under some packages that declare {@link Stashed} fields: reads every class file
- * there (as component scanning does), then loads each class without initialising it and looks at
- * its declared fields. A class that cannot be loaded (a missing optional dependency) is skipped.
+ * Finds the classes under some packages that declare {@link Stashed} fields, and the controllers
+ * there with their handler-argument types: reads every class file (as component scanning does), then
+ * loads each class without initialising it and looks at its declared fields and methods. A class that
+ * cannot be loaded (a missing optional dependency) is skipped.
  */
 final class StashedClassScanner {
 
@@ -38,18 +43,49 @@ final class StashedClassScanner {
         scanner.addIncludeFilter((reader, factory) -> true);
     }
 
-    /** @return the classes under the packages (and their sub-packages) that declare {@code @Stashed} fields */
-    Set<Class<?>> classesWithStashedFields(List<String> packages) {
-        Set<Class<?>> result = new LinkedHashSet<>();
+    /**
+     * What the scan found under some packages (and their sub-packages).
+     *
+     * @param withStashedFields the classes that declare {@code @Stashed} fields
+     * @param controllersAndArguments the classes annotated as controllers, and the parameter types of
+     *     their request-mapping methods, whether or not this context made them beans (a test slice
+     *     makes only some controllers)
+     */
+    record Scan(Set<Class<?>> withStashedFields, Set<Class<?>> controllersAndArguments) {
+    }
+
+    Scan scan(List<String> packages) {
+        Set<Class<?>> withStashedFields = new LinkedHashSet<>();
+        Set<Class<?>> controllersAndArguments = new LinkedHashSet<>();
         for (String basePackage : packages) {
             for (BeanDefinition candidate : scanner.findCandidateComponents(basePackage)) {
                 Class<?> type = load(candidate.getBeanClassName());
-                if (type != null && declaresStashedFields(type)) {
-                    result.add(type);
+                if (type == null) {
+                    continue;
                 }
+                if (declaresStashedFields(type)) {
+                    withStashedFields.add(type);
+                }
+                addIfController(type, controllersAndArguments);
             }
         }
-        return result;
+        return new Scan(withStashedFields, controllersAndArguments);
+    }
+
+    private static void addIfController(Class<?> type, Set<Class<?>> controllersAndArguments) {
+        try {
+            if (!AnnotatedElementUtils.hasAnnotation(type, Controller.class)) {
+                return;
+            }
+            controllersAndArguments.add(type);
+            for (Method method : type.getMethods()) {
+                if (AnnotatedElementUtils.hasAnnotation(method, RequestMapping.class)) {
+                    controllersAndArguments.addAll(List.of(method.getParameterTypes()));
+                }
+            }
+        } catch (LinkageError e) {
+            // a type that is not on the classpath: not a controller this application can run
+        }
     }
 
     private @Nullable Class<?> load(@Nullable String className) {

@@ -50,7 +50,9 @@ import dev.durablestash.spring.StashedViews;
  * <li>every bean definition whose class is a view (built, so its fields and name are checked);</li>
  * <li>every class under the application's packages ({@link AutoConfigurationPackages}, the package
  * of the {@code @SpringBootApplication} class and below) that declares {@code @Stashed} fields: it
- * must be one of the controllers or handler-argument classes above, or a superclass of one;
+ * must be one of the controllers or handler-argument classes above, or a superclass of one, or a
+ * class annotated as a controller there, or a parameter type of one's request-mapping methods (a
+ * test slice such as {@code @WebMvcTest(OneController.class)} makes only some controllers beans);
  * otherwise its fields would never be recovered or stored.</li>
  * </ul>
  *
@@ -124,8 +126,10 @@ public final class StashedViewsVerifier implements SmartInitializingSingleton, B
         }
         if (AutoConfigurationPackages.has(factory)) {
             StashedClassScanner scanner = new StashedClassScanner(factory.getBeanClassLoader(), environment);
-            for (Class<?> type : scanner.classesWithStashedFields(AutoConfigurationPackages.get(factory))) {
-                if (used.stream().noneMatch(type::isAssignableFrom)) {
+            StashedClassScanner.Scan scan = scanner.scan(AutoConfigurationPackages.get(factory));
+            for (Class<?> type : scan.withStashedFields()) {
+                if (used.stream().noneMatch(type::isAssignableFrom)
+                        && scan.controllersAndArguments().stream().noneMatch(type::isAssignableFrom)) {
                     throw ViewDeclarations.unused(type);
                 }
             }

@@ -28,8 +28,10 @@ import dev.durablestash.spring.Stashed;
 import dev.durablestash.spring.StashedView;
 import dev.durablestash.spring.StashedViews;
 import dev.durablestash.spring.autoconfigure.DurableStashAutoConfiguration;
+import dev.durablestash.spring.autoconfigure.DurableStashServletAutoConfiguration;
 import dev.durablestash.spring.web.servlet.declarations.unused.Leftover;
 import dev.durablestash.spring.web.servlet.declarations.used.UsedController;
+import dev.durablestash.testing.autoconfigure.InMemoryStorageAutoConfiguration;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -40,8 +42,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 class StashedViewDeclarationTests {
 
     private final WebApplicationContextRunner contextRunner = new WebApplicationContextRunner()
-            .withConfiguration(AutoConfigurations.of(DurableStashAutoConfiguration.class, WebMvcAutoConfiguration.class,
-                    HttpMessageConvertersAutoConfiguration.class))
+            .withConfiguration(AutoConfigurations.of(InMemoryStorageAutoConfiguration.class,
+                    DurableStashAutoConfiguration.class, DurableStashServletAutoConfiguration.class,
+                    WebMvcAutoConfiguration.class, HttpMessageConvertersAutoConfiguration.class))
             .withPropertyValues("durable-stash.storage.type=memory");
 
     @Test
