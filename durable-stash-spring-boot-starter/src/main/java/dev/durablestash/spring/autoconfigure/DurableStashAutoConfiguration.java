@@ -28,6 +28,7 @@ import org.springframework.web.servlet.DispatcherServlet;
 import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 
 import dev.durablestash.core.EngineExecutor;
+import dev.durablestash.core.SessionCookieValues;
 import dev.durablestash.core.SessionIds;
 import dev.durablestash.core.StashAdapter;
 import dev.durablestash.core.StashSettings;
@@ -140,7 +141,7 @@ public final class DurableStashAutoConfiguration {
 
         @Bean
         @ConditionalOnMissingBean
-        SidFilter durableStashSidFilter(DurableStashProperties properties) {
+        SidFilter durableStashSidFilter(DurableStashProperties properties, StashSettings settings, StashAdapter adapter) {
             DurableStashProperties.Cookie cookie = properties.getCookie();
             DefaultCookieSerializer serializer = new DefaultCookieSerializer();
             serializer.setUseBase64Encoding(false);
@@ -161,7 +162,8 @@ public final class DurableStashAutoConfiguration {
                 }
                 serializer.setCookieMaxAge((int) maxAge.getSeconds());
             }
-            return new SidFilter(serializer, maxAge != null);
+            return new SidFilter(serializer, maxAge != null, new SessionCookieValues(settings), adapter,
+                    settings.operationTimeout());
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.durablestash.spring.web.servlet;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.util.Objects;
 
 import jakarta.servlet.FilterChain;
@@ -12,10 +13,15 @@ import org.springframework.core.Ordered;
 import org.springframework.session.web.http.CookieSerializer;
 import org.springframework.web.filter.OncePerRequestFilter;
 
+import dev.durablestash.core.SessionCookieValues;
+import dev.durablestash.core.StashAdapter;
+
 /**
  * Puts a {@link BrowserSession} on every request, which reads the {@code sid} cookie (and issues a
  * new one, lazily) with a {@link CookieSerializer}: by default Spring Session's
- * {@code DefaultCookieSerializer}, HttpOnly, SameSite=Lax, Secure when the request is.
+ * {@code DefaultCookieSerializer}, HttpOnly, SameSite=Lax, Secure when the request is. The cookie
+ * value is the sid tagged under the secret ({@link SessionCookieValues}): a sid the server did not
+ * issue is never adopted.
  *
  * <p>Runs early ({@link #DEFAULT_ORDER}), before Spring Security's filter chain, so any filter,
  * servlet or handler after it can call {@link BrowserSession#of}.
@@ -32,25 +38,34 @@ public final class SidFilter extends OncePerRequestFilter implements Ordered {
     /** The default order: just after Spring Session's {@code SessionRepositoryFilter}. */
     public static final int DEFAULT_ORDER = Ordered.HIGHEST_PRECEDENCE + 60;
 
-    private final CookieSerializer cookies;
-    private final boolean refreshCookie;
+    /** What every {@link BrowserSession} of this filter needs. */
+    record Settings(CookieSerializer cookies, boolean refreshCookie, SessionCookieValues values, StashAdapter adapter,
+            Duration operationTimeout) {
+    }
+
+    private final Settings settings;
     private int order = DEFAULT_ORDER;
 
     /**
      * @param cookies reads and writes the sid cookie
      * @param refreshCookie {@code true} to write the cookie again on every request that uses the
      *     sid (to slide a configured max-age), {@code false} to write it only when a sid is new
+     * @param values tags sids for the cookie and checks the tags of cookies that come back
+     * @param adapter the engine, for {@link BrowserSession#rotate()} and {@link BrowserSession#end()}
+     * @param operationTimeout the engine's operation timeout: bounds the waits of rotate and end
      */
-    public SidFilter(CookieSerializer cookies, boolean refreshCookie) {
-        this.cookies = Objects.requireNonNull(cookies, "cookies");
-        this.refreshCookie = refreshCookie;
+    public SidFilter(CookieSerializer cookies, boolean refreshCookie, SessionCookieValues values, StashAdapter adapter,
+            Duration operationTimeout) {
+        this.settings = new Settings(Objects.requireNonNull(cookies, "cookies"), refreshCookie,
+                Objects.requireNonNull(values, "values"), Objects.requireNonNull(adapter, "adapter"),
+                Objects.requireNonNull(operationTimeout, "operationTimeout"));
     }
 
     @Override
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
         if (BrowserSession.find(request) == null) {
-            request.setAttribute(BrowserSession.ATTRIBUTE, new BrowserSession(cookies, request, response, refreshCookie));
+            request.setAttribute(BrowserSession.ATTRIBUTE, new BrowserSession(settings, request, response));
         }
         try {
             chain.doFilter(request, response);
