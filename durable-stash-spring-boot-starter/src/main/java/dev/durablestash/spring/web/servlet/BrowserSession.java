@@ -34,7 +34,8 @@ import dev.durablestash.spring.ViewBinding;
  * <p><b>No session fixation.</b> The cookie carries the sid and a tag under the secret
  * ({@link SessionCookieValues}); a sid the server did not issue (an untagged, forged, garbage or
  * foreign value, e.g. one an attacker planted from a sibling subdomain) is never adopted: it gets a
- * new, empty session. {@link #rotate()} (at login) gives the browser a new sid that carries the
+ * new, empty session. So does a request with two different valid sid cookies (cookie tossing from
+ * a sibling subdomain): the server cannot tell which one it set. {@link #rotate()} (at login) gives the browser a new sid that carries the
  * state along; {@link #end()} (at logout) removes the state and clears the cookie. With Spring
  * Security the starter calls both by itself.
  *
@@ -204,17 +205,32 @@ public final class BrowserSession {
         return fromCookie == null ? null : fromCookie.sid();
     }
 
+    /**
+     * @return the one sid the request's cookies carry with a valid tag, or {@code null}: none, or
+     *     several different ones. A second valid sid cookie is cookie tossing (a sibling subdomain sets
+     *     one for the parent domain, which this server can neither overwrite nor clear): the server
+     *     cannot tell which one it set itself, so it adopts neither.
+     */
     private SessionCookieValues.@Nullable Decoded cookieSid() {
         if (cookieReplaced) {
             return null;
         }
+        SessionCookieValues.Decoded found = null;
         for (String value : settings.cookies().readCookieValues(request)) {
             SessionCookieValues.Decoded decoded = settings.values().decode(value);
-            if (decoded != null) {
-                return decoded;
+            if (decoded == null) {
+                continue;
+            }
+            if (found != null && !found.sid().equals(decoded.sid())) {
+                log.debug("Two different sid cookies came with a request to {}: adopting neither",
+                        request.getRequestURI());
+                return null;
+            }
+            if (found == null || !decoded.retag()) {
+                found = decoded;
             }
         }
-        return null;
+        return found;
     }
 
     /** Writes the cookie for {@code value} (a sid), or clears it for {@code ""}. */
