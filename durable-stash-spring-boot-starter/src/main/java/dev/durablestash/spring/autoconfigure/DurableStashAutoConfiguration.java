@@ -28,7 +28,6 @@ import org.springframework.web.servlet.DispatcherServlet;
 import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 
 import dev.durablestash.core.EngineExecutor;
-import dev.durablestash.core.SessionCookieValues;
 import dev.durablestash.core.SessionIds;
 import dev.durablestash.core.StashAdapter;
 import dev.durablestash.core.StashSettings;
@@ -141,7 +140,8 @@ public final class DurableStashAutoConfiguration {
 
         @Bean
         @ConditionalOnMissingBean
-        SidFilter durableStashSidFilter(DurableStashProperties properties, StashSettings settings, StashAdapter adapter) {
+        SidFilter durableStashSidFilter(DurableStashProperties properties, ObjectProvider<StashSettings> settings,
+                ObjectProvider<StashAdapter> adapter) {
             DurableStashProperties.Cookie cookie = properties.getCookie();
             DefaultCookieSerializer serializer = new DefaultCookieSerializer();
             serializer.setUseBase64Encoding(false);
@@ -162,8 +162,8 @@ public final class DurableStashAutoConfiguration {
                 }
                 serializer.setCookieMaxAge((int) maxAge.getSeconds());
             }
-            return new SidFilter(serializer, maxAge != null, new SessionCookieValues(settings), adapter,
-                    settings.operationTimeout());
+            // The engine is looked up on first use: filters are made while the web server starts.
+            return new SidFilter(serializer, maxAge != null, settings::getObject, adapter::getObject);
         }
     }
 

@@ -45,7 +45,6 @@ import dev.durablestash.core.InvalidValuePolicy;
 import dev.durablestash.core.MountKind;
 import dev.durablestash.core.Recovery;
 import dev.durablestash.core.RecoveryStatus;
-import dev.durablestash.core.SessionCookieValues;
 import dev.durablestash.core.SessionIds;
 import dev.durablestash.core.StashAdapter;
 import dev.durablestash.core.StashSettings;
@@ -307,8 +306,7 @@ class DurableStashAutoConfigurationTests {
         InMemoryStorageBackend storage = new InMemoryStorageBackend();
         StashSettings settings = StashSettings.builder().secret(SECRET).build();
         StashAdapter adapter = new StashAdapter(storage, settings);
-        SidFilter sidFilter = new SidFilter(new DefaultCookieSerializer(), false, new SessionCookieValues(settings), adapter,
-                settings.operationTimeout());
+        SidFilter sidFilter = new SidFilter(new DefaultCookieSerializer(), false, () -> settings, () -> adapter);
         inTempDirectory().withBean(StorageBackend.class, () -> storage).withBean(SidFilter.class, () -> sidFilter)
                 .withBean(StashExceptionResolver.class, () -> new StashExceptionResolver(500))
                 .run((context) -> {
