@@ -5,6 +5,11 @@
  * - fetch() and XMLHttpRequest (and so htmx) requests to this page's own origin get the header
  *   "X-Stash-Mounts: 1"; htmx requests also get it through its htmx:configRequest event.
  * - Forms posting to this origin get a hidden "_mounts" field with value 1 when submitted.
+ * - With CSRF protection (Spring Security), the same requests carry the CSRF token: from the
+ *   <meta name="_csrf" content="..."> and <meta name="_csrf_header" content="X-CSRF-TOKEN"> tags
+ *   (and <meta name="_csrf_parameter"> for forms, "_csrf" by default) when the page has them, else
+ *   from the XSRF-TOKEN cookie, sent as the X-XSRF-TOKEN header. The token is read at each request,
+ *   so a page whose token changes keeps working. A header or field the page set itself is kept.
  *
  * Include it once, e.g. <script src="/durable-stash.js" defer></script>. No dependencies.
  */
@@ -17,6 +22,25 @@
 
   var HEADER = 'X-Stash-Mounts';
   var FIELD = '_mounts';
+
+  /** @return {header, parameter, value} of the page's CSRF token, or null when it has none */
+  function csrf() {
+    var token = document.querySelector('meta[name="_csrf"]');
+    var header = document.querySelector('meta[name="_csrf_header"]');
+    var parameter = document.querySelector('meta[name="_csrf_parameter"]');
+    if (token && token.content && header && header.content) {
+      return {
+        header: header.content,
+        parameter: parameter && parameter.content ? parameter.content : '_csrf',
+        value: token.content
+      };
+    }
+    var match = document.cookie.match(/(?:^|;\s*)XSRF-TOKEN=([^;]*)/);
+    if (match && match[1]) {
+      return { header: 'X-XSRF-TOKEN', parameter: '_csrf', value: decodeURIComponent(match[1]) };
+    }
+    return null;
+  }
 
   function sameOrigin(url) {
     try {
@@ -38,6 +62,10 @@
         if (!headers.has(HEADER)) {
           headers.set(HEADER, '1');
         }
+        var token = csrf();
+        if (token && !headers.has(token.header)) {
+          headers.set(token.header, token.value);
+        }
         init.headers = headers;
       }
       return originalFetch.call(this, input, init);
@@ -53,9 +81,13 @@
     proto.open = function (method, url) {
       this.__stashSameOrigin = sameOrigin(url);
       this.__stashHeaderSet = false;
+      this.__stashHeaders = {};
       return originalOpen.apply(this, arguments);
     };
     proto.setRequestHeader = function (name, value) {
+      if (this.__stashHeaders) {
+        this.__stashHeaders[String(name).toLowerCase()] = true;
+      }
       if (String(name).toLowerCase() === HEADER.toLowerCase()) {
         if (this.__stashHeaderSet) {
           return undefined; // never send "1, 1"
@@ -68,6 +100,10 @@
       if (this.__stashSameOrigin && !this.__stashHeaderSet) {
         this.setRequestHeader(HEADER, '1');
       }
+      var token = this.__stashSameOrigin ? csrf() : null;
+      if (token && !(this.__stashHeaders && this.__stashHeaders[token.header.toLowerCase()])) {
+        this.setRequestHeader(token.header, token.value);
+      }
       return originalSend.apply(this, arguments);
     };
   }
@@ -77,6 +113,10 @@
     var detail = event.detail;
     if (detail && detail.headers && sameOrigin(detail.path || '')) {
       detail.headers[HEADER] = '1';
+      var token = csrf();
+      if (token && !detail.headers[token.header]) {
+        detail.headers[token.header] = token.value;
+      }
     }
   });
 
@@ -87,13 +127,23 @@
       return;
     }
     var action = form.getAttribute('action') || window.location.href;
-    if (!sameOrigin(action) || form.querySelector('input[name="' + FIELD + '"]')) {
+    if (!sameOrigin(action)) {
       return;
     }
+    if (!form.querySelector('input[name="' + FIELD + '"]')) {
+      addHidden(form, FIELD, '1');
+    }
+    var token = String(form.method).toLowerCase() === 'post' ? csrf() : null;
+    if (token && !form.querySelector('input[name="' + token.parameter + '"]')) {
+      addHidden(form, token.parameter, token.value);
+    }
+  }, true);
+
+  function addHidden(form, name, value) {
     var input = document.createElement('input');
     input.type = 'hidden';
-    input.name = FIELD;
-    input.value = '1';
+    input.name = name;
+    input.value = value;
     form.appendChild(input);
-  }, true);
+  }
 })();

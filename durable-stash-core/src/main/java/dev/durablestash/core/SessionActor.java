@@ -34,7 +34,8 @@ import org.slf4j.LoggerFactory;
  * commit). A batch never reaches past an operation of the other kind, so no operation overtakes an
  * earlier one or is undone by one that arrived before it. A recover batch is answered in order, each
  * recover seeing the writes of those before it (a fresh mount's cleared draft is gone for the rejoin
- * queued behind it).
+ * queued behind it). A change of the whole session ({@link RotateOp}, {@link EndOp}) runs alone
+ * in its place: after every operation that arrived before it, before any that arrived after it.
  *
  * <p><b>The actor's own writes.</b> Answering a recover may call for writes: clearing
  * {@code RECONNECT} keys on a fresh mount, writing back a migrated slice, refreshing the expiry,
@@ -49,6 +50,16 @@ import org.slf4j.LoggerFactory;
  * {@link StashSettings#maxWriteAttempts()}. On a storage error the callers fail and the cache is
  * dropped, so the next operation re-reads what storage really holds (diffs are idempotent, so a lost
  * answer is harmless).
+ *
+ * <p><b>Session id rotation and end.</b> A rotation copies the live state to the storage key of a
+ * new, never-issued session id (no other writer can know that id yet), then removes the object it
+ * copied with compare-and-swap on its version; should another instance have written meanwhile, it
+ * copies again (over its own copy) and retries, so every write acknowledged before the rotation
+ * completes is carried over. An end removes the object and loads again until no key holds state.
+ * Afterwards this session is empty: an operation of it that arrives later sees defaults, and a
+ * write creates a new document under its old key, which nobody reads again once the browser holds
+ * the new cookie, and which expires. State is never forwarded from the old id to the new one: that
+ * would hand it to whoever else holds the old id.
  *
  * <p><b>Deadlines.</b> Every storage call fails after the operation timeout ({@link TimedStorage});
  * its late answer is dropped like a lost one, so a stalled store never wedges the actor. Every
@@ -67,7 +78,15 @@ final class SessionActor {
     private static final Logger log = LoggerFactory.getLogger(SessionActor.class);
 
     /** A caller's operation, finished exactly once by the actor. */
-    sealed interface Op permits RecoverOp, StashOp {
+    sealed interface Op permits RecoverOp, StashOp, SessionChange {
+    }
+
+    /** A change of the whole session: runs alone, in its place in the arrival order. */
+    sealed interface SessionChange extends Op permits RotateOp, EndOp {
+
+        CompletableFuture<Void> result();
+
+        String name();
     }
 
     record RecoverOp(ViewDefinition view, MountKind mount, CompletableFuture<Recovery> result) implements Op {
@@ -75,6 +94,24 @@ final class SessionActor {
 
     /** {@code internal} marks the actor's own writes (cleanup, expiry refresh, migration, moves): no caller waits. */
     record StashOp(SliceDiff diff, CompletableFuture<Void> result, boolean internal) implements Op {
+    }
+
+    /** Moves the session's state to {@code target}, the storage key of a brand-new session id, and removes it here. */
+    record RotateOp(String target, CompletableFuture<Void> result) implements SessionChange {
+
+        @Override
+        public String name() {
+            return "rotate";
+        }
+    }
+
+    /** Removes the session's state. */
+    record EndOp(CompletableFuture<Void> result) implements SessionChange {
+
+        @Override
+        public String name() {
+            return "end";
+        }
     }
 
     private final StashSettings settings;
@@ -178,12 +215,16 @@ final class SessionActor {
 
     private void pump() {
         while (!busy && !waiting.isEmpty()) {
-            if (waiting.peek() instanceof RecoverOp) {
+            Op head = waiting.peek();
+            if (head instanceof RecoverOp) {
                 List<RecoverOp> batch = takeRun(RecoverOp.class);
                 guarded(batch, () -> startRecover(batch));
-            } else {
+            } else if (head instanceof StashOp) {
                 List<StashOp> batch = takeRun(StashOp.class);
                 guarded(batch, () -> startWrite(batch));
+            } else {
+                SessionChange change = (SessionChange) waiting.poll();
+                guarded(List.of(change), () -> startChange(change, 1, null));
             }
         }
     }
@@ -376,6 +417,79 @@ final class SessionActor {
         return next.withExpiry(expiresAt);
     }
 
+    // ---- session id rotation and end ----
+
+    /**
+     * Rotate: load, copy the live state to the new session's key, remove it here (compare-and-swap on
+     * the version copied); should another instance have written meanwhile, copy again over the new key.
+     * End: load and remove, until a load finds nothing under any key. Operations of this session that
+     * arrive later find it empty.
+     */
+    private void startChange(SessionChange change, int attempt, @Nullable String targetEtag) {
+        step(storage.load(), loaded -> {
+            if (change instanceof RotateOp rotate) {
+                Instant now = settings.clock().instant();
+                SessionDocument doc = storage.document().isExpired(now) ? SessionDocument.empty() : storage.document();
+                if (!doc.hasViews() && targetEtag == null) {
+                    remove(change, attempt, null); // nothing worth carrying over
+                    return;
+                }
+                step(storage.copyTo(rotate.target(), targetEtag, doc.withExpiry(now.plus(settings.ttl()))), etag -> {
+                    if (etag == null) {
+                        failChange(change, new StashWriteException("(session)", "rotate of the browser session found "
+                                + "the new session's storage key in an unexpected state; nothing was removed", null));
+                    } else {
+                        remove(change, attempt, etag);
+                    }
+                }, error -> failChange(change, error));
+            } else if (storage.storesNothing()) {
+                finishChange(change);
+            } else {
+                remove(change, attempt, null);
+            }
+        }, error -> failChange(change, error));
+    }
+
+    private void remove(SessionChange change, int attempt, @Nullable String targetEtag) {
+        step(storage.remove(), outcome -> {
+            if (outcome == SessionStorage.WriteOutcome.WRITTEN && change instanceof RotateOp) {
+                finishChange(change);
+            } else if (attempt >= settings.maxWriteAttempts()) {
+                failChange(change, new StashConflictException("(session)", attempt));
+            } else {
+                if (outcome == SessionStorage.WriteOutcome.CONFLICT) {
+                    counters.conflicts.increment();
+                }
+                startChange(change, attempt + 1, targetEtag); // an end loads again: done when nothing is left
+            }
+        }, error -> failChange(change, error));
+    }
+
+    private void finishChange(SessionChange change) {
+        if (!change.result().isDone()) {
+            change.result().complete(null);
+            release();
+        }
+    }
+
+    private void failChange(SessionChange change, Throwable error) {
+        if (change.result().isDone()) {
+            return;
+        }
+        StashWriteException failure;
+        if (error instanceof StashWriteException swe) {
+            failure = swe;
+        } else if (error instanceof TimedStorage.Timeout) {
+            failure = new StashTimeoutException("(session)", change.name(), settings.operationTimeout(), error);
+        } else {
+            failure = new StashWriteException("(session)", change.name() + " of the browser session failed: "
+                    + describe(error), error);
+        }
+        counters.failed.increment();
+        change.result().completeExceptionally(failure);
+        release();
+    }
+
     // ---- finishing operations ----
 
     // Only the actor completes these futures (callers get copies), so isDone() tells whether an
@@ -431,6 +545,8 @@ final class SessionActor {
     private void abandon(Op op, Throwable error) {
         if (op instanceof RecoverOp recover) {
             finish(recover, Recovery.error(error));
+        } else if (op instanceof SessionChange change) {
+            failChange(change, error);
         } else {
             StashOp stash = (StashOp) op;
             String view = viewOf(stash);

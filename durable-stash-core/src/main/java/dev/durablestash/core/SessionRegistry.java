@@ -86,6 +86,20 @@ final class SessionRegistry {
                 acknowledged -> (acknowledged ? counters.acknowledged : counters.failed).increment());
     }
 
+    CompletionStage<Void> rotate(String sid, String newSid) {
+        return change(sid, new SessionActor.RotateOp(keys.currentKey(newSid), new CompletableFuture<>()));
+    }
+
+    CompletionStage<Void> end(String sid) {
+        return change(sid, new SessionActor.EndOp(new CompletableFuture<>()));
+    }
+
+    private CompletionStage<Void> change(String sid, SessionActor.SessionChange op) {
+        SessionActor actor = submit(sid, op);
+        return withDeadline(actor, op, op.result(), CompletableFuture::completeExceptionally,
+                () -> new StashTimeoutException("(session)", op.name(), timeout));
+    }
+
     CompletionStage<ViewTurn> turn(String sid, ViewDefinition view) {
         return turns.acquire(keys.currentKey(sid) + '\n' + view.name(), view.name());
     }

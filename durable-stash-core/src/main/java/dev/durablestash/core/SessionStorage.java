@@ -381,6 +381,42 @@ final class SessionStorage {
         });
     }
 
+    // ---- session id rotation and end ----
+
+    /**
+     * Writes {@code doc} under the key of another, brand-new session (a session id rotation): creates
+     * it ({@code If-None-Match: *}), or, when {@code etag} is given (a retry), replaces that version.
+     * No other writer knows the new session's id yet, so nothing else writes there meanwhile.
+     *
+     * @return completes on the runner with the new object's ETag, or {@code null} if the key was not
+     *     in the expected state
+     */
+    CompletionStage<@Nullable String> copyTo(String key, @Nullable String etag, SessionDocument doc) {
+        counters.puts.increment();
+        return storage.put(key, doc.toBytes(), precondition(etag)).thenApplyAsync(
+                result -> result instanceof PutResult.Written written ? written.etag() : null, runner);
+    }
+
+    /**
+     * Removes the object the last load found the session's state in (compare-and-swap on the version
+     * read). Afterwards the cache is dropped: the next load looks at every key again, so an object
+     * left under another key (an older secret's) is found by it.
+     *
+     * @return completes on the runner: {@code WRITTEN} when the object is gone (or nothing was
+     *     found), {@code CONFLICT} when it changed since it was read
+     */
+    CompletionStage<WriteOutcome> remove() {
+        At found = location instanceof At at ? at
+                : location instanceof Moving m ? new At(m.from(), m.fromEtag()) : null;
+        loaded = false;
+        if (found == null || found.etag() == null) {
+            return completed(WriteOutcome.WRITTEN);
+        }
+        counters.deletes.increment();
+        return storage.delete(found.key(), found.etag()).thenApplyAsync(
+                deleted -> deleted ? WriteOutcome.WRITTEN : WriteOutcome.CONFLICT, runner);
+    }
+
     private static Precondition precondition(@Nullable String etag) {
         return etag == null ? Precondition.absent() : Precondition.matching(etag);
     }

@@ -126,6 +126,45 @@ public final class StashAdapter implements AutoCloseable {
     }
 
     /**
+     * Moves a browser session's state to a new session id (session id rotation, e.g. at login, so an id
+     * someone else may know stops giving access to the state). Runs through the session's actor in
+     * arrival order: every operation of {@code sid} that arrived before it is in the state that moves;
+     * those that arrive after it find {@code sid} empty (see {@link SessionActor}). The state is
+     * written under the new id's key first and removed under the old one afterwards (compare-and-swap),
+     * so a failure never loses it: a failed rotation leaves it under {@code sid}, and at worst an
+     * unreachable copy under the new id's key, which expires.
+     *
+     * @param sid the current browser session id
+     * @param newSid a new id from {@link SessionIds#newSid()}, never used before
+     * @return a stage that completes when the state is under the new id and gone under the old one, or
+     *     exceptionally with a {@link StashWriteException} (a {@link StashTimeoutException} after
+     *     {@link StashSettings#operationTimeout()})
+     * @throws IllegalArgumentException if {@code newSid} is not well formed or equals {@code sid}
+     */
+    public CompletionStage<Void> rotate(String sid, String newSid) {
+        Objects.requireNonNull(sid, "sid");
+        Objects.requireNonNull(newSid, "newSid");
+        if (!SessionIds.isWellFormed(newSid) || newSid.equals(sid)) {
+            throw new IllegalArgumentException("newSid must be a new id from SessionIds.newSid()");
+        }
+        return registry.rotate(sid, newSid);
+    }
+
+    /**
+     * Ends a browser session: removes all its state (every view), in arrival order with its other
+     * operations. Later operations of {@code sid} find it empty.
+     *
+     * @param sid the browser session id
+     * @return a stage that completes when nothing of the session is stored any more, or exceptionally
+     *     with a {@link StashWriteException} (a {@link StashTimeoutException} after
+     *     {@link StashSettings#operationTimeout()})
+     */
+    public CompletionStage<Void> end(String sid) {
+        Objects.requireNonNull(sid, "sid");
+        return registry.end(sid);
+    }
+
+    /**
      * Asks for the session's turn at a view in this JVM (an atomic view): turns of one session and
      * view are granted one at a time, in the order they were asked for, so a request that recovers,
      * changes and stashes the view while holding the turn never interleaves with another request of

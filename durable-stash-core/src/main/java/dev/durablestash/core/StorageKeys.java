@@ -89,7 +89,8 @@ final class StorageKeys {
         return prefix + Base64.getUrlEncoder().withoutPadding().encodeToString(digest);
     }
 
-    private static ThreadLocal<Mac> macFor(byte[] secret) {
+    /** @return a per-thread HMAC-SHA256 under the secret (fails at once if the JVM lacks it) */
+    static ThreadLocal<Mac> macFor(byte[] secret) {
         SecretKeySpec key = new SecretKeySpec(secret, ALGORITHM);
         newMac(key); // fail fast if the JVM lacks HmacSHA256
         return ThreadLocal.withInitial(() -> newMac(key));

@@ -50,7 +50,7 @@ public final class ViewBinding implements Stash {
 
     private final StashedViewType type;
     private final Object target;
-    private final String sid;
+    private String sid;
     private final StashAdapter adapter;
     private final Duration operationTimeout;
     private final Map<String, StashedViewType.Snapshot> defaults;
@@ -172,6 +172,16 @@ public final class ViewBinding implements Stash {
         await(adapter.reset(sid, type.definition()), type.name(), "reset", operationTimeout, null);
         type.restore(target, defaults);
         baseline = type.snapshot(target);
+    }
+
+    /**
+     * For web integrations: the browser session's id was rotated (its stored state moved to
+     * {@code newSid}); later stashes and resets of this binding go there.
+     *
+     * @param newSid the new browser session id
+     */
+    public void moveTo(String newSid) {
+        this.sid = Objects.requireNonNull(newSid, "newSid");
     }
 
     @Override

@@ -86,6 +86,8 @@ public class DurableStashProperties {
 
     private final Cookie cookie = new Cookie();
 
+    private final Security security = new Security();
+
     public @Nullable String getSecret() {
         return secret;
     }
@@ -176,6 +178,42 @@ public class DurableStashProperties {
 
     public Cookie getCookie() {
         return cookie;
+    }
+
+    public Security getSecurity() {
+        return security;
+    }
+
+    /** With Spring Security on the classpath: what login and logout do to the browser session. */
+    public static class Security {
+
+        /**
+         * Rotate the sid at interactive login (form login, remember-me...): the state moves to a new
+         * sid, so a sid someone else planted or saw before login gives no access to it.
+         */
+        private boolean rotateOnLogin = true;
+
+        /**
+         * End the browser session at logout: its state is removed and the sid cookie cleared, so the
+         * next user of the same browser starts from defaults.
+         */
+        private boolean endOnLogout = true;
+
+        public boolean isRotateOnLogin() {
+            return rotateOnLogin;
+        }
+
+        public void setRotateOnLogin(boolean rotateOnLogin) {
+            this.rotateOnLogin = rotateOnLogin;
+        }
+
+        public boolean isEndOnLogout() {
+            return endOnLogout;
+        }
+
+        public void setEndOnLogout(boolean endOnLogout) {
+            this.endOnLogout = endOnLogout;
+        }
     }
 
     /** Session actors: one per browser session in memory, dropped when idle. */

@@ -2,6 +2,7 @@ package dev.durablestash.spring.autoconfigure;
 
 import java.time.Duration;
 
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -55,7 +56,8 @@ public final class DurableStashServletAutoConfiguration {
 
         @Bean
         @ConditionalOnMissingBean
-        SidFilter durableStashSidFilter(DurableStashProperties properties) {
+        SidFilter durableStashSidFilter(DurableStashProperties properties, ObjectProvider<StashSettings> settings,
+                ObjectProvider<StashAdapter> adapter) {
             DurableStashProperties.Cookie cookie = properties.getCookie();
             DefaultCookieSerializer serializer = new DefaultCookieSerializer();
             serializer.setUseBase64Encoding(false);
@@ -76,7 +78,8 @@ public final class DurableStashServletAutoConfiguration {
                 }
                 serializer.setCookieMaxAge((int) maxAge.getSeconds());
             }
-            return new SidFilter(serializer, maxAge != null);
+            // The engine is looked up on first use: filters are made while the web server starts.
+            return new SidFilter(serializer, maxAge != null, settings::getObject, adapter::getObject);
         }
     }
 

@@ -1,6 +1,10 @@
 package dev.durablestash.spring.web.servlet;
 
-import java.util.Objects;
+import java.time.Duration;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -11,7 +15,12 @@ import org.slf4j.LoggerFactory;
 
 import org.springframework.session.web.http.CookieSerializer;
 
+import dev.durablestash.core.SessionCookieValues;
 import dev.durablestash.core.SessionIds;
+import dev.durablestash.core.StashAdapter;
+import dev.durablestash.core.StashTimeoutException;
+import dev.durablestash.core.StashWriteException;
+import dev.durablestash.spring.ViewBinding;
 
 /**
  * The browser session of one request: its {@code sid}, read from the cookie or issued on first
@@ -19,8 +28,16 @@ import dev.durablestash.core.SessionIds;
  *
  * <p>The cookie is issued <b>lazily</b>: only when something asks for the {@link #sid()} (the
  * starter does when a view, a class with {@code @Stashed} fields, is mounted). Requests for static
- * assets, health checks and other pages never get a cookie. Within one request the sid is stable.
- * A missing, garbage, oversized or forged cookie value is not an error: it gets a new sid.
+ * assets, health checks and other pages never get a cookie. Within one request the sid is stable
+ * until {@link #rotate()} or {@link #end()} changes it.
+ *
+ * <p><b>No session fixation.</b> The cookie carries the sid and a tag under the secret
+ * ({@link SessionCookieValues}); a sid the server did not issue (an untagged, forged, garbage or
+ * foreign value, e.g. one an attacker planted from a sibling subdomain) is never adopted: it gets a
+ * new, empty session. So does a request with two different valid sid cookies (cookie tossing from
+ * a sibling subdomain): the server cannot tell which one it set. {@link #rotate()} (at login)
+ * gives the browser a new sid that carries the state along; {@link #end()} (at logout) removes the state and clears the cookie. With Spring
+ * Security the starter calls both by itself.
  *
  * <p><b>Thread-safety:</b> not thread-safe; bound to one request.
  */
@@ -31,20 +48,19 @@ public final class BrowserSession {
 
     private static final Logger log = LoggerFactory.getLogger(BrowserSession.class);
 
-    private final CookieSerializer cookies;
+    private final SidFilter.Settings settings;
     private final HttpServletRequest request;
     private final HttpServletResponse response;
-    private final boolean refreshCookie;
     private @Nullable String sid;
     private boolean isNew;
     private boolean cookieWritten;
+    /** The cookie that came with the request no longer counts (rotated, ended or abandoned). */
+    private boolean cookieReplaced;
 
-    BrowserSession(CookieSerializer cookies, HttpServletRequest request, HttpServletResponse response,
-            boolean refreshCookie) {
-        this.cookies = cookies;
+    BrowserSession(SidFilter.Settings settings, HttpServletRequest request, HttpServletResponse response) {
+        this.settings = settings;
         this.request = request;
         this.response = response;
-        this.refreshCookie = refreshCookie;
     }
 
     /**
@@ -71,42 +87,153 @@ public final class BrowserSession {
 
     /**
      * Returns the browser session id. On first call, takes it from the cookie when the cookie holds a
-     * well-formed id, and otherwise makes a new one and sets the cookie on the response.
+     * sid this server issued, and otherwise makes a new one and sets the cookie on the response.
      *
-     * @return the sid, the same for the whole request
+     * @return the sid, the same for the whole request until {@link #rotate()} or {@link #end()}
      */
     public String sid() {
         String current = sid;
         if (current != null) {
             return current;
         }
-        current = cookieSid();
-        if (current == null) {
+        SessionCookieValues.Decoded fromCookie = cookieSid();
+        if (fromCookie == null) {
             current = SessionIds.newSid();
             isNew = true;
+            writeCookie(current);
+        } else {
+            current = fromCookie.sid();
+            if (fromCookie.retag() || settings.refreshCookie()) {
+                writeCookie(current);
+            }
         }
         sid = current;
-        if (isNew || refreshCookie) {
-            writeCookie(current);
-        }
         return current;
     }
 
-    /** @return {@code true} if this request issued a new sid (no valid cookie came with it) */
+    /** @return {@code true} if this request issued a new sid (no valid cookie came with it, or it was rotated) */
     public boolean isNew() {
         sid();
         return isNew;
     }
 
-    private @Nullable String cookieSid() {
-        for (String value : cookies.readCookieValues(request)) {
-            if (SessionIds.isWellFormed(value)) {
-                return value;
-            }
+    /**
+     * Rotates the session id: the browser session's stored state moves to a new sid, the old sid's
+     * state is removed, and the response sets the new cookie. Call it when the user's privileges
+     * change (login), so that a sid someone else may know (planted or observed before) stops giving
+     * access to the state. The views this request has bound are stashed first, so their changes so
+     * far move too, and stash to the new sid afterwards. Does nothing when the request carries no
+     * session (nothing is stored for it; a sid issued later is new anyway).
+     *
+     * <p>Requests of the old sid still in flight (sent before the browser received the new cookie)
+     * that reach the engine after the rotation find the old session empty, and what they stash goes
+     * to the old sid, which no browser uses any more (it expires): the state is never forwarded from
+     * the old sid, since that would hand it to whoever else holds it. This holds across instances.
+     *
+     * @throws StashWriteException when the state could not be moved (it then stays under the old
+     *     sid, and the cookie is unchanged); a {@link StashTimeoutException} after the operation timeout
+     */
+    public void rotate() {
+        String old = existingSid();
+        if (old == null) {
+            return;
         }
-        return null;
+        RequestViews views = RequestViews.find(request);
+        if (views != null) {
+            views.stashAll();
+        }
+        String fresh = SessionIds.newSid();
+        await(settings.adapter().rotate(old, fresh), "rotate");
+        adopt(fresh);
+        if (views != null) {
+            views.moveTo(fresh);
+        }
     }
 
+    /**
+     * Ends the browser session: its stored state is removed (every view) and the response clears the
+     * cookie. Call it at logout, so the next user of the same browser starts from defaults. The views
+     * this request has bound are dropped (their changes are not stashed); anything that asks for a
+     * {@link #sid()} later in this request gets a new, empty session.
+     *
+     * @throws StashWriteException when the state could not be removed; the cookie is cleared anyway,
+     *     so no browser reaches that state again, and it expires with the TTL
+     */
+    public void end() {
+        String old = existingSid();
+        RequestViews views = RequestViews.find(request);
+        if (views != null) {
+            views.detach();
+        }
+        sid = null;
+        isNew = false;
+        cookieReplaced = true;
+        cookieWritten = false;
+        writeCookie("");
+        if (old != null) {
+            await(settings.adapter().end(old), "end");
+        }
+    }
+
+    /**
+     * Gives the browser a new, empty session without touching storage: the state of the old sid stays
+     * there, unreachable, until it expires. The fallback when {@link #rotate()} failed and keeping the
+     * old sid is not an option.
+     */
+    public void abandon() {
+        RequestViews views = RequestViews.find(request);
+        if (views != null) {
+            views.detach();
+        }
+        adopt(SessionIds.newSid());
+    }
+
+    private void adopt(String fresh) {
+        sid = fresh;
+        isNew = true;
+        cookieReplaced = true;
+        cookieWritten = false;
+        writeCookie(fresh);
+    }
+
+    /** @return the sid this request already has (resolved, or in a valid cookie), without issuing one */
+    private @Nullable String existingSid() {
+        if (sid != null) {
+            return sid;
+        }
+        SessionCookieValues.Decoded fromCookie = cookieSid();
+        return fromCookie == null ? null : fromCookie.sid();
+    }
+
+    /**
+     * @return the one sid the request's cookies carry with a valid tag, or {@code null}: none, or
+     *     several different ones. A second valid sid cookie is cookie tossing (a sibling subdomain sets
+     *     one for the parent domain, which this server can neither overwrite nor clear): the server
+     *     cannot tell which one it set itself, so it adopts neither.
+     */
+    private SessionCookieValues.@Nullable Decoded cookieSid() {
+        if (cookieReplaced) {
+            return null;
+        }
+        SessionCookieValues.Decoded found = null;
+        for (String value : settings.cookies().readCookieValues(request)) {
+            SessionCookieValues.Decoded decoded = settings.values().decode(value);
+            if (decoded == null) {
+                continue;
+            }
+            if (found != null && !found.sid().equals(decoded.sid())) {
+                log.debug("Two different sid cookies came with a request to {}: adopting neither",
+                        request.getRequestURI());
+                return null;
+            }
+            if (found == null || !decoded.retag()) {
+                found = decoded;
+            }
+        }
+        return found;
+    }
+
+    /** Writes the cookie for {@code value} (a sid), or clears it for {@code ""}. */
     private void writeCookie(String value) {
         if (cookieWritten) {
             return;
@@ -117,7 +244,26 @@ public final class BrowserSession {
                     request.getRequestURI());
             return;
         }
-        cookies.writeCookieValue(new CookieSerializer.CookieValue(request, response, Objects.requireNonNull(value)));
+        String cookieValue = value.isEmpty() ? "" : settings.values().encode(value);
+        settings.cookies().writeCookieValue(new CookieSerializer.CookieValue(request, response, cookieValue));
+    }
+
+    /** Waits at most the operation timeout plus {@link ViewBinding#WAIT_MARGIN}. */
+    private void await(CompletionStage<Void> stage, String operation) {
+        Duration timeout = settings.operationTimeout();
+        try {
+            stage.toCompletableFuture().get(timeout.plus(ViewBinding.WAIT_MARGIN).toNanos(), TimeUnit.NANOSECONDS);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new StashWriteException("(session)", operation + " of the browser session failed", e.getCause());
+        } catch (TimeoutException e) {
+            throw new StashTimeoutException("(session)", operation, timeout, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StashWriteException("(session)", operation + " of the browser session was interrupted", e);
+        }
     }
 
     @Override

@@ -104,6 +104,24 @@ final class RequestViews {
         return binding;
     }
 
+    /**
+     * The browser session's id was rotated: the bound views' changes so far have been stashed (by
+     * {@link BrowserSession#rotate()}, before the state moved), and later stashes go to the new id.
+     */
+    void moveTo(String newSid) {
+        for (ViewBinding binding : bindings) {
+            binding.moveTo(newSid);
+        }
+    }
+
+    /**
+     * The browser session ended: the bound views are dropped, so their changes are never stashed and
+     * a view bound later in this request starts from defaults under the next sid.
+     */
+    void detach() {
+        bindings.clear();
+    }
+
     /** Returns the binding of a state class, making and recovering an instance on first use. */
     ViewBinding bindState(Class<?> stateClass) {
         ViewBinding existing = find(stateClass);

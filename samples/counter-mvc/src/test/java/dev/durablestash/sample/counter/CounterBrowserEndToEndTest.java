@@ -49,8 +49,8 @@ class CounterBrowserEndToEndTest {
     static final Path CHROMIUM = Path.of("/usr/bin/chromium");
     static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
 
-    private static final boolean BROWSER_INSTALLED = Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER);
-    private static final String NO_BROWSER = "Skipping the real-browser tests: they need Debian's chromium and "
+    static final boolean BROWSER_INSTALLED = Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER);
+    static final String NO_BROWSER = "Skipping the real-browser tests: they need Debian's chromium and "
             + "chromium-driver at " + CHROMIUM + " and " + CHROMEDRIVER
             + " (apt-get install chromium chromium-driver; .ci/run installs them)";
     private static final Duration PATIENCE = Duration.ofSeconds(30);
@@ -79,7 +79,7 @@ class CounterBrowserEndToEndTest {
      * The browser's own background traffic is off and it resolves no host names: it reaches only
      * the app on loopback.
      */
-    private static WebDriver startChromium(Path profile, boolean javaScript) {
+    static WebDriver startChromium(Path profile, boolean javaScript) {
         ChromeDriverService driverService = new ChromeDriverService.Builder()
                 .usingDriverExecutable(CHROMEDRIVER.toFile())
                 .usingAnyFreePort()
@@ -235,7 +235,7 @@ class CounterBrowserEndToEndTest {
         assertThat(browser.findElement(By.id("draft")).getDomProperty("value")).isEqualTo("Saved with the button");
     }
 
-    private static void deleteQuietly(Path directory) {
+    static void deleteQuietly(Path directory) {
         try (Stream<Path> paths = Files.walk(directory)) {
             paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
         } catch (IOException | UncheckedIOException e) {

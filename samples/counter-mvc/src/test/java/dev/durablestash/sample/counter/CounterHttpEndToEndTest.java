@@ -151,7 +151,7 @@ class CounterHttpEndToEndTest {
 
         List<String> cookies = ok(visitor.get("/")).headers().allValues("Set-Cookie");
         assertThat(cookies).singleElement().satisfies(cookie -> {
-            assertThat(cookie).matches("sid=[A-Za-z0-9_-]{43};.*");
+            assertThat(cookie).matches("sid=[A-Za-z0-9_-]{43}\\.[A-Za-z0-9_-]{22};.*"); // the sid, a dot, its tag
             assertThat(cookie).containsIgnoringCase("HttpOnly").containsIgnoringCase("SameSite=Lax");
             assertThat(cookie).doesNotContainIgnoringCase("Secure;").doesNotEndWithIgnoringCase("Secure");
         });

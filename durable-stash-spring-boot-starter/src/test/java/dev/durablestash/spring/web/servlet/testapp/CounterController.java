@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.URI;
 import java.util.Map;
 
+import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
 import org.springframework.http.HttpStatus;
@@ -20,6 +21,7 @@ import dev.durablestash.spring.Scope;
 import dev.durablestash.spring.Stash;
 import dev.durablestash.spring.Stashed;
 import dev.durablestash.spring.StashedView;
+import dev.durablestash.spring.web.servlet.BrowserSession;
 
 /** The README's example, with handlers for each way a response can be produced. */
 @Controller
@@ -120,6 +122,25 @@ class CounterController {
     String reset(Stash stash) {
         stash.reset();
         return state();
+    }
+
+    /** Increments, rotates the sid (like a login inside a view's handler), increments again. */
+    @PostMapping("/counter/increment-rotate-increment")
+    @ResponseBody
+    String incrementRotateIncrement(HttpServletRequest request) {
+        count++;
+        BrowserSession.of(request).rotate();
+        count++;
+        return state();
+    }
+
+    /** Ends the browser session inside a view's handler; the change after it is dropped. */
+    @PostMapping("/counter/end")
+    @ResponseBody
+    String end(HttpServletRequest request) {
+        BrowserSession.of(request).end();
+        count = 1000;
+        return "ended";
     }
 
     private String state() {

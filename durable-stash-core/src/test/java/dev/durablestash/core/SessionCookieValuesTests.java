@@ -1,0 +1,112 @@
+package dev.durablestash.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.NullAndEmptySource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class SessionCookieValuesTests {
+
+    private static final String OLD = "old-secret-0123456789abcdefghijklmnop";
+    private static final String NEW = "new-secret-0123456789abcdefghijklmnop";
+    private static final String OTHER = "other-app-secret-0123456789abcdefghij";
+
+    private final SessionCookieValues values = values(StashSettings.builder().secret(OLD));
+
+    @Test
+    void encodedValueIs66UrlSafeCharactersAndDecodesToItsSid() {
+        String sid = SessionIds.newSid();
+        String value = values.encode(sid);
+        assertThat(value).hasSize(SessionCookieValues.LENGTH).hasSize(66).matches("[A-Za-z0-9_-]{43}\\.[A-Za-z0-9_-]{22}")
+                .startsWith(sid + ".");
+        assertThat(values.decode(value)).isEqualTo(new SessionCookieValues.Decoded(sid, false));
+    }
+
+    @Test
+    void anUntaggedSidIsRejected() {
+        assertThat(values.decode(SessionIds.newSid())).isNull();
+    }
+
+    @Test
+    void aForgedTagIsRejected() {
+        String value = values.encode(SessionIds.newSid());
+        for (int i = SessionIds.LENGTH + 1; i < value.length(); i++) {
+            char replacement = value.charAt(i) == 'A' ? 'B' : 'A';
+            String forged = value.substring(0, i) + replacement + value.substring(i + 1);
+            assertThat(values.decode(forged)).as("changed at %d", i).isNull();
+        }
+    }
+
+    @Test
+    void aTagOfAnotherSidIsRejected() {
+        String tagOfOther = values.encode(SessionIds.newSid()).substring(SessionIds.LENGTH);
+        assertThat(values.decode(SessionIds.newSid() + tagOfOther)).isNull();
+    }
+
+    @Test
+    void aTagUnderAnotherSecretIsRejected() {
+        String foreign = values(StashSettings.builder().secret(OTHER)).encode(SessionIds.newSid());
+        assertThat(values.decode(foreign)).isNull();
+    }
+
+    @ParameterizedTest
+    @NullAndEmptySource
+    @ValueSource(strings = { ".", "garbage", "a.b", "Vd4nO3cQm2fJ0kq8WcE1x7rTzY5uHbA9sLpGiDhNwKA.", "%%%" })
+    void garbageIsRejected(String value) {
+        assertThat(values.decode(value)).isNull();
+    }
+
+    @Test
+    void aMalformedSidWithAValidLengthIsRejected() {
+        String value = values.encode(SessionIds.newSid());
+        assertThat(values.decode("!" + value.substring(1))).isNull();
+        assertThat(values.decode(value.replace('.', '_'))).isNull();
+        assertThat(values.decode(value + "A")).isNull();
+    }
+
+    @Test
+    void encodeRefusesWhatIsNotASid() {
+        assertThatIllegalArgumentException().isThrownBy(() -> values.encode("attacker-chosen"));
+    }
+
+    @Test
+    void aTagUnderAPreviousSecretIsAcceptedAndAsksForARetag() {
+        String sid = SessionIds.newSid();
+        String issuedBefore = values.encode(sid);
+        SessionCookieValues afterSwitch = values(StashSettings.builder().secret(NEW).previousSecrets(List.of(OLD)));
+        assertThat(afterSwitch.decode(issuedBefore)).isEqualTo(new SessionCookieValues.Decoded(sid, true));
+        assertThat(afterSwitch.decode(afterSwitch.encode(sid))).isEqualTo(new SessionCookieValues.Decoded(sid, false));
+    }
+
+    @Test
+    void aTagUnderTheNextSecretIsAcceptedWithoutARetag() {
+        String sid = SessionIds.newSid();
+        SessionCookieValues stepTwo = values(StashSettings.builder().secret(NEW).previousSecrets(List.of(OLD)));
+        SessionCookieValues stepOne = values(StashSettings.builder().secret(OLD).nextSecret(NEW));
+        assertThat(stepOne.decode(stepTwo.encode(sid))).isEqualTo(new SessionCookieValues.Decoded(sid, false));
+        assertThat(stepTwo.decode(stepOne.encode(sid))).isEqualTo(new SessionCookieValues.Decoded(sid, true));
+    }
+
+    @Test
+    void aTagUnderAForgottenSecretIsRejected() {
+        String issuedBefore = values.encode(SessionIds.newSid());
+        assertThat(values(StashSettings.builder().secret(NEW)).decode(issuedBefore)).isNull();
+    }
+
+    @Test
+    void theTagIsNotTheStorageKey() {
+        StashSettings settings = StashSettings.builder().secret(OLD).keyPrefix("").build();
+        String sid = SessionIds.newSid();
+        String tag = new SessionCookieValues(settings).encode(sid).substring(SessionIds.LENGTH + 1);
+        assertThat(new StorageKeys(settings).currentKey(sid)).doesNotStartWith(tag);
+    }
+
+    private static SessionCookieValues values(StashSettings.Builder builder) {
+        return new SessionCookieValues(builder.build());
+    }
+}

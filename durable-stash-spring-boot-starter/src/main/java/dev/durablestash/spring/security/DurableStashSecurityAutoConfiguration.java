@@ -1,0 +1,46 @@
+package dev.durablestash.spring.security;
+
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication.Type;
+import org.springframework.context.annotation.Bean;
+import org.springframework.security.authentication.event.InteractiveAuthenticationSuccessEvent;
+import org.springframework.security.authentication.event.LogoutSuccessEvent;
+
+import dev.durablestash.spring.autoconfigure.DurableStashAutoConfiguration;
+import dev.durablestash.spring.web.servlet.SidFilter;
+
+/**
+ * With Spring Security in a servlet web application: the browser session's sid is
+ * {@linkplain dev.durablestash.spring.web.servlet.BrowserSession#rotate() rotated} on every
+ * interactive login ({@link InteractiveAuthenticationSuccessEvent}: form login, remember-me,
+ * OAuth2 login...) and the browser session
+ * {@linkplain dev.durablestash.spring.web.servlet.BrowserSession#end() ended} on logout
+ * ({@link LogoutSuccessEvent}, published by Spring Security's logout filter). Switch them off with
+ * {@code durable-stash.security.rotate-on-login=false} and {@code durable-stash.security.end-on-logout=false}.
+ * Both beans back off when the application defines one of the same type.
+ */
+@AutoConfiguration(after = DurableStashAutoConfiguration.class)
+@ConditionalOnWebApplication(type = Type.SERVLET)
+@ConditionalOnClass({ InteractiveAuthenticationSuccessEvent.class, SidFilter.class })
+@ConditionalOnBean(SidFilter.class)
+public final class DurableStashSecurityAutoConfiguration {
+
+    @Bean
+    @ConditionalOnMissingBean
+    @ConditionalOnProperty(name = "durable-stash.security.rotate-on-login", havingValue = "true", matchIfMissing = true)
+    RotateSidOnLogin durableStashRotateSidOnLogin() {
+        return new RotateSidOnLogin();
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    @ConditionalOnProperty(name = "durable-stash.security.end-on-logout", havingValue = "true", matchIfMissing = true)
+    EndBrowserSessionOnLogout durableStashEndBrowserSessionOnLogout() {
+        return new EndBrowserSessionOnLogout();
+    }
+}

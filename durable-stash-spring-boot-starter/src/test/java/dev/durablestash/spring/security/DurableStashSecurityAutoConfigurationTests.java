@@ -1,0 +1,58 @@
+package dev.durablestash.spring.security;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.FilteredClassLoader;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
+import org.springframework.security.authentication.event.InteractiveAuthenticationSuccessEvent;
+
+import dev.durablestash.spring.autoconfigure.DurableStashAutoConfiguration;
+
+class DurableStashSecurityAutoConfigurationTests {
+
+    private final WebApplicationContextRunner contextRunner = new WebApplicationContextRunner()
+            .withConfiguration(AutoConfigurations.of(DurableStashAutoConfiguration.class,
+                    DurableStashSecurityAutoConfiguration.class))
+            .withPropertyValues("durable-stash.storage.type=memory");
+
+    @Test
+    void withSpringSecurityTheSidIsRotatedAtLoginAndTheBrowserSessionEndedAtLogoutByDefault() {
+        contextRunner.run((context) -> assertThat(context).hasSingleBean(RotateSidOnLogin.class)
+                .hasSingleBean(EndBrowserSessionOnLogout.class));
+    }
+
+    @Test
+    void propertiesSwitchEachOff() {
+        contextRunner.withPropertyValues("durable-stash.security.rotate-on-login=false").run((context) -> assertThat(context)
+                .doesNotHaveBean(RotateSidOnLogin.class).hasSingleBean(EndBrowserSessionOnLogout.class));
+        contextRunner.withPropertyValues("durable-stash.security.end-on-logout=false").run((context) -> assertThat(context)
+                .hasSingleBean(RotateSidOnLogin.class).doesNotHaveBean(EndBrowserSessionOnLogout.class));
+    }
+
+    @Test
+    void autoConfiguredListenersBackOffWhenTheApplicationDefinesThem() {
+        RotateSidOnLogin rotate = new RotateSidOnLogin();
+        contextRunner.withBean(RotateSidOnLogin.class, () -> rotate)
+                .run((context) -> assertThat(context).getBean(RotateSidOnLogin.class).isSameAs(rotate));
+    }
+
+    @Test
+    void withoutSpringSecurityThereIsNothingToListenTo() {
+        contextRunner.withClassLoader(new FilteredClassLoader(InteractiveAuthenticationSuccessEvent.class))
+                .run((context) -> assertThat(context).hasNotFailed().doesNotHaveBean(RotateSidOnLogin.class)
+                        .doesNotHaveBean(EndBrowserSessionOnLogout.class));
+    }
+
+    @Test
+    void outsideAServletWebApplicationThereIsNoBrowserSession() {
+        new ApplicationContextRunner()
+                .withConfiguration(AutoConfigurations.of(DurableStashAutoConfiguration.class,
+                        DurableStashSecurityAutoConfiguration.class))
+                .withPropertyValues("durable-stash.storage.type=memory")
+                .run((context) -> assertThat(context).hasNotFailed().doesNotHaveBean(RotateSidOnLogin.class));
+    }
+}

@@ -1,0 +1,205 @@
+package dev.durablestash.engine;
+
+import static dev.durablestash.testsupport.Stages.await;
+import static dev.durablestash.testsupport.Stages.requireFailure;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import dev.durablestash.core.MountKind;
+import dev.durablestash.core.RecoveryStatus;
+import dev.durablestash.core.SessionIds;
+import dev.durablestash.core.StashAdapter;
+import dev.durablestash.core.StashSettings;
+import dev.durablestash.core.StashTimeoutException;
+import dev.durablestash.core.ViewDefinition;
+import dev.durablestash.storage.StorageBackend;
+import dev.durablestash.testing.InMemoryStorageBackend;
+import dev.durablestash.testing.InMemoryStorageBackend.Operation;
+
+/**
+ * Contract rule 11: session id rotation (login) moves the state to the new id and removes it under
+ * the old one; ending a browser session (logout) removes it. Both in arrival order, under deadlines,
+ * with other instances writing, and during a secret rotation.
+ */
+class SessionChangeTests {
+
+    static final ViewDefinition VIEW = ViewDefinition.builder("prefs").key("x", Integer.class).key("y", Integer.class)
+            .build();
+    static final ViewDefinition OTHER = ViewDefinition.builder("other").key("z", String.class).build();
+
+    final InMemoryStorageBackend store = new InMemoryStorageBackend();
+    final List<StashAdapter> engines = new ArrayList<>();
+    final String sid = SessionIds.newSid();
+    final String newSid = SessionIds.newSid();
+
+    @AfterEach
+    void close() {
+        engines.forEach(StashAdapter::close);
+    }
+
+    private StashAdapter engine(StorageBackend backend, StashSettings.Builder settings) {
+        StashAdapter adapter = new StashAdapter(backend, settings.build());
+        engines.add(adapter);
+        return adapter;
+    }
+
+    @Test
+    void rotateKeepsEveryViewUnderTheNewSidAndRemovesTheOldKey() throws Exception {
+        StashAdapter stash = engine(store, Engines.settings());
+        await(stash.stash(sid, VIEW, Map.of("x", 1)));
+        await(stash.stash(sid, OTHER, Map.of("z", "draft")));
+
+        await(stash.rotate(sid, newSid));
+
+        assertThat(store.keys()).containsExactly(key(Engines.SECRET, newSid));
+        assertThat(await(stash.recover(newSid, VIEW, MountKind.FRESH)).values()).containsExactly(Map.entry("x", 1));
+        assertThat(await(stash.recover(newSid, OTHER, MountKind.FRESH)).values()).containsExactly(Map.entry("z", "draft"));
+        assertThat(await(stash.recover(sid, VIEW, MountKind.FRESH)).status()).isEqualTo(RecoveryStatus.NOT_FOUND);
+        // Another instance, cold, finds it too.
+        assertThat(await(engine(store, Engines.settings()).recover(newSid, VIEW, MountKind.FRESH)).values())
+                .containsExactly(Map.entry("x", 1));
+    }
+
+    @Test
+    void rotatingASessionWithNothingStoredWritesNothing() throws Exception {
+        StashAdapter stash = engine(store, Engines.settings());
+        await(stash.rotate(sid, newSid));
+        assertThat(store.keys()).isEmpty();
+        assertThat(store.count(Operation.PUT)).isZero();
+    }
+
+    @Test
+    void rotateRefusesAnIdThatIsNotNew() {
+        StashAdapter stash = engine(store, Engines.settings());
+        assertThatIllegalArgumentException().isThrownBy(() -> stash.rotate(sid, sid));
+        assertThatIllegalArgumentException().isThrownBy(() -> stash.rotate(sid, "attacker-chosen"));
+    }
+
+    /** A stash queued before the rotation moves with it; one queued after it stays with the old id. */
+    @Test
+    void rotateTakesItsPlaceInArrivalOrder() throws Exception {
+        HeldBackend held = new HeldBackend(store);
+        StashAdapter stash = engine(held, Engines.settings());
+        await(stash.stash(sid, VIEW, Map.of("x", 1)));
+        held.hold(Operation.PUT);
+        CompletionStage<Void> before = stash.stash(sid, VIEW, Map.of("y", 2));
+        HeldBackend.Held firstPut = held.next();
+        CompletionStage<Void> rotation = stash.rotate(sid, newSid);
+        CompletionStage<Void> after = stash.stash(sid, VIEW, Map.of("x", 99));
+        held.stopHolding();
+        firstPut.release().run();
+        await(before);
+        await(rotation);
+        await(after);
+
+        assertThat(await(stash.recover(newSid, VIEW, MountKind.FRESH)).values())
+                .containsOnly(Map.entry("x", 1), Map.entry("y", 2));
+        assertThat(await(stash.recover(sid, VIEW, MountKind.FRESH)).values()).containsOnly(Map.entry("x", 99));
+    }
+
+    /** Another instance writes the old key between the copy and the removal: the copy is made again. */
+    @Test
+    void aWriteOfAnotherInstanceDuringTheRotationMovesWithIt() throws Exception {
+        HeldBackend held = new HeldBackend(store);
+        StashAdapter rotating = engine(held, Engines.settings());
+        StashAdapter other = engine(store, Engines.settings());
+        await(rotating.stash(sid, VIEW, Map.of("x", 1)));
+        held.hold(Operation.DELETE);
+        CompletionStage<Void> rotation = rotating.rotate(sid, newSid);
+        HeldBackend.Held delete = held.next(); // copied already, about to remove the old key
+        await(other.stash(sid, VIEW, Map.of("y", 2))); // acknowledged before the rotation completes
+        held.stopHolding();
+        delete.release().run();
+        await(rotation);
+
+        assertThat(store.keys()).containsExactly(key(Engines.SECRET, newSid));
+        assertThat(await(other.recover(newSid, VIEW, MountKind.FRESH)).values())
+                .containsOnly(Map.entry("x", 1), Map.entry("y", 2));
+    }
+
+    @Test
+    void endRemovesEveryViewAndLaterOperationsSeeDefaults() throws Exception {
+        StashAdapter stash = engine(store, Engines.settings());
+        await(stash.stash(sid, VIEW, Map.of("x", 1)));
+        await(stash.stash(sid, OTHER, Map.of("z", "draft")));
+
+        await(stash.end(sid));
+
+        assertThat(store.keys()).isEmpty();
+        assertThat(await(stash.recover(sid, VIEW, MountKind.REJOIN)).status()).isEqualTo(RecoveryStatus.NOT_FOUND);
+        assertThat(await(stash.recover(sid, OTHER, MountKind.REJOIN)).status()).isEqualTo(RecoveryStatus.NOT_FOUND);
+    }
+
+    @Test
+    void endOfASessionWithNothingStoredSucceeds() throws Exception {
+        StashAdapter stash = engine(store, Engines.settings());
+        await(stash.end(sid));
+        assertThat(store.keys()).isEmpty();
+    }
+
+    @Test
+    void endRemovesStateAnotherInstanceWroteMeanwhile() throws Exception {
+        HeldBackend held = new HeldBackend(store);
+        StashAdapter ending = engine(held, Engines.settings());
+        StashAdapter other = engine(store, Engines.settings());
+        await(ending.stash(sid, VIEW, Map.of("x", 1)));
+        held.hold(Operation.DELETE);
+        CompletionStage<Void> end = ending.end(sid);
+        HeldBackend.Held delete = held.next();
+        await(other.stash(sid, VIEW, Map.of("y", 2)));
+        held.stopHolding();
+        delete.release().run();
+        await(end);
+
+        assertThat(store.keys()).isEmpty();
+        assertThat(await(other.recover(sid, VIEW, MountKind.REJOIN)).status()).isEqualTo(RecoveryStatus.NOT_FOUND);
+    }
+
+    /** Secret rotation, step 2: state still under the previous secret's key moves to the new sid's current key. */
+    @Test
+    void rotateAndEndFindStateUnderAPreviousSecret() throws Exception {
+        await(engine(store, SecretRotationTests.before()).stash(sid, VIEW, Map.of("x", 1)));
+        String secondSid = SessionIds.newSid();
+        await(engine(store, SecretRotationTests.before()).stash(secondSid, VIEW, Map.of("x", 2)));
+        StashAdapter step2 = engine(store, SecretRotationTests.step2());
+
+        await(step2.rotate(sid, newSid));
+        await(step2.end(secondSid));
+
+        assertThat(store.keys()).containsExactly(key(SecretRotationTests.B, newSid));
+        assertThat(await(step2.recover(newSid, VIEW, MountKind.FRESH)).values()).containsExactly(Map.entry("x", 1));
+        // A first-step instance (current A, next B) finds it too.
+        assertThat(await(engine(store, SecretRotationTests.step1()).recover(newSid, VIEW, MountKind.FRESH)).values())
+                .containsExactly(Map.entry("x", 1));
+    }
+
+    @Test
+    void rotateAndEndFailAtTheOperationTimeoutWhenStorageNeverAnswers() throws Exception {
+        HeldBackend held = new HeldBackend(store);
+        StashAdapter stash = engine(held, Engines.settings().operationTimeout(Duration.ofMillis(300)));
+        held.hold(Operation.GET);
+        assertThat(requireFailure(stash.rotate(sid, newSid))).isInstanceOf(StashTimeoutException.class);
+        assertThat(requireFailure(stash.end(SessionIds.newSid()))).isInstanceOf(StashTimeoutException.class);
+    }
+
+    private static String key(String secret, String session) throws Exception {
+        Mac mac = Mac.getInstance("HmacSHA256");
+        mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+        return "durable-stash/" + Base64.getUrlEncoder().withoutPadding()
+                .encodeToString(mac.doFinal(session.getBytes(StandardCharsets.UTF_8)));
+    }
+}
