@@ -52,6 +52,16 @@ class SpringDocsExamplesTests {
     }
 
     @Test
+    void switchingAccountsMovesTheStateToANewSid() throws Exception {
+        Cookie sid = mvc.perform(post("/wizard/next")).andReturn().getResponse().getCookie("sid");
+        Cookie rotated = mvc.perform(post("/switch-account").cookie(sid)).andReturn().getResponse().getCookie("sid");
+        assertThat(rotated).isNotNull();
+        assertThat(rotated.getValue()).isNotEqualTo(sid.getValue());
+        mvc.perform(get("/wizard").cookie(rotated)).andExpect(content().string("step 1"));
+        mvc.perform(get("/wizard").cookie(sid)).andExpect(content().string("step 0"));
+    }
+
+    @Test
     void theCustomizerAndTheMigratorAreApplied() {
         assertThat(settings.maxWriteAttempts()).isEqualTo(5);
         assertThat(counterMigrator.view()).isEqualTo("CounterController");
