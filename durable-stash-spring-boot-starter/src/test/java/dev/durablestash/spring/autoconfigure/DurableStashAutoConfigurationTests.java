@@ -88,6 +88,9 @@ class DurableStashAutoConfigurationTests {
             // The startup failures these tests provoke; each test asserts its failure and the message.
             .allow(Level.WARN, "Exception encountered during context initialization - cancelling refresh attempt");
 
+    /** These tests are about the client and the backend, not the store check (see S3StoreCheckTests). */
+    private static final String NO_STORE_CHECK = "durable-stash.storage.s3.store-check=off";
+
     private static final String SECRET = "a-secret-of-at-least-thirty-two-bytes!!";
 
     private static final ViewDefinition COUNTER = ViewDefinition.builder("counter").key("count", int.class).build();
@@ -186,7 +189,7 @@ class DurableStashAutoConfigurationTests {
     void theS3ClientTheStarterBuildsTimesOutBeforeTheOperationDeadline() {
         ApplicationContextRunner s3 = new ApplicationContextRunner()
                 .withConfiguration(AutoConfigurations.of(DurableStashAutoConfiguration.class))
-                .withPropertyValues("durable-stash.storage.s3.bucket=stash-bucket", "durable-stash.secret=" + SECRET,
+                .withPropertyValues("durable-stash.storage.s3.bucket=stash-bucket", NO_STORE_CHECK, "durable-stash.secret=" + SECRET,
                         "durable-stash.storage.s3.endpoint=http://127.0.0.1:1");
         s3.run((context) -> {
             ClientOverrideConfiguration client = context.getBean(S3StorageBackend.class).clientConfiguration()
@@ -268,7 +271,7 @@ class DurableStashAutoConfigurationTests {
     @Test
     void s3StorageReusesTheApplicationsS3AsyncClient() {
         contextRunner.withUserConfiguration(S3ClientConfiguration.class)
-                .withPropertyValues("durable-stash.storage.s3.bucket=stash-bucket", "durable-stash.secret=" + SECRET,
+                .withPropertyValues("durable-stash.storage.s3.bucket=stash-bucket", NO_STORE_CHECK, "durable-stash.secret=" + SECRET,
                         "durable-stash.storage.s3.prefix=app1/")
                 .run((context) -> {
                     assertThat(context).hasNotFailed();
@@ -284,7 +287,7 @@ class DurableStashAutoConfigurationTests {
         logs.expect(Level.WARN, "The application's S3AsyncClient has no API call timeout below "
                 + "durable-stash.operation-timeout (PT10S)");
         contextRunner.withUserConfiguration(UntimedS3ClientConfiguration.class)
-                .withPropertyValues("durable-stash.storage.s3.bucket=stash-bucket", "durable-stash.secret=" + SECRET)
+                .withPropertyValues("durable-stash.storage.s3.bucket=stash-bucket", NO_STORE_CHECK, "durable-stash.secret=" + SECRET)
                 .run((context) -> {
                     assertThat(context).hasNotFailed();
                     assertThat(context).getBean(StorageBackend.class).isInstanceOf(S3StorageBackend.class);
@@ -293,7 +296,7 @@ class DurableStashAutoConfigurationTests {
 
     @Test
     void s3StorageBuildsItsOwnClientFromTheProperties() {
-        contextRunner.withPropertyValues("durable-stash.storage.type=s3", "durable-stash.storage.s3.bucket=stash-bucket",
+        contextRunner.withPropertyValues("durable-stash.storage.type=s3", "durable-stash.storage.s3.bucket=stash-bucket", NO_STORE_CHECK,
                 "durable-stash.secret=" + SECRET, "durable-stash.storage.s3.endpoint=http://127.0.0.1:1",
                 "durable-stash.storage.s3.region=eu-west-1", "durable-stash.storage.s3.path-style-access=true")
                 .run((context) -> {
@@ -307,7 +310,7 @@ class DurableStashAutoConfigurationTests {
     @Test
     void s3StorageWithoutASecretFailsNamingTheSecretProperty() {
         contextRunner.withUserConfiguration(S3ClientConfiguration.class)
-                .withPropertyValues("durable-stash.storage.s3.bucket=stash-bucket")
+                .withPropertyValues("durable-stash.storage.s3.bucket=stash-bucket", NO_STORE_CHECK)
                 .run((context) -> assertFailedOn(context, "durable-stash.secret", "durable-stash.secret"));
     }
 
@@ -320,7 +323,7 @@ class DurableStashAutoConfigurationTests {
     @Test
     void aBucketWithoutTheAwsSdkFailsNamingTheMissingModule() {
         contextRunner.withClassLoader(new FilteredClassLoader(S3AsyncClient.class))
-                .withPropertyValues("durable-stash.storage.s3.bucket=stash-bucket", "durable-stash.secret=" + SECRET)
+                .withPropertyValues("durable-stash.storage.s3.bucket=stash-bucket", NO_STORE_CHECK, "durable-stash.secret=" + SECRET)
                 .run((context) -> assertFailedOn(context, "durable-stash.storage.s3.bucket", "software.amazon.awssdk:s3"));
     }
 
