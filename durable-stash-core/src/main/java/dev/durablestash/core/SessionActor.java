@@ -294,7 +294,9 @@ final class SessionActor {
         step(storage.load(), ignored -> answer(batch), error -> {
             log.warn("recover failed, the view keeps its defaults: {}", error.toString());
             for (RecoverOp op : batch) {
-                finish(op, Recovery.error(error));
+                finish(op, Recovery.error(error instanceof TimedStorage.Timeout
+                        ? new StashTimeoutException(op.view().name(), "recover", settings.operationTimeout(), error)
+                        : error));
             }
         });
     }

@@ -16,6 +16,7 @@ import org.springframework.core.env.Environment;
 import org.springframework.core.io.DefaultResourceLoader;
 import org.springframework.stereotype.Controller;
 import org.springframework.util.ClassUtils;
+import org.springframework.util.ReflectionUtils;
 import org.springframework.web.bind.annotation.RequestMapping;
 
 import dev.durablestash.spring.Stashed;
@@ -78,7 +79,7 @@ final class StashedClassScanner {
                 return;
             }
             controllersAndArguments.add(type);
-            for (Method method : type.getMethods()) {
+            for (Method method : ReflectionUtils.getAllDeclaredMethods(type)) {
                 if (AnnotatedElementUtils.hasAnnotation(method, RequestMapping.class)) {
                     controllersAndArguments.addAll(List.of(method.getParameterTypes()));
                 }
