@@ -97,7 +97,7 @@ final class SessionRegistry {
     private CompletionStage<Void> change(String sid, SessionActor.SessionChange op) {
         SessionActor actor = submit(sid, op);
         return withDeadline(actor, op, op.result(), CompletableFuture::completeExceptionally,
-                () -> new StashTimeoutException("(session)", op.name(), timeout));
+                () -> new StashTimeoutException("(session)", op.name(), timeout), succeeded -> { });
     }
 
     CompletionStage<ViewTurn> turn(String sid, ViewDefinition view) {
