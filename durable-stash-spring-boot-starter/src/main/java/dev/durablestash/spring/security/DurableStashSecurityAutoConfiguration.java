@@ -11,7 +11,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.security.authentication.event.InteractiveAuthenticationSuccessEvent;
 import org.springframework.security.authentication.event.LogoutSuccessEvent;
 
-import dev.durablestash.spring.autoconfigure.DurableStashAutoConfiguration;
+import dev.durablestash.spring.autoconfigure.DurableStashServletAutoConfiguration;
 import dev.durablestash.spring.web.servlet.SidFilter;
 
 /**
@@ -24,7 +24,7 @@ import dev.durablestash.spring.web.servlet.SidFilter;
  * {@code durable-stash.security.rotate-on-login=false} and {@code durable-stash.security.end-on-logout=false}.
  * Both beans back off when the application defines one of the same type.
  */
-@AutoConfiguration(after = DurableStashAutoConfiguration.class)
+@AutoConfiguration(after = DurableStashServletAutoConfiguration.class)
 @ConditionalOnWebApplication(type = Type.SERVLET)
 @ConditionalOnClass({ InteractiveAuthenticationSuccessEvent.class, SidFilter.class })
 @ConditionalOnBean(SidFilter.class)

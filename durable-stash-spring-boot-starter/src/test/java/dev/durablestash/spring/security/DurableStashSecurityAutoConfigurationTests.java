@@ -11,11 +11,14 @@ import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
 import org.springframework.security.authentication.event.InteractiveAuthenticationSuccessEvent;
 
 import dev.durablestash.spring.autoconfigure.DurableStashAutoConfiguration;
+import dev.durablestash.spring.autoconfigure.DurableStashServletAutoConfiguration;
+import dev.durablestash.testing.autoconfigure.InMemoryStorageAutoConfiguration;
 
 class DurableStashSecurityAutoConfigurationTests {
 
     private final WebApplicationContextRunner contextRunner = new WebApplicationContextRunner()
-            .withConfiguration(AutoConfigurations.of(DurableStashAutoConfiguration.class,
+            .withConfiguration(AutoConfigurations.of(InMemoryStorageAutoConfiguration.class, DurableStashAutoConfiguration.class,
+                    DurableStashServletAutoConfiguration.class,
                     DurableStashSecurityAutoConfiguration.class))
             .withPropertyValues("durable-stash.storage.type=memory");
 
@@ -50,7 +53,8 @@ class DurableStashSecurityAutoConfigurationTests {
     @Test
     void outsideAServletWebApplicationThereIsNoBrowserSession() {
         new ApplicationContextRunner()
-                .withConfiguration(AutoConfigurations.of(DurableStashAutoConfiguration.class,
+                .withConfiguration(AutoConfigurations.of(InMemoryStorageAutoConfiguration.class, DurableStashAutoConfiguration.class,
+                    DurableStashServletAutoConfiguration.class,
                         DurableStashSecurityAutoConfiguration.class))
                 .withPropertyValues("durable-stash.storage.type=memory")
                 .run((context) -> assertThat(context).hasNotFailed().doesNotHaveBean(RotateSidOnLogin.class));

@@ -1,10 +1,14 @@
 package dev.durablestash.spring.web.servlet;
 
+import java.util.concurrent.CompletionStage;
+
 import jakarta.servlet.http.HttpServletRequest;
 
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.core.MethodParameter;
+import org.springframework.core.ReactiveAdapter;
+import org.springframework.core.ReactiveAdapterRegistry;
 import org.springframework.web.context.request.NativeWebRequest;
 import org.springframework.web.method.support.HandlerMethodReturnValueHandler;
 import org.springframework.web.method.support.ModelAndViewContainer;
@@ -39,13 +43,29 @@ final class StashingReturnValueHandler implements HandlerMethodReturnValueHandle
             ModelAndViewContainer mavContainer, NativeWebRequest webRequest) throws Exception {
         HttpServletRequest request = webRequest.getNativeRequest(HttpServletRequest.class);
         RequestViews rv = request != null ? RequestViews.find(request) : null;
-        if (rv != null) {
+        if (rv != null && !(streaming && isSingleValue(returnValue))) {
             rv.stashAll();
             if (streaming) {
                 rv.finish();
             }
         }
         delegate.handleReturnValue(returnValue, returnType, mavContainer, webRequest);
+    }
+
+    /**
+     * A single value through the streaming handler: with Reactor on the classpath Spring MVC gives
+     * it {@code CompletableFuture}s and {@code Mono}s, and writes their one value on an async dispatch
+     * like a deferred result, so they are stashed then, not now.
+     */
+    private static boolean isSingleValue(@Nullable Object returnValue) {
+        if (returnValue == null) {
+            return false;
+        }
+        if (returnValue instanceof CompletionStage<?>) {
+            return true;
+        }
+        ReactiveAdapter adapter = ReactiveAdapterRegistry.getSharedInstance().getAdapter(returnValue.getClass());
+        return adapter != null && !adapter.isMultiValue();
     }
 
     @Override

@@ -152,8 +152,10 @@ class StashedAloneMvcIntegrationTests {
                 .isEqualTo("[fig];Basket:RECOVERED");
     }
 
-    private Recovery storedBareController(@Nullable String sid) {
-        assertThat(sid).isNotNull();
+    /** @param cookie the sid cookie's value: the sid, a dot and its tag */
+    private Recovery storedBareController(@Nullable String cookie) {
+        assertThat(cookie).isNotNull();
+        String sid = cookie.substring(0, cookie.indexOf('.'));
         ViewDefinition definition = views.typeOf(controllerClass()).definition();
         return adapter.recover(sid, definition, MountKind.REJOIN).toCompletableFuture().orTimeout(10, TimeUnit.SECONDS)
                 .join();
