@@ -7,10 +7,8 @@ import org.springframework.web.bind.annotation.PostMapping;
 
 import dev.durablestash.spring.Scope;
 import dev.durablestash.spring.Stashed;
-import dev.durablestash.spring.StashedView;
 
-@Controller
-@StashedView(vsn = 1)                                // view name defaults to the class name
+@Controller                                          // a view: it has @Stashed fields, named after the class
 class CounterController {
   @Stashed int count;                                // SESSION scope by default
   @Stashed String username;

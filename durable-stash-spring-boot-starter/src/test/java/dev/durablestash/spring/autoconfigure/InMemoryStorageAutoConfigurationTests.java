@@ -81,13 +81,13 @@ class InMemoryStorageAutoConfigurationTests {
     @Test
     void aBucketOrAnExplicitS3TypeStillGetsS3() {
         contextRunner.withUserConfiguration(S3ClientConfiguration.class)
-                .withPropertyValues("durable-stash.storage.s3.bucket=stash-bucket", "durable-stash.secret=" + SECRET)
+                .withPropertyValues("durable-stash.storage.s3.bucket=stash-bucket", "durable-stash.storage.s3.store-check=off", "durable-stash.secret=" + SECRET)
                 .run((context) -> {
                     assertThat(context).hasNotFailed();
                     assertThat(context).getBean(StorageBackend.class).isInstanceOf(S3StorageBackend.class);
                 });
         contextRunner.withUserConfiguration(S3ClientConfiguration.class)
-                .withPropertyValues("durable-stash.storage.type=s3", "durable-stash.storage.s3.bucket=stash-bucket",
+                .withPropertyValues("durable-stash.storage.type=s3", "durable-stash.storage.s3.bucket=stash-bucket", "durable-stash.storage.s3.store-check=off",
                         "durable-stash.secret=" + SECRET)
                 .run((context) -> assertThat(context).getBean(StorageBackend.class).isInstanceOf(S3StorageBackend.class));
     }

@@ -1,6 +1,9 @@
 package dev.durablestash.spring.web.servlet.declarations;
 
+import ch.qos.logback.classic.Level;
+
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import org.springframework.beans.factory.FactoryBean;
 import org.springframework.beans.factory.support.BeanDefinitionRegistry;
@@ -32,6 +35,7 @@ import dev.durablestash.spring.autoconfigure.DurableStashServletAutoConfiguratio
 import dev.durablestash.spring.web.servlet.declarations.unused.Leftover;
 import dev.durablestash.spring.web.servlet.declarations.used.UsedController;
 import dev.durablestash.testing.autoconfigure.InMemoryStorageAutoConfiguration;
+import dev.durablestash.testsupport.ExpectedLogs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -40,6 +44,12 @@ import static org.assertj.core.api.Assertions.assertThat;
  * store them fails startup with a message that names the class and the field.
  */
 class StashedViewDeclarationTests {
+
+    /** The startup failures these tests provoke; each test asserts its failure and the message. */
+    @RegisterExtension
+    final ExpectedLogs logs = ExpectedLogs.ofLoggers("dev.durablestash", "org.springframework.context",
+            "org.springframework.boot.web.context")
+            .allow(Level.WARN, "Exception encountered during context initialization - cancelling refresh attempt");
 
     private final WebApplicationContextRunner contextRunner = new WebApplicationContextRunner()
             .withConfiguration(AutoConfigurations.of(InMemoryStorageAutoConfiguration.class,
