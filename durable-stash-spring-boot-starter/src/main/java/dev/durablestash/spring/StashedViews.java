@@ -142,7 +142,8 @@ public final class StashedViews {
             int modifiers = field.getModifiers();
             if (Modifier.isStatic(modifiers) || Modifier.isFinal(modifiers)) {
                 throw new IllegalArgumentException("@Stashed field " + describe(field) + " must be neither static nor "
-                        + "final: a static field would be shared by every browser, and a final one cannot be recovered");
+                        + "final: a static field would be shared by every browser, and a final one cannot be recovered; "
+                        + "make it a plain instance field");
             }
             Stashed stashed = Objects.requireNonNull(field.getAnnotation(Stashed.class));
             String key = stashed.name().isEmpty() ? field.getName() : stashed.name();
