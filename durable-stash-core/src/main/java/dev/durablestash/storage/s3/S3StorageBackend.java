@@ -124,15 +124,14 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
     private static final int RETRIES_OF_UNAPPLIED_WRITES = 2;
 
     /** Writes are never retried by the SDK: see the class comment. */
-    private static final AwsRequestOverrideConfiguration NO_RETRY = AwsRequestOverrideConfiguration.builder()
-            .addPlugin(config -> {
-                ClientOverrideConfiguration current = config.overrideConfiguration();
-                ClientOverrideConfiguration.Builder override = current != null
-                        ? current.toBuilder()
-                        : ClientOverrideConfiguration.builder();
-                config.overrideConfiguration(override.retryStrategy(AwsRetryStrategy.doNotRetry()).build());
-            })
-            .build();
+    private static final AwsRequestOverrideConfiguration NO_RETRY = noRetry(false);
+
+    /**
+     * As {@link #NO_RETRY}, and checksums only where required, also on a client passed in that computes
+     * them for every upload (the SDK's default since 2.30): a store that cannot read the chunked,
+     * checksummed body (Ceph RGW 16.2: 400 XAmzContentSHA256Mismatch) then gets a plain one.
+     */
+    private static final AwsRequestOverrideConfiguration NO_RETRY_PLAIN_BODY = noRetry(true);
 
     private final S3AsyncClient client;
     private final boolean ownsClient;
@@ -146,24 +145,6 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
     private volatile boolean nativeDeletesConfirmed;
     private final Duration abandonedTombstoneAge;
     private final String description;
-
-    /**
-     * As {@link #NO_RETRY}, and checksums only where required, also on a client passed in that computes
-     * them for every upload (the SDK's default since 2.30): a store that cannot read the chunked,
-     * checksummed body (Ceph RGW 16.2: 400 XAmzContentSHA256Mismatch) then gets a plain one.
-     */
-    private static final AwsRequestOverrideConfiguration NO_RETRY_PLAIN_BODY = AwsRequestOverrideConfiguration.builder()
-            .addPlugin(config -> {
-                ClientOverrideConfiguration current = config.overrideConfiguration();
-                ClientOverrideConfiguration.Builder override = current != null
-                        ? current.toBuilder()
-                        : ClientOverrideConfiguration.builder();
-                config.overrideConfiguration(override.retryStrategy(AwsRetryStrategy.doNotRetry()).build());
-                if (config instanceof S3ServiceClientConfiguration.Builder s3) {
-                    s3.requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED);
-                }
-            })
-            .build();
 
     private S3StorageBackend(S3AsyncClient client, boolean ownsClient, String bucket, Builder builder,
             String description) {
@@ -838,5 +819,20 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
             }
             return value;
         }
+    }
+
+    private static AwsRequestOverrideConfiguration noRetry(boolean plainBody) {
+        return AwsRequestOverrideConfiguration.builder()
+                .addPlugin(config -> {
+                    ClientOverrideConfiguration current = config.overrideConfiguration();
+                    ClientOverrideConfiguration.Builder override = current != null
+                            ? current.toBuilder()
+                            : ClientOverrideConfiguration.builder();
+                    config.overrideConfiguration(override.retryStrategy(AwsRetryStrategy.doNotRetry()).build());
+                    if (plainBody && config instanceof S3ServiceClientConfiguration.Builder s3) {
+                        s3.requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED);
+                    }
+                })
+                .build();
     }
 }
