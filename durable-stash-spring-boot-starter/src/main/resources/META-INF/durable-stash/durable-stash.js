@@ -4,7 +4,9 @@
  *
  * - fetch() and XMLHttpRequest (and so htmx) requests to this page's own origin get the header
  *   "X-Stash-Mounts: 1"; htmx requests also get it through its htmx:configRequest event.
- * - Forms posting to this origin get a hidden "_mounts" field with value 1 when submitted.
+ * - Forms posting to this origin get a hidden "_mounts" field with value 1 when submitted. Origins
+ *   are judged as the browser resolves URLs: against the document's base URL, with a submit
+ *   button's formaction taking precedence. Nothing is added to a request to another origin.
  * - With CSRF protection (Spring Security), the same requests carry the CSRF token: from the
  *   <meta name="_csrf" content="..."> and <meta name="_csrf_header" content="X-CSRF-TOKEN"> tags
  *   (and <meta name="_csrf_parameter"> for forms, "_csrf" by default) when the page has them, else
@@ -42,9 +44,10 @@
     return null;
   }
 
+  /** Resolves as the browser does: against the document's base URL (a <base href> included). */
   function sameOrigin(url) {
     try {
-      return new URL(url, window.location.href).origin === window.location.origin;
+      return new URL(url, document.baseURI).origin === window.location.origin;
     } catch (e) {
       return false;
     }
@@ -126,14 +129,21 @@
     if (!(form instanceof HTMLFormElement)) {
       return;
     }
-    var action = form.getAttribute('action') || window.location.href;
+    // Where and how the browser really submits: a submit button's formaction/formmethod win, and
+    // form.action / button.formAction are already resolved against the base URL.
+    var submitter = event.submitter;
+    var action = submitter && submitter.hasAttribute && submitter.hasAttribute('formaction')
+        ? submitter.formAction : form.action;
+    var method = submitter && submitter.hasAttribute && submitter.hasAttribute('formmethod')
+        ? submitter.formMethod : form.method;
     if (!sameOrigin(action)) {
+      removeAdded(form); // fields this script added for an earlier same-origin submission
       return;
     }
     if (!form.querySelector('input[name="' + FIELD + '"]')) {
       addHidden(form, FIELD, '1');
     }
-    var token = String(form.method).toLowerCase() === 'post' ? csrf() : null;
+    var token = String(method).toLowerCase() === 'post' ? csrf() : null;
     if (token && !form.querySelector('input[name="' + token.parameter + '"]')) {
       addHidden(form, token.parameter, token.value);
     }
@@ -144,6 +154,14 @@
     input.type = 'hidden';
     input.name = name;
     input.value = value;
+    input.setAttribute('data-durable-stash', '');
     form.appendChild(input);
+  }
+
+  function removeAdded(form) {
+    var added = form.querySelectorAll('input[data-durable-stash]');
+    for (var i = 0; i < added.length; i++) {
+      added[i].parentNode.removeChild(added[i]);
+    }
   }
 })();

