@@ -1,0 +1,149 @@
+package dev.durablestash.spring.security;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.net.CookieManager;
+import java.net.CookiePolicy;
+import java.net.HttpCookie;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.boot.test.web.server.LocalServerPort;
+
+import dev.durablestash.storage.StorageBackend;
+import dev.durablestash.testing.InMemoryStorageBackend;
+
+/**
+ * Attacks on the session-fixation protection with Spring Security: logins that are not
+ * "interactive" (HTTP Basic), and a request of the logged-in user that is still running when the
+ * user logs out (cookie with a max-age, so every request writes it again).
+ */
+@SpringBootTest(classes = SecureTestApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT,
+        properties = { "durable-stash.storage.type=memory", "durable-stash.cookie.max-age=PT1H" })
+class SecurityAttackMvcIntegrationTests {
+
+    @LocalServerPort
+    int port;
+
+    @Autowired
+    StorageBackend backend;
+
+    private InMemoryStorageBackend storage;
+
+    @BeforeEach
+    void setUp() {
+        storage = (InMemoryStorageBackend) backend;
+        storage.clear();
+        SecureTestApplication.SLOW_ENTERED = new CountDownLatch(1);
+        SecureTestApplication.SLOW_RELEASE = new CountDownLatch(1);
+    }
+
+    /**
+     * The attacker plants a sid the server issued to them; the victim then uses the app with HTTP
+     * Basic (stateless: no InteractiveAuthenticationSuccessEvent is published, so no rotation). What
+     * the authenticated victim stores lands under the planted sid, which the attacker reads.
+     */
+    @Test
+    void aPlantedSidGivesTheAttackerNothingOnceTheVictimAuthenticatesWithHttpBasic() throws Exception {
+        WebBrowser attacker = new WebBrowser();
+        attacker.get("/notes");
+        String planted = attacker.sid();
+        WebBrowser victim = new WebBrowser();
+        victim.plant(planted);
+        victim.basic("ada", "ada-pw");
+        assertThat(victim.post("/notes", "note=ada's secret").body()).isEqualTo("saved");
+
+        assertThat(attacker.get("/notes").body()).as("what the attacker reads with the planted sid")
+                .isEqualTo("note=null");
+    }
+
+    /**
+     * A request of the logged-in user still runs while the user logs out. It wrote the sid cookie (a
+     * max-age cookie is written on every request) and stashes after the end: its response, arriving
+     * after the logout's, gives the browser the old sid back, and the state is stored again under it.
+     * The next user of the same browser logs in and the rotation hands them the previous user's state.
+     */
+    @Test
+    void aRequestRunningDuringLogoutDoesNotHandThePreviousUsersStateToTheNextUser() throws Exception {
+        WebBrowser shared = new WebBrowser();
+        assertThat(shared.post("/login", "username=ada&password=ada-pw").statusCode()).isEqualTo(302);
+        shared.post("/notes", "note=ada's secret");
+
+        CompletableFuture<HttpResponse<String>> slow = shared.postAsync("/notes/slow", "note=ada's late secret");
+        assertThat(SecureTestApplication.SLOW_ENTERED.await(10, TimeUnit.SECONDS)).isTrue();
+        HttpResponse<String> logout = shared.post("/logout", "");
+        assertThat(logout.statusCode()).isEqualTo(302);
+        SecureTestApplication.SLOW_RELEASE.countDown();
+        assertThat(slow.get(10, TimeUnit.SECONDS).body()).isEqualTo("saved");
+        Thread.sleep(200); // let a stash after the response settle
+
+        assertThat(shared.post("/login", "username=bob&password=bob-pw").statusCode()).isEqualTo(302);
+        assertThat(shared.get("/notes").body()).as("what bob sees after ada logged out").isEqualTo("note=null");
+    }
+
+    /** A browser with a cookie jar for every cookie (sid, JSESSIONID), following no redirects. */
+    private final class WebBrowser {
+
+        private final CookieManager cookies = new CookieManager(null, CookiePolicy.ACCEPT_ALL);
+        private final HttpClient client = HttpClient.newBuilder().cookieHandler(cookies)
+                .followRedirects(HttpClient.Redirect.NEVER).build();
+        private final URI base = URI.create("http://localhost:" + port);
+        private @Nullable String authorization;
+
+        HttpResponse<String> get(String path) throws IOException, InterruptedException {
+            return client.send(request(path).GET().build(), HttpResponse.BodyHandlers.ofString());
+        }
+
+        HttpResponse<String> post(String path, String form) throws IOException, InterruptedException {
+            return client.send(postRequest(path, form), HttpResponse.BodyHandlers.ofString());
+        }
+
+        CompletableFuture<HttpResponse<String>> postAsync(String path, String form) {
+            return client.sendAsync(postRequest(path, form), HttpResponse.BodyHandlers.ofString());
+        }
+
+        private HttpRequest postRequest(String path, String form) {
+            return request(path).header("Content-Type", "application/x-www-form-urlencoded")
+                    .POST(HttpRequest.BodyPublishers.ofString(form)).build();
+        }
+
+        @Nullable String sid() {
+            for (HttpCookie cookie : cookies.getCookieStore().get(base)) {
+                if (cookie.getName().equals("sid")) {
+                    return cookie.getValue();
+                }
+            }
+            return null;
+        }
+
+        void plant(@Nullable String sid) throws IOException {
+            cookies.put(base, Map.of("Set-Cookie", List.of("sid=" + sid + "; Path=/")));
+        }
+
+        void basic(String user, String password) {
+            authorization = "Basic " + Base64.getEncoder()
+                    .encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+        }
+
+        private HttpRequest.Builder request(String path) {
+            HttpRequest.Builder builder = HttpRequest.newBuilder(base.resolve(path));
+            return authorization == null ? builder : builder.header("Authorization", authorization);
+        }
+    }
+}
