@@ -97,6 +97,31 @@ class SecurityAttackMvcIntegrationTests {
         assertThat(shared.get("/notes").body()).as("what bob sees after ada logged out").isEqualTo("note=null");
     }
 
+    /**
+     * The attacker plants a sid the server issued to them. The victim has a request in flight (it
+     * wrote the planted sid's cookie: max-age set) while logging in; its response, arriving after the
+     * login's, puts the planted sid back in the browser, and what the logged-in victim stores after
+     * that lands under the planted sid, which the attacker reads.
+     */
+    @Test
+    void aRequestInFlightDuringLoginDoesNotPutThePlantedSidBack() throws Exception {
+        WebBrowser attacker = new WebBrowser();
+        attacker.get("/notes");
+        String planted = attacker.sid();
+        WebBrowser victim = new WebBrowser();
+        victim.plant(planted);
+
+        CompletableFuture<HttpResponse<String>> slow = victim.postAsync("/notes/slow", "note=typed before login");
+        assertThat(SecureTestApplication.SLOW_ENTERED.await(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(victim.post("/login", "username=ada&password=ada-pw").statusCode()).isEqualTo(302);
+        SecureTestApplication.SLOW_RELEASE.countDown();
+        assertThat(slow.get(10, TimeUnit.SECONDS).body()).isEqualTo("saved");
+        victim.post("/notes", "note=ada's secret");
+
+        assertThat(attacker.get("/notes").body()).as("what the attacker reads with the planted sid")
+                .isEqualTo("note=null");
+    }
+
     /** A browser with a cookie jar for every cookie (sid, JSESSIONID), following no redirects. */
     private final class WebBrowser {
 
