@@ -37,6 +37,7 @@ public class SecureTestApplication {
         http.authorizeHttpRequests((requests) -> requests.anyRequest().permitAll())
                 .formLogin((form) -> form.defaultSuccessUrl("/notes", true))
                 .httpBasic(Customizer.withDefaults())
+                .rememberMe((rememberMe) -> rememberMe.key("test-remember-me-key"))
                 .logout((logout) -> logout.logoutSuccessHandler(redirectToNotes()))
                 .csrf((csrf) -> csrf.disable());
         return http.build();

@@ -122,6 +122,30 @@ class SecurityAttackMvcIntegrationTests {
                 .isEqualTo("note=null");
     }
 
+    /**
+     * The victim comes back with a remember-me cookie (no HTTP session): remember-me authentication is
+     * a login too, and must rotate the sid the attacker planted.
+     */
+    @Test
+    void aPlantedSidGivesTheAttackerNothingOnceTheVictimIsRemembered() throws Exception {
+        WebBrowser earlier = new WebBrowser();
+        assertThat(earlier.post("/login", "username=ada&password=ada-pw&remember-me=on").statusCode()).isEqualTo(302);
+        String rememberMe = earlier.cookie("remember-me");
+        assertThat(rememberMe).isNotNull();
+
+        WebBrowser attacker = new WebBrowser();
+        attacker.get("/notes");
+        String planted = attacker.sid();
+        WebBrowser victim = new WebBrowser();
+        victim.plant(planted);
+        victim.cookies.put(victim.base, Map.of("Set-Cookie", List.of("remember-me=" + rememberMe + "; Path=/")));
+        assertThat(victim.post("/notes", "note=ada's secret").body()).isEqualTo("saved");
+        assertThat(victim.cookie("JSESSIONID")).as("remember-me logged the victim in").isNotNull();
+
+        assertThat(attacker.get("/notes").body()).as("what the attacker reads with the planted sid")
+                .isEqualTo("note=null");
+    }
+
     /** A browser with a cookie jar for every cookie (sid, JSESSIONID), following no redirects. */
     private final class WebBrowser {
 
@@ -149,8 +173,12 @@ class SecurityAttackMvcIntegrationTests {
         }
 
         @Nullable String sid() {
+            return cookie("sid");
+        }
+
+        @Nullable String cookie(String name) {
             for (HttpCookie cookie : cookies.getCookieStore().get(base)) {
-                if (cookie.getName().equals("sid")) {
+                if (cookie.getName().equals(name)) {
                     return cookie.getValue();
                 }
             }
