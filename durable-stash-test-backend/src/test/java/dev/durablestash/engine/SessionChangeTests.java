@@ -74,6 +74,21 @@ class SessionChangeTests {
                 .containsExactly(Map.entry("x", 1));
     }
 
+    /** A second instance that read the session before the rotation must not serve it under the old sid. */
+    @Test
+    void aWarmSecondInstanceFindsNothingUnderTheOldSidAfterTheRotation() throws Exception {
+        StashAdapter first = engine(store, Engines.settings());
+        StashAdapter second = engine(store, Engines.settings());
+        await(first.stash(sid, VIEW, Map.of("x", 1)));
+        assertThat(await(second.recover(sid, VIEW, MountKind.FRESH)).values()).containsExactly(Map.entry("x", 1));
+
+        await(first.rotate(sid, newSid));
+
+        assertThat(await(second.recover(sid, VIEW, MountKind.REJOIN)).values()).isEmpty();
+        assertThat(await(second.recover(sid, VIEW, MountKind.FRESH)).values()).isEmpty();
+        assertThat(store.keys()).containsExactly(key(Engines.SECRET, newSid));
+    }
+
     @Test
     void rotatingASessionWithNothingStoredWritesNothing() throws Exception {
         StashAdapter stash = engine(store, Engines.settings());
