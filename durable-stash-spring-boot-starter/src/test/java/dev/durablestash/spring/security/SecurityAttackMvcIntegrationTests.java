@@ -146,6 +146,24 @@ class SecurityAttackMvcIntegrationTests {
                 .isEqualTo("note=null");
     }
 
+    /**
+     * Shared computer, no logout: ada's HTTP session expires (here: its cookie is gone, as after the
+     * server's session timeout), the sid cookie stays. Bob logs in on the same browser; the login
+     * rotation carries ada's state over to him as if it were his anonymous state.
+     */
+    @Test
+    void theNextUserDoesNotGetThePreviousUsersStateWhenHerHttpSessionExpiredWithoutLogout() throws Exception {
+        WebBrowser shared = new WebBrowser();
+        assertThat(shared.post("/login", "username=ada&password=ada-pw").statusCode()).isEqualTo(302);
+        shared.post("/notes", "note=ada's secret");
+        shared.cookies.getCookieStore().getCookies().stream().filter((c) -> c.getName().equals("JSESSIONID"))
+                .toList().forEach((c) -> shared.cookies.getCookieStore().remove(shared.base, c));
+        assertThat(shared.cookie("JSESSIONID")).isNull();
+
+        assertThat(shared.post("/login", "username=bob&password=bob-pw").statusCode()).isEqualTo(302);
+        assertThat(shared.get("/notes").body()).as("what bob sees").isEqualTo("note=null");
+    }
+
     /** A browser with a cookie jar for every cookie (sid, JSESSIONID), following no redirects. */
     private final class WebBrowser {
 
