@@ -3,61 +3,16 @@ package dev.durablestash.sample.counter;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.List;
-
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
-import org.openqa.selenium.WebDriver;
-import org.openqa.selenium.support.ui.ExpectedConditions;
-import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * {@code /durable-stash.js} must add the CSRF token only to requests to the page's own origin. A
  * form whose own action is same-origin but whose submit button has a cross-origin
  * {@code formaction} posts to the other origin: the token must not go with it.
  */
-class CsrfLeakBrowserEndToEndTest {
-
-    private static final Duration PATIENCE = Duration.ofSeconds(30);
-
-    @TempDir
-    static Path storage;
-
-    static SampleApp app;
-    static WebDriver browser;
-    static Path browserProfile;
-
-    @BeforeAll
-    static void startAppAndBrowser() throws IOException {
-        if (!CounterBrowserEndToEndTest.BROWSER_INSTALLED) {
-            return;
-        }
-        app = SampleApp.startWith(List.of("durable-stash.storage.type=filesystem",
-                "durable-stash.storage.filesystem.directory=" + storage, "spring.profiles.active=secure"));
-        browserProfile = Files.createTempDirectory("counter-mvc-csrf-chromium-");
-        browser = CounterBrowserEndToEndTest.startChromium(browserProfile, true);
-    }
-
-    @AfterAll
-    static void stopBrowserAndApp() {
-        if (browser != null) {
-            browser.quit();
-        }
-        if (app != null) {
-            app.close();
-        }
-        if (browserProfile != null) {
-            CounterBrowserEndToEndTest.deleteQuietly(browserProfile);
-        }
-    }
+class CsrfLeakBrowserEndToEndTest extends SecureSampleInChromium {
 
     @Test
     void aSubmitButtonWithACrossOriginFormactionGetsNoCsrfToken() {
@@ -121,11 +76,7 @@ class CsrfLeakBrowserEndToEndTest {
         browser.manage().deleteAllCookies();
         browser.get(app.baseUrl() + "/");
         if (browser.getCurrentUrl().contains("/login")) {
-            browser.findElement(By.id("username")).sendKeys("ada");
-            browser.findElement(By.id("password")).sendKeys("ada");
-            browser.findElement(By.cssSelector("button[type=submit]")).click();
-            new WebDriverWait(browser, PATIENCE)
-                    .until(ExpectedConditions.not(ExpectedConditions.urlContains("/login")));
+            logIn("ada", "ada");
         }
         assertThat(browser.findElements(By.cssSelector("meta[name=_csrf]"))).isNotEmpty();
     }

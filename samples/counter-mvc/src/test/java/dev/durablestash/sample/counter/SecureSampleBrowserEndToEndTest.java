@@ -3,19 +3,9 @@ package dev.durablestash.sample.counter;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.List;
-
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Cookie;
-import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
@@ -26,40 +16,7 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * {@code /durable-stash.js} takes from the page's meta tags; logout ends the browser session, so the
  * next user of the same browser sees defaults.
  */
-class SecureSampleBrowserEndToEndTest {
-
-    private static final Duration PATIENCE = Duration.ofSeconds(30);
-
-    @TempDir
-    static Path storage;
-
-    static SampleApp app;
-    static WebDriver browser;
-    static Path browserProfile;
-
-    @BeforeAll
-    static void startAppAndBrowser() throws IOException {
-        if (!CounterBrowserEndToEndTest.BROWSER_INSTALLED) {
-            return;
-        }
-        app = SampleApp.startWith(List.of("durable-stash.storage.type=filesystem",
-                "durable-stash.storage.filesystem.directory=" + storage, "spring.profiles.active=secure"));
-        browserProfile = Files.createTempDirectory("counter-mvc-secure-chromium-");
-        browser = CounterBrowserEndToEndTest.startChromium(browserProfile, true);
-    }
-
-    @AfterAll
-    static void stopBrowserAndApp() {
-        if (browser != null) {
-            browser.quit();
-        }
-        if (app != null) {
-            app.close();
-        }
-        if (browserProfile != null) {
-            CounterBrowserEndToEndTest.deleteQuietly(browserProfile);
-        }
-    }
+class SecureSampleBrowserEndToEndTest extends SecureSampleInChromium {
 
     @Test
     void composeAutosaveWorksWithCsrfAndTheNextUserAfterLogoutSeesDefaults() {
@@ -91,14 +48,6 @@ class SecureSampleBrowserEndToEndTest {
         waitForText("count", "0");
         assertThat(browser.findElement(By.id("username")).getText()).isEmpty();
         assertThat(browser.manage().getCookieNamed("sid").getValue()).isNotEqualTo(adasSid.getValue());
-    }
-
-    private static void logIn(String username, String password) {
-        new WebDriverWait(browser, PATIENCE).until(ExpectedConditions.urlContains("/login"));
-        browser.findElement(By.id("username")).sendKeys(username);
-        browser.findElement(By.id("password")).sendKeys(password);
-        browser.findElement(By.cssSelector("button[type=submit]")).click();
-        new WebDriverWait(browser, PATIENCE).until(ExpectedConditions.not(ExpectedConditions.urlContains("/login")));
     }
 
     private static void waitForText(String id, String text) {
