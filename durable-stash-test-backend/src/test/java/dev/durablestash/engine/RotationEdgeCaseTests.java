@@ -6,9 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Base64;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
 
@@ -17,16 +15,13 @@ import javax.crypto.spec.SecretKeySpec;
 
 import ch.qos.logback.classic.Level;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import dev.durablestash.core.MountKind;
 import dev.durablestash.core.SessionIds;
 import dev.durablestash.core.StashAdapter;
-import dev.durablestash.core.StashSettings;
 import dev.durablestash.core.ViewDefinition;
-import dev.durablestash.storage.StorageBackend;
 import dev.durablestash.testing.InMemoryStorageBackend;
 import dev.durablestash.testing.InMemoryStorageBackend.Operation;
 import dev.durablestash.testsupport.ExpectedLogs;
@@ -42,19 +37,9 @@ class RotationEdgeCaseTests {
     static final ViewDefinition VIEW = SecretRotationTests.VIEW;
 
     final InMemoryStorageBackend store = new InMemoryStorageBackend();
-    final List<StashAdapter> engines = new ArrayList<>();
+    @RegisterExtension
+    final OpenEngines engines = new OpenEngines();
     final String sid = SessionIds.newSid();
-
-    @AfterEach
-    void close() {
-        engines.forEach(StashAdapter::close);
-    }
-
-    private StashAdapter engine(StorageBackend backend, StashSettings.Builder settings) {
-        StashAdapter adapter = new StashAdapter(backend, settings.build());
-        engines.add(adapter);
-        return adapter;
-    }
 
     /**
      * Two step-1 instances (P, Q) and one step-2 instance (M). P read B (absent) before M moved the
@@ -66,9 +51,9 @@ class RotationEdgeCaseTests {
     void aStepOneWriteOnAnObjectReCreatedAfterTheMoveLandsUnderTheNewKey() throws Exception {
         HeldBackend heldP = new HeldBackend(store);
         HeldBackend heldQ = new HeldBackend(store);
-        StashAdapter p = engine(heldP, SecretRotationTests.step1());
-        StashAdapter q = engine(heldQ, SecretRotationTests.step1());
-        StashAdapter m = engine(store, SecretRotationTests.step2());
+        StashAdapter p = engines.open(heldP, SecretRotationTests.step1());
+        StashAdapter q = engines.open(heldQ, SecretRotationTests.step1());
+        StashAdapter m = engines.open(store, SecretRotationTests.step2());
 
         heldP.onlyKey(key(A));
         heldP.hold(Operation.GET);
@@ -95,7 +80,7 @@ class RotationEdgeCaseTests {
         qChecksB.release().run();
         await(writeQ);
 
-        assertThat(await(engine(store, SecretRotationTests.step2()).recover(sid, VIEW, MountKind.REJOIN)).values())
+        assertThat(await(engines.open(store, SecretRotationTests.step2()).recover(sid, VIEW, MountKind.REJOIN)).values())
                 .as("every acknowledged write (k0 by P, k1 by Q, k2 by M); storage keys %s", store.keys())
                 .containsOnly(Map.entry("k0", 1), Map.entry("k1", 1), Map.entry("k2", 2));
     }
@@ -109,8 +94,8 @@ class RotationEdgeCaseTests {
     @Test
     void aLateStepOneCreateDoesNotCaptureTheNextStepOneWrite() throws Exception {
         HeldBackend held = new HeldBackend(store);
-        StashAdapter p = engine(held, SecretRotationTests.step1().operationTimeout(Duration.ofMillis(1500)));
-        StashAdapter m = engine(store, SecretRotationTests.step2());
+        StashAdapter p = engines.open(held, SecretRotationTests.step1().operationTimeout(Duration.ofMillis(1500)));
+        StashAdapter m = engines.open(store, SecretRotationTests.step2());
 
         held.onlyKey(key(A));
         held.hold(Operation.GET, Operation.PUT);
@@ -127,7 +112,7 @@ class RotationEdgeCaseTests {
         readA.release().run(); // P finds a live A, writes on it, acknowledges
         await(second);
 
-        assertThat(await(engine(store, SecretRotationTests.step2()).recover(sid, VIEW, MountKind.REJOIN)).values())
+        assertThat(await(engines.open(store, SecretRotationTests.step2()).recover(sid, VIEW, MountKind.REJOIN)).values())
                 .as("the acknowledged k1 (and M's k2); storage keys %s", store.keys())
                 .containsEntry("k1", 1).containsEntry("k2", 2);
     }
@@ -141,7 +126,7 @@ class RotationEdgeCaseTests {
     void aCorruptObjectUnderThePreviousKeyIsReplacedInStepTwo() throws Exception {
         logs.expect(Level.ERROR, "corrupt session document: not JSON");
         store.write(key(A), "not json".getBytes(StandardCharsets.UTF_8));
-        StashAdapter m = engine(store, SecretRotationTests.step2().maxWriteAttempts(3)
+        StashAdapter m = engines.open(store, SecretRotationTests.step2().maxWriteAttempts(3)
                 .retryBackoff(Duration.ofMillis(1), Duration.ofMillis(2)));
         await(m.stash(sid, VIEW, Map.of("k0", 1)));
         assertThat(await(m.recover(sid, VIEW, MountKind.REJOIN)).values()).containsEntry("k0", 1);

@@ -23,8 +23,8 @@ import java.util.concurrent.TimeUnit;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import dev.durablestash.core.MountKind;
 import dev.durablestash.core.SessionIds;
@@ -53,19 +53,9 @@ class SecretRotationTests {
             .build();
 
     final InMemoryStorageBackend store = new InMemoryStorageBackend();
-    final List<StashAdapter> engines = new ArrayList<>();
+    @RegisterExtension
+    final OpenEngines engines = new OpenEngines();
     final String sid = SessionIds.newSid();
-
-    @AfterEach
-    void close() {
-        engines.forEach(StashAdapter::close);
-    }
-
-    private StashAdapter engine(StorageBackend backend, StashSettings.Builder settings) {
-        StashAdapter adapter = new StashAdapter(backend, settings.build());
-        engines.add(adapter);
-        return adapter;
-    }
 
     static StashSettings.Builder before() {
         return StashSettings.builder().secret(A);
@@ -82,11 +72,11 @@ class SecretRotationTests {
     /** The reproduction: an instance with the old secret acknowledged writes nobody read again. */
     @Test
     void aFirstStepInstanceFollowsStateThatASecondStepInstanceMoved() throws Exception {
-        await(engine(store, before()).stash(sid, VIEW, Map.of("x", 1)));
-        StashAdapter old = engine(store, step1());
+        await(engines.open(store, before()).stash(sid, VIEW, Map.of("x", 1)));
+        StashAdapter old = engines.open(store, step1());
         assertThat(await(old.recover(sid, VIEW, MountKind.FRESH)).values()).containsEntry("x", 1); // warm on key A
 
-        StashAdapter upgraded = engine(store, step2());
+        StashAdapter upgraded = engines.open(store, step2());
         assertThat(await(upgraded.recover(sid, VIEW, MountKind.FRESH)).values()).containsEntry("x", 1);
         await(upgraded.stash(sid, VIEW, Map.of("k1", 1))); // behind the move
         assertThat(store.keys()).containsExactly(key(B));
@@ -94,7 +84,7 @@ class SecretRotationTests {
         await(old.stash(sid, VIEW, Map.of("x", 2))); // its cached version of key A is gone: it follows to B
         assertThat(await(upgraded.recover(sid, VIEW, MountKind.REJOIN)).values()).containsEntry("x", 2).containsEntry("k1", 1);
         assertThat(store.keys()).containsExactly(key(B));
-        assertThat(await(engine(store, StashSettings.builder().secret(B)).recover(sid, VIEW, MountKind.REJOIN)).values())
+        assertThat(await(engines.open(store, StashSettings.builder().secret(B)).recover(sid, VIEW, MountKind.REJOIN)).values())
                 .containsEntry("x", 2).containsEntry("k1", 1);
     }
 
@@ -120,8 +110,8 @@ class SecretRotationTests {
                     }
                 }
                 StashAdapter[] steps = {
-                    engine(slow, step1().maxWriteAttempts(200)),
-                    engine(slow, step2().maxWriteAttempts(200)) };
+                    engines.open(slow, step1().maxWriteAttempts(200)),
+                    engines.open(slow, step2().maxWriteAttempts(200)) };
                 Map<String, Integer> acknowledged = new ConcurrentHashMap<>();
                 List<Future<?>> running = new ArrayList<>();
                 for (int w = 0; w < 8; w++) {
@@ -164,8 +154,8 @@ class SecretRotationTests {
     @Test
     void aFirstStepCreateThatRacesASecondStepCreateEndsUpUnderTheNewKey() throws Exception {
         HeldBackend held = new HeldBackend(store);
-        StashAdapter old = engine(held, step1());
-        StashAdapter upgraded = engine(store, step2());
+        StashAdapter old = engines.open(held, step1());
+        StashAdapter upgraded = engines.open(store, step2());
         held.onlyKey(key(A));
         held.hold(Operation.GET);
 
@@ -185,9 +175,9 @@ class SecretRotationTests {
     /** The move stopped after the old key was locked: whoever comes next finishes it. */
     @Test
     void aMoveInterruptedAfterTheLockIsFinishedByTheNextInstance() throws Exception {
-        await(engine(store, before()).stash(sid, VIEW, Map.of("x", 7)));
+        await(engines.open(store, before()).stash(sid, VIEW, Map.of("x", 7)));
         HeldBackend held = new HeldBackend(store);
-        StashAdapter crashing = engine(held, step2().operationTimeout(Duration.ofMillis(300)));
+        StashAdapter crashing = engines.open(held, step2().operationTimeout(Duration.ofMillis(300)));
         held.hold(Operation.PUT);
         CompletionStage<Void> interrupted = crashing.stash(sid, VIEW, Map.of("k0", 1));
         held.next().release().run(); // the lock: key A now holds a move marker
@@ -195,13 +185,13 @@ class SecretRotationTests {
         assertThat(requireFailure(interrupted)).isInstanceOf(StashWriteException.class);
         assertThat(store.keys()).containsExactly(key(A));
 
-        StashAdapter old = engine(store, step1());
+        StashAdapter old = engines.open(store, step1());
         assertThat(await(old.recover(sid, VIEW, MountKind.FRESH)).values()).containsOnly(Map.entry("x", 7));
         await(old.stash(sid, VIEW, Map.of("k1", 1)));
         assertThat(store.keys()).containsExactly(key(B));
 
         create.release().run(); // the dead instance's create arrives late: B exists, it changes nothing
-        assertThat(await(engine(store, step2()).recover(sid, VIEW, MountKind.REJOIN)).values())
+        assertThat(await(engines.open(store, step2()).recover(sid, VIEW, MountKind.REJOIN)).values())
                 .containsOnly(Map.entry("x", 7), Map.entry("k1", 1));
     }
 

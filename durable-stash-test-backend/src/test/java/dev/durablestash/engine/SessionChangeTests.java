@@ -7,26 +7,22 @@ import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Base64;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
 
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import dev.durablestash.core.MountKind;
 import dev.durablestash.core.RecoveryStatus;
 import dev.durablestash.core.SessionIds;
 import dev.durablestash.core.StashAdapter;
-import dev.durablestash.core.StashSettings;
 import dev.durablestash.core.StashTimeoutException;
 import dev.durablestash.core.ViewDefinition;
-import dev.durablestash.storage.StorageBackend;
 import dev.durablestash.testing.InMemoryStorageBackend;
 import dev.durablestash.testing.InMemoryStorageBackend.Operation;
 
@@ -42,24 +38,14 @@ class SessionChangeTests {
     static final ViewDefinition OTHER = ViewDefinition.builder("other").key("z", String.class).build();
 
     final InMemoryStorageBackend store = new InMemoryStorageBackend();
-    final List<StashAdapter> engines = new ArrayList<>();
+    @RegisterExtension
+    final OpenEngines engines = new OpenEngines();
     final String sid = SessionIds.newSid();
     final String newSid = SessionIds.newSid();
 
-    @AfterEach
-    void close() {
-        engines.forEach(StashAdapter::close);
-    }
-
-    private StashAdapter engine(StorageBackend backend, StashSettings.Builder settings) {
-        StashAdapter adapter = new StashAdapter(backend, settings.build());
-        engines.add(adapter);
-        return adapter;
-    }
-
     @Test
     void rotateKeepsEveryViewUnderTheNewSidAndRemovesTheOldKey() throws Exception {
-        StashAdapter stash = engine(store, Engines.settings());
+        StashAdapter stash = engines.open(store, Engines.settings());
         await(stash.stash(sid, VIEW, Map.of("x", 1)));
         await(stash.stash(sid, OTHER, Map.of("z", "draft")));
 
@@ -70,15 +56,15 @@ class SessionChangeTests {
         assertThat(await(stash.recover(newSid, OTHER, MountKind.FRESH)).values()).containsExactly(Map.entry("z", "draft"));
         assertThat(await(stash.recover(sid, VIEW, MountKind.FRESH)).status()).isEqualTo(RecoveryStatus.NOT_FOUND);
         // Another instance, cold, finds it too.
-        assertThat(await(engine(store, Engines.settings()).recover(newSid, VIEW, MountKind.FRESH)).values())
+        assertThat(await(engines.open(store, Engines.settings()).recover(newSid, VIEW, MountKind.FRESH)).values())
                 .containsExactly(Map.entry("x", 1));
     }
 
     /** A second instance that read the session before the rotation must not serve it under the old sid. */
     @Test
     void aWarmSecondInstanceFindsNothingUnderTheOldSidAfterTheRotation() throws Exception {
-        StashAdapter first = engine(store, Engines.settings());
-        StashAdapter second = engine(store, Engines.settings());
+        StashAdapter first = engines.open(store, Engines.settings());
+        StashAdapter second = engines.open(store, Engines.settings());
         await(first.stash(sid, VIEW, Map.of("x", 1)));
         assertThat(await(second.recover(sid, VIEW, MountKind.FRESH)).values()).containsExactly(Map.entry("x", 1));
 
@@ -91,7 +77,7 @@ class SessionChangeTests {
 
     @Test
     void rotatingASessionWithNothingStoredWritesNothing() throws Exception {
-        StashAdapter stash = engine(store, Engines.settings());
+        StashAdapter stash = engines.open(store, Engines.settings());
         await(stash.rotate(sid, newSid));
         assertThat(store.keys()).isEmpty();
         assertThat(store.count(Operation.PUT)).isZero();
@@ -99,7 +85,7 @@ class SessionChangeTests {
 
     @Test
     void rotateRefusesAnIdThatIsNotNew() {
-        StashAdapter stash = engine(store, Engines.settings());
+        StashAdapter stash = engines.open(store, Engines.settings());
         assertThatIllegalArgumentException().isThrownBy(() -> stash.rotate(sid, sid));
         assertThatIllegalArgumentException().isThrownBy(() -> stash.rotate(sid, "attacker-chosen"));
     }
@@ -108,7 +94,7 @@ class SessionChangeTests {
     @Test
     void rotateTakesItsPlaceInArrivalOrder() throws Exception {
         HeldBackend held = new HeldBackend(store);
-        StashAdapter stash = engine(held, Engines.settings());
+        StashAdapter stash = engines.open(held, Engines.settings());
         await(stash.stash(sid, VIEW, Map.of("x", 1)));
         held.hold(Operation.PUT);
         CompletionStage<Void> before = stash.stash(sid, VIEW, Map.of("y", 2));
@@ -130,8 +116,8 @@ class SessionChangeTests {
     @Test
     void aWriteOfAnotherInstanceDuringTheRotationMovesWithIt() throws Exception {
         HeldBackend held = new HeldBackend(store);
-        StashAdapter rotating = engine(held, Engines.settings());
-        StashAdapter other = engine(store, Engines.settings());
+        StashAdapter rotating = engines.open(held, Engines.settings());
+        StashAdapter other = engines.open(store, Engines.settings());
         await(rotating.stash(sid, VIEW, Map.of("x", 1)));
         held.hold(Operation.DELETE);
         CompletionStage<Void> rotation = rotating.rotate(sid, newSid);
@@ -148,7 +134,7 @@ class SessionChangeTests {
 
     @Test
     void endRemovesEveryViewAndLaterOperationsSeeDefaults() throws Exception {
-        StashAdapter stash = engine(store, Engines.settings());
+        StashAdapter stash = engines.open(store, Engines.settings());
         await(stash.stash(sid, VIEW, Map.of("x", 1)));
         await(stash.stash(sid, OTHER, Map.of("z", "draft")));
 
@@ -161,7 +147,7 @@ class SessionChangeTests {
 
     @Test
     void endOfASessionWithNothingStoredSucceeds() throws Exception {
-        StashAdapter stash = engine(store, Engines.settings());
+        StashAdapter stash = engines.open(store, Engines.settings());
         await(stash.end(sid));
         assertThat(store.keys()).isEmpty();
     }
@@ -169,8 +155,8 @@ class SessionChangeTests {
     @Test
     void endRemovesStateAnotherInstanceWroteMeanwhile() throws Exception {
         HeldBackend held = new HeldBackend(store);
-        StashAdapter ending = engine(held, Engines.settings());
-        StashAdapter other = engine(store, Engines.settings());
+        StashAdapter ending = engines.open(held, Engines.settings());
+        StashAdapter other = engines.open(store, Engines.settings());
         await(ending.stash(sid, VIEW, Map.of("x", 1)));
         held.hold(Operation.DELETE);
         CompletionStage<Void> end = ending.end(sid);
@@ -187,10 +173,10 @@ class SessionChangeTests {
     /** Secret rotation, step 2: state still under the previous secret's key moves to the new sid's current key. */
     @Test
     void rotateAndEndFindStateUnderAPreviousSecret() throws Exception {
-        await(engine(store, SecretRotationTests.before()).stash(sid, VIEW, Map.of("x", 1)));
+        await(engines.open(store, SecretRotationTests.before()).stash(sid, VIEW, Map.of("x", 1)));
         String secondSid = SessionIds.newSid();
-        await(engine(store, SecretRotationTests.before()).stash(secondSid, VIEW, Map.of("x", 2)));
-        StashAdapter step2 = engine(store, SecretRotationTests.step2());
+        await(engines.open(store, SecretRotationTests.before()).stash(secondSid, VIEW, Map.of("x", 2)));
+        StashAdapter step2 = engines.open(store, SecretRotationTests.step2());
 
         await(step2.rotate(sid, newSid));
         await(step2.end(secondSid));
@@ -198,14 +184,14 @@ class SessionChangeTests {
         assertThat(store.keys()).containsExactly(key(SecretRotationTests.B, newSid));
         assertThat(await(step2.recover(newSid, VIEW, MountKind.FRESH)).values()).containsExactly(Map.entry("x", 1));
         // A first-step instance (current A, next B) finds it too.
-        assertThat(await(engine(store, SecretRotationTests.step1()).recover(newSid, VIEW, MountKind.FRESH)).values())
+        assertThat(await(engines.open(store, SecretRotationTests.step1()).recover(newSid, VIEW, MountKind.FRESH)).values())
                 .containsExactly(Map.entry("x", 1));
     }
 
     @Test
     void rotateAndEndFailAtTheOperationTimeoutWhenStorageNeverAnswers() throws Exception {
         HeldBackend held = new HeldBackend(store);
-        StashAdapter stash = engine(held, Engines.settings().operationTimeout(Duration.ofMillis(300)));
+        StashAdapter stash = engines.open(held, Engines.settings().operationTimeout(Duration.ofMillis(300)));
         held.hold(Operation.GET);
         assertThat(requireFailure(stash.rotate(sid, newSid))).isInstanceOf(StashTimeoutException.class);
         assertThat(requireFailure(stash.end(SessionIds.newSid()))).isInstanceOf(StashTimeoutException.class);
