@@ -32,16 +32,13 @@ final class StashedViewInterceptor implements HandlerInterceptor {
     @Override
     public boolean preHandle(HttpServletRequest request, HttpServletResponse response, Object handler)
             throws Exception {
+        RequestViews earlier = RequestViews.find(request); // bound by a handler this one is forwarded from
+        if (earlier != null) {
+            earlier.handlerStarting(request);
+        }
         if (handler instanceof HandlerMethod method && !(method.getBean() instanceof String)
                 && StashedViews.isStashedView(method.getBeanType())) {
-            RequestViews views = RequestViews.of(request, context);
-            views.handlerStarting(request);
-            views.bind(unwrap(method.getBean()));
-        } else {
-            RequestViews views = RequestViews.find(request);
-            if (views != null) {
-                views.handlerStarting(request);
-            }
+            RequestViews.of(request, context).bind(unwrap(method.getBean()));
         }
         return true;
     }
