@@ -13,29 +13,50 @@ import javax.crypto.Mac;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The value of the {@code sid} cookie: the session id, a dot and a tag that proves the server
- * issued it, {@code sid + "." + base64url(HMAC-SHA256(secret, "durable-stash sid\n" + sid))[0..128 bits]}:
- * 66 URL-safe characters. A sid the server did not issue is never adopted (no session fixation):
- * an untagged, forged, truncated or foreign value {@linkplain #decode decodes} to {@code null}, and the
- * caller issues a new session.
+ * The value of the {@code sid} cookie: the session id, the principal it is bound to (if any) and a
+ * tag that proves the server issued it:
+ * <ul>
+ * <li>anonymous: {@code sid + "." + tag(sid)}, 66 URL-safe characters;
+ * <li>bound to a principal: {@code sid + "." + owner + "." + tag(sid + "." + owner)}, 89 characters,
+ *     where {@code owner} is {@code base64url(HMAC-SHA256(secret, "durable-stash principal\n" + name))}
+ *     cut to 128 bits (the cookie does not reveal the name);
+ * </ul>
+ * with {@code tag(x) = base64url(HMAC-SHA256(secret, "durable-stash sid\n" + x))} cut to 128 bits. A
+ * sid the server did not issue is never adopted (no session fixation): an untagged, forged, truncated
+ * or foreign value {@linkplain #decode decodes} to {@code null}, and the caller issues a new session.
+ *
+ * <p><b>Bound to its principal.</b> A browser session belongs to whoever used it: anonymous until a
+ * login, then the authenticated principal. {@link Decoded#claimBy(String)} tells what a request acting
+ * for a principal may do with a cookie: {@linkplain Claim#ADOPT adopt} it when it is bound to that
+ * principal (or both are anonymous); {@linkplain Claim#ROTATE rotate} it into a session bound to the
+ * principal when it is anonymous, which makes every login a rotation, also the ones no framework
+ * event announces (HTTP Basic, bearer tokens, a programmatic login); {@linkplain Claim#REPLACE replace}
+ * it with a new, empty session when it is bound to someone else, or the request is anonymous: the
+ * state stays with its owner and is never carried over to the next user of a shared browser.
  *
  * <p><b>Secret rotation.</b> Values are tagged with the current secret and accepted when tagged with
  * the current secret, the next secret (first step of a rotation: instances of the second step issue
  * those) or a previous secret (second step); a value accepted under a previous secret asks to be
  * {@linkplain Decoded#retag() written again} with the current tag, so the cookie follows the secret
- * before the previous secrets are dropped. The tag's HMAC input differs from the storage key's, so a
- * storage key reveals no tag and a tag no storage key.
+ * before the previous secrets are dropped. The owner is compared under the secret that made the tag.
+ * The tag's HMAC input differs from the storage key's, so a storage key reveals no tag and a tag no
+ * storage key.
  *
- * <p><b>Cost.</b> One HMAC per secret tried (the current one first), compared in constant time.
+ * <p><b>Cost.</b> One HMAC per secret tried (the current one first), compared in constant time, and
+ * one more to compare the owner.
  *
  * <p><b>Thread-safety:</b> thread-safe; share one instance per application.
  */
 public final class SessionCookieValues {
 
-    /** Length of a cookie value, in characters: the sid, a dot and a 22-character tag. */
+    /** Length of an anonymous cookie value, in characters: the sid, a dot and a 22-character tag. */
     public static final int LENGTH = SessionIds.LENGTH + 1 + 22;
 
+    /** Length of a cookie value bound to a principal: the sid, a dot, the owner, a dot and the tag. */
+    public static final int BOUND_LENGTH = LENGTH + 22 + 1;
+
     private static final byte[] CONTEXT = "durable-stash sid\n".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] OWNER_CONTEXT = "durable-stash principal\n".getBytes(StandardCharsets.US_ASCII);
     private static final int TAG_BYTES = 16;
 
     private final ThreadLocal<Mac> current;
@@ -43,14 +64,81 @@ public final class SessionCookieValues {
     private final List<ThreadLocal<Mac>> accepted = new ArrayList<>();
     private final int firstPrevious;
 
+    /** What a request acting for a principal may do with the session of a cookie: see {@link Decoded#claimBy}. */
+    public enum Claim {
+        /** The cookie's session is the principal's (or both are anonymous): use it. */
+        ADOPT,
+        /**
+         * The cookie's session is anonymous and the request is authenticated: move its state to a new
+         * sid bound to the principal (a login), never keep using the anonymous sid, which someone else
+         * may know.
+         */
+        ROTATE,
+        /**
+         * The cookie's session is bound to another principal, or to a principal while the request is
+         * anonymous: start a new, empty session and leave that state alone (it stays with its owner
+         * and expires).
+         */
+        REPLACE
+    }
+
     /**
      * A cookie value that carries a tag of this server.
      *
-     * @param sid the session id
-     * @param retag {@code true} when the tag was made with a previous secret: write the cookie again
-     *     with {@link #encode(String)}
+     * <p><b>Thread-safety:</b> immutable; {@link #claimBy} may be called from any thread.
      */
-    public record Decoded(String sid, boolean retag) {
+    public static final class Decoded {
+
+        private final String sid;
+        private final boolean retag;
+        private final byte @Nullable [] owner;
+        private final ThreadLocal<Mac> taggedWith;
+
+        Decoded(String sid, boolean retag, byte @Nullable [] owner, ThreadLocal<Mac> taggedWith) {
+            this.sid = sid;
+            this.retag = retag;
+            this.owner = owner;
+            this.taggedWith = taggedWith;
+        }
+
+        /** @return the session id */
+        public String sid() {
+            return sid;
+        }
+
+        /**
+         * @return {@code true} when the tag was made with a previous secret: write the cookie again with
+         *     {@link #encode(String, String)}
+         */
+        public boolean retag() {
+            return retag;
+        }
+
+        /** @return {@code true} when the session is bound to no principal (issued to an anonymous request) */
+        public boolean isAnonymous() {
+            return owner == null;
+        }
+
+        /**
+         * @param principal the name of the authenticated principal the request acts for, or {@code null}
+         *     when it is anonymous
+         * @return what the request may do with this session (see {@link Claim})
+         */
+        public Claim claimBy(@Nullable String principal) {
+            byte[] bound = owner;
+            if (bound == null) {
+                return principal == null ? Claim.ADOPT : Claim.ROTATE;
+            }
+            if (principal == null) {
+                return Claim.REPLACE;
+            }
+            return MessageDigest.isEqual(bound, ownerOf(taggedWith, principal)) ? Claim.ADOPT : Claim.REPLACE;
+        }
+
+        @Override
+        public String toString() {
+            return "Decoded[" + (owner == null ? "anonymous" : "bound") + (retag ? ", retag" : "") + "]";
+        }
     }
 
     /** @param settings the engine's configuration: its secret, next secret and previous secrets */
@@ -69,48 +157,73 @@ public final class SessionCookieValues {
 
     /**
      * @param sid a session id made by {@link SessionIds#newSid()}
-     * @return the cookie value for it, tagged under the current secret
+     * @return the anonymous cookie value for it, tagged under the current secret
      * @throws IllegalArgumentException if {@code sid} is not {@linkplain SessionIds#isWellFormed well formed}
      */
     public String encode(String sid) {
+        return encode(sid, null);
+    }
+
+    /**
+     * @param sid a session id made by {@link SessionIds#newSid()}
+     * @param principal the name of the authenticated principal the session belongs to, or {@code null}
+     *     for an anonymous session
+     * @return the cookie value for it, tagged under the current secret
+     * @throws IllegalArgumentException if {@code sid} is not {@linkplain SessionIds#isWellFormed well formed}
+     */
+    public String encode(String sid, @Nullable String principal) {
         if (!SessionIds.isWellFormed(sid)) {
             throw new IllegalArgumentException("not a session id made by SessionIds.newSid()");
         }
-        return sid + '.' + new String(tag(current, sid), StandardCharsets.US_ASCII);
+        String tagged = principal == null ? sid : sid + '.' + new String(ownerOf(current, principal), StandardCharsets.US_ASCII);
+        return tagged + '.' + new String(tag(current, tagged), StandardCharsets.US_ASCII);
     }
 
     /**
      * Checks a value taken from a cookie.
      *
      * @param value the cookie value, or {@code null}
-     * @return its session id when the value is a well-formed sid with a tag under the current, the next
-     *     or a previous secret; otherwise {@code null} (never an exception)
+     * @return its session id and owner when the value is a well-formed sid with a tag under the current,
+     *     the next or a previous secret; otherwise {@code null} (never an exception)
      */
     public @Nullable Decoded decode(@Nullable String value) {
-        if (value == null || value.length() != LENGTH || value.charAt(SessionIds.LENGTH) != '.') {
+        if (value == null || (value.length() != LENGTH && value.length() != BOUND_LENGTH)
+                || value.charAt(SessionIds.LENGTH) != '.' || value.charAt(value.length() - 23) != '.') {
             return null;
         }
         String sid = value.substring(0, SessionIds.LENGTH);
         if (!SessionIds.isWellFormed(sid)) {
             return null;
         }
-        byte[] given = value.substring(SessionIds.LENGTH + 1).getBytes(StandardCharsets.ISO_8859_1);
-        if (MessageDigest.isEqual(given, tag(current, sid))) {
-            return new Decoded(sid, false);
+        String tagged = value.substring(0, value.length() - 23);
+        byte[] owner = value.length() == LENGTH ? null
+                : value.substring(SessionIds.LENGTH + 1, value.length() - 23).getBytes(StandardCharsets.ISO_8859_1);
+        byte[] given = value.substring(value.length() - 22).getBytes(StandardCharsets.ISO_8859_1);
+        if (MessageDigest.isEqual(given, tag(current, tagged))) {
+            return new Decoded(sid, false, owner, current);
         }
         for (int i = 0; i < accepted.size(); i++) {
-            if (MessageDigest.isEqual(given, tag(accepted.get(i), sid))) {
-                return new Decoded(sid, i >= firstPrevious);
+            if (MessageDigest.isEqual(given, tag(accepted.get(i), tagged))) {
+                return new Decoded(sid, i >= firstPrevious, owner, accepted.get(i));
             }
         }
         return null;
     }
 
-    /** @return the tag in base64url without padding, as ASCII bytes */
-    private static byte[] tag(ThreadLocal<Mac> macs, String sid) {
+    /** @return the tag of {@code tagged} (a sid, or a sid, a dot and an owner) in base64url, as ASCII bytes */
+    private static byte[] tag(ThreadLocal<Mac> macs, String tagged) {
+        return truncatedMac(macs, CONTEXT, tagged.getBytes(StandardCharsets.ISO_8859_1));
+    }
+
+    /** @return the owner of a session bound to {@code principal}, in base64url, as ASCII bytes */
+    static byte[] ownerOf(ThreadLocal<Mac> macs, String principal) {
+        return truncatedMac(macs, OWNER_CONTEXT, principal.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static byte[] truncatedMac(ThreadLocal<Mac> macs, byte[] context, byte[] input) {
         Mac mac = macs.get();
-        mac.update(CONTEXT);
-        byte[] digest = mac.doFinal(sid.getBytes(StandardCharsets.US_ASCII));
+        mac.update(context);
+        byte[] digest = mac.doFinal(input);
         return Base64.getUrlEncoder().withoutPadding().encode(Arrays.copyOf(digest, TAG_BYTES));
     }
 }

@@ -24,7 +24,8 @@ class SessionCookieValuesTests {
         String value = values.encode(sid);
         assertThat(value).hasSize(SessionCookieValues.LENGTH).hasSize(66).matches("[A-Za-z0-9_-]{43}\\.[A-Za-z0-9_-]{22}")
                 .startsWith(sid + ".");
-        assertThat(values.decode(value)).isEqualTo(new SessionCookieValues.Decoded(sid, false));
+        assertDecoded(values.decode(value), sid, false);
+        assertThat(values.decode(value).isAnonymous()).isTrue();
     }
 
     @Test
@@ -79,8 +80,8 @@ class SessionCookieValuesTests {
         String sid = SessionIds.newSid();
         String issuedBefore = values.encode(sid);
         SessionCookieValues afterSwitch = values(StashSettings.builder().secret(NEW).previousSecrets(List.of(OLD)));
-        assertThat(afterSwitch.decode(issuedBefore)).isEqualTo(new SessionCookieValues.Decoded(sid, true));
-        assertThat(afterSwitch.decode(afterSwitch.encode(sid))).isEqualTo(new SessionCookieValues.Decoded(sid, false));
+        assertDecoded(afterSwitch.decode(issuedBefore), sid, true);
+        assertDecoded(afterSwitch.decode(afterSwitch.encode(sid)), sid, false);
     }
 
     @Test
@@ -88,8 +89,8 @@ class SessionCookieValuesTests {
         String sid = SessionIds.newSid();
         SessionCookieValues stepTwo = values(StashSettings.builder().secret(NEW).previousSecrets(List.of(OLD)));
         SessionCookieValues stepOne = values(StashSettings.builder().secret(OLD).nextSecret(NEW));
-        assertThat(stepOne.decode(stepTwo.encode(sid))).isEqualTo(new SessionCookieValues.Decoded(sid, false));
-        assertThat(stepTwo.decode(stepOne.encode(sid))).isEqualTo(new SessionCookieValues.Decoded(sid, true));
+        assertDecoded(stepOne.decode(stepTwo.encode(sid)), sid, false);
+        assertDecoded(stepTwo.decode(stepOne.encode(sid)), sid, true);
     }
 
     @Test
@@ -104,6 +105,67 @@ class SessionCookieValuesTests {
         String sid = SessionIds.newSid();
         String tag = new SessionCookieValues(settings).encode(sid).substring(SessionIds.LENGTH + 1);
         assertThat(new StorageKeys(settings).currentKey(sid)).doesNotStartWith(tag);
+    }
+
+    @Test
+    void aBoundValueIs89UrlSafeCharactersThatNameNoPrincipal() {
+        String sid = SessionIds.newSid();
+        String value = values.encode(sid, "ada@example.com");
+        assertThat(value).hasSize(SessionCookieValues.BOUND_LENGTH).hasSize(89)
+                .matches("[A-Za-z0-9_-]{43}\\.[A-Za-z0-9_-]{22}\\.[A-Za-z0-9_-]{22}").startsWith(sid + ".")
+                .doesNotContain("ada");
+        assertDecoded(values.decode(value), sid, false);
+        assertThat(values.decode(value).isAnonymous()).isFalse();
+    }
+
+    @Test
+    void aSessionIsAdoptedOnlyByItsOwnPrincipal() {
+        String sid = SessionIds.newSid();
+        SessionCookieValues.Decoded ada = values.decode(values.encode(sid, "ada"));
+        assertThat(ada.claimBy("ada")).isEqualTo(SessionCookieValues.Claim.ADOPT);
+        assertThat(ada.claimBy("bob")).isEqualTo(SessionCookieValues.Claim.REPLACE);
+        assertThat(ada.claimBy("Ada")).isEqualTo(SessionCookieValues.Claim.REPLACE);
+        assertThat(ada.claimBy(null)).as("an anonymous request").isEqualTo(SessionCookieValues.Claim.REPLACE);
+    }
+
+    @Test
+    void anAnonymousSessionIsAdoptedAnonymouslyAndRotatedByAnyPrincipal() {
+        SessionCookieValues.Decoded anonymous = values.decode(values.encode(SessionIds.newSid()));
+        assertThat(anonymous.claimBy(null)).isEqualTo(SessionCookieValues.Claim.ADOPT);
+        assertThat(anonymous.claimBy("ada")).isEqualTo(SessionCookieValues.Claim.ROTATE);
+    }
+
+    @Test
+    void theOwnerCannotBeChangedOrRemoved() {
+        String sid = SessionIds.newSid();
+        String ada = values.encode(sid, "ada");
+        String bob = values.encode(sid, "bob");
+        String adaWithBobsOwner = ada.substring(0, SessionIds.LENGTH + 1) + bob.substring(SessionIds.LENGTH + 1, SessionIds.LENGTH + 23)
+                + ada.substring(SessionIds.LENGTH + 23);
+        assertThat(values.decode(adaWithBobsOwner)).isNull();
+        String withoutOwner = ada.substring(0, SessionIds.LENGTH) + ada.substring(SessionIds.LENGTH + 23);
+        assertThat(values.decode(withoutOwner)).as("the owner cut out, the tag kept").isNull();
+        for (int i = SessionIds.LENGTH + 1; i < ada.length(); i++) {
+            char replacement = ada.charAt(i) == 'A' ? 'B' : 'A';
+            assertThat(values.decode(ada.substring(0, i) + replacement + ada.substring(i + 1))).as("changed at %d", i).isNull();
+        }
+    }
+
+    @Test
+    void theOwnerIsComparedUnderTheSecretThatMadeTheTag() {
+        String sid = SessionIds.newSid();
+        String issuedBefore = values.encode(sid, "ada");
+        SessionCookieValues afterSwitch = values(StashSettings.builder().secret(NEW).previousSecrets(List.of(OLD)));
+        SessionCookieValues.Decoded decoded = afterSwitch.decode(issuedBefore);
+        assertDecoded(decoded, sid, true);
+        assertThat(decoded.claimBy("ada")).isEqualTo(SessionCookieValues.Claim.ADOPT);
+        assertThat(decoded.claimBy("bob")).isEqualTo(SessionCookieValues.Claim.REPLACE);
+    }
+
+    private static void assertDecoded(SessionCookieValues.Decoded decoded, String sid, boolean retag) {
+        assertThat(decoded).isNotNull();
+        assertThat(decoded.sid()).isEqualTo(sid);
+        assertThat(decoded.retag()).isEqualTo(retag);
     }
 
     private static SessionCookieValues values(StashSettings.Builder builder) {

@@ -22,6 +22,7 @@ import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 import dev.durablestash.core.StashAdapter;
 import dev.durablestash.core.StashSettings;
 import dev.durablestash.spring.StashedViews;
+import dev.durablestash.spring.web.servlet.PrincipalResolver;
 import dev.durablestash.spring.web.servlet.SidFilter;
 import dev.durablestash.spring.web.servlet.StashBeforeResponsePostProcessor;
 import dev.durablestash.spring.web.servlet.StashExceptionResolver;
@@ -57,7 +58,7 @@ public final class DurableStashServletAutoConfiguration {
         @Bean
         @ConditionalOnMissingBean
         SidFilter durableStashSidFilter(DurableStashProperties properties, ObjectProvider<StashSettings> settings,
-                ObjectProvider<StashAdapter> adapter) {
+                ObjectProvider<StashAdapter> adapter, ObjectProvider<PrincipalResolver> principals) {
             DurableStashProperties.Cookie cookie = properties.getCookie();
             DefaultCookieSerializer serializer = new DefaultCookieSerializer();
             serializer.setUseBase64Encoding(false);
@@ -79,7 +80,9 @@ public final class DurableStashServletAutoConfiguration {
                 serializer.setCookieMaxAge((int) maxAge.getSeconds());
             }
             // The engine is looked up on first use: filters are made while the web server starts.
-            return new SidFilter(serializer, maxAge != null, settings::getObject, adapter::getObject);
+            SidFilter filter = new SidFilter(serializer, maxAge != null, settings::getObject, adapter::getObject);
+            principals.ifAvailable(filter::setPrincipalResolver);
+            return filter;
         }
     }
 

@@ -12,6 +12,7 @@ import org.springframework.security.authentication.event.InteractiveAuthenticati
 import org.springframework.security.authentication.event.LogoutSuccessEvent;
 
 import dev.durablestash.spring.autoconfigure.DurableStashServletAutoConfiguration;
+import dev.durablestash.spring.web.servlet.PrincipalResolver;
 import dev.durablestash.spring.web.servlet.SidFilter;
 
 /**
@@ -22,13 +23,23 @@ import dev.durablestash.spring.web.servlet.SidFilter;
  * {@linkplain dev.durablestash.spring.web.servlet.BrowserSession#end() ended} on logout
  * ({@link LogoutSuccessEvent}, published by Spring Security's logout filter). Switch them off with
  * {@code durable-stash.security.rotate-on-login=false} and {@code durable-stash.security.end-on-logout=false}.
- * Both beans back off when the application defines one of the same type.
+ * The browser session is also bound to the principal of Spring Security's context
+ * ({@link SecurityContextPrincipalResolver}): any login, also one that publishes no event (HTTP Basic,
+ * bearer tokens, a programmatic login), rotates an anonymous sid when the principal first uses it, and
+ * a sid bound to another principal is never used. Every bean backs off when the application defines
+ * one of the same type.
  */
 @AutoConfiguration(after = DurableStashServletAutoConfiguration.class)
 @ConditionalOnWebApplication(type = Type.SERVLET)
 @ConditionalOnClass({ InteractiveAuthenticationSuccessEvent.class, SidFilter.class })
 @ConditionalOnBean(SidFilter.class)
 public final class DurableStashSecurityAutoConfiguration {
+
+    @Bean
+    @ConditionalOnMissingBean
+    PrincipalResolver durableStashPrincipalResolver() {
+        return new SecurityContextPrincipalResolver();
+    }
 
     @Bean
     @ConditionalOnMissingBean

@@ -12,6 +12,7 @@ import org.springframework.security.authentication.event.InteractiveAuthenticati
 
 import dev.durablestash.spring.autoconfigure.DurableStashAutoConfiguration;
 import dev.durablestash.spring.autoconfigure.DurableStashServletAutoConfiguration;
+import dev.durablestash.spring.web.servlet.PrincipalResolver;
 import dev.durablestash.testing.autoconfigure.InMemoryStorageAutoConfiguration;
 
 class DurableStashSecurityAutoConfigurationTests {
@@ -26,6 +27,15 @@ class DurableStashSecurityAutoConfigurationTests {
     void withSpringSecurityTheSidIsRotatedAtLoginAndTheBrowserSessionEndedAtLogoutByDefault() {
         contextRunner.run((context) -> assertThat(context).hasSingleBean(RotateSidOnLogin.class)
                 .hasSingleBean(EndBrowserSessionOnLogout.class));
+    }
+
+    @Test
+    void withSpringSecurityTheBrowserSessionIsBoundToThePrincipalOfTheSecurityContext() {
+        contextRunner.run((context) -> assertThat(context).getBean(PrincipalResolver.class)
+                .isInstanceOf(SecurityContextPrincipalResolver.class));
+        PrincipalResolver custom = (request) -> null;
+        contextRunner.withBean(PrincipalResolver.class, () -> custom)
+                .run((context) -> assertThat(context).getBean(PrincipalResolver.class).isSameAs(custom));
     }
 
     @Test
@@ -47,7 +57,7 @@ class DurableStashSecurityAutoConfigurationTests {
     void withoutSpringSecurityThereIsNothingToListenTo() {
         contextRunner.withClassLoader(new FilteredClassLoader(InteractiveAuthenticationSuccessEvent.class))
                 .run((context) -> assertThat(context).hasNotFailed().doesNotHaveBean(RotateSidOnLogin.class)
-                        .doesNotHaveBean(EndBrowserSessionOnLogout.class));
+                        .doesNotHaveBean(EndBrowserSessionOnLogout.class).doesNotHaveBean(PrincipalResolver.class));
     }
 
     @Test

@@ -20,7 +20,6 @@ import java.util.concurrent.TimeUnit;
 
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -61,7 +60,6 @@ class SecurityAttackMvcIntegrationTests {
      * the authenticated victim stores lands under the planted sid, which the attacker reads.
      */
     @Test
-    @Disabled("Known open defect, not fixed yet: HTTP Basic publishes no InteractiveAuthenticationSuccessEvent, so the sid is never rotated; needs the browser session bound to its principal")
     void aPlantedSidGivesTheAttackerNothingOnceTheVictimAuthenticatesWithHttpBasic() throws Exception {
         WebBrowser attacker = new WebBrowser();
         attacker.get("/notes");
@@ -82,7 +80,6 @@ class SecurityAttackMvcIntegrationTests {
      * The next user of the same browser logs in and the rotation hands them the previous user's state.
      */
     @Test
-    @Disabled("Known open defect, not fixed yet: a request still running at logout re-creates the state under the ended sid and, with cookie.max-age, sets its cookie again; needs a retired-sid tombstone")
     void aRequestRunningDuringLogoutDoesNotHandThePreviousUsersStateToTheNextUser() throws Exception {
         WebBrowser shared = new WebBrowser();
         assertThat(shared.post("/login", "username=ada&password=ada-pw").statusCode()).isEqualTo(302);
@@ -107,7 +104,6 @@ class SecurityAttackMvcIntegrationTests {
      * that lands under the planted sid, which the attacker reads.
      */
     @Test
-    @Disabled("Known open defect, not fixed yet: with cookie.max-age, a request in flight during login writes the old sid cookie back after the rotation; needs a retired-sid tombstone")
     void aRequestInFlightDuringLoginDoesNotPutThePlantedSidBack() throws Exception {
         WebBrowser attacker = new WebBrowser();
         attacker.get("/notes");
@@ -156,17 +152,40 @@ class SecurityAttackMvcIntegrationTests {
      * rotation carries ada's state over to him as if it were his anonymous state.
      */
     @Test
-    @Disabled("Known open defect, not fixed yet: a login rotation moves state that belongs to another principal; needs the browser session bound to its principal")
     void theNextUserDoesNotGetThePreviousUsersStateWhenHerHttpSessionExpiredWithoutLogout() throws Exception {
         WebBrowser shared = new WebBrowser();
         assertThat(shared.post("/login", "username=ada&password=ada-pw").statusCode()).isEqualTo(302);
         shared.post("/notes", "note=ada's secret");
-        shared.cookies.getCookieStore().getCookies().stream().filter((c) -> c.getName().equals("JSESSIONID"))
-                .toList().forEach((c) -> shared.cookies.getCookieStore().remove(shared.base, c));
-        assertThat(shared.cookie("JSESSIONID")).isNull();
+        shared.forgetHttpSession();
 
         assertThat(shared.post("/login", "username=bob&password=bob-pw").statusCode()).isEqualTo(302);
         assertThat(shared.get("/notes").body()).as("what bob sees").isEqualTo("note=null");
+    }
+
+    /**
+     * The other side of binding the state to its principal: when ada's HTTP session expired without a
+     * logout and she logs in again on the same browser, her state is still hers.
+     */
+    @Test
+    void aUserWhoseHttpSessionExpiredGetsHerStateBackWhenSheLogsInAgain() throws Exception {
+        WebBrowser shared = new WebBrowser();
+        assertThat(shared.post("/login", "username=ada&password=ada-pw").statusCode()).isEqualTo(302);
+        shared.post("/notes", "note=ada's secret");
+        shared.forgetHttpSession();
+
+        assertThat(shared.post("/login", "username=ada&password=ada-pw").statusCode()).isEqualTo(302);
+        assertThat(shared.get("/notes").body()).isEqualTo("note=ada's secret");
+    }
+
+    /** Shared computer, no logout, ada's HTTP session expired: an anonymous visitor does not see her state. */
+    @Test
+    void anAnonymousVisitorDoesNotSeeTheStateOfTheUserWhoseHttpSessionExpired() throws Exception {
+        WebBrowser shared = new WebBrowser();
+        assertThat(shared.post("/login", "username=ada&password=ada-pw").statusCode()).isEqualTo(302);
+        shared.post("/notes", "note=ada's secret");
+        shared.forgetHttpSession();
+
+        assertThat(shared.get("/notes").body()).as("what the anonymous visitor sees").isEqualTo("note=null");
     }
 
     /** A browser with a cookie jar for every cookie (sid, JSESSIONID), following no redirects. */
@@ -210,6 +229,14 @@ class SecurityAttackMvcIntegrationTests {
 
         void plant(@Nullable String sid) throws IOException {
             cookies.put(base, Map.of("Set-Cookie", List.of("sid=" + sid + "; Path=/")));
+        }
+
+        /** As after the server's session timeout: the HTTP session's cookie is gone, the sid cookie stays. */
+        void forgetHttpSession() {
+            cookies.getCookieStore().getCookies().stream().filter((c) -> c.getName().equals("JSESSIONID"))
+                    .toList().forEach((c) -> cookies.getCookieStore().remove(base, c));
+            assertThat(cookie("JSESSIONID")).isNull();
+            assertThat(sid()).isNotNull();
         }
 
         void basic(String user, String password) {

@@ -36,8 +36,19 @@ import dev.durablestash.spring.ViewBinding;
  * foreign value, e.g. one an attacker planted from a sibling subdomain) is never adopted: it gets a
  * new, empty session. So does a request with two different valid sid cookies (cookie tossing from
  * a sibling subdomain): the server cannot tell which one it set. {@link #rotate()} (at login)
- * gives the browser a new sid that carries the state along; {@link #end()} (at logout) removes the state and clears the cookie. With Spring
- * Security the starter calls both by itself.
+ * gives the browser a new sid that carries the state along; {@link #end()} (at logout) removes the
+ * state and clears the cookie. With Spring Security the starter calls both by itself.
+ *
+ * <p><b>Bound to its principal.</b> The cookie also names, by a keyed hash, the principal the session
+ * belongs to ({@link PrincipalResolver}; anonymous until a login). When a request acting for a principal
+ * first resolves its sid, {@link SessionCookieValues.Decoded#claimBy} decides: a session of the same
+ * principal is used; an anonymous one is rotated to a sid bound to the principal first (so every login
+ * rotates, also HTTP Basic, bearer tokens and programmatic logins, which publish no login event); a
+ * session bound to another principal, or to a principal while the request is anonymous, is left alone
+ * and the request gets a new, empty one. So a sid planted before a login never reaches the
+ * authenticated state, and the next user of a shared browser never gets the previous user's state,
+ * even when that user's HTTP session expired without a logout or a request still in flight put the
+ * old cookie back.
  *
  * <p><b>Thread-safety:</b> not thread-safe; bound to one request.
  */
@@ -97,16 +108,27 @@ public final class BrowserSession {
             return current;
         }
         SessionCookieValues.Decoded fromCookie = cookieSid();
-        if (fromCookie == null) {
-            current = SessionIds.newSid();
-            isNew = true;
-            cookieWritten = false; // after end() cleared the cookie in this request, the new sid's comes last
-            writeCookie(current);
-        } else {
+        String principal = principal();
+        SessionCookieValues.Claim claim = fromCookie == null ? null : fromCookie.claimBy(principal);
+        if (fromCookie != null && claim == SessionCookieValues.Claim.ADOPT) {
             current = fromCookie.sid();
             if (fromCookie.retag() || settings.refreshCookie()) {
                 writeCookie(current);
             }
+        } else if (fromCookie != null && claim == SessionCookieValues.Claim.ROTATE) {
+            // An anonymous session used by an authenticated request: a login no event announced.
+            current = SessionIds.newSid();
+            await(settings.adapter().rotate(fromCookie.sid(), current), "rotate");
+            adopt(current);
+        } else {
+            if (fromCookie != null) {
+                log.debug("The sid cookie that came with a request to {} belongs to another principal: "
+                        + "a new, empty browser session", request.getRequestURI());
+            }
+            current = SessionIds.newSid();
+            isNew = true;
+            cookieWritten = false; // after end() cleared the cookie in this request, the new sid's comes last
+            writeCookie(current);
         }
         sid = current;
         return current;
@@ -131,12 +153,19 @@ public final class BrowserSession {
      * to the old sid, which no browser uses any more (it expires): the state is never forwarded from
      * the old sid, since that would hand it to whoever else holds it. This holds across instances.
      *
+     * <p>The new sid is bound to the principal the {@link PrincipalResolver} reports now (at a login:
+     * the one who logged in). A session bound to another principal is not carried over: the browser
+     * gets a new, empty session.
+     *
      * @throws StashWriteException when the state could not be moved (it then stays under the old
      *     sid, and the cookie is unchanged); a {@link StashTimeoutException} after the operation timeout
      */
     public void rotate() {
-        String old = existingSid();
+        String old = existingSid(true);
         if (old == null) {
+            if (cookieSid() != null) {
+                abandon(); // another principal's session: not carried over, and its cookie goes
+            }
             return;
         }
         RequestViews views = RequestViews.find(request);
@@ -161,7 +190,7 @@ public final class BrowserSession {
      *     so no browser reaches that state again, and it expires with the TTL
      */
     public void end() {
-        String old = existingSid();
+        String old = existingSid(false);
         RequestViews views = RequestViews.find(request);
         if (views != null) {
             views.detach();
@@ -197,13 +226,24 @@ public final class BrowserSession {
         writeCookie(fresh);
     }
 
-    /** @return the sid this request already has (resolved, or in a valid cookie), without issuing one */
-    private @Nullable String existingSid() {
+    /**
+     * @param ownedOnly {@code true} for a sid whose state the current principal may take along (its own,
+     *     or an anonymous one); {@code false} for any sid the browser holds
+     * @return the sid this request already has (resolved, or in a valid cookie), without issuing one
+     */
+    private @Nullable String existingSid(boolean ownedOnly) {
         if (sid != null) {
             return sid;
         }
         SessionCookieValues.Decoded fromCookie = cookieSid();
-        return fromCookie == null ? null : fromCookie.sid();
+        if (fromCookie == null || (ownedOnly && fromCookie.claimBy(principal()) == SessionCookieValues.Claim.REPLACE)) {
+            return null;
+        }
+        return fromCookie.sid();
+    }
+
+    private @Nullable String principal() {
+        return settings.principals().principalName(request);
     }
 
     /**
@@ -245,7 +285,7 @@ public final class BrowserSession {
                     request.getRequestURI());
             return;
         }
-        String cookieValue = value.isEmpty() ? "" : settings.values().encode(value);
+        String cookieValue = value.isEmpty() ? "" : settings.values().encode(value, principal());
         settings.cookies().writeCookieValue(new CookieSerializer.CookieValue(request, response, cookieValue));
     }
 

@@ -25,7 +25,8 @@ import dev.durablestash.core.StashSettings;
  * new one, lazily) with a {@link CookieSerializer}: by default Spring Session's
  * {@code DefaultCookieSerializer}, HttpOnly, SameSite=Lax, Secure when the request is. The cookie
  * value is the sid tagged under the secret ({@link SessionCookieValues}): a sid the server did not
- * issue is never adopted.
+ * issue is never adopted, and a sid is bound to the principal it was used by
+ * ({@link #setPrincipalResolver}; see {@link BrowserSession}).
  *
  * <p>Runs early ({@link #DEFAULT_ORDER}), before Spring Security's filter chain, so any filter,
  * servlet or handler after it can call {@link BrowserSession#of}.
@@ -54,6 +55,7 @@ public final class SidFilter extends OncePerRequestFilter implements Ordered {
         private final Supplier<StashSettings> engineSettings;
         private final Supplier<StashAdapter> engine;
         private volatile @Nullable SessionCookieValues values;
+        private volatile PrincipalResolver principals = PrincipalResolver.USER_PRINCIPAL;
 
         Settings(CookieSerializer cookies, boolean refreshCookie, Supplier<StashSettings> engineSettings,
                 Supplier<StashAdapter> engine) {
@@ -78,6 +80,10 @@ public final class SidFilter extends OncePerRequestFilter implements Ordered {
                 values = made; // racing threads make equal instances
             }
             return made;
+        }
+
+        PrincipalResolver principals() {
+            return principals;
         }
 
         StashAdapter adapter() {
@@ -130,6 +136,14 @@ public final class SidFilter extends OncePerRequestFilter implements Ordered {
     @Override
     protected boolean shouldNotFilterErrorDispatch() {
         return false;
+    }
+
+    /**
+     * @param principals tells which principal a request acts for, to bind its browser session to it;
+     *     {@link PrincipalResolver#USER_PRINCIPAL} unless set
+     */
+    public void setPrincipalResolver(PrincipalResolver principals) {
+        this.settings.principals = Objects.requireNonNull(principals, "principals");
     }
 
     @Override
