@@ -15,6 +15,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 
 import ch.qos.logback.classic.Level;
 
@@ -549,6 +550,11 @@ class DurableStashAutoConfigurationTests {
             adapter.get().recover(SessionIds.newSid(), COUNTER, MountKind.FRESH).toCompletableFuture().join();
             assertThat(adapter.get().statistics().liveActors()).isEqualTo(1);
         });
+        // A retired actor counts as live until it has drained, which it does on the engine's pool.
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (adapter.get().statistics().liveActors() > 0 && System.nanoTime() < deadline) {
+            LockSupport.parkNanos(Duration.ofMillis(10).toNanos());
+        }
         assertThat(adapter.get().statistics().liveActors()).isZero();
         assertThatThrownBy(() -> backend.get().get("k", null).toCompletableFuture().join())
                 .hasCauseInstanceOf(StorageException.class);
