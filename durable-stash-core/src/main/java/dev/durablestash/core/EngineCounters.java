@@ -16,10 +16,11 @@ final class EngineCounters {
     final LongAdder deletes = new LongAdder();
     final LongAdder storageErrors = new LongAdder();
     final LongAdder evictions = new LongAdder();
+    final LongAdder quarantined = new LongAdder();
 
     StashStatistics snapshot(long liveActors) {
         return new StashStatistics(liveActors, stashes.sum(), acknowledged.sum(), failed.sum(), recovers.sum(),
                 gets.sum(), notModified.sum(), puts.sum(), conflicts.sum(), deletes.sum(), storageErrors.sum(),
-                evictions.sum());
+                evictions.sum(), quarantined.sum());
     }
 }

@@ -1,6 +1,9 @@
 package dev.durablestash.core;
 
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -54,7 +57,10 @@ import dev.durablestash.storage.PutResult;
  * store that refuses to delete that version is not asked twice, and the next write replaces it. A
  * corrupt document under a key this instance writes is treated as empty and replaced by the next
  * write; under an older key it is ignored. A document in a newer format fails the load and is never
- * overwritten.
+ * overwritten. Before anything can replace a corrupt document it is kept aside: copied, byte for
+ * byte, to {@code key + ".corrupt-" + hash} (the first 64 bits of its SHA-256 in hex; written only if
+ * absent, so a second load of the same bytes writes nothing), logged and counted. Should that copy
+ * fail, the load fails, and nothing is written over the document.
  */
 final class SessionStorage {
 
@@ -183,7 +189,7 @@ final class SessionStorage {
                 return document.isExpired(settings.clock().instant()) ? scan(0) : done();
             }
             if (result instanceof GetResult.Found found) {
-                SessionDocument doc = parseOrNull(found.body(), at.key());
+                SessionDocument doc = parsedQuietly(found.body()); // unreadable: the scan logs and keeps it aside
                 if (doc != null && !doc.isMarker() && !doc.isExpired(settings.clock().instant())) {
                     adopt(doc, new At(at.key(), found.etag()));
                     return done();
@@ -209,13 +215,16 @@ final class SessionStorage {
             }
             SessionDocument doc = parseOrNull(found.body(), key);
             if (doc == null) {
-                if (writesUnder(key)) {
-                    // Defined outcome: the session starts empty and the next write replaces the bad object.
-                    adopt(SessionDocument.empty(), new At(key, found.etag()));
-                    return done();
-                }
-                unreadable.put(key, found.etag());
-                return scan(index + 1);
+                // Defined outcome: kept aside first; then the session starts empty and the next write
+                // replaces the bad object (under an older key, the move's lock does).
+                return quarantine(key, found.body()).thenComposeAsync(kept -> {
+                    if (writesUnder(key)) {
+                        adopt(SessionDocument.empty(), new At(key, found.etag()));
+                        return done();
+                    }
+                    unreadable.put(key, found.etag());
+                    return scan(index + 1);
+                }, runner);
             }
             if (doc.isExpired(settings.clock().instant())) {
                 return dropExpired(index, key, found.etag());
@@ -279,8 +288,43 @@ final class SessionStorage {
         try {
             return SessionDocument.parse(body);
         } catch (SessionDocument.CorruptDocumentException e) {
-            log.error("{} (storage key {}); the session starts empty and the next write replaces it", e.getMessage(), key);
+            log.error("{} (storage key {}); it is kept aside under {}, and the session starts empty", e.getMessage(), key,
+                    quarantineKey(key, body));
             return null;
+        }
+    }
+
+    private static @Nullable SessionDocument parsedQuietly(byte[] body) {
+        try {
+            return SessionDocument.parse(body);
+        } catch (SessionDocument.CorruptDocumentException e) {
+            return null;
+        }
+    }
+
+    /**
+     * Copies an unreadable document to its quarantine key, unless it is there already.
+     *
+     * @return completes on the runner when the copy is stored; exceptionally when it could not be
+     *     (the load then fails, so nothing replaces the document)
+     */
+    private CompletionStage<Void> quarantine(String key, byte[] body) {
+        counters.puts.increment();
+        return storage.put(quarantineKey(key, body), body, Precondition.absent()).thenApplyAsync(result -> {
+            if (result instanceof PutResult.Written) {
+                counters.quarantined.increment();
+            }
+            return null;
+        }, runner);
+    }
+
+    /** @return where an unreadable document under {@code key} is kept aside: one key per distinct content */
+    static String quarantineKey(String key, byte[] body) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(body);
+            return key + ".corrupt-" + HexFormat.of().formatHex(digest, 0, 8);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every Java platform", e);
         }
     }
 

@@ -16,6 +16,8 @@ package dev.durablestash.core;
  * @param deletes DELETE requests sent to storage
  * @param storageErrors storage requests that failed
  * @param evictions actors dropped from memory
+ * @param quarantined unreadable (corrupt) stored documents kept aside under a quarantine key before
+ *     anything could replace them
  */
 public record StashStatistics(
         long liveActors,
@@ -29,5 +31,6 @@ public record StashStatistics(
         long conflicts,
         long deletes,
         long storageErrors,
-        long evictions) {
+        long evictions,
+        long quarantined) {
 }

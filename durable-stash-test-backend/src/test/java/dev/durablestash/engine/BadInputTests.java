@@ -6,11 +6,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.HexFormat;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 import ch.qos.logback.classic.Level;
 
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -22,6 +26,11 @@ import dev.durablestash.core.SessionIds;
 import dev.durablestash.core.StashAdapter;
 import dev.durablestash.core.StashWriteException;
 import dev.durablestash.core.ViewDefinition;
+import dev.durablestash.storage.GetResult;
+import dev.durablestash.storage.Precondition;
+import dev.durablestash.storage.PutResult;
+import dev.durablestash.storage.StorageBackend;
+import dev.durablestash.storage.StorageException;
 import dev.durablestash.testing.InMemoryStorageBackend;
 import dev.durablestash.testing.InMemoryStorageBackend.Operation;
 import dev.durablestash.testsupport.ExpectedLogs;
@@ -69,6 +78,57 @@ class BadInputTests {
 
             await(adapter.stash(sid, VIEW, Map.of("title", "fresh")));
             assertThat(await(adapter.recover(sid, VIEW, MountKind.FRESH)).values()).containsOnly(Map.entry("title", "fresh"));
+        }
+    }
+
+    @Test
+    void aCorruptStoredDocumentIsKeptAsideBeforeTheNextWriteReplacesIt() throws Exception {
+        logs.expect(Level.ERROR, "corrupt session document: not JSON");
+        byte[] torn = "{\"format\":1,\"views\":{\"notes\":{\"vsn\":1,\"data\":{\"title\":\"a whole sess".getBytes(StandardCharsets.UTF_8);
+        try (StashAdapter adapter = new StashAdapter(backend, Engines.settings().build())) {
+            await(adapter.stash(sid, VIEW, Map.of("title", "t")));
+            String key = backend.keys().iterator().next();
+            backend.write(key, torn);
+
+            assertThat(await(adapter.recover(sid, VIEW, MountKind.FRESH)).status()).isEqualTo(RecoveryStatus.NOT_FOUND);
+            await(adapter.stash(sid, VIEW, Map.of("title", "fresh")));
+
+            String aside = key + ".corrupt-" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(torn), 0, 8);
+            assertThat(backend.keys()).containsExactlyInAnyOrder(key, aside);
+            assertThat(backend.read(aside)).as("the bytes kept aside").contains(torn);
+            assertThat(adapter.statistics().quarantined()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aCorruptStoredDocumentThatCannotBeKeptAsideIsNeverReplaced() throws Exception {
+        logs.expect(Level.ERROR, "corrupt session document: not JSON");
+        byte[] torn = "{not json".getBytes(StandardCharsets.UTF_8);
+        StorageBackend refusingQuarantine = new StorageBackend() {
+            @Override
+            public CompletionStage<GetResult> get(String key, @Nullable String ifNoneMatch) {
+                return backend.get(key, ifNoneMatch);
+            }
+
+            @Override
+            public CompletionStage<PutResult> put(String key, byte[] body, Precondition precondition) {
+                return key.contains(".corrupt-") ? CompletableFuture.failedFuture(new StorageException("refused", null))
+                        : backend.put(key, body, precondition);
+            }
+
+            @Override
+            public CompletionStage<Boolean> delete(String key, @Nullable String ifMatch) {
+                return backend.delete(key, ifMatch);
+            }
+        };
+        try (StashAdapter adapter = new StashAdapter(refusingQuarantine, Engines.settings().build())) {
+            await(adapter.stash(sid, VIEW, Map.of("title", "t")));
+            String key = backend.keys().iterator().next();
+            backend.write(key, torn);
+
+            assertThat(await(adapter.recover(sid, VIEW, MountKind.FRESH)).status()).isEqualTo(RecoveryStatus.ERROR);
+            assertThat(failureOf(adapter.stash(sid, VIEW, Map.of("title", "over it")))).isInstanceOf(StashWriteException.class);
+            assertThat(backend.read(key)).as("the document nobody could keep aside").contains(torn);
         }
     }
 

@@ -20,7 +20,8 @@ import dev.durablestash.core.StashStatistics;
  * {@code durable.stash.recovers};</li>
  * <li>{@code durable.stash.storage.requests} with {@code operation=get|put|delete}, and
  * {@code durable.stash.storage.not.modified}, {@code durable.stash.storage.conflicts},
- * {@code durable.stash.storage.errors}.</li>
+ * {@code durable.stash.storage.errors};</li>
+ * <li>{@code durable.stash.documents.quarantined}: unreadable stored documents kept aside.</li>
  * </ul>
  * Counters are function counters read from the engine when the registry polls.
  *
@@ -58,6 +59,8 @@ public final class StashMetrics implements MeterBinder {
         counter(registry, "durable.stash.storage.conflicts", "PUTs answered precondition failed",
                 StashStatistics::conflicts);
         counter(registry, "durable.stash.storage.errors", "Storage requests that failed", StashStatistics::storageErrors);
+        counter(registry, "durable.stash.documents.quarantined", "Unreadable stored documents kept aside",
+                StashStatistics::quarantined);
     }
 
     private void counter(MeterRegistry registry, String name, String description, ToLongFunction<StashStatistics> value,
