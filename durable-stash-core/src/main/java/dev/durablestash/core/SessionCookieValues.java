@@ -18,7 +18,7 @@ import org.jspecify.annotations.Nullable;
  * <ul>
  * <li>anonymous: {@code sid + "." + tag(sid)}, 66 URL-safe characters;
  * <li>bound to a principal: {@code sid + "." + owner + "." + tag(sid + "." + owner)}, 89 characters,
- *     where {@code owner} is {@code base64url(HMAC-SHA256(secret, "durable-stash principal\n" + name))}
+ *     where {@code owner} is {@code base64url(HMAC-SHA256(secret, "durable-stash principal\n" + utf16be(name)))}
  *     cut to 128 bits (the cookie does not reveal the name);
  * </ul>
  * with {@code tag(x) = base64url(HMAC-SHA256(secret, "durable-stash sid\n" + x))} cut to 128 bits. A
@@ -217,7 +217,14 @@ public final class SessionCookieValues {
 
     /** @return the owner of a session bound to {@code principal}, in base64url, as ASCII bytes */
     static byte[] ownerOf(ThreadLocal<Mac> macs, String principal) {
-        return truncatedMac(macs, OWNER_CONTEXT, principal.getBytes(StandardCharsets.UTF_8));
+        // The UTF-16 code units, each as two bytes: a name of any characters (unpaired surrogates
+        // too, which UTF-8 would turn into '?') has its own bytes.
+        byte[] units = new byte[principal.length() * 2];
+        for (int i = 0; i < principal.length(); i++) {
+            units[2 * i] = (byte) (principal.charAt(i) >> 8);
+            units[2 * i + 1] = (byte) principal.charAt(i);
+        }
+        return truncatedMac(macs, OWNER_CONTEXT, units);
     }
 
     private static byte[] truncatedMac(ThreadLocal<Mac> macs, byte[] context, byte[] input) {

@@ -56,6 +56,8 @@ public final class ViewBinding implements Stash {
     private final Map<String, StashedViewType.Snapshot> defaults;
     private final Recovery recovery;
     private Map<String, StashedViewType.Snapshot> baseline;
+    private Runnable beforeWrite = () -> { };
+    private boolean detached;
 
     private ViewBinding(StashedViewType type, Object target, String sid, StashAdapter adapter,
             Duration operationTimeout, Recovery recovery, Map<String, StashedViewType.Snapshot> defaults) {
@@ -151,6 +153,10 @@ public final class ViewBinding implements Stash {
 
     @Override
     public void stashNow() {
+        beforeWrite.run();
+        if (detached) {
+            return;
+        }
         Map<String, StashedViewType.Snapshot> now = type.snapshot(target);
         Map<String, @Nullable Object> changed = type.changes(baseline, now);
         if (changed.isEmpty()) {
@@ -169,6 +175,10 @@ public final class ViewBinding implements Stash {
 
     @Override
     public void reset() {
+        beforeWrite.run();
+        if (detached) {
+            return;
+        }
         await(adapter.reset(sid, type.definition()), type.name(), "reset", operationTimeout, null);
         type.restore(target, defaults);
         baseline = type.snapshot(target);
@@ -182,6 +192,26 @@ public final class ViewBinding implements Stash {
      */
     public void moveTo(String newSid) {
         this.sid = Objects.requireNonNull(newSid, "newSid");
+    }
+
+    /**
+     * For web integrations: runs {@code check} before every stash and reset of this binding (e.g. to
+     * follow a change of the request's principal, which may {@link #detach()} it or {@link #moveTo}
+     * another sid).
+     *
+     * @param check what to run; must not throw for a binding it detaches
+     */
+    public void beforeEachWrite(Runnable check) {
+        this.beforeWrite = Objects.requireNonNull(check, "check");
+    }
+
+    /**
+     * For web integrations: the browser session this binding belongs to is no longer the request's
+     * (it ended, or belongs to another principal): later stashes and resets do nothing, so its
+     * changes never reach storage.
+     */
+    public void detach() {
+        this.detached = true;
     }
 
     @Override

@@ -10,13 +10,14 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplicat
 import org.springframework.context.annotation.Bean;
 import org.springframework.security.authentication.event.InteractiveAuthenticationSuccessEvent;
 import org.springframework.security.authentication.event.LogoutSuccessEvent;
+import org.springframework.security.web.SecurityFilterChain;
 
 import dev.durablestash.spring.autoconfigure.DurableStashServletAutoConfiguration;
 import dev.durablestash.spring.web.servlet.PrincipalResolver;
 import dev.durablestash.spring.web.servlet.SidFilter;
 
 /**
- * With Spring Security in a servlet web application: the browser session's sid is
+ * With Spring Security's web support in a servlet web application: the browser session's sid is
  * {@linkplain dev.durablestash.spring.web.servlet.BrowserSession#rotate() rotated} on every
  * interactive login ({@link InteractiveAuthenticationSuccessEvent}: form login, remember-me,
  * OAuth2 login...) and the browser session
@@ -31,7 +32,7 @@ import dev.durablestash.spring.web.servlet.SidFilter;
  */
 @AutoConfiguration(after = DurableStashServletAutoConfiguration.class)
 @ConditionalOnWebApplication(type = Type.SERVLET)
-@ConditionalOnClass({ InteractiveAuthenticationSuccessEvent.class, SidFilter.class })
+@ConditionalOnClass({ InteractiveAuthenticationSuccessEvent.class, SecurityFilterChain.class, SidFilter.class })
 @ConditionalOnBean(SidFilter.class)
 public final class DurableStashSecurityAutoConfiguration {
 

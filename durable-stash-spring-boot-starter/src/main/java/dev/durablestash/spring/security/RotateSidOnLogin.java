@@ -6,14 +6,15 @@ import org.slf4j.LoggerFactory;
 import org.springframework.context.ApplicationListener;
 import org.springframework.security.authentication.event.InteractiveAuthenticationSuccessEvent;
 
-import dev.durablestash.core.StashWriteException;
 import dev.durablestash.spring.web.servlet.BrowserSession;
 
 /**
- * Rotates the sid of the browser session that just logged in: its state moves to a new sid, and a
- * sid someone else planted or saw before the login gives no access to it. Should the state not move
- * (storage unreachable), the browser gets a new, empty session rather than keep a sid that may be
- * known: the old state stays unreachable in storage until it expires. Thread-safe.
+ * Makes the browser session of the request that just logged in {@linkplain BrowserSession#followPrincipal()
+ * follow its principal}: an anonymous session is rotated to a sid bound to the principal (a sid
+ * someone else planted or saw before the login gives no access to the state; should the state not
+ * move, the browser gets a new, empty session), a session of another principal is replaced by a new,
+ * empty one, and a session already bound to this principal (a remember-me login, a login again after
+ * the HTTP session expired) is kept as it is, so requests in flight keep their sid. Thread-safe.
  */
 public final class RotateSidOnLogin implements ApplicationListener<InteractiveAuthenticationSuccessEvent> {
 
@@ -26,13 +27,7 @@ public final class RotateSidOnLogin implements ApplicationListener<InteractiveAu
             log.debug("Login outside a request that went through the DurableStash sid filter: no sid to rotate");
             return;
         }
-        try {
-            session.rotate();
-        } catch (StashWriteException e) {
-            log.warn("Could not move the browser session's state to a new sid at login ({}); the browser starts a "
-                    + "new, empty browser session", e.getMessage());
-            session.abandon();
-        }
+        session.followPrincipal();
     }
 
     @Override

@@ -1,5 +1,8 @@
 package dev.durablestash.spring.security;
 
+import java.util.Objects;
+import java.util.function.Function;
+
 import jakarta.servlet.http.HttpServletRequest;
 
 import org.jspecify.annotations.Nullable;
@@ -7,35 +10,64 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.security.authentication.AuthenticationTrustResolver;
 import org.springframework.security.authentication.AuthenticationTrustResolverImpl;
 import org.springframework.security.core.Authentication;
+import org.springframework.security.core.GrantedAuthority;
 import org.springframework.security.core.context.SecurityContextHolder;
-import org.springframework.security.core.context.SecurityContextHolderStrategy;
+import org.springframework.security.web.authentication.switchuser.SwitchUserGrantedAuthority;
 
 import dev.durablestash.spring.web.servlet.PrincipalResolver;
 
 /**
- * The principal of Spring Security's security context on the request's thread: the name of an
+ * The principal of Spring Security's security context on the request's thread (read through
+ * {@link SecurityContextHolder#getContextHolderStrategy()} on every call): the name of an
  * authenticated {@link Authentication} (remember-me included), {@code null} for none or an anonymous
  * one. Any login is seen this way, also the ones that publish no event (HTTP Basic, bearer tokens, a
- * programmatic login, switch-user). Thread-safe.
+ * programmatic login). While a user impersonates another (Spring Security's switch-user), the
+ * principal is the one who switched, so the browser session stays theirs through the switch and its
+ * exit.
+ *
+ * <p>Use the constructor that takes a function to name principals by something else than
+ * {@link Authentication#getName()}, e.g. a user id that survives a rename, or the provider and subject
+ * of an OAuth2 login when several providers (or local users) could share a name. Do not resolve
+ * principals with {@code request.getUserPrincipal()} under Spring Security: the sid filter runs before
+ * Spring Security's filter chain, so its request never carries the principal.
+ *
+ * <p>Thread-safe.
  */
 public final class SecurityContextPrincipalResolver implements PrincipalResolver {
 
-    private final SecurityContextHolderStrategy contexts;
     private final AuthenticationTrustResolver trust = new AuthenticationTrustResolverImpl();
+    private final Function<Authentication, @Nullable String> names;
 
-    /** Reads the context through {@link SecurityContextHolder#getContextHolderStrategy()}. */
+    /** Names principals by {@link Authentication#getName()}. */
     public SecurityContextPrincipalResolver() {
-        this(SecurityContextHolder.getContextHolderStrategy());
+        this(Authentication::getName);
     }
 
-    /** @param contexts where the request's security context is kept */
-    public SecurityContextPrincipalResolver(SecurityContextHolderStrategy contexts) {
-        this.contexts = contexts;
+    /**
+     * @param names the name of an authenticated principal (never called for an anonymous or missing
+     *     one); {@code null} treats it as anonymous
+     */
+    public SecurityContextPrincipalResolver(Function<Authentication, @Nullable String> names) {
+        this.names = Objects.requireNonNull(names, "names");
     }
 
     @Override
     public @Nullable String principalName(HttpServletRequest request) {
-        Authentication authentication = contexts.getContext().getAuthentication();
-        return trust.isAuthenticated(authentication) ? authentication.getName() : null;
+        Authentication authentication = SecurityContextHolder.getContextHolderStrategy().getContext().getAuthentication();
+        if (!trust.isAuthenticated(authentication)) {
+            return null;
+        }
+        Authentication owner = switchedFrom(authentication);
+        return names.apply(owner != null && trust.isAuthenticated(owner) ? owner : authentication);
+    }
+
+    /** @return the one who switched to {@code authentication} with switch-user, or {@code null} */
+    private static @Nullable Authentication switchedFrom(Authentication authentication) {
+        for (GrantedAuthority authority : authentication.getAuthorities()) {
+            if (authority instanceof SwitchUserGrantedAuthority switched) {
+                return switched.getSource();
+            }
+        }
+        return null;
     }
 }

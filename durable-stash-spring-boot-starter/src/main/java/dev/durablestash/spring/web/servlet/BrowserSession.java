@@ -1,6 +1,7 @@
 package dev.durablestash.spring.web.servlet;
 
 import java.time.Duration;
+import java.util.Objects;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -63,6 +64,8 @@ public final class BrowserSession {
     private final HttpServletRequest request;
     private final HttpServletResponse response;
     private @Nullable String sid;
+    /** The principal {@link #sid} is bound to ({@code null}: anonymous); meaningful once {@code sid} is set. */
+    private @Nullable String owner;
     private boolean isNew;
     private boolean cookieWritten;
     /** The cookie that came with the request no longer counts (rotated, ended or abandoned). */
@@ -107,31 +110,29 @@ public final class BrowserSession {
         if (current != null) {
             return current;
         }
-        SessionCookieValues.Decoded fromCookie = cookieSid();
         String principal = principal();
-        SessionCookieValues.Claim claim = fromCookie == null ? null : fromCookie.claimBy(principal);
+        SessionCookieValues.Decoded fromCookie = cookieSid(principal);
+        SessionCookieValues.Claim claim = fromCookie == null ? SessionCookieValues.Claim.REPLACE
+                : fromCookie.claimBy(principal);
         if (fromCookie != null && claim == SessionCookieValues.Claim.ADOPT) {
-            current = fromCookie.sid();
+            sid = fromCookie.sid();
+            owner = principal;
             if (fromCookie.retag() || settings.refreshCookie()) {
-                writeCookie(current);
+                writeCookie(fromCookie.sid());
             }
         } else if (fromCookie != null && claim == SessionCookieValues.Claim.ROTATE) {
             // An anonymous session used by an authenticated request: a login no event announced.
-            current = SessionIds.newSid();
-            await(settings.adapter().rotate(fromCookie.sid(), current), "rotate");
-            adopt(current);
+            rotateOrAbandon(fromCookie.sid(), null);
         } else {
             if (fromCookie != null) {
-                log.debug("The sid cookie that came with a request to {} belongs to another principal: "
-                        + "a new, empty browser session", request.getRequestURI());
+                log.info("The sid cookie that came with a request to {} belongs to {}: a new, empty browser session "
+                        + "(the state stays with its owner)", request.getRequestURI(),
+                        principal == null ? "a principal while the request is anonymous" : "another principal");
             }
-            current = SessionIds.newSid();
-            isNew = true;
             cookieWritten = false; // after end() cleared the cookie in this request, the new sid's comes last
-            writeCookie(current);
+            adopt(SessionIds.newSid());
         }
-        sid = current;
-        return current;
+        return Objects.requireNonNull(sid);
     }
 
     /** @return {@code true} if this request issued a new sid (no valid cookie came with it, or it was rotated) */
@@ -141,32 +142,80 @@ public final class BrowserSession {
     }
 
     /**
+     * Makes the browser session follow the principal the request acts for now, after a login, a
+     * logout or an account switch: a session bound to that principal is kept; an anonymous one is
+     * rotated to a sid bound to the principal (its state, and the changes of the views this request
+     * has bound, move along; should the move fail, the browser gets a new, empty session and a
+     * warning is logged); one bound to another principal is replaced by a new, empty session, and
+     * the views this request has bound are dropped, so one user's state or changes never reach
+     * another. A request that is anonymous now keeps a session it resolved earlier in the request (a
+     * thread without the security context, or a logout that did not {@link #end()} it: the changes
+     * are the owner's own), and has a cookie bound to a principal replaced. The starter calls it at every
+     * Spring Security login and before every stash of the request's views; call it yourself right
+     * after a programmatic login when the request stores nothing.
+     */
+    public void followPrincipal() {
+        String principal = principal();
+        String current = sid;
+        if (current != null) {
+            if (Objects.equals(owner, principal) || principal == null) {
+                // No principal any more, mid-request: a thread without the security context far more
+                // likely than a logout (which ends the session). The owner's own changes stay hers.
+                return;
+            }
+            if (owner == null) {
+                rotateOrAbandon(current, RequestViews.find(request));
+            } else {
+                log.info("The principal of a request to {} changed from the one its browser session belongs to: a new, "
+                        + "empty browser session", request.getRequestURI());
+                abandon();
+            }
+            return;
+        }
+        SessionCookieValues.Decoded fromCookie = cookieSid(principal);
+        if (fromCookie == null) {
+            return; // no session yet: the one issued later is bound to the principal
+        }
+        switch (fromCookie.claimBy(principal)) {
+            case ADOPT -> { } // already the principal's (or both anonymous): adopted when first used
+            case ROTATE -> rotateOrAbandon(fromCookie.sid(), null);
+            case REPLACE -> abandon();
+        }
+    }
+
+    /**
      * Rotates the session id: the browser session's stored state moves to a new sid, the old sid's
      * state is removed, and the response sets the new cookie. Call it when the user's privileges
-     * change (login), so that a sid someone else may know (planted or observed before) stops giving
-     * access to the state. The views this request has bound are stashed first, so their changes so
-     * far move too, and stash to the new sid afterwards. Does nothing when the request carries no
-     * session (nothing is stored for it; a sid issued later is new anyway).
+     * change, so that a sid someone else may know (planted or observed before) stops giving access to
+     * the state. The views this request has bound are stashed first, so their changes so far move
+     * too, and stash to the new sid afterwards. Does nothing when the request carries no session
+     * (nothing is stored for it; a sid issued later is new anyway).
      *
      * <p>Requests of the old sid still in flight (sent before the browser received the new cookie)
      * that reach the engine after the rotation find the old session empty, and what they stash goes
      * to the old sid, which no browser uses any more (it expires): the state is never forwarded from
      * the old sid, since that would hand it to whoever else holds it. This holds across instances.
      *
-     * <p>The new sid is bound to the principal the {@link PrincipalResolver} reports now (at a login:
-     * the one who logged in). A session bound to another principal is not carried over: the browser
-     * gets a new, empty session.
+     * <p>The new sid is bound to the principal the {@link PrincipalResolver} reports now. A session
+     * bound to another principal is not carried over: the browser gets a new, empty session (as
+     * {@link #followPrincipal()} gives it).
      *
      * @throws StashWriteException when the state could not be moved (it then stays under the old
      *     sid, and the cookie is unchanged); a {@link StashTimeoutException} after the operation timeout
      */
     public void rotate() {
-        String old = existingSid(true);
+        boolean replacedBefore = cookieReplaced;
+        followPrincipal();
+        if (cookieReplaced && !replacedBefore) {
+            return; // followPrincipal() rotated or replaced the session: the browser has a new sid already
+        }
+        String old = sid;
         if (old == null) {
-            if (cookieSid() != null) {
-                abandon(); // another principal's session: not carried over, and its cookie goes
+            SessionCookieValues.Decoded fromCookie = cookieSid(principal());
+            if (fromCookie == null) {
+                return;
             }
-            return;
+            old = fromCookie.sid(); // the principal's own, or an anonymous one: followPrincipal() let it stay
         }
         RequestViews views = RequestViews.find(request);
         if (views != null) {
@@ -174,6 +223,26 @@ public final class BrowserSession {
         }
         String fresh = SessionIds.newSid();
         await(settings.adapter().rotate(old, fresh), "rotate");
+        adopt(fresh);
+        if (views != null) {
+            views.moveTo(fresh);
+        }
+    }
+
+    /**
+     * Moves the state of {@code old} (an anonymous session) to a new sid bound to the current
+     * principal, the bound views along; should that fail, gives the browser a new, empty session.
+     */
+    private void rotateOrAbandon(String old, @Nullable RequestViews views) {
+        String fresh = SessionIds.newSid();
+        try {
+            await(settings.adapter().rotate(old, fresh), "rotate");
+        } catch (StashWriteException e) {
+            log.warn("Could not move the browser session's state to a new sid for the principal that now uses it ({}); "
+                    + "the browser starts a new, empty browser session", e.getMessage());
+            abandon();
+            return;
+        }
         adopt(fresh);
         if (views != null) {
             views.moveTo(fresh);
@@ -190,7 +259,11 @@ public final class BrowserSession {
      *     so no browser reaches that state again, and it expires with the TTL
      */
     public void end() {
-        String old = existingSid(false);
+        String old = sid;
+        if (old == null) {
+            SessionCookieValues.Decoded fromCookie = cookieSid(null);
+            old = fromCookie == null ? null : fromCookie.sid();
+        }
         RequestViews views = RequestViews.find(request);
         if (views != null) {
             views.detach();
@@ -220,26 +293,11 @@ public final class BrowserSession {
 
     private void adopt(String fresh) {
         sid = fresh;
+        owner = principal();
         isNew = true;
         cookieReplaced = true;
         cookieWritten = false;
         writeCookie(fresh);
-    }
-
-    /**
-     * @param ownedOnly {@code true} for a sid whose state the current principal may take along (its own,
-     *     or an anonymous one); {@code false} for any sid the browser holds
-     * @return the sid this request already has (resolved, or in a valid cookie), without issuing one
-     */
-    private @Nullable String existingSid(boolean ownedOnly) {
-        if (sid != null) {
-            return sid;
-        }
-        SessionCookieValues.Decoded fromCookie = cookieSid();
-        if (fromCookie == null || (ownedOnly && fromCookie.claimBy(principal()) == SessionCookieValues.Claim.REPLACE)) {
-            return null;
-        }
-        return fromCookie.sid();
     }
 
     private @Nullable String principal() {
@@ -247,31 +305,45 @@ public final class BrowserSession {
     }
 
     /**
+     * @param principal the principal the request acts for, or {@code null}
      * @return the one sid the request's cookies carry with a valid tag, or {@code null}: none, or
      *     several different ones. A second valid sid cookie is cookie tossing (a sibling subdomain sets
      *     one for the parent domain, which this server can neither overwrite nor clear): the server
-     *     cannot tell which one it set itself, so it adopts neither.
+     *     cannot tell which one it set itself, so it adopts neither, unless exactly one of them is
+     *     bound to {@code principal}: only a response to that principal can have set that one.
      */
-    private SessionCookieValues.@Nullable Decoded cookieSid() {
+    private SessionCookieValues.@Nullable Decoded cookieSid(@Nullable String principal) {
         if (cookieReplaced) {
             return null;
         }
         SessionCookieValues.Decoded found = null;
+        SessionCookieValues.Decoded ownedByPrincipal = null;
+        boolean several = false;
+        boolean severalOwned = false;
         for (String value : settings.cookies().readCookieValues(request)) {
             SessionCookieValues.Decoded decoded = settings.values().decode(value);
             if (decoded == null) {
                 continue;
             }
+            if (principal != null && !decoded.isAnonymous() && decoded.claimBy(principal) == SessionCookieValues.Claim.ADOPT) {
+                severalOwned |= ownedByPrincipal != null && !ownedByPrincipal.sid().equals(decoded.sid());
+                ownedByPrincipal = ownedByPrincipal == null || !decoded.retag() ? decoded : ownedByPrincipal;
+            }
             if (found != null && !found.sid().equals(decoded.sid())) {
-                log.debug("Two different sid cookies came with a request to {}: adopting neither",
-                        request.getRequestURI());
-                return null;
+                several = true;
             }
             if (found == null || !decoded.retag()) {
                 found = decoded;
             }
         }
-        return found;
+        if (!several) {
+            return found;
+        }
+        if (ownedByPrincipal != null && !severalOwned) {
+            return ownedByPrincipal;
+        }
+        log.debug("Two different sid cookies came with a request to {}: adopting neither", request.getRequestURI());
+        return null;
     }
 
     /** Writes the cookie for {@code value} (a sid), or clears it for {@code ""}. */

@@ -100,6 +100,7 @@ final class RequestViews {
         }
         ViewBinding binding = ViewBinding.recover(type, target, sid, mount(), context.adapter(),
                 context.operationTimeout());
+        binding.beforeEachWrite(() -> BrowserSession.of(request).followPrincipal());
         bindings.add(binding);
         return binding;
     }
@@ -119,6 +120,9 @@ final class RequestViews {
      * a view bound later in this request starts from defaults under the next sid.
      */
     void detach() {
+        for (ViewBinding binding : bindings) {
+            binding.detach();
+        }
         bindings.clear();
     }
 
@@ -159,7 +163,10 @@ final class RequestViews {
             return;
         }
         try {
-            for (ViewBinding binding : bindings) {
+            if (!bindings.isEmpty()) {
+                BrowserSession.of(request).followPrincipal(); // a login, logout or switch in the handler
+            }
+            for (ViewBinding binding : List.copyOf(bindings)) {
                 binding.stashNow();
             }
         } catch (RuntimeException e) {
