@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -235,6 +236,35 @@ public final class FileSystemStorageBackend implements StorageBackend, AutoClose
             }
             return true;
         }));
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Here: creates the directory the probe key's object would be stored in when it is missing,
+     * creates an empty temporary file there (named like the temporary file of a write to
+     * {@code probeKey}, so the sweep of stale temporary files removes it should a crash leave it) and
+     * deletes it. Fails when the root or that directory cannot be written: a root replaced by a file,
+     * a full disk, a read-only mount, missing permissions. No object is read or written, nothing is
+     * forced to disk.
+     *
+     * @throws IllegalArgumentException when the key is not acceptable (see the class description)
+     */
+    @Override
+    public CompletionStage<Void> check(String probeKey) {
+        Path file = KeyPaths.objectFile(root, probeKey);
+        return submit("check", probeKey, () -> {
+            if (!Files.isDirectory(root)) {
+                throw new FileSystemException(root.toString(), null,
+                        Files.exists(root) ? "the root is no longer a directory" : "the root directory is gone");
+            }
+            createDirectories(file.getParent());
+            byte[] unique = new byte[8];
+            random.nextBytes(unique);
+            Path temp = Files.createFile(KeyPaths.tempFile(file, HexFormat.of().formatHex(unique)));
+            Files.delete(temp);
+            return null;
+        });
     }
 
     /** @return {@code "filesystem:"} followed by the root's absolute path */

@@ -70,6 +70,33 @@ public interface StorageBackend {
     CompletionStage<Boolean> delete(String key, @Nullable String ifMatch);
 
     /**
+     * Checks, cheaply, that the store can be reached and used now: what a health check asks. Every call
+     * asks the store again (nothing is cached), so a store that comes back is reported usable by the next
+     * call.
+     *
+     * <p>The default reads {@code probeKey} ({@link #get get}, without {@code If-None-Match}); an object
+     * found there or none both mean the store answered. On S3 that is one {@code GetObject} of an absent
+     * key: it needs the bucket, the credentials and the same permissions as a read of a session
+     * document ({@code s3:GetObject}, and {@code s3:ListBucket} for the 404), and transfers no body. A
+     * backend may check more (the filesystem backend checks that it can create a file where the key
+     * would be stored) but never changes or leaves an object under any other key, and never takes
+     * long on a healthy store.
+     *
+     * <p>Non-blocking like every method here. The check has no deadline of its own beyond the backend's
+     * (an S3 client's timeouts): a caller that must answer in time, such as a health endpoint, bounds
+     * the wait itself.
+     *
+     * @param probeKey a key no session document uses, under the engine's key prefix, e.g.
+     *     {@code "durable-stash/health-check"}
+     * @return a stage completed normally when the store answered as it should, or exceptionally with a
+     *     {@link StorageException} saying why not
+     * @throws IllegalArgumentException at once when the backend rejects the key
+     */
+    default CompletionStage<Void> check(String probeKey) {
+        return get(probeKey, null).thenApply((result) -> null);
+    }
+
+    /**
      * Whether everything this backend stores is lost when the process ends (an in-memory store for
      * tests). State in such a backend cannot outlive the secret that keyed it, so a caller may key it
      * with a random secret instead of a configured one; the Spring Boot starter does.

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
@@ -114,6 +115,53 @@ class FileSystemStorageBackendTests {
             assertThat(nested).isDirectory();
             assertThat(created.describe()).isEqualTo("filesystem:" + nested.toRealPath());
             assertThat(created.root()).isEqualTo(nested.toRealPath());
+        }
+    }
+
+    @Test
+    void theHealthCheckCreatesTheKeysDirectoryAndLeavesNoFileBehind() throws Exception {
+        await(backend.check("durable-stash/health-check"));
+
+        assertThat(root.resolve("durable-stash")).isDirectory().isEmptyDirectory();
+        try (Stream<Path> files = Files.list(root)) {
+            assertThat(files.map((file) -> file.getFileName().toString())).containsExactlyInAnyOrder(".lock",
+                    "durable-stash");
+        }
+    }
+
+    /** Tests may run as root, whom permissions do not stop: a regular file where a directory must be does. */
+    @Test
+    void theHealthCheckFailsWhileTheRootIsNoDirectoryAndSucceedsAgainOnceItIsBack() throws Exception {
+        await(backend.check("durable-stash/health-check"));
+        deleteRecursively(root);
+        Files.writeString(root, "a file where the directory was");
+
+        Throwable failure = requireFailure(backend.check("durable-stash/health-check"));
+        assertThat(failure).isInstanceOf(StorageException.class)
+                .hasMessageContaining("Filesystem check of key \"durable-stash/health-check\" in " + root)
+                .hasMessageContaining("the root is no longer a directory");
+
+        Files.delete(root);
+        Throwable gone = requireFailure(backend.check("durable-stash/health-check"));
+        assertThat(gone).hasMessageContaining("the root directory is gone");
+
+        Files.createDirectory(root);
+        await(backend.check("durable-stash/health-check"));
+    }
+
+    @Test
+    void theHealthCheckFailsWhenTheKeysDirectoryCannotBeCreated() throws Exception {
+        Files.writeString(root.resolve("durable-stash"), "a file where the prefix directory would be");
+
+        assertThat(requireFailure(backend.check("durable-stash/health-check"))).isInstanceOf(StorageException.class)
+                .hasMessageContaining("FileAlreadyExistsException");
+    }
+
+    private static void deleteRecursively(Path path) throws Exception {
+        try (Stream<Path> paths = Files.walk(path)) {
+            for (Path each : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(each);
+            }
         }
     }
 

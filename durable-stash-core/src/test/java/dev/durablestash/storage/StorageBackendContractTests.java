@@ -123,6 +123,14 @@ public abstract class StorageBackendContractTests {
     }
 
     @Test
+    void theHealthCheckSucceedsOnAReachableStoreAndLeavesNoObject() throws Exception {
+        String probe = key("health-check");
+        assertThat((Object) await(backend.check(probe))).isNull();
+        assertThat(await(backend.check(probe))).as("a second check").isNull();
+        assertThat(await(backend.get(probe, null))).isInstanceOf(GetResult.NotFound.class);
+    }
+
+    @Test
     void getOfAnAbsentKeyIsNotFound() throws Exception {
         assertThat(await(backend.get(key("absent"), null))).isInstanceOf(GetResult.NotFound.class);
         assertThat(await(backend.get(key("absent"), "some-etag"))).isInstanceOf(GetResult.NotFound.class);

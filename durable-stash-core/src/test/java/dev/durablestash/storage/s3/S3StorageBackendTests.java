@@ -62,6 +62,22 @@ class S3StorageBackendTests {
     }
 
     @Test
+    void theHealthCheckIsOneReadThatWritesNothingAndFailsNamingTheKeyWhileTheStoreAnswersErrors() throws Exception {
+        await(backend.check("durable-stash/health-check"));
+        assertThat(faults.gets.sum()).as("GETs").isEqualTo(1);
+        assertThat(faults.puts.sum() + faults.deletes.sum()).as("writes").isZero();
+
+        faults.failBefore(1.0);
+        assertThatThrownBy(() -> await(backend.check("durable-stash/health-check")))
+                .isInstanceOf(StorageException.class)
+                .hasMessageContaining("s3://" + bucket + "/durable-stash/health-check")
+                .hasMessageContaining("HTTP 500");
+
+        faults.reset();
+        await(backend.check("durable-stash/health-check"));
+    }
+
+    @Test
     void aPutAppliedButAnsweredWithAServerErrorIsAcknowledgedAfterOneRequest() throws Exception {
         faults.failAfterWrite(1.0);
 

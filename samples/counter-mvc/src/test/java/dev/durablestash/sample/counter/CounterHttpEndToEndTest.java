@@ -29,6 +29,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
 import dev.durablestash.testsupport.ExpectedLogs;
 
 /**
@@ -67,6 +70,16 @@ class CounterHttpEndToEndTest {
             assertThat(files.filter(Files::isRegularFile).map(Path::getFileName).map(Path::toString))
                     .as("files under " + storage).anyMatch(name -> name.endsWith(".obj"));
         }
+    }
+
+    @Test
+    void theHealthEndpointShowsTheStorageUp() {
+        HttpResponse<String> health = new Visitor(app).get("/actuator/health");
+        assertThat(health.statusCode()).isEqualTo(200);
+        JsonNode storage = JsonMapper.shared().readTree(health.body()).at("/components/durableStash");
+        assertThat(storage.at("/status").asString()).isEqualTo("UP");
+        assertThat(storage.at("/details/storage").asString()).startsWith("filesystem:");
+        assertThat(health.headers().firstValue("Set-Cookie")).as("a health check gets no sid cookie").isEmpty();
     }
 
     @Test

@@ -22,6 +22,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
 import dev.durablestash.testsupport.ExpectedLogs;
 
 /**
@@ -43,6 +46,8 @@ class CounterStorageOutageEndToEndTest {
 
     static final Duration OPERATION_TIMEOUT = Duration.ofSeconds(2);
     static final Duration MARGIN = Duration.ofMillis(1500);
+    /** Below the S3 client's own API call timeout (half the operation timeout), which would answer first. */
+    static final Duration HEALTH_TIMEOUT = Duration.ofMillis(500);
 
     /** Stashes of different sessions pending at once: if they were served one after another, a page would wait for all. */
     static final int PENDING_STASHES = 4;
@@ -95,7 +100,8 @@ class CounterStorageOutageEndToEndTest {
                         // The store check at startup would only wait for the stalled store and warn.
                         "durable-stash.storage.s3.store-check=off",
                         "durable-stash.secret=" + SECRET,
-                        "durable-stash.operation-timeout=" + OPERATION_TIMEOUT.toMillis() + "ms"))) {
+                        "durable-stash.operation-timeout=" + OPERATION_TIMEOUT.toMillis() + "ms",
+                        "management.health.durable-stash.timeout=" + HEALTH_TIMEOUT.toMillis() + "ms"))) {
             warmUpUntilTheStoreIsReached(app, store);
             int warmUpConnections = store.connections();
 
@@ -121,9 +127,19 @@ class CounterStorageOutageEndToEndTest {
                 assertThat(answered.elapsed()).as("the stash's answer").isLessThan(OPERATION_TIMEOUT.plus(MARGIN));
                 stashMillis.add(answered.elapsed().toMillis());
             }
+            Timed health = timed(() -> new Visitor(app).get("/actuator/health"));
+            assertThat(health.response().statusCode()).as("the health endpoint").isEqualTo(503);
+            JsonNode storage = JsonMapper.shared().readTree(health.response().body()).at("/components/durableStash");
+            assertThat(storage.at("/status").asString()).isEqualTo("DOWN");
+            assertThat(storage.at("/details/error").asString())
+                    .isEqualTo("no answer within " + HEALTH_TIMEOUT.toMillis() + "ms");
+            assertThat(health.elapsed()).as("the health endpoint's answer").isLessThan(HEALTH_TIMEOUT.plus(MARGIN));
+
             System.out.printf("Stalled store, %d ms operation timeout: %d stashes answered 503 after %s ms; "
-                    + "another session's page rendered (recovery ERROR) after %d ms%n", OPERATION_TIMEOUT.toMillis(),
-                    PENDING_STASHES, stashMillis, page.elapsed().toMillis());
+                    + "another session's page rendered (recovery ERROR) after %d ms; /actuator/health answered 503 "
+                    + "(storage DOWN) after %d ms (health timeout %d ms)%n", OPERATION_TIMEOUT.toMillis(),
+                    PENDING_STASHES, stashMillis, page.elapsed().toMillis(), health.elapsed().toMillis(),
+                    HEALTH_TIMEOUT.toMillis());
         } finally {
             browsers.shutdownNow();
         }
