@@ -1,5 +1,7 @@
 package com.example.s3;
 
+import java.time.Duration;
+
 import dev.durablestash.core.StashAdapter;
 import dev.durablestash.core.StashSettings;
 import dev.durablestash.storage.s3.S3StorageBackend;
@@ -17,6 +19,7 @@ class S3Stash {
     return S3StorageBackend.builder()
         .bucket("my-app-sessions")
         .client(client)
+        .apiCallTimeout(Duration.ofSeconds(5))               // each call, below the engine's 10 s deadline
         .build();
   }
 
