@@ -36,6 +36,7 @@ import software.amazon.awssdk.services.s3.S3AsyncClient;
 /** What one {@link S3StorageBackend} knows about its store's conditional requests. Thread-safe. */
 final class StoreQuirks {
 
+    /** The backend's logger: what the backend logs keeps one logger name, wherever the code lives. */
     private static final Logger log = LoggerFactory.getLogger(S3StorageBackend.class);
 
     private final S3AsyncClient client;

@@ -44,6 +44,7 @@ import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 /** The tombstone protocol of emulated conditional deletes. Thread-safe. */
 final class Tombstones {
 
+    /** The backend's logger: what the backend logs keeps one logger name, wherever the code lives. */
     private static final Logger log = LoggerFactory.getLogger(S3StorageBackend.class);
 
     /** User metadata marking a tombstone. */
