@@ -283,7 +283,7 @@ class S3StorageBackendTests {
     void theCallTimeoutsBoundEveryCallWhateverTheClientsOwn() {
         assertThat(server.client().serviceClientConfiguration().overrideConfiguration().apiCallTimeout())
                 .as("the raw client's own call timeout").isEmpty();
-        // That client's socket read timeout is the SDK's default 30 s; the store stalls 5 s.
+        // That client's socket read timeout is the SDK's default 30 s; the store stalls 5 s (GET, PUT, DELETE).
         faults.delay(Duration.ofSeconds(5));
         try (S3StorageBackend bounded = S3StorageBackend.builder().bucket(bucket).client(server.client())
                 .apiCallTimeout(Duration.ofMillis(600)).apiCallAttemptTimeout(Duration.ofMillis(300)).build()) {
@@ -298,6 +298,24 @@ class S3StorageBackendTests {
                         .hasMessageContaining("did not complete before the specified timeout");
                 assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofMillis(3500));
             }
+        }
+    }
+
+    @Test
+    void theCallTimeoutsWinOverShorterOnesOfTheClient() throws Exception {
+        written(backend.put("doc", utf8("v1"), Precondition.absent()));
+        faults.delay(Duration.ofMillis(800));
+        try (S3AsyncClient hasty = AppClients.builder(server.endpoint(), RequestChecksums.WHEN_REQUIRED)
+                .overrideConfiguration(c -> c.apiCallTimeout(Duration.ofMillis(200))
+                        .apiCallAttemptTimeout(Duration.ofMillis(100)))
+                .build();
+                S3StorageBackend patient = S3StorageBackend.builder().bucket(bucket).client(hasty)
+                        .apiCallTimeout(Duration.ofSeconds(10)).apiCallAttemptTimeout(Duration.ofSeconds(5)).build()) {
+            assertThat(found(patient.get("doc", null)).body()).isEqualTo(utf8("v1"));
+            assertThatThrownBy(() -> await(hasty.getObject(b -> b.bucket(bucket).key("doc"),
+                    AsyncResponseTransformer.toBytes())))
+                    .as("the client alone times out")
+                    .satisfies(e -> assertThat(S3Failure.unwrap(e)).isInstanceOf(SdkClientException.class));
         }
     }
 
