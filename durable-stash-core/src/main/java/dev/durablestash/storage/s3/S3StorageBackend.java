@@ -220,16 +220,9 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
             }
             S3Failure failure = S3Failure.of(error);
             if (failure.status() == 412 && etag != null) {
-                // Stale, gone, or the store did not understand the header's form: only a HEAD tells.
-                Runnable otherForm = !quirks.mayTryOtherForm(otherFormTried) ? null
-                        : () -> write(key, content, tombstone, precondition, retriesLeft, writeId, !unquoted, true)
-                                .whenComplete((value, retryError) -> {
-                                    if (value instanceof PutResult.Written) {
-                                        quirks.learnIfMatchForm(!unquoted);
-                                    }
-                                    forward(value, retryError, result);
-                                });
-                quirks.resolveRefusedIfMatch(key, etag, unquoted, otherFormTried, result, otherForm);
+                // Stale, gone, or a form of If-Match the store does not understand: StoreQuirks looks.
+                quirks.resolveRefusedIfMatch(key, etag, unquoted, otherFormTried, result, otherForm ->
+                        write(key, content, tombstone, precondition, retriesLeft, writeId, otherForm, true));
             } else if (StoreQuirks.isPutConflict(failure, etag != null)) {
                 result.complete(PutResult.preconditionFailed());
             } else if (failure.isAmbiguous()) {

@@ -2,7 +2,6 @@ package dev.durablestash.storage.s3;
 
 import java.util.concurrent.CompletableFuture;
 
-import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -95,30 +94,36 @@ final class StoreQuirks {
         return failure.status() == 409 && "ConditionalRequestConflict".equals(failure.code());
     }
 
-    /** @return whether a PUT refused in one form of {@code If-Match} may be sent in the other */
-    boolean mayTryOtherForm(boolean otherFormTried) {
-        return !otherFormTried && ifMatchForm == IfMatchForm.AUTO;
+    /** Sends a PUT again with {@code If-Match} in the given form ({@code true}: unquoted). */
+    @FunctionalInterface
+    interface Resend {
+        CompletableFuture<PutResult> inForm(boolean unquoted);
     }
 
     /**
      * A PUT with {@code If-Match} was answered 412. When the object has another ETag or is gone, that is
      * a precondition failure. When it still has the ETag the PUT named, the store refused the current
-     * ETag: it did not understand the header's form, so the PUT is sent in the other form
-     * ({@code otherForm}); when there is none left to try, the PUT fails with a message that says so,
-     * rather than as a conflict that the caller would retry in vain.
+     * ETag: it did not understand the header's form, so with {@link IfMatchForm#AUTO} the PUT is sent
+     * once in the other form, which is kept when it succeeds; when there is no form left to try, the PUT
+     * fails with a message that says so, rather than as a conflict the caller would retry in vain.
      */
     void resolveRefusedIfMatch(String key, String etag, boolean unquoted, boolean otherFormTried,
-            CompletableFuture<PutResult> result, @Nullable Runnable otherForm) {
+            CompletableFuture<PutResult> result, Resend resend) {
         client.headObject(b -> b.bucket(bucket).key(key).overrideConfiguration(overrides.read()))
                 .whenComplete((head, error) -> {
                     String stored = error == null && head.eTag() != null ? ETags.unquote(head.eTag()) : "";
                     if (!etag.equals(stored)) {
                         // Another ETag, gone (404 and 412 mean the same here), or unknown: the 412 itself was definite.
                         result.complete(PutResult.preconditionFailed());
-                    } else if (otherForm != null) {
+                    } else if (!otherFormTried && ifMatchForm == IfMatchForm.AUTO) {
                         log.debug("PUT of s3://{}/{} answered 412 although the object still has ETag {}: sending If-Match {}",
                                 bucket, key, etag, unquoted ? "quoted" : "unquoted");
-                        otherForm.run();
+                        resend.inForm(!unquoted).whenComplete((value, resendError) -> {
+                            if (value instanceof PutResult.Written) {
+                                learnIfMatchForm(!unquoted);
+                            }
+                            S3StorageBackend.forward(value, resendError, result);
+                        });
                     } else {
                         result.completeExceptionally(currentEtagRefused(key, unquoted, otherFormTried));
                     }
@@ -136,7 +141,7 @@ final class StoreQuirks {
     }
 
     /** A PUT in the other form of {@code If-Match} succeeded: keep that form. */
-    void learnIfMatchForm(boolean unquoted) {
+    private void learnIfMatchForm(boolean unquoted) {
         if (unquotedIfMatch != unquoted) {
             unquotedIfMatch = unquoted;
             log.info("S3 store of s3://{} refused If-Match with the current ETag {} and accepted it {}: sending If-Match "
