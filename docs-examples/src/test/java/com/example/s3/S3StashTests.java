@@ -3,6 +3,7 @@ package com.example.s3;
 import org.junit.jupiter.api.Test;
 
 import dev.durablestash.storage.s3.S3StorageBackend;
+import software.amazon.awssdk.services.s3.S3AsyncClient;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -11,7 +12,7 @@ class S3StashTests {
 
     @Test
     void theBackendIsBuiltForTheBucket() {
-        try (S3StorageBackend backend = S3Stash.backend()) {
+        try (S3AsyncClient client = S3Stash.client(); S3StorageBackend backend = S3Stash.backend(client)) {
             assertThat(backend.describe()).contains("my-app-sessions");
         }
     }

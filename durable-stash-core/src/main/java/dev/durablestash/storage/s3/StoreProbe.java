@@ -137,7 +137,7 @@ final class StoreProbe {
     /** @return whether a DELETE with a stale If-Match left the object in place */
     private boolean staleDeleteRefused(String staleEtag) {
         try {
-            await(client.deleteObject(b -> b.bucket(bucket).key(key).ifMatch(S3StorageBackend.quote(staleEtag))));
+            await(client.deleteObject(b -> b.bucket(bucket).key(key).ifMatch(ETags.quote(staleEtag))));
         } catch (StorageException e) {
             S3Failure failure = S3Failure.of(e.getCause() != null ? e.getCause() : e);
             if (failure.status() == 412) {

@@ -48,7 +48,7 @@ final class AtomicConditionalBlobStore extends ForwardingBlobStore {
                     if (current == null) {
                         throw S3Exceptions.noSuchKey(request.bucket(), request.key(), null);
                     }
-                    if (!S3StorageBackend.unquote(current.eTag()).equals(S3StorageBackend.unquote(request.ifMatch()))) {
+                    if (!ETags.unquote(current.eTag()).equals(ETags.unquote(request.ifMatch()))) {
                         throw S3Exceptions.fromStatusCode(412);
                     }
                 }
@@ -67,7 +67,7 @@ final class AtomicConditionalBlobStore extends ForwardingBlobStore {
             if (request.ifMatch() != null && !"*".equals(request.ifMatch())) {
                 HeadObjectResponse current = delegate().blobMetadataIfPresent(request.bucket(), request.key());
                 if (current != null
-                        && !S3StorageBackend.unquote(current.eTag()).equals(S3StorageBackend.unquote(request.ifMatch()))) {
+                        && !ETags.unquote(current.eTag()).equals(ETags.unquote(request.ifMatch()))) {
                     throw S3Exceptions.fromStatusCode(412);
                 }
             }

@@ -1,5 +1,6 @@
 package dev.durablestash.storage.s3;
 
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.testcontainers.junit.jupiter.Container;
@@ -37,15 +38,23 @@ class LocalStackS3StorageBackendContractTests extends StorageBackendContractTest
                     .asCompatibleSubstituteFor("localstack/localstack"))
             .withServices("s3");
 
+    private static S3AsyncClient client;
+
     @BeforeAll
     static void createBucket() {
-        try (S3AsyncClient client = S3AsyncClient.builder()
+        client = S3AsyncClient.builder()
                 .endpointOverride(LOCALSTACK.getEndpoint())
                 .region(Region.of(LOCALSTACK.getRegion()))
                 .forcePathStyle(true)
                 .credentialsProvider(credentials())
-                .build()) {
-            client.createBucket(b -> b.bucket(BUCKET)).join();
+                .build();
+        client.createBucket(b -> b.bucket(BUCKET)).join();
+    }
+
+    @AfterAll
+    static void closeClient() {
+        if (client != null) {
+            client.close();
         }
     }
 
@@ -53,10 +62,7 @@ class LocalStackS3StorageBackendContractTests extends StorageBackendContractTest
     protected StorageBackend createBackend() {
         return S3StorageBackend.builder()
                 .bucket(BUCKET)
-                .endpointOverride(LOCALSTACK.getEndpoint())
-                .region(LOCALSTACK.getRegion())
-                .pathStyleAccess(true)
-                .credentialsProvider(credentials())
+                .client(client)
                 .conditionalDeletes(ConditionalDeletes.EMULATED)
                 .build();
     }

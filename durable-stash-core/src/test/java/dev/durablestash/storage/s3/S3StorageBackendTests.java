@@ -5,8 +5,9 @@ import static dev.durablestash.testsupport.Stages.utf8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.net.URI;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletionStage;
 
 import org.junit.jupiter.api.AfterEach;
@@ -20,10 +21,12 @@ import dev.durablestash.storage.StorageException;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.async.AsyncResponseTransformer;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.services.s3.S3AsyncClient;
 
 /**
  * What the contract suite does not cover: error mapping, ETag quoting, lost responses and server
- * errors on writes, request shape, conditional-delete modes, builder validation. Against the
+ * errors on writes, request shape, conditional-delete modes, call timeouts, builder validation. Against the
  * in-process S3 server.
  */
 class S3StorageBackendTests {
@@ -177,13 +180,11 @@ class S3StorageBackendTests {
                     .hasMessageContaining("GET of s3://no-such-bucket-here/some/key")
                     .hasMessageContaining("HTTP 404 NoSuchBucket");
         }
-        try (S3StorageBackend wrongSecret = S3StorageBackend.builder()
-                .bucket(bucket)
-                .endpointOverride(server.endpoint())
-                .pathStyleAccess(true)
+        try (S3AsyncClient client = AppClients.builder(server.endpoint(), RequestChecksums.WHEN_REQUIRED)
                 .credentialsProvider(StaticCredentialsProvider.create(
                         AwsBasicCredentials.create(S3TestServer.ACCESS_KEY, "wrong-secret")))
-                .build()) {
+                .build();
+                S3StorageBackend wrongSecret = S3StorageBackend.builder().bucket(bucket).client(client).build()) {
             assertThatThrownBy(() -> await(wrongSecret.put("doc", utf8("x"), Precondition.absent())))
                     .isInstanceOf(StorageException.class)
                     .hasMessageContaining("PUT of s3://" + bucket + "/doc")
@@ -207,9 +208,10 @@ class S3StorageBackendTests {
 
     @Test
     void theSdkDefaultChecksumModeWorksToo() throws Exception {
-        try (S3StorageBackend checksummed = S3TestServer.backendBuilder(bucket, server.endpoint())
-                .requestChecksums(RequestChecksums.WHEN_SUPPORTED)
-                .build()) {
+        try (S3AsyncClient client = AppClients.builder(server.endpoint(), RequestChecksums.WHEN_SUPPORTED).build();
+                S3StorageBackend checksummed = S3StorageBackend.builder().bucket(bucket).client(client)
+                        .requestChecksums(RequestChecksums.WHEN_SUPPORTED)
+                        .build()) {
             String etag = written(checksummed.put("doc", utf8("crc32"), Precondition.absent()));
             assertThat(found(checksummed.get("doc", null)).body()).isEqualTo(utf8("crc32"));
             written(checksummed.put("doc", utf8("crc32 again"), Precondition.matching(etag)));
@@ -281,37 +283,62 @@ class S3StorageBackendTests {
     }
 
     @Test
-    void theBuilderRefusesIncompleteOrContradictorySettings() {
-        assertThatThrownBy(() -> S3StorageBackend.builder().build())
+    void theBuilderRefusesIncompleteSettings() {
+        assertThatThrownBy(() -> S3StorageBackend.builder().client(server.client()).build())
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("bucket");
-        assertThatThrownBy(() -> S3StorageBackend.builder().bucket("b").client(server.client())
-                .endpointOverride(URI.create("http://localhost:9000")).region("auto").build())
-                .isInstanceOf(IllegalStateException.class)
-                .hasMessageContaining("[endpointOverride, region]");
+        assertThatThrownBy(() -> S3StorageBackend.builder().bucket("b").build())
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("S3AsyncClient is required");
         assertThatThrownBy(() -> S3StorageBackend.builder().bucket("a/b")).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> S3StorageBackend.builder().maxConcurrency(0))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxConcurrency");
-    }
-
-    @Test
-    void theClientItBuildsHasTheConfiguredTimeouts() {
-        try (S3StorageBackend timed = S3StorageBackend.builder().bucket("b")
-                .endpointOverride(URI.create("http://127.0.0.1:1"))
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("key", "secret")))
-                .apiCallTimeout(Duration.ofSeconds(5)).apiCallAttemptTimeout(Duration.ofMillis(2500)).build()) {
-            assertThat(timed.clientConfiguration().overrideConfiguration().apiCallTimeout()).hasValue(Duration.ofSeconds(5));
-            assertThat(timed.clientConfiguration().overrideConfiguration().apiCallAttemptTimeout())
-                    .hasValue(Duration.ofMillis(2500));
-        }
-        assertThat(backend.clientConfiguration().overrideConfiguration().apiCallAttemptTimeout()).as("default").isEmpty();
-        assertThatThrownBy(() -> S3StorageBackend.builder().apiCallAttemptTimeout(Duration.ZERO))
+        assertThatThrownBy(() -> S3StorageBackend.builder().apiCallTimeout(Duration.ZERO))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("apiCallTimeout");
+        assertThatThrownBy(() -> S3StorageBackend.builder().apiCallAttemptTimeout(Duration.ofMillis(-1)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("apiCallAttemptTimeout");
     }
 
     @Test
-    void describeNamesBucketAndEndpoint() {
+    void theCallTimeoutsBoundEveryCallWhateverTheClientsOwn() {
+        assertThat(server.client().serviceClientConfiguration().overrideConfiguration().apiCallTimeout())
+                .as("the raw client's own call timeout").isEmpty();
+        // That client's socket read timeout is the SDK's default 30 s; the store stalls 5 s (GET, PUT, DELETE).
+        faults.delay(Duration.ofSeconds(5));
+        try (S3StorageBackend bounded = S3StorageBackend.builder().bucket(bucket).client(server.client())
+                .apiCallTimeout(Duration.ofMillis(600)).apiCallAttemptTimeout(Duration.ofMillis(300)).build()) {
+            for (Callable<CompletionStage<?>> call : List.<Callable<CompletionStage<?>>>of(
+                    () -> bounded.get("doc", null),
+                    () -> bounded.put("doc", utf8("x"), Precondition.absent()),
+                    () -> bounded.delete("doc", null))) {
+                long started = System.nanoTime();
+                assertThatThrownBy(() -> await(call.call(), Duration.ofSeconds(4)))
+                        .isInstanceOf(StorageException.class)
+                        .hasCauseInstanceOf(SdkClientException.class)
+                        .hasMessageContaining("did not complete before the specified timeout");
+                assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofMillis(3500));
+            }
+        }
+    }
+
+    @Test
+    void theCallTimeoutsWinOverShorterOnesOfTheClient() throws Exception {
+        written(backend.put("doc", utf8("v1"), Precondition.absent()));
+        faults.delay(Duration.ofMillis(800));
+        try (S3AsyncClient hasty = AppClients.builder(server.endpoint(), RequestChecksums.WHEN_REQUIRED)
+                .overrideConfiguration(c -> c.apiCallTimeout(Duration.ofMillis(200))
+                        .apiCallAttemptTimeout(Duration.ofMillis(100)))
+                .build();
+                S3StorageBackend patient = S3StorageBackend.builder().bucket(bucket).client(hasty)
+                        .apiCallTimeout(Duration.ofSeconds(10)).apiCallAttemptTimeout(Duration.ofSeconds(5)).build()) {
+            assertThat(found(patient.get("doc", null)).body()).isEqualTo(utf8("v1"));
+            assertThatThrownBy(() -> await(hasty.getObject(b -> b.bucket(bucket).key("doc"),
+                    AsyncResponseTransformer.toBytes())))
+                    .as("the client alone times out")
+                    .satisfies(e -> assertThat(S3Failure.unwrap(e)).isInstanceOf(SdkClientException.class));
+        }
+    }
+
+    @Test
+    void describeNamesBucketAndTheClientsEndpoint() {
         assertThat(backend.describe()).isEqualTo("s3://" + bucket + " at " + server.endpoint());
-        assertThat(server.backend(bucket).describe()).isEqualTo("s3://" + bucket);
+        assertThat(server.backend(bucket).describe()).isEqualTo("s3://" + bucket + " at " + server.endpoint());
     }
 
     private static String written(CompletionStage<PutResult> stage) throws Exception {

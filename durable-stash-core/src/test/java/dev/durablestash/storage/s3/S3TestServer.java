@@ -120,15 +120,11 @@ final class S3TestServer implements S3TestStore {
     /**
      * @param bucket a bucket
      * @param endpoint the endpoint (the server's, or the cutting proxy's)
-     * @return a builder set up to build its own client for this server, as an application would
+     * @return a builder on a client configured as an application would configure one (shared, see
+     *     {@link AppClients})
      */
     static S3StorageBackend.Builder backendBuilder(String bucket, URI endpoint) {
-        return S3StorageBackend.builder()
-                .bucket(bucket)
-                .endpointOverride(endpoint)
-                .region("us-east-1")
-                .pathStyleAccess(true)
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS_KEY, SECRET_KEY)));
+        return S3StorageBackend.builder().bucket(bucket).client(AppClients.of(endpoint));
     }
 
     /**

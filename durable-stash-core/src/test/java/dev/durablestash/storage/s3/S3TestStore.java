@@ -24,7 +24,7 @@ interface S3TestStore {
 
     /**
      * @param bucket a bucket
-     * @return a builder set up to build its own client for this store, as an application would
+     * @return a builder on a client configured as an application would configure one (see {@link AppClients})
      */
     S3StorageBackend.Builder backendBuilder(String bucket);
 }

@@ -74,8 +74,9 @@ public class DurableStashProperties {
 
     /**
      * Deadline of every recover, stash and reset: past it the request fails (with failure-status) and
-     * a storage call still running is treated as a lost answer. The S3 client's own timeouts are set
-     * below it. A number without a unit means seconds.
+     * a storage call still running is treated as a lost answer. Every S3 call is bounded below it (half
+     * for a call, a quarter for one attempt), also on the application's own S3AsyncClient. A number
+     * without a unit means seconds.
      */
     @DurationUnit(ChronoUnit.SECONDS)
     private Duration operationTimeout = Duration.ofSeconds(10);
@@ -307,7 +308,11 @@ public class DurableStashProperties {
         OFF
     }
 
-    /** S3-compatible object storage. Credentials come from the AWS default provider chain. */
+    /**
+     * S3-compatible object storage. The endpoint, region, path-style, credential and max-concurrency
+     * settings configure the S3 client the starter builds; they are ignored when the application has an
+     * S3AsyncClient bean, which is then used as it is.
+     */
     public static class S3 {
 
         /** Bucket that holds the session documents. Setting it selects S3 storage. */
@@ -324,6 +329,15 @@ public class DurableStashProperties {
 
         /** Whether to address the bucket in the path rather than the host name (MinIO and most other S3-compatible services need this). */
         private boolean pathStyleAccess;
+
+        /** Access key id of static credentials (set together with secret-access-key); the AWS default credentials provider chain when unset. */
+        private @Nullable String accessKeyId;
+
+        /** Secret access key of static credentials (set together with access-key-id). */
+        private @Nullable String secretAccessKey;
+
+        /** Most HTTP connections (requests in flight) to the store; each browser session has at most one request in flight. */
+        private int maxConcurrency = 64;
 
         /**
          * How expired documents are deleted without deleting a concurrent rewrite: 'native' sends
@@ -354,6 +368,30 @@ public class DurableStashProperties {
          * compare-and-swap); 'off' skips the check.
          */
         private StoreCheck storeCheck = StoreCheck.VERIFY;
+
+        public @Nullable String getAccessKeyId() {
+            return accessKeyId;
+        }
+
+        public void setAccessKeyId(@Nullable String accessKeyId) {
+            this.accessKeyId = accessKeyId;
+        }
+
+        public @Nullable String getSecretAccessKey() {
+            return secretAccessKey;
+        }
+
+        public void setSecretAccessKey(@Nullable String secretAccessKey) {
+            this.secretAccessKey = secretAccessKey;
+        }
+
+        public int getMaxConcurrency() {
+            return maxConcurrency;
+        }
+
+        public void setMaxConcurrency(int maxConcurrency) {
+            this.maxConcurrency = maxConcurrency;
+        }
 
         public IfMatchForm getIfMatchForm() {
             return ifMatchForm;

@@ -1,16 +1,17 @@
 package dev.durablestash.spring.autoconfigure;
 
 import java.time.Duration;
-import java.util.Optional;
+import java.util.ArrayList;
+import java.util.List;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.context.annotation.Bean;
-import org.springframework.boot.context.properties.PropertyMapper;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.util.StringUtils;
 
@@ -20,6 +21,7 @@ import dev.durablestash.storage.StorageBackend;
 import dev.durablestash.storage.s3.S3StorageBackend;
 
 import software.amazon.awssdk.services.s3.S3AsyncClient;
+import software.amazon.awssdk.services.s3.S3AsyncClientBuilder;
 
 /**
  * The storage backends, imported in order: the first that matches (and finds no
@@ -34,6 +36,13 @@ final class StorageConfigurations {
     private StorageConfigurations() {
     }
 
+    /**
+     * S3 storage on an {@link S3AsyncClient}: the application's bean when it has one, otherwise one the
+     * starter builds from {@code durable-stash.storage.s3.*} (see {@link S3ClientBuilders}) and then hands
+     * to every {@link DurableStashS3ClientCustomizer} bean, in order, as Spring Cloud AWS does with its
+     * {@code S3ClientCustomizer}s. Whoever defines the client bean owns it: Spring closes it with the
+     * context; the backend never does.
+     */
     @Configuration(proxyBeanMethods = false)
     @ConditionalOnStorageType(StorageType.S3)
     @ConditionalOnClass(S3AsyncClient.class)
@@ -41,17 +50,28 @@ final class StorageConfigurations {
 
         private static final Logger log = LoggerFactory.getLogger(S3.class);
 
+        static final String OWN_CLIENT = "durableStashS3Client";
+
+        /** The client DurableStash uses, unless the application has an {@link S3AsyncClient} bean. */
+        @Bean(OWN_CLIENT)
+        @ConditionalOnMissingBean(S3AsyncClient.class)
+        S3AsyncClient durableStashS3Client(DurableStashProperties properties,
+                ObjectProvider<DurableStashS3ClientCustomizer> customizers) {
+            S3AsyncClientBuilder builder = S3ClientBuilders.fromProperties(properties);
+            customizers.orderedStream().forEach((customizer) -> customizer.customize(builder));
+            return builder.build();
+        }
+
         /**
-         * Reuses the application's {@link S3AsyncClient} bean when there is exactly one (the
-         * endpoint, region and path-style properties are then ignored: configure that client);
-         * otherwise the backend builds and owns its own client from the properties, with
-         * credentials from the AWS default provider chain, and with timeouts below
-         * {@code durable-stash.operation-timeout} (see {@link #apiCallTimeout(Duration)}).
+         * The backend on the one {@link S3AsyncClient} bean (the application's, or the starter's). Every
+         * call is bounded below {@code durable-stash.operation-timeout} per request, whatever the
+         * client's own timeouts (see {@link S3ClientBuilders}).
          */
         @Bean
         @ConditionalOnMissingBean
         StorageBackend durableStashStorageBackend(DurableStashProperties properties,
-                ObjectProvider<S3AsyncClient> clients) {
+                ObjectProvider<S3AsyncClient> clients, ObjectProvider<DurableStashS3ClientCustomizer> customizers,
+                ListableBeanFactory beanFactory) {
             DurableStashProperties.S3 s3 = properties.getStorage().getS3();
             String bucket = s3.getBucket();
             if (!StringUtils.hasText(bucket)) {
@@ -64,35 +84,50 @@ final class StorageConfigurations {
             } catch (IllegalArgumentException e) {
                 throw SettingsMapping.invalid("storage.s3.bucket", bucket, String.valueOf(e.getMessage()));
             }
-            builder.conditionalDeletes(s3.getConditionalDeletes())
-                    .ifMatchForm(s3.getIfMatchForm())
-                    .requestChecksums(s3.getRequestChecksums());
-            Duration operationTimeout = SettingsMapping.operationTimeout(properties);
             S3AsyncClient client = clients.getIfUnique();
-            if (client != null) {
-                if (s3.getEndpoint() != null || s3.getRegion() != null || s3.isPathStyleAccess()) {
-                    log.warn("DurableStash uses the application's S3AsyncClient bean: durable-stash.storage.s3."
-                            + "endpoint, .region and .path-style-access are ignored (configure that client instead)");
-                }
-                warnUnlessCallsTimeOutBefore(client, operationTimeout);
-                return builder.client(client).build();
+            if (client == null) {
+                throw new IllegalStateException("DurableStash found several S3AsyncClient beans and none is @Primary: "
+                        + "mark the one for DurableStash @Primary, or define a StorageBackend bean");
             }
-            builder.apiCallTimeout(apiCallTimeout(operationTimeout))
-                    .apiCallAttemptTimeout(apiCallAttemptTimeout(operationTimeout));
-            PropertyMapper map = PropertyMapper.get();
-            map.from(s3::getEndpoint).to(builder::endpointOverride);
-            String region = s3.getRegion();
-            if (region != null) {
-                try {
-                    builder.region(region);
-                } catch (IllegalArgumentException e) {
-                    throw SettingsMapping.invalid("storage.s3.region", region, String.valueOf(e.getMessage()));
-                }
+            if (!beanFactory.containsBean(OWN_CLIENT)) {
+                warnAboutIgnoredSettings(s3, customizers);
+            }
+            Duration operationTimeout = SettingsMapping.operationTimeout(properties);
+            return builder.client(client)
+                    .conditionalDeletes(s3.getConditionalDeletes())
+                    .ifMatchForm(s3.getIfMatchForm())
+                    .requestChecksums(s3.getRequestChecksums())
+                    .apiCallTimeout(S3ClientBuilders.apiCallTimeout(operationTimeout))
+                    .apiCallAttemptTimeout(S3ClientBuilders.apiCallAttemptTimeout(operationTimeout))
+                    .build();
+        }
+
+        private static void warnAboutIgnoredSettings(DurableStashProperties.S3 s3,
+                ObjectProvider<DurableStashS3ClientCustomizer> customizers) {
+            DurableStashProperties.S3 defaults = new DurableStashProperties.S3();
+            List<String> ignored = new ArrayList<>();
+            if (s3.getEndpoint() != null) {
+                ignored.add("durable-stash.storage.s3.endpoint");
+            }
+            if (s3.getRegion() != null) {
+                ignored.add("durable-stash.storage.s3.region");
             }
             if (s3.isPathStyleAccess()) {
-                builder.pathStyleAccess(true);
+                ignored.add("durable-stash.storage.s3.path-style-access");
             }
-            return builder.build();
+            if (s3.getAccessKeyId() != null || s3.getSecretAccessKey() != null) {
+                ignored.add("durable-stash.storage.s3.access-key-id and secret-access-key");
+            }
+            if (s3.getMaxConcurrency() != defaults.getMaxConcurrency()) {
+                ignored.add("durable-stash.storage.s3.max-concurrency");
+            }
+            if (customizers.stream().findAny().isPresent()) {
+                ignored.add("the DurableStashS3ClientCustomizer beans");
+            }
+            if (!ignored.isEmpty()) {
+                log.warn("DurableStash uses the application's S3AsyncClient bean: {} {} ignored (configure that client "
+                        + "instead)", String.join(", ", ignored), ignored.size() == 1 ? "is" : "are");
+            }
         }
 
         /** Checks the store's compare-and-swap once every singleton exists, before the app serves requests. */
@@ -100,42 +135,6 @@ final class StorageConfigurations {
         static S3StoreCheckRunner durableStashS3StoreCheck(ObjectProvider<DurableStashProperties> properties,
                 ObjectProvider<StorageBackend> backend) {
             return new S3StoreCheckRunner(properties, backend);
-        }
-
-        /**
-         * The whole S3 call, retries of reads included, gets half the operation's deadline: a call
-         * that stalls fails with its own error before the engine gives up on the operation.
-         */
-        static Duration apiCallTimeout(Duration operationTimeout) {
-            return atLeastOneMillisecond(operationTimeout.dividedBy(2));
-        }
-
-        /**
-         * One attempt gets a quarter: a read that stalls is retried once within the call, and a write
-         * that stalls (never retried by the SDK) leaves time for the HEAD that finds out whether it was
-         * applied, all within the deadline.
-         */
-        static Duration apiCallAttemptTimeout(Duration operationTimeout) {
-            return atLeastOneMillisecond(operationTimeout.dividedBy(4));
-        }
-
-        private static Duration atLeastOneMillisecond(Duration duration) {
-            return duration.compareTo(Duration.ofMillis(1)) < 0 ? Duration.ofMillis(1) : duration;
-        }
-
-        private static void warnUnlessCallsTimeOutBefore(S3AsyncClient client, Duration operationTimeout) {
-            Optional<Duration> callTimeout;
-            try {
-                callTimeout = client.serviceClientConfiguration().overrideConfiguration().apiCallTimeout();
-            } catch (UnsupportedOperationException e) {
-                return; // a client that does not tell (a stub): nothing to check
-            }
-            if (callTimeout.isEmpty() || callTimeout.get().compareTo(operationTimeout) >= 0) {
-                log.warn("The application's S3AsyncClient has no API call timeout below durable-stash.operation-timeout "
-                        + "({}): a stalled S3 call then fails only at the engine's deadline, as a lost answer. Set "
-                        + "apiCallTimeout and apiCallAttemptTimeout on that client's override configuration",
-                        operationTimeout);
-            }
         }
     }
 

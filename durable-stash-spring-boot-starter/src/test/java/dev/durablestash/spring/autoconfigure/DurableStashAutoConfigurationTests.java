@@ -284,18 +284,6 @@ class DurableStashAutoConfigurationTests {
     }
 
     @Test
-    void anApplicationS3ClientWithoutACallTimeoutBelowTheOperationTimeoutIsUsedWithAWarning() {
-        logs.expect(Level.WARN, "The application's S3AsyncClient has no API call timeout below "
-                + "durable-stash.operation-timeout (PT10S)");
-        contextRunner.withUserConfiguration(UntimedS3ClientConfiguration.class)
-                .withPropertyValues("durable-stash.storage.s3.bucket=stash-bucket", NO_STORE_CHECK, "durable-stash.secret=" + SECRET)
-                .run((context) -> {
-                    assertThat(context).hasNotFailed();
-                    assertThat(context).getBean(StorageBackend.class).isInstanceOf(S3StorageBackend.class);
-                });
-    }
-
-    @Test
     void s3StorageBuildsItsOwnClientFromTheProperties() {
         contextRunner.withPropertyValues("durable-stash.storage.type=s3", "durable-stash.storage.s3.bucket=stash-bucket", NO_STORE_CHECK,
                 "durable-stash.secret=" + SECRET, "durable-stash.storage.s3.endpoint=http://127.0.0.1:1",
@@ -646,18 +634,6 @@ class DurableStashAutoConfigurationTests {
                     .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("key", "secret")))
                     .overrideConfiguration((c) -> c.apiCallTimeout(Duration.ofSeconds(5))
                             .apiCallAttemptTimeout(Duration.ofSeconds(2)))
-                    .forcePathStyle(true).build();
-        }
-    }
-
-    /** An application's S3 client without timeouts. */
-    @Configuration(proxyBeanMethods = false)
-    static class UntimedS3ClientConfiguration {
-
-        @Bean(destroyMethod = "close")
-        S3AsyncClient s3AsyncClient() {
-            return S3AsyncClient.builder().region(Region.US_EAST_1).endpointOverride(URI.create("http://127.0.0.1:1"))
-                    .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("key", "secret")))
                     .forcePathStyle(true).build();
         }
     }
