@@ -86,7 +86,7 @@ class CounterStorageOutageEndToEndTest {
                 .allow(Level.WARN, "An exception");
         ExecutorService browsers = Executors.newFixedThreadPool(PENDING_STASHES);
         try (UnansweringServer store = UnansweringServer.start(64, Duration.ofMinutes(10));
-                SampleApp app = SampleApp.startWith(List.of(
+                SampleApp app = SampleApp.startWith(CounterMvcApplication.class, List.of(
                         "durable-stash.storage.type=s3",
                         "durable-stash.storage.s3.bucket=sample-sessions",
                         "durable-stash.storage.s3.endpoint=" + store.endpoint(),
