@@ -16,9 +16,10 @@ import org.springframework.context.ConfigurableApplicationContext;
 
 /**
  * A sample app (the Spring MVC or the WebFlux one: its application class), started in-process on a
- * loopback port, by default over a filesystem storage directory. {@link #restart()} closes the application context and starts a new one with the same
- * storage and the same port, so a browser page that is still open talks to the new instance: that
- * is what a redeploy looks like to the page. Not thread-safe: one test class drives it.
+ * loopback port, by default over a filesystem storage directory. {@link #restart()} closes the
+ * application context and starts a new one with the same storage and the same port, so a browser
+ * page that is still open talks to the new instance: that is what a redeploy looks like to the page.
+ * Not thread-safe: one test class drives it.
  *
  * <p>Spring Boot's logging system is switched off for these apps: the tests' {@code logback-test.xml}
  * stays in force across starts, and a test's {@code ExpectedLogs} capture is not reset by a restart.
