@@ -1,5 +1,9 @@
 package dev.durablestash.spring.web.reactive;
 
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -118,6 +122,21 @@ class StashedViewsWebFluxIntegrationTests {
         assertThat(second.getResponseBody()).startsWith("second@");
         assertThat(firstBody).as("the second exchange set its own instance's field").startsWith("first@");
         assertThat(firstBody.substring(6)).as("two instances").isNotEqualTo(second.getResponseBody().substring(7));
+    }
+
+    @Test
+    void concurrentIncrementsOfOneBrowserSessionTakeTurnsAndLoseNothing() {
+        browser.get("/counter");
+        List<CompletableFuture<EntityExchangeResult<String>>> answers = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            answers.add(CompletableFuture.supplyAsync(() -> browser.post("/counter/increment-mono", "", REJOIN)));
+        }
+        Set<String> counts = new HashSet<>();
+        for (CompletableFuture<EntityExchangeResult<String>> answer : answers) {
+            counts.add(answer.join().getResponseBody());
+        }
+        assertThat(counts).as("every exchange saw the one before it").hasSize(20);
+        assertThat(browser.get("/counter", REJOIN).getResponseBody()).startsWith("count=20;");
     }
 
     @Test

@@ -84,6 +84,14 @@ public class FluxCounterController {
         });
     }
 
+    /** Holds the view's turn at the {@link Gate}, without blocking a thread. */
+    @PostMapping("/gated-increment")
+    @ResponseBody
+    Mono<String> gatedIncrement() {
+        count++;
+        return Mono.fromFuture(Gate.pass()).then(Mono.fromSupplier(() -> String.valueOf(count)));
+    }
+
     @PostMapping("/fail")
     @ResponseBody
     String fail() {
