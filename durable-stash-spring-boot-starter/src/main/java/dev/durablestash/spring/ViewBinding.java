@@ -339,11 +339,22 @@ public final class ViewBinding implements Stash {
             }
             result.completeExceptionally(cause);
         });
-        CompletableFuture.delayedExecutor(nanos(operationTimeout.plus(WAIT_MARGIN)), TimeUnit.NANOSECONDS)
-                .execute(() -> result.completeExceptionally(operation.equals(TURN)
+        // orTimeout cancels its timer when the stage completes first; the timeout completes on the JDK's
+        // delay thread, never on the common pool
+        CompletableFuture<T> answer = new CompletableFuture<>();
+        long bound = nanos(operationTimeout.plus(WAIT_MARGIN));
+        result.orTimeout(bound, TimeUnit.NANOSECONDS).whenComplete((value, error) -> {
+            if (error == null) {
+                answer.complete(value);
+            } else if (error instanceof TimeoutException) {
+                answer.completeExceptionally(operation.equals(TURN)
                         ? StashTimeoutException.turnNotGranted(view, operationTimeout)
-                        : new StashTimeoutException(view, operation, operationTimeout)));
-        return result;
+                        : new StashTimeoutException(view, operation, operationTimeout));
+            } else {
+                answer.completeExceptionally(error);
+            }
+        });
+        return answer;
     }
 
     private static <T> void abandon(CompletableFuture<T> future, @Nullable Consumer<? super T> abandoned) {

@@ -1,11 +1,11 @@
 package dev.durablestash.spring.web.reactive;
 
-import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Queue;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -59,8 +59,9 @@ final class ExchangeViews {
 
     private final ServerWebExchange exchange;
     private final StashContext context;
-    private final List<ViewBinding> bindings = new ArrayList<>(2);
-    private final Set<String> turnsTaken = new HashSet<>(2);
+    /** Copy-on-write: the exchange's end may read it while a cancelled bind still adds. */
+    private final List<ViewBinding> bindings = new CopyOnWriteArrayList<>();
+    private final Set<String> turnsTaken = ConcurrentHashMap.newKeySet(2);
     private final Queue<ViewTurn> heldTurns = new ConcurrentLinkedQueue<>();
     private volatile boolean ended;
     private volatile boolean failed;
