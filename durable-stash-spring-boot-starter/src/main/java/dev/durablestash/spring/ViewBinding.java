@@ -5,6 +5,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -32,8 +33,13 @@ import dev.durablestash.core.ViewTurn;
  * (or after the last stash), so mutating a recovered list counts as a change, and assigning an
  * equal value does not.
  *
- * <p><b>Waits are bounded.</b> Recover, stash and reset block the calling thread until the engine
- * answers (Spring MVC runs handlers on a thread of their own), but never longer than the engine's
+ * <p><b>Blocking and non-blocking.</b> {@link #recover}, {@link #stashNow()} and {@link #reset()}
+ * block the calling thread until the engine answers (Spring MVC runs handlers on a thread of their
+ * own). {@link #recoverAsync}, {@link #awaitTurnAsync}, {@link #stashAsync()} and {@link #resetAsync()}
+ * block nothing and return a stage that completes on an engine thread (for WebFlux, whose event-loop
+ * threads must never block).
+ *
+ * <p><b>Waits are bounded.</b> Every wait, blocking or not, lasts never longer than the engine's
  * {@link StashSettings#operationTimeout() operation timeout} plus {@link #WAIT_MARGIN}: the engine
  * fails an operation at its deadline, and this bound is a second line should it not. Past the bound
  * the wait fails with a {@link StashTimeoutException} (the operation may still take effect later,
@@ -126,6 +132,49 @@ public final class ViewBinding implements Stash {
         return await(turn, type.name(), TURN, operationTimeout, ViewTurn::close);
     }
 
+    /**
+     * The non-blocking {@link #recover}: recovers a view's stored keys into its fields once storage
+     * answered, and binds it. Blocks no thread.
+     *
+     * @param type the view type
+     * @param target the instance whose fields are recovered into (not touched until the stage completes)
+     * @param sid the browser session id
+     * @param mount whether the page is new or rejoining
+     * @param adapter the engine
+     * @param operationTimeout the engine's {@link StashSettings#operationTimeout()}
+     * @return a stage with the binding (on {@link RecoveryStatus#ERROR} the fields keep their defaults),
+     *     or failed with a {@link StashTimeoutException} when the engine did not answer within the bound
+     */
+    public static CompletionStage<ViewBinding> recoverAsync(StashedViewType type, Object target, String sid,
+            MountKind mount, StashAdapter adapter, Duration operationTimeout) {
+        Objects.requireNonNull(operationTimeout, "operationTimeout");
+        Map<String, StashedViewType.Snapshot> defaults = type.snapshot(target);
+        return within(adapter.recover(sid, type.definition(), mount), type.name(), "recover", operationTimeout, null)
+                .thenApply(recovery -> {
+                    if (recovery.status() == RecoveryStatus.ERROR) {
+                        log.debug("Could not recover view '{}'; it keeps its defaults", type.name(),
+                                recovery.error().orElse(null));
+                    } else {
+                        type.apply(target, recovery);
+                    }
+                    return new ViewBinding(type, target, sid, adapter, operationTimeout, recovery, defaults);
+                });
+    }
+
+    /**
+     * The non-blocking {@link #awaitTurn}: asks for the browser session's turn at a view. Blocks no
+     * thread.
+     *
+     * @return a stage with the turn (now held by the caller, who must close it on every path), or
+     *     failed with a {@link StashTimeoutException}; a turn granted after the bound passed is handed
+     *     on at once
+     */
+    public static CompletionStage<ViewTurn> awaitTurnAsync(StashedViewType type, String sid, StashAdapter adapter,
+            Duration operationTimeout) {
+        Objects.requireNonNull(operationTimeout, "operationTimeout");
+        return within(adapter.turn(sid, type.definition()), type.name(), TURN, operationTimeout, ViewTurn::close);
+    }
+
     /** @return the view instance */
     public Object target() {
         return target;
@@ -171,6 +220,49 @@ public final class ViewBinding implements Stash {
         }
         await(adapter.stash(sid, type.definition(), changed), type.name(), "stash", operationTimeout, null);
         baseline = now;
+    }
+
+    /**
+     * The non-blocking {@link #stashNow()}: stashes the changed fields (as they are now) and completes
+     * once they are durable. Blocks no thread. Do not change the fields or start another stash of this
+     * binding until the stage completed.
+     *
+     * @return a stage that completes when the changes are durable (at once when there are none), or
+     *     fails as {@link #stashNow()} throws
+     */
+    public CompletionStage<Void> stashAsync() {
+        Map<String, StashedViewType.Snapshot> now;
+        Map<String, @Nullable Object> changed;
+        try {
+            now = type.snapshot(target);
+            changed = type.changes(baseline, now);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        if (changed.isEmpty()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        if (recovery.status() == RecoveryStatus.ERROR) {
+            return CompletableFuture.failedFuture(new StashWriteException(type.name(), "view '" + type.name()
+                    + "' could not be recovered (storage error), so its fields started from their defaults; its "
+                    + "changes were not stashed, to leave the stored state intact", recovery.error().orElse(null)));
+        }
+        return within(adapter.stash(sid, type.definition(), changed), type.name(), "stash", operationTimeout, null)
+                .thenRun(() -> baseline = now);
+    }
+
+    /**
+     * The non-blocking {@link #reset()}. Blocks no thread.
+     *
+     * @return a stage that completes once the view's stored state is removed and the fields are back
+     *     to their defaults, or fails as {@link #reset()} throws
+     */
+    public CompletionStage<Void> resetAsync() {
+        return within(adapter.reset(sid, type.definition()), type.name(), "reset", operationTimeout, null)
+                .thenRun(() -> {
+                    type.restore(target, defaults);
+                    baseline = type.snapshot(target);
+                });
     }
 
     @Override
@@ -251,6 +343,48 @@ public final class ViewBinding implements Stash {
             abandon(future, abandoned);
             throw new StashWriteException(view, operation + " of view '" + view + "' was interrupted", e);
         }
+    }
+
+    /**
+     * The non-blocking {@link #await}: a stage that fails with a {@link StashTimeoutException} after
+     * {@code operationTimeout} plus {@link #WAIT_MARGIN}, with the engine's own failures unwrapped.
+     */
+    private static <T> CompletableFuture<T> within(CompletionStage<T> stage, String view, String operation,
+            Duration operationTimeout, @Nullable Consumer<? super T> abandoned) {
+        CompletableFuture<T> future = Objects.requireNonNull(stage, "stage").toCompletableFuture();
+        CompletableFuture<T> result = new CompletableFuture<>();
+        future.whenComplete((value, error) -> {
+            if (error == null) {
+                if (!result.complete(value) && abandoned != null) {
+                    abandoned.accept(value);
+                }
+                return;
+            }
+            Throwable cause = error instanceof CompletionException && error.getCause() != null
+                    ? error.getCause() : error;
+            if (cause instanceof CancellationException) {
+                cause = new StashWriteException(view, operation + " of view '" + view + "' was cancelled", cause);
+            } else if (!(cause instanceof RuntimeException) && !(cause instanceof Error)) {
+                cause = new StashWriteException(view, operation + " of view '" + view + "' failed", cause);
+            }
+            result.completeExceptionally(cause);
+        });
+        // orTimeout cancels its timer when the stage completes first; the timeout completes on the JDK's
+        // delay thread, never on the common pool
+        CompletableFuture<T> answer = new CompletableFuture<>();
+        long bound = nanos(operationTimeout.plus(WAIT_MARGIN));
+        result.orTimeout(bound, TimeUnit.NANOSECONDS).whenComplete((value, error) -> {
+            if (error == null) {
+                answer.complete(value);
+            } else if (error instanceof TimeoutException) {
+                answer.completeExceptionally(operation.equals(TURN)
+                        ? StashTimeoutException.turnNotGranted(view, operationTimeout)
+                        : new StashTimeoutException(view, operation, operationTimeout));
+            } else {
+                answer.completeExceptionally(error);
+            }
+        });
+        return answer;
     }
 
     private static <T> void abandon(CompletableFuture<T> future, @Nullable Consumer<? super T> abandoned) {

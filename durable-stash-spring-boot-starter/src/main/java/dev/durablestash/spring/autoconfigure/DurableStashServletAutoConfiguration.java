@@ -39,7 +39,7 @@ import dev.durablestash.spring.web.servlet.StashedViewsWebMvcConfigurer;
  * slices import the engine and the one for their stack ({@code @WebMvcTest} imports both this and
  * {@link DurableStashAutoConfiguration}, listed in the starter's
  * {@code META-INF/spring/org.springframework.boot.webmvc.test.autoconfigure.AutoConfigureWebMvc.imports}).
- * A WebFlux integration is meant to follow the same pattern: an auto-configuration of its own for
+ * The WebFlux integration follows the same pattern: {@link DurableStashReactiveAutoConfiguration}, for
  * reactive web applications, listed with {@link DurableStashAutoConfiguration} in
  * {@code META-INF/spring/org.springframework.boot.webflux.test.autoconfigure.AutoConfigureWebFlux.imports}
  * (and the test backend's {@code InMemoryStorageAutoConfiguration} in that file of its module).

@@ -8,11 +8,13 @@ import org.springframework.web.bind.annotation.ModelAttribute;
 import jakarta.servlet.http.HttpServletRequest;
 
 import dev.durablestash.core.StashAdapter;
+import dev.durablestash.sample.pages.EngineFigures;
+import dev.durablestash.sample.pages.StorageLocation;
 import dev.durablestash.spring.autoconfigure.DurableStashProperties;
 
 /**
- * The facts every page shows around its view: where the state lives ({@code storage}) and the engine
- * panel ({@code engine}). {@code GET /engine} answers the panel alone, for the page to refresh it
+ * The facts every page shows around its view: the web framework ({@code framework}), where the state
+ * lives ({@code storage}) and the engine panel ({@code engine}). {@code GET /engine} answers the panel alone, for the page to refresh it
  * after a script request wrote something. Not a stashed view: reading these mounts nothing.
  */
 @Controller
@@ -27,6 +29,11 @@ class PageFacts {
         this.engine = engine;
         this.timings = timings;
         this.storage = StorageLocation.of(properties);
+    }
+
+    @ModelAttribute("framework")
+    String framework() {
+        return "Spring MVC";
     }
 
     @ModelAttribute("storage")

@@ -16,7 +16,7 @@ class CsrfLeakBrowserEndToEndTest extends SecureSampleInChromium {
 
     @Test
     void aSubmitButtonWithACrossOriginFormactionGetsNoCsrfToken() {
-        assumeTrue(CounterBrowserEndToEndTest.BROWSER_INSTALLED, CounterBrowserEndToEndTest.NO_BROWSER);
+        assumeTrue(Chromium.INSTALLED, Chromium.NOT_INSTALLED);
         openHomePageLoggedIn();
 
         Object leaked = ((JavascriptExecutor) browser).executeScript("""
@@ -46,7 +46,7 @@ class CsrfLeakBrowserEndToEndTest extends SecureSampleInChromium {
      */
     @Test
     void aRelativeActionUnderACrossOriginBaseGetsNoCsrfToken() {
-        assumeTrue(CounterBrowserEndToEndTest.BROWSER_INSTALLED, CounterBrowserEndToEndTest.NO_BROWSER);
+        assumeTrue(Chromium.INSTALLED, Chromium.NOT_INSTALLED);
         openHomePageLoggedIn();
 
         Object leaked = ((JavascriptExecutor) browser).executeScript("""

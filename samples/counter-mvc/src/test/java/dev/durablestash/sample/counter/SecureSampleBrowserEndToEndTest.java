@@ -20,7 +20,7 @@ class SecureSampleBrowserEndToEndTest extends SecureSampleInChromium {
 
     @Test
     void composeAutosaveWorksWithCsrfAndTheNextUserAfterLogoutSeesDefaults() {
-        assumeTrue(CounterBrowserEndToEndTest.BROWSER_INSTALLED, CounterBrowserEndToEndTest.NO_BROWSER);
+        assumeTrue(Chromium.INSTALLED, Chromium.NOT_INSTALLED);
         browser.get(app.baseUrl() + "/");
         logIn("ada", "ada");
         waitForText("count", "0");

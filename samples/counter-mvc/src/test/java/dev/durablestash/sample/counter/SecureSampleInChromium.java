@@ -17,7 +17,7 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 /**
  * The sample in its {@code secure} profile (Spring Security form login, CSRF on) on filesystem
  * storage, driven by one headless Chromium per test class. Nothing starts on a machine without
- * Chromium; the tests then skip themselves ({@link CounterBrowserEndToEndTest#BROWSER_INSTALLED}).
+ * Chromium; the tests then skip themselves ({@link Chromium#INSTALLED}).
  */
 abstract class SecureSampleInChromium {
 
@@ -32,13 +32,13 @@ abstract class SecureSampleInChromium {
 
     @BeforeAll
     static void startAppAndBrowser() throws IOException {
-        if (!CounterBrowserEndToEndTest.BROWSER_INSTALLED) {
+        if (!Chromium.INSTALLED) {
             return;
         }
-        app = SampleApp.startWith(List.of("durable-stash.storage.type=filesystem",
+        app = SampleApp.startWith(CounterMvcApplication.class, List.of("durable-stash.storage.type=filesystem",
                 "durable-stash.storage.filesystem.directory=" + storage, "spring.profiles.active=secure"));
         browserProfile = Files.createTempDirectory("counter-mvc-secure-chromium-");
-        browser = CounterBrowserEndToEndTest.startChromium(browserProfile, true);
+        browser = Chromium.start(browserProfile, true);
     }
 
     @AfterAll
@@ -52,7 +52,7 @@ abstract class SecureSampleInChromium {
             app = null;
         }
         if (browserProfile != null) {
-            CounterBrowserEndToEndTest.deleteQuietly(browserProfile);
+            Chromium.deleteQuietly(browserProfile);
             browserProfile = null;
         }
     }

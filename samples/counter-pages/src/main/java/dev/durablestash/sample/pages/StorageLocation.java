@@ -1,4 +1,4 @@
-package dev.durablestash.sample.counter;
+package dev.durablestash.sample.pages;
 
 import java.net.URI;
 
@@ -12,9 +12,13 @@ import dev.durablestash.spring.autoconfigure.DurableStashProperties;
  * @param where the absolute directory, {@code s3://bucket/prefix} (plus the endpoint, if one is
  *     configured), or a note that memory is lost on restart
  */
-record StorageLocation(String kind, String where) {
+public record StorageLocation(String kind, String where) {
 
-    static StorageLocation of(DurableStashProperties properties) {
+    /**
+     * @param properties the properties the app runs with
+     * @return where they put the state
+     */
+    public static StorageLocation of(DurableStashProperties properties) {
         DurableStashProperties.Storage storage = properties.getStorage();
         return switch (storage.resolvedType()) {
             case FILESYSTEM -> new StorageLocation("directory",

@@ -15,10 +15,11 @@ import org.springframework.boot.web.server.PortInUseException;
 import org.springframework.context.ConfigurableApplicationContext;
 
 /**
- * The sample app, started in-process on a loopback port, by default over a filesystem storage
- * directory. {@link #restart()} closes the application context and starts a new one with the same
- * storage and the same port, so a browser page that is still open talks to the new instance: that
- * is what a redeploy looks like to the page. Not thread-safe: one test class drives it.
+ * A sample app (the Spring MVC or the WebFlux one: its application class), started in-process on a
+ * loopback port, by default over a filesystem storage directory. {@link #restart()} closes the
+ * application context and starts a new one with the same storage and the same port, so a browser
+ * page that is still open talks to the new instance: that is what a redeploy looks like to the page.
+ * Not thread-safe: one test class drives it.
  *
  * <p>Spring Boot's logging system is switched off for these apps: the tests' {@code logback-test.xml}
  * stays in force across starts, and a test's {@code ExpectedLogs} capture is not reset by a restart.
@@ -32,28 +33,47 @@ final class SampleApp implements AutoCloseable {
         SLF4JBridgeHandler.install();
     }
 
+    private final Class<?> application;
     private final List<String> storageProperties;
     private int port;
     private @Nullable ConfigurableApplicationContext context;
 
-    private SampleApp(List<String> storageProperties) {
+    private SampleApp(Class<?> application, List<String> storageProperties) {
+        this.application = application;
         this.storageProperties = List.copyOf(storageProperties);
     }
 
-    /** Starts the app on a free port, keeping its state under {@code storageDirectory}. */
-    static SampleApp start(Path storageDirectory) {
-        return startWith(List.of("durable-stash.storage.type=filesystem",
+    /**
+     * @param testClass a test class annotated {@link SampleUnderTest}, or a subclass of one
+     * @return the application class it names
+     * @throws IllegalStateException if it names none
+     */
+    static Class<?> applicationOf(Class<?> testClass) {
+        for (Class<?> type = testClass; type != null; type = type.getSuperclass()) {
+            SampleUnderTest sample = type.getAnnotation(SampleUnderTest.class);
+            if (sample != null) {
+                return sample.value();
+            }
+        }
+        throw new IllegalStateException(testClass.getName() + " runs a shared sample suite but names no app: annotate it "
+                + "@SampleUnderTest(TheApplication.class)");
+    }
+
+    /** Starts {@code application} on a free port, keeping its state under {@code storageDirectory}. */
+    static SampleApp start(Class<?> application, Path storageDirectory) {
+        return startWith(application, List.of("durable-stash.storage.type=filesystem",
                 "durable-stash.storage.filesystem.directory=" + storageDirectory));
     }
 
     /**
-     * Starts the app on a free port with other storage settings.
+     * Starts {@code application} on a free port with other storage settings.
      *
+     * @param application the sample's {@code @SpringBootApplication} class
      * @param storageProperties {@code name=value} pairs, e.g. {@code durable-stash.storage.type=s3}
      *     and the bucket, endpoint and secret
      */
-    static SampleApp startWith(List<String> storageProperties) {
-        SampleApp app = new SampleApp(storageProperties);
+    static SampleApp startWith(Class<?> application, List<String> storageProperties) {
+        SampleApp app = new SampleApp(application, storageProperties);
         app.startContext();
         return app;
     }
@@ -100,7 +120,7 @@ final class SampleApp implements AutoCloseable {
         properties.addAll(storageProperties);
         // As command-line arguments: they take precedence over the sample's application.properties
         // (default properties would not, so its storage settings would win).
-        ConfigurableApplicationContext started = new SpringApplicationBuilder(CounterMvcApplication.class)
+        ConfigurableApplicationContext started = new SpringApplicationBuilder(application)
                 .run(properties.stream().map(property -> "--" + property).toArray(String[]::new));
         context = started;
         port = Integer.parseInt(Objects.requireNonNull(

@@ -1,4 +1,4 @@
-package dev.durablestash.sample.counter;
+package dev.durablestash.sample.pages;
 
 import java.time.Duration;
 import java.util.Locale;
@@ -19,9 +19,14 @@ import dev.durablestash.core.StashStatistics;
  * @param stashesPerWrite acknowledged stashes per PUT, e.g. {@code "1.0"}: above 1 when group commit
  *     merged concurrent stashes into one write; {@code "–"} before the first write
  */
-record EngineFigures(@Nullable String lastWrite, long writes, long acknowledged, long conflicts, String stashesPerWrite) {
+public record EngineFigures(@Nullable String lastWrite, long writes, long acknowledged, long conflicts, String stashesPerWrite) {
 
-    static EngineFigures of(@Nullable Duration lastWrite, StashStatistics statistics) {
+    /**
+     * @param lastWrite this browser session's last timed write, or {@code null} if none since the app started
+     * @param statistics the engine's counters
+     * @return the panel's figures
+     */
+    public static EngineFigures of(@Nullable Duration lastWrite, StashStatistics statistics) {
         return new EngineFigures(lastWrite == null ? null : millis(lastWrite), statistics.puts(),
                 statistics.acknowledged(), statistics.conflicts(),
                 statistics.puts() == 0 ? "–"

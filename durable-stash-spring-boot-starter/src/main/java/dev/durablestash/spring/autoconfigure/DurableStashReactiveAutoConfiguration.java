@@ -1,0 +1,99 @@
+package dev.durablestash.spring.autoconfigure;
+
+import java.time.Duration;
+
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication.Type;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.util.StringUtils;
+import org.springframework.web.reactive.DispatcherHandler;
+import org.springframework.web.reactive.result.method.annotation.RequestMappingHandlerAdapter;
+
+import dev.durablestash.core.StashAdapter;
+import dev.durablestash.core.StashSettings;
+import dev.durablestash.spring.StashedViews;
+import dev.durablestash.spring.web.reactive.PerExchangeControllers;
+import dev.durablestash.spring.web.reactive.ReactiveStashExceptionHandler;
+import dev.durablestash.spring.web.reactive.SidCookie;
+import dev.durablestash.spring.web.reactive.SidWebFilter;
+import dev.durablestash.spring.web.reactive.StashedRoutes;
+import dev.durablestash.spring.web.reactive.StashedViewsHandlerAdapter;
+import dev.durablestash.spring.web.reactive.StashedViewsWebFluxConfigurer;
+
+/**
+ * Auto-configuration of DurableStash in a reactive (Spring WebFlux) web application: the sid cookie
+ * web filter, per-exchange view controllers, recovery before the handler and stashing before the
+ * response is committed, the {@link StashedRoutes} handle for functional routes, and the failure
+ * statuses. It runs after {@link DurableStashAutoConfiguration}, only when there is a
+ * {@link StashAdapter}, and uses the same {@code durable-stash.*} properties as the servlet side. It
+ * is also listed for the {@code @WebFluxTest} slice, with {@link DurableStashAutoConfiguration}
+ * ({@code META-INF/spring/org.springframework.boot.webflux.test.autoconfigure.AutoConfigureWebFlux.imports}).
+ * Every bean backs off when the application defines one of the same type.
+ */
+@AutoConfiguration(after = DurableStashAutoConfiguration.class)
+@ConditionalOnWebApplication(type = Type.REACTIVE)
+@ConditionalOnClass(DispatcherHandler.class)
+@ConditionalOnBean(StashAdapter.class)
+@EnableConfigurationProperties(DurableStashProperties.class)
+public final class DurableStashReactiveAutoConfiguration {
+
+    @Bean
+    @ConditionalOnMissingBean
+    static PerExchangeControllers durableStashPerExchangeControllers() {
+        return new PerExchangeControllers();
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    SidWebFilter durableStashSidWebFilter(DurableStashProperties properties, ObjectProvider<StashSettings> settings,
+            ObjectProvider<StashAdapter> adapter) {
+        DurableStashProperties.Cookie cookie = properties.getCookie();
+        if (!StringUtils.hasText(cookie.getName())) {
+            throw SettingsMapping.invalid("cookie.name", cookie.getName(), "must not be empty");
+        }
+        Duration maxAge = cookie.getMaxAge();
+        if (maxAge != null && (maxAge.isNegative() || maxAge.isZero() || maxAge.getSeconds() > Integer.MAX_VALUE)) {
+            throw SettingsMapping.invalid("cookie.max-age", maxAge, "must be positive");
+        }
+        SidCookie sidCookie = new SidCookie(cookie.getName(), cookie.getDomain(), cookie.getPath(), cookie.getSecure(),
+                cookie.getSameSite(), maxAge);
+        return new SidWebFilter(sidCookie, settings::getObject, adapter::getObject);
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    StashedViewsWebFluxConfigurer durableStashWebFluxConfigurer(StashAdapter adapter, StashedViews views,
+            StashSettings settings, DurableStashProperties properties) {
+        int status = properties.getFailureStatus();
+        if (status < 400 || status > 599) {
+            throw SettingsMapping.invalid("failure-status", status, "must be an HTTP error status (400 to 599)");
+        }
+        return new StashedViewsWebFluxConfigurer(adapter, views, settings.operationTimeout(), status);
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    StashedViewsHandlerAdapter durableStashHandlerAdapter(StashedViewsWebFluxConfigurer integration,
+            ObjectProvider<RequestMappingHandlerAdapter> delegate) {
+        return new StashedViewsHandlerAdapter(integration, delegate::getObject);
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    StashedRoutes durableStashRoutes(StashedViewsWebFluxConfigurer integration) {
+        return new StashedRoutes(integration);
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    ReactiveStashExceptionHandler durableStashExceptionHandler(StashedViewsWebFluxConfigurer integration,
+            DurableStashProperties properties) {
+        return new ReactiveStashExceptionHandler(properties.getFailureStatus());
+    }
+}

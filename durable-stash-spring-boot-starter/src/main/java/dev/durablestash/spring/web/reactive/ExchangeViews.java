@@ -1,0 +1,298 @@
+package dev.durablestash.spring.web.reactive;
+
+import java.util.List;
+import java.util.Queue;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import org.springframework.beans.BeanUtils;
+import org.springframework.http.MediaType;
+import org.springframework.util.ClassUtils;
+import org.springframework.web.server.ServerWebExchange;
+
+import dev.durablestash.core.MountKind;
+import dev.durablestash.core.ViewTurn;
+import dev.durablestash.spring.StashedViewType;
+import dev.durablestash.spring.ViewBinding;
+
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * The views bound to one exchange, kept as an exchange attribute: the controller (when it is a view)
+ * and the state objects taken as handler arguments or recovered by a functional route, and the turns
+ * the exchange holds at its atomic views. The reactive counterpart of the servlet {@code RequestViews}.
+ *
+ * <p><b>When they are stashed.</b> Once, just before the response is committed (a
+ * {@code beforeCommit} action registered when the first view is bound): after a {@code Mono} body's
+ * value was produced, before a view's rendered page, a redirect or a {@code ResponseEntity} is sent,
+ * before the first element of a {@code Flux} body. A failed stash fails the commit, and the response
+ * becomes the failure status instead. Nothing is stashed once the handler failed (an error response is
+ * committed then) or after a stash failed.
+ *
+ * <p><b>Turns.</b> Before an atomic view is recovered the exchange waits, without blocking, for the
+ * browser session's turn at it (once per view and exchange). Every turn is handed on exactly once: after
+ * the automatic stash (done or failed), when the handler failed, or when the exchange ends, whatever
+ * ends it ({@link SidWebFilter}).
+ *
+ * <p><b>Thread-safety:</b> the bindings are used by the exchange's processing, one step at a time
+ * (Reactor orders the steps); turns may be granted and handed on from any thread.
+ */
+final class ExchangeViews {
+
+    /** The mount-kind request header. */
+    static final String MOUNTS_HEADER = "X-Stash-Mounts";
+
+    /** The mount-kind request (query or form) parameter. */
+    static final String MOUNTS_PARAMETER = "_mounts";
+
+    private static final String ATTRIBUTE = ExchangeViews.class.getName();
+
+    private static final Logger log = LoggerFactory.getLogger(ExchangeViews.class);
+
+    private final ServerWebExchange exchange;
+    private final StashContext context;
+    /** Copy-on-write: the exchange's end may read it while a cancelled bind still adds. */
+    private final List<ViewBinding> bindings = new CopyOnWriteArrayList<>();
+    private final Set<String> turnsTaken = ConcurrentHashMap.newKeySet(2);
+    private final Queue<ViewTurn> heldTurns = new ConcurrentLinkedQueue<>();
+    private volatile boolean ended;
+    private volatile boolean failed;
+    private volatile boolean finished;
+    private @Nullable MountKind mount;
+
+    private ExchangeViews(ServerWebExchange exchange, StashContext context) {
+        this.exchange = exchange;
+        this.context = context;
+    }
+
+    static @Nullable ExchangeViews find(ServerWebExchange exchange) {
+        return exchange.getAttribute(ATTRIBUTE) instanceof ExchangeViews views ? views : null;
+    }
+
+    /** @return the exchange's views, registering them (and their stash before commit) on first use */
+    static ExchangeViews of(ServerWebExchange exchange, StashContext context) {
+        ExchangeViews views = find(exchange);
+        if (views == null) {
+            views = new ExchangeViews(exchange, context);
+            exchange.getAttributes().put(ATTRIBUTE, views);
+            ExchangeViews registered = views;
+            exchange.getResponse().beforeCommit(() -> Mono.defer(registered::stashBeforeCommit));
+        }
+        return views;
+    }
+
+    StashContext context() {
+        return context;
+    }
+
+    /**
+     * Binds (recovering it) an instance, unless it is bound already. For an atomic view, first waits
+     * (without blocking) for the browser session's turn at it.
+     */
+    Mono<ViewBinding> bind(Object target) {
+        return Mono.defer(() -> {
+            ViewBinding existing = findBinding(target);
+            if (existing != null) {
+                return Mono.just(existing);
+            }
+            StashedViewType type = context.views().typeOf(target.getClass());
+            return ReactiveBrowserSession.of(exchange).sid().zipWith(mount()).flatMap(sidAndMount -> {
+                String sid = sidAndMount.getT1();
+                Mono<?> turn = Mono.empty();
+                if (type.atomic() && active() && turnsTaken.add(type.name())) {
+                    turn = Mono.fromCompletionStage(() -> ViewBinding.awaitTurnAsync(type, sid, context.adapter(),
+                            context.operationTimeout()).whenComplete((granted, error) -> {
+                                if (granted != null) {
+                                    hold(granted);
+                                }
+                            }));
+                }
+                return turn.then(Mono.fromCompletionStage(() -> ViewBinding.recoverAsync(type, target, sid,
+                        sidAndMount.getT2(), context.adapter(), context.operationTimeout())));
+            }).map(binding -> {
+                ViewBinding again = findBinding(target);
+                if (again != null) {
+                    return again;
+                }
+                bindings.add(binding);
+                return binding;
+            }).publishOn(Schedulers.parallel()); // the application's code never runs on the engine's pool
+        });
+    }
+
+    /** Returns the binding of a state class, making and recovering an instance on first use. */
+    Mono<ViewBinding> bindState(Class<?> stateClass) {
+        return Mono.defer(() -> {
+            ViewBinding existing = find(stateClass);
+            return existing != null ? Mono.just(existing) : bind(BeanUtils.instantiateClass(stateClass));
+        });
+    }
+
+    @Nullable ViewBinding find(Class<?> viewClass) {
+        Class<?> userClass = ClassUtils.getUserClass(viewClass);
+        for (ViewBinding binding : bindings) {
+            if (ClassUtils.getUserClass(binding.target()) == userClass) {
+                return binding;
+            }
+        }
+        return null;
+    }
+
+    private @Nullable ViewBinding findBinding(Object target) {
+        for (ViewBinding binding : bindings) {
+            if (binding.target() == target) {
+                return binding;
+            }
+        }
+        return null;
+    }
+
+    /** The browser session's id was rotated: later stashes of the bound views go to the new id. */
+    void moveTo(String newSid) {
+        for (ViewBinding binding : bindings) {
+            binding.moveTo(newSid);
+        }
+    }
+
+    /** The browser session ended: the bound views are dropped, their changes never stashed. */
+    void detach() {
+        bindings.clear();
+    }
+
+    /** @return {@code false} once a stash failed or the handler failed */
+    boolean active() {
+        return !failed;
+    }
+
+    /**
+     * Stashes every bound view's changes now (for {@link ReactiveBrowserSession#rotate()} and explicit
+     * stashes); does nothing once the handler or a stash failed. A failed stash hands the turns on and
+     * stops every later automatic stash of the exchange.
+     */
+    Mono<Void> stashBound() {
+        return Mono.defer(() -> {
+            if (!active()) {
+                return Mono.empty();
+            }
+            List<ViewBinding> now = List.copyOf(bindings);
+            return Flux.fromIterable(now)
+                    .concatMap(binding -> Mono.fromCompletionStage(binding::stashAsync))
+                    .then()
+                    .publishOn(Schedulers.parallel())
+                    .doOnError(e -> {
+                        failed = true;
+                        releaseTurns();
+                    });
+        });
+    }
+
+    /** The automatic stash, just before the response is committed; then the turns are handed on. */
+    private Mono<Void> stashBeforeCommit() {
+        if (finished) {
+            return Mono.empty();
+        }
+        return stashBound().doFinally(signal -> {
+            finished = true;
+            releaseTurns();
+        });
+    }
+
+    /**
+     * The handler failed (or an error response is being made): nothing of this exchange is stashed
+     * any more, and its turns are handed on.
+     */
+    void handlerFailed() {
+        failed = true;
+        releaseTurns();
+    }
+
+    /**
+     * Called by {@link SidWebFilter} when the handling succeeded: stashes now if the response is not
+     * committed yet (a response without a body is committed after the filters, too late for a failed
+     * stash to change its status).
+     */
+    static Mono<Void> stashUncommitted(ServerWebExchange exchange) {
+        ExchangeViews views = find(exchange);
+        if (views == null || exchange.getResponse().isCommitted()) {
+            return Mono.empty();
+        }
+        return views.stashBeforeCommit();
+    }
+
+    /** Called by {@link SidWebFilter} when the exchange ended, however it ended. */
+    static void exchangeEnded(ServerWebExchange exchange) {
+        ExchangeViews views = find(exchange);
+        if (views != null) {
+            views.ended();
+        }
+    }
+
+    private void ended() {
+        ended = true;
+        releaseTurns();
+        if (finished && active() && hasChanges()) {
+            log.error("Changes to view(s) {} in {} are NOT stashed: they were made after the response was "
+                    + "committed (a streaming body); stash them with ReactiveStash.stash() before sending what "
+                    + "depends on them", bindings.stream().map(ViewBinding::view).toList(),
+                    exchange.getRequest().getPath());
+        }
+    }
+
+    private boolean hasChanges() {
+        for (ViewBinding binding : bindings) {
+            if (binding.hasChanges()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void hold(ViewTurn turn) {
+        heldTurns.add(turn);
+        if (ended) {
+            releaseTurns();
+        }
+    }
+
+    /** Hands every held turn on; idempotent, callable from any thread. */
+    private void releaseTurns() {
+        ViewTurn turn;
+        while ((turn = heldTurns.poll()) != null) {
+            turn.close();
+        }
+    }
+
+    /**
+     * The mount kind: the {@value #MOUNTS_HEADER} header, else the {@value #MOUNTS_PARAMETER} query
+     * parameter, else that field of a form body ({@code application/x-www-form-urlencoded}, read
+     * without blocking and kept for the handler).
+     */
+    private Mono<MountKind> mount() {
+        MountKind kind = mount;
+        if (kind != null) {
+            return Mono.just(kind);
+        }
+        String value = exchange.getRequest().getHeaders().getFirst(MOUNTS_HEADER);
+        if (value == null) {
+            value = exchange.getRequest().getQueryParams().getFirst(MOUNTS_PARAMETER);
+        }
+        Mono<String> found;
+        if (value != null) {
+            found = Mono.just(value);
+        } else if (MediaType.APPLICATION_FORM_URLENCODED.isCompatibleWith(
+                exchange.getRequest().getHeaders().getContentType())) {
+            found = exchange.getFormData().mapNotNull(form -> form.getFirst(MOUNTS_PARAMETER));
+        } else {
+            found = Mono.empty();
+        }
+        return found.map(MountKind::fromMounts).defaultIfEmpty(MountKind.FRESH).doOnNext(k -> mount = k);
+    }
+}

@@ -1,0 +1,58 @@
+package dev.durablestash.spring.web.reactive;
+
+import dev.durablestash.core.Recovery;
+import dev.durablestash.core.RecoveryStatus;
+import dev.durablestash.core.StashWriteException;
+
+import reactor.core.publisher.Mono;
+
+/**
+ * Explicit control over the stash of one view in the current WebFlux exchange: the non-blocking
+ * counterpart of {@link dev.durablestash.spring.Stash}. Declare a parameter of this type on a handler
+ * method of a view controller, or of a handler that takes exactly one view state object, or get it
+ * in a functional route from {@link StashedRoutes#handle}.
+ *
+ * <p>Without it, a view's changed {@code @Stashed} fields are stashed automatically just before the
+ * response is committed. Use {@link #stash()} for changes made after that (while a {@code Flux} body
+ * streams), and {@link #reset()} to start the view over.
+ *
+ * <p><b>Thread-safety:</b> not thread-safe; bound to one exchange. Subscribe to one returned
+ * {@code Mono} at a time, and do not change the fields while it runs.
+ */
+public interface ReactiveStash {
+
+    /**
+     * @return how the view's fields were recovered: {@link RecoveryStatus#RECOVERED},
+     *     {@link RecoveryStatus#NOT_FOUND} (defaults) or {@link RecoveryStatus#ERROR} (storage could not
+     *     be read; the fields kept their defaults)
+     */
+    default RecoveryStatus status() {
+        return recovery().status();
+    }
+
+    /** @return the full recovery result, with the recovered values and, for an error, its cause */
+    Recovery recovery();
+
+    /** @return the view name */
+    String view();
+
+    /** @return the view instance whose fields are recovered and stashed */
+    Object target();
+
+    /**
+     * Stashes the view's changed fields now.
+     *
+     * @return a {@code Mono} that completes when they are durable, or fails with a
+     *     {@link StashWriteException} (the write failed, or the view could not be recovered and its
+     *     fields started from defaults) or an {@link dev.durablestash.core.InvalidStashValueException}
+     */
+    Mono<Void> stash();
+
+    /**
+     * Removes everything stored for this view in this browser session and puts the fields back to
+     * their defaults.
+     *
+     * @return a {@code Mono} that completes when that is done, or fails with a {@link StashWriteException}
+     */
+    Mono<Void> reset();
+}

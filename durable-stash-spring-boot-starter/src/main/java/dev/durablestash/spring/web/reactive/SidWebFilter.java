@@ -1,0 +1,117 @@
+package dev.durablestash.spring.web.reactive;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.function.Supplier;
+
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.core.Ordered;
+import org.springframework.web.server.ServerWebExchange;
+import org.springframework.web.server.WebFilter;
+import org.springframework.web.server.WebFilterChain;
+
+import dev.durablestash.core.SessionCookieValues;
+import dev.durablestash.core.StashAdapter;
+import dev.durablestash.core.StashSettings;
+
+import reactor.core.publisher.Mono;
+
+/**
+ * Puts a {@link ReactiveBrowserSession} on every exchange, which reads the {@code sid} cookie (and
+ * issues a new one, lazily) as {@link SidCookie} says: HttpOnly, SameSite=Lax, Secure when the
+ * request is. The cookie value is the sid tagged under the secret ({@link SessionCookieValues}): a
+ * sid the server did not issue is never adopted. The reactive counterpart of the servlet
+ * {@code SidFilter}, with the same order.
+ *
+ * <p>When the handling of an exchange leaves a response without a body uncommitted (a redirect, an
+ * empty body), the exchange's views are stashed here, so that a failed stash still reaches the
+ * exception handlers (the commit that follows would be too late to change the status). When the
+ * exchange ends, however it ends (a response, an error, a client that went away), the
+ * turns it holds at atomic views are handed on.
+ *
+ * <p><b>Thread-safety:</b> thread-safe.
+ */
+public final class SidWebFilter implements WebFilter, Ordered {
+
+    /** The default order: early, before Spring Security's {@code WebFilterChainProxy}. */
+    public static final int DEFAULT_ORDER = Ordered.HIGHEST_PRECEDENCE + 60;
+
+    /** What every {@link ReactiveBrowserSession} of this filter needs; the engine is looked up on first use. */
+    static final class Settings {
+
+        private final SidCookie cookie;
+        private final boolean refreshCookie;
+        private final Supplier<StashSettings> engineSettings;
+        private final Supplier<StashAdapter> engine;
+        private volatile @Nullable SessionCookieValues values;
+
+        Settings(SidCookie cookie, Supplier<StashSettings> engineSettings, Supplier<StashAdapter> engine) {
+            this.cookie = cookie;
+            this.refreshCookie = cookie.maxAge() != null;
+            this.engineSettings = engineSettings;
+            this.engine = engine;
+        }
+
+        SidCookie cookie() {
+            return cookie;
+        }
+
+        boolean refreshCookie() {
+            return refreshCookie;
+        }
+
+        SessionCookieValues values() {
+            SessionCookieValues made = values;
+            if (made == null) {
+                made = new SessionCookieValues(engineSettings.get());
+                values = made; // racing threads make equal instances
+            }
+            return made;
+        }
+
+        StashAdapter adapter() {
+            return engine.get();
+        }
+
+        Duration operationTimeout() {
+            return engineSettings.get().operationTimeout();
+        }
+    }
+
+    private final Settings settings;
+    private int order = DEFAULT_ORDER;
+
+    /**
+     * @param cookie how the sid cookie is written; with a max-age it is written again on every
+     *     exchange that uses the sid (the lifetime slides)
+     * @param settings the engine's settings, asked for on first use: their secrets tag sids for the
+     *     cookie and their operation timeout bounds rotate and end
+     * @param adapter the engine, asked for on first use
+     */
+    public SidWebFilter(SidCookie cookie, Supplier<StashSettings> settings, Supplier<StashAdapter> adapter) {
+        this.settings = new Settings(Objects.requireNonNull(cookie, "cookie"), Objects.requireNonNull(settings,
+                "settings"), Objects.requireNonNull(adapter, "adapter"));
+    }
+
+    @Override
+    public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
+        if (ReactiveBrowserSession.find(exchange) == null) {
+            exchange.getAttributes().put(ReactiveBrowserSession.ATTRIBUTE, new ReactiveBrowserSession(settings,
+                    exchange));
+        }
+        return chain.filter(exchange)
+                .then(Mono.defer(() -> ExchangeViews.stashUncommitted(exchange)))
+                .doFinally(signal -> ExchangeViews.exchangeEnded(exchange));
+    }
+
+    @Override
+    public int getOrder() {
+        return order;
+    }
+
+    /** @param order the filter's order among the web filters */
+    public void setOrder(int order) {
+        this.order = order;
+    }
+}

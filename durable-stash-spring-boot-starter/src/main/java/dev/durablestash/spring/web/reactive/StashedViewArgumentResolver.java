@@ -1,0 +1,76 @@
+package dev.durablestash.spring.web.reactive;
+
+import org.springframework.core.MethodParameter;
+import org.springframework.web.reactive.BindingContext;
+import org.springframework.web.reactive.result.method.HandlerMethodArgumentResolver;
+import org.springframework.web.server.ServerWebExchange;
+
+import dev.durablestash.spring.StashedViews;
+import dev.durablestash.spring.ViewBinding;
+
+import reactor.core.publisher.Mono;
+
+/**
+ * Resolves handler-method parameters of a view state class (a new instance per exchange, made with
+ * its no-argument constructor and recovered; {@link StashedViewsHandlerAdapter} has recovered it
+ * before the handler) and of type {@link ReactiveStash} (the handle of the handler's view: the
+ * controller when it is a view, otherwise the single state-class parameter).
+ */
+final class StashedViewArgumentResolver implements HandlerMethodArgumentResolver {
+
+    private final StashContext context;
+
+    StashedViewArgumentResolver(StashContext context) {
+        this.context = context;
+    }
+
+    /** @return {@code true} for a parameter of a view state class without annotations */
+    static boolean isStateParameter(MethodParameter parameter) {
+        return StashedViews.isStashedView(parameter.getParameterType()) && !parameter.hasParameterAnnotations();
+    }
+
+    @Override
+    public boolean supportsParameter(MethodParameter parameter) {
+        Class<?> type = parameter.getParameterType();
+        return type == ReactiveStash.class || StashedViews.isStashedView(type);
+    }
+
+    @Override
+    public Mono<Object> resolveArgument(MethodParameter parameter, BindingContext bindingContext,
+            ServerWebExchange exchange) {
+        ExchangeViews views = ExchangeViews.of(exchange, context);
+        Class<?> type = parameter.getParameterType();
+        if (type != ReactiveStash.class) {
+            return views.bindState(type).map(ViewBinding::target);
+        }
+        Class<?> controller = parameter.getContainingClass();
+        if (StashedViews.isStashedView(controller)) {
+            ViewBinding binding = views.find(controller);
+            if (binding == null) {
+                return Mono.error(new IllegalStateException("View controller " + controller.getName()
+                        + " was not recovered before its handler " + parameter.getMethod()));
+            }
+            return Mono.just(new BindingStash(binding));
+        }
+        return views.bindState(stateParameterType(parameter)).map(BindingStash::new);
+    }
+
+    private static Class<?> stateParameterType(MethodParameter stashParameter) {
+        Class<?> found = null;
+        for (Class<?> type : stashParameter.getExecutable().getParameterTypes()) {
+            if (StashedViews.isStashedView(type)) {
+                if (found != null && found != type) {
+                    throw new IllegalStateException("a ReactiveStash parameter is ambiguous in "
+                            + stashParameter.getExecutable() + ": it takes more than one view state class");
+                }
+                found = type;
+            }
+        }
+        if (found == null) {
+            throw new IllegalStateException("a ReactiveStash parameter needs a view, but neither the controller of "
+                    + stashParameter.getExecutable() + " nor any of its parameters is a view (a class with @Stashed "
+                    + "fields)");
+        }
+        return found;
+    }
+}

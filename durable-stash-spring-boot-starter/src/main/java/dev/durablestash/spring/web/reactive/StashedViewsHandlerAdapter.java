@@ -1,0 +1,144 @@
+package dev.durablestash.spring.web.reactive;
+
+import java.util.Objects;
+import java.util.function.Supplier;
+
+import org.springframework.aop.framework.Advised;
+import org.springframework.aop.support.AopUtils;
+import org.springframework.core.MethodParameter;
+import org.springframework.core.Ordered;
+import org.springframework.web.method.HandlerMethod;
+import org.springframework.web.reactive.DispatchExceptionHandler;
+import org.springframework.web.reactive.HandlerAdapter;
+import org.springframework.web.reactive.HandlerResult;
+import org.springframework.web.reactive.result.method.annotation.RequestMappingHandlerAdapter;
+import org.springframework.web.server.ServerWebExchange;
+
+import dev.durablestash.spring.StashedViews;
+
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * Recovers the views of an annotated-controller handler before WebFlux's
+ * {@link RequestMappingHandlerAdapter} invokes it: the controller when it is a view (one with
+ * {@code @Stashed} fields; WebFlux resolves a fresh instance of it for each exchange, see
+ * {@link PerExchangeControllers}), then the view state classes it takes as arguments, left to right,
+ * each after waiting without blocking for the browser session's turn at an atomic view. The changes
+ * are stashed just before the response is committed ({@link ExchangeViews}).
+ *
+ * <p>It comes first among the handler adapters and hands every {@link HandlerMethod} on to the
+ * {@code RequestMappingHandlerAdapter}. Recovery failures (a turn or a recover past its deadline) are
+ * answered with the failure status here, before the application's {@code @ExceptionHandler}s could see
+ * them; so are failed stashes at commit time. A handler that failed, or whose error an
+ * {@code @ExceptionHandler} answered, stashes nothing.
+ *
+ * <p><b>Thread-safety:</b> thread-safe.
+ */
+public final class StashedViewsHandlerAdapter implements HandlerAdapter, DispatchExceptionHandler, Ordered {
+
+    private final StashContext context;
+    private final Supplier<RequestMappingHandlerAdapter> delegate;
+
+    StashedViewsHandlerAdapter(StashContext context, Supplier<RequestMappingHandlerAdapter> delegate) {
+        this.context = context;
+        this.delegate = delegate;
+    }
+
+    /**
+     * @param integration the WebFlux integration's settings
+     * @param delegate WebFlux's adapter of annotated controllers, looked up on first use
+     */
+    public StashedViewsHandlerAdapter(StashedViewsWebFluxConfigurer integration,
+            Supplier<RequestMappingHandlerAdapter> delegate) {
+        this(Objects.requireNonNull(integration, "integration").context(), Objects.requireNonNull(delegate,
+                "delegate"));
+    }
+
+    @Override
+    public boolean supports(Object handler) {
+        return handler instanceof HandlerMethod;
+    }
+
+    @Override
+    public Mono<HandlerResult> handle(ServerWebExchange exchange, Object handler) {
+        HandlerMethod method = (HandlerMethod) handler;
+        if (!usesViews(method)) {
+            return delegate.get().handle(exchange, handler);
+        }
+        ExchangeViews views = ExchangeViews.of(exchange, context);
+        Mono<Void> bound = Mono.empty();
+        Object bean = method.getBean();
+        if (!(bean instanceof String) && StashedViews.isStashedView(method.getBeanType())) {
+            bound = views.bind(unwrap(bean)).then();
+        }
+        bound = bound.then(Flux.fromArray(method.getMethodParameters())
+                .filter(StashedViewArgumentResolver::isStateParameter)
+                .concatMap(parameter -> views.bindState(parameter.getParameterType()))
+                .then());
+        return bound.then(Mono.defer(() -> delegate.get().handle(exchange, handler)))
+                .map(result -> {
+                    if (!(result.getHandler() instanceof HandlerMethod invoked)
+                            || !invoked.getMethod().equals(method.getMethod())) {
+                        views.handlerFailed(); // an @ExceptionHandler answered instead of the handler
+                    }
+                    DispatchExceptionHandler resultErrors = result.getExceptionHandler();
+                    return result.setExceptionHandler((exchange2, ex) -> {
+                        if (StashFailures.isStashFailure(ex)) {
+                            return StashFailures.answer(exchange2, ex, context.failureStatus()).then(Mono.empty());
+                        }
+                        views.handlerFailed();
+                        return resultErrors != null ? resultErrors.handleError(exchange2, ex) : Mono.error(ex);
+                    });
+                })
+                .doOnError(e -> views.handlerFailed());
+    }
+
+    /** Answers a failed recover or stash with the failure status, before any application exception handler. */
+    @Override
+    public Mono<HandlerResult> handleError(ServerWebExchange exchange, Throwable ex) {
+        if (StashFailures.isStashFailure(ex)) {
+            return StashFailures.answer(exchange, ex, context.failureStatus()).then(Mono.empty());
+        }
+        ExchangeViews views = ExchangeViews.find(exchange);
+        if (views != null) {
+            views.handlerFailed(); // whatever answers this error, it stashes nothing
+        }
+        return Mono.error(ex);
+    }
+
+    private static boolean usesViews(HandlerMethod method) {
+        if (StashedViews.isStashedView(method.getBeanType())) {
+            return true;
+        }
+        for (MethodParameter parameter : method.getMethodParameters()) {
+            if (StashedViewArgumentResolver.isStateParameter(parameter)
+                    || parameter.getParameterType() == ReactiveStash.class) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The object whose fields the handler method really uses: the target behind an AOP proxy. */
+    private static Object unwrap(Object bean) {
+        Object current = bean;
+        try {
+            while (AopUtils.isAopProxy(current) && current instanceof Advised advised) {
+                Object target = advised.getTargetSource().getTarget();
+                if (target == null || target == current) {
+                    break;
+                }
+                current = target;
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot find the target of the controller proxy " + bean, e);
+        }
+        return current;
+    }
+
+    @Override
+    public int getOrder() {
+        return Ordered.HIGHEST_PRECEDENCE + 10;
+    }
+}

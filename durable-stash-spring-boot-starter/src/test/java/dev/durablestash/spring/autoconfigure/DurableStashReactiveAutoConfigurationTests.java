@@ -1,0 +1,98 @@
+package dev.durablestash.spring.autoconfigure;
+
+import org.junit.jupiter.api.Test;
+
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
+import org.springframework.boot.test.context.FilteredClassLoader;
+import org.springframework.boot.test.context.runner.ReactiveWebApplicationContextRunner;
+import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
+import org.springframework.web.reactive.DispatcherHandler;
+
+import dev.durablestash.core.StashAdapter;
+import dev.durablestash.core.StashSettings;
+import dev.durablestash.spring.web.reactive.PerExchangeControllers;
+import dev.durablestash.spring.web.reactive.ReactiveStashExceptionHandler;
+import dev.durablestash.spring.web.reactive.SidCookie;
+import dev.durablestash.spring.web.reactive.SidWebFilter;
+import dev.durablestash.spring.web.reactive.StashedRoutes;
+import dev.durablestash.spring.web.reactive.StashedViewsHandlerAdapter;
+import dev.durablestash.spring.web.reactive.StashedViewsWebFluxConfigurer;
+import dev.durablestash.spring.web.servlet.SidFilter;
+import dev.durablestash.testing.autoconfigure.InMemoryStorageAutoConfiguration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class DurableStashReactiveAutoConfigurationTests {
+
+    private static final AutoConfigurations ALL = AutoConfigurations.of(InMemoryStorageAutoConfiguration.class,
+            DurableStashAutoConfiguration.class, DurableStashServletAutoConfiguration.class,
+            DurableStashReactiveAutoConfiguration.class);
+
+    private final ReactiveWebApplicationContextRunner reactive = new ReactiveWebApplicationContextRunner()
+            .withConfiguration(ALL).withPropertyValues("durable-stash.storage.type=memory");
+
+    private final WebApplicationContextRunner servlet = new WebApplicationContextRunner()
+            .withConfiguration(ALL).withPropertyValues("durable-stash.storage.type=memory");
+
+    @Test
+    void aReactiveApplicationGetsTheReactiveIntegrationAndNoServletFilter() {
+        reactive.run((context) -> {
+            assertThat(context).hasNotFailed()
+                    .hasSingleBean(StashAdapter.class)
+                    .hasSingleBean(SidWebFilter.class)
+                    .hasSingleBean(PerExchangeControllers.class)
+                    .hasSingleBean(StashedViewsWebFluxConfigurer.class)
+                    .hasSingleBean(StashedViewsHandlerAdapter.class)
+                    .hasSingleBean(StashedRoutes.class)
+                    .hasSingleBean(ReactiveStashExceptionHandler.class)
+                    .doesNotHaveBean(SidFilter.class);
+            assertThat(context.getBean(SidWebFilter.class).getOrder()).isEqualTo(SidWebFilter.DEFAULT_ORDER);
+        });
+    }
+
+    @Test
+    void aServletApplicationGetsNoneOfTheReactiveBeans() {
+        servlet.run((context) -> assertThat(context).hasNotFailed()
+                .hasSingleBean(SidFilter.class)
+                .doesNotHaveBean(SidWebFilter.class)
+                .doesNotHaveBean(StashedViewsHandlerAdapter.class)
+                .doesNotHaveBean(PerExchangeControllers.class)
+                .doesNotHaveBean(StashedRoutes.class));
+    }
+
+    @Test
+    void theReactiveIntegrationBacksOffWithoutWebFlux() {
+        reactive.withClassLoader(new FilteredClassLoader(DispatcherHandler.class)).run((context) -> assertThat(context)
+                .hasNotFailed()
+                .hasSingleBean(StashAdapter.class)
+                .doesNotHaveBean(SidWebFilter.class)
+                .doesNotHaveBean(StashedViewsHandlerAdapter.class));
+    }
+
+    @Test
+    void theReactiveIntegrationBacksOffWithoutAnEngine() {
+        new ReactiveWebApplicationContextRunner()
+                .withConfiguration(AutoConfigurations.of(DurableStashReactiveAutoConfiguration.class))
+                .run((context) -> assertThat(context).hasNotFailed().doesNotHaveBean(SidWebFilter.class));
+    }
+
+    @Test
+    void autoConfiguredSidWebFilterBacksOffWhenUserConfiguresOne() {
+        reactive.withBean("mySidWebFilter", SidWebFilter.class, () -> new SidWebFilter(SidCookie.defaults(),
+                () -> StashSettings.builder().secret("x".repeat(32)).build(), () -> null))
+                .run((context) -> assertThat(context).hasNotFailed().hasSingleBean(SidWebFilter.class)
+                        .hasBean("mySidWebFilter"));
+    }
+
+    @Test
+    void invalidCookieAndStatusPropertiesFailStartupNamingTheProperty() {
+        reactive.withPropertyValues("durable-stash.cookie.name= ").run((context) -> assertThat(context).hasFailed()
+                .getFailure().rootCause().isInstanceOf(InvalidConfigurationPropertyValueException.class)
+                .hasMessageContaining("durable-stash.cookie.name"));
+        reactive.withPropertyValues("durable-stash.cookie.max-age=-1s").run((context) -> assertThat(context)
+                .hasFailed().getFailure().rootCause().hasMessageContaining("durable-stash.cookie.max-age"));
+        reactive.withPropertyValues("durable-stash.failure-status=200").run((context) -> assertThat(context)
+                .hasFailed().getFailure().rootCause().hasMessageContaining("durable-stash.failure-status"));
+    }
+}

@@ -1,0 +1,65 @@
+package dev.durablestash.spring.web.reactive;
+
+import java.time.Duration;
+
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseCookie;
+import org.springframework.test.web.reactive.server.EntityExchangeResult;
+import org.springframework.test.web.reactive.server.WebTestClient;
+
+/** A browser for the reactive tests: a {@link WebTestClient} with one cookie jar holding the sid cookie. */
+final class FluxClient {
+
+    final WebTestClient client;
+    private volatile @Nullable String sid;
+
+    FluxClient(int port) {
+        this.client = WebTestClient.bindToServer().baseUrl("http://localhost:" + port)
+                .responseTimeout(Duration.ofSeconds(30)).build();
+    }
+
+    @Nullable String sid() {
+        return sid;
+    }
+
+    EntityExchangeResult<String> get(String path, String... headers) {
+        return remember(client.get().uri(path).headers(h -> add(h, headers)).exchange()
+                .expectBody(String.class).returnResult());
+    }
+
+    EntityExchangeResult<String> post(String path, String form, String... headers) {
+        return remember(client.post().uri(path).headers(h -> add(h, headers))
+                .contentType(MediaType.APPLICATION_FORM_URLENCODED).bodyValue(form).exchange()
+                .expectBody(String.class).returnResult());
+    }
+
+    private void add(org.springframework.http.HttpHeaders h, String... headers) {
+        for (int i = 0; i + 1 < headers.length; i += 2) {
+            h.add(headers[i], headers[i + 1]);
+        }
+        String current = sid;
+        if (current != null) {
+            h.add("Cookie", "sid=" + current);
+        }
+    }
+
+    private EntityExchangeResult<String> remember(EntityExchangeResult<String> result) {
+        ResponseCookie cookie = result.getResponseCookies().getFirst("sid");
+        if (cookie != null) {
+            sid = cookie.getValue().isEmpty() ? null : cookie.getValue();
+        }
+        return result;
+    }
+
+    /** @return the Set-Cookie header of the sid cookie, or null */
+    static @Nullable String sidSetCookie(EntityExchangeResult<?> result) {
+        for (String value : result.getResponseHeaders().getOrEmpty("Set-Cookie")) {
+            if (value.startsWith("sid=")) {
+                return value;
+            }
+        }
+        return null;
+    }
+}

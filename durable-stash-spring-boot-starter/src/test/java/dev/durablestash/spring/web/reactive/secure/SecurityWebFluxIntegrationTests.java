@@ -1,0 +1,66 @@
+package dev.durablestash.spring.web.reactive.secure;
+
+import java.time.Duration;
+
+import org.junit.jupiter.api.Test;
+
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseCookie;
+import org.springframework.test.web.reactive.server.EntityExchangeResult;
+import org.springframework.test.web.reactive.server.WebTestClient;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** With Spring Security WebFlux, the login rotates the sid (the state moves) and the logout ends the browser session. */
+@SpringBootTest(classes = SecureFluxTestApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT, properties = {
+        "spring.main.web-application-type=reactive", "durable-stash.storage.type=memory" })
+class SecurityWebFluxIntegrationTests {
+
+    @LocalServerPort
+    int port;
+
+    @Test
+    void theLoginRotatesTheSidAndTheLogoutEndsTheBrowserSession() {
+        WebTestClient client = WebTestClient.bindToServer().baseUrl("http://localhost:" + port)
+                .responseTimeout(Duration.ofSeconds(30)).build();
+        EntityExchangeResult<String> incremented = client.post().uri("/counter/increment-body").exchange()
+                .expectBody(String.class).returnResult();
+        assertThat(incremented.getResponseBody()).isEqualTo("1");
+        String planted = sid(incremented);
+
+        EntityExchangeResult<Void> login = client.post().uri("/login").cookie("sid", planted)
+                .contentType(MediaType.APPLICATION_FORM_URLENCODED).bodyValue("username=ada&password=secret")
+                .exchange().expectStatus().is3xxRedirection().expectBody().isEmpty();
+        String rotated = sid(login);
+        assertThat(rotated).isNotEqualTo(planted);
+        String session = login.getResponseCookies().getFirst("SESSION") != null
+                ? login.getResponseCookies().getFirst("SESSION").getValue() : null;
+
+        assertThat(get(client, "/counter", rotated, session)).as("the state moved").startsWith("count=1;");
+        assertThat(get(client, "/counter", planted, null)).as("the old sid reads nothing").startsWith("count=0;");
+
+        EntityExchangeResult<Void> logout = client.post().uri("/logout").cookie("sid", rotated)
+                .exchange().expectStatus().is3xxRedirection().expectBody().isEmpty();
+        ResponseCookie cleared = logout.getResponseCookies().getFirst("sid");
+        assertThat(cleared).isNotNull();
+        assertThat(cleared.getMaxAge()).isEqualTo(Duration.ZERO);
+        assertThat(get(client, "/counter", rotated, null)).as("the state was removed").startsWith("count=0;");
+    }
+
+    private static String get(WebTestClient client, String path, String sid, String session) {
+        WebTestClient.RequestHeadersSpec<?> request = client.get().uri(path).cookie("sid", sid);
+        if (session != null) {
+            request = request.cookie("SESSION", session);
+        }
+        return request.exchange().expectBody(String.class).returnResult().getResponseBody();
+    }
+
+    private static String sid(EntityExchangeResult<?> result) {
+        ResponseCookie cookie = result.getResponseCookies().getFirst("sid");
+        assertThat(cookie).as("a sid cookie").isNotNull();
+        return cookie.getValue();
+    }
+}

@@ -1,0 +1,107 @@
+package dev.durablestash.spring.web.reactive.testapp;
+
+import java.net.URI;
+
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ResponseEntity;
+import org.springframework.stereotype.Controller;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.ResponseBody;
+import org.springframework.web.server.ResponseStatusException;
+
+import dev.durablestash.spring.Scope;
+import dev.durablestash.spring.Stashed;
+import dev.durablestash.spring.web.reactive.ReactiveStash;
+
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/** A view controller written as for Spring MVC, plus reactive return types. */
+@Controller
+@RequestMapping("/counter")
+public class FluxCounterController {
+
+    @Stashed
+    int count;
+
+    @Stashed(scope = Scope.RECONNECT)
+    String draft;
+
+    @GetMapping
+    @ResponseBody
+    String show() {
+        return "count=" + count + ";draft=" + draft;
+    }
+
+    @PostMapping("/increment")
+    String increment() {
+        count++;
+        return "redirect:/counter";
+    }
+
+    @PostMapping("/increment-view")
+    String incrementView(org.springframework.ui.Model model) {
+        count++;
+        model.addAttribute("count", count);
+        return "counter";
+    }
+
+    @PostMapping("/increment-body")
+    @ResponseBody
+    String incrementBody() {
+        count++;
+        return String.valueOf(count);
+    }
+
+    /** The change is made while the Mono produces its value, after the handler method returned. */
+    @PostMapping("/increment-mono")
+    @ResponseBody
+    Mono<String> incrementMono() {
+        return Mono.fromSupplier(() -> String.valueOf(++count));
+    }
+
+    @PostMapping("/increment-entity")
+    ResponseEntity<String> incrementEntity() {
+        count++;
+        return ResponseEntity.status(303).location(URI.create("/counter")).body("see other");
+    }
+
+    @PostMapping("/increment-flux")
+    @ResponseBody
+    Flux<String> incrementFlux() {
+        count++;
+        return Flux.just("a", "b");
+    }
+
+    @PostMapping("/draft")
+    @ResponseBody
+    Mono<String> draft(org.springframework.web.server.ServerWebExchange exchange) {
+        return exchange.getFormData().map(form -> {
+            draft = form.getFirst("draft");
+            return "draft=" + draft;
+        });
+    }
+
+    /** Holds the view's turn at the {@link Gate}, without blocking a thread. */
+    @PostMapping("/gated-increment")
+    @ResponseBody
+    Mono<String> gatedIncrement() {
+        count++;
+        return Mono.fromFuture(Gate.pass()).then(Mono.fromSupplier(() -> String.valueOf(count)));
+    }
+
+    @PostMapping("/fail")
+    @ResponseBody
+    String fail() {
+        count = 1000;
+        throw new ResponseStatusException(HttpStatus.CONFLICT, "the handler failed"); // 4xx: Boot logs no ERROR
+    }
+
+    @PostMapping("/reset")
+    @ResponseBody
+    Mono<String> reset(ReactiveStash stash) {
+        return stash.reset().then(Mono.fromSupplier(() -> "count=" + count + ";" + stash.status()));
+    }
+}
