@@ -74,13 +74,13 @@ class S3HealthTests {
             HealthIndicator indicator = context.getBean(StorageHealthIndicator.class);
             Health up = indicator.health();
             assertThat(up.getStatus()).isEqualTo(Status.UP);
-            assertThat(up.getDetails()).containsEntry("storage", "s3://stash");
+            assertThat(up.getDetails()).containsEntry("storage", "s3://stash at " + endpoint);
 
             server.stop();
             server = null;
             Health down = indicator.health();
             assertThat(down.getStatus()).isEqualTo(Status.DOWN);
-            assertThat(down.getDetails()).containsEntry("storage", "s3://stash");
+            assertThat(down.getDetails()).containsEntry("storage", "s3://stash at " + endpoint);
             assertThat(down.getDetails().get("error")).asString()
                     .contains("S3 GET of s3://stash/durable-stash/health-check failed").contains("Connection refused");
 
