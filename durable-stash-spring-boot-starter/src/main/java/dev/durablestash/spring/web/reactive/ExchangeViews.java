@@ -89,10 +89,6 @@ final class ExchangeViews {
         return views;
     }
 
-    StashContext context() {
-        return context;
-    }
-
     /**
      * Binds (recovering it) an instance, unless it is bound already. For an atomic view, first waits
      * (without blocking) for the browser session's turn at it.
