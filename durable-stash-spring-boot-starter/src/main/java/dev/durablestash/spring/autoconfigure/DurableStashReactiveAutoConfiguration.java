@@ -24,6 +24,7 @@ import dev.durablestash.spring.web.reactive.SidCookie;
 import dev.durablestash.spring.web.reactive.SidWebFilter;
 import dev.durablestash.spring.web.reactive.StashedRoutes;
 import dev.durablestash.spring.web.reactive.StashedViewsHandlerAdapter;
+import dev.durablestash.spring.web.reactive.StashedViewsWebFluxVerifier;
 import dev.durablestash.spring.web.reactive.StashedViewsWebFluxConfigurer;
 
 /**
@@ -47,6 +48,12 @@ public final class DurableStashReactiveAutoConfiguration {
     @ConditionalOnMissingBean
     static PerExchangeControllers durableStashPerExchangeControllers() {
         return new PerExchangeControllers();
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    StashedViewsWebFluxVerifier durableStashWebFluxViewsVerifier(StashedViews views) {
+        return new StashedViewsWebFluxVerifier(views);
     }
 
     @Bean

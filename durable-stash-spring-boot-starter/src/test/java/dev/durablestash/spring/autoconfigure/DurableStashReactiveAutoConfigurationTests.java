@@ -1,6 +1,9 @@
 package dev.durablestash.spring.autoconfigure;
 
+import ch.qos.logback.classic.Level;
+
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
@@ -21,9 +24,17 @@ import dev.durablestash.spring.web.reactive.StashedViewsWebFluxConfigurer;
 import dev.durablestash.spring.web.servlet.SidFilter;
 import dev.durablestash.testing.autoconfigure.InMemoryStorageAutoConfiguration;
 
+import dev.durablestash.testsupport.ExpectedLogs;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 class DurableStashReactiveAutoConfigurationTests {
+
+    @RegisterExtension
+    final ExpectedLogs logs = ExpectedLogs.ofLoggers("dev.durablestash", "org.springframework.context",
+            "org.springframework.boot.web.context")
+            // The startup failures these tests provoke; each test asserts its failure and the message.
+            .allow(Level.WARN, "Exception encountered during context initialization - cancelling refresh attempt");
 
     private static final AutoConfigurations ALL = AutoConfigurations.of(InMemoryStorageAutoConfiguration.class,
             DurableStashAutoConfiguration.class, DurableStashServletAutoConfiguration.class,

@@ -5,8 +5,12 @@ import dev.durablestash.spring.ViewBinding;
 
 import reactor.core.publisher.Mono;
 
-/** The {@link ReactiveStash} of one bound view. */
-record BindingStash(ViewBinding binding) implements ReactiveStash {
+/**
+ * The {@link ReactiveStash} of one bound view. A failed stash or reset is recorded on the exchange's
+ * views, so that the exchange answers the failure status even if the handler catches the error or an
+ * {@code @ExceptionHandler} answers it.
+ */
+record BindingStash(ViewBinding binding, ExchangeViews views) implements ReactiveStash {
 
     @Override
     public Recovery recovery() {
@@ -25,11 +29,11 @@ record BindingStash(ViewBinding binding) implements ReactiveStash {
 
     @Override
     public Mono<Void> stash() {
-        return Mono.fromCompletionStage(binding::stashAsync);
+        return Mono.fromCompletionStage(binding::stashAsync).doOnError(views::stashFailed);
     }
 
     @Override
     public Mono<Void> reset() {
-        return Mono.fromCompletionStage(binding::resetAsync);
+        return Mono.fromCompletionStage(binding::resetAsync).doOnError(views::stashFailed);
     }
 }

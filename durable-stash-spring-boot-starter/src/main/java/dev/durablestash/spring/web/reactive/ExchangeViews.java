@@ -66,6 +66,7 @@ final class ExchangeViews {
     private volatile boolean ended;
     private volatile boolean failed;
     private volatile boolean finished;
+    private volatile @Nullable Throwable stashFailure;
     private @Nullable MountKind mount;
 
     private ExchangeViews(ServerWebExchange exchange, StashContext context) {
@@ -87,10 +88,6 @@ final class ExchangeViews {
             exchange.getResponse().beforeCommit(() -> Mono.defer(registered::stashBeforeCommit));
         }
         return views;
-    }
-
-    StashContext context() {
-        return context;
     }
 
     /**
@@ -187,22 +184,43 @@ final class ExchangeViews {
                     .concatMap(binding -> Mono.fromCompletionStage(binding::stashAsync))
                     .then()
                     .publishOn(Schedulers.parallel())
-                    .doOnError(e -> {
-                        failed = true;
-                        releaseTurns();
-                    });
+                    .doOnError(this::stashFailed);
         });
     }
 
-    /** The automatic stash, just before the response is committed; then the turns are handed on. */
+    /**
+     * The automatic stash, just before the response is committed; then the turns are handed on. After
+     * an explicit stash of the exchange failed, the commit fails instead, so the response becomes the
+     * failure status even if the handler caught the error.
+     */
     private Mono<Void> stashBeforeCommit() {
         if (finished) {
             return Mono.empty();
         }
-        return stashBound().doFinally(signal -> {
-            finished = true;
+        finished = true; // before the stash: an error response made after a failure must not try again
+        Throwable failure = stashFailure;
+        if (failure != null) { // an explicit stash failed and the handler answered anyway: fail the commit
             releaseTurns();
-        });
+            return Mono.error(failure);
+        }
+        return stashBound().doFinally(signal -> releaseTurns());
+    }
+
+    /**
+     * A stash or reset of this exchange failed: nothing more is stashed, the turns are handed on, and
+     * the exchange answers the failure status, even if the handler caught the error.
+     */
+    void stashFailed(Throwable failure) {
+        if (StashFailures.isStashFailure(failure) && stashFailure == null) {
+            stashFailure = failure;
+        }
+        failed = true;
+        releaseTurns();
+    }
+
+    /** @return the first stash failure of this exchange, or {@code null} */
+    @Nullable Throwable stashFailure() {
+        return stashFailure;
     }
 
     /**
@@ -225,6 +243,13 @@ final class ExchangeViews {
             return Mono.empty();
         }
         return views.stashBeforeCommit();
+    }
+
+    /** The failure status is the answer: nothing is stashed or failed at the commit any more. */
+    void answered() {
+        failed = true;
+        finished = true;
+        releaseTurns();
     }
 
     /** Called by {@link SidWebFilter} when the exchange ended, however it ended. */

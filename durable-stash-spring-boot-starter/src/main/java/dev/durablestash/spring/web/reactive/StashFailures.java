@@ -47,7 +47,7 @@ final class StashFailures {
         log(exchange, ex, failureStatus);
         ExchangeViews views = ExchangeViews.find(exchange);
         if (views != null) {
-            views.handlerFailed();
+            views.answered();
         }
         ServerHttpResponse response = exchange.getResponse();
         if (!response.isCommitted()) {

@@ -67,7 +67,8 @@ public final class StashedRoutes {
                 return Mono.error(new IllegalArgumentException(viewClass.getName() + " is not a view: it has no "
                         + "@Stashed fields"));
             }
-            return ExchangeViews.of(request.exchange(), context).bindState(viewClass).map(BindingStash::new);
+            ExchangeViews views = ExchangeViews.of(request.exchange(), context);
+            return views.bindState(viewClass).map(binding -> new BindingStash(binding, views));
         });
     }
 

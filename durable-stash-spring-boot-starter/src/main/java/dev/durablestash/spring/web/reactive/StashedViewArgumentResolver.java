@@ -50,9 +50,9 @@ final class StashedViewArgumentResolver implements HandlerMethodArgumentResolver
                 return Mono.error(new IllegalStateException("View controller " + controller.getName()
                         + " was not recovered before its handler " + parameter.getMethod()));
             }
-            return Mono.just(new BindingStash(binding));
+            return Mono.just(new BindingStash(binding, views));
         }
-        return views.bindState(stateParameterType(parameter)).map(BindingStash::new);
+        return views.bindState(stateParameterType(parameter)).map(binding -> new BindingStash(binding, views));
     }
 
     private static Class<?> stateParameterType(MethodParameter stashParameter) {

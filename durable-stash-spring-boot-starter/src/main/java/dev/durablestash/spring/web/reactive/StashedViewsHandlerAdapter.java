@@ -77,6 +77,13 @@ public final class StashedViewsHandlerAdapter implements HandlerAdapter, Dispatc
                 .concatMap(parameter -> views.bindState(parameter.getParameterType()))
                 .then());
         return bound.then(Mono.defer(() -> delegate.get().handle(exchange, handler)))
+                .flatMap(result -> {
+                    Throwable failure = views.stashFailure();
+                    if (failure != null) { // the handler's own stash failed, whatever answered it
+                        return StashFailures.answer(exchange, failure, context.failureStatus()).then(Mono.empty());
+                    }
+                    return Mono.just(result);
+                })
                 .map(result -> {
                     if (!(result.getHandler() instanceof HandlerMethod invoked)
                             || !invoked.getMethod().equals(method.getMethod())) {

@@ -167,6 +167,19 @@ class StashedViewsWebFluxIntegrationTests {
     }
 
     @Test
+    void aCatchAllExceptionHandlerOrAHandlerThatSwallowsTheErrorCannotTurnAFailedStashIntoASuccess() {
+        logs.expect(Level.WARN, "answering 503 to POST /catching/");
+        browser.post("/catching/increment", "", REJOIN);
+        for (String path : new String[] { "/catching/increment", "/catching/stash-now",
+                "/catching/stash-now-swallowed" }) {
+            storage.failNext(Operation.PUT, 1);
+            assertThat(browser.post(path, "", REJOIN).getStatus().value()).as(path).isEqualTo(503);
+        }
+        storage.clearFaults();
+        assertThat(browser.post("/catching/increment", "", REJOIN).getResponseBody()).isEqualTo("2");
+    }
+
+    @Test
     void aHandlerThatFailsStashesNothing() {
         assertThat(browser.post("/counter/fail", "", REJOIN).getStatus().value()).isEqualTo(409);
         assertThat(browser.get("/counter", REJOIN).getResponseBody()).startsWith("count=0;");

@@ -1,0 +1,140 @@
+package dev.durablestash.spring.web.reactive;
+
+import java.lang.reflect.Modifier;
+import java.util.LinkedHashSet;
+import java.util.Objects;
+import java.util.Set;
+
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.beans.BeansException;
+import org.springframework.beans.factory.BeanFactory;
+import org.springframework.beans.factory.BeanFactoryAware;
+import org.springframework.beans.factory.SmartInitializingSingleton;
+import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
+import org.springframework.core.MethodParameter;
+import org.springframework.util.ClassUtils;
+import org.springframework.web.method.HandlerMethod;
+import org.springframework.web.reactive.result.method.AbstractHandlerMethodMapping;
+
+import dev.durablestash.spring.Stash;
+import dev.durablestash.spring.StashedViews;
+
+/**
+ * Checks the WebFlux application's handler methods once every singleton exists, and fails startup,
+ * naming the class (and, for a view, its {@code @Stashed} fields), for a view that would never be
+ * recovered or stored, or whose handle could not work. It builds every view it finds
+ * ({@link StashedViews#typeOf}), which rejects static and final {@code @Stashed} fields and two views
+ * with the same name, and checks:
+ * <ul>
+ * <li>every handler-method parameter whose type is a view: it must carry no annotation (an annotated
+ * one, {@code @RequestBody}, {@code @ModelAttribute}, ..., goes to another argument resolver, and its
+ * fields would be neither recovered nor stashed) and the class must have a no-argument constructor;</li>
+ * <li>a {@link ReactiveStash} parameter: its handler must have a view (the controller, or exactly one
+ * view parameter type);</li>
+ * <li>a blocking {@link Stash} parameter: refused, its methods would block an event-loop thread;</li>
+ * <li>every singleton registered as an instance (no bean definition) whose class is a view.</li>
+ * </ul>
+ * The servlet side's scan of the application's packages for classes no handler uses is not done here.
+ *
+ * <p><b>Thread-safety:</b> runs once, at startup.
+ */
+public final class StashedViewsWebFluxVerifier implements SmartInitializingSingleton, BeanFactoryAware {
+
+    private final StashedViews views;
+    private @Nullable ConfigurableListableBeanFactory beanFactory;
+
+    /** @param views the application's views, which build (and so check) each view class */
+    public StashedViewsWebFluxVerifier(StashedViews views) {
+        this.views = Objects.requireNonNull(views, "views");
+    }
+
+    @Override
+    public void setBeanFactory(BeanFactory beanFactory) throws BeansException {
+        if (beanFactory instanceof ConfigurableListableBeanFactory listable) {
+            this.beanFactory = listable;
+        }
+    }
+
+    /**
+     * @throws IllegalStateException or {@link IllegalArgumentException} naming the class of the first
+     *     view declared in a way that would drop its state
+     */
+    @Override
+    public void afterSingletonsInstantiated() {
+        ConfigurableListableBeanFactory factory = beanFactory;
+        if (factory == null) {
+            return;
+        }
+        for (AbstractHandlerMethodMapping<?> mapping : factory
+                .getBeansOfType(AbstractHandlerMethodMapping.class, false, false).values()) {
+            for (HandlerMethod handler : mapping.getHandlerMethods().values()) {
+                verifyHandler(handler);
+            }
+        }
+        for (String name : factory.getSingletonNames()) {
+            if (!factory.containsBeanDefinition(name)) {
+                Object singleton = factory.getSingleton(name);
+                if (singleton != null && StashedViews.isStashedView(singleton.getClass())) {
+                    throw new IllegalStateException("Bean '" + name + "' of class "
+                            + ClassUtils.getUserClass(singleton).getName() + " has @Stashed fields but is registered "
+                            + "as an instance, so one instance would be shared by every browser. Declare it as a "
+                            + "@Controller bean (the starter then makes it per exchange).");
+                }
+            }
+        }
+    }
+
+    private void verifyHandler(HandlerMethod handler) {
+        Class<?> controller = handler.getBeanType();
+        boolean controllerIsView = StashedViews.isStashedView(controller);
+        if (controllerIsView) {
+            views.typeOf(controller);
+        }
+        Set<Class<?>> viewParameters = new LinkedHashSet<>();
+        boolean takesStash = false;
+        for (MethodParameter parameter : handler.getMethodParameters()) {
+            Class<?> type = parameter.getParameterType();
+            if (type == Stash.class) {
+                throw new IllegalStateException("Handler " + handler + " takes a " + Stash.class.getName()
+                        + " parameter, whose methods block until storage answers: in WebFlux that would block an "
+                        + "event-loop thread. Take a " + ReactiveStash.class.getName() + " instead.");
+            }
+            if (type == ReactiveStash.class) {
+                takesStash = true;
+            } else if (StashedViews.isStashedView(type)) {
+                verifyViewParameter(parameter, type, handler);
+                viewParameters.add(type);
+            }
+        }
+        if (takesStash && !controllerIsView && viewParameters.size() != 1) {
+            throw new IllegalStateException("Handler " + handler + " takes a ReactiveStash parameter, but "
+                    + (viewParameters.isEmpty()
+                            ? "neither its controller nor any of its parameters is a view (a class with @Stashed fields)"
+                            : "it takes more than one view class " + viewParameters + ", so the handle is ambiguous"));
+        }
+    }
+
+    private void verifyViewParameter(MethodParameter parameter, Class<?> type, HandlerMethod handler) {
+        views.typeOf(type);
+        if (!StashedViewArgumentResolver.isStateParameter(parameter)) {
+            throw new IllegalStateException("Parameter " + parameter.getParameterIndex() + " of handler " + handler
+                    + " takes view class " + type.getName() + " (it has @Stashed fields) with an annotation that "
+                    + "hands it to another argument resolver, so its fields would be neither recovered nor stashed. "
+                    + "Take the view class as a parameter of its own, without annotations.");
+        }
+        if (Modifier.isAbstract(type.getModifiers()) || !hasNoArgumentConstructor(type)) {
+            throw new IllegalStateException("View class " + type.getName() + ", taken by handler " + handler
+                    + ", cannot be made for each exchange: give it a no-argument constructor (it may be private).");
+        }
+    }
+
+    private static boolean hasNoArgumentConstructor(Class<?> type) {
+        try {
+            type.getDeclaredConstructor();
+            return true;
+        } catch (NoSuchMethodException e) {
+            return false;
+        }
+    }
+}

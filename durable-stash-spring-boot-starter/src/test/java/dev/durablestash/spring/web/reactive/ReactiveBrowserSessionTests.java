@@ -1,0 +1,106 @@
+package dev.durablestash.spring.web.reactive;
+
+import java.time.Duration;
+
+import org.junit.jupiter.api.Test;
+
+import org.springframework.http.ResponseCookie;
+import org.springframework.mock.http.server.reactive.MockServerHttpRequest;
+import org.springframework.mock.web.server.MockServerWebExchange;
+
+import dev.durablestash.core.SessionCookieValues;
+import dev.durablestash.core.SessionIds;
+import dev.durablestash.core.StashSettings;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Which sid an exchange gets, and the cookie's attributes, without a server. */
+class ReactiveBrowserSessionTests {
+
+    private static final StashSettings SETTINGS = StashSettings.builder().secret("s".repeat(32)).build();
+
+    private static final SessionCookieValues VALUES = new SessionCookieValues(SETTINGS);
+
+    private static ReactiveBrowserSession session(SidCookie cookie, MockServerWebExchange exchange) {
+        return new ReactiveBrowserSession(new SidWebFilter.Settings(cookie, () -> SETTINGS, () -> {
+            throw new AssertionError("the engine is not needed");
+        }), exchange);
+    }
+
+    private static MockServerWebExchange exchange(MockServerHttpRequest.BaseBuilder<?> request) {
+        return MockServerWebExchange.from(request);
+    }
+
+    @Test
+    void aRequestWithoutACookieGetsANewSidAndTheServletCookiesAttributes() {
+        MockServerWebExchange exchange = exchange(MockServerHttpRequest.get("http://localhost/counter"));
+        String sid = session(SidCookie.defaults(), exchange).sid().block();
+        assertThat(SessionIds.isWellFormed(sid)).isTrue();
+        ResponseCookie cookie = exchange.getResponse().getCookies().getFirst("sid");
+        assertThat(cookie).isNotNull();
+        assertThat(VALUES.decode(cookie.getValue()).sid()).isEqualTo(sid);
+        assertThat(cookie.isHttpOnly()).isTrue();
+        assertThat(cookie.isSecure()).isFalse();
+        assertThat(cookie.getSameSite()).isEqualTo("Lax");
+        assertThat(cookie.getPath()).isEqualTo("/");
+        assertThat(cookie.getMaxAge().isNegative()).as("a browser-session cookie").isTrue();
+        assertThat(session(SidCookie.defaults(), exchange).isNew().block()).isTrue();
+    }
+
+    @Test
+    void aCookieTheServerIssuedIsKeptWithoutWritingItAgain() {
+        String sid = SessionIds.newSid();
+        MockServerWebExchange exchange = exchange(MockServerHttpRequest.get("http://localhost/")
+                .cookie(ResponseCookie.from("sid", VALUES.encode(sid)).build()));
+        assertThat(session(SidCookie.defaults(), exchange).sid().block()).isEqualTo(sid);
+        assertThat(exchange.getResponse().getCookies()).isEmpty();
+    }
+
+    @Test
+    void anUntaggedOrForgedSidAndTwoDifferentSidCookiesAreNeverAdopted() {
+        String sid = SessionIds.newSid();
+        for (String value : new String[] { sid, sid + ".AAAAAAAAAAAAAAAAAAAAAA", "garbage" }) {
+            MockServerWebExchange exchange = exchange(MockServerHttpRequest.get("http://localhost/")
+                    .cookie(ResponseCookie.from("sid", value).build()));
+            assertThat(session(SidCookie.defaults(), exchange).sid().block()).as(value).isNotEqualTo(sid);
+        }
+        String other = SessionIds.newSid();
+        MockServerWebExchange tossed = exchange(MockServerHttpRequest.get("http://localhost/")
+                .cookie(ResponseCookie.from("sid", VALUES.encode(sid)).build(),
+                        ResponseCookie.from("sid", VALUES.encode(other)).build()));
+        assertThat(session(SidCookie.defaults(), tossed).sid().block()).isNotIn(sid, other);
+    }
+
+    @Test
+    void secureFollowsTheRequestUnlessForcedAndAMaxAgeIsRefreshedOnEveryUse() {
+        MockServerWebExchange https = exchange(MockServerHttpRequest.get("https://example.com/app/counter")
+                .contextPath("/app"));
+        session(SidCookie.defaults(), https).sid().block();
+        ResponseCookie secure = https.getResponse().getCookies().getFirst("sid");
+        assertThat(secure.isSecure()).isTrue();
+        assertThat(secure.getPath()).isEqualTo("/app/");
+
+        String sid = SessionIds.newSid();
+        SidCookie configured = new SidCookie("sid", "example.com", "/", false, "Strict", Duration.ofHours(1));
+        MockServerWebExchange known = exchange(MockServerHttpRequest.get("https://example.com/")
+                .cookie(ResponseCookie.from("sid", VALUES.encode(sid)).build()));
+        assertThat(session(configured, known).sid().block()).isEqualTo(sid);
+        ResponseCookie refreshed = known.getResponse().getCookies().getFirst("sid");
+        assertThat(refreshed).as("re-sent to slide its lifetime").isNotNull();
+        assertThat(refreshed.getMaxAge()).isEqualTo(Duration.ofHours(1));
+        assertThat(refreshed.isSecure()).isFalse();
+        assertThat(refreshed.getDomain()).isEqualTo("example.com");
+        assertThat(refreshed.getSameSite()).isEqualTo("Strict");
+    }
+
+    @Test
+    void endingASessionWithoutACookieClearsTheCookieAndALaterSidIsNew() {
+        MockServerWebExchange exchange = exchange(MockServerHttpRequest.get("http://localhost/logout"));
+        ReactiveBrowserSession session = session(SidCookie.defaults(), exchange);
+        session.end().block();
+        assertThat(exchange.getResponse().getCookies().getFirst("sid").getMaxAge()).isEqualTo(Duration.ZERO);
+        String fresh = session.sid().block();
+        assertThat(VALUES.decode(exchange.getResponse().getCookies().getFirst("sid").getValue()).sid())
+                .as("the new sid's cookie comes last").isEqualTo(fresh);
+    }
+}
