@@ -175,6 +175,43 @@ class FollowPrincipalReviewTests {
         assertThat(browser.get("/review/notes").body()).isEqualTo("note=kept+");
     }
 
+    /**
+     * The account-switch variant of the test above: ada's asynchronous request is in flight while bob
+     * logs in on the same browser (same HTTP session) and stores a note. The late async dispatch sees
+     * bob, abandons (drops ada's change, answers 200) and sets yet another new cookie: bob loses his note.
+     */
+    @Test
+    void aRequestInFlightDuringAnAccountSwitchDoesNotCostTheNewUserHisState() throws Exception {
+        WebBrowser browser = new WebBrowser();
+        assertThat(browser.post("/login", "username=ada&password=ada-pw").statusCode()).isEqualTo(302);
+        browser.post("/review/notes", "note=ada's");
+
+        CompletableFuture<HttpResponse<String>> inFlight = browser.postAsync("/review/notes/async", "note=ada's late");
+        assertThat(ASYNC_ENTERED.await(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(browser.post("/login", "username=bob&password=bob-pw").statusCode()).isEqualTo(302);
+        browser.post("/review/notes", "note=bob's");
+        assertThat(browser.get("/review/notes").body()).as("bob, right after storing").isEqualTo("note=bob's");
+        ASYNC_RELEASE.countDown();
+        HttpResponse<String> late = inFlight.get(10, TimeUnit.SECONDS);
+
+        assertThat(browser.get("/review/notes").body()).as("bob, after ada's late response (%s %s)",
+                late.statusCode(), late.body()).isEqualTo("note=bob's");
+    }
+
+    /**
+     * Passing check expected: a programmatic login in a handler that forwards to another handler of
+     * the same view; both handlers' changes reach the sid bound to ada.
+     */
+    @Test
+    void aProgrammaticLoginBeforeAForwardKeepsBothHandlersChanges() throws Exception {
+        WebBrowser browser = new WebBrowser();
+        browser.post("/review/notes", "note=draft");
+        String anonymous = browser.sid();
+        assertThat(browser.post("/review/sign-in-forward", "user=ada&note=fwd").body()).isEqualTo("note=fwd-first-second");
+        assertThat(browser.sid()).isNotEqualTo(anonymous);
+        assertThat(browser.get("/review/notes").body()).isEqualTo("note=fwd-first-second");
+    }
+
     @Controller
     @StashedView(name = "review-notes")
     static class ReviewNotesController {
@@ -240,6 +277,21 @@ class FollowPrincipalReviewTests {
             } catch (StashWriteException e) {
                 return "rotate failed";
             }
+        }
+
+        @PostMapping("/review/sign-in-forward")
+        String signInForward(@RequestParam String user, @RequestParam String note, HttpServletRequest request,
+                HttpServletResponse response) {
+            login(user, request, response);
+            this.note = note + "-first";
+            return "forward:/review/forwarded";
+        }
+
+        @org.springframework.web.bind.annotation.RequestMapping("/review/forwarded")
+        @ResponseBody
+        String forwarded() {
+            this.note = note + "-second";
+            return "note=" + note;
         }
 
         @PostMapping("/review/rotate-twice")
