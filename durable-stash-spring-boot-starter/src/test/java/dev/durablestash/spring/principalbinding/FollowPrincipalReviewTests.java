@@ -83,18 +83,21 @@ class FollowPrincipalReviewTests {
     @Test
     void anAnonymousAsyncRequestInFlightDuringALoginDoesNotCostTheUserHerState() throws Exception {
         WebBrowser browser = new WebBrowser();
-        assertThat(browser.post("/review/notes", "note=draft").body()).isEqualTo("saved");
+        assertThat(browser.post("/review/notes/with-http-session", "note=draft").body()).isEqualTo("saved");
+        assertThat(browser.cookie("JSESSIONID")).as("an HTTP session, before the request in flight").isNotNull();
 
         CompletableFuture<HttpResponse<String>> inFlight = browser.postAsync("/review/notes/async", "note=late");
         assertThat(ASYNC_ENTERED.await(10, TimeUnit.SECONDS)).isTrue();
         assertThat(browser.post("/login", "username=ada&password=ada-pw").statusCode()).isEqualTo(302);
         String afterLogin = browser.sid();
-        assertThat(browser.get("/review/notes").body()).as("right after the login").isEqualTo("note=draft");
+        assertThat(browser.get("/review/tag").body()).as("right after the login").isEqualTo("tag=draft");
         ASYNC_RELEASE.countDown();
-        assertThat(inFlight.get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+        HttpResponse<String> late = inFlight.get(10, TimeUnit.SECONDS);
+        assertThat(late.statusCode()).isEqualTo(200);
+        String afterLate = browser.sid();
 
-        assertThat(browser.get("/review/notes").body()).as("after the late response (sid %s, then %s)", afterLogin,
-                browser.sid()).isEqualTo("note=draft");
+        assertThat(browser.get("/review/tag").body()).as("after the late response (sid %s, then %s; it set %s)",
+                afterLogin, afterLate, late.headers().allValues("Set-Cookie")).isEqualTo("tag=draft");
     }
 
     /**
@@ -194,8 +197,8 @@ class FollowPrincipalReviewTests {
         ASYNC_RELEASE.countDown();
         HttpResponse<String> late = inFlight.get(10, TimeUnit.SECONDS);
 
-        assertThat(browser.get("/review/notes").body()).as("bob, after ada's late response (%s %s)",
-                late.statusCode(), late.body()).isEqualTo("note=bob's");
+        assertThat(browser.get("/review/notes").body()).as("bob, after ada's late response (%s %s, it set %s)",
+                late.statusCode(), late.body(), late.headers().allValues("Set-Cookie")).isEqualTo("note=bob's");
     }
 
     /**
@@ -218,10 +221,19 @@ class FollowPrincipalReviewTests {
 
         @Stashed String note;
 
+        /** Set with the note by /review/notes/with-http-session only. */
+        @Stashed String tag;
+
         @GetMapping("/review/notes")
         @ResponseBody
         String show() {
             return "note=" + note;
+        }
+
+        @GetMapping("/review/tag")
+        @ResponseBody
+        String showTag() {
+            return "tag=" + tag;
         }
 
         @PostMapping("/review/notes")
@@ -231,11 +243,10 @@ class FollowPrincipalReviewTests {
             return "saved";
         }
 
-        /** Saves on another thread after a test lets it; the HTTP session exists (as with a CSRF token). */
+        /** Saves on another thread after a test lets it. */
         @PostMapping("/review/notes/async")
         @ResponseBody
         CompletableFuture<String> saveAsync(@RequestParam String note, HttpServletRequest request) {
-            request.getSession(true);
             return CompletableFuture.supplyAsync(() -> {
                 ASYNC_ENTERED.countDown();
                 try {
@@ -246,6 +257,15 @@ class FollowPrincipalReviewTests {
                 this.note = note;
                 return "saved";
             });
+        }
+
+        @PostMapping("/review/notes/with-http-session")
+        @ResponseBody
+        String saveWithHttpSession(@RequestParam String note, HttpServletRequest request) {
+            request.getSession(true);
+            this.note = note;
+            this.tag = note;
+            return "saved";
         }
 
         @PostMapping("/review/sign-in")
