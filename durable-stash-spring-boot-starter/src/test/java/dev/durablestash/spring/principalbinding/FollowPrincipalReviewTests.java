@@ -202,6 +202,28 @@ class FollowPrincipalReviewTests {
     }
 
     /**
+     * One failed storage write (not an outage) during the implicit rotation of the first HTTP Basic
+     * request: the browser gets a new, empty session, the request answers 200 with the change stored
+     * there, and everything the visitor had before (the tag) is unreachable from then on. Before the
+     * fallback, the request failed (503) and the next one rotated again with the state intact.
+     */
+    @Test
+    void oneFailedWriteDuringTheImplicitRotationDoesNotLoseTheStateBehindA200() throws Exception {
+        WebBrowser browser = new WebBrowser();
+        browser.post("/review/notes/with-http-session", "note=draft");
+        browser.forget("JSESSIONID");
+        browser.basic("ada", "ada-pw");
+        ((InMemoryStorageBackend) backend).failNext(InMemoryStorageBackend.Operation.PUT, 1);
+
+        HttpResponse<String> response = browser.post("/review/notes", "note=after login");
+
+        if (response.statusCode() == 200) {
+            assertThat(browser.get("/review/tag").body()).as("answered 200 \"%s\"", response.body())
+                    .isEqualTo("tag=draft");
+        }
+    }
+
+    /**
      * Passing check expected: a programmatic login in a handler that forwards to another handler of
      * the same view; both handlers' changes reach the sid bound to ada.
      */
