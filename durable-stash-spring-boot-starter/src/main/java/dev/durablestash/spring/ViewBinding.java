@@ -202,13 +202,13 @@ public final class ViewBinding implements Stash {
 
     @Override
     public void stashNow() {
-        beforeWrite.run();
-        if (detached) {
-            return;
-        }
         Map<String, StashedViewType.Snapshot> now = type.snapshot(target);
         Map<String, @Nullable Object> changed = type.changes(baseline, now);
         if (changed.isEmpty()) {
+            return;
+        }
+        beforeWrite.run();
+        if (detached) {
             return;
         }
         if (recovery.status() == RecoveryStatus.ERROR) {

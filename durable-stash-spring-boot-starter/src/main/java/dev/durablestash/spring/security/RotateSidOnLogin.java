@@ -6,6 +6,7 @@ import org.slf4j.LoggerFactory;
 import org.springframework.context.ApplicationListener;
 import org.springframework.security.authentication.event.InteractiveAuthenticationSuccessEvent;
 
+import dev.durablestash.core.StashWriteException;
 import dev.durablestash.spring.web.servlet.BrowserSession;
 
 /**
@@ -27,7 +28,13 @@ public final class RotateSidOnLogin implements ApplicationListener<InteractiveAu
             log.debug("Login outside a request that went through the DurableStash sid filter: no sid to rotate");
             return;
         }
-        session.followPrincipal();
+        try {
+            session.followPrincipal();
+        } catch (StashWriteException e) {
+            log.warn("Could not move the browser session's state to a new sid at login ({}); the browser starts a "
+                    + "new, empty browser session", e.getMessage());
+            session.abandon();
+        }
     }
 
     @Override

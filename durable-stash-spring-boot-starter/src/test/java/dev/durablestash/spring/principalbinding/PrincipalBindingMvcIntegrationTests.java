@@ -47,16 +47,16 @@ class PrincipalBindingMvcIntegrationTests {
     }
 
     /**
-     * Storage outage. A page for an anonymous visitor still renders with the view's defaults (recover
-     * answers ERROR), and a form login falls back to a new, empty session (RotateSidOnLogin). The
-     * implicit rotation of the binding (an authenticated request, here HTTP Basic, that first uses an
-     * anonymous sid) has no fallback: the request fails with 503, and so does every later one of that
-     * browser until storage is back.
+     * A storage outage during the first authenticated (HTTP Basic) request with an anonymous sid: the
+     * implicit rotation cannot move the state. The request fails (503) rather than answer with a new,
+     * empty session behind a 200; the cookie stays, and once storage is back the next request moves the
+     * state.
      */
     @Test
-    void duringAStorageOutageTheFirstAuthenticatedRequestFailsNoWorseThanAnAnonymousOne() throws Exception {
+    void aStorageOutageDuringTheImplicitRotationLosesNothing() throws Exception {
         WebBrowser browser = new WebBrowser();
         browser.post("/notes", "note=typed before login");
+        String anonymous = browser.sid();
         InMemoryStorageBackend storage = (InMemoryStorageBackend) backend;
         for (InMemoryStorageBackend.Operation operation : InMemoryStorageBackend.Operation.values()) {
             storage.setFailureRate(operation, 1.0);
@@ -64,10 +64,13 @@ class PrincipalBindingMvcIntegrationTests {
         try {
             assertThat(browser.get("/notes").statusCode()).as("the anonymous page during the outage").isEqualTo(200);
             browser.basic("ada", "ada-pw");
-            assertThat(browser.get("/notes").statusCode()).as("the same page for ada (HTTP Basic)").isEqualTo(200);
+            assertThat(browser.get("/notes").statusCode()).as("the same page for ada (HTTP Basic)").isEqualTo(503);
+            assertThat(browser.sid()).as("the cookie, unchanged").isEqualTo(anonymous);
         } finally {
             storage.clearFaults();
         }
+        assertThat(browser.get("/notes").body()).isEqualTo("note=typed before login");
+        assertThat(browser.sid()).isNotEqualTo(anonymous);
     }
 
     /**

@@ -122,7 +122,9 @@ public final class BrowserSession {
             }
         } else if (fromCookie != null && claim == SessionCookieValues.Claim.ROTATE) {
             // An anonymous session used by an authenticated request: a login no event announced.
-            rotateOrAbandon(fromCookie.sid(), null);
+            // Should the move fail, the request fails (503): the state stays under the old sid, the
+            // cookie is unchanged, and the browser's next request tries again.
+            moveTo(fromCookie.sid(), null);
         } else {
             if (fromCookie != null) {
                 log.info("The sid cookie that came with a request to {} belongs to {}: a new, empty browser session "
@@ -145,14 +147,23 @@ public final class BrowserSession {
      * Makes the browser session follow the principal the request acts for now, after a login, a
      * logout or an account switch: a session bound to that principal is kept; an anonymous one is
      * rotated to a sid bound to the principal (its state, and the changes of the views this request
-     * has bound, move along; should the move fail, the browser gets a new, empty session and a
-     * warning is logged); one bound to another principal is replaced by a new, empty session, and
-     * the views this request has bound are dropped, so one user's state or changes never reach
-     * another. A request that is anonymous now keeps a session it resolved earlier in the request (a
-     * thread without the security context, or a logout that did not {@link #end()} it: the changes
-     * are the owner's own), and has a cookie bound to a principal replaced. The starter calls it at every
-     * Spring Security login and before every stash of the request's views; call it yourself right
-     * after a programmatic login when the request stores nothing.
+     * has bound, move along); one bound to another principal is replaced by a new, empty session
+     * bound to the principal: its state stays with its owner, and of the views this request has bound
+     * only what changes from then on is stashed, into the new session. A request that is anonymous now
+     * keeps a session it resolved earlier in the request (a thread without the security context, or
+     * a logout that did not {@link #end()} it: the changes are the owner's own), and has a cookie bound
+     * to a principal replaced.
+     *
+     * <p>The starter calls it at every interactive Spring Security login (form login, remember-me,
+     * OAuth2 login; should it throw there, the browser gets a new, empty session) and before the views
+     * of a request's own dispatch are stashed (not on an asynchronous dispatch, whose security context
+     * may come from a login in another tab); logins that publish no event (HTTP Basic, bearer tokens)
+     * are followed when the request first resolves its sid. Call it yourself right after a
+     * programmatic login in a request that stores nothing.
+     *
+     * @throws StashWriteException when an anonymous session's state could not be moved (it stays under
+     *     the old sid, and the cookie is unchanged); a {@link StashTimeoutException} after the operation
+     *     timeout
      */
     public void followPrincipal() {
         String principal = principal();
@@ -164,11 +175,16 @@ public final class BrowserSession {
                 return;
             }
             if (owner == null) {
-                rotateOrAbandon(current, RequestViews.find(request));
+                moveTo(current, RequestViews.find(request));
             } else {
                 log.info("The principal of a request to {} changed from the one its browser session belongs to: a new, "
                         + "empty browser session", request.getRequestURI());
-                abandon();
+                String fresh = SessionIds.newSid();
+                adopt(fresh);
+                RequestViews views = RequestViews.find(request);
+                if (views != null) {
+                    views.moveTo(fresh); // only what changes from now on reaches the new principal's session
+                }
             }
             return;
         }
@@ -178,7 +194,7 @@ public final class BrowserSession {
         }
         switch (fromCookie.claimBy(principal)) {
             case ADOPT -> { } // already the principal's (or both anonymous): adopted when first used
-            case ROTATE -> rotateOrAbandon(fromCookie.sid(), null);
+            case ROTATE -> moveTo(fromCookie.sid(), null);
             case REPLACE -> abandon();
         }
     }
@@ -231,18 +247,14 @@ public final class BrowserSession {
 
     /**
      * Moves the state of {@code old} (an anonymous session) to a new sid bound to the current
-     * principal, the bound views along; should that fail, gives the browser a new, empty session.
+     * principal, the bound views along.
+     *
+     * @throws StashWriteException when the state could not be moved: it stays under {@code old}, and
+     *     the cookie is unchanged
      */
-    private void rotateOrAbandon(String old, @Nullable RequestViews views) {
+    private void moveTo(String old, @Nullable RequestViews views) {
         String fresh = SessionIds.newSid();
-        try {
-            await(settings.adapter().rotate(old, fresh), "rotate");
-        } catch (StashWriteException e) {
-            log.warn("Could not move the browser session's state to a new sid for the principal that now uses it ({}); "
-                    + "the browser starts a new, empty browser session", e.getMessage());
-            abandon();
-            return;
-        }
+        await(settings.adapter().rotate(old, fresh), "rotate");
         adopt(fresh);
         if (views != null) {
             views.moveTo(fresh);

@@ -100,7 +100,7 @@ final class RequestViews {
         }
         ViewBinding binding = ViewBinding.recover(type, target, sid, mount(), context.adapter(),
                 context.operationTimeout());
-        binding.beforeEachWrite(() -> BrowserSession.of(request).followPrincipal());
+        binding.beforeEachWrite(this::followPrincipal);
         bindings.add(binding);
         return binding;
     }
@@ -124,6 +124,18 @@ final class RequestViews {
             binding.detach();
         }
         bindings.clear();
+    }
+
+    /**
+     * Follows a change of the request's principal before a stash ({@link BrowserSession#followPrincipal()}),
+     * except on an asynchronous dispatch: its security context is loaded again from the HTTP session,
+     * where a login in another tab may have put another principal; the request's own handler changed
+     * nothing, and its stash goes to the sid it resolved.
+     */
+    private void followPrincipal() {
+        if (request.getDispatcherType() != DispatcherType.ASYNC) {
+            BrowserSession.of(request).followPrincipal();
+        }
     }
 
     /** Returns the binding of a state class, making and recovering an instance on first use. */
@@ -163,8 +175,8 @@ final class RequestViews {
             return;
         }
         try {
-            if (!bindings.isEmpty()) {
-                BrowserSession.of(request).followPrincipal(); // a login, logout or switch in the handler
+            if (hasChanges()) {
+                followPrincipal(); // a login, logout or switch in the handler, before anything is written
             }
             for (ViewBinding binding : List.copyOf(bindings)) {
                 binding.stashNow();
