@@ -21,9 +21,12 @@ import java.util.concurrent.TimeUnit;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
+import ch.qos.logback.classic.Level;
+
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
@@ -46,6 +49,7 @@ import dev.durablestash.spring.StashedView;
 import dev.durablestash.spring.web.servlet.BrowserSession;
 import dev.durablestash.storage.StorageBackend;
 import dev.durablestash.testing.InMemoryStorageBackend;
+import dev.durablestash.testsupport.ExpectedLogs;
 
 /**
  * Review of followPrincipal(): changes of the principal within a request (programmatic logins,
@@ -54,6 +58,9 @@ import dev.durablestash.testing.InMemoryStorageBackend;
 @SpringBootTest(classes = { BindingTestApplication.class, FollowPrincipalMvcIntegrationTests.ReviewNotesController.class }, webEnvironment = WebEnvironment.RANDOM_PORT,
         properties = "durable-stash.storage.type=memory")
 class FollowPrincipalMvcIntegrationTests {
+
+    @RegisterExtension
+    final ExpectedLogs logs = ExpectedLogs.ofLoggers("dev.durablestash", "org.apache.catalina.core");
 
     static volatile CountDownLatch ASYNC_ENTERED = new CountDownLatch(1);
     static volatile CountDownLatch ASYNC_RELEASE = new CountDownLatch(1);
@@ -108,6 +115,7 @@ class FollowPrincipalMvcIntegrationTests {
      */
     @Test
     void aFailedRotationAtAProgrammaticLoginDoesNotAnswerSuccess() throws Exception {
+        logs.expect(Level.WARN, "rotate of the browser session failed");
         WebBrowser browser = new WebBrowser();
         browser.post("/review/notes", "note=draft");
         InMemoryStorageBackend storage = (InMemoryStorageBackend) backend;
@@ -208,6 +216,7 @@ class FollowPrincipalMvcIntegrationTests {
      */
     @Test
     void oneFailedWriteDuringTheImplicitRotationDoesNotLoseTheStateBehindA200() throws Exception {
+        logs.expect(Level.WARN, "rotate of the browser session failed");
         WebBrowser browser = new WebBrowser();
         browser.post("/review/notes/with-http-session", "note=draft");
         browser.forget("JSESSIONID");

@@ -15,9 +15,12 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 
+import ch.qos.logback.classic.Level;
+
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
@@ -25,6 +28,7 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 
 import dev.durablestash.storage.StorageBackend;
 import dev.durablestash.testing.InMemoryStorageBackend;
+import dev.durablestash.testsupport.ExpectedLogs;
 
 /**
  * Attacks on the binding of the browser session to its principal (sid.owner.tag), against a running
@@ -33,6 +37,9 @@ import dev.durablestash.testing.InMemoryStorageBackend;
 @SpringBootTest(classes = BindingTestApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT,
         properties = "durable-stash.storage.type=memory")
 class PrincipalBindingMvcIntegrationTests {
+
+    @RegisterExtension
+    final ExpectedLogs logs = ExpectedLogs.ofLoggers("dev.durablestash", "org.apache.catalina.core");
 
     @LocalServerPort
     int port;
@@ -54,6 +61,8 @@ class PrincipalBindingMvcIntegrationTests {
      */
     @Test
     void aStorageOutageDuringTheImplicitRotationLosesNothing() throws Exception {
+        logs.expect(Level.WARN, "recover failed, the view keeps its defaults");
+        logs.expect(Level.WARN, "rotate of the browser session failed");
         WebBrowser browser = new WebBrowser();
         browser.post("/notes", "note=typed before login");
         String anonymous = browser.sid();
@@ -220,6 +229,7 @@ class PrincipalBindingMvcIntegrationTests {
      */
     @Test
     void aFailingFirstAuthenticatedRequestKeepsTheState() throws Exception {
+        logs.expect(Level.ERROR, "Servlet.service() for servlet [dispatcherServlet]");
         WebBrowser browser = new WebBrowser();
         browser.post("/notes", "note=typed before login");
         browser.basic("ada", "ada-pw");
