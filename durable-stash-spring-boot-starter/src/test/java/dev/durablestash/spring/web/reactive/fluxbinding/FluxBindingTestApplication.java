@@ -4,8 +4,13 @@ import java.util.concurrent.CompletableFuture;
 
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.context.annotation.Bean;
+import org.springframework.security.authentication.UsernamePasswordAuthenticationToken;
 import org.springframework.security.config.Customizer;
 import org.springframework.security.config.web.server.ServerHttpSecurity;
+import org.springframework.security.core.authority.AuthorityUtils;
+import org.springframework.security.core.context.ReactiveSecurityContextHolder;
+import org.springframework.security.core.context.SecurityContext;
+import org.springframework.security.core.context.SecurityContextImpl;
 import org.springframework.security.core.userdetails.MapReactiveUserDetailsService;
 import org.springframework.security.core.userdetails.User;
 import org.springframework.security.web.server.SecurityWebFilterChain;
@@ -13,14 +18,17 @@ import org.springframework.security.web.server.authentication.RedirectServerAuth
 import org.springframework.security.web.server.authentication.logout.DelegatingServerLogoutHandler;
 import org.springframework.security.web.server.authentication.logout.RedirectServerLogoutSuccessHandler;
 import org.springframework.security.web.server.authentication.logout.SecurityContextServerLogoutHandler;
+import org.springframework.security.web.server.context.WebSessionServerSecurityContextRepository;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.server.ServerWebExchange;
 
 import dev.durablestash.spring.Stashed;
 import dev.durablestash.spring.StashedView;
 import dev.durablestash.spring.web.reactive.EndBrowserSessionOnLogoutHandler;
+import dev.durablestash.spring.web.reactive.ReactiveBrowserSession;
 import dev.durablestash.spring.web.reactive.RotateSidOnLoginSuccess;
 
 import reactor.core.publisher.Mono;
@@ -78,6 +86,23 @@ public class FluxBindingTestApplication {
         String save(@RequestParam String note) {
             this.note = note;
             return "saved";
+        }
+
+        /**
+         * A programmatic login in a stashed view: saves ada's security context, makes the browser session
+         * follow her (in her context: the exchange's own Reactor context stays anonymous), then sets the note.
+         */
+        @PostMapping("/notes/login-as-ada")
+        Mono<String> loginAsAdaAndSave(@RequestParam String note, ServerWebExchange exchange) {
+            SecurityContext ada = new SecurityContextImpl(UsernamePasswordAuthenticationToken.authenticated("ada", null,
+                    AuthorityUtils.createAuthorityList("ROLE_USER")));
+            return new WebSessionServerSecurityContextRepository().save(exchange, ada)
+                    .then(ReactiveBrowserSession.of(exchange).followPrincipal()
+                            .contextWrite(ReactiveSecurityContextHolder.withSecurityContext(Mono.just(ada))))
+                    .then(Mono.fromSupplier(() -> {
+                        this.note = note;
+                        return "saved";
+                    }));
         }
 
         /** Sets the note, then waits (without blocking) until a test releases the exchange. */

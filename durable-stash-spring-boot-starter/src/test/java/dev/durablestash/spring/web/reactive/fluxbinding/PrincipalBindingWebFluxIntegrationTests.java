@@ -150,6 +150,32 @@ class PrincipalBindingWebFluxIntegrationTests {
         assertThat(browser.get("/notes").body()).isEqualTo("note=null");
     }
 
+    @Test
+    void aProgrammaticLoginThatFollowsThePrincipalDoesNotStoreTheVictimsStateUnderThePlantedSid() {
+        Browser attacker = new Browser();
+        attacker.post("/notes?note=attacker");
+        Browser victim = new Browser();
+        victim.cookies.put("sid", attacker.cookies.get("sid"));
+
+        assertThat(victim.post("/notes/login-as-ada?note=ada-secret").body()).isEqualTo("saved");
+
+        assertThat(attacker.get("/notes").body()).as("the attacker's sid").isEqualTo("note=null");
+        assertThat(victim.get("/notes").body()).as("the victim, logged in").isEqualTo("note=ada-secret");
+    }
+
+    @Test
+    void aLoginKeepsASessionAlreadyBoundToTheSameUser() {
+        Browser ada = new Browser();
+        ada.login("ada", "ada-pw");
+        ada.post("/notes?note=ada-secret");
+        String bound = ada.cookies.get("sid");
+
+        ada.login("ada", "ada-pw");
+
+        assertThat(ada.cookies.get("sid")).as("the sid cookie").isEqualTo(bound);
+        assertThat(ada.get("/notes").body()).isEqualTo("note=ada-secret");
+    }
+
     record Response(int status, @Nullable String body, List<ResponseCookie> cookies) {
     }
 
