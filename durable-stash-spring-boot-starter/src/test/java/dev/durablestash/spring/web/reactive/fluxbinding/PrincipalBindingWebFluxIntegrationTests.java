@@ -1,16 +1,8 @@
 package dev.durablestash.spring.web.reactive.fluxbinding;
 
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Base64;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
-import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -20,10 +12,6 @@ import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.http.HttpMethod;
-import org.springframework.http.MediaType;
-import org.springframework.http.ResponseCookie;
-import org.springframework.test.web.reactive.server.EntityExchangeResult;
-import org.springframework.test.web.reactive.server.WebTestClient;
 
 import dev.durablestash.storage.StorageBackend;
 import dev.durablestash.testing.InMemoryStorageBackend;
@@ -62,9 +50,9 @@ class PrincipalBindingWebFluxIntegrationTests {
 
     @Test
     void aPlantedAnonymousSidGivesTheAttackerNothingOnceTheVictimAuthenticatesWithHttpBasic() {
-        Browser attacker = new Browser();
+        Browser attacker = new Browser(port);
         attacker.get("/notes");
-        Browser victim = new Browser();
+        Browser victim = new Browser(port);
         victim.cookies.put("sid", attacker.cookies.get("sid")); // planted from a sibling subdomain
         victim.basic("ada", "ada-pw");
 
@@ -77,7 +65,7 @@ class PrincipalBindingWebFluxIntegrationTests {
 
     @Test
     void onASharedBrowserTheNextUserGetsNothingOfTheStateOfAUserWhoseSessionIsGone() {
-        Browser ada = new Browser();
+        Browser ada = new Browser(port);
         ada.login("ada", "ada-pw");
         ada.post("/notes?note=ada-secret");
         ada.cookies.remove("SESSION"); // her session expired without a logout
@@ -95,18 +83,18 @@ class PrincipalBindingWebFluxIntegrationTests {
 
     @Test
     void aRequestInFlightDuringTheLogoutDoesNotHandTheStateToTheNextUser() throws Exception {
-        Browser ada = new Browser();
+        Browser ada = new Browser(port);
         ada.login("ada", "ada-pw");
         ada.post("/notes?note=ada-secret");
         Browser inFlight = ada.copy();
-        CompletableFuture<Response> slow = CompletableFuture.supplyAsync(
+        CompletableFuture<Browser.Response> slow = CompletableFuture.supplyAsync(
                 () -> inFlight.exchange(HttpMethod.POST, "/notes/slow?note=ada-later", null));
         FluxBindingTestApplication.slowEntered.get(30, TimeUnit.SECONDS);
 
-        Response logout = ada.post("/logout");
+        Browser.Response logout = ada.post("/logout");
         assertThat(ada.cookies).as("the logout cleared the sid cookie").doesNotContainKey("sid");
         FluxBindingTestApplication.slowRelease.complete(null);
-        Response late = slow.get(30, TimeUnit.SECONDS);
+        Browser.Response late = slow.get(30, TimeUnit.SECONDS);
         assertThat(logout.status()).isEqualTo(302);
         ada.take(late); // the late answer arrives after the logout's, and sets the old cookie again (max-age)
         ada.cookies.remove("SESSION");
@@ -119,9 +107,9 @@ class PrincipalBindingWebFluxIntegrationTests {
 
     @Test
     void aLoggedInUsersBoundCookieWinsOverATossedAnonymousOne() {
-        Browser attacker = new Browser();
+        Browser attacker = new Browser(port);
         attacker.post("/notes?note=attacker");
-        Browser ada = new Browser();
+        Browser ada = new Browser(port);
         ada.basic("ada", "ada-pw");
         ada.post("/notes?note=ada-secret");
         ada.tossed = "sid=" + attacker.cookies.get("sid"); // set for the parent domain by a sibling subdomain
@@ -135,13 +123,13 @@ class PrincipalBindingWebFluxIntegrationTests {
 
     @Test
     void aStorageFailureDuringTheImplicitRotationAnswersNormallyWithANewSession() {
-        Browser browser = new Browser();
+        Browser browser = new Browser(port);
         browser.post("/notes?note=typed before login");
         String anonymousSid = browser.cookies.get("sid");
         ((InMemoryStorageBackend) backend).setFailureRate(InMemoryStorageBackend.Operation.PUT, 1.0);
         browser.basic("ada", "ada-pw");
 
-        Response first = browser.get("/notes");
+        Browser.Response first = browser.get("/notes");
 
         assertThat(first.status()).isEqualTo(200);
         assertThat(first.body()).isEqualTo("note=null");
@@ -152,9 +140,9 @@ class PrincipalBindingWebFluxIntegrationTests {
 
     @Test
     void aProgrammaticLoginThatFollowsThePrincipalDoesNotStoreTheVictimsStateUnderThePlantedSid() {
-        Browser attacker = new Browser();
+        Browser attacker = new Browser(port);
         attacker.post("/notes?note=attacker");
-        Browser victim = new Browser();
+        Browser victim = new Browser(port);
         victim.cookies.put("sid", attacker.cookies.get("sid"));
 
         assertThat(victim.post("/notes/login-as-ada?note=ada-secret").body()).isEqualTo("saved");
@@ -165,7 +153,7 @@ class PrincipalBindingWebFluxIntegrationTests {
 
     @Test
     void aLoginKeepsASessionAlreadyBoundToTheSameUser() {
-        Browser ada = new Browser();
+        Browser ada = new Browser(port);
         ada.login("ada", "ada-pw");
         ada.post("/notes?note=ada-secret");
         String bound = ada.cookies.get("sid");
@@ -174,77 +162,5 @@ class PrincipalBindingWebFluxIntegrationTests {
 
         assertThat(ada.cookies.get("sid")).as("the sid cookie").isEqualTo(bound);
         assertThat(ada.get("/notes").body()).isEqualTo("note=ada-secret");
-    }
-
-    record Response(int status, @Nullable String body, List<ResponseCookie> cookies) {
-    }
-
-    /** A browser: a cookie jar, optional HTTP Basic credentials and an optional tossed cookie. */
-    final class Browser {
-
-        final Map<String, String> cookies = new LinkedHashMap<>();
-        @Nullable String authorization;
-        @Nullable String tossed;
-
-        Browser copy() {
-            Browser copy = new Browser();
-            copy.cookies.putAll(cookies);
-            copy.authorization = authorization;
-            return copy;
-        }
-
-        void basic(String user, String password) {
-            authorization = "Basic " + Base64.getEncoder().encodeToString(
-                    (user + ":" + password).getBytes(StandardCharsets.UTF_8));
-        }
-
-        void login(String user, String password) {
-            Response login = exchange(HttpMethod.POST, "/login", "username=" + user + "&password=" + password);
-            assertThat(login.status()).as("the login of " + user).isEqualTo(302);
-            take(login);
-        }
-
-        Response get(String path) {
-            return take(exchange(HttpMethod.GET, path, null));
-        }
-
-        Response post(String path) {
-            return take(exchange(HttpMethod.POST, path, null));
-        }
-
-        Response exchange(HttpMethod method, String path, @Nullable String form) {
-            WebTestClient client = WebTestClient.bindToServer().baseUrl("http://localhost:" + port)
-                    .responseTimeout(Duration.ofSeconds(30)).build();
-            WebTestClient.RequestBodySpec request = client.method(method).uri(path).headers(headers -> {
-                List<String> pairs = new ArrayList<>();
-                cookies.forEach((name, value) -> pairs.add(name + "=" + value));
-                if (tossed != null) {
-                    pairs.add(tossed);
-                }
-                if (!pairs.isEmpty()) {
-                    headers.add("Cookie", String.join("; ", pairs));
-                }
-                if (authorization != null) {
-                    headers.add("Authorization", authorization);
-                }
-            });
-            WebTestClient.RequestHeadersSpec<?> ready = form == null ? request
-                    : request.contentType(MediaType.APPLICATION_FORM_URLENCODED).bodyValue(form);
-            EntityExchangeResult<String> result = ready.exchange().expectBody(String.class).returnResult();
-            List<ResponseCookie> set = new ArrayList<>();
-            result.getResponseCookies().values().forEach(set::addAll);
-            return new Response(result.getStatus().value(), result.getResponseBody(), set);
-        }
-
-        Response take(Response response) {
-            for (ResponseCookie cookie : response.cookies()) {
-                if (cookie.getValue().isEmpty() || Duration.ZERO.equals(cookie.getMaxAge())) {
-                    cookies.remove(cookie.getName());
-                } else {
-                    cookies.put(cookie.getName(), cookie.getValue());
-                }
-            }
-            return response;
-        }
     }
 }
