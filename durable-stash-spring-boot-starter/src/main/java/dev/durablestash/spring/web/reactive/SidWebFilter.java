@@ -76,6 +76,10 @@ public final class SidWebFilter implements WebFilter, Ordered {
             return principals;
         }
 
+        void principals(ReactivePrincipalResolver resolver) {
+            principals = resolver;
+        }
+
         StashAdapter adapter() {
             return engine.get();
         }
@@ -116,7 +120,7 @@ public final class SidWebFilter implements WebFilter, Ordered {
      *     {@link ReactivePrincipalResolver#EXCHANGE_PRINCIPAL} by default
      */
     public void setPrincipalResolver(ReactivePrincipalResolver principals) {
-        settings.principals = Objects.requireNonNull(principals, "principals");
+        settings.principals(Objects.requireNonNull(principals, "principals"));
     }
 
     @Override
