@@ -231,6 +231,9 @@ public final class ViewBinding implements Stash {
      *     fails as {@link #stashNow()} throws
      */
     public CompletionStage<Void> stashAsync() {
+        if (detached) {
+            return CompletableFuture.completedFuture(null);
+        }
         Map<String, StashedViewType.Snapshot> now;
         Map<String, @Nullable Object> changed;
         try {
@@ -258,6 +261,9 @@ public final class ViewBinding implements Stash {
      *     to their defaults, or fails as {@link #reset()} throws
      */
     public CompletionStage<Void> resetAsync() {
+        if (detached) {
+            return CompletableFuture.completedFuture(null);
+        }
         return within(adapter.reset(sid, type.definition()), type.name(), "reset", operationTimeout, null)
                 .thenRun(() -> {
                     type.restore(target, defaults);

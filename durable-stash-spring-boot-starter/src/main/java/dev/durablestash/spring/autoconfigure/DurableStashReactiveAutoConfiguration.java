@@ -21,6 +21,7 @@ import dev.durablestash.spring.StashedViews;
 import dev.durablestash.spring.web.reactive.PerExchangeControllers;
 import dev.durablestash.spring.web.reactive.ReactiveStashExceptionHandler;
 import dev.durablestash.spring.web.reactive.SidCookie;
+import dev.durablestash.spring.web.reactive.ReactivePrincipalResolver;
 import dev.durablestash.spring.web.reactive.SidWebFilter;
 import dev.durablestash.spring.web.reactive.StashedRoutes;
 import dev.durablestash.spring.web.reactive.StashedViewsHandlerAdapter;
@@ -59,7 +60,7 @@ public final class DurableStashReactiveAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean
     SidWebFilter durableStashSidWebFilter(DurableStashProperties properties, ObjectProvider<StashSettings> settings,
-            ObjectProvider<StashAdapter> adapter) {
+            ObjectProvider<StashAdapter> adapter, ObjectProvider<ReactivePrincipalResolver> principals) {
         DurableStashProperties.Cookie cookie = properties.getCookie();
         if (!StringUtils.hasText(cookie.getName())) {
             throw SettingsMapping.invalid("cookie.name", cookie.getName(), "must not be empty");
@@ -70,7 +71,9 @@ public final class DurableStashReactiveAutoConfiguration {
         }
         SidCookie sidCookie = new SidCookie(cookie.getName(), cookie.getDomain(), cookie.getPath(), cookie.getSecure(),
                 cookie.getSameSite(), maxAge);
-        return new SidWebFilter(sidCookie, settings::getObject, adapter::getObject);
+        SidWebFilter filter = new SidWebFilter(sidCookie, settings::getObject, adapter::getObject);
+        principals.ifAvailable(filter::setPrincipalResolver);
+        return filter;
     }
 
     @Bean

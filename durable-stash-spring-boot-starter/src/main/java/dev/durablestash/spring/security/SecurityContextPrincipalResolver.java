@@ -7,12 +7,8 @@ import jakarta.servlet.http.HttpServletRequest;
 
 import org.jspecify.annotations.Nullable;
 
-import org.springframework.security.authentication.AuthenticationTrustResolver;
-import org.springframework.security.authentication.AuthenticationTrustResolverImpl;
 import org.springframework.security.core.Authentication;
-import org.springframework.security.core.GrantedAuthority;
 import org.springframework.security.core.context.SecurityContextHolder;
-import org.springframework.security.web.authentication.switchuser.SwitchUserGrantedAuthority;
 
 import dev.durablestash.spring.web.servlet.PrincipalResolver;
 
@@ -35,8 +31,7 @@ import dev.durablestash.spring.web.servlet.PrincipalResolver;
  */
 public final class SecurityContextPrincipalResolver implements PrincipalResolver {
 
-    private final AuthenticationTrustResolver trust = new AuthenticationTrustResolverImpl();
-    private final Function<Authentication, @Nullable String> names;
+    private final PrincipalNames names;
 
     /** Names principals by {@link Authentication#getName()}. */
     public SecurityContextPrincipalResolver() {
@@ -48,26 +43,11 @@ public final class SecurityContextPrincipalResolver implements PrincipalResolver
      *     one); {@code null} treats it as anonymous
      */
     public SecurityContextPrincipalResolver(Function<Authentication, @Nullable String> names) {
-        this.names = Objects.requireNonNull(names, "names");
+        this.names = new PrincipalNames(Objects.requireNonNull(names, "names"));
     }
 
     @Override
     public @Nullable String principalName(HttpServletRequest request) {
-        Authentication authentication = SecurityContextHolder.getContextHolderStrategy().getContext().getAuthentication();
-        if (!trust.isAuthenticated(authentication)) {
-            return null;
-        }
-        Authentication owner = switchedFrom(authentication);
-        return names.apply(owner != null && trust.isAuthenticated(owner) ? owner : authentication);
-    }
-
-    /** @return the one who switched to {@code authentication} with switch-user, or {@code null} */
-    private static @Nullable Authentication switchedFrom(Authentication authentication) {
-        for (GrantedAuthority authority : authentication.getAuthorities()) {
-            if (authority instanceof SwitchUserGrantedAuthority switched) {
-                return switched.getSource();
-            }
-        }
-        return null;
+        return names.of(SecurityContextHolder.getContextHolderStrategy().getContext().getAuthentication());
     }
 }

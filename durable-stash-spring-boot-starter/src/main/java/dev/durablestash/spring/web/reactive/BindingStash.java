@@ -29,11 +29,11 @@ record BindingStash(ViewBinding binding, ExchangeViews views) implements Reactiv
 
     @Override
     public Mono<Void> stash() {
-        return Mono.fromCompletionStage(binding::stashAsync).doOnError(views::stashFailed);
+        return views.followPrincipal().then(Mono.fromCompletionStage(binding::stashAsync)).doOnError(views::stashFailed);
     }
 
     @Override
     public Mono<Void> reset() {
-        return Mono.fromCompletionStage(binding::resetAsync).doOnError(views::stashFailed);
+        return views.followPrincipal().then(Mono.fromCompletionStage(binding::resetAsync)).doOnError(views::stashFailed);
     }
 }

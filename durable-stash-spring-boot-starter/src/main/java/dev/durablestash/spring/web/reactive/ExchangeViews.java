@@ -159,9 +159,27 @@ final class ExchangeViews {
         }
     }
 
-    /** The browser session ended: the bound views are dropped, their changes never stashed. */
+    /**
+     * The browser session ended or was replaced: the bound views are dropped, their changes never
+     * stashed (also not through a {@link ReactiveStash} the handler holds).
+     */
     void detach() {
+        for (ViewBinding binding : bindings) {
+            binding.detach();
+        }
         bindings.clear();
+    }
+
+    /**
+     * Makes the browser session follow the exchange's principal before anything of the bound views is
+     * written ({@link ReactiveBrowserSession#followPrincipal()}): a login in the handler moves the
+     * state first, an account switch drops the views bound so far.
+     */
+    Mono<Void> followPrincipal() {
+        return Mono.defer(() -> {
+            ReactiveBrowserSession session = ReactiveBrowserSession.find(exchange);
+            return session == null || bindings.isEmpty() ? Mono.empty() : session.followPrincipal();
+        });
     }
 
     /** @return {@code false} once a stash failed or the handler failed */
@@ -170,8 +188,9 @@ final class ExchangeViews {
     }
 
     /**
-     * Stashes every bound view's changes now (for {@link ReactiveBrowserSession#rotate()} and explicit
-     * stashes); does nothing once the handler or a stash failed. A failed stash hands the turns on and
+     * Stashes every bound view's changes now (for {@link ReactiveBrowserSession#rotate()}, explicit
+     * stashes and the automatic stash), after the browser session {@linkplain #followPrincipal() followed
+     * the principal}; does nothing once the handler or a stash failed. A failed stash hands the turns on and
      * stops every later automatic stash of the exchange.
      */
     Mono<Void> stashBound() {
@@ -179,8 +198,8 @@ final class ExchangeViews {
             if (!active()) {
                 return Mono.empty();
             }
-            List<ViewBinding> now = List.copyOf(bindings);
-            return Flux.fromIterable(now)
+            return followPrincipal() // a login, logout or switch in the handler
+                    .thenMany(Flux.defer(() -> Flux.fromIterable(List.copyOf(bindings))))
                     .concatMap(binding -> Mono.fromCompletionStage(binding::stashAsync))
                     .then()
                     .publishOn(Schedulers.parallel())

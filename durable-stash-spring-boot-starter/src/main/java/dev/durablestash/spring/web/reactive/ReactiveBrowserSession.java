@@ -1,5 +1,7 @@
 package dev.durablestash.spring.web.reactive;
 
+import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 
 import org.jspecify.annotations.Nullable;
@@ -27,6 +29,15 @@ import reactor.core.publisher.Mono;
  * with two different valid sid cookies (cookie tossing), get a new, empty session
  * ({@link SessionCookieValues}).
  *
+ * <p><b>Bound to its principal.</b> As on the servlet side, the cookie names, by a keyed hash, the
+ * principal the session belongs to ({@link ReactivePrincipalResolver}; anonymous until a login). When an
+ * exchange acting for a principal first resolves its sid, a session of the same principal is used; an
+ * anonymous one is rotated to a sid bound to the principal first (every login rotates, also HTTP Basic
+ * and bearer tokens); a session bound to another principal, or to a principal while the exchange is
+ * anonymous, is left alone and the exchange gets a new, empty one. The principal is resolved inside the
+ * exchange's processing (where Spring Security's Reactor context is visible), when the sid is first
+ * asked for, at a login ({@link #followPrincipal()}) and before the exchange's views are stashed.
+ *
  * <p>Nothing blocks: the methods that wait for the engine return a {@link Mono} to subscribe to (at
  * most once each), which completes on an engine thread.
  *
@@ -43,6 +54,8 @@ public final class ReactiveBrowserSession {
     private final SidWebFilter.Settings settings;
     private final ServerWebExchange exchange;
     private @Nullable String sid;
+    /** The principal {@link #sid} is bound to ({@code null}: anonymous); meaningful once {@code sid} is set. */
+    private @Nullable String owner;
     private boolean isNew;
     /** The cookie that came with the request no longer counts (rotated, ended or abandoned). */
     private boolean cookieReplaced;
@@ -78,13 +91,13 @@ public final class ReactiveBrowserSession {
      * Returns the browser session id: on first use the one this exchange gets ({@link #decide()}),
      * setting the cookie on the response when it is new.
      *
-     * @return a {@code Mono} of the sid, the same for the whole exchange until {@link #rotate()} or
-     *     {@link #end()}
+     * @return a {@code Mono} of the sid, the same for the whole exchange until {@link #rotate()},
+     *     {@link #followPrincipal()}, {@link #abandon()} or {@link #end()}
      */
     public Mono<String> sid() {
         return Mono.defer(() -> {
             String current = sid;
-            return current != null ? Mono.just(current) : decide().map(this::take);
+            return current != null ? Mono.just(current) : decide();
         });
     }
 
@@ -97,44 +110,100 @@ public final class ReactiveBrowserSession {
     }
 
     /**
-     * <b>Which sid this exchange gets</b>, decided in this one place: the sid of the one validly tagged
-     * sid cookie the request carries, unless the cookie was replaced in this exchange; otherwise a new
-     * sid.
+     * <b>Which sid this exchange gets</b>, decided in this one place, by the rules of the servlet
+     * {@code BrowserSession.sid()}: the cookie's session ({@link #cookieSid}) when its
+     * {@linkplain SessionCookieValues.Decoded#claimBy claim} by the exchange's principal is ADOPT; an
+     * anonymous session used by an authenticated exchange (a login no handler announced) is rotated to a
+     * new sid bound to the principal (should that fail, a new, empty session and a warning); otherwise a
+     * new, empty session. Subscribed inside the exchange's processing, so the principal resolver sees
+     * the security context.
      */
-    private Mono<Decision> decide() {
-        SessionCookieValues.Decoded fromCookie = cookieSid();
-        if (fromCookie == null) {
-            return Mono.just(new Decision(SessionIds.newSid(), true, true));
-        }
-        return Mono.just(new Decision(fromCookie.sid(), false, fromCookie.retag() || settings.refreshCookie()));
+    private Mono<String> decide() {
+        return principal().flatMap(found -> {
+            String current = sid;
+            if (current != null) {
+                return Mono.just(current); // decided meanwhile by another subscriber of this exchange
+            }
+            String principal = found.orElse(null);
+            SessionCookieValues.Decoded fromCookie = cookieSid(principal);
+            SessionCookieValues.Claim claim = fromCookie == null ? SessionCookieValues.Claim.REPLACE
+                    : fromCookie.claimBy(principal);
+            if (fromCookie != null && claim == SessionCookieValues.Claim.ADOPT) {
+                sid = fromCookie.sid();
+                owner = principal;
+                isNew = false;
+                if (fromCookie.retag() || settings.refreshCookie()) {
+                    writeCookie(fromCookie.sid(), principal);
+                }
+                return Mono.just(fromCookie.sid());
+            }
+            if (fromCookie != null && claim == SessionCookieValues.Claim.ROTATE) {
+                return rotateOrAbandon(fromCookie.sid(), null, principal).then(Mono.fromSupplier(this::currentSid));
+            }
+            if (fromCookie != null) {
+                log.info("The sid cookie that came with a request to {} belongs to {}: a new, empty browser session "
+                        + "(the state stays with its owner)", exchange.getRequest().getPath(),
+                        principal == null ? "a principal while the request is anonymous" : "another principal");
+            }
+            adopt(SessionIds.newSid(), principal);
+            return Mono.just(currentSid());
+        });
+    }
+
+    private String currentSid() {
+        return Objects.requireNonNull(sid, "sid");
     }
 
     /**
-     * @param sid the sid
-     * @param isNew {@code true} when it was issued in this exchange
-     * @param writeCookie {@code true} to set the cookie on the response
+     * Makes the browser session follow the principal the exchange acts for now, after a login, a logout
+     * or an account switch, as the servlet {@code BrowserSession.followPrincipal()} does: a session bound
+     * to that principal is kept; an anonymous one is rotated to a sid bound to the principal (its state,
+     * and the changes of the views this exchange has bound, move along; should the move fail, the
+     * browser gets a new, empty session and a warning is logged); one bound to another principal is
+     * replaced by a new, empty session, and the views this exchange has bound are dropped. An exchange
+     * that is anonymous now keeps a session it resolved earlier (a step without the security context,
+     * or a logout that did not {@link #end()} it), and has a cookie bound to a principal replaced. The
+     * starter calls it at every login through {@link RotateSidOnLoginSuccess} and before every stash of
+     * the exchange's views; call it yourself right after a programmatic login when the exchange stores
+     * nothing.
+     *
+     * @return a {@code Mono} that completes once the session follows the principal; it does not fail
+     *     for a storage failure (the browser then gets a new, empty session)
      */
-    private record Decision(String sid, boolean isNew, boolean writeCookie) {
-    }
-
-    private String take(Decision decision) {
-        String current = sid;
-        if (current != null) {
-            return current; // decided meanwhile by another subscriber of this exchange
-        }
-        sid = decision.sid();
-        isNew = decision.isNew();
-        if (decision.writeCookie()) {
-            writeCookie(decision.sid());
-        }
-        return decision.sid();
+    public Mono<Void> followPrincipal() {
+        return principal().flatMap(found -> {
+            String principal = found.orElse(null);
+            String current = sid;
+            if (current != null) {
+                if (Objects.equals(owner, principal) || principal == null) {
+                    return Mono.<Void>empty();
+                }
+                if (owner == null) {
+                    return rotateOrAbandon(current, ExchangeViews.find(exchange), principal);
+                }
+                log.info("The principal of a request to {} changed from the one its browser session belongs to: a "
+                        + "new, empty browser session", exchange.getRequest().getPath());
+                abandon(principal);
+                return Mono.<Void>empty();
+            }
+            SessionCookieValues.Decoded fromCookie = cookieSid(principal);
+            if (fromCookie == null) {
+                return Mono.<Void>empty(); // no session yet: the one issued later is bound to the principal
+            }
+            return switch (fromCookie.claimBy(principal)) {
+                case ADOPT -> Mono.<Void>empty(); // already the principal's: adopted when first used
+                case ROTATE -> rotateOrAbandon(fromCookie.sid(), null, principal);
+                case REPLACE -> Mono.<Void>fromRunnable(() -> abandon(principal));
+            };
+        });
     }
 
     /**
-     * Rotates the session id, as the servlet {@code BrowserSession.rotate()} does: the views this exchange
-     * has bound are stashed first, the stored state moves to a new sid, the response sets the new
-     * cookie, and the bound views stash to the new sid afterwards. Does nothing when the exchange
-     * carries no session.
+     * Rotates the session id, as the servlet {@code BrowserSession.rotate()} does: the session first
+     * {@linkplain #followPrincipal() follows the principal} (which may rotate or replace it already);
+     * otherwise the views this exchange has bound are stashed, the stored state moves to a new sid bound
+     * to the current principal, the response sets the new cookie, and the bound views stash to the new
+     * sid afterwards. Does nothing when the exchange carries no session.
      *
      * @return a {@code Mono} that completes once the state moved, or fails with a
      *     {@link StashWriteException} (the state then stays under the old sid, the cookie unchanged); a
@@ -142,106 +211,176 @@ public final class ReactiveBrowserSession {
      */
     public Mono<Void> rotate() {
         return Mono.defer(() -> {
-            String old = existingSid();
-            if (old == null) {
-                return Mono.empty();
-            }
-            ExchangeViews views = ExchangeViews.find(exchange);
-            Mono<Void> stashed = views != null ? views.stashBound() : Mono.empty();
-            String fresh = SessionIds.newSid();
-            return stashed.then(await(() -> settings.adapter().rotate(old, fresh), "rotate"))
-                    .then(Mono.fromRunnable(() -> {
-                        adopt(fresh);
-                        if (views != null) {
-                            views.moveTo(fresh);
-                        }
-                    }));
+            boolean replacedBefore = cookieReplaced;
+            return followPrincipal().then(principal()).flatMap(found -> {
+                if (cookieReplaced && !replacedBefore) {
+                    return Mono.<Void>empty(); // followPrincipal() rotated or replaced it: a new sid already
+                }
+                String principal = found.orElse(null);
+                String old = sid;
+                if (old == null) {
+                    SessionCookieValues.Decoded fromCookie = cookieSid(principal);
+                    if (fromCookie == null) {
+                        return Mono.<Void>empty();
+                    }
+                    old = fromCookie.sid();
+                }
+                String from = old;
+                ExchangeViews views = ExchangeViews.find(exchange);
+                Mono<Void> stashed = views != null ? views.stashBound() : Mono.empty();
+                String fresh = SessionIds.newSid();
+                return stashed.then(await(() -> settings.adapter().rotate(from, fresh), "rotate"))
+                        .then(Mono.fromRunnable(() -> {
+                            adopt(fresh, principal);
+                            if (views != null) {
+                                views.moveTo(fresh);
+                            }
+                        }));
+            });
         });
     }
 
     /**
+     * Moves the state of {@code old} (an anonymous session) to a new sid bound to {@code principal}, the
+     * bound views along; should that fail, gives the browser a new, empty session.
+     */
+    private Mono<Void> rotateOrAbandon(String old, @Nullable ExchangeViews views, @Nullable String principal) {
+        String fresh = SessionIds.newSid();
+        return await(() -> settings.adapter().rotate(old, fresh), "rotate")
+                .then(Mono.<Void>fromRunnable(() -> {
+                    adopt(fresh, principal);
+                    if (views != null) {
+                        views.moveTo(fresh);
+                    }
+                }))
+                .onErrorResume(StashWriteException.class, e -> {
+                    log.warn("Could not move the browser session's state to a new sid for the principal that now "
+                            + "uses it ({}); the browser starts a new, empty browser session", e.getMessage());
+                    abandon(principal);
+                    return Mono.empty();
+                });
+    }
+
+    /**
      * Ends the browser session, as the servlet {@code BrowserSession.end()} does: the views bound in this
-     * exchange are dropped, the cookie is cleared at once, and the stored state is removed.
+     * exchange are dropped, the cookie is cleared at once, and the stored state is removed. Anything
+     * that asks for a {@link #sid()} later in this exchange gets a new, empty session bound to the
+     * principal it acts for then.
      *
      * @return a {@code Mono} that completes once the state is removed, or fails with a
      *     {@link StashWriteException} (the cookie is cleared anyway; the state expires with the TTL)
      */
     public Mono<Void> end() {
         return Mono.defer(() -> {
-            String old = existingSid();
+            String old = sid;
+            if (old == null) {
+                SessionCookieValues.Decoded fromCookie = cookieSid(null);
+                old = fromCookie == null ? null : fromCookie.sid();
+            }
             ExchangeViews views = ExchangeViews.find(exchange);
             if (views != null) {
                 views.detach();
             }
             sid = null;
+            owner = null;
             isNew = false;
             cookieReplaced = true;
-            writeCookie("");
-            return old == null ? Mono.empty() : await(() -> settings.adapter().end(old), "end");
+            writeCookie("", null);
+            String ended = old;
+            return ended == null ? Mono.empty() : await(() -> settings.adapter().end(ended), "end");
         });
     }
 
     /**
-     * Gives the browser a new, empty session without touching storage (the fallback when
-     * {@link #rotate()} failed and keeping the old sid is not an option).
+     * Gives the browser a new, empty session, bound to the principal the exchange acts for, without
+     * touching storage: the state of the old sid stays there, unreachable, until it expires. The views
+     * bound in this exchange are dropped. The fallback when {@link #rotate()} failed and keeping the old
+     * sid is not an option.
+     *
+     * @return a {@code Mono} that completes once the new session is set
      */
-    public void abandon() {
+    public Mono<Void> abandon() {
+        return principal().doOnNext(found -> abandon(found.orElse(null))).then();
+    }
+
+    private void abandon(@Nullable String principal) {
         ExchangeViews views = ExchangeViews.find(exchange);
         if (views != null) {
             views.detach();
         }
-        adopt(SessionIds.newSid());
+        adopt(SessionIds.newSid(), principal);
     }
 
-    private void adopt(String fresh) {
+    private void adopt(String fresh, @Nullable String principal) {
         sid = fresh;
+        owner = principal;
         isNew = true;
         cookieReplaced = true;
-        writeCookie(fresh);
+        writeCookie(fresh, principal);
     }
 
-    private @Nullable String existingSid() {
-        if (sid != null) {
-            return sid;
-        }
-        SessionCookieValues.Decoded fromCookie = cookieSid();
-        return fromCookie == null ? null : fromCookie.sid();
+    /** @return the principal the exchange acts for now, empty {@code Optional} when anonymous; never empty */
+    private Mono<Optional<String>> principal() {
+        return Mono.defer(() -> settings.principals().principalName(exchange)).map(Optional::of)
+                .defaultIfEmpty(Optional.empty());
     }
 
     /**
-     * @return the one sid the request's cookies carry with a valid tag, or {@code null}: none, several
-     *     different ones (cookie tossing), or the cookie was replaced in this exchange
+     * @param principal the principal the exchange acts for, or {@code null}
+     * @return the one sid the request's cookies carry with a valid tag, or {@code null}: none, the
+     *     cookie was replaced in this exchange, or several different ones. A second valid sid cookie is
+     *     cookie tossing (a sibling subdomain sets one for the parent domain, which this server can
+     *     neither overwrite nor clear): the server cannot tell which one it set itself, so it adopts
+     *     neither, unless exactly one of them is bound to {@code principal}: only a response to that
+     *     principal can have set that one.
      */
-    private SessionCookieValues.@Nullable Decoded cookieSid() {
+    private SessionCookieValues.@Nullable Decoded cookieSid(@Nullable String principal) {
         if (cookieReplaced) {
             return null;
         }
         SessionCookieValues.Decoded found = null;
+        SessionCookieValues.Decoded ownedByPrincipal = null;
+        boolean several = false;
+        boolean severalOwned = false;
         for (String value : settings.cookie().read(exchange)) {
             SessionCookieValues.Decoded decoded = settings.values().decode(value);
             if (decoded == null) {
                 continue;
             }
+            if (principal != null && !decoded.isAnonymous()
+                    && decoded.claimBy(principal) == SessionCookieValues.Claim.ADOPT) {
+                severalOwned |= ownedByPrincipal != null && !ownedByPrincipal.sid().equals(decoded.sid());
+                ownedByPrincipal = ownedByPrincipal == null || !decoded.retag() ? decoded : ownedByPrincipal;
+            }
             if (found != null && !found.sid().equals(decoded.sid())) {
-                log.debug("Two different sid cookies came with a request to {}: adopting neither",
-                        exchange.getRequest().getPath());
-                return null;
+                several = true;
             }
             if (found == null || !decoded.retag()) {
                 found = decoded;
             }
         }
-        return found;
+        if (!several) {
+            return found;
+        }
+        if (ownedByPrincipal != null && !severalOwned) {
+            return ownedByPrincipal;
+        }
+        log.debug("Two different sid cookies came with a request to {}: adopting neither",
+                exchange.getRequest().getPath());
+        return null;
     }
 
-    /** Sets the cookie for {@code value} (a sid), or clears it for {@code ""}; the last call wins. */
-    private void writeCookie(String value) {
+    /**
+     * Sets the cookie for {@code value} (a sid) bound to {@code principal}, or clears it for {@code ""};
+     * the last call wins.
+     */
+    private void writeCookie(String value, @Nullable String principal) {
         if (exchange.getResponse().isCommitted()) {
             log.warn("Cannot set the DurableStash sid cookie: the response to {} is already committed",
                     exchange.getRequest().getPath());
             return;
         }
-        settings.cookie().write(exchange, value.isEmpty() ? "" : settings.values().encode(value));
+        settings.cookie().write(exchange, value.isEmpty() ? "" : settings.values().encode(value, principal));
     }
 
     /** Waits, without blocking, at most the operation timeout plus {@link ViewBinding#WAIT_MARGIN}. */

@@ -12,8 +12,11 @@ import org.springframework.security.web.server.authentication.ServerAuthenticati
 import reactor.core.publisher.Mono;
 
 /**
- * Spring Security WebFlux: rotates the browser session's sid when a login succeeds (the state moves
- * to a sid nobody else can know), then hands on to the application's own success handler. The reactive
+ * Spring Security WebFlux: makes the browser session follow the principal when a login succeeds
+ * ({@link ReactiveBrowserSession#followPrincipal()}: an anonymous session is rotated to a sid bound to
+ * the user, nobody else can know it, and the state moves along; a session already bound to the same user
+ * is kept; one bound to another user is replaced by a new, empty one), then hands on to the
+ * application's own success handler. The reactive
  * counterpart of the servlet {@code RotateSidOnLogin} listener: Spring Security's WebFlux logins publish
  * no event, so wire it into the login, for example
  * {@code http.formLogin(login -> login.authenticationSuccessHandler(new RotateSidOnLoginSuccess(
@@ -38,11 +41,10 @@ public final class RotateSidOnLoginSuccess implements ServerAuthenticationSucces
     @Override
     public Mono<Void> onAuthenticationSuccess(WebFilterExchange webFilterExchange, Authentication authentication) {
         ReactiveBrowserSession session = ReactiveBrowserSession.find(webFilterExchange.getExchange());
-        Mono<Void> rotated = session == null ? Mono.empty() : session.rotate().onErrorResume(e -> {
+        Mono<Void> rotated = session == null ? Mono.empty() : session.followPrincipal().onErrorResume(e -> {
             log.warn("Could not move the browser session's state at login; the browser starts a new, empty session: {}",
                     e.toString());
-            session.abandon();
-            return Mono.empty();
+            return session.abandon();
         });
         return rotated.then(Mono.defer(() -> delegate.onAuthenticationSuccess(webFilterExchange, authentication)));
     }

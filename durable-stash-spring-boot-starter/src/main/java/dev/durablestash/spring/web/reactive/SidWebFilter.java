@@ -21,8 +21,9 @@ import reactor.core.publisher.Mono;
  * Puts a {@link ReactiveBrowserSession} on every exchange, which reads the {@code sid} cookie (and
  * issues a new one, lazily) as {@link SidCookie} says: HttpOnly, SameSite=Lax, Secure when the
  * request is. The cookie value is the sid tagged under the secret ({@link SessionCookieValues}): a
- * sid the server did not issue is never adopted. The reactive counterpart of the servlet
- * {@code SidFilter}, with the same order.
+ * sid the server did not issue is never adopted, and the session is bound to the principal the
+ * {@link ReactivePrincipalResolver} names. The reactive counterpart of the servlet {@code SidFilter}, with
+ * the same order.
  *
  * <p>When the handling of an exchange leaves a response without a body uncommitted (a redirect, an
  * empty body), the exchange's views are stashed here, so that a failed stash still reaches the
@@ -45,6 +46,7 @@ public final class SidWebFilter implements WebFilter, Ordered {
         private final Supplier<StashSettings> engineSettings;
         private final Supplier<StashAdapter> engine;
         private volatile @Nullable SessionCookieValues values;
+        private volatile ReactivePrincipalResolver principals = ReactivePrincipalResolver.EXCHANGE_PRINCIPAL;
 
         Settings(SidCookie cookie, Supplier<StashSettings> engineSettings, Supplier<StashAdapter> engine) {
             this.cookie = cookie;
@@ -68,6 +70,14 @@ public final class SidWebFilter implements WebFilter, Ordered {
                 values = made; // racing threads make equal instances
             }
             return made;
+        }
+
+        ReactivePrincipalResolver principals() {
+            return principals;
+        }
+
+        void principals(ReactivePrincipalResolver resolver) {
+            principals = resolver;
         }
 
         StashAdapter adapter() {
@@ -103,6 +113,14 @@ public final class SidWebFilter implements WebFilter, Ordered {
         return chain.filter(exchange)
                 .then(Mono.defer(() -> ExchangeViews.stashUncommitted(exchange)))
                 .doFinally(signal -> ExchangeViews.exchangeEnded(exchange));
+    }
+
+    /**
+     * @param principals tells which principal an exchange acts for, to bind its browser session to;
+     *     {@link ReactivePrincipalResolver#EXCHANGE_PRINCIPAL} by default
+     */
+    public void setPrincipalResolver(ReactivePrincipalResolver principals) {
+        settings.principals(Objects.requireNonNull(principals, "principals"));
     }
 
     @Override

@@ -2,6 +2,8 @@ package dev.durablestash.spring.web.reactive;
 
 import java.time.Duration;
 
+import java.util.concurrent.atomic.AtomicReference;
+
 import org.junit.jupiter.api.Test;
 
 import org.springframework.http.ResponseCookie;
@@ -11,6 +13,8 @@ import org.springframework.mock.web.server.MockServerWebExchange;
 import dev.durablestash.core.SessionCookieValues;
 import dev.durablestash.core.SessionIds;
 import dev.durablestash.core.StashSettings;
+
+import reactor.core.publisher.Mono;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -25,6 +29,14 @@ class ReactiveBrowserSessionTests {
         return new ReactiveBrowserSession(new SidWebFilter.Settings(cookie, () -> SETTINGS, () -> {
             throw new AssertionError("the engine is not needed");
         }), exchange);
+    }
+
+    private static ReactiveBrowserSession session(MockServerWebExchange exchange, AtomicReference<String> principal) {
+        SidWebFilter.Settings settings = new SidWebFilter.Settings(SidCookie.defaults(), () -> SETTINGS, () -> {
+            throw new AssertionError("the engine is not needed");
+        });
+        settings.principals(e -> Mono.justOrEmpty(principal.get()));
+        return new ReactiveBrowserSession(settings, exchange);
     }
 
     private static MockServerWebExchange exchange(MockServerHttpRequest.BaseBuilder<?> request) {
@@ -102,5 +114,60 @@ class ReactiveBrowserSessionTests {
         String fresh = session.sid().block();
         assertThat(VALUES.decode(exchange.getResponse().getCookies().getFirst("sid").getValue()).sid())
                 .as("the new sid's cookie comes last").isEqualTo(fresh);
+    }
+
+    @Test
+    void aCookieBoundToThePrincipalIsAdoptedAndAnyoneElseGetsANewSessionBoundToThemselves() {
+        String sid = SessionIds.newSid();
+        ResponseCookie adas = ResponseCookie.from("sid", VALUES.encode(sid, "ada")).build();
+
+        MockServerWebExchange ada = exchange(MockServerHttpRequest.get("http://localhost/").cookie(adas));
+        assertThat(session(ada, new AtomicReference<>("ada")).sid().block()).isEqualTo(sid);
+        assertThat(ada.getResponse().getCookies()).as("nothing to write").isEmpty();
+
+        for (String other : new String[] { "bob", null }) {
+            MockServerWebExchange exchange = exchange(MockServerHttpRequest.get("http://localhost/").cookie(adas));
+            String given = session(exchange, new AtomicReference<>(other)).sid().block();
+            assertThat(given).as(String.valueOf(other)).isNotEqualTo(sid);
+            SessionCookieValues.Decoded written = VALUES.decode(exchange.getResponse().getCookies().getFirst("sid")
+                    .getValue());
+            assertThat(written.sid()).isEqualTo(given);
+            assertThat(written.claimBy(other)).as("bound to " + other).isEqualTo(SessionCookieValues.Claim.ADOPT);
+        }
+    }
+
+    @Test
+    void ofATossedAnonymousCookieAndOneBoundToThePrincipalTheBoundOneWinsAndForNobodyElse() {
+        String adas = SessionIds.newSid();
+        String tossed = SessionIds.newSid();
+        MockServerHttpRequest.BaseBuilder<?> request = MockServerHttpRequest.get("http://localhost/").cookie(
+                ResponseCookie.from("sid", VALUES.encode(tossed)).build(),
+                ResponseCookie.from("sid", VALUES.encode(adas, "ada")).build());
+        assertThat(session(exchange(request), new AtomicReference<>("ada")).sid().block()).isEqualTo(adas);
+        assertThat(session(exchange(request), new AtomicReference<>(null)).sid().block()).isNotIn(adas, tossed);
+        assertThat(session(exchange(request), new AtomicReference<>("bob")).sid().block()).isNotIn(adas, tossed);
+    }
+
+    @Test
+    void anAccountSwitchWithinTheExchangeGivesTheOtherPrincipalANewSessionAndALogoutKeepsTheSession() {
+        String sid = SessionIds.newSid();
+        MockServerWebExchange exchange = exchange(MockServerHttpRequest.get("http://localhost/")
+                .cookie(ResponseCookie.from("sid", VALUES.encode(sid, "ada")).build()));
+        AtomicReference<String> principal = new AtomicReference<>("ada");
+        ReactiveBrowserSession session = session(exchange, principal);
+        assertThat(session.sid().block()).isEqualTo(sid);
+
+        principal.set(null); // a step without the security context: the session resolved earlier stays
+        session.followPrincipal().block();
+        assertThat(session.sid().block()).isEqualTo(sid);
+
+        principal.set("bob");
+        session.followPrincipal().block();
+        String bobs = session.sid().block();
+        assertThat(bobs).isNotEqualTo(sid);
+        assertThat(VALUES.decode(exchange.getResponse().getCookies().getFirst("sid").getValue()).claimBy("bob"))
+                .isEqualTo(SessionCookieValues.Claim.ADOPT);
+        session.followPrincipal().block();
+        assertThat(session.sid().block()).as("bob's own session stays").isEqualTo(bobs);
     }
 }
