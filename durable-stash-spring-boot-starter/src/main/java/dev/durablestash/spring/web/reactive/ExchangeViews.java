@@ -3,6 +3,7 @@ package dev.durablestash.spring.web.reactive;
 import java.util.List;
 import java.util.Queue;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -105,12 +106,18 @@ final class ExchangeViews {
                 String sid = sidAndMount.getT1();
                 Mono<?> turn = Mono.empty();
                 if (type.atomic() && active() && turnsTaken.add(type.name())) {
-                    turn = Mono.fromCompletionStage(() -> ViewBinding.awaitTurnAsync(type, sid, context.adapter(),
-                            context.operationTimeout()).whenComplete((granted, error) -> {
-                                if (granted != null) {
-                                    hold(granted);
-                                }
-                            }));
+                    turn = Mono.defer(() -> {
+                        CompletableFuture<ViewTurn> waiting = ViewBinding.awaitTurnAsync(type, sid, context.adapter(),
+                                context.operationTimeout()).toCompletableFuture();
+                        // On the grant itself, not on a stage Reactor may cancel when the client goes away:
+                        // a turn granted after that is still held, and handed on when the exchange ends.
+                        waiting.whenComplete((granted, error) -> {
+                            if (granted != null) {
+                                hold(granted);
+                            }
+                        });
+                        return Mono.fromFuture(waiting, true);
+                    });
                 }
                 return turn.then(Mono.fromCompletionStage(() -> ViewBinding.recoverAsync(type, target, sid,
                         sidAndMount.getT2(), context.adapter(), context.operationTimeout())));
@@ -171,14 +178,15 @@ final class ExchangeViews {
     }
 
     /**
-     * Makes the browser session follow the exchange's principal before anything of the bound views is
-     * written ({@link ReactiveBrowserSession#followPrincipal()}): a login in the handler moves the
-     * state first, an account switch drops the views bound so far.
+     * Makes the browser session follow the exchange's principal before the changes of the bound views
+     * are written ({@link ReactiveBrowserSession#followPrincipal()}): a login in the handler moves the
+     * state first (should that fail, so does the stash), an account switch gives a new session into
+     * which only what changes from then on is stashed.
      */
     Mono<Void> followPrincipal() {
         return Mono.defer(() -> {
             ReactiveBrowserSession session = ReactiveBrowserSession.find(exchange);
-            return session == null || bindings.isEmpty() ? Mono.empty() : session.followPrincipal();
+            return session == null || !hasChanges() ? Mono.empty() : session.followPrincipal();
         });
     }
 

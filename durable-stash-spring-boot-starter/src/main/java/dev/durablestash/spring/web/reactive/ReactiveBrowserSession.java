@@ -114,7 +114,7 @@ public final class ReactiveBrowserSession {
      * {@code BrowserSession.sid()}: the cookie's session ({@link #cookieSid}) when its
      * {@linkplain SessionCookieValues.Decoded#claimBy claim} by the exchange's principal is ADOPT; an
      * anonymous session used by an authenticated exchange (a login no handler announced) is rotated to a
-     * new sid bound to the principal (should that fail, a new, empty session and a warning); otherwise a
+     * new sid bound to the principal (should that fail, the exchange fails and the cookie stays); otherwise a
      * new, empty session. Subscribed inside the exchange's processing, so the principal resolver sees
      * the security context.
      */
@@ -138,7 +138,9 @@ public final class ReactiveBrowserSession {
                 return Mono.just(fromCookie.sid());
             }
             if (fromCookie != null && claim == SessionCookieValues.Claim.ROTATE) {
-                return rotateOrAbandon(fromCookie.sid(), null, principal).then(Mono.fromSupplier(this::currentSid));
+                // Should the move fail, so does the exchange (503): the state stays under the old sid, the
+                // cookie is unchanged, and the browser's next request tries again.
+                return move(fromCookie.sid(), null, principal).then(Mono.fromSupplier(this::currentSid));
             }
             if (fromCookie != null) {
                 log.info("The sid cookie that came with a request to {} belongs to {}: a new, empty browser session "
@@ -158,17 +160,19 @@ public final class ReactiveBrowserSession {
      * Makes the browser session follow the principal the exchange acts for now, after a login, a logout
      * or an account switch, as the servlet {@code BrowserSession.followPrincipal()} does: a session bound
      * to that principal is kept; an anonymous one is rotated to a sid bound to the principal (its state,
-     * and the changes of the views this exchange has bound, move along; should the move fail, the
-     * browser gets a new, empty session and a warning is logged); one bound to another principal is
-     * replaced by a new, empty session, and the views this exchange has bound are dropped. An exchange
+     * and the changes of the views this exchange has bound, move along); one bound to another principal
+     * is replaced by a new, empty session bound to the principal, into which only what the exchange's
+     * views change from then on is stashed. An exchange
      * that is anonymous now keeps a session it resolved earlier (a step without the security context,
      * or a logout that did not {@link #end()} it), and has a cookie bound to a principal replaced. The
      * starter calls it at every login through {@link RotateSidOnLoginSuccess} and before every stash of
      * the exchange's views; call it yourself right after a programmatic login when the exchange stores
      * nothing.
      *
-     * @return a {@code Mono} that completes once the session follows the principal; it does not fail
-     *     for a storage failure (the browser then gets a new, empty session)
+     * @return a {@code Mono} that completes once the session follows the principal, or fails with a
+     *     {@link StashWriteException} when an anonymous session's state could not be moved (it stays
+     *     under the old sid, the cookie unchanged; the login hook then gives the browser a new, empty
+     *     session)
      */
     public Mono<Void> followPrincipal() {
         return principal().flatMap(found -> {
@@ -179,11 +183,16 @@ public final class ReactiveBrowserSession {
                     return Mono.<Void>empty();
                 }
                 if (owner == null) {
-                    return rotateOrAbandon(current, ExchangeViews.find(exchange), principal);
+                    return move(current, ExchangeViews.find(exchange), principal);
                 }
                 log.info("The principal of a request to {} changed from the one its browser session belongs to: a "
                         + "new, empty browser session", exchange.getRequest().getPath());
-                abandon(principal);
+                String fresh = SessionIds.newSid();
+                adopt(fresh, principal);
+                ExchangeViews views = ExchangeViews.find(exchange);
+                if (views != null) {
+                    views.moveTo(fresh); // only what changes from now on reaches the new principal's session
+                }
                 return Mono.<Void>empty();
             }
             SessionCookieValues.Decoded fromCookie = cookieSid(principal);
@@ -192,7 +201,7 @@ public final class ReactiveBrowserSession {
             }
             return switch (fromCookie.claimBy(principal)) {
                 case ADOPT -> Mono.<Void>empty(); // already the principal's: adopted when first used
-                case ROTATE -> rotateOrAbandon(fromCookie.sid(), null, principal);
+                case ROTATE -> move(fromCookie.sid(), null, principal);
                 case REPLACE -> Mono.<Void>fromRunnable(() -> abandon(principal));
             };
         });
@@ -242,9 +251,12 @@ public final class ReactiveBrowserSession {
 
     /**
      * Moves the state of {@code old} (an anonymous session) to a new sid bound to {@code principal}, the
-     * bound views along; should that fail, gives the browser a new, empty session.
+     * bound views along.
+     *
+     * @return a {@code Mono} that fails with a {@link StashWriteException} when the state could not be
+     *     moved: it stays under {@code old}, and the cookie is unchanged
      */
-    private Mono<Void> rotateOrAbandon(String old, @Nullable ExchangeViews views, @Nullable String principal) {
+    private Mono<Void> move(String old, @Nullable ExchangeViews views, @Nullable String principal) {
         String fresh = SessionIds.newSid();
         return await(() -> settings.adapter().rotate(old, fresh), "rotate")
                 .then(Mono.<Void>fromRunnable(() -> {
@@ -252,13 +264,7 @@ public final class ReactiveBrowserSession {
                     if (views != null) {
                         views.moveTo(fresh);
                     }
-                }))
-                .onErrorResume(StashWriteException.class, e -> {
-                    log.warn("Could not move the browser session's state to a new sid for the principal that now "
-                            + "uses it ({}); the browser starts a new, empty browser session", e.getMessage());
-                    abandon(principal);
-                    return Mono.empty();
-                });
+                }));
     }
 
     /**
