@@ -1,0 +1,109 @@
+package dev.durablestash.spring.web.reactive;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.http.MediaType;
+import org.springframework.http.client.MultipartBodyBuilder;
+import org.springframework.test.web.reactive.server.EntityExchangeResult;
+import org.springframework.web.reactive.function.BodyInserters;
+import org.springframework.web.reactive.function.client.WebClient;
+
+import dev.durablestash.storage.StorageBackend;
+import dev.durablestash.spring.web.reactive.testapp.FluxTestApplication;
+import dev.durablestash.testing.InMemoryStorageBackend;
+import dev.durablestash.testing.InMemoryStorageBackend.Operation;
+
+/** Review of the WebFlux integration: each test states a part of the contract. */
+@SpringBootTest(classes = FluxTestApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT, properties = {
+        "spring.main.web-application-type=reactive", "durable-stash.storage.type=memory",
+        "durable-stash.operation-timeout=3s" })
+class Review9WebFluxTests {
+
+    static final String[] REJOIN = { "X-Stash-Mounts", "1" };
+
+    @LocalServerPort
+    int port;
+
+    @Autowired
+    StorageBackend backend;
+
+    InMemoryStorageBackend storage;
+    FluxClient browser;
+
+    @BeforeEach
+    void openBrowser() {
+        storage = (InMemoryStorageBackend) backend;
+        storage.clearFaults();
+        browser = new FluxClient(port);
+    }
+
+    @AfterEach
+    void clear() {
+        storage.clearFaults();
+    }
+
+    @Test
+    void aHandlerReadingTheRawFormBodyStillGetsItAfterTheMountKindWasLookedUp() {
+        assertThat(browser.post("/r9/raw", "a=1&b=2", REJOIN).getResponseBody()).as("mount kind from the header")
+                .isEqualTo("raw=a=1&b=2");
+        EntityExchangeResult<String> raw = browser.post("/r9/raw", "a=1&b=2");
+        assertThat(raw.getStatus().value()).as("raw body").isEqualTo(200);
+        assertThat(raw.getResponseBody()).isEqualTo("raw=a=1&b=2");
+    }
+
+    @Test
+    void aMultipartFormWithTheHiddenMountsFieldRejoins() {
+        browser.post("/r9/draft?d=hello", "", REJOIN);
+        assertThat(browser.get("/r9", REJOIN).getResponseBody()).endsWith("draft=hello");
+        MultipartBodyBuilder form = new MultipartBodyBuilder();
+        form.part("_mounts", "1");
+        form.part("file", "content").filename("a.txt");
+        EntityExchangeResult<String> upload = browser.client.post().uri("/r9/upload")
+                .header("Cookie", "sid=" + browser.sid())
+                .contentType(MediaType.MULTIPART_FORM_DATA).body(BodyInserters.fromMultipartData(form.build()))
+                .exchange().expectBody(String.class).returnResult();
+        assertThat(upload.getResponseBody()).as("the form's _mounts=1 means a rejoin").isEqualTo("draft=hello");
+        assertThat(browser.get("/r9", REJOIN).getResponseBody()).as("not cleared").endsWith("draft=hello");
+    }
+
+    @Test
+    void aFailedStashNeverAnswersSuccessForAHandlerThatWritesOrCompletesTheResponseItselfOrStreamsEvents() {
+        browser.get("/r9");
+        for (String path : new String[] { "/r9/direct", "/r9/complete" }) {
+            storage.failNext(Operation.PUT, 1);
+            EntityExchangeResult<String> failed = browser.post(path, "", REJOIN);
+            assertThat(failed.getStatus().value()).as(path).isEqualTo(503);
+        }
+        storage.failNext(Operation.PUT, 1);
+        EntityExchangeResult<String> sse = browser.get("/r9/sse", REJOIN);
+        assertThat(sse.getStatus().value()).as("sse").isEqualTo(503);
+        storage.clearFaults();
+        assertThat(browser.get("/r9", REJOIN).getResponseBody()).startsWith("count=0;");
+    }
+
+    @Test
+    void aClientThatGoesAwayHandsTheTurnOn() {
+        browser.get("/r9");
+        WebClient client = WebClient.create("http://localhost:" + port);
+        try {
+            client.post().uri("/r9/hang").header("Cookie", "sid=" + browser.sid()).header("X-Stash-Mounts", "1")
+                    .retrieve().bodyToMono(String.class).timeout(Duration.ofMillis(500)).block();
+        } catch (RuntimeException expected) {
+            // the client gave up
+        }
+        long started = System.nanoTime();
+        EntityExchangeResult<String> next = browser.get("/r9", REJOIN);
+        assertThat(next.getStatus().value()).isEqualTo(200);
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).as("the turn was handed on at the disconnect")
+                .isLessThan(Duration.ofMillis(2500));
+    }
+}
