@@ -3,6 +3,8 @@ package dev.durablestash.spring.web.reactive;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -19,6 +21,7 @@ import org.springframework.web.reactive.function.client.WebClient;
 
 import dev.durablestash.storage.StorageBackend;
 import dev.durablestash.spring.web.reactive.testapp.FluxTestApplication;
+import dev.durablestash.spring.web.reactive.testapp.Gate;
 import dev.durablestash.testing.InMemoryStorageBackend;
 import dev.durablestash.testing.InMemoryStorageBackend.Operation;
 
@@ -48,6 +51,7 @@ class Review9WebFluxTests {
 
     @AfterEach
     void clear() {
+        Gate.open();
         storage.clearFaults();
     }
 
@@ -105,5 +109,38 @@ class Review9WebFluxTests {
         assertThat(next.getStatus().value()).isEqualTo(200);
         assertThat(Duration.ofNanos(System.nanoTime() - started)).as("the turn was handed on at the disconnect")
                 .isLessThan(Duration.ofMillis(2500));
+    }
+
+    /**
+     * A client that aborts while its exchange waits for an atomic view's turn (a closed tab, an
+     * aborted fetch, htmx replacing a request) must not leave the turn held once it is granted: seen
+     * failing, every later request of that browser session to the view answers 503 at the operation
+     * timeout, with no end (ExchangeViews.bind registers hold() with whenComplete on the stage it hands
+     * to Mono.fromCompletionStage; Reactor cancels that stage, and a cancelled whenComplete stage never
+     * runs its action, so the granted turn is never closed).
+     */
+    @Test
+    void aClientThatGoesAwayWhileWaitingForTheTurnDoesNotKeepItOnceGranted() throws Exception {
+        browser.get("/counter");
+        Gate.close();
+        CompletableFuture<EntityExchangeResult<String>> held = CompletableFuture.supplyAsync(
+                () -> browser.post("/counter/gated-increment", "", REJOIN));
+        Gate.entered().get(30, TimeUnit.SECONDS);
+        WebClient client = WebClient.create("http://localhost:" + port);
+        try {
+            client.post().uri("/counter/increment-body").header("Cookie", "sid=" + browser.sid())
+                    .header("X-Stash-Mounts", "1").retrieve().bodyToMono(String.class)
+                    .timeout(Duration.ofMillis(300)).block();
+        } catch (RuntimeException expected) {
+            // the client gave up while its exchange waited for the turn
+        }
+        Thread.sleep(200);
+        Gate.open();
+        assertThat(held.get(30, TimeUnit.SECONDS).getResponseBody()).isEqualTo("1");
+        long started = System.nanoTime();
+        EntityExchangeResult<String> next = browser.post("/counter/increment-body", "", REJOIN);
+        assertThat(next.getStatus().value()).isEqualTo(200);
+        assertThat(next.getResponseBody()).as("the abandoned exchange changed nothing").isEqualTo("2");
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofMillis(2500));
     }
 }
