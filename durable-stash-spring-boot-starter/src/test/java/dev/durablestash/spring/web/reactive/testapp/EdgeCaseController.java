@@ -20,7 +20,7 @@ import reactor.core.publisher.Mono;
 /** Review: return types and request bodies the other test controllers do not cover. */
 @RestController
 @RequestMapping("/r9")
-public class Review9Controller {
+public class EdgeCaseController {
 
     @Stashed
     int count;

@@ -21,7 +21,7 @@ import dev.durablestash.testing.InMemoryStorageBackend.Operation;
         "spring.main.web-application-type=reactive", "durable-stash.storage.type=memory",
         "durable-stash.failure-status=507", "durable-stash.cookie.max-age=1h",
         "server.forward-headers-strategy=framework" })
-class Review9WebFluxSettingsTests {
+class WebFluxSettingsTests {
 
     static final String[] REJOIN = { "X-Stash-Mounts", "1" };
 
