@@ -1,0 +1,108 @@
+package dev.durablestash.storage.s3;
+
+import static dev.durablestash.testsupport.Stages.await;
+import static dev.durablestash.testsupport.Stages.utf8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.net.URI;
+import java.time.Duration;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import dev.durablestash.storage.Precondition;
+import dev.durablestash.storage.PutResult;
+import dev.durablestash.storage.StorageException;
+import software.amazon.awssdk.core.retry.RetryMode;
+import software.amazon.awssdk.core.retry.RetryPolicy;
+import software.amazon.awssdk.services.s3.S3AsyncClient;
+
+/**
+ * Review of the backend on a ready client: what the request overrides do on clients configured in ways
+ * applications do configure them.
+ */
+class Review11S3ClientTests {
+
+    private final S3TestServer server = S3TestServer.shared();
+    private String bucket;
+    private BucketFaults faults;
+
+    @BeforeEach
+    void createBucket() {
+        bucket = server.createBucket("review11");
+        faults = server.faults(bucket);
+    }
+
+    @AfterEach
+    void cleanUp() {
+        faults.reset();
+    }
+
+    /** A client configured with the legacy RetryPolicy (many applications, older Spring Cloud AWS). */
+    @Test
+    void aClientWithALegacyRetryPolicyDoesNotRetryWrites() throws Exception {
+        try (S3AsyncClient legacy = AppClients.builder(server.endpoint(), RequestChecksums.WHEN_REQUIRED)
+                .overrideConfiguration(c -> c.apiCallTimeout(Duration.ofSeconds(30))
+                        .retryPolicy(RetryPolicy.forRetryMode(RetryMode.STANDARD)))
+                .build();
+                S3StorageBackend backend = S3StorageBackend.builder().bucket(bucket).client(legacy).build()) {
+            faults.failBefore(1.0);
+            assertThatThrownBy(() -> await(backend.put("doc", utf8("never"), Precondition.absent())))
+                    .isInstanceOf(StorageException.class);
+            assertThat(faults.puts.sum()).as("PUTs reaching the store: the first and the backend's two re-sends; "
+                    + "no SDK retry").isEqualTo(3);
+        }
+    }
+
+    @Test
+    void aClientWithALegacyRetryPolicyDoesNotRetryDeletes() throws Exception {
+        try (S3AsyncClient legacy = AppClients.builder(server.endpoint(), RequestChecksums.WHEN_REQUIRED)
+                .overrideConfiguration(c -> c.retryPolicy(RetryPolicy.forRetryMode(RetryMode.STANDARD)))
+                .build();
+                S3StorageBackend backend = S3StorageBackend.builder().bucket(bucket).client(legacy)
+                        .conditionalDeletes(ConditionalDeletes.NATIVE).build()) {
+            faults.failDeletes(1.0);
+            assertThatThrownBy(() -> await(backend.delete("doc", null))).isInstanceOf(StorageException.class);
+            assertThat(faults.deletes.sum()).as("DELETEs reaching the store: no SDK retry").isEqualTo(1);
+        }
+    }
+
+    /** The store check's own DELETE and HEAD requests carry no override: not bounded, and retried. */
+    @Test
+    void theStoreCheckIsBoundedByThePerRequestTimeoutsOnAClientWithoutTimeouts() {
+        // server.client(): no call timeouts, 30 s socket timeout. Every GET, PUT and DELETE stalls 4 s.
+        faults.delay(Duration.ofSeconds(4));
+        try (S3StorageBackend bounded = S3StorageBackend.builder().bucket(bucket).client(server.client())
+                .apiCallTimeout(Duration.ofMillis(600)).apiCallAttemptTimeout(Duration.ofMillis(300)).build()) {
+            long started = System.nanoTime();
+            assertThatThrownBy(() -> bounded.checkStore("store-check.r11", Duration.ofSeconds(30)))
+                    .isInstanceOf(StorageException.class);
+            assertThat(Duration.ofNanos(System.nanoTime() - started))
+                    .as("a check whose every request is bounded at 600 ms").isLessThan(Duration.ofMillis(3500));
+        }
+    }
+
+    @Test
+    void describeDoesNotRepeatCredentialsOrAQueryOfTheEndpoint() {
+        URI endpoint = server.endpoint();
+        URI withSecrets = URI.create("http://AKIAREVIEW:topsecret@" + endpoint.getHost() + ":" + endpoint.getPort()
+                + "/?X-Amz-Signature=sig123");
+        try (S3AsyncClient client = AppClients.builder(withSecrets, RequestChecksums.WHEN_REQUIRED).build();
+                S3StorageBackend backend = S3StorageBackend.builder().bucket(bucket).client(client).build()) {
+            assertThat(backend.describe()).doesNotContain("topsecret").doesNotContain("AKIAREVIEW")
+                    .doesNotContain("sig123");
+        }
+    }
+
+    /** A 412 to the very first write of a key (If-Match on a key that never existed): a conflict. */
+    @Test
+    void aReplaceOfAKeyThatNeverExistedIsAPreconditionFailureAndLearnsNothing() throws Exception {
+        try (S3StorageBackend backend = S3TestServer.backendBuilder(bucket, server.endpoint()).build()) {
+            assertThat(await(backend.put("never", utf8("x"), Precondition.matching("0123abcd"))))
+                    .isInstanceOf(PutResult.PreconditionFailed.class);
+            assertThat(backend.sendsIfMatchUnquoted()).isFalse();
+        }
+    }
+}
