@@ -49,6 +49,26 @@ class Review11S3ClientBeanTests {
         });
     }
 
+    /**
+     * A new user's endpoint without a scheme, as many MinIO guides write it: startup fails, but with the
+     * SDK's URISyntaxException about "localhost:", naming neither the property nor its value (the README
+     * promises that invalid values fail startup naming the property).
+     */
+    @Test
+    void anEndpointWithoutASchemeFailsStartupNamingTheProperty() {
+        new ApplicationContextRunner()
+                .withConfiguration(AutoConfigurations.of(DurableStashAutoConfiguration.class))
+                .withInitializer((context) -> context.getEnvironment().getPropertySources().addFirst(
+                        new org.springframework.core.env.MapPropertySource("review", java.util.Map.of(
+                                "durable-stash.storage.s3.bucket", "stash", "durable-stash.secret", SECRET,
+                                "durable-stash.storage.s3.endpoint", "localhost:9000",
+                                "durable-stash.storage.s3.path-style-access", "true"))))
+                .run((context) -> {
+                    assertThat(context).as("startup").hasFailed();
+                    assertThat(context.getStartupFailure()).hasStackTraceContaining("durable-stash.storage.s3.endpoint");
+                });
+    }
+
     /** Stands for Spring Cloud AWS's S3CrtAsyncClientAutoConfiguration (a plain client here: no CRT needed). */
     @AutoConfiguration
     static class AnotherLibraryS3AutoConfiguration {
