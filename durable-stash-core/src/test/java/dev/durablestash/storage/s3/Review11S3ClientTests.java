@@ -96,6 +96,32 @@ class Review11S3ClientTests {
         }
     }
 
+    /** An application's execution interceptor sees each request of the backend once (the no-retry plugin keeps them). */
+    @Test
+    void anApplicationsInterceptorSeesEachWriteOnce() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger puts = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger all = new java.util.concurrent.atomic.AtomicInteger();
+        software.amazon.awssdk.core.interceptor.ExecutionInterceptor counter = new software.amazon.awssdk.core.interceptor.ExecutionInterceptor() {
+            @Override
+            public void beforeTransmission(software.amazon.awssdk.core.interceptor.Context.BeforeTransmission context,
+                    software.amazon.awssdk.core.interceptor.ExecutionAttributes attributes) {
+                all.incrementAndGet();
+                if (context.httpRequest().method() == software.amazon.awssdk.http.SdkHttpMethod.PUT) {
+                    puts.incrementAndGet();
+                }
+            }
+        };
+        try (S3AsyncClient counted = AppClients.builder(server.endpoint(), RequestChecksums.WHEN_REQUIRED)
+                .overrideConfiguration(c -> c.apiCallTimeout(Duration.ofSeconds(30)).addExecutionInterceptor(counter))
+                .build();
+                S3StorageBackend backend = S3StorageBackend.builder().bucket(bucket).client(counted).build()) {
+            await(backend.put("doc", utf8("v1"), Precondition.absent()));
+            await(backend.get("doc", null));
+            assertThat(puts.get()).as("PUTs seen by the interceptor").isEqualTo(1);
+            assertThat(all.get()).as("requests seen by the interceptor").isEqualTo(2);
+        }
+    }
+
     /** A 412 to the very first write of a key (If-Match on a key that never existed): a conflict. */
     @Test
     void aReplaceOfAKeyThatNeverExistedIsAPreconditionFailureAndLearnsNothing() throws Exception {
