@@ -122,6 +122,27 @@ class Review11S3ClientTests {
         }
     }
 
+    /** An application's client with multipart enabled (for large uploads and downloads elsewhere in the app). */
+    @Test
+    void theBackendWorksOnAMultipartEnabledClient() throws Exception {
+        try (S3AsyncClient multipart = AppClients.builder(server.endpoint(), RequestChecksums.WHEN_REQUIRED)
+                .multipartEnabled(true).build();
+                S3StorageBackend backend = S3StorageBackend.builder().bucket(bucket).client(multipart).build()) {
+            assertThat(await(backend.get("doc", null))).as("absent").isInstanceOf(dev.durablestash.storage.GetResult.NotFound.class);
+            PutResult put = await(backend.put("doc", utf8("v1"), Precondition.absent()));
+            assertThat(put).isInstanceOf(PutResult.Written.class);
+            String etag = ((PutResult.Written) put).etag();
+            assertThat(await(backend.get("doc", etag))).as("revalidation")
+                    .isInstanceOf(dev.durablestash.storage.GetResult.NotModified.class);
+            assertThat(await(backend.put("doc", utf8("again"), Precondition.absent())))
+                    .isInstanceOf(PutResult.PreconditionFailed.class);
+            faults.failAfterWrite(1.0);
+            PutResult replaced = await(backend.put("doc", utf8("v2"), Precondition.matching(etag)));
+            assertThat(replaced).as("applied, answered 500: acknowledged").isInstanceOf(PutResult.Written.class);
+            assertThat(faults.puts.sum()).as("PUTs reaching the store").isEqualTo(3);
+        }
+    }
+
     /** A 412 to the very first write of a key (If-Match on a key that never existed): a conflict. */
     @Test
     void aReplaceOfAKeyThatNeverExistedIsAPreconditionFailureAndLearnsNothing() throws Exception {
