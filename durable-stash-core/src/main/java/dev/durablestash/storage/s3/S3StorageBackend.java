@@ -132,7 +132,7 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
         this.quirks = new StoreQuirks(client, bucket, overrides, builder.ifMatchForm, builder.conditionalDeletes);
         this.tombstones = new Tombstones(client, bucket, overrides, builder.abandonedTombstoneAge, this::write,
                 key -> get(key, null));
-        this.description = "s3://" + bucket + endpoint(client).map(endpoint -> " at " + endpoint).orElse("");
+        this.description = "s3://" + bucket + endpoint(client).map(endpoint -> " at " + withoutSecrets(endpoint)).orElse("");
     }
 
     /** @return a builder; {@link Builder#bucket(String)} and {@link Builder#client(S3AsyncClient)} are required */
@@ -320,7 +320,7 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
      */
     public S3StoreCheck checkStore(String probeKey, Duration timeout) {
         checkKey(probeKey);
-        return new StoreProbe(this, client, bucket, probeKey, timeout).run(quirks.conditionalDeletes(),
+        return new StoreProbe(this, client, overrides, bucket, probeKey, timeout).run(quirks.conditionalDeletes(),
                 quirks.ifMatchForm());
     }
 
@@ -350,6 +350,12 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
     /** Does nothing: the client belongs to whoever passed it to {@link Builder#client(S3AsyncClient)}. */
     @Override
     public void close() {
+    }
+
+    /** @return scheme, host, port and path of {@code endpoint}: no user info, query or fragment (logs, health details) */
+    private static String withoutSecrets(URI endpoint) {
+        return endpoint.getScheme() + "://" + endpoint.getHost() + (endpoint.getPort() < 0 ? "" : ":" + endpoint.getPort())
+                + (endpoint.getRawPath() == null ? "" : endpoint.getRawPath());
     }
 
     private static Optional<URI> endpoint(S3AsyncClient client) {
@@ -442,11 +448,22 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
          * {@code S3Configuration} saves a round trip per PUT. Its retry strategy applies to reads only:
          * writes and deletes are never retried by the SDK.
          *
+         * <p>The AWS CRT-based client ({@code S3AsyncClient.crtBuilder()}) is refused: it rejects the
+         * per-request call timeouts that bound every request, and retries a conditional PUT by itself,
+         * which turns an applied write whose answer was an error into a conflict with itself.
+         *
          * @param client the client
          * @return this builder
+         * @throws IllegalArgumentException for an AWS CRT-based client
          */
         public Builder client(S3AsyncClient client) {
-            this.client = Objects.requireNonNull(client, "client");
+            Objects.requireNonNull(client, "client");
+            if (client.getClass().getName().startsWith("software.amazon.awssdk.services.s3.internal.crt.")) {
+                throw new IllegalArgumentException("the AWS CRT-based S3AsyncClient (S3AsyncClient.crtBuilder()) cannot "
+                        + "be used: it refuses per-request call timeouts and retries conditional writes by itself; use "
+                        + "S3AsyncClient.builder() (with the Netty HTTP client)");
+            }
+            this.client = client;
             return this;
         }
 

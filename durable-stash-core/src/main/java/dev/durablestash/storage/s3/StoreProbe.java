@@ -29,11 +29,15 @@ final class StoreProbe {
     private final String bucket;
     private final String key;
     private final long deadline;
+    /** The backend's per-request settings (call timeouts, no SDK retry of deletes) for the probe's own requests. */
+    private final RequestOverrides overrides;
     private final List<String> findings = new ArrayList<>();
     private final List<String> problems = new ArrayList<>();
 
-    StoreProbe(S3StorageBackend backend, S3AsyncClient client, String bucket, String key, Duration timeout) {
+    StoreProbe(S3StorageBackend backend, S3AsyncClient client, RequestOverrides overrides, String bucket, String key,
+            Duration timeout) {
         this.backend = backend;
+        this.overrides = overrides;
         this.client = client;
         this.bucket = bucket;
         this.key = key;
@@ -137,7 +141,8 @@ final class StoreProbe {
     /** @return whether a DELETE with a stale If-Match left the object in place */
     private boolean staleDeleteRefused(String staleEtag) {
         try {
-            await(client.deleteObject(b -> b.bucket(bucket).key(key).ifMatch(ETags.quote(staleEtag))));
+            await(client.deleteObject(b -> b.bucket(bucket).key(key).ifMatch(ETags.quote(staleEtag))
+                    .overrideConfiguration(overrides.delete())));
         } catch (StorageException e) {
             S3Failure failure = S3Failure.of(e.getCause() != null ? e.getCause() : e);
             if (failure.status() == 412) {
@@ -146,7 +151,7 @@ final class StoreProbe {
             // Rejected (400, 501): not honoured; whatever happened, look.
         }
         try {
-            await(client.headObject(b -> b.bucket(bucket).key(key)));
+            await(client.headObject(b -> b.bucket(bucket).key(key).overrideConfiguration(overrides.read())));
             return true;
         } catch (StorageException e) {
             return false;
@@ -155,7 +160,7 @@ final class StoreProbe {
 
     private void removeProbe() {
         try {
-            await(client.deleteObject(b -> b.bucket(bucket).key(key)));
+            await(client.deleteObject(b -> b.bucket(bucket).key(key).overrideConfiguration(overrides.delete())));
         } catch (StorageException e) {
             // reported by the step that needs the object gone, if any
         }

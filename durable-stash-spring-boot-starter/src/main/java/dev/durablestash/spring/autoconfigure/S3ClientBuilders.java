@@ -84,6 +84,10 @@ final class S3ClientBuilders {
                         .retryStrategy(RetryMode.STANDARD));
         URI endpoint = s3.getEndpoint();
         if (endpoint != null) {
+            if (!("http".equals(endpoint.getScheme()) || "https".equals(endpoint.getScheme())) || endpoint.getHost() == null) {
+                throw SettingsMapping.invalid("storage.s3.endpoint", endpoint,
+                        "must be an absolute http or https URL with a host, e.g. http://localhost:9000");
+            }
             builder.endpointOverride(endpoint);
         }
         String region = s3.getRegion();

@@ -52,8 +52,13 @@ final class StorageConfigurations {
 
         static final String OWN_CLIENT = "durableStashS3Client";
 
-        /** The client DurableStash uses, unless the application has an {@link S3AsyncClient} bean. */
-        @Bean(OWN_CLIENT)
+        /**
+         * The client DurableStash uses, unless the application has an {@link S3AsyncClient} bean. Not a
+         * default candidate: it is never injected by type into the application's beans, and another
+         * library's auto-configured {@code S3AsyncClient} (which backs off when one exists) does not back
+         * off for it.
+         */
+        @Bean(name = OWN_CLIENT, defaultCandidate = false)
         @ConditionalOnMissingBean(S3AsyncClient.class)
         S3AsyncClient durableStashS3Client(DurableStashProperties properties,
                 ObjectProvider<DurableStashS3ClientCustomizer> customizers) {
@@ -84,7 +89,8 @@ final class StorageConfigurations {
             } catch (IllegalArgumentException e) {
                 throw SettingsMapping.invalid("storage.s3.bucket", bucket, String.valueOf(e.getMessage()));
             }
-            S3AsyncClient client = clients.getIfUnique();
+            S3AsyncClient client = beanFactory.containsBean(OWN_CLIENT) ? beanFactory.getBean(OWN_CLIENT, S3AsyncClient.class)
+                    : clients.getIfUnique();
             if (client == null) {
                 throw new IllegalStateException("DurableStash found several S3AsyncClient beans and none is @Primary: "
                         + "mark the one for DurableStash @Primary, or define a StorageBackend bean");

@@ -23,7 +23,7 @@ import software.amazon.awssdk.services.s3.S3AsyncClient;
  * Review of the backend on a ready client: what the request overrides do on clients configured in ways
  * applications do configure them.
  */
-class Review11S3ClientTests {
+class S3ReadyClientTests {
 
     private final S3TestServer server = S3TestServer.shared();
     private String bucket;

@@ -25,7 +25,7 @@ import software.amazon.awssdk.services.s3.S3AsyncClient;
  * endpoint, credentials and call timeouts (half of durable-stash.operation-timeout, 5 s by default, for
  * the application's uploads too).
  */
-class Review11S3ClientBeanTests {
+class S3ClientBeanTests {
 
     private static final String SECRET = "review11-secret-0123456789abcdef0123456789";
 
