@@ -22,6 +22,8 @@ import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.Keys;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.StaleElementReferenceException;
+import org.openqa.selenium.WebDriverException;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.WindowType;
@@ -212,7 +214,7 @@ abstract class CounterBrowserEndToEndSuite {
             WebElement draft = noScript.findElement(By.id("draft"));
             draft.sendKeys(Keys.END, " Still none.");
             noScript.findElement(By.id("save-draft")).click();
-            new WebDriverWait(noScript, PATIENCE).until(ExpectedConditions.stalenessOf(draft));
+            new WebDriverWait(noScript, PATIENCE).until((driver) -> isGone(draft));
             assertThat(noScript.findElement(By.id("draft")).getDomProperty("value"))
                     .isEqualTo("Typed without scripts. Still none.");
 
@@ -274,5 +276,24 @@ abstract class CounterBrowserEndToEndSuite {
                   .catch((error) => done('fetch failed: ' + error.message));
                 """);
         return String.valueOf(draft);
+    }
+
+    /**
+     * @return whether {@code element} left the document: Selenium's {@code stalenessOf}, plus the
+     *     error chromedriver sometimes answers instead of a stale element reference when the page was
+     *     replaced while it looked ("Node with given id does not belong to the document")
+     */
+    private static boolean isGone(WebElement element) {
+        try {
+            element.isEnabled();
+            return false;
+        } catch (StaleElementReferenceException e) {
+            return true;
+        } catch (WebDriverException e) {
+            if (String.valueOf(e.getMessage()).contains("does not belong to the document")) {
+                return true;
+            }
+            throw e;
+        }
     }
 }
