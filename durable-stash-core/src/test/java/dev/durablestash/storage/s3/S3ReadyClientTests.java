@@ -42,6 +42,7 @@ class S3ReadyClientTests {
 
     /** A client configured with the legacy RetryPolicy (many applications, older Spring Cloud AWS). */
     @Test
+    @SuppressWarnings("deprecation") // the legacy RetryPolicy on purpose: what many applications still configure
     void aClientWithALegacyRetryPolicyDoesNotRetryWrites() throws Exception {
         try (S3AsyncClient legacy = AppClients.builder(server.endpoint(), RequestChecksums.WHEN_REQUIRED)
                 .overrideConfiguration(c -> c.apiCallTimeout(Duration.ofSeconds(30))
@@ -57,6 +58,7 @@ class S3ReadyClientTests {
     }
 
     @Test
+    @SuppressWarnings("deprecation") // the legacy RetryPolicy on purpose: what many applications still configure
     void aClientWithALegacyRetryPolicyDoesNotRetryDeletes() throws Exception {
         try (S3AsyncClient legacy = AppClients.builder(server.endpoint(), RequestChecksums.WHEN_REQUIRED)
                 .overrideConfiguration(c -> c.retryPolicy(RetryPolicy.forRetryMode(RetryMode.STANDARD)))

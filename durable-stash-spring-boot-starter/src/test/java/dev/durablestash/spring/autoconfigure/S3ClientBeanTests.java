@@ -5,13 +5,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.net.URI;
 import java.time.Duration;
 
+import ch.qos.logback.classic.Level;
+
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
+
+import dev.durablestash.testsupport.ExpectedLogs;
 
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
@@ -26,6 +31,10 @@ import software.amazon.awssdk.services.s3.S3AsyncClient;
  * the application's uploads too).
  */
 class S3ClientBeanTests {
+
+    @RegisterExtension
+    final ExpectedLogs logs = ExpectedLogs.ofLoggers("dev.durablestash", "org.springframework.context")
+            .allow(Level.WARN, "Exception encountered during context initialization - cancelling refresh attempt");
 
     private static final String SECRET = "review11-secret-0123456789abcdef0123456789";
 

@@ -6,10 +6,13 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
+import ch.qos.logback.classic.Level;
+
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
@@ -21,6 +24,7 @@ import org.springframework.web.reactive.function.BodyInserters;
 import org.springframework.web.reactive.function.client.WebClient;
 
 import dev.durablestash.storage.StorageBackend;
+import dev.durablestash.testsupport.ExpectedLogs;
 import dev.durablestash.spring.web.reactive.testapp.FluxTestApplication;
 import dev.durablestash.spring.web.reactive.testapp.Gate;
 import dev.durablestash.testing.InMemoryStorageBackend;
@@ -31,6 +35,10 @@ import dev.durablestash.testing.InMemoryStorageBackend.Operation;
         "spring.main.web-application-type=reactive", "durable-stash.storage.type=memory",
         "durable-stash.operation-timeout=3s" })
 class WebFluxEdgeCaseTests {
+
+    @RegisterExtension
+    final ExpectedLogs logs = ExpectedLogs.ofLoggers("dev.durablestash")
+            .allow(Level.WARN, "failed, answering 503");
 
     static final String[] REJOIN = { "X-Stash-Mounts", "1" };
 

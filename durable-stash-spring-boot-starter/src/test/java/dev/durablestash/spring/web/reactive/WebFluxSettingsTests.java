@@ -2,9 +2,12 @@ package dev.durablestash.spring.web.reactive;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Level;
+
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
@@ -12,6 +15,7 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.web.reactive.server.EntityExchangeResult;
 
 import dev.durablestash.spring.web.reactive.testapp.FluxTestApplication;
+import dev.durablestash.testsupport.ExpectedLogs;
 import dev.durablestash.storage.StorageBackend;
 import dev.durablestash.testing.InMemoryStorageBackend;
 import dev.durablestash.testing.InMemoryStorageBackend.Operation;
@@ -22,6 +26,10 @@ import dev.durablestash.testing.InMemoryStorageBackend.Operation;
         "durable-stash.failure-status=507", "durable-stash.cookie.max-age=1h",
         "server.forward-headers-strategy=framework" })
 class WebFluxSettingsTests {
+
+    @RegisterExtension
+    final ExpectedLogs logs = ExpectedLogs.ofLoggers("dev.durablestash")
+            .allow(Level.WARN, "failed, answering 507");
 
     static final String[] REJOIN = { "X-Stash-Mounts", "1" };
 
