@@ -11,6 +11,8 @@ import java.util.Objects;
 import javax.crypto.Mac;
 
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The value of the {@code sid} cookie: the session id, the principal it is bound to (if any) and a
@@ -58,6 +60,7 @@ public final class SessionCookieValues {
     private static final byte[] CONTEXT = "durable-stash sid\n".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] OWNER_CONTEXT = "durable-stash principal\n".getBytes(StandardCharsets.US_ASCII);
     private static final int TAG_BYTES = 16;
+    private static final Logger log = LoggerFactory.getLogger(SessionCookieValues.class);
 
     private final ThreadLocal<Mac> current;
     /** The next secret (if any), then the previous secrets, newest first. */
@@ -207,6 +210,50 @@ public final class SessionCookieValues {
                 return new Decoded(sid, i >= firstPrevious, owner, accepted.get(i));
             }
         }
+        return null;
+    }
+
+    /**
+     * Picks the session of a request from all its sid cookie values (a request can carry several
+     * cookies of one name).
+     *
+     * @param values the request's sid cookie values, in the order they came
+     * @param principal the principal the request acts for, or {@code null}
+     * @return the one sid the values carry with a valid tag (of equal sids, one that needs no retag),
+     *     or {@code null}: none, or several different ones. A second valid sid cookie is cookie tossing
+     *     (a sibling subdomain sets one for the parent domain, which the server can neither overwrite
+     *     nor clear): the server cannot tell which one it set itself, so it adopts neither, unless
+     *     exactly one of them is bound to {@code principal}: only a response to that principal can have
+     *     set that one.
+     */
+    public @Nullable Decoded decodeOne(Iterable<String> values, @Nullable String principal) {
+        Decoded found = null;
+        Decoded ownedByPrincipal = null;
+        boolean several = false;
+        boolean severalOwned = false;
+        for (String value : values) {
+            Decoded decoded = decode(value);
+            if (decoded == null) {
+                continue;
+            }
+            if (principal != null && !decoded.isAnonymous() && decoded.claimBy(principal) == Claim.ADOPT) {
+                severalOwned |= ownedByPrincipal != null && !ownedByPrincipal.sid().equals(decoded.sid());
+                ownedByPrincipal = ownedByPrincipal == null || !decoded.retag() ? decoded : ownedByPrincipal;
+            }
+            if (found != null && !found.sid().equals(decoded.sid())) {
+                several = true;
+            }
+            if (found == null || !decoded.retag()) {
+                found = decoded;
+            }
+        }
+        if (!several) {
+            return found;
+        }
+        if (ownedByPrincipal != null && !severalOwned) {
+            return ownedByPrincipal;
+        }
+        log.debug("Two different sid cookies came with a request: adopting neither");
         return null;
     }
 

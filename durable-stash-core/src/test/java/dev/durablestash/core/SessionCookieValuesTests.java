@@ -162,6 +162,21 @@ class SessionCookieValuesTests {
         assertThat(decoded.claimBy("bob")).isEqualTo(SessionCookieValues.Claim.REPLACE);
     }
 
+    @Test
+    void ofSeveralCookiesOnlyOneSessionIsEverPicked() {
+        String sid = SessionIds.newSid();
+        String other = SessionIds.newSid();
+        SessionCookieValues afterSwitch = values(StashSettings.builder().secret(NEW).previousSecrets(List.of(OLD)));
+        assertDecoded(afterSwitch.decodeOne(List.of(values.encode(sid), afterSwitch.encode(sid), "garbage"), null), sid,
+                false);
+        assertThat(values.decodeOne(List.of(values.encode(sid), values.encode(other)), null)).as("tossed").isNull();
+        assertDecoded(values.decodeOne(List.of(values.encode(other), values.encode(sid, "ada")), "ada"), sid, false);
+        assertThat(values.decodeOne(List.of(values.encode(other, "ada"), values.encode(sid, "ada")), "ada"))
+                .as("two bound to the principal").isNull();
+        assertThat(values.decodeOne(List.of(values.encode(other), values.encode(sid, "ada")), "bob")).isNull();
+        assertThat(values.decodeOne(List.of(), "ada")).isNull();
+    }
+
     private static void assertDecoded(SessionCookieValues.Decoded decoded, String sid, boolean retag) {
         assertThat(decoded).isNotNull();
         assertThat(decoded.sid()).isEqualTo(sid);

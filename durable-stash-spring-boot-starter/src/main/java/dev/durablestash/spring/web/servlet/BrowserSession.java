@@ -318,44 +318,11 @@ public final class BrowserSession {
 
     /**
      * @param principal the principal the request acts for, or {@code null}
-     * @return the one sid the request's cookies carry with a valid tag, or {@code null}: none, or
-     *     several different ones. A second valid sid cookie is cookie tossing (a sibling subdomain sets
-     *     one for the parent domain, which this server can neither overwrite nor clear): the server
-     *     cannot tell which one it set itself, so it adopts neither, unless exactly one of them is
-     *     bound to {@code principal}: only a response to that principal can have set that one.
+     * @return the session of the request's sid cookies ({@link SessionCookieValues#decodeOne}), or
+     *     {@code null}: none, several that cannot be told apart, or the cookie was replaced in this request
      */
     private SessionCookieValues.@Nullable Decoded cookieSid(@Nullable String principal) {
-        if (cookieReplaced) {
-            return null;
-        }
-        SessionCookieValues.Decoded found = null;
-        SessionCookieValues.Decoded ownedByPrincipal = null;
-        boolean several = false;
-        boolean severalOwned = false;
-        for (String value : settings.cookies().readCookieValues(request)) {
-            SessionCookieValues.Decoded decoded = settings.values().decode(value);
-            if (decoded == null) {
-                continue;
-            }
-            if (principal != null && !decoded.isAnonymous() && decoded.claimBy(principal) == SessionCookieValues.Claim.ADOPT) {
-                severalOwned |= ownedByPrincipal != null && !ownedByPrincipal.sid().equals(decoded.sid());
-                ownedByPrincipal = ownedByPrincipal == null || !decoded.retag() ? decoded : ownedByPrincipal;
-            }
-            if (found != null && !found.sid().equals(decoded.sid())) {
-                several = true;
-            }
-            if (found == null || !decoded.retag()) {
-                found = decoded;
-            }
-        }
-        if (!several) {
-            return found;
-        }
-        if (ownedByPrincipal != null && !severalOwned) {
-            return ownedByPrincipal;
-        }
-        log.debug("Two different sid cookies came with a request to {}: adopting neither", request.getRequestURI());
-        return null;
+        return cookieReplaced ? null : settings.values().decodeOne(settings.cookies().readCookieValues(request), principal);
     }
 
     /** Writes the cookie for {@code value} (a sid), or clears it for {@code ""}. */
