@@ -2,18 +2,7 @@ package dev.durablestash.spring.principalbinding;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
-import java.net.CookieManager;
-import java.net.CookiePolicy;
-import java.net.HttpCookie;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.util.Base64;
-import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -23,7 +12,6 @@ import jakarta.servlet.http.HttpServletResponse;
 
 import ch.qos.logback.classic.Level;
 
-import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -46,6 +34,7 @@ import dev.durablestash.core.StashWriteException;
 import dev.durablestash.spring.Stash;
 import dev.durablestash.spring.Stashed;
 import dev.durablestash.spring.StashedView;
+import dev.durablestash.spring.testsupport.WebBrowser;
 import dev.durablestash.spring.web.servlet.BrowserSession;
 import dev.durablestash.storage.StorageBackend;
 import dev.durablestash.testing.InMemoryStorageBackend;
@@ -89,7 +78,7 @@ class FollowPrincipalMvcIntegrationTests {
      */
     @Test
     void anAnonymousAsyncRequestInFlightDuringALoginDoesNotCostTheUserHerState() throws Exception {
-        WebBrowser browser = new WebBrowser();
+        WebBrowser browser = new WebBrowser(port);
         assertThat(browser.post("/review/notes/with-http-session", "note=draft").body()).isEqualTo("saved");
         assertThat(browser.cookie("JSESSIONID")).as("an HTTP session, before the request in flight").isNotNull();
 
@@ -116,7 +105,7 @@ class FollowPrincipalMvcIntegrationTests {
     @Test
     void aFailedRotationAtAProgrammaticLoginDoesNotAnswerSuccess() throws Exception {
         logs.expect(Level.WARN, "rotate of the browser session failed");
-        WebBrowser browser = new WebBrowser();
+        WebBrowser browser = new WebBrowser(port);
         browser.post("/review/notes", "note=draft");
         InMemoryStorageBackend storage = (InMemoryStorageBackend) backend;
         HttpResponse<String> response;
@@ -139,7 +128,7 @@ class FollowPrincipalMvcIntegrationTests {
      */
     @Test
     void rotateAfterAProgrammaticLoginThrowsWhenTheStateCannotMove() throws Exception {
-        WebBrowser browser = new WebBrowser();
+        WebBrowser browser = new WebBrowser(port);
         browser.post("/review/notes", "note=draft");
         String before = browser.sid();
         InMemoryStorageBackend storage = (InMemoryStorageBackend) backend;
@@ -161,7 +150,7 @@ class FollowPrincipalMvcIntegrationTests {
      */
     @Test
     void stashNowAfterAnAccountSwitchDoesNotReturnNormallyWithoutStoring() throws Exception {
-        WebBrowser shared = new WebBrowser();
+        WebBrowser shared = new WebBrowser(port);
         assertThat(shared.post("/login", "username=ada&password=ada-pw").statusCode()).isEqualTo(302);
         shared.post("/review/notes", "note=ada's secret");
 
@@ -176,7 +165,7 @@ class FollowPrincipalMvcIntegrationTests {
     /** Passing check expected: rotate() called twice in one request by user code gives a new sid each time. */
     @Test
     void rotateTwiceInARequestKeepsTheState() throws Exception {
-        WebBrowser browser = new WebBrowser();
+        WebBrowser browser = new WebBrowser(port);
         assertThat(browser.post("/login", "username=ada&password=ada-pw").statusCode()).isEqualTo(302);
         browser.post("/review/notes", "note=kept");
         String before = browser.sid();
@@ -192,7 +181,7 @@ class FollowPrincipalMvcIntegrationTests {
      */
     @Test
     void aRequestInFlightDuringAnAccountSwitchDoesNotCostTheNewUserHisState() throws Exception {
-        WebBrowser browser = new WebBrowser();
+        WebBrowser browser = new WebBrowser(port);
         assertThat(browser.post("/login", "username=ada&password=ada-pw").statusCode()).isEqualTo(302);
         browser.post("/review/notes", "note=ada's");
 
@@ -217,7 +206,7 @@ class FollowPrincipalMvcIntegrationTests {
     @Test
     void oneFailedWriteDuringTheImplicitRotationDoesNotLoseTheStateBehindA200() throws Exception {
         logs.expect(Level.WARN, "rotate of the browser session failed");
-        WebBrowser browser = new WebBrowser();
+        WebBrowser browser = new WebBrowser(port);
         browser.post("/review/notes/with-http-session", "note=draft");
         browser.forget("JSESSIONID");
         browser.basic("ada", "ada-pw");
@@ -236,7 +225,7 @@ class FollowPrincipalMvcIntegrationTests {
      */
     @Test
     void aProgrammaticLoginBeforeAForwardKeepsBothHandlersChanges() throws Exception {
-        WebBrowser browser = new WebBrowser();
+        WebBrowser browser = new WebBrowser(port);
         browser.post("/review/notes", "note=draft");
         String anonymous = browser.sid();
         assertThat(browser.post("/review/sign-in-forward", "user=ada&note=fwd").body()).isEqualTo("note=fwd-first-second");
@@ -358,80 +347,6 @@ class FollowPrincipalMvcIntegrationTests {
                     AuthorityUtils.createAuthorityList("ROLE_USER")));
             SecurityContextHolder.setContext(context);
             new HttpSessionSecurityContextRepository().saveContext(context, request, response);
-        }
-    }
-
-    /** A browser with a cookie jar for every cookie (sid, JSESSIONID, remember-me), following no redirects. */
-    private final class WebBrowser {
-
-        private final CookieManager cookies = new CookieManager(null, CookiePolicy.ACCEPT_ALL);
-        private final HttpClient client = HttpClient.newBuilder().cookieHandler(cookies)
-                .followRedirects(HttpClient.Redirect.NEVER).build();
-        private final URI base = URI.create("http://localhost:" + port);
-        private @Nullable String authorization;
-
-        HttpResponse<String> get(String path) throws IOException, InterruptedException {
-            return client.send(request(path).GET().build(), HttpResponse.BodyHandlers.ofString());
-        }
-
-        HttpResponse<String> post(String path, String form) throws IOException, InterruptedException {
-            return client.send(request(path).header("Content-Type", "application/x-www-form-urlencoded")
-                    .POST(HttpRequest.BodyPublishers.ofString(form)).build(), HttpResponse.BodyHandlers.ofString());
-        }
-
-        CompletableFuture<HttpResponse<String>> postAsync(String path, String form) {
-            return client.sendAsync(request(path).header("Content-Type", "application/x-www-form-urlencoded")
-                    .POST(HttpRequest.BodyPublishers.ofString(form)).build(), HttpResponse.BodyHandlers.ofString());
-        }
-
-        @Nullable String sid() {
-            return cookie("sid");
-        }
-
-        @Nullable String cookie(String name) {
-            for (HttpCookie cookie : cookies.getCookieStore().get(base)) {
-                if (cookie.getName().equals(name)) {
-                    return cookie.getValue();
-                }
-            }
-            return null;
-        }
-
-        void plant(@Nullable String sid) throws IOException {
-            cookies.put(base, Map.of("Set-Cookie", List.of("sid=" + sid + "; Path=/")));
-        }
-
-        void forget(String name) {
-            cookies.getCookieStore().getCookies().stream().filter((c) -> c.getName().equals(name)).toList()
-                    .forEach((c) -> cookies.getCookieStore().remove(base, c));
-        }
-
-        /** Another request of this browser, with the cookies it has now. */
-        WebBrowser copy() throws IOException {
-            WebBrowser other = new WebBrowser();
-            for (HttpCookie cookie : cookies.getCookieStore().getCookies()) {
-                other.cookies.put(base, Map.of("Set-Cookie", List.of(cookie.getName() + "=" + cookie.getValue() + "; Path=/")));
-            }
-            other.authorization = authorization;
-            return other;
-        }
-
-        /** As when the other request's answer arrives last: its cookies win. */
-        void takeCookiesOf(WebBrowser other) throws IOException {
-            for (HttpCookie cookie : other.cookies.getCookieStore().getCookies()) {
-                forget(cookie.getName());
-                cookies.put(base, Map.of("Set-Cookie", List.of(cookie.getName() + "=" + cookie.getValue() + "; Path=/")));
-            }
-        }
-
-        void basic(String user, String password) {
-            authorization = "Basic " + Base64.getEncoder()
-                    .encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
-        }
-
-        private HttpRequest.Builder request(String path) {
-            HttpRequest.Builder builder = HttpRequest.newBuilder(base.resolve(path));
-            return authorization == null ? builder : builder.header("Authorization", authorization);
         }
     }
 }

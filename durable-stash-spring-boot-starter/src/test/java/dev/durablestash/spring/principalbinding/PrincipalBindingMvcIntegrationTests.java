@@ -2,22 +2,8 @@ package dev.durablestash.spring.principalbinding;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
-import java.net.CookieManager;
-import java.net.CookiePolicy;
-import java.net.HttpCookie;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.util.Base64;
-import java.util.List;
-import java.util.Map;
-
 import ch.qos.logback.classic.Level;
 
-import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -26,6 +12,7 @@ import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.test.web.server.LocalServerPort;
 
+import dev.durablestash.spring.testsupport.WebBrowser;
 import dev.durablestash.storage.StorageBackend;
 import dev.durablestash.testing.InMemoryStorageBackend;
 import dev.durablestash.testsupport.ExpectedLogs;
@@ -63,7 +50,7 @@ class PrincipalBindingMvcIntegrationTests {
     void aStorageOutageDuringTheImplicitRotationLosesNothing() throws Exception {
         logs.expect(Level.WARN, "recover failed, the view keeps its defaults");
         logs.expect(Level.WARN, "rotate of the browser session failed");
-        WebBrowser browser = new WebBrowser();
+        WebBrowser browser = new WebBrowser(port);
         browser.post("/notes", "note=typed before login");
         String anonymous = browser.sid();
         InMemoryStorageBackend storage = (InMemoryStorageBackend) backend;
@@ -90,10 +77,10 @@ class PrincipalBindingMvcIntegrationTests {
      */
     @Test
     void aProgrammaticLoginInAStashedViewDoesNotStoreTheVictimsStateUnderThePlantedSid() throws Exception {
-        WebBrowser attacker = new WebBrowser();
+        WebBrowser attacker = new WebBrowser(port);
         attacker.get("/notes");
         String planted = attacker.sid();
-        WebBrowser victim = new WebBrowser();
+        WebBrowser victim = new WebBrowser(port);
         victim.plant(planted);
 
         assertThat(victim.post("/notes/sign-in", "user=ada&note=ada's secret").body()).isEqualTo("saved");
@@ -105,7 +92,7 @@ class PrincipalBindingMvcIntegrationTests {
     /** Control for the test above: the victim's next request does rotate, and she keeps her note. */
     @Test
     void afterAProgrammaticLoginTheNextRequestRotatesAndKeepsTheState() throws Exception {
-        WebBrowser victim = new WebBrowser();
+        WebBrowser victim = new WebBrowser(port);
         victim.get("/notes");
         String anonymous = victim.sid();
 
@@ -122,7 +109,7 @@ class PrincipalBindingMvcIntegrationTests {
      */
     @Test
     void switchingTheAccountInAStashedViewDoesNotHandTheStateToTheOtherUser() throws Exception {
-        WebBrowser shared = new WebBrowser();
+        WebBrowser shared = new WebBrowser(port);
         assertThat(shared.post("/login", "username=ada&password=ada-pw").statusCode()).isEqualTo(302);
         shared.post("/notes", "note=ada's secret");
 
@@ -139,7 +126,7 @@ class PrincipalBindingMvcIntegrationTests {
      */
     @Test
     void aRememberedUserWithTwoRequestsInFlightKeepsHerState() throws Exception {
-        WebBrowser ada = new WebBrowser();
+        WebBrowser ada = new WebBrowser(port);
         assertThat(ada.post("/login", "username=ada&password=ada-pw&remember-me=on").statusCode()).isEqualTo(302);
         ada.post("/notes", "note=ada's note");
         ada.forget("JSESSIONID");
@@ -161,14 +148,14 @@ class PrincipalBindingMvcIntegrationTests {
      */
     @Test
     void aTossedAnonymousCookieDoesNotWipeTheLoggedInUsersState() throws Exception {
-        WebBrowser attacker = new WebBrowser();
+        WebBrowser attacker = new WebBrowser(port);
         attacker.get("/notes");
         String tossed = attacker.sid();
-        WebBrowser ada = new WebBrowser();
+        WebBrowser ada = new WebBrowser(port);
         assertThat(ada.post("/login", "username=ada&password=ada-pw").statusCode()).isEqualTo(302);
         ada.post("/notes", "note=ada's note");
 
-        ada.cookies.put(ada.base, Map.of("Set-Cookie", List.of("sid=" + tossed + "; Path=/notes")));
+        ada.setCookie("sid=" + tossed + "; Path=/notes");
 
         assertThat(ada.get("/notes").body()).as("what ada sees with the tossed cookie").isEqualTo("note=ada's note");
     }
@@ -176,12 +163,12 @@ class PrincipalBindingMvcIntegrationTests {
     /** Passing check: the tossed cookie's owner (the attacker) reads nothing of ada's either way. */
     @Test
     void aTossedCookieGivesTheAttackerNothing() throws Exception {
-        WebBrowser attacker = new WebBrowser();
+        WebBrowser attacker = new WebBrowser(port);
         attacker.get("/notes");
         String tossed = attacker.sid();
-        WebBrowser ada = new WebBrowser();
+        WebBrowser ada = new WebBrowser(port);
         assertThat(ada.post("/login", "username=ada&password=ada-pw").statusCode()).isEqualTo(302);
-        ada.cookies.put(ada.base, Map.of("Set-Cookie", List.of("sid=" + tossed + "; Path=/notes")));
+        ada.setCookie("sid=" + tossed + "; Path=/notes");
         ada.post("/notes", "note=ada's secret");
 
         assertThat(attacker.get("/notes").body()).isEqualTo("note=null");
@@ -194,7 +181,7 @@ class PrincipalBindingMvcIntegrationTests {
      */
     @Test
     void anAdminWhoImpersonatesSomeoneKeepsHisBrowserSessionThroughTheSwitchAndTheExit() throws Exception {
-        WebBrowser admin = new WebBrowser();
+        WebBrowser admin = new WebBrowser(port);
         assertThat(admin.post("/login", "username=admin&password=admin-pw").statusCode()).isEqualTo(302);
         admin.post("/notes", "note=admin's note");
 
@@ -208,10 +195,10 @@ class PrincipalBindingMvcIntegrationTests {
     /** Passing check: HTTP Basic with a planted sid and a deferred result saved on another thread. */
     @Test
     void aPlantedSidGivesNothingToTheAttackerWhenTheVictimStashesAsynchronously() throws Exception {
-        WebBrowser attacker = new WebBrowser();
+        WebBrowser attacker = new WebBrowser(port);
         attacker.post("/notes", "note=planted");
         String planted = attacker.sid();
-        WebBrowser victim = new WebBrowser();
+        WebBrowser victim = new WebBrowser(port);
         victim.plant(planted);
         victim.basic("ada", "ada-pw");
 
@@ -230,7 +217,7 @@ class PrincipalBindingMvcIntegrationTests {
     @Test
     void aFailingFirstAuthenticatedRequestKeepsTheState() throws Exception {
         logs.expect(Level.ERROR, "Servlet.service() for servlet [dispatcherServlet]");
-        WebBrowser browser = new WebBrowser();
+        WebBrowser browser = new WebBrowser(port);
         browser.post("/notes", "note=typed before login");
         browser.basic("ada", "ada-pw");
 
@@ -242,81 +229,12 @@ class PrincipalBindingMvcIntegrationTests {
     /** Passing check: HTTP Basic as bob with ada's bound cookie (shared browser, no logout). */
     @Test
     void httpBasicAsAnotherUserDoesNotGetTheBoundState() throws Exception {
-        WebBrowser shared = new WebBrowser();
+        WebBrowser shared = new WebBrowser(port);
         assertThat(shared.post("/login", "username=ada&password=ada-pw").statusCode()).isEqualTo(302);
         shared.post("/notes", "note=ada's secret");
         shared.forget("JSESSIONID");
         shared.basic("bob", "bob-pw");
 
         assertThat(shared.get("/notes").body()).isEqualTo("note=null");
-    }
-
-    /** A browser with a cookie jar for every cookie (sid, JSESSIONID, remember-me), following no redirects. */
-    private final class WebBrowser {
-
-        private final CookieManager cookies = new CookieManager(null, CookiePolicy.ACCEPT_ALL);
-        private final HttpClient client = HttpClient.newBuilder().cookieHandler(cookies)
-                .followRedirects(HttpClient.Redirect.NEVER).build();
-        private final URI base = URI.create("http://localhost:" + port);
-        private @Nullable String authorization;
-
-        HttpResponse<String> get(String path) throws IOException, InterruptedException {
-            return client.send(request(path).GET().build(), HttpResponse.BodyHandlers.ofString());
-        }
-
-        HttpResponse<String> post(String path, String form) throws IOException, InterruptedException {
-            return client.send(request(path).header("Content-Type", "application/x-www-form-urlencoded")
-                    .POST(HttpRequest.BodyPublishers.ofString(form)).build(), HttpResponse.BodyHandlers.ofString());
-        }
-
-        @Nullable String sid() {
-            return cookie("sid");
-        }
-
-        @Nullable String cookie(String name) {
-            for (HttpCookie cookie : cookies.getCookieStore().get(base)) {
-                if (cookie.getName().equals(name)) {
-                    return cookie.getValue();
-                }
-            }
-            return null;
-        }
-
-        void plant(@Nullable String sid) throws IOException {
-            cookies.put(base, Map.of("Set-Cookie", List.of("sid=" + sid + "; Path=/")));
-        }
-
-        void forget(String name) {
-            cookies.getCookieStore().getCookies().stream().filter((c) -> c.getName().equals(name)).toList()
-                    .forEach((c) -> cookies.getCookieStore().remove(base, c));
-        }
-
-        /** Another request of this browser, with the cookies it has now. */
-        WebBrowser copy() throws IOException {
-            WebBrowser other = new WebBrowser();
-            for (HttpCookie cookie : cookies.getCookieStore().getCookies()) {
-                other.cookies.put(base, Map.of("Set-Cookie", List.of(cookie.getName() + "=" + cookie.getValue() + "; Path=/")));
-            }
-            other.authorization = authorization;
-            return other;
-        }
-
-        /** As when the other request's answer arrives last: its cookies win. */
-        void takeCookiesOf(WebBrowser other) throws IOException {
-            for (HttpCookie cookie : other.cookies.getCookieStore().getCookies()) {
-                forget(cookie.getName());
-                cookies.put(base, Map.of("Set-Cookie", List.of(cookie.getName() + "=" + cookie.getValue() + "; Path=/")));
-            }
-        }
-
-        void basic(String user, String password) {
-            authorization = "Basic " + Base64.getEncoder()
-                    .encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
-        }
-
-        private HttpRequest.Builder request(String path) {
-            HttpRequest.Builder builder = HttpRequest.newBuilder(base.resolve(path));
-            return authorization == null ? builder : builder.header("Authorization", authorization);
-        }
     }
 }

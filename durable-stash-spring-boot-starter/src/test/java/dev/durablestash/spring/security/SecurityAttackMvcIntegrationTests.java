@@ -2,23 +2,11 @@ package dev.durablestash.spring.security;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
-import java.net.CookieManager;
-import java.net.CookiePolicy;
-import java.net.HttpCookie;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.util.Base64;
-import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
-import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -26,6 +14,7 @@ import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.test.web.server.LocalServerPort;
 
+import dev.durablestash.spring.testsupport.WebBrowser;
 import dev.durablestash.storage.StorageBackend;
 import dev.durablestash.testing.InMemoryStorageBackend;
 
@@ -61,10 +50,10 @@ class SecurityAttackMvcIntegrationTests {
      */
     @Test
     void aPlantedSidGivesTheAttackerNothingOnceTheVictimAuthenticatesWithHttpBasic() throws Exception {
-        WebBrowser attacker = new WebBrowser();
+        WebBrowser attacker = new WebBrowser(port);
         attacker.get("/notes");
         String planted = attacker.sid();
-        WebBrowser victim = new WebBrowser();
+        WebBrowser victim = new WebBrowser(port);
         victim.plant(planted);
         victim.basic("ada", "ada-pw");
         assertThat(victim.post("/notes", "note=ada's secret").body()).isEqualTo("saved");
@@ -81,7 +70,7 @@ class SecurityAttackMvcIntegrationTests {
      */
     @Test
     void aRequestRunningDuringLogoutDoesNotHandThePreviousUsersStateToTheNextUser() throws Exception {
-        WebBrowser shared = new WebBrowser();
+        WebBrowser shared = new WebBrowser(port);
         assertThat(shared.post("/login", "username=ada&password=ada-pw").statusCode()).isEqualTo(302);
         shared.post("/notes", "note=ada's secret");
 
@@ -105,10 +94,10 @@ class SecurityAttackMvcIntegrationTests {
      */
     @Test
     void aRequestInFlightDuringLoginDoesNotPutThePlantedSidBack() throws Exception {
-        WebBrowser attacker = new WebBrowser();
+        WebBrowser attacker = new WebBrowser(port);
         attacker.get("/notes");
         String planted = attacker.sid();
-        WebBrowser victim = new WebBrowser();
+        WebBrowser victim = new WebBrowser(port);
         victim.plant(planted);
 
         CompletableFuture<HttpResponse<String>> slow = victim.postAsync("/notes/slow", "note=typed before login");
@@ -128,17 +117,17 @@ class SecurityAttackMvcIntegrationTests {
      */
     @Test
     void aPlantedSidGivesTheAttackerNothingOnceTheVictimIsRemembered() throws Exception {
-        WebBrowser earlier = new WebBrowser();
+        WebBrowser earlier = new WebBrowser(port);
         assertThat(earlier.post("/login", "username=ada&password=ada-pw&remember-me=on").statusCode()).isEqualTo(302);
         String rememberMe = earlier.cookie("remember-me");
         assertThat(rememberMe).isNotNull();
 
-        WebBrowser attacker = new WebBrowser();
+        WebBrowser attacker = new WebBrowser(port);
         attacker.get("/notes");
         String planted = attacker.sid();
-        WebBrowser victim = new WebBrowser();
+        WebBrowser victim = new WebBrowser(port);
         victim.plant(planted);
-        victim.cookies.put(victim.base, Map.of("Set-Cookie", List.of("remember-me=" + rememberMe + "; Path=/")));
+        victim.setCookie("remember-me=" + rememberMe + "; Path=/");
         assertThat(victim.post("/notes", "note=ada's secret").body()).isEqualTo("saved");
         assertThat(victim.cookie("JSESSIONID")).as("remember-me logged the victim in").isNotNull();
 
@@ -153,10 +142,10 @@ class SecurityAttackMvcIntegrationTests {
      */
     @Test
     void theNextUserDoesNotGetThePreviousUsersStateWhenHerHttpSessionExpiredWithoutLogout() throws Exception {
-        WebBrowser shared = new WebBrowser();
+        WebBrowser shared = new WebBrowser(port);
         assertThat(shared.post("/login", "username=ada&password=ada-pw").statusCode()).isEqualTo(302);
         shared.post("/notes", "note=ada's secret");
-        shared.forgetHttpSession();
+        forgetHttpSession(shared);
 
         assertThat(shared.post("/login", "username=bob&password=bob-pw").statusCode()).isEqualTo(302);
         assertThat(shared.get("/notes").body()).as("what bob sees").isEqualTo("note=null");
@@ -168,10 +157,10 @@ class SecurityAttackMvcIntegrationTests {
      */
     @Test
     void aUserWhoseHttpSessionExpiredGetsHerStateBackWhenSheLogsInAgain() throws Exception {
-        WebBrowser shared = new WebBrowser();
+        WebBrowser shared = new WebBrowser(port);
         assertThat(shared.post("/login", "username=ada&password=ada-pw").statusCode()).isEqualTo(302);
         shared.post("/notes", "note=ada's secret");
-        shared.forgetHttpSession();
+        forgetHttpSession(shared);
 
         assertThat(shared.post("/login", "username=ada&password=ada-pw").statusCode()).isEqualTo(302);
         assertThat(shared.get("/notes").body()).isEqualTo("note=ada's secret");
@@ -180,73 +169,18 @@ class SecurityAttackMvcIntegrationTests {
     /** Shared computer, no logout, ada's HTTP session expired: an anonymous visitor does not see her state. */
     @Test
     void anAnonymousVisitorDoesNotSeeTheStateOfTheUserWhoseHttpSessionExpired() throws Exception {
-        WebBrowser shared = new WebBrowser();
+        WebBrowser shared = new WebBrowser(port);
         assertThat(shared.post("/login", "username=ada&password=ada-pw").statusCode()).isEqualTo(302);
         shared.post("/notes", "note=ada's secret");
-        shared.forgetHttpSession();
+        forgetHttpSession(shared);
 
         assertThat(shared.get("/notes").body()).as("what the anonymous visitor sees").isEqualTo("note=null");
     }
 
-    /** A browser with a cookie jar for every cookie (sid, JSESSIONID), following no redirects. */
-    private final class WebBrowser {
-
-        private final CookieManager cookies = new CookieManager(null, CookiePolicy.ACCEPT_ALL);
-        private final HttpClient client = HttpClient.newBuilder().cookieHandler(cookies)
-                .followRedirects(HttpClient.Redirect.NEVER).build();
-        private final URI base = URI.create("http://localhost:" + port);
-        private @Nullable String authorization;
-
-        HttpResponse<String> get(String path) throws IOException, InterruptedException {
-            return client.send(request(path).GET().build(), HttpResponse.BodyHandlers.ofString());
-        }
-
-        HttpResponse<String> post(String path, String form) throws IOException, InterruptedException {
-            return client.send(postRequest(path, form), HttpResponse.BodyHandlers.ofString());
-        }
-
-        CompletableFuture<HttpResponse<String>> postAsync(String path, String form) {
-            return client.sendAsync(postRequest(path, form), HttpResponse.BodyHandlers.ofString());
-        }
-
-        private HttpRequest postRequest(String path, String form) {
-            return request(path).header("Content-Type", "application/x-www-form-urlencoded")
-                    .POST(HttpRequest.BodyPublishers.ofString(form)).build();
-        }
-
-        @Nullable String sid() {
-            return cookie("sid");
-        }
-
-        @Nullable String cookie(String name) {
-            for (HttpCookie cookie : cookies.getCookieStore().get(base)) {
-                if (cookie.getName().equals(name)) {
-                    return cookie.getValue();
-                }
-            }
-            return null;
-        }
-
-        void plant(@Nullable String sid) throws IOException {
-            cookies.put(base, Map.of("Set-Cookie", List.of("sid=" + sid + "; Path=/")));
-        }
-
-        /** As after the server's session timeout: the HTTP session's cookie is gone, the sid cookie stays. */
-        void forgetHttpSession() {
-            cookies.getCookieStore().getCookies().stream().filter((c) -> c.getName().equals("JSESSIONID"))
-                    .toList().forEach((c) -> cookies.getCookieStore().remove(base, c));
-            assertThat(cookie("JSESSIONID")).isNull();
-            assertThat(sid()).isNotNull();
-        }
-
-        void basic(String user, String password) {
-            authorization = "Basic " + Base64.getEncoder()
-                    .encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
-        }
-
-        private HttpRequest.Builder request(String path) {
-            HttpRequest.Builder builder = HttpRequest.newBuilder(base.resolve(path));
-            return authorization == null ? builder : builder.header("Authorization", authorization);
-        }
+    /** As after the server's session timeout: the HTTP session's cookie is gone, the sid cookie stays. */
+    private static void forgetHttpSession(WebBrowser browser) {
+        browser.forget("JSESSIONID");
+        assertThat(browser.cookie("JSESSIONID")).isNull();
+        assertThat(browser.sid()).isNotNull();
     }
 }

@@ -2,18 +2,8 @@ package dev.durablestash.spring.security;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
-import java.net.CookieManager;
-import java.net.CookiePolicy;
-import java.net.HttpCookie;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.util.List;
-import java.util.Map;
 
-import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -22,6 +12,7 @@ import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.test.web.server.LocalServerPort;
 
+import dev.durablestash.spring.testsupport.WebBrowser;
 import dev.durablestash.storage.StorageBackend;
 import dev.durablestash.testing.InMemoryStorageBackend;
 
@@ -50,7 +41,7 @@ class SecurityMvcIntegrationTests {
 
     @Test
     void loginRotatesTheSidAndKeepsTheState() throws Exception {
-        WebBrowser browser = new WebBrowser();
+        WebBrowser browser = new WebBrowser(port);
         browser.post("/notes", "note=before-login");
         String anonymous = browser.sid();
         assertThat(anonymous).isNotNull();
@@ -62,7 +53,7 @@ class SecurityMvcIntegrationTests {
         assertThat(browser.sid()).isNotNull().isNotEqualTo(anonymous);
         assertThat(browser.get("/notes").body()).isEqualTo("note=before-login");
         assertThat(storage.keys()).hasSize(1);
-        WebBrowser oldSid = new WebBrowser();
+        WebBrowser oldSid = new WebBrowser(port);
         oldSid.plant(anonymous);
         assertThat(oldSid.get("/notes").body()).isEqualTo("note=null");
     }
@@ -70,10 +61,10 @@ class SecurityMvcIntegrationTests {
     /** The attacker plants a cookie the server issued to them, then waits for the victim to log in. */
     @Test
     void aPlantedSidGivesTheAttackerNothingOnceTheVictimLogsIn() throws Exception {
-        WebBrowser attacker = new WebBrowser();
+        WebBrowser attacker = new WebBrowser(port);
         attacker.get("/notes");
         String planted = attacker.sid();
-        WebBrowser victim = new WebBrowser();
+        WebBrowser victim = new WebBrowser(port);
         victim.plant(planted);
         victim.post("/notes", "note=typed-before-login");
         assertThat(victim.post("/login", "username=ada&password=ada-pw").statusCode()).isEqualTo(302);
@@ -91,10 +82,10 @@ class SecurityMvcIntegrationTests {
      */
     @Test
     void aTossedSecondSidCookieIsNeverAdopted() throws Exception {
-        WebBrowser attacker = new WebBrowser();
+        WebBrowser attacker = new WebBrowser(port);
         attacker.get("/notes");
         String tossed = attacker.sid();
-        WebBrowser victim = new WebBrowser();
+        WebBrowser victim = new WebBrowser(port);
         assertThat(victim.post("/login", "username=ada&password=ada-pw").statusCode()).isEqualTo(302);
         victim.post("/notes", "note=ada's first");
         victim.toss(tossed);
@@ -106,7 +97,7 @@ class SecurityMvcIntegrationTests {
 
     @Test
     void logoutEndsTheBrowserSessionAndTheNextLoginFromTheSameBrowserSeesDefaults() throws Exception {
-        WebBrowser shared = new WebBrowser();
+        WebBrowser shared = new WebBrowser(port);
         assertThat(shared.post("/login", "username=ada&password=ada-pw").statusCode()).isEqualTo(302);
         shared.post("/notes", "note=ada's secret");
         String adas = shared.sid();
@@ -119,66 +110,18 @@ class SecurityMvcIntegrationTests {
 
         assertThat(shared.post("/login", "username=bob&password=bob-pw").statusCode()).isEqualTo(302);
         assertThat(shared.get("/notes").body()).isEqualTo("note=null");
-        WebBrowser oldSid = new WebBrowser();
+        WebBrowser oldSid = new WebBrowser(port);
         oldSid.plant(adas);
         assertThat(oldSid.get("/notes").body()).isEqualTo("note=null");
     }
 
     @Test
     void aFailedLoginLeavesTheSidAlone() throws Exception {
-        WebBrowser browser = new WebBrowser();
+        WebBrowser browser = new WebBrowser(port);
         browser.post("/notes", "note=kept");
         String before = browser.sid();
         assertThat(browser.post("/login", "username=ada&password=wrong").statusCode()).isEqualTo(302);
         assertThat(browser.sid()).isEqualTo(before);
         assertThat(browser.get("/notes").body()).isEqualTo("note=kept");
-    }
-
-    /** A browser with a cookie jar for every cookie (sid, JSESSIONID), following no redirects. */
-    private final class WebBrowser {
-
-        private final CookieManager cookies = new CookieManager(null, CookiePolicy.ACCEPT_ALL);
-        private final HttpClient client = HttpClient.newBuilder().cookieHandler(cookies)
-                .followRedirects(HttpClient.Redirect.NEVER).build();
-        private final URI base = URI.create("http://localhost:" + port);
-        private @Nullable String tossed;
-
-        HttpResponse<String> get(String path) throws IOException, InterruptedException {
-            return client.send(request(path).GET().build(),
-                    HttpResponse.BodyHandlers.ofString());
-        }
-
-        HttpResponse<String> post(String path, String form) throws IOException, InterruptedException {
-            return client.send(request(path)
-                    .header("Content-Type", "application/x-www-form-urlencoded")
-                    .POST(HttpRequest.BodyPublishers.ofString(form)).build(), HttpResponse.BodyHandlers.ofString());
-        }
-
-        @Nullable String sid() {
-            for (HttpCookie cookie : cookies.getCookieStore().get(base)) {
-                if (cookie.getName().equals("sid")) {
-                    return cookie.getValue();
-                }
-            }
-            return null;
-        }
-
-        /** Plants a sid cookie as this server would set it, so the server's next one replaces it. */
-        void plant(@Nullable String sid) throws IOException {
-            cookies.put(base, Map.of("Set-Cookie", List.of("sid=" + sid + "; Path=/")));
-        }
-
-        /**
-         * Sends a second sid cookie beside the server's with every later request, as a browser does
-         * with one a sibling subdomain set for the parent domain.
-         */
-        void toss(@Nullable String sid) {
-            tossed = "sid=" + sid;
-        }
-
-        private HttpRequest.Builder request(String path) {
-            HttpRequest.Builder builder = HttpRequest.newBuilder(base.resolve(path));
-            return tossed == null ? builder : builder.header("Cookie", tossed);
-        }
     }
 }
