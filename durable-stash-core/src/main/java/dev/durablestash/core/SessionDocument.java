@@ -182,6 +182,11 @@ final class SessionDocument {
         if (format.bigIntegerValue().compareTo(BigInteger.valueOf(FORMAT)) > 0) {
             throw new UnsupportedFormatException(format.bigIntegerValue().toString());
         }
+        if (format.bigIntegerValue().signum() <= 0) {
+            // No release wrote a format below 1: this is not a session document (read as format 1, its views
+            // would be served and then overwritten).
+            throw new CorruptDocumentException("unknown 'format' " + format.bigIntegerValue() + " (formats start at 1)");
+        }
         Instant expiresAt = null;
         JsonNode expires = root.get("expiresAt");
         if (expires != null && !expires.isNull()) {
