@@ -5,27 +5,40 @@ import static dev.durablestash.testsupport.Stages.failureOf;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.stream.Stream;
 
 import ch.qos.logback.classic.Level;
 
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import dev.durablestash.core.InvalidStashValueException;
 import dev.durablestash.core.MountKind;
 import dev.durablestash.core.Recovery;
 import dev.durablestash.core.RecoveryStatus;
+import dev.durablestash.core.Scope;
 import dev.durablestash.core.SessionIds;
+import dev.durablestash.core.StashSettings;
 import dev.durablestash.core.StashAdapter;
 import dev.durablestash.core.StashWriteException;
 import dev.durablestash.core.ViewDefinition;
+import dev.durablestash.storage.FileSystemStorageBackend;
 import dev.durablestash.storage.GetResult;
 import dev.durablestash.storage.Precondition;
 import dev.durablestash.storage.PutResult;
@@ -188,5 +201,193 @@ class BadInputTests {
                     .hasMessageContaining("'blob'")
                     .hasMessageContaining("100 bytes");
         }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+            "[1,2,3]",
+            "\"a string\"",
+            "null",
+            "{\"hello\":\"world\"}",
+            "{\"format\":\"1\",\"views\":{}}",
+            "{\"format\":1,\"views\":[\"notes\"]}",
+            "{\"format\":1,\"views\":{\"notes\":\"title=t\"}}",
+            "{\"format\":1,\"views\":{\"notes\":{\"vsn\":\"one\",\"data\":{}}}}",
+            "{\"format\":1,\"expiresAt\":\"tomorrow\",\"views\":{}}",
+            "{\"format\":0,\"views\":{\"notes\":{\"vsn\":1,\"data\":{\"title\":\"t\"}}}}",
+            "{\"format\":-1,\"views\":{}}"})
+    void foreignJsonOrAnUnknownOlderFormatInStorageIsKeptAsideAndReadsAsNotFound(String foreign) throws Exception {
+        logs.expect(Level.ERROR, "corrupt session document");
+        byte[] body = foreign.getBytes(StandardCharsets.UTF_8);
+        try (StashAdapter adapter = new StashAdapter(backend, Engines.settings().build())) {
+            await(adapter.stash(sid, VIEW, Map.of("title", "t")));
+            String key = backend.keys().iterator().next();
+            backend.write(key, body);
+
+            Recovery recovery = await(adapter.recover(sid, VIEW, MountKind.FRESH));
+            assertThat(recovery.status()).isEqualTo(RecoveryStatus.NOT_FOUND);
+            assertThat(recovery.values()).isEmpty();
+            await(adapter.stash(sid, VIEW, Map.of("title", "fresh")));
+
+            assertThat(backend.read(key + ".corrupt-" + sha256Prefix(body))).as("the foreign bytes kept aside").contains(body);
+            assertThat(await(adapter.recover(sid, VIEW, MountKind.FRESH)).values()).containsOnly(Map.entry("title", "fresh"));
+        }
+    }
+
+    @Test
+    void aSliceStoredUnderAHigherVsnThanTheCodesIsDroppedAsNotFoundWithoutAMigrator() throws Exception {
+        ViewDefinition newer = ViewDefinition.builder("notes").vsn(3).key("title", String.class).build();
+        try (StashAdapter adapter = new StashAdapter(backend, Engines.settings().build())) {
+            await(adapter.stash(sid, newer, Map.of("title", "written by a newer release")));
+
+            Recovery recovery = await(adapter.recover(sid, VIEW, MountKind.FRESH));
+            assertThat(recovery.status()).isEqualTo(RecoveryStatus.NOT_FOUND);
+            assertThat(recovery.values()).isEmpty();
+            // A view with a migrator is asked, with the stored vsn, whatever it is.
+            List<Integer> asked = new ArrayList<>();
+            ViewDefinition migrating = ViewDefinition.builder("notes").key("title", String.class)
+                    .migrator((storedVsn, data) -> {
+                        asked.add(storedVsn);
+                        return data;
+                    }).build();
+            assertThat(await(adapter.recover(sid, migrating, MountKind.FRESH)).values())
+                    .containsOnly(Map.entry("title", "written by a newer release"));
+            assertThat(asked).containsExactly(3);
+        }
+    }
+
+    @Test
+    void stateWrittenUnderAnotherSecretIsNeitherReadNorTouched() throws Exception {
+        try (StashAdapter ours = new StashAdapter(backend, Engines.settings().build());
+                StashAdapter theirs = new StashAdapter(backend,
+                        StashSettings.builder().secret("another-applications-secret-0123456789").build())) {
+            await(theirs.stash(sid, VIEW, Map.of("title", "theirs", "count", 7)));
+
+            Recovery recovery = await(ours.recover(sid, VIEW, MountKind.FRESH));
+            assertThat(recovery.status()).isEqualTo(RecoveryStatus.NOT_FOUND);
+            assertThat(recovery.values()).isEmpty();
+            await(ours.stash(sid, VIEW, Map.of("title", "ours")));
+
+            assertThat(backend.keys()).as("one document per secret").hasSize(2);
+            assertThat(await(theirs.recover(sid, VIEW, MountKind.FRESH)).values())
+                    .containsOnly(Map.entry("title", "theirs"), Map.entry("count", 7));
+            assertThat(await(ours.recover(sid, VIEW, MountKind.FRESH)).values()).containsOnly(Map.entry("title", "ours"));
+        }
+    }
+
+    @Test
+    void viewNamesWithPathSeparatorsDotDotNulOrUnicodeStayInsideTheStorageDirectory(@TempDir Path directory)
+            throws Exception {
+        Path root = directory.resolve("sessions");
+        List<String> names = List.of("../../outside", "..", "a/b/c", "/etc/passwd", "C:\\Windows\\x", "a\u0000b",
+                "caf\u00e9 \u65e5\u672c \ud83d\ude00", "notes");
+        try (FileSystemStorageBackend files = new FileSystemStorageBackend(root);
+                StashAdapter adapter = new StashAdapter(files, Engines.settings().build())) {
+            for (String name : names) {
+                await(adapter.stash(sid, ViewDefinition.builder(name).key("title", String.class).build(),
+                        Map.of("title", "of " + name)));
+            }
+            for (String name : names) {
+                assertThat(await(adapter.recover(sid, ViewDefinition.builder(name).key("title", String.class).build(),
+                        MountKind.FRESH)).values()).as(name).containsOnly(Map.entry("title", "of " + name));
+            }
+        }
+        try (Stream<Path> outside = Files.list(directory)) {
+            assertThat(outside).as("what the storage directory's parent holds").containsExactly(root);
+        }
+        List<Path> files = filesUnder(root);
+        assertThat(files).as("the storage directory's files").allSatisfy(file -> assertThat(file.toRealPath())
+                .startsWith(root.toRealPath()));
+        List<Path> objects = files.stream().filter(file -> file.getFileName().toString().endsWith(".obj")).toList();
+        assertThat(objects).as("one session document for all views").hasSize(1);
+        assertThat(files).as("besides it, only the backend's lock file").hasSize(2)
+                .contains(root.resolve(".lock"));
+        assertThat(objects.get(0).getFileName().toString()).matches("[A-Za-z0-9%_-]+\\.obj");
+    }
+
+    @Test
+    void aValueJsonCannotRepresentFailsAtStashTimeNamingTheKeyAndNonFiniteNumbersRoundTrip() throws Exception {
+        ViewDefinition view = ViewDefinition.builder("notes").key("items", List.class).key("ratio", double.class)
+                .key("limit", Double.class).build();
+        List<Object> cyclic = new ArrayList<>();
+        cyclic.add(cyclic);
+        try (StashAdapter adapter = new StashAdapter(backend, Engines.settings().build())) {
+            assertThatThrownBy(() -> adapter.stash(sid, view, Map.of("items", cyclic)))
+                    .isInstanceOf(InvalidStashValueException.class).hasMessageContaining("'items'")
+                    .hasMessageContaining("'notes'");
+            assertThat(backend.count(Operation.PUT)).isZero();
+
+            // JSON has no NaN or infinities: they are stored as the strings Jackson writes for them, and recovered.
+            for (double value : new double[] { Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY }) {
+                await(adapter.stash(sid, view, Map.of("ratio", value, "limit", value)));
+                assertThat(await(adapter.recover(sid, view, MountKind.FRESH)).values()).as("%s", value)
+                        .containsOnly(Map.entry("ratio", value), Map.entry("limit", value));
+            }
+        }
+    }
+
+    @Test
+    void tooManyKeysAreRefusedOrIgnoredAndNeverFillTheDocument() throws Exception {
+        Map<String, Object> undeclared = new HashMap<>();
+        for (int i = 0; i < 10_000; i++) {
+            undeclared.put("k" + i, i);
+        }
+        ViewDefinition withMap = ViewDefinition.builder("notes").key("title", String.class).key("tags", Map.class).build();
+        try (StashAdapter adapter = new StashAdapter(backend, Engines.settings().maxValueBytes(64 * 1024).build())) {
+            assertThatThrownBy(() -> adapter.stash(sid, VIEW, undeclared))
+                    .isInstanceOf(InvalidStashValueException.class).hasMessageContaining("has no stored key 'k");
+            Map<String, Object> tags = new HashMap<>(undeclared);
+            assertThatThrownBy(() -> adapter.stash(sid, withMap, Map.of("tags", tags)))
+                    .isInstanceOf(InvalidStashValueException.class).hasMessageContaining("'tags'")
+                    .hasMessageContaining("65536 bytes");
+            assertThat(backend.count(Operation.PUT)).isZero();
+
+            // A stored slice with thousands of keys the view does not declare: only the declared ones are recovered.
+            await(adapter.stash(sid, VIEW, Map.of("title", "t")));
+            String key = backend.keys().iterator().next();
+            StringBuilder data = new StringBuilder("{\"title\":\"t\"");
+            undeclared.forEach((name, value) -> data.append(",\"").append(name).append("\":").append(value));
+            backend.write(key, ("{\"format\":1,\"views\":{\"notes\":{\"vsn\":1,\"data\":" + data + "}}}}")
+                    .getBytes(StandardCharsets.UTF_8));
+            assertThat(await(adapter.recover(sid, VIEW, MountKind.FRESH)).values()).containsOnly(Map.entry("title", "t"));
+        }
+    }
+
+    @Test
+    void aFreshMountAndARejoinOfTheSameViewAtTheSameTimeNeverFailAndTheFreshMountClearsTheDraft() throws Exception {
+        ViewDefinition compose = ViewDefinition.builder("compose").key("count", int.class)
+                .key("draft", String.class, Scope.RECONNECT).build();
+        try (StashAdapter adapter = new StashAdapter(backend, Engines.settings().build())) {
+            int rejoinsWithDraft = 0;
+            for (int round = 0; round < 200; round++) {
+                await(adapter.stash(sid, compose, Map.of("count", round, "draft", "draft " + round)));
+                CompletionStage<Recovery> fresh = adapter.recover(sid, compose, MountKind.FRESH);
+                CompletionStage<Recovery> rejoin = adapter.recover(sid, compose, MountKind.REJOIN);
+                Recovery freshly = await(fresh);
+                Recovery rejoined = await(rejoin);
+                assertThat(freshly.status()).isEqualTo(RecoveryStatus.RECOVERED);
+                assertThat(freshly.values()).containsOnly(Map.entry("count", round));
+                assertThat(rejoined.status()).isEqualTo(RecoveryStatus.RECOVERED);
+                assertThat(rejoined.values()).containsEntry("count", round);
+                if (rejoined.has("draft")) {
+                    assertThat(rejoined.values()).containsEntry("draft", "draft " + round);
+                    rejoinsWithDraft++;
+                }
+                assertThat(await(adapter.recover(sid, compose, MountKind.REJOIN)).has("draft"))
+                        .as("the draft after a fresh mount").isFalse();
+            }
+            System.out.println("BadInputTests: of 200 fresh mounts and rejoins at the same time, " + rejoinsWithDraft
+                    + " rejoins ran first and saw the draft");
+        }
+    }
+
+    private static List<Path> filesUnder(Path root) throws IOException {
+        try (Stream<Path> tree = Files.walk(root)) {
+            return tree.filter(Files::isRegularFile).toList();
+        }
+    }
+
+    private static String sha256Prefix(byte[] body) throws Exception {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(body), 0, 8);
     }
 }
