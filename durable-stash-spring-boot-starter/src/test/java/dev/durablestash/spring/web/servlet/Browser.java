@@ -51,6 +51,14 @@ final class Browser {
         return send(builder, headers);
     }
 
+    /** Posts {@code body} as {@code contentType}, e.g. a JSON document. */
+    HttpResponse<String> postBody(String path, String contentType, String body, String... headers) {
+        HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(base + path))
+                .header("Content-Type", contentType)
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+        return join(send(builder, headers));
+    }
+
     /** @return the Set-Cookie header for the sid cookie, or null */
     static @Nullable String sidSetCookie(HttpResponse<?> response) {
         List<String> values = response.headers().allValues("Set-Cookie");
