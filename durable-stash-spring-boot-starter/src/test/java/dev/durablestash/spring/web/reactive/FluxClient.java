@@ -35,6 +35,13 @@ final class FluxClient {
                 .expectBody(String.class).returnResult());
     }
 
+    /** Posts {@code body} as {@code contentType}, e.g. a JSON document. */
+    EntityExchangeResult<String> postBody(String path, String contentType, String body, String... headers) {
+        return remember(client.post().uri(path).headers(h -> add(h, headers))
+                .contentType(MediaType.parseMediaType(contentType)).bodyValue(body).exchange()
+                .expectBody(String.class).returnResult());
+    }
+
     private void add(org.springframework.http.HttpHeaders h, String... headers) {
         for (int i = 0; i + 1 < headers.length; i += 2) {
             h.add(headers[i], headers[i + 1]);
