@@ -10,6 +10,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -40,12 +41,13 @@ final class SampleProcess implements AutoCloseable {
     private final String name;
     private final Path logDirectory;
     private final List<String> arguments;
-    private final int port;
+    private int port;
     private final HttpClient probe = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
     private final List<Path> logs = new ArrayList<>();
     private @Nullable Process process;
     private Duration lastStartup = Duration.ZERO;
+    private boolean everReady;
 
     private SampleProcess(String name, Path logDirectory, List<String> arguments, int port) {
         this.name = name;
@@ -73,6 +75,25 @@ final class SampleProcess implements AutoCloseable {
         if (process != null && process.isAlive()) {
             throw new IllegalStateException(name + " is still running");
         }
+        for (int attempt = 1; ; attempt++) {
+            try {
+                launch();
+                return;
+            } catch (PortTakenException e) {
+                if (attempt == 10) {
+                    throw new AssertionError(name + " found port " + port + " taken " + attempt + " times; its output: "
+                            + logs.get(logs.size() - 1).toAbsolutePath(), e);
+                }
+                if (!everReady) {
+                    port = freePort(); // never started yet: any port will do
+                } else {
+                    pause(Duration.ofMillis(200)); // restarts keep the port: wait until whoever took it lets go
+                }
+            }
+        }
+    }
+
+    private void launch() throws PortTakenException {
         try {
             Files.createDirectories(logDirectory);
             Path log = logDirectory.resolve(name + "-" + (logs.size() + 1) + ".log");
@@ -92,6 +113,7 @@ final class SampleProcess implements AutoCloseable {
             process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
             awaitReady();
             lastStartup = Duration.ofNanos(System.nanoTime() - started);
+            everReady = true;
         } catch (IOException e) {
             throw new UncheckedIOException("could not start " + name, e);
         }
@@ -155,12 +177,15 @@ final class SampleProcess implements AutoCloseable {
         return running;
     }
 
-    private void awaitReady() {
+    private void awaitReady() throws PortTakenException {
         long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
         HttpRequest health = HttpRequest.newBuilder(uri("/actuator/health")).timeout(Duration.ofSeconds(10)).build();
         while (true) {
             Process running = running();
             if (!running.isAlive()) {
+                if (portTaken(logs.get(logs.size() - 1))) {
+                    throw new PortTakenException();
+                }
                 throw new AssertionError(name + " exited with " + running.exitValue() + " before it was ready; its output: "
                         + logs.get(logs.size() - 1).toAbsolutePath());
             }
@@ -211,6 +236,29 @@ final class SampleProcess implements AutoCloseable {
         return Arrays.stream(classPath.split(File.pathSeparator))
                 .filter(entry -> !entry.endsWith("test-classes") && !entry.endsWith("test-classes" + File.separator))
                 .collect(Collectors.joining(File.pathSeparator));
+    }
+
+    /** Spring Boot's "Web server failed to start. Port N was already in use." in the output of the start that ended. */
+    private boolean portTaken(Path log) {
+        try {
+            return Files.readString(log, StandardCharsets.UTF_8).contains("Port " + port + " was already in use");
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** Another process took the port between choosing it and the JVM binding it. */
+    private static final class PortTakenException extends Exception {
+        private static final long serialVersionUID = 1L;
+    }
+
+    private static void pause(Duration duration) {
+        try {
+            Thread.sleep(duration.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for a port", e);
+        }
     }
 
     private static int freePort() {
