@@ -73,13 +73,15 @@ step() {
 echo "# machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), $(java -version 2>&1 | head -1)" | tee -a "$results"
 step micro dev.durablestash.benchmarks.micro.MicroBenchmarks "$scale"
 step memory dev.durablestash.benchmarks.engine.MemoryBenchmark
-step s3 -XX:StartFlightRecording=filename=$out/s3.jfr,settings=profile \
+step s3 -Xlog:jfr+startup=warning -XX:StartFlightRecording=filename=$out/s3.jfr,settings=profile \
   dev.durablestash.benchmarks.engine.S3EngineBenchmark "$scale"
 step profile dev.durablestash.benchmarks.profile.JfrSummary "$out/s3.jfr" "S3 engine benchmark"
-seconds=$(awk -v s="$scale" 'BEGIN { r = int(4 * s); print (r < 1 ? 1 : r) }')
+seconds=$(awk -v s="$scale" 'BEGIN { r = int(3 * s); print (r < 1 ? 1 : r) }')
 step http-memory dev.durablestash.benchmarks.http.LoadDriver compare http_vs_spring_session_ratio stash-memory map "$seconds"
 step http-fs dev.durablestash.benchmarks.http.LoadDriver compare http_fs_vs_redis_ratio stash-fs "redis:$redis_port" "$seconds"
 step racing dev.durablestash.benchmarks.http.LoadDriver racing racing_increments_kept "sample:$sample_jar"
+step profile-http dev.durablestash.benchmarks.profile.JfrSummary "$out/stash-memory.jfr" \
+  "HTTP counter app on DurableStash (in-memory storage), request threads" http-nio-
 echo "# machine after: load average $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$results"
 
 # Summary: each goal of the table, met or missed by how much.

@@ -85,8 +85,8 @@ public final class S3EngineBenchmark {
                 AsyncRequestBody.fromBytes(body)).join().eTag();
         Latencies stashes = new Latencies();
         Latencies raws = new Latencies();
-        int warmup = (int) (500 * scale);
-        int measured = (int) (2000 * scale);
+        int warmup = (int) (300 * scale);
+        int measured = (int) (1500 * scale);
         for (int i = 0; i < warmup + measured; i++) {
             boolean stashFirst = (i & 1) == 0;
             long stashNanos = 0;

@@ -37,7 +37,9 @@ final class App implements AutoCloseable {
         String name = spec.contains(":") ? spec.substring(0, spec.indexOf(':')) : spec;
         String argument = spec.contains(":") ? spec.substring(spec.indexOf(':') + 1) : "";
         Path dataDir = Files.createTempDirectory(workDir, name + "-");
-        List<String> command = new ArrayList<>(List.of(javaExecutable(), "-Xmx256m"));
+        // Every app runs with the same profiling recording (a JFR "profile" recording costs a few percent).
+        List<String> command = new ArrayList<>(List.of(javaExecutable(), "-Xmx256m", "-Xlog:jfr+startup=warning",
+                "-XX:StartFlightRecording=settings=profile,dumponexit=true,filename=" + workDir.toAbsolutePath().resolve(name + ".jfr")));
         switch (name) {
             case "stash-memory" -> command.addAll(List.of("-cp", classPath(), PACKAGE + "stash.StashCounterApplication",
                     "--durable-stash.storage.type=memory"));
@@ -89,11 +91,17 @@ final class App implements AutoCloseable {
         return process.toHandle().info().totalCpuDuration().map(Duration::toNanos).orElse(0L);
     }
 
+    /** Stops the app (SIGTERM, so its recording is written), forcibly after 20 seconds. */
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         process.destroy();
-        if (!process.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) {
+        try {
+            if (!process.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+        } catch (InterruptedException e) {
             process.destroyForcibly();
+            Thread.currentThread().interrupt();
         }
     }
 

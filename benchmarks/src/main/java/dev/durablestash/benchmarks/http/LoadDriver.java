@@ -24,7 +24,7 @@ import dev.durablestash.benchmarks.Figures;
  *
  * <ul>
  *   <li>{@code compare FIGURE APP_A APP_B [SECONDS]}: starts both apps, then alternates rounds of
- *       SECONDS (default 4) of 64 concurrent sessions on A and on B (A B B A A B B A, after a warm-up
+ *       SECONDS (default 3) of 64 concurrent sessions on A and on B (A B B A A B B A, after a warm-up
  *       round each), and prints FIGURE = A's requests/s ÷ B's, each app's requests/s and server CPU per
  *       request, then {@code racing_increments_kept_APP} for each;</li>
  *   <li>{@code racing FIGURE APP}: starts the app and prints FIGURE = how many of 100 concurrent
@@ -55,7 +55,7 @@ public final class LoadDriver {
         LoadDriver driver = new LoadDriver();
         switch (args[0]) {
             case "compare" -> driver.compare(args[1], args[2], args[3],
-                    args.length > 4 ? Integer.parseInt(args[4]) : 4, workDir);
+                    args.length > 4 ? Integer.parseInt(args[4]) : 3, workDir);
             case "racing" -> driver.racing(args[1], args[2], workDir);
             default -> throw new IllegalArgumentException("compare or racing, not " + args[0]);
         }

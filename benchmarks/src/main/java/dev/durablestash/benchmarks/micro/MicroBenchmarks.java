@@ -32,7 +32,7 @@ public final class MicroBenchmarks {
         Options options = new OptionsBuilder()
                 .include(InMemoryEngineBenchmark.class.getName())
                 .forks(1)
-                .warmupIterations(3)
+                .warmupIterations(2)
                 .warmupTime(iteration)
                 .measurementIterations(3)
                 .measurementTime(iteration)

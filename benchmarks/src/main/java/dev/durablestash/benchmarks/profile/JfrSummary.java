@@ -19,8 +19,8 @@ import dev.durablestash.benchmarks.Figures;
 /**
  * Prints what dominates a JFR recording's execution samples: the share of each thread group, the
  * methods most often on top of the stack, and, within the engine's own threads
- * ({@code durable-stash-N}), the methods most often anywhere on the stack (inclusive). Lines start
- * with {@code #}: notes, not figures.
+ * ({@code durable-stash-N}, or the threads whose names start with the third argument), the methods most
+ * often anywhere on the stack (inclusive). Lines start with {@code #}: notes, not figures.
  */
 public final class JfrSummary {
 
@@ -30,12 +30,13 @@ public final class JfrSummary {
     }
 
     /**
-     * @param args the recording file, and optionally a label
+     * @param args the recording file, optionally a label and the name prefix of the threads to look into
      * @throws IOException if it cannot be read
      */
     public static void main(String[] args) throws IOException {
         List<RecordedEvent> events = RecordingFile.readAllEvents(Path.of(args[0]));
         String label = args.length > 1 ? args[1] : args[0];
+        String threadPrefix = args.length > 2 ? args[2] : "durable-stash-";
         Map<String, Integer> byThread = new HashMap<>();
         Map<String, Integer> selfTop = new HashMap<>();
         Map<String, Integer> engineInclusive = new HashMap<>();
@@ -54,7 +55,7 @@ public final class JfrSummary {
             if (!frames.isEmpty()) {
                 selfTop.merge(name(frames.get(0).getMethod()), 1, Integer::sum);
             }
-            if (threadName.startsWith("durable-stash-")) {
+            if (threadName.startsWith(threadPrefix)) {
                 engineSamples++;
                 Set<String> seen = new HashSet<>();
                 for (RecordedFrame frame : frames) {
@@ -70,7 +71,7 @@ public final class JfrSummary {
         print(byThread, samples);
         Figures.note("  on top of the stack (self):");
         print(selfTop, samples);
-        Figures.note("  in the engine's threads (" + engineSamples + " samples), inclusive:");
+        Figures.note("  in the threads " + threadPrefix + "* (" + engineSamples + " samples), inclusive:");
         Map<String, Integer> ours = new HashMap<>();
         engineInclusive.forEach((method, count) -> {
             if (!method.startsWith("java.") && !method.startsWith("jdk.")) {
@@ -88,7 +89,7 @@ public final class JfrSummary {
     private static void print(Map<String, Integer> counts, int total) {
         counts.entrySet().stream()
                 .sorted(Map.Entry.<String, Integer>comparingByValue().reversed())
-                .limit(TOP)
+                .limit(TOP + 6)
                 .forEach(entry -> Figures.note(String.format(java.util.Locale.ROOT, "    %5.1f%%  %s",
                         100.0 * entry.getValue() / Math.max(1, total), entry.getKey())));
     }
