@@ -62,7 +62,8 @@ step() {
   shift
   echo "# ---- $name" | tee -a "$results"
   local start=$SECONDS
-  if ! java -Xmx512m -cp "$cp" "$@" 2> "$out/$name.err" | tee -a "$results"; then
+  # (JFR announces its recording on standard output: that goes to the log.)
+  if ! java -Xmx512m -cp "$cp" "$@" 2> "$out/$name.err" | grep --line-buffered -v '^\[.*\]\[jfr' | tee -a "$results"; then
     echo "# $name FAILED, see benchmarks/$out/$name.err" | tee -a "$results"
   fi
   local warnings
@@ -73,7 +74,7 @@ step() {
 echo "# machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), $(java -version 2>&1 | head -1)" | tee -a "$results"
 step micro dev.durablestash.benchmarks.micro.MicroBenchmarks "$scale"
 step memory dev.durablestash.benchmarks.engine.MemoryBenchmark
-step s3 -Xlog:jfr+startup=warning -XX:StartFlightRecording=filename=$out/s3.jfr,settings=profile \
+step s3 -XX:StartFlightRecording=filename=$out/s3.jfr,settings=profile \
   dev.durablestash.benchmarks.engine.S3EngineBenchmark "$scale"
 step profile dev.durablestash.benchmarks.profile.JfrSummary "$out/s3.jfr" "S3 engine benchmark"
 seconds=$(awk -v s="$scale" 'BEGIN { r = int(3 * s); print (r < 1 ? 1 : r) }')

@@ -66,9 +66,15 @@ public final class S3EngineBenchmark {
         double scale = args.length > 0 ? Double.parseDouble(args[0]) : 1.0;
         S3EngineBenchmark benchmark = new S3EngineBenchmark(scale);
         try {
+            long start = System.nanoTime();
             double rawP50 = benchmark.overhead();
+            Figures.note("uncontended part took " + (System.nanoTime() - start) / 1_000_000_000 + " s");
+            start = System.nanoTime();
             benchmark.groupCommit(rawP50);
+            Figures.note("contended part took " + (System.nanoTime() - start) / 1_000_000_000 + " s");
+            start = System.nanoTime();
             benchmark.manySessions();
+            Figures.note("many-sessions part took " + (System.nanoTime() - start) / 1_000_000_000 + " s");
         } finally {
             benchmark.stash.close();
         }
@@ -85,8 +91,8 @@ public final class S3EngineBenchmark {
                 AsyncRequestBody.fromBytes(body)).join().eTag();
         Latencies stashes = new Latencies();
         Latencies raws = new Latencies();
-        int warmup = (int) (300 * scale);
-        int measured = (int) (1500 * scale);
+        int warmup = (int) (200 * scale);
+        int measured = (int) (1000 * scale);
         for (int i = 0; i < warmup + measured; i++) {
             boolean stashFirst = (i & 1) == 0;
             long stashNanos = 0;

@@ -20,7 +20,8 @@ import dev.durablestash.benchmarks.Figures;
  * Prints what dominates a JFR recording's execution samples: the share of each thread group, the
  * methods most often on top of the stack, and, within the engine's own threads
  * ({@code durable-stash-N}, or the threads whose names start with the third argument), the methods most
- * often anywhere on the stack (inclusive). Lines start with {@code #}: notes, not figures.
+ * often anywhere on the stack (inclusive; the JDK's and Tomcat's own frames left out). Lines start with
+ * {@code #}: notes, not figures.
  */
 public final class JfrSummary {
 
@@ -74,7 +75,7 @@ public final class JfrSummary {
         Figures.note("  in the threads " + threadPrefix + "* (" + engineSamples + " samples), inclusive:");
         Map<String, Integer> ours = new HashMap<>();
         engineInclusive.forEach((method, count) -> {
-            if (!method.startsWith("java.") && !method.startsWith("jdk.")) {
+            if (!method.startsWith("java.") && !method.startsWith("jdk.") && !method.startsWith("org.apache.")) {
                 ours.put(method, count);
             }
         });
