@@ -1,0 +1,277 @@
+package dev.durablestash.benchmarks.engine;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntConsumer;
+
+import dev.durablestash.benchmarks.BenchViews;
+import dev.durablestash.benchmarks.CountingBackend;
+import dev.durablestash.benchmarks.Figures;
+import dev.durablestash.benchmarks.Latencies;
+import dev.durablestash.core.SessionIds;
+import dev.durablestash.core.StashAdapter;
+import dev.durablestash.core.StashSettings;
+import dev.durablestash.storage.s3.BenchmarkS3;
+
+import software.amazon.awssdk.core.async.AsyncRequestBody;
+import software.amazon.awssdk.services.s3.S3AsyncClient;
+import software.amazon.awssdk.services.s3.model.PutObjectRequest;
+
+/**
+ * The S3 figures, against the tests' in-process S3Proxy on loopback, each engine figure measured beside
+ * raw {@code PutObject}s of the same bytes by the same client to the same server, interleaved in the
+ * same run:
+ *
+ * <ul>
+ *   <li>{@code overhead_s3_p50_ratio}: one caller; each iteration one stash (a one-key diff of a
+ *       five-key, about 400-byte document) and one raw conditional PUT ({@code If-Match}) of the last
+ *       stashed document's bytes, their order alternating;</li>
+ *   <li>{@code group_commit_speedup}, {@code puts_per_stash_contended}: 64 threads stashing into one
+ *       session as fast as they are acknowledged;</li>
+ *   <li>{@code many_sessions_throughput_ratio}: 64 threads stashing into random ones of 10,000
+ *       sessions, rounds alternating with rounds of 64 threads sending raw conditional PUTs to random
+ *       ones of 10,000 keys.</li>
+ * </ul>
+ *
+ * <p>Arguments: a scale factor for the durations (default 1).
+ */
+public final class S3EngineBenchmark {
+
+    private static final int CALLERS = 64;
+    private static final int SESSIONS = 10_000;
+
+    private final S3AsyncClient client;
+    private final String bucket;
+    private final CountingBackend backend;
+    private final StashAdapter stash;
+    private final double scale;
+
+    private S3EngineBenchmark(double scale) {
+        this.scale = scale;
+        this.client = BenchmarkS3.appClient();
+        this.bucket = BenchmarkS3.createBucket("bench");
+        this.backend = new CountingBackend(BenchmarkS3.backend(bucket));
+        this.stash = new StashAdapter(backend, StashSettings.builder().secret(BenchViews.SECRET).build());
+    }
+
+    /**
+     * @param args optional: a scale factor for the durations
+     * @throws Exception if the benchmark fails
+     */
+    public static void main(String[] args) throws Exception {
+        double scale = args.length > 0 ? Double.parseDouble(args[0]) : 1.0;
+        S3EngineBenchmark benchmark = new S3EngineBenchmark(scale);
+        try {
+            long start = System.nanoTime();
+            double rawP50 = benchmark.overhead();
+            Figures.note("uncontended part took " + (System.nanoTime() - start) / 1_000_000_000 + " s");
+            start = System.nanoTime();
+            benchmark.groupCommit(rawP50);
+            Figures.note("contended part took " + (System.nanoTime() - start) / 1_000_000_000 + " s");
+            start = System.nanoTime();
+            benchmark.manySessions();
+            Figures.note("many-sessions part took " + (System.nanoTime() - start) / 1_000_000_000 + " s");
+        } finally {
+            benchmark.stash.close();
+        }
+        System.exit(0);
+    }
+
+    /** @return the raw PUT's p50 in milliseconds */
+    private double overhead() {
+        String sid = SessionIds.newSid();
+        join(stash.stash(sid, BenchViews.FIVE_KEYS, BenchViews.allKeys(0)));
+        byte[] body = backend.lastPutBody().clone();
+        String rawKey = "raw/overhead";
+        String etag = client.putObject(b -> b.bucket(bucket).key(rawKey).ifNoneMatch("*"),
+                AsyncRequestBody.fromBytes(body)).join().eTag();
+        Latencies stashes = new Latencies();
+        Latencies raws = new Latencies();
+        int warmup = (int) (200 * scale);
+        int measured = (int) (1000 * scale);
+        for (int i = 0; i < warmup + measured; i++) {
+            boolean stashFirst = (i & 1) == 0;
+            long stashNanos = 0;
+            long rawNanos;
+            if (stashFirst) {
+                stashNanos = timeStash(sid, i);
+            }
+            long start = System.nanoTime();
+            String current = etag;
+            etag = client.putObject(b -> b.bucket(bucket).key(rawKey).ifMatch(current),
+                    AsyncRequestBody.fromBytes(body)).join().eTag();
+            rawNanos = System.nanoTime() - start;
+            if (!stashFirst) {
+                stashNanos = timeStash(sid, i);
+            }
+            if (i >= warmup) {
+                stashes.add(stashNanos);
+                raws.add(rawNanos);
+            }
+        }
+        double stashP50 = stashes.percentileMillis(0.5);
+        double rawP50 = raws.percentileMillis(0.5);
+        Figures.note("uncontended: document " + backend.lastPutBody().length + " bytes, " + measured
+                + " stashes and raw PUTs interleaved; stash p50 " + Figures.format(stashP50) + " ms, raw PUT p50 "
+                + Figures.format(rawP50) + " ms");
+        Figures.print("overhead_s3_p50_ratio", stashP50 / rawP50, "x");
+        Figures.print("stash_p50_s3_uncontended", stashP50, "ms");
+        Figures.print("stash_p99_s3_uncontended", stashes.percentileMillis(0.99), "ms");
+        Figures.print("raw_put_p50_s3", rawP50, "ms");
+        Figures.print("raw_put_p99_s3", raws.percentileMillis(0.99), "ms");
+        return rawP50;
+    }
+
+    private long timeStash(String sid, long n) {
+        long start = System.nanoTime();
+        join(stash.stash(sid, BenchViews.FIVE_KEYS, BenchViews.oneKey(n)));
+        return System.nanoTime() - start;
+    }
+
+    private void groupCommit(double rawP50) throws InterruptedException {
+        String sid = SessionIds.newSid();
+        join(stash.stash(sid, BenchViews.FIVE_KEYS, BenchViews.allKeys(0)));
+        run(CALLERS, millis(2000), thread -> join(stash.stash(sid, BenchViews.FIVE_KEYS, BenchViews.oneKey(thread))));
+        long putsBefore = backend.puts();
+        Round round = run(CALLERS, millis(8000),
+                thread -> join(stash.stash(sid, BenchViews.FIVE_KEYS, BenchViews.oneKey(thread))));
+        long puts = backend.puts() - putsBefore;
+        double perSecond = round.operations / round.seconds;
+        Figures.note("contended: " + CALLERS + " threads on one session, " + round.operations + " stashes in "
+                + Figures.format(round.seconds) + " s, " + puts + " PUTs");
+        Figures.print("group_commit_speedup", perSecond * rawP50 / 1000.0, "x");
+        Figures.print("puts_per_stash_contended", (double) puts / round.operations, "PUTs/stash");
+        Figures.print("stash_p99_s3_contended", round.latencies.percentileMillis(0.99), "ms");
+    }
+
+    private void manySessions() throws InterruptedException {
+        List<String> sids = new ArrayList<>(SESSIONS);
+        for (int i = 0; i < SESSIONS; i++) {
+            sids.add(SessionIds.newSid());
+        }
+        byte[] body = backend.lastPutBody().clone();
+        ConcurrentHashMap<Integer, String> etags = new ConcurrentHashMap<>();
+        AtomicLong touched = new AtomicLong();
+        // Every session exists before the rounds (its first stash costs a GET that finds nothing, then a
+        // creating PUT): the rounds measure updates. A raw key's first PUT (If-None-Match) costs the same as
+        // its later ones (If-Match), so the raw keys are created in the rounds.
+        run(CALLERS, Long.MAX_VALUE, thread -> {
+            long i = touched.getAndIncrement();
+            if (i >= SESSIONS) {
+                throw new Done();
+            }
+            join(stash.stash(sids.get((int) i), BenchViews.FIVE_KEYS, BenchViews.allKeys(i)));
+        });
+        IntConsumer stashOne = thread -> {
+            int i = ThreadLocalRandom.current().nextInt(SESSIONS);
+            join(stash.stash(sids.get(i), BenchViews.FIVE_KEYS, BenchViews.oneKey(thread)));
+        };
+        IntConsumer rawOne = thread -> {
+            int i = ThreadLocalRandom.current().nextInt(SESSIONS);
+            String etag = etags.get(i);
+            PutObjectRequest.Builder builder = PutObjectRequest.builder().bucket(bucket).key("raw/" + i);
+            PutObjectRequest request = (etag == null ? builder.ifNoneMatch("*") : builder.ifMatch(etag)).build();
+            try {
+                etags.put(i, client.putObject(request, AsyncRequestBody.fromBytes(body)).join().eTag());
+            } catch (RuntimeException e) {
+                // Two callers drew the same key at once: one of them got 412. It was a request all the same.
+            }
+        };
+        run(CALLERS, millis(2000), stashOne);
+        run(CALLERS, millis(2000), rawOne);
+        Round stashTotal = new Round();
+        Round rawTotal = new Round();
+        for (int r = 0; r < 3; r++) {
+            stashTotal.add(run(CALLERS, millis(3000), stashOne));
+            rawTotal.add(run(CALLERS, millis(3000), rawOne));
+        }
+        double stashRate = stashTotal.operations / stashTotal.seconds;
+        double rawRate = rawTotal.operations / rawTotal.seconds;
+        Figures.note("many sessions: " + SESSIONS + " sessions, " + CALLERS + " callers, " + Figures.format(stashRate)
+                + " stashes/s vs " + Figures.format(rawRate) + " raw PUTs/s, live actors "
+                + stash.statistics().liveActors());
+        Figures.print("many_sessions_throughput_ratio", stashRate / rawRate, "x");
+        Figures.print("stash_per_s_s3_many_sessions", stashRate, "stashes/s");
+        Figures.print("raw_put_per_s_s3_many_sessions", rawRate, "PUTs/s");
+        Figures.print("stash_p99_s3_many_sessions", stashTotal.latencies.percentileMillis(0.99), "ms");
+        Figures.print("raw_put_p99_s3_many_sessions", rawTotal.latencies.percentileMillis(0.99), "ms");
+    }
+
+    private long millis(long base) {
+        return (long) (base * scale);
+    }
+
+    private static void join(java.util.concurrent.CompletionStage<?> stage) {
+        stage.toCompletableFuture().join();
+    }
+
+    /** Thrown by an operation to end its thread's part of a round early. */
+    private static final class Done extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        Done() {
+            super(null, null, false, false);
+        }
+    }
+
+    /** What a round did: operations, seconds, per-operation latencies. */
+    private static final class Round {
+        long operations;
+        double seconds;
+        final Latencies latencies = new Latencies();
+
+        void add(Round other) {
+            operations += other.operations;
+            seconds += other.seconds;
+            latencies.addAll(other.latencies);
+        }
+    }
+
+    /** Runs {@code operation} on {@code threads} threads, each in a loop, for {@code millis}. */
+    static Round run(int threads, long millis, IntConsumer operation) throws InterruptedException {
+        CountDownLatch start = new CountDownLatch(1);
+        Latencies[] latencies = new Latencies[threads];
+        long[] counts = new long[threads];
+        Thread[] workers = new Thread[threads];
+        long[] window = new long[2];
+        for (int t = 0; t < threads; t++) {
+            int thread = t;
+            latencies[t] = new Latencies();
+            workers[t] = new Thread(() -> {
+                try {
+                    start.await();
+                } catch (InterruptedException e) {
+                    return;
+                }
+                long end = millis == Long.MAX_VALUE ? Long.MAX_VALUE : window[0] + millis * 1_000_000L;
+                try {
+                    while (System.nanoTime() < end) {
+                        long begin = System.nanoTime();
+                        operation.accept(thread);
+                        latencies[thread].add(System.nanoTime() - begin);
+                        counts[thread]++;
+                    }
+                } catch (Done done) {
+                    // this thread's share is done
+                }
+            }, "bench-caller-" + t);
+            workers[t].start();
+        }
+        window[0] = System.nanoTime();
+        start.countDown();
+        for (Thread worker : workers) {
+            worker.join();
+        }
+        Round round = new Round();
+        round.seconds = (System.nanoTime() - window[0]) / 1e9;
+        for (int t = 0; t < threads; t++) {
+            round.operations += counts[t];
+            round.latencies.addAll(latencies[t]);
+        }
+        return round;
+    }
+}

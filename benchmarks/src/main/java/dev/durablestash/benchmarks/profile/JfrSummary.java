@@ -1,0 +1,97 @@
+package dev.durablestash.benchmarks.profile;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import jdk.jfr.consumer.RecordedEvent;
+import jdk.jfr.consumer.RecordedFrame;
+import jdk.jfr.consumer.RecordedMethod;
+import jdk.jfr.consumer.RecordedThread;
+import jdk.jfr.consumer.RecordingFile;
+
+import dev.durablestash.benchmarks.Figures;
+
+/**
+ * Prints what dominates a JFR recording's execution samples: the share of each thread group, the
+ * methods most often on top of the stack, and, within the engine's own threads
+ * ({@code durable-stash-N}, or the threads whose names start with the third argument), the methods most
+ * often anywhere on the stack (inclusive; the JDK's and Tomcat's own frames left out). Lines start with
+ * {@code #}: notes, not figures.
+ */
+public final class JfrSummary {
+
+    private static final int TOP = 12;
+
+    private JfrSummary() {
+    }
+
+    /**
+     * @param args the recording file, optionally a label and the name prefix of the threads to look into
+     * @throws IOException if it cannot be read
+     */
+    public static void main(String[] args) throws IOException {
+        List<RecordedEvent> events = RecordingFile.readAllEvents(Path.of(args[0]));
+        String label = args.length > 1 ? args[1] : args[0];
+        String threadPrefix = args.length > 2 ? args[2] : "durable-stash-";
+        Map<String, Integer> byThread = new HashMap<>();
+        Map<String, Integer> selfTop = new HashMap<>();
+        Map<String, Integer> engineInclusive = new HashMap<>();
+        int samples = 0;
+        int engineSamples = 0;
+        for (RecordedEvent event : events) {
+            if (!event.getEventType().getName().equals("jdk.ExecutionSample") || event.getStackTrace() == null) {
+                continue;
+            }
+            samples++;
+            RecordedThread thread = event.getThread("sampledThread");
+            String threadName = thread == null || thread.getJavaName() == null ? "?" : thread.getJavaName();
+            String group = threadName.replaceAll("[0-9]+", "N");
+            byThread.merge(group, 1, Integer::sum);
+            List<RecordedFrame> frames = event.getStackTrace().getFrames();
+            if (!frames.isEmpty()) {
+                selfTop.merge(name(frames.get(0).getMethod()), 1, Integer::sum);
+            }
+            if (threadName.startsWith(threadPrefix)) {
+                engineSamples++;
+                Set<String> seen = new HashSet<>();
+                for (RecordedFrame frame : frames) {
+                    String method = name(frame.getMethod());
+                    if (seen.add(method)) {
+                        engineInclusive.merge(method, 1, Integer::sum);
+                    }
+                }
+            }
+        }
+        Figures.note("profile " + label + ": " + samples + " execution samples");
+        Figures.note("  by thread:");
+        print(byThread, samples);
+        Figures.note("  on top of the stack (self):");
+        print(selfTop, samples);
+        Figures.note("  in the threads " + threadPrefix + "* (" + engineSamples + " samples), inclusive:");
+        Map<String, Integer> ours = new HashMap<>();
+        engineInclusive.forEach((method, count) -> {
+            if (!method.startsWith("java.") && !method.startsWith("jdk.") && !method.startsWith("org.apache.")) {
+                ours.put(method, count);
+            }
+        });
+        print(ours, engineSamples);
+    }
+
+    private static String name(RecordedMethod method) {
+        String type = method.getType().getName();
+        return type + "." + method.getName();
+    }
+
+    private static void print(Map<String, Integer> counts, int total) {
+        counts.entrySet().stream()
+                .sorted(Map.Entry.<String, Integer>comparingByValue().reversed())
+                .limit(TOP + 6)
+                .forEach(entry -> Figures.note(String.format(java.util.Locale.ROOT, "    %5.1f%%  %s",
+                        100.0 * entry.getValue() / Math.max(1, total), entry.getKey())));
+    }
+}
