@@ -24,16 +24,17 @@ import org.jspecify.annotations.Nullable;
  * offset  length  content
  * 0       3       magic D5 53 45 (never the start of a JSON text, so a reader tells the two apart)
  * 3       1       envelope format: 1
- * 4       4       key id: which secret's key sealed it (HKDF-SHA256 of the secret, info "durable-stash key id v1")
+ * 4       4       key id: which secret sealed it (HKDF-SHA256 of the secret, info "durable-stash key id v1")
  * 8       12      nonce: random, fresh for every write
  * 20      n + 16  AES-GCM ciphertext of the plain JSON document, then the 128-bit tag
  * </pre>
- * The key is HKDF-SHA256 of the secret (salt {@value #SALT}, info {@value #KEY_INFO}), 256 bits: one
- * per configured secret (current, next, previous). A document is sealed with the key of the secret
- * that derived its storage key, so every instance that looks under that storage key can open it,
- * during a secret rotation too. The additional authenticated data is the 8-byte header followed by
- * the storage key (UTF-8): a flipped byte anywhere, or a document copied under another session's
- * key, fails authentication.
+ * The key is HKDF-SHA256 of the secret (salt {@value #SALT}) expanded with the info
+ * {@value #KEY_INFO}, a zero byte and the storage key: 256 bits, one per secret and storage key, so
+ * the limit of 2^32 random nonces per key applies to one session's writes. A document is sealed with
+ * the secret that derived its storage key (current, next or previous), so every instance that looks
+ * under that storage key can open it, during a secret rotation too. The additional authenticated
+ * data is the 8-byte header followed by the storage key (UTF-8): a flipped byte anywhere, or a
+ * document copied under another session's key, fails authentication.
  *
  * <h2>Reading</h2>
  * Envelopes are opened whether or not encryption is switched on (so switching it off again reads
@@ -56,14 +57,26 @@ final class DocumentCodec {
     private static final int TAG_BITS = 128;
     private static final int MIN_ENVELOPE = HEADER + NONCE + TAG_BITS / 8;
 
-    /** A secret's document key and its id. */
-    private record DocumentKey(SecretKeySpec key, byte[] id) {
+    /**
+     * A secret's key material and id. The AES key of one document is expanded from {@code prk} with
+     * the storage key in the info, so each session has keys of its own: the 2^32 limit on random
+     * 96-bit nonces applies to the writes of one session under one secret, not to all of them.
+     */
+    private record DocumentKey(byte[] prk, byte[] id) {
 
         static DocumentKey of(byte[] secret) {
-            byte[] salt = SALT.getBytes(StandardCharsets.UTF_8);
-            byte[] key = Hkdf.derive(salt, secret, KEY_INFO.getBytes(StandardCharsets.UTF_8), 32);
-            byte[] id = Hkdf.derive(salt, secret, KEY_ID_INFO.getBytes(StandardCharsets.UTF_8), 4);
-            return new DocumentKey(new SecretKeySpec(key, "AES"), id);
+            byte[] prk = Hkdf.extract(SALT.getBytes(StandardCharsets.UTF_8), secret);
+            return new DocumentKey(prk, Hkdf.expand(prk, KEY_ID_INFO.getBytes(StandardCharsets.UTF_8), 4));
+        }
+
+        /** @return the AES-256 key of the document stored under {@code storageKey} */
+        SecretKeySpec forStorageKey(String storageKey) {
+            byte[] label = KEY_INFO.getBytes(StandardCharsets.UTF_8);
+            byte[] key = storageKey.getBytes(StandardCharsets.UTF_8);
+            byte[] info = new byte[label.length + 1 + key.length];
+            System.arraycopy(label, 0, info, 0, label.length);
+            System.arraycopy(key, 0, info, label.length + 1, key.length); // label, 0x00, storage key
+            return new SecretKeySpec(Hkdf.expand(prk, info, 32), "AES");
         }
     }
 
@@ -149,7 +162,7 @@ final class DocumentCodec {
         out.put(MAGIC).put(FORMAT).put(key.id()).put(nonce);
         try {
             Cipher cipher = cipher();
-            cipher.init(Cipher.ENCRYPT_MODE, key.key(), new GCMParameterSpec(TAG_BITS, nonce));
+            cipher.init(Cipher.ENCRYPT_MODE, key.forStorageKey(storageKey), new GCMParameterSpec(TAG_BITS, nonce));
             cipher.updateAAD(out.array(), 0, HEADER);
             cipher.updateAAD(storageKey.getBytes(StandardCharsets.UTF_8));
             cipher.doFinal(ByteBuffer.wrap(json), out);
@@ -176,7 +189,8 @@ final class DocumentCodec {
             known = true;
             try {
                 Cipher cipher = cipher();
-                cipher.init(Cipher.DECRYPT_MODE, key.key(), new GCMParameterSpec(TAG_BITS, bytes, HEADER, NONCE));
+                cipher.init(Cipher.DECRYPT_MODE, key.forStorageKey(storageKey),
+                        new GCMParameterSpec(TAG_BITS, bytes, HEADER, NONCE));
                 cipher.updateAAD(bytes, 0, HEADER);
                 cipher.updateAAD(storageKey.getBytes(StandardCharsets.UTF_8));
                 return cipher.doFinal(bytes, HEADER + NONCE, bytes.length - HEADER - NONCE);
