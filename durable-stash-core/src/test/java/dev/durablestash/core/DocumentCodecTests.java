@@ -37,6 +37,19 @@ class DocumentCodecTests {
         assertThat(encrypting.decode(sealed, KEY).toBytes()).isEqualTo(DOC.toBytes());
     }
 
+    /**
+     * The format pinned by an envelope made outside this code (Python's {@code cryptography} AES-GCM
+     * and HKDF written from RFC 5869): secret A, storage key {@value #KEY}, nonce 00 01 .. 0b.
+     */
+    @Test
+    void anEnvelopeMadeByAnIndependentImplementationOpens() {
+        byte[] envelope = java.util.HexFormat.of().parseHex("d553450193bc7ebb000102030405060708090a0b4810de5594953267ba2b"
+                + "2270e4b5a574d6006da920b7c6bac008950e4818c7229023a8ff36cef360ba6c1d5cacb86984c9f9944545bf3b0970dd5e7a3d98fb"
+                + "619d8ee7b89c4e6e41f705f65f7b0a3edd8f75103f023591");
+        SessionDocument doc = encrypting.decode(envelope, KEY);
+        assertThat(doc.slice("notes").data().get("title").stringValue()).isEqualTo("from python");
+    }
+
     @Test
     void everyWriteUsesAFreshNonce() {
         byte[] one = encrypting.encode(DOC, KEY, null);
