@@ -7,9 +7,18 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.Base64;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
@@ -29,6 +38,7 @@ import dev.durablestash.core.StashSettings;
 import dev.durablestash.core.ViewDefinition;
 import dev.durablestash.storage.FileSystemStorageBackend;
 import dev.durablestash.storage.GetResult;
+import dev.durablestash.storage.StorageBackend;
 import dev.durablestash.testing.InMemoryStorageBackend;
 import dev.durablestash.testsupport.ExpectedLogs;
 
@@ -192,6 +202,62 @@ class EncryptionAtRestTests {
         assertThat(await(done.recover(sid, VIEW, MountKind.FRESH)).values())
                 .as("after the rotation, the new secret alone opens it")
                 .containsOnly(Map.entry("title", "after"), Map.entry("n", 2));
+    }
+
+    /**
+     * The rotation test of {@link SecretRotationTests} with encryption on: a first-step and a
+     * second-step instance, 4 writers each, interleaved with the move by random store latency. Every
+     * acknowledged write is present at the end, under the new key only, sealed with the new secret.
+     */
+    @Test
+    void encryptedWritersOnBothRotationStepsLoseNothing() throws Exception {
+        ViewDefinition writers = ViewDefinition.builder("writers").key("x", Integer.class)
+                .key("k0", Integer.class).key("k1", Integer.class).key("k2", Integer.class).key("k3", Integer.class)
+                .key("k4", Integer.class).key("k5", Integer.class).key("k6", Integer.class).key("k7", Integer.class)
+                .build();
+        ScheduledExecutorService delays = Executors.newSingleThreadScheduledExecutor();
+        ExecutorService threads = Executors.newFixedThreadPool(8);
+        try {
+            for (int round = 0; round < 4; round++) {
+                long seed = 17L * round + 3;
+                InMemoryStorageBackend shared = new InMemoryStorageBackend();
+                StorageBackend slow = RandomlySlowBackend.delayingCalls(shared, delays, new Random(seed));
+                String session = SessionIds.newSid();
+                try (StashAdapter before = new StashAdapter(shared, encrypted(A).build())) {
+                    await(before.stash(session, writers, Map.of("x", 42)));
+                }
+                StashAdapter[] steps = {
+                    engines.open(slow, encrypted(A).nextSecret(B).maxWriteAttempts(200)),
+                    engines.open(slow, encrypted(B).previousSecrets(List.of(A)).maxWriteAttempts(200)) };
+                Map<String, Integer> acknowledged = new ConcurrentHashMap<>();
+                List<Future<?>> running = new ArrayList<>();
+                for (int w = 0; w < 8; w++) {
+                    StashAdapter engine = steps[w % 2];
+                    String key = "k" + w;
+                    running.add(threads.submit(() -> {
+                        for (int n = 1; n <= 15; n++) {
+                            await(engine.stash(session, writers, Map.of(key, n)));
+                            acknowledged.put(key, n);
+                        }
+                        return null;
+                    }));
+                }
+                for (Future<?> f : running) {
+                    f.get(60, TimeUnit.SECONDS);
+                }
+                Map<String, Integer> expected = new HashMap<>(acknowledged);
+                expected.put("x", 42);
+                assertThat(expected).hasSize(9);
+                try (StashAdapter after = new StashAdapter(shared, encrypted(B).build())) {
+                    assertThat(await(after.recover(session, writers, MountKind.REJOIN)).values())
+                            .as("round %d (seed %d), read with the new secret alone", round, seed).isEqualTo(expected);
+                }
+                assertThat(shared.keys()).as("round %d (seed %d)", round, seed).containsExactly(key(B, session));
+            }
+        } finally {
+            threads.shutdownNow();
+            delays.shutdownNow();
+        }
     }
 
     static String key(String secret, String session) throws Exception {
