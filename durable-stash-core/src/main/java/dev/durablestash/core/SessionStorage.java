@@ -60,7 +60,13 @@ import dev.durablestash.storage.PutResult;
  * overwritten. Before anything can replace a corrupt document it is kept aside: copied, byte for
  * byte, to {@code key + ".corrupt-" + hash} (the first 64 bits of its SHA-256 in hex; written only if
  * absent, so a second load of the same bytes writes nothing), logged and counted. Should that copy
- * fail, the load fails, and nothing is written over the document.
+ * fail, the load fails, and nothing is written over the document. An encrypted document that does
+ * not open (see {@link DocumentCodec}) is kept aside the same way, but the load that keeps it aside
+ * fails (recovery reports {@code ERROR}); only a later load, which finds it kept aside already,
+ * starts the session empty. So a transient bad read of an encrypted document never loses it.
+ *
+ * <p>Bytes are encoded and decoded by {@link DocumentCodec}: plain JSON or an encrypted envelope
+ * bound to the storage key it is written under.
  */
 final class SessionStorage {
 
@@ -98,6 +104,7 @@ final class SessionStorage {
     private final StashSettings settings;
     private final EngineCounters counters;
     private final Executor runner;
+    private final DocumentCodec codec;
 
     @GuardedBy("runner")
     private boolean loaded;
@@ -123,6 +130,7 @@ final class SessionStorage {
         this.settings = settings;
         this.counters = counters;
         this.runner = runner;
+        this.codec = settings.documentCodec();
         this.location = new At(keys.current(), null);
     }
 
@@ -189,7 +197,7 @@ final class SessionStorage {
                 return document.isExpired(settings.clock().instant()) ? scan(0) : done();
             }
             if (result instanceof GetResult.Found found) {
-                SessionDocument doc = parsedQuietly(found.body()); // unreadable: the scan logs and keeps it aside
+                SessionDocument doc = parsedQuietly(found.body(), at.key()); // unreadable: the scan logs and keeps it aside
                 if (doc != null && !doc.isMarker() && !doc.isExpired(settings.clock().instant())) {
                     adopt(doc, new At(at.key(), found.etag()));
                     return done();
@@ -213,7 +221,12 @@ final class SessionStorage {
             if (!(result instanceof GetResult.Found found)) {
                 return scan(index + 1);
             }
-            SessionDocument doc = parseOrNull(found.body(), key);
+            SessionDocument doc;
+            try {
+                doc = parseOrNull(found.body(), key);
+            } catch (DocumentCodec.SealedDocumentException e) {
+                return unsealable(index, key, found, e);
+            }
             if (doc == null) {
                 // Defined outcome: kept aside first; then the session starts empty and the next write
                 // replaces the bad object (under an older key, the move's lock does).
@@ -237,6 +250,32 @@ final class SessionStorage {
                 adopt(doc, new Moving(key, found.etag(), false, keys.newest(), true));
             }
             return done();
+        }, runner);
+    }
+
+    /**
+     * An encrypted document that does not open (altered, cut short, or under an unknown key), or a
+     * refused plain one: kept aside first. The load that keeps it aside fails, so that recovery
+     * reports {@code ERROR} and nothing is written over it by that operation; a transient bad read
+     * thus loses nothing. A load that finds it kept aside already (by this or another instance)
+     * treats it like a corrupt document: the session starts empty and the next write replaces it.
+     */
+    private CompletionStage<Void> unsealable(int index, String key, GetResult.Found found,
+            DocumentCodec.SealedDocumentException e) {
+        return quarantine(key, found.body()).thenComposeAsync(first -> {
+            if (first) {
+                log.error("{} (storage key {}); it is kept aside under {}, and this recovery reports an error",
+                        e.getMessage(), key, quarantineKey(key, found.body()));
+                return CompletableFuture.<Void>failedFuture(e);
+            }
+            log.warn("{} (storage key {}); kept aside under {} already, so the session starts empty", e.getMessage(),
+                    key, quarantineKey(key, found.body()));
+            if (writesUnder(key)) {
+                adopt(SessionDocument.empty(), new At(key, found.etag()));
+                return done();
+            }
+            unreadable.put(key, found.etag());
+            return scan(index + 1);
         }, runner);
     }
 
@@ -286,7 +325,7 @@ final class SessionStorage {
 
     private @Nullable SessionDocument parseOrNull(byte[] body, String key) {
         try {
-            return SessionDocument.parse(body);
+            return codec.decode(body, key);
         } catch (SessionDocument.CorruptDocumentException e) {
             log.error("{} (storage key {}); it is kept aside under {}, and the session starts empty", e.getMessage(), key,
                     quarantineKey(key, body));
@@ -294,10 +333,10 @@ final class SessionStorage {
         }
     }
 
-    private static @Nullable SessionDocument parsedQuietly(byte[] body) {
+    private @Nullable SessionDocument parsedQuietly(byte[] body, String key) {
         try {
-            return SessionDocument.parse(body);
-        } catch (SessionDocument.CorruptDocumentException e) {
+            return codec.decode(body, key);
+        } catch (SessionDocument.CorruptDocumentException | DocumentCodec.SealedDocumentException e) {
             return null;
         }
     }
@@ -305,16 +344,18 @@ final class SessionStorage {
     /**
      * Copies an unreadable document to its quarantine key, unless it is there already.
      *
-     * @return completes on the runner when the copy is stored; exceptionally when it could not be
+     * @return completes on the runner when the copy is stored, with {@code true} when this call
+     *     stored it and {@code false} when it was there already; exceptionally when it could not be
      *     (the load then fails, so nothing replaces the document)
      */
-    private CompletionStage<Void> quarantine(String key, byte[] body) {
+    private CompletionStage<Boolean> quarantine(String key, byte[] body) {
         counters.puts.increment();
         return storage.put(quarantineKey(key, body), body, Precondition.absent()).thenApplyAsync(result -> {
             if (result instanceof PutResult.Written) {
                 counters.quarantined.increment();
+                return true;
             }
-            return null;
+            return false;
         }, runner);
     }
 
@@ -348,7 +389,7 @@ final class SessionStorage {
 
     private CompletionStage<WriteOutcome> writeAt(At at, SessionDocument next) {
         counters.puts.increment();
-        return storage.put(at.key(), next.toBytes(), precondition(at.etag())).thenComposeAsync(result -> {
+        return storage.put(at.key(), encode(next, at.key()), precondition(at.etag())).thenComposeAsync(result -> {
             if (!(result instanceof PutResult.Written written)) {
                 return conflict();
             }
@@ -383,7 +424,7 @@ final class SessionStorage {
             // The marker expires like the state it carries (a lock on an empty key: like the new write).
             SessionDocument marker = (document.expiresAt() != null ? document : document.withExpiry(next.expiresAt()))
                     .asMarker();
-            lock = storage.put(moving.from(), marker.toBytes(), precondition(moving.fromEtag()))
+            lock = storage.put(moving.from(), encode(marker, moving.from()), precondition(moving.fromEtag()))
                     .thenApply(result -> result instanceof PutResult.Written written ? written.etag() : null);
         }
         return lock.thenComposeAsync(markerEtag -> {
@@ -392,7 +433,7 @@ final class SessionStorage {
             }
             location = new Moving(moving.from(), markerEtag, true, moving.to(), moving.carriesState());
             counters.puts.increment();
-            return storage.put(moving.to(), next.toBytes(), Precondition.absent()).thenComposeAsync(result -> {
+            return storage.put(moving.to(), encode(next, moving.to()), Precondition.absent()).thenComposeAsync(result -> {
                 if (!(result instanceof PutResult.Written written)) {
                     return conflict(); // moved by another instance: reload finds it
                 }
@@ -437,7 +478,7 @@ final class SessionStorage {
      */
     CompletionStage<@Nullable String> copyTo(String key, @Nullable String etag, SessionDocument doc) {
         counters.puts.increment();
-        return storage.put(key, doc.toBytes(), precondition(etag)).thenApplyAsync(
+        return storage.put(key, codec.encode(doc, key, null), precondition(etag)).thenApplyAsync(
                 result -> result instanceof PutResult.Written written ? written.etag() : null, runner);
     }
 
@@ -459,6 +500,10 @@ final class SessionStorage {
         counters.deletes.increment();
         return storage.delete(found.key(), found.etag()).thenApplyAsync(
                 deleted -> deleted ? WriteOutcome.WRITTEN : WriteOutcome.CONFLICT, runner);
+    }
+
+    private byte[] encode(SessionDocument doc, String key) {
+        return codec.encode(doc, key, keys);
     }
 
     private static Precondition precondition(@Nullable String etag) {

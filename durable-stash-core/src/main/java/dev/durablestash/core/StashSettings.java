@@ -40,8 +40,13 @@ public final class StashSettings {
     private final @Nullable Executor executor;
     private final Clock clock;
     private final JsonMapper jsonMapper;
+    private final boolean encryptAtRest;
+    private final boolean acceptPlainDocuments;
+    private final DocumentCodec documentCodec;
 
     private StashSettings(Builder b) {
+        this.encryptAtRest = b.encryptAtRest;
+        this.acceptPlainDocuments = b.acceptPlainDocuments;
         this.secret = b.secret;
         this.previousSecrets = List.copyOf(b.previousSecrets);
         this.nextSecret = b.nextSecret;
@@ -60,6 +65,7 @@ public final class StashSettings {
         this.executor = b.executor;
         this.clock = b.clock;
         this.jsonMapper = b.jsonMapper != null ? b.jsonMapper : JsonMapper.builder().build();
+        this.documentCodec = new DocumentCodec(this); // last: reads the fields above
     }
 
     /** @return a builder with the defaults; {@link Builder#secret(String)} must be set */
@@ -160,6 +166,21 @@ public final class StashSettings {
         return jsonMapper;
     }
 
+    /** @return whether session documents are written encrypted (AES-GCM); see {@link Builder#encryptAtRest(boolean)} */
+    public boolean encryptAtRest() {
+        return encryptAtRest;
+    }
+
+    /** @return whether plain (unencrypted) documents are still read while {@link #encryptAtRest()} is on */
+    public boolean acceptPlainDocuments() {
+        return acceptPlainDocuments;
+    }
+
+    /** @return how documents are turned into stored bytes and back (plain or encrypted) */
+    DocumentCodec documentCodec() {
+        return documentCodec;
+    }
+
     /** Builds {@link StashSettings}. Not thread-safe. Setters validate at once and name the setting. */
     public static final class Builder {
 
@@ -181,8 +202,35 @@ public final class StashSettings {
         private @Nullable Executor executor;
         private Clock clock = Clock.systemUTC();
         private @Nullable JsonMapper jsonMapper;
+        private boolean encryptAtRest;
+        private boolean acceptPlainDocuments;
 
         private Builder() {
+        }
+
+        /**
+         * @param encrypt {@code true} to write every session document encrypted and authenticated with
+         *     AES-256-GCM under a key derived (HKDF-SHA256) from the secret that derived its storage key,
+         *     bound to that storage key; {@code false} (the default) to write plain JSON. Encrypted
+         *     documents are read either way, as long as their secret is configured.
+         * @return this builder
+         */
+        public Builder encryptAtRest(boolean encrypt) {
+            this.encryptAtRest = encrypt;
+            return this;
+        }
+
+        /**
+         * @param accept while {@link #encryptAtRest(boolean)} is on: {@code true} to still read plain
+         *     documents (a migration from a plain store: they are rewritten encrypted by their next
+         *     write), {@code false} (the default) to treat them like tampered ones: kept aside, reported
+         *     as an error once, then replaced. Anyone who can write to the store can plant a plain
+         *     document, so only a store that refuses them gets its contents authenticated.
+         * @return this builder
+         */
+        public Builder acceptPlainDocuments(boolean accept) {
+            this.acceptPlainDocuments = accept;
+            return this;
         }
 
         /**

@@ -21,8 +21,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
@@ -271,6 +273,62 @@ public final class FileSystemStorageBackend implements StorageBackend, AutoClose
     @Override
     public String describe() {
         return "filesystem:" + root;
+    }
+
+    /**
+     * Lists stored keys in ascending order (of {@link String#compareTo}), for a sweep that resumes
+     * where it stopped. Walks the whole directory tree on every call (the cost grows with the number
+     * of objects, not with {@code limit}) and reads no object. Keys whose file name was shortened
+     * (segments longer than 120 characters once encoded, see the class description) cannot be
+     * listed and are left out. Runs on the backend's executor.
+     *
+     * @param prefix only keys that start with it ({@code ""}: all)
+     * @param startAfter only keys greater than it, or {@code null} for the first ones
+     * @param limit at most this many keys, positive
+     * @return the keys, ascending; fewer than {@code limit} when the listing reached the end
+     */
+    public CompletionStage<List<String>> listKeys(String prefix, @Nullable String startAfter, int limit) {
+        Objects.requireNonNull(prefix, "prefix");
+        if (limit <= 0) {
+            throw new IllegalArgumentException("limit must be positive, was " + limit);
+        }
+        return submit("listing", prefix + "*", () -> {
+            TreeSet<String> smallest = new TreeSet<>();
+            try (Stream<Path> files = Files.find(root, Integer.MAX_VALUE, (path, attributes) -> attributes.isRegularFile()
+                    && path.getFileName().toString().endsWith(KeyPaths.OBJECT_SUFFIX))) {
+                for (Path file : (Iterable<Path>) files::iterator) {
+                    String key = keyOf(file);
+                    if (key == null || !key.startsWith(prefix) || (startAfter != null && key.compareTo(startAfter) <= 0)) {
+                        continue;
+                    }
+                    smallest.add(key);
+                    if (smallest.size() > limit) {
+                        smallest.pollLast();
+                    }
+                }
+            } catch (UncheckedIOException e) {
+                throw e.getCause();
+            }
+            return List.copyOf(smallest);
+        });
+    }
+
+    /** @return the key whose object {@code file} holds, or {@code null} when its name cannot be decoded */
+    private @Nullable String keyOf(Path file) {
+        StringBuilder key = new StringBuilder();
+        Path relative = root.relativize(file);
+        for (int i = 0; i < relative.getNameCount(); i++) {
+            String name = relative.getName(i).toString();
+            if (i == relative.getNameCount() - 1) {
+                name = name.substring(0, name.length() - KeyPaths.OBJECT_SUFFIX.length());
+            }
+            String segment = KeyPaths.decodeSegment(name);
+            if (segment == null) {
+                return null;
+            }
+            key.append(i == 0 ? "" : "/").append(segment);
+        }
+        return key.toString();
     }
 
     /**

@@ -7,6 +7,8 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Objects;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Validates storage keys and maps them to files under a root directory, so that no key can name a
  * file outside the root and no two keys share a file.
@@ -120,6 +122,28 @@ final class KeyPaths {
      */
     static boolean isTempFile(String fileName) {
         return fileName.endsWith(TEMP_SUFFIX) && fileName.contains(OBJECT_SUFFIX + ".");
+    }
+
+    /**
+     * @param encoded a file or directory name made by {@link #encodeSegment} (without the object suffix)
+     * @return the segment it encodes, or {@code null} when it cannot be decoded: a shortened (hashed)
+     *     segment, or a name this class did not make
+     */
+    static @Nullable String decodeSegment(String encoded) {
+        StringBuilder decoded = new StringBuilder(encoded.length());
+        for (int i = 0; i < encoded.length(); i++) {
+            char c = encoded.charAt(i);
+            if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_') {
+                decoded.append(c);
+            } else if (c == '%' && i + 2 < encoded.length() && HexFormat.isHexDigit(encoded.charAt(i + 1))
+                    && HexFormat.isHexDigit(encoded.charAt(i + 2))) {
+                decoded.append((char) HexFormat.fromHexDigits(encoded, i + 1, i + 3));
+                i += 2;
+            } else {
+                return null;
+            }
+        }
+        return decoded.isEmpty() ? null : decoded.toString();
     }
 
     static String encodeSegment(String segment) {

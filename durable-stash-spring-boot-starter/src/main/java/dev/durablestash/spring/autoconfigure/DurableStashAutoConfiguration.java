@@ -21,6 +21,7 @@ import org.springframework.util.StringUtils;
 
 import dev.durablestash.core.EngineExecutor;
 import dev.durablestash.core.SessionIds;
+import dev.durablestash.core.ExpirySweeper;
 import dev.durablestash.core.StashAdapter;
 import dev.durablestash.core.StashSettings;
 import dev.durablestash.spring.StashedViews;
@@ -39,7 +40,7 @@ import dev.durablestash.storage.StorageBackend;
  */
 @AutoConfiguration
 @EnableConfigurationProperties(DurableStashProperties.class)
-@Import({ StorageConfigurations.S3.class, StorageConfigurations.Fallback.class })
+@Import({ StorageConfigurations.S3.class, StorageConfigurations.FileSystem.class, StorageConfigurations.Fallback.class })
 public final class DurableStashAutoConfiguration {
 
     /**
@@ -114,8 +115,8 @@ public final class DurableStashAutoConfiguration {
 
         @Bean
         @ConditionalOnMissingBean
-        StashMetrics durableStashMetrics(StashAdapter adapter) {
-            return new StashMetrics(adapter);
+        StashMetrics durableStashMetrics(StashAdapter adapter, ObjectProvider<ExpirySweeper> sweeper) {
+            return new StashMetrics(adapter, sweeper.getIfAvailable());
         }
     }
 }

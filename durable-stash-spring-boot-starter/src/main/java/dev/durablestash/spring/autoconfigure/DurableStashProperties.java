@@ -89,6 +89,8 @@ public class DurableStashProperties {
 
     private final Security security = new Security();
 
+    private final Encryption encryption = new Encryption();
+
     public @Nullable String getSecret() {
         return secret;
     }
@@ -183,6 +185,48 @@ public class DurableStashProperties {
 
     public Security getSecurity() {
         return security;
+    }
+
+    public Encryption getEncryption() {
+        return encryption;
+    }
+
+    /**
+     * At-rest encryption of session documents: AES-256-GCM under a key derived (HKDF-SHA256) from the
+     * secret, bound to the document's storage key.
+     */
+    public static class Encryption {
+
+        /**
+         * Write session documents encrypted. Encrypted documents are read whether or not this is on,
+         * as long as their secret is configured.
+         */
+        private boolean enabled;
+
+        /**
+         * While encryption is on, still read plain (unencrypted) documents: for the migration of a
+         * store that holds plain ones (each is rewritten encrypted by its next write); switch it off
+         * again one ttl later. Off, a plain document is treated like a tampered one: kept aside,
+         * reported as an error once, then replaced. Anyone who can write to the store can plant a
+         * plain document, so only with this off are the store's contents authenticated.
+         */
+        private boolean acceptPlainDocuments;
+
+        public boolean isEnabled() {
+            return enabled;
+        }
+
+        public void setEnabled(boolean enabled) {
+            this.enabled = enabled;
+        }
+
+        public boolean isAcceptPlainDocuments() {
+            return acceptPlainDocuments;
+        }
+
+        public void setAcceptPlainDocuments(boolean acceptPlainDocuments) {
+            this.acceptPlainDocuments = acceptPlainDocuments;
+        }
     }
 
     /** With Spring Security on the classpath: what login and logout do to the browser session. */
@@ -475,12 +519,59 @@ public class DurableStashProperties {
          */
         private Path directory = Path.of(".durable-stash");
 
+        private final Sweep sweep = new Sweep();
+
         public Path getDirectory() {
             return directory;
         }
 
         public void setDirectory(Path directory) {
             this.directory = directory;
+        }
+
+        public Sweep getSweep() {
+            return sweep;
+        }
+    }
+
+    /**
+     * The expiry sweeper of the filesystem storage: deletes documents of sessions that expired and
+     * never came back (expired state is never served either way). Safe with several processes on one
+     * directory.
+     */
+    public static class Sweep {
+
+        /** Whether the starter's filesystem backend is swept. */
+        private boolean enabled = true;
+
+        /** Time between two sweeps (the first runs one interval after startup). */
+        private Duration interval = Duration.ofMinutes(10);
+
+        /** Most documents one sweep reads; the next sweep resumes where it stopped. */
+        private int maxFilesPerRun = 10_000;
+
+        public boolean isEnabled() {
+            return enabled;
+        }
+
+        public void setEnabled(boolean enabled) {
+            this.enabled = enabled;
+        }
+
+        public Duration getInterval() {
+            return interval;
+        }
+
+        public void setInterval(Duration interval) {
+            this.interval = interval;
+        }
+
+        public int getMaxFilesPerRun() {
+            return maxFilesPerRun;
+        }
+
+        public void setMaxFilesPerRun(int maxFilesPerRun) {
+            this.maxFilesPerRun = maxFilesPerRun;
         }
     }
 

@@ -56,6 +56,8 @@ final class SettingsMapping {
                 () -> b.actorIdleTimeout(properties.getActor().getIdleTimeout()));
         apply("actor.max-live", properties.getActor().getMaxLive(),
                 () -> b.maxLiveActors(properties.getActor().getMaxLive()));
+        b.encryptAtRest(properties.getEncryption().isEnabled());
+        b.acceptPlainDocuments(properties.getEncryption().isAcceptPlainDocuments());
         return b;
     }
 

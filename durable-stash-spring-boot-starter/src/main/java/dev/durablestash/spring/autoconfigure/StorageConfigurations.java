@@ -9,12 +9,16 @@ import org.slf4j.LoggerFactory;
 
 import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.util.StringUtils;
 
+import dev.durablestash.core.ExpirySweeper;
+import dev.durablestash.core.StashSettings;
 import dev.durablestash.spring.autoconfigure.DurableStashProperties.StorageType;
 import dev.durablestash.storage.FileSystemStorageBackend;
 import dev.durablestash.storage.StorageBackend;
@@ -141,6 +145,45 @@ final class StorageConfigurations {
         static S3StoreCheckRunner durableStashS3StoreCheck(ObjectProvider<DurableStashProperties> properties,
                 ObjectProvider<StorageBackend> backend) {
             return new S3StoreCheckRunner(properties, backend);
+        }
+    }
+
+    /**
+     * The filesystem backend, and its expiry sweeper (also for an application's own
+     * {@link FileSystemStorageBackend} bean), unless {@code durable-stash.storage.filesystem.sweep.enabled}
+     * is {@code false}.
+     */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnStorageType(StorageType.FILESYSTEM)
+    static class FileSystem {
+
+        @Bean
+        @ConditionalOnMissingBean(StorageBackend.class)
+        FileSystemStorageBackend durableStashStorageBackend(DurableStashProperties properties) {
+            return new FileSystemStorageBackend(properties.getStorage().getFilesystem().getDirectory());
+        }
+
+        /** Started here, stopped with the context; runs on a daemon thread of its own. */
+        @Bean(destroyMethod = "close")
+        @ConditionalOnBean(FileSystemStorageBackend.class)
+        @ConditionalOnMissingBean
+        @ConditionalOnProperty(name = "durable-stash.storage.filesystem.sweep.enabled", havingValue = "true",
+                matchIfMissing = true)
+        ExpirySweeper durableStashExpirySweeper(FileSystemStorageBackend backend, StashSettings settings,
+                DurableStashProperties properties) {
+            DurableStashProperties.Sweep sweep = properties.getStorage().getFilesystem().getSweep();
+            Duration interval = sweep.getInterval();
+            if (interval == null || interval.isZero() || interval.isNegative()) {
+                throw SettingsMapping.invalid("storage.filesystem.sweep.interval", interval,
+                        "must be positive (switch the sweeper off with durable-stash.storage.filesystem.sweep.enabled=false)");
+            }
+            if (sweep.getMaxFilesPerRun() <= 0) {
+                throw SettingsMapping.invalid("storage.filesystem.sweep.max-files-per-run", sweep.getMaxFilesPerRun(),
+                        "must be positive");
+            }
+            ExpirySweeper sweeper = new ExpirySweeper(backend, settings, sweep.getMaxFilesPerRun());
+            sweeper.start(interval);
+            return sweeper;
         }
     }
 

@@ -3,11 +3,14 @@ package dev.durablestash.spring.metrics;
 import java.util.Objects;
 import java.util.function.ToLongFunction;
 
+import org.jspecify.annotations.Nullable;
+
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
 
+import dev.durablestash.core.ExpirySweeper;
 import dev.durablestash.core.StashAdapter;
 import dev.durablestash.core.StashStatistics;
 
@@ -21,7 +24,9 @@ import dev.durablestash.core.StashStatistics;
  * <li>{@code durable.stash.storage.requests} with {@code operation=get|put|delete}, and
  * {@code durable.stash.storage.not.modified}, {@code durable.stash.storage.conflicts},
  * {@code durable.stash.storage.errors};</li>
- * <li>{@code durable.stash.documents.quarantined}: unreadable stored documents kept aside.</li>
+ * <li>{@code durable.stash.documents.quarantined}: unreadable stored documents kept aside;</li>
+ * <li>{@code durable.stash.documents.swept}: expired documents the filesystem storage's
+ * {@link ExpirySweeper} deleted (only when there is one).</li>
  * </ul>
  * Counters are function counters read from the engine when the registry polls.
  *
@@ -30,10 +35,20 @@ import dev.durablestash.core.StashStatistics;
 public final class StashMetrics implements MeterBinder {
 
     private final StashAdapter adapter;
+    private final @Nullable ExpirySweeper sweeper;
 
     /** @param adapter the engine whose statistics are published */
     public StashMetrics(StashAdapter adapter) {
+        this(adapter, null);
+    }
+
+    /**
+     * @param adapter the engine whose statistics are published
+     * @param sweeper the filesystem storage's expiry sweeper, or {@code null} when there is none
+     */
+    public StashMetrics(StashAdapter adapter, @Nullable ExpirySweeper sweeper) {
         this.adapter = Objects.requireNonNull(adapter, "adapter");
+        this.sweeper = sweeper;
     }
 
     @Override
@@ -61,6 +76,10 @@ public final class StashMetrics implements MeterBinder {
         counter(registry, "durable.stash.storage.errors", "Storage requests that failed", StashStatistics::storageErrors);
         counter(registry, "durable.stash.documents.quarantined", "Unreadable stored documents kept aside",
                 StashStatistics::quarantined);
+        if (sweeper != null) {
+            FunctionCounter.builder("durable.stash.documents.swept", sweeper, ExpirySweeper::swept)
+                    .description("Expired session documents deleted by the expiry sweeper").register(registry);
+        }
     }
 
     private void counter(MeterRegistry registry, String name, String description, ToLongFunction<StashStatistics> value,

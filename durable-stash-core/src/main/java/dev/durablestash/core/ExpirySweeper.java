@@ -1,0 +1,197 @@
+package dev.durablestash.core;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
+
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.durablestash.storage.FileSystemStorageBackend;
+import dev.durablestash.storage.GetResult;
+
+/**
+ * Deletes expired session documents from a {@link FileSystemStorageBackend}, a bounded number per
+ * run. The engine never serves an expired document (it reads it as absent and deletes it when the
+ * session comes back), so this only reclaims the space of sessions that never come back; on S3 a
+ * bucket lifecycle rule does that instead.
+ *
+ * <h2>One run</h2>
+ * A run lists the keys under the settings' key prefix that follow the last key the previous run
+ * examined (ascending; after the last key it starts again from the first), reads up to
+ * {@code maxFilesPerRun} of them, and deletes those whose document has expired, each with
+ * compare-and-swap on the version it read ({@link FileSystemStorageBackend#delete(String, String)}
+ * compares under the key's lock, which other processes on the same directory take too). So a
+ * document rewritten after the sweeper read it (a session that came back just before its sweep)
+ * is never deleted: its version changed. Documents that cannot be read as session documents
+ * (corrupt, quarantined copies, other secrets' envelopes) are left alone. Several processes may
+ * sweep one directory at the same time: each deletion is exact, at worst a document is examined
+ * twice.
+ *
+ * <p>Thread-safe: runs never overlap ({@link #sweepOnce()} is synchronized). {@link #start} runs
+ * it on a daemon thread of its own; {@link #close()} stops that thread.
+ */
+public final class ExpirySweeper implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(ExpirySweeper.class);
+    private static final Duration CALL_TIMEOUT = Duration.ofMinutes(1);
+
+    /**
+     * What one run did.
+     *
+     * @param examined documents read
+     * @param deleted expired documents deleted
+     */
+    public record Sweep(int examined, int deleted) {
+    }
+
+    private final FileSystemStorageBackend backend;
+    private final StashSettings settings;
+    private final DocumentCodec codec;
+    private final int maxFilesPerRun;
+    private final LongAdder swept = new LongAdder();
+    private @Nullable String cursor;
+    private @Nullable ScheduledExecutorService scheduler;
+    /** Test hook: runs after a document was found expired, before it is deleted. */
+    private volatile Consumer<String> beforeDelete = key -> { };
+
+    /**
+     * @param backend the store to sweep
+     * @param settings the engine's settings: key prefix, secrets (to open encrypted documents), clock
+     * @param maxFilesPerRun how many documents one run reads at most; positive
+     */
+    public ExpirySweeper(FileSystemStorageBackend backend, StashSettings settings, int maxFilesPerRun) {
+        this.backend = Objects.requireNonNull(backend, "backend");
+        this.settings = Objects.requireNonNull(settings, "settings");
+        this.codec = settings.documentCodec();
+        if (maxFilesPerRun <= 0) {
+            throw new IllegalArgumentException("maxFilesPerRun must be positive, was " + maxFilesPerRun);
+        }
+        this.maxFilesPerRun = maxFilesPerRun;
+    }
+
+    /**
+     * Sweeps every {@code interval} (the first run one interval from now) on a daemon thread of its
+     * own, until {@link #close()}. A failed run is logged and the next one runs as planned.
+     *
+     * @throws IllegalStateException if already started
+     */
+    public synchronized void start(Duration interval) {
+        if (interval.isZero() || interval.isNegative()) {
+            throw new IllegalArgumentException("interval must be positive, was " + interval);
+        }
+        if (scheduler != null) {
+            throw new IllegalStateException("already started");
+        }
+        ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "durable-stash-sweeper");
+            thread.setDaemon(true);
+            return thread;
+        });
+        timer.scheduleWithFixedDelay(this::sweepQuietly, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
+        scheduler = timer;
+    }
+
+    /**
+     * Runs one sweep now, in the calling thread (blocking on the backend's I/O).
+     *
+     * @return what it did
+     * @throws dev.durablestash.storage.StorageException or another runtime exception when the
+     *     listing fails; a failure to read or delete one document only skips it
+     */
+    public synchronized Sweep sweepOnce() {
+        List<String> keys = join(backend.listKeys(settings.keyPrefix(), cursor, maxFilesPerRun));
+        int examined = 0;
+        int deleted = 0;
+        for (String key : keys) {
+            cursor = key;
+            if (key.contains(".corrupt-")) {
+                continue; // a quarantined copy: kept for whoever investigates it
+            }
+            examined++;
+            try {
+                if (sweep(key)) {
+                    deleted++;
+                }
+            } catch (RuntimeException e) {
+                log.warn("expiry sweep skipped storage key {}: {}", key, e.toString());
+            }
+        }
+        if (keys.size() < maxFilesPerRun) {
+            cursor = null; // reached the end: the next run starts from the first key again
+        }
+        swept.add(deleted);
+        return new Sweep(examined, deleted);
+    }
+
+    private boolean sweep(String key) {
+        if (!(join(backend.get(key, null)) instanceof GetResult.Found found)) {
+            return false;
+        }
+        SessionDocument doc;
+        try {
+            doc = codec.decode(found.body(), key);
+        } catch (SessionDocument.CorruptDocumentException | StashException e) {
+            return false; // not ours to judge: the engine keeps unreadable documents aside when it meets them
+        }
+        if (!doc.isExpired(settings.clock().instant())) {
+            return false;
+        }
+        beforeDelete.accept(key);
+        // Compare-and-swap under the key's lock: a document rewritten since it was read stays.
+        return join(backend.delete(key, found.etag()));
+    }
+
+    private void sweepQuietly() {
+        try {
+            Sweep sweep = sweepOnce();
+            log.debug("expiry sweep of {}: {} documents examined, {} deleted", backend.describe(), sweep.examined(),
+                    sweep.deleted());
+        } catch (RuntimeException e) {
+            log.warn("expiry sweep of {} failed, trying again at the next interval: {}", backend.describe(), e.toString());
+        }
+    }
+
+    /**
+     * @return expired documents deleted since this sweeper was created (a document that another
+     *     process deleted between this sweeper's read and its delete is counted by both)
+     */
+    public long swept() {
+        return swept.sum();
+    }
+
+    /** Test hook: {@code hook} runs with the key after a document was found expired, before it is deleted. */
+    void beforeDelete(Consumer<String> hook) {
+        this.beforeDelete = hook;
+    }
+
+    /** Stops the scheduled runs (a run in progress finishes). Idempotent. */
+    @Override
+    public synchronized void close() {
+        if (scheduler != null) {
+            scheduler.shutdownNow();
+        }
+    }
+
+    private static <T> T join(java.util.concurrent.CompletionStage<T> stage) {
+        try {
+            return stage.toCompletableFuture().get(CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException runtime ? runtime : new CompletionException(e.getCause());
+        } catch (TimeoutException e) {
+            throw new CompletionException("the storage did not answer within " + CALL_TIMEOUT, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CompletionException(e);
+        }
+    }
+}
