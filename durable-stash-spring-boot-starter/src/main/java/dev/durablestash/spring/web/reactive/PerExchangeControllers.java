@@ -1,8 +1,5 @@
 package dev.durablestash.spring.web.reactive;
 
-import java.lang.reflect.Field;
-import java.util.List;
-import java.util.stream.Collectors;
 
 import org.jspecify.annotations.Nullable;
 
@@ -19,6 +16,7 @@ import org.springframework.stereotype.Controller;
 import org.springframework.util.ClassUtils;
 
 import dev.durablestash.spring.StashedViews;
+import dev.durablestash.spring.web.ViewFields;
 
 /**
  * Gives every {@code @Controller} that is a view (a class with {@code @Stashed} fields, or annotated
@@ -104,19 +102,10 @@ public final class PerExchangeControllers implements BeanFactoryPostProcessor, B
         return scope == null || scope.isEmpty() || ConfigurableBeanFactory.SCOPE_SINGLETON.equals(scope);
     }
 
-    private static String fields(Class<?> type) {
-        List<Field> fields = StashedViews.stashedFields(type);
-        if (fields.isEmpty()) {
-            return "@StashedView";
-        }
-        return (fields.size() == 1 ? "@Stashed field " : "@Stashed fields ") + fields.stream()
-                .map(f -> f.getDeclaringClass().getName() + "." + f.getName()).collect(Collectors.joining(", "));
-    }
-
     private static IllegalStateException notAController(Class<?> type, String beanName) {
         Class<?> userClass = ClassUtils.getUserClass(type);
         return new IllegalStateException("Bean '" + beanName + "' of class " + userClass.getName() + " has "
-                + fields(userClass) + ", but it is not a @Controller: as a bean its fields would be shared by every "
+                + ViewFields.describe(userClass) + ", but it is not a @Controller: as a bean its fields would be shared by every "
                 + "browser and never stored. @Stashed fields work on controllers (every exchange gets its own "
                 + "instance) and on classes taken as handler-method arguments: move the fields to a controller, or "
                 + "take the class as a handler-method argument and do not declare it as a bean.");
@@ -125,7 +114,7 @@ public final class PerExchangeControllers implements BeanFactoryPostProcessor, B
     private static IllegalStateException wrongScope(Class<?> type, String beanName, String how) {
         Class<?> userClass = ClassUtils.getUserClass(type);
         return new IllegalStateException("Controller " + userClass.getName() + " (bean '" + beanName + "') has "
-                + fields(userClass) + " but is " + how + ": in WebFlux a controller with @Stashed fields must be "
+                + ViewFields.describe(userClass) + " but is " + how + ": in WebFlux a controller with @Stashed fields must be "
                 + "made afresh for every exchange (prototype), so that no two exchanges share its fields. Remove its "
                 + "@Scope (the starter then makes it per exchange), or declare a @Bean method's return type as "
                 + userClass.getName() + ".");

@@ -1,14 +1,11 @@
 package dev.durablestash.spring.web.servlet;
 
-import java.lang.reflect.Field;
-import java.util.List;
-import java.util.stream.Collectors;
 
 import org.springframework.core.annotation.AnnotatedElementUtils;
 import org.springframework.stereotype.Controller;
 import org.springframework.util.ClassUtils;
 
-import dev.durablestash.spring.StashedViews;
+import dev.durablestash.spring.web.ViewFields;
 
 /**
  * The startup failures for view classes (classes with {@code @Stashed} fields) declared in a way
@@ -27,12 +24,7 @@ final class ViewDeclarations {
 
     /** @return "@Stashed field(s) a.B.x, a.B.y" or, for an annotation-only view, "@StashedView" */
     static String fields(Class<?> type) {
-        List<Field> fields = StashedViews.stashedFields(type);
-        if (fields.isEmpty()) {
-            return "@StashedView";
-        }
-        return (fields.size() == 1 ? "@Stashed field " : "@Stashed fields ") + fields.stream()
-                .map((f) -> f.getDeclaringClass().getName() + "." + f.getName()).collect(Collectors.joining(", "));
+        return ViewFields.describe(type);
     }
 
     static IllegalStateException notAController(Class<?> type, String beanName) {
@@ -51,13 +43,6 @@ final class ViewDeclarations {
                 + fields(userClass) + " but is declared with scope '" + scope + "': a controller with @Stashed "
                 + "fields needs request scope, so that no two requests share its fields. Remove its @Scope (the "
                 + "starter then gives it request scope) or use @RequestScope.");
-    }
-
-    static IllegalStateException unused(Class<?> type) {
-        return new IllegalStateException("Class " + type.getName() + " has " + fields(type) + ", but it is neither "
-                + "a controller nor taken as a handler-method argument (nor a superclass of one), so its fields would "
-                + "never be recovered or stored. Make it a @Controller, take it as a handler-method argument, or "
-                + "remove @Stashed.");
     }
 
     /**
