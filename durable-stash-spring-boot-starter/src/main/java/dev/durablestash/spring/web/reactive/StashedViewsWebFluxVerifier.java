@@ -24,6 +24,7 @@ import org.springframework.web.reactive.result.method.AbstractHandlerMethodMappi
 import dev.durablestash.spring.Stash;
 import dev.durablestash.spring.StashedViews;
 import dev.durablestash.spring.web.StashedClassScanner;
+import dev.durablestash.spring.web.ViewFields;
 
 /**
  * Checks the WebFlux application's handler methods once every singleton exists, and fails startup,
@@ -39,6 +40,8 @@ import dev.durablestash.spring.web.StashedClassScanner;
  * view parameter type);</li>
  * <li>a blocking {@link Stash} parameter: refused, its methods would block an event-loop thread;</li>
  * <li>every singleton registered as an instance (no bean definition) whose class is a view;</li>
+ * <li>every singleton into which a view controller was injected (it would share one instance between
+ * every browser);</li>
  * <li>as on the servlet side, every class under the application's packages that declares
  * {@code @Stashed} fields: a controller or handler argument above (or a superclass of one), a class
  * annotated as a controller there or a parameter type of its request-mapping methods, or a class named
@@ -107,9 +110,28 @@ public final class StashedViewsWebFluxVerifier implements SmartInitializingSingl
             Class<?> type = factory.getType(name, false);
             if (type != null && StashedViews.isStashedView(type)) {
                 used.add(ClassUtils.getUserClass(type));
+                refuseSingletonHolders(factory, name, type);
             }
         }
         StashedClassScanner.refuseUnused(factory, environment, used);
+    }
+
+    /**
+     * Refuses a singleton into which a view controller was injected: it would hold one instance, made at
+     * startup, for every browser, whose fields are never recovered or stashed.
+     */
+    private static void refuseSingletonHolders(ConfigurableListableBeanFactory factory, String name, Class<?> type) {
+        for (String dependent : factory.getDependentBeans(name)) {
+            if (factory.containsBeanDefinition(dependent) && factory.getMergedBeanDefinition(dependent).isSingleton()) {
+                Class<?> userClass = ClassUtils.getUserClass(type);
+                throw new IllegalStateException("Controller " + userClass.getName() + " (bean '" + name + "') has "
+                        + ViewFields.describe(userClass) + " and is made afresh for every exchange, but it is injected "
+                        + "into singleton bean '" + dependent + "', which would hold one instance, shared by every "
+                        + "browser, whose fields are never recovered or stashed. Do not inject a view controller: move "
+                        + "what '" + dependent + "' needs from it into a bean without @Stashed fields, and use that "
+                        + "from both.");
+            }
+        }
     }
 
     private void verifyHandler(HandlerMethod handler, Set<Class<?>> used) {

@@ -1,5 +1,8 @@
 package dev.durablestash.spring.web.servlet;
 
+import java.util.HashMap;
+import java.util.Map;
+
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.aop.scope.ScopedObject;
@@ -10,6 +13,7 @@ import org.springframework.beans.factory.config.BeanFactoryPostProcessor;
 import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.beans.factory.config.ConfigurableBeanFactory;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
+import org.springframework.beans.factory.config.Scope;
 import org.springframework.util.ClassUtils;
 import org.springframework.web.context.WebApplicationContext;
 
@@ -29,6 +33,9 @@ import dev.durablestash.spring.StashedViews;
  * {@code @Service}, ...): only controllers and handler-method arguments are recovered and stashed;</li>
  * <li>a view controller declared with a scope other than singleton (re-scoped) or request (kept),
  * such as {@code prototype} or {@code session};</li>
+ * <li>a view controller asked for outside a request, such as one injected into a singleton (which
+ * would hold one instance for every browser): the request scope is wrapped to say so
+ * ({@link ViewControllerScope});</li>
  * <li>as a bean post-processor, any view bean created without request scope, which catches the
  * definitions whose class cannot be seen before the bean exists ({@code @Bean} methods declared to
  * return a supertype, factory beans, inner beans).</li>
@@ -36,7 +43,7 @@ import dev.durablestash.spring.StashedViews;
  * Scoped proxies ({@code @Scope(proxyMode = ...)}) are fine: the scope of their target counts.
  *
  * <p>Consequence: such a controller is constructed for every request (constructor injection works
- * as usual), and it should not be injected into singletons.
+ * as usual), and it cannot be injected into singletons.
  *
  * <p><b>Thread-safety:</b> the factory post-processing runs once, at startup; the bean
  * post-processing is thread-safe.
@@ -50,6 +57,7 @@ public final class StashedControllerScopePostProcessor implements BeanFactoryPos
         if (beanFactory.getRegisteredScope(WebApplicationContext.SCOPE_REQUEST) == null) {
             return;
         }
+        Map<String, Class<?>> viewControllers = new HashMap<>();
         for (String name : beanFactory.getBeanDefinitionNames()) {
             BeanDefinition definition = beanFactory.getBeanDefinition(name);
             if (definition.isAbstract()) {
@@ -68,6 +76,13 @@ public final class StashedControllerScopePostProcessor implements BeanFactoryPos
             } else if (!WebApplicationContext.SCOPE_REQUEST.equals(scope)) {
                 throw ViewDeclarations.wrongScope(type, name, scope);
             }
+            viewControllers.put(name, type);
+        }
+        Scope requestScope = beanFactory.getRegisteredScope(WebApplicationContext.SCOPE_REQUEST);
+        if (requestScope != null && !viewControllers.isEmpty() && !(requestScope instanceof ViewControllerScope)) {
+            Map<String, Class<?>> types = Map.copyOf(viewControllers);
+            beanFactory.registerScope(WebApplicationContext.SCOPE_REQUEST, new ViewControllerScope(requestScope,
+                    types.keySet(), name -> ViewDeclarations.outsideRequest(types.get(name), name)));
         }
         this.beanFactory = beanFactory;
     }

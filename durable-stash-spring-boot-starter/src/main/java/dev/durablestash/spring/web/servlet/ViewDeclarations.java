@@ -45,6 +45,15 @@ final class ViewDeclarations {
                 + "starter then gives it request scope) or use @RequestScope.");
     }
 
+    static IllegalStateException outsideRequest(Class<?> type, String beanName) {
+        Class<?> userClass = ClassUtils.getUserClass(type);
+        return new IllegalStateException("Controller " + userClass.getName() + " (bean '" + beanName + "') has "
+                + fields(userClass) + " and has request scope, but it is asked for outside a request: injected "
+                + "into a singleton (which would hold one instance, shared by every browser, whose fields are never "
+                + "recovered or stashed) or looked up at startup. Do not inject a view controller: move what the "
+                + "other bean needs from it into a bean without @Stashed fields, and use that from both.");
+    }
+
     /**
      * @param how why the bean has no request scope, e.g. "a singleton" or "registered as an instance"
      */

@@ -86,6 +86,16 @@ class WebFluxViewDeclarationTests {
         }
     }
 
+    /** A singleton that holds a view controller: one instance for every browser, never recovered. */
+    @Service
+    static class ControllerHolder {
+        final GoodController controller;
+
+        ControllerHolder(GoodController controller) {
+            this.controller = controller;
+        }
+    }
+
     @Configuration(proxyBeanMethods = false)
     static class Good {
         @Bean
@@ -137,5 +147,13 @@ class WebFluxViewDeclarationTests {
                 (BeanDefinitionRegistry) context.getBeanFactory(), RouteView.class.getPackageName()))
                 .withUserConfiguration(RouteViewRoutes.class)
                 .run(context -> assertThat(context).hasNotFailed());
+    }
+
+    @Test
+    void aViewControllerInjectedIntoASingletonFailsStartupNamingBothBeans() {
+        runner.withUserConfiguration(Good.class).withBean("controllerHolder", ControllerHolder.class)
+                .run(context -> assertThat(context).hasFailed().getFailure()
+                        .hasMessageContaining("'goodController'").hasMessageContaining("'controllerHolder'")
+                        .hasMessageContaining(GoodController.class.getName() + ".count"));
     }
 }
