@@ -69,6 +69,8 @@ final class ExchangeViews {
     private volatile boolean ended;
     private volatile boolean failed;
     private volatile boolean finished;
+    /** The automatic stash runs as the response commits: its cookies are still applied. */
+    private volatile boolean committing;
     private volatile @Nullable Throwable stashFailure;
     private @Nullable MountKind mount;
     private volatile boolean handlerReadsBody;
@@ -233,7 +235,20 @@ final class ExchangeViews {
             releaseTurns();
             return Mono.error(failure);
         }
-        return stashBound().doFinally(signal -> releaseTurns());
+        committing = true;
+        return stashBound().doFinally(signal -> {
+            committing = false;
+            releaseTurns();
+        });
+    }
+
+    /**
+     * @return whether the exchange's automatic stash is running as its response commits (before the
+     *     response's headers and cookies are applied, so a rotated sid's cookie still reaches the browser)
+     */
+    static boolean isCommitting(ServerWebExchange exchange) {
+        ExchangeViews views = find(exchange);
+        return views != null && views.committing;
     }
 
     /**
