@@ -5,7 +5,6 @@ import org.jspecify.annotations.Nullable;
 
 import org.springframework.aop.scope.ScopedObject;
 import org.springframework.aop.support.AopUtils;
-import org.springframework.beans.factory.annotation.AnnotatedBeanDefinition;
 import org.springframework.beans.factory.config.BeanDefinition;
 import org.springframework.beans.factory.config.BeanFactoryPostProcessor;
 import org.springframework.beans.factory.config.BeanPostProcessor;
@@ -16,6 +15,7 @@ import org.springframework.stereotype.Controller;
 import org.springframework.util.ClassUtils;
 
 import dev.durablestash.spring.StashedViews;
+import dev.durablestash.spring.web.ViewBeans;
 import dev.durablestash.spring.web.ViewFields;
 
 /**
@@ -49,7 +49,7 @@ public final class PerExchangeControllers implements BeanFactoryPostProcessor, B
             if (definition.isAbstract()) {
                 continue;
             }
-            Class<?> type = beanClass(definition, beanFactory);
+            Class<?> type = ViewBeans.beanClass(definition, beanFactory);
             if (type == null || !StashedViews.isStashedView(type)) {
                 continue;
             }
@@ -57,7 +57,7 @@ public final class PerExchangeControllers implements BeanFactoryPostProcessor, B
                 throw notAController(type, name);
             }
             String scope = definition.getScope();
-            if (isSingleton(scope)) {
+            if (ViewBeans.isSingleton(scope)) {
                 definition.setScope(ConfigurableBeanFactory.SCOPE_PROTOTYPE);
             } else if (!ConfigurableBeanFactory.SCOPE_PROTOTYPE.equals(scope)) {
                 throw wrongScope(type, name, "declared with scope '" + scope + "'");
@@ -89,7 +89,7 @@ public final class PerExchangeControllers implements BeanFactoryPostProcessor, B
         }
         String scope = factory.getMergedBeanDefinition(beanName).getScope();
         if (!ConfigurableBeanFactory.SCOPE_PROTOTYPE.equals(scope)) {
-            throw wrongScope(type, beanName, isSingleton(scope) ? "a singleton" : "declared with scope '" + scope + "'");
+            throw wrongScope(type, beanName, ViewBeans.isSingleton(scope) ? "a singleton" : "declared with scope '" + scope + "'");
         }
         return bean;
     }
@@ -98,9 +98,6 @@ public final class PerExchangeControllers implements BeanFactoryPostProcessor, B
         return AnnotatedElementUtils.hasAnnotation(ClassUtils.getUserClass(type), Controller.class);
     }
 
-    private static boolean isSingleton(@Nullable String scope) {
-        return scope == null || scope.isEmpty() || ConfigurableBeanFactory.SCOPE_SINGLETON.equals(scope);
-    }
 
     private static IllegalStateException notAController(Class<?> type, String beanName) {
         Class<?> userClass = ClassUtils.getUserClass(type);
@@ -118,25 +115,5 @@ public final class PerExchangeControllers implements BeanFactoryPostProcessor, B
                 + "made afresh for every exchange (prototype), so that no two exchanges share its fields. Remove its "
                 + "@Scope (the starter then makes it per exchange), or declare a @Bean method's return type as "
                 + userClass.getName() + ".");
-    }
-
-    private static @Nullable Class<?> beanClass(BeanDefinition definition, ConfigurableListableBeanFactory beanFactory) {
-        String className;
-        if (definition.getFactoryMethodName() == null) {
-            className = definition.getBeanClassName();
-        } else if (definition instanceof AnnotatedBeanDefinition annotated
-                && annotated.getFactoryMethodMetadata() != null) {
-            className = annotated.getFactoryMethodMetadata().getReturnTypeName();
-        } else {
-            className = null;
-        }
-        if (className == null) {
-            return null;
-        }
-        try {
-            return ClassUtils.forName(className, beanFactory.getBeanClassLoader());
-        } catch (ClassNotFoundException | LinkageError e) {
-            return null;
-        }
     }
 }

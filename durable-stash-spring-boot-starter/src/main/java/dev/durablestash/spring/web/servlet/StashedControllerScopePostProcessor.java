@@ -7,17 +7,15 @@ import org.jspecify.annotations.Nullable;
 
 import org.springframework.aop.scope.ScopedObject;
 import org.springframework.aop.support.AopUtils;
-import org.springframework.beans.factory.annotation.AnnotatedBeanDefinition;
 import org.springframework.beans.factory.config.BeanDefinition;
 import org.springframework.beans.factory.config.BeanFactoryPostProcessor;
 import org.springframework.beans.factory.config.BeanPostProcessor;
-import org.springframework.beans.factory.config.ConfigurableBeanFactory;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.beans.factory.config.Scope;
-import org.springframework.util.ClassUtils;
 import org.springframework.web.context.WebApplicationContext;
 
 import dev.durablestash.spring.StashedViews;
+import dev.durablestash.spring.web.ViewBeans;
 
 /**
  * Gives every {@code @Controller} that is a view (a class with {@code @Stashed} fields, or annotated
@@ -63,7 +61,7 @@ public final class StashedControllerScopePostProcessor implements BeanFactoryPos
             if (definition.isAbstract()) {
                 continue;
             }
-            Class<?> type = beanClass(definition, beanFactory);
+            Class<?> type = ViewBeans.beanClass(definition, beanFactory);
             if (type == null || !StashedViews.isStashedView(type)) {
                 continue;
             }
@@ -71,7 +69,7 @@ public final class StashedControllerScopePostProcessor implements BeanFactoryPos
                 throw ViewDeclarations.notAController(type, name);
             }
             String scope = definition.getScope();
-            if (isSingleton(scope)) {
+            if (ViewBeans.isSingleton(scope)) {
                 definition.setScope(WebApplicationContext.SCOPE_REQUEST);
             } else if (!WebApplicationContext.SCOPE_REQUEST.equals(scope)) {
                 throw ViewDeclarations.wrongScope(type, name, scope);
@@ -111,33 +109,9 @@ public final class StashedControllerScopePostProcessor implements BeanFactoryPos
         }
         String scope = factory.getMergedBeanDefinition(beanName).getScope();
         if (!WebApplicationContext.SCOPE_REQUEST.equals(scope)) {
-            throw isSingleton(scope) ? ViewDeclarations.notRequestScoped(type, beanName, "a singleton")
+            throw ViewBeans.isSingleton(scope) ? ViewDeclarations.notRequestScoped(type, beanName, "a singleton")
                     : ViewDeclarations.wrongScope(type, beanName, scope);
         }
         return bean;
-    }
-
-    private static boolean isSingleton(@Nullable String scope) {
-        return scope == null || scope.isEmpty() || ConfigurableBeanFactory.SCOPE_SINGLETON.equals(scope);
-    }
-
-    private static @Nullable Class<?> beanClass(BeanDefinition definition, ConfigurableListableBeanFactory beanFactory) {
-        String className;
-        if (definition.getFactoryMethodName() == null) {
-            className = definition.getBeanClassName();
-        } else if (definition instanceof AnnotatedBeanDefinition annotated
-                && annotated.getFactoryMethodMetadata() != null) {
-            className = annotated.getFactoryMethodMetadata().getReturnTypeName(); // a @Bean method
-        } else {
-            className = null;
-        }
-        if (className == null) {
-            return null;
-        }
-        try {
-            return ClassUtils.forName(className, beanFactory.getBeanClassLoader());
-        } catch (ClassNotFoundException | LinkageError e) {
-            return null;
-        }
     }
 }
