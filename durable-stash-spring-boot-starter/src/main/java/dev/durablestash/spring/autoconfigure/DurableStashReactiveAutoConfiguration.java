@@ -11,7 +11,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplicat
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication.Type;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
-import org.springframework.util.StringUtils;
+import org.springframework.http.codec.ServerCodecConfigurer;
 import org.springframework.web.reactive.DispatcherHandler;
 import org.springframework.web.reactive.result.method.annotation.RequestMappingHandlerAdapter;
 
@@ -60,19 +60,15 @@ public final class DurableStashReactiveAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean
     SidWebFilter durableStashSidWebFilter(DurableStashProperties properties, ObjectProvider<StashSettings> settings,
-            ObjectProvider<StashAdapter> adapter, ObjectProvider<ReactivePrincipalResolver> principals) {
+            ObjectProvider<StashAdapter> adapter, ObjectProvider<ReactivePrincipalResolver> principals,
+            ObjectProvider<ServerCodecConfigurer> codecs) {
         DurableStashProperties.Cookie cookie = properties.getCookie();
-        if (!StringUtils.hasText(cookie.getName())) {
-            throw SettingsMapping.invalid("cookie.name", cookie.getName(), "must not be empty");
-        }
-        Duration maxAge = cookie.getMaxAge();
-        if (maxAge != null && (maxAge.isNegative() || maxAge.isZero() || maxAge.getSeconds() > Integer.MAX_VALUE)) {
-            throw SettingsMapping.invalid("cookie.max-age", maxAge, "must be positive");
-        }
+        Duration maxAge = SettingsMapping.validCookie(cookie);
         SidCookie sidCookie = new SidCookie(cookie.getName(), cookie.getDomain(), cookie.getPath(), cookie.getSecure(),
                 cookie.getSameSite(), maxAge);
         SidWebFilter filter = new SidWebFilter(sidCookie, settings::getObject, adapter::getObject);
         principals.ifAvailable(filter::setPrincipalResolver);
+        codecs.ifAvailable(filter::setCodecConfigurer);
         return filter;
     }
 

@@ -14,7 +14,6 @@ import org.springframework.boot.context.properties.PropertyMapper;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.session.web.http.DefaultCookieSerializer;
-import org.springframework.util.StringUtils;
 import org.springframework.web.filter.OncePerRequestFilter;
 import org.springframework.web.servlet.DispatcherServlet;
 import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
@@ -64,19 +63,13 @@ public final class DurableStashServletAutoConfiguration {
             serializer.setUseBase64Encoding(false);
             serializer.setUseHttpOnlyCookie(true);
             PropertyMapper map = PropertyMapper.get();
-            if (!StringUtils.hasText(cookie.getName())) {
-                throw SettingsMapping.invalid("cookie.name", cookie.getName(), "must not be empty");
-            }
+            Duration maxAge = SettingsMapping.validCookie(cookie);
             map.from(cookie::getName).to(serializer::setCookieName);
             map.from(cookie::getDomain).to(serializer::setDomainName);
             map.from(cookie::getPath).to(serializer::setCookiePath);
             map.from(cookie::getSecure).to(serializer::setUseSecureCookie);
             map.from(cookie::getSameSite).whenHasText().to(serializer::setSameSite);
-            Duration maxAge = cookie.getMaxAge();
             if (maxAge != null) {
-                if (maxAge.isNegative() || maxAge.isZero() || maxAge.getSeconds() > Integer.MAX_VALUE) {
-                    throw SettingsMapping.invalid("cookie.max-age", maxAge, "must be positive");
-                }
                 serializer.setCookieMaxAge((int) maxAge.getSeconds());
             }
             // The engine is looked up on first use: filters are made while the web server starts.

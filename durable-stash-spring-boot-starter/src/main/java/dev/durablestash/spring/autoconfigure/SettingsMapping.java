@@ -5,6 +5,7 @@ import java.time.Duration;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
+import org.springframework.util.StringUtils;
 
 import dev.durablestash.core.StashSettings;
 
@@ -71,6 +72,23 @@ final class SettingsMapping {
             throw invalid("operation-timeout", timeout, "must be positive");
         }
         return timeout;
+    }
+
+    /**
+     * Checks the sid cookie's properties, for the servlet and the reactive filter alike.
+     *
+     * @return the cookie's max-age, or {@code null} for a browser-session cookie
+     * @throws InvalidConfigurationPropertyValueException for an empty name or a max-age that is not positive
+     */
+    static @Nullable Duration validCookie(DurableStashProperties.Cookie cookie) {
+        if (!StringUtils.hasText(cookie.getName())) {
+            throw invalid("cookie.name", cookie.getName(), "must not be empty");
+        }
+        Duration maxAge = cookie.getMaxAge();
+        if (maxAge != null && (maxAge.isNegative() || maxAge.isZero() || maxAge.getSeconds() > Integer.MAX_VALUE)) {
+            throw invalid("cookie.max-age", maxAge, "must be positive");
+        }
+        return maxAge;
     }
 
     static InvalidConfigurationPropertyValueException invalid(String property, @Nullable Object value, String reason) {

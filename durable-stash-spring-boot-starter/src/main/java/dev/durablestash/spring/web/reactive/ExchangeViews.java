@@ -13,7 +13,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import org.springframework.beans.BeanUtils;
+import org.springframework.http.InvalidMediaTypeException;
 import org.springframework.http.MediaType;
+import org.springframework.http.codec.multipart.FormFieldPart;
 import org.springframework.util.ClassUtils;
 import org.springframework.web.server.ServerWebExchange;
 
@@ -67,8 +69,11 @@ final class ExchangeViews {
     private volatile boolean ended;
     private volatile boolean failed;
     private volatile boolean finished;
+    /** The automatic stash runs as the response commits: its cookies are still applied. */
+    private volatile boolean committing;
     private volatile @Nullable Throwable stashFailure;
     private @Nullable MountKind mount;
+    private volatile boolean handlerReadsBody;
 
     private ExchangeViews(ServerWebExchange exchange, StashContext context) {
         this.exchange = exchange;
@@ -230,7 +235,20 @@ final class ExchangeViews {
             releaseTurns();
             return Mono.error(failure);
         }
-        return stashBound().doFinally(signal -> releaseTurns());
+        committing = true;
+        return stashBound().doFinally(signal -> {
+            committing = false;
+            releaseTurns();
+        });
+    }
+
+    /**
+     * @return whether the exchange's automatic stash is running as its response commits (before the
+     *     response's headers and cookies are applied, so a rotated sid's cookie still reaches the browser)
+     */
+    static boolean isCommitting(ServerWebExchange exchange) {
+        ExchangeViews views = find(exchange);
+        return views != null && views.committing;
     }
 
     /**
@@ -323,9 +341,20 @@ final class ExchangeViews {
     }
 
     /**
+     * The handler reads the raw request body itself (a {@code @RequestBody} or {@code HttpEntity}
+     * parameter): the mount kind is not looked up in a multipart body, whose parsing would consume it.
+     */
+    void handlerReadsBody() {
+        handlerReadsBody = true;
+    }
+
+    /**
      * The mount kind: the {@value #MOUNTS_HEADER} header, else the {@value #MOUNTS_PARAMETER} query
-     * parameter, else that field of a form body ({@code application/x-www-form-urlencoded}, read
-     * without blocking and kept for the handler).
+     * parameter, else that field of a form body, read without blocking: of an
+     * {@code application/x-www-form-urlencoded} one through the exchange's form data (which
+     * {@link SidWebFilter} reads from a copy of the body, so the handler still reads the body itself), of a
+     * {@code multipart/form-data} one through the exchange's multipart data, which the handler can still use
+     * (its parts, parsed once; unless the handler {@linkplain #handlerReadsBody() reads the raw body}).
      */
     private Mono<MountKind> mount() {
         MountKind kind = mount;
@@ -337,14 +366,26 @@ final class ExchangeViews {
             value = exchange.getRequest().getQueryParams().getFirst(MOUNTS_PARAMETER);
         }
         Mono<String> found;
+        MediaType type = value != null ? null : contentType();
         if (value != null) {
             found = Mono.just(value);
-        } else if (MediaType.APPLICATION_FORM_URLENCODED.isCompatibleWith(
-                exchange.getRequest().getHeaders().getContentType())) {
+        } else if (type != null && type.isCompatibleWith(MediaType.APPLICATION_FORM_URLENCODED)) {
             found = exchange.getFormData().mapNotNull(form -> form.getFirst(MOUNTS_PARAMETER));
+        } else if (type != null && type.isCompatibleWith(MediaType.MULTIPART_FORM_DATA) && !handlerReadsBody) {
+            found = exchange.getMultipartData().mapNotNull(parts -> parts.getFirst(MOUNTS_PARAMETER)
+                    instanceof FormFieldPart field ? field.value() : null);
         } else {
             found = Mono.empty();
         }
         return found.map(MountKind::fromMounts).defaultIfEmpty(MountKind.FRESH).doOnNext(k -> mount = k);
+    }
+
+    private @Nullable MediaType contentType() {
+        try {
+            MediaType type = exchange.getRequest().getHeaders().getContentType();
+            return type != null && type.isConcrete() ? type : null;
+        } catch (InvalidMediaTypeException e) {
+            return null;
+        }
     }
 }

@@ -1,14 +1,10 @@
 package dev.durablestash.spring.web.reactive;
 
-import java.lang.reflect.Field;
-import java.util.List;
-import java.util.stream.Collectors;
 
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.aop.scope.ScopedObject;
 import org.springframework.aop.support.AopUtils;
-import org.springframework.beans.factory.annotation.AnnotatedBeanDefinition;
 import org.springframework.beans.factory.config.BeanDefinition;
 import org.springframework.beans.factory.config.BeanFactoryPostProcessor;
 import org.springframework.beans.factory.config.BeanPostProcessor;
@@ -19,6 +15,8 @@ import org.springframework.stereotype.Controller;
 import org.springframework.util.ClassUtils;
 
 import dev.durablestash.spring.StashedViews;
+import dev.durablestash.spring.web.ViewBeans;
+import dev.durablestash.spring.web.ViewFields;
 
 /**
  * Gives every {@code @Controller} that is a view (a class with {@code @Stashed} fields, or annotated
@@ -51,7 +49,7 @@ public final class PerExchangeControllers implements BeanFactoryPostProcessor, B
             if (definition.isAbstract()) {
                 continue;
             }
-            Class<?> type = beanClass(definition, beanFactory);
+            Class<?> type = ViewBeans.beanClass(definition, beanFactory);
             if (type == null || !StashedViews.isStashedView(type)) {
                 continue;
             }
@@ -59,7 +57,7 @@ public final class PerExchangeControllers implements BeanFactoryPostProcessor, B
                 throw notAController(type, name);
             }
             String scope = definition.getScope();
-            if (isSingleton(scope)) {
+            if (ViewBeans.isSingleton(scope)) {
                 definition.setScope(ConfigurableBeanFactory.SCOPE_PROTOTYPE);
             } else if (!ConfigurableBeanFactory.SCOPE_PROTOTYPE.equals(scope)) {
                 throw wrongScope(type, name, "declared with scope '" + scope + "'");
@@ -91,7 +89,7 @@ public final class PerExchangeControllers implements BeanFactoryPostProcessor, B
         }
         String scope = factory.getMergedBeanDefinition(beanName).getScope();
         if (!ConfigurableBeanFactory.SCOPE_PROTOTYPE.equals(scope)) {
-            throw wrongScope(type, beanName, isSingleton(scope) ? "a singleton" : "declared with scope '" + scope + "'");
+            throw wrongScope(type, beanName, ViewBeans.isSingleton(scope) ? "a singleton" : "declared with scope '" + scope + "'");
         }
         return bean;
     }
@@ -100,23 +98,11 @@ public final class PerExchangeControllers implements BeanFactoryPostProcessor, B
         return AnnotatedElementUtils.hasAnnotation(ClassUtils.getUserClass(type), Controller.class);
     }
 
-    private static boolean isSingleton(@Nullable String scope) {
-        return scope == null || scope.isEmpty() || ConfigurableBeanFactory.SCOPE_SINGLETON.equals(scope);
-    }
-
-    private static String fields(Class<?> type) {
-        List<Field> fields = StashedViews.stashedFields(type);
-        if (fields.isEmpty()) {
-            return "@StashedView";
-        }
-        return (fields.size() == 1 ? "@Stashed field " : "@Stashed fields ") + fields.stream()
-                .map(f -> f.getDeclaringClass().getName() + "." + f.getName()).collect(Collectors.joining(", "));
-    }
 
     private static IllegalStateException notAController(Class<?> type, String beanName) {
         Class<?> userClass = ClassUtils.getUserClass(type);
         return new IllegalStateException("Bean '" + beanName + "' of class " + userClass.getName() + " has "
-                + fields(userClass) + ", but it is not a @Controller: as a bean its fields would be shared by every "
+                + ViewFields.describe(userClass) + ", but it is not a @Controller: as a bean its fields would be shared by every "
                 + "browser and never stored. @Stashed fields work on controllers (every exchange gets its own "
                 + "instance) and on classes taken as handler-method arguments: move the fields to a controller, or "
                 + "take the class as a handler-method argument and do not declare it as a bean.");
@@ -125,29 +111,9 @@ public final class PerExchangeControllers implements BeanFactoryPostProcessor, B
     private static IllegalStateException wrongScope(Class<?> type, String beanName, String how) {
         Class<?> userClass = ClassUtils.getUserClass(type);
         return new IllegalStateException("Controller " + userClass.getName() + " (bean '" + beanName + "') has "
-                + fields(userClass) + " but is " + how + ": in WebFlux a controller with @Stashed fields must be "
+                + ViewFields.describe(userClass) + " but is " + how + ": in WebFlux a controller with @Stashed fields must be "
                 + "made afresh for every exchange (prototype), so that no two exchanges share its fields. Remove its "
                 + "@Scope (the starter then makes it per exchange), or declare a @Bean method's return type as "
                 + userClass.getName() + ".");
-    }
-
-    private static @Nullable Class<?> beanClass(BeanDefinition definition, ConfigurableListableBeanFactory beanFactory) {
-        String className;
-        if (definition.getFactoryMethodName() == null) {
-            className = definition.getBeanClassName();
-        } else if (definition instanceof AnnotatedBeanDefinition annotated
-                && annotated.getFactoryMethodMetadata() != null) {
-            className = annotated.getFactoryMethodMetadata().getReturnTypeName();
-        } else {
-            className = null;
-        }
-        if (className == null) {
-            return null;
-        }
-        try {
-            return ClassUtils.forName(className, beanFactory.getBeanClassLoader());
-        } catch (ClassNotFoundException | LinkageError e) {
-            return null;
-        }
     }
 }

@@ -345,12 +345,22 @@ public final class ReactiveBrowserSession {
      * the last call wins.
      */
     private void writeCookie(String value, @Nullable String principal) {
-        if (exchange.getResponse().isCommitted()) {
-            log.warn("Cannot set the DurableStash sid cookie: the response to {} is already committed",
-                    exchange.getRequest().getPath());
+        // While the exchange's stash runs before the commit (a login in the handler seen there), the response
+        // counts as committed but still takes cookies: they are applied after the before-commit actions.
+        if (exchange.getResponse().isCommitted() && !ExchangeViews.isCommitting(exchange)) {
+            cookieRefused();
             return;
         }
-        settings.cookie().write(exchange, value.isEmpty() ? "" : settings.values().encode(value, principal));
+        try {
+            settings.cookie().write(exchange, value.isEmpty() ? "" : settings.values().encode(value, principal));
+        } catch (UnsupportedOperationException | IllegalStateException e) {
+            cookieRefused(); // the response's cookies became read-only
+        }
+    }
+
+    private void cookieRefused() {
+        log.warn("Cannot set the DurableStash sid cookie: the response to {} is already committed",
+                exchange.getRequest().getPath());
     }
 
     /** Waits, without blocking, at most the operation timeout plus {@link ViewBinding#WAIT_MARGIN}. */

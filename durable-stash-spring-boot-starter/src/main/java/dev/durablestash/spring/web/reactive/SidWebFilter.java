@@ -7,6 +7,7 @@ import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.core.Ordered;
+import org.springframework.http.codec.ServerCodecConfigurer;
 import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.WebFilter;
 import org.springframework.web.server.WebFilterChain;
@@ -24,6 +25,11 @@ import reactor.core.publisher.Mono;
  * sid the server did not issue is never adopted, and the session is bound to the principal the
  * {@link ReactivePrincipalResolver} names. The reactive counterpart of the servlet {@code SidFilter}, with
  * the same order.
+ *
+ * <p>A request with a form body ({@code application/x-www-form-urlencoded}) and no mount kind in the
+ * {@code X-Stash-Mounts} header or the query goes on with its form data read from a copy of the body,
+ * which is its body again for the handler: the {@code _mounts} field can be looked up without starving a
+ * handler that reads the raw body. The copy is bounded by the form reader's {@code maxInMemorySize}.
  *
  * <p>When the handling of an exchange leaves a response without a body uncommitted (a redirect, an
  * empty body), the exchange's views are stashed here, so that a failed stash still reaches the
@@ -91,6 +97,7 @@ public final class SidWebFilter implements WebFilter, Ordered {
 
     private final Settings settings;
     private int order = DEFAULT_ORDER;
+    private ServerCodecConfigurer codecs = ServerCodecConfigurer.create();
 
     /**
      * @param cookie how the sid cookie is written; with a max-age it is written again on every
@@ -110,7 +117,8 @@ public final class SidWebFilter implements WebFilter, Ordered {
             exchange.getAttributes().put(ReactiveBrowserSession.ATTRIBUTE, new ReactiveBrowserSession(settings,
                     exchange));
         }
-        return chain.filter(exchange)
+        ServerWebExchange handled = FormBodyReplay.decorate(exchange, codecs); // a form's _mounts field
+        return chain.filter(handled)
                 .then(Mono.defer(() -> ExchangeViews.stashUncommitted(exchange)))
                 .doFinally(signal -> ExchangeViews.exchangeEnded(exchange));
     }
@@ -121,6 +129,15 @@ public final class SidWebFilter implements WebFilter, Ordered {
      */
     public void setPrincipalResolver(ReactivePrincipalResolver principals) {
         settings.principals(Objects.requireNonNull(principals, "principals"));
+    }
+
+    /**
+     * @param codecs the codecs whose form reader reads a form body to find its {@code _mounts} field (its
+     *     {@code maxInMemorySize} bounds the copy of the body kept for the handler); WebFlux's defaults
+     *     unless set
+     */
+    public void setCodecConfigurer(ServerCodecConfigurer codecs) {
+        this.codecs = Objects.requireNonNull(codecs, "codecs");
     }
 
     @Override

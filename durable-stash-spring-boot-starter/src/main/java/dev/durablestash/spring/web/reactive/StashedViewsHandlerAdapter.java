@@ -7,6 +7,8 @@ import org.springframework.aop.framework.Advised;
 import org.springframework.aop.support.AopUtils;
 import org.springframework.core.MethodParameter;
 import org.springframework.core.Ordered;
+import org.springframework.http.HttpEntity;
+import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.method.HandlerMethod;
 import org.springframework.web.reactive.DispatchExceptionHandler;
 import org.springframework.web.reactive.HandlerAdapter;
@@ -67,6 +69,9 @@ public final class StashedViewsHandlerAdapter implements HandlerAdapter, Dispatc
             return delegate.get().handle(exchange, handler);
         }
         ExchangeViews views = ExchangeViews.of(exchange, context);
+        if (readsBody(method)) {
+            views.handlerReadsBody();
+        }
         Mono<Void> bound = Mono.empty();
         Object bean = method.getBean();
         if (!(bean instanceof String) && StashedViews.isStashedView(method.getBeanType())) {
@@ -121,6 +126,17 @@ public final class StashedViewsHandlerAdapter implements HandlerAdapter, Dispatc
         for (MethodParameter parameter : method.getMethodParameters()) {
             if (StashedViewArgumentResolver.isStateParameter(parameter)
                     || parameter.getParameterType() == ReactiveStash.class) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** @return {@code true} if the handler reads the raw request body: a {@code @RequestBody} or {@code HttpEntity} */
+    private static boolean readsBody(HandlerMethod method) {
+        for (MethodParameter parameter : method.getMethodParameters()) {
+            if (parameter.hasParameterAnnotation(RequestBody.class)
+                    || HttpEntity.class.isAssignableFrom(parameter.getParameterType())) {
                 return true;
             }
         }

@@ -1,6 +1,7 @@
 package dev.durablestash.spring.web.reactive;
 
 import java.lang.reflect.Modifier;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.Objects;
 import java.util.Set;
@@ -12,13 +13,18 @@ import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.BeanFactoryAware;
 import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
+import org.springframework.context.EnvironmentAware;
 import org.springframework.core.MethodParameter;
+import org.springframework.core.env.Environment;
+import org.springframework.core.env.StandardEnvironment;
 import org.springframework.util.ClassUtils;
 import org.springframework.web.method.HandlerMethod;
 import org.springframework.web.reactive.result.method.AbstractHandlerMethodMapping;
 
 import dev.durablestash.spring.Stash;
 import dev.durablestash.spring.StashedViews;
+import dev.durablestash.spring.web.StashedClassScanner;
+import dev.durablestash.spring.web.ViewFields;
 
 /**
  * Checks the WebFlux application's handler methods once every singleton exists, and fails startup,
@@ -33,16 +39,24 @@ import dev.durablestash.spring.StashedViews;
  * <li>a {@link ReactiveStash} parameter: its handler must have a view (the controller, or exactly one
  * view parameter type);</li>
  * <li>a blocking {@link Stash} parameter: refused, its methods would block an event-loop thread;</li>
- * <li>every singleton registered as an instance (no bean definition) whose class is a view.</li>
+ * <li>every singleton registered as an instance (no bean definition) whose class is a view;</li>
+ * <li>every singleton into which a view controller was injected (it would share one instance between
+ * every browser);</li>
+ * <li>as on the servlet side, every class under the application's packages that declares
+ * {@code @Stashed} fields: a controller or handler argument above (or a superclass of one), a class
+ * annotated as a controller there or a parameter type of its request-mapping methods, or a class named
+ * by one that uses {@link StashedRoutes} (a view of a functional route); otherwise its fields would
+ * never be recovered or stored ({@link StashedClassScanner#refuseUnused}).</li>
  * </ul>
- * The servlet side's scan of the application's packages for classes no handler uses is not done here.
  *
  * <p><b>Thread-safety:</b> runs once, at startup.
  */
-public final class StashedViewsWebFluxVerifier implements SmartInitializingSingleton, BeanFactoryAware {
+public final class StashedViewsWebFluxVerifier implements SmartInitializingSingleton, BeanFactoryAware,
+        EnvironmentAware {
 
     private final StashedViews views;
     private @Nullable ConfigurableListableBeanFactory beanFactory;
+    private Environment environment = new StandardEnvironment();
 
     /** @param views the application's views, which build (and so check) each view class */
     public StashedViewsWebFluxVerifier(StashedViews views) {
@@ -56,6 +70,11 @@ public final class StashedViewsWebFluxVerifier implements SmartInitializingSingl
         }
     }
 
+    @Override
+    public void setEnvironment(Environment environment) {
+        this.environment = environment;
+    }
+
     /**
      * @throws IllegalStateException or {@link IllegalArgumentException} naming the class of the first
      *     view declared in a way that would drop its state
@@ -66,10 +85,11 @@ public final class StashedViewsWebFluxVerifier implements SmartInitializingSingl
         if (factory == null) {
             return;
         }
+        Set<Class<?>> used = new HashSet<>(); // the view classes of controllers, handler arguments and beans
         for (AbstractHandlerMethodMapping<?> mapping : factory
                 .getBeansOfType(AbstractHandlerMethodMapping.class, false, false).values()) {
             for (HandlerMethod handler : mapping.getHandlerMethods().values()) {
-                verifyHandler(handler);
+                verifyHandler(handler, used);
             }
         }
         for (String name : factory.getSingletonNames()) {
@@ -83,13 +103,43 @@ public final class StashedViewsWebFluxVerifier implements SmartInitializingSingl
                 }
             }
         }
+        for (String name : factory.getBeanDefinitionNames()) {
+            if (factory.getBeanDefinition(name).isAbstract()) {
+                continue;
+            }
+            Class<?> type = factory.getType(name, false);
+            if (type != null && StashedViews.isStashedView(type)) {
+                used.add(ClassUtils.getUserClass(type));
+                refuseSingletonHolders(factory, name, type);
+            }
+        }
+        StashedClassScanner.refuseUnused(factory, environment, used);
     }
 
-    private void verifyHandler(HandlerMethod handler) {
+    /**
+     * Refuses a singleton into which a view controller was injected: it would hold one instance, made at
+     * startup, for every browser, whose fields are never recovered or stashed.
+     */
+    private static void refuseSingletonHolders(ConfigurableListableBeanFactory factory, String name, Class<?> type) {
+        for (String dependent : factory.getDependentBeans(name)) {
+            if (factory.containsBeanDefinition(dependent) && factory.getMergedBeanDefinition(dependent).isSingleton()) {
+                Class<?> userClass = ClassUtils.getUserClass(type);
+                throw new IllegalStateException("Controller " + userClass.getName() + " (bean '" + name + "') has "
+                        + ViewFields.describe(userClass) + " and is made afresh for every exchange, but it is injected "
+                        + "into singleton bean '" + dependent + "', which would hold one instance, shared by every "
+                        + "browser, whose fields are never recovered or stashed. Do not inject a view controller: move "
+                        + "what '" + dependent + "' needs from it into a bean without @Stashed fields, and use that "
+                        + "from both.");
+            }
+        }
+    }
+
+    private void verifyHandler(HandlerMethod handler, Set<Class<?>> used) {
         Class<?> controller = handler.getBeanType();
         boolean controllerIsView = StashedViews.isStashedView(controller);
         if (controllerIsView) {
             views.typeOf(controller);
+            used.add(ClassUtils.getUserClass(controller));
         }
         Set<Class<?>> viewParameters = new LinkedHashSet<>();
         boolean takesStash = false;
@@ -105,6 +155,7 @@ public final class StashedViewsWebFluxVerifier implements SmartInitializingSingl
             } else if (StashedViews.isStashedView(type)) {
                 verifyViewParameter(parameter, type, handler);
                 viewParameters.add(type);
+                used.add(ClassUtils.getUserClass(type));
             }
         }
         if (takesStash && !controllerIsView && viewParameters.size() != 1) {

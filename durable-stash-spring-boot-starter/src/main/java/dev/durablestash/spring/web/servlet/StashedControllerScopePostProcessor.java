@@ -1,19 +1,21 @@
 package dev.durablestash.spring.web.servlet;
 
+import java.util.HashMap;
+import java.util.Map;
+
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.aop.scope.ScopedObject;
 import org.springframework.aop.support.AopUtils;
-import org.springframework.beans.factory.annotation.AnnotatedBeanDefinition;
 import org.springframework.beans.factory.config.BeanDefinition;
 import org.springframework.beans.factory.config.BeanFactoryPostProcessor;
 import org.springframework.beans.factory.config.BeanPostProcessor;
-import org.springframework.beans.factory.config.ConfigurableBeanFactory;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
-import org.springframework.util.ClassUtils;
+import org.springframework.beans.factory.config.Scope;
 import org.springframework.web.context.WebApplicationContext;
 
 import dev.durablestash.spring.StashedViews;
+import dev.durablestash.spring.web.ViewBeans;
 
 /**
  * Gives every {@code @Controller} that is a view (a class with {@code @Stashed} fields, or annotated
@@ -29,6 +31,9 @@ import dev.durablestash.spring.StashedViews;
  * {@code @Service}, ...): only controllers and handler-method arguments are recovered and stashed;</li>
  * <li>a view controller declared with a scope other than singleton (re-scoped) or request (kept),
  * such as {@code prototype} or {@code session};</li>
+ * <li>a view controller asked for outside a request, such as one injected into a singleton (which
+ * would hold one instance for every browser): the request scope is wrapped to say so
+ * ({@link ViewControllerScope});</li>
  * <li>as a bean post-processor, any view bean created without request scope, which catches the
  * definitions whose class cannot be seen before the bean exists ({@code @Bean} methods declared to
  * return a supertype, factory beans, inner beans).</li>
@@ -36,7 +41,7 @@ import dev.durablestash.spring.StashedViews;
  * Scoped proxies ({@code @Scope(proxyMode = ...)}) are fine: the scope of their target counts.
  *
  * <p>Consequence: such a controller is constructed for every request (constructor injection works
- * as usual), and it should not be injected into singletons.
+ * as usual), and it cannot be injected into singletons.
  *
  * <p><b>Thread-safety:</b> the factory post-processing runs once, at startup; the bean
  * post-processing is thread-safe.
@@ -50,12 +55,13 @@ public final class StashedControllerScopePostProcessor implements BeanFactoryPos
         if (beanFactory.getRegisteredScope(WebApplicationContext.SCOPE_REQUEST) == null) {
             return;
         }
+        Map<String, Class<?>> viewControllers = new HashMap<>();
         for (String name : beanFactory.getBeanDefinitionNames()) {
             BeanDefinition definition = beanFactory.getBeanDefinition(name);
             if (definition.isAbstract()) {
                 continue;
             }
-            Class<?> type = beanClass(definition, beanFactory);
+            Class<?> type = ViewBeans.beanClass(definition, beanFactory);
             if (type == null || !StashedViews.isStashedView(type)) {
                 continue;
             }
@@ -63,11 +69,18 @@ public final class StashedControllerScopePostProcessor implements BeanFactoryPos
                 throw ViewDeclarations.notAController(type, name);
             }
             String scope = definition.getScope();
-            if (isSingleton(scope)) {
+            if (ViewBeans.isSingleton(scope)) {
                 definition.setScope(WebApplicationContext.SCOPE_REQUEST);
             } else if (!WebApplicationContext.SCOPE_REQUEST.equals(scope)) {
                 throw ViewDeclarations.wrongScope(type, name, scope);
             }
+            viewControllers.put(name, type);
+        }
+        Scope requestScope = beanFactory.getRegisteredScope(WebApplicationContext.SCOPE_REQUEST);
+        if (requestScope != null && !viewControllers.isEmpty() && !(requestScope instanceof ViewControllerScope)) {
+            Map<String, Class<?>> types = Map.copyOf(viewControllers);
+            beanFactory.registerScope(WebApplicationContext.SCOPE_REQUEST, new ViewControllerScope(requestScope,
+                    types.keySet(), name -> ViewDeclarations.outsideRequest(types.get(name), name)));
         }
         this.beanFactory = beanFactory;
     }
@@ -96,33 +109,9 @@ public final class StashedControllerScopePostProcessor implements BeanFactoryPos
         }
         String scope = factory.getMergedBeanDefinition(beanName).getScope();
         if (!WebApplicationContext.SCOPE_REQUEST.equals(scope)) {
-            throw isSingleton(scope) ? ViewDeclarations.notRequestScoped(type, beanName, "a singleton")
+            throw ViewBeans.isSingleton(scope) ? ViewDeclarations.notRequestScoped(type, beanName, "a singleton")
                     : ViewDeclarations.wrongScope(type, beanName, scope);
         }
         return bean;
-    }
-
-    private static boolean isSingleton(@Nullable String scope) {
-        return scope == null || scope.isEmpty() || ConfigurableBeanFactory.SCOPE_SINGLETON.equals(scope);
-    }
-
-    private static @Nullable Class<?> beanClass(BeanDefinition definition, ConfigurableListableBeanFactory beanFactory) {
-        String className;
-        if (definition.getFactoryMethodName() == null) {
-            className = definition.getBeanClassName();
-        } else if (definition instanceof AnnotatedBeanDefinition annotated
-                && annotated.getFactoryMethodMetadata() != null) {
-            className = annotated.getFactoryMethodMetadata().getReturnTypeName(); // a @Bean method
-        } else {
-            className = null;
-        }
-        if (className == null) {
-            return null;
-        }
-        try {
-            return ClassUtils.forName(className, beanFactory.getBeanClassLoader());
-        } catch (ClassNotFoundException | LinkageError e) {
-            return null;
-        }
     }
 }

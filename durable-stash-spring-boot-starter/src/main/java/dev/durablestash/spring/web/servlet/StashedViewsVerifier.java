@@ -31,6 +31,7 @@ import org.springframework.web.servlet.mvc.method.annotation.RequestMappingHandl
 
 import dev.durablestash.spring.Stash;
 import dev.durablestash.spring.StashedViews;
+import dev.durablestash.spring.web.StashedClassScanner;
 
 /**
  * Checks the application's views once every singleton exists (the handler mappings and adapters
@@ -124,16 +125,7 @@ public final class StashedViewsVerifier implements SmartInitializingSingleton, B
                 used.add(ClassUtils.getUserClass(type));
             }
         }
-        if (AutoConfigurationPackages.has(factory)) {
-            StashedClassScanner scanner = new StashedClassScanner(factory.getBeanClassLoader(), environment);
-            StashedClassScanner.Scan scan = scanner.scan(AutoConfigurationPackages.get(factory));
-            for (Class<?> type : scan.withStashedFields()) {
-                if (used.stream().noneMatch(type::isAssignableFrom)
-                        && scan.controllersAndArguments().stream().noneMatch(type::isAssignableFrom)) {
-                    throw ViewDeclarations.unused(type);
-                }
-            }
-        }
+        StashedClassScanner.refuseUnused(factory, environment, used);
     }
 
     private void verifyHandler(ConfigurableListableBeanFactory factory, HandlerMethod handler,

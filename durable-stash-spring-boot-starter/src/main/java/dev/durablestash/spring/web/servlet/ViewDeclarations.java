@@ -1,14 +1,11 @@
 package dev.durablestash.spring.web.servlet;
 
-import java.lang.reflect.Field;
-import java.util.List;
-import java.util.stream.Collectors;
 
 import org.springframework.core.annotation.AnnotatedElementUtils;
 import org.springframework.stereotype.Controller;
 import org.springframework.util.ClassUtils;
 
-import dev.durablestash.spring.StashedViews;
+import dev.durablestash.spring.web.ViewFields;
 
 /**
  * The startup failures for view classes (classes with {@code @Stashed} fields) declared in a way
@@ -27,12 +24,7 @@ final class ViewDeclarations {
 
     /** @return "@Stashed field(s) a.B.x, a.B.y" or, for an annotation-only view, "@StashedView" */
     static String fields(Class<?> type) {
-        List<Field> fields = StashedViews.stashedFields(type);
-        if (fields.isEmpty()) {
-            return "@StashedView";
-        }
-        return (fields.size() == 1 ? "@Stashed field " : "@Stashed fields ") + fields.stream()
-                .map((f) -> f.getDeclaringClass().getName() + "." + f.getName()).collect(Collectors.joining(", "));
+        return ViewFields.describe(type);
     }
 
     static IllegalStateException notAController(Class<?> type, String beanName) {
@@ -53,11 +45,13 @@ final class ViewDeclarations {
                 + "starter then gives it request scope) or use @RequestScope.");
     }
 
-    static IllegalStateException unused(Class<?> type) {
-        return new IllegalStateException("Class " + type.getName() + " has " + fields(type) + ", but it is neither "
-                + "a controller nor taken as a handler-method argument (nor a superclass of one), so its fields would "
-                + "never be recovered or stored. Make it a @Controller, take it as a handler-method argument, or "
-                + "remove @Stashed.");
+    static IllegalStateException outsideRequest(Class<?> type, String beanName) {
+        Class<?> userClass = ClassUtils.getUserClass(type);
+        return new IllegalStateException("Controller " + userClass.getName() + " (bean '" + beanName + "') has "
+                + fields(userClass) + " and has request scope, but it is asked for outside a request: injected "
+                + "into a singleton (which would hold one instance, shared by every browser, whose fields are never "
+                + "recovered or stashed) or looked up at startup. Do not inject a view controller: move what the "
+                + "other bean needs from it into a bean without @Stashed fields, and use that from both.");
     }
 
     /**

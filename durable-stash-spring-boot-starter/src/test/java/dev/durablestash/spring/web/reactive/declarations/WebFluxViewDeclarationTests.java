@@ -5,6 +5,8 @@ import ch.qos.logback.classic.Level;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
+import org.springframework.beans.factory.support.BeanDefinitionRegistry;
+import org.springframework.boot.autoconfigure.AutoConfigurationPackages;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ReactiveWebApplicationContextRunner;
 import org.springframework.boot.webflux.autoconfigure.WebFluxAutoConfiguration;
@@ -19,6 +21,9 @@ import dev.durablestash.spring.Stash;
 import dev.durablestash.spring.Stashed;
 import dev.durablestash.spring.autoconfigure.DurableStashAutoConfiguration;
 import dev.durablestash.spring.autoconfigure.DurableStashReactiveAutoConfiguration;
+import dev.durablestash.spring.web.reactive.declarations.routes.RouteView;
+import dev.durablestash.spring.web.reactive.declarations.routes.RouteViewRoutes;
+import dev.durablestash.spring.web.reactive.declarations.unused.FluxLeftover;
 import dev.durablestash.testing.autoconfigure.InMemoryStorageAutoConfiguration;
 
 import dev.durablestash.testsupport.ExpectedLogs;
@@ -81,6 +86,16 @@ class WebFluxViewDeclarationTests {
         }
     }
 
+    /** A singleton that holds a view controller: one instance for every browser, never recovered. */
+    @Service
+    static class ControllerHolder {
+        final GoodController controller;
+
+        ControllerHolder(GoodController controller) {
+            this.controller = controller;
+        }
+    }
+
     @Configuration(proxyBeanMethods = false)
     static class Good {
         @Bean
@@ -115,5 +130,30 @@ class WebFluxViewDeclarationTests {
             assertThat(context.getBean(GoodController.class)).as("a fresh instance per lookup")
                     .isNotSameAs(context.getBean(GoodController.class));
         });
+    }
+
+    @Test
+    void aClassWithStashedFieldsInTheApplicationsPackagesThatNoHandlerOrRouteUsesFailsStartup() {
+        runner.withInitializer(context -> AutoConfigurationPackages.register(
+                (BeanDefinitionRegistry) context.getBeanFactory(), FluxLeftover.class.getPackageName()))
+                .run(context -> assertThat(context).hasFailed().getFailure()
+                        .hasMessageContaining(FluxLeftover.class.getName() + ".count")
+                        .hasMessageContaining("never be recovered or stored"));
+    }
+
+    @Test
+    void aViewThatOnlyAFunctionalRouteRecoversPassesTheScan() {
+        runner.withInitializer(context -> AutoConfigurationPackages.register(
+                (BeanDefinitionRegistry) context.getBeanFactory(), RouteView.class.getPackageName()))
+                .withUserConfiguration(RouteViewRoutes.class)
+                .run(context -> assertThat(context).hasNotFailed());
+    }
+
+    @Test
+    void aViewControllerInjectedIntoASingletonFailsStartupNamingBothBeans() {
+        runner.withUserConfiguration(Good.class).withBean("controllerHolder", ControllerHolder.class)
+                .run(context -> assertThat(context).hasFailed().getFailure()
+                        .hasMessageContaining("'goodController'").hasMessageContaining("'controllerHolder'")
+                        .hasMessageContaining(GoodController.class.getName() + ".count"));
     }
 }

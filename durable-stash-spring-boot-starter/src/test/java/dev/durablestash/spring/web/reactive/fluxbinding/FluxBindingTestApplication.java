@@ -105,6 +105,21 @@ public class FluxBindingTestApplication {
                     }));
         }
 
+        /**
+         * A programmatic login in a stashed view that leaves following the principal to the starter: saves
+         * ada's security context in the web session, as a login form of the application's own would, then
+         * sets the note.
+         */
+        @PostMapping("/notes/login-as-ada-implicitly")
+        Mono<String> loginAsAdaImplicitlyAndSave(@RequestParam String note, ServerWebExchange exchange) {
+            SecurityContext ada = new SecurityContextImpl(UsernamePasswordAuthenticationToken.authenticated("ada", null,
+                    AuthorityUtils.createAuthorityList("ROLE_USER")));
+            return new WebSessionServerSecurityContextRepository().save(exchange, ada).then(Mono.fromSupplier(() -> {
+                this.note = note;
+                return "saved";
+            }));
+        }
+
         /** Sets the note, then waits (without blocking) until a test releases the exchange. */
         @PostMapping("/notes/slow")
         Mono<String> saveSlowly(@RequestParam String note) {

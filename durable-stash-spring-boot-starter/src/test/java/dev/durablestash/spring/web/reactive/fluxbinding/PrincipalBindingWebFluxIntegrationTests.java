@@ -165,6 +165,21 @@ class PrincipalBindingWebFluxIntegrationTests {
     }
 
     @Test
+    void aProgrammaticLoginInAHandlerMovesTheStateToTheRotatedPrincipalBoundSidWithoutAnExplicitCall() {
+        Browser browser = new Browser(port);
+        browser.post("/notes?note=typed before login");
+        String anonymousSid = browser.cookies.get("sid");
+
+        assertThat(browser.post("/notes/login-as-ada-implicitly?note=typed at login").body()).isEqualTo("saved");
+
+        assertThat(browser.cookies.get("sid")).as("rotated").isNotEqualTo(anonymousSid);
+        Browser planted = new Browser(port);
+        planted.cookies.put("sid", anonymousSid);
+        assertThat(planted.get("/notes").body()).as("the anonymous sid keeps nothing").isEqualTo("note=null");
+        assertThat(browser.get("/notes").body()).as("ada, logged in").isEqualTo("note=typed at login");
+    }
+
+    @Test
     void aLoginKeepsASessionAlreadyBoundToTheSameUser() {
         Browser ada = new Browser(port);
         ada.login("ada", "ada-pw");

@@ -3,12 +3,15 @@ package dev.durablestash.spring.web.reactive.testapp;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
+import org.springframework.core.io.buffer.DataBufferUtils;
 import org.springframework.http.MediaType;
+import org.springframework.http.codec.multipart.FilePart;
 import org.springframework.http.server.reactive.ServerHttpResponse;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RequestPart;
 import org.springframework.web.bind.annotation.RestController;
 
 import dev.durablestash.spring.Scope;
@@ -43,6 +46,16 @@ public class EdgeCaseController {
     @PostMapping(path = "/upload", consumes = MediaType.MULTIPART_FORM_DATA_VALUE)
     String upload() {
         return "draft=" + draft;
+    }
+
+    /** An upload form whose handler takes its file part and a form binding takes its field. */
+    @PostMapping(path = "/upload-file", consumes = MediaType.MULTIPART_FORM_DATA_VALUE)
+    Mono<String> uploadFile(@RequestPart("file") Mono<FilePart> file, @RequestPart("note") String note) {
+        return file.flatMap(part -> DataBufferUtils.join(part.content())).map(buffer -> {
+            String text = buffer.toString(StandardCharsets.UTF_8);
+            DataBufferUtils.release(buffer);
+            return "draft=" + draft + ";file=" + text + ";note=" + note;
+        });
     }
 
     /** Reads the raw request body, as a handler (or a proxying handler) may. */

@@ -192,6 +192,25 @@ class StashedViewDeclarationTests {
         return names[0];
     }
 
+    @Test
+    void aViewControllerInjectedIntoASingletonFailsStartupNamingBothBeans() {
+        contextRunner.withUserConfiguration(BareController.class).withBean("controllerHolder", ControllerHolder.class)
+                .run((context) -> {
+                    assertFailedNaming(context, "BareController')", BareController.class.getName() + ".count",
+                            "injected into a singleton");
+                    assertThat(context.getStartupFailure()).hasMessageContaining("'controllerHolder'");
+                });
+    }
+
+    /** A singleton that holds a view controller: one instance for every browser, never recovered. */
+    static class ControllerHolder {
+        final BareController controller;
+
+        ControllerHolder(BareController controller) {
+            this.controller = controller;
+        }
+    }
+
     private static void assertFailedNaming(AssertableWebApplicationContext context, String... parts) {
         assertThat(context).hasFailed();
         Throwable root = context.getStartupFailure();

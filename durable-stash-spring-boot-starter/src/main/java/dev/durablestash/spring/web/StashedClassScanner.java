@@ -1,0 +1,195 @@
+package dev.durablestash.spring.web;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.reflect.Field;
+import java.lang.reflect.Method;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.beans.factory.annotation.AnnotatedBeanDefinition;
+import org.springframework.beans.factory.config.BeanDefinition;
+import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
+import org.springframework.beans.factory.support.AbstractBeanDefinition;
+import org.springframework.boot.autoconfigure.AutoConfigurationPackages;
+import org.springframework.context.annotation.ClassPathScanningCandidateComponentProvider;
+import org.springframework.core.annotation.AnnotatedElementUtils;
+import org.springframework.core.env.Environment;
+import org.springframework.core.io.DefaultResourceLoader;
+import org.springframework.core.io.Resource;
+import org.springframework.stereotype.Controller;
+import org.springframework.util.ClassUtils;
+import org.springframework.util.ReflectionUtils;
+import org.springframework.web.bind.annotation.RequestMapping;
+
+import dev.durablestash.spring.Stashed;
+
+/**
+ * Finds the classes under the application's packages that declare {@link Stashed} fields but that no
+ * handler uses, and fails startup for them, for the servlet and the reactive integrations alike
+ * ({@link #refuseUnused}). It reads every class file (as component scanning does), then loads each class
+ * without initialising it and looks at its declared fields and methods. A class that cannot be loaded (a
+ * missing optional dependency) is skipped.
+ *
+ * <p>Support code shared by the starter's web packages, not an API for applications.
+ *
+ * <p><b>Thread-safety:</b> not thread-safe; used once, at startup.
+ */
+public final class StashedClassScanner {
+
+    /** The class whose users recover view classes in WebFlux functional routes, as a class file names it. */
+    private static final String ROUTES = "dev/durablestash/spring/web/reactive/StashedRoutes";
+
+    private final ClassLoader classLoader;
+    private final ClassPathScanningCandidateComponentProvider scanner;
+
+    StashedClassScanner(@Nullable ClassLoader classLoader, Environment environment) {
+        this.classLoader = classLoader != null ? classLoader : ClassUtils.getDefaultClassLoader();
+        this.scanner = new ClassPathScanningCandidateComponentProvider(false, environment) {
+            @Override
+            protected boolean isCandidateComponent(AnnotatedBeanDefinition beanDefinition) {
+                return true; // every class: nested, abstract and plain ones too
+            }
+        };
+        scanner.setResourceLoader(new DefaultResourceLoader(this.classLoader));
+        scanner.addIncludeFilter((reader, factory) -> true);
+    }
+
+    /**
+     * What the scan found under some packages (and their sub-packages).
+     *
+     * @param withStashedFields the classes that declare {@code @Stashed} fields
+     * @param controllersAndArguments the classes annotated as controllers, and the parameter types of
+     *     their request-mapping methods, whether or not this context made them beans (a test slice
+     *     makes only some controllers)
+     * @param routeDefinitions the class files (as ISO-8859-1 text) that name {@code StashedRoutes}: the
+     *     view classes they name are recovered by functional routes
+     */
+    record Scan(Set<Class<?>> withStashedFields, Set<Class<?>> controllersAndArguments, List<String> routeDefinitions) {
+
+        /** @return whether a class that names {@code StashedRoutes} also names the type (a class literal) */
+        boolean namedByRoutes(Class<?> type) {
+            String internalName = type.getName().replace('.', '/');
+            String asConstant = new String(new char[] { (char) (internalName.length() >> 8),
+                    (char) (internalName.length() & 0xFF) }) + internalName; // a length-prefixed UTF-8 constant
+            String asDescriptor = "L" + internalName + ";";
+            return routeDefinitions.stream().anyMatch(text -> text.contains(asConstant) || text.contains(asDescriptor));
+        }
+    }
+
+    /**
+     * Fails startup for a class under the application's packages ({@link AutoConfigurationPackages}) that
+     * declares {@code @Stashed} fields but is none of the used view classes, nor a superclass of one, nor a
+     * class annotated as a controller there or a parameter type of one's request-mapping methods (a test
+     * slice makes only some controllers beans), nor named by a class that uses WebFlux's
+     * {@code StashedRoutes} (a view of a functional route): its fields would never be recovered or stored.
+     * Does nothing when the application has no such packages registered.
+     *
+     * @param factory the application's bean factory
+     * @param environment the application's environment
+     * @param used the view classes the handlers and beans use (controllers, handler arguments, beans)
+     * @throws IllegalStateException naming the first unused class and its {@code @Stashed} fields
+     */
+    public static void refuseUnused(ConfigurableListableBeanFactory factory, Environment environment,
+            Set<Class<?>> used) {
+        if (!AutoConfigurationPackages.has(factory)) {
+            return;
+        }
+        Scan scan = new StashedClassScanner(factory.getBeanClassLoader(), environment)
+                .scan(AutoConfigurationPackages.get(factory));
+        for (Class<?> type : scan.withStashedFields()) {
+            if (used.stream().noneMatch(type::isAssignableFrom)
+                    && scan.controllersAndArguments().stream().noneMatch(type::isAssignableFrom)
+                    && !scan.namedByRoutes(type)) {
+                throw unused(type);
+            }
+        }
+    }
+
+    private static IllegalStateException unused(Class<?> type) {
+        return new IllegalStateException("Class " + type.getName() + " has " + ViewFields.describe(type)
+                + ", but it is neither a controller nor taken as a handler-method argument (nor a superclass of "
+                + "one), so its fields would never be recovered or stored. Make it a @Controller, take it as a "
+                + "handler-method argument, or remove @Stashed.");
+    }
+
+    Scan scan(List<String> packages) {
+        Set<Class<?>> withStashedFields = new LinkedHashSet<>();
+        Set<Class<?>> controllersAndArguments = new LinkedHashSet<>();
+        List<String> routeDefinitions = new ArrayList<>();
+        for (String basePackage : packages) {
+            for (BeanDefinition candidate : scanner.findCandidateComponents(basePackage)) {
+                Class<?> type = load(candidate.getBeanClassName());
+                if (type == null) {
+                    continue;
+                }
+                if (declaresStashedFields(type)) {
+                    withStashedFields.add(type);
+                }
+                addIfController(type, controllersAndArguments);
+                addIfRouteDefinition(candidate, routeDefinitions);
+            }
+        }
+        return new Scan(withStashedFields, controllersAndArguments, routeDefinitions);
+    }
+
+    private static void addIfRouteDefinition(BeanDefinition candidate, List<String> routeDefinitions) {
+        Resource resource = candidate instanceof AbstractBeanDefinition definition ? definition.getResource() : null;
+        if (resource == null) {
+            return;
+        }
+        try (InputStream in = resource.getInputStream()) {
+            String text = new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
+            if (text.contains(ROUTES)) {
+                routeDefinitions.add(text);
+            }
+        } catch (IOException e) {
+            // not readable again: it names no route views
+        }
+    }
+
+    private static void addIfController(Class<?> type, Set<Class<?>> controllersAndArguments) {
+        try {
+            if (!AnnotatedElementUtils.hasAnnotation(type, Controller.class)) {
+                return;
+            }
+            controllersAndArguments.add(type);
+            for (Method method : ReflectionUtils.getAllDeclaredMethods(type)) {
+                if (AnnotatedElementUtils.hasAnnotation(method, RequestMapping.class)) {
+                    controllersAndArguments.addAll(List.of(method.getParameterTypes()));
+                }
+            }
+        } catch (LinkageError e) {
+            // a type that is not on the classpath: not a controller this application can run
+        }
+    }
+
+    private @Nullable Class<?> load(@Nullable String className) {
+        if (className == null) {
+            return null;
+        }
+        try {
+            return Class.forName(className, false, classLoader);
+        } catch (ClassNotFoundException | LinkageError e) {
+            return null;
+        }
+    }
+
+    private static boolean declaresStashedFields(Class<?> type) {
+        try {
+            for (Field field : type.getDeclaredFields()) {
+                if (field.isAnnotationPresent(Stashed.class)) {
+                    return true;
+                }
+            }
+            return false;
+        } catch (LinkageError e) {
+            return false; // a field type that is not on the classpath
+        }
+    }
+}

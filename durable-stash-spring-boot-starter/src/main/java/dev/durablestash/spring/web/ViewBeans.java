@@ -1,0 +1,54 @@
+package dev.durablestash.spring.web;
+
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.beans.factory.annotation.AnnotatedBeanDefinition;
+import org.springframework.beans.factory.config.BeanDefinition;
+import org.springframework.beans.factory.config.ConfigurableBeanFactory;
+import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
+import org.springframework.util.ClassUtils;
+
+/**
+ * What both web integrations ask of a bean definition before its bean exists, to give view controllers
+ * their per-request (MVC) or per-exchange (WebFlux) scope. Support code shared by the starter's web
+ * packages, not an API for applications.
+ */
+public final class ViewBeans {
+
+    private ViewBeans() {
+    }
+
+    /**
+     * @param definition a bean definition
+     * @param beanFactory the factory that holds it
+     * @return the class its bean will have as far as the definition shows (its bean class, or a
+     *     {@code @Bean} method's declared return type), or {@code null} when it does not show it
+     */
+    public static @Nullable Class<?> beanClass(BeanDefinition definition, ConfigurableListableBeanFactory beanFactory) {
+        String className;
+        if (definition.getFactoryMethodName() == null) {
+            className = definition.getBeanClassName();
+        } else if (definition instanceof AnnotatedBeanDefinition annotated
+                && annotated.getFactoryMethodMetadata() != null) {
+            className = annotated.getFactoryMethodMetadata().getReturnTypeName(); // a @Bean method
+        } else {
+            className = null;
+        }
+        if (className == null) {
+            return null;
+        }
+        try {
+            return ClassUtils.forName(className, beanFactory.getBeanClassLoader());
+        } catch (ClassNotFoundException | LinkageError e) {
+            return null;
+        }
+    }
+
+    /**
+     * @param scope a bean definition's scope
+     * @return whether it means singleton (none given counts as singleton)
+     */
+    public static boolean isSingleton(@Nullable String scope) {
+        return scope == null || scope.isEmpty() || ConfigurableBeanFactory.SCOPE_SINGLETON.equals(scope);
+    }
+}
