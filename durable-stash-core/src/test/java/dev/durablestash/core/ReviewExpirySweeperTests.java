@@ -126,4 +126,16 @@ class ReviewExpirySweeperTests {
         assertThat(secondRun.await(5, TimeUnit.SECONDS)).as("a later run after the one that failed with an Error")
                 .isTrue();
     }
+
+    @Test
+    @Disabled("Review defect: with a key prefix that makes file names longer than 120 characters once encoded (e.g. upper-case letters, no '/'), every document's name is hashed, listKeys leaves them all out and the sweeper silently deletes nothing")
+    void documentsWhoseFileNamesWereShortenedAreSweptToo() throws Exception {
+        FileSystemStorageBackend backend = opened(new FileSystemStorageBackend(dir));
+        StashSettings.Builder prefixed = settings().keyPrefix("Tenant-ACME-Production-Sessions-");
+        await(opened(new StashAdapter(backend, prefixed.build())).stash(SessionIds.newSid(), VIEW, Map.of("n", 1)));
+        clock.advance(TTL);
+
+        ExpirySweeper sweeper = opened(new ExpirySweeper(backend, prefixed.build(), 10));
+        assertThat(sweeper.sweepOnce()).isEqualTo(new ExpirySweeper.Sweep(1, 1));
+    }
 }
