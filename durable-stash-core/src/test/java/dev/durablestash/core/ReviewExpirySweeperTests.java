@@ -1,0 +1,141 @@
+package dev.durablestash.core;
+
+import static dev.durablestash.testsupport.Stages.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Disabled;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.durablestash.storage.FileSystemStorageBackend;
+import dev.durablestash.storage.Precondition;
+import dev.durablestash.testsupport.MutableClock;
+
+/** Review of the filesystem expiry sweeper: attacks that its own tests do not make. */
+class ReviewExpirySweeperTests {
+
+    static final String SECRET = "sweeper-review-secret-0123456789abcdefgh";
+    static final Duration TTL = Duration.ofHours(1);
+    static final ViewDefinition VIEW = ViewDefinition.builder("notes").key("n", Integer.class).build();
+
+    @TempDir
+    Path dir;
+    final MutableClock clock = new MutableClock(Instant.parse("2026-12-01T00:00:00Z"));
+    final List<AutoCloseable> open = new ArrayList<>();
+
+    @AfterEach
+    void closeAll() throws Exception {
+        for (int i = open.size() - 1; i >= 0; i--) {
+            open.get(i).close();
+        }
+    }
+
+    StashSettings.Builder settings() {
+        return StashSettings.builder().secret(SECRET).ttl(TTL).clock(clock);
+    }
+
+    <T extends AutoCloseable> T opened(T closeable) {
+        open.add(closeable);
+        return closeable;
+    }
+
+    /** Plain documents that expired an hour ago, written straight into the store. */
+    void writeExpired(FileSystemStorageBackend backend, int count) throws Exception {
+        byte[] doc = ("{\"format\":1,\"expiresAt\":\"" + clock.instant().minus(TTL) + "\",\"views\":{}}")
+                .getBytes(StandardCharsets.UTF_8);
+        for (int i = 0; i < count; i++) {
+            await(backend.put(String.format("durable-stash/session-%05d", i), doc, Precondition.absent()));
+        }
+    }
+
+    @Test
+    @Disabled("Review defect: a sweep run fails as a whole when another process deletes a document while it lists the directory (two sweepers, or the engine deleting an expired document or ending a session)")
+    void aSweepIsNotAbortedByDocumentsThatAnotherProcessDeletesMeanwhile() throws Exception {
+        FileSystemStorageBackend first = opened(new FileSystemStorageBackend(dir));
+        FileSystemStorageBackend second = opened(new FileSystemStorageBackend(dir)); // another process on the directory
+        writeExpired(first, 1_500);
+        ExpirySweeper one = opened(new ExpirySweeper(first, settings().build(), 10_000));
+        ExpirySweeper two = opened(new ExpirySweeper(second, settings().build(), 10_000));
+
+        AtomicBoolean done = new AtomicBoolean();
+        List<Throwable> failures = new ArrayList<>();
+        AtomicInteger runs = new AtomicInteger();
+        CompletableFuture<Void> other = CompletableFuture.runAsync(() -> {
+            while (!done.get()) {
+                try {
+                    two.sweepOnce();
+                    runs.incrementAndGet();
+                } catch (RuntimeException e) {
+                    synchronized (failures) {
+                        failures.add(e);
+                    }
+                }
+            }
+        });
+        try {
+            one.sweepOnce();
+        } finally {
+            done.set(true);
+            other.get(60, TimeUnit.SECONDS);
+        }
+        assertThat(failures).as("runs of the second sweeper that failed while the first one deleted (%s succeeded)", runs)
+                .isEmpty();
+    }
+
+    @Test
+    @Disabled("Review defect: once a plain store has been migrated (encryption on, accept-plain-documents off again), expired plain documents are never swept from the filesystem")
+    void expiredPlainDocumentsLeftFromBeforeTheMigrationAreSweptAfterIt() throws Exception {
+        FileSystemStorageBackend backend = opened(new FileSystemStorageBackend(dir));
+        await(opened(new StashAdapter(backend, settings().build())).stash(SessionIds.newSid(), VIEW, Map.of("n", 1)));
+        clock.advance(TTL.plusMinutes(1)); // a session that never came back, as the migration procedure leaves them
+
+        ExpirySweeper sweeper = opened(new ExpirySweeper(backend, settings().encryptAtRest(true).build(), 10));
+        assertThat(sweeper.sweepOnce()).isEqualTo(new ExpirySweeper.Sweep(1, 1));
+    }
+
+    @Test
+    @Disabled("Review defect: an Error thrown in a scheduled run (only RuntimeException is caught) cancels every later run silently: the sweeper stops forever, with nothing logged")
+    void aRunThatFailsWithAnErrorDoesNotStopTheLaterRuns() throws Exception {
+        FileSystemStorageBackend backend = opened(new FileSystemStorageBackend(dir));
+        writeExpired(backend, 2);
+        ExpirySweeper sweeper = opened(new ExpirySweeper(backend, settings().build(), 1));
+        AtomicInteger decisions = new AtomicInteger();
+        CountDownLatch secondRun = new CountDownLatch(1);
+        sweeper.beforeDelete(key -> {
+            if (decisions.incrementAndGet() == 1) {
+                // e.g. an OutOfMemoryError decoding an oversized file in the sweeper's thread
+                throw new OutOfMemoryError("simulated in the sweeper's thread");
+            }
+            secondRun.countDown();
+        });
+        sweeper.start(Duration.ofMillis(20));
+        assertThat(secondRun.await(5, TimeUnit.SECONDS)).as("a later run after the one that failed with an Error")
+                .isTrue();
+    }
+
+    @Test
+    @Disabled("Review defect: with a key prefix that makes file names longer than 120 characters once encoded (e.g. upper-case letters, no '/'), every document's name is hashed, listKeys leaves them all out and the sweeper silently deletes nothing")
+    void documentsWhoseFileNamesWereShortenedAreSweptToo() throws Exception {
+        FileSystemStorageBackend backend = opened(new FileSystemStorageBackend(dir));
+        StashSettings.Builder prefixed = settings().keyPrefix("Tenant-ACME-Production-Sessions-");
+        await(opened(new StashAdapter(backend, prefixed.build())).stash(SessionIds.newSid(), VIEW, Map.of("n", 1)));
+        clock.advance(TTL);
+
+        ExpirySweeper sweeper = opened(new ExpirySweeper(backend, prefixed.build(), 10));
+        assertThat(sweeper.sweepOnce()).isEqualTo(new ExpirySweeper.Sweep(1, 1));
+    }
+}

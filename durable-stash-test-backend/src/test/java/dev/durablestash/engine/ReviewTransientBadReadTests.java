@@ -1,0 +1,122 @@
+package dev.durablestash.engine;
+
+import static dev.durablestash.testsupport.Stages.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Arrays;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.Disabled;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import dev.durablestash.core.MountKind;
+import dev.durablestash.core.SessionIds;
+import dev.durablestash.core.StashAdapter;
+import dev.durablestash.core.StashSettings;
+import dev.durablestash.core.ViewDefinition;
+import dev.durablestash.storage.GetResult;
+import dev.durablestash.storage.Precondition;
+import dev.durablestash.storage.PutResult;
+import dev.durablestash.storage.StorageBackend;
+import dev.durablestash.testing.InMemoryStorageBackend;
+
+/**
+ * Review: a transient bad read, as a flaky store answers it, is a body cut short (or empty) with the
+ * stored object's own ETag; the object itself is intact. Such a read must not lose acknowledged
+ * state (the reason for the quarantine: one torn or transiently bad read must not wipe a
+ * whole browser session).
+ */
+class ReviewTransientBadReadTests {
+
+    static final ViewDefinition VIEW = ViewDefinition.builder("notes").key("title", String.class)
+            .key("n", Integer.class).build();
+
+    @RegisterExtension
+    final OpenEngines engines = new OpenEngines();
+
+    final InMemoryStorageBackend store = new InMemoryStorageBackend();
+    final TearingBackend tearing = new TearingBackend(store);
+    final String sid = SessionIds.newSid();
+
+    @Test
+    @Disabled("Review defect: one torn read of a plain document (intact object, real ETag) wipes the session's acknowledged state; only the torn bytes are kept aside")
+    void oneTornReadOfAPlainDocumentLosesNoAcknowledgedState() throws Exception {
+        await(engines.open(store, Engines.settings()).stash(sid, VIEW, Map.of("title", "acknowledged", "n", 1)));
+
+        StashAdapter engine = engines.open(tearing, Engines.settings());
+        tearing.tearNextGets(1, 20); // one read answers the first 20 bytes, with the object's ETag
+        engine.recover(sid, VIEW, MountKind.FRESH).toCompletableFuture().handle((r, e) -> null).join();
+        // The app goes on: the user changes another key (a write that is acknowledged).
+        engine.stash(sid, VIEW, Map.of("n", 2)).toCompletableFuture().handle((r, e) -> null).join();
+
+        assertThat(await(engines.open(store, Engines.settings()).recover(sid, VIEW, MountKind.FRESH)).values())
+                .as("the acknowledged title, stored intact, after one torn read").containsEntry("title", "acknowledged");
+    }
+
+    @Test
+    @Disabled("Review defect: with encryption on, a second transient bad read of the same bytes (e.g. an empty body), even much later, finds the first one's quarantine copy, starts empty and wipes the intact document")
+    void twoSeparateTransientEmptyReadsOfAnEncryptedDocumentLoseNothing() throws Exception {
+        StashSettings.Builder encrypted = Engines.settings().encryptAtRest(true);
+        await(engines.open(store, encrypted).stash(sid, VIEW, Map.of("title", "acknowledged", "n", 1)));
+
+        // First glitch: an empty answer. Reported as ERROR, copy kept aside (as documented).
+        StashAdapter first = engines.open(tearing, encrypted);
+        tearing.tearNextGets(1, 0);
+        first.recover(sid, VIEW, MountKind.FRESH).toCompletableFuture().handle((r, e) -> null).join();
+        assertThat(await(engines.open(store, encrypted).recover(sid, VIEW, MountKind.FRESH)).values())
+                .as("the store answers correctly again").containsEntry("title", "acknowledged");
+
+        // Much later, another instance (or this one after a restart) meets the same kind of glitch once.
+        StashAdapter later = engines.open(tearing, encrypted);
+        tearing.tearNextGets(1, 0);
+        later.recover(sid, VIEW, MountKind.FRESH).toCompletableFuture().handle((r, e) -> null).join();
+        later.stash(sid, VIEW, Map.of("n", 2)).toCompletableFuture().handle((r, e) -> null).join();
+
+        assertThat(await(engines.open(store, encrypted).recover(sid, VIEW, MountKind.FRESH)).values())
+                .as("the acknowledged title, stored intact, after a second transient empty read")
+                .containsEntry("title", "acknowledged");
+    }
+
+    /** Answers the next GETs of session documents with their first bytes only, and their real ETag. */
+    static final class TearingBackend implements StorageBackend {
+
+        private final StorageBackend delegate;
+        private final AtomicInteger tears = new AtomicInteger();
+        private volatile int keep;
+
+        TearingBackend(StorageBackend delegate) {
+            this.delegate = delegate;
+        }
+
+        void tearNextGets(int count, int keepBytes) {
+            keep = keepBytes;
+            tears.set(count);
+        }
+
+        @Override
+        public CompletionStage<GetResult> get(String key, @Nullable String ifNoneMatch) {
+            return delegate.get(key, ifNoneMatch).thenApply(result -> {
+                if (result instanceof GetResult.Found found && !key.contains(".corrupt-")
+                        && tears.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                    return new GetResult.Found(Arrays.copyOf(found.body(), Math.min(keep, found.body().length)),
+                            found.etag());
+                }
+                return result;
+            });
+        }
+
+        @Override
+        public CompletionStage<PutResult> put(String key, byte[] body, Precondition precondition) {
+            return delegate.put(key, body, precondition);
+        }
+
+        @Override
+        public CompletionStage<Boolean> delete(String key, @Nullable String ifMatch) {
+            return delegate.delete(key, ifMatch);
+        }
+    }
+}
