@@ -87,7 +87,7 @@ class WebFluxReviewDeclarationTests {
     }
 
     @Test
-    @Disabled("Review defect: a view recovered by a route through the app's own helper around StashedRoutes is refused as unused")
+    @Disabled("Review defect: a route view recovered through a same-package helper around StashedRoutes is refused (docs/spring.md:790 says another package)")
     void aViewThatAFunctionalRouteRecoversThroughTheApplicationsOwnHelperPassesTheScan() {
         runner.withInitializer(context -> AutoConfigurationPackages.register(
                 (BeanDefinitionRegistry) context.getBeanFactory(), HelperView.class.getPackageName()))
