@@ -29,7 +29,9 @@ import dev.durablestash.storage.StorageBackend;
  * evicts an actor, the eviction listener (run atomically with the removal) retires it; an actor that
  * still has operations moves to {@code draining} until it has finished them, and a new actor for the
  * same key waits for it. So memory is bounded by the cap plus the actors busy right now, and a
- * session never has two writers in one JVM. Thread-safe.
+ * session never has two writers in one JVM. Once {@link #close() closed}, operations that arrive are
+ * refused at once (a stash or session change fails with a {@link StashWriteException}, a recover reports
+ * {@code ERROR}) and nothing is written for them. Thread-safe.
  */
 final class SessionRegistry {
 
@@ -44,6 +46,7 @@ final class SessionRegistry {
     private final EngineCounters counters = new EngineCounters();
     private final Cache<String, SessionActor> actors;
     private final ConcurrentHashMap<String, SessionActor> draining = new ConcurrentHashMap<>();
+    private volatile boolean closed;
 
     SessionRegistry(StorageBackend backend, StashSettings settings, ValueCodec codec, Executor executor,
             Deadlines deadlines) {
@@ -71,6 +74,9 @@ final class SessionRegistry {
     CompletionStage<Recovery> recover(String sid, ViewDefinition view, MountKind mount) {
         SessionActor.RecoverOp op = new SessionActor.RecoverOp(view, mount, new CompletableFuture<>());
         SessionActor actor = submit(sid, op);
+        if (actor == null) {
+            return CompletableFuture.completedFuture(Recovery.error(refused(view.name(), "recover")));
+        }
         return withDeadline(actor, op, op.result(), (caller, timedOut) -> caller.complete(Recovery.error(timedOut)),
                 () -> new StashTimeoutException(view.name(), "recover", timeout), acknowledged -> { });
     }
@@ -81,6 +87,10 @@ final class SessionRegistry {
         SessionActor actor = submit(sid, op);
         String view = diff.isTouch() ? "(none)" : diff.view();
         String operation = diff.mode() == SliceDiff.Mode.RESET ? "reset" : "stash";
+        if (actor == null) {
+            counters.failed.increment();
+            return CompletableFuture.failedFuture(refused(view, operation));
+        }
         return withDeadline(actor, op, op.result(), CompletableFuture::completeExceptionally,
                 () -> new StashTimeoutException(view, operation, timeout),
                 acknowledged -> (acknowledged ? counters.acknowledged : counters.failed).increment());
@@ -96,6 +106,9 @@ final class SessionRegistry {
 
     private CompletionStage<Void> change(String sid, SessionActor.SessionChange op) {
         SessionActor actor = submit(sid, op);
+        if (actor == null) {
+            return CompletableFuture.failedFuture(refused("(session)", op.name()));
+        }
         return withDeadline(actor, op, op.result(), CompletableFuture::completeExceptionally,
                 () -> new StashTimeoutException("(session)", op.name(), timeout), succeeded -> { });
     }
@@ -137,10 +150,14 @@ final class SessionRegistry {
         return caller.minimalCompletionStage();
     }
 
-    private SessionActor submit(String sid, SessionActor.Op op) {
+    /** @return the actor that took {@code op}, or {@code null} when the registry is closed (nothing was submitted) */
+    private @Nullable SessionActor submit(String sid, SessionActor.Op op) {
         String key = keys.currentKey(sid);
         Function<String, SessionActor> create = k -> newActor(k, sid);
         while (true) {
+            if (closed) {
+                return null;
+            }
             SessionActor actor = actors.get(key, create);
             if (actor.submit(op)) {
                 return actor;
@@ -168,7 +185,13 @@ final class SessionRegistry {
         return counters.snapshot(actors.estimatedSize() + draining.size());
     }
 
+    private static StashWriteException refused(String view, String operation) {
+        return new StashWriteException(view, "The " + operation + " of view '" + view + "' was refused: the engine is "
+                + "closed (the application is shutting down); nothing was read or written", null);
+    }
+
     void close() {
+        closed = true;
         for (String key : actors.asMap().keySet()) {
             // Inside compute, like an eviction: no successor can be created for the key meanwhile.
             actors.asMap().computeIfPresent(key, (k, actor) -> {

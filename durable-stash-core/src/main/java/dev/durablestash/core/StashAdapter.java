@@ -194,7 +194,9 @@ public final class StashAdapter implements AutoCloseable {
 
     /**
      * Drops all actors from memory. Operations in flight still end (completed, failed, or at their
-     * deadline). Idempotent. The pool the adapter runs on when no {@link StashSettings#executor()} was
+     * deadline); operations that arrive afterwards are refused at once: stashes, resets, rotations and
+     * ends fail with a {@link StashWriteException} (HTTP 503 in the web integrations), recovers report
+     * {@link RecoveryStatus#ERROR ERROR}, and nothing is read or written for them. Idempotent. The pool the adapter runs on when no {@link StashSettings#executor()} was
      * set needs no shutting down: its idle threads exit by themselves.
      */
     @Override

@@ -10,9 +10,12 @@ import java.util.concurrent.ExecutorService;
 import org.junit.jupiter.api.Test;
 
 import dev.durablestash.core.EngineExecutor;
+import dev.durablestash.core.Recovery;
+import dev.durablestash.core.RecoveryStatus;
 import dev.durablestash.core.SessionIds;
 import dev.durablestash.core.StashAdapter;
 import dev.durablestash.core.StashTimeoutException;
+import dev.durablestash.core.StashWriteException;
 import dev.durablestash.core.ViewDefinition;
 import dev.durablestash.testing.InMemoryStorageBackend;
 import dev.durablestash.testing.InMemoryStorageBackend.Operation;
@@ -46,5 +49,34 @@ class ShutdownDeadlineTests {
                 .failsWithin(DEADLINE.plusSeconds(5))
                 .withThrowableOfType(java.util.concurrent.ExecutionException.class)
                 .withCauseInstanceOf(StashTimeoutException.class);
+    }
+
+    /**
+     * Spring closes the adapter while the application shuts down; a request that reaches the engine
+     * after that (an async dispatch, a scheduled task) must be refused, never written by an engine
+     * that no longer keeps track of its sessions, nor half-served.
+     */
+    @Test
+    void operationsThatArriveAfterCloseAreRefusedAndNothingIsWritten() throws Exception {
+        InMemoryStorageBackend backend = new InMemoryStorageBackend();
+        StashAdapter adapter = new StashAdapter(backend, Engines.settings().operationTimeout(DEADLINE).build());
+        String sid = SessionIds.newSid();
+        adapter.stash(sid, COUNTER, Map.of("count", 1)).toCompletableFuture().get();
+        int storedBefore = backend.keys().size();
+        adapter.close();
+
+        assertThat(adapter.stash(sid, COUNTER, Map.of("count", 2)).toCompletableFuture())
+                .failsWithin(Duration.ofSeconds(5))
+                .withThrowableOfType(java.util.concurrent.ExecutionException.class)
+                .withCauseInstanceOf(StashWriteException.class)
+                .withMessageContaining("closed");
+        assertThat(adapter.end(sid).toCompletableFuture()).failsWithin(Duration.ofSeconds(5))
+                .withThrowableOfType(java.util.concurrent.ExecutionException.class)
+                .withCauseInstanceOf(StashWriteException.class);
+        Recovery recovery = adapter.recover(sid, COUNTER, dev.durablestash.core.MountKind.REJOIN)
+                .toCompletableFuture().get();
+        assertThat(recovery.status()).isEqualTo(RecoveryStatus.ERROR);
+        assertThat(backend.keys()).hasSize(storedBefore);
+        assertThat(adapter.statistics().failed()).isEqualTo(1);
     }
 }
