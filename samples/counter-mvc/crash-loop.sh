@@ -20,7 +20,7 @@ log="samples/counter-mvc/target/crash-loop.log"
 mkdir -p "$(dirname "$log")"
 status=0
 ./mvnw -B -ntp -pl samples/counter-mvc -am verify -Dtest=CounterCrashLoopTest -Dsurefire.failIfNoSpecifiedTests=false \
-  -DcrashLoop.kills="$kills" "${seed[@]}" "$@" > "$log" 2>&1 || status=$?
+  -DcrashLoop.kills="$kills" ${seed[@]+"${seed[@]}"} "$@" > "$log" 2>&1 || status=$?
 grep -E '^Crash loop|Tests run:.*CounterCrashLoopTest|BUILD|FAIL' "$log" || true
 if (( status != 0 )); then
   echo "failed; the whole output is in $log, the sample's own output under samples/counter-mvc/target/sample-processes/"

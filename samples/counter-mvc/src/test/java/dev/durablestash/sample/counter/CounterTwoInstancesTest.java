@@ -116,6 +116,8 @@ class CounterTwoInstancesTest {
                 + "instances: %d acknowledged stashes, 0 clobbered, %d CAS conflicts resolved (%s), %d PUTs%n",
                 BROWSERS, WRITES_PER_TAB, acknowledged, conflicts, String.join(", ", perInstance), puts);
         assertThat(acknowledged).as("acknowledged stashes (the instances' metrics)").isGreaterThanOrEqualTo(writes);
+        // Without a conflict the instances never raced, and nothing above proved the merge.
+        assertThat(conflicts).as("compare-and-swap conflicts met by the instances").isPositive();
     }
 
     /** Increments, alternating between the instances; returns the counts answered. */
