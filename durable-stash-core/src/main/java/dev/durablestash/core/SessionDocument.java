@@ -1,8 +1,11 @@
 package dev.durablestash.core;
 
+import java.io.ByteArrayOutputStream;
 import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -11,6 +14,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import tools.jackson.core.JacksonException;
+import tools.jackson.core.io.JsonStringEncoder;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.cfg.JsonNodeFeature;
 import tools.jackson.databind.json.JsonMapper;
@@ -39,12 +43,82 @@ final class SessionDocument {
     static final int FORMAT = 1;
 
     /** Reads decimal numbers as BigDecimal, so a stored value loses no digits on its way through a document. */
-    private static final JsonMapper MAPPER = JsonMapper.builder().enable(JsonNodeFeature.USE_BIG_DECIMAL_FOR_FLOATS).build();
+    static final JsonMapper MAPPER = JsonMapper.builder().enable(JsonNodeFeature.USE_BIG_DECIMAL_FOR_FLOATS).build();
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
     private static final Logger log = LoggerFactory.getLogger(SessionDocument.class);
 
-    /** A view's slice. {@code data} is never modified once the slice is built. */
-    record Slice(int vsn, ObjectNode data) {
+    /**
+     * A view's slice. {@code data} is never modified once the slice is built, so its encoding is
+     * computed once and reused by every document that shares the slice (a write re-encodes only the
+     * slices it changed). Thread-safe.
+     */
+    static final class Slice {
+
+        private final int vsn;
+        private final ObjectNode data;
+        /** {@code "name":{"vsn":…,"data":…}} for {@link #encodedFor}'s last name, or {@code null}. */
+        private volatile @Nullable Encoded encoded;
+        private record Encoded(String name, byte[] bytes) {
+        }
+
+        Slice(int vsn, ObjectNode data) {
+            this.vsn = vsn;
+            this.data = data;
+        }
+
+        int vsn() {
+            return vsn;
+        }
+
+        ObjectNode data() {
+            return data;
+        }
+
+        /** Equal when {@code vsn} and {@code data} are equal (as the record it was). */
+        @Override
+        public boolean equals(@Nullable Object other) {
+            return other instanceof Slice slice && slice.vsn == vsn && slice.data.equals(data);
+        }
+
+        @Override
+        public int hashCode() {
+            return 31 * vsn + data.hashCode();
+        }
+
+        @Override
+        public String toString() {
+            return "Slice[vsn=" + vsn + ", data=" + data + "]";
+        }
+
+        /** @return this slice as a member of the {@code views} object, under {@code name}; not to be modified */
+        byte[] encodedFor(String name) {
+            Encoded e = encoded;
+            if (e == null || !e.name().equals(name)) {
+                JsonBytes out = new JsonBytes(64 + 64 * data.size()).string(name).raw(":");
+                if (JsonBytes.allSimple(data)) {
+                    out.raw("{\"vsn\":").raw(Integer.toString(vsn)).raw(",\"data\":{");
+                    boolean first = true;
+                    for (Map.Entry<String, JsonNode> property : data.properties()) {
+                        if (!first) {
+                            out.raw(",");
+                        }
+                        first = false;
+                        out.string(property.getKey()).raw(":").simple(property.getValue());
+                    }
+                    out.raw("}}");
+                } else {
+                    // Decimals, nested objects and arrays: the tree written as a whole, as before (a
+                    // decimal written on its own is written differently).
+                    ObjectNode sliceNode = NODES.objectNode();
+                    sliceNode.put("vsn", vsn);
+                    sliceNode.set("data", data);
+                    out.writeBytes(MAPPER.writeValueAsBytes(sliceNode));
+                }
+                e = new Encoded(name, out.toByteArray());
+                encoded = e;
+            }
+            return e.bytes();
+        }
     }
 
     private static final SessionDocument EMPTY = new SessionDocument(null, Map.of(), false);
@@ -143,22 +217,121 @@ final class SessionDocument {
         return new SessionDocument(expiresAt, views, marker);
     }
 
+    /**
+     * @return the document's JSON, the same bytes as writing the whole tree with {@link #MAPPER}
+     *     (format, moved, expiresAt, the views by name), assembled from the slices' cached encodings
+     */
     byte[] toBytes() {
-        ObjectNode root = NODES.objectNode();
-        root.put("format", FORMAT);
+        byte[] head = head();
+        String[] names = views.keySet().toArray(new String[0]);
+        Arrays.sort(names);
+        byte[][] members = new byte[names.length][];
+        int size = head.length + Math.max(0, names.length - 1) + 2;
+        for (int i = 0; i < names.length; i++) {
+            members[i] = views.get(names[i]).encodedFor(names[i]);
+            size += members[i].length;
+        }
+        byte[] out = new byte[size];
+        System.arraycopy(head, 0, out, 0, head.length);
+        int at = head.length;
+        for (int i = 0; i < members.length; i++) {
+            if (i > 0) {
+                out[at++] = ',';
+            }
+            System.arraycopy(members[i], 0, out, at, members[i].length);
+            at += members[i].length;
+        }
+        out[at++] = '}';
+        out[at] = '}';
+        return out;
+    }
+
+    /** @return {@code toBytes().length}, without assembling the bytes */
+    int encodedSize() {
+        int size = head().length + Math.max(0, views.size() - 1) + 2;
+        for (Map.Entry<String, Slice> view : views.entrySet()) {
+            size += view.getValue().encodedFor(view.getKey()).length;
+        }
+        return size;
+    }
+
+    /** @return the document's JSON up to the opening brace of {@code views} */
+    private byte[] head() {
+        StringBuilder head = new StringBuilder(64).append("{\"format\":").append(FORMAT);
         if (marker) {
-            root.put("moved", true);
+            head.append(",\"moved\":true");
         }
         if (expiresAt != null) {
-            root.put("expiresAt", expiresAt.toString());
+            head.append(",\"expiresAt\":\"").append(expiresAt).append('"'); // ISO-8601: nothing to escape
         }
-        ObjectNode viewsNode = root.putObject("views");
-        views.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> {
-            ObjectNode sliceNode = viewsNode.putObject(e.getKey());
-            sliceNode.put("vsn", e.getValue().vsn());
-            sliceNode.set("data", e.getValue().data());
-        });
-        return MAPPER.writeValueAsBytes(root);
+        return head.append(",\"views\":{").toString().getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /**
+     * Writes JSON the way {@link #MAPPER} writes a tree (no spaces, the same string escapes), for
+     * strings, integers, booleans and {@code null}.
+     */
+    private static final class JsonBytes extends ByteArrayOutputStream {
+
+        private static final JsonStringEncoder QUOTE = JsonStringEncoder.getInstance();
+
+        JsonBytes(int size) {
+            super(size);
+        }
+
+        JsonBytes raw(String ascii) {
+            for (int i = 0; i < ascii.length(); i++) {
+                write(ascii.charAt(i));
+            }
+            return this;
+        }
+
+        JsonBytes string(String text) {
+            write('"');
+            if (plainAscii(text)) {
+                raw(text);
+            } else {
+                writeBytes(QUOTE.quoteAsUTF8(text));
+            }
+            write('"');
+            return this;
+        }
+
+        /** @return whether the text is printable ASCII without a quote or backslash: written as it is */
+        private static boolean plainAscii(String text) {
+            for (int i = 0; i < text.length(); i++) {
+                char c = text.charAt(i);
+                if (c < 0x20 || c > 0x7E || c == '"' || c == '\\') {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        /** @return whether every value is a string, an int or long, a boolean or {@code null} */
+        static boolean allSimple(ObjectNode data) {
+            for (Map.Entry<String, JsonNode> property : data.properties()) {
+                JsonNode node = property.getValue();
+                if (!(node.isString() || node.isInt() || node.isLong() || node.isBoolean() || node.isNull())) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        /** Writes a value {@link #allSimple} accepts. */
+        JsonBytes simple(JsonNode node) {
+            if (node.isString()) {
+                return string(node.stringValue());
+            }
+            if (node.isBoolean()) {
+                return raw(node.booleanValue() ? "true" : "false");
+            }
+            if (node.isNull()) {
+                return raw("null");
+            }
+            return raw(Long.toString(node.longValue()));
+        }
     }
 
     /**
