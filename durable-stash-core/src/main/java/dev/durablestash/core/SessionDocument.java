@@ -1,6 +1,7 @@
 package dev.durablestash.core;
 
 import java.io.ByteArrayOutputStream;
+import java.lang.reflect.Type;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -8,6 +9,7 @@ import java.time.format.DateTimeParseException;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -58,6 +60,13 @@ final class SessionDocument {
         private final ObjectNode data;
         /** {@code "name":{"vsn":…,"data":…}} for {@link #encodedFor}'s last name, or {@code null}. */
         private volatile @Nullable Encoded encoded;
+        /** Decoded values of immutable types by key (see {@link ValueCodec#decode(Slice, String, JsonNode, Type)}), or {@code null}. */
+        private volatile @Nullable ConcurrentHashMap<String, Decoded> decoded;
+
+        /** A value decoded from {@code node} (an instance held by {@code data}) to {@code type} by {@code codec}. */
+        record Decoded(ValueCodec codec, JsonNode node, Type type, @Nullable Object value) {
+        }
+
         private record Encoded(String name, byte[] bytes) {
         }
 
@@ -72,6 +81,26 @@ final class SessionDocument {
 
         ObjectNode data() {
             return data;
+        }
+
+        /** @return the decoded values kept for this slice, created on first use */
+        Map<String, Decoded> decoded() {
+            ConcurrentHashMap<String, Decoded> d = decoded;
+            if (d == null) {
+                d = new ConcurrentHashMap<>(8);
+                decoded = d; // a lost race loses a few cached values, nothing else
+            }
+            return d;
+        }
+
+        /**
+         * Shares {@code older}'s decoded values: those of unchanged keys still match their (shared)
+         * nodes. Both slices may add to the map; a value is only ever used for the very node it was
+         * decoded from, so one slice's entry is at worst a miss for the other.
+         */
+        private Slice keepingDecoded(Slice older) {
+            decoded = older.decoded;
+            return this;
         }
 
         /** Equal when {@code vsn} and {@code data} are equal (as the record it was). */
@@ -194,7 +223,9 @@ final class SessionDocument {
             data.remove(key);
         }
         data.setAll(diff.sets());
-        next.put(diff.view(), new Slice(diff.vsn(), data));
+        Slice slice = new Slice(diff.vsn(), data);
+        next.put(diff.view(), current != null && current.vsn() == diff.vsn() && diff.mode() == SliceDiff.Mode.MERGE
+                ? slice.keepingDecoded(current) : slice);
         return new SessionDocument(expiresAt, next, false);
     }
 
