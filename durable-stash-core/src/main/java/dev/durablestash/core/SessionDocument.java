@@ -1,6 +1,5 @@
 package dev.durablestash.core;
 
-import java.io.ByteArrayOutputStream;
 import java.lang.reflect.Type;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
@@ -50,15 +49,16 @@ final class SessionDocument {
     private static final Logger log = LoggerFactory.getLogger(SessionDocument.class);
 
     /**
-     * A view's slice. {@code data} is never modified once the slice is built, so its encoding is
-     * computed once and reused by every document that shares the slice (a write re-encodes only the
-     * slices it changed). Thread-safe.
+     * A view's slice. {@code data} is never modified once the slice is built, so an encoding through
+     * the mapper is computed once and reused by every document that shares the slice (a write
+     * re-encodes only the slices it changed); a slice of only strings, integers, booleans and nulls is
+     * written directly each time instead (cheap, and nothing kept per live session). Thread-safe.
      */
     static final class Slice {
 
         private final int vsn;
         private final ObjectNode data;
-        /** {@code "name":{"vsn":…,"data":…}} for {@link #encodedFor}'s last name, or {@code null}. */
+        /** {@code "name":{"vsn":…,"data":…}} for {@link #encodedFor}'s last name, kept for slices the mapper writes; or {@code null}. */
         private volatile @Nullable Encoded encoded;
         /** Decoded values of immutable types by key (see {@link ValueCodec#decode(Slice, String, JsonNode, Type)}), or {@code null}. */
         private volatile @Nullable ConcurrentHashMap<String, Decoded> decoded;
@@ -122,30 +122,32 @@ final class SessionDocument {
         /** @return this slice as a member of the {@code views} object, under {@code name}; not to be modified */
         byte[] encodedFor(String name) {
             Encoded e = encoded;
-            if (e == null || !e.name().equals(name)) {
-                JsonBytes out = new JsonBytes(64 + 64 * data.size()).string(name).raw(":");
-                if (JsonBytes.allSimple(data)) {
-                    out.raw("{\"vsn\":").raw(Integer.toString(vsn)).raw(",\"data\":{");
-                    boolean first = true;
-                    for (Map.Entry<String, JsonNode> property : data.properties()) {
-                        if (!first) {
-                            out.raw(",");
-                        }
-                        first = false;
-                        out.string(property.getKey()).raw(":").simple(property.getValue());
-                    }
-                    out.raw("}}");
-                } else {
-                    // Decimals, nested objects and arrays: the tree written as a whole, as before (a
-                    // decimal written on its own is written differently).
-                    ObjectNode sliceNode = NODES.objectNode();
-                    sliceNode.put("vsn", vsn);
-                    sliceNode.set("data", data);
-                    out.writeBytes(MAPPER.writeValueAsBytes(sliceNode));
-                }
-                e = new Encoded(name, out.toByteArray());
-                encoded = e;
+            if (e != null && e.name().equals(name)) {
+                return e.bytes();
             }
+            JsonBytes out = new JsonBytes(64 + 64 * data.size()).string(name).raw(":");
+            if (JsonBytes.allSimple(data)) {
+                // Written directly, and not kept: writing it again costs about what copying it would,
+                // and keeping it would add its size to every live session's memory.
+                out.raw("{\"vsn\":").raw(Integer.toString(vsn)).raw(",\"data\":{");
+                boolean first = true;
+                for (Map.Entry<String, JsonNode> property : data.properties()) {
+                    if (!first) {
+                        out.raw(",");
+                    }
+                    first = false;
+                    out.string(property.getKey()).raw(":").simple(property.getValue());
+                }
+                return out.raw("}}").toByteArray();
+            }
+            // Decimals, nested objects and arrays: the tree written as a whole through the mapper, as
+            // before (a decimal written on its own is written differently), once per slice.
+            ObjectNode sliceNode = NODES.objectNode();
+            sliceNode.put("vsn", vsn);
+            sliceNode.set("data", data);
+            out.bytes(MAPPER.writeValueAsBytes(sliceNode));
+            e = new Encoded(name, out.toByteArray());
+            encoded = e;
             return e.bytes();
         }
     }
@@ -155,6 +157,8 @@ final class SessionDocument {
     private final @Nullable Instant expiresAt;
     private final Map<String, Slice> views;
     private final boolean marker;
+    /** {@link #head()}, once written (the expiry's ISO-8601 form is not cheap to write). */
+    private volatile byte @Nullable [] head;
 
     private SessionDocument(@Nullable Instant expiresAt, Map<String, Slice> views, boolean marker) {
         this.expiresAt = expiresAt;
@@ -286,8 +290,17 @@ final class SessionDocument {
         return size;
     }
 
-    /** @return the document's JSON up to the opening brace of {@code views} */
+    /** @return the document's JSON up to the opening brace of {@code views} (kept: a write asks twice) */
     private byte[] head() {
+        byte[] h = head;
+        if (h == null) {
+            h = writeHead();
+            head = h;
+        }
+        return h;
+    }
+
+    private byte[] writeHead() {
         StringBuilder head = new StringBuilder(64).append("{\"format\":").append(FORMAT);
         if (marker) {
             head.append(",\"moved\":true");
@@ -302,30 +315,51 @@ final class SessionDocument {
      * Writes JSON the way {@link #MAPPER} writes a tree (no spaces, the same string escapes), for
      * strings, integers, booleans and {@code null}.
      */
-    private static final class JsonBytes extends ByteArrayOutputStream {
+    private static final class JsonBytes {
 
         private static final JsonStringEncoder QUOTE = JsonStringEncoder.getInstance();
 
+        private byte[] buf;
+        private int count;
+
         JsonBytes(int size) {
-            super(size);
+            buf = new byte[size];
+        }
+
+        private void ensure(int more) {
+            if (count + more > buf.length) {
+                buf = Arrays.copyOf(buf, Math.max(buf.length * 2, count + more));
+            }
         }
 
         JsonBytes raw(String ascii) {
-            for (int i = 0; i < ascii.length(); i++) {
-                write(ascii.charAt(i));
+            int n = ascii.length();
+            ensure(n);
+            for (int i = 0; i < n; i++) {
+                buf[count++] = (byte) ascii.charAt(i);
             }
+            return this;
+        }
+
+        JsonBytes bytes(byte[] bytes) {
+            ensure(bytes.length);
+            System.arraycopy(bytes, 0, buf, count, bytes.length);
+            count += bytes.length;
             return this;
         }
 
         JsonBytes string(String text) {
-            write('"');
+            raw("\"");
             if (plainAscii(text)) {
                 raw(text);
             } else {
-                writeBytes(QUOTE.quoteAsUTF8(text));
+                bytes(QUOTE.quoteAsUTF8(text));
             }
-            write('"');
-            return this;
+            return raw("\"");
+        }
+
+        byte[] toByteArray() {
+            return Arrays.copyOf(buf, count);
         }
 
         /** @return whether the text is printable ASCII without a quote or backslash: written as it is */
