@@ -361,7 +361,7 @@ final class SessionActor {
             finishAll(batch);
             return;
         }
-        if (next.toBytes().length > settings.maxDocumentBytes()) {
+        if (next.encodedSize() > settings.maxDocumentBytes()) {
             next = applyWithinLimit(base, batch, expiresAt);
             if (batch.isEmpty()) {
                 return;
@@ -406,7 +406,7 @@ final class SessionActor {
         for (Iterator<StashOp> it = batch.iterator(); it.hasNext();) {
             StashOp op = it.next();
             SessionDocument trial = next.apply(op.diff()).withExpiry(expiresAt);
-            int size = trial.toBytes().length;
+            int size = trial.encodedSize();
             if (size > settings.maxDocumentBytes()) {
                 it.remove();
                 fail(op, new StashWriteException(viewOf(op), "stash of view '" + viewOf(op)

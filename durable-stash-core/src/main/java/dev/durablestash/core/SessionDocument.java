@@ -1,16 +1,21 @@
 package dev.durablestash.core;
 
+import java.lang.reflect.Type;
 import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import tools.jackson.core.JacksonException;
+import tools.jackson.core.io.JsonStringEncoder;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.cfg.JsonNodeFeature;
 import tools.jackson.databind.json.JsonMapper;
@@ -39,12 +44,112 @@ final class SessionDocument {
     static final int FORMAT = 1;
 
     /** Reads decimal numbers as BigDecimal, so a stored value loses no digits on its way through a document. */
-    private static final JsonMapper MAPPER = JsonMapper.builder().enable(JsonNodeFeature.USE_BIG_DECIMAL_FOR_FLOATS).build();
+    static final JsonMapper MAPPER = JsonMapper.builder().enable(JsonNodeFeature.USE_BIG_DECIMAL_FOR_FLOATS).build();
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
     private static final Logger log = LoggerFactory.getLogger(SessionDocument.class);
 
-    /** A view's slice. {@code data} is never modified once the slice is built. */
-    record Slice(int vsn, ObjectNode data) {
+    /**
+     * A view's slice. {@code data} is never modified once the slice is built, so an encoding through
+     * the mapper is computed once and reused by every document that shares the slice (a write
+     * re-encodes only the slices it changed); a slice of only strings, integers, booleans and nulls is
+     * written directly each time instead (cheap, and nothing kept per live session). Thread-safe.
+     */
+    static final class Slice {
+
+        private final int vsn;
+        private final ObjectNode data;
+        /** {@code "name":{"vsn":…,"data":…}} for {@link #encodedFor}'s last name, kept for slices the mapper writes; or {@code null}. */
+        private volatile @Nullable Encoded encoded;
+        /** Decoded values of immutable types by key (see {@link ValueCodec#decode(Slice, String, JsonNode, Type)}), or {@code null}. */
+        private volatile @Nullable ConcurrentHashMap<String, Decoded> decoded;
+
+        /** A value decoded from {@code node} (an instance held by {@code data}) to {@code type} by {@code codec}. */
+        record Decoded(ValueCodec codec, JsonNode node, Type type, @Nullable Object value) {
+        }
+
+        private record Encoded(String name, byte[] bytes) {
+        }
+
+        Slice(int vsn, ObjectNode data) {
+            this.vsn = vsn;
+            this.data = data;
+        }
+
+        int vsn() {
+            return vsn;
+        }
+
+        ObjectNode data() {
+            return data;
+        }
+
+        /** @return the decoded values kept for this slice, created on first use */
+        Map<String, Decoded> decoded() {
+            ConcurrentHashMap<String, Decoded> d = decoded;
+            if (d == null) {
+                d = new ConcurrentHashMap<>(8);
+                decoded = d; // a lost race loses a few cached values, nothing else
+            }
+            return d;
+        }
+
+        /**
+         * Shares {@code older}'s decoded values: those of unchanged keys still match their (shared)
+         * nodes. Both slices may add to the map; a value is only ever used for the very node it was
+         * decoded from, so one slice's entry is at worst a miss for the other.
+         */
+        private Slice keepingDecoded(Slice older) {
+            decoded = older.decoded;
+            return this;
+        }
+
+        /** Equal when {@code vsn} and {@code data} are equal (as the record it was). */
+        @Override
+        public boolean equals(@Nullable Object other) {
+            return other instanceof Slice slice && slice.vsn == vsn && slice.data.equals(data);
+        }
+
+        @Override
+        public int hashCode() {
+            return 31 * vsn + data.hashCode();
+        }
+
+        @Override
+        public String toString() {
+            return "Slice[vsn=" + vsn + ", data=" + data + "]";
+        }
+
+        /** @return this slice as a member of the {@code views} object, under {@code name}; not to be modified */
+        byte[] encodedFor(String name) {
+            Encoded e = encoded;
+            if (e != null && e.name().equals(name)) {
+                return e.bytes();
+            }
+            JsonBytes out = new JsonBytes(64 + 64 * data.size()).string(name).raw(":");
+            if (JsonBytes.allSimple(data)) {
+                // Written directly, and not kept: writing it again costs about what copying it would,
+                // and keeping it would add its size to every live session's memory.
+                out.raw("{\"vsn\":").raw(Integer.toString(vsn)).raw(",\"data\":{");
+                boolean first = true;
+                for (Map.Entry<String, JsonNode> property : data.properties()) {
+                    if (!first) {
+                        out.raw(",");
+                    }
+                    first = false;
+                    out.string(property.getKey()).raw(":").simple(property.getValue());
+                }
+                return out.raw("}}").toByteArray();
+            }
+            // Decimals, nested objects and arrays: the tree written as a whole through the mapper, as
+            // before (a decimal written on its own is written differently), once per slice.
+            ObjectNode sliceNode = NODES.objectNode();
+            sliceNode.put("vsn", vsn);
+            sliceNode.set("data", data);
+            out.bytes(MAPPER.writeValueAsBytes(sliceNode));
+            e = new Encoded(name, out.toByteArray());
+            encoded = e;
+            return e.bytes();
+        }
     }
 
     private static final SessionDocument EMPTY = new SessionDocument(null, Map.of(), false);
@@ -52,6 +157,8 @@ final class SessionDocument {
     private final @Nullable Instant expiresAt;
     private final Map<String, Slice> views;
     private final boolean marker;
+    /** {@link #head()}, once written (the expiry's ISO-8601 form is not cheap to write). */
+    private volatile byte @Nullable [] head;
 
     private SessionDocument(@Nullable Instant expiresAt, Map<String, Slice> views, boolean marker) {
         this.expiresAt = expiresAt;
@@ -120,7 +227,9 @@ final class SessionDocument {
             data.remove(key);
         }
         data.setAll(diff.sets());
-        next.put(diff.view(), new Slice(diff.vsn(), data));
+        Slice slice = new Slice(diff.vsn(), data);
+        next.put(diff.view(), current != null && current.vsn() == diff.vsn() && diff.mode() == SliceDiff.Mode.MERGE
+                ? slice.keepingDecoded(current) : slice);
         return new SessionDocument(expiresAt, next, false);
     }
 
@@ -143,22 +252,151 @@ final class SessionDocument {
         return new SessionDocument(expiresAt, views, marker);
     }
 
+    /**
+     * @return the document's JSON, the same bytes as writing the whole tree with {@link #MAPPER}
+     *     (format, moved, expiresAt, the views by name), assembled from the slices' cached encodings
+     */
     byte[] toBytes() {
-        ObjectNode root = NODES.objectNode();
-        root.put("format", FORMAT);
+        byte[] head = head();
+        String[] names = views.keySet().toArray(new String[0]);
+        Arrays.sort(names);
+        byte[][] members = new byte[names.length][];
+        int size = head.length + Math.max(0, names.length - 1) + 2;
+        for (int i = 0; i < names.length; i++) {
+            members[i] = views.get(names[i]).encodedFor(names[i]);
+            size += members[i].length;
+        }
+        byte[] out = new byte[size];
+        System.arraycopy(head, 0, out, 0, head.length);
+        int at = head.length;
+        for (int i = 0; i < members.length; i++) {
+            if (i > 0) {
+                out[at++] = ',';
+            }
+            System.arraycopy(members[i], 0, out, at, members[i].length);
+            at += members[i].length;
+        }
+        out[at++] = '}';
+        out[at] = '}';
+        return out;
+    }
+
+    /** @return {@code toBytes().length}, without assembling the bytes */
+    int encodedSize() {
+        int size = head().length + Math.max(0, views.size() - 1) + 2;
+        for (Map.Entry<String, Slice> view : views.entrySet()) {
+            size += view.getValue().encodedFor(view.getKey()).length;
+        }
+        return size;
+    }
+
+    /** @return the document's JSON up to the opening brace of {@code views} (kept: a write asks twice) */
+    private byte[] head() {
+        byte[] h = head;
+        if (h == null) {
+            h = writeHead();
+            head = h;
+        }
+        return h;
+    }
+
+    private byte[] writeHead() {
+        StringBuilder head = new StringBuilder(64).append("{\"format\":").append(FORMAT);
         if (marker) {
-            root.put("moved", true);
+            head.append(",\"moved\":true");
         }
         if (expiresAt != null) {
-            root.put("expiresAt", expiresAt.toString());
+            head.append(",\"expiresAt\":\"").append(expiresAt).append('"'); // ISO-8601: nothing to escape
         }
-        ObjectNode viewsNode = root.putObject("views");
-        views.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> {
-            ObjectNode sliceNode = viewsNode.putObject(e.getKey());
-            sliceNode.put("vsn", e.getValue().vsn());
-            sliceNode.set("data", e.getValue().data());
-        });
-        return MAPPER.writeValueAsBytes(root);
+        return head.append(",\"views\":{").toString().getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /**
+     * Writes JSON the way {@link #MAPPER} writes a tree (no spaces, the same string escapes), for
+     * strings, integers, booleans and {@code null}.
+     */
+    private static final class JsonBytes {
+
+        private static final JsonStringEncoder QUOTE = JsonStringEncoder.getInstance();
+
+        private byte[] buf;
+        private int count;
+
+        JsonBytes(int size) {
+            buf = new byte[size];
+        }
+
+        private void ensure(int more) {
+            if (count + more > buf.length) {
+                buf = Arrays.copyOf(buf, Math.max(buf.length * 2, count + more));
+            }
+        }
+
+        JsonBytes raw(String ascii) {
+            int n = ascii.length();
+            ensure(n);
+            for (int i = 0; i < n; i++) {
+                buf[count++] = (byte) ascii.charAt(i);
+            }
+            return this;
+        }
+
+        JsonBytes bytes(byte[] bytes) {
+            ensure(bytes.length);
+            System.arraycopy(bytes, 0, buf, count, bytes.length);
+            count += bytes.length;
+            return this;
+        }
+
+        JsonBytes string(String text) {
+            raw("\"");
+            if (plainAscii(text)) {
+                raw(text);
+            } else {
+                bytes(QUOTE.quoteAsUTF8(text));
+            }
+            return raw("\"");
+        }
+
+        byte[] toByteArray() {
+            return Arrays.copyOf(buf, count);
+        }
+
+        /** @return whether the text is printable ASCII without a quote or backslash: written as it is */
+        private static boolean plainAscii(String text) {
+            for (int i = 0; i < text.length(); i++) {
+                char c = text.charAt(i);
+                if (c < 0x20 || c > 0x7E || c == '"' || c == '\\') {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        /** @return whether every value is a string, an int or long, a boolean or {@code null} */
+        static boolean allSimple(ObjectNode data) {
+            for (Map.Entry<String, JsonNode> property : data.properties()) {
+                JsonNode node = property.getValue();
+                if (!(node.isString() || node.isInt() || node.isLong() || node.isBoolean() || node.isNull())) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        /** Writes a value {@link #allSimple} accepts. */
+        JsonBytes simple(JsonNode node) {
+            if (node.isString()) {
+                return string(node.stringValue());
+            }
+            if (node.isBoolean()) {
+                return raw(node.booleanValue() ? "true" : "false");
+            }
+            if (node.isNull()) {
+                return raw("null");
+            }
+            return raw(Long.toString(node.longValue()));
+        }
     }
 
     /**

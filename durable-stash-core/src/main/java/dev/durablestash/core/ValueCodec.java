@@ -1,19 +1,36 @@
 package dev.durablestash.core;
 
 import java.lang.reflect.Type;
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.LocalTime;
+import java.time.MonthDay;
+import java.time.OffsetDateTime;
+import java.time.OffsetTime;
+import java.time.Period;
+import java.time.Year;
+import java.time.YearMonth;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import tools.jackson.core.JacksonException;
-import tools.jackson.databind.JavaType;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectReader;
 import tools.jackson.databind.SerializationFeature;
 import tools.jackson.databind.cfg.DateTimeFeature;
 import tools.jackson.databind.cfg.JsonNodeFeature;
@@ -28,9 +45,18 @@ final class ValueCodec {
 
     private static final Logger log = LoggerFactory.getLogger(ValueCodec.class);
 
+    /** Final JDK classes whose instances cannot change. */
+    private static final Set<Class<?>> IMMUTABLE = Set.of(String.class, Boolean.class, Character.class, Byte.class,
+            Short.class, Integer.class, Long.class, Float.class, Double.class, BigInteger.class, BigDecimal.class,
+            UUID.class, Instant.class, LocalDate.class, LocalTime.class, LocalDateTime.class, OffsetDateTime.class,
+            OffsetTime.class, ZonedDateTime.class, Duration.class, Period.class, Year.class, YearMonth.class,
+            MonthDay.class, ZoneOffset.class);
+
     private final JsonMapper mapper;
     private final int maxValueBytes;
     private final InvalidValuePolicy policy;
+    /** One reader per declared type (the declared types are those of the views: a bounded set). */
+    private final ConcurrentHashMap<Type, ObjectReader> readers = new ConcurrentHashMap<>();
 
     ValueCodec(StashSettings settings) {
         this.mapper = settings.jsonMapper().rebuild()
@@ -116,10 +142,37 @@ final class ValueCodec {
      * @throws JacksonException if the stored JSON does not fit the declared type
      */
     @Nullable Object decode(JsonNode node, Type type) {
-        JavaType javaType = mapper.constructType(type);
+        ObjectReader reader = readers.computeIfAbsent(type, t -> mapper.readerFor(mapper.constructType(t)));
         // Through the JSON text, not treeToValue: the tree holds decimals as BigDecimal, and an
         // untyped target (Object, Map<String, Object>) must get the Double that JSON text gives.
-        return mapper.readerFor(javaType).readValue(mapper.writeValueAsBytes(node));
+        return reader.readValue(mapper.writeValueAsBytes(node));
+    }
+
+    /**
+     * {@link #decode(JsonNode, Type)} of the value {@code node} stored under {@code key} in {@code slice},
+     * reusing an earlier result for the same node and type when that result is immutable (a string, a
+     * number, a date, an enum constant...): callers get the same instance, which none of them can
+     * change. Mutable results (collections, maps, beans, arrays) are decoded afresh for every caller.
+     *
+     * @throws JacksonException if the stored JSON does not fit the declared type
+     */
+    @Nullable Object decode(SessionDocument.Slice slice, String key, JsonNode node, Type type) {
+        Map<String, SessionDocument.Slice.Decoded> cache = slice.decoded();
+        SessionDocument.Slice.Decoded kept = cache.get(key);
+        if (kept != null && kept.codec() == this && kept.node() == node && kept.type().equals(type)) {
+            return kept.value();
+        }
+        Object value = decode(node, type);
+        if (immutable(value)) {
+            cache.put(key, new SessionDocument.Slice.Decoded(this, node, type, value));
+        }
+        return value;
+    }
+
+    /** @return whether every holder of {@code value} may share it: {@code null}, an enum constant, or an {@link #IMMUTABLE} class */
+    static boolean immutable(@Nullable Object value) {
+        // Exact classes: BigInteger and BigDecimal are not final, a subclass may be mutable.
+        return value == null || IMMUTABLE.contains(value.getClass()) || value instanceof Enum<?>;
     }
 
     private static String message(Throwable e) {

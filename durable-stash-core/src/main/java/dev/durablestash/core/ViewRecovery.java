@@ -69,7 +69,9 @@ final class ViewRecovery {
                 continue;
             }
             try {
-                values.put(storedKey.name(), codec.decode(node, storedKey.type()));
+                values.put(storedKey.name(), data == slice.data()
+                        ? codec.decode(slice, storedKey.name(), node, storedKey.type())
+                        : codec.decode(node, storedKey.type()));
             } catch (RuntimeException e) { // JacksonException, or whatever a custom deserializer throws
                 log.warn("stored value of key '{}' of view '{}' does not fit {}; the view keeps its default: {}",
                         storedKey.name(), view.name(), storedKey.type().getTypeName(), e.getMessage());

@@ -65,6 +65,62 @@ class SessionDocumentTests {
                 """));
     }
 
+    /** The document is assembled from cached slice encodings: byte for byte what writing the whole tree gives. */
+    @Test
+    void assembledBytesAreThoseOfTheWholeTree() {
+        ViewDefinition quoted = ViewDefinition.builder("caf\u00e9 \"x\"").key("v", String.class).key("k\t\u00e9/\"", Object.class)
+                .key("n", Object.class).key("d", Object.class).key("b", Object.class).key("z", Object.class)
+                .key("o", Object.class).key("l", Object.class).build();
+        SessionDocument doc = sample()
+                .apply(SliceDiff.of(quoted, Map.of(
+                        "v", NODES.stringNode("\u00fc\n\"\\ \u0001\u001f\u007f </script> \u2028 \uD83D\uDE00"),
+                        "k\t\u00e9/\"", NODES.numberNode(-7L),
+                        "n", NODES.numberNode(Long.MAX_VALUE),
+                        "d", NODES.numberNode(new BigDecimal("1.50")),
+                        "b", NODES.booleanNode(false),
+                        "z", NODES.nullNode(),
+                        "o", MAPPER.readTree("{\"a\":[1,2.5,\"x\",null,{}],\"e\":1e400}"),
+                        "l", NODES.numberNode(1.0e10)), Set.of()))
+                .apply(set(COUNTER, "count", NODES.numberNode(4)));
+        assertThat(new String(doc.toBytes(), StandardCharsets.UTF_8)).isEqualTo(wholeTree(doc));
+        SessionDocument simple = doc.apply(SliceDiff.of(quoted, Map.of("v", NODES.stringNode("\u0000\t\u00ff"),
+                "n", NODES.numberNode(Integer.MIN_VALUE), "b", NODES.booleanNode(true)), Set.of("d", "o", "l")));
+        assertThat(new String(simple.toBytes(), StandardCharsets.UTF_8)).isEqualTo(wholeTree(simple));
+        SessionDocument marker = doc.asMarker();
+        assertThat(new String(marker.toBytes(), StandardCharsets.UTF_8)).isEqualTo(wholeTree(marker));
+        SessionDocument changed = doc.apply(set(COMPOSE, "draft", NODES.stringNode("Dear Ada")));
+        assertThat(new String(changed.toBytes(), StandardCharsets.UTF_8)).isEqualTo(wholeTree(changed));
+        assertThat(tree(changed).at("/views/compose/data/draft").asString()).isEqualTo("Dear Ada");
+        SessionDocument none = SessionDocument.empty();
+        assertThat(new String(none.toBytes(), StandardCharsets.UTF_8)).isEqualTo(wholeTree(none));
+        SessionDocument parsed = SessionDocument.parse(changed.toBytes()); // 1.0E10 is a decimal now
+        assertThat(new String(parsed.toBytes(), StandardCharsets.UTF_8)).isEqualTo(wholeTree(parsed));
+        for (SessionDocument d : java.util.List.of(doc, simple, marker, changed, none, parsed)) {
+            assertThat(d.encodedSize()).isEqualTo(d.toBytes().length);
+        }
+    }
+
+    /** The layout written as one tree, the way documents were written before slices cached their encoding. */
+    private static String wholeTree(SessionDocument doc) {
+        tools.jackson.databind.node.ObjectNode root = NODES.objectNode();
+        root.put("format", SessionDocument.FORMAT);
+        if (doc.isMarker()) {
+            root.put("moved", true);
+        }
+        if (doc.expiresAt() != null) {
+            root.put("expiresAt", doc.expiresAt().toString());
+        }
+        tools.jackson.databind.node.ObjectNode views = root.putObject("views");
+        for (String name : new java.util.TreeSet<>(java.util.List.of("caf\u00e9 \"x\"", "compose", "counter"))) {
+            SessionDocument.Slice slice = doc.slice(name);
+            if (slice != null) {
+                views.putObject(name).put("vsn", slice.vsn()).set("data", slice.data());
+            }
+        }
+        // Written by the document's own mapper, as toBytes used to.
+        return new String(SessionDocument.MAPPER.writeValueAsBytes(root), StandardCharsets.UTF_8);
+    }
+
     @Test
     void parseAndToBytesRoundTrip() {
         SessionDocument original = sample();
