@@ -93,7 +93,6 @@ class WebFluxReviewDeclarationTests {
     }
 
     @Test
-    @org.junit.jupiter.api.Disabled("TEMP")
     void aViewControllerInjectedLazilyIntoASingletonFailsStartupAsAnInjectedOneDoes() {
         runner.withUserConfiguration(LazyApp.class).withBean("lazyHolder", LazyHolder.class).run(context -> {
             if (context.getStartupFailure() == null) {
