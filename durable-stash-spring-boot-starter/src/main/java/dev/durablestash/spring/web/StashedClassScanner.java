@@ -1,13 +1,17 @@
 package dev.durablestash.spring.web;
 
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.reflect.Field;
 import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 import org.jspecify.annotations.Nullable;
@@ -67,18 +71,32 @@ public final class StashedClassScanner {
      * @param controllersAndArguments the classes annotated as controllers, and the parameter types of
      *     their request-mapping methods, whether or not this context made them beans (a test slice
      *     makes only some controllers)
-     * @param routeDefinitions the class files (as ISO-8859-1 text) that name {@code StashedRoutes}: the
-     *     view classes they name are recovered by functional routes
+     * @param routeDefinitions the class files (as ISO-8859-1 text) that name {@code StashedRoutes}, or a
+     *     class of the scanned packages that names it (the application's helper around it): the view classes
+     *     they name are recovered by functional routes
      */
     record Scan(Set<Class<?>> withStashedFields, Set<Class<?>> controllersAndArguments, List<String> routeDefinitions) {
 
         /** @return whether a class that names {@code StashedRoutes} also names the type (a class literal) */
         boolean namedByRoutes(Class<?> type) {
             String internalName = type.getName().replace('.', '/');
-            String asConstant = new String(new char[] { (char) (internalName.length() >> 8),
-                    (char) (internalName.length() & 0xFF) }) + internalName; // a length-prefixed UTF-8 constant
-            String asDescriptor = "L" + internalName + ";";
+            String asConstant = constant(internalName); // a class literal's CONSTANT_Utf8 entry
+            String asDescriptor = constant("L" + internalName + ";").substring(2); // inside a signature
             return routeDefinitions.stream().anyMatch(text -> text.contains(asConstant) || text.contains(asDescriptor));
+        }
+
+        /**
+         * @return a class file's {@code CONSTANT_Utf8} entry for the text (its byte count, then the text in
+         *     modified UTF-8), each byte as one ISO-8859-1 character, as the class files are read
+         */
+        static String constant(String text) {
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            try (DataOutputStream out = new DataOutputStream(bytes)) {
+                out.writeUTF(text); // exactly the class file's encoding: length-prefixed modified UTF-8
+            } catch (IOException e) {
+                throw new IllegalStateException("class name too long for a class file: " + text, e);
+            }
+            return new String(bytes.toByteArray(), StandardCharsets.ISO_8859_1);
         }
     }
 
@@ -115,13 +133,17 @@ public final class StashedClassScanner {
         return new IllegalStateException("Class " + type.getName() + " has " + ViewFields.describe(type)
                 + ", but it is neither a controller nor taken as a handler-method argument (nor a superclass of "
                 + "one), so its fields would never be recovered or stored. Make it a @Controller, take it as a "
-                + "handler-method argument, or remove @Stashed.");
+                + "handler-method argument, or remove @Stashed. A view of WebFlux functional routes counts as used "
+                + "when a class that uses StashedRoutes (or a class of the application that does) names it, as "
+                + "in stashes.recover(request, " + type.getSimpleName() + ".class); one whose class reaches the "
+                + "routes some other way (a variable, a helper two levels deep) is not seen: name "
+                + type.getSimpleName() + ".class in the class that defines the routes.");
     }
 
     Scan scan(List<String> packages) {
         Set<Class<?>> withStashedFields = new LinkedHashSet<>();
         Set<Class<?>> controllersAndArguments = new LinkedHashSet<>();
-        List<String> routeDefinitions = new ArrayList<>();
+        Map<String, String> classFiles = new LinkedHashMap<>();
         for (String basePackage : packages) {
             for (BeanDefinition candidate : scanner.findCandidateComponents(basePackage)) {
                 Class<?> type = load(candidate.getBeanClassName());
@@ -132,24 +154,46 @@ public final class StashedClassScanner {
                     withStashedFields.add(type);
                 }
                 addIfController(type, controllersAndArguments);
-                addIfRouteDefinition(candidate, routeDefinitions);
+                String text = classFile(candidate);
+                if (text != null) {
+                    classFiles.put(type.getName().replace('.', '/'), text);
+                }
             }
         }
-        return new Scan(withStashedFields, controllersAndArguments, routeDefinitions);
+        return new Scan(withStashedFields, controllersAndArguments, routeDefinitions(classFiles));
     }
 
-    private static void addIfRouteDefinition(BeanDefinition candidate, List<String> routeDefinitions) {
-        Resource resource = candidate instanceof AbstractBeanDefinition definition ? definition.getResource() : null;
-        if (resource == null) {
-            return;
-        }
-        try (InputStream in = resource.getInputStream()) {
-            String text = new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
+    /**
+     * @return the class files that name {@code StashedRoutes}, or one of the application's classes that
+     *     does (a helper around it, one level deep)
+     */
+    private static List<String> routeDefinitions(Map<String, String> classFiles) {
+        List<String> helpers = new ArrayList<>();
+        classFiles.forEach((name, text) -> {
             if (text.contains(ROUTES)) {
+                helpers.add(Scan.constant(name));
+                helpers.add(Scan.constant("L" + name + ";").substring(2));
+            }
+        });
+        List<String> routeDefinitions = new ArrayList<>();
+        for (String text : classFiles.values()) {
+            if (text.contains(ROUTES) || helpers.stream().anyMatch(text::contains)) {
                 routeDefinitions.add(text);
             }
+        }
+        return routeDefinitions;
+    }
+
+    /** @return the candidate's class file, each byte as one ISO-8859-1 character, or {@code null} */
+    private static @Nullable String classFile(BeanDefinition candidate) {
+        Resource resource = candidate instanceof AbstractBeanDefinition definition ? definition.getResource() : null;
+        if (resource == null) {
+            return null;
+        }
+        try (InputStream in = resource.getInputStream()) {
+            return new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
         } catch (IOException e) {
-            // not readable again: it names no route views
+            return null; // not readable again: it names no route views
         }
     }
 

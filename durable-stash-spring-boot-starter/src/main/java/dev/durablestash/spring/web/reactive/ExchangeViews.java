@@ -341,8 +341,9 @@ final class ExchangeViews {
     }
 
     /**
-     * The handler reads the raw request body itself (a {@code @RequestBody} or {@code HttpEntity}
-     * parameter): the mount kind is not looked up in a multipart body, whose parsing would consume it.
+     * The handler reads the raw request body itself (a {@code @RequestBody}, {@code HttpEntity} or
+     * {@code ServerHttpRequest} parameter): the mount kind is not looked up in a multipart body, whose
+     * parsing would consume it.
      */
     void handlerReadsBody() {
         handlerReadsBody = true;
@@ -354,7 +355,8 @@ final class ExchangeViews {
      * {@code application/x-www-form-urlencoded} one through the exchange's form data (which
      * {@link SidWebFilter} reads from a copy of the body, so the handler still reads the body itself), of a
      * {@code multipart/form-data} one through the exchange's multipart data, which the handler can still use
-     * (its parts, parsed once; unless the handler {@linkplain #handlerReadsBody() reads the raw body}).
+     * (its parts, parsed once; unless the handler {@linkplain #handlerReadsBody() reads the raw body}); the
+     * raw body of such an exchange then fails when read ({@link ParsedMultipartGuard}).
      */
     private Mono<MountKind> mount() {
         MountKind kind = mount;
@@ -372,6 +374,7 @@ final class ExchangeViews {
         } else if (type != null && type.isCompatibleWith(MediaType.APPLICATION_FORM_URLENCODED)) {
             found = exchange.getFormData().mapNotNull(form -> form.getFirst(MOUNTS_PARAMETER));
         } else if (type != null && type.isCompatibleWith(MediaType.MULTIPART_FORM_DATA) && !handlerReadsBody) {
+            ParsedMultipartGuard.parsing(exchange);
             found = exchange.getMultipartData().mapNotNull(parts -> parts.getFirst(MOUNTS_PARAMETER)
                     instanceof FormFieldPart field ? field.value() : null);
         } else {

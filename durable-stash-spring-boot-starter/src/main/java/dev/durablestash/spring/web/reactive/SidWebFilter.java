@@ -118,6 +118,7 @@ public final class SidWebFilter implements WebFilter, Ordered {
                     exchange));
         }
         ServerWebExchange handled = FormBodyReplay.decorate(exchange, codecs); // a form's _mounts field
+        handled = ParsedMultipartGuard.decorate(handled); // an upload form's _mounts field
         return chain.filter(handled)
                 .then(Mono.defer(() -> ExchangeViews.stashUncommitted(exchange)))
                 .doFinally(signal -> ExchangeViews.exchangeEnded(exchange));

@@ -27,7 +27,10 @@ import reactor.core.publisher.Mono;
  * session's turn at an atomic view, its changed fields are stashed automatically just before the
  * response is committed, a failed stash answers the failure status, and a handler that fails stashes
  * nothing. The mount kind comes from the {@code X-Stash-Mounts} header or the {@code _mounts}
- * parameter.
+ * parameter (of the query, else of a form body). Finding it in a multipart body parses that body: a
+ * handler that then reads the raw body ({@code request.body(...)}, {@code bodyToFlux(PartEvent.class)})
+ * gets an {@link IllegalStateException}; read the parts ({@code multipartData()}) instead, or send the
+ * mount kind in the header or query.
  *
  * <p><b>Thread-safety:</b> thread-safe; the views it returns are bound to one exchange.
  */

@@ -8,6 +8,7 @@ import org.springframework.aop.support.AopUtils;
 import org.springframework.core.MethodParameter;
 import org.springframework.core.Ordered;
 import org.springframework.http.HttpEntity;
+import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.method.HandlerMethod;
 import org.springframework.web.reactive.DispatchExceptionHandler;
@@ -132,11 +133,15 @@ public final class StashedViewsHandlerAdapter implements HandlerAdapter, Dispatc
         return false;
     }
 
-    /** @return {@code true} if the handler reads the raw request body: a {@code @RequestBody} or {@code HttpEntity} */
+    /**
+     * @return {@code true} if the handler may read the raw request body: a {@code @RequestBody},
+     *     {@code HttpEntity} or {@code ServerHttpRequest} parameter
+     */
     private static boolean readsBody(HandlerMethod method) {
         for (MethodParameter parameter : method.getMethodParameters()) {
             if (parameter.hasParameterAnnotation(RequestBody.class)
-                    || HttpEntity.class.isAssignableFrom(parameter.getParameterType())) {
+                    || HttpEntity.class.isAssignableFrom(parameter.getParameterType())
+                    || ServerHttpRequest.class.isAssignableFrom(parameter.getParameterType())) {
                 return true;
             }
         }

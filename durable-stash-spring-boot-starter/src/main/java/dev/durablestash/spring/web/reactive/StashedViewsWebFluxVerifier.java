@@ -2,7 +2,9 @@ package dev.durablestash.spring.web.reactive;
 
 import java.lang.reflect.Modifier;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 
@@ -41,7 +43,8 @@ import dev.durablestash.spring.web.ViewFields;
  * <li>a blocking {@link Stash} parameter: refused, its methods would block an event-loop thread;</li>
  * <li>every singleton registered as an instance (no bean definition) whose class is a view;</li>
  * <li>every singleton into which a view controller was injected (it would share one instance between
- * every browser);</li>
+ * every browser), or that takes one with {@code @Lazy} (each call would reach a new, unrecovered
+ * instance; {@link LazyViewHolders});</li>
  * <li>as on the servlet side, every class under the application's packages that declares
  * {@code @Stashed} fields: a controller or handler argument above (or a superclass of one), a class
  * annotated as a controller there or a parameter type of its request-mapping methods, or a class named
@@ -103,6 +106,7 @@ public final class StashedViewsWebFluxVerifier implements SmartInitializingSingl
                 }
             }
         }
+        Map<String, Class<?>> viewBeans = new LinkedHashMap<>();
         for (String name : factory.getBeanDefinitionNames()) {
             if (factory.getBeanDefinition(name).isAbstract()) {
                 continue;
@@ -111,8 +115,10 @@ public final class StashedViewsWebFluxVerifier implements SmartInitializingSingl
             if (type != null && StashedViews.isStashedView(type)) {
                 used.add(ClassUtils.getUserClass(type));
                 refuseSingletonHolders(factory, name, type);
+                viewBeans.put(name, ClassUtils.getUserClass(type));
             }
         }
+        LazyViewHolders.refuse(factory, viewBeans);
         StashedClassScanner.refuseUnused(factory, environment, used);
     }
 

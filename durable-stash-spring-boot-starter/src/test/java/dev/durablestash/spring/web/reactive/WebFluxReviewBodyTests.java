@@ -2,10 +2,11 @@ package dev.durablestash.spring.web.reactive;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Level;
 
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -15,17 +16,23 @@ import org.springframework.test.web.reactive.server.EntityExchangeResult;
 import org.springframework.web.reactive.function.BodyInserters;
 
 import dev.durablestash.spring.web.reactive.testapp.FluxTestApplication;
+import dev.durablestash.testsupport.ExpectedLogs;
 
 
 /**
  * Review: the mount-kind lookup in a multipart body ({@code exchange.getMultipartData()}) consumes the
- * body before the handler runs; only {@code @RequestBody} and {@code HttpEntity} parameters are spared,
- * while a urlencoded body is replayed for every reader.
+ * body before the handler runs; {@code @RequestBody}, {@code HttpEntity} and {@code ServerHttpRequest}
+ * parameters are spared, and a raw read after the lookup fails instead of finding the body empty (a
+ * urlencoded body is replayed for every reader).
  */
 @SpringBootTest(classes = FluxTestApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT, properties = {
         "spring.main.web-application-type=reactive", "durable-stash.storage.type=memory",
         "durable-stash.operation-timeout=3s" })
 class WebFluxReviewBodyTests {
+
+    @RegisterExtension
+    final ExpectedLogs logs = ExpectedLogs.ofLoggers("dev.durablestash", "org.springframework.boot",
+            "org.springframework.web");
 
     @LocalServerPort
     int port;
@@ -51,7 +58,6 @@ class WebFluxReviewBodyTests {
     }
 
     @Test
-    @Disabled("Review defect: a view controller's handler reading a multipart body raw through ServerHttpRequest gets an empty body")
     void aViewHandlerReadingAMultipartBodyRawThroughTheRequestStillGetsIt() {
         browser.get("/rvc");
         EntityExchangeResult<String> upload = multipart("/rvc/multipart-raw", uploadForm());
@@ -60,10 +66,17 @@ class WebFluxReviewBodyTests {
     }
 
     @Test
-    @Disabled("Review defect: a route reading a multipart body raw after recover silently gets an empty body (docs/spring.md:628 warns; no error)")
-    void aFunctionalRouteReadingAMultipartBodyRawAfterRecoverStillGetsIt() {
+    void aFunctionalRouteReadingAMultipartBodyRawAfterTheLookupParsedItFailsLoudly() {
+        logs.expect(Level.ERROR, "500 Server Error for HTTP POST \"/rvc-route/multipart-raw\"");
         browser.get("/rvc");
         EntityExchangeResult<String> upload = multipart("/rvc-route/multipart-raw", uploadForm());
+        assertThat(upload.getStatus().value()).as("not a silently empty body").isEqualTo(500);
+    }
+
+    @Test
+    void aFunctionalRouteReadingAMultipartBodyRawAfterRecoverGetsItWhenTheQueryNamesTheMountKind() {
+        browser.get("/rvc");
+        EntityExchangeResult<String> upload = multipart("/rvc-route/multipart-raw?_mounts=1", uploadForm());
         assertThat(upload.getStatus().value()).isEqualTo(200);
         assertThat(upload.getResponseBody()).isEqualTo("hasFile=true");
     }

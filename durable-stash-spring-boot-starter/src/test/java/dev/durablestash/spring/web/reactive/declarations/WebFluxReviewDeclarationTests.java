@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Level;
 
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -78,7 +77,6 @@ class WebFluxReviewDeclarationTests {
     }
 
     @Test
-    @Disabled("Review defect: a route-only view with a non-ASCII class name (Zähler) is refused at startup as unused")
     void aViewOnlyAFunctionalRouteRecoversPassesTheScanWhateverItsName() {
         runner.withInitializer(context -> AutoConfigurationPackages.register(
                 (BeanDefinitionRegistry) context.getBeanFactory(), ZählerRoutes.class.getPackageName()))
@@ -87,7 +85,6 @@ class WebFluxReviewDeclarationTests {
     }
 
     @Test
-    @Disabled("Review defect: a route view recovered through a same-package helper around StashedRoutes is refused (docs/spring.md:790 says another package)")
     void aViewThatAFunctionalRouteRecoversThroughTheApplicationsOwnHelperPassesTheScan() {
         runner.withInitializer(context -> AutoConfigurationPackages.register(
                 (BeanDefinitionRegistry) context.getBeanFactory(), HelperView.class.getPackageName()))
@@ -96,7 +93,6 @@ class WebFluxReviewDeclarationTests {
     }
 
     @Test
-    @Disabled("Review defect: a view controller injected with @Lazy into a singleton starts; each call makes a new unrecovered instance")
     void aViewControllerInjectedLazilyIntoASingletonFailsStartupAsAnInjectedOneDoes() {
         runner.withUserConfiguration(LazyApp.class).withBean("lazyHolder", LazyHolder.class).run(context -> {
             if (context.getStartupFailure() == null) {
