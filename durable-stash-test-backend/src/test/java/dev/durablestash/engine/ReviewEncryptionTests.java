@@ -45,7 +45,6 @@ class ReviewEncryptionTests {
     }
 
     @Test
-    @Disabled("Review defect: after the documented migration (accept-plain-documents off one ttl later), a browser whose plain document has expired gets recovery ERROR instead of NOT_FOUND (expired means absent)")
     void anExpiredPlainDocumentLeftAfterTheMigrationReadsAsAbsentNotAsAnError() throws Exception {
         await(engines.open(store, plain()).stash(sid, VIEW, Map.of("title", "long gone")));
         // One ttl after encryption was switched on, accept-plain-documents is removed, as the README says;
