@@ -295,7 +295,7 @@ final class SessionStorage {
         StashException e = new StashException("the session document under storage key " + key
                 + " was unreadable in two reads with different contents (" + first.body().length + " and "
                 + again.body().length + " bytes); it is neither kept aside nor replaced, and this load fails", null);
-        log.error(e.getMessage());
+        log.error("{}", e.getMessage());
         return CompletableFuture.failedFuture(e);
     }
 
