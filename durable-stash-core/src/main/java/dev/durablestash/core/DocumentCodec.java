@@ -23,7 +23,7 @@ import org.jspecify.annotations.Nullable;
  * <pre>
  * offset  length  content
  * 0       3       magic D5 53 45 (never the start of a JSON text, so a reader tells the two apart)
- * 3       1       envelope format: 1
+ * 3       1       envelope format: 1 (an unsigned byte: any higher one is a newer format)
  * 4       4       key id: which secret sealed it (HKDF-SHA256 of the secret, info "durable-stash key id v1")
  * 8       12      nonce: random, fresh for every write
  * 20      n + 16  AES-GCM ciphertext of the plain JSON document, then the 128-bit tag
@@ -131,8 +131,10 @@ final class DocumentCodec {
     SessionDocument decode(byte[] bytes, String storageKey) {
         if (!isEnvelope(bytes)) {
             if (!acceptPlain) {
-                throw new SealedDocumentException("a plain document where only encrypted ones are accepted "
-                        + "(durable-stash.encryption.accept-plain-documents is off)");
+                throw new SealedDocumentException(bytes.length == 0 ? "the document is empty (0 bytes)"
+                        : isMagicPrefix(bytes) ? "the envelope is cut short (" + bytes.length + " bytes)"
+                        : "a plain document where only encrypted ones are accepted "
+                                + "(durable-stash.encryption.accept-plain-documents is off)");
             }
             return SessionDocument.parse(bytes);
         }
@@ -142,6 +144,16 @@ final class DocumentCodec {
     /** @return whether the bytes start like an envelope (of any format) */
     static boolean isEnvelope(byte[] bytes) {
         return bytes.length >= MAGIC.length && bytes[0] == MAGIC[0] && bytes[1] == MAGIC[1] && bytes[2] == MAGIC[2];
+    }
+
+    /** @return whether the bytes are a non-empty beginning of the magic, shorter than it: a cut-short envelope */
+    private static boolean isMagicPrefix(byte[] bytes) {
+        for (int i = 0; i < bytes.length; i++) {
+            if (i >= MAGIC.length || bytes[i] != MAGIC[i]) {
+                return false;
+            }
+        }
+        return bytes.length > 0;
     }
 
     private DocumentKey keyFor(String storageKey, StorageKeys.@Nullable SessionKeys keys) {
@@ -173,7 +185,7 @@ final class DocumentCodec {
     }
 
     private byte[] open(byte[] bytes, String storageKey) {
-        byte format = bytes.length > MAGIC.length ? bytes[MAGIC.length] : 0;
+        int format = bytes.length > MAGIC.length ? Byte.toUnsignedInt(bytes[MAGIC.length]) : 0; // 0x80 and up: newer too
         if (format > FORMAT) {
             throw new SessionDocument.UnsupportedFormatException("envelope " + format);
         }

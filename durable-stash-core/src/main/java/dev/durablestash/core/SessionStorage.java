@@ -2,6 +2,7 @@ package dev.durablestash.core;
 
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
@@ -55,15 +56,22 @@ import dev.durablestash.storage.PutResult;
  * <h2>Expiry and bad documents</h2>
  * An expired document is absent: it is deleted (compare-and-swap on its version) while loading; a
  * store that refuses to delete that version is not asked twice, and the next write replaces it. A
- * corrupt document under a key this instance writes is treated as empty and replaced by the next
- * write; under an older key it is ignored. A document in a newer format fails the load and is never
- * overwritten. Before anything can replace a corrupt document it is kept aside: copied, byte for
- * byte, to {@code key + ".corrupt-" + hash} (the first 64 bits of its SHA-256 in hex; written only if
+ * plain document refused while encrypting is read as plain JSON for its expiry only, so an expired
+ * one is absent too. A document in a newer format fails the load and is never overwritten.
+ * <p>A document that does not parse, or (encrypted) does not open, is <b>read again</b> before
+ * anything is decided, since a flaky store can answer one GET with a torn or empty body and the
+ * object's real ETag. If the second answer is readable, the first was a transient bad read (logged
+ * at {@code WARN}) and the second is used. If it holds other bytes, unreadable too, the load fails
+ * and nothing is kept aside or written over the object. Only the same bytes twice make it
+ * unreadable for real: then it is kept aside, those confirmed bytes copied to
+ * {@code key + ".corrupt-" + hash} (the first 64 bits of their SHA-256 in hex; written only if
  * absent, so a second load of the same bytes writes nothing), logged and counted. Should that copy
- * fail, the load fails, and nothing is written over the document. An encrypted document that does
- * not open (see {@link DocumentCodec}) is kept aside the same way, but the load that keeps it aside
- * fails (recovery reports {@code ERROR}); only a later load, which finds it kept aside already,
- * starts the session empty. So a transient bad read of an encrypted document never loses it.
+ * fail, the load fails, and nothing is written over the document. After the copy, a corrupt
+ * document under a key this instance writes is treated as empty and replaced by the next write;
+ * under an older key it is ignored. An encrypted document that does not open (see
+ * {@link DocumentCodec}), or a refused plain one, is kept aside the same way, but the load that keeps
+ * it aside fails (recovery reports {@code ERROR}); only a later load, which finds it kept aside
+ * already and again reads the same bytes twice, starts the session empty.
  *
  * <p>Bytes are encoded and decoded by {@link DocumentCodec}: plain JSON or an encrypted envelope
  * bound to the storage key it is written under.
@@ -223,53 +231,127 @@ final class SessionStorage {
             }
             SessionDocument doc;
             try {
-                doc = parseOrNull(found.body(), key);
+                doc = codec.decode(found.body(), key);
+            } catch (SessionDocument.CorruptDocumentException | DocumentCodec.SealedDocumentException e) {
+                if (isExpiredRefusedPlain(found.body())) {
+                    return dropExpired(index, key, found.etag());
+                }
+                return readAgain(index, key, found);
+            }
+            return adoptFound(index, key, found, doc);
+        }, runner);
+    }
+
+    /** A readable document found under {@code key}: expired, a move marker, or the session's state. */
+    private CompletionStage<Void> adoptFound(int index, String key, GetResult.Found found, SessionDocument doc) {
+        if (doc.isExpired(settings.clock().instant())) {
+            return dropExpired(index, key, found.etag());
+        }
+        if (doc.isMarker() && !key.equals(keys.newest())) {
+            adopt(doc.content(), new Moving(key, found.etag(), true, keys.newest(), true));
+        } else if (writesUnder(key)) {
+            adopt(doc.content(), new At(key, found.etag()));
+        } else {
+            adopt(doc, new Moving(key, found.etag(), false, keys.newest(), true));
+        }
+        return done();
+    }
+
+    /**
+     * The first read of {@code key} was unreadable: read it again before deciding, since a flaky
+     * store can answer a GET with a torn or empty body and the object's real ETag. Readable now: it
+     * was a transient bad read (logged), and the second answer is used. The same bytes again: it is
+     * unreadable for real, kept aside (those confirmed bytes) and handled as documented. Other bytes,
+     * unreadable too: the load fails, since nothing may be written over an object whose
+     * unreadability is not confirmed.
+     */
+    private CompletionStage<Void> readAgain(int index, String key, GetResult.Found first) {
+        counters.gets.increment();
+        return storage.get(key, null).thenComposeAsync(result -> {
+            if (!(result instanceof GetResult.Found again)) {
+                return scan(index + 1); // deleted meanwhile
+            }
+            SessionDocument doc;
+            try {
+                doc = codec.decode(again.body(), key);
+            } catch (SessionDocument.CorruptDocumentException e) {
+                return Arrays.equals(first.body(), again.body()) ? corrupt(index, key, again, e)
+                        : unconfirmed(key, first, again);
             } catch (DocumentCodec.SealedDocumentException e) {
-                return unsealable(index, key, found, e);
+                if (isExpiredRefusedPlain(again.body())) {
+                    return dropExpired(index, key, again.etag());
+                }
+                return Arrays.equals(first.body(), again.body()) ? unsealable(index, key, again, e)
+                        : unconfirmed(key, first, again);
             }
-            if (doc == null) {
-                // Defined outcome: kept aside first; then the session starts empty and the next write
-                // replaces the bad object (under an older key, the move's lock does).
-                return quarantine(key, found.body()).thenComposeAsync(kept -> {
-                    if (writesUnder(key)) {
-                        adopt(SessionDocument.empty(), new At(key, found.etag()));
-                        return done();
-                    }
-                    unreadable.put(key, found.etag());
-                    return scan(index + 1);
-                }, runner);
+            log.warn("transient bad read of the session document under storage key {}: the first answer ({} bytes) "
+                    + "was unreadable, a second read ({} bytes) is readable and is used", key, first.body().length,
+                    again.body().length);
+            return adoptFound(index, key, again, doc);
+        }, runner);
+    }
+
+    private CompletionStage<Void> unconfirmed(String key, GetResult.Found first, GetResult.Found again) {
+        StashException e = new StashException("the session document under storage key " + key
+                + " was unreadable in two reads with different contents (" + first.body().length + " and "
+                + again.body().length + " bytes); it is neither kept aside nor replaced, and this load fails", null);
+        log.error("{}", e.getMessage());
+        return CompletableFuture.failedFuture(e);
+    }
+
+    /**
+     * A corrupt document, confirmed by two reads: kept aside first; then the session starts empty and
+     * the next write replaces the bad object (under an older key, the move's lock does).
+     */
+    private CompletionStage<Void> corrupt(int index, String key, GetResult.Found found,
+            SessionDocument.CorruptDocumentException e) {
+        log.error("{} (storage key {}, the same bytes in two reads); it is kept aside under {}, and the session "
+                + "starts empty", e.getMessage(), key, quarantineKey(key, found.body()));
+        return quarantine(key, found.body()).thenComposeAsync(kept -> {
+            if (writesUnder(key)) {
+                adopt(SessionDocument.empty(), new At(key, found.etag()));
+                return done();
             }
-            if (doc.isExpired(settings.clock().instant())) {
-                return dropExpired(index, key, found.etag());
-            }
-            if (doc.isMarker() && !key.equals(keys.newest())) {
-                adopt(doc.content(), new Moving(key, found.etag(), true, keys.newest(), true));
-            } else if (writesUnder(key)) {
-                adopt(doc.content(), new At(key, found.etag()));
-            } else {
-                adopt(doc, new Moving(key, found.etag(), false, keys.newest(), true));
-            }
-            return done();
+            unreadable.put(key, found.etag());
+            return scan(index + 1);
         }, runner);
     }
 
     /**
+     * A plain document refused while encrypting (see {@link DocumentCodec}) whose expiry has passed.
+     * It is parsed as plain JSON only to read that expiry; its content is never served. Treating it
+     * as absent, and deleting it (compare-and-swap on the version read), gives someone who can write
+     * to the bucket nothing more than they have already: they can delete the object themselves, and
+     * absent is what a delete gives them.
+     */
+    private boolean isExpiredRefusedPlain(byte[] body) {
+        if (DocumentCodec.isEnvelope(body)) {
+            return false;
+        }
+        try {
+            return SessionDocument.parse(body).isExpired(settings.clock().instant());
+        } catch (SessionDocument.CorruptDocumentException | SessionDocument.UnsupportedFormatException e) {
+            return false;
+        }
+    }
+
+    /**
      * An encrypted document that does not open (altered, cut short, or under an unknown key), or a
-     * refused plain one: kept aside first. The load that keeps it aside fails, so that recovery
-     * reports {@code ERROR} and nothing is written over it by that operation; a transient bad read
-     * thus loses nothing. A load that finds it kept aside already (by this or another instance)
+     * refused plain one, confirmed by two reads: kept aside first. The load that keeps it aside fails,
+     * so that recovery reports {@code ERROR} and nothing is written over it by that operation. A load
+     * that finds it kept aside already (by this or another instance, and again confirmed by two reads)
      * treats it like a corrupt document: the session starts empty and the next write replaces it.
      */
     private CompletionStage<Void> unsealable(int index, String key, GetResult.Found found,
             DocumentCodec.SealedDocumentException e) {
         return quarantine(key, found.body()).thenComposeAsync(first -> {
             if (first) {
-                log.error("{} (storage key {}); it is kept aside under {}, and this recovery reports an error",
-                        e.getMessage(), key, quarantineKey(key, found.body()));
+                log.error("{} (storage key {}, the same bytes in two reads); it is kept aside under {}, and this "
+                        + "recovery reports an error", e.getMessage(), key, quarantineKey(key, found.body()));
                 return CompletableFuture.<Void>failedFuture(e);
             }
-            log.warn("{} (storage key {}); kept aside under {} already, so the session starts empty", e.getMessage(),
-                    key, quarantineKey(key, found.body()));
+            log.warn("{} (storage key {}, the same bytes in two reads); kept aside under {} already, so the session "
+                    + "starts empty", e.getMessage(), key, quarantineKey(key, found.body()));
             if (writesUnder(key)) {
                 adopt(SessionDocument.empty(), new At(key, found.etag()));
                 return done();
@@ -321,16 +403,6 @@ final class SessionStorage {
         document = doc;
         location = where;
         loaded = true;
-    }
-
-    private @Nullable SessionDocument parseOrNull(byte[] body, String key) {
-        try {
-            return codec.decode(body, key);
-        } catch (SessionDocument.CorruptDocumentException e) {
-            log.error("{} (storage key {}); it is kept aside under {}, and the session starts empty", e.getMessage(), key,
-                    quarantineKey(key, body));
-            return null;
-        }
     }
 
     private @Nullable SessionDocument parsedQuietly(byte[] body, String key) {

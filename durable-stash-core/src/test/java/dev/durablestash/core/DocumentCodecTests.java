@@ -100,9 +100,26 @@ class DocumentCodecTests {
 
     @Test
     void aNewerEnvelopeFormatIsUnsupportedNotCorrupt() {
+        for (int format : new int[] {2, 0x7F, 0x80, 0xFF}) { // the format byte is unsigned: 0x80 and up are newer too
+            byte[] sealed = encrypting.encode(DOC, KEY, null);
+            sealed[3] = (byte) format;
+            assertThatThrownBy(() -> encrypting.decode(sealed, KEY)).as("envelope format %d", format)
+                    .isInstanceOf(SessionDocument.UnsupportedFormatException.class)
+                    .hasMessageContaining("envelope " + format);
+        }
+    }
+
+    @Test
+    void anEmptyOrCutShortBodyWhileEncryptingIsNamedAsSuchNotAsAPlainDocument() {
+        assertThatThrownBy(() -> encrypting.decode(new byte[0], KEY))
+                .isInstanceOf(DocumentCodec.SealedDocumentException.class)
+                .hasMessageContaining("empty").hasMessageNotContaining("plain document");
         byte[] sealed = encrypting.encode(DOC, KEY, null);
-        sealed[3] = 2;
-        assertThatThrownBy(() -> encrypting.decode(sealed, KEY)).isInstanceOf(SessionDocument.UnsupportedFormatException.class);
+        for (int length : new int[] {1, 2}) {
+            assertThatThrownBy(() -> encrypting.decode(java.util.Arrays.copyOf(sealed, length), KEY))
+                    .isInstanceOf(DocumentCodec.SealedDocumentException.class)
+                    .hasMessageContaining("cut short").hasMessageNotContaining("plain document");
+        }
     }
 
     @Test

@@ -119,12 +119,14 @@ class EncryptionAtRestTests {
     }
 
     @Test
-    void aTransientBadReadOfAnEncryptedDocumentLosesNothing() throws Exception {
+    void aCutShortEncryptedDocumentIsReportedAndTheIntactOneIsReadWhenItIsBack() throws Exception {
         logs.expect(Level.ERROR, "cut short");
         await(engines.open(store, encrypted(A)).stash(sid, VIEW, Map.of("title", "keep me")));
         String key = key(A, sid);
         byte[] good = store.read(key).orElseThrow();
-        store.write(key, java.util.Arrays.copyOf(good, 30)); // a torn read, as a flaky store answers it
+        // Cut short in storage, so that both reads agree (a one-off torn answer is read again: see
+        // ReviewTransientBadReadTests).
+        store.write(key, java.util.Arrays.copyOf(good, 30));
 
         StashAdapter engine = engines.open(store, encrypted(A));
         assertThat(await(engine.recover(sid, VIEW, MountKind.FRESH)).status()).isEqualTo(RecoveryStatus.ERROR);

@@ -7,7 +7,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -45,7 +44,6 @@ class ReviewEncryptionTests {
     }
 
     @Test
-    @Disabled("Review defect: after the documented migration (accept-plain-documents off one ttl later), a browser whose plain document has expired gets recovery ERROR instead of NOT_FOUND (expired means absent)")
     void anExpiredPlainDocumentLeftAfterTheMigrationReadsAsAbsentNotAsAnError() throws Exception {
         await(engines.open(store, plain()).stash(sid, VIEW, Map.of("title", "long gone")));
         // One ttl after encryption was switched on, accept-plain-documents is removed, as the README says;
@@ -57,18 +55,25 @@ class ReviewEncryptionTests {
         assertThat(recovery.status()).as("an expired document is absent").isEqualTo(RecoveryStatus.NOT_FOUND);
     }
 
+    /**
+     * Documents a limit of the threat model (README, "At-rest encryption"): an envelope is bound to
+     * its storage key and authenticated, but not to a version. Someone who can write to the bucket
+     * can put back an older envelope of the same key, and it is served: rollback. Freshness is not
+     * protected (nor is deletion); this test pins that documented behaviour so that a change to it is
+     * noticed.
+     */
     @Test
-    @Disabled("Review finding (threat model undocumented): a bucket writer who replays an older envelope of the same storage key rolls the session back, and it is served; the docs promise integrity without saying that freshness is not covered")
-    void anOlderEnvelopeOfTheSameKeyReplayedByABucketWriterIsNotServed() throws Exception {
+    void anOlderEnvelopeOfTheSameKeyReplayedByABucketWriterIsServedAsDocumented() throws Exception {
         StashAdapter engine = engines.open(store, encrypted());
         await(engine.stash(sid, VIEW, Map.of("title", "balance: 100")));
         String key = EncryptionAtRestTests.key(A, sid);
         byte[] older = store.read(key).orElseThrow();
         await(engine.stash(sid, VIEW, Map.of("title", "balance: 0")));
 
-        store.write(key, older); // the attacker puts back a version it saw before
+        store.write(key, older); // the bucket writer puts back a version it saw before
 
         Recovery recovery = await(engines.open(store, encrypted()).recover(sid, VIEW, MountKind.FRESH));
-        assertThat(recovery.values()).as("the rolled-back state").doesNotContainEntry("title", "balance: 100");
+        assertThat(recovery.values()).as("rolled back: encryption does not protect freshness")
+                .containsEntry("title", "balance: 100");
     }
 }

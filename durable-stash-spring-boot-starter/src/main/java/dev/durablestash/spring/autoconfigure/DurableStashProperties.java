@@ -198,8 +198,10 @@ public class DurableStashProperties {
     public static class Encryption {
 
         /**
-         * Write session documents encrypted. Encrypted documents are read whether or not this is on,
-         * as long as their secret is configured.
+         * Write session documents encrypted. Warning: enabled alone on a store that holds sessions
+         * already, it refuses their plain documents; enable accept-plain-documents with it first (see
+         * there). Encrypted documents are read whether or not this is on, as long as their secret is
+         * configured.
          */
         private boolean enabled;
 
@@ -207,8 +209,12 @@ public class DurableStashProperties {
          * While encryption is on, still read plain (unencrypted) documents: for the migration of a
          * store that holds plain ones (each is rewritten encrypted by its next write); switch it off
          * again one ttl later. Off, a plain document is treated like a tampered one: kept aside,
-         * reported as an error once, then replaced. Anyone who can write to the store can plant a
-         * plain document, so only with this off are the store's contents authenticated.
+         * reported as an error once, then replaced; an expired one (a session that never came back)
+         * is absent. Anyone who can write to the store can plant a plain document, so only with this
+         * off are the store's contents authenticated. Encryption protects the confidentiality and
+         * integrity of a document's contents and its binding to its storage key; it does not protect
+         * freshness (someone who can write to the store can put back an older envelope of the same
+         * key: a rollback) nor deletion.
          */
         private boolean acceptPlainDocuments;
 
