@@ -20,8 +20,9 @@ import dev.durablestash.storage.FileSystemStorageBackend;
 import dev.durablestash.storage.GetResult;
 
 /**
- * Deletes expired session documents from a {@link FileSystemStorageBackend}, a bounded number per
- * run. The engine never serves an expired document (it reads it as absent and deletes it when the
+ * Deletes expired session documents from a {@link FileSystemStorageBackend}, reading and deleting
+ * a bounded number per run (the listing that finds them is not bounded: it walks the whole
+ * directory tree, see {@link FileSystemStorageBackend#listKeys}). The engine never serves an expired document (it reads it as absent and deletes it when the
  * session comes back), so this only reclaims the space of sessions that never come back; on S3 a
  * bucket lifecycle rule does that instead.
  *
@@ -35,9 +36,10 @@ import dev.durablestash.storage.GetResult;
  * is never deleted: its version changed. Documents that cannot be read as session documents
  * (corrupt, quarantined copies, other secrets' envelopes) are left alone. Plain documents are read
  * for their expiry even when the settings refuse to serve them (encryption on, plain documents not
- * accepted), so the plain documents a migration to encryption leaves behind are swept too. Several processes may
- * sweep one directory at the same time: each deletion is exact, at worst a document is examined
- * twice.
+ * accepted), so the plain documents a migration to encryption leaves behind are swept too.
+ * Quarantined copies are never deleted. Several processes may sweep one directory at the same
+ * time: each deletion is exact, files deleted by another process during the listing are skipped,
+ * at worst a document is examined twice.
  *
  * <p>Thread-safe: runs never overlap ({@link #sweepOnce()} is synchronized). {@link #start} runs
  * it on a daemon thread of its own; {@link #close()} stops that thread.
