@@ -7,6 +7,8 @@ import java.time.Duration;
 
 import ch.qos.logback.classic.Level;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -15,6 +17,7 @@ import org.springframework.boot.context.properties.source.InvalidConfigurationPr
 import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
 
 import dev.durablestash.core.ExpirySweeper;
+import dev.durablestash.spring.metrics.StashMetrics;
 import dev.durablestash.storage.FileSystemStorageBackend;
 import dev.durablestash.storage.StorageBackend;
 import dev.durablestash.testsupport.ExpectedLogs;
@@ -68,5 +71,17 @@ class ReviewSweepPropertiesTests {
             assertThat(context.getBean(DurableStashProperties.class).getStorage().getFilesystem().getSweep().getInterval())
                     .isEqualTo(Duration.ofSeconds(2));
         });
+    }
+
+    @Test
+    void anApplicationsBackendThatIsNotAFilesystemOneGetsNoSweeperAndTheMetricsStillBind() {
+        contextRunner().withBean(StorageBackend.class, DurableStashAutoConfigurationTests.RenamedBackend::new)
+                .run((context) -> {
+                    assertThat(context).hasNotFailed();
+                    assertThat(context.getBeanProvider(ExpirySweeper.class).getIfAvailable()).isNull();
+                    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+                    context.getBean(StashMetrics.class).bindTo(registry);
+                    assertThat(registry.find("durable.stash.documents.swept").functionCounter()).isNull();
+                });
     }
 }
