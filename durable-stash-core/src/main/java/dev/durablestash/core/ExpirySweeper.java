@@ -20,8 +20,9 @@ import dev.durablestash.storage.FileSystemStorageBackend;
 import dev.durablestash.storage.GetResult;
 
 /**
- * Deletes expired session documents from a {@link FileSystemStorageBackend}, a bounded number per
- * run. The engine never serves an expired document (it reads it as absent and deletes it when the
+ * Deletes expired session documents from a {@link FileSystemStorageBackend}, reading and deleting
+ * a bounded number per run (the listing that finds them is not bounded: it walks the whole
+ * directory tree, see {@link FileSystemStorageBackend#listKeys}). The engine never serves an expired document (it reads it as absent and deletes it when the
  * session comes back), so this only reclaims the space of sessions that never come back; on S3 a
  * bucket lifecycle rule does that instead.
  *
@@ -33,9 +34,12 @@ import dev.durablestash.storage.GetResult;
  * compares under the key's lock, which other processes on the same directory take too). So a
  * document rewritten after the sweeper read it (a session that came back just before its sweep)
  * is never deleted: its version changed. Documents that cannot be read as session documents
- * (corrupt, quarantined copies, other secrets' envelopes) are left alone. Several processes may
- * sweep one directory at the same time: each deletion is exact, at worst a document is examined
- * twice.
+ * (corrupt, quarantined copies, other secrets' envelopes) are left alone. Plain documents are read
+ * for their expiry even when the settings refuse to serve them (encryption on, plain documents not
+ * accepted), so the plain documents a migration to encryption leaves behind are swept too.
+ * Quarantined copies are never deleted. Several processes may sweep one directory at the same
+ * time: each deletion is exact, files deleted by another process during the listing are skipped,
+ * at worst a document is examined twice.
  *
  * <p>Thread-safe: runs never overlap ({@link #sweepOnce()} is synchronized). {@link #start} runs
  * it on a daemon thread of its own; {@link #close()} stops that thread.
@@ -81,7 +85,8 @@ public final class ExpirySweeper implements AutoCloseable {
 
     /**
      * Sweeps every {@code interval} (the first run one interval from now) on a daemon thread of its
-     * own, until {@link #close()}. A failed run is logged and the next one runs as planned.
+     * own, until {@link #close()}. A failed run is logged (a {@code RuntimeException} as a WARN,
+     * an {@code Error} of any kind as an ERROR with its stack trace) and the next one runs as planned.
      *
      * @throws IllegalStateException if already started
      */
@@ -139,7 +144,11 @@ public final class ExpirySweeper implements AutoCloseable {
         }
         SessionDocument doc;
         try {
-            doc = codec.decode(found.body(), key);
+            // Only the expiry matters, so a plain document is read even where the engine refuses to
+            // serve it (encryption on, plain documents refused): deleting an expired one is safe
+            // whoever wrote it, and it is how plain documents left from before a migration go away.
+            doc = DocumentCodec.isEnvelope(found.body()) ? codec.decode(found.body(), key)
+                    : SessionDocument.parse(found.body());
         } catch (SessionDocument.CorruptDocumentException | StashException e) {
             return false; // not ours to judge: the engine keeps unreadable documents aside when it meets them
         }
@@ -158,6 +167,13 @@ public final class ExpirySweeper implements AutoCloseable {
                     sweep.deleted());
         } catch (RuntimeException e) {
             log.warn("expiry sweep of {} failed, trying again at the next interval: {}", backend.describe(), e.toString());
+        } catch (Throwable e) {
+            // A scheduled task that throws is never run again, silently. So nothing escapes, Errors
+            // included: even an OutOfMemoryError is most often one oversized allocation (a huge file)
+            // that is gone once the run ended, and a sweeper that stops unseen is worse than one that
+            // reports each failed run as an ERROR and tries again.
+            log.error("expiry sweep of {} failed, trying again at the next interval: {}", backend.describe(),
+                    e.toString(), e);
         }
     }
 

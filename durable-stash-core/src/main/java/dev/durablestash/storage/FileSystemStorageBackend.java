@@ -1,15 +1,17 @@
 package dev.durablestash.storage;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
@@ -35,7 +37,6 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Stream;
 
 import org.jspecify.annotations.Nullable;
 
@@ -49,7 +50,9 @@ import org.jspecify.annotations.Nullable;
  * any filesystem: {@code a-z 0-9 - _} are kept, everything else (upper-case letters too, so keys
  * differing only in case never collide on a case-insensitive filesystem) becomes {@code %XX}.
  * For example {@code durable-stash/AbC_-x} is stored in {@code <root>/durable-stash/%41b%43_-x.obj}.
- * Very long segments are shortened with a SHA-256 suffix. The root also holds a lock file,
+ * Very long segments are shortened with a SHA-256 suffix; an object whose path was shortened has
+ * its key in a file beside it, {@code <name>.obj.key}, written (when missing) before the object and
+ * deleted after it, so that {@link #listKeys} can name it. The root also holds a lock file,
  * {@code .lock}.
  *
  * <h2>Keys</h2>
@@ -210,6 +213,9 @@ public final class FileSystemStorageBackend implements StorageBackend, AutoClose
             if (!holds) {
                 return PutResult.preconditionFailed();
             }
+            if (keyOf(file) == null && !Files.exists(KeyPaths.keyFile(file))) {
+                replace(KeyPaths.keyFile(file), key.getBytes(StandardCharsets.US_ASCII)); // shortened: keep its key
+            }
             replace(file, copy);
             return PutResult.written(etagOf(copy));
         }));
@@ -234,6 +240,7 @@ public final class FileSystemStorageBackend implements StorageBackend, AutoClose
                 }
             }
             if (Files.deleteIfExists(file)) {
+                Files.deleteIfExists(KeyPaths.keyFile(file));
                 syncDirectory(file.getParent());
             }
             return true;
@@ -279,8 +286,10 @@ public final class FileSystemStorageBackend implements StorageBackend, AutoClose
      * Lists stored keys in ascending order (of {@link String#compareTo}), for a sweep that resumes
      * where it stopped. Walks the whole directory tree on every call (the cost grows with the number
      * of objects, not with {@code limit}) and reads no object. Keys whose file name was shortened
-     * (segments longer than 120 characters once encoded, see the class description) cannot be
-     * listed and are left out. Runs on the backend's executor.
+     * (segments longer than 120 characters once encoded, see the class description) are read from
+     * the key file beside the object; objects shortened without one (written by a version that did
+     * not keep key files) are left out. Files deleted or renamed while the tree is walked are
+     * skipped. Runs on the backend's executor.
      *
      * @param prefix only keys that start with it ({@code ""}: all)
      * @param startAfter only keys greater than it, or {@code null} for the first ones
@@ -294,23 +303,42 @@ public final class FileSystemStorageBackend implements StorageBackend, AutoClose
         }
         return submit("listing", prefix + "*", () -> {
             TreeSet<String> smallest = new TreeSet<>();
-            try (Stream<Path> files = Files.find(root, Integer.MAX_VALUE, (path, attributes) -> attributes.isRegularFile()
-                    && path.getFileName().toString().endsWith(KeyPaths.OBJECT_SUFFIX))) {
-                for (Path file : (Iterable<Path>) files::iterator) {
-                    String key = keyOf(file);
-                    if (key == null || !key.startsWith(prefix) || (startAfter != null && key.compareTo(startAfter) <= 0)) {
-                        continue;
-                    }
-                    smallest.add(key);
-                    if (smallest.size() > limit) {
-                        smallest.pollLast();
-                    }
+            walkFiles((file, attributes) -> {
+                if (!file.getFileName().toString().endsWith(KeyPaths.OBJECT_SUFFIX)) {
+                    return;
                 }
-            } catch (UncheckedIOException e) {
-                throw e.getCause();
-            }
+                String key = keyOf(file);
+                if (key == null) {
+                    key = storedKeyOf(file);
+                }
+                if (key == null || !key.startsWith(prefix) || (startAfter != null && key.compareTo(startAfter) <= 0)) {
+                    return;
+                }
+                smallest.add(key);
+                if (smallest.size() > limit) {
+                    smallest.pollLast();
+                }
+            });
             return List.copyOf(smallest);
         });
+    }
+
+    /**
+     * @return the key in the key file beside a shortened object, or {@code null} when there is none
+     *     (an object written before key files existed, or not by this class) or it names another file
+     */
+    private @Nullable String storedKeyOf(Path file) throws IOException {
+        String key;
+        try {
+            key = new String(Files.readAllBytes(KeyPaths.keyFile(file)), StandardCharsets.US_ASCII);
+        } catch (NoSuchFileException e) {
+            return null;
+        }
+        try {
+            return KeyPaths.objectFile(root, key).equals(file) ? key : null;
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
     }
 
     /** @return the key whose object {@code file} holds, or {@code null} when its name cannot be decoded */
@@ -344,18 +372,52 @@ public final class FileSystemStorageBackend implements StorageBackend, AutoClose
         Objects.requireNonNull(minAge, "minAge");
         FileTime cutoff = FileTime.from(Instant.now().minus(minAge));
         return submit("sweep of temporary files", "*", () -> {
-            int deleted = 0;
-            try (Stream<Path> files = Files.find(root, Integer.MAX_VALUE,
-                    (path, attributes) -> isStaleTemp(path, attributes, cutoff))) {
-                for (Path file : (Iterable<Path>) files::iterator) {
-                    if (Files.deleteIfExists(file)) {
-                        deleted++;
-                    }
+            int[] deleted = {0};
+            walkFiles((file, attributes) -> {
+                if (isStaleTemp(file, attributes, cutoff) && Files.deleteIfExists(file)) {
+                    deleted[0]++;
                 }
-            } catch (UncheckedIOException e) {
-                throw e.getCause();
+            });
+            return deleted[0];
+        });
+    }
+
+    /** What {@link #walkFiles} does with each regular file. */
+    @FunctionalInterface
+    private interface FileVisit {
+        void visit(Path file, BasicFileAttributes attributes) throws IOException;
+    }
+
+    /**
+     * Visits every regular file under the root, skipping entries that vanish while the tree is
+     * walked: the engine, other backends on the same root (in this or another process) and the
+     * atomic moves of writes delete and rename files all the time. Other I/O errors end the walk.
+     */
+    private void walkFiles(FileVisit visit) throws IOException {
+        Files.walkFileTree(root, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) throws IOException {
+                if (attributes.isRegularFile()) {
+                    visit.visit(file, attributes);
+                }
+                return FileVisitResult.CONTINUE;
             }
-            return deleted;
+
+            @Override
+            public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
+                if (e instanceof NoSuchFileException && !file.equals(root)) {
+                    return FileVisitResult.CONTINUE; // deleted or renamed since the directory was read
+                }
+                throw e;
+            }
+
+            @Override
+            public FileVisitResult postVisitDirectory(Path directory, @Nullable IOException e) throws IOException {
+                if (e != null && !(e instanceof NoSuchFileException)) {
+                    throw e;
+                }
+                return FileVisitResult.CONTINUE;
+            }
         });
     }
 

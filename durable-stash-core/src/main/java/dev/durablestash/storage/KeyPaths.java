@@ -34,6 +34,12 @@ final class KeyPaths {
     /** File-name suffix of committed objects. */
     static final String OBJECT_SUFFIX = ".obj";
 
+    /**
+     * File-name suffix of the file beside a shortened object that holds its key (US-ASCII), so a
+     * listing can name the object: {@code <name>.obj.key}.
+     */
+    static final String KEY_FILE_SUFFIX = ".key";
+
     /** File-name suffix of temporary files written before the atomic move. */
     static final String TEMP_SUFFIX = ".tmp";
 
@@ -114,6 +120,14 @@ final class KeyPaths {
      */
     static Path tempFile(Path objectFile, String unique) {
         return objectFile.resolveSibling(objectFile.getFileName() + "." + unique + TEMP_SUFFIX);
+    }
+
+    /**
+     * @param objectFile a file returned by {@link #objectFile}
+     * @return the file beside it that holds its key when its path was shortened
+     */
+    static Path keyFile(Path objectFile) {
+        return objectFile.resolveSibling(objectFile.getFileName() + KEY_FILE_SUFFIX);
     }
 
     /**

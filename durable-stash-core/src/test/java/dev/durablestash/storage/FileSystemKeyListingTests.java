@@ -36,13 +36,43 @@ class FileSystemKeyListingTests {
     }
 
     @Test
-    void keysWhoseFileNameWasShortenedAreLeftOut() throws Exception {
+    void keysWhoseFileNameWasShortenedAreListedFromTheKeyFileBesideThem() throws Exception {
         try (FileSystemStorageBackend backend = new FileSystemStorageBackend(dir)) {
             String longKey = "p/" + "X".repeat(60);
             await(backend.put(longKey, new byte[] {1}, Precondition.absent()));
             await(backend.put("p/short", new byte[] {1}, Precondition.absent()));
+            Path keyFile = KeyPaths.keyFile(backend.objectFile(longKey));
+            assertThat(keyFile).hasContent(longKey);
+            assertThat(await(backend.listKeys("", null, 10))).containsExactly(longKey, "p/short");
+            assertThat(await(backend.listKeys("p/X", null, 10))).containsExactly(longKey);
+
+            assertThat(await(backend.delete(longKey, null))).isTrue();
+            assertThat(keyFile).doesNotExist();
             assertThat(await(backend.listKeys("", null, 10))).containsExactly("p/short");
+        }
+    }
+
+    @Test
+    void aShortenedObjectWithoutAKeyFileIsLeftOutUntilItIsWrittenAgain() throws Exception {
+        try (FileSystemStorageBackend backend = new FileSystemStorageBackend(dir)) {
+            String longKey = "p/" + "X".repeat(60);
+            PutResult.Written first = (PutResult.Written) await(backend.put(longKey, new byte[] {1}, Precondition.absent()));
+            Files.delete(KeyPaths.keyFile(backend.objectFile(longKey))); // as written by an older version
+            assertThat(await(backend.listKeys("", null, 10))).isEmpty();
             assertThat(await(backend.get(longKey, null))).isInstanceOf(GetResult.Found.class);
+
+            await(backend.put(longKey, new byte[] {2}, Precondition.matching(first.etag())));
+            assertThat(await(backend.listKeys("", null, 10))).containsExactly(longKey);
+        }
+    }
+
+    @Test
+    void aKeyFileNamingAnotherObjectIsIgnored() throws Exception {
+        try (FileSystemStorageBackend backend = new FileSystemStorageBackend(dir)) {
+            String longKey = "p/" + "X".repeat(60);
+            await(backend.put(longKey, new byte[] {1}, Precondition.absent()));
+            Files.writeString(KeyPaths.keyFile(backend.objectFile(longKey)), "p/short");
+            assertThat(await(backend.listKeys("", null, 10))).isEmpty();
         }
     }
 

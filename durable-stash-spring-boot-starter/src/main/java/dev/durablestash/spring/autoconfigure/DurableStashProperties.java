@@ -547,10 +547,17 @@ public class DurableStashProperties {
      */
     public static class Sweep {
 
-        /** Whether the starter's filesystem backend is swept. */
+        /**
+         * Whether the filesystem storage is swept (the starter's backend, or an application's
+         * FileSystemStorageBackend bean declared as that type or as StorageBackend).
+         */
         private boolean enabled = true;
 
-        /** Time between two sweeps (the first runs one interval after startup). */
+        /**
+         * Time between two sweeps (the first runs one interval after startup); at least 1ms. A number
+         * without a unit means seconds.
+         */
+        @DurationUnit(ChronoUnit.SECONDS)
         private Duration interval = Duration.ofMinutes(10);
 
         /** Most documents one sweep reads; the next sweep resumes where it stopped. */

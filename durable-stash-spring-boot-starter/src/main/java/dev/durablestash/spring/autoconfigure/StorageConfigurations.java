@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -150,12 +151,17 @@ final class StorageConfigurations {
 
     /**
      * The filesystem backend, and its expiry sweeper (also for an application's own
-     * {@link FileSystemStorageBackend} bean), unless {@code durable-stash.storage.filesystem.sweep.enabled}
-     * is {@code false}.
+     * {@link FileSystemStorageBackend} bean, whatever type it is declared as), unless
+     * {@code durable-stash.storage.filesystem.sweep.enabled} is {@code false}.
      */
     @Configuration(proxyBeanMethods = false)
     @ConditionalOnStorageType(StorageType.FILESYSTEM)
     static class FileSystem {
+
+        private static final Logger log = LoggerFactory.getLogger(FileSystem.class);
+
+        /** Shortest accepted sweep interval: the sweeper schedules in whole milliseconds. */
+        static final Duration MIN_SWEEP_INTERVAL = Duration.ofMillis(1);
 
         @Bean
         @ConditionalOnMissingBean(StorageBackend.class)
@@ -163,25 +169,37 @@ final class StorageConfigurations {
             return new FileSystemStorageBackend(properties.getStorage().getFilesystem().getDirectory());
         }
 
-        /** Started here, stopped with the context; runs on a daemon thread of its own. */
+        /**
+         * Started here, stopped with the context; runs on a daemon thread of its own. Conditional on
+         * a {@link StorageBackend} bean rather than a {@link FileSystemStorageBackend} one, because a
+         * condition sees only the declared type: an application's filesystem backend declared as a
+         * {@code StorageBackend} is swept too. When the backend turns out not to be a filesystem one
+         * there is nothing to sweep, and the method returns {@code null}, which Spring registers as
+         * no usable bean ({@code ObjectProvider#getIfAvailable()} gives {@code null}).
+         */
         @Bean(destroyMethod = "close")
-        @ConditionalOnBean(FileSystemStorageBackend.class)
+        @ConditionalOnBean(StorageBackend.class)
         @ConditionalOnMissingBean
         @ConditionalOnProperty(name = "durable-stash.storage.filesystem.sweep.enabled", havingValue = "true",
                 matchIfMissing = true)
-        ExpirySweeper durableStashExpirySweeper(FileSystemStorageBackend backend, StashSettings settings,
+        @Nullable ExpirySweeper durableStashExpirySweeper(StorageBackend backend, StashSettings settings,
                 DurableStashProperties properties) {
             DurableStashProperties.Sweep sweep = properties.getStorage().getFilesystem().getSweep();
             Duration interval = sweep.getInterval();
-            if (interval == null || interval.isZero() || interval.isNegative()) {
+            if (interval == null || interval.compareTo(MIN_SWEEP_INTERVAL) < 0) {
                 throw SettingsMapping.invalid("storage.filesystem.sweep.interval", interval,
-                        "must be positive (switch the sweeper off with durable-stash.storage.filesystem.sweep.enabled=false)");
+                        "must be at least 1ms (switch the sweeper off with "
+                                + "durable-stash.storage.filesystem.sweep.enabled=false)");
             }
             if (sweep.getMaxFilesPerRun() <= 0) {
                 throw SettingsMapping.invalid("storage.filesystem.sweep.max-files-per-run", sweep.getMaxFilesPerRun(),
                         "must be positive");
             }
-            ExpirySweeper sweeper = new ExpirySweeper(backend, settings, sweep.getMaxFilesPerRun());
+            if (!(backend instanceof FileSystemStorageBackend filesystem)) {
+                log.debug("No expiry sweeper: the storage backend {} is not a filesystem one", backend.describe());
+                return null;
+            }
+            ExpirySweeper sweeper = new ExpirySweeper(filesystem, settings, sweep.getMaxFilesPerRun());
             sweeper.start(interval);
             return sweeper;
         }

@@ -3,10 +3,12 @@ package dev.durablestash.spring.autoconfigure;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
+import java.time.Duration;
 
 import ch.qos.logback.classic.Level;
 
-import org.junit.jupiter.api.Disabled;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -15,6 +17,7 @@ import org.springframework.boot.context.properties.source.InvalidConfigurationPr
 import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
 
 import dev.durablestash.core.ExpirySweeper;
+import dev.durablestash.spring.metrics.StashMetrics;
 import dev.durablestash.storage.FileSystemStorageBackend;
 import dev.durablestash.storage.StorageBackend;
 import dev.durablestash.testsupport.ExpectedLogs;
@@ -42,7 +45,6 @@ class ReviewSweepPropertiesTests {
     }
 
     @Test
-    @Disabled("Review defect: a positive sweep interval below one millisecond (e.g. 500us) passes the check and fails startup with a bare IllegalArgumentException from the scheduler that names no property")
     void aSweepIntervalBelowOneMillisecondFailsStartupNamingTheProperty() {
         contextRunner().withPropertyValues("durable-stash.storage.filesystem.sweep.interval=500us").run((context) -> {
             assertThat(context).hasFailed();
@@ -53,13 +55,33 @@ class ReviewSweepPropertiesTests {
     }
 
     @Test
-    @Disabled("Review defect: an application's own filesystem backend declared as a StorageBackend bean (the SPI type) is not swept, although docs/spring.md says a FileSystemStorageBackend bean of yours is")
     void anApplicationsOwnFileSystemBackendDeclaredAsStorageBackendIsSwept() {
         contextRunner().withBean(StorageBackend.class, () -> new FileSystemStorageBackend(directory.resolve("own")))
                 .run((context) -> {
                     assertThat(context).hasNotFailed();
                     assertThat(context.getBean(StorageBackend.class)).isInstanceOf(FileSystemStorageBackend.class);
                     assertThat(context).hasSingleBean(ExpirySweeper.class);
+                });
+    }
+
+    @Test
+    void aBareNumberForTheSweepIntervalMeansSecondsLikeTheOperationTimeout() {
+        contextRunner().withPropertyValues("durable-stash.storage.filesystem.sweep.interval=2").run((context) -> {
+            assertThat(context).hasNotFailed();
+            assertThat(context.getBean(DurableStashProperties.class).getStorage().getFilesystem().getSweep().getInterval())
+                    .isEqualTo(Duration.ofSeconds(2));
+        });
+    }
+
+    @Test
+    void anApplicationsBackendThatIsNotAFilesystemOneGetsNoSweeperAndTheMetricsStillBind() {
+        contextRunner().withBean(StorageBackend.class, DurableStashAutoConfigurationTests.RenamedBackend::new)
+                .run((context) -> {
+                    assertThat(context).hasNotFailed();
+                    assertThat(context.getBeanProvider(ExpirySweeper.class).getIfAvailable()).isNull();
+                    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+                    context.getBean(StashMetrics.class).bindTo(registry);
+                    assertThat(registry.find("durable.stash.documents.swept").functionCounter()).isNull();
                 });
     }
 }
