@@ -125,7 +125,7 @@ class EncryptionAtRestTests {
         String key = key(A, sid);
         byte[] good = store.read(key).orElseThrow();
         // Cut short in storage, so that both reads agree (a one-off torn answer is read again: see
-        // ReviewTransientBadReadTests).
+        // TransientBadReadTests).
         store.write(key, java.util.Arrays.copyOf(good, 30));
 
         StashAdapter engine = engines.open(store, encrypted(A));

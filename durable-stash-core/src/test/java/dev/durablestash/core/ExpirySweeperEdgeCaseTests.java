@@ -29,7 +29,7 @@ import dev.durablestash.testsupport.ExpectedLogs;
 import dev.durablestash.testsupport.MutableClock;
 
 /** Review of the filesystem expiry sweeper: attacks that its own tests do not make. */
-class ReviewExpirySweeperTests {
+class ExpirySweeperEdgeCaseTests {
 
     static final String SECRET = "sweeper-review-secret-0123456789abcdefgh";
     static final Duration TTL = Duration.ofHours(1);

@@ -23,7 +23,7 @@ import dev.durablestash.storage.StorageBackend;
 import dev.durablestash.testsupport.ExpectedLogs;
 
 /** Review of the sweeper's starter properties and bean conditions. */
-class ReviewSweepPropertiesTests {
+class SweepPropertiesTests {
 
     @RegisterExtension
     final ExpectedLogs logs = ExpectedLogs.ofLoggers("dev.durablestash", "org.springframework.context",

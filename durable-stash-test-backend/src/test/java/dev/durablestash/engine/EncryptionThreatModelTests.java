@@ -21,7 +21,7 @@ import dev.durablestash.testing.InMemoryStorageBackend;
 import dev.durablestash.testsupport.MutableClock;
 
 /** Review of at-rest encryption: what a bucket writer and the documented migration can do. */
-class ReviewEncryptionTests {
+class EncryptionThreatModelTests {
 
     static final String A = EncryptionAtRestTests.A;
     static final String B = EncryptionAtRestTests.B;
@@ -48,7 +48,7 @@ class ReviewEncryptionTests {
         await(engines.open(store, plain()).stash(sid, VIEW, Map.of("title", "long gone")));
         // One ttl after encryption was switched on, accept-plain-documents is removed, as the README says;
         // this session never came back and its plain document is still there (the S3 lifecycle rule
-        // removes it one day after its expiry; the filesystem sweeper never, see ReviewExpirySweeperTests).
+        // removes it one day after its expiry; the filesystem sweeper never, see ExpirySweeperEdgeCaseTests).
         clock.advance(TTL.plusHours(1));
 
         Recovery recovery = await(engines.open(store, encrypted()).recover(sid, VIEW, MountKind.FRESH));

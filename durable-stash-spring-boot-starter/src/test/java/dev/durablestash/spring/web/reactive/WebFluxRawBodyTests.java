@@ -28,7 +28,7 @@ import dev.durablestash.testsupport.ExpectedLogs;
 @SpringBootTest(classes = FluxTestApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT, properties = {
         "spring.main.web-application-type=reactive", "durable-stash.storage.type=memory",
         "durable-stash.operation-timeout=3s" })
-class WebFluxReviewBodyTests {
+class WebFluxRawBodyTests {
 
     @RegisterExtension
     final ExpectedLogs logs = ExpectedLogs.ofLoggers("dev.durablestash", "org.springframework.boot",

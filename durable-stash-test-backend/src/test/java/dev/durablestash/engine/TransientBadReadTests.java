@@ -34,7 +34,7 @@ import dev.durablestash.testsupport.ExpectedLogs;
  * whole browser session). An unreadable answer is read again: only the same bytes twice are
  * unreadable for real.
  */
-class ReviewTransientBadReadTests {
+class TransientBadReadTests {
 
     static final ViewDefinition VIEW = ViewDefinition.builder("notes").key("title", String.class)
             .key("n", Integer.class).build();

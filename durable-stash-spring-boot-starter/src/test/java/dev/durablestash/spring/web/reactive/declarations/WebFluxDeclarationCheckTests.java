@@ -30,7 +30,7 @@ import dev.durablestash.testing.autoconfigure.InMemoryStorageAutoConfiguration;
 import dev.durablestash.testsupport.ExpectedLogs;
 
 /** Review of the WebFlux startup checks: views that are used, and view controllers held by singletons. */
-class WebFluxReviewDeclarationTests {
+class WebFluxDeclarationCheckTests {
 
     @RegisterExtension
     final ExpectedLogs logs = ExpectedLogs.ofLoggers("dev.durablestash", "org.springframework.context",
