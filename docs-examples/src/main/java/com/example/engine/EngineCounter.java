@@ -11,7 +11,7 @@ import dev.durablestash.core.SessionIds;
 import dev.durablestash.core.StashAdapter;
 import dev.durablestash.core.StashSettings;
 import dev.durablestash.core.ViewDefinition;
-import dev.durablestash.storage.FileSystemStorageBackend;
+import dev.durablestash.storage.filesystem.FileSystemStorageBackend;
 
 class EngineCounter {
   static final ViewDefinition COUNTER = ViewDefinition.builder("counter")

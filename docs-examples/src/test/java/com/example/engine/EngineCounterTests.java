@@ -8,7 +8,7 @@ import org.junit.jupiter.api.io.TempDir;
 import dev.durablestash.core.SessionIds;
 import dev.durablestash.core.StashAdapter;
 import dev.durablestash.core.StashSettings;
-import dev.durablestash.storage.FileSystemStorageBackend;
+import dev.durablestash.storage.filesystem.FileSystemStorageBackend;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

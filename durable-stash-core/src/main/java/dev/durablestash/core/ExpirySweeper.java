@@ -16,8 +16,8 @@ import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import dev.durablestash.storage.FileSystemStorageBackend;
 import dev.durablestash.storage.GetResult;
+import dev.durablestash.storage.filesystem.FileSystemStorageBackend;
 
 /**
  * Deletes expired session documents from a {@link FileSystemStorageBackend}, reading and deleting

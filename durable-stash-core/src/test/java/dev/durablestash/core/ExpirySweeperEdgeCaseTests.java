@@ -23,8 +23,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
-import dev.durablestash.storage.FileSystemStorageBackend;
 import dev.durablestash.storage.Precondition;
+import dev.durablestash.storage.filesystem.FileSystemStorageBackend;
 import dev.durablestash.testsupport.ExpectedLogs;
 import dev.durablestash.testsupport.MutableClock;
 

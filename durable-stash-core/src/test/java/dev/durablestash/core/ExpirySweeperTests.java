@@ -21,9 +21,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import dev.durablestash.storage.FileSystemStorageBackend;
 import dev.durablestash.storage.GetResult;
 import dev.durablestash.storage.Precondition;
+import dev.durablestash.storage.filesystem.FileSystemStorageBackend;
 import dev.durablestash.testsupport.MutableClock;
 
 /** The filesystem backend's expiry sweeper: bounded, resumable, exact under concurrent writers and sweepers. */

@@ -36,9 +36,9 @@ import dev.durablestash.core.SessionIds;
 import dev.durablestash.core.StashAdapter;
 import dev.durablestash.core.StashSettings;
 import dev.durablestash.core.ViewDefinition;
-import dev.durablestash.storage.FileSystemStorageBackend;
 import dev.durablestash.storage.GetResult;
 import dev.durablestash.storage.StorageBackend;
+import dev.durablestash.storage.filesystem.FileSystemStorageBackend;
 import dev.durablestash.testing.InMemoryStorageBackend;
 import dev.durablestash.testsupport.ExpectedLogs;
 

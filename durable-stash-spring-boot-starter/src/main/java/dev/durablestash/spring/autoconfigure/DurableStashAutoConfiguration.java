@@ -28,8 +28,8 @@ import dev.durablestash.spring.StashedViews;
 import dev.durablestash.spring.ViewMigrator;
 import dev.durablestash.spring.autoconfigure.DurableStashProperties.StorageType;
 import dev.durablestash.spring.metrics.StashMetrics;
-import dev.durablestash.storage.FileSystemStorageBackend;
 import dev.durablestash.storage.StorageBackend;
+import dev.durablestash.storage.filesystem.FileSystemStorageBackend;
 
 /**
  * Auto-configuration of DurableStash: the storage backend ({@code durable-stash.storage.*}), the

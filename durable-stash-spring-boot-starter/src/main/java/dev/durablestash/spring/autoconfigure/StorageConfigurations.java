@@ -21,8 +21,8 @@ import org.springframework.util.StringUtils;
 import dev.durablestash.core.ExpirySweeper;
 import dev.durablestash.core.StashSettings;
 import dev.durablestash.spring.autoconfigure.DurableStashProperties.StorageType;
-import dev.durablestash.storage.FileSystemStorageBackend;
 import dev.durablestash.storage.StorageBackend;
+import dev.durablestash.storage.filesystem.FileSystemStorageBackend;
 import dev.durablestash.storage.s3.S3StorageBackend;
 
 import software.amazon.awssdk.services.s3.S3AsyncClient;

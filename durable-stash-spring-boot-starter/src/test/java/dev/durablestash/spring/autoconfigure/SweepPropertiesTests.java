@@ -18,8 +18,8 @@ import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
 
 import dev.durablestash.core.ExpirySweeper;
 import dev.durablestash.spring.metrics.StashMetrics;
-import dev.durablestash.storage.FileSystemStorageBackend;
 import dev.durablestash.storage.StorageBackend;
+import dev.durablestash.storage.filesystem.FileSystemStorageBackend;
 import dev.durablestash.testsupport.ExpectedLogs;
 
 /** Review of the sweeper's starter properties and bean conditions. */

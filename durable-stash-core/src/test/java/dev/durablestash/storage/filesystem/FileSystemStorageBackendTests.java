@@ -1,4 +1,4 @@
-package dev.durablestash.storage;
+package dev.durablestash.storage.filesystem;
 
 import static dev.durablestash.testsupport.Stages.await;
 import static dev.durablestash.testsupport.Stages.requireFailure;
@@ -27,6 +27,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+
+import dev.durablestash.storage.GetResult;
+import dev.durablestash.storage.Precondition;
+import dev.durablestash.storage.PutResult;
+import dev.durablestash.storage.StorageException;
 
 /** Behaviour of {@link FileSystemStorageBackend} beyond the shared backend contract. */
 class FileSystemStorageBackendTests {

@@ -1,4 +1,4 @@
-package dev.durablestash.storage;
+package dev.durablestash.storage.filesystem;
 
 import static dev.durablestash.testsupport.Stages.await;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -11,6 +11,10 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import dev.durablestash.storage.GetResult;
+import dev.durablestash.storage.Precondition;
+import dev.durablestash.storage.PutResult;
 
 /** {@link FileSystemStorageBackend#listKeys}: the keys back from their file names, in order, page by page. */
 class FileSystemKeyListingTests {

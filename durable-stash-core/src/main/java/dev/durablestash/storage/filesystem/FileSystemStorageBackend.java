@@ -1,4 +1,4 @@
-package dev.durablestash.storage;
+package dev.durablestash.storage.filesystem;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -39,6 +39,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.jspecify.annotations.Nullable;
+
+import dev.durablestash.storage.GetResult;
+import dev.durablestash.storage.Precondition;
+import dev.durablestash.storage.PutResult;
+import dev.durablestash.storage.StorageBackend;
+import dev.durablestash.storage.StorageException;
 
 /**
  * The embedded default {@link StorageBackend}: one file per key under a root directory on the local

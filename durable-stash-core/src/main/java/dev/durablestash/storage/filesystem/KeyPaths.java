@@ -1,4 +1,4 @@
-package dev.durablestash.storage;
+package dev.durablestash.storage.filesystem;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;

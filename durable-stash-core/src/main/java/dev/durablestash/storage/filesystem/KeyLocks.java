@@ -1,4 +1,4 @@
-package dev.durablestash.storage;
+package dev.durablestash.storage.filesystem;
 
 import java.io.IOException;
 import java.nio.channels.ClosedChannelException;

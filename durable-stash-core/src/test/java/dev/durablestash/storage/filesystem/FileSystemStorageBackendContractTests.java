@@ -1,10 +1,13 @@
-package dev.durablestash.storage;
+package dev.durablestash.storage.filesystem;
 
 import java.nio.file.Path;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import dev.durablestash.storage.StorageBackend;
+import dev.durablestash.storage.StorageBackendContractTests;
 
 /**
  * Runs the backend contract suite against {@link FileSystemStorageBackend} in a fresh directory,
