@@ -23,6 +23,7 @@ import dev.durablestash.core.MountKind;
 import dev.durablestash.core.ViewTurn;
 import dev.durablestash.spring.StashedViewType;
 import dev.durablestash.spring.ViewBinding;
+import dev.durablestash.spring.web.MountCount;
 
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -380,7 +381,7 @@ final class ExchangeViews {
         } else {
             found = Mono.empty();
         }
-        return found.map(MountKind::fromMounts).defaultIfEmpty(MountKind.FRESH).doOnNext(k -> mount = k);
+        return found.map(MountCount::kindOf).defaultIfEmpty(MountKind.FRESH).doOnNext(k -> mount = k);
     }
 
     private @Nullable MediaType contentType() {

@@ -23,6 +23,7 @@ import dev.durablestash.core.MountKind;
 import dev.durablestash.core.ViewTurn;
 import dev.durablestash.spring.StashedViewType;
 import dev.durablestash.spring.ViewBinding;
+import dev.durablestash.spring.web.MountCount;
 
 /**
  * The views bound to one request, kept as a request attribute: the controller (when it is a view)
@@ -278,7 +279,7 @@ final class RequestViews {
             if (value == null) {
                 value = request.getParameter(MOUNTS_PARAMETER);
             }
-            kind = MountKind.fromMounts(value);
+            kind = MountCount.kindOf(value);
             mount = kind;
         }
         return kind;

@@ -1,4 +1,4 @@
-package dev.durablestash.core;
+package dev.durablestash.spring.web;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -7,7 +7,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.NullAndEmptySource;
 import org.junit.jupiter.params.provider.ValueSource;
 
-class MountKindTests {
+import dev.durablestash.core.MountKind;
+
+class MountCountTests {
 
     @ParameterizedTest
     @NullAndEmptySource
@@ -17,17 +19,17 @@ class MountKindTests {
             "00000000001",
     })
     void absentZeroNegativeOrMalformedValuesAreFresh(String mounts) {
-        assertThat(MountKind.fromMounts(mounts)).isEqualTo(MountKind.FRESH);
+        assertThat(MountCount.kindOf(mounts)).isEqualTo(MountKind.FRESH);
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"1", "2", "  2 ", "\t3\n", "01", "42", "2147483648", "9999999999"})
     void positiveIntegersAreRejoins(String mounts) {
-        assertThat(MountKind.fromMounts(mounts)).isEqualTo(MountKind.REJOIN);
+        assertThat(MountCount.kindOf(mounts)).isEqualTo(MountKind.REJOIN);
     }
 
     @Test
     void aVeryLongValueIsReadWithoutParsingIt() {
-        assertThat(MountKind.fromMounts("1".repeat(100_000))).isEqualTo(MountKind.FRESH);
+        assertThat(MountCount.kindOf("1".repeat(100_000))).isEqualTo(MountKind.FRESH);
     }
 }
