@@ -15,6 +15,8 @@ import java.util.concurrent.ScheduledExecutorService;
 
 import org.junit.jupiter.api.Test;
 
+import dev.durablestash.core.MapStorageBackend.Operation;
+import dev.durablestash.core.MapStorageBackend;
 import dev.durablestash.core.MountKind;
 import dev.durablestash.core.Recovery;
 import dev.durablestash.core.Scope;
@@ -22,8 +24,6 @@ import dev.durablestash.core.SessionIds;
 import dev.durablestash.core.StashAdapter;
 import dev.durablestash.core.ViewDefinition;
 import dev.durablestash.storage.StorageBackend;
-import dev.durablestash.testing.InMemoryStorageBackend;
-import dev.durablestash.testing.InMemoryStorageBackend.Operation;
 
 /**
  * Contract rule 2: a session's operations take effect in the order they arrived; batching never
@@ -38,7 +38,7 @@ class ArrivalOrderTests {
 
     @Test
     void aFreshMountQueuedBetweenTwoStashesNeverErasesTheLaterStashesDraft() throws Exception {
-        InMemoryStorageBackend store = new InMemoryStorageBackend();
+        MapStorageBackend store = new MapStorageBackend();
         HeldBackend backend = new HeldBackend(store);
         String sid = SessionIds.newSid();
         try (StashAdapter adapter = new StashAdapter(backend, Engines.settings().build())) {
@@ -86,7 +86,7 @@ class ArrivalOrderTests {
             for (int round = 0; round < 30; round++) {
                 long seed = 7919L * round + 17;
                 Random random = new Random(seed);
-                InMemoryStorageBackend store = new InMemoryStorageBackend();
+                MapStorageBackend store = new MapStorageBackend();
                 StorageBackend backend = RandomlySlowBackend.delayingAnswers(store, delays, new Random(seed + 1));
                 String sid = SessionIds.newSid();
                 Map<String, Map<String, Integer>> model = new HashMap<>();

@@ -29,6 +29,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import dev.durablestash.core.InvalidStashValueException;
+import dev.durablestash.core.MapStorageBackend.Operation;
+import dev.durablestash.core.MapStorageBackend;
 import dev.durablestash.core.MountKind;
 import dev.durablestash.core.Recovery;
 import dev.durablestash.core.RecoveryStatus;
@@ -44,8 +46,6 @@ import dev.durablestash.storage.PutResult;
 import dev.durablestash.storage.StorageBackend;
 import dev.durablestash.storage.StorageException;
 import dev.durablestash.storage.filesystem.FileSystemStorageBackend;
-import dev.durablestash.testing.InMemoryStorageBackend;
-import dev.durablestash.testing.InMemoryStorageBackend.Operation;
 import dev.durablestash.testsupport.ExpectedLogs;
 
 /** Bad values and bad stored documents each have a defined outcome, and nothing leaks or crashes. */
@@ -60,7 +60,7 @@ class BadInputTests {
             .key("blob", String.class)
             .build();
 
-    final InMemoryStorageBackend backend = new InMemoryStorageBackend();
+    final MapStorageBackend backend = new MapStorageBackend();
     final String sid = SessionIds.newSid();
 
     @Test

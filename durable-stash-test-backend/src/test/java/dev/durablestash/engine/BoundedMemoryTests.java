@@ -12,12 +12,12 @@ import java.util.concurrent.CompletionStage;
 
 import org.junit.jupiter.api.Test;
 
+import dev.durablestash.core.MapStorageBackend.Operation;
+import dev.durablestash.core.MapStorageBackend;
 import dev.durablestash.core.MountKind;
 import dev.durablestash.core.SessionIds;
 import dev.durablestash.core.StashAdapter;
 import dev.durablestash.core.ViewDefinition;
-import dev.durablestash.testing.InMemoryStorageBackend;
-import dev.durablestash.testing.InMemoryStorageBackend.Operation;
 
 /** Memory and threads do not grow with the number of sessions ever seen. */
 class BoundedMemoryTests {
@@ -26,7 +26,7 @@ class BoundedMemoryTests {
 
     @Test
     void aHundredThousandSessionsTouchedOnceKeepLiveActorsAtTheCapAndThreadsFlat() throws Exception {
-        InMemoryStorageBackend backend = new InMemoryStorageBackend();
+        MapStorageBackend backend = new MapStorageBackend();
         int cap = 1_000;
         try (StashAdapter adapter = new StashAdapter(backend, Engines.settings().maxLiveActors(cap).build())) {
             int threadsAtTenThousand = 0;
@@ -56,7 +56,7 @@ class BoundedMemoryTests {
 
     @Test
     void idleActorsAreDroppedAndTheirStateIsStillThere() throws Exception {
-        InMemoryStorageBackend backend = new InMemoryStorageBackend();
+        MapStorageBackend backend = new MapStorageBackend();
         String sid = SessionIds.newSid();
         try (StashAdapter adapter = new StashAdapter(backend,
                 Engines.settings().actorIdleTimeout(Duration.ofMillis(50)).build())) {
@@ -72,7 +72,7 @@ class BoundedMemoryTests {
 
     @Test
     void evictingActorsWithWritesInFlightLosesNoneOfThem() throws Exception {
-        InMemoryStorageBackend backend = new InMemoryStorageBackend();
+        MapStorageBackend backend = new MapStorageBackend();
         backend.setLatency(Operation.PUT, Duration.ofMillis(20));
         int sessions = 200;
         Map<String, Integer> expected = new HashMap<>();

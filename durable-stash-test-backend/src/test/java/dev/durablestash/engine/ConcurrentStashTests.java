@@ -16,6 +16,7 @@ import java.util.concurrent.Future;
 
 import org.junit.jupiter.api.Test;
 
+import dev.durablestash.core.MapStorageBackend;
 import dev.durablestash.core.MountKind;
 import dev.durablestash.core.Recovery;
 import dev.durablestash.core.RecoveryStatus;
@@ -23,7 +24,6 @@ import dev.durablestash.core.SessionIds;
 import dev.durablestash.core.StashAdapter;
 import dev.durablestash.core.StashStatistics;
 import dev.durablestash.core.ViewDefinition;
-import dev.durablestash.testing.InMemoryStorageBackend;
 
 /**
  * Many writers, one session: per-key last write wins, and every key's stored value is the last
@@ -49,7 +49,7 @@ class ConcurrentStashTests {
 
     @Test
     void eightThreadsOfRandomKeysLeaveEachKeyAtItsLastAcknowledgedWrite() throws Exception {
-        InMemoryStorageBackend backend = new InMemoryStorageBackend(1);
+        MapStorageBackend backend = new MapStorageBackend(1);
         ViewDefinition view = view(KEYS);
         String sid = SessionIds.newSid();
         List<Write> acknowledged;
@@ -57,10 +57,10 @@ class ConcurrentStashTests {
             acknowledged = runWriters(adapter, sid, view, KEYS, THREADS, STASHES_PER_THREAD, 7);
             StashStatistics stats = adapter.statistics();
             System.out.printf("8 threads x 1,000 stashes into one session: %d PUTs for %d acknowledged stashes%n",
-                    backend.count(InMemoryStorageBackend.Operation.PUT), stats.acknowledged());
+                    backend.count(MapStorageBackend.Operation.PUT), stats.acknowledged());
             assertThat(stats.acknowledged()).isEqualTo((long) THREADS * STASHES_PER_THREAD);
             // Group commit: concurrent stashes share PUTs.
-            assertThat(backend.count(InMemoryStorageBackend.Operation.PUT)).isLessThan(THREADS * STASHES_PER_THREAD);
+            assertThat(backend.count(MapStorageBackend.Operation.PUT)).isLessThan(THREADS * STASHES_PER_THREAD);
         }
         assertEachKeyHoldsItsLastWrite(backend, sid, view, acknowledged);
     }
@@ -103,7 +103,7 @@ class ConcurrentStashTests {
      * followed: a write called after the final value's acknowledgement was applied after it, so it
      * would have replaced it.
      */
-    static void assertEachKeyHoldsItsLastWrite(InMemoryStorageBackend backend, String sid, ViewDefinition view,
+    static void assertEachKeyHoldsItsLastWrite(MapStorageBackend backend, String sid, ViewDefinition view,
             List<Write> acknowledged) throws Exception {
         Map<String, List<Write>> byKey = new HashMap<>();
         for (Write w : acknowledged) {
@@ -130,7 +130,7 @@ class ConcurrentStashTests {
 
     @Test
     void twoInstancesOnOneBackendWritingDifferentKeysLoseNothingAndDoConflict() throws Exception {
-        InMemoryStorageBackend backend = new InMemoryStorageBackend(2);
+        MapStorageBackend backend = new MapStorageBackend(2);
         backend.setLatency(Duration.ofMillis(1));
         ViewDefinition view = view(20);
         String sid = SessionIds.newSid();
@@ -163,7 +163,7 @@ class ConcurrentStashTests {
             pool.shutdownNow();
             conflicts = a.statistics().conflicts() + b.statistics().conflicts();
             System.out.printf("two instances, 600 stashes to one session: %d conflicts, %d PUTs%n", conflicts,
-                    backend.count(InMemoryStorageBackend.Operation.PUT));
+                    backend.count(MapStorageBackend.Operation.PUT));
         }
         assertThat(conflicts).as("compare-and-swap conflicts between the two instances").isPositive();
         try (StashAdapter fresh = new StashAdapter(backend, Engines.settings().build())) {

@@ -12,6 +12,8 @@ import java.util.concurrent.CompletionStage;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import dev.durablestash.core.MapStorageBackend.Operation;
+import dev.durablestash.core.MapStorageBackend;
 import dev.durablestash.core.MountKind;
 import dev.durablestash.core.Recovery;
 import dev.durablestash.core.RecoveryStatus;
@@ -19,8 +21,6 @@ import dev.durablestash.core.SessionIds;
 import dev.durablestash.core.StashAdapter;
 import dev.durablestash.core.StashTimeoutException;
 import dev.durablestash.core.ViewDefinition;
-import dev.durablestash.testing.InMemoryStorageBackend;
-import dev.durablestash.testing.InMemoryStorageBackend.Operation;
 import dev.durablestash.testsupport.MutableClock;
 
 /**
@@ -36,7 +36,7 @@ class DeadlineTests {
 
     static final ViewDefinition COUNTER = ViewDefinition.builder("counter").key("count", int.class).build();
 
-    final InMemoryStorageBackend store = new InMemoryStorageBackend();
+    final MapStorageBackend store = new MapStorageBackend();
     final HeldBackend backend = new HeldBackend(store);
     final MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
     final StashAdapter adapter = new StashAdapter(backend, Engines.settings().operationTimeout(DEADLINE).clock(clock).build());

@@ -29,6 +29,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
+import dev.durablestash.core.MapStorageBackend;
 import dev.durablestash.core.MountKind;
 import dev.durablestash.core.Recovery;
 import dev.durablestash.core.RecoveryStatus;
@@ -39,7 +40,6 @@ import dev.durablestash.core.ViewDefinition;
 import dev.durablestash.storage.GetResult;
 import dev.durablestash.storage.StorageBackend;
 import dev.durablestash.storage.filesystem.FileSystemStorageBackend;
-import dev.durablestash.testing.InMemoryStorageBackend;
 import dev.durablestash.testsupport.ExpectedLogs;
 
 /**
@@ -59,7 +59,7 @@ class EncryptionAtRestTests {
     @RegisterExtension
     final OpenEngines engines = new OpenEngines();
 
-    final InMemoryStorageBackend store = new InMemoryStorageBackend();
+    final MapStorageBackend store = new MapStorageBackend();
     final String sid = SessionIds.newSid();
 
     static StashSettings.Builder encrypted(String secret) {
@@ -222,7 +222,7 @@ class EncryptionAtRestTests {
         try {
             for (int round = 0; round < 4; round++) {
                 long seed = 17L * round + 3;
-                InMemoryStorageBackend shared = new InMemoryStorageBackend();
+                MapStorageBackend shared = new MapStorageBackend();
                 StorageBackend slow = RandomlySlowBackend.delayingCalls(shared, delays, new Random(seed));
                 String session = SessionIds.newSid();
                 try (StashAdapter before = new StashAdapter(shared, encrypted(A).build())) {

@@ -15,16 +15,16 @@ import java.util.concurrent.atomic.LongAdder;
 
 import org.junit.jupiter.api.Test;
 
+import dev.durablestash.core.MapStorageBackend;
 import dev.durablestash.core.MountKind;
 import dev.durablestash.core.SessionIds;
 import dev.durablestash.core.StashAdapter;
 import dev.durablestash.core.StashSettings;
 import dev.durablestash.core.ViewDefinition;
-import dev.durablestash.testing.InMemoryStorageBackend;
 
 /**
  * Not a test: a measurement of what at-rest encryption costs. Prints stashes and recovers per second
- * through {@link StashAdapter} on the {@link InMemoryStorageBackend} (no storage latency, so the
+ * through {@link StashAdapter} on the {@link MapStorageBackend} (no storage latency, so the
  * figures are the engine's own CPU cost), with encryption off and on, for a small document (two
  * short values) and a 16 KB one. {@value #CALLERS} blocking callers work on random ones of
  * {@value #SESSIONS} sessions. Recovers run with at most {@value #LIVE_ACTORS} live actors, so almost
@@ -99,7 +99,7 @@ class EncryptionBenchmark {
     }
 
     private static Result run(boolean encrypt, Operation operation, int textBytes, String[] sids) throws Exception {
-        InMemoryStorageBackend backend = new InMemoryStorageBackend();
+        MapStorageBackend backend = new MapStorageBackend();
         StashSettings settings = Engines.settings().encryptAtRest(encrypt).maxLiveActors(LIVE_ACTORS).build();
         String text = "x".repeat(textBytes);
         ExecutorService callers = Executors.newFixedThreadPool(CALLERS);

@@ -10,6 +10,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
+import dev.durablestash.core.MapStorageBackend;
 import dev.durablestash.core.MountKind;
 import dev.durablestash.core.Recovery;
 import dev.durablestash.core.RecoveryStatus;
@@ -17,7 +18,6 @@ import dev.durablestash.core.SessionIds;
 import dev.durablestash.core.StashAdapter;
 import dev.durablestash.core.StashSettings;
 import dev.durablestash.core.ViewDefinition;
-import dev.durablestash.testing.InMemoryStorageBackend;
 import dev.durablestash.testsupport.MutableClock;
 
 /** Review of at-rest encryption: what a bucket writer and the documented migration can do. */
@@ -31,7 +31,7 @@ class EncryptionThreatModelTests {
     @RegisterExtension
     final OpenEngines engines = new OpenEngines();
 
-    final InMemoryStorageBackend store = new InMemoryStorageBackend();
+    final MapStorageBackend store = new MapStorageBackend();
     final MutableClock clock = new MutableClock(Instant.parse("2026-12-01T00:00:00Z"));
     final String sid = SessionIds.newSid();
 

@@ -12,14 +12,14 @@ import javax.crypto.spec.SecretKeySpec;
 
 import org.junit.jupiter.api.Test;
 
+import dev.durablestash.core.MapStorageBackend.Operation;
+import dev.durablestash.core.MapStorageBackend;
 import dev.durablestash.core.MountKind;
 import dev.durablestash.core.Recovery;
 import dev.durablestash.core.RecoveryStatus;
 import dev.durablestash.core.SessionIds;
 import dev.durablestash.core.StashAdapter;
 import dev.durablestash.core.ViewDefinition;
-import dev.durablestash.testing.InMemoryStorageBackend;
-import dev.durablestash.testing.InMemoryStorageBackend.Operation;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
@@ -29,7 +29,7 @@ class EngineEdgeCaseTests {
 
     static final JsonMapper JSON = JsonMapper.builder().build();
 
-    final InMemoryStorageBackend store = new InMemoryStorageBackend();
+    final MapStorageBackend store = new MapStorageBackend();
     final String sid = SessionIds.newSid();
 
     static final ViewDefinition V1 = ViewDefinition.builder("profile").key("a", Integer.class).key("b", Integer.class).build();

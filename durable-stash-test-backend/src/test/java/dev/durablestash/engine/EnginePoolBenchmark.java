@@ -16,14 +16,14 @@ import java.util.stream.LongStream;
 
 import org.junit.jupiter.api.Test;
 
+import dev.durablestash.core.MapStorageBackend;
 import dev.durablestash.core.SessionIds;
 import dev.durablestash.core.StashAdapter;
 import dev.durablestash.core.ViewDefinition;
-import dev.durablestash.testing.InMemoryStorageBackend;
 
 /**
  * Not a test: a measurement that prints stashes per second through {@link StashAdapter} on the
- * {@link InMemoryStorageBackend}, for engine pools of 1, 2, 4 and 8 threads: {@value #CALLERS}
+ * {@link MapStorageBackend}, for engine pools of 1, 2, 4 and 8 threads: {@value #CALLERS}
  * blocking callers (like Spring MVC request threads, which join each stash) each write a new count
  * and a text to a random one of {@value #SESSIONS} sessions, again and again. It asserts nothing and
  * is not part of the default test run (its name does not end in {@code Tests}); run it with
@@ -112,7 +112,7 @@ class EnginePoolBenchmark {
             thread.setDaemon(true);
             return thread;
         });
-        InMemoryStorageBackend backend = new InMemoryStorageBackend();
+        MapStorageBackend backend = new MapStorageBackend();
         backend.setLatency(scenario.latency());
         LongAdder acknowledged = new LongAdder();
         LongAdder failed = new LongAdder();

@@ -18,6 +18,8 @@ import java.util.concurrent.Future;
 
 import org.junit.jupiter.api.Test;
 
+import dev.durablestash.core.MapStorageBackend.Operation;
+import dev.durablestash.core.MapStorageBackend;
 import dev.durablestash.core.MountKind;
 import dev.durablestash.core.Recovery;
 import dev.durablestash.core.RecoveryStatus;
@@ -26,8 +28,6 @@ import dev.durablestash.core.StashAdapter;
 import dev.durablestash.core.StashWriteException;
 import dev.durablestash.core.ViewDefinition;
 import dev.durablestash.storage.StorageException;
-import dev.durablestash.testing.InMemoryStorageBackend;
-import dev.durablestash.testing.InMemoryStorageBackend.Operation;
 
 /** A flaky store never turns into a false acknowledgement, a lost write or a resurrected value. */
 class FaultInjectionTests {
@@ -41,7 +41,7 @@ class FaultInjectionTests {
 
     @Test
     void withTwentyPercentOfPutsFailingEveryStashIsEitherFailedOrDurable() throws Exception {
-        InMemoryStorageBackend backend = new InMemoryStorageBackend(42);
+        MapStorageBackend backend = new MapStorageBackend(42);
         backend.setFailureRate(Operation.PUT, 0.2);
         String sid = SessionIds.newSid();
         Outcome outcome = runWriters(backend, sid);
@@ -56,7 +56,7 @@ class FaultInjectionTests {
 
     @Test
     void lostResponsesNeitherLoseNorResurrectState() throws Exception {
-        InMemoryStorageBackend backend = new InMemoryStorageBackend(43);
+        MapStorageBackend backend = new MapStorageBackend(43);
         backend.setLostResponseRate(Operation.PUT, 0.2);
         String sid = SessionIds.newSid();
         Outcome outcome = runWriters(backend, sid);
@@ -77,7 +77,7 @@ class FaultInjectionTests {
 
     @Test
     void failingGetsGiveAnErrorRecoveryAndFailedStashesNeverFalseSuccesses() throws Exception {
-        InMemoryStorageBackend backend = new InMemoryStorageBackend(44);
+        MapStorageBackend backend = new MapStorageBackend(44);
         ViewDefinition view = ConcurrentStashTests.view(2);
         String sid = SessionIds.newSid();
         try (StashAdapter adapter = new StashAdapter(backend, Engines.settings().build())) {
@@ -102,7 +102,7 @@ class FaultInjectionTests {
 
     @Test
     void aStashWhoseWriteFailsIsNotRetriedLater() throws Exception {
-        InMemoryStorageBackend backend = new InMemoryStorageBackend(45);
+        MapStorageBackend backend = new MapStorageBackend(45);
         ViewDefinition view = ConcurrentStashTests.view(2);
         String sid = SessionIds.newSid();
         try (StashAdapter adapter = new StashAdapter(backend, Engines.settings().build())) {
@@ -116,7 +116,7 @@ class FaultInjectionTests {
         }
     }
 
-    private static Outcome runWriters(InMemoryStorageBackend backend, String sid) throws Exception {
+    private static Outcome runWriters(MapStorageBackend backend, String sid) throws Exception {
         ViewDefinition view = ConcurrentStashTests.view(WRITERS * 5);
         Map<String, Long> lastAcknowledged = new HashMap<>();
         Map<String, Set<Long>> attempted = new HashMap<>();
@@ -167,7 +167,7 @@ class FaultInjectionTests {
         return new Outcome(lastAcknowledged, attempted, acknowledged, failed);
     }
 
-    private static Map<String, Long> readAll(InMemoryStorageBackend backend, String sid) throws Exception {
+    private static Map<String, Long> readAll(MapStorageBackend backend, String sid) throws Exception {
         ViewDefinition view = ConcurrentStashTests.view(WRITERS * 5);
         assertThat(backend.keys()).hasSize(1);
         // A fresh instance reads what storage really holds.

@@ -12,20 +12,20 @@ import java.util.concurrent.CompletionStage;
 
 import org.junit.jupiter.api.Test;
 
+import dev.durablestash.core.MapStorageBackend.Operation;
+import dev.durablestash.core.MapStorageBackend;
 import dev.durablestash.core.MountKind;
 import dev.durablestash.core.Recovery;
 import dev.durablestash.core.SessionIds;
 import dev.durablestash.core.StashAdapter;
 import dev.durablestash.core.ViewDefinition;
-import dev.durablestash.testing.InMemoryStorageBackend;
-import dev.durablestash.testing.InMemoryStorageBackend.Operation;
 
 /** While a write is in flight, further stashes wait and go out together in the next single write. */
 class GroupCommitTests {
 
     @Test
     void hundredConcurrentStashesWithSlowPutsUseAtMostTenPutsAndAreAllDurable() throws Exception {
-        InMemoryStorageBackend backend = new InMemoryStorageBackend();
+        MapStorageBackend backend = new MapStorageBackend();
         ViewDefinition view = ConcurrentStashTests.view(100);
         String sid = SessionIds.newSid();
         try (StashAdapter adapter = new StashAdapter(backend, Engines.settings().build())) {
@@ -53,7 +53,7 @@ class GroupCommitTests {
 
     @Test
     void eachCallerIsAcknowledgedOnlyWhenTheWriteContainingItsDiffSucceeded() throws Exception {
-        InMemoryStorageBackend backend = new InMemoryStorageBackend();
+        MapStorageBackend backend = new MapStorageBackend();
         ViewDefinition view = ConcurrentStashTests.view(3);
         String sid = SessionIds.newSid();
         try (StashAdapter adapter = new StashAdapter(backend, Engines.settings().build())) {

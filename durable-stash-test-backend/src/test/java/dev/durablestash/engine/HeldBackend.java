@@ -14,11 +14,11 @@ import java.util.function.Supplier;
 
 import org.jspecify.annotations.Nullable;
 
+import dev.durablestash.core.MapStorageBackend.Operation;
 import dev.durablestash.storage.GetResult;
 import dev.durablestash.storage.Precondition;
 import dev.durablestash.storage.PutResult;
 import dev.durablestash.storage.StorageBackend;
-import dev.durablestash.testing.InMemoryStorageBackend.Operation;
 
 /**
  * A store whose calls the test holds and releases by hand. A held call has not happened yet: it

@@ -12,6 +12,8 @@ import java.util.concurrent.CompletionStage;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 
+import dev.durablestash.core.MapStorageBackend.Operation;
+import dev.durablestash.core.MapStorageBackend;
 import dev.durablestash.core.MountKind;
 import dev.durablestash.core.Recovery;
 import dev.durablestash.core.RecoveryStatus;
@@ -23,9 +25,7 @@ import dev.durablestash.storage.GetResult;
 import dev.durablestash.storage.Precondition;
 import dev.durablestash.storage.PutResult;
 import dev.durablestash.storage.StorageBackend;
-import dev.durablestash.testing.InMemoryStorageBackend;
 import dev.durablestash.testsupport.MutableClock;
-import dev.durablestash.testing.InMemoryStorageBackend.Operation;
 import tools.jackson.databind.node.JsonNodeFactory;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -34,7 +34,7 @@ class OrderingAndRobustnessTests {
 
     static final ViewDefinition COMPOSE = ScopeAndRotationTests.COMPOSE;
 
-    final InMemoryStorageBackend backend = new InMemoryStorageBackend();
+    final MapStorageBackend backend = new MapStorageBackend();
     final String sid = SessionIds.newSid();
 
     @Test

@@ -12,12 +12,12 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
+import dev.durablestash.core.MapStorageBackend;
 import dev.durablestash.core.MountKind;
 import dev.durablestash.core.Recovery;
 import dev.durablestash.core.SessionIds;
 import dev.durablestash.core.StashAdapter;
 import dev.durablestash.core.ViewDefinition;
-import dev.durablestash.testing.InMemoryStorageBackend;
 
 /**
  * Recovered values are the caller's own: a recover of an unchanged slice may hand out the instance an
@@ -39,7 +39,7 @@ class RecoveredValuesTests {
             .key("at", Instant.class).key("tags", STRING_LIST).key("cart", Cart.class).key("raw", int[].class)
             .build();
 
-    final InMemoryStorageBackend store = new InMemoryStorageBackend();
+    final MapStorageBackend store = new MapStorageBackend();
     final String sid = SessionIds.newSid();
 
     private Map<String, Object> values() {

@@ -18,12 +18,12 @@ import ch.qos.logback.classic.Level;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
+import dev.durablestash.core.MapStorageBackend.Operation;
+import dev.durablestash.core.MapStorageBackend;
 import dev.durablestash.core.MountKind;
 import dev.durablestash.core.SessionIds;
 import dev.durablestash.core.StashAdapter;
 import dev.durablestash.core.ViewDefinition;
-import dev.durablestash.testing.InMemoryStorageBackend;
-import dev.durablestash.testing.InMemoryStorageBackend.Operation;
 import dev.durablestash.testsupport.ExpectedLogs;
 
 /** Rotation races found by review (rules 1 and 10): objects re-created under the old key, corrupt old objects. */
@@ -36,7 +36,7 @@ class RotationEdgeCaseTests {
     static final String B = SecretRotationTests.B;
     static final ViewDefinition VIEW = SecretRotationTests.VIEW;
 
-    final InMemoryStorageBackend store = new InMemoryStorageBackend();
+    final MapStorageBackend store = new MapStorageBackend();
     @RegisterExtension
     final OpenEngines engines = new OpenEngines();
     final String sid = SessionIds.newSid();

@@ -8,6 +8,8 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
+import dev.durablestash.core.MapStorageBackend.Operation;
+import dev.durablestash.core.MapStorageBackend;
 import dev.durablestash.core.MountKind;
 import dev.durablestash.core.Recovery;
 import dev.durablestash.core.RecoveryStatus;
@@ -15,8 +17,6 @@ import dev.durablestash.core.Scope;
 import dev.durablestash.core.SessionIds;
 import dev.durablestash.core.StashAdapter;
 import dev.durablestash.core.ViewDefinition;
-import dev.durablestash.testing.InMemoryStorageBackend;
-import dev.durablestash.testing.InMemoryStorageBackend.Operation;
 
 /** Scopes, views' isolation, reset, and secret rotation. */
 class ScopeAndRotationTests {
@@ -26,7 +26,7 @@ class ScopeAndRotationTests {
             .key("draft", String.class, Scope.RECONNECT)
             .build();
 
-    final InMemoryStorageBackend backend = new InMemoryStorageBackend();
+    final MapStorageBackend backend = new MapStorageBackend();
     final String sid = SessionIds.newSid();
 
     @Test

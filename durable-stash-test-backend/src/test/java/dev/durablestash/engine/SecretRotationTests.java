@@ -26,6 +26,8 @@ import javax.crypto.spec.SecretKeySpec;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
+import dev.durablestash.core.MapStorageBackend.Operation;
+import dev.durablestash.core.MapStorageBackend;
 import dev.durablestash.core.MountKind;
 import dev.durablestash.core.SessionIds;
 import dev.durablestash.core.StashAdapter;
@@ -33,8 +35,6 @@ import dev.durablestash.core.StashSettings;
 import dev.durablestash.core.StashWriteException;
 import dev.durablestash.core.ViewDefinition;
 import dev.durablestash.storage.StorageBackend;
-import dev.durablestash.testing.InMemoryStorageBackend;
-import dev.durablestash.testing.InMemoryStorageBackend.Operation;
 
 /**
  * Contract rule 10: a secret rotation while old and new instances run side by side loses no
@@ -52,7 +52,7 @@ class SecretRotationTests {
             .key("k4", Integer.class).key("k5", Integer.class).key("k6", Integer.class).key("k7", Integer.class)
             .build();
 
-    final InMemoryStorageBackend store = new InMemoryStorageBackend();
+    final MapStorageBackend store = new MapStorageBackend();
     @RegisterExtension
     final OpenEngines engines = new OpenEngines();
     final String sid = SessionIds.newSid();
@@ -100,7 +100,7 @@ class SecretRotationTests {
         try {
             for (int round = 0; round < 12; round++) {
                 long seed = 31L * round + 5;
-                InMemoryStorageBackend shared = new InMemoryStorageBackend();
+                MapStorageBackend shared = new MapStorageBackend();
                 StorageBackend slow = RandomlySlowBackend.delayingCalls(shared, delays, new Random(seed));
                 String session = SessionIds.newSid();
                 boolean existing = round % 2 == 0;

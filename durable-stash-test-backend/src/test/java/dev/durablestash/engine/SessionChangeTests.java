@@ -17,14 +17,14 @@ import javax.crypto.spec.SecretKeySpec;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
+import dev.durablestash.core.MapStorageBackend.Operation;
+import dev.durablestash.core.MapStorageBackend;
 import dev.durablestash.core.MountKind;
 import dev.durablestash.core.RecoveryStatus;
 import dev.durablestash.core.SessionIds;
 import dev.durablestash.core.StashAdapter;
 import dev.durablestash.core.StashTimeoutException;
 import dev.durablestash.core.ViewDefinition;
-import dev.durablestash.testing.InMemoryStorageBackend;
-import dev.durablestash.testing.InMemoryStorageBackend.Operation;
 
 /**
  * Contract rule 11: session id rotation (login) moves the state to the new id and removes it under
@@ -37,7 +37,7 @@ class SessionChangeTests {
             .build();
     static final ViewDefinition OTHER = ViewDefinition.builder("other").key("z", String.class).build();
 
-    final InMemoryStorageBackend store = new InMemoryStorageBackend();
+    final MapStorageBackend store = new MapStorageBackend();
     @RegisterExtension
     final OpenEngines engines = new OpenEngines();
     final String sid = SessionIds.newSid();

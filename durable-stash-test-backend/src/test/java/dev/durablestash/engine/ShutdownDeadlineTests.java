@@ -10,6 +10,8 @@ import java.util.concurrent.ExecutorService;
 import org.junit.jupiter.api.Test;
 
 import dev.durablestash.core.EngineExecutor;
+import dev.durablestash.core.MapStorageBackend.Operation;
+import dev.durablestash.core.MapStorageBackend;
 import dev.durablestash.core.Recovery;
 import dev.durablestash.core.RecoveryStatus;
 import dev.durablestash.core.SessionIds;
@@ -17,8 +19,6 @@ import dev.durablestash.core.StashAdapter;
 import dev.durablestash.core.StashTimeoutException;
 import dev.durablestash.core.StashWriteException;
 import dev.durablestash.core.ViewDefinition;
-import dev.durablestash.testing.InMemoryStorageBackend;
-import dev.durablestash.testing.InMemoryStorageBackend.Operation;
 
 /**
  * The application stops while a storage call hangs: the adapter is closed, then its pool is shut down
@@ -34,7 +34,7 @@ class ShutdownDeadlineTests {
     @Test
     void aStashWhosePutHangsStillFailsAtItsDeadlineAfterThePoolWasShutDown() throws Exception {
         ExecutorService pool = EngineExecutor.newPool();
-        HeldBackend backend = new HeldBackend(new InMemoryStorageBackend());
+        HeldBackend backend = new HeldBackend(new MapStorageBackend());
         StashAdapter adapter = new StashAdapter(backend,
                 Engines.settings().operationTimeout(DEADLINE).executor(pool).build());
         backend.hold(Operation.PUT);
@@ -58,7 +58,7 @@ class ShutdownDeadlineTests {
      */
     @Test
     void operationsThatArriveAfterCloseAreRefusedAndNothingIsWritten() throws Exception {
-        InMemoryStorageBackend backend = new InMemoryStorageBackend();
+        MapStorageBackend backend = new MapStorageBackend();
         StashAdapter adapter = new StashAdapter(backend, Engines.settings().operationTimeout(DEADLINE).build());
         String sid = SessionIds.newSid();
         adapter.stash(sid, COUNTER, Map.of("count", 1)).toCompletableFuture().get();

@@ -11,14 +11,14 @@ import java.util.concurrent.CompletionStage;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import dev.durablestash.core.MapStorageBackend.Operation;
+import dev.durablestash.core.MapStorageBackend;
 import dev.durablestash.core.MountKind;
 import dev.durablestash.core.SessionIds;
 import dev.durablestash.core.StashAdapter;
 import dev.durablestash.core.StashStatistics;
 import dev.durablestash.core.StashTimeoutException;
 import dev.durablestash.core.ViewDefinition;
-import dev.durablestash.testing.InMemoryStorageBackend;
-import dev.durablestash.testing.InMemoryStorageBackend.Operation;
 
 /**
  * A stash whose caller was failed at the operation deadline (503) is not "acknowledged" in the
@@ -30,7 +30,7 @@ class TimeoutCountersTests {
     static final Duration DEADLINE = Duration.ofSeconds(3);
     static final ViewDefinition COUNTER = ViewDefinition.builder("counter").key("count", int.class).build();
 
-    final InMemoryStorageBackend store = new InMemoryStorageBackend();
+    final MapStorageBackend store = new MapStorageBackend();
     final HeldBackend backend = new HeldBackend(store);
     final StashAdapter adapter = new StashAdapter(backend, Engines.settings().operationTimeout(DEADLINE).build());
     final String sid = SessionIds.newSid();

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import ch.qos.logback.classic.Level;
+import dev.durablestash.core.MapStorageBackend;
 import dev.durablestash.core.MountKind;
 import dev.durablestash.core.RecoveryStatus;
 import dev.durablestash.core.SessionIds;
@@ -24,7 +25,6 @@ import dev.durablestash.storage.GetResult;
 import dev.durablestash.storage.Precondition;
 import dev.durablestash.storage.PutResult;
 import dev.durablestash.storage.StorageBackend;
-import dev.durablestash.testing.InMemoryStorageBackend;
 import dev.durablestash.testsupport.ExpectedLogs;
 
 /**
@@ -47,7 +47,7 @@ class TransientBadReadTests {
     final ExpectedLogs logs = ExpectedLogs.ofLoggers("dev.durablestash.core.SessionStorage",
             "dev.durablestash.core.SessionActor");
 
-    final InMemoryStorageBackend store = new InMemoryStorageBackend();
+    final MapStorageBackend store = new MapStorageBackend();
     final TearingBackend tearing = new TearingBackend(store);
     final String sid = SessionIds.newSid();
 

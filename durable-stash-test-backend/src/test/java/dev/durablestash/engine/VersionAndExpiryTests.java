@@ -13,6 +13,8 @@ import ch.qos.logback.classic.Level;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
+import dev.durablestash.core.MapStorageBackend.Operation;
+import dev.durablestash.core.MapStorageBackend;
 import dev.durablestash.core.MountKind;
 import dev.durablestash.core.Recovery;
 import dev.durablestash.core.RecoveryStatus;
@@ -20,10 +22,8 @@ import dev.durablestash.core.SessionIds;
 import dev.durablestash.core.StashAdapter;
 import dev.durablestash.core.StashSettings;
 import dev.durablestash.core.ViewDefinition;
-import dev.durablestash.testing.InMemoryStorageBackend;
 import dev.durablestash.testsupport.ExpectedLogs;
 import dev.durablestash.testsupport.MutableClock;
-import dev.durablestash.testing.InMemoryStorageBackend.Operation;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
@@ -36,7 +36,7 @@ class VersionAndExpiryTests {
 
     static final JsonMapper JSON = JsonMapper.builder().build();
 
-    final InMemoryStorageBackend backend = new InMemoryStorageBackend();
+    final MapStorageBackend backend = new MapStorageBackend();
     final String sid = SessionIds.newSid();
 
     static ViewDefinition profileV1() {

@@ -17,13 +17,13 @@ import java.util.concurrent.Future;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import dev.durablestash.core.MapStorageBackend;
 import dev.durablestash.core.MountKind;
 import dev.durablestash.core.SessionIds;
 import dev.durablestash.core.StashAdapter;
 import dev.durablestash.core.StashTimeoutException;
 import dev.durablestash.core.ViewDefinition;
 import dev.durablestash.core.ViewTurn;
-import dev.durablestash.testing.InMemoryStorageBackend;
 
 /** Contract rule 15 at the engine: a session's turns at a view are exclusive, first come first served, bounded. */
 class ViewTurnTests {
@@ -32,7 +32,7 @@ class ViewTurnTests {
     static final ViewDefinition COUNTER = ViewDefinition.builder("counter").key("count", int.class).build();
     static final ViewDefinition COMPOSE = ViewDefinition.builder("compose").key("draft", String.class).build();
 
-    final InMemoryStorageBackend store = new InMemoryStorageBackend();
+    final MapStorageBackend store = new MapStorageBackend();
     final StashAdapter adapter = new StashAdapter(store, Engines.settings().operationTimeout(DEADLINE).build());
     final String sid = SessionIds.newSid();
 
