@@ -1,4 +1,4 @@
-package dev.durablestash.engine;
+package dev.durablestash.core;
 
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
@@ -15,11 +15,6 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.stream.LongStream;
 
 import org.junit.jupiter.api.Test;
-
-import dev.durablestash.core.MapStorageBackend;
-import dev.durablestash.core.SessionIds;
-import dev.durablestash.core.StashAdapter;
-import dev.durablestash.core.ViewDefinition;
 
 /**
  * Not a test: a measurement that prints stashes per second through {@link StashAdapter} on the

@@ -1,4 +1,4 @@
-package dev.durablestash.engine;
+package dev.durablestash.core;
 
 import static dev.durablestash.testsupport.Stages.await;
 import static dev.durablestash.testsupport.Stages.requireFailure;
@@ -16,14 +16,6 @@ import java.util.concurrent.Future;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-
-import dev.durablestash.core.MapStorageBackend;
-import dev.durablestash.core.MountKind;
-import dev.durablestash.core.SessionIds;
-import dev.durablestash.core.StashAdapter;
-import dev.durablestash.core.StashTimeoutException;
-import dev.durablestash.core.ViewDefinition;
-import dev.durablestash.core.ViewTurn;
 
 /** Contract rule 15 at the engine: a session's turns at a view are exclusive, first come first served, bounded. */
 class ViewTurnTests {

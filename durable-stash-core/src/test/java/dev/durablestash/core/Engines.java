@@ -1,8 +1,7 @@
-package dev.durablestash.engine;
+package dev.durablestash.core;
 
 import java.time.Duration;
 
-import dev.durablestash.core.StashSettings;
 import dev.durablestash.testsupport.Stages;
 
 /** Shared set-up for the engine tests (waiting for stages: {@link Stages}). */

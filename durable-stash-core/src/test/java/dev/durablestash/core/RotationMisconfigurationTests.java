@@ -1,12 +1,10 @@
-package dev.durablestash.engine;
+package dev.durablestash.core;
 
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
-
-import dev.durablestash.core.StashSettings;
 
 /**
  * A rotation misconfigured the easy way (a copy-paste, or two properties filled from one variable)

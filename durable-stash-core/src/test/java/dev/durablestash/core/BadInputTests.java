@@ -1,4 +1,4 @@
-package dev.durablestash.engine;
+package dev.durablestash.core;
 
 import static dev.durablestash.testsupport.Stages.await;
 import static dev.durablestash.testsupport.Stages.failureOf;
@@ -28,18 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import dev.durablestash.core.InvalidStashValueException;
 import dev.durablestash.core.MapStorageBackend.Operation;
-import dev.durablestash.core.MapStorageBackend;
-import dev.durablestash.core.MountKind;
-import dev.durablestash.core.Recovery;
-import dev.durablestash.core.RecoveryStatus;
-import dev.durablestash.core.Scope;
-import dev.durablestash.core.SessionIds;
-import dev.durablestash.core.StashSettings;
-import dev.durablestash.core.StashAdapter;
-import dev.durablestash.core.StashWriteException;
-import dev.durablestash.core.ViewDefinition;
 import dev.durablestash.storage.GetResult;
 import dev.durablestash.storage.Precondition;
 import dev.durablestash.storage.PutResult;

@@ -1,4 +1,4 @@
-package dev.durablestash.engine;
+package dev.durablestash.core;
 
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;

@@ -1,4 +1,4 @@
-package dev.durablestash.engine;
+package dev.durablestash.core;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -6,8 +6,6 @@ import java.util.List;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
-import dev.durablestash.core.StashAdapter;
-import dev.durablestash.core.StashSettings;
 import dev.durablestash.storage.StorageBackend;
 
 /**

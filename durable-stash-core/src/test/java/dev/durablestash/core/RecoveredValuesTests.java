@@ -1,4 +1,4 @@
-package dev.durablestash.engine;
+package dev.durablestash.core;
 
 import static dev.durablestash.testsupport.Stages.await;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -11,13 +11,6 @@ import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
-
-import dev.durablestash.core.MapStorageBackend;
-import dev.durablestash.core.MountKind;
-import dev.durablestash.core.Recovery;
-import dev.durablestash.core.SessionIds;
-import dev.durablestash.core.StashAdapter;
-import dev.durablestash.core.ViewDefinition;
 
 /**
  * Recovered values are the caller's own: a recover of an unchanged slice may hand out the instance an

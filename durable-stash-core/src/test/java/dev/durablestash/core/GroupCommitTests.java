@@ -1,4 +1,4 @@
-package dev.durablestash.engine;
+package dev.durablestash.core;
 
 import static dev.durablestash.testsupport.Stages.await;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -13,12 +13,6 @@ import java.util.concurrent.CompletionStage;
 import org.junit.jupiter.api.Test;
 
 import dev.durablestash.core.MapStorageBackend.Operation;
-import dev.durablestash.core.MapStorageBackend;
-import dev.durablestash.core.MountKind;
-import dev.durablestash.core.Recovery;
-import dev.durablestash.core.SessionIds;
-import dev.durablestash.core.StashAdapter;
-import dev.durablestash.core.ViewDefinition;
 
 /** While a write is in flight, further stashes wait and go out together in the next single write. */
 class GroupCommitTests {

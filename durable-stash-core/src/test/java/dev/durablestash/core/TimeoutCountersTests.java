@@ -1,4 +1,4 @@
-package dev.durablestash.engine;
+package dev.durablestash.core;
 
 import static dev.durablestash.testsupport.Stages.await;
 import static dev.durablestash.testsupport.Stages.requireFailure;
@@ -12,13 +12,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import dev.durablestash.core.MapStorageBackend.Operation;
-import dev.durablestash.core.MapStorageBackend;
-import dev.durablestash.core.MountKind;
-import dev.durablestash.core.SessionIds;
-import dev.durablestash.core.StashAdapter;
-import dev.durablestash.core.StashStatistics;
-import dev.durablestash.core.StashTimeoutException;
-import dev.durablestash.core.ViewDefinition;
 
 /**
  * A stash whose caller was failed at the operation deadline (503) is not "acknowledged" in the

@@ -1,4 +1,4 @@
-package dev.durablestash.engine;
+package dev.durablestash.core;
 
 import static dev.durablestash.testsupport.Stages.await;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -13,11 +13,6 @@ import java.util.concurrent.CompletionStage;
 import org.junit.jupiter.api.Test;
 
 import dev.durablestash.core.MapStorageBackend.Operation;
-import dev.durablestash.core.MapStorageBackend;
-import dev.durablestash.core.MountKind;
-import dev.durablestash.core.SessionIds;
-import dev.durablestash.core.StashAdapter;
-import dev.durablestash.core.ViewDefinition;
 
 /** Memory and threads do not grow with the number of sessions ever seen. */
 class BoundedMemoryTests {

@@ -1,4 +1,4 @@
-package dev.durablestash.engine;
+package dev.durablestash.core;
 
 import static dev.durablestash.testsupport.Stages.await;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -10,14 +10,6 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-import dev.durablestash.core.MapStorageBackend;
-import dev.durablestash.core.MountKind;
-import dev.durablestash.core.Recovery;
-import dev.durablestash.core.RecoveryStatus;
-import dev.durablestash.core.SessionIds;
-import dev.durablestash.core.StashAdapter;
-import dev.durablestash.core.StashSettings;
-import dev.durablestash.core.ViewDefinition;
 import dev.durablestash.testsupport.MutableClock;
 
 /** Review of at-rest encryption: what a bucket writer and the documented migration can do. */

@@ -1,4 +1,4 @@
-package dev.durablestash.engine;
+package dev.durablestash.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -9,16 +9,7 @@ import java.util.concurrent.ExecutorService;
 
 import org.junit.jupiter.api.Test;
 
-import dev.durablestash.core.EngineExecutor;
 import dev.durablestash.core.MapStorageBackend.Operation;
-import dev.durablestash.core.MapStorageBackend;
-import dev.durablestash.core.Recovery;
-import dev.durablestash.core.RecoveryStatus;
-import dev.durablestash.core.SessionIds;
-import dev.durablestash.core.StashAdapter;
-import dev.durablestash.core.StashTimeoutException;
-import dev.durablestash.core.StashWriteException;
-import dev.durablestash.core.ViewDefinition;
 
 /**
  * The application stops while a storage call hangs: the adapter is closed, then its pool is shut down

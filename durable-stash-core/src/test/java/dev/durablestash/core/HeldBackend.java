@@ -1,4 +1,4 @@
-package dev.durablestash.engine;
+package dev.durablestash.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
