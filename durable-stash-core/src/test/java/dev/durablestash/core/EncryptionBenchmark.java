@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Test;
  * name does not end in {@code Tests}); run it with
  *
  * <pre>
- * ./mvnw -B -pl durable-stash-test-backend -am verify -Dtest=EncryptionBenchmark -Dsurefire.failIfNoSpecifiedTests=false
+ * ./mvnw -B -pl durable-stash-core verify -Dtest=EncryptionBenchmark -Dsurefire.failIfNoSpecifiedTests=false
  * </pre>
  */
 class EncryptionBenchmark {

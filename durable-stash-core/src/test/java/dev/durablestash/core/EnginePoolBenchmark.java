@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
  * is not part of the default test run (its name does not end in {@code Tests}); run it with
  *
  * <pre>
- * ./mvnw -B -pl durable-stash-test-backend -am verify -Dtest=EnginePoolBenchmark -Dsurefire.failIfNoSpecifiedTests=false
+ * ./mvnw -B -pl durable-stash-core verify -Dtest=EnginePoolBenchmark -Dsurefire.failIfNoSpecifiedTests=false
  * </pre>
  *
  * Four scenarios: no storage latency (the store answers at once, on the calling thread, so the

@@ -57,10 +57,10 @@ import dev.durablestash.storage.StorageException;
  *
  * <p>Thread-safe.
  */
-public final class MapStorageBackend implements StorageBackend {
+final class MapStorageBackend implements StorageBackend {
 
     /** The storage operations, for switches and counters. */
-    public enum Operation {
+    enum Operation {
         /** {@link StorageBackend#get}. */
         GET,
         /** {@link StorageBackend#put}. */
@@ -79,12 +79,12 @@ public final class MapStorageBackend implements StorageBackend {
     private final Random random;
 
     /** An empty store whose fault fractions use a fixed seed. */
-    public MapStorageBackend() {
+    MapStorageBackend() {
         this(DEFAULT_SEED);
     }
 
     /** @param randomSeed the seed of the random numbers that decide fractional faults */
-    public MapStorageBackend(long randomSeed) {
+    MapStorageBackend(long randomSeed) {
         this.random = new Random(randomSeed);
         for (Operation operation : Operation.values()) {
             switches.put(operation, new Switches());
