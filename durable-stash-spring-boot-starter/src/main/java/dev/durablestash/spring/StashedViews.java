@@ -15,9 +15,9 @@ import org.springframework.core.annotation.AnnotationUtils;
 import org.springframework.util.ClassUtils;
 
 import dev.durablestash.core.Migrator;
+import dev.durablestash.core.StashSettings;
+import dev.durablestash.core.ValueJson;
 import dev.durablestash.core.ViewDefinition;
-
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The views of an application, the classes with {@link Stashed} fields (optionally annotated with
@@ -43,19 +43,19 @@ public final class StashedViews {
         }
     };
 
-    private final JsonMapper jsonMapper;
+    private final ValueJson json;
     private final Map<String, Migrator> migrators;
     private final ConcurrentMap<Class<?>, StashedViewType> types = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, Class<?>> classesByName = new ConcurrentHashMap<>();
 
     /**
-     * @param jsonMapper the mapper the engine turns values into JSON with (used to detect changed
-     *     fields and to restore defaults)
+     * @param settings the engine's settings: fields are compared (to find the changed ones) and
+     *     defaults restored through the JSON the engine stores values as ({@link ValueJson})
      * @param migrators the migrators, at most one per view
      * @throws IllegalStateException if two migrators name the same view
      */
-    public StashedViews(JsonMapper jsonMapper, Collection<? extends ViewMigrator> migrators) {
-        this.jsonMapper = Objects.requireNonNull(jsonMapper, "jsonMapper");
+    public StashedViews(StashSettings settings, Collection<? extends ViewMigrator> migrators) {
+        this.json = ValueJson.of(settings);
         Map<String, Migrator> byView = new HashMap<>();
         for (ViewMigrator migrator : migrators) {
             Migrator previous = byView.putIfAbsent(migrator.view(), migrator);
@@ -153,9 +153,9 @@ public final class StashedViews {
                 throw new IllegalArgumentException("@Stashed field " + describe(field) + ": " + e.getMessage(), e);
             }
             field.setAccessible(true);
-            fields.add(new StashedViewType.KeyField(key, field, jsonMapper.constructType(field.getGenericType())));
+            fields.add(new StashedViewType.KeyField(key, field, field.getGenericType()));
         }
-        return new StashedViewType(builder.build(), atomic, fields, jsonMapper);
+        return new StashedViewType(builder.build(), atomic, fields, json);
     }
 
     private static String describe(Field field) {

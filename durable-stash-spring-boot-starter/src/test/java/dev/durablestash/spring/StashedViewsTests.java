@@ -31,7 +31,6 @@ import dev.durablestash.testing.InMemoryStorageBackend;
 import dev.durablestash.testing.InMemoryStorageBackend.Operation;
 import dev.durablestash.testsupport.ExpectedLogs;
 
-import tools.jackson.databind.json.JsonMapper;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
@@ -50,7 +49,7 @@ class StashedViewsTests {
     private final InMemoryStorageBackend storage = new InMemoryStorageBackend();
     private final StashSettings settings = StashSettings.builder().secret("a-secret-of-at-least-thirty-two-bytes!!").build();
     private final StashAdapter adapter = new StashAdapter(storage, settings);
-    private final StashedViews views = new StashedViews(settings.jsonMapper(), List.of());
+    private final StashedViews views = new StashedViews(settings, List.of());
     private final String sid = SessionIds.newSid();
 
     @AfterEach
@@ -166,7 +165,7 @@ class StashedViewsTests {
         ViewDefinition v1 = ViewDefinition.builder("legacy").vsn(1).key("clicks", int.class).build();
         adapter.stash(sid, v1, Map.of("clicks", 4)).toCompletableFuture().join();
 
-        StashedViews withoutMigrator = new StashedViews(JsonMapper.builder().build(), List.of());
+        StashedViews withoutMigrator = new StashedViews(settings, List.of());
         Legacy dropped = new Legacy();
         ViewBinding none = ViewBinding.recover(withoutMigrator.typeOf(Legacy.class), dropped, sid, MountKind.FRESH,
                 adapter, TIMEOUT);
@@ -180,7 +179,7 @@ class StashedViewsTests {
             data.remove("clicks");
             return data;
         });
-        StashedViews withMigrator = new StashedViews(JsonMapper.builder().build(), List.of(migrator));
+        StashedViews withMigrator = new StashedViews(settings, List.of(migrator));
         Legacy migrated = new Legacy();
         ViewBinding binding = ViewBinding.recover(withMigrator.typeOf(Legacy.class), migrated, otherSid, MountKind.FRESH,
                 adapter, TIMEOUT);

@@ -87,7 +87,7 @@ public final class DurableStashAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean
     StashedViews durableStashViews(StashSettings settings, ObjectProvider<ViewMigrator> migrators) {
-        return new StashedViews(settings.jsonMapper(), migrators.orderedStream().toList());
+        return new StashedViews(settings, migrators.orderedStream().toList());
     }
 
     /**
