@@ -1,4 +1,4 @@
-package dev.durablestash.spring;
+package dev.durablestash.spring.web;
 
 import java.lang.reflect.Field;
 import java.lang.reflect.Type;
@@ -11,6 +11,8 @@ import org.jspecify.annotations.Nullable;
 import dev.durablestash.core.Recovery;
 import dev.durablestash.core.ValueJson;
 import dev.durablestash.core.ViewDefinition;
+import dev.durablestash.spring.Stashed;
+import dev.durablestash.spring.StashedView;
 
 import tools.jackson.core.JacksonException;
 

@@ -1,4 +1,4 @@
-package dev.durablestash.spring;
+package dev.durablestash.spring.web;
 
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
@@ -18,6 +18,10 @@ import dev.durablestash.core.Migrator;
 import dev.durablestash.core.StashSettings;
 import dev.durablestash.core.ValueJson;
 import dev.durablestash.core.ViewDefinition;
+import dev.durablestash.spring.Scope;
+import dev.durablestash.spring.Stashed;
+import dev.durablestash.spring.StashedView;
+import dev.durablestash.spring.ViewMigrator;
 
 /**
  * The views of an application, the classes with {@link Stashed} fields (optionally annotated with
@@ -148,7 +152,7 @@ public final class StashedViews {
             Stashed stashed = Objects.requireNonNull(field.getAnnotation(Stashed.class));
             String key = stashed.name().isEmpty() ? field.getName() : stashed.name();
             try {
-                builder.key(key, field.getGenericType(), stashed.scope().toEngineScope());
+                builder.key(key, field.getGenericType(), engineScope(stashed.scope()));
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("@Stashed field " + describe(field) + ": " + e.getMessage(), e);
             }
@@ -156,6 +160,14 @@ public final class StashedViews {
             fields.add(new StashedViewType.KeyField(key, field, field.getGenericType()));
         }
         return new StashedViewType(builder.build(), atomic, fields, json);
+    }
+
+    /** @return the engine's scope of the same name */
+    static dev.durablestash.core.Scope engineScope(Scope scope) {
+        return switch (scope) {
+            case SESSION -> dev.durablestash.core.Scope.SESSION;
+            case RECONNECT -> dev.durablestash.core.Scope.RECONNECT;
+        };
     }
 
     private static String describe(Field field) {

@@ -1,4 +1,4 @@
-package dev.durablestash.spring;
+package dev.durablestash.spring.web;
 
 import java.lang.reflect.ParameterizedType;
 import java.time.Duration;
@@ -23,6 +23,10 @@ import dev.durablestash.core.StashSettings;
 import dev.durablestash.core.StashTimeoutException;
 import dev.durablestash.core.StoredKey;
 import dev.durablestash.core.ViewDefinition;
+import dev.durablestash.spring.Scope;
+import dev.durablestash.spring.Stashed;
+import dev.durablestash.spring.StashedView;
+import dev.durablestash.spring.ViewMigrator;
 import dev.durablestash.storage.GetResult;
 import dev.durablestash.storage.Precondition;
 import dev.durablestash.storage.PutResult;
@@ -64,7 +68,7 @@ class StashedViewsTests {
     @Test
     void everyScopeMapsToTheEngineScopeOfTheSameNameAndTheEngineHasNoOther() {
         for (Scope scope : Scope.values()) {
-            assertThat(scope.toEngineScope().name()).isEqualTo(scope.name());
+            assertThat(StashedViews.engineScope(scope).name()).isEqualTo(scope.name());
         }
         assertThat(dev.durablestash.core.Scope.values()).extracting(Enum::name)
                 .containsExactly(java.util.Arrays.stream(Scope.values()).map(Enum::name).toArray(String[]::new));

@@ -1,4 +1,4 @@
-package dev.durablestash.spring;
+package dev.durablestash.spring.web;
 
 import java.time.Duration;
 import java.util.Map;
@@ -24,6 +24,7 @@ import dev.durablestash.core.StashSettings;
 import dev.durablestash.core.StashTimeoutException;
 import dev.durablestash.core.StashWriteException;
 import dev.durablestash.core.ViewTurn;
+import dev.durablestash.spring.Stash;
 
 /**
  * One view instance bound to one request: recovered when bound, and stashed (changed keys only)

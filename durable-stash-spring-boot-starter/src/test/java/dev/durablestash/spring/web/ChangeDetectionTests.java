@@ -1,4 +1,4 @@
-package dev.durablestash.spring;
+package dev.durablestash.spring.web;
 
 import java.math.BigDecimal;
 import java.time.Duration;
@@ -21,6 +21,8 @@ import dev.durablestash.core.MountKind;
 import dev.durablestash.core.SessionIds;
 import dev.durablestash.core.StashAdapter;
 import dev.durablestash.core.StashSettings;
+import dev.durablestash.spring.Stashed;
+import dev.durablestash.spring.StashedView;
 import dev.durablestash.testing.InMemoryStorageBackend;
 
 import tools.jackson.databind.JsonNode;
