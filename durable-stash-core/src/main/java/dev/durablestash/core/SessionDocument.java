@@ -17,7 +17,6 @@ import org.slf4j.LoggerFactory;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.io.JsonStringEncoder;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.cfg.JsonNodeFeature;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.JsonNodeFactory;
 import tools.jackson.databind.node.ObjectNode;
@@ -43,8 +42,11 @@ final class SessionDocument {
     /** The layout this code writes and reads. A document with a higher number is refused, not overwritten. */
     static final int FORMAT = 1;
 
-    /** Reads decimal numbers as BigDecimal, so a stored value loses no digits on its way through a document. */
-    static final JsonMapper MAPPER = JsonMapper.builder().enable(JsonNodeFeature.USE_BIG_DECIMAL_FOR_FLOATS).build();
+    /**
+     * Writes and reads documents: {@link StashJson#DOCUMENTS}, which reads decimal numbers as BigDecimal,
+     * so a stored value loses no digits on its way through a document.
+     */
+    static final JsonMapper MAPPER = StashJson.DOCUMENTS;
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
     private static final Logger log = LoggerFactory.getLogger(SessionDocument.class);
 

@@ -43,7 +43,7 @@ public final class StashAdapter implements AutoCloseable {
     public StashAdapter(StorageBackend backend, StashSettings settings) {
         Objects.requireNonNull(backend, "backend");
         Objects.requireNonNull(settings, "settings");
-        this.codec = new ValueCodec(settings);
+        this.codec = settings.valueCodec();
         Executor configured = settings.executor();
         Executor executor = configured != null ? configured : EngineExecutor.newPool();
         this.deadlines = new Deadlines(executor);

@@ -43,6 +43,7 @@ public final class StashSettings {
     private final boolean encryptAtRest;
     private final boolean acceptPlainDocuments;
     private final DocumentCodec documentCodec;
+    private final ValueCodec valueCodec;
 
     private StashSettings(Builder b) {
         this.encryptAtRest = b.encryptAtRest;
@@ -65,7 +66,8 @@ public final class StashSettings {
         this.executor = b.executor;
         this.clock = b.clock;
         this.jsonMapper = b.jsonMapper != null ? b.jsonMapper : JsonMapper.builder().build();
-        this.documentCodec = new DocumentCodec(this); // last: reads the fields above
+        this.documentCodec = new DocumentCodec(this); // last: read the fields above
+        this.valueCodec = new ValueCodec(this);
     }
 
     /** @return a builder with the defaults; {@link Builder#secret(String)} must be set */
@@ -179,6 +181,14 @@ public final class StashSettings {
     /** @return how documents are turned into stored bytes and back (plain or encrypted) */
     DocumentCodec documentCodec() {
         return documentCodec;
+    }
+
+    /**
+     * @return how values become JSON and back: one codec (one mapper, one reader per type) for every
+     *     engine built with these settings and for {@link ValueJson}
+     */
+    ValueCodec valueCodec() {
+        return valueCodec;
     }
 
     /** Builds {@link StashSettings}. Not thread-safe. Setters validate at once and name the setting. */

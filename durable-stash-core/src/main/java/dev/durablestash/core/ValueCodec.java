@@ -31,15 +31,14 @@ import org.slf4j.LoggerFactory;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectReader;
-import tools.jackson.databind.SerializationFeature;
-import tools.jackson.databind.cfg.DateTimeFeature;
-import tools.jackson.databind.cfg.JsonNodeFeature;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Turns stashed values into JSON trees at stash time, and stored trees back into the declared Java
  * types at recover time. A value goes through its serialised bytes, so what is recovered in one JVM
- * is exactly what would be recovered from storage after a redeploy. Thread-safe.
+ * is exactly what would be recovered from storage after a redeploy. The mapper is configured by
+ * {@link StashJson}; one codec per {@link StashSettings} ({@link StashSettings#valueCodec()}) serves the
+ * engine and, through {@link ValueJson}, change detection. Thread-safe.
  */
 final class ValueCodec {
 
@@ -59,18 +58,7 @@ final class ValueCodec {
     private final ConcurrentHashMap<Type, ObjectReader> readers = new ConcurrentHashMap<>();
 
     ValueCodec(StashSettings settings) {
-        this.mapper = settings.jsonMapper().rebuild()
-                // An object without properties would be stored as {} and silently lose its state: refuse it.
-                .enable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
-                .enable(SerializationFeature.FAIL_ON_SELF_REFERENCES)
-                // A ZonedDateTime keeps its zone and an OffsetDateTime its offset (by default Jackson
-                // writes only the offset and reads the value back adjusted to UTC).
-                .enable(DateTimeFeature.WRITE_DATES_WITH_ZONE_ID)
-                .disable(DateTimeFeature.ADJUST_DATES_TO_CONTEXT_TIME_ZONE)
-                // Trees hold decimal numbers as BigDecimal: a BigDecimal value keeps every digit.
-                .enable(JsonNodeFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-                .disable(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
-                .build();
+        this.mapper = StashJson.forValues(settings.jsonMapper());
         this.maxValueBytes = settings.maxValueBytes();
         this.policy = settings.invalidValuePolicy();
     }
@@ -102,8 +90,7 @@ final class ValueCodec {
     }
 
     private @Nullable JsonNode encodeValue(ViewDefinition view, String key, @Nullable Object value) {
-        if (value != null && value.getClass().isSynthetic()) {
-            // Jackson writes a lambda as {} even with FAIL_ON_EMPTY_BEANS.
+        if (value != null && synthetic(value)) {
             return invalid(view, key, "value of type " + value.getClass().getName()
                     + " is a lambda or another synthetic class and cannot be represented as JSON", null);
         }
@@ -119,6 +106,40 @@ final class ValueCodec {
                     + maxValueBytes + " bytes (max-value-size)", null);
         }
         return mapper.readTree(json);
+    }
+
+    /** @return whether Jackson would write the value as {} even with FAIL_ON_EMPTY_BEANS (a lambda) */
+    private static boolean synthetic(Object value) {
+        return value.getClass().isSynthetic();
+    }
+
+    /** @return the value's JSON as {@link #encode} writes it (no size limit), or {@code null} when it has none */
+    byte @Nullable [] json(@Nullable Object value) {
+        if (value != null && synthetic(value)) {
+            return null;
+        }
+        try {
+            return mapper.writeValueAsBytes(value);
+        } catch (JacksonException | IllegalArgumentException | StackOverflowError e) {
+            return null;
+        }
+    }
+
+    /** @return the tree {@link #encode} stores for JSON that {@link #json} wrote */
+    JsonNode tree(byte[] json) {
+        return mapper.readTree(json);
+    }
+
+    /**
+     * @return a new value of {@code type} read from {@code json}
+     * @throws JacksonException if the JSON does not fit the type
+     */
+    @Nullable Object read(byte[] json, Type type) {
+        return reader(type).readValue(json);
+    }
+
+    private ObjectReader reader(Type type) {
+        return readers.computeIfAbsent(type, t -> mapper.readerFor(mapper.constructType(t)));
     }
 
     private @Nullable JsonNode invalid(ViewDefinition view, String key, String problem, @Nullable Throwable cause) {
@@ -142,10 +163,9 @@ final class ValueCodec {
      * @throws JacksonException if the stored JSON does not fit the declared type
      */
     @Nullable Object decode(JsonNode node, Type type) {
-        ObjectReader reader = readers.computeIfAbsent(type, t -> mapper.readerFor(mapper.constructType(t)));
         // Through the JSON text, not treeToValue: the tree holds decimals as BigDecimal, and an
         // untyped target (Object, Map<String, Object>) must get the Double that JSON text gives.
-        return reader.readValue(mapper.writeValueAsBytes(node));
+        return read(mapper.writeValueAsBytes(node), type);
     }
 
     /**

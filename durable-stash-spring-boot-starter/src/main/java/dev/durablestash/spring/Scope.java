@@ -18,13 +18,5 @@ public enum Scope {
      * {@code X-Stash-Mounts} or {@code _mounts} above 0); a fresh mount clears the stored value. For
      * in-progress drafts.
      */
-    RECONNECT;
-
-    /** @return the engine's scope of the same name */
-    dev.durablestash.core.Scope toEngineScope() {
-        return switch (this) {
-            case SESSION -> dev.durablestash.core.Scope.SESSION;
-            case RECONNECT -> dev.durablestash.core.Scope.RECONNECT;
-        };
-    }
+    RECONNECT
 }

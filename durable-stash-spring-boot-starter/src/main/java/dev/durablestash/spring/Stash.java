@@ -38,7 +38,7 @@ public interface Stash {
 
     /**
      * Stashes the view's changed fields now and waits until they are durable (at most the operation
-     * timeout, plus {@link ViewBinding#WAIT_MARGIN}). Later changes are still stashed automatically at
+     * timeout, plus half a second). Later changes are still stashed automatically at
      * the end of the handler, unless the response streams.
      *
      * @throws StashWriteException when the storage write failed, or when the view has changes but

@@ -5,6 +5,7 @@ import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 import dev.durablestash.core.Migrator;
+import dev.durablestash.spring.web.StashedViews;
 
 import tools.jackson.databind.node.ObjectNode;
 

@@ -20,14 +20,14 @@ import org.springframework.context.annotation.Import;
 import org.springframework.util.StringUtils;
 
 import dev.durablestash.core.EngineExecutor;
-import dev.durablestash.core.SessionIds;
 import dev.durablestash.core.ExpirySweeper;
+import dev.durablestash.core.SessionIds;
 import dev.durablestash.core.StashAdapter;
 import dev.durablestash.core.StashSettings;
-import dev.durablestash.spring.StashedViews;
 import dev.durablestash.spring.ViewMigrator;
 import dev.durablestash.spring.autoconfigure.DurableStashProperties.StorageType;
 import dev.durablestash.spring.metrics.StashMetrics;
+import dev.durablestash.spring.web.StashedViews;
 import dev.durablestash.storage.StorageBackend;
 import dev.durablestash.storage.filesystem.FileSystemStorageBackend;
 
@@ -87,7 +87,7 @@ public final class DurableStashAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean
     StashedViews durableStashViews(StashSettings settings, ObjectProvider<ViewMigrator> migrators) {
-        return new StashedViews(settings.jsonMapper(), migrators.orderedStream().toList());
+        return new StashedViews(settings, migrators.orderedStream().toList());
     }
 
     /**

@@ -17,16 +17,16 @@ import org.springframework.web.reactive.result.method.annotation.RequestMappingH
 
 import dev.durablestash.core.StashAdapter;
 import dev.durablestash.core.StashSettings;
-import dev.durablestash.spring.StashedViews;
+import dev.durablestash.spring.web.StashedViews;
 import dev.durablestash.spring.web.reactive.PerExchangeControllers;
+import dev.durablestash.spring.web.reactive.ReactivePrincipalResolver;
 import dev.durablestash.spring.web.reactive.ReactiveStashExceptionHandler;
 import dev.durablestash.spring.web.reactive.SidCookie;
-import dev.durablestash.spring.web.reactive.ReactivePrincipalResolver;
 import dev.durablestash.spring.web.reactive.SidWebFilter;
 import dev.durablestash.spring.web.reactive.StashedRoutes;
 import dev.durablestash.spring.web.reactive.StashedViewsHandlerAdapter;
-import dev.durablestash.spring.web.reactive.StashedViewsWebFluxVerifier;
 import dev.durablestash.spring.web.reactive.StashedViewsWebFluxConfigurer;
+import dev.durablestash.spring.web.reactive.StashedViewsWebFluxVerifier;
 
 /**
  * Auto-configuration of DurableStash in a reactive (Spring WebFlux) web application: the sid cookie

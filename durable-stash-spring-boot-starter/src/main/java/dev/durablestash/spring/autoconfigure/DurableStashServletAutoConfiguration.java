@@ -20,7 +20,7 @@ import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 
 import dev.durablestash.core.StashAdapter;
 import dev.durablestash.core.StashSettings;
-import dev.durablestash.spring.StashedViews;
+import dev.durablestash.spring.web.StashedViews;
 import dev.durablestash.spring.web.servlet.PrincipalResolver;
 import dev.durablestash.spring.web.servlet.SidFilter;
 import dev.durablestash.spring.web.servlet.StashBeforeResponsePostProcessor;

@@ -4,7 +4,9 @@ import java.lang.reflect.Field;
 import java.util.List;
 import java.util.stream.Collectors;
 
-import dev.durablestash.spring.StashedViews;
+
+import dev.durablestash.spring.Stashed;
+import dev.durablestash.spring.StashedView;
 
 /**
  * How the startup failures of both web integrations name a view's stored fields. Support code shared by

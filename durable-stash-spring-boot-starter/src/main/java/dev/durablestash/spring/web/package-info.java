@@ -1,8 +1,13 @@
 /**
- * What the servlet ({@code web.servlet}) and reactive ({@code web.reactive}) integrations share and that
- * depends on neither: the startup scan for view classes no handler uses, and the reading of a request's
- * mount count ({@code X-Stash-Mounts} or {@code _mounts}) as the engine's mount kind. Support code of the
- * starter, not an API for applications: it may change in any release.
+ * The view machinery that the servlet ({@code web.servlet}) and reactive ({@code web.reactive})
+ * integrations share and that depends on neither: which classes are views and their stored keys
+ * ({@link dev.durablestash.spring.web.StashedViews}, {@link dev.durablestash.spring.web.StashedViewType}),
+ * one view instance bound to one request ({@link dev.durablestash.spring.web.ViewBinding}: recover,
+ * change detection through the engine's {@link dev.durablestash.core.ValueJson}, stash), the startup
+ * scan for view classes no handler uses, and the reading of a request's mount count ({@code X-Stash-Mounts}
+ * or {@code _mounts}) as the engine's mount kind ({@link dev.durablestash.spring.web.MountCount}). Public only because both integrations, in their own packages,
+ * use it: support code of the starter, not an API for applications; it may change in any release
+ * (the README's "Public API" lists what is API).
  */
 @NullMarked
 package dev.durablestash.spring.web;

@@ -1,7 +1,7 @@
 package dev.durablestash.spring.web.reactive;
 
 import dev.durablestash.core.Recovery;
-import dev.durablestash.spring.ViewBinding;
+import dev.durablestash.spring.web.ViewBinding;
 
 import reactor.core.publisher.Mono;
 

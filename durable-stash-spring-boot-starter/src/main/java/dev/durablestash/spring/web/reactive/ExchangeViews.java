@@ -21,9 +21,9 @@ import org.springframework.web.server.ServerWebExchange;
 
 import dev.durablestash.core.MountKind;
 import dev.durablestash.core.ViewTurn;
-import dev.durablestash.spring.StashedViewType;
-import dev.durablestash.spring.ViewBinding;
 import dev.durablestash.spring.web.MountCount;
+import dev.durablestash.spring.web.StashedViewType;
+import dev.durablestash.spring.web.ViewBinding;
 
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;

@@ -14,7 +14,7 @@ import org.springframework.core.annotation.AnnotatedElementUtils;
 import org.springframework.stereotype.Controller;
 import org.springframework.util.ClassUtils;
 
-import dev.durablestash.spring.StashedViews;
+import dev.durablestash.spring.web.StashedViews;
 import dev.durablestash.spring.web.ViewBeans;
 import dev.durablestash.spring.web.ViewFields;
 

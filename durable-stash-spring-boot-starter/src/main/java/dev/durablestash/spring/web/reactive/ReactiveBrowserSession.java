@@ -14,7 +14,7 @@ import dev.durablestash.core.SessionCookieValues;
 import dev.durablestash.core.SessionIds;
 import dev.durablestash.core.StashTimeoutException;
 import dev.durablestash.core.StashWriteException;
-import dev.durablestash.spring.ViewBinding;
+import dev.durablestash.spring.web.ViewBinding;
 
 import reactor.core.publisher.Mono;
 

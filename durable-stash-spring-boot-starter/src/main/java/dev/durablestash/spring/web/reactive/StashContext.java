@@ -3,7 +3,7 @@ package dev.durablestash.spring.web.reactive;
 import java.time.Duration;
 
 import dev.durablestash.core.StashAdapter;
-import dev.durablestash.spring.StashedViews;
+import dev.durablestash.spring.web.StashedViews;
 
 /**
  * What the WebFlux integration needs of the application: the engine, the view types, the engine's

@@ -4,7 +4,7 @@ import java.util.Objects;
 
 import org.springframework.web.reactive.function.server.ServerRequest;
 
-import dev.durablestash.spring.StashedViews;
+import dev.durablestash.spring.web.StashedViews;
 
 import reactor.core.publisher.Mono;
 

@@ -5,8 +5,8 @@ import org.springframework.web.reactive.BindingContext;
 import org.springframework.web.reactive.result.method.HandlerMethodArgumentResolver;
 import org.springframework.web.server.ServerWebExchange;
 
-import dev.durablestash.spring.StashedViews;
-import dev.durablestash.spring.ViewBinding;
+import dev.durablestash.spring.web.StashedViews;
+import dev.durablestash.spring.web.ViewBinding;
 
 import reactor.core.publisher.Mono;
 

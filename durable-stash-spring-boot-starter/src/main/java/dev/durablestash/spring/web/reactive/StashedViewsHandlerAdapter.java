@@ -17,7 +17,7 @@ import org.springframework.web.reactive.HandlerResult;
 import org.springframework.web.reactive.result.method.annotation.RequestMappingHandlerAdapter;
 import org.springframework.web.server.ServerWebExchange;
 
-import dev.durablestash.spring.StashedViews;
+import dev.durablestash.spring.web.StashedViews;
 
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;

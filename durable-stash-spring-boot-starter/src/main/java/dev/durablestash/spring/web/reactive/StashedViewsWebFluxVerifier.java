@@ -24,8 +24,8 @@ import org.springframework.web.method.HandlerMethod;
 import org.springframework.web.reactive.result.method.AbstractHandlerMethodMapping;
 
 import dev.durablestash.spring.Stash;
-import dev.durablestash.spring.StashedViews;
 import dev.durablestash.spring.web.StashedClassScanner;
+import dev.durablestash.spring.web.StashedViews;
 import dev.durablestash.spring.web.ViewFields;
 
 /**

@@ -21,7 +21,7 @@ import dev.durablestash.core.SessionIds;
 import dev.durablestash.core.StashAdapter;
 import dev.durablestash.core.StashTimeoutException;
 import dev.durablestash.core.StashWriteException;
-import dev.durablestash.spring.ViewBinding;
+import dev.durablestash.spring.web.ViewBinding;
 
 /**
  * The browser session of one request: its {@code sid}, read from the cookie or issued on first

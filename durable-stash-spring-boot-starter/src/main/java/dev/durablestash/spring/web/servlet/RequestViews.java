@@ -21,9 +21,9 @@ import org.springframework.util.ClassUtils;
 
 import dev.durablestash.core.MountKind;
 import dev.durablestash.core.ViewTurn;
-import dev.durablestash.spring.StashedViewType;
-import dev.durablestash.spring.ViewBinding;
 import dev.durablestash.spring.web.MountCount;
+import dev.durablestash.spring.web.StashedViewType;
+import dev.durablestash.spring.web.ViewBinding;
 
 /**
  * The views bound to one request, kept as a request attribute: the controller (when it is a view)

@@ -14,7 +14,7 @@ import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.beans.factory.config.Scope;
 import org.springframework.web.context.WebApplicationContext;
 
-import dev.durablestash.spring.StashedViews;
+import dev.durablestash.spring.web.StashedViews;
 import dev.durablestash.spring.web.ViewBeans;
 
 /**

@@ -11,7 +11,7 @@ import org.springframework.web.method.support.HandlerMethodArgumentResolver;
 import org.springframework.web.method.support.ModelAndViewContainer;
 
 import dev.durablestash.spring.Stash;
-import dev.durablestash.spring.StashedViews;
+import dev.durablestash.spring.web.StashedViews;
 
 /**
  * Resolves handler-method parameters of a view state class (a class with {@code @Stashed} fields or

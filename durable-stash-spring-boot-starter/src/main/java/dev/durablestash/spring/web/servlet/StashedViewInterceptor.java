@@ -10,7 +10,7 @@ import org.springframework.web.method.HandlerMethod;
 import org.springframework.web.servlet.HandlerInterceptor;
 import org.springframework.web.servlet.ModelAndView;
 
-import dev.durablestash.spring.StashedViews;
+import dev.durablestash.spring.web.StashedViews;
 
 /**
  * Recovers a view controller (one with {@code @Stashed} fields) before its handler runs (waiting for the session's

@@ -30,8 +30,8 @@ import org.springframework.web.servlet.handler.AbstractHandlerMethodMapping;
 import org.springframework.web.servlet.mvc.method.annotation.RequestMappingHandlerAdapter;
 
 import dev.durablestash.spring.Stash;
-import dev.durablestash.spring.StashedViews;
 import dev.durablestash.spring.web.StashedClassScanner;
+import dev.durablestash.spring.web.StashedViews;
 
 /**
  * Checks the application's views once every singleton exists (the handler mappings and adapters

@@ -15,7 +15,7 @@ import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.web.reactive.server.EntityExchangeResult;
 
-import dev.durablestash.spring.ViewBinding;
+import dev.durablestash.spring.web.ViewBinding;
 import dev.durablestash.spring.web.reactive.testapp.FluxTestApplication;
 import dev.durablestash.spring.web.reactive.testapp.Gate;
 import dev.durablestash.testsupport.ExpectedLogs;

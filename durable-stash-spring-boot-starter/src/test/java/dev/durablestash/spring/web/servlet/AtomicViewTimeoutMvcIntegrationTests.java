@@ -18,8 +18,8 @@ import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.context.annotation.Bean;
 
-import dev.durablestash.spring.ViewBinding;
 import dev.durablestash.spring.autoconfigure.StashSettingsCustomizer;
+import dev.durablestash.spring.web.ViewBinding;
 import dev.durablestash.spring.web.servlet.testapp.Gate;
 import dev.durablestash.spring.web.servlet.testapp.MvcTestApplication;
 import dev.durablestash.testsupport.ExpectedLogs;

@@ -27,7 +27,7 @@ import dev.durablestash.core.Recovery;
 import dev.durablestash.core.RecoveryStatus;
 import dev.durablestash.core.StashAdapter;
 import dev.durablestash.core.ViewDefinition;
-import dev.durablestash.spring.StashedViews;
+import dev.durablestash.spring.web.StashedViews;
 import dev.durablestash.spring.web.servlet.testapp.Gate;
 import dev.durablestash.spring.web.servlet.testapp.MvcTestApplication;
 

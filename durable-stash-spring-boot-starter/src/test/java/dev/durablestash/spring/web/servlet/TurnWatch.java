@@ -12,7 +12,7 @@ import ch.qos.logback.core.AppenderBase;
 
 import org.slf4j.LoggerFactory;
 
-import dev.durablestash.spring.ViewBinding;
+import dev.durablestash.spring.web.ViewBinding;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

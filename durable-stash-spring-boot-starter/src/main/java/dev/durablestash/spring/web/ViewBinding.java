@@ -1,4 +1,4 @@
-package dev.durablestash.spring;
+package dev.durablestash.spring.web;
 
 import java.time.Duration;
 import java.util.Map;
@@ -24,14 +24,16 @@ import dev.durablestash.core.StashSettings;
 import dev.durablestash.core.StashTimeoutException;
 import dev.durablestash.core.StashWriteException;
 import dev.durablestash.core.ViewTurn;
+import dev.durablestash.spring.Stash;
 
 /**
  * One view instance bound to one request: recovered when bound, and stashed (changed keys only)
  * when the web integration says so or the handler calls {@link #stashNow()}.
  *
- * <p>Changes are found by comparing each field's JSON tree with the one taken right after recovery
- * (or after the last stash), so mutating a recovered list counts as a change, and assigning an
- * equal value does not.
+ * <p>Changes are found by comparing the JSON a stash would store for each field (the engine's own
+ * encoding, {@link dev.durablestash.core.ValueJson}) with the one taken right after recovery (or
+ * after the last stash), so mutating a recovered list counts as a change, and assigning a value
+ * that is stored as the same JSON does not.
  *
  * <p><b>Blocking and non-blocking.</b> {@link #recover}, {@link #stashNow()} and {@link #reset()}
  * block the calling thread until the engine answers (Spring MVC runs handlers on a thread of their

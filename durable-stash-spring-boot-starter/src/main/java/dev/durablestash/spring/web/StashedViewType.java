@@ -1,6 +1,7 @@
-package dev.durablestash.spring;
+package dev.durablestash.spring.web;
 
 import java.lang.reflect.Field;
+import java.lang.reflect.Type;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -8,12 +9,12 @@ import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 import dev.durablestash.core.Recovery;
+import dev.durablestash.core.ValueJson;
 import dev.durablestash.core.ViewDefinition;
+import dev.durablestash.spring.Stashed;
+import dev.durablestash.spring.StashedView;
 
 import tools.jackson.core.JacksonException;
-import tools.jackson.databind.JavaType;
-import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * One view class (a class with {@link Stashed} fields, see {@link StashedViews}): its
@@ -25,30 +26,26 @@ import tools.jackson.databind.json.JsonMapper;
 public final class StashedViewType {
 
     /** A stored key and the field that holds it. */
-    record KeyField(String key, Field field, JavaType javaType) {
+    record KeyField(String key, Field field, Type type) {
     }
 
-    /** A field's value and, when it can be represented, its JSON tree (to compare by content). */
-    record Snapshot(@Nullable Object value, @Nullable JsonNode tree) {
-
-        boolean sameAs(Snapshot other) {
-            if (tree != null && other.tree != null) {
-                return tree.equals(other.tree);
-            }
-            return value == other.value;
-        }
+    /**
+     * A field's value and, when it can be represented, the JSON a stash would store for it (to compare
+     * by content, exactly as storage would: see {@link ValueJson}).
+     */
+    record Snapshot(@Nullable Object value, byte @Nullable [] json) {
     }
 
     private final ViewDefinition definition;
     private final boolean atomic;
     private final List<KeyField> fields;
-    private final JsonMapper jsonMapper;
+    private final ValueJson json;
 
-    StashedViewType(ViewDefinition definition, boolean atomic, List<KeyField> fields, JsonMapper jsonMapper) {
+    StashedViewType(ViewDefinition definition, boolean atomic, List<KeyField> fields, ValueJson json) {
         this.definition = definition;
         this.atomic = atomic;
         this.fields = List.copyOf(fields);
-        this.jsonMapper = jsonMapper;
+        this.json = json;
     }
 
     /** @return the view definition handed to the engine */
@@ -78,32 +75,39 @@ public final class StashedViewType {
         }
     }
 
-    /** @return each field's current value and JSON tree, by key */
+    /** @return each field's current value and stored JSON, by key */
     Map<String, Snapshot> snapshot(Object target) {
         Map<String, Snapshot> result = new LinkedHashMap<>();
         for (KeyField f : fields) {
             Object value = get(target, f);
-            JsonNode tree;
-            try {
-                tree = jsonMapper.valueToTree(value);
-            } catch (JacksonException | IllegalArgumentException e) {
-                tree = null; // not representable: compared by identity; stashing it reports the error
-            }
-            result.put(f.key(), new Snapshot(value, tree));
+            // null when not representable: compared by identity; stashing it reports the error
+            result.put(f.key(), new Snapshot(value, json.write(value)));
         }
         return result;
     }
 
-    /** @return the keys whose current value differs from the baseline, with the current values */
+    /**
+     * @return the keys whose current value differs from the baseline, with the current values: those
+     *     whose stored JSON would change
+     */
     Map<String, @Nullable Object> changes(Map<String, Snapshot> baseline, Map<String, Snapshot> now) {
         Map<String, @Nullable Object> changed = new LinkedHashMap<>();
         for (Map.Entry<String, Snapshot> e : now.entrySet()) {
             Snapshot before = baseline.get(e.getKey());
-            if (before == null || !before.sameAs(e.getValue())) {
+            if (before == null || !same(before, e.getValue())) {
                 changed.put(e.getKey(), e.getValue().value());
             }
         }
         return changed;
+    }
+
+    private boolean same(Snapshot a, Snapshot b) {
+        byte[] aJson = a.json();
+        byte[] bJson = b.json();
+        if (aJson != null && bJson != null) {
+            return json.sameStoredJson(aJson, bJson);
+        }
+        return a.value() == b.value();
     }
 
     /** Puts fields back to the snapshot's values (fresh copies of representable values). */
@@ -114,9 +118,10 @@ public final class StashedViewType {
                 continue;
             }
             Object value = s.value();
-            if (s.tree() != null) {
+            byte[] stored = s.json();
+            if (stored != null) {
                 try {
-                    value = jsonMapper.treeToValue(s.tree(), f.javaType());
+                    value = json.read(stored, f.type());
                 } catch (JacksonException | IllegalArgumentException e) {
                     value = s.value();
                 }

@@ -1,4 +1,4 @@
-package dev.durablestash.spring;
+package dev.durablestash.spring.web;
 
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
@@ -15,9 +15,13 @@ import org.springframework.core.annotation.AnnotationUtils;
 import org.springframework.util.ClassUtils;
 
 import dev.durablestash.core.Migrator;
+import dev.durablestash.core.StashSettings;
+import dev.durablestash.core.ValueJson;
 import dev.durablestash.core.ViewDefinition;
-
-import tools.jackson.databind.json.JsonMapper;
+import dev.durablestash.spring.Scope;
+import dev.durablestash.spring.Stashed;
+import dev.durablestash.spring.StashedView;
+import dev.durablestash.spring.ViewMigrator;
 
 /**
  * The views of an application, the classes with {@link Stashed} fields (optionally annotated with
@@ -43,19 +47,19 @@ public final class StashedViews {
         }
     };
 
-    private final JsonMapper jsonMapper;
+    private final ValueJson json;
     private final Map<String, Migrator> migrators;
     private final ConcurrentMap<Class<?>, StashedViewType> types = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, Class<?>> classesByName = new ConcurrentHashMap<>();
 
     /**
-     * @param jsonMapper the mapper the engine turns values into JSON with (used to detect changed
-     *     fields and to restore defaults)
+     * @param settings the engine's settings: fields are compared (to find the changed ones) and
+     *     defaults restored through the JSON the engine stores values as ({@link ValueJson})
      * @param migrators the migrators, at most one per view
      * @throws IllegalStateException if two migrators name the same view
      */
-    public StashedViews(JsonMapper jsonMapper, Collection<? extends ViewMigrator> migrators) {
-        this.jsonMapper = Objects.requireNonNull(jsonMapper, "jsonMapper");
+    public StashedViews(StashSettings settings, Collection<? extends ViewMigrator> migrators) {
+        this.json = ValueJson.of(settings);
         Map<String, Migrator> byView = new HashMap<>();
         for (ViewMigrator migrator : migrators) {
             Migrator previous = byView.putIfAbsent(migrator.view(), migrator);
@@ -148,14 +152,22 @@ public final class StashedViews {
             Stashed stashed = Objects.requireNonNull(field.getAnnotation(Stashed.class));
             String key = stashed.name().isEmpty() ? field.getName() : stashed.name();
             try {
-                builder.key(key, field.getGenericType(), stashed.scope().toEngineScope());
+                builder.key(key, field.getGenericType(), engineScope(stashed.scope()));
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("@Stashed field " + describe(field) + ": " + e.getMessage(), e);
             }
             field.setAccessible(true);
-            fields.add(new StashedViewType.KeyField(key, field, jsonMapper.constructType(field.getGenericType())));
+            fields.add(new StashedViewType.KeyField(key, field, field.getGenericType()));
         }
-        return new StashedViewType(builder.build(), atomic, fields, jsonMapper);
+        return new StashedViewType(builder.build(), atomic, fields, json);
+    }
+
+    /** @return the engine's scope of the same name */
+    static dev.durablestash.core.Scope engineScope(Scope scope) {
+        return switch (scope) {
+            case SESSION -> dev.durablestash.core.Scope.SESSION;
+            case RECONNECT -> dev.durablestash.core.Scope.RECONNECT;
+        };
     }
 
     private static String describe(Field field) {

@@ -1,4 +1,4 @@
-package dev.durablestash.spring;
+package dev.durablestash.spring.web;
 
 import java.lang.reflect.ParameterizedType;
 import java.time.Duration;
@@ -23,6 +23,10 @@ import dev.durablestash.core.StashSettings;
 import dev.durablestash.core.StashTimeoutException;
 import dev.durablestash.core.StoredKey;
 import dev.durablestash.core.ViewDefinition;
+import dev.durablestash.spring.Scope;
+import dev.durablestash.spring.Stashed;
+import dev.durablestash.spring.StashedView;
+import dev.durablestash.spring.ViewMigrator;
 import dev.durablestash.storage.GetResult;
 import dev.durablestash.storage.Precondition;
 import dev.durablestash.storage.PutResult;
@@ -31,7 +35,6 @@ import dev.durablestash.testing.InMemoryStorageBackend;
 import dev.durablestash.testing.InMemoryStorageBackend.Operation;
 import dev.durablestash.testsupport.ExpectedLogs;
 
-import tools.jackson.databind.json.JsonMapper;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
@@ -50,7 +53,7 @@ class StashedViewsTests {
     private final InMemoryStorageBackend storage = new InMemoryStorageBackend();
     private final StashSettings settings = StashSettings.builder().secret("a-secret-of-at-least-thirty-two-bytes!!").build();
     private final StashAdapter adapter = new StashAdapter(storage, settings);
-    private final StashedViews views = new StashedViews(settings.jsonMapper(), List.of());
+    private final StashedViews views = new StashedViews(settings, List.of());
     private final String sid = SessionIds.newSid();
 
     @AfterEach
@@ -65,7 +68,7 @@ class StashedViewsTests {
     @Test
     void everyScopeMapsToTheEngineScopeOfTheSameNameAndTheEngineHasNoOther() {
         for (Scope scope : Scope.values()) {
-            assertThat(scope.toEngineScope().name()).isEqualTo(scope.name());
+            assertThat(StashedViews.engineScope(scope).name()).isEqualTo(scope.name());
         }
         assertThat(dev.durablestash.core.Scope.values()).extracting(Enum::name)
                 .containsExactly(java.util.Arrays.stream(Scope.values()).map(Enum::name).toArray(String[]::new));
@@ -166,7 +169,7 @@ class StashedViewsTests {
         ViewDefinition v1 = ViewDefinition.builder("legacy").vsn(1).key("clicks", int.class).build();
         adapter.stash(sid, v1, Map.of("clicks", 4)).toCompletableFuture().join();
 
-        StashedViews withoutMigrator = new StashedViews(JsonMapper.builder().build(), List.of());
+        StashedViews withoutMigrator = new StashedViews(settings, List.of());
         Legacy dropped = new Legacy();
         ViewBinding none = ViewBinding.recover(withoutMigrator.typeOf(Legacy.class), dropped, sid, MountKind.FRESH,
                 adapter, TIMEOUT);
@@ -180,7 +183,7 @@ class StashedViewsTests {
             data.remove("clicks");
             return data;
         });
-        StashedViews withMigrator = new StashedViews(JsonMapper.builder().build(), List.of(migrator));
+        StashedViews withMigrator = new StashedViews(settings, List.of(migrator));
         Legacy migrated = new Legacy();
         ViewBinding binding = ViewBinding.recover(withMigrator.typeOf(Legacy.class), migrated, otherSid, MountKind.FRESH,
                 adapter, TIMEOUT);

@@ -1,0 +1,52 @@
+package dev.durablestash.core;
+
+import tools.jackson.databind.SerializationFeature;
+import tools.jackson.databind.cfg.DateTimeFeature;
+import tools.jackson.databind.cfg.JsonNodeFeature;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The one place where the engine's JSON mapping is configured. Every JSON the engine writes or reads
+ * goes through a mapper built here:
+ *
+ * <ul>
+ * <li>values, by {@link #forValues} applied to the application's mapper
+ *     ({@link StashSettings#jsonMapper()}, which brings its modules and its taste in dates or
+ *     property names): built once per {@link StashSettings} and used by the {@link ValueCodec}, which
+ *     both stores values and, through {@link ValueJson}, tells an integration whether a value changed;
+ * <li>session documents, by {@link #DOCUMENTS}: the same configuration on Jackson's defaults, since a
+ *     document holds only trees the value mapper has already made (no module is involved), and the
+ *     document's layout must not depend on the application's mapper.
+ * </ul>
+ *
+ * <p>So a value is normalised once, by one configuration: what is compared to detect a change, what is
+ * stored and what is recovered are the same JSON.
+ */
+final class StashJson {
+
+    /** Writes and reads session documents (trees only). */
+    static final JsonMapper DOCUMENTS = forValues(JsonMapper.builder().build());
+
+    private StashJson() {
+    }
+
+    /**
+     * @param base the application's mapper, left unchanged
+     * @return a copy of {@code base} with the engine's configuration
+     */
+    static JsonMapper forValues(JsonMapper base) {
+        return base.rebuild()
+                // An object without properties would be stored as {} and silently lose its state: refuse it.
+                .enable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
+                .enable(SerializationFeature.FAIL_ON_SELF_REFERENCES)
+                // A ZonedDateTime keeps its zone and an OffsetDateTime its offset (by default Jackson
+                // writes only the offset and reads the value back adjusted to UTC).
+                .enable(DateTimeFeature.WRITE_DATES_WITH_ZONE_ID)
+                .disable(DateTimeFeature.ADJUST_DATES_TO_CONTEXT_TIME_ZONE)
+                // Trees hold decimal numbers as BigDecimal, as written: a BigDecimal value keeps every
+                // digit (and its trailing zeros), and a stored number is never rounded through a double.
+                .enable(JsonNodeFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+                .disable(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
+                .build();
+    }
+}

@@ -1,0 +1,65 @@
+package dev.durablestash.core;
+
+import java.lang.reflect.Type;
+import java.util.Arrays;
+import java.util.Objects;
+
+import org.jspecify.annotations.Nullable;
+
+import tools.jackson.core.JacksonException;
+
+/**
+ * The JSON a stash stores for a value, for an integration that keeps values in objects between a
+ * recover and a stash (the Spring starter's {@code @Stashed} fields) and must tell which of them
+ * changed: a value is changed exactly when the JSON a stash would store for it differs. It goes
+ * through the very mapper the engine stores values with, so change detection, storage and recovery
+ * can never normalise a value differently.
+ *
+ * <p><b>Thread-safety:</b> immutable and thread-safe.
+ */
+public final class ValueJson {
+
+    private final ValueCodec codec;
+
+    ValueJson(ValueCodec codec) {
+        this.codec = codec;
+    }
+
+    /**
+     * @param settings the engine's configuration (its {@link StashSettings#jsonMapper()})
+     * @return the value JSON of the engines built with these settings
+     */
+    public static ValueJson of(StashSettings settings) {
+        return new ValueJson(Objects.requireNonNull(settings, "settings").valueCodec());
+    }
+
+    /**
+     * @param value a value, or {@code null}
+     * @return the value's JSON (UTF-8) as a stash writes it, before the size limit is applied; or
+     *     {@code null} when the value cannot be represented in JSON (a stash of it fails or skips it,
+     *     by the {@link InvalidValuePolicy}). Never throws for a value that cannot be represented.
+     */
+    public byte @Nullable [] write(@Nullable Object value) {
+        return codec.json(value);
+    }
+
+    /**
+     * @param a JSON from {@link #write}
+     * @param b JSON from {@link #write}
+     * @return whether a stash of either stores the same JSON: equal numbers as written ({@code 1.5}
+     *     is not {@code 1.50}), object members in any order
+     */
+    public boolean sameStoredJson(byte[] a, byte[] b) {
+        return Arrays.equals(a, b) || codec.tree(a).equals(codec.tree(b));
+    }
+
+    /**
+     * @param json JSON from {@link #write}
+     * @param type the type to read it as (a field's generic type)
+     * @return a new value read from {@code json}, as a recover would read it
+     * @throws JacksonException if the JSON does not fit the type
+     */
+    public @Nullable Object read(byte[] json, Type type) {
+        return codec.read(json, type);
+    }
+}

@@ -1,0 +1,33 @@
+package dev.durablestash.spring;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+import dev.durablestash.testsupport.PublicTypes;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The starter's public types are exactly those of {@code public-api-starter.txt}: the programming model,
+ * the configuration and the replaceable beans, and the few support types the servlet and reactive
+ * integrations share across packages (see the README's "Public API"). A new public type fails here: make
+ * it package-private, or add it to the list and to the README if it is meant as API.
+ */
+class PublicApiTests {
+
+    @Test
+    void everyPublicTypeOfTheStarterIsListed() {
+        List<String> actual = PublicTypes.of(Stashed.class);
+        List<String> listed = PublicTypes.listed(PublicApiTests.class, "/public-api-starter.txt");
+        List<String> unlisted = new ArrayList<>(actual);
+        unlisted.removeAll(listed);
+        List<String> gone = new ArrayList<>(listed);
+        gone.removeAll(actual);
+        assertThat(unlisted).as("public types not in public-api-starter.txt (make them package-private, or list "
+                + "and document them)").isEmpty();
+        assertThat(gone).as("types in public-api-starter.txt that are no longer public (remove them from the list)")
+                .isEmpty();
+    }
+}
