@@ -2,6 +2,7 @@ package dev.durablestash.benchmarks.profile;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -20,36 +21,54 @@ import dev.durablestash.benchmarks.Figures;
  * Prints what dominates a JFR recording's execution samples: the share of each thread group, the
  * methods most often on top of the stack, and, within the engine's own threads
  * ({@code durable-stash-N}, or the threads whose names start with the third argument), the methods most
- * often anywhere on the stack (inclusive; the JDK's and Tomcat's own frames left out). Lines start with
- * {@code #}: notes, not figures.
+ * often anywhere on the stack (inclusive; the JDK's and Tomcat's own frames left out) and on top of their
+ * stacks. With a fourth argument, samples are counted only from that many seconds after the first sample
+ * of those threads: the application's startup and the first requests (class loading, the JIT's warm-up)
+ * are left out. Lines start with {@code #}: notes, not figures.
  */
 public final class JfrSummary {
 
-    private static final int TOP = 12;
+    /** How many methods each list shows: 18 unless the system property {@code jfr.top} says otherwise. */
+    private static final int TOP = Integer.getInteger("jfr.top", 18);
 
     private JfrSummary() {
     }
 
     /**
-     * @param args the recording file, optionally a label and the name prefix of the threads to look into
+     * @param args the recording file, optionally a label, the name prefix of the threads to look into and
+     *     the seconds to skip after those threads' first sample
      * @throws IOException if it cannot be read
      */
     public static void main(String[] args) throws IOException {
         List<RecordedEvent> events = RecordingFile.readAllEvents(Path.of(args[0]));
         String label = args.length > 1 ? args[1] : args[0];
         String threadPrefix = args.length > 2 ? args[2] : "durable-stash-";
+        double skipSeconds = args.length > 3 ? Double.parseDouble(args[3]) : -1;
+        List<RecordedEvent> samplesOnly = events.stream()
+                .filter(event -> event.getEventType().getName().equals("jdk.ExecutionSample")
+                        && event.getStackTrace() != null)
+                .toList();
+        Instant from = Instant.MIN;
+        if (skipSeconds >= 0) {
+            from = samplesOnly.stream()
+                    .filter(event -> threadName(event).startsWith(threadPrefix))
+                    .map(RecordedEvent::getStartTime)
+                    .min(Instant::compareTo)
+                    .map(first -> first.plusMillis((long) (skipSeconds * 1000)))
+                    .orElse(Instant.MIN);
+        }
         Map<String, Integer> byThread = new HashMap<>();
         Map<String, Integer> selfTop = new HashMap<>();
         Map<String, Integer> engineInclusive = new HashMap<>();
+        Map<String, Integer> engineSelf = new HashMap<>();
         int samples = 0;
         int engineSamples = 0;
-        for (RecordedEvent event : events) {
-            if (!event.getEventType().getName().equals("jdk.ExecutionSample") || event.getStackTrace() == null) {
+        for (RecordedEvent event : samplesOnly) {
+            if (event.getStartTime().isBefore(from)) {
                 continue;
             }
             samples++;
-            RecordedThread thread = event.getThread("sampledThread");
-            String threadName = thread == null || thread.getJavaName() == null ? "?" : thread.getJavaName();
+            String threadName = threadName(event);
             String group = threadName.replaceAll("[0-9]+", "N");
             byThread.merge(group, 1, Integer::sum);
             List<RecordedFrame> frames = event.getStackTrace().getFrames();
@@ -58,6 +77,9 @@ public final class JfrSummary {
             }
             if (threadName.startsWith(threadPrefix)) {
                 engineSamples++;
+                if (!frames.isEmpty()) {
+                    engineSelf.merge(name(frames.get(0).getMethod()), 1, Integer::sum);
+                }
                 Set<String> seen = new HashSet<>();
                 for (RecordedFrame frame : frames) {
                     String method = name(frame.getMethod());
@@ -67,7 +89,8 @@ public final class JfrSummary {
                 }
             }
         }
-        Figures.note("profile " + label + ": " + samples + " execution samples");
+        Figures.note("profile " + label + ": " + samples + " execution samples"
+                + (skipSeconds >= 0 ? " from " + skipSeconds + " s after the first sample of " + threadPrefix + "*" : ""));
         Figures.note("  by thread:");
         print(byThread, samples);
         Figures.note("  on top of the stack (self):");
@@ -80,6 +103,13 @@ public final class JfrSummary {
             }
         });
         print(ours, engineSamples);
+        Figures.note("  in the threads " + threadPrefix + "*, on top of the stack (self):");
+        print(engineSelf, engineSamples);
+    }
+
+    private static String threadName(RecordedEvent event) {
+        RecordedThread thread = event.getThread("sampledThread");
+        return thread == null || thread.getJavaName() == null ? "?" : thread.getJavaName();
     }
 
     private static String name(RecordedMethod method) {
@@ -90,7 +120,7 @@ public final class JfrSummary {
     private static void print(Map<String, Integer> counts, int total) {
         counts.entrySet().stream()
                 .sorted(Map.Entry.<String, Integer>comparingByValue().reversed())
-                .limit(TOP + 6)
+                .limit(TOP)
                 .forEach(entry -> Figures.note(String.format(java.util.Locale.ROOT, "    %5.1f%%  %s",
                         100.0 * entry.getValue() / Math.max(1, total), entry.getKey())));
     }

@@ -6,6 +6,8 @@ import org.springframework.beans.factory.annotation.AnnotatedBeanDefinition;
 import org.springframework.beans.factory.config.BeanDefinition;
 import org.springframework.beans.factory.config.ConfigurableBeanFactory;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
+import org.springframework.core.annotation.AnnotatedElementUtils;
+import org.springframework.stereotype.Controller;
 import org.springframework.util.ClassUtils;
 
 /**
@@ -15,7 +17,27 @@ import org.springframework.util.ClassUtils;
  */
 public final class ViewBeans {
 
+    /**
+     * Whether a class is a controller, found once per class: a view controller is made for every
+     * request (every exchange), and the post-processors that check it ask each time.
+     */
+    private static final ClassValue<Boolean> IS_CONTROLLER = new ClassValue<>() {
+        @Override
+        protected Boolean computeValue(Class<?> type) {
+            return AnnotatedElementUtils.hasAnnotation(type, Controller.class);
+        }
+    };
+
     private ViewBeans() {
+    }
+
+    /**
+     * @param type a class, possibly a CGLIB subclass of the user's class
+     * @return whether the (user) class is a Spring controller ({@code @Controller}, directly or as a
+     *     meta-annotation such as {@code @RestController}); cached per class, thread-safe
+     */
+    public static boolean isController(Class<?> type) {
+        return IS_CONTROLLER.get(ClassUtils.getUserClass(type));
     }
 
     /**

@@ -10,8 +10,6 @@ import org.springframework.beans.factory.config.BeanFactoryPostProcessor;
 import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.beans.factory.config.ConfigurableBeanFactory;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
-import org.springframework.core.annotation.AnnotatedElementUtils;
-import org.springframework.stereotype.Controller;
 import org.springframework.util.ClassUtils;
 
 import dev.durablestash.spring.web.StashedViews;
@@ -95,7 +93,7 @@ public final class PerExchangeControllers implements BeanFactoryPostProcessor, B
     }
 
     static boolean isController(Class<?> type) {
-        return AnnotatedElementUtils.hasAnnotation(ClassUtils.getUserClass(type), Controller.class);
+        return ViewBeans.isController(type);
     }
 
 

@@ -1,10 +1,8 @@
 package dev.durablestash.spring.web.servlet;
 
-
-import org.springframework.core.annotation.AnnotatedElementUtils;
-import org.springframework.stereotype.Controller;
 import org.springframework.util.ClassUtils;
 
+import dev.durablestash.spring.web.ViewBeans;
 import dev.durablestash.spring.web.ViewFields;
 
 /**
@@ -17,9 +15,9 @@ final class ViewDeclarations {
     private ViewDeclarations() {
     }
 
-    /** @return whether the (user) class is a Spring MVC controller */
+    /** @return whether the (user) class is a Spring MVC controller (cached per class) */
     static boolean isController(Class<?> type) {
-        return AnnotatedElementUtils.hasAnnotation(ClassUtils.getUserClass(type), Controller.class);
+        return ViewBeans.isController(type);
     }
 
     /** @return "@Stashed field(s) a.B.x, a.B.y" or, for an annotation-only view, "@StashedView" */
