@@ -23,8 +23,8 @@ import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 
 /**
  * The S3 figures, against the tests' in-process S3Proxy on loopback, each engine figure measured beside
- * raw {@code PutObject}s of the same bytes by the same client to the same server, interleaved in the
- * same run:
+ * raw {@code PutObject}s of the same bytes by the same client (the backend's write client) to the same
+ * server, interleaved in the same run:
  *
  * <ul>
  *   <li>{@code overhead_s3_p50_ratio}: one caller; each iteration one stash (a one-key diff of a
@@ -52,7 +52,7 @@ public final class S3EngineBenchmark {
 
     private S3EngineBenchmark(double scale) {
         this.scale = scale;
-        this.client = BenchmarkS3.appClient();
+        this.client = BenchmarkS3.appWriteClient(); // the raw PUTs go through the client the backend writes with
         this.bucket = BenchmarkS3.createBucket("bench");
         this.backend = new CountingBackend(BenchmarkS3.backend(bucket));
         this.stash = new StashAdapter(backend, StashSettings.builder().secret(BenchViews.SECRET).build());

@@ -34,10 +34,18 @@ public final class BenchmarkS3 {
     }
 
     /**
+     * @return the shared write client an application would configure beside {@link #appClient()} (the same
+     *     settings, no retries, as {@code S3StorageBackend.Builder.writeClient} documents); do not close it
+     */
+    public static S3AsyncClient appWriteClient() {
+        return AppClients.writerOf(endpoint());
+    }
+
+    /**
      * @param bucket a bucket
-     * @return a backend on {@link #appClient()}
+     * @return a backend on {@link #appClient()} for reads and {@link #appWriteClient()} for writes
      */
     public static S3StorageBackend backend(String bucket) {
-        return S3StorageBackend.builder().bucket(bucket).client(appClient()).build();
+        return S3StorageBackend.builder().bucket(bucket).client(appClient()).writeClient(appWriteClient()).build();
     }
 }

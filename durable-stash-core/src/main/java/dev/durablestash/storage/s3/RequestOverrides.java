@@ -1,6 +1,7 @@
 package dev.durablestash.storage.s3;
 
 import java.time.Duration;
+import java.util.Optional;
 
 import org.jspecify.annotations.Nullable;
 
@@ -8,12 +9,13 @@ import software.amazon.awssdk.awscore.AwsRequestOverrideConfiguration;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
+import software.amazon.awssdk.retries.api.RetryStrategy;
+import software.amazon.awssdk.services.s3.S3AsyncClient;
 import software.amazon.awssdk.services.s3.S3ServiceClientConfiguration;
 
 /*
- * Design. The backend takes a client it did not build, so whatever it needs of that client per request
- * travels in the request's override configuration, which the SDK lets win over the client's own
- * settings:
+ * Design. The backend takes clients it did not build, so whatever it needs of them per request travels
+ * in the request's override configuration, which the SDK lets win over the client's own settings:
  *
  *  - reads (GET, HEAD): the call timeouts, when the backend was given them; the client's retry
  *    strategy applies;
@@ -23,6 +25,13 @@ import software.amazon.awssdk.services.s3.S3ServiceClientConfiguration;
  *    checksum setting (Ceph RGW 16.2 cannot read the SDK's default chunked, checksummed uploads);
  *  - deletes: no SDK retry (a retried DELETE could remove a newer object), the call timeouts.
  *
+ * The SDK has no per-request retry or checksum setting: both take a request-level plugin, and a request
+ * with a plugin makes the SDK rebuild the whole client configuration for that request (toBuilder, the
+ * plugin, the retry strategy, build: about a tenth of the CPU of a PUT). So the plugin is sent only to a
+ * client that needs it: the client that writes (the builder's write client, else the application's
+ * client) is looked at once, at build time (unfitForWrites), and a client that already never retries and
+ * already sends plain bodies gets the timeouts alone, which cost nothing to apply.
+ *
  * The three overrides are built once per backend and shared by every request: they are immutable.
  */
 /** The per-request override configurations of one {@link S3StorageBackend}. Immutable, thread-safe. */
@@ -31,18 +40,24 @@ final class RequestOverrides {
     private final AwsRequestOverrideConfiguration read;
     private final AwsRequestOverrideConfiguration write;
     private final AwsRequestOverrideConfiguration delete;
+    private final boolean pluginOnWrites;
 
     /**
      * @param checksums when uploads carry checksums
      * @param apiCallTimeout bound of a whole call, or {@code null} to leave the client's
      * @param apiCallAttemptTimeout bound of one attempt, or {@code null} to leave the client's
+     * @param writeClientFit whether the client that writes already never retries and, with
+     *     {@link RequestChecksums#WHEN_REQUIRED}, already sends plain bodies ({@link #unfitForWrites}):
+     *     then writes and deletes carry no plugin
      */
     RequestOverrides(RequestChecksums checksums, @Nullable Duration apiCallTimeout,
-            @Nullable Duration apiCallAttemptTimeout) {
+            @Nullable Duration apiCallAttemptTimeout, boolean writeClientFit) {
+        this.pluginOnWrites = !writeClientFit;
         this.read = timed(AwsRequestOverrideConfiguration.builder(), apiCallTimeout, apiCallAttemptTimeout).build();
-        this.write = timed(noRetry(checksums == RequestChecksums.WHEN_REQUIRED), apiCallTimeout, apiCallAttemptTimeout)
-                .build();
-        this.delete = timed(noRetry(false), apiCallTimeout, apiCallAttemptTimeout).build();
+        this.write = timed(writeClientFit ? AwsRequestOverrideConfiguration.builder()
+                : noRetry(checksums == RequestChecksums.WHEN_REQUIRED), apiCallTimeout, apiCallAttemptTimeout).build();
+        this.delete = timed(writeClientFit ? AwsRequestOverrideConfiguration.builder() : noRetry(false),
+                apiCallTimeout, apiCallAttemptTimeout).build();
     }
 
     AwsRequestOverrideConfiguration read() {
@@ -55,6 +70,45 @@ final class RequestOverrides {
 
     AwsRequestOverrideConfiguration delete() {
         return delete;
+    }
+
+    /** @return whether writes and deletes carry the per-request no-retry plugin */
+    boolean pluginOnWrites() {
+        return pluginOnWrites;
+    }
+
+    /**
+     * Looks at what a client says of its own configuration: whether it can send the backend's PUTs and
+     * DELETEs as it is, without a per-request plugin.
+     *
+     * @param client a client
+     * @param checksums the backend's checksum mode
+     * @return why the client needs the per-request plugin for writes (it retries, or computes upload
+     *     checksums when the mode wants plain bodies, or does not tell), or {@code null} when it does not
+     */
+    @SuppressWarnings("deprecation") // a legacy RetryPolicy wins over the retry strategy: it must be looked at
+    static @Nullable String unfitForWrites(S3AsyncClient client, RequestChecksums checksums) {
+        S3ServiceClientConfiguration configuration;
+        try {
+            configuration = client.serviceClientConfiguration();
+        } catch (UnsupportedOperationException e) {
+            return "it does not tell its configuration";
+        }
+        ClientOverrideConfiguration override = configuration.overrideConfiguration();
+        if (override.retryPolicy().isPresent()) {
+            return "it has a (legacy) RetryPolicy";
+        }
+        Optional<RetryStrategy> strategy = override.retryStrategy();
+        if (strategy.isEmpty() || strategy.get().maxAttempts() != 1) {
+            return "its retry strategy makes " + strategy.map(s -> "up to " + s.maxAttempts()).orElse("an unknown number of")
+                    + " attempts, not 1";
+        }
+        if (checksums == RequestChecksums.WHEN_REQUIRED
+                && configuration.requestChecksumCalculation() != RequestChecksumCalculation.WHEN_REQUIRED) {
+            return "it computes checksums of uploads (requestChecksumCalculation " + configuration.requestChecksumCalculation()
+                    + ") and requestChecksums is WHEN_REQUIRED";
+        }
+        return null;
     }
 
     private static AwsRequestOverrideConfiguration.Builder timed(AwsRequestOverrideConfiguration.Builder builder,

@@ -1,7 +1,6 @@
 package dev.durablestash.storage.s3;
 
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.Base64;
@@ -10,6 +9,7 @@ import java.util.Optional;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicLong;
 
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -65,9 +65,9 @@ import software.amazon.awssdk.services.s3.model.PutObjectRequest;
  * </ul>
  *
  * <h2>Lost responses</h2>
- * The SDK never retries a write made by this backend (a per-request override turns the client's retry
- * strategy off): a blind retry of a conditional PUT whose response was lost would answer 412 for the
- * backend's own write. Instead, every PUT carries a random write id in its user metadata
+ * The SDK never retries a write made by this backend (the client that writes is configured without
+ * retries, or a per-request override turns its retry strategy off): a blind retry of a conditional PUT
+ * whose response was lost would answer 412 for the backend's own write. Instead, every PUT carries a write id of its own in its user metadata
  * ({@code x-amz-meta-durable-stash-write}), and when a PUT fails without a definite answer (I/O error,
  * timeout, HTTP 5xx) the backend reads the object's metadata back (HEAD):
  * <ul>
@@ -86,12 +86,16 @@ import software.amazon.awssdk.services.s3.model.PutObjectRequest;
  * a write that was not applied look applied. Reads are retried by the client's retry strategy.
  *
  * <h2>The client</h2>
- * The backend never closes the client: whoever passed it owns it. Per request, the backend overrides the
- * client's retry strategy for writes and deletes (none), the checksum calculation of uploads (see
- * {@link RequestChecksums}) and, when {@link Builder#apiCallTimeout(Duration)} and
- * {@link Builder#apiCallAttemptTimeout(Duration)} are set, the client's call timeouts for every request
- * (a per-request override wins over the client's own). Everything else (endpoint, region, credentials,
- * path-style access, HTTP client and its connection pool) is the client's.
+ * The backend never closes its clients: whoever passed them owns them. Reads go through
+ * {@link Builder#client(S3AsyncClient)}; writes and deletes through {@link Builder#writeClient(S3AsyncClient)}
+ * when one is given, a client configured once for them (no retries, and plain bodies with
+ * {@link RequestChecksums#WHEN_REQUIRED}), else through the same client. A client that writes and is not
+ * configured that way gets it per request instead: an override of its retry strategy (none) and of the
+ * checksum calculation of uploads, which costs the SDK a rebuild of the client's configuration on every
+ * write. When {@link Builder#apiCallTimeout(Duration)} and {@link Builder#apiCallAttemptTimeout(Duration)}
+ * are set, every request carries those call timeouts (a per-request override wins over the client's own).
+ * Everything else (endpoint, region, credentials, path-style access, HTTP client and its connection pool)
+ * is the clients'.
  *
  * <h2>Keys</h2>
  * The object key is the key the engine passes in, unchanged: the engine puts every key under its own
@@ -113,25 +117,35 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
     /** A tombstone this old was left behind by a process that died before its plain DELETE. */
     static final Duration DEFAULT_ABANDONED_TOMBSTONE_AGE = Duration.ofMinutes(2);
 
-    private static final SecureRandom RANDOM = new SecureRandom();
+    /**
+     * The part of every write id this process makes that tells it from other processes' (96 random bits):
+     * a counter after it tells this process's writes apart, without a SecureRandom draw per PUT.
+     */
+    private static final String WRITE_ID_PREFIX = randomWriteIdPrefix();
+    private static final AtomicLong WRITE_COUNTER = new AtomicLong();
     /** How often a PUT that failed without an answer, and was then found not applied, is sent again. */
     private static final int RETRIES_OF_UNAPPLIED_WRITES = 2;
 
+    /** Reads (GET, HEAD): the client's retry strategy applies. */
     private final S3AsyncClient client;
+    /** Writes (PUT, DELETE): the builder's write client, else {@link #client}. Never retried by the SDK. */
+    private final S3AsyncClient writeClient;
     private final String bucket;
     private final RequestOverrides overrides;
     private final StoreQuirks quirks;
     private final Tombstones tombstones;
     private final String description;
 
-    private S3StorageBackend(S3AsyncClient client, String bucket, Builder builder) {
+    private S3StorageBackend(S3AsyncClient client, S3AsyncClient writeClient, boolean writeClientFit, String bucket,
+            Builder builder) {
         this.client = client;
+        this.writeClient = writeClient;
         this.bucket = bucket;
         this.overrides = new RequestOverrides(builder.requestChecksums, builder.apiCallTimeout,
-                builder.apiCallAttemptTimeout);
+                builder.apiCallAttemptTimeout, writeClientFit);
         this.quirks = new StoreQuirks(client, bucket, overrides, builder.ifMatchForm, builder.conditionalDeletes);
-        this.tombstones = new Tombstones(client, bucket, overrides, builder.abandonedTombstoneAge, this::write,
-                key -> get(key, null));
+        this.tombstones = new Tombstones(client, writeClient, bucket, overrides, builder.abandonedTombstoneAge,
+                this::write, key -> get(key, null));
         this.description = "s3://" + bucket + endpoint(client).map(endpoint -> " at " + withoutSecrets(endpoint)).orElse("");
     }
 
@@ -213,7 +227,7 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
             request.ifMatch(StoreQuirks.ifMatch(etag, unquoted));
         }
         CompletableFuture<PutResult> result = new CompletableFuture<>();
-        client.putObject(request.build(), AsyncRequestBody.fromBytesUnsafe(content)).whenComplete((response, error) -> {
+        writeClient.putObject(request.build(), AsyncRequestBody.fromBytesUnsafe(content)).whenComplete((response, error) -> {
             if (error == null) {
                 complete(result, () -> PutResult.written(requireEtag(response.eTag(), "PUT", key)));
                 return;
@@ -286,7 +300,7 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
             request.ifMatch(ETags.quote(ifMatch));
         }
         CompletableFuture<Boolean> result = new CompletableFuture<>();
-        client.deleteObject(request.build()).whenComplete((response, error) -> {
+        writeClient.deleteObject(request.build()).whenComplete((response, error) -> {
             if (error == null) {
                 result.complete(true);
                 return;
@@ -320,7 +334,7 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
      */
     public S3StoreCheck checkStore(String probeKey, Duration timeout) {
         checkKey(probeKey);
-        return new StoreProbe(this, client, overrides, bucket, probeKey, timeout).run(quirks.conditionalDeletes(),
+        return new StoreProbe(this, client, writeClient, overrides, bucket, probeKey, timeout).run(quirks.conditionalDeletes(),
                 quirks.ifMatchForm());
     }
 
@@ -391,15 +405,21 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
         }
     }
 
+    /** @return an id no other write has, in this process or any other (a random prefix and a counter) */
     static String newWriteId() {
-        byte[] id = new byte[16];
-        RANDOM.nextBytes(id);
-        return Base64.getUrlEncoder().withoutPadding().encodeToString(id);
+        return WRITE_ID_PREFIX + Long.toString(WRITE_COUNTER.incrementAndGet(), 36);
+    }
+
+    private static String randomWriteIdPrefix() {
+        byte[] id = new byte[12];
+        new SecureRandom().nextBytes(id);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(id) + ".";
     }
 
     private static void checkKey(String key) {
         Objects.requireNonNull(key, "key");
-        if (key.isEmpty() || key.getBytes(StandardCharsets.UTF_8).length > MAX_KEY_BYTES) {
+        // Printable ASCII (below): one byte per character.
+        if (key.isEmpty() || key.length() > MAX_KEY_BYTES) {
             throw new IllegalArgumentException("S3 object key must be 1 to " + MAX_KEY_BYTES + " bytes long");
         }
         for (int i = 0; i < key.length(); i++) {
@@ -418,6 +438,7 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
 
         private @Nullable String bucket;
         private @Nullable S3AsyncClient client;
+        private @Nullable S3AsyncClient writeClient;
         private ConditionalDeletes conditionalDeletes = ConditionalDeletes.AUTO;
         private IfMatchForm ifMatchForm = IfMatchForm.AUTO;
         private RequestChecksums requestChecksums = RequestChecksums.WHEN_REQUIRED;
@@ -457,14 +478,45 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
          * @throws IllegalArgumentException for an AWS CRT-based client
          */
         public Builder client(S3AsyncClient client) {
-            Objects.requireNonNull(client, "client");
+            this.client = notCrt(Objects.requireNonNull(client, "client"));
+            return this;
+        }
+
+        /**
+         * A second client, for the backend's writes (PUT) and deletes, configured once for them: the
+         * fast path. Optional: without it, writes go through {@link #client(S3AsyncClient)} too, and unless
+         * that client already never retries (and sends plain bodies, see below) each write carries a
+         * per-request override that makes the SDK rebuild the client's configuration for it, about a tenth
+         * of the CPU time of a PUT. Build it from the same builder as the other client (endpoint, region,
+         * credentials, path-style access, HTTP client and timeouts), with two more settings:
+         *
+         * <pre>{@code
+         * builder.overrideConfiguration(builder.overrideConfiguration().toBuilder()
+         *         .retryStrategy(AwsRetryStrategy.doNotRetry()).build())
+         *     .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED); // with RequestChecksums.WHEN_REQUIRED
+         * S3AsyncClient writeClient = builder.build();
+         * }</pre>
+         *
+         * The backend does not close it. Like the other client, it must not be an AWS CRT-based client.
+         *
+         * @param writeClient a client that never retries, and with {@link RequestChecksums#WHEN_REQUIRED}
+         *     (the default) computes no checksums of uploads
+         * @return this builder
+         * @throws IllegalArgumentException for an AWS CRT-based client; {@link #build()} throws it when the
+         *     client is not configured as above
+         */
+        public Builder writeClient(S3AsyncClient writeClient) {
+            this.writeClient = notCrt(Objects.requireNonNull(writeClient, "writeClient"));
+            return this;
+        }
+
+        private static S3AsyncClient notCrt(S3AsyncClient client) {
             if (client.getClass().getName().startsWith("software.amazon.awssdk.services.s3.internal.crt.")) {
                 throw new IllegalArgumentException("the AWS CRT-based S3AsyncClient (S3AsyncClient.crtBuilder()) cannot "
                         + "be used: it refuses per-request call timeouts and retries conditional writes by itself; use "
                         + "S3AsyncClient.builder() (with the Netty HTTP client)");
             }
-            this.client = client;
-            return this;
+            return client;
         }
 
         /**
@@ -530,6 +582,9 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
         /**
          * @return the backend
          * @throws IllegalStateException if no bucket or no client is set
+         * @throws IllegalArgumentException if a {@link #writeClient(S3AsyncClient) write client} is set that
+         *     retries, or computes checksums of uploads while {@link #requestChecksums} is
+         *     {@link RequestChecksums#WHEN_REQUIRED}
          */
         public S3StorageBackend build() {
             if (bucket == null) {
@@ -539,7 +594,19 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
                 throw new IllegalStateException("an S3AsyncClient is required: pass one with S3StorageBackend.Builder"
                         + ".client(...) (the Spring Boot starter builds one from durable-stash.storage.s3.* properties)");
             }
-            return new S3StorageBackend(client, bucket, this);
+            if (writeClient != null) {
+                String unfit = RequestOverrides.unfitForWrites(writeClient, requestChecksums);
+                if (unfit != null) {
+                    throw new IllegalArgumentException("the S3 write client must be configured for the backend's writes: "
+                            + unfit + " (build it with retryStrategy(AwsRetryStrategy.doNotRetry())"
+                            + (requestChecksums == RequestChecksums.WHEN_REQUIRED
+                                    ? " and requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)" : "")
+                            + ", or leave it out)");
+                }
+                return new S3StorageBackend(client, writeClient, true, bucket, this);
+            }
+            boolean fit = RequestOverrides.unfitForWrites(client, requestChecksums) == null;
+            return new S3StorageBackend(client, client, fit, bucket, this);
         }
 
         private static Duration positive(String name, Duration value) {

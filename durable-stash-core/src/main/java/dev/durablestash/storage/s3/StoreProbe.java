@@ -26,6 +26,8 @@ final class StoreProbe {
 
     private final S3StorageBackend backend;
     private final S3AsyncClient client;
+    /** The backend's client for PUT and DELETE. */
+    private final S3AsyncClient writeClient;
     private final String bucket;
     private final String key;
     private final long deadline;
@@ -34,11 +36,12 @@ final class StoreProbe {
     private final List<String> findings = new ArrayList<>();
     private final List<String> problems = new ArrayList<>();
 
-    StoreProbe(S3StorageBackend backend, S3AsyncClient client, RequestOverrides overrides, String bucket, String key,
-            Duration timeout) {
+    StoreProbe(S3StorageBackend backend, S3AsyncClient client, S3AsyncClient writeClient, RequestOverrides overrides,
+            String bucket, String key, Duration timeout) {
         this.backend = backend;
         this.overrides = overrides;
         this.client = client;
+        this.writeClient = writeClient;
         this.bucket = bucket;
         this.key = key;
         this.deadline = System.nanoTime() + timeout.toNanos();
@@ -141,7 +144,7 @@ final class StoreProbe {
     /** @return whether a DELETE with a stale If-Match left the object in place */
     private boolean staleDeleteRefused(String staleEtag) {
         try {
-            await(client.deleteObject(b -> b.bucket(bucket).key(key).ifMatch(ETags.quote(staleEtag))
+            await(writeClient.deleteObject(b -> b.bucket(bucket).key(key).ifMatch(ETags.quote(staleEtag))
                     .overrideConfiguration(overrides.delete())));
         } catch (StorageException e) {
             S3Failure failure = S3Failure.of(e.getCause() != null ? e.getCause() : e);
@@ -160,7 +163,7 @@ final class StoreProbe {
 
     private void removeProbe() {
         try {
-            await(client.deleteObject(b -> b.bucket(bucket).key(key).overrideConfiguration(overrides.delete())));
+            await(writeClient.deleteObject(b -> b.bucket(bucket).key(key).overrideConfiguration(overrides.delete())));
         } catch (StorageException e) {
             // reported by the step that needs the object gone, if any
         }

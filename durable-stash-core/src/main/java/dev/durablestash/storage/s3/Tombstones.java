@@ -63,15 +63,17 @@ final class Tombstones {
     }
 
     private final S3AsyncClient client;
+    private final S3AsyncClient writeClient;
     private final String bucket;
     private final RequestOverrides overrides;
     private final Duration abandonedAge;
     private final Writer writer;
     private final Reader reader;
 
-    Tombstones(S3AsyncClient client, String bucket, RequestOverrides overrides, Duration abandonedAge, Writer writer,
-            Reader reader) {
+    Tombstones(S3AsyncClient client, S3AsyncClient writeClient, String bucket, RequestOverrides overrides,
+            Duration abandonedAge, Writer writer, Reader reader) {
         this.client = client;
+        this.writeClient = writeClient;
         this.bucket = bucket;
         this.overrides = overrides;
         this.abandonedAge = abandonedAge;
@@ -128,7 +130,7 @@ final class Tombstones {
                 log.warn("tombstone s3://{}/{} left in place: writing it took too long to delete it safely", bucket, key);
                 result.complete(true);
             } else if (outcome instanceof PutResult.Written) {
-                client.deleteObject(b -> b.bucket(bucket).key(key).overrideConfiguration(overrides.delete()))
+                writeClient.deleteObject(b -> b.bucket(bucket).key(key).overrideConfiguration(overrides.delete()))
                         .whenComplete((response, deleteError) -> {
                             if (deleteError != null) {
                                 log.debug("tombstone s3://{}/{} not deleted ({}); it reads as absent",

@@ -7,6 +7,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.core.retry.RetryMode;
@@ -35,9 +36,35 @@ final class AppClients {
     private AppClients() {
     }
 
+    private static final Map<URI, S3AsyncClient> SHARED_WRITERS = new ConcurrentHashMap<>();
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> SHARED_WRITERS.values().forEach(S3AsyncClient::close),
+                "app-write-clients-close"));
+    }
+
     /** @return the shared client for this endpoint */
     static S3AsyncClient of(URI endpoint) {
         return SHARED.computeIfAbsent(endpoint, e -> builder(e, RequestChecksums.WHEN_REQUIRED).build());
+    }
+
+    /**
+     * @return the shared write client for this endpoint: {@link #of(URI)}'s settings, configured for the
+     *     backend's writes as {@code S3StorageBackend.Builder.writeClient} documents it
+     */
+    static S3AsyncClient writerOf(URI endpoint) {
+        return SHARED_WRITERS.computeIfAbsent(endpoint, e -> forWrites(builder(e, RequestChecksums.WHEN_REQUIRED)).build());
+    }
+
+    /**
+     * @param builder a builder
+     * @return the builder, with what the backend's write client needs added (no retries, no checksums of
+     *     uploads), as its javadoc shows
+     */
+    static S3AsyncClientBuilder forWrites(S3AsyncClientBuilder builder) {
+        return builder.overrideConfiguration(builder.overrideConfiguration().toBuilder()
+                        .retryStrategy(AwsRetryStrategy.doNotRetry()).build())
+                .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED);
     }
 
     /**

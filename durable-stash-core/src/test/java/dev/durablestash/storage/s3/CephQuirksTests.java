@@ -24,6 +24,7 @@ import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
+import software.amazon.awssdk.services.s3.S3AsyncClientBuilder;
 
 /**
  * Ceph RGW 16.2's departures from S3, each met by the backend's defaults: it refuses {@code If-Match}
@@ -124,6 +125,29 @@ class CephQuirksTests {
             assertThat(((GetResult.Found) Stages.await(backend.get("doc", null), TIMEOUT)).body())
                     .isEqualTo(Stages.utf8("v2"));
         }
+    }
+
+    @Test
+    void aWriteClientWithTheSdkDefaultsButNoRetriesAndNoUploadChecksumsWritesPlainBodiesToo() throws Exception {
+        // The SDK's defaults (chunked encoding on) but for what S3StorageBackend.Builder.writeClient asks.
+        try (S3AsyncClient sdkDefaults = sdkDefaults().build();
+                S3AsyncClient writer = AppClients.forWrites(sdkDefaults()).build();
+                S3StorageBackend backend = S3StorageBackend.builder().client(sdkDefaults).writeClient(writer)
+                        .bucket(bucket).build()) {
+            String etag = written(backend.put("doc", Stages.utf8("v1"), Precondition.absent()));
+            written(backend.put("doc", Stages.utf8("v2"), Precondition.matching(etag)));
+            assertThat(((GetResult.Found) Stages.await(backend.get("doc", null), TIMEOUT)).body())
+                    .isEqualTo(Stages.utf8("v2"));
+        }
+    }
+
+    private static S3AsyncClientBuilder sdkDefaults() {
+        return S3AsyncClient.builder()
+                .endpointOverride(CephRgwExtension.rgw().endpoint())
+                .region(Region.US_EAST_1)
+                .forcePathStyle(true)
+                .credentialsProvider(StaticCredentialsProvider.create(
+                        AwsBasicCredentials.create(S3TestServer.ACCESS_KEY, S3TestServer.SECRET_KEY)));
     }
 
     private static String written(java.util.concurrent.CompletionStage<PutResult> stage) throws Exception {

@@ -9,6 +9,7 @@ import dev.durablestash.spring.autoconfigure.DurableStashProperties.S3;
 import dev.durablestash.storage.s3.RequestChecksums;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.core.retry.RetryMode;
@@ -35,7 +36,10 @@ import software.amazon.awssdk.services.s3.S3Configuration;
  *  - endpoint, region (us-east-1 by default with an endpoint), path-style access, and static credentials
  *    when both keys are set (else the SDK's default provider chain).
  *
- * Customizer beans run on the result afterwards, in order (StorageConfigurations).
+ * Customizer beans run on the result afterwards, in order (StorageConfigurations). The backend's write
+ * client is built from a second such builder (forWrites; an SDK builder cannot be built twice): the SDK rebuilds a client's configuration for
+ * every request that carries a per-request plugin, so "no retries" is configured once on a client of its
+ * own rather than sent with each write. Its Netty pool is its own, of the same size.
  */
 /** Builds the S3 client's builder from the properties. Stateless. */
 final class S3ClientBuilders {
@@ -108,6 +112,26 @@ final class S3ClientBuilders {
         if (StringUtils.hasText(accessKeyId)) {
             builder.credentialsProvider(StaticCredentialsProvider.create(
                     AwsBasicCredentials.create(accessKeyId, secretAccessKey)));
+        }
+        return builder;
+    }
+
+    /**
+     * Turns a builder (after {@link #fromProperties} and the customizers) into the builder of the backend's
+     * write client: the same settings, with no retries (the backend resolves a lost answer to a write itself)
+     * and, with {@code when-required}, no checksums of uploads, as {@code S3StorageBackend.Builder.writeClient}
+     * asks. Keeps the call timeouts and everything else the customizers set.
+     *
+     * @param builder a builder like the other client's (the properties and the customizers), not built yet; changed
+     * @param checksums {@code durable-stash.storage.s3.request-checksums}
+     * @return the builder
+     */
+    static S3AsyncClientBuilder forWrites(S3AsyncClientBuilder builder, RequestChecksums checksums) {
+        builder.overrideConfiguration(builder.overrideConfiguration().toBuilder()
+                .retryStrategy(AwsRetryStrategy.doNotRetry())
+                .build());
+        if (checksums == RequestChecksums.WHEN_REQUIRED) {
+            builder.requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED);
         }
         return builder;
     }

@@ -45,7 +45,8 @@ final class StorageConfigurations {
      * S3 storage on an {@link S3AsyncClient}: the application's bean when it has one, otherwise one the
      * starter builds from {@code durable-stash.storage.s3.*} (see {@link S3ClientBuilders}) and then hands
      * to every {@link DurableStashS3ClientCustomizer} bean, in order, as Spring Cloud AWS does with its
-     * {@code S3ClientCustomizer}s. Whoever defines the client bean owns it: Spring closes it with the
+     * {@code S3ClientCustomizer}s; from the same builder, a second client for the backend's writes, with no
+     * retries (see {@link OwnS3Clients}). Whoever defines the client bean owns it: Spring closes it with the
      * context; the backend never does.
      */
     @Configuration(proxyBeanMethods = false)
@@ -58,30 +59,55 @@ final class StorageConfigurations {
         static final String OWN_CLIENT = "durableStashS3Client";
 
         /**
-         * The client DurableStash uses, unless the application has an {@link S3AsyncClient} bean. Not a
-         * default candidate: it is never injected by type into the application's beans, and another
-         * library's auto-configured {@code S3AsyncClient} (which backs off when one exists) does not back
-         * off for it.
+         * The starter's two clients, each from a builder of the properties and the customizers (so each
+         * customizer is applied twice, once per builder: an SDK builder cannot be built twice), the
+         * second one then with no retries and plain bodies. Closes both. (Its type is package-private:
+         * nothing outside the starter can ask for it.)
          */
-        @Bean(name = OWN_CLIENT, defaultCandidate = false)
+        @Bean
         @ConditionalOnMissingBean(S3AsyncClient.class)
-        S3AsyncClient durableStashS3Client(DurableStashProperties properties,
+        OwnS3Clients durableStashS3Clients(DurableStashProperties properties,
+                ObjectProvider<DurableStashS3ClientCustomizer> customizers) {
+            S3AsyncClient reads = customized(properties, customizers).build();
+            try {
+                return new OwnS3Clients(reads, S3ClientBuilders.forWrites(customized(properties, customizers),
+                        properties.getStorage().getS3().getRequestChecksums()).build());
+            } catch (RuntimeException e) {
+                reads.close();
+                throw e;
+            }
+        }
+
+        private static S3AsyncClientBuilder customized(DurableStashProperties properties,
                 ObjectProvider<DurableStashS3ClientCustomizer> customizers) {
             S3AsyncClientBuilder builder = S3ClientBuilders.fromProperties(properties);
             customizers.orderedStream().forEach((customizer) -> customizer.customize(builder));
-            return builder.build();
+            return builder;
         }
 
         /**
-         * The backend on the one {@link S3AsyncClient} bean (the application's, or the starter's). Every
-         * call is bounded below {@code durable-stash.operation-timeout} per request, whatever the
-         * client's own timeouts (see {@link S3ClientBuilders}).
+         * The client DurableStash uses, unless the application has an {@link S3AsyncClient} bean. Not a
+         * default candidate: it is never injected by type into the application's beans, and another
+         * library's auto-configured {@code S3AsyncClient} (which backs off when one exists) does not back
+         * off for it. Closed by {@link OwnS3Clients}.
+         */
+        @Bean(name = OWN_CLIENT, defaultCandidate = false, destroyMethod = "")
+        @ConditionalOnMissingBean(S3AsyncClient.class)
+        S3AsyncClient durableStashS3Client(OwnS3Clients clients) {
+            return clients.reads();
+        }
+
+        /**
+         * The backend on the one {@link S3AsyncClient} bean (the application's, or the starter's, with the
+         * starter's write client beside it). Every call is bounded below
+         * {@code durable-stash.operation-timeout} per request, whatever the client's own timeouts (see
+         * {@link S3ClientBuilders}).
          */
         @Bean
         @ConditionalOnMissingBean
         StorageBackend durableStashStorageBackend(DurableStashProperties properties,
                 ObjectProvider<S3AsyncClient> clients, ObjectProvider<DurableStashS3ClientCustomizer> customizers,
-                ListableBeanFactory beanFactory) {
+                ObjectProvider<OwnS3Clients> ownClients, ListableBeanFactory beanFactory) {
             DurableStashProperties.S3 s3 = properties.getStorage().getS3();
             String bucket = s3.getBucket();
             if (!StringUtils.hasText(bucket)) {
@@ -100,7 +126,12 @@ final class StorageConfigurations {
                 throw new IllegalStateException("DurableStash found several S3AsyncClient beans and none is @Primary: "
                         + "mark the one for DurableStash @Primary, or define a StorageBackend bean");
             }
-            if (!beanFactory.containsBean(OWN_CLIENT)) {
+            if (beanFactory.containsBean(OWN_CLIENT)) {
+                OwnS3Clients own = ownClients.getIfAvailable();
+                if (own != null && own.reads() == client) {
+                    builder.writeClient(own.writes());
+                }
+            } else {
                 warnAboutIgnoredSettings(s3, customizers);
             }
             Duration operationTimeout = SettingsMapping.operationTimeout(properties);

@@ -38,6 +38,9 @@ import dev.durablestash.testsupport.ExpectedLogs;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.core.interceptor.Context;
+import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
 
@@ -108,13 +111,58 @@ class S3ClientAutoConfigurationTests {
     }
 
     @Test
+    void theBackendWritesThroughASecondClientFromTheSameBuilderWithoutRetriesOrPerRequestPlugins() {
+        List<String> requests = new CopyOnWriteArrayList<>();
+        ExecutionInterceptor recorder = new ExecutionInterceptor() {
+            @Override
+            public void beforeExecution(Context.BeforeExecution context, ExecutionAttributes attributes) {
+                requests.add(context.request().getClass().getSimpleName() + " plugins="
+                        + context.request().overrideConfiguration().map((c) -> c.plugins().size()).orElse(0));
+            }
+        };
+        List<String> customized = new CopyOnWriteArrayList<>();
+        contextRunner.withBean(DurableStashS3ClientCustomizer.class, () -> (builder) -> {
+            customized.add("recorder");
+            builder.overrideConfiguration(builder.overrideConfiguration().toBuilder().addExecutionInterceptor(recorder).build());
+        }).withPropertyValues("durable-stash.storage.s3.endpoint=" + endpoint, "durable-stash.storage.s3.path-style-access=true",
+                "durable-stash.storage.s3.access-key-id=key", "durable-stash.storage.s3.secret-access-key=secret",
+                "durable-stash.storage.s3.store-check=off").run((context) -> {
+                    assertThat(context).hasNotFailed();
+                    assertThat(customized).as("the customizer, applied to each client's builder").containsExactly("recorder",
+                            "recorder");
+                    OwnS3Clients clients = context.getBean(OwnS3Clients.class);
+                    assertThat(context.getBean("durableStashS3Client")).isSameAs(clients.reads());
+                    assertThat(clients.writes().serviceClientConfiguration().endpointOverride()).hasValue(endpoint);
+                    assertThat(clients.writes().serviceClientConfiguration().overrideConfiguration().retryStrategy())
+                            .hasValueSatisfying((strategy) -> assertThat(strategy.maxAttempts()).isEqualTo(1));
+                    assertThat(clients.reads().serviceClientConfiguration().overrideConfiguration().retryStrategy())
+                            .hasValueSatisfying((strategy) -> assertThat(strategy.maxAttempts()).isGreaterThan(1));
+                    assertThat(clients.writes().serviceClientConfiguration().overrideConfiguration().apiCallTimeout())
+                            .as("the call timeout from the properties").hasValue(Duration.ofSeconds(5));
+
+                    S3StorageBackend backend = context.getBean(S3StorageBackend.class);
+                    PutResult put = backend.put("durable-stash/written-by-the-write-client", "v1".getBytes(StandardCharsets.UTF_8),
+                            Precondition.absent()).toCompletableFuture().get(10, TimeUnit.SECONDS);
+                    assertThat(put).isInstanceOf(PutResult.Written.class);
+                    assertThat(backend.get("durable-stash/written-by-the-write-client", null).toCompletableFuture().get(10, TimeUnit.SECONDS))
+                            .isInstanceOf(GetResult.Found.class);
+                    assertThat(backend.delete("durable-stash/written-by-the-write-client", null).toCompletableFuture().get(10, TimeUnit.SECONDS))
+                            .isTrue();
+                    assertThat(requests).as("a write client that never retries needs no per-request plugin")
+                            .containsExactly("PutObjectRequest plugins=0", "GetObjectRequest plugins=0",
+                                    "DeleteObjectRequest plugins=0");
+                });
+    }
+
+    @Test
     void customizersAreAppliedInTheirOrderAfterTheProperties() {
         contextRunner.withUserConfiguration(OrderedCustomizers.class)
                 .withPropertyValues("durable-stash.storage.s3.endpoint=http://127.0.0.1:1",
                         "durable-stash.storage.s3.region=us-east-2", "durable-stash.storage.s3.store-check=off", "durable-stash.operation-timeout=2s")
                 .run((context) -> {
                     assertThat(context).hasNotFailed();
-                    assertThat(context.getBean(OrderedCustomizers.class).applied).containsExactly("first", "second");
+                    assertThat(context.getBean(OrderedCustomizers.class).applied).as("for the client of reads, then of writes")
+                            .containsExactly("first", "second", "first", "second");
                     S3AsyncClient client = context.getBean(S3AsyncClient.class);
                     assertThat(client.serviceClientConfiguration().region()).as("the later customizer's")
                             .isEqualTo(Region.EU_CENTRAL_1);
