@@ -1,9 +1,10 @@
 package dev.durablestash.core;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,9 +42,20 @@ final class SerialRunner implements Executor {
     /** Set while this thread drains some runner: a nested drain goes to the executor. */
     private static final ThreadLocal<Boolean> DRAINING = new ThreadLocal<>();
 
+    private static final VarHandle SCHEDULED;
+
+    static {
+        try {
+            SCHEDULED = MethodHandles.lookup().findVarHandle(SerialRunner.class, "scheduled", boolean.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     private final Executor executor;
     private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
-    private final AtomicBoolean scheduled = new AtomicBoolean();
+    /** A drain is running or handed to the executor (a field, not an AtomicBoolean: one object less per session). */
+    private volatile boolean scheduled;
 
     SerialRunner(Executor executor) {
         this.executor = executor;
@@ -57,7 +69,7 @@ final class SerialRunner implements Executor {
     @Override
     public void execute(Runnable task) {
         tasks.add(task);
-        if (scheduled.compareAndSet(false, true)) {
+        if (SCHEDULED.compareAndSet(this, false, true)) {
             if (DRAINING.get() == null) {
                 drain();
             } else {
@@ -96,8 +108,8 @@ final class SerialRunner implements Executor {
                 DRAINING.remove();
             }
         }
-        scheduled.set(false);
-        if (!tasks.isEmpty() && scheduled.compareAndSet(false, true)) {
+        scheduled = false;
+        if (!tasks.isEmpty() && SCHEDULED.compareAndSet(this, false, true)) {
             schedule();
         }
     }

@@ -135,8 +135,9 @@ final class SessionActor {
     /** {@code ownWorkDone}, and the predecessor's {@code drained}: the chain of writers never breaks. */
     private final CompletableFuture<Void> drained;
 
+    /** Small at first (most sessions queue one operation at a time); it grows when operations pile up. */
     @GuardedBy("runner")
-    private final ArrayDeque<Op> waiting = new ArrayDeque<>();
+    private final ArrayDeque<Op> waiting = new ArrayDeque<>(1);
     /** A storage step, a backoff or the predecessor is in flight: operations wait. */
     @GuardedBy("runner")
     private boolean busy;
