@@ -339,7 +339,8 @@ final class SessionActor {
         if (!storage.stored() || expiresAt == null || waiting.peek() instanceof StashOp) {
             return false;
         }
-        return Duration.between(now, expiresAt).compareTo(settings.ttl().dividedBy(2)) < 0;
+        // Twice the time left against the TTL: Duration.dividedBy goes through BigDecimal, on every warm recover.
+        return Duration.between(now, expiresAt).multipliedBy(2).compareTo(settings.ttl()) < 0;
     }
 
     // ---- write ----
