@@ -23,9 +23,15 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Design</h2>
  * <p><b>Confinement, not locks.</b> Fields marked {@code @GuardedBy("runner")} are touched only by
- * tasks of this actor's serial runner, one at a time, on the engine's executor. No thread belongs to
- * a session; an idle actor costs a few objects. Nothing here waits for I/O: a storage step's
- * completion comes back to the runner as a task.
+ * tasks of this actor's serial runner, one at a time. No thread belongs to a session; an idle actor
+ * costs a few objects. Nothing here waits for I/O: a storage step's completion comes back to the
+ * runner as a task. Which thread runs the tasks (see {@link SerialRunner}): the caller's, when it
+ * submits to an idle actor (so an operation whose storage answers at once, or needs no storage at
+ * all, is done before {@link #submit} returns); the thread on which a storage call answered (a
+ * backend's or the SDK's completion thread, or the deadline timer's hand-off); and the engine's
+ * executor when a thread that is already running an actor's tasks queues work for another actor, or
+ * after a long run of tasks. Callers' stages complete on whichever of these runs the task that
+ * finishes the operation, so their dependent actions run there too and must not block.
  *
  * <p><b>Arrival order.</b> Callers' operations ({@link RecoverOp}, {@link StashOp}) queue in
  * {@code waiting} in the order they arrived. While no storage step is in flight ({@code busy}
@@ -129,8 +135,9 @@ final class SessionActor {
     /** {@code ownWorkDone}, and the predecessor's {@code drained}: the chain of writers never breaks. */
     private final CompletableFuture<Void> drained;
 
+    /** Small at first (most sessions queue one operation at a time); it grows when operations pile up. */
     @GuardedBy("runner")
-    private final ArrayDeque<Op> waiting = new ArrayDeque<>();
+    private final ArrayDeque<Op> waiting = new ArrayDeque<>(1);
     /** A storage step, a backoff or the predecessor is in flight: operations wait. */
     @GuardedBy("runner")
     private boolean busy;
@@ -332,7 +339,8 @@ final class SessionActor {
         if (!storage.stored() || expiresAt == null || waiting.peek() instanceof StashOp) {
             return false;
         }
-        return Duration.between(now, expiresAt).compareTo(settings.ttl().dividedBy(2)) < 0;
+        // Twice the time left against the TTL: Duration.dividedBy goes through BigDecimal, on every warm recover.
+        return Duration.between(now, expiresAt).multipliedBy(2).compareTo(settings.ttl()) < 0;
     }
 
     // ---- write ----

@@ -28,10 +28,18 @@ import dev.durablestash.storage.StorageBackend;
  * <p>Live actors sit in a Caffeine cache with a maximum size and an idle timeout. When the cache
  * evicts an actor, the eviction listener (run atomically with the removal) retires it; an actor that
  * still has operations moves to {@code draining} until it has finished them, and a new actor for the
- * same key waits for it. So memory is bounded by the cap plus the actors busy right now, and a
+ * same session waits for it. So memory is bounded by the cap plus the actors busy right now, and a
  * session never has two writers in one JVM. Once {@link #close() closed}, operations that arrive are
  * refused at once (a stash or session change fails with a {@link StashWriteException}, a recover reports
- * {@code ERROR}) and nothing is written for them. Thread-safe.
+ * {@code ERROR}) and nothing is written for them.
+ *
+ * <p>Actors are found by session id, so a call to a live actor computes no HMAC: the session's storage
+ * keys are derived once, when its actor is created. The raw id is kept as long as its actor is (the
+ * cache's key, then {@code draining}'s until the retired actor has finished), and no longer.
+ *
+ * <p>An operation answered before {@link SessionActor#submit} returns (the actor was idle and ran it
+ * on the caller's thread, and storage answered at once) gets no deadline: there is nothing left to
+ * wait for. Thread-safe.
  */
 final class SessionRegistry {
 
@@ -44,8 +52,11 @@ final class SessionRegistry {
     private final Executor executor;
     private final ViewTurns turns;
     private final EngineCounters counters = new EngineCounters();
+    /** By session id: finding a live actor computes no HMAC (its storage keys are derived once, when it is created). */
     private final Cache<String, SessionActor> actors;
+    /** By session id, like {@code actors}: retired actors still finishing their operations. */
     private final ConcurrentHashMap<String, SessionActor> draining = new ConcurrentHashMap<>();
+    private final Function<String, SessionActor> create = this::newActor;
     private volatile boolean closed;
 
     SessionRegistry(StorageBackend backend, StashSettings settings, ValueCodec codec, Executor executor,
@@ -114,7 +125,8 @@ final class SessionRegistry {
     }
 
     CompletionStage<ViewTurn> turn(String sid, ViewDefinition view) {
-        return turns.acquire(keys.currentKey(sid) + '\n' + view.name(), view.name());
+        // The lane exists only while the turn is held or waited for, i.e. while a request of the session is in flight.
+        return turns.acquire(sid + '\n' + view.name(), view.name());
     }
 
     /**
@@ -126,6 +138,12 @@ final class SessionRegistry {
     private <T> CompletionStage<T> withDeadline(SessionActor actor, SessionActor.Op op, CompletableFuture<T> result,
             BiConsumer<CompletableFuture<T>, StashTimeoutException> onTimeout, Supplier<StashTimeoutException> timeoutError,
             Consumer<Boolean> outcome) {
+        if (result.isDone()) {
+            // Answered before submit returned (the actor was idle and drained on this thread, and
+            // storage answered at once): no deadline to set, nothing to cancel.
+            outcome.accept(!result.isCompletedExceptionally());
+            return result.minimalCompletionStage();
+        }
         CompletableFuture<T> caller = new CompletableFuture<>();
         AtomicBoolean answered = new AtomicBoolean();
         Future<?> deadline = deadlines.after(timeout, () -> {
@@ -152,13 +170,11 @@ final class SessionRegistry {
 
     /** @return the actor that took {@code op}, or {@code null} when the registry is closed (nothing was submitted) */
     private @Nullable SessionActor submit(String sid, SessionActor.Op op) {
-        String key = keys.currentKey(sid);
-        Function<String, SessionActor> create = k -> newActor(k, sid);
         while (true) {
             if (closed) {
                 return null;
             }
-            SessionActor actor = actors.get(key, create);
+            SessionActor actor = actors.get(sid, create);
             if (actor.submit(op)) {
                 return actor;
             }
@@ -166,8 +182,8 @@ final class SessionRegistry {
         }
     }
 
-    private SessionActor newActor(String key, String sid) {
-        SessionActor predecessor = draining.get(key);
+    private SessionActor newActor(String sid) {
+        SessionActor predecessor = draining.get(sid);
         return new SessionActor(keys.of(sid), storage, settings, codec, counters, new SerialRunner(executor), deadlines,
                 predecessor == null ? null : predecessor.drained());
     }

@@ -106,6 +106,8 @@ final class SessionStorage {
             implements Location {
     }
 
+    private static final Map<String, String> NONE = Map.of();
+
     private final StorageKeys.SessionKeys keys;
     private final List<String> readOrder;
     private final TimedStorage storage;
@@ -120,12 +122,15 @@ final class SessionStorage {
     private SessionDocument document = SessionDocument.empty();
     @GuardedBy("runner")
     private Location location;
-    /** Expired versions a store refused to delete, by key: not asked again, replaced by the next write there. */
+    /**
+     * Expired versions a store refused to delete, by key: not asked again, replaced by the next write
+     * there. {@link #NONE} (shared, immutable) until the first entry: most sessions never need one.
+     */
     @GuardedBy("runner")
-    private final Map<String, String> undeletable = new HashMap<>(1);
-    /** Unreadable (corrupt) objects under older keys, by key: the lock replaces them, on this version. */
+    private Map<String, String> undeletable = NONE;
+    /** Unreadable (corrupt) objects under older keys, by key: the lock replaces them, on this version. {@link #NONE} until needed. */
     @GuardedBy("runner")
-    private final Map<String, String> unreadable = new HashMap<>(1);
+    private Map<String, String> unreadable = NONE;
     /** An object under an older key to delete once the write under the newer key succeeded. */
     @GuardedBy("runner")
     private @Nullable At stray;
@@ -217,7 +222,7 @@ final class SessionStorage {
 
     private CompletionStage<Void> scan(int index) {
         if (index == 0) {
-            unreadable.clear();
+            unreadable = NONE;
         }
         if (index == readOrder.size()) {
             settleAbsent();
@@ -312,7 +317,7 @@ final class SessionStorage {
                 adopt(SessionDocument.empty(), new At(key, found.etag()));
                 return done();
             }
-            unreadable.put(key, found.etag());
+            unreadable = with(unreadable, key, found.etag());
             return scan(index + 1);
         }, runner);
     }
@@ -356,7 +361,7 @@ final class SessionStorage {
                 adopt(SessionDocument.empty(), new At(key, found.etag()));
                 return done();
             }
-            unreadable.put(key, found.etag());
+            unreadable = with(unreadable, key, found.etag());
             return scan(index + 1);
         }, runner);
     }
@@ -369,14 +374,23 @@ final class SessionStorage {
         counters.deletes.increment();
         return storage.delete(key, etag).thenComposeAsync(deleted -> {
             if (deleted) {
-                undeletable.remove(key);
+                if (undeletable != NONE) {
+                    undeletable.remove(key);
+                }
                 return scan(index + 1);
             }
             // Changed meanwhile: read it again. Should the store refuse to delete this very version
             // again, it is not asked twice.
-            undeletable.put(key, etag);
+            undeletable = with(undeletable, key, etag);
             return scan(index);
         }, runner);
+    }
+
+    /** @return {@code map} with the entry added: a new map in place of {@link #NONE} */
+    private static Map<String, String> with(Map<String, String> map, String key, String value) {
+        Map<String, String> result = map == NONE ? new HashMap<>(2) : map;
+        result.put(key, value);
+        return result;
     }
 
     /** Nothing live under any key: where a first write goes. */

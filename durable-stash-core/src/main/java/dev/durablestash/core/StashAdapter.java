@@ -19,10 +19,15 @@ import dev.durablestash.storage.StorageBackend;
  * them, merges per-key diffs (last write wins) and writes the session document through to the
  * {@link StorageBackend} with ETag compare-and-swap before it acknowledges.
  *
- * <p><b>Thread-safety:</b> thread-safe; share one instance per application. No method blocks: each
- * returns a {@link CompletionStage} that completes on an executor thread, often the session actor's
- * own task: dependent actions must not block (joining another operation of the same session there
- * would deadlock it). Callers on a request thread of their own (Spring MVC) may join the stage.
+ * <p><b>Thread-safety:</b> thread-safe; share one instance per application. No method waits for
+ * I/O: each returns a {@link CompletionStage}. Where it completes: when the session's actor is idle,
+ * the operation runs on the calling thread, and if storage answers at once (an in-memory store, or
+ * a warm recover without revalidation) the stage is already complete when the method returns;
+ * otherwise it completes on the thread on which the storage backend answered (the AWS SDK's
+ * completion executor, the filesystem backend's I/O pool), on the engine's executor, or, at the
+ * operation's deadline, on the engine's executor. Dependent actions run on that thread, often inside
+ * the session actor's own task: they must not block (joining another operation of the same session
+ * there would deadlock it). Callers on a request thread of their own (Spring MVC) may join the stage.
  *
  * <p><b>After an {@link RecoveryStatus#ERROR ERROR} recovery</b> the caller's state holds defaults,
  * not what is stored: do not stash values derived from them (the Spring integration refuses to).

@@ -42,7 +42,7 @@ final class StorageKeys {
             }
             order.add(current);
             order.addAll(previous);
-            return order;
+            return List.copyOf(order); // compact and immutable: each live actor keeps it
         }
 
         /** @return the key state moves to when found under an older one */

@@ -67,6 +67,9 @@ final class TimedStorage {
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
+        if (stage instanceof CompletableFuture<T> done && done.isDone()) {
+            return done; // answered at once (an in-memory store): no deadline to set and cancel
+        }
         CompletableFuture<T> result = new CompletableFuture<>();
         Future<?> deadline = deadlines.after(timeout, () -> result.completeExceptionally(new Timeout(
                 operation + " " + key + " got no answer within " + timeout + " (operation-timeout); treated as lost")));

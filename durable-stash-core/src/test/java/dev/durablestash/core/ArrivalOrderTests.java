@@ -122,6 +122,13 @@ class ArrivalOrderTests {
                                 .as("recover #%d of round %d (seed %d)", i, round, seed)
                                 .isEqualTo(recoveries.get(i).getValue());
                     }
+                    // A fresh mount's clearing write has no caller to wait for it: a rejoin queued after it
+                    // is answered only once it is done (arrival order), so storage is settled afterwards.
+                    for (ViewDefinition view : VIEWS) {
+                        assertThat(await(adapter.recover(sid, view, MountKind.REJOIN)).values())
+                                .as("view %s right after round %d (seed %d)", view.name(), round, seed)
+                                .isEqualTo(model.get(view.name()));
+                    }
                 }
                 try (StashAdapter fresh = new StashAdapter(store, Engines.settings().build())) {
                     for (ViewDefinition view : VIEWS) {

@@ -7,6 +7,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
@@ -348,11 +349,11 @@ class DurableStashAutoConfigurationTests {
     @Test
     void theEngineRunsOnItsOwnPoolWhichIsShutDownWithTheContext() {
         AtomicReference<ExecutorService> pool = new AtomicReference<>();
-        inMemory.run((context) -> {
+        HeldPutsBackend backend = new HeldPutsBackend();
+        withHeldPuts(backend).run((context) -> {
             pool.set(context.getBean(DurableStashAutoConfiguration.EXECUTOR_BEAN_NAME, ExecutorService.class));
             assertThat(context.getBean(StashSettings.class).executor()).isSameAs(pool.get());
-            context.getBean(StashAdapter.class).stash(SessionIds.newSid(), COUNTER, Map.of("count", 1))
-                    .toCompletableFuture().join();
+            stashNestedInAnotherSessionsActor(context.getBean(StashAdapter.class), backend);
             assertThat(((ThreadPoolExecutor) pool.get()).getTaskCount()).as("tasks the engine gave the pool")
                     .isPositive();
             assertThat(pool.get().isShutdown()).isFalse();
@@ -363,14 +364,14 @@ class DurableStashAutoConfigurationTests {
     @Test
     void theEnginesPoolBacksOffWhenTheApplicationDefinesOneOfTheSameName() {
         RecordingExecutor executor = new RecordingExecutor("app-engine-");
+        HeldPutsBackend backend = new HeldPutsBackend();
         try {
-            inMemory
+            withHeldPuts(backend)
                     .withBean(DurableStashAutoConfiguration.EXECUTOR_BEAN_NAME, Executor.class, () -> executor)
                     .run((context) -> {
                         assertThat(context.getBean(DurableStashAutoConfiguration.EXECUTOR_BEAN_NAME)).isSameAs(executor);
                         assertThat(context.getBean(StashSettings.class).executor()).isSameAs(executor);
-                        context.getBean(StashAdapter.class).stash(SessionIds.newSid(), COUNTER, Map.of("count", 1))
-                                .toCompletableFuture().join();
+                        stashNestedInAnotherSessionsActor(context.getBean(StashAdapter.class), backend);
                         assertThat(executor.threadNames).isNotEmpty().allSatisfy(
                                 (name) -> assertThat(name).startsWith("app-engine-"));
                     });
@@ -597,6 +598,47 @@ class DurableStashAutoConfigurationTests {
                 threadNames.add(Thread.currentThread().getName());
                 task.run();
             });
+        }
+    }
+
+    private WebApplicationContextRunner withHeldPuts(HeldPutsBackend backend) {
+        return contextRunner.withBean(StorageBackend.class, () -> backend)
+                .withPropertyValues("durable-stash.secret=auto-configuration-tests-secret-0123456789");
+    }
+
+    /**
+     * An idle session's actor runs on the caller's thread, so a plain stash may never reach the pool.
+     * Here the first session's write is answered late, on this thread, after a dependent action that
+     * stashes to a second session was attached: that action runs inside the first session's actor,
+     * and the second session's actor is handed to the engine's pool (never nested).
+     */
+    private static void stashNestedInAnotherSessionsActor(StashAdapter adapter, HeldPutsBackend backend) {
+        CompletionStage<Void> second = adapter.stash(SessionIds.newSid(), COUNTER, Map.of("count", 1))
+                .thenCompose((ignored) -> adapter.stash(SessionIds.newSid(), COUNTER, Map.of("count", 2)));
+        backend.released.complete(null);
+        second.toCompletableFuture().join();
+    }
+
+    /** In memory; every PUT reaches the store (and is answered) only once {@code released} is complete. */
+    static final class HeldPutsBackend implements StorageBackend {
+
+        private final InMemoryStorageBackend delegate = new InMemoryStorageBackend();
+        final CompletableFuture<Void> released = new CompletableFuture<>();
+
+        @Override
+        public CompletionStage<GetResult> get(String key, @Nullable String ifNoneMatch) {
+            return delegate.get(key, ifNoneMatch);
+        }
+
+        @Override
+        public CompletionStage<PutResult> put(String key, byte[] body, Precondition precondition) {
+            byte[] copy = body.clone();
+            return released.thenCompose((ignored) -> delegate.put(key, copy, precondition));
+        }
+
+        @Override
+        public CompletionStage<Boolean> delete(String key, @Nullable String ifMatch) {
+            return delegate.delete(key, ifMatch);
         }
     }
 

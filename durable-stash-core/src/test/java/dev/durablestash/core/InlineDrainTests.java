@@ -1,0 +1,119 @@
+package dev.durablestash.core;
+
+import static dev.durablestash.testsupport.Stages.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.Test;
+
+import dev.durablestash.storage.GetResult;
+import dev.durablestash.storage.Precondition;
+import dev.durablestash.storage.PutResult;
+import dev.durablestash.storage.StorageBackend;
+import dev.durablestash.core.MapStorageBackend.Operation;
+
+/**
+ * An idle session's actor runs on the caller's thread (no hand-off to the engine's pool), but a
+ * thread that is running one session's actor never runs another's: that goes to the pool.
+ */
+class InlineDrainTests {
+
+    static final ViewDefinition VIEW = ViewDefinition.builder("inline").key("n", Integer.class).build();
+
+    /** Records the thread of every PUT that reaches the store. */
+    private static final class ThreadRecordingBackend implements StorageBackend {
+        final StorageBackend delegate;
+        final List<String> putThreads = new CopyOnWriteArrayList<>();
+
+        ThreadRecordingBackend(StorageBackend delegate) {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public CompletionStage<GetResult> get(String key, @Nullable String ifNoneMatch) {
+            return delegate.get(key, ifNoneMatch);
+        }
+
+        @Override
+        public CompletionStage<PutResult> put(String key, byte[] body, Precondition precondition) {
+            putThreads.add(Thread.currentThread().getName());
+            return delegate.put(key, body, precondition);
+        }
+
+        @Override
+        public CompletionStage<Boolean> delete(String key, @Nullable String ifMatch) {
+            return delegate.delete(key, ifMatch);
+        }
+    }
+
+    private static ExecutorService enginePool() {
+        AtomicInteger count = new AtomicInteger();
+        return Executors.newFixedThreadPool(2, runnable -> {
+            Thread thread = new Thread(runnable, "engine-pool-" + count.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        });
+    }
+
+    @Test
+    void aStashToAnIdleSessionWhoseStoreAnswersAtOnceIsDoneWhenTheCallReturns() throws Exception {
+        ThreadRecordingBackend backend = new ThreadRecordingBackend(new MapStorageBackend());
+        ExecutorService pool = enginePool();
+        String sid = SessionIds.newSid();
+        try (StashAdapter adapter = new StashAdapter(backend, Engines.settings().executor(pool).build())) {
+            CompletionStage<Void> stashed = adapter.stash(sid, VIEW, Map.of("n", 1));
+
+            assertThat(stashed.toCompletableFuture().isDone()).isTrue();
+            assertThat(backend.putThreads).containsExactly(Thread.currentThread().getName());
+            assertThat(adapter.statistics().acknowledged()).isEqualTo(1);
+            assertThat(await(adapter.recover(sid, VIEW, MountKind.REJOIN)).values()).containsOnly(Map.entry("n", 1));
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /**
+     * Session A's write answers on a thread of the store's; the actor of A finishes the stash there,
+     * and the caller's dependent action (run there too) stashes to session B: B's actor must run on
+     * the engine's pool, not nested inside A's on the store's thread.
+     */
+    @Test
+    void aDependentActionThatStashesToAnotherSessionRunsThatSessionOnTheEnginesPool() throws Exception {
+        ThreadRecordingBackend recording = new ThreadRecordingBackend(new MapStorageBackend());
+        HeldBackend backend = new HeldBackend(recording);
+        ExecutorService pool = enginePool();
+        ExecutorService store = Executors.newSingleThreadExecutor(runnable -> new Thread(runnable, "store-thread"));
+        String a = SessionIds.newSid();
+        String b = SessionIds.newSid();
+        try (StashAdapter adapter = new StashAdapter(backend, Engines.settings().executor(pool).build())) {
+            backend.hold(Operation.PUT);
+            CompletableFuture<String> dependentRanOn = new CompletableFuture<>();
+            CompletionStage<Void> toB = adapter.stash(a, VIEW, Map.of("n", 1)).thenCompose(ignored -> {
+                dependentRanOn.complete(Thread.currentThread().getName());
+                return adapter.stash(b, VIEW, Map.of("n", 2));
+            });
+            HeldBackend.Held writeOfA = backend.next();
+            backend.stopHolding();
+
+            store.execute(writeOfA.release());
+            await(toB);
+
+            assertThat(await(dependentRanOn)).isEqualTo("store-thread"); // A's actor ran on the thread that answered
+            assertThat(recording.putThreads).hasSize(2);
+            assertThat(recording.putThreads.get(1)).startsWith("engine-pool-"); // B's did not
+            assertThat(await(adapter.recover(b, VIEW, MountKind.REJOIN)).values()).containsOnly(Map.entry("n", 2));
+        } finally {
+            store.shutdownNow();
+            pool.shutdownNow();
+        }
+    }
+}

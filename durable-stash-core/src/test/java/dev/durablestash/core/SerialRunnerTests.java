@@ -1,0 +1,179 @@
+package dev.durablestash.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.junit.jupiter.api.Test;
+
+/** Where a {@link SerialRunner}'s tasks run: inline when idle, never nested, never two at once. */
+class SerialRunnerTests {
+
+    /** An executor that only collects what it is given, so tests decide when (and whether) it runs. */
+    private static final class CollectingExecutor implements Executor {
+        final ConcurrentLinkedQueue<Runnable> handedOff = new ConcurrentLinkedQueue<>();
+
+        @Override
+        public void execute(Runnable command) {
+            handedOff.add(command);
+        }
+
+        void runAll() {
+            Runnable next;
+            while ((next = handedOff.poll()) != null) {
+                next.run();
+            }
+        }
+    }
+
+    @Test
+    void aTaskQueuedOnAnIdleRunnerRunsOnTheCallersThreadBeforeExecuteReturns() {
+        CollectingExecutor executor = new CollectingExecutor();
+        SerialRunner runner = new SerialRunner(executor);
+        AtomicReference<Thread> ranOn = new AtomicReference<>();
+
+        runner.execute(() -> ranOn.set(Thread.currentThread()));
+
+        assertThat(ranOn.get()).isSameAs(Thread.currentThread());
+        assertThat(executor.handedOff).isEmpty();
+    }
+
+    @Test
+    void aTaskQueuedByATaskOfTheSameRunnerRunsAfterItInTheSameLoopNotInsideIt() {
+        CollectingExecutor executor = new CollectingExecutor();
+        SerialRunner runner = new SerialRunner(executor);
+        List<String> events = new ArrayList<>();
+
+        runner.execute(() -> {
+            events.add("first starts");
+            runner.execute(() -> events.add("second"));
+            events.add("first ends");
+        });
+
+        assertThat(events).containsExactly("first starts", "first ends", "second");
+        assertThat(executor.handedOff).isEmpty();
+    }
+
+    @Test
+    void aThreadDrainingOneRunnerHandsAnotherRunnersDrainToTheExecutor() {
+        CollectingExecutor executor = new CollectingExecutor();
+        SerialRunner first = new SerialRunner(executor);
+        SerialRunner second = new SerialRunner(executor);
+        List<String> events = new ArrayList<>();
+
+        first.execute(() -> {
+            second.execute(() -> events.add("second's task"));
+            events.add("first's task ends");
+        });
+
+        assertThat(events).containsExactly("first's task ends");
+        assertThat(executor.handedOff).hasSize(1);
+        executor.runAll();
+        assertThat(events).containsExactly("first's task ends", "second's task");
+    }
+
+    /** Each task queues work on the next runner: inline, that would be a call 20,000 levels deep. */
+    @Test
+    void aLongChainOfRunnersQueuingWorkOnEachOtherNeverDeepensTheStack() {
+        CollectingExecutor executor = new CollectingExecutor();
+        int length = 20_000;
+        List<SerialRunner> runners = new ArrayList<>();
+        for (int i = 0; i < length; i++) {
+            runners.add(new SerialRunner(executor));
+        }
+        AtomicInteger reached = new AtomicInteger();
+        AtomicInteger deepest = new AtomicInteger();
+        int base = Thread.currentThread().getStackTrace().length;
+        runChain(runners, 0, reached, deepest, base);
+        executor.runAll();
+
+        assertThat(reached.get()).isEqualTo(length);
+        assertThat(deepest.get()).isLessThan(100);
+    }
+
+    private static void runChain(List<SerialRunner> runners, int index, AtomicInteger reached, AtomicInteger deepest,
+            int base) {
+        runners.get(index).execute(() -> {
+            if (reached.incrementAndGet() % 100 == 1) {
+                deepest.accumulateAndGet(Thread.currentThread().getStackTrace().length - base, Math::max);
+            }
+            if (index + 1 < runners.size()) {
+                runChain(runners, index + 1, reached, deepest, base);
+            }
+        });
+    }
+
+    @Test
+    void aRunnerDrainedInlineYieldsToTheExecutorAfterABatchOfTasks() throws Exception {
+        CollectingExecutor executor = new CollectingExecutor();
+        SerialRunner runner = new SerialRunner(executor);
+        AtomicInteger ran = new AtomicInteger();
+        CountDownLatch started = new CountDownLatch(1);
+        CountDownLatch queued = new CountDownLatch(1);
+        Thread caller = new Thread(() -> runner.execute(() -> {
+            started.countDown();
+            await(queued);
+            ran.incrementAndGet();
+        }));
+        caller.start();
+        assertThat(started.await(30, TimeUnit.SECONDS)).isTrue();
+        for (int i = 0; i < 1000; i++) {
+            runner.execute(ran::incrementAndGet); // the runner is busy on the caller: these only queue
+        }
+        queued.countDown();
+        caller.join(30_000);
+
+        assertThat(ran.get()).isLessThan(1001); // the caller ran one batch, not all 1,001 tasks
+        assertThat(executor.handedOff).hasSize(1);
+        executor.runAll();
+        assertThat(ran.get()).isEqualTo(1001);
+    }
+
+    @Test
+    void tasksQueuedFromSeveralThreadsNeverRunAtTheSameTimeAndAllRun() throws Exception {
+        Executor executor = command -> new Thread(command).start();
+        SerialRunner runner = new SerialRunner(executor);
+        AtomicBoolean running = new AtomicBoolean();
+        AtomicBoolean overlapped = new AtomicBoolean();
+        AtomicInteger ran = new AtomicInteger();
+        int threads = 4;
+        int perThread = 20_000;
+        CountDownLatch done = new CountDownLatch(threads * perThread);
+        List<Thread> callers = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            callers.add(new Thread(() -> {
+                for (int i = 0; i < perThread; i++) {
+                    runner.execute(() -> {
+                        if (!running.compareAndSet(false, true)) {
+                            overlapped.set(true);
+                        }
+                        ran.incrementAndGet();
+                        running.set(false);
+                        done.countDown();
+                    });
+                }
+            }));
+        }
+        callers.forEach(Thread::start);
+
+        assertThat(done.await(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(overlapped.get()).isFalse();
+        assertThat(ran.get()).isEqualTo(threads * perThread);
+    }
+
+    private static void await(CountDownLatch latch) {
+        try {
+            latch.await(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
