@@ -4,15 +4,17 @@ import java.time.Duration;
 
 import org.jspecify.annotations.Nullable;
 
+import org.springframework.boot.context.properties.PropertyMapper;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
-import org.springframework.util.StringUtils;
 
 import dev.durablestash.core.StashSettings;
+import dev.durablestash.spring.web.SidCookie;
 
 /**
- * Maps {@link DurableStashProperties} onto {@link StashSettings}: the one place where properties
- * meet the engine. A value the engine rejects fails startup with an
- * {@link InvalidConfigurationPropertyValueException} naming the property.
+ * Maps {@link DurableStashProperties} onto {@link StashSettings} and the {@link SidCookie}: the one
+ * place where properties are checked and meet the engine and the cookie. A value the engine or the
+ * cookie rejects fails startup with an {@link InvalidConfigurationPropertyValueException} naming the
+ * property.
  */
 final class SettingsMapping {
 
@@ -75,20 +77,33 @@ final class SettingsMapping {
     }
 
     /**
-     * Checks the sid cookie's properties, for the servlet and the reactive filter alike.
+     * Maps the sid cookie's properties, for the servlet and the reactive filter alike.
      *
-     * @return the cookie's max-age, or {@code null} for a browser-session cookie
      * @throws InvalidConfigurationPropertyValueException for an empty name or a max-age that is not positive
      */
-    static @Nullable Duration validCookie(DurableStashProperties.Cookie cookie) {
-        if (!StringUtils.hasText(cookie.getName())) {
-            throw invalid("cookie.name", cookie.getName(), "must not be empty");
+    static SidCookie sidCookie(DurableStashProperties.Cookie properties) {
+        SidCookie cookie = new SidCookie();
+        PropertyMapper map = PropertyMapper.get();
+        String name = properties.getName();
+        apply("cookie.name", name, () -> cookie.setName(name == null ? "" : name));
+        map.from(properties::getDomain).to(cookie::setDomain);
+        map.from(properties::getPath).to(cookie::setPath);
+        map.from(properties::getSecure).to(cookie::setSecure);
+        map.from(properties::getSameSite).always().to(cookie::setSameSite);
+        map.from(properties::getMaxAge).to((maxAge) -> apply("cookie.max-age", maxAge, () -> cookie.setMaxAge(maxAge)));
+        return cookie;
+    }
+
+    /**
+     * @return {@code durable-stash.failure-status}
+     * @throws InvalidConfigurationPropertyValueException if it is not an HTTP error status
+     */
+    static int failureStatus(DurableStashProperties properties) {
+        int status = properties.getFailureStatus();
+        if (status < 400 || status > 599) {
+            throw invalid("failure-status", status, "must be an HTTP error status (400 to 599)");
         }
-        Duration maxAge = cookie.getMaxAge();
-        if (maxAge != null && (maxAge.isNegative() || maxAge.isZero() || maxAge.getSeconds() > Integer.MAX_VALUE)) {
-            throw invalid("cookie.max-age", maxAge, "must be positive");
-        }
-        return maxAge;
+        return status;
     }
 
     static InvalidConfigurationPropertyValueException invalid(String property, @Nullable Object value, String reason) {

@@ -337,7 +337,7 @@ public final class ReactiveBrowserSession {
      *     {@code null}: none, several that cannot be told apart, or the cookie was replaced in this exchange
      */
     private SessionCookieValues.@Nullable Decoded cookieSid(@Nullable String principal) {
-        return cookieReplaced ? null : settings.values().decodeOne(settings.cookie().read(exchange), principal);
+        return cookieReplaced ? null : settings.values().decodeOne(ReactiveSidCookie.read(settings.cookie(), exchange), principal);
     }
 
     /**
@@ -352,7 +352,7 @@ public final class ReactiveBrowserSession {
             return;
         }
         try {
-            settings.cookie().write(exchange, value.isEmpty() ? "" : settings.values().encode(value, principal));
+            ReactiveSidCookie.write(settings.cookie(), exchange, value.isEmpty() ? "" : settings.values().encode(value, principal));
         } catch (UnsupportedOperationException | IllegalStateException e) {
             cookieRefused(); // the response's cookies became read-only
         }

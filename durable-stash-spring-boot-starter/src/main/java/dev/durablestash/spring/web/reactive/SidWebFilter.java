@@ -15,6 +15,7 @@ import org.springframework.web.server.WebFilterChain;
 import dev.durablestash.core.SessionCookieValues;
 import dev.durablestash.core.StashAdapter;
 import dev.durablestash.core.StashSettings;
+import dev.durablestash.spring.web.SidCookie;
 
 import reactor.core.publisher.Mono;
 
@@ -56,7 +57,7 @@ public final class SidWebFilter implements WebFilter, Ordered {
 
         Settings(SidCookie cookie, Supplier<StashSettings> engineSettings, Supplier<StashAdapter> engine) {
             this.cookie = cookie;
-            this.refreshCookie = cookie.maxAge() != null;
+            this.refreshCookie = cookie.getMaxAge() != null;
             this.engineSettings = engineSettings;
             this.engine = engine;
         }

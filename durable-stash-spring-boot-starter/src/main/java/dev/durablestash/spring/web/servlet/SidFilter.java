@@ -19,11 +19,12 @@ import org.springframework.web.filter.OncePerRequestFilter;
 import dev.durablestash.core.SessionCookieValues;
 import dev.durablestash.core.StashAdapter;
 import dev.durablestash.core.StashSettings;
+import dev.durablestash.spring.web.SidCookie;
 
 /**
  * Puts a {@link BrowserSession} on every request, which reads the {@code sid} cookie (and issues a
- * new one, lazily) with a {@link CookieSerializer}: by default Spring Session's
- * {@code DefaultCookieSerializer}, HttpOnly, SameSite=Lax, Secure when the request is. The cookie
+ * new one, lazily) as the {@link SidCookie} says, with Spring Session's {@code DefaultCookieSerializer}:
+ * HttpOnly, SameSite=Lax, Secure when the request is, unless configured otherwise. The cookie
  * value is the sid tagged under the secret ({@link SessionCookieValues}): a sid the server did not
  * issue is never adopted, and a sid is bound to the principal it was used by
  * ({@link #setPrincipalResolver}; see {@link BrowserSession}).
@@ -99,17 +100,16 @@ public final class SidFilter extends OncePerRequestFilter implements Ordered {
     private int order = DEFAULT_ORDER;
 
     /**
-     * @param cookies reads and writes the sid cookie
-     * @param refreshCookie {@code true} to write the cookie again on every request that uses the
-     *     sid (to slide a configured max-age), {@code false} to write it only when a sid is new
+     * @param cookie the sid cookie's attributes, read once, here; with a max-age the cookie is written
+     *     again on every request that uses the sid (the lifetime slides), otherwise only when a sid is new
      * @param settings the engine's settings, asked for on first use: their secrets tag sids for the
      *     cookie ({@link SessionCookieValues}) and their operation timeout bounds rotate and end
      * @param adapter the engine, asked for on first use: for {@link BrowserSession#rotate()} and
      *     {@link BrowserSession#end()}
      */
-    public SidFilter(CookieSerializer cookies, boolean refreshCookie, Supplier<StashSettings> settings,
-            Supplier<StashAdapter> adapter) {
-        this.settings = new Settings(Objects.requireNonNull(cookies, "cookies"), refreshCookie,
+    public SidFilter(SidCookie cookie, Supplier<StashSettings> settings, Supplier<StashAdapter> adapter) {
+        Objects.requireNonNull(cookie, "cookie");
+        this.settings = new Settings(SidCookieSerializer.of(cookie), cookie.getMaxAge() != null,
                 Objects.requireNonNull(settings, "settings"), Objects.requireNonNull(adapter, "adapter"));
     }
 
