@@ -1,16 +1,12 @@
 package dev.durablestash.spring.web.servlet;
 
 import java.io.IOException;
-import java.time.Duration;
-import java.util.Objects;
 import java.util.function.Supplier;
 
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
-
-import org.jspecify.annotations.Nullable;
 
 import org.springframework.core.Ordered;
 import org.springframework.session.web.http.CookieSerializer;
@@ -19,6 +15,7 @@ import org.springframework.web.filter.OncePerRequestFilter;
 import dev.durablestash.core.SessionCookieValues;
 import dev.durablestash.core.StashAdapter;
 import dev.durablestash.core.StashSettings;
+import dev.durablestash.spring.web.BrowserSessionSettings;
 import dev.durablestash.spring.web.SidCookie;
 
 /**
@@ -44,59 +41,8 @@ public final class SidFilter extends OncePerRequestFilter implements Ordered {
     /** The default order: just after Spring Session's {@code SessionRepositoryFilter}. */
     public static final int DEFAULT_ORDER = Ordered.HIGHEST_PRECEDENCE + 60;
 
-    /**
-     * What every {@link BrowserSession} of this filter needs. The engine's parts are looked up on first
-     * use, not when the filter is made: servlet filters are made early, while the web server starts,
-     * and the storage backend should be made with the other beans.
-     */
-    static final class Settings {
-
-        private final CookieSerializer cookies;
-        private final boolean refreshCookie;
-        private final Supplier<StashSettings> engineSettings;
-        private final Supplier<StashAdapter> engine;
-        private volatile @Nullable SessionCookieValues values;
-        private volatile PrincipalResolver principals = PrincipalResolver.USER_PRINCIPAL;
-
-        Settings(CookieSerializer cookies, boolean refreshCookie, Supplier<StashSettings> engineSettings,
-                Supplier<StashAdapter> engine) {
-            this.cookies = cookies;
-            this.refreshCookie = refreshCookie;
-            this.engineSettings = engineSettings;
-            this.engine = engine;
-        }
-
-        CookieSerializer cookies() {
-            return cookies;
-        }
-
-        boolean refreshCookie() {
-            return refreshCookie;
-        }
-
-        SessionCookieValues values() {
-            SessionCookieValues made = values;
-            if (made == null) {
-                made = new SessionCookieValues(engineSettings.get());
-                values = made; // racing threads make equal instances
-            }
-            return made;
-        }
-
-        PrincipalResolver principals() {
-            return principals;
-        }
-
-        StashAdapter adapter() {
-            return engine.get();
-        }
-
-        Duration operationTimeout() {
-            return engineSettings.get().operationTimeout();
-        }
-    }
-
-    private final Settings settings;
+    private final BrowserSessionSettings<PrincipalResolver> settings;
+    private final CookieSerializer cookies;
     private int order = DEFAULT_ORDER;
 
     /**
@@ -108,16 +54,15 @@ public final class SidFilter extends OncePerRequestFilter implements Ordered {
      *     {@link BrowserSession#end()}
      */
     public SidFilter(SidCookie cookie, Supplier<StashSettings> settings, Supplier<StashAdapter> adapter) {
-        Objects.requireNonNull(cookie, "cookie");
-        this.settings = new Settings(SidCookieSerializer.of(cookie), cookie.getMaxAge() != null,
-                Objects.requireNonNull(settings, "settings"), Objects.requireNonNull(adapter, "adapter"));
+        this.settings = new BrowserSessionSettings<>(cookie, PrincipalResolver.USER_PRINCIPAL, settings, adapter);
+        this.cookies = SidCookieSerializer.of(cookie);
     }
 
     @Override
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
         if (BrowserSession.find(request) == null) {
-            request.setAttribute(BrowserSession.ATTRIBUTE, new BrowserSession(settings, request, response));
+            request.setAttribute(BrowserSession.ATTRIBUTE, new BrowserSession(settings, cookies, request, response));
         }
         try {
             chain.doFilter(request, response);
@@ -143,7 +88,7 @@ public final class SidFilter extends OncePerRequestFilter implements Ordered {
      *     {@link PrincipalResolver#USER_PRINCIPAL} unless set
      */
     public void setPrincipalResolver(PrincipalResolver principals) {
-        this.settings.principals = Objects.requireNonNull(principals, "principals");
+        settings.principals(principals);
     }
 
     @Override

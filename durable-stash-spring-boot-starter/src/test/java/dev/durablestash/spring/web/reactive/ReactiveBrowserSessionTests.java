@@ -13,6 +13,7 @@ import org.springframework.mock.web.server.MockServerWebExchange;
 import dev.durablestash.core.SessionCookieValues;
 import dev.durablestash.core.SessionIds;
 import dev.durablestash.core.StashSettings;
+import dev.durablestash.spring.web.BrowserSessionSettings;
 import dev.durablestash.spring.web.SidCookie;
 
 import reactor.core.publisher.Mono;
@@ -27,13 +28,15 @@ class ReactiveBrowserSessionTests {
     private static final SessionCookieValues VALUES = new SessionCookieValues(SETTINGS);
 
     private static ReactiveBrowserSession session(SidCookie cookie, MockServerWebExchange exchange) {
-        return new ReactiveBrowserSession(new SidWebFilter.Settings(cookie, () -> SETTINGS, () -> {
+        return new ReactiveBrowserSession(new BrowserSessionSettings<>(cookie, ReactivePrincipalResolver.EXCHANGE_PRINCIPAL,
+                () -> SETTINGS, () -> {
             throw new AssertionError("the engine is not needed");
         }), exchange);
     }
 
     private static ReactiveBrowserSession session(MockServerWebExchange exchange, AtomicReference<String> principal) {
-        SidWebFilter.Settings settings = new SidWebFilter.Settings(new SidCookie(), () -> SETTINGS, () -> {
+        BrowserSessionSettings<ReactivePrincipalResolver> settings = new BrowserSessionSettings<>(new SidCookie(),
+                ReactivePrincipalResolver.EXCHANGE_PRINCIPAL, () -> SETTINGS, () -> {
             throw new AssertionError("the engine is not needed");
         });
         settings.principals(e -> Mono.justOrEmpty(principal.get()));
