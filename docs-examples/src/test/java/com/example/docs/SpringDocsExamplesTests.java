@@ -62,6 +62,13 @@ class SpringDocsExamplesTests {
     }
 
     @Test
+    void theSidCookieCustomizerChangesTheCookie() throws Exception {
+        String header = mvc.perform(post("/prefs/theme").param("theme", "dark")).andReturn().getResponse()
+                .getHeader("Set-Cookie");
+        assertThat(header).startsWith("sid=").contains("SameSite=Strict", "HttpOnly");
+    }
+
+    @Test
     void theCustomizerAndTheMigratorAreApplied() {
         assertThat(settings.maxWriteAttempts()).isEqualTo(5);
         assertThat(counterMigrator.view()).isEqualTo("CounterController");

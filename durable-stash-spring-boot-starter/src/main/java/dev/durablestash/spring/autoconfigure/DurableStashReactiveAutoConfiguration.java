@@ -1,7 +1,5 @@
 package dev.durablestash.spring.autoconfigure;
 
-import java.time.Duration;
-
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
@@ -11,17 +9,18 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplicat
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication.Type;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Import;
 import org.springframework.http.codec.ServerCodecConfigurer;
 import org.springframework.web.reactive.DispatcherHandler;
 import org.springframework.web.reactive.result.method.annotation.RequestMappingHandlerAdapter;
 
 import dev.durablestash.core.StashAdapter;
 import dev.durablestash.core.StashSettings;
+import dev.durablestash.spring.web.SidCookie;
 import dev.durablestash.spring.web.StashedViews;
 import dev.durablestash.spring.web.reactive.PerExchangeControllers;
 import dev.durablestash.spring.web.reactive.ReactivePrincipalResolver;
 import dev.durablestash.spring.web.reactive.ReactiveStashExceptionHandler;
-import dev.durablestash.spring.web.reactive.SidCookie;
 import dev.durablestash.spring.web.reactive.SidWebFilter;
 import dev.durablestash.spring.web.reactive.StashedRoutes;
 import dev.durablestash.spring.web.reactive.StashedViewsHandlerAdapter;
@@ -29,8 +28,8 @@ import dev.durablestash.spring.web.reactive.StashedViewsWebFluxConfigurer;
 import dev.durablestash.spring.web.reactive.StashedViewsWebFluxVerifier;
 
 /**
- * Auto-configuration of DurableStash in a reactive (Spring WebFlux) web application: the sid cookie
- * web filter, per-exchange view controllers, recovery before the handler and stashing before the
+ * Auto-configuration of DurableStash in a reactive (Spring WebFlux) web application: the sid cookie (a
+ * {@link SidCookie} bean, shared with the servlet side's configuration) and its web filter, per-exchange view controllers, recovery before the handler and stashing before the
  * response is committed, the {@link StashedRoutes} handle for functional routes, and the failure
  * statuses. It runs after {@link DurableStashAutoConfiguration}, only when there is a
  * {@link StashAdapter}, and uses the same {@code durable-stash.*} properties as the servlet side. It
@@ -43,6 +42,7 @@ import dev.durablestash.spring.web.reactive.StashedViewsWebFluxVerifier;
 @ConditionalOnClass(DispatcherHandler.class)
 @ConditionalOnBean(StashAdapter.class)
 @EnableConfigurationProperties(DurableStashProperties.class)
+@Import(SidCookieConfiguration.class)
 public final class DurableStashReactiveAutoConfiguration {
 
     @Bean
@@ -59,14 +59,10 @@ public final class DurableStashReactiveAutoConfiguration {
 
     @Bean
     @ConditionalOnMissingBean
-    SidWebFilter durableStashSidWebFilter(DurableStashProperties properties, ObjectProvider<StashSettings> settings,
+    SidWebFilter durableStashSidWebFilter(SidCookie cookie, ObjectProvider<StashSettings> settings,
             ObjectProvider<StashAdapter> adapter, ObjectProvider<ReactivePrincipalResolver> principals,
             ObjectProvider<ServerCodecConfigurer> codecs) {
-        DurableStashProperties.Cookie cookie = properties.getCookie();
-        Duration maxAge = SettingsMapping.validCookie(cookie);
-        SidCookie sidCookie = new SidCookie(cookie.getName(), cookie.getDomain(), cookie.getPath(), cookie.getSecure(),
-                cookie.getSameSite(), maxAge);
-        SidWebFilter filter = new SidWebFilter(sidCookie, settings::getObject, adapter::getObject);
+        SidWebFilter filter = new SidWebFilter(cookie, settings::getObject, adapter::getObject);
         principals.ifAvailable(filter::setPrincipalResolver);
         codecs.ifAvailable(filter::setCodecConfigurer);
         return filter;
@@ -76,11 +72,8 @@ public final class DurableStashReactiveAutoConfiguration {
     @ConditionalOnMissingBean
     StashedViewsWebFluxConfigurer durableStashWebFluxConfigurer(StashAdapter adapter, StashedViews views,
             StashSettings settings, DurableStashProperties properties) {
-        int status = properties.getFailureStatus();
-        if (status < 400 || status > 599) {
-            throw SettingsMapping.invalid("failure-status", status, "must be an HTTP error status (400 to 599)");
-        }
-        return new StashedViewsWebFluxConfigurer(adapter, views, settings.operationTimeout(), status);
+        return new StashedViewsWebFluxConfigurer(adapter, views, settings.operationTimeout(),
+                SettingsMapping.failureStatus(properties));
     }
 
     @Bean

@@ -1,7 +1,5 @@
 package dev.durablestash.spring.autoconfigure;
 
-import java.time.Duration;
-
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
@@ -10,9 +8,9 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication.Type;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
-import org.springframework.boot.context.properties.PropertyMapper;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Import;
 import org.springframework.session.web.http.DefaultCookieSerializer;
 import org.springframework.web.filter.OncePerRequestFilter;
 import org.springframework.web.servlet.DispatcherServlet;
@@ -20,6 +18,7 @@ import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 
 import dev.durablestash.core.StashAdapter;
 import dev.durablestash.core.StashSettings;
+import dev.durablestash.spring.web.SidCookie;
 import dev.durablestash.spring.web.StashedViews;
 import dev.durablestash.spring.web.servlet.PrincipalResolver;
 import dev.durablestash.spring.web.servlet.SidFilter;
@@ -30,7 +29,8 @@ import dev.durablestash.spring.web.servlet.StashedViewsVerifier;
 import dev.durablestash.spring.web.servlet.StashedViewsWebMvcConfigurer;
 
 /**
- * Auto-configuration of DurableStash in a servlet web application: the sid cookie filter and, with
+ * Auto-configuration of DurableStash in a servlet web application: the sid cookie (a {@link SidCookie}
+ * bean, shared with the reactive side's configuration) and its filter and, with
  * Spring MVC on the classpath, the integration that recovers and stashes {@code @Stashed} fields.
  * It runs after {@link DurableStashAutoConfiguration} and only when there is a {@link StashAdapter}.
  *
@@ -48,6 +48,7 @@ import dev.durablestash.spring.web.servlet.StashedViewsWebMvcConfigurer;
 @ConditionalOnWebApplication(type = Type.SERVLET)
 @ConditionalOnBean(StashAdapter.class)
 @EnableConfigurationProperties(DurableStashProperties.class)
+@Import(SidCookieConfiguration.class)
 public final class DurableStashServletAutoConfiguration {
 
     @Configuration(proxyBeanMethods = false)
@@ -56,24 +57,10 @@ public final class DurableStashServletAutoConfiguration {
 
         @Bean
         @ConditionalOnMissingBean
-        SidFilter durableStashSidFilter(DurableStashProperties properties, ObjectProvider<StashSettings> settings,
+        SidFilter durableStashSidFilter(SidCookie cookie, ObjectProvider<StashSettings> settings,
                 ObjectProvider<StashAdapter> adapter, ObjectProvider<PrincipalResolver> principals) {
-            DurableStashProperties.Cookie cookie = properties.getCookie();
-            DefaultCookieSerializer serializer = new DefaultCookieSerializer();
-            serializer.setUseBase64Encoding(false);
-            serializer.setUseHttpOnlyCookie(true);
-            PropertyMapper map = PropertyMapper.get();
-            Duration maxAge = SettingsMapping.validCookie(cookie);
-            map.from(cookie::getName).to(serializer::setCookieName);
-            map.from(cookie::getDomain).to(serializer::setDomainName);
-            map.from(cookie::getPath).to(serializer::setCookiePath);
-            map.from(cookie::getSecure).to(serializer::setUseSecureCookie);
-            map.from(cookie::getSameSite).whenHasText().to(serializer::setSameSite);
-            if (maxAge != null) {
-                serializer.setCookieMaxAge((int) maxAge.getSeconds());
-            }
             // The engine is looked up on first use: filters are made while the web server starts.
-            SidFilter filter = new SidFilter(serializer, maxAge != null, settings::getObject, adapter::getObject);
+            SidFilter filter = new SidFilter(cookie, settings::getObject, adapter::getObject);
             principals.ifAvailable(filter::setPrincipalResolver);
             return filter;
         }
@@ -111,11 +98,7 @@ public final class DurableStashServletAutoConfiguration {
         @Bean
         @ConditionalOnMissingBean
         StashExceptionResolver durableStashExceptionResolver(DurableStashProperties properties) {
-            int status = properties.getFailureStatus();
-            if (status < 400 || status > 599) {
-                throw SettingsMapping.invalid("failure-status", status, "must be an HTTP error status (400 to 599)");
-            }
-            return new StashExceptionResolver(status);
+            return new StashExceptionResolver(SettingsMapping.failureStatus(properties));
         }
     }
 }

@@ -60,9 +60,7 @@ final class S3ClientBuilders {
     static S3AsyncClientBuilder fromProperties(DurableStashProperties properties) {
         S3 s3 = properties.getStorage().getS3();
         Duration operationTimeout = SettingsMapping.operationTimeout(properties);
-        if (s3.getMaxConcurrency() <= 0) {
-            throw SettingsMapping.invalid("storage.s3.max-concurrency", s3.getMaxConcurrency(), "must be positive");
-        }
+        SettingsMapping.checkS3Client(s3);
         NettyNioAsyncHttpClient.Builder http = NettyNioAsyncHttpClient.builder()
                 .maxConcurrency(s3.getMaxConcurrency())
                 .connectionTimeout(CONNECTION_TIMEOUT)
@@ -88,27 +86,16 @@ final class S3ClientBuilders {
                         .retryStrategy(RetryMode.STANDARD));
         URI endpoint = s3.getEndpoint();
         if (endpoint != null) {
-            if (!("http".equals(endpoint.getScheme()) || "https".equals(endpoint.getScheme())) || endpoint.getHost() == null) {
-                throw SettingsMapping.invalid("storage.s3.endpoint", endpoint,
-                        "must be an absolute http or https URL with a host, e.g. http://localhost:9000");
-            }
             builder.endpointOverride(endpoint);
         }
         String region = s3.getRegion();
         if (region != null) {
-            if (region.isBlank()) {
-                throw SettingsMapping.invalid("storage.s3.region", region, "region must not be blank");
-            }
             builder.region(Region.of(region));
         } else if (endpoint != null) {
             builder.region(Region.US_EAST_1);
         }
         String accessKeyId = s3.getAccessKeyId();
         String secretAccessKey = s3.getSecretAccessKey();
-        if (StringUtils.hasText(accessKeyId) != StringUtils.hasText(secretAccessKey)) {
-            throw SettingsMapping.invalid(StringUtils.hasText(accessKeyId) ? "storage.s3.secret-access-key"
-                    : "storage.s3.access-key-id", "", "access-key-id and secret-access-key are set together or not at all");
-        }
         if (StringUtils.hasText(accessKeyId)) {
             builder.credentialsProvider(StaticCredentialsProvider.create(
                     AwsBasicCredentials.create(accessKeyId, secretAccessKey)));

@@ -1,22 +1,31 @@
 package dev.durablestash.spring.autoconfigure;
 
+import java.net.URI;
 import java.time.Duration;
 
 import org.jspecify.annotations.Nullable;
 
+import org.springframework.boot.context.properties.PropertyMapper;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.util.StringUtils;
 
 import dev.durablestash.core.StashSettings;
+import dev.durablestash.spring.web.SidCookie;
 
 /**
- * Maps {@link DurableStashProperties} onto {@link StashSettings}: the one place where properties
- * meet the engine. A value the engine rejects fails startup with an
- * {@link InvalidConfigurationPropertyValueException} naming the property.
+ * Checks the {@code durable-stash.*} properties and maps them onto {@link StashSettings} and the
+ * {@link SidCookie}: the one place where property values are checked and meet the engine and the
+ * cookie. An invalid value, or one the engine or the cookie rejects, fails startup with an
+ * {@link InvalidConfigurationPropertyValueException} naming the property. Elsewhere in this package
+ * {@link #invalid} only reports what a backend's builder rejects, a missing secret, or a storage type
+ * whose module is not on the classpath.
  */
 final class SettingsMapping {
 
     private static final String PREFIX = "durable-stash.";
+
+    /** Shortest accepted sweep interval: the sweeper schedules in whole milliseconds. */
+    static final Duration MIN_SWEEP_INTERVAL = Duration.ofMillis(1);
 
     private SettingsMapping() {
     }
@@ -75,20 +84,92 @@ final class SettingsMapping {
     }
 
     /**
-     * Checks the sid cookie's properties, for the servlet and the reactive filter alike.
+     * Maps the sid cookie's properties, for the servlet and the reactive filter alike.
      *
-     * @return the cookie's max-age, or {@code null} for a browser-session cookie
      * @throws InvalidConfigurationPropertyValueException for an empty name or a max-age that is not positive
      */
-    static @Nullable Duration validCookie(DurableStashProperties.Cookie cookie) {
-        if (!StringUtils.hasText(cookie.getName())) {
-            throw invalid("cookie.name", cookie.getName(), "must not be empty");
+    static SidCookie sidCookie(DurableStashProperties.Cookie properties) {
+        SidCookie cookie = new SidCookie();
+        PropertyMapper map = PropertyMapper.get();
+        String name = properties.getName();
+        apply("cookie.name", name, () -> cookie.setName(name == null ? "" : name));
+        map.from(properties::getDomain).to(cookie::setDomain);
+        map.from(properties::getPath).to(cookie::setPath);
+        map.from(properties::getSecure).to(cookie::setSecure);
+        map.from(properties::getSameSite).always().to(cookie::setSameSite);
+        map.from(properties::getMaxAge).to((maxAge) -> apply("cookie.max-age", maxAge, () -> cookie.setMaxAge(maxAge)));
+        return cookie;
+    }
+
+    /**
+     * @return {@code durable-stash.failure-status}
+     * @throws InvalidConfigurationPropertyValueException if it is not an HTTP error status
+     */
+    static int failureStatus(DurableStashProperties properties) {
+        int status = properties.getFailureStatus();
+        if (status < 400 || status > 599) {
+            throw invalid("failure-status", status, "must be an HTTP error status (400 to 599)");
         }
-        Duration maxAge = cookie.getMaxAge();
-        if (maxAge != null && (maxAge.isNegative() || maxAge.isZero() || maxAge.getSeconds() > Integer.MAX_VALUE)) {
-            throw invalid("cookie.max-age", maxAge, "must be positive");
+        return status;
+    }
+
+    /**
+     * @return {@code durable-stash.storage.s3.bucket}
+     * @throws InvalidConfigurationPropertyValueException if it is not set
+     */
+    static String s3Bucket(DurableStashProperties.S3 s3) {
+        String bucket = s3.getBucket();
+        if (!StringUtils.hasText(bucket)) {
+            throw invalid("storage.s3.bucket", bucket, "a bucket is required when durable-stash.storage.type is s3");
         }
-        return maxAge;
+        return bucket;
+    }
+
+    /**
+     * Checks the properties of the S3 client the starter builds: max-concurrency, endpoint, region and
+     * static credentials.
+     *
+     * @throws InvalidConfigurationPropertyValueException naming the first property whose value cannot be used
+     */
+    static void checkS3Client(DurableStashProperties.S3 s3) {
+        if (s3.getMaxConcurrency() <= 0) {
+            throw invalid("storage.s3.max-concurrency", s3.getMaxConcurrency(), "must be positive");
+        }
+        URI endpoint = s3.getEndpoint();
+        if (endpoint != null
+                && (!("http".equals(endpoint.getScheme()) || "https".equals(endpoint.getScheme())) || endpoint.getHost() == null)) {
+            throw invalid("storage.s3.endpoint", endpoint,
+                    "must be an absolute http or https URL with a host, e.g. http://localhost:9000");
+        }
+        String region = s3.getRegion();
+        if (region != null && region.isBlank()) {
+            throw invalid("storage.s3.region", region, "region must not be blank");
+        }
+        boolean accessKeyId = StringUtils.hasText(s3.getAccessKeyId());
+        if (accessKeyId != StringUtils.hasText(s3.getSecretAccessKey())) {
+            throw invalid(accessKeyId ? "storage.s3.secret-access-key" : "storage.s3.access-key-id", "",
+                    "access-key-id and secret-access-key are set together or not at all");
+        }
+    }
+
+    /**
+     * Checks the filesystem sweeper's properties.
+     *
+     * @return {@code durable-stash.storage.filesystem.sweep.interval}
+     * @throws InvalidConfigurationPropertyValueException if the interval is below {@code 1ms} or
+     *     {@code max-files-per-run} is not positive
+     */
+    static Duration sweepInterval(DurableStashProperties.Sweep sweep) {
+        Duration interval = sweep.getInterval();
+        if (interval == null || interval.compareTo(MIN_SWEEP_INTERVAL) < 0) {
+            throw invalid("storage.filesystem.sweep.interval", interval,
+                    "must be at least 1ms (switch the sweeper off with "
+                            + "durable-stash.storage.filesystem.sweep.enabled=false)");
+        }
+        if (sweep.getMaxFilesPerRun() <= 0) {
+            throw invalid("storage.filesystem.sweep.max-files-per-run", sweep.getMaxFilesPerRun(), "must be positive");
+        }
+        return interval;
     }
 
     static InvalidConfigurationPropertyValueException invalid(String property, @Nullable Object value, String reason) {

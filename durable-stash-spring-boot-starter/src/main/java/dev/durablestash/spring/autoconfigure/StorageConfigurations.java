@@ -16,7 +16,6 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.util.StringUtils;
 
 import dev.durablestash.core.ExpirySweeper;
 import dev.durablestash.core.StashSettings;
@@ -109,11 +108,7 @@ final class StorageConfigurations {
                 ObjectProvider<S3AsyncClient> clients, ObjectProvider<DurableStashS3ClientCustomizer> customizers,
                 ObjectProvider<OwnS3Clients> ownClients, ListableBeanFactory beanFactory) {
             DurableStashProperties.S3 s3 = properties.getStorage().getS3();
-            String bucket = s3.getBucket();
-            if (!StringUtils.hasText(bucket)) {
-                throw SettingsMapping.invalid("storage.s3.bucket", bucket,
-                        "a bucket is required when durable-stash.storage.type is s3");
-            }
+            String bucket = SettingsMapping.s3Bucket(s3);
             S3StorageBackend.Builder builder = S3StorageBackend.builder();
             try {
                 builder.bucket(bucket);
@@ -191,9 +186,6 @@ final class StorageConfigurations {
 
         private static final Logger log = LoggerFactory.getLogger(FileSystem.class);
 
-        /** Shortest accepted sweep interval: the sweeper schedules in whole milliseconds. */
-        static final Duration MIN_SWEEP_INTERVAL = Duration.ofMillis(1);
-
         @Bean
         @ConditionalOnMissingBean(StorageBackend.class)
         FileSystemStorageBackend durableStashStorageBackend(DurableStashProperties properties) {
@@ -216,16 +208,7 @@ final class StorageConfigurations {
         @Nullable ExpirySweeper durableStashExpirySweeper(StorageBackend backend, StashSettings settings,
                 DurableStashProperties properties) {
             DurableStashProperties.Sweep sweep = properties.getStorage().getFilesystem().getSweep();
-            Duration interval = sweep.getInterval();
-            if (interval == null || interval.compareTo(MIN_SWEEP_INTERVAL) < 0) {
-                throw SettingsMapping.invalid("storage.filesystem.sweep.interval", interval,
-                        "must be at least 1ms (switch the sweeper off with "
-                                + "durable-stash.storage.filesystem.sweep.enabled=false)");
-            }
-            if (sweep.getMaxFilesPerRun() <= 0) {
-                throw SettingsMapping.invalid("storage.filesystem.sweep.max-files-per-run", sweep.getMaxFilesPerRun(),
-                        "must be positive");
-            }
+            Duration interval = SettingsMapping.sweepInterval(sweep);
             if (!(backend instanceof FileSystemStorageBackend filesystem)) {
                 log.debug("No expiry sweeper: the storage backend {} is not a filesystem one", backend.describe());
                 return null;

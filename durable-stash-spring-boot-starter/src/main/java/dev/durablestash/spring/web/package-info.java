@@ -5,9 +5,14 @@
  * one view instance bound to one request ({@link dev.durablestash.spring.web.ViewBinding}: recover,
  * change detection through the engine's {@link dev.durablestash.core.ValueJson}, stash), the startup
  * scan for view classes no handler uses, and the reading of a request's mount count ({@code X-Stash-Mounts}
- * or {@code _mounts}) as the engine's mount kind ({@link dev.durablestash.spring.web.MountCount}). Public only because both integrations, in their own packages,
+ * or {@code _mounts}) as the engine's mount kind ({@link dev.durablestash.spring.web.MountCount}), what the
+ * browser sessions of both sid filters need ({@link dev.durablestash.spring.web.BrowserSessionSettings}), the
+ * walk of the startup check both verifiers extend ({@link dev.durablestash.spring.web.AbstractStashedViewsVerifier})
+ * and the views bound to one request or exchange ({@link dev.durablestash.spring.web.BoundViews}). Public only
+ * because both integrations, in their own packages,
  * use it: support code of the starter, not an API for applications; it may change in any release
- * (the README's "Public API" lists what is API).
+ * (the README's "Public API" lists what is API). The one exception is {@link dev.durablestash.spring.web.SidCookie},
+ * the sid cookie's attributes both integrations write: a bean applications may customize or replace.
  */
 @NullMarked
 package dev.durablestash.spring.web;

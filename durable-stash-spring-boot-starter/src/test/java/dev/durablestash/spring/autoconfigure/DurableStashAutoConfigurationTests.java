@@ -41,9 +41,9 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.annotation.Order;
 import org.springframework.mock.web.MockHttpServletRequest;
 import org.springframework.mock.web.MockHttpServletResponse;
-import org.springframework.session.web.http.DefaultCookieSerializer;
 import org.springframework.web.servlet.DispatcherServlet;
 
 import dev.durablestash.core.InvalidValuePolicy;
@@ -57,6 +57,7 @@ import dev.durablestash.core.ViewDefinition;
 import dev.durablestash.spring.StashedView;
 import dev.durablestash.spring.ViewMigrator;
 import dev.durablestash.spring.metrics.StashMetrics;
+import dev.durablestash.spring.web.SidCookie;
 import dev.durablestash.spring.web.StashedViews;
 import dev.durablestash.spring.web.servlet.BrowserSession;
 import dev.durablestash.spring.web.servlet.SidFilter;
@@ -244,6 +245,58 @@ class DurableStashAutoConfigurationTests {
                 });
     }
 
+    @Test
+    void sidCookieCustomizersChangeTheCookieAfterThePropertiesInTheirOrder() {
+        inTempDirectory().withPropertyValues("durable-stash.cookie.name=stash")
+                .withUserConfiguration(CookieCustomizers.class).run((context) -> {
+                    assertThat(context).hasSingleBean(SidCookie.class);
+                    String header = issueCookie(context, false).getHeader("Set-Cookie");
+                    assertThat(header).startsWith("stash=").contains("SameSite=Strict", "Path=/second", "HttpOnly");
+                });
+    }
+
+    @Test
+    void autoConfiguredSidCookieBacksOffWhenUserConfiguresASidCookie() {
+        inTempDirectory().withPropertyValues("durable-stash.cookie.name=stash")
+                .withUserConfiguration(CookieCustomizers.class)
+                .withBean("mySidCookie", SidCookie.class, () -> {
+                    SidCookie cookie = new SidCookie();
+                    cookie.setName("mine");
+                    return cookie;
+                }).run((context) -> {
+                    assertThat(context).hasSingleBean(SidCookie.class).hasBean("mySidCookie");
+                    String header = issueCookie(context, false).getHeader("Set-Cookie");
+                    assertThat(header).startsWith("mine=").contains("SameSite=Lax", "Path=/", "HttpOnly");
+                });
+    }
+
+    @Test
+    void invalidCookiePropertiesFailStartupWithTheirReasons() {
+        inTempDirectory().withPropertyValues("durable-stash.cookie.name= ")
+                .run((context) -> assertFailedOn(context, "durable-stash.cookie.name", "must not be empty"));
+        inTempDirectory().withPropertyValues("durable-stash.cookie.max-age=0s")
+                .run((context) -> assertFailedOn(context, "durable-stash.cookie.max-age", "must be positive"));
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class CookieCustomizers {
+
+        @Bean
+        @Order(2)
+        SidCookieCustomizer secondPath() {
+            return (cookie) -> cookie.setPath("/second");
+        }
+
+        @Bean
+        @Order(1)
+        SidCookieCustomizer strictAndFirstPath() {
+            return (cookie) -> {
+                cookie.setSameSite("Strict");
+                cookie.setPath("/first");
+            };
+        }
+    }
+
     private static MockHttpServletResponse issueCookie(AssertableWebApplicationContext context, boolean https)
             throws Exception {
         SidFilter filter = context.getBean(SidFilter.class);
@@ -330,7 +383,7 @@ class DurableStashAutoConfigurationTests {
         InMemoryStorageBackend storage = new InMemoryStorageBackend();
         StashSettings settings = StashSettings.builder().secret(SECRET).build();
         StashAdapter adapter = new StashAdapter(storage, settings);
-        SidFilter sidFilter = new SidFilter(new DefaultCookieSerializer(), false, () -> settings, () -> adapter);
+        SidFilter sidFilter = new SidFilter(new SidCookie(), () -> settings, () -> adapter);
         inTempDirectory().withBean(StorageBackend.class, () -> storage).withBean(SidFilter.class, () -> sidFilter)
                 .withBean(StashExceptionResolver.class, () -> new StashExceptionResolver(500))
                 .run((context) -> {

@@ -1,5 +1,8 @@
 package dev.durablestash.spring.autoconfigure;
 
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicReference;
+
 import ch.qos.logback.classic.Level;
 
 import org.junit.jupiter.api.Test;
@@ -8,15 +11,20 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.boot.test.context.FilteredClassLoader;
+import org.springframework.boot.test.context.assertj.AssertableReactiveWebApplicationContext;
 import org.springframework.boot.test.context.runner.ReactiveWebApplicationContextRunner;
 import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
+import org.springframework.http.ResponseCookie;
+import org.springframework.mock.http.server.reactive.MockServerHttpRequest;
+import org.springframework.mock.web.server.MockServerWebExchange;
 import org.springframework.web.reactive.DispatcherHandler;
 
 import dev.durablestash.core.StashAdapter;
 import dev.durablestash.core.StashSettings;
+import dev.durablestash.spring.web.SidCookie;
 import dev.durablestash.spring.web.reactive.PerExchangeControllers;
+import dev.durablestash.spring.web.reactive.ReactiveBrowserSession;
 import dev.durablestash.spring.web.reactive.ReactiveStashExceptionHandler;
-import dev.durablestash.spring.web.reactive.SidCookie;
 import dev.durablestash.spring.web.reactive.SidWebFilter;
 import dev.durablestash.spring.web.reactive.StashedRoutes;
 import dev.durablestash.spring.web.reactive.StashedViewsHandlerAdapter;
@@ -90,19 +98,61 @@ class DurableStashReactiveAutoConfigurationTests {
 
     @Test
     void autoConfiguredSidWebFilterBacksOffWhenUserConfiguresOne() {
-        reactive.withBean("mySidWebFilter", SidWebFilter.class, () -> new SidWebFilter(SidCookie.defaults(),
+        reactive.withBean("mySidWebFilter", SidWebFilter.class, () -> new SidWebFilter(new SidCookie(),
                 () -> StashSettings.builder().secret("x".repeat(32)).build(), () -> null))
                 .run((context) -> assertThat(context).hasNotFailed().hasSingleBean(SidWebFilter.class)
                         .hasBean("mySidWebFilter"));
     }
 
     @Test
+    void sidCookieCustomizersChangeTheReactiveCookieAfterTheProperties() {
+        reactive.withPropertyValues("durable-stash.cookie.name=stash", "durable-stash.cookie.max-age=1h")
+                .withBean(SidCookieCustomizer.class, () -> (cookie) -> {
+                    cookie.setSameSite("Strict");
+                    cookie.setDomain("example.com");
+                }).run((context) -> {
+                    ResponseCookie cookie = issueCookie(context).getResponse().getCookies().getFirst("stash");
+                    assertThat(cookie).isNotNull();
+                    assertThat(cookie.getSameSite()).isEqualTo("Strict");
+                    assertThat(cookie.getDomain()).isEqualTo("example.com");
+                    assertThat(cookie.getMaxAge()).isEqualTo(Duration.ofHours(1));
+                    assertThat(cookie.isHttpOnly()).isTrue();
+                });
+    }
+
+    @Test
+    void autoConfiguredSidCookieBacksOffWhenUserConfiguresASidCookie() {
+        reactive.withPropertyValues("durable-stash.cookie.name=stash")
+                .withBean(SidCookieCustomizer.class, () -> (cookie) -> cookie.setSameSite("Strict"))
+                .withBean("mySidCookie", SidCookie.class, () -> {
+                    SidCookie cookie = new SidCookie();
+                    cookie.setName("mine");
+                    return cookie;
+                }).run((context) -> {
+                    assertThat(context).hasSingleBean(SidCookie.class).hasBean("mySidCookie");
+                    MockServerWebExchange exchange = issueCookie(context);
+                    assertThat(exchange.getResponse().getCookies().getFirst("stash")).isNull();
+                    assertThat(exchange.getResponse().getCookies().getFirst("mine").getSameSite()).isEqualTo("Lax");
+                });
+    }
+
+    private static MockServerWebExchange issueCookie(AssertableReactiveWebApplicationContext context) {
+        MockServerWebExchange exchange = MockServerWebExchange.from(MockServerHttpRequest.get("http://localhost/"));
+        AtomicReference<String> sid = new AtomicReference<>();
+        context.getBean(SidWebFilter.class).filter(exchange, (e) -> ReactiveBrowserSession.of(e).sid()
+                .doOnNext(sid::set).then()).block(Duration.ofSeconds(10));
+        assertThat(sid.get()).isNotNull();
+        return exchange;
+    }
+
+    @Test
     void invalidCookieAndStatusPropertiesFailStartupNamingTheProperty() {
         reactive.withPropertyValues("durable-stash.cookie.name= ").run((context) -> assertThat(context).hasFailed()
                 .getFailure().rootCause().isInstanceOf(InvalidConfigurationPropertyValueException.class)
-                .hasMessageContaining("durable-stash.cookie.name"));
+                .hasMessageContaining("durable-stash.cookie.name").hasMessageContaining("must not be empty"));
         reactive.withPropertyValues("durable-stash.cookie.max-age=-1s").run((context) -> assertThat(context)
-                .hasFailed().getFailure().rootCause().hasMessageContaining("durable-stash.cookie.max-age"));
+                .hasFailed().getFailure().rootCause().hasMessageContaining("durable-stash.cookie.max-age")
+                .hasMessageContaining("must be positive"));
         reactive.withPropertyValues("durable-stash.failure-status=200").run((context) -> assertThat(context)
                 .hasFailed().getFailure().rootCause().hasMessageContaining("durable-stash.failure-status"));
     }

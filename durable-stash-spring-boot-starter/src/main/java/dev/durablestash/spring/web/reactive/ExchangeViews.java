@@ -1,26 +1,18 @@
 package dev.durablestash.spring.web.reactive;
 
-import java.util.List;
-import java.util.Queue;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.CopyOnWriteArrayList;
 
 import org.jspecify.annotations.Nullable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import org.springframework.beans.BeanUtils;
 import org.springframework.http.InvalidMediaTypeException;
 import org.springframework.http.MediaType;
 import org.springframework.http.codec.multipart.FormFieldPart;
-import org.springframework.util.ClassUtils;
 import org.springframework.web.server.ServerWebExchange;
 
 import dev.durablestash.core.MountKind;
 import dev.durablestash.core.ViewTurn;
+import dev.durablestash.spring.web.BoundViews;
 import dev.durablestash.spring.web.MountCount;
 import dev.durablestash.spring.web.StashedViewType;
 import dev.durablestash.spring.web.ViewBinding;
@@ -59,14 +51,9 @@ final class ExchangeViews {
 
     private static final String ATTRIBUTE = ExchangeViews.class.getName();
 
-    private static final Logger log = LoggerFactory.getLogger(ExchangeViews.class);
-
     private final ServerWebExchange exchange;
     private final StashContext context;
-    /** Copy-on-write: the exchange's end may read it while a cancelled bind still adds. */
-    private final List<ViewBinding> bindings = new CopyOnWriteArrayList<>();
-    private final Set<String> turnsTaken = ConcurrentHashMap.newKeySet(2);
-    private final Queue<ViewTurn> heldTurns = new ConcurrentLinkedQueue<>();
+    private final BoundViews bound = new BoundViews();
     private volatile boolean ended;
     private volatile boolean failed;
     private volatile boolean finished;
@@ -103,7 +90,7 @@ final class ExchangeViews {
      */
     Mono<ViewBinding> bind(Object target) {
         return Mono.defer(() -> {
-            ViewBinding existing = findBinding(target);
+            ViewBinding existing = bound.find(target);
             if (existing != null) {
                 return Mono.just(existing);
             }
@@ -111,7 +98,7 @@ final class ExchangeViews {
             return ReactiveBrowserSession.of(exchange).sid().zipWith(mount()).flatMap(sidAndMount -> {
                 String sid = sidAndMount.getT1();
                 Mono<?> turn = Mono.empty();
-                if (type.atomic() && active() && turnsTaken.add(type.name())) {
+                if (type.atomic() && active() && bound.takesTurn(type)) {
                     turn = Mono.defer(() -> {
                         CompletableFuture<ViewTurn> waiting = ViewBinding.awaitTurnAsync(type, sid, context.adapter(),
                                 context.operationTimeout()).toCompletableFuture();
@@ -127,14 +114,7 @@ final class ExchangeViews {
                 }
                 return turn.then(Mono.fromCompletionStage(() -> ViewBinding.recoverAsync(type, target, sid,
                         sidAndMount.getT2(), context.adapter(), context.operationTimeout())));
-            }).map(binding -> {
-                ViewBinding again = findBinding(target);
-                if (again != null) {
-                    return again;
-                }
-                bindings.add(binding);
-                return binding;
-            }).publishOn(Schedulers.parallel()); // the application's code never runs on the engine's pool
+            }).map(bound::add).publishOn(Schedulers.parallel()); // the application's code never runs on the engine's pool
         });
     }
 
@@ -147,29 +127,12 @@ final class ExchangeViews {
     }
 
     @Nullable ViewBinding find(Class<?> viewClass) {
-        Class<?> userClass = ClassUtils.getUserClass(viewClass);
-        for (ViewBinding binding : bindings) {
-            if (ClassUtils.getUserClass(binding.target()) == userClass) {
-                return binding;
-            }
-        }
-        return null;
-    }
-
-    private @Nullable ViewBinding findBinding(Object target) {
-        for (ViewBinding binding : bindings) {
-            if (binding.target() == target) {
-                return binding;
-            }
-        }
-        return null;
+        return bound.find(viewClass);
     }
 
     /** The browser session's id was rotated: later stashes of the bound views go to the new id. */
     void moveTo(String newSid) {
-        for (ViewBinding binding : bindings) {
-            binding.moveTo(newSid);
-        }
+        bound.moveTo(newSid);
     }
 
     /**
@@ -177,10 +140,7 @@ final class ExchangeViews {
      * stashed (also not through a {@link ReactiveStash} the handler holds).
      */
     void detach() {
-        for (ViewBinding binding : bindings) {
-            binding.detach();
-        }
-        bindings.clear();
+        bound.detach();
     }
 
     /**
@@ -192,7 +152,7 @@ final class ExchangeViews {
     Mono<Void> followPrincipal() {
         return Mono.defer(() -> {
             ReactiveBrowserSession session = ReactiveBrowserSession.find(exchange);
-            return session == null || !hasChanges() ? Mono.empty() : session.followPrincipal();
+            return session == null || !bound.hasChanges() ? Mono.empty() : session.followPrincipal();
         });
     }
 
@@ -213,7 +173,7 @@ final class ExchangeViews {
                 return Mono.empty();
             }
             return followPrincipal() // a login, logout or switch in the handler
-                    .thenMany(Flux.defer(() -> Flux.fromIterable(List.copyOf(bindings))))
+                    .thenMany(Flux.defer(() -> Flux.fromIterable(bound.all())))
                     .concatMap(binding -> Mono.fromCompletionStage(binding::stashAsync))
                     .then()
                     .publishOn(Schedulers.parallel())
@@ -309,36 +269,22 @@ final class ExchangeViews {
     private void ended() {
         ended = true;
         releaseTurns();
-        if (finished && active() && hasChanges()) {
-            log.error("Changes to view(s) {} in {} are NOT stashed: they were made after the response was "
+        if (finished && active() && bound.hasChanges()) {
+            bound.reportUnstashed(exchange.getRequest().getPath(), "they were made after the response was "
                     + "committed (a streaming body); stash them with ReactiveStash.stash() before sending what "
-                    + "depends on them", bindings.stream().map(ViewBinding::view).toList(),
-                    exchange.getRequest().getPath());
+                    + "depends on them");
         }
-    }
-
-    private boolean hasChanges() {
-        for (ViewBinding binding : bindings) {
-            if (binding.hasChanges()) {
-                return true;
-            }
-        }
-        return false;
     }
 
     private void hold(ViewTurn turn) {
-        heldTurns.add(turn);
+        bound.hold(turn);
         if (ended) {
             releaseTurns();
         }
     }
 
-    /** Hands every held turn on; idempotent, callable from any thread. */
     private void releaseTurns() {
-        ViewTurn turn;
-        while ((turn = heldTurns.poll()) != null) {
-            turn.close();
-        }
+        bound.releaseTurns();
     }
 
     /**

@@ -14,6 +14,7 @@ import dev.durablestash.core.SessionCookieValues;
 import dev.durablestash.core.SessionIds;
 import dev.durablestash.core.StashTimeoutException;
 import dev.durablestash.core.StashWriteException;
+import dev.durablestash.spring.web.BrowserSessionSettings;
 import dev.durablestash.spring.web.ViewBinding;
 
 import reactor.core.publisher.Mono;
@@ -51,7 +52,7 @@ public final class ReactiveBrowserSession {
 
     private static final Logger log = LoggerFactory.getLogger(ReactiveBrowserSession.class);
 
-    private final SidWebFilter.Settings settings;
+    private final BrowserSessionSettings<ReactivePrincipalResolver> settings;
     private final ServerWebExchange exchange;
     private @Nullable String sid;
     /** The principal {@link #sid} is bound to ({@code null}: anonymous); meaningful once {@code sid} is set. */
@@ -60,7 +61,7 @@ public final class ReactiveBrowserSession {
     /** The cookie that came with the request no longer counts (rotated, ended or abandoned). */
     private boolean cookieReplaced;
 
-    ReactiveBrowserSession(SidWebFilter.Settings settings, ServerWebExchange exchange) {
+    ReactiveBrowserSession(BrowserSessionSettings<ReactivePrincipalResolver> settings, ServerWebExchange exchange) {
         this.settings = settings;
         this.exchange = exchange;
     }
@@ -337,7 +338,7 @@ public final class ReactiveBrowserSession {
      *     {@code null}: none, several that cannot be told apart, or the cookie was replaced in this exchange
      */
     private SessionCookieValues.@Nullable Decoded cookieSid(@Nullable String principal) {
-        return cookieReplaced ? null : settings.values().decodeOne(settings.cookie().read(exchange), principal);
+        return cookieReplaced ? null : settings.values().decodeOne(ReactiveSidCookie.read(settings.cookie(), exchange), principal);
     }
 
     /**
@@ -352,7 +353,7 @@ public final class ReactiveBrowserSession {
             return;
         }
         try {
-            settings.cookie().write(exchange, value.isEmpty() ? "" : settings.values().encode(value, principal));
+            ReactiveSidCookie.write(settings.cookie(), exchange, value.isEmpty() ? "" : settings.values().encode(value, principal));
         } catch (UnsupportedOperationException | IllegalStateException e) {
             cookieRefused(); // the response's cookies became read-only
         }

@@ -1,10 +1,7 @@
 package dev.durablestash.spring.web.reactive;
 
-import java.time.Duration;
 import java.util.Objects;
 import java.util.function.Supplier;
-
-import org.jspecify.annotations.Nullable;
 
 import org.springframework.core.Ordered;
 import org.springframework.http.codec.ServerCodecConfigurer;
@@ -15,6 +12,8 @@ import org.springframework.web.server.WebFilterChain;
 import dev.durablestash.core.SessionCookieValues;
 import dev.durablestash.core.StashAdapter;
 import dev.durablestash.core.StashSettings;
+import dev.durablestash.spring.web.BrowserSessionSettings;
+import dev.durablestash.spring.web.SidCookie;
 
 import reactor.core.publisher.Mono;
 
@@ -44,58 +43,7 @@ public final class SidWebFilter implements WebFilter, Ordered {
     /** The default order: early, before Spring Security's {@code WebFilterChainProxy}. */
     public static final int DEFAULT_ORDER = Ordered.HIGHEST_PRECEDENCE + 60;
 
-    /** What every {@link ReactiveBrowserSession} of this filter needs; the engine is looked up on first use. */
-    static final class Settings {
-
-        private final SidCookie cookie;
-        private final boolean refreshCookie;
-        private final Supplier<StashSettings> engineSettings;
-        private final Supplier<StashAdapter> engine;
-        private volatile @Nullable SessionCookieValues values;
-        private volatile ReactivePrincipalResolver principals = ReactivePrincipalResolver.EXCHANGE_PRINCIPAL;
-
-        Settings(SidCookie cookie, Supplier<StashSettings> engineSettings, Supplier<StashAdapter> engine) {
-            this.cookie = cookie;
-            this.refreshCookie = cookie.maxAge() != null;
-            this.engineSettings = engineSettings;
-            this.engine = engine;
-        }
-
-        SidCookie cookie() {
-            return cookie;
-        }
-
-        boolean refreshCookie() {
-            return refreshCookie;
-        }
-
-        SessionCookieValues values() {
-            SessionCookieValues made = values;
-            if (made == null) {
-                made = new SessionCookieValues(engineSettings.get());
-                values = made; // racing threads make equal instances
-            }
-            return made;
-        }
-
-        ReactivePrincipalResolver principals() {
-            return principals;
-        }
-
-        void principals(ReactivePrincipalResolver resolver) {
-            principals = resolver;
-        }
-
-        StashAdapter adapter() {
-            return engine.get();
-        }
-
-        Duration operationTimeout() {
-            return engineSettings.get().operationTimeout();
-        }
-    }
-
-    private final Settings settings;
+    private final BrowserSessionSettings<ReactivePrincipalResolver> settings;
     private int order = DEFAULT_ORDER;
     private ServerCodecConfigurer codecs = ServerCodecConfigurer.create();
 
@@ -107,8 +55,8 @@ public final class SidWebFilter implements WebFilter, Ordered {
      * @param adapter the engine, asked for on first use
      */
     public SidWebFilter(SidCookie cookie, Supplier<StashSettings> settings, Supplier<StashAdapter> adapter) {
-        this.settings = new Settings(Objects.requireNonNull(cookie, "cookie"), Objects.requireNonNull(settings,
-                "settings"), Objects.requireNonNull(adapter, "adapter"));
+        this.settings = new BrowserSessionSettings<>(cookie, ReactivePrincipalResolver.EXCHANGE_PRINCIPAL, settings,
+                adapter);
     }
 
     @Override
@@ -129,7 +77,7 @@ public final class SidWebFilter implements WebFilter, Ordered {
      *     {@link ReactivePrincipalResolver#EXCHANGE_PRINCIPAL} by default
      */
     public void setPrincipalResolver(ReactivePrincipalResolver principals) {
-        settings.principals(Objects.requireNonNull(principals, "principals"));
+        settings.principals(principals);
     }
 
     /**

@@ -1,30 +1,18 @@
 package dev.durablestash.spring.web.reactive;
 
 import java.lang.reflect.Modifier;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
 
-import org.jspecify.annotations.Nullable;
-
-import org.springframework.beans.BeansException;
-import org.springframework.beans.factory.BeanFactory;
-import org.springframework.beans.factory.BeanFactoryAware;
-import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
-import org.springframework.context.EnvironmentAware;
 import org.springframework.core.MethodParameter;
-import org.springframework.core.env.Environment;
-import org.springframework.core.env.StandardEnvironment;
 import org.springframework.util.ClassUtils;
 import org.springframework.web.method.HandlerMethod;
 import org.springframework.web.reactive.result.method.AbstractHandlerMethodMapping;
 
 import dev.durablestash.spring.Stash;
-import dev.durablestash.spring.web.StashedClassScanner;
+import dev.durablestash.spring.web.AbstractStashedViewsVerifier;
 import dev.durablestash.spring.web.StashedViews;
 import dev.durablestash.spring.web.ViewFields;
 
@@ -49,77 +37,43 @@ import dev.durablestash.spring.web.ViewFields;
  * {@code @Stashed} fields: a controller or handler argument above (or a superclass of one), a class
  * annotated as a controller there or a parameter type of its request-mapping methods, or a class named
  * by one that uses {@link StashedRoutes} (a view of a functional route); otherwise its fields would
- * never be recovered or stored ({@link StashedClassScanner#refuseUnused}).</li>
+ * never be recovered or stored ({@link dev.durablestash.spring.web.StashedClassScanner#refuseUnused}).</li>
  * </ul>
  *
  * <p><b>Thread-safety:</b> runs once, at startup.
  */
-public final class StashedViewsWebFluxVerifier implements SmartInitializingSingleton, BeanFactoryAware,
-        EnvironmentAware {
-
-    private final StashedViews views;
-    private @Nullable ConfigurableListableBeanFactory beanFactory;
-    private Environment environment = new StandardEnvironment();
+public final class StashedViewsWebFluxVerifier extends AbstractStashedViewsVerifier {
 
     /** @param views the application's views, which build (and so check) each view class */
     public StashedViewsWebFluxVerifier(StashedViews views) {
-        this.views = Objects.requireNonNull(views, "views");
+        super(views);
     }
 
     @Override
-    public void setBeanFactory(BeanFactory beanFactory) throws BeansException {
-        if (beanFactory instanceof ConfigurableListableBeanFactory listable) {
-            this.beanFactory = listable;
-        }
-    }
-
-    @Override
-    public void setEnvironment(Environment environment) {
-        this.environment = environment;
-    }
-
-    /**
-     * @throws IllegalStateException or {@link IllegalArgumentException} naming the class of the first
-     *     view declared in a way that would drop its state
-     */
-    @Override
-    public void afterSingletonsInstantiated() {
-        ConfigurableListableBeanFactory factory = beanFactory;
-        if (factory == null) {
-            return;
-        }
-        Set<Class<?>> used = new HashSet<>(); // the view classes of controllers, handler arguments and beans
+    protected void verifyHandlers(ConfigurableListableBeanFactory factory, Set<Class<?>> used) {
         for (AbstractHandlerMethodMapping<?> mapping : factory
                 .getBeansOfType(AbstractHandlerMethodMapping.class, false, false).values()) {
             for (HandlerMethod handler : mapping.getHandlerMethods().values()) {
                 verifyHandler(handler, used);
             }
         }
-        for (String name : factory.getSingletonNames()) {
-            if (!factory.containsBeanDefinition(name)) {
-                Object singleton = factory.getSingleton(name);
-                if (singleton != null && StashedViews.isStashedView(singleton.getClass())) {
-                    throw new IllegalStateException("Bean '" + name + "' of class "
-                            + ClassUtils.getUserClass(singleton).getName() + " has @Stashed fields but is registered "
-                            + "as an instance, so one instance would be shared by every browser. Declare it as a "
-                            + "@Controller bean (the starter then makes it per exchange).");
-                }
-            }
-        }
-        Map<String, Class<?>> viewBeans = new LinkedHashMap<>();
-        for (String name : factory.getBeanDefinitionNames()) {
-            if (factory.getBeanDefinition(name).isAbstract()) {
-                continue;
-            }
-            Class<?> type = factory.getType(name, false);
-            if (type != null && StashedViews.isStashedView(type)) {
-                used.add(ClassUtils.getUserClass(type));
-                refuseSingletonHolders(factory, name, type);
-                viewBeans.put(name, ClassUtils.getUserClass(type));
-            }
-        }
+    }
+
+    @Override
+    protected RuntimeException registeredAsInstance(String name, Class<?> type) {
+        return new IllegalStateException("Bean '" + name + "' of class " + ClassUtils.getUserClass(type).getName()
+                + " has @Stashed fields but is registered as an instance, so one instance would be shared by every "
+                + "browser. Declare it as a @Controller bean (the starter then makes it per exchange).");
+    }
+
+    @Override
+    protected void verifyViewBean(ConfigurableListableBeanFactory factory, String name, Class<?> type) {
+        refuseSingletonHolders(factory, name, type);
+    }
+
+    @Override
+    protected void verifyViewBeans(ConfigurableListableBeanFactory factory, Map<String, Class<?>> viewBeans) {
         LazyViewHolders.refuse(factory, viewBeans);
-        StashedClassScanner.refuseUnused(factory, environment, used);
     }
 
     /**
@@ -144,7 +98,7 @@ public final class StashedViewsWebFluxVerifier implements SmartInitializingSingl
         Class<?> controller = handler.getBeanType();
         boolean controllerIsView = StashedViews.isStashedView(controller);
         if (controllerIsView) {
-            views.typeOf(controller);
+            views().typeOf(controller);
             used.add(ClassUtils.getUserClass(controller));
         }
         Set<Class<?>> viewParameters = new LinkedHashSet<>();
@@ -173,7 +127,7 @@ public final class StashedViewsWebFluxVerifier implements SmartInitializingSingl
     }
 
     private void verifyViewParameter(MethodParameter parameter, Class<?> type, HandlerMethod handler) {
-        views.typeOf(type);
+        views().typeOf(type);
         if (!StashedViewArgumentResolver.isStateParameter(parameter)) {
             throw new IllegalStateException("Parameter " + parameter.getParameterIndex() + " of handler " + handler
                     + " takes view class " + type.getName() + " (it has @Stashed fields) with an annotation that "
@@ -183,15 +137,6 @@ public final class StashedViewsWebFluxVerifier implements SmartInitializingSingl
         if (Modifier.isAbstract(type.getModifiers()) || !hasNoArgumentConstructor(type)) {
             throw new IllegalStateException("View class " + type.getName() + ", taken by handler " + handler
                     + ", cannot be made for each exchange: give it a no-argument constructor (it may be private).");
-        }
-    }
-
-    private static boolean hasNoArgumentConstructor(Class<?> type) {
-        try {
-            type.getDeclaredConstructor();
-            return true;
-        } catch (NoSuchMethodException e) {
-            return false;
         }
     }
 }

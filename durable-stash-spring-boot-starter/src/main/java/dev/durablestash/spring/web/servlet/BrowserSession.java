@@ -21,6 +21,7 @@ import dev.durablestash.core.SessionIds;
 import dev.durablestash.core.StashAdapter;
 import dev.durablestash.core.StashTimeoutException;
 import dev.durablestash.core.StashWriteException;
+import dev.durablestash.spring.web.BrowserSessionSettings;
 import dev.durablestash.spring.web.ViewBinding;
 
 /**
@@ -60,7 +61,8 @@ public final class BrowserSession {
 
     private static final Logger log = LoggerFactory.getLogger(BrowserSession.class);
 
-    private final SidFilter.Settings settings;
+    private final BrowserSessionSettings<PrincipalResolver> settings;
+    private final CookieSerializer cookies;
     private final HttpServletRequest request;
     private final HttpServletResponse response;
     private @Nullable String sid;
@@ -71,8 +73,10 @@ public final class BrowserSession {
     /** The cookie that came with the request no longer counts (rotated, ended or abandoned). */
     private boolean cookieReplaced;
 
-    BrowserSession(SidFilter.Settings settings, HttpServletRequest request, HttpServletResponse response) {
+    BrowserSession(BrowserSessionSettings<PrincipalResolver> settings, CookieSerializer cookies, HttpServletRequest request,
+            HttpServletResponse response) {
         this.settings = settings;
+        this.cookies = cookies;
         this.request = request;
         this.response = response;
     }
@@ -322,7 +326,7 @@ public final class BrowserSession {
      *     {@code null}: none, several that cannot be told apart, or the cookie was replaced in this request
      */
     private SessionCookieValues.@Nullable Decoded cookieSid(@Nullable String principal) {
-        return cookieReplaced ? null : settings.values().decodeOne(settings.cookies().readCookieValues(request), principal);
+        return cookieReplaced ? null : settings.values().decodeOne(cookies.readCookieValues(request), principal);
     }
 
     /** Writes the cookie for {@code value} (a sid), or clears it for {@code ""}. */
@@ -337,7 +341,7 @@ public final class BrowserSession {
             return;
         }
         String cookieValue = value.isEmpty() ? "" : settings.values().encode(value, principal());
-        settings.cookies().writeCookieValue(new CookieSerializer.CookieValue(request, response, cookieValue));
+        cookies.writeCookieValue(new CookieSerializer.CookieValue(request, response, cookieValue));
     }
 
     /** Waits at most the operation timeout plus {@link ViewBinding#WAIT_MARGIN}. */

@@ -1,26 +1,16 @@
 package dev.durablestash.spring.web.servlet;
 
-import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.List;
-import java.util.Queue;
-import java.util.Set;
-import java.util.concurrent.ConcurrentLinkedQueue;
-
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.http.HttpServletRequest;
 
 import org.jspecify.annotations.Nullable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import org.springframework.beans.BeanUtils;
-import org.springframework.util.ClassUtils;
 
 import dev.durablestash.core.MountKind;
-import dev.durablestash.core.ViewTurn;
+import dev.durablestash.spring.web.BoundViews;
 import dev.durablestash.spring.web.MountCount;
 import dev.durablestash.spring.web.StashedViewType;
 import dev.durablestash.spring.web.ViewBinding;
@@ -51,13 +41,9 @@ final class RequestViews {
 
     private static final String ATTRIBUTE = RequestViews.class.getName();
 
-    private static final Logger log = LoggerFactory.getLogger(RequestViews.class);
-
     private final HttpServletRequest request;
     private final StashContext context;
-    private final List<ViewBinding> bindings = new ArrayList<>(2);
-    private final Set<String> turnsTaken = new HashSet<>(2);
-    private final Queue<ViewTurn> heldTurns = new ConcurrentLinkedQueue<>();
+    private final BoundViews bound = new BoundViews();
     private @Nullable MountKind mount;
     private boolean failed;
     private boolean finished;
@@ -89,21 +75,19 @@ final class RequestViews {
      * @throws dev.durablestash.core.StashTimeoutException when the turn did not come in time
      */
     ViewBinding bind(Object target) {
-        for (ViewBinding binding : bindings) {
-            if (binding.target() == target) {
-                return binding;
-            }
+        ViewBinding existing = bound.find(target);
+        if (existing != null) {
+            return existing;
         }
         StashedViewType type = context.views().typeOf(target.getClass());
         String sid = BrowserSession.of(request).sid();
-        if (type.atomic() && active() && turnsTaken.add(type.name())) {
-            heldTurns.add(ViewBinding.awaitTurn(type, sid, context.adapter(), context.operationTimeout()));
+        if (type.atomic() && active() && bound.takesTurn(type)) {
+            bound.hold(ViewBinding.awaitTurn(type, sid, context.adapter(), context.operationTimeout()));
         }
         ViewBinding binding = ViewBinding.recover(type, target, sid, mount(), context.adapter(),
                 context.operationTimeout());
         binding.beforeEachWrite(this::followPrincipal);
-        bindings.add(binding);
-        return binding;
+        return bound.add(binding);
     }
 
     /**
@@ -111,9 +95,7 @@ final class RequestViews {
      * {@link BrowserSession#rotate()}, before the state moved), and later stashes go to the new id.
      */
     void moveTo(String newSid) {
-        for (ViewBinding binding : bindings) {
-            binding.moveTo(newSid);
-        }
+        bound.moveTo(newSid);
     }
 
     /**
@@ -121,10 +103,7 @@ final class RequestViews {
      * a view bound later in this request starts from defaults under the next sid.
      */
     void detach() {
-        for (ViewBinding binding : bindings) {
-            binding.detach();
-        }
-        bindings.clear();
+        bound.detach();
     }
 
     /**
@@ -146,13 +125,7 @@ final class RequestViews {
     }
 
     @Nullable ViewBinding find(Class<?> viewClass) {
-        Class<?> userClass = ClassUtils.getUserClass(viewClass);
-        for (ViewBinding binding : bindings) {
-            if (ClassUtils.getUserClass(binding.target()) == userClass) {
-                return binding;
-            }
-        }
-        return null;
+        return bound.find(viewClass);
     }
 
     /** @return {@code false} once a stash failed, and while an error page renders */
@@ -176,15 +149,15 @@ final class RequestViews {
             return;
         }
         try {
-            if (hasChanges()) {
+            if (bound.hasChanges()) {
                 followPrincipal(); // a login, logout or switch in the handler, before anything is written
             }
-            for (ViewBinding binding : List.copyOf(bindings)) {
+            for (ViewBinding binding : bound.all()) {
                 binding.stashNow();
             }
         } catch (RuntimeException e) {
             failed = true;
-            releaseTurns();
+            bound.releaseTurns();
             throw e;
         }
     }
@@ -208,7 +181,7 @@ final class RequestViews {
      */
     void finish() {
         finished = true;
-        releaseTurns();
+        bound.releaseTurns();
     }
 
     /**
@@ -217,24 +190,11 @@ final class RequestViews {
      * @param reason why they cannot be stashed any more, and what to do
      */
     void reportUnstashed(String reason) {
-        if (warnedUnstashed || !active() || !hasChanges()) {
+        if (warnedUnstashed || !active() || !bound.hasChanges()) {
             return;
         }
         warnedUnstashed = true;
-        log.error("Changes to view(s) {} in {} are NOT stashed: {}", viewNames(), request.getRequestURI(), reason);
-    }
-
-    private boolean hasChanges() {
-        for (ViewBinding binding : bindings) {
-            if (binding.hasChanges()) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private List<String> viewNames() {
-        return bindings.stream().map(ViewBinding::view).toList();
+        bound.reportUnstashed(request.getRequestURI(), reason);
     }
 
     /**
@@ -250,7 +210,7 @@ final class RequestViews {
 
     private void dispatchEnded() {
         if (!request.isAsyncStarted()) {
-            releaseTurns();
+            bound.releaseTurns();
             return;
         }
         if (listeningForAsyncCompletion) {
@@ -260,15 +220,7 @@ final class RequestViews {
             request.getAsyncContext().addListener(new ReleaseOnCompletion());
             listeningForAsyncCompletion = true;
         } catch (IllegalStateException e) {
-            releaseTurns(); // the asynchronous processing is over already
-        }
-    }
-
-    /** Hands every held turn on; idempotent, callable from any thread. */
-    private void releaseTurns() {
-        ViewTurn turn;
-        while ((turn = heldTurns.poll()) != null) {
-            turn.close();
+            bound.releaseTurns(); // the asynchronous processing is over already
         }
     }
 
@@ -294,7 +246,7 @@ final class RequestViews {
 
         @Override
         public void onComplete(AsyncEvent event) {
-            releaseTurns();
+            bound.releaseTurns();
         }
 
         @Override

@@ -1,16 +1,12 @@
 package dev.durablestash.spring.web.servlet;
 
 import java.io.IOException;
-import java.time.Duration;
-import java.util.Objects;
 import java.util.function.Supplier;
 
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
-
-import org.jspecify.annotations.Nullable;
 
 import org.springframework.core.Ordered;
 import org.springframework.session.web.http.CookieSerializer;
@@ -19,11 +15,13 @@ import org.springframework.web.filter.OncePerRequestFilter;
 import dev.durablestash.core.SessionCookieValues;
 import dev.durablestash.core.StashAdapter;
 import dev.durablestash.core.StashSettings;
+import dev.durablestash.spring.web.BrowserSessionSettings;
+import dev.durablestash.spring.web.SidCookie;
 
 /**
  * Puts a {@link BrowserSession} on every request, which reads the {@code sid} cookie (and issues a
- * new one, lazily) with a {@link CookieSerializer}: by default Spring Session's
- * {@code DefaultCookieSerializer}, HttpOnly, SameSite=Lax, Secure when the request is. The cookie
+ * new one, lazily) as the {@link SidCookie} says, with Spring Session's {@code DefaultCookieSerializer}:
+ * HttpOnly, SameSite=Lax, Secure when the request is, unless configured otherwise. The cookie
  * value is the sid tagged under the secret ({@link SessionCookieValues}): a sid the server did not
  * issue is never adopted, and a sid is bound to the principal it was used by
  * ({@link #setPrincipalResolver}; see {@link BrowserSession}).
@@ -43,81 +41,28 @@ public final class SidFilter extends OncePerRequestFilter implements Ordered {
     /** The default order: just after Spring Session's {@code SessionRepositoryFilter}. */
     public static final int DEFAULT_ORDER = Ordered.HIGHEST_PRECEDENCE + 60;
 
-    /**
-     * What every {@link BrowserSession} of this filter needs. The engine's parts are looked up on first
-     * use, not when the filter is made: servlet filters are made early, while the web server starts,
-     * and the storage backend should be made with the other beans.
-     */
-    static final class Settings {
-
-        private final CookieSerializer cookies;
-        private final boolean refreshCookie;
-        private final Supplier<StashSettings> engineSettings;
-        private final Supplier<StashAdapter> engine;
-        private volatile @Nullable SessionCookieValues values;
-        private volatile PrincipalResolver principals = PrincipalResolver.USER_PRINCIPAL;
-
-        Settings(CookieSerializer cookies, boolean refreshCookie, Supplier<StashSettings> engineSettings,
-                Supplier<StashAdapter> engine) {
-            this.cookies = cookies;
-            this.refreshCookie = refreshCookie;
-            this.engineSettings = engineSettings;
-            this.engine = engine;
-        }
-
-        CookieSerializer cookies() {
-            return cookies;
-        }
-
-        boolean refreshCookie() {
-            return refreshCookie;
-        }
-
-        SessionCookieValues values() {
-            SessionCookieValues made = values;
-            if (made == null) {
-                made = new SessionCookieValues(engineSettings.get());
-                values = made; // racing threads make equal instances
-            }
-            return made;
-        }
-
-        PrincipalResolver principals() {
-            return principals;
-        }
-
-        StashAdapter adapter() {
-            return engine.get();
-        }
-
-        Duration operationTimeout() {
-            return engineSettings.get().operationTimeout();
-        }
-    }
-
-    private final Settings settings;
+    private final BrowserSessionSettings<PrincipalResolver> settings;
+    private final CookieSerializer cookies;
     private int order = DEFAULT_ORDER;
 
     /**
-     * @param cookies reads and writes the sid cookie
-     * @param refreshCookie {@code true} to write the cookie again on every request that uses the
-     *     sid (to slide a configured max-age), {@code false} to write it only when a sid is new
+     * @param cookie the sid cookie's attributes, read once, here; with a max-age the cookie is written
+     *     again on every request that uses the sid (the lifetime slides), otherwise only when a sid is new
      * @param settings the engine's settings, asked for on first use: their secrets tag sids for the
      *     cookie ({@link SessionCookieValues}) and their operation timeout bounds rotate and end
      * @param adapter the engine, asked for on first use: for {@link BrowserSession#rotate()} and
      *     {@link BrowserSession#end()}
      */
-    public SidFilter(CookieSerializer cookies, boolean refreshCookie, Supplier<StashSettings> settings,
-            Supplier<StashAdapter> adapter) {
-        this.settings = new Settings(Objects.requireNonNull(cookies, "cookies"), refreshCookie,
-                Objects.requireNonNull(settings, "settings"), Objects.requireNonNull(adapter, "adapter"));
+    public SidFilter(SidCookie cookie, Supplier<StashSettings> settings, Supplier<StashAdapter> adapter) {
+        this.settings = new BrowserSessionSettings<>(cookie, PrincipalResolver.USER_PRINCIPAL, settings, adapter);
+        this.cookies = SidCookieSerializer.of(cookie);
     }
 
     @Override
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
         if (BrowserSession.find(request) == null) {
-            request.setAttribute(BrowserSession.ATTRIBUTE, new BrowserSession(settings, request, response));
+            request.setAttribute(BrowserSession.ATTRIBUTE, new BrowserSession(settings, cookies, request, response));
         }
         try {
             chain.doFilter(request, response);
@@ -143,7 +88,7 @@ public final class SidFilter extends OncePerRequestFilter implements Ordered {
      *     {@link PrincipalResolver#USER_PRINCIPAL} unless set
      */
     public void setPrincipalResolver(PrincipalResolver principals) {
-        this.settings.principals = Objects.requireNonNull(principals, "principals");
+        settings.principals(principals);
     }
 
     @Override

@@ -2,26 +2,15 @@ package dev.durablestash.spring.web.servlet;
 
 import java.lang.reflect.Modifier;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
 
-import org.jspecify.annotations.Nullable;
-
 import org.springframework.aop.scope.ScopedProxyUtils;
-import org.springframework.beans.BeansException;
-import org.springframework.beans.factory.BeanFactory;
-import org.springframework.beans.factory.BeanFactoryAware;
-import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.boot.autoconfigure.AutoConfigurationPackages;
-import org.springframework.context.EnvironmentAware;
 import org.springframework.core.MethodParameter;
-import org.springframework.core.env.Environment;
-import org.springframework.core.env.StandardEnvironment;
 import org.springframework.util.ClassUtils;
 import org.springframework.web.context.WebApplicationContext;
 import org.springframework.web.method.HandlerMethod;
@@ -30,7 +19,7 @@ import org.springframework.web.servlet.handler.AbstractHandlerMethodMapping;
 import org.springframework.web.servlet.mvc.method.annotation.RequestMappingHandlerAdapter;
 
 import dev.durablestash.spring.Stash;
-import dev.durablestash.spring.web.StashedClassScanner;
+import dev.durablestash.spring.web.AbstractStashedViewsVerifier;
 import dev.durablestash.spring.web.StashedViews;
 
 /**
@@ -66,66 +55,32 @@ import dev.durablestash.spring.web.StashedViews;
  *
  * <p><b>Thread-safety:</b> runs once, at startup.
  */
-public final class StashedViewsVerifier implements SmartInitializingSingleton, BeanFactoryAware, EnvironmentAware {
-
-    private final StashedViews views;
-    private @Nullable ConfigurableListableBeanFactory beanFactory;
-    private Environment environment = new StandardEnvironment();
+public final class StashedViewsVerifier extends AbstractStashedViewsVerifier {
 
     /** @param views the application's views, which build (and so check) each view class */
     public StashedViewsVerifier(StashedViews views) {
-        this.views = Objects.requireNonNull(views, "views");
+        super(views);
     }
 
     @Override
-    public void setBeanFactory(BeanFactory beanFactory) throws BeansException {
-        if (beanFactory instanceof ConfigurableListableBeanFactory listable) {
-            this.beanFactory = listable;
-        }
-    }
-
-    @Override
-    public void setEnvironment(Environment environment) {
-        this.environment = environment;
-    }
-
-    /**
-     * @throws IllegalStateException or {@link IllegalArgumentException} naming the class and field of
-     *     the first view declared in a way that would share or drop its state
-     */
-    @Override
-    public void afterSingletonsInstantiated() {
-        ConfigurableListableBeanFactory factory = beanFactory;
-        if (factory == null) {
-            return;
-        }
+    protected void verifyHandlers(ConfigurableListableBeanFactory factory, Set<Class<?>> used) {
         List<HandlerMethodArgumentResolver> resolvers = resolverChains(factory);
-        Set<Class<?>> used = new HashSet<>(); // the view classes of controllers and handler arguments
         for (AbstractHandlerMethodMapping<?> mapping : factory
                 .getBeansOfType(AbstractHandlerMethodMapping.class, false, false).values()) {
             for (HandlerMethod handler : mapping.getHandlerMethods().values()) {
                 verifyHandler(factory, handler, resolvers, used);
             }
         }
-        for (String name : factory.getSingletonNames()) {
-            if (!factory.containsBeanDefinition(name)) {
-                Object singleton = factory.getSingleton(name);
-                if (singleton != null && StashedViews.isStashedView(singleton.getClass())) {
-                    throw ViewDeclarations.notRequestScoped(singleton.getClass(), name, "registered as an instance");
-                }
-            }
-        }
-        for (String name : factory.getBeanDefinitionNames()) {
-            if (factory.getBeanDefinition(name).isAbstract()) {
-                continue;
-            }
-            Class<?> type = factory.getType(name, false);
-            if (type != null && StashedViews.isStashedView(type)) {
-                views.typeOf(type);
-                used.add(ClassUtils.getUserClass(type));
-            }
-        }
-        StashedClassScanner.refuseUnused(factory, environment, used);
+    }
+
+    @Override
+    protected RuntimeException registeredAsInstance(String name, Class<?> type) {
+        return ViewDeclarations.notRequestScoped(type, name, "registered as an instance");
+    }
+
+    @Override
+    protected void verifyViewBean(ConfigurableListableBeanFactory factory, String name, Class<?> type) {
+        views().typeOf(type);
     }
 
     private void verifyHandler(ConfigurableListableBeanFactory factory, HandlerMethod handler,
@@ -133,7 +88,7 @@ public final class StashedViewsVerifier implements SmartInitializingSingleton, B
         Class<?> controller = handler.getBeanType();
         boolean controllerIsView = StashedViews.isStashedView(controller);
         if (controllerIsView) {
-            views.typeOf(controller);
+            views().typeOf(controller);
             used.add(ClassUtils.getUserClass(controller));
             verifyRequestScoped(factory, handler.getBean(), controller);
         }
@@ -198,16 +153,7 @@ public final class StashedViewsVerifier implements SmartInitializingSingleton, B
                     + ", but the class cannot be created for each request: it needs to be a concrete class with a "
                     + "no-argument constructor.");
         }
-        views.typeOf(userClass);
-    }
-
-    private static boolean hasNoArgumentConstructor(Class<?> type) {
-        try {
-            type.getDeclaredConstructor();
-            return true;
-        } catch (NoSuchMethodException e) {
-            return false;
-        }
+        views().typeOf(userClass);
     }
 
     /**

@@ -13,6 +13,8 @@ import org.springframework.mock.web.server.MockServerWebExchange;
 import dev.durablestash.core.SessionCookieValues;
 import dev.durablestash.core.SessionIds;
 import dev.durablestash.core.StashSettings;
+import dev.durablestash.spring.web.BrowserSessionSettings;
+import dev.durablestash.spring.web.SidCookie;
 
 import reactor.core.publisher.Mono;
 
@@ -26,13 +28,15 @@ class ReactiveBrowserSessionTests {
     private static final SessionCookieValues VALUES = new SessionCookieValues(SETTINGS);
 
     private static ReactiveBrowserSession session(SidCookie cookie, MockServerWebExchange exchange) {
-        return new ReactiveBrowserSession(new SidWebFilter.Settings(cookie, () -> SETTINGS, () -> {
+        return new ReactiveBrowserSession(new BrowserSessionSettings<>(cookie, ReactivePrincipalResolver.EXCHANGE_PRINCIPAL,
+                () -> SETTINGS, () -> {
             throw new AssertionError("the engine is not needed");
         }), exchange);
     }
 
     private static ReactiveBrowserSession session(MockServerWebExchange exchange, AtomicReference<String> principal) {
-        SidWebFilter.Settings settings = new SidWebFilter.Settings(SidCookie.defaults(), () -> SETTINGS, () -> {
+        BrowserSessionSettings<ReactivePrincipalResolver> settings = new BrowserSessionSettings<>(new SidCookie(),
+                ReactivePrincipalResolver.EXCHANGE_PRINCIPAL, () -> SETTINGS, () -> {
             throw new AssertionError("the engine is not needed");
         });
         settings.principals(e -> Mono.justOrEmpty(principal.get()));
@@ -46,7 +50,7 @@ class ReactiveBrowserSessionTests {
     @Test
     void aRequestWithoutACookieGetsANewSidAndTheServletCookiesAttributes() {
         MockServerWebExchange exchange = exchange(MockServerHttpRequest.get("http://localhost/counter"));
-        String sid = session(SidCookie.defaults(), exchange).sid().block();
+        String sid = session(new SidCookie(), exchange).sid().block();
         assertThat(SessionIds.isWellFormed(sid)).isTrue();
         ResponseCookie cookie = exchange.getResponse().getCookies().getFirst("sid");
         assertThat(cookie).isNotNull();
@@ -56,7 +60,7 @@ class ReactiveBrowserSessionTests {
         assertThat(cookie.getSameSite()).isEqualTo("Lax");
         assertThat(cookie.getPath()).isEqualTo("/");
         assertThat(cookie.getMaxAge().isNegative()).as("a browser-session cookie").isTrue();
-        assertThat(session(SidCookie.defaults(), exchange).isNew().block()).isTrue();
+        assertThat(session(new SidCookie(), exchange).isNew().block()).isTrue();
     }
 
     @Test
@@ -64,7 +68,7 @@ class ReactiveBrowserSessionTests {
         String sid = SessionIds.newSid();
         MockServerWebExchange exchange = exchange(MockServerHttpRequest.get("http://localhost/")
                 .cookie(ResponseCookie.from("sid", VALUES.encode(sid)).build()));
-        assertThat(session(SidCookie.defaults(), exchange).sid().block()).isEqualTo(sid);
+        assertThat(session(new SidCookie(), exchange).sid().block()).isEqualTo(sid);
         assertThat(exchange.getResponse().getCookies()).isEmpty();
     }
 
@@ -74,26 +78,31 @@ class ReactiveBrowserSessionTests {
         for (String value : new String[] { sid, sid + ".AAAAAAAAAAAAAAAAAAAAAA", "garbage" }) {
             MockServerWebExchange exchange = exchange(MockServerHttpRequest.get("http://localhost/")
                     .cookie(ResponseCookie.from("sid", value).build()));
-            assertThat(session(SidCookie.defaults(), exchange).sid().block()).as(value).isNotEqualTo(sid);
+            assertThat(session(new SidCookie(), exchange).sid().block()).as(value).isNotEqualTo(sid);
         }
         String other = SessionIds.newSid();
         MockServerWebExchange tossed = exchange(MockServerHttpRequest.get("http://localhost/")
                 .cookie(ResponseCookie.from("sid", VALUES.encode(sid)).build(),
                         ResponseCookie.from("sid", VALUES.encode(other)).build()));
-        assertThat(session(SidCookie.defaults(), tossed).sid().block()).isNotIn(sid, other);
+        assertThat(session(new SidCookie(), tossed).sid().block()).isNotIn(sid, other);
     }
 
     @Test
     void secureFollowsTheRequestUnlessForcedAndAMaxAgeIsRefreshedOnEveryUse() {
         MockServerWebExchange https = exchange(MockServerHttpRequest.get("https://example.com/app/counter")
                 .contextPath("/app"));
-        session(SidCookie.defaults(), https).sid().block();
+        session(new SidCookie(), https).sid().block();
         ResponseCookie secure = https.getResponse().getCookies().getFirst("sid");
         assertThat(secure.isSecure()).isTrue();
         assertThat(secure.getPath()).isEqualTo("/app/");
 
         String sid = SessionIds.newSid();
-        SidCookie configured = new SidCookie("sid", "example.com", "/", false, "Strict", Duration.ofHours(1));
+        SidCookie configured = new SidCookie();
+        configured.setDomain("example.com");
+        configured.setPath("/");
+        configured.setSecure(false);
+        configured.setSameSite("Strict");
+        configured.setMaxAge(Duration.ofHours(1));
         MockServerWebExchange known = exchange(MockServerHttpRequest.get("https://example.com/")
                 .cookie(ResponseCookie.from("sid", VALUES.encode(sid)).build()));
         assertThat(session(configured, known).sid().block()).isEqualTo(sid);
@@ -108,7 +117,7 @@ class ReactiveBrowserSessionTests {
     @Test
     void endingASessionWithoutACookieClearsTheCookieAndALaterSidIsNew() {
         MockServerWebExchange exchange = exchange(MockServerHttpRequest.get("http://localhost/logout"));
-        ReactiveBrowserSession session = session(SidCookie.defaults(), exchange);
+        ReactiveBrowserSession session = session(new SidCookie(), exchange);
         session.end().block();
         assertThat(exchange.getResponse().getCookies().getFirst("sid").getMaxAge()).isEqualTo(Duration.ZERO);
         String fresh = session.sid().block();

@@ -7,10 +7,11 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.springframework.mock.web.MockHttpServletRequest;
 import org.springframework.mock.web.MockHttpServletResponse;
-import org.springframework.session.web.http.DefaultCookieSerializer;
 
 import dev.durablestash.core.SessionCookieValues;
 import dev.durablestash.core.StashSettings;
+import dev.durablestash.spring.web.BrowserSessionSettings;
+import dev.durablestash.spring.web.SidCookie;
 
 /**
  * {@link BrowserSession#end()} promises that anything asking for a {@link BrowserSession#sid()}
@@ -23,15 +24,14 @@ class BrowserSessionEndTests {
 
     @Test
     void aSidIssuedAfterEndGetsItsCookie() {
-        DefaultCookieSerializer cookies = new DefaultCookieSerializer();
-        cookies.setCookieName("sid");
-        cookies.setUseBase64Encoding(false); // as the starter configures it
-        SidFilter.Settings filterSettings = new SidFilter.Settings(cookies, false, () -> settings, () -> {
+        BrowserSessionSettings<PrincipalResolver> filterSettings = new BrowserSessionSettings<>(new SidCookie(),
+                PrincipalResolver.USER_PRINCIPAL, () -> settings, () -> {
             throw new AssertionError("no storage operation expected: the request carries no sid");
         });
         MockHttpServletRequest request = new MockHttpServletRequest("POST", "/logout");
         MockHttpServletResponse response = new MockHttpServletResponse();
-        BrowserSession session = new BrowserSession(filterSettings, request, response);
+        BrowserSession session = new BrowserSession(filterSettings, SidCookieSerializer.of(filterSettings.cookie()), request,
+                response);
 
         session.end();
         String fresh = session.sid();

@@ -10,7 +10,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.mock.web.MockHttpServletRequest;
 import org.springframework.mock.web.MockHttpServletResponse;
-import org.springframework.session.web.http.DefaultCookieSerializer;
 
 import dev.durablestash.core.MountKind;
 import dev.durablestash.core.SessionCookieValues;
@@ -18,6 +17,8 @@ import dev.durablestash.core.SessionIds;
 import dev.durablestash.core.StashAdapter;
 import dev.durablestash.core.StashSettings;
 import dev.durablestash.core.ViewDefinition;
+import dev.durablestash.spring.web.BrowserSessionSettings;
+import dev.durablestash.spring.web.SidCookie;
 import dev.durablestash.testing.InMemoryStorageBackend;
 
 /**
@@ -108,16 +109,14 @@ class BrowserSessionPrincipalTests {
     }
 
     private BrowserSession session(String cookie, String principal, MockHttpServletResponse response) {
-        DefaultCookieSerializer cookies = new DefaultCookieSerializer();
-        cookies.setCookieName("sid");
-        cookies.setUseBase64Encoding(false); // as the starter configures it
-        SidFilter.Settings filterSettings = new SidFilter.Settings(cookies, false, () -> settings, () -> adapter);
+        BrowserSessionSettings<PrincipalResolver> filterSettings = new BrowserSessionSettings<>(new SidCookie(),
+                PrincipalResolver.USER_PRINCIPAL, () -> settings, () -> adapter);
         MockHttpServletRequest request = new MockHttpServletRequest("GET", "/notes");
         request.setCookies(new Cookie("sid", cookie));
         if (principal != null) {
             request.setUserPrincipal(() -> principal);
         }
-        return new BrowserSession(filterSettings, request, response);
+        return new BrowserSession(filterSettings, SidCookieSerializer.of(filterSettings.cookie()), request, response);
     }
 
     private void stash(String sid, String note) {

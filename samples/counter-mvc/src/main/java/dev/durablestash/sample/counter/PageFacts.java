@@ -1,53 +1,31 @@
 package dev.durablestash.sample.counter;
 
+import java.time.Duration;
+
+import org.jspecify.annotations.Nullable;
+
 import org.springframework.stereotype.Controller;
 import org.springframework.web.bind.annotation.ControllerAdvice;
-import org.springframework.web.bind.annotation.GetMapping;
-import org.springframework.web.bind.annotation.ModelAttribute;
 
 import jakarta.servlet.http.HttpServletRequest;
 
 import dev.durablestash.core.StashAdapter;
-import dev.durablestash.sample.pages.EngineFigures;
-import dev.durablestash.sample.pages.StorageLocation;
 import dev.durablestash.spring.autoconfigure.DurableStashProperties;
 
-/**
- * The facts every page shows around its view: the web framework ({@code framework}), where the state
- * lives ({@code storage}) and the engine panel ({@code engine}). {@code GET /engine} answers the panel alone, for the page to refresh it
- * after a script request wrote something. Not a stashed view: reading these mounts nothing.
- */
+/** The facts every page shows around its view ({@link dev.durablestash.sample.pages.PageFacts}), on Spring MVC. */
 @Controller
 @ControllerAdvice
-class PageFacts {
+class PageFacts extends dev.durablestash.sample.pages.PageFacts<HttpServletRequest> {
 
-    private final StashAdapter engine;
     private final WriteTimings timings;
-    private final StorageLocation storage;
 
     PageFacts(StashAdapter engine, WriteTimings timings, DurableStashProperties properties) {
-        this.engine = engine;
+        super("Spring MVC", engine, properties);
         this.timings = timings;
-        this.storage = StorageLocation.of(properties);
     }
 
-    @ModelAttribute("framework")
-    String framework() {
-        return "Spring MVC";
-    }
-
-    @ModelAttribute("storage")
-    StorageLocation storage() {
-        return storage;
-    }
-
-    @ModelAttribute("engine")
-    EngineFigures engine(HttpServletRequest request) {
-        return EngineFigures.of(timings.lastWrite(request), engine.statistics());
-    }
-
-    @GetMapping("/engine")
-    String enginePanel() {
-        return "layout :: engine";
+    @Override
+    protected @Nullable Duration lastWrite(HttpServletRequest request) {
+        return timings.lastWrite(request);
     }
 }

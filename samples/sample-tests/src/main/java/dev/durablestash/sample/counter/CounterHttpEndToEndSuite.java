@@ -139,6 +139,13 @@ abstract class CounterHttpEndToEndSuite {
     }
 
     @Test
+    void thePageNamesItsFramework() {
+        String framework = SampleApp.applicationOf(getClass()).getSimpleName().contains("WebFlux") ? "Spring WebFlux"
+                : "Spring MVC";
+        assertThat(ok(new Visitor(app).get("/")).body()).contains("<span>" + framework + "</span> controller");
+    }
+
+    @Test
     void theEnginePanelShowsTheSessionsLastWriteAndIsRefreshedAfterAScriptWrite() {
         Visitor visitor = new Visitor(app);
         ok(visitor.get("/")); // a browser session: the page issues the sid cookie

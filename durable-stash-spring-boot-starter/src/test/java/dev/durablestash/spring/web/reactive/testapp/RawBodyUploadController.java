@@ -15,10 +15,10 @@ import dev.durablestash.spring.Stashed;
 
 import reactor.core.publisher.Mono;
 
-/** Review: handlers that read a request body themselves, in ways other than {@code @RequestBody}. */
+/** Handlers that read a request body themselves, in ways other than {@code @RequestBody}: a raw multipart upload. */
 @RestController
 @RequestMapping("/rvc")
-public class ReviewUploadController {
+public class RawBodyUploadController {
 
     @Stashed(scope = Scope.RECONNECT)
     String draft;

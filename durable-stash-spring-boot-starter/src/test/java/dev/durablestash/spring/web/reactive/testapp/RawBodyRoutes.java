@@ -13,16 +13,16 @@ import org.springframework.web.reactive.function.server.ServerResponse;
 
 import dev.durablestash.spring.web.reactive.StashedRoutes;
 
-/** Review: functional routes that read the body after recovering a view. */
+/** Functional routes that read the raw body after recovering a view. */
 @Configuration(proxyBeanMethods = false)
-public class ReviewRoutes {
+public class RawBodyRoutes {
 
     @Bean
-    RouterFunction<ServerResponse> reviewRouter(StashedRoutes stashes) {
+    RouterFunction<ServerResponse> rawBodyRouter(StashedRoutes stashes) {
         return RouterFunctions.route()
                 .POST("/rvc-route/multipart-raw", request -> stashes.recover(request, Tally.class)
                         .flatMap(tally -> DataBufferUtils.join(request.body(BodyExtractors.toDataBuffers()))
-                                .map(ReviewRoutes::text).defaultIfEmpty("<empty>"))
+                                .map(RawBodyRoutes::text).defaultIfEmpty("<empty>"))
                         .flatMap(text -> ServerResponse.ok().bodyValue("hasFile=" + text.contains("file-content"))))
                 .build();
     }

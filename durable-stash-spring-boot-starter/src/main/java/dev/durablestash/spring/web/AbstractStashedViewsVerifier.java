@@ -1,0 +1,126 @@
+package dev.durablestash.spring.web;
+
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.beans.BeansException;
+import org.springframework.beans.factory.BeanFactory;
+import org.springframework.beans.factory.BeanFactoryAware;
+import org.springframework.beans.factory.SmartInitializingSingleton;
+import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
+import org.springframework.context.EnvironmentAware;
+import org.springframework.core.env.Environment;
+import org.springframework.core.env.StandardEnvironment;
+import org.springframework.util.ClassUtils;
+
+/**
+ * The startup check both integrations run once every singleton exists: each stack's verifier checks its
+ * handler methods and its view beans, and this class walks the bean factory in the same order for both
+ * (handler methods; singletons registered as instances, which are refused; bean definitions whose class
+ * is a view) and ends with the scan for view classes nothing uses
+ * ({@link StashedClassScanner#refuseUnused}). Public only so that both integrations can extend it
+ * (support code, not an API: see the package description).
+ *
+ * <p><b>Thread-safety:</b> runs once, at startup.
+ */
+public abstract class AbstractStashedViewsVerifier implements SmartInitializingSingleton, BeanFactoryAware,
+        EnvironmentAware {
+
+    private final StashedViews views;
+    private @Nullable ConfigurableListableBeanFactory beanFactory;
+    private Environment environment = new StandardEnvironment();
+
+    /** @param views the application's views, which build (and so check) each view class */
+    protected AbstractStashedViewsVerifier(StashedViews views) {
+        this.views = Objects.requireNonNull(views, "views");
+    }
+
+    /** @return the application's views */
+    protected final StashedViews views() {
+        return views;
+    }
+
+    @Override
+    public final void setBeanFactory(BeanFactory beanFactory) throws BeansException {
+        if (beanFactory instanceof ConfigurableListableBeanFactory listable) {
+            this.beanFactory = listable;
+        }
+    }
+
+    @Override
+    public final void setEnvironment(Environment environment) {
+        this.environment = environment;
+    }
+
+    /**
+     * @throws IllegalStateException or {@link IllegalArgumentException} naming the class of the first
+     *     view declared in a way that would share or drop its state
+     */
+    @Override
+    public final void afterSingletonsInstantiated() {
+        ConfigurableListableBeanFactory factory = beanFactory;
+        if (factory == null) {
+            return;
+        }
+        Set<Class<?>> used = new HashSet<>(); // the view classes of controllers, handler arguments and beans
+        verifyHandlers(factory, used);
+        for (String name : factory.getSingletonNames()) {
+            if (!factory.containsBeanDefinition(name)) {
+                Object singleton = factory.getSingleton(name);
+                if (singleton != null && StashedViews.isStashedView(singleton.getClass())) {
+                    throw registeredAsInstance(name, singleton.getClass());
+                }
+            }
+        }
+        Map<String, Class<?>> viewBeans = new LinkedHashMap<>();
+        for (String name : factory.getBeanDefinitionNames()) {
+            if (factory.getBeanDefinition(name).isAbstract()) {
+                continue;
+            }
+            Class<?> type = factory.getType(name, false);
+            if (type != null && StashedViews.isStashedView(type)) {
+                verifyViewBean(factory, name, type);
+                used.add(ClassUtils.getUserClass(type));
+                viewBeans.put(name, ClassUtils.getUserClass(type));
+            }
+        }
+        verifyViewBeans(factory, viewBeans);
+        StashedClassScanner.refuseUnused(factory, environment, used);
+    }
+
+    /**
+     * Checks every handler method of the stack.
+     *
+     * @param used collects the view classes of controllers and handler arguments
+     */
+    protected abstract void verifyHandlers(ConfigurableListableBeanFactory factory, Set<Class<?>> used);
+
+    /** @return the failure for a singleton registered as an instance whose class is a view */
+    protected abstract RuntimeException registeredAsInstance(String name, Class<?> type);
+
+    /** Checks one bean definition whose class (as the definition shows it) is a view. */
+    protected abstract void verifyViewBean(ConfigurableListableBeanFactory factory, String name, Class<?> type);
+
+    /**
+     * Checks the view beans together, after each was checked alone; nothing by default.
+     *
+     * @param viewBeans the user classes of the view beans, by bean name, in definition order
+     */
+    protected void verifyViewBeans(ConfigurableListableBeanFactory factory, Map<String, Class<?>> viewBeans) {
+    }
+
+    /** @return {@code true} when the class declares a constructor without parameters (of any visibility) */
+    protected static boolean hasNoArgumentConstructor(Class<?> type) {
+        try {
+            type.getDeclaredConstructor();
+            return true;
+        } catch (NoSuchMethodException e) {
+            return false;
+        }
+    }
+}

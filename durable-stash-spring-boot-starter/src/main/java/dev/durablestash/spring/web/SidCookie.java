@@ -1,0 +1,119 @@
+package dev.durablestash.spring.web;
+
+import java.time.Duration;
+import java.util.Objects;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The attributes of the {@code sid} cookie, shared by the servlet {@code SidFilter} (which writes them
+ * with Spring Session's {@code DefaultCookieSerializer}) and the reactive {@code SidWebFilter} (which
+ * writes the same attributes on a reactive response). HttpOnly always; {@code Secure} when the request
+ * came over HTTPS unless {@link #setSecure secure} says otherwise; the path defaults to the context path
+ * followed by {@code /}; the domain to the request host; a browser-session cookie unless a
+ * {@link #setMaxAge max-age} is given; cleared with {@code Max-Age=0}.
+ *
+ * <p>The starter makes one as a bean from the {@code durable-stash.cookie.*} properties and then hands
+ * it to every {@code SidCookieCustomizer} bean, in order; an application may instead define a
+ * {@code SidCookie} bean of its own. Unlike the rest of this package it is API.
+ *
+ * <p><b>Thread-safety:</b> configure it before the filters that use it serve requests (while the
+ * application context starts); afterwards it is only read, from any thread, and must not be changed.
+ */
+public final class SidCookie {
+
+    private String name = "sid";
+    private @Nullable String domain;
+    private @Nullable String path;
+    private @Nullable Boolean secure;
+    private @Nullable String sameSite = "Lax";
+    private @Nullable Duration maxAge;
+
+    /** The defaults: {@code sid}, {@code SameSite=Lax}, a browser-session cookie. */
+    public SidCookie() {
+    }
+
+    /** @return the cookie name, {@code sid} by default */
+    public String getName() {
+        return name;
+    }
+
+    /**
+     * @param name the cookie name
+     * @throws IllegalArgumentException when it is empty or blank
+     */
+    public void setName(String name) {
+        if (Objects.requireNonNull(name, "name").isBlank()) {
+            throw new IllegalArgumentException("must not be empty");
+        }
+        this.name = name;
+    }
+
+    /** @return the {@code Domain} attribute, or {@code null} for the request host */
+    public @Nullable String getDomain() {
+        return domain;
+    }
+
+    /** @param domain the {@code Domain} attribute, or {@code null} for the request host */
+    public void setDomain(@Nullable String domain) {
+        this.domain = domain;
+    }
+
+    /** @return the {@code Path} attribute, or {@code null} for the context path followed by {@code /} */
+    public @Nullable String getPath() {
+        return path;
+    }
+
+    /** @param path the {@code Path} attribute, or {@code null} for the context path followed by {@code /} */
+    public void setPath(@Nullable String path) {
+        this.path = path;
+    }
+
+    /** @return {@code Secure} forced on or off, or {@code null} to follow the request (HTTPS or not) */
+    public @Nullable Boolean getSecure() {
+        return secure;
+    }
+
+    /** @param secure force {@code Secure} on or off, or {@code null} to follow the request */
+    public void setSecure(@Nullable Boolean secure) {
+        this.secure = secure;
+    }
+
+    /** @return the {@code SameSite} attribute, {@code Lax} by default */
+    public @Nullable String getSameSite() {
+        return sameSite;
+    }
+
+    /**
+     * @param sameSite the {@code SameSite} attribute ({@code Lax}, {@code Strict}, {@code None}; None
+     *     needs Secure); {@code null} or blank leaves the servlet cookie at Spring Session's default
+     *     ({@code Lax}) and writes the reactive one without the attribute
+     */
+    public void setSameSite(@Nullable String sameSite) {
+        this.sameSite = sameSite;
+    }
+
+    /** @return the cookie lifetime, or {@code null} for a browser-session cookie */
+    public @Nullable Duration getMaxAge() {
+        return maxAge;
+    }
+
+    /**
+     * @param maxAge the cookie lifetime, refreshed on every request that uses the sid, or {@code null}
+     *     for a browser-session cookie
+     * @throws IllegalArgumentException when it is not positive or longer than {@link Integer#MAX_VALUE}
+     *     seconds
+     */
+    public void setMaxAge(@Nullable Duration maxAge) {
+        if (maxAge != null && (maxAge.isNegative() || maxAge.isZero() || maxAge.getSeconds() > Integer.MAX_VALUE)) {
+            throw new IllegalArgumentException("must be positive");
+        }
+        this.maxAge = maxAge;
+    }
+
+    @Override
+    public String toString() {
+        return "SidCookie[name=" + name + ", domain=" + domain + ", path=" + path + ", secure=" + secure
+                + ", sameSite=" + sameSite + ", maxAge=" + maxAge + "]";
+    }
+}
