@@ -5,10 +5,10 @@ import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import dev.durablestash.core.SessionActor.Op;
-import dev.durablestash.core.SessionActor.RecoverOp;
-import dev.durablestash.core.SessionActor.SessionChange;
-import dev.durablestash.core.SessionActor.StashOp;
+import dev.durablestash.core.SessionOps.Op;
+import dev.durablestash.core.SessionOps.RecoverOp;
+import dev.durablestash.core.SessionOps.SessionChange;
+import dev.durablestash.core.SessionOps.StashOp;
 
 /**
  * How a {@link SessionActor}'s operations end: the one place that completes their futures, maps a

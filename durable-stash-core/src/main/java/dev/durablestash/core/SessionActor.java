@@ -16,11 +16,17 @@ import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.durablestash.core.SessionOps.Op;
+import dev.durablestash.core.SessionOps.RecoverOp;
+import dev.durablestash.core.SessionOps.SessionChange;
+import dev.durablestash.core.SessionOps.StashOp;
+
 /**
  * The single in-JVM owner of one session document: the policy. Its mechanisms live beside it: the
  * {@link SerialRunner} it runs on, {@link SessionStorage} (reads, compare-and-swap writes, secret
  * rotation), {@link ViewRecovery} and {@link SessionDocument#apply} (the read and merge rules),
- * {@link SessionChanges} (session id rotation and end) and {@link Outcomes} (how operations end).
+ * {@link SessionChanges} (session id rotation and end) and {@link Outcomes} (how operations end); the
+ * operations it takes are {@link SessionOps}.
  *
  * <h2>Design</h2>
  * <p><b>Confinement, not locks.</b> Fields marked {@code @GuardedBy("runner")} are touched only by
@@ -41,7 +47,7 @@ import org.slf4j.LoggerFactory;
  * commit). A batch never reaches past an operation of the other kind, so no operation overtakes an
  * earlier one or is undone by one that arrived before it. A recover batch is answered in order, each
  * recover seeing the writes of those before it (a fresh mount's cleared draft is gone for the rejoin
- * queued behind it). A change of the whole session ({@link RotateOp}, {@link EndOp}) runs alone
+ * queued behind it). A change of the whole session ({@link SessionOps.RotateOp}, {@link SessionOps.EndOp}) runs alone
  * in its place: after every operation that arrived before it, before any that arrived after it.
  *
  * <p><b>The actor's own writes.</b> Answering a recover may call for writes: clearing
@@ -76,43 +82,6 @@ import org.slf4j.LoggerFactory;
 final class SessionActor {
 
     private static final Logger log = LoggerFactory.getLogger(SessionActor.class);
-
-    /** A caller's operation, finished exactly once by the actor. */
-    sealed interface Op permits RecoverOp, StashOp, SessionChange {
-    }
-
-    /** A change of the whole session: runs alone, in its place in the arrival order. */
-    sealed interface SessionChange extends Op permits RotateOp, EndOp {
-
-        CompletableFuture<Void> result();
-
-        String name();
-    }
-
-    record RecoverOp(ViewDefinition view, MountKind mount, CompletableFuture<Recovery> result) implements Op {
-    }
-
-    /** {@code internal} marks the actor's own writes (cleanup, expiry refresh, migration, moves): no caller waits. */
-    record StashOp(SliceDiff diff, CompletableFuture<Void> result, boolean internal) implements Op {
-    }
-
-    /** Moves the session's state to {@code target}, the storage key of a brand-new session id, and removes it here. */
-    record RotateOp(String target, CompletableFuture<Void> result) implements SessionChange {
-
-        @Override
-        public String name() {
-            return "rotate";
-        }
-    }
-
-    /** Removes the session's state. */
-    record EndOp(CompletableFuture<Void> result) implements SessionChange {
-
-        @Override
-        public String name() {
-            return "end";
-        }
-    }
 
     private final StashSettings settings;
     private final ValueCodec codec;

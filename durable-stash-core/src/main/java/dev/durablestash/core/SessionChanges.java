@@ -4,12 +4,12 @@ import java.time.Instant;
 
 import org.jspecify.annotations.Nullable;
 
-import dev.durablestash.core.SessionActor.RotateOp;
-import dev.durablestash.core.SessionActor.SessionChange;
+import dev.durablestash.core.SessionOps.RotateOp;
+import dev.durablestash.core.SessionOps.SessionChange;
 
 /**
  * A {@link SessionActor}'s changes of the whole session: session id rotation ({@link RotateOp}) and
- * end ({@link SessionActor.EndOp}). Each runs alone, in its place in the actor's arrival order, as
+ * end ({@link SessionOps.EndOp}). Each runs alone, in its place in the actor's arrival order, as
  * storage steps of the actor ({@link SessionActor#step}); confined to the actor's runner.
  *
  * <p>A rotation copies the live state to the storage key of a new, never-issued session id (no
