@@ -16,10 +16,17 @@ import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.durablestash.core.SessionOps.Op;
+import dev.durablestash.core.SessionOps.RecoverOp;
+import dev.durablestash.core.SessionOps.SessionChange;
+import dev.durablestash.core.SessionOps.StashOp;
+
 /**
  * The single in-JVM owner of one session document: the policy. Its mechanisms live beside it: the
  * {@link SerialRunner} it runs on, {@link SessionStorage} (reads, compare-and-swap writes, secret
- * rotation), {@link ViewRecovery} and {@link SessionDocument#apply} (the read and merge rules).
+ * rotation), {@link ViewRecovery} and {@link SessionDocument#apply} (the read and merge rules),
+ * {@link SessionChanges} (session id rotation and end) and {@link Outcomes} (how operations end); the
+ * operations it takes are {@link SessionOps}.
  *
  * <h2>Design</h2>
  * <p><b>Confinement, not locks.</b> Fields marked {@code @GuardedBy("runner")} are touched only by
@@ -40,7 +47,7 @@ import org.slf4j.LoggerFactory;
  * commit). A batch never reaches past an operation of the other kind, so no operation overtakes an
  * earlier one or is undone by one that arrived before it. A recover batch is answered in order, each
  * recover seeing the writes of those before it (a fresh mount's cleared draft is gone for the rejoin
- * queued behind it). A change of the whole session ({@link RotateOp}, {@link EndOp}) runs alone
+ * queued behind it). A change of the whole session ({@link SessionOps.RotateOp}, {@link SessionOps.EndOp}) runs alone
  * in its place: after every operation that arrived before it, before any that arrived after it.
  *
  * <p><b>The actor's own writes.</b> Answering a recover may call for writes: clearing
@@ -57,15 +64,8 @@ import org.slf4j.LoggerFactory;
  * dropped, so the next operation re-reads what storage really holds (diffs are idempotent, so a lost
  * answer is harmless).
  *
- * <p><b>Session id rotation and end.</b> A rotation copies the live state to the storage key of a
- * new, never-issued session id (no other writer can know that id yet), then removes the object it
- * copied with compare-and-swap on its version; should another instance have written meanwhile, it
- * copies again (over its own copy) and retries, so every write acknowledged before the rotation
- * completes is carried over. An end removes the object and loads again until no key holds state.
- * Afterwards this session is empty: an operation of it that arrives later sees defaults, and a
- * write creates a new document under its old key, which nobody reads again once the browser holds
- * the new cookie, and which expires. State is never forwarded from the old id to the new one: that
- * would hand it to whoever else holds the old id.
+ * <p><b>Session id rotation and end.</b> {@link SessionChanges} carries them out, in their place in
+ * the order; {@link Outcomes} ends every operation (completes its future, maps its failure).
  *
  * <p><b>Deadlines.</b> Every storage call fails after the operation timeout ({@link TimedStorage});
  * its late answer is dropped like a lost one, so a stalled store never wedges the actor. Every
@@ -83,49 +83,14 @@ final class SessionActor {
 
     private static final Logger log = LoggerFactory.getLogger(SessionActor.class);
 
-    /** A caller's operation, finished exactly once by the actor. */
-    sealed interface Op permits RecoverOp, StashOp, SessionChange {
-    }
-
-    /** A change of the whole session: runs alone, in its place in the arrival order. */
-    sealed interface SessionChange extends Op permits RotateOp, EndOp {
-
-        CompletableFuture<Void> result();
-
-        String name();
-    }
-
-    record RecoverOp(ViewDefinition view, MountKind mount, CompletableFuture<Recovery> result) implements Op {
-    }
-
-    /** {@code internal} marks the actor's own writes (cleanup, expiry refresh, migration, moves): no caller waits. */
-    record StashOp(SliceDiff diff, CompletableFuture<Void> result, boolean internal) implements Op {
-    }
-
-    /** Moves the session's state to {@code target}, the storage key of a brand-new session id, and removes it here. */
-    record RotateOp(String target, CompletableFuture<Void> result) implements SessionChange {
-
-        @Override
-        public String name() {
-            return "rotate";
-        }
-    }
-
-    /** Removes the session's state. */
-    record EndOp(CompletableFuture<Void> result) implements SessionChange {
-
-        @Override
-        public String name() {
-            return "end";
-        }
-    }
-
     private final StashSettings settings;
     private final ValueCodec codec;
     private final EngineCounters counters;
     private final Deadlines deadlines;
     private final SerialRunner runner;
     private final SessionStorage storage;
+    private final Outcomes outcomes;
+    private final SessionChanges changes;
 
     @GuardedBy("this")
     private int outstanding;
@@ -150,6 +115,8 @@ final class SessionActor {
         this.deadlines = deadlines;
         this.runner = runner;
         this.storage = new SessionStorage(keys, timedStorage, settings, counters, runner);
+        this.outcomes = new Outcomes(settings, counters, this::release);
+        this.changes = new SessionChanges(this, settings, counters, storage, outcomes);
         this.drained = predecessor == null ? ownWorkDone
                 : ownWorkDone.thenCombine(predecessor.toCompletableFuture(), (mine, theirs) -> null);
         if (predecessor != null && !predecessor.toCompletableFuture().isDone()) {
@@ -186,7 +153,7 @@ final class SessionActor {
     void expire(Op op, Throwable timeout) {
         runner.execute(() -> {
             if (waiting.remove(op)) {
-                abandon(op, timeout);
+                outcomes.abandon(op, timeout);
             }
         });
     }
@@ -231,7 +198,7 @@ final class SessionActor {
                 guarded(batch, () -> startWrite(batch));
             } else {
                 SessionChange change = (SessionChange) waiting.poll();
-                guarded(List.of(change), () -> startChange(change, 1, null));
+                guarded(List.of(change), () -> changes.start(change));
             }
         }
     }
@@ -254,13 +221,13 @@ final class SessionActor {
             busy = false;
             storage.forget();
             for (Op op : batch) {
-                abandon(op, e);
+                outcomes.abandon(op, e);
             }
         }
     }
 
     /** Runs a storage step; its continuation runs on the runner, then the actor moves on. */
-    private <T> void step(CompletionStage<T> stage, StepHandler<T> onSuccess, StepHandler<Throwable> onFailure) {
+    <T> void step(CompletionStage<T> stage, StepHandler<T> onSuccess, StepHandler<Throwable> onFailure) {
         busy = true;
         stage.whenComplete((result, error) -> runner.execute(() -> {
             busy = false;
@@ -285,7 +252,7 @@ final class SessionActor {
     }
 
     @FunctionalInterface
-    private interface StepHandler<T> {
+    interface StepHandler<T> {
         void handle(T value);
     }
 
@@ -301,7 +268,7 @@ final class SessionActor {
         step(storage.load(), ignored -> answer(batch), error -> {
             log.warn("recover failed, the view keeps its defaults: {}", error.toString());
             for (RecoverOp op : batch) {
-                finish(op, Recovery.error(error instanceof TimedStorage.Timeout
+                outcomes.finish(op, Recovery.error(error instanceof TimedStorage.Timeout
                         ? new StashTimeoutException(op.view().name(), "recover", settings.operationTimeout(), error)
                         : error));
             }
@@ -329,7 +296,7 @@ final class SessionActor {
             waiting.addFirst(new StashOp(writes.get(i), new CompletableFuture<>(), true));
         }
         for (int i = 0; i < batch.size(); i++) {
-            finish(batch.get(i), results.get(i));
+            outcomes.finish(batch.get(i), results.get(i));
         }
     }
 
@@ -349,7 +316,7 @@ final class SessionActor {
         if (storage.loaded()) {
             write(batch, 1);
         } else {
-            step(storage.load(), ignored -> write(batch, 1), error -> failAll(batch, error));
+            step(storage.load(), ignored -> write(batch, 1), error -> outcomes.failAll(batch, error));
         }
     }
 
@@ -366,7 +333,7 @@ final class SessionActor {
         if (storage.storesNothing() && !next.hasViews() && !settings.revalidateOnMount()) {
             // Nothing stored and nothing to store. Only a single instance may trust "nothing stored"
             // without asking: with several, writing (If-None-Match: *) finds out.
-            finishAll(batch);
+            outcomes.finishAll(batch);
             return;
         }
         if (next.encodedSize() > settings.maxDocumentBytes()) {
@@ -377,18 +344,18 @@ final class SessionActor {
         }
         step(storage.write(next), outcome -> {
             if (outcome == SessionStorage.WriteOutcome.WRITTEN) {
-                finishAll(batch);
+                outcomes.finishAll(batch);
             } else {
                 counters.conflicts.increment();
                 retryAfterConflict(batch, attempt);
             }
-        }, error -> failAll(batch, error));
+        }, error -> outcomes.failAll(batch, error));
     }
 
     private void retryAfterConflict(List<StashOp> batch, int attempt) {
         if (attempt >= settings.maxWriteAttempts()) {
             for (StashOp op : batch) {
-                fail(op, new StashConflictException(viewOf(op), attempt));
+                outcomes.fail(op, new StashConflictException(Outcomes.viewOf(op), attempt));
             }
             return;
         }
@@ -397,7 +364,7 @@ final class SessionActor {
         step(backoff, ignored -> step(storage.load(), loaded -> {
             batch.addAll(takeRun(StashOp.class)); // group commit under contention, too
             write(batch, attempt + 1);
-        }, error -> failAll(batch, error)), error -> failAll(batch, error));
+        }, error -> outcomes.failAll(batch, error)), error -> outcomes.failAll(batch, error));
     }
 
     /** Full jitter: uniform in [0, min(max, base * 2^(attempt-1))]. */
@@ -417,7 +384,7 @@ final class SessionActor {
             int size = trial.encodedSize();
             if (size > settings.maxDocumentBytes()) {
                 it.remove();
-                fail(op, new StashWriteException(viewOf(op), "stash of view '" + viewOf(op)
+                outcomes.fail(op, new StashWriteException(Outcomes.viewOf(op), "stash of view '" + Outcomes.viewOf(op)
                         + "' would make the session document " + size + " bytes, more than the limit of "
                         + settings.maxDocumentBytes() + " bytes (max-document-size); nothing was written", null));
             } else {
@@ -425,153 +392,6 @@ final class SessionActor {
             }
         }
         return next.withExpiry(expiresAt);
-    }
-
-    // ---- session id rotation and end ----
-
-    /**
-     * Rotate: load, copy the live state to the new session's key, remove it here (compare-and-swap on
-     * the version copied); should another instance have written meanwhile, copy again over the new key.
-     * End: load and remove, until a load finds nothing under any key. Operations of this session that
-     * arrive later find it empty.
-     */
-    private void startChange(SessionChange change, int attempt, @Nullable String targetEtag) {
-        step(storage.load(), loaded -> {
-            if (change instanceof RotateOp rotate) {
-                Instant now = settings.clock().instant();
-                SessionDocument doc = storage.document().isExpired(now) ? SessionDocument.empty() : storage.document();
-                if (!doc.hasViews() && targetEtag == null) {
-                    remove(change, attempt, null); // nothing worth carrying over
-                    return;
-                }
-                step(storage.copyTo(rotate.target(), targetEtag, doc.withExpiry(now.plus(settings.ttl()))), etag -> {
-                    if (etag == null) {
-                        failChange(change, new StashWriteException("(session)", "rotate of the browser session found "
-                                + "the new session's storage key in an unexpected state; nothing was removed", null));
-                    } else {
-                        remove(change, attempt, etag);
-                    }
-                }, error -> failChange(change, error));
-            } else if (storage.storesNothing()) {
-                finishChange(change);
-            } else {
-                remove(change, attempt, null);
-            }
-        }, error -> failChange(change, error));
-    }
-
-    private void remove(SessionChange change, int attempt, @Nullable String targetEtag) {
-        step(storage.remove(), outcome -> {
-            if (outcome == SessionStorage.WriteOutcome.WRITTEN && change instanceof RotateOp) {
-                finishChange(change);
-            } else if (attempt >= settings.maxWriteAttempts()) {
-                failChange(change, new StashConflictException("(session)", attempt));
-            } else {
-                if (outcome == SessionStorage.WriteOutcome.CONFLICT) {
-                    counters.conflicts.increment();
-                }
-                startChange(change, attempt + 1, targetEtag); // an end loads again: done when nothing is left
-            }
-        }, error -> failChange(change, error));
-    }
-
-    private void finishChange(SessionChange change) {
-        if (!change.result().isDone()) {
-            change.result().complete(null);
-            release();
-        }
-    }
-
-    private void failChange(SessionChange change, Throwable error) {
-        if (change.result().isDone()) {
-            return;
-        }
-        StashWriteException failure;
-        if (error instanceof StashWriteException swe) {
-            failure = swe;
-        } else if (error instanceof TimedStorage.Timeout) {
-            failure = new StashTimeoutException("(session)", change.name(), settings.operationTimeout(), error);
-        } else {
-            failure = new StashWriteException("(session)", change.name() + " of the browser session failed: "
-                    + describe(error), error);
-        }
-        counters.failed.increment();
-        change.result().completeExceptionally(failure);
-        release();
-    }
-
-    // ---- finishing operations ----
-
-    // Only the actor completes these futures (callers get copies), so isDone() tells whether an
-    // operation has ended. The registry counts acknowledged and failed stashes as their callers see them.
-
-    private void finish(RecoverOp op, Recovery recovery) {
-        if (!op.result().isDone()) {
-            op.result().complete(recovery);
-            release();
-        }
-    }
-
-    private void finishAll(List<StashOp> batch) {
-        for (StashOp op : batch) {
-            if (!op.result().isDone()) {
-                op.result().complete(null);
-                release();
-            }
-        }
-    }
-
-    private void failAll(List<StashOp> batch, Throwable error) {
-        for (StashOp op : batch) {
-            String view = viewOf(op);
-            StashWriteException failure;
-            if (error instanceof StashWriteException swe) {
-                failure = swe;
-            } else if (error instanceof TimedStorage.Timeout) {
-                failure = new StashTimeoutException(view, operationOf(op), settings.operationTimeout(), error);
-            } else {
-                failure = new StashWriteException(view, "stash of view '" + view + "' was not acknowledged: "
-                        + describe(error), error);
-            }
-            fail(op, failure);
-        }
-    }
-
-    private static String operationOf(StashOp op) {
-        return op.diff().mode() == SliceDiff.Mode.RESET ? "reset" : "stash";
-    }
-
-    private void fail(StashOp op, StashWriteException error) {
-        if (!op.result().isDone()) {
-            if (op.internal()) {
-                log.warn("background write of the session document failed: {}", error.getMessage());
-            }
-            op.result().completeExceptionally(error);
-            release();
-        }
-    }
-
-    /** Ends an operation that an unexpected error or its deadline interrupted; does nothing if it already ended. */
-    private void abandon(Op op, Throwable error) {
-        if (op instanceof RecoverOp recover) {
-            finish(recover, Recovery.error(error));
-        } else if (op instanceof SessionChange change) {
-            failChange(change, error);
-        } else {
-            StashOp stash = (StashOp) op;
-            String view = viewOf(stash);
-            fail(stash, error instanceof StashWriteException swe ? swe
-                    : new StashWriteException(view, "stash of view '" + view + "' failed unexpectedly: "
-                            + describe(error), error));
-        }
-    }
-
-    private static String viewOf(StashOp op) {
-        return op.diff().isTouch() ? "(none)" : op.diff().view();
-    }
-
-    private static String describe(Throwable error) {
-        return error.getMessage() != null ? error.getMessage() : error.getClass().getName();
     }
 
     private static Throwable unwrap(Throwable error) {

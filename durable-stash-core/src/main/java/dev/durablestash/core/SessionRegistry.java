@@ -83,7 +83,7 @@ final class SessionRegistry {
     }
 
     CompletionStage<Recovery> recover(String sid, ViewDefinition view, MountKind mount) {
-        SessionActor.RecoverOp op = new SessionActor.RecoverOp(view, mount, new CompletableFuture<>());
+        SessionOps.RecoverOp op = new SessionOps.RecoverOp(view, mount, new CompletableFuture<>());
         SessionActor actor = submit(sid, op);
         if (actor == null) {
             return CompletableFuture.completedFuture(Recovery.error(refused(view.name(), "recover")));
@@ -94,7 +94,7 @@ final class SessionRegistry {
 
     CompletionStage<Void> stash(String sid, SliceDiff diff) {
         counters.stashes.increment();
-        SessionActor.StashOp op = new SessionActor.StashOp(diff, new CompletableFuture<>(), false);
+        SessionOps.StashOp op = new SessionOps.StashOp(diff, new CompletableFuture<>(), false);
         SessionActor actor = submit(sid, op);
         String view = diff.isTouch() ? "(none)" : diff.view();
         String operation = diff.mode() == SliceDiff.Mode.RESET ? "reset" : "stash";
@@ -108,14 +108,14 @@ final class SessionRegistry {
     }
 
     CompletionStage<Void> rotate(String sid, String newSid) {
-        return change(sid, new SessionActor.RotateOp(keys.currentKey(newSid), new CompletableFuture<>()));
+        return change(sid, new SessionOps.RotateOp(keys.currentKey(newSid), new CompletableFuture<>()));
     }
 
     CompletionStage<Void> end(String sid) {
-        return change(sid, new SessionActor.EndOp(new CompletableFuture<>()));
+        return change(sid, new SessionOps.EndOp(new CompletableFuture<>()));
     }
 
-    private CompletionStage<Void> change(String sid, SessionActor.SessionChange op) {
+    private CompletionStage<Void> change(String sid, SessionOps.SessionChange op) {
         SessionActor actor = submit(sid, op);
         if (actor == null) {
             return CompletableFuture.failedFuture(refused("(session)", op.name()));
@@ -135,7 +135,7 @@ final class SessionRegistry {
      * counts what the caller was told (true: success), once, before the caller can see it; a write
      * that lands after its caller was failed at the deadline counts as failed.
      */
-    private <T> CompletionStage<T> withDeadline(SessionActor actor, SessionActor.Op op, CompletableFuture<T> result,
+    private <T> CompletionStage<T> withDeadline(SessionActor actor, SessionOps.Op op, CompletableFuture<T> result,
             BiConsumer<CompletableFuture<T>, StashTimeoutException> onTimeout, Supplier<StashTimeoutException> timeoutError,
             Consumer<Boolean> outcome) {
         if (result.isDone()) {
@@ -169,7 +169,7 @@ final class SessionRegistry {
     }
 
     /** @return the actor that took {@code op}, or {@code null} when the registry is closed (nothing was submitted) */
-    private @Nullable SessionActor submit(String sid, SessionActor.Op op) {
+    private @Nullable SessionActor submit(String sid, SessionOps.Op op) {
         while (true) {
             if (closed) {
                 return null;

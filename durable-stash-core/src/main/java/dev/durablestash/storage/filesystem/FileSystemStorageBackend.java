@@ -1,30 +1,22 @@
 package dev.durablestash.storage.filesystem;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
@@ -46,6 +38,11 @@ import dev.durablestash.storage.PutResult;
 import dev.durablestash.storage.StorageBackend;
 import dev.durablestash.storage.StorageException;
 
+/*
+ * Design. This class is the compare-and-swap: put and delete read the current ETag and write under the
+ * key's lock (KeyLocks: a JVM lock plus an OS byte-range lock). Beside it: KeyPaths maps keys to files,
+ * DurableFiles does the file operations (ETag of a content, atomic durable replace, directories).
+ */
 /**
  * The embedded default {@link StorageBackend}: one file per key under a root directory on the local
  * filesystem. For one machine; the state survives restarts and {@code kill -9}.
@@ -103,11 +100,8 @@ import dev.durablestash.storage.StorageException;
  */
 public final class FileSystemStorageBackend implements StorageBackend, AutoCloseable {
 
-    private static final int ETAG_LENGTH = 32;
     private static final Duration STALE_TEMP_AGE = Duration.ofHours(1);
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
-    private static final boolean DIRECTORY_SYNC_SUPPORTED =
-            !System.getProperty("os.name", "").toLowerCase(Locale.ROOT).startsWith("windows");
     private static final AtomicInteger POOL_NUMBER = new AtomicInteger();
 
     private final Path root;
@@ -115,6 +109,7 @@ public final class FileSystemStorageBackend implements StorageBackend, AutoClose
     private final @Nullable ExecutorService ownedExecutor;
     private final KeyLocks locks;
     private final SecureRandom random = new SecureRandom();
+    private final DurableFiles files;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     /**
@@ -158,6 +153,7 @@ public final class FileSystemStorageBackend implements StorageBackend, AutoClose
                     + " for the filesystem storage backend: " + e, e);
         }
         this.root = realRoot;
+        this.files = new DurableFiles(realRoot, random);
         this.locks = keyLocks;
         this.ownedExecutor = ownedExecutor;
         this.executor = executor != null ? executor : Objects.requireNonNull(ownedExecutor);
@@ -196,7 +192,7 @@ public final class FileSystemStorageBackend implements StorageBackend, AutoClose
             } catch (NoSuchFileException e) {
                 return GetResult.notFound();
             }
-            String etag = etagOf(body);
+            String etag = DurableFiles.etagOf(body);
             return etag.equals(ifNoneMatch) ? GetResult.notModified() : GetResult.found(body, etag);
         });
     }
@@ -212,7 +208,7 @@ public final class FileSystemStorageBackend implements StorageBackend, AutoClose
         byte[] copy = Objects.requireNonNull(body, "body").clone();
         Objects.requireNonNull(precondition, "precondition");
         return submit("put", key, () -> locks.locked(key, () -> {
-            String current = currentEtag(file);
+            String current = DurableFiles.currentEtag(file);
             boolean holds = precondition.requiresAbsent()
                     ? current == null
                     : current != null && current.equals(precondition.etag());
@@ -220,10 +216,10 @@ public final class FileSystemStorageBackend implements StorageBackend, AutoClose
                 return PutResult.preconditionFailed();
             }
             if (keyOf(file) == null && !Files.exists(KeyPaths.keyFile(file))) {
-                replace(KeyPaths.keyFile(file), key.getBytes(StandardCharsets.US_ASCII)); // shortened: keep its key
+                files.replace(KeyPaths.keyFile(file), key.getBytes(StandardCharsets.US_ASCII)); // shortened: keep its key
             }
-            replace(file, copy);
-            return PutResult.written(etagOf(copy));
+            files.replace(file, copy);
+            return PutResult.written(DurableFiles.etagOf(copy));
         }));
     }
 
@@ -237,7 +233,7 @@ public final class FileSystemStorageBackend implements StorageBackend, AutoClose
         Path file = KeyPaths.objectFile(root, key);
         return submit("delete", key, () -> locks.locked(key, () -> {
             if (ifMatch != null) {
-                String current = currentEtag(file);
+                String current = DurableFiles.currentEtag(file);
                 if (current == null) {
                     return true;
                 }
@@ -247,7 +243,7 @@ public final class FileSystemStorageBackend implements StorageBackend, AutoClose
             }
             if (Files.deleteIfExists(file)) {
                 Files.deleteIfExists(KeyPaths.keyFile(file));
-                syncDirectory(file.getParent());
+                DurableFiles.syncDirectory(file.getParent());
             }
             return true;
         }));
@@ -273,7 +269,7 @@ public final class FileSystemStorageBackend implements StorageBackend, AutoClose
                 throw new FileSystemException(root.toString(), null,
                         Files.exists(root) ? "the root is no longer a directory" : "the root directory is gone");
             }
-            createDirectories(file.getParent());
+            files.createDirectories(file.getParent());
             byte[] unique = new byte[8];
             random.nextBytes(unique);
             Path temp = Files.createFile(KeyPaths.tempFile(file, HexFormat.of().formatHex(unique)));
@@ -495,86 +491,5 @@ public final class FileSystemStorageBackend implements StorageBackend, AutoClose
             @Nullable Throwable cause) {
         return new StorageException("Filesystem " + operation + " of key " + KeyPaths.quote(key)
                 + " in " + root + " failed: " + reason, cause);
-    }
-
-    /** Reads the current object's ETag, or {@code null} when there is none. */
-    private static @Nullable String currentEtag(Path file) throws IOException {
-        try {
-            return etagOf(Files.readAllBytes(file));
-        } catch (NoSuchFileException e) {
-            return null;
-        }
-    }
-
-    /** Atomically replaces the file's content: temp file, fsync, atomic move, fsync directory. */
-    private void replace(Path file, byte[] body) throws IOException {
-        Path directory = file.getParent();
-        createDirectories(directory);
-        byte[] unique = new byte[8];
-        random.nextBytes(unique);
-        Path temp = KeyPaths.tempFile(file, HexFormat.of().formatHex(unique));
-        try {
-            try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW,
-                    StandardOpenOption.WRITE)) {
-                ByteBuffer buffer = ByteBuffer.wrap(body);
-                while (buffer.hasRemaining()) {
-                    channel.write(buffer);
-                }
-                channel.force(true);
-            }
-            Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException | RuntimeException e) {
-            try {
-                Files.deleteIfExists(temp);
-            } catch (IOException suppressed) {
-                e.addSuppressed(suppressed);
-            }
-            throw e;
-        }
-        syncDirectory(directory);
-    }
-
-    /** Creates missing directories below the root, forcing each new entry to disk. */
-    private void createDirectories(Path directory) throws IOException {
-        if (Files.isDirectory(directory, LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        Path current = root;
-        for (Path name : root.relativize(directory)) {
-            current = current.resolve(name);
-            if (Files.isDirectory(current, LinkOption.NOFOLLOW_LINKS)) {
-                continue;
-            }
-            try {
-                Files.createDirectory(current);
-                syncDirectory(current.getParent());
-            } catch (FileAlreadyExistsException e) {
-                if (!Files.isDirectory(current, LinkOption.NOFOLLOW_LINKS)) {
-                    throw e;
-                }
-            }
-        }
-    }
-
-    private static void syncDirectory(Path directory) throws IOException {
-        if (!DIRECTORY_SYNC_SUPPORTED) {
-            return;
-        }
-        try (FileChannel channel = FileChannel.open(directory, StandardOpenOption.READ)) {
-            channel.force(true);
-        }
-    }
-
-    /**
-     * @param body content
-     * @return its ETag: the first 32 characters of the unpadded base64url SHA-256
-     */
-    static String etagOf(byte[] body) {
-        try {
-            byte[] hash = MessageDigest.getInstance("SHA-256").digest(body);
-            return Base64.getUrlEncoder().withoutPadding().encodeToString(hash).substring(0, ETAG_LENGTH);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is not available", e);
-        }
     }
 }

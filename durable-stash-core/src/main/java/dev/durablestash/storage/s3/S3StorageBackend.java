@@ -1,19 +1,13 @@
 package dev.durablestash.storage.s3;
 
 import java.net.URI;
-import java.security.SecureRandom;
 import java.time.Duration;
-import java.util.Base64;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.atomic.AtomicLong;
 
 import org.jspecify.annotations.Nullable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import dev.durablestash.storage.GetResult;
 import dev.durablestash.storage.Precondition;
@@ -21,19 +15,18 @@ import dev.durablestash.storage.PutResult;
 import dev.durablestash.storage.StorageBackend;
 import dev.durablestash.storage.StorageException;
 import software.amazon.awssdk.core.ResponseBytes;
-import software.amazon.awssdk.core.async.AsyncRequestBody;
 import software.amazon.awssdk.core.async.AsyncResponseTransformer;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
 import software.amazon.awssdk.services.s3.S3ServiceClientConfiguration;
 import software.amazon.awssdk.services.s3.model.DeleteObjectRequest;
 import software.amazon.awssdk.services.s3.model.GetObjectRequest;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
-import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 
 /*
- * Design. This class is the compare-and-swap: write() sends one conditional PUT and turns every answer
- * into Written, PreconditionFailed or a failure, resolving a lost answer itself (see the javadoc). What
- * stores do differently lives beside it: StoreQuirks reads a store's answers (the form of If-Match, 404
+ * Design. This class maps the storage SPI onto S3 and holds the public builder. The compare-and-swap
+ * is CompareAndSwap: its write() sends one conditional PUT and turns every answer into Written,
+ * PreconditionFailed or a failure, resolving a lost answer itself (see the javadoc). What stores do
+ * differently lives beside it: StoreQuirks reads a store's answers (the form of If-Match, 404
  * and 412 as one conflict, the delete mode), Tombstones emulates conditional deletes, RequestOverrides
  * carries what every request needs of a client this class did not build (no SDK retry on writes, the
  * call timeouts, plain bodies), StoreProbe is the startup check. The client comes ready-made: building
@@ -106,25 +99,10 @@ import software.amazon.awssdk.services.s3.model.PutObjectRequest;
  */
 public final class S3StorageBackend implements StorageBackend, AutoCloseable {
 
-    private static final Logger log = LoggerFactory.getLogger(S3StorageBackend.class);
-
     private static final int MAX_KEY_BYTES = 1024;
-    private static final String CONTENT_TYPE = "application/octet-stream";
-
-    /** User metadata ({@code x-amz-meta-durable-stash-write}) naming each PUT, to recognise it later. */
-    static final String WRITE_ID_METADATA = "durable-stash-write";
 
     /** A tombstone this old was left behind by a process that died before its plain DELETE. */
     static final Duration DEFAULT_ABANDONED_TOMBSTONE_AGE = Duration.ofMinutes(2);
-
-    /**
-     * The part of every write id this process makes that tells it from other processes' (96 random bits):
-     * a counter after it tells this process's writes apart, without a SecureRandom draw per PUT.
-     */
-    private static final String WRITE_ID_PREFIX = randomWriteIdPrefix();
-    private static final AtomicLong WRITE_COUNTER = new AtomicLong();
-    /** How often a PUT that failed without an answer, and was then found not applied, is sent again. */
-    private static final int RETRIES_OF_UNAPPLIED_WRITES = 2;
 
     /** Reads (GET, HEAD): the client's retry strategy applies. */
     private final S3AsyncClient client;
@@ -133,6 +111,7 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
     private final String bucket;
     private final RequestOverrides overrides;
     private final StoreQuirks quirks;
+    private final CompareAndSwap cas;
     private final Tombstones tombstones;
     private final String description;
 
@@ -144,8 +123,9 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
         this.overrides = new RequestOverrides(builder.requestChecksums, builder.apiCallTimeout,
                 builder.apiCallAttemptTimeout, writeClientFit);
         this.quirks = new StoreQuirks(client, bucket, overrides, builder.ifMatchForm, builder.conditionalDeletes);
+        this.cas = new CompareAndSwap(client, writeClient, bucket, overrides, quirks);
         this.tombstones = new Tombstones(client, writeClient, bucket, overrides, builder.abandonedTombstoneAge,
-                this::write, key -> get(key, null));
+                cas::write, key -> get(key, null));
         this.description = "s3://" + bucket + endpoint(client).map(endpoint -> " at " + withoutSecrets(endpoint)).orElse("");
     }
 
@@ -165,7 +145,7 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
         CompletableFuture<GetResult> result = new CompletableFuture<>();
         client.getObject(request.build(), AsyncResponseTransformer.toBytes()).whenComplete((bytes, error) -> {
             if (error == null) {
-                complete(result, () -> found(key, bytes));
+                CompareAndSwap.complete(result, () -> found(key, bytes));
                 return;
             }
             S3Failure failure = S3Failure.of(error);
@@ -184,7 +164,7 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
         if (Tombstones.isTombstone(bytes.response().metadata())) {
             return GetResult.notFound();
         }
-        return GetResult.found(bytes.asByteArrayUnsafe(), requireEtag(bytes.response().eTag(), "GET", key));
+        return GetResult.found(bytes.asByteArrayUnsafe(), cas.requireEtag(bytes.response().eTag(), "GET", key));
     }
 
     @Override
@@ -192,100 +172,11 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
         checkKey(key);
         Objects.requireNonNull(precondition, "precondition");
         byte[] content = body.clone();
-        CompletableFuture<PutResult> written = write(key, content, false, precondition);
+        CompletableFuture<PutResult> written = cas.write(key, content, false, precondition);
         // A create may find a tombstone of an emulated delete in its way.
         return precondition.requiresAbsent() && quirks.tombstonesMayExist()
                 ? tombstones.afterCreate(key, content, written)
                 : written;
-    }
-
-    /** One conditional PUT, never retried by the SDK; a lost answer is resolved by a HEAD. */
-    private CompletableFuture<PutResult> write(String key, byte[] content, boolean tombstone, Precondition precondition) {
-        return write(key, content, tombstone, precondition, RETRIES_OF_UNAPPLIED_WRITES, newWriteId(),
-                quirks.sendsIfMatchUnquoted(), false);
-    }
-
-    /**
-     * Re-sends keep the write id: at most one copy can be applied, and whichever it is, a later HEAD
-     * recognises it as this write.
-     */
-    private CompletableFuture<PutResult> write(String key, byte[] content, boolean tombstone, Precondition precondition,
-            int retriesLeft, String writeId, boolean unquoted, boolean otherFormTried) {
-        String etag = precondition.etag();
-        PutObjectRequest.Builder request = PutObjectRequest.builder()
-                .bucket(bucket)
-                .key(key)
-                .metadata(tombstone
-                        ? Map.of(WRITE_ID_METADATA, writeId, Tombstones.TOMBSTONE_METADATA, "1")
-                        : Map.of(WRITE_ID_METADATA, writeId))
-                .contentType(CONTENT_TYPE)
-                .contentLength((long) content.length)
-                .overrideConfiguration(overrides.write());
-        if (etag == null) {
-            request.ifNoneMatch("*");
-        } else {
-            request.ifMatch(StoreQuirks.ifMatch(etag, unquoted));
-        }
-        CompletableFuture<PutResult> result = new CompletableFuture<>();
-        writeClient.putObject(request.build(), AsyncRequestBody.fromBytesUnsafe(content)).whenComplete((response, error) -> {
-            if (error == null) {
-                complete(result, () -> PutResult.written(requireEtag(response.eTag(), "PUT", key)));
-                return;
-            }
-            S3Failure failure = S3Failure.of(error);
-            if (failure.status() == 412 && etag != null) {
-                // Stale, gone, or a form of If-Match the store does not understand: StoreQuirks looks.
-                quirks.resolveRefusedIfMatch(key, etag, unquoted, otherFormTried, result, otherForm ->
-                        write(key, content, tombstone, precondition, retriesLeft, writeId, otherForm, true));
-            } else if (StoreQuirks.isPutConflict(failure, etag != null)) {
-                result.complete(PutResult.preconditionFailed());
-            } else if (failure.isAmbiguous()) {
-                Runnable retry = retriesLeft == 0 ? null
-                        : () -> write(key, content, tombstone, precondition, retriesLeft - 1, writeId, unquoted,
-                                otherFormTried)
-                                .whenComplete((value, retryError) -> forward(value, retryError, result));
-                resolveLostAnswer(key, writeId, etag, failure, result, retry);
-            } else {
-                result.completeExceptionally(failure.toStorageException("PUT", bucket, key));
-            }
-        });
-        return result;
-    }
-
-    /** A PUT failed without telling whether it was applied: look at the object's write id (HEAD). */
-    private void resolveLostAnswer(String key, String writeId, @Nullable String expectedEtag, S3Failure putFailure,
-            CompletableFuture<PutResult> result, @Nullable Runnable retry) {
-        client.headObject(b -> b.bucket(bucket).key(key).overrideConfiguration(overrides.read()))
-                .whenComplete((head, error) -> {
-                    S3Failure headFailure = error == null ? null : S3Failure.of(error);
-                    if (headFailure != null && !headFailure.isNoSuchKey()) {
-                        StorageException failure = putFailure.toStorageException("PUT", bucket, key,
-                                "; reading the object back to check whether it was applied failed too: outcome unknown");
-                        failure.addSuppressed(headFailure.cause());
-                        result.completeExceptionally(failure);
-                        return;
-                    }
-                    boolean absent = headFailure != null;
-                    String stored = absent || head.eTag() == null ? "" : ETags.unquote(head.eTag());
-                    if (!absent && writeId.equals(ETags.metadata(head.metadata(), WRITE_ID_METADATA)) && !stored.isEmpty()) {
-                        log.debug("PUT of s3://{}/{} failed ({}) but the object is this write: acknowledged",
-                                bucket, key, putFailure.summary());
-                        result.complete(PutResult.written(stored));
-                    } else if (absent ? expectedEtag != null : !stored.equals(expectedEtag)) {
-                        log.debug("PUT of s3://{}/{} failed ({}); another write is stored, or none: precondition failed",
-                                bucket, key, putFailure.summary());
-                        result.complete(PutResult.preconditionFailed());
-                    } else if (retry != null) {
-                        // Not applied (the object still has the precondition's state): a copy cannot apply it twice.
-                        log.debug("PUT of s3://{}/{} failed ({}) and was not applied: sending it again", bucket, key,
-                                putFailure.summary());
-                        retry.run();
-                    } else {
-                        result.completeExceptionally(putFailure.toStorageException("PUT", bucket, key,
-                                "; read back afterwards, the object is " + (absent ? "still absent" : "unchanged")
-                                        + ": not applied"));
-                    }
-                });
     }
 
     @Override
@@ -380,40 +271,12 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
         }
     }
 
-    private String requireEtag(@Nullable String etag, String operation, String key) {
-        String unquoted = etag == null ? "" : ETags.unquote(etag);
-        if (unquoted.isEmpty()) {
-            throw new StorageException(operation + " s3://" + bucket + "/" + key
-                    + ": the store answered without an ETag; DurableStash needs ETags for compare-and-swap");
-        }
-        return unquoted;
-    }
-
-    private static <T> void complete(CompletableFuture<T> result, java.util.function.Supplier<T> value) {
-        try {
-            result.complete(value.get());
-        } catch (RuntimeException e) {
-            result.completeExceptionally(e);
-        }
-    }
-
     static <T> void forward(@Nullable T value, @Nullable Throwable error, CompletableFuture<T> result) {
         if (error != null) {
             result.completeExceptionally(S3Failure.unwrap(error));
         } else {
             result.complete(value);
         }
-    }
-
-    /** @return an id no other write has, in this process or any other (a random prefix and a counter) */
-    static String newWriteId() {
-        return WRITE_ID_PREFIX + Long.toString(WRITE_COUNTER.incrementAndGet(), 36);
-    }
-
-    private static String randomWriteIdPrefix() {
-        byte[] id = new byte[12];
-        new SecureRandom().nextBytes(id);
-        return Base64.getUrlEncoder().withoutPadding().encodeToString(id) + ".";
     }
 
     private static void checkKey(String key) {

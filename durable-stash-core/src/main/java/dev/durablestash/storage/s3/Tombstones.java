@@ -119,7 +119,7 @@ final class Tombstones {
 
     /** Compare-and-swap the document for a tombstone, then delete the tombstone (steps 1, 2 and 4). */
     CompletionStage<Boolean> delete(String key, String ifMatch) {
-        byte[] tombstone = ("durable-stash tombstone " + S3StorageBackend.newWriteId()).getBytes(StandardCharsets.US_ASCII);
+        byte[] tombstone = ("durable-stash tombstone " + CompareAndSwap.newWriteId()).getBytes(StandardCharsets.US_ASCII);
         CompletableFuture<Boolean> result = new CompletableFuture<>();
         long started = System.nanoTime();
         writer.write(key, tombstone, true, Precondition.matching(ifMatch)).whenComplete((outcome, error) -> {

@@ -1,0 +1,97 @@
+package dev.durablestash.core;
+
+import java.util.Arrays;
+import java.util.Map;
+
+import tools.jackson.core.io.JsonStringEncoder;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * Writes JSON the way {@link SessionDocument#MAPPER} writes a tree (no spaces, the same string
+ * escapes), for strings, integers, booleans and {@code null}: the session document's encoding of a
+ * slice ({@link SessionDocument.Slice#encodedFor}) without going through the mapper. Not thread-safe.
+ */
+final class JsonBytes {
+
+    private static final JsonStringEncoder QUOTE = JsonStringEncoder.getInstance();
+
+    private byte[] buf;
+    private int count;
+
+    JsonBytes(int size) {
+        buf = new byte[size];
+    }
+
+    private void ensure(int more) {
+        if (count + more > buf.length) {
+            buf = Arrays.copyOf(buf, Math.max(buf.length * 2, count + more));
+        }
+    }
+
+    JsonBytes raw(String ascii) {
+        int n = ascii.length();
+        ensure(n);
+        for (int i = 0; i < n; i++) {
+            buf[count++] = (byte) ascii.charAt(i);
+        }
+        return this;
+    }
+
+    JsonBytes bytes(byte[] bytes) {
+        ensure(bytes.length);
+        System.arraycopy(bytes, 0, buf, count, bytes.length);
+        count += bytes.length;
+        return this;
+    }
+
+    JsonBytes string(String text) {
+        raw("\"");
+        if (plainAscii(text)) {
+            raw(text);
+        } else {
+            bytes(QUOTE.quoteAsUTF8(text));
+        }
+        return raw("\"");
+    }
+
+    byte[] toByteArray() {
+        return Arrays.copyOf(buf, count);
+    }
+
+    /** @return whether the text is printable ASCII without a quote or backslash: written as it is */
+    private static boolean plainAscii(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c < 0x20 || c > 0x7E || c == '"' || c == '\\') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** @return whether every value is a string, an int or long, a boolean or {@code null} */
+    static boolean allSimple(ObjectNode data) {
+        for (Map.Entry<String, JsonNode> property : data.properties()) {
+            JsonNode node = property.getValue();
+            if (!(node.isString() || node.isInt() || node.isLong() || node.isBoolean() || node.isNull())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Writes a value {@link #allSimple} accepts. */
+    JsonBytes simple(JsonNode node) {
+        if (node.isString()) {
+            return string(node.stringValue());
+        }
+        if (node.isBoolean()) {
+            return raw(node.booleanValue() ? "true" : "false");
+        }
+        if (node.isNull()) {
+            return raw("null");
+        }
+        return raw(Long.toString(node.longValue()));
+    }
+}

@@ -1,0 +1,136 @@
+package dev.durablestash.core;
+
+import java.util.List;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.durablestash.core.SessionOps.Op;
+import dev.durablestash.core.SessionOps.RecoverOp;
+import dev.durablestash.core.SessionOps.SessionChange;
+import dev.durablestash.core.SessionOps.StashOp;
+
+/**
+ * How a {@link SessionActor}'s operations end: the one place that completes their futures, maps a
+ * failure to the exception the caller sees (a timeout, a write failure naming the view, a failure of
+ * the whole session's rotate or end), and releases the operation from the actor's count. Confined to
+ * the actor's runner, like the actor's own state.
+ *
+ * <p>Only the actor (through this class) completes these futures (callers get copies), so
+ * {@code isDone()} tells whether an operation has ended. The registry counts acknowledged and failed
+ * stashes as their callers see them.
+ */
+final class Outcomes {
+
+    /** The actor's logger: these lines are the actor's. */
+    private static final Logger log = LoggerFactory.getLogger(SessionActor.class);
+
+    private final StashSettings settings;
+    private final EngineCounters counters;
+    /** The actor's count of accepted operations: called once for each operation that ends. */
+    private final Runnable release;
+
+    Outcomes(StashSettings settings, EngineCounters counters, Runnable release) {
+        this.settings = settings;
+        this.counters = counters;
+        this.release = release;
+    }
+
+    void finishChange(SessionChange change) {
+        if (!change.result().isDone()) {
+            change.result().complete(null);
+            release.run();
+        }
+    }
+
+    void failChange(SessionChange change, Throwable error) {
+        if (change.result().isDone()) {
+            return;
+        }
+        StashWriteException failure;
+        if (error instanceof StashWriteException swe) {
+            failure = swe;
+        } else if (error instanceof TimedStorage.Timeout) {
+            failure = new StashTimeoutException("(session)", change.name(), settings.operationTimeout(), error);
+        } else {
+            failure = new StashWriteException("(session)", change.name() + " of the browser session failed: "
+                    + describe(error), error);
+        }
+        counters.failed.increment();
+        change.result().completeExceptionally(failure);
+        release.run();
+    }
+
+
+    // Only the actor completes these futures (callers get copies), so isDone() tells whether an
+    // operation has ended. The registry counts acknowledged and failed stashes as their callers see them.
+
+    void finish(RecoverOp op, Recovery recovery) {
+        if (!op.result().isDone()) {
+            op.result().complete(recovery);
+            release.run();
+        }
+    }
+
+    void finishAll(List<StashOp> batch) {
+        for (StashOp op : batch) {
+            if (!op.result().isDone()) {
+                op.result().complete(null);
+                release.run();
+            }
+        }
+    }
+
+    void failAll(List<StashOp> batch, Throwable error) {
+        for (StashOp op : batch) {
+            String view = viewOf(op);
+            StashWriteException failure;
+            if (error instanceof StashWriteException swe) {
+                failure = swe;
+            } else if (error instanceof TimedStorage.Timeout) {
+                failure = new StashTimeoutException(view, operationOf(op), settings.operationTimeout(), error);
+            } else {
+                failure = new StashWriteException(view, "stash of view '" + view + "' was not acknowledged: "
+                        + describe(error), error);
+            }
+            fail(op, failure);
+        }
+    }
+
+    private static String operationOf(StashOp op) {
+        return op.diff().mode() == SliceDiff.Mode.RESET ? "reset" : "stash";
+    }
+
+    void fail(StashOp op, StashWriteException error) {
+        if (!op.result().isDone()) {
+            if (op.internal()) {
+                log.warn("background write of the session document failed: {}", error.getMessage());
+            }
+            op.result().completeExceptionally(error);
+            release.run();
+        }
+    }
+
+    /** Ends an operation that an unexpected error or its deadline interrupted; does nothing if it already ended. */
+    void abandon(Op op, Throwable error) {
+        if (op instanceof RecoverOp recover) {
+            finish(recover, Recovery.error(error));
+        } else if (op instanceof SessionChange change) {
+            failChange(change, error);
+        } else {
+            StashOp stash = (StashOp) op;
+            String view = viewOf(stash);
+            fail(stash, error instanceof StashWriteException swe ? swe
+                    : new StashWriteException(view, "stash of view '" + view + "' failed unexpectedly: "
+                            + describe(error), error));
+        }
+    }
+
+    static String viewOf(StashOp op) {
+        return op.diff().isTouch() ? "(none)" : op.diff().view();
+    }
+
+    private static String describe(Throwable error) {
+        return error.getMessage() != null ? error.getMessage() : error.getClass().getName();
+    }
+}
