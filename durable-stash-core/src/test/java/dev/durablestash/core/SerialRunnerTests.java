@@ -12,6 +12,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
+import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -236,6 +237,40 @@ class SerialRunnerTests {
 
         assertThat(ran).containsExactly("second", "third", "first");
         assertThat(laterRanOn.get()).isSameAs(Thread.currentThread());
+    }
+
+    /**
+     * The runner's contract: "a task that throws is logged and the runner goes on". A checked exception
+     * thrown without being declared (a storage backend written in Kotlin, or with a sneaky throw, whose
+     * put throws an IOException at once) is neither a RuntimeException nor an Error: it escapes the
+     * drain, now into the caller of execute (an engine caller's stash), and skips the reset of the
+     * {@code scheduled} flag, so every later task of the runner (the session's every later operation)
+     * only queues and never runs.
+     */
+    @Disabled("Review defect: a task throwing an undeclared checked exception escapes the drain and leaves the runner scheduled forever (session wedged)")
+    @Test
+    void aTaskThatThrowsAnUndeclaredCheckedExceptionDoesNotWedgeTheRunner() {
+        logs.allow(Level.ERROR, "session actor task failed unexpectedly");
+        CollectingExecutor executor = new CollectingExecutor();
+        SerialRunner runner = new SerialRunner(executor);
+        AtomicBoolean laterRan = new AtomicBoolean();
+
+        Throwable escaped = null;
+        try {
+            runner.execute(() -> sneakyThrow(new java.io.IOException("thrown by a backend at once")));
+        } catch (Throwable t) {
+            escaped = t;
+        }
+        runner.execute(() -> laterRan.set(true));
+        executor.runAll();
+
+        assertThat(laterRan).as("a later task of the same runner ran").isTrue();
+        assertThat(escaped).as("what reached the caller of execute").isNull();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T extends Throwable> void sneakyThrow(Throwable t) throws T {
+        throw (T) t;
     }
 
     private static void await(CountDownLatch latch) {
