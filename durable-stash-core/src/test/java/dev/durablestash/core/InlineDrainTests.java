@@ -34,7 +34,7 @@ import dev.durablestash.core.MapStorageBackend.Operation;
 class InlineDrainTests {
 
     @RegisterExtension
-    final ExpectedLogs logs = ExpectedLogs.of(SerialRunner.class);
+    final ExpectedLogs logs = ExpectedLogs.of(SerialRunner.class, SessionActor.class);
 
     static final ViewDefinition VIEW = ViewDefinition.builder("inline").key("n", Integer.class).build();
 
@@ -163,6 +163,40 @@ class InlineDrainTests {
                     .succeedsWithin(java.time.Duration.ofSeconds(5));
             assertThat(escaped).as("thrown by stash() itself").isNull();
             assertThat(first.toCompletableFuture()).failsWithin(java.time.Duration.ofSeconds(5));
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /**
+     * Unlike an undeclared checked exception (above), an Error (a class missing at run time, as after a
+     * dependency clash) thrown at once by the backend's put, on the caller's thread inside the inline
+     * drain, fails that stash alone: it is logged, and the session's next stash is written.
+     */
+    @Test
+    void aBackendThatThrowsAnErrorAtOnceFailsThatStashAndLeavesTheSessionUsable() throws Exception {
+        logs.expect(Level.ERROR, "session actor step failed unexpectedly");
+        java.util.concurrent.atomic.AtomicBoolean throwOnPut = new java.util.concurrent.atomic.AtomicBoolean(true);
+        StorageBackend backend = new ThreadRecordingBackend(new MapStorageBackend()) {
+            @Override
+            public CompletionStage<PutResult> put(String key, byte[] body, Precondition precondition) {
+                if (throwOnPut.getAndSet(false)) {
+                    throw new NoClassDefFoundError("software/amazon/awssdk/Missing");
+                }
+                return super.put(key, body, precondition);
+            }
+        };
+        ExecutorService pool = enginePool();
+        String sid = SessionIds.newSid();
+        try (StashAdapter adapter = new StashAdapter(backend, Engines.settings().executor(pool)
+                .operationTimeout(java.time.Duration.ofSeconds(2)).build())) {
+            CompletionStage<Void> first = adapter.stash(sid, VIEW, Map.of("n", 1));
+            CompletionStage<Void> second = adapter.stash(sid, VIEW, Map.of("n", 2));
+
+            assertThat(second.toCompletableFuture()).as("a later stash of the same session")
+                    .succeedsWithin(java.time.Duration.ofSeconds(5));
+            assertThat(first.toCompletableFuture()).failsWithin(java.time.Duration.ofSeconds(5))
+                    .withThrowableThat().havingRootCause().isInstanceOf(NoClassDefFoundError.class);
         } finally {
             pool.shutdownNow();
         }
