@@ -13,7 +13,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.jspecify.annotations.Nullable;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -132,7 +131,6 @@ class InlineDrainTests {
      * drain into the caller of stash (a method that returns a stage), and the session's runner stays
      * marked as draining, so a later stash to the same session never runs and only times out.
      */
-    @Disabled("Review defect: a backend's undeclared checked exception escapes stash() and wedges the session's actor (later operations time out)")
     @Test
     void aBackendThatThrowsACheckedExceptionAtOnceFailsThatStashAndLeavesTheSessionUsable() throws Exception {
         logs.allow(Level.ERROR, "session actor task failed unexpectedly");

@@ -12,7 +12,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -247,7 +246,6 @@ class SerialRunnerTests {
      * {@code scheduled} flag, so every later task of the runner (the session's every later operation)
      * only queues and never runs.
      */
-    @Disabled("Review defect: a task throwing an undeclared checked exception escapes the drain and leaves the runner scheduled forever (session wedged)")
     @Test
     void aTaskThatThrowsAnUndeclaredCheckedExceptionDoesNotWedgeTheRunner() {
         logs.allow(Level.ERROR, "session actor task failed unexpectedly");
