@@ -98,7 +98,7 @@ final class SerialRunner implements Executor {
             while (ran < BATCH && (task = tasks.poll()) != null) {
                 try {
                     task.run();
-                } catch (RuntimeException | Error e) {
+                } catch (Throwable e) { // also a checked exception thrown undeclared (Kotlin, sneaky throws)
                     log.error("session actor task failed unexpectedly", e);
                 }
                 ran++;

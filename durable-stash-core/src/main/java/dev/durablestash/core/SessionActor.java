@@ -216,7 +216,7 @@ final class SessionActor {
     private void guarded(List<? extends Op> batch, Runnable start) {
         try {
             start.run();
-        } catch (RuntimeException | Error e) {
+        } catch (Throwable e) { // also a checked exception thrown undeclared (Kotlin, sneaky throws)
             log.error("session actor failed unexpectedly; failing {} operation(s)", batch.size(), e);
             busy = false;
             storage.forget();
@@ -242,7 +242,7 @@ final class SessionActor {
                 } else {
                     onSuccess.handle(result);
                 }
-            } catch (RuntimeException | Error e) {
+            } catch (Throwable e) { // also a checked exception thrown undeclared (Kotlin, sneaky throws)
                 log.error("session actor step failed unexpectedly", e);
                 storage.forget();
                 onFailure.handle(e);

@@ -64,7 +64,7 @@ final class TimedStorage {
         CompletionStage<T> stage;
         try {
             stage = call.get();
-        } catch (RuntimeException e) {
+        } catch (Exception e) { // also a checked exception thrown undeclared (Kotlin, sneaky throws); an Error is the actor's to log
             return CompletableFuture.failedFuture(e);
         }
         if (stage instanceof CompletableFuture<T> done && done.isDone()) {

@@ -14,6 +14,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import ch.qos.logback.classic.Level;
+
+import dev.durablestash.testsupport.ExpectedLogs;
 
 import dev.durablestash.storage.GetResult;
 import dev.durablestash.storage.Precondition;
@@ -27,10 +32,13 @@ import dev.durablestash.core.MapStorageBackend.Operation;
  */
 class InlineDrainTests {
 
+    @RegisterExtension
+    final ExpectedLogs logs = ExpectedLogs.of(SerialRunner.class, SessionActor.class);
+
     static final ViewDefinition VIEW = ViewDefinition.builder("inline").key("n", Integer.class).build();
 
     /** Records the thread of every PUT that reaches the store. */
-    private static final class ThreadRecordingBackend implements StorageBackend {
+    private static class ThreadRecordingBackend implements StorageBackend {
         final StorageBackend delegate;
         final List<String> putThreads = new CopyOnWriteArrayList<>();
 
@@ -115,5 +123,85 @@ class InlineDrainTests {
             store.shutdownNow();
             pool.shutdownNow();
         }
+    }
+
+    /**
+     * A storage backend whose put throws a checked exception at once, undeclared (written in Kotlin, or
+     * with a sneaky throw), instead of returning a failed stage: the exception escapes the actor's inline
+     * drain into the caller of stash (a method that returns a stage), and the session's runner stays
+     * marked as draining, so a later stash to the same session never runs and only times out.
+     */
+    @Test
+    void aBackendThatThrowsACheckedExceptionAtOnceFailsThatStashAndLeavesTheSessionUsable() throws Exception {
+        logs.allow(Level.ERROR, "session actor task failed unexpectedly");
+        java.util.concurrent.atomic.AtomicBoolean throwOnPut = new java.util.concurrent.atomic.AtomicBoolean(true);
+        StorageBackend backend = new ThreadRecordingBackend(new MapStorageBackend()) {
+            @Override
+            public CompletionStage<PutResult> put(String key, byte[] body, Precondition precondition) {
+                if (throwOnPut.getAndSet(false)) {
+                    InlineDrainTests.<RuntimeException>sneakyThrow(new java.io.IOException("disk said no"));
+                }
+                return super.put(key, body, precondition);
+            }
+        };
+        ExecutorService pool = enginePool();
+        String sid = SessionIds.newSid();
+        try (StashAdapter adapter = new StashAdapter(backend, Engines.settings().executor(pool)
+                .operationTimeout(java.time.Duration.ofSeconds(2)).build())) {
+            Throwable escaped = null;
+            CompletionStage<Void> first = null;
+            try {
+                first = adapter.stash(sid, VIEW, Map.of("n", 1));
+            } catch (Throwable t) {
+                escaped = t;
+            }
+            CompletionStage<Void> second = adapter.stash(sid, VIEW, Map.of("n", 2));
+
+            assertThat(second.toCompletableFuture()).as("a later stash of the same session")
+                    .succeedsWithin(java.time.Duration.ofSeconds(5));
+            assertThat(escaped).as("thrown by stash() itself").isNull();
+            assertThat(first.toCompletableFuture()).failsWithin(java.time.Duration.ofSeconds(5));
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /**
+     * Unlike an undeclared checked exception (above), an Error (a class missing at run time, as after a
+     * dependency clash) thrown at once by the backend's put, on the caller's thread inside the inline
+     * drain, fails that stash alone: it is logged, and the session's next stash is written.
+     */
+    @Test
+    void aBackendThatThrowsAnErrorAtOnceFailsThatStashAndLeavesTheSessionUsable() throws Exception {
+        logs.expect(Level.ERROR, "session actor step failed unexpectedly");
+        java.util.concurrent.atomic.AtomicBoolean throwOnPut = new java.util.concurrent.atomic.AtomicBoolean(true);
+        StorageBackend backend = new ThreadRecordingBackend(new MapStorageBackend()) {
+            @Override
+            public CompletionStage<PutResult> put(String key, byte[] body, Precondition precondition) {
+                if (throwOnPut.getAndSet(false)) {
+                    throw new NoClassDefFoundError("software/amazon/awssdk/Missing");
+                }
+                return super.put(key, body, precondition);
+            }
+        };
+        ExecutorService pool = enginePool();
+        String sid = SessionIds.newSid();
+        try (StashAdapter adapter = new StashAdapter(backend, Engines.settings().executor(pool)
+                .operationTimeout(java.time.Duration.ofSeconds(2)).build())) {
+            CompletionStage<Void> first = adapter.stash(sid, VIEW, Map.of("n", 1));
+            CompletionStage<Void> second = adapter.stash(sid, VIEW, Map.of("n", 2));
+
+            assertThat(second.toCompletableFuture()).as("a later stash of the same session")
+                    .succeedsWithin(java.time.Duration.ofSeconds(5));
+            assertThat(first.toCompletableFuture()).failsWithin(java.time.Duration.ofSeconds(5))
+                    .withThrowableThat().havingRootCause().isInstanceOf(NoClassDefFoundError.class);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T extends Throwable> void sneakyThrow(Throwable t) throws T {
+        throw (T) t;
     }
 }

@@ -13,9 +13,19 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.util.concurrent.RejectedExecutionException;
+
+import ch.qos.logback.classic.Level;
+
+import dev.durablestash.testsupport.ExpectedLogs;
 
 /** Where a {@link SerialRunner}'s tasks run: inline when idle, never nested, never two at once. */
 class SerialRunnerTests {
+
+    @RegisterExtension
+    final ExpectedLogs logs = ExpectedLogs.of(SerialRunner.class);
 
     /** An executor that only collects what it is given, so tests decide when (and whether) it runs. */
     private static final class CollectingExecutor implements Executor {
@@ -167,6 +177,98 @@ class SerialRunnerTests {
         assertThat(done.await(60, TimeUnit.SECONDS)).isTrue();
         assertThat(overlapped.get()).isFalse();
         assertThat(ran.get()).isEqualTo(threads * perThread);
+    }
+
+    /**
+     * A task drained inline that throws (an exception, or an error such as a caller's dependent action
+     * overflowing the stack) neither reaches the caller of execute nor stops the loop, and leaves the
+     * runner idle, so the next task again runs inline on the caller's thread.
+     */
+    @Test
+    void aTaskThatThrowsInsideAnInlineDrainNeitherEscapesNorStopsTheLoopNorWedgesTheRunner() {
+        logs.expect(Level.ERROR, "session actor task failed unexpectedly");
+        CollectingExecutor executor = new CollectingExecutor();
+        SerialRunner runner = new SerialRunner(executor);
+        List<String> ran = new ArrayList<>();
+
+        runner.execute(() -> {
+            ran.add("first");
+            runner.execute(() -> {
+                ran.add("throws");
+                throw new IllegalStateException("a dependent action failed");
+            });
+            runner.execute(() -> {
+                ran.add("error");
+                throw new StackOverflowError("deep");
+            });
+            runner.execute(() -> ran.add("after"));
+        });
+        AtomicReference<Thread> nextRanOn = new AtomicReference<>();
+        runner.execute(() -> nextRanOn.set(Thread.currentThread()));
+
+        assertThat(ran).containsExactly("first", "throws", "error", "after");
+        assertThat(nextRanOn.get()).as("the runner is idle again: inline").isSameAs(Thread.currentThread());
+        assertThat(executor.handedOff).isEmpty();
+    }
+
+    /**
+     * While the application stops, the pool refuses work: a drain that would be handed off runs on the
+     * queuing thread instead, nested, and the thread's draining mark survives it (the outer drain still
+     * hands further runners off), and is gone after the outer drain.
+     */
+    @Test
+    void aRefusedHandOffRunsTheOtherRunnerHereAndTheThreadStillDrainsInlineAfterwards() {
+        Executor refusing = (command) -> {
+            throw new RejectedExecutionException("pool shut down");
+        };
+        SerialRunner first = new SerialRunner(refusing);
+        SerialRunner second = new SerialRunner(refusing);
+        SerialRunner third = new SerialRunner(refusing);
+        List<String> ran = new ArrayList<>();
+
+        first.execute(() -> {
+            second.execute(() -> ran.add("second"));
+            third.execute(() -> ran.add("third"));
+            ran.add("first");
+        });
+        AtomicReference<Thread> laterRanOn = new AtomicReference<>();
+        second.execute(() -> laterRanOn.set(Thread.currentThread()));
+
+        assertThat(ran).containsExactly("second", "third", "first");
+        assertThat(laterRanOn.get()).isSameAs(Thread.currentThread());
+    }
+
+    /**
+     * The runner's contract: "a task that throws is logged and the runner goes on". A checked exception
+     * thrown without being declared (a storage backend written in Kotlin, or with a sneaky throw, whose
+     * put throws an IOException at once) is neither a RuntimeException nor an Error: it escapes the
+     * drain, now into the caller of execute (an engine caller's stash), and skips the reset of the
+     * {@code scheduled} flag, so every later task of the runner (the session's every later operation)
+     * only queues and never runs.
+     */
+    @Test
+    void aTaskThatThrowsAnUndeclaredCheckedExceptionDoesNotWedgeTheRunner() {
+        logs.allow(Level.ERROR, "session actor task failed unexpectedly");
+        CollectingExecutor executor = new CollectingExecutor();
+        SerialRunner runner = new SerialRunner(executor);
+        AtomicBoolean laterRan = new AtomicBoolean();
+
+        Throwable escaped = null;
+        try {
+            runner.execute(() -> sneakyThrow(new java.io.IOException("thrown by a backend at once")));
+        } catch (Throwable t) {
+            escaped = t;
+        }
+        runner.execute(() -> laterRan.set(true));
+        executor.runAll();
+
+        assertThat(laterRan).as("a later task of the same runner ran").isTrue();
+        assertThat(escaped).as("what reached the caller of execute").isNull();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T extends Throwable> void sneakyThrow(Throwable t) throws T {
+        throw (T) t;
     }
 
     private static void await(CountDownLatch latch) {

@@ -154,6 +154,31 @@ class S3ClientAutoConfigurationTests {
                 });
     }
 
+    /**
+     * An application's customizer that sets a legacy {@code RetryPolicy} (what many existing clients
+     * still do): before the starter built a second client for writes, writes got a per-request override
+     * without retries; the write client built from the same customizers must still start and write once.
+     */
+    @Test
+    void aCustomizerThatSetsALegacyRetryPolicyStillStartsAndWrites() {
+        contextRunner.withBean(DurableStashS3ClientCustomizer.class, () -> (builder) -> builder.overrideConfiguration(
+                builder.overrideConfiguration().toBuilder()
+                        .retryPolicy(software.amazon.awssdk.core.retry.RetryPolicy.builder().numRetries(3).build()).build()))
+                .withPropertyValues("durable-stash.storage.s3.endpoint=" + endpoint, "durable-stash.storage.s3.path-style-access=true",
+                        "durable-stash.storage.s3.access-key-id=key", "durable-stash.storage.s3.secret-access-key=secret",
+                        "durable-stash.storage.s3.store-check=off").run((context) -> {
+                    assertThat(context).hasNotFailed();
+                    OwnS3Clients clients = context.getBean(OwnS3Clients.class);
+                    assertThat(clients.writes().serviceClientConfiguration().overrideConfiguration().retryPolicy()).isEmpty();
+                    assertThat(clients.writes().serviceClientConfiguration().overrideConfiguration().retryStrategy())
+                            .hasValueSatisfying((strategy) -> assertThat(strategy.maxAttempts()).isEqualTo(1));
+                    S3StorageBackend backend = context.getBean(S3StorageBackend.class);
+                    PutResult put = backend.put("durable-stash/legacy-retry-policy", "v1".getBytes(StandardCharsets.UTF_8),
+                            Precondition.absent()).toCompletableFuture().get(10, TimeUnit.SECONDS);
+                    assertThat(put).isInstanceOf(PutResult.Written.class);
+                });
+    }
+
     @Test
     void customizersAreAppliedInTheirOrderAfterTheProperties() {
         contextRunner.withUserConfiguration(OrderedCustomizers.class)
