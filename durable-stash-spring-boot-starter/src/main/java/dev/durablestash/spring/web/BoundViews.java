@@ -1,9 +1,12 @@
 package dev.durablestash.spring.web;
 
+import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
 import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -13,7 +16,12 @@ import org.slf4j.LoggerFactory;
 
 import org.springframework.util.ClassUtils;
 
+import dev.durablestash.core.MountKind;
+import dev.durablestash.core.StashAdapter;
+import dev.durablestash.core.StashSettings;
+import dev.durablestash.core.StashTimeoutException;
 import dev.durablestash.core.ViewTurn;
+import dev.durablestash.spring.Stash;
 
 /**
  * The views bound to one request or exchange and the turns it holds at atomic views: what the servlet
@@ -24,19 +32,140 @@ import dev.durablestash.core.ViewTurn;
  * Public only so that both integrations can reach it (support code, not an API: see the package
  * description).
  *
+ * <p><b>Handles.</b> A bound view is handed out as a {@link Stash}: the handle {@link #recover} or
+ * {@link #recoverAsync} made, which the static methods here ({@link #target}, {@link #stashAsync},
+ * {@link #resetAsync}) take; a {@code Stash} made elsewhere is rejected with an
+ * {@link IllegalArgumentException}. Its waits are bounded as {@link #WAIT_MARGIN} says. The blocking
+ * methods ({@link #awaitTurn}, {@link #recover}, and {@link Stash#stashNow()} and {@link Stash#reset()}
+ * of a handle) wait for the engine on the calling thread; the {@code Async} ones block no thread.
+ * A handle is not thread-safe: it is used by its request's processing, one step at a time.
+ *
  * <p><b>Thread-safety:</b> thread-safe: the bindings are copy-on-write (the end of an exchange may read
  * them while a cancelled bind still adds), and turns may be held and handed on from any thread.
  */
 public final class BoundViews {
 
+    /**
+     * How much longer than the engine's {@link StashSettings#operationTimeout() operation timeout} a
+     * wait of a bound view may last: the engine fails an operation at its deadline, and this bound is a
+     * second line should it not; past it the wait fails with a {@link StashTimeoutException}.
+     */
+    public static final Duration WAIT_MARGIN = ViewBinding.WAIT_MARGIN;
+
     private static final Logger log = LoggerFactory.getLogger(BoundViews.class);
 
+    private final StashedViews views;
+    private final StashAdapter adapter;
+    private final Duration operationTimeout;
     private final List<ViewBinding> bindings = new CopyOnWriteArrayList<>();
     private final Set<String> turnsTaken = ConcurrentHashMap.newKeySet(2);
     private final Queue<ViewTurn> heldTurns = new ConcurrentLinkedQueue<>();
 
-    /** @return the binding of this very instance, or {@code null} when it is not bound */
-    public @Nullable ViewBinding find(Object target) {
+    /**
+     * @param views the view classes
+     * @param adapter the engine
+     * @param operationTimeout the engine's {@link StashSettings#operationTimeout()}: every wait of a bound
+     *     view lasts at most that plus {@link #WAIT_MARGIN}
+     */
+    public BoundViews(StashedViews views, StashAdapter adapter, Duration operationTimeout) {
+        this.views = Objects.requireNonNull(views, "views");
+        this.adapter = Objects.requireNonNull(adapter, "adapter");
+        this.operationTimeout = Objects.requireNonNull(operationTimeout, "operationTimeout");
+    }
+
+    /**
+     * Waits for the browser session's turn at an atomic view (see {@link StashAdapter#turn}): take it
+     * before recovering the view, and {@link #hold} it. Logs at DEBUG when the turn is not free at once.
+     *
+     * @param viewClass the view's class
+     * @param sid the browser session id
+     * @return the turn, now held by the caller
+     * @throws StashTimeoutException when the turn was not granted within the bound; a turn granted
+     *     after this wait gave up is handed on at once
+     */
+    public ViewTurn awaitTurn(Class<?> viewClass, String sid) {
+        return ViewBinding.awaitTurn(views.typeOf(viewClass), sid, adapter, operationTimeout);
+    }
+
+    /**
+     * The non-blocking {@link #awaitTurn}.
+     *
+     * @return a stage with the turn (now held by the caller, who must close it on every path), or failed
+     *     with a {@link StashTimeoutException}; a turn granted after the bound passed is handed on at once
+     */
+    public CompletionStage<ViewTurn> awaitTurnAsync(Class<?> viewClass, String sid) {
+        return ViewBinding.awaitTurnAsync(views.typeOf(viewClass), sid, adapter, operationTimeout);
+    }
+
+    /**
+     * Recovers a view's stored keys into its fields (waiting for storage); then {@link #add} the handle.
+     * On a storage error the fields keep their defaults (the engine logged it).
+     *
+     * @param target the view instance
+     * @param sid the browser session id
+     * @param mount whether the page is new or rejoining
+     * @param beforeEachWrite runs before every stash and reset of the view (e.g. to follow a change of the
+     *     request's principal, which may {@link #detach()} or {@link #moveTo} the bound views)
+     * @return the handle of the recovered view, not bound yet
+     * @throws StashTimeoutException when the engine did not answer within the bound
+     */
+    public Stash recover(Object target, String sid, MountKind mount, Runnable beforeEachWrite) {
+        ViewBinding binding = ViewBinding.recover(views.typeOf(target.getClass()), target, sid, mount, adapter,
+                operationTimeout);
+        binding.beforeEachWrite(beforeEachWrite);
+        return binding;
+    }
+
+    /**
+     * The non-blocking {@link #recover} (without a check before writes): the fields are not touched
+     * until the stage completes, on an engine thread.
+     *
+     * @return a stage with the handle, not bound yet, or failed with a {@link StashTimeoutException}
+     */
+    public CompletionStage<Stash> recoverAsync(Object target, String sid, MountKind mount) {
+        return ViewBinding.recoverAsync(views.typeOf(target.getClass()), target, sid, mount, adapter,
+                operationTimeout).thenApply(binding -> binding);
+    }
+
+    /** @return the view instance of a handle */
+    public static Object target(Stash handle) {
+        return binding(handle).target();
+    }
+
+    /**
+     * The non-blocking {@link Stash#stashNow()} of a handle. Do not change the fields or start another
+     * stash of it until the stage completed.
+     *
+     * @return a stage that completes when the changes are durable (at once when there are none), or fails
+     *     as {@code stashNow()} throws
+     */
+    public static CompletionStage<Void> stashAsync(Stash handle) {
+        return binding(handle).stashAsync();
+    }
+
+    /**
+     * The non-blocking {@link Stash#reset()} of a handle.
+     *
+     * @return a stage that completes once the view's stored state is removed and the fields are back to
+     *     their defaults, or fails as {@code reset()} throws
+     */
+    public static CompletionStage<Void> resetAsync(Stash handle) {
+        return binding(handle).resetAsync();
+    }
+
+    private static ViewBinding binding(Stash handle) {
+        if (handle instanceof ViewBinding binding) {
+            return binding;
+        }
+        throw new IllegalArgumentException("not a handle of a bound view: " + handle);
+    }
+
+    /** @return the handle of this very instance, or {@code null} when it is not bound */
+    public @Nullable Stash find(Object target) {
+        return findBinding(target);
+    }
+
+    private @Nullable ViewBinding findBinding(Object target) {
         for (ViewBinding binding : bindings) {
             if (binding.target() == target) {
                 return binding;
@@ -45,8 +174,8 @@ public final class BoundViews {
         return null;
     }
 
-    /** @return the binding of an instance of this view class, or {@code null} when none is bound */
-    public @Nullable ViewBinding find(Class<?> viewClass) {
+    /** @return the handle of an instance of this view class, or {@code null} when none is bound */
+    public @Nullable Stash find(Class<?> viewClass) {
         Class<?> userClass = ClassUtils.getUserClass(viewClass);
         for (ViewBinding binding : bindings) {
             if (ClassUtils.getUserClass(binding.target()) == userClass) {
@@ -57,11 +186,12 @@ public final class BoundViews {
     }
 
     /**
-     * @param binding a binding just recovered
-     * @return the binding of its instance, which is {@code binding} unless the instance was bound meanwhile
+     * @param recovered a handle just recovered ({@link #recover}, {@link #recoverAsync})
+     * @return the handle of its instance, which is {@code recovered} unless the instance was bound meanwhile
      */
-    public ViewBinding add(ViewBinding binding) {
-        ViewBinding existing = find(binding.target());
+    public Stash add(Stash recovered) {
+        ViewBinding binding = binding(recovered);
+        ViewBinding existing = findBinding(binding.target());
         if (existing != null) {
             return existing;
         }
@@ -69,14 +199,17 @@ public final class BoundViews {
         return binding;
     }
 
-    /** @return the bound views, in the order they were bound */
-    public List<ViewBinding> all() {
+    /** @return the handles of the bound views, in the order they were bound */
+    public List<Stash> all() {
         return List.copyOf(bindings);
     }
 
-    /** @return {@code true} the first time it is asked for this view: the request is to wait for its turn */
-    public boolean takesTurn(StashedViewType type) {
-        return turnsTaken.add(type.name());
+    /**
+     * @param viewClass an atomic view's class ({@link StashedViews#isAtomic})
+     * @return {@code true} the first time it is asked for this view: the request is to wait for its turn
+     */
+    public boolean takesTurn(Class<?> viewClass) {
+        return turnsTaken.add(views.typeOf(viewClass).name());
     }
 
     /** Holds a granted turn until {@link #releaseTurns()}. */

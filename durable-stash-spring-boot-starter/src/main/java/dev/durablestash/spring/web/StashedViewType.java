@@ -23,7 +23,7 @@ import tools.jackson.core.JacksonException;
  *
  * <p><b>Thread-safety:</b> immutable and thread-safe; the instances it reads and writes are not.
  */
-public final class StashedViewType {
+final class StashedViewType {
 
     /** A stored key and the field that holds it. */
     record KeyField(String key, Field field, Type type) {

@@ -86,7 +86,7 @@ public final class StashedViews {
     /**
      * @param type a class, possibly a CGLIB subclass of the user's class
      * @return the {@link Stashed} fields of the (user) class and its superclasses, superclasses'
-     *     first, including static and final ones (which {@link #typeOf} rejects); empty if none
+     *     first, including static and final ones (which {@link #definitionOf} rejects); empty if none
      */
     public static List<Field> stashedFields(Class<?> type) {
         List<Class<?>> hierarchy = new ArrayList<>();
@@ -120,13 +120,36 @@ public final class StashedViews {
     }
 
     /**
+     * Checks a view class and gives the definition the engine stores it under.
+     *
      * @param type a view class (see {@link #isStashedView}), possibly a CGLIB subclass of it
-     * @return the view type, built on first use and cached
+     * @return its view definition, built on first use and cached
      * @throws IllegalArgumentException if the class is not a view or a {@link Stashed} field is
      *     static or final or repeats a key name
      * @throws IllegalStateException if another class already uses the same view name
      */
-    public StashedViewType typeOf(Class<?> type) {
+    public ViewDefinition definitionOf(Class<?> type) {
+        return typeOf(type).definition();
+    }
+
+    /**
+     * @param type a view class (see {@link #isStashedView}), possibly a CGLIB subclass of it
+     * @return {@code true} when requests of one browser session to this view take turns
+     *     ({@link StashedView#atomic()})
+     * @throws IllegalArgumentException as {@link #definitionOf}
+     * @throws IllegalStateException as {@link #definitionOf}
+     */
+    public boolean isAtomic(Class<?> type) {
+        return typeOf(type).atomic();
+    }
+
+    /**
+     * @param type a view class (see {@link #isStashedView}), possibly a CGLIB subclass of it
+     * @return the view type, built on first use and cached
+     * @throws IllegalArgumentException as {@link #definitionOf}
+     * @throws IllegalStateException as {@link #definitionOf}
+     */
+    StashedViewType typeOf(Class<?> type) {
         return types.computeIfAbsent(ClassUtils.getUserClass(type), this::build);
     }
 

@@ -49,7 +49,7 @@ import dev.durablestash.spring.Stash;
  *
  * <p><b>Thread-safety:</b> not thread-safe; bound to one request and used by one thread at a time.
  */
-public final class ViewBinding implements Stash {
+final class ViewBinding implements Stash {
 
     /** How much longer than the engine's operation timeout a blocking wait may last. */
     public static final Duration WAIT_MARGIN = Duration.ofMillis(500);

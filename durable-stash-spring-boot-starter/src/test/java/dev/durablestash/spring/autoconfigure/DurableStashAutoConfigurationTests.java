@@ -541,7 +541,7 @@ class DurableStashAutoConfigurationTests {
         ViewMigrator migrator = ViewMigrator.of(MigratedView.class, (vsn, data) -> data);
         inMemory
                 .withBean(ViewMigrator.class, () -> migrator).run((context) -> {
-                    ViewDefinition definition = context.getBean(StashedViews.class).typeOf(MigratedView.class).definition();
+                    ViewDefinition definition = context.getBean(StashedViews.class).definitionOf(MigratedView.class);
                     assertThat(definition.name()).isEqualTo("migrated");
                     assertThat(definition.vsn()).isEqualTo(2);
                     assertThat(definition.migrator()).isSameAs(migrator);

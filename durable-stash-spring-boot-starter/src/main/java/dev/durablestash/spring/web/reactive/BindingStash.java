@@ -1,7 +1,8 @@
 package dev.durablestash.spring.web.reactive;
 
 import dev.durablestash.core.Recovery;
-import dev.durablestash.spring.web.ViewBinding;
+import dev.durablestash.spring.Stash;
+import dev.durablestash.spring.web.BoundViews;
 
 import reactor.core.publisher.Mono;
 
@@ -10,7 +11,7 @@ import reactor.core.publisher.Mono;
  * views, so that the exchange answers the failure status even if the handler catches the error or an
  * {@code @ExceptionHandler} answers it.
  */
-record BindingStash(ViewBinding binding, ExchangeViews views) implements ReactiveStash {
+record BindingStash(Stash binding, ExchangeViews views) implements ReactiveStash {
 
     @Override
     public Recovery recovery() {
@@ -24,16 +25,18 @@ record BindingStash(ViewBinding binding, ExchangeViews views) implements Reactiv
 
     @Override
     public Object target() {
-        return binding.target();
+        return BoundViews.target(binding);
     }
 
     @Override
     public Mono<Void> stash() {
-        return views.followPrincipal().then(Mono.fromCompletionStage(binding::stashAsync)).doOnError(views::stashFailed);
+        return views.followPrincipal().then(Mono.fromCompletionStage(() -> BoundViews.stashAsync(binding)))
+                .doOnError(views::stashFailed);
     }
 
     @Override
     public Mono<Void> reset() {
-        return views.followPrincipal().then(Mono.fromCompletionStage(binding::resetAsync)).doOnError(views::stashFailed);
+        return views.followPrincipal().then(Mono.fromCompletionStage(() -> BoundViews.resetAsync(binding)))
+                .doOnError(views::stashFailed);
     }
 }

@@ -12,10 +12,9 @@ import org.springframework.web.server.ServerWebExchange;
 
 import dev.durablestash.core.MountKind;
 import dev.durablestash.core.ViewTurn;
+import dev.durablestash.spring.Stash;
 import dev.durablestash.spring.web.BoundViews;
 import dev.durablestash.spring.web.MountCount;
-import dev.durablestash.spring.web.StashedViewType;
-import dev.durablestash.spring.web.ViewBinding;
 
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -53,7 +52,7 @@ final class ExchangeViews {
 
     private final ServerWebExchange exchange;
     private final StashContext context;
-    private final BoundViews bound = new BoundViews();
+    private final BoundViews bound;
     private volatile boolean ended;
     private volatile boolean failed;
     private volatile boolean finished;
@@ -66,6 +65,7 @@ final class ExchangeViews {
     private ExchangeViews(ServerWebExchange exchange, StashContext context) {
         this.exchange = exchange;
         this.context = context;
+        this.bound = new BoundViews(context.views(), context.adapter(), context.operationTimeout());
     }
 
     static @Nullable ExchangeViews find(ServerWebExchange exchange) {
@@ -88,20 +88,20 @@ final class ExchangeViews {
      * Binds (recovering it) an instance, unless it is bound already. For an atomic view, first waits
      * (without blocking) for the browser session's turn at it.
      */
-    Mono<ViewBinding> bind(Object target) {
+    Mono<Stash> bind(Object target) {
         return Mono.defer(() -> {
-            ViewBinding existing = bound.find(target);
+            Stash existing = bound.find(target);
             if (existing != null) {
                 return Mono.just(existing);
             }
-            StashedViewType type = context.views().typeOf(target.getClass());
+            boolean atomic = context.views().isAtomic(target.getClass());
             return ReactiveBrowserSession.of(exchange).sid().zipWith(mount()).flatMap(sidAndMount -> {
                 String sid = sidAndMount.getT1();
                 Mono<?> turn = Mono.empty();
-                if (type.atomic() && active() && bound.takesTurn(type)) {
+                if (atomic && active() && bound.takesTurn(target.getClass())) {
                     turn = Mono.defer(() -> {
-                        CompletableFuture<ViewTurn> waiting = ViewBinding.awaitTurnAsync(type, sid, context.adapter(),
-                                context.operationTimeout()).toCompletableFuture();
+                        CompletableFuture<ViewTurn> waiting = bound.awaitTurnAsync(target.getClass(), sid)
+                                .toCompletableFuture();
                         // On the grant itself, not on a stage Reactor may cancel when the client goes away:
                         // a turn granted after that is still held, and handed on when the exchange ends.
                         waiting.whenComplete((granted, error) -> {
@@ -112,21 +112,20 @@ final class ExchangeViews {
                         return Mono.fromFuture(waiting, true);
                     });
                 }
-                return turn.then(Mono.fromCompletionStage(() -> ViewBinding.recoverAsync(type, target, sid,
-                        sidAndMount.getT2(), context.adapter(), context.operationTimeout())));
+                return turn.then(Mono.fromCompletionStage(() -> bound.recoverAsync(target, sid, sidAndMount.getT2())));
             }).map(bound::add).publishOn(Schedulers.parallel()); // the application's code never runs on the engine's pool
         });
     }
 
     /** Returns the binding of a state class, making and recovering an instance on first use. */
-    Mono<ViewBinding> bindState(Class<?> stateClass) {
+    Mono<Stash> bindState(Class<?> stateClass) {
         return Mono.defer(() -> {
-            ViewBinding existing = find(stateClass);
+            Stash existing = find(stateClass);
             return existing != null ? Mono.just(existing) : bind(BeanUtils.instantiateClass(stateClass));
         });
     }
 
-    @Nullable ViewBinding find(Class<?> viewClass) {
+    @Nullable Stash find(Class<?> viewClass) {
         return bound.find(viewClass);
     }
 
@@ -174,7 +173,7 @@ final class ExchangeViews {
             }
             return followPrincipal() // a login, logout or switch in the handler
                     .thenMany(Flux.defer(() -> Flux.fromIterable(bound.all())))
-                    .concatMap(binding -> Mono.fromCompletionStage(binding::stashAsync))
+                    .concatMap(binding -> Mono.fromCompletionStage(() -> BoundViews.stashAsync(binding)))
                     .then()
                     .publishOn(Schedulers.parallel())
                     .doOnError(this::stashFailed);

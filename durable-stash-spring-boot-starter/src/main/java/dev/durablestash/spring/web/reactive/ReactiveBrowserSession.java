@@ -14,8 +14,8 @@ import dev.durablestash.core.SessionCookieValues;
 import dev.durablestash.core.SessionIds;
 import dev.durablestash.core.StashTimeoutException;
 import dev.durablestash.core.StashWriteException;
+import dev.durablestash.spring.web.BoundViews;
 import dev.durablestash.spring.web.BrowserSessionSettings;
-import dev.durablestash.spring.web.ViewBinding;
 
 import reactor.core.publisher.Mono;
 
@@ -364,10 +364,10 @@ public final class ReactiveBrowserSession {
                 exchange.getRequest().getPath());
     }
 
-    /** Waits, without blocking, at most the operation timeout plus {@link ViewBinding#WAIT_MARGIN}. */
+    /** Waits, without blocking, at most the operation timeout plus {@link BoundViews#WAIT_MARGIN}. */
     private Mono<Void> await(java.util.function.Supplier<CompletionStage<Void>> operation, String name) {
         return Mono.fromCompletionStage(operation)
-                .timeout(settings.operationTimeout().plus(ViewBinding.WAIT_MARGIN),
+                .timeout(settings.operationTimeout().plus(BoundViews.WAIT_MARGIN),
                         Mono.error(() -> new StashTimeoutException("(session)", name, settings.operationTimeout())))
                 .onErrorMap(e -> !(e instanceof RuntimeException),
                         e -> new StashWriteException("(session)", name + " of the browser session failed", e));

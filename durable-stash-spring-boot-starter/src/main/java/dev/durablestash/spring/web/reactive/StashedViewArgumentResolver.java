@@ -5,8 +5,9 @@ import org.springframework.web.reactive.BindingContext;
 import org.springframework.web.reactive.result.method.HandlerMethodArgumentResolver;
 import org.springframework.web.server.ServerWebExchange;
 
+import dev.durablestash.spring.Stash;
+import dev.durablestash.spring.web.BoundViews;
 import dev.durablestash.spring.web.StashedViews;
-import dev.durablestash.spring.web.ViewBinding;
 
 import reactor.core.publisher.Mono;
 
@@ -41,11 +42,11 @@ final class StashedViewArgumentResolver implements HandlerMethodArgumentResolver
         ExchangeViews views = ExchangeViews.of(exchange, context);
         Class<?> type = parameter.getParameterType();
         if (type != ReactiveStash.class) {
-            return views.bindState(type).map(ViewBinding::target);
+            return views.bindState(type).map(BoundViews::target);
         }
         Class<?> controller = parameter.getContainingClass();
         if (StashedViews.isStashedView(controller)) {
-            ViewBinding binding = views.find(controller);
+            Stash binding = views.find(controller);
             if (binding == null) {
                 return Mono.error(new IllegalStateException("View controller " + controller.getName()
                         + " was not recovered before its handler " + parameter.getMethod()));

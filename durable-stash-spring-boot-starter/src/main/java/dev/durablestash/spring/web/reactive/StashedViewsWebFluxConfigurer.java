@@ -30,7 +30,7 @@ public final class StashedViewsWebFluxConfigurer implements WebFluxConfigurer {
      * @param views the application's views
      * @param operationTimeout the engine's {@link dev.durablestash.core.StashSettings#operationTimeout()
      *     operation timeout}: an exchange waits for the engine at most that long (plus
-     *     {@link dev.durablestash.spring.web.ViewBinding#WAIT_MARGIN}) each time
+     *     {@link dev.durablestash.spring.web.BoundViews#WAIT_MARGIN}) each time
      * @param failureStatus the status of a failed stash (400 to 599)
      * @throws IllegalArgumentException if the status is not an HTTP error status
      */

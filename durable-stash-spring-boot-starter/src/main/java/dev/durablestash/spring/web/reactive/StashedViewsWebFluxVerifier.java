@@ -20,7 +20,7 @@ import dev.durablestash.spring.web.ViewFields;
  * Checks the WebFlux application's handler methods once every singleton exists, and fails startup,
  * naming the class (and, for a view, its {@code @Stashed} fields), for a view that would never be
  * recovered or stored, or whose handle could not work. It builds every view it finds
- * ({@link StashedViews#typeOf}), which rejects static and final {@code @Stashed} fields and two views
+ * ({@link StashedViews#definitionOf}), which rejects static and final {@code @Stashed} fields and two views
  * with the same name, and checks:
  * <ul>
  * <li>every handler-method parameter whose type is a view: it must carry no annotation (an annotated
@@ -98,7 +98,7 @@ public final class StashedViewsWebFluxVerifier extends AbstractStashedViewsVerif
         Class<?> controller = handler.getBeanType();
         boolean controllerIsView = StashedViews.isStashedView(controller);
         if (controllerIsView) {
-            views().typeOf(controller);
+            views().definitionOf(controller);
             used.add(ClassUtils.getUserClass(controller));
         }
         Set<Class<?>> viewParameters = new LinkedHashSet<>();
@@ -127,7 +127,7 @@ public final class StashedViewsWebFluxVerifier extends AbstractStashedViewsVerif
     }
 
     private void verifyViewParameter(MethodParameter parameter, Class<?> type, HandlerMethod handler) {
-        views().typeOf(type);
+        views().definitionOf(type);
         if (!StashedViewArgumentResolver.isStateParameter(parameter)) {
             throw new IllegalStateException("Parameter " + parameter.getParameterIndex() + " of handler " + handler
                     + " takes view class " + type.getName() + " (it has @Stashed fields) with an annotation that "

@@ -21,8 +21,8 @@ import dev.durablestash.core.SessionIds;
 import dev.durablestash.core.StashAdapter;
 import dev.durablestash.core.StashTimeoutException;
 import dev.durablestash.core.StashWriteException;
+import dev.durablestash.spring.web.BoundViews;
 import dev.durablestash.spring.web.BrowserSessionSettings;
-import dev.durablestash.spring.web.ViewBinding;
 
 /**
  * The browser session of one request: its {@code sid}, read from the cookie or issued on first
@@ -344,11 +344,11 @@ public final class BrowserSession {
         cookies.writeCookieValue(new CookieSerializer.CookieValue(request, response, cookieValue));
     }
 
-    /** Waits at most the operation timeout plus {@link ViewBinding#WAIT_MARGIN}. */
+    /** Waits at most the operation timeout plus {@link BoundViews#WAIT_MARGIN}. */
     private void await(CompletionStage<Void> stage, String operation) {
         Duration timeout = settings.operationTimeout();
         try {
-            stage.toCompletableFuture().get(timeout.plus(ViewBinding.WAIT_MARGIN).toNanos(), TimeUnit.NANOSECONDS);
+            stage.toCompletableFuture().get(timeout.plus(BoundViews.WAIT_MARGIN).toNanos(), TimeUnit.NANOSECONDS);
         } catch (ExecutionException e) {
             if (e.getCause() instanceof RuntimeException r) {
                 throw r;

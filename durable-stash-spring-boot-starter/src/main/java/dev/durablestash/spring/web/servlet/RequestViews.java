@@ -10,10 +10,9 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.beans.BeanUtils;
 
 import dev.durablestash.core.MountKind;
+import dev.durablestash.spring.Stash;
 import dev.durablestash.spring.web.BoundViews;
 import dev.durablestash.spring.web.MountCount;
-import dev.durablestash.spring.web.StashedViewType;
-import dev.durablestash.spring.web.ViewBinding;
 
 /**
  * The views bound to one request, kept as a request attribute: the controller (when it is a view)
@@ -43,7 +42,7 @@ final class RequestViews {
 
     private final HttpServletRequest request;
     private final StashContext context;
-    private final BoundViews bound = new BoundViews();
+    private final BoundViews bound;
     private @Nullable MountKind mount;
     private boolean failed;
     private boolean finished;
@@ -53,6 +52,7 @@ final class RequestViews {
     private RequestViews(HttpServletRequest request, StashContext context) {
         this.request = request;
         this.context = context;
+        this.bound = new BoundViews(context.views(), context.adapter(), context.operationTimeout());
     }
 
     static @Nullable RequestViews find(HttpServletRequest request) {
@@ -74,20 +74,17 @@ final class RequestViews {
      *
      * @throws dev.durablestash.core.StashTimeoutException when the turn did not come in time
      */
-    ViewBinding bind(Object target) {
-        ViewBinding existing = bound.find(target);
+    Stash bind(Object target) {
+        Stash existing = bound.find(target);
         if (existing != null) {
             return existing;
         }
-        StashedViewType type = context.views().typeOf(target.getClass());
+        boolean atomic = context.views().isAtomic(target.getClass());
         String sid = BrowserSession.of(request).sid();
-        if (type.atomic() && active() && bound.takesTurn(type)) {
-            bound.hold(ViewBinding.awaitTurn(type, sid, context.adapter(), context.operationTimeout()));
+        if (atomic && active() && bound.takesTurn(target.getClass())) {
+            bound.hold(bound.awaitTurn(target.getClass(), sid));
         }
-        ViewBinding binding = ViewBinding.recover(type, target, sid, mount(), context.adapter(),
-                context.operationTimeout());
-        binding.beforeEachWrite(this::followPrincipal);
-        return bound.add(binding);
+        return bound.add(bound.recover(target, sid, mount(), this::followPrincipal));
     }
 
     /**
@@ -119,12 +116,12 @@ final class RequestViews {
     }
 
     /** Returns the binding of a state class, making and recovering an instance on first use. */
-    ViewBinding bindState(Class<?> stateClass) {
-        ViewBinding existing = find(stateClass);
+    Stash bindState(Class<?> stateClass) {
+        Stash existing = find(stateClass);
         return existing != null ? existing : bind(BeanUtils.instantiateClass(stateClass));
     }
 
-    @Nullable ViewBinding find(Class<?> viewClass) {
+    @Nullable Stash find(Class<?> viewClass) {
         return bound.find(viewClass);
     }
 
@@ -152,7 +149,7 @@ final class RequestViews {
             if (bound.hasChanges()) {
                 followPrincipal(); // a login, logout or switch in the handler, before anything is written
             }
-            for (ViewBinding binding : bound.all()) {
+            for (Stash binding : bound.all()) {
                 binding.stashNow();
             }
         } catch (RuntimeException e) {

@@ -11,6 +11,7 @@ import org.springframework.web.method.support.HandlerMethodArgumentResolver;
 import org.springframework.web.method.support.ModelAndViewContainer;
 
 import dev.durablestash.spring.Stash;
+import dev.durablestash.spring.web.BoundViews;
 import dev.durablestash.spring.web.StashedViews;
 
 /**
@@ -43,7 +44,7 @@ final class StashedViewArgumentResolver implements HandlerMethodArgumentResolver
         RequestViews rv = RequestViews.of(request, context);
         Class<?> type = parameter.getParameterType();
         if (type != Stash.class) {
-            return rv.bindState(type).target();
+            return BoundViews.target(rv.bindState(type));
         }
         Class<?> controller = parameter.getContainingClass();
         if (StashedViews.isStashedView(controller)) {

@@ -26,7 +26,7 @@ import dev.durablestash.spring.web.StashedViews;
  * Checks the application's views once every singleton exists (the handler mappings and adapters
  * included), and fails startup, naming the class and its {@code @Stashed} fields, for each view that
  * would share its fields between browsers or silently never store them. It builds every view it
- * finds ({@link StashedViews#typeOf}), which rejects static and final {@code @Stashed} fields and two
+ * finds ({@link StashedViews#definitionOf}), which rejects static and final {@code @Stashed} fields and two
  * views with the same name, and checks:
  * <ul>
  * <li>every handler method's controller that is a view: it must be a bean with request scope (after
@@ -80,7 +80,7 @@ public final class StashedViewsVerifier extends AbstractStashedViewsVerifier {
 
     @Override
     protected void verifyViewBean(ConfigurableListableBeanFactory factory, String name, Class<?> type) {
-        views().typeOf(type);
+        views().definitionOf(type);
     }
 
     private void verifyHandler(ConfigurableListableBeanFactory factory, HandlerMethod handler,
@@ -88,7 +88,7 @@ public final class StashedViewsVerifier extends AbstractStashedViewsVerifier {
         Class<?> controller = handler.getBeanType();
         boolean controllerIsView = StashedViews.isStashedView(controller);
         if (controllerIsView) {
-            views().typeOf(controller);
+            views().definitionOf(controller);
             used.add(ClassUtils.getUserClass(controller));
             verifyRequestScoped(factory, handler.getBean(), controller);
         }
@@ -153,7 +153,7 @@ public final class StashedViewsVerifier extends AbstractStashedViewsVerifier {
                     + ", but the class cannot be created for each request: it needs to be a concrete class with a "
                     + "no-argument constructor.");
         }
-        views().typeOf(userClass);
+        views().definitionOf(userClass);
     }
 
     /**

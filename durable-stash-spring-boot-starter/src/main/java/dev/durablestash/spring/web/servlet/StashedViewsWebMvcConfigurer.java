@@ -32,7 +32,7 @@ public final class StashedViewsWebMvcConfigurer implements WebMvcConfigurer {
      * @param views the application's views
      * @param operationTimeout the engine's {@link dev.durablestash.core.StashSettings#operationTimeout()
      *     operation timeout}: a request waits for the engine at most that long (plus
-     *     {@link dev.durablestash.spring.web.ViewBinding#WAIT_MARGIN}) each time
+     *     {@link dev.durablestash.spring.web.BoundViews#WAIT_MARGIN}) each time
      */
     public StashedViewsWebMvcConfigurer(StashAdapter adapter, StashedViews views, Duration operationTimeout) {
         this.context = new StashContext(Objects.requireNonNull(adapter, "adapter"),

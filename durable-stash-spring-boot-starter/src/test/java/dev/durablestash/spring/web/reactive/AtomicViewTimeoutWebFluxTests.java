@@ -15,7 +15,7 @@ import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.web.reactive.server.EntityExchangeResult;
 
-import dev.durablestash.spring.web.ViewBinding;
+import dev.durablestash.spring.web.BoundViews;
 import dev.durablestash.spring.web.reactive.testapp.FluxTestApplication;
 import dev.durablestash.spring.web.reactive.testapp.Gate;
 import dev.durablestash.testsupport.ExpectedLogs;
@@ -67,7 +67,7 @@ class AtomicViewTimeoutWebFluxTests {
         EntityExchangeResult<String> timedOut = waiting.get(30, TimeUnit.SECONDS);
         assertThat(timedOut.getStatus().value()).isEqualTo(503);
         assertThat(Duration.ofNanos(System.nanoTime() - started)).as("answered at the deadline")
-                .isLessThan(OPERATION_TIMEOUT.plus(ViewBinding.WAIT_MARGIN).plusSeconds(2));
+                .isLessThan(OPERATION_TIMEOUT.plus(BoundViews.WAIT_MARGIN).plusSeconds(2));
 
         Gate.open();
         assertThat(held.get(30, TimeUnit.SECONDS).getResponseBody()).isEqualTo("1");

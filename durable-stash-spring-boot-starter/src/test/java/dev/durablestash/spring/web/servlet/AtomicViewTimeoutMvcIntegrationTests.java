@@ -19,7 +19,7 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.context.annotation.Bean;
 
 import dev.durablestash.spring.autoconfigure.StashSettingsCustomizer;
-import dev.durablestash.spring.web.ViewBinding;
+import dev.durablestash.spring.web.BoundViews;
 import dev.durablestash.spring.web.servlet.testapp.Gate;
 import dev.durablestash.spring.web.servlet.testapp.MvcTestApplication;
 import dev.durablestash.testsupport.ExpectedLogs;
@@ -73,7 +73,7 @@ class AtomicViewTimeoutMvcIntegrationTests {
         Duration waited = Duration.ofNanos(System.nanoTime() - started);
         assertThat(timedOut.statusCode()).isEqualTo(503);
         assertThat(waited).as("answered at the deadline, plus a margin for a busy machine")
-                .isLessThan(OPERATION_TIMEOUT.plus(ViewBinding.WAIT_MARGIN).plusSeconds(2));
+                .isLessThan(OPERATION_TIMEOUT.plus(BoundViews.WAIT_MARGIN).plusSeconds(2));
 
         Gate.open();
         assertThat(held.get(30, TimeUnit.SECONDS).body()).isEqualTo("1");

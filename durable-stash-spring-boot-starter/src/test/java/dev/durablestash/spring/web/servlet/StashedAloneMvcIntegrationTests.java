@@ -70,7 +70,7 @@ class StashedAloneMvcIntegrationTests {
 
     @Test
     void aControllerWithOnlyStashedFieldsIsAViewNamedAfterItsClassWithVsn1() {
-        ViewDefinition definition = views.typeOf(controllerClass()).definition();
+        ViewDefinition definition = views.definitionOf(controllerClass());
         assertThat(definition.name()).isEqualTo("BareController");
         assertThat(definition.vsn()).isEqualTo(1);
         assertThat(definition.keys()).containsOnlyKeys("count", "name");
@@ -156,7 +156,7 @@ class StashedAloneMvcIntegrationTests {
     private Recovery storedBareController(@Nullable String cookie) {
         assertThat(cookie).isNotNull();
         String sid = cookie.substring(0, cookie.indexOf('.'));
-        ViewDefinition definition = views.typeOf(controllerClass()).definition();
+        ViewDefinition definition = views.definitionOf(controllerClass());
         return adapter.recover(sid, definition, MountKind.REJOIN).toCompletableFuture().orTimeout(10, TimeUnit.SECONDS)
                 .join();
     }

@@ -12,17 +12,15 @@ import ch.qos.logback.core.AppenderBase;
 
 import org.slf4j.LoggerFactory;
 
-import dev.durablestash.spring.web.ViewBinding;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Sees requests start waiting for a view's turn, through the DEBUG line {@link ViewBinding} logs
- * when a turn is not free: lets a test know, without sleeping, that a request is queued.
+ * Sees requests start waiting for a view's turn, through the DEBUG line the view binding of package
+ * {@code web} logs when a turn is not free: lets a test know, without sleeping, that a request is queued.
  */
 final class TurnWatch extends AppenderBase<ILoggingEvent> implements AutoCloseable {
 
-    private final Logger logger = (Logger) LoggerFactory.getLogger(ViewBinding.class);
+    private final Logger logger = (Logger) LoggerFactory.getLogger("dev.durablestash.spring.web.ViewBinding");
     private final Level previousLevel;
     private final List<Expected> expected = new ArrayList<>();
 

@@ -63,7 +63,7 @@ class StashedViewDeclarationTests {
             assertThat(context).hasNotFailed();
             assertThat(context.getBeanFactory().getBeanDefinition(beanName(context, BareController.class)).getScope())
                     .isEqualTo(WebApplicationContext.SCOPE_REQUEST);
-            assertThat(context.getBean(StashedViews.class).typeOf(BareController.class).name())
+            assertThat(context.getBean(StashedViews.class).definitionOf(BareController.class).name())
                     .isEqualTo("BareController");
         });
     }
