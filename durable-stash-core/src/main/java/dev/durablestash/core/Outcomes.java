@@ -27,19 +27,19 @@ final class Outcomes {
 
     private final StashSettings settings;
     private final EngineCounters counters;
-    /** The actor's count of accepted operations: called once for each operation that ends. */
-    private final Runnable release;
+    /** Its count of accepted operations is released once for each operation that ends. */
+    private final SessionActor actor;
 
-    Outcomes(StashSettings settings, EngineCounters counters, Runnable release) {
+    Outcomes(StashSettings settings, EngineCounters counters, SessionActor actor) {
         this.settings = settings;
         this.counters = counters;
-        this.release = release;
+        this.actor = actor;
     }
 
     void finishChange(SessionChange change) {
         if (!change.result().isDone()) {
             change.result().complete(null);
-            release.run();
+            actor.release();
         }
     }
 
@@ -58,7 +58,7 @@ final class Outcomes {
         }
         counters.failed.increment();
         change.result().completeExceptionally(failure);
-        release.run();
+        actor.release();
     }
 
 
@@ -68,7 +68,7 @@ final class Outcomes {
     void finish(RecoverOp op, Recovery recovery) {
         if (!op.result().isDone()) {
             op.result().complete(recovery);
-            release.run();
+            actor.release();
         }
     }
 
@@ -76,7 +76,7 @@ final class Outcomes {
         for (StashOp op : batch) {
             if (!op.result().isDone()) {
                 op.result().complete(null);
-                release.run();
+                actor.release();
             }
         }
     }
@@ -107,7 +107,7 @@ final class Outcomes {
                 log.warn("background write of the session document failed: {}", error.getMessage());
             }
             op.result().completeExceptionally(error);
-            release.run();
+            actor.release();
         }
     }
 

@@ -90,7 +90,9 @@ final class SessionActor {
     private final SerialRunner runner;
     private final SessionStorage storage;
     private final Outcomes outcomes;
-    private final SessionChanges changes;
+    /** Created at the session's first rotate or end: most sessions never have one (heap per live actor). */
+    @GuardedBy("runner")
+    private @Nullable SessionChanges changes;
 
     @GuardedBy("this")
     private int outstanding;
@@ -115,8 +117,7 @@ final class SessionActor {
         this.deadlines = deadlines;
         this.runner = runner;
         this.storage = new SessionStorage(keys, timedStorage, settings, counters, runner);
-        this.outcomes = new Outcomes(settings, counters, this::release);
-        this.changes = new SessionChanges(this, settings, counters, storage, outcomes);
+        this.outcomes = new Outcomes(settings, counters, this);
         this.drained = predecessor == null ? ownWorkDone
                 : ownWorkDone.thenCombine(predecessor.toCompletableFuture(), (mine, theirs) -> null);
         if (predecessor != null && !predecessor.toCompletableFuture().isDone()) {
@@ -174,11 +175,21 @@ final class SessionActor {
         return drained;
     }
 
+    private SessionChanges changes() {
+        SessionChanges made = changes;
+        if (made == null) {
+            made = new SessionChanges(this, settings, counters, storage, outcomes);
+            changes = made;
+        }
+        return made;
+    }
+
     private synchronized void acquireInternal() {
         outstanding++;
     }
 
-    private synchronized void release() {
+    /** Called by {@link Outcomes} once for each operation that ends. */
+    synchronized void release() {
         outstanding--;
         if (retired && outstanding == 0) {
             ownWorkDone.complete(null);
@@ -198,7 +209,7 @@ final class SessionActor {
                 guarded(batch, () -> startWrite(batch));
             } else {
                 SessionChange change = (SessionChange) waiting.poll();
-                guarded(List.of(change), () -> changes.start(change));
+                guarded(List.of(change), () -> changes().start(change));
             }
         }
     }
