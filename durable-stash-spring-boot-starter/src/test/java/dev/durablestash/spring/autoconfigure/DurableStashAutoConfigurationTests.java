@@ -25,6 +25,7 @@ import jakarta.servlet.http.Cookie;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -276,6 +277,22 @@ class DurableStashAutoConfigurationTests {
                 .run((context) -> assertFailedOn(context, "durable-stash.cookie.name", "must not be empty"));
         inTempDirectory().withPropertyValues("durable-stash.cookie.max-age=0s")
                 .run((context) -> assertFailedOn(context, "durable-stash.cookie.max-age", "must be positive"));
+    }
+
+    @Test
+    @Disabled("Review defect: durable-stash.cookie.name is only checked for blank; a name with a space starts and is written as a broken Set-Cookie")
+    void aCookieNameNoBrowserAcceptsFailsStartupNamingTheProperty() {
+        // only a blank name is refused: "my sid" starts and every new session is sent "Set-Cookie: my sid=..."
+        inTempDirectory().withPropertyValues("durable-stash.cookie.name=my sid")
+                .run((context) -> assertFailedOn(context, "durable-stash.cookie.name", ""));
+    }
+
+    @Test
+    @Disabled("Review defect: durable-stash.cookie.same-site is not checked at startup although the docs say so; Bogus is written as SameSite=Bogus")
+    void aSameSiteOtherThanLaxStrictOrNoneFailsStartupNamingTheProperty() {
+        // README and docs/spring.md: Lax, Strict or None, checked at startup; "Bogus" starts and is written as is
+        inTempDirectory().withPropertyValues("durable-stash.cookie.same-site=Bogus")
+                .run((context) -> assertFailedOn(context, "durable-stash.cookie.same-site", ""));
     }
 
     @Configuration(proxyBeanMethods = false)
