@@ -176,4 +176,12 @@ class DurableStashReactiveAutoConfigurationTests {
             assertThat(cookie.getSameSite()).isEqualTo("Lax");
         });
     }
+
+    @Test
+    @Disabled("Review defect: a customizer's bad max-age or blank name fails startup with a bare 'must be positive' / 'must not be empty' that names no attribute")
+    void aCustomizerThatSetsANegativeMaxAgeFailsStartupNamingTheAttribute() {
+        reactive.withBean(SidCookieCustomizer.class, () -> (cookie) -> cookie.setMaxAge(Duration.ofSeconds(-1)))
+                .run((context) -> assertThat(context).hasFailed().getFailure().rootCause()
+                        .hasMessageContaining("max-age").hasMessageContaining("must be positive"));
+    }
 }
