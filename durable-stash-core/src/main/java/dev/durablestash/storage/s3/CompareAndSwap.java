@@ -4,6 +4,7 @@ import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.jspecify.annotations.Nullable;
@@ -108,13 +109,28 @@ final class CompareAndSwap {
                 Runnable retry = retriesLeft == 0 ? null
                         : () -> write(key, content, tombstone, precondition, retriesLeft - 1, writeId, unquoted,
                                 otherFormTried)
-                                .whenComplete((value, retryError) -> S3StorageBackend.forward(value, retryError, result));
+                                .whenComplete((value, retryError) -> S3StorageBackend.forward(value,
+                                        retryError == null ? null : withEarlierAttempt(retryError, failure), result));
                 resolveLostAnswer(key, writeId, etag, failure, result, retry);
             } else {
                 result.completeExceptionally(failure.toStorageException("PUT", bucket, key));
             }
         });
         return result;
+    }
+
+    /** A re-sent PUT failed too: its failure also names the earlier attempt's (a 500 first, a dropped connection last). */
+    private static Throwable withEarlierAttempt(Throwable error, S3Failure earlier) {
+        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        if (!(cause instanceof StorageException storage) || storage.getMessage() == null) {
+            return error;
+        }
+        StorageException named = new StorageException(storage.getMessage() + "; the attempt before failed with "
+                + earlier.summary(), storage.getCause());
+        for (Throwable suppressed : storage.getSuppressed()) {
+            named.addSuppressed(suppressed);
+        }
+        return named;
     }
 
     /** A PUT failed without telling whether it was applied: look at the object's write id (HEAD). */

@@ -86,7 +86,8 @@ final class SettingsMapping {
     /**
      * Maps the sid cookie's properties, for the servlet and the reactive filter alike.
      *
-     * @throws InvalidConfigurationPropertyValueException for an empty name or a max-age that is not positive
+     * @throws InvalidConfigurationPropertyValueException for a name that is not a cookie name, a same-site other
+     *     than Lax, Strict or None, or a max-age that is not positive
      */
     static SidCookie sidCookie(DurableStashProperties.Cookie properties) {
         SidCookie cookie = new SidCookie();
@@ -96,7 +97,8 @@ final class SettingsMapping {
         map.from(properties::getDomain).to(cookie::setDomain);
         map.from(properties::getPath).to(cookie::setPath);
         map.from(properties::getSecure).to(cookie::setSecure);
-        map.from(properties::getSameSite).always().to(cookie::setSameSite);
+        String sameSite = properties.getSameSite();
+        apply("cookie.same-site", sameSite == null ? "" : sameSite, () -> cookie.setSameSite(sameSite));
         map.from(properties::getMaxAge).to((maxAge) -> apply("cookie.max-age", maxAge, () -> cookie.setMaxAge(maxAge)));
         return cookie;
     }

@@ -25,7 +25,6 @@ import dev.durablestash.core.StashSettings;
 public final class BrowserSessionSettings<R> {
 
     private final SidCookie cookie;
-    private final boolean refreshCookie;
     private final Supplier<StashSettings> engineSettings;
     private final Supplier<StashAdapter> engine;
     private volatile @Nullable SessionCookieValues values;
@@ -42,7 +41,6 @@ public final class BrowserSessionSettings<R> {
     public BrowserSessionSettings(SidCookie cookie, R principals, Supplier<StashSettings> engineSettings,
             Supplier<StashAdapter> engine) {
         this.cookie = Objects.requireNonNull(cookie, "cookie");
-        this.refreshCookie = cookie.getMaxAge() != null;
         this.principals = Objects.requireNonNull(principals, "principals");
         this.engineSettings = Objects.requireNonNull(engineSettings, "settings");
         this.engine = Objects.requireNonNull(engine, "adapter");
@@ -53,9 +51,12 @@ public final class BrowserSessionSettings<R> {
         return cookie;
     }
 
-    /** @return {@code true} to write the cookie again on every request that uses the sid */
+    /**
+     * @return {@code true} to write the cookie again on every request that uses the sid (read from the
+     *     cookie each time, so a change made while the context starts counts)
+     */
     public boolean refreshCookie() {
-        return refreshCookie;
+        return cookie.getMaxAge() != null;
     }
 
     /** @return the cookie values under the engine's secrets, made on first use */

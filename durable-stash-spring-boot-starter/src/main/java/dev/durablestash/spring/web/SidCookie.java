@@ -22,6 +22,9 @@ import org.jspecify.annotations.Nullable;
  */
 public final class SidCookie {
 
+    /** What RFC 6265 (by RFC 2616) does not allow in a cookie name, besides controls, space and non-ASCII. */
+    private static final String SEPARATORS = "()<>@,;:\\\"/[]?={}";
+
     private String name = "sid";
     private @Nullable String domain;
     private @Nullable String path;
@@ -39,12 +42,21 @@ public final class SidCookie {
     }
 
     /**
-     * @param name the cookie name
-     * @throws IllegalArgumentException when it is empty or blank
+     * @param name the cookie name: an RFC 6265 token (letters, digits and {@code !#$%&'*+-.^_`|~})
+     * @throws IllegalArgumentException when it is empty or not such a token (a browser would not send it
+     *     back, or the reactive response would refuse it on every request)
      */
     public void setName(String name) {
-        if (Objects.requireNonNull(name, "name").isBlank()) {
-            throw new IllegalArgumentException("must not be empty");
+        Objects.requireNonNull(name, "name");
+        if (name.isBlank()) {
+            throw new IllegalArgumentException("the sid cookie's name must not be empty");
+        }
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (c <= 0x20 || c >= 0x7f || SEPARATORS.indexOf(c) >= 0) {
+                throw new IllegalArgumentException("the sid cookie's name must be a cookie name (RFC 6265 token: "
+                        + "letters, digits and !#$%&'*+-.^_`|~), was '" + name + "'");
+            }
         }
         this.name = name;
     }
@@ -85,12 +97,24 @@ public final class SidCookie {
     }
 
     /**
-     * @param sameSite the {@code SameSite} attribute ({@code Lax}, {@code Strict}, {@code None}; None
-     *     needs Secure); {@code null} or blank leaves the servlet cookie at Spring Session's default
-     *     ({@code Lax}) and writes the reactive one without the attribute
+     * @param sameSite the {@code SameSite} attribute: {@code Lax}, {@code Strict} or {@code None} (any
+     *     case; None needs Secure in browsers); {@code null} or blank for the default, {@code Lax}, on both
+     *     stacks
+     * @throws IllegalArgumentException for any other value
      */
     public void setSameSite(@Nullable String sameSite) {
-        this.sameSite = sameSite;
+        if (sameSite == null || sameSite.isBlank()) {
+            this.sameSite = "Lax";
+            return;
+        }
+        for (String allowed : new String[] { "Lax", "Strict", "None" }) {
+            if (allowed.equalsIgnoreCase(sameSite.strip())) {
+                this.sameSite = allowed;
+                return;
+            }
+        }
+        throw new IllegalArgumentException("the sid cookie's same-site must be Lax, Strict or None, was '" + sameSite
+                + "'");
     }
 
     /** @return the cookie lifetime, or {@code null} for a browser-session cookie */
@@ -106,7 +130,8 @@ public final class SidCookie {
      */
     public void setMaxAge(@Nullable Duration maxAge) {
         if (maxAge != null && (maxAge.isNegative() || maxAge.isZero() || maxAge.getSeconds() > Integer.MAX_VALUE)) {
-            throw new IllegalArgumentException("must be positive");
+            throw new IllegalArgumentException("the sid cookie's max-age must be positive and at most "
+                    + Integer.MAX_VALUE + " seconds, was " + maxAge);
         }
         this.maxAge = maxAge;
     }

@@ -25,7 +25,6 @@ import jakarta.servlet.http.Cookie;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.jspecify.annotations.Nullable;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -280,7 +279,6 @@ class DurableStashAutoConfigurationTests {
     }
 
     @Test
-    @Disabled("Review defect: durable-stash.cookie.name is only checked for blank; a name with a space starts and is written as a broken Set-Cookie")
     void aCookieNameNoBrowserAcceptsFailsStartupNamingTheProperty() {
         // only a blank name is refused: "my sid" starts and every new session is sent "Set-Cookie: my sid=..."
         inTempDirectory().withPropertyValues("durable-stash.cookie.name=my sid")
@@ -288,7 +286,6 @@ class DurableStashAutoConfigurationTests {
     }
 
     @Test
-    @Disabled("Review defect: durable-stash.cookie.same-site is not checked at startup although the docs say so; Bogus is written as SameSite=Bogus")
     void aSameSiteOtherThanLaxStrictOrNoneFailsStartupNamingTheProperty() {
         // README and docs/spring.md: Lax, Strict or None, checked at startup; "Bogus" starts and is written as is
         inTempDirectory().withPropertyValues("durable-stash.cookie.same-site=Bogus")
@@ -296,7 +293,6 @@ class DurableStashAutoConfigurationTests {
     }
 
     @Test
-    @Disabled("Review defect: SidFilter copies the SidCookie when it is built; a change made later while the context still starts (allowed by SidCookie's javadoc) is ignored")
     void aSidCookieChangedWhileTheContextStartsIsTheOneWritten() {
         // SidCookie: "configure it before the filters that use it serve requests (while the application context starts)"
         inTempDirectory().withUserConfiguration(LateCookieChange.class).run((context) -> {

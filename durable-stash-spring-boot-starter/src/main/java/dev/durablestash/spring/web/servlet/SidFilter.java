@@ -12,6 +12,8 @@ import org.springframework.core.Ordered;
 import org.springframework.session.web.http.CookieSerializer;
 import org.springframework.web.filter.OncePerRequestFilter;
 
+import org.jspecify.annotations.Nullable;
+
 import dev.durablestash.core.SessionCookieValues;
 import dev.durablestash.core.StashAdapter;
 import dev.durablestash.core.StashSettings;
@@ -42,7 +44,9 @@ public final class SidFilter extends OncePerRequestFilter implements Ordered {
     public static final int DEFAULT_ORDER = Ordered.HIGHEST_PRECEDENCE + 60;
 
     private final BrowserSessionSettings<PrincipalResolver> settings;
-    private final CookieSerializer cookies;
+    private final SidCookie cookie;
+    /** Built at the first request, so that changes made to the cookie while the context starts count. */
+    private volatile @Nullable CookieSerializer cookies;
     private int order = DEFAULT_ORDER;
 
     /**
@@ -55,14 +59,23 @@ public final class SidFilter extends OncePerRequestFilter implements Ordered {
      */
     public SidFilter(SidCookie cookie, Supplier<StashSettings> settings, Supplier<StashAdapter> adapter) {
         this.settings = new BrowserSessionSettings<>(cookie, PrincipalResolver.USER_PRINCIPAL, settings, adapter);
-        this.cookies = SidCookieSerializer.of(cookie);
+        this.cookie = cookie;
+    }
+
+    private CookieSerializer cookies() {
+        CookieSerializer made = cookies;
+        if (made == null) {
+            made = SidCookieSerializer.of(cookie);
+            cookies = made; // racing requests make equal serializers
+        }
+        return made;
     }
 
     @Override
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
         if (BrowserSession.find(request) == null) {
-            request.setAttribute(BrowserSession.ATTRIBUTE, new BrowserSession(settings, cookies, request, response));
+            request.setAttribute(BrowserSession.ATTRIBUTE, new BrowserSession(settings, cookies(), request, response));
         }
         try {
             chain.doFilter(request, response);
