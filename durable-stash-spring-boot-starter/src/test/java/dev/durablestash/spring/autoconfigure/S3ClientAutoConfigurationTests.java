@@ -160,6 +160,7 @@ class S3ClientAutoConfigurationTests {
      * without retries; the write client built from the same customizers must still start and write once.
      */
     @Test
+    @SuppressWarnings("deprecation") // the legacy RetryPolicy is what this test is about
     void aCustomizerThatSetsALegacyRetryPolicyStillStartsAndWrites() {
         contextRunner.withBean(DurableStashS3ClientCustomizer.class, () -> (builder) -> builder.overrideConfiguration(
                 builder.overrideConfiguration().toBuilder()
