@@ -21,6 +21,8 @@ public final class CountingBackend implements StorageBackend {
     private final AtomicLong gets = new AtomicLong();
     private final AtomicLong puts = new AtomicLong();
     private final AtomicReference<byte[]> lastPutBody = new AtomicReference<>(new byte[0]);
+    private volatile long lastPutSent;
+    private volatile long lastPutAnswered;
 
     /** @param delegate the backend that answers */
     public CountingBackend(StorageBackend delegate) {
@@ -37,7 +39,8 @@ public final class CountingBackend implements StorageBackend {
     public CompletionStage<PutResult> put(String key, byte[] body, Precondition precondition) {
         puts.incrementAndGet();
         lastPutBody.set(body);
-        return delegate.put(key, body, precondition);
+        lastPutSent = System.nanoTime();
+        return delegate.put(key, body, precondition).whenComplete((result, error) -> lastPutAnswered = System.nanoTime());
     }
 
     @Override
@@ -58,6 +61,19 @@ public final class CountingBackend implements StorageBackend {
     /** @return PUTs sent so far */
     public long puts() {
         return puts.get();
+    }
+
+    /** @return {@link System#nanoTime()} when the last PUT was handed to the backend */
+    public long lastPutSent() {
+        return lastPutSent;
+    }
+
+    /**
+     * @return {@link System#nanoTime()} when the backend answered the last PUT (before the engine's own
+     *     continuations of that answer ran)
+     */
+    public long lastPutAnswered() {
+        return lastPutAnswered;
     }
 
     /** @return the body of the last PUT (not a copy: do not change it) */

@@ -2,6 +2,7 @@ package dev.durablestash.benchmarks.engine;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadLocalRandom;
@@ -91,14 +92,18 @@ public final class S3EngineBenchmark {
                 AsyncRequestBody.fromBytes(body)).join().eTag();
         Latencies stashes = new Latencies();
         Latencies raws = new Latencies();
+        Latencies beforePut = new Latencies();
+        Latencies put = new Latencies();
+        Latencies afterPut = new Latencies();
         int warmup = (int) (200 * scale);
         int measured = (int) (1000 * scale);
         for (int i = 0; i < warmup + measured; i++) {
             boolean stashFirst = (i & 1) == 0;
             long stashNanos = 0;
             long rawNanos;
+            long[] parts = new long[3];
             if (stashFirst) {
-                stashNanos = timeStash(sid, i);
+                stashNanos = timeStash(sid, i, parts);
             }
             long start = System.nanoTime();
             String current = etag;
@@ -106,11 +111,14 @@ public final class S3EngineBenchmark {
                     AsyncRequestBody.fromBytes(body)).join().eTag();
             rawNanos = System.nanoTime() - start;
             if (!stashFirst) {
-                stashNanos = timeStash(sid, i);
+                stashNanos = timeStash(sid, i, parts);
             }
             if (i >= warmup) {
                 stashes.add(stashNanos);
                 raws.add(rawNanos);
+                beforePut.add(parts[0]);
+                put.add(parts[1]);
+                afterPut.add(parts[2]);
             }
         }
         double stashP50 = stashes.percentileMillis(0.5);
@@ -123,13 +131,23 @@ public final class S3EngineBenchmark {
         Figures.print("stash_p99_s3_uncontended", stashes.percentileMillis(0.99), "ms");
         Figures.print("raw_put_p50_s3", rawP50, "ms");
         Figures.print("raw_put_p99_s3", raws.percentileMillis(0.99), "ms");
+        Figures.note("a stash's parts (p50 of each, in microseconds): " + Figures.format(beforePut.percentileMillis(0.5) * 1000)
+                + " from stash() to the backend's put, " + Figures.format(put.percentileMillis(0.5) * 1000)
+                + " in the backend's put, " + Figures.format(afterPut.percentileMillis(0.5) * 1000)
+                + " from its answer to the caller's");
         return rawP50;
     }
 
-    private long timeStash(String sid, long n) {
+    /** @param parts gets the time before the backend's put, in it, and after its answer */
+    private long timeStash(String sid, long n, long[] parts) {
+        Map<String, Object> diff = BenchViews.oneKey(n); // the caller's values, made before the clock starts
         long start = System.nanoTime();
-        join(stash.stash(sid, BenchViews.FIVE_KEYS, BenchViews.oneKey(n)));
-        return System.nanoTime() - start;
+        join(stash.stash(sid, BenchViews.FIVE_KEYS, diff));
+        long end = System.nanoTime();
+        parts[0] = backend.lastPutSent() - start;
+        parts[1] = backend.lastPutAnswered() - backend.lastPutSent();
+        parts[2] = end - backend.lastPutAnswered();
+        return end - start;
     }
 
     private void groupCommit(double rawP50) throws InterruptedException {

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
@@ -35,7 +36,7 @@ import dev.durablestash.benchmarks.Figures;
  */
 public final class LoadDriver {
 
-    private static final int SESSIONS = 64;
+    private static final int SESSIONS = Integer.getInteger("bench.sessions", 64);
     private static final int RACERS = 100;
 
     private final HttpClient client = HttpClient.newBuilder()
@@ -136,6 +137,7 @@ public final class LoadDriver {
             threads.add(thread);
         }
         long cpuBefore = app.cpuNanos();
+        Map<String, Long> ticksBefore = app.cpuTicksByThreadGroup();
         long begin = System.nanoTime();
         end[0] = begin + seconds * 1_000_000_000L;
         start.countDown();
@@ -145,6 +147,8 @@ public final class LoadDriver {
         Totals totals = new Totals();
         totals.seconds = (System.nanoTime() - begin) / 1e9;
         totals.cpuNanos = app.cpuNanos() - cpuBefore;
+        app.cpuTicksByThreadGroup().forEach((group, ticks) ->
+                totals.ticksByGroup.merge(group, ticks - ticksBefore.getOrDefault(group, 0L), Long::sum));
         totals.ok = ok.get();
         totals.failed = failed.get();
         return totals;
@@ -237,8 +241,10 @@ public final class LoadDriver {
         long failed;
         double seconds;
         long cpuNanos;
+        final Map<String, Long> ticksByGroup = new TreeMap<>();
 
         void add(Totals other) {
+            other.ticksByGroup.forEach((group, ticks) -> ticksByGroup.merge(group, ticks, Long::sum));
             ok += other.ok;
             failed += other.failed;
             seconds += other.seconds;
@@ -255,7 +261,18 @@ public final class LoadDriver {
 
         String describe() {
             return ok + " requests in " + Figures.format(seconds) + " s (" + failed + " failed), "
-                    + Figures.format(cpuNanos / 1e9) + " s server CPU";
+                    + Figures.format(cpuNanos / 1e9) + " s server CPU" + byGroup();
+        }
+
+        /** @return the server CPU per request by thread group, from the threads' clock ticks (10 ms each) */
+        private String byGroup() {
+            if (ticksByGroup.isEmpty()) {
+                return "";
+            }
+            StringBuilder out = new StringBuilder(" (ms per request:");
+            ticksByGroup.forEach((group, ticks) -> out.append(' ').append(group).append(' ')
+                    .append(Figures.format(ticks * 10.0 / Math.max(1, ok))));
+            return out.append(')').toString();
         }
     }
 }
