@@ -54,6 +54,7 @@ final class ValueCodec {
     private final JsonMapper mapper;
     private final int maxValueBytes;
     private final InvalidValuePolicy policy;
+    private final ScalarTrees scalars;
     /** One reader per declared type (the declared types are those of the views: a bounded set). */
     private final ConcurrentHashMap<Type, ObjectReader> readers = new ConcurrentHashMap<>();
 
@@ -61,6 +62,7 @@ final class ValueCodec {
         this.mapper = StashJson.forValues(settings.jsonMapper());
         this.maxValueBytes = settings.maxValueBytes();
         this.policy = settings.invalidValuePolicy();
+        this.scalars = ScalarTrees.of(mapper);
     }
 
     /**
@@ -105,7 +107,7 @@ final class ValueCodec {
             return invalid(view, key, "value is " + json.length + " bytes of JSON, more than the limit of "
                     + maxValueBytes + " bytes (max-value-size)", null);
         }
-        return mapper.readTree(json);
+        return tree(json);
     }
 
     /** @return whether Jackson would write the value as {} even with FAIL_ON_EMPTY_BEANS (a lambda) */
@@ -127,7 +129,8 @@ final class ValueCodec {
 
     /** @return the tree {@link #encode} stores for JSON that {@link #json} wrote */
     JsonNode tree(byte[] json) {
-        return mapper.readTree(json);
+        JsonNode scalar = scalars.tree(json);
+        return scalar != null ? scalar : mapper.readTree(json);
     }
 
     /**
