@@ -115,7 +115,14 @@ final class DocumentCodec {
      * @return the bytes to store
      */
     byte[] encode(SessionDocument doc, String storageKey, StorageKeys.@Nullable SessionKeys keys) {
-        byte[] json = doc.toBytes();
+        return encode(doc.toBytes(), storageKey, keys);
+    }
+
+    /**
+     * {@link #encode(SessionDocument, String, StorageKeys.SessionKeys)} of a document whose JSON
+     * ({@link SessionDocument#toBytes()}) the caller has already made.
+     */
+    byte[] encode(byte[] json, String storageKey, StorageKeys.@Nullable SessionKeys keys) {
         if (!encrypt) {
             return json;
         }

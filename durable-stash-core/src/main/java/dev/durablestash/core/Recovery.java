@@ -1,7 +1,6 @@
 package dev.durablestash.core;
 
 import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -32,8 +31,9 @@ public final class Recovery {
         this.error = error;
     }
 
+    /** @param values the recovered values; the recovery takes them over (the caller keeps no reference) */
     static Recovery recovered(Map<String, @Nullable Object> values) {
-        return new Recovery(RecoveryStatus.RECOVERED, Collections.unmodifiableMap(new LinkedHashMap<>(values)), null);
+        return new Recovery(RecoveryStatus.RECOVERED, Collections.unmodifiableMap(values), null);
     }
 
     static Recovery notFound() {

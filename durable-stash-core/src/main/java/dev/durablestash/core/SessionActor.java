@@ -317,8 +317,8 @@ final class SessionActor {
         if (!storage.stored() || expiresAt == null || waiting.peek() instanceof StashOp) {
             return false;
         }
-        // Twice the time left against the TTL: Duration.dividedBy goes through BigDecimal, on every warm recover.
-        return Duration.between(now, expiresAt).multipliedBy(2).compareTo(settings.ttl()) < 0;
+        // Half the TTL is computed once (Duration's multiplication and division go through BigDecimal).
+        return now.plus(settings.halfTtl()).isAfter(expiresAt);
     }
 
     // ---- write ----
@@ -347,13 +347,15 @@ final class SessionActor {
             outcomes.finishAll(batch);
             return;
         }
-        if (next.encodedSize() > settings.maxDocumentBytes()) {
+        byte[] json = next.toBytes(); // made once: its size is checked, then it is written
+        if (json.length > settings.maxDocumentBytes()) {
             next = applyWithinLimit(base, batch, expiresAt);
             if (batch.isEmpty()) {
                 return;
             }
+            json = next.toBytes();
         }
-        step(storage.write(next), outcome -> {
+        step(storage.write(next, json), outcome -> {
             if (outcome == SessionStorage.WriteOutcome.WRITTEN) {
                 outcomes.finishAll(batch);
             } else {

@@ -311,7 +311,7 @@ final class SessionDocument {
             head.append(",\"moved\":true");
         }
         if (expiresAt != null) {
-            head.append(",\"expiresAt\":\"").append(expiresAt).append('"'); // ISO-8601: nothing to escape
+            IsoInstant.append(head.append(",\"expiresAt\":\""), expiresAt).append('"'); // ISO-8601: nothing to escape
         }
         return head.append(",\"views\":{").toString().getBytes(StandardCharsets.US_ASCII);
     }

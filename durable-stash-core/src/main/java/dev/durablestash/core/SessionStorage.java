@@ -461,11 +461,13 @@ final class SessionStorage {
      * Writes {@code next} (the cached document with the pending diffs applied) where the session's
      * state belongs, moving it off an older key first if it is there.
      *
+     * @param json {@code next.toBytes()}, which the caller has already made (to check its size)
      * @return completes on the runner with the outcome, or exceptionally with a storage error (the
      *     cache is then dropped: the write may or may not have been applied)
      */
-    CompletionStage<WriteOutcome> write(SessionDocument next) {
-        CompletionStage<WriteOutcome> writing = location instanceof At at ? writeAt(at, next) : move((Moving) location, next);
+    CompletionStage<WriteOutcome> write(SessionDocument next, byte[] json) {
+        CompletionStage<WriteOutcome> writing = location instanceof At at ? writeAt(at, next, json)
+                : move((Moving) location, next, json);
         return writing.whenCompleteAsync((outcome, error) -> {
             if (error != null || outcome == WriteOutcome.CONFLICT) {
                 loaded = false;
@@ -473,9 +475,9 @@ final class SessionStorage {
         }, runner);
     }
 
-    private CompletionStage<WriteOutcome> writeAt(At at, SessionDocument next) {
+    private CompletionStage<WriteOutcome> writeAt(At at, SessionDocument next, byte[] json) {
         counters.puts.increment();
-        return storage.put(at.key(), encode(next, at.key()), precondition(at.etag())).thenComposeAsync(result -> {
+        return storage.put(at.key(), codec.encode(json, at.key(), keys), precondition(at.etag())).thenComposeAsync(result -> {
             if (!(result instanceof PutResult.Written written)) {
                 return conflict();
             }
@@ -501,7 +503,7 @@ final class SessionStorage {
         }, runner);
     }
 
-    private CompletionStage<WriteOutcome> move(Moving moving, SessionDocument next) {
+    private CompletionStage<WriteOutcome> move(Moving moving, SessionDocument next, byte[] json) {
         CompletionStage<@Nullable String> lock;
         if (moving.locked()) {
             lock = completed(moving.fromEtag());
@@ -519,7 +521,7 @@ final class SessionStorage {
             }
             location = new Moving(moving.from(), markerEtag, true, moving.to(), moving.carriesState());
             counters.puts.increment();
-            return storage.put(moving.to(), encode(next, moving.to()), Precondition.absent()).thenComposeAsync(result -> {
+            return storage.put(moving.to(), codec.encode(json, moving.to(), keys), Precondition.absent()).thenComposeAsync(result -> {
                 if (!(result instanceof PutResult.Written written)) {
                     return conflict(); // moved by another instance: reload finds it
                 }

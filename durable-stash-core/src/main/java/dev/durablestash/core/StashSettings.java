@@ -27,6 +27,7 @@ public final class StashSettings {
     private final byte @Nullable [] nextSecret;
     private final String keyPrefix;
     private final Duration ttl;
+    private final Duration halfTtl;
     private final boolean revalidateOnMount;
     private final int maxValueBytes;
     private final int maxDocumentBytes;
@@ -53,6 +54,7 @@ public final class StashSettings {
         this.nextSecret = b.nextSecret;
         this.keyPrefix = b.keyPrefix;
         this.ttl = b.ttl;
+        this.halfTtl = b.ttl.dividedBy(2);
         this.revalidateOnMount = b.revalidateOnMount;
         this.maxValueBytes = b.maxValueBytes;
         this.maxDocumentBytes = b.maxDocumentBytes;
@@ -95,6 +97,11 @@ public final class StashSettings {
     /** @return how long a session document lives after its last write */
     public Duration ttl() {
         return ttl;
+    }
+
+    /** @return half of {@link #ttl()}: reads refresh a document's expiry when less than this is left */
+    Duration halfTtl() {
+        return halfTtl;
     }
 
     /** @return whether every mount revalidates the cached document with a conditional GET */

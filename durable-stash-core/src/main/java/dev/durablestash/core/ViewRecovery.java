@@ -46,9 +46,10 @@ final class ViewRecovery {
         if (slice == null) {
             return new Outcome(Recovery.notFound(), List.of());
         }
-        List<SliceDiff> writes = new ArrayList<>(1);
+        List<SliceDiff> writes = List.of(); // made when a write is called for: most recovers call for none
         ObjectNode data = slice.data();
         if (slice.vsn() != view.vsn()) {
+            writes = new ArrayList<>(2);
             data = migrate(view, slice, writes);
             if (data == null) {
                 return new Outcome(Recovery.notFound(), writes);
@@ -57,14 +58,17 @@ final class ViewRecovery {
             data.properties().forEach(e -> writeBack.put(e.getKey(), e.getValue()));
             writes.add(SliceDiff.replace(view, writeBack));
         }
-        Map<String, @Nullable Object> values = new LinkedHashMap<>();
-        Set<String> reconnectToClear = new LinkedHashSet<>();
+        Map<String, @Nullable Object> values = new LinkedHashMap<>(view.keys().size() * 2);
+        Set<String> reconnectToClear = null;
         for (StoredKey storedKey : view.keys().values()) {
             JsonNode node = data.get(storedKey.name());
             if (node == null) {
                 continue;
             }
             if (storedKey.scope() == Scope.RECONNECT && mount == MountKind.FRESH) {
+                if (reconnectToClear == null) {
+                    reconnectToClear = new LinkedHashSet<>();
+                }
                 reconnectToClear.add(storedKey.name());
                 continue;
             }
@@ -77,7 +81,10 @@ final class ViewRecovery {
                         storedKey.name(), view.name(), storedKey.type().getTypeName(), e.getMessage());
             }
         }
-        if (!reconnectToClear.isEmpty()) {
+        if (reconnectToClear != null) {
+            if (writes.isEmpty()) {
+                writes = new ArrayList<>(1);
+            }
             writes.add(SliceDiff.of(view, Map.of(), reconnectToClear));
         }
         return new Outcome(Recovery.recovered(values), writes);
