@@ -2,7 +2,7 @@
 # Runs the benchmark suite and prints each figure as one line "name value unit", then a summary of
 # the goals (the README's "Benchmarks" section shows the table).
 #
-#   benchmarks/run.sh                  # everything, about 7 to 10 minutes on 2 cores
+#   benchmarks/run.sh                  # everything, about 8 to 10 minutes on 2 cores
 #   BENCH_SCALE=0.3 benchmarks/run.sh  # shorter rounds (noisier figures), for trying the script out
 #   BENCH_OFFLINE=1 benchmarks/run.sh  # build with Maven offline (dependencies already downloaded)
 #
@@ -79,6 +79,8 @@ step s3 -XX:StartFlightRecording=filename=$out/s3.jfr,settings=profile \
 step profile dev.durablestash.benchmarks.profile.JfrSummary "$out/s3.jfr" "S3 engine benchmark"
 seconds=$(awk -v s="$scale" 'BEGIN { r = int(3 * s); print (r < 1 ? 1 : r) }')
 step http-memory dev.durablestash.benchmarks.http.LoadDriver compare http_vs_spring_session_ratio stash-memory map "$seconds"
+step http-memory-argument dev.durablestash.benchmarks.http.LoadDriver compare http_argument_view_vs_spring_session_ratio \
+  stash-memory-argument map "$seconds"
 step http-fs dev.durablestash.benchmarks.http.LoadDriver compare http_fs_vs_redis_ratio stash-fs "redis:$redis_port" "$seconds"
 step racing dev.durablestash.benchmarks.http.LoadDriver racing racing_increments_kept "sample:$sample_jar"
 # Samples from the end of both apps' warm-up rounds on: the app's startup and its first requests are left out.

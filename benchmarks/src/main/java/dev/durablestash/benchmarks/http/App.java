@@ -18,7 +18,8 @@ import java.util.TreeMap;
 
 /**
  * One counter app, run in a JVM of its own (same heap limit for every app) on a free loopback port.
- * The names the driver knows: {@code stash-memory}, {@code stash-fs}, {@code map}, {@code redis:PORT},
+ * The names the driver knows: {@code stash-memory}, {@code stash-memory-argument} (the count in a view
+ * argument instead of the controller's field), {@code stash-fs}, {@code map}, {@code redis:PORT},
  * {@code sample:JAR} (the MVC sample's executable jar, filesystem storage).
  */
 final class App implements AutoCloseable {
@@ -46,6 +47,8 @@ final class App implements AutoCloseable {
         switch (name) {
             case "stash-memory" -> command.addAll(List.of("-cp", classPath(), PACKAGE + "stash.StashCounterApplication",
                     "--durable-stash.storage.type=memory"));
+            case "stash-memory-argument" -> command.addAll(List.of("-cp", classPath(),
+                    PACKAGE + "argument.ArgumentCounterApplication", "--durable-stash.storage.type=memory"));
             case "stash-fs" -> command.addAll(List.of("-cp", classPath(), PACKAGE + "stash.StashCounterApplication",
                     "--durable-stash.storage.type=filesystem",
                     "--durable-stash.storage.filesystem.directory=" + dataDir));
