@@ -4,10 +4,14 @@ import java.nio.charset.StandardCharsets;
 
 import org.jspecify.annotations.Nullable;
 
+import tools.jackson.core.StreamReadConstraints;
+import tools.jackson.databind.JacksonModule;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.module.SimpleModule;
 import tools.jackson.databind.node.BooleanNode;
 import tools.jackson.databind.node.IntNode;
+import tools.jackson.databind.node.JsonNodeFactory;
 import tools.jackson.databind.node.LongNode;
 import tools.jackson.databind.node.NullNode;
 import tools.jackson.databind.node.StringNode;
@@ -17,7 +21,12 @@ import tools.jackson.databind.node.StringNode;
  * of up to 18 digits, {@code true}, {@code false}, {@code null}) into the very node a mapper's
  * {@code readTree} makes of it, without a parser: every stash reads back the JSON of each value it
  * stores. {@link #of} checks once that the mapper reads these tokens into these nodes (a mapper
- * configured otherwise, e.g. to read integers as {@code long}, keeps its own reading). Immutable.
+ * configured otherwise, e.g. to read integers as {@code long}, keeps its own reading). It is on only
+ * for a mapper with Jackson's own node factory and no modules but Jackson's and Spring's (a module of
+ * the application's, or any {@code SimpleModule}, may read trees its own way), and it keeps the mapper's read constraints (string
+ * and number lengths, document length), so what the mapper would refuse is still refused by it.
+ * Not seen: a {@code JsonNode} deserializer an application registers through one of Spring's modules.
+ * Immutable.
  */
 final class ScalarTrees {
 
@@ -25,33 +34,67 @@ final class ScalarTrees {
     private static final String[] PROBES = {"\"\"", "\"a b ~\"", "0", "-7", "2147483647", "-2147483648",
         "2147483648", "-2147483649", "999999999999999999", "-999999999999999999", "true", "false", "null"};
 
-    private static final ScalarTrees OFF = new ScalarTrees(false);
+    private static final ScalarTrees OFF = new ScalarTrees(false, 0, 0, 0);
 
     private final boolean on;
+    /** The mapper's limits: longer JSON is left to it (and refused by it). */
+    private final int maxStringLength;
+    private final int maxNumberLength;
+    private final long maxDocumentLength;
 
-    private ScalarTrees(boolean on) {
+    private ScalarTrees(boolean on, int maxStringLength, int maxNumberLength, long maxDocumentLength) {
         this.on = on;
+        this.maxStringLength = maxStringLength;
+        this.maxNumberLength = maxNumberLength;
+        this.maxDocumentLength = maxDocumentLength;
     }
 
-    /** @return a reader for {@code mapper}'s trees, which reads nothing itself if the mapper reads these tokens differently */
+    /** @return a reader for {@code mapper}'s trees, which reads nothing itself if the mapper may read these tokens differently */
     static ScalarTrees of(JsonMapper mapper) {
-        for (String probe : PROBES) {
-            byte[] json = probe.getBytes(StandardCharsets.US_ASCII);
-            JsonNode expected = mapper.readTree(json);
-            JsonNode read = read(json);
-            if (expected == null || read == null || expected.getClass() != read.getClass() || !expected.equals(read)) {
-                return OFF;
+        if (mapper.getNodeFactory().getClass() != JsonNodeFactory.class) {
+            return OFF;
+        }
+        for (JacksonModule module : mapper.registeredModules()) {
+            String name = module.getClass().getName();
+            boolean jacksons = name.startsWith("tools.jackson.") && !(module instanceof SimpleModule);
+            if (!jacksons && !name.startsWith("org.springframework.")) {
+                return OFF; // an application's module (a SimpleModule too) may deserialize trees its own way
             }
         }
-        return new ScalarTrees(true);
+        StreamReadConstraints limits = mapper.tokenStreamFactory().streamReadConstraints();
+        ScalarTrees candidate = new ScalarTrees(true, limits.getMaxStringLength(), limits.getMaxNumberLength(),
+                limits.getMaxDocumentLength());
+        try {
+            for (String probe : PROBES) {
+                byte[] json = probe.getBytes(StandardCharsets.US_ASCII);
+                JsonNode expected = mapper.readTree(json);
+                JsonNode read = candidate.tree(json);
+                if (expected == null || read == null || expected.getClass() != read.getClass() || !expected.equals(read)) {
+                    return OFF;
+                }
+            }
+        } catch (RuntimeException e) { // the mapper refuses a probe (its limits): it reads everything itself
+            return OFF;
+        }
+        return candidate;
     }
 
     /** @return the tree the mapper would read from {@code json}, or {@code null} when this reader leaves it to the mapper */
     @Nullable JsonNode tree(byte[] json) {
-        return on ? read(json) : null;
+        if (!on || (maxDocumentLength > 0 && json.length > maxDocumentLength)) {
+            return null;
+        }
+        JsonNode node = read(json);
+        if (node == null) {
+            return null;
+        }
+        if (node.isString() ? json.length - 2 > maxStringLength : node.isNumber() && json.length > maxNumberLength) {
+            return null; // the mapper refuses it: so must a stash
+        }
+        return node;
     }
 
-    static @Nullable JsonNode read(byte[] json) {
+    private static @Nullable JsonNode read(byte[] json) {
         int n = json.length;
         if (n == 0) {
             return null;

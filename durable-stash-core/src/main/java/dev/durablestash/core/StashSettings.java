@@ -54,7 +54,7 @@ public final class StashSettings {
         this.nextSecret = b.nextSecret;
         this.keyPrefix = b.keyPrefix;
         this.ttl = b.ttl;
-        this.halfTtl = b.ttl.dividedBy(2);
+        this.halfTtl = b.ttl.plusNanos(1).dividedBy(2); // rounded up: "less than half left" stays exact for an odd TTL
         this.revalidateOnMount = b.revalidateOnMount;
         this.maxValueBytes = b.maxValueBytes;
         this.maxDocumentBytes = b.maxDocumentBytes;

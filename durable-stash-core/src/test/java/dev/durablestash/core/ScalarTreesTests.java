@@ -10,9 +10,18 @@ import java.util.SplittableRandom;
 
 import org.junit.jupiter.api.Test;
 
+import tools.jackson.core.JsonParser;
+import tools.jackson.databind.DeserializationContext;
 import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ValueDeserializer;
 import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.module.SimpleModule;
+import tools.jackson.databind.node.BooleanNode;
+import tools.jackson.databind.node.IntNode;
+import tools.jackson.databind.node.LongNode;
+import tools.jackson.databind.node.NullNode;
+import tools.jackson.databind.node.StringNode;
 
 /** The stash path's own reading of simple values' JSON must give exactly the mapper's trees. */
 class ScalarTreesTests {
@@ -56,5 +65,34 @@ class ScalarTreesTests {
         JsonMapper longs = StashJson.forValues(JsonMapper.builder().enable(DeserializationFeature.USE_LONG_FOR_INTS).build());
         assertThat(ScalarTrees.of(longs).tree("1".getBytes())).isNull();
         assertThat(ScalarTrees.of(mapper).tree("1".getBytes())).isNotNull();
+    }
+
+    @Test
+    void leavesTheReadingToAMapperWithAnApplicationsModule() {
+        SimpleModule module = new SimpleModule("trees");
+        module.addDeserializer(JsonNode.class, new ValueDeserializer<JsonNode>() {
+            @Override
+            public JsonNode deserialize(JsonParser p, DeserializationContext ctxt) {
+                return switch (p.currentToken()) {
+                    case VALUE_STRING -> { // only some strings: the probes do not see it
+                        String text = p.getString();
+                        yield StringNode.valueOf(text.startsWith("x") ? text.toUpperCase(java.util.Locale.ROOT) : text);
+                    }
+                    case VALUE_TRUE -> BooleanNode.TRUE;
+                    case VALUE_FALSE -> BooleanNode.FALSE;
+                    case VALUE_NUMBER_INT -> p.getNumberType() == JsonParser.NumberType.INT ? IntNode.valueOf(p.getIntValue())
+                            : LongNode.valueOf(p.getLongValue());
+                    default -> NullNode.getInstance();
+                };
+            }
+
+            @Override
+            public JsonNode getNullValue(DeserializationContext ctxt) {
+                return NullNode.getInstance();
+            }
+        });
+        JsonMapper custom = StashJson.forValues(JsonMapper.builder().addModule(module).build());
+        assertThat(custom.readTree("\"xyz\"".getBytes()).stringValue()).isEqualTo("XYZ");
+        assertThat(ScalarTrees.of(custom).tree("\"xyz\"".getBytes())).isNull();
     }
 }
