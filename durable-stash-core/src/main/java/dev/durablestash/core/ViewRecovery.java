@@ -47,7 +47,7 @@ final class ViewRecovery {
             return new Outcome(Recovery.notFound(), List.of());
         }
         List<SliceDiff> writes = new ArrayList<>(1);
-        ObjectNode data = slice.data();
+        @Nullable ObjectNode data = null; // the migrated data; else the slice's own members are read
         if (slice.vsn() != view.vsn()) {
             data = migrate(view, slice, writes);
             if (data == null) {
@@ -60,7 +60,7 @@ final class ViewRecovery {
         Map<String, @Nullable Object> values = new LinkedHashMap<>();
         Set<String> reconnectToClear = new LinkedHashSet<>();
         for (StoredKey storedKey : view.keys().values()) {
-            JsonNode node = data.get(storedKey.name());
+            JsonNode node = data == null ? slice.get(storedKey.name()) : data.get(storedKey.name());
             if (node == null) {
                 continue;
             }
@@ -69,7 +69,7 @@ final class ViewRecovery {
                 continue;
             }
             try {
-                values.put(storedKey.name(), data == slice.data()
+                values.put(storedKey.name(), data == null
                         ? codec.decode(slice, storedKey.name(), node, storedKey.type())
                         : codec.decode(node, storedKey.type()));
             } catch (RuntimeException e) { // JacksonException, or whatever a custom deserializer throws

@@ -322,6 +322,74 @@ class SessionDocumentTests {
         assertThat(original.expiresAt()).isEqualTo(EXPIRES);
     }
 
+    /** A slice keeps its members in a compact form: stored bytes are written back as they were read. */
+    @Test
+    void aStoredSliceIsWrittenBackWithItsMembersInTheirOrder() {
+        String stored = "{\"format\":1,\"expiresAt\":\"2026-12-03T10:15:30Z\",\"views\":{\"counter\":{\"vsn\":1,"
+                + "\"data\":{\"label\":\"hi\",\"count\":3,\"draft\":{\"b\":1,\"a\":[2.50]}}}}}";
+        SessionDocument parsed = parse(stored);
+        assertThat(new String(parsed.toBytes(), StandardCharsets.UTF_8)).isEqualTo(stored);
+        SessionDocument changed = parsed.apply(set(COUNTER, "count", NODES.numberNode(4)));
+        assertThat(new String(changed.toBytes(), StandardCharsets.UTF_8)).isEqualTo(stored.replace("\"count\":3", "\"count\":4"));
+        SessionDocument readded = parsed.apply(remove(COUNTER, "label")).apply(set(COUNTER, "label", NODES.stringNode("hi")));
+        assertThat(tree(readded).at("/views/counter/data").propertyNames()).containsExactly("count", "draft", "label");
+        assertThat(readded.slice("counter")).isEqualTo(parsed.slice("counter")).hasSameHashCodeAs(parsed.slice("counter"));
+    }
+
+    /**
+     * Merges, compared with the rule they had when a slice held an insertion-ordered {@code ObjectNode}:
+     * copy the slice, remove, then set all. Small and large slices (those search their names differently).
+     */
+    @Test
+    void mergesKeepTheRuleAndMemberOrderOfAnInsertionOrderedObject() {
+        java.util.Random random = new java.util.Random(42);
+        for (int round = 0; round < 300; round++) {
+            int pool = 1 + random.nextInt(40);
+            SessionDocument document = SessionDocument.empty();
+            tools.jackson.databind.node.ObjectNode expected = NODES.objectNode();
+            for (int step = 0; step < 12; step++) {
+                Map<String, JsonNode> sets = new java.util.LinkedHashMap<>();
+                Set<String> removes = new java.util.HashSet<>();
+                int changes = random.nextInt(random.nextBoolean() ? 4 : 40);
+                for (int i = 0; i < changes; i++) {
+                    String key = "k" + random.nextInt(pool);
+                    if (random.nextInt(4) == 0) {
+                        removes.add(key);
+                    } else {
+                        sets.put(key, random.nextBoolean() ? NODES.numberNode(random.nextInt(100)) : NODES.stringNode("v" + i));
+                    }
+                }
+                SliceDiff diff = SliceDiff.of(COMPOSE, sets, removes);
+                document = document.apply(diff);
+                for (String key : diff.removes()) {
+                    expected.remove(key);
+                }
+                expected.setAll(diff.sets());
+                SessionDocument.Slice slice = document.slice("compose");
+                assertThat(tree(document).at("/views/compose/data").propertyNames())
+                        .containsExactlyElementsOf(expected.propertyNames());
+                assertThat(slice.data()).isEqualTo(expected);
+                assertThat(slice.size()).isEqualTo(expected.size());
+                for (int k = 0; k <= pool; k++) {
+                    assertThat(slice.get("k" + k)).as("k%s", k).isEqualTo(expected.get("k" + k));
+                }
+                SessionDocument.Slice reordered = SessionDocument.parse(document.toBytes()).slice("compose");
+                assertThat(reordered).isEqualTo(slice).hasSameHashCodeAs(slice);
+                assertThat(new String(document.toBytes(), StandardCharsets.UTF_8)).isEqualTo(wholeTree(document));
+            }
+        }
+    }
+
+    @Test
+    void slicesWithTheSameMembersInAnotherOrderAreEqual() {
+        SessionDocument.Slice ab = parse("{\"format\":1,\"views\":{\"v\":{\"vsn\":1,\"data\":{\"a\":1,\"b\":\"x\"}}}}").slice("v");
+        SessionDocument.Slice ba = parse("{\"format\":1,\"views\":{\"v\":{\"vsn\":1,\"data\":{\"b\":\"x\",\"a\":1}}}}").slice("v");
+        SessionDocument.Slice other = parse("{\"format\":1,\"views\":{\"v\":{\"vsn\":1,\"data\":{\"b\":\"x\",\"c\":1}}}}").slice("v");
+        SessionDocument.Slice v2 = parse("{\"format\":1,\"views\":{\"v\":{\"vsn\":2,\"data\":{\"a\":1,\"b\":\"x\"}}}}").slice("v");
+        assertThat(ab).isEqualTo(ba).hasSameHashCodeAs(ba).isNotEqualTo(other).isNotEqualTo(v2);
+        assertThat(ab.toString()).isEqualTo("Slice[vsn=1, data={\"a\":1,\"b\":\"x\"}]");
+    }
+
     @Test
     void aParsedDocumentIsNotChangedByApplyingToIt() {
         byte[] stored = sample().toBytes();
