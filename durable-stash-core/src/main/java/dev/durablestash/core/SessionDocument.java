@@ -374,19 +374,33 @@ final class SessionDocument {
         if (conditional && (current == null || current.vsn() == diff.vsn())) {
             return this; // the stale slice is gone or was already replaced by current data
         }
-        Map<String, Slice> next = new HashMap<>(views);
         if (diff.mode() == SliceDiff.Mode.RESET || diff.mode() == SliceDiff.Mode.DROP_STALE) {
-            next.remove(diff.view());
-            return new SessionDocument(expiresAt, next, false);
+            return new SessionDocument(expiresAt, with(diff.view(), null), false);
         }
         Slice base = null;
         if (diff.mode() == SliceDiff.Mode.MERGE && current != null) {
             base = current.vsn() == diff.vsn() ? current : migrated(current, diff);
         }
         Slice slice = Slice.merged(diff.vsn(), base, diff.removes(), diff.sets());
-        next.put(diff.view(), current != null && current.vsn() == diff.vsn() && diff.mode() == SliceDiff.Mode.MERGE
-                ? slice.keepingDecoded(current) : slice);
-        return new SessionDocument(expiresAt, next, false);
+        return new SessionDocument(expiresAt, with(diff.view(), current != null && current.vsn() == diff.vsn()
+                && diff.mode() == SliceDiff.Mode.MERGE ? slice.keepingDecoded(current) : slice), false);
+    }
+
+    /**
+     * @param slice the view's new slice, or {@code null} to remove it
+     * @return this document's views with the view's slice replaced, as a compact immutable map (heap per live session)
+     */
+    private Map<String, Slice> with(String view, @Nullable Slice slice) {
+        if (views.isEmpty() || (views.size() == 1 && views.containsKey(view))) {
+            return slice == null ? Map.of() : Map.of(view, slice);
+        }
+        Map<String, Slice> next = new HashMap<>(views);
+        if (slice == null) {
+            next.remove(view);
+        } else {
+            next.put(view, slice);
+        }
+        return Map.copyOf(next);
     }
 
     /** A slice of another vsn, migrated for a merge; {@code null} when it is not carried over. */
@@ -526,7 +540,7 @@ final class SessionDocument {
         if (moved != null && !moved.isBoolean()) {
             throw new CorruptDocumentException("bad 'moved': " + moved);
         }
-        return new SessionDocument(expiresAt, views, moved != null && moved.booleanValue());
+        return new SessionDocument(expiresAt, Map.copyOf(views), moved != null && moved.booleanValue());
     }
 
     /** The stored bytes are not a session document. */
