@@ -82,6 +82,22 @@ import dev.durablestash.core.SessionOps.StashOp;
 final class SessionActor {
 
     private static final Logger log = LoggerFactory.getLogger(SessionActor.class);
+    /**
+     * {@code waiting} while nothing waits: shared by every actor, so it never holds anything (it refuses
+     * to). An actor takes a deque of its own for the operations that wait and lets it go once they are
+     * taken: most live actors wait for nothing (heap per live actor).
+     */
+    private static final ArrayDeque<Op> NO_OPS = new ArrayDeque<>(0) {
+        @Override
+        public void addFirst(Op op) {
+            throw new UnsupportedOperationException("the shared empty queue");
+        }
+
+        @Override
+        public void addLast(Op op) {
+            throw new UnsupportedOperationException("the shared empty queue");
+        }
+    };
 
     private final StashSettings settings;
     private final ValueCodec codec;
@@ -98,13 +114,21 @@ final class SessionActor {
     private int outstanding;
     @GuardedBy("this")
     private boolean retired;
-    private final CompletableFuture<Void> ownWorkDone = new CompletableFuture<>();
-    /** {@code ownWorkDone}, and the predecessor's {@code drained}: the chain of writers never breaks. */
-    private final CompletableFuture<Void> drained;
+    /**
+     * Completes when the actor is retired and has no operation left; created by the first {@link #drained()}
+     * (most actors are never asked: heap per live actor).
+     */
+    @GuardedBy("this")
+    private @Nullable CompletableFuture<Void> ownWorkDone;
+    /** The predecessor's {@code drained()} while it had not completed when this actor was made, else {@code null}. */
+    private final @Nullable CompletableFuture<Void> predecessor;
 
-    /** Small at first (most sessions queue one operation at a time); it grows when operations pile up. */
+    /**
+     * The operations waiting, oldest first: {@link #NO_OPS} while there are none (see {@link #queue()}),
+     * else a deque of this actor's, small at first (most sessions queue one operation at a time).
+     */
     @GuardedBy("runner")
-    private final ArrayDeque<Op> waiting = new ArrayDeque<>(1);
+    private ArrayDeque<Op> waiting = NO_OPS;
     /** A storage step, a backoff or the predecessor is in flight: operations wait. */
     @GuardedBy("runner")
     private boolean busy;
@@ -118,9 +142,9 @@ final class SessionActor {
         this.runner = runner;
         this.storage = new SessionStorage(keys, timedStorage, settings, counters, runner);
         this.outcomes = new Outcomes(settings, counters, this);
-        this.drained = predecessor == null ? ownWorkDone
-                : ownWorkDone.thenCombine(predecessor.toCompletableFuture(), (mine, theirs) -> null);
-        if (predecessor != null && !predecessor.toCompletableFuture().isDone()) {
+        CompletableFuture<Void> before = predecessor == null ? null : predecessor.toCompletableFuture();
+        this.predecessor = before == null || (before.isDone() && !before.isCompletedExceptionally()) ? null : before;
+        if (before != null && !before.isDone()) {
             busy = true;
             predecessor.whenComplete((ignored, error) -> runner.execute(() -> {
                 busy = false;
@@ -144,7 +168,7 @@ final class SessionActor {
             outstanding++;
         }
         runner.execute(() -> {
-            waiting.add(op);
+            queue().add(op);
             pump();
         });
         return true;
@@ -162,17 +186,25 @@ final class SessionActor {
     /** Refuses further operations; {@link #drained()} completes once the accepted ones are finished. */
     synchronized void retire() {
         retired = true;
-        if (outstanding == 0) {
+        if (outstanding == 0 && ownWorkDone != null) {
             ownWorkDone.complete(null);
         }
     }
 
     /**
      * @return completes when the actor is retired and has finished every operation it accepted, and so
-     *     has every earlier actor of the same session
+     *     has every earlier actor of the same session (the chain of writers never breaks)
      */
-    CompletableFuture<Void> drained() {
-        return drained;
+    synchronized CompletableFuture<Void> drained() {
+        CompletableFuture<Void> own = ownWorkDone;
+        if (own == null) {
+            own = new CompletableFuture<>();
+            if (retired && outstanding == 0) {
+                own.complete(null);
+            }
+            ownWorkDone = own;
+        }
+        return predecessor == null ? own : own.thenCombine(predecessor, (mine, theirs) -> null);
     }
 
     private SessionChanges changes() {
@@ -191,12 +223,20 @@ final class SessionActor {
     /** Called by {@link Outcomes} once for each operation that ends. */
     synchronized void release() {
         outstanding--;
-        if (retired && outstanding == 0) {
+        if (retired && outstanding == 0 && ownWorkDone != null) {
             ownWorkDone.complete(null);
         }
     }
 
     // ---- runner-confined from here on ----
+
+    /** @return {@code waiting}, to add to: this actor's own deque */
+    private ArrayDeque<Op> queue() {
+        if (waiting == NO_OPS) {
+            waiting = new ArrayDeque<>(1);
+        }
+        return waiting;
+    }
 
     private void pump() {
         while (!busy && !waiting.isEmpty()) {
@@ -211,6 +251,9 @@ final class SessionActor {
                 SessionChange change = (SessionChange) waiting.poll();
                 guarded(List.of(change), () -> changes().start(change));
             }
+        }
+        if (waiting.isEmpty()) {
+            waiting = NO_OPS;
         }
     }
 
@@ -304,7 +347,7 @@ final class SessionActor {
         }
         for (int i = writes.size() - 1; i >= 0; i--) {
             acquireInternal();
-            waiting.addFirst(new StashOp(writes.get(i), new CompletableFuture<>(), true));
+            queue().addFirst(new StashOp(writes.get(i), new CompletableFuture<>(), true));
         }
         for (int i = 0; i < batch.size(); i++) {
             outcomes.finish(batch.get(i), results.get(i));
