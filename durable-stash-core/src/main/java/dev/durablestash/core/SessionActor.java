@@ -168,7 +168,11 @@ final class SessionActor {
             outstanding++;
         }
         runner.execute(() -> {
-            queue().add(op);
+            if (busy || !waiting.isEmpty()) {
+                queue().add(op);
+            } else {
+                start(op); // what pump would do with it, without making a deque for one operation
+            }
             pump();
         });
         return true;
@@ -240,30 +244,36 @@ final class SessionActor {
 
     private void pump() {
         while (!busy && !waiting.isEmpty()) {
-            Op head = waiting.peek();
-            if (head instanceof RecoverOp) {
-                List<RecoverOp> batch = takeRun(RecoverOp.class);
-                guarded(batch, () -> startRecover(batch));
-            } else if (head instanceof StashOp) {
-                List<StashOp> batch = takeRun(StashOp.class);
-                guarded(batch, () -> startWrite(batch));
-            } else {
-                SessionChange change = (SessionChange) waiting.poll();
-                guarded(List.of(change), () -> changes().start(change));
-            }
+            start(waiting.poll());
         }
         if (waiting.isEmpty()) {
             waiting = NO_OPS;
         }
     }
 
-    /** Takes the operations of one kind at the head of the queue, up to the first of the other kind. */
-    private <T extends Op> List<T> takeRun(Class<T> kind) {
-        List<T> run = new ArrayList<>();
+    /** Starts {@code first}, the oldest operation (just taken off the queue), with the run of its kind behind it. */
+    private void start(Op first) {
+        if (first instanceof RecoverOp recover) {
+            List<RecoverOp> batch = new ArrayList<>();
+            batch.add(recover);
+            takeRun(batch, RecoverOp.class);
+            guarded(batch, () -> startRecover(batch));
+        } else if (first instanceof StashOp stash) {
+            List<StashOp> batch = new ArrayList<>();
+            batch.add(stash);
+            takeRun(batch, StashOp.class);
+            guarded(batch, () -> startWrite(batch));
+        } else {
+            SessionChange change = (SessionChange) first;
+            guarded(List.of(change), () -> changes().start(change));
+        }
+    }
+
+    /** Adds to {@code run} the operations of one kind at the head of the queue, up to the first of the other kind. */
+    private <T extends Op> void takeRun(List<T> run, Class<T> kind) {
         while (kind.isInstance(waiting.peek())) {
             run.add(kind.cast(waiting.poll()));
         }
-        return run;
     }
 
     /** A bug or a misbehaving backend must not leave callers waiting forever. */
@@ -416,7 +426,7 @@ final class SessionActor {
         CompletableFuture<Void> backoff = new CompletableFuture<>();
         deadlines.after(Duration.ofNanos(backoffMicros(attempt) * 1000), () -> backoff.complete(null));
         step(backoff, ignored -> step(storage.load(), loaded -> {
-            batch.addAll(takeRun(StashOp.class)); // group commit under contention, too
+            takeRun(batch, StashOp.class); // group commit under contention, too
             write(batch, attempt + 1);
         }, error -> outcomes.failAll(batch, error)), error -> outcomes.failAll(batch, error));
     }
