@@ -74,8 +74,11 @@ final class SessionDocument {
          * (one array instead of an {@code ObjectNode}'s map and entries: heap per live session).
          */
         private final Object[] members;
-        /** For more than {@value #SCAN} members, their positions in {@code members} sorted by name; else {@code null}. */
-        private final int @Nullable [] byName;
+        /**
+         * For more than {@value #SCAN} members, their positions in {@code members} sorted by name, made by the
+         * first {@link #get} (a slice only written, never read, needs none); else {@code null}.
+         */
+        private volatile int @Nullable [] byName;
         /** {@code "name":{"vsn":…,"data":…}} for {@link #encodedFor}'s last name, kept for slices the mapper writes; or {@code null}. */
         private volatile @Nullable Encoded encoded;
         /** Decoded values of immutable types by key (see {@link ValueCodec#decode(Slice, String, JsonNode, Type)}), or {@code null}. */
@@ -91,7 +94,6 @@ final class SessionDocument {
         private Slice(int vsn, Object[] members) {
             this.vsn = vsn;
             this.members = members;
-            this.byName = members.length > 2 * SCAN ? sortedByName(members) : null;
         }
 
         /** @return a slice of {@code data}'s members in its order; the value nodes are shared, not copied */
@@ -121,10 +123,12 @@ final class SessionDocument {
                     out[end++] = from[i + 1];
                 }
             }
-            // A few names are found fastest by looking at each; many by a map of positions.
-            Map<String, Integer> positions = (end / 2) * sets.size() > 64 ? new HashMap<>(2 * (end + 2 * sets.size())) : null;
+            // A set name is looked for among the kept members only: the set names differ from each other.
+            // A few are found fastest by looking at each; many by a map of positions.
+            int kept = end;
+            Map<String, Integer> positions = (kept / 2) * sets.size() > 64 ? new HashMap<>(kept) : null;
             if (positions != null) {
-                for (int i = 0; i < end; i += 2) {
+                for (int i = 0; i < kept; i += 2) {
                     positions.put((String) out[i], i);
                 }
             }
@@ -132,9 +136,9 @@ final class SessionDocument {
                 String name = set.getKey();
                 int at;
                 if (positions == null) {
-                    at = indexOf(out, end, name);
+                    at = indexOf(out, kept, name);
                 } else {
-                    Integer known = positions.putIfAbsent(name, end);
+                    Integer known = positions.get(name);
                     at = known == null ? -1 : known;
                 }
                 if (at >= 0) {
@@ -192,10 +196,14 @@ final class SessionDocument {
 
         /** @return the value of the member {@code name}, or {@code null} if there is none; not to be modified */
         @Nullable JsonNode get(String name) {
-            int[] sorted = byName;
-            if (sorted == null) {
+            if (members.length <= 2 * SCAN) {
                 int at = indexOf(members, members.length, name);
                 return at < 0 ? null : (JsonNode) members[at + 1];
+            }
+            int[] sorted = byName;
+            if (sorted == null) {
+                sorted = sortedByName(members);
+                byName = sorted; // a lost race makes the same index twice, nothing else
             }
             int low = 0;
             int high = sorted.length - 1;
