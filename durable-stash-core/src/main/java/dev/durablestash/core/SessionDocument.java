@@ -65,7 +65,7 @@ final class SessionDocument {
     static final class Slice {
 
         private static final Object[] NO_MEMBERS = {};
-        /** Above this many members, {@link #get} searches a sorted index instead of every name. */
+        /** Above this many members, a name is looked up in an index instead of compared with every name. */
         private static final int SCAN = 8;
 
         private final int vsn;
@@ -75,10 +75,10 @@ final class SessionDocument {
          */
         private final Object[] members;
         /**
-         * For more than {@value #SCAN} members, their positions in {@code members} sorted by name, made by the
-         * first {@link #get} (a slice only written, never read, needs none); else {@code null}.
+         * For more than {@value #SCAN} members, a hash table of their positions by name, made by the first
+         * lookup (a slice only written, never read, needs none); else {@code null}.
          */
-        private volatile int @Nullable [] byName;
+        private volatile int @Nullable [] index;
         /** {@code "name":{"vsn":…,"data":…}} for {@link #encodedFor}'s last name, kept for slices the mapper writes; or {@code null}. */
         private volatile @Nullable Encoded encoded;
         /** Decoded values of immutable types by key (see {@link ValueCodec#decode(Slice, String, JsonNode, Type)}), or {@code null}. */
@@ -124,9 +124,12 @@ final class SessionDocument {
                 }
             }
             // A set name is looked for among the kept members only: the set names differ from each other.
-            // A few are found fastest by looking at each; many by a map of positions.
+            // A few are found fastest by looking at each name; many through an index: the base's own when
+            // nothing was removed (the kept members are where they are in the base), else a map.
             int kept = end;
-            Map<String, Integer> positions = (kept / 2) * sets.size() > 64 ? new HashMap<>(kept) : null;
+            boolean many = (kept / 2) * sets.size() > 256;
+            Slice indexed = base != null && kept == from.length && (many || base.index != null) ? base : null;
+            Map<String, Integer> positions = indexed == null && many ? new HashMap<>(kept) : null;
             if (positions != null) {
                 for (int i = 0; i < kept; i += 2) {
                     positions.put((String) out[i], i);
@@ -135,11 +138,13 @@ final class SessionDocument {
             for (Map.Entry<String, JsonNode> set : sets.entrySet()) {
                 String name = set.getKey();
                 int at;
-                if (positions == null) {
-                    at = indexOf(out, kept, name);
-                } else {
+                if (indexed != null) {
+                    at = indexed.find(name);
+                } else if (positions != null) {
                     Integer known = positions.get(name);
                     at = known == null ? -1 : known;
+                } else {
+                    at = indexOf(out, kept, name);
                 }
                 if (at >= 0) {
                     out[at + 1] = set.getValue();
@@ -162,17 +167,46 @@ final class SessionDocument {
             return -1;
         }
 
-        private static int[] sortedByName(Object[] members) {
-            Integer[] order = new Integer[members.length / 2];
-            for (int i = 0; i < order.length; i++) {
-                order[i] = 2 * i;
+        /** @return an open-addressing hash table of the names' positions in {@code members} (plus one; 0 is empty), half full at most */
+        private static int[] indexByName(Object[] members) {
+            int[] table = new int[Integer.highestOneBit(members.length - 1) << 1]; // at least twice the members
+            int mask = table.length - 1;
+            for (int i = 0; i < members.length; i += 2) {
+                int slot = spread(members[i].hashCode()) & mask;
+                while (table[slot] != 0) {
+                    slot = (slot + 1) & mask;
+                }
+                table[slot] = i + 1;
             }
-            Arrays.sort(order, (a, b) -> ((String) members[a]).compareTo((String) members[b]));
-            int[] sorted = new int[order.length];
-            for (int i = 0; i < order.length; i++) {
-                sorted[i] = order[i];
+            return table;
+        }
+
+        private static int spread(int hash) {
+            return hash ^ (hash >>> 16);
+        }
+
+        /** @return the position of the member {@code name} in {@code members}, or -1 if there is none */
+        private int find(String name) {
+            if (members.length <= 2 * SCAN) {
+                return indexOf(members, members.length, name);
             }
-            return sorted;
+            int[] table = index;
+            if (table == null) {
+                table = indexByName(members);
+                index = table; // a lost race makes the same index twice, nothing else
+            }
+            int hash = name.hashCode();
+            int mask = table.length - 1;
+            for (int slot = spread(hash) & mask;; slot = (slot + 1) & mask) {
+                int entry = table[slot];
+                if (entry == 0) {
+                    return -1;
+                }
+                String candidate = (String) members[entry - 1];
+                if (candidate == name || (candidate.hashCode() == hash && candidate.equals(name))) {
+                    return entry - 1;
+                }
+            }
         }
 
         int vsn() {
@@ -196,29 +230,8 @@ final class SessionDocument {
 
         /** @return the value of the member {@code name}, or {@code null} if there is none; not to be modified */
         @Nullable JsonNode get(String name) {
-            if (members.length <= 2 * SCAN) {
-                int at = indexOf(members, members.length, name);
-                return at < 0 ? null : (JsonNode) members[at + 1];
-            }
-            int[] sorted = byName;
-            if (sorted == null) {
-                sorted = sortedByName(members);
-                byName = sorted; // a lost race makes the same index twice, nothing else
-            }
-            int low = 0;
-            int high = sorted.length - 1;
-            while (low <= high) {
-                int mid = (low + high) >>> 1;
-                int c = ((String) members[sorted[mid]]).compareTo(name);
-                if (c < 0) {
-                    low = mid + 1;
-                } else if (c > 0) {
-                    high = mid - 1;
-                } else {
-                    return (JsonNode) members[sorted[mid] + 1];
-                }
-            }
-            return null;
+            int at = find(name);
+            return at < 0 ? null : (JsonNode) members[at + 1];
         }
 
         /**
