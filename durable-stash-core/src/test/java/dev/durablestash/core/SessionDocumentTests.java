@@ -380,6 +380,39 @@ class SessionDocumentTests {
         }
     }
 
+    /** Names whose hash codes collide ("Aa" and "BB" hash alike) are told apart, in small and large slices. */
+    @Test
+    void namesWithTheSameHashCodeAreToldApart() {
+        java.util.List<String> colliding = new java.util.ArrayList<>();
+        for (int i = 0; i < 16; i++) {
+            StringBuilder name = new StringBuilder();
+            for (int bit = 0; bit < 4; bit++) {
+                name.append((i >> bit & 1) == 0 ? "Aa" : "BB");
+            }
+            colliding.add(name.toString());
+        }
+        assertThat(colliding.stream().map(String::hashCode).distinct()).hasSize(1);
+        for (int size : new int[] {4, 12}) {
+            Map<String, JsonNode> sets = new java.util.LinkedHashMap<>();
+            for (int i = 0; i < size; i++) {
+                sets.put(colliding.get(i), NODES.numberNode(i));
+            }
+            SessionDocument document = SessionDocument.empty().apply(SliceDiff.of(COMPOSE, sets, Set.of()));
+            SessionDocument.Slice slice = document.slice("compose");
+            for (int i = 0; i < 16; i++) {
+                assertThat(slice.get(colliding.get(i))).as("%s", colliding.get(i))
+                        .isEqualTo(i < size ? NODES.numberNode(i) : null);
+            }
+            SessionDocument.Slice changed = document.apply(SliceDiff.of(COMPOSE,
+                    Map.of(colliding.get(1), NODES.numberNode(100), colliding.get(15), NODES.numberNode(15)),
+                    Set.of(colliding.get(0)))).slice("compose");
+            assertThat(changed.get(colliding.get(0))).isNull();
+            assertThat(changed.get(colliding.get(1))).isEqualTo(NODES.numberNode(100));
+            assertThat(changed.get(colliding.get(15))).isEqualTo(NODES.numberNode(15));
+            assertThat(changed.size()).isEqualTo(size);
+        }
+    }
+
     @Test
     void slicesWithTheSameMembersInAnotherOrderAreEqual() {
         SessionDocument.Slice ab = parse("{\"format\":1,\"views\":{\"v\":{\"vsn\":1,\"data\":{\"a\":1,\"b\":\"x\"}}}}").slice("v");
