@@ -8,8 +8,9 @@ import java.lang.annotation.Target;
 
 /**
  * Marks a field that may only be touched while holding a lock or on a confinement: {@code "this"}
- * (the object's monitor) or {@code "runner"} (tasks of the owning {@link SerialRunner}, one at a
- * time). Documentation only.
+ * (the object's monitor), {@code "runner"} (tasks of the owning {@link SerialRunner}, one at a
+ * time) or {@code "scheduled"} (inside {@link SerialRunner}: the one drain that holds its flag).
+ * Documentation only.
  */
 @Documented
 @Retention(RetentionPolicy.SOURCE)

@@ -1,11 +1,9 @@
 package dev.durablestash.core;
 
 import java.util.Arrays;
-import java.util.Map;
 
 import tools.jackson.core.io.JsonStringEncoder;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Writes JSON the way {@link SessionDocument#MAPPER} writes a tree (no spaces, the same string
@@ -70,18 +68,12 @@ final class JsonBytes {
         return true;
     }
 
-    /** @return whether every value is a string, an int or long, a boolean or {@code null} */
-    static boolean allSimple(ObjectNode data) {
-        for (Map.Entry<String, JsonNode> property : data.properties()) {
-            JsonNode node = property.getValue();
-            if (!(node.isString() || node.isInt() || node.isLong() || node.isBoolean() || node.isNull())) {
-                return false;
-            }
-        }
-        return true;
+    /** @return whether the value is a string, an int or long, a boolean or {@code null} */
+    static boolean isSimple(JsonNode node) {
+        return node.isString() || node.isInt() || node.isLong() || node.isBoolean() || node.isNull();
     }
 
-    /** Writes a value {@link #allSimple} accepts. */
+    /** Writes a value {@link #isSimple} accepts. */
     JsonBytes simple(JsonNode node) {
         if (node.isString()) {
             return string(node.stringValue());

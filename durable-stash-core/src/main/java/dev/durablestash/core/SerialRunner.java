@@ -2,10 +2,10 @@ package dev.durablestash.core;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -13,8 +13,18 @@ import org.slf4j.LoggerFactory;
  * Runs tasks one at a time, in submission order: a lock-free queue drained by at most one thread at
  * a time. State touched only by this runner's tasks needs no lock (mark it
  * {@code @GuardedBy("runner")}); each task sees the writes of the tasks before it (the queue and the
- * {@code scheduled} flag publish them). No thread belongs to a runner: an idle one costs two small
- * objects. A task that throws is logged and the runner goes on. Thread-safe.
+ * {@code scheduled} flag publish them). No thread belongs to a runner: an idle one is one small
+ * object. A task that throws is logged and the runner goes on. Thread-safe.
+ *
+ * <h2>The queue</h2>
+ * <p>The runner is its own queue, with no queue object (heap per live session). {@code execute} pushes
+ * the task onto {@code incoming}, a lock-free stack (newest first, one compare-and-swap). The drain,
+ * which alone holds {@code scheduled}, takes the whole stack at once, reverses it into
+ * {@code pending} (oldest first) and runs from there; it takes {@code incoming} again only when
+ * {@code pending} is used up. Everything in {@code pending} was queued before everything in
+ * {@code incoming}, so tasks run in the order their {@code execute} calls took effect. {@code pending}
+ * is touched only by the drain that holds {@code scheduled}; the next drain sees it through that
+ * flag (released by a volatile write, acquired by a compare-and-swap).
  *
  * <h2>Where tasks run</h2>
  * <p>A task queued on an idle runner is drained <em>inline</em>, on the thread that queued it (a
@@ -43,17 +53,34 @@ final class SerialRunner implements Executor {
     private static final ThreadLocal<Boolean> DRAINING = new ThreadLocal<>();
 
     private static final VarHandle SCHEDULED;
+    private static final VarHandle INCOMING;
 
     static {
         try {
-            SCHEDULED = MethodHandles.lookup().findVarHandle(SerialRunner.class, "scheduled", boolean.class);
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            SCHEDULED = lookup.findVarHandle(SerialRunner.class, "scheduled", boolean.class);
+            INCOMING = lookup.findVarHandle(SerialRunner.class, "incoming", Node.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
     }
 
+    /** A queued task. {@code next} is set before the node is pushed, and after that only by the drain that took it. */
+    private static final class Node {
+        final Runnable task;
+        @Nullable Node next;
+
+        Node(Runnable task) {
+            this.task = task;
+        }
+    }
+
     private final Executor executor;
-    private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+    /** Tasks queued and not yet taken by a drain, newest first: a lock-free stack (see the class description). */
+    private volatile @Nullable Node incoming;
+    /** Tasks taken from {@code incoming} and not yet run, oldest first (touched only by the drain holding {@code scheduled}). */
+    @GuardedBy("scheduled")
+    private @Nullable Node pending;
     /** A drain is running or handed to the executor (a field, not an AtomicBoolean: one object less per session). */
     private volatile boolean scheduled;
 
@@ -68,7 +95,12 @@ final class SerialRunner implements Executor {
      */
     @Override
     public void execute(Runnable task) {
-        tasks.add(task);
+        Node node = new Node(task);
+        Node top;
+        do {
+            top = incoming;
+            node.next = top;
+        } while (!INCOMING.compareAndSet(this, top, node));
         if (SCHEDULED.compareAndSet(this, false, true)) {
             if (DRAINING.get() == null) {
                 drain();
@@ -94,10 +126,10 @@ final class SerialRunner implements Executor {
         }
         try {
             int ran = 0;
-            Runnable task;
-            while (ran < BATCH && (task = tasks.poll()) != null) {
+            Node next;
+            while (ran < BATCH && (next = take()) != null) {
                 try {
-                    task.run();
+                    next.task.run();
                 } catch (Throwable e) { // also a checked exception thrown undeclared (Kotlin, sneaky throws)
                     log.error("session actor task failed unexpectedly", e);
                 }
@@ -108,9 +140,33 @@ final class SerialRunner implements Executor {
                 DRAINING.remove();
             }
         }
+        boolean more = pending != null; // read while this drain still holds scheduled
         scheduled = false;
-        if (!tasks.isEmpty() && SCHEDULED.compareAndSet(this, false, true)) {
+        if ((more || incoming != null) && SCHEDULED.compareAndSet(this, false, true)) {
             schedule();
         }
+    }
+
+    /**
+     * Called only by the drain that holds {@code scheduled}.
+     *
+     * @return the oldest task not yet run, taken off the queue; {@code null} when there is none
+     */
+    private @Nullable Node take() {
+        Node first = pending;
+        if (first == null) {
+            Node newestFirst = (Node) INCOMING.getAndSet(this, null);
+            if (newestFirst == null) {
+                return null;
+            }
+            for (Node node = newestFirst; node != null;) { // reverse: oldest first
+                Node older = node.next;
+                node.next = first;
+                first = node;
+                node = older;
+            }
+        }
+        pending = first.next;
+        return first;
     }
 }

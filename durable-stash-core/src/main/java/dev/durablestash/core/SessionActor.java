@@ -82,6 +82,22 @@ import dev.durablestash.core.SessionOps.StashOp;
 final class SessionActor {
 
     private static final Logger log = LoggerFactory.getLogger(SessionActor.class);
+    /**
+     * {@code waiting} while nothing waits: shared by every actor, so it never holds anything (it refuses
+     * to). An actor takes a deque of its own for the operations that wait and lets it go once they are
+     * taken: most live actors wait for nothing (heap per live actor).
+     */
+    private static final ArrayDeque<Op> NO_OPS = new ArrayDeque<>(0) {
+        @Override
+        public void addFirst(Op op) {
+            throw new UnsupportedOperationException("the shared empty queue");
+        }
+
+        @Override
+        public void addLast(Op op) {
+            throw new UnsupportedOperationException("the shared empty queue");
+        }
+    };
 
     private final StashSettings settings;
     private final ValueCodec codec;
@@ -98,13 +114,21 @@ final class SessionActor {
     private int outstanding;
     @GuardedBy("this")
     private boolean retired;
-    private final CompletableFuture<Void> ownWorkDone = new CompletableFuture<>();
-    /** {@code ownWorkDone}, and the predecessor's {@code drained}: the chain of writers never breaks. */
-    private final CompletableFuture<Void> drained;
+    /**
+     * Completes when the actor is retired and has no operation left; created by the first {@link #drained()}
+     * (most actors are never asked: heap per live actor).
+     */
+    @GuardedBy("this")
+    private @Nullable CompletableFuture<Void> ownWorkDone;
+    /** The predecessor's {@code drained()} while it had not completed when this actor was made, else {@code null}. */
+    private final @Nullable CompletableFuture<Void> predecessor;
 
-    /** Small at first (most sessions queue one operation at a time); it grows when operations pile up. */
+    /**
+     * The operations waiting, oldest first: {@link #NO_OPS} while there are none (see {@link #queue()}),
+     * else a deque of this actor's, small at first (most sessions queue one operation at a time).
+     */
     @GuardedBy("runner")
-    private final ArrayDeque<Op> waiting = new ArrayDeque<>(1);
+    private ArrayDeque<Op> waiting = NO_OPS;
     /** A storage step, a backoff or the predecessor is in flight: operations wait. */
     @GuardedBy("runner")
     private boolean busy;
@@ -118,9 +142,9 @@ final class SessionActor {
         this.runner = runner;
         this.storage = new SessionStorage(keys, timedStorage, settings, counters, runner);
         this.outcomes = new Outcomes(settings, counters, this);
-        this.drained = predecessor == null ? ownWorkDone
-                : ownWorkDone.thenCombine(predecessor.toCompletableFuture(), (mine, theirs) -> null);
-        if (predecessor != null && !predecessor.toCompletableFuture().isDone()) {
+        CompletableFuture<Void> before = predecessor == null ? null : predecessor.toCompletableFuture();
+        this.predecessor = before == null || (before.isDone() && !before.isCompletedExceptionally()) ? null : before;
+        if (before != null && !before.isDone()) {
             busy = true;
             predecessor.whenComplete((ignored, error) -> runner.execute(() -> {
                 busy = false;
@@ -144,7 +168,11 @@ final class SessionActor {
             outstanding++;
         }
         runner.execute(() -> {
-            waiting.add(op);
+            if (busy || !waiting.isEmpty()) {
+                queue().add(op);
+            } else {
+                start(op); // what pump would do with it, without making a deque for one operation
+            }
             pump();
         });
         return true;
@@ -162,17 +190,25 @@ final class SessionActor {
     /** Refuses further operations; {@link #drained()} completes once the accepted ones are finished. */
     synchronized void retire() {
         retired = true;
-        if (outstanding == 0) {
+        if (outstanding == 0 && ownWorkDone != null) {
             ownWorkDone.complete(null);
         }
     }
 
     /**
      * @return completes when the actor is retired and has finished every operation it accepted, and so
-     *     has every earlier actor of the same session
+     *     has every earlier actor of the same session (the chain of writers never breaks)
      */
-    CompletableFuture<Void> drained() {
-        return drained;
+    synchronized CompletableFuture<Void> drained() {
+        CompletableFuture<Void> own = ownWorkDone;
+        if (own == null) {
+            own = new CompletableFuture<>();
+            if (retired && outstanding == 0) {
+                own.complete(null);
+            }
+            ownWorkDone = own;
+        }
+        return predecessor == null ? own : own.thenCombine(predecessor, (mine, theirs) -> null);
     }
 
     private SessionChanges changes() {
@@ -191,36 +227,53 @@ final class SessionActor {
     /** Called by {@link Outcomes} once for each operation that ends. */
     synchronized void release() {
         outstanding--;
-        if (retired && outstanding == 0) {
+        if (retired && outstanding == 0 && ownWorkDone != null) {
             ownWorkDone.complete(null);
         }
     }
 
     // ---- runner-confined from here on ----
 
+    /** @return {@code waiting}, to add to: this actor's own deque */
+    private ArrayDeque<Op> queue() {
+        if (waiting == NO_OPS) {
+            waiting = new ArrayDeque<>(1);
+        }
+        return waiting;
+    }
+
     private void pump() {
         while (!busy && !waiting.isEmpty()) {
-            Op head = waiting.peek();
-            if (head instanceof RecoverOp) {
-                List<RecoverOp> batch = takeRun(RecoverOp.class);
-                guarded(batch, () -> startRecover(batch));
-            } else if (head instanceof StashOp) {
-                List<StashOp> batch = takeRun(StashOp.class);
-                guarded(batch, () -> startWrite(batch));
-            } else {
-                SessionChange change = (SessionChange) waiting.poll();
-                guarded(List.of(change), () -> changes().start(change));
-            }
+            start(waiting.poll());
+        }
+        if (waiting.isEmpty()) {
+            waiting = NO_OPS;
         }
     }
 
-    /** Takes the operations of one kind at the head of the queue, up to the first of the other kind. */
-    private <T extends Op> List<T> takeRun(Class<T> kind) {
-        List<T> run = new ArrayList<>();
+    /** Starts {@code first}, the oldest operation (just taken off the queue), with the run of its kind behind it. */
+    private void start(Op first) {
+        if (first instanceof RecoverOp recover) {
+            List<RecoverOp> batch = new ArrayList<>();
+            batch.add(recover);
+            takeRun(batch, RecoverOp.class);
+            guarded(batch, () -> startRecover(batch));
+        } else if (first instanceof StashOp stash) {
+            List<StashOp> batch = new ArrayList<>();
+            batch.add(stash);
+            takeRun(batch, StashOp.class);
+            guarded(batch, () -> startWrite(batch));
+        } else {
+            SessionChange change = (SessionChange) first;
+            guarded(List.of(change), () -> changes().start(change));
+        }
+    }
+
+    /** Adds to {@code run} the operations of one kind at the head of the queue, up to the first of the other kind. */
+    private <T extends Op> void takeRun(List<T> run, Class<T> kind) {
         while (kind.isInstance(waiting.peek())) {
             run.add(kind.cast(waiting.poll()));
         }
-        return run;
     }
 
     /** A bug or a misbehaving backend must not leave callers waiting forever. */
@@ -304,7 +357,7 @@ final class SessionActor {
         }
         for (int i = writes.size() - 1; i >= 0; i--) {
             acquireInternal();
-            waiting.addFirst(new StashOp(writes.get(i), new CompletableFuture<>(), true));
+            queue().addFirst(new StashOp(writes.get(i), new CompletableFuture<>(), true));
         }
         for (int i = 0; i < batch.size(); i++) {
             outcomes.finish(batch.get(i), results.get(i));
@@ -375,7 +428,7 @@ final class SessionActor {
         CompletableFuture<Void> backoff = new CompletableFuture<>();
         deadlines.after(Duration.ofNanos(backoffMicros(attempt) * 1000), () -> backoff.complete(null));
         step(backoff, ignored -> step(storage.load(), loaded -> {
-            batch.addAll(takeRun(StashOp.class)); // group commit under contention, too
+            takeRun(batch, StashOp.class); // group commit under contention, too
             write(batch, attempt + 1);
         }, error -> outcomes.failAll(batch, error)), error -> outcomes.failAll(batch, error));
     }

@@ -8,6 +8,7 @@ import java.time.format.DateTimeParseException;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 import org.jspecify.annotations.Nullable;
@@ -54,15 +55,30 @@ final class SessionDocument {
     private static final Logger log = LoggerFactory.getLogger(SessionDocument.class);
 
     /**
-     * A view's slice. {@code data} is never modified once the slice is built, so an encoding through
-     * the mapper is computed once and reused by every document that shares the slice (a write
-     * re-encodes only the slices it changed); a slice of only strings, integers, booleans and nulls is
-     * written directly each time instead (cheap, and nothing kept per live session). Thread-safe.
+     * A view's slice. Its {@code data} members are kept compactly, in their order (the order of the
+     * JSON object they were read from, or in which a merge set them), and never modified once the slice
+     * is built, so an encoding through the mapper is computed once and reused by every document that
+     * shares the slice (a write re-encodes only the slices it changed); a slice of only strings,
+     * integers, booleans and nulls is written directly each time instead (cheap, and nothing kept per
+     * live session). Thread-safe.
      */
     static final class Slice {
 
+        private static final Object[] NO_MEMBERS = {};
+        /** Above this many members, a name is looked up in an index instead of compared with every name. */
+        private static final int SCAN = 8;
+
         private final int vsn;
-        private final ObjectNode data;
+        /**
+         * {@code data}'s members in their order, name then value: {@code name0, value0, name1, value1, …}
+         * (one array instead of an {@code ObjectNode}'s map and entries: heap per live session).
+         */
+        private final Object[] members;
+        /**
+         * For more than {@value #SCAN} members, a hash table of their positions by name, made by the first
+         * lookup (a slice only written, never read, needs none); else {@code null}.
+         */
+        private volatile int @Nullable [] index;
         /** {@code "name":{"vsn":…,"data":…}} for {@link #encodedFor}'s last name, kept for slices the mapper writes; or {@code null}. */
         private volatile @Nullable Encoded encoded;
         /** Decoded values of immutable types by key (see {@link ValueCodec#decode(Slice, String, JsonNode, Type)}), or {@code null}. */
@@ -75,16 +91,158 @@ final class SessionDocument {
         private record Encoded(String name, byte[] bytes) {
         }
 
-        Slice(int vsn, ObjectNode data) {
+        private Slice(int vsn, Object[] members) {
             this.vsn = vsn;
-            this.data = data;
+            this.members = members;
+        }
+
+        /** @return a slice of {@code data}'s members in its order; the value nodes are shared, not copied */
+        static Slice of(int vsn, ObjectNode data) {
+            Object[] members = new Object[2 * data.size()];
+            int at = 0;
+            for (Map.Entry<String, JsonNode> property : data.properties()) {
+                members[at++] = property.getKey();
+                members[at++] = property.getValue();
+            }
+            return new Slice(vsn, members);
+        }
+
+        /**
+         * The merge of one slice, as an insertion-ordered map would do it: {@code base}'s members without
+         * {@code removes}, then {@code sets}, a key already there keeping its place and a new one going last.
+         *
+         * @param base the members merged into, or {@code null} for none
+         */
+        static Slice merged(int vsn, @Nullable Slice base, Set<String> removes, Map<String, JsonNode> sets) {
+            Object[] from = base == null ? NO_MEMBERS : base.members;
+            Object[] out = new Object[from.length + 2 * sets.size()];
+            int end = 0;
+            for (int i = 0; i < from.length; i += 2) {
+                if (removes.isEmpty() || !removes.contains(from[i])) {
+                    out[end++] = from[i];
+                    out[end++] = from[i + 1];
+                }
+            }
+            // A set name is looked for among the kept members only: the set names differ from each other.
+            // A few are found fastest by looking at each name; many through an index: the base's own when
+            // nothing was removed (the kept members are where they are in the base), else a map.
+            int kept = end;
+            boolean many = (kept / 2) * sets.size() > 256;
+            Slice indexed = base != null && kept == from.length && (many || base.index != null) ? base : null;
+            Map<String, Integer> positions = indexed == null && many ? new HashMap<>(kept) : null;
+            if (positions != null) {
+                for (int i = 0; i < kept; i += 2) {
+                    positions.put((String) out[i], i);
+                }
+            }
+            for (Map.Entry<String, JsonNode> set : sets.entrySet()) {
+                String name = set.getKey();
+                int at;
+                if (indexed != null) {
+                    at = indexed.find(name);
+                } else if (positions != null) {
+                    Integer known = positions.get(name);
+                    at = known == null ? -1 : known;
+                } else {
+                    at = indexOf(out, kept, name);
+                }
+                if (at >= 0) {
+                    out[at + 1] = set.getValue();
+                } else {
+                    out[end++] = name;
+                    out[end++] = set.getValue();
+                }
+            }
+            return new Slice(vsn, end == out.length ? out : Arrays.copyOf(out, end));
+        }
+
+        private static int indexOf(Object[] members, int end, String name) {
+            int hash = name.hashCode();
+            for (int i = 0; i < end; i += 2) {
+                String candidate = (String) members[i];
+                if (candidate == name || (candidate.hashCode() == hash && candidate.equals(name))) {
+                    return i;
+                }
+            }
+            return -1;
+        }
+
+        /** @return an open-addressing hash table of the names' positions in {@code members} (plus one; 0 is empty), half full at most */
+        private static int[] indexByName(Object[] members) {
+            int[] table = new int[Integer.highestOneBit(members.length - 1) << 1]; // at least twice the members
+            int mask = table.length - 1;
+            for (int i = 0; i < members.length; i += 2) {
+                int slot = spread(members[i].hashCode()) & mask;
+                while (table[slot] != 0) {
+                    slot = (slot + 1) & mask;
+                }
+                table[slot] = i + 1;
+            }
+            return table;
+        }
+
+        private static int spread(int hash) {
+            return hash ^ (hash >>> 16);
+        }
+
+        /** @return the position of the member {@code name} in {@code members}, or -1 if there is none */
+        private int find(String name) {
+            if (members.length <= 2 * SCAN) {
+                return indexOf(members, members.length, name);
+            }
+            int[] table = index;
+            if (table == null) {
+                table = indexByName(members);
+                index = table; // a lost race makes the same index twice, nothing else
+            }
+            int hash = name.hashCode();
+            int mask = table.length - 1;
+            for (int slot = spread(hash) & mask;; slot = (slot + 1) & mask) {
+                int entry = table[slot];
+                if (entry == 0) {
+                    return -1;
+                }
+                String candidate = (String) members[entry - 1];
+                if (candidate == name || (candidate.hashCode() == hash && candidate.equals(name))) {
+                    return entry - 1;
+                }
+            }
         }
 
         int vsn() {
             return vsn;
         }
 
+        /** @return the number of members of {@code data} */
+        int size() {
+            return members.length / 2;
+        }
+
+        /** @return the name of the member at {@code index} (in the members' order) */
+        String name(int index) {
+            return (String) members[2 * index];
+        }
+
+        /** @return the value of the member at {@code index} (in the members' order); not to be modified */
+        JsonNode value(int index) {
+            return (JsonNode) members[2 * index + 1];
+        }
+
+        /** @return the value of the member {@code name}, or {@code null} if there is none; not to be modified */
+        @Nullable JsonNode get(String name) {
+            int at = find(name);
+            return at < 0 ? null : (JsonNode) members[at + 1];
+        }
+
+        /**
+         * @return {@code data} as a new object node, made on each call, with the members in their order;
+         *     the values are this slice's own nodes: not to be modified (deep-copy it for a migrator)
+         */
         ObjectNode data() {
+            ObjectNode data = NODES.objectNode();
+            for (int i = 0; i < members.length; i += 2) {
+                data.set((String) members[i], (JsonNode) members[i + 1]);
+            }
             return data;
         }
 
@@ -108,20 +266,33 @@ final class SessionDocument {
             return this;
         }
 
-        /** Equal when {@code vsn} and {@code data} are equal (as the record it was). */
+        /** Equal when {@code vsn} and {@code data} are equal (as the record it was): the same members, in any order. */
         @Override
         public boolean equals(@Nullable Object other) {
-            return other instanceof Slice slice && slice.vsn == vsn && slice.data.equals(data);
+            if (!(other instanceof Slice slice) || slice.vsn != vsn || slice.members.length != members.length) {
+                return false;
+            }
+            for (int i = 0; i < members.length; i += 2) {
+                if (!members[i + 1].equals(slice.get((String) members[i]))) {
+                    return false;
+                }
+            }
+            return true;
         }
 
+        /** The hash of the record it was: {@code data}'s is its map's, a sum over the members. */
         @Override
         public int hashCode() {
-            return 31 * vsn + data.hashCode();
+            int data = 0;
+            for (int i = 0; i < members.length; i += 2) {
+                data += members[i].hashCode() ^ members[i + 1].hashCode();
+            }
+            return 31 * vsn + data;
         }
 
         @Override
         public String toString() {
-            return "Slice[vsn=" + vsn + ", data=" + data + "]";
+            return "Slice[vsn=" + vsn + ", data=" + data() + "]";
         }
 
         /** @return this slice as a member of the {@code views} object, under {@code name}; not to be modified */
@@ -130,18 +301,16 @@ final class SessionDocument {
             if (e != null && e.name().equals(name)) {
                 return e.bytes();
             }
-            JsonBytes out = new JsonBytes(64 + 64 * data.size()).string(name).raw(":");
-            if (JsonBytes.allSimple(data)) {
+            JsonBytes out = new JsonBytes(64 + 64 * size()).string(name).raw(":");
+            if (allSimple()) {
                 // Written directly, and not kept: writing it again costs about what copying it would,
                 // and keeping it would add its size to every live session's memory.
                 out.raw("{\"vsn\":").raw(Integer.toString(vsn)).raw(",\"data\":{");
-                boolean first = true;
-                for (Map.Entry<String, JsonNode> property : data.properties()) {
-                    if (!first) {
+                for (int i = 0; i < members.length; i += 2) {
+                    if (i > 0) {
                         out.raw(",");
                     }
-                    first = false;
-                    out.string(property.getKey()).raw(":").simple(property.getValue());
+                    out.string((String) members[i]).raw(":").simple((JsonNode) members[i + 1]);
                 }
                 return out.raw("}}").toByteArray();
             }
@@ -149,11 +318,21 @@ final class SessionDocument {
             // before (a decimal written on its own is written differently), once per slice.
             ObjectNode sliceNode = NODES.objectNode();
             sliceNode.put("vsn", vsn);
-            sliceNode.set("data", data);
+            sliceNode.set("data", data());
             out.bytes(MAPPER.writeValueAsBytes(sliceNode));
             e = new Encoded(name, out.toByteArray());
             encoded = e;
             return e.bytes();
+        }
+
+        /** @return whether every value is one {@link JsonBytes#simple} writes */
+        private boolean allSimple() {
+            for (int i = 1; i < members.length; i += 2) {
+                if (!JsonBytes.isSimple((JsonNode) members[i])) {
+                    return false;
+                }
+            }
+            return true;
         }
     }
 
@@ -216,36 +395,44 @@ final class SessionDocument {
         if (conditional && (current == null || current.vsn() == diff.vsn())) {
             return this; // the stale slice is gone or was already replaced by current data
         }
-        Map<String, Slice> next = new HashMap<>(views);
         if (diff.mode() == SliceDiff.Mode.RESET || diff.mode() == SliceDiff.Mode.DROP_STALE) {
-            next.remove(diff.view());
-            return new SessionDocument(expiresAt, next, false);
+            return new SessionDocument(expiresAt, with(diff.view(), null), false);
         }
-        ObjectNode data = NODES.objectNode();
+        Slice base = null;
         if (diff.mode() == SliceDiff.Mode.MERGE && current != null) {
-            ObjectNode base = current.vsn() == diff.vsn() ? current.data() : migrated(current, diff);
-            if (base != null) {
-                data.setAll(base);
-            }
+            base = current.vsn() == diff.vsn() ? current : migrated(current, diff);
         }
-        for (String key : diff.removes()) {
-            data.remove(key);
+        Slice slice = Slice.merged(diff.vsn(), base, diff.removes(), diff.sets());
+        return new SessionDocument(expiresAt, with(diff.view(), current != null && current.vsn() == diff.vsn()
+                && diff.mode() == SliceDiff.Mode.MERGE ? slice.keepingDecoded(current) : slice), false);
+    }
+
+    /**
+     * @param slice the view's new slice, or {@code null} to remove it
+     * @return this document's views with the view's slice replaced, as a compact immutable map (heap per live session)
+     */
+    private Map<String, Slice> with(String view, @Nullable Slice slice) {
+        if (views.isEmpty() || (views.size() == 1 && views.containsKey(view))) {
+            return slice == null ? Map.of() : Map.of(view, slice);
         }
-        data.setAll(diff.sets());
-        Slice slice = new Slice(diff.vsn(), data);
-        next.put(diff.view(), current != null && current.vsn() == diff.vsn() && diff.mode() == SliceDiff.Mode.MERGE
-                ? slice.keepingDecoded(current) : slice);
-        return new SessionDocument(expiresAt, next, false);
+        Map<String, Slice> next = new HashMap<>(views);
+        if (slice == null) {
+            next.remove(view);
+        } else {
+            next.put(view, slice);
+        }
+        return Map.copyOf(next);
     }
 
     /** A slice of another vsn, migrated for a merge; {@code null} when it is not carried over. */
-    private static @Nullable ObjectNode migrated(Slice stale, SliceDiff diff) {
+    private static @Nullable Slice migrated(Slice stale, SliceDiff diff) {
         Migrator migrator = diff.migrator();
         if (migrator == null) {
             return null;
         }
         try {
-            return migrator.migrate(stale.vsn(), stale.data().deepCopy());
+            ObjectNode migrated = migrator.migrate(stale.vsn(), stale.data().deepCopy());
+            return migrated == null ? null : Slice.of(diff.vsn(), migrated);
         } catch (RuntimeException e) {
             log.warn("migrator of view '{}' failed from vsn {} to {} while merging a stash; the stored slice is replaced: {}",
                     diff.view(), stale.vsn(), diff.vsn(), e.toString());
@@ -367,14 +554,14 @@ final class SessionDocument {
                 if (vsn == null || !vsn.isIntegralNumber() || !vsn.canConvertToInt() || data == null || !data.isObject()) {
                     throw new CorruptDocumentException("view '" + e.getKey() + "' lacks an integer 'vsn' or an object 'data'");
                 }
-                views.put(e.getKey(), new Slice(vsn.asInt(), (ObjectNode) data));
+                views.put(e.getKey(), Slice.of(vsn.asInt(), (ObjectNode) data));
             }
         }
         JsonNode moved = root.get("moved");
         if (moved != null && !moved.isBoolean()) {
             throw new CorruptDocumentException("bad 'moved': " + moved);
         }
-        return new SessionDocument(expiresAt, views, moved != null && moved.booleanValue());
+        return new SessionDocument(expiresAt, Map.copyOf(views), moved != null && moved.booleanValue());
     }
 
     /** The stored bytes are not a session document. */

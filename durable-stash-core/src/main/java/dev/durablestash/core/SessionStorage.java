@@ -5,7 +5,6 @@ import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HexFormat;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -28,7 +27,7 @@ import dev.durablestash.storage.PutResult;
  * <h2>Keys and secret rotation</h2>
  * A session has a key under the current secret and, during a rotation, one under the next secret
  * (first step: {@code nextSecret}) or under previous secrets (second step: {@code previousSecrets}).
- * A load reads the keys newest first ({@link StorageKeys.SessionKeys#readOrder()}) and stops at the
+ * A load reads the keys newest first ({@link StorageKeys.SessionKeys#readKey}) and stops at the
  * first live document, so every instance converges on the newest key that exists. State found under
  * an older key than the newest one this instance may write is <b>moved</b> by the next write:
  * <ol>
@@ -109,12 +108,10 @@ final class SessionStorage {
     private static final Map<String, String> NONE = Map.of();
 
     private final StorageKeys.SessionKeys keys;
-    private final List<String> readOrder;
     private final TimedStorage storage;
     private final StashSettings settings;
     private final EngineCounters counters;
     private final Executor runner;
-    private final DocumentCodec codec;
 
     @GuardedBy("runner")
     private boolean loaded;
@@ -138,12 +135,10 @@ final class SessionStorage {
     SessionStorage(StorageKeys.SessionKeys keys, TimedStorage storage, StashSettings settings, EngineCounters counters,
             Executor runner) {
         this.keys = keys;
-        this.readOrder = keys.readOrder();
         this.storage = storage;
         this.settings = settings;
         this.counters = counters;
         this.runner = runner;
-        this.codec = settings.documentCodec();
         this.location = new At(keys.current(), null);
     }
 
@@ -224,11 +219,11 @@ final class SessionStorage {
         if (index == 0) {
             unreadable = NONE;
         }
-        if (index == readOrder.size()) {
+        String key = keys.readKey(index);
+        if (key == null) {
             settleAbsent();
             return done();
         }
-        String key = readOrder.get(index);
         counters.gets.increment();
         return storage.get(key, null).thenComposeAsync(result -> {
             if (!(result instanceof GetResult.Found found)) {
@@ -236,7 +231,7 @@ final class SessionStorage {
             }
             SessionDocument doc;
             try {
-                doc = codec.decode(found.body(), key);
+                doc = codec().decode(found.body(), key);
             } catch (SessionDocument.CorruptDocumentException | DocumentCodec.SealedDocumentException e) {
                 if (isExpiredRefusedPlain(found.body())) {
                     return dropExpired(index, key, found.etag());
@@ -278,7 +273,7 @@ final class SessionStorage {
             }
             SessionDocument doc;
             try {
-                doc = codec.decode(again.body(), key);
+                doc = codec().decode(again.body(), key);
             } catch (SessionDocument.CorruptDocumentException e) {
                 return Arrays.equals(first.body(), again.body()) ? corrupt(index, key, again, e)
                         : unconfirmed(key, first, again);
@@ -421,7 +416,7 @@ final class SessionStorage {
 
     private @Nullable SessionDocument parsedQuietly(byte[] body, String key) {
         try {
-            return codec.decode(body, key);
+            return codec().decode(body, key);
         } catch (SessionDocument.CorruptDocumentException | DocumentCodec.SealedDocumentException e) {
             return null;
         }
@@ -477,7 +472,7 @@ final class SessionStorage {
 
     private CompletionStage<WriteOutcome> writeAt(At at, SessionDocument next, byte[] json) {
         counters.puts.increment();
-        return storage.put(at.key(), codec.encode(json, at.key(), keys), precondition(at.etag())).thenComposeAsync(result -> {
+        return storage.put(at.key(), codec().encode(json, at.key(), keys), precondition(at.etag())).thenComposeAsync(result -> {
             if (!(result instanceof PutResult.Written written)) {
                 return conflict();
             }
@@ -521,7 +516,7 @@ final class SessionStorage {
             }
             location = new Moving(moving.from(), markerEtag, true, moving.to(), moving.carriesState());
             counters.puts.increment();
-            return storage.put(moving.to(), codec.encode(json, moving.to(), keys), Precondition.absent()).thenComposeAsync(result -> {
+            return storage.put(moving.to(), codec().encode(json, moving.to(), keys), Precondition.absent()).thenComposeAsync(result -> {
                 if (!(result instanceof PutResult.Written written)) {
                     return conflict(); // moved by another instance: reload finds it
                 }
@@ -566,7 +561,7 @@ final class SessionStorage {
      */
     CompletionStage<@Nullable String> copyTo(String key, @Nullable String etag, SessionDocument doc) {
         counters.puts.increment();
-        return storage.put(key, codec.encode(doc, key, null), precondition(etag)).thenApplyAsync(
+        return storage.put(key, codec().encode(doc, key, null), precondition(etag)).thenApplyAsync(
                 result -> result instanceof PutResult.Written written ? written.etag() : null, runner);
     }
 
@@ -591,7 +586,12 @@ final class SessionStorage {
     }
 
     private byte[] encode(SessionDocument doc, String key) {
-        return codec.encode(doc, key, keys);
+        return codec().encode(doc, key, keys);
+    }
+
+    /** The settings' codec (not a field: heap per live actor). */
+    private DocumentCodec codec() {
+        return settings.documentCodec();
     }
 
     private static Precondition precondition(@Nullable String etag) {

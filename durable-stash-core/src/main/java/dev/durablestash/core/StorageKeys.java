@@ -34,15 +34,25 @@ final class StorageKeys {
      */
     record SessionKeys(String current, @Nullable String next, List<String> previous) {
 
-        /** @return where the session's document is looked for, in order: the newest secret first */
-        List<String> readOrder() {
-            List<String> order = new ArrayList<>(2 + previous.size());
+        /**
+         * Where the session's document is looked for, in order: the newest secret first ({@code next},
+         * {@code current}, then {@code previous}). Asked key by key, so no list is kept per live actor.
+         *
+         * @return the key at {@code index} of that order, or {@code null} past its end
+         */
+        @Nullable String readKey(int index) {
+            int at = index;
             if (next != null) {
-                order.add(next);
+                if (at == 0) {
+                    return next;
+                }
+                at--;
             }
-            order.add(current);
-            order.addAll(previous);
-            return List.copyOf(order); // compact and immutable: each live actor keeps it
+            if (at == 0) {
+                return current;
+            }
+            at--;
+            return at < previous.size() ? previous.get(at) : null;
         }
 
         /** @return the key state moves to when found under an older one */

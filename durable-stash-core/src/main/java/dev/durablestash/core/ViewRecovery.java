@@ -47,7 +47,7 @@ final class ViewRecovery {
             return new Outcome(Recovery.notFound(), List.of());
         }
         List<SliceDiff> writes = List.of(); // made when a write is called for: most recovers call for none
-        ObjectNode data = slice.data();
+        @Nullable ObjectNode data = null; // the migrated data; else the slice's own members are read
         if (slice.vsn() != view.vsn()) {
             writes = new ArrayList<>(2);
             data = migrate(view, slice, writes);
@@ -61,7 +61,7 @@ final class ViewRecovery {
         Map<String, @Nullable Object> values = new LinkedHashMap<>(view.keys().size() * 2);
         Set<String> reconnectToClear = null;
         for (StoredKey storedKey : view.keys().values()) {
-            JsonNode node = data.get(storedKey.name());
+            JsonNode node = data == null ? slice.get(storedKey.name()) : data.get(storedKey.name());
             if (node == null) {
                 continue;
             }
@@ -73,7 +73,7 @@ final class ViewRecovery {
                 continue;
             }
             try {
-                values.put(storedKey.name(), data == slice.data()
+                values.put(storedKey.name(), data == null
                         ? codec.decode(slice, storedKey.name(), node, storedKey.type())
                         : codec.decode(node, storedKey.type()));
             } catch (RuntimeException e) { // JacksonException, or whatever a custom deserializer throws

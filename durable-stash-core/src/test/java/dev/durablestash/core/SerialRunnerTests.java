@@ -180,6 +180,141 @@ class SerialRunnerTests {
     }
 
     /**
+     * The queue against a sequential model: on one thread, every task runs once, in the order the
+     * {@code execute} calls were made (a FIFO queue), whether it was queued from outside or by a task
+     * of the runner, before or after a drain yielded to the executor after a batch.
+     */
+    @Test
+    void onOneThreadTasksRunInTheOrderTheyWereQueued() {
+        java.util.Random random = new java.util.Random(7);
+        for (int round = 0; round < 50; round++) {
+            CollectingExecutor executor = new CollectingExecutor();
+            SerialRunner runner = new SerialRunner(executor);
+            List<Integer> queued = new ArrayList<>();
+            List<Integer> ran = new ArrayList<>();
+            int roots = random.nextInt(600);
+            for (int i = 0; i < roots; i++) {
+                queueRandomTree(runner, random, queued, ran, 3);
+                if (random.nextInt(20) == 0) {
+                    executor.runAll();
+                }
+            }
+            executor.runAll();
+            assertThat(ran).isEqualTo(queued);
+        }
+    }
+
+    private static void queueRandomTree(SerialRunner runner, java.util.Random random, List<Integer> queued,
+            List<Integer> ran, int depth) {
+        int id = queued.size();
+        queued.add(id);
+        runner.execute(() -> {
+            ran.add(id);
+            int children = depth == 0 ? 0 : random.nextInt(4);
+            for (int c = 0; c < children; c++) {
+                queueRandomTree(runner, random, queued, ran, depth - 1);
+            }
+        });
+    }
+
+    /**
+     * The queue against a sequential model, from many threads: producers, tasks of the runner that
+     * queue more, tasks of other runners (whose drains hand this one's to the pool), tasks that throw.
+     * Every task runs exactly once, never two at once, and the tasks each queuer queued run in the
+     * order it queued them. The run log is a plain list: only the runner's ordering publishes it.
+     */
+    @Test
+    void tasksQueuedFromManyThreadsRunOnceEachInTheOrderEachQueuerQueuedThem() throws Exception {
+        logs.allow(Level.ERROR, "session actor task failed unexpectedly");
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            SerialRunner runner = new SerialRunner(pool);
+            SerialRunner[] others = {new SerialRunner(pool), new SerialRunner(pool)};
+            AtomicInteger ids = new AtomicInteger();
+            AtomicInteger ran = new AtomicInteger();
+            AtomicBoolean running = new AtomicBoolean();
+            AtomicBoolean overlapped = new AtomicBoolean();
+            List<Integer> log = new ArrayList<>(); // touched only by the runner's tasks
+            java.util.Queue<List<Integer>> queuers = new ConcurrentLinkedQueue<>();
+            class Queuer {
+                final List<Integer> order = new ArrayList<>();
+
+                Queuer() {
+                    queuers.add(order);
+                }
+
+                void queue(java.util.Random random, int depth) {
+                    int id = ids.getAndIncrement();
+                    order.add(id);
+                    runner.execute(() -> {
+                        if (!running.compareAndSet(false, true)) {
+                            overlapped.set(true);
+                        }
+                        log.add(id);
+                        int children = depth == 0 ? 0 : random.nextInt(3);
+                        Queuer mine = children == 0 ? null : new Queuer();
+                        for (int c = 0; c < children; c++) {
+                            mine.queue(random, depth - 1);
+                        }
+                        running.set(false);
+                        ran.incrementAndGet();
+                        if (random.nextInt(50) == 0) {
+                            throw new IllegalStateException("a task failed");
+                        }
+                    });
+                }
+            }
+            int producers = 4;
+            int perProducer = 5_000;
+            List<Thread> threads = new ArrayList<>();
+            for (int t = 0; t < producers; t++) {
+                int seed = t;
+                threads.add(new Thread(() -> {
+                    java.util.Random random = new java.util.Random(seed);
+                    Queuer direct = new Queuer();
+                    Queuer viaOthers = new Queuer(); // queued by tasks of other runners, one at a time in order
+                    SerialRunner other = others[seed % others.length];
+                    for (int i = 0; i < perProducer; i++) {
+                        if (random.nextInt(4) == 0) {
+                            java.util.Random childRandom = new java.util.Random(random.nextLong());
+                            other.execute(() -> viaOthers.queue(childRandom, 1));
+                        } else {
+                            direct.queue(random, 2);
+                        }
+                    }
+                }));
+            }
+            threads.forEach(Thread::start);
+            for (Thread thread : threads) {
+                thread.join(60_000);
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (ran.get() < ids.get() && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            CountDownLatch published = new CountDownLatch(1);
+            runner.execute(published::countDown); // the log, as the runner's last task saw it
+            assertThat(published.await(30, TimeUnit.SECONDS)).isTrue();
+
+            assertThat(ran.get()).isEqualTo(ids.get());
+            assertThat(overlapped.get()).isFalse();
+            assertThat(log).hasSize(ids.get()).doesNotHaveDuplicates();
+            int[] position = new int[ids.get()];
+            for (int i = 0; i < log.size(); i++) {
+                position[log.get(i)] = i;
+            }
+            for (List<Integer> order : queuers) {
+                for (int i = 1; i < order.size(); i++) {
+                    assertThat(position[order.get(i)]).as("queued after %s", order.get(i - 1))
+                            .isGreaterThan(position[order.get(i - 1)]);
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /**
      * A task drained inline that throws (an exception, or an error such as a caller's dependent action
      * overflowing the stack) neither reaches the caller of execute nor stops the loop, and leaves the
      * runner idle, so the next task again runs inline on the caller's thread.

@@ -322,6 +322,107 @@ class SessionDocumentTests {
         assertThat(original.expiresAt()).isEqualTo(EXPIRES);
     }
 
+    /** A slice keeps its members in a compact form: stored bytes are written back as they were read. */
+    @Test
+    void aStoredSliceIsWrittenBackWithItsMembersInTheirOrder() {
+        String stored = "{\"format\":1,\"expiresAt\":\"2026-12-03T10:15:30Z\",\"views\":{\"counter\":{\"vsn\":1,"
+                + "\"data\":{\"label\":\"hi\",\"count\":3,\"draft\":{\"b\":1,\"a\":[2.50]}}}}}";
+        SessionDocument parsed = parse(stored);
+        assertThat(new String(parsed.toBytes(), StandardCharsets.UTF_8)).isEqualTo(stored);
+        SessionDocument changed = parsed.apply(set(COUNTER, "count", NODES.numberNode(4)));
+        assertThat(new String(changed.toBytes(), StandardCharsets.UTF_8)).isEqualTo(stored.replace("\"count\":3", "\"count\":4"));
+        SessionDocument readded = parsed.apply(remove(COUNTER, "label")).apply(set(COUNTER, "label", NODES.stringNode("hi")));
+        assertThat(tree(readded).at("/views/counter/data").propertyNames()).containsExactly("count", "draft", "label");
+        assertThat(readded.slice("counter")).isEqualTo(parsed.slice("counter")).hasSameHashCodeAs(parsed.slice("counter"));
+    }
+
+    /**
+     * Merges, compared with the rule they had when a slice held an insertion-ordered {@code ObjectNode}:
+     * copy the slice, remove, then set all. Small and large slices (those search their names differently).
+     */
+    @Test
+    void mergesKeepTheRuleAndMemberOrderOfAnInsertionOrderedObject() {
+        java.util.Random random = new java.util.Random(42);
+        for (int round = 0; round < 300; round++) {
+            int pool = 1 + random.nextInt(40);
+            SessionDocument document = SessionDocument.empty();
+            tools.jackson.databind.node.ObjectNode expected = NODES.objectNode();
+            for (int step = 0; step < 12; step++) {
+                Map<String, JsonNode> sets = new java.util.LinkedHashMap<>();
+                Set<String> removes = new java.util.HashSet<>();
+                int changes = random.nextInt(random.nextBoolean() ? 4 : 40);
+                for (int i = 0; i < changes; i++) {
+                    String key = "k" + random.nextInt(pool);
+                    if (random.nextInt(4) == 0) {
+                        removes.add(key);
+                    } else {
+                        sets.put(key, random.nextBoolean() ? NODES.numberNode(random.nextInt(100)) : NODES.stringNode("v" + i));
+                    }
+                }
+                SliceDiff diff = SliceDiff.of(COMPOSE, sets, removes);
+                document = document.apply(diff);
+                for (String key : diff.removes()) {
+                    expected.remove(key);
+                }
+                expected.setAll(diff.sets());
+                SessionDocument.Slice slice = document.slice("compose");
+                assertThat(tree(document).at("/views/compose/data").propertyNames())
+                        .containsExactlyElementsOf(expected.propertyNames());
+                assertThat(slice.data()).isEqualTo(expected);
+                assertThat(slice.size()).isEqualTo(expected.size());
+                for (int k = 0; k <= pool; k++) {
+                    assertThat(slice.get("k" + k)).as("k%s", k).isEqualTo(expected.get("k" + k));
+                }
+                SessionDocument.Slice reordered = SessionDocument.parse(document.toBytes()).slice("compose");
+                assertThat(reordered).isEqualTo(slice).hasSameHashCodeAs(slice);
+                assertThat(new String(document.toBytes(), StandardCharsets.UTF_8)).isEqualTo(wholeTree(document));
+            }
+        }
+    }
+
+    /** Names whose hash codes collide ("Aa" and "BB" hash alike) are told apart, in small and large slices. */
+    @Test
+    void namesWithTheSameHashCodeAreToldApart() {
+        java.util.List<String> colliding = new java.util.ArrayList<>();
+        for (int i = 0; i < 16; i++) {
+            StringBuilder name = new StringBuilder();
+            for (int bit = 0; bit < 4; bit++) {
+                name.append((i >> bit & 1) == 0 ? "Aa" : "BB");
+            }
+            colliding.add(name.toString());
+        }
+        assertThat(colliding.stream().map(String::hashCode).distinct()).hasSize(1);
+        for (int size : new int[] {4, 12}) {
+            Map<String, JsonNode> sets = new java.util.LinkedHashMap<>();
+            for (int i = 0; i < size; i++) {
+                sets.put(colliding.get(i), NODES.numberNode(i));
+            }
+            SessionDocument document = SessionDocument.empty().apply(SliceDiff.of(COMPOSE, sets, Set.of()));
+            SessionDocument.Slice slice = document.slice("compose");
+            for (int i = 0; i < 16; i++) {
+                assertThat(slice.get(colliding.get(i))).as("%s", colliding.get(i))
+                        .isEqualTo(i < size ? NODES.numberNode(i) : null);
+            }
+            SessionDocument.Slice changed = document.apply(SliceDiff.of(COMPOSE,
+                    Map.of(colliding.get(1), NODES.numberNode(100), colliding.get(15), NODES.numberNode(15)),
+                    Set.of(colliding.get(0)))).slice("compose");
+            assertThat(changed.get(colliding.get(0))).isNull();
+            assertThat(changed.get(colliding.get(1))).isEqualTo(NODES.numberNode(100));
+            assertThat(changed.get(colliding.get(15))).isEqualTo(NODES.numberNode(15));
+            assertThat(changed.size()).isEqualTo(size);
+        }
+    }
+
+    @Test
+    void slicesWithTheSameMembersInAnotherOrderAreEqual() {
+        SessionDocument.Slice ab = parse("{\"format\":1,\"views\":{\"v\":{\"vsn\":1,\"data\":{\"a\":1,\"b\":\"x\"}}}}").slice("v");
+        SessionDocument.Slice ba = parse("{\"format\":1,\"views\":{\"v\":{\"vsn\":1,\"data\":{\"b\":\"x\",\"a\":1}}}}").slice("v");
+        SessionDocument.Slice other = parse("{\"format\":1,\"views\":{\"v\":{\"vsn\":1,\"data\":{\"b\":\"x\",\"c\":1}}}}").slice("v");
+        SessionDocument.Slice v2 = parse("{\"format\":1,\"views\":{\"v\":{\"vsn\":2,\"data\":{\"a\":1,\"b\":\"x\"}}}}").slice("v");
+        assertThat(ab).isEqualTo(ba).hasSameHashCodeAs(ba).isNotEqualTo(other).isNotEqualTo(v2);
+        assertThat(ab.toString()).isEqualTo("Slice[vsn=1, data={\"a\":1,\"b\":\"x\"}]");
+    }
+
     @Test
     void aParsedDocumentIsNotChangedByApplyingToIt() {
         byte[] stored = sample().toBytes();

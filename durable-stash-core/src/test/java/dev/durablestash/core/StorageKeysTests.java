@@ -86,6 +86,25 @@ class StorageKeysTests {
                 expected("durable-stash/", OLDER, SID));
     }
 
+    /** A load reads the keys newest first: next, current, then previous ones, newest first. */
+    @Test
+    void theReadOrderIsNextThenCurrentThenThePreviousKeys() {
+        StorageKeys.SessionKeys all = new StorageKeys.SessionKeys("cur", "nxt", List.of("old", "older"));
+        List<String> order = new ArrayList<>();
+        for (int i = 0; all.readKey(i) != null; i++) {
+            order.add(all.readKey(i));
+        }
+        assertThat(order).containsExactly("nxt", "cur", "old", "older");
+        assertThat(all.readKey(9)).isNull();
+        StorageKeys.SessionKeys plain = keys(SECRET).of(SID);
+        assertThat(plain.readKey(0)).isEqualTo(keys(SECRET).currentKey(SID));
+        assertThat(plain.readKey(1)).isNull();
+        StorageKeys.SessionKeys firstStep = new StorageKeys.SessionKeys("cur", "nxt", List.of());
+        assertThat(firstStep.readKey(0)).isEqualTo("nxt");
+        assertThat(firstStep.readKey(1)).isEqualTo("cur");
+        assertThat(firstStep.readKey(2)).isNull();
+    }
+
     @Test
     void noPreviousSecretsGiveNoPreviousKeys() {
         assertThat(keys(SECRET).previousKeys(SID)).isEmpty();
