@@ -91,7 +91,8 @@ final class SerialRunner implements Executor {
     /**
      * Queues a task; it runs after every task queued before it, never at the same time as another.
      * If the runner is idle and this thread is not draining a runner already, it runs here, before
-     * this method returns (with the tasks queued meanwhile, up to {@value #BATCH}).
+     * this method returns (with the tasks queued meanwhile, up to {@value #BATCH}). A task queued just
+     * as another thread's drain ends may instead be run by that thread's hand-off to the executor.
      */
     @Override
     public void execute(Runnable task) {
