@@ -27,7 +27,7 @@ final class IsoInstant {
             return out.append(instant);
         }
         LocalDate date = LocalDate.ofEpochDay(Math.floorDiv(seconds, SECONDS_PER_DAY));
-        int secondOfDay = (int) Math.floorMod(seconds, SECONDS_PER_DAY);
+        int secondOfDay = Math.floorMod(seconds, SECONDS_PER_DAY);
         out.append(date.getYear()).append('-');
         twoDigits(out, date.getMonthValue()).append('-');
         twoDigits(out, date.getDayOfMonth()).append('T');
