@@ -125,27 +125,13 @@ final class SessionDocument {
             }
             // A set name is looked for among the kept members only: the set names differ from each other.
             // A few are found fastest by looking at each name; many through an index: the base's own when
-            // nothing was removed (the kept members are where they are in the base), else a map.
+            // nothing was removed (the kept members are where they are in the base), else one of the kept.
             int kept = end;
             boolean many = (kept / 2) * sets.size() > 256;
-            Slice indexed = base != null && kept == from.length && (many || base.index != null) ? base : null;
-            Map<String, Integer> positions = indexed == null && many ? new HashMap<>(kept) : null;
-            if (positions != null) {
-                for (int i = 0; i < kept; i += 2) {
-                    positions.put((String) out[i], i);
-                }
-            }
+            int @Nullable [] table = !many ? null : base != null && kept == from.length ? base.index() : indexByName(out, kept);
             for (Map.Entry<String, JsonNode> set : sets.entrySet()) {
                 String name = set.getKey();
-                int at;
-                if (indexed != null) {
-                    at = indexed.find(name);
-                } else if (positions != null) {
-                    Integer known = positions.get(name);
-                    at = known == null ? -1 : known;
-                } else {
-                    at = indexOf(out, kept, name);
-                }
+                int at = table == null ? indexOf(out, kept, name) : lookup(out, table, name);
                 if (at >= 0) {
                     out[at + 1] = set.getValue();
                 } else {
@@ -167,11 +153,14 @@ final class SessionDocument {
             return -1;
         }
 
-        /** @return an open-addressing hash table of the names' positions in {@code members} (plus one; 0 is empty), half full at most */
-        private static int[] indexByName(Object[] members) {
-            int[] table = new int[Integer.highestOneBit(members.length - 1) << 1]; // at least twice the members
+        /**
+         * @return an open-addressing hash table of the positions (plus one; 0 is empty) of the names in
+         *     {@code members} before {@code end}, half full at most
+         */
+        private static int[] indexByName(Object[] members, int end) {
+            int[] table = new int[Integer.highestOneBit(end - 1) << 1]; // at least twice the members
             int mask = table.length - 1;
-            for (int i = 0; i < members.length; i += 2) {
+            for (int i = 0; i < end; i += 2) {
                 int slot = spread(members[i].hashCode()) & mask;
                 while (table[slot] != 0) {
                     slot = (slot + 1) & mask;
@@ -185,16 +174,8 @@ final class SessionDocument {
             return hash ^ (hash >>> 16);
         }
 
-        /** @return the position of the member {@code name} in {@code members}, or -1 if there is none */
-        private int find(String name) {
-            if (members.length <= 2 * SCAN) {
-                return indexOf(members, members.length, name);
-            }
-            int[] table = index;
-            if (table == null) {
-                table = indexByName(members);
-                index = table; // a lost race makes the same index twice, nothing else
-            }
+        /** @return the position of the member {@code name} in {@code members}, found through {@code table}, or -1 */
+        private static int lookup(Object[] members, int[] table, String name) {
             int hash = name.hashCode();
             int mask = table.length - 1;
             for (int slot = spread(hash) & mask;; slot = (slot + 1) & mask) {
@@ -207,6 +188,21 @@ final class SessionDocument {
                     return entry - 1;
                 }
             }
+        }
+
+        /** @return this slice's index of its names, made by the first call (a slice only written, never read, needs none) */
+        private int[] index() {
+            int[] table = index;
+            if (table == null) {
+                table = indexByName(members, members.length);
+                index = table; // a lost race makes the same index twice, nothing else
+            }
+            return table;
+        }
+
+        /** @return the position of the member {@code name} in {@code members}, or -1 if there is none */
+        private int find(String name) {
+            return members.length <= 2 * SCAN ? indexOf(members, members.length, name) : lookup(members, index(), name);
         }
 
         int vsn() {
