@@ -16,7 +16,6 @@ import org.springframework.test.web.reactive.server.EntityExchangeResult;
 
 import dev.durablestash.spring.web.reactive.testapp.FluxTestApplication;
 
-import reactor.blockhound.BlockHound;
 import reactor.blockhound.BlockingOperationError;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -45,12 +44,7 @@ class EventLoopBlockHoundTests {
 
     @BeforeAll
     static void installBlockHound() {
-        BlockHound.install(builder -> builder
-                // /dev/urandom never blocks: a new sid's random bytes, read by SecureRandom
-                .allowBlockingCallsInside("sun.security.provider.NativePRNG$RandomIO", "implNextBytes")
-                .blockingMethodCallback(method -> {
-                    throw new BlockingOperationError(method);
-                }));
+        StrictBlockHound.install();
     }
 
     @LocalServerPort

@@ -32,8 +32,6 @@ import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 import dev.durablestash.spring.autoconfigure.DurableStashS3ClientCustomizer;
 import dev.durablestash.spring.web.reactive.testapp.FluxTestApplication;
 
-import reactor.blockhound.BlockHound;
-import reactor.blockhound.BlockingOperationError;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -110,11 +108,7 @@ class S3EventLoopBlockHoundTests {
 
     @BeforeAll
     static void installBlockHound() {
-        BlockHound.install(builder -> builder
-                .allowBlockingCallsInside("sun.security.provider.NativePRNG$RandomIO", "implNextBytes")
-                .blockingMethodCallback(method -> {
-                    throw new BlockingOperationError(method);
-                }));
+        StrictBlockHound.install();
     }
 
     @LocalServerPort

@@ -12,8 +12,7 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
-import reactor.blockhound.BlockHound;
-import reactor.blockhound.BlockingOperationError;
+import dev.durablestash.spring.web.reactive.StrictBlockHound;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -38,12 +37,7 @@ class PrincipalBindingBlockHoundTests {
 
     @BeforeAll
     static void installBlockHound() {
-        BlockHound.install(builder -> builder
-                // /dev/urandom never blocks: a new sid's random bytes, read by SecureRandom
-                .allowBlockingCallsInside("sun.security.provider.NativePRNG$RandomIO", "implNextBytes")
-                .blockingMethodCallback(method -> {
-                    throw new BlockingOperationError(method);
-                }));
+        StrictBlockHound.install();
     }
 
     @LocalServerPort
