@@ -57,7 +57,8 @@ import dev.durablestash.core.SessionOps.StashOp;
  * write-backs only replace a slice still stored under an older {@code vsn}.
  *
  * <p><b>Writes.</b> The batch's diffs are applied, in arrival order, to the cached document and the
- * result is written with compare-and-swap. Callers complete only when that write succeeded. On a
+ * result is written with compare-and-swap. Callers complete only when that write succeeded; the
+ * actor starts the next batch before it answers them, so that write travels while they are woken. On a
  * conflict the actor waits a jittered backoff, re-reads the document, re-applies the batch's diffs
  * (plus the stashes that arrived meanwhile at the head of the queue) and tries again, up to
  * {@link StashSettings#maxWriteAttempts()}. On a storage error the callers fail and the cache is
@@ -410,6 +411,9 @@ final class SessionActor {
         }
         step(storage.write(next, json), outcome -> {
             if (outcome == SessionStorage.WriteOutcome.WRITTEN) {
+                // The next batch first: its write travels while these callers are answered (waking many
+                // waiting threads takes a while), instead of after them.
+                pump();
                 outcomes.finishAll(batch);
             } else {
                 counters.conflicts.increment();

@@ -8,7 +8,9 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.Test;
 
@@ -16,6 +18,40 @@ import dev.durablestash.core.MapStorageBackend.Operation;
 
 /** While a write is in flight, further stashes wait and go out together in the next single write. */
 class GroupCommitTests {
+
+    /**
+     * Pipelining: once a write succeeded, the next batch's write is sent before the written batch's
+     * callers are answered (waking many waiting threads takes a while, and the next PUT can travel
+     * meanwhile). Deterministic: the test holds every PUT and releases it by hand, and looks, from the
+     * first caller's own continuation, whether the second write has reached the store.
+     */
+    @Test
+    void theNextBatchIsWrittenBeforeTheCallersOfTheWrittenOneAreAnswered() throws Exception {
+        MapStorageBackend store = new MapStorageBackend();
+        HeldBackend backend = new HeldBackend(store);
+        ViewDefinition view = ConcurrentStashTests.view(2);
+        String sid = SessionIds.newSid();
+        try (StashAdapter adapter = new StashAdapter(backend, Engines.settings().build())) {
+            await(adapter.stash(sid, view, Map.of("k0", 0L)));
+            backend.hold(Operation.PUT);
+            CompletionStage<Void> first = adapter.stash(sid, view, Map.of("k0", 1L));
+            HeldBackend.Held firstWrite = backend.next();
+            CompletionStage<Void> second = adapter.stash(sid, view, Map.of("k1", 2L)); // waits behind the first write
+            AtomicInteger writesHeldWhenFirstAnswered = new AtomicInteger(-1);
+            CompletableFuture<Void> firstAnswered = first.toCompletableFuture()
+                    .thenRun(() -> writesHeldWhenFirstAnswered.set(backend.waiting()));
+
+            firstWrite.release().run();
+            await(firstAnswered);
+            assertThat(writesHeldWhenFirstAnswered).as("writes sent (and held) when the first caller was answered")
+                    .hasValue(1);
+            assertThat(second.toCompletableFuture()).isNotDone();
+
+            backend.next().release().run();
+            await(second);
+            assertThat(store.count(Operation.PUT)).isEqualTo(3);
+        }
+    }
 
     @Test
     void hundredConcurrentStashesWithSlowPutsUseAtMostTenPutsAndAreAllDurable() throws Exception {
