@@ -41,9 +41,14 @@ final class App implements AutoCloseable {
         String name = spec.contains(":") ? spec.substring(0, spec.indexOf(':')) : spec;
         String argument = spec.contains(":") ? spec.substring(spec.indexOf(':') + 1) : "";
         Path dataDir = Files.createTempDirectory(workDir, name + "-");
-        // Every app runs with the same profiling recording (a JFR "profile" recording costs a few percent).
+        // Every app runs with the same profiling recording (a JFR "profile" recording costs a few percent)
+        // without its leak profiler (OldObjectSample), which records a stack trace with sampled allocations:
+        // it took about 8% of the request threads' CPU of the DurableStash app (perf), more than of apps that
+        // allocate less, so it would have weighed on the comparison.
         List<String> command = new ArrayList<>(List.of(javaExecutable(), "-Xmx256m", "-Xlog:jfr+startup=warning",
-                "-XX:StartFlightRecording=settings=" + System.getProperty("bench.jfr.settings", "profile") + ",dumponexit=true,filename=" + workDir.toAbsolutePath().resolve(name + ".jfr")));
+                "-XX:StartFlightRecording=settings=" + System.getProperty("bench.jfr.settings", "profile")
+                        + ",jdk.OldObjectSample#enabled=false,dumponexit=true,filename="
+                        + workDir.toAbsolutePath().resolve(name + ".jfr")));
         switch (name) {
             case "stash-memory" -> command.addAll(List.of("-cp", classPath(), PACKAGE + "stash.StashCounterApplication",
                     "--durable-stash.storage.type=memory"));

@@ -26,8 +26,12 @@ import dev.durablestash.benchmarks.Figures;
  * <ul>
  *   <li>{@code compare FIGURE APP_A APP_B [SECONDS]}: starts both apps, then alternates rounds of
  *       SECONDS (default 3) of 64 concurrent sessions on A and on B (A B B A A B B A, after a warm-up
- *       round each), and prints FIGURE = A's requests/s ÷ B's, each app's requests/s and server CPU per
- *       request, then {@code racing_increments_kept_APP} for each;</li>
+ *       round each of ten times SECONDS, or {@code -Dbench.warmup.seconds}), and prints FIGURE = A's
+ *       requests/s ÷ B's, each app's requests/s and server CPU per request, then
+ *       {@code racing_increments_kept_APP} for each. The warm-up is long because on two cores the JIT
+ *       compiles an app's request path for about half a minute of this load (perf showed a quarter of
+ *       the CPU in the interpreter after 20 s); rounds right after start-up measured compilation more than
+ *       the apps, and weighed most on the app with the most code to compile;</li>
  *   <li>{@code racing FIGURE APP}: starts the app and prints FIGURE = how many of 100 concurrent
  *       increments of one browser session it kept.</li>
  * </ul>
@@ -69,8 +73,9 @@ public final class LoadDriver {
             b.awaitReady(client, Duration.ofSeconds(120));
             List<Session> sessionsA = sessions(a);
             List<Session> sessionsB = sessions(b);
-            round(sessionsA, seconds, a);
-            round(sessionsB, seconds, b);
+            int warmup = Integer.getInteger("bench.warmup.seconds", 10 * seconds);
+            round(sessionsA, warmup, a);
+            round(sessionsB, warmup, b);
             Totals totalA = new Totals();
             Totals totalB = new Totals();
             for (int r = 0; r < 4; r++) {
