@@ -2,6 +2,7 @@ package dev.durablestash.core;
 
 import java.util.List;
 
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -130,7 +131,23 @@ final class Outcomes {
         return op.diff().isTouch() ? "(none)" : op.diff().view();
     }
 
+    /** @return the error's message, or its class name when it has none or its message cannot be read */
     private static String describe(Throwable error) {
-        return error.getMessage() != null ? error.getMessage() : error.getClass().getName();
+        String message = message(error);
+        return message != null ? message : error.getClass().getName();
+    }
+
+    /** @return the error's class name and message, as {@link Throwable#toString()}, never throwing */
+    static String summary(Throwable error) {
+        String message = message(error);
+        return message != null ? error.getClass().getName() + ": " + message : error.getClass().getName();
+    }
+
+    private static @Nullable String message(Throwable error) {
+        try {
+            return error.getLocalizedMessage();
+        } catch (Throwable unreadable) { // a throwable whose message throws must not stop an operation's end
+            return null;
+        }
     }
 }

@@ -282,12 +282,22 @@ final class SessionActor {
         try {
             start.run();
         } catch (Throwable e) { // also a checked exception thrown undeclared (Kotlin, sneaky throws)
-            log.error("session actor failed unexpectedly; failing {} operation(s)", batch.size(), e);
             busy = false;
             storage.forget();
             for (Op op : batch) {
                 outcomes.abandon(op, e);
             }
+            logUnexpected("session actor failed unexpectedly; failed " + batch.size() + " operation(s)", e);
+        }
+    }
+
+    /** Logs at ERROR; never throws, also for a throwable whose message or stack cannot be read. */
+    private static void logUnexpected(String message, Throwable e) {
+        try {
+            log.error(message, e);
+        } catch (Throwable unreadable) {
+            log.error("{} ({}, which could not be logged: {})", message, e.getClass().getName(),
+                    unreadable.getClass().getName());
         }
     }
 
@@ -308,8 +318,8 @@ final class SessionActor {
                     onSuccess.handle(result);
                 }
             } catch (Throwable e) { // also a checked exception thrown undeclared (Kotlin, sneaky throws)
-                log.error("session actor step failed unexpectedly", e);
                 storage.forget();
+                logUnexpected("session actor step failed unexpectedly", e);
                 onFailure.handle(e);
             }
             pump();
@@ -331,7 +341,7 @@ final class SessionActor {
             return;
         }
         step(storage.load(), ignored -> answer(batch), error -> {
-            log.warn("recover failed, the view keeps its defaults: {}", error.toString());
+            log.warn("recover failed, the view keeps its defaults: {}", Outcomes.summary(error));
             for (RecoverOp op : batch) {
                 outcomes.finish(op, Recovery.error(error instanceof TimedStorage.Timeout
                         ? new StashTimeoutException(op.view().name(), "recover", settings.operationTimeout(), error)
@@ -413,8 +423,11 @@ final class SessionActor {
             if (outcome == SessionStorage.WriteOutcome.WRITTEN) {
                 // The next batch first: its write travels while these callers are answered (waking many
                 // waiting threads takes a while), instead of after them.
-                pump();
-                outcomes.finishAll(batch);
+                try {
+                    pump();
+                } finally {
+                    outcomes.finishAll(batch); // whatever starting the next batch did: this one is durable
+                }
             } else {
                 counters.conflicts.increment();
                 retryAfterConflict(batch, attempt);
