@@ -58,7 +58,9 @@ import dev.durablestash.core.SessionOps.StashOp;
  *
  * <p><b>Writes.</b> The batch's diffs are applied, in arrival order, to the cached document and the
  * result is written with compare-and-swap. Callers complete only when that write succeeded; the
- * actor starts the next batch before it answers them, so that write travels while they are woken. On a
+ * actor starts the next batch before it answers them, so that write travels while they are woken (an
+ * operation behind them that needs no storage, such as a recover from the cache, may so be answered
+ * first; it sees their write). On a
  * conflict the actor waits a jittered backoff, re-reads the document, re-applies the batch's diffs
  * (plus the stashes that arrived meanwhile at the head of the queue) and tries again, up to
  * {@link StashSettings#maxWriteAttempts()}. On a storage error the callers fail and the cache is
