@@ -21,13 +21,15 @@ import software.amazon.awssdk.services.s3.model.PutObjectResponse;
  * lost 60–100 of 1,600 increments). This wrapper holds a per-key lock (striped) across the ETag check
  * and the write, and across conditional deletes, and evaluates {@code If-Match} / {@code If-None-Match}
  * again under it, so of several concurrent conditional writes at most one succeeds. Reads take no lock,
- * as on S3.
+ * as on S3. Public for the samples' end-to-end suites, which run S3Proxy servers of their own (test
+ * support, not an API). Thread-safe.
  */
-final class AtomicConditionalBlobStore extends ForwardingBlobStore {
+public final class AtomicConditionalBlobStore extends ForwardingBlobStore {
 
     private final ReentrantLock[] stripes = new ReentrantLock[256];
 
-    AtomicConditionalBlobStore(BlobStore delegate) {
+    /** @param delegate the store whose conditional writes and deletes are made atomic */
+    public AtomicConditionalBlobStore(BlobStore delegate) {
         super(delegate);
         for (int i = 0; i < stripes.length; i++) {
             stripes[i] = new ReentrantLock();

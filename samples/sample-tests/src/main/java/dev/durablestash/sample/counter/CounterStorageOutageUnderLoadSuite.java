@@ -34,10 +34,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
+import dev.durablestash.storage.s3.AtomicConditionalBlobStore;
 import dev.durablestash.testsupport.ExpectedLogs;
 
 /**
- * A counter sample on S3 (the in-process S3 test server, S3Proxy) through a storage outage under
+ * A counter sample on S3 (the in-process S3 test server, S3Proxy, with conditional writes made atomic
+ * as on AWS S3 by {@link AtomicConditionalBlobStore}) through a storage outage under
  * load: {@value #CLIENTS} browser sessions increment their counters all the time and keep a log of
  * the increments the app acknowledged (HTTP 200); the store goes away and comes back, twice, with no
  * restart of the app: the server <em>stopped</em> for {@link #OUTAGE} (connections refused) and
@@ -120,7 +122,9 @@ abstract class CounterStorageOutageUnderLoadSuite {
                 .allow(Level.ERROR, "")
                 .expect(Level.WARN, "recover failed, the view keeps its defaults")
                 .expect(Level.WARN, "could not be recovered (storage error)");
-        StallingBlobStore blobs = new StallingBlobStore(new TransientNio2BlobStore());
+        // Conditional writes atomic, as on S3: S3Proxy checks If-Match before it writes, so a PUT held by the
+        // stall could pass its check, then land over later acknowledged writes when the store resumes.
+        StallingBlobStore blobs = new StallingBlobStore(new AtomicConditionalBlobStore(new TransientNio2BlobStore()));
         blobs.createContainer(BUCKET);
         S3Proxy[] server = {startServer(blobs, 0)};
         int port = server[0].getPort();
