@@ -135,14 +135,10 @@ class PipeliningReviewTests {
             HeldBackend held = new HeldBackend(new MapStorageBackend());
             ThrowingPuts backend = new ThrowingPuts(held);
             ValueCodec codec = new ValueCodec(settings);
-            SessionActor actor = new SessionActor(new StorageKeys(settings).of(SessionIds.newSid()),
-                    new TimedStorage(backend, deadlines, settings.operationTimeout()), settings, codec,
-                    new EngineCounters(), new SerialRunner(executor), deadlines, null);
+            SessionActor actor = actorOn(backend, settings, codec, deadlines, executor);
             held.hold(Operation.PUT);
-            SessionOps.StashOp first = new SessionOps.StashOp(codec.encode(VIEW, Map.of("k0", 1L), List.of()),
-                    new CompletableFuture<>(), false);
-            SessionOps.StashOp second = new SessionOps.StashOp(codec.encode(VIEW, Map.of("k1", 2L), List.of()),
-                    new CompletableFuture<>(), false);
+            SessionOps.StashOp first = stashOp(codec, "k0", 1L);
+            SessionOps.StashOp second = stashOp(codec, "k1", 2L);
             assertThat(actor.submit(first)).isTrue();
             HeldBackend.Held firstWrite = held.next();
             assertThat(actor.submit(second)).isTrue();
@@ -364,15 +360,10 @@ class PipeliningReviewTests {
             MapStorageBackend store = new MapStorageBackend();
             HeldBackend held = new HeldBackend(store);
             ValueCodec codec = new ValueCodec(settings);
-            String sid = SessionIds.newSid();
-            SessionActor actor = new SessionActor(new StorageKeys(settings).of(sid),
-                    new TimedStorage(held, deadlines, settings.operationTimeout()), settings, codec,
-                    new EngineCounters(), new SerialRunner(executor), deadlines, null);
+            SessionActor actor = actorOn(held, settings, codec, deadlines, executor);
             held.hold(Operation.PUT);
-            SessionOps.StashOp first = new SessionOps.StashOp(codec.encode(VIEW, Map.of("k0", 1L), List.of()),
-                    new CompletableFuture<>(), false);
-            SessionOps.StashOp second = new SessionOps.StashOp(codec.encode(VIEW, Map.of("k1", 2L), List.of()),
-                    new CompletableFuture<>(), false);
+            SessionOps.StashOp first = stashOp(codec, "k0", 1L);
+            SessionOps.StashOp second = stashOp(codec, "k1", 2L);
             assertThat(actor.submit(first)).isTrue();
             HeldBackend.Held firstWrite = held.next();
             assertThat(actor.submit(second)).isTrue();
@@ -397,5 +388,18 @@ class PipeliningReviewTests {
             deadlines.close();
             executor.shutdownNow();
         }
+    }
+
+    /** @return an actor of a new session on {@code backend}, driven directly (no registry, no operation deadlines) */
+    private static SessionActor actorOn(StorageBackend backend, StashSettings settings, ValueCodec codec,
+            Deadlines deadlines, ExecutorService executor) {
+        return new SessionActor(new StorageKeys(settings).of(SessionIds.newSid()),
+                new TimedStorage(backend, deadlines, settings.operationTimeout()), settings, codec,
+                new EngineCounters(), new SerialRunner(executor), deadlines, null);
+    }
+
+    /** @return a caller's stash of {@code key} in {@link #VIEW}, not yet submitted */
+    private static SessionOps.StashOp stashOp(ValueCodec codec, String key, long value) {
+        return new SessionOps.StashOp(codec.encode(VIEW, Map.of(key, value), List.of()), new CompletableFuture<>(), false);
     }
 }
