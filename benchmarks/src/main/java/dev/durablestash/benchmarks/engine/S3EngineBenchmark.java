@@ -35,7 +35,9 @@ import software.amazon.awssdk.services.s3.model.PutObjectRequest;
  *       session as fast as they are acknowledged;</li>
  *   <li>{@code many_sessions_throughput_ratio}: 64 threads stashing into random ones of 10,000
  *       sessions, rounds alternating with rounds of 64 threads sending raw conditional PUTs to random
- *       ones of 10,000 keys.</li>
+ *       ones of 10,000 keys: three warm-up rounds of each, then four measured rounds of each in the
+ *       order A B B A A B B A, so that a drift over the part (the JIT still compiling) weighs on both
+ *       alike; each measured round's rate is printed in a note.</li>
  * </ul>
  *
  * <p>The many-sessions part runs first: its load warms up the JIT of the client, the server and the
@@ -205,14 +207,25 @@ public final class S3EngineBenchmark {
                 // Two callers drew the same key at once: one of them got 412. It was a request all the same.
             }
         };
-        run(CALLERS, millis(2000), stashOne);
-        run(CALLERS, millis(2000), rawOne);
+        // Warm-up: on two cores the JIT compiles the client's, the server's and the engine's paths for most of a
+        // minute (rates measured right after the sessions were made rose by a third from round to round).
+        for (int r = 0; r < 3; r++) {
+            run(CALLERS, millis(2000), stashOne);
+            run(CALLERS, millis(2000), rawOne);
+        }
         Round stashTotal = new Round();
         Round rawTotal = new Round();
-        for (int r = 0; r < 3; r++) {
-            stashTotal.add(run(CALLERS, millis(3000), stashOne));
-            rawTotal.add(run(CALLERS, millis(3000), rawOne));
+        StringBuilder rounds = new StringBuilder();
+        for (int r = 0; r < 4; r++) {
+            boolean stashFirst = r % 2 == 0; // A B B A A B B A: a drift (the JIT still compiling) weighs on both alike
+            for (int k = 0; k < 2; k++) {
+                boolean stashRound = (k == 0) == stashFirst;
+                Round round = run(CALLERS, millis(3000), stashRound ? stashOne : rawOne);
+                (stashRound ? stashTotal : rawTotal).add(round);
+                rounds.append(stashRound ? " stash " : " raw ").append(Figures.format(round.operations / round.seconds));
+            }
         }
+        Figures.note("many sessions, each round's rate per second:" + rounds);
         double stashRate = stashTotal.operations / stashTotal.seconds;
         double rawRate = rawTotal.operations / rawTotal.seconds;
         Figures.note("many sessions: " + SESSIONS + " sessions, " + CALLERS + " callers, " + Figures.format(stashRate)
