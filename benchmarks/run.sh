@@ -82,6 +82,8 @@ step http-memory dev.durablestash.benchmarks.http.LoadDriver compare http_vs_spr
 step http-memory-argument dev.durablestash.benchmarks.http.LoadDriver compare http_argument_view_vs_spring_session_ratio \
   stash-memory-argument map "$seconds"
 step http-fs dev.durablestash.benchmarks.http.LoadDriver compare http_fs_vs_redis_ratio stash-fs "redis:$redis_port" "$seconds"
+# The filesystem backend alone on this disk (no engine, no HTTP): the ceiling of the app above.
+step fs-floor dev.durablestash.benchmarks.engine.FileSystemFloor "$scale"
 step racing dev.durablestash.benchmarks.http.LoadDriver racing racing_increments_kept "sample:$sample_jar"
 # Samples from the end of both apps' warm-up rounds on: the app's startup and its first requests are left out.
 step profile-http dev.durablestash.benchmarks.profile.JfrSummary "$out/stash-memory.jfr" \

@@ -1,0 +1,100 @@
+package dev.durablestash.benchmarks.engine;
+
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+import dev.durablestash.benchmarks.Figures;
+import dev.durablestash.storage.Precondition;
+import dev.durablestash.storage.PutResult;
+import dev.durablestash.storage.filesystem.FileSystemStorageBackend;
+
+/**
+ * What the filesystem backend alone does on this machine's disk, without the engine or HTTP: the
+ * ceiling of {@code http_fs_vs_redis_ratio}'s DurableStash app, whose every acknowledged write is
+ * durable. 64 threads each replace a key of their own in a compare-and-swap chain (a 400-byte body,
+ * {@code If-Match} the ETag of its last write) through a {@link FileSystemStorageBackend} with its
+ * default pool, in a directory under {@code target/bench} (the disk the app writes to), for 5 seconds
+ * after a 3-second warm-up:
+ *
+ * <ul>
+ *   <li>{@code fs_backend_puts_per_s}: acknowledged puts per second;</li>
+ *   <li>{@code fs_cpu_ms_per_backend_put}: this process's CPU time (user and system) per put.</li>
+ * </ul>
+ */
+public final class FileSystemFloor {
+
+    private static final int CALLERS = 64;
+
+    private FileSystemFloor() {
+    }
+
+    /**
+     * @param args optional: a scale factor for the durations (default 1)
+     * @throws Exception if the benchmark fails
+     */
+    public static void main(String[] args) throws Exception {
+        double scale = args.length > 0 ? Double.parseDouble(args[0]) : 1.0;
+        Path directory = Files.createTempDirectory(Files.createDirectories(Path.of("target", "bench")), "fs-floor-");
+        try (FileSystemStorageBackend backend = new FileSystemStorageBackend(directory)) {
+            round(backend, (long) (3000 * scale));
+            long cpuBefore = processCpuNanos();
+            long start = System.nanoTime();
+            long puts = round(backend, (long) (5000 * scale));
+            double seconds = (System.nanoTime() - start) / 1e9;
+            double cpuMillis = (processCpuNanos() - cpuBefore) / 1e6;
+            Figures.note("filesystem backend alone: " + CALLERS + " callers, " + puts + " puts in "
+                    + Figures.format(seconds) + " s, " + Runtime.getRuntime().availableProcessors() + " cores");
+            Figures.print("fs_backend_puts_per_s", puts / seconds, "puts/s");
+            Figures.print("fs_cpu_ms_per_backend_put", cpuMillis / puts, "ms");
+        }
+        System.exit(0);
+    }
+
+    /** @return the puts acknowledged in {@code millis} by {@link #CALLERS} threads */
+    private static long round(FileSystemStorageBackend backend, long millis) throws InterruptedException {
+        AtomicLong puts = new AtomicLong();
+        AtomicReference<RuntimeException> failure = new AtomicReference<>();
+        long end = System.nanoTime() + millis * 1_000_000;
+        CountDownLatch done = new CountDownLatch(CALLERS);
+        byte[] body = new byte[400];
+        for (int t = 0; t < CALLERS; t++) {
+            String key = "floor/" + t;
+            Thread caller = new Thread(() -> {
+                try {
+                    Precondition precondition = Precondition.absent();
+                    backend.delete(key, null).toCompletableFuture().join();
+                    long n = 0;
+                    while (System.nanoTime() < end) {
+                        body[0] = (byte) n++; // bodies differ, so ETags do (the race on the shared array is harmless)
+                        PutResult result = backend.put(key, body, precondition).toCompletableFuture().join();
+                        if (!(result instanceof PutResult.Written written)) {
+                            throw new IllegalStateException("a put of " + key + " was refused: " + result);
+                        }
+                        precondition = Precondition.matching(written.etag());
+                        puts.incrementAndGet();
+                    }
+                } catch (RuntimeException e) {
+                    failure.compareAndSet(null, e);
+                } finally {
+                    done.countDown();
+                }
+            }, "fs-floor-" + t);
+            caller.setDaemon(true);
+            caller.start();
+        }
+        done.await();
+        if (failure.get() != null) {
+            throw failure.get();
+        }
+        return puts.get();
+    }
+
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
+    }
+}
