@@ -93,8 +93,9 @@ import dev.durablestash.storage.StorageException;
  * completes the returned stages. By default that is a fixed pool of {@code max(8, processors)}
  * daemon threads owned by this backend and shut down by {@link #close()} (writes spend most of their
  * time waiting for {@code fsync}, and a disk forces concurrent writes faster than one after another,
- * so the pool is larger than the number of cores); alternatively pass
- * your own bounded executor (which {@code close()} leaves running). I/O errors complete the stage
+ * so the pool is larger than the number of cores), or of the size given to
+ * {@link #FileSystemStorageBackend(Path, int)}; alternatively pass your own bounded executor (which
+ * {@code close()} leaves running). I/O errors complete the stage
  * with a {@link StorageException} naming the operation, the key and the root. After
  * {@code close()}, operations complete with a {@code StorageException}.
  *
@@ -129,7 +130,20 @@ public final class FileSystemStorageBackend implements StorageBackend, AutoClose
      * @throws StorageException when the directory cannot be created or its lock file opened
      */
     public FileSystemStorageBackend(Path root) {
-        this(root, null, defaultExecutor());
+        this(root, null, ownExecutor(Math.max(MIN_POOL_THREADS, Runtime.getRuntime().availableProcessors())));
+    }
+
+    /**
+     * Creates a backend with its own pool of {@code threads} daemon threads, shut down by
+     * {@link #close()}. Creates the root directory if it is missing.
+     *
+     * @param root the directory that holds the objects
+     * @param threads the pool's size, at least 1
+     * @throws IllegalArgumentException when {@code threads} is less than 1
+     * @throws StorageException when the directory cannot be created or its lock file opened
+     */
+    public FileSystemStorageBackend(Path root, int threads) {
+        this(root, null, ownExecutor(requirePositive(threads)));
     }
 
     /**
@@ -169,8 +183,14 @@ public final class FileSystemStorageBackend implements StorageBackend, AutoClose
         deleteStaleTempFiles(STALE_TEMP_AGE);
     }
 
-    private static ExecutorService defaultExecutor() {
-        int threads = Math.max(MIN_POOL_THREADS, Runtime.getRuntime().availableProcessors());
+    private static int requirePositive(int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads must be at least 1, was " + threads);
+        }
+        return threads;
+    }
+
+    private static ExecutorService ownExecutor(int threads) {
         int pool = POOL_NUMBER.incrementAndGet();
         AtomicInteger thread = new AtomicInteger();
         ThreadFactory factory = runnable -> {

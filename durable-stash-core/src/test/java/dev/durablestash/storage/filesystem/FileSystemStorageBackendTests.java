@@ -6,6 +6,7 @@ import static dev.durablestash.testsupport.Stages.utf8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -32,6 +33,7 @@ import dev.durablestash.storage.GetResult;
 import dev.durablestash.storage.Precondition;
 import dev.durablestash.storage.PutResult;
 import dev.durablestash.storage.StorageException;
+import dev.durablestash.testsupport.FileSystemPools;
 
 /** Behaviour of {@link FileSystemStorageBackend} beyond the shared backend contract. */
 class FileSystemStorageBackendTests {
@@ -74,6 +76,32 @@ class FileSystemStorageBackendTests {
         try (Stream<Path> outside = Files.list(directory)) {
             assertThat(outside).containsExactly(root);
         }
+    }
+
+    @Test
+    void theDefaultPoolHasAtLeastEightThreadsForFsyncBoundWrites() {
+        assertThat(FileSystemPools.poolThreads(backend))
+                .isEqualTo(Math.max(8, Runtime.getRuntime().availableProcessors()));
+    }
+
+    @Test
+    void aPoolOfTheGivenSizeDoesTheIoAndIsShutDownByClose() throws Exception {
+        String pool;
+        try (FileSystemStorageBackend sized = new FileSystemStorageBackend(directory.resolve("sized"), 3)) {
+            pool = FileSystemPools.poolPrefix(sized);
+            assertThat(FileSystemPools.poolThreads(sized)).isEqualTo(3);
+            put(sized, "a/b", "written by a pool of three");
+            assertThat(new String(((GetResult.Found) await(sized.get("a/b", null))).body(), StandardCharsets.UTF_8))
+                    .isEqualTo("written by a pool of three");
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (FileSystemPools.liveThreads(pool) > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(10); // close() waited for the pool to terminate; its threads are exiting
+        }
+        assertThat(FileSystemPools.liveThreads(pool)).isZero();
+        assertThatThrownBy(() -> new FileSystemStorageBackend(directory.resolve("none"), 0))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("threads must be at least 1, was 0");
     }
 
     @Test

@@ -525,6 +525,13 @@ public class DurableStashProperties {
          */
         private Path directory = Path.of(".durable-stash");
 
+        /**
+         * Threads of the filesystem storage's own I/O pool (its blocking reads, writes and fsyncs), at
+         * least 1. Default: max(8, available processors); a write spends most of its time waiting for
+         * fsync, and a disk forces concurrent writes faster than one after another.
+         */
+        private @Nullable Integer ioThreads;
+
         private final Sweep sweep = new Sweep();
 
         public Path getDirectory() {
@@ -533,6 +540,14 @@ public class DurableStashProperties {
 
         public void setDirectory(Path directory) {
             this.directory = directory;
+        }
+
+        public @Nullable Integer getIoThreads() {
+            return ioThreads;
+        }
+
+        public void setIoThreads(@Nullable Integer ioThreads) {
+            this.ioThreads = ioThreads;
         }
 
         public Sweep getSweep() {

@@ -11,6 +11,7 @@ import org.springframework.util.StringUtils;
 
 import dev.durablestash.core.StashSettings;
 import dev.durablestash.spring.web.SidCookie;
+import dev.durablestash.storage.filesystem.FileSystemStorageBackend;
 
 /**
  * Checks the {@code durable-stash.*} properties and maps them onto {@link StashSettings} and the
@@ -172,6 +173,22 @@ final class SettingsMapping {
             throw invalid("storage.filesystem.sweep.max-files-per-run", sweep.getMaxFilesPerRun(), "must be positive");
         }
         return interval;
+    }
+
+    /**
+     * @return the starter's filesystem backend: {@code durable-stash.storage.filesystem.directory}, with a
+     *     pool of {@code io-threads} threads when set, else the backend's default pool
+     * @throws InvalidConfigurationPropertyValueException if {@code io-threads} is set below 1
+     */
+    static FileSystemStorageBackend fileSystemBackend(DurableStashProperties.Filesystem filesystem) {
+        Integer threads = filesystem.getIoThreads();
+        if (threads == null) {
+            return new FileSystemStorageBackend(filesystem.getDirectory());
+        }
+        if (threads < 1) {
+            throw invalid("storage.filesystem.io-threads", threads, "must be at least 1");
+        }
+        return new FileSystemStorageBackend(filesystem.getDirectory(), threads);
     }
 
     static InvalidConfigurationPropertyValueException invalid(String property, @Nullable Object value, String reason) {

@@ -189,7 +189,7 @@ final class StorageConfigurations {
         @Bean
         @ConditionalOnMissingBean(StorageBackend.class)
         FileSystemStorageBackend durableStashStorageBackend(DurableStashProperties properties) {
-            return new FileSystemStorageBackend(properties.getStorage().getFilesystem().getDirectory());
+            return SettingsMapping.fileSystemBackend(properties.getStorage().getFilesystem());
         }
 
         /**
@@ -227,7 +227,7 @@ final class StorageConfigurations {
         StorageBackend durableStashStorageBackend(DurableStashProperties properties) {
             StorageType type = properties.getStorage().resolvedType();
             return switch (type) {
-                case FILESYSTEM -> new FileSystemStorageBackend(properties.getStorage().getFilesystem().getDirectory());
+                case FILESYSTEM -> SettingsMapping.fileSystemBackend(properties.getStorage().getFilesystem());
                 case MEMORY -> throw SettingsMapping.invalid("storage.type", "memory",
                         "the in-memory backend comes with dev.durablestash:durable-stash-test-backend (its "
                                 + "auto-configuration provides it): add that module to the classpath, for tests");

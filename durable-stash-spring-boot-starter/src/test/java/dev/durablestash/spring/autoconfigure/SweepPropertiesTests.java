@@ -21,6 +21,7 @@ import dev.durablestash.spring.metrics.StashMetrics;
 import dev.durablestash.storage.StorageBackend;
 import dev.durablestash.storage.filesystem.FileSystemStorageBackend;
 import dev.durablestash.testsupport.ExpectedLogs;
+import dev.durablestash.testsupport.FileSystemPools;
 
 /** Review of the sweeper's starter properties and bean conditions. */
 class SweepPropertiesTests {
@@ -42,6 +43,25 @@ class SweepPropertiesTests {
                         DurableStashServletAutoConfiguration.class))
                 .withPropertyValues("durable-stash.storage.filesystem.directory=" + directory,
                         "durable-stash.secret=" + SECRET);
+    }
+
+    @Test
+    void ioThreadsSizesTheFilesystemBackendsPool() {
+        contextRunner().withPropertyValues("durable-stash.storage.filesystem.io-threads=3").run((context) -> {
+            assertThat(context).hasNotFailed();
+            assertThat(FileSystemPools.poolThreads(context.getBean(FileSystemStorageBackend.class))).isEqualTo(3);
+        });
+    }
+
+    @Test
+    void ioThreadsBelowOneFailsStartupNamingTheProperty() {
+        contextRunner().withPropertyValues("durable-stash.storage.filesystem.io-threads=0").run((context) -> {
+            assertThat(context).hasFailed();
+            assertThat(context.getStartupFailure()).rootCause()
+                    .isInstanceOf(InvalidConfigurationPropertyValueException.class)
+                    .hasMessageContaining("durable-stash.storage.filesystem.io-threads")
+                    .hasMessageContaining("must be at least 1");
+        });
     }
 
     @Test
