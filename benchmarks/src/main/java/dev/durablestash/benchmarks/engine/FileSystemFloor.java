@@ -3,9 +3,6 @@ package dev.durablestash.benchmarks.engine;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 
 import dev.durablestash.benchmarks.Figures;
 import dev.durablestash.storage.Precondition;
@@ -42,10 +39,10 @@ public final class FileSystemFloor {
         try (FileSystemStorageBackend backend = new FileSystemStorageBackend(directory)) {
             round(backend, (long) (3000 * scale));
             long cpuBefore = processCpuNanos();
-            long start = System.nanoTime();
-            long puts = round(backend, (long) (5000 * scale));
-            double seconds = (System.nanoTime() - start) / 1e9;
+            CallerRounds.Round measured = round(backend, (long) (5000 * scale));
             double cpuMillis = (processCpuNanos() - cpuBefore) / 1e6;
+            long puts = measured.operations;
+            double seconds = measured.seconds;
             Figures.note("filesystem backend alone: " + CALLERS + " callers, " + puts + " puts in "
                     + Figures.format(seconds) + " s, " + Runtime.getRuntime().availableProcessors() + " cores");
             Figures.print("fs_backend_puts_per_s", puts / seconds, "puts/s");
@@ -54,43 +51,27 @@ public final class FileSystemFloor {
         System.exit(0);
     }
 
-    /** @return the puts acknowledged in {@code millis} by {@link #CALLERS} threads */
-    private static long round(FileSystemStorageBackend backend, long millis) throws InterruptedException {
-        AtomicLong puts = new AtomicLong();
-        AtomicReference<RuntimeException> failure = new AtomicReference<>();
-        long end = System.nanoTime() + millis * 1_000_000;
-        CountDownLatch done = new CountDownLatch(CALLERS);
-        byte[] body = new byte[400];
+    /** @return the puts acknowledged in {@code millis} by {@link #CALLERS} threads, each on a key of its own */
+    private static CallerRounds.Round round(FileSystemStorageBackend backend, long millis) throws InterruptedException {
+        Precondition[] preconditions = new Precondition[CALLERS];
         for (int t = 0; t < CALLERS; t++) {
-            String key = "floor/" + t;
-            Thread caller = new Thread(() -> {
-                try {
-                    Precondition precondition = Precondition.absent();
-                    backend.delete(key, null).toCompletableFuture().join();
-                    long n = 0;
-                    while (System.nanoTime() < end) {
-                        body[0] = (byte) n++; // bodies differ, so ETags do (the race on the shared array is harmless)
-                        PutResult result = backend.put(key, body, precondition).toCompletableFuture().join();
-                        if (!(result instanceof PutResult.Written written)) {
-                            throw new IllegalStateException("a put of " + key + " was refused: " + result);
-                        }
-                        precondition = Precondition.matching(written.etag());
-                        puts.incrementAndGet();
-                    }
-                } catch (RuntimeException e) {
-                    failure.compareAndSet(null, e);
-                } finally {
-                    done.countDown();
-                }
-            }, "fs-floor-" + t);
-            caller.setDaemon(true);
-            caller.start();
+            backend.delete(key(t), null).toCompletableFuture().join();
+            preconditions[t] = Precondition.absent();
         }
-        done.await();
-        if (failure.get() != null) {
-            throw failure.get();
-        }
-        return puts.get();
+        byte[] body = new byte[400];
+        long[] written = new long[CALLERS];
+        return CallerRounds.run(CALLERS, millis, thread -> {
+            body[0] = (byte) written[thread]++; // bodies differ, so ETags do (the race on the shared array is harmless)
+            PutResult result = backend.put(key(thread), body, preconditions[thread]).toCompletableFuture().join();
+            if (!(result instanceof PutResult.Written put)) {
+                throw new IllegalStateException("a put of " + key(thread) + " was refused: " + result);
+            }
+            preconditions[thread] = Precondition.matching(put.etag());
+        });
+    }
+
+    private static String key(int thread) {
+        return "floor/" + thread;
     }
 
     private static long processCpuNanos() {

@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntConsumer;
@@ -13,6 +12,8 @@ import dev.durablestash.benchmarks.BenchViews;
 import dev.durablestash.benchmarks.CountingBackend;
 import dev.durablestash.benchmarks.Figures;
 import dev.durablestash.benchmarks.Latencies;
+import dev.durablestash.benchmarks.engine.CallerRounds.Done;
+import dev.durablestash.benchmarks.engine.CallerRounds.Round;
 import dev.durablestash.core.SessionIds;
 import dev.durablestash.core.StashAdapter;
 import dev.durablestash.core.StashSettings;
@@ -161,9 +162,10 @@ public final class S3EngineBenchmark {
     private void groupCommit(double rawP50) throws InterruptedException {
         String sid = SessionIds.newSid();
         join(stash.stash(sid, BenchViews.FIVE_KEYS, BenchViews.allKeys(0)));
-        run(CALLERS, millis(2000), thread -> join(stash.stash(sid, BenchViews.FIVE_KEYS, BenchViews.oneKey(thread))));
+        CallerRounds.run(CALLERS, millis(2000),
+                thread -> join(stash.stash(sid, BenchViews.FIVE_KEYS, BenchViews.oneKey(thread))));
         long putsBefore = backend.puts();
-        Round round = run(CALLERS, millis(8000),
+        Round round = CallerRounds.run(CALLERS, millis(8000),
                 thread -> join(stash.stash(sid, BenchViews.FIVE_KEYS, BenchViews.oneKey(thread))));
         long puts = backend.puts() - putsBefore;
         double perSecond = round.operations / round.seconds;
@@ -184,7 +186,7 @@ public final class S3EngineBenchmark {
         // Every session exists before the rounds (its first stash costs a GET that finds nothing, then a
         // creating PUT): the rounds measure updates. A raw key's first PUT (If-None-Match) costs the same as
         // its later ones (If-Match), so the raw keys are created in the rounds.
-        run(CALLERS, Long.MAX_VALUE, thread -> {
+        CallerRounds.run(CALLERS, Long.MAX_VALUE, thread -> {
             long i = touched.getAndIncrement();
             if (i >= SESSIONS) {
                 throw new Done();
@@ -210,8 +212,8 @@ public final class S3EngineBenchmark {
         // Warm-up: on two cores the JIT compiles the client's, the server's and the engine's paths for most of a
         // minute (rates measured right after the sessions were made rose by a third from round to round).
         for (int r = 0; r < 3; r++) {
-            run(CALLERS, millis(2000), stashOne);
-            run(CALLERS, millis(2000), rawOne);
+            CallerRounds.run(CALLERS, millis(2000), stashOne);
+            CallerRounds.run(CALLERS, millis(2000), rawOne);
         }
         Round stashTotal = new Round();
         Round rawTotal = new Round();
@@ -220,7 +222,7 @@ public final class S3EngineBenchmark {
             boolean stashFirst = r % 2 == 0; // A B B A A B B A: a drift (the JIT still compiling) weighs on both alike
             for (int k = 0; k < 2; k++) {
                 boolean stashRound = (k == 0) == stashFirst;
-                Round round = run(CALLERS, millis(3000), stashRound ? stashOne : rawOne);
+                Round round = CallerRounds.run(CALLERS, millis(3000), stashRound ? stashOne : rawOne);
                 (stashRound ? stashTotal : rawTotal).add(round);
                 rounds.append(stashRound ? " stash " : " raw ").append(Figures.format(round.operations / round.seconds));
             }
@@ -244,71 +246,5 @@ public final class S3EngineBenchmark {
 
     private static void join(java.util.concurrent.CompletionStage<?> stage) {
         stage.toCompletableFuture().join();
-    }
-
-    /** Thrown by an operation to end its thread's part of a round early. */
-    private static final class Done extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-
-        Done() {
-            super(null, null, false, false);
-        }
-    }
-
-    /** What a round did: operations, seconds, per-operation latencies. */
-    private static final class Round {
-        long operations;
-        double seconds;
-        final Latencies latencies = new Latencies();
-
-        void add(Round other) {
-            operations += other.operations;
-            seconds += other.seconds;
-            latencies.addAll(other.latencies);
-        }
-    }
-
-    /** Runs {@code operation} on {@code threads} threads, each in a loop, for {@code millis}. */
-    static Round run(int threads, long millis, IntConsumer operation) throws InterruptedException {
-        CountDownLatch start = new CountDownLatch(1);
-        Latencies[] latencies = new Latencies[threads];
-        long[] counts = new long[threads];
-        Thread[] workers = new Thread[threads];
-        long[] window = new long[2];
-        for (int t = 0; t < threads; t++) {
-            int thread = t;
-            latencies[t] = new Latencies();
-            workers[t] = new Thread(() -> {
-                try {
-                    start.await();
-                } catch (InterruptedException e) {
-                    return;
-                }
-                long end = millis == Long.MAX_VALUE ? Long.MAX_VALUE : window[0] + millis * 1_000_000L;
-                try {
-                    while (System.nanoTime() < end) {
-                        long begin = System.nanoTime();
-                        operation.accept(thread);
-                        latencies[thread].add(System.nanoTime() - begin);
-                        counts[thread]++;
-                    }
-                } catch (Done done) {
-                    // this thread's share is done
-                }
-            }, "bench-caller-" + t);
-            workers[t].start();
-        }
-        window[0] = System.nanoTime();
-        start.countDown();
-        for (Thread worker : workers) {
-            worker.join();
-        }
-        Round round = new Round();
-        round.seconds = (System.nanoTime() - window[0]) / 1e9;
-        for (int t = 0; t < threads; t++) {
-            round.operations += counts[t];
-            round.latencies.addAll(latencies[t]);
-        }
-        return round;
     }
 }
