@@ -6,7 +6,6 @@ import static dev.durablestash.testsupport.Stages.utf8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -91,8 +90,8 @@ class FileSystemStorageBackendTests {
             pool = FileSystemPools.poolPrefix(sized);
             assertThat(FileSystemPools.poolThreads(sized)).isEqualTo(3);
             put(sized, "a/b", "written by a pool of three");
-            assertThat(new String(((GetResult.Found) await(sized.get("a/b", null))).body(), StandardCharsets.UTF_8))
-                    .isEqualTo("written by a pool of three");
+            assertThat(((GetResult.Found) await(sized.get("a/b", null))).body())
+                    .isEqualTo(utf8("written by a pool of three"));
         }
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (FileSystemPools.liveThreads(pool) > 0 && System.nanoTime() < deadline) {
