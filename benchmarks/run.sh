@@ -78,16 +78,21 @@ step s3 -XX:StartFlightRecording=filename=$out/s3.jfr,settings=profile \
   dev.durablestash.benchmarks.engine.S3EngineBenchmark "$scale"
 step profile dev.durablestash.benchmarks.profile.JfrSummary "$out/s3.jfr" "S3 engine benchmark"
 seconds=$(awk -v s="$scale" 'BEGIN { r = int(3 * s); print (r < 1 ? 1 : r) }')
-step http-memory dev.durablestash.benchmarks.http.LoadDriver compare http_vs_spring_session_ratio stash-memory map "$seconds"
-step http-memory-argument dev.durablestash.benchmarks.http.LoadDriver compare http_argument_view_vs_spring_session_ratio \
-  stash-memory-argument map "$seconds"
-step http-fs dev.durablestash.benchmarks.http.LoadDriver compare http_fs_vs_redis_ratio stash-fs "redis:$redis_port" "$seconds"
+# Each app's warm-up (taken in 10-s segments, the apps of a comparison in turn): on two cores the JIT
+# compiles an app's request path for about a minute of this load.
+warmup=$(awk -v s="$scale" 'BEGIN { r = int(50 * s); print (r < 5 ? 5 : r) }')
+# Both DurableStash apps in memory against one MapSessionRepository app (three JVMs, one warm-up each).
+step http-memory dev.durablestash.benchmarks.http.LoadDriver compare "$seconds" "$warmup" \
+  http_vs_spring_session_ratio stash-memory http_argument_view_vs_spring_session_ratio stash-memory-argument map
+step http-fs dev.durablestash.benchmarks.http.LoadDriver compare "$seconds" "$warmup" \
+  http_fs_vs_redis_ratio stash-fs "redis:$redis_port"
 # The filesystem backend alone on this disk (no engine, no HTTP): the ceiling of the app above.
 step fs-floor dev.durablestash.benchmarks.engine.FileSystemFloor "$scale"
 step racing dev.durablestash.benchmarks.http.LoadDriver racing racing_increments_kept "sample:$sample_jar"
-# Samples from the end of both apps' warm-up rounds on: the app's startup and its first requests are left out.
+# Samples from the end of the warm-up on (the first app of its comparison: its measured rounds start after
+# the three apps' warm-ups): the app's startup and its first requests are left out.
 step profile-http dev.durablestash.benchmarks.profile.JfrSummary "$out/stash-memory.jfr" \
-  "HTTP counter app on DurableStash (in-memory storage), request threads" http-nio- "$((2 * seconds))"
+  "HTTP counter app on DurableStash (in-memory storage), request threads" http-nio- "$((3 * warmup))"
 echo "# machine after: load average $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$results"
 
 # Summary: each goal of the table, met or missed by how much.

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -24,14 +25,17 @@ import dev.durablestash.benchmarks.Figures;
  * would).
  *
  * <ul>
- *   <li>{@code compare FIGURE APP_A APP_B [SECONDS]}: starts both apps, then alternates rounds of
- *       SECONDS (default 3) of 64 concurrent sessions on A and on B (A B B A A B B A, after a warm-up
- *       round each of ten times SECONDS, or {@code -Dbench.warmup.seconds}), and prints FIGURE = A's
- *       requests/s ÷ B's, each app's requests/s and server CPU per request, then
- *       {@code racing_increments_kept_APP} for each. The warm-up is long because on two cores the JIT
- *       compiles an app's request path for about half a minute of this load (perf showed a quarter of
- *       the CPU in the interpreter after 20 s); rounds right after start-up measured compilation more than
- *       the apps, and weighed most on the app with the most code to compile;</li>
+ *   <li>{@code compare SECONDS WARMUP FIGURE APP_A [FIGURE APP_A]... APP_B}: starts every app, warms
+ *       each up with WARMUP seconds of 64 concurrent sessions, in segments of at most 10 s taken by
+ *       the apps in turn (each segment's rate printed in a note), then runs rounds of SECONDS on each
+ *       app in an order that is the same forwards and backwards (A1 A2 B B A2 A1 twice: four rounds
+ *       each), and prints each FIGURE = its APP_A's requests/s ÷ APP_B's, each app's requests/s and
+ *       server CPU per request, then {@code racing_increments_kept_APP} for each. Several APP_As share
+ *       one APP_B and its warm-up. The warm-up is long because on two cores the JIT compiles an app's
+ *       request path for about a minute of this load: in 10-s segments, the in-memory DurableStash
+ *       app's rate rose from 650 to 8,200 requests/s over its first five and then stayed between 7,800
+ *       and 10,300, Spring Session's from 1,300 to 10,200 over four; rounds during that climb measured
+ *       compilation more than the apps, and weighed most on the app with the most code to compile;</li>
  *   <li>{@code racing FIGURE APP}: starts the app and prints FIGURE = how many of 100 concurrent
  *       increments of one browser session it kept.</li>
  * </ul>
@@ -42,6 +46,7 @@ public final class LoadDriver {
 
     private static final int SESSIONS = Integer.getInteger("bench.sessions", 64);
     private static final int RACERS = 100;
+    private static final int WARM_UP_SEGMENT_SECONDS = 10;
 
     private final HttpClient client = HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
@@ -59,43 +64,82 @@ public final class LoadDriver {
         Path workDir = Files.createDirectories(Path.of("target", "bench"));
         LoadDriver driver = new LoadDriver();
         switch (args[0]) {
-            case "compare" -> driver.compare(args[1], args[2], args[3],
-                    args.length > 4 ? Integer.parseInt(args[4]) : 3, workDir);
+            case "compare" -> driver.compare(Integer.parseInt(args[1]), Integer.parseInt(args[2]),
+                    List.of(args).subList(3, args.length), workDir);
             case "racing" -> driver.racing(args[1], args[2], workDir);
             default -> throw new IllegalArgumentException("compare or racing, not " + args[0]);
         }
         System.exit(0);
     }
 
-    private void compare(String figure, String specA, String specB, int seconds, Path workDir) throws Exception {
-        try (App a = App.start(specA, workDir); App b = App.start(specB, workDir)) {
-            a.awaitReady(client, Duration.ofSeconds(120));
-            b.awaitReady(client, Duration.ofSeconds(120));
-            List<Session> sessionsA = sessions(a);
-            List<Session> sessionsB = sessions(b);
-            int warmup = Integer.getInteger("bench.warmup.seconds", 10 * seconds);
-            round(sessionsA, warmup, a);
-            round(sessionsB, warmup, b);
-            Totals totalA = new Totals();
-            Totals totalB = new Totals();
-            for (int r = 0; r < 4; r++) {
-                boolean aFirst = r % 2 == 0;
-                if (aFirst) {
-                    totalA.add(round(sessionsA, seconds, a));
-                }
-                totalB.add(round(sessionsB, seconds, b));
-                if (!aFirst) {
-                    totalA.add(round(sessionsA, seconds, a));
+    /**
+     * @param figuresAndApps FIGURE APP_A pairs, then APP_B
+     */
+    private void compare(int seconds, int warmup, List<String> figuresAndApps, Path workDir) throws Exception {
+        if (figuresAndApps.size() < 3 || figuresAndApps.size() % 2 == 0) {
+            throw new IllegalArgumentException("compare SECONDS WARMUP FIGURE APP_A [FIGURE APP_A]... APP_B, not "
+                    + figuresAndApps);
+        }
+        List<App> apps = new ArrayList<>();
+        try {
+            for (int i = 1; i < figuresAndApps.size(); i += 2) {
+                apps.add(App.start(figuresAndApps.get(i), workDir));
+            }
+            apps.add(App.start(figuresAndApps.get(figuresAndApps.size() - 1), workDir));
+            for (App app : apps) {
+                app.awaitReady(client, Duration.ofSeconds(120));
+            }
+            List<List<Session>> sessions = apps.stream().map(this::sessions).toList();
+            warmUp(apps, sessions, warmup);
+            // A1 .. An B B An .. A1, twice: every app's rounds sit as early and as late on average.
+            List<Integer> order = new ArrayList<>();
+            for (int i = 0; i < apps.size(); i++) {
+                order.add(i);
+            }
+            List<Integer> backwards = new ArrayList<>(order);
+            Collections.reverse(backwards);
+            List<Integer> palindrome = new ArrayList<>(order);
+            palindrome.addAll(backwards);
+            List<Totals> totals = apps.stream().map(app -> new Totals()).toList();
+            for (int pass = 0; pass < 2; pass++) {
+                for (int i : palindrome) {
+                    totals.get(i).add(round(sessions.get(i), seconds, apps.get(i)));
                 }
             }
-            Figures.note(a.name + ": " + totalA.describe() + "; " + b.name + ": " + totalB.describe());
-            Figures.print(figure, totalA.perSecond() / totalB.perSecond(), "x");
-            Figures.print("http_requests_per_s_" + a.figureName(), totalA.perSecond(), "requests/s");
-            Figures.print("http_requests_per_s_" + b.figureName(), totalB.perSecond(), "requests/s");
-            Figures.print("http_server_cpu_ms_per_request_" + a.figureName(), totalA.cpuMillisPerRequest(), "ms");
-            Figures.print("http_server_cpu_ms_per_request_" + b.figureName(), totalB.cpuMillisPerRequest(), "ms");
-            Figures.print("racing_increments_kept_" + a.figureName(), race(a), "of " + RACERS);
-            Figures.print("racing_increments_kept_" + b.figureName(), race(b), "of " + RACERS);
+            App b = apps.get(apps.size() - 1);
+            Totals totalB = totals.get(apps.size() - 1);
+            for (int i = 0; i < apps.size() - 1; i++) {
+                App a = apps.get(i);
+                Totals totalA = totals.get(i);
+                Figures.note(a.name + ": " + totalA.describe() + "; " + b.name + ": " + totalB.describe());
+                Figures.print(figuresAndApps.get(2 * i), totalA.perSecond() / totalB.perSecond(), "x");
+            }
+            for (int i = 0; i < apps.size(); i++) {
+                Figures.print("http_requests_per_s_" + apps.get(i).figureName(), totals.get(i).perSecond(), "requests/s");
+                Figures.print("http_server_cpu_ms_per_request_" + apps.get(i).figureName(),
+                        totals.get(i).cpuMillisPerRequest(), "ms");
+            }
+            for (App app : apps) {
+                Figures.print("racing_increments_kept_" + app.figureName(), race(app), "of " + RACERS);
+            }
+        } finally {
+            for (App app : apps) {
+                app.close();
+            }
+        }
+    }
+
+    /** Segments of at most 10 s, the apps taking turns, until each had {@code seconds}; each rate in a note. */
+    private void warmUp(List<App> apps, List<List<Session>> sessions, int seconds) throws InterruptedException {
+        List<StringBuilder> rates = apps.stream().map(app -> new StringBuilder()).toList();
+        for (int done = 0; done < seconds; done += WARM_UP_SEGMENT_SECONDS) {
+            int segment = Math.min(WARM_UP_SEGMENT_SECONDS, seconds - done);
+            for (int i = 0; i < apps.size(); i++) {
+                rates.get(i).append(' ').append(Math.round(round(sessions.get(i), segment, apps.get(i)).perSecond()));
+            }
+        }
+        for (int i = 0; i < apps.size(); i++) {
+            Figures.note(apps.get(i).name + ": requests/s in each warm-up segment:" + rates.get(i));
         }
     }
 
