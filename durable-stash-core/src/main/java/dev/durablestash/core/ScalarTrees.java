@@ -79,11 +79,6 @@ final class ScalarTrees {
         return candidate;
     }
 
-    /** @return whether this reader reads anything itself */
-    boolean isOn() {
-        return on;
-    }
-
     /** @return the tree the mapper would read from {@code json}, or {@code null} when this reader leaves it to the mapper */
     @Nullable JsonNode tree(byte[] json) {
         if (!on || (maxDocumentLength > 0 && json.length > maxDocumentLength)) {

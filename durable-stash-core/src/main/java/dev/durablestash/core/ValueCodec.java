@@ -55,7 +55,6 @@ final class ValueCodec {
     private final int maxValueBytes;
     private final InvalidValuePolicy policy;
     private final ScalarTrees scalars;
-    private final ScalarValues scalarValues;
     /** One reader per declared type (the declared types are those of the views: a bounded set). */
     private final ConcurrentHashMap<Type, ObjectReader> readers = new ConcurrentHashMap<>();
 
@@ -64,7 +63,6 @@ final class ValueCodec {
         this.maxValueBytes = settings.maxValueBytes();
         this.policy = settings.invalidValuePolicy();
         this.scalars = ScalarTrees.of(mapper);
-        this.scalarValues = ScalarValues.of(mapper, scalars);
     }
 
     /**
@@ -98,11 +96,9 @@ final class ValueCodec {
             return invalid(view, key, "value of type " + value.getClass().getName()
                     + " is a lambda or another synthetic class and cannot be represented as JSON", null);
         }
-        byte[] json = scalarValues.write(value);
+        byte[] json;
         try {
-            if (json == null) {
-                json = mapper.writeValueAsBytes(value);
-            }
+            json = mapper.writeValueAsBytes(value);
         } catch (JacksonException | StackOverflowError e) {
             return invalid(view, key, "value of type " + (value == null ? "null" : value.getClass().getName())
                     + " cannot be represented as JSON: " + message(e), e);
@@ -123,10 +119,6 @@ final class ValueCodec {
     byte @Nullable [] json(@Nullable Object value) {
         if (value != null && synthetic(value)) {
             return null;
-        }
-        byte[] scalar = scalarValues.write(value);
-        if (scalar != null) {
-            return scalar;
         }
         try {
             return mapper.writeValueAsBytes(value);
@@ -176,8 +168,7 @@ final class ValueCodec {
     @Nullable Object decode(JsonNode node, Type type) {
         // Through the JSON text, not treeToValue: the tree holds decimals as BigDecimal, and an
         // untyped target (Object, Map<String, Object>) must get the Double that JSON text gives.
-        Object scalar = scalarValues.read(node, type);
-        return scalar != null ? scalar : read(mapper.writeValueAsBytes(node), type);
+        return read(mapper.writeValueAsBytes(node), type);
     }
 
     /**
