@@ -190,16 +190,15 @@ public final class S3EngineBenchmark {
     private void groupCommit(double rawP50) throws InterruptedException {
         String sid = SessionIds.newSid();
         join(stash.stash(sid, BenchViews.FIVE_KEYS, BenchViews.allKeys(0)));
+        IntConsumer stashOne = thread -> join(stash.stash(sid, BenchViews.FIVE_KEYS, BenchViews.oneKey(thread)));
         StringBuilder warmUpRates = new StringBuilder();
         for (int i = 0; i < CONTENDED_WARM_UP_ROUNDS; i++) {
-            Round warmUp = CallerRounds.run(CALLERS, millis(2000),
-                    thread -> join(stash.stash(sid, BenchViews.FIVE_KEYS, BenchViews.oneKey(thread))));
+            Round warmUp = CallerRounds.run(CALLERS, millis(2000), stashOne);
             warmUpRates.append(' ').append(Math.round(warmUp.operations / warmUp.seconds));
         }
         Figures.note("contended: stashes/s in each 2-s warm-up round:" + warmUpRates);
         long putsBefore = backend.puts();
-        Round round = CallerRounds.run(CALLERS, millis(8000),
-                thread -> join(stash.stash(sid, BenchViews.FIVE_KEYS, BenchViews.oneKey(thread))));
+        Round round = CallerRounds.run(CALLERS, millis(8000), stashOne);
         long puts = backend.puts() - putsBefore;
         double perSecond = round.operations / round.seconds;
         Figures.note("contended: " + CALLERS + " threads on one session, " + round.operations + " stashes in "

@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -92,17 +91,11 @@ public final class LoadDriver {
             List<List<Session>> sessions = apps.stream().map(this::sessions).toList();
             warmUp(apps, sessions, warmup);
             // A1 .. An B B An .. A1, twice: every app's rounds sit as early and as late on average.
-            List<Integer> order = new ArrayList<>();
-            for (int i = 0; i < apps.size(); i++) {
-                order.add(i);
-            }
-            List<Integer> backwards = new ArrayList<>(order);
-            Collections.reverse(backwards);
-            List<Integer> palindrome = new ArrayList<>(order);
-            palindrome.addAll(backwards);
+            int n = apps.size();
             List<Totals> totals = apps.stream().map(app -> new Totals()).toList();
             for (int pass = 0; pass < 2; pass++) {
-                for (int i : palindrome) {
+                for (int k = 0; k < 2 * n; k++) {
+                    int i = k < n ? k : 2 * n - 1 - k;
                     totals.get(i).add(round(sessions.get(i), seconds, apps.get(i)));
                 }
             }
