@@ -44,6 +44,18 @@ public final class ValueJson {
     }
 
     /**
+     * @param value a value, or {@code null}
+     * @return whether the value cannot change once made, so that equal values of its class write the
+     *     same JSON and a holder may keep the value itself instead of a copy: {@code null}, an enum
+     *     constant, or an instance of exactly {@code String}, a boxed primitive, {@code BigInteger},
+     *     {@code BigDecimal}, {@code UUID} or an immutable {@code java.time} class. Unequal values may
+     *     still write the same JSON ({@code 0.0} and {@code -0.0}).
+     */
+    public static boolean isImmutable(@Nullable Object value) {
+        return ValueCodec.immutable(value);
+    }
+
+    /**
      * @param a JSON from {@link #write}
      * @param b JSON from {@link #write}
      * @return whether a stash of either stores the same JSON: equal numbers as written ({@code 1.5}

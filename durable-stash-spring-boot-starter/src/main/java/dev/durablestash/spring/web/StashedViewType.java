@@ -31,9 +31,40 @@ final class StashedViewType {
 
     /**
      * A field's value and, when it can be represented, the JSON a stash would store for it (to compare
-     * by content, exactly as storage would: see {@link ValueJson}).
+     * by content, exactly as storage would: see {@link ValueJson}). The JSON of a value that cannot
+     * change ({@link ValueJson#isImmutable}: a string, a boxed primitive, a date...) is written only when
+     * a comparison needs it, since two equal such values are the same without it; the JSON of any
+     * other value is written when the snapshot is taken (the value may change later).
+     *
+     * <p><b>Thread-safety:</b> not thread-safe; used by one binding at a time.
      */
-    record Snapshot(@Nullable Object value, byte @Nullable [] json) {
+    static final class Snapshot {
+
+        private final @Nullable Object value;
+        private final boolean immutable;
+        private byte @Nullable [] json;
+        private boolean written;
+
+        private Snapshot(@Nullable Object value, ValueJson writer) {
+            this.value = value;
+            this.immutable = ValueJson.isImmutable(value);
+            if (!immutable) {
+                json(writer);
+            }
+        }
+
+        @Nullable Object value() {
+            return value;
+        }
+
+        /** @return the JSON a stash would store, or {@code null} when the value cannot be represented */
+        byte @Nullable [] json(ValueJson writer) {
+            if (!written) {
+                json = writer.write(value);
+                written = true;
+            }
+            return json;
+        }
     }
 
     private final ViewDefinition definition;
@@ -75,13 +106,23 @@ final class StashedViewType {
         }
     }
 
-    /** @return each field's current value and stored JSON, by key */
+    /** @return each field's current value and (see {@link Snapshot}) stored JSON, by key */
     Map<String, Snapshot> snapshot(Object target) {
+        return snapshot(target, Map.of());
+    }
+
+    /**
+     * @param earlier an earlier snapshot of the same instance: a field that still holds the very
+     *     immutable value it held then keeps that snapshot (and its JSON, if written)
+     * @return each field's current value and (see {@link Snapshot}) stored JSON, by key
+     */
+    Map<String, Snapshot> snapshot(Object target, Map<String, Snapshot> earlier) {
         Map<String, Snapshot> result = new LinkedHashMap<>();
         for (KeyField f : fields) {
             Object value = get(target, f);
-            // null when not representable: compared by identity; stashing it reports the error
-            result.put(f.key(), new Snapshot(value, json.write(value)));
+            Snapshot kept = earlier.get(f.key());
+            // null JSON when not representable: compared by identity; stashing it reports the error
+            result.put(f.key(), kept != null && kept.immutable && kept.value == value ? kept : new Snapshot(value, json));
         }
         return result;
     }
@@ -102,8 +143,12 @@ final class StashedViewType {
     }
 
     private boolean same(Snapshot a, Snapshot b) {
-        byte[] aJson = a.json();
-        byte[] bJson = b.json();
+        if (a.immutable && b.immutable && (a.value == b.value
+                || (a.value != null && b.value != null && a.value.getClass() == b.value.getClass() && a.value.equals(b.value)))) {
+            return true; // equal values that cannot change: the same JSON (0.0 and -0.0 are not equal: compared below)
+        }
+        byte[] aJson = a.json(json);
+        byte[] bJson = b.json(json);
         if (aJson != null && bJson != null) {
             return json.sameStoredJson(aJson, bJson);
         }
@@ -118,7 +163,7 @@ final class StashedViewType {
                 continue;
             }
             Object value = s.value();
-            byte[] stored = s.json();
+            byte[] stored = s.immutable ? null : s.json(json); // an immutable value is its own copy
             if (stored != null) {
                 try {
                     value = json.read(stored, f.type());

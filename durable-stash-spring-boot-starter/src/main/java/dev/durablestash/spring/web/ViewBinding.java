@@ -64,6 +64,8 @@ final class ViewBinding implements Stash {
     private final Map<String, StashedViewType.Snapshot> defaults;
     private final Recovery recovery;
     private Map<String, StashedViewType.Snapshot> baseline;
+    /** The latest snapshot taken (the baseline, or that of a change check): reused for fields still holding its immutable values. */
+    private Map<String, StashedViewType.Snapshot> latest;
     private Runnable beforeWrite = () -> { };
     private boolean detached;
 
@@ -77,6 +79,7 @@ final class ViewBinding implements Stash {
         this.recovery = recovery;
         this.defaults = defaults;
         this.baseline = type.snapshot(target);
+        this.latest = baseline;
     }
 
     /**
@@ -199,12 +202,14 @@ final class ViewBinding implements Stash {
 
     /** @return {@code true} if a stored field changed since recovery or the last stash */
     public boolean hasChanges() {
-        return !type.changes(baseline, type.snapshot(target)).isEmpty();
+        latest = type.snapshot(target, latest);
+        return !type.changes(baseline, latest).isEmpty();
     }
 
     @Override
     public void stashNow() {
-        Map<String, StashedViewType.Snapshot> now = type.snapshot(target);
+        Map<String, StashedViewType.Snapshot> now = type.snapshot(target, latest);
+        latest = now;
         Map<String, @Nullable Object> changed = type.changes(baseline, now);
         if (changed.isEmpty()) {
             return;
@@ -239,7 +244,8 @@ final class ViewBinding implements Stash {
         Map<String, StashedViewType.Snapshot> now;
         Map<String, @Nullable Object> changed;
         try {
-            now = type.snapshot(target);
+            now = type.snapshot(target, latest);
+            latest = now;
             changed = type.changes(baseline, now);
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
@@ -270,6 +276,7 @@ final class ViewBinding implements Stash {
                 .thenRun(() -> {
                     type.restore(target, defaults);
                     baseline = type.snapshot(target);
+                    latest = baseline;
                 });
     }
 
@@ -282,6 +289,7 @@ final class ViewBinding implements Stash {
         await(adapter.reset(sid, type.definition()), type.name(), "reset", operationTimeout, null);
         type.restore(target, defaults);
         baseline = type.snapshot(target);
+        latest = baseline;
     }
 
     /**
