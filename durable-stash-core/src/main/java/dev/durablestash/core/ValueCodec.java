@@ -192,10 +192,22 @@ final class ValueCodec {
         return value;
     }
 
-    /** @return whether every holder of {@code value} may share it: {@code null}, an enum constant, or an {@link #IMMUTABLE} class */
+    /**
+     * @return whether every holder of a decoded {@code value} may share it: {@code null}, an enum
+     *     constant (decoding always yields the constant itself), or an {@link #IMMUTABLE} class
+     */
     static boolean immutable(@Nullable Object value) {
+        return immutableJdkValue(value) || value instanceof Enum<?>;
+    }
+
+    /**
+     * @return whether {@code value} is {@code null} or of exactly one of the {@link #IMMUTABLE} classes,
+     *     so that it and its JSON never change. Not enum constants: one may have fields, and its JSON may
+     *     show them.
+     */
+    static boolean immutableJdkValue(@Nullable Object value) {
         // Exact classes: BigInteger and BigDecimal are not final, a subclass may be mutable.
-        return value == null || IMMUTABLE.contains(value.getClass()) || value instanceof Enum<?>;
+        return value == null || IMMUTABLE.contains(value.getClass());
     }
 
     private static String message(Throwable e) {

@@ -45,14 +45,20 @@ public final class ValueJson {
 
     /**
      * @param value a value, or {@code null}
-     * @return whether the value cannot change once made, so that equal values of its class write the
-     *     same JSON and a holder may keep the value itself instead of a copy: {@code null}, an enum
-     *     constant, or an instance of exactly {@code String}, a boxed primitive, {@code BigInteger},
-     *     {@code BigDecimal}, {@code UUID} or an immutable {@code java.time} class. Unequal values may
-     *     still write the same JSON ({@code 0.0} and {@code -0.0}).
+     * @return whether the value and its JSON cannot change once made, so that a holder may keep the
+     *     value itself instead of a copy, and equal values of its class write the same JSON (with a
+     *     serializer that depends on the value alone): {@code null}, or an instance of exactly
+     *     {@code String}, a boxed primitive, {@code BigInteger}, {@code BigDecimal}, {@code UUID},
+     *     {@code Instant}, {@code LocalDate}, {@code LocalTime}, {@code LocalDateTime},
+     *     {@code OffsetDateTime}, {@code OffsetTime}, {@code ZonedDateTime}, {@code Duration},
+     *     {@code Period}, {@code Year}, {@code YearMonth}, {@code MonthDay} or {@code ZoneOffset}. Not
+     *     an enum constant (one may have fields that its JSON shows), not a subclass of these, and not
+     *     other immutable classes (a {@code ZoneId} of a region, a {@code JapaneseDate}): for those it
+     *     is {@code false}. Unequal values may still be stored as the same JSON: {@code 0.0} and
+     *     {@code -0.0} write different text, which {@link #sameStoredJson} finds the same.
      */
     public static boolean isImmutable(@Nullable Object value) {
-        return ValueCodec.immutable(value);
+        return ValueCodec.immutableJdkValue(value);
     }
 
     /**

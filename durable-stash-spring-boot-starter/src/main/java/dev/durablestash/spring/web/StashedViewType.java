@@ -36,14 +36,17 @@ final class StashedViewType {
      * a comparison needs it, since two equal such values are the same without it; the JSON of any
      * other value is written when the snapshot is taken (the value may change later).
      *
-     * <p><b>Thread-safety:</b> not thread-safe; used by one binding at a time.
+     * <p><b>Thread-safety:</b> safe to read from several threads (a web integration may check a
+     * binding for changes while a stash it started completes): the JSON is written at most once per
+     * thread that finds it missing, and every writer stores the same bytes.
      */
     static final class Snapshot {
 
         private final @Nullable Object value;
         private final boolean immutable;
-        private byte @Nullable [] json;
-        private boolean written;
+        private volatile byte @Nullable [] json;
+        /** Set after {@link #json}: a thread that sees it {@code true} sees the JSON. */
+        private volatile boolean written;
 
         private Snapshot(@Nullable Object value, ValueJson writer) {
             this.value = value;

@@ -63,9 +63,11 @@ final class ViewBinding implements Stash {
     private final Duration operationTimeout;
     private final Map<String, StashedViewType.Snapshot> defaults;
     private final Recovery recovery;
-    private Map<String, StashedViewType.Snapshot> baseline;
+    // Volatile, like the snapshots' JSON: a web integration may check for changes on another thread
+    // while a stash it started completes (a cancelled WebFlux exchange).
+    private volatile Map<String, StashedViewType.Snapshot> baseline;
     /** The latest snapshot taken (the baseline, or that of a change check): reused for fields still holding its immutable values. */
-    private Map<String, StashedViewType.Snapshot> latest;
+    private volatile Map<String, StashedViewType.Snapshot> latest;
     private Runnable beforeWrite = () -> { };
     private boolean detached;
 
