@@ -99,7 +99,9 @@ final class ValueCodec {
         byte[] json;
         try {
             json = mapper.writeValueAsBytes(value);
-        } catch (JacksonException | StackOverflowError e) {
+        } catch (RuntimeException | StackOverflowError e) {
+            // Jackson's own exceptions, and any other a serializer of the application throws (Jackson 3
+            // passes an IllegalStateException of a custom serializer through unwrapped).
             return invalid(view, key, "value of type " + (value == null ? "null" : value.getClass().getName())
                     + " cannot be represented as JSON: " + message(e), e);
         }
@@ -122,7 +124,7 @@ final class ValueCodec {
         }
         try {
             return mapper.writeValueAsBytes(value);
-        } catch (JacksonException | IllegalArgumentException | StackOverflowError e) {
+        } catch (RuntimeException | StackOverflowError e) { // as encodeValue: whatever a serializer throws
             return null;
         }
     }

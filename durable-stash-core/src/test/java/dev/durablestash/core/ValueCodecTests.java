@@ -31,10 +31,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import tools.jackson.core.JacksonException;
+import tools.jackson.core.JsonGenerator;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.SerializationContext;
 import tools.jackson.databind.SerializationFeature;
+import tools.jackson.databind.annotation.JsonSerialize;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.JsonNodeFactory;
+import tools.jackson.databind.ser.std.StdSerializer;
 
 import dev.durablestash.testsupport.ExpectedLogs;
 
@@ -307,6 +311,38 @@ class ValueCodecTests {
     void aLambdaFailsNamingViewAndKey() {
         Supplier<String> lambda = () -> "hi";
         assertInvalid(lambda);
+    }
+
+    /** A value whose serializer fails with an exception that is not Jackson's own. */
+    @JsonSerialize(using = FailingSerializer.class)
+    record Failing(String text) {
+    }
+
+    static final class FailingSerializer extends StdSerializer<Failing> {
+        FailingSerializer() {
+            super(Failing.class);
+        }
+
+        @Override
+        public void serialize(Failing value, JsonGenerator gen, SerializationContext context) {
+            throw new IllegalStateException("cannot write " + value.text());
+        }
+    }
+
+    @Test
+    void aValueWhoseSerializerThrowsSomethingElseFailsNamingViewAndKey() {
+        assertInvalid(new Failing("x"));
+        assertThat(codec.json(new Failing("x"))).as("the JSON change detection compares").isNull();
+    }
+
+    @Test
+    void withTheLogPolicyAValueWhoseSerializerThrowsIsSkipped() {
+        logs.expect(Level.WARN, "cannot stash key 'bad' of view 'form'");
+        ValueCodec lenient = new ValueCodec(StashSettings.builder().secret(SECRET)
+                .invalidValuePolicy(InvalidValuePolicy.LOG).build());
+        ViewDefinition view = ViewDefinition.builder("form").key("name", String.class).key("bad", Object.class).build();
+        SliceDiff diff = lenient.encode(view, Map.of("name", "Ada", "bad", new Failing("x")), List.of());
+        assertThat(diff.sets()).containsOnlyKeys("name");
     }
 
     record Marker() {
