@@ -125,14 +125,18 @@ public final class LoadDriver {
     /** Segments of at most 10 s, the apps taking turns, until each had {@code seconds}; each rate in a note. */
     private void warmUp(List<App> apps, List<List<Session>> sessions, int seconds) throws InterruptedException {
         List<StringBuilder> rates = apps.stream().map(app -> new StringBuilder()).toList();
+        List<StringBuilder> jit = apps.stream().map(app -> new StringBuilder()).toList();
         for (int done = 0; done < seconds; done += WARM_UP_SEGMENT_SECONDS) {
             int segment = Math.min(WARM_UP_SEGMENT_SECONDS, seconds - done);
             for (int i = 0; i < apps.size(); i++) {
-                rates.get(i).append(' ').append(Math.round(round(sessions.get(i), segment, apps.get(i)).perSecond()));
+                Totals totals = round(sessions.get(i), segment, apps.get(i));
+                rates.get(i).append(' ').append(Math.round(totals.perSecond()));
+                jit.get(i).append(' ').append(Math.round(100 * totals.share("jit"))).append('%');
             }
         }
         for (int i = 0; i < apps.size(); i++) {
-            Figures.note(apps.get(i).name + ": requests/s in each warm-up segment:" + rates.get(i));
+            Figures.note(apps.get(i).name + ": requests/s in each warm-up segment:" + rates.get(i)
+                    + "; the JIT compilers' share of the app's CPU in each:" + jit.get(i));
         }
     }
 
@@ -295,6 +299,13 @@ public final class LoadDriver {
 
         double perSecond() {
             return ok / seconds;
+        }
+
+        /** @return the thread group's share of the app's CPU ticks (0 when they are not known) */
+        double share(String group) {
+            long all = ticksByGroup.entrySet().stream().filter(e -> !e.getKey().endsWith("-sys"))
+                    .mapToLong(Map.Entry::getValue).sum();
+            return all == 0 ? 0 : (double) ticksByGroup.getOrDefault(group, 0L) / all;
         }
 
         double cpuMillisPerRequest() {
