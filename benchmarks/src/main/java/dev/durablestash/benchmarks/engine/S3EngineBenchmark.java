@@ -12,6 +12,7 @@ import dev.durablestash.benchmarks.BenchViews;
 import dev.durablestash.benchmarks.CountingBackend;
 import dev.durablestash.benchmarks.Figures;
 import dev.durablestash.benchmarks.Latencies;
+import dev.durablestash.benchmarks.ThreadTicks;
 import dev.durablestash.benchmarks.engine.CallerRounds.Done;
 import dev.durablestash.benchmarks.engine.CallerRounds.Round;
 import dev.durablestash.core.SessionIds;
@@ -38,9 +39,10 @@ import software.amazon.awssdk.services.s3.model.PutObjectRequest;
  *       rate printed);</li>
  *   <li>{@code many_sessions_throughput_ratio}: 64 threads stashing into random ones of 10,000
  *       sessions, rounds alternating with rounds of 64 threads sending raw conditional PUTs to random
- *       ones of 10,000 keys: three warm-up rounds of each, then four measured rounds of each in the
- *       order A B B A A B B A, so that a drift over the part (the JIT still compiling) weighs on both
- *       alike; each measured round's rate is printed in a note.</li>
+ *       ones of 10,000 keys: three 2-s warm-up rounds of each, in turn, then four measured rounds
+ *       of each in the order A B B A A B B A, so that a drift over the part (the JIT still compiling)
+ *       weighs on both alike; each round's rate, and the JIT compilers' share of the process's CPU,
+ *       are printed in notes.</li>
  * </ul>
  *
  * <p>The many-sessions part runs first: its load warms up the JIT of the client, the server and the
@@ -63,6 +65,8 @@ public final class S3EngineBenchmark {
     private static final int WARM_UP_PAIRS = 15_000;
     private static final int MEASURED_PAIRS = 2_000;
     private static final int DRIFT_BLOCK = 1_000;
+    /** Pairs of 2-s warm-up rounds (stashes, raw PUTs) of the many-sessions part. */
+    private static final int WARM_UP_PAIRS_MANY_SESSIONS = 3;
     /** 2-s rounds of the contended load before its measured round (their rates rose from 29,000 to 38,000 a second over eight). */
     private static final int CONTENDED_WARM_UP_ROUNDS = 4;
 
@@ -241,12 +245,24 @@ public final class S3EngineBenchmark {
                 // Two callers drew the same key at once: one of them got 412. It was a request all the same.
             }
         };
-        // Warm-up: on two cores the JIT compiles the client's, the server's and the engine's paths for most of a
-        // minute (rates measured right after the sessions were made rose by a third from round to round).
-        for (int r = 0; r < 3; r++) {
-            CallerRounds.run(CALLERS, millis(2000), stashOne);
-            CallerRounds.run(CALLERS, millis(2000), rawOne);
+        // Warm-up: on two cores the JIT compiles the client's, the server's and the engine's paths for minutes
+        // (rates measured right after the sessions were made rose by a third from round to round). Going on
+        // until the compiler threads were quiet was tried: they still used 16 to 19% of the process's CPU
+        // in each of ten pairs of rounds (40 s), so the warm-up is three pairs, and the notes show the JIT's
+        // share in each and over the measured rounds.
+        StringBuilder warmUp = new StringBuilder();
+        for (int pair = 0; pair < WARM_UP_PAIRS_MANY_SESSIONS; pair++) {
+            ThreadTicks ticksBefore = ThreadTicks.sampleThisProcess();
+            Round stashes = CallerRounds.run(CALLERS, millis(2000), stashOne);
+            Round raws = CallerRounds.run(CALLERS, millis(2000), rawOne);
+            double share = ThreadTicks.share(ThreadTicks.between(ticksBefore, ThreadTicks.sampleThisProcess()), "jit");
+            warmUp.append(" stash ").append(Figures.format(stashes.operations / stashes.seconds))
+                    .append(" raw ").append(Figures.format(raws.operations / raws.seconds))
+                    .append(" (JIT ").append(Math.round(100 * share)).append("%)");
         }
+        Figures.note("many sessions, each warm-up round's rate per second, and the JIT compilers' share of the"
+                + " process's CPU in each pair of rounds:" + warmUp);
+        ThreadTicks measuredTicksBefore = ThreadTicks.sampleThisProcess();
         Round stashTotal = new Round();
         Round rawTotal = new Round();
         StringBuilder rounds = new StringBuilder();
@@ -259,7 +275,10 @@ public final class S3EngineBenchmark {
                 rounds.append(stashRound ? " stash " : " raw ").append(Figures.format(round.operations / round.seconds));
             }
         }
-        Figures.note("many sessions, each round's rate per second:" + rounds);
+        double measuredJitShare = ThreadTicks.share(ThreadTicks.between(measuredTicksBefore,
+                ThreadTicks.sampleThisProcess()), "jit");
+        Figures.note("many sessions, each measured round's rate per second:" + rounds + "; the JIT compilers' share"
+                + " of the process's CPU over them: " + Math.round(100 * measuredJitShare) + "%");
         double stashRate = stashTotal.operations / stashTotal.seconds;
         double rawRate = rawTotal.operations / rawTotal.seconds;
         Figures.note("many sessions: " + SESSIONS + " sessions, " + CALLERS + " callers, " + Figures.format(stashRate)

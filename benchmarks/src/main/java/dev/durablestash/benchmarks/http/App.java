@@ -7,14 +7,14 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
+
+import dev.durablestash.benchmarks.ThreadTicks;
 
 /**
  * One counter app, run in a JVM of its own (same heap limit for every app) on a free loopback port.
@@ -102,46 +102,9 @@ final class App implements AutoCloseable {
         return process.toHandle().info().totalCpuDuration().map(Duration::toNanos).orElse(0L);
     }
 
-    /**
-     * @return CPU time used so far by the app's threads, in clock ticks, grouped: {@code requests}
-     *     (the web server's worker threads), {@code gc}, {@code jit}, {@code other}; empty where
-     *     {@code /proc} is not there
-     */
-    Map<String, Long> cpuTicksByThreadGroup() {
-        Map<String, Long> ticks = new TreeMap<>();
-        try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc", Long.toString(process.pid()), "task"))) {
-            for (Path task : tasks) {
-                String stat;
-                try {
-                    stat = Files.readString(task.resolve("stat"));
-                } catch (IOException e) {
-                    continue; // the thread ended meanwhile
-                }
-                int open = stat.indexOf('(');
-                int close = stat.lastIndexOf(')');
-                String thread = stat.substring(open + 1, close);
-                String[] fields = stat.substring(close + 2).split(" ");
-                long used = Long.parseLong(fields[11]) + Long.parseLong(fields[12]); // utime, stime
-                ticks.merge(group(thread), used, Long::sum);
-                ticks.merge(group(thread) + "-sys", Long.parseLong(fields[12]), Long::sum);
-            }
-        } catch (IOException e) {
-            return Map.of();
-        }
-        return ticks;
-    }
-
-    private static String group(String thread) {
-        if (thread.startsWith("http-nio") || thread.startsWith("reactor-http")) {
-            return "requests";
-        }
-        if (thread.startsWith("GC Thread") || thread.startsWith("G1 ") || thread.startsWith("VM Thread")) {
-            return "gc";
-        }
-        if (thread.contains("Compiler")) {
-            return "jit";
-        }
-        return "other";
+    /** @return the CPU time each of the app's threads used so far ({@link ThreadTicks}) */
+    ThreadTicks cpuTicks() {
+        return ThreadTicks.sample(process.pid());
     }
 
     /** Stops the app (SIGTERM, so its recording is written), forcibly after 20 seconds. */

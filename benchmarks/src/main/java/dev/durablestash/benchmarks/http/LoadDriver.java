@@ -17,6 +17,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
 
 import dev.durablestash.benchmarks.Figures;
+import dev.durablestash.benchmarks.ThreadTicks;
 
 /**
  * The load driver for whole-app figures. Each simulated browser session is a thread with a cookie jar
@@ -183,7 +184,7 @@ public final class LoadDriver {
             threads.add(thread);
         }
         long cpuBefore = app.cpuNanos();
-        Map<String, Long> ticksBefore = app.cpuTicksByThreadGroup();
+        ThreadTicks ticksBefore = app.cpuTicks();
         long begin = System.nanoTime();
         end[0] = begin + seconds * 1_000_000_000L;
         start.countDown();
@@ -193,8 +194,7 @@ public final class LoadDriver {
         Totals totals = new Totals();
         totals.seconds = (System.nanoTime() - begin) / 1e9;
         totals.cpuNanos = app.cpuNanos() - cpuBefore;
-        app.cpuTicksByThreadGroup().forEach((group, ticks) ->
-                totals.ticksByGroup.merge(group, ticks - ticksBefore.getOrDefault(group, 0L), Long::sum));
+        totals.ticksByGroup.putAll(ThreadTicks.between(ticksBefore, app.cpuTicks()));
         totals.ok = ok.get();
         totals.failed = failed.get();
         return totals;
@@ -303,9 +303,7 @@ public final class LoadDriver {
 
         /** @return the thread group's share of the app's CPU ticks (0 when they are not known) */
         double share(String group) {
-            long all = ticksByGroup.entrySet().stream().filter(e -> !e.getKey().endsWith("-sys"))
-                    .mapToLong(Map.Entry::getValue).sum();
-            return all == 0 ? 0 : (double) ticksByGroup.getOrDefault(group, 0L) / all;
+            return ThreadTicks.share(ticksByGroup, group);
         }
 
         double cpuMillisPerRequest() {
