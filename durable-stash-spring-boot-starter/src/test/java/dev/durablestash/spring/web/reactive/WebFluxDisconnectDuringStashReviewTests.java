@@ -1,0 +1,83 @@
+package dev.durablestash.spring.web.reactive;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+
+import ch.qos.logback.classic.Level;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Disabled;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.web.reactive.function.client.WebClient;
+
+import dev.durablestash.spring.web.reactive.testapp.FluxTestApplication;
+import dev.durablestash.storage.StorageBackend;
+import dev.durablestash.testing.InMemoryStorageBackend;
+import dev.durablestash.testing.InMemoryStorageBackend.Operation;
+import dev.durablestash.testsupport.ExpectedLogs;
+
+/**
+ * The case the volatile baseline of a binding was made for: a WebFlux exchange that ends (the client went
+ * away) while the stash it started at the commit is still in flight checks its views for changes on
+ * another thread.
+ */
+@SpringBootTest(classes = FluxTestApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT, properties = {
+        "spring.main.web-application-type=reactive", "durable-stash.storage.type=memory",
+        "durable-stash.operation-timeout=3s" })
+class WebFluxDisconnectDuringStashReviewTests {
+
+    @RegisterExtension
+    final ExpectedLogs logs = ExpectedLogs.ofLoggers("dev.durablestash").allow(Level.ERROR, "are NOT stashed");
+
+    static final String[] REJOIN = { "X-Stash-Mounts", "1" };
+
+    @LocalServerPort
+    int port;
+
+    @Autowired
+    StorageBackend backend;
+
+    InMemoryStorageBackend storage;
+    FluxClient browser;
+
+    @BeforeEach
+    void openBrowser() {
+        storage = (InMemoryStorageBackend) backend;
+        storage.clearFaults();
+        browser = new FluxClient(port);
+    }
+
+    @AfterEach
+    void clear() {
+        storage.clearFaults();
+    }
+
+    @Disabled("Review defect: a client that goes away while the commit's stash is in flight makes the ended exchange "
+            + "log at ERROR that its changes 'are NOT stashed: they were made after the response was committed (a "
+            + "streaming body)', although they were made before and the stash completes and stores them")
+    @Test
+    void aClientGoingAwayDuringTheCommitsStashLogsNoFalseNotStashedError() throws Exception {
+        browser.get("/counter");
+        storage.setLatency(Operation.PUT, Duration.ofMillis(1200));
+        WebClient client = WebClient.create("http://localhost:" + port);
+        try {
+            client.post().uri("/counter/increment-body").header("Cookie", "sid=" + browser.sid())
+                    .header("X-Stash-Mounts", "1").retrieve().bodyToMono(String.class)
+                    .timeout(Duration.ofMillis(400)).block();
+        } catch (RuntimeException expected) {
+            // the client gave up while the stash was in flight
+        }
+        Thread.sleep(2000); // the PUT completes
+        storage.clearFaults();
+        assertThat(browser.get("/counter", REJOIN).getResponseBody()).as("the change was stashed")
+                .startsWith("count=1");
+        assertThat(logs.messages(Level.ERROR)).as("errors logged").isEmpty();
+    }
+}
