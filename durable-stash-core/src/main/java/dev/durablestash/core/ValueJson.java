@@ -36,8 +36,9 @@ public final class ValueJson {
     /**
      * @param value a value, or {@code null}
      * @return the value's JSON (UTF-8) as a stash writes it, before the size limit is applied; or
-     *     {@code null} when the value cannot be represented in JSON (a stash of it fails or skips it,
-     *     by the {@link InvalidValuePolicy}). Never throws for a value that cannot be represented.
+     *     {@code null} when the value cannot be represented in JSON, or its serializer failed (a stash
+     *     of it fails or skips it, by the {@link InvalidValuePolicy}). Never throws for a value that
+     *     cannot be represented.
      */
     public byte @Nullable [] write(@Nullable Object value) {
         return codec.json(value);

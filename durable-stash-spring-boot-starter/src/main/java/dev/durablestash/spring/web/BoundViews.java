@@ -1,11 +1,13 @@
 package dev.durablestash.spring.web;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -251,6 +253,18 @@ public final class BoundViews {
             }
         }
         return false;
+    }
+
+    /** @return the outcomes of the bound views' non-blocking stashes still in flight */
+    public List<CompletableFuture<Void>> stashesInFlight() {
+        List<CompletableFuture<Void>> inFlight = new ArrayList<>();
+        for (ViewBinding binding : bindings) {
+            CompletableFuture<Void> outcome = binding.stashInFlight();
+            if (outcome != null) {
+                inFlight.add(outcome);
+            }
+        }
+        return inFlight;
     }
 
     /**

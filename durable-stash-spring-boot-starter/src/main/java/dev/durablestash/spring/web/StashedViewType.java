@@ -36,9 +36,9 @@ final class StashedViewType {
      * a comparison needs it, since two equal such values are the same without it; the JSON of any
      * other value is written when the snapshot is taken (the value may change later).
      *
-     * <p><b>Thread-safety:</b> safe to read from several threads (a web integration may check a
-     * binding for changes while a stash it started completes): the JSON is written at most once per
-     * thread that finds it missing, and every writer stores the same bytes.
+     * <p><b>Thread-safety:</b> safe to use from several threads (a web integration may check a
+     * binding for changes while a stash it started completes): the JSON is written at most once, and
+     * every caller gets that result.
      */
     static final class Snapshot {
 
@@ -63,8 +63,12 @@ final class StashedViewType {
         /** @return the JSON a stash would store, or {@code null} when the value cannot be represented */
         byte @Nullable [] json(ValueJson writer) {
             if (!written) {
-                json = writer.write(value);
-                written = true;
+                synchronized (this) {
+                    if (!written) {
+                        json = writer.write(value);
+                        written = true;
+                    }
+                }
             }
             return json;
         }
@@ -124,7 +128,7 @@ final class StashedViewType {
         for (KeyField f : fields) {
             Object value = get(target, f);
             Snapshot kept = earlier.get(f.key());
-            // null JSON when not representable: compared by identity; stashing it reports the error
+            // null JSON when not representable (see same()); stashing it reports the error
             result.put(f.key(), kept != null && kept.immutable && kept.value == value ? kept : new Snapshot(value, json));
         }
         return result;
@@ -155,7 +159,12 @@ final class StashedViewType {
         if (aJson != null && bJson != null) {
             return json.sameStoredJson(aJson, bJson);
         }
-        return a.value() == b.value();
+        if (aJson != null || bJson != null) {
+            // One can be represented and the other not, even when both are the same object changed in
+            // place: a change (stashing a value that cannot be represented reports it, by the policy).
+            return false;
+        }
+        return a.value() == b.value(); // neither can be represented: unchanged while the same object
     }
 
     /** Puts fields back to the snapshot's values (fresh copies of representable values). */

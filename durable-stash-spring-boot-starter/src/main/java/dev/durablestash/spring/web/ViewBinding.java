@@ -47,7 +47,9 @@ import dev.durablestash.spring.Stash;
  * the wait fails with a {@link StashTimeoutException} (the operation may still take effect later,
  * like any failed write).
  *
- * <p><b>Thread-safety:</b> not thread-safe; bound to one request and used by one thread at a time.
+ * <p><b>Thread-safety:</b> not thread-safe; bound to one request and used by one thread at a time,
+ * except that {@link #hasChanges()} may run on another thread while a {@link #stashAsync()} is in flight
+ * (a WebFlux exchange that ended while its commit's stash ran): it then counts that stash as done.
  */
 final class ViewBinding implements Stash {
 
@@ -68,6 +70,8 @@ final class ViewBinding implements Stash {
     private volatile Map<String, StashedViewType.Snapshot> baseline;
     /** The latest snapshot taken (the baseline, or that of a change check): reused for fields still holding its immutable values. */
     private volatile Map<String, StashedViewType.Snapshot> latest;
+    /** The last {@link #stashAsync()} that wrote something, until a blocking stash or a reset; {@code null} before. */
+    private volatile @Nullable StashInFlight lastAsyncStash;
     private Runnable beforeWrite = () -> { };
     private boolean detached;
 
@@ -202,10 +206,25 @@ final class ViewBinding implements Stash {
         return recovery;
     }
 
-    /** @return {@code true} if a stored field changed since recovery or the last stash */
+    /**
+     * @return {@code true} if a stored field changed since recovery or the last stash; a stash still in
+     *     flight (or one that succeeded while nobody waited for it any more) counts as done, one that
+     *     failed does not
+     */
     public boolean hasChanges() {
         latest = type.snapshot(target, latest);
-        return !type.changes(baseline, latest).isEmpty();
+        StashInFlight async = lastAsyncStash;
+        boolean counts = async != null && !async.outcome().isCompletedExceptionally();
+        return !type.changes(counts ? async.written() : baseline, latest).isEmpty();
+    }
+
+    /**
+     * @return the outcome of a {@link #stashAsync()} still in flight (it completes when the write is
+     *     durable, or fails), or {@code null} when none is
+     */
+    @Nullable CompletableFuture<Void> stashInFlight() {
+        StashInFlight async = lastAsyncStash;
+        return async == null || async.outcome().isDone() ? null : async.outcome();
     }
 
     @Override
@@ -229,6 +248,7 @@ final class ViewBinding implements Stash {
         }
         await(adapter.stash(sid, type.definition(), changed), type.name(), "stash", operationTimeout, null);
         baseline = now;
+        lastAsyncStash = null;
     }
 
     /**
@@ -260,8 +280,12 @@ final class ViewBinding implements Stash {
                     + "' could not be recovered (storage error), so its fields started from their defaults; its "
                     + "changes were not stashed, to leave the stored state intact", recovery.error().orElse(null)));
         }
-        return within(adapter.stash(sid, type.definition(), changed), type.name(), "stash", operationTimeout, null)
-                .thenRun(() -> baseline = now);
+        // Kept apart from the stage returned: a caller that stops waiting (a cancelled WebFlux exchange)
+        // cancels that stage, not the write, and hasChanges() must still count the write.
+        CompletableFuture<Void> outcome = within(adapter.stash(sid, type.definition(), changed), type.name(), "stash",
+                operationTimeout, null);
+        lastAsyncStash = new StashInFlight(now, outcome);
+        return outcome.thenRun(() -> baseline = now);
     }
 
     /**
@@ -279,6 +303,7 @@ final class ViewBinding implements Stash {
                     type.restore(target, defaults);
                     baseline = type.snapshot(target);
                     latest = baseline;
+                    lastAsyncStash = null;
                 });
     }
 
@@ -292,6 +317,7 @@ final class ViewBinding implements Stash {
         type.restore(target, defaults);
         baseline = type.snapshot(target);
         latest = baseline;
+        lastAsyncStash = null;
     }
 
     /**
@@ -417,5 +443,9 @@ final class ViewBinding implements Stash {
         } catch (ArithmeticException e) {
             return Long.MAX_VALUE;
         }
+    }
+
+    /** A {@link #stashAsync()}: the snapshot it writes and the write's outcome. */
+    private record StashInFlight(Map<String, StashedViewType.Snapshot> written, CompletableFuture<Void> outcome) {
     }
 }

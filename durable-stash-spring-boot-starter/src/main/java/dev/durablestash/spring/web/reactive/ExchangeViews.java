@@ -268,10 +268,23 @@ final class ExchangeViews {
     private void ended() {
         ended = true;
         releaseTurns();
-        if (finished && active() && bound.hasChanges()) {
+        if (!finished || !active()) {
+            return;
+        }
+        // Changes a stash still in flight writes (the client went away while the commit's stash ran) are
+        // not "made after the commit"; should that stash fail, nobody waits for it any more: say so here.
+        if (bound.hasChanges()) {
             bound.reportUnstashed(exchange.getRequest().getPath(), "they were made after the response was "
                     + "committed (a streaming body); stash them with ReactiveStash.stash() before sending what "
                     + "depends on them");
+        }
+        for (CompletableFuture<Void> stash : bound.stashesInFlight()) {
+            stash.whenComplete((ok, failure) -> {
+                if (failure != null) {
+                    bound.reportUnstashed(exchange.getRequest().getPath(), "their stash, started when the "
+                            + "response was committed, failed after the exchange had ended: " + failure);
+                }
+            });
         }
     }
 
