@@ -1,0 +1,94 @@
+package dev.durablestash.spring.web.reactive;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+
+import ch.qos.logback.classic.Level;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Disabled;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.web.reactive.function.client.WebClient;
+
+import dev.durablestash.spring.web.reactive.twoviews.TwoViewsTestApplication;
+import dev.durablestash.storage.StorageBackend;
+import dev.durablestash.testing.InMemoryStorageBackend;
+import dev.durablestash.testing.InMemoryStorageBackend.Operation;
+import dev.durablestash.testsupport.ExpectedLogs;
+
+/**
+ * A WebFlux exchange that changed two views and ends (the client went away) while the commit's stash of
+ * the first view is in flight: the second view's stash never starts. Its changes were made before the
+ * commit, so no ERROR may say they were made after it, nor name the first view, whose stash lands.
+ */
+@SpringBootTest(classes = TwoViewsTestApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT, properties = {
+        "spring.main.web-application-type=reactive", "durable-stash.storage.type=memory",
+        "durable-stash.operation-timeout=3s" })
+class WebFluxTwoViewsDisconnectReviewTests {
+
+    @RegisterExtension
+    final ExpectedLogs logs = ExpectedLogs.ofLoggers("dev.durablestash").allow(Level.ERROR, "are NOT stashed");
+
+    static final String[] REJOIN = { "X-Stash-Mounts", "1" };
+
+    @LocalServerPort
+    int port;
+
+    @Autowired
+    StorageBackend backend;
+
+    InMemoryStorageBackend storage;
+    FluxClient browser;
+
+    @BeforeEach
+    void openBrowser() {
+        storage = (InMemoryStorageBackend) backend;
+        storage.clearFaults();
+        browser = new FluxClient(port);
+    }
+
+    @AfterEach
+    void clear() {
+        storage.clearFaults();
+    }
+
+    @Test
+    void twoViewsStashTogetherWhenTheClientWaits() {
+        browser.get("/two");
+        assertThat(browser.client.post().uri("/two/add").header("Cookie", "sid=" + browser.sid())
+                .header("X-Stash-Mounts", "1").exchange().expectBody(String.class).returnResult().getResponseBody())
+                .isEqualTo("count=1;items=[x1]");
+        assertThat(browser.get("/two", REJOIN).getResponseBody()).isEqualTo("count=1;items=[x1]");
+        assertThat(logs.messages(Level.ERROR)).isEmpty();
+    }
+
+    @Disabled("Review defect: with two views, a client going away during the commit's stash of the first view "
+            + "logs at ERROR that the changes were 'made after the response was committed (a streaming body)' "
+            + "and names the first view as NOT stashed, though its stash lands and no change was made after the commit")
+    @Test
+    void aClientGoingAwayDuringTheFirstOfTwoStashesLogsNoFalseMadeAfterTheCommitError() throws Exception {
+        browser.get("/two");
+        storage.setLatency(Operation.PUT, Duration.ofMillis(1200));
+        WebClient client = WebClient.create("http://localhost:" + port);
+        try {
+            client.post().uri("/two/add").header("Cookie", "sid=" + browser.sid()).header("X-Stash-Mounts", "1")
+                    .retrieve().bodyToMono(String.class).timeout(Duration.ofMillis(400)).block();
+        } catch (RuntimeException expected) {
+            // the client gave up while the first view's stash was in flight
+        }
+        Thread.sleep(2000); // the first view's PUT completes
+        storage.clearFaults();
+        assertThat(browser.get("/two", REJOIN).getResponseBody()).as("the first view's change was stashed")
+                .startsWith("count=1;");
+        assertThat(logs.messages(Level.ERROR)).as("errors logged")
+                .noneSatisfy(m -> assertThat(m).contains("made after the response was committed"))
+                .noneSatisfy(m -> assertThat(m).contains("[TwoViewsController"));
+    }
+}
