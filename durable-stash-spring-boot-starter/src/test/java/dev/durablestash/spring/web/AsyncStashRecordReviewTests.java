@@ -1,0 +1,154 @@
+package dev.durablestash.spring.web;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Disabled;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import dev.durablestash.core.MountKind;
+import dev.durablestash.core.SessionIds;
+import dev.durablestash.core.StashAdapter;
+import dev.durablestash.core.StashSettings;
+import dev.durablestash.spring.Stashed;
+import dev.durablestash.spring.StashedView;
+import dev.durablestash.testing.InMemoryStorageBackend;
+import dev.durablestash.testing.InMemoryStorageBackend.Operation;
+import dev.durablestash.testsupport.ExpectedLogs;
+
+/**
+ * How {@link ViewBinding#hasChanges()} counts the last non-blocking stash (in flight, succeeded while its
+ * returned stage was cancelled, failed), and whether the stashes that follow agree with it.
+ */
+class AsyncStashRecordReviewTests {
+
+    private static final Duration TIMEOUT = Duration.ofSeconds(10);
+    private static final String SECRET = "a-secret-of-at-least-thirty-two-bytes!!";
+
+    @RegisterExtension
+    final ExpectedLogs logs = ExpectedLogs.ofLoggers("dev.durablestash");
+
+    private final InMemoryStorageBackend storage = new InMemoryStorageBackend();
+    private final StashSettings settings = StashSettings.builder().secret(SECRET).build();
+    private final StashAdapter adapter = new StashAdapter(storage, settings);
+    private final StashedViews views = new StashedViews(settings, List.of());
+
+    @AfterEach
+    void close() {
+        storage.clearFaults();
+        adapter.close();
+    }
+
+    @StashedView(name = "tally")
+    static class Tally {
+        @Stashed int count;
+    }
+
+    private ViewBinding recover(Object target, String sid) {
+        return ViewBinding.recover(views.typeOf(target.getClass()), target, sid, MountKind.REJOIN, adapter, TIMEOUT);
+    }
+
+    private int storedCount(String sid) {
+        Tally fresh = new Tally();
+        recover(fresh, sid);
+        return fresh.count;
+    }
+
+    @Test
+    void aStashInFlightCountsAsDoneAndAChangeMadeWhileItRunsDoesNot() throws Exception {
+        String sid = SessionIds.newSid();
+        Tally view = new Tally();
+        ViewBinding binding = recover(view, sid);
+        storage.setLatency(Operation.PUT, Duration.ofMillis(500));
+        view.count = 1;
+        CompletableFuture<Void> stash = binding.stashAsync().toCompletableFuture();
+        assertThat(binding.stashInFlight()).as("in flight").isNotNull();
+        assertThat(binding.hasChanges()).as("the stash in flight writes count=1").isFalse();
+        view.count = 2; // changed again while the stash runs
+        assertThat(binding.hasChanges()).as("count=2 is not written by the stash in flight").isTrue();
+        stash.get(5, TimeUnit.SECONDS);
+        assertThat(binding.stashInFlight()).isNull();
+        assertThat(binding.hasChanges()).isTrue();
+        binding.stashNow();
+        assertThat(binding.hasChanges()).isFalse();
+        assertThat(storedCount(sid)).isEqualTo(2);
+    }
+
+    @Test
+    void aFailedStashIsNotCountedAndARetryWritesTheChange() throws Exception {
+        String sid = SessionIds.newSid();
+        Tally view = new Tally();
+        ViewBinding binding = recover(view, sid);
+        storage.failNext(Operation.PUT, 100);
+        view.count = 1;
+        CompletableFuture<Void> stash = binding.stashAsync().toCompletableFuture();
+        assertThatThrownBy(() -> stash.get(15, TimeUnit.SECONDS)).isNotNull();
+        assertThat(binding.hasChanges()).as("the failed stash wrote nothing").isTrue();
+        storage.clearFaults();
+        binding.stashAsync().toCompletableFuture().get(5, TimeUnit.SECONDS);
+        assertThat(binding.hasChanges()).isFalse();
+        assertThat(storedCount(sid)).isEqualTo(1);
+    }
+
+    @Test
+    void aStashWhoseStageWasCancelledCountsOnceItSucceeds() throws Exception {
+        String sid = SessionIds.newSid();
+        Tally view = new Tally();
+        ViewBinding binding = recover(view, sid);
+        storage.setLatency(Operation.PUT, Duration.ofMillis(300));
+        view.count = 1;
+        CompletableFuture<Void> stage = binding.stashAsync().toCompletableFuture();
+        CompletableFuture<Void> outcome = binding.stashInFlight();
+        stage.cancel(true); // the caller stopped waiting (a cancelled WebFlux exchange)
+        outcome.get(5, TimeUnit.SECONDS);
+        assertThat(binding.hasChanges()).as("the write landed").isFalse();
+        assertThat(storedCount(sid)).isEqualTo(1);
+    }
+
+    @Test
+    void aResetClearsTheRecord() throws Exception {
+        String sid = SessionIds.newSid();
+        Tally view = new Tally();
+        ViewBinding binding = recover(view, sid);
+        view.count = 1;
+        binding.stashAsync().toCompletableFuture().get(5, TimeUnit.SECONDS);
+        binding.reset();
+        assertThat(view.count).isZero();
+        assertThat(binding.hasChanges()).isFalse();
+        view.count = 1; // the same value as the last non-blocking stash wrote, now after the reset
+        assertThat(binding.hasChanges()).as("count=1 is not stored any more").isTrue();
+        binding.stashNow();
+        assertThat(storedCount(sid)).isEqualTo(1);
+    }
+
+    @Disabled("Review defect: after a non-blocking stash that succeeded while its returned stage was cancelled, "
+            + "hasChanges() counts it as done but stashNow()/stashAsync() still compare with the older baseline: "
+            + "a field changed back to that baseline is never written (the store keeps the cancelled stash's value) "
+            + "and hasChanges() stays true after the stash")
+    @Test
+    void aValueChangedBackAfterACancelledButSuccessfulStashIsStashed() throws Exception {
+        String sid = SessionIds.newSid();
+        Tally view = new Tally();
+        ViewBinding binding = recover(view, sid);
+        storage.setLatency(Operation.PUT, Duration.ofMillis(300));
+        view.count = 1;
+        CompletableFuture<Void> stage = binding.stashAsync().toCompletableFuture();
+        CompletableFuture<Void> outcome = binding.stashInFlight();
+        stage.cancel(true); // the caller stopped waiting; the write goes on and lands
+        outcome.get(5, TimeUnit.SECONDS);
+        storage.clearFaults();
+        assertThat(storedCount(sid)).as("count=1 was stored").isEqualTo(1);
+        view.count = 0; // changed back
+        assertThat(binding.hasChanges()).as("stored 1, the field holds 0").isTrue();
+        binding.stashNow();
+        assertThat(storedCount(sid)).as("what the stash left stored").isZero();
+        assertThat(binding.hasChanges()).as("after a stash that returned normally").isFalse();
+    }
+}
