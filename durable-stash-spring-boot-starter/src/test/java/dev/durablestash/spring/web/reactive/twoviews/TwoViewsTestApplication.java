@@ -1,9 +1,11 @@
 package dev.durablestash.spring.web.reactive.twoviews;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
 import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.http.MediaType;
 import org.springframework.stereotype.Controller;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -11,6 +13,10 @@ import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.ResponseBody;
 
 import dev.durablestash.spring.Stashed;
+import dev.durablestash.spring.web.reactive.ReactiveStash;
+
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
 
 /** A WebFlux app whose one handler changes two views in the same exchange. */
 @SpringBootApplication(excludeName = { "org.springframework.boot.security.autoconfigure.SecurityAutoConfiguration",
@@ -46,6 +52,16 @@ public class TwoViewsTestApplication {
             count++;
             shelf.items.add("x" + count);
             return "count=" + count + ";items=" + shelf.items;
+        }
+
+        /** A stream that stashes each change before sending what depends on it, as the guide says. */
+        @GetMapping(path = "/stream", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
+        @ResponseBody
+        Flux<String> stream(ReactiveStash stash) {
+            return Flux.range(1, 10).concatMap(i -> Mono.delay(Duration.ofMillis(200)).then(Mono.defer(() -> {
+                count++;
+                return stash.stash().thenReturn("n" + count);
+            })));
         }
     }
 }
