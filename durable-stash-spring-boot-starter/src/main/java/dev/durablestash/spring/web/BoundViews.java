@@ -268,13 +268,15 @@ public final class BoundViews {
     }
 
     /**
-     * Logs an ERROR naming the bound views: their changes will not be stashed.
+     * Logs an ERROR naming the bound views that have changes not stashed (all bound views when none
+     * has): their changes will not be stashed.
      *
      * @param where the request's path
      * @param reason why they cannot be stashed any more, and what to do
      */
     public void reportUnstashed(Object where, String reason) {
-        log.error("Changes to view(s) {} in {} are NOT stashed: {}", bindings.stream().map(ViewBinding::view).toList(),
-                where, reason);
+        List<String> changed = bindings.stream().filter(ViewBinding::hasChanges).map(ViewBinding::view).toList();
+        log.error("Changes to view(s) {} in {} are NOT stashed: {}",
+                changed.isEmpty() ? bindings.stream().map(ViewBinding::view).toList() : changed, where, reason);
     }
 }

@@ -207,9 +207,8 @@ final class ViewBinding implements Stash {
     }
 
     /**
-     * @return {@code true} if a stored field changed since recovery or the last stash; a stash still in
-     *     flight (or one that succeeded while nobody waited for it any more) counts as done, one that
-     *     failed does not
+     * @return {@code true} if a stored field changed since recovery or the last stash; a non-blocking
+     *     stash still in flight counts as done, one that failed does not
      */
     public boolean hasChanges() {
         latest = type.snapshot(target, latest);
@@ -280,12 +279,12 @@ final class ViewBinding implements Stash {
                     + "' could not be recovered (storage error), so its fields started from their defaults; its "
                     + "changes were not stashed, to leave the stored state intact", recovery.error().orElse(null)));
         }
-        // Kept apart from the stage returned: a caller that stops waiting (a cancelled WebFlux exchange)
-        // cancels that stage, not the write, and hasChanges() must still count the write.
+        // The caller gets a copy: one that stops waiting (a cancelled WebFlux exchange) cancels the copy,
+        // not the write nor the baseline's update, which later stashes and hasChanges() rely on.
         CompletableFuture<Void> outcome = within(adapter.stash(sid, type.definition(), changed), type.name(), "stash",
                 operationTimeout, null);
         lastAsyncStash = new StashInFlight(now, outcome);
-        return outcome.thenRun(() -> baseline = now);
+        return outcome.thenRun(() -> baseline = now).copy();
     }
 
     /**

@@ -9,7 +9,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -128,10 +127,6 @@ class AsyncStashRecordReviewTests {
         assertThat(storedCount(sid)).isEqualTo(1);
     }
 
-    @Disabled("Review defect: after a non-blocking stash that succeeded while its returned stage was cancelled, "
-            + "hasChanges() counts it as done but stashNow()/stashAsync() still compare with the older baseline: "
-            + "a field changed back to that baseline is never written (the store keeps the cancelled stash's value) "
-            + "and hasChanges() stays true after the stash")
     @Test
     void aValueChangedBackAfterACancelledButSuccessfulStashIsStashed() throws Exception {
         String sid = SessionIds.newSid();

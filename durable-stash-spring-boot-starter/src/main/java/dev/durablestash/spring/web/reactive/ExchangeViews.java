@@ -18,6 +18,7 @@ import dev.durablestash.spring.web.MountCount;
 
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.SignalType;
 import reactor.core.scheduler.Schedulers;
 
 /**
@@ -58,6 +59,8 @@ final class ExchangeViews {
     private volatile boolean finished;
     /** The automatic stash runs as the response commits: its cookies are still applied. */
     private volatile boolean committing;
+    /** The automatic stash at the commit ran to its end (whether it stashed anything or failed). */
+    private volatile boolean commitStashEnded;
     private volatile @Nullable Throwable stashFailure;
     private @Nullable MountKind mount;
     private volatile boolean handlerReadsBody;
@@ -198,6 +201,7 @@ final class ExchangeViews {
         committing = true;
         return stashBound().doFinally(signal -> {
             committing = false;
+            commitStashEnded = signal != SignalType.CANCEL;
             releaseTurns();
         });
     }
@@ -274,15 +278,17 @@ final class ExchangeViews {
         // Changes a stash still in flight writes (the client went away while the commit's stash ran) are
         // not "made after the commit"; should that stash fail, nobody waits for it any more: say so here.
         if (bound.hasChanges()) {
-            bound.reportUnstashed(exchange.getRequest().getPath(), "they were made after the response was "
-                    + "committed (a streaming body); stash them with ReactiveStash.stash() before sending what "
-                    + "depends on them");
+            bound.reportUnstashed(exchange.getRequest().getPath(), commitStashEnded
+                    ? "they were made after the response was committed (a streaming body); stash them with "
+                            + "ReactiveStash.stash() before sending what depends on them"
+                    : "the exchange ended (the client went away) before the stash made as the response "
+                            + "committed reached them");
         }
         for (CompletableFuture<Void> stash : bound.stashesInFlight()) {
             stash.whenComplete((ok, failure) -> {
                 if (failure != null) {
-                    bound.reportUnstashed(exchange.getRequest().getPath(), "their stash, started when the "
-                            + "response was committed, failed after the exchange had ended: " + failure);
+                    bound.reportUnstashed(exchange.getRequest().getPath(), "their stash failed after the exchange "
+                            + "had ended (it was still in flight when the exchange ended): " + failure);
                 }
             });
         }

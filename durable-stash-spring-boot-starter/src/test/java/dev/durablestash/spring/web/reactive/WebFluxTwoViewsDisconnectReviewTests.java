@@ -8,7 +8,6 @@ import ch.qos.logback.classic.Level;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -71,9 +70,6 @@ class WebFluxTwoViewsDisconnectReviewTests {
         assertThat(logs.messages(Level.ERROR)).isEmpty();
     }
 
-    @Disabled("Review defect: with two views, a client going away during the commit's stash of the first view "
-            + "logs at ERROR that the changes were 'made after the response was committed (a streaming body)' "
-            + "and names the first view as NOT stashed, though its stash lands and no change was made after the commit")
     @Test
     void aClientGoingAwayDuringTheFirstOfTwoStashesLogsNoFalseMadeAfterTheCommitError() throws Exception {
         browser.get("/two");
@@ -94,9 +90,6 @@ class WebFluxTwoViewsDisconnectReviewTests {
                 .noneSatisfy(m -> assertThat(m).contains("[TwoViewsController"));
     }
 
-    @Disabled("Review defect: a handler's own ReactiveStash.stash() in flight while a stream ends early (the client "
-            + "went away) that later fails is logged as 'their stash, started when the response was committed', "
-            + "though it was started by the handler during the stream")
     @Test
     void aStreamsOwnStashThatFailsAfterTheClientWentAwayIsLoggedAsItsOwn() throws Exception {
         browser.get("/two");
