@@ -4,21 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-import dev.durablestash.core.MountKind;
 import dev.durablestash.core.SessionIds;
-import dev.durablestash.core.StashAdapter;
-import dev.durablestash.core.StashSettings;
 import dev.durablestash.spring.Stashed;
 import dev.durablestash.spring.StashedView;
-import dev.durablestash.testing.InMemoryStorageBackend;
 import dev.durablestash.testing.InMemoryStorageBackend.Operation;
 import dev.durablestash.testsupport.ExpectedLogs;
 
@@ -26,32 +20,14 @@ import dev.durablestash.testsupport.ExpectedLogs;
  * How {@link ViewBinding#hasChanges()} counts the last non-blocking stash (in flight, succeeded while its
  * returned stage was cancelled, failed), and whether the stashes that follow agree with it.
  */
-class AsyncStashRecordReviewTests {
-
-    private static final Duration TIMEOUT = Duration.ofSeconds(10);
-    private static final String SECRET = "a-secret-of-at-least-thirty-two-bytes!!";
+class AsyncStashRecordReviewTests extends BindingTestSupport {
 
     @RegisterExtension
     final ExpectedLogs logs = ExpectedLogs.ofLoggers("dev.durablestash");
 
-    private final InMemoryStorageBackend storage = new InMemoryStorageBackend();
-    private final StashSettings settings = StashSettings.builder().secret(SECRET).build();
-    private final StashAdapter adapter = new StashAdapter(storage, settings);
-    private final StashedViews views = new StashedViews(settings, List.of());
-
-    @AfterEach
-    void close() {
-        storage.clearFaults();
-        adapter.close();
-    }
-
     @StashedView(name = "tally")
     static class Tally {
         @Stashed int count;
-    }
-
-    private ViewBinding recover(Object target, String sid) {
-        return ViewBinding.recover(views.typeOf(target.getClass()), target, sid, MountKind.REJOIN, adapter, TIMEOUT);
     }
 
     private int storedCount(String sid) {

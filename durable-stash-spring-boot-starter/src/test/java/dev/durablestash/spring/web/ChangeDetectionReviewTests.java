@@ -3,13 +3,11 @@ package dev.durablestash.spring.web;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.time.chrono.JapaneseDate;
-import java.util.List;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -24,7 +22,6 @@ import dev.durablestash.core.InvalidStashValueException;
 import dev.durablestash.core.MountKind;
 import dev.durablestash.core.RecoveryStatus;
 import dev.durablestash.core.SessionIds;
-import dev.durablestash.core.StashAdapter;
 import dev.durablestash.core.StashSettings;
 import dev.durablestash.core.StashWriteException;
 import dev.durablestash.core.ValueJson;
@@ -47,28 +44,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * written lazily: a field counts as changed exactly when the JSON a stash would store for it differs
  * from the stored JSON.
  */
-class ChangeDetectionReviewTests {
-
-    private static final Duration TIMEOUT = Duration.ofSeconds(10);
+class ChangeDetectionReviewTests extends BindingTestSupport {
 
     @RegisterExtension
     final ExpectedLogs logs = ExpectedLogs.ofLoggers("dev.durablestash");
 
-    private final InMemoryStorageBackend storage = new InMemoryStorageBackend();
-    private StashSettings settings = StashSettings.builder().secret("a-secret-of-at-least-thirty-two-bytes!!").build();
-    private StashAdapter adapter = new StashAdapter(storage, settings);
-    private StashedViews views = new StashedViews(settings, List.of());
-
-    @AfterEach
-    void close() {
-        adapter.close();
-    }
-
     private void useMapper(JsonMapper mapper) {
-        adapter.close();
-        settings = StashSettings.builder().secret("a-secret-of-at-least-thirty-two-bytes!!").jsonMapper(mapper).build();
-        adapter = new StashAdapter(storage, settings);
-        views = new StashedViews(settings, List.of());
+        use(StashSettings.builder().secret(SECRET).jsonMapper(mapper).build());
     }
 
     /** An enum singleton holding state, written as an object of its properties. */
@@ -352,12 +334,6 @@ class ChangeDetectionReviewTests {
     }
 
     private ViewBinding bind(Object target) {
-        return ViewBinding.recover(views.typeOf(target.getClass()), target, SessionIds.newSid(), MountKind.REJOIN, adapter,
-                TIMEOUT);
-    }
-
-    private String storedDocument() {
-        assertThat(storage.keys()).hasSize(1);
-        return new String(storage.read(storage.keys().iterator().next()).orElseThrow());
+        return recover(target, SessionIds.newSid());
     }
 }

@@ -2,24 +2,18 @@ package dev.durablestash.spring.web;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.time.Duration;
-import java.util.List;
 import java.util.Optional;
 
 import ch.qos.logback.classic.Level;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import dev.durablestash.core.InvalidValuePolicy;
-import dev.durablestash.core.MountKind;
 import dev.durablestash.core.SessionIds;
-import dev.durablestash.core.StashAdapter;
 import dev.durablestash.core.StashSettings;
 import dev.durablestash.spring.Stashed;
 import dev.durablestash.spring.StashedView;
-import dev.durablestash.testing.InMemoryStorageBackend;
 import dev.durablestash.testsupport.ExpectedLogs;
 
 import tools.jackson.core.JsonGenerator;
@@ -32,30 +26,10 @@ import tools.jackson.databind.ser.std.StdSerializer;
  * that stay unrepresentable, or an {@code Optional}, into a change on every request, nor warn again on
  * every check; and a reset must still give the defaults.
  */
-class RepresentabilityChangeReviewTests {
-
-    private static final Duration TIMEOUT = Duration.ofSeconds(10);
-    private static final String SECRET = "a-secret-of-at-least-thirty-two-bytes!!";
+class RepresentabilityChangeReviewTests extends BindingTestSupport {
 
     @RegisterExtension
     final ExpectedLogs logs = ExpectedLogs.ofLoggers("dev.durablestash");
-
-    private final InMemoryStorageBackend storage = new InMemoryStorageBackend();
-    private StashSettings settings = StashSettings.builder().secret(SECRET).build();
-    private StashAdapter adapter = new StashAdapter(storage, settings);
-    private StashedViews views = new StashedViews(settings, List.of());
-
-    @AfterEach
-    void close() {
-        adapter.close();
-    }
-
-    private void use(StashSettings newSettings) {
-        adapter.close();
-        settings = newSettings;
-        adapter = new StashAdapter(storage, settings);
-        views = new StashedViews(settings, List.of());
-    }
 
     @JsonSerialize(using = FormSerializer.class)
     static final class Form {
@@ -88,10 +62,6 @@ class RepresentabilityChangeReviewTests {
         @Stashed Form form = new Form(null);
         @Stashed Optional<String> nick = Optional.empty();
         @Stashed int step;
-    }
-
-    private ViewBinding recover(Object target, String sid) {
-        return ViewBinding.recover(views.typeOf(target.getClass()), target, sid, MountKind.REJOIN, adapter, TIMEOUT);
     }
 
     @Test

@@ -2,7 +2,6 @@ package dev.durablestash.spring.web;
 
 import java.time.Duration;
 import java.time.LocalDate;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -17,9 +16,7 @@ import ch.qos.logback.classic.Level;
 
 import dev.durablestash.core.InvalidStashValueException;
 import dev.durablestash.core.InvalidValuePolicy;
-import dev.durablestash.core.MountKind;
 import dev.durablestash.core.SessionIds;
-import dev.durablestash.core.StashAdapter;
 import dev.durablestash.core.StashSettings;
 import dev.durablestash.core.ValueJson;
 import dev.durablestash.spring.Stashed;
@@ -43,30 +40,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * treats as "not representable"), and of immutable values written by a serializer that depends on more
  * than the value.
  */
-class SerializerFailureReviewTests {
-
-    private static final Duration TIMEOUT = Duration.ofSeconds(10);
-    private static final String SECRET = "a-secret-of-at-least-thirty-two-bytes!!";
+class SerializerFailureReviewTests extends BindingTestSupport {
 
     @RegisterExtension
     final ExpectedLogs logs = ExpectedLogs.ofLoggers("dev.durablestash");
-
-    private final InMemoryStorageBackend storage = new InMemoryStorageBackend();
-    private StashSettings settings = StashSettings.builder().secret(SECRET).build();
-    private StashAdapter adapter = new StashAdapter(storage, settings);
-    private StashedViews views = new StashedViews(settings, List.of());
-
-    @AfterEach
-    void close() {
-        adapter.close();
-    }
-
-    private void use(StashSettings newSettings) {
-        adapter.close();
-        settings = newSettings;
-        adapter = new StashAdapter(storage, settings);
-        views = new StashedViews(settings, List.of());
-    }
 
     /** A mutable draft whose serializer refuses it while it has no title (an application's invariant). */
     @JsonSerialize(using = DraftSerializer.class)
@@ -110,15 +87,6 @@ class SerializerFailureReviewTests {
     @StashedView(name = "titled")
     static class Titled {
         @Stashed Draft draft = new Draft("first");
-    }
-
-    private ViewBinding recover(Object target, String sid) {
-        return ViewBinding.recover(views.typeOf(target.getClass()), target, sid, MountKind.REJOIN, adapter, TIMEOUT);
-    }
-
-    private String storedDocument() {
-        assertThat(storage.keys()).as("stored documents").hasSize(1);
-        return new String(storage.read(storage.keys().iterator().next()).orElseThrow());
     }
 
     @Test
