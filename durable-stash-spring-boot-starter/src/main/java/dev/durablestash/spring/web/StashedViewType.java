@@ -44,7 +44,8 @@ final class StashedViewType {
 
         private final @Nullable Object value;
         private final boolean immutable;
-        private volatile byte @Nullable [] json;
+        /** Published by {@link #written}: read only after seeing it {@code true}. */
+        private byte @Nullable [] json;
         /** Set after {@link #json}: a thread that sees it {@code true} sees the JSON. */
         private volatile boolean written;
 
