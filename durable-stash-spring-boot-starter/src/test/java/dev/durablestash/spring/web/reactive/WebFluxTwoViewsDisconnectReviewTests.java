@@ -6,21 +6,15 @@ import java.time.Duration;
 
 import ch.qos.logback.classic.Level;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
-import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.web.reactive.function.client.WebClient;
 
 import reactor.core.Disposable;
 
 import dev.durablestash.spring.web.reactive.twoviews.TwoViewsTestApplication;
-import dev.durablestash.storage.StorageBackend;
-import dev.durablestash.testing.InMemoryStorageBackend;
 import dev.durablestash.testing.InMemoryStorageBackend.Operation;
 import dev.durablestash.testsupport.ExpectedLogs;
 
@@ -32,33 +26,10 @@ import dev.durablestash.testsupport.ExpectedLogs;
 @SpringBootTest(classes = TwoViewsTestApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT, properties = {
         "spring.main.web-application-type=reactive", "durable-stash.storage.type=memory",
         "durable-stash.operation-timeout=3s" })
-class WebFluxTwoViewsDisconnectReviewTests {
+class WebFluxTwoViewsDisconnectReviewTests extends FluxAppTestSupport {
 
     @RegisterExtension
     final ExpectedLogs logs = ExpectedLogs.ofLoggers("dev.durablestash").allow(Level.ERROR, "are NOT stashed");
-
-    static final String[] REJOIN = { "X-Stash-Mounts", "1" };
-
-    @LocalServerPort
-    int port;
-
-    @Autowired
-    StorageBackend backend;
-
-    InMemoryStorageBackend storage;
-    FluxClient browser;
-
-    @BeforeEach
-    void openBrowser() {
-        storage = (InMemoryStorageBackend) backend;
-        storage.clearFaults();
-        browser = new FluxClient(port);
-    }
-
-    @AfterEach
-    void clear() {
-        storage.clearFaults();
-    }
 
     @Test
     void twoViewsStashTogetherWhenTheClientWaits() {
