@@ -50,6 +50,16 @@ final class DurableFiles {
 
     /** Atomically replaces the file's content: temp file, fsync, atomic move, fsync directory. */
     void replace(Path file, byte[] body) throws IOException {
+        replace(file, body, true);
+    }
+
+    /**
+     * Atomically replaces the file's content: temp file, atomic move; with {@code force}, the temp
+     * file is forced before the move and the directory after it. Without, readers still see the old
+     * or the new content, but a crash of the machine may leave either, or an empty file: for writes
+     * a journal made durable already.
+     */
+    void replace(Path file, byte[] body, boolean force) throws IOException {
         Path directory = file.getParent();
         createDirectories(directory);
         byte[] unique = new byte[8];
@@ -62,7 +72,9 @@ final class DurableFiles {
                 while (buffer.hasRemaining()) {
                     channel.write(buffer);
                 }
-                channel.force(true);
+                if (force) {
+                    channel.force(true);
+                }
             }
             Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException | RuntimeException e) {
@@ -73,7 +85,18 @@ final class DurableFiles {
             }
             throw e;
         }
-        syncDirectory(directory);
+        if (force) {
+            syncDirectory(directory);
+        }
+    }
+
+    /** Forces a file's content to disk; does nothing when there is no such file. */
+    static void force(Path file) throws IOException {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+            channel.force(true);
+        } catch (NoSuchFileException e) {
+            // Deleted: its directory's entry is forced by the caller.
+        }
     }
 
     /** Creates missing directories below the root, forcing each new entry to disk. */

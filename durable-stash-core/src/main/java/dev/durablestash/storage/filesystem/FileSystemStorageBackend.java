@@ -15,9 +15,11 @@ import java.nio.file.attribute.FileTime;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -41,7 +43,8 @@ import dev.durablestash.storage.StorageException;
 /*
  * Design. This class is the compare-and-swap: put and delete read the current ETag and write under the
  * key's lock (KeyLocks: a JVM lock plus an OS byte-range lock). Beside it: KeyPaths maps keys to files,
- * DurableFiles does the file operations (ETag of a content, atomic durable replace, directories).
+ * DurableFiles does the file operations (ETag of a content, atomic durable replace, directories), and,
+ * for a backend with a journal, Journal makes writes durable by group commit (see its design comment).
  */
 /**
  * The embedded default {@link StorageBackend}: one file per key under a root directory on the local
@@ -88,6 +91,21 @@ import dev.durablestash.storage.StorageException;
  * nested directories (one root inside the other): their keys could name the same files under
  * different locks.
  *
+ * <h2>Journal</h2>
+ * A backend created by {@link #withJournal(Path)} makes writes durable together: each put or delete
+ * appends a record (the key and the whole new body, or the deletion) to a journal in
+ * {@code <root>/.journal/}, and one thread writes every record waiting and forces the journal once
+ * for all of them (group commit); only then is the object file changed, without {@code fsync}, and
+ * the write acknowledged. Under concurrent writes of many keys one {@code fsync} thus covers many
+ * writes, where the plain backend forces each write's file and directory. On open, whatever an
+ * earlier process left in the journal is replayed in order (a record a crash cut short is ignored:
+ * it was never acknowledged). Segments of 64 MiB are dropped once the object files they name are
+ * forced; a clean {@link #close()} drops the last one. Compare-and-swap, ETags, reads and the
+ * layout stay as described above. The root must be this backend's alone: while it is open, no
+ * other backend (in this process or another) can open the directory, and it cannot open one that
+ * another backend uses. A backend without a journal that opens a directory nobody else uses
+ * replays a journal left there, so turning the journal off loses nothing.
+ *
  * <h2>Threads and errors</h2>
  * Every method returns at once; the blocking file I/O runs on the backend's executor, which also
  * completes the returned stages. By default that is a fixed pool of {@code max(8, processors)}
@@ -113,6 +131,11 @@ public final class FileSystemStorageBackend implements StorageBackend, AutoClose
      * directory) did 2,180 per second on 2 threads, 3,384 on 8 and 2,545 on 32.
      */
     private static final int MIN_POOL_THREADS = 8;
+    /**
+     * The default pool's least size with a journal, where a write holds its thread while it waits
+     * for the journal's {@code fsync}: so many writes can share one.
+     */
+    private static final int MIN_JOURNAL_POOL_THREADS = 64;
 
     private final Path root;
     private final Executor executor;
@@ -121,6 +144,7 @@ public final class FileSystemStorageBackend implements StorageBackend, AutoClose
     private final SecureRandom random = new SecureRandom();
     private final DurableFiles files;
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final @Nullable Journal journal;
 
     /**
      * Creates a backend with its own pool of {@code max(8, available processors)} daemon threads.
@@ -161,13 +185,36 @@ public final class FileSystemStorageBackend implements StorageBackend, AutoClose
 
     private FileSystemStorageBackend(Path root, @Nullable Executor executor,
             @Nullable ExecutorService ownedExecutor) {
+        this(root, executor, ownedExecutor, 0);
+    }
+
+    /**
+     * @param segmentLimit the journal's segment size limit, or 0 for no journal
+     */
+    FileSystemStorageBackend(Path root, @Nullable Executor executor, @Nullable ExecutorService ownedExecutor,
+            long segmentLimit) {
         Objects.requireNonNull(root, "root");
+        this.ownedExecutor = ownedExecutor;
+        this.executor = executor != null ? executor : Objects.requireNonNull(ownedExecutor);
         Path realRoot;
         KeyLocks keyLocks;
+        Journal openJournal = null;
         try {
             Files.createDirectories(root);
             realRoot = root.toRealPath();
-            keyLocks = KeyLocks.acquire(realRoot);
+            this.root = realRoot;
+            this.files = new DurableFiles(realRoot, random);
+            JournaledFiles journaled = new JournaledFiles();
+            keyLocks = KeyLocks.acquire(realRoot, segmentLimit > 0, () -> Journal.replay(realRoot, journaled));
+            this.locks = keyLocks;
+            if (segmentLimit > 0) {
+                try {
+                    openJournal = Journal.open(realRoot, segmentLimit, journaled, this.executor);
+                } catch (IOException | RuntimeException e) {
+                    keyLocks.release();
+                    throw e;
+                }
+            }
         } catch (IOException | RuntimeException e) {
             if (ownedExecutor != null) {
                 ownedExecutor.shutdown();
@@ -175,12 +222,45 @@ public final class FileSystemStorageBackend implements StorageBackend, AutoClose
             throw new StorageException("Cannot use directory " + root.toAbsolutePath()
                     + " for the filesystem storage backend: " + e, e);
         }
-        this.root = realRoot;
-        this.files = new DurableFiles(realRoot, random);
-        this.locks = keyLocks;
-        this.ownedExecutor = ownedExecutor;
-        this.executor = executor != null ? executor : Objects.requireNonNull(ownedExecutor);
+        this.journal = openJournal;
         deleteStaleTempFiles(STALE_TEMP_AGE);
+    }
+
+    /**
+     * Creates a backend with a journal (see "Journal" in the class description) and its own pool of
+     * {@code max(64, available processors)} daemon threads, shut down by {@link #close()}: a write
+     * holds a thread while it waits for the journal, so the pool bounds how many writes one
+     * {@code fsync} can cover. Replays what an earlier process left in the journal. Creates the root
+     * directory if it is missing.
+     *
+     * @param root the directory that holds the objects, for this backend alone
+     * @return the backend
+     * @throws StorageException when the directory cannot be created, is in use by another backend
+     *     (in this process or another), or the journal cannot be replayed or started
+     */
+    public static FileSystemStorageBackend withJournal(Path root) {
+        return withJournal(root, Math.max(MIN_JOURNAL_POOL_THREADS, Runtime.getRuntime().availableProcessors()));
+    }
+
+    /**
+     * Creates a backend with a journal, like {@link #withJournal(Path)}, with its own pool of
+     * {@code threads} daemon threads.
+     *
+     * @param root the directory that holds the objects, for this backend alone
+     * @param threads the pool's size, at least 1
+     * @return the backend
+     * @throws IllegalArgumentException when {@code threads} is less than 1
+     * @throws StorageException when the directory cannot be created, is in use by another backend
+     *     (in this process or another), or the journal cannot be replayed or started
+     */
+    public static FileSystemStorageBackend withJournal(Path root, int threads) {
+        return new FileSystemStorageBackend(root, null, ownExecutor(requirePositive(threads)),
+                Journal.DEFAULT_SEGMENT_LIMIT);
+    }
+
+    /** @return whether this backend writes through a journal */
+    public boolean hasJournal() {
+        return journal != null;
     }
 
     private static int requirePositive(int threads) {
@@ -244,12 +324,36 @@ public final class FileSystemStorageBackend implements StorageBackend, AutoClose
             if (!holds) {
                 return PutResult.preconditionFailed();
             }
-            if (keyOf(file) == null && !Files.exists(KeyPaths.keyFile(file))) {
-                files.replace(KeyPaths.keyFile(file), key.getBytes(StandardCharsets.US_ASCII)); // shortened: keep its key
+            keepKeyOfShortened(file, key);
+            if (journal == null) {
+                files.replace(file, copy);
+            } else {
+                Journal.Entry entry = journal.appendAndWait(key, copy);
+                try {
+                    files.replace(file, copy, false);
+                } finally {
+                    entry.done();
+                }
             }
-            files.replace(file, copy);
             return PutResult.written(DurableFiles.etagOf(copy));
         }));
+    }
+
+    /** Writes the key file beside an object whose file name was shortened, when it is missing. */
+    private void keepKeyOfShortened(Path file, String key) throws IOException {
+        if (keyOf(file) == null && !Files.exists(KeyPaths.keyFile(file))) {
+            files.replace(KeyPaths.keyFile(file), key.getBytes(StandardCharsets.US_ASCII));
+        }
+    }
+
+    /** Deletes an object and its key file; forces the directory only when {@code force}. */
+    private static void deleteObject(Path file, boolean force) throws IOException {
+        if (Files.deleteIfExists(file)) {
+            Files.deleteIfExists(KeyPaths.keyFile(file));
+            if (force) {
+                DurableFiles.syncDirectory(file.getParent());
+            }
+        }
     }
 
     /**
@@ -270,9 +374,17 @@ public final class FileSystemStorageBackend implements StorageBackend, AutoClose
                     return false;
                 }
             }
-            if (Files.deleteIfExists(file)) {
-                Files.deleteIfExists(KeyPaths.keyFile(file));
-                DurableFiles.syncDirectory(file.getParent());
+            if (journal == null) {
+                deleteObject(file, true);
+                return true;
+            }
+            // Journaled even when there is no file: a put whose record is in the journal but whose
+            // file change failed must not come back when the journal is replayed.
+            Journal.Entry entry = journal.appendAndWait(key, null);
+            try {
+                deleteObject(file, false);
+            } finally {
+                entry.done();
             }
             return true;
         }));
@@ -476,6 +588,9 @@ public final class FileSystemStorageBackend implements StorageBackend, AutoClose
                     Thread.currentThread().interrupt();
                 }
             }
+            if (journal != null) {
+                journal.close();
+            }
         } finally {
             locks.release();
         }
@@ -484,6 +599,22 @@ public final class FileSystemStorageBackend implements StorageBackend, AutoClose
     @Override
     public String toString() {
         return "FileSystemStorageBackend[" + root + "]";
+    }
+
+    /**
+     * For tests, what a crash of the process leaves behind: stops taking operations, drops the
+     * threads' pending tasks, halts the journal without a checkpoint (see {@link Journal#halt()}) and
+     * releases the root. Only for a backend that owns its executor.
+     */
+    void crashForTests() throws InterruptedException {
+        closed.set(true);
+        ExecutorService pool = Objects.requireNonNull(ownedExecutor, "only with an own executor");
+        if (journal != null) {
+            journal.halt();
+        }
+        pool.shutdownNow();
+        pool.awaitTermination(CLOSE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        locks.release();
     }
 
     /** Package-private for tests: the file that holds a key's object. */
@@ -514,6 +645,37 @@ public final class FileSystemStorageBackend implements StorageBackend, AutoClose
             result.completeExceptionally(failure(operation, key, "its executor rejected the task", e));
         }
         return result;
+    }
+
+    /** What the journal's replay and checkpoints do to object files. */
+    private final class JournaledFiles implements Journal.ObjectFiles {
+
+        @Override
+        public void apply(String key, byte @Nullable [] body) throws IOException {
+            Path file = KeyPaths.objectFile(root, key);
+            if (body == null) {
+                deleteObject(file, true);
+            } else {
+                keepKeyOfShortened(file, key);
+                files.replace(file, body, true);
+            }
+        }
+
+        @Override
+        public void force(Set<String> keys) throws IOException {
+            Set<Path> directories = new HashSet<>();
+            for (String key : keys) {
+                Path file = KeyPaths.objectFile(root, key);
+                locks.locked(key, () -> {
+                    DurableFiles.force(file);
+                    return null;
+                });
+                directories.add(file.getParent());
+            }
+            for (Path directory : directories) {
+                DurableFiles.syncDirectory(directory);
+            }
+        }
     }
 
     private StorageException failure(String operation, String key, String reason,

@@ -37,6 +37,9 @@ final class KeyLocks {
     /** Number of stripes; part of the on-disk protocol between processes, never change it. */
     static final int STRIPES = 256;
 
+    /** Byte of the lock file whose lock says who uses the root; part of the on-disk protocol. */
+    static final int OWNER_BYTE = STRIPES;
+
     /** Name of the lock file in the root (starts with '.', which no encoded key can). */
     static final String LOCK_FILE_NAME = ".lock";
 
@@ -49,13 +52,20 @@ final class KeyLocks {
 
     /** Guarded by {@link #OPEN}. */
     private int references;
+    /** Whether one backend has the root to itself (it has a journal): no per-key file locks then. */
+    private final boolean exclusive;
+    /** The lock on {@link #OWNER_BYTE}; guarded by {@code this}. */
+    private @Nullable FileLock owner;
+    /** Whether {@link #owner} was taken (and must be taken again on a new channel); guarded by {@code this}. */
+    private boolean owns;
 
     /** Guarded by {@code this}; {@code null} once released. */
     private @Nullable FileChannel channel;
     private boolean released;
 
-    private KeyLocks(Path root) {
+    private KeyLocks(Path root, boolean exclusive) {
         this.root = root;
+        this.exclusive = exclusive;
         this.lockFile = root.resolve(LOCK_FILE_NAME);
         for (int i = 0; i < STRIPES; i++) {
             stripes[i] = new ReentrantLock();
@@ -63,24 +73,81 @@ final class KeyLocks {
     }
 
     /**
-     * Returns the lock table of a root, shared with other instances of this JVM. Each call must be
-     * paired with one {@link #release()}.
+     * Returns the lock table of a root, shared with other instances of this JVM, or, with
+     * {@code exclusive}, one for this instance alone. Each call must be paired with one
+     * {@link #release()}.
+     *
+     * <p>Who uses a root is itself a lock, on byte {@value #OWNER_BYTE} of the lock file: shared by
+     * the processes whose backends share the root, exclusive for the one process whose backend has a
+     * journal (which then takes no lock per key in the file: nobody else writes). The first instance
+     * in this JVM takes it; {@code whileAlone} runs while this process holds it exclusively, before
+     * a shared holder lowers it to shared (so no other process writes meanwhile); when another
+     * process shares the root, {@code whileAlone} does not run.
      *
      * @param realRoot the root directory's real path
-     * @return the shared lock table
-     * @throws IOException when the lock file cannot be opened
+     * @param exclusive whether the caller must have the root to itself
+     * @param whileAlone what to do once the root is this process's alone (replay a journal)
+     * @return the lock table
+     * @throws IOException when the lock file cannot be opened, the root is in use in a way that
+     *     excludes this use, or {@code whileAlone} fails
      */
-    static KeyLocks acquire(Path realRoot) throws IOException {
+    static KeyLocks acquire(Path realRoot, boolean exclusive, IoAction<?> whileAlone) throws IOException {
         synchronized (OPEN) {
             KeyLocks locks = OPEN.get(realRoot);
-            if (locks == null) {
-                locks = new KeyLocks(realRoot);
-                locks.channel();
-                OPEN.put(realRoot, locks);
+            if (locks != null) {
+                if (exclusive || locks.exclusive) {
+                    throw new IOException(inUse(realRoot, "another backend of this process"));
+                }
+                locks.references++;
+                return locks;
             }
-            locks.references++;
+            locks = new KeyLocks(realRoot, exclusive);
+            try {
+                locks.takeOwnership(whileAlone);
+            } catch (IOException | RuntimeException e) {
+                locks.closeChannel();
+                throw e;
+            }
+            locks.references = 1;
+            OPEN.put(realRoot, locks);
             return locks;
         }
+    }
+
+    private synchronized void takeOwnership(IoAction<?> whileAlone) throws IOException {
+        FileChannel open = channel();
+        FileLock alone = open.tryLock(OWNER_BYTE, 1, false);
+        if (alone != null) {
+            try {
+                whileAlone.run();
+            } catch (IOException | RuntimeException e) {
+                releaseQuietly(alone);
+                throw e;
+            }
+            if (exclusive) {
+                owner = alone;
+                owns = true;
+                return;
+            }
+            alone.release();
+        } else if (exclusive) {
+            throw new IOException(inUse(root, "another process"));
+        }
+        owner = shareOwnership(open);
+        owns = true;
+    }
+
+    private FileLock shareOwnership(FileChannel open) throws IOException {
+        FileLock shared = open.tryLock(OWNER_BYTE, 1, true);
+        if (shared == null) {
+            throw new IOException(inUse(root, "another process whose filesystem backend has a journal"));
+        }
+        return shared;
+    }
+
+    private static String inUse(Path root, String user) {
+        return "the directory " + root + " is in use by " + user + ", and a filesystem backend with a "
+                + "journal needs its directory to itself";
     }
 
     /** Gives up one reference; the last one closes the lock file. */
@@ -91,21 +158,25 @@ final class KeyLocks {
             }
             OPEN.remove(root);
         }
-        synchronized (this) {
-            released = true;
-            if (channel != null) {
-                try {
-                    channel.close();
-                } catch (IOException e) {
-                    // Nothing useful to do: the locks die with the descriptor either way.
-                }
-                channel = null;
+        closeChannel();
+    }
+
+    private synchronized void closeChannel() {
+        released = true;
+        owner = null;
+        if (channel != null) {
+            try {
+                channel.close();
+            } catch (IOException e) {
+                // Nothing useful to do: the locks die with the descriptor either way.
             }
+            channel = null;
         }
     }
 
     /**
-     * Runs an action while holding the key's stripe, in this JVM and in the lock file.
+     * Runs an action while holding the key's stripe, in this JVM and (unless the root is this
+     * backend's alone) in the lock file.
      *
      * @param key the key
      * @param action what to do
@@ -118,6 +189,9 @@ final class KeyLocks {
         ReentrantLock lock = stripes[stripe];
         lock.lock();
         try {
+            if (exclusive) {
+                return action.run();
+            }
             FileLock fileLock = lockRegion(stripe);
             try {
                 return action.run();
@@ -158,6 +232,18 @@ final class KeyLocks {
             current = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.READ,
                     StandardOpenOption.WRITE);
             channel = current;
+            if (owns) { // closing the old channel (an interrupt) dropped the ownership: take it again
+                try {
+                    owner = exclusive ? current.tryLock(OWNER_BYTE, 1, false) : shareOwnership(current);
+                    if (owner == null) {
+                        throw new IOException(inUse(root, "another process"));
+                    }
+                } catch (IOException | RuntimeException e) {
+                    channel = null;
+                    current.close();
+                    throw e;
+                }
+            }
         }
         return current;
     }

@@ -532,6 +532,15 @@ public class DurableStashProperties {
          */
         private @Nullable Integer ioThreads;
 
+        /**
+         * Write through a journal: one fsync makes the concurrent writes of many sessions durable
+         * (group commit), replayed after a crash. The directory is then this process's alone: another
+         * process cannot open it at the same time (a second instance on this machine fails to
+         * start). Default io-threads then max(64, available processors): a write holds a thread
+         * while it waits for the journal.
+         */
+        private boolean journal;
+
         private final Sweep sweep = new Sweep();
 
         public Path getDirectory() {
@@ -548,6 +557,14 @@ public class DurableStashProperties {
 
         public void setIoThreads(@Nullable Integer ioThreads) {
             this.ioThreads = ioThreads;
+        }
+
+        public boolean isJournal() {
+            return journal;
+        }
+
+        public void setJournal(boolean journal) {
+            this.journal = journal;
         }
 
         public Sweep getSweep() {

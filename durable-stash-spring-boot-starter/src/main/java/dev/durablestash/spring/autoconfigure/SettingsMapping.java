@@ -1,6 +1,7 @@
 package dev.durablestash.spring.autoconfigure;
 
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
 
 import org.jspecify.annotations.Nullable;
@@ -177,18 +178,22 @@ final class SettingsMapping {
 
     /**
      * @return the starter's filesystem backend: {@code durable-stash.storage.filesystem.directory}, with a
-     *     pool of {@code io-threads} threads when set, else the backend's default pool
+     *     journal when {@code journal} is on, and a pool of {@code io-threads} threads when set, else the
+     *     backend's default pool
      * @throws InvalidConfigurationPropertyValueException if {@code io-threads} is set below 1
      */
     static FileSystemStorageBackend fileSystemBackend(DurableStashProperties.Filesystem filesystem) {
         Integer threads = filesystem.getIoThreads();
+        Path directory = filesystem.getDirectory();
         if (threads == null) {
-            return new FileSystemStorageBackend(filesystem.getDirectory());
+            return filesystem.isJournal() ? FileSystemStorageBackend.withJournal(directory)
+                    : new FileSystemStorageBackend(directory);
         }
         if (threads < 1) {
             throw invalid("storage.filesystem.io-threads", threads, "must be at least 1");
         }
-        return new FileSystemStorageBackend(filesystem.getDirectory(), threads);
+        return filesystem.isJournal() ? FileSystemStorageBackend.withJournal(directory, threads)
+                : new FileSystemStorageBackend(directory, threads);
     }
 
     static InvalidConfigurationPropertyValueException invalid(String property, @Nullable Object value, String reason) {

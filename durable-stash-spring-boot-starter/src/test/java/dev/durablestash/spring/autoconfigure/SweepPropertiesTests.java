@@ -54,6 +54,28 @@ class SweepPropertiesTests {
     }
 
     @Test
+    void journalGivesTheFilesystemBackendAJournalAndSixtyFourThreads() {
+        contextRunner().withPropertyValues("durable-stash.storage.filesystem.journal=true").run((context) -> {
+            assertThat(context).hasNotFailed();
+            FileSystemStorageBackend backend = context.getBean(FileSystemStorageBackend.class);
+            assertThat(backend.hasJournal()).isTrue();
+            assertThat(FileSystemPools.poolThreads(backend)).isEqualTo(Math.max(64, Runtime.getRuntime().availableProcessors()));
+            contextRunner().withPropertyValues("durable-stash.storage.filesystem.journal=true").run((second) -> {
+                assertThat(second).hasFailed();
+                assertThat(second.getStartupFailure()).rootCause().hasMessageContaining("needs its directory to itself");
+            });
+        });
+        contextRunner().withPropertyValues("durable-stash.storage.filesystem.journal=true",
+                "durable-stash.storage.filesystem.io-threads=3").run((context) -> {
+            assertThat(context).hasNotFailed();
+            FileSystemStorageBackend backend = context.getBean(FileSystemStorageBackend.class);
+            assertThat(backend.hasJournal()).isTrue();
+            assertThat(FileSystemPools.poolThreads(backend)).isEqualTo(3);
+        });
+        contextRunner().run((context) -> assertThat(context.getBean(FileSystemStorageBackend.class).hasJournal()).isFalse());
+    }
+
+    @Test
     void ioThreadsBelowOneFailsStartupNamingTheProperty() {
         contextRunner().withPropertyValues("durable-stash.storage.filesystem.io-threads=0").run((context) -> {
             assertThat(context).hasFailed();
