@@ -84,8 +84,9 @@ warmup=$(awk -v s="$scale" 'BEGIN { r = int(50 * s); print (r < 5 ? 5 : r) }')
 # Both DurableStash apps in memory against one MapSessionRepository app (three JVMs, one warm-up each).
 step http-memory dev.durablestash.benchmarks.http.LoadDriver compare "$seconds" "$warmup" \
   http_vs_spring_session_ratio stash-memory http_argument_view_vs_spring_session_ratio stash-memory-argument map
+# The filesystem storage with its journal (the goal's figure) and without (reported) against one Redis app.
 step http-fs dev.durablestash.benchmarks.http.LoadDriver compare "$seconds" "$warmup" \
-  http_fs_vs_redis_ratio stash-fs "redis:$redis_port"
+  http_fs_vs_redis_ratio stash-fs-journal http_fs_no_journal_vs_redis_ratio stash-fs "redis:$redis_port"
 # The filesystem backend alone on this disk (no engine, no HTTP): the ceiling of the app above.
 step fs-floor dev.durablestash.benchmarks.engine.FileSystemFloor "$scale"
 step racing dev.durablestash.benchmarks.http.LoadDriver racing racing_increments_kept "sample:$sample_jar"

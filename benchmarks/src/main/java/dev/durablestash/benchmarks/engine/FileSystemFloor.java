@@ -35,20 +35,30 @@ public final class FileSystemFloor {
      */
     public static void main(String[] args) throws Exception {
         double scale = args.length > 0 ? Double.parseDouble(args[0]) : 1.0;
-        Path directory = Files.createTempDirectory(Files.createDirectories(Path.of("target", "bench")), "fs-floor-");
-        try (FileSystemStorageBackend backend = new FileSystemStorageBackend(directory)) {
-            round(backend, (long) (3000 * scale));
-            long cpuBefore = processCpuNanos();
-            CallerRounds.Round measured = round(backend, (long) (5000 * scale));
-            double cpuMillis = (processCpuNanos() - cpuBefore) / 1e6;
-            long puts = measured.operations;
-            double seconds = measured.seconds;
-            Figures.note("filesystem backend alone: " + CALLERS + " callers, " + puts + " puts in "
-                    + Figures.format(seconds) + " s, " + Runtime.getRuntime().availableProcessors() + " cores");
-            Figures.print("fs_backend_puts_per_s", puts / seconds, "puts/s");
-            Figures.print("fs_cpu_ms_per_backend_put", cpuMillis / puts, "ms");
+        Path parent = Files.createDirectories(Path.of("target", "bench"));
+        try (FileSystemStorageBackend backend = new FileSystemStorageBackend(Files.createTempDirectory(parent, "fs-floor-"))) {
+            measure(backend, scale, "fs_backend_puts_per_s", "fs_cpu_ms_per_backend_put");
+        }
+        try (FileSystemStorageBackend backend = FileSystemStorageBackend.withJournal(
+                Files.createTempDirectory(parent, "fs-floor-journal-"))) {
+            measure(backend, scale, "fs_journal_backend_puts_per_s", "fs_journal_cpu_ms_per_backend_put");
         }
         System.exit(0);
+    }
+
+    private static void measure(FileSystemStorageBackend backend, double scale, String rate, String cpu)
+            throws InterruptedException {
+        round(backend, (long) (3000 * scale));
+        long cpuBefore = processCpuNanos();
+        CallerRounds.Round measured = round(backend, (long) (5000 * scale));
+        double cpuMillis = (processCpuNanos() - cpuBefore) / 1e6;
+        long puts = measured.operations;
+        double seconds = measured.seconds;
+        Figures.note("filesystem backend alone" + (backend.hasJournal() ? " with its journal" : "") + ": " + CALLERS
+                + " callers, " + puts + " puts in " + Figures.format(seconds) + " s, "
+                + Runtime.getRuntime().availableProcessors() + " cores");
+        Figures.print(rate, puts / seconds, "puts/s");
+        Figures.print(cpu, cpuMillis / puts, "ms");
     }
 
     /** @return the puts acknowledged in {@code millis} by {@link #CALLERS} threads, each on a key of its own */

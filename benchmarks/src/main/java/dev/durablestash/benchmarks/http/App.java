@@ -19,7 +19,8 @@ import dev.durablestash.benchmarks.ThreadTicks;
 /**
  * One counter app, run in a JVM of its own (same heap limit for every app) on a free loopback port.
  * The names the driver knows: {@code stash-memory}, {@code stash-memory-argument} (the count in a view
- * argument instead of the controller's field), {@code stash-fs}, {@code map}, {@code redis:PORT},
+ * argument instead of the controller's field), {@code stash-fs}, {@code stash-fs-journal} (the filesystem
+ * storage with its journal), {@code map}, {@code redis:PORT},
  * {@code sample:JAR} (the MVC sample's executable jar, filesystem storage).
  */
 final class App implements AutoCloseable {
@@ -57,6 +58,10 @@ final class App implements AutoCloseable {
             case "stash-fs" -> command.addAll(List.of("-cp", classPath(), PACKAGE + "stash.StashCounterApplication",
                     "--durable-stash.storage.type=filesystem",
                     "--durable-stash.storage.filesystem.directory=" + dataDir));
+            case "stash-fs-journal" -> command.addAll(List.of("-cp", classPath(), PACKAGE + "stash.StashCounterApplication",
+                    "--durable-stash.storage.type=filesystem",
+                    "--durable-stash.storage.filesystem.directory=" + dataDir,
+                    "--durable-stash.storage.filesystem.journal=true"));
             case "map" -> command.addAll(List.of("-cp", classPath(), PACKAGE + "map.MapSessionCounterApplication"));
             case "redis" -> command.addAll(List.of("-cp", classPath(), PACKAGE + "redis.RedisSessionCounterApplication",
                     "--bench.redis.port=" + argument));

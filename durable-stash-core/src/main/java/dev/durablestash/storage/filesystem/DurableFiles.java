@@ -90,6 +90,23 @@ final class DurableFiles {
         }
     }
 
+    /**
+     * Overwrites a file in place (creating it when missing), without {@code fsync}: for writes a
+     * journal made durable already. Not atomic: readers must hold the key's lock, and a crash midway
+     * leaves a mix, which the journal's replay repairs.
+     */
+    void overwrite(Path file, byte[] body) throws IOException {
+        createDirectories(file.getParent());
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+            ByteBuffer buffer = ByteBuffer.wrap(body);
+            long position = 0;
+            while (buffer.hasRemaining()) {
+                position += channel.write(buffer, position);
+            }
+            channel.truncate(body.length);
+        }
+    }
+
     /** Forces a file's content to disk; does nothing when there is no such file. */
     static void force(Path file) throws IOException {
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {

@@ -294,7 +294,7 @@ public final class FileSystemStorageBackend implements StorageBackend, AutoClose
     @Override
     public CompletionStage<GetResult> get(String key, @Nullable String ifNoneMatch) {
         Path file = KeyPaths.objectFile(root, key);
-        return submit("get", key, () -> {
+        KeyLocks.IoAction<GetResult> read = () -> {
             byte[] body;
             try {
                 body = Files.readAllBytes(file);
@@ -303,7 +303,9 @@ public final class FileSystemStorageBackend implements StorageBackend, AutoClose
             }
             String etag = DurableFiles.etagOf(body);
             return etag.equals(ifNoneMatch) ? GetResult.notModified() : GetResult.found(body, etag);
-        });
+        };
+        // With a journal, files are overwritten in place: read under the key's lock.
+        return submit("get", key, journal == null ? read : () -> locks.locked(key, read));
     }
 
     /**
@@ -330,7 +332,7 @@ public final class FileSystemStorageBackend implements StorageBackend, AutoClose
             } else {
                 Journal.Entry entry = journal.appendAndWait(key, copy);
                 try {
-                    files.replace(file, copy, false);
+                    files.overwrite(file, copy);
                 } finally {
                     entry.done();
                 }

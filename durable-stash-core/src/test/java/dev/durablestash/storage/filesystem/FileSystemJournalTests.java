@@ -138,6 +138,40 @@ class FileSystemJournalTests {
         }
     }
 
+    /** With a journal, files are overwritten in place; a read must still see a whole body, old or new. */
+    @Test
+    void readsNeverSeeAHalfOverwrittenBody() throws Exception {
+        byte[] longBody = "a".repeat(20_000).getBytes(StandardCharsets.US_ASCII);
+        byte[] shortBody = "b".repeat(10).getBytes(StandardCharsets.US_ASCII);
+        try (FileSystemStorageBackend backend = journaled(root, Journal.DEFAULT_SEGMENT_LIMIT)) {
+            String etag = ((PutResult.Written) await(backend.put("ns/a", longBody, Precondition.absent()))).etag();
+            ExecutorService reader = Executors.newSingleThreadExecutor();
+            java.util.concurrent.atomic.AtomicBoolean writing = new java.util.concurrent.atomic.AtomicBoolean(true);
+            Future<Integer> reads = reader.submit(() -> {
+                int count = 0;
+                while (writing.get()) {
+                    byte[] body = ((GetResult.Found) await(backend.get("ns/a", null))).body();
+                    assertThat(java.util.Arrays.equals(body, longBody) || java.util.Arrays.equals(body, shortBody))
+                            .as("a read of %d bytes starting %s", body.length,
+                                    new String(body, 0, Math.min(body.length, 12), StandardCharsets.US_ASCII))
+                            .isTrue();
+                    count++;
+                }
+                return count;
+            });
+            try {
+                for (int i = 0; i < 300; i++) {
+                    etag = ((PutResult.Written) await(backend.put("ns/a", i % 2 == 0 ? shortBody : longBody,
+                            Precondition.matching(etag)))).etag();
+                }
+            } finally {
+                writing.set(false);
+            }
+            assertThat(reads.get(30, TimeUnit.SECONDS)).isPositive();
+            reader.shutdown();
+        }
+    }
+
     @Test
     void aJournalNeedsTheRootToItself() throws Exception {
         try (FileSystemStorageBackend plain = new FileSystemStorageBackend(root)) {
