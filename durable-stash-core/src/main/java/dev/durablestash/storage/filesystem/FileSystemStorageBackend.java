@@ -95,13 +95,14 @@ import dev.durablestash.storage.StorageException;
  * A backend created by {@link #withJournal(Path)} makes writes durable together: each put or delete
  * appends a record (the key and the whole new body, or the deletion) to a journal in
  * {@code <root>/.journal/}, and one thread writes every record waiting and forces the journal once
- * for all of them (group commit); only then is the object file changed, without {@code fsync}, and
- * the write acknowledged. Under concurrent writes of many keys one {@code fsync} thus covers many
+ * for all of them (group commit); only then is the object file overwritten in place, without
+ * {@code fsync} (no temporary file, no rename), and the write acknowledged; reads take the key's lock,
+ * so they still see a whole body, the old or the new. Under concurrent writes of many keys one {@code fsync} thus covers many
  * writes, where the plain backend forces each write's file and directory. On open, whatever an
  * earlier process left in the journal is replayed in order (a record a crash cut short is ignored:
  * it was never acknowledged). Segments of 64 MiB are dropped once the object files they name are
- * forced; a clean {@link #close()} drops the last one. Compare-and-swap, ETags, reads and the
- * layout stay as described above. The root must be this backend's alone: while it is open, no
+ * forced; a clean {@link #close()} drops the last one. Compare-and-swap, ETags and the layout stay
+ * as described above. The root must be this backend's alone: while it is open, no
  * other backend (in this process or another) can open the directory, and it cannot open one that
  * another backend uses. A backend without a journal that opens a directory nobody else uses
  * replays a journal left there, so turning the journal off loses nothing.
