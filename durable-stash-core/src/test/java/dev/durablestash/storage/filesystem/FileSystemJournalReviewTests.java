@@ -237,6 +237,52 @@ class FileSystemJournalReviewTests {
         }
     }
 
+    /**
+     * With a journal, get() takes the key's stripe lock, which a put holds while it waits for the
+     * journal's fsync: a read of an unrelated key that happens to share the stripe (1 in 256) waits
+     * for another key's fsync, and for ever if the journal hangs. Here the journal is held up by
+     * holding its monitor, as a slow fsync would.
+     */
+    @Test
+    @Disabled("Review defect: with a journal a get waits for an unrelated key's journal fsync when the two share a lock stripe")
+    void aReadIsNotHeldUpByAnUnrelatedKeysWriteWaitingForTheJournal() throws Exception {
+        String written = "ns/w";
+        String read = null;
+        for (int i = 0; read == null; i++) {
+            String candidate = "ns/r" + i;
+            if (Math.floorMod(candidate.hashCode(), KeyLocks.STRIPES) == Math.floorMod(written.hashCode(), KeyLocks.STRIPES)) {
+                read = candidate;
+            }
+        }
+        try (FileSystemStorageBackend backend = FileSystemStorageBackend.withJournal(root)) {
+            await(backend.put(read, utf8("unrelated"), Precondition.absent()));
+            java.lang.reflect.Field journalField = FileSystemStorageBackend.class.getDeclaredField("journal");
+            journalField.setAccessible(true);
+            Object journal = journalField.get(backend);
+            java.lang.reflect.Field lockField = Journal.class.getDeclaredField("lock");
+            lockField.setAccessible(true);
+            Object monitor = lockField.get(journal);
+            java.util.concurrent.CompletableFuture<GetResult> readResult;
+            java.util.concurrent.CompletionStage<?> put;
+            boolean readInTime;
+            synchronized (monitor) { // the journal is "busy forcing"
+                put = backend.put(written, utf8("slow"), Precondition.absent());
+                Thread.sleep(200); // the put holds its stripe and waits for the journal
+                readResult = backend.get(read, null).toCompletableFuture();
+                try {
+                    readResult.get(2, TimeUnit.SECONDS);
+                } catch (java.util.concurrent.TimeoutException e) {
+                    // reported below, once the journal is let go
+                }
+                readInTime = readResult.isDone();
+            }
+            await(put);
+            assertThat(readInTime).as("a read of %s done within 2 s while a write of %s waits for the journal",
+                    read, written).isTrue();
+            assertThat(await(readResult)).isInstanceOf(GetResult.Found.class);
+        }
+    }
+
     private java.util.List<Path> segments() throws Exception {
         return segmentsIn(root);
     }
