@@ -18,11 +18,14 @@ import java.time.Instant;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -58,8 +61,8 @@ import dev.durablestash.storage.StorageException;
  * For example {@code durable-stash/AbC_-x} is stored in {@code <root>/durable-stash/%41b%43_-x.obj}.
  * Very long segments are shortened with a SHA-256 suffix; an object whose path was shortened has
  * its key in a file beside it, {@code <name>.obj.key}, written (when missing) before the object and
- * deleted after it, so that {@link #listKeys} can name it. The root also holds a lock file,
- * {@code .lock}.
+ * deleted after it, so that {@link #listKeys} can name it. The root also holds two lock files,
+ * {@code .lock} (the per-key locks) and {@code .owner} (who uses the root: see "Journal").
  *
  * <h2>Keys</h2>
  * Keys are at most 1,024 characters of printable ASCII. A key can never name a file outside the
@@ -86,7 +89,8 @@ import dev.durablestash.storage.StorageException;
  * an OS byte-range lock in the root's lock file ({@link FileChannel#lock(long, long, boolean)}),
  * which makes compare-and-swap exact between processes on the same machine as well, on local
  * filesystems whose file locks work (not guaranteed on network filesystems such as NFS or SMB).
- * Only locking within one JVM is covered by this project's tests. Reads take no lock: the atomic
+ * The per-key locks are tested within one JVM; the ownership of the root (see "Journal") also between
+ * two processes. Reads take no lock: the atomic
  * move makes them consistent. Locks belong to a root directory, so do not point two backends at
  * nested directories (one root inside the other): their keys could name the same files under
  * different locks.
@@ -96,8 +100,10 @@ import dev.durablestash.storage.StorageException;
  * appends a record (the key and the whole new body, or the deletion) to a journal in
  * {@code <root>/.journal/}, and one thread writes every record waiting and forces the journal once
  * for all of them (group commit); only then is the object file overwritten in place, without
- * {@code fsync} (no temporary file, no rename), and the write acknowledged; reads take the key's lock,
- * so they still see a whole body, the old or the new. Under concurrent writes of many keys one {@code fsync} thus covers many
+ * {@code fsync} (no temporary file, no rename), and the write acknowledged; a read waits while a file
+ * of its lock stripe is being overwritten (never for the journal), so it still sees a whole body, the
+ * old or the new. A write whose file change fails after its record is durable is finished by the
+ * next operation on its key (a failed write may have been applied, as the contract allows). Under concurrent writes of many keys one {@code fsync} thus covers many
  * writes, where the plain backend forces each write's file and directory. On open, whatever an
  * earlier process left in the journal is replayed in order (a record a crash cut short is ignored:
  * it was never acknowledged). Segments of 64 MiB are dropped once the object files they name are
@@ -146,6 +152,11 @@ public final class FileSystemStorageBackend implements StorageBackend, AutoClose
     private final DurableFiles files;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final @Nullable Journal journal;
+    /**
+     * With a journal: writes the journal made durable whose file change then failed (an empty
+     * optional for a deletion), by key; each entry is read and changed under its key's lock.
+     */
+    private final Map<String, Optional<byte[]>> unapplied = new ConcurrentHashMap<>();
 
     /**
      * Creates a backend with its own pool of {@code max(8, available processors)} daemon threads.
@@ -305,8 +316,17 @@ public final class FileSystemStorageBackend implements StorageBackend, AutoClose
             String etag = DurableFiles.etagOf(body);
             return etag.equals(ifNoneMatch) ? GetResult.notModified() : GetResult.found(body, etag);
         };
-        // With a journal, files are overwritten in place: read under the key's lock.
-        return submit("get", key, journal == null ? read : () -> locks.locked(key, read));
+        if (journal == null) {
+            return submit("get", key, read);
+        }
+        // With a journal, files are overwritten in place: read while no overwrite runs, and first
+        // finish a write whose file change failed.
+        return submit("get", key, () -> unapplied.containsKey(key)
+                ? locks.locked(key, () -> {
+                    settle(key, file);
+                    return read.run();
+                })
+                : locks.reading(key, read));
     }
 
     /**
@@ -320,6 +340,7 @@ public final class FileSystemStorageBackend implements StorageBackend, AutoClose
         byte[] copy = Objects.requireNonNull(body, "body").clone();
         Objects.requireNonNull(precondition, "precondition");
         return submit("put", key, () -> locks.locked(key, () -> {
+            settle(key, file);
             String current = DurableFiles.currentEtag(file);
             boolean holds = precondition.requiresAbsent()
                     ? current == null
@@ -331,15 +352,52 @@ public final class FileSystemStorageBackend implements StorageBackend, AutoClose
             if (journal == null) {
                 files.replace(file, copy);
             } else {
-                Journal.Entry entry = journal.appendAndWait(key, copy);
-                try {
-                    files.overwrite(file, copy);
-                } finally {
-                    entry.done();
-                }
+                journaled(journal, key, file, copy);
             }
             return PutResult.written(DurableFiles.etagOf(copy));
         }));
+    }
+
+    /**
+     * With a journal, under the key's lock: appends the write, waits until the journal made it
+     * durable, then changes the file. When that change fails the write stays in {@link #unapplied},
+     * and the next operation on the key (or the journal's checkpoint) finishes it first: the file
+     * never shows anything but the journal's last word on the key.
+     */
+    private void journaled(Journal journal, String key, Path file, byte @Nullable [] body) throws IOException {
+        Journal.Entry entry = journal.appendAndWait(key, body);
+        try {
+            change(key, file, body);
+        } catch (IOException | RuntimeException e) {
+            unapplied.put(key, Optional.ofNullable(body));
+            throw e;
+        } finally {
+            entry.done();
+        }
+    }
+
+    /** With a journal, under the key's lock: finishes a write whose file change failed, if any. */
+    private void settle(String key, Path file) throws IOException {
+        if (unapplied.isEmpty()) {
+            return;
+        }
+        Optional<byte[]> body = unapplied.get(key);
+        if (body != null) {
+            change(key, file, body.orElse(null));
+            unapplied.remove(key);
+        }
+    }
+
+    /** Overwrites a file in place or deletes it, without fsync, while no read of it runs. */
+    private void change(String key, Path file, byte @Nullable [] body) throws IOException {
+        locks.writing(key, () -> {
+            if (body == null) {
+                deleteObject(file, false);
+            } else {
+                files.overwrite(file, body);
+            }
+            return null;
+        });
     }
 
     /** Writes the key file beside an object whose file name was shortened, when it is missing. */
@@ -368,26 +426,22 @@ public final class FileSystemStorageBackend implements StorageBackend, AutoClose
     public CompletionStage<Boolean> delete(String key, @Nullable String ifMatch) {
         Path file = KeyPaths.objectFile(root, key);
         return submit("delete", key, () -> locks.locked(key, () -> {
+            settle(key, file);
             if (ifMatch != null) {
                 String current = DurableFiles.currentEtag(file);
-                if (current == null) {
+                if (current == null && journal == null) {
                     return true;
                 }
-                if (!current.equals(ifMatch)) {
+                if (current != null && !current.equals(ifMatch)) {
                     return false;
                 }
             }
             if (journal == null) {
                 deleteObject(file, true);
-                return true;
-            }
-            // Journaled even when there is no file: a put whose record is in the journal but whose
-            // file change failed must not come back when the journal is replayed.
-            Journal.Entry entry = journal.appendAndWait(key, null);
-            try {
-                deleteObject(file, false);
-            } finally {
-                entry.done();
+            } else {
+                // Journaled even when there is no file: a put whose record reached the journal
+                // although it failed must not come back when the journal is replayed.
+                journaled(journal, key, file, null);
             }
             return true;
         }));
@@ -409,6 +463,10 @@ public final class FileSystemStorageBackend implements StorageBackend, AutoClose
     public CompletionStage<Void> check(String probeKey) {
         Path file = KeyPaths.objectFile(root, probeKey);
         return submit("check", probeKey, () -> {
+            String problem = journal == null ? null : journal.problem();
+            if (problem != null) {
+                throw new IOException(problem);
+            }
             if (!Files.isDirectory(root)) {
                 throw new FileSystemException(root.toString(), null,
                         Files.exists(root) ? "the root is no longer a directory" : "the root directory is gone");
@@ -575,7 +633,9 @@ public final class FileSystemStorageBackend implements StorageBackend, AutoClose
 
     /**
      * Stops accepting operations and releases the lock file. When the backend owns its executor,
-     * waits up to 30 seconds for operations in progress, then shuts the executor down. Idempotent.
+     * waits up to 30 seconds for operations in progress, then shuts the executor down. With a journal,
+     * then drops the journal once the files it covers are forced, waiting up to 30 seconds more for
+     * writes still in progress on an executor of the caller's. Idempotent.
      */
     @Override
     public void close() {
@@ -670,6 +730,7 @@ public final class FileSystemStorageBackend implements StorageBackend, AutoClose
             for (String key : keys) {
                 Path file = KeyPaths.objectFile(root, key);
                 locks.locked(key, () -> {
+                    settle(key, file);
                     DurableFiles.force(file);
                     return null;
                 });

@@ -93,6 +93,10 @@ final class Journal implements AutoCloseable {
     private boolean closing;
     /** Set by {@link #halt()}: no more checkpoints. */
     private volatile boolean halted;
+    /** Set by {@link #close()}: checkpoints run on the caller's thread and are not tried again. */
+    private volatile boolean closed;
+    /** The checkpoint that failed last and waits to be tried again, if any. */
+    private volatile @Nullable Retry retrying;
 
     /** The segment being written; only the committer thread (and open/close) touch it. */
     private Segment current;
@@ -299,7 +303,7 @@ final class Journal implements AutoCloseable {
     private void startNextSegment(Segment segment) {
         try {
             current = Segment.create(directory, segment.sequence + 1, segment.dropped);
-        } catch (IOException | RuntimeException e) {
+        } catch (Throwable e) { // an Error too: this thread must go on, callers wait for it
             log.warn("Cannot start a new journal segment in {}: {}", directory, e.toString());
             return;
         }
@@ -322,42 +326,96 @@ final class Journal implements AutoCloseable {
         if (segment.pending.decrementAndGet() != 0 || halted) {
             return;
         }
-        segment.previousDropped.thenAccept((previousDropped) -> {
-            Runnable checkpoint = () -> segment.dropped.complete(checkpoint(segment, previousDropped));
-            if (segment.inline) {
-                checkpoint.run();
-                return;
-            }
-            try {
-                executor.execute(checkpoint);
-            } catch (RejectedExecutionException e) {
-                checkpoint.run();
-            }
-        });
+        segment.previousDropped.thenAccept((previousDropped) -> startCheckpoint(segment, previousDropped, 0));
     }
 
-    /** Forces the files a segment covers, then deletes it if every older segment is gone. */
-    private boolean checkpoint(Segment segment, boolean previousDropped) {
+    private void startCheckpoint(Segment segment, boolean previousDropped, int failures) {
+        Runnable attempt = () -> checkpoint(segment, previousDropped, failures);
+        if (segment.inline || closed) {
+            attempt.run();
+            return;
+        }
         try {
-            files.force(segment.keys);
-            if (!previousDropped) {
-                return false; // kept, so that replay still applies the older one before it
-            }
-            Files.delete(segment.path);
-            DurableFiles.syncDirectory(directory);
-            return true;
-        } catch (IOException | RuntimeException e) {
-            log.warn("Cannot drop journal segment {} (it is replayed at the next open instead): {}",
-                    segment.path, e.toString());
-            return false;
+            executor.execute(attempt);
+        } catch (RejectedExecutionException e) {
+            attempt.run();
         }
     }
 
     /**
-     * Stops the committer once the records waiting are written, and drops the current segment once
-     * the writes it covers are done, waiting up to 30 seconds for writes in progress (whatever is
-     * left is replayed at the next open). Call after the backend stopped taking operations.
-     * Idempotent.
+     * Forces the files a segment covers, then deletes it if every older segment is gone (else keeps
+     * it, so that replay still applies the older one first). A failed attempt is tried again, after
+     * 1, 2, 4 ... up to 60 seconds, until it succeeds or the journal closes; the segments after it
+     * wait meanwhile (the journal grows), and close() tries once more at once, then keeps them all
+     * for the next open's replay.
+     */
+    private void checkpoint(Segment segment, boolean previousDropped, int failures) {
+        if (segment.dropped.isDone() || halted) {
+            return; // close() ran this attempt already, or a test crashed the journal
+        }
+        try {
+            files.force(segment.keys);
+            if (previousDropped) {
+                Files.deleteIfExists(segment.path);
+                DurableFiles.syncDirectory(directory);
+            }
+        } catch (Throwable e) { // an Error too: the segments after this one wait for it
+            if (halted) {
+                return;
+            }
+            if (closed) {
+                log.warn("Cannot drop journal segment {}; it and the segments after it are replayed at the "
+                        + "next open instead: {}", segment.path, e.toString());
+                segment.dropped.complete(false);
+                return;
+            }
+            long delay = Math.min(60, 1L << Math.min(failures, 6));
+            log.warn("Cannot drop journal segment {} yet (attempt {}; trying again in {} s; the journal "
+                    + "grows meanwhile): {}", segment.path, failures + 1, delay, e.toString());
+            Retry retry = new Retry(segment, previousDropped, failures + 1);
+            retrying = retry;
+            CompletableFuture.delayedExecutor(delay, TimeUnit.SECONDS, this::executeOrRun)
+                    .execute(() -> checkpoint(segment, previousDropped, failures + 1));
+            return;
+        }
+        if (failures > 0) {
+            log.info("Dropped journal segment {} at attempt {}", segment.path, failures + 1);
+        }
+        segment.dropped.complete(previousDropped);
+    }
+
+    private void executeOrRun(Runnable task) {
+        try {
+            executor.execute(task);
+        } catch (RejectedExecutionException e) {
+            task.run();
+        }
+    }
+
+    /** A checkpoint waiting to be tried again. */
+    private record Retry(Segment segment, boolean previousDropped, int failures) {
+    }
+
+    /**
+     * @return why the journal cannot make writes durable now, or {@code null} when it can: for the
+     *     backend's health check
+     */
+    @Nullable String problem() {
+        if (!committer.isAlive() && !closed) {
+            return "the journal's writer thread " + committer.getName() + " has ended";
+        }
+        if (current.isBroken()) {
+            return "the journal segment " + current.path + " cannot be written: a write to it failed and could "
+                    + "not be undone, and no new segment could be started";
+        }
+        return null;
+    }
+
+    /**
+     * Stops the committer once the records waiting are written, tries a failed checkpoint once more,
+     * and drops the current segment once the writes it covers are done, waiting up to 30 seconds for
+     * writes in progress (whatever is left is replayed at the next open). Call after the backend
+     * stopped taking operations. Idempotent.
      */
     @Override
     public void close() {
@@ -366,6 +424,7 @@ final class Journal implements AutoCloseable {
                 return;
             }
             closing = true;
+            closed = true;
             lock.notifyAll();
         }
         boolean interrupted = false;
@@ -378,6 +437,10 @@ final class Journal implements AutoCloseable {
         }
         Segment last = current;
         seal(last, true);
+        Retry retry = retrying;
+        if (retry != null) {
+            checkpoint(retry.segment(), retry.previousDropped(), retry.failures()); // now, and only once more
+        }
         try {
             last.dropped.get(CLOSE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {

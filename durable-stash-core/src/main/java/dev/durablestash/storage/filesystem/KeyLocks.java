@@ -8,7 +8,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 import org.jspecify.annotations.Nullable;
 
@@ -37,8 +39,13 @@ final class KeyLocks {
     /** Number of stripes; part of the on-disk protocol between processes, never change it. */
     static final int STRIPES = 256;
 
-    /** Byte of the lock file whose lock says who uses the root; part of the on-disk protocol. */
-    static final int OWNER_BYTE = STRIPES;
+    /**
+     * Name of the file in the root whose lock says who uses the root; part of the on-disk protocol.
+     * A file of its own, opened once and used for nothing else: on POSIX systems closing any
+     * descriptor of a file drops every lock the process holds on it, and an interrupt closes the
+     * stripes' channel.
+     */
+    static final String OWNER_FILE_NAME = ".owner";
 
     /** Name of the lock file in the root (starts with '.', which no encoded key can). */
     static final String LOCK_FILE_NAME = ".lock";
@@ -49,15 +56,15 @@ final class KeyLocks {
     private final Path root;
     private final Path lockFile;
     private final ReentrantLock[] stripes = new ReentrantLock[STRIPES];
+    /** Readers and in-place writers of files, for {@link #reading} and {@link #writing}. */
+    private final ReentrantReadWriteLock[] contents = new ReentrantReadWriteLock[STRIPES];
 
     /** Guarded by {@link #OPEN}. */
     private int references;
     /** Whether one backend has the root to itself (it has a journal): no per-key file locks then. */
     private final boolean exclusive;
-    /** The lock on {@link #OWNER_BYTE}; guarded by {@code this}. */
-    private @Nullable FileLock owner;
-    /** Whether {@link #owner} was taken (and must be taken again on a new channel); guarded by {@code this}. */
-    private boolean owns;
+    /** The channel of {@link #OWNER_FILE_NAME} holding the ownership lock; guarded by {@code this}. */
+    private @Nullable FileChannel ownerChannel;
 
     /** Guarded by {@code this}; {@code null} once released. */
     private @Nullable FileChannel channel;
@@ -69,6 +76,7 @@ final class KeyLocks {
         this.lockFile = root.resolve(LOCK_FILE_NAME);
         for (int i = 0; i < STRIPES; i++) {
             stripes[i] = new ReentrantLock();
+            contents[i] = new ReentrantReadWriteLock();
         }
     }
 
@@ -77,7 +85,7 @@ final class KeyLocks {
      * {@code exclusive}, one for this instance alone. Each call must be paired with one
      * {@link #release()}.
      *
-     * <p>Who uses a root is itself a lock, on byte {@value #OWNER_BYTE} of the lock file: shared by
+     * <p>Who uses a root is itself a lock, on the file {@value #OWNER_FILE_NAME}: shared by
      * the processes whose backends share the root, exclusive for the one process whose backend has a
      * journal (which then takes no lock per key in the file: nobody else writes). The first instance
      * in this JVM takes it; {@code whileAlone} runs while this process holds it exclusively, before
@@ -103,6 +111,7 @@ final class KeyLocks {
             }
             locks = new KeyLocks(realRoot, exclusive);
             try {
+                locks.channel();
                 locks.takeOwnership(whileAlone);
             } catch (IOException | RuntimeException e) {
                 locks.closeChannel();
@@ -115,8 +124,10 @@ final class KeyLocks {
     }
 
     private synchronized void takeOwnership(IoAction<?> whileAlone) throws IOException {
-        FileChannel open = channel();
-        FileLock alone = open.tryLock(OWNER_BYTE, 1, false);
+        FileChannel open = FileChannel.open(root.resolve(OWNER_FILE_NAME), StandardOpenOption.CREATE,
+                StandardOpenOption.READ, StandardOpenOption.WRITE);
+        ownerChannel = open;
+        FileLock alone = open.tryLock(0, 1, false);
         if (alone != null) {
             try {
                 whileAlone.run();
@@ -125,24 +136,15 @@ final class KeyLocks {
                 throw e;
             }
             if (exclusive) {
-                owner = alone;
-                owns = true;
                 return;
             }
             alone.release();
         } else if (exclusive) {
             throw new IOException(inUse(root, "another process"));
         }
-        owner = shareOwnership(open);
-        owns = true;
-    }
-
-    private FileLock shareOwnership(FileChannel open) throws IOException {
-        FileLock shared = open.tryLock(OWNER_BYTE, 1, true);
-        if (shared == null) {
+        if (open.tryLock(0, 1, true) == null) {
             throw new IOException(inUse(root, "another process whose filesystem backend has a journal"));
         }
-        return shared;
     }
 
     private static String inUse(Path root, String user) {
@@ -163,7 +165,14 @@ final class KeyLocks {
 
     private synchronized void closeChannel() {
         released = true;
-        owner = null;
+        if (ownerChannel != null) {
+            try {
+                ownerChannel.close();
+            } catch (IOException e) {
+                // The lock dies with the descriptor either way.
+            }
+            ownerChannel = null;
+        }
         if (channel != null) {
             try {
                 channel.close();
@@ -203,6 +212,33 @@ final class KeyLocks {
         }
     }
 
+    /**
+     * Runs a read of a key's file while no {@link #writing} of a key on its stripe runs: for a root
+     * whose files are overwritten in place (a backend with a journal), where a reader must not see a
+     * half-written body. Independent of {@link #locked}, so a read does not wait for a write that
+     * holds its key's lock while it waits for the journal.
+     */
+    <T> T reading(String key, IoAction<T> action) throws IOException {
+        Lock lock = contents[Math.floorMod(key.hashCode(), STRIPES)].readLock();
+        lock.lock();
+        try {
+            return action.run();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Runs an in-place change of a key's file while no {@link #reading} of a key on its stripe runs. */
+    <T> T writing(String key, IoAction<T> action) throws IOException {
+        Lock lock = contents[Math.floorMod(key.hashCode(), STRIPES)].writeLock();
+        lock.lock();
+        try {
+            return action.run();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     private FileLock lockRegion(int stripe) throws IOException {
         try {
             return channel().lock(stripe, 1, false);
@@ -232,18 +268,6 @@ final class KeyLocks {
             current = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.READ,
                     StandardOpenOption.WRITE);
             channel = current;
-            if (owns) { // closing the old channel (an interrupt) dropped the ownership: take it again
-                try {
-                    owner = exclusive ? current.tryLock(OWNER_BYTE, 1, false) : shareOwnership(current);
-                    if (owner == null) {
-                        throw new IOException(inUse(root, "another process"));
-                    }
-                } catch (IOException | RuntimeException e) {
-                    channel = null;
-                    current.close();
-                    throw e;
-                }
-            }
         }
         return current;
     }

@@ -41,6 +41,10 @@ class FileSystemJournalTests {
     @TempDir
     Path root;
 
+    @org.junit.jupiter.api.extension.RegisterExtension
+    final dev.durablestash.testsupport.ExpectedLogs logs =
+            dev.durablestash.testsupport.ExpectedLogs.of(FileSystemStorageBackend.class);
+
     static FileSystemStorageBackend journaled(Path root, long segmentLimit) {
         return new FileSystemStorageBackend(root, null, Executors.newFixedThreadPool(16), segmentLimit);
     }
@@ -104,6 +108,7 @@ class FileSystemJournalTests {
 
     @Test
     void aTornLastRecordIsIgnoredAndTheRecordsBeforeItAreReplayed() throws Exception {
+        logs.expect(ch.qos.logback.classic.Level.WARN, "that are not a whole record (a write a crash cut short");
         FileSystemStorageBackend backend = journaled(root, Journal.DEFAULT_SEGMENT_LIMIT);
         await(backend.put("ns/a", utf8("kept"), Precondition.absent()));
         PutResult.Written b = (PutResult.Written) await(backend.put("ns/b", utf8("b1"), Precondition.absent()));
@@ -124,6 +129,7 @@ class FileSystemJournalTests {
 
     @Test
     void aRecordWithABadChecksumEndsTheSegment() throws Exception {
+        logs.expect(ch.qos.logback.classic.Level.WARN, "that are not a whole record (a write a crash cut short");
         FileSystemStorageBackend backend = journaled(root, Journal.DEFAULT_SEGMENT_LIMIT);
         await(backend.put("ns/a", utf8("a1"), Precondition.absent()));
         backend.crashForTests();
@@ -210,12 +216,14 @@ class FileSystemJournalTests {
      * Checkpoints run on the backend's executor and may finish in any order; a segment must never
      * be deleted while an older one is kept (replay would apply the older records over newer files
      * that the later checkpoint forced). Here the test is the executor and runs the newest
-     * checkpoint it holds first; the first one fails once, which must keep every later segment.
+     * checkpoint it holds first; the first one fails once: the later ones wait until its retry (a
+     * second later) succeeded, then all are dropped in order.
      */
     @Test
     void aSegmentIsDeletedOnlyOnceEveryOlderOneIs() throws Exception {
-        java.util.Deque<Runnable> queued = new java.util.ArrayDeque<>();
-        List<String> forced = new ArrayList<>();
+        logs.expect(ch.qos.logback.classic.Level.WARN, "Cannot drop journal segment");
+        java.util.concurrent.BlockingDeque<Runnable> queued = new java.util.concurrent.LinkedBlockingDeque<>();
+        List<String> forced = java.util.Collections.synchronizedList(new ArrayList<>());
         boolean[] failFirst = {true};
         Journal.ObjectFiles files = new Journal.ObjectFiles() {
             @Override
@@ -238,21 +246,22 @@ class FileSystemJournalTests {
         }
         awaitQueued(queued, 1);
         assertThat(queued).as("only the oldest segment's checkpoint may start").hasSize(1);
+        queued.pollLast().run();
+        assertThat(forced).containsExactly("ns/k0");
+        awaitQueued(queued, 0);
+        assertThat(queued).as("the later checkpoints wait for the failed one").isEmpty();
+        assertThat(segments()).hasSize(4); // the three sealed ones and the current one
+
+        Runnable retry = queued.pollFirst(2, TimeUnit.SECONDS);
+        assertThat(retry).as("the failed checkpoint, tried again after a second").isNotNull();
+        retry.run();
         while (!queued.isEmpty()) {
             queued.pollLast().run();
         }
-        assertThat(forced).containsExactly("ns/k0", "ns/k1", "ns/k2");
-        assertThat(segments()).hasSize(4); // the first one's checkpoint failed: all kept, and the current one
-        for (int i = 3; i < 6; i++) {
-            journal.appendAndWait("ns/k" + i, new byte[100]).done();
-        }
-        awaitQueued(queued, 1);
-        while (!queued.isEmpty()) {
-            queued.pollLast().run();
-        }
-        assertThat(forced).hasSize(6);
-        assertThat(segments()).hasSize(7); // still kept: an older one is
+        assertThat(forced).containsExactly("ns/k0", "ns/k0", "ns/k1", "ns/k2");
+        assertThat(segments()).hasSize(1);
         journal.close();
+        assertThat(segments()).isEmpty();
     }
 
     private static void awaitQueued(java.util.Deque<Runnable> queued, int size) throws InterruptedException {

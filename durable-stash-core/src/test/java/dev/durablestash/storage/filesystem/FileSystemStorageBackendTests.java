@@ -157,7 +157,7 @@ class FileSystemStorageBackendTests {
         assertThat(root.resolve("durable-stash")).isDirectory().isEmptyDirectory();
         try (Stream<Path> files = Files.list(root)) {
             assertThat(files.map((file) -> file.getFileName().toString())).containsExactlyInAnyOrder(".lock",
-                    "durable-stash");
+                    ".owner", "durable-stash");
         }
     }
 
@@ -244,7 +244,7 @@ class FileSystemStorageBackendTests {
                     .map(path -> root.relativize(path).toString().replace('\\', '/'))
                     .sorted()
                     .collect(Collectors.toList());
-            assertThat(names).containsExactly(".lock", "durable-stash/a.obj");
+            assertThat(names).containsExactly(".lock", ".owner", "durable-stash/a.obj");
         }
     }
 

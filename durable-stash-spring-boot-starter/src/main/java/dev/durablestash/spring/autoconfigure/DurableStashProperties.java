@@ -527,8 +527,9 @@ public class DurableStashProperties {
 
         /**
          * Threads of the filesystem storage's own I/O pool (its blocking reads, writes and fsyncs), at
-         * least 1. Default: max(8, available processors); a write spends most of its time waiting for
-         * fsync, and a disk forces concurrent writes faster than one after another.
+         * least 1. Default: max(8, available processors), max(64, available processors) with the
+         * journal; a write spends most of its time waiting for fsync, and a disk forces concurrent
+         * writes faster than one after another.
          */
         private @Nullable Integer ioThreads;
 
