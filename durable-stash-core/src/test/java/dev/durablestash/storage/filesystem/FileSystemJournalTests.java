@@ -264,6 +264,26 @@ class FileSystemJournalTests {
         assertThat(segments()).isEmpty();
     }
 
+    @Test
+    void theJournalReportsAProblemOnceItsWriterThreadIsGone() throws Exception {
+        Journal.ObjectFiles files = new Journal.ObjectFiles() {
+            @Override
+            public void apply(String key, byte[] body) {
+                throw new AssertionError("nothing to replay");
+            }
+
+            @Override
+            public void force(java.util.Set<String> keys) {
+            }
+        };
+        Journal journal = Journal.open(root, Journal.DEFAULT_SEGMENT_LIMIT, files, Runnable::run);
+        journal.appendAndWait("ns/a", utf8("a")).done();
+        assertThat(journal.problem()).isNull();
+        journal.halt(); // stands for a writer thread that died
+        assertThat(journal.problem()).contains("writer thread").contains("has ended");
+        assertThatThrownBy(() -> journal.appendAndWait("ns/a", utf8("b"))).isInstanceOf(java.io.IOException.class);
+    }
+
     private static void awaitQueued(java.util.Deque<Runnable> queued, int size) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (queued.size() < size && System.nanoTime() < deadline) {
