@@ -42,9 +42,11 @@ import org.slf4j.LoggerFactory;
  * its limit the committer starts a new one and seals the old one; a segment counts the writes still
  * changing files for it (plus one while it is current), and when that reaches zero its checkpoint
  * forces the current file of each key it names (under the key's lock, so no write is half done) and
- * their directories, then deletes the segment. A write that fails between its record and its file
- * change is in the journal all the same: it may be applied at the next open, which the storage
- * contract allows for a failed write.
+ * their directories, then deletes the segment, but only once every older segment is deleted (replay
+ * must never apply an older record over a newer file a later checkpoint forced); a checkpoint that
+ * fails is tried again later, and the ones after it wait. A write that fails between its record and
+ * its file change is in the journal all the same: the backend finishes it on the key's next
+ * operation (and replay would apply it), which the storage contract allows for a failed write.
  *
  * Only one process may use a root with a journal (the backend holds the root's ownership lock
  * exclusively), so replay at open never races another writer.
@@ -98,8 +100,8 @@ final class Journal implements AutoCloseable {
     /** The checkpoint that failed last and waits to be tried again, if any. */
     private volatile @Nullable Retry retrying;
 
-    /** The segment being written; only the committer thread (and open/close) touch it. */
-    private Segment current;
+    /** The segment being written; only the committer thread (and open/close) change it. */
+    private volatile Segment current;
 
     private Journal(Path directory, long segmentLimit, ObjectFiles files, Executor executor, long firstSequence)
             throws IOException {
