@@ -429,14 +429,7 @@ final class Journal implements AutoCloseable {
             closed = true;
             lock.notifyAll();
         }
-        boolean interrupted = false;
-        while (committer.isAlive()) {
-            try {
-                committer.join();
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
+        boolean interrupted = awaitCommitterEnd();
         Segment last = current;
         seal(last, true);
         Retry retry = retrying;
@@ -472,6 +465,15 @@ final class Journal implements AutoCloseable {
         for (Entry entry : dropped) {
             entry.durable.completeExceptionally(new IOException("the journal was halted"));
         }
+        boolean interrupted = awaitCommitterEnd();
+        current.closeChannel();
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** @return whether the wait was interrupted (the caller restores the flag) */
+    private boolean awaitCommitterEnd() {
         boolean interrupted = false;
         while (committer.isAlive()) {
             try {
@@ -480,10 +482,7 @@ final class Journal implements AutoCloseable {
                 interrupted = true;
             }
         }
-        current.closeChannel();
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
+        return interrupted;
     }
 
     /** One write waiting for, then holding, its place in the journal. */

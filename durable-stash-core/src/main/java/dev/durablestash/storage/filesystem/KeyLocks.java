@@ -219,18 +219,15 @@ final class KeyLocks {
      * holds its key's lock while it waits for the journal.
      */
     <T> T reading(String key, IoAction<T> action) throws IOException {
-        Lock lock = contents[Math.floorMod(key.hashCode(), STRIPES)].readLock();
-        lock.lock();
-        try {
-            return action.run();
-        } finally {
-            lock.unlock();
-        }
+        return holding(contents[Math.floorMod(key.hashCode(), STRIPES)].readLock(), action);
     }
 
     /** Runs an in-place change of a key's file while no {@link #reading} of a key on its stripe runs. */
     <T> T writing(String key, IoAction<T> action) throws IOException {
-        Lock lock = contents[Math.floorMod(key.hashCode(), STRIPES)].writeLock();
+        return holding(contents[Math.floorMod(key.hashCode(), STRIPES)].writeLock(), action);
+    }
+
+    private static <T> T holding(Lock lock, IoAction<T> action) throws IOException {
         lock.lock();
         try {
             return action.run();

@@ -113,22 +113,6 @@ class FileSystemJournalProcessReviewTests {
         }
     }
 
-    /** An I/O executor whose next task starts with its thread interrupted. */
-    static final class FaultyPool extends ThreadPoolExecutor {
-        final AtomicBoolean interruptNext = new AtomicBoolean();
-
-        FaultyPool() {
-            super(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>());
-        }
-
-        @Override
-        protected void beforeExecute(Thread thread, Runnable task) {
-            if (interruptNext.getAndSet(false)) {
-                thread.interrupt();
-            }
-        }
-    }
-
     /**
      * An interrupt while a plain backend waits for a key's file lock closes the shared lock channel,
      * which drops the process's shared hold on the ownership byte; until the next operation takes it
@@ -136,7 +120,7 @@ class FileSystemJournalProcessReviewTests {
      */
     @Test
     void anInterruptedPlainBackendStillKeepsAJournalOfAnotherProcessOut() throws Exception {
-        FaultyPool pool = new FaultyPool();
+        FileSystemJournalReviewTests.FaultyPool pool = new FileSystemJournalReviewTests.FaultyPool();
         try (FileSystemStorageBackend plain = new FileSystemStorageBackend(root, pool)) {
             await(plain.put("ns/a", utf8("one"), Precondition.absent()));
             pool.interruptNext.set(true);
@@ -162,7 +146,7 @@ class FileSystemJournalProcessReviewTests {
      */
     @Test
     void aJournalLeftByAnotherProcessIsNeverReplayedOverANewerAcknowledgedWrite() throws Exception {
-        FaultyPool pool = new FaultyPool();
+        FileSystemJournalReviewTests.FaultyPool pool = new FileSystemJournalReviewTests.FaultyPool();
         try (FileSystemStorageBackend plain = new FileSystemStorageBackend(root, pool)) {
             await(plain.get("ns/a", null));
             pool.interruptNext.set(true);

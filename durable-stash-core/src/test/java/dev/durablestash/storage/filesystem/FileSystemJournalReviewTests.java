@@ -132,19 +132,11 @@ class FileSystemJournalReviewTests {
     void aCheckpointThatFailedOnceIsRetriedAndCloseLeavesNoSegment() throws Exception {
         logs.expect(Level.WARN, "Cannot drop journal segment");
         java.util.concurrent.atomic.AtomicInteger failures = new java.util.concurrent.atomic.AtomicInteger(1);
-        Journal.ObjectFiles files = new Journal.ObjectFiles() {
-            @Override
-            public void apply(String key, byte[] body) {
-                throw new AssertionError("nothing to replay");
+        Journal.ObjectFiles files = FileSystemJournalTests.forcing((keys) -> {
+            if (failures.getAndDecrement() > 0) {
+                throw new java.io.IOException("transient I/O error");
             }
-
-            @Override
-            public void force(java.util.Set<String> keys) throws java.io.IOException {
-                if (failures.getAndDecrement() > 0) {
-                    throw new java.io.IOException("transient I/O error");
-                }
-            }
-        };
+        });
         java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
         Journal journal = Journal.open(root, 64, files, pool); // every 100-byte record fills a segment
         for (int i = 0; i < 50; i++) {
@@ -170,19 +162,11 @@ class FileSystemJournalReviewTests {
     void aCheckpointThatThrowsAnErrorDoesNotStallCloseForItsWholeTimeout() throws Exception {
         logs.expect(Level.WARN, "Cannot drop journal segment");
         java.util.concurrent.atomic.AtomicInteger failures = new java.util.concurrent.atomic.AtomicInteger(1);
-        Journal.ObjectFiles files = new Journal.ObjectFiles() {
-            @Override
-            public void apply(String key, byte[] body) {
-                throw new AssertionError("nothing to replay");
+        Journal.ObjectFiles files = FileSystemJournalTests.forcing((keys) -> {
+            if (failures.getAndDecrement() > 0) {
+                throw new StackOverflowError("simulated");
             }
-
-            @Override
-            public void force(java.util.Set<String> keys) {
-                if (failures.getAndDecrement() > 0) {
-                    throw new StackOverflowError("simulated");
-                }
-            }
-        };
+        });
         java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
         Journal journal = Journal.open(root, 64, files, pool);
         for (int i = 0; i < 5; i++) {

@@ -225,21 +225,13 @@ class FileSystemJournalTests {
         java.util.concurrent.BlockingDeque<Runnable> queued = new java.util.concurrent.LinkedBlockingDeque<>();
         List<String> forced = java.util.Collections.synchronizedList(new ArrayList<>());
         boolean[] failFirst = {true};
-        Journal.ObjectFiles files = new Journal.ObjectFiles() {
-            @Override
-            public void apply(String key, byte[] body) {
-                throw new AssertionError("nothing to replay");
+        Journal.ObjectFiles files = FileSystemJournalTests.forcing((keys) -> {
+            forced.addAll(keys);
+            if (failFirst[0]) {
+                failFirst[0] = false;
+                throw new java.io.IOException("disk full");
             }
-
-            @Override
-            public void force(java.util.Set<String> keys) throws java.io.IOException {
-                forced.addAll(keys);
-                if (failFirst[0]) {
-                    failFirst[0] = false;
-                    throw new java.io.IOException("disk full");
-                }
-            }
-        };
+        });
         Journal journal = Journal.open(root, 64, files, queued::add); // every 100-byte record fills a segment
         for (int i = 0; i < 3; i++) {
             journal.appendAndWait("ns/k" + i, new byte[100]).done();
@@ -266,22 +258,33 @@ class FileSystemJournalTests {
 
     @Test
     void theJournalReportsAProblemOnceItsWriterThreadIsGone() throws Exception {
-        Journal.ObjectFiles files = new Journal.ObjectFiles() {
+        Journal journal = Journal.open(root, Journal.DEFAULT_SEGMENT_LIMIT, forcing((keys) -> { }), Runnable::run);
+        journal.appendAndWait("ns/a", utf8("a")).done();
+        assertThat(journal.problem()).isNull();
+        journal.halt(); // stands for a writer thread that died
+        assertThat(journal.problem()).contains("writer thread").contains("has ended");
+        assertThatThrownBy(() -> journal.appendAndWait("ns/a", utf8("b"))).isInstanceOf(java.io.IOException.class);
+    }
+
+    /** What a journal tested alone does to object files: never replays; forces as {@code force} says. */
+    static Journal.ObjectFiles forcing(ForceAction force) {
+        return new Journal.ObjectFiles() {
             @Override
             public void apply(String key, byte[] body) {
                 throw new AssertionError("nothing to replay");
             }
 
             @Override
-            public void force(java.util.Set<String> keys) {
+            public void force(java.util.Set<String> keys) throws java.io.IOException {
+                force.force(keys);
             }
         };
-        Journal journal = Journal.open(root, Journal.DEFAULT_SEGMENT_LIMIT, files, Runnable::run);
-        journal.appendAndWait("ns/a", utf8("a")).done();
-        assertThat(journal.problem()).isNull();
-        journal.halt(); // stands for a writer thread that died
-        assertThat(journal.problem()).contains("writer thread").contains("has ended");
-        assertThatThrownBy(() -> journal.appendAndWait("ns/a", utf8("b"))).isInstanceOf(java.io.IOException.class);
+    }
+
+    /** A checkpoint's forcing of files, as a test wants it. */
+    @FunctionalInterface
+    interface ForceAction {
+        void force(java.util.Set<String> keys) throws java.io.IOException;
     }
 
     private static void awaitQueued(java.util.Deque<Runnable> queued, int size) throws InterruptedException {
