@@ -289,8 +289,8 @@ class BadInputTests {
                 .startsWith(root.toRealPath()));
         List<Path> objects = files.stream().filter(file -> file.getFileName().toString().endsWith(".obj")).toList();
         assertThat(objects).as("one session document for all views").hasSize(1);
-        assertThat(files).as("besides it, only the backend's lock file").hasSize(2)
-                .contains(root.resolve(".lock"));
+        assertThat(files).as("besides it, only the backend's lock files").hasSize(3)
+                .contains(root.resolve(".lock"), root.resolve(".owner"));
         assertThat(objects.get(0).getFileName().toString()).matches("[A-Za-z0-9%_-]+\\.obj");
     }
 
