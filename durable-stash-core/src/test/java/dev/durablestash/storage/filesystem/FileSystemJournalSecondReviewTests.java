@@ -1,0 +1,275 @@
+package dev.durablestash.storage.filesystem;
+
+import static dev.durablestash.testsupport.Stages.await;
+import static dev.durablestash.testsupport.Stages.utf8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.lang.reflect.Field;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.BooleanSupplier;
+
+import org.junit.jupiter.api.Disabled;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+import ch.qos.logback.classic.Level;
+
+import dev.durablestash.storage.GetResult;
+import dev.durablestash.storage.Precondition;
+import dev.durablestash.testsupport.ExpectedLogs;
+
+/**
+ * Second review of the filesystem journal: writes whose file change fails after their record is
+ * durable (kept and finished later), the reads beside them, and the health check. A failed file
+ * change is provoked as in {@link FileSystemJournalReviewTests}: the I/O thread starts the task
+ * interrupted, and the first interruptible file operation after the journal's wait fails.
+ */
+class FileSystemJournalSecondReviewTests {
+
+    @RegisterExtension
+    final ExpectedLogs logs = ExpectedLogs.of(FileSystemStorageBackend.class);
+
+    @TempDir
+    Path root;
+
+    /** An I/O pool whose next task starts with its thread interrupted. */
+    static final class FaultyPool extends ThreadPoolExecutor {
+        final AtomicBoolean interruptNext = new AtomicBoolean();
+
+        FaultyPool(int threads) {
+            super(threads, threads, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>());
+        }
+
+        @Override
+        protected void beforeExecute(Thread thread, Runnable task) {
+            if (interruptNext.getAndSet(false)) {
+                thread.interrupt();
+            }
+        }
+    }
+
+    /**
+     * A read that checked for an unfinished write before a put's in-place overwrite failed, and
+     * waited for that overwrite on its stripe's read lock, reads what the failed overwrite left (an
+     * empty file: a body nobody wrote). get() looks at the unfinished writes only before it waits, and
+     * the put records its failure only after it let the readers in.
+     */
+    @Test
+    @Disabled("Review defect: a get waiting on the stripe's read lock reads the empty file a failed overwrite left")
+    void aReadWaitingForAnOverwriteThatFailsNeverSeesWhatTheFailureLeft() throws Exception {
+        FaultyPool pool = new FaultyPool(3);
+        try (FileSystemStorageBackend backend = new FileSystemStorageBackend(root, null, pool,
+                Journal.DEFAULT_SEGMENT_LIMIT)) {
+            await(backend.put("ns/other", utf8("x"), Precondition.absent())); // ns/ exists
+            await(backend.get("warm-up", null));
+            ReentrantReadWriteLock stripe = contents(backend)[Math.floorMod("ns/a".hashCode(), KeyLocks.STRIPES)];
+            CompletableFuture<?> put;
+            CompletableFuture<GetResult> read;
+            stripe.writeLock().lock(); // another key of the stripe is being overwritten
+            try {
+                pool.interruptNext.set(true);
+                put = backend.put("ns/a", utf8("new body"), Precondition.absent()).toCompletableFuture();
+                waitUntil(() -> stripe.getQueueLength() == 1, "the put waits to overwrite its file");
+                read = backend.get("ns/a", null).toCompletableFuture();
+                waitUntil(() -> stripe.getQueueLength() == 2, "the read waits behind it");
+            } finally {
+                stripe.writeLock().unlock();
+            }
+            assertThatThrownBy(() -> await(put)).hasStackTraceContaining("ClosedByInterruptException");
+            assertThat(describe(await(read))).as("what the read saw").isIn("absent", "new body");
+        }
+    }
+
+    /**
+     * A write whose file change keeps failing (here its object's path is taken by a directory): every
+     * checkpoint fails and is retried, the journal keeps every segment from then on, and every get of
+     * the key fails; the health check, which is fed by Journal.problem(), still reports nothing.
+     */
+    @Test
+    @Disabled("Review defect: the health check passes while a checkpoint keeps failing (journal grows, key unreadable)")
+    void theHealthCheckFailsWhileCheckpointsKeepFailing() throws Exception {
+        logs.expect(Level.WARN, "Cannot drop journal segment");
+        FaultyPool pool = new FaultyPool(1);
+        try (FileSystemStorageBackend backend = new FileSystemStorageBackend(root, null, pool, 64)) {
+            await(backend.put("ns/other", utf8("x"), Precondition.absent()));
+            CountDownLatch hold = new CountDownLatch(1);
+            pool.interruptNext.set(true);
+            CompletableFuture<?> put = backend.put("ns/a", utf8("new body ".repeat(10)), Precondition.absent())
+                    .toCompletableFuture(); // a record past the segment limit: its segment is sealed at once
+            pool.execute(() -> { // keeps the checkpoint the put starts from running before the path is taken
+                try {
+                    hold.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            assertThatThrownBy(() -> await(put)).hasStackTraceContaining("ClosedByInterruptException");
+            Path file = backend.objectFile("ns/a");
+            Files.delete(file);
+            Files.createDirectory(file);
+            hold.countDown();
+            try {
+                waitUntil(() -> !logs.messages(Level.WARN).isEmpty(), "a checkpoint failed");
+                for (int i = 0; i < 20; i++) {
+                    await(backend.put("ns/k" + i, new byte[100], Precondition.absent()));
+                }
+                assertThatThrownBy(() -> await(backend.get("ns/a", null))).as("a get of the key").isNotNull();
+                assertThat(segments().size()).as("segments kept").isGreaterThan(20);
+                assertThatThrownBy(() -> await(backend.check("probe"))).as("the health check").isNotNull();
+            } finally {
+                Files.delete(file); // lets close() finish the write and drop the journal
+            }
+        }
+    }
+
+    /**
+     * A get of a key with an unfinished write (its file change failed) takes the key's stripe lock to
+     * finish it, which a put of an unrelated key of the same stripe holds while it waits for the
+     * journal's fsync: that read waits for another key's fsync (for ever if the journal hangs). Here
+     * the journal is held up by holding its monitor, as a slow fsync would.
+     */
+    @Test
+    @Disabled("Review defect: a get of a key with an unfinished write waits for an unrelated key's journal fsync")
+    void aReadOfAKeyWithAnUnfinishedWriteIsNotHeldUpByAnUnrelatedKeysJournalWait() throws Exception {
+        String read = "ns/a";
+        String written = null;
+        for (int i = 0; written == null; i++) {
+            String candidate = "ns/w" + i;
+            if (Math.floorMod(candidate.hashCode(), KeyLocks.STRIPES) == Math.floorMod(read.hashCode(), KeyLocks.STRIPES)) {
+                written = candidate;
+            }
+        }
+        FaultyPool pool = new FaultyPool(4);
+        try (FileSystemStorageBackend backend = new FileSystemStorageBackend(root, null, pool,
+                Journal.DEFAULT_SEGMENT_LIMIT)) {
+            await(backend.put("ns/other", utf8("x"), Precondition.absent()));
+            pool.interruptNext.set(true);
+            assertThatThrownBy(() -> await(backend.put(read, utf8("new body"), Precondition.absent())))
+                    .hasStackTraceContaining("ClosedByInterruptException");
+            Field journalField = FileSystemStorageBackend.class.getDeclaredField("journal");
+            journalField.setAccessible(true);
+            Field lockField = Journal.class.getDeclaredField("lock");
+            lockField.setAccessible(true);
+            Object monitor = lockField.get(journalField.get(backend));
+            CompletableFuture<GetResult> readResult;
+            CompletableFuture<?> put;
+            boolean readInTime;
+            synchronized (monitor) { // the journal is "busy forcing"
+                put = backend.put(written, utf8("slow"), Precondition.absent()).toCompletableFuture();
+                Thread.sleep(200); // the put holds its stripe and waits for the journal
+                readResult = backend.get(read, null).toCompletableFuture();
+                try {
+                    readResult.get(2, TimeUnit.SECONDS);
+                } catch (java.util.concurrent.TimeoutException e) {
+                    // reported below, once the journal is let go
+                }
+                readInTime = readResult.isDone();
+            }
+            await(put);
+            assertThat(describe(await(readResult))).isEqualTo("new body");
+            assertThat(readInTime).as("a read of %s done within 2 s while a write of %s waits for the journal",
+                    read, written).isTrue();
+        }
+    }
+
+    /**
+     * A checkpoint retry already running when close() starts is neither waited for nor stopped:
+     * close() makes its own last attempt, declares the segment kept for the next open's replay and
+     * returns, and the retry then goes on touching object files (with the backend: finishing a
+     * failed write over whatever the root's next owner wrote since) and deletes the segment that
+     * close() said it kept.
+     */
+    @Test
+    @Disabled("Review defect: close() neither waits for nor stops a checkpoint retry in flight; it acts after close()")
+    void noCheckpointRunsAfterCloseReturned() throws Exception {
+        logs.expect(Level.WARN, "Cannot drop journal segment");
+        java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger running = new java.util.concurrent.atomic.AtomicInteger();
+        CountDownLatch retryStarted = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        Journal.ObjectFiles files = new Journal.ObjectFiles() {
+            @Override
+            public void apply(String key, byte[] body) {
+                throw new AssertionError("nothing to replay");
+            }
+
+            @Override
+            public void force(java.util.Set<String> keys) throws java.io.IOException {
+                int call = calls.incrementAndGet();
+                if (call == 1) {
+                    throw new java.io.IOException("transient I/O error");
+                }
+                if (call == 2) { // the retry, 1 s later: slow
+                    running.incrementAndGet();
+                    retryStarted.countDown();
+                    try {
+                        release.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    running.decrementAndGet();
+                    return;
+                }
+                if (!keys.isEmpty()) { // close()'s own last attempt
+                    throw new java.io.IOException("still failing");
+                }
+            }
+        };
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        Journal journal = Journal.open(root, 64, files, pool); // a 100-byte record fills a segment
+        try {
+            journal.appendAndWait("ns/k", new byte[100]).done();
+            assertThat(retryStarted.await(10, TimeUnit.SECONDS)).as("the retry started").isTrue();
+            journal.close();
+            List<Path> keptByClose = segments();
+            int runningAfterClose = running.get();
+            release.countDown();
+            Thread.sleep(200);
+            assertThat(List.of(runningAfterClose, segments().size()))
+                    .as("checkpoints still running once close() returned; segments then and 200 ms later: %s",
+                            keptByClose)
+                    .containsExactly(0, keptByClose.size());
+        } finally {
+            release.countDown();
+            pool.shutdown();
+        }
+    }
+
+    private static ReentrantReadWriteLock[] contents(FileSystemStorageBackend backend) throws Exception {
+        Field locksField = FileSystemStorageBackend.class.getDeclaredField("locks");
+        locksField.setAccessible(true);
+        Field contentsField = KeyLocks.class.getDeclaredField("contents");
+        contentsField.setAccessible(true);
+        return (ReentrantReadWriteLock[]) contentsField.get(locksField.get(backend));
+    }
+
+    private static void waitUntil(BooleanSupplier condition, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!condition.getAsBoolean()) {
+            assertThat(System.nanoTime()).as("within 10 s: %s", what).isLessThan(deadline);
+            Thread.sleep(5);
+        }
+    }
+
+    private List<Path> segments() throws Exception {
+        try (java.util.stream.Stream<Path> files = Files.list(root.resolve(Journal.DIRECTORY))) {
+            return files.filter((file) -> file.toString().endsWith(Journal.SEGMENT_SUFFIX)).sorted().toList();
+        }
+    }
+
+    private static String describe(GetResult result) {
+        return result instanceof GetResult.Found found ? new String(found.body(), StandardCharsets.UTF_8) : "absent";
+    }
+}
