@@ -102,8 +102,10 @@ import dev.durablestash.storage.StorageException;
  * for all of them (group commit); only then is the object file overwritten in place, without
  * {@code fsync} (no temporary file, no rename), and the write acknowledged; a read waits while a file
  * of its lock stripe is being overwritten (never for the journal), so it still sees a whole body, the
- * old or the new. A write whose file change fails after its record is durable is finished by the
- * next operation on its key (a failed write may have been applied, as the contract allows). Under concurrent writes of many keys one {@code fsync} thus covers many
+ * old or the new. A write whose file change fails after its record is durable is what reads of its
+ * key answer from then on, and the next write of the key (or the checkpoint) finishes it: a failed
+ * write may have been applied, as the contract allows. {@link #check} fails while the journal cannot
+ * write or its checkpoint failed twice in a row. Under concurrent writes of many keys one {@code fsync} thus covers many
  * writes, where the plain backend forces each write's file and directory. On open, whatever an
  * earlier process left in the journal is replayed in order (a record a crash cut short is ignored:
  * it was never acknowledged). Segments of 64 MiB are dropped once the object files they name are
@@ -154,7 +156,8 @@ public final class FileSystemStorageBackend implements StorageBackend, AutoClose
     private final @Nullable Journal journal;
     /**
      * With a journal: writes the journal made durable whose file change then failed (an empty
-     * optional for a deletion), by key; each entry is read and changed under its key's lock.
+     * optional for a deletion), by key; changed only while holding the key's lock and its stripe's
+     * write lock, read under either.
      */
     private final Map<String, Optional<byte[]>> unapplied = new ConcurrentHashMap<>();
 
@@ -319,14 +322,20 @@ public final class FileSystemStorageBackend implements StorageBackend, AutoClose
         if (journal == null) {
             return submit("get", key, read);
         }
-        // With a journal, files are overwritten in place: read while no overwrite runs, and first
-        // finish a write whose file change failed.
-        return submit("get", key, () -> unapplied.containsKey(key)
-                ? locks.locked(key, () -> {
-                    settle(key, file);
-                    return read.run();
-                })
-                : locks.reading(key, read));
+        // With a journal, files are overwritten in place: read while no overwrite runs. A write the
+        // journal made durable whose file change failed is what the key holds (the next put or delete
+        // finishes it): answer it, without waiting for the key's lock.
+        return submit("get", key, () -> locks.reading(key, () -> {
+            Optional<byte[]> pending = unapplied.get(key);
+            if (pending == null) {
+                return read.run();
+            }
+            if (pending.isEmpty()) {
+                return GetResult.notFound();
+            }
+            String etag = DurableFiles.etagOf(pending.get());
+            return etag.equals(ifNoneMatch) ? GetResult.notModified() : GetResult.found(pending.get().clone(), etag);
+        }));
     }
 
     /**
@@ -368,9 +377,6 @@ public final class FileSystemStorageBackend implements StorageBackend, AutoClose
         Journal.Entry entry = journal.appendAndWait(key, body);
         try {
             change(key, file, body);
-        } catch (IOException | RuntimeException e) {
-            unapplied.put(key, Optional.ofNullable(body));
-            throw e;
         } finally {
             entry.done();
         }
@@ -384,18 +390,26 @@ public final class FileSystemStorageBackend implements StorageBackend, AutoClose
         Optional<byte[]> body = unapplied.get(key);
         if (body != null) {
             change(key, file, body.orElse(null));
-            unapplied.remove(key);
         }
     }
 
-    /** Overwrites a file in place or deletes it, without fsync, while no read of it runs. */
+    /**
+     * Overwrites a file in place or deletes it, without fsync, while no read of it runs; on failure
+     * records the change in {@link #unapplied} before readers are let in again (they answer it).
+     */
     private void change(String key, Path file, byte @Nullable [] body) throws IOException {
         locks.writing(key, () -> {
-            if (body == null) {
-                deleteObject(file, false);
-            } else {
-                files.overwrite(file, body);
+            try {
+                if (body == null) {
+                    deleteObject(file, false);
+                } else {
+                    files.overwrite(file, body);
+                }
+            } catch (IOException | RuntimeException e) {
+                unapplied.put(key, Optional.ofNullable(body));
+                throw e;
             }
+            unapplied.remove(key);
             return null;
         });
     }

@@ -24,6 +24,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.zip.CRC32C;
 
 import org.jspecify.annotations.Nullable;
@@ -72,6 +73,8 @@ final class Journal implements AutoCloseable {
     private static final int RECORD_HEADER = 8;
     private static final AtomicInteger THREAD_NUMBER = new AtomicInteger();
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
+    /** Failed attempts in a row (the second one a second after the first) that make a problem. */
+    private static final int FAILED_CHECKPOINTS_REPORTED = 2;
 
     /** What replay and checkpoints do to the object files; implemented by the backend. */
     interface ObjectFiles {
@@ -99,6 +102,8 @@ final class Journal implements AutoCloseable {
     private volatile boolean closed;
     /** The checkpoint that failed last and waits to be tried again, if any. */
     private volatile @Nullable Retry retrying;
+    /** Held by each checkpoint attempt. */
+    private final ReentrantLock checkpointLock = new ReentrantLock();
 
     /** The segment being written; only the committer thread (and open/close) change it. */
     private volatile Segment current;
@@ -352,50 +357,59 @@ final class Journal implements AutoCloseable {
      * for the next open's replay.
      */
     private void checkpoint(Segment segment, boolean previousDropped, int failures) {
-        if (segment.dropped.isDone() || halted) {
-            return; // close() ran this attempt already, or a test crashed the journal
-        }
+        checkpointLock.lock(); // one attempt at a time, and none once close() has given up
         try {
-            files.force(segment.keys);
-            if (previousDropped) {
-                Files.deleteIfExists(segment.path);
-                DurableFiles.syncDirectory(directory);
+            if (segment.dropped.isDone() || halted) {
+                return; // close() made this attempt already, or a test crashed the journal
             }
-        } catch (Throwable e) { // an Error too: the segments after this one wait for it
-            if (halted) {
+            try {
+                files.force(segment.keys);
+                if (previousDropped) {
+                    Files.deleteIfExists(segment.path);
+                    DurableFiles.syncDirectory(directory);
+                }
+            } catch (Throwable e) { // an Error too: the segments after this one wait for it
+                failed(segment, previousDropped, failures + 1, e);
                 return;
             }
-            if (closed) {
-                log.warn("Cannot drop journal segment {}; it and the segments after it are replayed at the "
-                        + "next open instead: {}", segment.path, e.toString());
-                segment.dropped.complete(false);
-                return;
+            retrying = null;
+            if (failures > 0) {
+                log.info("Dropped journal segment {} at attempt {}", segment.path, failures + 1);
             }
-            long delay = Math.min(60, 1L << Math.min(failures, 6));
-            log.warn("Cannot drop journal segment {} yet (attempt {}; trying again in {} s; the journal "
-                    + "grows meanwhile): {}", segment.path, failures + 1, delay, e.toString());
-            Retry retry = new Retry(segment, previousDropped, failures + 1);
-            retrying = retry;
-            CompletableFuture.delayedExecutor(delay, TimeUnit.SECONDS, this::executeOrRun)
-                    .execute(() -> checkpoint(segment, previousDropped, failures + 1));
+            segment.dropped.complete(previousDropped);
+        } finally {
+            checkpointLock.unlock();
+        }
+    }
+
+    private void failed(Segment segment, boolean previousDropped, int failures, Throwable e) {
+        if (halted) {
             return;
         }
-        if (failures > 0) {
-            log.info("Dropped journal segment {} at attempt {}", segment.path, failures + 1);
+        if (closed) {
+            retrying = null;
+            log.warn("Cannot drop journal segment {}; it and the segments after it are replayed at the "
+                    + "next open instead: {}", segment.path, e.toString());
+            segment.dropped.complete(false);
+            return;
         }
-        segment.dropped.complete(previousDropped);
+        long delay = Math.min(60, 1L << Math.min(failures - 1, 6));
+        log.warn("Cannot drop journal segment {} yet (attempt {}; trying again in {} s; the journal "
+                + "grows meanwhile): {}", segment.path, failures, delay, e.toString());
+        retrying = new Retry(segment, previousDropped, failures, e.toString());
+        // On the backend's executor; if it rejects the task, the backend is closing and close() makes
+        // the last attempt (never on the JVM-wide thread that runs delayed tasks).
+        CompletableFuture.delayedExecutor(delay, TimeUnit.SECONDS, (task) -> {
+            try {
+                executor.execute(task);
+            } catch (RejectedExecutionException rejected) {
+                // close() runs it.
+            }
+        }).execute(() -> checkpoint(segment, previousDropped, failures));
     }
 
-    private void executeOrRun(Runnable task) {
-        try {
-            executor.execute(task);
-        } catch (RejectedExecutionException e) {
-            task.run();
-        }
-    }
-
-    /** A checkpoint waiting to be tried again. */
-    private record Retry(Segment segment, boolean previousDropped, int failures) {
+    /** A checkpoint waiting to be tried again, after {@code failures} failed attempts. */
+    private record Retry(Segment segment, boolean previousDropped, int failures, String lastError) {
     }
 
     /**
@@ -405,6 +419,11 @@ final class Journal implements AutoCloseable {
     @Nullable String problem() {
         if (!committer.isAlive() && !closed) {
             return "the journal's writer thread " + committer.getName() + " has ended";
+        }
+        Retry retry = retrying;
+        if (retry != null && retry.failures() >= FAILED_CHECKPOINTS_REPORTED) {
+            return "the journal's checkpoint of " + retry.segment().path + " failed " + retry.failures()
+                    + " times in a row (the journal grows until it succeeds): " + retry.lastError();
         }
         if (current.isBroken()) {
             return "the journal segment " + current.path + " cannot be written: a write to it failed and could "
