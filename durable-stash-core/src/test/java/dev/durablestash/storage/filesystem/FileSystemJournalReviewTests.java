@@ -43,7 +43,11 @@ class FileSystemJournalReviewTests {
         final AtomicBoolean interruptNext = new AtomicBoolean();
 
         FaultyPool() {
-            super(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>());
+            this(1);
+        }
+
+        FaultyPool(int threads) {
+            super(threads, threads, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>());
         }
 
         @Override

@@ -12,10 +12,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.BooleanSupplier;
 
@@ -43,22 +40,6 @@ class FileSystemJournalSecondReviewTests {
     @TempDir
     Path root;
 
-    /** An I/O pool whose next task starts with its thread interrupted. */
-    static final class FaultyPool extends ThreadPoolExecutor {
-        final AtomicBoolean interruptNext = new AtomicBoolean();
-
-        FaultyPool(int threads) {
-            super(threads, threads, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>());
-        }
-
-        @Override
-        protected void beforeExecute(Thread thread, Runnable task) {
-            if (interruptNext.getAndSet(false)) {
-                thread.interrupt();
-            }
-        }
-    }
-
     /**
      * A read that checked for an unfinished write before a put's in-place overwrite failed, and
      * waited for that overwrite on its stripe's read lock, reads what the failed overwrite left (an
@@ -67,7 +48,7 @@ class FileSystemJournalSecondReviewTests {
      */
     @Test
     void aReadWaitingForAnOverwriteThatFailsNeverSeesWhatTheFailureLeft() throws Exception {
-        FaultyPool pool = new FaultyPool(3);
+        FileSystemJournalReviewTests.FaultyPool pool = new FileSystemJournalReviewTests.FaultyPool(3);
         try (FileSystemStorageBackend backend = new FileSystemStorageBackend(root, null, pool,
                 Journal.DEFAULT_SEGMENT_LIMIT)) {
             await(backend.put("ns/other", utf8("x"), Precondition.absent())); // ns/ exists
@@ -98,7 +79,7 @@ class FileSystemJournalSecondReviewTests {
     @Test
     void theHealthCheckFailsWhileCheckpointsKeepFailing() throws Exception {
         logs.expect(Level.WARN, "Cannot drop journal segment");
-        FaultyPool pool = new FaultyPool(1);
+        FileSystemJournalReviewTests.FaultyPool pool = new FileSystemJournalReviewTests.FaultyPool(1);
         try (FileSystemStorageBackend backend = new FileSystemStorageBackend(root, null, pool, 64)) {
             await(backend.put("ns/other", utf8("x"), Precondition.absent()));
             CountDownLatch hold = new CountDownLatch(1);
@@ -157,7 +138,7 @@ class FileSystemJournalSecondReviewTests {
                 written = candidate;
             }
         }
-        FaultyPool pool = new FaultyPool(4);
+        FileSystemJournalReviewTests.FaultyPool pool = new FileSystemJournalReviewTests.FaultyPool(4);
         try (FileSystemStorageBackend backend = new FileSystemStorageBackend(root, null, pool,
                 Journal.DEFAULT_SEGMENT_LIMIT)) {
             await(backend.put("ns/other", utf8("x"), Precondition.absent()));
@@ -204,34 +185,26 @@ class FileSystemJournalSecondReviewTests {
         java.util.concurrent.atomic.AtomicInteger running = new java.util.concurrent.atomic.AtomicInteger();
         CountDownLatch retryStarted = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
-        Journal.ObjectFiles files = new Journal.ObjectFiles() {
-            @Override
-            public void apply(String key, byte[] body) {
-                throw new AssertionError("nothing to replay");
+        Journal.ObjectFiles files = FileSystemJournalTests.forcing((keys) -> {
+            int call = calls.incrementAndGet();
+            if (call == 1) {
+                throw new java.io.IOException("transient I/O error");
             }
-
-            @Override
-            public void force(java.util.Set<String> keys) throws java.io.IOException {
-                int call = calls.incrementAndGet();
-                if (call == 1) {
-                    throw new java.io.IOException("transient I/O error");
+            if (call == 2) { // the retry, 1 s later: slow
+                running.incrementAndGet();
+                retryStarted.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
                 }
-                if (call == 2) { // the retry, 1 s later: slow
-                    running.incrementAndGet();
-                    retryStarted.countDown();
-                    try {
-                        release.await();
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                    running.decrementAndGet();
-                    return;
-                }
-                if (!keys.isEmpty()) { // close()'s own last attempt
-                    throw new java.io.IOException("still failing");
-                }
+                running.decrementAndGet();
+                return;
             }
-        };
+            if (!keys.isEmpty()) { // close()'s own last attempt
+                throw new java.io.IOException("still failing");
+            }
+        });
         java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
         Journal journal = Journal.open(root, 64, files, pool); // a 100-byte record fills a segment
         try {
@@ -269,7 +242,7 @@ class FileSystemJournalSecondReviewTests {
      */
     @Test
     void aGetFinishingAFailedWriteRacingAPutOfTheSameKeySeesOneOfTheBodies() throws Exception {
-        FaultyPool pool = new FaultyPool(4);
+        FileSystemJournalReviewTests.FaultyPool pool = new FileSystemJournalReviewTests.FaultyPool(4);
         try (FileSystemStorageBackend backend = new FileSystemStorageBackend(root, null, pool,
                 Journal.DEFAULT_SEGMENT_LIMIT)) {
             await(backend.put("ns/other", utf8("x"), Precondition.absent()));
@@ -301,20 +274,12 @@ class FileSystemJournalSecondReviewTests {
         logs.expect(Level.WARN, "Cannot drop journal segment");
         java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
         CompletableFuture<String> retryThread = new CompletableFuture<>();
-        Journal.ObjectFiles files = new Journal.ObjectFiles() {
-            @Override
-            public void apply(String key, byte[] body) {
-                throw new AssertionError("nothing to replay");
+        Journal.ObjectFiles files = FileSystemJournalTests.forcing((keys) -> {
+            if (calls.incrementAndGet() == 1) {
+                throw new java.io.IOException("transient I/O error");
             }
-
-            @Override
-            public void force(java.util.Set<String> keys) throws java.io.IOException {
-                if (calls.incrementAndGet() == 1) {
-                    throw new java.io.IOException("transient I/O error");
-                }
-                retryThread.complete(Thread.currentThread().getName());
-            }
-        };
+            retryThread.complete(Thread.currentThread().getName());
+        });
         java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
         Journal journal = Journal.open(root, 64, files, pool);
         try {
