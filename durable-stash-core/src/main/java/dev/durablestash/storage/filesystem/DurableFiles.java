@@ -50,16 +50,6 @@ final class DurableFiles {
 
     /** Atomically replaces the file's content: temp file, fsync, atomic move, fsync directory. */
     void replace(Path file, byte[] body) throws IOException {
-        replace(file, body, true);
-    }
-
-    /**
-     * Atomically replaces the file's content: temp file, atomic move; with {@code force}, the temp
-     * file is forced before the move and the directory after it. Without, readers still see the old
-     * or the new content, but a crash of the machine may leave either, or an empty file: for writes
-     * a journal made durable already.
-     */
-    void replace(Path file, byte[] body, boolean force) throws IOException {
         Path directory = file.getParent();
         createDirectories(directory);
         byte[] unique = new byte[8];
@@ -72,9 +62,7 @@ final class DurableFiles {
                 while (buffer.hasRemaining()) {
                     channel.write(buffer);
                 }
-                if (force) {
-                    channel.force(true);
-                }
+                channel.force(true);
             }
             Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException | RuntimeException e) {
@@ -85,14 +73,13 @@ final class DurableFiles {
             }
             throw e;
         }
-        if (force) {
-            syncDirectory(directory);
-        }
+        syncDirectory(directory);
     }
 
     /**
      * Overwrites a file in place (creating it when missing), without {@code fsync}: for writes a
-     * journal made durable already. Not atomic: readers must hold the key's lock, and a crash midway
+     * journal made durable already. Not atomic: readers must not run meanwhile (the backend holds its
+     * stripe's write lock, readers the read lock), and a crash midway
      * leaves a mix, which the journal's replay repairs.
      */
     void overwrite(Path file, byte[] body) throws IOException {

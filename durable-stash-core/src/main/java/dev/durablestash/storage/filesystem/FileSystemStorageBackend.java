@@ -734,7 +734,7 @@ public final class FileSystemStorageBackend implements StorageBackend, AutoClose
                 deleteObject(file, true);
             } else {
                 keepKeyOfShortened(file, key);
-                files.replace(file, body, true);
+                files.replace(file, body);
             }
         }
 

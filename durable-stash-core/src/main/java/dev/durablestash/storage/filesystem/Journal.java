@@ -314,13 +314,12 @@ final class Journal implements AutoCloseable {
             log.warn("Cannot start a new journal segment in {}: {}", directory, e.toString());
             return;
         }
-        seal(segment, false);
+        seal(segment);
     }
 
     /** Ends a segment's time as the current one; its checkpoint runs once its writes are done. */
-    private void seal(Segment segment, boolean inline) {
+    private void seal(Segment segment) {
         segment.closeChannel();
-        segment.inline = inline;
         release(segment);
     }
 
@@ -338,7 +337,7 @@ final class Journal implements AutoCloseable {
 
     private void startCheckpoint(Segment segment, boolean previousDropped, int failures) {
         Runnable attempt = () -> checkpoint(segment, previousDropped, failures);
-        if (segment.inline || closed) {
+        if (closed) {
             attempt.run();
             return;
         }
@@ -450,7 +449,7 @@ final class Journal implements AutoCloseable {
         }
         boolean interrupted = awaitCommitterEnd();
         Segment last = current;
-        seal(last, true);
+        seal(last);
         Retry retry = retrying;
         if (retry != null) {
             checkpoint(retry.segment(), retry.previousDropped(), retry.failures()); // now, and only once more
@@ -541,7 +540,6 @@ final class Journal implements AutoCloseable {
         final Set<String> keys = new HashSet<>();
         private @Nullable FileChannel channel;
         long size;
-        volatile boolean inline;
 
         private Segment(long sequence, Path path, FileChannel channel, long size,
                 CompletableFuture<Boolean> previousDropped) {
