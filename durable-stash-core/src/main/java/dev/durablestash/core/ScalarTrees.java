@@ -51,15 +51,8 @@ final class ScalarTrees {
 
     /** @return a reader for {@code mapper}'s trees, which reads nothing itself if the mapper may read these tokens differently */
     static ScalarTrees of(JsonMapper mapper) {
-        if (mapper.getNodeFactory().getClass() != JsonNodeFactory.class) {
+        if (mapper.getNodeFactory().getClass() != JsonNodeFactory.class || !standardModules(mapper)) {
             return OFF;
-        }
-        for (JacksonModule module : mapper.registeredModules()) {
-            String name = module.getClass().getName();
-            boolean jacksons = name.startsWith("tools.jackson.") && !(module instanceof SimpleModule);
-            if (!jacksons && !name.startsWith("org.springframework.")) {
-                return OFF; // an application's module (a SimpleModule too) may deserialize trees its own way
-            }
         }
         StreamReadConstraints limits = mapper.tokenStreamFactory().streamReadConstraints();
         ScalarTrees candidate = new ScalarTrees(true, limits.getMaxStringLength(), limits.getMaxNumberLength(),
@@ -77,6 +70,21 @@ final class ScalarTrees {
             return OFF;
         }
         return candidate;
+    }
+
+    /**
+     * @return whether {@code mapper} has no modules but Jackson's and Spring's: an application's module
+     *     (a {@code SimpleModule} too) may write and read values and trees its own way
+     */
+    static boolean standardModules(JsonMapper mapper) {
+        for (JacksonModule module : mapper.registeredModules()) {
+            String name = module.getClass().getName();
+            boolean jacksons = name.startsWith("tools.jackson.") && !(module instanceof SimpleModule);
+            if (!jacksons && !name.startsWith("org.springframework.")) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** @return the tree the mapper would read from {@code json}, or {@code null} when this reader leaves it to the mapper */

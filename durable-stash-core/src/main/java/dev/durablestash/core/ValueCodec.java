@@ -55,6 +55,7 @@ final class ValueCodec {
     private final int maxValueBytes;
     private final InvalidValuePolicy policy;
     private final ScalarTrees scalars;
+    private final ScalarValues scalarValues;
     /** One reader per declared type (the declared types are those of the views: a bounded set). */
     private final ConcurrentHashMap<Type, ObjectReader> readers = new ConcurrentHashMap<>();
 
@@ -63,6 +64,7 @@ final class ValueCodec {
         this.maxValueBytes = settings.maxValueBytes();
         this.policy = settings.invalidValuePolicy();
         this.scalars = ScalarTrees.of(mapper);
+        this.scalarValues = ScalarValues.of(mapper);
     }
 
     /**
@@ -96,9 +98,11 @@ final class ValueCodec {
             return invalid(view, key, "value of type " + value.getClass().getName()
                     + " is a lambda or another synthetic class and cannot be represented as JSON", null);
         }
-        byte[] json;
+        byte[] json = scalarValues.write(value);
         try {
-            json = mapper.writeValueAsBytes(value);
+            if (json == null) {
+                json = mapper.writeValueAsBytes(value);
+            }
         } catch (RuntimeException | StackOverflowError e) {
             // Jackson's own exceptions, and any other a serializer of the application throws (Jackson 3
             // passes an IllegalStateException of a custom serializer through unwrapped).
@@ -121,6 +125,10 @@ final class ValueCodec {
     byte @Nullable [] json(@Nullable Object value) {
         if (value != null && synthetic(value)) {
             return null;
+        }
+        byte[] scalar = scalarValues.write(value);
+        if (scalar != null) {
+            return scalar;
         }
         try {
             return mapper.writeValueAsBytes(value);
@@ -170,7 +178,8 @@ final class ValueCodec {
     @Nullable Object decode(JsonNode node, Type type) {
         // Through the JSON text, not treeToValue: the tree holds decimals as BigDecimal, and an
         // untyped target (Object, Map<String, Object>) must get the Double that JSON text gives.
-        return read(mapper.writeValueAsBytes(node), type);
+        Object scalar = scalarValues.read(node, type);
+        return scalar != ScalarValues.NOT_READ ? scalar : read(mapper.writeValueAsBytes(node), type);
     }
 
     /**

@@ -120,8 +120,9 @@ final class StashedViewType {
     }
 
     /**
-     * @param earlier an earlier snapshot of the same instance: a field that still holds the very
-     *     immutable value it held then keeps that snapshot (and its JSON, if written)
+     * @param earlier an earlier snapshot of the same instance: a field that still holds the immutable
+     *     value it held then, or an equal one of the same class, keeps that snapshot (and its JSON, if
+     *     written)
      * @return each field's current value and (see {@link Snapshot}) stored JSON, by key
      */
     Map<String, Snapshot> snapshot(Object target, Map<String, Snapshot> earlier) {
@@ -130,7 +131,8 @@ final class StashedViewType {
             Object value = get(target, f);
             Snapshot kept = earlier.get(f.key());
             // null JSON when not representable (see same()); stashing it reports the error
-            result.put(f.key(), kept != null && kept.immutable && kept.value == value ? kept : new Snapshot(value, json));
+            result.put(f.key(), kept != null && kept.immutable && equalImmutable(kept.value, value) ? kept
+                    : new Snapshot(value, json));
         }
         return result;
     }
@@ -150,9 +152,17 @@ final class StashedViewType {
         return changed;
     }
 
+    /**
+     * @return whether {@code a} and {@code b}, each {@code null} or {@link ValueJson#isImmutable}, are the
+     *     same or equal of one class, so that they write the same JSON (a field's int boxed afresh on each
+     *     read is one value)
+     */
+    private static boolean equalImmutable(@Nullable Object a, @Nullable Object b) {
+        return a == b || (a != null && b != null && a.getClass() == b.getClass() && a.equals(b));
+    }
+
     private boolean same(Snapshot a, Snapshot b) {
-        if (a.immutable && b.immutable && (a.value == b.value
-                || (a.value != null && b.value != null && a.value.getClass() == b.value.getClass() && a.value.equals(b.value)))) {
+        if (a.immutable && b.immutable && equalImmutable(a.value, b.value)) {
             return true; // equal values that cannot change: the same JSON (0.0 and -0.0 are not equal: compared below)
         }
         byte[] aJson = a.json(json);
