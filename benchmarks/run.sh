@@ -2,9 +2,12 @@
 # Runs the benchmark suite and prints each figure as one line "name value unit", then a summary of
 # the goals (the README's "Benchmarks" section shows the table).
 #
-#   benchmarks/run.sh                  # everything, about 8 to 10 minutes on 2 cores
+#   benchmarks/run.sh                  # every goal's figure, about 8 to 9 minutes on 2 cores
 #   BENCH_SCALE=0.3 benchmarks/run.sh  # shorter rounds (noisier figures), for trying the script out
 #   BENCH_OFFLINE=1 benchmarks/run.sh  # build with Maven offline (dependencies already downloaded)
+#   BENCH_EXTRA=1 benchmarks/run.sh    # also the HTTP figures that are no goal (two more apps,
+#                                      # about 2 minutes more): a view as a handler argument, and
+#                                      # the filesystem storage without its journal
 #
 # It builds the benchmarks module and the MVC sample with the Maven wrapper ("package", never
 # "install"), runs them on the module's own classpath (target/classpath.txt), installs Debian's
@@ -81,20 +84,30 @@ seconds=$(awk -v s="$scale" 'BEGIN { r = int(3 * s); print (r < 1 ? 1 : r) }')
 # Each app's warm-up (taken in 10-s segments, the apps of a comparison in turn): on two cores the JIT
 # compiles an app's request path for about a minute of this load.
 warmup=$(awk -v s="$scale" 'BEGIN { r = int(50 * s); print (r < 5 ? 5 : r) }')
-# Both DurableStash apps in memory against one MapSessionRepository app (three JVMs, one warm-up each).
-step http-memory dev.durablestash.benchmarks.http.LoadDriver compare "$seconds" "$warmup" \
-  http_vs_spring_session_ratio stash-memory http_argument_view_vs_spring_session_ratio stash-memory-argument map
-# The filesystem storage with its journal (the goal's figure) and without (reported) against one Redis app.
-step http-fs dev.durablestash.benchmarks.http.LoadDriver compare "$seconds" "$warmup" \
-  http_fs_vs_redis_ratio stash-fs-journal http_fs_no_journal_vs_redis_ratio stash-fs "redis:$redis_port"
+# The DurableStash app in memory against a MapSessionRepository app (one JVM and one warm-up each), and
+# with BENCH_EXTRA=1 also the app taking its view as a handler argument against the same one.
+memory_apps=(http_vs_spring_session_ratio stash-memory)
+# The filesystem storage with its journal (the goal's figure) against a Redis app, and with
+# BENCH_EXTRA=1 also without its journal against the same one.
+fs_apps=(http_fs_vs_redis_ratio stash-fs-journal)
+if [[ "${BENCH_EXTRA:-0}" == 1 ]]; then
+  memory_apps+=(http_argument_view_vs_spring_session_ratio stash-memory-argument)
+  fs_apps+=(http_fs_no_journal_vs_redis_ratio stash-fs)
+fi
+step http-memory dev.durablestash.benchmarks.http.LoadDriver compare "$seconds" "$warmup" "${memory_apps[@]}" map
+step http-fs dev.durablestash.benchmarks.http.LoadDriver compare "$seconds" "$warmup" "${fs_apps[@]}" \
+  "redis:$redis_port"
 # The filesystem backend alone on this disk (no engine, no HTTP): the ceiling of the app above.
 step fs-floor dev.durablestash.benchmarks.engine.FileSystemFloor "$scale"
 step racing dev.durablestash.benchmarks.http.LoadDriver racing racing_increments_kept "sample:$sample_jar"
 # Samples from the end of the warm-up on (the first app of its comparison: its measured rounds start after
-# the three apps' warm-ups): the app's startup and its first requests are left out.
+# the warm-ups of all the comparison's apps): the app's startup and its first requests are left out.
+memory_app_count=$((${#memory_apps[@]} / 2 + 1))
 step profile-http dev.durablestash.benchmarks.profile.JfrSummary "$out/stash-memory.jfr" \
-  "HTTP counter app on DurableStash (in-memory storage), request threads" http-nio- "$((3 * warmup))"
+  "HTTP counter app on DurableStash (in-memory storage), request threads" http-nio- \
+  "$((memory_app_count * warmup))"
 echo "# machine after: load average $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$results"
+echo "# run.sh took $((SECONDS / 60)) min $((SECONDS % 60)) s, the build included" | tee -a "$results"
 
 # Summary: each goal of the table, met or missed by how much.
 echo
