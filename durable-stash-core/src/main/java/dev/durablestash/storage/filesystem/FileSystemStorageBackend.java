@@ -112,8 +112,11 @@ import dev.durablestash.storage.StorageException;
  * forced; a clean {@link #close()} drops the last one. Compare-and-swap, ETags and the layout stay
  * as described above. The root must be this backend's alone: while it is open, no
  * other backend (in this process or another) can open the directory, and it cannot open one that
- * another backend uses. A backend without a journal that opens a directory nobody else uses
- * replays a journal left there, so turning the journal off loses nothing.
+ * another backend uses. Since nothing else changes its files, it keeps the ETags of the last 10,000
+ * or so keys it read or wrote in memory, and a revalidating get or a conditional put of such a key
+ * reads no file (files changed behind its back, which the layout does not allow, go unseen). A
+ * backend without a journal that opens a directory nobody else uses replays a journal left there,
+ * so turning the journal off loses nothing.
  *
  * <h2>Threads and errors</h2>
  * Every method returns at once; the blocking file I/O runs on the backend's executor, which also
@@ -160,6 +163,18 @@ public final class FileSystemStorageBackend implements StorageBackend, AutoClose
      * write lock, read under either.
      */
     private final Map<String, Optional<byte[]>> unapplied = new ConcurrentHashMap<>();
+    /**
+     * With a journal, whose directory is this backend's alone: each key's current ETag ({@link #NO_OBJECT}
+     * for none), as the last read of its file or change to it under its stripe's lock found or left it,
+     * so that a revalidating get and a conditional put need not read the file. Bounded: cleared when
+     * full (a key that is not in it is read from its file).
+     */
+    private final Map<String, String> etags = new ConcurrentHashMap<>();
+
+    /** In {@link #etags}: the key has no object. */
+    private static final String NO_OBJECT = "";
+    /** The most keys {@link #etags} holds (about 200 bytes each). */
+    private static final int MAX_KNOWN_ETAGS = 10_000;
 
     /**
      * Creates a backend with its own pool of {@code max(8, available processors)} daemon threads.
@@ -327,15 +342,37 @@ public final class FileSystemStorageBackend implements StorageBackend, AutoClose
         // finishes it): answer it, without waiting for the key's lock.
         return submit("get", key, () -> locks.reading(key, () -> {
             Optional<byte[]> pending = unapplied.get(key);
-            if (pending == null) {
-                return read.run();
+            if (pending != null) {
+                if (pending.isEmpty()) {
+                    return GetResult.notFound();
+                }
+                String etag = DurableFiles.etagOf(pending.get());
+                return etag.equals(ifNoneMatch) ? GetResult.notModified() : GetResult.found(pending.get().clone(), etag);
             }
-            if (pending.isEmpty()) {
+            String known = etags.get(key);
+            if (NO_OBJECT.equals(known)) {
                 return GetResult.notFound();
             }
-            String etag = DurableFiles.etagOf(pending.get());
-            return etag.equals(ifNoneMatch) ? GetResult.notModified() : GetResult.found(pending.get().clone(), etag);
+            if (known != null && known.equals(ifNoneMatch)) {
+                return GetResult.notModified();
+            }
+            // No change runs while this stripe's read lock is held: what the file holds now is current.
+            GetResult result = read.run();
+            if (result instanceof GetResult.Found found) {
+                remember(key, found.etag());
+            } else {
+                remember(key, result instanceof GetResult.NotModified ? Objects.requireNonNull(ifNoneMatch) : NO_OBJECT);
+            }
+            return result;
         }));
+    }
+
+    /** With a journal, under the key's lock or its stripe's lock: records its current ETag. */
+    private void remember(String key, String etag) {
+        if (etags.size() >= MAX_KNOWN_ETAGS && !etags.containsKey(key)) {
+            etags.clear();
+        }
+        etags.put(key, etag);
     }
 
     /**
@@ -350,7 +387,7 @@ public final class FileSystemStorageBackend implements StorageBackend, AutoClose
         Objects.requireNonNull(precondition, "precondition");
         return submit("put", key, () -> locks.locked(key, () -> {
             settle(key, file);
-            String current = DurableFiles.currentEtag(file);
+            String current = currentEtag(key, file);
             boolean holds = precondition.requiresAbsent()
                     ? current == null
                     : current != null && current.equals(precondition.etag());
@@ -358,12 +395,13 @@ public final class FileSystemStorageBackend implements StorageBackend, AutoClose
                 return PutResult.preconditionFailed();
             }
             keepKeyOfShortened(file, key);
+            String etag = DurableFiles.etagOf(copy);
             if (journal == null) {
                 files.replace(file, copy);
             } else {
-                journaled(journal, key, file, copy);
+                journaled(journal, key, file, copy, etag);
             }
-            return PutResult.written(DurableFiles.etagOf(copy));
+            return PutResult.written(etag);
         }));
     }
 
@@ -373,13 +411,27 @@ public final class FileSystemStorageBackend implements StorageBackend, AutoClose
      * and the next operation on the key (or the journal's checkpoint) finishes it first: the file
      * never shows anything but the journal's last word on the key.
      */
-    private void journaled(Journal journal, String key, Path file, byte @Nullable [] body) throws IOException {
+    private void journaled(Journal journal, String key, Path file, byte @Nullable [] body, @Nullable String etag)
+            throws IOException {
         Journal.Entry entry = journal.appendAndWait(key, body);
         try {
-            change(key, file, body);
+            change(key, file, body, etag);
         } finally {
             entry.done();
         }
+    }
+
+    /** Under the key's lock, after {@link #settle}: the ETag of the key's object, {@code null} when it has none. */
+    private @Nullable String currentEtag(String key, Path file) throws IOException {
+        if (journal == null) {
+            return DurableFiles.currentEtag(file);
+        }
+        String known = etags.get(key);
+        if (known == null) {
+            known = DurableFiles.currentEtag(file);
+            remember(key, known == null ? NO_OBJECT : known);
+        }
+        return NO_OBJECT.equals(known) ? null : known;
     }
 
     /** With a journal, under the key's lock: finishes a write whose file change failed, if any. */
@@ -389,15 +441,17 @@ public final class FileSystemStorageBackend implements StorageBackend, AutoClose
         }
         Optional<byte[]> body = unapplied.get(key);
         if (body != null) {
-            change(key, file, body.orElse(null));
+            change(key, file, body.orElse(null), body.map(DurableFiles::etagOf).orElse(null));
         }
     }
 
     /**
-     * Overwrites a file in place or deletes it, without fsync, while no read of it runs; on failure
-     * records the change in {@link #unapplied} before readers are let in again (they answer it).
+     * Overwrites a file in place or deletes it, without fsync, while no read of it runs, and records
+     * the key's new ETag ({@code etag}, the body's; {@code null} with no body) in {@link #etags}; on
+     * failure records the change in {@link #unapplied} instead, before readers are let in again (they
+     * answer it).
      */
-    private void change(String key, Path file, byte @Nullable [] body) throws IOException {
+    private void change(String key, Path file, byte @Nullable [] body, @Nullable String etag) throws IOException {
         locks.writing(key, () -> {
             try {
                 if (body == null) {
@@ -406,9 +460,11 @@ public final class FileSystemStorageBackend implements StorageBackend, AutoClose
                     files.overwrite(file, body);
                 }
             } catch (IOException | RuntimeException e) {
+                etags.remove(key);
                 unapplied.put(key, Optional.ofNullable(body));
                 throw e;
             }
+            remember(key, body == null ? NO_OBJECT : Objects.requireNonNull(etag));
             unapplied.remove(key);
             return null;
         });
@@ -442,7 +498,7 @@ public final class FileSystemStorageBackend implements StorageBackend, AutoClose
         return submit("delete", key, () -> locks.locked(key, () -> {
             settle(key, file);
             if (ifMatch != null) {
-                String current = DurableFiles.currentEtag(file);
+                String current = currentEtag(key, file);
                 if (current == null && journal == null) {
                     return true;
                 }
@@ -455,7 +511,7 @@ public final class FileSystemStorageBackend implements StorageBackend, AutoClose
             } else {
                 // Journaled even when there is no file: a put whose record reached the journal
                 // although it failed must not come back when the journal is replayed.
-                journaled(journal, key, file, null);
+                journaled(journal, key, file, null, null);
             }
             return true;
         }));
@@ -694,6 +750,11 @@ public final class FileSystemStorageBackend implements StorageBackend, AutoClose
         locks.release();
     }
 
+    /** Package-private for tests: how many keys' ETags are known without reading their files. */
+    int knownEtagCount() {
+        return etags.size();
+    }
+
     /** Package-private for tests: the file that holds a key's object. */
     Path objectFile(String key) {
         return KeyPaths.objectFile(root, key);
@@ -729,6 +790,7 @@ public final class FileSystemStorageBackend implements StorageBackend, AutoClose
 
         @Override
         public void apply(String key, byte @Nullable [] body) throws IOException {
+            etags.remove(key);
             Path file = KeyPaths.objectFile(root, key);
             if (body == null) {
                 deleteObject(file, true);

@@ -67,6 +67,45 @@ class FileSystemJournalTests {
         }
     }
 
+    /** The journal's directory is its backend's alone: it knows each key's ETag without reading the file. */
+    @Test
+    void aRevalidatingGetAndAConditionalPutOfAKnownKeyReadNoFile() throws Exception {
+        try (FileSystemStorageBackend backend = FileSystemStorageBackend.withJournal(root.resolve("journaled"));
+                FileSystemStorageBackend plain = new FileSystemStorageBackend(root.resolve("plain"))) {
+            for (FileSystemStorageBackend each : List.of(backend, plain)) {
+                String etag = ((PutResult.Written) await(each.put("ns/a", utf8("one"), Precondition.absent()))).etag();
+                Files.write(each.objectFile("ns/a"), utf8("changed behind its back"));
+                GetResult revalidated = await(each.get("ns/a", etag));
+                PutResult conditional = await(each.put("ns/a", utf8("two"), Precondition.matching(etag)));
+                if (each == backend) {
+                    assertThat(revalidated).isInstanceOf(GetResult.NotModified.class);
+                    assertThat(conditional).isInstanceOf(PutResult.Written.class);
+                    assertThat(body(each, "ns/a")).isEqualTo("two");
+                } else {
+                    assertThat(revalidated).isInstanceOf(GetResult.Found.class);
+                    assertThat(conditional).isInstanceOf(PutResult.PreconditionFailed.class);
+                }
+            }
+            assertThat(await(backend.get("ns/missing", null))).isInstanceOf(GetResult.NotFound.class);
+            Files.write(backend.objectFile("ns/missing"), utf8("planted"));
+            assertThat(await(backend.get("ns/missing", null))).isInstanceOf(GetResult.NotFound.class);
+        }
+    }
+
+    @Test
+    void theEtagsItKnowsAreBounded() throws Exception {
+        try (FileSystemStorageBackend backend = FileSystemStorageBackend.withJournal(root)) {
+            List<java.util.concurrent.CompletionStage<GetResult>> gets = new ArrayList<>();
+            for (int i = 0; i < 10_050; i++) {
+                gets.add(backend.get("ns/k" + i, null));
+            }
+            for (java.util.concurrent.CompletionStage<GetResult> get : gets) {
+                assertThat(await(get)).isInstanceOf(GetResult.NotFound.class);
+            }
+            assertThat(backend.knownEtagCount()).isBetween(1, 10_000);
+        }
+    }
+
     @Test
     void aCrashedJournalIsReplayedOverLostFileWritesWithDeletionsAndShortenedKeys() throws Exception {
         String longKey = "ns/" + "k".repeat(300);
