@@ -13,7 +13,15 @@ import tools.jackson.core.exc.StreamConstraintsException;
 import tools.jackson.core.json.JsonFactory;
 import tools.jackson.core.util.JsonGeneratorDecorator;
 import tools.jackson.core.util.JsonGeneratorDelegate;
+import tools.jackson.core.JsonParser;
+import tools.jackson.databind.BeanDescription;
+import tools.jackson.databind.DeserializationConfig;
+import tools.jackson.databind.DeserializationContext;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ValueDeserializer;
+import tools.jackson.databind.deser.BeanDeserializerFactory;
+import tools.jackson.databind.deser.ValueDeserializerModifier;
+import tools.jackson.databind.deser.std.StdDeserializer;
 import tools.jackson.databind.json.JsonMapper;
 
 /** Review of the mapper-free writing and reading of simple values: cases where it departs from the mapper. */
@@ -55,5 +63,34 @@ class ScalarValuesReviewTests {
         ValueCodec codec = new ValueCodec(StashSettings.builder().secret(SECRET).jsonMapper(limited).build());
         assertThatThrownBy(() -> codec.decode(node, String.class)).as("a recover must refuse it too")
                 .isInstanceOf(StreamConstraintsException.class);
+    }
+
+    /** A deserializer modifier set through the builder's deserializer factory (not a module) that caps strings. */
+    static final class Capping extends ValueDeserializerModifier {
+        @Override
+        public ValueDeserializer<?> modifyDeserializer(DeserializationConfig config, BeanDescription.Supplier beanDesc,
+                ValueDeserializer<?> deserializer) {
+            if (beanDesc.getBeanClass() != String.class) {
+                return deserializer;
+            }
+            return new StdDeserializer<String>(String.class) {
+                @Override
+                public String deserialize(JsonParser p, DeserializationContext ctxt) {
+                    String s = p.getString();
+                    return s.length() > 100 ? s.substring(0, 100) : s;
+                }
+            };
+        }
+    }
+
+    @Disabled("Review defect: a deserializer modifier of the mapper's deserializer factory (not a module) is bypassed at decode")
+    @Test
+    void aDeserializerModifierOfTheMapperStillReadsRecoveredStrings() {
+        JsonMapper capping = JsonMapper.builder()
+                .deserializerFactory(BeanDeserializerFactory.instance.withDeserializerModifier(new Capping())).build();
+        JsonNode node = StashJson.DOCUMENTS.valueToTree("y".repeat(150));
+        assertThat(capping.readerFor(String.class).<String>readValue(capping.writeValueAsBytes(node))).hasSize(100);
+        ValueCodec codec = new ValueCodec(StashSettings.builder().secret(SECRET).jsonMapper(capping).build());
+        assertThat((String) codec.decode(node, String.class)).as("what a recover returns").hasSize(100);
     }
 }
