@@ -22,11 +22,12 @@ import tools.jackson.databind.node.StringNode;
  * {@code readTree} makes of it, without a parser: every stash reads back the JSON of each value it
  * stores. {@link #of} checks once that the mapper reads these tokens into these nodes (a mapper
  * configured otherwise, e.g. to read integers as {@code long}, keeps its own reading). It is on only
- * for a mapper with Jackson's own node factory and no modules but Jackson's and Spring's (a module of
- * the application's, or any {@code SimpleModule}, may read trees its own way), and it keeps the mapper's read constraints (string
- * and number lengths, document length), so what the mapper would refuse is still refused by it.
- * Not seen: a {@code JsonNode} deserializer an application registers through one of Spring's modules.
- * Immutable.
+ * for a mapper with Jackson's own node factory, no modules but Jackson's and Spring's (a module of
+ * the application's, or any {@code SimpleModule}, may read trees its own way) and Jackson's own code
+ * alone reading the probes ({@link JacksonOwnCode}: no {@code JsonNode} deserializer of the
+ * application's, also none registered through one of Spring's modules), and it keeps the mapper's
+ * read constraints (string and number lengths, document length), so what the mapper would refuse is
+ * still refused by it. Immutable.
  */
 final class ScalarTrees {
 
@@ -60,6 +61,9 @@ final class ScalarTrees {
         try {
             for (String probe : PROBES) {
                 byte[] json = probe.getBytes(StandardCharsets.US_ASCII);
+                if (!JacksonOwnCode.reads(mapper, json, JsonNode.class)) {
+                    return OFF;
+                }
                 JsonNode expected = mapper.readTree(json);
                 JsonNode read = candidate.tree(json);
                 if (expected == null || read == null || expected.getClass() != read.getClass() || !expected.equals(read)) {

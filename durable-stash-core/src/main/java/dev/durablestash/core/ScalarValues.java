@@ -26,11 +26,13 @@ import tools.jackson.databind.node.StringNode;
  * changed since.
  *
  * <p>{@link #of} turns it on only for a mapper that cannot treat these values otherwise: no modules but
- * Jackson's and Spring's ({@link ScalarTrees#standardModules}), no mix-in for these classes, and probes
- * (including the extremes of each type, and every character a plain string may hold) written and read
- * by the mapper exactly as here. A mapper configured otherwise (integers as strings, escaped
- * characters...) keeps its own writing and reading. Strings longer than a sixth of the mapper's
- * string limit are left to the mapper, which may refuse them. Immutable.
+ * Jackson's and Spring's ({@link ScalarTrees#standardModules}), no mix-in for these classes, Jackson's
+ * own code alone writing and reading them ({@link JacksonOwnCode}: no serializer, deserializer,
+ * modifier or decorator of the application's, Spring Boot's {@code @JacksonComponent}s included), and
+ * probes (including the extremes of each type, and every character a plain string may hold) written
+ * and read by the mapper exactly as here. A mapper configured otherwise (integers as strings,
+ * escaped characters...) keeps its own writing and reading. Strings longer than a sixth of the
+ * mapper's string or document limit are left to the mapper, which may refuse them. Immutable.
  */
 final class ScalarValues {
 
@@ -68,7 +70,7 @@ final class ScalarValues {
     private static final ScalarValues OFF = new ScalarValues(false, 0);
 
     private final boolean on;
-    /** A sixth of the mapper's string limit: a read string this long may be longer as JSON (escapes). */
+    /** A sixth of the mapper's string or document limit: a longer string may be longer than those as JSON (escapes). */
     private final int maxReadStringLength;
 
     private ScalarValues(boolean on, int maxReadStringLength) {
@@ -88,11 +90,14 @@ final class ScalarValues {
             }
         }
         StreamReadConstraints limits = mapper.tokenStreamFactory().streamReadConstraints();
-        ScalarValues candidate = new ScalarValues(true, limits.getMaxStringLength() / 6);
+        long maxJson = limits.getMaxDocumentLength() > 0
+                ? Math.min(limits.getMaxStringLength(), limits.getMaxDocumentLength() - 2) : limits.getMaxStringLength();
+        ScalarValues candidate = new ScalarValues(true, (int) Math.max(0, maxJson / 6));
         try {
             for (Object probe : WRITE_PROBES) {
                 byte[] written = candidate.write(probe);
-                if (written == null || !Arrays.equals(written, mapper.writeValueAsBytes(probe))) {
+                if (written == null || !Arrays.equals(written, mapper.writeValueAsBytes(probe))
+                        || !JacksonOwnCode.writes(mapper, probe)) {
                     return OFF;
                 }
             }
@@ -101,6 +106,9 @@ final class ScalarValues {
                 for (Class<?> type : READ_TYPES) {
                     Object read = candidate.read(node, type);
                     if (read != NOT_READ) {
+                        if (!JacksonOwnCode.reads(mapper, json, type)) {
+                            return OFF;
+                        }
                         Object expected = mapper.readerFor(type).readValue(json);
                         if (expected == null || expected.getClass() != read.getClass() || !Objects.equals(expected, read)) {
                             return OFF;

@@ -95,6 +95,14 @@ class ScalarValuesTests {
     }
 
     @Test
+    void isOnForTheEnginesDefaultMapper() {
+        StashSettings settings = StashSettings.builder().secret("x".repeat(32)).build();
+        ScalarValues scalars = ScalarValues.of(StashJson.forValues(settings.jsonMapper()));
+        assertThat(scalars.write(5)).isEqualTo("5".getBytes());
+        assertThat(scalars.read(mapper.valueToTree("abc"), String.class)).isEqualTo("abc");
+    }
+
+    @Test
     void leavesEverythingToAMapperThatWritesNumbersAsStrings() {
         JsonMapper strings = StashJson.forValues(JsonMapper.builder().enable(JsonWriteFeature.WRITE_NUMBERS_AS_STRINGS).build());
         assertThat(ScalarValues.of(strings).write(5)).isNull();

@@ -2,7 +2,6 @@ package dev.durablestash.spring.web;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.support.DefaultListableBeanFactory;
 import org.springframework.boot.jackson.JacksonComponent;
@@ -31,7 +30,6 @@ class JacksonComponentScalarReviewTests {
         }
     }
 
-    @Disabled("Review defect: a @JacksonComponent serializer (Spring Boot's JacksonComponentModule counts as standard) is bypassed for plain strings")
     @Test
     void aJacksonComponentSerializerStillWritesStashedStrings() {
         DefaultListableBeanFactory beans = new DefaultListableBeanFactory();
