@@ -53,6 +53,88 @@ class GroupCommitTests {
         }
     }
 
+    /**
+     * Gathering: once a write of several stashes (contention) succeeded, its callers are answered and
+     * the next write waits for as many operations as were waiting plus those answered (callers coming
+     * back), or an operation of another kind, or a bound (a fraction of how long the write took). The
+     * second write is held for {@link #HELD}, so the gather's bound is far longer than the waits below.
+     */
+    @Test
+    void afterAWriteOfSeveralStashesTheNextWriteGathersTheCallersThatComeBack() throws Exception {
+        MapStorageBackend store = new MapStorageBackend();
+        HeldBackend backend = new HeldBackend(store);
+        ViewDefinition view = ConcurrentStashTests.view(4);
+        String sid = SessionIds.newSid();
+        try (StashAdapter adapter = new StashAdapter(backend, Engines.settings().build())) {
+            writeTwoStashesInOnePut(adapter, backend, sid, view);
+
+            CompletionStage<Void> third = adapter.stash(sid, view, Map.of("k2", 3L));
+            Thread.sleep(150);
+            assertThat(backend.waiting()).as("writes sent while one of the two answered callers is back").isZero();
+            CompletionStage<Void> fourth = adapter.stash(sid, view, Map.of("k3", 4L));
+            HeldBackend.Held together = backend.next(); // both are back: written at once, not at the bound
+            together.release().run();
+            await(third);
+            await(fourth);
+            assertThat(store.count(Operation.PUT)).as("the first, the two stashes', the two gathered ones'").isEqualTo(3);
+        }
+    }
+
+    @Test
+    void aGatherEndsAtItsBoundWhenTheCallersDoNotComeBack() throws Exception {
+        MapStorageBackend store = new MapStorageBackend();
+        HeldBackend backend = new HeldBackend(store);
+        ViewDefinition view = ConcurrentStashTests.view(4);
+        String sid = SessionIds.newSid();
+        try (StashAdapter adapter = new StashAdapter(backend, Engines.settings().build())) {
+            writeTwoStashesInOnePut(adapter, backend, sid, view);
+            long start = System.nanoTime();
+            CompletionStage<Void> alone = adapter.stash(sid, view, Map.of("k2", 3L));
+            backend.next().release().run();
+            await(alone);
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).as("at most half the held write's time")
+                    .isLessThan(HELD.dividedBy(2).plusMillis(500));
+            assertThat(store.count(Operation.PUT)).isEqualTo(3);
+        }
+    }
+
+    @Test
+    void anOperationOfAnotherKindEndsAGatherAtOnce() throws Exception {
+        MapStorageBackend store = new MapStorageBackend();
+        HeldBackend backend = new HeldBackend(store);
+        ViewDefinition view = ConcurrentStashTests.view(4);
+        String sid = SessionIds.newSid();
+        try (StashAdapter adapter = new StashAdapter(backend, Engines.settings().revalidateOnMount(false).build())) {
+            writeTwoStashesInOnePut(adapter, backend, sid, view);
+            long start = System.nanoTime();
+            Recovery recovery = adapter.recover(sid, view, MountKind.REJOIN).toCompletableFuture()
+                    .get(Engines.TIMEOUT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).as("answered from the cache, without waiting")
+                    .isLessThan(HELD.dividedBy(8));
+            assertThat(recovery.values()).containsEntry("k0", 1L).containsEntry("k1", 2L);
+        }
+    }
+
+    /** How long {@link #writeTwoStashesInOnePut} holds the two stashes' write. */
+    private static final Duration HELD = Duration.ofSeconds(3);
+
+    /** Stashes once; then writes two stashes in one PUT, held for {@link #HELD}, and waits for both callers. */
+    private static void writeTwoStashesInOnePut(StashAdapter adapter, HeldBackend backend, String sid, ViewDefinition view)
+            throws Exception {
+        backend.hold(Operation.PUT);
+        CompletionStage<Void> first = adapter.stash(sid, view, Map.of("k0", 0L));
+        HeldBackend.Held firstWrite = backend.next();
+        CompletionStage<Void> second = adapter.stash(sid, view, Map.of("k0", 1L));
+        CompletionStage<Void> third = adapter.stash(sid, view, Map.of("k1", 2L));
+        firstWrite.release().run();
+        await(first);
+        HeldBackend.Held pair = backend.next();
+        Thread.sleep(HELD.toMillis());
+        pair.release().run();
+        await(second);
+        await(third);
+    }
+
     @Test
     void hundredConcurrentStashesWithSlowPutsUseAtMostTenPutsAndAreAllDurable() throws Exception {
         MapStorageBackend backend = new MapStorageBackend();
