@@ -2,8 +2,12 @@ package dev.durablestash.core;
 
 import java.io.ByteArrayOutputStream;
 import java.lang.reflect.Type;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.List;
 import java.util.function.Supplier;
+
+import org.jspecify.annotations.Nullable;
 
 import tools.jackson.core.JsonGenerator;
 import tools.jackson.core.JsonParser;
@@ -13,30 +17,44 @@ import tools.jackson.core.TokenStreamFactory;
 import tools.jackson.core.base.DecorableTSFactory;
 import tools.jackson.core.util.JsonGeneratorDelegate;
 import tools.jackson.core.util.JsonParserDelegate;
+import tools.jackson.databind.AnnotationIntrospector;
+import tools.jackson.databind.cfg.MapperConfig;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Whether a mapper writes or reads a value with Jackson's own code alone, so that code of ours may
  * stand in for it ({@link ScalarValues}, {@link ScalarTrees}): nothing of the application's (a
  * serializer or deserializer from a module, Spring Boot's {@code @JacksonComponent}s too, a
- * deserializer or serializer modifier, an annotation introspector's choice, a decorator of the
- * mapper's generators or streams) takes part. Probes alone cannot tell: a serializer may change only
- * some values. So the mapper writes (or reads) a probe through a generator (or parser) of its own
- * that this class watches: on each call the code that made it must be Jackson's or the JDK's, all the
- * way up to this class. A call of the application's code that reaches neither generator nor parser
+ * deserializer or serializer modifier, an annotation introspector's choice, a converter, a
+ * decorator of the mapper's generators or streams) takes part. Probes alone cannot tell: a
+ * serializer may change only some values. So the mapper writes (or reads) a probe through a
+ * generator (or parser) of its own that this class watches: on each call the code that made it must
+ * be Jackson's or the JDK's, all the way up to this class, and not one of Jackson's wrappers that
+ * run a converter (which returns before the generator is called, or runs after the parser was). The
+ * mapper's annotation introspectors must be Jackson's, and no mix-in may annotate the value's class
+ * or a supertype of it. A call of the application's code that reaches neither generator nor parser
  * (it writes nothing, or only through methods not watched here) leaves nothing watched: that counts
  * as not Jackson's own too. Checked once per mapper; stateless.
  */
 final class JacksonOwnCode {
 
     private static final List<String> OWN_PACKAGES = List.of("tools.jackson.", "java.", "jdk.");
+    /**
+     * Jackson's classes that hand a value to code that has returned by the time the generator or
+     * parser is called (a converter runs before the serializer it wraps writes, or after the
+     * deserializer it wraps read): on the stack they stand for that code.
+     */
+    private static final List<String> CONVERTING = List.of("tools.jackson.databind.ser.std.StdDelegatingSerializer",
+            "tools.jackson.databind.ser.std.StdConvertingSerializer", "tools.jackson.databind.deser.std.StdConvertingDeserializer",
+            "tools.jackson.databind.ser.std.DelegatingSerializer", "tools.jackson.databind.deser.std.DelegatingDeserializer");
 
     private JacksonOwnCode() {
     }
 
     /** @return whether {@code mapper} writes {@code probe} with Jackson's own code alone */
     static boolean writes(JsonMapper mapper, Object probe) {
-        if (decorated(mapper.tokenStreamFactory())) {
+        if (decorated(mapper.tokenStreamFactory()) || !jacksons(mapper.serializationConfig().getAnnotationIntrospector())
+                || mixedIn(mapper.serializationConfig(), probe.getClass())) {
             return false;
         }
         JsonGenerator generator = mapper.createGenerator(new ByteArrayOutputStream());
@@ -52,7 +70,8 @@ final class JacksonOwnCode {
 
     /** @return whether {@code mapper} reads {@code json} as {@code type} with Jackson's own code alone */
     static boolean reads(JsonMapper mapper, byte[] json, Type type) {
-        if (decorated(mapper.tokenStreamFactory())) {
+        if (decorated(mapper.tokenStreamFactory()) || !jacksons(mapper.deserializationConfig().getAnnotationIntrospector())
+                || (type instanceof Class<?> c && mixedIn(mapper.deserializationConfig(), c))) {
             return false;
         }
         JsonParser parser = mapper.createParser(json);
@@ -79,6 +98,35 @@ final class JacksonOwnCode {
         return type.getName().startsWith("tools.jackson.");
     }
 
+    /** @return whether the introspector (every one of a pair) is Jackson's: another may choose serializers or converters */
+    private static boolean jacksons(@Nullable AnnotationIntrospector introspector) {
+        if (introspector == null) {
+            return true;
+        }
+        for (AnnotationIntrospector each : introspector.allIntrospectors()) {
+            if (!jacksons(each.getClass())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** @return whether a mix-in annotates {@code type} or one of its supertypes (a converter would not be on the stack) */
+    private static boolean mixedIn(MapperConfig<?> config, Class<?> type) {
+        Deque<Class<?>> types = new ArrayDeque<>(List.of(type));
+        while (!types.isEmpty()) {
+            Class<?> each = types.pop();
+            if (config.findMixInClassFor(each) != null) {
+                return true;
+            }
+            if (each.getSuperclass() != null) {
+                types.push(each.getSuperclass());
+            }
+            types.addAll(List.of(each.getInterfaces()));
+        }
+        return false;
+    }
+
     /** The calls seen: whether there was one, and whether each came from Jackson's or the JDK's code. */
     private static final class Watch {
 
@@ -92,7 +140,7 @@ final class JacksonOwnCode {
                     .map(StackWalker.StackFrame::getClassName)
                     .dropWhile(name -> name.startsWith(JacksonOwnCode.class.getName() + "$"))
                     .takeWhile(name -> !name.equals(JacksonOwnCode.class.getName()))
-                    .anyMatch(name -> OWN_PACKAGES.stream().noneMatch(name::startsWith)));
+                    .anyMatch(name -> OWN_PACKAGES.stream().noneMatch(name::startsWith) || CONVERTING.contains(name)));
             foreign |= foreignCaller;
         }
 

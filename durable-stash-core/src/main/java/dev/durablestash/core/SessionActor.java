@@ -63,8 +63,10 @@ import dev.durablestash.core.SessionOps.StashOp;
  * from the cache, may so be answered first; it sees the write). After a write of several stashes
  * (contention: callers that stash again and again, each waiting for its last stash), it answers them
  * first and then <em>gathers</em>: the next write waits (busy) until as many operations wait as
- * waited already plus the callers just answered, or an operation of another kind arrives, or a
- * quarter of the last write's duration passed (at most a second). Without it the callers split into
+ * waited already plus the callers just answered (the actor's own writes in the batch have no caller
+ * to come back), or an operation of another kind arrives, or a quarter of the last write's duration
+ * passed (at most a second). It does not gather for one caller, nor while an operation of another
+ * kind waits. Without it the callers split into
  * two halves whose writes alternate, each half waiting while the other's write travels; with it they
  * share one write, so half the writes carry the same stashes. On a
  * conflict the actor waits a jittered backoff, re-reads the document, re-applies the batch's diffs
@@ -151,14 +153,9 @@ final class SessionActor {
     /** A storage step, a backoff, a gather or the predecessor is in flight: operations wait. */
     @GuardedBy("runner")
     private boolean busy;
-    /**
-     * While gathering (see "Writes" above): how many operations waiting end the gather at once; else 0.
-     */
+    /** The gather in progress (see "Writes" above), else {@code null}. */
     @GuardedBy("runner")
-    private int gatherTarget;
-    /** Counts gathers, so that the timer of one that ended early cannot end a later one. */
-    @GuardedBy("runner")
-    private int gathers;
+    private @Nullable Gather gather;
 
     SessionActor(StorageKeys.SessionKeys keys, TimedStorage timedStorage, StashSettings settings, ValueCodec codec,
             EngineCounters counters, SerialRunner runner, Deadlines deadlines, @Nullable CompletionStage<Void> predecessor) {
@@ -197,8 +194,9 @@ final class SessionActor {
         runner.execute(() -> {
             if (busy || !waiting.isEmpty()) {
                 queue().add(op);
-                if (gatherTarget > 0 && (waiting.size() >= gatherTarget || !(op instanceof StashOp))) {
-                    endGather(gathers);
+                Gather current = gather;
+                if (current != null && (waiting.size() >= current.target() || !(op instanceof StashOp))) {
+                    endGather(current);
                 }
             } else {
                 start(op); // what pump would do with it, without making a deque for one operation
@@ -451,13 +449,14 @@ final class SessionActor {
         long started = System.nanoTime();
         step(storage.write(next, json), outcome -> {
             if (outcome == SessionStorage.WriteOutcome.WRITTEN) {
-                if (batch.size() > 1) {
+                int callers = callers(batch);
+                if (callers > 1 && onlyStashesWaiting()) {
                     // Contention: answer these callers, then gather those that come back into the next write.
                     outcomes.finishAll(batch);
-                    gather(waiting.size() + batch.size(), (System.nanoTime() - started) / GATHER_DIVISOR);
+                    gather(waiting.size() + callers, (System.nanoTime() - started) / GATHER_DIVISOR);
                     return;
                 }
-                // The next batch first: its write travels while this caller is answered, instead of after.
+                // The next batch first: its write travels while its callers are answered, instead of after.
                 try {
                     pump();
                 } finally {
@@ -470,19 +469,55 @@ final class SessionActor {
         }, error -> outcomes.failAll(batch, error));
     }
 
+    /** @return how many stashes of the batch are callers' (not the actor's own writes, whose caller never comes back) */
+    private static int callers(List<StashOp> batch) {
+        int callers = 0;
+        for (StashOp op : batch) {
+            if (!op.internal()) {
+                callers++;
+            }
+        }
+        return callers;
+    }
+
+    /** @return whether every operation waiting is a stash: one of another kind must not wait for a gather */
+    private boolean onlyStashesWaiting() {
+        for (Op op : waiting) {
+            if (!(op instanceof StashOp)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** Holds the next write back (busy) until {@code target} operations wait, one of another kind does, or {@code nanos} passed. */
     private void gather(int target, long nanos) {
         busy = true;
-        gatherTarget = target;
-        int gather = ++gathers;
-        deadlines.after(Duration.ofNanos(Math.min(nanos, MAX_GATHER_NANOS)), () -> runner.execute(() -> endGather(gather)));
+        Gather started = new Gather(target);
+        gather = started;
+        deadlines.after(Duration.ofNanos(Math.min(nanos, MAX_GATHER_NANOS)), () -> runner.execute(() -> endGather(started)));
     }
 
-    private void endGather(int gather) {
-        if (gather == gathers && gatherTarget > 0) {
-            gatherTarget = 0;
+    /** Ends {@code ended} if it is still the gather in progress (its timer may fire after it ended early). */
+    private void endGather(Gather ended) {
+        if (gather == ended) {
+            gather = null;
             busy = false;
             pump();
+        }
+    }
+
+    /** A gather: how many waiting operations end it at once. Compared by identity. */
+    private static final class Gather {
+
+        private final int target;
+
+        Gather(int target) {
+            this.target = target;
+        }
+
+        int target() {
+            return target;
         }
     }
 

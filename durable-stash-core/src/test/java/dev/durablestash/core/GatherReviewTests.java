@@ -8,7 +8,6 @@ import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 import dev.durablestash.core.MapStorageBackend.Operation;
@@ -25,7 +24,6 @@ class GatherReviewTests {
      * gather's bound although it needs no storage at all.
      */
     @Test
-    @Disabled("Review defect: an operation of another kind already waiting when a gather starts waits for the gather's bound")
     void aRecoverThatArrivedDuringTheWriteDoesNotWaitForTheGather() throws Exception {
         MapStorageBackend store = new MapStorageBackend();
         HeldBackend backend = new HeldBackend(store);
@@ -59,7 +57,6 @@ class GatherReviewTests {
      * stash waits for the gather's bound.
      */
     @Test
-    @Disabled("Review defect: the actor's own writes merged with one stash count as contention, so a lone user's next stash waits for a gather")
     void aSingleUsersNextStashDoesNotWaitAfterAFreshMountsOwnWrite() throws Exception {
         MapStorageBackend store = new MapStorageBackend();
         HeldBackend backend = new HeldBackend(store);
