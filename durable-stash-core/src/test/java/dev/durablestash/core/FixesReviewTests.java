@@ -1,0 +1,168 @@
+package dev.durablestash.core;
+
+import static dev.durablestash.testsupport.Stages.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.OutputStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Disabled;
+import org.junit.jupiter.api.Test;
+
+import dev.durablestash.core.MapStorageBackend.Operation;
+import tools.jackson.core.JsonGenerator;
+import tools.jackson.core.JsonParser;
+import tools.jackson.core.ObjectReadContext;
+import tools.jackson.core.ObjectWriteContext;
+import tools.jackson.core.io.IOContext;
+import tools.jackson.core.json.JsonFactory;
+import tools.jackson.core.util.JsonGeneratorDelegate;
+import tools.jackson.core.util.JsonParserDelegate;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/** Review of the fixes to gathering and to {@link JacksonOwnCode}. */
+class FixesReviewTests {
+
+    private static final String SECRET = "x".repeat(32);
+
+    /** Masks API keys in what it writes: an application's generator. */
+    static final class MaskingGenerator extends JsonGeneratorDelegate {
+        MaskingGenerator(JsonGenerator generator) {
+            super(generator, true);
+        }
+
+        @Override
+        public JsonGenerator writeString(String text) {
+            return super.writeString(text.startsWith("sk_") ? "****" : text);
+        }
+    }
+
+    /** An application's factory: its generators are Jackson's delegate around the masking one. */
+    static final class MaskingFactory extends JsonFactory {
+        MaskingFactory() {
+        }
+
+        MaskingFactory(MaskingFactory source) {
+            super(source);
+        }
+
+        @Override
+        public JsonFactory copy() {
+            return new MaskingFactory(this);
+        }
+
+        @Override
+        protected JsonGenerator _createUTF8Generator(ObjectWriteContext context, IOContext io, OutputStream out) {
+            return new JsonGeneratorDelegate(new MaskingGenerator(super._createUTF8Generator(context, io, out)), true);
+        }
+    }
+
+    /**
+     * A JsonFactory subclass is a DecorableTSFactory without decorators, and its generator's class is
+     * Jackson's delegate: the application's generator inside is called by the watched one, never on the
+     * stack when it is called, so the fast path stays on and stores the key unmasked.
+     */
+    @Test
+    @Disabled("Review defect: JacksonOwnCode accepts an application's JsonFactory subclass whose generator is Jackson's delegate around its own, so stashes bypass it")
+    void anApplicationsJsonFactorySubclassStillWritesStashedStrings() {
+        JsonMapper masking = JsonMapper.builder(new MaskingFactory()).build();
+        String key = "sk_live_abc";
+        assertThat(new String(masking.writeValueAsBytes(key))).as("the mapper masks it").isEqualTo("\"****\"");
+        ValueCodec codec = new ValueCodec(StashSettings.builder().secret(SECRET).jsonMapper(masking).build());
+        assertThat(new String(codec.json(key))).as("what a stash stores").isEqualTo("\"****\"");
+    }
+
+    /** Drops a legacy prefix from the strings it reads: an application's parser. */
+    static final class LegacyParser extends JsonParserDelegate {
+        LegacyParser(JsonParser parser) {
+            super(parser);
+        }
+
+        @Override
+        public String getString() {
+            String text = super.getString();
+            return text != null && text.startsWith("v1:") ? text.substring(3) : text;
+        }
+    }
+
+    /** An application's factory: its parsers are Jackson's delegate around the legacy one. */
+    static final class LegacyFactory extends JsonFactory {
+        LegacyFactory() {
+        }
+
+        LegacyFactory(LegacyFactory source) {
+            super(source);
+        }
+
+        @Override
+        public JsonFactory copy() {
+            return new LegacyFactory(this);
+        }
+
+        @Override
+        protected JsonParser _createParser(ObjectReadContext context, IOContext io, byte[] data, int offset, int len) {
+            return new JsonParserDelegate(new LegacyParser(super._createParser(context, io, data, offset, len)));
+        }
+    }
+
+    /** As for writes: the application's parser inside Jackson's delegate is never on the stack when it is called. */
+    @Test
+    @Disabled("Review defect: JacksonOwnCode accepts an application's JsonFactory subclass whose parser is Jackson's delegate around its own, so recovers bypass it")
+    void anApplicationsJsonFactorySubclassStillReadsRecoveredStrings() {
+        JsonMapper legacy = JsonMapper.builder(new LegacyFactory()).build();
+        assertThat(legacy.readerFor(String.class).<String>readValue("\"v1:name\"".getBytes()))
+                .as("the mapper drops the prefix").isEqualTo("name");
+        JsonNode node = StashJson.DOCUMENTS.valueToTree("v1:name"); // as a stored document holds it
+        ValueCodec codec = new ValueCodec(StashSettings.builder().secret(SECRET).jsonMapper(legacy).build());
+        assertThat(codec.decode(node, String.class)).as("what a recover returns").isEqualTo("name");
+    }
+
+    /**
+     * A retired actor (evicted while idle) still gathering holds its successor: the successor's
+     * recover, an operation of another kind, waits for the predecessor's gather bound.
+     */
+    @Test
+    @Disabled("Review defect: a retired actor's gather is not ended by its successor's operations, which wait for the gather's bound")
+    void aSuccessorsRecoverDoesNotWaitForItsPredecessorsGather() throws Exception {
+        MapStorageBackend store = new MapStorageBackend();
+        HeldBackend backend = new HeldBackend(store);
+        ViewDefinition view = ConcurrentStashTests.view(4);
+        String sid = SessionIds.newSid();
+        Duration idle = Duration.ofMillis(300);
+        try (StashAdapter adapter = new StashAdapter(backend, Engines.settings().revalidateOnMount(false)
+                .actorIdleTimeout(idle).build())) {
+            backend.hold(Operation.PUT);
+            CompletionStage<Void> first = adapter.stash(sid, view, Map.of("k0", 0L));
+            HeldBackend.Held firstWrite = backend.next();
+            CompletionStage<Void> second = adapter.stash(sid, view, Map.of("k0", 1L));
+            CompletionStage<Void> third = adapter.stash(sid, view, Map.of("k1", 2L));
+            firstWrite.release().run();
+            await(first);
+            HeldBackend.Held pair = backend.next();
+            List<CompletionStage<Void>> behind = new ArrayList<>();
+            for (int i = 0; i < 40; i++) { // the write of the pair takes 4 s; these keep the actor live meanwhile
+                Thread.sleep(100);
+                behind.add(adapter.stash(sid, view, Map.of("k2", (long) i)));
+            }
+            backend.stopHolding();
+            pair.release().run(); // a gather starts: 42 to wait for, or 1 s
+            await(second);
+            await(third);
+            Thread.sleep(idle.toMillis() + 200); // the actor is idle: evicted, retired, still gathering
+            long start = System.nanoTime();
+            CompletionStage<Recovery> recovery = adapter.recover(sid, view, MountKind.REJOIN);
+            recovery.toCompletableFuture().get(Engines.TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            Duration took = Duration.ofNanos(System.nanoTime() - start);
+            for (CompletionStage<Void> each : behind) {
+                await(each);
+            }
+            assertThat(took).as("the successor's recover, behind the predecessor's 40 stashes").isLessThan(Duration.ofMillis(150));
+        }
+    }
+}
