@@ -58,8 +58,8 @@ final class JacksonOwnCode {
             return false;
         }
         JsonGenerator generator = mapper.createGenerator(new ByteArrayOutputStream());
-        if (!jacksons(generator.getClass())) {
-            return false;
+        if (!jacksons(generator.getClass()) || generator instanceof JsonGeneratorDelegate) {
+            return false; // a delegate of Jackson's may wrap anything
         }
         Watch watch = new Watch();
         try (JsonGenerator watched = new WatchedGenerator(generator, watch)) {
@@ -75,8 +75,8 @@ final class JacksonOwnCode {
             return false;
         }
         JsonParser parser = mapper.createParser(json);
-        if (!jacksons(parser.getClass())) {
-            return false;
+        if (!jacksons(parser.getClass()) || parser instanceof JsonParserDelegate) {
+            return false; // a delegate of Jackson's may wrap anything
         }
         Watch watch = new Watch();
         try (JsonParser watched = new WatchedParser(parser, watch)) {
@@ -86,8 +86,8 @@ final class JacksonOwnCode {
     }
 
     private static boolean decorated(TokenStreamFactory factory) {
-        if (!(factory instanceof DecorableTSFactory decorable)) {
-            return true; // a factory of another kind: its generators and parsers may be anything
+        if (!jacksons(factory.getClass()) || !(factory instanceof DecorableTSFactory decorable)) {
+            return true; // a factory of another kind, or an application's subclass: its generators and parsers may be anything
         }
         List<?> generatorDecorators = decorable.getGeneratorDecorators();
         return decorable.getInputDecorator() != null || decorable.getOutputDecorator() != null

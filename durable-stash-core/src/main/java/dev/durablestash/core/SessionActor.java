@@ -215,12 +215,25 @@ final class SessionActor {
         });
     }
 
-    /** Refuses further operations; {@link #drained()} completes once the accepted ones are finished. */
-    synchronized void retire() {
-        retired = true;
-        if (outstanding == 0 && ownWorkDone != null) {
-            ownWorkDone.complete(null);
+    /**
+     * Refuses further operations; {@link #drained()} completes once the accepted ones are finished. A
+     * gather in progress ends: no caller comes back to a retired actor, and a successor waits for it.
+     */
+    void retire() {
+        synchronized (this) {
+            retired = true;
+            if (outstanding == 0 && ownWorkDone != null) {
+                ownWorkDone.complete(null);
+            }
         }
+        // Through the timer's hand-off to the executor: the registry retires under its cache's lock, where
+        // the actor's tasks must not run (they may answer callers, whose continuations may use the registry).
+        deadlines.after(Duration.ZERO, () -> runner.execute(() -> {
+            Gather current = gather;
+            if (current != null) {
+                endGather(current);
+            }
+        }));
     }
 
     /**

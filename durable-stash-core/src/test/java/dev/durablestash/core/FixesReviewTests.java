@@ -11,7 +11,6 @@ import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 import dev.durablestash.core.MapStorageBackend.Operation;
@@ -69,7 +68,6 @@ class FixesReviewTests {
      * stack when it is called, so the fast path stays on and stores the key unmasked.
      */
     @Test
-    @Disabled("Review defect: JacksonOwnCode accepts an application's JsonFactory subclass whose generator is Jackson's delegate around its own, so stashes bypass it")
     void anApplicationsJsonFactorySubclassStillWritesStashedStrings() {
         JsonMapper masking = JsonMapper.builder(new MaskingFactory()).build();
         String key = "sk_live_abc";
@@ -113,7 +111,6 @@ class FixesReviewTests {
 
     /** As for writes: the application's parser inside Jackson's delegate is never on the stack when it is called. */
     @Test
-    @Disabled("Review defect: JacksonOwnCode accepts an application's JsonFactory subclass whose parser is Jackson's delegate around its own, so recovers bypass it")
     void anApplicationsJsonFactorySubclassStillReadsRecoveredStrings() {
         JsonMapper legacy = JsonMapper.builder(new LegacyFactory()).build();
         assertThat(legacy.readerFor(String.class).<String>readValue("\"v1:name\"".getBytes()))
@@ -128,7 +125,6 @@ class FixesReviewTests {
      * recover, an operation of another kind, waits for the predecessor's gather bound.
      */
     @Test
-    @Disabled("Review defect: a retired actor's gather is not ended by its successor's operations, which wait for the gather's bound")
     void aSuccessorsRecoverDoesNotWaitForItsPredecessorsGather() throws Exception {
         MapStorageBackend store = new MapStorageBackend();
         HeldBackend backend = new HeldBackend(store);
