@@ -153,7 +153,11 @@ final class SessionActor {
     /** A storage step, a backoff, a gather or the predecessor is in flight: operations wait. */
     @GuardedBy("runner")
     private boolean busy;
-    /** The gather in progress (see "Writes" above), else {@code null}. */
+    /**
+     * The gather in progress (see "Writes" above), else {@code null}. Set under this actor's lock (so
+     * that {@link #retire()} sees it), cleared by the runner; a stale value seen by {@code retire()} ends
+     * nothing.
+     */
     @GuardedBy("runner")
     private @Nullable Gather gather;
 
@@ -220,20 +224,19 @@ final class SessionActor {
      * gather in progress ends: no caller comes back to a retired actor, and a successor waits for it.
      */
     void retire() {
+        Gather gathering;
         synchronized (this) {
             retired = true;
             if (outstanding == 0 && ownWorkDone != null) {
                 ownWorkDone.complete(null);
             }
+            gathering = gather; // set under this lock: no gather starts once retired
         }
-        // Through the timer's hand-off to the executor: the registry retires under its cache's lock, where
-        // the actor's tasks must not run (they may answer callers, whose continuations may use the registry).
-        deadlines.after(Duration.ZERO, () -> runner.execute(() -> {
-            Gather current = gather;
-            if (current != null) {
-                endGather(current);
-            }
-        }));
+        if (gathering != null) {
+            // Through the timer's hand-off to the executor: the registry retires under its cache's lock, where
+            // the actor's tasks must not run (they may answer callers, whose continuations may use the registry).
+            deadlines.after(Duration.ZERO, () -> runner.execute(() -> endGather(gathering)));
+        }
     }
 
     /**
@@ -466,7 +469,9 @@ final class SessionActor {
                 if (callers > 1 && onlyStashesWaiting()) {
                     // Contention: answer these callers, then gather those that come back into the next write.
                     outcomes.finishAll(batch);
-                    gather(waiting.size() + callers, (System.nanoTime() - started) / GATHER_DIVISOR);
+                    if (!gather(waiting.size() + callers, (System.nanoTime() - started) / GATHER_DIVISOR)) {
+                        pump();
+                    }
                     return;
                 }
                 // The next batch first: its write travels while its callers are answered, instead of after.
@@ -503,12 +508,23 @@ final class SessionActor {
         return true;
     }
 
-    /** Holds the next write back (busy) until {@code target} operations wait, one of another kind does, or {@code nanos} passed. */
-    private void gather(int target, long nanos) {
-        busy = true;
+    /**
+     * Holds the next write back (busy) until {@code target} operations wait, one of another kind does, or
+     * {@code nanos} passed.
+     *
+     * @return {@code false}, doing nothing, when the actor is retired: no caller comes back to it
+     */
+    private boolean gather(int target, long nanos) {
         Gather started = new Gather(target);
-        gather = started;
+        synchronized (this) {
+            if (retired) {
+                return false;
+            }
+            gather = started;
+        }
+        busy = true;
         deadlines.after(Duration.ofNanos(Math.min(nanos, MAX_GATHER_NANOS)), () -> runner.execute(() -> endGather(started)));
+        return true;
     }
 
     /** Ends {@code ended} if it is still the gather in progress (its timer may fire after it ended early). */

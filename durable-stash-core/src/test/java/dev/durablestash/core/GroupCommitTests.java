@@ -115,6 +115,28 @@ class GroupCommitTests {
         }
     }
 
+    /** Retiring ends a gather through the executor; an actor that is not gathering costs the executor nothing. */
+    @Test
+    void retiringActorsThatAreNotGatheringHandsNothingToTheExecutor() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger tasks = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.Executor counting = task -> {
+            if (task.getClass().getName().startsWith("dev.durablestash.")) { // not the actor cache's upkeep
+                tasks.incrementAndGet();
+            }
+            java.util.concurrent.ForkJoinPool.commonPool().execute(task);
+        };
+        ViewDefinition view = ConcurrentStashTests.view(1);
+        try (StashAdapter adapter = new StashAdapter(new MapStorageBackend(),
+                Engines.settings().executor(counting).maxLiveActors(2).build())) {
+            for (int i = 0; i < 20; i++) {
+                await(adapter.stash(SessionIds.newSid(), view, Map.of("k0", (long) i)));
+            }
+            Thread.sleep(100); // the evictions' hand-offs, if any, have reached the executor
+            assertThat(adapter.statistics().evictions()).as("actors retired").isGreaterThanOrEqualTo(10);
+            assertThat(tasks).as("tasks handed to the executor").hasValue(0);
+        }
+    }
+
     /** How long {@link #writeTwoStashesInOnePut} holds the two stashes' write. */
     private static final Duration HELD = Duration.ofSeconds(3);
 
