@@ -13,7 +13,6 @@ import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 
-import dev.durablestash.core.MapStorageBackend.Operation;
 import tools.jackson.core.JsonGenerator;
 import tools.jackson.core.JsonParser;
 import tools.jackson.core.ObjectReadContext;
@@ -133,23 +132,16 @@ class FixesReviewTests {
         Duration idle = Duration.ofMillis(300);
         try (StashAdapter adapter = new StashAdapter(backend, Engines.settings().revalidateOnMount(false)
                 .actorIdleTimeout(idle).build())) {
-            backend.hold(Operation.PUT);
-            CompletionStage<Void> first = adapter.stash(sid, view, Map.of("k0", 0L));
-            HeldBackend.Held firstWrite = backend.next();
-            CompletionStage<Void> second = adapter.stash(sid, view, Map.of("k0", 1L));
-            CompletionStage<Void> third = adapter.stash(sid, view, Map.of("k1", 2L));
-            firstWrite.release().run();
-            await(first);
-            HeldBackend.Held pair = backend.next();
+            GroupCommitTests.HeldPair pair = GroupCommitTests.holdTwoStashesInOnePut(adapter, backend, sid, view);
             List<CompletionStage<Void>> behind = new ArrayList<>();
             for (int i = 0; i < 40; i++) { // the write of the pair takes 4 s; these keep the actor live meanwhile
                 Thread.sleep(100);
                 behind.add(adapter.stash(sid, view, Map.of("k2", (long) i)));
             }
             backend.stopHolding();
-            pair.release().run(); // a gather starts: 42 to wait for, or 1 s
-            await(second);
-            await(third);
+            pair.write().release().run(); // a gather starts: 42 to wait for, or 1 s
+            await(pair.first());
+            await(pair.second());
             Thread.sleep(idle.toMillis() + 200); // the actor is idle: evicted, retired, still gathering
             long start = System.nanoTime();
             CompletionStage<Recovery> recovery = adapter.recover(sid, view, MountKind.REJOIN);

@@ -30,20 +30,13 @@ class GatherReviewTests {
         ViewDefinition view = ConcurrentStashTests.view(4);
         String sid = SessionIds.newSid();
         try (StashAdapter adapter = new StashAdapter(backend, Engines.settings().revalidateOnMount(false).build())) {
-            backend.hold(Operation.PUT);
-            CompletionStage<Void> first = adapter.stash(sid, view, Map.of("k0", 0L));
-            HeldBackend.Held firstWrite = backend.next();
-            CompletionStage<Void> second = adapter.stash(sid, view, Map.of("k0", 1L));
-            CompletionStage<Void> third = adapter.stash(sid, view, Map.of("k1", 2L));
-            firstWrite.release().run();
-            await(first);
-            HeldBackend.Held pair = backend.next();
+            GroupCommitTests.HeldPair pair = GroupCommitTests.holdTwoStashesInOnePut(adapter, backend, sid, view);
             Thread.sleep(HELD.toMillis());
             CompletionStage<Recovery> recovery = adapter.recover(sid, view, MountKind.REJOIN); // waits behind the pair
             long released = System.nanoTime();
-            pair.release().run();
-            await(second);
-            await(third);
+            pair.write().release().run();
+            await(pair.first());
+            await(pair.second());
             recovery.toCompletableFuture().get(Engines.TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
             assertThat(Duration.ofNanos(System.nanoTime() - released))
                     .as("a recover from the cache, waiting when the write ended").isLessThan(HELD.dividedBy(12));

@@ -143,6 +143,23 @@ class GroupCommitTests {
     /** Stashes once; then writes two stashes in one PUT, held for {@link #HELD}, and waits for both callers. */
     private static void writeTwoStashesInOnePut(StashAdapter adapter, HeldBackend backend, String sid, ViewDefinition view)
             throws Exception {
+        HeldPair pair = holdTwoStashesInOnePut(adapter, backend, sid, view);
+        Thread.sleep(HELD.toMillis());
+        pair.write().release().run();
+        await(pair.first());
+        await(pair.second());
+    }
+
+    /** A held write of two callers' stashes ({@code k0} = 1, {@code k1} = 2), and their stages. */
+    record HeldPair(HeldBackend.Held write, CompletionStage<Void> first, CompletionStage<Void> second) {
+    }
+
+    /**
+     * Holds every later PUT; stashes {@code k0} = 0 (its write released and answered), then two stashes
+     * that go out in one write, which is held and returned.
+     */
+    static HeldPair holdTwoStashesInOnePut(StashAdapter adapter, HeldBackend backend, String sid, ViewDefinition view)
+            throws Exception {
         backend.hold(Operation.PUT);
         CompletionStage<Void> first = adapter.stash(sid, view, Map.of("k0", 0L));
         HeldBackend.Held firstWrite = backend.next();
@@ -150,11 +167,7 @@ class GroupCommitTests {
         CompletionStage<Void> third = adapter.stash(sid, view, Map.of("k1", 2L));
         firstWrite.release().run();
         await(first);
-        HeldBackend.Held pair = backend.next();
-        Thread.sleep(HELD.toMillis());
-        pair.release().run();
-        await(second);
-        await(third);
+        return new HeldPair(backend.next(), second, third);
     }
 
     @Test
