@@ -98,11 +98,9 @@ final class ValueCodec {
             return invalid(view, key, "value of type " + value.getClass().getName()
                     + " is a lambda or another synthetic class and cannot be represented as JSON", null);
         }
-        byte[] json = scalarValues.write(value);
+        byte[] json;
         try {
-            if (json == null) {
-                json = mapper.writeValueAsBytes(value);
-            }
+            json = write(value);
         } catch (RuntimeException | StackOverflowError e) {
             // Jackson's own exceptions, and any other a serializer of the application throws (Jackson 3
             // passes an IllegalStateException of a custom serializer through unwrapped).
@@ -126,15 +124,17 @@ final class ValueCodec {
         if (value != null && synthetic(value)) {
             return null;
         }
-        byte[] scalar = scalarValues.write(value);
-        if (scalar != null) {
-            return scalar;
-        }
         try {
-            return mapper.writeValueAsBytes(value);
+            return write(value);
         } catch (RuntimeException | StackOverflowError e) { // as encodeValue: whatever a serializer throws
             return null;
         }
+    }
+
+    /** @return the value's JSON, written without the mapper where {@link ScalarValues} may; throws what a serializer throws */
+    private byte[] write(@Nullable Object value) {
+        byte[] scalar = scalarValues.write(value);
+        return scalar != null ? scalar : mapper.writeValueAsBytes(value);
     }
 
     /** @return the tree {@link #encode} stores for JSON that {@link #json} wrote */
