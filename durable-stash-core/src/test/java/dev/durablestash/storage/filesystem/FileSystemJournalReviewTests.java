@@ -235,40 +235,58 @@ class FileSystemJournalReviewTests {
     @Test
     void aReadIsNotHeldUpByAnUnrelatedKeysWriteWaitingForTheJournal() throws Exception {
         String written = "ns/w";
-        String read = null;
-        for (int i = 0; read == null; i++) {
-            String candidate = "ns/r" + i;
-            if (Math.floorMod(candidate.hashCode(), KeyLocks.STRIPES) == Math.floorMod(written.hashCode(), KeyLocks.STRIPES)) {
-                read = candidate;
-            }
-        }
+        String read = keyOnTheStripeOf(written, "ns/r");
         try (FileSystemStorageBackend backend = FileSystemStorageBackend.withJournal(root)) {
             await(backend.put(read, utf8("unrelated"), Precondition.absent()));
-            java.lang.reflect.Field journalField = FileSystemStorageBackend.class.getDeclaredField("journal");
-            journalField.setAccessible(true);
-            Object journal = journalField.get(backend);
-            java.lang.reflect.Field lockField = Journal.class.getDeclaredField("lock");
-            lockField.setAccessible(true);
-            Object monitor = lockField.get(journal);
-            java.util.concurrent.CompletableFuture<GetResult> readResult;
-            java.util.concurrent.CompletionStage<?> put;
-            boolean readInTime;
-            synchronized (monitor) { // the journal is "busy forcing"
-                put = backend.put(written, utf8("slow"), Precondition.absent());
-                Thread.sleep(200); // the put holds its stripe and waits for the journal
-                readResult = backend.get(read, null).toCompletableFuture();
-                try {
-                    readResult.get(2, TimeUnit.SECONDS);
-                } catch (java.util.concurrent.TimeoutException e) {
-                    // reported below, once the journal is let go
-                }
-                readInTime = readResult.isDone();
-            }
-            await(put);
-            assertThat(readInTime).as("a read of %s done within 2 s while a write of %s waits for the journal",
+            ReadDuringJournalWait during = readWhileAPutWaitsForTheJournal(backend, written, read);
+            assertThat(during.inTime()).as("a read of %s done within 2 s while a write of %s waits for the journal",
                     read, written).isTrue();
-            assertThat(await(readResult)).isInstanceOf(GetResult.Found.class);
+            assertThat(during.result()).isInstanceOf(GetResult.Found.class);
         }
+    }
+
+    /** @return the first of {@code prefix + 0}, {@code prefix + 1}... whose key lock stripe is {@code key}'s */
+    static String keyOnTheStripeOf(String key, String prefix) {
+        for (int i = 0;; i++) {
+            String candidate = prefix + i;
+            if (Math.floorMod(candidate.hashCode(), KeyLocks.STRIPES) == Math.floorMod(key.hashCode(), KeyLocks.STRIPES)) {
+                return candidate;
+            }
+        }
+    }
+
+    /** What a get did while a put of another key waited for the journal: its answer, and whether it came within 2 s. */
+    record ReadDuringJournalWait(GetResult result, boolean inTime) {
+    }
+
+    /**
+     * Holds the journal up by holding its monitor, as a slow fsync would; puts {@code written} (which
+     * then waits for the journal, holding its stripe), gets {@code read} and gives it 2 s; then lets
+     * the journal go and waits for both.
+     */
+    static ReadDuringJournalWait readWhileAPutWaitsForTheJournal(FileSystemStorageBackend backend, String written,
+            String read) throws Exception {
+        java.lang.reflect.Field journalField = FileSystemStorageBackend.class.getDeclaredField("journal");
+        journalField.setAccessible(true);
+        java.lang.reflect.Field lockField = Journal.class.getDeclaredField("lock");
+        lockField.setAccessible(true);
+        Object monitor = lockField.get(journalField.get(backend));
+        java.util.concurrent.CompletableFuture<GetResult> readResult;
+        java.util.concurrent.CompletionStage<?> put;
+        boolean readInTime;
+        synchronized (monitor) { // the journal is "busy forcing"
+            put = backend.put(written, utf8("slow"), Precondition.absent());
+            Thread.sleep(200); // the put holds its stripe and waits for the journal
+            readResult = backend.get(read, null).toCompletableFuture();
+            try {
+                readResult.get(2, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.TimeoutException e) {
+                // reported by the caller, once the journal is let go
+            }
+            readInTime = readResult.isDone();
+        }
+        await(put);
+        return new ReadDuringJournalWait(await(readResult), readInTime);
     }
 
     private java.util.List<Path> segments() throws Exception {

@@ -131,13 +131,7 @@ class FileSystemJournalSecondReviewTests {
     @Test
     void aReadOfAKeyWithAnUnfinishedWriteIsNotHeldUpByAnUnrelatedKeysJournalWait() throws Exception {
         String read = "ns/a";
-        String written = null;
-        for (int i = 0; written == null; i++) {
-            String candidate = "ns/w" + i;
-            if (Math.floorMod(candidate.hashCode(), KeyLocks.STRIPES) == Math.floorMod(read.hashCode(), KeyLocks.STRIPES)) {
-                written = candidate;
-            }
-        }
+        String written = FileSystemJournalReviewTests.keyOnTheStripeOf(read, "ns/w");
         FileSystemJournalReviewTests.FaultyPool pool = new FileSystemJournalReviewTests.FaultyPool(4);
         try (FileSystemStorageBackend backend = new FileSystemStorageBackend(root, null, pool,
                 Journal.DEFAULT_SEGMENT_LIMIT)) {
@@ -145,28 +139,10 @@ class FileSystemJournalSecondReviewTests {
             pool.interruptNext.set(true);
             assertThatThrownBy(() -> await(backend.put(read, utf8("new body"), Precondition.absent())))
                     .hasStackTraceContaining("ClosedByInterruptException");
-            Field journalField = FileSystemStorageBackend.class.getDeclaredField("journal");
-            journalField.setAccessible(true);
-            Field lockField = Journal.class.getDeclaredField("lock");
-            lockField.setAccessible(true);
-            Object monitor = lockField.get(journalField.get(backend));
-            CompletableFuture<GetResult> readResult;
-            CompletableFuture<?> put;
-            boolean readInTime;
-            synchronized (monitor) { // the journal is "busy forcing"
-                put = backend.put(written, utf8("slow"), Precondition.absent()).toCompletableFuture();
-                Thread.sleep(200); // the put holds its stripe and waits for the journal
-                readResult = backend.get(read, null).toCompletableFuture();
-                try {
-                    readResult.get(2, TimeUnit.SECONDS);
-                } catch (java.util.concurrent.TimeoutException e) {
-                    // reported below, once the journal is let go
-                }
-                readInTime = readResult.isDone();
-            }
-            await(put);
-            assertThat(describe(await(readResult))).isEqualTo("new body");
-            assertThat(readInTime).as("a read of %s done within 2 s while a write of %s waits for the journal",
+            FileSystemJournalReviewTests.ReadDuringJournalWait during =
+                    FileSystemJournalReviewTests.readWhileAPutWaitsForTheJournal(backend, written, read);
+            assertThat(describe(during.result())).isEqualTo("new body");
+            assertThat(during.inTime()).as("a read of %s done within 2 s while a write of %s waits for the journal",
                     read, written).isTrue();
         }
     }
