@@ -10,20 +10,15 @@ import java.util.concurrent.TimeUnit;
 import ch.qos.logback.classic.Level;
 
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
-import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.web.reactive.server.EntityExchangeResult;
 
 import dev.durablestash.spring.web.reactive.testapp.FluxTestApplication;
 import dev.durablestash.spring.web.reactive.testapp.Gate;
-import dev.durablestash.storage.StorageBackend;
-import dev.durablestash.testing.InMemoryStorageBackend;
 import dev.durablestash.testing.InMemoryStorageBackend.Operation;
 import dev.durablestash.testsupport.ExpectedLogs;
 
@@ -33,35 +28,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 @SpringBootTest(classes = FluxTestApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT, properties = {
         "spring.main.web-application-type=reactive", "durable-stash.storage.type=memory",
         "durable-stash.max-value-size=1KB" })
-class StashedViewsWebFluxIntegrationTests {
+class StashedViewsWebFluxIntegrationTests extends FluxAppTestSupport {
 
     static final String TAGGED_SID = "[A-Za-z0-9_-]{43}\\.[A-Za-z0-9_-]{22}";
-
-    static final String[] REJOIN = { "X-Stash-Mounts", "1" };
 
     @RegisterExtension
     final ExpectedLogs logs = ExpectedLogs.ofLoggers("dev.durablestash");
 
-    @LocalServerPort
-    int port;
-
-    @Autowired
-    StorageBackend backend;
-
-    InMemoryStorageBackend storage;
-    FluxClient browser;
-
-    @BeforeEach
-    void openBrowser() {
-        storage = (InMemoryStorageBackend) backend;
-        storage.clearFaults();
-        browser = new FluxClient(port);
-    }
-
     @AfterEach
-    void releaseGateAndFaults() {
-        Gate.open();
-        storage.clearFaults();
+    void openGate() {
+        Gate.open(); // the base class clears the faults after this
     }
 
     @Test

@@ -9,58 +9,34 @@ import java.util.concurrent.TimeUnit;
 import ch.qos.logback.classic.Level;
 
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
-import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.http.MediaType;
 import org.springframework.http.client.MultipartBodyBuilder;
 import org.springframework.test.web.reactive.server.EntityExchangeResult;
 import org.springframework.web.reactive.function.BodyInserters;
 import org.springframework.web.reactive.function.client.WebClient;
 
-import dev.durablestash.storage.StorageBackend;
 import dev.durablestash.testsupport.ExpectedLogs;
 import dev.durablestash.spring.web.reactive.testapp.FluxTestApplication;
 import dev.durablestash.spring.web.reactive.testapp.Gate;
-import dev.durablestash.testing.InMemoryStorageBackend;
 import dev.durablestash.testing.InMemoryStorageBackend.Operation;
 
 /** Review of the WebFlux integration: each test states a part of the contract. */
 @SpringBootTest(classes = FluxTestApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT, properties = {
         "spring.main.web-application-type=reactive", "durable-stash.storage.type=memory",
         "durable-stash.operation-timeout=3s" })
-class WebFluxEdgeCaseTests {
+class WebFluxEdgeCaseTests extends FluxAppTestSupport {
 
     @RegisterExtension
     final ExpectedLogs logs = ExpectedLogs.ofLoggers("dev.durablestash")
             .allow(Level.WARN, "failed, answering 503");
 
-    static final String[] REJOIN = { "X-Stash-Mounts", "1" };
-
-    @LocalServerPort
-    int port;
-
-    @Autowired
-    StorageBackend backend;
-
-    InMemoryStorageBackend storage;
-    FluxClient browser;
-
-    @BeforeEach
-    void openBrowser() {
-        storage = (InMemoryStorageBackend) backend;
-        storage.clearFaults();
-        browser = new FluxClient(port);
-    }
-
     @AfterEach
-    void clear() {
-        Gate.open();
-        storage.clearFaults();
+    void openGate() {
+        Gate.open(); // the base class clears the faults after this
     }
 
     @Test
