@@ -92,6 +92,51 @@ class FileSystemJournalTests {
         }
     }
 
+    /**
+     * What the known ETags answer (not modified, not found) is answered at once on the caller's thread:
+     * no task for the executor, no thread hand-off. Anything else, and anything after close, still goes
+     * to the executor.
+     */
+    @Test
+    void whatTheKnownEtagsAnswerIsAnsweredWithoutTheExecutor() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger tasks = new java.util.concurrent.atomic.AtomicInteger();
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        java.util.concurrent.Executor counting = task -> {
+            tasks.incrementAndGet();
+            pool.execute(task);
+        };
+        try {
+            FileSystemStorageBackend backend = new FileSystemStorageBackend(root, counting, null,
+                    Journal.DEFAULT_SEGMENT_LIMIT);
+            String one = ((PutResult.Written) await(backend.put("ns/a", utf8("one"), Precondition.absent()))).etag();
+            assertThat(await(backend.get("ns/none", null))).isInstanceOf(GetResult.NotFound.class);
+            int before = tasks.get();
+            java.util.concurrent.CompletableFuture<GetResult> same = backend.get("ns/a", one).toCompletableFuture();
+            java.util.concurrent.CompletableFuture<GetResult> none = backend.get("ns/none", null).toCompletableFuture();
+            assertThat(same).isCompletedWithValueMatching(GetResult.NotModified.class::isInstance);
+            assertThat(none).isCompletedWithValueMatching(GetResult.NotFound.class::isInstance);
+            assertThat(tasks.get()).as("tasks handed to the executor").isEqualTo(before);
+
+            assertThat(body(backend, "ns/a")).as("no ETag given: read from the file").isEqualTo("one");
+            assertThat(tasks.get()).isEqualTo(before + 1);
+            String two = ((PutResult.Written) await(backend.put("ns/a", utf8("two"), Precondition.matching(one)))).etag();
+            GetResult afterPut = await(backend.get("ns/a", one));
+            assertThat(afterPut).as("the old ETag, once the put was acknowledged").isInstanceOf(GetResult.Found.class);
+            assertThat(((GetResult.Found) afterPut).etag()).isEqualTo(two);
+            assertThat(backend.get("ns/a", two).toCompletableFuture())
+                    .isCompletedWithValueMatching(GetResult.NotModified.class::isInstance);
+            assertThat(await(backend.delete("ns/a", two))).isTrue();
+            assertThat(backend.get("ns/a", two).toCompletableFuture()).as("deleted, acknowledged")
+                    .isCompletedWithValueMatching(GetResult.NotFound.class::isInstance);
+
+            backend.close();
+            assertThatThrownBy(() -> await(backend.get("ns/none", null))).isInstanceOf(StorageException.class)
+                    .hasMessageContaining("closed");
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     @Test
     void theEtagsItKnowsAreBounded() throws Exception {
         try (FileSystemStorageBackend backend = FileSystemStorageBackend.withJournal(root)) {
