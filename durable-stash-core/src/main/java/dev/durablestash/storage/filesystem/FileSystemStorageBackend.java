@@ -100,9 +100,9 @@ import dev.durablestash.storage.StorageException;
  * appends a record (the key and the whole new body, or the deletion) to a journal in
  * {@code <root>/.journal/}, and one thread writes every record waiting and forces the journal once
  * for all of them (group commit); only then is the object file overwritten in place, without
- * {@code fsync} (no temporary file, no rename), and the write acknowledged; a read waits while a file
- * of its lock stripe is being overwritten (never for the journal), so it still sees a whole body, the
- * old or the new. A write whose file change fails after its record is durable is what reads of its
+ * {@code fsync} (no temporary file, no rename), and the write acknowledged; a read of a file waits while
+ * a file of its lock stripe is being overwritten (never for the journal), so it still sees a whole body,
+ * the old or the new. A write whose file change fails after its record is durable is what reads of its
  * key answer from then on, and the next write of the key (or the checkpoint) finishes it: a failed
  * write may have been applied, as the contract allows. {@link #check} fails while the journal cannot
  * write or its checkpoint failed twice in a row. Under concurrent writes of many keys one {@code fsync} thus covers many
@@ -208,7 +208,8 @@ public final class FileSystemStorageBackend implements StorageBackend, AutoClose
      * Creates the root directory if it is missing.
      *
      * @param root the directory that holds the objects
-     * @param executor where blocking file I/O runs and stages complete
+     * @param executor where blocking file I/O runs and stages complete (with a journal, a get its known
+     *     ETags answer completes at once on the caller's thread, without a task for this executor)
      * @throws StorageException when the directory cannot be created or its lock file opened
      */
     public FileSystemStorageBackend(Path root, Executor executor) {
@@ -378,13 +379,15 @@ public final class FileSystemStorageBackend implements StorageBackend, AutoClose
      * or I/O: not modified when {@code ifNoneMatch} is the key's known ETag, not found when the key is
      * known to have no object; otherwise {@code null} (the get goes to the executor).
      *
-     * <p>Why no lock is needed: a change records the key's new ETag only once its file holds the new
-     * body, and before the put or delete that made it is acknowledged, so a get that starts after that
-     * acknowledgement sees it. A get that overlaps the change may answer the old version, as a get that
-     * ran just before it would have. A change whose file write failed removes the known ETag before it
-     * records the write as unapplied, and is answered from there on by the executor's path (which
-     * answers unapplied writes); this looks at {@link #unapplied} first, so it either sees the unapplied
-     * write or read the ETag before it was removed, when the failed write had not been reported.
+     * <p>Why no lock is needed: a change forgets the key's ETag before it touches the file, and records
+     * the new one once the file holds the new body, before the put or delete that made it is
+     * acknowledged: a get that starts after that acknowledgement sees the new ETag, and one that starts
+     * while the file changes finds none and waits for the change on the executor's path. A get that read
+     * the old ETag before the change began answers the old version, as it would have had it run just
+     * before. A change whose file write failed records the write as unapplied after it forgot the ETag,
+     * and is answered from there on by the executor's path (which answers unapplied writes); this looks
+     * at {@link #unapplied} first, so it either sees the unapplied write or read the ETag before the
+     * change began.
      */
     private @Nullable GetResult knownAnswer(String key, @Nullable String ifNoneMatch) {
         if (closed.get() || unapplied.containsKey(key)) {
@@ -476,13 +479,16 @@ public final class FileSystemStorageBackend implements StorageBackend, AutoClose
     }
 
     /**
-     * Overwrites a file in place or deletes it, without fsync, while no read of it runs, and records
-     * the key's new ETag ({@code etag}, the body's; {@code null} with no body) in {@link #etags}; on
-     * failure records the change in {@link #unapplied} instead, before readers are let in again (they
-     * answer it).
+     * Overwrites a file in place or deletes it, without fsync, while no read of it runs: forgets the
+     * key's ETag in {@link #etags} first, and records its new one ({@code etag}, the body's; none with no
+     * body) once the file changed; on failure records the change in {@link #unapplied} instead, before
+     * readers are let in again (they answer it).
      */
     private void change(String key, Path file, byte @Nullable [] body, @Nullable String etag) throws IOException {
         locks.writing(key, () -> {
+            // Forgotten while the file changes: a get that starts now cannot be answered from memory, and
+            // waits for the change on the stripe's read lock (a listing may already see the file).
+            etags.remove(key);
             try {
                 if (body == null) {
                     deleteObject(file, false);
@@ -490,7 +496,6 @@ public final class FileSystemStorageBackend implements StorageBackend, AutoClose
                     files.overwrite(file, body);
                 }
             } catch (IOException | RuntimeException e) {
-                etags.remove(key);
                 unapplied.put(key, Optional.ofNullable(body));
                 throw e;
             }

@@ -16,7 +16,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -181,7 +180,6 @@ class FileSystemJournalFastGetReviewTests {
      * absent. Before, the get waited on its stripe's read lock for the overwrite and found the key.
      */
     @Test
-    @Disabled("Review defect: a get answered from the known ETags says absent after a completed listKeys found the key (its put still overwriting the file); before, the get waited and found it")
     void aGetAfterAListingThatFoundTheKeySaysItIsAbsent() throws Exception {
         String key = "ns/big";
         byte[] body = new byte[48 * 1024 * 1024];
