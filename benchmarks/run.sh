@@ -82,7 +82,8 @@ step s3 -XX:StartFlightRecording=filename=$out/s3.jfr,settings=profile \
 step profile dev.durablestash.benchmarks.profile.JfrSummary "$out/s3.jfr" "S3 engine benchmark"
 seconds=$(awk -v s="$scale" 'BEGIN { r = int(3 * s); print (r < 1 ? 1 : r) }')
 # Each app's warm-up (taken in 10-s segments, the apps of a comparison in turn): on two cores the JIT
-# compiles an app's request path for about a minute of this load.
+# compiles an app's request path for about a minute of this load. An app whose compilers still used more
+# than 5% of its CPU in its last segment gets up to two more segments (the driver's notes show them).
 warmup=$(awk -v s="$scale" 'BEGIN { r = int(50 * s); print (r < 5 ? 5 : r) }')
 # The DurableStash app in memory against a MapSessionRepository app (one JVM and one warm-up each), and
 # with BENCH_EXTRA=1 also the app taking its view as a handler argument against the same one.
@@ -100,8 +101,9 @@ step http-fs dev.durablestash.benchmarks.http.LoadDriver compare "$seconds" "$wa
 # The filesystem backend alone on this disk (no engine, no HTTP): the ceiling of the app above.
 step fs-floor dev.durablestash.benchmarks.engine.FileSystemFloor "$scale"
 step racing dev.durablestash.benchmarks.http.LoadDriver racing racing_increments_kept "sample:$sample_jar"
-# Samples from the end of the warm-up on (the first app of its comparison: its measured rounds start after
-# the warm-ups of all the comparison's apps): the app's startup and its first requests are left out.
+# Samples from the end of the fixed warm-up on (the first app of its comparison: its measured rounds start
+# after the warm-ups of all the comparison's apps, and after its own extra segments, if any): the app's
+# startup and its first requests are left out.
 memory_app_count=$((${#memory_apps[@]} / 2 + 1))
 step profile-http dev.durablestash.benchmarks.profile.JfrSummary "$out/stash-memory.jfr" \
   "HTTP counter app on DurableStash (in-memory storage), request threads" http-nio- \
