@@ -116,20 +116,19 @@ import dev.durablestash.storage.StorageException;
  * or so keys it read or wrote in memory, and a revalidating get or a conditional put of such a key
  * reads no file (files changed behind its back, which the layout does not allow, go unseen); a get
  * those ETags answer (not modified, or not found for a key known to have no object) completes at once
- * on the caller's thread. A
- * backend without a journal that opens a directory nobody else uses replays a journal left there,
- * so turning the journal off loses nothing.
+ * on the caller's thread. A backend without a journal that opens a directory nobody else uses replays
+ * a journal left there, so turning the journal off loses nothing.
  *
  * <h2>Threads and errors</h2>
  * Every method returns at once; the blocking file I/O runs on the backend's executor, which also
- * completes the returned stages (but for the gets a journal's known ETags answer, see above). By default that is a fixed pool of {@code max(8, processors)}
- * daemon threads owned by this backend and shut down by {@link #close()} (writes spend most of their
- * time waiting for {@code fsync}, and a disk forces concurrent writes faster than one after another,
- * so the pool is larger than the number of cores), or of the size given to
- * {@link #FileSystemStorageBackend(Path, int)}; alternatively pass your own bounded executor (which
- * {@code close()} leaves running). I/O errors complete the stage
- * with a {@link StorageException} naming the operation, the key and the root. After
- * {@code close()}, operations complete with a {@code StorageException}.
+ * completes the returned stages (but for the gets a journal's known ETags answer, see above). By
+ * default that is a fixed pool of {@code max(8, processors)} daemon threads owned by this backend and
+ * shut down by {@link #close()} (writes spend most of their time waiting for {@code fsync}, and a
+ * disk forces concurrent writes faster than one after another, so the pool is larger than the number
+ * of cores), or of the size given to {@link #FileSystemStorageBackend(Path, int)}; alternatively pass
+ * your own bounded executor (which {@code close()} leaves running). I/O errors complete the stage with
+ * a {@link StorageException} naming the operation, the key and the root. After {@code close()},
+ * operations complete with a {@code StorageException}.
  *
  * <p>Thread-safe.
  */
