@@ -355,12 +355,9 @@ public final class FileSystemStorageBackend implements StorageBackend, AutoClose
                 String etag = DurableFiles.etagOf(pending.get());
                 return etag.equals(ifNoneMatch) ? GetResult.notModified() : GetResult.found(pending.get().clone(), etag);
             }
-            String known = etags.get(key);
-            if (NO_OBJECT.equals(known)) {
-                return GetResult.notFound();
-            }
-            if (known != null && known.equals(ifNoneMatch)) {
-                return GetResult.notModified();
+            GetResult fromEtags = fromKnownEtag(key, ifNoneMatch);
+            if (fromEtags != null) {
+                return fromEtags;
             }
             // No change runs while this stripe's read lock is held: what the file holds now is current.
             GetResult result = read.run();
@@ -392,6 +389,14 @@ public final class FileSystemStorageBackend implements StorageBackend, AutoClose
         if (closed.get() || unapplied.containsKey(key)) {
             return null;
         }
+        return fromKnownEtag(key, ifNoneMatch);
+    }
+
+    /**
+     * With a journal, once no unapplied write of the key is pending: not modified when {@code ifNoneMatch}
+     * is the key's known ETag, not found when the key is known to have no object, otherwise {@code null}.
+     */
+    private @Nullable GetResult fromKnownEtag(String key, @Nullable String ifNoneMatch) {
         String known = etags.get(key);
         if (NO_OBJECT.equals(known)) {
             return GetResult.notFound();
