@@ -235,7 +235,7 @@ final class SessionActor {
         if (gathering != null) {
             // Through the timer's hand-off to the executor: the registry retires under its cache's lock, where
             // the actor's tasks must not run (they may answer callers, whose continuations may use the registry).
-            deadlines.after(Duration.ZERO, () -> runner.execute(() -> endGather(gathering)));
+            endGatherAfter(gathering, Duration.ZERO);
         }
     }
 
@@ -523,8 +523,13 @@ final class SessionActor {
             gather = started;
         }
         busy = true;
-        deadlines.after(Duration.ofNanos(Math.min(nanos, MAX_GATHER_NANOS)), () -> runner.execute(() -> endGather(started)));
+        endGatherAfter(started, Duration.ofNanos(Math.min(nanos, MAX_GATHER_NANOS)));
         return true;
+    }
+
+    /** Ends {@code gathering} after {@code delay}, on this actor's runner, unless it ended before. */
+    private void endGatherAfter(Gather gathering, Duration delay) {
+        deadlines.after(delay, () -> runner.execute(() -> endGather(gathering)));
     }
 
     /** Ends {@code ended} if it is still the gather in progress (its timer may fire after it ended early). */
