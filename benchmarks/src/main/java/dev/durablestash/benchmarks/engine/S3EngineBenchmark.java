@@ -1,6 +1,7 @@
 package dev.durablestash.benchmarks.engine;
 
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -39,10 +40,12 @@ import software.amazon.awssdk.services.s3.model.PutObjectRequest;
  *       rate printed);</li>
  *   <li>{@code many_sessions_throughput_ratio}: 64 threads stashing into random ones of 10,000
  *       sessions, rounds alternating with rounds of 64 threads sending raw conditional PUTs to random
- *       ones of 10,000 keys: three 2-s warm-up rounds of each, in turn, then four measured rounds
- *       of each in the order A B B A A B B A, so that a drift over the part (the JIT still compiling)
- *       weighs on both alike; each round's rate, and the JIT compilers' share of the process's CPU,
- *       are printed in notes.</li>
+ *       ones of 10,000 keys ({@code raw/N}), and, not part of the goal, rounds of raw PUTs shaped like
+ *       the engine's (10,000 keys of its form, each PUT with its write id and content type), which
+ *       tell how much of the ratio is what the engine's writes carry: three 2-s warm-up rounds of
+ *       each, in turn, then four measured rounds of each in the order A B C C B A A B C C B A, so that
+ *       a drift over the part (the JIT still compiling) weighs on each alike; each round's rate, and
+ *       the JIT compilers' share of the process's CPU, are printed in notes.</li>
  * </ul>
  *
  * <p>The many-sessions part runs first: its load warms up the JIT of the client, the server and the
@@ -65,8 +68,8 @@ public final class S3EngineBenchmark {
     private static final int WARM_UP_PAIRS = 15_000;
     private static final int MEASURED_PAIRS = 2_000;
     private static final int DRIFT_BLOCK = 1_000;
-    /** Pairs of 2-s warm-up rounds (stashes, raw PUTs) of the many-sessions part. */
-    private static final int WARM_UP_PAIRS_MANY_SESSIONS = 3;
+    /** Turns of 2-s warm-up rounds (stashes, raw PUTs, raw PUTs shaped like the engine's) of the many-sessions part. */
+    private static final int WARM_UP_TURNS_MANY_SESSIONS = 3;
     /** 2-s rounds of the contended load before its measured round (their rates rose from 29,000 to 38,000 a second over eight). */
     private static final int CONTENDED_WARM_UP_ROUNDS = 4;
 
@@ -217,7 +220,6 @@ public final class S3EngineBenchmark {
         for (int i = 0; i < SESSIONS; i++) {
             sids.add(SessionIds.newSid());
         }
-        ConcurrentHashMap<Integer, String> etags = new ConcurrentHashMap<>();
         AtomicLong touched = new AtomicLong();
         // Every session exists before the rounds (its first stash costs a GET that finds nothing, then a
         // creating PUT): the rounds measure updates. A raw key's first PUT (If-None-Match) costs the same as
@@ -234,10 +236,88 @@ public final class S3EngineBenchmark {
             int i = ThreadLocalRandom.current().nextInt(SESSIONS);
             join(stash.stash(sids.get(i), BenchViews.FIVE_KEYS, BenchViews.oneKey(thread)));
         };
-        IntConsumer rawOne = thread -> {
-            int i = ThreadLocalRandom.current().nextInt(SESSIONS);
+        List<String> plainKeys = new ArrayList<>(SESSIONS);
+        List<String> engineShapedKeys = new ArrayList<>(SESSIONS);
+        String enginePrefix = StashSettings.builder().secret(BenchViews.SECRET).build().keyPrefix();
+        for (int i = 0; i < SESSIONS; i++) {
+            plainKeys.add("raw/" + i);
+            byte[] digest = new byte[32]; // a storage key is the prefix and a base64url HMAC-SHA256
+            ThreadLocalRandom.current().nextBytes(digest);
+            engineShapedKeys.add(enginePrefix + Base64.getUrlEncoder().withoutPadding().encodeToString(digest));
+        }
+        IntConsumer rawOne = rawPuts(plainKeys, body, false);
+        IntConsumer rawEngineShaped = rawPuts(engineShapedKeys, body, true);
+        // Warm-up: on two cores the JIT compiles the client's, the server's and the engine's paths for minutes
+        // (rates measured right after the sessions were made rose by a third from round to round). Going on
+        // until the compiler threads were quiet was tried: they still used 16 to 19% of the process's CPU
+        // in each of ten pairs of rounds (40 s), so the warm-up is three turns, and the notes show the JIT's
+        // share in each and over the measured rounds.
+        StringBuilder warmUp = new StringBuilder();
+        for (int turn = 0; turn < WARM_UP_TURNS_MANY_SESSIONS; turn++) {
+            ThreadTicks ticksBefore = ThreadTicks.sampleThisProcess();
+            Round stashes = CallerRounds.run(CALLERS, millis(2000), stashOne);
+            Round raws = CallerRounds.run(CALLERS, millis(2000), rawOne);
+            Round shaped = CallerRounds.run(CALLERS, millis(2000), rawEngineShaped);
+            double share = ThreadTicks.share(ThreadTicks.between(ticksBefore, ThreadTicks.sampleThisProcess()), "jit");
+            warmUp.append(" stash ").append(Figures.format(stashes.operations / stashes.seconds))
+                    .append(" raw ").append(Figures.format(raws.operations / raws.seconds))
+                    .append(" shaped ").append(Figures.format(shaped.operations / shaped.seconds))
+                    .append(" (JIT ").append(Math.round(100 * share)).append("%)");
+        }
+        Figures.note("many sessions, each warm-up round's rate per second, and the JIT compilers' share of the"
+                + " process's CPU in each turn of rounds:" + warmUp);
+        ThreadTicks measuredTicksBefore = ThreadTicks.sampleThisProcess();
+        Map<String, IntConsumer> loads = Map.of("stash", stashOne, "raw", rawOne, "shaped", rawEngineShaped);
+        Map<String, Round> totals = Map.of("stash", new Round(), "raw", new Round(), "shaped", new Round());
+        StringBuilder rounds = new StringBuilder();
+        // A B C C B A A B C C B A: a drift (the JIT still compiling) weighs on each alike.
+        for (String load : List.of("stash", "raw", "shaped", "shaped", "raw", "stash", "stash", "raw", "shaped",
+                "shaped", "raw", "stash")) {
+            Round round = CallerRounds.run(CALLERS, millis(3000), loads.get(load));
+            totals.get(load).add(round);
+            rounds.append(' ').append(load).append(' ').append(Figures.format(round.operations / round.seconds));
+        }
+        double measuredJitShare = ThreadTicks.share(ThreadTicks.between(measuredTicksBefore,
+                ThreadTicks.sampleThisProcess()), "jit");
+        Figures.note("many sessions, each measured round's rate per second:" + rounds + "; the JIT compilers' share"
+                + " of the process's CPU over them: " + Math.round(100 * measuredJitShare) + "%");
+        Round stashTotal = totals.get("stash");
+        Round rawTotal = totals.get("raw");
+        double stashRate = stashTotal.operations / stashTotal.seconds;
+        double rawRate = rawTotal.operations / rawTotal.seconds;
+        double shapedRate = totals.get("shaped").operations / totals.get("shaped").seconds;
+        Figures.note("many sessions: " + SESSIONS + " sessions, " + CALLERS + " callers, " + Figures.format(stashRate)
+                + " stashes/s vs " + Figures.format(rawRate) + " raw PUTs/s, live actors "
+                + stash.statistics().liveActors());
+        Figures.note("many sessions: raw PUTs shaped like the engine's (its key form, " + engineShapedKeys.get(0).length()
+                + " characters against " + plainKeys.get(0).length() + " to " + plainKeys.get(SESSIONS - 1).length()
+                + ", and its write id and content type) ran at " + Figures.format(shapedRate / rawRate)
+                + " of the plain raw PUTs' rate; the stashes at " + Figures.format(stashRate / shapedRate)
+                + " of theirs");
+        Figures.print("many_sessions_throughput_ratio", stashRate / rawRate, "x");
+        Figures.print("stash_per_s_s3_many_sessions", stashRate, "stashes/s");
+        Figures.print("raw_put_per_s_s3_many_sessions", rawRate, "PUTs/s");
+        Figures.print("raw_put_engine_shaped_per_s_s3_many_sessions", shapedRate, "PUTs/s");
+        Figures.print("stash_p99_s3_many_sessions", stashTotal.latencies.percentileMillis(0.99), "ms");
+        Figures.print("raw_put_p99_s3_many_sessions", rawTotal.latencies.percentileMillis(0.99), "ms");
+    }
+
+    /**
+     * @param keys the keys, one of which each PUT picks at random
+     * @param engineShaped whether each PUT also carries what the backend's PUTs carry (a write id in the user
+     *     metadata, the content type)
+     * @return raw conditional PUTs of {@code body}: {@code If-None-Match: *} for a key's first, then
+     *     {@code If-Match} its last ETag
+     */
+    private IntConsumer rawPuts(List<String> keys, byte[] body, boolean engineShaped) {
+        ConcurrentHashMap<Integer, String> etags = new ConcurrentHashMap<>();
+        return thread -> {
+            int i = ThreadLocalRandom.current().nextInt(keys.size());
             String etag = etags.get(i);
-            PutObjectRequest.Builder builder = PutObjectRequest.builder().bucket(bucket).key("raw/" + i);
+            PutObjectRequest.Builder builder = PutObjectRequest.builder().bucket(bucket).key(keys.get(i));
+            if (engineShaped) {
+                BenchmarkS3.withTheBackendsHeaders(builder);
+            }
             PutObjectRequest request = (etag == null ? builder.ifNoneMatch("*") : builder.ifMatch(etag)).build();
             try {
                 etags.put(i, client.putObject(request, AsyncRequestBody.fromBytes(body)).join().eTag());
@@ -245,50 +325,6 @@ public final class S3EngineBenchmark {
                 // Two callers drew the same key at once: one of them got 412. It was a request all the same.
             }
         };
-        // Warm-up: on two cores the JIT compiles the client's, the server's and the engine's paths for minutes
-        // (rates measured right after the sessions were made rose by a third from round to round). Going on
-        // until the compiler threads were quiet was tried: they still used 16 to 19% of the process's CPU
-        // in each of ten pairs of rounds (40 s), so the warm-up is three pairs, and the notes show the JIT's
-        // share in each and over the measured rounds.
-        StringBuilder warmUp = new StringBuilder();
-        for (int pair = 0; pair < WARM_UP_PAIRS_MANY_SESSIONS; pair++) {
-            ThreadTicks ticksBefore = ThreadTicks.sampleThisProcess();
-            Round stashes = CallerRounds.run(CALLERS, millis(2000), stashOne);
-            Round raws = CallerRounds.run(CALLERS, millis(2000), rawOne);
-            double share = ThreadTicks.share(ThreadTicks.between(ticksBefore, ThreadTicks.sampleThisProcess()), "jit");
-            warmUp.append(" stash ").append(Figures.format(stashes.operations / stashes.seconds))
-                    .append(" raw ").append(Figures.format(raws.operations / raws.seconds))
-                    .append(" (JIT ").append(Math.round(100 * share)).append("%)");
-        }
-        Figures.note("many sessions, each warm-up round's rate per second, and the JIT compilers' share of the"
-                + " process's CPU in each pair of rounds:" + warmUp);
-        ThreadTicks measuredTicksBefore = ThreadTicks.sampleThisProcess();
-        Round stashTotal = new Round();
-        Round rawTotal = new Round();
-        StringBuilder rounds = new StringBuilder();
-        for (int r = 0; r < 4; r++) {
-            boolean stashFirst = r % 2 == 0; // A B B A A B B A: a drift (the JIT still compiling) weighs on both alike
-            for (int k = 0; k < 2; k++) {
-                boolean stashRound = (k == 0) == stashFirst;
-                Round round = CallerRounds.run(CALLERS, millis(3000), stashRound ? stashOne : rawOne);
-                (stashRound ? stashTotal : rawTotal).add(round);
-                rounds.append(stashRound ? " stash " : " raw ").append(Figures.format(round.operations / round.seconds));
-            }
-        }
-        double measuredJitShare = ThreadTicks.share(ThreadTicks.between(measuredTicksBefore,
-                ThreadTicks.sampleThisProcess()), "jit");
-        Figures.note("many sessions, each measured round's rate per second:" + rounds + "; the JIT compilers' share"
-                + " of the process's CPU over them: " + Math.round(100 * measuredJitShare) + "%");
-        double stashRate = stashTotal.operations / stashTotal.seconds;
-        double rawRate = rawTotal.operations / rawTotal.seconds;
-        Figures.note("many sessions: " + SESSIONS + " sessions, " + CALLERS + " callers, " + Figures.format(stashRate)
-                + " stashes/s vs " + Figures.format(rawRate) + " raw PUTs/s, live actors "
-                + stash.statistics().liveActors());
-        Figures.print("many_sessions_throughput_ratio", stashRate / rawRate, "x");
-        Figures.print("stash_per_s_s3_many_sessions", stashRate, "stashes/s");
-        Figures.print("raw_put_per_s_s3_many_sessions", rawRate, "PUTs/s");
-        Figures.print("stash_p99_s3_many_sessions", stashTotal.latencies.percentileMillis(0.99), "ms");
-        Figures.print("raw_put_p99_s3_many_sessions", rawTotal.latencies.percentileMillis(0.99), "ms");
     }
 
     private long millis(long base) {

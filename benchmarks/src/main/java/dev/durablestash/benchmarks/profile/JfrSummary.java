@@ -15,6 +15,8 @@ import jdk.jfr.consumer.RecordedMethod;
 import jdk.jfr.consumer.RecordedThread;
 import jdk.jfr.consumer.RecordingFile;
 
+import org.jspecify.annotations.Nullable;
+
 import dev.durablestash.benchmarks.Figures;
 
 /**
@@ -24,12 +26,23 @@ import dev.durablestash.benchmarks.Figures;
  * often anywhere on the stack (inclusive; the JDK's and Tomcat's own frames left out) and on top of their
  * stacks. With a fourth argument, samples are counted only from that many seconds after the first sample
  * of those threads: the application's startup and the first requests (class loading, the JIT's warm-up)
- * are left out. Lines start with {@code #}: notes, not figures.
+ * are left out. It also prints the library's own share, in any thread: the samples whose first frame
+ * outside the JDK is a method of DurableStash (its engine, storage backends or starter; not the
+ * benchmarks' classes, nor the tests' S3 server's), that is, the time spent in its code and in the JDK's
+ * code it calls, but not in the libraries it calls (the AWS SDK, Spring). Lines start with {@code #}:
+ * notes, not figures.
  */
 public final class JfrSummary {
 
     /** How many methods each list shows: 18 unless the system property {@code jfr.top} says otherwise. */
     private static final int TOP = Integer.getInteger("jfr.top", 18);
+
+    /** Classes in DurableStash's packages that are not the library: the benchmarks' and the tests' S3 server's. */
+    private static final List<String> NOT_THE_LIBRARY = List.of("dev.durablestash.benchmarks.",
+            "dev.durablestash.storage.s3.AppClients", "dev.durablestash.storage.s3.AtomicConditionalBlobStore",
+            "dev.durablestash.storage.s3.BenchmarkS3", "dev.durablestash.storage.s3.BucketFaults",
+            "dev.durablestash.storage.s3.FaultInjectingBlobStore", "dev.durablestash.storage.s3.FlatKeyBlobStore",
+            "dev.durablestash.storage.s3.InProcessS3Server", "dev.durablestash.storage.s3.S3TestServer");
 
     private JfrSummary() {
     }
@@ -61,6 +74,8 @@ public final class JfrSummary {
         Map<String, Integer> selfTop = new HashMap<>();
         Map<String, Integer> engineInclusive = new HashMap<>();
         Map<String, Integer> engineSelf = new HashMap<>();
+        Map<String, Integer> librarySelf = new HashMap<>();
+        int librarySamples = 0;
         int samples = 0;
         int engineSamples = 0;
         for (RecordedEvent event : samplesOnly) {
@@ -74,6 +89,11 @@ public final class JfrSummary {
             List<RecordedFrame> frames = event.getStackTrace().getFrames();
             if (!frames.isEmpty()) {
                 selfTop.merge(name(frames.get(0).getMethod()), 1, Integer::sum);
+            }
+            String library = libraryMethodRunning(frames);
+            if (library != null) {
+                librarySamples++;
+                librarySelf.merge(library, 1, Integer::sum);
             }
             if (threadName.startsWith(threadPrefix)) {
                 engineSamples++;
@@ -95,6 +115,9 @@ public final class JfrSummary {
         print(byThread, samples);
         Figures.note("  on top of the stack (self):");
         print(selfTop, samples);
+        Figures.note(String.format(java.util.Locale.ROOT, "  the library's own code (and the JDK's it calls), in any"
+                + " thread: %.1f%% of the samples; by method:", 100.0 * librarySamples / Math.max(1, samples)));
+        print(librarySelf, samples);
         Figures.note("  in the threads " + threadPrefix + "* (" + engineSamples + " samples), inclusive:");
         Map<String, Integer> ours = new HashMap<>();
         engineInclusive.forEach((method, count) -> {
@@ -105,6 +128,22 @@ public final class JfrSummary {
         print(ours, engineSamples);
         Figures.note("  in the threads " + threadPrefix + "*, on top of the stack (self):");
         print(engineSelf, engineSamples);
+    }
+
+    /**
+     * @return the first method from the top of the stack that is not the JDK's, when it is the library's;
+     *     otherwise {@code null}
+     */
+    private static @Nullable String libraryMethodRunning(List<RecordedFrame> frames) {
+        for (RecordedFrame frame : frames) {
+            String type = frame.getMethod().getType().getName();
+            if (type.startsWith("java.") || type.startsWith("jdk.") || type.startsWith("sun.")) {
+                continue;
+            }
+            boolean library = type.startsWith("dev.durablestash.") && NOT_THE_LIBRARY.stream().noneMatch(type::startsWith);
+            return library ? name(frame.getMethod()) : null;
+        }
+        return null;
     }
 
     private static String threadName(RecordedEvent event) {

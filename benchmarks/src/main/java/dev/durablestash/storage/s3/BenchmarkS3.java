@@ -1,8 +1,10 @@
 package dev.durablestash.storage.s3;
 
 import java.net.URI;
+import java.util.Map;
 
 import software.amazon.awssdk.services.s3.S3AsyncClient;
+import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 
 /**
  * The benchmarks' door to the tests' in-process S3 server ({@code S3TestServer} of the core test jar:
@@ -39,6 +41,16 @@ public final class BenchmarkS3 {
      */
     public static S3AsyncClient appWriteClient() {
         return AppClients.writerOf(endpoint());
+    }
+
+    /**
+     * @param request a PUT
+     * @return the same builder, given what every PUT of the backend carries besides its key, body and
+     *     precondition: a write id of its own in the user metadata, and the content type
+     */
+    public static PutObjectRequest.Builder withTheBackendsHeaders(PutObjectRequest.Builder request) {
+        return request.metadata(Map.of(CompareAndSwap.WRITE_ID_METADATA, CompareAndSwap.newWriteId()))
+                .contentType(CompareAndSwap.CONTENT_TYPE);
     }
 
     /**

@@ -35,7 +35,8 @@ final class CompareAndSwap {
     /** The backend's logger: these lines are the backend's. */
     private static final Logger log = LoggerFactory.getLogger(S3StorageBackend.class);
 
-    private static final String CONTENT_TYPE = "application/octet-stream";
+    /** The content type of every PUT (the SDK's own default, set so that no client setting changes it). */
+    static final String CONTENT_TYPE = "application/octet-stream";
     /** User metadata ({@code x-amz-meta-durable-stash-write}) naming each PUT, to recognise it later. */
     static final String WRITE_ID_METADATA = "durable-stash-write";
 
