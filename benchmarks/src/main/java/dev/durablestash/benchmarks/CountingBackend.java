@@ -23,6 +23,8 @@ public final class CountingBackend implements StorageBackend {
     private final AtomicReference<byte[]> lastPutBody = new AtomicReference<>(new byte[0]);
     private volatile long lastPutSent;
     private volatile long lastPutAnswered;
+    /** While set ({@link #timePuts}): each PUT's time in the delegate, and from the answer before it to it. */
+    private volatile @Nullable PutTimes putTimes;
 
     /** @param delegate the backend that answers */
     public CountingBackend(StorageBackend delegate) {
@@ -39,8 +41,63 @@ public final class CountingBackend implements StorageBackend {
     public CompletionStage<PutResult> put(String key, byte[] body, Precondition precondition) {
         puts.incrementAndGet();
         lastPutBody.set(body);
-        lastPutSent = System.nanoTime();
-        return delegate.put(key, body, precondition).whenComplete((result, error) -> lastPutAnswered = System.nanoTime());
+        long sent = System.nanoTime();
+        PutTimes times = putTimes;
+        if (times != null) {
+            times.sent(lastPutAnswered, sent);
+        }
+        lastPutSent = sent;
+        return delegate.put(key, body, precondition).whenComplete((result, error) -> {
+            long answered = System.nanoTime();
+            lastPutAnswered = answered;
+            if (times != null) {
+                times.answered(answered - sent);
+            }
+        });
+    }
+
+    /**
+     * Starts timing the PUTs (a new record each call), for a load whose PUTs go one after another (one
+     * session): each PUT's time in the delegate, and the time from the answer of the PUT before it to it.
+     *
+     * @return the record, filled in as PUTs are sent and answered
+     */
+    public PutTimes timePuts() {
+        PutTimes times = new PutTimes();
+        putTimes = times;
+        return times;
+    }
+
+    /** Stops timing the PUTs. */
+    public void stopTimingPuts() {
+        putTimes = null;
+    }
+
+    /** The times of PUTs sent one after another. Thread-safe. */
+    public static final class PutTimes {
+
+        private final Latencies inDelegate = new Latencies();
+        private final Latencies sinceAnswerBefore = new Latencies();
+
+        private synchronized void sent(long answerBefore, long sent) {
+            if (answerBefore != 0 && sent > answerBefore) {
+                sinceAnswerBefore.add(sent - answerBefore);
+            }
+        }
+
+        private synchronized void answered(long nanos) {
+            inDelegate.add(nanos);
+        }
+
+        /** @return the p50 of the PUTs' time in the delegate, in milliseconds */
+        public synchronized double inDelegateP50Millis() {
+            return inDelegate.percentileMillis(0.5);
+        }
+
+        /** @return the p50 of the time from a PUT's answer to the next PUT, in milliseconds */
+        public synchronized double sinceAnswerBeforeP50Millis() {
+            return sinceAnswerBefore.percentileMillis(0.5);
+        }
     }
 
     @Override

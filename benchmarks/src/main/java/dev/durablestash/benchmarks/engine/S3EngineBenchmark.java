@@ -205,11 +205,17 @@ public final class S3EngineBenchmark {
         }
         Figures.note("contended: stashes/s in each 2-s warm-up round:" + warmUpRates);
         long putsBefore = backend.puts();
+        CountingBackend.PutTimes putTimes = backend.timePuts();
         Round round = CallerRounds.run(CALLERS, millis(8000), stashOne);
+        backend.stopTimingPuts();
         long puts = backend.puts() - putsBefore;
         double perSecond = round.operations / round.seconds;
         Figures.note("contended: " + CALLERS + " threads on one session, " + round.operations + " stashes in "
                 + Figures.format(round.seconds) + " s, " + puts + " PUTs");
+        Figures.note("contended: each PUT took p50 " + Figures.format(putTimes.inDelegateP50Millis())
+                + " ms in the backend (uncontended raw PUT p50 " + Figures.format(rawP50) + " ms), and was sent p50 "
+                + Figures.format(putTimes.sinceAnswerBeforeP50Millis()) + " ms after the answer to the PUT before it"
+                + " (its callers answered, their next stashes gathered)");
         Figures.print("group_commit_speedup", perSecond * rawP50 / 1000.0, "x");
         Figures.print("puts_per_stash_contended", (double) puts / round.operations, "PUTs/stash");
         Figures.print("stash_p99_s3_contended", round.latencies.percentileMillis(0.99), "ms");
