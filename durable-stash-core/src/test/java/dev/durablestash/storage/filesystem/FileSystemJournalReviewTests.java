@@ -146,14 +146,7 @@ class FileSystemJournalReviewTests {
         for (int i = 0; i < 50; i++) {
             journal.appendAndWait("ns/k" + i, new byte[100]).done();
         }
-        // The listing that ended the wait is the one asserted on: the committer starts the next segment after
-        // it acknowledged the record that filled the current one, so a later listing may show both.
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        int whileOpen = segments().size();
-        while (whileOpen > 1 && System.nanoTime() < deadline) {
-            Thread.sleep(10);
-            whileOpen = segments().size();
-        }
+        int whileOpen = FileSystemJournalTests.segmentsOnceAtMostOne(root, TimeUnit.SECONDS.toNanos(5)).size();
         journal.close();
         pool.shutdown();
         assertThat(java.util.List.of(whileOpen, segments().size())).as("segments while open, after close()")
@@ -225,7 +218,7 @@ class FileSystemJournalReviewTests {
             }
             callers.shutdown();
             backend.close();
-            assertThat(segmentsIn(directory)).as("round %d", round).isEmpty();
+            assertThat(FileSystemJournalTests.segmentsIn(directory)).as("round %d", round).isEmpty();
         }
     }
 
@@ -293,17 +286,7 @@ class FileSystemJournalReviewTests {
     }
 
     private java.util.List<Path> segments() throws Exception {
-        return segmentsIn(root);
-    }
-
-    private static java.util.List<Path> segmentsIn(Path root) throws Exception {
-        Path directory = root.resolve(Journal.DIRECTORY);
-        if (!java.nio.file.Files.isDirectory(directory)) {
-            return java.util.List.of();
-        }
-        try (java.util.stream.Stream<Path> files = java.nio.file.Files.list(directory)) {
-            return files.filter((file) -> file.toString().endsWith(Journal.SEGMENT_SUFFIX)).sorted().toList();
-        }
+        return FileSystemJournalTests.segmentsIn(root);
     }
 
     private static String describe(GetResult result) {

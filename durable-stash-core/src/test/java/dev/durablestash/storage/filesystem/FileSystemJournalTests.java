@@ -287,15 +287,7 @@ class FileSystemJournalTests {
                 etag = ((PutResult.Written) await(backend.put("ns/a", utf8(i + " ".repeat(100)),
                         Precondition.matching(etag)))).etag();
             }
-            // One listing is asserted on, the one that ended the wait: the committer starts the next segment
-            // after it acknowledged the batch that filled the current one, so a listing taken later may
-            // show that new segment beside the current one until the current one's checkpoint drops it.
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            List<Path> left = segments();
-            while (left.size() > 1 && System.nanoTime() < deadline) {
-                Thread.sleep(10);
-                left = segments();
-            }
+            List<Path> left = segmentsOnceAtMostOne(root, TimeUnit.SECONDS.toNanos(10));
             assertThat(left).hasSize(1); // 200 records of 100 bytes went through about 40 segments
             assertThat(left.get(0).getFileName().toString()).isNotEqualTo(String.format("%019d.log", 1));
         }
@@ -469,7 +461,25 @@ class FileSystemJournalTests {
         return segmentsIn(root);
     }
 
-    private static List<Path> segmentsIn(Path root) throws Exception {
+    /**
+     * Lists the journal's segments until at most one is left or {@code timeoutNanos} passed.
+     *
+     * @return the listing that ended the wait: assert on it, not on a later one. The committer starts the
+     *     next segment after it acknowledged the batch that filled the current one, so a listing taken
+     *     later may show that new segment beside the current one until the current one's checkpoint
+     *     drops it.
+     */
+    static List<Path> segmentsOnceAtMostOne(Path root, long timeoutNanos) throws Exception {
+        long deadline = System.nanoTime() + timeoutNanos;
+        List<Path> listed = segmentsIn(root);
+        while (listed.size() > 1 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+            listed = segmentsIn(root);
+        }
+        return listed;
+    }
+
+    static List<Path> segmentsIn(Path root) throws Exception {
         Path directory = root.resolve(Journal.DIRECTORY);
         if (!Files.isDirectory(directory)) {
             return List.of();
