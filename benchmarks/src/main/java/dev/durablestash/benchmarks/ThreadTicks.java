@@ -20,8 +20,8 @@ import java.util.TreeMap;
  */
 public final class ThreadTicks {
 
-    /** One thread's ticks so far. */
-    private record Used(String group, long ticks, long systemTicks) {
+    /** One thread's ticks so far; {@code name} is its name with each run of digits made {@code N}. */
+    private record Used(String group, String name, long ticks, long systemTicks) {
     }
 
     private final Map<Long, Used> byThread;
@@ -50,8 +50,9 @@ public final class ThreadTicks {
                 String[] fields = stat.substring(close + 2).split(" ");
                 long user = Long.parseLong(fields[11]);
                 long system = Long.parseLong(fields[12]);
+                String name = stat.substring(open + 1, close);
                 byThread.put(Long.parseLong(task.getFileName().toString()),
-                        new Used(group(stat.substring(open + 1, close)), user + system, system));
+                        new Used(group(name), name.replaceAll("[0-9]+", "N"), user + system, system));
             }
         } catch (IOException e) {
             return new ThreadTicks(Map.of());
@@ -77,6 +78,23 @@ public final class ThreadTicks {
             boolean same = then != null && then.group.equals(now.group); // a reused thread id is another thread
             used.merge(now.group, now.ticks - (same ? then.ticks : 0), Long::sum);
             used.merge(now.group + "-sys", now.systemTicks - (same ? then.systemTicks : 0), Long::sum);
+        });
+        return used;
+    }
+
+    /**
+     * @param before an earlier sample of the same process
+     * @param after a later one
+     * @return the ticks (user plus system) used between the two by the threads alive at {@code after},
+     *     summed by name with each run of digits made {@code N} (Linux keeps a thread's first 15
+     *     characters), e.g. {@code bench-caller-N}
+     */
+    public static Map<String, Long> byName(ThreadTicks before, ThreadTicks after) {
+        Map<String, Long> used = new TreeMap<>();
+        after.byThread.forEach((tid, now) -> {
+            Used then = before.byThread.get(tid);
+            boolean same = then != null && then.name.equals(now.name);
+            used.merge(now.name, now.ticks - (same ? then.ticks : 0), Long::sum);
         });
         return used;
     }

@@ -37,7 +37,9 @@ import software.amazon.awssdk.services.s3.model.PutObjectRequest;
  *       ones; the p50 ratio of each 1,000 pairs is printed in a note;</li>
  *   <li>{@code group_commit_speedup}, {@code puts_per_stash_contended}: 64 threads stashing into one
  *       session as fast as they are acknowledged, for 8 s after four 2-s warm-up rounds (each one's
- *       rate printed);</li>
+ *       rate printed); notes split the measured round's cycle: each PUT's time in the backend, the
+ *       time from its answer to its callers' returns (each, and the last of them) and to the next
+ *       PUT, and the CPU time per PUT of each thread of the process;</li>
  *   <li>{@code many_sessions_throughput_ratio}: 64 threads stashing into random ones of 10,000
  *       sessions, rounds alternating with rounds of 64 threads sending raw conditional PUTs to random
  *       ones of 10,000 keys ({@code raw/N}), and, not part of the goal, rounds of raw PUTs shaped like
@@ -206,7 +208,13 @@ public final class S3EngineBenchmark {
         Figures.note("contended: stashes/s in each 2-s warm-up round:" + warmUpRates);
         long putsBefore = backend.puts();
         CountingBackend.PutTimes putTimes = backend.timePuts();
-        Round round = CallerRounds.run(CALLERS, millis(8000), stashOne);
+        CallersAnswered answered = new CallersAnswered(CALLERS);
+        ThreadTicks ticksBefore = ThreadTicks.sampleThisProcess();
+        Round round = CallerRounds.run(CALLERS, millis(8000), thread -> {
+            stashOne.accept(thread);
+            answered.record(thread, backend.lastPutAnswered(), System.nanoTime());
+        });
+        Map<String, Long> ticks = ThreadTicks.byName(ticksBefore, ThreadTicks.sampleThisProcess());
         backend.stopTimingPuts();
         long puts = backend.puts() - putsBefore;
         double perSecond = round.operations / round.seconds;
@@ -216,9 +224,41 @@ public final class S3EngineBenchmark {
                 + " ms in the backend (uncontended raw PUT p50 " + Figures.format(rawP50) + " ms), and was sent p50 "
                 + Figures.format(putTimes.sinceAnswerBeforeP50Millis()) + " ms after the answer to the PUT before it"
                 + " (its callers answered, their next stashes gathered)");
+        Latencies lastCallers = answered.lastCallerOfEachPut();
+        Figures.note("contended: the callers returned from their stash p50 "
+                + Figures.format(answered.eachCaller().percentileMillis(0.5)) + " ms after the answer to the PUT that"
+                + " acknowledged it, and the last of each PUT's callers p50 " + Figures.format(lastCallers.percentileMillis(0.5))
+                + " ms (p90 " + Figures.format(lastCallers.percentileMillis(0.9)) + ") after it");
+        Figures.note("contended: " + cpuPerPut(ticks, puts, round.seconds));
         Figures.print("group_commit_speedup", perSecond * rawP50 / 1000.0, "x");
         Figures.print("puts_per_stash_contended", (double) puts / round.operations, "PUTs/stash");
         Figures.print("stash_p99_s3_contended", round.latencies.percentileMillis(0.99), "ms");
+    }
+
+    /**
+     * @param ticks the clock ticks (10 ms each) of the process's threads over a round, by thread name
+     * @return the round's CPU time per PUT by thread (those with at least 2% of it), all threads' and the
+     *     wall time per PUT
+     */
+    private static String cpuPerPut(Map<String, Long> ticks, long puts, double seconds) {
+        long all = ticks.values().stream().mapToLong(Long::longValue).sum();
+        StringBuilder text = new StringBuilder("CPU time per PUT in that round, by thread (from the threads' clock ticks):");
+        long listed = 0;
+        for (Map.Entry<String, Long> thread : ticks.entrySet().stream()
+                .sorted(Map.Entry.<String, Long>comparingByValue().reversed()).toList()) {
+            if (thread.getValue() * 50 >= all) {
+                listed += thread.getValue();
+                text.append(' ').append(thread.getKey()).append(' ').append(Figures.format(msPerPut(thread.getValue(), puts)));
+            }
+        }
+        return text.append(", the other threads ").append(Figures.format(msPerPut(all - listed, puts)))
+                .append("; all threads ").append(Figures.format(msPerPut(all, puts))).append(" ms, over ")
+                .append(Figures.format(seconds * 1000 / puts)).append(" ms of wall time on ")
+                .append(Runtime.getRuntime().availableProcessors()).append(" cores").toString();
+    }
+
+    private static double msPerPut(long ticks, long puts) {
+        return puts == 0 ? Double.NaN : ticks * 10.0 / puts;
     }
 
     private void manySessions() throws InterruptedException {
