@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
@@ -229,7 +230,7 @@ public final class S3EngineBenchmark {
                 + Figures.format(answered.eachCaller().percentileMillis(0.5)) + " ms after the answer to the PUT that"
                 + " acknowledged it, and the last of each PUT's callers p50 " + Figures.format(lastCallers.percentileMillis(0.5))
                 + " ms (p90 " + Figures.format(lastCallers.percentileMillis(0.9)) + ") after it");
-        Figures.note("contended: " + cpuPerPut(ticks, puts, round.seconds));
+        Figures.note("contended: " + cpuPer(ticks, puts, round.seconds, "PUT"));
         Figures.print("group_commit_speedup", perSecond * rawP50 / 1000.0, "x");
         Figures.print("puts_per_stash_contended", (double) puts / round.operations, "PUTs/stash");
         Figures.print("stash_p99_s3_contended", round.latencies.percentileMillis(0.99), "ms");
@@ -237,28 +238,32 @@ public final class S3EngineBenchmark {
 
     /**
      * @param ticks the clock ticks (10 ms each) of the process's threads over a round, by thread name
-     * @return the round's CPU time per PUT by thread (those with at least 2% of it), all threads' and the
-     *     wall time per PUT
+     * @param operations what the round counts (PUTs or stashes)
+     * @param operation its name, singular
+     * @return the round's CPU time per operation by thread (those with at least 1% of it), all threads'
+     *     and the wall time per operation
      */
-    private static String cpuPerPut(Map<String, Long> ticks, long puts, double seconds) {
+    private static String cpuPer(Map<String, Long> ticks, long operations, double seconds, String operation) {
         long all = ticks.values().stream().mapToLong(Long::longValue).sum();
-        StringBuilder text = new StringBuilder("CPU time per PUT in that round, by thread (from the threads' clock ticks):");
+        StringBuilder text = new StringBuilder("CPU time per ").append(operation)
+                .append(" in that round, by thread (from the threads' clock ticks):");
         long listed = 0;
         for (Map.Entry<String, Long> thread : ticks.entrySet().stream()
                 .sorted(Map.Entry.<String, Long>comparingByValue().reversed()).toList()) {
-            if (thread.getValue() * 50 >= all) {
+            if (thread.getValue() * 100 >= all) {
                 listed += thread.getValue();
-                text.append(' ').append(thread.getKey()).append(' ').append(Figures.format(msPerPut(thread.getValue(), puts)));
+                text.append(' ').append(thread.getKey()).append(' ')
+                        .append(Figures.format(msPer(thread.getValue(), operations)));
             }
         }
-        return text.append(", the other threads ").append(Figures.format(msPerPut(all - listed, puts)))
-                .append("; all threads ").append(Figures.format(msPerPut(all, puts))).append(" ms, over ")
-                .append(Figures.format(seconds * 1000 / puts)).append(" ms of wall time on ")
+        return text.append(", the other threads ").append(Figures.format(msPer(all - listed, operations)))
+                .append("; all threads ").append(Figures.format(msPer(all, operations))).append(" ms, over ")
+                .append(Figures.format(seconds * 1000 / operations)).append(" ms of wall time on ")
                 .append(Runtime.getRuntime().availableProcessors()).append(" cores").toString();
     }
 
-    private static double msPerPut(long ticks, long puts) {
-        return puts == 0 ? Double.NaN : ticks * 10.0 / puts;
+    private static double msPer(long ticks, long operations) {
+        return operations == 0 ? Double.NaN : ticks * 10.0 / operations;
     }
 
     private void manySessions() throws InterruptedException {
@@ -315,11 +320,24 @@ public final class S3EngineBenchmark {
         ThreadTicks measuredTicksBefore = ThreadTicks.sampleThisProcess();
         Map<String, IntConsumer> loads = Map.of("stash", stashOne, "raw", rawOne, "shaped", rawEngineShaped);
         Map<String, Round> totals = Map.of("stash", new Round(), "raw", new Round(), "shaped", new Round());
+        Map<String, Map<String, Long>> ticksByLoad = Map.of("stash", new TreeMap<>(), "raw", new TreeMap<>(),
+                "shaped", new TreeMap<>());
+        long stashRoundGets = 0;
+        long stashRoundPuts = 0;
         StringBuilder rounds = new StringBuilder();
         // A B C C B A A B C C B A: a drift (the JIT still compiling) weighs on each alike.
         for (String load : List.of("stash", "raw", "shaped", "shaped", "raw", "stash", "stash", "raw", "shaped",
                 "shaped", "raw", "stash")) {
+            ThreadTicks roundTicksBefore = ThreadTicks.sampleThisProcess();
+            long getsBefore = backend.gets();
+            long putsBefore = backend.puts();
             Round round = CallerRounds.run(CALLERS, millis(3000), loads.get(load));
+            if (load.equals("stash")) {
+                stashRoundGets += backend.gets() - getsBefore;
+                stashRoundPuts += backend.puts() - putsBefore;
+            }
+            ThreadTicks.byName(roundTicksBefore, ThreadTicks.sampleThisProcess())
+                    .forEach((thread, used) -> ticksByLoad.get(load).merge(thread, used, Long::sum));
             totals.get(load).add(round);
             rounds.append(' ').append(load).append(' ').append(Figures.format(round.operations / round.seconds));
         }
@@ -340,6 +358,13 @@ public final class S3EngineBenchmark {
                 + ", and its write id and content type) ran at " + Figures.format(shapedRate / rawRate)
                 + " of the plain raw PUTs' rate; the stashes at " + Figures.format(stashRate / shapedRate)
                 + " of theirs");
+        Figures.note("many sessions, stash rounds: " + Figures.format((double) stashRoundPuts / stashTotal.operations)
+                + " PUTs and " + Figures.format((double) stashRoundGets / stashTotal.operations) + " GETs per stash");
+        for (String load : List.of("stash", "raw", "shaped")) {
+            Round total = totals.get(load);
+            Figures.note("many sessions, " + load + " rounds: " + cpuPer(ticksByLoad.get(load), total.operations,
+                    total.seconds, load.equals("stash") ? "stash" : "PUT"));
+        }
         Figures.print("many_sessions_throughput_ratio", stashRate / rawRate, "x");
         Figures.print("stash_per_s_s3_many_sessions", stashRate, "stashes/s");
         Figures.print("raw_put_per_s_s3_many_sessions", rawRate, "PUTs/s");
