@@ -297,28 +297,57 @@ final class SessionDocument {
             if (e != null && e.name().equals(name)) {
                 return e.bytes();
             }
-            JsonBytes out = new JsonBytes(64 + 64 * size()).string(name).raw(":");
             if (allSimple()) {
-                // Written directly, and not kept: writing it again costs about what copying it would,
-                // and keeping it would add its size to every live session's memory.
-                out.raw("{\"vsn\":").raw(Integer.toString(vsn)).raw(",\"data\":{");
-                for (int i = 0; i < members.length; i += 2) {
-                    if (i > 0) {
-                        out.raw(",");
-                    }
-                    out.string((String) members[i]).raw(":").simple((JsonNode) members[i + 1]);
-                }
-                return out.raw("}}").toByteArray();
+                return writeSimple(name, new JsonBytes(encodingSizeHint())).toByteArray();
             }
-            // Decimals, nested objects and arrays: the tree written as a whole through the mapper, as
-            // before (a decimal written on its own is written differently), once per slice.
+            return encodeThroughMapper(name).bytes();
+        }
+
+        /** Appends {@link #encodedFor encodedFor(name)} to {@code out}, without an array of its own when it can. */
+        void encodeInto(String name, JsonBytes out) {
+            Encoded e = encoded;
+            if (e != null && e.name().equals(name)) {
+                out.bytes(e.bytes());
+            } else if (allSimple()) {
+                writeSimple(name, out);
+            } else {
+                out.bytes(encodeThroughMapper(name).bytes());
+            }
+        }
+
+        /** @return a buffer size that usually holds this slice's encoding */
+        int encodingSizeHint() {
+            return 64 + 64 * size();
+        }
+
+        /**
+         * Written directly, and not kept: writing it again costs about what copying it would, and keeping
+         * it would add its size to every live session's memory.
+         */
+        private JsonBytes writeSimple(String name, JsonBytes out) {
+            out.string(name).raw(":{\"vsn\":").raw(Integer.toString(vsn)).raw(",\"data\":{");
+            for (int i = 0; i < members.length; i += 2) {
+                if (i > 0) {
+                    out.raw(",");
+                }
+                out.string((String) members[i]).raw(":").simple((JsonNode) members[i + 1]);
+            }
+            return out.raw("}}");
+        }
+
+        /**
+         * Decimals, nested objects and arrays: the tree written as a whole through the mapper (a decimal
+         * written on its own is written differently), once per slice and name, then kept.
+         */
+        private Encoded encodeThroughMapper(String name) {
+            JsonBytes out = new JsonBytes(encodingSizeHint()).string(name).raw(":");
             ObjectNode sliceNode = NODES.objectNode();
             sliceNode.put("vsn", vsn);
             sliceNode.set("data", data());
             out.bytes(MAPPER.writeValueAsBytes(sliceNode));
-            e = new Encoded(name, out.toByteArray());
+            Encoded e = new Encoded(name, out.toByteArray());
             encoded = e;
-            return e.bytes();
+            return e;
         }
 
         /** @return whether every value is one {@link JsonBytes#simple} writes */
@@ -448,25 +477,18 @@ final class SessionDocument {
         byte[] head = head();
         String[] names = views.keySet().toArray(new String[0]);
         Arrays.sort(names);
-        byte[][] members = new byte[names.length][];
-        int size = head.length + Math.max(0, names.length - 1) + 2;
+        int sizeHint = head.length + names.length + 2;
+        for (String name : names) {
+            sizeHint += views.get(name).encodingSizeHint();
+        }
+        JsonBytes out = new JsonBytes(sizeHint).bytes(head);
         for (int i = 0; i < names.length; i++) {
-            members[i] = views.get(names[i]).encodedFor(names[i]);
-            size += members[i].length;
-        }
-        byte[] out = new byte[size];
-        System.arraycopy(head, 0, out, 0, head.length);
-        int at = head.length;
-        for (int i = 0; i < members.length; i++) {
             if (i > 0) {
-                out[at++] = ',';
+                out.raw(",");
             }
-            System.arraycopy(members[i], 0, out, at, members[i].length);
-            at += members[i].length;
+            views.get(names[i]).encodeInto(names[i], out);
         }
-        out[at++] = '}';
-        out[at] = '}';
-        return out;
+        return out.raw("}}").toByteArray();
     }
 
     /** @return {@code toBytes().length}, without assembling the bytes */
@@ -489,14 +511,20 @@ final class SessionDocument {
     }
 
     private byte[] writeHead() {
-        StringBuilder head = new StringBuilder(64).append("{\"format\":").append(FORMAT);
+        // Sized for the longest head of a year below 10000 (79 characters): the builder never grows.
+        StringBuilder head = new StringBuilder(96).append("{\"format\":").append(FORMAT);
         if (marker) {
             head.append(",\"moved\":true");
         }
         if (expiresAt != null) {
             IsoInstant.append(head.append(",\"expiresAt\":\""), expiresAt).append('"'); // ISO-8601: nothing to escape
         }
-        return head.append(",\"views\":{").toString().getBytes(StandardCharsets.US_ASCII);
+        head.append(",\"views\":{");
+        byte[] bytes = new byte[head.length()]; // ASCII only: one copy, no String in between
+        for (int i = 0; i < bytes.length; i++) {
+            bytes[i] = (byte) head.charAt(i);
+        }
+        return bytes;
     }
 
     /**
