@@ -44,17 +44,33 @@ final class JsonBytes {
     }
 
     JsonBytes string(String text) {
-        raw("\"");
         if (plainAscii(text)) {
-            raw(text);
-        } else {
-            bytes(QUOTE.quoteAsUTF8(text));
+            return raw("\"").raw(text).raw("\"");
         }
-        return raw("\"");
+        if (hasLoneSurrogate(text)) {
+            // Half of a surrogate pair (a string cut inside an emoji) is a valid Java string, which the
+            // encoder below refuses; the mapper writes it escaped. Rare: written as the mapper writes it.
+            return bytes(SessionDocument.MAPPER.writeValueAsBytes(text));
+        }
+        return raw("\"").bytes(QUOTE.quoteAsUTF8(text)).raw("\"");
     }
 
+    /** @return what was written; this buffer itself when it is exactly full (then this must not be written again) */
     byte[] toByteArray() {
-        return Arrays.copyOf(buf, count);
+        return count == buf.length ? buf : Arrays.copyOf(buf, count);
+    }
+
+    /** @return whether the text holds a surrogate that is not part of a high-then-low pair */
+    static boolean hasLoneSurrogate(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+                i++; // a pair
+            } else if (Character.isSurrogate(c)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** @return whether the text is printable ASCII without a quote or backslash: written as it is */

@@ -79,7 +79,10 @@ final class SessionDocument {
          * lookup (a slice only written, never read, needs none); else {@code null}.
          */
         private volatile int @Nullable [] index;
-        /** {@code "name":{"vsn":…,"data":…}} for {@link #encodedFor}'s last name, kept for slices the mapper writes; or {@code null}. */
+        /**
+         * {@code "name":{"vsn":…,"data":…}} for the last name a slice the mapper writes was encoded
+         * under ({@link #encodedFor}, {@link #encodeInto}), kept; or {@code null}.
+         */
         private volatile @Nullable Encoded encoded;
         /** Decoded values of immutable types by key (see {@link ValueCodec#decode(Slice, String, JsonNode, Type)}), or {@code null}. */
         private volatile @Nullable ConcurrentHashMap<String, Decoded> decoded;
@@ -298,12 +301,15 @@ final class SessionDocument {
                 return e.bytes();
             }
             if (allSimple()) {
-                return writeSimple(name, new JsonBytes(encodingSizeHint())).toByteArray();
+                return writeSimple(name, new JsonBytes(simpleSizeHint())).toByteArray();
             }
             return encodeThroughMapper(name).bytes();
         }
 
-        /** Appends {@link #encodedFor encodedFor(name)} to {@code out}, without an array of its own when it can. */
+        /**
+         * Appends {@link #encodedFor encodedFor(name)} to {@code out}: a slice of simple values written
+         * straight into it, one the mapper writes copied from its kept encoding.
+         */
         void encodeInto(String name, JsonBytes out) {
             Encoded e = encoded;
             if (e != null && e.name().equals(name)) {
@@ -315,8 +321,15 @@ final class SessionDocument {
             }
         }
 
-        /** @return a buffer size that usually holds this slice's encoding */
-        int encodingSizeHint() {
+        /**
+         * @return the size of {@link #encodedFor encodedFor(name)} for a slice the mapper writes (encoded
+         *     now if it was not, and kept), else a size that usually holds it
+         */
+        int encodingSizeHint(String name) {
+            return allSimple() ? simpleSizeHint() : encodedFor(name).length;
+        }
+
+        private int simpleSizeHint() {
             return 64 + 64 * size();
         }
 
@@ -340,7 +353,7 @@ final class SessionDocument {
          * written on its own is written differently), once per slice and name, then kept.
          */
         private Encoded encodeThroughMapper(String name) {
-            JsonBytes out = new JsonBytes(encodingSizeHint()).string(name).raw(":");
+            JsonBytes out = new JsonBytes(simpleSizeHint()).string(name).raw(":");
             ObjectNode sliceNode = NODES.objectNode();
             sliceNode.put("vsn", vsn);
             sliceNode.set("data", data());
@@ -477,9 +490,10 @@ final class SessionDocument {
         byte[] head = head();
         String[] names = views.keySet().toArray(new String[0]);
         Arrays.sort(names);
-        int sizeHint = head.length + names.length + 2;
+        // Exact when every slice is one the mapper writes (then the buffer is the result, with no copy).
+        int sizeHint = head.length + Math.max(0, names.length - 1) + 2;
         for (String name : names) {
-            sizeHint += views.get(name).encodingSizeHint();
+            sizeHint += views.get(name).encodingSizeHint(name);
         }
         JsonBytes out = new JsonBytes(sizeHint).bytes(head);
         for (int i = 0; i < names.length; i++) {

@@ -99,19 +99,23 @@ final class ValueCodec {
                     + " is a lambda or another synthetic class and cannot be represented as JSON", null);
         }
         byte[] json;
+        JsonNode tree;
         try {
             json = write(value);
+            // Read back as the stored document will be: JSON the reader refuses (a property name with half
+            // of a surrogate pair, which the writer lets through) fails here, before anything is written.
+            tree = json.length > maxValueBytes ? null : tree(json);
         } catch (RuntimeException | StackOverflowError e) {
             // Jackson's own exceptions, and any other a serializer of the application throws (Jackson 3
             // passes an IllegalStateException of a custom serializer through unwrapped).
             return invalid(view, key, "value of type " + (value == null ? "null" : value.getClass().getName())
                     + " cannot be represented as JSON: " + message(e), e);
         }
-        if (json.length > maxValueBytes) {
+        if (tree == null) {
             return invalid(view, key, "value is " + json.length + " bytes of JSON, more than the limit of "
                     + maxValueBytes + " bytes (max-value-size)", null);
         }
-        return tree(json);
+        return tree;
     }
 
     /** @return whether Jackson would write the value as {} even with FAIL_ON_EMPTY_BEANS (a lambda) */

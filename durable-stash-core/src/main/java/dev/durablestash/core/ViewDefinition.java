@@ -44,7 +44,7 @@ public final class ViewDefinition {
      * @param name the view name, e.g. the controller's class name; 1 to {@value #MAX_NAME_LENGTH}
      *     characters
      * @return a builder with {@code vsn} 1, no keys and no migrator
-     * @throws IllegalArgumentException if the name is blank or too long
+     * @throws IllegalArgumentException if the name is blank, too long, or holds half of a surrogate pair
      */
     public static Builder builder(String name) {
         return new Builder(name);
@@ -110,6 +110,10 @@ public final class ViewDefinition {
                 throw new IllegalArgumentException(
                         "view name must be at most " + MAX_NAME_LENGTH + " characters: " + name);
             }
+            if (JsonBytes.hasLoneSurrogate(name)) {
+                throw new IllegalArgumentException("view name must not hold half of a surrogate pair (a lone surrogate"
+                        + " cannot be a JSON property name the session document is read back with): " + name);
+            }
             this.name = name;
         }
 
@@ -143,9 +147,14 @@ public final class ViewDefinition {
          * @param type the type its value is recovered as
          * @param scope when it is recovered
          * @return this builder
-         * @throws IllegalArgumentException if the key was already declared
+         * @throws IllegalArgumentException if the key was already declared, or holds half of a surrogate pair
          */
         public Builder key(String key, Type type, Scope scope) {
+            if (key != null && JsonBytes.hasLoneSurrogate(key)) {
+                throw new IllegalArgumentException("view '" + name + "' declares key '" + key + "' with half of a"
+                        + " surrogate pair (a lone surrogate cannot be a JSON property name the session document is read"
+                        + " back with)");
+            }
             StoredKey storedKey = new StoredKey(key, type, scope);
             if (keys.putIfAbsent(key, storedKey) != null) {
                 throw new IllegalArgumentException("view '" + name + "' declares key '" + key + "' twice");

@@ -391,4 +391,39 @@ class BadInputTests {
     private static String sha256Prefix(byte[] body) throws Exception {
         return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(body), 0, 8);
     }
+
+    /**
+     * A string cut in the middle of an emoji holds a lone surrogate. It is a valid Java string: it is
+     * stashed, acknowledged and recovered as it was, and the session's other views go on being written.
+     */
+    @Test
+    void aStringWithALoneSurrogateIsStashedAndRecoveredAsItWas() throws Exception {
+        String cut = "Dear \uD83D\uDE00 friend".substring(0, 6) + "\u2026"; // "Dear ", half an emoji, an ellipsis
+        ViewDefinition other = ViewDefinition.builder("other").key("n", int.class).build();
+        try (StashAdapter adapter = new StashAdapter(backend, Engines.settings().build())) {
+            await(adapter.stash(sid, VIEW, Map.of("title", cut)));
+            await(adapter.stash(sid, other, Map.of("n", 1)));
+            assertThat(await(adapter.recover(sid, VIEW, MountKind.FRESH)).values()).containsEntry("title", cut);
+        }
+        try (StashAdapter restarted = new StashAdapter(backend, Engines.settings().build())) {
+            assertThat(await(restarted.recover(sid, VIEW, MountKind.FRESH)).values()).containsEntry("title", cut);
+            assertThat(await(restarted.recover(sid, other, MountKind.FRESH)).values()).containsEntry("n", 1);
+        }
+    }
+
+    /**
+     * A map key with half of a surrogate pair cannot be a JSON property name the engine reads back: the
+     * stash fails at once naming view and key, as any value that is not JSON does, and writes nothing.
+     */
+    @Test
+    void aMapKeyWithALoneSurrogateFailsAtStashTimeNamingViewAndKey() {
+        ViewDefinition view = ViewDefinition.builder("tags").key("counts", Object.class).build();
+        try (StashAdapter adapter = new StashAdapter(backend, Engines.settings().build())) {
+            assertThatThrownBy(() -> adapter.stash(sid, view, Map.of("counts", Map.of("ok\uD83D", 1))))
+                    .isInstanceOf(InvalidStashValueException.class)
+                    .hasMessageContaining("'counts'")
+                    .hasMessageContaining("'tags'");
+            assertThat(backend.count(Operation.PUT)).isZero();
+        }
+    }
 }

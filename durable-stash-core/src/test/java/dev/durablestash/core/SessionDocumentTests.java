@@ -178,6 +178,38 @@ class SessionDocumentTests {
         assertThat(back.slice("cart").data().get("price").decimalValue()).isEqualTo(new BigDecimal("1.50"));
     }
 
+    /**
+     * A Java string may hold a lone surrogate (half of an emoji cut by {@code substring}): a value
+     * holding one is written as the mapper writes it ({@code \\uD83D}), whether its slice is written
+     * directly or through the mapper, and reads back unchanged. (View names and keys cannot hold one:
+     * {@link ViewDefinitionTests#aNameOrKeyWithALoneSurrogateFails()}.)
+     */
+    @Test
+    void aLoneSurrogateInAValueIsWrittenAsTheWholeTreeWritesIt() {
+        String cut = "ab\uD83D"; // "ab" and the first half of an emoji
+        String stray = "\uDE00x\uD800y"; // a low half first, then a high half before another character
+        ViewDefinition view = ViewDefinition.builder("v").key("s", String.class).key("t", String.class)
+                .key("d", Object.class).build();
+        SessionDocument simple = SessionDocument.empty()
+                .apply(SliceDiff.of(view, Map.of("s", NODES.stringNode(cut), "t", NODES.stringNode(stray)), Set.of()))
+                .withExpiry(EXPIRES);
+        SessionDocument throughMapper = simple.apply(set(view, "d", NODES.numberNode(new BigDecimal("1.5"))));
+        for (SessionDocument doc : java.util.List.of(simple, throughMapper)) {
+            tools.jackson.databind.node.ObjectNode root = NODES.objectNode();
+            root.put("format", SessionDocument.FORMAT);
+            root.put("expiresAt", EXPIRES.toString());
+            tools.jackson.databind.node.ObjectNode slice = root.putObject("views").putObject("v");
+            slice.put("vsn", 1);
+            slice.set("data", doc.slice("v").data());
+            assertThat(doc.toBytes()).isEqualTo(MAPPER.writeValueAsBytes(root));
+            assertThat(doc.encodedSize()).isEqualTo(doc.toBytes().length);
+            SessionDocument.Slice back = SessionDocument.parse(doc.toBytes()).slice("v");
+            assertThat(back).isNotNull();
+            assertThat(back.data().get("s").stringValue()).isEqualTo(cut);
+            assertThat(back.data().get("t").stringValue()).isEqualTo(stray);
+        }
+    }
+
     // ---- apply ---------------------------------------------------------------------------------
 
     @Test

@@ -66,6 +66,25 @@ class ViewDefinitionTests {
                 .hasMessageContaining("name");
     }
 
+    /**
+     * A name with half of a surrogate pair would be written as a JSON property name that the document's
+     * reader refuses (the whole session would read as corrupt): refused here, naming the fix. A whole
+     * pair (an emoji) is fine.
+     */
+    @Test
+    void aNameOrKeyWithALoneSurrogateFails() {
+        assertThatThrownBy(() -> ViewDefinition.builder("notes\uD83D"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("view name")
+                .hasMessageContaining("surrogate");
+        assertThatThrownBy(() -> ViewDefinition.builder("notes").key("\uDE00title", String.class))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("'notes'")
+                .hasMessageContaining("surrogate");
+        ViewDefinition emoji = ViewDefinition.builder("notes \uD83D\uDE00").key("\uD83D\uDE00", String.class).build();
+        assertThat(emoji.key("\uD83D\uDE00")).isNotNull();
+    }
+
     @Test
     void aTooLongNameFailsNamingTheLimit() {
         assertThat(ViewDefinition.builder("v".repeat(ViewDefinition.MAX_NAME_LENGTH)).build().name()).hasSize(200);
