@@ -2,7 +2,6 @@ package dev.durablestash.core;
 
 import java.lang.reflect.Type;
 import java.math.BigInteger;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.Arrays;
