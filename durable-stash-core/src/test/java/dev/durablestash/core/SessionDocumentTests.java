@@ -180,7 +180,7 @@ class SessionDocumentTests {
 
     /**
      * A Java string may hold a lone surrogate (half of an emoji cut by {@code substring}): a value
-     * holding one is written as the mapper writes it ({@code \\uD83D}), whether its slice is written
+     * holding one is written as the mapper writes it (escaped), whether its slice is written
      * directly or through the mapper, and reads back unchanged. (View names and keys cannot hold one:
      * {@link ViewDefinitionTests#aNameOrKeyWithALoneSurrogateFails()}.)
      */

@@ -68,7 +68,7 @@ class ViewDefinitionTests {
 
     /**
      * A name with half of a surrogate pair would be written as a JSON property name that the document's
-     * reader refuses (the whole session would read as corrupt): refused here, naming the fix. A whole
+     * reader refuses (the whole session would read as corrupt): refused here, saying why. A whole
      * pair (an emoji) is fine.
      */
     @Test
