@@ -99,19 +99,21 @@ final class ValueCodec {
                     + " is a lambda or another synthetic class and cannot be represented as JSON", null);
         }
         byte[] json;
-        JsonNode tree;
+        @Nullable JsonNode tree = null;
         try {
             json = write(value);
-            // Read back as the stored document will be: JSON the reader refuses (a property name with half
-            // of a surrogate pair, which the writer lets through) fails here, before anything is written.
-            tree = json.length > maxValueBytes ? null : tree(json);
+            if (json.length <= maxValueBytes) {
+                // Read back as the stored document will be: JSON the reader refuses (a property name with
+                // half of a surrogate pair, which the writer lets through) fails here, before any write.
+                tree = tree(json);
+            }
         } catch (RuntimeException | StackOverflowError e) {
             // Jackson's own exceptions, and any other a serializer of the application throws (Jackson 3
             // passes an IllegalStateException of a custom serializer through unwrapped).
             return invalid(view, key, "value of type " + (value == null ? "null" : value.getClass().getName())
                     + " cannot be represented as JSON: " + message(e), e);
         }
-        if (tree == null) {
+        if (json.length > maxValueBytes) {
             return invalid(view, key, "value is " + json.length + " bytes of JSON, more than the limit of "
                     + maxValueBytes + " bytes (max-value-size)", null);
         }

@@ -27,6 +27,9 @@ public final class ViewDefinition {
 
     /** Longest accepted view name, in characters. */
     public static final int MAX_NAME_LENGTH = 200;
+    /** Why a view name or key may not hold half of a surrogate pair. */
+    private static final String LONE_SURROGATE =
+            " (a lone surrogate cannot be a JSON property name the session document is read back with)";
 
     private final String name;
     private final int vsn;
@@ -111,8 +114,8 @@ public final class ViewDefinition {
                         "view name must be at most " + MAX_NAME_LENGTH + " characters: " + name);
             }
             if (JsonBytes.hasLoneSurrogate(name)) {
-                throw new IllegalArgumentException("view name must not hold half of a surrogate pair (a lone surrogate"
-                        + " cannot be a JSON property name the session document is read back with): " + name);
+                throw new IllegalArgumentException("view name must not hold half of a surrogate pair" + LONE_SURROGATE
+                        + ": " + name);
             }
             this.name = name;
         }
@@ -150,12 +153,11 @@ public final class ViewDefinition {
          * @throws IllegalArgumentException if the key was already declared, or holds half of a surrogate pair
          */
         public Builder key(String key, Type type, Scope scope) {
-            if (key != null && JsonBytes.hasLoneSurrogate(key)) {
-                throw new IllegalArgumentException("view '" + name + "' declares key '" + key + "' with half of a"
-                        + " surrogate pair (a lone surrogate cannot be a JSON property name the session document is read"
-                        + " back with)");
-            }
             StoredKey storedKey = new StoredKey(key, type, scope);
+            if (JsonBytes.hasLoneSurrogate(key)) {
+                throw new IllegalArgumentException("view '" + name + "' declares key '" + key + "' with half of a"
+                        + " surrogate pair" + LONE_SURROGATE);
+            }
             if (keys.putIfAbsent(key, storedKey) != null) {
                 throw new IllegalArgumentException("view '" + name + "' declares key '" + key + "' twice");
             }
