@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
@@ -210,12 +209,10 @@ public final class S3EngineBenchmark {
         long putsBefore = backend.puts();
         CountingBackend.PutTimes putTimes = backend.timePuts();
         CallersAnswered answered = new CallersAnswered(CALLERS);
-        ThreadTicks ticksBefore = ThreadTicks.sampleThisProcess();
         Round round = CallerRounds.run(CALLERS, millis(8000), thread -> {
             stashOne.accept(thread);
             answered.record(thread, backend.lastPutAnswered(), System.nanoTime());
         });
-        Map<String, Long> ticks = ThreadTicks.byName(ticksBefore, ThreadTicks.sampleThisProcess());
         backend.stopTimingPuts();
         long puts = backend.puts() - putsBefore;
         double perSecond = round.operations / round.seconds;
@@ -230,7 +227,7 @@ public final class S3EngineBenchmark {
                 + Figures.format(answered.eachCaller().percentileMillis(0.5)) + " ms after the answer to the PUT that"
                 + " acknowledged it, and the last of each PUT's callers p50 " + Figures.format(lastCallers.percentileMillis(0.5))
                 + " ms (p90 " + Figures.format(lastCallers.percentileMillis(0.9)) + ") after it");
-        Figures.note("contended: " + cpuPer(ticks, puts, round.seconds, "PUT"));
+        Figures.note("contended: " + cpuPer(round.ticksByName, puts, round.seconds, "PUT"));
         Figures.print("group_commit_speedup", perSecond * rawP50 / 1000.0, "x");
         Figures.print("puts_per_stash_contended", (double) puts / round.operations, "PUTs/stash");
         Figures.print("stash_p99_s3_contended", round.latencies.percentileMillis(0.99), "ms");
@@ -305,11 +302,12 @@ public final class S3EngineBenchmark {
         // share in each and over the measured rounds.
         StringBuilder warmUp = new StringBuilder();
         for (int turn = 0; turn < WARM_UP_TURNS_MANY_SESSIONS; turn++) {
-            ThreadTicks ticksBefore = ThreadTicks.sampleThisProcess();
             Round stashes = CallerRounds.run(CALLERS, millis(2000), stashOne);
             Round raws = CallerRounds.run(CALLERS, millis(2000), rawOne);
             Round shaped = CallerRounds.run(CALLERS, millis(2000), rawEngineShaped);
-            double share = ThreadTicks.share(ThreadTicks.between(ticksBefore, ThreadTicks.sampleThisProcess()), "jit");
+            Round turnOfRounds = new Round();
+            List.of(stashes, raws, shaped).forEach(turnOfRounds::add);
+            double share = ThreadTicks.share(turnOfRounds.ticksByGroup, "jit");
             warmUp.append(" stash ").append(Figures.format(stashes.operations / stashes.seconds))
                     .append(" raw ").append(Figures.format(raws.operations / raws.seconds))
                     .append(" shaped ").append(Figures.format(shaped.operations / shaped.seconds))
@@ -317,18 +315,14 @@ public final class S3EngineBenchmark {
         }
         Figures.note("many sessions, each warm-up round's rate per second, and the JIT compilers' share of the"
                 + " process's CPU in each turn of rounds:" + warmUp);
-        ThreadTicks measuredTicksBefore = ThreadTicks.sampleThisProcess();
         Map<String, IntConsumer> loads = Map.of("stash", stashOne, "raw", rawOne, "shaped", rawEngineShaped);
         Map<String, Round> totals = Map.of("stash", new Round(), "raw", new Round(), "shaped", new Round());
-        Map<String, Map<String, Long>> ticksByLoad = Map.of("stash", new TreeMap<>(), "raw", new TreeMap<>(),
-                "shaped", new TreeMap<>());
         long stashRoundGets = 0;
         long stashRoundPuts = 0;
         StringBuilder rounds = new StringBuilder();
         // A B C C B A A B C C B A: a drift (the JIT still compiling) weighs on each alike.
         for (String load : List.of("stash", "raw", "shaped", "shaped", "raw", "stash", "stash", "raw", "shaped",
                 "shaped", "raw", "stash")) {
-            ThreadTicks roundTicksBefore = ThreadTicks.sampleThisProcess();
             long getsBefore = backend.gets();
             long putsBefore = backend.puts();
             Round round = CallerRounds.run(CALLERS, millis(3000), loads.get(load));
@@ -336,13 +330,12 @@ public final class S3EngineBenchmark {
                 stashRoundGets += backend.gets() - getsBefore;
                 stashRoundPuts += backend.puts() - putsBefore;
             }
-            ThreadTicks.byName(roundTicksBefore, ThreadTicks.sampleThisProcess())
-                    .forEach((thread, used) -> ticksByLoad.get(load).merge(thread, used, Long::sum));
             totals.get(load).add(round);
             rounds.append(' ').append(load).append(' ').append(Figures.format(round.operations / round.seconds));
         }
-        double measuredJitShare = ThreadTicks.share(ThreadTicks.between(measuredTicksBefore,
-                ThreadTicks.sampleThisProcess()), "jit");
+        Round measured = new Round();
+        totals.values().forEach(measured::add);
+        double measuredJitShare = ThreadTicks.share(measured.ticksByGroup, "jit");
         Figures.note("many sessions, each measured round's rate per second:" + rounds + "; the JIT compilers' share"
                 + " of the process's CPU over them: " + Math.round(100 * measuredJitShare) + "%");
         Round stashTotal = totals.get("stash");
@@ -362,7 +355,7 @@ public final class S3EngineBenchmark {
                 + " PUTs and " + Figures.format((double) stashRoundGets / stashTotal.operations) + " GETs per stash");
         for (String load : List.of("stash", "raw", "shaped")) {
             Round total = totals.get(load);
-            Figures.note("many sessions, " + load + " rounds: " + cpuPer(ticksByLoad.get(load), total.operations,
+            Figures.note("many sessions, " + load + " rounds: " + cpuPer(total.ticksByName, total.operations,
                     total.seconds, load.equals("stash") ? "stash" : "PUT"));
         }
         Figures.print("many_sessions_throughput_ratio", stashRate / rawRate, "x");
