@@ -66,6 +66,16 @@ public final class ThreadTicks {
     }
 
     /**
+     * @param prefix the start of thread names (as Linux keeps them: their first 15 characters)
+     * @return this sample without the threads whose names start with {@code prefix}
+     */
+    public ThreadTicks excludingNames(String prefix) {
+        Map<Long, Used> kept = new HashMap<>(byThread);
+        kept.values().removeIf(used -> used.name.startsWith(prefix.replaceAll("[0-9]+", "N")));
+        return new ThreadTicks(kept);
+    }
+
+    /**
      * @param before an earlier sample of the same process
      * @param after a later one
      * @return the ticks (user plus system) used between the two by each group, and the system ticks
@@ -100,7 +110,7 @@ public final class ThreadTicks {
     }
 
     /**
-     * @param used ticks by group from {@link #between} (or sums of them)
+     * @param used CPU time by group in any one unit: ticks from {@link #between}, sums of them, or nanoseconds
      * @param group a group
      * @return the group's share of all the ticks (0 when there are none)
      */

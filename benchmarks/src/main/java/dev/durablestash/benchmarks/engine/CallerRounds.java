@@ -1,5 +1,7 @@
 package dev.durablestash.benchmarks.engine;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CountDownLatch;
@@ -11,6 +13,13 @@ import dev.durablestash.benchmarks.ThreadTicks;
 
 /** Rounds of caller threads, each calling an operation in a loop, for the engine benchmarks. */
 final class CallerRounds {
+
+    /** The name of the callers in {@link Round#cpuNanosByName} (each caller thread is {@code bench-caller-INDEX}). */
+    static final String CALLERS = "bench-caller-N";
+
+    private static final String CALLER_PREFIX = "bench-caller-";
+    private static final long NANOS_PER_TICK = 10_000_000L;
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
     private CallerRounds() {
     }
@@ -26,109 +35,127 @@ final class CallerRounds {
 
     /**
      * What a round did: operations, seconds, per-operation latencies, and the CPU time the process's threads
-     * used over it in clock ticks ({@link ThreadTicks}), by thread name and by thread group. The ticks are
-     * read while the caller threads are still alive, so that theirs count (a thread that has ended takes
-     * its ticks with it).
+     * used over it in nanoseconds, by thread name (each run of digits made {@code N}) and by thread group
+     * ({@link ThreadTicks}'s groups, without their system-time parts). The callers' CPU time ({@link #CALLERS},
+     * group {@code other}) is exact: each caller reads its own CPU clock when its part starts and ends. The other
+     * threads' comes from their clock ticks in {@code /proc} ({@link ThreadTicks}, 10 ms each; those threads
+     * outlive the round, so each is off by less than a tick at each end, either way). Empty off Linux, but for
+     * the callers' part.
      */
     static final class Round {
         long operations;
         double seconds;
         final Latencies latencies = new Latencies();
-        final Map<String, Long> ticksByName = new TreeMap<>();
-        final Map<String, Long> ticksByGroup = new TreeMap<>();
+        final Map<String, Long> cpuNanosByName = new TreeMap<>();
+        final Map<String, Long> cpuNanosByGroup = new TreeMap<>();
 
         void add(Round other) {
             operations += other.operations;
             seconds += other.seconds;
             latencies.addAll(other.latencies);
-            other.ticksByName.forEach((name, ticks) -> ticksByName.merge(name, ticks, Long::sum));
-            other.ticksByGroup.forEach((group, ticks) -> ticksByGroup.merge(group, ticks, Long::sum));
+            other.cpuNanosByName.forEach((name, nanos) -> cpuNanosByName.merge(name, nanos, Long::sum));
+            other.cpuNanosByGroup.forEach((group, nanos) -> cpuNanosByGroup.merge(group, nanos, Long::sum));
         }
     }
 
     /**
      * Runs {@code operation} on {@code threads} threads, each in a loop, for {@code millis} from the moment
-     * all of them are started. An operation that throws {@link Done} ends its thread's part. Each thread
-     * waits, once its part is done, until the others' are and the process's clock ticks are read.
+     * all of them are started ({@link Long#MAX_VALUE}: until each thread's operation throws {@link Done}). An
+     * operation that throws {@link Done} ends its thread's part; one that throws anything else ends the
+     * round: the other threads stop after their current call.
      *
      * @param operation called with the thread's index, 0 to {@code threads - 1}
      * @return what the round did
      * @throws RuntimeException the first failure of an operation (other than {@link Done}), after every
      *     thread has stopped: a round whose threads failed reports no figure
+     * @throws Error the same, when the first failure was an error
+     * @throws InterruptedException when the calling thread was interrupted while it waited for the callers
+     *     (they are interrupted too, and stop after their current call)
      */
     static Round run(int threads, long millis, IntConsumer operation) throws InterruptedException {
         CountDownLatch start = new CountDownLatch(1);
-        CountDownLatch finished = new CountDownLatch(threads);
-        CountDownLatch ticksRead = new CountDownLatch(1);
         Latencies[] latencies = new Latencies[threads];
         long[] counts = new long[threads];
+        long[] cpuNanos = new long[threads];
         Thread[] workers = new Thread[threads];
-        long[] window = new long[2];
-        AtomicReference<RuntimeException> failure = new AtomicReference<>();
-        for (int t = 0; t < threads; t++) {
-            int thread = t;
-            latencies[t] = new Latencies();
-            workers[t] = new Thread(() -> {
-                try {
-                    start.await();
-                    long end = millis == Long.MAX_VALUE ? Long.MAX_VALUE : window[0] + millis * 1_000_000L;
-                    while (System.nanoTime() < end) {
-                        long begin = System.nanoTime();
-                        operation.accept(thread);
-                        latencies[thread].add(System.nanoTime() - begin);
-                        counts[thread]++;
+        long[] window = new long[1];
+        long limitNanos = millis >= Long.MAX_VALUE / 1_000_000L ? Long.MAX_VALUE : millis * 1_000_000L;
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        int started = 0;
+        try {
+            for (int t = 0; t < threads; t++) {
+                int thread = t;
+                latencies[t] = new Latencies();
+                workers[t] = new Thread(() -> {
+                    try {
+                        start.await();
+                    } catch (InterruptedException e) {
+                        return;
                     }
-                } catch (Done done) {
-                    // this thread's share is done
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                } catch (RuntimeException e) {
-                    failure.compareAndSet(null, e);
-                } finally {
-                    finished.countDown();
-                    awaitUninterruptibly(ticksRead);
-                }
-            }, "bench-caller-" + t);
-            workers[t].start();
+                    long cpuAtStart = THREADS.getCurrentThreadCpuTime();
+                    try {
+                        while (System.nanoTime() - window[0] < limitNanos && failure.get() == null
+                                && !Thread.currentThread().isInterrupted()) {
+                            long begin = System.nanoTime();
+                            operation.accept(thread);
+                            latencies[thread].add(System.nanoTime() - begin);
+                            counts[thread]++;
+                        }
+                    } catch (Done done) {
+                        // this thread's share is done
+                    } catch (RuntimeException | Error e) {
+                        failure.compareAndSet(null, e);
+                    } finally {
+                        cpuNanos[thread] = THREADS.getCurrentThreadCpuTime() - cpuAtStart;
+                    }
+                }, CALLER_PREFIX + t);
+                workers[t].start();
+                started++;
+            }
+        } catch (RuntimeException | Error e) {
+            failure.compareAndSet(null, e); // a thread could not be started: those that were stop at once
         }
         ThreadTicks ticksBefore = ThreadTicks.sampleThisProcess();
         window[0] = System.nanoTime();
         start.countDown();
-        Round round = new Round();
         try {
-            finished.await();
-            round.seconds = (System.nanoTime() - window[0]) / 1e9;
-            ThreadTicks ticksAfter = ThreadTicks.sampleThisProcess();
-            round.ticksByName.putAll(ThreadTicks.byName(ticksBefore, ticksAfter));
-            round.ticksByGroup.putAll(ThreadTicks.between(ticksBefore, ticksAfter));
-        } finally {
-            ticksRead.countDown();
-            for (Thread worker : workers) {
-                worker.join();
+            for (int t = 0; t < started; t++) {
+                workers[t].join();
             }
+        } catch (InterruptedException e) {
+            for (int t = 0; t < started; t++) {
+                workers[t].interrupt();
+            }
+            throw e;
         }
-        if (failure.get() != null) {
-            throw failure.get();
+        Round round = new Round();
+        round.seconds = (System.nanoTime() - window[0]) / 1e9;
+        Throwable failed = failure.get();
+        if (failed instanceof Error error) {
+            throw error;
         }
+        if (failed != null) {
+            throw (RuntimeException) failed;
+        }
+        // The callers have ended; one that has not quite left /proc yet is left out of the ticks.
+        ThreadTicks ticksAfter = ThreadTicks.sampleThisProcess().excludingNames(CALLER_PREFIX);
+        ThreadTicks.byName(ticksBefore, ticksAfter)
+                .forEach((name, ticks) -> round.cpuNanosByName.put(name, ticks * NANOS_PER_TICK));
+        ThreadTicks.between(ticksBefore, ticksAfter).forEach((group, ticks) -> {
+            if (!group.endsWith("-sys")) {
+                round.cpuNanosByGroup.put(group, ticks * NANOS_PER_TICK);
+            }
+        });
+        long callersNanos = 0;
         for (int t = 0; t < threads; t++) {
             round.operations += counts[t];
             round.latencies.addAll(latencies[t]);
+            callersNanos += cpuNanos[t];
+        }
+        if (threads > 0) {
+            round.cpuNanosByName.put(CALLERS, callersNanos);
+            round.cpuNanosByGroup.merge("other", callersNanos, Long::sum);
         }
         return round;
-    }
-
-    private static void awaitUninterruptibly(CountDownLatch latch) {
-        boolean interrupted = false;
-        while (true) {
-            try {
-                latch.await();
-                break;
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
     }
 }

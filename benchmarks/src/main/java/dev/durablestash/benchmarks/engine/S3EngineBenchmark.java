@@ -227,25 +227,26 @@ public final class S3EngineBenchmark {
                 + Figures.format(answered.eachCaller().percentileMillis(0.5)) + " ms after the answer to the PUT that"
                 + " acknowledged it, and the last of each PUT's callers p50 " + Figures.format(lastCallers.percentileMillis(0.5))
                 + " ms (p90 " + Figures.format(lastCallers.percentileMillis(0.9)) + ") after it");
-        Figures.note("contended: " + cpuPer(round.ticksByName, puts, round.seconds, "PUT"));
+        Figures.note("contended: " + cpuPer(round.cpuNanosByName, puts, round.seconds, "PUT"));
         Figures.print("group_commit_speedup", perSecond * rawP50 / 1000.0, "x");
         Figures.print("puts_per_stash_contended", (double) puts / round.operations, "PUTs/stash");
         Figures.print("stash_p99_s3_contended", round.latencies.percentileMillis(0.99), "ms");
     }
 
     /**
-     * @param ticks the clock ticks (10 ms each) of the process's threads over a round, by thread name
+     * @param cpuNanos the CPU time of the process's threads over a round, by thread name ({@link Round})
      * @param operations what the round counts (PUTs or stashes)
      * @param operation its name, singular
      * @return the round's CPU time per operation by thread (those with at least 1% of it), all threads'
      *     and the wall time per operation
      */
-    private static String cpuPer(Map<String, Long> ticks, long operations, double seconds, String operation) {
-        long all = ticks.values().stream().mapToLong(Long::longValue).sum();
+    private static String cpuPer(Map<String, Long> cpuNanos, long operations, double seconds, String operation) {
+        long all = cpuNanos.values().stream().mapToLong(Long::longValue).sum();
         StringBuilder text = new StringBuilder("CPU time per ").append(operation)
-                .append(" in that round, by thread (from the threads' clock ticks):");
+                .append(" in that round, by thread (the callers' from their CPU clocks, the others' from their clock"
+                        + " ticks):");
         long listed = 0;
-        for (Map.Entry<String, Long> thread : ticks.entrySet().stream()
+        for (Map.Entry<String, Long> thread : cpuNanos.entrySet().stream()
                 .sorted(Map.Entry.<String, Long>comparingByValue().reversed()).toList()) {
             if (thread.getValue() * 100 >= all) {
                 listed += thread.getValue();
@@ -259,8 +260,8 @@ public final class S3EngineBenchmark {
                 .append(Runtime.getRuntime().availableProcessors()).append(" cores").toString();
     }
 
-    private static double msPer(long ticks, long operations) {
-        return operations == 0 ? Double.NaN : ticks * 10.0 / operations;
+    private static double msPer(long nanos, long operations) {
+        return operations == 0 ? Double.NaN : nanos / 1e6 / operations;
     }
 
     private void manySessions() throws InterruptedException {
@@ -298,7 +299,7 @@ public final class S3EngineBenchmark {
         // Warm-up: on two cores the JIT compiles the client's, the server's and the engine's paths for minutes
         // (rates measured right after the sessions were made rose by a third from round to round). Going on
         // until the compiler threads were quiet was tried: they still used 16 to 19% of the process's CPU
-        // in each of ten pairs of rounds (40 s), so the warm-up is three turns, and the notes show the JIT's
+        // (the callers' CPU left out of that total) in each of ten pairs of rounds (40 s), so the warm-up is three turns, and the notes show the JIT's
         // share in each and over the measured rounds.
         StringBuilder warmUp = new StringBuilder();
         for (int turn = 0; turn < WARM_UP_TURNS_MANY_SESSIONS; turn++) {
@@ -307,7 +308,7 @@ public final class S3EngineBenchmark {
             Round shaped = CallerRounds.run(CALLERS, millis(2000), rawEngineShaped);
             Round turnOfRounds = new Round();
             List.of(stashes, raws, shaped).forEach(turnOfRounds::add);
-            double share = ThreadTicks.share(turnOfRounds.ticksByGroup, "jit");
+            double share = ThreadTicks.share(turnOfRounds.cpuNanosByGroup, "jit");
             warmUp.append(" stash ").append(Figures.format(stashes.operations / stashes.seconds))
                     .append(" raw ").append(Figures.format(raws.operations / raws.seconds))
                     .append(" shaped ").append(Figures.format(shaped.operations / shaped.seconds))
@@ -335,7 +336,7 @@ public final class S3EngineBenchmark {
         }
         Round measured = new Round();
         totals.values().forEach(measured::add);
-        double measuredJitShare = ThreadTicks.share(measured.ticksByGroup, "jit");
+        double measuredJitShare = ThreadTicks.share(measured.cpuNanosByGroup, "jit");
         Figures.note("many sessions, each measured round's rate per second:" + rounds + "; the JIT compilers' share"
                 + " of the process's CPU over them: " + Math.round(100 * measuredJitShare) + "%");
         Round stashTotal = totals.get("stash");
@@ -355,7 +356,7 @@ public final class S3EngineBenchmark {
                 + " PUTs and " + Figures.format((double) stashRoundGets / stashTotal.operations) + " GETs per stash");
         for (String load : List.of("stash", "raw", "shaped")) {
             Round total = totals.get(load);
-            Figures.note("many sessions, " + load + " rounds: " + cpuPer(total.ticksByName, total.operations,
+            Figures.note("many sessions, " + load + " rounds: " + cpuPer(total.cpuNanosByName, total.operations,
                     total.seconds, load.equals("stash") ? "stash" : "PUT"));
         }
         Figures.print("many_sessions_throughput_ratio", stashRate / rawRate, "x");

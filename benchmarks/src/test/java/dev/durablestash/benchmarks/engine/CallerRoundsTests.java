@@ -5,10 +5,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 import org.junit.jupiter.api.Test;
 
@@ -17,48 +22,59 @@ import dev.durablestash.benchmarks.engine.CallerRounds.Round;
 
 class CallerRoundsTests {
 
-    private static final String CALLERS = "bench-caller-N";
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+    private static final long CPU_PER_CALLER = TimeUnit.MILLISECONDS.toNanos(300);
+    /** At most what a caller's thread used before its part of the round began (starting, waiting to start). */
+    private static final long BEFORE_THE_ROUND = TimeUnit.MILLISECONDS.toNanos(10);
 
     /**
-     * The callers' CPU time is read while they are alive: read after they had ended (as the S3 benchmark
-     * once did), a round of callers that only computed showed none of it.
+     * Each caller computes until its own CPU clock passes 300 ms, however busy the machine, so the round's
+     * callers used at least 600 ms of CPU, less what their threads used before the round began. Read from their clock ticks after they had ended (as the S3
+     * benchmark once did), the callers' CPU was missing; read from ticks just before they end, it was
+     * short by up to a tick per caller.
      */
     @Test
     void countsTheCallersCpuTime() throws InterruptedException {
-        assumeTrue(Files.isDirectory(Path.of("/proc/self/task")), "the threads' clock ticks are read from Linux's /proc");
-        Round round = CallerRounds.run(2, 600, thread -> spin(Duration.ofMillis(5)));
-        // Two threads computing for 0.6 s have up to 120 ticks of 10 ms; even on one busy core, far more than 20.
-        assertThat(round.ticksByName.getOrDefault(CALLERS, 0L)).isGreaterThanOrEqualTo(20);
-        assertThat(round.ticksByGroup.getOrDefault("other", 0L))
-                .isGreaterThanOrEqualTo(round.ticksByName.get(CALLERS));
+        assumeTrue(THREADS.isCurrentThreadCpuTimeSupported(), "the JVM measures threads' CPU time");
+        Round round = CallerRounds.run(2, Long.MAX_VALUE, thread -> computeUntilCpu(CPU_PER_CALLER));
+        assertThat(round.cpuNanosByName.getOrDefault(CallerRounds.CALLERS, 0L))
+                .isBetween(2 * CPU_PER_CALLER - BEFORE_THE_ROUND, 2 * CPU_PER_CALLER + TimeUnit.MILLISECONDS.toNanos(100));
+        assertThat(round.cpuNanosByGroup.getOrDefault("other", 0L))
+                .isGreaterThanOrEqualTo(round.cpuNanosByName.get(CallerRounds.CALLERS));
         assertThat(round.operations).isPositive();
     }
 
     @Test
-    void addingRoundsSumsTheirTicks() throws InterruptedException {
-        assumeTrue(Files.isDirectory(Path.of("/proc/self/task")), "the threads' clock ticks are read from Linux's /proc");
-        Round first = CallerRounds.run(1, 300, thread -> spin(Duration.ofMillis(5)));
-        Round second = CallerRounds.run(1, 300, thread -> spin(Duration.ofMillis(5)));
+    void addingRoundsSumsTheirCpuTime() throws InterruptedException {
+        assumeTrue(THREADS.isCurrentThreadCpuTimeSupported(), "the JVM measures threads' CPU time");
+        Round first = CallerRounds.run(1, Long.MAX_VALUE, thread -> computeUntilCpu(CPU_PER_CALLER / 3));
+        Round second = CallerRounds.run(1, Long.MAX_VALUE, thread -> computeUntilCpu(CPU_PER_CALLER / 3));
         Round both = new Round();
         both.add(first);
         both.add(second);
-        assertThat(both.ticksByName.get(CALLERS))
-                .isEqualTo(first.ticksByName.get(CALLERS) + second.ticksByName.get(CALLERS));
-        assertThat(both.ticksByGroup.get("other"))
-                .isEqualTo(first.ticksByGroup.get("other") + second.ticksByGroup.get("other"));
+        assertThat(both.cpuNanosByName.getOrDefault(CallerRounds.CALLERS, 0L))
+                .isEqualTo(first.cpuNanosByName.getOrDefault(CallerRounds.CALLERS, -1L)
+                        + second.cpuNanosByName.getOrDefault(CallerRounds.CALLERS, -1L))
+                .isGreaterThanOrEqualTo(2 * (CPU_PER_CALLER / 3 - BEFORE_THE_ROUND));
+        assertThat(both.cpuNanosByGroup.getOrDefault("other", 0L))
+                .isEqualTo(first.cpuNanosByGroup.getOrDefault("other", -1L)
+                        + second.cpuNanosByGroup.getOrDefault("other", -1L));
         assertThat(both.operations).isEqualTo(first.operations + second.operations);
+        assertThat(both.seconds).isEqualTo(first.seconds + second.seconds);
     }
 
     @Test
-    void aThreadThatIsDoneWaitsForTheOthersWithoutHoldingThemUp() {
-        AtomicInteger calls = new AtomicInteger();
-        Round round = assertTimeoutPreemptively(Duration.ofSeconds(10), () -> CallerRounds.run(3, Long.MAX_VALUE,
-                thread -> {
-                    if (calls.incrementAndGet() > 30) {
-                        throw new Done();
-                    }
-                }));
-        assertThat(round.operations).isEqualTo(30);
+    void aRoundWithoutATimeLimitEndsWhenEachThreadIsDone() {
+        for (long millis : new long[] {Long.MAX_VALUE, 10_000_000_000_000L}) { // the second overflowed once
+            AtomicInteger calls = new AtomicInteger();
+            Round round = assertTimeoutPreemptively(Duration.ofSeconds(10), () -> CallerRounds.run(3, millis,
+                    thread -> {
+                        if (calls.incrementAndGet() > 30) {
+                            throw new Done();
+                        }
+                    }));
+            assertThat(round.operations).isEqualTo(30);
+        }
     }
 
     @Test
@@ -69,26 +85,68 @@ class CallerRoundsTests {
                     if (thread == 1) {
                         throw failure;
                     }
-                    throw new Done();
+                    sleep(1);
                 })).isSameAs(failure));
     }
 
     @Test
-    void anErrorInOneThreadDoesNotHangTheRound() {
-        Round round = assertTimeoutPreemptively(Duration.ofSeconds(10), () -> CallerRounds.run(2, Long.MAX_VALUE,
+    void anErrorEndsTheRoundAndIsThrown() {
+        AssertionError error = new AssertionError("an error, not an exception");
+        assertTimeoutPreemptively(Duration.ofSeconds(10), () -> assertThatThrownBy(() -> CallerRounds.run(2, 60_000,
                 thread -> {
                     if (thread == 0) {
-                        throw new AssertionError("an error, not an exception");
+                        throw error;
                     }
-                    throw new Done();
-                }));
-        assertThat(round.operations).isZero();
+                    sleep(1);
+                })).isSameAs(error));
     }
 
-    private static void spin(Duration duration) {
-        long until = System.nanoTime() + duration.toNanos();
+    @Test
+    void interruptingTheRoundStopsItsCallers() throws InterruptedException {
+        Set<Thread> callers = ConcurrentHashMap.newKeySet();
+        CountDownLatch calling = new CountDownLatch(2);
+        AtomicReference<Throwable> outcome = new AtomicReference<>();
+        Thread runner = new Thread(() -> {
+            try {
+                CallerRounds.run(2, Long.MAX_VALUE, thread -> {
+                    if (callers.add(Thread.currentThread())) {
+                        calling.countDown();
+                    }
+                    sleep(10);
+                });
+                outcome.set(new AssertionError("the round returned"));
+            } catch (Throwable e) {
+                outcome.set(e);
+            }
+        });
+        runner.start();
+        assertThat(calling.await(10, TimeUnit.SECONDS)).isTrue();
+        runner.interrupt();
+        runner.join(TimeUnit.SECONDS.toMillis(10));
+        assertThat(runner.isAlive()).isFalse();
+        assertThat(outcome.get()).isInstanceOf(InterruptedException.class);
+        for (Thread caller : callers) {
+            caller.join(TimeUnit.SECONDS.toMillis(10));
+            assertThat(caller.isAlive()).as(caller.getName()).isFalse();
+        }
+    }
+
+    private static void computeUntilCpu(long nanos) {
+        long now = THREADS.getCurrentThreadCpuTime();
+        if (now >= nanos) {
+            throw new Done();
+        }
+        long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1);
         while (System.nanoTime() < until) {
             Thread.onSpinWait();
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 }
