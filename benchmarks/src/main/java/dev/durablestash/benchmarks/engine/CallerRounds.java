@@ -40,7 +40,8 @@ final class CallerRounds {
      * group {@code other}) is exact: each caller reads its own CPU clock when its part starts and ends. The other
      * threads' comes from their clock ticks in {@code /proc} ({@link ThreadTicks}, 10 ms each; those threads
      * outlive the round, so each is off by less than a tick at each end, either way). Empty off Linux, but for
-     * the callers' part.
+     * the callers' part. What the callers' threads used to start, to wait for the round and to end is left
+     * out (well under a millisecond each).
      */
     static final class Round {
         long operations;
@@ -62,7 +63,7 @@ final class CallerRounds {
      * Runs {@code operation} on {@code threads} threads, each in a loop, for {@code millis} from the moment
      * all of them are started ({@link Long#MAX_VALUE}: until each thread's operation throws {@link Done}). An
      * operation that throws {@link Done} ends its thread's part; one that throws anything else ends the
-     * round: the other threads stop after their current call.
+     * round: the other threads are interrupted and stop after their current call.
      *
      * @param operation called with the thread's index, 0 to {@code threads - 1}
      * @return what the round did
@@ -104,7 +105,9 @@ final class CallerRounds {
                     } catch (Done done) {
                         // this thread's share is done
                     } catch (RuntimeException | Error e) {
-                        failure.compareAndSet(null, e);
+                        if (failure.compareAndSet(null, e)) {
+                            interruptOthers(workers);
+                        }
                     } finally {
                         cpuNanos[thread] = THREADS.getCurrentThreadCpuTime() - cpuAtStart;
                     }
@@ -123,9 +126,8 @@ final class CallerRounds {
                 workers[t].join();
             }
         } catch (InterruptedException e) {
-            for (int t = 0; t < started; t++) {
-                workers[t].interrupt();
-            }
+            failure.compareAndSet(null, e); // stops callers whose operation swallows the interrupt
+            interruptOthers(workers);
             throw e;
         }
         Round round = new Round();
@@ -157,5 +159,14 @@ final class CallerRounds {
             round.cpuNanosByGroup.merge("other", callersNanos, Long::sum);
         }
         return round;
+    }
+
+    /** Interrupts the round's threads that have been created, but the calling one. */
+    private static void interruptOthers(Thread[] workers) {
+        for (Thread worker : workers) {
+            if (worker != null && worker != Thread.currentThread()) {
+                worker.interrupt();
+            }
+        }
     }
 }

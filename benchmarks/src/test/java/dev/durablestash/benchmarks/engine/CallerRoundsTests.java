@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -14,24 +16,27 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.LongConsumer;
 
 import org.junit.jupiter.api.Test;
 
+import dev.durablestash.benchmarks.ThreadTicks;
 import dev.durablestash.benchmarks.engine.CallerRounds.Done;
 import dev.durablestash.benchmarks.engine.CallerRounds.Round;
 
 class CallerRoundsTests {
 
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
-    private static final long CPU_PER_CALLER = TimeUnit.MILLISECONDS.toNanos(300);
+    /** Not a whole number of 10-ms clock ticks, so that a count in ticks would fall short. */
+    private static final long CPU_PER_CALLER = TimeUnit.MILLISECONDS.toNanos(305);
     /** At most what a caller's thread used before its part of the round began (starting, waiting to start). */
-    private static final long BEFORE_THE_ROUND = TimeUnit.MILLISECONDS.toNanos(10);
+    private static final long BEFORE_THE_ROUND = TimeUnit.MILLISECONDS.toNanos(3);
 
     /**
-     * Each caller computes until its own CPU clock passes 300 ms, however busy the machine, so the round's
-     * callers used at least 600 ms of CPU, less what their threads used before the round began. Read from their clock ticks after they had ended (as the S3
-     * benchmark once did), the callers' CPU was missing; read from ticks just before they end, it was
-     * short by up to a tick per caller.
+     * Each caller computes until its own CPU clock passes 305 ms, however busy the machine, so the round's
+     * callers used at least 610 ms of CPU, less what their threads used before the round began. Read from
+     * their clock ticks after they had ended (as the S3 benchmark once did), the callers' CPU was missing;
+     * counted in ticks of 10 ms, it would fall short.
      */
     @Test
     void countsTheCallersCpuTime() throws InterruptedException {
@@ -103,6 +108,49 @@ class CallerRoundsTests {
 
     @Test
     void interruptingTheRoundStopsItsCallers() throws InterruptedException {
+        interruptARound(CallerRoundsTests::sleep);
+    }
+
+    @Test
+    void interruptingTheRoundStopsCallersThatSwallowTheInterrupt() throws InterruptedException {
+        interruptARound(millis -> {
+            try {
+                Thread.sleep(millis);
+            } catch (InterruptedException e) {
+                // swallowed: the thread's interrupt flag is cleared
+            }
+        });
+    }
+
+    /** The callers of a round leave /proc a moment after they end: those still there are left out by name. */
+    @Test
+    void excludingNamesLeavesOutTheCallersThreads() throws InterruptedException {
+        assumeTrue(Files.isDirectory(Path.of("/proc/self/task")), "the threads' clock ticks are read from Linux's /proc");
+        CountDownLatch running = new CountDownLatch(1);
+        CountDownLatch done = new CountDownLatch(1);
+        Thread caller = new Thread(() -> {
+            running.countDown();
+            try {
+                done.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "bench-caller-123"); // Linux keeps "bench-caller-12"
+        caller.start();
+        try {
+            running.await();
+            ThreadTicks sample = ThreadTicks.sampleThisProcess();
+            assertThat(ThreadTicks.byName(sample, sample).keySet()).contains(CallerRounds.CALLERS);
+            ThreadTicks without = sample.excludingNames("bench-caller-");
+            assertThat(ThreadTicks.byName(sample, without).keySet()).isNotEmpty()
+                    .noneMatch(name -> name.startsWith("bench-caller"));
+        } finally {
+            done.countDown();
+            caller.join();
+        }
+    }
+
+    private static void interruptARound(LongConsumer sleep) throws InterruptedException {
         Set<Thread> callers = ConcurrentHashMap.newKeySet();
         CountDownLatch calling = new CountDownLatch(2);
         AtomicReference<Throwable> outcome = new AtomicReference<>();
@@ -112,7 +160,7 @@ class CallerRoundsTests {
                     if (callers.add(Thread.currentThread())) {
                         calling.countDown();
                     }
-                    sleep(10);
+                    sleep.accept(10);
                 });
                 outcome.set(new AssertionError("the round returned"));
             } catch (Throwable e) {
