@@ -299,8 +299,8 @@ public final class S3EngineBenchmark {
         // Warm-up: on two cores the JIT compiles the client's, the server's and the engine's paths for minutes
         // (rates measured right after the sessions were made rose by a third from round to round). Going on
         // until the compiler threads were quiet was tried: they still used 16 to 19% of the process's CPU
-        // (the callers' CPU left out of that total) in each of ten pairs of rounds (40 s), so the warm-up is three turns, and the notes show the JIT's
-        // share in each and over the measured rounds.
+        // (the callers' CPU left out of that total) in each of ten pairs of rounds (40 s), so the warm-up is
+        // three turns, and the notes show the JIT's share in each and over the measured rounds.
         StringBuilder warmUp = new StringBuilder();
         for (int turn = 0; turn < WARM_UP_TURNS_MANY_SESSIONS; turn++) {
             Round stashes = CallerRounds.run(CALLERS, millis(2000), stashOne);
