@@ -70,8 +70,9 @@ public final class ThreadTicks {
      * @return this sample without the threads whose names start with {@code prefix}
      */
     public ThreadTicks excludingNames(String prefix) {
+        String namePrefix = prefix.replaceAll("[0-9]+", "N"); // as the sample keeps names
         Map<Long, Used> kept = new HashMap<>(byThread);
-        kept.values().removeIf(used -> used.name.startsWith(prefix.replaceAll("[0-9]+", "N")));
+        kept.values().removeIf(used -> used.name.startsWith(namePrefix));
         return new ThreadTicks(kept);
     }
 

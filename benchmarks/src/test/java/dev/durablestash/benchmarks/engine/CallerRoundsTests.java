@@ -84,26 +84,30 @@ class CallerRoundsTests {
 
     @Test
     void aFailureEndsTheRoundAndIsThrown() {
-        IllegalStateException failure = new IllegalStateException("refused");
-        assertTimeoutPreemptively(Duration.ofSeconds(10), () -> assertThatThrownBy(() -> CallerRounds.run(3, 60_000,
+        assertEndsTheRound(new IllegalStateException("refused"), 3, 1);
+    }
+
+    @Test
+    void anErrorEndsTheRoundAndIsThrown() {
+        assertEndsTheRound(new AssertionError("an error, not an exception"), 2, 0);
+    }
+
+    /** Thread {@code failing} of a 60-s round throws {@code failure} (unchecked), the others sleep 1 ms a call. */
+    private static void assertEndsTheRound(Throwable failure, int threads, int failing) {
+        assertTimeoutPreemptively(Duration.ofSeconds(10), () -> assertThatThrownBy(() -> CallerRounds.run(threads, 60_000,
                 thread -> {
-                    if (thread == 1) {
-                        throw failure;
+                    if (thread == failing) {
+                        throwUnchecked(failure);
                     }
                     sleep(1);
                 })).isSameAs(failure));
     }
 
-    @Test
-    void anErrorEndsTheRoundAndIsThrown() {
-        AssertionError error = new AssertionError("an error, not an exception");
-        assertTimeoutPreemptively(Duration.ofSeconds(10), () -> assertThatThrownBy(() -> CallerRounds.run(2, 60_000,
-                thread -> {
-                    if (thread == 0) {
-                        throw error;
-                    }
-                    sleep(1);
-                })).isSameAs(error));
+    private static void throwUnchecked(Throwable failure) {
+        if (failure instanceof Error error) {
+            throw error;
+        }
+        throw (RuntimeException) failure;
     }
 
     @Test
