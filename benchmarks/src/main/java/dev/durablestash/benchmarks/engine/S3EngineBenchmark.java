@@ -36,8 +36,10 @@ import software.amazon.awssdk.services.s3.model.PutObjectRequest;
  *       stashed document's bytes, their order alternating: 15,000 warm-up pairs, then 2,000 measured
  *       ones; the p50 ratio of each 1,000 pairs is printed in a note;</li>
  *   <li>{@code group_commit_speedup}, {@code puts_per_stash_contended}: 64 threads stashing into one
- *       session as fast as they are acknowledged, for 8 s after four 2-s warm-up rounds (each one's
- *       rate printed); notes split the measured round's cycle: each PUT's time in the backend, the
+ *       session as fast as they are acknowledged: four 2-s warm-up rounds (each one's rate printed),
+ *       then four measured 2-s rounds in turns with four blocks of uncontended raw PUTs (R C C R R C
+ *       C R; each block 300 PUTs left out, then 500 measured), whose p50 is the figure's raw PUT p50,
+ *       so that a drift of the machine weighs on both alike; notes split the measured rounds' cycle: each PUT's time in the backend, the
  *       time from its answer to its callers' returns (each, and the last of them) and to the next
  *       PUT, and the CPU time per PUT of each thread of the process;</li>
  *   <li>{@code many_sessions_throughput_ratio}: 64 threads stashing into random ones of 10,000
@@ -74,6 +76,9 @@ public final class S3EngineBenchmark {
     private static final int WARM_UP_TURNS_MANY_SESSIONS = 3;
     /** 2-s rounds of the contended load before its measured round (their rates rose from 29,000 to 38,000 a second over eight). */
     private static final int CONTENDED_WARM_UP_ROUNDS = 4;
+    /** Uncontended raw PUTs measured in each raw block of the contended part (scaled), after {@link #RAW_BLOCK_SKIPPED} left out. */
+    private static final int RAW_BLOCK_PUTS = 500;
+    private static final int RAW_BLOCK_SKIPPED = 300;
 
     private final S3AsyncClient client;
     private final String bucket;
@@ -104,10 +109,10 @@ public final class S3EngineBenchmark {
             benchmark.manySessions();
             Figures.note("many-sessions part took " + (System.nanoTime() - start) / 1_000_000_000 + " s");
             start = System.nanoTime();
-            double rawP50 = benchmark.overhead();
+            benchmark.overhead();
             Figures.note("uncontended part took " + (System.nanoTime() - start) / 1_000_000_000 + " s");
             start = System.nanoTime();
-            benchmark.groupCommit(rawP50);
+            benchmark.groupCommit();
             Figures.note("contended part took " + (System.nanoTime() - start) / 1_000_000_000 + " s");
         } finally {
             benchmark.stash.close();
@@ -115,14 +120,10 @@ public final class S3EngineBenchmark {
         System.exit(0);
     }
 
-    /** @return the raw PUT's p50 in milliseconds */
-    private double overhead() {
+    private void overhead() {
         String sid = SessionIds.newSid();
         join(stash.stash(sid, BenchViews.FIVE_KEYS, BenchViews.allKeys(0)));
-        byte[] body = backend.lastPutBody().clone();
-        String rawKey = "raw/overhead";
-        String etag = client.putObject(b -> b.bucket(bucket).key(rawKey).ifNoneMatch("*"),
-                AsyncRequestBody.fromBytes(body)).join().eTag();
+        RawPutChain raw = new RawPutChain("raw/overhead", backend.lastPutBody().clone());
         Latencies stashes = new Latencies();
         Latencies raws = new Latencies();
         Latencies beforePut = new Latencies();
@@ -141,11 +142,7 @@ public final class S3EngineBenchmark {
             if (stashFirst) {
                 stashNanos = timeStash(sid, i, parts);
             }
-            long start = System.nanoTime();
-            String current = etag;
-            etag = client.putObject(b -> b.bucket(bucket).key(rawKey).ifMatch(current),
-                    AsyncRequestBody.fromBytes(body)).join().eTag();
-            rawNanos = System.nanoTime() - start;
+            rawNanos = raw.timeOne();
             if (!stashFirst) {
                 stashNanos = timeStash(sid, i, parts);
             }
@@ -181,7 +178,33 @@ public final class S3EngineBenchmark {
                 + " from stash() to the backend's put, " + Figures.format(put.percentileMillis(0.5) * 1000)
                 + " in the backend's put, " + Figures.format(afterPut.percentileMillis(0.5) * 1000)
                 + " from its answer to the caller's");
-        return rawP50;
+    }
+
+    /**
+     * Uncontended raw conditional PUTs of one key, each {@code If-Match} the ETag of the one before, by the
+     * backend's write client. Not thread-safe: one caller at a time.
+     */
+    private final class RawPutChain {
+
+        private final String key;
+        private final byte[] body;
+        private String etag;
+
+        RawPutChain(String key, byte[] body) {
+            this.key = key;
+            this.body = body;
+            this.etag = client.putObject(b -> b.bucket(bucket).key(key).ifNoneMatch("*"),
+                    AsyncRequestBody.fromBytes(body)).join().eTag();
+        }
+
+        /** @return the nanoseconds one more PUT of the chain took */
+        long timeOne() {
+            long start = System.nanoTime();
+            String current = etag;
+            etag = client.putObject(b -> b.bucket(bucket).key(key).ifMatch(current), AsyncRequestBody.fromBytes(body))
+                    .join().eTag();
+            return System.nanoTime() - start;
+        }
     }
 
     /** @param parts gets the time before the backend's put, in it, and after its answer */
@@ -196,9 +219,10 @@ public final class S3EngineBenchmark {
         return end - start;
     }
 
-    private void groupCommit(double rawP50) throws InterruptedException {
+    private void groupCommit() throws InterruptedException {
         String sid = SessionIds.newSid();
         join(stash.stash(sid, BenchViews.FIVE_KEYS, BenchViews.allKeys(0)));
+        RawPutChain raw = new RawPutChain("raw/contended", backend.lastPutBody().clone());
         IntConsumer stashOne = thread -> join(stash.stash(sid, BenchViews.FIVE_KEYS, BenchViews.oneKey(thread)));
         StringBuilder warmUpRates = new StringBuilder();
         for (int i = 0; i < CONTENDED_WARM_UP_ROUNDS; i++) {
@@ -209,15 +233,36 @@ public final class S3EngineBenchmark {
         long putsBefore = backend.puts();
         CountingBackend.PutTimes putTimes = backend.timePuts();
         CallersAnswered answered = new CallersAnswered(CALLERS);
-        Round round = CallerRounds.run(CALLERS, millis(8000), thread -> {
+        IntConsumer stashAndRecord = thread -> {
             stashOne.accept(thread);
             answered.record(thread, backend.lastPutAnswered(), System.nanoTime());
-        });
+        };
+        // The stashes' rate and the raw PUT's p50 are measured in turns, R C C R R C C R, so that a drift of
+        // the machine weighs on both alike. The uncontended part's raw PUT p50 is not used: it was measured a
+        // minute earlier, and its PUTs alternate with stashes, which made them 5 to 18% slower than raw PUTs
+        // sent on their own (three blocks of each, one process).
+        Round round = new Round();
+        Latencies raws = new Latencies();
+        StringBuilder turns = new StringBuilder();
+        for (boolean contended : new boolean[] {false, true, true, false, false, true, true, false}) {
+            if (contended) {
+                Round one = CallerRounds.run(CALLERS, millis(2000), stashAndRecord);
+                round.add(one);
+                turns.append(" stashes ").append(Math.round(one.operations / one.seconds)).append("/s");
+            } else {
+                Latencies block = rawBlock(raw);
+                raws.addAll(block);
+                turns.append(" raw PUT p50 ").append(Figures.format(block.percentileMillis(0.5))).append(" ms");
+            }
+        }
         backend.stopTimingPuts();
+        double rawP50 = raws.percentileMillis(0.5);
         long puts = backend.puts() - putsBefore;
         double perSecond = round.operations / round.seconds;
         Figures.note("contended: " + CALLERS + " threads on one session, " + round.operations + " stashes in "
-                + Figures.format(round.seconds) + " s, " + puts + " PUTs");
+                + Figures.format(round.seconds) + " s, " + puts + " PUTs; the measured turns:" + turns
+                + " (each raw PUT p50 of " + RAW_BLOCK_PUTS + " uncontended PUTs after " + RAW_BLOCK_SKIPPED
+                + " unmeasured ones)");
         Figures.note("contended: each PUT took p50 " + Figures.format(putTimes.inDelegateP50Millis())
                 + " ms in the backend (uncontended raw PUT p50 " + Figures.format(rawP50) + " ms), and was sent p50 "
                 + Figures.format(putTimes.sinceAnswerBeforeP50Millis()) + " ms after the answer to the PUT before it"
@@ -229,8 +274,25 @@ public final class S3EngineBenchmark {
                 + " ms (p90 " + Figures.format(lastCallers.percentileMillis(0.9)) + ") after it");
         Figures.note("contended: " + cpuPer(round.cpuNanosByName, puts, round.seconds, "PUT"));
         Figures.print("group_commit_speedup", perSecond * rawP50 / 1000.0, "x");
+        Figures.print("raw_put_p50_s3_contended_part", rawP50, "ms");
         Figures.print("puts_per_stash_contended", (double) puts / round.operations, "PUTs/stash");
         Figures.print("stash_p99_s3_contended", round.latencies.percentileMillis(0.99), "ms");
+    }
+
+    /**
+     * @return the latencies of one block of uncontended raw PUTs, its first {@link #RAW_BLOCK_SKIPPED} left
+     *     out: just after a contended round, raw PUTs ran up to twice as slow for a few hundred PUTs
+     */
+    private Latencies rawBlock(RawPutChain raw) {
+        Latencies block = new Latencies();
+        int measured = Math.max(20, (int) (RAW_BLOCK_PUTS * scale));
+        for (int i = 0; i < RAW_BLOCK_SKIPPED + measured; i++) {
+            long nanos = raw.timeOne();
+            if (i >= RAW_BLOCK_SKIPPED) {
+                block.add(nanos);
+            }
+        }
+        return block;
     }
 
     /**
