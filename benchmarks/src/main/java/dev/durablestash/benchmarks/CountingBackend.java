@@ -59,13 +59,26 @@ public final class CountingBackend implements StorageBackend {
     /**
      * Starts timing the PUTs (a new record each call), for a load whose PUTs go one after another (one
      * session): each PUT's time in the delegate, and the time from the answer of the PUT before it to it.
+     * The first PUT's time from an answer that came before the timing started is not recorded.
      *
      * @return the record, filled in as PUTs are sent and answered
      */
     public PutTimes timePuts() {
-        PutTimes times = new PutTimes();
-        putTimes = times;
-        return times;
+        return timePuts(new PutTimes());
+    }
+
+    /**
+     * Times the PUTs into {@code record} again, after a pause of the load (timing stopped, other work done
+     * meanwhile): as when a record starts, the time from an answer that came before now is not recorded,
+     * so the pause does not count as a gap between PUTs.
+     *
+     * @param record a record of {@link #timePuts()}
+     * @return {@code record}
+     */
+    public PutTimes timePuts(PutTimes record) {
+        record.startsNow();
+        putTimes = record;
+        return record;
     }
 
     /** Stops timing the PUTs. */
@@ -78,15 +91,29 @@ public final class CountingBackend implements StorageBackend {
 
         private final Latencies inDelegate = new Latencies();
         private final Latencies sinceAnswerBefore = new Latencies();
+        /** Answers before this are not counted as the answer before a PUT: the timing (re)started after them. */
+        private long countsAnswersFrom;
+
+        private synchronized void startsNow() {
+            countsAnswersFrom = System.nanoTime();
+        }
 
         private synchronized void sent(long answerBefore, long sent) {
-            if (answerBefore != 0 && sent > answerBefore) {
+            if (answerBefore != 0 && answerBefore >= countsAnswersFrom && sent > answerBefore) {
                 sinceAnswerBefore.add(sent - answerBefore);
             }
         }
 
         private synchronized void answered(long nanos) {
             inDelegate.add(nanos);
+        }
+
+        synchronized int putsAnswered() {
+            return inDelegate.size();
+        }
+
+        synchronized int gapsRecorded() {
+            return sinceAnswerBefore.size();
         }
 
         /** @return the p50 of the PUTs' time in the delegate, in milliseconds */

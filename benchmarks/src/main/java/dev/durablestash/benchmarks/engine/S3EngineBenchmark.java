@@ -38,10 +38,11 @@ import software.amazon.awssdk.services.s3.model.PutObjectRequest;
  *   <li>{@code group_commit_speedup}, {@code puts_per_stash_contended}: 64 threads stashing into one
  *       session as fast as they are acknowledged: four 2-s warm-up rounds (each one's rate printed),
  *       then four measured 2-s rounds in turns with four blocks of uncontended raw PUTs (R C C R R C
- *       C R; each block 300 PUTs left out, then 500 measured), whose p50 is the figure's raw PUT p50,
- *       so that a drift of the machine weighs on both alike; notes split the measured rounds' cycle: each PUT's time in the backend, the
- *       time from its answer to its callers' returns (each, and the last of them) and to the next
- *       PUT, and the CPU time per PUT of each thread of the process;</li>
+ *       C R; each block leaves out its first 300 PUTs, then measures PUTs for 1 s), whose p50 is the
+ *       figure's raw PUT p50, so that a slow drift of the machine weighs on both alike; notes split the
+ *       measured rounds' cycle: each PUT's time in the backend, the time from its answer to its
+ *       callers' returns (each, and the last of them) and to the next PUT, and the CPU time per PUT of
+ *       each thread of the process;</li>
  *   <li>{@code many_sessions_throughput_ratio}: 64 threads stashing into random ones of 10,000
  *       sessions, rounds alternating with rounds of 64 threads sending raw conditional PUTs to random
  *       ones of 10,000 keys ({@code raw/N}), and, not part of the goal, rounds of raw PUTs shaped like
@@ -57,7 +58,8 @@ import software.amazon.awssdk.services.s3.model.PutObjectRequest;
  * long because on two cores the JIT still recompiles their paths for tens of seconds after that part
  * (the uncontended ratio's first blocks show it).
  *
- * <p>Arguments: a scale factor for the durations (default 1).
+ * <p>Arguments: a scale factor for the durations and the numbers of uncontended pairs (default 1; the
+ * 300 raw PUTs each raw block of the contended part leaves out are not scaled).
  */
 public final class S3EngineBenchmark {
 
@@ -74,10 +76,14 @@ public final class S3EngineBenchmark {
     private static final int DRIFT_BLOCK = 1_000;
     /** Turns of 2-s warm-up rounds (stashes, raw PUTs, raw PUTs shaped like the engine's) of the many-sessions part. */
     private static final int WARM_UP_TURNS_MANY_SESSIONS = 3;
-    /** 2-s rounds of the contended load before its measured round (their rates rose from 29,000 to 38,000 a second over eight). */
+    /**
+     * 2-s rounds of the contended load before its measured rounds (their rates rose from 29,000 to 38,000 a
+     * second over eight).
+     */
     private static final int CONTENDED_WARM_UP_ROUNDS = 4;
-    /** Uncontended raw PUTs measured in each raw block of the contended part (scaled), after {@link #RAW_BLOCK_SKIPPED} left out. */
-    private static final int RAW_BLOCK_PUTS = 500;
+    /** How long each raw block of the contended part measures uncontended raw PUTs (scaled; 20 PUTs at least). */
+    private static final long RAW_BLOCK_MILLIS = 1000;
+    /** Raw PUTs each raw block of the contended part sends before it measures any (not scaled). */
     private static final int RAW_BLOCK_SKIPPED = 300;
 
     private final S3AsyncClient client;
@@ -104,7 +110,7 @@ public final class S3EngineBenchmark {
         try {
             // The many-sessions part first: its tens of thousands of PUTs warm up the JIT of the client, the
             // server and the engine, so the uncontended latencies after it are those of a warm process (a cold
-            // one's raw PUT p50 is two to three times its warm one, which also inflated group_commit_speedup).
+            // one's raw PUT p50 is two to three times its warm one).
             long start = System.nanoTime();
             benchmark.manySessions();
             Figures.note("many-sessions part took " + (System.nanoTime() - start) / 1_000_000_000 + " s");
@@ -237,22 +243,26 @@ public final class S3EngineBenchmark {
             stashOne.accept(thread);
             answered.record(thread, backend.lastPutAnswered(), System.nanoTime());
         };
-        // The stashes' rate and the raw PUT's p50 are measured in turns, R C C R R C C R, so that a drift of
-        // the machine weighs on both alike. The uncontended part's raw PUT p50 is not used: it was measured a
-        // minute earlier, and its PUTs alternate with stashes, which made them 5 to 18% slower than raw PUTs
-        // sent on their own (three blocks of each, one process).
+        // The stashes' rate and the raw PUT's p50 are measured in turns, R C C R R C C R, so that a slow drift
+        // of the machine weighs on both alike. The uncontended part's raw PUT p50 is not used: it was measured
+        // a minute earlier, and its PUTs alternate with stashes, which made them 5 to 18% slower than raw PUTs
+        // sent on their own (three blocks of each, one process). Each round restarts the PUT times, so that
+        // the raw block before it does not count as a gap between PUTs.
         Round round = new Round();
         Latencies raws = new Latencies();
         StringBuilder turns = new StringBuilder();
         for (boolean contended : new boolean[] {false, true, true, false, false, true, true, false}) {
             if (contended) {
+                backend.timePuts(putTimes);
                 Round one = CallerRounds.run(CALLERS, millis(2000), stashAndRecord);
                 round.add(one);
                 turns.append(" stashes ").append(Math.round(one.operations / one.seconds)).append("/s");
             } else {
-                Latencies block = rawBlock(raw);
-                raws.addAll(block);
-                turns.append(" raw PUT p50 ").append(Figures.format(block.percentileMillis(0.5))).append(" ms");
+                RawBlock block = rawBlock(raw);
+                raws.addAll(block.measured());
+                turns.append(" raw PUT p50 ").append(Figures.format(block.measured().percentileMillis(0.5)))
+                        .append(" ms of ").append(block.measured().size()).append(" (left out: ")
+                        .append(Figures.format(block.leftOut().percentileMillis(0.5))).append(" ms)");
             }
         }
         backend.stopTimingPuts();
@@ -261,8 +271,8 @@ public final class S3EngineBenchmark {
         double perSecond = round.operations / round.seconds;
         Figures.note("contended: " + CALLERS + " threads on one session, " + round.operations + " stashes in "
                 + Figures.format(round.seconds) + " s, " + puts + " PUTs; the measured turns:" + turns
-                + " (each raw PUT p50 of " + RAW_BLOCK_PUTS + " uncontended PUTs after " + RAW_BLOCK_SKIPPED
-                + " unmeasured ones)");
+                + " (each raw block: its p50 over the PUTs it measured, how many, and the p50 of the "
+                + RAW_BLOCK_SKIPPED + " uncontended PUTs it left out before them)");
         Figures.note("contended: each PUT took p50 " + Figures.format(putTimes.inDelegateP50Millis())
                 + " ms in the backend (uncontended raw PUT p50 " + Figures.format(rawP50) + " ms), and was sent p50 "
                 + Figures.format(putTimes.sinceAnswerBeforeP50Millis()) + " ms after the answer to the PUT before it"
@@ -280,19 +290,25 @@ public final class S3EngineBenchmark {
     }
 
     /**
-     * @return the latencies of one block of uncontended raw PUTs, its first {@link #RAW_BLOCK_SKIPPED} left
-     *     out: just after a contended round, raw PUTs ran up to twice as slow for a few hundred PUTs
+     * One block of uncontended raw PUTs: its first {@link #RAW_BLOCK_SKIPPED} are left out (just after a
+     * contended round, raw PUTs ran up to twice as slow for a few hundred PUTs in some runs; the note prints
+     * their p50 beside the measured one), then PUTs are measured for {@link #RAW_BLOCK_MILLIS} (scaled),
+     * at least 20.
      */
-    private Latencies rawBlock(RawPutChain raw) {
-        Latencies block = new Latencies();
-        int measured = Math.max(20, (int) (RAW_BLOCK_PUTS * scale));
-        for (int i = 0; i < RAW_BLOCK_SKIPPED + measured; i++) {
-            long nanos = raw.timeOne();
-            if (i >= RAW_BLOCK_SKIPPED) {
-                block.add(nanos);
-            }
+    private RawBlock rawBlock(RawPutChain raw) {
+        Latencies leftOut = new Latencies();
+        for (int i = 0; i < RAW_BLOCK_SKIPPED; i++) {
+            leftOut.add(raw.timeOne());
         }
-        return block;
+        Latencies measured = new Latencies();
+        long end = System.nanoTime() + millis(RAW_BLOCK_MILLIS) * 1_000_000;
+        while (measured.size() < 20 || System.nanoTime() < end) {
+            measured.add(raw.timeOne());
+        }
+        return new RawBlock(leftOut, measured);
+    }
+
+    private record RawBlock(Latencies leftOut, Latencies measured) {
     }
 
     /**
@@ -305,7 +321,7 @@ public final class S3EngineBenchmark {
     private static String cpuPer(Map<String, Long> cpuNanos, long operations, double seconds, String operation) {
         long all = cpuNanos.values().stream().mapToLong(Long::longValue).sum();
         StringBuilder text = new StringBuilder("CPU time per ").append(operation)
-                .append(" in that round, by thread (the callers' from their CPU clocks, the others' from their clock"
+                .append(" in the measured rounds, by thread (the callers' from their CPU clocks, the others' from their clock"
                         + " ticks):");
         long listed = 0;
         for (Map.Entry<String, Long> thread : cpuNanos.entrySet().stream()
