@@ -321,8 +321,8 @@ public final class S3EngineBenchmark {
     private static String cpuPer(Map<String, Long> cpuNanos, long operations, double seconds, String operation) {
         long all = cpuNanos.values().stream().mapToLong(Long::longValue).sum();
         StringBuilder text = new StringBuilder("CPU time per ").append(operation)
-                .append(" in the measured rounds, by thread (the callers' from their CPU clocks, the others' from their clock"
-                        + " ticks):");
+                .append(" in the measured rounds, by thread (the callers' from their CPU clocks, the others' from"
+                        + " their clock ticks):");
         long listed = 0;
         for (Map.Entry<String, Long> thread : cpuNanos.entrySet().stream()
                 .sorted(Map.Entry.<String, Long>comparingByValue().reversed()).toList()) {
