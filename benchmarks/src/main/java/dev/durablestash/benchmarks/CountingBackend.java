@@ -68,9 +68,9 @@ public final class CountingBackend implements StorageBackend {
     }
 
     /**
-     * Times the PUTs into {@code record} again, after a pause of the load (timing stopped, other work done
-     * meanwhile): as when a record starts, the time from an answer that came before now is not recorded,
-     * so the pause does not count as a gap between PUTs.
+     * Times the PUTs into {@code record} again, after a pause of the load (other work done meanwhile, with
+     * the timing stopped or not): as when a record starts, the time from an answer that came before now is
+     * not recorded, so the pause does not count as a gap between PUTs.
      *
      * @param record a record of {@link #timePuts()}
      * @return {@code record}
@@ -99,7 +99,8 @@ public final class CountingBackend implements StorageBackend {
         }
 
         private synchronized void sent(long answerBefore, long sent) {
-            if (answerBefore != 0 && answerBefore >= countsAnswersFrom && sent > answerBefore) {
+            // nanoTime values compared by their difference: their origin is arbitrary.
+            if (answerBefore != 0 && answerBefore - countsAnswersFrom >= 0 && sent - answerBefore > 0) {
                 sinceAnswerBefore.add(sent - answerBefore);
             }
         }

@@ -101,7 +101,7 @@ public final class S3EngineBenchmark {
     }
 
     /**
-     * @param args optional: a scale factor for the durations
+     * @param args optional: a scale factor for the durations and the numbers of uncontended pairs
      * @throws Exception if the benchmark fails
      */
     public static void main(String[] args) throws Exception {
