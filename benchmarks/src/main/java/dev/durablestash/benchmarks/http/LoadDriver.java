@@ -15,6 +15,7 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 
 import dev.durablestash.benchmarks.Figures;
 import dev.durablestash.benchmarks.ThreadTicks;
@@ -192,7 +193,7 @@ public final class LoadDriver {
 
     private Totals round(List<Session> sessions, int seconds, App app) throws InterruptedException {
         AtomicLong ok = new AtomicLong();
-        AtomicLong failed = new AtomicLong();
+        Failures failures = new Failures();
         CountDownLatch start = new CountDownLatch(1);
         long[] end = new long[1];
         List<Thread> threads = new ArrayList<>();
@@ -200,17 +201,9 @@ public final class LoadDriver {
             Thread thread = new Thread(() -> {
                 try {
                     start.await();
-                    while (System.nanoTime() < end[0]) {
-                        if (session.increment(client) == 200) {
-                            ok.incrementAndGet();
-                        } else {
-                            failed.incrementAndGet();
-                        }
-                    }
+                    closedLoop(() -> session.increment(client), end[0], ok, failures);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
-                } catch (IOException e) {
-                    failed.incrementAndGet();
                 }
             }, "load-" + threads.size());
             thread.start();
@@ -229,8 +222,65 @@ public final class LoadDriver {
         totals.cpuNanos = app.cpuNanos() - cpuBefore;
         totals.ticksByGroup.putAll(ThreadTicks.between(ticksBefore, app.cpuTicks()));
         totals.ok = ok.get();
-        totals.failed = failed.get();
+        totals.failures.putAll(failures.byKind());
         return totals;
+    }
+
+    /** One request of a simulated browser session. */
+    @FunctionalInterface
+    interface Request {
+        /** @return the answer's status */
+        int send() throws IOException, InterruptedException;
+    }
+
+    /**
+     * One simulated browser session's closed loop until {@code endNanos} ({@link System#nanoTime()}): a
+     * 200 counts in {@code ok}; an answer with another status and an I/O error count in {@code failures},
+     * and the session goes on with its next request, so that a failure does not take it out of the rest
+     * of the round (its app would lose a 64th of its load).
+     */
+    static void closedLoop(Request request, long endNanos, AtomicLong ok, Failures failures)
+            throws InterruptedException {
+        while (System.nanoTime() - endNanos < 0) {
+            try {
+                int status = request.send();
+                if (status == 200) {
+                    ok.incrementAndGet();
+                } else {
+                    failures.add("status " + status);
+                }
+            } catch (IOException e) {
+                failures.add(e.toString());
+            }
+        }
+    }
+
+    /** Failed requests, counted by kind (a status, or an I/O error's class and message). Thread-safe. */
+    static final class Failures {
+        private final Map<String, LongAdder> byKind = new ConcurrentHashMap<>();
+
+        void add(String kind) {
+            byKind.computeIfAbsent(kind, k -> new LongAdder()).increment();
+        }
+
+        /** @return how many failed of each kind, kinds in alphabetical order */
+        Map<String, Long> byKind() {
+            Map<String, Long> counts = new TreeMap<>();
+            byKind.forEach((kind, count) -> counts.put(kind, count.sum()));
+            return counts;
+        }
+
+        /** @return how many failed, and of which kinds: "0 failed", "2 failed: status 503 × 2" */
+        static String describe(Map<String, Long> byKind) {
+            long count = byKind.values().stream().mapToLong(Long::longValue).sum();
+            StringBuilder out = new StringBuilder().append(count).append(" failed");
+            String separator = ": ";
+            for (Map.Entry<String, Long> kind : byKind.entrySet()) {
+                out.append(separator).append(kind.getKey()).append(" × ").append(kind.getValue());
+                separator = ", ";
+            }
+            return out.toString();
+        }
     }
 
     /** @return how many of 100 concurrent increments of one fresh browser session the app kept */
@@ -239,16 +289,19 @@ public final class LoadDriver {
         int first = Integer.parseInt(session.incrementBody(client));
         CountDownLatch start = new CountDownLatch(1);
         List<Thread> threads = new ArrayList<>();
-        AtomicLong failed = new AtomicLong();
+        Failures failures = new Failures();
         for (int i = 0; i < RACERS; i++) {
             Thread thread = new Thread(() -> {
                 try {
                     start.await();
-                    if (session.increment(client) != 200) {
-                        failed.incrementAndGet();
+                    int status = session.increment(client);
+                    if (status != 200) {
+                        failures.add("status " + status);
                     }
-                } catch (InterruptedException | IOException e) {
-                    failed.incrementAndGet();
+                } catch (InterruptedException e) {
+                    failures.add("interrupted");
+                } catch (IOException e) {
+                    failures.add(e.toString());
                 }
             });
             thread.start();
@@ -260,7 +313,8 @@ public final class LoadDriver {
         }
         int last = Integer.parseInt(session.incrementBody(client));
         int kept = last - first - 1;
-        Figures.note(app.name + ": " + kept + " of " + RACERS + " racing increments kept (" + failed.get() + " failed)");
+        Figures.note(app.name + ": " + kept + " of " + RACERS + " racing increments kept ("
+                + Failures.describe(failures.byKind()) + ")");
         return kept;
     }
 
@@ -317,15 +371,16 @@ public final class LoadDriver {
     /** Requests, failures, seconds and server CPU of one or more rounds on one app. */
     private static final class Totals {
         long ok;
-        long failed;
+        /** Failed requests by kind ({@link Failures#byKind()}). */
+        final Map<String, Long> failures = new TreeMap<>();
         double seconds;
         long cpuNanos;
         final Map<String, Long> ticksByGroup = new TreeMap<>();
 
         void add(Totals other) {
             other.ticksByGroup.forEach((group, ticks) -> ticksByGroup.merge(group, ticks, Long::sum));
+            other.failures.forEach((kind, count) -> failures.merge(kind, count, Long::sum));
             ok += other.ok;
-            failed += other.failed;
             seconds += other.seconds;
             cpuNanos += other.cpuNanos;
         }
@@ -344,7 +399,7 @@ public final class LoadDriver {
         }
 
         String describe() {
-            return ok + " requests in " + Figures.format(seconds) + " s (" + failed + " failed), "
+            return ok + " requests in " + Figures.format(seconds) + " s (" + Failures.describe(failures) + "), "
                     + Figures.format(cpuNanos / 1e9) + " s server CPU" + byGroup();
         }
 

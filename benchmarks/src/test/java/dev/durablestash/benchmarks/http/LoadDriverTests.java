@@ -1,0 +1,58 @@
+package dev.durablestash.benchmarks.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.junit.jupiter.api.Test;
+
+/** A simulated browser session's loop: a failed request is counted, and the session goes on. */
+class LoadDriverTests {
+
+    private static final long ROUND_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+
+    @Test
+    void anIoErrorIsCountedAndTheSessionGoesOn() throws InterruptedException {
+        AtomicInteger sent = new AtomicInteger();
+        AtomicLong ok = new AtomicLong();
+        LoadDriver.Failures failures = new LoadDriver.Failures();
+
+        LoadDriver.closedLoop(() -> {
+            if (sent.incrementAndGet() == 1) {
+                throw new IOException("connection reset");
+            }
+            return 200;
+        }, System.nanoTime() + ROUND_NANOS, ok, failures);
+
+        assertThat(failures.byKind()).isEqualTo(Map.of("java.io.IOException: connection reset", 1L));
+        assertThat(ok.get()).isPositive().isEqualTo(sent.get() - 1L);
+    }
+
+    @Test
+    void anErrorStatusIsCountedByStatusAndTheSessionGoesOn() throws InterruptedException {
+        AtomicInteger sent = new AtomicInteger();
+        AtomicLong ok = new AtomicLong();
+        LoadDriver.Failures failures = new LoadDriver.Failures();
+
+        LoadDriver.closedLoop(() -> sent.incrementAndGet() <= 2 ? 503 : 200, System.nanoTime() + ROUND_NANOS, ok,
+                failures);
+
+        assertThat(failures.byKind()).isEqualTo(Map.of("status 503", 2L));
+        assertThat(ok.get()).isPositive().isEqualTo(sent.get() - 2L);
+    }
+
+    @Test
+    void failuresAreDescribedByKind() {
+        assertThat(LoadDriver.Failures.describe(Map.of())).isEqualTo("0 failed");
+        LoadDriver.Failures failures = new LoadDriver.Failures();
+        failures.add("status 503");
+        failures.add("java.io.IOException: reset");
+        failures.add("status 503");
+        assertThat(LoadDriver.Failures.describe(failures.byKind()))
+                .isEqualTo("3 failed: java.io.IOException: reset × 1, status 503 × 2");
+    }
+}
