@@ -31,10 +31,13 @@ import software.amazon.awssdk.services.s3.model.PutObjectRequest;
  * server, interleaved in the same run:
  *
  * <ul>
- *   <li>{@code overhead_s3_p50_ratio}: one caller; each iteration one stash (a one-key diff of a
- *       five-key, about 400-byte document) and one raw conditional PUT ({@code If-Match}) of the last
- *       stashed document's bytes, their order alternating: 15,000 warm-up pairs, then 2,000 measured
- *       ones; the p50 ratio of each 1,000 pairs is printed in a note;</li>
+ *   <li>{@code overhead_s3_p50_ratio}: one caller; each turn one stash (a one-key diff of a five-key,
+ *       about 400-byte document), one raw conditional PUT ({@code If-Match}) of the stashed document's
+ *       bytes and, not part of the goal, one such PUT shaped like the engine's (a key of its form, a
+ *       write id in the user metadata, the content type: {@code raw_put_engine_shaped_p50_s3}, which
+ *       tells how much of the ratio is what the engine's writes carry), in an order that changes from
+ *       turn to turn ({@link #TURN_ORDERS}): 15,000 warm-up turns, then 2,000 measured ones; the p50
+ *       ratio of stashes to raw PUTs in each 1,000 turns is printed in a note;</li>
  *   <li>{@code group_commit_speedup}, {@code puts_per_stash_contended}: 64 threads stashing into one
  *       session as fast as they are acknowledged: four 2-s warm-up rounds (each one's rate printed),
  *       then four measured 2-s rounds in turns with four blocks of uncontended raw PUTs (R C C R R C
@@ -58,7 +61,7 @@ import software.amazon.awssdk.services.s3.model.PutObjectRequest;
  * long because on two cores the JIT still recompiles their paths for tens of seconds after that part
  * (the uncontended ratio's first blocks show it).
  *
- * <p>Arguments: a scale factor for the durations and the numbers of uncontended pairs (default 1; the
+ * <p>Arguments: a scale factor for the durations and the numbers of uncontended turns (default 1; the
  * 300 raw PUTs each raw block of the contended part leaves out are not scaled).
  */
 public final class S3EngineBenchmark {
@@ -66,14 +69,27 @@ public final class S3EngineBenchmark {
     private static final int CALLERS = 64;
     private static final int SESSIONS = 10_000;
     /**
-     * Uncontended pairs before the measured ones. Measured after the many-sessions part, the ratio of
-     * each 1,000 pairs stayed at 1.15 to 1.20 for about the first 9,000 pairs and then settled at 1.04
-     * to 1.08, with the raw PUTs' p50 falling too: on two cores the JIT keeps compiling this path (and
-     * the client's and the server's) that long. The figure is the steady one; the drift is printed.
+     * Uncontended turns before the measured ones. Measured after the many-sessions part, the ratio of
+     * each 1,000 pairs of a stash and a raw PUT stayed at 1.15 to 1.20 for about the first 9,000 pairs
+     * and then settled at 1.04 to 1.08, with the raw PUTs' p50 falling too: on two cores the JIT keeps
+     * compiling this path (and the client's and the server's) that long. The figure is the steady one;
+     * the drift is printed.
      */
-    private static final int WARM_UP_PAIRS = 15_000;
-    private static final int MEASURED_PAIRS = 2_000;
+    private static final int WARM_UP_TURNS = 15_000;
+    private static final int MEASURED_TURNS = 2_000;
     private static final int DRIFT_BLOCK = 1_000;
+    private static final int STASH = 0;
+    private static final int RAW = 1;
+    private static final int SHAPED = 2;
+    /**
+     * The order of a turn's three calls of the uncontended part, taken in turn: each kind comes first,
+     * second and last equally often and follows each other kind equally often (on this machine a PUT
+     * takes longer after its threads idled, so what comes before a call counts).
+     */
+    private static final int[][] TURN_ORDERS = {
+        {STASH, RAW, SHAPED}, {RAW, SHAPED, STASH}, {SHAPED, STASH, RAW},
+        {STASH, SHAPED, RAW}, {SHAPED, RAW, STASH}, {RAW, STASH, SHAPED},
+    };
     /** Turns of 2-s warm-up rounds (stashes, raw PUTs, raw PUTs shaped like the engine's) of the many-sessions part. */
     private static final int WARM_UP_TURNS_MANY_SESSIONS = 3;
     /**
@@ -89,6 +105,7 @@ public final class S3EngineBenchmark {
     private final S3AsyncClient client;
     private final String bucket;
     private final CountingBackend backend;
+    private final StashSettings settings;
     private final StashAdapter stash;
     private final double scale;
 
@@ -97,11 +114,12 @@ public final class S3EngineBenchmark {
         this.client = BenchmarkS3.appWriteClient(); // the raw PUTs go through the client the backend writes with
         this.bucket = BenchmarkS3.createBucket("bench");
         this.backend = new CountingBackend(BenchmarkS3.backend(bucket));
-        this.stash = new StashAdapter(backend, StashSettings.builder().secret(BenchViews.SECRET).build());
+        this.settings = StashSettings.builder().secret(BenchViews.SECRET).build();
+        this.stash = new StashAdapter(backend, settings);
     }
 
     /**
-     * @param args optional: a scale factor for the durations and the numbers of uncontended pairs
+     * @param args optional: a scale factor for the durations and the numbers of uncontended turns
      * @throws Exception if the benchmark fails
      */
     public static void main(String[] args) throws Exception {
@@ -129,31 +147,32 @@ public final class S3EngineBenchmark {
     private void overhead() {
         String sid = SessionIds.newSid();
         join(stash.stash(sid, BenchViews.FIVE_KEYS, BenchViews.allKeys(0)));
-        RawPutChain raw = new RawPutChain("raw/overhead", backend.lastPutBody().clone());
+        byte[] body = backend.lastPutBody().clone();
+        RawPutChain raw = new RawPutChain("raw/overhead", body, false);
+        RawPutChain shaped = new RawPutChain(engineShapedKey(), body, true);
         Latencies stashes = new Latencies();
         Latencies raws = new Latencies();
+        Latencies shapedRaws = new Latencies();
         Latencies beforePut = new Latencies();
         Latencies put = new Latencies();
         Latencies afterPut = new Latencies();
-        int warmup = (int) (WARM_UP_PAIRS * scale);
-        int measured = (int) (MEASURED_PAIRS * scale);
+        int warmup = (int) (WARM_UP_TURNS * scale);
+        int measured = (int) (MEASURED_TURNS * scale);
         StringBuilder drift = new StringBuilder();
         Latencies blockStashes = new Latencies();
         Latencies blockRaws = new Latencies();
+        long[] nanos = new long[3];
         for (int i = 0; i < warmup + measured; i++) {
-            boolean stashFirst = (i & 1) == 0;
-            long stashNanos = 0;
-            long rawNanos;
             long[] parts = new long[3];
-            if (stashFirst) {
-                stashNanos = timeStash(sid, i, parts);
+            for (int kind : TURN_ORDERS[i % TURN_ORDERS.length]) {
+                nanos[kind] = switch (kind) {
+                    case STASH -> timeStash(sid, i, parts);
+                    case RAW -> raw.timeOne();
+                    default -> shaped.timeOne();
+                };
             }
-            rawNanos = raw.timeOne();
-            if (!stashFirst) {
-                stashNanos = timeStash(sid, i, parts);
-            }
-            blockStashes.add(stashNanos);
-            blockRaws.add(rawNanos);
+            blockStashes.add(nanos[STASH]);
+            blockRaws.add(nanos[RAW]);
             if (blockStashes.size() == DRIFT_BLOCK || i == warmup - 1 || i == warmup + measured - 1) {
                 drift.append(i < warmup ? " " : " [").append(Figures.format(blockStashes.percentileMillis(0.5)
                         / blockRaws.percentileMillis(0.5))).append(i < warmup ? "" : "]");
@@ -161,8 +180,9 @@ public final class S3EngineBenchmark {
                 blockRaws = new Latencies();
             }
             if (i >= warmup) {
-                stashes.add(stashNanos);
-                raws.add(rawNanos);
+                stashes.add(nanos[STASH]);
+                raws.add(nanos[RAW]);
+                shapedRaws.add(nanos[SHAPED]);
                 beforePut.add(parts[0]);
                 put.add(parts[1]);
                 afterPut.add(parts[2]);
@@ -170,20 +190,33 @@ public final class S3EngineBenchmark {
         }
         double stashP50 = stashes.percentileMillis(0.5);
         double rawP50 = raws.percentileMillis(0.5);
+        double shapedP50 = shapedRaws.percentileMillis(0.5);
         Figures.note("uncontended: document " + backend.lastPutBody().length + " bytes, " + measured
-                + " stashes and raw PUTs interleaved after " + warmup + " warm-up pairs; stash p50 "
-                + Figures.format(stashP50) + " ms, raw PUT p50 " + Figures.format(rawP50) + " ms");
-        Figures.note("uncontended: p50 ratio of each " + DRIFT_BLOCK + " pairs, warm-up first, measured in brackets:"
-                + drift);
+                + " turns of a stash, a raw PUT and a raw PUT shaped like the engine's after " + warmup
+                + " warm-up turns; stash p50 " + Figures.format(stashP50) + " ms, raw PUT p50 "
+                + Figures.format(rawP50) + " ms, shaped raw PUT p50 " + Figures.format(shapedP50) + " ms");
+        Figures.note("uncontended: p50 ratio of stashes to raw PUTs in each " + DRIFT_BLOCK
+                + " turns, warm-up first, measured in brackets:" + drift);
+        Figures.note("uncontended: raw PUTs shaped like the engine's (its key form, its write id and content type)"
+                + " took p50 " + Figures.format((shapedP50 - rawP50) * 1000) + " µs longer than plain ones; the"
+                + " stashes " + Figures.format((stashP50 - shapedP50) * 1000) + " µs longer than the shaped ones");
         Figures.print("overhead_s3_p50_ratio", stashP50 / rawP50, "x");
         Figures.print("stash_p50_s3_uncontended", stashP50, "ms");
         Figures.print("stash_p99_s3_uncontended", stashes.percentileMillis(0.99), "ms");
         Figures.print("raw_put_p50_s3", rawP50, "ms");
         Figures.print("raw_put_p99_s3", raws.percentileMillis(0.99), "ms");
+        Figures.print("raw_put_engine_shaped_p50_s3", shapedP50, "ms");
         Figures.note("a stash's parts (p50 of each, in microseconds): " + Figures.format(beforePut.percentileMillis(0.5) * 1000)
                 + " from stash() to the backend's put, " + Figures.format(put.percentileMillis(0.5) * 1000)
                 + " in the backend's put, " + Figures.format(afterPut.percentileMillis(0.5) * 1000)
                 + " from its answer to the caller's");
+    }
+
+    /** @return a key of the form of the engine's: its prefix and a base64url HMAC-SHA256 (random bytes here) */
+    private String engineShapedKey() {
+        byte[] digest = new byte[32]; // a storage key is the prefix and a base64url HMAC-SHA256
+        ThreadLocalRandom.current().nextBytes(digest);
+        return settings.keyPrefix() + Base64.getUrlEncoder().withoutPadding().encodeToString(digest);
     }
 
     /**
@@ -194,22 +227,33 @@ public final class S3EngineBenchmark {
 
         private final String key;
         private final byte[] body;
+        private final boolean engineShaped;
         private String etag;
 
-        RawPutChain(String key, byte[] body) {
+        /**
+         * @param engineShaped whether each PUT also carries what the backend's PUTs carry (a write id of its
+         *     own in the user metadata, the content type)
+         */
+        RawPutChain(String key, byte[] body, boolean engineShaped) {
             this.key = key;
             this.body = body;
-            this.etag = client.putObject(b -> b.bucket(bucket).key(key).ifNoneMatch("*"),
-                    AsyncRequestBody.fromBytes(body)).join().eTag();
+            this.engineShaped = engineShaped;
+            this.etag = put(PutObjectRequest.builder().ifNoneMatch("*"));
         }
 
         /** @return the nanoseconds one more PUT of the chain took */
         long timeOne() {
             long start = System.nanoTime();
-            String current = etag;
-            etag = client.putObject(b -> b.bucket(bucket).key(key).ifMatch(current), AsyncRequestBody.fromBytes(body))
-                    .join().eTag();
+            etag = put(PutObjectRequest.builder().ifMatch(etag));
             return System.nanoTime() - start;
+        }
+
+        private String put(PutObjectRequest.Builder request) {
+            request.bucket(bucket).key(key);
+            if (engineShaped) {
+                BenchmarkS3.withTheBackendsHeaders(request);
+            }
+            return client.putObject(request.build(), AsyncRequestBody.fromBytes(body)).join().eTag();
         }
     }
 
@@ -228,7 +272,7 @@ public final class S3EngineBenchmark {
     private void groupCommit() throws InterruptedException {
         String sid = SessionIds.newSid();
         join(stash.stash(sid, BenchViews.FIVE_KEYS, BenchViews.allKeys(0)));
-        RawPutChain raw = new RawPutChain("raw/contended", backend.lastPutBody().clone());
+        RawPutChain raw = new RawPutChain("raw/contended", backend.lastPutBody().clone(), false);
         IntConsumer stashOne = thread -> join(stash.stash(sid, BenchViews.FIVE_KEYS, BenchViews.oneKey(thread)));
         StringBuilder warmUpRates = new StringBuilder();
         for (int i = 0; i < CONTENDED_WARM_UP_ROUNDS; i++) {
@@ -365,12 +409,9 @@ public final class S3EngineBenchmark {
         };
         List<String> plainKeys = new ArrayList<>(SESSIONS);
         List<String> engineShapedKeys = new ArrayList<>(SESSIONS);
-        String enginePrefix = StashSettings.builder().secret(BenchViews.SECRET).build().keyPrefix();
         for (int i = 0; i < SESSIONS; i++) {
             plainKeys.add("raw/" + i);
-            byte[] digest = new byte[32]; // a storage key is the prefix and a base64url HMAC-SHA256
-            ThreadLocalRandom.current().nextBytes(digest);
-            engineShapedKeys.add(enginePrefix + Base64.getUrlEncoder().withoutPadding().encodeToString(digest));
+            engineShapedKeys.add(engineShapedKey());
         }
         IntConsumer rawOne = rawPuts(plainKeys, body, false);
         IntConsumer rawEngineShaped = rawPuts(engineShapedKeys, body, true);
