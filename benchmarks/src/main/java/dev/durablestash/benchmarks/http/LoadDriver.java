@@ -57,6 +57,8 @@ public final class LoadDriver {
      * the DurableStash app's compilers were at 0 to 8% from the sixth segment on.
      */
     private static final double QUIET_JIT_SHARE = 0.05;
+    /** How long a simulated session pauses after an I/O error (see {@link #closedLoop}). */
+    static final long PAUSE_AFTER_IO_ERROR_MILLIS = 10;
     /** Extra warm-up segments an app still compiling gets at most (see {@link #warmUp}). */
     private static final int MAX_EXTRA_WARM_UP_SEGMENTS = 2;
 
@@ -144,11 +146,13 @@ public final class LoadDriver {
     private void warmUp(List<App> apps, List<List<Session>> sessions, int seconds) throws InterruptedException {
         List<StringBuilder> rates = apps.stream().map(app -> new StringBuilder()).toList();
         List<StringBuilder> jit = apps.stream().map(app -> new StringBuilder()).toList();
+        List<Totals> totals = apps.stream().map(app -> new Totals()).toList();
         double[] lastJitShare = new double[apps.size()];
         for (int done = 0; done < seconds; done += WARM_UP_SEGMENT_SECONDS) {
             int segment = Math.min(WARM_UP_SEGMENT_SECONDS, seconds - done);
             for (int i = 0; i < apps.size(); i++) {
-                lastJitShare[i] = warmUpSegment(sessions.get(i), segment, apps.get(i), rates.get(i), jit.get(i));
+                lastJitShare[i] = warmUpSegment(sessions.get(i), segment, apps.get(i), rates.get(i), jit.get(i),
+                        totals.get(i));
             }
         }
         for (int i = 0; i < apps.size(); i++) {
@@ -156,19 +160,24 @@ public final class LoadDriver {
                 rates.get(i).append(extra == 0 ? " +" : "");
                 jit.get(i).append(extra == 0 ? " +" : "");
                 lastJitShare[i] = warmUpSegment(sessions.get(i), WARM_UP_SEGMENT_SECONDS, apps.get(i), rates.get(i),
-                        jit.get(i));
+                        jit.get(i), totals.get(i));
             }
         }
         for (int i = 0; i < apps.size(); i++) {
             Figures.note(apps.get(i).name + ": requests/s in each warm-up segment:" + rates.get(i)
-                    + "; the JIT compilers' share of the app's CPU in each:" + jit.get(i));
+                    + "; the JIT compilers' share of the app's CPU in each:" + jit.get(i) + "; requests that failed: "
+                    + Failures.describe(totals.get(i).failures));
         }
     }
 
-    /** @return the JIT compilers' share of the app's CPU in the segment, also appended to {@code jit} */
-    private double warmUpSegment(List<Session> sessions, int seconds, App app, StringBuilder rates, StringBuilder jit)
-            throws InterruptedException {
+    /**
+     * @param warmUp the app's warm-up so far, to which this segment is added
+     * @return the JIT compilers' share of the app's CPU in the segment, also appended to {@code jit}
+     */
+    private double warmUpSegment(List<Session> sessions, int seconds, App app, StringBuilder rates, StringBuilder jit,
+            Totals warmUp) throws InterruptedException {
         Totals totals = round(sessions, seconds, app);
+        warmUp.add(totals);
         double jitShare = totals.share("jit");
         rates.append(' ').append(Math.round(totals.perSecond()));
         jit.append(' ').append(Math.round(100 * jitShare)).append('%');
@@ -237,7 +246,11 @@ public final class LoadDriver {
      * One simulated browser session's closed loop until {@code endNanos} ({@link System#nanoTime()}): a
      * 200 counts in {@code ok}; an answer with another status and an I/O error count in {@code failures},
      * and the session goes on with its next request, so that a failure does not take it out of the rest
-     * of the round (its app would lose a 64th of its load).
+     * of the round (its app would lose a 64th of its load). After an I/O error it first pauses
+     * {@value #PAUSE_AFTER_IO_ERROR_MILLIS} ms, so that an app that is gone (its connections refused at
+     * once) does not have the sessions spin and take the cores from the other apps.
+     *
+     * @throws InterruptedException when the thread is interrupted (by {@code request} or in a pause)
      */
     static void closedLoop(Request request, long endNanos, AtomicLong ok, Failures failures)
             throws InterruptedException {
@@ -251,6 +264,7 @@ public final class LoadDriver {
                 }
             } catch (IOException e) {
                 failures.add(e.toString());
+                Thread.sleep(PAUSE_AFTER_IO_ERROR_MILLIS);
             }
         }
     }
@@ -369,7 +383,7 @@ public final class LoadDriver {
     }
 
     /** Requests, failures, seconds and server CPU of one or more rounds on one app. */
-    private static final class Totals {
+    static final class Totals {
         long ok;
         /** Failed requests by kind ({@link Failures#byKind()}). */
         final Map<String, Long> failures = new TreeMap<>();

@@ -1,6 +1,7 @@
 package dev.durablestash.benchmarks.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 import java.io.IOException;
 import java.util.Map;
@@ -43,6 +44,48 @@ class LoadDriverTests {
 
         assertThat(failures.byKind()).isEqualTo(Map.of("status 503", 2L));
         assertThat(ok.get()).isPositive().isEqualTo(sent.get() - 2L);
+    }
+
+    @Test
+    void aSessionPausesAfterAnIoErrorInsteadOfSpinning() throws InterruptedException {
+        AtomicInteger sent = new AtomicInteger();
+        LoadDriver.Failures failures = new LoadDriver.Failures();
+
+        LoadDriver.closedLoop(() -> {
+            sent.incrementAndGet();
+            throw new java.net.ConnectException("Connection refused");
+        }, System.nanoTime() + ROUND_NANOS, new AtomicLong(), failures);
+
+        long mostAttempts = TimeUnit.NANOSECONDS.toMillis(ROUND_NANOS) / LoadDriver.PAUSE_AFTER_IO_ERROR_MILLIS + 1;
+        assertThat(sent.get()).isBetween(2, (int) mostAttempts);
+        assertThat(failures.byKind()).isEqualTo(Map.of("java.net.ConnectException: Connection refused",
+                (long) sent.get()));
+    }
+
+    @Test
+    void anInterruptEndsTheLoop() {
+        assertThatExceptionOfType(InterruptedException.class).isThrownBy(() -> LoadDriver.closedLoop(() -> {
+            throw new InterruptedException();
+        }, System.nanoTime() + TimeUnit.SECONDS.toNanos(10), new AtomicLong(), new LoadDriver.Failures()));
+    }
+
+    @Test
+    void roundsAddTheirFailuresByKind() {
+        LoadDriver.Totals all = new LoadDriver.Totals();
+        LoadDriver.Totals first = new LoadDriver.Totals();
+        first.ok = 10;
+        first.failures.put("status 503", 2L);
+        LoadDriver.Totals second = new LoadDriver.Totals();
+        second.ok = 5;
+        second.failures.putAll(Map.of("status 503", 1L, "java.io.IOException: reset", 1L));
+
+        all.add(first);
+        all.add(second);
+
+        assertThat(all.ok).isEqualTo(15);
+        assertThat(all.failures).isEqualTo(Map.of("status 503", 3L, "java.io.IOException: reset", 1L));
+        assertThat(all.describe()).startsWith("15 requests in ")
+                .contains("(4 failed: java.io.IOException: reset × 1, status 503 × 3)");
     }
 
     @Test
