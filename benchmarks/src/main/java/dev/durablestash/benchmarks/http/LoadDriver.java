@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -247,8 +248,9 @@ public final class LoadDriver {
      * 200 counts in {@code ok}; an answer with another status and an I/O error count in {@code failures},
      * and the session goes on with its next request, so that a failure does not take it out of the rest
      * of the round (its app would lose a 64th of its load). After an I/O error it first pauses
-     * {@value #PAUSE_AFTER_IO_ERROR_MILLIS} ms, so that an app that is gone (its connections refused at
-     * once) does not have the sessions spin and take the cores from the other apps.
+     * {@value #PAUSE_AFTER_IO_ERROR_MILLIS} ms (at most until the round ends), so that an app that is gone
+     * (its connections refused at once) does not have the sessions spin and take the cores from the other
+     * apps. An answer, whatever its status, is work the app did, and the next request follows at once.
      *
      * @throws InterruptedException when the thread is interrupted (by {@code request} or in a pause)
      */
@@ -264,9 +266,14 @@ public final class LoadDriver {
                 }
             } catch (IOException e) {
                 failures.add(e.toString());
-                Thread.sleep(PAUSE_AFTER_IO_ERROR_MILLIS);
+                TimeUnit.NANOSECONDS.sleep(pauseNanos(endNanos, System.nanoTime()));
             }
         }
+    }
+
+    /** @return how long to pause after an I/O error at {@code nowNanos}: the pause, cut short by the round's end */
+    static long pauseNanos(long endNanos, long nowNanos) {
+        return Math.max(0, Math.min(endNanos - nowNanos, TimeUnit.MILLISECONDS.toNanos(PAUSE_AFTER_IO_ERROR_MILLIS)));
     }
 
     /** Failed requests, counted by kind (a status, or an I/O error's class and message). Thread-safe. */
