@@ -97,8 +97,10 @@ public final class S3EngineBenchmark {
      * second over eight).
      */
     private static final int CONTENDED_WARM_UP_ROUNDS = 4;
-    /** How long each raw block of the contended part measures uncontended raw PUTs (scaled; 20 PUTs at least). */
+    /** How long each raw block of the contended part measures uncontended raw PUTs (scaled). */
     private static final long RAW_BLOCK_MILLIS = 1000;
+    /** The fewest raw PUTs each raw block of the contended part measures, however small the scale. */
+    private static final int RAW_BLOCK_MIN_MEASURED = 20;
     /** Raw PUTs each raw block of the contended part sends before it measures any (not scaled). */
     private static final int RAW_BLOCK_SKIPPED = 300;
 
@@ -338,7 +340,7 @@ public final class S3EngineBenchmark {
      * One block of uncontended raw PUTs: its first {@link #RAW_BLOCK_SKIPPED} are left out (just after a
      * contended round, raw PUTs ran up to twice as slow for a few hundred PUTs in some runs; the note prints
      * their p50 beside the measured one), then PUTs are measured for {@link #RAW_BLOCK_MILLIS} (scaled),
-     * at least 20.
+     * at least {@value #RAW_BLOCK_MIN_MEASURED}.
      */
     private RawBlock rawBlock(RawPutChain raw) {
         Latencies leftOut = new Latencies();
@@ -347,7 +349,7 @@ public final class S3EngineBenchmark {
         }
         Latencies measured = new Latencies();
         long end = System.nanoTime() + millis(RAW_BLOCK_MILLIS) * 1_000_000;
-        while (measured.size() < 20 || System.nanoTime() < end) {
+        while (measured.size() < RAW_BLOCK_MIN_MEASURED || System.nanoTime() - end < 0) {
             measured.add(raw.timeOne());
         }
         return new RawBlock(leftOut, measured);
