@@ -7,6 +7,7 @@ import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 
 import javax.crypto.Mac;
 
@@ -45,7 +46,11 @@ import org.slf4j.LoggerFactory;
  * storage key.
  *
  * <p><b>Cost.</b> One HMAC per secret tried (the current one first), compared in constant time, and
- * one more to compare the owner.
+ * one more to compare the owner. A browser sends the same value with each request: the last
+ * {@value #RECENT_VALUES} values that decoded are kept, with the last principal each was compared
+ * with, so its next requests pay neither (about 3 µs a request). Only values with a valid tag are
+ * kept, so forged values cannot push the real ones out; once full, the lot is dropped and fills
+ * again with the values in use.
  *
  * <p><b>Thread-safety:</b> thread-safe; share one instance per application.
  */
@@ -66,6 +71,16 @@ public final class SessionCookieValues {
     /** The next secret (if any), then the previous secrets, newest first. */
     private final List<ThreadLocal<Mac>> accepted = new ArrayList<>();
     private final int firstPrevious;
+    /** Values that decoded lately (see "Cost" above): at most {@link #RECENT_VALUES}. */
+    private final ConcurrentHashMap<String, Decoded> recent = new ConcurrentHashMap<>();
+
+    /** How many decoded values are kept: about 340 bytes of heap each. */
+    static final int RECENT_VALUES = 1024;
+
+    /** @return how many decoded values are kept now (tests) */
+    int recentValues() {
+        return recent.size();
+    }
 
     /** What a request acting for a principal may do with the session of a cookie: see {@link Decoded#claimBy}. */
     public enum Claim {
@@ -96,6 +111,8 @@ public final class SessionCookieValues {
         private final boolean retag;
         private final byte @Nullable [] owner;
         private final ThreadLocal<Mac> taggedWith;
+        /** The last principal {@link #claimBy} compared the owner with, and the answer (a bound session only). */
+        private volatile @Nullable OwnerClaim lastClaim;
 
         Decoded(String sid, boolean retag, byte @Nullable [] owner, ThreadLocal<Mac> taggedWith) {
             this.sid = sid;
@@ -135,13 +152,22 @@ public final class SessionCookieValues {
             if (principal == null) {
                 return Claim.REPLACE;
             }
-            return MessageDigest.isEqual(bound, ownerOf(taggedWith, principal)) ? Claim.ADOPT : Claim.REPLACE;
+            OwnerClaim last = lastClaim;
+            if (last != null && last.principal().equals(principal)) {
+                return last.claim();
+            }
+            Claim claim = MessageDigest.isEqual(bound, ownerOf(taggedWith, principal)) ? Claim.ADOPT : Claim.REPLACE;
+            lastClaim = new OwnerClaim(principal, claim);
+            return claim;
         }
 
         @Override
         public String toString() {
             return "Decoded[" + (owner == null ? "anonymous" : "bound") + (retag ? ", retag" : "") + "]";
         }
+    }
+
+    private record OwnerClaim(String principal, Claim claim) {
     }
 
     /** @param settings the engine's configuration: its secret, next secret and previous secrets */
@@ -190,7 +216,25 @@ public final class SessionCookieValues {
      *     the next or a previous secret; otherwise {@code null} (never an exception)
      */
     public @Nullable Decoded decode(@Nullable String value) {
-        if (value == null || (value.length() != LENGTH && value.length() != BOUND_LENGTH)
+        if (value == null) {
+            return null;
+        }
+        Decoded known = recent.get(value);
+        if (known != null) {
+            return known;
+        }
+        Decoded decoded = verify(value);
+        if (decoded != null) {
+            if (recent.size() >= RECENT_VALUES) {
+                recent.clear();
+            }
+            recent.put(value, decoded);
+        }
+        return decoded;
+    }
+
+    private @Nullable Decoded verify(String value) {
+        if ((value.length() != LENGTH && value.length() != BOUND_LENGTH)
                 || value.charAt(SessionIds.LENGTH) != '.' || value.charAt(value.length() - 23) != '.') {
             return null;
         }

@@ -3,6 +3,7 @@ package dev.durablestash.core;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 
+import java.util.ArrayList;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
@@ -126,6 +127,52 @@ class SessionCookieValuesTests {
         assertThat(ada.claimBy("bob")).isEqualTo(SessionCookieValues.Claim.REPLACE);
         assertThat(ada.claimBy("Ada")).isEqualTo(SessionCookieValues.Claim.REPLACE);
         assertThat(ada.claimBy(null)).as("an anonymous request").isEqualTo(SessionCookieValues.Claim.REPLACE);
+    }
+
+    @Test
+    void theOwnerIsComparedAgainWhenThePrincipalChanges() {
+        SessionCookieValues.Decoded ada = values.decode(values.encode(SessionIds.newSid(), "ada"));
+        assertThat(List.of(ada.claimBy("ada"), ada.claimBy("ada"), ada.claimBy("bob"), ada.claimBy("bob"),
+                ada.claimBy("ada"), ada.claimBy("Ada"), ada.claimBy("ada")))
+                .containsExactly(SessionCookieValues.Claim.ADOPT, SessionCookieValues.Claim.ADOPT,
+                        SessionCookieValues.Claim.REPLACE, SessionCookieValues.Claim.REPLACE,
+                        SessionCookieValues.Claim.ADOPT, SessionCookieValues.Claim.REPLACE,
+                        SessionCookieValues.Claim.ADOPT);
+    }
+
+    @Test
+    void aValueDecodedAgainGivesTheSameAnswerAndOnlyValidValuesAreKept() {
+        String sid = SessionIds.newSid();
+        String value = values.encode(sid, "ada");
+        SessionCookieValues.Decoded first = values.decode(value);
+        assertThat(values.recentValues()).isEqualTo(1);
+        SessionCookieValues.Decoded again = values.decode(new String(value.toCharArray())); // another request's string
+        assertThat(again.sid()).isEqualTo(sid);
+        assertThat(again.retag()).isEqualTo(first.retag());
+        assertThat(again.claimBy("ada")).isEqualTo(SessionCookieValues.Claim.ADOPT);
+        assertThat(again.claimBy("bob")).isEqualTo(SessionCookieValues.Claim.REPLACE);
+        for (int i = SessionIds.LENGTH + 1; i < value.length(); i++) {
+            char replacement = value.charAt(i) == 'A' ? 'B' : 'A';
+            assertThat(values.decode(value.substring(0, i) + replacement + value.substring(i + 1))).isNull();
+        }
+        assertThat(values.decode(SessionIds.newSid() + value.substring(SessionIds.LENGTH))).isNull();
+        assertThat(values.recentValues()).as("forged values are not kept").isEqualTo(1);
+    }
+
+    @Test
+    void theValuesKeptAreBoundedAndEachStillDecodesAfterwards() {
+        List<String> sids = new ArrayList<>();
+        List<String> cookieValues = new ArrayList<>();
+        for (int i = 0; i < SessionCookieValues.RECENT_VALUES * 2 + 10; i++) {
+            sids.add(SessionIds.newSid());
+            cookieValues.add(values.encode(sids.get(i)));
+            assertThat(values.decode(cookieValues.get(i)).sid()).isEqualTo(sids.get(i));
+            assertThat(values.recentValues()).isBetween(1, SessionCookieValues.RECENT_VALUES);
+        }
+        for (int i = 0; i < sids.size(); i++) {
+            assertThat(values.decode(cookieValues.get(i)).sid()).isEqualTo(sids.get(i));
+        }
+        assertThat(values.recentValues()).isBetween(1, SessionCookieValues.RECENT_VALUES);
     }
 
     @Test
