@@ -6,8 +6,10 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
 
 import javax.crypto.Mac;
 
@@ -45,12 +47,21 @@ import org.slf4j.LoggerFactory;
  * The tag's HMAC input differs from the storage key's, so a storage key reveals no tag and a tag no
  * storage key.
  *
- * <p><b>Cost.</b> One HMAC per secret tried (the current one first), compared in constant time, and
- * one more to compare the owner. A browser sends the same value with each request: the last
- * {@value #RECENT_VALUES} values that decoded are kept, with the last principal each was compared
- * with, so its next requests pay neither (about 3 µs a request). Only values with a valid tag are
- * kept, so forged values cannot push the real ones out; once full, the lot is dropped and fills
- * again with the values in use.
+ * <p><b>Cost.</b> One HMAC per secret tried (the current one first), the tag compared in constant
+ * time, and one more to compare the owner. A browser sends the same value with each request, so the
+ * values that decoded lately are kept, each with the last principal its owner was compared with: a
+ * value seen again is found by string equality with one that was verified before, and pays neither
+ * HMAC (about 3 µs of a request in the benchmarks). They are kept in two generations of up to
+ * {@value #GENERATION} values each: when the newer one is full, the older one is dropped and the
+ * newer one takes its place, a value found in the older one moving to the newer one. So a value
+ * stays as long as fewer than {@value #GENERATION} others were kept since it was last used: the
+ * values of up to about {@value #GENERATION} browsers sending requests; with more, some requests
+ * simply pay the HMAC again. Only values with a valid tag are kept; a client can have new ones
+ * issued to it (each request without a cookie that mounts a view gets one) and so push others out,
+ * which costs their next request the HMAC again, nothing more. About 280 bytes of heap per value,
+ * 420 for one bound to a principal with an 11-character name (the name is kept with it), at most
+ * {@code 2 * }{@value #GENERATION} values (plus one per thread adding a value at the very moment a
+ * generation fills).
  *
  * <p><b>Thread-safety:</b> thread-safe; share one instance per application.
  */
@@ -71,15 +82,40 @@ public final class SessionCookieValues {
     /** The next secret (if any), then the previous secrets, newest first. */
     private final List<ThreadLocal<Mac>> accepted = new ArrayList<>();
     private final int firstPrevious;
-    /** Values that decoded lately (see "Cost" above): at most {@link #RECENT_VALUES}. */
-    private final ConcurrentHashMap<String, Decoded> recent = new ConcurrentHashMap<>();
+    /** Values that decoded lately, in two generations (see "Cost" above). */
+    private final AtomicReference<Generations> recent = new AtomicReference<>(new Generations());
 
-    /** How many decoded values are kept: about 340 bytes of heap each. */
-    static final int RECENT_VALUES = 1024;
+    /** How many decoded values each generation keeps. */
+    static final int GENERATION = 1024;
+
+    /** The newer generation is added to; the older one is only read, and dropped when the newer one is full. */
+    private static final class Generations {
+        final ConcurrentHashMap<String, Decoded> newer = new ConcurrentHashMap<>();
+        final Map<String, Decoded> older;
+
+        Generations() {
+            this(Map.of());
+        }
+
+        Generations(Map<String, Decoded> older) {
+            this.older = older;
+        }
+    }
 
     /** @return how many decoded values are kept now (tests) */
     int recentValues() {
-        return recent.size();
+        Generations kept = recent.get();
+        return kept.newer.size() + kept.older.size();
+    }
+
+    /** Keeps {@code decoded}, starting a new generation when the newer one is full. */
+    private void keep(String value, Decoded decoded) {
+        Generations kept = recent.get();
+        if (kept.newer.size() >= GENERATION) {
+            Generations next = new Generations(kept.newer);
+            kept = recent.compareAndSet(kept, next) ? next : recent.get(); // another thread may have started it
+        }
+        kept.newer.put(value, decoded);
     }
 
     /** What a request acting for a principal may do with the session of a cookie: see {@link Decoded#claimBy}. */
@@ -103,7 +139,8 @@ public final class SessionCookieValues {
     /**
      * A cookie value that carries a tag of this server.
      *
-     * <p><b>Thread-safety:</b> immutable; {@link #claimBy} may be called from any thread.
+     * <p><b>Thread-safety:</b> thread-safe, and its answers never change: it only remembers the last
+     * principal {@link #claimBy} compared its owner with, and the answer. May be used from any thread.
      */
     public static final class Decoded {
 
@@ -216,26 +253,30 @@ public final class SessionCookieValues {
      *     the next or a previous secret; otherwise {@code null} (never an exception)
      */
     public @Nullable Decoded decode(@Nullable String value) {
-        if (value == null) {
+        if (value == null || (value.length() != LENGTH && value.length() != BOUND_LENGTH)) {
             return null;
         }
-        Decoded known = recent.get(value);
+        Generations kept = recent.get();
+        Decoded known = kept.newer.get(value);
+        if (known == null) {
+            known = kept.older.get(value);
+            if (known != null) {
+                keep(value, known);
+            }
+        }
         if (known != null) {
             return known;
         }
         Decoded decoded = verify(value);
         if (decoded != null) {
-            if (recent.size() >= RECENT_VALUES) {
-                recent.clear();
-            }
-            recent.put(value, decoded);
+            keep(value, decoded);
         }
         return decoded;
     }
 
+    /** @param value a cookie value of one of the two lengths */
     private @Nullable Decoded verify(String value) {
-        if ((value.length() != LENGTH && value.length() != BOUND_LENGTH)
-                || value.charAt(SessionIds.LENGTH) != '.' || value.charAt(value.length() - 23) != '.') {
+        if (value.charAt(SessionIds.LENGTH) != '.' || value.charAt(value.length() - 23) != '.') {
             return null;
         }
         String sid = value.substring(0, SessionIds.LENGTH);

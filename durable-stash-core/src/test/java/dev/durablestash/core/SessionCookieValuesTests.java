@@ -163,16 +163,37 @@ class SessionCookieValuesTests {
     void theValuesKeptAreBoundedAndEachStillDecodesAfterwards() {
         List<String> sids = new ArrayList<>();
         List<String> cookieValues = new ArrayList<>();
-        for (int i = 0; i < SessionCookieValues.RECENT_VALUES * 2 + 10; i++) {
+        for (int i = 0; i < SessionCookieValues.GENERATION * 5 + 10; i++) {
             sids.add(SessionIds.newSid());
             cookieValues.add(values.encode(sids.get(i)));
             assertThat(values.decode(cookieValues.get(i)).sid()).isEqualTo(sids.get(i));
-            assertThat(values.recentValues()).isBetween(1, SessionCookieValues.RECENT_VALUES);
+            assertThat(values.recentValues()).isBetween(1, 2 * SessionCookieValues.GENERATION);
         }
         for (int i = 0; i < sids.size(); i++) {
             assertThat(values.decode(cookieValues.get(i)).sid()).isEqualTo(sids.get(i));
         }
-        assertThat(values.recentValues()).isBetween(1, SessionCookieValues.RECENT_VALUES);
+        assertThat(values.recentValues()).isBetween(SessionCookieValues.GENERATION, 2 * SessionCookieValues.GENERATION);
+    }
+
+    @Test
+    void theValuesInUseStayWhileNewOnesComeAndGo() {
+        List<String> inUse = new ArrayList<>();
+        // Between two uses of a value in use, fewer than GENERATION values are kept: 500 new ones, and
+        // the others in use moving to the newer generation.
+        for (int i = 0; i < SessionCookieValues.GENERATION / 2 - 12; i++) {
+            inUse.add(values.encode(SessionIds.newSid(), i % 2 == 0 ? null : "ada"));
+        }
+        List<SessionCookieValues.Decoded> first = inUse.stream().map(values::decode).toList();
+        for (int round = 0; round < 6; round++) {
+            for (int i = 0; i < SessionCookieValues.GENERATION / 2; i++) {
+                values.decode(values.encode(SessionIds.newSid())); // a browser seen once
+            }
+            for (int i = 0; i < inUse.size(); i++) {
+                assertThat(values.decode(inUse.get(i))).as("round %d, value %d: kept, not decoded again", round, i)
+                        .isSameAs(first.get(i));
+            }
+        }
+        assertThat(values.recentValues()).isBetween(inUse.size(), 2 * SessionCookieValues.GENERATION);
     }
 
     @Test
