@@ -53,15 +53,16 @@ import org.slf4j.LoggerFactory;
  * value seen again is found by string equality with one that was verified before, and pays neither
  * HMAC (about 3 µs of a request in the benchmarks). They are kept in two generations of up to
  * {@value #GENERATION} values each: when the newer one is full, the older one is dropped and the
- * newer one takes its place, a value found in the older one moving to the newer one. So a value
- * stays as long as fewer than {@value #GENERATION} others were kept since it was last used: the
- * values of up to about {@value #GENERATION} browsers sending requests; with more, some requests
- * simply pay the HMAC again. Only values with a valid tag are kept; a client can have new ones
- * issued to it (each request without a cookie that mounts a view gets one) and so push others out,
- * which costs their next request the HMAC again, nothing more. About 280 bytes of heap per value,
- * 420 for one bound to a principal with an 11-character name (the name is kept with it), at most
- * {@code 2 * }{@value #GENERATION} values (plus one per thread adding a value at the very moment a
- * generation fills).
+ * newer one takes its place, a value found in the older one being copied into the newer one. So a
+ * value stays while fewer than {@value #GENERATION} others were kept since it was last used (a use
+ * racing a change of generation may not count: one more check): the values of up to about
+ * {@value #GENERATION} browsers sending requests; with more, some requests simply pay the checks
+ * again. Only values with a valid tag are kept; a client can have new ones issued to it (each
+ * request without a cookie that mounts a view gets one) and send each back once, and so push others
+ * out, which costs their next request the checks again, nothing more. About 280 bytes of heap per
+ * value, 420 for one bound to a principal with an 11-character name (the name is kept with it), at
+ * most {@code 2 * }{@value #GENERATION} values, plus in each generation up to one more per thread
+ * adding a value at the moment it fills.
  *
  * <p><b>Thread-safety:</b> thread-safe; share one instance per application.
  */
@@ -88,7 +89,10 @@ public final class SessionCookieValues {
     /** How many decoded values each generation keeps. */
     static final int GENERATION = 1024;
 
-    /** The newer generation is added to; the older one is only read, and dropped when the newer one is full. */
+    /**
+     * The newer generation is added to; the older one is read, and dropped when the newer one is full (a
+     * thread that read the generations before may still add one value to either).
+     */
     private static final class Generations {
         final ConcurrentHashMap<String, Decoded> newer = new ConcurrentHashMap<>();
         final Map<String, Decoded> older;

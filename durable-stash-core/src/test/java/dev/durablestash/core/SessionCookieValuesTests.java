@@ -178,8 +178,8 @@ class SessionCookieValuesTests {
     @Test
     void theValuesInUseStayWhileNewOnesComeAndGo() {
         List<String> inUse = new ArrayList<>();
-        // Between two uses of a value in use, fewer than GENERATION values are kept: 500 new ones, and
-        // the others in use moving to the newer generation.
+        // Between two uses of a value in use, fewer than GENERATION values are kept: the round's 512 new
+        // ones, and the 499 others in use copied into the newer generation.
         for (int i = 0; i < SessionCookieValues.GENERATION / 2 - 12; i++) {
             inUse.add(values.encode(SessionIds.newSid(), i % 2 == 0 ? null : "ada"));
         }
@@ -194,6 +194,23 @@ class SessionCookieValuesTests {
             }
         }
         assertThat(values.recentValues()).isBetween(inUse.size(), 2 * SessionCookieValues.GENERATION);
+    }
+
+    @Test
+    void valuesCopiedFromTheOlderGenerationKeepTheBound() {
+        List<String> inUse = new ArrayList<>();
+        for (int round = 0; round < 12; round++) {
+            for (String value : inUse) {
+                values.decode(value);
+                assertThat(values.recentValues()).isLessThanOrEqualTo(2 * SessionCookieValues.GENERATION);
+            }
+            for (int i = 0; i < SessionCookieValues.GENERATION; i++) {
+                String value = values.encode(SessionIds.newSid());
+                values.decode(value);
+                inUse.add(value);
+                assertThat(values.recentValues()).isLessThanOrEqualTo(2 * SessionCookieValues.GENERATION);
+            }
+        }
     }
 
     @Test
