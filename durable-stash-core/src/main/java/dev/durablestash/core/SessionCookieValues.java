@@ -106,22 +106,6 @@ public final class SessionCookieValues {
         }
     }
 
-    /** @return how many decoded values are kept now (tests) */
-    int recentValues() {
-        Generations kept = recent.get();
-        return kept.newer.size() + kept.older.size();
-    }
-
-    /** Keeps {@code decoded}, starting a new generation when the newer one is full. */
-    private void keep(String value, Decoded decoded) {
-        Generations kept = recent.get();
-        if (kept.newer.size() >= GENERATION) {
-            Generations next = new Generations(kept.newer);
-            kept = recent.compareAndSet(kept, next) ? next : recent.get(); // another thread may have started it
-        }
-        kept.newer.put(value, decoded);
-    }
-
     /** What a request acting for a principal may do with the session of a cookie: see {@link Decoded#claimBy}. */
     public enum Claim {
         /** The cookie's session is the principal's (or both are anonymous): use it. */
@@ -300,6 +284,22 @@ public final class SessionCookieValues {
             }
         }
         return null;
+    }
+
+    /** @return how many decoded values are kept now (tests) */
+    int recentValues() {
+        Generations kept = recent.get();
+        return kept.newer.size() + kept.older.size();
+    }
+
+    /** Keeps {@code decoded}, starting a new generation when the newer one is full. */
+    private void keep(String value, Decoded decoded) {
+        Generations kept = recent.get();
+        if (kept.newer.size() >= GENERATION) {
+            Generations next = new Generations(kept.newer);
+            kept = recent.compareAndSet(kept, next) ? next : recent.get(); // another thread may have started it
+        }
+        kept.newer.put(value, decoded);
     }
 
     /**
