@@ -241,21 +241,17 @@ public final class S3EngineBenchmark {
             this.key = key;
             this.body = body;
             this.engineShaped = engineShaped;
-            this.etag = put(PutObjectRequest.builder().ifNoneMatch("*"));
+            this.etag = put(putRequest(key, engineShaped).ifNoneMatch("*"));
         }
 
         /** @return the nanoseconds one more PUT of the chain took */
         long timeOne() {
             long start = System.nanoTime();
-            etag = put(PutObjectRequest.builder().ifMatch(etag));
+            etag = put(putRequest(key, engineShaped).ifMatch(etag));
             return System.nanoTime() - start;
         }
 
         private String put(PutObjectRequest.Builder request) {
-            request.bucket(bucket).key(key);
-            if (engineShaped) {
-                BenchmarkS3.withTheBackendsHeaders(request);
-            }
             return client.putObject(request.build(), AsyncRequestBody.fromBytes(body)).join().eTag();
         }
     }
@@ -501,10 +497,7 @@ public final class S3EngineBenchmark {
         return thread -> {
             int i = ThreadLocalRandom.current().nextInt(keys.size());
             String etag = etags.get(i);
-            PutObjectRequest.Builder builder = PutObjectRequest.builder().bucket(bucket).key(keys.get(i));
-            if (engineShaped) {
-                BenchmarkS3.withTheBackendsHeaders(builder);
-            }
+            PutObjectRequest.Builder builder = putRequest(keys.get(i), engineShaped);
             PutObjectRequest request = (etag == null ? builder.ifNoneMatch("*") : builder.ifMatch(etag)).build();
             try {
                 etags.put(i, client.putObject(request, AsyncRequestBody.fromBytes(body)).join().eTag());
@@ -512,6 +505,15 @@ public final class S3EngineBenchmark {
                 // Two callers drew the same key at once: one of them got 412. It was a request all the same.
             }
         };
+    }
+
+    /**
+     * @return a PUT of {@code key} to the benchmark's bucket, carrying what the backend's PUTs carry too
+     *     ({@link BenchmarkS3#withTheBackendsHeaders}) when {@code engineShaped}; its precondition not set
+     */
+    private PutObjectRequest.Builder putRequest(String key, boolean engineShaped) {
+        PutObjectRequest.Builder request = PutObjectRequest.builder().bucket(bucket).key(key);
+        return engineShaped ? BenchmarkS3.withTheBackendsHeaders(request) : request;
     }
 
     private long millis(long base) {
