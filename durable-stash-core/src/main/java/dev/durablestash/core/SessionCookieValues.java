@@ -246,16 +246,13 @@ public final class SessionCookieValues {
         }
         Generations kept = recent.get();
         Decoded known = kept.newer.get(value);
-        if (known == null) {
-            known = kept.older.get(value);
-            if (known != null) {
-                keep(value, known);
-            }
-        }
         if (known != null) {
             return known;
         }
-        Decoded decoded = verify(value);
+        Decoded decoded = kept.older.get(value); // found there: copied into the newer generation
+        if (decoded == null) {
+            decoded = verify(value);
+        }
         if (decoded != null) {
             keep(value, decoded);
         }
