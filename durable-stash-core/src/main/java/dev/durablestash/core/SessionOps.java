@@ -1,6 +1,7 @@
 package dev.durablestash.core;
 
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The operations a {@link SessionActor} takes, in arrival order: a recover, a stash (or reset), and a
@@ -31,8 +32,12 @@ final class SessionOps {
     record StashOp(SliceDiff diff, CompletableFuture<Void> result, boolean internal) implements Op {
     }
 
-    /** Moves the session's state to {@code target}, the storage key of a brand-new session id, and removes it here. */
-    record RotateOp(String target, CompletableFuture<Void> result) implements SessionChange {
+    /**
+     * Moves the session's state to {@code target}, the storage key of a brand-new session id, and removes it here.
+     * {@code answer} decides between the rotation's outcome and its caller's deadline: a caller told that the
+     * rotation failed keeps the old id, so the state must end up under it.
+     */
+    record RotateOp(String target, CompletableFuture<Void> result, CallerAnswer answer) implements SessionChange {
 
         @Override
         public String name() {
@@ -46,6 +51,51 @@ final class SessionOps {
         @Override
         public String name() {
             return "end";
+        }
+    }
+
+    /**
+     * Who answers an operation's caller: the operation's outcome or its deadline, whichever comes first. An
+     * operation whose success cannot be undone once its caller is told it failed (a rotation: the caller keeps
+     * the old session id) reserves the answer for its outcome before it reports success. Thread-safe.
+     */
+    static final class CallerAnswer {
+
+        private static final int OPEN = 0;
+        private static final int RESERVED = 1;
+        private static final int ANSWERED = 2;
+
+        private final AtomicInteger state = new AtomicInteger(OPEN);
+
+        /** @return {@code true} if the deadline answers the caller: neither answered nor reserved before */
+        boolean takeForDeadline() {
+            return state.compareAndSet(OPEN, ANSWERED);
+        }
+
+        /** @return {@code true} if the outcome answers the caller: the deadline did not answer before */
+        boolean takeForOutcome() {
+            int now;
+            do {
+                now = state.get();
+                if (now == ANSWERED) {
+                    return false;
+                }
+            } while (!state.compareAndSet(now, ANSWERED));
+            return true;
+        }
+
+        /**
+         * Reserves the answer for the outcome: the deadline can no longer answer.
+         *
+         * @return {@code false} if the deadline answered already (the caller was told the operation failed)
+         */
+        boolean reserveForOutcome() {
+            return state.compareAndSet(OPEN, RESERVED) || state.get() == RESERVED;
+        }
+
+        /** @return whether the deadline answered the caller (asked before the outcome answers) */
+        boolean deadlinePassed() {
+            return state.get() == ANSWERED;
         }
     }
 }

@@ -88,7 +88,8 @@ final class SessionRegistry {
         if (actor == null) {
             return CompletableFuture.completedFuture(Recovery.error(refused(view.name(), "recover")));
         }
-        return withDeadline(actor, op, op.result(), (caller, timedOut) -> caller.complete(Recovery.error(timedOut)),
+        return withDeadline(actor, op, op.result(), new SessionOps.CallerAnswer(),
+                (caller, timedOut) -> caller.complete(Recovery.error(timedOut)),
                 () -> new StashTimeoutException(view.name(), "recover", timeout), acknowledged -> { });
     }
 
@@ -102,25 +103,26 @@ final class SessionRegistry {
             counters.failed.increment();
             return CompletableFuture.failedFuture(refused(view, operation));
         }
-        return withDeadline(actor, op, op.result(), CompletableFuture::completeExceptionally,
+        return withDeadline(actor, op, op.result(), new SessionOps.CallerAnswer(), CompletableFuture::completeExceptionally,
                 () -> new StashTimeoutException(view, operation, timeout),
                 acknowledged -> (acknowledged ? counters.acknowledged : counters.failed).increment());
     }
 
     CompletionStage<Void> rotate(String sid, String newSid) {
-        return change(sid, new SessionOps.RotateOp(keys.currentKey(newSid), new CompletableFuture<>()));
+        SessionOps.CallerAnswer answer = new SessionOps.CallerAnswer();
+        return change(sid, new SessionOps.RotateOp(keys.currentKey(newSid), new CompletableFuture<>(), answer), answer);
     }
 
     CompletionStage<Void> end(String sid) {
-        return change(sid, new SessionOps.EndOp(new CompletableFuture<>()));
+        return change(sid, new SessionOps.EndOp(new CompletableFuture<>()), new SessionOps.CallerAnswer());
     }
 
-    private CompletionStage<Void> change(String sid, SessionOps.SessionChange op) {
+    private CompletionStage<Void> change(String sid, SessionOps.SessionChange op, SessionOps.CallerAnswer answer) {
         SessionActor actor = submit(sid, op);
         if (actor == null) {
             return CompletableFuture.failedFuture(refused("(session)", op.name()));
         }
-        return withDeadline(actor, op, op.result(), CompletableFuture::completeExceptionally,
+        return withDeadline(actor, op, op.result(), answer, CompletableFuture::completeExceptionally,
                 () -> new StashTimeoutException("(session)", op.name(), timeout), succeeded -> { });
     }
 
@@ -136,7 +138,7 @@ final class SessionRegistry {
      * that lands after its caller was failed at the deadline counts as failed.
      */
     private <T> CompletionStage<T> withDeadline(SessionActor actor, SessionOps.Op op, CompletableFuture<T> result,
-            BiConsumer<CompletableFuture<T>, StashTimeoutException> onTimeout, Supplier<StashTimeoutException> timeoutError,
+            SessionOps.CallerAnswer answer, BiConsumer<CompletableFuture<T>, StashTimeoutException> onTimeout, Supplier<StashTimeoutException> timeoutError,
             Consumer<Boolean> outcome) {
         if (result.isDone()) {
             // Answered before submit returned (the actor was idle and drained on this thread, and
@@ -145,9 +147,8 @@ final class SessionRegistry {
             return result.minimalCompletionStage();
         }
         CompletableFuture<T> caller = new CompletableFuture<>();
-        AtomicBoolean answered = new AtomicBoolean();
         Future<?> deadline = deadlines.after(timeout, () -> {
-            if (answered.compareAndSet(false, true)) {
+            if (answer.takeForDeadline()) {
                 StashTimeoutException timedOut = timeoutError.get();
                 outcome.accept(false);
                 onTimeout.accept(caller, timedOut);
@@ -156,7 +157,7 @@ final class SessionRegistry {
         });
         result.whenComplete((value, error) -> {
             deadline.cancel(false);
-            if (answered.compareAndSet(false, true)) {
+            if (answer.takeForOutcome()) {
                 outcome.accept(error == null);
                 if (error != null) {
                     caller.completeExceptionally(error);

@@ -92,7 +92,7 @@ final class SessionStorage {
     }
 
     /** The document is under {@code key} with {@code etag}, or, for a {@code null} etag, nothing is. */
-    private record At(String key, @Nullable String etag) implements Location {
+    record At(String key, @Nullable String etag) implements Location {
     }
 
     /**
@@ -552,9 +552,11 @@ final class SessionStorage {
     // ---- session id rotation and end ----
 
     /**
-     * Writes {@code doc} under the key of another, brand-new session (a session id rotation): creates
-     * it ({@code If-None-Match: *}), or, when {@code etag} is given (a retry), replaces that version.
-     * No other writer knows the new session's id yet, so nothing else writes there meanwhile.
+     * Writes {@code doc} under {@code key} without touching this actor's cache: creates it
+     * ({@code If-None-Match: *}), or, when {@code etag} is given, replaces that version. A session id
+     * rotation copies the state to the key of a brand-new session (no other writer knows its id yet, so
+     * nothing else writes there meanwhile), and puts it back under this session's key when the rotation
+     * must not stand ({@link SessionChanges}).
      *
      * @return completes on the runner with the new object's ETag, or {@code null} if the key was not
      *     in the expected state
@@ -574,15 +576,21 @@ final class SessionStorage {
      *     found), {@code CONFLICT} when it changed since it was read
      */
     CompletionStage<WriteOutcome> remove() {
-        At found = location instanceof At at ? at
-                : location instanceof Moving m ? new At(m.from(), m.fromEtag()) : null;
+        At found = removable();
         loaded = false;
-        if (found == null || found.etag() == null) {
+        if (found == null) {
             return completed(WriteOutcome.WRITTEN);
         }
         counters.deletes.increment();
         return storage.delete(found.key(), found.etag()).thenApplyAsync(
                 deleted -> deleted ? WriteOutcome.WRITTEN : WriteOutcome.CONFLICT, runner);
+    }
+
+    /** @return the object {@link #remove()} deletes now (its key and version), or {@code null} when it deletes nothing */
+    @Nullable At removable() {
+        At found = location instanceof At at ? at
+                : location instanceof Moving m ? new At(m.from(), m.fromEtag()) : null;
+        return found == null || found.etag() == null ? null : found;
     }
 
     private byte[] encode(SessionDocument doc, String key) {
