@@ -5,6 +5,7 @@ import dev.durablestash.spring.Stash;
 import dev.durablestash.spring.web.BoundViews;
 
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * The {@link ReactiveStash} of one bound view. A failed stash or reset is recorded on the exchange's
@@ -31,12 +32,14 @@ record BindingStash(Stash binding, ExchangeViews views) implements ReactiveStash
     @Override
     public Mono<Void> stash() {
         return views.followPrincipal().then(Mono.fromCompletionStage(() -> BoundViews.stashAsync(binding)))
-                .doOnError(views::stashFailed);
+                .doOnError(views::stashFailed)
+                .publishOn(Schedulers.parallel()); // the application's code goes on off the storage's threads
     }
 
     @Override
     public Mono<Void> reset() {
         return views.followPrincipal().then(Mono.fromCompletionStage(() -> BoundViews.resetAsync(binding)))
-                .doOnError(views::stashFailed);
+                .doOnError(views::stashFailed)
+                .publishOn(Schedulers.parallel()); // the application's code goes on off the storage's threads
     }
 }

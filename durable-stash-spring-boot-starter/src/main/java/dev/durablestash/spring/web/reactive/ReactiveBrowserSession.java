@@ -18,6 +18,7 @@ import dev.durablestash.spring.web.BoundViews;
 import dev.durablestash.spring.web.BrowserSessionSettings;
 
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * The browser session of one WebFlux exchange: its {@code sid}, read from the cookie or issued on
@@ -370,7 +371,8 @@ public final class ReactiveBrowserSession {
                 .timeout(settings.operationTimeout().plus(BoundViews.WAIT_MARGIN),
                         Mono.error(() -> new StashTimeoutException("(session)", name, settings.operationTimeout())))
                 .onErrorMap(e -> !(e instanceof RuntimeException),
-                        e -> new StashWriteException("(session)", name + " of the browser session failed", e));
+                        e -> new StashWriteException("(session)", name + " of the browser session failed", e))
+                .publishOn(Schedulers.parallel()); // what follows (the application's code) runs off the storage's threads
     }
 
     @Override
