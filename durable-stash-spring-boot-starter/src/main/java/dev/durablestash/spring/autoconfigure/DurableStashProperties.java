@@ -48,7 +48,8 @@ public class DurableStashProperties {
      */
     private @Nullable String nextSecret;
 
-    /** How long a browser session's state lives after its last write. */
+    /** How long a browser session's state lives after its last write. A bare number means seconds. */
+    @DurationUnit(ChronoUnit.SECONDS)
     private Duration ttl = Duration.ofDays(7);
 
     /**
@@ -270,7 +271,11 @@ public class DurableStashProperties {
     /** Session actors: one per browser session in memory, dropped when idle. */
     public static class Actor {
 
-        /** How long a session actor with nothing to do stays in memory (its state is in storage). */
+        /**
+         * How long a session actor with nothing to do stays in memory (its state is in storage). A bare
+         * number means seconds.
+         */
+        @DurationUnit(ChronoUnit.SECONDS)
         private Duration idleTimeout = Duration.ofMinutes(5);
 
         /** Largest number of session actors kept in memory; busy actors are never dropped. */
@@ -634,9 +639,11 @@ public class DurableStashProperties {
         private @Nullable String path;
 
         /**
-         * Lifetime of the cookie, refreshed on every request that uses it. Unset: a browser-session
-         * cookie (state lives until the browser session ends or the TTL expires).
+         * Lifetime of the cookie, refreshed on every request that uses it; at least 1 second. A bare
+         * number means seconds. Unset: a browser-session cookie (state lives until the browser session
+         * ends or the TTL expires).
          */
+        @DurationUnit(ChronoUnit.SECONDS)
         private @Nullable Duration maxAge;
 
         /** Whether the cookie is marked Secure; unset: Secure exactly when the request came over HTTPS. */

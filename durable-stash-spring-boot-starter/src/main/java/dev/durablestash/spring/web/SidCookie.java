@@ -125,13 +125,14 @@ public final class SidCookie {
     /**
      * @param maxAge the cookie lifetime, refreshed on every request that uses the sid, or {@code null}
      *     for a browser-session cookie
-     * @throws IllegalArgumentException when it is not positive or longer than {@link Integer#MAX_VALUE}
-     *     seconds
+     * @throws IllegalArgumentException when it is shorter than a second (the cookie's {@code Max-Age}
+     *     counts whole seconds: a shorter one would be written as 0, which deletes the cookie) or longer
+     *     than {@link Integer#MAX_VALUE} seconds
      */
     public void setMaxAge(@Nullable Duration maxAge) {
-        if (maxAge != null && (maxAge.isNegative() || maxAge.isZero() || maxAge.getSeconds() > Integer.MAX_VALUE)) {
-            throw new IllegalArgumentException("the sid cookie's max-age must be positive and at most "
-                    + Integer.MAX_VALUE + " seconds, was " + maxAge);
+        if (maxAge != null && (maxAge.getSeconds() < 1 || maxAge.getSeconds() > Integer.MAX_VALUE)) {
+            throw new IllegalArgumentException("the sid cookie's max-age must be positive, at least 1 second (a "
+                    + "bare number means seconds), and at most " + Integer.MAX_VALUE + " seconds, was " + maxAge);
         }
         this.maxAge = maxAge;
     }

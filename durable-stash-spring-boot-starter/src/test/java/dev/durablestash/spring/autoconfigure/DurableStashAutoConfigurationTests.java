@@ -276,6 +276,22 @@ class DurableStashAutoConfigurationTests {
                 .run((context) -> assertFailedOn(context, "durable-stash.cookie.name", "must not be empty"));
         inTempDirectory().withPropertyValues("durable-stash.cookie.max-age=0s")
                 .run((context) -> assertFailedOn(context, "durable-stash.cookie.max-age", "must be positive"));
+        // Max-Age counts whole seconds: 500 ms would be written as Max-Age=0, which deletes the cookie.
+        inTempDirectory().withPropertyValues("durable-stash.cookie.max-age=500ms")
+                .run((context) -> assertFailedOn(context, "durable-stash.cookie.max-age", "at least 1 second"));
+    }
+
+    @Test
+    void bareNumbersOfTheDurationsMeanSeconds() {
+        inTempDirectory().withPropertyValues("durable-stash.operation-timeout=10", "durable-stash.ttl=30",
+                "durable-stash.actor.idle-timeout=300", "durable-stash.cookie.max-age=600").run((context) -> {
+                    assertThat(context).hasNotFailed();
+                    StashSettings settings = context.getBean(StashSettings.class);
+                    assertThat(settings.operationTimeout()).isEqualTo(Duration.ofSeconds(10));
+                    assertThat(settings.ttl()).isEqualTo(Duration.ofSeconds(30));
+                    assertThat(settings.actorIdleTimeout()).isEqualTo(Duration.ofSeconds(300));
+                    assertThat(context.getBean(SidCookie.class).getMaxAge()).isEqualTo(Duration.ofSeconds(600));
+                });
     }
 
     @Test
