@@ -9,6 +9,7 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.core.MethodParameter;
 import org.springframework.core.ReactiveAdapter;
 import org.springframework.core.ReactiveAdapterRegistry;
+import org.springframework.http.ResponseEntity;
 import org.springframework.web.context.request.NativeWebRequest;
 import org.springframework.web.method.support.HandlerMethodReturnValueHandler;
 import org.springframework.web.method.support.ModelAndViewContainer;
@@ -54,10 +55,14 @@ final class StashingReturnValueHandler implements HandlerMethodReturnValueHandle
 
     /**
      * A single value through the streaming handler: with Reactor on the classpath Spring MVC gives
-     * it {@code CompletableFuture}s and {@code Mono}s, and writes their one value on an async dispatch
-     * like a deferred result, so they are stashed then, not now.
+     * it {@code CompletableFuture}s and {@code Mono}s, also as a {@code ResponseEntity}'s body, and
+     * writes their one value on an async dispatch like a deferred result, so they are stashed then,
+     * not now.
      */
     private static boolean isSingleValue(@Nullable Object returnValue) {
+        if (returnValue instanceof ResponseEntity<?> entity) {
+            returnValue = entity.getBody();
+        }
         if (returnValue == null) {
             return false;
         }

@@ -45,7 +45,7 @@ class AsyncHandlersMvcIntegrationTests extends RunningMvcTestApp {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = { "callable", "deferred", "future", "task" })
+    @ValueSource(strings = { "callable", "deferred", "future", "task", "mono", "entity-mono" })
     void aDeferredResultIsStashedOnceAfterItIsProducedAndBeforeItIsWritten(String kind) throws Exception {
         browser.get("/async");
         long puts = storage.count(Operation.PUT);
@@ -59,6 +59,18 @@ class AsyncHandlersMvcIntegrationTests extends RunningMvcTestApp {
         assertThat(storage.count(Operation.PUT) - puts).as("one stash: the handler's and the result's changes")
                 .isEqualTo(1);
         assertThat(browser.get("/async", REJOIN).body()).isEqualTo("count=1;note=" + kind);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = { "callable", "task", "mono", "entity-mono" })
+    void aSingleValueWhoseStashFailsAnswersTheFailureStatusNeverASuccess(String kind) throws Exception {
+        logs.expect(Level.WARN, "answering 503 to POST /async/" + kind);
+        browser.get("/async");
+        storage.failNext(Operation.PUT, 1);
+        HttpResponse<String> answered = browser.postAsync("/async/" + kind, "", REJOIN).get(30, TimeUnit.SECONDS);
+        storage.clearFaults();
+        assertThat(answered.statusCode()).isEqualTo(503);
+        assertThat(browser.get("/async", REJOIN).body()).startsWith("count=0;");
     }
 
     @Test

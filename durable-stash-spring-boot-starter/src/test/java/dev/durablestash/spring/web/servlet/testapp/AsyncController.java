@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 
+import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RestController;
@@ -16,6 +17,8 @@ import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 import dev.durablestash.spring.Stash;
 import dev.durablestash.spring.Stashed;
 import dev.durablestash.spring.StashedView;
+
+import reactor.core.publisher.Mono;
 
 /**
  * A view with asynchronous handlers. Each deferred kind changes {@code note} in the handler method
@@ -80,6 +83,25 @@ class AsyncController {
             result.complete(show());
         });
         return result;
+    }
+
+    @PostMapping("/async/mono")
+    Mono<String> mono() {
+        return Mono.fromSupplier(() -> { // changes only when it produces its value
+            note = "mono";
+            count++;
+            return show();
+        });
+    }
+
+    /** A single value in a {@code ResponseEntity}: Spring MVC writes it on an async dispatch too. */
+    @PostMapping("/async/entity-mono")
+    ResponseEntity<Mono<String>> entityMono() {
+        return ResponseEntity.ok(Mono.fromSupplier(() -> { // changes only when it produces its value
+            note = "entity-mono";
+            count++;
+            return show();
+        }));
     }
 
     @PostMapping("/async/task")
