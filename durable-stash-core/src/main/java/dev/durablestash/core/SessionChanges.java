@@ -25,16 +25,25 @@ import dev.durablestash.core.SessionOps.SessionChange;
  *
  * <p>A rotation that fails leaves the state under the old id, whose cookie the browser keeps: should
  * the removal of the old object fail without saying whether it happened, the copied state is written
- * back over the version it tried to remove (which also fences off a late delete of it); and should the
- * caller's deadline answer first (the caller is told the rotation failed), it does not remove the old
- * object, or, when it had removed it already, puts the state back under the old id. An end removes
- * and loads again until nothing is left; {@link StashSettings#maxWriteAttempts()} bounds its removals
- * that met a conflict, and one more load confirms the last.
+ * back over the version it tried to remove (which also fences off a late delete of it), or a load
+ * finds the old id empty and the rotation stands; and should the caller's deadline answer first (the
+ * caller is told the rotation failed), it does not remove the old object, or, when it had removed it
+ * already, puts the state back under the old id. One storage failure or one late answer loses
+ * nothing; two together can (a lost answer to the removal while another instance writes the session,
+ * a failed write-back after the deadline: logged at WARN). An end removes and loads again until
+ * nothing is left (a removal whose answer is lost is done if nothing is left);
+ * {@link StashSettings#maxWriteAttempts()} bounds the removals of a rotation or an end that met a
+ * conflict.
  */
 final class SessionChanges {
 
     /** The actor's logger: these lines are the actor's. */
     private static final Logger log = LoggerFactory.getLogger(SessionActor.class);
+    /**
+     * Most objects one end removes, one after another: the current key's, older secrets' keys, a move marker.
+     * Past it, another instance keeps storing state for the session, and the end fails.
+     */
+    private static final int MAX_REMOVALS = 16;
 
     private final SessionActor actor;
     private final StashSettings settings;
@@ -53,7 +62,7 @@ final class SessionChanges {
 
     /** Starts {@code change}: the actor is busy until it ends. */
     void start(SessionChange change) {
-        start(change, 1, null);
+        start(change, 1, 0, null);
     }
 
     /**
@@ -61,14 +70,17 @@ final class SessionChanges {
      * the version copied); should another instance have written meanwhile, copy again over the new key.
      * End: load and remove, until a load finds nothing under any key. Operations of this session that
      * arrive later find it empty.
+     *
+     * @param attempt 1 + the removals so far that met a conflict
+     * @param removals the removals so far that succeeded (an end's: one per object found)
      */
-    private void start(SessionChange change, int attempt, @Nullable String targetEtag) {
+    private void start(SessionChange change, int attempt, int removals, @Nullable String targetEtag) {
         actor.step(storage.load(), loaded -> {
             if (change instanceof RotateOp rotate) {
                 Instant now = settings.clock().instant();
                 SessionDocument doc = storage.document().isExpired(now) ? SessionDocument.empty() : storage.document();
                 if (!doc.hasViews() && targetEtag == null) {
-                    remove(change, attempt, null, null); // nothing worth carrying over
+                    remove(change, attempt, removals, null, null); // nothing worth carrying over
                     return;
                 }
                 SessionDocument copy = doc.withExpiry(now.plus(settings.ttl()));
@@ -80,39 +92,42 @@ final class SessionChanges {
                         // The caller was told the rotation failed and keeps the old id: leave the state under it.
                         outcomes.failChange(change, timedOut(change));
                     } else {
-                        remove(change, attempt, etag, copy);
+                        remove(change, attempt, removals, etag, copy);
                     }
                 }, error -> outcomes.failChange(change, error));
             } else if (storage.storesNothing()) {
                 outcomes.finishChange(change);
-            } else if (attempt > settings.maxWriteAttempts()) {
-                // Removed once more than allowed, and another writer stored state again meanwhile.
-                outcomes.failChange(change, new StashConflictException("(session)", attempt - 1));
+            } else if (removals >= MAX_REMOVALS) {
+                outcomes.failChange(change, new StashWriteException("(session)", "end of the browser session gave up "
+                        + "after removing " + removals + " objects: state kept appearing under its keys again", null));
             } else {
-                remove(change, attempt, null, null);
+                remove(change, attempt, removals, null, null);
             }
         }, error -> outcomes.failChange(change, error));
     }
 
     /** @param copy what a rotation copied to the new session's key ({@code null}: nothing) */
-    private void remove(SessionChange change, int attempt, @Nullable String targetEtag, @Nullable SessionDocument copy) {
+    private void remove(SessionChange change, int attempt, int removals, @Nullable String targetEtag,
+            @Nullable SessionDocument copy) {
         SessionStorage.At removing = storage.removable();
         actor.step(storage.remove(), outcome -> {
-            if (outcome == SessionStorage.WriteOutcome.WRITTEN && change instanceof RotateOp rotate) {
-                finishRotation(rotate, removing, copy);
-            } else if (outcome == SessionStorage.WriteOutcome.CONFLICT && attempt >= settings.maxWriteAttempts()) {
+            if (outcome == SessionStorage.WriteOutcome.WRITTEN) {
+                if (change instanceof RotateOp rotate) {
+                    finishRotation(rotate, removing, copy);
+                } else {
+                    start(change, attempt, removals + 1, targetEtag); // an end loads again: done when nothing is left
+                }
+            } else if (attempt >= settings.maxWriteAttempts()) {
                 outcomes.failChange(change, new StashConflictException("(session)", attempt));
             } else {
-                if (outcome == SessionStorage.WriteOutcome.CONFLICT) {
-                    counters.conflicts.increment();
-                }
-                start(change, attempt + 1, targetEtag); // an end loads again: done when nothing is left
+                counters.conflicts.increment();
+                start(change, attempt + 1, removals, targetEtag);
             }
         }, error -> {
             if (change instanceof RotateOp rotate && removing != null && copy != null) {
-                settleRemoval(rotate, attempt, targetEtag, removing, copy, error);
+                settleRemoval(rotate, removing, copy, error);
             } else {
-                outcomes.failChange(change, error);
+                doneIfNothingIsStored(change, removing, null, error); // the removal may have happened (an answer lost)
             }
         });
     }
@@ -121,26 +136,47 @@ final class SessionChanges {
      * A rotation's removal of the old object failed without saying whether it happened (an answer lost,
      * or none in time: a late delete may still land). Settles it by writing the copied state back over
      * the version it tried to remove: written, the state is under the old id again (and a late delete of
-     * that version can no longer succeed), so the rotation failed and loses nothing; refused, the object
-     * is gone or changed, and a load tells which.
+     * that version can no longer succeed), so the rotation failed and loses nothing. Refused or failed,
+     * a load looks: nothing under the old id means the removal happened, and the rotation stands;
+     * anything else there stays there, and the rotation fails (the caller keeps the old id).
      */
-    private void settleRemoval(RotateOp rotate, int attempt, @Nullable String targetEtag, SessionStorage.At removing,
-            SessionDocument copy, Throwable removalError) {
+    private void settleRemoval(RotateOp rotate, SessionStorage.At removing, SessionDocument copy, Throwable removalError) {
         actor.step(storage.copyTo(removing.key(), removing.etag(), copy), etag -> {
             if (etag != null) {
                 outcomes.failChange(rotate, removalError);
-                return;
+            } else {
+                doneIfNothingIsStored(rotate, removing, copy, removalError);
             }
-            actor.step(storage.load(), loaded -> {
-                if (storage.storesNothing()) {
-                    finishRotation(rotate, removing, copy); // the removal happened: the state is under the new id
-                } else if (attempt >= settings.maxWriteAttempts()) {
-                    outcomes.failChange(rotate, new StashConflictException("(session)", attempt));
-                } else {
-                    start(rotate, attempt + 1, targetEtag); // written meanwhile by another instance: copy again
-                }
-            }, error -> outcomes.failChange(rotate, error));
-        }, error -> outcomes.failChange(rotate, removalError));
+        }, error -> doneIfNothingIsStored(rotate, removing, copy, removalError));
+    }
+
+    /**
+     * After a removal whose outcome is unknown: nothing stored under the old id means it happened, and the
+     * change is done (a rotation as {@link #finishRotation} says); anything there means it failed.
+     */
+    private void doneIfNothingIsStored(SessionChange change, SessionStorage.@Nullable At removed,
+            @Nullable SessionDocument copy, Throwable error) {
+        doneIfNothingIsStored(change, removed, copy, error, settings.maxWriteAttempts());
+    }
+
+    /** @param loads how many loads to try (a load that fails is tried again) */
+    private void doneIfNothingIsStored(SessionChange change, SessionStorage.@Nullable At removed,
+            @Nullable SessionDocument copy, Throwable error, int loads) {
+        actor.step(storage.load(), loaded -> {
+            if (!storage.storesNothing()) {
+                outcomes.failChange(change, error);
+            } else if (change instanceof RotateOp rotate) {
+                finishRotation(rotate, removed, copy);
+            } else {
+                outcomes.finishChange(change);
+            }
+        }, loadError -> {
+            if (loads > 1) {
+                doneIfNothingIsStored(change, removed, copy, error, loads - 1);
+            } else {
+                outcomes.failChange(change, error);
+            }
+        });
     }
 
     /**
@@ -152,13 +188,16 @@ final class SessionChanges {
     private void finishRotation(RotateOp rotate, SessionStorage.@Nullable At removed, @Nullable SessionDocument copy) {
         if (rotate.answer().reserveForOutcome()) {
             outcomes.finishChange(rotate);
-            return;
-        }
-        if (removed == null || copy == null) {
+        } else if (removed == null || copy == null) {
             outcomes.failChange(rotate, timedOut(rotate)); // nothing was carried over: nothing to put back
-            return;
+        } else {
+            putBack(rotate, removed.key(), copy, settings.maxWriteAttempts());
         }
-        actor.step(storage.copyTo(removed.key(), null, copy), etag -> {
+    }
+
+    /** Puts the copied state back under the old id's key, where nothing is stored, trying up to {@code tries} times. */
+    private void putBack(RotateOp rotate, String key, SessionDocument copy, int tries) {
+        actor.step(storage.copyTo(key, null, copy), etag -> {
             if (etag == null) {
                 log.warn("rotate of a browser session timed out after it removed the state under the old id; another "
                         + "writer stored a new document there since, so the state was not put back (it stays under "
@@ -166,6 +205,10 @@ final class SessionChanges {
             }
             outcomes.failChange(rotate, timedOut(rotate));
         }, error -> {
+            if (tries > 1) {
+                putBack(rotate, key, copy, tries - 1);
+                return;
+            }
             log.warn("rotate of a browser session timed out after it removed the state under the old id, and putting "
                     + "it back failed: {}", Outcomes.summary(error));
             outcomes.failChange(rotate, error);

@@ -136,8 +136,10 @@ public final class StashAdapter implements AutoCloseable {
      * arrival order: every operation of {@code sid} that arrived before it is in the state that moves;
      * those that arrive after it find {@code sid} empty (see {@link SessionActor}). The state is
      * written under the new id's key first and removed under the old one afterwards (compare-and-swap),
-     * so a failure never loses it: a failed rotation leaves it under {@code sid}, and at worst an
-     * unreachable copy under the new id's key, which expires.
+     * so a failure does not lose it: a failed rotation (also one whose removal's answer was lost or late,
+     * or whose deadline passed) leaves it under {@code sid}, and at worst an unreachable copy under the
+     * new id's key, which expires; a rotation that succeeds has it under {@code newSid}. Only two faults
+     * together (such as a lost answer while another instance writes the session) can leave less.
      *
      * @param sid the current browser session id
      * @param newSid a new id from {@link SessionIds#newSid()}, never used before

@@ -5,6 +5,7 @@ import static dev.durablestash.testsupport.Stages.failureOf;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
 
@@ -22,6 +23,9 @@ import dev.durablestash.core.MapStorageBackend.Operation;
 class RotationFailureTests {
 
     private static final ViewDefinition VIEW = ViewDefinition.builder("prefs").key("x", Integer.class).build();
+    private static final ViewDefinition OTHER = ViewDefinition.builder("other").key("y", Integer.class).build();
+    private static final String SECRET_A = "rotation-secret-A-0123456789abcdef0123456789";
+    private static final String SECRET_B = "rotation-secret-B-0123456789abcdef0123456789";
     private static final Duration TIMEOUT = Duration.ofMillis(300);
 
     private final MapStorageBackend store = new MapStorageBackend();
@@ -126,6 +130,118 @@ class RotationFailureTests {
         await(stash.stash(sid, VIEW, Map.of("x", 1)));
 
         assertThat(failureOf(stash.end(sid))).isNull();
+        assertThat(store.keys()).isEmpty();
+    }
+
+    @Test
+    void aRemovalWhoseAnswerIsLostAndWhoseWriteBackFailsEndsWithTheStateUnderTheIdTheCallerKeeps() throws Exception {
+        HeldBackend held = new HeldBackend(store);
+        StashAdapter stash = engines.open(held, Engines.settings());
+        await(stash.stash(sid, VIEW, Map.of("x", 1)));
+        store.setLostResponseRate(Operation.DELETE, 1.0); // applied, its answer lost
+        held.hold(Operation.PUT);
+        CompletionStage<Void> rotation = stash.rotate(sid, newSid);
+        held.next().release().run(); // the copy to the new key
+        HeldBackend.Held writeBack = held.next(); // over the version it tried to remove
+        held.stopHolding();
+        store.clearFaults();
+        store.failNext(Operation.PUT, 1);
+        writeBack.release().run(); // fails, not applied
+
+        assertThat(stateTheCallerKeeps(stash, rotation)).containsEntry("x", 1);
+    }
+
+    @Test
+    void aRemovalWhoseAnswerIsLostAndWhoseSettlingLoadFailsOnceEndsWithTheStateUnderTheIdTheCallerKeeps()
+            throws Exception {
+        HeldBackend held = new HeldBackend(store);
+        StashAdapter stash = engines.open(held, Engines.settings());
+        await(stash.stash(sid, VIEW, Map.of("x", 1)));
+        store.setLostResponseRate(Operation.DELETE, 1.0);
+        held.hold(Operation.PUT);
+        CompletionStage<Void> rotation = stash.rotate(sid, newSid);
+        held.next().release().run(); // the copy
+        HeldBackend.Held writeBack = held.next();
+        held.stopHolding();
+        store.clearFaults();
+        store.failNext(Operation.GET, 1); // the load that settles the removal
+        writeBack.release().run(); // refused: the old version is gone
+
+        assertThat(stateTheCallerKeeps(stash, rotation)).containsEntry("x", 1);
+    }
+
+    /**
+     * Two faults at once: the removal's answer is lost and another instance creates a new document under the
+     * old id before the removal is settled. The rotation cannot tell that from a write that came before its
+     * removal: it fails (the caller keeps the old id, which has what the other instance wrote) and forwards
+     * nothing to the new id; what was under the old id before is left only in the unreachable copy.
+     */
+    @Test
+    void aRemovalWhoseAnswerIsLostWhileAnotherInstanceWritesTheSessionFailsAndForwardsNothing() throws Exception {
+        HeldBackend held = new HeldBackend(store);
+        StashAdapter a = engines.open(held, Engines.settings());
+        StashAdapter b = engines.open(store, Engines.settings());
+        await(a.stash(sid, VIEW, Map.of("x", 1)));
+        store.setLostResponseRate(Operation.DELETE, 1.0);
+        held.hold(Operation.PUT);
+        CompletionStage<Void> rotation = a.rotate(sid, newSid);
+        held.next().release().run(); // the copy {x:1} to the new key
+        HeldBackend.Held writeBack = held.next();
+        store.clearFaults();
+        await(b.stash(sid, OTHER, Map.of("y", 2))); // the other instance finds the old id empty
+        held.stopHolding();
+        writeBack.release().run(); // refused
+
+        assertThat(failureOf(rotation)).isInstanceOf(StashWriteException.class);
+        assertThat(await(a.recover(sid, OTHER, MountKind.FRESH)).values()).containsEntry("y", 2);
+        assertThat(await(b.recover(newSid, OTHER, MountKind.FRESH)).values()).as("nothing forwarded").isEmpty();
+    }
+
+    @Test
+    void aWriteBackAfterTheDeadlineThatFailsOnceIsTriedAgain() throws Exception {
+        HeldBackend held = new HeldBackend(store);
+        StashAdapter stash = engines.open(held, Engines.settings().operationTimeout(TIMEOUT));
+        await(stash.stash(sid, VIEW, Map.of("x", 1)));
+        held.hold(Operation.PUT);
+        CompletionStage<Void> first = stash.stash(sid, VIEW, Map.of("x", 2)); // keeps the actor busy
+        HeldBackend.Held firstPut = held.next();
+        held.stopHolding();
+        held.hold(Operation.DELETE);
+        CompletionStage<Void> rotation = stash.rotate(sid, newSid);
+        Thread.sleep(TIMEOUT.toMillis() - 100);
+        firstPut.release().run();
+        HeldBackend.Held delete = held.next();
+        assertThat(failureOf(rotation)).isInstanceOf(StashTimeoutException.class);
+        held.stopHolding();
+        store.failNext(Operation.PUT, 1); // the first write-back fails
+        delete.release().run();
+
+        await(first);
+        assertThat(await(stash.recover(sid, VIEW, MountKind.FRESH)).values()).containsEntry("x", 2);
+    }
+
+    @Test
+    void anEndWhoseRemovalsAnswerIsLostSucceedsWhenNothingIsLeft() throws Exception {
+        StashAdapter stash = engines.open(store, Engines.settings());
+        await(stash.stash(sid, VIEW, Map.of("x", 1)));
+        store.setLostResponseRate(Operation.DELETE, 1.0);
+
+        assertThat(failureOf(stash.end(sid))).isNull();
+        assertThat(store.keys()).isEmpty();
+    }
+
+    /** A move marker left under the previous secret's key (its removal failed): two objects, no conflict. */
+    @Test
+    void anEndThatRemovesTwoObjectsSucceedsWithASingleWriteAttempt() throws Exception {
+        StashAdapter before = engines.open(store, StashSettings.builder().secret(SECRET_A));
+        await(before.stash(sid, VIEW, Map.of("x", 1)));
+        StashAdapter after = engines.open(store, StashSettings.builder().secret(SECRET_B)
+                .previousSecrets(List.of(SECRET_A)).maxWriteAttempts(1));
+        store.failNext(Operation.DELETE, 1); // the marker's removal fails: it stays
+        await(after.stash(sid, VIEW, Map.of("x", 2)));
+        assertThat(store.keys()).hasSize(2);
+
+        assertThat(failureOf(after.end(sid))).isNull();
         assertThat(store.keys()).isEmpty();
     }
 }
