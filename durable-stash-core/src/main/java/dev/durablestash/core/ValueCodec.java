@@ -58,6 +58,11 @@ final class ValueCodec {
     private final ScalarValues scalarValues;
     /** One reader per declared type (the declared types are those of the views: a bounded set). */
     private final ConcurrentHashMap<Type, ObjectReader> readers = new ConcurrentHashMap<>();
+    /**
+     * For each declared type, the classes of values seen to read back as it: a value of such a class is not
+     * read back again (bounded by the application's types and classes).
+     */
+    private final ConcurrentHashMap<Type, Set<Class<?>>> readsBack = new ConcurrentHashMap<>();
 
     ValueCodec(StashSettings settings) {
         this.mapper = StashJson.forValues(settings.jsonMapper());
@@ -75,8 +80,8 @@ final class ValueCodec {
         Map<String, JsonNode> sets = new LinkedHashMap<>(changed.size() * 2);
         for (Map.Entry<String, ? extends @Nullable Object> entry : changed.entrySet()) {
             String key = entry.getKey();
-            requireDeclared(view, key);
-            JsonNode node = encodeValue(view, key, entry.getValue());
+            StoredKey declared = requireDeclared(view, key);
+            JsonNode node = encodeValue(view, key, entry.getValue(), declared.type());
             if (node != null) {
                 sets.put(key, node);
             }
@@ -93,7 +98,7 @@ final class ValueCodec {
         return SliceDiff.of(view, sets, removes);
     }
 
-    private @Nullable JsonNode encodeValue(ViewDefinition view, String key, @Nullable Object value) {
+    private @Nullable JsonNode encodeValue(ViewDefinition view, String key, @Nullable Object value, Type declared) {
         if (value != null && synthetic(value)) {
             return invalid(view, key, "value of type " + value.getClass().getName()
                     + " is a lambda or another synthetic class and cannot be represented as JSON", null);
@@ -117,7 +122,36 @@ final class ValueCodec {
             return invalid(view, key, "value is " + json.length + " bytes of JSON, more than the limit of "
                     + maxValueBytes + " bytes (max-value-size)", null);
         }
+        if (value != null && tree != null) {
+            String problem = readBackProblem(value, tree, declared);
+            if (problem != null) {
+                return invalid(view, key, problem, null);
+            }
+        }
         return tree;
+    }
+
+    /**
+     * A value written as JSON that does not read back as the key's declared type (an interface or abstract
+     * type Jackson cannot construct, a class without a creator) would be stored and then lost at the next
+     * recovery: it fails here instead. Read back once for each class of value and declared type.
+     *
+     * @return what is wrong, or {@code null} when values of this class read back as {@code declared}
+     */
+    private @Nullable String readBackProblem(Object value, JsonNode tree, Type declared) {
+        Class<?> valueClass = value.getClass();
+        Set<Class<?>> seen = readsBack.get(declared);
+        if (seen != null && seen.contains(valueClass)) {
+            return null;
+        }
+        try {
+            decode(tree, declared);
+        } catch (RuntimeException | StackOverflowError e) { // Jackson's, and whatever a deserializer throws
+            return "value of type " + valueClass.getName() + " is written as JSON that does not read back as the key's"
+                    + " declared type " + declared.getTypeName() + ", so it could not be recovered: " + message(e);
+        }
+        readsBack.computeIfAbsent(declared, t -> ConcurrentHashMap.newKeySet()).add(valueClass);
+        return null;
     }
 
     /** @return whether Jackson would write the value as {} even with FAIL_ON_EMPTY_BEANS (a lambda) */
@@ -170,11 +204,14 @@ final class ValueCodec {
         throw new InvalidStashValueException(view.name(), key, message, cause);
     }
 
-    private static void requireDeclared(ViewDefinition view, String key) {
-        if (view.key(key) == null) {
+    /** @return the key's declaration */
+    private static StoredKey requireDeclared(ViewDefinition view, String key) {
+        StoredKey declared = view.key(key);
+        if (declared == null) {
             throw new InvalidStashValueException(view.name(), key, "view '" + view.name()
                     + "' has no stored key '" + key + "'; declared keys: " + view.keys().keySet(), null);
         }
+        return declared;
     }
 
     /**

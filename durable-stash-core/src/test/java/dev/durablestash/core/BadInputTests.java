@@ -294,6 +294,39 @@ class BadInputTests {
         assertThat(objects.get(0).getFileName().toString()).matches("[A-Za-z0-9%_-]+\\.obj");
     }
 
+    /** Declared as an interface Jackson cannot construct: stored, it would be lost at the next recovery. */
+    interface Shape {
+    }
+
+    record Circle(int radius) implements Shape {
+    }
+
+    @Test
+    void aValueThatDoesNotReadBackAsItsDeclaredTypeFailsAtStashTimeNamingViewAndKey() throws Exception {
+        ViewDefinition view = ViewDefinition.builder("drawing").key("shape", Shape.class).key("circle", Circle.class)
+                .key("anything", Object.class).build();
+        try (StashAdapter adapter = new StashAdapter(backend, Engines.settings().build())) {
+            for (int attempt = 0; attempt < 2; attempt++) { // also once its class's read-back was tried
+                assertThatThrownBy(() -> adapter.stash(sid, view, Map.of("shape", new Circle(2))))
+                        .isInstanceOf(InvalidStashValueException.class).hasMessageContaining("'shape'")
+                        .hasMessageContaining("'drawing'").hasMessageContaining("does not read back as the key's"
+                                + " declared type " + Shape.class.getTypeName());
+            }
+            assertThat(backend.count(Operation.PUT)).isZero();
+
+            await(adapter.stash(sid, view, Map.of("circle", new Circle(2), "anything", new Circle(3))));
+            await(adapter.stash(sid, view, Map.of("circle", new Circle(4))));
+            assertThat(await(adapter.recover(sid, view, MountKind.FRESH)).values())
+                    .containsOnly(Map.entry("circle", new Circle(4)), Map.entry("anything", Map.of("radius", 3)));
+        }
+        try (StashAdapter logging = new StashAdapter(backend,
+                Engines.settings().invalidValuePolicy(InvalidValuePolicy.LOG).build())) {
+            await(logging.stash(sid, view, Map.of("shape", new Circle(5), "circle", new Circle(6))));
+            assertThat(await(logging.recover(sid, view, MountKind.FRESH)).values()).as("the key skipped, the others kept")
+                    .containsOnly(Map.entry("circle", new Circle(6)), Map.entry("anything", Map.of("radius", 3)));
+        }
+    }
+
     @Test
     void aValueJsonCannotRepresentFailsAtStashTimeNamingTheKeyAndNonFiniteNumbersRoundTrip() throws Exception {
         ViewDefinition view = ViewDefinition.builder("notes").key("items", List.class).key("ratio", double.class)

@@ -134,9 +134,12 @@ class OrderingAndRobustnessTests {
     @Test
     void aDeserializerThatThrowsSkipsItsKeyOnly() throws Exception {
         ViewDefinition view = ViewDefinition.builder("exploding").key("ok", String.class).key("boom", Exploding.class).build();
+        // Stored while the key was declared otherwise (a stash of a value that does not read back as its
+        // declared type is refused): the stored value no longer builds.
+        ViewDefinition before = ViewDefinition.builder("exploding").key("ok", String.class).key("boom", Object.class).build();
         try (StashAdapter adapter = new StashAdapter(backend, Engines.settings().build())) {
             ObjectNode boom = JsonNodeFactory.instance.objectNode().put("value", "x");
-            await(adapter.stash(sid, view, Map.of("ok", "fine", "boom", boom)));
+            await(adapter.stash(sid, before, Map.of("ok", "fine", "boom", boom)));
             Recovery recovery = await(adapter.recover(sid, view, MountKind.FRESH));
             assertThat(recovery.values()).containsOnly(Map.entry("ok", "fine"));
         }
