@@ -14,6 +14,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -24,6 +25,7 @@ import dev.durablestash.storage.StorageBackend;
 import dev.durablestash.storage.filesystem.FileSystemStorageBackend;
 import dev.durablestash.storage.s3.S3StorageBackend;
 
+import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
 import software.amazon.awssdk.services.s3.S3AsyncClientBuilder;
 
@@ -67,12 +69,28 @@ final class StorageConfigurations {
         @ConditionalOnMissingBean(S3AsyncClient.class)
         OwnS3Clients durableStashS3Clients(DurableStashProperties properties,
                 ObjectProvider<DurableStashS3ClientCustomizer> customizers) {
-            S3AsyncClient reads = customized(properties, customizers).build();
+            S3AsyncClient reads = build(customized(properties, customizers));
             try {
-                return new OwnS3Clients(reads, S3ClientBuilders.forWrites(customized(properties, customizers),
-                        properties.getStorage().getS3().getRequestChecksums()).build());
+                return new OwnS3Clients(reads, build(S3ClientBuilders.forWrites(customized(properties, customizers),
+                        properties.getStorage().getS3().getRequestChecksums())));
             } catch (RuntimeException e) {
                 reads.close();
+                throw e;
+            }
+        }
+
+        /** Builds a client; the SDK's failure to find a region names the property that sets one. */
+        private static S3AsyncClient build(S3AsyncClientBuilder builder) {
+            try {
+                return builder.build();
+            } catch (SdkClientException e) {
+                String message = e.getMessage();
+                if (message != null && message.contains("Unable to load region")) {
+                    throw new InvalidConfigurationPropertyValueException("durable-stash.storage.s3.region", null,
+                            "no region for the S3 client: set durable-stash.storage.s3.region (or AWS_REGION, the aws.region "
+                                    + "system property or an AWS profile's region), or durable-stash.storage.s3.endpoint for "
+                                    + "an S3-compatible store (us-east-1 then). The AWS SDK said: " + message);
+                }
                 throw e;
             }
         }

@@ -82,6 +82,7 @@ import software.amazon.awssdk.services.s3.S3AsyncClient;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 class DurableStashAutoConfigurationTests {
 
@@ -404,6 +405,18 @@ class DurableStashAutoConfigurationTests {
         contextRunner.withUserConfiguration(S3ClientConfiguration.class)
                 .withPropertyValues("durable-stash.storage.s3.bucket=stash-bucket", NO_STORE_CHECK)
                 .run((context) -> assertFailedOn(context, "durable-stash.secret", "durable-stash.secret"));
+    }
+
+    @Test
+    void aBucketWithoutARegionFailsNamingTheRegionProperty(@TempDir Path nowhere) {
+        assumeTrue(System.getenv("AWS_REGION") == null && System.getenv("AWS_DEFAULT_REGION") == null,
+                "the environment names an AWS region");
+        // No region from the system properties, a profile file or the instance metadata either.
+        contextRunner.withSystemProperties("aws.configFile=" + nowhere.resolve("config"),
+                        "aws.sharedCredentialsFile=" + nowhere.resolve("credentials"), "aws.disableEc2Metadata=true")
+                .withPropertyValues("durable-stash.storage.s3.bucket=stash-bucket", "durable-stash.secret=" + SECRET,
+                        NO_STORE_CHECK)
+                .run((context) -> assertFailedOn(context, "durable-stash.storage.s3.region", "no region for the S3 client"));
     }
 
     @Test
