@@ -13,7 +13,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonFormat;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonValue;
 
 import ch.qos.logback.classic.Level;
@@ -62,6 +64,12 @@ class ChangeDetectionReviewTests extends BindingTestSupport {
 
         public int getCount() {
             return count;
+        }
+
+        /** Read back as stored values must be: there is one constant. */
+        @JsonCreator
+        static Counter of(@JsonProperty("count") int count) {
+            return INSTANCE;
         }
     }
 

@@ -16,6 +16,8 @@ import dev.durablestash.spring.Stashed;
 import dev.durablestash.spring.StashedView;
 import dev.durablestash.testsupport.ExpectedLogs;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import tools.jackson.core.JsonGenerator;
 import tools.jackson.databind.SerializationContext;
 import tools.jackson.databind.annotation.JsonSerialize;
@@ -35,7 +37,8 @@ class RepresentabilityChangeReviewTests extends BindingTestSupport {
     static final class Form {
         String title;
 
-        Form(String title) {
+        @JsonCreator // read back as stored values must be
+        Form(@JsonProperty("title") String title) {
             this.title = title;
         }
     }

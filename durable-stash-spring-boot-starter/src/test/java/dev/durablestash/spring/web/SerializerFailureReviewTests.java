@@ -24,6 +24,8 @@ import dev.durablestash.spring.StashedView;
 import dev.durablestash.testing.InMemoryStorageBackend;
 import dev.durablestash.testsupport.ExpectedLogs;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import tools.jackson.core.JsonGenerator;
 import tools.jackson.databind.SerializationContext;
 import tools.jackson.databind.annotation.JsonSerialize;
@@ -50,7 +52,8 @@ class SerializerFailureReviewTests extends BindingTestSupport {
     static final class Draft {
         String title;
 
-        Draft(String title) {
+        @JsonCreator // read back as stored values must be
+        Draft(@JsonProperty("title") String title) {
             this.title = title;
         }
     }
