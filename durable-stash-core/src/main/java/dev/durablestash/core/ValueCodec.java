@@ -58,11 +58,6 @@ final class ValueCodec {
     private final ScalarValues scalarValues;
     /** One reader per declared type (the declared types are those of the views: a bounded set). */
     private final ConcurrentHashMap<Type, ObjectReader> readers = new ConcurrentHashMap<>();
-    /**
-     * For each declared type, the classes of values seen to read back as it: a value of such a class is not
-     * read back again (bounded by the application's types and classes).
-     */
-    private final ConcurrentHashMap<Type, Set<Class<?>>> readsBack = new ConcurrentHashMap<>();
 
     ValueCodec(StashSettings settings) {
         this.mapper = StashJson.forValues(settings.jsonMapper());
@@ -134,24 +129,21 @@ final class ValueCodec {
     /**
      * A value written as JSON that does not read back as the key's declared type (an interface or abstract
      * type Jackson cannot construct, a class without a creator) would be stored and then lost at the next
-     * recovery: it fails here instead. Read back once for each class of value and declared type.
+     * recovery: it fails here instead. Every value is read back, as recovery reads it: whether it reads back
+     * depends on its content (a field left null, an empty list), not only on its class. Scalars of their
+     * own declared type read back without the mapper ({@link ScalarValues}).
      *
-     * @return what is wrong, or {@code null} when values of this class read back as {@code declared}
+     * @return what is wrong, or {@code null} when it reads back as {@code declared}
      */
     private @Nullable String readBackProblem(Object value, JsonNode tree, Type declared) {
-        Class<?> valueClass = value.getClass();
-        Set<Class<?>> seen = readsBack.get(declared);
-        if (seen != null && seen.contains(valueClass)) {
-            return null;
-        }
         try {
             decode(tree, declared);
+            return null;
         } catch (RuntimeException | StackOverflowError e) { // Jackson's, and whatever a deserializer throws
-            return "value of type " + valueClass.getName() + " is written as JSON that does not read back as the key's"
-                    + " declared type " + declared.getTypeName() + ", so it could not be recovered: " + message(e);
+            return "value of type " + value.getClass().getName() + " is written as JSON that does not read back as"
+                    + " the key's declared type " + declared.getTypeName() + ", so it could not be recovered: "
+                    + message(e);
         }
-        readsBack.computeIfAbsent(declared, t -> ConcurrentHashMap.newKeySet()).add(valueClass);
-        return null;
     }
 
     /** @return whether Jackson would write the value as {} even with FAIL_ON_EMPTY_BEANS (a lambda) */

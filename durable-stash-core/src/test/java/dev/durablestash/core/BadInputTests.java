@@ -301,6 +301,12 @@ class BadInputTests {
     record Circle(int radius) implements Shape {
     }
 
+    record Drawing(@Nullable Shape shape) {
+    }
+
+    /** Its generic type is a key's declared type. */
+    static @Nullable List<Shape> shapes;
+
     @Test
     void aValueThatDoesNotReadBackAsItsDeclaredTypeFailsAtStashTimeNamingViewAndKey() throws Exception {
         ViewDefinition view = ViewDefinition.builder("drawing").key("shape", Shape.class).key("circle", Circle.class)
@@ -324,6 +330,22 @@ class BadInputTests {
             await(logging.stash(sid, view, Map.of("shape", new Circle(5), "circle", new Circle(6))));
             assertThat(await(logging.recover(sid, view, MountKind.FRESH)).values()).as("the key skipped, the others kept")
                     .containsOnly(Map.entry("circle", new Circle(6)), Map.entry("anything", Map.of("radius", 3)));
+        }
+    }
+
+    /** Whether a value reads back depends on its content: one that does is no pass for the next of its class. */
+    @Test
+    void eachValueIsReadBackNotOnlyTheFirstOfItsClass() throws Exception {
+        ViewDefinition view = ViewDefinition.builder("drawing").key("drawing", Drawing.class)
+                .key("shapes", BadInputTests.class.getDeclaredField("shapes").getGenericType()).build();
+        try (StashAdapter adapter = new StashAdapter(backend, Engines.settings().build())) {
+            await(adapter.stash(sid, view, Map.of("drawing", new Drawing(null), "shapes", new ArrayList<Shape>())));
+            assertThatThrownBy(() -> adapter.stash(sid, view, Map.of("drawing", new Drawing(new Circle(2)))))
+                    .isInstanceOf(InvalidStashValueException.class).hasMessageContaining("'drawing'");
+            assertThatThrownBy(() -> adapter.stash(sid, view, Map.of("shapes", new ArrayList<Shape>(List.of(new Circle(3))))))
+                    .isInstanceOf(InvalidStashValueException.class).hasMessageContaining("'shapes'");
+            assertThat(await(adapter.recover(sid, view, MountKind.FRESH)).values())
+                    .containsOnly(Map.entry("drawing", new Drawing(null)), Map.entry("shapes", List.of()));
         }
     }
 
