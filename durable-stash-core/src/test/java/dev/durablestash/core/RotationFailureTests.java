@@ -40,6 +40,33 @@ class RotationFailureTests {
         return await(stash.recover(failure == null ? newSid : sid, VIEW, MountKind.FRESH)).values();
     }
 
+    /** A stash whose write is held while a rotation queues behind it, and the rotation's held call. */
+    private record TimedOutRotation(CompletionStage<Void> first, HeldBackend.Held held) {
+    }
+
+    /**
+     * Keeps the actor busy with a held stash of x=2 while a rotation queues behind it (its deadline runs
+     * from then), starts the rotation shortly before that deadline, holds the rotation's first call of
+     * {@code operation} and lets the deadline answer its caller.
+     *
+     * @return the busy stash, and the rotation's held call, to release within that call's own timeout
+     */
+    private TimedOutRotation rotationTimedOutHolding(HeldBackend held, StashAdapter stash, Operation operation)
+            throws Exception {
+        held.hold(Operation.PUT);
+        CompletionStage<Void> first = stash.stash(sid, VIEW, Map.of("x", 2));
+        HeldBackend.Held firstPut = held.next();
+        held.stopHolding();
+        held.hold(operation);
+        CompletionStage<Void> rotation = stash.rotate(sid, newSid);
+        Thread.sleep(TIMEOUT.toMillis() - 100);
+        firstPut.release().run();
+        HeldBackend.Held call = held.next();
+        assertThat(failureOf(rotation)).isInstanceOf(StashTimeoutException.class);
+        held.stopHolding();
+        return new TimedOutRotation(first, call);
+    }
+
     @Test
     void aRemovalOfTheOldObjectWhoseAnswerIsLostEndsWithTheStateUnderTheIdTheCallerKeeps() throws Exception {
         StashAdapter stash = engines.open(store, Engines.settings());
@@ -87,18 +114,10 @@ class RotationFailureTests {
         HeldBackend held = new HeldBackend(store);
         StashAdapter stash = engines.open(held, Engines.settings().operationTimeout(TIMEOUT));
         await(stash.stash(sid, VIEW, Map.of("x", 1)));
-        held.hold(Operation.PUT);
-        CompletionStage<Void> first = stash.stash(sid, VIEW, Map.of("x", 2)); // keeps the actor busy
-        HeldBackend.Held firstPut = held.next();
-        CompletionStage<Void> rotation = stash.rotate(sid, newSid); // its deadline runs from now
-        Thread.sleep(TIMEOUT.toMillis() - 100);
-        firstPut.release().run(); // the rotation starts, its copy to the new key is held
-        HeldBackend.Held copy = held.next();
-        assertThat(failureOf(rotation)).isInstanceOf(StashTimeoutException.class);
-        held.stopHolding();
-        copy.release().run(); // within the copy's own timeout: the copy succeeds after the caller was answered
+        TimedOutRotation rotation = rotationTimedOutHolding(held, stash, Operation.PUT); // its copy to the new key
+        rotation.held().release().run(); // the copy succeeds after the caller was answered
 
-        await(first);
+        await(rotation.first());
         assertThat(await(stash.recover(sid, VIEW, MountKind.FRESH)).values()).containsEntry("x", 2);
     }
 
@@ -107,20 +126,10 @@ class RotationFailureTests {
         HeldBackend held = new HeldBackend(store);
         StashAdapter stash = engines.open(held, Engines.settings().operationTimeout(TIMEOUT));
         await(stash.stash(sid, VIEW, Map.of("x", 1)));
-        held.hold(Operation.PUT);
-        CompletionStage<Void> first = stash.stash(sid, VIEW, Map.of("x", 2)); // keeps the actor busy
-        HeldBackend.Held firstPut = held.next();
-        held.stopHolding();
-        held.hold(Operation.DELETE);
-        CompletionStage<Void> rotation = stash.rotate(sid, newSid); // its deadline runs from now
-        Thread.sleep(TIMEOUT.toMillis() - 100);
-        firstPut.release().run(); // the rotation starts: it copies, then its removal is held
-        HeldBackend.Held delete = held.next();
-        assertThat(failureOf(rotation)).isInstanceOf(StashTimeoutException.class);
-        held.stopHolding();
-        delete.release().run(); // within the delete's own timeout: removed after the caller was answered
+        TimedOutRotation rotation = rotationTimedOutHolding(held, stash, Operation.DELETE);
+        rotation.held().release().run(); // removed after the caller was answered
 
-        await(first);
+        await(rotation.first());
         assertThat(await(stash.recover(sid, VIEW, MountKind.FRESH)).values()).containsEntry("x", 2);
     }
 
@@ -202,21 +211,11 @@ class RotationFailureTests {
         HeldBackend held = new HeldBackend(store);
         StashAdapter stash = engines.open(held, Engines.settings().operationTimeout(TIMEOUT));
         await(stash.stash(sid, VIEW, Map.of("x", 1)));
-        held.hold(Operation.PUT);
-        CompletionStage<Void> first = stash.stash(sid, VIEW, Map.of("x", 2)); // keeps the actor busy
-        HeldBackend.Held firstPut = held.next();
-        held.stopHolding();
-        held.hold(Operation.DELETE);
-        CompletionStage<Void> rotation = stash.rotate(sid, newSid);
-        Thread.sleep(TIMEOUT.toMillis() - 100);
-        firstPut.release().run();
-        HeldBackend.Held delete = held.next();
-        assertThat(failureOf(rotation)).isInstanceOf(StashTimeoutException.class);
-        held.stopHolding();
+        TimedOutRotation rotation = rotationTimedOutHolding(held, stash, Operation.DELETE);
         store.failNext(Operation.PUT, 1); // the first write-back fails
-        delete.release().run();
+        rotation.held().release().run();
 
-        await(first);
+        await(rotation.first());
         assertThat(await(stash.recover(sid, VIEW, MountKind.FRESH)).values()).containsEntry("x", 2);
     }
 

@@ -1,6 +1,8 @@
 package dev.durablestash.spring.web.reactive;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
@@ -42,19 +44,12 @@ class ReactiveHandlerThreadTests {
         assertThat(r.getResponseBody()).startsWith("parallel-");
     }
 
-    @Test
-    void afterAResetTheHandlerContinuesOnParallelNotOnTheStorageThreads() {
+    @ParameterizedTest
+    @ValueSource(strings = { "reset-thread", "rotate-thread" })
+    void afterAResetOrARotateTheHandlerContinuesOnParallelNotOnTheStorageThreads(String path) {
         FluxClient browser = new FluxClient(port);
         browser.post("/threads/stash-thread", "");
-        EntityExchangeResult<String> r = browser.post("/threads/reset-thread", "", REJOIN);
-        assertThat(r.getResponseBody()).startsWith("parallel-");
-    }
-
-    @Test
-    void afterARotateTheHandlerContinuesOnParallelNotOnTheStorageThreads() {
-        FluxClient browser = new FluxClient(port);
-        browser.post("/threads/stash-thread", "");
-        EntityExchangeResult<String> r = browser.post("/threads/rotate-thread", "", REJOIN);
+        EntityExchangeResult<String> r = browser.post("/threads/" + path, "", REJOIN);
         assertThat(r.getResponseBody()).startsWith("parallel-");
     }
 }
