@@ -22,17 +22,16 @@ import org.springframework.web.servlet.mvc.method.annotation.StreamingResponseBo
  * <p>Asynchronous return values follow two rules:
  * <ul>
  * <li><b>Deferred results</b> ({@code Callable}, {@code DeferredResult}, {@code CompletionStage} such
- * as {@code CompletableFuture}, {@code WebAsyncTask}, a {@code Mono}, and any custom
+ * as {@code CompletableFuture}, {@code WebAsyncTask}, a {@code Mono} (also in a {@code ResponseEntity}), and any custom
  * {@link AsyncHandlerMethodReturnValueHandler}): nothing is stashed when the handler method returns.
  * Spring MVC dispatches the request again once the result is produced; the changes, those of the
  * handler method and those made while producing the result, are stashed then, once, before the result
  * is rendered or written. The request keeps its views' turns until then.</li>
  * <li><b>Streaming responses</b> ({@code ResponseBodyEmitter}, {@code SseEmitter},
- * {@code StreamingResponseBody}, a streamed {@code Flux}, and {@code ResponseEntity}s of them): the
- * changes are stashed when the handler method returns, before the first byte is sent, and the request
- * hands its turns on. A {@code Flux} whose values Spring MVC collects into one list (a media type that
- * does not stream) is stashed then and again on the async dispatch that writes the list, holding the
- * turns until then. Changes made while the response streams are stored only by
+ * {@code StreamingResponseBody}, a {@code Flux} (also one Spring MVC collects into a list rather than
+ * streams), and {@code ResponseEntity}s of them): the changes are
+ * stashed when the handler method returns, before the first byte is sent, and the request hands its
+ * turns on. Changes made while the response streams are stored only by
  * {@link dev.durablestash.spring.Stash#stashNow()}; any left are reported (ERROR) when the stream
  * ends, never stashed after the client has seen them.</li>
  * </ul>

@@ -11,7 +11,6 @@ import org.springframework.core.ReactiveAdapter;
 import org.springframework.core.ReactiveAdapterRegistry;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.context.request.NativeWebRequest;
-import org.springframework.web.filter.ShallowEtagHeaderFilter;
 import org.springframework.web.method.support.HandlerMethodReturnValueHandler;
 import org.springframework.web.method.support.ModelAndViewContainer;
 
@@ -23,19 +22,9 @@ import org.springframework.web.method.support.ModelAndViewContainer;
  * throws, so the response becomes the failure status instead.
  *
  * <p>A {@code streaming} handler's stash is the request's last automatic one: the request hands its
- * views' turns on before the stream starts (see {@link StashBeforeResponsePostProcessor}). A single
- * value it is given ({@code Mono}, {@code CompletableFuture}, also as a {@code ResponseEntity}'s body)
- * is stashed on the async dispatch that writes it instead, and so is a {@code Flux} whose values
- * Spring MVC collects into one list (a media type that does not stream): stashed before its values are
- * produced, and again on that dispatch, holding the turn until then.
+ * views' turns on before the stream starts (see {@link StashBeforeResponsePostProcessor}).
  */
 final class StashingReturnValueHandler implements HandlerMethodReturnValueHandler {
-
-    /**
-     * Set on the request by Spring MVC ({@code ShallowEtagHeaderFilter.disableContentCaching}) when a response
-     * streams: its streaming return value handler sets it, and does not when it collects a {@code Flux}'s values.
-     */
-    private static final String STREAMING_ATTRIBUTE = ShallowEtagHeaderFilter.class.getName() + ".STREAMING";
 
     private final HandlerMethodReturnValueHandler delegate;
     private final boolean streaming;
@@ -55,25 +44,13 @@ final class StashingReturnValueHandler implements HandlerMethodReturnValueHandle
             ModelAndViewContainer mavContainer, NativeWebRequest webRequest) throws Exception {
         HttpServletRequest request = webRequest.getNativeRequest(HttpServletRequest.class);
         RequestViews rv = request != null ? RequestViews.find(request) : null;
-        if (rv == null || (streaming && isSingleValue(returnValue))) {
-            delegate.handleReturnValue(returnValue, returnType, mavContainer, webRequest);
-            return;
-        }
-        rv.stashAll();
-        if (!streaming) {
-            delegate.handleReturnValue(returnValue, returnType, mavContainer, webRequest);
-        } else if (isMultiValue(returnValue)) {
-            // Spring MVC streams it (SSE, JSON lines, text), or, for other media types, collects its values
-            // into one list written on an async dispatch like a deferred result: that dispatch stashes what
-            // changed while the values were produced, and the turn is held until then.
-            delegate.handleReturnValue(returnValue, returnType, mavContainer, webRequest);
-            if (request.getAttribute(STREAMING_ATTRIBUTE) != null) {
+        if (rv != null && !(streaming && isSingleValue(returnValue))) {
+            rv.stashAll();
+            if (streaming) {
                 rv.finish();
             }
-        } else {
-            rv.finish();
-            delegate.handleReturnValue(returnValue, returnType, mavContainer, webRequest);
         }
+        delegate.handleReturnValue(returnValue, returnType, mavContainer, webRequest);
     }
 
     /**
@@ -83,26 +60,17 @@ final class StashingReturnValueHandler implements HandlerMethodReturnValueHandle
      * not now.
      */
     private static boolean isSingleValue(@Nullable Object returnValue) {
-        Object body = body(returnValue);
-        if (body instanceof CompletionStage<?>) {
+        if (returnValue instanceof ResponseEntity<?> entity) {
+            returnValue = entity.getBody();
+        }
+        if (returnValue == null) {
+            return false;
+        }
+        if (returnValue instanceof CompletionStage<?>) {
             return true;
         }
-        ReactiveAdapter adapter = adapterOf(body);
+        ReactiveAdapter adapter = ReactiveAdapterRegistry.getSharedInstance().getAdapter(returnValue.getClass());
         return adapter != null && !adapter.isMultiValue();
-    }
-
-    /** @return whether it is (or, in a {@code ResponseEntity}, has as its body) a stream of values, a {@code Flux} */
-    private static boolean isMultiValue(@Nullable Object returnValue) {
-        ReactiveAdapter adapter = adapterOf(body(returnValue));
-        return adapter != null && adapter.isMultiValue();
-    }
-
-    private static @Nullable Object body(@Nullable Object returnValue) {
-        return returnValue instanceof ResponseEntity<?> entity ? entity.getBody() : returnValue;
-    }
-
-    private static @Nullable ReactiveAdapter adapterOf(@Nullable Object value) {
-        return value == null ? null : ReactiveAdapterRegistry.getSharedInstance().getAdapter(value.getClass());
     }
 
     @Override

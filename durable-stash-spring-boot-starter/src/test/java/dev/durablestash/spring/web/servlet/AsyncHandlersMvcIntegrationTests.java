@@ -62,7 +62,7 @@ class AsyncHandlersMvcIntegrationTests extends RunningMvcTestApp {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = { "callable", "task", "mono", "entity-mono", "flux", "entity-flux" })
+    @ValueSource(strings = { "callable", "task", "mono", "entity-mono" })
     void aSingleValueWhoseStashFailsAnswersTheFailureStatusNeverASuccess(String kind) throws Exception {
         logs.expect(Level.WARN, "answering 503 to POST /async/" + kind);
         browser.get("/async");
@@ -71,16 +71,6 @@ class AsyncHandlersMvcIntegrationTests extends RunningMvcTestApp {
         storage.clearFaults();
         assertThat(answered.statusCode()).isEqualTo(503);
         assertThat(browser.get("/async", REJOIN).body()).startsWith("count=0;");
-    }
-
-    @ParameterizedTest
-    @ValueSource(strings = { "flux", "entity-flux", "flux-sse" })
-    void aFluxIsStoredBeforeItsAnswerIsASuccess(String kind) throws Exception {
-        browser.get("/async");
-        HttpResponse<String> answered = browser.postAsync("/async/" + kind, "", REJOIN).get(30, TimeUnit.SECONDS);
-        assertThat(answered.statusCode()).isEqualTo(200);
-        assertThat(answered.body()).contains(kind.equals("flux-sse") ? "count=1;note=flux-sse" : "[1]");
-        assertThat(browser.get("/async", REJOIN).body()).isEqualTo("count=1;note=" + kind);
     }
 
     @Test

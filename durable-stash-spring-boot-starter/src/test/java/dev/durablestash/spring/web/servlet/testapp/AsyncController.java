@@ -5,7 +5,6 @@ import java.io.UncheckedIOException;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 
-import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -19,7 +18,6 @@ import dev.durablestash.spring.Stash;
 import dev.durablestash.spring.Stashed;
 import dev.durablestash.spring.StashedView;
 
-import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
@@ -104,33 +102,6 @@ class AsyncController {
             count++;
             return show();
         }));
-    }
-
-    /** Not a streaming media type: Spring MVC collects the values into a list, written on an async dispatch. */
-    @PostMapping("/async/flux")
-    Flux<Integer> flux() {
-        return Flux.defer(() -> { // changes only while it produces its values
-            note = "flux";
-            count++;
-            return Flux.just(count);
-        });
-    }
-
-    @PostMapping("/async/entity-flux")
-    ResponseEntity<Flux<Integer>> entityFlux() {
-        return ResponseEntity.ok(Flux.defer(() -> {
-            note = "entity-flux";
-            count++;
-            return Flux.just(count);
-        }));
-    }
-
-    /** Streamed as server-sent events: stashed when the handler returns, before the first event. */
-    @PostMapping(path = "/async/flux-sse", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
-    Flux<String> fluxSse() {
-        count++;
-        note = "flux-sse";
-        return Flux.just(show());
     }
 
     @PostMapping("/async/task")
