@@ -108,19 +108,22 @@ final class SessionRegistry {
     }
 
     CompletionStage<Void> rotate(String sid, String newSid) {
-        SessionOps.CallerAnswer answer = new SessionOps.CallerAnswer();
-        return change(sid, new SessionOps.RotateOp(keys.currentKey(newSid), new CompletableFuture<>(), answer), answer);
+        return change(sid, new SessionOps.RotateOp(keys.currentKey(newSid), new CompletableFuture<>(),
+                new SessionOps.CallerAnswer()));
     }
 
     CompletionStage<Void> end(String sid) {
-        return change(sid, new SessionOps.EndOp(new CompletableFuture<>()), new SessionOps.CallerAnswer());
+        return change(sid, new SessionOps.EndOp(new CompletableFuture<>()));
     }
 
-    private CompletionStage<Void> change(String sid, SessionOps.SessionChange op, SessionOps.CallerAnswer answer) {
+    private CompletionStage<Void> change(String sid, SessionOps.SessionChange op) {
         SessionActor actor = submit(sid, op);
         if (actor == null) {
             return CompletableFuture.failedFuture(refused("(session)", op.name()));
         }
+        // A rotation's answer is shared with the actor, which reserves it before it reports success.
+        SessionOps.CallerAnswer answer = op instanceof SessionOps.RotateOp rotate ? rotate.answer()
+                : new SessionOps.CallerAnswer();
         return withDeadline(actor, op, op.result(), answer, CompletableFuture::completeExceptionally,
                 () -> new StashTimeoutException("(session)", op.name(), timeout), succeeded -> { });
     }
