@@ -142,22 +142,35 @@ class RotationFailureTests {
         assertThat(store.keys()).isEmpty();
     }
 
+    /** A rotation whose removal of the old object was applied with its answer lost, and its held write-back. */
+    private record LostRemoval(CompletionStage<Void> rotation, HeldBackend.Held writeBack) {
+    }
+
+    /**
+     * Rotates with the old object's removal applied and its answer lost, and holds the write-back over the
+     * removed version that settles it; afterwards no fault is set and no further call is held.
+     */
+    private LostRemoval rotationWithALostRemovalAnswer(HeldBackend held, StashAdapter stash) throws Exception {
+        store.setLostResponseRate(Operation.DELETE, 1.0);
+        held.hold(Operation.PUT);
+        CompletionStage<Void> rotation = stash.rotate(sid, newSid);
+        held.next().release().run(); // the copy to the new key
+        HeldBackend.Held writeBack = held.next();
+        held.stopHolding();
+        store.clearFaults();
+        return new LostRemoval(rotation, writeBack);
+    }
+
     @Test
     void aRemovalWhoseAnswerIsLostAndWhoseWriteBackFailsEndsWithTheStateUnderTheIdTheCallerKeeps() throws Exception {
         HeldBackend held = new HeldBackend(store);
         StashAdapter stash = engines.open(held, Engines.settings());
         await(stash.stash(sid, VIEW, Map.of("x", 1)));
-        store.setLostResponseRate(Operation.DELETE, 1.0); // applied, its answer lost
-        held.hold(Operation.PUT);
-        CompletionStage<Void> rotation = stash.rotate(sid, newSid);
-        held.next().release().run(); // the copy to the new key
-        HeldBackend.Held writeBack = held.next(); // over the version it tried to remove
-        held.stopHolding();
-        store.clearFaults();
+        LostRemoval lost = rotationWithALostRemovalAnswer(held, stash);
         store.failNext(Operation.PUT, 1);
-        writeBack.release().run(); // fails, not applied
+        lost.writeBack().release().run(); // fails, not applied
 
-        assertThat(stateTheCallerKeeps(stash, rotation)).containsEntry("x", 1);
+        assertThat(stateTheCallerKeeps(stash, lost.rotation())).containsEntry("x", 1);
     }
 
     @Test
@@ -166,17 +179,11 @@ class RotationFailureTests {
         HeldBackend held = new HeldBackend(store);
         StashAdapter stash = engines.open(held, Engines.settings());
         await(stash.stash(sid, VIEW, Map.of("x", 1)));
-        store.setLostResponseRate(Operation.DELETE, 1.0);
-        held.hold(Operation.PUT);
-        CompletionStage<Void> rotation = stash.rotate(sid, newSid);
-        held.next().release().run(); // the copy
-        HeldBackend.Held writeBack = held.next();
-        held.stopHolding();
-        store.clearFaults();
+        LostRemoval lost = rotationWithALostRemovalAnswer(held, stash);
         store.failNext(Operation.GET, 1); // the load that settles the removal
-        writeBack.release().run(); // refused: the old version is gone
+        lost.writeBack().release().run(); // refused: the old version is gone
 
-        assertThat(stateTheCallerKeeps(stash, rotation)).containsEntry("x", 1);
+        assertThat(stateTheCallerKeeps(stash, lost.rotation())).containsEntry("x", 1);
     }
 
     /**
@@ -191,17 +198,11 @@ class RotationFailureTests {
         StashAdapter a = engines.open(held, Engines.settings());
         StashAdapter b = engines.open(store, Engines.settings());
         await(a.stash(sid, VIEW, Map.of("x", 1)));
-        store.setLostResponseRate(Operation.DELETE, 1.0);
-        held.hold(Operation.PUT);
-        CompletionStage<Void> rotation = a.rotate(sid, newSid);
-        held.next().release().run(); // the copy {x:1} to the new key
-        HeldBackend.Held writeBack = held.next();
-        store.clearFaults();
+        LostRemoval lost = rotationWithALostRemovalAnswer(held, a); // the copy {x:1} is under the new key
         await(b.stash(sid, OTHER, Map.of("y", 2))); // the other instance finds the old id empty
-        held.stopHolding();
-        writeBack.release().run(); // refused
+        lost.writeBack().release().run(); // refused
 
-        assertThat(failureOf(rotation)).isInstanceOf(StashWriteException.class);
+        assertThat(failureOf(lost.rotation())).isInstanceOf(StashWriteException.class);
         assertThat(await(a.recover(sid, OTHER, MountKind.FRESH)).values()).containsEntry("y", 2);
         assertThat(await(b.recover(newSid, OTHER, MountKind.FRESH)).values()).as("nothing forwarded").isEmpty();
     }
