@@ -1,6 +1,7 @@
 package dev.durablestash.spring.web.reactive;
 
 import java.time.Duration;
+import java.util.function.Supplier;
 
 import org.jspecify.annotations.Nullable;
 
@@ -25,19 +26,19 @@ final class FluxClient {
     }
 
     EntityExchangeResult<String> get(String path, String... headers) {
-        return remember(client.get().uri(path).headers(h -> add(h, headers)).exchange()
+        return remember(() -> client.get().uri(path).headers(h -> add(h, headers)).exchange()
                 .expectBody(String.class).returnResult());
     }
 
     EntityExchangeResult<String> post(String path, String form, String... headers) {
-        return remember(client.post().uri(path).headers(h -> add(h, headers))
+        return remember(() -> client.post().uri(path).headers(h -> add(h, headers))
                 .contentType(MediaType.APPLICATION_FORM_URLENCODED).bodyValue(form).exchange()
                 .expectBody(String.class).returnResult());
     }
 
     /** Posts {@code body} as {@code contentType}, e.g. a JSON document. */
     EntityExchangeResult<String> postBody(String path, String contentType, String body, String... headers) {
-        return remember(client.post().uri(path).headers(h -> add(h, headers))
+        return remember(() -> client.post().uri(path).headers(h -> add(h, headers))
                 .contentType(MediaType.parseMediaType(contentType)).bodyValue(body).exchange()
                 .expectBody(String.class).returnResult());
     }
@@ -52,12 +53,32 @@ final class FluxClient {
         }
     }
 
-    private EntityExchangeResult<String> remember(EntityExchangeResult<String> result) {
+    private EntityExchangeResult<String> remember(Supplier<EntityExchangeResult<String>> exchange) {
+        EntityExchangeResult<String> result;
+        try {
+            result = exchange.get();
+        } catch (IllegalStateException e) {
+            if (String.valueOf(e.getMessage()).startsWith("Timeout on blocking read")) {
+                printThreads(); // what the application was stuck on: a hang says nothing else
+            }
+            throw e;
+        }
         ResponseCookie cookie = result.getResponseCookies().getFirst("sid");
         if (cookie != null) {
             sid = cookie.getValue().isEmpty() ? null : cookie.getValue();
         }
         return result;
+    }
+
+    private static void printThreads() {
+        StringBuilder dump = new StringBuilder("The request got no answer in time; the JVM's threads:\n");
+        Thread.getAllStackTraces().forEach((thread, stack) -> {
+            dump.append('"').append(thread.getName()).append("\" ").append(thread.getState()).append('\n');
+            for (StackTraceElement frame : stack) {
+                dump.append("    at ").append(frame).append('\n');
+            }
+        });
+        System.err.println(dump);
     }
 
     /** @return the Set-Cookie header of the sid cookie, or null */
