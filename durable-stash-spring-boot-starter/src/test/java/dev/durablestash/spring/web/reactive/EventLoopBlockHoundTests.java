@@ -2,9 +2,9 @@ package dev.durablestash.spring.web.reactive;
 
 import java.nio.file.Path;
 
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 import org.springframework.boot.test.context.SpringBootTest;
@@ -32,6 +32,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @SpringBootTest(classes = FluxTestApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT, properties = {
         "spring.main.web-application-type=reactive", "durable-stash.storage.type=filesystem" })
+@ExtendWith(StrictBlockHound.class)
 class EventLoopBlockHoundTests {
 
     @TempDir
@@ -40,11 +41,6 @@ class EventLoopBlockHoundTests {
     @DynamicPropertySource
     static void storageDirectory(DynamicPropertyRegistry registry) {
         registry.add("durable-stash.storage.filesystem.directory", storage::toString);
-    }
-
-    @BeforeAll
-    static void installBlockHound() {
-        StrictBlockHound.install();
     }
 
     @LocalServerPort

@@ -1,6 +1,7 @@
 package dev.durablestash.spring.web.reactive;
 
 import java.time.Duration;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 
 import org.jspecify.annotations.Nullable;
@@ -73,7 +74,9 @@ final class FluxClient {
     private static void printThreads() {
         StringBuilder dump = new StringBuilder("The request got no answer in time; the JVM's threads:\n");
         Thread.getAllStackTraces().forEach((thread, stack) -> {
-            dump.append('"').append(thread.getName()).append("\" ").append(thread.getState()).append('\n');
+            dump.append('"').append(thread.getName()).append("\" ").append(thread.getState());
+            Object blocker = LockSupport.getBlocker(thread); // a stuck lock reads "nonempty queue"
+            dump.append(blocker == null ? "" : " waiting for " + blocker).append('\n');
             for (StackTraceElement frame : stack) {
                 dump.append("    at ").append(frame).append('\n');
             }

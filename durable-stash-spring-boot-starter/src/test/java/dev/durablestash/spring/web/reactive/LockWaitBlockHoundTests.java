@@ -11,21 +11,20 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import reactor.blockhound.BlockingOperationError;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * What {@link StrictBlockHound} lets a non-blocking thread wait for. A contended {@link ReentrantLock}
- * is waited for, as a {@code synchronized} block is (BlockHound does not check monitors): BlockHound
- * would otherwise throw from inside the lock's queue, after the thread had joined it, and leave the
- * lock unable to wake the threads queued behind it. That happens to the timer queues of the JDK's
- * {@code ScheduledThreadPoolExecutor} (the engine's deadlines, Reactor's {@code parallel} scheduler)
- * when a task is cancelled on an event loop while the timer's thread holds the queue's lock; the
- * timer's thread then waits forever, and with it every request whose next step is scheduled there.
- * Any other wait (a latch, a future, a sleep) still fails the check.
+ * What {@link StrictBlockHound} does when a non-blocking thread waits. BlockHound would throw from inside
+ * the wait, after the thread had joined the queue of the lock or latch it waits for; leaving by an error
+ * strands its place, so the threads queued behind it are never woken, and a test hangs somewhere else
+ * instead of failing where the wait is. The engine cancels a deadline (the JDK timer's queue lock) or
+ * hands work to a pool (its queue's lock) on the calling thread, also on an event loop: a contended lock
+ * there must be waited for, as a {@code synchronized} block is. Any other wait is let wait and recorded,
+ * so the test fails on it, and what it waited for still works.
  */
 class LockWaitBlockHoundTests {
 
@@ -38,6 +37,7 @@ class LockWaitBlockHoundTests {
 
     @BeforeEach
     void startNonBlockingThread() {
+        StrictBlockHound.takeWaits(); // a clean slate
         nonBlocking = Schedulers.newParallel("lock-wait-tests", 1);
     }
 
@@ -79,6 +79,7 @@ class LockWaitBlockHoundTests {
         }
         assertThat(waiterAcquired).as("the non-blocking thread's wait").succeedsWithin(Duration.ofSeconds(10));
         assertThat(laterAcquired).as("the wait of a thread queued behind it").succeedsWithin(Duration.ofSeconds(10));
+        assertThat(StrictBlockHound.takeWaits()).as("a lock's wait is allowed, not recorded").isEmpty();
     }
 
     /** Returns once {@code thread} waits in the lock's queue (parked), or {@code attempt} ended. */
@@ -92,17 +93,47 @@ class LockWaitBlockHoundTests {
     }
 
     @Test
-    void aNonBlockingThreadThatWaitsForALatchStillFailsTheCheck() throws Exception {
-        CountDownLatch never = new CountDownLatch(1);
-        CompletableFuture<Throwable> outcome = new CompletableFuture<>();
+    void aNonBlockingThreadThatWaitsForALatchIsRecordedAndTheLatchStillWakesEveryWaiter() throws Exception {
+        CountDownLatch latch = new CountDownLatch(1);
+        CompletableFuture<Thread> running = new CompletableFuture<>();
+        CompletableFuture<Boolean> waiterWoken = new CompletableFuture<>();
+        CompletableFuture<Boolean> otherWoken = new CompletableFuture<>();
         nonBlocking.schedule(() -> {
+            running.complete(Thread.currentThread());
             try {
-                never.await(10, TimeUnit.SECONDS);
-                outcome.complete(null);
+                waiterWoken.complete(latch.await(10, TimeUnit.SECONDS));
             } catch (Throwable e) {
-                outcome.complete(e);
+                waiterWoken.completeExceptionally(e);
             }
         });
-        assertThat(outcome.get(20, TimeUnit.SECONDS)).isInstanceOf(BlockingOperationError.class);
+        awaitWaiting(running.get(10, TimeUnit.SECONDS), waiterWoken); // or its wait failed
+        Thread other = new Thread(() -> {
+            try {
+                otherWoken.complete(latch.await(10, TimeUnit.SECONDS));
+            } catch (InterruptedException e) {
+                otherWoken.completeExceptionally(e);
+            }
+        }, "lock-wait-tests-other");
+        other.setDaemon(true);
+        other.start();
+        awaitWaiting(other, otherWoken);
+        latch.countDown();
+        assertThat(waiterWoken).as("the non-blocking thread's wait").succeedsWithin(Duration.ofSeconds(10)).isEqualTo(true);
+        assertThat(otherWoken).as("the other thread's wait").succeedsWithin(Duration.ofSeconds(10)).isEqualTo(true);
+        // What each @ExtendWith(StrictBlockHound.class) test does when it ends: fail on the recorded wait.
+        assertThatThrownBy(() -> new StrictBlockHound().afterEach(null)).isInstanceOf(AssertionError.class)
+                .hasMessageContaining("a non-blocking thread waited (1)")
+                .hasMessageContaining("Unsafe#park on lock-wait-tests")
+                .hasMessageContaining("CountDownLatch.await");
+        assertThat(StrictBlockHound.takeWaits()).isEmpty();
+    }
+
+    /** Returns once {@code thread} waits with a timeout, or {@code wait} ended. */
+    private static void awaitWaiting(Thread thread, CompletableFuture<?> wait) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!wait.isDone() && thread.getState() != Thread.State.TIMED_WAITING) {
+            assertThat(System.nanoTime()).as("%s neither waits nor gave up", thread).isLessThan(deadline);
+            Thread.sleep(1);
+        }
     }
 }

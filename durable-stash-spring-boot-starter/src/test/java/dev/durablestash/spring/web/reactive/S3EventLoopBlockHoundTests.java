@@ -7,9 +7,9 @@ import org.gaul.s3proxy.S3Proxy;
 import org.gaul.s3proxy.auth.AuthenticationType;
 import org.gaul.s3proxy.nio2blob.TransientNio2BlobStore;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -47,6 +47,7 @@ import static org.assertj.core.api.Assertions.assertThat;
         "durable-stash.storage.s3.access-key-id=key", "durable-stash.storage.s3.secret-access-key=secret",
         "durable-stash.storage.s3.store-check=off", "durable-stash.secret=s3-blockhound-tests-secret-0123456789abcdef" })
 @Import(S3EventLoopBlockHoundTests.PutThreads.class)
+@ExtendWith(StrictBlockHound.class)
 class S3EventLoopBlockHoundTests {
 
     /** The threads on which the SDK started a PUT (its request prepared and signed there). */
@@ -104,11 +105,6 @@ class S3EventLoopBlockHoundTests {
         if (server != null) {
             server.stop();
         }
-    }
-
-    @BeforeAll
-    static void installBlockHound() {
-        StrictBlockHound.install();
     }
 
     @LocalServerPort

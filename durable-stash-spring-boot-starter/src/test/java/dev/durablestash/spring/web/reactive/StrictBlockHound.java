@@ -1,25 +1,36 @@
 package dev.durablestash.spring.web.reactive;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
+
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 import reactor.blockhound.BlockHound;
 import reactor.blockhound.BlockingOperationError;
 
 /**
- * BlockHound as the event-loop tests install it: every blocking call on a non-blocking thread throws,
- * except two waits that are no I/O and end as soon as another thread's short step does:
+ * BlockHound as the event-loop tests install it ({@code @ExtendWith(StrictBlockHound.class)}: installed
+ * before the test class, and each test fails on the waits recorded while it ran). A blocking call on a non-blocking thread (Netty's event
+ * loops, Reactor's {@code parallel}) throws a {@link BlockingOperationError}, with two exceptions:
  * <ul>
- * <li>reading {@code /dev/urandom} (a new sid's random bytes, read by SecureRandom), which never blocks;</li>
- * <li>waiting for a contended {@code ReentrantLock} (or a read-write lock's lock), as BlockHound lets a
- * thread wait for a {@code synchronized} block (it does not check monitors). The JDK's and Reactor's
- * timer queues take one to add or cancel a task. Throwing there would also break the lock: the thread
- * has joined the lock's queue when it parks, and leaving by an error strands its place, so the threads
- * queued behind it are never woken ({@link LockWaitBlockHoundTests}). A test then hangs instead of
- * failing: a timer thread waits forever, and every request whose next step it would run.</li>
+ * <li>A thread <em>waiting</em> (a park: a latch, a future, a condition, a semaphore) is not thrown
+ * out of its wait but let wait, and the wait is recorded: the test fails on it when it ends. Throwing from a park breaks what the thread waits for: it has
+ * joined the lock's or latch's queue when it parks, and leaving by an error strands its place, so the
+ * threads queued behind it are never woken ({@link LockWaitBlockHoundTests}). A test then hangs
+ * somewhere else instead of failing where the wait is.</li>
+ * <li>Allowed outright: reading {@code /dev/urandom} (a new sid's random bytes, read by SecureRandom),
+ * which never blocks, and waiting for a contended {@code ReentrantLock} (or a read-write lock's lock),
+ * as BlockHound lets a thread wait for a {@code synchronized} block (it does not check monitors). The
+ * engine takes such a lock on the calling thread to cancel a deadline (the JDK timer's queue) or to hand
+ * work to a pool (its queue), each held by another thread only while it changes the queue. A lock held
+ * across I/O by another thread would go unnoticed; none of the starter's is taken on a non-blocking thread.</li>
  * </ul>
  * Installing it twice in one JVM is harmless.
  */
-public final class StrictBlockHound {
+public final class StrictBlockHound implements BeforeAllCallback, AfterEachCallback {
 
     /** The lock methods whose wait is allowed: the first frame below the lock's queue (AQS) and the park. */
     private static final Set<String> LOCK_ACQUISITIONS = Set.of(
@@ -27,19 +38,58 @@ public final class StrictBlockHound {
             "java.util.concurrent.locks.ReentrantLock$Sync#lockInterruptibly",
             "java.util.concurrent.locks.ReentrantReadWriteLock$ReadLock#lock",
             "java.util.concurrent.locks.ReentrantReadWriteLock$WriteLock#lock");
+    private static final String PARK = "jdk.internal.misc.Unsafe#park";
 
-    private StrictBlockHound() {
+    private static final List<String> waits = new ArrayList<>();
+
+    /** For {@code @ExtendWith}. */
+    public StrictBlockHound() {
+    }
+
+    @Override
+    public void beforeAll(ExtensionContext context) {
+        install();
+    }
+
+    @Override
+    public void afterEach(ExtensionContext context) {
+        List<String> recorded = takeWaits();
+        if (!recorded.isEmpty()) {
+            throw new AssertionError("a non-blocking thread waited (" + recorded.size() + "):\n"
+                    + String.join("\n", recorded));
+        }
     }
 
     /** Installs it for the rest of this JVM. */
-    public static void install() {
+    static void install() {
         BlockHound.install(builder -> builder
                 .allowBlockingCallsInside("sun.security.provider.NativePRNG$RandomIO", "implNextBytes")
                 .blockingMethodCallback(method -> {
-                    if (!waitsForALock()) {
+                    if (!PARK.equals(method.getClassName().replace('/', '.') + '#' + method.getName())) {
                         throw new BlockingOperationError(method);
                     }
+                    if (!waitsForALock()) {
+                        record(new BlockingOperationError(method));
+                    }
                 }));
+    }
+
+    /**
+     * @return the waits of non-blocking threads recorded since the last call, each as the thread's name
+     *     and stack; empty when there were none
+     */
+    static synchronized List<String> takeWaits() {
+        List<String> taken = List.copyOf(waits);
+        waits.clear();
+        return taken;
+    }
+
+    private static synchronized void record(BlockingOperationError wait) {
+        StringBuilder text = new StringBuilder(wait.getMessage()).append(" on ").append(Thread.currentThread().getName());
+        for (StackTraceElement frame : wait.getStackTrace()) {
+            text.append("\n    at ").append(frame);
+        }
+        waits.add(text.toString());
     }
 
     /** @return whether this thread is parking to acquire one of {@link #LOCK_ACQUISITIONS} */

@@ -2,8 +2,8 @@ package dev.durablestash.spring.web.reactive.fluxbinding;
 
 import java.nio.file.Path;
 
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 import org.springframework.boot.test.context.SpringBootTest;
@@ -25,6 +25,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 @SpringBootTest(classes = FluxBindingTestApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT, properties = {
         "spring.main.web-application-type=reactive", "durable-stash.storage.type=filesystem",
         "durable-stash.cookie.max-age=PT1H" })
+@ExtendWith(StrictBlockHound.class)
 class PrincipalBindingBlockHoundTests {
 
     @TempDir
@@ -33,11 +34,6 @@ class PrincipalBindingBlockHoundTests {
     @DynamicPropertySource
     static void storageDirectory(DynamicPropertyRegistry registry) {
         registry.add("durable-stash.storage.filesystem.directory", storage::toString);
-    }
-
-    @BeforeAll
-    static void installBlockHound() {
-        StrictBlockHound.install();
     }
 
     @LocalServerPort
