@@ -3,10 +3,12 @@ package com.example.reactive;
 import reactor.blockhound.BlockHound;
 import reactor.blockhound.integration.BlockHoundIntegration;
 
-public class QueueLocks implements BlockHoundIntegration { // listed in META-INF/services
+// Listed in META-INF/services/reactor.blockhound.integration.BlockHoundIntegration: BlockHound.install() loads it.
+public class QueueLocks implements BlockHoundIntegration {
     @Override
     public void applyTo(BlockHound.Builder builder) {
         builder.allowBlockingCallsInside("java.util.concurrent.ScheduledThreadPoolExecutor$DelayedWorkQueue", "remove")
-                .allowBlockingCallsInside("java.util.concurrent.LinkedBlockingQueue", "offer");
+                .allowBlockingCallsInside("java.util.concurrent.LinkedBlockingQueue", "offer")
+                .allowBlockingCallsInside("java.util.concurrent.ThreadPoolExecutor", "addWorker");
     }
 }

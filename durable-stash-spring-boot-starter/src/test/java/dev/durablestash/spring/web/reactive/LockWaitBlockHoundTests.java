@@ -1,5 +1,7 @@
 package dev.durablestash.spring.web.reactive;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -7,9 +9,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
@@ -26,18 +28,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * there must be waited for, as a {@code synchronized} block is. Any other wait is let wait and recorded,
  * so the test fails on it, and what it waited for still works.
  */
+@ExtendWith(StrictBlockHound.class)
 class LockWaitBlockHoundTests {
+
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
     private Scheduler nonBlocking;
 
-    @BeforeAll
-    static void installBlockHound() {
-        StrictBlockHound.install();
-    }
-
     @BeforeEach
     void startNonBlockingThread() {
-        StrictBlockHound.takeWaits(); // a clean slate
         nonBlocking = Schedulers.newParallel("lock-wait-tests", 1);
     }
 
@@ -92,6 +91,47 @@ class LockWaitBlockHoundTests {
         }
     }
 
+    /**
+     * A thread woken from the lock's queue that finds the lock taken again (another thread barged in)
+     * spins once ({@code Thread.onSpinWait}, which BlockHound counts as blocking) and parks again.
+     */
+    @Test
+    void aNonBlockingThreadWokenWhileTheLockIsTakenAgainWaitsOn() throws Exception {
+        ReentrantLock lock = new ReentrantLock();
+        CompletableFuture<Thread> running = new CompletableFuture<>();
+        CompletableFuture<Void> waiterAcquired = new CompletableFuture<>();
+        lock.lock();
+        try {
+            nonBlocking.schedule(() -> {
+                running.complete(Thread.currentThread());
+                try {
+                    lock.lock();
+                    lock.unlock();
+                    waiterAcquired.complete(null);
+                } catch (Throwable e) {
+                    waiterAcquired.completeExceptionally(e);
+                }
+            });
+            Thread waiter = running.get(10, TimeUnit.SECONDS);
+            awaitQueued(lock, waiter, waiterAcquired);
+            long parks = THREADS.getThreadInfo(waiter.getId()).getWaitedCount();
+            lock.unlock(); // wakes the waiter...
+            lock.lock(); // ...and takes the lock again before it can (it has to be scheduled first)
+            assertThat(lock.isHeldByCurrentThread()).isTrue();
+            // Until the waiter woke, failed to get the lock and parked again, or its attempt failed.
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (!waiterAcquired.isDone() && !(THREADS.getThreadInfo(waiter.getId()).getWaitedCount() > parks
+                    && waiter.getState() == Thread.State.WAITING)) {
+                assertThat(System.nanoTime()).as("the waiter neither parked again nor gave up").isLessThan(deadline);
+                Thread.sleep(1);
+            }
+            assertThat(waiterAcquired).as("the waiter gave up after its wake-up").isNotDone();
+        } finally {
+            lock.unlock();
+        }
+        assertThat(waiterAcquired).succeedsWithin(Duration.ofSeconds(10));
+    }
+
     @Test
     void aNonBlockingThreadThatWaitsForALatchIsRecordedAndTheLatchStillWakesEveryWaiter() throws Exception {
         CountDownLatch latch = new CountDownLatch(1);
@@ -122,7 +162,7 @@ class LockWaitBlockHoundTests {
         assertThat(otherWoken).as("the other thread's wait").succeedsWithin(Duration.ofSeconds(10)).isEqualTo(true);
         // What each @ExtendWith(StrictBlockHound.class) test does when it ends: fail on the recorded wait.
         assertThatThrownBy(() -> new StrictBlockHound().afterEach(null)).isInstanceOf(AssertionError.class)
-                .hasMessageContaining("a non-blocking thread waited (1)")
+                .hasMessageContaining("a non-blocking thread waited while this test ran")
                 .hasMessageContaining("Unsafe#park on lock-wait-tests")
                 .hasMessageContaining("CountDownLatch.await");
         assertThat(StrictBlockHound.takeWaits()).isEmpty();
