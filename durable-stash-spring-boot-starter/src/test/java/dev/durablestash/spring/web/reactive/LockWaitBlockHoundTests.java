@@ -49,7 +49,6 @@ class LockWaitBlockHoundTests {
     @Test
     void aNonBlockingThreadWaitsForALockAnotherThreadHoldsAndTheLockStillWakesThoseQueuedBehindIt() throws Exception {
         ReentrantLock lock = new ReentrantLock();
-        CompletableFuture<Thread> running = new CompletableFuture<>();
         CompletableFuture<Void> waiterAcquired = new CompletableFuture<>();
         CompletableFuture<Void> laterAcquired = new CompletableFuture<>();
         Thread later = new Thread(() -> {
@@ -60,17 +59,7 @@ class LockWaitBlockHoundTests {
         later.setDaemon(true);
         lock.lock();
         try {
-            nonBlocking.schedule(() -> {
-                running.complete(Thread.currentThread());
-                try {
-                    lock.lock();
-                    lock.unlock();
-                    waiterAcquired.complete(null);
-                } catch (Throwable e) {
-                    waiterAcquired.completeExceptionally(e);
-                }
-            });
-            Thread waiter = running.get(10, TimeUnit.SECONDS);
+            Thread waiter = lockOnTheNonBlockingThread(lock, waiterAcquired);
             awaitQueued(lock, waiter, waiterAcquired); // or its attempt failed
             later.start();
             awaitQueued(lock, later, laterAcquired);
@@ -80,6 +69,27 @@ class LockWaitBlockHoundTests {
         assertThat(waiterAcquired).as("the non-blocking thread's wait").succeedsWithin(Duration.ofSeconds(10));
         assertThat(laterAcquired).as("the wait of a thread queued behind it").succeedsWithin(Duration.ofSeconds(10));
         assertThat(StrictBlockHound.takeWaits()).as("a lock's wait is allowed, not recorded").isEmpty();
+    }
+
+    /**
+     * Takes and releases {@code lock} on the non-blocking thread.
+     *
+     * @param acquired completes when it did, or exceptionally with what its attempt threw
+     * @return the non-blocking thread, once it began
+     */
+    private Thread lockOnTheNonBlockingThread(ReentrantLock lock, CompletableFuture<Void> acquired) throws Exception {
+        CompletableFuture<Thread> running = new CompletableFuture<>();
+        nonBlocking.schedule(() -> {
+            running.complete(Thread.currentThread());
+            try {
+                lock.lock();
+                lock.unlock();
+                acquired.complete(null);
+            } catch (Throwable e) {
+                acquired.completeExceptionally(e);
+            }
+        });
+        return running.get(10, TimeUnit.SECONDS);
     }
 
     /** Returns once {@code thread} waits in the lock's queue (parked), or {@code attempt} ended. */
@@ -102,21 +112,10 @@ class LockWaitBlockHoundTests {
     @Test
     void aNonBlockingThreadWokenWhileTheLockIsStillTakenWaitsOn() throws Exception {
         ReentrantLock lock = new ReentrantLock();
-        CompletableFuture<Thread> running = new CompletableFuture<>();
         CompletableFuture<Void> waiterAcquired = new CompletableFuture<>();
         lock.lock();
         try {
-            nonBlocking.schedule(() -> {
-                running.complete(Thread.currentThread());
-                try {
-                    lock.lock();
-                    lock.unlock();
-                    waiterAcquired.complete(null);
-                } catch (Throwable e) {
-                    waiterAcquired.completeExceptionally(e);
-                }
-            });
-            Thread waiter = running.get(10, TimeUnit.SECONDS);
+            Thread waiter = lockOnTheNonBlockingThread(lock, waiterAcquired);
             awaitQueued(lock, waiter, waiterAcquired);
             long parks = THREADS.getThreadInfo(waiter.getId()).getWaitedCount();
             LockSupport.unpark(waiter); // woken with the lock still taken: it fails, spins once and parks again
