@@ -1,5 +1,8 @@
 package dev.durablestash.spring.web.reactive;
 
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
+
 import dev.durablestash.core.Recovery;
 import dev.durablestash.spring.Stash;
 import dev.durablestash.spring.web.BoundViews;
@@ -31,14 +34,17 @@ record BindingStash(Stash binding, ExchangeViews views) implements ReactiveStash
 
     @Override
     public Mono<Void> stash() {
-        return views.followPrincipal().then(Mono.fromCompletionStage(() -> BoundViews.stashAsync(binding)))
-                .doOnError(views::stashFailed)
-                .publishOn(Schedulers.parallel()); // the application's code goes on off the storage's threads
+        return write(BoundViews::stashAsync);
     }
 
     @Override
     public Mono<Void> reset() {
-        return views.followPrincipal().then(Mono.fromCompletionStage(() -> BoundViews.resetAsync(binding)))
+        return write(BoundViews::resetAsync);
+    }
+
+    /** Runs a stash or reset of the binding once the principal is followed; failures are recorded on the exchange. */
+    private Mono<Void> write(Function<Stash, CompletionStage<Void>> write) {
+        return views.followPrincipal().then(Mono.fromCompletionStage(() -> write.apply(binding)))
                 .doOnError(views::stashFailed)
                 .publishOn(Schedulers.parallel()); // the application's code goes on off the storage's threads
     }
