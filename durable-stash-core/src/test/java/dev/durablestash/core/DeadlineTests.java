@@ -114,4 +114,35 @@ class DeadlineTests {
         await(adapter.stash(sid, COUNTER, Map.of("count", 5)), Duration.ofSeconds(5));
         assertThat(await(adapter.recover(sid, COUNTER, MountKind.FRESH)).values()).containsEntry("count", 5);
     }
+
+    /**
+     * A caller's deadline counts from its own call, whatever its operation waits for. The first write
+     * hangs; a stash made just after it waits in the queue, and its own write, sent once the first
+     * timed out, hangs too: its caller is answered at its own deadline, not at its write's, a deadline
+     * later.
+     */
+    @Test
+    void aStashQueuedBehindAHungWriteIsAnsweredAtItsOwnDeadlineNotItsWritesLaterOne() throws Exception {
+        Duration deadline = Duration.ofSeconds(2);
+        try (StashAdapter slow = new StashAdapter(backend, Engines.settings().operationTimeout(deadline).build())) {
+            await(slow.stash(sid, COUNTER, Map.of("count", 0)));
+            backend.hold(Operation.PUT);
+            CompletionStage<Void> first = slow.stash(sid, COUNTER, Map.of("count", 1));
+            backend.next(); // the first write, never answered
+            long secondCalled = System.nanoTime();
+            CompletionStage<Void> second = slow.stash(sid, COUNTER, Map.of("count", 2));
+
+            assertThat(requireFailure(first)).isInstanceOf(StashTimeoutException.class);
+            backend.next(); // the second write, never answered either
+            Throwable failure = requireFailure(second);
+            Duration waited = Duration.ofNanos(System.nanoTime() - secondCalled);
+
+            assertThat(failure).isInstanceOf(StashTimeoutException.class).hasMessageContaining("operation-timeout");
+            // Its write's deadline would answer it at about twice the deadline: half a deadline of slack.
+            assertThat(waited).isGreaterThanOrEqualTo(deadline).isLessThan(deadline.multipliedBy(3).dividedBy(2));
+            backend.stopHolding();
+            await(slow.stash(sid, COUNTER, Map.of("count", 3)));
+            assertThat(await(slow.recover(sid, COUNTER, MountKind.FRESH)).values()).containsEntry("count", 3);
+        }
+    }
 }
