@@ -8,6 +8,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -95,9 +96,15 @@ class LockWaitBlockHoundTests {
     /** Returns once {@code thread} waits in the lock's queue (parked), or {@code attempt} ended. */
     private static void awaitQueued(ReentrantLock lock, Thread thread, CompletableFuture<?> attempt)
             throws InterruptedException {
+        awaitUntil(thread + " neither waits for the lock nor gave up", () -> attempt.isDone()
+                || lock.hasQueuedThread(thread) && thread.getState() == Thread.State.WAITING);
+    }
+
+    /** Polls {@code reached} every millisecond; fails with {@code otherwise} if it is still false after 10 s. */
+    private static void awaitUntil(String otherwise, BooleanSupplier reached) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (!attempt.isDone() && !(lock.hasQueuedThread(thread) && thread.getState() == Thread.State.WAITING)) {
-            assertThat(System.nanoTime()).as("%s neither waits for the lock nor gave up", thread).isLessThan(deadline);
+        while (!reached.getAsBoolean()) {
+            assertThat(System.nanoTime()).as(otherwise).isLessThan(deadline);
             Thread.sleep(1);
         }
     }
@@ -119,12 +126,9 @@ class LockWaitBlockHoundTests {
             awaitQueued(lock, waiter, waiterAcquired);
             long parks = THREADS.getThreadInfo(waiter.getId()).getWaitedCount();
             LockSupport.unpark(waiter); // woken with the lock still taken: it fails, spins once and parks again
-            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-            while (!waiterAcquired.isDone() && !(THREADS.getThreadInfo(waiter.getId()).getWaitedCount() > parks
-                    && waiter.getState() == Thread.State.WAITING)) {
-                assertThat(System.nanoTime()).as("the waiter neither parked again nor gave up").isLessThan(deadline);
-                Thread.sleep(1);
-            }
+            awaitUntil("the waiter neither parked again nor gave up", () -> waiterAcquired.isDone()
+                    || THREADS.getThreadInfo(waiter.getId()).getWaitedCount() > parks
+                    && waiter.getState() == Thread.State.WAITING);
         } finally {
             lock.unlock();
         }
@@ -170,10 +174,7 @@ class LockWaitBlockHoundTests {
 
     /** Returns once {@code thread} waits with a timeout, or {@code wait} ended. */
     private static void awaitWaiting(Thread thread, CompletableFuture<?> wait) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (!wait.isDone() && thread.getState() != Thread.State.TIMED_WAITING) {
-            assertThat(System.nanoTime()).as("%s neither waits nor gave up", thread).isLessThan(deadline);
-            Thread.sleep(1);
-        }
+        awaitUntil(thread + " neither waits nor gave up",
+                () -> wait.isDone() || thread.getState() == Thread.State.TIMED_WAITING);
     }
 }
