@@ -34,7 +34,7 @@ import software.amazon.awssdk.services.s3.model.PutObjectRequest;
  *   <li>{@code overhead_s3_p50_ratio}: one caller; each turn one stash (a one-key diff of a five-key,
  *       about 400-byte document), one raw conditional PUT ({@code If-Match}) of the stashed document's
  *       bytes and, not part of the goal, one such PUT shaped like the engine's (a key of its form, a
- *       write id in the user metadata, the content type: {@code raw_put_engine_shaped_p50_s3}, which
+ *       content type naming a write id: {@code raw_put_engine_shaped_p50_s3}, which
  *       tells how much of the ratio is what the engine's writes carry), in an order that changes from
  *       turn to turn ({@link #TURN_ORDERS}): 15,000 warm-up turns, then 2,000 measured ones; the p50
  *       ratio of stashes to raw PUTs in each 1,000 turns is printed in a note;</li>
@@ -49,7 +49,7 @@ import software.amazon.awssdk.services.s3.model.PutObjectRequest;
  *   <li>{@code many_sessions_throughput_ratio}: 64 threads stashing into random ones of 10,000
  *       sessions, rounds alternating with rounds of 64 threads sending raw conditional PUTs to random
  *       ones of 10,000 keys ({@code raw/N}), and, not part of the goal, rounds of raw PUTs shaped like
- *       the engine's (10,000 keys of its form, each PUT with its write id and content type), which
+ *       the engine's (10,000 keys of its form, each PUT with a content type naming its write id), which
  *       tell how much of the ratio is what the engine's writes carry: three 2-s warm-up rounds of
  *       each, in turn, then four measured rounds of each in the order A B C C B A A B C C B A, so that
  *       a drift over the part (the JIT still compiling) weighs on each alike; each round's rate, and
@@ -200,7 +200,7 @@ public final class S3EngineBenchmark {
         Figures.note("uncontended: p50 ratio of stashes to raw PUTs in each block of up to " + DRIFT_BLOCK
                 + " turns, warm-up first, measured in brackets:" + drift);
         Figures.note("uncontended: p50 differences, in microseconds (negative: faster): raw PUTs shaped like the"
-                + " engine's (its key form, its write id and content type) against plain ones "
+                + " engine's (its key form, a content type naming a write id) against plain ones "
                 + Figures.format((shapedP50 - rawP50) * 1000) + ", stashes against the shaped ones "
                 + Figures.format((stashP50 - shapedP50) * 1000));
         Figures.print("overhead_s3_p50_ratio", stashP50 / rawP50, "x");
@@ -234,8 +234,8 @@ public final class S3EngineBenchmark {
         private String etag;
 
         /**
-         * @param engineShaped whether each PUT also carries what the backend's PUTs carry (a write id of its
-         *     own in the user metadata, the content type)
+         * @param engineShaped whether each PUT also carries what the backend's PUTs carry (a content type
+         *     naming a write id of its own)
          */
         RawPutChain(String key, byte[] body, boolean engineShaped) {
             this.key = key;
@@ -467,7 +467,7 @@ public final class S3EngineBenchmark {
                 + stash.statistics().liveActors());
         Figures.note("many sessions: raw PUTs shaped like the engine's (its key form, " + engineShapedKeys.get(0).length()
                 + " characters against " + plainKeys.get(0).length() + " to " + plainKeys.get(SESSIONS - 1).length()
-                + ", and its write id and content type) ran at " + Figures.format(shapedRate / rawRate)
+                + ", and a content type naming a write id) ran at " + Figures.format(shapedRate / rawRate)
                 + " of the plain raw PUTs' rate; the stashes at " + Figures.format(stashRate / shapedRate)
                 + " of theirs");
         Figures.note("many sessions, stash rounds: " + Figures.format((double) stashRoundPuts / stashTotal.operations)
@@ -487,8 +487,8 @@ public final class S3EngineBenchmark {
 
     /**
      * @param keys the keys, one of which each PUT picks at random
-     * @param engineShaped whether each PUT also carries what the backend's PUTs carry (a write id in the user
-     *     metadata, the content type)
+     * @param engineShaped whether each PUT also carries what the backend's PUTs carry (a content type
+     *     naming a write id of its own)
      * @return raw conditional PUTs of {@code body}: {@code If-None-Match: *} for a key's first, then
      *     {@code If-Match} its last ETag
      */

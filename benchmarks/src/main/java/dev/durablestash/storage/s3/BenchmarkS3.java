@@ -1,7 +1,6 @@
 package dev.durablestash.storage.s3;
 
 import java.net.URI;
-import java.util.Map;
 
 import software.amazon.awssdk.services.s3.S3AsyncClient;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
@@ -10,7 +9,7 @@ import software.amazon.awssdk.services.s3.model.PutObjectRequest;
  * The benchmarks' door to the tests' in-process S3 server ({@code S3TestServer} of the core test jar:
  * S3Proxy on loopback over its transient store, with conditional writes made atomic), and to the
  * client the tests configure as an application would ({@code AppClients}), and to what the backend's
- * PUTs carry (its write id and content type, for raw PUTs shaped like the engine's). It lives in the
+ * PUTs carry (its content type with a write id, for raw PUTs shaped like the engine's). It lives in the
  * backend's package because those classes and constants are package-private; it adds nothing to them.
  */
 public final class BenchmarkS3 {
@@ -47,11 +46,10 @@ public final class BenchmarkS3 {
     /**
      * @param request a PUT
      * @return the same builder, given what every PUT of the backend carries besides its key, body and
-     *     precondition: a write id of its own in the user metadata, and the content type
+     *     precondition: its content type, which names a write id of its own
      */
     public static PutObjectRequest.Builder withTheBackendsHeaders(PutObjectRequest.Builder request) {
-        return request.metadata(Map.of(CompareAndSwap.WRITE_ID_METADATA, CompareAndSwap.newWriteId()))
-                .contentType(CompareAndSwap.CONTENT_TYPE);
+        return request.contentType(CompareAndSwap.contentType(CompareAndSwap.newWriteId()));
     }
 
     /**

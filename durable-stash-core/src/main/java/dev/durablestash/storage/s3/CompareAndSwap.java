@@ -21,7 +21,10 @@ import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 /*
  * Design. This class is the compare-and-swap of the S3 backend: write() sends one conditional PUT and
  * turns every answer into Written, PreconditionFailed or a failure, resolving a lost answer itself by
- * the write id it put in the object's metadata (see "Lost responses" in S3StorageBackend's javadoc).
+ * the write id it put in the object's content type (see "Lost responses" in S3StorageBackend's javadoc).
+ * The id rides in the content type, a header every store keeps as it was sent, rather than in user
+ * metadata: the SDK copies a request that carries user metadata to trim its names, and S3-compatible
+ * stores keep user metadata apart (S3Proxy's file stores in extended attributes), both on every write.
  * What stores do differently lives beside it: StoreQuirks reads a store's answers (the form of
  * If-Match, 404 and 412 as one conflict), Tombstones emulates conditional deletes on top of write().
  */
@@ -35,10 +38,13 @@ final class CompareAndSwap {
     /** The backend's logger: these lines are the backend's. */
     private static final Logger log = LoggerFactory.getLogger(S3StorageBackend.class);
 
-    /** The content type of every PUT (the SDK's own default, set so that no client setting changes it). */
-    static final String CONTENT_TYPE = "application/octet-stream";
-    /** User metadata ({@code x-amz-meta-durable-stash-write}) naming each PUT, to recognise it later. */
-    static final String WRITE_ID_METADATA = "durable-stash-write";
+    /**
+     * The content type of every PUT but for its write id: the SDK's own default type, with a parameter
+     * naming the write ({@code application/octet-stream; durable-stash-write=ID}), to recognise it later.
+     */
+    static final String CONTENT_TYPE_BEFORE_WRITE_ID = "application/octet-stream; durable-stash-write=";
+    /** The name of the content type's parameter that carries the write id. */
+    private static final String WRITE_ID_PARAMETER = "durable-stash-write";
 
     /**
      * The part of every write id this process makes that tells it from other processes' (96 random bits):
@@ -48,6 +54,8 @@ final class CompareAndSwap {
     private static final AtomicLong WRITE_COUNTER = new AtomicLong();
     /** How often a PUT that failed without an answer, and was then found not applied, is sent again. */
     private static final int RETRIES_OF_UNAPPLIED_WRITES = 2;
+    /** The user metadata of a tombstone's PUT; a document's PUT carries none. */
+    private static final Map<String, String> TOMBSTONE_METADATA = Map.of(Tombstones.TOMBSTONE_METADATA, "1");
 
     /** Reads (the HEAD of a lost answer). */
     private final S3AsyncClient client;
@@ -82,12 +90,12 @@ final class CompareAndSwap {
         PutObjectRequest.Builder request = PutObjectRequest.builder()
                 .bucket(bucket)
                 .key(key)
-                .metadata(tombstone
-                        ? Map.of(WRITE_ID_METADATA, writeId, Tombstones.TOMBSTONE_METADATA, "1")
-                        : Map.of(WRITE_ID_METADATA, writeId))
-                .contentType(CONTENT_TYPE)
+                .contentType(contentType(writeId))
                 .contentLength((long) content.length)
                 .overrideConfiguration(overrides.write());
+        if (tombstone) {
+            request.metadata(TOMBSTONE_METADATA);
+        }
         if (etag == null) {
             request.ifNoneMatch("*");
         } else {
@@ -134,7 +142,7 @@ final class CompareAndSwap {
         return named;
     }
 
-    /** A PUT failed without telling whether it was applied: look at the object's write id (HEAD). */
+    /** A PUT failed without telling whether it was applied: look at the object's write id (HEAD of its content type). */
     private void resolveLostAnswer(String key, String writeId, @Nullable String expectedEtag, S3Failure putFailure,
             CompletableFuture<PutResult> result, @Nullable Runnable retry) {
         client.headObject(b -> b.bucket(bucket).key(key).overrideConfiguration(overrides.read()))
@@ -149,7 +157,7 @@ final class CompareAndSwap {
                     }
                     boolean absent = headFailure != null;
                     String stored = absent || head.eTag() == null ? "" : ETags.unquote(head.eTag());
-                    if (!absent && writeId.equals(ETags.metadata(head.metadata(), WRITE_ID_METADATA)) && !stored.isEmpty()) {
+                    if (!absent && writeId.equals(ETags.contentTypeParameter(head.contentType(), WRITE_ID_PARAMETER)) && !stored.isEmpty()) {
                         log.debug("PUT of s3://{}/{} failed ({}) but the object is this write: acknowledged",
                                 bucket, key, putFailure.summary());
                         result.complete(PutResult.written(stored));
@@ -185,6 +193,11 @@ final class CompareAndSwap {
         } catch (RuntimeException e) {
             result.completeExceptionally(e);
         }
+    }
+
+    /** @return the content type of the PUTs that carry {@code writeId} */
+    static String contentType(String writeId) {
+        return CONTENT_TYPE_BEFORE_WRITE_ID + writeId;
     }
 
     /** @return an id no other write has, in this process or any other (a random prefix and a counter) */

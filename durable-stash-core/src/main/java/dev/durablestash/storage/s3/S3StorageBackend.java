@@ -60,11 +60,13 @@ import software.amazon.awssdk.services.s3.model.GetObjectResponse;
  * <h2>Lost responses</h2>
  * The SDK never retries a write made by this backend (the client that writes is configured without
  * retries, or a per-request override turns its retry strategy off): a blind retry of a conditional PUT
- * whose response was lost would answer 412 for the backend's own write. Instead, every PUT carries a write id of its own in its user metadata
- * ({@code x-amz-meta-durable-stash-write}), and when a PUT fails without a definite answer (I/O error,
- * timeout, HTTP 5xx) the backend reads the object's metadata back (HEAD):
+ * whose response was lost would answer 412 for the backend's own write. Instead, every PUT carries a write
+ * id of its own in its content type ({@code application/octet-stream; durable-stash-write=ID}: a header
+ * every store keeps as sent, cheaper to send and to store than user metadata), and when a PUT fails
+ * without a definite answer (I/O error, timeout, HTTP 5xx) the backend reads the object's content type
+ * back (HEAD):
  * <ul>
- * <li>the object carries this write's id: the write was applied, and the PUT completes as
+ * <li>the object names this write's id: the write was applied, and the PUT completes as
  * {@link PutResult.Written} with the stored ETag;</li>
  * <li>another write is stored and the precondition no longer holds: the PUT completes as
  * {@link PutResult.PreconditionFailed}, so the caller re-reads and retries as after any conflict (should

@@ -61,6 +61,18 @@ class CephQuirksTests {
     }
 
     @Test
+    void theGatewayKeepsTheContentTypeThatNamesEachWrite() throws Exception {
+        try (S3StorageBackend backend = CephRgwExtension.rgw().backendBuilder(bucket).build()) {
+            written(backend.put("doc", Stages.utf8("v1"), Precondition.absent()));
+
+            String contentType = CephRgwExtension.rgw().client().headObject(b -> b.bucket(bucket).key("doc")).join()
+                    .contentType();
+            assertThat(contentType).as("what a lost answer is resolved by").matches(
+                    "application/octet-stream; durable-stash-write=[A-Za-z0-9_-]{16}\\.[a-z0-9]+");
+        }
+    }
+
+    @Test
     void aStaleConditionalDeleteLeavesTheDocumentWithTheDefaultsEvenAfterTheCheck() throws Exception {
         try (S3StorageBackend backend = CephRgwExtension.rgw().backendBuilder(bucket).build()) {
             backend.checkStore("durable-stash/store-check", TIMEOUT);
