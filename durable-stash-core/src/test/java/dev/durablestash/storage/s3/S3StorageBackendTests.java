@@ -223,11 +223,7 @@ class S3StorageBackendTests {
 
     @Test
     void emulatedConditionalDeletesLeaveARewrittenDocumentAndRemoveTheMatchingOne() throws Exception {
-        try (S3StorageBackend emulating = S3StorageBackend.builder()
-                .client(server.client())
-                .bucket(bucket)
-                .conditionalDeletes(ConditionalDeletes.EMULATED)
-                .build()) {
+        try (S3StorageBackend emulating = emulatingConditionalDeletes()) {
             String stale = written(emulating.put("doc", utf8("v1"), Precondition.absent()));
             String current = written(emulating.put("doc", utf8("v2"), Precondition.matching(stale)));
 
@@ -246,11 +242,7 @@ class S3StorageBackendTests {
 
     @Test
     void aTombstoneWhoseAnswerWasLostIsRecognisedAsItsDeletesAndRemoved() throws Exception {
-        try (S3StorageBackend emulating = S3StorageBackend.builder()
-                .client(server.client())
-                .bucket(bucket)
-                .conditionalDeletes(ConditionalDeletes.EMULATED)
-                .build()) {
+        try (S3StorageBackend emulating = emulatingConditionalDeletes()) {
             String etag = written(emulating.put("doc", utf8("v1"), Precondition.absent()));
             faults.reset();
             faults.failAfterWrite(1.0); // the tombstone PUT, then the DELETE, each applied and answered 500
@@ -284,6 +276,11 @@ class S3StorageBackendTests {
             written(old.put("doc", utf8("new"), Precondition.absent()));
             assertThat(found(young.get("doc", null)).body()).isEqualTo(utf8("new"));
         }
+    }
+
+    private S3StorageBackend emulatingConditionalDeletes() {
+        return S3StorageBackend.builder().client(server.client()).bucket(bucket)
+                .conditionalDeletes(ConditionalDeletes.EMULATED).build();
     }
 
     private boolean rawExists(String key) {
