@@ -22,9 +22,10 @@ import software.amazon.awssdk.services.s3.model.PutObjectRequest;
  * Design. This class is the compare-and-swap of the S3 backend: write() sends one conditional PUT and
  * turns every answer into Written, PreconditionFailed or a failure, resolving a lost answer itself by
  * the write id it put in the object's content type (see "Lost responses" in S3StorageBackend's javadoc).
- * The id rides in the content type, a header every store keeps as it was sent, rather than in user
- * metadata: the SDK copies a request that carries user metadata to trim its names, and S3-compatible
- * stores keep user metadata apart (S3Proxy's file stores in extended attributes), both on every write.
+ * The id rides in the content type, a header S3 keeps as it was sent (so do S3Proxy and Ceph RGW in
+ * the tests), rather than in user metadata: the SDK copies a request that carries user metadata to trim
+ * its names, and a store keeps each user metadata entry as one more attribute of the object (S3Proxy's
+ * file store: one more extended attribute), both on every write.
  * What stores do differently lives beside it: StoreQuirks reads a store's answers (the form of
  * If-Match, 404 and 412 as one conflict), Tombstones emulates conditional deletes on top of write().
  */

@@ -62,7 +62,7 @@ import software.amazon.awssdk.services.s3.model.GetObjectResponse;
  * retries, or a per-request override turns its retry strategy off): a blind retry of a conditional PUT
  * whose response was lost would answer 412 for the backend's own write. Instead, every PUT carries a write
  * id of its own in its content type ({@code application/octet-stream; durable-stash-write=ID}: a header
- * every store keeps as sent, cheaper to send and to store than user metadata), and when a PUT fails
+ * S3 keeps as sent, cheaper to send and to store than user metadata), and when a PUT fails
  * without a definite answer (I/O error, timeout, HTTP 5xx) the backend reads the object's content type
  * back (HEAD):
  * <ul>
