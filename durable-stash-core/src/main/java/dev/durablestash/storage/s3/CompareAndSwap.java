@@ -43,7 +43,7 @@ final class CompareAndSwap {
      * The content type of every PUT but for its write id: the SDK's own default type, with a parameter
      * naming the write ({@code application/octet-stream; durable-stash-write=ID}), to recognise it later.
      */
-    static final String CONTENT_TYPE_BEFORE_WRITE_ID = "application/octet-stream; durable-stash-write=";
+    private static final String CONTENT_TYPE_BEFORE_WRITE_ID = "application/octet-stream; durable-stash-write=";
     /** The name of the content type's parameter that carries the write id. */
     private static final String WRITE_ID_PARAMETER = "durable-stash-write";
 
@@ -143,7 +143,7 @@ final class CompareAndSwap {
         return named;
     }
 
-    /** A PUT failed without telling whether it was applied: look at the object's write id (HEAD of its content type). */
+    /** A PUT failed without telling whether it was applied: look for its write id in the object's content type (HEAD). */
     private void resolveLostAnswer(String key, String writeId, @Nullable String expectedEtag, S3Failure putFailure,
             CompletableFuture<PutResult> result, @Nullable Runnable retry) {
         client.headObject(b -> b.bucket(bucket).key(key).overrideConfiguration(overrides.read()))
@@ -158,7 +158,8 @@ final class CompareAndSwap {
                     }
                     boolean absent = headFailure != null;
                     String stored = absent || head.eTag() == null ? "" : ETags.unquote(head.eTag());
-                    if (!absent && writeId.equals(ETags.contentTypeParameter(head.contentType(), WRITE_ID_PARAMETER)) && !stored.isEmpty()) {
+                    String storedWriteId = absent ? null : ETags.contentTypeParameter(head.contentType(), WRITE_ID_PARAMETER);
+                    if (writeId.equals(storedWriteId) && !stored.isEmpty()) {
                         log.debug("PUT of s3://{}/{} failed ({}) but the object is this write: acknowledged",
                                 bucket, key, putFailure.summary());
                         result.complete(PutResult.written(stored));
