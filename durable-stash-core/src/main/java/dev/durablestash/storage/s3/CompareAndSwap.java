@@ -39,13 +39,13 @@ final class CompareAndSwap {
     /** The backend's logger: these lines are the backend's. */
     private static final Logger log = LoggerFactory.getLogger(S3StorageBackend.class);
 
+    /** The name of the content type's parameter that carries the write id. */
+    private static final String WRITE_ID_PARAMETER = "durable-stash-write";
     /**
      * The content type of every PUT but for its write id: the SDK's own default type, with a parameter
      * naming the write ({@code application/octet-stream; durable-stash-write=ID}), to recognise it later.
      */
-    private static final String CONTENT_TYPE_BEFORE_WRITE_ID = "application/octet-stream; durable-stash-write=";
-    /** The name of the content type's parameter that carries the write id. */
-    private static final String WRITE_ID_PARAMETER = "durable-stash-write";
+    private static final String CONTENT_TYPE_BEFORE_WRITE_ID = "application/octet-stream; " + WRITE_ID_PARAMETER + "=";
 
     /**
      * The part of every write id this process makes that tells it from other processes' (96 random bits):

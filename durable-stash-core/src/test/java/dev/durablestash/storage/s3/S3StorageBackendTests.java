@@ -203,7 +203,7 @@ class S3StorageBackendTests {
                 .findFirst().orElseThrow().toLowerCase();
         assertThat(put).contains("\r\ncontent-length: 5").contains("\r\nif-none-match: *")
                 .containsPattern("\r\ncontent-type: application/octet-stream; durable-stash-write=[a-z0-9_.-]{18,}\r\n")
-                .as("no user metadata: the SDK copies a request that has some, the store keeps it apart")
+                .as("no user metadata: the SDK copies a request that has some, a store keeps each entry as one more attribute")
                 .doesNotContain("x-amz-meta-")
                 .doesNotContain("aws-chunked").doesNotContain("x-amz-trailer").doesNotContain("expect:");
     }
