@@ -10,6 +10,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
 
 import org.jspecify.annotations.Nullable;
@@ -523,19 +524,27 @@ final class SessionActor {
             gather = started;
         }
         busy = true;
-        endGatherAfter(started, Duration.ofNanos(Math.min(nanos, MAX_GATHER_NANOS)));
+        started.timer = endGatherAfter(started, Duration.ofNanos(Math.min(nanos, MAX_GATHER_NANOS)));
         return true;
     }
 
     /** Ends {@code gathering} after {@code delay}, on this actor's runner, unless it ended before. */
-    private void endGatherAfter(Gather gathering, Duration delay) {
-        deadlines.after(delay, () -> runner.execute(() -> endGather(gathering)));
+    private Future<?> endGatherAfter(Gather gathering, Duration delay) {
+        return deadlines.after(delay, () -> runner.execute(() -> endGather(gathering)));
     }
 
-    /** Ends {@code ended} if it is still the gather in progress (its timer may fire after it ended early). */
+    /**
+     * Ends {@code ended} if it is still the gather in progress (its timer may fire after it ended early).
+     * A gather that ends early cancels its timer, which would otherwise wake the engine's executor for
+     * nothing: nearly every gather ends early, when its callers are back.
+     */
     private void endGather(Gather ended) {
         if (gather == ended) {
             gather = null;
+            Future<?> timer = ended.timer;
+            if (timer != null) {
+                timer.cancel(false);
+            }
             busy = false;
             pump();
         }
@@ -545,6 +554,9 @@ final class SessionActor {
     private static final class Gather {
 
         private final int target;
+        /** Ends the gather at its time bound; set by the runner's task that started it, read by the runner. */
+        @GuardedBy("runner")
+        @Nullable Future<?> timer;
 
         Gather(int target) {
             this.target = target;

@@ -16,7 +16,6 @@ import org.jspecify.annotations.Nullable;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.RemovalCause;
-import com.github.benmanes.caffeine.cache.Scheduler;
 
 import dev.durablestash.storage.StorageBackend;
 
@@ -71,8 +70,11 @@ final class SessionRegistry {
         this.actors = Caffeine.newBuilder()
                 .maximumSize(settings.maxLiveActors())
                 .expireAfterAccess(settings.actorIdleTimeout())
-                .executor(executor)
-                .scheduler(Scheduler.systemScheduler())
+                // Maintenance (recording reads, evicting) on the calling thread, as it happens: handed to the
+                // executor, it woke a pool thread several times per write when 64 callers shared a session.
+                // Expiry of idle actors, which no call triggers, runs on the deadline timer's hand-off instead.
+                .executor(Runnable::run)
+                .scheduler((ignored, task, delay, unit) -> deadlines.after(Duration.ofNanos(unit.toNanos(delay)), task))
                 .evictionListener((@Nullable String key, @Nullable SessionActor actor, RemovalCause cause) -> {
                     if (key != null && actor != null) {
                         retire(key, actor);

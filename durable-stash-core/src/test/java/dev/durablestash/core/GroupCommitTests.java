@@ -137,6 +137,35 @@ class GroupCommitTests {
         }
     }
 
+    /**
+     * A gather that ends early, its callers back, cancels its timer: the timer would otherwise wake the
+     * engine's executor at the bound, for nothing (nearly every gather under contention ends early).
+     */
+    @Test
+    void aGatherThatEndsEarlyHandsNothingToTheExecutorAtItsBound() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger tasks = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.Executor counting = task -> {
+            tasks.incrementAndGet();
+            java.util.concurrent.ForkJoinPool.commonPool().execute(task);
+        };
+        MapStorageBackend store = new MapStorageBackend();
+        HeldBackend backend = new HeldBackend(store);
+        ViewDefinition view = ConcurrentStashTests.view(4);
+        String sid = SessionIds.newSid();
+        try (StashAdapter adapter = new StashAdapter(backend, Engines.settings().executor(counting).build())) {
+            writeTwoStashesInOnePut(adapter, backend, sid, view);
+            int before = tasks.get();
+            CompletionStage<Void> third = adapter.stash(sid, view, Map.of("k2", 3L));
+            CompletionStage<Void> fourth = adapter.stash(sid, view, Map.of("k3", 4L)); // both back: the gather ends
+            HeldBackend.Held together = backend.next();
+            Thread.sleep(HELD.dividedBy(4).plusMillis(500).toMillis()); // past the gather's bound
+            assertThat(tasks.get() - before).as("tasks handed to the executor after the gather ended early").isZero();
+            together.release().run();
+            await(third);
+            await(fourth);
+        }
+    }
+
     /** How long {@link #writeTwoStashesInOnePut} holds the two stashes' write. */
     private static final Duration HELD = Duration.ofSeconds(3);
 

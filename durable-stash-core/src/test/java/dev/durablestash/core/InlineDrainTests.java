@@ -90,6 +90,62 @@ class InlineDrainTests {
     }
 
     /**
+     * The actor cache's upkeep (recording which actors were used, evicting) runs on the calling thread:
+     * handed to the engine's pool, it woke a pool thread every few calls (several times per write with
+     * 64 callers on one session). Idle actors still expire with no call to trigger it: see
+     * {@link #anIdleActorsExpiryRunsOnTheEnginesPoolWithoutAnyCall}.
+     */
+    @Test
+    void callsToLiveAndNewSessionsHandNothingToTheEnginesPool() throws Exception {
+        AtomicInteger tasks = new AtomicInteger();
+        ExecutorService pool = enginePool();
+        java.util.concurrent.Executor counting = task -> {
+            tasks.incrementAndGet();
+            pool.execute(task);
+        };
+        String sid = SessionIds.newSid();
+        try (StashAdapter adapter = new StashAdapter(new MapStorageBackend(),
+                Engines.settings().executor(counting).maxLiveActors(10).build())) {
+            for (int i = 0; i < 500; i++) {
+                await(adapter.stash(sid, VIEW, Map.of("n", i)));
+                await(adapter.recover(sid, VIEW, MountKind.REJOIN));
+                await(adapter.stash(SessionIds.newSid(), VIEW, Map.of("n", i))); // and evictions past the cap
+            }
+            assertThat(adapter.statistics().evictions()).as("actors evicted").isGreaterThan(400);
+            assertThat(tasks).as("tasks handed to the engine's pool").hasValue(0);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /**
+     * An idle actor is retired at its idle timeout with no call to run the cache's upkeep: the upkeep the
+     * cache schedules runs on the engine's pool.
+     */
+    @Test
+    void anIdleActorsExpiryRunsOnTheEnginesPoolWithoutAnyCall() throws Exception {
+        AtomicInteger tasks = new AtomicInteger();
+        ExecutorService pool = enginePool();
+        java.util.concurrent.Executor counting = task -> {
+            pool.execute(task);
+            tasks.incrementAndGet();
+        };
+        try (StashAdapter adapter = new StashAdapter(new MapStorageBackend(), Engines.settings().executor(counting)
+                .actorIdleTimeout(java.time.Duration.ofMillis(100)).build())) {
+            await(adapter.stash(SessionIds.newSid(), VIEW, Map.of("n", 1)));
+            long deadline = System.nanoTime() + java.time.Duration.ofSeconds(10).toNanos();
+            while (tasks.get() == 0 && System.nanoTime() - deadline < 0) {
+                Thread.sleep(10); // no call to the adapter meanwhile
+            }
+            assertThat(tasks.get()).as("scheduled upkeep handed to the pool").isPositive();
+            Thread.sleep(100); // that upkeep has run
+            assertThat(adapter.statistics().evictions()).as("the idle actor retired").isEqualTo(1);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /**
      * Session A's write answers on a thread of the store's; the actor of A finishes the stash there,
      * and the caller's dependent action (run there too) stashes to session B: B's actor must run on
      * the engine's pool, not nested inside A's on the store's thread.
