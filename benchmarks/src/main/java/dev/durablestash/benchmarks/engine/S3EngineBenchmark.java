@@ -40,12 +40,15 @@ import software.amazon.awssdk.services.s3.model.PutObjectRequest;
  *       ratio of stashes to raw PUTs in each 1,000 turns is printed in a note;</li>
  *   <li>{@code group_commit_speedup}, {@code puts_per_stash_contended}: 64 threads stashing into one
  *       session as fast as they are acknowledged: four 2-s warm-up rounds (each one's rate printed),
- *       then four measured 2-s rounds in turns with four blocks of uncontended raw PUTs (R C C R R C
- *       C R; each block leaves out its first 300 PUTs, then measures PUTs for 1 s), whose p50 is the
- *       figure's raw PUT p50, so that a slow drift of the machine weighs on both alike; notes split the
+ *       then two 2-s warm-up rounds of the same 64 threads on a {@link MinimalGroupCommit}, then four
+ *       measured 2-s rounds of each in turns with four blocks of uncontended raw PUTs (R C M M C R R C M
+ *       M C R; each block leaves out its first 300 PUTs, then measures PUTs for 1 s), whose p50 is the
+ *       figure's raw PUT p50, so that a slow drift of the machine weighs on all alike;
+ *       {@code minimal_group_commit_speedup}, no goal, is the same figure for the minimal group commit:
+ *       what any group commit of these callers could reach on this machine in this run. Notes split the
  *       measured rounds' cycle: each PUT's time in the backend, the time from its answer to its
  *       callers' returns (each, and the last of them) and to the next PUT, and the CPU time per PUT of
- *       each thread of the process;</li>
+ *       each thread of the process, also for the minimal group commit;</li>
  *   <li>{@code many_sessions_throughput_ratio}: 64 threads stashing into random ones of 10,000
  *       sessions, rounds alternating with rounds of 64 threads sending raw conditional PUTs to random
  *       ones of 10,000 keys ({@code raw/N}), and, not part of the goal, rounds of raw PUTs shaped like
@@ -97,6 +100,8 @@ public final class S3EngineBenchmark {
      * second over eight).
      */
     private static final int CONTENDED_WARM_UP_ROUNDS = 4;
+    /** 2-s rounds of the minimal group commit before its measured rounds. */
+    private static final int MINIMAL_WARM_UP_ROUNDS = 2;
     /** How long each raw block of the contended part measures uncontended raw PUTs (scaled). */
     private static final long RAW_BLOCK_MILLIS = 1000;
     /** The fewest raw PUTs each raw block of the contended part measures, however small the scale. */
@@ -279,6 +284,12 @@ public final class S3EngineBenchmark {
             warmUpRates.append(' ').append(Math.round(warmUp.operations / warmUp.seconds));
         }
         Figures.note("contended: stashes/s in each 2-s warm-up round:" + warmUpRates);
+        MinimalGroupCommit minimal = new MinimalGroupCommit(client, bucket, "raw/minimal-group-commit",
+                backend.lastPutBody(), CALLERS);
+        IntConsumer commitOne = thread -> minimal.commit();
+        for (int i = 0; i < MINIMAL_WARM_UP_ROUNDS; i++) {
+            minimalRound(minimal, commitOne);
+        }
         long putsBefore = backend.puts();
         CountingBackend.PutTimes putTimes = backend.timePuts();
         CallersAnswered answered = new CallersAnswered(CALLERS);
@@ -292,14 +303,20 @@ public final class S3EngineBenchmark {
         // sent on their own (three blocks of each, one process). Each round restarts the PUT times, so that
         // the raw block before it does not count as a gap between PUTs.
         Round round = new Round();
+        Round minimalRounds = new Round();
+        long minimalPutsBefore = minimal.puts();
         Latencies raws = new Latencies();
         StringBuilder turns = new StringBuilder();
-        for (boolean contended : new boolean[] {false, true, true, false, false, true, true, false}) {
-            if (contended) {
+        for (char turn : "RCMMCRRCMMCR".toCharArray()) {
+            if (turn == 'C') {
                 backend.timePuts(putTimes);
                 Round one = CallerRounds.run(CALLERS, millis(2000), stashAndRecord);
                 round.add(one);
                 turns.append(" stashes ").append(Math.round(one.operations / one.seconds)).append("/s");
+            } else if (turn == 'M') {
+                Round one = minimalRound(minimal, commitOne);
+                minimalRounds.add(one);
+                turns.append(" minimal ").append(Math.round(one.operations / one.seconds)).append("/s");
             } else {
                 RawBlock block = rawBlock(raw);
                 raws.addAll(block.measured());
@@ -326,10 +343,22 @@ public final class S3EngineBenchmark {
                 + " acknowledged it, and the last of each PUT's callers p50 " + Figures.format(lastCallers.percentileMillis(0.5))
                 + " ms (p90 " + Figures.format(lastCallers.percentileMillis(0.9)) + ") after it");
         Figures.note("contended: " + cpuPer(round.cpuNanosByName, puts, round.seconds, "PUT"));
+        long minimalPuts = minimal.puts() - minimalPutsBefore;
+        Figures.note("contended, minimal group commit: " + minimalRounds.operations + " commits in "
+                + Figures.format(minimalRounds.seconds) + " s, " + minimalPuts + " PUTs; "
+                + cpuPer(minimalRounds.cpuNanosByName, minimalPuts, minimalRounds.seconds, "PUT"));
         Figures.print("group_commit_speedup", perSecond * rawP50 / 1000.0, "x");
+        Figures.print("minimal_group_commit_speedup",
+                minimalRounds.operations / minimalRounds.seconds * rawP50 / 1000.0, "x");
         Figures.print("raw_put_p50_s3_contended_part", rawP50, "ms");
         Figures.print("puts_per_stash_contended", (double) puts / round.operations, "PUTs/stash");
         Figures.print("stash_p99_s3_contended", round.latencies.percentileMillis(0.99), "ms");
+    }
+
+    /** One 2-s round (scaled) of the callers on {@code minimal}. */
+    private Round minimalRound(MinimalGroupCommit minimal, IntConsumer commitOne) throws InterruptedException {
+        minimal.startRound(millis(2000));
+        return CallerRounds.run(CALLERS, millis(2000), commitOne);
     }
 
     /**

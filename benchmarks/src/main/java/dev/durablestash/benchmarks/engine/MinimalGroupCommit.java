@@ -1,0 +1,128 @@
+package dev.durablestash.benchmarks.engine;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+import software.amazon.awssdk.core.async.AsyncRequestBody;
+import software.amazon.awssdk.services.s3.S3AsyncClient;
+import software.amazon.awssdk.services.s3.model.PutObjectRequest;
+
+/**
+ * The least any group commit of a fixed number of callers does: each caller hands in its write and waits;
+ * once every caller is waiting, one raw conditional PUT ({@code If-Match} the ETag of the one before, the
+ * same bytes every time) goes out, and its answer answers them all. No document, no merge, no deadline, no
+ * retry, and it knows how many callers there are, where the engine has to find out when to stop gathering.
+ * The contended part times it beside the engine, with the same client, server, callers and answering
+ * thread (the SDK's), as a bound on what a group commit of these callers can do on this machine: the
+ * engine's {@code group_commit_speedup} cannot be expected above it.
+ *
+ * <p>Thread-safe: {@link #commit()} is called by the callers, a PUT's answer comes on the SDK's thread.
+ */
+final class MinimalGroupCommit {
+
+    private final S3AsyncClient client;
+    private final String bucket;
+    private final String key;
+    private final byte[] body;
+    private final int callers;
+
+    private final Object lock = new Object();
+    /** The callers waiting for the next PUT, in arrival order. */
+    private List<CompletableFuture<Void>> waiting = new ArrayList<>();
+    /** A PUT is in flight. */
+    private boolean writing;
+    /** The ETag of the last PUT; only the one PUT in flight reads and writes it. */
+    private String etag;
+    /** From this {@link System#nanoTime()} on, a PUT goes out without waiting for every caller. */
+    private long roundEnd = Long.MAX_VALUE;
+    private long puts;
+
+    /**
+     * Creates the object with an unconditional PUT ({@code If-None-Match: *} is not used: the key may exist).
+     *
+     * @param callers how many callers the PUTs wait for
+     */
+    MinimalGroupCommit(S3AsyncClient client, String bucket, String key, byte[] body, int callers) {
+        this.client = client;
+        this.bucket = bucket;
+        this.key = key;
+        this.body = body.clone();
+        this.callers = callers;
+        this.etag = client.putObject(request().build(), AsyncRequestBody.fromBytes(this.body)).join().eTag();
+    }
+
+    /**
+     * Starts a round: until {@code millis} from now each PUT waits for every caller; afterwards each caller
+     * that comes is written without waiting for the others (the callers stop coming then, as the round ends).
+     */
+    void startRound(long millis) {
+        synchronized (lock) {
+            roundEnd = System.nanoTime() + millis * 1_000_000L;
+        }
+    }
+
+    /** @return the PUTs sent so far */
+    long puts() {
+        synchronized (lock) {
+            return puts;
+        }
+    }
+
+    /**
+     * Hands in one write and waits until a PUT that went out after it was answered.
+     *
+     * @throws java.util.concurrent.CompletionException if that PUT failed
+     */
+    void commit() {
+        CompletableFuture<Void> answer = new CompletableFuture<>();
+        List<CompletableFuture<Void>> batch;
+        synchronized (lock) {
+            waiting.add(answer);
+            batch = takeBatchIfDue();
+        }
+        if (batch != null) {
+            write(batch);
+        }
+        answer.join();
+    }
+
+    /** Called under {@code lock}. */
+    private List<CompletableFuture<Void>> takeBatchIfDue() {
+        if (writing || waiting.isEmpty() || (waiting.size() < callers && System.nanoTime() - roundEnd < 0)) {
+            return null;
+        }
+        List<CompletableFuture<Void>> batch = waiting;
+        waiting = new ArrayList<>(callers);
+        writing = true;
+        puts++;
+        return batch;
+    }
+
+    private void write(List<CompletableFuture<Void>> batch) {
+        client.putObject(request().ifMatch(etag).build(), AsyncRequestBody.fromBytes(body)).whenComplete((response, error) -> {
+            if (error == null) {
+                etag = response.eTag();
+            }
+            for (CompletableFuture<Void> answer : batch) {
+                if (error == null) {
+                    answer.complete(null);
+                } else {
+                    answer.completeExceptionally(error);
+                }
+            }
+            List<CompletableFuture<Void>> next;
+            synchronized (lock) {
+                writing = false;
+                next = takeBatchIfDue();
+            }
+            if (next != null) {
+                write(next);
+            }
+        });
+    }
+
+    private PutObjectRequest.Builder request() {
+        return PutObjectRequest.builder().bucket(bucket).key(key);
+    }
+}
