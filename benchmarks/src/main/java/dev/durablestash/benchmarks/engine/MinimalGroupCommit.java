@@ -3,6 +3,7 @@ package dev.durablestash.benchmarks.engine;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import software.amazon.awssdk.core.async.AsyncRequestBody;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
@@ -53,12 +54,27 @@ final class MinimalGroupCommit {
     }
 
     /**
-     * Starts a round: until {@code millis} from now each PUT waits for every caller; afterwards each caller
-     * that comes is written without waiting for the others (the callers stop coming then, as the round ends).
+     * Starts a round: until {@code millis} from now each PUT waits for every caller; then the callers waiting
+     * are written without waiting for the others, and so is each caller that comes afterwards (the callers
+     * stop coming then, as the round ends: those that stopped will never complete a group).
      */
     void startRound(long millis) {
         synchronized (lock) {
             roundEnd = System.nanoTime() + millis * 1_000_000L;
+        }
+        CompletableFuture.delayedExecutor(millis, TimeUnit.MILLISECONDS).execute(this::writeWhoeverWaits);
+    }
+
+    /** At a round's end: writes the callers waiting, unless a PUT is in flight (its answer writes them). */
+    private void writeWhoeverWaits() {
+        List<CompletableFuture<Void>> batch = null;
+        synchronized (lock) {
+            if (!writing && !waiting.isEmpty()) {
+                batch = takeBatch();
+            }
+        }
+        if (batch != null) {
+            write(batch);
         }
     }
 
@@ -92,6 +108,11 @@ final class MinimalGroupCommit {
         if (writing || waiting.isEmpty() || (waiting.size() < callers && System.nanoTime() - roundEnd < 0)) {
             return null;
         }
+        return takeBatch();
+    }
+
+    /** Called under {@code lock}, no PUT in flight, someone waiting. */
+    private List<CompletableFuture<Void>> takeBatch() {
         List<CompletableFuture<Void>> batch = waiting;
         waiting = new ArrayList<>(callers);
         writing = true;

@@ -297,8 +297,8 @@ public final class S3EngineBenchmark {
             stashOne.accept(thread);
             answered.record(thread, backend.lastPutAnswered(), System.nanoTime());
         };
-        // The stashes' rate and the raw PUT's p50 are measured in turns, R C C R R C C R, so that a slow drift
-        // of the machine weighs on both alike. The uncontended part's raw PUT p50 is not used: it was measured
+        // The stashes' rate, the minimal group commit's and the raw PUT's p50 are measured in turns, R C M M C R
+        // R C M M C R, so that a slow drift of the machine weighs on all alike. The uncontended part's raw PUT p50 is not used: it was measured
         // a minute earlier, and its PUTs alternate with stashes, which made them 5 to 18% slower than raw PUTs
         // sent on their own (three blocks of each, one process). Each round restarts the PUT times, so that
         // the raw block before it does not count as a gap between PUTs.

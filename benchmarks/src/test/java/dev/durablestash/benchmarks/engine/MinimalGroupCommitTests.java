@@ -3,6 +3,7 @@ package dev.durablestash.benchmarks.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -43,6 +44,40 @@ class MinimalGroupCommitTests {
         ResponseBytes<GetObjectResponse> stored = client.getObject(b -> b.bucket(bucket).key("raw/minimal"),
                 AsyncResponseTransformer.toBytes()).join();
         assertThat(stored.asByteArray()).isEqualTo(BODY);
+    }
+
+    /**
+     * Callers that wait when the round ends, while the others have stopped (they came back after the callers'
+     * window closed), are written at the round's end: before, nothing wrote them and the round never ended.
+     */
+    @Test
+    void callersWaitingWhenTheRoundEndsAreAnswered() throws Exception {
+        MinimalGroupCommit minimal = new MinimalGroupCommit(BenchmarkS3.appWriteClient(),
+                BenchmarkS3.createBucket("minimal-round-end"), "raw/minimal", BODY, CALLERS);
+        long roundMillis = 1000;
+        long roundStart = System.nanoTime();
+        minimal.startRound(roundMillis);
+        CompletableFuture<Round> round = CompletableFuture.supplyAsync(() -> {
+            try {
+                return CallerRounds.run(CALLERS, roundMillis, thread -> {
+                    minimal.commit();
+                    if (thread == CALLERS - 1 && System.nanoTime() - roundStart > TimeUnit.MILLISECONDS.toNanos(700)) {
+                        sleep(600); // back after the round's end: the others wait for it before that
+                    }
+                });
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        assertThat(round.get(30, TimeUnit.SECONDS).operations).isPositive();
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     @Test
