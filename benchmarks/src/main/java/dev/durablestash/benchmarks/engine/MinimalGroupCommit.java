@@ -15,8 +15,8 @@ import software.amazon.awssdk.services.s3.model.PutObjectRequest;
  * same bytes every time) goes out, and its answer answers them all. No document, no merge, no deadline, no
  * retry, and it knows how many callers there are, where the engine has to find out when to stop gathering.
  * The contended part times it beside the engine, with the same client, server, callers and answering
- * thread (the SDK's), as a bound on what a group commit of these callers can do on this machine: the
- * engine's {@code group_commit_speedup} cannot be expected above it.
+ * thread (the SDK's), as a reference: what a group commit of these callers that does none of the
+ * engine's work reaches on this machine in the same run (not a ceiling: single rounds swing).
  *
  * <p>Thread-safe: {@link #commit()} is called by the callers, a PUT's answer comes on the SDK's thread.
  */

@@ -45,7 +45,8 @@ import software.amazon.awssdk.services.s3.model.PutObjectRequest;
  *       M C R; each block leaves out its first 300 PUTs, then measures PUTs for 1 s), whose p50 is the
  *       figure's raw PUT p50, so that a slow drift of the machine weighs on all alike;
  *       {@code minimal_group_commit_speedup}, no goal, is the same figure for the minimal group commit:
- *       what any group commit of these callers could reach on this machine in this run. Notes split the
+ *       a reference, what a group commit of these callers with none of the engine's work reached in
+ *       this run. Notes split the
  *       measured rounds' cycle: each PUT's time in the backend, the time from its answer to its
  *       callers' returns (each, and the last of them) and to the next PUT, and the CPU time per PUT of
  *       each thread of the process, also for the minimal group commit;</li>
