@@ -46,10 +46,9 @@ import software.amazon.awssdk.services.s3.model.PutObjectRequest;
  *       figure's raw PUT p50, so that a slow drift of the machine weighs on all alike;
  *       {@code minimal_group_commit_speedup}, no goal, is the same figure for the minimal group commit:
  *       a reference, what a group commit of these callers with none of the engine's work reached in
- *       this run. Notes split the
- *       measured rounds' cycle: each PUT's time in the backend, the time from its answer to its
- *       callers' returns (each, and the last of them) and to the next PUT, and the CPU time per PUT of
- *       each thread of the process, also for the minimal group commit;</li>
+ *       this run. Notes split the measured rounds' cycle: each PUT's time in the backend, the time from
+ *       its answer to its callers' returns (each, and the last of them) and to the next PUT, and the CPU
+ *       time per PUT of each thread of the process, also for the minimal group commit;</li>
  *   <li>{@code many_sessions_throughput_ratio}: 64 threads stashing into random ones of 10,000
  *       sessions, rounds alternating with rounds of 64 threads sending raw conditional PUTs to random
  *       ones of 10,000 keys ({@code raw/N}), and, not part of the goal, rounds of raw PUTs shaped like
@@ -299,9 +298,9 @@ public final class S3EngineBenchmark {
             answered.record(thread, backend.lastPutAnswered(), System.nanoTime());
         };
         // The stashes' rate, the minimal group commit's and the raw PUT's p50 are measured in turns, R C M M C R
-        // R C M M C R, so that a slow drift of the machine weighs on all alike. The uncontended part's raw PUT p50 is not used: it was measured
-        // a minute earlier, and its PUTs alternate with stashes, which made them 5 to 18% slower than raw PUTs
-        // sent on their own (three blocks of each, one process). Each round restarts the PUT times, so that
+        // R C M M C R, so that a slow drift of the machine weighs on all alike. The uncontended part's raw PUT
+        // p50 is not used: it was measured a minute earlier, and its PUTs alternate with stashes, which made
+        // them 5 to 18% slower than raw PUTs sent on their own (three blocks of each, one process). Each round restarts the PUT times, so that
         // the raw block before it does not count as a gap between PUTs.
         Round round = new Round();
         Round minimalRounds = new Round();
