@@ -67,11 +67,9 @@ final class MinimalGroupCommit {
 
     /** At a round's end: writes the callers waiting, unless a PUT is in flight (its answer writes them). */
     private void writeWhoeverWaits() {
-        List<CompletableFuture<Void>> batch = null;
+        List<CompletableFuture<Void>> batch;
         synchronized (lock) {
-            if (!writing && !waiting.isEmpty()) {
-                batch = takeBatch();
-            }
+            batch = takeBatchIfDue(true);
         }
         if (batch != null) {
             write(batch);
@@ -95,7 +93,7 @@ final class MinimalGroupCommit {
         List<CompletableFuture<Void>> batch;
         synchronized (lock) {
             waiting.add(answer);
-            batch = takeBatchIfDue();
+            batch = takeBatchIfDue(false);
         }
         if (batch != null) {
             write(batch);
@@ -103,16 +101,18 @@ final class MinimalGroupCommit {
         answer.join();
     }
 
-    /** Called under {@code lock}. */
-    private List<CompletableFuture<Void>> takeBatchIfDue() {
-        if (writing || waiting.isEmpty() || (waiting.size() < callers && System.nanoTime() - roundEnd < 0)) {
+    /**
+     * Called under {@code lock}.
+     *
+     * @param roundOver whether the round is known to be over (its end has come, whatever the clock reads)
+     * @return the callers waiting, taken for the next PUT, when no PUT is in flight and they are due: all of
+     *     them wait, or the round is over; else {@code null}
+     */
+    private List<CompletableFuture<Void>> takeBatchIfDue(boolean roundOver) {
+        if (writing || waiting.isEmpty()
+                || (!roundOver && waiting.size() < callers && System.nanoTime() - roundEnd < 0)) {
             return null;
         }
-        return takeBatch();
-    }
-
-    /** Called under {@code lock}, no PUT in flight, someone waiting. */
-    private List<CompletableFuture<Void>> takeBatch() {
         List<CompletableFuture<Void>> batch = waiting;
         waiting = new ArrayList<>(callers);
         writing = true;
@@ -135,7 +135,7 @@ final class MinimalGroupCommit {
             List<CompletableFuture<Void>> next;
             synchronized (lock) {
                 writing = false;
-                next = takeBatchIfDue();
+                next = takeBatchIfDue(false);
             }
             if (next != null) {
                 write(next);
