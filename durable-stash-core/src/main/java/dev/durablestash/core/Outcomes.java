@@ -73,7 +73,19 @@ final class Outcomes {
         }
     }
 
+    /**
+     * Ends a written batch's stashes, in order. With several, their callers are woken afterwards, the
+     * first of them to wake helping ({@link CallerFuture.Wakes}).
+     */
     void finishAll(List<StashOp> batch) {
+        if (batch.size() > 1) {
+            CallerFuture.Wakes.collect(() -> finishEach(batch));
+        } else {
+            finishEach(batch);
+        }
+    }
+
+    private void finishEach(List<StashOp> batch) {
         for (StashOp op : batch) {
             if (!op.result().isDone()) {
                 op.result().complete(null);

@@ -137,7 +137,8 @@ final class SessionRegistry {
 
     /**
      * The caller's copy of an operation's future (callers cannot complete or cancel the actor's): it
-     * follows the operation, or is answered at the deadline, whichever comes first. {@code outcome}
+     * follows the operation, or is answered at the deadline, whichever comes first ({@link CallerFuture}:
+     * a written batch's callers are woken together, helped by those that wake first). {@code outcome}
      * counts what the caller was told (true: success), once, before the caller can see it; a write
      * that lands after its caller was failed at the deadline counts as failed.
      */
@@ -150,7 +151,7 @@ final class SessionRegistry {
             outcome.accept(!result.isCompletedExceptionally());
             return result.minimalCompletionStage();
         }
-        CompletableFuture<T> caller = new CompletableFuture<>();
+        CallerFuture<T> caller = new CallerFuture<>();
         Future<?> deadline = deadlines.after(timeout, () -> {
             if (answer.takeForDeadline()) {
                 StashTimeoutException timedOut = timeoutError.get();
@@ -166,11 +167,11 @@ final class SessionRegistry {
                 if (error != null) {
                     caller.completeExceptionally(error);
                 } else {
-                    caller.complete(value);
+                    caller.answer(value);
                 }
             }
         });
-        return caller.minimalCompletionStage();
+        return caller;
     }
 
     /** @return the actor that took {@code op}, or {@code null} when the registry is closed (nothing was submitted) */

@@ -25,9 +25,14 @@ import dev.durablestash.storage.StorageBackend;
  * a warm recover without revalidation) the stage is already complete when the method returns;
  * otherwise it completes on the thread on which the storage backend answered (the AWS SDK's
  * completion executor, the filesystem backend's I/O pool), on the engine's executor, or, at the
- * operation's deadline, on the engine's executor. Dependent actions run on that thread, often inside
+ * operation's deadline, on the engine's executor. When one write acknowledges the stashes of several
+ * callers (group commit), a caller that waits for its stage ({@code get} or {@code join} on
+ * {@code toCompletableFuture()}) wakes the next callers of that write not yet woken before it returns,
+ * so their stages may complete on its thread. Dependent actions run on that thread, often inside
  * the session actor's own task: they must not block (joining another operation of the same session
  * there would deadlock it). Callers on a request thread of their own (Spring MVC) may join the stage.
+ * The stage is the caller's own: completing or cancelling it changes what this caller sees, not the
+ * operation, which goes on.
  *
  * <p><b>After an {@link RecoveryStatus#ERROR ERROR} recovery</b> the caller's state holds defaults,
  * not what is stored: do not stash values derived from them (the Spring integration refuses to).
