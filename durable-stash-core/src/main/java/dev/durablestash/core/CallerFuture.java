@@ -41,8 +41,8 @@ final class CallerFuture<T> extends CompletableFuture<T> {
      * How many other callers a woken caller wakes at most before it returns (the answering thread wakes
      * all that are left): enough to spread the wake-ups over the threads that run, few enough that no
      * caller spends long on others' (a wake-up costs a few microseconds). With 64 callers of one write,
-     * in a separate program whose store answered after 0.5 ms and used no CPU, limits of 4 and 8 gave
-     * the same rate, 11% above waking every caller on the answering thread, and no limit 7%.
+     * in a run of a separate program whose store answered after 0.5 ms and used no CPU, limits of 4 and
+     * 8 gave about the same rate, 11% above waking every caller on the answering thread; no limit 7%.
      */
     static final int HELP_LIMIT = 4;
 

@@ -112,30 +112,20 @@ class CallerWakesTests {
      */
     @Test
     void theCallersOfAWriteAreWokenOnceAllItsStashesEnded() throws Exception {
-        MapStorageBackend store = new MapStorageBackend();
-        HeldBackend backend = new HeldBackend(store);
-        ViewDefinition view = ConcurrentStashTests.view(2);
-        String sid = SessionIds.newSid();
-        try (StashAdapter adapter = new StashAdapter(backend, Engines.settings().build())) {
-            HeldPair pair = GroupCommitTests.holdTwoStashesInOnePut(adapter, backend, sid, view);
+        withTwoStashesHeldInOnePut((adapter, backend, sid, view, pair) -> {
             CompletableFuture<Long> acknowledgedWhenFirstAnswered = pair.first().toCompletableFuture()
                     .thenApply(ignored -> adapter.statistics().acknowledged());
             pair.write().release().run();
             assertThat(await(acknowledgedWhenFirstAnswered)).as("the first write's stash and both of the second")
                     .isEqualTo(3);
             await(pair.second());
-        }
+        });
     }
 
     /** Callers that chain on their stages instead of waiting are all answered by the answering thread. */
     @Test
     void callersThatDoNotWaitAreAnsweredByTheThreadThatAnswersTheWrite() throws Exception {
-        MapStorageBackend store = new MapStorageBackend();
-        HeldBackend backend = new HeldBackend(store);
-        ViewDefinition view = ConcurrentStashTests.view(2);
-        String sid = SessionIds.newSid();
-        try (StashAdapter adapter = new StashAdapter(backend, Engines.settings().build())) {
-            HeldPair pair = GroupCommitTests.holdTwoStashesInOnePut(adapter, backend, sid, view);
+        withTwoStashesHeldInOnePut((adapter, backend, sid, view, pair) -> {
             List<Thread> answeredBy = java.util.Collections.synchronizedList(new ArrayList<>());
             CompletableFuture<Void> both = CompletableFuture.allOf(
                     pair.first().thenRun(() -> answeredBy.add(Thread.currentThread())).toCompletableFuture(),
@@ -145,7 +135,7 @@ class CallerWakesTests {
             await(both);
             answering.join(10_000);
             assertThat(answeredBy).containsExactly(answering, answering);
-        }
+        });
     }
 
     /**
@@ -154,12 +144,7 @@ class CallerWakesTests {
      */
     @Test
     void aCallerThatCancelsItsOwnStageLeavesTheOthersOfItsWriteAnswered() throws Exception {
-        MapStorageBackend store = new MapStorageBackend();
-        HeldBackend backend = new HeldBackend(store);
-        ViewDefinition view = ConcurrentStashTests.view(2);
-        String sid = SessionIds.newSid();
-        try (StashAdapter adapter = new StashAdapter(backend, Engines.settings().build())) {
-            HeldPair pair = GroupCommitTests.holdTwoStashesInOnePut(adapter, backend, sid, view);
+        withTwoStashesHeldInOnePut((adapter, backend, sid, view, pair) -> {
             CompletableFuture<Void> first = pair.first().toCompletableFuture();
             assertThat(first.cancel(false)).isTrue();
             pair.write().release().run();
@@ -170,7 +155,7 @@ class CallerWakesTests {
             assertThat(recovery.values()).containsEntry("k0", 1L).containsEntry("k1", 2L);
             assertThat(adapter.statistics().acknowledged()).as("the first write and both stashes of the second")
                     .isEqualTo(3);
-        }
+        });
     }
 
     /**
@@ -244,6 +229,21 @@ class CallerWakesTests {
             assertThat(statistics.failed()).isZero();
             assertThat(last).hasSize(threads);
             assertThat(waitedOut).as("rounds that did not wait in get or join").hasPositiveValue();
+        }
+    }
+
+    /** What a test of a held write of two callers' stashes works with (see {@link GroupCommitTests#holdTwoStashesInOnePut}). */
+    @FunctionalInterface
+    private interface HeldWriteTest {
+        void run(StashAdapter adapter, HeldBackend backend, String sid, ViewDefinition view, HeldPair pair) throws Exception;
+    }
+
+    private static void withTwoStashesHeldInOnePut(HeldWriteTest test) throws Exception {
+        HeldBackend backend = new HeldBackend(new MapStorageBackend());
+        ViewDefinition view = ConcurrentStashTests.view(2);
+        String sid = SessionIds.newSid();
+        try (StashAdapter adapter = new StashAdapter(backend, Engines.settings().build())) {
+            test.run(adapter, backend, sid, view, GroupCommitTests.holdTwoStashesInOnePut(adapter, backend, sid, view));
         }
     }
 
