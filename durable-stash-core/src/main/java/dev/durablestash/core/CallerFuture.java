@@ -1,104 +1,147 @@
 package dev.durablestash.core;
 
-import java.util.ArrayList;
-import java.util.List;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.Arrays;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Supplier;
 
 import org.jspecify.annotations.Nullable;
 
 /**
  * A caller's own copy of an operation's future (what {@link StashAdapter} returns): it follows the
- * operation, or is answered at the deadline ({@link SessionRegistry}). Completing or cancelling it
- * changes nothing but what this caller sees. Dependent stages made from it are plain
- * {@link CompletableFuture}s.
+ * operation, or is answered at the deadline ({@link SessionRegistry}). It is a plain
+ * {@link CompletableFuture} to its holders ({@code toCompletableFuture()} returns it): completing,
+ * cancelling or timing it out changes what they see, not the operation. Dependent stages made from it
+ * are plain {@link CompletableFuture}s.
  *
  * <h2>Waking the callers of one write</h2>
  * <p>With contention, one write acknowledges many stashes (group commit), and their callers are
- * threads that wait ({@link #get()}, {@link #join()}): waking each is a system call, and the woken
+ * threads that wait in {@link #get()} or {@link #join()}: waking each is a system call, and the woken
  * thread, having slept, often takes the waking thread's core from it. One thread that wakes them all
  * in turn is so preempted again and again, and the last caller waits for every wake-up before it.
- * So the callers that a write acknowledged are woken through a {@link Wakes}: the thread that answers
- * the write wakes them in arrival order, and every caller that wakes in {@code get} or {@code join}
- * wakes up to {@link #HELP_LIMIT} of the next ones not yet woken before it returns, so waking spreads
- * over the threads that run anyway. Whoever takes a caller wakes it (an atomic counter hands each out once); a caller that does
- * not wait in {@code get} or {@code join} (it chains dependent actions instead) is still woken by the
- * answering thread.
- *
- * <p>Only a caller's successful answer goes through a {@link Wakes}, and only when it is given inside
- * {@link Wakes#collect} on the answering thread: the operation itself has ended there already (its
- * future completed, counted and released by the actor, in order); a {@link Wakes} only completes the
- * callers' copies. Thread-safe.
+ * So the first thread to wait for this future in {@code get} or {@code join} waits here
+ * ({@code waiter}, parked until the future is done) rather than on the future's own list of
+ * dependents, and when the future is completed inside {@link Wakes#collect} (the actor answering a
+ * written batch's callers, in order, on one thread) its waiter is not unparked at once but handed to
+ * the batch's {@link Wakes}. Once the batch's callers are all completed, the answering thread unparks
+ * the waiters in arrival order, and every waiter that wakes unparks up to {@link #HELP_LIMIT} more
+ * before it returns, so the wake-ups spread over the threads that run anyway. Helping is only
+ * unparking: a caller's dependent actions run where its future is completed, on the answering thread,
+ * as without it, and never on another caller's thread. Completion itself is not deferred, so the
+ * deadline of an operation still answers its caller if the answer comes late; and a waiter whose
+ * future is done returns at its timeout however late its wake-up is. Before the answering thread runs
+ * a caller's dependent actions (which may take a while), it first unparks the waiters collected so far.
+ * Other threads that wait for the same future wait the JDK's way. Thread-safe.
  *
  * @param <T> the operation's result
  */
 final class CallerFuture<T> extends CompletableFuture<T> {
 
     /**
-     * How many other callers a woken caller wakes at most before it returns (the answering thread wakes
-     * all that are left): enough to spread the wake-ups over the threads that run, few enough that no
-     * caller spends long on others' (a wake-up costs a few microseconds). With 64 callers of one write,
-     * in a run of a separate program whose store answered after 0.5 ms and used no CPU, limits of 4 and
-     * 8 gave about the same rate, 11% above waking every caller on the answering thread; no limit 7%.
+     * How many other waiters a woken waiter unparks at most before it returns (the answering thread
+     * unparks all that are left): enough to spread the wake-ups over the threads that run, few enough
+     * that no caller spends long on others' (an unpark costs a few microseconds). With 64 callers of one
+     * write, in a run of a separate program whose store answered after 0.5 ms and used no CPU, limits of
+     * 4 and 8 gave about the same rate, 11% above waking every caller on the answering thread; no limit 7%.
      */
     static final int HELP_LIMIT = 4;
 
-    /** The callers' wakes to help with once this caller is woken; written before it is completed. */
-    private volatile @Nullable Wakes wakes;
-    /** The answer a {@link Wakes} completes this caller with; written before it is handed to one. */
-    private @Nullable T deferred;
+    private static final VarHandle WAITER;
 
-    /**
-     * Answers this caller with {@code value}: at once, or, while the current thread collects a write's
-     * callers ({@link Wakes#collect}), when that write's callers are woken.
-     */
-    void answer(@Nullable T value) {
-        Wakes collecting = Wakes.COLLECTING.get();
-        if (collecting == null) {
-            complete(value);
-        } else {
-            deferred = value;
-            wakes = collecting;
-            collecting.add(this);
+    static {
+        try {
+            WAITER = MethodHandles.lookup().findVarHandle(CallerFuture.class, "waiter", Thread.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
         }
     }
 
+    /** The thread that waits in {@code get} or {@code join} by parking (one at most), while it waits. */
+    private volatile @Nullable Thread waiter;
+    /** The wake-ups this caller's waiter helps with once it is unparked; set when its own was deferred. */
+    private volatile @Nullable Wakes wakes;
+
     @Override
     public T get() throws InterruptedException, ExecutionException {
-        try {
-            return super.get();
-        } finally {
-            helpWake();
-        }
+        await(true, false, 0L);
+        return super.get(); // done, or another thread parks here and this one waits the JDK's way
     }
 
     @Override
     public T get(long timeout, TimeUnit unit) throws InterruptedException, ExecutionException, TimeoutException {
-        try {
-            return super.get(timeout, unit);
-        } finally {
-            helpWake();
+        long nanos = unit.toNanos(timeout);
+        long start = System.nanoTime();
+        if (!await(true, true, nanos)) {
+            throw new TimeoutException();
         }
+        return isDone() ? super.get() : super.get(Math.max(0L, nanos - (System.nanoTime() - start)), TimeUnit.NANOSECONDS);
     }
 
     @Override
     public T join() {
         try {
-            return super.join();
+            await(false, false, 0L);
+        } catch (InterruptedException e) {
+            throw new AssertionError("not interruptible", e);
+        }
+        return super.join();
+    }
+
+    /**
+     * Parks until this future is done, unless another thread parks here already (then returns at once,
+     * and the caller waits the JDK's way). Once unparked, helps with its batch's wake-ups.
+     *
+     * @return {@code false} if the timeout passed first
+     * @throws InterruptedException if {@code interruptible} and the thread was interrupted (its flag is
+     *     cleared); an interrupt while not interruptible is kept for the caller
+     */
+    private boolean await(boolean interruptible, boolean timed, long nanos) throws InterruptedException {
+        if (isDone()) {
+            return true;
+        }
+        Thread me = Thread.currentThread();
+        if (!WAITER.compareAndSet(this, null, me)) {
+            return true;
+        }
+        long deadline = timed ? System.nanoTime() + nanos : 0L;
+        boolean interrupted = false;
+        try {
+            while (!isDone()) {
+                if (timed) {
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0L) {
+                        return false;
+                    }
+                    LockSupport.parkNanos(this, left);
+                } else {
+                    LockSupport.park(this);
+                }
+                if (Thread.interrupted()) {
+                    if (interruptible) {
+                        throw new InterruptedException();
+                    }
+                    interrupted = true;
+                }
+            }
+            return true;
         } finally {
+            waiter = null;
+            if (interrupted) {
+                me.interrupt();
+            }
             helpWake();
         }
     }
 
-    @Override
-    public <U> CompletableFuture<U> newIncompleteFuture() {
-        return new CompletableFuture<>();
-    }
-
-    /** Wakes up to {@link #HELP_LIMIT} other callers of the write that answered this one, not yet woken; once. */
+    /** Unparks up to {@link #HELP_LIMIT} other waiters of the batch that answered this caller, once. */
     private void helpWake() {
         Wakes helping = wakes;
         if (helping != null) {
@@ -107,44 +150,125 @@ final class CallerFuture<T> extends CompletableFuture<T> {
         }
     }
 
+    @Override
+    public boolean complete(T value) {
+        Wakes collecting = Wakes.COLLECTING.get();
+        if (collecting != null && getNumberOfDependents() > 0) {
+            collecting.wakeCollected(); // dependent actions run next, on this thread: the waiters so far go first
+        }
+        boolean completed = super.complete(value);
+        signal(collecting);
+        return completed;
+    }
+
+    @Override
+    public boolean completeExceptionally(Throwable error) {
+        boolean completed = super.completeExceptionally(error);
+        signal(Wakes.COLLECTING.get());
+        return completed;
+    }
+
+    @Override
+    public boolean cancel(boolean mayInterruptIfRunning) {
+        boolean cancelled = super.cancel(mayInterruptIfRunning);
+        signal(null);
+        return cancelled;
+    }
+
+    @Override
+    public void obtrudeValue(T value) {
+        super.obtrudeValue(value);
+        signal(null);
+    }
+
+    @Override
+    public void obtrudeException(Throwable error) {
+        super.obtrudeException(error);
+        signal(null);
+    }
+
+    /** Completes through {@link #complete}/{@link #completeExceptionally}, which wake the waiter. */
+    @Override
+    public CompletableFuture<T> completeAsync(Supplier<? extends T> supplier, Executor executor) {
+        Objects.requireNonNull(supplier, "supplier");
+        Objects.requireNonNull(executor, "executor").execute(() -> {
+            try {
+                complete(supplier.get());
+            } catch (Throwable e) {
+                completeExceptionally(e);
+            }
+        });
+        return this;
+    }
+
+    @Override
+    public CompletableFuture<T> completeAsync(Supplier<? extends T> supplier) {
+        return completeAsync(supplier, defaultExecutor());
+    }
+
+    @Override
+    public <U> CompletableFuture<U> newIncompleteFuture() {
+        return new CompletableFuture<>();
+    }
+
+    /** Wakes the parked waiter, if any: now, or through {@code collecting}'s wake-ups when not null. */
+    private void signal(@Nullable Wakes collecting) {
+        Thread parked = waiter;
+        if (parked == null) {
+            return;
+        }
+        if (collecting == null) {
+            LockSupport.unpark(parked);
+        } else {
+            wakes = collecting;
+            collecting.add(this);
+        }
+    }
+
+    /** Unparks this caller's waiter, if it still waits. */
+    private void unparkWaiter() {
+        Thread parked = waiter;
+        if (parked != null) {
+            LockSupport.unpark(parked);
+        }
+    }
+
     /**
-     * The callers answered by one write, woken by whoever takes them first: the answering thread, or a
-     * caller it (or another caller) woke. Filled by one thread inside {@link #collect}, then published
-     * ({@code published}) and only read.
+     * The waiters of the callers one write answered, unparked by whoever takes them first: the answering
+     * thread, or a waiter it (or another) unparked. Collected by one thread inside {@link #collect} and
+     * published as they come ({@code published}); each is taken once (a compare-and-swap on {@code next}).
      */
     static final class Wakes {
 
         /** The collection in progress on this thread, if any (only inside {@link #collect}). */
         private static final ThreadLocal<Wakes> COLLECTING = new ThreadLocal<>();
 
-        private final List<CallerFuture<?>> callers = new ArrayList<>();
-        /**
-         * How many callers there are, set once all are collected; 0 until then, so a caller completed some
-         * other way meanwhile (cancelled by its own code) finds none to wake yet.
-         */
+        /** Written by the collecting thread before {@code published}, read after it. */
+        private volatile CallerFuture<?>[] waiting = new CallerFuture<?>[8];
+        private int collected;
+        /** How many of {@code waiting} may be taken. */
         private volatile int published;
-        /** The next caller to take for waking. */
+        /** The next one to take. */
         private final AtomicInteger next = new AtomicInteger();
 
         Wakes() {
         }
 
         /**
-         * Runs {@code answer} (which ends a written batch's operations) collecting the answers it gives
-         * callers, then wakes those callers, helped by the first of them that wake. Returns once every
-         * caller has been taken for waking (the last ones taken may still be being woken by a helper);
-         * also when {@code answer} throws (whoever it answered is woken), rethrowing what it threw.
+         * Runs {@code answer} (which ends a written batch's operations, completing their callers in
+         * order) with the waiters' wake-ups collected, then unparks those waiters, helped by the first
+         * of them that wake. Also when {@code answer} throws (whoever it answered is woken), rethrowing it.
          */
         static void collect(Runnable answer) {
             Wakes wakes = new Wakes();
             try {
                 wakes.gather(answer);
             } finally {
-                wakes.wake(Integer.MAX_VALUE);
+                wakes.wakeCollected();
             }
         }
 
-        /** Runs {@code answer} collecting the answers it gives callers, and publishes them; wakes none. */
+        /** Runs {@code answer} with the waiters' wake-ups collected; unparks none itself. */
         void gather(Runnable answer) {
             Wakes outer = COLLECTING.get();
             COLLECTING.set(this);
@@ -152,34 +276,37 @@ final class CallerFuture<T> extends CompletableFuture<T> {
                 answer.run();
             } finally {
                 COLLECTING.set(outer);
-                published = callers.size();
             }
         }
 
+        /** Collecting thread only. */
         private void add(CallerFuture<?> caller) {
-            callers.add(caller);
+            CallerFuture<?>[] array = waiting;
+            if (collected == array.length) {
+                array = Arrays.copyOf(array, collected * 2);
+                waiting = array;
+            }
+            array[collected++] = caller;
+            published = collected;
         }
 
-        /**
-         * Wakes up to {@code most} callers not yet taken, one at a time; none before they are published
-         * (a caller can be completed otherwise meanwhile, e.g. cancelled by its own code).
-         */
+        /** Unparks every waiter collected so far and not yet taken. */
+        void wakeCollected() {
+            wake(Integer.MAX_VALUE);
+        }
+
+        /** Unparks up to {@code most} waiters collected so far and not yet taken, one at a time. */
         void wake(int most) {
-            int size = published;
-            for (int woken = 0; woken < most && next.get() < size; woken++) {
-                int i = next.getAndIncrement();
-                if (i >= size) {
+            for (int woken = 0; woken < most;) {
+                int i = next.get();
+                if (i >= published) {
                     return;
                 }
-                callers.get(i).wake();
+                if (next.compareAndSet(i, i + 1)) {
+                    waiting[i].unparkWaiter();
+                    woken++;
+                }
             }
         }
-    }
-
-    /** Completes this caller with the answer deferred to a {@link Wakes}. */
-    private void wake() {
-        T value = deferred;
-        deferred = null;
-        complete(value);
     }
 }

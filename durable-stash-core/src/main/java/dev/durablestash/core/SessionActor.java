@@ -39,9 +39,9 @@ import dev.durablestash.core.SessionOps.StashOp;
  * backend's or the SDK's completion thread, or the deadline timer's hand-off); and the engine's
  * executor when a thread that is already running an actor's tasks queues work for another actor, or
  * after a long run of tasks. Callers' stages complete on whichever of these runs the task that
- * finishes the operation, so their dependent actions run there too and must not block; the callers of
- * a write of several stashes are woken right after it, on that thread and on those of the callers
- * that wake first ({@link CallerFuture}).
+ * finishes the operation, so their dependent actions run there too and must not block; the threads
+ * that wait for the callers of a write of several stashes are unparked once those callers are
+ * answered, by that thread and by those of them that wake first ({@link CallerFuture}).
  *
  * <p><b>Arrival order.</b> Callers' operations ({@link RecoverOp}, {@link StashOp}) queue in
  * {@code waiting} in the order they arrived. While no storage step is in flight ({@code busy}

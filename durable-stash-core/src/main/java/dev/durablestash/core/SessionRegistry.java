@@ -138,9 +138,9 @@ final class SessionRegistry {
     /**
      * The caller's copy of an operation's future (callers cannot complete or cancel the actor's): it
      * follows the operation, or is answered at the deadline, whichever comes first ({@link CallerFuture}:
-     * a written batch's callers are woken together, helped by those that wake first). {@code outcome}
-     * counts what the caller was told (true: success), once, before the caller can see it; a write
-     * that lands after its caller was failed at the deadline counts as failed.
+     * the waiting threads of a written batch's callers are woken together, helped by those that wake
+     * first). {@code outcome} counts what the caller was told (true: success), once, before the caller
+     * can see it; a write that lands after its caller was failed at the deadline counts as failed.
      */
     private <T> CompletionStage<T> withDeadline(SessionActor actor, SessionOps.Op op, CompletableFuture<T> result,
             SessionOps.CallerAnswer answer, BiConsumer<CompletableFuture<T>, StashTimeoutException> onTimeout, Supplier<StashTimeoutException> timeoutError,
@@ -149,7 +149,15 @@ final class SessionRegistry {
             // Answered before submit returned (the actor was idle and drained on this thread, and
             // storage answered at once): no deadline to set, nothing to cancel.
             outcome.accept(!result.isCompletedExceptionally());
-            return result.minimalCompletionStage();
+            CallerFuture<T> answered = new CallerFuture<>(); // the same kind of stage as one answered later
+            result.whenComplete((value, error) -> {
+                if (error != null) {
+                    answered.completeExceptionally(error);
+                } else {
+                    answered.complete(value);
+                }
+            });
+            return answered;
         }
         CallerFuture<T> caller = new CallerFuture<>();
         Future<?> deadline = deadlines.after(timeout, () -> {
@@ -167,7 +175,7 @@ final class SessionRegistry {
                 if (error != null) {
                     caller.completeExceptionally(error);
                 } else {
-                    caller.answer(value);
+                    caller.complete(value);
                 }
             }
         });

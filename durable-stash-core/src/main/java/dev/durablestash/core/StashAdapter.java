@@ -25,14 +25,15 @@ import dev.durablestash.storage.StorageBackend;
  * a warm recover without revalidation) the stage is already complete when the method returns;
  * otherwise it completes on the thread on which the storage backend answered (the AWS SDK's
  * completion executor, the filesystem backend's I/O pool), on the engine's executor, or, at the
- * operation's deadline, on the engine's executor. When one write acknowledges the stashes of several
- * callers (group commit), a caller that waits for its stage ({@code get} or {@code join} on
- * {@code toCompletableFuture()}) wakes the next callers of that write not yet woken before it returns,
- * so their stages may complete on its thread. Dependent actions run on that thread, often inside
+ * operation's deadline, on the engine's executor. Dependent actions run on that thread, often inside
  * the session actor's own task: they must not block (joining another operation of the same session
- * there would deadlock it). Callers on a request thread of their own (Spring MVC) may join the stage.
- * The stage is the caller's own: completing or cancelling it changes what this caller sees, not the
- * operation, which goes on.
+ * there would hold it up until that operation's deadline). Callers on a request thread of their own
+ * (Spring MVC) may wait for the stage ({@code toCompletableFuture().get(...)} or {@code join()}); when
+ * one write acknowledges the stashes of several such callers (group commit), each that wakes also
+ * wakes up to four others of that write before it returns (only that: no other caller's dependent
+ * action runs on its thread). {@code toCompletableFuture()} returns the stage itself, a
+ * {@link java.util.concurrent.CompletableFuture} of this call's own: completing, cancelling or timing
+ * it out changes what its holders see, not the operation, which goes on (and may still succeed).
  *
  * <p><b>After an {@link RecoveryStatus#ERROR ERROR} recovery</b> the caller's state holds defaults,
  * not what is stored: do not stash values derived from them (the Spring integration refuses to).

@@ -1,8 +1,8 @@
 package dev.durablestash.core;
 
 import static dev.durablestash.testsupport.Stages.await;
+import static dev.durablestash.testsupport.Stages.failureOf;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -13,7 +13,6 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -31,94 +30,184 @@ import dev.durablestash.core.MapStorageBackend.Operation;
 class CallerWakesTests {
 
     /**
-     * A caller woken in {@code get} or {@code join} wakes up to {@link CallerFuture#HELP_LIMIT} of the
-     * next callers not yet woken before it returns. Deterministic: the test collects the answers of
-     * six callers, wakes only the first itself, and nothing else wakes any.
+     * The threads that wait for the callers of one write are unparked once the write's callers are all
+     * answered, and each that wakes unparks others. Deterministic: the test answers ten callers, each
+     * waited for by a thread of its own, inside a collection, then unparks the first waiter only:
+     * nothing else unparks the other nine.
      */
     @ParameterizedTest
     @ValueSource(strings = { "join", "get", "timed get" })
-    void aCallerWokenInGetOrJoinWakesTheNextCallersUpToTheLimit(String waitingWith) throws Exception {
-        int callers = CallerFuture.HELP_LIMIT + 2;
+    void waitersOfOneWriteAreUnparkedTogetherHelpedByThoseThatWake(String waitingWith) throws Exception {
+        int callers = 10;
         List<CallerFuture<String>> stages = new ArrayList<>();
-        Map<Integer, Thread> answeredBy = new java.util.concurrent.ConcurrentHashMap<>();
+        List<Thread> waiters = new ArrayList<>();
+        Map<Integer, String> got = new java.util.concurrent.ConcurrentHashMap<>();
         for (int i = 0; i < callers; i++) {
             CallerFuture<String> stage = new CallerFuture<>();
             int index = i;
-            if (i > 0) { // the first one's continuation runs on the test's thread or its waiter's, whichever takes it
-                stage.whenComplete((value, error) -> answeredBy.put(index, Thread.currentThread()));
-            }
             stages.add(stage);
+            waiters.add(new Thread(() -> got.put(index, waitFor(stage, waitingWith)), "waiter-" + i));
         }
-        CallerFuture.Wakes wakes = new CallerFuture.Wakes();
-        wakes.gather(() -> stages.forEach(stage -> stage.answer("written")));
-        assertThat(stages).noneMatch(CompletableFuture::isDone);
-
-        AtomicReference<String> firstGot = new AtomicReference<>();
-        Thread firstCaller = new Thread(() -> firstGot.set(waitFor(stages.get(0), waitingWith)), "first-caller");
-        firstCaller.start();
-        awaitWaiting(firstCaller);
-        wakes.wake(1);
-        firstCaller.join(10_000);
-
-        assertThat(firstGot).hasValue("written");
-        Map<Integer, Thread> expected = new HashMap<>();
-        for (int i = 1; i <= CallerFuture.HELP_LIMIT; i++) {
-            expected.put(i, firstCaller);
+        waiters.forEach(Thread::start);
+        for (Thread waiter : waiters) {
+            awaitWaiting(waiter);
         }
-        assertThat(answeredBy).as("who answered each caller").isEqualTo(expected);
-        assertThat(stages.get(callers - 1)).as("beyond the limit").isNotDone();
-        wakes.wake(Integer.MAX_VALUE);
-        assertThat(stages.get(callers - 1)).isCompletedWithValue("written");
-        assertThat(answeredBy).containsEntry(callers - 1, Thread.currentThread());
-    }
-
-    /** Outside a collection (an operation answered alone), a caller is answered at once. */
-    @Test
-    void aCallerAnsweredOutsideACollectionIsAnsweredAtOnce() {
-        CallerFuture<String> stage = new CallerFuture<>();
-        stage.answer("now");
-        assertThat(stage).isCompletedWithValue("now");
-    }
-
-    /**
-     * A caller whose wait ends while its write's callers are still being collected (its timed get gave
-     * up, its own code cancelled it) wakes nobody: they are not all known yet. They are woken after.
-     */
-    @Test
-    void aCallerWhoseWaitEndsBeforeItsWritesCallersAreCollectedWakesNobody() {
-        CallerFuture<String> first = new CallerFuture<>();
-        CallerFuture<String> second = new CallerFuture<>();
-        CallerFuture<String> third = new CallerFuture<>();
         CallerFuture.Wakes wakes = new CallerFuture.Wakes();
         wakes.gather(() -> {
-            first.answer("a");
-            second.answer("b");
-            assertThatThrownBy(() -> first.get(1, TimeUnit.MILLISECONDS)).isInstanceOf(TimeoutException.class);
-            assertThat(second.cancel(false)).isTrue();
-            assertThatThrownBy(second::join).isInstanceOf(CancellationException.class);
-            third.answer("c");
+            for (int i = 0; i < callers; i++) {
+                stages.get(i).complete("written " + i);
+            }
         });
-        assertThat(first).as("not woken by anyone yet").isNotDone();
-        assertThat(third).as("not woken by anyone yet").isNotDone();
-        wakes.wake(Integer.MAX_VALUE);
-        assertThat(first).isCompletedWithValue("a");
-        assertThat(second).isCancelled();
-        assertThat(third).isCompletedWithValue("c");
+        assertThat(stages).allMatch(CompletableFuture::isDone);
+        Thread.sleep(50);
+        assertThat(waiters).as("answered, not unparked yet").allMatch(Thread::isAlive);
+
+        wakes.wake(1);
+        for (Thread waiter : waiters) {
+            waiter.join(10_000);
+            assertThat(waiter.isAlive()).as(waiter.getName() + " returned").isFalse();
+        }
+        for (int i = 0; i < callers; i++) {
+            assertThat(got).containsEntry(i, "written " + i);
+        }
+    }
+
+    /** A waiter whose wake-up is late still returns at its timeout with its answer, not a timeout. */
+    @Test
+    void aTimedGetWhoseAnswerIsThereReturnsItAtItsTimeoutHoweverLateItsWakeUp() throws Exception {
+        CallerFuture<String> stage = new CallerFuture<>();
+        AtomicReference<Object> got = new AtomicReference<>();
+        Thread waiter = new Thread(() -> {
+            try {
+                got.set(stage.get(200, TimeUnit.MILLISECONDS));
+            } catch (Exception e) {
+                got.set(e);
+            }
+        }, "waiter");
+        waiter.start();
+        awaitWaiting(waiter);
+        CallerFuture.Wakes wakes = new CallerFuture.Wakes();
+        wakes.gather(() -> stage.complete("written")); // its wake-up is collected and never given
+        waiter.join(10_000);
+        assertThat(got).hasValue("written");
+    }
+
+    /** Outside a collection (an operation answered alone), a waiting caller is unparked at once. */
+    @Test
+    void aWaiterAnsweredOutsideACollectionIsUnparkedAtOnce() throws Exception {
+        CallerFuture<String> stage = new CallerFuture<>();
+        AtomicReference<String> got = new AtomicReference<>();
+        Thread waiter = new Thread(() -> got.set(stage.join()), "waiter");
+        waiter.start();
+        awaitWaiting(waiter);
+        stage.complete("now");
+        waiter.join(10_000);
+        assertThat(got).hasValue("now");
     }
 
     /**
-     * The callers of a write of several stashes are woken once all its stashes ended: a continuation
-     * of the first caller's stage finds both counted as acknowledged. Deterministic (a held write).
+     * Before the answering thread runs a caller's dependent actions inside a collection, it unparks the
+     * waiters answered so far: they do not wait for those actions.
      */
     @Test
-    void theCallersOfAWriteAreWokenOnceAllItsStashesEnded() throws Exception {
-        withTwoStashesHeldInOnePut((adapter, backend, sid, view, pair) -> {
-            CompletableFuture<Long> acknowledgedWhenFirstAnswered = pair.first().toCompletableFuture()
-                    .thenApply(ignored -> adapter.statistics().acknowledged());
-            pair.write().release().run();
-            assertThat(await(acknowledgedWhenFirstAnswered)).as("the first write's stash and both of the second")
-                    .isEqualTo(3);
-            await(pair.second());
+    void waitersAnsweredBeforeACallerWithDependentActionsAreUnparkedBeforeThoseRun() throws Exception {
+        CallerFuture<String> first = new CallerFuture<>();
+        CallerFuture<String> second = new CallerFuture<>();
+        Thread waiter = new Thread(first::join, "waiter");
+        waiter.start();
+        awaitWaiting(waiter);
+        AtomicReference<Thread.State> waiterWhileSecondsActionRan = new AtomicReference<>();
+        second.thenRun(() -> {
+            try {
+                waiter.join(10_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            waiterWhileSecondsActionRan.set(waiter.getState());
+        });
+        CallerFuture.Wakes.collect(() -> {
+            first.complete("a");
+            second.complete("b");
+        });
+        assertThat(waiterWhileSecondsActionRan).hasValue(Thread.State.TERMINATED);
+    }
+
+    /**
+     * The deadline still answers a caller whose write's answering thread is held up by another caller's
+     * dependent action (which must not block, but may be slow), within the operation timeout and a margin.
+     */
+    @Test
+    void aSlowDependentActionOfOneCallerDoesNotHoldTheNextCallerPastItsDeadline() throws Exception {
+        Duration timeout = Duration.ofSeconds(1);
+        withTwoStashesHeldInOnePut(Engines.settings().operationTimeout(timeout), (adapter, backend, sid, view, pair) -> {
+            long start = System.nanoTime();
+            pair.first().thenRun(() -> spin(Duration.ofSeconds(4)));
+            Thread answering = new Thread(pair.write().release(), "answering");
+            answering.start();
+            Throwable failure = failureOf(pair.second(), timeout.plusSeconds(1));
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(timeout.plusSeconds(2));
+            assertThat(failure).isInstanceOf(StashTimeoutException.class);
+            answering.join(10_000);
+        });
+    }
+
+    /**
+     * The misuse the javadoc warns of, a dependent action that joins another caller of its session, holds
+     * the session up until that caller's deadline, not for good: a later stash is acknowledged.
+     */
+    @Test
+    void aDependentActionThatJoinsAnotherCallerOfItsWriteHoldsTheSessionOnlyUntilThatDeadline() throws Exception {
+        Duration timeout = Duration.ofSeconds(1);
+        withTwoStashesHeldInOnePut(Engines.settings().operationTimeout(timeout), (adapter, backend, sid, view, pair) -> {
+            pair.first().thenRun(() -> pair.second().toCompletableFuture().join());
+            backend.stopHolding();
+            Thread answering = new Thread(pair.write().release(), "answering");
+            answering.start();
+            assertThat(failureOf(pair.second(), timeout.plusSeconds(2))).isInstanceOf(StashTimeoutException.class);
+            answering.join(10_000);
+            assertThat(answering.isAlive()).isFalse();
+            await(adapter.stash(sid, view, Map.of("k1", 7L)), Duration.ofSeconds(3));
+        });
+    }
+
+    /**
+     * A timed get returns within its timeout once its answer is there, and another caller's dependent
+     * action runs on the answering thread, never on a waiter's (which may hold ThreadLocals, locks or an
+     * interrupt of its own request).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = { "timed get", "join, interrupted" })
+    void anotherCallersDependentActionRunsOnTheAnsweringThreadNotOnAWaiters(String waitingWith) throws Exception {
+        withTwoStashesHeldInOnePut(Engines.settings(), (adapter, backend, sid, view, pair) -> {
+            pair.first().thenRun(() -> spin(Duration.ofMillis(300)));
+            AtomicReference<Thread> ranOn = new AtomicReference<>();
+            pair.second().thenRun(() -> {
+                ranOn.set(Thread.currentThread());
+                spin(Duration.ofSeconds(2));
+            });
+            AtomicReference<Duration> returnedAfter = new AtomicReference<>();
+            long[] released = new long[1];
+            Thread waiter = new Thread(() -> {
+                CompletableFuture<Void> first = pair.first().toCompletableFuture();
+                if (waitingWith.equals("timed get")) {
+                    waitFor(first, "timed get");
+                } else {
+                    first.join();
+                }
+                returnedAfter.set(Duration.ofNanos(System.nanoTime() - released[0]));
+            }, "waiter");
+            waiter.start();
+            awaitWaiting(waiter);
+            if (!waitingWith.equals("timed get")) {
+                waiter.interrupt(); // join goes on waiting, and keeps the interrupt for its caller
+            }
+            released[0] = System.nanoTime();
+            Thread answering = new Thread(pair.write().release(), "answering");
+            answering.start();
+            waiter.join(10_000);
+            answering.join(10_000);
+            assertThat(ranOn).hasValue(answering);
+            assertThat(returnedAfter.get()).as("the waiter did not run the 2-s action").isLessThan(Duration.ofMillis(1500));
         });
     }
 
@@ -239,10 +328,14 @@ class CallerWakesTests {
     }
 
     private static void withTwoStashesHeldInOnePut(HeldWriteTest test) throws Exception {
+        withTwoStashesHeldInOnePut(Engines.settings(), test);
+    }
+
+    private static void withTwoStashesHeldInOnePut(StashSettings.Builder settings, HeldWriteTest test) throws Exception {
         HeldBackend backend = new HeldBackend(new MapStorageBackend());
         ViewDefinition view = ConcurrentStashTests.view(2);
         String sid = SessionIds.newSid();
-        try (StashAdapter adapter = new StashAdapter(backend, Engines.settings().build())) {
+        try (StashAdapter adapter = new StashAdapter(backend, settings.build())) {
             test.run(adapter, backend, sid, view, GroupCommitTests.holdTwoStashesInOnePut(adapter, backend, sid, view));
         }
     }
@@ -256,6 +349,14 @@ class CallerWakesTests {
             };
         } catch (Exception e) {
             throw new AssertionError(e);
+        }
+    }
+
+    /** Busy for {@code time}: a slow dependent action that does not block. */
+    private static void spin(Duration time) {
+        long end = System.nanoTime() + time.toNanos();
+        while (System.nanoTime() < end) {
+            Thread.onSpinWait();
         }
     }
 
