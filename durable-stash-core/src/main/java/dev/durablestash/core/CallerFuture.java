@@ -5,8 +5,10 @@ import java.lang.invoke.VarHandle;
 import java.util.Arrays;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ForkJoinWorkerThread;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -17,10 +19,10 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * A caller's own copy of an operation's future (what {@link StashAdapter} returns): it follows the
- * operation, or is answered at the deadline ({@link SessionRegistry}). It is a plain
- * {@link CompletableFuture} to its holders ({@code toCompletableFuture()} returns it): completing,
- * cancelling or timing it out changes what they see, not the operation. Dependent stages made from it
- * are plain {@link CompletableFuture}s.
+ * operation, or is answered at the deadline ({@link SessionRegistry}). {@code toCompletableFuture()}
+ * returns it: completing, cancelling or timing it out changes what its holders see, not the operation.
+ * Its waiting methods answer as a {@link CompletableFuture}'s do (values, exceptions, interrupts,
+ * timeouts); dependent stages made from it are plain {@link CompletableFuture}s.
  *
  * <h2>Waking the callers of one write</h2>
  * <p>With contention, one write acknowledges many stashes (group commit), and their callers are
@@ -36,10 +38,13 @@ import org.jspecify.annotations.Nullable;
  * before it returns, so the wake-ups spread over the threads that run anyway. Helping is only
  * unparking: a caller's dependent actions run where its future is completed, on the answering thread,
  * as without it, and never on another caller's thread. Completion itself is not deferred, so the
- * deadline of an operation still answers its caller if the answer comes late; and a waiter whose
- * future is done returns at its timeout however late its wake-up is. Before the answering thread runs
- * a caller's dependent actions (which may take a while), it first unparks the waiters collected so far.
- * Other threads that wait for the same future wait the JDK's way. Thread-safe.
+ * deadline of an operation still answers its caller if the answer comes late; and a timed waiter
+ * whose future is done returns its answer at its timeout however late its wake-up is. Before the
+ * answering thread runs the dependent actions of a caller it completes (which may take a while), it
+ * first unparks the waiters of the callers it answered before that one; that caller's own waiter is
+ * unparked after them, as a waiter of a completed future would be whose dependents were queued before
+ * it. Other threads that wait for the same future, and fork-join workers, wait the JDK's way.
+ * Thread-safe.
  *
  * @param <T> the operation's result
  */
@@ -79,6 +84,9 @@ final class CallerFuture<T> extends CompletableFuture<T> {
     public T get(long timeout, TimeUnit unit) throws InterruptedException, ExecutionException, TimeoutException {
         long nanos = unit.toNanos(timeout);
         long start = System.nanoTime();
+        if (!isDone() && Thread.interrupted()) {
+            throw new InterruptedException(); // as the JDK does, also for a timeout of zero
+        }
         if (!await(true, true, nanos)) {
             throw new TimeoutException();
         }
@@ -96,19 +104,21 @@ final class CallerFuture<T> extends CompletableFuture<T> {
     }
 
     /**
-     * Parks until this future is done, unless another thread parks here already (then returns at once,
-     * and the caller waits the JDK's way). Once unparked, helps with its batch's wake-ups.
+     * Parks until this future is done, unless another thread parks here already or this one is a
+     * fork-join worker (then returns at once, and the caller waits the JDK's way, which lets a pool
+     * make up for a blocked worker). Once unparked, helps with its batch's wake-ups. A future that is
+     * done is reported done, also to an interrupted thread (whose flag stays set), as the JDK does.
      *
      * @return {@code false} if the timeout passed first
-     * @throws InterruptedException if {@code interruptible} and the thread was interrupted (its flag is
-     *     cleared); an interrupt while not interruptible is kept for the caller
+     * @throws InterruptedException if {@code interruptible} and the thread was interrupted before the
+     *     future was done (its flag is cleared); an interrupt while not interruptible is kept for the caller
      */
     private boolean await(boolean interruptible, boolean timed, long nanos) throws InterruptedException {
         if (isDone()) {
             return true;
         }
         Thread me = Thread.currentThread();
-        if (!WAITER.compareAndSet(this, null, me)) {
+        if (me instanceof ForkJoinWorkerThread || !WAITER.compareAndSet(this, null, me)) {
             return true;
         }
         long deadline = timed ? System.nanoTime() + nanos : 0L;
@@ -123,6 +133,9 @@ final class CallerFuture<T> extends CompletableFuture<T> {
                     LockSupport.parkNanos(this, left);
                 } else {
                     LockSupport.park(this);
+                }
+                if (isDone()) {
+                    break;
                 }
                 if (Thread.interrupted()) {
                     if (interruptible) {
@@ -194,8 +207,8 @@ final class CallerFuture<T> extends CompletableFuture<T> {
         Objects.requireNonNull(executor, "executor").execute(() -> {
             try {
                 complete(supplier.get());
-            } catch (Throwable e) {
-                completeExceptionally(e);
+            } catch (Throwable e) { // wrapped as the JDK's completeAsync wraps it
+                completeExceptionally(e instanceof CompletionException ? e : new CompletionException(e));
             }
         });
         return this;

@@ -74,8 +74,8 @@ final class Outcomes {
     }
 
     /**
-     * Ends a written batch's stashes, in order. With several, their callers are woken afterwards, the
-     * first of them to wake helping ({@link CallerFuture.Wakes}).
+     * Ends a written batch's stashes, in order. With several, the threads that wait for their callers
+     * are unparked after the answers, helped by the first of them to wake ({@link CallerFuture.Wakes}).
      */
     void finishAll(List<StashOp> batch) {
         if (batch.size() > 1) {

@@ -28,12 +28,14 @@ import dev.durablestash.storage.StorageBackend;
  * operation's deadline, on the engine's executor. Dependent actions run on that thread, often inside
  * the session actor's own task: they must not block (joining another operation of the same session
  * there would hold it up until that operation's deadline). Callers on a request thread of their own
- * (Spring MVC) may wait for the stage ({@code toCompletableFuture().get(...)} or {@code join()}); when
- * one write acknowledges the stashes of several such callers (group commit), each that wakes also
- * wakes up to four others of that write before it returns (only that: no other caller's dependent
- * action runs on its thread). {@code toCompletableFuture()} returns the stage itself, a
- * {@link java.util.concurrent.CompletableFuture} of this call's own: completing, cancelling or timing
- * it out changes what its holders see, not the operation, which goes on (and may still succeed).
+ * (Spring MVC) may wait for the stage ({@code toCompletableFuture().get(...)} or
+ * {@code toCompletableFuture().join()}); when one write acknowledges the stashes of several such
+ * callers (group commit), the first thread that waits for each stage, once woken, also wakes a few
+ * other such threads of that write before it returns (only that: no other caller's dependent action
+ * runs on its thread). {@code toCompletableFuture()} returns the stage itself, a
+ * {@link java.util.concurrent.CompletableFuture} of this call's own, whose waiting methods answer as any
+ * {@code CompletableFuture}'s do: completing, cancelling or timing it out changes what its holders see,
+ * not the operation, which goes on (and may still succeed).
  *
  * <p><b>After an {@link RecoveryStatus#ERROR ERROR} recovery</b> the caller's state holds defaults,
  * not what is stored: do not stash values derived from them (the Spring integration refuses to).
