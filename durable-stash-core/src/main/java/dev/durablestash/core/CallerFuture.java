@@ -90,7 +90,10 @@ final class CallerFuture<T> extends CompletableFuture<T> {
         if (!await(true, true, nanos)) {
             throw new TimeoutException();
         }
-        return isDone() ? super.get() : super.get(Math.max(0L, nanos - (System.nanoTime() - start)), TimeUnit.NANOSECONDS);
+        if (isDone()) {
+            return super.get();
+        }
+        return super.get(Math.max(0L, nanos - (System.nanoTime() - start)), TimeUnit.NANOSECONDS);
     }
 
     @Override
