@@ -150,13 +150,7 @@ final class SessionRegistry {
             // storage answered at once): no deadline to set, nothing to cancel.
             outcome.accept(!result.isCompletedExceptionally());
             CallerFuture<T> answered = new CallerFuture<>(); // the same kind of stage as one answered later
-            result.whenComplete((value, error) -> {
-                if (error != null) {
-                    answered.completeExceptionally(error);
-                } else {
-                    answered.complete(value);
-                }
-            });
+            result.whenComplete((value, error) -> settle(answered, value, error));
             return answered;
         }
         CallerFuture<T> caller = new CallerFuture<>();
@@ -172,14 +166,19 @@ final class SessionRegistry {
             deadline.cancel(false);
             if (answer.takeForOutcome()) {
                 outcome.accept(error == null);
-                if (error != null) {
-                    caller.completeExceptionally(error);
-                } else {
-                    caller.complete(value);
-                }
+                settle(caller, value, error);
             }
         });
         return caller;
+    }
+
+    /** Completes {@code caller} as the operation ended: with {@code error} when not null, else {@code value}. */
+    private static <T> void settle(CompletableFuture<T> caller, @Nullable T value, @Nullable Throwable error) {
+        if (error != null) {
+            caller.completeExceptionally(error);
+        } else {
+            caller.complete(value);
+        }
     }
 
     /** @return the actor that took {@code op}, or {@code null} when the registry is closed (nothing was submitted) */
