@@ -131,7 +131,24 @@ class S3EventLoopBlockHoundTests {
         assertThat(browser.post("/tally/add", "").getResponseBody()).isEqualTo("total=5");
         assertThat(browser.post("/tally/reset", "").getResponseBody()).isEqualTo("total=0");
         assertThat(browser.post("/counter/reset", "").getResponseBody()).isEqualTo("count=0;RECOVERED");
+        // A form's views are stashed once its body is read, on the event loop. Whether the actor is idle
+        // then is a race the test cannot steer from outside: the storage thread that answered the mount's
+        // read may still be leaving the actor's drain, and then that thread starts the PUT instead. So the
+        // form is sent again until one PUT started on the event loop, which is asserted.
+        for (int attempt = 0; attempt < 20 && !anyPutStartedOnAnEventLoop(); attempt++) {
+            String draft = "again" + attempt;
+            assertThat(browser.post("/counter/draft", "draft=" + draft, rejoin).getResponseBody())
+                    .isEqualTo("draft=" + draft);
+        }
         assertThat(putThreads).as("the case this test is about: an idle actor starts its PUT on the event loop")
-                .anySatisfy((thread) -> assertThat(thread).containsAnyOf("webflux-http-", "reactor-http-"));
+                .anySatisfy((thread) -> assertThat(isEventLoop(thread)).isTrue());
+    }
+
+    private static boolean anyPutStartedOnAnEventLoop() {
+        return putThreads.stream().anyMatch(S3EventLoopBlockHoundTests::isEventLoop);
+    }
+
+    private static boolean isEventLoop(String thread) {
+        return thread.contains("webflux-http-") || thread.contains("reactor-http-");
     }
 }
