@@ -79,7 +79,7 @@ class CallerWakesTests {
         AtomicReference<Object> got = new AtomicReference<>();
         Thread waiter = new Thread(() -> {
             try {
-                got.set(stage.get(200, TimeUnit.MILLISECONDS));
+                got.set(stage.get(1, TimeUnit.SECONDS)); // long enough that the answer is there before it
             } catch (Exception e) {
                 got.set(e);
             }

@@ -26,7 +26,8 @@ class RotationFailureTests {
     private static final ViewDefinition OTHER = ViewDefinition.builder("other").key("y", Integer.class).build();
     private static final String SECRET_A = "rotation-secret-A-0123456789abcdef0123456789";
     private static final String SECRET_B = "rotation-secret-B-0123456789abcdef0123456789";
-    private static final Duration TIMEOUT = Duration.ofMillis(300);
+    /** Long enough that each window a test must hit below (half a second or more) survives a slow machine. */
+    private static final Duration TIMEOUT = Duration.ofMillis(1500);
 
     private final MapStorageBackend store = new MapStorageBackend();
     @RegisterExtension
@@ -59,7 +60,7 @@ class RotationFailureTests {
         held.stopHolding();
         held.hold(operation);
         CompletionStage<Void> rotation = stash.rotate(sid, newSid);
-        Thread.sleep(TIMEOUT.toMillis() - 100);
+        Thread.sleep(TIMEOUT.toMillis() - 500);
         firstPut.release().run();
         HeldBackend.Held call = held.next();
         assertThat(failureOf(rotation)).isInstanceOf(StashTimeoutException.class);

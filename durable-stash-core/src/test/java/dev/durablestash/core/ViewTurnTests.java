@@ -25,12 +25,16 @@ class ViewTurnTests {
     static final ViewDefinition COMPOSE = ViewDefinition.builder("compose").key("draft", String.class).build();
 
     final MapStorageBackend store = new MapStorageBackend();
-    final StashAdapter adapter = new StashAdapter(store, Engines.settings().operationTimeout(DEADLINE).build());
+    /** The default deadline: a turn waited for here is never failed by a slow machine. */
+    final StashAdapter adapter = new StashAdapter(store, Engines.settings().build());
+    /** Fails a wait for a turn soon, for the test of that. */
+    final StashAdapter hasty = new StashAdapter(store, Engines.settings().operationTimeout(DEADLINE).build());
     final String sid = SessionIds.newSid();
 
     @AfterEach
     void close() {
         adapter.close();
+        hasty.close();
     }
 
     @Test
@@ -65,14 +69,14 @@ class ViewTurnTests {
 
     @Test
     void aWaitForATurnFailsAtTheDeadlineAndLeavesTheLane() throws Exception {
-        ViewTurn held = await(adapter.turn(sid, COUNTER));
+        ViewTurn held = await(hasty.turn(sid, COUNTER));
         long started = System.nanoTime();
-        CompletionStage<ViewTurn> waiting = adapter.turn(sid, COUNTER);
+        CompletionStage<ViewTurn> waiting = hasty.turn(sid, COUNTER);
         assertThat(requireFailure(waiting)).isInstanceOf(StashTimeoutException.class)
                 .hasMessageContaining("counter").hasMessageContaining("operation-timeout");
         assertThat(Duration.ofNanos(System.nanoTime() - started)).isBetween(DEADLINE.minusMillis(50), DEADLINE.plusSeconds(3));
 
-        CompletableFuture<ViewTurn> next = adapter.turn(sid, COUNTER).toCompletableFuture();
+        CompletableFuture<ViewTurn> next = hasty.turn(sid, COUNTER).toCompletableFuture();
         held.close(); // skips the waiter that gave up, grants the one still waiting
         await(next).close();
     }
