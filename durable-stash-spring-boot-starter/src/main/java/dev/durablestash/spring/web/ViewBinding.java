@@ -279,11 +279,25 @@ final class ViewBinding implements Stash {
                     + "' could not be recovered (storage error), so its fields started from their defaults; its "
                     + "changes were not stashed, to leave the stored state intact", recovery.error().orElse(null)));
         }
+        // Recorded before the write is sent, which an idle engine does before stash returns: an exchange
+        // that ends on another thread as soon as it is sent counts these changes as in flight, not unstashed.
+        CompletableFuture<Void> outcome = new CompletableFuture<>();
+        lastAsyncStash = new StashInFlight(now, outcome);
+        try {
+            within(adapter.stash(sid, type.definition(), changed), type.name(), "stash", operationTimeout, null)
+                    .whenComplete((ignored, error) -> {
+                        if (error != null) {
+                            outcome.completeExceptionally(error);
+                        } else {
+                            outcome.complete(null);
+                        }
+                    });
+        } catch (RuntimeException e) { // nothing was sent
+            outcome.completeExceptionally(e);
+            throw e;
+        }
         // The caller gets a copy: one that stops waiting (a cancelled WebFlux exchange) cancels the copy,
         // not the write nor the baseline's update, which later stashes and hasChanges() rely on.
-        CompletableFuture<Void> outcome = within(adapter.stash(sid, type.definition(), changed), type.name(), "stash",
-                operationTimeout, null);
-        lastAsyncStash = new StashInFlight(now, outcome);
         return outcome.thenRun(() -> baseline = now).copy();
     }
 
