@@ -1,12 +1,18 @@
 package dev.durablestash.spring.web.reactive;
 
+import java.time.Duration;
+
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.web.reactive.function.client.WebClient;
+
+import reactor.core.Disposable;
 
 import dev.durablestash.storage.StorageBackend;
 import dev.durablestash.testing.InMemoryStorageBackend;
+import dev.durablestash.testing.InMemoryStorageBackend.Operation;
 
 /**
  * For tests against a running WebFlux test app on the in-memory backend (the subclass names the app in
@@ -36,5 +42,33 @@ abstract class FluxAppTestSupport {
     @AfterEach
     void clearFaults() {
         storage.clearFaults();
+    }
+
+    /**
+     * Sends {@code request} and goes away (cancels it, closing its connection) once the storage received
+     * a PUT from then on, i.e. while the exchange's stash is in flight: not after a fixed time, which a
+     * slow machine may spend before the stash starts.
+     *
+     * @throws AssertionError when no PUT came within 10 s
+     */
+    void sendAndGoAwayDuringAPut(WebClient.RequestHeadersSpec<?> request) throws InterruptedException {
+        long puts = storage.count(Operation.PUT);
+        Disposable exchange = request.retrieve().bodyToMono(String.class).subscribe(body -> { }, error -> { });
+        try {
+            awaitAPutAfter(puts);
+        } finally {
+            exchange.dispose();
+        }
+    }
+
+    /** Waits until the storage received more than {@code puts} PUTs, for 10 s at most. */
+    void awaitAPutAfter(long puts) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (storage.count(Operation.PUT) <= puts) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("no PUT started within 10 s");
+            }
+            Thread.sleep(5);
+        }
     }
 }

@@ -46,12 +46,9 @@ class WebFluxTwoViewsDisconnectReviewTests extends FluxAppTestSupport {
         browser.get("/two");
         storage.setLatency(Operation.PUT, Duration.ofMillis(1200));
         WebClient client = WebClient.create("http://localhost:" + port);
-        try {
-            client.post().uri("/two/add").header("Cookie", "sid=" + browser.sid()).header("X-Stash-Mounts", "1")
-                    .retrieve().bodyToMono(String.class).timeout(Duration.ofMillis(400)).block();
-        } catch (RuntimeException expected) {
-            // the client gave up while the first view's stash was in flight
-        }
+        // the client goes away while the first view's stash is in flight
+        sendAndGoAwayDuringAPut(client.post().uri("/two/add").header("Cookie", "sid=" + browser.sid())
+                .header("X-Stash-Mounts", "1"));
         Thread.sleep(2000); // the first view's PUT completes
         storage.clearFaults();
         assertThat(browser.get("/two", REJOIN).getResponseBody()).as("the first view's change was stashed")
@@ -70,9 +67,11 @@ class WebFluxTwoViewsDisconnectReviewTests extends FluxAppTestSupport {
                 .header("X-Stash-Mounts", "1").retrieve().bodyToFlux(String.class)
                 .subscribe(event -> first.countDown());
         assertThat(first.await(10, java.util.concurrent.TimeUnit.SECONDS)).as("first event").isTrue();
+        long puts = storage.count(Operation.PUT);
         storage.setLatency(Operation.PUT, Duration.ofMillis(1500));
         storage.failNext(Operation.PUT, 100); // the next stash of the stream fails, after the latency
-        Thread.sleep(600); // the handler's stash of the next element is in flight
+        assertThat(storage.count(Operation.PUT)).as("no stash of the stream started meanwhile (1 s)").isEqualTo(puts);
+        awaitAPutAfter(puts); // the handler's stash of the next element is in flight
         stream.dispose(); // the client goes away
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         while (logs.messages(Level.ERROR).stream().noneMatch(m -> m.contains("failed after the exchange had ended"))

@@ -58,7 +58,7 @@ public class TwoViewsTestApplication {
         @GetMapping(path = "/stream", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
         @ResponseBody
         Flux<String> stream(ReactiveStash stash) {
-            return Flux.range(1, 10).concatMap(i -> Mono.delay(Duration.ofMillis(200)).then(Mono.defer(() -> {
+            return Flux.range(1, 10).concatMap(i -> Mono.delay(Duration.ofSeconds(1)).then(Mono.defer(() -> {
                 count++;
                 return stash.stash().thenReturn("n" + count);
             })));
