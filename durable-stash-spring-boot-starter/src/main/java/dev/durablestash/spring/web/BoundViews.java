@@ -256,7 +256,7 @@ public final class BoundViews {
     }
 
     /** @return the outcomes of the bound views' non-blocking stashes still in flight */
-    public List<CompletableFuture<Void>> stashesInFlight() {
+    private List<CompletableFuture<Void>> stashesInFlight() {
         List<CompletableFuture<Void>> inFlight = new ArrayList<>();
         for (ViewBinding binding : bindings) {
             CompletableFuture<Void> outcome = binding.stashInFlight();
@@ -265,6 +265,31 @@ public final class BoundViews {
             }
         }
         return inFlight;
+    }
+
+    /**
+     * For an exchange that ended while its views may still have changes or stashes in flight (nobody
+     * waits for them any more): logs an ERROR now if a bound view has changes not stashed (see
+     * {@link #reportUnstashed}), and one later for each stash in flight that fails. A stash ending
+     * meanwhile is seen by one or both, never by neither: the stashes in flight are taken first, so one
+     * that fails after that is followed, and one that failed before shows as changes.
+     *
+     * @param where the request's path
+     * @param reasonForChanges why the changes found now cannot be stashed any more, and what to do
+     */
+    public void reportUnstashedAtEnd(Object where, String reasonForChanges) {
+        List<CompletableFuture<Void>> inFlight = stashesInFlight();
+        if (hasChanges()) {
+            reportUnstashed(where, reasonForChanges);
+        }
+        for (CompletableFuture<Void> stash : inFlight) {
+            stash.whenComplete((ok, failure) -> {
+                if (failure != null) {
+                    reportUnstashed(where, "their stash failed after the exchange had ended (it was still in "
+                            + "flight when the exchange ended): " + failure);
+                }
+            });
+        }
     }
 
     /**

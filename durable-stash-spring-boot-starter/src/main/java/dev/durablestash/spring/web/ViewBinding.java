@@ -292,7 +292,7 @@ final class ViewBinding implements Stash {
                             outcome.complete(null);
                         }
                     });
-        } catch (RuntimeException e) { // nothing was sent
+        } catch (Throwable e) { // nothing was sent (also an Error, such as running out of memory while encoding)
             outcome.completeExceptionally(e);
             throw e;
         }

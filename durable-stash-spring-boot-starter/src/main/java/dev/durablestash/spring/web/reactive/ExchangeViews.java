@@ -277,21 +277,11 @@ final class ExchangeViews {
         }
         // Changes a stash still in flight writes (the client went away while the commit's stash ran) are
         // not "made after the commit"; should that stash fail, nobody waits for it any more: say so here.
-        if (bound.hasChanges()) {
-            bound.reportUnstashed(exchange.getRequest().getPath(), commitStashEnded
-                    ? "they were made after the response was committed (a streaming body); stash them with "
-                            + "ReactiveStash.stash() before sending what depends on them"
-                    : "the exchange ended (the client went away) before the stash made as the response "
-                            + "committed reached them");
-        }
-        for (CompletableFuture<Void> stash : bound.stashesInFlight()) {
-            stash.whenComplete((ok, failure) -> {
-                if (failure != null) {
-                    bound.reportUnstashed(exchange.getRequest().getPath(), "their stash failed after the exchange "
-                            + "had ended (it was still in flight when the exchange ended): " + failure);
-                }
-            });
-        }
+        bound.reportUnstashedAtEnd(exchange.getRequest().getPath(), commitStashEnded
+                ? "they were made after the response was committed (a streaming body); stash them with "
+                        + "ReactiveStash.stash() before sending what depends on them"
+                : "the exchange ended (the client went away) before the stash made as the response "
+                        + "committed reached them");
     }
 
     private void hold(ViewTurn turn) {
