@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 
 import tools.jackson.core.JsonGenerator;
@@ -125,6 +126,20 @@ class FixesReviewTests {
      */
     @Test
     void aSuccessorsRecoverDoesNotWaitForItsPredecessorsGather() throws Exception {
+        Duration took = null;
+        for (int attempt = 0; attempt < 3 && took == null; attempt++) {
+            took = successorsRecoverAfterItsPredecessorsGatherStarted();
+        }
+        assertThat(took).as("an attempt where the actor stayed live until its gather started").isNotNull();
+        // Waiting for the gather would take about 0.8 s; half of that leaves room for a slow machine.
+        assertThat(took).as("the successor's recover, behind the predecessor's 80 stashes").isLessThan(Duration.ofMillis(400));
+    }
+
+    /**
+     * @return how long the successor's recover took, or {@code null} when the actor was evicted before its
+     *     gather started (the test thread stalled longer than the idle timeout): nothing was tested then
+     */
+    private static @Nullable Duration successorsRecoverAfterItsPredecessorsGatherStarted() throws Exception {
         MapStorageBackend store = new MapStorageBackend();
         HeldBackend backend = new HeldBackend(store);
         ViewDefinition view = ConcurrentStashTests.view(4);
@@ -139,6 +154,7 @@ class FixesReviewTests {
                 behind.add(adapter.stash(sid, view, Map.of("k2", (long) i)));
             }
             backend.stopHolding();
+            boolean stayedLive = adapter.statistics().evictions() == 0;
             pair.write().release().run(); // a gather starts: 82 to wait for, or 1 s (its bound's most)
             await(pair.first());
             await(pair.second());
@@ -150,8 +166,7 @@ class FixesReviewTests {
             for (CompletionStage<Void> each : behind) {
                 await(each);
             }
-            // Waiting for the gather would take about 0.8 s; half of that leaves room for a slow machine.
-            assertThat(took).as("the successor's recover, behind the predecessor's 80 stashes").isLessThan(Duration.ofMillis(400));
+            return stayedLive ? took : null;
         }
     }
 }
