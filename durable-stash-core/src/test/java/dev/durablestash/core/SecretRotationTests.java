@@ -170,7 +170,8 @@ class SecretRotationTests {
     void aMoveInterruptedAfterTheLockIsFinishedByTheNextInstance() throws Exception {
         await(engines.open(store, before()).stash(sid, VIEW, Map.of("x", 7)));
         HeldBackend held = new HeldBackend(store);
-        StashAdapter crashing = engines.open(held, step2().operationTimeout(Duration.ofMillis(300)));
+        // Its lock must be released within the lock's own timeout: 2 s leaves a slow machine room for that.
+        StashAdapter crashing = engines.open(held, step2().operationTimeout(Duration.ofSeconds(2)));
         held.hold(Operation.PUT);
         CompletionStage<Void> interrupted = crashing.stash(sid, VIEW, Map.of("k0", 1));
         held.next().release().run(); // the lock: key A now holds a move marker
