@@ -1,5 +1,6 @@
 package dev.durablestash.core;
 
+import static dev.durablestash.testsupport.Stages.awaitUntil;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
@@ -35,16 +36,14 @@ class CallerFutureTests {
         CallerFuture<String> stage = new CallerFuture<>();
         AtomicReference<Object> got = new AtomicReference<>();
         AtomicReference<Boolean> interruptKept = new AtomicReference<>();
-        Thread waiter = new Thread(() -> {
+        Thread waiter = startWaiting("waiter", () -> {
             try {
                 got.set(how.equals("get") ? stage.get() : stage.get(5, TimeUnit.SECONDS));
             } catch (Exception e) {
                 got.set(e);
             }
             interruptKept.set(Thread.currentThread().isInterrupted());
-        }, "waiter");
-        waiter.start();
-        awaitWaiting(waiter);
+        });
         CallerFuture.Wakes wakes = new CallerFuture.Wakes();
         wakes.gather(() -> stage.complete("written"));
         waiter.interrupt();
@@ -113,20 +112,16 @@ class CallerFutureTests {
     private static List<Object> waitersOutcome(CompletableFuture<String> future, String how) throws Exception {
         AtomicReference<Object> first = new AtomicReference<>();
         AtomicReference<Object> second = new AtomicReference<>();
-        Thread waiter = new Thread(() -> first.set(outcome(future::join)), "waiter");
-        waiter.start();
-        awaitWaiting(waiter);
+        Thread waiter = startWaiting("waiter", () -> first.set(outcome(future::join)));
         Thread other = null;
         if (how.equals("two waiters")) {
-            other = new Thread(() -> second.set(outcome(() -> {
+            other = startWaiting("second-waiter", () -> second.set(outcome(() -> {
                 try {
                     return future.get();
                 } catch (Exception e) {
                     return e.toString();
                 }
-            })), "second-waiter");
-            other.start();
-            awaitWaiting(other);
+            })));
         }
         switch (how) {
             case "orTimeout" -> future.orTimeout(50, TimeUnit.MILLISECONDS);
@@ -249,11 +244,17 @@ class CallerFutureTests {
         }
     }
 
-    private static void awaitWaiting(Thread thread) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (thread.getState() != Thread.State.WAITING && thread.getState() != Thread.State.TIMED_WAITING) {
-            assertThat(System.nanoTime()).as(thread.getName() + " waiting").isLessThan(deadline);
-            Thread.sleep(1);
-        }
+    /** Starts a thread named {@code name} that runs {@code body}, and returns it once it waits (parked). */
+    static Thread startWaiting(String name, Runnable body) throws InterruptedException {
+        Thread thread = new Thread(body, name);
+        thread.start();
+        awaitWaiting(thread);
+        return thread;
+    }
+
+    /** Returns once {@code thread} waits (parked), or fails after 10 s. */
+    static void awaitWaiting(Thread thread) throws InterruptedException {
+        awaitUntil(thread.getName() + " waiting",
+                () -> thread.getState() == Thread.State.WAITING || thread.getState() == Thread.State.TIMED_WAITING);
     }
 }

@@ -1,5 +1,7 @@
 package dev.durablestash.core;
 
+import static dev.durablestash.core.CallerFutureTests.awaitWaiting;
+import static dev.durablestash.core.CallerFutureTests.startWaiting;
 import static dev.durablestash.testsupport.Stages.await;
 import static dev.durablestash.testsupport.Stages.failureOf;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -77,15 +79,13 @@ class CallerWakesTests {
     void aTimedGetWhoseAnswerIsThereReturnsItAtItsTimeoutHoweverLateItsWakeUp() throws Exception {
         CallerFuture<String> stage = new CallerFuture<>();
         AtomicReference<Object> got = new AtomicReference<>();
-        Thread waiter = new Thread(() -> {
+        Thread waiter = startWaiting("waiter", () -> {
             try {
                 got.set(stage.get(1, TimeUnit.SECONDS)); // long enough that the answer is there before it
             } catch (Exception e) {
                 got.set(e);
             }
-        }, "waiter");
-        waiter.start();
-        awaitWaiting(waiter);
+        });
         CallerFuture.Wakes wakes = new CallerFuture.Wakes();
         wakes.gather(() -> stage.complete("written")); // its wake-up is collected and never given
         waiter.join(10_000);
@@ -97,9 +97,7 @@ class CallerWakesTests {
     void aWaiterAnsweredOutsideACollectionIsUnparkedAtOnce() throws Exception {
         CallerFuture<String> stage = new CallerFuture<>();
         AtomicReference<String> got = new AtomicReference<>();
-        Thread waiter = new Thread(() -> got.set(stage.join()), "waiter");
-        waiter.start();
-        awaitWaiting(waiter);
+        Thread waiter = startWaiting("waiter", () -> got.set(stage.join()));
         stage.complete("now");
         waiter.join(10_000);
         assertThat(got).hasValue("now");
@@ -113,9 +111,7 @@ class CallerWakesTests {
     void waitersAnsweredBeforeACallerWithDependentActionsAreUnparkedBeforeThoseRun() throws Exception {
         CallerFuture<String> first = new CallerFuture<>();
         CallerFuture<String> second = new CallerFuture<>();
-        Thread waiter = new Thread(first::join, "waiter");
-        waiter.start();
-        awaitWaiting(waiter);
+        Thread waiter = startWaiting("waiter", first::join);
         AtomicReference<Thread.State> waiterWhileSecondsActionRan = new AtomicReference<>();
         second.thenRun(() -> {
             try {
@@ -187,7 +183,7 @@ class CallerWakesTests {
             });
             AtomicReference<Duration> returnedAfter = new AtomicReference<>();
             long[] released = new long[1];
-            Thread waiter = new Thread(() -> {
+            Thread waiter = startWaiting("waiter", () -> {
                 CompletableFuture<Void> first = pair.first().toCompletableFuture();
                 if (waitingWith.equals("timed get")) {
                     waitFor(first, "timed get");
@@ -195,9 +191,7 @@ class CallerWakesTests {
                     first.join();
                 }
                 returnedAfter.set(Duration.ofNanos(System.nanoTime() - released[0]));
-            }, "waiter");
-            waiter.start();
-            awaitWaiting(waiter);
+            });
             if (!waitingWith.equals("timed get")) {
                 waiter.interrupt(); // join goes on waiting, and keeps the interrupt for its caller
             }
@@ -357,14 +351,6 @@ class CallerWakesTests {
         long end = System.nanoTime() + time.toNanos();
         while (System.nanoTime() < end) {
             Thread.onSpinWait();
-        }
-    }
-
-    private static void awaitWaiting(Thread thread) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (thread.getState() != Thread.State.WAITING && thread.getState() != Thread.State.TIMED_WAITING) {
-            assertThat(System.nanoTime()).as(thread.getName() + " waiting").isLessThan(deadline);
-            Thread.sleep(1);
         }
     }
 }

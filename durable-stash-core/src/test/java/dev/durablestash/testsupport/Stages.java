@@ -6,6 +6,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
 
 import org.jspecify.annotations.Nullable;
 
@@ -16,6 +17,23 @@ public final class Stages {
     public static final Duration TIMEOUT = Duration.ofSeconds(30);
 
     private Stages() {
+    }
+
+    /**
+     * Polls {@code reached} (every millisecond) until it holds, for a condition no stage signals (a thread
+     * parked, a call received).
+     *
+     * @param what what is waited for, for the failure's message
+     * @throws AssertionError if it did not hold within 10 s
+     */
+    public static void awaitUntil(String what, BooleanSupplier reached) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!reached.getAsBoolean()) {
+            if (System.nanoTime() - deadline > 0) {
+                throw new AssertionError("not within 10 s: " + what);
+            }
+            Thread.sleep(1);
+        }
     }
 
     /**

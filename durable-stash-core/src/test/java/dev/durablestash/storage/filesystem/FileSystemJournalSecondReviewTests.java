@@ -1,6 +1,7 @@
 package dev.durablestash.storage.filesystem;
 
 import static dev.durablestash.testsupport.Stages.await;
+import static dev.durablestash.testsupport.Stages.awaitUntil;
 import static dev.durablestash.testsupport.Stages.utf8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -14,7 +15,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
-import java.util.function.BooleanSupplier;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -60,12 +60,12 @@ class FileSystemJournalSecondReviewTests {
             try {
                 pool.interruptNext.set(true);
                 put = backend.put("ns/a", utf8("new body"), Precondition.absent()).toCompletableFuture();
-                waitUntil(() -> stripe.getQueueLength() == 1, "the put waits to overwrite its file");
+                awaitUntil("the put waits to overwrite its file", () -> stripe.getQueueLength() == 1);
                 // The key's ETag no longer known (as after the known ETags were cleared at their bound): the
                 // read cannot be answered from memory and goes to the file.
                 knownEtags(backend).clear();
                 read = backend.get("ns/a", null).toCompletableFuture();
-                waitUntil(() -> stripe.getQueueLength() == 2, "the read waits behind it");
+                awaitUntil("the read waits behind it", () -> stripe.getQueueLength() == 2);
             } finally {
                 stripe.writeLock().unlock();
             }
@@ -102,7 +102,7 @@ class FileSystemJournalSecondReviewTests {
             Files.createDirectory(file);
             hold.countDown();
             try {
-                waitUntil(() -> !logs.messages(Level.WARN).isEmpty(), "a checkpoint failed");
+                awaitUntil("a checkpoint failed", () -> !logs.messages(Level.WARN).isEmpty());
                 for (int i = 0; i < 20; i++) {
                     await(backend.put("ns/k" + i, new byte[100], Precondition.absent()));
                 }
@@ -111,14 +111,14 @@ class FileSystemJournalSecondReviewTests {
                         .isInstanceOfSatisfying(dev.durablestash.storage.GetResult.Found.class, (found) -> assertThat(
                                 new String(found.body(), java.nio.charset.StandardCharsets.UTF_8)).startsWith("new body"));
                 assertThat(segments().size()).as("segments kept").isGreaterThan(20);
-                waitUntil(() -> {
+                awaitUntil("the health check fails once the checkpoint failed twice in a row", () -> {
                     try {
                         await(backend.check("probe"));
                         return false;
                     } catch (Exception e) {
                         return String.valueOf(e.getMessage()).contains("failed 2 times in a row");
                     }
-                }, "the health check fails once the checkpoint failed twice in a row");
+                });
             } finally {
                 Files.delete(file); // lets close() finish the write and drop the journal
             }
@@ -263,7 +263,7 @@ class FileSystemJournalSecondReviewTests {
         Journal journal = Journal.open(root, 64, files, pool);
         try {
             journal.appendAndWait("ns/k", new byte[100]).done();
-            waitUntil(() -> calls.get() == 1, "the first checkpoint failed");
+            awaitUntil("the first checkpoint failed", () -> calls.get() == 1);
             pool.shutdown(); // as close() does with the backend's own pool before it closes the journal
             Thread.sleep(1500); // the retry's time came and the executor refused it: nothing runs it then
             assertThat(retryThread).as("a retry the executor refused").isNotDone();
@@ -288,14 +288,6 @@ class FileSystemJournalSecondReviewTests {
         Field contentsField = KeyLocks.class.getDeclaredField("contents");
         contentsField.setAccessible(true);
         return (ReentrantReadWriteLock[]) contentsField.get(locksField.get(backend));
-    }
-
-    private static void waitUntil(BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!condition.getAsBoolean()) {
-            assertThat(System.nanoTime()).as("within 10 s: %s", what).isLessThan(deadline);
-            Thread.sleep(5);
-        }
     }
 
     private List<Path> segments() throws Exception {

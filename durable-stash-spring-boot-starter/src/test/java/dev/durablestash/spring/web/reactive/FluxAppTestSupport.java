@@ -1,6 +1,6 @@
 package dev.durablestash.spring.web.reactive;
 
-import java.time.Duration;
+import static dev.durablestash.testsupport.Stages.awaitUntil;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -63,12 +63,6 @@ abstract class FluxAppTestSupport {
 
     /** Waits until the storage received more than {@code puts} PUTs, for 10 s at most. */
     void awaitAPutAfter(long puts) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (storage.count(Operation.PUT) <= puts) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("no PUT started within 10 s");
-            }
-            Thread.sleep(5);
-        }
+        awaitUntil("a PUT started", () -> storage.count(Operation.PUT) > puts);
     }
 }

@@ -8,7 +8,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.BooleanSupplier;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -18,6 +17,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 
+import static dev.durablestash.testsupport.Stages.awaitUntil;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -101,14 +101,6 @@ class LockWaitBlockHoundTests {
     }
 
     /** Polls {@code reached} every millisecond; fails with {@code otherwise} if it is still false after 10 s. */
-    private static void awaitUntil(String otherwise, BooleanSupplier reached) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (!reached.getAsBoolean()) {
-            assertThat(System.nanoTime()).as(otherwise).isLessThan(deadline);
-            Thread.sleep(1);
-        }
-    }
-
     /**
      * A thread woken in the lock's queue while the lock is still taken (as when another thread barges in
      * between the release that woke it and its attempt) spins once ({@code Thread.onSpinWait}, which
