@@ -270,7 +270,7 @@ public final class BoundViews {
     /**
      * For an exchange that ended while its views may still have changes or stashes in flight (nobody
      * waits for them any more): logs an ERROR now if a bound view has changes not stashed (see
-     * {@link #reportUnstashed}), and one later for each stash in flight that fails. A stash ending
+     * {@link #reportUnstashed}), and one later for each stash or reset in flight that fails. A stash ending
      * meanwhile is seen by one or both, never by neither: the stashes in flight are taken first, so one
      * that fails after that is followed, and one that failed before shows as changes.
      *
@@ -279,6 +279,18 @@ public final class BoundViews {
      */
     public void reportUnstashedAtEnd(Object where, String reasonForChanges) {
         List<CompletableFuture<Void>> inFlight = stashesInFlight();
+        for (ViewBinding binding : bindings) {
+            CompletableFuture<Void> reset = binding.resetInFlight();
+            if (reset != null) {
+                reset.whenComplete((ok, failure) -> {
+                    if (failure != null) {
+                        log.error("The reset of view '{}' in {} FAILED after the exchange had ended (it was still in "
+                                + "flight when the exchange ended); its stored state may be left as it was: {}",
+                                binding.view(), where, failure.toString());
+                    }
+                });
+            }
+        }
         if (hasChanges()) {
             reportUnstashed(where, reasonForChanges);
         }

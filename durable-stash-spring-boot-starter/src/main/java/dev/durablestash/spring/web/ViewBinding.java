@@ -11,6 +11,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -72,6 +73,8 @@ final class ViewBinding implements Stash {
     private volatile Map<String, StashedViewType.Snapshot> latest;
     /** The last {@link #stashAsync()} that wrote something, until a blocking stash or a reset; {@code null} before. */
     private volatile @Nullable StashInFlight lastAsyncStash;
+    /** The outcome of the last {@link #resetAsync()}; {@code null} before. */
+    private volatile @Nullable CompletableFuture<Void> lastAsyncReset;
     private Runnable beforeWrite = () -> { };
     private boolean detached;
 
@@ -283,19 +286,7 @@ final class ViewBinding implements Stash {
         // that ends on another thread as soon as it is sent counts these changes as in flight, not unstashed.
         CompletableFuture<Void> outcome = new CompletableFuture<>();
         lastAsyncStash = new StashInFlight(now, outcome);
-        try {
-            within(adapter.stash(sid, type.definition(), changed), type.name(), "stash", operationTimeout, null)
-                    .whenComplete((ignored, error) -> {
-                        if (error != null) {
-                            outcome.completeExceptionally(error);
-                        } else {
-                            outcome.complete(null);
-                        }
-                    });
-        } catch (Throwable e) { // nothing was sent (also an Error, such as running out of memory while encoding)
-            outcome.completeExceptionally(e);
-            throw e;
-        }
+        follow(outcome, () -> adapter.stash(sid, type.definition(), changed), "stash");
         // The caller gets a copy: one that stops waiting (a cancelled WebFlux exchange) cancels the copy,
         // not the write nor the baseline's update, which later stashes and hasChanges() rely on.
         return outcome.thenRun(() -> baseline = now).copy();
@@ -311,13 +302,46 @@ final class ViewBinding implements Stash {
         if (detached) {
             return CompletableFuture.completedFuture(null);
         }
-        return within(adapter.reset(sid, type.definition()), type.name(), "reset", operationTimeout, null)
-                .thenRun(() -> {
-                    type.restore(target, defaults);
-                    baseline = type.snapshot(target);
-                    latest = baseline;
-                    lastAsyncStash = null;
-                });
+        // Recorded before the reset is sent, as a stash is: an exchange that ends meanwhile follows it.
+        CompletableFuture<Void> outcome = new CompletableFuture<>();
+        lastAsyncReset = outcome;
+        follow(outcome, () -> adapter.reset(sid, type.definition()), "reset");
+        // A copy, as for a stash: a caller that stops waiting does not stop the fields' return to their defaults.
+        return outcome.thenRun(() -> {
+            type.restore(target, defaults);
+            baseline = type.snapshot(target);
+            latest = baseline;
+            lastAsyncStash = null;
+        }).copy();
+    }
+
+    /**
+     * Sends a write and completes {@code outcome} as it ends (within the wait's bound). If sending
+     * throws, nothing was sent: {@code outcome} fails and the error is rethrown (also an {@link Error},
+     * such as running out of memory while encoding, so that nothing stays recorded as in flight).
+     */
+    private void follow(CompletableFuture<Void> outcome, Supplier<CompletionStage<Void>> write, String operation) {
+        try {
+            within(write.get(), type.name(), operation, operationTimeout, null).whenComplete((ignored, error) -> {
+                if (error != null) {
+                    outcome.completeExceptionally(error);
+                } else {
+                    outcome.complete(null);
+                }
+            });
+        } catch (Throwable e) {
+            outcome.completeExceptionally(e);
+            throw e;
+        }
+    }
+
+    /**
+     * @return the outcome of a {@link #resetAsync()} still in flight (it completes when the view's
+     *     stored state is removed, or fails), or {@code null} when none is
+     */
+    @Nullable CompletableFuture<Void> resetInFlight() {
+        CompletableFuture<Void> reset = lastAsyncReset;
+        return reset == null || reset.isDone() ? null : reset;
     }
 
     @Override
