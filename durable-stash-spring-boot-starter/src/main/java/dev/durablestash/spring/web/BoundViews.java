@@ -268,39 +268,70 @@ public final class BoundViews {
     }
 
     /**
-     * For an exchange that ended while its views may still have changes or stashes in flight (nobody
-     * waits for them any more): logs an ERROR now if a bound view has changes not stashed (see
-     * {@link #reportUnstashed}), and one later for each stash or reset in flight that fails. A stash ending
-     * meanwhile is seen by one or both, never by neither: the stashes in flight are taken first, so one
-     * that fails after that is followed, and one that failed before shows as changes.
+     * For an exchange that ended after its handler finished, while its views may still have changes or
+     * writes in flight (nobody waits for them any more): logs an ERROR now if a bound view has changes
+     * not stashed (see {@link #reportUnstashed}), and one later for each stash or reset in flight that
+     * fails, or now for a reset that failed unseen. A stash ending meanwhile is seen by one or both,
+     * never by neither: the stashes in flight are taken first, so one that fails after that is followed,
+     * and one that failed before shows as changes. A view whose reset is in flight has no changes (the
+     * reset discards them).
      *
      * @param where the request's path
      * @param reasonForChanges why the changes found now cannot be stashed any more, and what to do
      */
     public void reportUnstashedAtEnd(Object where, String reasonForChanges) {
-        List<CompletableFuture<Void>> inFlight = stashesInFlight();
-        for (ViewBinding binding : bindings) {
-            CompletableFuture<Void> reset = binding.resetInFlight();
-            if (reset != null) {
-                reset.whenComplete((ok, failure) -> {
-                    if (failure != null) {
-                        log.error("The reset of view '{}' in {} FAILED after the exchange had ended (it was still in "
-                                + "flight when the exchange ended); its stored state may be left as it was: {}",
-                                binding.view(), where, failure.toString());
-                    }
-                });
-            }
-        }
+        List<CompletableFuture<Void>> stashes = stashesInFlight();
+        followResets(where);
         if (hasChanges()) {
             reportUnstashed(where, reasonForChanges);
         }
-        for (CompletableFuture<Void> stash : inFlight) {
+        followStashes(where, stashes);
+    }
+
+    /**
+     * For an exchange that ended before its handler finished (the client went away): its changes are
+     * dropped, as a failed handler's are, but a stash or reset the handler sent that fails afterwards,
+     * or failed with nobody waiting for it, is logged at ERROR.
+     *
+     * @param where the request's path
+     */
+    public void reportWritesFailedAtEnd(Object where) {
+        List<CompletableFuture<Void>> stashes = new ArrayList<>();
+        for (ViewBinding binding : bindings) {
+            CompletableFuture<Void> outcome = binding.stashNotLanded();
+            if (outcome != null) {
+                stashes.add(outcome);
+            }
+        }
+        followResets(where);
+        followStashes(where, stashes);
+    }
+
+    /** Logs an ERROR for each stash of {@code stashes} that fails, or failed. */
+    private void followStashes(Object where, List<CompletableFuture<Void>> stashes) {
+        for (CompletableFuture<Void> stash : stashes) {
             stash.whenComplete((ok, failure) -> {
                 if (failure != null) {
-                    reportUnstashed(where, "their stash failed after the exchange had ended (it was still in "
-                            + "flight when the exchange ended): " + failure);
+                    reportUnstashed(where, "their stash failed after the exchange had ended or its client had "
+                            + "gone away (nobody waited for it any more): " + failure);
                 }
             });
+        }
+    }
+
+    /** Logs an ERROR for each bound view's reset that fails, or failed, with nobody waiting for it. */
+    private void followResets(Object where) {
+        for (ViewBinding binding : bindings) {
+            CompletableFuture<Void> reset = binding.resetNotLanded();
+            if (reset != null) {
+                reset.whenComplete((ok, failure) -> {
+                    if (failure != null) {
+                        log.error("The reset of view '{}' in {} FAILED after the exchange had ended or its client "
+                                + "had gone away (nobody waited for it any more); its stored state may be left as "
+                                + "it was: {}", binding.view(), where, failure.toString());
+                    }
+                });
+            }
         }
     }
 

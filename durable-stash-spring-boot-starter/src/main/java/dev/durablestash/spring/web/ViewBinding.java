@@ -49,8 +49,9 @@ import dev.durablestash.spring.Stash;
  * like any failed write).
  *
  * <p><b>Thread-safety:</b> not thread-safe; bound to one request and used by one thread at a time,
- * except that {@link #hasChanges()} may run on another thread while a {@link #stashAsync()} is in flight
- * (a WebFlux exchange that ended while its commit's stash ran): it then counts that stash as done.
+ * except that {@link #hasChanges()} may run on another thread while a {@link #stashAsync()} or a
+ * {@link #resetAsync()} is in flight (a WebFlux exchange that ended meanwhile): it then counts that stash
+ * as done, and finds no changes until that reset and the fields' return to their defaults are done.
  */
 final class ViewBinding implements Stash {
 
@@ -73,8 +74,10 @@ final class ViewBinding implements Stash {
     private volatile Map<String, StashedViewType.Snapshot> latest;
     /** The last {@link #stashAsync()} that wrote something, until a blocking stash or a reset; {@code null} before. */
     private volatile @Nullable StashInFlight lastAsyncStash;
-    /** The outcome of the last {@link #resetAsync()}; {@code null} before. */
+    /** The outcome of the last {@link #resetAsync()}'s write; {@code null} before. */
     private volatile @Nullable CompletableFuture<Void> lastAsyncReset;
+    /** The last {@link #resetAsync()}, done once its write ended and, if it landed, the fields are back to their defaults. */
+    private volatile @Nullable CompletableFuture<Void> resetting;
     private Runnable beforeWrite = () -> { };
     private boolean detached;
 
@@ -211,9 +214,14 @@ final class ViewBinding implements Stash {
 
     /**
      * @return {@code true} if a stored field changed since recovery or the last stash; a non-blocking
-     *     stash still in flight counts as done, one that failed does not
+     *     stash still in flight counts as done, one that failed does not; while a non-blocking reset is in
+     *     flight, {@code false}
      */
     public boolean hasChanges() {
+        CompletableFuture<Void> reset = resetting;
+        if (reset != null && !reset.isDone()) {
+            return false; // the reset discards them (and should it fail, the changes are looked at again)
+        }
         latest = type.snapshot(target, latest);
         StashInFlight async = lastAsyncStash;
         boolean counts = async != null && !async.outcome().isCompletedExceptionally();
@@ -227,6 +235,16 @@ final class ViewBinding implements Stash {
     @Nullable CompletableFuture<Void> stashInFlight() {
         StashInFlight async = lastAsyncStash;
         return async == null || async.outcome().isDone() ? null : async.outcome();
+    }
+
+    /**
+     * @return the outcome of the last {@link #stashAsync()} while it is in flight or if it failed, or
+     *     {@code null} when there was none (since a blocking stash or a reset) or it landed
+     */
+    @Nullable CompletableFuture<Void> stashNotLanded() {
+        StashInFlight async = lastAsyncStash;
+        return async == null || (async.outcome().isDone() && !async.outcome().isCompletedExceptionally()) ? null
+                : async.outcome();
     }
 
     @Override
@@ -304,15 +322,17 @@ final class ViewBinding implements Stash {
         }
         // Recorded before the reset is sent, as a stash is: an exchange that ends meanwhile follows it.
         CompletableFuture<Void> outcome = new CompletableFuture<>();
-        lastAsyncReset = outcome;
-        follow(outcome, () -> adapter.reset(sid, type.definition()), "reset");
-        // A copy, as for a stash: a caller that stops waiting does not stop the fields' return to their defaults.
-        return outcome.thenRun(() -> {
+        CompletableFuture<Void> restored = outcome.thenRun(() -> {
             type.restore(target, defaults);
             baseline = type.snapshot(target);
             latest = baseline;
             lastAsyncStash = null;
-        }).copy();
+        });
+        resetting = restored;
+        lastAsyncReset = outcome;
+        follow(outcome, () -> adapter.reset(sid, type.definition()), "reset");
+        // A copy, as for a stash: a caller that stops waiting does not stop the fields' return to their defaults.
+        return restored.copy();
     }
 
     /**
@@ -336,12 +356,13 @@ final class ViewBinding implements Stash {
     }
 
     /**
-     * @return the outcome of a {@link #resetAsync()} still in flight (it completes when the view's
-     *     stored state is removed, or fails), or {@code null} when none is
+     * @return the outcome of the last {@link #resetAsync()}'s write (it completes when the view's stored
+     *     state is removed, or fails) while it is in flight or if it failed, or {@code null} when there was
+     *     none or it landed
      */
-    @Nullable CompletableFuture<Void> resetInFlight() {
+    @Nullable CompletableFuture<Void> resetNotLanded() {
         CompletableFuture<Void> reset = lastAsyncReset;
-        return reset == null || reset.isDone() ? null : reset;
+        return reset == null || (reset.isDone() && !reset.isCompletedExceptionally()) ? null : reset;
     }
 
     @Override

@@ -17,7 +17,6 @@ import dev.durablestash.spring.Stashed;
 import dev.durablestash.spring.StashedView;
 import dev.durablestash.testing.InMemoryStorageBackend.Operation;
 import dev.durablestash.testsupport.ExpectedLogs;
-import dev.durablestash.testsupport.Stages;
 
 /**
  * {@link BoundViews#reportUnstashedAtEnd}: what a WebFlux exchange that ended says of its views' changes
@@ -83,62 +82,6 @@ class UnstashedAtEndReviewTests extends BindingTestSupport {
         assertThat(stash).isCompletedExceptionally();
         assertThat(logs.messages(Level.ERROR)).as("errors logged").singleElement()
                 .satisfies(m -> assertThat(m).contains("[tally]").contains("their stash failed after the exchange"));
-    }
-
-    /**
-     * A reset (a streaming body's {@code ReactiveStash.reset()}) is in flight when the exchange ends and then
-     * fails: nobody waits for it any more, so the end reports it once it fails. One that lands is not reported.
-     */
-    @Test
-    void aResetInFlightWhenTheExchangeEndsIsReportedOnceItFails() throws Exception {
-        logs.expect(Level.ERROR, "FAILED after the exchange had ended");
-        String sid = SessionIds.newSid();
-        Tally tally = new Tally();
-        BoundViews bound = new BoundViews(views, adapter, TIMEOUT);
-        bound.add(recover(tally, sid));
-        storage.setLatency(Operation.PUT, Duration.ofMillis(200));
-        storage.failNext(Operation.PUT, 100); // every attempt fails, after the latency
-        CompletableFuture<Void> reset = BoundViews.resetAsync(bound.find(tally)).toCompletableFuture();
-
-        bound.reportUnstashedAtEnd("/tally", "the exchange ended");
-
-        assertThat(logs.messages(Level.ERROR)).as("nothing to report while the reset is in flight").isEmpty();
-        assertThat(reset.handle((ok, failure) -> failure).get(5, TimeUnit.SECONDS)).isNotNull();
-        Stages.awaitUntil("the failed reset reported", () -> !logs.messages(Level.ERROR).isEmpty());
-        assertThat(logs.messages(Level.ERROR)).as("errors logged").singleElement()
-                .satisfies(m -> assertThat(m).contains("'tally'").contains("/tally")
-                        .contains("FAILED after the exchange had ended"));
-
-        storage.failNext(Operation.PUT, 0);
-        CompletableFuture<Void> landing = BoundViews.resetAsync(bound.find(tally)).toCompletableFuture();
-        bound.reportUnstashedAtEnd("/tally", "the exchange ended");
-        landing.get(5, TimeUnit.SECONDS);
-        assertThat(logs.messages(Level.ERROR)).as("a reset that lands is not reported").hasSize(1);
-    }
-
-    /**
-     * A caller that stops waiting for a reset (a cancelled WebFlux exchange) cancels its copy of the stage,
-     * not the fields' return to their defaults once the reset lands.
-     */
-    @Test
-    void aResetWhoseCallerStopsWaitingStillRestoresTheDefaults() throws Exception {
-        String sid = SessionIds.newSid();
-        Tally stored = new Tally();
-        ViewBinding first = recover(stored, sid);
-        stored.count = 5;
-        first.stashNow();
-        Tally tally = new Tally();
-        ViewBinding binding = recover(tally, sid);
-        assertThat(tally.count).isEqualTo(5);
-        storage.setLatency(Operation.PUT, Duration.ofMillis(200));
-
-        binding.resetAsync().toCompletableFuture().cancel(false);
-
-        Tally after = new Tally();
-        recover(after, sid); // the session's actor answers it after the reset
-        assertThat(after.count).as("the reset landed").isZero();
-        Stages.awaitUntil("the defaults restored", () -> tally.count == 0);
-        assertThat(binding.hasChanges()).isFalse();
     }
 
     /** An Error while the value is encoded (before anything is sent): the change is unstashed, nothing in flight. */

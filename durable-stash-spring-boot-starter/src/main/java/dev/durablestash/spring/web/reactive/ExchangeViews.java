@@ -272,7 +272,13 @@ final class ExchangeViews {
     private void ended() {
         ended = true;
         releaseTurns();
-        if (!finished || !active()) {
+        if (!active()) {
+            return;
+        }
+        if (!finished) {
+            // The handler did not finish (the client went away): its changes are dropped, but a write it sent
+            // and nobody waits for any more is reported should it fail.
+            bound.reportWritesFailedAtEnd(exchange.getRequest().getPath());
             return;
         }
         // Changes a stash still in flight writes (the client went away while the commit's stash ran) are

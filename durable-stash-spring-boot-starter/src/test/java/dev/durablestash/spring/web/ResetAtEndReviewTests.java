@@ -1,0 +1,233 @@
+package dev.durablestash.spring.web;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import ch.qos.logback.classic.Level;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import dev.durablestash.core.SessionIds;
+import dev.durablestash.spring.Stashed;
+import dev.durablestash.spring.StashedView;
+import dev.durablestash.spring.web.UnstashedAtEndReviewTests.Probe;
+import dev.durablestash.spring.web.UnstashedAtEndReviewTests.Tally;
+import dev.durablestash.testing.InMemoryStorageBackend.Operation;
+import dev.durablestash.testsupport.ExpectedLogs;
+import dev.durablestash.testsupport.Stages;
+
+/**
+ * A non-blocking reset (a WebFlux handler's {@code ReactiveStash.reset()}) and the end of its exchange
+ * ({@link BoundViews#reportUnstashedAtEnd}, {@link BoundViews#reportWritesFailedAtEnd}): a reset nobody
+ * waits for any more is reported should it fail, and the changes it discards are not reported as unstashed.
+ */
+class ResetAtEndReviewTests extends BindingTestSupport {
+
+    @RegisterExtension
+    final ExpectedLogs logs = ExpectedLogs.ofLoggers("dev.durablestash").allow(Level.WARN, "");
+
+    @StashedView(name = "mixed")
+    static class Mixed {
+        @Stashed int count;
+        @Stashed Probe probe = new Probe();
+    }
+
+    @AfterEach
+    void removeHook() {
+        Probe.onRead = () -> { };
+    }
+
+    /** Views bound for one exchange, the tally's recovered. */
+    private BoundViews bind(Tally tally) throws Exception {
+        BoundViews bound = new BoundViews(views, adapter, TIMEOUT);
+        bound.add(recover(tally, SessionIds.newSid()));
+        return bound;
+    }
+
+    /** Every write fails, after {@code latency}. */
+    private void failWrites(Duration latency) {
+        storage.setLatency(Operation.PUT, latency);
+        storage.failNext(Operation.PUT, 100);
+    }
+
+    /**
+     * A reset (a streaming body's {@code ReactiveStash.reset()}) is in flight when the exchange ends and then
+     * fails: nobody waits for it any more, so the end reports it once it fails. One that lands is not reported.
+     */
+    @Test
+    void aResetInFlightWhenTheExchangeEndsIsReportedOnceItFails() throws Exception {
+        logs.expect(Level.ERROR, "FAILED after the exchange had ended");
+        Tally tally = new Tally();
+        BoundViews bound = bind(tally);
+        failWrites(Duration.ofMillis(200));
+        CompletableFuture<Void> reset = BoundViews.resetAsync(bound.find(tally)).toCompletableFuture();
+
+        bound.reportUnstashedAtEnd("/tally", "the exchange ended");
+
+        assertThat(logs.messages(Level.ERROR)).as("nothing to report while the reset is in flight").isEmpty();
+        assertThat(reset.handle((ok, failure) -> failure).get(5, TimeUnit.SECONDS)).isNotNull();
+        Stages.awaitUntil("the failed reset reported", () -> !logs.messages(Level.ERROR).isEmpty());
+        assertThat(logs.messages(Level.ERROR)).as("errors logged").singleElement()
+                .satisfies(m -> assertThat(m).contains("'tally'").contains("/tally")
+                        .contains("FAILED after the exchange had ended"));
+
+
+        storage.failNext(Operation.PUT, 0);
+        CompletableFuture<Void> landing = BoundViews.resetAsync(bound.find(tally)).toCompletableFuture();
+        bound.reportUnstashedAtEnd("/tally", "the exchange ended");
+        landing.get(5, TimeUnit.SECONDS);
+        assertThat(logs.messages(Level.ERROR)).as("a reset that lands is not reported").hasSize(1);
+    }
+
+    /**
+     * A caller that stops waiting for a reset (a cancelled WebFlux exchange) cancels its copy of the stage,
+     * not the fields' return to their defaults once the reset lands.
+     */
+    @Test
+    void aResetWhoseCallerStopsWaitingStillRestoresTheDefaults() throws Exception {
+        String sid = SessionIds.newSid();
+        Tally stored = new Tally();
+        ViewBinding first = recover(stored, sid);
+        stored.count = 5;
+        first.stashNow();
+        Tally tally = new Tally();
+        ViewBinding binding = recover(tally, sid);
+        assertThat(tally.count).isEqualTo(5);
+        storage.setLatency(Operation.PUT, Duration.ofMillis(200));
+
+        binding.resetAsync().toCompletableFuture().cancel(false);
+
+        Tally after = new Tally();
+        recover(after, sid); // the session's actor answers it after the reset
+        assertThat(after.count).as("the reset landed").isZero();
+        Stages.awaitUntil("the defaults restored", () -> tally.count == 0);
+        assertThat(binding.hasChanges()).isFalse();
+    }
+
+    /**
+     * The client goes away (the handler's copy of the reset's stage is cancelled) and the reset fails before
+     * the exchange's end looks: nobody saw that failure, and a failed reset leaves no changes behind to
+     * report, so the end reports the failed reset itself.
+     */
+    @Test
+    void aResetThatFailedUnseenBeforeTheEndLooksIsReported() throws Exception {
+        logs.expect(Level.ERROR, "FAILED after the exchange had ended");
+        Tally tally = new Tally();
+        BoundViews bound = bind(tally);
+        failWrites(Duration.ofMillis(200));
+        ViewBinding binding = (ViewBinding) bound.find(tally);
+        BoundViews.resetAsync(binding).toCompletableFuture().cancel(false); // the client went away
+        CompletableFuture<Void> write = binding.resetNotLanded();
+        assertThat(write).as("the reset's write, in flight").isNotNull();
+        assertThat(write.handle((ok, failure) -> failure).get(5, TimeUnit.SECONDS)).isNotNull();
+
+        bound.reportUnstashedAtEnd("/tally", "the exchange ended");
+
+        assertThat(logs.messages(Level.ERROR)).as("errors logged").singleElement()
+                .satisfies(m -> assertThat(m).contains("'tally'").contains("FAILED after the exchange had ended"));
+    }
+
+    /**
+     * The same before the handler finished (the client went away while it ran): its changes are dropped
+     * unreported, as ever, but the failed reset is reported.
+     */
+    @Test
+    void aResetOfAHandlerThatDidNotFinishIsReportedShouldItFail() throws Exception {
+        logs.expect(Level.ERROR, "FAILED after the exchange had ended");
+        Tally tally = new Tally();
+        BoundViews bound = bind(tally);
+        failWrites(Duration.ofMillis(200));
+        CompletableFuture<Void> reset = BoundViews.resetAsync(bound.find(tally)).toCompletableFuture();
+
+        bound.reportWritesFailedAtEnd("/tally");
+
+        assertThat(reset.handle((ok, failure) -> failure).get(5, TimeUnit.SECONDS)).isNotNull();
+        Stages.awaitUntil("the failed reset reported", () -> !logs.messages(Level.ERROR).isEmpty());
+        assertThat(logs.messages(Level.ERROR)).singleElement().satisfies(m -> assertThat(m).contains("'tally'"));
+    }
+
+    /** A stash of a handler that did not finish, failed unseen: reported, with its views. */
+    @Test
+    void aStashOfAHandlerThatDidNotFinishIsReportedShouldItFail() throws Exception {
+        logs.expect(Level.ERROR, "their stash failed after the exchange had ended");
+        Tally tally = new Tally();
+        BoundViews bound = bind(tally);
+        failWrites(Duration.ofMillis(200));
+        tally.count = 3;
+        CompletableFuture<Void> stash = BoundViews.stashAsync(bound.find(tally)).toCompletableFuture();
+        stash.cancel(false); // the client went away
+        ViewBinding binding = (ViewBinding) bound.find(tally);
+        CompletableFuture<Void> write = binding.stashNotLanded();
+        assertThat(write).as("the stash's write, in flight").isNotNull();
+        assertThat(write.handle((ok, failure) -> failure).get(5, TimeUnit.SECONDS)).isNotNull();
+
+        bound.reportWritesFailedAtEnd("/tally");
+
+        assertThat(logs.messages(Level.ERROR)).singleElement().satisfies(m -> assertThat(m).contains("[tally]"));
+    }
+
+    /**
+     * A streaming body changes a field and then resets the view (to discard the change); the exchange ends
+     * while the reset is in flight, and the reset lands: the discarded change is not reported as unstashed.
+     */
+    @Test
+    void changesThatAResetInFlightDiscardsAreNotReportedAsUnstashed() throws Exception {
+        Tally tally = new Tally();
+        BoundViews bound = bind(tally);
+        storage.setLatency(Operation.PUT, Duration.ofMillis(300));
+        tally.count = 7;
+        CompletableFuture<Void> reset = BoundViews.resetAsync(bound.find(tally)).toCompletableFuture();
+
+        bound.reportUnstashedAtEnd("/tally", "they were made after the response was committed");
+
+        reset.get(5, TimeUnit.SECONDS);
+        assertThat(tally.count).isZero();
+        assertThat(logs.messages(Level.ERROR)).as("errors logged for a reset that landed").isEmpty();
+    }
+
+    /**
+     * The reset lands and its restore runs on the engine's thread while the end looks at the view on
+     * another, between the fields' return to their defaults and the baseline's update: no "changes".
+     */
+    @Test
+    void aResetLandingWhileTheEndLooksIsNotReportedAsUnstashedChanges() throws Exception {
+        String sid = SessionIds.newSid();
+        Mixed stored = new Mixed();
+        ViewBinding first = recover(stored, sid);
+        stored.count = 5;
+        first.stashNow();
+        Mixed view = new Mixed();
+        BoundViews bound = new BoundViews(views, adapter, TIMEOUT);
+        bound.add(recover(view, sid));
+        assertThat(view.count).isEqualTo(5);
+        storage.setLatency(Operation.PUT, Duration.ofMillis(100));
+
+        Thread tester = Thread.currentThread();
+        CountDownLatch restoring = new CountDownLatch(1);
+        CountDownLatch looked = new CountDownLatch(1);
+        AtomicBoolean once = new AtomicBoolean();
+        Probe.onRead = () -> { // read by the restore's new baseline snapshot, after the fields were restored
+            if (Thread.currentThread() != tester && once.compareAndSet(false, true)) {
+                restoring.countDown();
+                try {
+                    looked.await(5, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        };
+        CompletableFuture<Void> reset = BoundViews.resetAsync(bound.find(view)).toCompletableFuture();
+        assertThat(restoring.await(5, TimeUnit.SECONDS)).as("the restore ran").isTrue();
+        bound.reportUnstashedAtEnd("/mixed", "the exchange ended");
+        looked.countDown();
+        reset.get(5, TimeUnit.SECONDS);
+        assertThat(logs.messages(Level.ERROR)).as("errors logged for a reset that landed").isEmpty();
+    }
+}
