@@ -285,7 +285,14 @@ public final class BoundViews {
         if (hasChanges()) {
             reportUnstashed(where, reasonForChanges);
         }
-        followStashes(where, stashes);
+        for (CompletableFuture<Void> stash : stashes) {
+            stash.whenComplete((ok, failure) -> {
+                if (failure != null) {
+                    reportUnstashed(where, "their stash failed after the exchange had ended (it was still in "
+                            + "flight when the exchange ended): " + failure);
+                }
+            });
+        }
     }
 
     /**
@@ -296,26 +303,18 @@ public final class BoundViews {
      * @param where the request's path
      */
     public void reportWritesFailedAtEnd(Object where) {
-        List<CompletableFuture<Void>> stashes = new ArrayList<>();
-        for (ViewBinding binding : bindings) {
-            CompletableFuture<Void> outcome = binding.stashNotLanded();
-            if (outcome != null) {
-                stashes.add(outcome);
-            }
-        }
         followResets(where);
-        followStashes(where, stashes);
-    }
-
-    /** Logs an ERROR for each stash of {@code stashes} that fails, or failed. */
-    private void followStashes(Object where, List<CompletableFuture<Void>> stashes) {
-        for (CompletableFuture<Void> stash : stashes) {
-            stash.whenComplete((ok, failure) -> {
-                if (failure != null) {
-                    reportUnstashed(where, "their stash failed after the exchange had ended or its client had "
-                            + "gone away (nobody waited for it any more): " + failure);
-                }
-            });
+        for (ViewBinding binding : bindings) {
+            CompletableFuture<Void> stash = binding.stashNotLanded();
+            if (stash != null) {
+                stash.whenComplete((ok, failure) -> {
+                    if (failure != null) {
+                        log.error("Changes to view '{}' in {} are NOT stashed: its stash failed after the client had "
+                                + "gone away (nobody waited for it any more): {}", binding.view(), where,
+                                failure.toString());
+                    }
+                });
+            }
         }
     }
 

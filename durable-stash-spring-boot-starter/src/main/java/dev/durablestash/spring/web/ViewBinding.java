@@ -273,8 +273,8 @@ final class ViewBinding implements Stash {
 
     /**
      * The non-blocking {@link #stashNow()}: stashes the changed fields (as they are now) and completes
-     * once they are durable. Blocks no thread. Do not change the fields or start another stash of this
-     * binding until the stage completed.
+     * once they are durable; after a {@link #resetAsync()} still in flight, once that reset ended. Blocks
+     * no thread. Do not change the fields or start another stash of this binding until the stage completed.
      *
      * @return a stage that completes when the changes are durable (at once when there are none), or
      *     fails as {@link #stashNow()} throws
@@ -282,6 +282,12 @@ final class ViewBinding implements Stash {
     public CompletionStage<Void> stashAsync() {
         if (detached) {
             return CompletableFuture.completedFuture(null);
+        }
+        CompletableFuture<Void> reset = resetting;
+        if (reset != null && !reset.isDone()) {
+            // A reset started without waiting for it: the stash follows it, as if the caller had waited (once it
+            // landed, the fields are back to their defaults; should it fail, the changes are stashed).
+            return reset.handle((ok, failure) -> null).thenCompose(ignored -> stashAsync());
         }
         Map<String, StashedViewType.Snapshot> now;
         Map<String, @Nullable Object> changed;

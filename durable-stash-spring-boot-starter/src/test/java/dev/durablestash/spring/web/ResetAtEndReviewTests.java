@@ -156,7 +156,7 @@ class ResetAtEndReviewTests extends BindingTestSupport {
     /** A stash of a handler that did not finish, failed unseen: reported, with its views. */
     @Test
     void aStashOfAHandlerThatDidNotFinishIsReportedShouldItFail() throws Exception {
-        logs.expect(Level.ERROR, "their stash failed after the exchange had ended");
+        logs.expect(Level.ERROR, "its stash failed after the client had gone away");
         Tally tally = new Tally();
         BoundViews bound = bind(tally);
         failWrites(Duration.ofMillis(200));
@@ -170,7 +170,7 @@ class ResetAtEndReviewTests extends BindingTestSupport {
 
         bound.reportWritesFailedAtEnd("/tally");
 
-        assertThat(logs.messages(Level.ERROR)).singleElement().satisfies(m -> assertThat(m).contains("[tally]"));
+        assertThat(logs.messages(Level.ERROR)).singleElement().satisfies(m -> assertThat(m).contains("'tally'"));
     }
 
     /**
