@@ -1,8 +1,10 @@
 package dev.durablestash.spring.web;
 
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -214,18 +216,22 @@ final class ViewBinding implements Stash {
 
     /**
      * @return {@code true} if a stored field changed since recovery or the last stash; a non-blocking
-     *     stash still in flight counts as done, one that failed does not; while a non-blocking reset is in
-     *     flight, {@code false}
+     *     stash still in flight (or waiting for a reset) counts as done, one that failed does not; while a
+     *     non-blocking reset is in flight, {@code false}
      */
     public boolean hasChanges() {
         CompletableFuture<Void> reset = resetting;
         if (reset != null && !reset.isDone()) {
-            return false; // the reset discards them (and should it fail, the changes are looked at again)
+            return false; // it discards what changed before it; what changed since is looked at once it ended
+        }
+        StashInFlight async = lastAsyncStash;
+        if (async != null && async.written() == null && !async.outcome().isDone()) {
+            return false; // a stash that waited for a reset writes them
         }
         latest = type.snapshot(target, latest);
-        StashInFlight async = lastAsyncStash;
-        boolean counts = async != null && !async.outcome().isCompletedExceptionally();
-        return !type.changes(counts ? async.written() : baseline, latest).isEmpty();
+        Map<String, StashedViewType.Snapshot> written = async == null ? null : async.written();
+        boolean counts = written != null && !async.outcome().isCompletedExceptionally();
+        return !type.changes(counts ? written : baseline, latest).isEmpty();
     }
 
     /**
@@ -285,9 +291,13 @@ final class ViewBinding implements Stash {
         }
         CompletableFuture<Void> reset = resetting;
         if (reset != null && !reset.isDone()) {
-            // A reset started without waiting for it: the stash follows it, as if the caller had waited (once it
-            // landed, the fields are back to their defaults; should it fail, the changes are stashed).
-            return reset.handle((ok, failure) -> null).thenCompose(ignored -> stashAsync());
+            // A reset started without waiting for it: the stash follows it, as if the caller had waited (the fields
+            // changed since the reset was sent keep their values; should it fail, every change is stashed). Recorded
+            // now, so that an exchange that ends meanwhile follows it; its caller gets a copy, as below.
+            CompletableFuture<Void> outcome = reset.handle((ok, failure) -> null)
+                    .thenCompose(ignored -> stashAsync()).toCompletableFuture();
+            lastAsyncStash = new StashInFlight(null, outcome);
+            return outcome.copy();
         }
         Map<String, StashedViewType.Snapshot> now;
         Map<String, @Nullable Object> changed;
@@ -320,25 +330,51 @@ final class ViewBinding implements Stash {
      * The non-blocking {@link #reset()}. Blocks no thread.
      *
      * @return a stage that completes once the view's stored state is removed and the fields are back
-     *     to their defaults, or fails as {@link #reset()} throws
+     *     to their defaults (but for fields changed since the reset was sent, which keep their values, as
+     *     changes a stash then writes), or fails as {@link #reset()} throws
      */
     public CompletionStage<Void> resetAsync() {
         if (detached) {
             return CompletableFuture.completedFuture(null);
         }
+        Map<String, StashedViewType.Snapshot> sent;
+        try {
+            sent = type.snapshot(target, latest);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
         // Recorded before the reset is sent, as a stash is: an exchange that ends meanwhile follows it.
         CompletableFuture<Void> outcome = new CompletableFuture<>();
-        CompletableFuture<Void> restored = outcome.thenRun(() -> {
-            type.restore(target, defaults);
-            baseline = type.snapshot(target);
-            latest = baseline;
-            lastAsyncStash = null;
-        });
+        CompletableFuture<Void> restored = outcome.thenRun(() -> restoreDefaults(sent));
         resetting = restored;
         lastAsyncReset = outcome;
         follow(outcome, () -> adapter.reset(sid, type.definition()), "reset");
         // A copy, as for a stash: a caller that stops waiting does not stop the fields' return to their defaults.
         return restored.copy();
+    }
+
+    /**
+     * Once a {@link #resetAsync()} landed: the fields return to their defaults, but for those the caller
+     * changed since the reset was sent (it did not wait for the reset), which keep their values as changes
+     * to stash: the stored state is the defaults.
+     *
+     * @param sent the fields when the reset was sent
+     */
+    private void restoreDefaults(Map<String, StashedViewType.Snapshot> sent) {
+        Set<String> changedSince = type.changes(sent, type.snapshot(target, sent)).keySet();
+        Map<String, StashedViewType.Snapshot> restoring = new LinkedHashMap<>(defaults);
+        restoring.keySet().removeAll(changedSince);
+        type.restore(target, restoring);
+        Map<String, StashedViewType.Snapshot> stored = new LinkedHashMap<>(type.snapshot(target));
+        for (String key : changedSince) {
+            stored.put(key, defaults.get(key));
+        }
+        baseline = stored;
+        latest = stored;
+        StashInFlight async = lastAsyncStash;
+        if (async == null || async.written() != null) {
+            lastAsyncStash = null; // a stash waiting for this reset stays recorded
+        }
     }
 
     /**
@@ -509,7 +545,10 @@ final class ViewBinding implements Stash {
         }
     }
 
-    /** A {@link #stashAsync()}: the snapshot it writes and the write's outcome. */
-    private record StashInFlight(Map<String, StashedViewType.Snapshot> written, CompletableFuture<Void> outcome) {
+    /**
+     * A {@link #stashAsync()}: the snapshot it writes ({@code null} while it waits for a reset: it writes
+     * what changed when the reset ended) and the write's outcome.
+     */
+    private record StashInFlight(@Nullable Map<String, StashedViewType.Snapshot> written, CompletableFuture<Void> outcome) {
     }
 }

@@ -58,6 +58,15 @@ public class ResetReviewTestApplication {
             return Mono.just("resetting");
         }
 
+        /** "Start over at 5": the reset fired and forgotten, the new value set and stashed explicitly. */
+        @PostMapping("/reset-then-set")
+        @ResponseBody
+        Mono<String> resetThenSet(ReactiveStash stash, Shelf shelf) {
+            stash.reset().subscribe();
+            count = 5;
+            return stash.stash().thenReturn("count=" + count);
+        }
+
         /** Changes both views, stashes the controller's explicitly (the shelf is left to the commit). */
         @PostMapping("/both-stash-one")
         @ResponseBody
