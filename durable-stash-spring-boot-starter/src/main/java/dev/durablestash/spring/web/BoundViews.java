@@ -146,10 +146,10 @@ public final class BoundViews {
     }
 
     /**
-     * The non-blocking {@link Stash#reset()} of a handle.
+     * The non-blocking {@link Stash#reset()} of a handle: the fields go back to their defaults at once.
      *
-     * @return a stage that completes once the view's stored state is removed and the fields are back to
-     *     their defaults, or fails as {@code reset()} throws
+     * @return a stage that completes once the view's stored state is removed, or fails as {@code reset()}
+     *     throws (the fields stay at their defaults)
      */
     public static CompletionStage<Void> resetAsync(Stash handle) {
         return binding(handle).resetAsync();

@@ -1,10 +1,8 @@
 package dev.durablestash.spring.web;
 
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -53,7 +51,7 @@ import dev.durablestash.spring.Stash;
  * <p><b>Thread-safety:</b> not thread-safe; bound to one request and used by one thread at a time,
  * except that {@link #hasChanges()} may run on another thread while a {@link #stashAsync()} or a
  * {@link #resetAsync()} is in flight (a WebFlux exchange that ended meanwhile): it then counts that stash
- * as done, and finds no changes until that reset and the fields' return to their defaults are done.
+ * as done, and finds no changes until that reset ended. No field is written off the calling thread.
  */
 final class ViewBinding implements Stash {
 
@@ -78,7 +76,7 @@ final class ViewBinding implements Stash {
     private volatile @Nullable StashInFlight lastAsyncStash;
     /** The outcome of the last {@link #resetAsync()}'s write; {@code null} before. */
     private volatile @Nullable CompletableFuture<Void> lastAsyncReset;
-    /** The last {@link #resetAsync()}, done once its write ended and, if it landed, the fields are back to their defaults. */
+    /** The last {@link #resetAsync()}, done once its write ended and, if it landed, the baseline is the defaults. */
     private volatile @Nullable CompletableFuture<Void> resetting;
     private Runnable beforeWrite = () -> { };
     private boolean detached;
@@ -222,7 +220,7 @@ final class ViewBinding implements Stash {
     public boolean hasChanges() {
         CompletableFuture<Void> reset = resetting;
         if (reset != null && !reset.isDone()) {
-            return false; // it discards what changed before it; what changed since is looked at once it ended
+            return false; // what is stored is not known until it ended
         }
         StashInFlight async = lastAsyncStash;
         if (async != null && async.written() == null && !async.outcome().isDone()) {
@@ -291,9 +289,9 @@ final class ViewBinding implements Stash {
         }
         CompletableFuture<Void> reset = resetting;
         if (reset != null && !reset.isDone()) {
-            // A reset started without waiting for it: the stash follows it, as if the caller had waited (the fields
-            // changed since the reset was sent keep their values; should it fail, every change is stashed). Recorded
-            // now, so that an exchange that ends meanwhile follows it; its caller gets a copy, as below.
+            // A reset started without waiting for it: the stash follows it, as if the caller had waited (it then writes
+            // what differs from the defaults, or, should the reset fail, from what is stored). Recorded now, so that an
+            // exchange that ends meanwhile follows it; its caller gets a copy, as below.
             CompletableFuture<Void> outcome = reset.handle((ok, failure) -> null)
                     .thenCompose(ignored -> stashAsync()).toCompletableFuture();
             lastAsyncStash = new StashInFlight(null, outcome);
@@ -327,54 +325,37 @@ final class ViewBinding implements Stash {
     }
 
     /**
-     * The non-blocking {@link #reset()}. Blocks no thread.
+     * The non-blocking {@link #reset()}: puts the fields back to their defaults at once, on the calling
+     * thread, and removes the view's stored state. Blocks no thread. Values set after this call are
+     * changes from the defaults: a stash writes them (one started before the reset ended waits for it).
      *
-     * @return a stage that completes once the view's stored state is removed and the fields are back
-     *     to their defaults (but for fields changed since the reset was sent, which keep their values, as
-     *     changes a stash then writes), or fails as {@link #reset()} throws
+     * @return a stage that completes once the view's stored state is removed, or fails as {@link #reset()}
+     *     throws (the fields stay at their defaults: a later stash writes them as they are then)
      */
     public CompletionStage<Void> resetAsync() {
         if (detached) {
             return CompletableFuture.completedFuture(null);
         }
-        Map<String, StashedViewType.Snapshot> sent;
         try {
-            sent = type.snapshot(target, latest);
+            type.restore(target, defaults);
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
         // Recorded before the reset is sent, as a stash is: an exchange that ends meanwhile follows it.
         CompletableFuture<Void> outcome = new CompletableFuture<>();
-        CompletableFuture<Void> restored = outcome.thenRun(() -> restoreDefaults(sent));
-        resetting = restored;
+        CompletableFuture<Void> landed = outcome.thenRun(() -> {
+            baseline = defaults; // what is stored now; no field is touched here, off the caller's thread
+            latest = defaults;
+            StashInFlight async = lastAsyncStash;
+            if (async == null || async.written() != null) {
+                lastAsyncStash = null; // a stash waiting for this reset stays recorded
+            }
+        });
+        resetting = landed;
         lastAsyncReset = outcome;
         follow(outcome, () -> adapter.reset(sid, type.definition()), "reset");
-        // A copy, as for a stash: a caller that stops waiting does not stop the fields' return to their defaults.
-        return restored.copy();
-    }
-
-    /**
-     * Once a {@link #resetAsync()} landed: the fields return to their defaults, but for those the caller
-     * changed since the reset was sent (it did not wait for the reset), which keep their values as changes
-     * to stash: the stored state is the defaults.
-     *
-     * @param sent the fields when the reset was sent
-     */
-    private void restoreDefaults(Map<String, StashedViewType.Snapshot> sent) {
-        Set<String> changedSince = type.changes(sent, type.snapshot(target, sent)).keySet();
-        Map<String, StashedViewType.Snapshot> restoring = new LinkedHashMap<>(defaults);
-        restoring.keySet().removeAll(changedSince);
-        type.restore(target, restoring);
-        Map<String, StashedViewType.Snapshot> stored = new LinkedHashMap<>(type.snapshot(target));
-        for (String key : changedSince) {
-            stored.put(key, defaults.get(key));
-        }
-        baseline = stored;
-        latest = stored;
-        StashInFlight async = lastAsyncStash;
-        if (async == null || async.written() != null) {
-            lastAsyncStash = null; // a stash waiting for this reset stays recorded
-        }
+        // A copy, as for a stash: a caller that stops waiting does not stop the baseline's update.
+        return landed.copy();
     }
 
     /**

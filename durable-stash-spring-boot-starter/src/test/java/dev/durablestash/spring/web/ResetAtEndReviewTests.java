@@ -4,20 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 import ch.qos.logback.classic.Level;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import dev.durablestash.core.SessionIds;
-import dev.durablestash.spring.Stashed;
-import dev.durablestash.spring.StashedView;
-import dev.durablestash.spring.web.UnstashedAtEndReviewTests.Probe;
 import dev.durablestash.spring.web.UnstashedAtEndReviewTests.Tally;
 import dev.durablestash.testing.InMemoryStorageBackend.Operation;
 import dev.durablestash.testsupport.ExpectedLogs;
@@ -32,17 +26,6 @@ class ResetAtEndReviewTests extends BindingTestSupport {
 
     @RegisterExtension
     final ExpectedLogs logs = ExpectedLogs.ofLoggers("dev.durablestash").allow(Level.WARN, "");
-
-    @StashedView(name = "mixed")
-    static class Mixed {
-        @Stashed int count;
-        @Stashed Probe probe = new Probe();
-    }
-
-    @AfterEach
-    void removeHook() {
-        Probe.onRead = () -> { };
-    }
 
     /** Views bound for one exchange, the tally's recovered. */
     private BoundViews bind(Tally tally) throws Exception {
@@ -189,45 +172,6 @@ class ResetAtEndReviewTests extends BindingTestSupport {
 
         reset.get(5, TimeUnit.SECONDS);
         assertThat(tally.count).isZero();
-        assertThat(logs.messages(Level.ERROR)).as("errors logged for a reset that landed").isEmpty();
-    }
-
-    /**
-     * The reset lands and its restore runs on the engine's thread while the end looks at the view on
-     * another, between the fields' return to their defaults and the baseline's update: no "changes".
-     */
-    @Test
-    void aResetLandingWhileTheEndLooksIsNotReportedAsUnstashedChanges() throws Exception {
-        String sid = SessionIds.newSid();
-        Mixed stored = new Mixed();
-        ViewBinding first = recover(stored, sid);
-        stored.count = 5;
-        first.stashNow();
-        Mixed view = new Mixed();
-        BoundViews bound = new BoundViews(views, adapter, TIMEOUT);
-        bound.add(recover(view, sid));
-        assertThat(view.count).isEqualTo(5);
-        storage.setLatency(Operation.PUT, Duration.ofMillis(100));
-
-        Thread tester = Thread.currentThread();
-        CountDownLatch restoring = new CountDownLatch(1);
-        CountDownLatch looked = new CountDownLatch(1);
-        AtomicBoolean once = new AtomicBoolean();
-        Probe.onRead = () -> { // read by the restore's new baseline snapshot, after the fields were restored
-            if (Thread.currentThread() != tester && once.compareAndSet(false, true)) {
-                restoring.countDown();
-                try {
-                    looked.await(5, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-        };
-        CompletableFuture<Void> reset = BoundViews.resetAsync(bound.find(view)).toCompletableFuture();
-        assertThat(restoring.await(5, TimeUnit.SECONDS)).as("the restore ran").isTrue();
-        bound.reportUnstashedAtEnd("/mixed", "the exchange ended");
-        looked.countDown();
-        reset.get(5, TimeUnit.SECONDS);
         assertThat(logs.messages(Level.ERROR)).as("errors logged for a reset that landed").isEmpty();
     }
 }

@@ -32,17 +32,17 @@ class StashAfterResetReviewTests extends BindingTestSupport {
     /**
      * The commit's stash waits for a reset the handler did not wait for; the client goes away (the caller's
      * stage is cancelled) and the reset fails: the stash still runs (its caller has a copy of its stage) and
-     * stores the changes.
+     * stores the value set after the reset.
      */
     @Test
     void aStashWaitingForAResetIsNotDroppedWhenItsCallerStopsWaiting() throws Exception {
         String sid = SessionIds.newSid();
         Tally tally = new Tally();
         ViewBinding binding = recover(tally, sid);
-        tally.count = 2;
         storage.setLatency(Operation.PUT, Duration.ofMillis(300));
         storage.failNext(Operation.PUT, 1); // the reset's write only
         CompletableFuture<Void> reset = binding.resetAsync().toCompletableFuture();
+        tally.count = 2; // set after the reset (which put the fields back to their defaults)
 
         binding.stashAsync().toCompletableFuture().cancel(false); // the client went away during the commit
 
@@ -66,8 +66,8 @@ class StashAfterResetReviewTests extends BindingTestSupport {
         bound.add(recover(tally, SessionIds.newSid()));
         storage.setLatency(Operation.PUT, Duration.ofMillis(200));
         storage.failNext(Operation.PUT, 100);
-        tally.count = 3;
         CompletableFuture<Void> reset = BoundViews.resetAsync(bound.find(tally)).toCompletableFuture();
+        tally.count = 3; // set after the reset (which put the fields back to their defaults)
         CompletableFuture<Void> stash = BoundViews.stashAsync(bound.find(tally)).toCompletableFuture();
 
         bound.reportUnstashedAtEnd("/tally", "they were made after the response was committed");

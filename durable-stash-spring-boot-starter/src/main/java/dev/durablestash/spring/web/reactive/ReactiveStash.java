@@ -49,10 +49,12 @@ public interface ReactiveStash {
     Mono<Void> stash();
 
     /**
-     * Removes everything stored for this view in this browser session and puts the fields back to
-     * their defaults.
+     * Puts the fields back to their defaults (when the {@code Mono} is subscribed to) and removes
+     * everything stored for this view in this browser session. Values set afterwards are changes from
+     * the defaults; a stash of them started before the reset ended waits for it.
      *
-     * @return a {@code Mono} that completes when that is done, or fails with a {@link StashWriteException}
+     * @return a {@code Mono} that completes when the stored state is removed, or fails with a
+     *     {@link StashWriteException} (the fields stay at their defaults)
      */
     Mono<Void> reset();
 }
