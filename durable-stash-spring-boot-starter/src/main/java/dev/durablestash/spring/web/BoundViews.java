@@ -8,6 +8,7 @@ import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -273,15 +274,15 @@ public final class BoundViews {
      * not stashed (see {@link #reportUnstashed}), and one later for each stash or reset in flight that
      * fails, or now for a reset that failed unseen. A stash ending meanwhile is seen by one or both,
      * never by neither: the stashes in flight are taken first, so one that fails after that is followed,
-     * and one that failed before shows as changes. A view whose reset is in flight has no changes (the
-     * reset discards them).
+     * and one that failed before shows as changes. A view whose reset is in flight is looked at once the
+     * reset landed.
      *
      * @param where the request's path
      * @param reasonForChanges why the changes found now cannot be stashed any more, and what to do
      */
     public void reportUnstashedAtEnd(Object where, String reasonForChanges) {
         List<CompletableFuture<Void>> stashes = stashesInFlight();
-        followResets(where);
+        followResets(where, reasonForChanges);
         if (hasChanges()) {
             reportUnstashed(where, reasonForChanges);
         }
@@ -303,7 +304,7 @@ public final class BoundViews {
      * @param where the request's path
      */
     public void reportWritesFailedAtEnd(Object where) {
-        followResets(where);
+        followResets(where, null);
         for (ViewBinding binding : bindings) {
             CompletableFuture<Void> stash = binding.stashNotLanded();
             if (stash != null) {
@@ -318,16 +319,25 @@ public final class BoundViews {
         }
     }
 
-    /** Logs an ERROR for each bound view's reset that fails, or failed, with nobody waiting for it. */
-    private void followResets(Object where) {
+    /**
+     * Logs an ERROR for each bound view's reset that fails, or failed, with nobody waiting for it; and,
+     * when {@code reasonForChanges} is given, for each view that has changes once its reset landed (values
+     * set after the reset, which nothing will stash).
+     */
+    private void followResets(Object where, @Nullable String reasonForChanges) {
         for (ViewBinding binding : bindings) {
             CompletableFuture<Void> reset = binding.resetNotLanded();
             if (reset != null) {
                 reset.whenComplete((ok, failure) -> {
                     if (failure != null) {
+                        Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                                ? failure.getCause() : failure;
                         log.error("The reset of view '{}' in {} FAILED after the exchange had ended or its client "
                                 + "had gone away (nobody waited for it any more); its stored state may be left as "
-                                + "it was: {}", binding.view(), where, failure.toString());
+                                + "it was: {}", binding.view(), where, cause.toString());
+                    } else if (reasonForChanges != null && binding.hasChanges()) {
+                        log.error("Changes to view '{}' in {} are NOT stashed: {}", binding.view(), where,
+                                reasonForChanges);
                     }
                 });
             }

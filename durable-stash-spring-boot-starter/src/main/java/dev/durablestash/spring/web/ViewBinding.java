@@ -74,8 +74,6 @@ final class ViewBinding implements Stash {
     private volatile Map<String, StashedViewType.Snapshot> latest;
     /** The last {@link #stashAsync()} that wrote something, until a blocking stash or a reset; {@code null} before. */
     private volatile @Nullable StashInFlight lastAsyncStash;
-    /** The outcome of the last {@link #resetAsync()}'s write; {@code null} before. */
-    private volatile @Nullable CompletableFuture<Void> lastAsyncReset;
     /** The last {@link #resetAsync()}, done once its write ended and, if it landed, the baseline is the defaults. */
     private volatile @Nullable CompletableFuture<Void> resetting;
     private Runnable beforeWrite = () -> { };
@@ -352,7 +350,6 @@ final class ViewBinding implements Stash {
             }
         });
         resetting = landed;
-        lastAsyncReset = outcome;
         follow(outcome, () -> adapter.reset(sid, type.definition()), "reset");
         // A copy, as for a stash: a caller that stops waiting does not stop the baseline's update.
         return landed.copy();
@@ -379,12 +376,12 @@ final class ViewBinding implements Stash {
     }
 
     /**
-     * @return the outcome of the last {@link #resetAsync()}'s write (it completes when the view's stored
-     *     state is removed, or fails) while it is in flight or if it failed, or {@code null} when there was
-     *     none or it landed
+     * @return the last {@link #resetAsync()} (it completes once the view's stored state is removed and the
+     *     baseline is the defaults, or fails as the reset's write did) while it is in flight or if it
+     *     failed, or {@code null} when there was none or it landed
      */
     @Nullable CompletableFuture<Void> resetNotLanded() {
-        CompletableFuture<Void> reset = lastAsyncReset;
+        CompletableFuture<Void> reset = resetting;
         return reset == null || (reset.isDone() && !reset.isCompletedExceptionally()) ? null : reset;
     }
 

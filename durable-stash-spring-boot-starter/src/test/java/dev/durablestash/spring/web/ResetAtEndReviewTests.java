@@ -174,4 +174,26 @@ class ResetAtEndReviewTests extends BindingTestSupport {
         assertThat(tally.count).isZero();
         assertThat(logs.messages(Level.ERROR)).as("errors logged for a reset that landed").isEmpty();
     }
+
+    /**
+     * A streaming body resets the view without waiting and sets a value after it; the exchange ends while the
+     * reset is in flight, and nothing will stash the value: once the reset landed, the end reports it.
+     */
+    @Test
+    void aValueSetAfterAResetInFlightAtTheEndIsReportedOnceTheResetLanded() throws Exception {
+        logs.expect(Level.ERROR, "are NOT stashed");
+        Tally tally = new Tally();
+        BoundViews bound = bind(tally);
+        storage.setLatency(Operation.PUT, Duration.ofMillis(300));
+        CompletableFuture<Void> reset = BoundViews.resetAsync(bound.find(tally)).toCompletableFuture();
+        tally.count = 4;
+
+        bound.reportUnstashedAtEnd("/tally", "they were made after the response was committed");
+
+        assertThat(logs.messages(Level.ERROR)).as("nothing known while the reset is in flight").isEmpty();
+        reset.get(5, TimeUnit.SECONDS);
+        Stages.awaitUntil("the value reported", () -> !logs.messages(Level.ERROR).isEmpty());
+        assertThat(logs.messages(Level.ERROR)).singleElement().satisfies(m -> assertThat(m).contains("'tally'")
+                .contains("they were made after the response was committed"));
+    }
 }
