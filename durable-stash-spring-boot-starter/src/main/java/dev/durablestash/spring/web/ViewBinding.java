@@ -51,7 +51,7 @@ import dev.durablestash.spring.Stash;
  * <p><b>Thread-safety:</b> not thread-safe; bound to one request and used by one thread at a time,
  * except that {@link #hasChanges()} may run on another thread while a {@link #stashAsync()} or a
  * {@link #resetAsync()} is in flight (a WebFlux exchange that ended meanwhile): it then counts that stash
- * as done, and finds no changes until that reset ended. No field is written off the calling thread.
+ * as done, and finds no changes until that reset ended. No view field is written off the calling thread.
  */
 final class ViewBinding implements Stash {
 
@@ -275,7 +275,8 @@ final class ViewBinding implements Stash {
 
     /**
      * The non-blocking {@link #stashNow()}: stashes the changed fields (as they are now) and completes
-     * once they are durable; after a {@link #resetAsync()} still in flight, once that reset ended. Blocks
+     * once they are durable; after a {@link #resetAsync()} still in flight, once that reset landed (or it
+     * fails with the reset's error). Blocks
      * no thread. Do not change the fields or start another stash of this binding until the stage completed.
      *
      * @return a stage that completes when the changes are durable (at once when there are none), or
@@ -288,10 +289,9 @@ final class ViewBinding implements Stash {
         CompletableFuture<Void> reset = resetting;
         if (reset != null && !reset.isDone()) {
             // A reset started without waiting for it: the stash follows it, as if the caller had waited (it then writes
-            // what differs from the defaults, or, should the reset fail, from what is stored). Recorded now, so that an
-            // exchange that ends meanwhile follows it; its caller gets a copy, as below.
-            CompletableFuture<Void> outcome = reset.handle((ok, failure) -> null)
-                    .thenCompose(ignored -> stashAsync()).toCompletableFuture();
+            // what differs from the defaults; should the reset fail, it fails with the reset's error). Recorded now, so
+            // that an exchange that ends meanwhile follows it; its caller gets a copy, as below.
+            CompletableFuture<Void> outcome = reset.thenCompose(ignored -> stashAsync()).toCompletableFuture();
             lastAsyncStash = new StashInFlight(null, outcome);
             return outcome.copy();
         }

@@ -31,7 +31,7 @@ class StashAfterResetReviewTests extends BindingTestSupport {
 
     /**
      * The commit's stash waits for a reset the handler did not wait for; the client goes away (the caller's
-     * stage is cancelled) and the reset fails: the stash still runs (its caller has a copy of its stage) and
+     * stage is cancelled) and the reset lands: the stash still runs (its caller has a copy of its stage) and
      * stores the value set after the reset.
      */
     @Test
@@ -40,13 +40,12 @@ class StashAfterResetReviewTests extends BindingTestSupport {
         Tally tally = new Tally();
         ViewBinding binding = recover(tally, sid);
         storage.setLatency(Operation.PUT, Duration.ofMillis(300));
-        storage.failNext(Operation.PUT, 1); // the reset's write only
         CompletableFuture<Void> reset = binding.resetAsync().toCompletableFuture();
         tally.count = 2; // set after the reset (which put the fields back to their defaults)
 
         binding.stashAsync().toCompletableFuture().cancel(false); // the client went away during the commit
 
-        assertThat(reset.handle((ok, failure) -> failure).get(5, TimeUnit.SECONDS)).as("the reset failed").isNotNull();
+        reset.get(5, TimeUnit.SECONDS);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
         while (storedCount(sid) != 2 && System.nanoTime() < deadline) {
             Thread.sleep(100);
