@@ -8,7 +8,6 @@ import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -292,7 +291,7 @@ public final class BoundViews {
             }
         }
         if (!changed.isEmpty()) {
-            log.error("Changes to view(s) {} in {} are NOT stashed: {}", changed, where, reasonForChanges);
+            logUnstashed(changed, where, reasonForChanges);
         }
         for (CompletableFuture<Void> stash : stashes) {
             stash.whenComplete((ok, failure) -> {
@@ -338,11 +337,9 @@ public final class BoundViews {
             if (reset != null) {
                 reset.whenComplete((ok, failure) -> {
                     if (failure != null) {
-                        Throwable cause = failure instanceof CompletionException && failure.getCause() != null
-                                ? failure.getCause() : failure;
                         log.error("The reset of view '{}' in {} FAILED after the exchange had ended or its client "
                                 + "had gone away (nobody waited for it any more); its stored state may be left as "
-                                + "it was: {}", binding.view(), where, cause.toString());
+                                + "it was: {}", binding.view(), where, ViewBinding.unwrapped(failure).toString());
                     } else if (reasonForChanges != null && binding.hasChanges()) {
                         log.error("Changes to view '{}' in {} are NOT stashed: {}", binding.view(), where,
                                 reasonForChanges);
@@ -361,7 +358,10 @@ public final class BoundViews {
      */
     public void reportUnstashed(Object where, String reason) {
         List<String> changed = bindings.stream().filter(ViewBinding::hasChanges).map(ViewBinding::view).toList();
-        log.error("Changes to view(s) {} in {} are NOT stashed: {}",
-                changed.isEmpty() ? bindings.stream().map(ViewBinding::view).toList() : changed, where, reason);
+        logUnstashed(changed.isEmpty() ? bindings.stream().map(ViewBinding::view).toList() : changed, where, reason);
+    }
+
+    private static void logUnstashed(List<String> views, Object where, String reason) {
+        log.error("Changes to view(s) {} in {} are NOT stashed: {}", views, where, reason);
     }
 }

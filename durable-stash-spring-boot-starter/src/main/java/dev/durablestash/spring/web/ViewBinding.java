@@ -482,8 +482,7 @@ final class ViewBinding implements Stash {
                 }
                 return;
             }
-            Throwable cause = error instanceof CompletionException && error.getCause() != null
-                    ? error.getCause() : error;
+            Throwable cause = unwrapped(error);
             if (cause instanceof CancellationException) {
                 cause = new StashWriteException(view, operation + " of view '" + view + "' was cancelled", cause);
             } else if (!(cause instanceof RuntimeException) && !(cause instanceof Error)) {
@@ -521,6 +520,11 @@ final class ViewBinding implements Stash {
         } catch (ArithmeticException e) {
             return Long.MAX_VALUE;
         }
+    }
+
+    /** @return the failure a stage's dependent saw, without the {@link CompletionException} that wraps it */
+    static Throwable unwrapped(Throwable error) {
+        return error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
     }
 
     /**
