@@ -22,7 +22,7 @@ import dev.durablestash.testsupport.MutableClock;
  */
 class DeadlineTests {
 
-    static final Duration DEADLINE = Duration.ofMillis(500);
+    static final Duration DEADLINE = Duration.ofSeconds(1);
     /** Generous: the point is "bounded", not "fast"; a hung call would take forever. */
     static final Duration MARGIN = Duration.ofSeconds(3);
 
@@ -117,13 +117,14 @@ class DeadlineTests {
 
     /**
      * A caller's deadline counts from its own call, whatever its operation waits for. A stash waits in
-     * the queue behind a write the test holds for half a deadline; its own write, sent once that one was
-     * answered, hangs: its caller is answered at its own deadline, not at its write's, half a deadline
-     * later.
+     * the queue behind a write the test holds for two thirds of a deadline; its own write, sent once that
+     * one was answered, hangs: its caller is answered at its own deadline, not at its write's, two thirds
+     * of a deadline later.
      */
     @Test
     void aStashQueuedBehindAWriteIsAnsweredAtItsOwnDeadlineNotItsWritesLaterOne() throws Exception {
-        Duration deadline = Duration.ofSeconds(2);
+        Duration deadline = Duration.ofSeconds(3);
+        Duration held = deadline.multipliedBy(2).dividedBy(3);
         try (StashAdapter slow = new StashAdapter(backend, Engines.settings().operationTimeout(deadline).build())) {
             await(slow.stash(sid, COUNTER, Map.of("count", 0)));
             backend.hold(Operation.PUT);
@@ -131,7 +132,7 @@ class DeadlineTests {
             HeldBackend.Held firstWrite = backend.next();
             long secondCalled = System.nanoTime();
             CompletionStage<Void> second = slow.stash(sid, COUNTER, Map.of("count", 2));
-            Thread.sleep(deadline.toMillis() / 2);
+            Thread.sleep(held.toMillis());
             firstWrite.release().run();
             await(first);
             backend.next(); // the second write, sent once the first was answered, never answered
@@ -139,8 +140,8 @@ class DeadlineTests {
             Throwable failure = requireFailure(second);
             Duration waited = Duration.ofNanos(System.nanoTime() - secondCalled);
             assertThat(failure).isInstanceOf(StashTimeoutException.class).hasMessageContaining("operation-timeout");
-            // Its write's deadline would answer it at one and a half deadlines: a quarter of a deadline of slack.
-            assertThat(waited).isGreaterThanOrEqualTo(deadline).isLessThan(deadline.multipliedBy(5).dividedBy(4));
+            // Its write's deadline would answer it two thirds of a deadline later: half of that is the slack.
+            assertThat(waited).isGreaterThanOrEqualTo(deadline).isLessThan(deadline.plus(held.dividedBy(2)));
             backend.stopHolding();
             await(slow.stash(sid, COUNTER, Map.of("count", 3)));
             assertThat(await(slow.recover(sid, COUNTER, MountKind.FRESH)).values()).containsEntry("count", 3);

@@ -223,18 +223,18 @@ class S3ClientAutoConfigurationTests {
         try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
             URI silentEndpoint = URI.create("http://127.0.0.1:" + silent.getLocalPort());
             contextRunner.withBean(S3AsyncClient.class, () -> appClient(silentEndpoint))
-                    .withPropertyValues("durable-stash.storage.s3.store-check=off", "durable-stash.operation-timeout=2s")
+                    .withPropertyValues("durable-stash.storage.s3.store-check=off", "durable-stash.operation-timeout=4s")
                     .run((context) -> {
                         assertThat(context).hasNotFailed();
                         S3StorageBackend backend = context.getBean(S3StorageBackend.class);
                         long started = System.nanoTime();
                         assertThatThrownBy(() -> backend.get("durable-stash/doc", null).toCompletableFuture()
-                                .get(5, TimeUnit.SECONDS))
+                                .get(10, TimeUnit.SECONDS))
                                 .hasMessageContaining("did not complete before the specified timeout")
                                 .cause().isInstanceOf(StorageException.class)
                                 .hasCauseInstanceOf(SdkClientException.class);
                         assertThat(Duration.ofNanos(System.nanoTime() - started))
-                                .as("a call gets half of the 2 s operation timeout").isLessThan(Duration.ofMillis(1900));
+                                .as("a call gets half of the 4 s operation timeout").isLessThan(Duration.ofMillis(3800));
                     });
         }
     }
