@@ -255,6 +255,19 @@ public final class BoundViews {
         return false;
     }
 
+    /**
+     * @return whether a bound view's non-blocking reset is in flight: a stash of it, which waits for the
+     *     reset, writes although {@link #hasChanges()} says nothing changed
+     */
+    public boolean hasResetInFlight() {
+        for (ViewBinding binding : bindings) {
+            if (binding.resetInFlight()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** @return the outcomes of the bound views' non-blocking stashes still in flight */
     private List<CompletableFuture<Void>> stashesInFlight() {
         List<CompletableFuture<Void>> inFlight = new ArrayList<>();
@@ -271,7 +284,8 @@ public final class BoundViews {
      * For an exchange that ended after its handler finished, while its views may still have changes or
      * writes in flight (nobody waits for them any more): logs an ERROR now if a bound view has changes
      * not stashed (see {@link #reportUnstashed}), and one later for each stash or reset in flight that
-     * fails, or now for a reset that failed unseen. A stash ending meanwhile is seen by one or both,
+     * fails, or now for a stash or reset that failed unseen (the response's status was decided before it
+     * failed). A stash ending meanwhile is seen by one or both,
      * never by neither: the stashes in flight are taken first, so one that fails after that is followed,
      * and one that failed before shows as changes. A view whose reset is in flight is looked at once the
      * reset landed.
@@ -285,8 +299,13 @@ public final class BoundViews {
         List<String> changed = new ArrayList<>();
         for (ViewBinding binding : bindings) {
             CompletableFuture<Void> reset = binding.resetNotLanded();
-            // A view whose reset failed is reported as such: its fields, at their defaults, are not changes made.
-            if ((reset == null || !reset.isCompletedExceptionally()) && binding.hasChanges()) {
+            CompletableFuture<Void> stash = binding.stashNotLanded();
+            if (stash != null && stash.isCompletedExceptionally() && binding.hasChanges()) {
+                log.error("Changes to view '{}' in {} are NOT stashed: their stash failed after the response's status "
+                        + "was decided, so the response does not say so: {}", binding.view(), where,
+                        ViewBinding.unwrapped(stash.handle((ok, failure) -> failure).join()).toString());
+            } else if ((reset == null || !reset.isCompletedExceptionally()) && binding.hasChanges()) {
+                // A view whose reset failed is reported as such: its fields, at their defaults, are not changes made.
                 changed.add(binding.view());
             }
         }
@@ -337,9 +356,9 @@ public final class BoundViews {
             if (reset != null) {
                 reset.whenComplete((ok, failure) -> {
                     if (failure != null) {
-                        log.error("The reset of view '{}' in {} FAILED after the exchange had ended or its client "
-                                + "had gone away (nobody waited for it any more); its stored state may be left as "
-                                + "it was: {}", binding.view(), where, ViewBinding.unwrapped(failure).toString());
+                        log.error("The reset of view '{}' in {} FAILED after the response's status was decided or "
+                                + "its client had gone away, so nothing answered says so; its stored state may be "
+                                + "left as it was: {}", binding.view(), where, ViewBinding.unwrapped(failure).toString());
                     } else if (reasonForChanges != null && binding.hasChanges()) {
                         log.error("Changes to view '{}' in {} are NOT stashed: {}", binding.view(), where,
                                 reasonForChanges);

@@ -375,6 +375,12 @@ final class ViewBinding implements Stash {
         }
     }
 
+    /** @return whether a {@link #resetAsync()} is in flight (a stash started meanwhile waits for it) */
+    boolean resetInFlight() {
+        CompletableFuture<Void> reset = resetting;
+        return reset != null && !reset.isDone();
+    }
+
     /**
      * @return the last {@link #resetAsync()} (it completes once the view's stored state is removed and the
      *     baseline is the defaults, or fails as the reset's write did) while it is in flight or if it

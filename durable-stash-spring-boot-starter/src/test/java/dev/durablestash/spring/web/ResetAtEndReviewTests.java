@@ -57,7 +57,7 @@ class ResetAtEndReviewTests extends BindingTestSupport {
      */
     @Test
     void aResetInFlightWhenTheExchangeEndsIsReportedOnceItFails() throws Exception {
-        logs.expect(Level.ERROR, "FAILED after the exchange had ended");
+        logs.expect(Level.ERROR, "FAILED after the response's status was decided");
         Tally tally = new Tally();
         BoundViews bound = bind(tally);
         failWrites(Duration.ofMillis(200));
@@ -70,7 +70,7 @@ class ResetAtEndReviewTests extends BindingTestSupport {
         Stages.awaitUntil("the failed reset reported", () -> !logs.messages(Level.ERROR).isEmpty());
         assertThat(logs.messages(Level.ERROR)).as("errors logged").singleElement()
                 .satisfies(m -> assertThat(m).contains("'tally'").contains("/tally")
-                        .contains("FAILED after the exchange had ended"));
+                        .contains("FAILED after the response's status was decided"));
 
 
         storage.failNext(Operation.PUT, 0);
@@ -107,7 +107,7 @@ class ResetAtEndReviewTests extends BindingTestSupport {
      */
     @Test
     void aResetThatFailedUnseenBeforeTheEndLooksIsReported() throws Exception {
-        logs.expect(Level.ERROR, "FAILED after the exchange had ended");
+        logs.expect(Level.ERROR, "FAILED after the response's status was decided");
         Tally tally = new Tally();
         BoundViews bound = bind(tally);
         failWrites(Duration.ofMillis(200));
@@ -120,7 +120,8 @@ class ResetAtEndReviewTests extends BindingTestSupport {
         bound.reportUnstashedAtEnd("/tally", "the exchange ended");
 
         assertThat(logs.messages(Level.ERROR)).as("errors logged").singleElement()
-                .satisfies(m -> assertThat(m).contains("'tally'").contains("FAILED after the exchange had ended"));
+                .satisfies(m -> assertThat(m).contains("'tally'")
+                        .contains("FAILED after the response's status was decided"));
     }
 
     /**
@@ -129,7 +130,7 @@ class ResetAtEndReviewTests extends BindingTestSupport {
      */
     @Test
     void aResetOfAHandlerThatDidNotFinishIsReportedShouldItFail() throws Exception {
-        logs.expect(Level.ERROR, "FAILED after the exchange had ended");
+        logs.expect(Level.ERROR, "FAILED after the response's status was decided");
         Tally tally = new Tally();
         BoundViews bound = bind(tally);
         failWrites(Duration.ofMillis(200));
@@ -210,7 +211,7 @@ class ResetAtEndReviewTests extends BindingTestSupport {
      */
     @Test
     void aResetThatFailedUnseenOverStoredStateIsReportedOnceNotAlsoAsUnstashedChanges() throws Exception {
-        logs.expect(Level.ERROR, "FAILED after the exchange had ended");
+        logs.expect(Level.ERROR, "FAILED after the response's status was decided");
         String sid = SessionIds.newSid();
         Tally tally = new Tally();
         BoundViews bound = new BoundViews(views, adapter, TIMEOUT);

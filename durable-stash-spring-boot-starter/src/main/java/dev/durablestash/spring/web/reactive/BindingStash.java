@@ -34,17 +34,17 @@ record BindingStash(Stash binding, ExchangeViews views) implements ReactiveStash
 
     @Override
     public Mono<Void> stash() {
-        return write(BoundViews::stashAsync);
+        return write(views.followPrincipal(), BoundViews::stashAsync);
     }
 
     @Override
     public Mono<Void> reset() {
-        return write(BoundViews::resetAsync);
+        return write(views.followPrincipalBeforeWrite(), BoundViews::resetAsync); // a reset writes, changes or not
     }
 
     /** Runs a stash or reset of the binding once the principal is followed; failures are recorded on the exchange. */
-    private Mono<Void> write(Function<Stash, CompletionStage<Void>> write) {
-        return views.followPrincipal().then(Mono.fromCompletionStage(() -> write.apply(binding)))
+    private Mono<Void> write(Mono<Void> followPrincipal, Function<Stash, CompletionStage<Void>> write) {
+        return followPrincipal.then(Mono.fromCompletionStage(() -> write.apply(binding)))
                 .doOnError(views::stashFailed)
                 .publishOn(Schedulers.parallel()); // the application's code goes on off the storage's threads
     }

@@ -31,12 +31,14 @@ import reactor.core.scheduler.Schedulers;
  * value was produced, before a view's rendered page, a redirect or a {@code ResponseEntity} is sent,
  * before the first element of a {@code Flux} body. A failed stash fails the commit, and the response
  * becomes the failure status instead. Nothing is stashed once the handler failed (an error response is
- * committed then) or after a stash failed.
+ * committed then) or after a stash failed. Views first bound after the commit (by a streaming body) are
+ * never stashed automatically; their changes are reported at the end like any made after the commit.
  *
  * <p><b>Turns.</b> Before an atomic view is recovered the exchange waits, without blocking, for the
  * browser session's turn at it (once per view and exchange). Every turn is handed on exactly once: after
  * the automatic stash (done or failed), when the handler failed, or when the exchange ends, whatever
- * ends it ({@link SidWebFilter}).
+ * ends it ({@link SidWebFilter}); a turn granted after that (a view first bound while a body streams)
+ * is handed on at once, so that a stream never holds a turn.
  *
  * <p><b>Thread-safety:</b> the bindings are used by the exchange's processing, one step at a time
  * (Reactor orders the steps); turns may be granted and handed on from any thread.
@@ -54,13 +56,17 @@ final class ExchangeViews {
     private final ServerWebExchange exchange;
     private final StashContext context;
     private final BoundViews bound;
-    private volatile boolean ended;
     private volatile boolean failed;
     private volatile boolean finished;
     /** The automatic stash runs as the response commits: its cookies are still applied. */
     private volatile boolean committing;
-    /** The automatic stash at the commit ran to its end (whether it stashed anything or failed). */
+    /**
+     * The automatic stash at the commit ran to its end (whether it stashed anything or failed), or the
+     * response was committed before any view was bound.
+     */
     private volatile boolean commitStashEnded;
+    /** The turns were handed on for good: one granted later is handed on at once. */
+    private volatile boolean turnsHandedOn;
     private volatile @Nullable Throwable stashFailure;
     private @Nullable MountKind mount;
     private volatile boolean handlerReadsBody;
@@ -81,8 +87,16 @@ final class ExchangeViews {
         if (views == null) {
             views = new ExchangeViews(exchange, context);
             exchange.getAttributes().put(ATTRIBUTE, views);
-            ExchangeViews registered = views;
-            exchange.getResponse().beforeCommit(() -> Mono.defer(registered::stashBeforeCommit));
+            if (exchange.getResponse().isCommitted()) {
+                // First bound while the body streams: a commit action would never run. Nothing is stashed
+                // automatically, and the end reports the changes left unstashed.
+                views.finished = true;
+                views.commitStashEnded = true;
+                views.turnsHandedOn = true;
+            } else {
+                ExchangeViews registered = views;
+                exchange.getResponse().beforeCommit(() -> Mono.defer(registered::stashBeforeCommit));
+            }
         }
         return views;
     }
@@ -146,15 +160,22 @@ final class ExchangeViews {
     }
 
     /**
-     * Makes the browser session follow the exchange's principal before the changes of the bound views
-     * are written ({@link ReactiveBrowserSession#followPrincipal()}): a login in the handler moves the
-     * state first (should that fail, so does the stash), an account switch gives a new session into
-     * which only what changes from then on is stashed.
+     * Makes the browser session follow the exchange's principal before the bound views are stashed
+     * ({@link ReactiveBrowserSession#followPrincipal()}), when a stash will write something (a view has
+     * changes, or a reset in flight that a stash would wait for): a login in the handler moves the state
+     * first (should that fail, so does the stash), an account switch gives a new session into which only
+     * what changes from then on is stashed.
      */
     Mono<Void> followPrincipal() {
+        return Mono.defer(() -> bound.hasChanges() || bound.hasResetInFlight() ? followPrincipalBeforeWrite()
+                : Mono.empty());
+    }
+
+    /** {@link #followPrincipal()} whatever the bound views hold: before a reset, which always writes. */
+    Mono<Void> followPrincipalBeforeWrite() {
         return Mono.defer(() -> {
             ReactiveBrowserSession session = ReactiveBrowserSession.find(exchange);
-            return session == null || !bound.hasChanges() ? Mono.empty() : session.followPrincipal();
+            return session == null ? Mono.empty() : session.followPrincipal();
         });
     }
 
@@ -170,6 +191,10 @@ final class ExchangeViews {
      * stops every later automatic stash of the exchange.
      */
     Mono<Void> stashBound() {
+        return stashEachBound().doOnError(this::stashFailed);
+    }
+
+    private Mono<Void> stashEachBound() {
         return Mono.defer(() -> {
             if (!active()) {
                 return Mono.empty();
@@ -178,8 +203,7 @@ final class ExchangeViews {
                     .thenMany(Flux.defer(() -> Flux.fromIterable(bound.all())))
                     .concatMap(binding -> Mono.fromCompletionStage(() -> BoundViews.stashAsync(binding)))
                     .then()
-                    .publishOn(Schedulers.parallel())
-                    .doOnError(this::stashFailed);
+                    .publishOn(Schedulers.parallel());
         });
     }
 
@@ -195,14 +219,14 @@ final class ExchangeViews {
         finished = true; // before the stash: an error response made after a failure must not try again
         Throwable failure = stashFailure;
         if (failure != null) { // an explicit stash failed and the handler answered anyway: fail the commit
-            releaseTurns();
+            handTurnsOn();
             return Mono.error(failure);
         }
         committing = true;
-        return stashBound().doFinally(signal -> {
+        return stashEachBound().doOnError(this::commitStashFailed).doFinally(signal -> {
             committing = false;
             commitStashEnded = signal != SignalType.CANCEL;
-            releaseTurns();
+            handTurnsOn();
         });
     }
 
@@ -217,14 +241,24 @@ final class ExchangeViews {
 
     /**
      * A stash or reset of this exchange failed: nothing more is stashed, the turns are handed on, and
-     * the exchange answers the failure status, even if the handler caught the error.
+     * the exchange answers the failure status, even if the handler caught the error. Once the commit's
+     * stash started, none of that applies (the response's status is its alone: it fails only should it
+     * fail itself, or a write it waits for): the failure is reported when the exchange ends, with the
+     * changes it leaves unstashed.
      */
     void stashFailed(Throwable failure) {
+        if (!finished) {
+            commitStashFailed(failure);
+        }
+    }
+
+    /** The commit's stash failed, or a stash or reset before it: see {@link #stashFailed}. */
+    private void commitStashFailed(Throwable failure) {
         if (StashFailures.isStashFailure(failure) && stashFailure == null) {
             stashFailure = failure;
         }
         failed = true;
-        releaseTurns();
+        handTurnsOn();
     }
 
     /** @return the first stash failure of this exchange, or {@code null} */
@@ -238,7 +272,7 @@ final class ExchangeViews {
      */
     void handlerFailed() {
         failed = true;
-        releaseTurns();
+        handTurnsOn();
     }
 
     /**
@@ -258,7 +292,7 @@ final class ExchangeViews {
     void answered() {
         failed = true;
         finished = true;
-        releaseTurns();
+        handTurnsOn();
     }
 
     /** Called by {@link SidWebFilter} when the exchange ended, however it ended. */
@@ -270,8 +304,7 @@ final class ExchangeViews {
     }
 
     private void ended() {
-        ended = true;
-        releaseTurns();
+        handTurnsOn();
         if (!active()) {
             return;
         }
@@ -292,12 +325,14 @@ final class ExchangeViews {
 
     private void hold(ViewTurn turn) {
         bound.hold(turn);
-        if (ended) {
-            releaseTurns();
+        if (turnsHandedOn) {
+            bound.releaseTurns();
         }
     }
 
-    private void releaseTurns() {
+    /** Hands the turns held on, and any granted later (see {@link #hold}). */
+    private void handTurnsOn() {
+        turnsHandedOn = true;
         bound.releaseTurns();
     }
 

@@ -30,7 +30,7 @@ class WebFluxResetDisconnectReviewTests extends FluxAppTestSupport {
 
     @Test
     void aResetInFlightWhenTheClientGoesAwayBeforeTheCommitIsLoggedShouldItFail() throws Exception {
-        logs.expect(Level.ERROR, "FAILED after the exchange had ended");
+        logs.expect(Level.ERROR, "FAILED after the response's status was decided");
         browser.get("/counter");
         browser.post("/counter/increment", "", "X-Stash-Mounts", "1");
         storage.setLatency(Operation.PUT, Duration.ofMillis(1200));

@@ -1,0 +1,382 @@
+package dev.durablestash.spring.web.reactive.aftercommit;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.context.annotation.Bean;
+import org.springframework.http.MediaType;
+import org.springframework.security.authentication.UsernamePasswordAuthenticationToken;
+import org.springframework.security.config.web.server.ServerHttpSecurity;
+import org.springframework.security.core.authority.AuthorityUtils;
+import org.springframework.security.core.context.SecurityContext;
+import org.springframework.security.core.context.SecurityContextImpl;
+import org.springframework.security.web.server.SecurityWebFilterChain;
+import org.springframework.security.web.server.context.WebSessionServerSecurityContextRepository;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.reactive.function.server.RouterFunction;
+import org.springframework.web.reactive.function.server.RouterFunctions;
+import org.springframework.web.reactive.function.server.ServerResponse;
+import org.springframework.web.server.ServerWebExchange;
+import org.springframework.web.server.WebFilter;
+
+import dev.durablestash.spring.Stashed;
+import dev.durablestash.spring.StashedView;
+import dev.durablestash.spring.web.reactive.ReactiveStash;
+import dev.durablestash.spring.web.reactive.StashedRoutes;
+import dev.durablestash.storage.GetResult;
+import dev.durablestash.storage.Precondition;
+import dev.durablestash.storage.PutResult;
+import dev.durablestash.storage.StorageBackend;
+import dev.durablestash.storage.StorageException;
+import dev.durablestash.testing.InMemoryStorageBackend;
+
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * A WebFlux app for the review of what happens after the commit: streaming bodies that change or bind views after the commit,
+ * fire-and-forget resets, a programmatic login, and a storage backend whose next PUT a test can hold
+ * and then let through or fail.
+ */
+@SpringBootApplication
+public class AfterCommitTestApplication {
+
+    /** The last exchange of each handler, by a name, for the tests to look at. */
+    public static final Map<String, ServerWebExchange> EXCHANGES = new ConcurrentHashMap<>();
+    /** Completed (by request path) once the exchange ended, after the starter's own end of it. */
+    public static final Map<String, CompletableFuture<Void>> ENDED = new ConcurrentHashMap<>();
+    /** Completed by a test to let a streaming handler go on to its next element. */
+    public static volatile CompletableFuture<Void> proceed = new CompletableFuture<>();
+    /** Whether the response was committed when a streaming handler made its late change. */
+    public static volatile @Nullable Boolean committedAtLateChange;
+
+    public static CompletableFuture<Void> ended(String path) {
+        return ENDED.computeIfAbsent(path, p -> new CompletableFuture<>());
+    }
+
+    public static void reset() {
+        EXCHANGES.clear();
+        ENDED.clear();
+        proceed = new CompletableFuture<>();
+        committedAtLateChange = null;
+    }
+
+    @Bean
+    SecurityWebFilterChain securityChain(ServerHttpSecurity http) {
+        return http.authorizeExchange(exchanges -> exchanges.anyExchange().permitAll())
+                .csrf(ServerHttpSecurity.CsrfSpec::disable).build();
+    }
+
+    @Bean
+    GatedStorage gatedStorage() {
+        return new GatedStorage();
+    }
+
+    /**
+     * Ordered after the starter's SidWebFilter (inside it): its doFinally runs after the SidWebFilter's
+     * doFinally (ExchangeViews.exchangeEnded) for an exchange that completes.
+     */
+    @Bean
+    WebFilter endedHook() {
+        class EndedHook implements WebFilter, org.springframework.core.Ordered {
+            @Override
+            public Mono<Void> filter(ServerWebExchange exchange, org.springframework.web.server.WebFilterChain chain) {
+                String path = exchange.getRequest().getPath().value();
+                return chain.filter(exchange).doFinally(signal -> ended(path).complete(null));
+            }
+
+            @Override
+            public int getOrder() {
+                return 0;
+            }
+        }
+        return new EndedHook();
+    }
+
+    /** A state class taken as a handler argument. */
+    public static class Tags {
+
+        @Stashed
+        List<String> items = new ArrayList<>();
+    }
+
+    /** A state class recovered only by a functional route. */
+    public static class LateTags {
+
+        @Stashed
+        List<String> items = new ArrayList<>();
+    }
+
+    @Bean
+    RouterFunction<ServerResponse> lateRoutes(StashedRoutes stashes) {
+        return RouterFunctions.route()
+                .GET("/fn/show", request -> stashes.recover(request, LateTags.class)
+                        .flatMap(tags -> ServerResponse.ok().bodyValue("items=" + tags.items)))
+                // The view is first bound after the response was committed, by the stream's second element.
+                .GET("/fn/late-bind", request -> {
+                    EXCHANGES.put("late-bind", request.exchange());
+                    Flux<String> body = Flux.just("first\n").concatWith(Mono.defer(() -> {
+                        committedAtLateChange = request.exchange().getResponse().isCommitted();
+                        return stashes.recover(request, LateTags.class).map(tags -> {
+                            tags.items.add("late");
+                            return "changed " + tags.items + "\n";
+                        });
+                    }));
+                    return ServerResponse.ok().contentType(MediaType.TEXT_PLAIN).body(body, String.class);
+                })
+                // Control: the view is bound before the commit, changed after it.
+                .GET("/fn/early-bind", request -> stashes.recover(request, LateTags.class).flatMap(tags -> {
+                    EXCHANGES.put("early-bind", request.exchange());
+                    Flux<String> body = Flux.just("first\n").concatWith(Mono.fromSupplier(() -> {
+                        committedAtLateChange = request.exchange().getResponse().isCommitted();
+                        tags.items.add("late");
+                        return "changed " + tags.items + "\n";
+                    }));
+                    return ServerResponse.ok().contentType(MediaType.TEXT_PLAIN).body(body, String.class);
+                }))
+                // An atomic view first bound after the commit, then the stream stays open until a test proceeds.
+                .GET("/fn/late-bind-hold", request -> {
+                    EXCHANGES.put("late-bind-hold", request.exchange());
+                    Flux<String> body = Flux.just("first\n")
+                            .concatWith(Mono.defer(() -> stashes.recover(request, LateTags.class).map(tags -> "bound\n")))
+                            .concatWith(Mono.fromFuture(() -> proceed).thenReturn("done\n"));
+                    return ServerResponse.ok().contentType(MediaType.TEXT_PLAIN).body(body, String.class);
+                })
+                // Control: bound before the commit, the stream then stays open until a test proceeds.
+                .GET("/fn/early-bind-hold", request -> stashes.recover(request, LateTags.class).flatMap(tags -> {
+                    EXCHANGES.put("early-bind-hold", request.exchange());
+                    Flux<String> body = Flux.just("first\n")
+                            .concatWith(Mono.fromFuture(() -> proceed).thenReturn("done\n"));
+                    return ServerResponse.ok().contentType(MediaType.TEXT_PLAIN).body(body, String.class);
+                }))
+                .build();
+    }
+
+    /** A view controller with a second view taken as an argument. */
+    @RestController
+    @RequestMapping("/two")
+    @StashedView(name = "hr-counter", atomic = false)
+    public static class TwoViews {
+
+        @Stashed
+        int count;
+
+        @GetMapping
+        String show(Tags tags) {
+            return "count=" + count + ";items=" + tags.items;
+        }
+
+        @PostMapping("/bump")
+        String bump(Tags tags) {
+            count++;
+            return "count=" + count;
+        }
+
+        /**
+         * Streams: the first element commits the response; the second fires a reset of the counter and
+         * forgets it; the third (once a test let it) changes the tags, and says so.
+         */
+        @GetMapping(value = "/stream-reset", produces = MediaType.TEXT_PLAIN_VALUE)
+        Flux<String> streamReset(ReactiveStash stash, Tags tags, ServerWebExchange exchange) {
+            EXCHANGES.put("stream-reset", exchange);
+            return Flux.just("first\n")
+                    .concatWith(Mono.fromSupplier(() -> {
+                        stash.reset().subscribe(); // start over, fire and forget
+                        return "resetting\n";
+                    }))
+                    .concatWith(Mono.fromFuture(() -> proceed).then(Mono.fromSupplier(() -> {
+                        committedAtLateChange = exchange.getResponse().isCommitted();
+                        tags.items.add("late");
+                        return "changed " + tags.items + "\n";
+                    })));
+        }
+
+        /** As streamReset, with a change of the counter stashed (fire and forget) instead of the reset. */
+        @GetMapping(value = "/stream-stash", produces = MediaType.TEXT_PLAIN_VALUE)
+        Flux<String> streamStash(ReactiveStash stash, Tags tags, ServerWebExchange exchange) {
+            EXCHANGES.put("stream-stash", exchange);
+            return Flux.just("first\n")
+                    .concatWith(Mono.fromSupplier(() -> {
+                        count++;
+                        stash.stash().subscribe(); // fire and forget
+                        return "stashing\n";
+                    }))
+                    .concatWith(Mono.fromFuture(() -> proceed).then(Mono.fromSupplier(() -> {
+                        committedAtLateChange = exchange.getResponse().isCommitted();
+                        tags.items.add("late");
+                        return "changed " + tags.items + "\n";
+                    })));
+        }
+
+        /** Control: as streamReset, without the reset. */
+        @GetMapping(value = "/stream-change", produces = MediaType.TEXT_PLAIN_VALUE)
+        Flux<String> streamChange(Tags tags, ServerWebExchange exchange) {
+            EXCHANGES.put("stream-change", exchange);
+            return Flux.just("first\n").concatWith(Mono.fromSupplier(() -> {
+                committedAtLateChange = exchange.getResponse().isCommitted();
+                tags.items.add("late");
+                return "changed " + tags.items + "\n";
+            }));
+        }
+
+        /** "Start over" that fails, caught and retried with an awaited reset that succeeds. */
+        @PostMapping("/reset-retry")
+        Mono<String> resetRetry(ReactiveStash stash, ServerWebExchange exchange) {
+            EXCHANGES.put("reset-retry", exchange);
+            return stash.reset().onErrorResume(e -> stash.reset()).thenReturn("count=" + count);
+        }
+
+        /** A fire-and-forget reset that fails; once a test lets it go on, an awaited reset that succeeds. */
+        @PostMapping("/reset-forget-then-await")
+        Mono<String> resetForgetThenAwait(ReactiveStash stash, ServerWebExchange exchange) {
+            EXCHANGES.put("reset-forget-then-await", exchange);
+            return Mono.defer(() -> {
+                stash.reset().subscribe(v -> { }, e -> { }); // inside the body's Mono: after the handler returned
+                return Mono.fromFuture(() -> proceed).then(stash.reset()).thenReturn("count=" + count);
+            });
+        }
+    }
+
+    /** A non-atomic view holding one note, with a programmatic login. */
+    @RestController
+    @StashedView(name = "hr-notes", atomic = false)
+    public static class NotesView {
+
+        @Stashed
+        String note;
+
+        @GetMapping("/notes")
+        String show() {
+            return "note=" + note;
+        }
+
+        @PostMapping("/notes")
+        String save(@RequestParam String note) {
+            this.note = note;
+            return "saved";
+        }
+
+        /**
+         * A programmatic login (the security context saved in the web session, as the application's own login
+         * form would), then "start over" (a reset, fired and forgotten), then the new note.
+         */
+        @PostMapping("/notes/login-reset-set")
+        Mono<String> loginResetSet(@RequestParam String note, ReactiveStash stash, ServerWebExchange exchange) {
+            EXCHANGES.put("login-reset-set", exchange);
+            SecurityContext ada = new SecurityContextImpl(UsernamePasswordAuthenticationToken.authenticated("ada", null,
+                    AuthorityUtils.createAuthorityList("ROLE_USER")));
+            return new WebSessionServerSecurityContextRepository().save(exchange, ada).then(Mono.fromSupplier(() -> {
+                stash.reset().subscribe();
+                this.note = note;
+                return "saved";
+            }));
+        }
+
+        /** Control: the same login without the reset. */
+        @PostMapping("/notes/login-set")
+        Mono<String> loginSet(@RequestParam String note, ServerWebExchange exchange) {
+            SecurityContext ada = new SecurityContextImpl(UsernamePasswordAuthenticationToken.authenticated("ada", null,
+                    AuthorityUtils.createAuthorityList("ROLE_USER")));
+            return new WebSessionServerSecurityContextRepository().save(exchange, ada).then(Mono.fromSupplier(() -> {
+                this.note = note;
+                return "saved";
+            }));
+        }
+    }
+
+    /**
+     * The in-memory backend, whose next PUT to a key a test can hold, then let through or fail (PUTs to other
+     * keys, a late write of an earlier test's session included, go through).
+     */
+    public static final class GatedStorage implements StorageBackend {
+
+        public final InMemoryStorageBackend memory = new InMemoryStorageBackend();
+        private final AtomicReference<@Nullable Gate> nextPut = new AtomicReference<>();
+        private final List<Gate> gates = new java.util.concurrent.CopyOnWriteArrayList<>();
+        /** The key of the last PUT, which a test reads after a request of its browser wrote. */
+        private volatile @Nullable String lastPutKey;
+
+        /** A held PUT. */
+        public static final class Gate {
+            final String key;
+            /** Completed when the PUT came in. */
+            public final CompletableFuture<Void> reached = new CompletableFuture<>();
+            final CompletableFuture<@Nullable StorageException> release = new CompletableFuture<>();
+
+            Gate(String key) {
+                this.key = key;
+            }
+
+            public void pass() {
+                release.complete(null);
+            }
+
+            public void fail() {
+                release.complete(new StorageException("the test failed this held PUT (not applied)"));
+            }
+        }
+
+        /** @return the key of the last PUT (one the test's browser just caused) */
+        public String lastPutKey() {
+            String key = lastPutKey;
+            if (key == null) {
+                throw new IllegalStateException("nothing was written yet");
+            }
+            return key;
+        }
+
+        /** Holds the next PUT to {@code key}. */
+        public Gate holdNextPut(String key) {
+            Gate gate = new Gate(key);
+            gates.add(gate);
+            nextPut.set(gate);
+            return gate;
+        }
+
+        /** Lets every held PUT, and the next one a test waits for, through. */
+        public void passAll() {
+            nextPut.set(null);
+            gates.forEach(Gate::pass);
+            gates.clear();
+        }
+
+        @Override
+        public CompletionStage<GetResult> get(String key, @Nullable String ifNoneMatch) {
+            return memory.get(key, ifNoneMatch);
+        }
+
+        @Override
+        public CompletionStage<PutResult> put(String key, byte[] body, Precondition precondition) {
+            lastPutKey = key;
+            Gate gate = nextPut.get();
+            if (gate == null || !gate.key.equals(key) || !nextPut.compareAndSet(gate, null)) {
+                return memory.put(key, body, precondition);
+            }
+            gate.reached.complete(null);
+            return gate.release.thenCompose(failure -> failure == null ? memory.put(key, body, precondition)
+                    : CompletableFuture.<PutResult>failedFuture(failure));
+        }
+
+        @Override
+        public CompletionStage<Boolean> delete(String key, @Nullable String ifMatch) {
+            return memory.delete(key, ifMatch);
+        }
+
+        @Override
+        public boolean isEphemeral() {
+            return true;
+        }
+    }
+}
