@@ -155,6 +155,16 @@ public final class BoundViews {
         return binding(handle).resetAsync();
     }
 
+    /**
+     * {@link #resetAsync(Stash)}, its write sent once {@code ready} completed (e.g. once the browser session
+     * followed a login); the fields go back to their defaults at once all the same.
+     *
+     * @return a stage as {@link #resetAsync(Stash)}'s, failed with {@code ready}'s error should it fail
+     */
+    public static CompletionStage<Void> resetAsync(Stash handle, CompletionStage<?> ready) {
+        return binding(handle).resetAsync(ready);
+    }
+
     private static ViewBinding binding(Stash handle) {
         if (handle instanceof ViewBinding binding) {
             return binding;
@@ -299,13 +309,15 @@ public final class BoundViews {
         List<String> changed = new ArrayList<>();
         for (ViewBinding binding : bindings) {
             CompletableFuture<Void> reset = binding.resetNotLanded();
+            if ((reset != null && reset.isCompletedExceptionally()) || !binding.hasChanges()) {
+                continue; // a view whose reset failed is reported as such: its fields, at their defaults, are no changes
+            }
             CompletableFuture<Void> stash = binding.stashNotLanded();
-            if (stash != null && stash.isCompletedExceptionally() && binding.hasChanges()) {
+            if (stash != null && stash.isCompletedExceptionally()) {
                 log.error("Changes to view '{}' in {} are NOT stashed: their stash failed after the response's status "
-                        + "was decided, so the response does not say so: {}", binding.view(), where,
+                        + "was decided: {}", binding.view(), where,
                         ViewBinding.unwrapped(stash.handle((ok, failure) -> failure).join()).toString());
-            } else if ((reset == null || !reset.isCompletedExceptionally()) && binding.hasChanges()) {
-                // A view whose reset failed is reported as such: its fields, at their defaults, are not changes made.
+            } else {
                 changed.add(binding.view());
             }
         }

@@ -308,9 +308,12 @@ final class ViewBinding implements Stash {
             return CompletableFuture.completedFuture(null);
         }
         if (recovery.status() == RecoveryStatus.ERROR) {
-            return CompletableFuture.failedFuture(new StashWriteException(type.name(), "view '" + type.name()
-                    + "' could not be recovered (storage error), so its fields started from their defaults; its "
-                    + "changes were not stashed, to leave the stored state intact", recovery.error().orElse(null)));
+            CompletableFuture<Void> refused = CompletableFuture.failedFuture(new StashWriteException(type.name(),
+                    "view '" + type.name() + "' could not be recovered (storage error), so its fields started from their "
+                    + "defaults; its changes were not stashed, to leave the stored state intact",
+                    recovery.error().orElse(null)));
+            lastAsyncStash = new StashInFlight(now, refused); // a failed stash, as the end of an exchange reports it
+            return refused.copy();
         }
         // Recorded before the write is sent, which an idle engine does before stash returns: an exchange
         // that ends on another thread as soon as it is sent counts these changes as in flight, not unstashed.
@@ -331,6 +334,17 @@ final class ViewBinding implements Stash {
      *     throws (the fields stay at their defaults: a later stash writes them as they are then)
      */
     public CompletionStage<Void> resetAsync() {
+        return resetAsync(CompletableFuture.completedFuture(null));
+    }
+
+    /**
+     * {@link #resetAsync()}, with the write sent once {@code ready} completed (e.g. once the browser session
+     * followed a login, which may move this binding to another sid); the fields go back to their defaults
+     * at once all the same, and a stash started meanwhile waits for the reset.
+     *
+     * @param ready what the write waits for; should it fail, the reset fails with its error (nothing written)
+     */
+    public CompletionStage<Void> resetAsync(CompletionStage<?> ready) {
         if (detached) {
             return CompletableFuture.completedFuture(null);
         }
@@ -350,7 +364,19 @@ final class ViewBinding implements Stash {
             }
         });
         resetting = landed;
-        follow(outcome, () -> adapter.reset(sid, type.definition()), "reset");
+        ready.whenComplete((ignored, notReady) -> {
+            if (notReady != null) {
+                outcome.completeExceptionally(unwrapped(notReady));
+            } else if (detached) {
+                outcome.complete(null); // the browser session ended meanwhile: nothing of it is written
+            } else {
+                try {
+                    follow(outcome, () -> adapter.reset(sid, type.definition()), "reset");
+                } catch (Throwable e) {
+                    // outcome failed with it: the reset's caller sees the error
+                }
+            }
+        });
         // A copy, as for a stash: a caller that stops waiting does not stop the baseline's update.
         return landed.copy();
     }

@@ -1,7 +1,6 @@
 package dev.durablestash.spring.web.reactive;
 
-import java.util.concurrent.CompletionStage;
-import java.util.function.Function;
+import java.util.concurrent.CompletableFuture;
 
 import dev.durablestash.core.Recovery;
 import dev.durablestash.spring.Stash;
@@ -32,20 +31,27 @@ record BindingStash(Stash binding, ExchangeViews views) implements ReactiveStash
         return BoundViews.target(binding);
     }
 
+    /** Stashes the binding once the principal is followed (when there is something to write). */
     @Override
     public Mono<Void> stash() {
-        return write(views.followPrincipal(), BoundViews::stashAsync);
+        return views.followPrincipal().then(Mono.fromCompletionStage(() -> BoundViews.stashAsync(binding)))
+                .transform(this::recorded);
     }
 
+    /**
+     * Puts the fields back at once, on subscription, and sends the reset once the principal is followed
+     * (always: a reset writes, changes or not): values set meanwhile are kept.
+     */
     @Override
     public Mono<Void> reset() {
-        return write(views.followPrincipalBeforeWrite(), BoundViews::resetAsync); // a reset writes, changes or not
+        return Mono.deferContextual(context -> {
+            CompletableFuture<Void> followed = views.followPrincipalBeforeWrite().contextWrite(context).toFuture();
+            return Mono.fromCompletionStage(BoundViews.resetAsync(binding, followed));
+        }).transform(this::recorded);
     }
 
-    /** Runs a stash or reset of the binding once the principal is followed; failures are recorded on the exchange. */
-    private Mono<Void> write(Mono<Void> followPrincipal, Function<Stash, CompletionStage<Void>> write) {
-        return followPrincipal.then(Mono.fromCompletionStage(() -> write.apply(binding)))
-                .doOnError(views::stashFailed)
-                .publishOn(Schedulers.parallel()); // the application's code goes on off the storage's threads
+    /** A write whose failure is recorded on the exchange, whose caller goes on off the storage's threads. */
+    private Mono<Void> recorded(Mono<Void> write) {
+        return write.doOnError(views::stashFailed).publishOn(Schedulers.parallel());
     }
 }
