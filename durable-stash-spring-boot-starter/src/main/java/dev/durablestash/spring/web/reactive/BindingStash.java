@@ -1,6 +1,7 @@
 package dev.durablestash.spring.web.reactive;
 
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 
 import dev.durablestash.core.Recovery;
 import dev.durablestash.spring.Stash;
@@ -45,8 +46,12 @@ record BindingStash(Stash binding, ExchangeViews views) implements ReactiveStash
     @Override
     public Mono<Void> reset() {
         return Mono.deferContextual(context -> {
-            CompletableFuture<Void> followed = views.followPrincipalBeforeWrite().contextWrite(context).toFuture();
-            return Mono.fromCompletionStage(BoundViews.resetAsync(binding, followed));
+            CompletableFuture<Void> followed = new CompletableFuture<>();
+            // Recorded (and the fields restored) before the follow starts: an exchange that ends meanwhile follows it.
+            CompletionStage<Void> reset = BoundViews.resetAsync(binding, followed);
+            views.followPrincipalBeforeWrite().contextWrite(context)
+                    .subscribe(null, followed::completeExceptionally, () -> followed.complete(null));
+            return Mono.fromCompletionStage(reset);
         }).transform(this::recorded);
     }
 

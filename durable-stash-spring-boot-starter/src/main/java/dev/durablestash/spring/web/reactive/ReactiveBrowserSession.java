@@ -2,7 +2,9 @@ package dev.durablestash.spring.web.reactive;
 
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
 
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -61,6 +63,17 @@ public final class ReactiveBrowserSession {
     private boolean isNew;
     /** The cookie that came with the request no longer counts (rotated, ended or abandoned). */
     private boolean cookieReplaced;
+    /**
+     * How often the session changed in this exchange (a sid adopted, the session ended): a move of the state
+     * decided at one generation starts only while it is still the current one (see {@link #move}).
+     */
+    private int generation; // guarded by this
+    /**
+     * Completed once the move of the state in flight ended, however it ended: two writes of one exchange
+     * that follow a login at once (a reset and the commit's stash) move the state once, and an {@link #end()}
+     * waits for a move rather than be undone by it.
+     */
+    private CompletableFuture<Void> moved = CompletableFuture.completedFuture(null); // guarded by this
 
     ReactiveBrowserSession(BrowserSessionSettings<ReactivePrincipalResolver> settings, ServerWebExchange exchange) {
         this.settings = settings;
@@ -122,6 +135,7 @@ public final class ReactiveBrowserSession {
      */
     private Mono<String> decide() {
         return principal().flatMap(found -> {
+            int decidedAt = generation();
             String current = sid;
             if (current != null) {
                 return Mono.just(current); // decided meanwhile by another subscriber of this exchange
@@ -142,7 +156,8 @@ public final class ReactiveBrowserSession {
             if (fromCookie != null && claim == SessionCookieValues.Claim.ROTATE) {
                 // Should the move fail, so does the exchange (503): the state stays under the old sid, the
                 // cookie is unchanged, and the browser's next request tries again.
-                return move(fromCookie.sid(), null, principal).then(Mono.fromSupplier(this::currentSid));
+                return move(fromCookie.sid(), null, principal, decidedAt, () -> sid().then())
+                        .then(Mono.fromSupplier(this::currentSid));
             }
             if (fromCookie != null) {
                 log.info("The sid cookie that came with a request to {} belongs to {}: a new, empty browser session "
@@ -178,6 +193,7 @@ public final class ReactiveBrowserSession {
      */
     public Mono<Void> followPrincipal() {
         return principal().flatMap(found -> {
+            int decidedAt = generation();
             String principal = found.orElse(null);
             String current = sid;
             if (current != null) {
@@ -185,7 +201,7 @@ public final class ReactiveBrowserSession {
                     return Mono.<Void>empty();
                 }
                 if (owner == null) {
-                    return move(current, ExchangeViews.find(exchange), principal);
+                    return move(current, ExchangeViews.find(exchange), principal, decidedAt, this::followPrincipal);
                 }
                 log.info("The principal of a request to {} changed from the one its browser session belongs to: a "
                         + "new, empty browser session", exchange.getRequest().getPath());
@@ -203,7 +219,7 @@ public final class ReactiveBrowserSession {
             }
             return switch (fromCookie.claimBy(principal)) {
                 case ADOPT -> Mono.<Void>empty(); // already the principal's: adopted when first used
-                case ROTATE -> move(fromCookie.sid(), null, principal);
+                case ROTATE -> move(fromCookie.sid(), null, principal, decidedAt, this::followPrincipal);
                 case REPLACE -> Mono.<Void>fromRunnable(() -> abandon(principal));
             };
         });
@@ -221,7 +237,7 @@ public final class ReactiveBrowserSession {
      *     {@link StashTimeoutException} after the operation timeout
      */
     public Mono<Void> rotate() {
-        return Mono.defer(() -> {
+        return afterMove(() -> {
             boolean replacedBefore = cookieReplaced;
             return followPrincipal().then(principal()).flatMap(found -> {
                 if (cookieReplaced && !replacedBefore) {
@@ -240,13 +256,17 @@ public final class ReactiveBrowserSession {
                 ExchangeViews views = ExchangeViews.find(exchange);
                 Mono<Void> stashed = views != null ? views.stashBound() : Mono.empty();
                 String fresh = SessionIds.newSid();
-                return stashed.then(await(() -> settings.adapter().rotate(from, fresh), "rotate"))
-                        .then(Mono.fromRunnable(() -> {
-                            adopt(fresh, principal);
-                            if (views != null) {
-                                views.moveTo(fresh);
-                            }
-                        }));
+                return stashed.then(Mono.defer(() -> {
+                    CompletableFuture<Void> moving = startMove();
+                    return await(() -> settings.adapter().rotate(from, fresh), "rotate")
+                            .then(Mono.<Void>fromRunnable(() -> {
+                                adopt(fresh, principal);
+                                if (views != null) {
+                                    views.moveTo(fresh);
+                                }
+                            }))
+                            .doFinally(signal -> moving.complete(null));
+                }));
             });
         });
     }
@@ -258,7 +278,20 @@ public final class ReactiveBrowserSession {
      * @return a {@code Mono} that fails with a {@link StashWriteException} when the state could not be
      *     moved: it stays under {@code old}, and the cookie is unchanged
      */
-    private Mono<Void> move(String old, @Nullable ExchangeViews views, @Nullable String principal) {
+    private Mono<Void> move(String old, @Nullable ExchangeViews views, @Nullable String principal, int decidedAt,
+            Supplier<Mono<Void>> decideAgain) {
+        CompletableFuture<Void> moving = new CompletableFuture<>();
+        CompletableFuture<Void> busy = null;
+        synchronized (this) {
+            if (moved.isDone() && generation == decidedAt) {
+                moved = moving;
+            } else {
+                busy = moved;
+            }
+        }
+        if (busy != null) { // another move is in flight, or the session changed since the decision: decide again after it
+            return Mono.fromFuture(busy, true).then(Mono.defer(decideAgain));
+        }
         String fresh = SessionIds.newSid();
         return await(() -> settings.adapter().rotate(old, fresh), "rotate")
                 .then(Mono.<Void>fromRunnable(() -> {
@@ -266,7 +299,34 @@ public final class ReactiveBrowserSession {
                     if (views != null) {
                         views.moveTo(fresh);
                     }
-                }));
+                }))
+                .doFinally(signal -> moving.complete(null));
+    }
+
+    /** Marks a move of the state in flight (one that no decision waits to start): see {@link #moved}. */
+    private synchronized CompletableFuture<Void> startMove() {
+        CompletableFuture<Void> moving = new CompletableFuture<>();
+        moved = moving;
+        return moving;
+    }
+
+    /** Runs {@code next} once no move of the state is in flight. */
+    private <T> Mono<T> afterMove(Supplier<Mono<T>> next) {
+        return Mono.defer(() -> {
+            CompletableFuture<Void> busy;
+            synchronized (this) {
+                busy = moved;
+            }
+            return busy.isDone() ? next.get() : Mono.fromFuture(busy, true).then(Mono.defer(next));
+        });
+    }
+
+    private synchronized int generation() {
+        return generation;
+    }
+
+    private synchronized void nextGeneration() {
+        generation++;
     }
 
     /**
@@ -279,7 +339,8 @@ public final class ReactiveBrowserSession {
      *     {@link StashWriteException} (the cookie is cleared anyway; the state expires with the TTL)
      */
     public Mono<Void> end() {
-        return Mono.defer(() -> {
+        return afterMove(() -> {
+            nextGeneration();
             String old = sid;
             if (old == null) {
                 SessionCookieValues.Decoded fromCookie = cookieSid(null);
@@ -320,6 +381,7 @@ public final class ReactiveBrowserSession {
     }
 
     private void adopt(String fresh, @Nullable String principal) {
+        nextGeneration();
         sid = fresh;
         owner = principal;
         isNew = true;
@@ -366,7 +428,7 @@ public final class ReactiveBrowserSession {
     }
 
     /** Waits, without blocking, at most the operation timeout plus {@link BoundViews#WAIT_MARGIN}. */
-    private Mono<Void> await(java.util.function.Supplier<CompletionStage<Void>> operation, String name) {
+    private Mono<Void> await(Supplier<CompletionStage<Void>> operation, String name) {
         return Mono.fromCompletionStage(operation)
                 .timeout(settings.operationTimeout().plus(BoundViews.WAIT_MARGIN),
                         Mono.error(() -> new StashTimeoutException("(session)", name, settings.operationTimeout())))

@@ -17,7 +17,9 @@ import reactor.core.publisher.Mono;
  * streams), and {@link #reset()} to start the view over.
  *
  * <p><b>Thread-safety:</b> not thread-safe; bound to one exchange. Subscribe to one returned
- * {@code Mono} at a time, and do not change the fields while it runs.
+ * {@code Mono} at a time, and do not change the fields while a {@link #stash()} runs; {@link #reset()}
+ * puts them back at once when subscribed to, and values set after that (while its write runs) are
+ * changes from the defaults.
  */
 public interface ReactiveStash {
 

@@ -312,9 +312,8 @@ class WebFluxAfterCommitSecondReviewTests {
 
     /**
      * docs/spring.md: "reset() puts the fields back to their defaults at once". A handler logs in, then runs
-     * Mono.when(stash.reset(), set 77). Since 56c5e73 a reset first follows the principal (a rotation through
-     * storage), so its restore of the defaults happens after that, over the 77 set meanwhile. Before 56c5e73 the reset
-     * (no changes yet) did not follow, restored at once, and the commit moved the session with 77.
+     * Mono.when(stash.reset(), set 77). A reset first follows the principal (a rotation through storage); it once put
+     * the fields back only after that, over the 77 set meanwhile. It puts them back on subscription now.
      */
     @Test
     void aLoginThenResetInParallelWithANewValueKeepsTheNewValue() throws Exception {

@@ -1,0 +1,232 @@
+package dev.durablestash.spring.web.reactive.followreview;
+
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.context.annotation.Bean;
+import org.springframework.security.authentication.UsernamePasswordAuthenticationToken;
+import org.springframework.security.config.web.server.ServerHttpSecurity;
+import org.springframework.security.core.authority.AuthorityUtils;
+import org.springframework.security.core.context.SecurityContextImpl;
+import org.springframework.security.web.server.SecurityWebFilterChain;
+import org.springframework.security.web.server.context.WebSessionServerSecurityContextRepository;
+import org.springframework.web.reactive.function.server.RouterFunction;
+import org.springframework.web.reactive.function.server.RouterFunctions;
+import org.springframework.web.reactive.function.server.ServerResponse;
+import org.springframework.web.server.ServerWebExchange;
+import org.springframework.web.server.WebFilter;
+
+import dev.durablestash.spring.Stashed;
+import dev.durablestash.spring.security.ReactiveSecurityContextPrincipalResolver;
+import dev.durablestash.spring.web.reactive.ReactiveBrowserSession;
+import dev.durablestash.spring.web.reactive.ReactivePrincipalResolver;
+import dev.durablestash.spring.web.reactive.StashedRoutes;
+import dev.durablestash.storage.GetResult;
+import dev.durablestash.storage.Precondition;
+import dev.durablestash.storage.PutResult;
+import dev.durablestash.storage.StorageBackend;
+import dev.durablestash.storage.StorageException;
+import dev.durablestash.testing.InMemoryStorageBackend;
+
+import reactor.core.publisher.Mono;
+
+/**
+ * Review app: ReactiveStash.reset() following the principal, with functional routes over three state classes, a
+ * storage that holds the next PUT to another key than a given one, and a principal resolver that counts its answers.
+ */
+@SpringBootApplication
+public class FollowReviewApplication {
+
+    public static final Map<String, ServerWebExchange> EXCHANGES = new ConcurrentHashMap<>();
+    public static final Map<String, CompletableFuture<Void>> ENDED = new ConcurrentHashMap<>();
+    /** How many times the principal resolver answered "ada" (each followPrincipal() of a logged-in exchange asks once). */
+    public static final AtomicInteger ADA_RESOLUTIONS = new AtomicInteger();
+    /** Completed as /f/login-reset-end subscribes to end(). */
+    public static volatile CompletableFuture<Void> ending = new CompletableFuture<>();
+
+    public static CompletableFuture<Void> ended(String path) {
+        return ENDED.computeIfAbsent(path, p -> new CompletableFuture<>());
+    }
+
+    public static void clear() {
+        EXCHANGES.clear();
+        ENDED.clear();
+        ADA_RESOLUTIONS.set(0);
+        ending = new CompletableFuture<>();
+    }
+
+    public static class Cart {
+        @Stashed
+        int count;
+    }
+
+    public static class Profile {
+        @Stashed
+        int count;
+    }
+
+    public static class Third {
+        @Stashed
+        int count;
+    }
+
+    @Bean
+    SecurityWebFilterChain securityChain(ServerHttpSecurity http) {
+        return http.authorizeExchange(exchanges -> exchanges.anyExchange().permitAll())
+                .csrf(ServerHttpSecurity.CsrfSpec::disable).build();
+    }
+
+    @Bean
+    ReactivePrincipalResolver countingResolver() {
+        ReactivePrincipalResolver delegate = new ReactiveSecurityContextPrincipalResolver();
+        return exchange -> delegate.principalName(exchange).doOnNext(name -> {
+            if ("ada".equals(name)) {
+                ADA_RESOLUTIONS.incrementAndGet();
+            }
+        });
+    }
+
+    @Bean
+    HoldingStorage holdingStorage() {
+        return new HoldingStorage();
+    }
+
+    @Bean
+    WebFilter endedHook() {
+        class EndedHook implements WebFilter, org.springframework.core.Ordered {
+            @Override
+            public Mono<Void> filter(ServerWebExchange exchange, org.springframework.web.server.WebFilterChain chain) {
+                String path = exchange.getRequest().getPath().value();
+                return chain.filter(exchange).doFinally(signal -> ended(path).complete(null));
+            }
+
+            @Override
+            public int getOrder() {
+                return 0;
+            }
+        }
+        return new EndedHook();
+    }
+
+    private static Mono<Void> login(ServerWebExchange exchange) {
+        SecurityContextImpl ada = new SecurityContextImpl(UsernamePasswordAuthenticationToken.authenticated("ada", null,
+                AuthorityUtils.createAuthorityList("ROLE_USER")));
+        return new WebSessionServerSecurityContextRepository().save(exchange, ada);
+    }
+
+    @Bean
+    RouterFunction<ServerResponse> routes(StashedRoutes stashes) {
+        return RouterFunctions.route()
+                .GET("/f/cart", r -> stashes.recover(r, Cart.class).flatMap(c -> ServerResponse.ok().bodyValue("count=" + c.count)))
+                .POST("/f/cart/bump", r -> stashes.recover(r, Cart.class).flatMap(c -> ServerResponse.ok().bodyValue("count=" + ++c.count)))
+                .GET("/f/profile", r -> stashes.recover(r, Profile.class).flatMap(c -> ServerResponse.ok().bodyValue("count=" + c.count)))
+                .POST("/f/profile/bump", r -> stashes.recover(r, Profile.class).flatMap(c -> ServerResponse.ok().bodyValue("count=" + ++c.count)))
+                .GET("/f/third", r -> stashes.recover(r, Third.class).flatMap(c -> ServerResponse.ok().bodyValue("count=" + c.count)))
+                .POST("/f/third/bump", r -> stashes.recover(r, Third.class).flatMap(c -> ServerResponse.ok().bodyValue("count=" + ++c.count)))
+                // A login, then "start the cart over" and "save the profile" together.
+                .POST("/f/login-reset-cart-stash-profile", r -> {
+                    EXCHANGES.put("login-reset-cart-stash-profile", r.exchange());
+                    return stashes.handle(r, Cart.class).zipWith(stashes.handle(r, Profile.class)).flatMap(both -> {
+                        ((Profile) both.getT2().target()).count++;
+                        return login(r.exchange()).then(Mono.when(both.getT1().reset(), both.getT2().stash()));
+                    }).then(ServerResponse.ok().bodyValue("ok"));
+                })
+                // A login, then "start the cart over" and end the browser session together.
+                .POST("/f/login-reset-end", r -> {
+                    EXCHANGES.put("login-reset-end", r.exchange());
+                    return stashes.handle(r, Cart.class).flatMap(cart -> login(r.exchange())
+                            .then(Mono.when(cart.reset(), Mono.defer(() -> {
+                                ending.complete(null);
+                                return ReactiveBrowserSession.of(r.exchange()).end();
+                            }))))
+                            .then(ServerResponse.ok().bodyValue("ended"));
+                })
+                // A login, then an awaited reset (for the client-goes-away test).
+                .POST("/f/login-reset", r -> {
+                    EXCHANGES.put("login-reset", r.exchange());
+                    return stashes.handle(r, Cart.class).flatMap(cart -> login(r.exchange()).then(cart.reset()))
+                            .then(ServerResponse.ok().bodyValue("reset"));
+                })
+                .build();
+    }
+
+    /** Memory storage whose next PUT to a key other than a given one a test can hold, then pass or fail. */
+    public static final class HoldingStorage implements StorageBackend {
+
+        public final InMemoryStorageBackend memory = new InMemoryStorageBackend();
+        private final AtomicReference<@Nullable Gate> next = new AtomicReference<>();
+        private volatile @Nullable String lastPutKey;
+        private final java.util.List<Gate> gates = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        public static final class Gate {
+            final String notKey;
+            public volatile @Nullable String key;
+            public final CompletableFuture<Void> reached = new CompletableFuture<>();
+            final CompletableFuture<@Nullable StorageException> release = new CompletableFuture<>();
+
+            Gate(String notKey) {
+                this.notKey = notKey;
+            }
+
+            public void pass() {
+                release.complete(null);
+            }
+
+            public void fail() {
+                release.complete(new StorageException("the test failed this held PUT (not applied)"));
+            }
+        }
+
+        public String lastPutKey() {
+            return java.util.Objects.requireNonNull(lastPutKey);
+        }
+
+        public Gate holdNextPutNotTo(String key) {
+            Gate gate = new Gate(key);
+            gates.add(gate);
+            next.set(gate);
+            return gate;
+        }
+
+        public void passAll() {
+            next.set(null);
+            gates.forEach(Gate::pass);
+            gates.clear();
+        }
+
+        @Override
+        public CompletionStage<GetResult> get(String key, @Nullable String ifNoneMatch) {
+            return memory.get(key, ifNoneMatch);
+        }
+
+        @Override
+        public CompletionStage<PutResult> put(String key, byte[] body, Precondition precondition) {
+            lastPutKey = key;
+            Gate gate = next.get();
+            if (gate == null || gate.notKey.equals(key) || !next.compareAndSet(gate, null)) {
+                return memory.put(key, body, precondition);
+            }
+            gate.key = key;
+            gate.reached.complete(null);
+            return gate.release.thenCompose(failure -> failure == null ? memory.put(key, body, precondition)
+                    : CompletableFuture.<PutResult>failedFuture(failure));
+        }
+
+        @Override
+        public CompletionStage<Boolean> delete(String key, @Nullable String ifMatch) {
+            return memory.delete(key, ifMatch);
+        }
+
+        @Override
+        public boolean isEphemeral() {
+            return true;
+        }
+    }
+}
