@@ -1,21 +1,14 @@
 package dev.durablestash.spring.web.reactive;
 
+import static dev.durablestash.testsupport.Stages.awaitUntil;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.lang.reflect.Field;
-import java.lang.reflect.Method;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 
 import ch.qos.logback.classic.Level;
 
-import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -24,13 +17,8 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.http.HttpMethod;
-import org.springframework.http.ResponseCookie;
-import org.springframework.test.web.reactive.server.EntityExchangeResult;
-import org.springframework.test.web.reactive.server.WebTestClient;
 import org.springframework.web.server.ServerWebExchange;
 
-import dev.durablestash.spring.Stash;
 import dev.durablestash.spring.web.reactive.aftercommit.AfterCommitTestApplication;
 import dev.durablestash.spring.web.reactive.aftercommit.AfterCommitTestApplication.GatedStorage;
 import dev.durablestash.testsupport.ExpectedLogs;
@@ -145,7 +133,7 @@ class WebFluxAfterCommitReviewTests {
         resetPut.reached.get(10, TimeUnit.SECONDS); // the reset's write, sent by the stream's second element
         resetPut.fail();
         ServerWebExchange exchange = AfterCommitTestApplication.EXCHANGES.get("stream-reset");
-        awaitCondition("the reset failed", () -> resetFailed(exchange, "hr-counter"));
+        awaitUntil("the reset failed", () -> resetFailed(exchange, "hr-counter"));
         AfterCommitTestApplication.proceed.complete(null); // now the tags change
 
         Browser.Response response = streaming.get(20, TimeUnit.SECONDS);
@@ -180,7 +168,7 @@ class WebFluxAfterCommitReviewTests {
         stashPut.reached.get(10, TimeUnit.SECONDS); // the counter's stash, sent by the stream's second element
         stashPut.fail();
         ServerWebExchange exchange = AfterCommitTestApplication.EXCHANGES.get("stream-stash");
-        awaitCondition("the stash failed", () -> invokeOnBinding(exchange, "hr-counter", "stashNotLanded")
+        awaitUntil("the stash failed", () -> BoundViewProbe.call(exchange, "hr-counter", "stashNotLanded")
                 instanceof CompletableFuture<?> stash && stash.isCompletedExceptionally());
         AfterCommitTestApplication.proceed.complete(null); // now the tags change
 
@@ -233,7 +221,7 @@ class WebFluxAfterCommitReviewTests {
         resetPut.reached.get(10, TimeUnit.SECONDS);
         ServerWebExchange exchange = awaitExchange("login-reset-set");
         // The commit's stash runs: it checks whether to follow the principal as it starts (the reset is still held).
-        awaitCondition("the commit's stash runs", () -> ExchangeViews.isCommitting(exchange));
+        awaitUntil("the commit's stash runs", () -> ExchangeViews.isCommitting(exchange));
         resetPut.pass();
         assertThat(login.get(20, TimeUnit.SECONDS).body()).isEqualTo("saved");
         awaitEnded("/notes/login-reset-set");
@@ -288,7 +276,7 @@ class WebFluxAfterCommitReviewTests {
         first.reached.get(10, TimeUnit.SECONDS);
         first.fail();
         ServerWebExchange exchange = awaitExchange("reset-forget-then-await");
-        awaitCondition("the failed reset was recorded on the exchange", () -> !ExchangeViews.find(exchange).active());
+        awaitUntil("the failed reset was recorded on the exchange", () -> !ExchangeViews.find(exchange).active());
         AfterCommitTestApplication.proceed.complete(null); // now the awaited reset is sent
         Browser.Response response = request.get(20, TimeUnit.SECONDS);
         awaitEnded("/two/reset-forget-then-await");
@@ -312,7 +300,7 @@ class WebFluxAfterCommitReviewTests {
         CompletableFuture<Browser.Response> stream = CompletableFuture.supplyAsync(
                 () -> browser.get("/fn/early-bind-hold"));
         ServerWebExchange exchange = awaitExchange("early-bind-hold");
-        awaitCondition("the response is committed", () -> exchange.getResponse().isCommitted());
+        awaitUntil("the response is committed", () -> exchange.getResponse().isCommitted());
 
         long started = System.nanoTime();
         Browser.Response other = sameSession.get("/fn/show");
@@ -338,7 +326,7 @@ class WebFluxAfterCommitReviewTests {
         CompletableFuture<Browser.Response> stream = CompletableFuture.supplyAsync(
                 () -> browser.get("/fn/late-bind-hold"));
         ServerWebExchange exchange = awaitExchange("late-bind-hold");
-        awaitCondition("the view is bound, after the commit", () -> ExchangeViews.find(exchange) != null
+        awaitUntil("the view is bound, after the commit", () -> ExchangeViews.find(exchange) != null
                 && ExchangeViews.find(exchange).find(AfterCommitTestApplication.LateTags.class) != null);
         assertThat(exchange.getResponse().isCommitted()).isTrue();
 
@@ -359,96 +347,15 @@ class WebFluxAfterCommitReviewTests {
     }
 
     private static ServerWebExchange awaitExchange(String name) throws InterruptedException {
-        awaitCondition("the exchange " + name, () -> AfterCommitTestApplication.EXCHANGES.containsKey(name));
+        awaitUntil("the exchange " + name, () -> AfterCommitTestApplication.EXCHANGES.containsKey(name));
         return AfterCommitTestApplication.EXCHANGES.get(name);
-    }
-
-    private static void awaitCondition(String what, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for: " + what);
-            }
-            Thread.sleep(5);
-        }
     }
 
     /** Whether the bound view's non-blocking reset failed (read reflectively: test-only). */
     private static boolean resetFailed(ServerWebExchange exchange, String view) {
-        Object reset = invokeOnBinding(exchange, view, "resetNotLanded");
+        Object reset = BoundViewProbe.call(exchange, view, "resetNotLanded");
         return reset instanceof CompletableFuture<?> failed && failed.isCompletedExceptionally();
     }
 
     /** @return what a method of the bound view's binding returns, or {@code null} when the view is not bound */
-    private static @Nullable Object invokeOnBinding(ServerWebExchange exchange, String view, String method) {
-        ExchangeViews views = ExchangeViews.find(exchange);
-        if (views == null) {
-            return null;
-        }
-        try {
-            Field bound = ExchangeViews.class.getDeclaredField("bound");
-            bound.setAccessible(true);
-            for (Stash binding : ((dev.durablestash.spring.web.BoundViews) bound.get(views)).all()) {
-                if (binding.view().equals(view)) {
-                    Method found = binding.getClass().getDeclaredMethod(method);
-                    found.setAccessible(true);
-                    return found.invoke(binding);
-                }
-            }
-            return null;
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    /** A browser: a cookie jar (sid and the web session's cookie). */
-    static final class Browser {
-
-        record Response(int status, @Nullable String body) {
-        }
-
-        private final int port;
-        final Map<String, String> cookies = new LinkedHashMap<>();
-
-        Browser(int port) {
-            this.port = port;
-        }
-
-        Browser copy() {
-            Browser copy = new Browser(port);
-            copy.cookies.putAll(cookies);
-            return copy;
-        }
-
-        Response get(String path) {
-            return exchange(HttpMethod.GET, path);
-        }
-
-        Response post(String path) {
-            return exchange(HttpMethod.POST, path);
-        }
-
-        synchronized Response exchange(HttpMethod method, String path) {
-            WebTestClient client = WebTestClient.bindToServer().baseUrl("http://localhost:" + port)
-                    .responseTimeout(Duration.ofSeconds(30)).build();
-            EntityExchangeResult<String> result = client.method(method).uri(path).headers(headers -> {
-                List<String> pairs = new ArrayList<>();
-                cookies.forEach((name, value) -> pairs.add(name + "=" + value));
-                if (!pairs.isEmpty()) {
-                    headers.add("Cookie", String.join("; ", pairs));
-                }
-                headers.add("X-Stash-Mounts", "1");
-            }).exchange().expectBody(String.class).returnResult();
-            for (List<ResponseCookie> set : result.getResponseCookies().values()) {
-                for (ResponseCookie cookie : set) {
-                    if (cookie.getValue().isEmpty() || Duration.ZERO.equals(cookie.getMaxAge())) {
-                        cookies.remove(cookie.getName());
-                    } else {
-                        cookies.put(cookie.getName(), cookie.getValue());
-                    }
-                }
-            }
-            return new Response(result.getStatus().value(), result.getResponseBody());
-        }
-    }
 }

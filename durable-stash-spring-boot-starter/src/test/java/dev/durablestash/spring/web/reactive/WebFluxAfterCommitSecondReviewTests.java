@@ -1,21 +1,15 @@
 package dev.durablestash.spring.web.reactive;
 
+import static dev.durablestash.testsupport.Stages.awaitUntil;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.lang.reflect.Field;
-import java.lang.reflect.Method;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 
 import ch.qos.logback.classic.Level;
 
-import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -24,13 +18,8 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.http.HttpMethod;
-import org.springframework.http.ResponseCookie;
-import org.springframework.test.web.reactive.server.EntityExchangeResult;
-import org.springframework.test.web.reactive.server.WebTestClient;
 import org.springframework.web.server.ServerWebExchange;
 
-import dev.durablestash.spring.Stash;
 import dev.durablestash.spring.web.reactive.aftercommitreview.AfterCommitReviewApplication;
 import dev.durablestash.spring.web.reactive.aftercommit.AfterCommitTestApplication.GatedStorage;
 import dev.durablestash.testsupport.ExpectedLogs;
@@ -87,10 +76,10 @@ class WebFluxAfterCommitSecondReviewTests {
         resetPut.reached.get(10, TimeUnit.SECONDS);
         ServerWebExchange exchange = awaitExchange("stream-reset-stash");
         AfterCommitReviewApplication.proceed1.complete(null); // the stash is sent while the reset is held
-        awaitCondition("the stash waits for the reset", () -> invokeOnBinding(exchange, "rv-counter",
+        awaitUntil("the stash waits for the reset", () -> BoundViewProbe.call(exchange, "rv-counter",
                 "stashNotLanded") != null);
         resetPut.fail();
-        awaitCondition("the stash failed", () -> invokeOnBinding(exchange, "rv-counter", "stashNotLanded")
+        awaitUntil("the stash failed", () -> BoundViewProbe.call(exchange, "rv-counter", "stashNotLanded")
                 instanceof CompletableFuture<?> f && f.isCompletedExceptionally());
         AfterCommitReviewApplication.proceed2.complete(null);
         assertThat(streaming.get(20, TimeUnit.SECONDS).body()).contains("done");
@@ -263,7 +252,7 @@ class WebFluxAfterCommitSecondReviewTests {
                 () -> victim.post("/rl/reset-forget-login"));
         resetPut.reached.get(10, TimeUnit.SECONDS);
         ServerWebExchange exchange = awaitExchange("reset-forget-login");
-        awaitCondition("the commit's stash runs", () -> ExchangeViews.isCommitting(exchange));
+        awaitUntil("the commit's stash runs", () -> ExchangeViews.isCommitting(exchange));
         resetPut.pass();
         Browser.Response response = login.get(20, TimeUnit.SECONDS);
         AfterCommitReviewApplication.ended("/rl/reset-forget-login").get(10, TimeUnit.SECONDS);
@@ -369,88 +358,8 @@ class WebFluxAfterCommitSecondReviewTests {
     // ------------------------------------------------------------------ helpers
 
     private static ServerWebExchange awaitExchange(String name) throws InterruptedException {
-        awaitCondition("the exchange " + name, () -> AfterCommitReviewApplication.EXCHANGES.containsKey(name));
+        awaitUntil("the exchange " + name, () -> AfterCommitReviewApplication.EXCHANGES.containsKey(name));
         return AfterCommitReviewApplication.EXCHANGES.get(name);
     }
 
-    private static void awaitCondition(String what, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for: " + what);
-            }
-            Thread.sleep(5);
-        }
-    }
-
-    private static @Nullable Object invokeOnBinding(ServerWebExchange exchange, String view, String method) {
-        ExchangeViews views = ExchangeViews.find(exchange);
-        if (views == null) {
-            return null;
-        }
-        try {
-            Field bound = ExchangeViews.class.getDeclaredField("bound");
-            bound.setAccessible(true);
-            for (Stash binding : ((dev.durablestash.spring.web.BoundViews) bound.get(views)).all()) {
-                if (binding.view().equals(view)) {
-                    Method found = binding.getClass().getDeclaredMethod(method);
-                    found.setAccessible(true);
-                    return found.invoke(binding);
-                }
-            }
-            return null;
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    static final class Browser {
-
-        record Response(int status, @Nullable String body) {
-        }
-
-        private final int port;
-        final Map<String, String> cookies = new LinkedHashMap<>();
-
-        Browser(int port) {
-            this.port = port;
-        }
-
-        Browser copy() {
-            Browser copy = new Browser(port);
-            copy.cookies.putAll(cookies);
-            return copy;
-        }
-
-        Response get(String path) {
-            return exchange(HttpMethod.GET, path);
-        }
-
-        Response post(String path) {
-            return exchange(HttpMethod.POST, path);
-        }
-
-        synchronized Response exchange(HttpMethod method, String path) {
-            WebTestClient client = WebTestClient.bindToServer().baseUrl("http://localhost:" + port)
-                    .responseTimeout(Duration.ofSeconds(30)).build();
-            EntityExchangeResult<String> result = client.method(method).uri(path).headers(headers -> {
-                List<String> pairs = new ArrayList<>();
-                cookies.forEach((name, value) -> pairs.add(name + "=" + value));
-                if (!pairs.isEmpty()) {
-                    headers.add("Cookie", String.join("; ", pairs));
-                }
-                headers.add("X-Stash-Mounts", "1");
-            }).exchange().expectBody(String.class).returnResult();
-            for (List<ResponseCookie> set : result.getResponseCookies().values()) {
-                for (ResponseCookie cookie : set) {
-                    if (cookie.getValue().isEmpty() || Duration.ZERO.equals(cookie.getMaxAge())) {
-                        cookies.remove(cookie.getName());
-                    } else {
-                        cookies.put(cookie.getName(), cookie.getValue());
-                    }
-                }
-            }
-            return new Response(result.getStatus().value(), result.getResponseBody());
-        }
-    }
 }

@@ -7,6 +7,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Predicate;
 
 import org.jspecify.annotations.Nullable;
 
@@ -56,19 +57,18 @@ public class AfterCommitTestApplication {
     /** The last exchange of each handler, by a name, for the tests to look at. */
     public static final Map<String, ServerWebExchange> EXCHANGES = new ConcurrentHashMap<>();
     /** Completed (by request path) once the exchange ended, after the starter's own end of it. */
-    public static final Map<String, CompletableFuture<Void>> ENDED = new ConcurrentHashMap<>();
     /** Completed by a test to let a streaming handler go on to its next element. */
     public static volatile CompletableFuture<Void> proceed = new CompletableFuture<>();
     /** Whether the response was committed when a streaming handler made its late change. */
     public static volatile @Nullable Boolean committedAtLateChange;
 
     public static CompletableFuture<Void> ended(String path) {
-        return ENDED.computeIfAbsent(path, p -> new CompletableFuture<>());
+        return ExchangeEndedHook.ended(path);
     }
 
     public static void reset() {
         EXCHANGES.clear();
-        ENDED.clear();
+        ExchangeEndedHook.clear();
         proceed = new CompletableFuture<>();
         committedAtLateChange = null;
     }
@@ -84,25 +84,9 @@ public class AfterCommitTestApplication {
         return new GatedStorage();
     }
 
-    /**
-     * Ordered after the starter's SidWebFilter (inside it): its doFinally runs after the SidWebFilter's
-     * doFinally (ExchangeViews.exchangeEnded) for an exchange that completes.
-     */
     @Bean
     WebFilter endedHook() {
-        class EndedHook implements WebFilter, org.springframework.core.Ordered {
-            @Override
-            public Mono<Void> filter(ServerWebExchange exchange, org.springframework.web.server.WebFilterChain chain) {
-                String path = exchange.getRequest().getPath().value();
-                return chain.filter(exchange).doFinally(signal -> ended(path).complete(null));
-            }
-
-            @Override
-            public int getOrder() {
-                return 0;
-            }
-        }
-        return new EndedHook();
+        return new ExchangeEndedHook();
     }
 
     /** A state class taken as a handler argument. */
@@ -297,8 +281,8 @@ public class AfterCommitTestApplication {
     }
 
     /**
-     * The in-memory backend, whose next PUT to a key a test can hold, then let through or fail (PUTs to other
-     * keys, a late write of an earlier test's session included, go through).
+     * The in-memory backend, whose next PUT to a key (or to another key than one) a test can hold, then let
+     * through or fail (other PUTs, a late write of an earlier test's session included, go through).
      */
     public static final class GatedStorage implements StorageBackend {
 
@@ -310,13 +294,13 @@ public class AfterCommitTestApplication {
 
         /** A held PUT. */
         public static final class Gate {
-            final String key;
+            final Predicate<String> holds;
             /** Completed when the PUT came in. */
             public final CompletableFuture<Void> reached = new CompletableFuture<>();
             final CompletableFuture<@Nullable StorageException> release = new CompletableFuture<>();
 
-            Gate(String key) {
-                this.key = key;
+            Gate(Predicate<String> holds) {
+                this.holds = holds;
             }
 
             public void pass() {
@@ -339,7 +323,16 @@ public class AfterCommitTestApplication {
 
         /** Holds the next PUT to {@code key}. */
         public Gate holdNextPut(String key) {
-            Gate gate = new Gate(key);
+            return holdNextPut(key::equals);
+        }
+
+        /** Holds the next PUT to another key than {@code key} (e.g. the copy of a session's state to a new sid). */
+        public Gate holdNextPutNotTo(String key) {
+            return holdNextPut(other -> !other.equals(key));
+        }
+
+        private Gate holdNextPut(Predicate<String> holds) {
+            Gate gate = new Gate(holds);
             gates.add(gate);
             nextPut.set(gate);
             return gate;
@@ -361,7 +354,7 @@ public class AfterCommitTestApplication {
         public CompletionStage<PutResult> put(String key, byte[] body, Precondition precondition) {
             lastPutKey = key;
             Gate gate = nextPut.get();
-            if (gate == null || !gate.key.equals(key) || !nextPut.compareAndSet(gate, null)) {
+            if (gate == null || !gate.holds.test(key) || !nextPut.compareAndSet(gate, null)) {
                 return memory.put(key, body, precondition);
             }
             gate.reached.complete(null);

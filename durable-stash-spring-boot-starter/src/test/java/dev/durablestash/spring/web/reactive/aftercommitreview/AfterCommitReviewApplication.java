@@ -23,6 +23,7 @@ import dev.durablestash.spring.Stashed;
 import dev.durablestash.spring.StashedView;
 import dev.durablestash.spring.web.reactive.ReactiveBrowserSession;
 import dev.durablestash.spring.web.reactive.ReactiveStash;
+import dev.durablestash.spring.web.reactive.aftercommit.ExchangeEndedHook;
 import dev.durablestash.spring.web.reactive.aftercommit.AfterCommitTestApplication.GatedStorage;
 
 import reactor.core.publisher.Flux;
@@ -33,17 +34,16 @@ import reactor.core.publisher.Mono;
 public class AfterCommitReviewApplication {
 
     public static final Map<String, ServerWebExchange> EXCHANGES = new ConcurrentHashMap<>();
-    public static final Map<String, CompletableFuture<Void>> ENDED = new ConcurrentHashMap<>();
     public static volatile CompletableFuture<Void> proceed1 = new CompletableFuture<>();
     public static volatile CompletableFuture<Void> proceed2 = new CompletableFuture<>();
 
     public static CompletableFuture<Void> ended(String path) {
-        return ENDED.computeIfAbsent(path, p -> new CompletableFuture<>());
+        return ExchangeEndedHook.ended(path);
     }
 
     public static void reset() {
         EXCHANGES.clear();
-        ENDED.clear();
+        ExchangeEndedHook.clear();
         proceed1 = new CompletableFuture<>();
         proceed2 = new CompletableFuture<>();
     }
@@ -61,19 +61,7 @@ public class AfterCommitReviewApplication {
 
     @Bean
     WebFilter endedHook() {
-        class EndedHook implements WebFilter, org.springframework.core.Ordered {
-            @Override
-            public Mono<Void> filter(ServerWebExchange exchange, org.springframework.web.server.WebFilterChain chain) {
-                String path = exchange.getRequest().getPath().value();
-                return chain.filter(exchange).doFinally(signal -> ended(path).complete(null));
-            }
-
-            @Override
-            public int getOrder() {
-                return 0;
-            }
-        }
-        return new EndedHook();
+        return new ExchangeEndedHook();
     }
 
     /** A state class recovered only by a functional route. */

@@ -2,12 +2,8 @@ package dev.durablestash.spring.web.reactive.followreview;
 
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
-
-import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.context.annotation.Bean;
@@ -24,40 +20,35 @@ import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.WebFilter;
 
 import dev.durablestash.spring.Stashed;
+import dev.durablestash.spring.web.reactive.aftercommit.AfterCommitTestApplication.GatedStorage;
+import dev.durablestash.spring.web.reactive.aftercommit.ExchangeEndedHook;
 import dev.durablestash.spring.security.ReactiveSecurityContextPrincipalResolver;
 import dev.durablestash.spring.web.reactive.ReactiveBrowserSession;
 import dev.durablestash.spring.web.reactive.ReactivePrincipalResolver;
 import dev.durablestash.spring.web.reactive.StashedRoutes;
-import dev.durablestash.storage.GetResult;
-import dev.durablestash.storage.Precondition;
-import dev.durablestash.storage.PutResult;
-import dev.durablestash.storage.StorageBackend;
-import dev.durablestash.storage.StorageException;
-import dev.durablestash.testing.InMemoryStorageBackend;
 
 import reactor.core.publisher.Mono;
 
 /**
- * Review app: ReactiveStash.reset() following the principal, with functional routes over three state classes, a
- * storage that holds the next PUT to another key than a given one, and a principal resolver that counts its answers.
+ * Review app: ReactiveStash.reset() following the principal, with functional routes over three state classes, the
+ * gated storage of AfterCommitTestApplication, and a principal resolver that counts its answers.
  */
 @SpringBootApplication
 public class FollowReviewApplication {
 
     public static final Map<String, ServerWebExchange> EXCHANGES = new ConcurrentHashMap<>();
-    public static final Map<String, CompletableFuture<Void>> ENDED = new ConcurrentHashMap<>();
     /** How many times the principal resolver answered "ada" (each followPrincipal() of a logged-in exchange asks once). */
     public static final AtomicInteger ADA_RESOLUTIONS = new AtomicInteger();
     /** Completed as /f/login-reset-end subscribes to end(). */
     public static volatile CompletableFuture<Void> ending = new CompletableFuture<>();
 
     public static CompletableFuture<Void> ended(String path) {
-        return ENDED.computeIfAbsent(path, p -> new CompletableFuture<>());
+        return ExchangeEndedHook.ended(path);
     }
 
     public static void clear() {
         EXCHANGES.clear();
-        ENDED.clear();
+        ExchangeEndedHook.clear();
         ADA_RESOLUTIONS.set(0);
         ending = new CompletableFuture<>();
     }
@@ -94,25 +85,13 @@ public class FollowReviewApplication {
     }
 
     @Bean
-    HoldingStorage holdingStorage() {
-        return new HoldingStorage();
+    GatedStorage holdingStorage() {
+        return new GatedStorage();
     }
 
     @Bean
     WebFilter endedHook() {
-        class EndedHook implements WebFilter, org.springframework.core.Ordered {
-            @Override
-            public Mono<Void> filter(ServerWebExchange exchange, org.springframework.web.server.WebFilterChain chain) {
-                String path = exchange.getRequest().getPath().value();
-                return chain.filter(exchange).doFinally(signal -> ended(path).complete(null));
-            }
-
-            @Override
-            public int getOrder() {
-                return 0;
-            }
-        }
-        return new EndedHook();
+        return new ExchangeEndedHook();
     }
 
     private static Mono<Void> login(ServerWebExchange exchange) {
@@ -155,78 +134,5 @@ public class FollowReviewApplication {
                             .then(ServerResponse.ok().bodyValue("reset"));
                 })
                 .build();
-    }
-
-    /** Memory storage whose next PUT to a key other than a given one a test can hold, then pass or fail. */
-    public static final class HoldingStorage implements StorageBackend {
-
-        public final InMemoryStorageBackend memory = new InMemoryStorageBackend();
-        private final AtomicReference<@Nullable Gate> next = new AtomicReference<>();
-        private volatile @Nullable String lastPutKey;
-        private final java.util.List<Gate> gates = new java.util.concurrent.CopyOnWriteArrayList<>();
-
-        public static final class Gate {
-            final String notKey;
-            public volatile @Nullable String key;
-            public final CompletableFuture<Void> reached = new CompletableFuture<>();
-            final CompletableFuture<@Nullable StorageException> release = new CompletableFuture<>();
-
-            Gate(String notKey) {
-                this.notKey = notKey;
-            }
-
-            public void pass() {
-                release.complete(null);
-            }
-
-            public void fail() {
-                release.complete(new StorageException("the test failed this held PUT (not applied)"));
-            }
-        }
-
-        public String lastPutKey() {
-            return java.util.Objects.requireNonNull(lastPutKey);
-        }
-
-        public Gate holdNextPutNotTo(String key) {
-            Gate gate = new Gate(key);
-            gates.add(gate);
-            next.set(gate);
-            return gate;
-        }
-
-        public void passAll() {
-            next.set(null);
-            gates.forEach(Gate::pass);
-            gates.clear();
-        }
-
-        @Override
-        public CompletionStage<GetResult> get(String key, @Nullable String ifNoneMatch) {
-            return memory.get(key, ifNoneMatch);
-        }
-
-        @Override
-        public CompletionStage<PutResult> put(String key, byte[] body, Precondition precondition) {
-            lastPutKey = key;
-            Gate gate = next.get();
-            if (gate == null || gate.notKey.equals(key) || !next.compareAndSet(gate, null)) {
-                return memory.put(key, body, precondition);
-            }
-            gate.key = key;
-            gate.reached.complete(null);
-            return gate.release.thenCompose(failure -> failure == null ? memory.put(key, body, precondition)
-                    : CompletableFuture.<PutResult>failedFuture(failure));
-        }
-
-        @Override
-        public CompletionStage<Boolean> delete(String key, @Nullable String ifMatch) {
-            return memory.delete(key, ifMatch);
-        }
-
-        @Override
-        public boolean isEphemeral() {
-            return true;
-        }
     }
 }
