@@ -4,6 +4,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 
 import org.jspecify.annotations.Nullable;
@@ -45,8 +46,11 @@ import reactor.core.scheduler.Schedulers;
  * <p>Nothing blocks: the methods that wait for the engine return a {@link Mono} to subscribe to (at
  * most once each), which completes on an engine thread.
  *
- * <p><b>Thread-safety:</b> not thread-safe; bound to one exchange, used by its processing one step
- * at a time.
+ * <p><b>Thread-safety:</b> bound to one exchange. Its operations may run at the same time (say, a
+ * {@code Mono.when} of a view's reset and {@link #end()} after a login): one move of the state runs at a
+ * time; {@link #followPrincipal()}, {@link #rotate()} and the first {@link #sid()} that need one while
+ * another is under way, or after the session changed since they decided, decide again once it ended, and
+ * {@link #end()} and {@link #rotate()} wait for it. The state moves once, and an end is not undone.
  */
 public final class ReactiveBrowserSession {
 
@@ -57,12 +61,12 @@ public final class ReactiveBrowserSession {
 
     private final BrowserSessionSettings<ReactivePrincipalResolver> settings;
     private final ServerWebExchange exchange;
-    private @Nullable String sid;
+    private volatile @Nullable String sid;
     /** The principal {@link #sid} is bound to ({@code null}: anonymous); meaningful once {@code sid} is set. */
-    private @Nullable String owner;
-    private boolean isNew;
+    private volatile @Nullable String owner;
+    private volatile boolean isNew;
     /** The cookie that came with the request no longer counts (rotated, ended or abandoned). */
-    private boolean cookieReplaced;
+    private volatile boolean cookieReplaced;
     /**
      * How often the session changed in this exchange (a sid adopted, the session ended): a move of the state
      * decided at one generation starts only while it is still the current one (see {@link #move}).
@@ -240,6 +244,7 @@ public final class ReactiveBrowserSession {
         return afterMove(() -> {
             boolean replacedBefore = cookieReplaced;
             return followPrincipal().then(principal()).flatMap(found -> {
+                int decidedAt = generation();
                 if (cookieReplaced && !replacedBefore) {
                     return Mono.<Void>empty(); // followPrincipal() rotated or replaced it: a new sid already
                 }
@@ -255,18 +260,9 @@ public final class ReactiveBrowserSession {
                 String from = old;
                 ExchangeViews views = ExchangeViews.find(exchange);
                 Mono<Void> stashed = views != null ? views.stashBound() : Mono.empty();
-                String fresh = SessionIds.newSid();
-                return stashed.then(Mono.defer(() -> {
-                    CompletableFuture<Void> moving = startMove();
-                    return await(() -> settings.adapter().rotate(from, fresh), "rotate")
-                            .then(Mono.<Void>fromRunnable(() -> {
-                                adopt(fresh, principal);
-                                if (views != null) {
-                                    views.moveTo(fresh);
-                                }
-                            }))
-                            .doFinally(signal -> moving.complete(null));
-                }));
+                // Should the session change meanwhile (ended beside the rotation), rotate() decides again: nothing
+                // to rotate once it ended.
+                return stashed.then(Mono.defer(() -> move(from, views, principal, decidedAt, this::rotate)));
             });
         });
     }
@@ -293,21 +289,25 @@ public final class ReactiveBrowserSession {
             return Mono.fromFuture(busy, true).then(Mono.defer(decideAgain));
         }
         String fresh = SessionIds.newSid();
-        return await(() -> settings.adapter().rotate(old, fresh), "rotate")
-                .then(Mono.<Void>fromRunnable(() -> {
-                    adopt(fresh, principal);
-                    if (views != null) {
-                        views.moveTo(fresh);
-                    }
-                }))
-                .doFinally(signal -> moving.complete(null));
-    }
-
-    /** Marks a move of the state in flight (one that no decision waits to start): see {@link #moved}. */
-    private synchronized CompletableFuture<Void> startMove() {
-        CompletableFuture<Void> moving = new CompletableFuture<>();
-        moved = moving;
-        return moving;
+        AtomicBoolean sent = new AtomicBoolean();
+        return await(() -> {
+            sent.set(true);
+            // The session takes the new sid when the state moved, whether or not its caller still waits (a
+            // cancelled caller must not leave the state moved and the session on the old sid, which a later
+            // follow would move again, emptied); only then may another move start.
+            CompletableFuture<Void> landed = settings.adapter().rotate(old, fresh).toCompletableFuture().thenRun(() -> {
+                adopt(fresh, principal);
+                if (views != null) {
+                    views.moveTo(fresh);
+                }
+            });
+            landed.whenComplete((ok, failure) -> moving.complete(null));
+            return landed.copy();
+        }, "rotate").doFinally(signal -> {
+            if (!sent.get()) {
+                moving.complete(null); // given up before the move was sent
+            }
+        });
     }
 
     /** Runs {@code next} once no move of the state is in flight. */
