@@ -37,6 +37,13 @@ final class Browser {
         return copy;
     }
 
+    /** @return another browser (a victim's) into which this one's sid cookie was planted, nothing else */
+    Browser plantSidInNewBrowser() {
+        Browser victim = new Browser(port);
+        victim.cookies.put("sid", cookies.get("sid"));
+        return victim;
+    }
+
     String cookieHeader() {
         List<String> pairs = new ArrayList<>();
         cookies.forEach((name, value) -> pairs.add(name + "=" + value));

@@ -192,8 +192,7 @@ class WebFluxAfterCommitReviewTests {
     void controlALoginInAHandlerRotatesAwayFromThePlantedSid() throws Exception {
         Browser attacker = new Browser(port);
         attacker.post("/notes?note=attacker");
-        Browser victim = new Browser(port);
-        victim.cookies.put("sid", attacker.cookies.get("sid"));
+        Browser victim = attacker.plantSidInNewBrowser();
 
         assertThat(victim.post("/notes/login-set?note=ada-secret").body()).isEqualTo("saved");
 
@@ -212,8 +211,7 @@ class WebFluxAfterCommitReviewTests {
     void aLoginWhoseResetIsInFlightAtTheCommitStillRotatesAwayFromThePlantedSid() throws Exception {
         Browser attacker = new Browser(port);
         attacker.post("/notes?note=attacker");
-        Browser victim = new Browser(port);
-        victim.cookies.put("sid", attacker.cookies.get("sid"));
+        Browser victim = attacker.plantSidInNewBrowser();
 
         GatedStorage.Gate resetPut = storage.holdNextPut(storage.lastPutKey());
         CompletableFuture<Browser.Response> login = CompletableFuture.supplyAsync(

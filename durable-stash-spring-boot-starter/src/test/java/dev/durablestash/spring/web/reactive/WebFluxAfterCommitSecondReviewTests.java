@@ -144,8 +144,7 @@ class WebFluxAfterCommitSecondReviewTests {
         Browser attacker = new Browser(port);
         attacker.get("/rv");
         attacker.post("/rv/bump");
-        Browser victim = new Browser(port);
-        victim.cookies.put("sid", attacker.cookies.get("sid"));
+        Browser victim = attacker.plantSidInNewBrowser();
 
         Browser.Response response = victim.post("/rv/login-reset");
         assertThat(response.status()).isEqualTo(200);
@@ -190,8 +189,7 @@ class WebFluxAfterCommitSecondReviewTests {
         Browser attacker = new Browser(port);
         attacker.get("/rl");
         attacker.post("/rl/bump");
-        Browser victim = new Browser(port);
-        victim.cookies.put("sid", attacker.cookies.get("sid"));
+        Browser victim = attacker.plantSidInNewBrowser();
 
         storage.memory.setLatency(dev.durablestash.testing.InMemoryStorageBackend.Operation.PUT,
                 Duration.ofMillis(300));
@@ -220,8 +218,7 @@ class WebFluxAfterCommitSecondReviewTests {
         Browser attacker = new Browser(port);
         attacker.get("/rl");
         attacker.post("/rl/bump");
-        Browser victim = new Browser(port);
-        victim.cookies.put("sid", attacker.cookies.get("sid"));
+        Browser victim = attacker.plantSidInNewBrowser();
         Browser.Response response = victim.post("/rl/login-reset-forget");
         AfterCommitReviewApplication.ended("/rl/login-reset-forget").get(10, TimeUnit.SECONDS);
         String attackersView = attacker.get("/rl").body();
@@ -244,8 +241,7 @@ class WebFluxAfterCommitSecondReviewTests {
         Browser attacker = new Browser(port);
         attacker.get("/rl");
         attacker.post("/rl/bump");
-        Browser victim = new Browser(port);
-        victim.cookies.put("sid", attacker.cookies.get("sid"));
+        Browser victim = attacker.plantSidInNewBrowser();
 
         GatedStorage.Gate resetPut = storage.holdNextPut(storage.lastPutKey());
         CompletableFuture<Browser.Response> login = CompletableFuture.supplyAsync(
@@ -309,8 +305,7 @@ class WebFluxAfterCommitSecondReviewTests {
         Browser attacker = new Browser(port);
         attacker.get("/rl");
         attacker.post("/rl/bump");
-        Browser victim = new Browser(port);
-        victim.cookies.put("sid", attacker.cookies.get("sid"));
+        Browser victim = attacker.plantSidInNewBrowser();
 
         // Storage answers PUTs (the rotation's copy) after 200 ms, as a remote store does.
         storage.memory.setLatency(dev.durablestash.testing.InMemoryStorageBackend.Operation.PUT,
@@ -350,8 +345,7 @@ class WebFluxAfterCommitSecondReviewTests {
         Browser attacker = new Browser(port);
         attacker.get("/rl");
         attacker.post("/rl/bump");
-        Browser victim = new Browser(port);
-        victim.cookies.put("sid", attacker.cookies.get("sid"));
+        Browser victim = attacker.plantSidInNewBrowser();
         assertThat(victim.post("/rl/login-reset-sids").body()).isEqualTo("changed=true");
     }
 

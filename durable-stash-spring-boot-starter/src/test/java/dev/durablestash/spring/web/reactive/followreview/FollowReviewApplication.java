@@ -30,8 +30,10 @@ import dev.durablestash.spring.web.reactive.StashedRoutes;
 import reactor.core.publisher.Mono;
 
 /**
- * Review app: ReactiveStash.reset() following the principal, with functional routes over three state classes, the
- * gated storage of AfterCommitTestApplication, and a principal resolver that counts its answers.
+ * Review app for resets and moves of a browser session's state after a login (ReactiveStash.reset() following
+ * the principal, a cancelled follow, rotate() beside end(), two first resolutions at once), with functional routes
+ * over three state classes, the gated storage of AfterCommitTestApplication, and a principal resolver that counts
+ * its answers.
  */
 @SpringBootApplication
 public class FollowReviewApplication {
@@ -41,6 +43,12 @@ public class FollowReviewApplication {
     public static final AtomicInteger ADA_RESOLUTIONS = new AtomicInteger();
     /** Completed as /f/login-reset-end subscribes to end(). */
     public static volatile CompletableFuture<Void> ending = new CompletableFuture<>();
+    /** Completing it cancels the follow of /m/login-follow-cancelled (as a timeout or a takeUntil of the handler would). */
+    public static volatile CompletableFuture<Void> cancelFollow = new CompletableFuture<>();
+    /** Completing it lets /m/rotate-end subscribe to end(). */
+    public static volatile CompletableFuture<Void> endNow = new CompletableFuture<>();
+    /** The gate /m/rotate-end arms for rotate()'s stash of the bound views. */
+    public static volatile CompletableFuture<GatedStorage.Gate> rotateStashGate = new CompletableFuture<>();
 
     public static CompletableFuture<Void> ended(String path) {
         return ExchangeEndedHook.ended(path);
@@ -51,6 +59,9 @@ public class FollowReviewApplication {
         ExchangeEndedHook.clear();
         ADA_RESOLUTIONS.set(0);
         ending = new CompletableFuture<>();
+        cancelFollow = new CompletableFuture<>();
+        endNow = new CompletableFuture<>();
+        rotateStashGate = new CompletableFuture<>();
     }
 
     public static class Cart {
@@ -101,7 +112,7 @@ public class FollowReviewApplication {
     }
 
     @Bean
-    RouterFunction<ServerResponse> routes(StashedRoutes stashes) {
+    RouterFunction<ServerResponse> routes(StashedRoutes stashes, GatedStorage storage) {
         return RouterFunctions.route()
                 .GET("/f/cart", r -> stashes.recover(r, Cart.class).flatMap(c -> ServerResponse.ok().bodyValue("count=" + c.count)))
                 .POST("/f/cart/bump", r -> stashes.recover(r, Cart.class).flatMap(c -> ServerResponse.ok().bodyValue("count=" + ++c.count)))
@@ -132,6 +143,36 @@ public class FollowReviewApplication {
                     EXCHANGES.put("login-reset", r.exchange());
                     return stashes.handle(r, Cart.class).flatMap(cart -> login(r.exchange()).then(cart.reset()))
                             .then(ServerResponse.ok().bodyValue("reset"));
+                })
+                // A login that touches no view (the browser keeps its anonymous sid cookie and gets a SESSION cookie).
+                .POST("/m/login-only", r -> login(r.exchange()).then(ServerResponse.ok().bodyValue("in")))
+                // A login; the handler's own follow is given up (cancelled) before it landed; then the cart changes.
+                .POST("/m/login-follow-cancelled", r -> {
+                    EXCHANGES.put("login-follow-cancelled", r.exchange());
+                    return stashes.handle(r, Cart.class).flatMap(cart -> login(r.exchange())
+                            .then(ReactiveBrowserSession.of(r.exchange()).followPrincipal()
+                                    .takeUntilOther(Mono.fromFuture(cancelFollow)))
+                            .then(Mono.fromRunnable(() -> ((Cart) cart.target()).count++)))
+                            .then(ServerResponse.ok().bodyValue("ok"));
+                })
+                // rotate() and end() together (anonymous): the cart has changes, so rotate() stashes first (held).
+                .POST("/m/rotate-end", r -> {
+                    EXCHANGES.put("rotate-end", r.exchange());
+                    ReactiveBrowserSession session = ReactiveBrowserSession.of(r.exchange());
+                    return stashes.handle(r, Cart.class).flatMap(cart -> {
+                        ((Cart) cart.target()).count++;
+                        rotateStashGate.complete(storage.holdNextPutNotTo("-no-such-key-"));
+                        return Mono.when(session.rotate(), Mono.fromFuture(endNow).then(Mono.defer(session::end)));
+                    }).then(ServerResponse.ok().bodyValue("ended"));
+                })
+                // Two views handled together by an exchange that is logged in while its sid cookie is anonymous.
+                .POST("/m/zip-bump", r -> {
+                    EXCHANGES.put("zip-bump", r.exchange());
+                    return stashes.handle(r, Cart.class).zipWith(stashes.handle(r, Profile.class)).flatMap(both -> {
+                        ((Cart) both.getT1().target()).count++;
+                        ((Profile) both.getT2().target()).count++;
+                        return ServerResponse.ok().bodyValue("ok");
+                    });
                 })
                 .build();
     }
