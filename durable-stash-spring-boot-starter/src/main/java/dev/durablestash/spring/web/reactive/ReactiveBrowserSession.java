@@ -78,6 +78,8 @@ public final class ReactiveBrowserSession {
      * waits for a move rather than be undone by it.
      */
     private CompletableFuture<Void> moved = CompletableFuture.completedFuture(null); // guarded by this
+    /** The response's commit waits for a move of the state: its cookie may still be set. */
+    private volatile boolean commitWaitsForMove;
 
     ReactiveBrowserSession(BrowserSessionSettings<ReactivePrincipalResolver> settings, ServerWebExchange exchange) {
         this.settings = settings;
@@ -289,6 +291,14 @@ public final class ReactiveBrowserSession {
             return Mono.fromFuture(busy, true).then(Mono.defer(decideAgain));
         }
         String fresh = SessionIds.newSid();
+        if (!exchange.getResponse().isCommitted()) {
+            // The response is not committed while the state moves, so its cookie names the new sid also when
+            // the move's caller gave up (a browser left on the old, emptied, sid would lose the state).
+            exchange.getResponse().beforeCommit(() -> Mono.defer(() -> {
+                commitWaitsForMove = true;
+                return Mono.fromFuture(moving, true).doFinally(signal -> commitWaitsForMove = false);
+            }));
+        }
         AtomicBoolean sent = new AtomicBoolean();
         return await(() -> {
             sent.set(true);
@@ -411,7 +421,7 @@ public final class ReactiveBrowserSession {
     private void writeCookie(String value, @Nullable String principal) {
         // While the exchange's stash runs before the commit (a login in the handler seen there), the response
         // counts as committed but still takes cookies: they are applied after the before-commit actions.
-        if (exchange.getResponse().isCommitted() && !ExchangeViews.isCommitting(exchange)) {
+        if (exchange.getResponse().isCommitted() && !ExchangeViews.isCommitting(exchange) && !commitWaitsForMove) {
             cookieRefused();
             return;
         }

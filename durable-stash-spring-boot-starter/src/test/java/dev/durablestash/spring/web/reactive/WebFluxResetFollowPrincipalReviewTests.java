@@ -294,6 +294,39 @@ class WebFluxResetFollowPrincipalReviewTests {
         });
     }
 
+    /**
+     * A handler logs in, gives its follow of the principal up while the move runs (a takeUntil of its own) and answers
+     * without touching a view. The response's commit waits for the move, so its cookie names the new sid and the
+     * anonymous state stays reachable. Before the fix the response was committed with the old cookie while the move
+     * ran; the move then landed, its cookie refused (WARN), and the browser was left on the emptied anonymous sid.
+     */
+    @Test
+    void aGivenUpFollowThatLandsAfterTheCommitStartedDoesNotLoseTheState() throws Exception {
+        Browser browser = new Browser(port);
+        browser.post("/f/third/bump");
+        String anonymousSid = browser.cookies.get("sid");
+        GatedStorage.Gate rotation = storage.holdNextPutNotTo(storage.lastPutKey());
+
+        CompletableFuture<Browser.Response> login = CompletableFuture.supplyAsync(
+                () -> browser.post("/r/login-follow-cancelled-noview"));
+        rotation.reached.get(10, TimeUnit.SECONDS);
+        FollowReviewApplication.cancelFollow.complete(null);
+        ServerWebExchange exchange = awaitExchange("noview");
+        awaitUntil("the response commits", () -> exchange.getResponse().isCommitted());
+        rotation.pass();
+        Browser.Response response = login.get(20, TimeUnit.SECONDS);
+        FollowReviewApplication.ended("/r/login-follow-cancelled-noview").get(10, TimeUnit.SECONDS);
+
+        String third = browser.get("/f/third").body();
+        SoftAssertions.assertSoftly(softly -> {
+            softly.assertThat(response.status()).isEqualTo(200);
+            softly.assertThat(browser.cookies.get("sid")).as("the sid cookie after the login (anonymous was %s)",
+                    anonymousSid).isNotEqualTo(anonymousSid);
+            softly.assertThat(third).as("the anonymous state after the login").isEqualTo("count=1");
+            softly.assertThat(logs.messages(Level.WARN)).as("WARNs").isEmpty();
+        });
+    }
+
     // ------------------------------------------------------------------ helpers
 
     private static ServerWebExchange awaitExchange(String name) throws InterruptedException {

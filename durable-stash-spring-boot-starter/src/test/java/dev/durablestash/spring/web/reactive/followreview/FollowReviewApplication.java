@@ -174,6 +174,13 @@ public class FollowReviewApplication {
                         return ServerResponse.ok().bodyValue("ok");
                     });
                 })
+                // A login whose follow the handler gives up (cancelled) while the move runs, then answers with no view.
+                .POST("/r/login-follow-cancelled-noview", r -> {
+                    EXCHANGES.put("noview", r.exchange());
+                    return login(r.exchange()).then(ReactiveBrowserSession.of(r.exchange()).followPrincipal()
+                            .takeUntilOther(Mono.fromFuture(cancelFollow)))
+                            .then(ServerResponse.ok().bodyValue("ok"));
+                })
                 .build();
     }
 }
