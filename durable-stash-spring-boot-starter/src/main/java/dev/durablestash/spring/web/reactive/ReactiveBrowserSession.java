@@ -4,7 +4,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 
 import org.jspecify.annotations.Nullable;
@@ -288,7 +287,7 @@ public final class ReactiveBrowserSession {
             }
         }
         if (busy != null) { // another move is in flight, or the session changed since the decision: decide again after it
-            return Mono.fromFuture(busy, true).then(Mono.defer(decideAgain));
+            return after(busy, decideAgain);
         }
         String fresh = SessionIds.newSid();
         if (!exchange.getResponse().isCommitted()) {
@@ -299,25 +298,23 @@ public final class ReactiveBrowserSession {
                 return Mono.fromFuture(moving, true).doFinally(signal -> commitWaitsForMove = false);
             }));
         }
-        AtomicBoolean sent = new AtomicBoolean();
-        return await(() -> {
-            sent.set(true);
-            // The session takes the new sid when the state moved, whether or not its caller still waits (a
-            // cancelled caller must not leave the state moved and the session on the old sid, which a later
-            // follow would move again, emptied); only then may another move start.
-            CompletableFuture<Void> landed = settings.adapter().rotate(old, fresh).toCompletableFuture().thenRun(() -> {
+        // Sent now, not when the caller subscribes: the session takes the new sid when the state moved, whether
+        // or not its caller still waits (a cancelled caller must not leave the state moved and the session on the
+        // old sid, which a later follow would move again, emptied); only then may another move start.
+        CompletableFuture<Void> landed;
+        try {
+            landed = settings.adapter().rotate(old, fresh).toCompletableFuture().thenRun(() -> {
                 adopt(fresh, principal);
                 if (views != null) {
                     views.moveTo(fresh);
                 }
             });
-            landed.whenComplete((ok, failure) -> moving.complete(null));
-            return landed.copy();
-        }, "rotate").doFinally(signal -> {
-            if (!sent.get()) {
-                moving.complete(null); // given up before the move was sent
-            }
-        });
+        } catch (RuntimeException e) {
+            landed = CompletableFuture.failedFuture(e);
+        }
+        landed.whenComplete((ok, failure) -> moving.complete(null));
+        CompletableFuture<Void> outcome = landed;
+        return await(outcome::copy, "rotate");
     }
 
     /** Runs {@code next} once no move of the state is in flight. */
@@ -327,8 +324,13 @@ public final class ReactiveBrowserSession {
             synchronized (this) {
                 busy = moved;
             }
-            return busy.isDone() ? next.get() : Mono.fromFuture(busy, true).then(Mono.defer(next));
+            return after(busy, next);
         });
+    }
+
+    /** Runs {@code next} once {@code busy} (a move, which never fails) completed: at once if it has. */
+    private static <T> Mono<T> after(CompletableFuture<Void> busy, Supplier<Mono<T>> next) {
+        return busy.isDone() ? next.get() : Mono.fromFuture(busy, true).then(Mono.defer(next));
     }
 
     private synchronized int generation() {
