@@ -1,0 +1,93 @@
+package dev.durablestash.spring.autoconfigure;
+
+import java.nio.file.Path;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.autoconfigure.ImportAutoConfiguration;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.context.annotation.Configuration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * What a startup that fails on a secret property prints, through Spring Boot's own failure report (the
+ * analysis it logs at ERROR): the property and the reason, never the value.
+ */
+@ExtendWith(OutputCaptureExtension.class)
+class SecretPropertyFailureAnalyzerTests {
+
+    private static final String SECRET = "Th1s-is-the-REAL-production-secret-0123456789";
+
+    @TempDir
+    Path directory;
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "durable-stash.next-secret=" + SECRET + "         | durable-stash.next-secret      | equals durable-stash.secret",
+        "durable-stash.previous-secrets=" + SECRET + "    | durable-stash.previous-secrets | contains the current secret",
+    })
+    void aSecretPropertyThatFailsStartupIsReportedWithoutItsValue(String property, String name, String reason,
+            CapturedOutput output) {
+        assertThatThrownBy(() -> start("--durable-stash.secret=" + SECRET, "--" + property))
+                .hasRootCauseMessage("Property " + name + " with value '******' is invalid: " + rootReason(reason));
+
+        assertThat(output).contains("APPLICATION FAILED TO START")
+                .contains("Invalid value for configuration property '" + name + "' (originating from "
+                        + "'\"" + name + "\" from property source \"commandLineArgs\"')")
+                .contains(reason)
+                .doesNotContain(SECRET);
+    }
+
+    @Test
+    void aSecretTooShortIsReportedWithoutItsValue(CapturedOutput output) {
+        String tooShort = "my-production-hmac-secret-31byt";
+
+        assertThatThrownBy(() -> start("--durable-stash.secret=" + tooShort));
+
+        assertThat(output).contains("APPLICATION FAILED TO START")
+                .contains("Invalid value for configuration property 'durable-stash.secret'")
+                .contains("Reason: ")
+                .doesNotContain(tooShort);
+    }
+
+    @Test
+    void anotherInvalidPropertyIsLeftToSpringBootsReportWithItsValue(CapturedOutput output) {
+        assertThatThrownBy(() -> start("--durable-stash.secret=" + SECRET, "--durable-stash.ttl=0s"));
+
+        assertThat(output).contains("APPLICATION FAILED TO START")
+                .contains("Invalid value '0s' for configuration property 'durable-stash.ttl'");
+    }
+
+    private void start(String... args) {
+        SpringApplication application = new SpringApplication(Application.class);
+        application.setWebApplicationType(WebApplicationType.NONE);
+        application.run(concat(args, "--durable-stash.storage.filesystem.directory=" + directory));
+    }
+
+    private static String[] concat(String[] args, String last) {
+        String[] all = java.util.Arrays.copyOf(args, args.length + 1);
+        all[args.length] = last;
+        return all;
+    }
+
+    private static String rootReason(String reason) {
+        return reason.startsWith("equals")
+                ? "equals durable-stash.secret: in a rotation's first step the secret stays the old one and "
+                        + "next-secret is the new one"
+                : "contains the current secret: list only the secrets that durable-stash.secret replaced";
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @ImportAutoConfiguration(DurableStashAutoConfiguration.class)
+    static class Application {
+    }
+}
