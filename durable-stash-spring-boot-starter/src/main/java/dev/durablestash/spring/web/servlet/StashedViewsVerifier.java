@@ -7,11 +7,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
+import org.jspecify.annotations.Nullable;
+
 import org.springframework.aop.scope.ScopedProxyUtils;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.boot.autoconfigure.AutoConfigurationPackages;
 import org.springframework.core.MethodParameter;
+import org.springframework.core.annotation.AnnotatedElementUtils;
 import org.springframework.util.ClassUtils;
+import org.springframework.util.StringUtils;
+import org.springframework.web.bind.annotation.ResponseStatus;
 import org.springframework.web.context.WebApplicationContext;
 import org.springframework.web.method.HandlerMethod;
 import org.springframework.web.method.support.HandlerMethodArgumentResolver;
@@ -30,7 +35,11 @@ import dev.durablestash.spring.web.StashedViews;
  * views with the same name, and checks:
  * <ul>
  * <li>every handler method's controller that is a view: it must be a bean with request scope (after
- * {@link StashedControllerScopePostProcessor}), not a registered instance;</li>
+ * {@link StashedControllerScopePostProcessor}), not a registered instance, and its scoped proxy (a
+ * {@code @RequestScope} controller has one) must not be injected into a singleton;</li>
+ * <li>every handler method that binds a view (its controller, or a parameter): it must not be annotated
+ * {@code @ResponseStatus} with a reason, which Spring MVC sends with {@code sendError}, committing the
+ * response before the view can be stashed;</li>
  * <li>every handler-method parameter whose type is a view: the starter's argument resolver must be
  * the one that resolves it (not {@code @RequestBody}, {@code @ModelAttribute}, {@code @RequestParam}
  * ...), and the class must have a no-argument constructor;</li>
@@ -104,6 +113,11 @@ public final class StashedViewsVerifier extends AbstractStashedViewsVerifier {
                 used.add(ClassUtils.getUserClass(type));
             }
         }
+        String reason = responseStatusReason(handler);
+        if (StringUtils.hasText(reason) && (controllerIsView || !viewParameters.isEmpty())) {
+            throw ViewDeclarations.sentAsError(controllerIsView ? controller : viewParameters.iterator().next(),
+                    handler.toString(), reason);
+        }
         if (takesStash && !controllerIsView && viewParameters.size() != 1) {
             throw new IllegalStateException("Handler " + handler + " takes a Stash parameter, but "
                     + (viewParameters.isEmpty()
@@ -127,6 +141,26 @@ public final class StashedViewsVerifier extends AbstractStashedViewsVerifier {
                     ? ViewDeclarations.notRequestScoped(controller, name, "a singleton")
                     : ViewDeclarations.wrongScope(controller, name, scope);
         }
+        for (String dependent : factory.getDependentBeans(name)) {
+            if (isSingleton(factory, dependent)) {
+                // Only a scoped proxy can be injected into a singleton; the bean itself fails outside a request.
+                throw ViewDeclarations.injectedThroughProxy(controller, name, dependent);
+            }
+        }
+    }
+
+    /** @return the reason of the handler's {@code @ResponseStatus}, on its method or else its class, as Spring MVC finds it */
+    private static @Nullable String responseStatusReason(HandlerMethod handler) {
+        ResponseStatus status = handler.getMethodAnnotation(ResponseStatus.class);
+        if (status == null) {
+            status = AnnotatedElementUtils.findMergedAnnotation(handler.getBeanType(), ResponseStatus.class);
+        }
+        return status == null ? null : status.reason();
+    }
+
+    private static boolean isSingleton(ConfigurableListableBeanFactory factory, String name) {
+        return factory.containsBeanDefinition(name) ? factory.getMergedBeanDefinition(name).isSingleton()
+                : factory.containsSingleton(name);
     }
 
     private void verifyViewParameter(MethodParameter parameter, Class<?> type, HandlerMethod handler,

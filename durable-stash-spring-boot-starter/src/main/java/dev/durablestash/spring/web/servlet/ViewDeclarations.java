@@ -52,6 +52,25 @@ final class ViewDeclarations {
                 + "other bean needs from it into a bean without @Stashed fields, and use that from both.");
     }
 
+    static IllegalStateException injectedThroughProxy(Class<?> type, String beanName, String singleton) {
+        Class<?> userClass = ClassUtils.getUserClass(type);
+        return new IllegalStateException("Controller " + userClass.getName() + " (bean '" + beanName + "') has "
+                + fields(userClass) + " and is injected, through its scoped proxy, into the singleton '" + singleton
+                + "'. Through the proxy, that bean reaches the controller instance of whichever request is current: "
+                + "in a request that no handler of the controller handles, a new one whose fields were never "
+                + "recovered and whose changes are never stored. Do not inject a view controller: move what the "
+                + "other bean needs from it into a bean without @Stashed fields, and use that from both.");
+    }
+
+    static IllegalStateException sentAsError(Class<?> view, String handler, String reason) {
+        Class<?> userClass = ClassUtils.getUserClass(view);
+        return new IllegalStateException("Handler " + handler + " binds the view " + userClass.getName() + " ("
+                + fields(userClass) + ") and is annotated @ResponseStatus(reason = \"" + reason + "\"). Spring MVC "
+                + "answers such a handler with HttpServletResponse.sendError as soon as it returns, which commits the "
+                + "response before the view's changes can be stashed, so they would never be stored. Keep "
+                + "@ResponseStatus with its code only, or return a ResponseEntity with the status and body you want.");
+    }
+
     /**
      * @param how why the bean has no request scope, e.g. "a singleton" or "registered as an instance"
      */

@@ -16,14 +16,17 @@ import org.springframework.boot.webmvc.autoconfigure.WebMvcAutoConfiguration;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Scope;
+import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Component;
 import org.springframework.stereotype.Service;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.ModelAttribute;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.ResponseStatus;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.context.WebApplicationContext;
+import org.springframework.web.context.annotation.RequestScope;
 import org.springframework.web.context.annotation.SessionScope;
 
 import dev.durablestash.spring.Stash;
@@ -200,6 +203,94 @@ class StashedViewDeclarationTests {
                             "injected into a singleton");
                     assertThat(context.getStartupFailure()).hasMessageContaining("'controllerHolder'");
                 });
+    }
+
+    @Test
+    void aRequestScopedViewControllerStartsWithItsScopedProxy() {
+        contextRunner.withUserConfiguration(ProxiedController.class).run((context) -> assertThat(context).hasNotFailed());
+    }
+
+    @Test
+    void aRequestScopedViewControllerInjectedIntoASingletonThroughItsProxyFailsStartupNamingBothBeans() {
+        contextRunner.withUserConfiguration(ProxiedController.class)
+                .withBean("proxyHolder", ProxyHolder.class)
+                .run((context) -> {
+                    assertFailedNaming(context, ProxiedController.class.getName() + ".count", "scoped proxy",
+                            "singleton 'proxyHolder'", "never stored");
+                });
+    }
+
+    @Test
+    void aViewControllersHandlerWithAResponseStatusReasonFailsStartup() {
+        contextRunner.withUserConfiguration(ReasonController.class).run((context) -> assertFailedNaming(context,
+                "ReasonController#create", ReasonController.class.getName() + ".count",
+                "@ResponseStatus(reason = \"created it\")", "sendError"));
+    }
+
+    @Test
+    void aHandlerTakingAViewWithAResponseStatusReasonOnItsClassFailsStartup() {
+        contextRunner.withUserConfiguration(ReasonForArgumentController.class).run((context) -> assertFailedNaming(
+                context, "ReasonForArgumentController#add", Cart.class.getName() + ".items", "reason = \"gone\""));
+    }
+
+    @Test
+    void aViewControllersHandlerWithAResponseStatusCodeOnlyStarts() {
+        contextRunner.withUserConfiguration(StatusCodeController.class).run((context) -> assertThat(context).hasNotFailed());
+    }
+
+    /** A singleton that holds a view controller's scoped proxy: it reaches whichever request's instance. */
+    static class ProxyHolder {
+        final ProxiedController controller;
+
+        ProxyHolder(ProxiedController controller) {
+            this.controller = controller;
+        }
+    }
+
+    @RestController
+    @RequestScope
+    static class ProxiedController {
+
+        @Stashed int count;
+
+        @GetMapping("/proxied")
+        String show() {
+            return Integer.toString(count);
+        }
+    }
+
+    @RestController
+    static class ReasonController {
+
+        @Stashed int count;
+
+        @PostMapping("/reason")
+        @ResponseStatus(code = HttpStatus.CREATED, reason = "created it")
+        void create() {
+            count++;
+        }
+    }
+
+    @RestController
+    @ResponseStatus(code = HttpStatus.GONE, reason = "gone")
+    static class ReasonForArgumentController {
+
+        @PostMapping("/reason-for-argument")
+        void add(Cart cart) {
+            cart.items.add("x");
+        }
+    }
+
+    @RestController
+    static class StatusCodeController {
+
+        @Stashed int count;
+
+        @PostMapping("/status-code")
+        @ResponseStatus(HttpStatus.CREATED)
+        void create() {
+            count++;
+        }
     }
 
     /** A singleton that holds a view controller: one instance for every browser, never recovered. */
