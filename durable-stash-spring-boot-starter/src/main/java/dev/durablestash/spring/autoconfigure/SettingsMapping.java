@@ -89,7 +89,7 @@ final class SettingsMapping {
      * Maps the sid cookie's properties, for the servlet and the reactive filter alike.
      *
      * @throws InvalidConfigurationPropertyValueException for a name that is not a cookie name, a same-site other
-     *     than Lax, Strict or None, or a max-age that is not positive
+     *     than Lax, Strict or None, same-site None with secure false, or a max-age that is not positive
      */
     static SidCookie sidCookie(DurableStashProperties.Cookie properties) {
         SidCookie cookie = new SidCookie();
@@ -101,6 +101,10 @@ final class SettingsMapping {
         map.from(properties::getSecure).to(cookie::setSecure);
         String sameSite = properties.getSameSite();
         apply("cookie.same-site", sameSite == null ? "" : sameSite, () -> cookie.setSameSite(sameSite));
+        if ("None".equals(cookie.getSameSite()) && Boolean.FALSE.equals(properties.getSecure())) {
+            throw invalid("cookie.secure", false, "durable-stash.cookie.same-site is None, which browsers refuse "
+                    + "without Secure: the browser would never keep the sid cookie");
+        }
         map.from(properties::getMaxAge).to((maxAge) -> apply("cookie.max-age", maxAge, () -> cookie.setMaxAge(maxAge)));
         return cookie;
     }

@@ -247,6 +247,17 @@ class DurableStashAutoConfigurationTests {
     }
 
     @Test
+    void aSameSiteNoneCookieIsAlwaysSecureAndCannotBeMadeInsecure() {
+        // Browsers refuse a SameSite=None cookie without Secure: the session would never stick.
+        inTempDirectory().withPropertyValues("durable-stash.cookie.same-site=none").run((context) -> {
+            assertThat(issueCookie(context, false).getHeader("Set-Cookie")).as("http").contains("SameSite=None", "Secure");
+            assertThat(issueCookie(context, true).getHeader("Set-Cookie")).as("https").contains("SameSite=None", "Secure");
+        });
+        inTempDirectory().withPropertyValues("durable-stash.cookie.same-site=None", "durable-stash.cookie.secure=false")
+                .run((context) -> assertFailedOn(context, "durable-stash.cookie.secure", "refuse without Secure"));
+    }
+
+    @Test
     void sidCookieCustomizersChangeTheCookieAfterThePropertiesInTheirOrder() {
         inTempDirectory().withPropertyValues("durable-stash.cookie.name=stash")
                 .withUserConfiguration(CookieCustomizers.class).run((context) -> {

@@ -121,6 +121,16 @@ class DurableStashReactiveAutoConfigurationTests {
     }
 
     @Test
+    void aSameSiteNoneReactiveCookieIsSecureOverHttpToo() {
+        reactive.withPropertyValues("durable-stash.cookie.same-site=None").run((context) -> {
+            ResponseCookie cookie = issueCookie(context).getResponse().getCookies().getFirst("sid");
+            assertThat(cookie).isNotNull();
+            assertThat(cookie.getSameSite()).isEqualTo("None");
+            assertThat(cookie.isSecure()).as("over http").isTrue();
+        });
+    }
+
+    @Test
     void autoConfiguredSidCookieBacksOffWhenUserConfiguresASidCookie() {
         reactive.withPropertyValues("durable-stash.cookie.name=stash")
                 .withBean(SidCookieCustomizer.class, () -> (cookie) -> cookie.setSameSite("Strict"))
