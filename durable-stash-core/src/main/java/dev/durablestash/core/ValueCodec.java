@@ -265,6 +265,12 @@ final class ValueCodec {
             return e.getClass().getSimpleName();
         }
         int newline = m.indexOf('\n');
-        return newline > 0 ? m.substring(0, newline) : m;
+        String first = newline > 0 ? m.substring(0, newline) : m;
+        if (first.contains("FAIL_ON_EMPTY_BEANS")) {
+            // Jackson suggests disabling the feature, which would store {} and lose the value's state.
+            return first + "; give the class properties Jackson can see (getters, public fields, or make it a "
+                    + "record): DurableStash refuses a value written as {} whatever that feature says";
+        }
+        return first;
     }
 }

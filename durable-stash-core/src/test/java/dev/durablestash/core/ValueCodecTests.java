@@ -353,6 +353,20 @@ class ValueCodecTests {
         assertThat(roundTrip(new Marker(), Marker.class)).isEqualTo(new Marker());
     }
 
+    static class NoVisibleProperties {
+        private int count = 1;
+    }
+
+    @Test
+    void anObjectWithoutVisiblePropertiesFailsSayingWhatToDoInsteadOfJacksonsAdviceToAllowEmptyBeans() {
+        ViewDefinition view = ViewDefinition.builder("checkout").key("cart", Object.class).build();
+        assertThatThrownBy(() -> codec.encode(view, Map.of("cart", new NoVisibleProperties()), List.of()))
+                .isInstanceOf(InvalidStashValueException.class)
+                .hasMessageContaining(NoVisibleProperties.class.getName())
+                .hasMessageContaining("give the class properties Jackson can see")
+                .hasMessageContaining("refuses a value written as {} whatever that feature says");
+    }
+
     @Test
     void anObjectWithoutPropertiesFailsEvenWithAMapperThatAllowsEmptyBeans() {
         ValueCodec custom = new ValueCodec(StashSettings.builder().secret(SECRET)

@@ -82,6 +82,11 @@ public final class ExpectedLogs implements BeforeEachCallback, AfterEachCallback
                 .map(ILoggingEvent::getFormattedMessage).toList();
     }
 
+    /** @return the events captured so far at {@code level} (with their stack traces, if any) */
+    public List<ILoggingEvent> events(Level level) {
+        return snapshot().stream().filter(event -> event.getLevel().equals(level)).toList();
+    }
+
     @Override
     public void beforeEach(ExtensionContext context) {
         start();

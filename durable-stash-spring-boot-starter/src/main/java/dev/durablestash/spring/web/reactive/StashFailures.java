@@ -62,8 +62,10 @@ final class StashFailures {
             log.warn("Stash of view '{}' failed, answering {} to {} {}: {}", write.view(), failureStatus,
                     exchange.getRequest().getMethod(), exchange.getRequest().getPath(), write.getMessage());
         } else if (ex instanceof InvalidStashValueException invalid) {
+            // A serializer's failure with its stack trace; a value too large, or of the wrong type, in one line:
+            // input a visitor controls must not flood the log.
             log.error("Cannot stash key '{}' of view '{}' for {} {}: {}", invalid.key(), invalid.view(),
-                    exchange.getRequest().getMethod(), exchange.getRequest().getPath(), invalid.getMessage(), invalid);
+                    exchange.getRequest().getMethod(), exchange.getRequest().getPath(), invalid.getMessage(), invalid.getCause());
         }
     }
 }

@@ -49,8 +49,10 @@ public final class StashExceptionResolver implements HandlerExceptionResolver, O
                     request.getMethod(), request.getRequestURI(), write.getMessage());
             status = failureStatus;
         } else if (ex instanceof InvalidStashValueException invalid) {
+            // A serializer's failure with its stack trace; a value too large, or of the wrong type, in one line:
+            // input a visitor controls must not flood the log.
             log.error("Cannot stash key '{}' of view '{}' for {} {}: {}", invalid.key(), invalid.view(),
-                    request.getMethod(), request.getRequestURI(), invalid.getMessage(), invalid);
+                    request.getMethod(), request.getRequestURI(), invalid.getMessage(), invalid.getCause());
             status = HttpServletResponse.SC_INTERNAL_SERVER_ERROR;
         } else {
             return null;

@@ -82,6 +82,8 @@ class BadInputMvcIntegrationTests extends RunningMvcTestApp {
         assertThat(oversized.body()).doesNotContain("Exception").doesNotContain("\tat ");
         assertThat(logs.messages(Level.ERROR)).anySatisfy(message -> assertThat(message)
                 .contains("more than the limit of 1024 bytes (max-value-size)"));
+        assertThat(logs.events(Level.ERROR)).as("input a visitor controls logs one line, no stack trace")
+                .allSatisfy(event -> assertThat(event.getThrowableProxy()).isNull());
         assertThat(browser.get("/counter", REJOIN).body()).isEqualTo(STATE_OF_A);
     }
 
