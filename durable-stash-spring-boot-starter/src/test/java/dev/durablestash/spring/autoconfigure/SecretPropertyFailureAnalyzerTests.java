@@ -60,6 +60,30 @@ class SecretPropertyFailureAnalyzerTests {
     }
 
     @Test
+    void anIndexedPreviousSecretWithAGapIsReportedWithoutItsValue(CapturedOutput output) {
+        // Say, the first of two previous secrets deleted during a rotation: Boot's report of the unbound element
+        // printed it.
+        String previous = "0ld-previous-production-secret-ABCDEFGHIJKLMNOP";
+
+        assertThatThrownBy(() -> start("--durable-stash.secret=" + SECRET, "--durable-stash.previous-secrets[1]=" + previous));
+
+        assertThat(output).contains("APPLICATION FAILED TO START")
+                .contains("Invalid value for configuration property 'durable-stash.previous-secrets'")
+                .contains("[durable-stash.previous-secrets[1]] were left unbound")
+                .contains("from property source \"commandLineArgs\"")
+                .doesNotContain(previous);
+    }
+
+    @Test
+    void anIndexedListOfPreviousSecretsNamesWhereItIsSet(CapturedOutput output) {
+        assertThatThrownBy(() -> start("--durable-stash.secret=" + SECRET, "--durable-stash.previous-secrets[0]=" + SECRET));
+
+        assertThat(output).contains("Invalid value for configuration property 'durable-stash.previous-secrets' "
+                + "(originating from '\"durable-stash.previous-secrets[0]\" from property source \"commandLineArgs\"')")
+                .doesNotContain(SECRET);
+    }
+
+    @Test
     void anotherInvalidPropertyIsLeftToSpringBootsReportWithItsValue(CapturedOutput output) {
         assertThatThrownBy(() -> start("--durable-stash.secret=" + SECRET, "--durable-stash.ttl=0s"));
 
