@@ -268,8 +268,9 @@ final class ValueCodec {
         String first = newline > 0 ? m.substring(0, newline) : m;
         if (first.contains("FAIL_ON_EMPTY_BEANS")) {
             // Jackson suggests disabling the feature, which would store {} and lose the value's state.
-            return first + "; give the class properties Jackson can see (getters, public fields, or make it a "
-                    + "record): DurableStash refuses a value written as {} whatever that feature says";
+            return first + "; give the class properties Jackson can see (getters or public fields), or make it a "
+                    + "record. Disabling that feature does not help: DurableStash keeps it on, since the value would "
+                    + "be stored as {} and its state lost";
         }
         return first;
     }

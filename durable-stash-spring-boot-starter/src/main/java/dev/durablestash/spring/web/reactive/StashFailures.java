@@ -62,10 +62,11 @@ final class StashFailures {
             log.warn("Stash of view '{}' failed, answering {} to {} {}: {}", write.view(), failureStatus,
                     exchange.getRequest().getMethod(), exchange.getRequest().getPath(), write.getMessage());
         } else if (ex instanceof InvalidStashValueException invalid) {
-            // A serializer's failure with its stack trace; a value too large, or of the wrong type, in one line:
-            // input a visitor controls must not flood the log.
+            // One line: what a visitor sends can make a value unstorable, and must not flood the log. The
+            // stack trace (of a serializer's failure, say) at DEBUG.
             log.error("Cannot stash key '{}' of view '{}' for {} {}: {}", invalid.key(), invalid.view(),
-                    exchange.getRequest().getMethod(), exchange.getRequest().getPath(), invalid.getMessage(), invalid.getCause());
+                    exchange.getRequest().getMethod(), exchange.getRequest().getPath(), invalid.getMessage());
+            log.debug("The stack trace of the value that cannot be stored", invalid);
         }
     }
 }

@@ -49,10 +49,11 @@ public final class StashExceptionResolver implements HandlerExceptionResolver, O
                     request.getMethod(), request.getRequestURI(), write.getMessage());
             status = failureStatus;
         } else if (ex instanceof InvalidStashValueException invalid) {
-            // A serializer's failure with its stack trace; a value too large, or of the wrong type, in one line:
-            // input a visitor controls must not flood the log.
+            // One line: what a visitor sends can make a value unstorable, and must not flood the log. The
+            // stack trace (of a serializer's failure, say) at DEBUG.
             log.error("Cannot stash key '{}' of view '{}' for {} {}: {}", invalid.key(), invalid.view(),
-                    request.getMethod(), request.getRequestURI(), invalid.getMessage(), invalid.getCause());
+                    request.getMethod(), request.getRequestURI(), invalid.getMessage());
+            log.debug("The stack trace of the value that cannot be stored", invalid);
             status = HttpServletResponse.SC_INTERNAL_SERVER_ERROR;
         } else {
             return null;
