@@ -9,7 +9,7 @@ import org.jspecify.annotations.Nullable;
  * The attributes of the {@code sid} cookie, shared by the servlet {@code SidFilter} (which writes them
  * with Spring Session's {@code DefaultCookieSerializer}) and the reactive {@code SidWebFilter} (which
  * writes the same attributes on a reactive response). HttpOnly always; {@code Secure} when the request
- * came over HTTPS (always with {@code SameSite=None}) unless {@link #setSecure secure} says otherwise; the path defaults to the context path
+ * came over HTTPS unless {@link #setSecure secure} says otherwise, and always with {@code SameSite=None}; the path defaults to the context path
  * followed by {@code /}; the domain to the request host; a browser-session cookie unless a
  * {@link #setMaxAge max-age} is given; cleared with {@code Max-Age=0}.
  *
@@ -82,17 +82,17 @@ public final class SidCookie {
     }
 
     /**
-     * @return {@code Secure} forced on or off, or {@code null} to follow the request (HTTPS or not); on
-     *     when it was not set and {@link #getSameSite() SameSite} is {@code None}, which browsers refuse
-     *     without {@code Secure}
+     * @return {@code Secure} forced on or off, or {@code null} to follow the request (HTTPS or not);
+     *     always on when {@link #getSameSite() SameSite} is {@code None}, whatever was set: browsers
+     *     refuse a {@code SameSite=None} cookie without {@code Secure}, so the session would never stick
      */
     public @Nullable Boolean getSecure() {
-        return secure == null && "None".equals(sameSite) ? Boolean.TRUE : secure;
+        return "None".equals(sameSite) ? Boolean.TRUE : secure;
     }
 
     /**
-     * @param secure force {@code Secure} on or off, or {@code null} to follow the request (always on with
-     *     {@code SameSite=None})
+     * @param secure force {@code Secure} on or off, or {@code null} to follow the request (on whatever
+     *     this says with {@code SameSite=None})
      */
     public void setSecure(@Nullable Boolean secure) {
         this.secure = secure;

@@ -255,6 +255,11 @@ class DurableStashAutoConfigurationTests {
         });
         inTempDirectory().withPropertyValues("durable-stash.cookie.same-site=None", "durable-stash.cookie.secure=false")
                 .run((context) -> assertFailedOn(context, "durable-stash.cookie.secure", "refuse without Secure"));
+        inTempDirectory().withBean(SidCookieCustomizer.class, () -> (cookie) -> {
+            cookie.setSameSite("None");
+            cookie.setSecure(false);
+        }).run((context) -> assertThat(issueCookie(context, false).getHeader("Set-Cookie")).as("a customizer's")
+                .contains("SameSite=None", "Secure"));
     }
 
     @Test
