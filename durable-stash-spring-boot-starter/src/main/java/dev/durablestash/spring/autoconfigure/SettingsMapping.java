@@ -89,7 +89,9 @@ final class SettingsMapping {
      * Maps the sid cookie's properties, for the servlet and the reactive filter alike.
      *
      * @throws InvalidConfigurationPropertyValueException for a name that is not a cookie name, a same-site other
-     *     than Lax, Strict or None, same-site None with secure false, or a max-age that is not positive
+     *     than Lax, Strict or None, same-site None or a {@code __Host-} or {@code __Secure-} name with secure
+     *     false, a {@code __Host-} name with a domain or a path other than {@code /}, or a max-age that is not
+     *     positive
      */
     static SidCookie sidCookie(DurableStashProperties.Cookie properties) {
         SidCookie cookie = new SidCookie();
@@ -104,6 +106,22 @@ final class SettingsMapping {
         if ("None".equals(cookie.getSameSite()) && Boolean.FALSE.equals(properties.getSecure())) {
             throw invalid("cookie.secure", false, "durable-stash.cookie.same-site is None, which browsers refuse "
                     + "without Secure: the browser would never keep the sid cookie");
+        }
+        if (name != null && (name.regionMatches(true, 0, "__Host-", 0, 7)
+                || name.regionMatches(true, 0, "__Secure-", 0, 9))) {
+            String prefix = name.substring(0, name.indexOf('-') + 1);
+            if (Boolean.FALSE.equals(properties.getSecure())) {
+                throw invalid("cookie.secure", false, "the cookie name " + name + " has the " + prefix
+                        + " prefix, which browsers refuse without Secure: the browser would never keep the sid cookie");
+            }
+            if (prefix.equalsIgnoreCase("__Host-") && properties.getDomain() != null) {
+                throw invalid("cookie.domain", properties.getDomain(), "the cookie name " + name + " has the "
+                        + prefix + " prefix, which browsers refuse with a Domain attribute");
+            }
+            if (prefix.equalsIgnoreCase("__Host-") && properties.getPath() != null && !"/".equals(properties.getPath())) {
+                throw invalid("cookie.path", properties.getPath(), "the cookie name " + name + " has the " + prefix
+                        + " prefix, which browsers accept only with Path=/");
+            }
         }
         map.from(properties::getMaxAge).to((maxAge) -> apply("cookie.max-age", maxAge, () -> cookie.setMaxAge(maxAge)));
         return cookie;

@@ -9,7 +9,8 @@ import org.jspecify.annotations.Nullable;
  * The attributes of the {@code sid} cookie, shared by the servlet {@code SidFilter} (which writes them
  * with Spring Session's {@code DefaultCookieSerializer}) and the reactive {@code SidWebFilter} (which
  * writes the same attributes on a reactive response). HttpOnly always; {@code Secure} when the request
- * came over HTTPS unless {@link #setSecure secure} says otherwise, and always with {@code SameSite=None}; the path defaults to the context path
+ * came over HTTPS unless {@link #setSecure secure} says otherwise, and always with {@code SameSite=None}
+ * or a {@code __Host-} or {@code __Secure-} name (with {@code __Host-}, the path defaults to {@code /}); the path defaults to the context path
  * followed by {@code /}; the domain to the request host; a browser-session cookie unless a
  * {@link #setMaxAge max-age} is given; cleared with {@code Max-Age=0}.
  *
@@ -71,9 +72,18 @@ public final class SidCookie {
         this.domain = domain;
     }
 
-    /** @return the {@code Path} attribute, or {@code null} for the context path followed by {@code /} */
+    /**
+     * @return the {@code Path} attribute, or {@code null} for the context path followed by {@code /};
+     *     {@code /} when it was not set and the name has the {@code __Host-} prefix, which browsers accept
+     *     only with {@code Path=/}
+     */
     public @Nullable String getPath() {
-        return path;
+        return path == null && hasPrefix("__Host-") ? "/" : path;
+    }
+
+    /** @return whether the name starts with {@code prefix} (browsers compare cookie prefixes in any case) */
+    private boolean hasPrefix(String prefix) {
+        return name.regionMatches(true, 0, prefix, 0, prefix.length());
     }
 
     /** @param path the {@code Path} attribute, or {@code null} for the context path followed by {@code /} */
@@ -83,11 +93,12 @@ public final class SidCookie {
 
     /**
      * @return {@code Secure} forced on or off, or {@code null} to follow the request (HTTPS or not);
-     *     always on when {@link #getSameSite() SameSite} is {@code None}, whatever was set: browsers
-     *     refuse a {@code SameSite=None} cookie without {@code Secure}, so the session would never stick
+     *     always on when {@link #getSameSite() SameSite} is {@code None} or the name has the
+     *     {@code __Host-} or {@code __Secure-} prefix, whatever was set: browsers refuse such a cookie
+     *     without {@code Secure}, so the session would never stick
      */
     public @Nullable Boolean getSecure() {
-        return "None".equals(sameSite) ? Boolean.TRUE : secure;
+        return "None".equals(sameSite) || hasPrefix("__Host-") || hasPrefix("__Secure-") ? Boolean.TRUE : secure;
     }
 
     /**

@@ -263,6 +263,27 @@ class DurableStashAutoConfigurationTests {
     }
 
     @Test
+    void aHostPrefixedCookieIsSecureWithPathSlashAndRefusesWhatBrowsersWouldRefuse() {
+        // Browsers refuse a __Host- cookie without Secure, with a Domain or with a Path other than /.
+        inTempDirectory().withPropertyValues("durable-stash.cookie.name=__Host-sid").run((context) ->
+                assertThat(issueCookie(context, false).getHeader("Set-Cookie")).as("http").startsWith("__Host-sid=")
+                        .contains("Secure", "Path=/;").doesNotContain("Domain"));
+        inTempDirectory().withPropertyValues("durable-stash.cookie.name=__Secure-sid").run((context) ->
+                assertThat(issueCookie(context, false).getHeader("Set-Cookie")).as("http").contains("Secure"));
+        inTempDirectory().withPropertyValues("durable-stash.cookie.name=__Host-sid", "durable-stash.cookie.secure=false")
+                .run((context) -> assertFailedOn(context, "durable-stash.cookie.secure", "refuse without Secure"));
+        inTempDirectory().withPropertyValues("durable-stash.cookie.name=__host-sid", "durable-stash.cookie.domain=example.com")
+                .run((context) -> assertFailedOn(context, "durable-stash.cookie.domain", "with a Domain"));
+        inTempDirectory().withPropertyValues("durable-stash.cookie.name=__Host-sid", "durable-stash.cookie.path=/app")
+                .run((context) -> assertFailedOn(context, "durable-stash.cookie.path", "only with Path=/"));
+        SidCookie underAContextPath = new SidCookie();
+        underAContextPath.setName("__Host-sid");
+        underAContextPath.setSecure(false);
+        assertThat(underAContextPath.getPath()).as("not the context path followed by /").isEqualTo("/");
+        assertThat(underAContextPath.getSecure()).isTrue();
+    }
+
+    @Test
     void sidCookieCustomizersChangeTheCookieAfterThePropertiesInTheirOrder() {
         inTempDirectory().withPropertyValues("durable-stash.cookie.name=stash")
                 .withUserConfiguration(CookieCustomizers.class).run((context) -> {
