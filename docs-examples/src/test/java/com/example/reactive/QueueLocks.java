@@ -9,6 +9,7 @@ public class QueueLocks implements BlockHoundIntegration {
     public void applyTo(BlockHound.Builder builder) {
         builder.allowBlockingCallsInside("java.util.concurrent.ScheduledThreadPoolExecutor$DelayedWorkQueue", "remove")
                 .allowBlockingCallsInside("java.util.concurrent.LinkedBlockingQueue", "offer")
-                .allowBlockingCallsInside("java.util.concurrent.ThreadPoolExecutor", "addWorker");
+                .allowBlockingCallsInside("java.util.concurrent.ThreadPoolExecutor", "addWorker")
+                .allowBlockingCallsInside("sun.security.provider.NativePRNG$RandomIO", "implNextBytes");
     }
 }
