@@ -2,6 +2,7 @@ package dev.durablestash.spring.web.servlet;
 
 import java.lang.reflect.Modifier;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -142,7 +143,7 @@ public final class StashedViewsVerifier extends AbstractStashedViewsVerifier {
                     : ViewDeclarations.wrongScope(controller, name, scope);
         }
         for (String dependent : factory.getDependentBeans(name)) {
-            if (isSingleton(factory, dependent)) {
+            if (isSingleton(factory, dependent) && !merelyDependsOn(factory, dependent, name)) {
                 // Only a scoped proxy can be injected into a singleton; the bean itself fails outside a request.
                 throw ViewDeclarations.injectedThroughProxy(controller, name, dependent);
             }
@@ -156,6 +157,15 @@ public final class StashedViewsVerifier extends AbstractStashedViewsVerifier {
             status = AnnotatedElementUtils.findMergedAnnotation(handler.getBeanType(), ResponseStatus.class);
         }
         return status == null ? null : status.reason();
+    }
+
+    /** @return whether {@code dependent} names {@code name} in its {@code @DependsOn}, which injects nothing */
+    private static boolean merelyDependsOn(ConfigurableListableBeanFactory factory, String dependent, String name) {
+        if (!factory.containsBeanDefinition(dependent)) {
+            return false;
+        }
+        String[] dependsOn = factory.getMergedBeanDefinition(dependent).getDependsOn();
+        return dependsOn != null && Arrays.asList(dependsOn).contains(name);
     }
 
     private static boolean isSingleton(ConfigurableListableBeanFactory factory, String name) {
