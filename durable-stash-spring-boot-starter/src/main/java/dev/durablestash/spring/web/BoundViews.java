@@ -309,8 +309,10 @@ public final class BoundViews {
         List<String> changed = new ArrayList<>();
         for (ViewBinding binding : bindings) {
             CompletableFuture<Void> reset = binding.resetNotLanded();
-            if ((reset != null && reset.isCompletedExceptionally()) || !binding.hasChanges()) {
-                continue; // a view whose reset failed is reported as such: its fields, at their defaults, are no changes
+            if ((reset != null && reset.isCompletedExceptionally()) || !binding.hasStableChanges()) {
+                // A view whose reset failed is reported as such: its fields, at their defaults, are no changes.
+                // Nor are values whose JSON differs on every write: stashed at the commit, they count as changed.
+                continue;
             }
             CompletableFuture<Void> stash = binding.stashNotLanded();
             if (stash != null && stash.isCompletedExceptionally()) {

@@ -2,6 +2,7 @@ package dev.durablestash.spring.web;
 
 import java.time.Duration;
 import java.util.Map;
+import java.util.Set;
 import java.util.Objects;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -216,18 +217,36 @@ final class ViewBinding implements Stash {
      *     non-blocking reset is in flight, {@code false}
      */
     public boolean hasChanges() {
+        return !changedKeys().isEmpty();
+    }
+
+    /**
+     * @return whether {@link #hasChanges()}, and at least one changed field writes the same JSON twice in a
+     *     row: not only values whose JSON differs on every write (a getter of the time), which count as
+     *     changed however often they are stashed
+     */
+    public boolean hasStableChanges() {
+        Set<String> changed = changedKeys();
+        if (changed.isEmpty()) {
+            return false;
+        }
+        Set<String> unstable = type.changes(latest, type.snapshot(target)).keySet();
+        return !unstable.containsAll(changed);
+    }
+
+    private Set<String> changedKeys() {
         CompletableFuture<Void> reset = resetting;
         if (reset != null && !reset.isDone()) {
-            return false; // what is stored is not known until it ended
+            return Set.of(); // what is stored is not known until it ended
         }
         StashInFlight async = lastAsyncStash;
         if (async != null && async.written() == null && !async.outcome().isDone()) {
-            return false; // a stash that waited for a reset writes them
+            return Set.of(); // a stash that waited for a reset writes them
         }
         latest = type.snapshot(target, latest);
         Map<String, StashedViewType.Snapshot> written = async == null ? null : async.written();
         boolean counts = written != null && !async.outcome().isCompletedExceptionally();
-        return !type.changes(counts ? written : baseline, latest).isEmpty();
+        return type.changes(counts ? written : baseline, latest).keySet();
     }
 
     /**

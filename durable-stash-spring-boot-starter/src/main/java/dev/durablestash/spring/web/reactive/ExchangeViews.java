@@ -18,7 +18,6 @@ import dev.durablestash.spring.web.MountCount;
 
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-import reactor.core.publisher.SignalType;
 import reactor.core.scheduler.Schedulers;
 
 /**
@@ -223,11 +222,12 @@ final class ExchangeViews {
             return Mono.error(failure);
         }
         committing = true;
-        return stashEachBound().doOnError(this::commitStashFailed).doFinally(signal -> {
-            committing = false;
-            commitStashEnded = signal != SignalType.CANCEL;
-            handTurnsOn();
-        });
+        // Ended before the commit goes on: the exchange may end (ended()) before a doFinally would run.
+        return stashEachBound().doOnError(this::commitStashFailed).doOnTerminate(() -> commitStashEnded = true)
+                .doFinally(signal -> {
+                    committing = false;
+                    handTurnsOn();
+                });
     }
 
     /**

@@ -42,6 +42,17 @@ class WebFluxTwoViewsDisconnectReviewTests extends FluxAppTestSupport {
     }
 
     @Test
+    void aValueWhoseJsonDiffersOnEveryWriteIsStoredWithNoFalseNotStashedError() throws Exception {
+        // A new user's review: each complete 200 logged "NOT stashed: ... the client went away".
+        for (int i = 0; i < 3; i++) {
+            assertThat(browser.get("/tick").getResponseBody()).isEqualTo("tick 0");
+        }
+        Thread.sleep(500); // the exchanges' ends are looked at after the responses
+        assertThat(logs.messages(Level.ERROR)).isEmpty();
+        assertThat(storage.count(Operation.PUT)).as("stored on each exchange, as a changed value").isGreaterThanOrEqualTo(3);
+    }
+
+    @Test
     void aClientGoingAwayDuringTheFirstOfTwoStashesLogsNoFalseMadeAfterTheCommitError() throws Exception {
         browser.get("/two");
         storage.setLatency(Operation.PUT, Duration.ofMillis(1200));

@@ -32,6 +32,34 @@ public class TwoViewsTestApplication {
         List<String> items = new ArrayList<>();
     }
 
+    /** A value whose JSON differs each time it is written (a getter of the time). */
+    public static class Ticker {
+
+        public int value;
+
+        public long getNow() {
+            return System.nanoTime();
+        }
+    }
+
+    /** A view state class holding such a value: every stash writes it, however often. */
+    public static class TickState {
+
+        @Stashed
+        Ticker ticker = new Ticker();
+    }
+
+    /** Recovers and stashes a {@link TickState} and changes nothing else. */
+    @Controller
+    public static class TickController {
+
+        @GetMapping("/tick")
+        @ResponseBody
+        String tick(TickState state) {
+            return "tick " + state.ticker.value;
+        }
+    }
+
     /** A view controller (its own {@code @Stashed} field) that also takes a view state class. */
     @Controller
     @RequestMapping("/two")
