@@ -10,8 +10,8 @@ import org.jspecify.annotations.Nullable;
  * with Spring Session's {@code DefaultCookieSerializer}) and the reactive {@code SidWebFilter} (which
  * writes the same attributes on a reactive response). HttpOnly always; {@code Secure} when the request
  * came over HTTPS unless {@link #setSecure secure} says otherwise, and always with {@code SameSite=None}
- * or a {@code __Host-} or {@code __Secure-} name (with {@code __Host-}, the path defaults to {@code /}); the path defaults to the context path
- * followed by {@code /}; the domain to the request host; a browser-session cookie unless a
+ * or a {@code __Host-} or {@code __Secure-} name; the path defaults to the context path followed by
+ * {@code /} (to {@code /} with a {@code __Host-} name); the domain to the request host; a browser-session cookie unless a
  * {@link #setMaxAge max-age} is given; cleared with {@code Max-Age=0}.
  *
  * <p>The starter makes one as a bean from the {@code durable-stash.cookie.*} properties and then hands
@@ -103,7 +103,7 @@ public final class SidCookie {
 
     /**
      * @param secure force {@code Secure} on or off, or {@code null} to follow the request (on whatever
-     *     this says with {@code SameSite=None})
+     *     this says with {@code SameSite=None} or a {@code __Host-} or {@code __Secure-} name)
      */
     public void setSecure(@Nullable Boolean secure) {
         this.secure = secure;

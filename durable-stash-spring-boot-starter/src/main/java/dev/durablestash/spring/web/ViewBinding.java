@@ -2,8 +2,8 @@ package dev.durablestash.spring.web;
 
 import java.time.Duration;
 import java.util.Map;
-import java.util.Set;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;

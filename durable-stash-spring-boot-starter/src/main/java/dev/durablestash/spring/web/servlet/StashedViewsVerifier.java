@@ -150,7 +150,10 @@ public final class StashedViewsVerifier extends AbstractStashedViewsVerifier {
         }
     }
 
-    /** @return the reason of the handler's {@code @ResponseStatus}, on its method or else its class, as Spring MVC finds it */
+    /**
+     * @return the reason of the handler's {@code @ResponseStatus}, on its method or else its class, as Spring
+     *     MVC finds it
+     */
     private static @Nullable String responseStatusReason(HandlerMethod handler) {
         ResponseStatus status = handler.getMethodAnnotation(ResponseStatus.class);
         if (status == null) {
