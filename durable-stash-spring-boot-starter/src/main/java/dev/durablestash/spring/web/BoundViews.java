@@ -309,9 +309,11 @@ public final class BoundViews {
         List<String> changed = new ArrayList<>();
         for (ViewBinding binding : bindings) {
             CompletableFuture<Void> reset = binding.resetNotLanded();
-            if ((reset != null && reset.isCompletedExceptionally()) || !binding.hasStableChanges()) {
-                // A view whose reset failed is reported as such: its fields, at their defaults, are no changes.
-                // Nor are values whose JSON differs on every write: stashed at the commit, they count as changed.
+            if ((reset != null && reset.isCompletedExceptionally()) || !binding.hasChanges()) {
+                continue; // a view whose reset failed is reported as such: its fields, at their defaults, are no changes
+            }
+            if (!binding.hasStableChanges()) {
+                warnChangedOnEveryWrite(binding, where);
                 continue;
             }
             CompletableFuture<Void> stash = binding.stashNotLanded();
@@ -373,9 +375,11 @@ public final class BoundViews {
                         log.error("The reset of view '{}' in {} FAILED after the response's status was decided or "
                                 + "its client had gone away, so nothing answered says so; its stored state may be "
                                 + "left as it was: {}", binding.view(), where, ViewBinding.unwrapped(failure).toString());
-                    } else if (reasonForChanges != null && binding.hasChanges()) {
+                    } else if (reasonForChanges != null && binding.hasStableChanges()) {
                         log.error("Changes to view '{}' in {} are NOT stashed: {}", binding.view(), where,
                                 reasonForChanges);
+                    } else if (reasonForChanges != null && binding.hasChanges()) {
+                        warnChangedOnEveryWrite(binding, where);
                     }
                 });
             }
@@ -392,6 +396,17 @@ public final class BoundViews {
     public void reportUnstashed(Object where, String reason) {
         List<String> changed = bindings.stream().filter(ViewBinding::hasChanges).map(ViewBinding::view).toList();
         logUnstashed(changed.isEmpty() ? bindings.stream().map(ViewBinding::view).toList() : changed, where, reason);
+    }
+
+    /**
+     * The end of an exchange found changed only keys whose JSON differs on every write: stashed at the commit,
+     * they count as changed again, and a change made to them after it cannot be told apart.
+     */
+    private static void warnChangedOnEveryWrite(ViewBinding binding, Object where) {
+        log.warn("The JSON of key(s) {} of view '{}' in {} differs each time it is written (a getter of the time, "
+                + "say): they count as changed at every stash, so every exchange that binds the view writes them, "
+                + "and a change made to them after the response was committed cannot be told apart and is not "
+                + "stored", binding.changedOnEveryWrite(), binding.view(), where);
     }
 
     private static void logUnstashed(List<String> views, Object where, String reason) {

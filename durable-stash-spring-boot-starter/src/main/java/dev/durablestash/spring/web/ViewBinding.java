@@ -1,6 +1,7 @@
 package dev.durablestash.spring.web;
 
 import java.time.Duration;
+import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -221,17 +222,24 @@ final class ViewBinding implements Stash {
     }
 
     /**
-     * @return whether {@link #hasChanges()}, and at least one changed field writes the same JSON twice in a
-     *     row: not only values whose JSON differs on every write (a getter of the time), which count as
-     *     changed however often they are stashed
+     * @return the keys {@link #hasChanges()} finds changed whose value writes different JSON twice in a row
+     *     (a getter of the time, say): they count as changed however often they are stashed, so a change
+     *     made to them since cannot be told apart
      */
-    public boolean hasStableChanges() {
+    public Set<String> changedOnEveryWrite() {
         Set<String> changed = changedKeys();
         if (changed.isEmpty()) {
-            return false;
+            return Set.of();
         }
-        Set<String> unstable = type.changes(latest, type.snapshot(target)).keySet();
-        return !unstable.containsAll(changed);
+        Set<String> unstable = new LinkedHashSet<>(type.changes(latest, type.snapshot(target)).keySet());
+        unstable.retainAll(changed);
+        return unstable;
+    }
+
+    /** @return whether {@link #hasChanges()} finds a change other than keys {@link #changedOnEveryWrite()} */
+    public boolean hasStableChanges() {
+        Set<String> changed = changedKeys();
+        return !changed.isEmpty() && !changedOnEveryWrite().containsAll(changed);
     }
 
     private Set<String> changedKeys() {

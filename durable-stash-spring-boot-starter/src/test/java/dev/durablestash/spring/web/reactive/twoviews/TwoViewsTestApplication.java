@@ -60,6 +60,52 @@ public class TwoViewsTestApplication {
         }
     }
 
+    /** A state class with a value whose JSON differs on every write and a second, stable key. */
+    public static class TickCount {
+
+        @Stashed
+        Ticker ticker = new Ticker();
+
+        @Stashed
+        int count;
+    }
+
+    /** Changes made after the commit of a streamed response, and a reset nobody waits for. */
+    @Controller
+    @RequestMapping("/late")
+    public static class LateChangesController {
+
+        /** A real change to the stable part of the value whose JSON differs on every write. */
+        @GetMapping(path = "/tick", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
+        @ResponseBody
+        Flux<String> tick(TickState state) {
+            return Flux.just("a").concatWith(Mono.delay(Duration.ofMillis(300)).map(x -> {
+                state.ticker.value = 42;
+                return "b";
+            }));
+        }
+
+        /** A change to a stable key beside such a value. */
+        @GetMapping(path = "/count", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
+        @ResponseBody
+        Flux<String> count(TickCount state) {
+            return Flux.just("a").concatWith(Mono.delay(Duration.ofMillis(300)).map(x -> {
+                state.count = 7;
+                return "b";
+            }));
+        }
+
+        /** A reset after the commit, not waited for: in flight when the stream ends. */
+        @GetMapping(path = "/reset", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
+        @ResponseBody
+        Flux<String> reset(TickState state, ReactiveStash stash) {
+            return Flux.just("a").concatWith(Mono.delay(Duration.ofMillis(300)).map(x -> {
+                stash.reset().subscribe();
+                return "b";
+            }));
+        }
+    }
+
     /** A view controller (its own {@code @Stashed} field) that also takes a view state class. */
     @Controller
     @RequestMapping("/two")
