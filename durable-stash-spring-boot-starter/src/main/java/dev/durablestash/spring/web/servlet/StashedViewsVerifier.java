@@ -2,7 +2,6 @@ package dev.durablestash.spring.web.servlet;
 
 import java.lang.reflect.Modifier;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -143,8 +142,9 @@ public final class StashedViewsVerifier extends AbstractStashedViewsVerifier {
                     : ViewDeclarations.wrongScope(controller, name, scope);
         }
         for (String dependent : factory.getDependentBeans(name)) {
-            if (isSingleton(factory, dependent) && !merelyDependsOn(factory, dependent, name)) {
-                // Only a scoped proxy can be injected into a singleton; the bean itself fails outside a request.
+            if (isSingleton(factory, dependent)) {
+                // Only a scoped proxy can be injected into a singleton; the bean itself fails outside a request. A
+                // @DependsOn counts too (the factory records both alike): the WebFlux check refuses it as well.
                 throw ViewDeclarations.injectedThroughProxy(controller, name, dependent);
             }
         }
@@ -160,15 +160,6 @@ public final class StashedViewsVerifier extends AbstractStashedViewsVerifier {
             status = AnnotatedElementUtils.findMergedAnnotation(handler.getBeanType(), ResponseStatus.class);
         }
         return status == null ? null : status.reason();
-    }
-
-    /** @return whether {@code dependent} names {@code name} in its {@code @DependsOn}, which injects nothing */
-    private static boolean merelyDependsOn(ConfigurableListableBeanFactory factory, String dependent, String name) {
-        if (!factory.containsBeanDefinition(dependent)) {
-            return false;
-        }
-        String[] dependsOn = factory.getMergedBeanDefinition(dependent).getDependsOn();
-        return dependsOn != null && Arrays.asList(dependsOn).contains(name);
     }
 
     private static boolean isSingleton(ConfigurableListableBeanFactory factory, String name) {

@@ -15,7 +15,6 @@ import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
 import org.springframework.boot.webmvc.autoconfigure.WebMvcAutoConfiguration;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.context.annotation.DependsOn;
 import org.springframework.context.annotation.Scope;
 import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Component;
@@ -222,12 +221,6 @@ class StashedViewDeclarationTests {
     }
 
     @Test
-    void aSingletonThatOnlyDependsOnARequestScopedViewControllerStarts() {
-        contextRunner.withUserConfiguration(ProxiedController.class, DependsOnOnly.class)
-                .run((context) -> assertThat(context).hasNotFailed());
-    }
-
-    @Test
     void aViewControllersHandlerWithAResponseStatusReasonFailsStartup() {
         contextRunner.withUserConfiguration(ReasonController.class).run((context) -> assertFailedNaming(context,
                 "ReasonController#create", ReasonController.class.getName() + ".count",
@@ -243,17 +236,6 @@ class StashedViewDeclarationTests {
     @Test
     void aViewControllersHandlerWithAResponseStatusCodeOnlyStarts() {
         contextRunner.withUserConfiguration(StatusCodeController.class).run((context) -> assertThat(context).hasNotFailed());
-    }
-
-    /** A singleton created after the controller's proxy, which it does not hold. */
-    @Configuration(proxyBeanMethods = false)
-    static class DependsOnOnly {
-
-        @Bean
-        @DependsOn("stashedViewDeclarationTests.ProxiedController") // the runner names user configurations so
-        Object afterTheController() {
-            return new Object();
-        }
     }
 
     /** A singleton that holds a view controller's scoped proxy: it reaches whichever request's instance. */
