@@ -11,7 +11,8 @@ import org.jspecify.annotations.Nullable;
  * writes the same attributes on a reactive response). HttpOnly always; {@code Secure} when the request
  * came over HTTPS unless {@link #setSecure secure} says otherwise, and always with {@code SameSite=None}
  * or a {@code __Host-} or {@code __Secure-} name; the path defaults to the context path followed by
- * {@code /} (to {@code /} with a {@code __Host-} name); the domain to the request host; a browser-session cookie unless a
+ * {@code /}; the domain to the request host (with a {@code __Host-} name, always {@code Path=/} and no
+ * {@code Domain}, whatever was set: browsers refuse such a cookie otherwise); a browser-session cookie unless a
  * {@link #setMaxAge max-age} is given; cleared with {@code Max-Age=0}.
  *
  * <p>The starter makes one as a bean from the {@code durable-stash.cookie.*} properties and then hands
@@ -62,9 +63,12 @@ public final class SidCookie {
         this.name = name;
     }
 
-    /** @return the {@code Domain} attribute, or {@code null} for the request host */
+    /**
+     * @return the {@code Domain} attribute, or {@code null} for the request host; always {@code null} when
+     *     the name has the {@code __Host-} prefix, which browsers refuse with a {@code Domain}
+     */
     public @Nullable String getDomain() {
-        return domain;
+        return hasPrefix("__Host-") ? null : domain;
     }
 
     /** @param domain the {@code Domain} attribute, or {@code null} for the request host */
@@ -74,11 +78,11 @@ public final class SidCookie {
 
     /**
      * @return the {@code Path} attribute, or {@code null} for the context path followed by {@code /};
-     *     {@code /} when it was not set and the name has the {@code __Host-} prefix, which browsers accept
-     *     only with {@code Path=/}
+     *     always {@code /} when the name has the {@code __Host-} prefix, which browsers accept only with
+     *     {@code Path=/}
      */
     public @Nullable String getPath() {
-        return path == null && hasPrefix("__Host-") ? "/" : path;
+        return hasPrefix("__Host-") ? "/" : path;
     }
 
     /** @return whether the name starts with {@code prefix} (browsers compare cookie prefixes in any case) */

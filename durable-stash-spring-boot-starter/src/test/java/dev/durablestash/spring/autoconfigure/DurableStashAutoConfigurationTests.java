@@ -281,6 +281,12 @@ class DurableStashAutoConfigurationTests {
         underAContextPath.setSecure(false);
         assertThat(underAContextPath.getPath()).as("not the context path followed by /").isEqualTo("/");
         assertThat(underAContextPath.getSecure()).isTrue();
+        inTempDirectory().withPropertyValues("durable-stash.cookie.name=__Host-sid")
+                .withBean(SidCookieCustomizer.class, () -> (cookie) -> {
+                    cookie.setDomain("example.com");
+                    cookie.setPath("/app");
+                }).run((context) -> assertThat(issueCookie(context, false).getHeader("Set-Cookie"))
+                        .as("a customizer's domain and path").contains("Path=/;", "Secure").doesNotContain("Domain"));
     }
 
     @Test
