@@ -399,14 +399,15 @@ public final class BoundViews {
     }
 
     /**
-     * The end of an exchange found changed only keys whose JSON differs on every write: stashed at the commit,
-     * they count as changed again, and a change made to them after it cannot be told apart.
+     * The end of an exchange found changed only keys whose JSON differs on every write: they count as changed
+     * even when stashed, so a change to them that no stash stored cannot be told apart.
      */
     private static void warnChangedOnEveryWrite(ViewBinding binding, Object where) {
         log.warn("The JSON of key(s) {} of view '{}' in {} differs each time it is written (a getter of the time, "
                 + "say): they count as changed at every stash, so every exchange that binds the view writes them, "
-                + "and a change made to them after the response was committed cannot be told apart and is not "
-                + "stored", binding.changedOnEveryWrite(), binding.view(), where);
+                + "and a change to them that no stash of this exchange stored (one made after the response was "
+                + "committed, or before a stash the client did not wait for) cannot be told apart and is lost",
+                binding.changedOnEveryWrite(), binding.view(), where);
     }
 
     private static void logUnstashed(List<String> views, Object where, String reason) {
