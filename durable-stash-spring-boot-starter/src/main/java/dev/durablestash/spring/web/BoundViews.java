@@ -399,6 +399,28 @@ public final class BoundViews {
     }
 
     /**
+     * Logs an ERROR naming the bound views with changes made since they were stashed, as
+     * {@link #reportUnstashed} does, except views whose only changed keys write different JSON each time:
+     * those are a WARN (they count as changed however often they are stashed).
+     *
+     * @param where the request's path
+     * @param reason why they cannot be stashed any more, and what to do
+     */
+    public void reportChangedSinceStash(Object where, String reason) {
+        List<String> changed = new ArrayList<>();
+        for (ViewBinding binding : bindings) {
+            if (binding.hasStableChanges()) {
+                changed.add(binding.view());
+            } else if (binding.hasChanges()) {
+                warnChangedOnEveryWrite(binding, where);
+            }
+        }
+        if (!changed.isEmpty()) {
+            logUnstashed(changed, where, reason);
+        }
+    }
+
+    /**
      * The end of an exchange found changed only keys whose JSON differs on every write: they count as changed
      * even when stashed, so a change to them that no stash stored cannot be told apart.
      */

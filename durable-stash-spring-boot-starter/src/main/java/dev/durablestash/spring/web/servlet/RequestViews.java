@@ -141,8 +141,11 @@ final class RequestViews {
             return;
         }
         if (finished) {
-            reportUnstashed("they were made after the response started streaming; call Stash.stashNow() after "
-                    + "making them");
+            if (!warnedUnstashed && active() && bound.hasChanges()) {
+                warnedUnstashed = true;
+                bound.reportChangedSinceStash(request.getRequestURI(), "they were made after the response started "
+                        + "streaming; call Stash.stashNow() after making them");
+            }
             return;
         }
         try {
