@@ -399,25 +399,36 @@ public final class BoundViews {
     }
 
     /**
-     * Logs an ERROR naming the bound views with changes made since they were stashed, as
-     * {@link #reportUnstashed} does, except views whose only changed keys write different JSON each time:
-     * those are a WARN (they count as changed however often they are stashed).
+     * Logs an ERROR naming the bound views with changes no stash stored, other than keys whose JSON differs
+     * on every write ({@link #warnChangedOnEveryWrite(Object)} says those).
      *
      * @param where the request's path
      * @param reason why they cannot be stashed any more, and what to do
+     * @return whether it logged the ERROR (some view had such changes)
      */
-    public void reportChangedSinceStash(Object where, String reason) {
-        List<String> changed = new ArrayList<>();
-        for (ViewBinding binding : bindings) {
-            if (binding.hasStableChanges()) {
-                changed.add(binding.view());
-            } else if (binding.hasChanges()) {
-                warnChangedOnEveryWrite(binding, where);
-            }
-        }
+    public boolean reportStableChanges(Object where, String reason) {
+        List<String> changed = bindings.stream().filter(ViewBinding::hasStableChanges).map(ViewBinding::view).toList();
         if (!changed.isEmpty()) {
             logUnstashed(changed, where, reason);
         }
+        return !changed.isEmpty();
+    }
+
+    /**
+     * Logs a WARN for each bound view whose only changes are keys whose JSON differs on every write.
+     *
+     * @param where the request's path
+     * @return whether it logged one
+     */
+    public boolean warnChangedOnEveryWrite(Object where) {
+        boolean warned = false;
+        for (ViewBinding binding : bindings) {
+            if (binding.hasChanges() && !binding.hasStableChanges()) {
+                warnChangedOnEveryWrite(binding, where);
+                warned = true;
+            }
+        }
+        return warned;
     }
 
     /**

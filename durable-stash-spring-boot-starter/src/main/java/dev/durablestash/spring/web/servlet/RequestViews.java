@@ -47,6 +47,7 @@ final class RequestViews {
     private boolean failed;
     private boolean finished;
     private boolean warnedUnstashed;
+    private boolean warnedChangedOnEveryWrite;
     private boolean listeningForAsyncCompletion;
 
     private RequestViews(HttpServletRequest request, StashContext context) {
@@ -141,11 +142,8 @@ final class RequestViews {
             return;
         }
         if (finished) {
-            if (!warnedUnstashed && active() && bound.hasChanges()) {
-                warnedUnstashed = true;
-                bound.reportChangedSinceStash(request.getRequestURI(), "they were made after the response started "
-                        + "streaming; call Stash.stashNow() after making them");
-            }
+            reportUnstashed("they were made after the response started streaming; call Stash.stashNow() after "
+                    + "making them");
             return;
         }
         try {
@@ -185,16 +183,23 @@ final class RequestViews {
     }
 
     /**
-     * Logs an ERROR (once per request) when a bound view has changes no automatic stash will store.
+     * Logs an ERROR (once per request) when a bound view has changes no automatic stash will store, and a
+     * WARN (once per request) for views whose only changes are keys whose JSON differs on every write
+     * (they count as changed however often they are stashed, so they cannot be told apart): a WARN does
+     * not keep a later real change from its ERROR.
      *
      * @param reason why they cannot be stashed any more, and what to do
      */
     void reportUnstashed(String reason) {
-        if (warnedUnstashed || !active() || !bound.hasChanges()) {
+        if (!active()) {
             return;
         }
-        warnedUnstashed = true;
-        bound.reportUnstashed(request.getRequestURI(), reason);
+        if (!warnedUnstashed && bound.reportStableChanges(request.getRequestURI(), reason)) {
+            warnedUnstashed = true;
+        }
+        if (!warnedChangedOnEveryWrite && bound.warnChangedOnEveryWrite(request.getRequestURI())) {
+            warnedChangedOnEveryWrite = true;
+        }
     }
 
     /**
