@@ -309,11 +309,12 @@ public final class BoundViews {
         List<String> changed = new ArrayList<>();
         for (ViewBinding binding : bindings) {
             CompletableFuture<Void> reset = binding.resetNotLanded();
-            if ((reset != null && reset.isCompletedExceptionally()) || !binding.hasChanges()) {
+            if (reset != null && reset.isCompletedExceptionally()) {
                 continue; // a view whose reset failed is reported as such: its fields, at their defaults, are no changes
             }
-            if (!binding.hasStableChanges()) {
-                warnChangedOnEveryWrite(binding, where);
+            Unstashed unstashed = Unstashed.of(binding);
+            if (!unstashed.stable()) {
+                unstashed.warnIfAny(where);
                 continue;
             }
             CompletableFuture<Void> stash = binding.stashNotLanded();
@@ -375,11 +376,14 @@ public final class BoundViews {
                         log.error("The reset of view '{}' in {} FAILED after the response's status was decided or "
                                 + "its client had gone away, so nothing answered says so; its stored state may be "
                                 + "left as it was: {}", binding.view(), where, ViewBinding.unwrapped(failure).toString());
-                    } else if (reasonForChanges != null && binding.hasStableChanges()) {
-                        log.error("Changes to view '{}' in {} are NOT stashed: {}", binding.view(), where,
-                                reasonForChanges);
-                    } else if (reasonForChanges != null && binding.hasChanges()) {
-                        warnChangedOnEveryWrite(binding, where);
+                    } else if (reasonForChanges != null) {
+                        Unstashed unstashed = Unstashed.of(binding);
+                        if (unstashed.stable()) {
+                            log.error("Changes to view '{}' in {} are NOT stashed: {}", binding.view(), where,
+                                    reasonForChanges);
+                        } else {
+                            unstashed.warnIfAny(where);
+                        }
                     }
                 });
             }
@@ -400,47 +404,66 @@ public final class BoundViews {
 
     /**
      * Logs an ERROR naming the bound views with changes no stash stored, other than keys whose JSON differs
-     * on every write ({@link #warnChangedOnEveryWrite(Object)} says those).
+     * on every write, and a WARN for each view whose only changes are such keys; each bound view's changes
+     * are looked at once.
      *
      * @param where the request's path
      * @param reason why they cannot be stashed any more, and what to do
-     * @return whether it logged the ERROR (some view had such changes)
+     * @param error whether to log the ERROR
+     * @param warned run once a WARN was logged, or {@code null} to log none
+     * @return whether it logged the ERROR
      */
-    public boolean reportStableChanges(Object where, String reason) {
-        List<String> changed = bindings.stream().filter(ViewBinding::hasStableChanges).map(ViewBinding::view).toList();
-        if (!changed.isEmpty()) {
-            logUnstashed(changed, where, reason);
-        }
-        return !changed.isEmpty();
-    }
-
-    /**
-     * Logs a WARN for each bound view whose only changes are keys whose JSON differs on every write.
-     *
-     * @param where the request's path
-     * @return whether it logged one
-     */
-    public boolean warnChangedOnEveryWrite(Object where) {
-        boolean warned = false;
+    public boolean reportUnstashedChanges(Object where, String reason, boolean error, @Nullable Runnable warned) {
+        List<String> changed = new ArrayList<>();
+        boolean warnedAny = false;
         for (ViewBinding binding : bindings) {
-            if (binding.hasChanges() && !binding.hasStableChanges()) {
-                warnChangedOnEveryWrite(binding, where);
-                warned = true;
+            Unstashed unstashed = Unstashed.of(binding);
+            if (unstashed.stable()) {
+                changed.add(binding.view());
+            } else if (warned != null) {
+                warnedAny |= unstashed.warnIfAny(where);
             }
         }
-        return warned;
+        if (warnedAny) {
+            warned.run();
+        }
+        boolean errorLogged = error && !changed.isEmpty();
+        if (errorLogged) {
+            logUnstashed(changed, where, reason);
+        }
+        return errorLogged;
     }
 
-    /**
-     * The end of an exchange found changed only keys whose JSON differs on every write: they count as changed
-     * even when stashed, so a change to them that no stash stored cannot be told apart.
-     */
-    private static void warnChangedOnEveryWrite(ViewBinding binding, Object where) {
-        log.warn("The JSON of key(s) {} of view '{}' in {} differs each time it is written (a getter of the time, "
-                + "say): they count as changed at every stash, so every exchange that binds the view writes them, "
-                + "and a change to them that no stash of this exchange stored (one made after the response was "
-                + "committed, or before a stash the client did not wait for) cannot be told apart and is lost",
-                binding.changedOnEveryWrite(), binding.view(), where);
+    /** A bound view's changes no stash stored, and those of its keys whose JSON differs on every write. */
+    private record Unstashed(ViewBinding binding, Set<String> changed, Set<String> onEveryWrite) {
+
+        static Unstashed of(ViewBinding binding) {
+            Set<String> changed = binding.changedKeys();
+            return new Unstashed(binding, changed, binding.changedOnEveryWrite(changed));
+        }
+
+        /** @return whether a change is of a key whose JSON does not differ on every write */
+        boolean stable() {
+            return !onEveryWrite.containsAll(changed);
+        }
+
+        /**
+         * Logs a WARN when the only changes are keys whose JSON differs on every write: they count as changed
+         * even when stashed, so a change to them that no stash stored cannot be told apart.
+         *
+         * @return whether it logged one
+         */
+        boolean warnIfAny(Object where) {
+            if (changed.isEmpty()) {
+                return false;
+            }
+            log.warn("The JSON of key(s) {} of view '{}' in {} differs each time it is written (a getter of the "
+                    + "time, say): they count as changed at every stash, so every exchange that binds the view "
+                    + "writes them, and a change to them that no stash of this exchange stored (one made after the "
+                    + "response was committed, or before a stash the client did not wait for) cannot be told apart "
+                    + "and is lost", onEveryWrite, binding.view(), where);
+            return true;
+        }
     }
 
     private static void logUnstashed(List<String> views, Object where, String reason) {

@@ -222,12 +222,11 @@ final class ViewBinding implements Stash {
     }
 
     /**
-     * @return the keys {@link #hasChanges()} finds changed whose value writes different JSON twice in a row
-     *     (a getter of the time, say): they count as changed however often they are stashed, so a change
-     *     made to them since cannot be told apart
+     * @param changed keys {@link #changedKeys()} returned just before
+     * @return those whose value writes different JSON twice in a row (a getter of the time, say): they count
+     *     as changed however often they are stashed, so a change made to them since cannot be told apart
      */
-    public Set<String> changedOnEveryWrite() {
-        Set<String> changed = changedKeys();
+    public Set<String> changedOnEveryWrite(Set<String> changed) {
         if (changed.isEmpty()) {
             return Set.of();
         }
@@ -236,13 +235,11 @@ final class ViewBinding implements Stash {
         return unstable;
     }
 
-    /** @return whether {@link #hasChanges()} finds a change other than keys {@link #changedOnEveryWrite()} */
-    public boolean hasStableChanges() {
-        Set<String> changed = changedKeys();
-        return !changed.isEmpty() && !changedOnEveryWrite().containsAll(changed);
-    }
-
-    private Set<String> changedKeys() {
+    /**
+     * @return the keys whose stored JSON would change if the view were stashed now; none while a
+     *     non-blocking reset, or a stash that waits for one, is in flight
+     */
+    public Set<String> changedKeys() {
         CompletableFuture<Void> reset = resetting;
         if (reset != null && !reset.isDone()) {
             return Set.of(); // what is stored is not known until it ended

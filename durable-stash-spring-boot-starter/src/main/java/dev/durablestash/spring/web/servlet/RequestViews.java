@@ -191,15 +191,11 @@ final class RequestViews {
      * @param reason why they cannot be stashed any more, and what to do
      */
     void reportUnstashed(String reason) {
-        if (!active()) {
+        if (!active() || (warnedUnstashed && warnedChangedOnEveryWrite)) {
             return;
         }
-        if (!warnedUnstashed && bound.reportStableChanges(request.getRequestURI(), reason)) {
-            warnedUnstashed = true;
-        }
-        if (!warnedChangedOnEveryWrite && bound.warnChangedOnEveryWrite(request.getRequestURI())) {
-            warnedChangedOnEveryWrite = true;
-        }
+        warnedUnstashed |= bound.reportUnstashedChanges(request.getRequestURI(), reason, !warnedUnstashed,
+                warnedChangedOnEveryWrite ? null : () -> warnedChangedOnEveryWrite = true);
     }
 
     /**
