@@ -397,7 +397,7 @@ public final class BoundViews {
      * @param where the request's path
      * @param reason why they cannot be stashed any more, and what to do
      */
-    public void reportUnstashed(Object where, String reason) {
+    private void reportUnstashed(Object where, String reason) {
         List<String> changed = bindings.stream().filter(ViewBinding::hasChanges).map(ViewBinding::view).toList();
         logUnstashed(changed.isEmpty() ? bindings.stream().map(ViewBinding::view).toList() : changed, where, reason);
     }
