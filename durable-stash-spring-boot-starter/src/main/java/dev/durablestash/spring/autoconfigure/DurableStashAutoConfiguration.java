@@ -17,6 +17,7 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
+import org.springframework.core.env.Environment;
 import org.springframework.util.StringUtils;
 
 import dev.durablestash.core.EngineExecutor;
@@ -64,8 +65,9 @@ public final class DurableStashAutoConfiguration {
 
     @Bean
     @ConditionalOnMissingBean
-    StashSettings durableStashSettings(DurableStashProperties properties, StorageBackend backend,
+    StashSettings durableStashSettings(DurableStashProperties properties, Environment environment, StorageBackend backend,
             @Qualifier(EXECUTOR_BEAN_NAME) Executor executor, ObjectProvider<StashSettingsCustomizer> customizers) {
+        SettingsMapping.requireEveryPreviousSecretBound(environment);
         String configured = properties.getSecret();
         boolean fromProperties = StringUtils.hasText(configured);
         String secret = fromProperties ? configured : secretFor(backend);

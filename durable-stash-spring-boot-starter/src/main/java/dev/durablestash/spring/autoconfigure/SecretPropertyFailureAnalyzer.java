@@ -82,7 +82,8 @@ final class SecretPropertyFailureAnalyzer implements FailureAnalyzer, Ordered {
                 names.add(property.getName().toString());
             }
             return "the elements " + names + " were left unbound: a list's indexed elements start at [0], "
-                    + "without gaps";
+                    + "without gaps, and a named element (previous-secrets.old, a YAML map) is not one: write a YAML "
+                    + "list, previous-secrets[0]=..., or one comma-separated value";
         }
         return "it could not be bound to " + bind.getTarget().getType();
     }

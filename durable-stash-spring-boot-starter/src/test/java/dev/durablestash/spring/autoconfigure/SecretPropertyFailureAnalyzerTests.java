@@ -11,8 +11,10 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.ImportAutoConfiguration;
+import org.springframework.boot.context.properties.bind.UnboundConfigurationPropertiesException;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Configuration;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -74,6 +76,37 @@ class SecretPropertyFailureAnalyzerTests {
                 .doesNotContain(previous);
     }
 
+    @ParameterizedTest
+    @CsvSource({ "durable-stash.previous-secrets.old", "durable-stash.previousSecrets.old" })
+    void aNamedPreviousSecretFailsStartupWithoutItsValue(String property, CapturedOutput output) {
+        // A YAML map under previous-secrets, or a name where an index belongs: Spring Boot's binder left the
+        // list empty and said nothing, so after the deploy that made the secret previous no session stored
+        // under it was found.
+        String previous = "0ld-previous-production-secret-ABCDEFGHIJKLMNOP";
+
+        assertThatThrownBy(() -> start("--durable-stash.secret=" + SECRET, "--" + property + "=" + previous))
+                .hasRootCauseInstanceOf(UnboundConfigurationPropertiesException.class);
+
+        assertThat(output).contains("APPLICATION FAILED TO START")
+                .contains("Invalid value for configuration property 'durable-stash.previous-secrets'")
+                .contains("were left unbound")
+                .contains("a named element (previous-secrets.old, a YAML map) is not one")
+                .contains("from property source \"commandLineArgs\"")
+                .doesNotContain(previous);
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "durable-stash.previous-secrets=0ld-previous-production-secret-ABCDEFGHIJKLMNOP,0lder-previous-secret-ABCDEFGHIJKLMNOPQR | 2",
+        "durable-stash.previous-secrets[0]=0ld-previous-production-secret-ABCDEFGHIJKLMNOP                                         | 1",
+        "durable-stash.previous-secrets.0=0ld-previous-production-secret-ABCDEFGHIJKLMNOP                                          | 1",
+    })
+    void theFormsOfAListStillStart(String property, int secrets) {
+        try (ConfigurableApplicationContext context = start("--durable-stash.secret=" + SECRET, "--" + property)) {
+            assertThat(context.getBean(DurableStashProperties.class).getPreviousSecrets()).hasSize(secrets);
+        }
+    }
+
     @Test
     void anIndexedListOfPreviousSecretsNamesWhereItIsSet(CapturedOutput output) {
         assertThatThrownBy(() -> start("--durable-stash.secret=" + SECRET, "--durable-stash.previous-secrets[0]=" + SECRET));
@@ -91,10 +124,10 @@ class SecretPropertyFailureAnalyzerTests {
                 .contains("Invalid value '0s' for configuration property 'durable-stash.ttl'");
     }
 
-    private void start(String... args) {
+    private ConfigurableApplicationContext start(String... args) {
         SpringApplication application = new SpringApplication(Application.class);
         application.setWebApplicationType(WebApplicationType.NONE);
-        application.run(concat(args, "--durable-stash.storage.filesystem.directory=" + directory));
+        return application.run(concat(args, "--durable-stash.storage.filesystem.directory=" + directory));
     }
 
     private static String[] concat(String[] args, String last) {
