@@ -57,6 +57,16 @@ public final class DurableStashAutoConfiguration {
 
     private static final Logger log = LoggerFactory.getLogger(DurableStashAutoConfiguration.class);
 
+    /**
+     * Checks what the properties alone cannot show, whichever beans the application defines itself: an
+     * entry of {@code durable-stash.previous-secrets} that Spring Boot would leave out of the list.
+     *
+     * @param environment the application's environment
+     */
+    public DurableStashAutoConfiguration(Environment environment) {
+        PreviousSecretsCheck.requireOnlyElements(environment);
+    }
+
     @Bean(name = EXECUTOR_BEAN_NAME, destroyMethod = "shutdown", defaultCandidate = false)
     @ConditionalOnMissingBean(name = EXECUTOR_BEAN_NAME)
     ExecutorService durableStashExecutor() {
@@ -65,9 +75,8 @@ public final class DurableStashAutoConfiguration {
 
     @Bean
     @ConditionalOnMissingBean
-    StashSettings durableStashSettings(DurableStashProperties properties, Environment environment, StorageBackend backend,
+    StashSettings durableStashSettings(DurableStashProperties properties, StorageBackend backend,
             @Qualifier(EXECUTOR_BEAN_NAME) Executor executor, ObjectProvider<StashSettingsCustomizer> customizers) {
-        SettingsMapping.requireEveryPreviousSecretBound(environment);
         String configured = properties.getSecret();
         boolean fromProperties = StringUtils.hasText(configured);
         String secret = fromProperties ? configured : secretFor(backend);

@@ -44,6 +44,10 @@ final class SecretPropertyFailureAnalyzer implements FailureAnalyzer, Ordered {
     @Override
     public @Nullable FailureAnalysis analyze(Throwable failure) {
         for (Throwable cause = failure; cause != null; cause = cause.getCause() == cause ? null : cause.getCause()) {
+            if (cause instanceof PreviousSecretsCheck.NotElements notElements) {
+                return analysis(notElements.getName(), notElements.getReason(), quoted(notElements.origins()), notElements,
+                        PreviousSecretsCheck.NotElements.ACTION);
+            }
             if (cause instanceof InvalidConfigurationPropertyValueException invalid && isSecret(invalid.getName())) {
                 return analysis(invalid.getName(), invalid.getReason(), origins(invalid.getName()), invalid);
             }
@@ -56,11 +60,20 @@ final class SecretPropertyFailureAnalyzer implements FailureAnalyzer, Ordered {
     }
 
     private static FailureAnalysis analysis(String name, String reason, List<String> origins, Throwable cause) {
+        return analysis(name, reason, origins, cause, "Review the value of " + name + " with the reason above.");
+    }
+
+    private static FailureAnalysis analysis(String name, String reason, List<String> origins, Throwable cause,
+            String action) {
         String description = "Invalid value for configuration property '" + name + "'"
                 + (origins.isEmpty() ? "" : " (originating from " + String.join(", ", origins) + ")")
                 + ": the value is a secret and is not shown." + System.lineSeparator() + System.lineSeparator()
                 + "Reason: " + reason;
-        return new FailureAnalysis(description, "Review the value of " + name + " with the reason above.", cause);
+        return new FailureAnalysis(description, action, cause);
+    }
+
+    private static List<String> quoted(List<String> origins) {
+        return origins.stream().map((origin) -> "'" + origin + "'").toList();
     }
 
     /** @return whether {@code name} is a secret property or an element of one */
@@ -82,8 +95,7 @@ final class SecretPropertyFailureAnalyzer implements FailureAnalyzer, Ordered {
                 names.add(property.getName().toString());
             }
             return "the elements " + names + " were left unbound: a list's indexed elements start at [0], "
-                    + "without gaps, and a named element (previous-secrets.old, a YAML map) is not one: write a YAML "
-                    + "list, previous-secrets[0]=..., or one comma-separated value";
+                    + "without gaps";
         }
         return "it could not be bound to " + bind.getTarget().getType();
     }

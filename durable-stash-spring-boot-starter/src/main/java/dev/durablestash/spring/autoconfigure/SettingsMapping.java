@@ -7,12 +7,7 @@ import java.time.Duration;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.context.properties.PropertyMapper;
-import org.springframework.boot.context.properties.bind.BindHandler;
-import org.springframework.boot.context.properties.bind.Bindable;
-import org.springframework.boot.context.properties.bind.Binder;
-import org.springframework.boot.context.properties.bind.handler.NoUnboundElementsBindHandler;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
-import org.springframework.core.env.Environment;
 import org.springframework.util.StringUtils;
 
 import dev.durablestash.core.StashSettings;
@@ -35,21 +30,6 @@ final class SettingsMapping {
     static final Duration MIN_SWEEP_INTERVAL = Duration.ofMillis(1);
 
     private SettingsMapping() {
-    }
-
-    /**
-     * Fails startup when {@code durable-stash.previous-secrets} has elements Spring Boot's binder leaves out
-     * without a word: a named element ({@code previous-secrets.old=...}, a YAML map where a list belongs).
-     * The secret it holds would be ignored, and after the deploy that made it a previous secret no session
-     * stored under it would be found. The list's own forms (indexed, a YAML list, one comma-separated
-     * value) bind as before.
-     *
-     * @throws org.springframework.boot.context.properties.bind.BindException naming the elements left out
-     *     ({@link SecretPropertyFailureAnalyzer} reports it without their values)
-     */
-    static void requireEveryPreviousSecretBound(Environment environment) {
-        Binder.get(environment).bind(PREFIX + "previous-secrets", Bindable.listOf(String.class),
-                new NoUnboundElementsBindHandler(BindHandler.DEFAULT));
     }
 
     static StashSettings.Builder toBuilder(DurableStashProperties properties, String secret, boolean secretFromProperties,

@@ -1,6 +1,12 @@
 package dev.durablestash.spring.autoconfigure;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
+
+import org.jspecify.annotations.Nullable;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -11,11 +17,16 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.ImportAutoConfiguration;
-import org.springframework.boot.context.properties.bind.UnboundConfigurationPropertiesException;
+import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.StandardEnvironment;
+import org.springframework.core.env.SystemEnvironmentPropertySource;
+
+import dev.durablestash.core.StashSettings;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -76,35 +87,70 @@ class SecretPropertyFailureAnalyzerTests {
                 .doesNotContain(previous);
     }
 
-    @ParameterizedTest
-    @CsvSource({ "durable-stash.previous-secrets.old", "durable-stash.previousSecrets.old" })
-    void aNamedPreviousSecretFailsStartupWithoutItsValue(String property, CapturedOutput output) {
-        // A YAML map under previous-secrets, or a name where an index belongs: Spring Boot's binder left the
-        // list empty and said nothing, so after the deploy that made the secret previous no session stored
-        // under it was found.
-        String previous = "0ld-previous-production-secret-ABCDEFGHIJKLMNOP";
+    /** A previous secret as the tests below set it, never to be printed. */
+    private static final String PREVIOUS = "0ld-previous-production-secret-ABCDEFGHIJKLMNOP";
 
-        assertThatThrownBy(() -> start("--durable-stash.secret=" + SECRET, "--" + property + "=" + previous))
-                .hasRootCauseInstanceOf(UnboundConfigurationPropertiesException.class);
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "--durable-stash.previous-secrets.old=                |                                    | durable-stash.previous-secrets.old",
+        "--durable-stash.previousSecrets.old=                 |                                    | durable-stash.previousSecrets.old",
+        "--durable-stash.previous-secrets[0].value=           |                                    | durable-stash.previous-secrets[0].value",
+        "                                                     | DURABLESTASH_PREVIOUSSECRETS_OLD   | DURABLESTASH_PREVIOUSSECRETS_OLD",
+        "                                                     | DURABLE_STASH_PREVIOUS_SECRETS_OLD | DURABLE_STASH_PREVIOUS_SECRETS_OLD",
+        "                                                     | DURABLE_STASH_PREVIOUSSECRETS_OLD  | DURABLE_STASH_PREVIOUSSECRETS_OLD",
+    })
+    void aNamedPreviousSecretFailsStartupWithoutItsValue(String argument, String variable, String named,
+            CapturedOutput output) {
+        // A YAML map under previous-secrets, or a name where an index belongs: Spring Boot's binder left the
+        // list without it and said nothing, so after the deploy that made the secret previous no session
+        // stored under it was found.
+        Map<String, Object> environment = variable == null ? Map.of() : Map.of(variable, PREVIOUS);
+        String[] args = argument == null ? new String[] { "--durable-stash.secret=" + SECRET }
+                : new String[] { "--durable-stash.secret=" + SECRET, argument + PREVIOUS };
+
+        assertThatThrownBy(() -> start(environment, null, args))
+                .hasRootCauseInstanceOf(InvalidConfigurationPropertyValueException.class);
 
         assertThat(output).contains("APPLICATION FAILED TO START")
-                .contains("Invalid value for configuration property 'durable-stash.previous-secrets'")
-                .contains("were left unbound")
-                .contains("a named element (previous-secrets.old, a YAML map) is not one")
-                .contains("from property source \"commandLineArgs\"")
-                .doesNotContain(previous);
+                .contains("Invalid value for configuration property 'durable-stash.previous-secrets' (originating from '")
+                .contains("\"" + named + "\"")
+                .contains("not an element of the list")
+                .contains("Name each previous secret by its index")
+                .doesNotContain(PREVIOUS);
     }
 
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
-        "durable-stash.previous-secrets=0ld-previous-production-secret-ABCDEFGHIJKLMNOP,0lder-previous-secret-ABCDEFGHIJKLMNOPQR | 2",
-        "durable-stash.previous-secrets[0]=0ld-previous-production-secret-ABCDEFGHIJKLMNOP                                         | 1",
-        "durable-stash.previous-secrets.0=0ld-previous-production-secret-ABCDEFGHIJKLMNOP                                          | 1",
+        // the forms of a list, alone
+        "                                                      |                                   | --durable-stash.previous-secrets=A-previous-secret-of-32-bytes-or-more,B-previous-secret-of-32-bytes-or-more | 2",
+        "                                                      |                                   | --durable-stash.previous-secrets[0]=A-previous-secret-of-32-bytes-or-more | 1",
+        "                                                      |                                   | --durable-stash.previous-secrets.0=A-previous-secret-of-32-bytes-or-more  | 1",
+        "                                                      | DURABLESTASH_PREVIOUSSECRETS_0     |                                                                           | 1",
+        "                                                      | DURABLE_STASH_PREVIOUS_SECRETS_0   |                                                                           | 1",
+        "                                                      | DURABLE_STASH_PREVIOUS_SECRETS     |                                                                           | 1",
+        // a list in a file, replaced by a source that comes first (a profile, an argument, the environment)
+        "previous-secrets.0=A-previous-secret-of-32-bytes-or-more;previous-secrets.1=B-previous-secret-of-32-bytes-or-more | | --durable-stash.previous-secrets=A-previous-secret-of-32-bytes-or-more | 1",
+        "previous-secrets.0=A-previous-secret-of-32-bytes-or-more;previous-secrets.1=B-previous-secret-of-32-bytes-or-more | | --durable-stash.previous-secrets=                                       | 0",
+        "previous-secrets.0=A-previous-secret-of-32-bytes-or-more;previous-secrets.1=B-previous-secret-of-32-bytes-or-more | DURABLESTASH_PREVIOUSSECRETS | | 1",
+        "previous-secrets[0]=A-previous-secret-of-32-bytes-or-more;previous-secrets[1]=B-previous-secret-of-32-bytes-or-more | | --durable-stash.previous-secrets[0]=A-previous-secret-of-32-bytes-or-more | 1",
     })
-    void theFormsOfAListStillStart(String property, int secrets) {
-        try (ConfigurableApplicationContext context = start("--durable-stash.secret=" + SECRET, "--" + property)) {
+    void theFormsOfAListStillStart(String file, String variable, String argument, int secrets) throws IOException {
+        Map<String, Object> environment = variable == null ? Map.of() : Map.of(variable, "A-previous-secret-of-32-bytes-or-more");
+        String[] args = argument == null ? new String[] { "--durable-stash.secret=" + SECRET }
+                : new String[] { "--durable-stash.secret=" + SECRET, argument };
+        try (ConfigurableApplicationContext context = start(environment, file, args)) {
             assertThat(context.getBean(DurableStashProperties.class).getPreviousSecrets()).hasSize(secrets);
         }
+    }
+
+    @Test
+    void aNamedPreviousSecretFailsStartupAlsoBesideTheApplicationsOwnSettings(CapturedOutput output) {
+        // An application that builds its StashSettings itself from the properties lost the secret as silently.
+        assertThatThrownBy(() -> start(Map.of(), null, new Class<?>[] { Application.class, OwnSettings.class },
+                "--durable-stash.secret=" + SECRET, "--durable-stash.previous-secrets.old=" + PREVIOUS))
+                .hasRootCauseInstanceOf(InvalidConfigurationPropertyValueException.class);
+
+        assertThat(output).contains("not an element of the list").doesNotContain(PREVIOUS);
     }
 
     @Test
@@ -125,9 +171,38 @@ class SecretPropertyFailureAnalyzerTests {
     }
 
     private ConfigurableApplicationContext start(String... args) {
-        SpringApplication application = new SpringApplication(Application.class);
+        return start(Map.of(), null, args);
+    }
+
+    private ConfigurableApplicationContext start(Map<String, Object> variables, @Nullable String file, String... args) {
+        return start(variables, file, new Class<?>[] { Application.class }, args);
+    }
+
+    /**
+     * @param variables environment variables, in place of the process's
+     * @param file the lines of an application.properties, separated by {@code ;}, each name without its
+     *     {@code durable-stash.} prefix, or {@code null} for none
+     */
+    private ConfigurableApplicationContext start(Map<String, Object> variables, @Nullable String file, Class<?>[] sources,
+            String... args) {
+        SpringApplication application = new SpringApplication(sources);
         application.setWebApplicationType(WebApplicationType.NONE);
-        return application.run(concat(args, "--durable-stash.storage.filesystem.directory=" + directory));
+        StandardEnvironment environment = new StandardEnvironment();
+        environment.getPropertySources().replace(StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME,
+                new SystemEnvironmentPropertySource(StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME, variables));
+        application.setEnvironment(environment);
+        String[] all = concat(args, "--durable-stash.storage.filesystem.directory=" + directory);
+        if (file != null) {
+            try {
+                Path config = Files.createDirectories(directory.resolve("config"));
+                Files.writeString(config.resolve("application.properties"),
+                        "durable-stash." + file.replace(";", "\ndurable-stash.") + "\n");
+                all = concat(all, "--spring.config.additional-location=file:" + config + "/");
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return application.run(all);
     }
 
     private static String[] concat(String[] args, String last) {
@@ -146,5 +221,15 @@ class SecretPropertyFailureAnalyzerTests {
     @Configuration(proxyBeanMethods = false)
     @ImportAutoConfiguration(DurableStashAutoConfiguration.class)
     static class Application {
+    }
+
+    /** An application's own settings, made from the properties: the auto-configured ones back off. */
+    @Configuration(proxyBeanMethods = false)
+    static class OwnSettings {
+
+        @Bean
+        StashSettings stashSettings(DurableStashProperties properties) {
+            return StashSettings.builder().secret(SECRET).previousSecrets(properties.getPreviousSecrets()).build();
+        }
     }
 }
