@@ -10,6 +10,7 @@ import org.slf4j.LoggerFactory;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Qualifier;
+import org.springframework.boot.LazyInitializationExcludeFilter;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
@@ -65,6 +66,17 @@ public final class DurableStashAutoConfiguration {
      */
     public DurableStashAutoConfiguration(Environment environment) {
         PreviousSecretsCheck.requireOnlyElements(environment);
+    }
+
+    /**
+     * Keeps this configuration eager under {@code spring.main.lazy-initialization}, so that its constructor's
+     * check fails startup, not a first request.
+     *
+     * @return a filter that excludes this configuration from lazy initialization
+     */
+    @Bean
+    static LazyInitializationExcludeFilter durableStashEagerChecks() {
+        return LazyInitializationExcludeFilter.forBeanTypes(DurableStashAutoConfiguration.class);
     }
 
     @Bean(name = EXECUTOR_BEAN_NAME, destroyMethod = "shutdown", defaultCandidate = false)

@@ -45,8 +45,7 @@ final class SecretPropertyFailureAnalyzer implements FailureAnalyzer, Ordered {
     public @Nullable FailureAnalysis analyze(Throwable failure) {
         for (Throwable cause = failure; cause != null; cause = cause.getCause() == cause ? null : cause.getCause()) {
             if (cause instanceof PreviousSecretsCheck.NotElements notElements) {
-                return analysis(notElements.getName(), notElements.getReason(), quoted(notElements.origins()), notElements,
-                        PreviousSecretsCheck.NotElements.ACTION);
+                return leftOut(notElements);
             }
             if (cause instanceof InvalidConfigurationPropertyValueException invalid && isSecret(invalid.getName())) {
                 return analysis(invalid.getName(), invalid.getReason(), origins(invalid.getName()), invalid);
@@ -60,20 +59,21 @@ final class SecretPropertyFailureAnalyzer implements FailureAnalyzer, Ordered {
     }
 
     private static FailureAnalysis analysis(String name, String reason, List<String> origins, Throwable cause) {
-        return analysis(name, reason, origins, cause, "Review the value of " + name + " with the reason above.");
-    }
-
-    private static FailureAnalysis analysis(String name, String reason, List<String> origins, Throwable cause,
-            String action) {
         String description = "Invalid value for configuration property '" + name + "'"
                 + (origins.isEmpty() ? "" : " (originating from " + String.join(", ", origins) + ")")
                 + ": the value is a secret and is not shown." + System.lineSeparator() + System.lineSeparator()
                 + "Reason: " + reason;
-        return new FailureAnalysis(description, action, cause);
+        return new FailureAnalysis(description, "Review the value of " + name + " with the reason above.", cause);
     }
 
-    private static List<String> quoted(List<String> origins) {
-        return origins.stream().map((origin) -> "'" + origin + "'").toList();
+    /** The list's entries are at fault, not a value: where they are set, and how to give the list. */
+    private static FailureAnalysis leftOut(PreviousSecretsCheck.NotElements notElements) {
+        String description = "Configuration property '" + notElements.getName() + "' has entries Spring Boot would leave "
+                + "out of the list, set at " + String.join(", ", notElements.origins().stream()
+                        .map((origin) -> "'" + origin + "'").toList())
+                + " (their values are secrets and are not shown)." + System.lineSeparator() + System.lineSeparator()
+                + "Reason: " + notElements.getReason();
+        return new FailureAnalysis(description, PreviousSecretsCheck.NotElements.ACTION, notElements);
     }
 
     /** @return whether {@code name} is a secret property or an element of one */

@@ -4,6 +4,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 import org.jspecify.annotations.Nullable;
@@ -92,30 +95,54 @@ class SecretPropertyFailureAnalyzerTests {
 
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
-        "--durable-stash.previous-secrets.old=                |                                    | durable-stash.previous-secrets.old",
-        "--durable-stash.previousSecrets.old=                 |                                    | durable-stash.previousSecrets.old",
-        "--durable-stash.previous-secrets[0].value=           |                                    | durable-stash.previous-secrets[0].value",
-        "                                                     | DURABLESTASH_PREVIOUSSECRETS_OLD   | DURABLESTASH_PREVIOUSSECRETS_OLD",
-        "                                                     | DURABLE_STASH_PREVIOUS_SECRETS_OLD | DURABLE_STASH_PREVIOUS_SECRETS_OLD",
-        "                                                     | DURABLE_STASH_PREVIOUSSECRETS_OLD  | DURABLE_STASH_PREVIOUSSECRETS_OLD",
+        // entries under a name, or below an element
+        "                                                   | --durable-stash.previous-secrets.old=        |                                    | durable-stash.previous-secrets.old",
+        "                                                   | --durable-stash.previousSecrets.old=         |                                    | durable-stash.previousSecrets.old",
+        "                                                   | --durable-stash.previous-secrets[0].value=   |                                    | durable-stash.previous-secrets[0].value",
+        "                                                   |                                              | DURABLESTASH_PREVIOUSSECRETS_OLD   | DURABLESTASH_PREVIOUSSECRETS_OLD",
+        "                                                   |                                              | DURABLE_STASH_PREVIOUS_SECRETS_OLD | DURABLE_STASH_PREVIOUS_SECRETS_OLD",
+        "                                                   |                                              | DURABLE_STASH_PREVIOUSSECRETS_OLD  | DURABLE_STASH_PREVIOUSSECRETS_OLD",
+        // elements the binder does not read: a gap in dotted indexes, 00, environment variables it does not map
+        "previous-secrets.0=A;previous-secrets.2=C          |                                              |                                    | application.properties] - 2:",
+        "previous-secrets.1=B                               |                                              |                                    | application.properties] - 1:",
+        "previous-secrets.00=B                              |                                              |                                    | application.properties] - 1:",
+        "                                                   |                                              | DURABLE_STASH_PREVIOUSSECRETS_0    | DURABLE_STASH_PREVIOUSSECRETS_0",
+        "                                                   |                                              | DURABLESTASH_PREVIOUS_SECRETS_0    | DURABLESTASH_PREVIOUS_SECRETS_0",
+        "                                                   |                                              | DURABLESTASH_PREVIOUSSECRETS_0;DURABLE_STASH_PREVIOUSSECRETS_1 | DURABLE_STASH_PREVIOUSSECRETS_1",
+        // one value and elements in the same place: the binder reads the value alone
+        "previous-secrets=A;previous-secrets[1]=B           |                                              |                                    | application.properties] - 2:",
+        "                                                   |                                              | DURABLESTASH_PREVIOUSSECRETS;DURABLESTASH_PREVIOUSSECRETS_1 | DURABLESTASH_PREVIOUSSECRETS_1",
+        // lazy initialization does not put the check off
+        "                                                   | --spring.main.lazy-initialization=true --durable-stash.previous-secrets.old= | | durable-stash.previous-secrets.old",
     })
-    void aNamedPreviousSecretFailsStartupWithoutItsValue(String argument, String variable, String named,
-            CapturedOutput output) {
-        // A YAML map under previous-secrets, or a name where an index belongs: Spring Boot's binder left the
-        // list without it and said nothing, so after the deploy that made the secret previous no session
-        // stored under it was found.
-        Map<String, Object> environment = variable == null ? Map.of() : Map.of(variable, PREVIOUS);
-        String[] args = argument == null ? new String[] { "--durable-stash.secret=" + SECRET }
-                : new String[] { "--durable-stash.secret=" + SECRET, argument + PREVIOUS };
+    void previousSecretsSpringBootWouldLeaveOutFailStartupWithoutTheirValues(String file, String argument,
+            String variables, String where, CapturedOutput output) {
+        // Spring Boot's binder left each of these out of the list and said nothing, so after the deploy that made
+        // the secret previous no session stored under it was found.
+        Map<String, Object> environment = new HashMap<>();
+        if (variables != null) {
+            for (String variable : variables.split(";")) {
+                environment.put(variable, PREVIOUS);
+            }
+        }
+        List<String> args = new ArrayList<>(List.of("--durable-stash.secret=" + SECRET));
+        if (argument != null) {
+            String[] split = argument.split(" ");
+            for (int i = 0; i < split.length; i++) {
+                args.add(i == split.length - 1 ? split[i] + PREVIOUS : split[i]);
+            }
+        }
 
-        assertThatThrownBy(() -> start(environment, null, args))
+        assertThatThrownBy(() -> start(environment, file == null ? null : file.replace("A", PREVIOUS).replace("B", PREVIOUS)
+                .replace("C", PREVIOUS), args.toArray(String[]::new)))
                 .hasRootCauseInstanceOf(InvalidConfigurationPropertyValueException.class);
 
         assertThat(output).contains("APPLICATION FAILED TO START")
-                .contains("Invalid value for configuration property 'durable-stash.previous-secrets' (originating from '")
-                .contains("\"" + named + "\"")
-                .contains("not an element of the list")
-                .contains("Name each previous secret by its index")
+                .contains("Configuration property 'durable-stash.previous-secrets' has entries Spring Boot would leave out "
+                        + "of the list, set at '")
+                .contains(where)
+                .contains("(their values are secrets and are not shown)")
+                .contains("Give durable-stash.previous-secrets as one list in one place")
                 .doesNotContain(PREVIOUS);
     }
 
@@ -126,16 +153,27 @@ class SecretPropertyFailureAnalyzerTests {
         "                                                      |                                   | --durable-stash.previous-secrets[0]=A-previous-secret-of-32-bytes-or-more | 1",
         "                                                      |                                   | --durable-stash.previous-secrets.0=A-previous-secret-of-32-bytes-or-more  | 1",
         "                                                      | DURABLESTASH_PREVIOUSSECRETS_0     |                                                                           | 1",
+        "                                                      | DURABLESTASH_PREVIOUSSECRETS_0_    |                                                                           | 1",
         "                                                      | DURABLE_STASH_PREVIOUS_SECRETS_0   |                                                                           | 1",
         "                                                      | DURABLE_STASH_PREVIOUS_SECRETS     |                                                                           | 1",
+        "                                                      | DURABLESTASH_PREVIOUSSECRETS_0;DURABLE_STASH_PREVIOUS_SECRETS_0 |                                              | 1",
+        "previous-secrets.0=A-previous-secret-of-32-bytes-or-more;previous-secrets.1=B-previous-secret-of-32-bytes-or-more | | | 2",
         // a list in a file, replaced by a source that comes first (a profile, an argument, the environment)
         "previous-secrets.0=A-previous-secret-of-32-bytes-or-more;previous-secrets.1=B-previous-secret-of-32-bytes-or-more | | --durable-stash.previous-secrets=A-previous-secret-of-32-bytes-or-more | 1",
         "previous-secrets.0=A-previous-secret-of-32-bytes-or-more;previous-secrets.1=B-previous-secret-of-32-bytes-or-more | | --durable-stash.previous-secrets=                                       | 0",
         "previous-secrets.0=A-previous-secret-of-32-bytes-or-more;previous-secrets.1=B-previous-secret-of-32-bytes-or-more | DURABLESTASH_PREVIOUSSECRETS | | 1",
         "previous-secrets[0]=A-previous-secret-of-32-bytes-or-more;previous-secrets[1]=B-previous-secret-of-32-bytes-or-more | | --durable-stash.previous-secrets[0]=A-previous-secret-of-32-bytes-or-more | 1",
+        // what the binder leaves out of a source it does not read is not lost: the list comes from before it
+        "previous-secrets.0=A-previous-secret-of-32-bytes-or-more;previous-secrets.2=C-previous-secret-of-32-bytes-or-more | | --durable-stash.previous-secrets=A-previous-secret-of-32-bytes-or-more | 1",
+        "previous-secrets.old=A-previous-secret-of-32-bytes-or-more | | --durable-stash.previous-secrets[0]=A-previous-secret-of-32-bytes-or-more | 1",
     })
-    void theFormsOfAListStillStart(String file, String variable, String argument, int secrets) throws IOException {
-        Map<String, Object> environment = variable == null ? Map.of() : Map.of(variable, "A-previous-secret-of-32-bytes-or-more");
+    void theFormsOfAListStillStart(String file, String variables, String argument, int secrets) {
+        Map<String, Object> environment = new HashMap<>();
+        if (variables != null) {
+            for (String variable : variables.split(";")) {
+                environment.put(variable, "A-previous-secret-of-32-bytes-or-more");
+            }
+        }
         String[] args = argument == null ? new String[] { "--durable-stash.secret=" + SECRET }
                 : new String[] { "--durable-stash.secret=" + SECRET, argument };
         try (ConfigurableApplicationContext context = start(environment, file, args)) {
@@ -150,7 +188,7 @@ class SecretPropertyFailureAnalyzerTests {
                 "--durable-stash.secret=" + SECRET, "--durable-stash.previous-secrets.old=" + PREVIOUS))
                 .hasRootCauseInstanceOf(InvalidConfigurationPropertyValueException.class);
 
-        assertThat(output).contains("not an element of the list").doesNotContain(PREVIOUS);
+        assertThat(output).contains("has entries Spring Boot would leave out of the list").doesNotContain(PREVIOUS);
     }
 
     @Test
