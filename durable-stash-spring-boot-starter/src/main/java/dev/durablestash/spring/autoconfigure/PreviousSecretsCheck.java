@@ -1,7 +1,5 @@
 package dev.durablestash.spring.autoconfigure;
 
-import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -21,20 +19,21 @@ import org.springframework.core.env.Environment;
 /**
  * Fails startup on entries of {@code durable-stash.previous-secrets} that Spring Boot's binder leaves
  * out of the list without a word: the secrets they hold would be ignored, and after the deploy that
- * made them previous secrets no session stored under them would be found. Spring Boot reads the list
- * from the first source that gives it (the sources in their order: arguments, environment variables,
- * profile files, files) and looks no further; that source is checked, and every source before it. In
- * each, the entries are found by name, however spelled ({@code previousSecrets}, an environment
- * variable's {@code DURABLE_STASH_PREVIOUS_SECRETS_...}), and refused when
+ * made them previous secrets no session stored under them would be found. The binder takes the list
+ * from the first source (in their order: arguments, environment variables, profile files, files, ...)
+ * that holds a value of the property itself, even an empty one, or at least its element {@code [0]},
+ * and looks no further; that source is checked, and every source before it. In each, the entries are
+ * found by name, however spelled ({@code previousSecrets}, an environment variable's
+ * {@code DURABLE_STASH_PREVIOUS_SECRETS_...}), and refused when
  * <ul>
  * <li>one is not an element of the list: under a name ({@code previous-secrets.old}, a YAML map where
  * the list belongs) or below an element ({@code previous-secrets[0].value});</li>
- * <li>the list is given as one value and as elements at once (the binder takes the value alone);</li>
- * <li>the binder, reading that source alone, finds fewer elements than it holds (a gap in dotted
- * indexes, {@code .00}, an environment variable spelled in a way the binder does not map to this
- * property). A gap in bracketed indexes ({@code [1]} without {@code [0]}) is left to Spring Boot, which
- * reports it.</li>
+ * <li>the binder, reading that source alone, takes fewer of them than there are: the list given twice
+ * (under two spellings, or as a value and elements), a gap in dotted indexes, {@code .00}, an
+ * environment variable spelled in a way the binder does not map to this property. A gap in bracketed
+ * indexes ({@code [1]} without {@code [0]}) is left to Spring Boot, which reports it.</li>
  * </ul>
+ * A source that cannot list its names (not iterable) is only read, as the binder reads it.
  *
  * <p>Stateless; called once, at startup.
  */
@@ -55,57 +54,47 @@ final class PreviousSecretsCheck {
      */
     static void requireOnlyElements(Environment environment) {
         for (ConfigurationPropertySource source : ConfigurationPropertySources.get(environment)) {
-            if (source instanceof IterableConfigurationPropertySource iterable && checkGives(iterable)) {
+            if (checkGives(source)) {
                 return; // the list comes from this source: the binder looks no further
             }
         }
     }
 
-    /** @return whether the binder takes the list from {@code source} */
-    private static boolean checkGives(IterableConfigurationPropertySource source) {
-        List<ConfigurationPropertyName> entries = new ArrayList<>();
-        List<ConfigurationPropertyName> notElements = new ArrayList<>();
-        List<ConfigurationPropertyName> elements = new ArrayList<>();
-        source.stream().forEach((name) -> {
-            int below = depthBelow(name);
-            if (below >= 0) {
-                entries.add(name);
-                if (below == 1 && isIndex(name)) {
-                    elements.add(name);
-                } else if (below > 0) {
-                    notElements.add(name);
-                }
-            }
-        });
-        if (entries.isEmpty()) {
-            return false;
-        }
+    /**
+     * Checks one source, as the binder reads it: a value of the property itself (even empty) gives the
+     * list, else its elements from {@code [0]} on, as long as they run.
+     *
+     * @return whether the binder takes the list from {@code source}
+     */
+    private static boolean checkGives(ConfigurationPropertySource source) {
+        // The entries with a value (a null holds no secret: the binder skips it, and so does this check).
+        List<ConfigurationPropertyName> entries = source instanceof IterableConfigurationPropertySource iterable
+                ? iterable.stream().filter((name) -> depthBelow(name) >= 0 && source.getConfigurationProperty(name) != null)
+                        .toList()
+                : List.of(); // cannot list its names: only read, as the binder reads it
+        List<ConfigurationPropertyName> notElements = entries.stream()
+                .filter((name) -> depthBelow(name) > 1 || (depthBelow(name) == 1 && !isIndex(name))).toList();
         if (!notElements.isEmpty()) {
-            throw new NotElements(whereSet(source, notElements), "an entry under a name (or below an element) is not "
-                    + "an element of the list, and Spring Boot leaves it out without a word" + CONSEQUENCE);
+            throw new NotElements(whereSet(source, notElements), "an entry under a name (or below an element) is not an "
+                    + "element of the list, and Spring Boot leaves it out without a word" + CONSEQUENCE);
         }
-        boolean value = entries.size() > elements.size();
-        if (value && !elements.isEmpty()) {
-            throw new NotElements(whereSet(source, elements), "the list is given both as one value and as elements in "
-                    + "the same place, and Spring Boot reads the value and leaves the elements out without a word"
-                    + CONSEQUENCE);
-        }
-        if (value) {
-            return true;
-        }
+        ConfigurationPropertyName property = ConfigurationPropertyName.of(PROPERTY);
+        boolean value = source.getConfigurationProperty(property) != null;
         int read;
         try {
-            read = new Binder(source).bind(PROPERTY, Bindable.listOf(String.class)).map(List::size).orElse(0);
+            read = new Binder(source).bind(property, Bindable.listOf(String.class)).map(List::size).orElse(0);
         } catch (BindException e) {
             return true; // Spring Boot reports it (a gap in bracketed indexes) when it binds the properties
         }
-        if (read < indexes(elements).size()) {
-            throw new NotElements(whereSet(source, elements), "Spring Boot reads " + read + " of these "
-                    + indexes(elements).size() + " elements and leaves the others out without a word (a gap in the "
-                    + "indexes, an index such as 00, or an environment variable it does not read as this property)"
-                    + CONSEQUENCE);
+        int taken = value ? 1 : read;
+        if (entries.size() > taken) {
+            throw new NotElements(whereSet(source, entries), "Spring Boot takes " + (value ? "the single value"
+                    : read + " element(s)") + " of these " + entries.size() + " entries and leaves the others out "
+                    + "without a word (the list given twice in one place, under two spellings or as a value and "
+                    + "elements; a gap in the indexes; an index such as 00; an environment variable it does not read "
+                    + "as this property)" + CONSEQUENCE);
         }
-        return read > 0;
+        return value || read > 0;
     }
 
     /**
@@ -126,15 +115,7 @@ final class PreviousSecretsCheck {
     /** @return whether the last element of {@code name} is a number ({@code [0]}, {@code .0}, an environment variable's {@code _0}) */
     private static boolean isIndex(ConfigurationPropertyName name) {
         String text = name.getLastElement(Form.UNIFORM);
-        return !text.isEmpty() && text.length() <= 9 && text.chars().allMatch((c) -> c >= '0' && c <= '9');
-    }
-
-    private static Set<Integer> indexes(List<ConfigurationPropertyName> elements) {
-        Set<Integer> indexes = new HashSet<>();
-        for (ConfigurationPropertyName element : elements) {
-            indexes.add(Integer.parseInt(element.getLastElement(Form.UNIFORM)));
-        }
-        return indexes;
+        return !text.isEmpty() && text.chars().allMatch((c) -> c >= '0' && c <= '9');
     }
 
     /** Where each entry is set: its origin as Spring Boot names it (a file and line, a variable's name), else its name. */

@@ -26,6 +26,7 @@ import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.PropertySource;
 import org.springframework.core.env.StandardEnvironment;
 import org.springframework.core.env.SystemEnvironmentPropertySource;
 
@@ -109,9 +110,16 @@ class SecretPropertyFailureAnalyzerTests {
         "                                                   |                                              | DURABLE_STASH_PREVIOUSSECRETS_0    | DURABLE_STASH_PREVIOUSSECRETS_0",
         "                                                   |                                              | DURABLESTASH_PREVIOUS_SECRETS_0    | DURABLESTASH_PREVIOUS_SECRETS_0",
         "                                                   |                                              | DURABLESTASH_PREVIOUSSECRETS_0;DURABLE_STASH_PREVIOUSSECRETS_1 | DURABLE_STASH_PREVIOUSSECRETS_1",
-        // one value and elements in the same place: the binder reads the value alone
+        // the list given twice in one place: the binder reads one of them (two spellings of one name are
+        // reported where the first is set)
         "previous-secrets=A;previous-secrets[1]=B           |                                              |                                    | application.properties] - 2:",
         "                                                   |                                              | DURABLESTASH_PREVIOUSSECRETS;DURABLESTASH_PREVIOUSSECRETS_1 | DURABLESTASH_PREVIOUSSECRETS_1",
+        "previous-secrets=A;previousSecrets=B               |                                              |                                    | application.properties] - 1:",
+        "previous-secrets[0]=A;previous-secrets.0=B         |                                              |                                    | application.properties] - 1:",
+        "                                                   |                                              | DURABLESTASH_PREVIOUSSECRETS;DURABLE_STASH_PREVIOUS_SECRETS | DURABLE_STASH_PREVIOUS_SECRETS",
+        "                                                   |                                              | DURABLESTASH_PREVIOUSSECRETS_0;DURABLE_STASH_PREVIOUS_SECRETS_0 | DURABLE_STASH_PREVIOUS_SECRETS_0",
+        // the property itself, spelled in a way the binder does not read
+        "                                                   |                                              | DURABLESTASH_PREVIOUS_SECRETS      | DURABLESTASH_PREVIOUS_SECRETS",
         // lazy initialization does not put the check off
         "                                                   | --spring.main.lazy-initialization=true --durable-stash.previous-secrets.old= | | durable-stash.previous-secrets.old",
     })
@@ -156,7 +164,6 @@ class SecretPropertyFailureAnalyzerTests {
         "                                                      | DURABLESTASH_PREVIOUSSECRETS_0_    |                                                                           | 1",
         "                                                      | DURABLE_STASH_PREVIOUS_SECRETS_0   |                                                                           | 1",
         "                                                      | DURABLE_STASH_PREVIOUS_SECRETS     |                                                                           | 1",
-        "                                                      | DURABLESTASH_PREVIOUSSECRETS_0;DURABLE_STASH_PREVIOUS_SECRETS_0 |                                              | 1",
         "previous-secrets.0=A-previous-secret-of-32-bytes-or-more;previous-secrets.1=B-previous-secret-of-32-bytes-or-more | | | 2",
         // a list in a file, replaced by a source that comes first (a profile, an argument, the environment)
         "previous-secrets.0=A-previous-secret-of-32-bytes-or-more;previous-secrets.1=B-previous-secret-of-32-bytes-or-more | | --durable-stash.previous-secrets=A-previous-secret-of-32-bytes-or-more | 1",
@@ -178,6 +185,36 @@ class SecretPropertyFailureAnalyzerTests {
                 : new String[] { "--durable-stash.secret=" + SECRET, argument };
         try (ConfigurableApplicationContext context = start(environment, file, args)) {
             assertThat(context.getBean(DurableStashProperties.class).getPreviousSecrets()).hasSize(secrets);
+        }
+    }
+
+    @Test
+    void aNullFirstDoesNotHideTheListAfterIt(CapturedOutput output) {
+        // The binder skips a null and reads the list from the file, whose gap lost C: so does the check.
+        assertThatThrownBy(() -> start(Map.of(), "previous-secrets.0=" + PREVIOUS + ";previous-secrets.2=" + PREVIOUS,
+                "--durable-stash.secret=" + SECRET, "--spring.application.json={\"durable-stash\":{\"previous-secrets\":null}}"))
+                .hasRootCauseInstanceOf(InvalidConfigurationPropertyValueException.class);
+
+        assertThat(output).contains("has entries Spring Boot would leave out of the list").contains("application.properties] - 2:")
+                .doesNotContain(PREVIOUS);
+    }
+
+    @Test
+    void aListFromASourceThatCannotListItsNamesOverridesWhatComesAfterIt() {
+        // Say, a secrets manager's property source: the binder takes the list from it, the file's entry is overridden.
+        StandardEnvironment environment = environment(Map.of());
+        environment.getPropertySources().addFirst(new PropertySource<Object>("secrets-manager") {
+            @Override
+            public @Nullable Object getProperty(String name) {
+                return name.equals("durable-stash.previous-secrets") ? "A-previous-secret-of-32-bytes-or-more" : null;
+            }
+        });
+
+        try (ConfigurableApplicationContext context = start(environment,
+                "previous-secrets.old=B-previous-secret-of-32-bytes-or-more", new Class<?>[] { Application.class },
+                "--durable-stash.secret=" + SECRET)) {
+            assertThat(context.getBean(DurableStashProperties.class).getPreviousSecrets())
+                    .containsExactly("A-previous-secret-of-32-bytes-or-more");
         }
     }
 
@@ -223,11 +260,21 @@ class SecretPropertyFailureAnalyzerTests {
      */
     private ConfigurableApplicationContext start(Map<String, Object> variables, @Nullable String file, Class<?>[] sources,
             String... args) {
-        SpringApplication application = new SpringApplication(sources);
-        application.setWebApplicationType(WebApplicationType.NONE);
+        return start(environment(variables), file, sources, args);
+    }
+
+    /** @return an environment whose variables are {@code variables}, in place of the process's */
+    private static StandardEnvironment environment(Map<String, Object> variables) {
         StandardEnvironment environment = new StandardEnvironment();
         environment.getPropertySources().replace(StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME,
                 new SystemEnvironmentPropertySource(StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME, variables));
+        return environment;
+    }
+
+    private ConfigurableApplicationContext start(StandardEnvironment environment, @Nullable String file,
+            Class<?>[] sources, String... args) {
+        SpringApplication application = new SpringApplication(sources);
+        application.setWebApplicationType(WebApplicationType.NONE);
         application.setEnvironment(environment);
         String[] all = concat(args, "--durable-stash.storage.filesystem.directory=" + directory);
         if (file != null) {
