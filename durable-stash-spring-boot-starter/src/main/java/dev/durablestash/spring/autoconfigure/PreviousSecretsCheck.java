@@ -1,5 +1,6 @@
 package dev.durablestash.spring.autoconfigure;
 
+import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -14,7 +15,10 @@ import org.springframework.boot.context.properties.source.ConfigurationPropertyS
 import org.springframework.boot.context.properties.source.ConfigurationPropertySources;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.boot.context.properties.source.IterableConfigurationPropertySource;
+import org.springframework.core.env.CompositePropertySource;
 import org.springframework.core.env.Environment;
+import org.springframework.core.env.PropertySource;
+import org.springframework.core.env.SystemEnvironmentPropertySource;
 
 /**
  * Fails startup on entries of {@code durable-stash.previous-secrets} that Spring Boot's binder leaves
@@ -33,7 +37,9 @@ import org.springframework.core.env.Environment;
  * environment variable spelled in a way the binder does not map to this property. A gap in bracketed
  * indexes ({@code [1]} without {@code [0]}) is left to Spring Boot, which reports it.</li>
  * </ul>
- * A source that cannot list its names (not iterable) is only read, as the binder reads it.
+ * A source that cannot list its names (not iterable) is only read, as the binder reads it; the sources a
+ * {@link CompositePropertySource} is made of are taken one by one; the environment variable
+ * {@code DURABLE_STASH_PREVIOUS_SECRETS_FILE} (a container convention) is not an entry.
  *
  * <p>Stateless; called once, at startup.
  */
@@ -53,10 +59,32 @@ final class PreviousSecretsCheck {
      *     {@link SecretPropertyFailureAnalyzer})
      */
     static void requireOnlyElements(Environment environment) {
+        List<ConfigurationPropertySource> sources = new ArrayList<>();
         for (ConfigurationPropertySource source : ConfigurationPropertySources.get(environment)) {
+            addEach(source, sources);
+        }
+        for (ConfigurationPropertySource source : sources) {
             if (checkGives(source)) {
                 return; // the list comes from this source: the binder looks no further
             }
+        }
+    }
+
+    /**
+     * Adds {@code source}, or each of the sources a {@link CompositePropertySource} is made of, in their
+     * order: one that overrides another inside it (a profile's list over a base list, as older Spring
+     * Cloud Config clients combine them) is not the list given twice in one place.
+     */
+    private static void addEach(ConfigurationPropertySource source, List<ConfigurationPropertySource> sources) {
+        if (source.getUnderlyingSource() instanceof CompositePropertySource composite) {
+            for (PropertySource<?> each : composite.getPropertySources()) {
+                ConfigurationPropertySource adapted = ConfigurationPropertySource.from(each);
+                if (adapted != null) {
+                    addEach(adapted, sources);
+                }
+            }
+        } else {
+            sources.add(source);
         }
     }
 
@@ -69,8 +97,8 @@ final class PreviousSecretsCheck {
     private static boolean checkGives(ConfigurationPropertySource source) {
         // The entries with a value (a null holds no secret: the binder skips it, and so does this check).
         List<ConfigurationPropertyName> entries = source instanceof IterableConfigurationPropertySource iterable
-                ? iterable.stream().filter((name) -> depthBelow(name) >= 0 && source.getConfigurationProperty(name) != null)
-                        .toList()
+                ? iterable.stream().filter((name) -> depthBelow(name) >= 0 && !isFileVariable(source, name)
+                        && source.getConfigurationProperty(name) != null).toList()
                 : List.of(); // cannot list its names: only read, as the binder reads it
         List<ConfigurationPropertyName> notElements = entries.stream()
                 .filter((name) -> depthBelow(name) > 1 || (depthBelow(name) == 1 && !isIndex(name))).toList();
@@ -101,7 +129,7 @@ final class PreviousSecretsCheck {
      * @return how many elements {@code name} has below {@value #PROPERTY}, however spelled: 0 for the
      *     property itself, -1 for a name that is not below it
      */
-    static int depthBelow(ConfigurationPropertyName name) {
+    private static int depthBelow(ConfigurationPropertyName name) {
         StringBuilder spelled = new StringBuilder();
         for (int i = 0; i < name.getNumberOfElements(); i++) {
             spelled.append(name.getElement(i, Form.UNIFORM));
@@ -116,6 +144,16 @@ final class PreviousSecretsCheck {
     private static boolean isIndex(ConfigurationPropertyName name) {
         String text = name.getLastElement(Form.UNIFORM);
         return !text.isEmpty() && text.chars().allMatch((c) -> c >= '0' && c <= '9');
+    }
+
+    /**
+     * @return whether {@code name} is an environment variable {@code DURABLE_STASH_PREVIOUS_SECRETS_FILE}
+     *     (however spelled): by a container convention the path of a file a start script reads the secrets
+     *     from, not an entry of the list
+     */
+    private static boolean isFileVariable(ConfigurationPropertySource source, ConfigurationPropertyName name) {
+        return source.getUnderlyingSource() instanceof SystemEnvironmentPropertySource && depthBelow(name) == 1
+                && name.getLastElement(Form.UNIFORM).equals("file");
     }
 
     /** Where each entry is set: its origin as Spring Boot names it (a file and line, a variable's name), else its name. */

@@ -26,6 +26,8 @@ import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.CompositePropertySource;
+import org.springframework.core.env.MapPropertySource;
 import org.springframework.core.env.PropertySource;
 import org.springframework.core.env.StandardEnvironment;
 import org.springframework.core.env.SystemEnvironmentPropertySource;
@@ -170,6 +172,8 @@ class SecretPropertyFailureAnalyzerTests {
         "previous-secrets.0=A-previous-secret-of-32-bytes-or-more;previous-secrets.1=B-previous-secret-of-32-bytes-or-more | | --durable-stash.previous-secrets=                                       | 0",
         "previous-secrets.0=A-previous-secret-of-32-bytes-or-more;previous-secrets.1=B-previous-secret-of-32-bytes-or-more | DURABLESTASH_PREVIOUSSECRETS | | 1",
         "previous-secrets[0]=A-previous-secret-of-32-bytes-or-more;previous-secrets[1]=B-previous-secret-of-32-bytes-or-more | | --durable-stash.previous-secrets[0]=A-previous-secret-of-32-bytes-or-more | 1",
+        // a container's secret-file variable, read by a start script, is not an entry
+        "previous-secrets[0]=A-previous-secret-of-32-bytes-or-more | DURABLE_STASH_PREVIOUS_SECRETS_FILE |    | 1",
         // what the binder leaves out of a source it does not read is not lost: the list comes from before it
         "previous-secrets.0=A-previous-secret-of-32-bytes-or-more;previous-secrets.2=C-previous-secret-of-32-bytes-or-more | | --durable-stash.previous-secrets=A-previous-secret-of-32-bytes-or-more | 1",
         "previous-secrets.old=A-previous-secret-of-32-bytes-or-more | | --durable-stash.previous-secrets[0]=A-previous-secret-of-32-bytes-or-more | 1",
@@ -215,6 +219,25 @@ class SecretPropertyFailureAnalyzerTests {
                 "--durable-stash.secret=" + SECRET)) {
             assertThat(context.getBean(DurableStashProperties.class).getPreviousSecrets())
                     .containsExactly("A-previous-secret-of-32-bytes-or-more");
+        }
+    }
+
+    @Test
+    void aListOverriddenInsideACompositeSourceStarts() {
+        // As older Spring Cloud Config clients combine a profile's file over the base one: the value overrides.
+        CompositePropertySource combined = new CompositePropertySource("configService");
+        combined.addPropertySource(new MapPropertySource("app-prod.yml",
+                Map.of("durable-stash.previous-secrets", "X-previous-secret-of-32-bytes-or-more")));
+        combined.addPropertySource(new MapPropertySource("app.yml", Map.of(
+                "durable-stash.previous-secrets[0]", "A-previous-secret-of-32-bytes-or-more",
+                "durable-stash.previous-secrets[1]", "B-previous-secret-of-32-bytes-or-more")));
+        StandardEnvironment environment = environment(Map.of());
+        environment.getPropertySources().addFirst(combined);
+
+        try (ConfigurableApplicationContext context = start(environment, null, new Class<?>[] { Application.class },
+                "--durable-stash.secret=" + SECRET)) {
+            assertThat(context.getBean(DurableStashProperties.class).getPreviousSecrets())
+                    .containsExactly("X-previous-secret-of-32-bytes-or-more");
         }
     }
 
