@@ -46,6 +46,7 @@ import org.springframework.core.env.SystemEnvironmentPropertySource;
 final class PreviousSecretsCheck {
 
     static final String PROPERTY = "durable-stash.previous-secrets";
+    private static final ConfigurationPropertyName PROPERTY_NAME = ConfigurationPropertyName.of(PROPERTY);
     /** The property's name in lower case without its dots and dashes, as any source may spell it. */
     private static final String SPELLED = "durablestashprevioussecrets";
     private static final String CONSEQUENCE = ": their secrets would be ignored, and the sessions stored under them not"
@@ -96,21 +97,24 @@ final class PreviousSecretsCheck {
      */
     private static boolean checkGives(ConfigurationPropertySource source) {
         // The entries with a value (a null holds no secret: the binder skips it, and so does this check).
-        List<ConfigurationPropertyName> entries = source instanceof IterableConfigurationPropertySource iterable
-                ? iterable.stream().filter((name) -> depthBelow(name) >= 0 && !isFileVariable(source, name)
-                        && source.getConfigurationProperty(name) != null).toList()
-                : List.of(); // cannot list its names: only read, as the binder reads it
+        List<ConfigurationPropertyName> entries = List.of(); // a source that cannot list its names is only read
+        if (source instanceof IterableConfigurationPropertySource iterable) {
+            entries = iterable.stream().filter((name) -> depthBelow(name) >= 0 && !isFileVariable(source, name)
+                    && source.getConfigurationProperty(name) != null).toList();
+            if (entries.isEmpty()) {
+                return false; // nothing the binder could read as the list (most sources of most applications)
+            }
+        }
         List<ConfigurationPropertyName> notElements = entries.stream()
                 .filter((name) -> depthBelow(name) > 1 || (depthBelow(name) == 1 && !isIndex(name))).toList();
         if (!notElements.isEmpty()) {
             throw new NotElements(whereSet(source, notElements), "an entry under a name (or below an element) is not an "
                     + "element of the list, and Spring Boot leaves it out without a word" + CONSEQUENCE);
         }
-        ConfigurationPropertyName property = ConfigurationPropertyName.of(PROPERTY);
-        boolean value = source.getConfigurationProperty(property) != null;
+        boolean value = source.getConfigurationProperty(PROPERTY_NAME) != null;
         int read;
         try {
-            read = new Binder(source).bind(property, Bindable.listOf(String.class)).map(List::size).orElse(0);
+            read = new Binder(source).bind(PROPERTY_NAME, Bindable.listOf(String.class)).map(List::size).orElse(0);
         } catch (BindException e) {
             return true; // Spring Boot reports it (a gap in bracketed indexes) when it binds the properties
         }
