@@ -12,6 +12,10 @@ import dev.durablestash.spring.web.ViewFields;
  */
 final class ViewDeclarations {
 
+    /** What to do instead of injecting a view controller into another bean, however it was injected. */
+    private static final String DO_NOT_INJECT = "Do not inject a view controller: move what the other bean needs from "
+            + "it into a bean without @Stashed fields, and use that from both.";
+
     private ViewDeclarations() {
     }
 
@@ -48,8 +52,7 @@ final class ViewDeclarations {
         return new IllegalStateException("Controller " + userClass.getName() + " (bean '" + beanName + "') has "
                 + fields(userClass) + " and has request scope, but it is asked for outside a request: injected "
                 + "into a singleton (which would hold one instance, shared by every browser, whose fields are never "
-                + "recovered or stashed) or looked up at startup. Do not inject a view controller: move what the "
-                + "other bean needs from it into a bean without @Stashed fields, and use that from both.");
+                + "recovered or stashed) or looked up at startup. " + DO_NOT_INJECT);
     }
 
     static IllegalStateException injectedThroughProxy(Class<?> type, String beanName, String singleton) {
@@ -58,8 +61,7 @@ final class ViewDeclarations {
                 + fields(userClass) + " and is injected, through its scoped proxy, into the singleton '" + singleton
                 + "'. Through the proxy, that bean reaches the controller instance of whichever request is current: "
                 + "in a request that no handler of the controller handles, a new one whose fields were never "
-                + "recovered and whose changes are never stored. Do not inject a view controller: move what the "
-                + "other bean needs from it into a bean without @Stashed fields, and use that from both.");
+                + "recovered and whose changes are never stored. " + DO_NOT_INJECT);
     }
 
     static IllegalStateException sentAsError(Class<?> view, String handler, String reason) {
