@@ -85,6 +85,11 @@ final class SettingsMapping {
         return timeout;
     }
 
+    /** @return the prefix of a cookie name that has one ({@code __Host-}, {@code __Secure-}), as it is written */
+    private static String prefixOf(String name) {
+        return name.substring(0, name.indexOf('-') + 1);
+    }
+
     /**
      * Maps the sid cookie's properties, for the servlet and the reactive filter alike.
      *
@@ -103,25 +108,20 @@ final class SettingsMapping {
         map.from(properties::getSecure).to(cookie::setSecure);
         String sameSite = properties.getSameSite();
         apply("cookie.same-site", sameSite == null ? "" : sameSite, () -> cookie.setSameSite(sameSite));
-        if ("None".equals(cookie.getSameSite()) && Boolean.FALSE.equals(properties.getSecure())) {
-            throw invalid("cookie.secure", false, "durable-stash.cookie.same-site is None, which browsers refuse "
-                    + "without Secure: the browser would never keep the sid cookie");
+        // What SidCookie enforces whatever was set (Secure with SameSite=None or a __Host- or __Secure- name,
+        // Path=/ and no Domain with a __Host- name): a property that says otherwise fails startup.
+        if (Boolean.FALSE.equals(properties.getSecure()) && Boolean.TRUE.equals(cookie.getSecure())) {
+            throw invalid("cookie.secure", false, ("None".equals(cookie.getSameSite())
+                    ? "durable-stash.cookie.same-site is None" : "the cookie name " + name + " has the " + prefixOf(name)
+                            + " prefix") + ", which browsers refuse without Secure: the browser would never keep the sid cookie");
         }
-        if (name != null && (name.regionMatches(true, 0, "__Host-", 0, 7)
-                || name.regionMatches(true, 0, "__Secure-", 0, 9))) {
-            String prefix = name.substring(0, name.indexOf('-') + 1);
-            if (Boolean.FALSE.equals(properties.getSecure())) {
-                throw invalid("cookie.secure", false, "the cookie name " + name + " has the " + prefix
-                        + " prefix, which browsers refuse without Secure: the browser would never keep the sid cookie");
-            }
-            if (prefix.equalsIgnoreCase("__Host-") && properties.getDomain() != null) {
-                throw invalid("cookie.domain", properties.getDomain(), "the cookie name " + name + " has the "
-                        + prefix + " prefix, which browsers refuse with a Domain attribute");
-            }
-            if (prefix.equalsIgnoreCase("__Host-") && properties.getPath() != null && !"/".equals(properties.getPath())) {
-                throw invalid("cookie.path", properties.getPath(), "the cookie name " + name + " has the " + prefix
-                        + " prefix, which browsers accept only with Path=/");
-            }
+        if (properties.getDomain() != null && cookie.getDomain() == null) {
+            throw invalid("cookie.domain", properties.getDomain(), "the cookie name " + name + " has the "
+                    + prefixOf(name) + " prefix, which browsers refuse with a Domain attribute");
+        }
+        if (properties.getPath() != null && !properties.getPath().equals(cookie.getPath())) {
+            throw invalid("cookie.path", properties.getPath(), "the cookie name " + name + " has the " + prefixOf(name)
+                    + " prefix, which browsers accept only with Path=/");
         }
         map.from(properties::getMaxAge).to((maxAge) -> apply("cookie.max-age", maxAge, () -> cookie.setMaxAge(maxAge)));
         return cookie;
