@@ -15,6 +15,7 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 import dev.durablestash.spring.testsupport.WebBrowser;
 import dev.durablestash.storage.StorageBackend;
 import dev.durablestash.testing.InMemoryStorageBackend;
+import dev.durablestash.testing.InMemoryStorageBackend.Operation;
 
 /**
  * Contract rule 11 with Spring Security's form login: the sid is rotated at login (the state stays,
@@ -93,6 +94,28 @@ class SecurityMvcIntegrationTests {
 
         assertThat(attacker.get("/notes").body()).isEqualTo("note=null");
         assertThat(victim.get("/notes").body()).isEqualTo("note=ada's second");
+    }
+
+    /**
+     * Should the state not move at the login (its write fails), the browser gets a new, empty session:
+     * it never goes on with a sid that someone who planted it knows.
+     */
+    @Test
+    void aLoginWhoseStateCannotMoveStartsANewEmptySessionThatThePlantedSidCannotRead() throws Exception {
+        WebBrowser attacker = new WebBrowser(port);
+        attacker.get("/notes");
+        String planted = attacker.sid();
+        WebBrowser victim = new WebBrowser(port);
+        victim.plant(planted);
+        victim.post("/notes", "note=typed-before-login");
+        storage.failNext(Operation.PUT, 1); // the write that moves the state to the new sid
+        assertThat(victim.post("/login", "username=ada&password=ada-pw").statusCode()).isEqualTo(302);
+
+        assertThat(victim.sid()).isNotNull().isNotEqualTo(planted);
+        assertThat(victim.get("/notes").body()).as("a new, empty session").isEqualTo("note=null");
+        victim.post("/notes", "note=ada's secret");
+        assertThat(victim.get("/notes").body()).isEqualTo("note=ada's secret");
+        assertThat(attacker.get("/notes").body()).isEqualTo("note=typed-before-login");
     }
 
     @Test

@@ -10,6 +10,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -18,6 +19,9 @@ import org.springframework.test.web.reactive.server.EntityExchangeResult;
 import dev.durablestash.spring.web.BoundViews;
 import dev.durablestash.spring.web.reactive.testapp.FluxTestApplication;
 import dev.durablestash.spring.web.reactive.testapp.Gate;
+import dev.durablestash.storage.StorageBackend;
+import dev.durablestash.testing.InMemoryStorageBackend;
+import dev.durablestash.testing.InMemoryStorageBackend.Operation;
 import dev.durablestash.testsupport.ExpectedLogs;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -41,9 +45,13 @@ class AtomicViewTimeoutWebFluxTests {
     @LocalServerPort
     int port;
 
+    @Autowired
+    StorageBackend backend;
+
     @AfterEach
     void open() {
         Gate.open();
+        ((InMemoryStorageBackend) backend).clearFaults();
     }
 
     @Test
@@ -73,5 +81,21 @@ class AtomicViewTimeoutWebFluxTests {
         assertThat(held.get(30, TimeUnit.SECONDS).getResponseBody()).isEqualTo("1");
         assertThat(browser.post("/counter/increment-body", "", REJOIN).getResponseBody())
                 .as("the timed-out exchange changed nothing").isEqualTo("2");
+    }
+
+    /** Contract rule 14 over HTTP: a stash whose write does not answer in time fails the exchange at its deadline. */
+    @Test
+    void anExchangeWhoseStashStallsAnswersTheFailureStatusAtTheDeadline() {
+        logs.expect(Level.WARN, "answering 503 to POST /counter/increment-body");
+        FluxClient browser = new FluxClient(port);
+        browser.get("/counter");
+        ((InMemoryStorageBackend) backend).setLatency(Operation.PUT, Duration.ofSeconds(5));
+
+        long started = System.nanoTime();
+        EntityExchangeResult<String> timedOut = browser.post("/counter/increment-body", "", REJOIN);
+        Duration waited = Duration.ofNanos(System.nanoTime() - started);
+        assertThat(timedOut.getStatus().value()).isEqualTo(503);
+        assertThat(waited).as("answered at the deadline, not when the write answers, plus a margin for a busy machine")
+                .isLessThan(OPERATION_TIMEOUT.plus(BoundViews.WAIT_MARGIN).plusSeconds(2));
     }
 }

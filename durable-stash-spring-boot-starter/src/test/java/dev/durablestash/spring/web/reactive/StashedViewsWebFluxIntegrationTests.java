@@ -142,6 +142,18 @@ class StashedViewsWebFluxIntegrationTests extends FluxAppTestSupport {
         assertThat(browser.get("/tally", REJOIN).getResponseBody()).isEqualTo("total=0");
     }
 
+    /** Contract rule 13 over WebFlux: a value over max-value-size (1 KB here) fails the exchange and changes nothing. */
+    @Test
+    void anOversizedValueAnswersTheFailureStatusAndTheStoredStateIsKept() {
+        logs.expect(Level.ERROR, "Cannot stash key 'draft' of view 'FluxCounterController'");
+        browser.post("/counter/draft", "draft=kept", REJOIN);
+        EntityExchangeResult<String> oversized = browser.post("/counter/draft", "draft=" + "x".repeat(2_000), REJOIN);
+        assertThat(oversized.getStatus().value()).isEqualTo(500);
+        assertThat(logs.messages(Level.ERROR)).anySatisfy(message -> assertThat(message)
+                .contains("more than the limit of 1024 bytes (max-value-size)"));
+        assertThat(browser.get("/counter", REJOIN).getResponseBody()).endsWith("draft=kept");
+    }
+
     @Test
     void aCatchAllExceptionHandlerOrAHandlerThatSwallowsTheErrorCannotTurnAFailedStashIntoASuccess() {
         logs.expect(Level.WARN, "answering 503 to POST /catching/");

@@ -12,6 +12,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.test.context.TestConfiguration;
@@ -22,6 +23,9 @@ import dev.durablestash.spring.autoconfigure.StashSettingsCustomizer;
 import dev.durablestash.spring.web.BoundViews;
 import dev.durablestash.spring.web.servlet.testapp.Gate;
 import dev.durablestash.spring.web.servlet.testapp.MvcTestApplication;
+import dev.durablestash.storage.StorageBackend;
+import dev.durablestash.testing.InMemoryStorageBackend;
+import dev.durablestash.testing.InMemoryStorageBackend.Operation;
 import dev.durablestash.testsupport.ExpectedLogs;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -50,6 +54,9 @@ class AtomicViewTimeoutMvcIntegrationTests {
     @LocalServerPort
     int port;
 
+    @Autowired
+    StorageBackend backend;
+
     @BeforeEach
     void arm() {
         Gate.arm();
@@ -58,6 +65,7 @@ class AtomicViewTimeoutMvcIntegrationTests {
     @AfterEach
     void open() {
         Gate.open();
+        ((InMemoryStorageBackend) backend).clearFaults();
     }
 
     @Test
@@ -79,5 +87,21 @@ class AtomicViewTimeoutMvcIntegrationTests {
         assertThat(held.get(30, TimeUnit.SECONDS).body()).isEqualTo("1");
         assertThat(browser.post("/counter/increment-body", "", REJOIN).body()).as("the timed-out request changed nothing")
                 .isEqualTo("2");
+    }
+
+    /** Contract rule 14 over HTTP: a stash whose write does not answer in time fails the request at its deadline. */
+    @Test
+    void aRequestWhoseStashStallsAnswersTheFailureStatusAtTheDeadline() {
+        logs.expect(Level.WARN, "Stash of view 'CounterController' failed, answering 503 to POST /counter/increment-body");
+        Browser browser = new Browser(port);
+        browser.get("/counter");
+        ((InMemoryStorageBackend) backend).setLatency(Operation.PUT, Duration.ofSeconds(5));
+
+        long started = System.nanoTime();
+        HttpResponse<String> timedOut = browser.post("/counter/increment-body", "", REJOIN);
+        Duration waited = Duration.ofNanos(System.nanoTime() - started);
+        assertThat(timedOut.statusCode()).isEqualTo(503);
+        assertThat(waited).as("answered at the deadline, not when the write answers, plus a margin for a busy machine")
+                .isLessThan(OPERATION_TIMEOUT.plus(BoundViews.WAIT_MARGIN).plusSeconds(2));
     }
 }

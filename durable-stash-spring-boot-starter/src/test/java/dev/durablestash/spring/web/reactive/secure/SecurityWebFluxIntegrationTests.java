@@ -4,6 +4,7 @@ import java.time.Duration;
 
 import org.junit.jupiter.api.Test;
 
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -11,6 +12,10 @@ import org.springframework.http.MediaType;
 import org.springframework.http.ResponseCookie;
 import org.springframework.test.web.reactive.server.EntityExchangeResult;
 import org.springframework.test.web.reactive.server.WebTestClient;
+
+import dev.durablestash.storage.StorageBackend;
+import dev.durablestash.testing.InMemoryStorageBackend;
+import dev.durablestash.testing.InMemoryStorageBackend.Operation;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -21,6 +26,9 @@ class SecurityWebFluxIntegrationTests {
 
     @LocalServerPort
     int port;
+
+    @Autowired
+    StorageBackend backend;
 
     @Test
     void theLoginRotatesTheSidAndTheLogoutEndsTheBrowserSession() {
@@ -48,6 +56,38 @@ class SecurityWebFluxIntegrationTests {
         assertThat(cleared).isNotNull();
         assertThat(cleared.getMaxAge()).isEqualTo(Duration.ZERO);
         assertThat(get(client, "/counter", rotated, null)).as("the state was removed").startsWith("count=0;");
+    }
+
+    /**
+     * Should the state not move at the login (its write fails), the browser gets a new, empty session:
+     * it never goes on with a sid that someone who planted it knows.
+     */
+    @Test
+    void aLoginWhoseStateCannotMoveStartsANewEmptySessionThatThePlantedSidCannotRead() {
+        WebTestClient client = WebTestClient.bindToServer().baseUrl("http://localhost:" + port)
+                .responseTimeout(Duration.ofSeconds(30)).build();
+        String planted = sid(client.post().uri("/counter/increment-body").exchange().expectBody(String.class)
+                .returnResult());
+
+        InMemoryStorageBackend storage = (InMemoryStorageBackend) backend;
+        storage.failNext(Operation.PUT, 1); // the write that moves the state to the new sid
+        EntityExchangeResult<Void> login;
+        try {
+            login = client.post().uri("/login").cookie("sid", planted)
+                    .contentType(MediaType.APPLICATION_FORM_URLENCODED).bodyValue("username=ada&password=secret")
+                    .exchange().expectStatus().is3xxRedirection().expectBody().isEmpty();
+        } finally {
+            storage.clearFaults();
+        }
+        String fresh = sid(login);
+        assertThat(fresh).isNotEqualTo(planted);
+        String session = login.getResponseCookies().getFirst("SESSION") != null
+                ? login.getResponseCookies().getFirst("SESSION").getValue() : null;
+        assertThat(get(client, "/counter", fresh, session)).as("a new, empty session").startsWith("count=0;");
+        assertThat(client.post().uri("/counter/increment-body").cookie("sid", fresh).cookie("SESSION", session)
+                .exchange().expectBody(String.class).returnResult().getResponseBody()).isEqualTo("1");
+        assertThat(get(client, "/counter", planted, null)).as("the planted sid kept its own state only")
+                .startsWith("count=1;");
     }
 
     private static String get(WebTestClient client, String path, String sid, String session) {
