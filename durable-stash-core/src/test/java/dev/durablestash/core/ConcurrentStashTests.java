@@ -1,6 +1,7 @@
 package dev.durablestash.core;
 
 import static dev.durablestash.testsupport.Stages.await;
+import static dev.durablestash.testsupport.Stages.requireFailure;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
@@ -13,8 +14,15 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
 
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
+
+import dev.durablestash.storage.GetResult;
+import dev.durablestash.storage.Precondition;
+import dev.durablestash.storage.PutResult;
+import dev.durablestash.storage.StorageBackend;
 
 /**
  * Many writers, one session: per-key last write wins, and every key's stored value is the last
@@ -54,6 +62,49 @@ class ConcurrentStashTests {
             assertThat(backend.count(MapStorageBackend.Operation.PUT)).isLessThan(THREADS * STASHES_PER_THREAD);
         }
         assertEachKeyHoldsItsLastWrite(backend, sid, view, acknowledged);
+    }
+
+    /**
+     * Contract rule 4: the retries after a lost compare-and-swap are bounded. Another writer changes the
+     * document before each of this instance's conditional PUTs, so each fails its precondition: the stash
+     * fails with a {@link StashConflictException} after {@code maxWriteAttempts} PUTs.
+     */
+    @Test
+    void aStashThatLosesEveryCompareAndSwapFailsAfterMaxWriteAttemptsPuts() throws Exception {
+        MapStorageBackend stored = new MapStorageBackend(1);
+        AtomicBoolean rivalWritesFirst = new AtomicBoolean();
+        StorageBackend contended = new StorageBackend() {
+            @Override
+            public java.util.concurrent.CompletionStage<GetResult> get(String key, @Nullable String ifNoneMatch) {
+                return stored.get(key, ifNoneMatch);
+            }
+
+            @Override
+            public java.util.concurrent.CompletionStage<PutResult> put(String key, byte[] body,
+                    Precondition precondition) {
+                if (rivalWritesFirst.get() && !precondition.requiresAbsent()) {
+                    stored.read(key).ifPresent(current -> stored.write(key, current)); // same bytes, a new ETag
+                }
+                return stored.put(key, body, precondition);
+            }
+
+            @Override
+            public java.util.concurrent.CompletionStage<Boolean> delete(String key, @Nullable String ifMatch) {
+                return stored.delete(key, ifMatch);
+            }
+        };
+        ViewDefinition view = view(1);
+        String sid = SessionIds.newSid();
+        try (StashAdapter adapter = new StashAdapter(contended, Engines.settings().maxWriteAttempts(3)
+                .retryBackoff(Duration.ofMillis(1), Duration.ofMillis(5)).build())) {
+            await(adapter.stash(sid, view, Map.of("k0", 1L)));
+            rivalWritesFirst.set(true);
+            long putsBefore = stored.count(MapStorageBackend.Operation.PUT);
+
+            Throwable failure = requireFailure(adapter.stash(sid, view, Map.of("k0", 2L)));
+            assertThat(failure).isInstanceOf(StashConflictException.class);
+            assertThat(stored.count(MapStorageBackend.Operation.PUT) - putsBefore).isEqualTo(3);
+        }
     }
 
     static List<Write> runWriters(StashAdapter adapter, String sid, ViewDefinition view, int keys, int threads,
