@@ -10,6 +10,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -75,13 +76,12 @@ class ConcurrentStashTests {
         AtomicBoolean rivalWritesFirst = new AtomicBoolean();
         StorageBackend contended = new StorageBackend() {
             @Override
-            public java.util.concurrent.CompletionStage<GetResult> get(String key, @Nullable String ifNoneMatch) {
+            public CompletionStage<GetResult> get(String key, @Nullable String ifNoneMatch) {
                 return stored.get(key, ifNoneMatch);
             }
 
             @Override
-            public java.util.concurrent.CompletionStage<PutResult> put(String key, byte[] body,
-                    Precondition precondition) {
+            public CompletionStage<PutResult> put(String key, byte[] body, Precondition precondition) {
                 if (rivalWritesFirst.get() && !precondition.requiresAbsent()) {
                     stored.read(key).ifPresent(current -> stored.write(key, current)); // same bytes, a new ETag
                 }
@@ -89,7 +89,7 @@ class ConcurrentStashTests {
             }
 
             @Override
-            public java.util.concurrent.CompletionStage<Boolean> delete(String key, @Nullable String ifMatch) {
+            public CompletionStage<Boolean> delete(String key, @Nullable String ifMatch) {
                 return stored.delete(key, ifMatch);
             }
         };
