@@ -29,9 +29,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import dev.durablestash.core.MapStorageBackend.Operation;
-import dev.durablestash.storage.GetResult;
-import dev.durablestash.storage.Precondition;
-import dev.durablestash.storage.PutResult;
 import dev.durablestash.storage.StorageBackend;
 import dev.durablestash.storage.StorageException;
 import dev.durablestash.storage.filesystem.FileSystemStorageBackend;
@@ -106,23 +103,9 @@ class BadInputTests {
     void aCorruptStoredDocumentThatCannotBeKeptAsideIsNeverReplaced() throws Exception {
         logs.expect(Level.ERROR, "corrupt session document: not JSON");
         byte[] torn = "{not json".getBytes(StandardCharsets.UTF_8);
-        StorageBackend refusingQuarantine = new StorageBackend() {
-            @Override
-            public CompletionStage<GetResult> get(String key, @Nullable String ifNoneMatch) {
-                return backend.get(key, ifNoneMatch);
-            }
-
-            @Override
-            public CompletionStage<PutResult> put(String key, byte[] body, Precondition precondition) {
-                return key.contains(".corrupt-") ? CompletableFuture.failedFuture(new StorageException("refused", null))
-                        : backend.put(key, body, precondition);
-            }
-
-            @Override
-            public CompletionStage<Boolean> delete(String key, @Nullable String ifMatch) {
-                return backend.delete(key, ifMatch);
-            }
-        };
+        StorageBackend refusingQuarantine = Engines.withPut(backend, (key, body, precondition) ->
+                key.contains(".corrupt-") ? CompletableFuture.failedFuture(new StorageException("refused", null))
+                        : backend.put(key, body, precondition));
         try (StashAdapter adapter = new StashAdapter(refusingQuarantine, Engines.settings().build())) {
             await(adapter.stash(sid, VIEW, Map.of("title", "t")));
             String key = backend.keys().iterator().next();

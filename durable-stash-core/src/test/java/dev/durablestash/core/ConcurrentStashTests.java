@@ -10,19 +10,14 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
 
-import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 
-import dev.durablestash.storage.GetResult;
-import dev.durablestash.storage.Precondition;
-import dev.durablestash.storage.PutResult;
 import dev.durablestash.storage.StorageBackend;
 
 /**
@@ -74,25 +69,12 @@ class ConcurrentStashTests {
     void aStashThatLosesEveryCompareAndSwapFailsAfterMaxWriteAttemptsPuts() throws Exception {
         MapStorageBackend stored = new MapStorageBackend(1);
         AtomicBoolean rivalWritesFirst = new AtomicBoolean();
-        StorageBackend contended = new StorageBackend() {
-            @Override
-            public CompletionStage<GetResult> get(String key, @Nullable String ifNoneMatch) {
-                return stored.get(key, ifNoneMatch);
+        StorageBackend contended = Engines.withPut(stored, (key, body, precondition) -> {
+            if (rivalWritesFirst.get() && !precondition.requiresAbsent()) {
+                stored.read(key).ifPresent(current -> stored.write(key, current)); // same bytes, a new ETag
             }
-
-            @Override
-            public CompletionStage<PutResult> put(String key, byte[] body, Precondition precondition) {
-                if (rivalWritesFirst.get() && !precondition.requiresAbsent()) {
-                    stored.read(key).ifPresent(current -> stored.write(key, current)); // same bytes, a new ETag
-                }
-                return stored.put(key, body, precondition);
-            }
-
-            @Override
-            public CompletionStage<Boolean> delete(String key, @Nullable String ifMatch) {
-                return stored.delete(key, ifMatch);
-            }
-        };
+            return stored.put(key, body, precondition);
+        });
         ViewDefinition view = view(1);
         String sid = SessionIds.newSid();
         try (StashAdapter adapter = new StashAdapter(contended, Engines.settings().maxWriteAttempts(3)

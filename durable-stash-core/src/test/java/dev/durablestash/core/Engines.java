@@ -1,7 +1,14 @@
 package dev.durablestash.core;
 
 import java.time.Duration;
+import java.util.concurrent.CompletionStage;
 
+import org.jspecify.annotations.Nullable;
+
+import dev.durablestash.storage.GetResult;
+import dev.durablestash.storage.Precondition;
+import dev.durablestash.storage.PutResult;
+import dev.durablestash.storage.StorageBackend;
 import dev.durablestash.testsupport.Stages;
 
 /** Shared set-up for the engine tests (waiting for stages: {@link Stages}). */
@@ -15,5 +22,31 @@ final class Engines {
 
     static StashSettings.Builder settings() {
         return StashSettings.builder().secret(SECRET);
+    }
+
+    /** What a backend made by {@link #withPut} does on a put. */
+    @FunctionalInterface
+    interface Put {
+        CompletionStage<PutResult> put(String key, byte[] body, Precondition precondition);
+    }
+
+    /** @return a backend that reads and deletes through {@code backend} and puts with {@code put} */
+    static StorageBackend withPut(StorageBackend backend, Put put) {
+        return new StorageBackend() {
+            @Override
+            public CompletionStage<GetResult> get(String key, @Nullable String ifNoneMatch) {
+                return backend.get(key, ifNoneMatch);
+            }
+
+            @Override
+            public CompletionStage<PutResult> put(String key, byte[] body, Precondition precondition) {
+                return put.put(key, body, precondition);
+            }
+
+            @Override
+            public CompletionStage<Boolean> delete(String key, @Nullable String ifMatch) {
+                return backend.delete(key, ifMatch);
+            }
+        };
     }
 }
