@@ -7,11 +7,11 @@ import java.time.Duration;
 
 import org.gaul.s3proxy.S3Proxy;
 import org.gaul.s3proxy.auth.AuthenticationType;
-import org.gaul.s3proxy.nio2blob.TransientNio2BlobStore;
 import org.junit.jupiter.api.Test;
 
 import dev.durablestash.storage.Precondition;
 import dev.durablestash.storage.PutResult;
+import dev.durablestash.storage.s3.nio2blob.SmallBlockTransientBlobStore;
 import dev.durablestash.testsupport.Stages;
 
 /**
@@ -63,7 +63,7 @@ class S3StoreCheckTests {
     @Test
     void aStoreThatIgnoresIfMatchFailsTheCheckWithAMessageThatSaysSo() throws Exception {
         S3Proxy plain = S3Proxy.builder()
-                .blobStore(new AtomicConditionalBlobStore(new FlatKeyBlobStore(new TransientNio2BlobStore())))
+                .blobStore(new AtomicConditionalBlobStore(new FlatKeyBlobStore(new SmallBlockTransientBlobStore())))
                 .endpoint(URI.create("http://127.0.0.1:0"))
                 .awsAuthentication(AuthenticationType.NONE, null, null)
                 .build();

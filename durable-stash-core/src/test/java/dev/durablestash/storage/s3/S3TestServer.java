@@ -6,7 +6,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import org.gaul.s3proxy.S3Proxy;
 import org.gaul.s3proxy.auth.AuthenticationType;
-import org.gaul.s3proxy.nio2blob.TransientNio2BlobStore;
+
+import dev.durablestash.storage.s3.nio2blob.SmallBlockTransientBlobStore;
 
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
@@ -19,7 +20,7 @@ import software.amazon.awssdk.services.s3.S3Configuration;
 
 /**
  * One in-process S3 server for all S3 test classes of the JVM: S3Proxy on a random loopback port over
- * its transient in-memory blob store (keys flattened by {@link FlatKeyBlobStore}), made atomic by {@link AtomicConditionalBlobStore} and wrapped by
+ * its transient in-memory blob store ({@link SmallBlockTransientBlobStore}; keys flattened by {@link FlatKeyBlobStore}), made atomic by {@link AtomicConditionalBlobStore} and wrapped by
  * {@link FaultInjectingBlobStore}; plus a {@link ConnectionCuttingProxy} in front of it for lost
  * responses. Started on first use (about a second), stopped when the JVM exits.
  *
@@ -41,7 +42,7 @@ final class S3TestServer implements S3TestStore {
     private final AtomicInteger bucketCounter = new AtomicInteger();
 
     private S3TestServer() throws Exception {
-        store = new FaultInjectingBlobStore(new AtomicConditionalBlobStore(new FlatKeyBlobStore(new TransientNio2BlobStore())));
+        store = new FaultInjectingBlobStore(new AtomicConditionalBlobStore(new FlatKeyBlobStore(new SmallBlockTransientBlobStore())));
         proxy = S3Proxy.builder()
                 .blobStore(store)
                 .endpoint(URI.create("http://127.0.0.1:0"))
