@@ -42,7 +42,8 @@ public final class JfrSummary {
             "dev.durablestash.storage.s3.AppClients", "dev.durablestash.storage.s3.AtomicConditionalBlobStore",
             "dev.durablestash.storage.s3.BenchmarkS3", "dev.durablestash.storage.s3.BucketFaults",
             "dev.durablestash.storage.s3.FaultInjectingBlobStore", "dev.durablestash.storage.s3.FlatKeyBlobStore",
-            "dev.durablestash.storage.s3.InProcessS3Server", "dev.durablestash.storage.s3.S3TestServer");
+            "dev.durablestash.storage.s3.InProcessS3Server", "dev.durablestash.storage.s3.S3TestServer",
+            "dev.durablestash.storage.s3.nio2blob.");
 
     private JfrSummary() {
     }

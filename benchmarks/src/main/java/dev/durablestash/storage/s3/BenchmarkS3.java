@@ -7,10 +7,11 @@ import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 
 /**
  * The benchmarks' door to the tests' in-process S3 server ({@code S3TestServer} of the core test jar:
- * S3Proxy on loopback over its transient store, with conditional writes made atomic), and to the
- * client the tests configure as an application would ({@code AppClients}), and to what the backend's
- * PUTs carry (its content type with a write id, for raw PUTs shaped like the engine's). It lives in the
- * backend's package because those classes and constants are package-private; it adds nothing to them.
+ * S3Proxy on loopback over its transient store on blocks of 1 KiB, with conditional writes made
+ * atomic), and to the client the tests configure as an application would ({@code AppClients}), and to
+ * what the backend's PUTs carry (its content type with a write id, for raw PUTs shaped like the
+ * engine's). It lives in the backend's package because those classes and constants are
+ * package-private; it adds nothing to them.
  */
 public final class BenchmarkS3 {
 

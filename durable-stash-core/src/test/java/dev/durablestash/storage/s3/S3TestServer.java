@@ -20,9 +20,10 @@ import software.amazon.awssdk.services.s3.S3Configuration;
 
 /**
  * One in-process S3 server for all S3 test classes of the JVM: S3Proxy on a random loopback port over
- * its transient in-memory blob store ({@link SmallBlockTransientBlobStore}; keys flattened by {@link FlatKeyBlobStore}), made atomic by {@link AtomicConditionalBlobStore} and wrapped by
- * {@link FaultInjectingBlobStore}; plus a {@link ConnectionCuttingProxy} in front of it for lost
- * responses. Started on first use (about a second), stopped when the JVM exits.
+ * its transient in-memory store on blocks of 1 KiB ({@link SmallBlockTransientBlobStore}), keys
+ * flattened by {@link FlatKeyBlobStore}, made atomic by {@link AtomicConditionalBlobStore} and
+ * wrapped by {@link FaultInjectingBlobStore}; plus a {@link ConnectionCuttingProxy} in front of it for
+ * lost responses. Started on first use (about a second), stopped when the JVM exits.
  *
  * <p>Tests isolate themselves by bucket: {@link #createBucket(String)} makes a fresh one, whose fault
  * switches and counters ({@link #faults(String)}) no other test touches.
@@ -36,13 +37,14 @@ final class S3TestServer implements S3TestStore {
 
     private final S3Proxy proxy;
     private final FaultInjectingBlobStore store;
+    private final SmallBlockTransientBlobStore blocks = new SmallBlockTransientBlobStore();
     private final ConnectionCuttingProxy cuttingProxy;
     private final URI endpoint;
     private final S3AsyncClient client;
     private final AtomicInteger bucketCounter = new AtomicInteger();
 
     private S3TestServer() throws Exception {
-        store = new FaultInjectingBlobStore(new AtomicConditionalBlobStore(new FlatKeyBlobStore(new SmallBlockTransientBlobStore())));
+        store = new FaultInjectingBlobStore(new AtomicConditionalBlobStore(new FlatKeyBlobStore(blocks)));
         proxy = S3Proxy.builder()
                 .blobStore(store)
                 .endpoint(URI.create("http://127.0.0.1:0"))
@@ -95,6 +97,11 @@ final class S3TestServer implements S3TestStore {
         String bucket = name + "-" + bucketCounter.incrementAndGet();
         client.createBucket(b -> b.bucket(bucket)).join();
         return bucket;
+    }
+
+    /** @return the bytes of the store's blocks that hold objects now, in every bucket */
+    long storedBytes() {
+        return blocks.allocatedBytes();
     }
 
     /**

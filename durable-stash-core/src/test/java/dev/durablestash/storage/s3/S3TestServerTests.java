@@ -88,4 +88,18 @@ class S3TestServerTests {
         System.out.printf("S3 test server CAS counter: %d increments, %d conflicts, %d failed requests%n",
                 threads * increments, conflicts.get(), lostAnswers.get());
     }
+
+    @Test
+    void aHundredObjectsOfFourHundredBytesTakeAboutAKibibyteEachOfTheServersBlocks() {
+        String bucket = server.createBucket("blocks");
+        byte[] document = new byte[400];
+        long before = server.storedBytes();
+        for (int i = 0; i < 100; i++) {
+            String key = "doc-" + i;
+            server.client().putObject(b -> b.bucket(bucket).key(key), AsyncRequestBody.fromBytes(document)).join();
+        }
+        // S3Proxy's own transient store would take 8 KiB each (819,200 bytes).
+        assertThat(server.storedBytes() - before).as("bytes of blocks that hold the hundred objects")
+                .isBetween(100L * 1024, 100L * 2048);
+    }
 }

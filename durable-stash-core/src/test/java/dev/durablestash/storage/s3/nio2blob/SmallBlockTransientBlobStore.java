@@ -13,14 +13,17 @@ import com.google.common.jimfs.Jimfs;
 /**
  * S3Proxy's transient store (its {@code TransientNio2BlobStore}: objects kept as files of an in-memory
  * file system that lives and dies with the process) on a file system of small blocks. That store keeps
- * every file in blocks of 8 KiB, so each of the tests' and the benchmarks' objects of a few hundred
- * bytes held 8 KiB of the JVM's heap: the S3 benchmark's 30,000 objects held about 240 MiB of its
- * 512 MiB, the engine, the client and the server shared the rest, and the garbage collector ran a
- * concurrent cycle every few seconds for a reason no deployment has (its store is not in its heap).
- * Here a file takes blocks of {@value #BLOCK_BYTES} bytes; everything else is S3Proxy's store as it is,
- * versioning and encryption answered as that store answers them. (It lives in a package named
- * {@code nio2blob} because S3Proxy tells its stores' quirks by their class names: so named, it is taken
- * for one of its file stores, which answer conditional writes natively, as the transient store does.)
+ * every file in blocks of 8 KiB, so each object of a few hundred bytes took about 10 KiB of the JVM's
+ * heap with its metadata: the S3 benchmark's 29,000 objects held about 280 MiB of its 512 MiB, the
+ * engine, the client and the server shared the rest, and the garbage collector ran a concurrent cycle
+ * every few seconds for a reason no deployment has (its store is not in its heap). Here a file takes
+ * blocks of {@value #BLOCK_BYTES} bytes (such an object about 3 KiB of heap); everything else is
+ * S3Proxy's store as it is, versioning and encryption answered as that store answers them.
+ *
+ * <p>It lives in a package named {@code nio2blob} because S3Proxy tells its stores' quirks by their
+ * class names: so named, it is taken for S3Proxy's {@code filesystem} store, which S3Proxy treats
+ * exactly as its {@code transient} one; under any other name S3Proxy answers every conditional PUT
+ * 501 Not Implemented.
  */
 public final class SmallBlockTransientBlobStore extends AbstractNio2BlobStore {
 
@@ -37,7 +40,7 @@ public final class SmallBlockTransientBlobStore extends AbstractNio2BlobStore {
     }
 
     /** @return the bytes of the file system's blocks that hold files now */
-    long allocatedBytes() {
+    public long allocatedBytes() {
         try {
             FileStore blocks = Files.getFileStore(getRoot());
             return blocks.getTotalSpace() - blocks.getUnallocatedSpace();

@@ -31,7 +31,7 @@ class SmallBlockTransientBlobStoreTests {
                     .build(), new ByteArrayInputStream(document));
         }
         assertThat(store.allocatedBytes() - before).as("bytes of blocks that hold the hundred documents")
-                .isEqualTo(100L * SmallBlockTransientBlobStore.BLOCK_BYTES);
+                .isEqualTo(100L * 1024);
         try (ResponseInputStream<GetObjectResponse> read = store.getBlob("blocks", "doc-7")) {
             assertThat(read.readAllBytes()).isEqualTo(document);
         }
