@@ -24,7 +24,8 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /**
  * Proves the test S3 server is fit to judge the backend: its conditional writes are atomic, checked
- * with raw SDK calls (not through the backend under test).
+ * with raw SDK calls (not through the backend under test). Also that it keeps its objects in its
+ * store's 1-KiB blocks, so that the benchmarks that share its heap do not carry 8 KiB per object.
  */
 class S3TestServerTests {
 
