@@ -3,9 +3,6 @@ package dev.durablestash.core;
 import java.time.Duration;
 import java.util.concurrent.CompletionStage;
 
-import org.jspecify.annotations.Nullable;
-
-import dev.durablestash.storage.GetResult;
 import dev.durablestash.storage.Precondition;
 import dev.durablestash.storage.PutResult;
 import dev.durablestash.storage.StorageBackend;
@@ -32,20 +29,10 @@ final class Engines {
 
     /** @return a backend that reads and deletes through {@code backend} and puts with {@code put} */
     static StorageBackend withPut(StorageBackend backend, Put put) {
-        return new StorageBackend() {
-            @Override
-            public CompletionStage<GetResult> get(String key, @Nullable String ifNoneMatch) {
-                return backend.get(key, ifNoneMatch);
-            }
-
+        return new ForwardingBackend(backend) {
             @Override
             public CompletionStage<PutResult> put(String key, byte[] body, Precondition precondition) {
                 return put.put(key, body, precondition);
-            }
-
-            @Override
-            public CompletionStage<Boolean> delete(String key, @Nullable String ifMatch) {
-                return backend.delete(key, ifMatch);
             }
         };
     }

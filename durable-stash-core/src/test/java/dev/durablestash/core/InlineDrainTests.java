@@ -12,7 +12,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -20,7 +19,6 @@ import ch.qos.logback.classic.Level;
 
 import dev.durablestash.testsupport.ExpectedLogs;
 
-import dev.durablestash.storage.GetResult;
 import dev.durablestash.storage.Precondition;
 import dev.durablestash.storage.PutResult;
 import dev.durablestash.storage.StorageBackend;
@@ -38,28 +36,17 @@ class InlineDrainTests {
     static final ViewDefinition VIEW = ViewDefinition.builder("inline").key("n", Integer.class).build();
 
     /** Records the thread of every PUT that reaches the store. */
-    private static class ThreadRecordingBackend implements StorageBackend {
-        final StorageBackend delegate;
+    private static class ThreadRecordingBackend extends ForwardingBackend {
         final List<String> putThreads = new CopyOnWriteArrayList<>();
 
         ThreadRecordingBackend(StorageBackend delegate) {
-            this.delegate = delegate;
-        }
-
-        @Override
-        public CompletionStage<GetResult> get(String key, @Nullable String ifNoneMatch) {
-            return delegate.get(key, ifNoneMatch);
+            super(delegate);
         }
 
         @Override
         public CompletionStage<PutResult> put(String key, byte[] body, Precondition precondition) {
             putThreads.add(Thread.currentThread().getName());
             return delegate.put(key, body, precondition);
-        }
-
-        @Override
-        public CompletionStage<Boolean> delete(String key, @Nullable String ifMatch) {
-            return delegate.delete(key, ifMatch);
         }
     }
 

@@ -24,7 +24,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import dev.durablestash.core.MapStorageBackend.Operation;
-import dev.durablestash.storage.GetResult;
 import dev.durablestash.storage.Precondition;
 import dev.durablestash.storage.PutResult;
 import dev.durablestash.storage.StorageBackend;
@@ -55,17 +54,11 @@ class PipeliningReviewTests {
     }
 
     /** Passes calls through to a delegate; a PUT throws {@code onPut} at once, while it is set. */
-    static final class ThrowingPuts implements StorageBackend {
-        private final StorageBackend delegate;
+    static final class ThrowingPuts extends ForwardingBackend {
         volatile @Nullable Throwable onPut;
 
         ThrowingPuts(StorageBackend delegate) {
-            this.delegate = delegate;
-        }
-
-        @Override
-        public CompletionStage<GetResult> get(String key, @Nullable String ifNoneMatch) {
-            return delegate.get(key, ifNoneMatch);
+            super(delegate);
         }
 
         @Override
@@ -75,11 +68,6 @@ class PipeliningReviewTests {
                 throw ThrowingPuts.<RuntimeException>sneaky(error);
             }
             return delegate.put(key, body, precondition);
-        }
-
-        @Override
-        public CompletionStage<Boolean> delete(String key, @Nullable String ifMatch) {
-            return delegate.delete(key, ifMatch);
         }
 
         @SuppressWarnings("unchecked")

@@ -15,8 +15,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 import ch.qos.logback.classic.Level;
 import dev.durablestash.storage.GetResult;
-import dev.durablestash.storage.Precondition;
-import dev.durablestash.storage.PutResult;
 import dev.durablestash.storage.StorageBackend;
 import dev.durablestash.testsupport.ExpectedLogs;
 
@@ -113,13 +111,12 @@ class TransientBadReadTests {
     }
 
     /** Answers the next GETs of session documents with their first bytes only, and their real ETag. */
-    static final class TearingBackend implements StorageBackend {
+    static final class TearingBackend extends ForwardingBackend {
 
-        private final StorageBackend delegate;
         private final Queue<Integer> tears = new ConcurrentLinkedQueue<>();
 
         TearingBackend(StorageBackend delegate) {
-            this.delegate = delegate;
+            super(delegate);
         }
 
         /** The next GETs, one per argument, answer that many first bytes. */
@@ -140,16 +137,6 @@ class TransientBadReadTests {
                 }
                 return result;
             });
-        }
-
-        @Override
-        public CompletionStage<PutResult> put(String key, byte[] body, Precondition precondition) {
-            return delegate.put(key, body, precondition);
-        }
-
-        @Override
-        public CompletionStage<Boolean> delete(String key, @Nullable String ifMatch) {
-            return delegate.delete(key, ifMatch);
         }
     }
 }
