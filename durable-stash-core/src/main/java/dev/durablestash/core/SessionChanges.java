@@ -17,7 +17,9 @@ import dev.durablestash.core.SessionOps.SessionChange;
  * <p>A rotation copies the live state to the storage key of a new, never-issued session id (no
  * other writer can know that id yet), then removes the object it copied with compare-and-swap on its version; should another instance have written meanwhile, it
  * copies again (over its own copy) and retries, so every write acknowledged before the rotation
- * completes is carried over. An end removes the object and loads again until no key holds state.
+ * completes is carried over; it then loads again and removes whatever is still under the old id's
+ * keys (a move marker left under an older secret's key). An end removes the object and loads again
+ * until no key holds state.
  * Afterwards this session is empty: an operation of it that arrives later sees defaults, and a
  * write creates a new document under its old key, which nobody reads again once the browser holds
  * the new cookie, and which expires. State is never forwarded from the old id to the new one: that
@@ -113,7 +115,7 @@ final class SessionChanges {
         actor.step(storage.remove(), outcome -> {
             if (outcome == SessionStorage.WriteOutcome.WRITTEN) {
                 if (change instanceof RotateOp rotate) {
-                    finishRotation(rotate, removing, copy);
+                    clearLeftovers(rotate, removing, copy, 0);
                 } else {
                     start(change, attempt, removals + 1, targetEtag); // an end loads again: done when nothing is left
                 }
@@ -130,6 +132,37 @@ final class SessionChanges {
                 doneIfNothingIsStored(change, removing, null, error); // the removal may have happened (an answer lost)
             }
         });
+    }
+
+    /**
+     * A rotation removed the object it copied. An object still under one of the old id's keys would come
+     * back to that id's next load (a move marker that a change of secret left under an older key, its
+     * delete having failed), so a load looks again and removes what it finds, as an end does, before the
+     * rotation is reported. Should that fail, the rotation stands (the state is under the new id) and
+     * what is left is logged.
+     *
+     * @param removed the object the rotation removed ({@code null}: nothing was stored)
+     * @param leftovers the objects removed so far after it
+     */
+    private void clearLeftovers(RotateOp rotate, SessionStorage.@Nullable At removed, @Nullable SessionDocument copy,
+            int leftovers) {
+        actor.step(storage.load(), loaded -> {
+            if (storage.storesNothing()) {
+                finishRotation(rotate, removed, copy);
+            } else if (leftovers >= MAX_REMOVALS) {
+                leftoverStays(rotate, removed, copy, "state kept appearing under its keys again");
+            } else {
+                actor.step(storage.remove(), outcome -> clearLeftovers(rotate, removed, copy, leftovers + 1),
+                        error -> leftoverStays(rotate, removed, copy, Outcomes.summary(error)));
+            }
+        }, error -> leftoverStays(rotate, removed, copy, Outcomes.summary(error)));
+    }
+
+    private void leftoverStays(RotateOp rotate, SessionStorage.@Nullable At removed, @Nullable SessionDocument copy,
+            String why) {
+        log.warn("rotate of a browser session moved its state to the new id, but an object left under the old id's keys "
+                + "could not be removed ({}); it expires with its TTL", why);
+        finishRotation(rotate, removed, copy);
     }
 
     /**

@@ -432,6 +432,9 @@ final class SessionDocument {
         if (conditional && (current == null || current.vsn() == diff.vsn())) {
             return this; // the stale slice is gone or was already replaced by current data
         }
+        if (conditional && !current.equals(diff.migratedFrom())) {
+            return withStaleSliceMigrated(current, diff);
+        }
         if (diff.mode() == SliceDiff.Mode.RESET || diff.mode() == SliceDiff.Mode.DROP_STALE) {
             return new SessionDocument(expiresAt, with(diff.view(), null), false);
         }
@@ -468,13 +471,40 @@ final class SessionDocument {
             return null;
         }
         try {
-            ObjectNode migrated = migrator.migrate(stale.vsn(), stale.data().deepCopy());
-            return migrated == null ? null : Slice.of(diff.vsn(), migrated);
-        } catch (RuntimeException e) {
+            return migrate(migrator, stale, diff.vsn());
+        } catch (Throwable e) { // also an Error (a failed assert) or a checked exception thrown undeclared
             log.warn("migrator of view '{}' failed from vsn {} to {} while merging a stash; the stored slice is replaced: {}",
                     diff.view(), stale.vsn(), diff.vsn(), e.toString());
             return null;
         }
+    }
+
+    /**
+     * A write-back ({@link SliceDiff.Mode#REPLACE}, {@link SliceDiff.Mode#DROP_STALE}) meets a stale slice
+     * other than the one its recover migrated: a writer of the older release changed it since, and was
+     * acknowledged. The slice stored now is migrated instead, so that write is carried over; should the
+     * migrator fail on it, the slice is left as it is (as a recover leaves a slice it cannot migrate).
+     */
+    private SessionDocument withStaleSliceMigrated(Slice stale, SliceDiff diff) {
+        Migrator migrator = diff.migrator();
+        if (migrator == null) {
+            return this; // no write-back is made without one
+        }
+        Slice migrated;
+        try {
+            migrated = migrate(migrator, stale, diff.vsn());
+        } catch (Throwable e) { // also an Error (a failed assert) or a checked exception thrown undeclared
+            log.warn("migrator of view '{}' failed from vsn {} to {} on a slice changed since it was read; the stored "
+                    + "slice is left as it is: {}", diff.view(), stale.vsn(), diff.vsn(), e.toString());
+            return this;
+        }
+        return new SessionDocument(expiresAt, with(diff.view(), migrated), false);
+    }
+
+    /** @return the migrator's result as a slice of {@code vsn}, {@code null} when it drops the slice; throws what it throws */
+    private static @Nullable Slice migrate(Migrator migrator, Slice stale, int vsn) {
+        ObjectNode migrated = migrator.migrate(stale.vsn(), stale.data().deepCopy());
+        return migrated == null ? null : Slice.of(vsn, migrated);
     }
 
     SessionDocument withExpiry(Instant expiresAt) {

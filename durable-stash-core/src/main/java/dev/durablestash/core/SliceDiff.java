@@ -26,6 +26,8 @@ final class SliceDiff {
     private final Set<String> removes;
     private final Mode mode;
     private final @Nullable Migrator migrator;
+    /** For {@link Mode#REPLACE} and {@link Mode#DROP_STALE}: the stale slice the recover migrated; else {@code null}. */
+    private final SessionDocument.@Nullable Slice migratedFrom;
 
     /** How a diff changes its slice. */
     enum Mode {
@@ -35,43 +37,55 @@ final class SliceDiff {
          * A migrated slice being written back: the slice becomes exactly the set keys, but only while
          * it is still stored under another {@code vsn}. Once a writer has stored the current version
          * (another instance migrated and stashed meanwhile), its data wins and this diff changes nothing.
+         * Should the stale slice stored now differ from the one migrated (an instance of the older
+         * release stashed meanwhile, its write acknowledged), the slice stored now is migrated instead.
          */
         REPLACE,
         /** The slice is removed. */
         RESET,
-        /** A migrator dropped the slice: it is removed only while it is still stored under another {@code vsn}. */
+        /**
+         * A migrator dropped the slice: it is removed only while it is still stored under another
+         * {@code vsn}, and, like {@link #REPLACE}, a stale slice other than the one migrated is migrated again.
+         */
         DROP_STALE
     }
 
     private SliceDiff(String view, int vsn, Map<String, JsonNode> sets, Set<String> removes, Mode mode,
-            @Nullable Migrator migrator) {
+            @Nullable Migrator migrator, SessionDocument.@Nullable Slice migratedFrom) {
         this.view = view;
         this.vsn = vsn;
         this.sets = sets;
         this.removes = removes;
         this.mode = mode;
         this.migrator = migrator;
+        this.migratedFrom = migratedFrom;
     }
 
     static SliceDiff of(ViewDefinition view, Map<String, JsonNode> sets, Set<String> removes) {
-        return new SliceDiff(view.name(), view.vsn(), Map.copyOf(sets), Set.copyOf(removes), Mode.MERGE, view.migrator());
+        return new SliceDiff(view.name(), view.vsn(), Map.copyOf(sets), Set.copyOf(removes), Mode.MERGE, view.migrator(),
+                null);
     }
 
-    static SliceDiff replace(ViewDefinition view, Map<String, JsonNode> data) {
-        return new SliceDiff(view.name(), view.vsn(), Map.copyOf(data), Set.of(), Mode.REPLACE, null);
+    /**
+     * @param data what the view's migrator made of {@code stale}
+     * @param stale the slice stored under another {@code vsn} that was migrated
+     */
+    static SliceDiff replace(ViewDefinition view, Map<String, JsonNode> data, SessionDocument.Slice stale) {
+        return new SliceDiff(view.name(), view.vsn(), Map.copyOf(data), Set.of(), Mode.REPLACE, view.migrator(), stale);
     }
 
-    static SliceDiff dropStale(ViewDefinition view) {
-        return new SliceDiff(view.name(), view.vsn(), Map.of(), Set.of(), Mode.DROP_STALE, null);
+    /** @param stale the slice stored under another {@code vsn} that the view's migrator dropped */
+    static SliceDiff dropStale(ViewDefinition view, SessionDocument.Slice stale) {
+        return new SliceDiff(view.name(), view.vsn(), Map.of(), Set.of(), Mode.DROP_STALE, view.migrator(), stale);
     }
 
     static SliceDiff reset(ViewDefinition view) {
-        return new SliceDiff(view.name(), view.vsn(), Map.of(), Set.of(), Mode.RESET, null);
+        return new SliceDiff(view.name(), view.vsn(), Map.of(), Set.of(), Mode.RESET, null, null);
     }
 
     /** A diff that changes nothing: written to refresh the expiry or to move the document. */
     static SliceDiff touch() {
-        return new SliceDiff("", 0, Map.of(), Set.of(), Mode.MERGE, null);
+        return new SliceDiff("", 0, Map.of(), Set.of(), Mode.MERGE, null, null);
     }
 
     String view() {
@@ -94,9 +108,17 @@ final class SliceDiff {
         return mode;
     }
 
-    /** @return the view's migrator, which a merge runs on a slice stored under another {@code vsn} */
+    /**
+     * @return the view's migrator, which a merge runs on a slice stored under another {@code vsn}, and a
+     *     write-back on a stale slice other than the one it was made from
+     */
     @Nullable Migrator migrator() {
         return migrator;
+    }
+
+    /** @return for a write-back ({@link Mode#REPLACE}, {@link Mode#DROP_STALE}), the stale slice it was made from */
+    SessionDocument.@Nullable Slice migratedFrom() {
+        return migratedFrom;
     }
 
     boolean isTouch() {

@@ -56,7 +56,7 @@ final class ViewRecovery {
             }
             Map<String, JsonNode> writeBack = new LinkedHashMap<>();
             data.properties().forEach(e -> writeBack.put(e.getKey(), e.getValue()));
-            writes.add(SliceDiff.replace(view, writeBack));
+            writes.add(SliceDiff.replace(view, writeBack, slice));
         }
         Map<String, @Nullable Object> values = new LinkedHashMap<>(view.keys().size() * 2);
         Set<String> reconnectToClear = null;
@@ -101,13 +101,13 @@ final class ViewRecovery {
         ObjectNode migrated;
         try {
             migrated = migrator.migrate(slice.vsn(), slice.data().deepCopy());
-        } catch (RuntimeException e) {
+        } catch (Throwable e) { // also an Error (a failed assert) or a checked exception thrown undeclared
             log.error("migrator of view '{}' failed from vsn {} to {}; the stored slice is ignored",
                     view.name(), slice.vsn(), view.vsn(), e);
             return null;
         }
         if (migrated == null) {
-            writes.add(SliceDiff.dropStale(view));
+            writes.add(SliceDiff.dropStale(view, slice));
         }
         return migrated;
     }

@@ -258,7 +258,7 @@ class SessionDocumentTests {
 
     @Test
     void replaceMakesTheSliceExactlyTheGivenData() {
-        SessionDocument next = sample().apply(SliceDiff.replace(COUNTER_V2, Map.of("count", NODES.numberNode(30))));
+        SessionDocument next = sample().apply(SliceDiff.replace(COUNTER_V2, Map.of("count", NODES.numberNode(30)), sample().slice("counter")));
         assertThat(tree(next).at("/views/counter")).isEqualTo(MAPPER.readTree("{\"vsn\":2,\"data\":{\"count\":30}}"));
         assertThat(tree(next).at("/views/compose")).isEqualTo(tree(sample()).at("/views/compose"));
     }
@@ -266,16 +266,47 @@ class SessionDocumentTests {
     @Test
     void aWriteBackChangesNothingOnceTheSliceHasTheCurrentVsnOrIsGone() {
         // Another writer already stored current data (or reset the view): a late write-back must not undo it.
-        SessionDocument sameVsn = sample().apply(SliceDiff.replace(COUNTER, Map.of("label", NODES.stringNode("only"))));
+        SessionDocument sameVsn = sample().apply(SliceDiff.replace(COUNTER, Map.of("label", NODES.stringNode("only")), sample().slice("counter")));
         assertThat(sameVsn.toBytes()).isEqualTo(sample().toBytes());
         SessionDocument gone = sample().apply(SliceDiff.reset(COUNTER));
-        assertThat(gone.apply(SliceDiff.replace(COUNTER_V2, Map.of("count", NODES.numberNode(1)))).slice("counter")).isNull();
+        assertThat(gone.apply(SliceDiff.replace(COUNTER_V2, Map.of("count", NODES.numberNode(1)), sample().slice("counter"))).slice("counter")).isNull();
+    }
+
+    @Test
+    void aWriteBackMeetingAStaleSliceChangedSinceMigratesWhatIsStoredNow() {
+        // An instance of the older release stashed after the recover migrated the slice (its write acknowledged):
+        // the write-back, re-applied after its conflict, must not put the older data back.
+        ViewDefinition doubling = ViewDefinition.builder("counter").vsn(2).key("count", int.class)
+                .migrator((vsn, data) -> data.put("count", 2 * data.get("count").asInt())).build();
+        SessionDocument read = sample();
+        SliceDiff writeBack = SliceDiff.replace(doubling, Map.of("count", NODES.numberNode(6), "label",
+                NODES.stringNode("hi")), read.slice("counter"));
+        SessionDocument changed = read.apply(set(COUNTER, "count", NODES.numberNode(10)));
+
+        assertThat(tree(read.apply(writeBack)).at("/views/counter"))
+                .isEqualTo(MAPPER.readTree("{\"vsn\":2,\"data\":{\"count\":6,\"label\":\"hi\"}}"));
+        assertThat(tree(changed.apply(writeBack)).at("/views/counter"))
+                .isEqualTo(MAPPER.readTree("{\"vsn\":2,\"data\":{\"count\":20,\"label\":\"hi\"}}"));
+        assertThat(tree(changed.apply(SliceDiff.dropStale(doubling, read.slice("counter")))).at("/views/counter"))
+                .as("a drop made from the older data: the migrator keeps the data stored now")
+                .isEqualTo(MAPPER.readTree("{\"vsn\":2,\"data\":{\"count\":20,\"label\":\"hi\"}}"));
+    }
+
+    @Test
+    void aWriteBackWhoseMigratorFailsOnTheChangedStaleSliceLeavesIt() {
+        ViewDefinition failing = ViewDefinition.builder("counter").vsn(2).key("count", int.class)
+                .migrator((vsn, data) -> {
+                    throw new AssertionError("migrator bug");
+                }).build();
+        SessionDocument changed = sample().apply(set(COUNTER, "count", NODES.numberNode(10)));
+        SliceDiff writeBack = SliceDiff.replace(failing, Map.of("count", NODES.numberNode(6)), sample().slice("counter"));
+        assertThat(changed.apply(writeBack).toBytes()).isEqualTo(changed.toBytes());
     }
 
     @Test
     void aMigratorsDropRemovesOnlyAStaleSlice() {
-        assertThat(sample().apply(SliceDiff.dropStale(COUNTER_V2)).slice("counter")).isNull();
-        assertThat(sample().apply(SliceDiff.dropStale(COUNTER)).toBytes()).isEqualTo(sample().toBytes());
+        assertThat(sample().apply(SliceDiff.dropStale(COUNTER_V2, sample().slice("counter"))).slice("counter")).isNull();
+        assertThat(sample().apply(SliceDiff.dropStale(COUNTER, sample().slice("counter"))).toBytes()).isEqualTo(sample().toBytes());
     }
 
     @Test
@@ -316,7 +347,7 @@ class SessionDocumentTests {
         SliceDiff[] diffs = {
                 SliceDiff.of(COUNTER, Map.of("count", NODES.numberNode(5)), Set.of("label")),
                 SliceDiff.of(COUNTER_V2, Map.of("count", NODES.numberNode(6)), Set.of()),
-                SliceDiff.replace(COUNTER, Map.of("draft", NODES.stringNode("r"))),
+                SliceDiff.replace(COUNTER, Map.of("draft", NODES.stringNode("r")), sample().slice("counter")),
                 SliceDiff.reset(COMPOSE),
                 SliceDiff.touch(),
         };
@@ -345,7 +376,7 @@ class SessionDocumentTests {
 
         original.apply(SliceDiff.of(COUNTER, Map.of("count", NODES.numberNode(100)), Set.of("label")));
         original.apply(SliceDiff.of(COUNTER_V2, Map.of("count", NODES.numberNode(1)), Set.of()));
-        original.apply(SliceDiff.replace(COMPOSE, Map.of()));
+        original.apply(SliceDiff.replace(COMPOSE, Map.of(), original.slice("compose")));
         original.apply(SliceDiff.reset(COUNTER));
         original.withExpiry(Instant.EPOCH);
 
