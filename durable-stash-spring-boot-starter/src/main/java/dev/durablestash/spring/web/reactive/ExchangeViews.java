@@ -27,9 +27,11 @@ import reactor.core.scheduler.Schedulers;
  *
  * <p><b>When they are stashed.</b> Once, just before the response is committed (a
  * {@code beforeCommit} action registered when the first view is bound): after a {@code Mono} body's
- * value was produced, before a view's rendered page, a redirect or a {@code ResponseEntity} is sent,
- * before the first element of a {@code Flux} body. A failed stash fails the commit, and the response
- * becomes the failure status instead. Nothing is stashed once the handler failed (an error response is
+ * value was produced, before a view's rendered page, a redirect or a {@code ResponseEntity} is sent.
+ * A failed stash fails the commit, and the response becomes the failure status instead. An annotated
+ * handler that returns a stream (a {@code Flux} body) is stashed earlier, as the handler method returns
+ * and before the body is subscribed ({@link #stashBeforeStream()}); a functional route's streaming body
+ * before its first element. Nothing is stashed once the handler failed (an error response is
  * committed then) or after a stash failed. Views first bound after the commit (by a streaming body) are
  * never stashed automatically; their changes are reported at the end like any made after the commit.
  *
@@ -37,7 +39,7 @@ import reactor.core.scheduler.Schedulers;
  * browser session's turn at it (once per view and exchange). Every turn is handed on exactly once: after
  * the automatic stash (done or failed), when the handler failed, or when the exchange ends, whatever
  * ends it ({@link SidWebFilter}); a turn granted after that (a view first bound while a body streams)
- * is handed on at once, so that a stream never holds a turn.
+ * is handed on at once, so that a stream never holds a turn once it was stashed.
  *
  * <p><b>Thread-safety:</b> the bindings are used by the exchange's processing, one step at a time
  * (Reactor orders the steps); turns may be granted and handed on from any thread.
@@ -207,7 +209,8 @@ final class ExchangeViews {
     }
 
     /**
-     * The automatic stash, just before the response is committed; then the turns are handed on. After
+     * The automatic stash, just before the response is committed (or as the handler returns a stream:
+     * {@link #stashBeforeStream()}); then the turns are handed on. After
      * an explicit stash of the exchange failed, the commit fails instead, so the response becomes the
      * failure status even if the handler caught the error.
      */
@@ -228,6 +231,20 @@ final class ExchangeViews {
                     committing = false;
                     handTurnsOn();
                 });
+    }
+
+    /**
+     * The annotated handler returned a stream (a multi-value body such as a {@code Flux}): the automatic
+     * stash runs now, before the body is subscribed, and the turns are handed on once it is done or
+     * failed, as on Spring MVC, so that the stream holds no turn, also while it waits for its first
+     * element. The commit stashes nothing more: changes made while the stream produces its elements are
+     * reported when the exchange ends, as those made after the commit.
+     *
+     * @return completes once the bound views are stashed; fails with the stash's error (the exchange is
+     *     then answered the failure status, its body never subscribed)
+     */
+    Mono<Void> stashBeforeStream() {
+        return Mono.defer(this::stashBeforeCommit);
     }
 
     /**
@@ -317,7 +334,8 @@ final class ExchangeViews {
         // Changes a stash still in flight writes (the client went away while the commit's stash ran) are
         // not "made after the commit"; should that stash fail, nobody waits for it any more: say so here.
         bound.reportUnstashedAtEnd(exchange.getRequest().getPath(), commitStashEnded
-                ? "they were made after the response was committed (a streaming body); stash them with "
+                ? "they were made after the response was committed, or after the handler returned its "
+                        + "streaming body (a Flux, stashed then); stash them with "
                         + "ReactiveStash.stash() before sending what depends on them"
                 : "the exchange ended (the client went away) before the stash made as the response "
                         + "committed reached them");

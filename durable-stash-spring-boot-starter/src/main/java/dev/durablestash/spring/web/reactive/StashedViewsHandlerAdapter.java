@@ -7,6 +7,8 @@ import org.springframework.aop.framework.Advised;
 import org.springframework.aop.support.AopUtils;
 import org.springframework.core.MethodParameter;
 import org.springframework.core.Ordered;
+import org.springframework.core.ReactiveAdapter;
+import org.springframework.core.ReactiveAdapterRegistry;
 import org.springframework.http.HttpEntity;
 import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.web.bind.annotation.RequestBody;
@@ -28,7 +30,10 @@ import reactor.core.publisher.Mono;
  * {@code @Stashed} fields; WebFlux resolves a fresh instance of it for each exchange, see
  * {@link PerExchangeControllers}), then the view state classes it takes as arguments, left to right,
  * each after waiting without blocking for the browser session's turn at an atomic view. The changes
- * are stashed just before the response is committed ({@link ExchangeViews}).
+ * are stashed just before the response is committed ({@link ExchangeViews}); those of a handler that
+ * returns a stream (a multi-value publisher such as a {@code Flux}, also as a {@code ResponseEntity}'s
+ * body) are stashed, and its turns handed on, when the handler method returns, before the body is
+ * subscribed, as on Spring MVC: an open stream, also one waiting for its first element, holds no turn.
  *
  * <p>It comes first among the handler adapters and hands every {@link HandlerMethod} on to the
  * {@code RequestMappingHandlerAdapter}. Recovery failures (a turn or a recover past its deadline) are
@@ -88,13 +93,16 @@ public final class StashedViewsHandlerAdapter implements HandlerAdapter, Dispatc
                     if (failure != null) { // the handler's own stash failed, whatever answered it
                         return StashFailures.answer(exchange, failure, context.failureStatus()).then(Mono.empty());
                     }
-                    return Mono.just(result);
-                })
-                .map(result -> {
                     if (!(result.getHandler() instanceof HandlerMethod invoked)
                             || !invoked.getMethod().equals(method.getMethod())) {
                         views.handlerFailed(); // an @ExceptionHandler answered instead of the handler
+                    } else if (streams(result)) {
+                        // Before the body is subscribed: a failed stash is answered by handleError.
+                        return views.stashBeforeStream().thenReturn(result);
                     }
+                    return Mono.just(result);
+                })
+                .map(result -> {
                     DispatchExceptionHandler resultErrors = result.getExceptionHandler();
                     return result.setExceptionHandler((exchange2, ex) -> {
                         if (StashFailures.isStashFailure(ex)) {
@@ -118,6 +126,23 @@ public final class StashedViewsHandlerAdapter implements HandlerAdapter, Dispatc
             views.handlerFailed(); // whatever answers this error, it stashes nothing
         }
         return Mono.error(ex);
+    }
+
+    /**
+     * @return {@code true} if the handler returned a stream: a multi-value publisher (such as a
+     *     {@code Flux}, by the adapter's {@link ReactiveAdapterRegistry}) as its return value or as the
+     *     body of the {@code HttpEntity} it returned
+     */
+    private boolean streams(HandlerResult result) {
+        Object value = result.getReturnValue();
+        if (value instanceof HttpEntity<?> entity) {
+            value = entity.getBody();
+        }
+        if (value == null) {
+            return false;
+        }
+        ReactiveAdapter adapter = delegate.get().getReactiveAdapterRegistry().getAdapter(value.getClass());
+        return adapter != null && adapter.isMultiValue();
     }
 
     private static boolean usesViews(HandlerMethod method) {

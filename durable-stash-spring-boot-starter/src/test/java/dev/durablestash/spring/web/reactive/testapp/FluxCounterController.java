@@ -3,6 +3,7 @@ package dev.durablestash.spring.web.reactive.testapp;
 import java.net.URI;
 
 import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.stereotype.Controller;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -73,6 +74,18 @@ public class FluxCounterController {
     Flux<String> incrementFlux() {
         count++;
         return Flux.just("a", "b");
+    }
+
+    /**
+     * An event stream a page keeps open: the handler method changes the count, and the stream's first
+     * event waits at the {@link Gate} (reached once the body is subscribed), as one waiting for something
+     * to happen.
+     */
+    @GetMapping(path = "/events", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
+    @ResponseBody
+    Flux<String> events() {
+        int seen = ++count;
+        return Mono.defer(() -> Mono.fromFuture(Gate.pass())).thenMany(Flux.just("count=" + seen));
     }
 
     @PostMapping("/draft")

@@ -1,0 +1,82 @@
+package dev.durablestash.spring.web.reactive;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import ch.qos.logback.classic.Level;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.test.web.reactive.server.EntityExchangeResult;
+import org.springframework.web.reactive.function.client.WebClient;
+
+import dev.durablestash.spring.web.reactive.testapp.FluxTestApplication;
+import dev.durablestash.spring.web.reactive.testapp.Gate;
+import dev.durablestash.testing.InMemoryStorageBackend.Operation;
+import dev.durablestash.testsupport.ExpectedLogs;
+
+/**
+ * A view handler that returns a stream (a {@code Flux}, here server-sent events) is stashed, and hands
+ * its turn on, when the handler method returns, before its body is subscribed, as on Spring MVC: an open
+ * stream that waits for its first event never holds the view's turn.
+ */
+@SpringBootTest(classes = FluxTestApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT, properties = {
+        "spring.main.web-application-type=reactive", "durable-stash.storage.type=memory",
+        "durable-stash.operation-timeout=3s" })
+class WebFluxOpenStreamTurnTests extends FluxAppTestSupport {
+
+    @RegisterExtension
+    final ExpectedLogs logs = ExpectedLogs.ofLoggers("dev.durablestash")
+            .allow(Level.WARN, "failed, answering 503");
+
+    @AfterEach
+    void openGate() {
+        Gate.open(); // the base class clears the faults after this
+    }
+
+    /**
+     * Seen failing before streams were stashed as their handler returned: the stash (and the hand-on of
+     * the turn) waited for the stream's first event, so the other request waited for the turn and was
+     * answered 503 at the operation timeout.
+     */
+    @Test
+    void anOpenEventStreamWaitingForItsFirstEventDoesNotHoldTheViewsTurn() throws Exception {
+        assertThat(browser.post("/counter/increment-body", "", REJOIN).getResponseBody()).isEqualTo("1");
+        Gate.close();
+        CompletableFuture<List<String>> events = WebClient.create("http://localhost:" + port).get()
+                .uri("/counter/events").header("Cookie", "sid=" + browser.sid()).header("X-Stash-Mounts", "1")
+                .retrieve().bodyToFlux(String.class).collectList().toFuture();
+        Gate.entered().get(30, TimeUnit.SECONDS); // the handler returned; its stream waits for its first event
+
+        EntityExchangeResult<String> next = browser.post("/counter/increment-body", "", REJOIN);
+
+        assertThat(events).as("the stream still waits for its first event").isNotDone();
+        assertThat(next.getStatus().value()).as("the view's other request got the turn").isEqualTo(200);
+        assertThat(next.getResponseBody()).as("the stream's change was stashed as its handler returned")
+                .isEqualTo("3");
+        Gate.open();
+        assertThat(events.get(30, TimeUnit.SECONDS)).containsExactly("count=2");
+        assertThat(browser.get("/counter", REJOIN).getResponseBody()).startsWith("count=3;");
+    }
+
+    @Test
+    void aStreamWhoseStashFailsAsItsHandlerReturnsAnswersTheFailureStatusAndIsNeverSubscribed() {
+        browser.post("/counter/increment-body", "", REJOIN);
+        Gate.close();
+        storage.failNext(Operation.PUT, 1);
+
+        EntityExchangeResult<String> failed = browser.get("/counter/events", REJOIN);
+
+        assertThat(failed.getStatus().value()).isEqualTo(503);
+        assertThat(Gate.entered()).as("its body was never subscribed").isNotDone();
+        EntityExchangeResult<String> next = browser.post("/counter/increment-body", "", REJOIN);
+        assertThat(next.getStatus().value()).as("the turn was handed on").isEqualTo(200);
+        assertThat(next.getResponseBody()).as("the failed stream's change was not stored").isEqualTo("2");
+    }
+}
