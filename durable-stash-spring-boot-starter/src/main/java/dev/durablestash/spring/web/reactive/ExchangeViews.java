@@ -3,6 +3,8 @@ package dev.durablestash.spring.web.reactive;
 import java.util.concurrent.CompletableFuture;
 
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import org.springframework.beans.BeanUtils;
 import org.springframework.http.InvalidMediaTypeException;
@@ -53,6 +55,11 @@ final class ExchangeViews {
     static final String MOUNTS_PARAMETER = "_mounts";
 
     private static final String ATTRIBUTE = ExchangeViews.class.getName();
+
+    /** The mount count of an exchange whose form body was read before its field could be: a rejoin. */
+    private static final String UNKNOWN_MOUNTS = "1";
+
+    private static final Logger log = LoggerFactory.getLogger(ExchangeViews.class);
 
     private final ServerWebExchange exchange;
     private final StashContext context;
@@ -370,7 +377,10 @@ final class ExchangeViews {
      * {@link SidWebFilter} reads from a copy of the body, so the handler still reads the body itself), of a
      * {@code multipart/form-data} one through the exchange's multipart data, which the handler can still use
      * (its parts, parsed once; unless the handler {@linkplain #handlerReadsBody() reads the raw body}); the
-     * raw body of such an exchange then fails when read ({@link ParsedMultipartGuard}).
+     * raw body of such an exchange then fails when read ({@link ParsedMultipartGuard}). A form body read
+     * (raw) before its fields could be, so that its {@code _mounts} field is unknown
+     * ({@link FormBodyReplay#wasReadBefore}), counts as a rejoin, logged at WARN: never as a fresh mount,
+     * which would clear the view's reconnect-scoped keys in storage.
      */
     private Mono<MountKind> mount() {
         MountKind kind = mount;
@@ -386,7 +396,18 @@ final class ExchangeViews {
         if (value != null) {
             found = Mono.just(value);
         } else if (type != null && type.isCompatibleWith(MediaType.APPLICATION_FORM_URLENCODED)) {
-            found = exchange.getFormData().mapNotNull(form -> form.getFirst(MOUNTS_PARAMETER));
+            found = exchange.getFormData().mapNotNull(form -> {
+                String field = form.getFirst(MOUNTS_PARAMETER);
+                if (field == null && FormBodyReplay.wasReadBefore(exchange)) {
+                    log.warn("The form body of {} {} was read before its {} field could be looked up (by a "
+                            + "filter ahead of the SidWebFilter, or by the handler before it recovered a view): "
+                            + "counted as a rejoin, which keeps the view's reconnect-scoped state; send the mount "
+                            + "kind in the {} header or the query", exchange.getRequest().getMethod(),
+                            exchange.getRequest().getPath(), MOUNTS_PARAMETER, MOUNTS_HEADER);
+                    return UNKNOWN_MOUNTS;
+                }
+                return field;
+            });
         } else if (type != null && type.isCompatibleWith(MediaType.MULTIPART_FORM_DATA) && !handlerReadsBody) {
             ParsedMultipartGuard.parsing(exchange);
             found = exchange.getMultipartData().mapNotNull(parts -> parts.getFirst(MOUNTS_PARAMETER)

@@ -10,6 +10,7 @@ import org.springframework.core.codec.Hints;
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.core.io.buffer.DataBufferUtils;
 import org.springframework.core.io.buffer.DefaultDataBufferFactory;
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.InvalidMediaTypeException;
 import org.springframework.http.MediaType;
@@ -41,9 +42,21 @@ import reactor.core.publisher.Mono;
  * itself bounds a form it reads: a larger form body is read to its end without being kept, and the
  * form data (so the mount-kind lookup) fails with 413 Content Too Large.
  *
+ * <p><b>A body read before.</b> A filter ahead of {@link SidWebFilter} (or a handler, before it
+ * recovers a view) may have read the body already, leaving none to copy: a body that declares content
+ * ({@code Content-Length} above 0, or {@code Transfer-Encoding}) but reads empty was. The form data is
+ * then the exchange's own, which Spring keeps once read through {@code exchange.getFormData()} (as such
+ * a filter reads a form), so the fields still reach the handler and the mount-kind lookup. Had the body
+ * been read some other way (raw), the fields are gone, as without this class: the form data is empty
+ * and the exchange is marked ({@link #wasReadBefore}), so that the lookup does not take the missing
+ * {@code _mounts} field for a fresh mount (which would clear the view's reconnect-scoped keys).
+ *
  * <p><b>Thread-safety:</b> thread-safe; the copy is made at most once.
  */
 final class FormBodyReplay extends ServerWebExchangeDecorator {
+
+    /** The attribute that marks an exchange whose form body was read before its form could be. */
+    private static final String READ_BEFORE_ATTRIBUTE = FormBodyReplay.class.getName() + ".readBefore";
 
     private static final ResolvableType FORM_DATA_TYPE = ResolvableType.forClassWithGenerics(MultiValueMap.class,
             String.class, String.class);
@@ -74,9 +87,38 @@ final class FormBodyReplay extends ServerWebExchangeDecorator {
                 return replay(copy());
             }
         };
-        this.formData = reader.readMono(FORM_DATA_TYPE, copied, Hints.from(Hints.LOG_PREFIX_HINT, getLogPrefix()))
+        this.formData = copy()
+                .flatMap(bytes -> bytes.length == 0 && declaresContent(original) ? formReadBefore(exchange)
+                        : reader.readMono(FORM_DATA_TYPE, copied, Hints.from(Hints.LOG_PREFIX_HINT, getLogPrefix())))
                 .switchIfEmpty(Mono.fromSupplier(LinkedMultiValueMap::new))
                 .cache();
+    }
+
+    /**
+     * @return the form data of an exchange whose body was read before it could be copied: the one Spring
+     *     kept for the exchange (read by a filter through {@code getFormData()}), or, with none to keep
+     *     (the body was read raw), an empty one, and the exchange is then {@linkplain #wasReadBefore marked}
+     */
+    private static Mono<MultiValueMap<String, String>> formReadBefore(ServerWebExchange exchange) {
+        return exchange.getFormData().doOnNext(form -> {
+            if (form.isEmpty()) {
+                exchange.getAttributes().put(READ_BEFORE_ATTRIBUTE, Boolean.TRUE);
+            }
+        });
+    }
+
+    /**
+     * @return {@code true} if the exchange's form body was read (raw) before its form data could be, so
+     *     that its fields, {@code _mounts} among them, are unknown; meaningful once the form data was read
+     */
+    static boolean wasReadBefore(ServerWebExchange exchange) {
+        return Boolean.TRUE.equals(exchange.getAttribute(READ_BEFORE_ATTRIBUTE));
+    }
+
+    /** @return whether the request says it has a body: a positive length, or a transfer encoding */
+    private static boolean declaresContent(ServerHttpRequest request) {
+        long length = request.getHeaders().getContentLength();
+        return length > 0 || length < 0 && request.getHeaders().containsHeader(HttpHeaders.TRANSFER_ENCODING);
     }
 
     /**

@@ -28,7 +28,9 @@ import reactor.core.publisher.Mono;
  * <p>A request with a form body ({@code application/x-www-form-urlencoded}) and no mount kind in the
  * {@code X-Stash-Mounts} header or the query goes on with its form data read from a copy of the body,
  * which is its body again for the handler: the {@code _mounts} field can be looked up without starving a
- * handler that reads the raw body. The copy is bounded by the form reader's {@code maxInMemorySize}.
+ * handler that reads the raw body. The copy is bounded by the form reader's {@code maxInMemorySize}. A
+ * form body an earlier filter read already gives the form Spring kept for the exchange, or, read raw,
+ * counts as a rejoin ({@link FormBodyReplay}).
  *
  * <p>When the handling of an exchange leaves a response without a body uncommitted (a redirect, an
  * empty body), the exchange's views are stashed here, so that a failed stash still reaches the

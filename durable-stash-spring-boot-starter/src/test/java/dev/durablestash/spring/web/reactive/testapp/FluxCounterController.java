@@ -97,6 +97,16 @@ public class FluxCounterController {
         });
     }
 
+    /** Counts a form post, and answers its field {@code f} and the draft it sees. */
+    @PostMapping("/form")
+    @ResponseBody
+    Mono<String> form(org.springframework.web.server.ServerWebExchange exchange) {
+        return exchange.getFormData().map(form -> {
+            count++;
+            return "count=" + count + ";f=" + form.getFirst("f") + ";draft=" + draft;
+        });
+    }
+
     /** Holds the view's turn at the {@link Gate}, without blocking a thread. */
     @PostMapping("/gated-increment")
     @ResponseBody
