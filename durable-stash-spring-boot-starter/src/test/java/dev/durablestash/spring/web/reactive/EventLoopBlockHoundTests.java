@@ -14,7 +14,9 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.web.reactive.server.EntityExchangeResult;
 
+import dev.durablestash.spring.web.reactive.testapp.EarlyFormReader;
 import dev.durablestash.spring.web.reactive.testapp.FluxTestApplication;
+import dev.durablestash.spring.web.reactive.testapp.Gate;
 
 import reactor.blockhound.BlockingOperationError;
 
@@ -68,6 +70,11 @@ class EventLoopBlockHoundTests {
         assertThat(browser.post("/counter/increment-flux", "", rejoin).getResponseBody()).isEqualTo("ab");
         assertThat(browser.post("/counter/draft", "draft=hi", rejoin).getResponseBody()).isEqualTo("draft=hi");
         assertThat(browser.get("/counter", rejoin).getResponseBody()).isEqualTo("count=4;draft=hi");
+        assertThat(browser.post("/counter/form", "f=y&_mounts=1", EarlyFormReader.FORM_HEADER, "1").getResponseBody())
+                .as("a form read by a filter ahead of the SidWebFilter").isEqualTo("count=5;f=y;draft=hi");
+        Gate.open();
+        assertThat(browser.get("/counter/events", rejoin).getResponseBody()).as("stashed as the handler returned")
+                .contains("count=6");
         assertThat(browser.post("/basket?item=a", "").getResponseBody()).isEqualTo("[a]");
         assertThat(browser.post("/tally/add", "").getResponseBody()).isEqualTo("total=5");
         assertThat(browser.post("/tally/add-now", "").getResponseBody()).isEqualTo("stashed");
