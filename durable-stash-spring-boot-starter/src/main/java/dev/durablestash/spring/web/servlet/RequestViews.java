@@ -1,5 +1,8 @@
 package dev.durablestash.spring.web.servlet;
 
+import java.util.ArrayDeque;
+import java.util.Deque;
+
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
 import jakarta.servlet.DispatcherType;
@@ -27,6 +30,12 @@ import dev.durablestash.spring.web.MountCount;
  * wraps every dispatch and reports its end ({@link #dispatchEnded}), so no path leaks a turn:
  * exceptions, error dispatches, client aborts, async timeouts.
  *
+ * <p><b>Includes.</b> An included handler ({@code RequestDispatcher.include}) runs inside the handler
+ * (or the view) that includes it, which goes on when it returns: the included handler's stash is
+ * its own dispatch's last automatic one, not the request's. So each include keeps the state of the
+ * dispatch around it ({@link #handlerStarting}, {@link #includeEnded}), and its {@link #finish()}
+ * hands no turn on while a dispatch around it still runs its handler: that handler's own finish does.
+ *
  * <p><b>Thread-safety:</b> bindings are used by one thread at a time (the request's dispatches run
  * one after the other); the held turns may also be handed on by the container's async listener.
  */
@@ -45,7 +54,10 @@ final class RequestViews {
     private final BoundViews bound;
     private @Nullable MountKind mount;
     private boolean failed;
+    /** The current dispatch's handler is past its last automatic stash. */
     private boolean finished;
+    /** The {@link #finished} of each dispatch an include runs inside, the innermost first. */
+    private final Deque<Boolean> enclosing = new ArrayDeque<>();
     private boolean warnedUnstashed;
     private boolean warnedChangedOnEveryWrite;
     private boolean listeningForAsyncCompletion;
@@ -162,24 +174,50 @@ final class RequestViews {
 
     /**
      * A handler of a forward or include dispatch (of {@code dispatched}, the request as this dispatch
-     * sees it) is about to run (the first handler's stash is
-     * done): its changes are stashed automatically again, as the first handler's were. It takes its
-     * own turn at an atomic view it binds; a view the first handler bound keeps no turn any more.
+     * sees it) is about to run: its changes are stashed automatically again, as the first handler's
+     * were. It takes its own turn at an atomic view it binds; a view the first handler bound keeps the
+     * turn the request still holds at it. A forward comes after the first handler's stash. An include
+     * may come in the middle of the including handler, which goes on when it returns: the state of that
+     * dispatch is kept until {@link #includeEnded()}, which must follow every include this reported.
+     *
+     * @return whether this is an include, to be followed by {@link #includeEnded()}
      */
-    void handlerStarting(HttpServletRequest dispatched) {
+    boolean handlerStarting(HttpServletRequest dispatched) {
         DispatcherType type = dispatched.getDispatcherType();
-        if (type == DispatcherType.FORWARD || type == DispatcherType.INCLUDE) {
+        if (type == DispatcherType.INCLUDE) {
+            enclosing.push(finished);
             finished = false;
+            return true;
+        }
+        if (type == DispatcherType.FORWARD) {
+            finished = false;
+        }
+        return false;
+    }
+
+    /**
+     * An include {@link #handlerStarting} reported has returned: the dispatch that included it goes on
+     * as it was, its handler still to be stashed if it was before the include. Does nothing when no
+     * include is open (one that started before these views were bound).
+     */
+    void includeEnded() {
+        Boolean outer = enclosing.poll();
+        if (outer != null) {
+            finished = outer;
         }
     }
 
     /**
-     * The request's last automatic stash is done: hands its turns on. Later changes are only stored
-     * by {@link dev.durablestash.spring.Stash#stashNow()}, without the turn.
+     * The current dispatch's last automatic stash is done: hands the request's turns on, unless it is
+     * an include whose including handler still runs (that handler's finish hands them on). Later
+     * changes of this dispatch are only stored by {@link dev.durablestash.spring.Stash#stashNow()},
+     * without the turn.
      */
     void finish() {
         finished = true;
-        bound.releaseTurns();
+        if (!enclosing.contains(Boolean.FALSE)) {
+            bound.releaseTurns();
+        }
     }
 
     /**

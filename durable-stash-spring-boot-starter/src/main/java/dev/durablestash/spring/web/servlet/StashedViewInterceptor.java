@@ -1,5 +1,6 @@
 package dev.durablestash.spring.web.servlet;
 
+import jakarta.servlet.DispatcherType;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
@@ -19,7 +20,9 @@ import dev.durablestash.spring.web.StashedViews;
  * value, {@link StashingReturnValueHandler} has usually stashed already; this catches the handlers
  * Spring MVC gives no return-value step (for example {@code void} ones that take the response). A
  * handler that throws stashes nothing; its turns are handed on when the request ends
- * ({@link SidFilter}).
+ * ({@link SidFilter}). The handler of an include ({@code RequestDispatcher.include}) is stashed so
+ * too, but the request's turns stay held while the handler that included it runs on; that handler
+ * is stashed again when it returns ({@link RequestViews#handlerStarting}, {@link #afterCompletion}).
  */
 final class StashedViewInterceptor implements HandlerInterceptor {
 
@@ -32,13 +35,18 @@ final class StashedViewInterceptor implements HandlerInterceptor {
     @Override
     public boolean preHandle(HttpServletRequest request, HttpServletResponse response, Object handler)
             throws Exception {
-        RequestViews earlier = RequestViews.find(request); // bound by a handler this one is forwarded from
-        if (earlier != null) {
-            earlier.handlerStarting(request);
-        }
-        if (handler instanceof HandlerMethod method && !(method.getBean() instanceof String)
-                && StashedViews.isStashedView(method.getBeanType())) {
-            RequestViews.of(request, context).bind(unwrap(method.getBean()));
+        RequestViews earlier = RequestViews.find(request); // bound by a handler that forwards or includes
+        boolean included = earlier != null && earlier.handlerStarting(request);
+        try {
+            if (handler instanceof HandlerMethod method && !(method.getBean() instanceof String)
+                    && StashedViews.isStashedView(method.getBeanType())) {
+                RequestViews.of(request, context).bind(unwrap(method.getBean()));
+            }
+        } catch (Exception | Error e) {
+            if (included) {
+                earlier.includeEnded(); // a preHandle that throws gets no afterCompletion
+            }
+            throw e;
         }
         return true;
     }
@@ -75,6 +83,18 @@ final class StashedViewInterceptor implements HandlerInterceptor {
             }
         } finally {
             rv.finish(); // the last automatic stash: the view renders without holding the turn
+        }
+    }
+
+    /** The end of an include: the including handler goes on (see {@link RequestViews#includeEnded()}). */
+    @Override
+    public void afterCompletion(HttpServletRequest request, HttpServletResponse response, Object handler,
+            @Nullable Exception ex) {
+        if (request.getDispatcherType() == DispatcherType.INCLUDE) {
+            RequestViews rv = RequestViews.find(request);
+            if (rv != null) {
+                rv.includeEnded();
+            }
         }
     }
 }

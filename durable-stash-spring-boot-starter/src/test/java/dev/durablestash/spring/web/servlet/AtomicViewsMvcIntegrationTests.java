@@ -60,6 +60,25 @@ class AtomicViewsMvcIntegrationTests extends RunningMvcTestApp {
     }
 
     @Test
+    void aHandlerKeepsItsTurnWhileAnIncludedHandlerOfAnotherViewRunsAndReturns() throws Exception {
+        browser.get("/forward");
+        CompletableFuture<HttpResponse<String>> including = browser.postAsync(
+                "/forward/include-counter-then-gated-increment", "", REJOIN);
+        Gate.awaitEntered(); // the included counter handler returned; this view's change is still to come
+
+        CompletableFuture<Void> nextWaits = turns.nextWaitFor("ForwardingController");
+        CompletableFuture<HttpResponse<String>> next = browser.postAsync("/forward/increment", "", REJOIN);
+        assertQueued(nextWaits, next);
+
+        Gate.open();
+        assertThat(including.get(30, TimeUnit.SECONDS).statusCode()).isEqualTo(302);
+        assertThat(next.get(30, TimeUnit.SECONDS).body()).as("recovered after the including request's stash")
+                .isEqualTo("forwards=2");
+        assertThat(browser.get("/forward", REJOIN).body()).isEqualTo("forwards=2");
+        assertThat(browser.get("/counter", REJOIN).body()).startsWith("count=1;");
+    }
+
+    @Test
     void whileATurnIsHeldOtherViewsOfTheSessionAndOtherSessionsAreNotHeldUp() throws Exception {
         browser.get("/counter");
         CompletableFuture<HttpResponse<String>> held = browser.postAsync("/counter/gated-increment", "", REJOIN);

@@ -33,6 +33,18 @@ class StashedViewsMvcIntegrationTests extends RunningMvcTestApp {
     }
 
     @Test
+    void aChangeMadeAfterAnIncludedHandlerReturnedIsStashedBeforeTheRedirect() {
+        browser.get("/counter");
+
+        HttpResponse<String> redirect = browser.post("/forward/include-counter-then-increment", "", REJOIN);
+        assertThat(redirect.statusCode()).isEqualTo(302);
+
+        assertThat(browser.get("/counter", REJOIN).body()).as("the included handler's change").contains("count=1");
+        assertThat(browser.get("/forward", REJOIN).body()).as("the change the redirect acknowledged")
+                .isEqualTo("forwards=1");
+    }
+
+    @Test
     void fieldsAreRecoveredBeforeTheHandlerForRedirectsViewsAndResponseBodies() {
         HttpResponse<String> redirect = browser.post("/counter/increment", "");
         assertThat(redirect.statusCode()).isEqualTo(302);

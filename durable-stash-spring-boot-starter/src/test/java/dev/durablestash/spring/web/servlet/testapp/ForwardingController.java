@@ -1,5 +1,11 @@
 package dev.durablestash.spring.web.servlet.testapp;
 
+import java.io.IOException;
+
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+
 import org.springframework.stereotype.Controller;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -8,7 +14,10 @@ import org.springframework.web.bind.annotation.ResponseBody;
 import dev.durablestash.spring.Stashed;
 import dev.durablestash.spring.StashedView;
 
-/** Changes its own view, then forwards (server side, the same request) to another view's handler. */
+/**
+ * Dispatches server side, within the same request, to another view's handler: changes its own view,
+ * then forwards; or includes, then changes its own view.
+ */
 @Controller
 @StashedView
 class ForwardingController {
@@ -19,6 +28,32 @@ class ForwardingController {
     String incrementThenForward() {
         forwards++;
         return "forward:/counter/increment-body";
+    }
+
+    /** Includes the counter's increment, then changes this view and answers with a redirect. */
+    @PostMapping("/forward/include-counter-then-increment")
+    String includeThenIncrement(HttpServletRequest request, HttpServletResponse response)
+            throws ServletException, IOException {
+        request.getRequestDispatcher("/counter/increment-body").include(request, response);
+        forwards++;
+        return "redirect:/forward";
+    }
+
+    /** As {@link #includeThenIncrement}, waiting at the gate between the include and the change. */
+    @PostMapping("/forward/include-counter-then-gated-increment")
+    String includeThenGatedIncrement(HttpServletRequest request, HttpServletResponse response)
+            throws ServletException, IOException {
+        request.getRequestDispatcher("/counter/increment-body").include(request, response);
+        Gate.pass();
+        forwards++;
+        return "redirect:/forward";
+    }
+
+    @PostMapping("/forward/increment")
+    @ResponseBody
+    String increment() {
+        forwards++;
+        return "forwards=" + forwards;
     }
 
     @GetMapping("/forward")
