@@ -30,6 +30,11 @@ import dev.durablestash.spring.web.MountCount;
  * wraps every dispatch and reports its end ({@link #dispatchEnded}), so no path leaks a turn:
  * exceptions, error dispatches, client aborts, async timeouts.
  *
+ * <p><b>Forwards.</b> A handler whose view forwards the request ({@code forward:}) is not the
+ * request's last: the handler the forward reaches may change the same views, so the stash before
+ * the forward keeps the turns ({@link #finishBeforeForward()}). The forwarded handler's own finish
+ * hands them on, or the end of the dispatch when the forward reaches no handler (a JSP, a servlet).
+ *
  * <p><b>Includes.</b> An included handler ({@code RequestDispatcher.include}) runs inside the handler
  * (or the view) that includes it, which goes on when it returns: the included handler's stash is
  * its own dispatch's last automatic one, not the request's. So each include keeps the state of the
@@ -205,6 +210,16 @@ final class RequestViews {
         if (outer != null) {
             finished = outer;
         }
+    }
+
+    /**
+     * The current dispatch's last automatic stash is done and its view forwards the request: as
+     * {@link #finish()}, but the request keeps its turns, for the handler the forward reaches changes
+     * views of the same request. That handler's finish hands them on, or the end of the dispatch
+     * ({@link #dispatchEnded}) when the forward reaches no handler.
+     */
+    void finishBeforeForward() {
+        finished = true;
     }
 
     /**

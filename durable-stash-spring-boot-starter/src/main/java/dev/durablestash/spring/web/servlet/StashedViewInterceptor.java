@@ -10,13 +10,16 @@ import org.springframework.aop.support.AopUtils;
 import org.springframework.web.method.HandlerMethod;
 import org.springframework.web.servlet.HandlerInterceptor;
 import org.springframework.web.servlet.ModelAndView;
+import org.springframework.web.servlet.view.InternalResourceView;
+import org.springframework.web.servlet.view.UrlBasedViewResolver;
 
 import dev.durablestash.spring.web.StashedViews;
 
 /**
  * Recovers a view controller (one with {@code @Stashed} fields) before its handler runs (waiting for the session's
  * turn at an atomic view first), and stashes every bound view in {@code postHandle} (after the
- * handler, before the view renders), then hands the request's turns on. For handlers with a return
+ * handler, before the view renders), then hands the request's turns on, unless the view forwards
+ * the request (the handler the forward reaches hands them on). For handlers with a return
  * value, {@link StashingReturnValueHandler} has usually stashed already; this catches the handlers
  * Spring MVC gives no return-value step (for example {@code void} ones that take the response). A
  * handler that throws stashes nothing; its turns are handed on when the request ends
@@ -82,8 +85,28 @@ final class StashedViewInterceptor implements HandlerInterceptor {
                 rv.stashAll();
             }
         } finally {
-            rv.finish(); // the last automatic stash: the view renders without holding the turn
+            if (forwards(modelAndView)) {
+                rv.finishBeforeForward(); // the handler the forward reaches hands the turns on
+            } else {
+                rv.finish(); // the last automatic stash: the view renders without holding the turn
+            }
         }
+    }
+
+    /**
+     * Whether the view about to render forwards the request, possibly to another handler that changes
+     * the same views: a {@code forward:} view name or an {@link InternalResourceView} (which includes
+     * instead within an include or on a committed response: the turns are then held longer than
+     * needed, never shorter). A view name that a view resolver turns into a forward is not seen: it
+     * forwards to a page (a JSP), not to a handler.
+     */
+    private static boolean forwards(@Nullable ModelAndView modelAndView) {
+        if (modelAndView == null) {
+            return false;
+        }
+        String name = modelAndView.getViewName();
+        return name != null ? name.startsWith(UrlBasedViewResolver.FORWARD_URL_PREFIX)
+                : modelAndView.getView() instanceof InternalResourceView;
     }
 
     /** The end of an include: the including handler goes on (see {@link RequestViews#includeEnded()}). */

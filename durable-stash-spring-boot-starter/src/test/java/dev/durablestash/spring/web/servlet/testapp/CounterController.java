@@ -102,6 +102,13 @@ class CounterController {
         return Integer.toString(count);
     }
 
+    /** Increments, then forwards to {@link #incrementGated}: two changes of this view in one request. */
+    @PostMapping("/counter/increment-then-forward-gated")
+    String incrementThenForwardGated() {
+        count++;
+        return "forward:/counter/gated-increment";
+    }
+
     /** Increments, waits at the gate, and throws: nothing is stashed. */
     @PostMapping("/counter/gated-increment-then-fail")
     @ResponseBody
