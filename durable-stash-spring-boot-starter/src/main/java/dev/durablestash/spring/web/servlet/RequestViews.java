@@ -40,6 +40,7 @@ import dev.durablestash.spring.web.MountCount;
  * its own dispatch's last automatic one, not the request's. So each include keeps the state of the
  * dispatch around it ({@link #handlerStarting}, {@link #includeEnded}), and its {@link #finish()}
  * hands no turn on while a dispatch around it still runs its handler: that handler's own finish does.
+ * Views first bound within an include are forgotten when it returns: their turns are handed on then.
  *
  * <p><b>Thread-safety:</b> bindings are used by one thread at a time (the request's dispatches run
  * one after the other); the held turns may also be handed on by the container's async listener.
@@ -183,32 +184,32 @@ final class RequestViews {
      * were. It takes its own turn at an atomic view it binds; a view the first handler bound keeps the
      * turn the request still holds at it. A forward comes after the first handler's stash. An include
      * may come in the middle of the including handler, which goes on when it returns: the state of that
-     * dispatch is kept until {@link #includeEnded()}, which must follow every include this reported.
-     *
-     * @return whether this is an include, to be followed by {@link #includeEnded()}
+     * dispatch is kept until {@link #includeEnded()}, which must follow the end of every include.
      */
-    boolean handlerStarting(HttpServletRequest dispatched) {
+    void handlerStarting(HttpServletRequest dispatched) {
         DispatcherType type = dispatched.getDispatcherType();
         if (type == DispatcherType.INCLUDE) {
             enclosing.push(finished);
             finished = false;
-            return true;
-        }
-        if (type == DispatcherType.FORWARD) {
+        } else if (type == DispatcherType.FORWARD) {
             finished = false;
         }
-        return false;
     }
 
     /**
-     * An include {@link #handlerStarting} reported has returned: the dispatch that included it goes on
-     * as it was, its handler still to be stashed if it was before the include. Does nothing when no
-     * include is open (one that started before these views were bound).
+     * An include has returned. When {@link #handlerStarting} saw it start, the dispatch that included it
+     * goes on as it was, its handler still to be stashed if it was before the include. Otherwise these
+     * views were bound within the include, whose request attributes Spring MVC's
+     * {@code DispatcherServlet} drops when it returns: nothing would find them at the end of the
+     * request, so their turns are handed on now (also when the included handler threw, and its
+     * {@link #finish()} never came).
      */
     void includeEnded() {
         Boolean outer = enclosing.poll();
         if (outer != null) {
             finished = outer;
+        } else {
+            bound.releaseTurns();
         }
     }
 

@@ -39,16 +39,16 @@ final class StashedViewInterceptor implements HandlerInterceptor {
     public boolean preHandle(HttpServletRequest request, HttpServletResponse response, Object handler)
             throws Exception {
         RequestViews earlier = RequestViews.find(request); // bound by a handler that forwards or includes
-        boolean included = earlier != null && earlier.handlerStarting(request);
+        if (earlier != null) {
+            earlier.handlerStarting(request);
+        }
         try {
             if (handler instanceof HandlerMethod method && !(method.getBean() instanceof String)
                     && StashedViews.isStashedView(method.getBeanType())) {
                 RequestViews.of(request, context).bind(unwrap(method.getBean()));
             }
         } catch (Exception | Error e) {
-            if (included) {
-                earlier.includeEnded(); // a preHandle that throws gets no afterCompletion
-            }
+            includeEnded(request); // a preHandle that throws gets no afterCompletion
             throw e;
         }
         return true;
@@ -109,10 +109,17 @@ final class StashedViewInterceptor implements HandlerInterceptor {
                 : modelAndView.getView() instanceof InternalResourceView;
     }
 
-    /** The end of an include: the including handler goes on (see {@link RequestViews#includeEnded()}). */
     @Override
     public void afterCompletion(HttpServletRequest request, HttpServletResponse response, Object handler,
             @Nullable Exception ex) {
+        includeEnded(request);
+    }
+
+    /**
+     * At the end of an include dispatch: the including handler goes on, or the views bound within the
+     * include hand their turns on (see {@link RequestViews#includeEnded()}).
+     */
+    private static void includeEnded(HttpServletRequest request) {
         if (request.getDispatcherType() == DispatcherType.INCLUDE) {
             RequestViews rv = RequestViews.find(request);
             if (rv != null) {

@@ -147,6 +147,19 @@ class AtomicViewsMvcIntegrationTests extends RunningMvcTestApp {
     }
 
     @Test
+    void aTurnTakenInAnIncludeByAHandlerThatIsNoViewIsHandedOnWhenTheIncludedHandlerThrows() throws Exception {
+        browser.get("/counter");
+        HttpResponse<String> including = browser.post("/plain/include-failing-counter", "", REJOIN);
+        assertThat(including.body()).isEqualTo("caught IllegalStateException|included");
+
+        CompletableFuture<Void> nextWaits = turns.nextWaitFor(COUNTER);
+        HttpResponse<String> next = browser.postAsync("/counter/increment-body", "", REJOIN).get(30, TimeUnit.SECONDS);
+        assertThat(next.statusCode()).as("got the turn, not a turn timeout").isEqualTo(200);
+        assertThat(nextWaits).as("the turn was free").isNotDone();
+        assertThat(next.body()).as("the failed included handler stashed nothing").isEqualTo("1");
+    }
+
+    @Test
     void theTurnIsHandedOnWhenTheStashFails() throws Exception {
         logs.expect(Level.WARN, "answering 503 to POST /counter/gated-increment");
         browser.get("/counter");

@@ -109,6 +109,14 @@ class CounterController {
         return "forward:/counter/gated-increment";
     }
 
+    /** Increments and throws: nothing is stashed. */
+    @PostMapping("/counter/increment-then-fail")
+    @ResponseBody
+    String incrementThenFail() {
+        count++;
+        throw new IllegalStateException("the handler failed after count++");
+    }
+
     /** Increments, waits at the gate, and throws: nothing is stashed. */
     @PostMapping("/counter/gated-increment-then-fail")
     @ResponseBody

@@ -1,6 +1,10 @@
 package dev.durablestash.spring.web.servlet.testapp;
 
+import java.io.IOException;
+
+import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
 
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -15,6 +19,14 @@ class PlainController {
     @GetMapping("/plain")
     String plain() {
         return "plain";
+    }
+
+    /** Includes a view's handler that throws (the app's catch-all answers it), then answers itself. */
+    @PostMapping("/plain/include-failing-counter")
+    String includeFailingCounter(HttpServletRequest request, HttpServletResponse response)
+            throws ServletException, IOException {
+        request.getRequestDispatcher("/counter/increment-then-fail").include(request, response);
+        return "|included";
     }
 
     /** Rotates the sid from a controller that is no view (like a login handler). */
