@@ -2,10 +2,12 @@ package dev.durablestash.spring.web;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
 import java.util.Queue;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -222,6 +224,37 @@ public final class BoundViews {
      */
     public boolean takesTurn(Class<?> viewClass) {
         return turnsTaken.add(views.typeOf(viewClass).name());
+    }
+
+    /**
+     * Marks taken the turns of the atomic ones among views a handler is about to bind, in the order
+     * in which every request takes them: by view name. Waiting for them in that order before any of
+     * them is bound (each bind then finds its turn taken) keeps two requests of one session whose
+     * handlers bind the same views in different orders (the controller first, then the arguments
+     * from left to right) from each holding the turn the other waits for.
+     *
+     * @param viewClasses the views' classes, in any order
+     * @return the classes whose turns are now to be waited for, in that order: empty unless at
+     *     least two of the views are atomic (one turn needs no order, and its bind takes it)
+     */
+    public List<Class<?>> takeTurnsInOrder(Collection<Class<?>> viewClasses) {
+        TreeMap<String, Class<?>> atomic = new TreeMap<>();
+        for (Class<?> viewClass : viewClasses) {
+            StashedViewType type = views.typeOf(viewClass);
+            if (type.atomic()) {
+                atomic.putIfAbsent(type.name(), viewClass);
+            }
+        }
+        if (atomic.size() < 2) {
+            return List.of();
+        }
+        List<Class<?>> order = new ArrayList<>(atomic.size());
+        atomic.forEach((name, viewClass) -> {
+            if (turnsTaken.add(name)) {
+                order.add(viewClass);
+            }
+        });
+        return order;
     }
 
     /** Holds a granted turn until {@link #releaseTurns()}. */

@@ -1,5 +1,6 @@
 package dev.durablestash.spring.web.reactive;
 
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 import org.jspecify.annotations.Nullable;
@@ -124,21 +125,48 @@ final class ExchangeViews {
                 String sid = sidAndMount.getT1();
                 Mono<?> turn = Mono.empty();
                 if (atomic && active() && bound.takesTurn(target.getClass())) {
-                    turn = Mono.defer(() -> {
-                        CompletableFuture<ViewTurn> waiting = bound.awaitTurnAsync(target.getClass(), sid)
-                                .toCompletableFuture();
-                        // On the grant itself, not on a stage Reactor may cancel when the client goes away:
-                        // a turn granted after that is still held, and handed on when the exchange ends.
-                        waiting.whenComplete((granted, error) -> {
-                            if (granted != null) {
-                                hold(granted);
-                            }
-                        });
-                        return Mono.fromFuture(waiting, true);
-                    });
+                    turn = awaitTurn(target.getClass(), sid);
                 }
                 return turn.then(Mono.fromCompletionStage(() -> bound.recoverAsync(target, sid, sidAndMount.getT2())));
             }).map(bound::add).publishOn(Schedulers.parallel()); // the application's code never runs on the engine's pool
+        });
+    }
+
+    /**
+     * Waits (without blocking) for the turns of the atomic views a handler is about to bind, in the
+     * order every exchange takes them ({@link BoundViews#takeTurnsInOrder}), before it binds any of
+     * them: two requests of one session whose handlers bind the same views in different orders do not
+     * wait for each other.
+     *
+     * @param viewClasses the classes of the views the handler binds (its controller, its arguments)
+     */
+    Mono<Void> takeTurns(List<Class<?>> viewClasses) {
+        return Mono.defer(() -> {
+            if (!active()) {
+                return Mono.empty();
+            }
+            List<Class<?>> order = bound.takeTurnsInOrder(viewClasses);
+            if (order.isEmpty()) {
+                return Mono.empty();
+            }
+            return ReactiveBrowserSession.of(exchange).sid()
+                    .flatMapMany(sid -> Flux.fromIterable(order).concatMap(viewClass -> awaitTurn(viewClass, sid)))
+                    .then();
+        });
+    }
+
+    /** Waits (without blocking) for the browser session's turn at an atomic view, and holds it. */
+    private Mono<ViewTurn> awaitTurn(Class<?> viewClass, String sid) {
+        return Mono.defer(() -> {
+            CompletableFuture<ViewTurn> waiting = bound.awaitTurnAsync(viewClass, sid).toCompletableFuture();
+            // On the grant itself, not on a stage Reactor may cancel when the client goes away:
+            // a turn granted after that is still held, and handed on when the exchange ends.
+            waiting.whenComplete((granted, error) -> {
+                if (granted != null) {
+                    hold(granted);
+                }
+            });
+            return Mono.fromFuture(waiting, true);
         });
     }
 

@@ -1,5 +1,7 @@
 package dev.durablestash.spring.web.reactive;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.function.Supplier;
 
@@ -78,10 +80,10 @@ public final class StashedViewsHandlerAdapter implements HandlerAdapter, Dispatc
         if (readsBody(method)) {
             views.handlerReadsBody();
         }
-        Mono<Void> bound = Mono.empty();
+        Mono<Void> bound = views.takeTurns(viewsOf(method));
         Object bean = method.getBean();
         if (!(bean instanceof String) && StashedViews.isStashedView(method.getBeanType())) {
-            bound = views.bind(unwrap(bean)).then();
+            bound = bound.then(views.bind(unwrap(bean)).then());
         }
         bound = bound.then(Flux.fromArray(method.getMethodParameters())
                 .filter(StashedViewArgumentResolver::isStateParameter)
@@ -143,6 +145,20 @@ public final class StashedViewsHandlerAdapter implements HandlerAdapter, Dispatc
         }
         ReactiveAdapter adapter = delegate.get().getReactiveAdapterRegistry().getAdapter(value.getClass());
         return adapter != null && adapter.isMultiValue();
+    }
+
+    /** @return the classes of the views the handler binds: its controller's, when it is a view, and its arguments' */
+    private static List<Class<?>> viewsOf(HandlerMethod method) {
+        List<Class<?>> views = new ArrayList<>(2);
+        if (StashedViews.isStashedView(method.getBeanType())) {
+            views.add(method.getBeanType());
+        }
+        for (MethodParameter parameter : method.getMethodParameters()) {
+            if (StashedViewArgumentResolver.isStateParameter(parameter)) {
+                views.add(parameter.getParameterType());
+            }
+        }
+        return views;
     }
 
     private static boolean usesViews(HandlerMethod method) {

@@ -2,6 +2,7 @@ package dev.durablestash.spring.web.servlet;
 
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.List;
 
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
@@ -85,6 +86,28 @@ final class RequestViews {
             request.setAttribute(ATTRIBUTE, rv);
         }
         return rv;
+    }
+
+    /**
+     * Waits for the turns of the atomic views a handler is about to bind, in the order every request
+     * takes them ({@link BoundViews#takeTurnsInOrder}), before it binds any of them: two requests of
+     * one session whose handlers bind the same views in different orders do not wait for each other.
+     *
+     * @param viewClasses the classes of the views the handler binds (its controller, its arguments)
+     * @throws dev.durablestash.core.StashTimeoutException when a turn did not come in time
+     */
+    void takeTurns(List<Class<?>> viewClasses) {
+        if (!active()) {
+            return;
+        }
+        List<Class<?>> order = bound.takeTurnsInOrder(viewClasses);
+        if (order.isEmpty()) {
+            return;
+        }
+        String sid = BrowserSession.of(request).sid();
+        for (Class<?> viewClass : order) {
+            bound.hold(bound.awaitTurn(viewClass, sid));
+        }
     }
 
     /**

@@ -1,5 +1,8 @@
 package dev.durablestash.spring.web.servlet;
 
+import java.util.ArrayList;
+import java.util.List;
+
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -7,6 +10,7 @@ import jakarta.servlet.http.HttpServletResponse;
 import org.jspecify.annotations.Nullable;
 import org.springframework.aop.framework.Advised;
 import org.springframework.aop.support.AopUtils;
+import org.springframework.core.MethodParameter;
 import org.springframework.web.method.HandlerMethod;
 import org.springframework.web.servlet.HandlerInterceptor;
 import org.springframework.web.servlet.ModelAndView;
@@ -43,15 +47,34 @@ final class StashedViewInterceptor implements HandlerInterceptor {
             earlier.handlerStarting(request);
         }
         try {
-            if (handler instanceof HandlerMethod method && !(method.getBean() instanceof String)
-                    && StashedViews.isStashedView(method.getBeanType())) {
-                RequestViews.of(request, context).bind(unwrap(method.getBean()));
+            if (handler instanceof HandlerMethod method) {
+                List<Class<?>> views = viewsOf(method);
+                if (!views.isEmpty()) {
+                    RequestViews.of(request, context).takeTurns(views);
+                }
+                if (!(method.getBean() instanceof String) && StashedViews.isStashedView(method.getBeanType())) {
+                    RequestViews.of(request, context).bind(unwrap(method.getBean()));
+                }
             }
         } catch (Exception | Error e) {
             includeEnded(request); // a preHandle that throws gets no afterCompletion
             throw e;
         }
         return true;
+    }
+
+    /** @return the classes of the views the handler binds: its controller's, when it is a view, and its arguments' */
+    private static List<Class<?>> viewsOf(HandlerMethod method) {
+        List<Class<?>> views = new ArrayList<>(2);
+        if (StashedViews.isStashedView(method.getBeanType())) {
+            views.add(method.getBeanType());
+        }
+        for (MethodParameter parameter : method.getMethodParameters()) {
+            if (StashedViews.isStashedView(parameter.getParameterType())) {
+                views.add(parameter.getParameterType());
+            }
+        }
+        return views;
     }
 
     /**

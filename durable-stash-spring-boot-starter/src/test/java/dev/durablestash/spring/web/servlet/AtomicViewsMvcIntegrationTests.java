@@ -1,6 +1,8 @@
 package dev.durablestash.spring.web.servlet;
 
 import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -37,6 +39,24 @@ class AtomicViewsMvcIntegrationTests extends RunningMvcTestApp {
         Gate.open();
         turns.close();
         storage.clearFaults();
+    }
+
+    @Test
+    void handlersTakingTwoAtomicViewsInOppositeOrdersTakeTheirTurnsInOneOrder() throws Exception {
+        // Each request holds the turn of the view it binds first while it recovers it (slowed here), then
+        // waits for the other: taken in the order of the arguments, each held the turn the other waited for
+        // until the operation timeout answered 503. Both take them in the order of the views' names.
+        browser.get("/prefs");
+        storage.setLatency(Operation.GET, Duration.ofMillis(300));
+        CompletableFuture<Void> queued = turns.nextWaitFor("Basket");
+        CompletableFuture<HttpResponse<String>> basketFirst = browser.postAsync("/two-views/basket-first", "", REJOIN);
+        CompletableFuture<HttpResponse<String>> prefsFirst = browser.postAsync("/two-views/prefs-first", "", REJOIN);
+        HttpResponse<String> one = basketFirst.get(30, TimeUnit.SECONDS);
+        HttpResponse<String> other = prefsFirst.get(30, TimeUnit.SECONDS);
+
+        assertThat(queued).as("one request waited for the turn the other held").isDone();
+        assertThat(List.of(one.statusCode(), other.statusCode())).containsExactly(200, 200);
+        assertThat(List.of(one.body(), other.body())).containsExactlyInAnyOrder("1;1", "2;2");
     }
 
     @Test
