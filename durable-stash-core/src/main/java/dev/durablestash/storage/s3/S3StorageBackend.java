@@ -214,8 +214,10 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
      * Checks that the store evaluates the preconditions this backend relies on, with one probe object
      * at {@code probeKey} that is removed afterwards: a create with {@code If-None-Match: *} (and a second
      * one refused), a replace with {@code If-Match} (learning the header's form, see {@link IfMatchForm}),
-     * a replace with a stale ETag refused, a conditional GET (304), a DELETE with a stale ETag (honoured
-     * or ignored: with {@link ConditionalDeletes#AUTO} this decides between native and emulated deletes),
+     * a replace with a stale ETag refused, a conditional GET (304), a DELETE with a stale ETag (with
+     * {@link ConditionalDeletes#AUTO}, deletes become native only if the store refuses its precondition, 412
+     * or 409 {@code ConditionalRequestConflict}; any other answer, a success, a rejection of the header
+     * or an error, keeps them emulated),
      * and a replace of a missing key refused. Blocks the calling thread, one request at a time.
      *
      * @param probeKey the key of the probe object: one no session document uses (under the key prefix)
@@ -227,7 +229,7 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
      */
     public S3StoreCheck checkStore(String probeKey, Duration timeout) {
         checkKey(probeKey);
-        return new StoreProbe(this, client, writeClient, overrides, bucket, probeKey, timeout).run(quirks.conditionalDeletes(),
+        return new StoreProbe(this, writeClient, overrides, bucket, probeKey, timeout).run(quirks.conditionalDeletes(),
                 quirks.ifMatchForm());
     }
 

@@ -25,7 +25,6 @@ import software.amazon.awssdk.services.s3.S3AsyncClient;
 final class StoreProbe {
 
     private final S3StorageBackend backend;
-    private final S3AsyncClient client;
     /** The backend's client for PUT and DELETE. */
     private final S3AsyncClient writeClient;
     private final String bucket;
@@ -36,11 +35,10 @@ final class StoreProbe {
     private final List<String> findings = new ArrayList<>();
     private final List<String> problems = new ArrayList<>();
 
-    StoreProbe(S3StorageBackend backend, S3AsyncClient client, S3AsyncClient writeClient, RequestOverrides overrides,
+    StoreProbe(S3StorageBackend backend, S3AsyncClient writeClient, RequestOverrides overrides,
             String bucket, String key, Duration timeout) {
         this.backend = backend;
         this.overrides = overrides;
-        this.client = client;
         this.writeClient = writeClient;
         this.bucket = bucket;
         this.key = key;
@@ -113,8 +111,8 @@ final class StoreProbe {
         findings.add(got instanceof GetResult.NotModified ? "conditional GET 304"
                 : "conditional GET not supported (a revalidating mount reads the whole document)");
         // 6. DELETE with a stale ETag
-        boolean honoured = staleDeleteRefused(current);
-        if (honoured) {
+        StaleDelete staleDelete = deleteWithStaleEtag(current);
+        if (staleDelete.refused()) {
             findings.add("conditional DELETE honoured" + switch (deletes) {
                 case AUTO -> ", deletes native";
                 case NATIVE -> "";
@@ -124,11 +122,17 @@ final class StoreProbe {
                 backend.confirmNativeDeletes();
             }
         } else if (deletes == ConditionalDeletes.NATIVE) {
-            problems.add("the store ignores If-Match on DELETE, but conditional-deletes is NATIVE: an expired "
-                    + "document's lazy delete could remove one another instance has just rewritten (use AUTO or EMULATED)");
-            findings.add("conditional DELETE IGNORED");
+            problems.add(staleDelete.applied()
+                    ? "the store ignores If-Match on DELETE, but conditional-deletes is NATIVE: an expired document's "
+                            + "lazy delete could remove one another instance has just rewritten (use AUTO or EMULATED)"
+                    : "the store did not refuse a DELETE with a stale If-Match (" + staleDelete.answer() + "), but "
+                            + "conditional-deletes is NATIVE: an expired document's lazy delete could fail, or remove "
+                            + "one another instance has just rewritten (use AUTO or EMULATED)");
+            findings.add(staleDelete.applied() ? "conditional DELETE IGNORED"
+                    : "conditional DELETE NOT HONOURED (" + staleDelete.answer() + ")");
         } else {
-            findings.add("conditional DELETE ignored, deletes emulated with tombstones");
+            findings.add("conditional DELETE " + (staleDelete.applied() ? "ignored" : "not honoured ("
+                    + staleDelete.answer() + ")") + ", deletes emulated with tombstones");
         }
         // 7. replace of a missing key must fail its precondition
         removeProbe();
@@ -141,23 +145,33 @@ final class StoreProbe {
         }
     }
 
-    /** @return whether a DELETE with a stale If-Match left the object in place */
-    private boolean staleDeleteRefused(String staleEtag) {
+    /**
+     * How the store answered a DELETE with a stale {@code If-Match}.
+     *
+     * @param refused the store refused the precondition: it evaluates {@code If-Match} on DELETE
+     * @param applied the store answered with a success: it ignores the header
+     * @param answer the answer, for findings and problems
+     */
+    private record StaleDelete(boolean refused, boolean applied, String answer) {}
+
+    /**
+     * Sends one DELETE of the probe object with a stale {@code If-Match}. Only a refusal of the
+     * precondition (412, or 409 {@code ConditionalRequestConflict}: {@link StoreQuirks#isDeleteConflict})
+     * shows that the store evaluates the header, and only it may switch {@link ConditionalDeletes#AUTO}
+     * to native deletes. No other answer shows that: a success means the header was ignored (a native
+     * delete would remove a document another instance has just rewritten); a rejection (400, 501) means
+     * every native conditional delete would fail; a transient error or no answer leaves the question
+     * open. That the object is still there afterwards proves nothing, since a request that failed
+     * deleted nothing whether or not the store would have evaluated the header.
+     */
+    private StaleDelete deleteWithStaleEtag(String staleEtag) {
         try {
             await(writeClient.deleteObject(b -> b.bucket(bucket).key(key).ifMatch(ETags.quote(staleEtag))
                     .overrideConfiguration(overrides.delete())));
+            return new StaleDelete(false, true, "the DELETE succeeded");
         } catch (StorageException e) {
             S3Failure failure = S3Failure.of(e.getCause() != null ? e.getCause() : e);
-            if (failure.status() == 412) {
-                return true;
-            }
-            // Rejected (400, 501): not honoured; whatever happened, look.
-        }
-        try {
-            await(client.headObject(b -> b.bucket(bucket).key(key).overrideConfiguration(overrides.read())));
-            return true;
-        } catch (StorageException e) {
-            return false;
+            return new StaleDelete(StoreQuirks.isDeleteConflict(failure), false, failure.summary());
         }
     }
 
