@@ -125,6 +125,28 @@ final class DurableFiles {
         }
     }
 
+    /**
+     * Forces a key's directory to disk, or, when it does not exist, its nearest ancestor that does (up
+     * to the root). A journaled delete of a key whose directory was never created (deleting an absent
+     * key succeeds, and is journaled all the same) names a directory that does not exist: there is no
+     * entry in it to force, and what says that none of its files exist is the ancestor's entry. Fails
+     * when the root itself is gone.
+     */
+    void syncExistingDirectory(Path directory) throws IOException {
+        Path current = directory;
+        while (true) {
+            try {
+                syncDirectory(current);
+                return;
+            } catch (NoSuchFileException e) {
+                if (current.equals(root) || !current.startsWith(root)) {
+                    throw e;
+                }
+                current = current.getParent();
+            }
+        }
+    }
+
     static void syncDirectory(Path directory) throws IOException {
         if (!DIRECTORY_SYNC_SUPPORTED) {
             return;

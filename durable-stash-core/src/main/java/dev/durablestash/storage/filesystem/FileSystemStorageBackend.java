@@ -852,7 +852,8 @@ public final class FileSystemStorageBackend implements StorageBackend, AutoClose
                 directories.add(file.getParent());
             }
             for (Path directory : directories) {
-                DurableFiles.syncDirectory(directory);
+                // A deleted key's directory may never have been created: nothing to force in it then.
+                files.syncExistingDirectory(directory);
             }
         }
     }

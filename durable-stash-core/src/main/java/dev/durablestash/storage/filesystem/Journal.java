@@ -81,7 +81,10 @@ final class Journal implements AutoCloseable {
         /** Durably writes a key's body, or deletes the key when {@code body} is {@code null}. */
         void apply(String key, byte @Nullable [] body) throws IOException;
 
-        /** Forces the current object files of these keys, and their directories, to disk. */
+        /**
+         * Forces the current object files of these keys, and their directories, to disk; a key's
+         * directory that does not exist (a deletion of a key that never had one) fails nothing.
+         */
         void force(Set<String> keys) throws IOException;
     }
 
