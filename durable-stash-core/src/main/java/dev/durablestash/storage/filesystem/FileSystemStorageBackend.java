@@ -34,8 +34,11 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import dev.durablestash.storage.GetResult;
 import dev.durablestash.storage.Precondition;
@@ -86,11 +89,13 @@ import dev.durablestash.storage.StorageException;
  * contract), also across instances and restarts. Conditional puts and deletes hold a per-key lock
  * across reading the current ETag and writing, so compare-and-swap is exact among all threads and
  * all instances of this class in one JVM that share a root directory. The per-key lock also takes
- * an OS byte-range lock in the root's lock file ({@link FileChannel#lock(long, long, boolean)}),
+ * an OS byte-range lock in the root's lock file ({@link FileChannel#tryLock(long, long, boolean)},
+ * retried while another process holds it; an interrupt fails the operation that waits, and never
+ * releases a lock another thread of the process holds),
  * which makes compare-and-swap exact between processes on the same machine as well, on local
  * filesystems whose file locks work (not guaranteed on network filesystems such as NFS or SMB).
- * The per-key locks are tested within one JVM; the ownership of the root (see "Journal") also between
- * two processes. Reads take no lock: the atomic
+ * The per-key locks are tested within one JVM and between two processes, as is the ownership of the
+ * root (see "Journal"). Reads take no lock: the atomic
  * move makes them consistent. Locks belong to a root directory, so do not point two backends at
  * nested directories (one root inside the other): their keys could name the same files under
  * different locks.
@@ -134,6 +139,7 @@ import dev.durablestash.storage.StorageException;
  */
 public final class FileSystemStorageBackend implements StorageBackend, AutoCloseable {
 
+    private static final Logger log = LoggerFactory.getLogger(FileSystemStorageBackend.class);
     private static final Duration STALE_TEMP_AGE = Duration.ofHours(1);
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
     private static final AtomicInteger POOL_NUMBER = new AtomicInteger();
@@ -157,6 +163,27 @@ public final class FileSystemStorageBackend implements StorageBackend, AutoClose
     private final SecureRandom random = new SecureRandom();
     private final DurableFiles files;
     private final AtomicBoolean closed = new AtomicBoolean();
+    /**
+     * Guards the counts of operations and {@link #abandoned}, and the setting of {@link #closed}, so that
+     * no operation is submitted once {@link #close()} waits for those submitted.
+     */
+    private final Object operations = new Object();
+    /** Operations submitted to the executor and not finished; guarded by {@link #operations}. */
+    private int submitted;
+    /** Of those, the ones whose action runs (and may hold a file lock); guarded by {@link #operations}. */
+    private int running;
+    /**
+     * Set by a {@link #close()} whose wait for the operations timed out: operations that have not started
+     * fail when they do, and the last running one releases the lock file. Guarded by {@link #operations}.
+     */
+    private boolean abandoned;
+    /** Whether the lock file was released; guarded by {@link #operations}. */
+    private boolean released;
+    /**
+     * For tests: run by each put under its key's lock, between the check of its precondition and the
+     * write, to hold a compare-and-swap in progress; {@code null} otherwise.
+     */
+    volatile @Nullable Consumer<String> insideCompareAndSwapForTests;
     private final @Nullable Journal journal;
     /**
      * With a journal: writes the journal made durable whose file change then failed (an empty
@@ -430,6 +457,10 @@ public final class FileSystemStorageBackend implements StorageBackend, AutoClose
                     : current != null && current.equals(precondition.etag());
             if (!holds) {
                 return PutResult.preconditionFailed();
+            }
+            Consumer<String> hook = insideCompareAndSwapForTests;
+            if (hook != null) {
+                hook.accept(key);
             }
             keepKeyOfShortened(file, key);
             String etag = DurableFiles.etagOf(copy);
@@ -741,29 +772,119 @@ public final class FileSystemStorageBackend implements StorageBackend, AutoClose
     }
 
     /**
-     * Stops accepting operations and releases the lock file. When the backend owns its executor,
-     * waits up to 30 seconds for operations in progress, then shuts the executor down. With a journal,
-     * then drops the journal once the files it covers are forced, waiting up to 30 seconds more for
-     * writes still in progress on an executor of the caller's. Idempotent.
+     * Stops accepting operations (a backend that owns its executor shuts it down), waits up to 30
+     * seconds for those in progress, on its own executor or on the caller's, and releases the lock file.
+     * With a journal, drops the journal before that, once the files it covers are forced. The lock
+     * file's locks are what keep other processes out of a compare-and-swap in progress, so they are never
+     * released under one: when operations are still running after the wait (or the calling thread is
+     * interrupted), {@code close()} returns, and the last of them releases the lock file and the root
+     * when it ends; operations the executor has not started by then fail when they start. Idempotent.
      */
     @Override
     public void close() {
-        if (!closed.compareAndSet(false, true)) {
-            return;
+        synchronized (operations) {
+            if (!closed.compareAndSet(false, true)) {
+                return;
+            }
         }
+        boolean idle = false;
         try {
+            long deadline = System.nanoTime() + CLOSE_TIMEOUT.toNanos();
             if (ownedExecutor != null) {
                 ownedExecutor.shutdown();
-                try {
-                    ownedExecutor.awaitTermination(CLOSE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
+                ownedExecutor.awaitTermination(CLOSE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            }
+            idle = awaitNoneSubmitted(deadline);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            try {
+                if (journal != null) {
+                    journal.close();
+                }
+            } finally {
+                releaseOnceNoneRuns(idle);
+            }
+        }
+    }
+
+    /** Waits until every submitted operation finished, or the deadline; {@code true} when they did. */
+    private boolean awaitNoneSubmitted(long deadline) throws InterruptedException {
+        synchronized (operations) {
+            long left = deadline - System.nanoTime();
+            while (submitted > 0 && left > 0) {
+                TimeUnit.NANOSECONDS.timedWait(operations, left);
+                left = deadline - System.nanoTime();
+            }
+            return submitted == 0;
+        }
+    }
+
+    /**
+     * Releases the lock file now, unless an operation is still running: then the last running one
+     * does, and operations that have not started yet fail when they start.
+     */
+    private void releaseOnceNoneRuns(boolean idle) {
+        synchronized (operations) {
+            abandoned = true;
+            if (running > 0) {
+                log.warn("Closed the filesystem storage backend of {} with {} operations still running after {} s: "
+                        + "the last of them releases the directory's lock file", root, running,
+                        CLOSE_TIMEOUT.toSeconds());
+                return;
+            }
+            if (!idle && submitted > 0) {
+                log.warn("Closed the filesystem storage backend of {} with {} operations its executor has not "
+                        + "started after {} s: they fail when they start", root, submitted, CLOSE_TIMEOUT.toSeconds());
+            }
+            released = true;
+        }
+        locks.release();
+    }
+
+    /** Counts an operation submitted, unless the backend is closed. */
+    private boolean submitting() {
+        synchronized (operations) {
+            if (closed.get()) {
+                return false;
+            }
+            submitted++;
+            return true;
+        }
+    }
+
+    /** Counts a submitted operation running, unless {@link #close()} gave up waiting for it. */
+    private boolean starting() {
+        synchronized (operations) {
+            if (abandoned) {
+                submitted--;
+                return false;
+            }
+            running++;
+            return true;
+        }
+    }
+
+    /**
+     * Counts an operation finished ({@code ran}: its action ran); the last running one after a
+     * {@link #close()} that gave up waiting releases the lock file.
+     */
+    private void finished(boolean ran) {
+        boolean release = false;
+        synchronized (operations) {
+            submitted--;
+            if (ran) {
+                running--;
+                if (running == 0 && abandoned && !released) {
+                    released = true;
+                    release = true;
                 }
             }
-            if (journal != null) {
-                journal.close();
+            if (submitted == 0) {
+                operations.notifyAll();
             }
-        } finally {
+        }
+        if (release) {
             locks.release();
         }
     }
@@ -799,26 +920,43 @@ public final class FileSystemStorageBackend implements StorageBackend, AutoClose
         return KeyPaths.objectFile(root, key);
     }
 
+    /**
+     * Runs an operation on the executor, counted (see {@link #close()}) until its action returns: the
+     * count goes down before the returned stage completes, so that a callback of the stage that closes
+     * the backend does not wait for its own operation.
+     */
     private <T> CompletionStage<T> submit(String operation, String key, KeyLocks.IoAction<T> action) {
         CompletableFuture<T> result = new CompletableFuture<>();
-        if (closed.get()) {
+        if (!submitting()) {
             result.completeExceptionally(failure(operation, key, "the backend is closed", null));
             return result;
         }
         try {
             executor.execute(() -> {
+                if (!starting()) {
+                    result.completeExceptionally(failure(operation, key, "the backend was closed before it ran", null));
+                    return;
+                }
+                T value;
                 try {
-                    result.complete(action.run());
+                    value = action.run();
                 } catch (IOException | RuntimeException e) {
-                    result.completeExceptionally(closed.get()
+                    boolean closing = closed.get();
+                    finished(true);
+                    result.completeExceptionally(closing
                             ? failure(operation, key, "the backend was closed: " + e, e)
                             : failure(operation, key, e.toString(), e));
+                    return;
                 } catch (Error e) {
+                    finished(true);
                     result.completeExceptionally(e);
                     throw e;
                 }
+                finished(true);
+                result.complete(value);
             });
         } catch (RejectedExecutionException e) {
+            finished(false);
             result.completeExceptionally(failure(operation, key, "its executor rejected the task", e));
         }
         return result;

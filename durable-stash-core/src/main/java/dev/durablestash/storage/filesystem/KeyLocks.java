@@ -4,11 +4,13 @@ import java.io.IOException;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
+import java.nio.channels.FileLockInterruptionException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
@@ -32,7 +34,15 @@ import org.jspecify.annotations.Nullable;
  * closing any descriptor of a file drops every lock the process holds on it. Only one stripe is
  * ever held at a time, so there is no lock ordering to get wrong.
  *
- * <p>If an interrupt closes the shared channel, the next operation opens it again.
+ * <p>For the same reason the shared channel is closed only by the last {@link #release()}, and no
+ * interruptible call is ever made on it: {@link FileChannel#lock(long, long, boolean)} closes the
+ * channel when its thread is interrupted while it waits, which would drop the locks of every other
+ * thread of the process in the middle of their compare-and-swap and let other processes in. A stripe's
+ * file lock is therefore taken by polling {@link FileChannel#tryLock(long, long, boolean)}, which
+ * neither blocks nor reacts to interrupts (nor does {@link FileLock#release()}); an interrupted thread
+ * stops waiting with a {@link FileLockInterruptionException}, as from {@code lock}, but the channel
+ * stays open and the thread keeps its interrupt status. The backend keeps the channel open until its
+ * operations in progress are finished (see {@code FileSystemStorageBackend.close()}).
  */
 final class KeyLocks {
 
@@ -42,13 +52,16 @@ final class KeyLocks {
     /**
      * Name of the file in the root whose lock says who uses the root; part of the on-disk protocol.
      * A file of its own, opened once and used for nothing else: on POSIX systems closing any
-     * descriptor of a file drops every lock the process holds on it, and an interrupt closes the
-     * stripes' channel.
+     * descriptor of a file drops every lock the process holds on it.
      */
     static final String OWNER_FILE_NAME = ".owner";
 
     /** Name of the lock file in the root (starts with '.', which no encoded key can). */
     static final String LOCK_FILE_NAME = ".lock";
+
+    /** The first and the longest pause between two attempts to take a file lock another process holds. */
+    private static final long MIN_LOCK_PAUSE_NANOS = 50_000;
+    private static final long MAX_LOCK_PAUSE_NANOS = 5_000_000;
 
     /** Open lock tables by real root path; guarded by itself. */
     private static final Map<Path, KeyLocks> OPEN = new HashMap<>();
@@ -236,12 +249,26 @@ final class KeyLocks {
         }
     }
 
+    /**
+     * Takes the file lock of a stripe, waiting while another process holds it, without any call that
+     * an interrupt makes close the shared channel (see the class description).
+     *
+     * @throws FileLockInterruptionException when the thread is interrupted before it has the lock (its
+     *     interrupt status stays set)
+     * @throws ClosedChannelException when the lock table was released
+     */
     private FileLock lockRegion(int stripe) throws IOException {
-        try {
-            return channel().lock(stripe, 1, false);
-        } catch (ClosedChannelException e) {
-            // Another thread's interrupt closed the shared channel while we waited: reopen once.
-            return channel().lock(stripe, 1, false);
+        long pause = MIN_LOCK_PAUSE_NANOS;
+        while (true) {
+            if (Thread.currentThread().isInterrupted()) {
+                throw new FileLockInterruptionException();
+            }
+            FileLock fileLock = channel().tryLock(stripe, 1, false);
+            if (fileLock != null) {
+                return fileLock;
+            }
+            LockSupport.parkNanos(pause); // returns at once on an interrupt, seen above
+            pause = Math.min(pause * 2, MAX_LOCK_PAUSE_NANOS);
         }
     }
 
@@ -249,19 +276,23 @@ final class KeyLocks {
         try {
             fileLock.release();
         } catch (ClosedChannelException e) {
-            // The channel was closed (interrupt): the OS dropped the lock with it.
+            // The channel was closed (released): the OS dropped the lock with it.
         } catch (IOException e) {
             // Releasing failed; closing the channel later drops the lock. The action's outcome
             // stands: it was applied.
         }
     }
 
+    /**
+     * @return the shared channel of the lock file, opened by the first call
+     * @throws ClosedChannelException once the lock table was released
+     */
     private synchronized FileChannel channel() throws IOException {
         if (released) {
             throw new ClosedChannelException();
         }
         FileChannel current = channel;
-        if (current == null || !current.isOpen()) {
+        if (current == null) {
             current = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.READ,
                     StandardOpenOption.WRITE);
             channel = current;
