@@ -114,9 +114,10 @@ class FileSystemJournalProcessReviewTests {
     }
 
     /**
-     * An interrupt while a plain backend waits for a key's file lock closes the shared lock channel,
-     * which drops the process's shared hold on the ownership byte; until the next operation takes it
-     * again, another process can open the root with a journal while this plain backend is open.
+     * An interrupt while a plain backend waits for a key's file lock fails that operation only: it once
+     * closed the shared lock channel, which dropped the process's shared hold on the ownership byte, so
+     * that another process could open the root with a journal while this plain backend was open (the
+     * lock channel is no longer closed by an interrupt: see {@code CrossProcessLockInterruptTests}).
      */
     @Test
     void anInterruptedPlainBackendStillKeepsAJournalOfAnotherProcessOut() throws Exception {
