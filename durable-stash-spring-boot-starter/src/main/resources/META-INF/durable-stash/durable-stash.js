@@ -6,7 +6,8 @@
  *   "X-Stash-Mounts: 1"; htmx requests also get it through its htmx:configRequest event.
  * - Forms posting to this origin get a hidden "_mounts" field with value 1 when submitted. Origins
  *   are judged as the browser resolves URLs: against the document's base URL, with a submit
- *   button's formaction taking precedence. Nothing is added to a request to another origin.
+ *   button's formaction taking precedence. Nothing is added to a request to another origin. The
+ *   form's own action and method count, never a form field named "action" or "method".
  * - With CSRF protection (Spring Security), the same requests carry the CSRF token: from the
  *   <meta name="_csrf" content="..."> and <meta name="_csrf_header" content="X-CSRF-TOKEN"> tags
  *   (and <meta name="_csrf_parameter"> for forms, "_csrf" by default) when the page has them, else
@@ -123,28 +124,39 @@
     }
   });
 
-  // Plain form submissions
+  // Plain form submissions.
+  // A form's controls are also named properties of the form that hide its built-in ones (DOM
+  // clobbering): with <input name="action">, form.action is that input, not the URL the form posts
+  // to. So the form is only ever read and changed through the prototypes' getters and methods: a
+  // field's name must neither make a form to another origin look same-origin nor stop the script.
+  var formActionOf = Object.getOwnPropertyDescriptor(HTMLFormElement.prototype, 'action').get;
+  var formMethodOf = Object.getOwnPropertyDescriptor(HTMLFormElement.prototype, 'method').get;
+  var querySelector = Element.prototype.querySelector;
+  var querySelectorAll = Element.prototype.querySelectorAll;
+  var appendChild = Node.prototype.appendChild;
+
   document.addEventListener('submit', function (event) {
     var form = event.target;
     if (!(form instanceof HTMLFormElement)) {
       return;
     }
     // Where and how the browser really submits: a submit button's formaction/formmethod win, and
-    // form.action / button.formAction are already resolved against the base URL.
+    // the action getters already resolve against the base URL. A submit button or input has no
+    // named properties, so its own getters can be used as they are.
     var submitter = event.submitter;
     var action = submitter && submitter.hasAttribute && submitter.hasAttribute('formaction')
-        ? submitter.formAction : form.action;
+        ? submitter.formAction : formActionOf.call(form);
     var method = submitter && submitter.hasAttribute && submitter.hasAttribute('formmethod')
-        ? submitter.formMethod : form.method;
+        ? submitter.formMethod : formMethodOf.call(form);
     if (!sameOrigin(action)) {
       removeAdded(form); // fields this script added for an earlier same-origin submission
       return;
     }
-    if (!form.querySelector('input[name="' + FIELD + '"]')) {
+    if (!querySelector.call(form, 'input[name="' + FIELD + '"]')) {
       addHidden(form, FIELD, '1');
     }
     var token = String(method).toLowerCase() === 'post' ? csrf() : null;
-    if (token && !form.querySelector('input[name="' + token.parameter + '"]')) {
+    if (token && !querySelector.call(form, 'input[name="' + token.parameter + '"]')) {
       addHidden(form, token.parameter, token.value);
     }
   }, true);
@@ -155,11 +167,11 @@
     input.name = name;
     input.value = value;
     input.setAttribute('data-durable-stash', '');
-    form.appendChild(input);
+    appendChild.call(form, input);
   }
 
   function removeAdded(form) {
-    var added = form.querySelectorAll('input[data-durable-stash]');
+    var added = querySelectorAll.call(form, 'input[data-durable-stash]');
     for (var i = 0; i < added.length; i++) {
       added[i].parentNode.removeChild(added[i]);
     }
