@@ -102,6 +102,47 @@ class StashedViewsTests {
     }
 
     @Test
+    void aFieldTypedByASuperclassesTypeVariableIsRecoveredAsTheViewClassesTypeArgument() {
+        ViewDefinition definition = views.typeOf(PersonView.class).definition();
+        assertThat(definition.key("value").type()).isEqualTo(Person.class);
+        assertThat(definition.key("values").type().getTypeName()).isEqualTo("java.util.List<" + Person.class.getName()
+                + ">");
+        assertThat(definition.key("byName").type().getTypeName()).isEqualTo("java.util.Map<java.lang.String, "
+                + "java.util.List<" + Person.class.getName() + ">>");
+        assertThat(definition.key("array").type()).isEqualTo(Person[].class);
+        assertThat(definition.key("owner").type()).isEqualTo(String.class);
+
+        PersonView view = new PersonView();
+        ViewBinding binding = ViewBinding.recover(views.typeOf(PersonView.class), view, sid, MountKind.FRESH, adapter,
+                TIMEOUT);
+        view.value = new Person("ada");
+        view.values.add(new Person("bob"));
+        view.byName.put("c", List.of(new Person("cy")));
+        view.array = new Person[] { new Person("di") };
+        binding.stashNow();
+
+        PersonView again = new PersonView();
+        ViewBinding recovered = ViewBinding.recover(views.typeOf(PersonView.class), again, sid, MountKind.FRESH,
+                adapter, TIMEOUT);
+        assertThat(recovered.status()).isEqualTo(RecoveryStatus.RECOVERED);
+        Person value = again.value; // a LinkedHashMap here would throw ClassCastException
+        assertThat(value).isEqualTo(new Person("ada"));
+        assertThat(again.values).containsExactly(new Person("bob"));
+        assertThat(again.byName.get("c")).containsExactly(new Person("cy"));
+        assertThat(again.array).containsExactly(new Person("di"));
+    }
+
+    @Test
+    void aFieldWhoseTypeVariableTheViewClassDoesNotResolveIsRejectedNamingTheField() {
+        assertThatIllegalArgumentException().isThrownBy(() -> views.typeOf(Holder.class))
+                .withMessageContaining("@Stashed field " + Holder.class.getName() + ".value")
+                .withMessageContaining("type variable T of Holder");
+        assertThatIllegalArgumentException().isThrownBy(() -> views.typeOf(RawPeople.class))
+                .withMessageContaining("@Stashed field " + Generic.class.getName() + ".value")
+                .withMessageContaining(RawPeople.class.getName() + " does not say what type variable T of Generic");
+    }
+
+    @Test
     void changedFieldsAreStashedAndRecoveredWithTheirDeclaredTypes() {
         Draft draft = new Draft();
         ViewBinding binding = recover(draft);
@@ -297,6 +338,35 @@ class StashedViewsTests {
         @Stashed List<String> tags = new ArrayList<>();
         @Stashed(name = "n") long number;
         String notStashed = "x";
+    }
+
+    record Person(String name) {
+    }
+
+    /** A generic superclass: {@code T} is what the view class below says. */
+    static class Generic<T, I> {
+        @Stashed T value;
+        @Stashed List<T> values = new ArrayList<>();
+        @Stashed Map<String, List<T>> byName = new java.util.HashMap<>();
+        @Stashed I[] array;
+    }
+
+    /** Passes its own type variable on: {@code Generic}'s {@code I} is {@code A}. */
+    static class Between<A> extends Generic<Person, A> {
+        @Stashed String owner = "nobody";
+    }
+
+    static class PersonView extends Between<Person> {
+    }
+
+    /** A view class with a type variable of its own: nothing says what {@code T} is. */
+    static class Holder<T> {
+        @Stashed T value;
+    }
+
+    /** Extends the generic class raw: {@code T} stays unknown. */
+    @SuppressWarnings("rawtypes")
+    static class RawPeople extends Generic {
     }
 
     @StashedView

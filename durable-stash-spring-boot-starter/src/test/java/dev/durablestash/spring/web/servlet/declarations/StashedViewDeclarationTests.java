@@ -136,6 +136,12 @@ class StashedViewDeclarationTests {
     }
 
     @Test
+    void aStashedFieldWhoseTypeVariableTheControllerLeavesOpenFailsStartup() {
+        contextRunner.withUserConfiguration(GenericController.class).run((context) -> assertFailedNaming(context,
+                "GenericController.value", "type variable T of GenericController"));
+    }
+
+    @Test
     void aStaticStashedFieldOnAHandlerArgumentClassFailsStartup() {
         contextRunner.withUserConfiguration(StaticStateController.class).run((context) -> assertFailedNaming(context,
                 "StaticState.shared", "neither static nor final"));
@@ -320,6 +326,17 @@ class StashedViewDeclarationTests {
         @GetMapping("/bare")
         String show() {
             return Integer.toString(count);
+        }
+    }
+
+    @RestController
+    static class GenericController<T> {
+
+        @Stashed T value;
+
+        @GetMapping("/generic")
+        String show() {
+            return String.valueOf(value);
         }
     }
 
