@@ -14,6 +14,8 @@ import org.springframework.beans.factory.BeanFactoryAware;
 import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.context.EnvironmentAware;
+import org.springframework.core.MethodParameter;
+import org.springframework.core.ResolvableType;
 import org.springframework.core.env.Environment;
 import org.springframework.core.env.StandardEnvironment;
 import org.springframework.util.ClassUtils;
@@ -112,6 +114,63 @@ public abstract class AbstractStashedViewsVerifier implements SmartInitializingS
      * @param viewBeans the user classes of the view beans, by bean name, in definition order
      */
     protected void verifyViewBeans(ConfigurableListableBeanFactory factory, Map<String, Class<?>> viewBeans) {
+    }
+
+    /**
+     * Refuses a handler-method parameter that takes a view class inside another type, as a type argument
+     * or an array's component ({@code Optional<Prefs>}, {@code HttpEntity<Prefs>}, {@code RequestEntity<Prefs>},
+     * {@code Mono<Prefs>}, {@code List<Prefs>}, {@code Prefs[]}). The starter resolves only a parameter whose
+     * type is the view class itself; another argument resolver makes this one (the model-attribute resolver
+     * binds a fresh {@code Optional}, the body resolvers read one from the body), and that instance's fields
+     * would be neither recovered nor stashed, while the handler answers as if they were.
+     *
+     * @param parameter a handler-method parameter whose type is not itself a view class
+     * @param handler the handler method, for the message
+     * @throws IllegalStateException naming the parameter, its type, and the view class and its fields
+     */
+    protected static void refuseViewInsideAnotherType(MethodParameter parameter, Object handler) {
+        ResolvableType type = ResolvableType.forMethodParameter(parameter);
+        Class<?> view = viewInside(type, 0);
+        if (view != null) {
+            Class<?> userClass = ClassUtils.getUserClass(view);
+            throw new IllegalStateException("Parameter " + parameter.getParameterIndex() + " (" + type
+                    + ") of handler " + handler + " takes view class " + userClass.getName() + ", with "
+                    + ViewFields.describe(userClass) + ", inside another type. Only a parameter of the view "
+                    + "class itself is recovered and stashed: another argument resolver makes this instance, so "
+                    + "its fields would be neither recovered nor stashed. Take the view class as a parameter of "
+                    + "its own (" + userClass.getSimpleName() + " " + Character.toLowerCase(
+                            userClass.getSimpleName().charAt(0)) + userClass.getSimpleName().substring(1)
+                    + "), and bind request data to another parameter.");
+        }
+    }
+
+    /**
+     * @param depth how deep {@code type} is inside the parameter's type; the parameter's own type (depth 0)
+     *     is not a view, and the search stops at a depth no real parameter type reaches, so a recursive
+     *     bound ({@code T extends Comparable<T>}) cannot loop
+     * @return the first view class among the type arguments and array components of {@code type}, or
+     *     {@code null}
+     */
+    private static @Nullable Class<?> viewInside(ResolvableType type, int depth) {
+        if (depth > 8 || type == ResolvableType.NONE) {
+            return null;
+        }
+        if (depth > 0) {
+            Class<?> resolved = type.resolve();
+            if (resolved != null && StashedViews.isStashedView(resolved)) {
+                return resolved;
+            }
+        }
+        if (type.isArray()) {
+            return viewInside(type.getComponentType(), depth + 1);
+        }
+        for (ResolvableType generic : type.getGenerics()) {
+            Class<?> found = viewInside(generic, depth + 1);
+            if (found != null) {
+                return found;
+            }
+        }
+        return null;
     }
 
     /** @return {@code true} when the class declares a constructor without parameters (of any visibility) */

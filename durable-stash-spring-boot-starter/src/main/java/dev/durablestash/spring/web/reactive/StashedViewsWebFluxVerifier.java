@@ -26,6 +26,8 @@ import dev.durablestash.spring.web.ViewFields;
  * <li>every handler-method parameter whose type is a view: it must carry no annotation (an annotated
  * one, {@code @RequestBody}, {@code @ModelAttribute}, ..., goes to another argument resolver, and its
  * fields would be neither recovered nor stashed) and the class must have a no-argument constructor;</li>
+ * <li>every other handler-method parameter: it must not take a view class inside another type
+ * ({@code Optional<Prefs>}, {@code Mono<Prefs>}, ...; {@link #refuseViewInsideAnotherType});</li>
  * <li>a {@link ReactiveStash} parameter: its handler must have a view (the controller, or exactly one
  * view parameter type);</li>
  * <li>a blocking {@link Stash} parameter: refused, its methods would block an event-loop thread;</li>
@@ -116,6 +118,8 @@ public final class StashedViewsWebFluxVerifier extends AbstractStashedViewsVerif
                 verifyViewParameter(parameter, type, handler);
                 viewParameters.add(type);
                 used.add(ClassUtils.getUserClass(type));
+            } else {
+                refuseViewInsideAnotherType(parameter, handler);
             }
         }
         if (takesStash && !controllerIsView && viewParameters.size() != 1) {

@@ -43,6 +43,8 @@ import dev.durablestash.spring.web.StashedViews;
  * <li>every handler-method parameter whose type is a view: the starter's argument resolver must be
  * the one that resolves it (not {@code @RequestBody}, {@code @ModelAttribute}, {@code @RequestParam}
  * ...), and the class must have a no-argument constructor;</li>
+ * <li>every other handler-method parameter: it must not take a view class inside another type
+ * ({@code Optional<Prefs>}, {@code HttpEntity<Prefs>}, ...; {@link #refuseViewInsideAnotherType});</li>
  * <li>every {@link Stash} parameter: its handler must have a view (the controller, or exactly one
  * view parameter type);</li>
  * <li>every singleton registered as an instance (no bean definition) whose class is a view;</li>
@@ -111,6 +113,8 @@ public final class StashedViewsVerifier extends AbstractStashedViewsVerifier {
                 verifyViewParameter(parameter, type, handler, resolvers);
                 viewParameters.add(type);
                 used.add(ClassUtils.getUserClass(type));
+            } else {
+                refuseViewInsideAnotherType(parameter, handler);
             }
         }
         String reason = responseStatusReason(handler);

@@ -59,6 +59,22 @@ class WebFluxViewDeclarationTests {
     }
 
     @RestController
+    static class OptionalController {
+        @PostMapping("/optional")
+        String add(java.util.Optional<Cart> cart) {
+            return cart.map(c -> "present").orElse("absent");
+        }
+    }
+
+    @RestController
+    static class MonoController {
+        @PostMapping("/mono")
+        reactor.core.publisher.Mono<String> add(reactor.core.publisher.Mono<Cart> cart) {
+            return cart.map(c -> "" + c.items);
+        }
+    }
+
+    @RestController
     static class BlockingStashController {
         @Stashed
         int count;
@@ -108,6 +124,18 @@ class WebFluxViewDeclarationTests {
     void aViewClassTakenWithRequestBodyFailsStartup() {
         runner.withBean(BodyController.class).run((context) -> assertThat(context).hasFailed().getFailure()
                 .hasMessageContaining(Cart.class.getName()).hasMessageContaining("annotation"));
+    }
+
+    @Test
+    void aViewClassTakenInsideAnOptionalOrAMonoFailsStartup() {
+        runner.withBean(OptionalController.class).run((context) -> assertThat(context).hasFailed().getFailure()
+                .hasMessageContaining("java.util.Optional<" + Cart.class.getName() + ">")
+                .hasMessageContaining(Cart.class.getName() + ".items")
+                .hasMessageContaining("neither recovered nor stashed"));
+        runner.withBean(MonoController.class).run((context) -> assertThat(context).hasFailed().getFailure()
+                .hasMessageContaining("reactor.core.publisher.Mono<" + Cart.class.getName() + ">")
+                .hasMessageContaining(Cart.class.getName() + ".items")
+                .hasMessageContaining("neither recovered nor stashed"));
     }
 
     @Test

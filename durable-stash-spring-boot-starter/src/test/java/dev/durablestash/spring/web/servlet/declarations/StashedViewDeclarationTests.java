@@ -160,6 +160,20 @@ class StashedViewDeclarationTests {
     }
 
     @Test
+    void aViewClassTakenInsideAnOptionalFailsStartup() {
+        contextRunner.withUserConfiguration(OptionalController.class).run((context) -> assertFailedNaming(context,
+                "java.util.Optional<" + Cart.class.getName() + ">", "Cart.items", "neither recovered nor stashed"));
+    }
+
+    @Test
+    void aViewClassTakenInsideAnHttpEntityOrRequestEntityFailsStartup() {
+        contextRunner.withUserConfiguration(HttpEntityController.class).run((context) -> assertFailedNaming(context,
+                "HttpEntity<" + Cart.class.getName() + ">", "Cart.items", "neither recovered nor stashed"));
+        contextRunner.withUserConfiguration(RequestEntityController.class).run((context) -> assertFailedNaming(context,
+                "RequestEntity<" + Cart.class.getName() + ">", "Cart.items", "neither recovered nor stashed"));
+    }
+
+    @Test
     void aViewClassWithoutANoArgumentConstructorFailsStartup() {
         contextRunner.withUserConfiguration(NoDefaultConstructorController.class).run((context) -> assertFailedNaming(
                 context, "NoDefaultConstructor.value", "no-argument constructor"));
@@ -337,6 +351,33 @@ class StashedViewDeclarationTests {
         @GetMapping("/generic")
         String show() {
             return String.valueOf(value);
+        }
+    }
+
+    @RestController
+    static class OptionalController {
+
+        @PostMapping("/optional")
+        String add(java.util.Optional<Cart> cart) {
+            return cart.map(c -> "present").orElse("absent");
+        }
+    }
+
+    @RestController
+    static class HttpEntityController {
+
+        @PostMapping("/entity")
+        String add(org.springframework.http.HttpEntity<Cart> cart) {
+            return String.valueOf(cart.getBody());
+        }
+    }
+
+    @RestController
+    static class RequestEntityController {
+
+        @PostMapping("/request-entity")
+        String add(org.springframework.http.RequestEntity<Cart> cart) {
+            return String.valueOf(cart.getBody());
         }
     }
 
