@@ -632,10 +632,13 @@ public class DurableStashProperties {
         /** Cookie name. */
         private String name = "sid";
 
-        /** Cookie domain; the request's host when unset. */
+        /**
+         * Cookie domain, a host name such as example.com (no scheme, port, path or leading dot); the
+         * request's host when unset.
+         */
         private @Nullable String domain;
 
-        /** Cookie path; the application's context path when unset. */
+        /** Cookie path, starting with '/'; the application's context path when unset. */
         private @Nullable String path;
 
         /**

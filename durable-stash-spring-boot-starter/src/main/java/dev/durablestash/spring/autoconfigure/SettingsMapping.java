@@ -93,18 +93,22 @@ final class SettingsMapping {
     /**
      * Maps the sid cookie's properties, for the servlet and the reactive filter alike.
      *
-     * @throws InvalidConfigurationPropertyValueException for a name that is not a cookie name, a same-site other
-     *     than Lax, Strict or None, same-site None or a {@code __Host-} or {@code __Secure-} name with secure
-     *     false, a {@code __Host-} name with a domain or a path other than {@code /}, or a max-age that is not
-     *     positive
+     * @throws InvalidConfigurationPropertyValueException for a name that is not a cookie name, a domain that is
+     *     not a host name, a path that does not start with {@code /} or has a character no cookie can have, a
+     *     same-site other than Lax, Strict or None, same-site None or a {@code __Host-} or {@code __Secure-}
+     *     name with secure false, a {@code __Host-} name with a domain or a path other than {@code /}, or a
+     *     max-age that is not positive
      */
     static SidCookie sidCookie(DurableStashProperties.Cookie properties) {
         SidCookie cookie = new SidCookie();
         PropertyMapper map = PropertyMapper.get();
         String name = properties.getName();
         apply("cookie.name", name, () -> cookie.setName(name == null ? "" : name));
-        map.from(properties::getDomain).to(cookie::setDomain);
-        map.from(properties::getPath).to(cookie::setPath);
+        // Checked here, at startup: the cookie writer would otherwise refuse them on every response that
+        // sets the cookie
+        map.from(properties::getDomain)
+                .to((domain) -> apply("cookie.domain", domain, () -> cookie.setDomain(domain)));
+        map.from(properties::getPath).to((path) -> apply("cookie.path", path, () -> cookie.setPath(path)));
         map.from(properties::getSecure).to(cookie::setSecure);
         String sameSite = properties.getSameSite();
         apply("cookie.same-site", sameSite == null ? "" : sameSite, () -> cookie.setSameSite(sameSite));

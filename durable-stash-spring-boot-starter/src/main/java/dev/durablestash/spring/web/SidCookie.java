@@ -71,9 +71,41 @@ public final class SidCookie {
         return hasPrefix("__Host-") ? null : domain;
     }
 
-    /** @param domain the {@code Domain} attribute, or {@code null} for the request host */
+    /**
+     * @param domain the {@code Domain} attribute, or {@code null} (or empty) for the request host
+     * @throws IllegalArgumentException when it is not a host name as the cookie writers accept one
+     *     (letters, digits, dots and hyphens, each label starting and ending with a letter or digit, no
+     *     leading dot): {@code DefaultCookieSerializer} would refuse it on every response that sets the
+     *     cookie
+     */
     public void setDomain(@Nullable String domain) {
+        if (domain != null && !domain.isEmpty() && !isHostName(domain)) {
+            throw new IllegalArgumentException("the sid cookie's domain must be a host name such as example.com "
+                    + "(letters, digits, dots and hyphens, each label starting and ending with a letter or digit, no "
+                    + "leading dot, which browsers ignore; no scheme, port or path), was '" + domain + "'");
+        }
         this.domain = domain;
+    }
+
+    /**
+     * What Spring Session's {@code DefaultCookieSerializer} accepts as a domain (the reactive
+     * {@code ResponseCookie} accepts a little more: a leading dot): the stricter of the two writers, so
+     * that the property means the same on both stacks.
+     */
+    private static boolean isHostName(String domain) {
+        char previous = '.'; // a label starts at the beginning
+        for (int i = 0; i < domain.length(); i++) {
+            char c = domain.charAt(i);
+            boolean letterOrDigit = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+            if (!letterOrDigit && c != '.' && c != '-') {
+                return false;
+            }
+            if ((previous == '.' && !letterOrDigit) || (previous == '-' && c == '.')) {
+                return false; // a label starts with a letter or digit, and ends with one
+            }
+            previous = c;
+        }
+        return previous != '.' && previous != '-';
     }
 
     /**
@@ -90,8 +122,24 @@ public final class SidCookie {
         return name.regionMatches(true, 0, prefix, 0, prefix.length());
     }
 
-    /** @param path the {@code Path} attribute, or {@code null} for the context path followed by {@code /} */
+    /**
+     * @param path the {@code Path} attribute, or {@code null} for the context path followed by {@code /}
+     * @throws IllegalArgumentException when it does not start with {@code /} (a browser would ignore it and
+     *     use the request's directory instead) or holds a character the cookie writers refuse (a control or
+     *     non-ASCII character, or {@code ;})
+     */
     public void setPath(@Nullable String path) {
+        if (path != null) {
+            boolean valid = path.startsWith("/");
+            for (int i = 0; i < path.length() && valid; i++) {
+                char c = path.charAt(i);
+                valid = c >= 0x20 && c <= 0x7e && c != ';';
+            }
+            if (!valid) {
+                throw new IllegalArgumentException("the sid cookie's path must start with / and hold only printable "
+                        + "ASCII characters other than ';', was '" + path + "'");
+            }
+        }
         this.path = path;
     }
 

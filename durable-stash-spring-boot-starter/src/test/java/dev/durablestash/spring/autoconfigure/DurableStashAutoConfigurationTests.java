@@ -247,6 +247,29 @@ class DurableStashAutoConfigurationTests {
     }
 
     @Test
+    void aCookieDomainOrPathNoCookieCanHaveFailsStartupNamingTheProperty() {
+        // Otherwise the app starts and every request that issues the cookie fails when it is written.
+        for (String domain : new String[] { "https://example.com/", "example.com; SameSite=None", ".example.com",
+                "example..com", "-example.com", "example.com-", "example-.com", "ex ample.com", "ex\u00e4mple.com" }) {
+            inTempDirectory().withPropertyValues("durable-stash.cookie.domain=" + domain)
+                    .run((context) -> assertFailedOn(context, "durable-stash.cookie.domain", "domain must be"));
+        }
+        for (String path : new String[] { "app", "/app;Domain=example.com", "/\u00e4pp", "/app\tx" }) {
+            inTempDirectory().withPropertyValues("durable-stash.cookie.path=" + path)
+                    .run((context) -> assertFailedOn(context, "durable-stash.cookie.path", "path must"));
+        }
+        inTempDirectory().withPropertyValues("durable-stash.cookie.domain=shop-1.example.com",
+                "durable-stash.cookie.path=/app/x-1").run((context) -> assertThat(issueCookie(context, false)
+                        .getHeader("Set-Cookie")).contains("Domain=shop-1.example.com", "Path=/app/x-1"));
+        inTempDirectory().withBean(SidCookieCustomizer.class, () -> (cookie) -> cookie.setDomain("https://example.com"))
+                .run((context) -> {
+                    assertThat(context).hasFailed();
+                    assertThat(rootCause(context.getStartupFailure())).isInstanceOf(IllegalArgumentException.class)
+                            .hasMessageContaining("https://example.com");
+                });
+    }
+
+    @Test
     void aSameSiteNoneCookieIsAlwaysSecureAndCannotBeMadeInsecure() {
         // Browsers refuse a SameSite=None cookie without Secure: the session would never stick.
         inTempDirectory().withPropertyValues("durable-stash.cookie.same-site=none").run((context) -> {
