@@ -119,28 +119,18 @@ class EngineReviewTests {
      */
     @Test
     void aResetAfterAWriteThatMayStillLandWritesSoTheLateWriteIsRefused() throws Exception {
-        HeldBackend held = new HeldBackend(store);
-        StashAdapter engine = engines.open(held, Engines.settings().revalidateOnMount(false)
-                .operationTimeout(java.time.Duration.ofMillis(300)));
-        held.hold(Operation.PUT);
-        Throwable failed = dev.durablestash.testsupport.Stages.failureOf(engine.stash(sid, VIEW, Map.of("x", 1)));
-        assertThat(failed).as("the stash whose PUT got no answer in time").isNotNull();
-        HeldBackend.Held latePut = held.next();
-        held.stopHolding();
-
-        await(engine.reset(sid, VIEW)); // acknowledged: the view is empty from now on
-        latePut.release().run(); // the earlier stash's PUT lands late
-
-        Recovery after = await(engines.open(store, Engines.settings()).recover(sid, VIEW, MountKind.FRESH));
-        assertThat(after.status()).as("recover after an acknowledged reset (values %s)", after.values())
-                .isEqualTo(RecoveryStatus.NOT_FOUND);
+        resetBetweenAFailedStashAndItsLateWriteStands(false);
     }
 
     /** The same with revalidation on (several instances): the reset writes, and the late write is refused. */
     @Test
     void withRevalidationTheResetWritesAndTheLateWriteIsRefused() throws Exception {
+        resetBetweenAFailedStashAndItsLateWriteStands(true);
+    }
+
+    private void resetBetweenAFailedStashAndItsLateWriteStands(boolean revalidateOnMount) throws Exception {
         HeldBackend held = new HeldBackend(store);
-        StashAdapter engine = engines.open(held, Engines.settings().revalidateOnMount(true)
+        StashAdapter engine = engines.open(held, Engines.settings().revalidateOnMount(revalidateOnMount)
                 .operationTimeout(java.time.Duration.ofMillis(300)));
         held.hold(Operation.PUT);
         Throwable failed = dev.durablestash.testsupport.Stages.failureOf(engine.stash(sid, VIEW, Map.of("x", 1)));
