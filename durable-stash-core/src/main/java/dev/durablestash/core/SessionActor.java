@@ -163,12 +163,6 @@ final class SessionActor {
      */
     @GuardedBy("runner")
     private @Nullable Gather gather;
-    /**
-     * A write of this actor failed without an answer saying it was not applied (a storage error, or none
-     * in time): it may still land. From then on "nothing stored" is not trusted without writing.
-     */
-    @GuardedBy("runner")
-    private boolean writeMayLand;
 
     SessionActor(StorageKeys.SessionKeys keys, TimedStorage timedStorage, StashSettings settings, ValueCodec codec,
             EngineCounters counters, SerialRunner runner, Deadlines deadlines, @Nullable CompletionStage<Void> predecessor) {
@@ -457,10 +451,10 @@ final class SessionActor {
             next = next.apply(op.diff());
         }
         next = next.withExpiry(expiresAt);
-        if (storage.storesNothing() && !next.hasViews() && !settings.revalidateOnMount() && !writeMayLand) {
+        if (storage.storesNothing() && !next.hasViews() && !settings.revalidateOnMount() && !storage.writeMayLand()) {
             // Nothing stored and nothing to store. Only a single instance may trust "nothing stored"
             // without asking: with several, writing (If-None-Match: *) finds out. And only while no
-            // write of its own may still land: written, the empty document refuses that late create.
+            // write of the session may still land: written, the empty document refuses that late create.
             outcomes.finishAll(batch);
             return;
         }
@@ -494,10 +488,7 @@ final class SessionActor {
                 counters.conflicts.increment();
                 retryAfterConflict(batch, attempt);
             }
-        }, error -> {
-            writeMayLand = true;
-            outcomes.failAll(batch, error);
-        });
+        }, error -> outcomes.failAll(batch, error));
     }
 
     /** @return how many stashes of the batch are callers' (not the actor's own writes, whose caller never comes back) */

@@ -17,8 +17,8 @@ import dev.durablestash.core.SessionOps.SessionChange;
  * <p>A rotation copies the live state to the storage key of a new, never-issued session id (no
  * other writer can know that id yet), then removes the object it copied with compare-and-swap on its version; should another instance have written meanwhile, it
  * copies again (over its own copy) and retries, so every write acknowledged before the rotation
- * completes is carried over; it then loads again and removes whatever is still under the old id's
- * keys (a move marker left under an older secret's key). An end removes the object and loads again
+ * completes is carried over; once reported, it loads again and removes whatever is still under the
+ * old id's keys (a move marker left under an older secret's key). An end removes the object and loads again
  * until no key holds state.
  * Afterwards this session is empty: an operation of it that arrives later sees defaults, and a
  * write creates a new document under its old key, which nobody reads again once the browser holds
@@ -115,7 +115,9 @@ final class SessionChanges {
         actor.step(storage.remove(), outcome -> {
             if (outcome == SessionStorage.WriteOutcome.WRITTEN) {
                 if (change instanceof RotateOp rotate) {
-                    clearLeftovers(rotate, removing, copy, 0);
+                    if (finishRotation(rotate, removing, copy)) {
+                        clearLeftovers(0);
+                    }
                 } else {
                     start(change, attempt, removals + 1, targetEtag); // an end loads again: done when nothing is left
                 }
@@ -135,34 +137,32 @@ final class SessionChanges {
     }
 
     /**
-     * A rotation removed the object it copied. An object still under one of the old id's keys would come
-     * back to that id's next load (a move marker that a change of secret left under an older key, its
-     * delete having failed), so a load looks again and removes what it finds, as an end does, before the
-     * rotation is reported. Should that fail, the rotation stands (the state is under the new id) and
-     * what is left is logged.
+     * A rotation removed the object it copied and was reported. An object still under one of the old
+     * id's keys would come back to that id's next load (a move marker that a change of secret left under
+     * an older key, its delete having failed), so a load looks again and removes what it finds, as an
+     * end does: a step of the actor's own, after the caller was answered (it does not spend the
+     * caller's deadline) and before any later operation of the session. Should it fail, what is left is
+     * logged.
      *
-     * @param removed the object the rotation removed ({@code null}: nothing was stored)
-     * @param leftovers the objects removed so far after it
+     * @param leftovers the objects removed so far
      */
-    private void clearLeftovers(RotateOp rotate, SessionStorage.@Nullable At removed, @Nullable SessionDocument copy,
-            int leftovers) {
+    private void clearLeftovers(int leftovers) {
         actor.step(storage.load(), loaded -> {
             if (storage.storesNothing()) {
-                finishRotation(rotate, removed, copy);
-            } else if (leftovers >= MAX_REMOVALS) {
-                leftoverStays(rotate, removed, copy, "state kept appearing under its keys again");
-            } else {
-                actor.step(storage.remove(), outcome -> clearLeftovers(rotate, removed, copy, leftovers + 1),
-                        error -> leftoverStays(rotate, removed, copy, Outcomes.summary(error)));
+                return;
             }
-        }, error -> leftoverStays(rotate, removed, copy, Outcomes.summary(error)));
+            if (leftovers >= MAX_REMOVALS) {
+                leftoverStays("state kept appearing under its keys again");
+            } else {
+                actor.step(storage.remove(), outcome -> clearLeftovers(leftovers + 1),
+                        error -> leftoverStays(Outcomes.summary(error)));
+            }
+        }, error -> leftoverStays(Outcomes.summary(error)));
     }
 
-    private void leftoverStays(RotateOp rotate, SessionStorage.@Nullable At removed, @Nullable SessionDocument copy,
-            String why) {
+    private static void leftoverStays(String why) {
         log.warn("rotate of a browser session moved its state to the new id, but an object left under the old id's keys "
                 + "could not be removed ({}); it expires with its TTL", why);
-        finishRotation(rotate, removed, copy);
     }
 
     /**
@@ -217,15 +217,18 @@ final class SessionChanges {
      * deadline answered first: that caller keeps the old id, so the state is put back under it.
      *
      * @param removed the object the rotation removed ({@code null}: nothing was stored)
+     * @return {@code true} when the rotation was reported done
      */
-    private void finishRotation(RotateOp rotate, SessionStorage.@Nullable At removed, @Nullable SessionDocument copy) {
+    private boolean finishRotation(RotateOp rotate, SessionStorage.@Nullable At removed, @Nullable SessionDocument copy) {
         if (rotate.answer().reserveForOutcome()) {
             outcomes.finishChange(rotate);
+            return true;
         } else if (removed == null || copy == null) {
             outcomes.failChange(rotate, timedOut(rotate)); // nothing was carried over: nothing to put back
         } else {
             putBack(rotate, removed.key(), copy, settings.maxWriteAttempts());
         }
+        return false;
     }
 
     /** Puts the copied state back under the old id's key, where nothing is stored, trying up to {@code tries} times. */

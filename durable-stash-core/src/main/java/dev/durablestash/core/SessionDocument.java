@@ -473,6 +473,9 @@ final class SessionDocument {
         try {
             return migrate(migrator, stale, diff.vsn());
         } catch (Throwable e) { // also an Error (a failed assert) or a checked exception thrown undeclared
+            if (e instanceof VirtualMachineError fatal) {
+                throw fatal; // out of memory, a stack overflow: not the migrator's verdict on the data
+            }
             log.warn("migrator of view '{}' failed from vsn {} to {} while merging a stash; the stored slice is replaced: {}",
                     diff.view(), stale.vsn(), diff.vsn(), e.toString());
             return null;
@@ -494,6 +497,9 @@ final class SessionDocument {
         try {
             migrated = migrate(migrator, stale, diff.vsn());
         } catch (Throwable e) { // also an Error (a failed assert) or a checked exception thrown undeclared
+            if (e instanceof VirtualMachineError fatal) {
+                throw fatal; // out of memory, a stack overflow: not the migrator's verdict on the data
+            }
             log.warn("migrator of view '{}' failed from vsn {} to {} on a slice changed since it was read; the stored "
                     + "slice is left as it is: {}", diff.view(), stale.vsn(), diff.vsn(), e.toString());
             return this;

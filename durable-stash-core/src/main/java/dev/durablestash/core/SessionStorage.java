@@ -168,6 +168,22 @@ final class SessionStorage {
                 : location instanceof Moving m && m.fromEtag() == null && !m.carriesState();
     }
 
+    /**
+     * @return {@code true} while a PUT of this session that got no answer in time may still land (see
+     *     {@link TimedStorage}): "nothing stored" is then not settled
+     */
+    boolean writeMayLand() {
+        for (int i = 0;; i++) {
+            String key = keys.readKey(i);
+            if (key == null) {
+                return false;
+            }
+            if (storage.writeMayLand(key)) {
+                return true;
+            }
+        }
+    }
+
     /** @return {@code true} when state was found under an older key and the next write moves it */
     boolean moveDue() {
         return location instanceof Moving m && m.carriesState();

@@ -3,6 +3,7 @@ package dev.durablestash.core;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Future;
 import java.util.function.Supplier;
 
@@ -21,13 +22,18 @@ import dev.durablestash.storage.StorageException;
  * complete), and whatever it did in storage is found by the next read, as after any lost answer:
  * every write is compare-and-swap, so a late write can land only on the version it was based on and
  * never undoes a newer one. A backend that throws at once instead of returning a stage fails the same
- * way. Thread-safe.
+ * way. Only a create ({@code If-None-Match: *}) can land on nothing, so the keys with a PUT still in
+ * flight after its deadline are kept ({@link #writeMayLand}) until the backend answers it: until then
+ * an actor of that session, this one or a successor, does not take "nothing stored" as settled.
+ * Thread-safe.
  */
 final class TimedStorage {
 
     private final StorageBackend backend;
     private final Deadlines deadlines;
     private final Duration timeout;
+    /** Keys with PUTs that got no answer in time and none since (they may still land), and how many. */
+    private final ConcurrentHashMap<String, Integer> unansweredPuts = new ConcurrentHashMap<>();
 
     TimedStorage(StorageBackend backend, Deadlines deadlines, Duration timeout) {
         this.backend = backend;
@@ -41,6 +47,11 @@ final class TimedStorage {
 
     CompletionStage<PutResult> put(String key, byte[] body, Precondition precondition) {
         return timed("PUT", key, () -> backend.put(key, body, precondition));
+    }
+
+    /** @return {@code true} while a PUT of {@code key} that got no answer in time has not answered since */
+    boolean writeMayLand(String key) {
+        return unansweredPuts.containsKey(key);
     }
 
     CompletionStage<Boolean> delete(String key, @Nullable String ifMatch) {
@@ -71,8 +82,22 @@ final class TimedStorage {
             return done; // answered at once (an in-memory store): no deadline to set and cancel
         }
         CompletableFuture<T> result = new CompletableFuture<>();
-        Future<?> deadline = deadlines.after(timeout, () -> result.completeExceptionally(new Timeout(
-                operation + " " + key + " got no answer within " + timeout + " (operation-timeout); treated as lost")));
+        Future<?> deadline = deadlines.after(timeout, () -> {
+            boolean put = operation.equals("PUT");
+            if (put) {
+                unansweredPuts.merge(key, 1, Integer::sum); // before the failure, whose dependents may look at once
+            }
+            boolean timedOut = result.completeExceptionally(new Timeout(operation + " " + key + " got no answer within "
+                    + timeout + " (operation-timeout); treated as lost"));
+            if (put) {
+                Runnable answered = () -> unansweredPuts.computeIfPresent(key, (k, n) -> n == 1 ? null : n - 1);
+                if (timedOut) {
+                    stage.whenComplete((value, error) -> answered.run());
+                } else {
+                    answered.run();
+                }
+            }
+        });
         stage.whenComplete((value, error) -> {
             deadline.cancel(false);
             if (error != null) {

@@ -102,6 +102,9 @@ final class ViewRecovery {
         try {
             migrated = migrator.migrate(slice.vsn(), slice.data().deepCopy());
         } catch (Throwable e) { // also an Error (a failed assert) or a checked exception thrown undeclared
+            if (e instanceof VirtualMachineError fatal) {
+                throw fatal; // out of memory, a stack overflow: not the migrator's verdict on the data
+            }
             log.error("migrator of view '{}' failed from vsn {} to {}; the stored slice is ignored",
                     view.name(), slice.vsn(), view.vsn(), e);
             return null;

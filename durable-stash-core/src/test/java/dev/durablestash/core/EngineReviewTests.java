@@ -122,6 +122,53 @@ class EngineReviewTests {
         resetBetweenAFailedStashAndItsLateWriteStands(false);
     }
 
+    /**
+     * The same once the actor that saw the write fail was retired (over the cap of live actors, here 1):
+     * its successor for the session does not take "nothing stored" as settled either while that write may
+     * still land (it did, when the actor alone remembered it).
+     */
+    @Test
+    void aResetByASuccessorActorAfterAWriteThatMayStillLandWritesToo() throws Exception {
+        HeldBackend held = new HeldBackend(store);
+        StashAdapter engine = engines.open(held, Engines.settings().revalidateOnMount(false).maxLiveActors(1)
+                .operationTimeout(java.time.Duration.ofMillis(300)));
+        held.hold(Operation.PUT);
+        assertThat(dev.durablestash.testsupport.Stages.failureOf(engine.stash(sid, VIEW, Map.of("x", 1))))
+                .as("the stash whose PUT got no answer in time").isNotNull();
+        HeldBackend.Held latePut = held.next();
+        held.stopHolding();
+        await(engine.recover(SessionIds.newSid(), VIEW, MountKind.FRESH)); // another session: this actor is retired
+        assertThat(engine.statistics().evictions()).as("actors retired").isPositive();
+
+        await(engine.reset(sid, VIEW));
+        latePut.release().run();
+
+        Recovery after = await(engines.open(store, Engines.settings()).recover(sid, VIEW, MountKind.FRESH));
+        assertThat(after.status()).as("recover after an acknowledged reset (values %s)", after.values())
+                .isEqualTo(RecoveryStatus.NOT_FOUND);
+    }
+
+    /**
+     * A rotation whose removal succeeded is reported then: the loads that look for objects left under the
+     * old id's keys come after (when they ran first, a slow one spent the caller's deadline, and the
+     * rotation, a login, failed with its state put back under the old id).
+     */
+    @Test
+    void aRotationIsReportedOnceItsRemovalSucceededWhateverTheLoadsAfterItTake() throws Exception {
+        HeldBackend held = new HeldBackend(store);
+        StashAdapter engine = engines.open(held, Engines.settings().operationTimeout(java.time.Duration.ofMillis(500)));
+        await(engine.stash(sid, VIEW, Map.of("x", 1)));
+        held.hold(Operation.DELETE);
+        java.util.concurrent.CompletionStage<Void> rotation = engine.rotate(sid, SessionIds.newSid());
+        HeldBackend.Held delete = held.next();
+        held.stopHolding();
+        held.hold(Operation.GET); // storage gets slow after the removal
+        delete.release().run();
+        Throwable failure = dev.durablestash.testsupport.Stages.failureOf(rotation);
+        held.stopHolding();
+        assertThat(failure).as("the rotation whose removal succeeded (keys now %s)", store.keys()).isNull();
+    }
+
     /** The same with revalidation on (several instances): the reset writes, and the late write is refused. */
     @Test
     void withRevalidationTheResetWritesAndTheLateWriteIsRefused() throws Exception {
