@@ -80,7 +80,11 @@ public final class StashedViewsHandlerAdapter implements HandlerAdapter, Dispatc
         if (readsBody(method)) {
             views.handlerReadsBody();
         }
-        Mono<Void> bound = views.takeTurns(viewsOf(method));
+        List<Class<?>> viewClasses = viewsOf(method);
+        Mono<Void> bound = Mono.empty();
+        if (viewClasses.size() > 1) { // one view takes its turn as it is bound
+            bound = views.takeTurns(viewClasses);
+        }
         Object bean = method.getBean();
         if (!(bean instanceof String) && StashedViews.isStashedView(method.getBeanType())) {
             bound = bound.then(views.bind(unwrap(bean)).then());

@@ -49,7 +49,7 @@ final class StashedViewInterceptor implements HandlerInterceptor {
         try {
             if (handler instanceof HandlerMethod method) {
                 List<Class<?>> views = viewsOf(method);
-                if (!views.isEmpty()) {
+                if (views.size() > 1) { // one view takes its turn as it is bound
                     RequestViews.of(request, context).takeTurns(views);
                 }
                 if (!(method.getBean() instanceof String) && StashedViews.isStashedView(method.getBeanType())) {
