@@ -134,6 +134,7 @@
   var querySelector = Element.prototype.querySelector;
   var querySelectorAll = Element.prototype.querySelectorAll;
   var appendChild = Node.prototype.appendChild;
+  var removeChild = Node.prototype.removeChild;
 
   document.addEventListener('submit', function (event) {
     var form = event.target;
@@ -173,7 +174,7 @@
   function removeAdded(form) {
     var added = querySelectorAll.call(form, 'input[data-durable-stash]');
     for (var i = 0; i < added.length; i++) {
-      added[i].parentNode.removeChild(added[i]);
+      removeChild.call(added[i].parentNode, added[i]);
     }
   }
 })();

