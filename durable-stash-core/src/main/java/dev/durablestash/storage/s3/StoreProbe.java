@@ -111,7 +111,7 @@ final class StoreProbe {
         findings.add(got instanceof GetResult.NotModified ? "conditional GET 304"
                 : "conditional GET not supported (a revalidating mount reads the whole document)");
         // 6. DELETE with a stale ETag
-        StaleDelete staleDelete = deleteWithStaleEtag(current);
+        StaleDelete staleDelete = deleteWithStaleEtag(current, deletes == ConditionalDeletes.NATIVE);
         if (staleDelete.refused()) {
             findings.add("conditional DELETE honoured" + switch (deletes) {
                 case AUTO -> ", deletes native";
@@ -161,16 +161,22 @@ final class StoreProbe {
      * to native deletes. No other answer shows that: a success means the header was ignored (a native
      * delete would remove a document another instance has just rewritten); a rejection (400, 501) means
      * every native conditional delete would fail; a transient error or no answer leaves the question
-     * open. That the object is still there afterwards proves nothing, since a request that failed
-     * deleted nothing whether or not the store would have evaluated the header.
+     * open (with {@link ConditionalDeletes#NATIVE} pinned, it fails the check as an outage). That the
+     * object is still there afterwards proves nothing, since a request that failed deleted nothing
+     * whether or not the store would have evaluated the header.
      */
-    private StaleDelete deleteWithStaleEtag(String staleEtag) {
+    private StaleDelete deleteWithStaleEtag(String staleEtag, boolean nativePinned) {
         try {
             await(writeClient.deleteObject(b -> b.bucket(bucket).key(key).ifMatch(ETags.quote(staleEtag))
                     .overrideConfiguration(overrides.delete())));
             return new StaleDelete(false, true, "the DELETE succeeded");
         } catch (StorageException e) {
             S3Failure failure = S3Failure.of(e.getCause() != null ? e.getCause() : e);
+            if (nativePinned && (failure.isAmbiguous() || failure.status() == 429)) {
+                // Pinned native, the question must be answered; a transient error answers nothing: an outage,
+                // as a failure of any other step is (with AUTO, deletes simply stay emulated).
+                throw e;
+            }
             return new StaleDelete(StoreQuirks.isDeleteConflict(failure), false, failure.summary());
         }
     }
