@@ -10,36 +10,40 @@ import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 
 import org.junit.jupiter.api.Test;
 
 import dev.durablestash.storage.Precondition;
 import dev.durablestash.storage.PutResult;
+import dev.durablestash.storage.StorageException;
 import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
 import software.amazon.awssdk.services.s3.model.DeleteObjectRequest;
+import software.amazon.awssdk.services.s3.model.DeleteObjectResponse;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /**
  * The store check's DELETE with a stale If-Match: with {@link ConditionalDeletes#AUTO}, only a refusal of
  * the precondition may make deletes native. A store that rejects the header (HTTP 501 NotImplemented, as
  * LocalStack does) or one that ignores it but answered that DELETE with a transient error must keep
- * conditional deletes emulated after the check.
+ * conditional deletes emulated after the check. With deletes pinned NATIVE, a transient error on that
+ * DELETE is an outage, not a sign of an unsafe store.
  */
 class StoreProbeStaleDeleteTests {
 
     private final S3TestServer server = S3TestServer.shared();
 
-    /** A client that answers 501 NotImplemented to every DELETE that carries If-Match, without applying it. */
-    static S3AsyncClient rejectingConditionalDeletes(S3AsyncClient real) {
+    /**
+     * @param answer answers every DELETE that carries If-Match, in place of the real client
+     * @return a client that forwards every other call to {@code real}
+     */
+    static S3AsyncClient answeringConditionalDeletes(S3AsyncClient real,
+            Function<DeleteObjectRequest, CompletableFuture<DeleteObjectResponse>> answer) {
         InvocationHandler handler = (proxy, method, args) -> {
             if (method.getName().equals("deleteObject") && args != null && args.length == 1
                     && args[0] instanceof DeleteObjectRequest request && request.ifMatch() != null) {
-                return CompletableFuture.failedFuture(S3Exception.builder().statusCode(501)
-                        .awsErrorDetails(AwsErrorDetails.builder().errorCode("NotImplemented")
-                                .errorMessage("A header you provided implies functionality that is not implemented")
-                                .build())
-                        .message("NotImplemented").build());
+                return answer.apply(request);
             }
             if (method.getName().equals("deleteObject") && !(args[0] instanceof DeleteObjectRequest)) {
                 return InvocationHandler.invokeDefault(proxy, method, args); // builds the request, calls the one above
@@ -52,6 +56,18 @@ class StoreProbeStaleDeleteTests {
         };
         return (S3AsyncClient) Proxy.newProxyInstance(S3AsyncClient.class.getClassLoader(),
                 new Class<?>[] {S3AsyncClient.class}, handler);
+    }
+
+    private static CompletableFuture<DeleteObjectResponse> failing(int status, String code, String message) {
+        return CompletableFuture.failedFuture(S3Exception.builder().statusCode(status)
+                .awsErrorDetails(AwsErrorDetails.builder().errorCode(code).errorMessage(message).build())
+                .message(code).build());
+    }
+
+    /** A client that answers 501 NotImplemented to every DELETE that carries If-Match, without applying it. */
+    static S3AsyncClient rejectingConditionalDeletes(S3AsyncClient real) {
+        return answeringConditionalDeletes(real, request -> failing(501, "NotImplemented",
+                "A header you provided implies functionality that is not implemented"));
     }
 
     @Test
@@ -93,27 +109,16 @@ class StoreProbeStaleDeleteTests {
      * conditional DELETE gets a transient HTTP 500 without being applied.
      */
     static S3AsyncClient ignoringConditionalDeletesAfterOne500(S3AsyncClient real, AtomicInteger fiveHundreds) {
-        InvocationHandler handler = (proxy, method, args) -> {
-            if (method.getName().equals("deleteObject") && args != null && args.length == 1
-                    && args[0] instanceof DeleteObjectRequest request && request.ifMatch() != null) {
-                if (fiveHundreds.getAndDecrement() > 0) {
-                    return CompletableFuture.failedFuture(S3Exception.builder().statusCode(500)
-                            .awsErrorDetails(AwsErrorDetails.builder().errorCode("InternalError").build())
-                            .message("InternalError").build());
-                }
-                return real.deleteObject(request.toBuilder().ifMatch(null).build()); // the header is ignored
-            }
-            if (method.getName().equals("deleteObject") && !(args[0] instanceof DeleteObjectRequest)) {
-                return InvocationHandler.invokeDefault(proxy, method, args);
-            }
-            try {
-                return method.invoke(real, args);
-            } catch (InvocationTargetException e) {
-                throw e.getCause();
-            }
-        };
-        return (S3AsyncClient) Proxy.newProxyInstance(S3AsyncClient.class.getClassLoader(),
-                new Class<?>[] {S3AsyncClient.class}, handler);
+        return answeringConditionalDeletes(real, request -> fiveHundreds.getAndDecrement() > 0
+                ? failing(500, "InternalError", null)
+                : real.deleteObject(request.toBuilder().ifMatch(null).build())); // the header is ignored
+    }
+
+    /** A store that honours If-Match on DELETE, whose first {@code slowDowns} conditional DELETEs get a 503 SlowDown. */
+    static S3AsyncClient honouringConditionalDeletesAfterSlowDowns(S3AsyncClient real, AtomicInteger slowDowns) {
+        return answeringConditionalDeletes(real, request -> slowDowns.getAndDecrement() > 0
+                ? failing(503, "SlowDown", "Please reduce your request rate.")
+                : real.deleteObject(request));
     }
 
     @Test
@@ -152,6 +157,40 @@ class StoreProbeStaleDeleteTests {
             await(otherInstance.put("doc", utf8("v2 acknowledged"), Precondition.matching(e1)));
             assertThat(await(backend.delete("doc", e1))).isFalse();
             assertThat(await(otherInstance.get("doc", null))).isInstanceOf(dev.durablestash.storage.GetResult.Found.class);
+        }
+    }
+
+    /** With deletes pinned NATIVE, on a store that honours If-Match on DELETE, and no fault: the check is safe. */
+    @Test
+    void withNativeDeletesPinnedAStoreThatHonoursIfMatchOnDeleteIsSafe() {
+        String bucket = server.createBucket("probe-native-ok");
+        S3AsyncClient client = honouringConditionalDeletesAfterSlowDowns(server.client(), new AtomicInteger(0));
+        try (S3StorageBackend backend = S3StorageBackend.builder().bucket(bucket).client(client)
+                .conditionalDeletes(ConditionalDeletes.NATIVE).build()) {
+            S3StoreCheck check = backend.checkStore("durable-stash/store-check", Duration.ofSeconds(30));
+            assertThat(check.safe()).as(check.summary() + " " + check.problems()).isTrue();
+        }
+    }
+
+    /**
+     * The same store answers the check's stale DELETE with one transient 503 SlowDown: an outage (the starter
+     * warns and starts), or a safe check, not an unsafe store (seen failing before: the check reported a
+     * problem, and startup failed).
+     */
+    @Test
+    void withNativeDeletesPinnedATransient503OnTheStaleDeleteIsAnOutageNotAnUnsafeStore() {
+        String bucket = server.createBucket("probe-native-del503");
+        S3AsyncClient client = honouringConditionalDeletesAfterSlowDowns(server.client(), new AtomicInteger(1));
+        try (S3StorageBackend backend = S3StorageBackend.builder().bucket(bucket).client(client)
+                .conditionalDeletes(ConditionalDeletes.NATIVE).build()) {
+            S3StoreCheck check;
+            try {
+                check = backend.checkStore("durable-stash/store-check", Duration.ofSeconds(30));
+            } catch (StorageException e) {
+                return; // an outage: the starter warns and starts, as for any other step
+            }
+            assertThat(check.safe()).as("one 503 SlowDown on a store that honours If-Match on DELETE: %s %s",
+                    check.summary(), check.problems()).isTrue();
         }
     }
 }
