@@ -111,8 +111,9 @@ final class CompareAndSwap {
             S3Failure failure = S3Failure.of(error);
             if (failure.status() == 412 && etag != null) {
                 // Stale, gone, or a form of If-Match the store does not understand: StoreQuirks looks.
-                quirks.resolveRefusedIfMatch(key, etag, unquoted, otherFormTried, result, otherForm ->
-                        write(key, content, tombstone, precondition, retriesLeft, writeId, otherForm, true));
+                quirks.resolveRefusedIfMatch("PUT", key, etag, unquoted, otherFormTried, result,
+                        PutResult.preconditionFailed(), PutResult.Written.class::isInstance, otherForm ->
+                                write(key, content, tombstone, precondition, retriesLeft, writeId, otherForm, true));
             } else if (StoreQuirks.isPutConflict(failure, etag != null)) {
                 result.complete(PutResult.preconditionFailed());
             } else if (failure.isAmbiguous()) {

@@ -187,10 +187,16 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
         if (ifMatch != null && quirks.emulatesConditionalDeletes()) {
             return tombstones.delete(key, ifMatch);
         }
+        return nativeDelete(key, ifMatch, quirks.sendsIfMatchUnquoted(), false);
+    }
+
+    /** A DELETE, with {@code If-Match} in the given form when {@code ifMatch} is given. */
+    private CompletableFuture<Boolean> nativeDelete(String key, @Nullable String ifMatch, boolean unquoted,
+            boolean otherFormTried) {
         DeleteObjectRequest.Builder request = DeleteObjectRequest.builder().bucket(bucket).key(key)
                 .overrideConfiguration(overrides.delete());
         if (ifMatch != null) {
-            request.ifMatch(ETags.quote(ifMatch));
+            request.ifMatch(StoreQuirks.ifMatch(ifMatch, unquoted));
         }
         CompletableFuture<Boolean> result = new CompletableFuture<>();
         writeClient.deleteObject(request.build()).whenComplete((response, error) -> {
@@ -199,7 +205,11 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
                 return;
             }
             S3Failure failure = S3Failure.of(error);
-            if (ifMatch != null && StoreQuirks.isDeleteConflict(failure)) {
+            if (ifMatch != null && failure.status() == 412) {
+                // Stale, gone, or a form of If-Match the store does not understand: StoreQuirks looks.
+                quirks.resolveRefusedIfMatch("DELETE", key, ifMatch, unquoted, otherFormTried, result, false,
+                        Boolean::booleanValue, otherForm -> nativeDelete(key, ifMatch, otherForm, true));
+            } else if (ifMatch != null && StoreQuirks.isDeleteConflict(failure)) {
                 result.complete(false);
             } else if (failure.isNoSuchKey()) {
                 result.complete(true);

@@ -167,7 +167,7 @@ final class StoreProbe {
      */
     private StaleDelete deleteWithStaleEtag(String staleEtag, boolean nativePinned) {
         try {
-            await(writeClient.deleteObject(b -> b.bucket(bucket).key(key).ifMatch(ETags.quote(staleEtag))
+            await(writeClient.deleteObject(b -> b.bucket(bucket).key(key).ifMatch(StoreQuirks.ifMatch(staleEtag, backend.sendsIfMatchUnquoted()))
                     .overrideConfiguration(overrides.delete())));
             return new StaleDelete(false, true, "the DELETE succeeded");
         } catch (StorageException e) {

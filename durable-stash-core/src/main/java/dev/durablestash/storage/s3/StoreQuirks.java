@@ -1,11 +1,11 @@
 package dev.durablestash.storage.s3;
 
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Predicate;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import dev.durablestash.storage.PutResult;
 import dev.durablestash.storage.StorageException;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
 
@@ -18,9 +18,11 @@ import software.amazon.awssdk.services.s3.S3AsyncClient;
  *  - The form of If-Match (IfMatchForm). AWS wants the ETag quoted; Ceph RGW 16.2 compares the header
  *    verbatim with the unquoted ETag and answers 412 to the quoted form even when the ETag is current.
  *    A 412 alone cannot tell a stale ETag from a misunderstood header, so resolveRefusedIfMatch looks
- *    (HEAD): another ETag or no object is a real conflict; the very ETag the PUT named means the store
- *    refused its current ETag, and with AUTO the PUT goes once more in the other form, which is learned
- *    (one volatile flag: a racing learner writes the same value) when it succeeds.
+ *    (HEAD): another ETag or no object is a real conflict; the very ETag the PUT (or native DELETE) named
+ *    means the store refused its current ETag, and with AUTO the request goes once more in the other
+ *    form, which is learned (one volatile flag: a racing learner writes the same value) when it is
+ *    applied. Deletes use the learned form too: a store that refuses the quoted form on PUT does so on
+ *    DELETE, and a quoted stale ETag refused there would prove nothing about the header.
  *  - 404 and 412 are one thing for If-Match. A PUT with If-Match on a missing key answers 404 NoSuchKey
  *    on AWS and 412 on Ceph; both mean "deleted meanwhile", a conflict the engine resolves by re-reading.
  *    409 ConditionalRequestConflict (AWS, a concurrent write) is a conflict too.
@@ -94,53 +96,57 @@ final class StoreQuirks {
         return failure.status() == 409 && "ConditionalRequestConflict".equals(failure.code());
     }
 
-    /** Sends a PUT again with {@code If-Match} in the given form ({@code true}: unquoted). */
+    /** Sends a conditional request again with {@code If-Match} in the given form ({@code true}: unquoted). */
     @FunctionalInterface
-    interface Resend {
-        CompletableFuture<PutResult> inForm(boolean unquoted);
+    interface Resend<T> {
+        CompletableFuture<T> inForm(boolean unquoted);
     }
 
     /**
-     * A PUT with {@code If-Match} was answered 412. When the object has another ETag or is gone, that is
-     * a precondition failure. When it still has the ETag the PUT named, the store refused the current
-     * ETag: it did not understand the header's form, so with {@link IfMatchForm#AUTO} the PUT is sent
-     * once in the other form, which is kept when it succeeds; when there is no form left to try, the PUT
-     * fails with a message that says so, rather than as a conflict the caller would retry in vain.
+     * A PUT or DELETE with {@code If-Match} was answered 412. When the object has another ETag or is gone,
+     * that is a precondition failure ({@code conflict}). When it still has the ETag the request named, the
+     * store refused the current ETag: it did not understand the header's form, so with
+     * {@link IfMatchForm#AUTO} the request is sent once in the other form, which is kept when it is
+     * {@code applied}; when there is no form left to try, the request fails with a message that says so,
+     * rather than as a conflict the caller would retry in vain.
+     *
+     * @param operation {@code PUT} or {@code DELETE}, for the log and the error
      */
-    void resolveRefusedIfMatch(String key, String etag, boolean unquoted, boolean otherFormTried,
-            CompletableFuture<PutResult> result, Resend resend) {
+    <T> void resolveRefusedIfMatch(String operation, String key, String etag, boolean unquoted, boolean otherFormTried,
+            CompletableFuture<T> result, T conflict, Predicate<T> applied, Resend<T> resend) {
         client.headObject(b -> b.bucket(bucket).key(key).overrideConfiguration(overrides.read()))
                 .whenComplete((head, error) -> {
                     String stored = error == null && head.eTag() != null ? ETags.unquote(head.eTag()) : "";
                     if (!etag.equals(stored)) {
                         // Another ETag, gone (404 and 412 mean the same here), or unknown: the 412 itself was definite.
-                        result.complete(PutResult.preconditionFailed());
+                        result.complete(conflict);
                     } else if (!otherFormTried && ifMatchForm == IfMatchForm.AUTO) {
-                        log.debug("PUT of s3://{}/{} answered 412 although the object still has ETag {}: sending If-Match {}",
-                                bucket, key, etag, unquoted ? "quoted" : "unquoted");
+                        log.debug("{} of s3://{}/{} answered 412 although the object still has ETag {}: sending If-Match {}",
+                                operation, bucket, key, etag, unquoted ? "quoted" : "unquoted");
                         resend.inForm(!unquoted).whenComplete((value, resendError) -> {
-                            if (value instanceof PutResult.Written) {
+                            if (resendError == null && applied.test(value)) {
                                 learnIfMatchForm(!unquoted);
                             }
                             S3StorageBackend.forward(value, resendError, result);
                         });
                     } else {
-                        result.completeExceptionally(currentEtagRefused(key, unquoted, otherFormTried));
+                        result.completeExceptionally(currentEtagRefused(operation, key, unquoted, otherFormTried));
                     }
                 });
     }
 
-    private StorageException currentEtagRefused(String key, boolean unquoted, boolean otherFormTried) {
+    private StorageException currentEtagRefused(String operation, String key, boolean unquoted,
+            boolean otherFormTried) {
         String forms = otherFormTried ? "both quoted and unquoted"
                 : (unquoted ? "unquoted" : "quoted") + " (durable-stash.storage.s3.if-match-form=" + ifMatchForm + ")";
-        return new StorageException("S3 PUT of s3://" + bucket + "/" + key
-                + " failed: HTTP 412 although the object still has the ETag the PUT named in If-Match, "
+        return new StorageException("S3 " + operation + " of s3://" + bucket + "/" + key
+                + " failed: HTTP 412 although the object still has the ETag the " + operation + " named in If-Match, "
                 + forms + ": the store refuses its current ETag, so it does not evaluate If-Match as S3 does"
                 + (otherFormTried || ifMatchForm == IfMatchForm.AUTO ? ""
                         : "; try if-match-form=" + (unquoted ? IfMatchForm.QUOTED : IfMatchForm.UNQUOTED)));
     }
 
-    /** A PUT in the other form of {@code If-Match} succeeded: keep that form. */
+    /** A request in the other form of {@code If-Match} was applied: keep that form. */
     private void learnIfMatchForm(boolean unquoted) {
         if (unquotedIfMatch != unquoted) {
             unquotedIfMatch = unquoted;
