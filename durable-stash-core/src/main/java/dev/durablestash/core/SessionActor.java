@@ -12,6 +12,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Consumer;
 
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -164,14 +165,19 @@ final class SessionActor {
     @GuardedBy("runner")
     private @Nullable Gather gather;
 
+    /**
+     * @param resized called on the runner when {@link #weight()} changed (the registry weighs the actor
+     *     again, which may retire it, this one included)
+     */
     SessionActor(StorageKeys.SessionKeys keys, TimedStorage timedStorage, StashSettings settings, ValueCodec codec,
-            EngineCounters counters, SerialRunner runner, Deadlines deadlines, @Nullable CompletionStage<Void> predecessor) {
+            EngineCounters counters, SerialRunner runner, Deadlines deadlines, @Nullable CompletionStage<Void> predecessor,
+            Consumer<SessionActor> resized) {
         this.settings = settings;
         this.codec = codec;
         this.counters = counters;
         this.deadlines = deadlines;
         this.runner = runner;
-        this.storage = new SessionStorage(keys, timedStorage, settings, counters, runner);
+        this.storage = new SessionStorage(keys, timedStorage, settings, counters, runner, () -> resized.accept(this));
         this.outcomes = new Outcomes(settings, counters, this);
         CompletableFuture<Void> before = predecessor == null ? null : predecessor.toCompletableFuture();
         this.predecessor = before == null || (before.isDone() && !before.isCompletedExceptionally()) ? null : before;
@@ -185,6 +191,11 @@ final class SessionActor {
     }
 
     // ---- called from any thread ----
+
+    /** @return this actor's weight against the bound on live actors: by its cached document's size */
+    int weight() {
+        return storage.weight();
+    }
 
     /**
      * Hands an operation to the actor.

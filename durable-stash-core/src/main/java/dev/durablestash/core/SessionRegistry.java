@@ -23,7 +23,10 @@ import dev.durablestash.storage.StorageBackend;
  * Finds or creates the one {@link SessionActor} of a session, bounds how many stay in memory, and
  * puts each caller's deadline on its operation.
  *
- * <p>Live actors sit in a Caffeine cache with a maximum size and an idle timeout. When the cache
+ * <p>Live actors sit in a Caffeine cache with a maximum weight and an idle timeout. An actor weighs
+ * one, or more while its cached document is larger than {@code maxLiveBytes / maxLiveActors}
+ * ({@link StashSettings#actorWeight}), so both the number of live actors and the bytes of documents
+ * they cache are bounded; an actor is weighed again when its document changes size. When the cache
  * evicts an actor, the eviction listener (run atomically with the removal) retires it; an actor that
  * still has operations moves to {@code draining} until it has finished them, and a new actor for the
  * same session waits for it. So memory is bounded by the cap plus the actors busy right now, and a
@@ -68,7 +71,9 @@ final class SessionRegistry {
         this.turns = new ViewTurns(deadlines, timeout);
         this.keys = new StorageKeys(settings);
         this.actors = Caffeine.newBuilder()
-                .maximumSize(settings.maxLiveActors())
+                // At most maxLiveActors actors, and at most maxLiveBytes of cached documents: see actorWeight.
+                .maximumWeight(settings.maxLiveActors())
+                .weigher((String sid, SessionActor actor) -> actor.weight())
                 .expireAfterAccess(settings.actorIdleTimeout())
                 // Maintenance (recording reads, evicting) on the calling thread, as it happens: handed to the
                 // executor, it woke a pool thread several times per write when 64 callers shared a session.
@@ -198,7 +203,16 @@ final class SessionRegistry {
     private SessionActor newActor(String sid) {
         SessionActor predecessor = draining.get(sid);
         return new SessionActor(keys.of(sid), storage, settings, codec, counters, new SerialRunner(executor), deadlines,
-                predecessor == null ? null : predecessor.drained());
+                predecessor == null ? null : predecessor.drained(), actor -> reweigh(sid, actor));
+    }
+
+    /**
+     * The actor's document changed size: the cache weighs it again (a replace by itself), and evicts
+     * what the weights now exceed, on this thread (the actor's runner, outside any of the cache's
+     * computations). Nothing when the actor is no longer cached.
+     */
+    private void reweigh(String sid, SessionActor actor) {
+        actors.asMap().replace(sid, actor, actor);
     }
 
     /** Runs atomically with the actor's removal from the cache (eviction listener, or close). */

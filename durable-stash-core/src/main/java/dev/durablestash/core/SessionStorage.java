@@ -128,13 +128,18 @@ final class SessionStorage {
     /** Unreadable (corrupt) objects under older keys, by key: the lock replaces them, on this version. {@link #NONE} until needed. */
     @GuardedBy("runner")
     private Map<String, String> unreadable = NONE;
+    /** What {@link #weight()} answers: written by the runner, read by the registry's cache on any thread. */
+    private volatile int weight = 1;
+    /** Called on the runner when {@link #weight()} changed: the registry weighs the actor again. */
+    private final Runnable resized;
     /** An object under an older key to delete once the write under the newer key succeeded. */
     @GuardedBy("runner")
     private @Nullable At stray;
 
     SessionStorage(StorageKeys.SessionKeys keys, TimedStorage storage, StashSettings settings, EngineCounters counters,
-            Executor runner) {
+            Executor runner, Runnable resized) {
         this.keys = keys;
+        this.resized = resized;
         this.storage = storage;
         this.settings = settings;
         this.counters = counters;
@@ -223,7 +228,7 @@ final class SessionStorage {
             if (result instanceof GetResult.Found found) {
                 SessionDocument doc = parsedQuietly(found.body(), at.key()); // unreadable: the scan logs and keeps it aside
                 if (doc != null && !doc.isMarker() && !doc.isExpired(settings.clock().instant())) {
-                    adopt(doc, new At(at.key(), found.etag()));
+                    adopt(doc, new At(at.key(), found.etag()), found.body().length);
                     return done();
                 }
             }
@@ -264,11 +269,11 @@ final class SessionStorage {
             return dropExpired(index, key, found.etag());
         }
         if (doc.isMarker() && !key.equals(keys.newest())) {
-            adopt(doc.content(), new Moving(key, found.etag(), true, keys.newest(), true));
+            adopt(doc.content(), new Moving(key, found.etag(), true, keys.newest(), true), found.body().length);
         } else if (writesUnder(key)) {
-            adopt(doc.content(), new At(key, found.etag()));
+            adopt(doc.content(), new At(key, found.etag()), found.body().length);
         } else {
-            adopt(doc, new Moving(key, found.etag(), false, keys.newest(), true));
+            adopt(doc, new Moving(key, found.etag(), false, keys.newest(), true), found.body().length);
         }
         return done();
     }
@@ -325,7 +330,7 @@ final class SessionStorage {
                 + "starts empty", e.getMessage(), key, quarantineKey(key, found.body()));
         return quarantine(key, found.body()).thenComposeAsync(kept -> {
             if (writesUnder(key)) {
-                adopt(SessionDocument.empty(), new At(key, found.etag()));
+                adopt(SessionDocument.empty(), new At(key, found.etag()), 0);
                 return done();
             }
             unreadable = with(unreadable, key, found.etag());
@@ -369,7 +374,7 @@ final class SessionStorage {
             log.warn("{} (storage key {}, the same bytes in two reads); kept aside under {} already, so the session "
                     + "starts empty", e.getMessage(), key, quarantineKey(key, found.body()));
             if (writesUnder(key)) {
-                adopt(SessionDocument.empty(), new At(key, found.etag()));
+                adopt(SessionDocument.empty(), new At(key, found.etag()), 0);
                 return done();
             }
             unreadable = with(unreadable, key, found.etag());
@@ -408,15 +413,15 @@ final class SessionStorage {
     private void settleAbsent() {
         String current = keys.current();
         if (keys.next() != null) {
-            adopt(SessionDocument.empty(), new At(current, undeletable.get(current)));
+            adopt(SessionDocument.empty(), new At(current, undeletable.get(current)), 0);
         } else if (!keys.previous().isEmpty()) {
             // Lock the previous key even though nothing is there, so that an instance still in the
             // first rotation step cannot create the session there while this one creates it here.
             String older = keys.previous().get(0);
             String occupied = undeletable.containsKey(older) ? undeletable.get(older) : unreadable.get(older);
-            adopt(SessionDocument.empty(), new Moving(older, occupied, false, current, false));
+            adopt(SessionDocument.empty(), new Moving(older, occupied, false, current, false), 0);
         } else {
-            adopt(SessionDocument.empty(), new At(current, undeletable.get(current)));
+            adopt(SessionDocument.empty(), new At(current, undeletable.get(current)), 0);
         }
     }
 
@@ -424,10 +429,24 @@ final class SessionStorage {
         return key.equals(keys.current()) || key.equals(keys.next());
     }
 
-    private void adopt(SessionDocument doc, Location where) {
+    /** @param bytes the document's size as stored (as read, or as written), which weighs the actor */
+    private void adopt(SessionDocument doc, Location where, int bytes) {
         document = doc;
         location = where;
         loaded = true;
+        int weighs = settings.actorWeight(bytes);
+        if (weighs != weight) {
+            weight = weighs;
+            resized.run();
+        }
+    }
+
+    /**
+     * @return how much the session's actor weighs against the registry's bound on live actors (see
+     *     {@link StashSettings.Builder#maxLiveBytes}): by the cached document's stored size; any thread
+     */
+    int weight() {
+        return weight;
     }
 
     private @Nullable SessionDocument parsedQuietly(byte[] body, String key) {
@@ -494,14 +513,14 @@ final class SessionStorage {
             }
             At now = new At(at.key(), written.etag());
             if (keys.next() != null && at.key().equals(keys.current())) {
-                return checkNextKey(now, next);
+                return checkNextKey(now, next, json.length);
             }
-            return stored(next, now);
+            return stored(next, now, json.length);
         }, runner);
     }
 
     /** A first-step instance wrote under the current key: is the session under the next key already? */
-    private CompletionStage<WriteOutcome> checkNextKey(At written, SessionDocument next) {
+    private CompletionStage<WriteOutcome> checkNextKey(At written, SessionDocument next, int bytes) {
         String nextKey = keys.newest();
         counters.gets.increment();
         return storage.get(nextKey, null).thenComposeAsync(result -> {
@@ -510,7 +529,7 @@ final class SessionStorage {
                 stray = written;
                 return conflict();
             }
-            return stored(next, written);
+            return stored(next, written, bytes);
         }, runner);
     }
 
@@ -537,7 +556,7 @@ final class SessionStorage {
                     return conflict(); // moved by another instance: reload finds it
                 }
                 stray = new At(moving.from(), markerEtag);
-                return stored(next, new At(moving.to(), written.etag()));
+                return stored(next, new At(moving.to(), written.etag()), json.length);
             }, runner);
         }, runner);
     }
@@ -548,8 +567,8 @@ final class SessionStorage {
      * that afterwards only the newest key holds the session; a failure to delete it is only logged
      * (it points to the newer key, or its content is there, and it expires).
      */
-    private CompletionStage<WriteOutcome> stored(SessionDocument next, At where) {
-        adopt(next, where);
+    private CompletionStage<WriteOutcome> stored(SessionDocument next, At where, int bytes) {
+        adopt(next, where, bytes);
         At leftOver = stray;
         stray = null;
         if (leftOver == null || leftOver.key().equals(where.key())) {

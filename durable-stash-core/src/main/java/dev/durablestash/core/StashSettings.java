@@ -34,6 +34,7 @@ public final class StashSettings {
     private final InvalidValuePolicy invalidValuePolicy;
     private final Duration actorIdleTimeout;
     private final int maxLiveActors;
+    private final long maxLiveBytes;
     private final int maxWriteAttempts;
     private final Duration retryBackoff;
     private final Duration maxRetryBackoff;
@@ -61,6 +62,7 @@ public final class StashSettings {
         this.invalidValuePolicy = b.invalidValuePolicy;
         this.actorIdleTimeout = b.actorIdleTimeout;
         this.maxLiveActors = b.maxLiveActors;
+        this.maxLiveBytes = b.maxLiveBytes;
         this.maxWriteAttempts = b.maxWriteAttempts;
         this.retryBackoff = b.retryBackoff;
         this.maxRetryBackoff = b.maxRetryBackoff;
@@ -132,6 +134,24 @@ public final class StashSettings {
     /** @return the number of session actors kept in memory, at most (busy actors are never dropped) */
     public int maxLiveActors() {
         return maxLiveActors;
+    }
+
+    /**
+     * @return the most bytes of session documents (as stored: their JSON, or encrypted envelope) the live
+     *     session actors cache together, at most (busy actors are never dropped)
+     */
+    public long maxLiveBytes() {
+        return maxLiveBytes;
+    }
+
+    /**
+     * @return what a live actor caching a document of {@code documentBytes} (as stored) weighs: one for
+     *     each started {@code maxLiveBytes / maxLiveActors} bytes, at least one; the live actors' weights
+     *     add up to {@link #maxLiveActors} at most
+     */
+    int actorWeight(long documentBytes) {
+        long share = Math.max(1, maxLiveBytes / maxLiveActors);
+        return (int) Math.min(maxLiveActors, Math.max(1, (documentBytes + share - 1) / share));
     }
 
     /** @return how many compare-and-swap writes a stash attempts before it fails */
@@ -212,6 +232,7 @@ public final class StashSettings {
         private InvalidValuePolicy invalidValuePolicy = InvalidValuePolicy.RAISE;
         private Duration actorIdleTimeout = Duration.ofMinutes(5);
         private int maxLiveActors = 10_000;
+        private long maxLiveBytes = 64L * 1024 * 1024;
         private int maxWriteAttempts = 10;
         private Duration retryBackoff = Duration.ofMillis(5);
         private Duration maxRetryBackoff = Duration.ofMillis(250);
@@ -376,6 +397,27 @@ public final class StashSettings {
         }
 
         /**
+         * Bounds the memory of the live session actors by the size of the documents they cache, besides
+         * their number ({@link #maxLiveActors}): an actor weighs as many of {@code maxLiveBytes /
+         * maxLiveActors} bytes as its document takes as stored (at least one), and the least recently
+         * used are dropped once the weights add up to more than {@code maxLiveActors}. So documents
+         * below that share keep the cap on their number alone, and larger ones lower it. A dropped
+         * actor's session reads storage again on its next operation; nothing is lost. The heap a cached
+         * document takes is a small multiple of its stored size (its values decoded, and encoded).
+         *
+         * @param maxLiveBytes the most bytes of documents the live actors cache together; at least
+         *     {@link #maxDocumentBytes} (checked by {@link #build()}), default 64 MiB
+         * @return this builder
+         */
+        public Builder maxLiveBytes(long maxLiveBytes) {
+            if (maxLiveBytes <= 0) {
+                throw new IllegalArgumentException("maxLiveBytes must be positive, was " + maxLiveBytes);
+            }
+            this.maxLiveBytes = maxLiveBytes;
+            return this;
+        }
+
+        /**
          * @param maxWriteAttempts compare-and-swap attempts per write before callers fail; positive
          * @return this builder
          */
@@ -460,6 +502,10 @@ public final class StashSettings {
             if (nextSecret != null && !previousSecrets.isEmpty()) {
                 throw new IllegalStateException("nextSecret cannot be combined with previousSecrets: finish the "
                         + "earlier rotation (remove previousSecrets) before starting the next one");
+            }
+            if (maxLiveBytes < maxDocumentBytes) {
+                throw new IllegalStateException("maxLiveBytes (" + maxLiveBytes + ") is below maxDocumentBytes ("
+                        + maxDocumentBytes + "): the live actors could not keep one document of the largest size");
             }
             return new StashSettings(this);
         }

@@ -2,6 +2,7 @@ package dev.durablestash.core;
 
 import static dev.durablestash.testsupport.Stages.await;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -47,6 +48,47 @@ class BoundedMemoryTests {
             assertThat(Thread.activeCount()).isLessThanOrEqualTo(threadsAtTenThousand + 2);
         }
         assertThat(backend.size()).isEqualTo(50_000);
+    }
+
+    /**
+     * A hundred sessions each caching a document of about 50 KB (a draft of 50,000 characters) under a
+     * budget of 1 MiB: the live actors stay within the budget (before, all hundred stayed, 5 MB of
+     * documents for a cap meant for 1,000 small ones), and every session's state is still read back.
+     */
+    @Test
+    void largeDocumentsKeepTheLiveActorsWithinTheByteBudgetAndLoseNothing() throws Exception {
+        ViewDefinition draft = ViewDefinition.builder("draft").key("text", String.class).build();
+        MapStorageBackend backend = new MapStorageBackend();
+        int documentBytes = 50_000;
+        long budget = 1024 * 1024;
+        Map<String, String> expected = new HashMap<>();
+        try (StashAdapter adapter = new StashAdapter(backend,
+                Engines.settings().maxLiveActors(1_000).maxLiveBytes(budget).build())) {
+            for (int i = 0; i < 100; i++) {
+                String sid = SessionIds.newSid();
+                String text = Integer.toString(i).repeat(documentBytes / Integer.toString(i).length());
+                await(adapter.stash(sid, draft, Map.of("text", text)));
+                expected.put(sid, text);
+            }
+            long most = budget / documentBytes;
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (adapter.statistics().liveActors() > most && System.nanoTime() < deadline) {
+                Thread.sleep(10); // an evicted actor counts as live until it has drained (see above)
+            }
+            assertThat(adapter.statistics().liveActors()).as("live actors of ~50 KB under a 1 MiB budget")
+                    .isBetween(1L, most);
+            for (Map.Entry<String, String> e : expected.entrySet()) {
+                assertThat(await(adapter.recover(e.getKey(), draft, MountKind.REJOIN)).values())
+                        .containsOnly(Map.entry("text", e.getValue()));
+            }
+        }
+    }
+
+    @Test
+    void aByteBudgetBelowTheLargestDocumentIsRefused() {
+        assertThatThrownBy(() -> Engines.settings().maxDocumentBytes(2 * 1024 * 1024).maxLiveBytes(1024 * 1024)
+                .build()).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("maxLiveBytes (1048576) is below maxDocumentBytes (2097152)");
     }
 
     @Test

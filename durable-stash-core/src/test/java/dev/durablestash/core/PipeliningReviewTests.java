@@ -383,7 +383,7 @@ class PipeliningReviewTests {
             Deadlines deadlines, ExecutorService executor) {
         return new SessionActor(new StorageKeys(settings).of(SessionIds.newSid()),
                 new TimedStorage(backend, deadlines, settings.operationTimeout()), settings, codec,
-                new EngineCounters(), new SerialRunner(executor), deadlines, null);
+                new EngineCounters(), new SerialRunner(executor), deadlines, null, actor -> { });
     }
 
     /** @return a caller's stash of {@code key} in {@link #VIEW}, not yet submitted */

@@ -281,6 +281,13 @@ public class DurableStashProperties {
         /** Largest number of session actors kept in memory; busy actors are never dropped. */
         private int maxLive = 10_000;
 
+        /**
+         * Most bytes of session documents (as stored) the session actors in memory cache together; an
+         * actor whose document is larger than max-live-bytes / max-live counts as several. At least
+         * max-document-size.
+         */
+        private DataSize maxLiveBytes = DataSize.ofMegabytes(64);
+
         public Duration getIdleTimeout() {
             return idleTimeout;
         }
@@ -295,6 +302,14 @@ public class DurableStashProperties {
 
         public void setMaxLive(int maxLive) {
             this.maxLive = maxLive;
+        }
+
+        public DataSize getMaxLiveBytes() {
+            return maxLiveBytes;
+        }
+
+        public void setMaxLiveBytes(DataSize maxLiveBytes) {
+            this.maxLiveBytes = maxLiveBytes;
         }
     }
 

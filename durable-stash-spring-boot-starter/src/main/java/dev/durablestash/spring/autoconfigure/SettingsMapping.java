@@ -9,6 +9,7 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.PropertyMapper;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.util.StringUtils;
+import org.springframework.util.unit.DataSize;
 
 import dev.durablestash.core.StashSettings;
 import dev.durablestash.spring.web.SidCookie;
@@ -68,6 +69,13 @@ final class SettingsMapping {
                 () -> b.actorIdleTimeout(properties.getActor().getIdleTimeout()));
         apply("actor.max-live", properties.getActor().getMaxLive(),
                 () -> b.maxLiveActors(properties.getActor().getMaxLive()));
+        DataSize maxLiveBytes = properties.getActor().getMaxLiveBytes();
+        apply("actor.max-live-bytes", maxLiveBytes, () -> b.maxLiveBytes(maxLiveBytes.toBytes()));
+        if (maxLiveBytes.toBytes() < properties.getMaxDocumentSize().toBytes()) {
+            throw invalid("actor.max-live-bytes", maxLiveBytes, "must be at least durable-stash.max-document-size ("
+                    + properties.getMaxDocumentSize() + "): the session actors in memory could not keep one document "
+                    + "of the largest size");
+        }
         b.encryptAtRest(properties.getEncryption().isEnabled());
         b.acceptPlainDocuments(properties.getEncryption().isAcceptPlainDocuments());
         return b;

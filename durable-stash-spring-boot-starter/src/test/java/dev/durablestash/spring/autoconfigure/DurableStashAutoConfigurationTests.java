@@ -160,13 +160,14 @@ class DurableStashAutoConfigurationTests {
     void propertiesAreMappedOntoTheEngineSettings() {
         inTempDirectory().withPropertyValues("durable-stash.ttl=1h", "durable-stash.max-value-size=2KB",
                 "durable-stash.max-document-size=3MB", "durable-stash.actor.max-live=5",
-                "durable-stash.actor.idle-timeout=30s", "durable-stash.revalidate-on-mount=false",
+                "durable-stash.actor.max-live-bytes=20MB", "durable-stash.actor.idle-timeout=30s", "durable-stash.revalidate-on-mount=false",
                 "durable-stash.on-invalid-value=log").run((context) -> {
                     StashSettings settings = context.getBean(StashSettings.class);
                     assertThat(settings.ttl()).isEqualTo(Duration.ofHours(1));
                     assertThat(settings.maxValueBytes()).isEqualTo(2048);
                     assertThat(settings.maxDocumentBytes()).isEqualTo(3 * 1024 * 1024);
                     assertThat(settings.maxLiveActors()).isEqualTo(5);
+                    assertThat(settings.maxLiveBytes()).isEqualTo(20L * 1024 * 1024);
                     assertThat(settings.actorIdleTimeout()).isEqualTo(Duration.ofSeconds(30));
                     assertThat(settings.revalidateOnMount()).isFalse();
                     assertThat(settings.invalidValuePolicy()).isEqualTo(InvalidValuePolicy.LOG);
@@ -580,6 +581,8 @@ class DurableStashAutoConfigurationTests {
     @CsvSource(delimiter = '|', value = {
         "durable-stash.ttl=0s | durable-stash.ttl",
         "durable-stash.actor.max-live=0 | durable-stash.actor.max-live",
+        "durable-stash.actor.max-live-bytes=0B | durable-stash.actor.max-live-bytes",
+        "durable-stash.actor.max-live-bytes=512KB | durable-stash.actor.max-live-bytes",
         "durable-stash.actor.idle-timeout=-1s | durable-stash.actor.idle-timeout",
         "durable-stash.max-value-size=0B | durable-stash.max-value-size",
         "durable-stash.max-document-size=0B | durable-stash.max-document-size",
