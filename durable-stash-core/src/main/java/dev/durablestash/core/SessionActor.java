@@ -87,7 +87,9 @@ import dev.durablestash.core.SessionOps.StashOp;
  * operation has a deadline too: its caller is answered at the deadline whatever the actor is doing,
  * and an operation still queued then leaves the queue unstarted ({@link #expire}).
  *
- * <p><b>Lifecycle.</b> The registry may retire an actor (idle or over the cap). A retired actor
+ * <p><b>Lifecycle.</b> The registry may retire an actor (idle, or over the cap on live actors or on
+ * the bytes of their documents, which it checks again when this actor's document changes size: on
+ * this actor's runner, so this very actor may be retired in the middle of an operation). A retired actor
  * refuses new operations but finishes those it accepted; {@link #drained()} completes when it, and
  * every earlier actor of the same session, has none left. A successor for the same session waits for
  * that before its first storage step, so there is never more than one writer per session in a JVM.
