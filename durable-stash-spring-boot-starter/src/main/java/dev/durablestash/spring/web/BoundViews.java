@@ -270,6 +270,32 @@ public final class BoundViews {
         }
     }
 
+    /**
+     * Marks the bound views as they are now, for a handler that may fail while the one that called it
+     * goes on (a Spring MVC include): a failed handler's changes are never stashed.
+     *
+     * @return run it when that handler failed: the views bound since are dropped (their changes are
+     *     never stashed; their turns stay held until {@link #releaseTurns()}), and the fields of the
+     *     views bound now are put back as they were, except keys stored since (an explicit stash or
+     *     reset), which get what was stored
+     */
+    public Runnable savepoint() {
+        List<ViewBinding> before = List.copyOf(bindings);
+        List<Runnable> rollBacks = new ArrayList<>(before.size());
+        for (ViewBinding binding : before) {
+            rollBacks.add(binding.savepoint());
+        }
+        return () -> {
+            for (ViewBinding binding : bindings) {
+                if (before.stream().noneMatch(b -> b == binding)) {
+                    binding.detach();
+                    bindings.remove(binding);
+                }
+            }
+            rollBacks.forEach(Runnable::run);
+        };
+    }
+
     /** The browser session's id was rotated: later stashes of the bound views go to the new id. */
     public void moveTo(String newSid) {
         for (ViewBinding binding : bindings) {

@@ -1,6 +1,7 @@
 package dev.durablestash.spring.web;
 
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Objects;
@@ -452,6 +453,28 @@ final class ViewBinding implements Stash {
         baseline = type.snapshot(target);
         latest = baseline;
         lastAsyncStash = null;
+    }
+
+    /**
+     * For web integrations: marks the view's fields as they are now, so that a handler that fails later
+     * leaves them as it found them (a Spring MVC handler reached through an include, whose including
+     * handler goes on).
+     *
+     * @return puts the fields back as they were, except keys stored since (by {@link #stashNow()} or
+     *     {@link #reset()}): those get what was stored, so that no later stash undoes a write that
+     *     was acknowledged
+     */
+    Runnable savepoint() {
+        Map<String, StashedViewType.Snapshot> fields = type.snapshot(target, latest);
+        Map<String, StashedViewType.Snapshot> stored = baseline;
+        return () -> {
+            Map<String, StashedViewType.Snapshot> back = new LinkedHashMap<>(fields);
+            Map<String, StashedViewType.Snapshot> storedNow = baseline;
+            for (String key : type.changes(stored, storedNow).keySet()) {
+                back.put(key, storedNow.get(key));
+            }
+            type.restore(target, back);
+        };
     }
 
     /**

@@ -41,7 +41,9 @@ import dev.durablestash.spring.web.MountCount;
  * its own dispatch's last automatic one, not the request's. So each include keeps the state of the
  * dispatch around it ({@link #handlerStarting}, {@link #includeEnded}), and its {@link #finish()}
  * hands no turn on while a dispatch around it still runs its handler: that handler's own finish does.
- * Views first bound within an include are forgotten when it returns: their turns are handed on then.
+ * An included handler that fails leaves the views as it found them: the handler that included it
+ * would otherwise stash its changes. Views first bound within an include are forgotten when it
+ * returns: their turns are handed on then.
  *
  * <p><b>Thread-safety:</b> bindings are used by one thread at a time (the request's dispatches run
  * one after the other); the held turns may also be handed on by the container's async listener.
@@ -63,8 +65,8 @@ final class RequestViews {
     private boolean failed;
     /** The current dispatch's handler is past its last automatic stash. */
     private boolean finished;
-    /** The {@link #finished} of each dispatch an include runs inside, the innermost first. */
-    private final Deque<Boolean> enclosing = new ArrayDeque<>();
+    /** Each dispatch an include runs inside, the innermost first. */
+    private final Deque<Enclosing> enclosing = new ArrayDeque<>();
     private boolean warnedUnstashed;
     private boolean warnedChangedOnEveryWrite;
     private boolean listeningForAsyncCompletion;
@@ -212,7 +214,7 @@ final class RequestViews {
     void handlerStarting(HttpServletRequest dispatched) {
         DispatcherType type = dispatched.getDispatcherType();
         if (type == DispatcherType.INCLUDE) {
-            enclosing.push(finished);
+            enclosing.push(new Enclosing(finished, bound.savepoint()));
             finished = false;
         } else if (type == DispatcherType.FORWARD) {
             finished = false;
@@ -221,16 +223,23 @@ final class RequestViews {
 
     /**
      * An include has returned. When {@link #handlerStarting} saw it start, the dispatch that included it
-     * goes on as it was, its handler still to be stashed if it was before the include. Otherwise these
-     * views were bound within the include, whose request attributes Spring MVC's
-     * {@code DispatcherServlet} drops when it returns: nothing would find them at the end of the
-     * request, so their turns are handed on now (also when the included handler threw, and its
-     * {@link #finish()} never came).
+     * goes on as it was, its handler still to be stashed if it was before the include; an included
+     * handler that never reached its last automatic stash failed (it threw, also when an exception
+     * handler answered), and as any failed handler's its changes are never stashed: the views bound
+     * within the include are dropped, and those bound before it, which the including handler stashes
+     * when it returns, are put back as they were when it started (keys a {@code stashNow()} or
+     * {@code reset()} stored since keep what was stored). Otherwise these views were bound within the
+     * include, whose request attributes Spring MVC's {@code DispatcherServlet} drops when it returns:
+     * nothing would find them at the end of the request, so their turns are handed on now (also when
+     * the included handler threw, and its {@link #finish()} never came).
      */
     void includeEnded() {
-        Boolean outer = enclosing.poll();
+        Enclosing outer = enclosing.poll();
         if (outer != null) {
-            finished = outer;
+            if (!finished) {
+                outer.rollBack().run(); // the included handler failed: its changes are dropped
+            }
+            finished = outer.finished();
         } else {
             bound.releaseTurns();
         }
@@ -254,7 +263,7 @@ final class RequestViews {
      */
     void finish() {
         finished = true;
-        if (!enclosing.contains(Boolean.FALSE)) {
+        if (enclosing.stream().allMatch(Enclosing::finished)) {
             bound.releaseTurns();
         }
     }
@@ -313,6 +322,13 @@ final class RequestViews {
             mount = kind;
         }
         return kind;
+    }
+
+    /**
+     * A dispatch an include runs inside: whether its handler was past its last automatic stash when
+     * the include started, and what puts the bound views back as they were then.
+     */
+    private record Enclosing(boolean finished, Runnable rollBack) {
     }
 
     /**

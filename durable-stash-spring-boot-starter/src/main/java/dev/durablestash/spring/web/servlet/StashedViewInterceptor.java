@@ -30,6 +30,8 @@ import dev.durablestash.spring.web.StashedViews;
  * ({@link SidFilter}). The handler of an include ({@code RequestDispatcher.include}) is stashed so
  * too, but the request's turns stay held while the handler that included it runs on; that handler
  * is stashed again when it returns ({@link RequestViews#handlerStarting}, {@link #afterCompletion}).
+ * An included handler that throws leaves the views as it found them, so that the including handler's
+ * stash does not store its changes.
  */
 final class StashedViewInterceptor implements HandlerInterceptor {
 

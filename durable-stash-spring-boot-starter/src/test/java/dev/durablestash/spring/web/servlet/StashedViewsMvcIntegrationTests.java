@@ -45,6 +45,44 @@ class StashedViewsMvcIntegrationTests extends RunningMvcTestApp {
     }
 
     @Test
+    void anIncludedHandlerThatThrowsStashesNothingWhenTheHandlerThatIncludedItGoesOn() {
+        browser.get("/counter");
+
+        HttpResponse<String> including = browser.post("/forward/increment-then-include",
+                "path=/counter/increment-then-fail", REJOIN);
+        assertThat(including.body()).as("the app's catch-all answered the include")
+                .isEqualTo("caught IllegalStateException|forwards=1");
+
+        assertThat(browser.get("/counter", REJOIN).body()).as("the failed included handler's count++ is not stored")
+                .startsWith("count=0;");
+        assertThat(browser.get("/forward", REJOIN).body()).as("the including handler's own change is")
+                .isEqualTo("forwards=1");
+    }
+
+    @Test
+    void anIncludedHandlerThatThrowsLeavesAViewItSharesWithTheIncludingHandlerAsItWasBeforeTheInclude() {
+        browser.get("/forward");
+
+        HttpResponse<String> including = browser.post("/forward/increment-then-include",
+                "path=/forward/increment-then-fail", REJOIN);
+        assertThat(including.body()).as("the including handler sees its own change only")
+                .isEqualTo("caught IllegalStateException|forwards=1");
+        assertThat(browser.get("/forward", REJOIN).body()).as("one increment stored, not the failed handler's")
+                .isEqualTo("forwards=1");
+    }
+
+    @Test
+    void whatAnIncludedHandlerThatThrowsStoredWithStashNowStaysStored() {
+        browser.get("/forward");
+
+        HttpResponse<String> including = browser.post("/forward/increment-then-include",
+                "path=/forward/increment-stash-now-increment-then-fail", REJOIN);
+        assertThat(including.body()).as("the value stashNow() stored, not the change after it")
+                .isEqualTo("caught IllegalStateException|forwards=2");
+        assertThat(browser.get("/forward", REJOIN).body()).isEqualTo("forwards=2");
+    }
+
+    @Test
     void fieldsAreRecoveredBeforeTheHandlerForRedirectsViewsAndResponseBodies() {
         HttpResponse<String> redirect = browser.post("/counter/increment", "");
         assertThat(redirect.statusCode()).isEqualTo(302);

@@ -9,8 +9,10 @@ import jakarta.servlet.http.HttpServletResponse;
 import org.springframework.stereotype.Controller;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.ResponseBody;
 
+import dev.durablestash.spring.Stash;
 import dev.durablestash.spring.Stashed;
 import dev.durablestash.spring.StashedView;
 
@@ -47,6 +49,37 @@ class ForwardingController {
         Gate.pass();
         forwards++;
         return "redirect:/forward";
+    }
+
+    /**
+     * Changes this view, includes the handler at {@code path} (one that throws: the app's catch-all
+     * answers it within the include), and answers what it sees of this view then.
+     */
+    @PostMapping("/forward/increment-then-include")
+    @ResponseBody
+    String incrementThenInclude(@RequestParam String path, HttpServletRequest request,
+            HttpServletResponse response) throws ServletException, IOException {
+        forwards++;
+        request.getRequestDispatcher(path).include(request, response);
+        return "|forwards=" + forwards;
+    }
+
+    /** Increments and throws: nothing is stashed. */
+    @PostMapping("/forward/increment-then-fail")
+    @ResponseBody
+    String incrementThenFail() {
+        forwards++;
+        throw new IllegalStateException("the handler failed after forwards++");
+    }
+
+    /** Increments, stores it with {@code stashNow()}, increments again and throws. */
+    @PostMapping("/forward/increment-stash-now-increment-then-fail")
+    @ResponseBody
+    String incrementStashNowIncrementThenFail(Stash stash) {
+        forwards++;
+        stash.stashNow();
+        forwards++;
+        throw new IllegalStateException("the handler failed after a stashNow() and forwards++");
     }
 
     @PostMapping("/forward/increment")
