@@ -2,7 +2,11 @@ package dev.durablestash.spring.web.servlet;
 
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
@@ -14,6 +18,7 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.beans.BeanUtils;
 
 import dev.durablestash.core.MountKind;
+import dev.durablestash.core.ViewTurn;
 import dev.durablestash.spring.Stash;
 import dev.durablestash.spring.web.BoundViews;
 import dev.durablestash.spring.web.MountCount;
@@ -35,6 +40,9 @@ import dev.durablestash.spring.web.MountCount;
  * request's last: the handler the forward reaches may change the same views, so the stash before
  * the forward keeps the turns ({@link #finishBeforeForward()}). The forwarded handler's own finish
  * hands them on, or the end of the dispatch when the forward reaches no handler (a JSP, a servlet).
+ * A forwarded handler that continues asynchronously hands on the turns of the views it does not bind
+ * when its asynchronous processing starts ({@link #concurrentHandlingStarted()}); it keeps its own
+ * views' turns until its result is stashed.
  *
  * <p><b>Includes.</b> An included handler ({@code RequestDispatcher.include}) runs inside the handler
  * (or the view) that includes it, which goes on when it returns: the included handler's stash is
@@ -67,6 +75,10 @@ final class RequestViews {
     private boolean finished;
     /** Each dispatch an include runs inside, the innermost first. */
     private final Deque<Enclosing> enclosing = new ArrayDeque<>();
+    /** The turns taken, by view name (also once handed on: closing one again does nothing). */
+    private final Map<String, ViewTurn> turns = new HashMap<>(4);
+    /** The names of the views the current handler binds, since the request's last forward. */
+    private final Set<String> handlerViews = new HashSet<>(4);
     private boolean warnedUnstashed;
     private boolean warnedChangedOnEveryWrite;
     private boolean listeningForAsyncCompletion;
@@ -102,14 +114,26 @@ final class RequestViews {
         if (!active()) {
             return;
         }
+        for (Class<?> viewClass : viewClasses) {
+            handlerViews.add(nameOf(viewClass));
+        }
         List<Class<?>> order = bound.takeTurnsInOrder(viewClasses);
         if (order.isEmpty()) {
             return;
         }
         String sid = BrowserSession.of(request).sid();
         for (Class<?> viewClass : order) {
-            bound.hold(bound.awaitTurn(viewClass, sid));
+            hold(viewClass, bound.awaitTurn(viewClass, sid));
         }
+    }
+
+    private void hold(Class<?> viewClass, ViewTurn turn) {
+        bound.hold(turn);
+        turns.put(nameOf(viewClass), turn);
+    }
+
+    private String nameOf(Class<?> viewClass) {
+        return context.views().definitionOf(viewClass).name();
     }
 
     /**
@@ -119,6 +143,7 @@ final class RequestViews {
      * @throws dev.durablestash.core.StashTimeoutException when the turn did not come in time
      */
     Stash bind(Object target) {
+        handlerViews.add(nameOf(target.getClass()));
         Stash existing = bound.find(target);
         if (existing != null) {
             return existing;
@@ -126,7 +151,7 @@ final class RequestViews {
         boolean atomic = context.views().isAtomic(target.getClass());
         String sid = BrowserSession.of(request).sid();
         if (atomic && active() && bound.takesTurn(target.getClass())) {
-            bound.hold(bound.awaitTurn(target.getClass(), sid));
+            hold(target.getClass(), bound.awaitTurn(target.getClass(), sid));
         }
         return bound.add(bound.recover(target, sid, mount(), this::followPrincipal));
     }
@@ -162,7 +187,11 @@ final class RequestViews {
     /** Returns the binding of a state class, making and recovering an instance on first use. */
     Stash bindState(Class<?> stateClass) {
         Stash existing = find(stateClass);
-        return existing != null ? existing : bind(BeanUtils.instantiateClass(stateClass));
+        if (existing == null) {
+            return bind(BeanUtils.instantiateClass(stateClass));
+        }
+        handlerViews.add(nameOf(stateClass));
+        return existing;
     }
 
     @Nullable Stash find(Class<?> viewClass) {
@@ -218,7 +247,25 @@ final class RequestViews {
             finished = false;
         } else if (type == DispatcherType.FORWARD) {
             finished = false;
+            handlerViews.clear();
         }
+    }
+
+    /**
+     * The current dispatch's handler continues asynchronously (a {@code Callable}, a
+     * {@code DeferredResult}, a {@code CompletableFuture}...): it keeps the turns of the views it binds
+     * until its result is stashed, and hands the others on now. Those are the views that only the
+     * handlers before a forward to it bound, whose changes were stashed before the forward: the
+     * browser session's other requests to them need not wait for the result.
+     */
+    void concurrentHandlingStarted() {
+        turns.entrySet().removeIf(held -> {
+            if (handlerViews.contains(held.getKey())) {
+                return false;
+            }
+            held.getValue().close();
+            return true;
+        });
     }
 
     /**

@@ -26,7 +26,8 @@ import org.springframework.web.servlet.mvc.method.annotation.StreamingResponseBo
  * {@link AsyncHandlerMethodReturnValueHandler}): nothing is stashed when the handler method returns.
  * Spring MVC dispatches the request again once the result is produced; the changes, those of the
  * handler method and those made while producing the result, are stashed then, once, before the result
- * is rendered or written. The request keeps its views' turns until then.</li>
+ * is rendered or written. The request keeps its views' turns until then (reached through a forward,
+ * those of the views the asynchronous handler binds: the others are handed on when it starts).</li>
  * <li><b>Streaming responses</b> ({@code ResponseBodyEmitter}, {@code SseEmitter},
  * {@code StreamingResponseBody}, a {@code Flux} (also one Spring MVC collects into a list rather than
  * streams), and {@code ResponseEntity}s of them): the changes are

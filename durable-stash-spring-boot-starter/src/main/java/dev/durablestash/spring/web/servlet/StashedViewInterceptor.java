@@ -12,7 +12,7 @@ import org.springframework.aop.framework.Advised;
 import org.springframework.aop.support.AopUtils;
 import org.springframework.core.MethodParameter;
 import org.springframework.web.method.HandlerMethod;
-import org.springframework.web.servlet.HandlerInterceptor;
+import org.springframework.web.servlet.AsyncHandlerInterceptor;
 import org.springframework.web.servlet.ModelAndView;
 import org.springframework.web.servlet.view.InternalResourceView;
 import org.springframework.web.servlet.view.UrlBasedViewResolver;
@@ -33,7 +33,7 @@ import dev.durablestash.spring.web.StashedViews;
  * An included handler that throws leaves the views as it found them, so that the including handler's
  * stash does not store its changes.
  */
-final class StashedViewInterceptor implements HandlerInterceptor {
+final class StashedViewInterceptor implements AsyncHandlerInterceptor {
 
     private final StashContext context;
 
@@ -132,6 +132,20 @@ final class StashedViewInterceptor implements HandlerInterceptor {
         String name = modelAndView.getViewName();
         return name != null ? name.startsWith(UrlBasedViewResolver.FORWARD_URL_PREFIX)
                 : modelAndView.getView() instanceof InternalResourceView;
+    }
+
+    /**
+     * The handler continues asynchronously: the turns of views it does not bind (those of the handlers
+     * before a forward to it, stashed before the forward) are handed on now, not when its result is
+     * stashed ({@link RequestViews#concurrentHandlingStarted()}).
+     */
+    @Override
+    public void afterConcurrentHandlingStarted(HttpServletRequest request, HttpServletResponse response,
+            Object handler) {
+        RequestViews rv = RequestViews.find(request);
+        if (rv != null) {
+            rv.concurrentHandlingStarted();
+        }
     }
 
     @Override

@@ -102,6 +102,46 @@ class AsyncHandlersMvcIntegrationTests extends RunningMvcTestApp {
     }
 
     @Test
+    void aForwardToAnAsynchronousHandlerOfAnotherViewDoesNotHoldTheForwardingViewsTurnWhileTheResultIsPending()
+            throws Exception {
+        browser.get("/forward");
+        CompletableFuture<HttpResponse<String>> forwarding = browser.postAsync(
+                "/forward/increment-then-forward-to-gated-callable", "", REJOIN);
+        Gate.awaitEntered(); // forwards=1 was stashed before the forward; the callable's result is pending
+
+        HttpResponse<String> next = browser.postAsync("/forward/increment", "", REJOIN).get(30, TimeUnit.SECONDS);
+        assertThat(next.statusCode()).as("got the forwarding view's turn, not a turn timeout").isEqualTo(200);
+        assertThat(next.body()).as("recovered after the stash before the forward").isEqualTo("forwards=2");
+        assertThat(forwarding).as("while the result is still pending").isNotDone();
+
+        CompletableFuture<Void> asyncWaits = turns.nextWaitFor("async");
+        CompletableFuture<HttpResponse<String>> asyncNext = browser.postAsync("/async/increment", "", REJOIN);
+        assertQueued(asyncWaits, asyncNext); // the asynchronous handler's own view keeps its turn
+
+        Gate.open();
+        assertThat(forwarding.get(30, TimeUnit.SECONDS).body()).isEqualTo("count=1;note=gated-callable");
+        assertThat(asyncNext.get(30, TimeUnit.SECONDS).body()).as("recovered after the result's stash")
+                .isEqualTo("count=2;note=gated-callable");
+        assertThat(browser.get("/forward", REJOIN).body()).isEqualTo("forwards=2");
+    }
+
+    @Test
+    void aForwardToAnAsynchronousHandlerOfTheSameViewKeepsItsTurnUntilTheResultIsStashed() throws Exception {
+        browser.get("/async");
+        CompletableFuture<HttpResponse<String>> forwarding = browser.postAsync(
+                "/async/increment-then-forward-to-gated-callable", "", REJOIN);
+        Gate.awaitEntered(); // count=1 was stashed before the forward; the callable made it 2, not stashed
+        CompletableFuture<Void> nextWaits = turns.nextWaitFor("async");
+        CompletableFuture<HttpResponse<String>> next = browser.postAsync("/async/increment", "", REJOIN);
+        assertQueued(nextWaits, next);
+
+        Gate.open();
+        assertThat(forwarding.get(30, TimeUnit.SECONDS).body()).isEqualTo("count=2;note=gated-callable");
+        assertThat(next.get(30, TimeUnit.SECONDS).body()).as("three increments, none lost")
+                .isEqualTo("count=3;note=gated-callable");
+    }
+
+    @Test
     void anAsyncTimeoutHandsTheTurnOnAndStashesNothing() throws Exception {
         browser.get("/async");
         HttpResponse<String> timedOut = browser.post("/async/deferred-timeout", "", REJOIN);

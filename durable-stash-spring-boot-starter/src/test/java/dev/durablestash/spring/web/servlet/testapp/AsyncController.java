@@ -11,6 +11,7 @@ import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.context.request.async.DeferredResult;
 import org.springframework.web.context.request.async.WebAsyncTask;
+import org.springframework.web.servlet.ModelAndView;
 import org.springframework.web.servlet.mvc.method.annotation.ResponseBodyEmitter;
 import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 
@@ -61,6 +62,13 @@ class AsyncController {
             Gate.pass();
             return show();
         };
+    }
+
+    /** Increments, then forwards to {@link #gatedCallable}: two changes of this view in one request. */
+    @PostMapping("/async/increment-then-forward-to-gated-callable")
+    ModelAndView incrementThenForwardToGatedCallable() {
+        count++;
+        return new ModelAndView("forward:/async/gated-callable");
     }
 
     @PostMapping("/async/deferred")

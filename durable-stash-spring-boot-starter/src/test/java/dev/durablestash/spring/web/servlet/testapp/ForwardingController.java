@@ -32,6 +32,13 @@ class ForwardingController {
         return "forward:/counter/increment-body";
     }
 
+    /** Changes this view, then forwards to an asynchronous handler of another view, whose result waits at the gate. */
+    @PostMapping("/forward/increment-then-forward-to-gated-callable")
+    String incrementThenForwardToGatedCallable() {
+        forwards++;
+        return "forward:/async/gated-callable";
+    }
+
     /** Includes the counter's increment, then changes this view and answers with a redirect. */
     @PostMapping("/forward/include-counter-then-increment")
     String includeThenIncrement(HttpServletRequest request, HttpServletResponse response)
