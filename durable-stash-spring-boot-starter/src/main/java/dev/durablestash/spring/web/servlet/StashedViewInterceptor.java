@@ -23,7 +23,8 @@ import dev.durablestash.spring.web.StashedViews;
  * Recovers a view controller (one with {@code @Stashed} fields) before its handler runs (waiting for the session's
  * turn at an atomic view first), and stashes every bound view in {@code postHandle} (after the
  * handler, before the view renders), then hands the request's turns on, unless the view forwards
- * the request (the handler the forward reaches hands them on). For handlers with a return
+ * the request, also a view name the view resolvers render by a forward (the handler the forward
+ * reaches hands them on). For handlers with a return
  * value, {@link StashingReturnValueHandler} has usually stashed already; this catches the handlers
  * Spring MVC gives no return-value step (for example {@code void} ones that take the response). A
  * handler that throws stashes nothing; its turns are handed on when the request ends
@@ -36,6 +37,7 @@ import dev.durablestash.spring.web.StashedViews;
 final class StashedViewInterceptor implements AsyncHandlerInterceptor {
 
     private final StashContext context;
+    private final ForwardingViewNames forwardingViewNames = new ForwardingViewNames();
 
     StashedViewInterceptor(StashContext context) {
         this.context = context;
@@ -110,7 +112,7 @@ final class StashedViewInterceptor implements AsyncHandlerInterceptor {
                 rv.stashAll();
             }
         } finally {
-            if (forwards(modelAndView)) {
+            if (forwards(rv, request, modelAndView)) {
                 rv.finishBeforeForward(); // the handler the forward reaches hands the turns on
             } else {
                 rv.finish(); // the last automatic stash: the view renders without holding the turn
@@ -120,18 +122,27 @@ final class StashedViewInterceptor implements AsyncHandlerInterceptor {
 
     /**
      * Whether the view about to render forwards the request, possibly to another handler that changes
-     * the same views: a {@code forward:} view name or an {@link InternalResourceView} (which includes
-     * instead within an include or on a committed response: the turns are then held longer than
-     * needed, never shorter). A view name that a view resolver turns into a forward is not seen: it
-     * forwards to a page (a JSP), not to a handler.
+     * the same views: a {@code forward:} view name, an {@link InternalResourceView}, or a view name
+     * that the application's view resolvers turn into one ({@link ForwardingViewNames}: Spring Boot's
+     * default {@code InternalResourceViewResolver} does with every name when the application has no
+     * template engine). An {@code InternalResourceView} includes instead within an include or on a
+     * committed response, and one that forwards to a page (a JSP) reaches no handler: the turns are
+     * then held longer than needed, never shorter. A name is resolved only while the request's stash
+     * has not failed (a failed one has handed the turns on).
      */
-    private static boolean forwards(@Nullable ModelAndView modelAndView) {
+    private boolean forwards(RequestViews rv, HttpServletRequest request, @Nullable ModelAndView modelAndView) {
         if (modelAndView == null) {
             return false;
         }
         String name = modelAndView.getViewName();
-        return name != null ? name.startsWith(UrlBasedViewResolver.FORWARD_URL_PREFIX)
-                : modelAndView.getView() instanceof InternalResourceView;
+        if (name == null) {
+            return modelAndView.getView() instanceof InternalResourceView;
+        }
+        if (name.startsWith(UrlBasedViewResolver.FORWARD_URL_PREFIX)) {
+            return true;
+        }
+        return !name.startsWith(UrlBasedViewResolver.REDIRECT_URL_PREFIX) && rv.active()
+                && forwardingViewNames.forwards(name, request);
     }
 
     /**

@@ -98,6 +98,25 @@ class AtomicViewsMvcIntegrationTests extends RunningMvcTestApp {
     }
 
     @Test
+    void aViewNameTheViewResolverRendersAsAForwardToAHandlerOfTheSameViewKeepsTheTurnAsAForwardDoes()
+            throws Exception {
+        browser.get("/counter");
+        CompletableFuture<HttpResponse<String>> forwarding = browser.postAsync(
+                "/counter/increment-then-resolved-forward-gated", "", REJOIN);
+        Gate.awaitEntered(); // count=1 stashed before the view rendered; the handler it forwarded to made it 2
+
+        CompletableFuture<Void> nextWaits = turns.nextWaitFor(COUNTER);
+        CompletableFuture<HttpResponse<String>> next = browser.postAsync("/counter/increment-body", "", REJOIN);
+        assertQueued(nextWaits, next);
+
+        Gate.open();
+        assertThat(forwarding.get(30, TimeUnit.SECONDS).body()).isEqualTo("2");
+        assertThat(next.get(30, TimeUnit.SECONDS).body()).as("recovered after the forwarded handler's stash")
+                .isEqualTo("3");
+        assertThat(browser.get("/counter", REJOIN).body()).as("three increments, none lost").startsWith("count=3;");
+    }
+
+    @Test
     void aHandlerKeepsItsTurnWhileAnIncludedHandlerOfAnotherViewRunsAndReturns() throws Exception {
         browser.get("/forward");
         CompletableFuture<HttpResponse<String>> including = browser.postAsync(

@@ -109,6 +109,17 @@ class CounterController {
         return "forward:/counter/gated-increment";
     }
 
+    /**
+     * Increments, then returns a view name that the application's default view resolver (Spring Boot's
+     * {@code InternalResourceViewResolver}: this app has no template engine) renders as a forward to
+     * {@link #incrementGated}.
+     */
+    @PostMapping("/counter/increment-then-resolved-forward-gated")
+    String incrementThenResolvedForwardGated() {
+        count++;
+        return "/counter/gated-increment";
+    }
+
     /** Increments and throws: nothing is stashed. */
     @PostMapping("/counter/increment-then-fail")
     @ResponseBody
