@@ -31,12 +31,15 @@ import dev.durablestash.spring.web.MountCount;
  * <p><b>Turns.</b> Before an atomic view is recovered the request waits for the browser session's
  * turn at it (at most once per view and request). Every turn is handed on exactly once, at the
  * first of: the request's last automatic stash is done or failed ({@link #finish()}, a failed
- * {@link #stashAll()}), the end of a dispatch that does not continue asynchronously, or the
- * completion of the request's asynchronous processing (an {@link AsyncListener}). {@link SidFilter}
+ * {@link #stashAll()}), the end of a dispatch that does not continue asynchronously, the start of
+ * a forwarded handler's asynchronous processing for a view that handler does not bind
+ * ({@link #concurrentHandlingStarted()}), or the completion of the request's asynchronous
+ * processing (an {@link AsyncListener}). {@link SidFilter}
  * wraps every dispatch and reports its end ({@link #dispatchEnded}), so no path leaks a turn:
  * exceptions, error dispatches, client aborts, async timeouts.
  *
- * <p><b>Forwards.</b> A handler whose view forwards the request ({@code forward:}) is not the
+ * <p><b>Forwards.</b> A handler whose view forwards the request ({@code forward:}, or a view name
+ * the view resolvers render by a forward: see {@link ForwardingViewNames}) is not the
  * request's last: the handler the forward reaches may change the same views, so the stash before
  * the forward keeps the turns ({@link #finishBeforeForward()}). The forwarded handler's own finish
  * hands them on, or the end of the dispatch when the forward reaches no handler (a JSP, a servlet).
