@@ -923,7 +923,9 @@ public final class FileSystemStorageBackend implements StorageBackend, AutoClose
     /**
      * Runs an operation on the executor, counted (see {@link #close()}) until its action returns: the
      * count goes down before the returned stage completes, so that a callback of the stage that closes
-     * the backend does not wait for its own operation.
+     * the backend does not wait for its own operation. When the executor throws instead of taking the
+     * task (a rejection or anything else), the operation fails and is counted out at once; should the
+     * task run all the same (an executor that queued it and then threw), it does nothing.
      */
     private <T> CompletionStage<T> submit(String operation, String key, KeyLocks.IoAction<T> action) {
         CompletableFuture<T> result = new CompletableFuture<>();
@@ -931,8 +933,13 @@ public final class FileSystemStorageBackend implements StorageBackend, AutoClose
             result.completeExceptionally(failure(operation, key, "the backend is closed", null));
             return result;
         }
+        // Who counts the operation out: its task, or the failure of execute(), whichever comes first.
+        AtomicBoolean claimed = new AtomicBoolean();
         try {
             executor.execute(() -> {
+                if (!claimed.compareAndSet(false, true)) {
+                    return; // execute() threw after all: counted out and failed there
+                }
                 if (!starting()) {
                     result.completeExceptionally(failure(operation, key, "the backend was closed before it ran", null));
                     return;
@@ -955,9 +962,16 @@ public final class FileSystemStorageBackend implements StorageBackend, AutoClose
                 finished(true);
                 result.complete(value);
             });
-        } catch (RejectedExecutionException e) {
-            finished(false);
-            result.completeExceptionally(failure(operation, key, "its executor rejected the task", e));
+        } catch (RuntimeException | Error e) {
+            if (claimed.compareAndSet(false, true)) {
+                finished(false);
+                result.completeExceptionally(e instanceof RejectedExecutionException
+                        ? failure(operation, key, "its executor rejected the task", e)
+                        : failure(operation, key, "its executor failed to take the task: " + e, e));
+            }
+            if (e instanceof Error) {
+                throw e;
+            }
         }
         return result;
     }
