@@ -133,7 +133,8 @@ import dev.durablestash.storage.StorageException;
  * of cores), or of the size given to {@link #FileSystemStorageBackend(Path, int)}; alternatively pass
  * your own bounded executor (which {@code close()} leaves running). I/O errors complete the stage with
  * a {@link StorageException} naming the operation, the key and the root. After {@code close()},
- * operations complete with a {@code StorageException}.
+ * operations complete with a {@code StorageException}, and so do those waiting for a key's lock that
+ * another process holds when it starts (see {@link #close()}).
  *
  * <p>Thread-safe.
  */
@@ -449,7 +450,7 @@ public final class FileSystemStorageBackend implements StorageBackend, AutoClose
         Path file = KeyPaths.objectFile(root, key);
         byte[] copy = Objects.requireNonNull(body, "body").clone();
         Objects.requireNonNull(precondition, "precondition");
-        return submit("put", key, () -> locks.locked(key, () -> {
+        return submit("put", key, () -> locks.locked(key, closed::get, () -> {
             settle(key, file);
             String current = currentEtag(key, file);
             boolean holds = precondition.requiresAbsent()
@@ -565,7 +566,7 @@ public final class FileSystemStorageBackend implements StorageBackend, AutoClose
     @Override
     public CompletionStage<Boolean> delete(String key, @Nullable String ifMatch) {
         Path file = KeyPaths.objectFile(root, key);
-        return submit("delete", key, () -> locks.locked(key, () -> {
+        return submit("delete", key, () -> locks.locked(key, closed::get, () -> {
             settle(key, file);
             if (ifMatch != null) {
                 String current = currentEtag(key, file);
@@ -778,7 +779,11 @@ public final class FileSystemStorageBackend implements StorageBackend, AutoClose
      * file's locks are what keep other processes out of a compare-and-swap in progress, so they are never
      * released under one: when operations are still running after the wait (or the calling thread is
      * interrupted), {@code close()} returns, and the last of them releases the lock file and the root
-     * when it ends; operations the executor has not started by then fail when they start. Idempotent.
+     * when it ends; operations the executor has not started by then fail when they start. An operation
+     * that waits for its key's lock while another process holds it (in the lock file) stops waiting once
+     * {@code close()} has started, and fails with a {@link StorageException} saying so: a process that
+     * hung holding a lock cannot keep {@code close()} waiting. Operations that have their key's lock, or
+     * find it free, finish. Idempotent.
      */
     @Override
     public void close() {
@@ -950,7 +955,10 @@ public final class FileSystemStorageBackend implements StorageBackend, AutoClose
                 } catch (IOException | RuntimeException e) {
                     boolean closing = closed.get();
                     finished(true);
-                    result.completeExceptionally(closing
+                    result.completeExceptionally(e instanceof KeyLocks.ClosedWhileWaitingException
+                            ? failure(operation, key, "the backend was closed while the operation waited for its "
+                                    + "key's lock, which another process holds", e)
+                            : closing
                             ? failure(operation, key, "the backend was closed: " + e, e)
                             : failure(operation, key, e.toString(), e));
                     return;
@@ -996,7 +1004,7 @@ public final class FileSystemStorageBackend implements StorageBackend, AutoClose
             Set<Path> directories = new HashSet<>();
             for (String key : keys) {
                 Path file = KeyPaths.objectFile(root, key);
-                locks.locked(key, () -> {
+                locks.locked(key, closed::get, () -> {
                     settle(key, file);
                     DurableFiles.force(file);
                     return null;

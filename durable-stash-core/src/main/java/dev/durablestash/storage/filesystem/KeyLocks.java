@@ -13,6 +13,7 @@ import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.BooleanSupplier;
 
 import org.jspecify.annotations.Nullable;
 
@@ -42,7 +43,9 @@ import org.jspecify.annotations.Nullable;
  * neither blocks nor reacts to interrupts (nor does {@link FileLock#release()}); an interrupted thread
  * stops waiting with a {@link FileLockInterruptionException}, as from {@code lock}, but the channel
  * stays open and the thread keeps its interrupt status. The backend keeps the channel open until its
- * operations in progress are finished (see {@code FileSystemStorageBackend.close()}).
+ * operations in progress are finished (see {@code FileSystemStorageBackend.close()}); a caller that is
+ * closing stops polling and fails instead (see {@link #locked}), so that another process that never
+ * releases a lock cannot keep it waiting.
  */
 final class KeyLocks {
 
@@ -200,13 +203,22 @@ final class KeyLocks {
      * Runs an action while holding the key's stripe, in this JVM and (unless the root is this
      * backend's alone) in the lock file.
      *
+     * <p>{@code closing} is asked each time the stripe's file lock is found held by another process:
+     * once it answers {@code true}, the call stops waiting and fails with a
+     * {@link ClosedWhileWaitingException}, so that a process that never releases the lock (one that
+     * hung) cannot keep a backend's close() waiting. A call that has the file lock runs its action
+     * whatever {@code closing} says, and so does one that finds it free.
+     *
      * @param key the key
+     * @param closing whether the caller is closing
      * @param action what to do
      * @param <T> the action's result type
      * @return the action's result
+     * @throws ClosedWhileWaitingException when {@code closing} answered {@code true} while another
+     *     process held the file lock
      * @throws IOException from the action, or when the file lock cannot be taken
      */
-    <T> T locked(String key, IoAction<T> action) throws IOException {
+    <T> T locked(String key, BooleanSupplier closing, IoAction<T> action) throws IOException {
         int stripe = Math.floorMod(key.hashCode(), STRIPES);
         ReentrantLock lock = stripes[stripe];
         lock.lock();
@@ -214,7 +226,7 @@ final class KeyLocks {
             if (exclusive) {
                 return action.run();
             }
-            FileLock fileLock = lockRegion(stripe);
+            FileLock fileLock = lockRegion(stripe, closing);
             try {
                 return action.run();
             } finally {
@@ -255,9 +267,11 @@ final class KeyLocks {
      *
      * @throws FileLockInterruptionException when the thread is interrupted before it has the lock (its
      *     interrupt status stays set)
+     * @throws ClosedWhileWaitingException when {@code closing} answers {@code true} while another
+     *     process holds the lock
      * @throws ClosedChannelException when the lock table was released
      */
-    private FileLock lockRegion(int stripe) throws IOException {
+    private FileLock lockRegion(int stripe, BooleanSupplier closing) throws IOException {
         long pause = MIN_LOCK_PAUSE_NANOS;
         while (true) {
             if (Thread.currentThread().isInterrupted()) {
@@ -266,6 +280,9 @@ final class KeyLocks {
             FileLock fileLock = channel().tryLock(stripe, 1, false);
             if (fileLock != null) {
                 return fileLock;
+            }
+            if (closing.getAsBoolean()) {
+                throw new ClosedWhileWaitingException();
             }
             LockSupport.parkNanos(pause); // returns at once on an interrupt, seen above
             pause = Math.min(pause * 2, MAX_LOCK_PAUSE_NANOS);
@@ -298,6 +315,18 @@ final class KeyLocks {
             channel = current;
         }
         return current;
+    }
+
+    /**
+     * Thrown by {@link #locked} when its caller started closing while another process held the
+     * stripe's file lock: the action did not run.
+     */
+    static final class ClosedWhileWaitingException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        ClosedWhileWaitingException() {
+            super("closed while waiting for a file lock that another process holds");
+        }
     }
 
     /** A piece of blocking file I/O. */

@@ -1,13 +1,23 @@
 package dev.durablestash.storage.filesystem;
 
 import static dev.durablestash.testsupport.Stages.await;
+import static dev.durablestash.testsupport.Stages.awaitUntil;
 import static dev.durablestash.testsupport.Stages.requireFailure;
 import static dev.durablestash.testsupport.Stages.utf8;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -17,6 +27,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import dev.durablestash.storage.Precondition;
+import dev.durablestash.storage.PutResult;
 import dev.durablestash.storage.StorageException;
 
 /**
@@ -35,6 +46,71 @@ class FileSystemBackendCloseTests {
     /** Runs close() on a thread of its own, so that the test can bound how long it takes. */
     private static CompletableFuture<Void> closing(FileSystemStorageBackend backend) {
         return CompletableFuture.runAsync(backend::close, (task) -> new Thread(task, "closing").start());
+    }
+
+    /**
+     * Another process that takes the file lock of one stripe of a root's lock file, says "HELD" and
+     * keeps it until it is killed, as a process that hung in a compare-and-swap would.
+     */
+    public static final class HungLockHolder {
+        public static void main(String[] args) throws Exception {
+            FileChannel channel = FileChannel.open(Path.of(args[0]).resolve(KeyLocks.LOCK_FILE_NAME),
+                    StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            channel.lock(Integer.parseInt(args[1]), 1, false);
+            System.out.println("HELD");
+            System.out.flush();
+            while (System.in.read() >= 0) {
+                // held until the parent kills this process
+            }
+        }
+    }
+
+    /**
+     * Two puts of a key whose lock another process holds and never releases, the first waiting for
+     * that process's file lock, the second for the first in this process: close() ends both waits
+     * at once; both puts fail, saying why.
+     */
+    @Test
+    void closeEndsThePutsWaitingForAKeysLockThatAnotherProcessNeverReleases() throws Exception {
+        String javaCommand = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        int stripe = Math.floorMod("k".hashCode(), KeyLocks.STRIPES);
+        Process holder = new ProcessBuilder(List.of(javaCommand, "-cp", System.getProperty("java.class.path"),
+                HungLockHolder.class.getName(), root.toString(), String.valueOf(stripe)))
+                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        List<Thread> ioThreads = new CopyOnWriteArrayList<>();
+        ExecutorService pool = Executors.newFixedThreadPool(2, (task) -> {
+            Thread thread = new Thread(task, "io-" + ioThreads.size());
+            ioThreads.add(thread);
+            return thread;
+        });
+        try {
+            BufferedReader out = new BufferedReader(new InputStreamReader(holder.getInputStream(),
+                    StandardCharsets.UTF_8));
+            assertThat(out.readLine()).isEqualTo("HELD");
+            FileSystemStorageBackend backend = new FileSystemStorageBackend(root, pool);
+            await(backend.get("warm-up", null));
+
+            CompletionStage<PutResult> first = backend.put("k", utf8("one"), Precondition.absent());
+            CompletionStage<PutResult> second = backend.put("k", utf8("two"), Precondition.absent());
+            awaitUntil("both puts wait for the key's lock", () -> ioThreads.size() == 2
+                    && ioThreads.stream().allMatch(FileSystemBackendCloseTests::takesAKeyLock));
+
+            await(closing(backend), PROMPTLY);
+            for (CompletionStage<PutResult> put : List.of(first, second)) {
+                assertThat(requireFailure(put)).isInstanceOf(StorageException.class)
+                        .hasMessageContaining("Filesystem put of key \"k\"")
+                        .hasMessageContaining("the backend was closed while the operation waited for its key's lock, "
+                                + "which another process holds");
+            }
+        } finally {
+            holder.destroyForcibly();
+            pool.shutdownNow();
+        }
+    }
+
+    private static boolean takesAKeyLock(Thread thread) {
+        return Arrays.stream(thread.getStackTrace()).anyMatch((frame) ->
+                frame.getClassName().equals(KeyLocks.class.getName()) && frame.getMethodName().equals("locked"));
     }
 
     /**
