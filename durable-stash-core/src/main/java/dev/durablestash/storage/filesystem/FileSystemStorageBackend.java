@@ -145,6 +145,11 @@ public final class FileSystemStorageBackend implements StorageBackend, AutoClose
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
     private static final AtomicInteger POOL_NUMBER = new AtomicInteger();
     /**
+     * The backend whose operation the current thread runs, or whose stage it completes (the stage's
+     * callbacks run there), if any: see {@link #close()}.
+     */
+    private static final ThreadLocal<FileSystemStorageBackend> RUNNING = new ThreadLocal<>();
+    /**
      * The default pool's least size. On a 2-core machine with a virtual disk, this backend alone
      * (the benchmarks' {@code FileSystemFloor}, 64 callers) did about 1.3 times the durable puts per
      * second with 8 threads as with 2; the bare sequence of a put (write, fsync, rename, fsync of the
@@ -180,6 +185,8 @@ public final class FileSystemStorageBackend implements StorageBackend, AutoClose
     private boolean abandoned;
     /** Whether the lock file was released; guarded by {@link #operations}. */
     private boolean released;
+    /** The thread that finishes a {@link #close()} called on one of this backend's tasks, if any. */
+    private volatile @Nullable Thread closer;
     /**
      * For tests: run by each put under its key's lock, between the check of its precondition and the
      * write, to hold a compare-and-swap in progress; {@code null} otherwise.
@@ -784,6 +791,12 @@ public final class FileSystemStorageBackend implements StorageBackend, AutoClose
      * {@code close()} has started, and fails with a {@link StorageException} saying so: a process that
      * hung holding a lock cannot keep {@code close()} waiting. Operations that have their key's lock, or
      * find it free, finish. Idempotent.
+     *
+     * <p>Called on a thread that runs one of this backend's operations, as a callback of a returned stage
+     * does when the stage completes on the executor, {@code close()} stops accepting operations and
+     * returns at once, and a thread of its own does the rest as above: the wait, the journal, the lock
+     * file. Waiting on the calling thread would wait for that thread itself (the backend's own pool), or
+     * for operations that cannot run before it returns (queued on a caller's executor with one thread).
      */
     @Override
     public void close() {
@@ -792,11 +805,30 @@ public final class FileSystemStorageBackend implements StorageBackend, AutoClose
                 return;
             }
         }
+        if (ownedExecutor != null) {
+            ownedExecutor.shutdown();
+        }
+        if (RUNNING.get() == this) {
+            // This thread runs one of our tasks: its own pool's thread, which the wait would wait for, or
+            // a caller's executor's, which may have to end this task before it runs the ones queued.
+            Thread finishing = new Thread(this::finishClosing, "durable-stash-fs-closing");
+            finishing.setDaemon(true);
+            closer = finishing;
+            finishing.start();
+            return;
+        }
+        finishClosing();
+    }
+
+    /**
+     * What {@link #close()} does once it stopped accepting operations: waits for those submitted,
+     * closes the journal, releases the lock file (or leaves that to the last operation running).
+     */
+    private void finishClosing() {
         boolean idle = false;
         try {
             long deadline = System.nanoTime() + CLOSE_TIMEOUT.toNanos();
             if (ownedExecutor != null) {
-                ownedExecutor.shutdown();
                 ownedExecutor.awaitTermination(CLOSE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
             }
             idle = awaitNoneSubmitted(deadline);
@@ -915,6 +947,17 @@ public final class FileSystemStorageBackend implements StorageBackend, AutoClose
         locks.release();
     }
 
+    /**
+     * For tests: waits until the thread that a {@link #close()} called on one of this backend's tasks
+     * started has ended (at once when there is none).
+     */
+    void awaitClosingForTests() throws InterruptedException {
+        Thread finishing = closer;
+        if (finishing != null) {
+            finishing.join();
+        }
+    }
+
     /** Package-private for tests: how many keys' ETags are known without reading their files. */
     int knownEtagCount() {
         return etags.size();
@@ -927,8 +970,9 @@ public final class FileSystemStorageBackend implements StorageBackend, AutoClose
 
     /**
      * Runs an operation on the executor, counted (see {@link #close()}) until its action returns: the
-     * count goes down before the returned stage completes, so that a callback of the stage that closes
-     * the backend does not wait for its own operation. When the executor throws instead of taking the
+     * count goes down before the returned stage completes. While the task runs (its action and the
+     * callbacks its stage's completion runs), {@link #RUNNING} names this backend, so that a close()
+     * called there does not wait on the task's thread. When the executor throws instead of taking the
      * task (a rejection or anything else), the operation fails and is counted out at once; should the
      * task run all the same (an executor that queued it and then threw), it does nothing.
      */
@@ -945,30 +989,17 @@ public final class FileSystemStorageBackend implements StorageBackend, AutoClose
                 if (!claimed.compareAndSet(false, true)) {
                     return; // execute() threw after all: counted out and failed there
                 }
-                if (!starting()) {
-                    result.completeExceptionally(failure(operation, key, "the backend was closed before it ran", null));
-                    return;
-                }
-                T value;
+                @Nullable FileSystemStorageBackend outer = RUNNING.get();
+                RUNNING.set(this);
                 try {
-                    value = action.run();
-                } catch (IOException | RuntimeException e) {
-                    boolean closing = closed.get();
-                    finished(true);
-                    result.completeExceptionally(e instanceof KeyLocks.ClosedWhileWaitingException
-                            ? failure(operation, key, "the backend was closed while the operation waited for its "
-                                    + "key's lock, which another process holds", e)
-                            : closing
-                            ? failure(operation, key, "the backend was closed: " + e, e)
-                            : failure(operation, key, e.toString(), e));
-                    return;
-                } catch (Error e) {
-                    finished(true);
-                    result.completeExceptionally(e);
-                    throw e;
+                    run(operation, key, action, result);
+                } finally {
+                    if (outer == null) {
+                        RUNNING.remove();
+                    } else {
+                        RUNNING.set(outer);
+                    }
                 }
-                finished(true);
-                result.complete(value);
             });
         } catch (RuntimeException | Error e) {
             if (claimed.compareAndSet(false, true)) {
@@ -982,6 +1013,34 @@ public final class FileSystemStorageBackend implements StorageBackend, AutoClose
             }
         }
         return result;
+    }
+
+    /** The task of a submitted operation: runs its action, unless close() gave up waiting for it. */
+    private <T> void run(String operation, String key, KeyLocks.IoAction<T> action, CompletableFuture<T> result) {
+        if (!starting()) {
+            result.completeExceptionally(failure(operation, key, "the backend was closed before it ran", null));
+            return;
+        }
+        T value;
+        try {
+            value = action.run();
+        } catch (IOException | RuntimeException e) {
+            boolean closing = closed.get();
+            finished(true);
+            result.completeExceptionally(e instanceof KeyLocks.ClosedWhileWaitingException
+                    ? failure(operation, key, "the backend was closed while the operation waited for its "
+                            + "key's lock, which another process holds", e)
+                    : closing
+                    ? failure(operation, key, "the backend was closed: " + e, e)
+                    : failure(operation, key, e.toString(), e));
+            return;
+        } catch (Error e) {
+            finished(true);
+            result.completeExceptionally(e);
+            throw e;
+        }
+        finished(true);
+        result.complete(value);
     }
 
     /** What the journal's replay and checkpoints do to object files. */

@@ -5,6 +5,7 @@ import static dev.durablestash.testsupport.Stages.awaitUntil;
 import static dev.durablestash.testsupport.Stages.requireFailure;
 import static dev.durablestash.testsupport.Stages.utf8;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -18,9 +19,11 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.junit.jupiter.api.Test;
@@ -111,6 +114,83 @@ class FileSystemBackendCloseTests {
     private static boolean takesAKeyLock(Thread thread) {
         return Arrays.stream(thread.getStackTrace()).anyMatch((frame) ->
                 frame.getClassName().equals(KeyLocks.class.getName()) && frame.getMethodName().equals("locked"));
+    }
+
+    /**
+     * A callback of one put that closes the backend, run on the caller's single-thread executor, with
+     * another put queued behind it there: close() cannot wait for that put (it runs on the thread
+     * close() would block), so it returns at once, and the queued put runs and succeeds.
+     */
+    @Test
+    void aCallbackThatClosesTheBackendOnTheCallersOnlyThreadDoesNotWaitForThePutQueuedBehindIt() throws Exception {
+        ExecutorService single = Executors.newSingleThreadExecutor();
+        try {
+            FileSystemStorageBackend backend = new FileSystemStorageBackend(root, single);
+            CountDownLatch queueing = new CountDownLatch(1);
+            single.execute(() -> awaitQuietly(queueing)); // both puts and the callback wait behind it
+            CompletableFuture<PutResult> first = backend.put("a", utf8("one"), Precondition.absent())
+                    .toCompletableFuture();
+            CompletableFuture<PutResult> second = backend.put("b", utf8("two"), Precondition.absent())
+                    .toCompletableFuture();
+            CompletableFuture<Void> closedByCallback = first.thenRun(backend::close);
+            queueing.countDown();
+
+            await(closedByCallback, PROMPTLY);
+            assertThat(await(second, PROMPTLY)).isInstanceOf(PutResult.Written.class);
+            backend.awaitClosingForTests();
+            FileSystemStorageBackend.withJournal(root, 1).close(); // the root was released
+        } finally {
+            single.shutdownNow();
+        }
+    }
+
+    /**
+     * A callback of one put that closes a backend with its own pool, run on a thread of that pool,
+     * while another put holds its key's lock on the pool's other thread: close() does not wait for its
+     * own thread, and the lock file is still released only after the other put.
+     */
+    @Test
+    void aCallbackThatClosesABackendOnItsOwnPoolWaitsNeitherForItselfNorReleasesTheRootUnderAnotherPut()
+            throws Exception {
+        FileSystemStorageBackend backend = new FileSystemStorageBackend(root, 2);
+        await(backend.get("warm-up", null));
+        CountDownLatch holding = new CountDownLatch(1);
+        CountDownLatch letGo = new CountDownLatch(1);
+        CountDownLatch finishing = new CountDownLatch(1);
+        CountDownLatch finish = new CountDownLatch(1);
+        backend.insideCompareAndSwapForTests = (key) -> {
+            if (key.equals("held")) {
+                holding.countDown();
+                awaitQuietly(letGo);
+            } else {
+                finishing.countDown();
+                awaitQuietly(finish);
+            }
+        };
+        CompletableFuture<PutResult> held = backend.put("held", utf8("x"), Precondition.absent()).toCompletableFuture();
+        assertThat(holding.await(30, TimeUnit.SECONDS)).isTrue();
+        CompletableFuture<PutResult> closer = backend.put("closer", utf8("y"), Precondition.absent()).toCompletableFuture();
+        assertThat(finishing.await(30, TimeUnit.SECONDS)).isTrue();
+        CompletableFuture<Void> closedByCallback = closer.thenRun(backend::close); // runs on the pool's thread
+        finish.countDown();
+
+        await(closedByCallback, PROMPTLY);
+        assertThat(held).as("the other put, still holding its key's lock").isNotDone();
+        assertThatThrownBy(() -> FileSystemStorageBackend.withJournal(root, 1))
+                .as("the root is still this backend's while a put holds a key's lock")
+                .isInstanceOf(StorageException.class).hasMessageContaining("in use by another backend of this process");
+        letGo.countDown();
+        assertThat(await(held, PROMPTLY)).isInstanceOf(PutResult.Written.class);
+        backend.awaitClosingForTests();
+        FileSystemStorageBackend.withJournal(root, 1).close(); // the root was released
+    }
+
+    private static void awaitQuietly(CountDownLatch latch) {
+        try {
+            latch.await(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /**
