@@ -78,6 +78,14 @@ final class KeyLocks {
     private static final long FAST_POLLING_NANOS = 100_000_000;
     private static final long SLOW_LOCK_PAUSE_NANOS = 5_000_000;
 
+    /**
+     * How long an opening plain backend waits for another process that holds the ownership lock
+     * exclusively: a plain backend opening at the same moment holds it for its check of a journal left
+     * behind (a replay, when one is there), then shares it.
+     */
+    private static final long OWNER_WAIT_NANOS = 10_000_000_000L;
+    private static final long OWNER_POLL_NANOS = 10_000_000;
+
     /** Open lock tables by real root path; guarded by itself. */
     private static final Map<Path, KeyLocks> OPEN = new HashMap<>();
 
@@ -170,8 +178,27 @@ final class KeyLocks {
         } else if (exclusive) {
             throw new IOException(inUse(root, "another process"));
         }
-        if (open.tryLock(0, 1, true) == null) {
-            throw new IOException(inUse(root, "another process whose filesystem backend has a journal"));
+        shareOwnership(open);
+    }
+
+    /**
+     * Takes the ownership lock shared. Another process holding it exclusively may be a plain backend
+     * opening the root at the same moment, alone for its check of a journal left behind, which then
+     * lowers it to shared: that is waited for, up to {@link #OWNER_WAIT_NANOS}. One that holds it longer
+     * has a journal (or hangs in that check).
+     */
+    private void shareOwnership(FileChannel open) throws IOException {
+        long deadline = System.nanoTime() + OWNER_WAIT_NANOS;
+        while (open.tryLock(0, 1, true) == null) {
+            if (System.nanoTime() - deadline > 0) {
+                throw new IOException(inUse(root, "another process whose filesystem backend has a journal (or "
+                        + "that has checked it alone for over " + OWNER_WAIT_NANOS / 1_000_000_000 + " s)"));
+            }
+            LockSupport.parkNanos(OWNER_POLL_NANOS);
+            if (Thread.interrupted()) {
+                Thread.currentThread().interrupt();
+                throw new FileLockInterruptionException();
+            }
         }
     }
 
