@@ -348,6 +348,20 @@ final class Journal implements AutoCloseable {
             executor.execute(attempt);
         } catch (RejectedExecutionException e) {
             attempt.run();
+        } catch (RuntimeException e) { // an executor out of order: as a failed attempt, tried again later
+            failedToStart(segment, previousDropped, failures, e);
+        }
+    }
+
+    /** The executor threw (not a rejection) when handed a checkpoint attempt: that attempt failed. */
+    private void failedToStart(Segment segment, boolean previousDropped, int failures, RuntimeException e) {
+        checkpointLock.lock();
+        try {
+            if (!segment.dropped.isDone()) {
+                failed(segment, previousDropped, failures + 1, e);
+            }
+        } finally {
+            checkpointLock.unlock();
         }
     }
 
@@ -406,6 +420,8 @@ final class Journal implements AutoCloseable {
                 executor.execute(task);
             } catch (RejectedExecutionException rejected) {
                 // close() runs it.
+            } catch (RuntimeException outOfOrder) {
+                failedToStart(segment, previousDropped, failures, outOfOrder);
             }
         }).execute(() -> checkpoint(segment, previousDropped, failures));
     }

@@ -337,6 +337,39 @@ class FileSystemJournalTests {
         assertThat(segments()).isEmpty();
     }
 
+    /**
+     * An executor that throws something other than a rejection when a checkpoint is handed to it (the
+     * first time: then it runs what it is given) must not leave the segment undropped, and every
+     * segment after it with it, until the journal closes: the checkpoint is tried again later. Seen
+     * failing before: the exception vanished in the stage that started the checkpoint, and the
+     * segments were never dropped.
+     */
+    @Test
+    void aCheckpointTheExecutorFailsToTakeIsTriedAgain() throws Exception {
+        logs.expect(ch.qos.logback.classic.Level.WARN, "Cannot drop journal segment");
+        List<String> forced = java.util.Collections.synchronizedList(new ArrayList<>());
+        java.util.concurrent.atomic.AtomicBoolean refuseNext = new java.util.concurrent.atomic.AtomicBoolean(true);
+        java.util.concurrent.ExecutorService pool = Executors.newSingleThreadExecutor();
+        java.util.concurrent.Executor failingOnce = (task) -> {
+            if (refuseNext.getAndSet(false)) {
+                throw new IllegalStateException("executor out of order");
+            }
+            pool.execute(task);
+        };
+        Journal journal = Journal.open(root, 64, forcing(forced::addAll), failingOnce); // a segment per record
+        try {
+            for (int i = 0; i < 3; i++) {
+                journal.appendAndWait("ns/k" + i, new byte[100]).done();
+            }
+            List<Path> left = segmentsOnceAtMostOne(root, TimeUnit.SECONDS.toNanos(10));
+            assertThat(left).as("segments left while the journal is open").hasSize(1);
+            assertThat(forced).containsExactly("ns/k0", "ns/k1", "ns/k2");
+        } finally {
+            journal.close();
+            pool.shutdownNow();
+        }
+    }
+
     @Test
     void theJournalReportsAProblemOnceItsWriterThreadIsGone() throws Exception {
         Journal journal = Journal.open(root, Journal.DEFAULT_SEGMENT_LIMIT, forcing((keys) -> { }), Runnable::run);
