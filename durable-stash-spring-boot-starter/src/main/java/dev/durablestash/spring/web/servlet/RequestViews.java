@@ -110,7 +110,8 @@ final class RequestViews {
      * takes them ({@link BoundViews#takeTurnsInOrder}), before it binds any of them: two requests of
      * one session whose handlers bind the same views in different orders do not wait for each other.
      *
-     * @param viewClasses the classes of the views the handler binds (its controller, its arguments)
+     * @param viewClasses the classes of the views the handler binds (its controller, its arguments, those
+     *     of the {@code @ModelAttribute} methods run before it)
      * @throws dev.durablestash.core.StashTimeoutException when a turn did not come in time
      */
     void takeTurns(List<Class<?>> viewClasses) {

@@ -1,6 +1,5 @@
 package dev.durablestash.spring.web.servlet;
 
-import java.util.ArrayList;
 import java.util.List;
 
 import jakarta.servlet.DispatcherType;
@@ -10,7 +9,6 @@ import jakarta.servlet.http.HttpServletResponse;
 import org.jspecify.annotations.Nullable;
 import org.springframework.aop.framework.Advised;
 import org.springframework.aop.support.AopUtils;
-import org.springframework.core.MethodParameter;
 import org.springframework.web.method.HandlerMethod;
 import org.springframework.web.servlet.AsyncHandlerInterceptor;
 import org.springframework.web.servlet.ModelAndView;
@@ -21,7 +19,9 @@ import dev.durablestash.spring.web.StashedViews;
 
 /**
  * Recovers a view controller (one with {@code @Stashed} fields) before its handler runs (waiting for the session's
- * turn at an atomic view first), and stashes every bound view in {@code postHandle} (after the
+ * turn at an atomic view first; a handler that binds two or more views, its controller, its arguments and
+ * those of the {@code @ModelAttribute} methods run before it ({@link HandlerViews}), first takes their turns
+ * in one order), and stashes every bound view in {@code postHandle} (after the
  * handler, before the view renders), then hands the request's turns on, unless the view forwards
  * the request, also a view name the view resolvers render by a forward (the handler the forward
  * reaches hands them on). For handlers with a return
@@ -38,6 +38,7 @@ final class StashedViewInterceptor implements AsyncHandlerInterceptor {
 
     private final StashContext context;
     private final ForwardingViewNames forwardingViewNames = new ForwardingViewNames();
+    private final HandlerViews handlerViews = new HandlerViews();
 
     StashedViewInterceptor(StashContext context) {
         this.context = context;
@@ -52,7 +53,7 @@ final class StashedViewInterceptor implements AsyncHandlerInterceptor {
         }
         try {
             if (handler instanceof HandlerMethod method) {
-                List<Class<?>> views = viewsOf(method);
+                List<Class<?>> views = handlerViews.of(method, request);
                 if (views.size() > 1) { // one view takes its turn as it is bound
                     RequestViews.of(request, context).takeTurns(views);
                 }
@@ -65,20 +66,6 @@ final class StashedViewInterceptor implements AsyncHandlerInterceptor {
             throw e;
         }
         return true;
-    }
-
-    /** @return the classes of the views the handler binds: its controller's, when it is a view, and its arguments' */
-    private static List<Class<?>> viewsOf(HandlerMethod method) {
-        List<Class<?>> views = new ArrayList<>(2);
-        if (StashedViews.isStashedView(method.getBeanType())) {
-            views.add(method.getBeanType());
-        }
-        for (MethodParameter parameter : method.getMethodParameters()) {
-            if (StashedViews.isStashedView(parameter.getParameterType())) {
-                views.add(parameter.getParameterType());
-            }
-        }
-        return views;
     }
 
     /**

@@ -60,6 +60,46 @@ class AtomicViewsMvcIntegrationTests extends RunningMvcTestApp {
     }
 
     @Test
+    void aViewAControllersModelAttributeMethodBindsTakesItsTurnInTheOrderOfTheHandlersViews() throws Exception {
+        bindingAViewInAModelAttributeMethodTakesTheTurnsInOneOrder("/model-attribute-views/basket");
+    }
+
+    @Test
+    void aViewAControllerAdvicesModelAttributeMethodBindsTakesItsTurnInTheOrderOfTheHandlersViews()
+            throws Exception {
+        bindingAViewInAModelAttributeMethodTakesTheTurnsInOneOrder("/advised-views/basket");
+    }
+
+    /**
+     * A request to {@code path} binds prefs in a {@code @ModelAttribute} method, which waits at the gate,
+     * then the Basket in its handler; the other request binds the Basket, then prefs. Taken as they were
+     * bound, the gated request held prefs' turn, the other took the Basket's and waited for prefs', then the
+     * gated one waited for the Basket's until the operation timeout answered 503. Taken before any of them is
+     * bound, in the order of the views' names, the gated request holds both, and the other waits holding none.
+     */
+    private void bindingAViewInAModelAttributeMethodTakesTheTurnsInOneOrder(String path) throws Exception {
+        browser.get("/prefs");
+        CompletableFuture<HttpResponse<String>> gated = browser.postAsync(path, "", REJOIN);
+        Gate.awaitEntered();
+
+        CompletableFuture<Void> basketWaits = turns.nextWaitFor("Basket");
+        CompletableFuture<Void> prefsWaits = turns.nextWaitFor("prefs");
+        CompletableFuture<HttpResponse<String>> other = browser.postAsync("/two-views/basket-first", "", REJOIN);
+        CompletableFuture.anyOf(basketWaits, prefsWaits, other).get(30, TimeUnit.SECONDS);
+        assertThat(other).as("the other request waits for a turn the gated one holds").isNotDone();
+        boolean waitedForTheFirstByName = basketWaits.isDone();
+
+        Gate.open();
+        HttpResponse<String> first = gated.get(30, TimeUnit.SECONDS);
+        HttpResponse<String> second = other.get(30, TimeUnit.SECONDS);
+        assertThat(List.of(first.statusCode(), second.statusCode())).containsExactly(200, 200);
+        assertThat(List.of(first.body(), second.body())).as("the other request ran after the gated one's stash")
+                .containsExactly("1;1", "2;2");
+        assertThat(waitedForTheFirstByName).as("the other request waited for the Basket's turn, holding none")
+                .isTrue();
+    }
+
+    @Test
     void requestsOfOneSessionToOneViewRunOneAtATimeInArrivalOrder() throws Exception {
         browser.get("/counter");
         CompletableFuture<HttpResponse<String>> first = browser.postAsync("/counter/gated-increment", "", REJOIN);
