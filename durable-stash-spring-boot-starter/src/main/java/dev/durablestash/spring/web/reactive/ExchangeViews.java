@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 import org.jspecify.annotations.Nullable;
+import org.reactivestreams.Publisher;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,9 +33,11 @@ import reactor.core.scheduler.Schedulers;
  * {@code beforeCommit} action registered when the first view is bound): after a {@code Mono} body's
  * value was produced, before a view's rendered page, a redirect or a {@code ResponseEntity} is sent.
  * A failed stash fails the commit, and the response becomes the failure status instead. An annotated
- * handler that returns a stream (a {@code Flux} body) is stashed earlier, as the handler method returns
- * and before the body is subscribed ({@link #stashBeforeStream()}); a functional route's streaming body
- * before its first element. Nothing is stashed once the handler failed (an error response is
+ * handler's multi-value body (a {@code Flux}) written as a stream (server-sent events, say) is stashed
+ * earlier, as it starts and before it is subscribed ({@link #stashBeforeStream()}); one written otherwise
+ * (a JSON array) is collected first, so the commit comes once it completed ({@link #multiValueBody});
+ * a functional route's streaming body is stashed before its first element. Nothing is stashed once the
+ * handler failed (an error response is
  * committed then) or after a stash failed. Views first bound after the commit (by a streaming body) are
  * never stashed automatically; their changes are reported at the end like any made after the commit.
  *
@@ -244,7 +247,7 @@ final class ExchangeViews {
     }
 
     /**
-     * The automatic stash, just before the response is committed (or as the handler returns a stream:
+     * The automatic stash, just before the response is committed (or as a stream starts:
      * {@link #stashBeforeStream()}); then the turns are handed on. After
      * an explicit stash of the exchange failed, the commit fails instead, so the response becomes the
      * failure status even if the handler caught the error.
@@ -269,14 +272,30 @@ final class ExchangeViews {
     }
 
     /**
-     * The annotated handler returned a stream (a multi-value body such as a {@code Flux}): the automatic
-     * stash runs now, before the body is subscribed, and the turns are handed on once it is done or
-     * failed, as on Spring MVC, so that the stream holds no turn, also while it waits for its first
-     * element. The commit stashes nothing more: changes made while the stream produces its elements are
-     * reported when the exchange ends, as those made after the commit.
+     * The body of the annotated handler's multi-value result (a {@code Flux}, say), by the media type the
+     * response is written in ({@link MultiValueBodies}): as a stream, the bound views are stashed as it
+     * starts, before it is subscribed ({@link #stashBeforeStream()}); otherwise its elements are collected
+     * first, so that the response commits, and the views are stashed, once it completed, with what it
+     * changed while it was produced.
+     *
+     * @param body the handler's multi-value body
+     * @return the body to write instead
+     */
+    <T> Flux<T> multiValueBody(Publisher<T> body) {
+        return Flux.defer(() -> MultiValueBodies.isStream(exchange.getResponse())
+                ? stashBeforeStream().thenMany(body)
+                : MultiValueBodies.collected(body));
+    }
+
+    /**
+     * A stream (a multi-value body written as a stream, see {@link MultiValueBodies}) is about to be
+     * subscribed: the automatic stash runs now, and the turns are handed on once it is done or failed, as
+     * on Spring MVC, so that the stream holds no turn, also while it waits for its first element. The
+     * commit stashes nothing more: changes made while the stream produces its elements are reported when
+     * the exchange ends, as those made after the commit.
      *
      * @return completes once the bound views are stashed; fails with the stash's error (the exchange is
-     *     then answered the failure status, its body never subscribed)
+     *     then answered the failure status, the stream never subscribed)
      */
     Mono<Void> stashBeforeStream() {
         return Mono.defer(this::stashBeforeCommit);
@@ -369,8 +388,8 @@ final class ExchangeViews {
         // Changes a stash still in flight writes (the client went away while the commit's stash ran) are
         // not "made after the commit"; should that stash fail, nobody waits for it any more: say so here.
         bound.reportUnstashedAtEnd(exchange.getRequest().getPath(), commitStashEnded
-                ? "they were made after the response was committed, or after the handler returned its "
-                        + "streaming body (a Flux, stashed then); stash them with "
+                ? "they were made after the response was committed, or while a Flux body written as a "
+                        + "stream (stashed as it started) produced its elements; stash them with "
                         + "ReactiveStash.stash() before sending what depends on them"
                 : "the exchange ended (the client went away) before the stash made as the response "
                         + "committed reached them");

@@ -13,9 +13,9 @@ import reactor.core.publisher.Mono;
  * in a functional route from {@link StashedRoutes#handle}.
  *
  * <p>Without it, a view's changed {@code @Stashed} fields are stashed automatically just before the
- * response is committed, or, when an annotated handler returns a stream (a {@code Flux} body), as the
- * handler method returns. Use {@link #stash()} for changes made after that (while a {@code Flux} body
- * streams), and {@link #reset()} to start the view over.
+ * response is committed, or, when an annotated handler returns a {@code Flux} body written as a stream
+ * (server-sent events, say), as the stream starts. Use {@link #stash()} for changes made after that
+ * (while the stream produces its elements), and {@link #reset()} to start the view over.
  *
  * <p><b>Thread-safety:</b> not thread-safe; bound to one exchange. Subscribe to one returned
  * {@code Mono} at a time, and do not change the fields while a {@link #stash()} runs; {@link #reset()}

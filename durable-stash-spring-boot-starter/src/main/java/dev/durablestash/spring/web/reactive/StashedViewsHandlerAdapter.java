@@ -9,7 +9,6 @@ import org.springframework.aop.framework.Advised;
 import org.springframework.aop.support.AopUtils;
 import org.springframework.core.MethodParameter;
 import org.springframework.core.Ordered;
-import org.springframework.core.ReactiveAdapter;
 import org.springframework.core.ReactiveAdapterRegistry;
 import org.springframework.http.HttpEntity;
 import org.springframework.http.server.reactive.ServerHttpRequest;
@@ -32,10 +31,12 @@ import reactor.core.publisher.Mono;
  * {@code @Stashed} fields; WebFlux resolves a fresh instance of it for each exchange, see
  * {@link PerExchangeControllers}), then the view state classes it takes as arguments, left to right,
  * each after waiting without blocking for the browser session's turn at an atomic view. The changes
- * are stashed just before the response is committed ({@link ExchangeViews}); those of a handler that
- * returns a stream (a multi-value publisher such as a {@code Flux}, also as a {@code ResponseEntity}'s
- * body) are stashed, and its turns handed on, when the handler method returns, before the body is
- * subscribed, as on Spring MVC: an open stream, also one waiting for its first element, holds no turn.
+ * are stashed just before the response is committed ({@link ExchangeViews}). A handler that returns a
+ * multi-value body (a multi-value publisher such as a {@code Flux}, also as a {@code ResponseEntity}'s
+ * body) is stashed by the media type it is written in ({@link MultiValueBodies}): as a stream (server-sent
+ * events, JSON lines, text), when the body starts, before it is subscribed, and its turns are handed on, as
+ * on Spring MVC: an open stream, also one waiting for its first element, holds no turn; otherwise (a JSON
+ * array) once the body completed, before the response is committed, with what it changed while produced.
  *
  * <p>It comes first among the handler adapters and hands every {@link HandlerMethod} on to the
  * {@code RequestMappingHandlerAdapter}. Recovery failures (a turn or a recover past its deadline) are
@@ -102,9 +103,8 @@ public final class StashedViewsHandlerAdapter implements HandlerAdapter, Dispatc
                     if (!(result.getHandler() instanceof HandlerMethod invoked)
                             || !invoked.getMethod().equals(method.getMethod())) {
                         views.handlerFailed(); // an @ExceptionHandler answered instead of the handler
-                    } else if (streams(result)) {
-                        // Before the body is subscribed: a failed stash is answered by handleError.
-                        return views.stashBeforeStream().thenReturn(result);
+                    } else {
+                        return Mono.just(withMultiValueBody(result, views));
                     }
                     return Mono.just(result);
                 })
@@ -135,20 +135,21 @@ public final class StashedViewsHandlerAdapter implements HandlerAdapter, Dispatc
     }
 
     /**
-     * @return {@code true} if the handler returned a stream: a multi-value publisher (such as a
-     *     {@code Flux}, by the adapter's {@link ReactiveAdapterRegistry}) as its return value or as the
-     *     body of the {@code HttpEntity} it returned
+     * @return the result, or, when the handler returned a multi-value body (a multi-value publisher such
+     *     as a {@code Flux}, by the adapter's {@link ReactiveAdapterRegistry}, as its return value or as the
+     *     body of the {@code HttpEntity} it returned), a copy whose body the views stash as it starts if it
+     *     is written as a stream, or once it completed otherwise ({@link ExchangeViews#multiValueBody})
      */
-    private boolean streams(HandlerResult result) {
-        Object value = result.getReturnValue();
-        if (value instanceof HttpEntity<?> entity) {
-            value = entity.getBody();
+    private HandlerResult withMultiValueBody(HandlerResult result, ExchangeViews views) {
+        Object replaced = MultiValueBodies.replaceBody(result.getReturnValue(),
+                delegate.get().getReactiveAdapterRegistry(), views::multiValueBody);
+        if (replaced == null) {
+            return result;
         }
-        if (value == null) {
-            return false;
-        }
-        ReactiveAdapter adapter = delegate.get().getReactiveAdapterRegistry().getAdapter(value.getClass());
-        return adapter != null && adapter.isMultiValue();
+        HandlerResult copy = new HandlerResult(result.getHandler(), replaced, result.getReturnTypeSource(),
+                result.getBindingContext());
+        DispatchExceptionHandler errors = result.getExceptionHandler();
+        return errors == null ? copy : copy.setExceptionHandler(errors);
     }
 
     /** @return the classes of the views the handler binds: its controller's, when it is a view, and its arguments' */

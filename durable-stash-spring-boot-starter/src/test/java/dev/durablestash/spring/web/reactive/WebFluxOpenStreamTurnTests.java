@@ -65,6 +65,25 @@ class WebFluxOpenStreamTurnTests extends FluxAppTestSupport {
         assertThat(browser.get("/counter", REJOIN).getResponseBody()).startsWith("count=3;");
     }
 
+    /** As the event stream, for JSON lines (application/x-ndjson), another media type written as a stream. */
+    @Test
+    void anOpenJsonLinesStreamWaitingForItsFirstElementDoesNotHoldTheViewsTurn() throws Exception {
+        assertThat(browser.post("/counter/increment-body", "", REJOIN).getResponseBody()).isEqualTo("1");
+        Gate.close();
+        CompletableFuture<List<String>> lines = WebClient.create("http://localhost:" + port).get()
+                .uri("/counter/ndjson").header("Cookie", "sid=" + browser.sid()).header("X-Stash-Mounts", "1")
+                .retrieve().bodyToFlux(String.class).collectList().toFuture();
+        Gate.entered().get(30, TimeUnit.SECONDS); // the handler returned; its stream waits for its first element
+
+        EntityExchangeResult<String> next = browser.post("/counter/increment-body", "", REJOIN);
+
+        assertThat(lines).as("the stream still waits for its first element").isNotDone();
+        assertThat(next.getStatus().value()).as("the view's other request got the turn").isEqualTo(200);
+        assertThat(next.getResponseBody()).as("the stream's change was stashed as it started").isEqualTo("3");
+        Gate.open();
+        assertThat(lines.get(30, TimeUnit.SECONDS)).containsExactly("count=2");
+    }
+
     @Test
     void aStreamWhoseStashFailsAsItsHandlerReturnsAnswersTheFailureStatusAndIsNeverSubscribed() {
         browser.post("/counter/increment-body", "", REJOIN);
@@ -74,6 +93,7 @@ class WebFluxOpenStreamTurnTests extends FluxAppTestSupport {
         EntityExchangeResult<String> failed = browser.get("/counter/events", REJOIN);
 
         assertThat(failed.getStatus().value()).isEqualTo(503);
+        assertThat(failed.getResponseHeaders().getContentType()).as("no event stream is announced").isNull();
         assertThat(Gate.entered()).as("its body was never subscribed").isNotDone();
         EntityExchangeResult<String> next = browser.post("/counter/increment-body", "", REJOIN);
         assertThat(next.getStatus().value()).as("the turn was handed on").isEqualTo(200);

@@ -88,6 +88,52 @@ public class FluxCounterController {
         return Mono.defer(() -> Mono.fromFuture(Gate.pass())).thenMany(Flux.just("count=" + seen));
     }
 
+    /**
+     * A JSON array, not a stream: the count changes while the {@code Flux} is produced, once as it is
+     * subscribed and once for each element.
+     */
+    @PostMapping(path = "/increment-json-flux", produces = MediaType.APPLICATION_JSON_VALUE)
+    @ResponseBody
+    Flux<Integer> incrementJsonFlux() {
+        return Flux.defer(() -> {
+            count++;
+            return Flux.just(1, 2);
+        }).map(step -> count += step);
+    }
+
+    /** As {@link #incrementJsonFlux()}, as the body of a {@code ResponseEntity}. */
+    @PostMapping(path = "/increment-json-entity", produces = MediaType.APPLICATION_JSON_VALUE)
+    ResponseEntity<Flux<Integer>> incrementJsonEntity() {
+        return ResponseEntity.ok(Flux.just(1, 2).map(step -> count += step));
+    }
+
+    /**
+     * A JSON array whose only element waits at the {@link Gate} (reached once the body is subscribed),
+     * then changes the count.
+     */
+    @PostMapping(path = "/gated-json-flux", produces = MediaType.APPLICATION_JSON_VALUE)
+    @ResponseBody
+    Flux<Integer> gatedJsonFlux() {
+        return Mono.defer(() -> Mono.fromFuture(Gate.pass())).thenMany(Flux.defer(() -> Flux.just(++count)));
+    }
+
+    /** A JSON array that changes the count, then fails after its first element. */
+    @PostMapping(path = "/failing-json-flux", produces = MediaType.APPLICATION_JSON_VALUE)
+    @ResponseBody
+    Flux<Integer> failingJsonFlux() {
+        count += 100;
+        return Flux.just(1).map(step -> count += step).concatWith(Flux.error(
+                new ResponseStatusException(HttpStatus.CONFLICT, "the flux failed"))); // 4xx: Boot logs no ERROR
+    }
+
+    /** As {@link #events()}, as JSON lines (application/x-ndjson). */
+    @GetMapping(path = "/ndjson", produces = MediaType.APPLICATION_NDJSON_VALUE)
+    @ResponseBody
+    Flux<String> ndjson() {
+        int seen = ++count;
+        return Mono.defer(() -> Mono.fromFuture(Gate.pass())).thenMany(Flux.just("count=" + seen));
+    }
+
     @PostMapping("/draft")
     @ResponseBody
     Mono<String> draft(org.springframework.web.server.ServerWebExchange exchange) {
