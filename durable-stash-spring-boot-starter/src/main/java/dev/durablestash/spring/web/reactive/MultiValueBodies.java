@@ -8,6 +8,7 @@ import org.reactivestreams.Publisher;
 
 import org.springframework.core.ReactiveAdapter;
 import org.springframework.core.ReactiveAdapterRegistry;
+import org.springframework.core.ResolvableType;
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.core.io.buffer.DataBufferUtils;
 import org.springframework.http.HttpEntity;
@@ -16,9 +17,11 @@ import org.springframework.http.ResponseEntity;
 import org.springframework.http.server.reactive.ServerHttpResponse;
 
 import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
 
 /**
- * The body of a view handler's multi-value result (a {@code Flux}, say), which is stashed by the media
+ * The body of a view handler's multi-value result (a {@code Flux}, say; bare, as an {@code HttpEntity}'s
+ * body, or as the body of the {@code HttpEntity} a {@code Mono} produces), which is stashed by the media
  * type it is written in ({@link #isStream}):
  *
  * <ul>
@@ -77,18 +80,41 @@ final class MultiValueBodies {
 
     /**
      * @param value what a handler method returned
+     * @param declared the handler method's declared return type
      * @param registry the reactive types the handler adapter knows
      * @param body what becomes of a multi-value body
-     * @return the value with its multi-value body (bare, or as an {@code HttpEntity}'s body) replaced by
+     * @return the value with its multi-value body (bare, as an {@code HttpEntity}'s body, or as the body of
+     *     the {@code HttpEntity} a single-value publisher such as a {@code Mono} produces) replaced by
      *     {@code body}'s result, of the same reactive type; or {@code null} when the value has no such body
      */
-    static @Nullable Object replaceBody(@Nullable Object value, ReactiveAdapterRegistry registry,
-            Function<Publisher<?>, Flux<?>> body) {
+    static @Nullable Object replaceBody(@Nullable Object value, ResolvableType declared,
+            ReactiveAdapterRegistry registry, Function<Publisher<?>, Flux<?>> body) {
         if (value instanceof HttpEntity<?> entity) {
             Object replaced = replaceMultiValue(entity.getBody(), registry, body);
             return replaced == null ? null : withBody(entity, replaced);
         }
-        return replaceMultiValue(value, registry, body);
+        if (value == null) {
+            return null;
+        }
+        ReactiveAdapter adapter = registry.getAdapter(value.getClass());
+        if (adapter == null || adapter.isNoValue()) {
+            return null;
+        }
+        if (adapter.isMultiValue()) {
+            return adapter.fromPublisher(body.apply(adapter.toPublisher(value)));
+        }
+        Class<?> produced = declared.getGeneric().toClass();
+        if (!HttpEntity.class.isAssignableFrom(produced) && produced != Object.class) {
+            return null; // a Mono<String>, say
+        }
+        // A single value that may be an HttpEntity with a multi-value body: Mono<ResponseEntity<Flux<T>>>.
+        return adapter.fromPublisher(Mono.from(adapter.toPublisher(value)).map(result -> {
+            if (result instanceof HttpEntity<?> entity) {
+                Object replaced = replaceMultiValue(entity.getBody(), registry, body);
+                return replaced == null ? entity : withBody(entity, replaced);
+            }
+            return result;
+        }));
     }
 
     private static @Nullable Object replaceMultiValue(@Nullable Object value, ReactiveAdapterRegistry registry,

@@ -33,10 +33,11 @@ import reactor.core.publisher.Mono;
  * each after waiting without blocking for the browser session's turn at an atomic view. The changes
  * are stashed just before the response is committed ({@link ExchangeViews}). A handler that returns a
  * multi-value body (a multi-value publisher such as a {@code Flux}, also as a {@code ResponseEntity}'s
- * body) is stashed by the media type it is written in ({@link MultiValueBodies}): as a stream (server-sent
- * events, JSON lines, text), when the body starts, before it is subscribed, and its turns are handed on, as
- * on Spring MVC: an open stream, also one waiting for its first element, holds no turn; otherwise (a JSON
- * array) once the body completed, before the response is committed, with what it changed while produced.
+ * body, bare or produced by a {@code Mono}) is stashed by the media type it is written in
+ * ({@link MultiValueBodies}): as a stream (server-sent events, JSON lines, text), when the body
+ * starts, before it is subscribed, and its turns are handed on, as on Spring MVC: an open stream, also
+ * one waiting for its first element, holds no turn; otherwise (a JSON array) once the body completed,
+ * before the response is committed, with what it changed while it was produced.
  *
  * <p>It comes first among the handler adapters and hands every {@link HandlerMethod} on to the
  * {@code RequestMappingHandlerAdapter}. Recovery failures (a turn or a recover past its deadline) are
@@ -136,12 +137,13 @@ public final class StashedViewsHandlerAdapter implements HandlerAdapter, Dispatc
 
     /**
      * @return the result, or, when the handler returned a multi-value body (a multi-value publisher such
-     *     as a {@code Flux}, by the adapter's {@link ReactiveAdapterRegistry}, as its return value or as the
-     *     body of the {@code HttpEntity} it returned), a copy whose body the views stash as it starts if it
-     *     is written as a stream, or once it completed otherwise ({@link ExchangeViews#multiValueBody})
+     *     as a {@code Flux}, by the adapter's {@link ReactiveAdapterRegistry}, as its return value, as the
+     *     body of the {@code HttpEntity} it returned, or as the body of the {@code HttpEntity} a {@code Mono}
+     *     it returned produces), a copy whose body the views stash as it starts if it is written as a
+     *     stream, or once it completed otherwise ({@link ExchangeViews#multiValueBody})
      */
     private HandlerResult withMultiValueBody(HandlerResult result, ExchangeViews views) {
-        Object replaced = MultiValueBodies.replaceBody(result.getReturnValue(),
+        Object replaced = MultiValueBodies.replaceBody(result.getReturnValue(), result.getReturnType(),
                 delegate.get().getReactiveAdapterRegistry(), views::multiValueBody);
         if (replaced == null) {
             return result;

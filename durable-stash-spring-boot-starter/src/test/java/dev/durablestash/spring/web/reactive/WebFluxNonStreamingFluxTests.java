@@ -58,6 +58,19 @@ class WebFluxNonStreamingFluxTests extends FluxAppTestSupport {
     }
 
     /**
+     * As the bare {@code Flux}, for one that is the body of a {@code ResponseEntity} a {@code Mono}
+     * produces. Seen failing before: it was stashed at its first element, so the change the second made
+     * was not stored (and reported at ERROR).
+     */
+    @Test
+    void theChangesAJsonFluxInAMonoOfAResponseEntityMakesWhileItIsProducedAreStored() {
+        EntityExchangeResult<String> posted = browser.post("/counter/increment-json-entity-mono", "", REJOIN);
+
+        assertThat(posted.getResponseBody()).isEqualTo("[1,3]");
+        assertThat(browser.get("/counter", REJOIN).getResponseBody()).startsWith("count=3;");
+    }
+
+    /**
      * The next request of the browser to the view waits for the {@code Flux}'s turn, which is held until
      * its change is stored: no update is lost. Seen failing before: the turn was handed on as the handler
      * method returned, and the change the {@code Flux} made afterwards was never stored (the next request

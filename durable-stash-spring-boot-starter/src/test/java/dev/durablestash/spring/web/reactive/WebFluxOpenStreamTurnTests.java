@@ -84,6 +84,31 @@ class WebFluxOpenStreamTurnTests extends FluxAppTestSupport {
         assertThat(lines.get(30, TimeUnit.SECONDS)).containsExactly("count=2");
     }
 
+    /**
+     * As the bare event stream, for one that is the body of a {@code ResponseEntity} a {@code Mono}
+     * produces. Seen failing before: only a stream returned by the handler method, or as the body of the
+     * entity it returned, was stashed as it started; this one was stashed at its first event and held
+     * the view's turn until then, so the other request was answered 503 at the operation timeout.
+     */
+    @Test
+    void anOpenEventStreamInAMonoOfAResponseEntityDoesNotHoldTheViewsTurn() throws Exception {
+        assertThat(browser.post("/counter/increment-body", "", REJOIN).getResponseBody()).isEqualTo("1");
+        Gate.close();
+        CompletableFuture<List<String>> events = WebClient.create("http://localhost:" + port).get()
+                .uri("/counter/events-entity").header("Cookie", "sid=" + browser.sid()).header("X-Stash-Mounts", "1")
+                .retrieve().bodyToFlux(String.class).collectList().toFuture();
+        Gate.entered().get(30, TimeUnit.SECONDS); // the entity was produced; its stream waits for its first event
+
+        EntityExchangeResult<String> next = browser.post("/counter/increment-body", "", REJOIN);
+
+        assertThat(events).as("the stream still waits for its first event").isNotDone();
+        assertThat(next.getStatus().value()).as("the view's other request got the turn").isEqualTo(200);
+        assertThat(next.getResponseBody()).as("the stream's change was stashed as it started").isEqualTo("3");
+        Gate.open();
+        assertThat(events.get(30, TimeUnit.SECONDS)).containsExactly("count=2");
+        assertThat(browser.get("/counter", REJOIN).getResponseBody()).startsWith("count=3;");
+    }
+
     @Test
     void aStreamWhoseStashFailsAsItsHandlerReturnsAnswersTheFailureStatusAndIsNeverSubscribed() {
         browser.post("/counter/increment-body", "", REJOIN);

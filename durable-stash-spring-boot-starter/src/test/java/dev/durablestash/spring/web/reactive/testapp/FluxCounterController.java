@@ -107,6 +107,12 @@ public class FluxCounterController {
         return ResponseEntity.ok(Flux.just(1, 2).map(step -> count += step));
     }
 
+    /** As {@link #incrementJsonEntity()}, the entity produced by a {@code Mono}. */
+    @PostMapping(path = "/increment-json-entity-mono", produces = MediaType.APPLICATION_JSON_VALUE)
+    Mono<ResponseEntity<Flux<Integer>>> incrementJsonEntityMono() {
+        return Mono.fromSupplier(() -> ResponseEntity.ok(Flux.just(1, 2).map(step -> count += step)));
+    }
+
     /**
      * A JSON array whose only element waits at the {@link Gate} (reached once the body is subscribed),
      * then changes the count.
@@ -124,6 +130,14 @@ public class FluxCounterController {
         count += 100;
         return Flux.just(1).map(step -> count += step).concatWith(Flux.error(
                 new ResponseStatusException(HttpStatus.CONFLICT, "the flux failed"))); // 4xx: Boot logs no ERROR
+    }
+
+    /** As {@link #events()}, the event stream the body of a {@code ResponseEntity} a {@code Mono} produces. */
+    @GetMapping(path = "/events-entity", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
+    Mono<ResponseEntity<Flux<String>>> eventsEntity() {
+        int seen = ++count;
+        return Mono.fromSupplier(() -> ResponseEntity.ok()
+                .body(Mono.defer(() -> Mono.fromFuture(Gate.pass())).thenMany(Flux.just("count=" + seen))));
     }
 
     /** As {@link #events()}, as JSON lines (application/x-ndjson). */
