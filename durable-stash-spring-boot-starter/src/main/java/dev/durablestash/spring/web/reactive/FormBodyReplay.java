@@ -43,13 +43,15 @@ import reactor.core.publisher.Mono;
  * form data (so the mount-kind lookup) fails with 413 Content Too Large.
  *
  * <p><b>A body read before.</b> A filter ahead of {@link SidWebFilter} (or a handler, before it
- * recovers a view) may have read the body already, leaving none to copy: a body that declares content
- * ({@code Content-Length} above 0, or {@code Transfer-Encoding}) but reads empty was. The form data is
- * then the exchange's own, which Spring keeps once read through {@code exchange.getFormData()} (as such
- * a filter reads a form), so the fields still reach the handler and the mount-kind lookup. Had the body
- * been read some other way (raw), the fields are gone, as without this class: the form data is empty
- * and the exchange is marked ({@link #wasReadBefore}), so that the lookup does not take the missing
- * {@code _mounts} field for a fresh mount (which would clear the view's reconnect-scoped keys).
+ * recovers a view) may have read the body already, leaving none to copy: a body that may have content
+ * ({@code Content-Length} above 0, or {@code Transfer-Encoding}) but reads empty may have been. The form
+ * data is then the exchange's own, which Spring keeps once read through {@code exchange.getFormData()}
+ * (as such a filter reads a form), so the fields still reach the handler and the mount-kind lookup. Had
+ * the body been read some other way (raw), the fields are gone, as without this class, and the form data
+ * is empty. Only a body that declared a length above 0 tells that apart from an empty form: the exchange
+ * is then marked ({@link #wasReadBefore}), so that the lookup does not take the missing {@code _mounts}
+ * field for a fresh mount (which would clear the view's reconnect-scoped keys). An empty body sent
+ * chunked (with no length) is an empty form: a fresh mount, unless the header or query says otherwise.
  *
  * <p><b>Thread-safety:</b> thread-safe; the copy is made at most once.
  */
@@ -88,20 +90,25 @@ final class FormBodyReplay extends ServerWebExchangeDecorator {
             }
         };
         this.formData = copy()
-                .flatMap(bytes -> bytes.length == 0 && declaresContent(original) ? formReadBefore(exchange)
+                .flatMap(bytes -> bytes.length == 0 && mayHaveContent(original)
+                        ? formReadBefore(exchange, declaresContent(original))
                         : reader.readMono(FORM_DATA_TYPE, copied, Hints.from(Hints.LOG_PREFIX_HINT, getLogPrefix())))
                 .switchIfEmpty(Mono.fromSupplier(LinkedMultiValueMap::new))
                 .cache();
     }
 
     /**
-     * @return the form data of an exchange whose body was read before it could be copied: the one Spring
-     *     kept for the exchange (read by a filter through {@code getFormData()}), or, with none to keep
-     *     (the body was read raw), an empty one, and the exchange is then {@linkplain #wasReadBefore marked}
+     * @param evidence whether the body said it had content ({@link #declaresContent}), so that an empty
+     *     form means its fields are gone
+     * @return the form data of an exchange whose body may have been read before it could be copied: the
+     *     one Spring kept for the exchange (read by a filter through {@code getFormData()}), or, with none
+     *     to keep, an empty one; with {@code evidence} (the body was read raw), the exchange is then
+     *     {@linkplain #wasReadBefore marked}
      */
-    private static Mono<MultiValueMap<String, String>> formReadBefore(ServerWebExchange exchange) {
+    private static Mono<MultiValueMap<String, String>> formReadBefore(ServerWebExchange exchange,
+            boolean evidence) {
         return exchange.getFormData().doOnNext(form -> {
-            if (form.isEmpty()) {
+            if (form.isEmpty() && evidence) {
                 exchange.getAttributes().put(READ_BEFORE_ATTRIBUTE, Boolean.TRUE);
             }
         });
@@ -115,8 +122,16 @@ final class FormBodyReplay extends ServerWebExchangeDecorator {
         return Boolean.TRUE.equals(exchange.getAttribute(READ_BEFORE_ATTRIBUTE));
     }
 
-    /** @return whether the request says it has a body: a positive length, or a transfer encoding */
+    /**
+     * @return whether the request says its body is not empty: a {@code Content-Length} above 0. A body
+     *     sent chunked ({@code Transfer-Encoding}) says nothing of its length, and may be empty.
+     */
     private static boolean declaresContent(ServerHttpRequest request) {
+        return request.getHeaders().getContentLength() > 0;
+    }
+
+    /** @return whether the request may have a body: a {@code Content-Length} above 0, or a transfer encoding */
+    private static boolean mayHaveContent(ServerHttpRequest request) {
         long length = request.getHeaders().getContentLength();
         return length > 0 || length < 0 && request.getHeaders().containsHeader(HttpHeaders.TRANSFER_ENCODING);
     }
