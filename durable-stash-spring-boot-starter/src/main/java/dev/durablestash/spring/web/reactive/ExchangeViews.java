@@ -32,12 +32,12 @@ import reactor.core.scheduler.Schedulers;
  * <p><b>When they are stashed.</b> Once, just before the response is committed (a
  * {@code beforeCommit} action registered when the first view is bound): after a {@code Mono} body's
  * value was produced, before a view's rendered page, a redirect or a {@code ResponseEntity} is sent.
- * A failed stash fails the commit, and the response becomes the failure status instead. An annotated
- * handler's multi-value body (a {@code Flux}) written as a stream (server-sent events, say) is stashed
- * earlier, as it starts and before it is subscribed ({@link #stashBeforeStream()}); one written otherwise
- * (a JSON array) is collected first, so the commit comes once it completed ({@link #multiValueBody});
- * a functional route's streaming body is stashed before its first element. Nothing is stashed once the
- * handler failed (an error response is
+ * A failed stash fails the commit, and the response becomes the failure status instead. A multi-value
+ * body (a {@code Flux}) written as a stream (server-sent events, say) is stashed earlier, as it starts
+ * and before it is subscribed ({@link #stashBeforeStream()}); one written otherwise (a JSON array) is
+ * collected first, so the commit comes once it completed ({@link #multiValueBody} for annotated handlers,
+ * {@link RouteResponse} for functional routes). Nothing is stashed once the handler failed (an error
+ * response is
  * committed then) or after a stash failed. Views first bound after the commit (by a streaming body) are
  * never stashed automatically; their changes are reported at the end like any made after the commit.
  *

@@ -25,8 +25,9 @@ import reactor.core.publisher.Mono;
  *
  * <p>As with annotated controllers, a recovered view waits (without blocking) for the browser
  * session's turn at an atomic view, its changed fields are stashed automatically just before the
- * response is committed, a failed stash answers the failure status, and a handler that fails stashes
- * nothing. The mount kind comes from the {@code X-Stash-Mounts} header or the {@code _mounts}
+ * response is committed (a {@code Flux} body by the media type it is written in: a stream as it starts,
+ * anything else once it completed; see {@link RouteResponse}), a failed stash answers the failure status,
+ * and a handler that fails stashes nothing. The mount kind comes from the {@code X-Stash-Mounts} header or the {@code _mounts}
  * parameter (of the query, else of a form body). Finding it in a multipart body parses that body: a
  * handler that then reads the raw body ({@code request.body(...)}, {@code bodyToFlux(PartEvent.class)})
  * gets an {@link IllegalStateException}; read the parts ({@code multipartData()}) instead, or send the

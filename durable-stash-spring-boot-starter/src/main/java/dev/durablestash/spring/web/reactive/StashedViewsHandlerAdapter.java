@@ -16,7 +16,11 @@ import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.method.HandlerMethod;
 import org.springframework.web.reactive.DispatchExceptionHandler;
 import org.springframework.web.reactive.HandlerAdapter;
+import org.springframework.web.reactive.HandlerMapping;
 import org.springframework.web.reactive.HandlerResult;
+import org.springframework.web.reactive.function.server.HandlerFunction;
+import org.springframework.web.reactive.function.server.ServerResponse;
+import org.springframework.web.reactive.function.server.support.HandlerFunctionAdapter;
 import org.springframework.web.reactive.result.method.annotation.RequestMappingHandlerAdapter;
 import org.springframework.web.server.ServerWebExchange;
 
@@ -40,9 +44,11 @@ import reactor.core.publisher.Mono;
  * before the response is committed, with what it changed while it was produced.
  *
  * <p>It comes first among the handler adapters and hands every {@link HandlerMethod} on to the
- * {@code RequestMappingHandlerAdapter}. Recovery failures (a turn or a recover past its deadline) are
- * answered with the failure status here, before the application's {@code @ExceptionHandler}s could see
- * them; so are failed stashes at commit time. A handler that failed, or whose error an
+ * {@code RequestMappingHandlerAdapter}, and every functional route's {@link HandlerFunction} on to a
+ * {@link HandlerFunctionAdapter}: the {@code ServerResponse} of a route that bound views writes its body as
+ * an annotated handler's ({@link RouteResponse}). An annotated handler's recovery failures (a turn or a
+ * recover past its deadline) are answered with the failure status here, before the application's
+ * {@code @ExceptionHandler}s could see them; so are failed stashes at commit time. A handler that failed, or whose error an
  * {@code @ExceptionHandler} answered, stashes nothing.
  *
  * <p><b>Thread-safety:</b> thread-safe.
@@ -51,6 +57,8 @@ public final class StashedViewsHandlerAdapter implements HandlerAdapter, Dispatc
 
     private final StashContext context;
     private final Supplier<RequestMappingHandlerAdapter> delegate;
+    /** WebFlux's adapter of functional routes' handler functions; stateless. */
+    private final HandlerFunctionAdapter functions = new HandlerFunctionAdapter();
 
     StashedViewsHandlerAdapter(StashContext context, Supplier<RequestMappingHandlerAdapter> delegate) {
         this.context = context;
@@ -69,11 +77,14 @@ public final class StashedViewsHandlerAdapter implements HandlerAdapter, Dispatc
 
     @Override
     public boolean supports(Object handler) {
-        return handler instanceof HandlerMethod;
+        return handler instanceof HandlerMethod || handler instanceof HandlerFunction<?>;
     }
 
     @Override
     public Mono<HandlerResult> handle(ServerWebExchange exchange, Object handler) {
+        if (handler instanceof HandlerFunction<?>) {
+            return functions.handle(exchange, handler).map(result -> withRouteResponse(result, exchange));
+        }
         HandlerMethod method = (HandlerMethod) handler;
         if (!usesViews(method)) {
             return delegate.get().handle(exchange, handler);
@@ -122,9 +133,16 @@ public final class StashedViewsHandlerAdapter implements HandlerAdapter, Dispatc
                 .doOnError(e -> views.handlerFailed());
     }
 
-    /** Answers a failed recover or stash with the failure status, before any application exception handler. */
+    /**
+     * Answers a failed recover or stash of an annotated handler with the failure status, before any
+     * application exception handler. A functional route's error goes on as it would without this adapter
+     * (to {@link ReactiveStashExceptionHandler}).
+     */
     @Override
     public Mono<HandlerResult> handleError(ServerWebExchange exchange, Throwable ex) {
+        if (exchange.getAttribute(HandlerMapping.BEST_MATCHING_HANDLER_ATTRIBUTE) instanceof HandlerFunction<?>) {
+            return Mono.error(ex);
+        }
         if (StashFailures.isStashFailure(ex)) {
             return StashFailures.answer(exchange, ex, context.failureStatus()).then(Mono.empty());
         }
@@ -152,6 +170,20 @@ public final class StashedViewsHandlerAdapter implements HandlerAdapter, Dispatc
                 result.getBindingContext());
         DispatchExceptionHandler errors = result.getExceptionHandler();
         return errors == null ? copy : copy.setExceptionHandler(errors);
+    }
+
+    /**
+     * @return the result of a functional route, its {@code ServerResponse} {@linkplain RouteResponse
+     *     decorated} when the route bound views, so that a streaming body is stashed as it starts and a
+     *     multi-value one written otherwise once it completed, as an annotated handler's
+     */
+    private HandlerResult withRouteResponse(HandlerResult result, ServerWebExchange exchange) {
+        if (!(result.getReturnValue() instanceof ServerResponse response)) {
+            return result;
+        }
+        ServerResponse decorated = RouteResponse.of(response, exchange, delegate.get().getReactiveAdapterRegistry());
+        return decorated == response ? result
+                : new HandlerResult(result.getHandler(), decorated, result.getReturnTypeSource());
     }
 
     /** @return the classes of the views the handler binds: its controller's, when it is a view, and its arguments' */

@@ -71,6 +71,18 @@ class WebFluxNonStreamingFluxTests extends FluxAppTestSupport {
     }
 
     /**
+     * As in an annotated handler, for a functional route's {@code Flux} body. Seen failing before: it was
+     * stashed at its first element, so the change the second made was not stored (and reported at ERROR).
+     */
+    @Test
+    void theChangesAFunctionalRoutesJsonFluxMakesWhileItIsProducedAreStored() {
+        EntityExchangeResult<String> posted = browser.post("/tally/add-json", "", REJOIN);
+
+        assertThat(posted.getResponseBody()).isEqualTo("[1,3]");
+        assertThat(browser.get("/tally", REJOIN).getResponseBody()).isEqualTo("total=3");
+    }
+
+    /**
      * The next request of the browser to the view waits for the {@code Flux}'s turn, which is held until
      * its change is stored: no update is lost. Seen failing before: the turn was handed on as the handler
      * method returned, and the change the {@code Flux} made afterwards was never stored (the next request

@@ -109,6 +109,40 @@ class WebFluxOpenStreamTurnTests extends FluxAppTestSupport {
         assertThat(browser.get("/counter", REJOIN).getResponseBody()).startsWith("count=3;");
     }
 
+    /**
+     * A functional route's event stream: stashed, and the view's turn handed on, as it starts. Seen failing
+     * before: it was stashed at its first event and held the view's turn until then, so the other request
+     * was answered 503 at the operation timeout.
+     */
+    @Test
+    void aFunctionalRoutesOpenEventStreamDoesNotHoldTheViewsTurn() throws Exception {
+        assertOpenRouteStreamHoldsNoTurn("/tally/events");
+    }
+
+    /** As {@link #aFunctionalRoutesOpenEventStreamDoesNotHoldTheViewsTurn}, the body given as a BodyInserter. */
+    @Test
+    void aFunctionalRoutesOpenEventStreamWrittenByABodyInserterDoesNotHoldTheViewsTurn() throws Exception {
+        assertOpenRouteStreamHoldsNoTurn("/tally/events-inserter");
+    }
+
+    private void assertOpenRouteStreamHoldsNoTurn(String path) throws Exception {
+        assertThat(browser.post("/tally/add", "", REJOIN).getResponseBody()).isEqualTo("total=5");
+        Gate.close();
+        CompletableFuture<List<String>> events = WebClient.create("http://localhost:" + port).get()
+                .uri(path).header("Cookie", "sid=" + browser.sid()).header("X-Stash-Mounts", "1")
+                .retrieve().bodyToFlux(String.class).collectList().toFuture();
+        Gate.entered().get(30, TimeUnit.SECONDS); // the route answered; its stream waits for its first event
+
+        EntityExchangeResult<String> next = browser.post("/tally/add", "", REJOIN);
+
+        assertThat(events).as("the stream still waits for its first event").isNotDone();
+        assertThat(next.getStatus().value()).as("the view's other request got the turn").isEqualTo(200);
+        assertThat(next.getResponseBody()).as("the stream's change was stashed as it started").isEqualTo("total=11");
+        Gate.open();
+        assertThat(events.get(30, TimeUnit.SECONDS)).containsExactly("total=6");
+        assertThat(browser.get("/tally", REJOIN).getResponseBody()).isEqualTo("total=11");
+    }
+
     @Test
     void aStreamWhoseStashFailsAsItsHandlerReturnsAnswersTheFailureStatusAndIsNeverSubscribed() {
         browser.post("/counter/increment-body", "", REJOIN);

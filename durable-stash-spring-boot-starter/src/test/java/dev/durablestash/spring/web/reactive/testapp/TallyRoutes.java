@@ -3,6 +3,9 @@ package dev.durablestash.spring.web.reactive.testapp;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.codec.ServerSentEvent;
+import org.springframework.web.reactive.function.BodyInserters;
 import org.springframework.web.reactive.function.server.RouterFunction;
 import org.springframework.web.reactive.function.server.RouterFunctions;
 import org.springframework.web.reactive.function.server.ServerResponse;
@@ -11,6 +14,7 @@ import org.springframework.web.server.ResponseStatusException;
 
 import dev.durablestash.spring.web.reactive.StashedRoutes;
 
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /** Functional routes that recover, change, stash and reset a view through {@link StashedRoutes}. */
@@ -37,6 +41,27 @@ public class TallyRoutes {
                             tally.total += 100;
                             return Mono.error(new ResponseStatusException(HttpStatus.CONFLICT, "the route failed"));
                         }))
+                // An event stream a page keeps open: its first event waits at the Gate (reached once the body
+                // is subscribed), as one waiting for something to happen.
+                .GET("/tally/events", request -> stashes.recover(request, Tally.class)
+                        .flatMap(tally -> {
+                            int seen = ++tally.total;
+                            return ServerResponse.ok().contentType(MediaType.TEXT_EVENT_STREAM)
+                                    .body(Mono.defer(() -> Mono.fromFuture(Gate.pass()))
+                                            .thenMany(Flux.just("total=" + seen)), String.class);
+                        }))
+                // The same, its body given as a BodyInserter, which does not say what it writes.
+                .GET("/tally/events-inserter", request -> stashes.recover(request, Tally.class)
+                        .flatMap(tally -> {
+                            int seen = ++tally.total;
+                            return ServerResponse.ok().body(BodyInserters.fromServerSentEvents(
+                                    Mono.defer(() -> Mono.fromFuture(Gate.pass())).thenMany(
+                                            Flux.just(ServerSentEvent.builder("total=" + seen).build()))));
+                        }))
+                // A JSON array, not a stream: the total changes while the Flux is produced.
+                .POST("/tally/add-json", request -> stashes.recover(request, Tally.class)
+                        .flatMap(tally -> ServerResponse.ok().contentType(MediaType.APPLICATION_JSON)
+                                .body(Flux.just(1, 2).map(step -> tally.total += step), Integer.class)))
                 .POST("/tally/reset", request -> stashes.handle(request, Tally.class)
                         .flatMap(stash -> stash.reset().then(Mono.defer(() -> ServerResponse.ok()
                                 .bodyValue("total=" + ((Tally) stash.target()).total)))))
