@@ -45,11 +45,11 @@ import reactor.core.publisher.Mono;
  *
  * <p>It comes first among the handler adapters and hands every {@link HandlerMethod} on to the
  * {@code RequestMappingHandlerAdapter}, and every functional route's {@link HandlerFunction} on to a
- * {@link HandlerFunctionAdapter}: the {@code ServerResponse} of a route that bound views writes its body as
- * an annotated handler's ({@link RouteResponse}). An annotated handler's recovery failures (a turn or a
- * recover past its deadline) are answered with the failure status here, before the application's
- * {@code @ExceptionHandler}s could see them; so are failed stashes at commit time. A handler that failed, or whose error an
- * {@code @ExceptionHandler} answered, stashes nothing.
+ * {@link HandlerFunctionAdapter}: the {@code ServerResponse} of a route that bound views writes its
+ * body as an annotated handler's ({@link RouteResponse}). An annotated handler's recovery failures (a
+ * turn or a recover past its deadline) are answered with the failure status here, before the
+ * application's {@code @ExceptionHandler}s could see them; so are failed stashes at commit time. A
+ * handler that failed, or whose error an {@code @ExceptionHandler} answered, stashes nothing.
  *
  * <p><b>Thread-safety:</b> thread-safe.
  */
@@ -115,10 +115,9 @@ public final class StashedViewsHandlerAdapter implements HandlerAdapter, Dispatc
                     if (!(result.getHandler() instanceof HandlerMethod invoked)
                             || !invoked.getMethod().equals(method.getMethod())) {
                         views.handlerFailed(); // an @ExceptionHandler answered instead of the handler
-                    } else {
-                        return Mono.just(withMultiValueBody(result, views));
+                        return Mono.just(result);
                     }
-                    return Mono.just(result);
+                    return Mono.just(withMultiValueBody(result, views));
                 })
                 .map(result -> {
                     DispatchExceptionHandler resultErrors = result.getExceptionHandler();
