@@ -88,6 +88,8 @@ final class KeyLocks {
 
     /** Open lock tables by real root path; guarded by itself. */
     private static final Map<Path, KeyLocks> OPEN = new HashMap<>();
+    /** By real root path: see {@link #rootMonitor}. Guarded by {@link #OPEN}. */
+    private static final Map<Path, Object> ROOT_MONITORS = new HashMap<>();
 
     private final Path root;
     private final Path lockFile;
@@ -136,16 +138,20 @@ final class KeyLocks {
      *     excludes this use, or {@code whileAlone} fails
      */
     static KeyLocks acquire(Path realRoot, boolean exclusive, IoAction<?> whileAlone) throws IOException {
-        synchronized (OPEN) {
-            KeyLocks locks = OPEN.get(realRoot);
-            if (locks != null) {
-                if (exclusive || locks.exclusive) {
-                    throw new IOException(inUse(realRoot, "another backend of this process"));
+        // Under the root's own monitor, not OPEN's: taking ownership may wait for another process (or
+        // replay a journal), and backends of other roots must not wait for that.
+        synchronized (rootMonitor(realRoot)) {
+            synchronized (OPEN) {
+                KeyLocks locks = OPEN.get(realRoot);
+                if (locks != null) {
+                    if (exclusive || locks.exclusive) {
+                        throw new IOException(inUse(realRoot, "another backend of this process"));
+                    }
+                    locks.references++;
+                    return locks;
                 }
-                locks.references++;
-                return locks;
             }
-            locks = new KeyLocks(realRoot, exclusive);
+            KeyLocks locks = new KeyLocks(realRoot, exclusive);
             try {
                 locks.channel();
                 locks.takeOwnership(whileAlone);
@@ -153,9 +159,18 @@ final class KeyLocks {
                 locks.closeChannel();
                 throw e;
             }
-            locks.references = 1;
-            OPEN.put(realRoot, locks);
+            synchronized (OPEN) {
+                locks.references = 1;
+                OPEN.put(realRoot, locks);
+            }
             return locks;
+        }
+    }
+
+    /** @return the monitor under which a root's lock table is opened and closed (one per root ever used) */
+    private static Object rootMonitor(Path realRoot) {
+        synchronized (OPEN) {
+            return ROOT_MONITORS.computeIfAbsent(realRoot, (root) -> new Object());
         }
     }
 
@@ -209,13 +224,15 @@ final class KeyLocks {
 
     /** Gives up one reference; the last one closes the lock file. */
     void release() {
-        synchronized (OPEN) {
-            if (--references > 0) {
-                return;
+        synchronized (rootMonitor(root)) { // so that a new table for the root opens after this one closed
+            synchronized (OPEN) {
+                if (--references > 0) {
+                    return;
+                }
+                OPEN.remove(root);
             }
-            OPEN.remove(root);
+            closeChannel();
         }
-        closeChannel();
     }
 
     private synchronized void closeChannel() {

@@ -102,7 +102,7 @@ class SimultaneousStartTests {
         }
     }
 
-    private static boolean waitsForTheOwnershipLock(Thread thread) {
+    static boolean waitsForTheOwnershipLock(Thread thread) {
         return Arrays.stream(thread.getStackTrace()).anyMatch(frame -> frame.getClassName().equals(KeyLocks.class
                 .getName()) && frame.getMethodName().equals("takeOwnership"))
                 && Arrays.stream(thread.getStackTrace()).anyMatch(frame -> frame.getMethodName().contains("sleep")
