@@ -460,18 +460,27 @@ final class ViewBinding implements Stash {
      * leaves them as it found them (a Spring MVC handler reached through an include, whose including
      * handler goes on).
      *
-     * @return puts the fields back as they were, except keys stored since (by {@link #stashNow()} or
-     *     {@link #reset()}): those get what was stored, so that no later stash undoes a write that
-     *     was acknowledged
+     * @return puts back the fields changed since, as they were, except keys stored since (by
+     *     {@link #stashNow()} or {@link #reset()}): those get what was stored, so that no later stash
+     *     undoes a write that was acknowledged. A field whose value is unchanged keeps its object, which
+     *     the handler going on may hold a reference to (a list it adds to after the include)
      */
     Runnable savepoint() {
         Map<String, StashedViewType.Snapshot> fields = type.snapshot(target, latest);
         Map<String, StashedViewType.Snapshot> stored = baseline;
         return () -> {
-            Map<String, StashedViewType.Snapshot> back = new LinkedHashMap<>(fields);
+            Map<String, StashedViewType.Snapshot> now = type.snapshot(target, fields);
+            Map<String, StashedViewType.Snapshot> back = new LinkedHashMap<>();
+            for (String key : type.changes(fields, now).keySet()) {
+                back.put(key, fields.get(key));
+            }
             Map<String, StashedViewType.Snapshot> storedNow = baseline;
             for (String key : type.changes(stored, storedNow).keySet()) {
-                back.put(key, storedNow.get(key));
+                back.remove(key);
+                StashedViewType.Snapshot wasStored = storedNow.get(key);
+                if (!type.changes(Map.of(key, wasStored), Map.of(key, now.get(key))).isEmpty()) {
+                    back.put(key, wasStored);
+                }
             }
             type.restore(target, back);
         };
