@@ -296,6 +296,23 @@ public final class BoundViews {
         };
     }
 
+    /**
+     * A view's turn was handed on before the request ended (its changes were stashed): the view is
+     * dropped, so that should the request bind it again, it waits for the turn again and recovers what
+     * the requests that had the turn meanwhile stored, rather than changing what it recovered before.
+     *
+     * @param viewName the view's name ({@link StashedViews#definitionOf})
+     */
+    public void forget(String viewName) {
+        turnsTaken.remove(viewName);
+        for (ViewBinding binding : bindings) {
+            if (views.typeOf(binding.target().getClass()).name().equals(viewName)) {
+                binding.detach();
+                bindings.remove(binding);
+            }
+        }
+    }
+
     /** The browser session's id was rotated: later stashes of the bound views go to the new id. */
     public void moveTo(String newSid) {
         for (ViewBinding binding : bindings) {

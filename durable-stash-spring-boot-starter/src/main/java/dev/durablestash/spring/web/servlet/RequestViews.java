@@ -268,6 +268,7 @@ final class RequestViews {
                 return false;
             }
             held.getValue().close();
+            bound.forget(held.getKey()); // bound again (the result forwards to it): its turn again, recovered anew
             return true;
         });
     }

@@ -89,6 +89,13 @@ class ForwardingController {
         throw new IllegalStateException("the handler failed after a stashNow() and forwards++");
     }
 
+    /** Changes this view, then forwards to an asynchronous handler (no view) whose result forwards back here. */
+    @PostMapping("/forward/increment-then-forward-to-async-forwarding-back")
+    String incrementThenForwardToAsyncForwardingBack() {
+        forwards++;
+        return "forward:/async-forward/gated-callable-forwarding-to-forward-increment";
+    }
+
     @PostMapping("/forward/increment")
     @ResponseBody
     String increment() {
