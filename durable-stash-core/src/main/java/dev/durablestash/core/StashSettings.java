@@ -402,8 +402,10 @@ public final class StashSettings {
          * maxLiveActors} bytes as its document takes as stored (at least one), and the least recently
          * used are dropped once the weights add up to more than {@code maxLiveActors}. So documents
          * below that share keep the cap on their number alone, and larger ones lower it. A dropped
-         * actor's session reads storage again on its next operation; nothing is lost. A cached document
-         * takes about its stored size of heap (51 KB for one value of 50,000 characters).
+         * actor's session reads storage again on its next operation; nothing is lost. The heap a cached
+         * document takes depends on its values: about its stored size for text (51 KB for one value of
+         * 50,000 characters), about 7 times it for many small numbers (a list of 20,000 two-digit
+         * integers), so size the budget for what the documents hold.
          *
          * @param maxLiveBytes the most bytes of documents the live actors cache together; at least
          *     {@link #maxDocumentBytes} (checked by {@link #build()}), default 64 MiB
