@@ -19,6 +19,7 @@ import dev.durablestash.core.ViewTurn;
 import dev.durablestash.spring.Stash;
 import dev.durablestash.spring.web.BoundViews;
 import dev.durablestash.spring.web.MountCount;
+import dev.durablestash.spring.web.StashedViews;
 
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -158,10 +159,17 @@ final class ExchangeViews {
         });
     }
 
-    /** Waits (without blocking) for the browser session's turn at an atomic view, and holds it. */
+    /**
+     * Waits (without blocking) for the browser session's turn at an atomic view, and holds it. Logs at
+     * DEBUG when the turn is not free at once, as a Spring MVC request does.
+     */
     private Mono<ViewTurn> awaitTurn(Class<?> viewClass, String sid) {
         return Mono.defer(() -> {
             CompletableFuture<ViewTurn> waiting = bound.awaitTurnAsync(viewClass, sid).toCompletableFuture();
+            if (log.isDebugEnabled() && !waiting.isDone()) {
+                log.debug("Waiting for the turn of view '{}': another exchange of the browser session holds it",
+                        StashedViews.viewName(viewClass));
+            }
             // On the grant itself, not on a stage Reactor may cancel when the client goes away:
             // a turn granted after that is still held, and handed on when the exchange ends.
             waiting.whenComplete((granted, error) -> {
