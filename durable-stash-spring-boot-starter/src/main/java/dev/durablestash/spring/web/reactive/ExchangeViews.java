@@ -142,7 +142,8 @@ final class ExchangeViews {
      * them: two requests of one session whose handlers bind the same views in different orders do not
      * wait for each other.
      *
-     * @param viewClasses the classes of the views the handler binds (its controller, its arguments)
+     * @param viewClasses the classes of the views the handler binds (its controller, its arguments, those
+     *     of the {@code @ModelAttribute} methods invoked before it)
      */
     Mono<Void> takeTurns(List<Class<?>> viewClasses) {
         return Mono.defer(() -> {

@@ -1,6 +1,5 @@
 package dev.durablestash.spring.web.reactive;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.Supplier;
@@ -34,10 +33,13 @@ import reactor.core.publisher.Mono;
  * {@link RequestMappingHandlerAdapter} invokes it: the controller when it is a view (one with
  * {@code @Stashed} fields; WebFlux resolves a fresh instance of it for each exchange, see
  * {@link PerExchangeControllers}), then the view state classes it takes as arguments, left to right,
- * each after waiting without blocking for the browser session's turn at an atomic view. The changes
- * are stashed just before the response is committed ({@link ExchangeViews}). A handler that returns a
- * multi-value body (a multi-value publisher such as a {@code Flux}, also as a {@code ResponseEntity}'s
- * body, bare or produced by a {@code Mono}) is stashed by the media type it is written in
+ * each after waiting without blocking for the browser session's turn at an atomic view. A handler that
+ * binds two or more views, counting those its {@code @ModelAttribute} methods take as arguments (the
+ * controller's and those of the {@code @ControllerAdvice} beans that apply to it: {@link HandlerViews}),
+ * first waits for all their turns, in the order of the views' names. The changes are stashed just
+ * before the response is committed ({@link ExchangeViews}). A handler that returns a multi-value body
+ * (a multi-value publisher such as a {@code Flux}, also as a {@code ResponseEntity}'s body, bare or
+ * produced by a {@code Mono}) is stashed by the media type it is written in
  * ({@link MultiValueBodies}): as a stream (server-sent events, JSON lines, text), when the body
  * starts, before it is subscribed, and its turns are handed on, as on Spring MVC: an open stream, also
  * one waiting for its first element, holds no turn; otherwise (a JSON array) once the body completed,
@@ -59,6 +61,7 @@ public final class StashedViewsHandlerAdapter implements HandlerAdapter, Dispatc
     private final Supplier<RequestMappingHandlerAdapter> delegate;
     /** WebFlux's adapter of functional routes' handler functions; stateless. */
     private final HandlerFunctionAdapter functions = new HandlerFunctionAdapter();
+    private final HandlerViews handlerViews = new HandlerViews();
 
     StashedViewsHandlerAdapter(StashContext context, Supplier<RequestMappingHandlerAdapter> delegate) {
         this.context = context;
@@ -86,14 +89,14 @@ public final class StashedViewsHandlerAdapter implements HandlerAdapter, Dispatc
             return functions.handle(exchange, handler).map(result -> withRouteResponse(result, exchange));
         }
         HandlerMethod method = (HandlerMethod) handler;
-        if (!usesViews(method)) {
+        List<Class<?>> viewClasses = handlerViews.of(method, exchange);
+        if (viewClasses.isEmpty() && !takesStash(method)) {
             return delegate.get().handle(exchange, handler);
         }
         ExchangeViews views = ExchangeViews.of(exchange, context);
         if (readsBody(method)) {
             views.handlerReadsBody();
         }
-        List<Class<?>> viewClasses = viewsOf(method);
         Mono<Void> bound = Mono.empty();
         if (viewClasses.size() > 1) { // one view takes its turn as it is bound
             bound = views.takeTurns(viewClasses);
@@ -185,27 +188,10 @@ public final class StashedViewsHandlerAdapter implements HandlerAdapter, Dispatc
                 : new HandlerResult(result.getHandler(), decorated, result.getReturnTypeSource());
     }
 
-    /** @return the classes of the views the handler binds: its controller's, when it is a view, and its arguments' */
-    private static List<Class<?>> viewsOf(HandlerMethod method) {
-        List<Class<?>> views = new ArrayList<>(2);
-        if (StashedViews.isStashedView(method.getBeanType())) {
-            views.add(method.getBeanType());
-        }
+    /** @return {@code true} if the handler takes a {@link ReactiveStash} */
+    private static boolean takesStash(HandlerMethod method) {
         for (MethodParameter parameter : method.getMethodParameters()) {
-            if (StashedViewArgumentResolver.isStateParameter(parameter)) {
-                views.add(parameter.getParameterType());
-            }
-        }
-        return views;
-    }
-
-    private static boolean usesViews(HandlerMethod method) {
-        if (StashedViews.isStashedView(method.getBeanType())) {
-            return true;
-        }
-        for (MethodParameter parameter : method.getMethodParameters()) {
-            if (StashedViewArgumentResolver.isStateParameter(parameter)
-                    || parameter.getParameterType() == ReactiveStash.class) {
+            if (parameter.getParameterType() == ReactiveStash.class) {
                 return true;
             }
         }
