@@ -16,15 +16,15 @@ import java.lang.annotation.Target;
  * <p><b>Atomic by default.</b> Within one application instance, the requests of one browser session
  * to one view run recover → handler → stash one at a time, in the order they arrived, so a
  * read-modify-write ({@code count++}) never loses an update. Other views of the session and other
- * sessions are never held up. A handler that binds two views waits for both turns, one after the
- * other, in the order of the views' names, before it binds either. Views bound one by one, where the
- * starter does not look ahead (a forwarded handler's, the arguments of a WebFlux handler's
- * {@code @ModelAttribute} methods, {@code StashedRoutes.recover} called twice), take their turns in
- * the order they are bound: two requests that bind the same two views that way in opposite orders
- * wait for each other until the operation timeout fails one of them (503), so bind views in one
- * order. Across instances that share storage without sticky routing, rule 3 of the contract applies
- * instead: per-key last write wins, so two read-modify-writes of the same key running at the same
- * moment on two instances can count once.
+ * sessions are never held up. A handler that binds two views (its controller, its arguments, and
+ * those of the {@code @ModelAttribute} methods run before it, on Spring MVC and WebFlux alike) waits
+ * for both turns, one after the other, in the order of the views' names, before it binds either.
+ * Views bound one by one, where the starter does not look ahead (a forwarded handler's,
+ * {@code StashedRoutes.recover} called twice), take their turns in the order they are bound: two
+ * requests that bind the same two views that way in opposite orders wait for each other until the
+ * operation timeout fails one of them (503), so bind views in one order. Across instances that share
+ * storage without sticky routing, rule 3 of the contract applies instead: per-key last write wins, so
+ * two read-modify-writes of the same key running at the same moment on two instances can count once.
  */
 @Documented
 @Retention(RetentionPolicy.RUNTIME)
