@@ -10,7 +10,9 @@
  * walk of the startup check both verifiers extend ({@link dev.durablestash.spring.web.AbstractStashedViewsVerifier})
  * and the views bound to one request or exchange ({@link dev.durablestash.spring.web.BoundViews}, the
  * shared binder: the integrations bind, recover and stash views only through it, holding each bound view by
- * its {@link dev.durablestash.spring.Stash} handle). Public only because both integrations, in their own
+ * its {@link dev.durablestash.spring.Stash} handle), and the views a handler method binds before its
+ * body runs, which take their turns together ({@link dev.durablestash.spring.web.HandlerMethodViews}).
+ * Public only because both integrations, in their own
  * packages, use it: support code of the starter, not an API for applications; it may change in any release
  * (the README's "Public API" lists what is API). The one exception is {@link dev.durablestash.spring.web.SidCookie},
  * the sid cookie's attributes both integrations write: a bean applications may customize or replace.

@@ -1,49 +1,27 @@
 package dev.durablestash.spring.web.servlet;
 
-import java.lang.reflect.Method;
-import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentMap;
 
 import jakarta.servlet.http.HttpServletRequest;
 
-import org.jspecify.annotations.Nullable;
-
-import org.springframework.context.ApplicationContext;
-import org.springframework.core.BridgeMethodResolver;
-import org.springframework.core.MethodIntrospector;
-import org.springframework.core.MethodParameter;
-import org.springframework.web.method.ControllerAdviceBean;
 import org.springframework.web.method.HandlerMethod;
-import org.springframework.web.servlet.mvc.method.annotation.RequestMappingHandlerAdapter;
 import org.springframework.web.servlet.support.RequestContextUtils;
 
+import dev.durablestash.spring.web.HandlerMethodViews;
 import dev.durablestash.spring.web.StashedViews;
 
 /**
- * The views a handler method binds before its body runs, so that their turns can be taken together, in
- * one order: its controller, when it is a view, the view arguments of the {@code @ModelAttribute}
- * methods Spring MVC invokes before it, and its own view arguments. The {@code @ModelAttribute} methods
- * are those {@link RequestMappingHandlerAdapter} selects for the handler's bean type
- * ({@link RequestMappingHandlerAdapter#MODEL_ATTRIBUTE_METHODS}): those of the {@code @ControllerAdvice}
- * beans applicable to it ({@link ControllerAdviceBean#isApplicableToBeanType}) and the controller's own.
- * An argument whose type is a view counts, whichever resolver takes it: a view counted but not bound
- * has its turn held longer than needed, never shorter.
- *
- * <p>Worked out once per handler method (its bean type and method) and application context, and
- * cached: a request looks the list up. The advice beans are found once per application context, the
- * dispatcher's ({@link RequestContextUtils#findWebApplicationContext}), as the adapter finds them at
- * startup.
+ * The views a Spring MVC handler method binds before its body runs ({@link HandlerMethodViews}): its
+ * controller, when it is a view, the view arguments of the {@code @ModelAttribute} methods Spring MVC
+ * invokes before it, and its own arguments whose type is a view. The advice beans are those of the
+ * dispatcher's application context ({@link RequestContextUtils#findWebApplicationContext}).
  *
  * <p><b>Thread-safety:</b> thread-safe.
  */
 final class HandlerViews {
 
-    private final ConcurrentMap<Handler, List<Class<?>>> byHandler = new ConcurrentHashMap<>();
-    private final ConcurrentMap<ApplicationContext, List<Advice>> adviceByContext = new ConcurrentHashMap<>(2);
+    private final HandlerMethodViews views = new HandlerMethodViews(
+            (parameter) -> StashedViews.isStashedView(parameter.getParameterType()));
 
     /**
      * @param method the handler method, its bean resolved or not
@@ -52,85 +30,6 @@ final class HandlerViews {
      *     particular order
      */
     List<Class<?>> of(HandlerMethod method, HttpServletRequest request) {
-        Handler handler = new Handler(RequestContextUtils.findWebApplicationContext(request), method.getBeanType(),
-                method.getMethod());
-        List<Class<?>> views = byHandler.get(handler);
-        if (views == null) {
-            views = byHandler.computeIfAbsent(handler, (key) -> find(key, method));
-        }
-        return views;
-    }
-
-    private List<Class<?>> find(Handler handler, HandlerMethod method) {
-        Class<?> beanType = handler.beanType();
-        Set<Class<?>> views = new LinkedHashSet<>(4);
-        if (StashedViews.isStashedView(beanType)) {
-            views.add(beanType);
-        }
-        ApplicationContext context = handler.context();
-        if (context != null) {
-            for (Advice advice : advice(context)) {
-                if (advice.bean().isApplicableToBeanType(beanType)) {
-                    for (Method attributeMethod : advice.methods()) {
-                        addViewParameters(attributeMethod, advice.beanType(), views);
-                    }
-                }
-            }
-        }
-        for (Method attributeMethod : MethodIntrospector.selectMethods(beanType,
-                RequestMappingHandlerAdapter.MODEL_ATTRIBUTE_METHODS)) {
-            addViewParameters(attributeMethod, beanType, views);
-        }
-        for (MethodParameter parameter : method.getMethodParameters()) {
-            addView(parameter, views);
-        }
-        return List.copyOf(views);
-    }
-
-    /** The advice beans that have {@code @ModelAttribute} methods, found once per application context. */
-    private List<Advice> advice(ApplicationContext context) {
-        List<Advice> found = adviceByContext.get(context);
-        if (found == null) {
-            found = adviceByContext.computeIfAbsent(context, HandlerViews::findAdvice);
-        }
-        return found;
-    }
-
-    private static List<Advice> findAdvice(ApplicationContext context) {
-        List<Advice> found = new ArrayList<>();
-        for (ControllerAdviceBean bean : ControllerAdviceBean.findAnnotatedBeans(context)) {
-            Class<?> beanType = bean.getBeanType();
-            if (beanType != null) {
-                Set<Method> methods = MethodIntrospector.selectMethods(beanType,
-                        RequestMappingHandlerAdapter.MODEL_ATTRIBUTE_METHODS);
-                if (!methods.isEmpty()) {
-                    found.add(new Advice(bean, beanType, methods));
-                }
-            }
-        }
-        return List.copyOf(found);
-    }
-
-    /** Adds the view types of a method's parameters, resolved as its invocation on {@code beanType} sees them. */
-    private static void addViewParameters(Method method, Class<?> beanType, Set<Class<?>> views) {
-        Method bridged = BridgeMethodResolver.findBridgedMethod(method);
-        for (int i = 0; i < bridged.getParameterCount(); i++) {
-            addView(MethodParameter.forExecutable(bridged, i).withContainingClass(beanType), views);
-        }
-    }
-
-    private static void addView(MethodParameter parameter, Set<Class<?>> views) {
-        Class<?> type = parameter.getParameterType();
-        if (StashedViews.isStashedView(type)) {
-            views.add(type);
-        }
-    }
-
-    /** A handler method: of which bean type, in which application context. */
-    private record Handler(@Nullable ApplicationContext context, Class<?> beanType, Method method) {
-    }
-
-    /** An advice bean, its type, and its {@code @ModelAttribute} methods. */
-    private record Advice(ControllerAdviceBean bean, Class<?> beanType, Set<Method> methods) {
+        return views.of(method, RequestContextUtils.findWebApplicationContext(request));
     }
 }
