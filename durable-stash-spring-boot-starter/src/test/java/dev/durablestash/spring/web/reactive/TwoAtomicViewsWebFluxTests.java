@@ -1,6 +1,6 @@
 package dev.durablestash.spring.web.reactive;
 
-import static dev.durablestash.spring.web.reactive.TurnWatch.assertQueued;
+import static dev.durablestash.spring.web.TurnWatch.assertQueued;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
@@ -15,6 +15,7 @@ import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.test.web.reactive.server.EntityExchangeResult;
 
+import dev.durablestash.spring.web.TurnWatch;
 import dev.durablestash.spring.web.reactive.testapp.FluxTestApplication;
 import dev.durablestash.spring.web.reactive.testapp.Gate;
 import dev.durablestash.testing.InMemoryStorageBackend.Operation;
@@ -94,7 +95,7 @@ class TwoAtomicViewsWebFluxTests extends FluxAppTestSupport {
      */
     private void bindingAViewInAModelAttributeMethodTakesTheTurnsInOneOrder(String path) throws Exception {
         browser.get("/basket");
-        turns = TurnWatch.attach();
+        turns = TurnWatch.attach(ExchangeViews.class.getName());
         Gate.close();
         CompletableFuture<EntityExchangeResult<String>> held = CompletableFuture.supplyAsync(
                 () -> browser.post("/basket/held", "", REJOIN));

@@ -12,11 +12,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import dev.durablestash.spring.web.TurnWatch;
 import dev.durablestash.spring.web.servlet.testapp.Gate;
 import dev.durablestash.spring.web.servlet.testapp.Pending;
 import dev.durablestash.testing.InMemoryStorageBackend.Operation;
 
-import static dev.durablestash.spring.web.servlet.TurnWatch.assertQueued;
+import static dev.durablestash.spring.web.TurnWatch.assertQueued;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**

@@ -12,10 +12,11 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import dev.durablestash.spring.web.TurnWatch;
 import dev.durablestash.spring.web.servlet.testapp.Gate;
 import dev.durablestash.testing.InMemoryStorageBackend.Operation;
 
-import static dev.durablestash.spring.web.servlet.TurnWatch.assertQueued;
+import static dev.durablestash.spring.web.TurnWatch.assertQueued;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**

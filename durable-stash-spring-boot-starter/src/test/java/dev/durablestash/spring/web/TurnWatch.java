@@ -1,4 +1,4 @@
-package dev.durablestash.spring.web.servlet;
+package dev.durablestash.spring.web;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -15,24 +15,32 @@ import org.slf4j.LoggerFactory;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Sees requests start waiting for a view's turn, through the DEBUG line the view binding of package
- * {@code web} logs when a turn is not free: lets a test know, without sleeping, that a request is queued.
+ * Sees requests (Spring MVC) or exchanges (WebFlux) start waiting for a view's turn, through the DEBUG
+ * line the integration logs when a turn is not free: lets a test know, without sleeping, that a request
+ * is queued.
  */
-final class TurnWatch extends AppenderBase<ILoggingEvent> implements AutoCloseable {
+public final class TurnWatch extends AppenderBase<ILoggingEvent> implements AutoCloseable {
 
-    private final Logger logger = (Logger) LoggerFactory.getLogger("dev.durablestash.spring.web.ViewBinding");
+    private final Logger logger;
     private final Level previousLevel;
     private final List<Expected> expected = new ArrayList<>();
 
     private record Expected(String view, CompletableFuture<Void> seen) {
     }
 
-    private TurnWatch() {
+    private TurnWatch(String loggerName) {
+        logger = (Logger) LoggerFactory.getLogger(loggerName);
         previousLevel = logger.getLevel();
     }
 
-    static TurnWatch attach() {
-        TurnWatch watch = new TurnWatch();
+    /** @return a watch of Spring MVC requests: the view binding of this package logs their waits */
+    public static TurnWatch attach() {
+        return attach("dev.durablestash.spring.web.ViewBinding");
+    }
+
+    /** @return a watch of the waits the logger of that name logs (WebFlux: {@code ExchangeViews}') */
+    public static TurnWatch attach(String loggerName) {
+        TurnWatch watch = new TurnWatch(loggerName);
         watch.setContext(watch.logger.getLoggerContext());
         watch.start();
         watch.logger.addAppender(watch);
@@ -46,7 +54,7 @@ final class TurnWatch extends AppenderBase<ILoggingEvent> implements AutoCloseab
      * @param view the view name
      * @return completes when the next request starts waiting for the turn of that view
      */
-    synchronized CompletableFuture<Void> nextWaitFor(String view) {
+    public synchronized CompletableFuture<Void> nextWaitFor(String view) {
         CompletableFuture<Void> seen = new CompletableFuture<>();
         expected.add(new Expected(view, seen));
         return seen;
@@ -56,7 +64,7 @@ final class TurnWatch extends AppenderBase<ILoggingEvent> implements AutoCloseab
      * Waits until a request queues for its turn, and fails at once if the request completes
      * instead (it was not held up).
      */
-    static void assertQueued(CompletableFuture<Void> waiting, CompletableFuture<?> request) throws Exception {
+    public static void assertQueued(CompletableFuture<Void> waiting, CompletableFuture<?> request) throws Exception {
         CompletableFuture.anyOf(waiting, request).get(30, TimeUnit.SECONDS);
         assertThat(waiting).as("the request waits for its turn instead of running at once").isDone();
         assertThat(request).as("the queued request").isNotDone();
