@@ -44,7 +44,8 @@ final class MultiValueBodies {
      * codecs would read class files, blocking, on the event-loop thread that first gets here.)
      */
     private static final List<MediaType> STREAMING_TYPES = List.of(MediaType.APPLICATION_NDJSON,
-            MediaType.parseMediaType("application/jsonl"), MediaType.parseMediaType("application/x-protobuf"));
+            MediaType.parseMediaType("application/jsonl"), MediaType.parseMediaType("application/x-protobuf"),
+            MediaType.parseMediaType("application/vnd.google.protobuf"));
 
     private MultiValueBodies() {
     }
@@ -54,7 +55,9 @@ final class MultiValueBodies {
      * @return whether WebFlux writes a multi-value body in that type as a stream, element by element as they
      *     come: any {@code text} type (server-sent events, {@code text/event-stream}, among them), JSON lines
      *     ({@code application/x-ndjson}, {@code application/jsonl}), any {@code stream+} subtype
-     *     ({@code application/stream+json}), protobuf's {@code application/x-protobuf}, or raw bytes
+     *     ({@code application/stream+json}), protobuf's delimited messages ({@code application/x-protobuf},
+     *     {@code application/vnd.google.protobuf}, any {@code +x-protobuf} subtype, any type with
+     *     {@code delimited=true}, which protobuf's writer sets when it streams), or raw bytes
      *     ({@code application/octet-stream})
      */
     static boolean isStream(@Nullable MediaType type) {
@@ -62,7 +65,8 @@ final class MultiValueBodies {
             return false;
         }
         if ("text".equals(type.getType()) || MediaType.APPLICATION_OCTET_STREAM.equalsTypeAndSubtype(type)
-                || type.getSubtype().startsWith("stream+")) { // a media type's type and subtype are lower case
+                || type.getSubtype().startsWith("stream+") // a media type's type and subtype are lower case
+                || type.getSubtype().endsWith("+x-protobuf") || "true".equals(type.getParameter("delimited"))) {
             return true;
         }
         for (MediaType streaming : STREAMING_TYPES) {
