@@ -3,7 +3,13 @@ package dev.durablestash.spring.web.servlet;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.beans.factory.BeanFactory;
+import org.springframework.beans.factory.BeanFactoryAware;
 import org.springframework.beans.factory.config.BeanPostProcessor;
+import org.springframework.util.function.SingletonSupplier;
+import org.springframework.web.accept.ContentNegotiationManager;
 import org.springframework.web.method.support.AsyncHandlerMethodReturnValueHandler;
 import org.springframework.web.method.support.HandlerMethodReturnValueHandler;
 import org.springframework.web.servlet.mvc.method.annotation.AsyncTaskMethodReturnValueHandler;
@@ -22,33 +28,53 @@ import org.springframework.web.servlet.mvc.method.annotation.StreamingResponseBo
  * <p>Asynchronous return values follow two rules:
  * <ul>
  * <li><b>Deferred results</b> ({@code Callable}, {@code DeferredResult}, {@code CompletionStage} such
- * as {@code CompletableFuture}, {@code WebAsyncTask}, a {@code Mono} (also in a {@code ResponseEntity}), and any custom
+ * as {@code CompletableFuture}, {@code WebAsyncTask}, a {@code Mono}, a {@code Flux} that Spring MVC
+ * collects into a list rather than streams (see below), a {@code CompletionStage}, {@code Mono} or
+ * such a {@code Flux} as a {@code ResponseEntity}'s body, and any custom
  * {@link AsyncHandlerMethodReturnValueHandler}): nothing is stashed when the handler method returns.
  * Spring MVC dispatches the request again once the result is produced; the changes, those of the
  * handler method and those made while producing the result, are stashed then, once, before the result
  * is rendered or written. The request keeps its views' turns until then (reached through a forward,
  * those of the views the asynchronous handler binds: the others are handed on when it starts).</li>
  * <li><b>Streaming responses</b> ({@code ResponseBodyEmitter}, {@code SseEmitter},
- * {@code StreamingResponseBody}, a {@code Flux} (also one Spring MVC collects into a list rather than
- * streams), and {@code ResponseEntity}s of them): the changes are
- * stashed when the handler method returns, before the first byte is sent, and the request hands its
- * turns on. Changes made while the response streams are stored only by
- * {@link dev.durablestash.spring.Stash#stashNow()}; any left are reported (ERROR) when the stream
- * ends, never stashed after the client has seen them.</li>
+ * {@code StreamingResponseBody}, a {@code Flux} that Spring MVC streams, and {@code ResponseEntity}s
+ * of them): the changes are stashed when the handler method returns, before the first byte is sent
+ * (and before the {@code Flux} is subscribed), and the request hands its turns on. Changes made while
+ * the response streams are stored only by {@link dev.durablestash.spring.Stash#stashNow()}; any left
+ * are reported (ERROR) when the stream ends, never stashed after the client has seen them.</li>
  * </ul>
  *
- * <p><b>Thread-safety:</b> thread-safe; stateless.
+ * <p>Whether a {@code Flux} (any multi-value reactive type) streams is decided as Spring MVC decides
+ * it: it streams as server-sent events, as JSON lines or as text, by the media type (the
+ * {@code ResponseEntity}'s content type, else those the handler produces, else those the request
+ * accepts, by the content negotiation manager of Spring MVC's configuration, the bean
+ * {@code mvcContentNegotiationManager}) or by the type of its elements, and is collected otherwise
+ * (into a JSON array, say).
+ *
+ * <p><b>Thread-safety:</b> thread-safe.
  */
-public final class StashBeforeResponsePostProcessor implements BeanPostProcessor {
+public final class StashBeforeResponsePostProcessor implements BeanPostProcessor, BeanFactoryAware {
+
+    /** The bean Spring MVC's configuration gives its handler adapter as content negotiation manager. */
+    private static final String CONTENT_NEGOTIATION_MANAGER = "mvcContentNegotiationManager";
+
+    private volatile @Nullable BeanFactory beanFactory;
+
+    @Override
+    public void setBeanFactory(BeanFactory beanFactory) {
+        this.beanFactory = beanFactory;
+    }
 
     @Override
     public Object postProcessAfterInitialization(Object bean, String beanName) {
         if (bean instanceof RequestMappingHandlerAdapter adapter) {
             List<HandlerMethodReturnValueHandler> handlers = adapter.getReturnValueHandlers();
             if (handlers != null) {
+                ReactiveBodies reactiveBodies = new ReactiveBodies(adapter.getReactiveAdapterRegistry(),
+                        SingletonSupplier.of(this::contentNegotiationManager));
                 List<HandlerMethodReturnValueHandler> wrapped = new ArrayList<>(handlers.size());
                 for (HandlerMethodReturnValueHandler handler : handlers) {
-                    wrapped.add(wrap(handler));
+                    wrapped.add(wrap(handler, reactiveBodies));
                 }
                 adapter.setReturnValueHandlers(wrapped);
             }
@@ -56,13 +82,35 @@ public final class StashBeforeResponsePostProcessor implements BeanPostProcessor
         return bean;
     }
 
-    private static HandlerMethodReturnValueHandler wrap(HandlerMethodReturnValueHandler handler) {
+    private static HandlerMethodReturnValueHandler wrap(HandlerMethodReturnValueHandler handler,
+            ReactiveBodies reactiveBodies) {
         if (handler instanceof StashingReturnValueHandler || producesDeferredResult(handler)) {
             return handler; // a deferred result is stashed by the handler that writes it, on the async dispatch
         }
         boolean streaming = handler instanceof ResponseBodyEmitterReturnValueHandler
                 || handler instanceof StreamingResponseBodyReturnValueHandler;
-        return new StashingReturnValueHandler(handler, streaming);
+        return new StashingReturnValueHandler(handler, streaming ? reactiveBodies : null);
+    }
+
+    /**
+     * The content negotiation manager Spring MVC's configuration gives its handler adapter, by which
+     * the adapter's {@code ResponseBodyEmitterReturnValueHandler} finds the media types a {@code Flux} is
+     * written in; else the only one there is; else one that reads the {@code Accept} header, as an
+     * adapter has by default.
+     */
+    private ContentNegotiationManager contentNegotiationManager() {
+        BeanFactory factory = beanFactory;
+        if (factory != null) {
+            if (factory.containsBean(CONTENT_NEGOTIATION_MANAGER)
+                    && factory.isTypeMatch(CONTENT_NEGOTIATION_MANAGER, ContentNegotiationManager.class)) {
+                return factory.getBean(CONTENT_NEGOTIATION_MANAGER, ContentNegotiationManager.class);
+            }
+            ContentNegotiationManager only = factory.getBeanProvider(ContentNegotiationManager.class).getIfUnique();
+            if (only != null) {
+                return only;
+            }
+        }
+        return new ContentNegotiationManager();
     }
 
     private static boolean producesDeferredResult(HandlerMethodReturnValueHandler handler) {

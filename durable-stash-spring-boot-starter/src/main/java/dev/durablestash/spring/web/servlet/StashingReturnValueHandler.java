@@ -1,15 +1,10 @@
 package dev.durablestash.spring.web.servlet;
 
-import java.util.concurrent.CompletionStage;
-
 import jakarta.servlet.http.HttpServletRequest;
 
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.core.MethodParameter;
-import org.springframework.core.ReactiveAdapter;
-import org.springframework.core.ReactiveAdapterRegistry;
-import org.springframework.http.ResponseEntity;
 import org.springframework.web.context.request.NativeWebRequest;
 import org.springframework.web.method.support.HandlerMethodReturnValueHandler;
 import org.springframework.web.method.support.ModelAndViewContainer;
@@ -21,15 +16,22 @@ import org.springframework.web.method.support.ModelAndViewContainer;
  * written, before a view renders, before a redirect is sent, before a stream starts. A failed stash
  * throws, so the response becomes the failure status instead.
  *
- * <p>A {@code streaming} handler's stash is the request's last automatic one: the request hands its
- * views' turns on before the stream starts (see {@link StashBeforeResponsePostProcessor}).
+ * <p>A streaming handler's stash is the request's last automatic one: the request hands its views'
+ * turns on before the stream starts (see {@link StashBeforeResponsePostProcessor}). Such a handler
+ * also takes reactive return values, some of which Spring MVC does not stream but writes on an async
+ * dispatch, as a deferred result ({@link ReactiveBodies}): those are stashed then, not now.
  */
 final class StashingReturnValueHandler implements HandlerMethodReturnValueHandler {
 
     private final HandlerMethodReturnValueHandler delegate;
-    private final boolean streaming;
+    private final @Nullable ReactiveBodies streaming;
 
-    StashingReturnValueHandler(HandlerMethodReturnValueHandler delegate, boolean streaming) {
+    /**
+     * @param delegate the handler wrapped
+     * @param streaming how a handler that streams its return value writes reactive ones; {@code null}
+     *     for a handler that does not stream
+     */
+    StashingReturnValueHandler(HandlerMethodReturnValueHandler delegate, @Nullable ReactiveBodies streaming) {
         this.delegate = delegate;
         this.streaming = streaming;
     }
@@ -44,37 +46,18 @@ final class StashingReturnValueHandler implements HandlerMethodReturnValueHandle
             ModelAndViewContainer mavContainer, NativeWebRequest webRequest) throws Exception {
         HttpServletRequest request = webRequest.getNativeRequest(HttpServletRequest.class);
         RequestViews rv = request != null ? RequestViews.find(request) : null;
-        if (rv != null && !(streaming && isSingleValue(returnValue))) {
+        if (rv != null && (streaming == null
+                || !streaming.writtenOnAsyncDispatch(returnValue, returnType, webRequest))) {
             rv.stashAll();
-            if (streaming) {
+            if (streaming != null) {
                 rv.finish();
             }
         }
         delegate.handleReturnValue(returnValue, returnType, mavContainer, webRequest);
     }
 
-    /**
-     * A single value through the streaming handler: with Reactor on the classpath Spring MVC gives
-     * it {@code CompletableFuture}s and {@code Mono}s, also as a {@code ResponseEntity}'s body, and
-     * writes their one value on an async dispatch like a deferred result, so they are stashed then,
-     * not now.
-     */
-    private static boolean isSingleValue(@Nullable Object returnValue) {
-        if (returnValue instanceof ResponseEntity<?> entity) {
-            returnValue = entity.getBody();
-        }
-        if (returnValue == null) {
-            return false;
-        }
-        if (returnValue instanceof CompletionStage<?>) {
-            return true;
-        }
-        ReactiveAdapter adapter = ReactiveAdapterRegistry.getSharedInstance().getAdapter(returnValue.getClass());
-        return adapter != null && !adapter.isMultiValue();
-    }
-
     @Override
     public String toString() {
-        return "Stashing[" + delegate + (streaming ? ", streaming" : "") + "]";
+        return "Stashing[" + delegate + (streaming != null ? ", streaming" : "") + "]";
     }
 }

@@ -4,8 +4,11 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 
+import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
+import org.springframework.http.codec.ServerSentEvent;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RestController;
@@ -19,13 +22,17 @@ import dev.durablestash.spring.Stash;
 import dev.durablestash.spring.Stashed;
 import dev.durablestash.spring.StashedView;
 
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * A view with asynchronous handlers. Each deferred kind changes {@code note} in the handler method
  * and {@code count} when it produces its result; the streaming kinds change {@code count} in the
  * handler method and {@code note} while they stream. Steps the test controls go through
- * {@link Pending}.
+ * {@link Pending}. The {@code Flux} kinds are either collected by Spring MVC into a JSON array (they
+ * change {@code count} while their values are produced) or streamed (they change {@code count} in
+ * the handler method, and their one value, {@code count}, waits at the {@link Gate}).
  */
 @RestController
 @StashedView(name = "async")
@@ -164,6 +171,77 @@ class AsyncController {
             emitter.complete();
         });
         return emitter;
+    }
+
+    /** A {@code Flux} of numbers, collected into a JSON array: each value it produces is an increment. */
+    @PostMapping("/async/json-flux")
+    Flux<Integer> jsonFlux() {
+        note = "json-flux";
+        return Flux.range(0, 2).map(i -> ++count);
+    }
+
+    /** As {@link #jsonFlux}, as a {@code ResponseEntity}'s body, with an increment in a {@code Flux.defer}. */
+    @PostMapping("/async/entity-json-flux")
+    ResponseEntity<Flux<Integer>> entityJsonFlux() {
+        note = "entity-json-flux";
+        Flux<Integer> increment = Flux.defer(() -> Flux.just(++count));
+        return ResponseEntity.ok(increment.concatWith(increment));
+    }
+
+    /** A collected {@code Flux} whose one increment waits at the {@link Gate}, off the request's thread. */
+    @PostMapping("/async/gated-json-flux")
+    Flux<Integer> gatedJsonFlux() {
+        return gated(() -> ++count);
+    }
+
+    /** A collected {@code Flux} that fails after its first value; the handler method set {@code count}. */
+    @PostMapping("/async/failing-json-flux")
+    Flux<Integer> failingJsonFlux() {
+        count = 100;
+        return Flux.just(1).concatWith(Flux.error(new IllegalStateException("the Flux failed")));
+    }
+
+    /** Server-sent events, by the media type the handler produces. */
+    @PostMapping(path = "/async/sse-flux", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
+    Flux<Integer> sseFlux() {
+        count++;
+        return gated(() -> count);
+    }
+
+    /** Server-sent events, by the type of the elements. */
+    @PostMapping("/async/sse-event-flux")
+    Flux<ServerSentEvent<Integer>> sseEventFlux() {
+        count++;
+        return gated(() -> ServerSentEvent.builder(count).build());
+    }
+
+    /** Server-sent events, by the content type of the {@code ResponseEntity}. */
+    @PostMapping("/async/entity-sse-flux")
+    ResponseEntity<Flux<Integer>> entitySseFlux() {
+        count++;
+        return ResponseEntity.ok().contentType(MediaType.TEXT_EVENT_STREAM).body(gated(() -> count));
+    }
+
+    /** JSON lines when the request accepts them (numbers in JSON otherwise). */
+    @PostMapping("/async/ndjson-flux")
+    Flux<Integer> ndjsonFlux() {
+        count++;
+        return gated(() -> count);
+    }
+
+    /** Text, streamed whatever the request accepts, for its elements are character sequences. */
+    @PostMapping("/async/text-flux")
+    Flux<String> textFlux() {
+        count++;
+        return gated(() -> String.valueOf(count));
+    }
+
+    /** One value, produced on another thread once the test opens the {@link Gate}. */
+    private static <T> Flux<T> gated(Supplier<T> value) {
+        return Flux.defer(() -> {
+            Gate.pass();
+            return Flux.just(value.get());
+        }).subscribeOn(Schedulers.boundedElastic());
     }
 
     private static void send(ResponseBodyEmitter emitter, String text) {
