@@ -10,6 +10,7 @@ import org.springframework.core.MethodParameter;
 import org.springframework.core.ReactiveAdapter;
 import org.springframework.core.ReactiveAdapterRegistry;
 import org.springframework.core.ResolvableType;
+import org.springframework.http.HttpEntity;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.http.codec.ServerSentEvent;
@@ -18,6 +19,7 @@ import org.springframework.web.accept.ContentNegotiationManager;
 import org.springframework.web.context.request.NativeWebRequest;
 import org.springframework.web.context.request.RequestAttributes;
 import org.springframework.web.servlet.HandlerMapping;
+import org.springframework.web.servlet.mvc.method.annotation.ResponseBodyEmitter;
 
 /**
  * Tells how Spring MVC's {@code ResponseBodyEmitterReturnValueHandler} writes a reactive return value
@@ -81,6 +83,16 @@ final class ReactiveBodies {
             return false;
         }
         return !adapter.isMultiValue() || !streams(returnType, contentType, request);
+    }
+
+    /**
+     * Whether Spring MVC's {@code ResponseEntityReturnValueHandler} hands the return value to its
+     * {@code ResponseBodyEmitterReturnValueHandler}, as it does an entity whose body is an emitter or a
+     * reactive value.
+     */
+    boolean streamingHandlerTakes(@Nullable Object returnValue) {
+        Object body = returnValue instanceof HttpEntity<?> entity ? entity.getBody() : null;
+        return body instanceof ResponseBodyEmitter || (body != null && adapters.getAdapter(body.getClass()) != null);
     }
 
     private boolean streams(MethodParameter returnType, @Nullable MediaType contentType, NativeWebRequest request)

@@ -17,6 +17,7 @@ import org.springframework.web.servlet.mvc.method.annotation.CallableMethodRetur
 import org.springframework.web.servlet.mvc.method.annotation.DeferredResultMethodReturnValueHandler;
 import org.springframework.web.servlet.mvc.method.annotation.RequestMappingHandlerAdapter;
 import org.springframework.web.servlet.mvc.method.annotation.ResponseBodyEmitterReturnValueHandler;
+import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityReturnValueHandler;
 import org.springframework.web.servlet.mvc.method.annotation.StreamingResponseBodyReturnValueHandler;
 
 /**
@@ -89,7 +90,9 @@ public final class StashBeforeResponsePostProcessor implements BeanPostProcessor
         }
         boolean streaming = handler instanceof ResponseBodyEmitterReturnValueHandler
                 || handler instanceof StreamingResponseBodyReturnValueHandler;
-        return new StashingReturnValueHandler(handler, streaming ? reactiveBodies : null);
+        boolean streamsSomeEntities = handler instanceof ResponseEntityReturnValueHandler;
+        return new StashingReturnValueHandler(handler, streaming || streamsSomeEntities ? reactiveBodies : null,
+                streamsSomeEntities);
     }
 
     /**

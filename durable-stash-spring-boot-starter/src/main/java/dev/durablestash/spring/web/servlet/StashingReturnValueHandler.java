@@ -19,21 +19,29 @@ import org.springframework.web.method.support.ModelAndViewContainer;
  * <p>A streaming handler's stash is the request's last automatic one: the request hands its views'
  * turns on before the stream starts (see {@link StashBeforeResponsePostProcessor}). Such a handler
  * also takes reactive return values, some of which Spring MVC does not stream but writes on an async
- * dispatch, as a deferred result ({@link ReactiveBodies}): those are stashed then, not now.
+ * dispatch, as a deferred result ({@link ReactiveBodies}): those are stashed then, not now. Spring
+ * MVC's {@code ResponseEntityReturnValueHandler} (for a {@code ResponseEntity} whose declared body
+ * type does not tell) streams only some bodies: it hands an emitter or a reactive body to the
+ * streaming handler, and writes any other at once.
  */
 final class StashingReturnValueHandler implements HandlerMethodReturnValueHandler {
 
     private final HandlerMethodReturnValueHandler delegate;
     private final @Nullable ReactiveBodies streaming;
+    private final boolean streamsOnlyEntityBodies;
 
     /**
      * @param delegate the handler wrapped
      * @param streaming how a handler that streams its return value writes reactive ones; {@code null}
      *     for a handler that does not stream
+     * @param streamsOnlyEntityBodies the handler streams only a {@code ResponseEntity} whose body
+     *     Spring MVC's streaming handler takes ({@link ReactiveBodies#streamingHandlerTakes})
      */
-    StashingReturnValueHandler(HandlerMethodReturnValueHandler delegate, @Nullable ReactiveBodies streaming) {
+    StashingReturnValueHandler(HandlerMethodReturnValueHandler delegate, @Nullable ReactiveBodies streaming,
+            boolean streamsOnlyEntityBodies) {
         this.delegate = delegate;
         this.streaming = streaming;
+        this.streamsOnlyEntityBodies = streamsOnlyEntityBodies;
     }
 
     @Override
@@ -46,14 +54,21 @@ final class StashingReturnValueHandler implements HandlerMethodReturnValueHandle
             ModelAndViewContainer mavContainer, NativeWebRequest webRequest) throws Exception {
         HttpServletRequest request = webRequest.getNativeRequest(HttpServletRequest.class);
         RequestViews rv = request != null ? RequestViews.find(request) : null;
-        if (rv != null && (streaming == null
-                || !streaming.writtenOnAsyncDispatch(returnValue, returnType, webRequest))) {
-            rv.stashAll();
-            if (streaming != null) {
+        if (rv != null) {
+            ReactiveBodies stream = streams(returnValue) ? streaming : null;
+            if (stream == null) {
+                rv.stashAll();
+            } else if (!stream.writtenOnAsyncDispatch(returnValue, returnType, webRequest)) {
+                rv.stashAll();
                 rv.finish();
             }
         }
         delegate.handleReturnValue(returnValue, returnType, mavContainer, webRequest);
+    }
+
+    /** Whether the delegate streams the return value, or writes it on an async dispatch. */
+    private boolean streams(@Nullable Object returnValue) {
+        return streaming != null && (!streamsOnlyEntityBodies || streaming.streamingHandlerTakes(returnValue));
     }
 
     @Override

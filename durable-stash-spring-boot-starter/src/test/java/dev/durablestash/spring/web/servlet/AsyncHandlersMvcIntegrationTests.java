@@ -189,7 +189,7 @@ class AsyncHandlersMvcIntegrationTests extends RunningMvcTestApp {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = { "sse", "emitter" })
+    @ValueSource(strings = { "sse", "emitter", "any-entity-sse" })
     void aStreamingResponseIsStashedBeforeItsFirstByteAndDoesNotHoldTheTurnWhileItStreams(String kind)
             throws Exception {
         logs.expect(Level.ERROR, "are NOT stashed: they were made after the response started streaming");

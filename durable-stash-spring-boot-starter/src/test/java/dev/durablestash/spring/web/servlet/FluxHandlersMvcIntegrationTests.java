@@ -117,11 +117,13 @@ class FluxHandlersMvcIntegrationTests extends RunningMvcTestApp {
 
     /**
      * Each way Spring MVC decides to stream a {@code Flux}: the media type the handler produces or the
-     * request accepts, the content type of a {@code ResponseEntity}, the type of the elements.
+     * request accepts, the content type of a {@code ResponseEntity} (also one declared of any body), the
+     * type of the elements.
      */
     @ParameterizedTest
     @CsvSource({ "sse-flux, */*, text/event-stream", "sse-event-flux, */*, text/event-stream",
-            "entity-sse-flux, */*, text/event-stream", "ndjson-flux, application/x-ndjson, application/x-ndjson",
+            "entity-sse-flux, */*, text/event-stream", "any-entity-sse-flux, */*, text/event-stream",
+            "ndjson-flux, application/x-ndjson, application/x-ndjson",
             "text-flux, application/json, application/json" })
     void aStreamedFluxIsStashedWhenTheHandlerReturnsAndDoesNotHoldTheTurnWhileItStreams(String kind, String accept,
             String contentType) throws Exception {

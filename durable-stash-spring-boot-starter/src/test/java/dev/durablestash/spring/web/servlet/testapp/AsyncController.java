@@ -159,6 +159,12 @@ class AsyncController {
         return emitter;
     }
 
+    /** As {@link #sse}, as the body of a {@code ResponseEntity} declared of any body. */
+    @PostMapping("/async/any-entity-sse")
+    ResponseEntity<?> anyEntitySse() {
+        return ResponseEntity.ok(sse());
+    }
+
     @PostMapping("/async/sse-stash-now")
     SseEmitter sseStashNow(Stash stash) {
         count++;
@@ -218,6 +224,13 @@ class AsyncController {
     /** Server-sent events, by the content type of the {@code ResponseEntity}. */
     @PostMapping("/async/entity-sse-flux")
     ResponseEntity<Flux<Integer>> entitySseFlux() {
+        count++;
+        return ResponseEntity.ok().contentType(MediaType.TEXT_EVENT_STREAM).body(gated(() -> count));
+    }
+
+    /** As {@link #entitySseFlux}, declared a {@code ResponseEntity} of any body. */
+    @PostMapping("/async/any-entity-sse-flux")
+    ResponseEntity<?> anyEntitySseFlux() {
         count++;
         return ResponseEntity.ok().contentType(MediaType.TEXT_EVENT_STREAM).body(gated(() -> count));
     }
