@@ -13,6 +13,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import dev.durablestash.spring.web.TurnWatch;
 import dev.durablestash.spring.web.servlet.testapp.Gate;
 import dev.durablestash.testing.InMemoryStorageBackend.Operation;
 
