@@ -2,6 +2,7 @@ package dev.durablestash.spring.web;
 
 import java.lang.reflect.Field;
 import java.lang.reflect.Type;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -182,20 +183,61 @@ final class StashedViewType {
     void restore(Object target, Map<String, Snapshot> snapshot) {
         for (KeyField f : fields) {
             Snapshot s = snapshot.get(f.key());
+            if (s != null) {
+                set(target, f, copyOf(s, f));
+            }
+        }
+    }
+
+    /**
+     * Puts fields back to the snapshot's values, as {@link #restore} does, except that a field holding a
+     * modifiable collection or map gets the snapshot's content back in that same object, which code
+     * holding a reference to it keeps using (its elements are fresh copies; a field of another type,
+     * such as an object holding a list, gets a fresh copy as a whole).
+     */
+    void restoreInPlace(Object target, Map<String, Snapshot> snapshot) {
+        for (KeyField f : fields) {
+            Snapshot s = snapshot.get(f.key());
             if (s == null) {
                 continue;
             }
-            Object value = s.value();
-            byte[] stored = s.immutable ? null : s.json(json); // an immutable value is its own copy
-            if (stored != null) {
-                try {
-                    value = json.read(stored, f.type());
-                } catch (JacksonException | IllegalArgumentException e) {
-                    value = s.value();
-                }
+            Object value = copyOf(s, f);
+            if (!refill(get(target, f), value)) {
+                set(target, f, value);
             }
-            set(target, f, value);
         }
+    }
+
+    private @Nullable Object copyOf(Snapshot s, KeyField f) {
+        byte[] stored = s.immutable ? null : s.json(json); // an immutable value is its own copy
+        if (stored != null) {
+            try {
+                return json.read(stored, f.type());
+            } catch (JacksonException | IllegalArgumentException e) {
+                return s.value();
+            }
+        }
+        return s.value();
+    }
+
+    /** @return whether {@code current}, a modifiable collection or map, now holds {@code value}'s content */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static boolean refill(@Nullable Object current, @Nullable Object value) {
+        try {
+            if (current instanceof Collection collection && value instanceof Collection<?> content && current != value) {
+                collection.clear();
+                collection.addAll(content);
+                return true;
+            }
+            if (current instanceof Map map && value instanceof Map<?, ?> content && current != value) {
+                map.clear();
+                map.putAll(content);
+                return true;
+            }
+        } catch (RuntimeException e) { // unmodifiable, or refusing an element: the field gets the copy instead
+            return false;
+        }
+        return false;
     }
 
     private static @Nullable Object get(Object target, KeyField f) {

@@ -463,7 +463,8 @@ final class ViewBinding implements Stash {
      * @return puts back the fields changed since, as they were, except keys stored since (by
      *     {@link #stashNow()} or {@link #reset()}): those get what was stored, so that no later stash
      *     undoes a write that was acknowledged. A field whose value is unchanged keeps its object, which
-     *     the handler going on may hold a reference to (a list it adds to after the include)
+     *     the handler going on may hold a reference to (a list it adds to after the include), and so
+     *     does a changed collection or map, which gets its content back in place
      */
     Runnable savepoint() {
         Map<String, StashedViewType.Snapshot> fields = type.snapshot(target, latest);
@@ -482,7 +483,7 @@ final class ViewBinding implements Stash {
                     back.put(key, wasStored);
                 }
             }
-            type.restore(target, back);
+            type.restoreInPlace(target, back);
         };
     }
 

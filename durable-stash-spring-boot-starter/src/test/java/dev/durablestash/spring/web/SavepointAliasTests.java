@@ -12,7 +12,8 @@ import dev.durablestash.spring.Stashed;
 import dev.durablestash.spring.StashedView;
 
 /**
- * A failed include rolls back the views bound before it; a field it did not change keeps its object.
+ * A failed include rolls back the views bound before it; a field it did not change keeps its object, and
+ * a list it changed in place gets its content back in that list (seen failing before: a fresh copy).
  * Seen failing before: every mutable field got a fresh copy, so the including handler's reference to
  * its list pointed at an orphan, and what it added after the include was never stashed.
  */
@@ -34,6 +35,23 @@ class SavepointAliasTests extends BindingTestSupport {
 
         items.add("added after the include");
         assertThat(basket.items).as("the field still holds the handler's list").isSameAs(items);
+        assertThat(binding.changedKeys()).as("the handler's change after the include is to be stashed")
+                .containsExactly("items");
+    }
+
+    @Test
+    void aListTheFailedIncludeMutatedInPlaceIsStillTheFieldsListAfterTheRollBack() {
+        Basket basket = new Basket();
+        ViewBinding binding = recover(basket, SessionIds.newSid());
+        List<String> items = basket.items; // the including handler's reference
+
+        Runnable rollBack = binding.savepoint(); // the include starts
+        basket.items.add("from the failed include"); // the included handler adds to the same list, then throws
+        rollBack.run();
+
+        items.add("added after the include");
+        assertThat(basket.items).as("the field still holds the handler's list").isSameAs(items)
+                .containsExactly("added after the include");
         assertThat(binding.changedKeys()).as("the handler's change after the include is to be stashed")
                 .containsExactly("items");
     }
