@@ -190,10 +190,12 @@ final class StashedViewType {
     }
 
     /**
-     * Puts fields back to the snapshot's values, as {@link #restore} does, except that a field holding a
-     * modifiable collection or map gets the snapshot's content back in that same object, which code
-     * holding a reference to it keeps using (its elements are fresh copies; a field of another type,
-     * such as an object holding a list, gets a fresh copy as a whole).
+     * Puts fields back to the snapshot's values, as {@link #restore} does, except that a field that held
+     * a modifiable collection or map when the snapshot was taken gets that same object back, refilled
+     * with the snapshot's content, so code holding a reference to it keeps using the field's (its
+     * elements are fresh copies; a field of another type, such as an object holding a list, gets a fresh
+     * copy as a whole). Whatever object the field holds now is left as it is: it may be another field's,
+     * or one from outside the view.
      */
     void restoreInPlace(Object target, Map<String, Snapshot> snapshot) {
         for (KeyField f : fields) {
@@ -202,9 +204,8 @@ final class StashedViewType {
                 continue;
             }
             Object value = copyOf(s, f);
-            if (!refill(get(target, f), value)) {
-                set(target, f, value);
-            }
+            Object original = s.value();
+            set(target, f, original != null && refill(original, value) ? original : value);
         }
     }
 
