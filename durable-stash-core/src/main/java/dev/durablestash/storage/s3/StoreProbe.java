@@ -112,7 +112,21 @@ final class StoreProbe {
                 : "conditional GET not supported (a revalidating mount reads the whole document)");
         // 6. DELETE with a stale ETag
         StaleDelete staleDelete = deleteWithStaleEtag(current, deletes == ConditionalDeletes.NATIVE);
-        if (staleDelete.refused()) {
+        String currentRefused = staleDelete.refused()
+                ? deleteWithCurrentEtag(replaced, deletes == ConditionalDeletes.NATIVE) : null;
+        if (currentRefused != null) {
+            // The header is evaluated, but the current ETag is refused too: a native delete would never apply.
+            if (deletes == ConditionalDeletes.NATIVE) {
+                problems.add("the store refused a DELETE with the object's current ETag (" + currentRefused + "), "
+                        + "but conditional-deletes is NATIVE: an expired document could never be deleted (use AUTO "
+                        + "or EMULATED)");
+                findings.add("conditional DELETE REFUSED with the current ETag (" + currentRefused + ")");
+            } else {
+                findings.add("conditional DELETE refused with the current ETag too (" + currentRefused + ")"
+                        + (deletes == ConditionalDeletes.AUTO ? ", deletes emulated with tombstones"
+                                : " (deletes emulated as configured)"));
+            }
+        } else if (staleDelete.refused()) {
             findings.add("conditional DELETE honoured" + switch (deletes) {
                 case AUTO -> ", deletes native";
                 case NATIVE -> "";
@@ -178,6 +192,29 @@ final class StoreProbe {
                 throw e;
             }
             return new StaleDelete(StoreQuirks.isDeleteConflict(failure), false, failure.summary());
+        }
+    }
+
+    /**
+     * Sends one DELETE of the probe object with its current ETag (in the form the backend sends
+     * {@code If-Match} in), after the store refused a stale one: it must apply for native deletes to work.
+     *
+     * @return {@code null} when it was applied; else the store's answer (a refusal, or any other
+     *     failure: with {@link ConditionalDeletes#NATIVE} pinned, a transient error fails the check as an
+     *     outage instead)
+     */
+    private @Nullable String deleteWithCurrentEtag(String currentEtag, boolean nativePinned) {
+        try {
+            await(writeClient.deleteObject(b -> b.bucket(bucket).key(key)
+                    .ifMatch(StoreQuirks.ifMatch(currentEtag, backend.sendsIfMatchUnquoted()))
+                    .overrideConfiguration(overrides.delete())));
+            return null;
+        } catch (StorageException e) {
+            S3Failure failure = S3Failure.of(e.getCause() != null ? e.getCause() : e);
+            if (nativePinned && (failure.isAmbiguous() || failure.status() == 429)) {
+                throw e;
+            }
+            return failure.summary();
         }
     }
 

@@ -104,6 +104,46 @@ class StoreProbeStaleDeleteTests {
         }
     }
 
+    /** A store that refuses every DELETE with If-Match (412), whatever the ETag: the current one too. */
+    static S3AsyncClient refusingEveryConditionalDelete(S3AsyncClient real) {
+        return answeringConditionalDeletes(real, request -> failing(412, "PreconditionFailed",
+                "At least one of the pre-conditions you specified did not hold"));
+    }
+
+    /**
+     * The stale DELETE's refusal shows the header evaluated, but only a DELETE with the current ETag that
+     * succeeds shows native deletes would work. Seen failing before: the check made deletes native, and a
+     * delete with the current ETag then failed ("the store refuses its current ETag").
+     */
+    @Test
+    void aStoreThatRefusesEveryConditionalDeleteKeepsEmulatedDeletesAfterTheCheck() throws Exception {
+        String bucket = server.createBucket("refuseall");
+        try (S3StorageBackend backend = S3StorageBackend.builder().bucket(bucket)
+                .client(refusingEveryConditionalDelete(server.client())).build()) {
+            S3StoreCheck check = backend.checkStore("durable-stash/store-check", Duration.ofSeconds(30));
+            assertThat(check.safe()).as("%s %s", check.summary(), check.problems()).isTrue();
+            assertThat(check.summary()).contains("conditional DELETE refused with the current ETag too (HTTP 412 "
+                    + "PreconditionFailed), deletes emulated with tombstones");
+
+            String etag = ((PutResult.Written) await(backend.put("doc", utf8("v1"), Precondition.absent()))).etag();
+            assertThat(await(backend.delete("doc", etag))).as("delete conditional on the current ETag").isTrue();
+            assertThat(await(backend.get("doc", null))).isInstanceOf(dev.durablestash.storage.GetResult.NotFound.class);
+        }
+    }
+
+    @Test
+    void withNativeDeletesPinnedTheCheckReportsAStoreThatRefusesTheCurrentETagOnDelete() {
+        String bucket = server.createBucket("refuseall-native");
+        try (S3StorageBackend backend = S3StorageBackend.builder().bucket(bucket)
+                .client(refusingEveryConditionalDelete(server.client())).conditionalDeletes(ConditionalDeletes.NATIVE)
+                .build()) {
+            S3StoreCheck check = backend.checkStore("durable-stash/store-check", Duration.ofSeconds(30));
+            assertThat(check.safe()).isFalse();
+            assertThat(check.problems()).anySatisfy(p -> assertThat(p).contains(
+                    "refused a DELETE with the object's current ETag (HTTP 412 PreconditionFailed)"));
+        }
+    }
+
     /**
      * A store like Ceph RGW 16.2 that IGNORES If-Match on DELETE (deletes anyway), and whose first
      * conditional DELETE gets a transient HTTP 500 without being applied.
