@@ -109,10 +109,7 @@ final class RouteResponse implements ServerResponse {
             if (!multiValue || body instanceof Mono) {
                 return super.writeWith(body);
             }
-            if (MultiValueBodies.isStream(getHeaders().getContentType())) {
-                return views.stashBeforeStream().then(Mono.defer(() -> super.writeWith(body)));
-            }
-            return super.writeWith(MultiValueBodies.collected(body));
+            return super.writeWith(views.multiValueBody(body)); // as an annotated handler's multi-value body
         }
     }
 
