@@ -1,6 +1,7 @@
 package dev.durablestash.spring.web.reactive;
 
 import java.nio.file.Path;
+import java.util.function.Supplier;
 
 import org.reactivestreams.Publisher;
 
@@ -28,8 +29,12 @@ import reactor.core.publisher.Mono;
  * stream are stashed, and their turns handed on, as it starts, before it is subscribed, not at its first
  * element; a multi-value entity ({@code body(flux, type)}) written in another media type (a JSON array) is
  * collected first, so that the views are stashed once it completed. A body given as a {@code BodyInserter},
- * which does not say what it writes, is seen as a stream when WebFlux writes it as one (server-sent events,
- * JSON lines: {@code writeAndFlushWith}); otherwise it is stashed as it commits, as before.
+ * which does not say what it writes, is seen as a stream when WebFlux writes it as one: flushing each element
+ * ({@code writeAndFlushWith}: server-sent events, JSON lines), or as more than one buffer ({@code writeWith}
+ * with a publisher that is not a {@code Mono}) in a media type {@link MultiValueBodies#isStream} calls a
+ * stream (text from {@code BodyInserters.fromPublisher}, bytes from {@code fromDataBuffers}). Anything else
+ * (a single value, a JSON array, a body without a media type, a file written without copying it) is stashed
+ * as it commits. A stream whose stash fails is never subscribed; the exchange answers the failure status.
  *
  * <p><b>Thread-safety:</b> as the response it decorates; bound to one exchange.
  */
@@ -101,15 +106,29 @@ final class RouteResponse implements ServerResponse {
         /** WebFlux writes the body as a stream: stashed as it starts. */
         @Override
         public Mono<Void> writeAndFlushWith(Publisher<? extends Publisher<? extends DataBuffer>> body) {
-            return views.stashBeforeStream().then(Mono.defer(() -> super.writeAndFlushWith(body)));
+            return asStream(() -> super.writeAndFlushWith(body));
         }
 
+        /**
+         * A single value is stashed as it commits. A multi-value entity is written as an annotated handler's
+         * multi-value body; any other body of more than one buffer (a {@code BodyInserter}'s text or bytes,
+         * which WebFlux writes with this method, without a flush per element) is a stream when the response's
+         * media type is one, and otherwise stashed as it commits.
+         */
         @Override
         public Mono<Void> writeWith(Publisher<? extends DataBuffer> body) {
-            if (!multiValue || body instanceof Mono) {
+            if (body instanceof Mono) {
                 return super.writeWith(body);
             }
-            return super.writeWith(views.multiValueBody(body)); // as an annotated handler's multi-value body
+            if (multiValue) {
+                return super.writeWith(views.multiValueBody(body));
+            }
+            return MultiValueBodies.isStream(this) ? asStream(() -> super.writeWith(body)) : super.writeWith(body);
+        }
+
+        /** @return {@code write}, once the views were stashed and their turns handed on: before it subscribes */
+        private Mono<Void> asStream(Supplier<Mono<Void>> write) {
+            return views.stashBeforeStream().then(Mono.defer(write));
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.durablestash.spring.web.reactive;
 
+import static dev.durablestash.spring.web.TurnWatch.assertQueued;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.concurrent.CompletableFuture;
@@ -12,6 +13,7 @@ import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.test.web.reactive.server.EntityExchangeResult;
 
+import dev.durablestash.spring.web.TurnWatch;
 import dev.durablestash.spring.web.reactive.testapp.FluxTestApplication;
 import dev.durablestash.spring.web.reactive.testapp.Gate;
 import dev.durablestash.testsupport.ExpectedLogs;
@@ -80,6 +82,43 @@ class WebFluxNonStreamingFluxTests extends FluxAppTestSupport {
 
         assertThat(posted.getResponseBody()).isEqualTo("[1,3]");
         assertThat(browser.get("/tally", REJOIN).getResponseBody()).isEqualTo("total=3");
+    }
+
+    /**
+     * A functional route's single value given as a BodyInserter, in a media type that would make a
+     * multi-value body a stream, is stashed as the response commits, with what its {@code Mono} changed.
+     */
+    @Test
+    void aFunctionalRoutesSingleTextValueWrittenByABodyInserterIsStashedWithWhatItsMonoChanged() {
+        EntityExchangeResult<String> posted = browser.post("/tally/add-text-value", "", REJOIN);
+
+        assertThat(posted.getResponseBody()).isEqualTo("total=1");
+        assertThat(browser.get("/tally", REJOIN).getResponseBody()).isEqualTo("total=1");
+    }
+
+    /**
+     * A functional route's JSON array given as a BodyInserter (which does not say what it writes) is not a
+     * stream: it is stashed as the response commits, at its first element, and holds the view's turn until
+     * then, so the browser's next request to the view waits and sees its change.
+     */
+    @Test
+    void aFunctionalRoutesJsonArrayWrittenByABodyInserterHoldsTheViewsTurnUntilItCommits() throws Exception {
+        assertThat(browser.post("/tally/add", "", REJOIN).getResponseBody()).isEqualTo("total=5");
+        Gate.close();
+        CompletableFuture<EntityExchangeResult<String>> json = CompletableFuture.supplyAsync(
+                () -> browser.post("/tally/add-json-inserter", "", REJOIN));
+        Gate.entered().get(30, TimeUnit.SECONDS); // subscribed; its element waits at the gate
+
+        try (TurnWatch turns = TurnWatch.attach(ExchangeViews.class.getName())) {
+            CompletableFuture<Void> waits = turns.nextWaitFor("Tally");
+            CompletableFuture<EntityExchangeResult<String>> next = CompletableFuture.supplyAsync(
+                    () -> browser.post("/tally/add", "", REJOIN));
+            assertQueued(waits, next);
+            Gate.open();
+
+            assertThat(json.get(30, TimeUnit.SECONDS).getResponseBody()).isEqualTo("[6]");
+            assertThat(next.get(30, TimeUnit.SECONDS).getResponseBody()).as("it saw the change").isEqualTo("total=11");
+        }
     }
 
     /**

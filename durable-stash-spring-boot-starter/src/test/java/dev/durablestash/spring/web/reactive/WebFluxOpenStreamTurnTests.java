@@ -11,8 +11,11 @@ import ch.qos.logback.classic.Level;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.http.MediaType;
 import org.springframework.test.web.reactive.server.EntityExchangeResult;
 import org.springframework.web.reactive.function.client.WebClient;
 
@@ -125,7 +128,38 @@ class WebFluxOpenStreamTurnTests extends FluxAppTestSupport {
         assertOpenRouteStreamHoldsNoTurn("/tally/events-inserter");
     }
 
+    /**
+     * As {@link #aFunctionalRoutesOpenEventStreamDoesNotHoldTheViewsTurn}, for text given as a BodyInserter,
+     * which WebFlux writes with {@code writeWith} (not as a stream of flushes). Seen failing before: it was
+     * stashed at its first element and held the view's turn until then, so the other request was answered
+     * 503 at the operation timeout.
+     */
+    @Test
+    void aFunctionalRoutesOpenTextStreamWrittenByABodyInserterDoesNotHoldTheViewsTurn() throws Exception {
+        assertOpenRouteStreamHoldsNoTurn("/tally/text-inserter");
+    }
+
+    /** As the text stream, for raw bytes given as a BodyInserter of data buffers. Seen failing before, too. */
+    @Test
+    void aFunctionalRoutesOpenByteStreamWrittenByABodyInserterDoesNotHoldTheViewsTurn() throws Exception {
+        assertOpenRouteStreamHoldsNoTurn("/tally/bytes-inserter");
+    }
+
+    /**
+     * As the text stream, for JSON lines written as strings, which WebFlux's text writer writes with
+     * {@code writeWith} too. Seen failing before, too.
+     */
+    @Test
+    void aFunctionalRoutesOpenJsonLinesStreamOfStringsWrittenByABodyInserterDoesNotHoldTheViewsTurn()
+            throws Exception {
+        assertOpenRouteStreamHoldsNoTurn("/tally/lines-inserter", "\"total=6\""); // the line, a JSON string
+    }
+
     private void assertOpenRouteStreamHoldsNoTurn(String path) throws Exception {
+        assertOpenRouteStreamHoldsNoTurn(path, "total=6");
+    }
+
+    private void assertOpenRouteStreamHoldsNoTurn(String path, String element) throws Exception {
         assertThat(browser.post("/tally/add", "", REJOIN).getResponseBody()).isEqualTo("total=5");
         Gate.close();
         CompletableFuture<List<String>> events = WebClient.create("http://localhost:" + port).get()
@@ -139,8 +173,31 @@ class WebFluxOpenStreamTurnTests extends FluxAppTestSupport {
         assertThat(next.getStatus().value()).as("the view's other request got the turn").isEqualTo(200);
         assertThat(next.getResponseBody()).as("the stream's change was stashed as it started").isEqualTo("total=11");
         Gate.open();
-        assertThat(events.get(30, TimeUnit.SECONDS)).containsExactly("total=6");
+        assertThat(events.get(30, TimeUnit.SECONDS)).containsExactly(element);
         assertThat(browser.get("/tally", REJOIN).getResponseBody()).isEqualTo("total=11");
+    }
+
+    /**
+     * A functional route's stream given as a BodyInserter, whose stash fails as it starts: as an annotated
+     * handler's. Seen failing before for the text stream: it was subscribed before it was stashed, and the
+     * request got no answer while its first element waited at the gate.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = { "/tally/events-inserter", "/tally/text-inserter" })
+    void aFunctionalRoutesStreamWhoseStashFailsAsItStartsAnswersTheFailureStatusAndIsNeverSubscribed(String path) {
+        assertThat(browser.post("/tally/add", "", REJOIN).getResponseBody()).isEqualTo("total=5");
+        Gate.close();
+        storage.failNext(Operation.PUT, 1);
+
+        EntityExchangeResult<String> failed = browser.get(path, REJOIN);
+
+        assertThat(failed.getStatus().value()).isEqualTo(503);
+        assertThat(failed.getResponseHeaders().getContentType()).as("the error's body, no stream")
+                .isEqualTo(MediaType.APPLICATION_JSON);
+        assertThat(Gate.entered()).as("its body was never subscribed").isNotDone();
+        EntityExchangeResult<String> next = browser.post("/tally/add", "", REJOIN);
+        assertThat(next.getStatus().value()).as("the turn was handed on").isEqualTo(200);
+        assertThat(next.getResponseBody()).as("the failed stream's change was not stored").isEqualTo("total=10");
     }
 
     @Test
