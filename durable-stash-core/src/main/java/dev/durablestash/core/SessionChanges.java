@@ -21,9 +21,19 @@ import dev.durablestash.core.SessionOps.SessionChange;
  * old id's keys (a move marker left under an older secret's key). An end removes the object and loads again
  * until no key holds state.
  * Afterwards this session is empty: an operation of it that arrives later sees defaults, and a
- * write creates a new document under its old key, which nobody reads again once the browser holds
+ * write stores a new document under its old key, which nobody reads again once the browser holds
  * the new cookie, and which expires. State is never forwarded from the old id to the new one: that
  * would hand it to whoever else holds the old id.
+ *
+ * <p>A create of the session that got no answer in time may still land later ({@link TimedStorage}),
+ * after the change, and store what it carried under the old id again: state the browser stashed
+ * before a logout or a login, never acknowledged, which whoever else holds the old id (one who
+ * planted it) would read. So when the last load finds nothing while such a create may land, the
+ * change leaves an empty document where it may ({@link SessionStorage#fence()}), which refuses it and
+ * expires like any other document; should that meet an object, the create landed first, and it is
+ * removed like any other object (the end loads and removes again, the conflict counting against
+ * {@link StashSettings#maxWriteAttempts()}). A rotation does so with its look for leftovers, after it
+ * is reported and before any later operation of the session.
  *
  * <p>A rotation that fails leaves the state under the old id, whose cookie the browser keeps: should
  * the removal of the old object fail without saying whether it happened, the copied state is written
@@ -98,7 +108,7 @@ final class SessionChanges {
                     }
                 }, error -> outcomes.failChange(change, error));
             } else if (storage.storesNothing()) {
-                outcomes.finishChange(change);
+                endUnlessAWriteMayLand(change, attempt, removals);
             } else if (removals >= MAX_REMOVALS) {
                 outcomes.failChange(change, new StashWriteException("(session)", "end of the browser session gave up "
                         + "after removing " + removals + " objects: state kept appearing under its keys again", null));
@@ -128,12 +138,39 @@ final class SessionChanges {
                 start(change, attempt + 1, removals, targetEtag);
             }
         }, error -> {
+            // The removal may have happened (an answer lost): done if nothing is stored.
             if (change instanceof RotateOp rotate && removing != null && copy != null) {
                 settleRemoval(rotate, removing, copy, error);
+            } else if (change instanceof RotateOp rotate) {
+                doneIfNothingIsStored(change, error, () -> rotated(rotate, removing, null));
             } else {
-                doneIfNothingIsStored(change, removing, null, error); // the removal may have happened (an answer lost)
+                doneIfNothingIsStored(change, error, () -> endUnlessAWriteMayLand(change, attempt, removals + 1));
             }
         });
+    }
+
+    /**
+     * An end's last load found nothing stored: the end is done, unless a PUT of the session that got no
+     * answer in time may still land ({@link SessionStorage#writeMayLand()}: a create would store the
+     * state it carries again, after the end). Then an empty document is created where it may land first
+     * ({@link SessionStorage#fence()}), which refuses it; should that meet an object (it landed first),
+     * the end loads and removes again, {@link StashSettings#maxWriteAttempts()} bounding such conflicts.
+     */
+    private void endUnlessAWriteMayLand(SessionChange change, int attempt, int removals) {
+        if (!storage.writeMayLand()) {
+            outcomes.finishChange(change);
+            return;
+        }
+        actor.step(storage.fence(), outcome -> {
+            if (outcome == SessionStorage.WriteOutcome.WRITTEN) {
+                outcomes.finishChange(change);
+            } else if (attempt >= settings.maxWriteAttempts()) {
+                outcomes.failChange(change, new StashConflictException("(session)", attempt));
+            } else {
+                counters.conflicts.increment();
+                start(change, attempt + 1, removals, null);
+            }
+        }, error -> outcomes.failChange(change, error));
     }
 
     /**
@@ -147,17 +184,36 @@ final class SessionChanges {
      * @param leftovers the objects removed so far
      */
     private void clearLeftovers(int leftovers) {
-        actor.step(storage.load(), loaded -> {
-            if (storage.storesNothing()) {
-                return;
-            }
-            if (leftovers >= MAX_REMOVALS) {
-                leftoverStays("state kept appearing under its keys again");
-            } else {
-                actor.step(storage.remove(), outcome -> clearLeftovers(leftovers + 1),
-                        error -> leftoverStays(Outcomes.summary(error)));
-            }
-        }, error -> leftoverStays(Outcomes.summary(error)));
+        actor.step(storage.load(), loaded -> clearLoadedLeftovers(leftovers),
+                error -> leftoverStays(Outcomes.summary(error)));
+    }
+
+    /**
+     * Removes what the load just made found under the old id's keys, as {@link #clearLeftovers} says.
+     * When it found nothing while a PUT of the session that got no answer in time may still land
+     * there, an empty document refuses that PUT first, as after an end ({@link SessionStorage#fence()});
+     * should that meet an object (it landed first), it is removed like any leftover.
+     */
+    private void clearLoadedLeftovers(int leftovers) {
+        boolean nothingStored = storage.storesNothing();
+        if (nothingStored && !storage.writeMayLand()) {
+            return;
+        }
+        if (leftovers >= MAX_REMOVALS) {
+            leftoverStays("state kept appearing under its keys again");
+        } else if (nothingStored) {
+            actor.step(storage.fence(), outcome -> {
+                if (outcome == SessionStorage.WriteOutcome.CONFLICT) {
+                    counters.conflicts.increment();
+                    clearLeftovers(leftovers + 1);
+                }
+            }, error -> log.warn("rotate of a browser session completed, but a write of the session that got no answer "
+                    + "in time may still land under the old id's keys, and refusing it failed ({}); should it land, it "
+                    + "stays there until it expires", Outcomes.summary(error)));
+        } else {
+            actor.step(storage.remove(), outcome -> clearLeftovers(leftovers + 1),
+                    error -> leftoverStays(Outcomes.summary(error)));
+        }
     }
 
     private static void leftoverStays(String why) {
@@ -178,38 +234,45 @@ final class SessionChanges {
             if (etag != null) {
                 outcomes.failChange(rotate, removalError);
             } else {
-                doneIfNothingIsStored(rotate, removing, copy, removalError);
+                doneIfNothingIsStored(rotate, removalError, () -> rotated(rotate, removing, copy));
             }
-        }, error -> doneIfNothingIsStored(rotate, removing, copy, removalError));
+        }, error -> doneIfNothingIsStored(rotate, removalError, () -> rotated(rotate, removing, copy)));
     }
 
     /**
-     * After a removal whose outcome is unknown: nothing stored under the old id means it happened, and the
-     * change is done (a rotation as {@link #finishRotation} says); anything there means it failed.
+     * After a removal whose outcome is unknown: nothing stored under the old id means it happened, and
+     * {@code nothingStored} goes on with the change (right after that load); anything there means it failed.
      */
-    private void doneIfNothingIsStored(SessionChange change, SessionStorage.@Nullable At removed,
-            @Nullable SessionDocument copy, Throwable error) {
-        doneIfNothingIsStored(change, removed, copy, error, settings.maxWriteAttempts());
+    private void doneIfNothingIsStored(SessionChange change, Throwable error, Runnable nothingStored) {
+        doneIfNothingIsStored(change, error, nothingStored, settings.maxWriteAttempts());
     }
 
     /** @param loads how many loads to try (a load that fails is tried again) */
-    private void doneIfNothingIsStored(SessionChange change, SessionStorage.@Nullable At removed,
-            @Nullable SessionDocument copy, Throwable error, int loads) {
+    private void doneIfNothingIsStored(SessionChange change, Throwable error, Runnable nothingStored, int loads) {
         actor.step(storage.load(), loaded -> {
-            if (!storage.storesNothing()) {
-                outcomes.failChange(change, error);
-            } else if (change instanceof RotateOp rotate) {
-                finishRotation(rotate, removed, copy);
+            if (storage.storesNothing()) {
+                nothingStored.run();
             } else {
-                outcomes.finishChange(change);
+                outcomes.failChange(change, error);
             }
         }, loadError -> {
             if (loads > 1) {
-                doneIfNothingIsStored(change, removed, copy, error, loads - 1);
+                doneIfNothingIsStored(change, error, nothingStored, loads - 1);
             } else {
                 outcomes.failChange(change, error);
             }
         });
+    }
+
+    /**
+     * A load just found nothing under the old id after the rotation's removal: done as
+     * {@link #finishRotation} says, and, once reported, a PUT that may still land there is refused
+     * ({@link #clearLoadedLeftovers}).
+     */
+    private void rotated(RotateOp rotate, SessionStorage.@Nullable At removed, @Nullable SessionDocument copy) {
+        if (finishRotation(rotate, removed, copy)) {
+            clearLoadedLeftovers(0);
+        }
     }
 
     /**

@@ -621,6 +621,40 @@ final class SessionStorage {
                 deleted -> deleted ? WriteOutcome.WRITTEN : WriteOutcome.CONFLICT, runner);
     }
 
+    /**
+     * Refuses the PUTs of this session that got no answer in time and may still land
+     * ({@link #writeMayLand()}): under every key on which one may, creates ({@code If-None-Match: *})
+     * an empty document that expires with the TTL like any other (a load deletes it once expired, and
+     * so do the sweeper and a lifecycle rule). A late create then meets a precondition failure instead
+     * of storing its state again (a late PUT on a version fails anyway: that version is gone). For a
+     * session id rotation or an end whose last load found nothing stored ({@link SessionChanges}). The
+     * cache is dropped: the next operation reads the empty document, an empty session.
+     *
+     * @return completes on the runner: {@code WRITTEN} when every such key holds an empty document now
+     *     (or none needed one), {@code CONFLICT} when one held an object already (the late PUT landed
+     *     first, or another writer's): load again and remove it; exceptionally with a storage error
+     */
+    CompletionStage<WriteOutcome> fence() {
+        loaded = false;
+        return fence(0, SessionDocument.empty().withExpiry(settings.clock().instant().plus(settings.ttl())));
+    }
+
+    /** Fences the keys at {@code index} and after, in read order, on which a PUT may land. */
+    private CompletionStage<WriteOutcome> fence(int index, SessionDocument empty) {
+        for (int i = index;; i++) {
+            String key = keys.readKey(i);
+            if (key == null) {
+                return completed(WriteOutcome.WRITTEN);
+            }
+            if (storage.writeMayLand(key)) {
+                int after = i + 1;
+                counters.puts.increment();
+                return storage.put(key, encode(empty, key), Precondition.absent()).thenComposeAsync(
+                        result -> result instanceof PutResult.Written ? fence(after, empty) : conflict(), runner);
+            }
+        }
+    }
+
     /** @return the object {@link #remove()} deletes now (its key and version), or {@code null} when it deletes nothing */
     @Nullable At removable() {
         At found = location instanceof At at ? at

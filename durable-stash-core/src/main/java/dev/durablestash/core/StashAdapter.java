@@ -142,12 +142,15 @@ public final class StashAdapter implements AutoCloseable {
      * Moves a browser session's state to a new session id (session id rotation, e.g. at login, so an id
      * someone else may know stops giving access to the state). Runs through the session's actor in
      * arrival order: every operation of {@code sid} that arrived before it is in the state that moves;
-     * those that arrive after it find {@code sid} empty (see {@link SessionActor}). The state is
-     * written under the new id's key first and removed under the old one afterwards (compare-and-swap),
-     * so a failure does not lose it: a failed rotation (also one whose removal's answer was lost or late,
-     * or whose deadline passed) leaves it under {@code sid}, and at worst an unreachable copy under the
-     * new id's key, which expires; a rotation that succeeds has it under {@code newSid}. Only two faults
-     * together (such as a lost answer while another instance writes the session) can leave less.
+     * those that arrive after it find {@code sid} empty (see {@link SessionActor}), also when a stash
+     * whose write got no answer in time before the rotation reaches storage only after it (an empty
+     * document left under the old id refuses it, or the rotation removes it should it land first). The
+     * state is written under the new id's key first and removed under the old one afterwards
+     * (compare-and-swap), so a failure does not lose it: a failed rotation (also one whose removal's
+     * answer was lost or late, or whose deadline passed) leaves it under {@code sid}, and at worst an
+     * unreachable copy under the new id's key, which expires; a rotation that succeeds has it under
+     * {@code newSid}. Only two faults together (such as a lost answer while another instance writes the
+     * session) can leave less.
      *
      * @param sid the current browser session id
      * @param newSid a new id from {@link SessionIds#newSid()}, never used before
@@ -167,10 +170,13 @@ public final class StashAdapter implements AutoCloseable {
 
     /**
      * Ends a browser session: removes all its state (every view), in arrival order with its other
-     * operations. Later operations of {@code sid} find it empty.
+     * operations. Later operations of {@code sid} find it empty, also when a stash whose write got no
+     * answer in time before the end reaches storage only after it: while such a write may still land,
+     * the end leaves an empty document (which expires with the TTL) that refuses it, or removes it
+     * should it land first.
      *
      * @param sid the browser session id
-     * @return a stage that completes when nothing of the session is stored any more, or exceptionally
+     * @return a stage that completes when nothing of the session's state is stored any more, or exceptionally
      *     with a {@link StashWriteException} (a {@link StashTimeoutException} after
      *     {@link StashSettings#operationTimeout()})
      */

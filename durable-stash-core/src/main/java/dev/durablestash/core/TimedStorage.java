@@ -24,8 +24,12 @@ import dev.durablestash.storage.StorageException;
  * never undoes a newer one. A backend that throws at once instead of returning a stage fails the same
  * way. Only a create ({@code If-None-Match: *}) can land on nothing, so the keys with a PUT still in
  * flight after its deadline are kept ({@link #writeMayLand}) until the backend answers it: until then
- * an actor of that session, this one or a successor, does not take "nothing stored" as settled.
- * Thread-safe.
+ * an actor of that session, this one or a successor, does not take "nothing stored" as settled. A
+ * write that would store nothing writes anyway, and a session id rotation or an end that finds nothing
+ * leaves an empty document there ({@link SessionStorage#fence()}): the late create meets an object and
+ * is refused, so it cannot store its state after an operation that arrived later. The answer that ends
+ * the wait may reach this class a little after the store applied the call: meanwhile a key may still
+ * count as one a PUT may land on, which only costs such a write. Thread-safe.
  */
 final class TimedStorage {
 

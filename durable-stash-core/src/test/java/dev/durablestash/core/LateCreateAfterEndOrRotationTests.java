@@ -1,0 +1,190 @@
+package dev.durablestash.core;
+
+import static dev.durablestash.testsupport.Stages.await;
+import static dev.durablestash.testsupport.Stages.failureOf;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import dev.durablestash.core.MapStorageBackend.Operation;
+
+/**
+ * A stash whose create ({@code If-None-Match: *}) got no answer within the operation timeout failed,
+ * but the store may still apply it later. Should it land after the session was ended (logout) or its
+ * id rotated away (login), the state the browser stashed before, never acknowledged, would be stored
+ * again under the old id, for whoever still holds that id (an attacker who planted it, with session
+ * fixation). The end and the rotation leave the old id empty: the late create is refused, or, should it
+ * land first, removed.
+ */
+class LateCreateAfterEndOrRotationTests {
+
+    static final ViewDefinition VIEW = ViewDefinition.builder("v").key("x", Integer.class).key("y", Integer.class)
+            .build();
+    /** Long enough for the test to release a held call well before a deadline passes. */
+    static final Duration OPERATION_TIMEOUT = Duration.ofSeconds(1);
+
+    final MapStorageBackend store = new MapStorageBackend();
+    final HeldBackend held = new HeldBackend(store);
+    @RegisterExtension
+    final OpenEngines engines = new OpenEngines();
+    final StashAdapter engine = engines.open(held, Engines.settings().operationTimeout(OPERATION_TIMEOUT));
+    final String sid = SessionIds.newSid();
+    final String newSid = SessionIds.newSid();
+
+    @Test
+    void anEndedSessionStaysEmptyWhenItsTimedOutCreateLandsAfterTheEnd() throws Exception {
+        HeldBackend.Held lateCreate = stashWhoseCreateGetsNoAnswerInTime();
+
+        await(engine.end(sid)); // finds nothing stored
+        lateCreate.release().run();
+
+        assertOldIdIsEmpty();
+    }
+
+    @Test
+    void anEndThatRemovedStateStaysEmptyWhenAnEarlierTimedOutCreateLandsAfterIt() throws Exception {
+        HeldBackend.Held lateCreate = stashWhoseCreateGetsNoAnswerInTime();
+        await(engine.stash(sid, VIEW, Map.of("y", 2))); // acknowledged: a create that succeeded
+        assertThat(store.keys()).as("stored before the end").hasSize(1);
+
+        await(engine.end(sid)); // removes y=2, then finds nothing stored
+        lateCreate.release().run();
+
+        assertOldIdIsEmpty();
+    }
+
+    /** The late create lands between the end's load that found nothing and the end's own write. */
+    @Test
+    void aTimedOutCreateThatLandsWhileTheEndRefusesItIsRemovedByTheEnd() throws Exception {
+        HeldBackend.Held lateCreate = stashWhoseCreateGetsNoAnswerInTime();
+        held.hold(Operation.PUT);
+        CompletionStage<Void> end = engine.end(sid);
+        HeldBackend.Held refusal = held.next(); // the end's write that refuses the late create
+        held.stopHolding();
+        lateCreate.release().run(); // lands first
+        refusal.release().run(); // meets it: the end loads again and removes it
+
+        await(end);
+        assertNoStateStoredUnderTheOldId();
+        assertThat(engine.statistics().conflicts()).as("conflicts counted").isEqualTo(1);
+        assertOldIdIsEmpty();
+    }
+
+    @Test
+    void laterOperationsOfTheEndedSessionSeeAnEmptySessionAndItsDocumentExpires() throws Exception {
+        HeldBackend.Held lateCreate = stashWhoseCreateGetsNoAnswerInTime();
+        await(engine.end(sid));
+        lateCreate.release().run();
+
+        SessionDocument left = SessionDocument.parse(store.read(oldKey()).orElseThrow());
+        assertThat(left.hasViews()).as("what the end left under the old id's key").isFalse();
+        assertThat(left.expiresAt()).as("its expiry: swept like any expired document").isNotNull();
+        assertThat(await(engine.recover(sid, VIEW, MountKind.REJOIN)).status()).isEqualTo(RecoveryStatus.NOT_FOUND);
+        await(engine.stash(sid, VIEW, Map.of("y", 3))); // an operation that arrives later writes as usual
+        assertThat(await(engines.open(store, Engines.settings()).recover(sid, VIEW, MountKind.REJOIN)).values())
+                .containsOnly(Map.entry("y", 3));
+    }
+
+    @Test
+    void aRotatedAwayIdStaysEmptyWhenItsTimedOutCreateLandsAfterTheRotation() throws Exception {
+        HeldBackend.Held lateCreate = stashWhoseCreateGetsNoAnswerInTime();
+
+        await(engine.rotate(sid, newSid)); // finds nothing stored
+        afterWhatTheRotationDoesOnceReported();
+        lateCreate.release().run();
+
+        assertOldIdIsEmpty();
+        assertThat(await(engines.open(store, Engines.settings()).recover(newSid, VIEW, MountKind.FRESH)).status())
+                .as("the new id: the create was never acknowledged").isEqualTo(RecoveryStatus.NOT_FOUND);
+    }
+
+    @Test
+    void aRotationThatMovedStateLeavesTheOldIdEmptyWhenAnEarlierTimedOutCreateLandsAfterIt() throws Exception {
+        HeldBackend.Held lateCreate = stashWhoseCreateGetsNoAnswerInTime();
+        await(engine.stash(sid, VIEW, Map.of("y", 2))); // acknowledged
+
+        await(engine.rotate(sid, newSid)); // moves y=2, then finds nothing under the old id
+        afterWhatTheRotationDoesOnceReported();
+        lateCreate.release().run();
+
+        assertOldIdIsEmpty();
+        assertThat(await(engines.open(store, Engines.settings()).recover(newSid, VIEW, MountKind.FRESH)).values())
+                .as("the new id").containsOnly(Map.entry("y", 2));
+    }
+
+    /** The late create lands between the rotation's last load and its write that would refuse it. */
+    @Test
+    void aTimedOutCreateThatLandsWhileTheRotationRefusesItIsRemoved() throws Exception {
+        HeldBackend.Held lateCreate = stashWhoseCreateGetsNoAnswerInTime();
+        await(engine.stash(sid, VIEW, Map.of("y", 2)));
+        held.hold(Operation.PUT);
+        held.onlyKey(oldKey()); // the copy to the new id goes through
+        await(engine.rotate(sid, newSid));
+        HeldBackend.Held refusal = held.next();
+        held.stopHolding();
+        lateCreate.release().run();
+        refusal.release().run();
+
+        afterWhatTheRotationDoesOnceReported();
+        assertThat(engine.statistics().conflicts()).as("conflicts counted").isEqualTo(1);
+        assertNoStateStoredUnderTheOldId();
+        assertOldIdIsEmpty();
+        assertThat(await(engines.open(store, Engines.settings()).recover(newSid, VIEW, MountKind.FRESH)).values())
+                .as("the new id").containsOnly(Map.entry("y", 2));
+    }
+
+    /**
+     * A stash of x=1 whose create the store holds past the operation timeout: the caller is told it
+     * failed, and the create is still on its way.
+     *
+     * @return the held create; released, it lands (unless something is stored there by then)
+     */
+    private HeldBackend.Held stashWhoseCreateGetsNoAnswerInTime() throws Exception {
+        held.hold(Operation.PUT);
+        Throwable failure = failureOf(engine.stash(sid, VIEW, Map.of("x", 1)));
+        assertThat(failure).as("the stash whose create got no answer in time").isInstanceOf(StashTimeoutException.class);
+        HeldBackend.Held create = held.next();
+        held.stopHolding();
+        return create;
+    }
+
+    /**
+     * A rotation is reported once the state is gone under the old id; the actor's steps that look at
+     * the old id's keys again follow, before any later operation of that id: one is queued behind them.
+     */
+    private void afterWhatTheRotationDoesOnceReported() throws Exception {
+        await(engine.recover(sid, VIEW, MountKind.FRESH));
+    }
+
+    private String oldKey() throws Exception {
+        return EncryptionAtRestTests.key(Engines.SECRET, sid);
+    }
+
+    /**
+     * The late create met an object and was refused, or landed and was removed: nothing, or an empty
+     * document (should the answer to the late create reach the engine only after the end's last load,
+     * it refuses it again), under the old id's key.
+     */
+    private void assertNoStateStoredUnderTheOldId() throws Exception {
+        byte[] stored = store.read(oldKey()).orElse(null);
+        if (stored != null) {
+            assertThat(SessionDocument.parse(stored).hasViews()).as("stored under the old id's key: %s",
+                    new String(stored, StandardCharsets.UTF_8)).isFalse();
+        }
+    }
+
+    private void assertOldIdIsEmpty() throws Exception {
+        Recovery fromAnotherInstance = await(engines.open(store, Engines.settings()).recover(sid, VIEW, MountKind.FRESH));
+        assertThat(fromAnotherInstance.status()).as("the old id, read by another instance (values %s, keys %s)",
+                fromAnotherInstance.values(), store.keys()).isEqualTo(RecoveryStatus.NOT_FOUND);
+        Recovery fromThisOne = await(engine.recover(sid, VIEW, MountKind.FRESH));
+        assertThat(fromThisOne.status()).as("the old id, read by this instance (values %s)", fromThisOne.values())
+                .isEqualTo(RecoveryStatus.NOT_FOUND);
+    }
+}
