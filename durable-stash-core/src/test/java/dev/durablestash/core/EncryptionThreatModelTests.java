@@ -12,7 +12,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 import dev.durablestash.testsupport.MutableClock;
 
-/** Review of at-rest encryption: what a bucket writer and the documented migration can do. */
+/** At-rest encryption: what a bucket writer and the documented migration can do. */
 class EncryptionThreatModelTests {
 
     static final String A = EncryptionAtRestTests.A;

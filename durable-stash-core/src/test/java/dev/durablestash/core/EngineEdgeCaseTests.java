@@ -17,7 +17,7 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
-/** Edge cases found by review: a failed migration write-back, a left-over move marker. */
+/** Edge cases: a failed migration write-back, a left-over move marker. */
 class EngineEdgeCaseTests {
 
     static final JsonMapper JSON = JsonMapper.builder().build();

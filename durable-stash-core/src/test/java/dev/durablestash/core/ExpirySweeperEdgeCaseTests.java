@@ -28,7 +28,7 @@ import dev.durablestash.storage.filesystem.FileSystemStorageBackend;
 import dev.durablestash.testsupport.ExpectedLogs;
 import dev.durablestash.testsupport.MutableClock;
 
-/** Review of the filesystem expiry sweeper: attacks that its own tests do not make. */
+/** The filesystem expiry sweeper: attacks that its own tests do not make. */
 class ExpirySweeperEdgeCaseTests {
 
     static final String SECRET = "sweeper-review-secret-0123456789abcdefgh";

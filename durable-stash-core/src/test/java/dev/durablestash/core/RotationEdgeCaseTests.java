@@ -21,7 +21,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import dev.durablestash.core.MapStorageBackend.Operation;
 import dev.durablestash.testsupport.ExpectedLogs;
 
-/** Rotation races found by review (rules 1 and 10): objects re-created under the old key, corrupt old objects. */
+/** Rotation races (rules 1 and 10): objects re-created under the old key, corrupt old objects. */
 class RotationEdgeCaseTests {
 
     @RegisterExtension

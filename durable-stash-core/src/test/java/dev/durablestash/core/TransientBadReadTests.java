@@ -19,7 +19,7 @@ import dev.durablestash.storage.StorageBackend;
 import dev.durablestash.testsupport.ExpectedLogs;
 
 /**
- * Review: a transient bad read, as a flaky store answers it, is a body cut short (or empty) with the
+ * A transient bad read, as a flaky store answers it, is a body cut short (or empty) with the
  * stored object's own ETag; the object itself is intact. Such a read must not lose acknowledged
  * state (the reason for the quarantine: one torn or transiently bad read must not wipe a
  * whole browser session). An unreadable answer is read again: only the same bytes twice are

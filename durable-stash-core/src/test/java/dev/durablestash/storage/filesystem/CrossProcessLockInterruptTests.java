@@ -86,7 +86,7 @@ class CrossProcessLockInterruptTests {
 
     private void run(Meanwhile meanwhile) throws Exception {
         String javaCommand = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        FileSystemJournalReviewTests.FaultyPool pool = new FileSystemJournalReviewTests.FaultyPool(2);
+        FileSystemJournalFailedFileChangeTests.FaultyPool pool = new FileSystemJournalFailedFileChangeTests.FaultyPool(2);
         Process child = null;
         try (FileSystemStorageBackend plain = new FileSystemStorageBackend(root, pool)) {
             await(plain.put("ns/other", utf8("x"), Precondition.absent())); // ns/ exists

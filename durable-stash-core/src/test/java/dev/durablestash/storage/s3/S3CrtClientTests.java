@@ -15,7 +15,7 @@ import software.amazon.awssdk.services.s3.S3AsyncClient;
  * that carried the per-request call timeouts ("Request-level apiCallAttemptTimeout override is not
  * supported", reported as outcome unknown), and without them it retried a conditional PUT that the
  * store applied and answered with 500, so the backend's own write came back as a precondition
- * failure (both seen in a review). The backend refuses it up front, saying why.
+ * failure. The backend refuses it up front, saying why.
  */
 class S3CrtClientTests {
 

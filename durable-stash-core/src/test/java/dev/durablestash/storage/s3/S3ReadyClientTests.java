@@ -20,7 +20,7 @@ import software.amazon.awssdk.core.retry.RetryPolicy;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
 
 /**
- * Review of the backend on a ready client: what the request overrides do on clients configured in ways
+ * The backend on a ready client: what the request overrides do on clients configured in ways
  * applications do configure them.
  */
 class S3ReadyClientTests {

@@ -22,7 +22,7 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
 
 /**
- * Review: the starter's own client is an {@code S3AsyncClient} bean like any other. Another library's
+ * The starter's own client is an {@code S3AsyncClient} bean like any other. Another library's
  * auto-configuration that defines the application's {@code S3AsyncClient} only when there is none (as
  * Spring Cloud AWS's {@code S3CrtAsyncClientAutoConfiguration} does, {@code @ConditionalOnMissingBean}, for
  * S3TransferManager and the application) is processed after the starter's (no ordering between them:

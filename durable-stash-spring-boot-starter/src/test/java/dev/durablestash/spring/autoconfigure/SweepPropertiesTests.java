@@ -23,7 +23,7 @@ import dev.durablestash.storage.filesystem.FileSystemStorageBackend;
 import dev.durablestash.testsupport.ExpectedLogs;
 import dev.durablestash.testsupport.FileSystemPools;
 
-/** Review of the sweeper's starter properties and bean conditions. */
+/** The sweeper's starter properties and bean conditions. */
 class SweepPropertiesTests {
 
     @RegisterExtension

@@ -41,10 +41,10 @@ import dev.durablestash.testing.InMemoryStorageBackend;
 import dev.durablestash.testsupport.ExpectedLogs;
 
 /**
- * Review of followPrincipal(): changes of the principal within a request (programmatic logins,
+ * followPrincipal(): changes of the principal within a request (programmatic logins,
  * account switches, an asynchronous dispatch that sees a login made meanwhile) against a running server.
  */
-@SpringBootTest(classes = { BindingTestApplication.class, FollowPrincipalMvcIntegrationTests.ReviewNotesController.class }, webEnvironment = WebEnvironment.RANDOM_PORT,
+@SpringBootTest(classes = { BindingTestApplication.class, FollowPrincipalMvcIntegrationTests.FollowingNotesController.class }, webEnvironment = WebEnvironment.RANDOM_PORT,
         properties = "durable-stash.storage.type=memory")
 class FollowPrincipalMvcIntegrationTests {
 
@@ -235,7 +235,7 @@ class FollowPrincipalMvcIntegrationTests {
 
     @Controller
     @StashedView(name = "review-notes")
-    static class ReviewNotesController {
+    static class FollowingNotesController {
 
         @Stashed String note;
 

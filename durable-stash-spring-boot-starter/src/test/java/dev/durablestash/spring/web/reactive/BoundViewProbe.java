@@ -13,7 +13,7 @@ import dev.durablestash.spring.Stash;
 import dev.durablestash.spring.web.BoundViews;
 
 /**
- * Reads the state of an exchange's bound views for the review tests (reflectively: test-only), so that a test
+ * Reads the state of an exchange's bound views for the WebFlux tests (reflectively: test-only), so that a test
  * can wait for a write to be in flight, to have failed or to have landed before it goes on.
  */
 final class BoundViewProbe {

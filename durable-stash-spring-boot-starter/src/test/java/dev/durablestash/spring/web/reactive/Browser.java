@@ -14,7 +14,7 @@ import org.springframework.test.web.reactive.server.EntityExchangeResult;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
 /**
- * A browser for the WebFlux review tests: a cookie jar (the sid and the web session's cookie) that sends
+ * A browser for the WebFlux tests: a cookie jar (the sid and the web session's cookie) that sends
  * every request as a page rejoining ({@code X-Stash-Mounts: 1}) and keeps the cookies each response sets or
  * clears. One request at a time.
  */

@@ -24,7 +24,7 @@ import dev.durablestash.spring.web.reactive.testapp.FluxTestApplication;
 import dev.durablestash.spring.web.reactive.testapp.Gate;
 import dev.durablestash.testing.InMemoryStorageBackend.Operation;
 
-/** Review of the WebFlux integration: each test states a part of the contract. */
+/** The WebFlux integration: each test states a part of the contract. */
 @SpringBootTest(classes = FluxTestApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT, properties = {
         "spring.main.web-application-type=reactive", "durable-stash.storage.type=memory",
         "durable-stash.operation-timeout=3s" })

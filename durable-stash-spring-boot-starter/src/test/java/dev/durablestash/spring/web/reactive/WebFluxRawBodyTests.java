@@ -20,7 +20,7 @@ import dev.durablestash.testsupport.ExpectedLogs;
 
 
 /**
- * Review: the mount-kind lookup in a multipart body ({@code exchange.getMultipartData()}) consumes the
+ * The mount-kind lookup in a multipart body ({@code exchange.getMultipartData()}) consumes the
  * body before the handler runs; {@code @RequestBody}, {@code HttpEntity} and {@code ServerHttpRequest}
  * parameters are spared, and a raw read after the lookup fails instead of finding the body empty (a
  * urlencoded body is replayed for every reader).

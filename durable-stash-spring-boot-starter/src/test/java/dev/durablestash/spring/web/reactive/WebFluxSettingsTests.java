@@ -20,7 +20,7 @@ import dev.durablestash.storage.StorageBackend;
 import dev.durablestash.testing.InMemoryStorageBackend;
 import dev.durablestash.testing.InMemoryStorageBackend.Operation;
 
-/** Review: the properties the reactive side shares with the servlet side. */
+/** The properties the reactive side shares with the servlet side. */
 @SpringBootTest(classes = FluxTestApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT, properties = {
         "spring.main.web-application-type=reactive", "durable-stash.storage.type=memory",
         "durable-stash.failure-status=507", "durable-stash.cookie.max-age=1h",

@@ -167,7 +167,7 @@ class AsyncHandlersMvcIntegrationTests extends RunningMvcTestApp {
 
     @Test
     void aPlainRequestOfAViewWhoseJsonDiffersOnEveryWriteLogsAWarningNotAFalseError() throws Exception {
-        // A review: the body written after the stash commits the response, and the value counts as changed.
+        // the body written after the stash commits the response, and the value counts as changed.
         logs.expect(Level.WARN, "[ticker] of view 'TickStreamController' in /tick-plain differs each time");
         for (int i = 0; i < 2; i++) { // the second, with the cookie, commits its response after the stash
             assertThat(browser.post("/tick-plain", "", REJOIN).body()).isEqualTo("tick 0;count=0");
@@ -177,7 +177,7 @@ class AsyncHandlersMvcIntegrationTests extends RunningMvcTestApp {
 
     @Test
     void aWarningForSuchAValueDoesNotHideALaterRealChangesError() throws Exception {
-        // A review: the warning of a stash made while streaming (a rotation) kept the later change's ERROR out.
+        // the warning of a stash made while streaming (a rotation) kept the later change's ERROR out.
         logs.expect(Level.WARN, "[ticker] of view 'TickStreamController'");
         logs.expect(Level.ERROR, "[TickStreamController] in /tick-stream/rotate-then-count are NOT stashed: they "
                 + "were made after the response started streaming");

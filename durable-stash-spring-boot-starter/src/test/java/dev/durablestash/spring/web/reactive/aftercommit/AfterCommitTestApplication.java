@@ -47,7 +47,7 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
- * A WebFlux app for the review of what happens after the commit: streaming bodies that change or bind views after the commit,
+ * A WebFlux app for what happens after the commit: streaming bodies that change or bind views after the commit,
  * fire-and-forget resets, a programmatic login, and a storage backend whose next PUT a test can hold
  * and then let through or fail.
  */

@@ -12,7 +12,7 @@ import org.springframework.web.server.WebFilterChain;
 import reactor.core.publisher.Mono;
 
 /**
- * A filter of the review test apps, ordered after the starter's {@code SidWebFilter} (inside it): its
+ * A filter of the test apps, ordered after the starter's {@code SidWebFilter} (inside it): its
  * {@code doFinally} runs after the starter's end of the exchange, so a test that waits for {@link #ended} looks
  * at what that end logged. One map for the JVM, keyed by request path: a test {@link #clear()}s it first.
  */

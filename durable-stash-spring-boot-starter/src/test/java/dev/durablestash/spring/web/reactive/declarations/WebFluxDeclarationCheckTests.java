@@ -29,7 +29,7 @@ import dev.durablestash.spring.web.reactive.declarations.rvcumlaut.ZählerRoutes
 import dev.durablestash.testing.autoconfigure.InMemoryStorageAutoConfiguration;
 import dev.durablestash.testsupport.ExpectedLogs;
 
-/** Review of the WebFlux startup checks: views that are used, and view controllers held by singletons. */
+/** The WebFlux startup checks: views that are used, and view controllers held by singletons. */
 class WebFluxDeclarationCheckTests {
 
     @RegisterExtension

@@ -20,7 +20,7 @@ import dev.durablestash.spring.Stashed;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
-/** Review: return types and request bodies the other test controllers do not cover. */
+/** Return types and request bodies the other test controllers do not cover. */
 @RestController
 @RequestMapping("/r9")
 public class EdgeCaseController {
