@@ -2,6 +2,7 @@ package dev.durablestash.spring.web;
 
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -13,29 +14,41 @@ import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.BeanFactoryAware;
 import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
+import org.springframework.context.ApplicationContext;
+import org.springframework.context.ApplicationContextAware;
 import org.springframework.context.EnvironmentAware;
 import org.springframework.core.MethodParameter;
 import org.springframework.core.ResolvableType;
 import org.springframework.core.env.Environment;
 import org.springframework.core.env.StandardEnvironment;
 import org.springframework.util.ClassUtils;
+import org.springframework.web.method.HandlerMethod;
+
+import dev.durablestash.spring.web.HandlerMethodViews.Advice;
+import dev.durablestash.spring.web.HandlerMethodViews.SupportMethod;
 
 /**
  * The startup check both integrations run once every singleton exists: each stack's verifier checks its
- * handler methods and its view beans, and this class walks the bean factory in the same order for both
- * (handler methods; singletons registered as instances, which are refused; bean definitions whose class
- * is a view) and ends with the scan for view classes nothing uses
+ * handler methods, the {@code @ModelAttribute} and {@code @InitBinder} methods Spring invokes for them
+ * ({@link #verifySupportMethods}), and its view beans, and this class walks the bean factory in the same
+ * order for both (handler methods; singletons registered as instances, which are refused; bean definitions
+ * whose class is a view) and ends with the scan for view classes nothing uses
  * ({@link StashedClassScanner#refuseUnused}). Public only so that both integrations can extend it
  * (support code, not an API: see the package description).
  *
  * <p><b>Thread-safety:</b> runs once, at startup.
  */
 public abstract class AbstractStashedViewsVerifier implements SmartInitializingSingleton, BeanFactoryAware,
-        EnvironmentAware {
+        EnvironmentAware, ApplicationContextAware {
 
     private final StashedViews views;
     private @Nullable ConfigurableListableBeanFactory beanFactory;
     private Environment environment = new StandardEnvironment();
+    private @Nullable ApplicationContext applicationContext;
+    /** The application's advice beans with support methods, found on first use. */
+    private @Nullable List<Advice> advice;
+    /** The support methods checked so far: each once, however many handlers it serves. */
+    private final Set<SupportMethod> checkedSupportMethods = new HashSet<>();
 
     /** @param views the application's views, which build (and so check) each view class */
     protected AbstractStashedViewsVerifier(StashedViews views) {
@@ -57,6 +70,11 @@ public abstract class AbstractStashedViewsVerifier implements SmartInitializingS
     @Override
     public final void setEnvironment(Environment environment) {
         this.environment = environment;
+    }
+
+    @Override
+    public final void setApplicationContext(ApplicationContext applicationContext) throws BeansException {
+        this.applicationContext = applicationContext;
     }
 
     /**
@@ -96,11 +114,52 @@ public abstract class AbstractStashedViewsVerifier implements SmartInitializingS
     }
 
     /**
-     * Checks every handler method of the stack.
+     * Checks every handler method of the stack, and calls {@link #verifySupportMethods} for each.
      *
      * @param used collects the view classes of controllers and handler arguments
      */
     protected abstract void verifyHandlers(ConfigurableListableBeanFactory factory, Set<Class<?>> used);
+
+    /**
+     * Checks the methods Spring MVC and WebFlux invoke for a handler method besides it, with argument
+     * resolvers as for the handler: the {@code @ModelAttribute} methods and the {@code @InitBinder} methods
+     * of its controller and of the {@code @ControllerAdvice} beans that apply to it (as
+     * {@link HandlerMethodViews} finds them). Each is passed to {@link #verifySupportMethod} once, however
+     * many handlers it serves; an advice bean that applies to no handler is not checked (its methods never
+     * run).
+     *
+     * @param handler a handler method of the stack
+     * @param used collects the view classes the methods take
+     */
+    protected final void verifySupportMethods(HandlerMethod handler, Set<Class<?>> used) {
+        List<Advice> found = advice;
+        if (found == null) {
+            ApplicationContext context = applicationContext;
+            found = context != null ? HandlerMethodViews.findAdvice(context) : List.of();
+            advice = found;
+        }
+        for (SupportMethod method : HandlerMethodViews.methodsFor(handler.getBeanType(), found)) {
+            if (checkedSupportMethods.add(method)) {
+                verifySupportMethod(method.parameters(), method.initBinder(), method.toString(), used);
+            }
+        }
+    }
+
+    /**
+     * Checks the parameters of one {@code @ModelAttribute} or {@code @InitBinder} method as the stack checks
+     * a handler's, naming the method in the failure.
+     *
+     * @param parameters its parameters, each with the class it is invoked on (the controller's, or the advice
+     *     bean's) as its containing class, so that a type variable resolves as on invocation
+     * @param initBinder {@code true} for an {@code @InitBinder} method, {@code false} for a
+     *     {@code @ModelAttribute} one
+     * @param method the method for messages, e.g. {@code @ModelAttribute method com.example.Advice#prefs(Model,
+     *     Preferences) of @ControllerAdvice bean 'advice'}
+     * @param used collects the view classes it takes
+     * @throws IllegalStateException naming the method, for a parameter the stack would not recover or stash
+     */
+    protected abstract void verifySupportMethod(MethodParameter[] parameters, boolean initBinder, String method,
+            Set<Class<?>> used);
 
     /** @return the failure for a singleton registered as an instance whose class is a view */
     protected abstract RuntimeException registeredAsInstance(String name, Class<?> type);
@@ -117,24 +176,26 @@ public abstract class AbstractStashedViewsVerifier implements SmartInitializingS
     }
 
     /**
-     * Refuses a handler-method parameter that takes a view class inside another type, as a type argument
-     * or an array's component ({@code Optional<Prefs>}, {@code HttpEntity<Prefs>}, {@code RequestEntity<Prefs>},
-     * {@code Mono<Prefs>}, {@code List<Prefs>}, {@code Prefs[]}). The starter resolves only a parameter whose
-     * type is the view class itself; another argument resolver makes this one (the model-attribute resolver
-     * binds a fresh {@code Optional}, the body resolvers read one from the body), and that instance's fields
-     * would be neither recovered nor stashed, while the handler answers as if they were.
+     * Refuses a parameter of a handler method (or of a {@code @ModelAttribute} or {@code @InitBinder} method)
+     * that takes a view class inside another type, as a type argument or an array's component
+     * ({@code Optional<Prefs>}, {@code HttpEntity<Prefs>}, {@code RequestEntity<Prefs>}, {@code Mono<Prefs>},
+     * {@code List<Prefs>}, {@code Prefs[]}). The starter resolves only a parameter whose type is the view
+     * class itself; another argument resolver makes this one (the model-attribute resolver binds a fresh
+     * {@code Optional}, the body resolvers read one from the body), and that instance's fields would be
+     * neither recovered nor stashed, while the handler answers as if they were.
      *
-     * @param parameter a handler-method parameter whose type is not itself a view class
-     * @param handler the handler method, for the message
+     * @param parameter a parameter whose type is not itself a view class
+     * @param method the method, for the message: {@code "handler " + handlerMethod}, or a support method
+     *     as {@link #verifySupportMethod} names it
      * @throws IllegalStateException naming the parameter, its type, and the view class and its fields
      */
-    protected static void refuseViewInsideAnotherType(MethodParameter parameter, Object handler) {
+    protected static void refuseViewInsideAnotherType(MethodParameter parameter, String method) {
         ResolvableType type = ResolvableType.forMethodParameter(parameter);
         Class<?> view = viewInside(type, 0);
         if (view != null) {
             Class<?> userClass = ClassUtils.getUserClass(view);
             throw new IllegalStateException("Parameter " + parameter.getParameterIndex() + " (" + type
-                    + ") of handler " + handler + " takes view class " + userClass.getName() + ", with "
+                    + ") of " + method + " takes view class " + userClass.getName() + ", with "
                     + ViewFields.describe(userClass) + ", inside another type. Only a parameter of the view "
                     + "class itself is recovered and stashed: another argument resolver makes this instance, so "
                     + "its fields would be neither recovered nor stashed. Take the view class as a parameter of "

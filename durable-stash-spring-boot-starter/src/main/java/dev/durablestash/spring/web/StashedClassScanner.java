@@ -29,6 +29,9 @@ import org.springframework.core.io.Resource;
 import org.springframework.stereotype.Controller;
 import org.springframework.util.ClassUtils;
 import org.springframework.util.ReflectionUtils;
+import org.springframework.web.bind.annotation.ControllerAdvice;
+import org.springframework.web.bind.annotation.InitBinder;
+import org.springframework.web.bind.annotation.ModelAttribute;
 import org.springframework.web.bind.annotation.RequestMapping;
 
 import dev.durablestash.spring.Stashed;
@@ -69,8 +72,9 @@ public final class StashedClassScanner {
      *
      * @param withStashedFields the classes that declare {@code @Stashed} fields
      * @param controllersAndArguments the classes annotated as controllers, and the parameter types of
-     *     their request-mapping methods, whether or not this context made them beans (a test slice
-     *     makes only some controllers)
+     *     their request-mapping, {@code @ModelAttribute} and {@code @InitBinder} methods and of those of the
+     *     classes annotated {@code @ControllerAdvice}, whether or not this context made them beans (a test
+     *     slice makes only some controllers)
      * @param routeDefinitions the class files (as ISO-8859-1 text) that name {@code StashedRoutes}, or a
      *     class of the scanned packages that names it (the application's helper around it): the view classes
      *     they name are recovered by functional routes
@@ -103,14 +107,16 @@ public final class StashedClassScanner {
     /**
      * Fails startup for a class under the application's packages ({@link AutoConfigurationPackages}) that
      * declares {@code @Stashed} fields but is none of the used view classes, nor a superclass of one, nor a
-     * class annotated as a controller there or a parameter type of one's request-mapping methods (a test
-     * slice makes only some controllers beans), nor named by a class that uses WebFlux's
-     * {@code StashedRoutes} (a view of a functional route): its fields would never be recovered or stored.
-     * Does nothing when the application has no such packages registered.
+     * class annotated as a controller there or a parameter type of one's request-mapping,
+     * {@code @ModelAttribute} or {@code @InitBinder} methods, or of those of a class annotated
+     * {@code @ControllerAdvice} there (a test slice makes only some controllers beans), nor named by a class
+     * that uses WebFlux's {@code StashedRoutes} (a view of a functional route): its fields would never be
+     * recovered or stored. Does nothing when the application has no such packages registered.
      *
      * @param factory the application's bean factory
      * @param environment the application's environment
-     * @param used the view classes the handlers and beans use (controllers, handler arguments, beans)
+     * @param used the view classes the handlers and beans use (controllers, arguments of handlers and of their
+     *     {@code @ModelAttribute} and {@code @InitBinder} methods, beans)
      * @throws IllegalStateException naming the first unused class and its {@code @Stashed} fields
      */
     public static void refuseUnused(ConfigurableListableBeanFactory factory, Environment environment,
@@ -132,9 +138,10 @@ public final class StashedClassScanner {
     private static IllegalStateException unused(Class<?> type) {
         return new IllegalStateException("Class " + type.getName() + " has " + ViewFields.describe(type)
                 + ", but it is neither a controller nor taken as a handler-method argument (nor a superclass of "
-                + "one), so its fields would never be recovered or stored. Make it a @Controller, take it as a "
-                + "handler-method argument, or remove @Stashed. A view of WebFlux functional routes counts as used "
-                + "when a class that uses StashedRoutes (or a class of the application that does) names it, as "
+                + "one), nor as an argument of a @ModelAttribute or @InitBinder method, so its fields would never be "
+                + "recovered or stored. Make it a @Controller, take it as a handler-method argument, or remove "
+                + "@Stashed. A view of WebFlux functional routes counts as used when a class that uses "
+                + "StashedRoutes (or a class of the application that does) names it, as "
                 + "in stashes.recover(request, " + type.getSimpleName() + ".class); one whose class reaches the "
                 + "routes some other way (a variable, a helper two levels deep) is not seen: name "
                 + type.getSimpleName() + ".class in the class that defines the routes.");
@@ -153,7 +160,7 @@ public final class StashedClassScanner {
                 if (declaresStashedFields(type)) {
                     withStashedFields.add(type);
                 }
-                addIfController(type, controllersAndArguments);
+                addIfControllerOrAdvice(type, controllersAndArguments);
                 String text = classFile(candidate);
                 if (text != null) {
                     classFiles.put(type.getName().replace('.', '/'), text);
@@ -197,14 +204,24 @@ public final class StashedClassScanner {
         }
     }
 
-    private static void addIfController(Class<?> type, Set<Class<?>> controllersAndArguments) {
+    /**
+     * Adds a class annotated as a controller and the parameter types of its request-mapping,
+     * {@code @ModelAttribute} and {@code @InitBinder} methods, or those of a class annotated
+     * {@code @ControllerAdvice}.
+     */
+    private static void addIfControllerOrAdvice(Class<?> type, Set<Class<?>> controllersAndArguments) {
         try {
-            if (!AnnotatedElementUtils.hasAnnotation(type, Controller.class)) {
+            boolean controller = AnnotatedElementUtils.hasAnnotation(type, Controller.class);
+            if (!controller && !AnnotatedElementUtils.hasAnnotation(type, ControllerAdvice.class)) {
                 return;
             }
-            controllersAndArguments.add(type);
+            if (controller) {
+                controllersAndArguments.add(type);
+            }
             for (Method method : ReflectionUtils.getAllDeclaredMethods(type)) {
-                if (AnnotatedElementUtils.hasAnnotation(method, RequestMapping.class)) {
+                if (AnnotatedElementUtils.hasAnnotation(method, RequestMapping.class)
+                        || AnnotatedElementUtils.hasAnnotation(method, ModelAttribute.class)
+                        || AnnotatedElementUtils.hasAnnotation(method, InitBinder.class)) {
                     controllersAndArguments.addAll(List.of(method.getParameterTypes()));
                 }
             }

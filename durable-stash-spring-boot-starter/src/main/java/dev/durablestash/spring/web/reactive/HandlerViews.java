@@ -10,8 +10,9 @@ import dev.durablestash.spring.web.HandlerMethodViews;
 /**
  * The views an annotated WebFlux handler method binds before its body runs ({@link HandlerMethodViews}):
  * its controller, when it is a view, its own view arguments (those {@link StashedViewArgumentResolver}
- * takes), and the view arguments of the {@code @ModelAttribute} methods WebFlux invokes before it. The
- * advice beans are those of the exchange's application context
+ * takes), and the view arguments of the {@code @ModelAttribute} methods WebFlux invokes before it (and
+ * of its {@code @InitBinder} methods, which WebFlux cannot resolve: {@link StashedViewsWebFluxVerifier}
+ * refuses them at startup). The advice beans are those of the exchange's application context
  * ({@link ServerWebExchange#getApplicationContext()}, the one WebFlux's adapter finds them in at startup
  * when the application's {@code HttpHandler} is built from it, as Spring Boot builds it).
  *

@@ -31,15 +31,25 @@ import dev.durablestash.spring.web.ViewFields;
  * <li>a {@link ReactiveStash} parameter: its handler must have a view (the controller, or exactly one
  * view parameter type);</li>
  * <li>a blocking {@link Stash} parameter: refused, its methods would block an event-loop thread;</li>
+ * <li>the {@code @ModelAttribute} methods WebFlux invokes before a handler, the controller's and those of
+ * the {@code @ControllerAdvice} beans that apply to it: their parameters as a handler's (a
+ * {@link ReactiveStash} must have a view: the class the method is invoked on, or exactly one view parameter
+ * type); the failure names the method, and the advice bean;</li>
+ * <li>the {@code @InitBinder} methods WebFlux invokes whenever it makes a data binder for a handler, the
+ * controller's and those of the advice beans that apply to it: a view, {@link ReactiveStash} or
+ * {@link Stash} parameter is refused (WebFlux resolves their arguments only with synchronous resolvers,
+ * which the starter's is not, so every exchange that makes a data binder would fail), and so is a view
+ * class taken inside another type;</li>
  * <li>every singleton registered as an instance (no bean definition) whose class is a view;</li>
  * <li>every singleton into which a view controller was injected (it would share one instance between
  * every browser), or that takes one with {@code @Lazy} (each call would reach a new, unrecovered
  * instance; {@link LazyViewHolders});</li>
  * <li>as on the servlet side, every class under the application's packages that declares
- * {@code @Stashed} fields: a controller or handler argument above (or a superclass of one), a class
- * annotated as a controller there or a parameter type of its request-mapping methods, or a class named
- * by one that uses {@link StashedRoutes} (a view of a functional route); otherwise its fields would
- * never be recovered or stored ({@link dev.durablestash.spring.web.StashedClassScanner#refuseUnused}).</li>
+ * {@code @Stashed} fields: a controller or argument above (or a superclass of one), a class annotated
+ * as a controller there or a parameter type of its request-mapping, {@code @ModelAttribute} or
+ * {@code @InitBinder} methods or of those of a class annotated {@code @ControllerAdvice} there, or a
+ * class named by one that uses {@link StashedRoutes} (a view of a functional route); otherwise its fields
+ * would never be recovered or stored ({@link dev.durablestash.spring.web.StashedClassScanner#refuseUnused}).</li>
  * </ul>
  *
  * <p><b>Thread-safety:</b> runs once, at startup.
@@ -57,8 +67,51 @@ public final class StashedViewsWebFluxVerifier extends AbstractStashedViewsVerif
                 .getBeansOfType(AbstractHandlerMethodMapping.class, false, false).values()) {
             for (HandlerMethod handler : mapping.getHandlerMethods().values()) {
                 verifyHandler(handler, used);
+                verifySupportMethods(handler, used);
             }
         }
+    }
+
+    /**
+     * Checks a {@code @ModelAttribute} method's parameters as a handler's (WebFlux resolves them with the
+     * same kinds of resolvers, the starter's among them), and refuses any view, {@link ReactiveStash} or
+     * {@link Stash} parameter of an {@code @InitBinder} method: WebFlux invokes those with the synchronous
+     * resolvers only, which the starter's is not (it recovers from storage without blocking), so every
+     * exchange that makes a data binder would fail.
+     */
+    @Override
+    protected void verifySupportMethod(MethodParameter[] parameters, boolean initBinder, String method,
+            Set<Class<?>> used) {
+        if (initBinder) {
+            for (MethodParameter parameter : parameters) {
+                refuseInInitBinder(parameter, method);
+            }
+            return;
+        }
+        Takes takes = verifyParameters(parameters, method, used);
+        if (takes.stash() && takes.views().size() != 1) {
+            Class<?> owner = parameters[0].getContainingClass(); // a ReactiveStash is one of them
+            if (!StashedViews.isStashedView(owner)) {
+                throw stashWithoutOneView(method, "the class it is invoked on (" + ClassUtils.getUserClass(owner)
+                        .getName() + ")", takes.views());
+            }
+        }
+    }
+
+    private void refuseInInitBinder(MethodParameter parameter, String method) {
+        Class<?> type = parameter.getParameterType();
+        String what = type == Stash.class || type == ReactiveStash.class ? "a " + type.getName()
+                : StashedViews.isStashedView(type) ? "view class " + type.getName() + " (it has "
+                        + ViewFields.describe(ClassUtils.getUserClass(type)) + ")" : null;
+        if (what == null) {
+            refuseViewInsideAnotherType(parameter, method);
+            return;
+        }
+        throw new IllegalStateException("Parameter " + parameter.getParameterIndex() + " of " + method + " takes "
+                + what + ", but WebFlux resolves the arguments of an @InitBinder method only with synchronous "
+                + "argument resolvers, and the starter's is not one (it recovers views from storage without "
+                + "blocking): every exchange that makes a data binder would fail. Take it as a parameter of the "
+                + "handler or of a @ModelAttribute method instead.");
     }
 
     @Override
@@ -103,43 +156,77 @@ public final class StashedViewsWebFluxVerifier extends AbstractStashedViewsVerif
             views().definitionOf(controller);
             used.add(ClassUtils.getUserClass(controller));
         }
+        Takes takes = verifyParameters(handler.getMethodParameters(), "handler " + handler, used);
+        if (takes.stash() && !controllerIsView && takes.views().size() != 1) {
+            throw stashWithoutOneView("handler " + handler, "its controller", takes.views());
+        }
+    }
+
+    /**
+     * Checks each parameter of a handler or {@code @ModelAttribute} method: a view
+     * ({@link #verifyViewParameter}), a {@link ReactiveStash}, a blocking {@link Stash} (refused), or any
+     * other, which must not take a view inside another type.
+     *
+     * @param method the method, for messages
+     * @param used collects the view classes the method takes
+     */
+    private Takes verifyParameters(MethodParameter[] parameters, String method, Set<Class<?>> used) {
         Set<Class<?>> viewParameters = new LinkedHashSet<>();
         boolean takesStash = false;
-        for (MethodParameter parameter : handler.getMethodParameters()) {
+        for (MethodParameter parameter : parameters) {
             Class<?> type = parameter.getParameterType();
             if (type == Stash.class) {
-                throw new IllegalStateException("Handler " + handler + " takes a " + Stash.class.getName()
-                        + " parameter, whose methods block until storage answers: in WebFlux that would block an "
-                        + "event-loop thread. Take a " + ReactiveStash.class.getName() + " instead.");
+                throw new IllegalStateException(Character.toUpperCase(method.charAt(0)) + method.substring(1)
+                        + " takes a " + Stash.class.getName() + " parameter, whose methods block until storage "
+                        + "answers: in WebFlux that would block an event-loop thread. Take a "
+                        + ReactiveStash.class.getName() + " instead.");
             }
             if (type == ReactiveStash.class) {
                 takesStash = true;
             } else if (StashedViews.isStashedView(type)) {
-                verifyViewParameter(parameter, type, handler);
+                verifyViewParameter(parameter, type, method);
                 viewParameters.add(type);
                 used.add(ClassUtils.getUserClass(type));
             } else {
-                refuseViewInsideAnotherType(parameter, handler);
+                refuseViewInsideAnotherType(parameter, method);
             }
         }
-        if (takesStash && !controllerIsView && viewParameters.size() != 1) {
-            throw new IllegalStateException("Handler " + handler + " takes a ReactiveStash parameter, but "
-                    + (viewParameters.isEmpty()
-                            ? "neither its controller nor any of its parameters is a view (a class with @Stashed fields)"
-                            : "it takes more than one view class " + viewParameters + ", so the handle is ambiguous"));
-        }
+        return new Takes(viewParameters, takesStash);
     }
 
-    private void verifyViewParameter(MethodParameter parameter, Class<?> type, HandlerMethod handler) {
+    /**
+     * @param method the method that takes a {@link ReactiveStash}, for the message
+     * @param owner what would be its view if it were one (its controller, or the class it is invoked on)
+     * @param viewParameters the view classes it takes: none, or more than one
+     */
+    private static IllegalStateException stashWithoutOneView(String method, String owner,
+            Set<Class<?>> viewParameters) {
+        return new IllegalStateException(Character.toUpperCase(method.charAt(0)) + method.substring(1)
+                + " takes a ReactiveStash parameter, but " + (viewParameters.isEmpty()
+                        ? "neither " + owner + " nor any of its parameters is a view (a class with @Stashed fields)"
+                        : "it takes more than one view class " + viewParameters + ", so the handle is ambiguous"));
+    }
+
+    /** The view classes a method takes, and whether it takes a {@link ReactiveStash}. */
+    private record Takes(Set<Class<?>> views, boolean stash) {
+    }
+
+    /**
+     * A view parameter must carry no annotation (then the starter's argument resolver takes it), and its
+     * class must have a no-argument constructor.
+     */
+    private void verifyViewParameter(MethodParameter parameter, Class<?> type, String method) {
         views().definitionOf(type);
         if (!StashedViewArgumentResolver.isStateParameter(parameter)) {
-            throw new IllegalStateException("Parameter " + parameter.getParameterIndex() + " of handler " + handler
-                    + " takes view class " + type.getName() + " (it has @Stashed fields) with an annotation that "
-                    + "hands it to another argument resolver, so its fields would be neither recovered nor stashed. "
-                    + "Take the view class as a parameter of its own, without annotations.");
+            throw new IllegalStateException("Parameter " + parameter.getParameterIndex() + " of " + method
+                    + " takes view class " + type.getName() + " (it has @Stashed fields) with an annotation. A view "
+                    + "parameter carries none: @RequestBody, @ModelAttribute, @RequestParam and the like hand it to "
+                    + "another argument resolver, so its fields would be neither recovered nor stashed (on a "
+                    + "@ModelAttribute method WebFlux ignores @RequestBody, and the parameter would be the view, not "
+                    + "the body). Take the view class as a parameter of its own, without annotations.");
         }
         if (Modifier.isAbstract(type.getModifiers()) || !hasNoArgumentConstructor(type)) {
-            throw new IllegalStateException("View class " + type.getName() + ", taken by handler " + handler
+            throw new IllegalStateException("View class " + type.getName() + ", taken by " + method
                     + ", cannot be made for each exchange: give it a no-argument constructor (it may be private).");
         }
     }

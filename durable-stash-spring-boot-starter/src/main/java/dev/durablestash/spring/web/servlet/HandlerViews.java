@@ -11,9 +11,10 @@ import dev.durablestash.spring.web.HandlerMethodViews;
 import dev.durablestash.spring.web.StashedViews;
 
 /**
- * The views a Spring MVC handler method binds before its body runs ({@link HandlerMethodViews}): its
- * controller, when it is a view, the view arguments of the {@code @ModelAttribute} methods Spring MVC
- * invokes before it, and its own arguments whose type is a view. The advice beans are those of the
+ * The views a Spring MVC handler method binds ({@link HandlerMethodViews}): its controller, when it is a
+ * view, the view arguments of the {@code @ModelAttribute} methods Spring MVC invokes before it and of the
+ * {@code @InitBinder} methods it invokes whenever it makes a data binder for it (with the starter's
+ * resolver among theirs), and its own arguments whose type is a view. The advice beans are those of the
  * dispatcher's application context ({@link RequestContextUtils#findWebApplicationContext}).
  *
  * <p><b>Thread-safety:</b> thread-safe.
@@ -26,8 +27,7 @@ final class HandlerViews {
     /**
      * @param method the handler method, its bean resolved or not
      * @param request the request it handles, which names the application context of its advice beans
-     * @return the classes of the views the handler binds before its body runs, each once, in no
-     *     particular order
+     * @return the classes of the views the handler binds, each once, in no particular order
      */
     List<Class<?>> of(HandlerMethod method, HttpServletRequest request) {
         return views.of(method, RequestContextUtils.findWebApplicationContext(request));

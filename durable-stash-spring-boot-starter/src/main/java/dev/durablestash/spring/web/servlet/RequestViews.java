@@ -111,7 +111,7 @@ final class RequestViews {
      * one session whose handlers bind the same views in different orders do not wait for each other.
      *
      * @param viewClasses the classes of the views the handler binds (its controller, its arguments, those
-     *     of the {@code @ModelAttribute} methods run before it)
+     *     of the {@code @ModelAttribute} methods run before it and of its {@code @InitBinder} methods)
      * @throws dev.durablestash.core.StashTimeoutException when a turn did not come in time
      */
     void takeTurns(List<Class<?>> viewClasses) {

@@ -20,9 +20,10 @@ import dev.durablestash.spring.web.StashedViews;
 /**
  * Recovers a view controller (one with {@code @Stashed} fields) before its handler runs (waiting for the session's
  * turn at an atomic view first; a handler that binds two or more views, its controller, its arguments and
- * those of the {@code @ModelAttribute} methods run before it ({@link HandlerViews}), first takes their turns
- * in one order), and stashes every bound view in {@code postHandle} (after the
- * handler, before the view renders), then hands the request's turns on, unless the view forwards
+ * those of the {@code @ModelAttribute} methods run before it and of its {@code @InitBinder} methods
+ * ({@link HandlerViews}), first takes their turns in one order), and stashes every bound view in
+ * {@code postHandle} (after the handler, before the view renders), then hands the request's turns on,
+ * unless the view forwards
  * the request, also a view name the view resolvers render by a forward (the handler the forward
  * reaches hands them on). For handlers with a return
  * value, {@link StashingReturnValueHandler} has usually stashed already; this catches the handlers

@@ -47,12 +47,20 @@ import dev.durablestash.spring.web.StashedViews;
  * ({@code Optional<Prefs>}, {@code HttpEntity<Prefs>}, ...; {@link #refuseViewInsideAnotherType});</li>
  * <li>every {@link Stash} parameter: its handler must have a view (the controller, or exactly one
  * view parameter type);</li>
+ * <li>the {@code @ModelAttribute} methods Spring MVC invokes before a handler and the {@code @InitBinder}
+ * methods it invokes whenever it makes a data binder for one, the controller's and those of the
+ * {@code @ControllerAdvice} beans that apply to it: their parameters as a handler's, each with the
+ * resolvers Spring MVC invokes the method with (an {@code @InitBinder} method's include the starter's: a
+ * view it takes as a parameter of its own is recovered, and stashed with the request's other views), and
+ * a {@link Stash} parameter must have a view (the class the method is invoked on, or exactly one view
+ * parameter type); the failure names the method, and the advice bean;</li>
  * <li>every singleton registered as an instance (no bean definition) whose class is a view;</li>
  * <li>every bean definition whose class is a view (built, so its fields and name are checked);</li>
  * <li>every class under the application's packages ({@link AutoConfigurationPackages}, the package
  * of the {@code @SpringBootApplication} class and below) that declares {@code @Stashed} fields: it
- * must be one of the controllers or handler-argument classes above, or a superclass of one, or a
- * class annotated as a controller there, or a parameter type of one's request-mapping methods (a
+ * must be one of the controllers or argument classes above, or a superclass of one, or a class
+ * annotated as a controller there, or a parameter type of one's request-mapping, {@code @ModelAttribute}
+ * or {@code @InitBinder} methods or of those of a class annotated {@code @ControllerAdvice} there (a
  * test slice such as {@code @WebMvcTest(OneController.class)} makes only some controllers beans);
  * otherwise its fields would never be recovered or stored.</li>
  * </ul>
@@ -62,11 +70,20 @@ import dev.durablestash.spring.web.StashedViews;
  * {@code new} is not found, and its fields stay plain fields. Test classes in the application's
  * packages are scanned with the application in tests, so a test-only class with {@code @Stashed}
  * fields belongs in another package. A lazy bean whose class its definition does not show is checked
- * when it is created, not at startup. Handler methods registered after startup are not checked.
+ * when it is created, not at startup. Handler methods registered after startup are not checked. An
+ * advice bean's methods are checked for the handlers it applies to; those of one that applies to none
+ * never run, and are not checked.
  *
  * <p><b>Thread-safety:</b> runs once, at startup.
  */
 public final class StashedViewsVerifier extends AbstractStashedViewsVerifier {
+
+    /**
+     * The argument resolvers, in order, of the handler adapter that has the starter's: for handler and
+     * {@code @ModelAttribute} methods, and for {@code @InitBinder} methods. Empty when no adapter has it.
+     */
+    private List<HandlerMethodArgumentResolver> argumentResolvers = List.of();
+    private List<HandlerMethodArgumentResolver> initBinderResolvers = List.of();
 
     /** @param views the application's views, which build (and so check) each view class */
     public StashedViewsVerifier(StashedViews views) {
@@ -75,11 +92,37 @@ public final class StashedViewsVerifier extends AbstractStashedViewsVerifier {
 
     @Override
     protected void verifyHandlers(ConfigurableListableBeanFactory factory, Set<Class<?>> used) {
-        List<HandlerMethodArgumentResolver> resolvers = resolverChains(factory);
+        RequestMappingHandlerAdapter adapter = adapterWithTheStartersResolver(factory);
+        if (adapter != null) {
+            argumentResolvers = copy(adapter.getArgumentResolvers());
+            initBinderResolvers = copy(adapter.getInitBinderArgumentResolvers());
+        }
         for (AbstractHandlerMethodMapping<?> mapping : factory
                 .getBeansOfType(AbstractHandlerMethodMapping.class, false, false).values()) {
             for (HandlerMethod handler : mapping.getHandlerMethods().values()) {
-                verifyHandler(factory, handler, resolvers, used);
+                verifyHandler(factory, handler, used);
+                verifySupportMethods(handler, used);
+            }
+        }
+    }
+
+    /**
+     * Checks the parameters of a {@code @ModelAttribute} method as a handler's, with the same argument
+     * resolvers, and those of an {@code @InitBinder} method so too, with the resolvers Spring MVC invokes it
+     * with: they include the starter's, so a view an {@code @InitBinder} method takes as a parameter of its
+     * own is recovered, and stashed with the request's other views ({@link HandlerViews} counts it among the
+     * handler's, for its turn).
+     */
+    @Override
+    protected void verifySupportMethod(MethodParameter[] parameters, boolean initBinder, String method,
+            Set<Class<?>> used) {
+        Takes takes = verifyParameters(parameters, method, initBinder ? initBinderResolvers : argumentResolvers,
+                used);
+        if (takes.stash() && takes.views().size() != 1) {
+            Class<?> owner = parameters[0].getContainingClass(); // a Stash is one of them
+            if (!StashedViews.isStashedView(owner)) {
+                throw stashWithoutOneView(method, "the class it is invoked on (" + ClassUtils.getUserClass(owner)
+                        .getName() + ")", takes.views());
             }
         }
     }
@@ -94,8 +137,7 @@ public final class StashedViewsVerifier extends AbstractStashedViewsVerifier {
         views().definitionOf(type);
     }
 
-    private void verifyHandler(ConfigurableListableBeanFactory factory, HandlerMethod handler,
-            List<HandlerMethodArgumentResolver> resolvers, Set<Class<?>> used) {
+    private void verifyHandler(ConfigurableListableBeanFactory factory, HandlerMethod handler, Set<Class<?>> used) {
         Class<?> controller = handler.getBeanType();
         boolean controllerIsView = StashedViews.isStashedView(controller);
         if (controllerIsView) {
@@ -103,31 +145,61 @@ public final class StashedViewsVerifier extends AbstractStashedViewsVerifier {
             used.add(ClassUtils.getUserClass(controller));
             verifyRequestScoped(factory, handler.getBean(), controller);
         }
-        Set<Class<?>> viewParameters = new LinkedHashSet<>();
-        boolean takesStash = false;
-        for (MethodParameter parameter : handler.getMethodParameters()) {
-            Class<?> type = parameter.getParameterType();
-            if (type == Stash.class) {
-                takesStash = true;
-            } else if (StashedViews.isStashedView(type)) {
-                verifyViewParameter(parameter, type, handler, resolvers);
-                viewParameters.add(type);
-                used.add(ClassUtils.getUserClass(type));
-            } else {
-                refuseViewInsideAnotherType(parameter, handler);
-            }
-        }
+        Takes takes = verifyParameters(handler.getMethodParameters(), "handler " + handler, argumentResolvers, used);
+        Set<Class<?>> viewParameters = takes.views();
         String reason = responseStatusReason(handler);
         if (StringUtils.hasText(reason) && (controllerIsView || !viewParameters.isEmpty())) {
             throw ViewDeclarations.sentAsError(controllerIsView ? controller : viewParameters.iterator().next(),
                     handler.toString(), reason);
         }
-        if (takesStash && !controllerIsView && viewParameters.size() != 1) {
-            throw new IllegalStateException("Handler " + handler + " takes a Stash parameter, but "
-                    + (viewParameters.isEmpty()
-                            ? "neither its controller nor any of its parameters is a view (a class with @Stashed fields)"
-                            : "it takes more than one view class " + viewParameters + ", so the Stash is ambiguous"));
+        if (takes.stash() && !controllerIsView && viewParameters.size() != 1) {
+            throw stashWithoutOneView("handler " + handler, "its controller", viewParameters);
         }
+    }
+
+    /**
+     * Checks each parameter of a handler, {@code @ModelAttribute} or {@code @InitBinder} method: a view
+     * ({@link #verifyViewParameter}), a {@link Stash}, or any other, which must not take a view inside
+     * another type.
+     *
+     * @param method the method, for messages
+     * @param resolvers the argument resolvers Spring MVC invokes the method with, in order
+     * @param used collects the view classes the method takes
+     */
+    private Takes verifyParameters(MethodParameter[] parameters, String method,
+            List<HandlerMethodArgumentResolver> resolvers, Set<Class<?>> used) {
+        Set<Class<?>> viewParameters = new LinkedHashSet<>();
+        boolean takesStash = false;
+        for (MethodParameter parameter : parameters) {
+            Class<?> type = parameter.getParameterType();
+            if (type == Stash.class) {
+                takesStash = true;
+            } else if (StashedViews.isStashedView(type)) {
+                verifyViewParameter(parameter, type, method, resolvers);
+                viewParameters.add(type);
+                used.add(ClassUtils.getUserClass(type));
+            } else {
+                refuseViewInsideAnotherType(parameter, method);
+            }
+        }
+        return new Takes(viewParameters, takesStash);
+    }
+
+    /**
+     * @param method the method that takes a {@link Stash}, for the message
+     * @param owner what would be its view if it were one (its controller, or the class it is invoked on)
+     * @param viewParameters the view classes it takes: none, or more than one
+     */
+    private static IllegalStateException stashWithoutOneView(String method, String owner,
+            Set<Class<?>> viewParameters) {
+        return new IllegalStateException(Character.toUpperCase(method.charAt(0)) + method.substring(1)
+                + " takes a Stash parameter, but " + (viewParameters.isEmpty()
+                        ? "neither " + owner + " nor any of its parameters is a view (a class with @Stashed fields)"
+                        : "it takes more than one view class " + viewParameters + ", so the Stash is ambiguous"));
+    }
+
+    /** The view classes a method takes, and whether it takes a {@link Stash}. */
+    private record Takes(Set<Class<?>> views, boolean stash) {
     }
 
     private static void verifyRequestScoped(ConfigurableListableBeanFactory factory, Object bean, Class<?> controller) {
@@ -171,14 +243,18 @@ public final class StashedViewsVerifier extends AbstractStashedViewsVerifier {
                 : factory.containsSingleton(name);
     }
 
-    private void verifyViewParameter(MethodParameter parameter, Class<?> type, HandlerMethod handler,
+    /**
+     * A view parameter must be resolved by the starter (the first of the method's resolvers that supports it
+     * is the starter's), and its class must have a no-argument constructor.
+     */
+    private void verifyViewParameter(MethodParameter parameter, Class<?> type, String method,
             List<HandlerMethodArgumentResolver> resolvers) {
         Class<?> userClass = ClassUtils.getUserClass(type);
         for (HandlerMethodArgumentResolver resolver : resolvers) {
             if (resolver.supportsParameter(parameter)) {
                 if (!(resolver instanceof StashedViewArgumentResolver)) {
                     throw new IllegalStateException("Parameter " + parameter.getParameterIndex() + " ("
-                            + userClass.getName() + ") of handler " + handler + " is a view with "
+                            + userClass.getName() + ") of " + method + " is a view with "
                             + ViewDeclarations.fields(userClass) + ", but it is resolved by "
                             + resolver.getClass().getName() + " (an annotation such as @RequestBody, "
                             + "@ModelAttribute or @RequestParam), so its fields would be neither recovered nor "
@@ -191,7 +267,7 @@ public final class StashedViewsVerifier extends AbstractStashedViewsVerifier {
         if (userClass.isInterface() || Modifier.isAbstract(userClass.getModifiers())
                 || !hasNoArgumentConstructor(userClass)) {
             throw new IllegalStateException("Parameter " + parameter.getParameterIndex() + " (" + userClass.getName()
-                    + ") of handler " + handler + " is a view with " + ViewDeclarations.fields(userClass)
+                    + ") of " + method + " is a view with " + ViewDeclarations.fields(userClass)
                     + ", but the class cannot be created for each request: it needs to be a concrete class with a "
                     + "no-argument constructor.");
         }
@@ -199,19 +275,23 @@ public final class StashedViewsVerifier extends AbstractStashedViewsVerifier {
     }
 
     /**
-     * @return the argument resolvers, in order, of the first handler adapter that has the starter's
-     *     resolver (the one Spring MVC configured with the application's {@code WebMvcConfigurer}s);
-     *     empty when none has it
+     * @return the first handler adapter whose argument resolvers include the starter's (the one Spring MVC
+     *     configured with the application's {@code WebMvcConfigurer}s), or {@code null} when none has it
      */
-    private static List<HandlerMethodArgumentResolver> resolverChains(ConfigurableListableBeanFactory factory) {
+    private static @Nullable RequestMappingHandlerAdapter adapterWithTheStartersResolver(
+            ConfigurableListableBeanFactory factory) {
         Map<String, RequestMappingHandlerAdapter> adapters = factory.getBeansOfType(RequestMappingHandlerAdapter.class,
                 false, false);
         for (RequestMappingHandlerAdapter adapter : adapters.values()) {
             List<HandlerMethodArgumentResolver> resolvers = adapter.getArgumentResolvers();
             if (resolvers != null && resolvers.stream().anyMatch(StashedViewArgumentResolver.class::isInstance)) {
-                return new ArrayList<>(resolvers);
+                return adapter;
             }
         }
-        return List.of();
+        return null;
+    }
+
+    private static List<HandlerMethodArgumentResolver> copy(@Nullable List<HandlerMethodArgumentResolver> resolvers) {
+        return resolvers == null ? List.of() : new ArrayList<>(resolvers);
     }
 }

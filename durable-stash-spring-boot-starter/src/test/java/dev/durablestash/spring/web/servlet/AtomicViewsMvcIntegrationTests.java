@@ -71,12 +71,18 @@ class AtomicViewsMvcIntegrationTests extends RunningMvcTestApp {
         bindingAViewInAModelAttributeMethodTakesTheTurnsInOneOrder("/advised-views/basket");
     }
 
+    @Test
+    void aViewAControllersInitBinderMethodBindsTakesItsTurnInTheOrderOfTheHandlersViews() throws Exception {
+        bindingAViewInAModelAttributeMethodTakesTheTurnsInOneOrder("/init-binder-views/basket?n=1");
+    }
+
     /**
-     * A request to {@code path} binds prefs in a {@code @ModelAttribute} method, which waits at the gate,
-     * then the Basket in its handler; the other request binds the Basket, then prefs. Taken as they were
-     * bound, the gated request held prefs' turn, the other took the Basket's and waited for prefs', then the
-     * gated one waited for the Basket's until the operation timeout answered 503. Taken before any of them is
-     * bound, in the order of the views' names, the gated request holds both, and the other waits holding none.
+     * A request to {@code path} binds prefs in a {@code @ModelAttribute} method (or an {@code @InitBinder}
+     * one), which waits at the gate, then the Basket in its handler; the other request binds the Basket, then
+     * prefs. Taken as they were bound, the gated request held prefs' turn, the other took the Basket's and
+     * waited for prefs', then the gated one waited for the Basket's until the operation timeout answered 503.
+     * Taken before any of them is bound, in the order of the views' names, the gated request holds both, and
+     * the other waits holding none.
      */
     private void bindingAViewInAModelAttributeMethodTakesTheTurnsInOneOrder(String path) throws Exception {
         browser.get("/prefs");

@@ -8,7 +8,9 @@ import org.junit.jupiter.api.Test;
 
 import org.springframework.mock.web.MockHttpServletRequest;
 import org.springframework.util.ReflectionUtils;
+import org.springframework.web.bind.WebDataBinder;
 import org.springframework.web.bind.annotation.ControllerAdvice;
+import org.springframework.web.bind.annotation.InitBinder;
 import org.springframework.web.bind.annotation.ModelAttribute;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.context.support.GenericWebApplicationContext;
@@ -20,9 +22,10 @@ import dev.durablestash.spring.Stashed;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The views a handler binds before its body runs, which the interceptor takes the turns of in one order:
+ * The views a handler binds, which the interceptor takes the turns of in one order before its body runs:
  * its controller when it is a view, its arguments, and those of the {@code @ModelAttribute} methods
- * Spring MVC invokes before it, the controller's own and those of the advice beans applicable to it.
+ * Spring MVC invokes before it and of the {@code @InitBinder} methods it invokes whenever it makes a data
+ * binder for it, the controller's own and those of the advice beans applicable to it.
  */
 class HandlerViewsTests {
 
@@ -34,6 +37,7 @@ class HandlerViewsTests {
         context.registerBean(AdviceForTheController.class);
         context.registerBean(AdviceForAnother.class);
         context.registerBean(AdviceWithoutModelAttributes.class);
+        context.registerBean(BinderAdviceForTheBindingController.class);
         context.refresh();
     }
 
@@ -46,6 +50,12 @@ class HandlerViewsTests {
     void theViewsOfTheModelAttributeMethodsSpringMvcInvokesBeforeTheHandlerAreTheHandlersToo() {
         assertThat(handlerViews.of(handler(new Controller(), "handle"), request())).containsExactlyInAnyOrder(
                 Controller.class, OfTheApplicableAdvice.class, OfTheControllersMethod.class, OfTheHandler.class);
+    }
+
+    @Test
+    void theViewsOfTheInitBinderMethodsSpringMvcInvokesForTheHandlerAreTheHandlersToo() {
+        assertThat(handlerViews.of(handler(new BindingController(), "handle"), request())).containsExactlyInAnyOrder(
+                OfTheApplicableAdvicesInitBinder.class, OfTheControllersInitBinder.class, OfTheHandler.class);
     }
 
     @Test
@@ -98,6 +108,14 @@ class HandlerViewsTests {
         @Stashed String value;
     }
 
+    static class OfTheControllersInitBinder {
+        @Stashed String value;
+    }
+
+    static class OfTheApplicableAdvicesInitBinder {
+        @Stashed String value;
+    }
+
     static class Controller {
         @Stashed String value;
 
@@ -113,6 +131,18 @@ class HandlerViewsTests {
         @PostMapping("/both")
         @ModelAttribute("both")
         String both(OfAHandlerThatIsAModelAttributeToo state) {
+            return "";
+        }
+    }
+
+    static class BindingController {
+
+        @InitBinder
+        void init(WebDataBinder binder, OfTheControllersInitBinder state) {
+        }
+
+        @PostMapping("/handle")
+        String handle(OfTheHandler state) {
             return "";
         }
     }
@@ -152,6 +182,14 @@ class HandlerViewsTests {
     static class AdviceWithoutModelAttributes {
 
         void notAModelAttribute(OfAnotherControllersAdvice state) {
+        }
+    }
+
+    @ControllerAdvice(assignableTypes = BindingController.class)
+    static class BinderAdviceForTheBindingController {
+
+        @InitBinder
+        void init(WebDataBinder binder, OfTheApplicableAdvicesInitBinder state) {
         }
     }
 }
