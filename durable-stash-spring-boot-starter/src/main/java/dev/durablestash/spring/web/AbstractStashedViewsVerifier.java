@@ -191,7 +191,7 @@ public abstract class AbstractStashedViewsVerifier implements SmartInitializingS
      */
     protected static void refuseViewInsideAnotherType(MethodParameter parameter, String method) {
         ResolvableType type = ResolvableType.forMethodParameter(parameter);
-        Class<?> view = viewInside(type, 0);
+        Class<?> view = viewInside(parameter);
         if (view != null) {
             Class<?> userClass = ClassUtils.getUserClass(view);
             throw new IllegalStateException("Parameter " + parameter.getParameterIndex() + " (" + type
@@ -203,6 +203,16 @@ public abstract class AbstractStashedViewsVerifier implements SmartInitializingS
                             userClass.getSimpleName().charAt(0)) + userClass.getSimpleName().substring(1)
                     + "), and bind request data to another parameter.");
         }
+    }
+
+    /**
+     * @param parameter a method parameter
+     * @return the first view class that the parameter's type takes inside it, as a type argument or an
+     *     array's component ({@code Optional<Prefs>}, {@code Message<Prefs>}, {@code Prefs[]}), or
+     *     {@code null}; the parameter's own type does not count
+     */
+    protected static @Nullable Class<?> viewInside(MethodParameter parameter) {
+        return viewInside(ResolvableType.forMethodParameter(parameter), 0);
     }
 
     /**

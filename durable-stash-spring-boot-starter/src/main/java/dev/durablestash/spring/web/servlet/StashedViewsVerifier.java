@@ -13,6 +13,7 @@ import org.springframework.aop.scope.ScopedProxyUtils;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.boot.autoconfigure.AutoConfigurationPackages;
 import org.springframework.core.MethodParameter;
+import org.springframework.core.ResolvableType;
 import org.springframework.core.annotation.AnnotatedElementUtils;
 import org.springframework.util.ClassUtils;
 import org.springframework.util.StringUtils;
@@ -56,6 +57,14 @@ import dev.durablestash.spring.web.StashedViews;
  * parameter type); the failure names the method, and the advice bean;</li>
  * <li>every singleton registered as an instance (no bean definition) whose class is a view;</li>
  * <li>every bean definition whose class is a view (built, so its fields and name are checked);</li>
+ * <li>with spring-messaging on the classpath, every message-handling method ({@code @MessageMapping},
+ * {@code @SubscribeMapping}) that its method message handlers (STOMP's) found: its controller must not
+ * be a view, and it must take neither a view (as the parameter's type or inside it), nor a
+ * {@link Stash}, nor a {@link BrowserSession}. It runs outside any HTTP request: such a controller
+ * cannot be created there, a view parameter would be made from the message's payload (never recovered
+ * nor stored), and the handles do not exist;</li>
+ * <li>with spring-websocket on the classpath, every WebSocket handler mapped to a URL (with or without
+ * SockJS): its class must not be a view, since one instance serves every connection;</li>
  * <li>every class under the application's packages ({@link AutoConfigurationPackages}, the package
  * of the {@code @SpringBootApplication} class and below) that declares {@code @Stashed} fields: it
  * must be one of the controllers or argument classes above, or a superclass of one, or a class
@@ -104,6 +113,19 @@ public final class StashedViewsVerifier extends AbstractStashedViewsVerifier {
                 verifySupportMethods(handler, used);
             }
         }
+        ClassLoader classLoader = factory.getBeanClassLoader();
+        if (ClassUtils.isPresent(MessageHandlerMethods.HANDLER_CLASS, classLoader)) {
+            for (MessageHandlerMethod handler : MessageHandlerMethods.in(factory)) {
+                verifyMessageHandler(handler);
+            }
+        }
+        if (ClassUtils.isPresent(WebSocketHandlerTypes.HANDLER_CLASS, classLoader)) {
+            WebSocketHandlerTypes.in(factory).forEach((path, type) -> {
+                if (StashedViews.isStashedView(type)) {
+                    throw ViewDeclarations.webSocketHandler(type, path);
+                }
+            });
+        }
     }
 
     /**
@@ -123,6 +145,28 @@ public final class StashedViewsVerifier extends AbstractStashedViewsVerifier {
             if (!StashedViews.isStashedView(owner)) {
                 throw stashWithoutOneView(method, "the class it is invoked on (" + ClassUtils.getUserClass(owner)
                         .getName() + ")", takes.views());
+            }
+        }
+    }
+
+    /**
+     * Refuses a message-handling method that would use a view, a {@link Stash} or a {@link BrowserSession}:
+     * it runs outside any HTTP request, where the starter does nothing.
+     */
+    private static void verifyMessageHandler(MessageHandlerMethod handler) {
+        if (StashedViews.isStashedView(handler.beanType())) {
+            throw ViewDeclarations.handlesMessages(handler.beanType(), handler.description());
+        }
+        for (MethodParameter parameter : handler.parameters()) {
+            Class<?> type = parameter.getParameterType();
+            if (type == Stash.class || type == BrowserSession.class) {
+                throw ViewDeclarations.requestHandleOfMessageHandler(parameter.getParameterIndex(), type,
+                        handler.description());
+            }
+            Class<?> view = StashedViews.isStashedView(type) ? type : viewInside(parameter);
+            if (view != null) {
+                throw ViewDeclarations.viewOfMessageHandler(parameter.getParameterIndex(),
+                        ResolvableType.forMethodParameter(parameter).toString(), view, handler.description());
             }
         }
     }

@@ -16,6 +16,15 @@ final class ViewDeclarations {
     private static final String DO_NOT_INJECT = "Do not inject a view controller: move what the other bean needs from "
             + "it into a bean without @Stashed fields, and use that from both.";
 
+    /** Why nothing of the starter works in a message handler, for the WebSocket failures. */
+    private static final String OUTSIDE_REQUESTS = "Message handlers run outside any HTTP request, and the starter "
+            + "recovers and stashes views only in HTTP requests";
+
+    /** What to do instead, for the WebSocket failures. */
+    private static final String KEEP_STATE_IN_PAGE_REQUESTS = "Keep the browser session's state in views of the "
+            + "page's HTTP requests; WebSocket code that needs it can take the sid in a HandshakeInterceptor (the "
+            + "upgrade request's BrowserSession.sid()) and recover and stash a view of its own with the StashAdapter.";
+
     private ViewDeclarations() {
     }
 
@@ -71,6 +80,51 @@ final class ViewDeclarations {
                 + "answers such a handler with HttpServletResponse.sendError as soon as it returns, which commits the "
                 + "response before the view's changes can be stashed, so they would never be stored. Keep "
                 + "@ResponseStatus with its code only, or return a ResponseEntity with the status and body you want.");
+    }
+
+    /** @param handler the message-handling method, "a.b.Controller#method" */
+    static IllegalStateException handlesMessages(Class<?> controller, String handler) {
+        Class<?> userClass = ClassUtils.getUserClass(controller);
+        return new IllegalStateException("Controller " + userClass.getName() + " has " + fields(userClass)
+                + " and the message-handling method " + handler + " (@MessageMapping or @SubscribeMapping). "
+                + "Message handlers run outside any HTTP request, where a controller with @Stashed fields (request "
+                + "scope) cannot be created: every message to it would fail, and nothing would recover or stash its "
+                + "fields. Move the message-handling methods to a controller without @Stashed fields. "
+                + KEEP_STATE_IN_PAGE_REQUESTS);
+    }
+
+    /**
+     * @param type the parameter's type, as declared
+     * @param view the view class it is or takes inside it
+     * @param handler the message-handling method, "a.b.Controller#method"
+     */
+    static IllegalStateException viewOfMessageHandler(int index, String type, Class<?> view, String handler) {
+        Class<?> userClass = ClassUtils.getUserClass(view);
+        return new IllegalStateException("Parameter " + index + " (" + type + ") of message handler " + handler
+                + " takes the view class " + userClass.getName() + ", with " + fields(userClass) + ". "
+                + OUTSIDE_REQUESTS + ": this instance would be made from the message's payload, so its fields would be "
+                + "neither recovered nor stored (and the sender of the message would choose their values). Take a "
+                + "class without @Stashed fields for the payload. " + KEEP_STATE_IN_PAGE_REQUESTS);
+    }
+
+    /**
+     * @param type {@code Stash} or {@code BrowserSession}
+     * @param handler the message-handling method, "a.b.Controller#method"
+     */
+    static IllegalStateException requestHandleOfMessageHandler(int index, Class<?> type, String handler) {
+        return new IllegalStateException("Parameter " + index + " (" + type.getName() + ") of message handler "
+                + handler + ": a " + type.getSimpleName() + " belongs to an HTTP request. " + OUTSIDE_REQUESTS
+                + ": Spring would try to make the " + type.getSimpleName() + " from the message's payload, and "
+                + "fail at every message. Remove the parameter. " + KEEP_STATE_IN_PAGE_REQUESTS);
+    }
+
+    /** @param path the path the handler is mapped to */
+    static IllegalStateException webSocketHandler(Class<?> type, String path) {
+        Class<?> userClass = ClassUtils.getUserClass(type);
+        return new IllegalStateException("WebSocket handler " + userClass.getName() + " (at " + path + ") has "
+                + fields(userClass) + ", but a WebSocket handler is not a view: one instance serves every "
+                + "connection, of every browser, and nothing recovers or stashes its fields. Remove @Stashed. "
+                + KEEP_STATE_IN_PAGE_REQUESTS);
     }
 
     /**
