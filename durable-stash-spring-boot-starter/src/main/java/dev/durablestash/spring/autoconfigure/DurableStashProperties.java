@@ -246,8 +246,9 @@ public class DurableStashProperties {
         private boolean rotateOnLogin = true;
 
         /**
-         * End the browser session at logout: its state is removed and the sid cookie cleared, so the
-         * next user of the same browser starts from defaults.
+         * End the browser session at every logout of a security filter chain, with or without an
+         * authentication: its state is removed and the sid cookie cleared, so the next user of the
+         * same browser starts from defaults.
          */
         private boolean endOnLogout = true;
 

@@ -15,7 +15,11 @@ import dev.durablestash.spring.web.servlet.BrowserSession;
  * someone else planted or saw before the login gives no access to the state; should the state not
  * move, the browser gets a new, empty session), a session of another principal is replaced by a new,
  * empty one, and a session already bound to this principal (a remember-me login, a login again after
- * the HTTP session expired) is kept as it is, so requests in flight keep their sid. Thread-safe.
+ * the HTTP session expired) is kept as it is, so requests in flight keep their sid. It finds the
+ * request through {@link BrowserSession#current()}: Spring Security's filters publish the event on the
+ * request's thread, inside the sid filter's chain, whatever the application's MVC configuration; an
+ * event published elsewhere (another thread, a request the sid filter did not run for) changes nothing.
+ * Thread-safe.
  */
 public final class RotateSidOnLogin implements ApplicationListener<InteractiveAuthenticationSuccessEvent> {
 
@@ -23,7 +27,7 @@ public final class RotateSidOnLogin implements ApplicationListener<InteractiveAu
 
     @Override
     public void onApplicationEvent(InteractiveAuthenticationSuccessEvent event) {
-        BrowserSession session = CurrentRequest.browserSession();
+        BrowserSession session = BrowserSession.current();
         if (session == null) {
             log.debug("Login outside a request that went through the DurableStash sid filter: no sid to rotate");
             return;

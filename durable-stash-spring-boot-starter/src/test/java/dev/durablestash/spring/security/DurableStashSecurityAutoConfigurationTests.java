@@ -9,6 +9,8 @@ import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
 import org.springframework.security.authentication.event.InteractiveAuthenticationSuccessEvent;
+import org.springframework.security.config.Customizer;
+import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 
 import dev.durablestash.spring.autoconfigure.DurableStashAutoConfiguration;
 import dev.durablestash.spring.autoconfigure.DurableStashServletAutoConfiguration;
@@ -58,6 +60,19 @@ class DurableStashSecurityAutoConfigurationTests {
         contextRunner.withClassLoader(new FilteredClassLoader(InteractiveAuthenticationSuccessEvent.class))
                 .run((context) -> assertThat(context).hasNotFailed().doesNotHaveBean(RotateSidOnLogin.class)
                         .doesNotHaveBean(EndBrowserSessionOnLogout.class).doesNotHaveBean(PrincipalResolver.class));
+    }
+
+    @Test
+    void theLogoutHandlerIsAddedToTheFilterChainsByACustomizerOfHttpSecurity() {
+        contextRunner.run((context) -> assertThat(context).getBeanNames(Customizer.class)
+                .containsExactly("durableStashEndBrowserSessionAtLogout"));
+    }
+
+    @Test
+    void withoutSpringSecuritysConfigurationSupportTheHandlerIsThereToBeAddedByHand() {
+        contextRunner.withClassLoader(new FilteredClassLoader(HttpSecurity.class))
+                .run((context) -> assertThat(context).hasNotFailed().hasSingleBean(EndBrowserSessionOnLogout.class)
+                        .doesNotHaveBean(Customizer.class));
     }
 
     @Test

@@ -13,7 +13,7 @@ import reactor.core.publisher.Mono;
 /**
  * Spring Security WebFlux: ends the browser session at logout (its state is removed and the cookie
  * cleared), so the next user of a shared computer never sees the previous user's state. The reactive
- * counterpart of the servlet {@code EndBrowserSessionOnLogout} listener; wire it into the logout next to
+ * counterpart of the servlet {@code EndBrowserSessionOnLogout} handler; wire it into the logout next to
  * the security context's own handler, for example
  * {@code http.logout(logout -> logout.logoutHandler(new DelegatingServerLogoutHandler(
  * new SecurityContextServerLogoutHandler(), new EndBrowserSessionOnLogoutHandler())))}.

@@ -61,6 +61,9 @@ public final class BrowserSession {
 
     private static final Logger log = LoggerFactory.getLogger(BrowserSession.class);
 
+    /** The session of the request whose filter chain this thread runs ({@link SidFilter}). */
+    private static final ThreadLocal<BrowserSession> CURRENT = new ThreadLocal<>();
+
     private final BrowserSessionSettings<PrincipalResolver> settings;
     private final CookieSerializer cookies;
     private final HttpServletRequest request;
@@ -101,6 +104,35 @@ public final class BrowserSession {
                     + SidFilter.class.getSimpleName() + " did not run for " + request.getRequestURI());
         }
         return session;
+    }
+
+    /**
+     * The browser session of the request the calling thread serves, for code that has no request at
+     * hand, such as a listener of Spring Security's login events (its filters publish them on the
+     * request's thread). {@link SidFilter} sets it for as long as the rest of the filter chain runs on
+     * the thread, in every dispatch of the request (the first one, asynchronous and error ones), and
+     * clears it when the chain returns or throws. Prefer {@link #of} where the request is at hand.
+     *
+     * @return the session, or {@code null} on any other thread (an asynchronous handler's, the
+     *     engine's), outside the filter chain, and for a request the filter did not run for
+     */
+    public static @Nullable BrowserSession current() {
+        return CURRENT.get();
+    }
+
+    /**
+     * Makes {@code session} the calling thread's {@link #current()} one.
+     *
+     * @return the one it replaces, to hand back here when the dispatch ends
+     */
+    static @Nullable BrowserSession makeCurrent(@Nullable BrowserSession session) {
+        BrowserSession before = CURRENT.get();
+        if (session == null) {
+            CURRENT.remove();
+        } else {
+            CURRENT.set(session);
+        }
+        return before;
     }
 
     /**

@@ -29,7 +29,8 @@ import dev.durablestash.spring.web.SidCookie;
  * ({@link #setPrincipalResolver}; see {@link BrowserSession}).
  *
  * <p>Runs early ({@link #DEFAULT_ORDER}), before Spring Security's filter chain, so any filter,
- * servlet or handler after it can call {@link BrowserSession#of}.
+ * servlet or handler after it can call {@link BrowserSession#of}, and code without the request on the
+ * thread that runs the rest of the chain {@link BrowserSession#current()}.
  *
  * <p>It also wraps every dispatch of a request (the first one, asynchronous ones, error ones) to
  * hand on the turns the request holds at atomic views when the
@@ -74,13 +75,20 @@ public final class SidFilter extends OncePerRequestFilter implements Ordered {
     @Override
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
-        if (BrowserSession.find(request) == null) {
-            request.setAttribute(BrowserSession.ATTRIBUTE, new BrowserSession(settings, cookies(), request, response));
+        BrowserSession session = BrowserSession.find(request);
+        if (session == null) {
+            session = new BrowserSession(settings, cookies(), request, response);
+            request.setAttribute(BrowserSession.ATTRIBUTE, session);
         }
+        BrowserSession outer = BrowserSession.makeCurrent(session);
         try {
             chain.doFilter(request, response);
         } finally {
-            RequestViews.dispatchEnded(request);
+            try {
+                RequestViews.dispatchEnded(request);
+            } finally {
+                BrowserSession.makeCurrent(outer);
+            }
         }
     }
 
