@@ -13,10 +13,11 @@ import org.springframework.test.web.reactive.server.WebTestClient;
 
 /**
  * The WebFlux side of {@code WebMvcSliceWithSpringSecurityTests}: docs/spring.md says "{@code @WebFluxTest}
- * slices include the integration", but the slice does not list
- * {@code DurableStashReactiveSecurityAutoConfiguration}, so with Spring Security WebFlux in the slice the
- * browser session is not bound to the principal of the reactive security context, and a slice test sees
- * bob read what ada stored with her cookie, which the application never allows.
+ * slices include the integration", and with Spring Security WebFlux that includes
+ * {@code DurableStashReactiveSecurityAutoConfiguration}, which the starter lists for
+ * {@code @AutoConfigureWebTestClient} (part of {@code @WebFluxTest}), where Spring Boot lists Spring
+ * Security WebFlux's own: the browser session is bound to the principal of the reactive security
+ * context, so bob, sending ada's sid cookie, reads nothing of hers, as in the application.
  *
  * <p>Spring Boot puts Spring Security WebFlux's auto-configuration into such slices through
  * {@code spring-boot-security-test}; the slice here imports it itself, and the app's security

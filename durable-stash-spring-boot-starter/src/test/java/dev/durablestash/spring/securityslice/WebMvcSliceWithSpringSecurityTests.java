@@ -24,17 +24,17 @@ import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.
 
 /**
  * README, "Testing your app": a {@code @WebMvcTest} slice gets the starter's web integration "so a
- * stashed controller behaves there as in the app". With Spring Security in the app it does not: the
- * slice lists the engine and the servlet integration, but not {@code DurableStashSecurityAutoConfiguration},
- * so the browser session is not bound to the principal of the security context (no
- * {@code SecurityContextPrincipalResolver}), the sid is not rotated at login and not ended at logout. A
- * slice test of the app's security promise then sees bob read ada's state with her cookie, which the
- * application itself never allows ({@code PrincipalBindingMvcIntegrationTests} shows the app's side).
+ * stashed controller behaves there as in the app". With Spring Security in the app, that includes
+ * {@code DurableStashSecurityAutoConfiguration}, which the starter lists for
+ * {@code @AutoConfigureMockMvc} (part of {@code @WebMvcTest}), where Spring Boot lists Spring
+ * Security's own: the browser session is bound to the principal of the security context, so bob,
+ * sending the sid cookie ada's request got, reads nothing of hers, as in the application
+ * ({@code PrincipalBindingMvcIntegrationTests} shows the app's side).
  *
  * <p>Spring Boot puts Spring Security's auto-configuration into {@code @WebMvcTest} slices through
- * {@code spring-boot-security-test} (its {@code AutoConfigureMockMvc.imports} lists the three imported
- * here); the slice here imports them itself, as that module does, and the app's security configuration,
- * as Spring Boot's documentation tells slice tests to.
+ * {@code spring-boot-security-test} (its {@code AutoConfigureMockMvc.imports}); the slice here imports
+ * the ones that build the filter chain itself, and the app's security configuration, as Spring Boot's
+ * documentation tells slice tests to.
  */
 @WebMvcTest(SecuredNotesApplication.NotesController.class)
 @Import(SecuredNotesApplication.SecurityConfiguration.class)
