@@ -13,10 +13,15 @@ import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionOutcome;
+import org.springframework.boot.autoconfigure.condition.SpringBootCondition;
+import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.ConditionContext;
+import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.type.AnnotatedTypeMetadata;
 
 import dev.durablestash.core.ExpirySweeper;
 import dev.durablestash.core.StashSettings;
@@ -221,8 +226,7 @@ final class StorageConfigurations {
         @Bean(destroyMethod = "close")
         @ConditionalOnBean(StorageBackend.class)
         @ConditionalOnMissingBean
-        @ConditionalOnProperty(name = "durable-stash.storage.filesystem.sweep.enabled", havingValue = "true",
-                matchIfMissing = true)
+        @Conditional(SweepEnabled.class)
         @Nullable ExpirySweeper durableStashExpirySweeper(StorageBackend backend, StashSettings settings,
                 DurableStashProperties properties) {
             DurableStashProperties.Sweep sweep = properties.getStorage().getFilesystem().getSweep();
@@ -234,6 +238,23 @@ final class StorageConfigurations {
             ExpirySweeper sweeper = new ExpirySweeper(filesystem, settings, sweep.getMaxFilesPerRun());
             sweeper.start(interval);
             return sweeper;
+        }
+
+        /**
+         * Matches when {@code durable-stash.storage.filesystem.sweep.enabled} is on, read as
+         * {@link DurableStashProperties} binds it ({@code on}, {@code yes} and {@code 1} are on too; unset
+         * is on, the properties' default). A value that is no boolean fails startup naming the property.
+         */
+        static final class SweepEnabled extends SpringBootCondition {
+
+            private static final String NAME = "durable-stash.storage.filesystem.sweep.enabled";
+
+            @Override
+            public ConditionOutcome getMatchOutcome(ConditionContext context, AnnotatedTypeMetadata metadata) {
+                boolean on = Binder.get(context.getEnvironment()).bind(NAME, Boolean.class)
+                        .orElse(new DurableStashProperties.Sweep().isEnabled());
+                return new ConditionOutcome(on, NAME + " is " + on);
+            }
         }
     }
 

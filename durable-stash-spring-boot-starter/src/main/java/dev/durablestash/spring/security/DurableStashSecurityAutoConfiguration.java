@@ -7,10 +7,10 @@ import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication.Type;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.security.authentication.event.InteractiveAuthenticationSuccessEvent;
 import org.springframework.security.config.Customizer;
@@ -31,7 +31,9 @@ import dev.durablestash.spring.web.servlet.SidFilter;
  * bean adds to the logout of every {@code SecurityFilterChain} built with Spring Security's
  * {@code HttpSecurity} bean, so it runs for every request that chain's logout filter takes as a
  * logout, with or without an authentication). Switch them off with
- * {@code durable-stash.security.rotate-on-login=false} and {@code durable-stash.security.end-on-logout=false}.
+ * {@code durable-stash.security.rotate-on-login=false} and {@code durable-stash.security.end-on-logout=false}
+ * (read as booleans, as {@link dev.durablestash.spring.autoconfigure.DurableStashProperties} reads them:
+ * {@code off}, {@code no} and {@code 0} switch them off too).
  * The browser session is also bound to the principal of Spring Security's context
  * ({@link SecurityContextPrincipalResolver}): any login, also one that publishes no event (HTTP Basic,
  * bearer tokens, a programmatic login), rotates an anonymous sid when the principal first uses it, and
@@ -52,14 +54,14 @@ public final class DurableStashSecurityAutoConfiguration {
 
     @Bean
     @ConditionalOnMissingBean
-    @ConditionalOnProperty(name = "durable-stash.security.rotate-on-login", havingValue = "true", matchIfMissing = true)
+    @Conditional(SecuritySwitches.RotateOnLogin.class)
     RotateSidOnLogin durableStashRotateSidOnLogin() {
         return new RotateSidOnLogin();
     }
 
     @Bean
     @ConditionalOnMissingBean
-    @ConditionalOnProperty(name = "durable-stash.security.end-on-logout", havingValue = "true", matchIfMissing = true)
+    @Conditional(SecuritySwitches.EndOnLogout.class)
     EndBrowserSessionOnLogout durableStashEndBrowserSessionOnLogout() {
         return new EndBrowserSessionOnLogout();
     }
