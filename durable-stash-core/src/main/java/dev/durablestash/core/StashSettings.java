@@ -352,7 +352,8 @@ public final class StashSettings {
         }
 
         /**
-         * @param maxValueBytes the largest accepted JSON encoding of one value; positive
+         * @param maxValueBytes the largest accepted JSON encoding of one value; positive, and at most
+         *     {@link #maxDocumentBytes} (checked by {@link #build()}), default 64 KiB
          * @return this builder
          */
         public Builder maxValueBytes(int maxValueBytes) {
@@ -361,7 +362,8 @@ public final class StashSettings {
         }
 
         /**
-         * @param maxDocumentBytes the largest accepted session document; positive
+         * @param maxDocumentBytes the largest accepted session document; positive, and at least
+         *     {@link #maxValueBytes} (checked by {@link #build()}), default 1 MiB
          * @return this builder
          */
         public Builder maxDocumentBytes(int maxDocumentBytes) {
@@ -487,7 +489,8 @@ public final class StashSettings {
         /**
          * @return the settings
          * @throws IllegalStateException if no secret was set, if {@code nextSecret} equals the secret, if
-         *     {@code previousSecrets} contains it, or if both {@code nextSecret} and {@code previousSecrets} are set
+         *     {@code previousSecrets} contains it, if both {@code nextSecret} and {@code previousSecrets} are set,
+         *     if {@code maxValueBytes} is above {@code maxDocumentBytes}, or if {@code maxLiveBytes} is below it
          */
         public StashSettings build() {
             if (secret.length == 0) {
@@ -504,6 +507,11 @@ public final class StashSettings {
             if (nextSecret != null && !previousSecrets.isEmpty()) {
                 throw new IllegalStateException("nextSecret cannot be combined with previousSecrets: finish the "
                         + "earlier rotation (remove previousSecrets) before starting the next one");
+            }
+            if (maxValueBytes > maxDocumentBytes) {
+                throw new IllegalStateException("maxValueBytes (" + maxValueBytes + ") is above maxDocumentBytes ("
+                        + maxDocumentBytes + "): a value between the two would be accepted and then fail every stash "
+                        + "that holds it as too large a document");
             }
             if (maxLiveBytes < maxDocumentBytes) {
                 throw new IllegalStateException("maxLiveBytes (" + maxLiveBytes + ") is below maxDocumentBytes ("

@@ -148,12 +148,14 @@ class BadInputTests {
 
     @Test
     void aStashThatWouldOverflowTheDocumentFailsAloneAndTheOthersInItsBatchSucceed() throws Exception {
-        try (StashAdapter adapter = new StashAdapter(backend, Engines.settings().maxDocumentBytes(2_000).build())) {
+        try (StashAdapter adapter = new StashAdapter(backend,
+                Engines.settings().maxDocumentBytes(2_000).maxValueBytes(2_000).build())) {
             await(adapter.recover(sid, VIEW, MountKind.FRESH));
             backend.setLatency(Operation.PUT, java.time.Duration.ofMillis(100));
             CompletionStage<Void> first = adapter.stash(sid, VIEW, Map.of("title", "first")); // in flight
             CompletionStage<Void> small = adapter.stash(sid, VIEW, Map.of("count", 2));
-            CompletionStage<Void> huge = adapter.stash(sid, VIEW, Map.of("blob", "x".repeat(5_000)));
+            // within max-value-size, but too large for the document with the others
+            CompletionStage<Void> huge = adapter.stash(sid, VIEW, Map.of("blob", "x".repeat(1_990)));
             await(first);
             await(small);
             Throwable failure = failureOf(huge);

@@ -178,6 +178,19 @@ class StashSettingsTests {
     }
 
     @Test
+    void aValueLimitAboveTheDocumentLimitIsRefused() {
+        // a value between the two limits would pass the value check and fail every stash as too large a document
+        assertThatThrownBy(() -> builder().maxValueBytes(2048).maxDocumentBytes(1024).build())
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("maxValueBytes (2048) is above maxDocumentBytes (1024)");
+        assertThatThrownBy(() -> builder().maxDocumentBytes(32 * 1024).build()) // the default maxValueBytes is 64 KiB
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("maxValueBytes (65536) is above maxDocumentBytes (32768)");
+        StashSettings equal = builder().maxValueBytes(1024).maxDocumentBytes(1024).build();
+        assertThat(equal.maxValueBytes()).isEqualTo(equal.maxDocumentBytes());
+    }
+
+    @Test
     void nonPositiveDurationsFailNamingTheSetting() {
         for (Duration bad : List.of(Duration.ZERO, Duration.ofMillis(-1))) {
             assertThatThrownBy(() -> builder().ttl(bad))

@@ -58,7 +58,7 @@ public class DurableStashProperties {
      */
     private boolean revalidateOnMount = true;
 
-    /** Largest accepted JSON encoding of one stashed value. */
+    /** Largest accepted JSON encoding of one stashed value. At most max-document-size. */
     private DataSize maxValueSize = DataSize.ofKilobytes(64);
 
     /** Largest accepted session document (all views of one browser session). */

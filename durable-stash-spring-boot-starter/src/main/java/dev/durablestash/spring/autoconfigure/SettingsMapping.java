@@ -63,6 +63,11 @@ final class SettingsMapping {
                 () -> b.maxValueBytes(toIntBytes(properties.getMaxValueSize().toBytes())));
         apply("max-document-size", properties.getMaxDocumentSize(),
                 () -> b.maxDocumentBytes(toIntBytes(properties.getMaxDocumentSize().toBytes())));
+        if (properties.getMaxValueSize().toBytes() > properties.getMaxDocumentSize().toBytes()) {
+            throw invalid("max-value-size", properties.getMaxValueSize(), "must be at most durable-stash.max-document-size ("
+                    + properties.getMaxDocumentSize().toBytes() + " bytes): a value larger than the session document "
+                    + "could never be stored, every stash holding one would fail");
+        }
         b.invalidValuePolicy(properties.getOnInvalidValue());
         b.operationTimeout(operationTimeout(properties));
         apply("actor.idle-timeout", properties.getActor().getIdleTimeout(),
