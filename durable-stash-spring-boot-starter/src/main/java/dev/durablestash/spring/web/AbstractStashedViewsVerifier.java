@@ -244,6 +244,34 @@ public abstract class AbstractStashedViewsVerifier implements SmartInitializingS
         return null;
     }
 
+    /**
+     * @param handle the handle's simple name ({@code Stash} or {@code ReactiveStash}), for the message
+     * @param method the method that takes the handle, for the message
+     * @param owner what would be its view if it were one (its controller, or the class it is invoked on)
+     * @param viewParameters the view classes it takes: none, or more than one
+     * @return the failure for a method whose handle has no view, or more than one, to refer to
+     */
+    protected static IllegalStateException stashWithoutOneView(String handle, String method, String owner,
+            Set<Class<?>> viewParameters) {
+        return new IllegalStateException(Character.toUpperCase(method.charAt(0)) + method.substring(1)
+                + " takes a " + handle + " parameter, but " + (viewParameters.isEmpty()
+                        ? "neither " + owner + " nor any of its parameters is a view (a class with @Stashed fields)"
+                        : "it takes more than one view class " + viewParameters + ", so the " + handle
+                                + " is ambiguous"));
+    }
+
+    /**
+     * The view classes a method takes, and whether it takes the stack's stash handle.
+     *
+     * @param views the view classes, in the order of the parameters
+     * @param stash whether it takes a {@code Stash} (servlet) or {@code ReactiveStash} (WebFlux)
+     */
+    protected record Takes(Set<Class<?>> views, boolean stash) {
+        /** Public, so that the verifiers in the integrations' packages can make one. */
+        public Takes {
+        }
+    }
+
     /** @return {@code true} when the class declares a constructor without parameters (of any visibility) */
     protected static boolean hasNoArgumentConstructor(Class<?> type) {
         try {

@@ -92,7 +92,7 @@ public final class StashedViewsWebFluxVerifier extends AbstractStashedViewsVerif
         if (takes.stash() && takes.views().size() != 1) {
             Class<?> owner = parameters[0].getContainingClass(); // a ReactiveStash is one of them
             if (!StashedViews.isStashedView(owner)) {
-                throw stashWithoutOneView(method, "the class it is invoked on (" + ClassUtils.getUserClass(owner)
+                throw stashWithoutOneView("ReactiveStash", method, "the class it is invoked on (" + ClassUtils.getUserClass(owner)
                         .getName() + ")", takes.views());
             }
         }
@@ -158,7 +158,7 @@ public final class StashedViewsWebFluxVerifier extends AbstractStashedViewsVerif
         }
         Takes takes = verifyParameters(handler.getMethodParameters(), "handler " + handler, used);
         if (takes.stash() && !controllerIsView && takes.views().size() != 1) {
-            throw stashWithoutOneView("handler " + handler, "its controller", takes.views());
+            throw stashWithoutOneView("ReactiveStash", "handler " + handler, "its controller", takes.views());
         }
     }
 
@@ -192,23 +192,6 @@ public final class StashedViewsWebFluxVerifier extends AbstractStashedViewsVerif
             }
         }
         return new Takes(viewParameters, takesStash);
-    }
-
-    /**
-     * @param method the method that takes a {@link ReactiveStash}, for the message
-     * @param owner what would be its view if it were one (its controller, or the class it is invoked on)
-     * @param viewParameters the view classes it takes: none, or more than one
-     */
-    private static IllegalStateException stashWithoutOneView(String method, String owner,
-            Set<Class<?>> viewParameters) {
-        return new IllegalStateException(Character.toUpperCase(method.charAt(0)) + method.substring(1)
-                + " takes a ReactiveStash parameter, but " + (viewParameters.isEmpty()
-                        ? "neither " + owner + " nor any of its parameters is a view (a class with @Stashed fields)"
-                        : "it takes more than one view class " + viewParameters + ", so the handle is ambiguous"));
-    }
-
-    /** The view classes a method takes, and whether it takes a {@link ReactiveStash}. */
-    private record Takes(Set<Class<?>> views, boolean stash) {
     }
 
     /**

@@ -143,7 +143,7 @@ public final class StashedViewsVerifier extends AbstractStashedViewsVerifier {
         if (takes.stash() && takes.views().size() != 1) {
             Class<?> owner = parameters[0].getContainingClass(); // a Stash is one of them
             if (!StashedViews.isStashedView(owner)) {
-                throw stashWithoutOneView(method, "the class it is invoked on (" + ClassUtils.getUserClass(owner)
+                throw stashWithoutOneView("Stash", method, "the class it is invoked on (" + ClassUtils.getUserClass(owner)
                         .getName() + ")", takes.views());
             }
         }
@@ -197,7 +197,7 @@ public final class StashedViewsVerifier extends AbstractStashedViewsVerifier {
                     handler.toString(), reason);
         }
         if (takes.stash() && !controllerIsView && viewParameters.size() != 1) {
-            throw stashWithoutOneView("handler " + handler, "its controller", viewParameters);
+            throw stashWithoutOneView("Stash", "handler " + handler, "its controller", viewParameters);
         }
     }
 
@@ -227,23 +227,6 @@ public final class StashedViewsVerifier extends AbstractStashedViewsVerifier {
             }
         }
         return new Takes(viewParameters, takesStash);
-    }
-
-    /**
-     * @param method the method that takes a {@link Stash}, for the message
-     * @param owner what would be its view if it were one (its controller, or the class it is invoked on)
-     * @param viewParameters the view classes it takes: none, or more than one
-     */
-    private static IllegalStateException stashWithoutOneView(String method, String owner,
-            Set<Class<?>> viewParameters) {
-        return new IllegalStateException(Character.toUpperCase(method.charAt(0)) + method.substring(1)
-                + " takes a Stash parameter, but " + (viewParameters.isEmpty()
-                        ? "neither " + owner + " nor any of its parameters is a view (a class with @Stashed fields)"
-                        : "it takes more than one view class " + viewParameters + ", so the Stash is ambiguous"));
-    }
-
-    /** The view classes a method takes, and whether it takes a {@link Stash}. */
-    private record Takes(Set<Class<?>> views, boolean stash) {
     }
 
     private static void verifyRequestScoped(ConfigurableListableBeanFactory factory, Object bean, Class<?> controller) {
