@@ -186,6 +186,16 @@ public final class SessionCookieValues {
             return claim;
         }
 
+        /**
+         * @param principal the name of the authenticated principal the request acts for, or {@code null}
+         *     when it is anonymous
+         * @return {@code true} when the request is authenticated and the session is bound to another
+         *     principal: not the request's to use, nor to end (an anonymous request cannot tell)
+         */
+        public boolean boundToAnotherThan(@Nullable String principal) {
+            return principal != null && claimBy(principal) == Claim.REPLACE;
+        }
+
         @Override
         public String toString() {
             return "Decoded[" + (owner == null ? "anonymous" : "bound") + (retag ? ", retag" : "") + "]";

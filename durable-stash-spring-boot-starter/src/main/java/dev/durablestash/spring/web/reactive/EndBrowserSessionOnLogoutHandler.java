@@ -5,6 +5,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import org.springframework.security.core.Authentication;
+import org.springframework.security.core.context.ReactiveSecurityContextHolder;
 import org.springframework.security.web.server.WebFilterExchange;
 import org.springframework.security.web.server.authentication.logout.ServerLogoutHandler;
 
@@ -18,7 +19,9 @@ import reactor.core.publisher.Mono;
  * {@code http.logout(logout -> logout.logoutHandler(new DelegatingServerLogoutHandler(
  * new SecurityContextServerLogoutHandler(), new EndBrowserSessionOnLogoutHandler())))}.
  *
- * <p>A storage failure does not fail the logout: the cookie is cleared anyway and the state expires
+ * <p>It ends the session the exchange's sid cookie names, unless that session is bound to another
+ * principal than the one logging out (a cookie copied from another user's browser): then only the
+ * cookie is cleared. A storage failure does not fail the logout: the cookie is cleared anyway and the state expires
  * with the TTL.
  *
  * <p><b>Thread-safety:</b> thread-safe.
@@ -33,7 +36,13 @@ public final class EndBrowserSessionOnLogoutHandler implements ServerLogoutHandl
         if (session == null) {
             return Mono.empty();
         }
-        return session.end().onErrorResume(e -> {
+        Mono<Void> end = session.end();
+        if (authentication != null) {
+            // The principal of the logout, as the principal resolver sees it, also after the security context's
+            // own handler cleared it: a session bound to another principal is not this logout's to end.
+            end = end.contextWrite(ReactiveSecurityContextHolder.withAuthentication(authentication));
+        }
+        return end.onErrorResume(e -> {
             log.warn("Could not remove the browser session's state at logout (the cookie is cleared; the state "
                     + "expires with the TTL): {}", e.toString());
             return Mono.empty();

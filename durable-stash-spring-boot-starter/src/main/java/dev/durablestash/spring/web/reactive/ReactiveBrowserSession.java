@@ -345,18 +345,21 @@ public final class ReactiveBrowserSession {
      * Ends the browser session, as the servlet {@code BrowserSession.end()} does: the views bound in this
      * exchange are dropped, the cookie is cleared at once, and the stored state is removed. Anything
      * that asks for a {@link #sid()} later in this exchange gets a new, empty session bound to the
-     * principal it acts for then.
+     * principal it acts for then. A session bound to another principal than the one the exchange is
+     * authenticated as is not removed (the cookie is cleared; that state stays with its owner); an
+     * anonymous exchange ends the session its cookie names, as the servlet side says.
      *
      * @return a {@code Mono} that completes once the state is removed, or fails with a
      *     {@link StashWriteException} (the cookie is cleared anyway; the state expires with the TTL)
      */
     public Mono<Void> end() {
-        return afterMove(() -> {
+        return principal().flatMap(found -> afterMove(() -> {
             nextGeneration();
             String old = sid;
             if (old == null) {
-                SessionCookieValues.Decoded fromCookie = cookieSid(null);
-                old = fromCookie == null ? null : fromCookie.sid();
+                String principal = found.orElse(null);
+                SessionCookieValues.Decoded fromCookie = cookieSid(principal);
+                old = fromCookie == null || fromCookie.boundToAnotherThan(principal) ? null : fromCookie.sid();
             }
             ExchangeViews views = ExchangeViews.find(exchange);
             if (views != null) {
@@ -369,7 +372,7 @@ public final class ReactiveBrowserSession {
             writeCookie("", null);
             String ended = old;
             return ended == null ? Mono.empty() : await(() -> settings.adapter().end(ended), "end");
-        });
+        }));
     }
 
     /**

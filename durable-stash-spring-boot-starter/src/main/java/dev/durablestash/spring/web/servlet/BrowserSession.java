@@ -303,14 +303,21 @@ public final class BrowserSession {
      * this request has bound are dropped (their changes are not stashed); anything that asks for a
      * {@link #sid()} later in this request gets a new, empty session.
      *
+     * <p>A session bound to another principal than the one the request is authenticated as (a cookie
+     * copied from another user's browser) is not removed: the cookie is cleared, and that state stays
+     * with its owner. An anonymous request ends the session its cookie names, also one bound to a
+     * principal: it may be that principal's own browser, whose login is not known yet (a user kept
+     * logged in by remember-me whose HTTP session expired logs out before remember-me logs her in).
+     *
      * @throws StashWriteException when the state could not be removed; the cookie is cleared anyway,
      *     so no browser reaches that state again, and it expires with the TTL
      */
     public void end() {
         String old = sid;
         if (old == null) {
-            SessionCookieValues.Decoded fromCookie = cookieSid(null);
-            old = fromCookie == null ? null : fromCookie.sid();
+            String principal = principal();
+            SessionCookieValues.Decoded fromCookie = cookieSid(principal);
+            old = fromCookie == null || fromCookie.boundToAnotherThan(principal) ? null : fromCookie.sid();
         }
         RequestViews views = RequestViews.find(request);
         if (views != null) {

@@ -34,6 +34,7 @@ public class SecureFluxTestApplication {
 
     @Bean
     MapReactiveUserDetailsService users() {
-        return new MapReactiveUserDetailsService(User.withUsername("ada").password("{noop}secret").roles("USER").build());
+        return new MapReactiveUserDetailsService(User.withUsername("ada").password("{noop}secret").roles("USER").build(),
+                User.withUsername("bob").password("{noop}bob-secret").roles("USER").build());
     }
 }

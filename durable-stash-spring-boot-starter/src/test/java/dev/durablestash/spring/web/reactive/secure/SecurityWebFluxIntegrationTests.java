@@ -93,6 +93,41 @@ class SecurityWebFluxIntegrationTests {
                 .startsWith("count=1;");
     }
 
+    /**
+     * A logout ends the session its sid cookie names, but not one bound to another principal than the
+     * one the exchange is authenticated as: bob, logged in, who sends ada's sid cookie (one he saw or
+     * copied; the binding keeps him from reading her state) with his logout leaves her state in place.
+     */
+    @Test
+    void aLogoutOfBobWithAdasSidCookieLeavesAdasStateInPlace() {
+        WebTestClient client = WebTestClient.bindToServer().baseUrl("http://localhost:" + port)
+                .responseTimeout(Duration.ofSeconds(30)).build();
+        EntityExchangeResult<Void> adasLogin = client.post().uri("/login")
+                .contentType(MediaType.APPLICATION_FORM_URLENCODED).bodyValue("username=ada&password=secret")
+                .exchange().expectStatus().is3xxRedirection().expectBody().isEmpty();
+        String adasSession = adasLogin.getResponseCookies().getFirst("SESSION").getValue();
+        EntityExchangeResult<String> incremented = client.post().uri("/counter/increment-body")
+                .cookie("SESSION", adasSession).exchange().expectBody(String.class).returnResult();
+        assertThat(incremented.getResponseBody()).isEqualTo("1");
+        String adasSid = sid(incremented);
+        assertThat(get(client, "/counter", adasSid, adasSession)).startsWith("count=1;");
+
+        EntityExchangeResult<Void> bobsLogin = client.post().uri("/login")
+                .contentType(MediaType.APPLICATION_FORM_URLENCODED).bodyValue("username=bob&password=bob-secret")
+                .exchange().expectStatus().is3xxRedirection().expectBody().isEmpty();
+        String bobsSession = bobsLogin.getResponseCookies().getFirst("SESSION").getValue();
+        assertThat(get(client, "/counter", adasSid, bobsSession)).as("the binding keeps ada's state from bob")
+                .startsWith("count=0;");
+
+        EntityExchangeResult<Void> logout = client.post().uri("/logout").cookie("sid", adasSid)
+                .cookie("SESSION", bobsSession).exchange().expectStatus().is3xxRedirection().expectBody().isEmpty();
+
+        assertThat(logout.getResponseCookies().getFirst("sid")).as("bob's browser forgets the cookie").isNotNull();
+        assertThat(logout.getResponseCookies().getFirst("sid").getMaxAge()).isEqualTo(Duration.ZERO);
+        assertThat(get(client, "/counter", adasSid, adasSession)).as("ada's state after bob's logout with her cookie")
+                .startsWith("count=1;");
+    }
+
     private static String get(WebTestClient client, String path, String sid, String session) {
         WebTestClient.RequestHeadersSpec<?> request = client.get().uri(path).cookie("sid", sid);
         if (session != null) {
