@@ -219,6 +219,9 @@ public final class StashSettings {
     }
 
     /** Builds {@link StashSettings}. Not thread-safe. Setters validate at once and name the setting. */
+    /** The default {@link Builder#maxValueBytes} (unless the document limit is smaller). */
+    private static final int DEFAULT_MAX_VALUE_BYTES = 64 * 1024;
+
     public static final class Builder {
 
         private byte[] secret = new byte[0];
@@ -227,7 +230,9 @@ public final class StashSettings {
         private String keyPrefix = "durable-stash/";
         private Duration ttl = Duration.ofDays(7);
         private boolean revalidateOnMount = true;
-        private int maxValueBytes = 64 * 1024;
+        private int maxValueBytes = DEFAULT_MAX_VALUE_BYTES;
+        /** Whether {@link #maxValueBytes(int)} was called: unset, the value limit follows a smaller document limit. */
+        private boolean maxValueBytesSet;
         private int maxDocumentBytes = 1024 * 1024;
         private InvalidValuePolicy invalidValuePolicy = InvalidValuePolicy.RAISE;
         private Duration actorIdleTimeout = Duration.ofMinutes(5);
@@ -353,11 +358,13 @@ public final class StashSettings {
 
         /**
          * @param maxValueBytes the largest accepted JSON encoding of one value; positive, and at most
-         *     {@link #maxDocumentBytes} (checked by {@link #build()}), default 64 KiB
+         *     {@link #maxDocumentBytes} (checked by {@link #build()}); default 64 KiB, or
+         *     {@code maxDocumentBytes} when that is smaller
          * @return this builder
          */
         public Builder maxValueBytes(int maxValueBytes) {
             this.maxValueBytes = positive("maxValueBytes", maxValueBytes);
+            this.maxValueBytesSet = true;
             return this;
         }
 
@@ -490,7 +497,7 @@ public final class StashSettings {
          * @return the settings
          * @throws IllegalStateException if no secret was set, if {@code nextSecret} equals the secret, if
          *     {@code previousSecrets} contains it, if both {@code nextSecret} and {@code previousSecrets} are set,
-         *     if {@code maxValueBytes} is above {@code maxDocumentBytes}, or if {@code maxLiveBytes} is below it
+         *     if {@code maxValueBytes} (set) is above {@code maxDocumentBytes}, or if {@code maxLiveBytes} is below it
          */
         public StashSettings build() {
             if (secret.length == 0) {
@@ -507,6 +514,9 @@ public final class StashSettings {
             if (nextSecret != null && !previousSecrets.isEmpty()) {
                 throw new IllegalStateException("nextSecret cannot be combined with previousSecrets: finish the "
                         + "earlier rotation (remove previousSecrets) before starting the next one");
+            }
+            if (!maxValueBytesSet) {
+                maxValueBytes = Math.min(DEFAULT_MAX_VALUE_BYTES, maxDocumentBytes);
             }
             if (maxValueBytes > maxDocumentBytes) {
                 throw new IllegalStateException("maxValueBytes (" + maxValueBytes + ") is above maxDocumentBytes ("

@@ -178,12 +178,20 @@ class StashSettingsTests {
     }
 
     @Test
+    void anUnsetValueLimitIsTheDefaultOrASmallerDocumentLimit() {
+        assertThat(builder().build().maxValueBytes()).isEqualTo(64 * 1024);
+        assertThat(builder().maxDocumentBytes(32 * 1024).build().maxValueBytes())
+                .as("a document limit below the default value limit, set alone").isEqualTo(32 * 1024);
+        assertThat(builder().maxValueBytes(1024).maxDocumentBytes(32 * 1024).build().maxValueBytes()).isEqualTo(1024);
+    }
+
+    @Test
     void aValueLimitAboveTheDocumentLimitIsRefused() {
         // a value between the two limits would pass the value check and fail every stash as too large a document
         assertThatThrownBy(() -> builder().maxValueBytes(2048).maxDocumentBytes(1024).build())
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("maxValueBytes (2048) is above maxDocumentBytes (1024)");
-        assertThatThrownBy(() -> builder().maxDocumentBytes(32 * 1024).build()) // the default maxValueBytes is 64 KiB
+        assertThatThrownBy(() -> builder().maxValueBytes(64 * 1024).maxDocumentBytes(32 * 1024).build())
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("maxValueBytes (65536) is above maxDocumentBytes (32768)");
         StashSettings equal = builder().maxValueBytes(1024).maxDocumentBytes(1024).build();

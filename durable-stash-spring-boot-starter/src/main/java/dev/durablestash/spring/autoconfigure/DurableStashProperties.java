@@ -58,8 +58,11 @@ public class DurableStashProperties {
      */
     private boolean revalidateOnMount = true;
 
-    /** Largest accepted JSON encoding of one stashed value. At most max-document-size. */
-    private DataSize maxValueSize = DataSize.ofKilobytes(64);
+    /**
+     * Largest accepted JSON encoding of one stashed value. At most max-document-size. Default 64KB, or
+     * max-document-size when that is smaller.
+     */
+    private @Nullable DataSize maxValueSize;
 
     /** Largest accepted session document (all views of one browser session). */
     private DataSize maxDocumentSize = DataSize.ofMegabytes(1);
@@ -132,11 +135,12 @@ public class DurableStashProperties {
         this.revalidateOnMount = revalidateOnMount;
     }
 
-    public DataSize getMaxValueSize() {
+    /** @return the value limit set, or {@code null} for the default (64KB, or max-document-size when smaller) */
+    public @Nullable DataSize getMaxValueSize() {
         return maxValueSize;
     }
 
-    public void setMaxValueSize(DataSize maxValueSize) {
+    public void setMaxValueSize(@Nullable DataSize maxValueSize) {
         this.maxValueSize = maxValueSize;
     }
 

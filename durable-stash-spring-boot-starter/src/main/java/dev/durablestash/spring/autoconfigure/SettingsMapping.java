@@ -59,12 +59,14 @@ final class SettingsMapping {
         }
         apply("ttl", properties.getTtl(), () -> b.ttl(properties.getTtl()));
         b.revalidateOnMount(properties.isRevalidateOnMount());
-        apply("max-value-size", properties.getMaxValueSize(),
-                () -> b.maxValueBytes(toIntBytes(properties.getMaxValueSize().toBytes())));
+        DataSize maxValueSize = properties.getMaxValueSize(); // unset: 64KB, or max-document-size when smaller
+        if (maxValueSize != null) {
+            apply("max-value-size", maxValueSize, () -> b.maxValueBytes(toIntBytes(maxValueSize.toBytes())));
+        }
         apply("max-document-size", properties.getMaxDocumentSize(),
                 () -> b.maxDocumentBytes(toIntBytes(properties.getMaxDocumentSize().toBytes())));
-        if (properties.getMaxValueSize().toBytes() > properties.getMaxDocumentSize().toBytes()) {
-            throw invalid("max-value-size", properties.getMaxValueSize(), "must be at most durable-stash.max-document-size ("
+        if (maxValueSize != null && maxValueSize.toBytes() > properties.getMaxDocumentSize().toBytes()) {
+            throw invalid("max-value-size", maxValueSize, "must be at most durable-stash.max-document-size ("
                     + properties.getMaxDocumentSize().toBytes() + " bytes): a value larger than the session document "
                     + "could never be stored, every stash holding one would fail");
         }

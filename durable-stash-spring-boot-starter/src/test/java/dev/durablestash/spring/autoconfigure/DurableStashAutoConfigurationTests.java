@@ -602,8 +602,9 @@ class DurableStashAutoConfigurationTests {
     void aMaxValueSizeAboveTheMaxDocumentSizeFailsStartupNamingBoth() {
         inTempDirectory().withPropertyValues("durable-stash.max-value-size=2MB").run((context) -> assertFailedOn(context,
                 "durable-stash.max-value-size", "must be at most durable-stash.max-document-size (1048576 bytes)"));
-        inTempDirectory().withPropertyValues("durable-stash.max-document-size=32KB").run((context) -> assertFailedOn(context,
-                "durable-stash.max-value-size", "must be at most durable-stash.max-document-size (32768 bytes)"));
+        inTempDirectory().withPropertyValues("durable-stash.max-value-size=64KB", "durable-stash.max-document-size=32KB")
+                .run((context) -> assertFailedOn(context, "durable-stash.max-value-size",
+                        "must be at most durable-stash.max-document-size (32768 bytes)"));
         inTempDirectory().withPropertyValues("durable-stash.max-value-size=1MB")
                 .run((context) -> assertThat(context).hasNotFailed());
     }
