@@ -104,9 +104,14 @@ class S3StorageBackendTests {
                 .isInstanceOf(StorageException.class)
                 .hasMessageContaining("s3://" + bucket + "/doc")
                 .hasMessageContaining("HTTP 500")
-                .hasMessageContaining("not applied");
-        assertThat(faults.puts.sum()).as("PUTs reaching the store: the first and the backend's two re-sends, "
-                + "each after a HEAD showed it was not applied; no SDK retry").isEqualTo(3);
+                .hasMessageContaining("not applied")
+                .hasMessageContaining("the attempt before failed with");
+        // The backend sends the PUT three times: the first and two re-sends, each after a HEAD showed it was not
+        // applied. The test server sometimes closes the connection after answering 500, and a PUT sent on it
+        // then fails before it reaches the store (also not applied, so sent again while re-sends are left): the
+        // store counts up to three. An SDK retry would add PUTs.
+        assertThat(faults.puts.sum()).as("PUTs reaching the store: at most the first and the backend's two "
+                + "re-sends; no SDK retry").isBetween(1L, 3L);
         faults.reset();
         assertThat(await(backend.get("doc", null))).isInstanceOf(GetResult.NotFound.class);
     }
