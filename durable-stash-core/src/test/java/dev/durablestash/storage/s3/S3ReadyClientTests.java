@@ -51,9 +51,12 @@ class S3ReadyClientTests {
                 S3StorageBackend backend = S3StorageBackend.builder().bucket(bucket).client(legacy).build()) {
             faults.failBefore(1.0);
             assertThatThrownBy(() -> await(backend.put("doc", utf8("never"), Precondition.absent())))
-                    .isInstanceOf(StorageException.class);
-            assertThat(faults.puts.sum()).as("PUTs reaching the store: the first and the backend's two re-sends; "
-                    + "no SDK retry").isEqualTo(3);
+                    .isInstanceOf(StorageException.class)
+                    .hasMessageContaining("the attempt before failed with");
+            // The first and the backend's two re-sends; a PUT sent on a connection the test server closed after
+            // its 500 fails before it reaches the store, so the store counts up to three (S3StorageBackendTests).
+            assertThat(faults.puts.sum()).as("PUTs reaching the store: at most the first and the backend's two "
+                    + "re-sends; no SDK retry").isBetween(1L, 3L);
         }
     }
 
