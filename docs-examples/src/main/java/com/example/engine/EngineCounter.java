@@ -11,6 +11,7 @@ import dev.durablestash.core.SessionIds;
 import dev.durablestash.core.StashAdapter;
 import dev.durablestash.core.StashSettings;
 import dev.durablestash.core.ViewDefinition;
+import dev.durablestash.core.ViewTurn;
 import dev.durablestash.storage.filesystem.FileSystemStorageBackend;
 
 class EngineCounter {
@@ -20,10 +21,16 @@ class EngineCounter {
       .build();
 
   static int increment(StashAdapter stash, String sid) {
-    Recovery recovery = stash.recover(sid, COUNTER, MountKind.FRESH).toCompletableFuture().join();
-    int count = recovery.has("count") ? recovery.<Integer>get("count") : 0;
-    stash.stash(sid, COUNTER, Map.of("count", count + 1)).toCompletableFuture().join(); // durable when it returns
-    return count + 1;
+    // one increment of this session at a time (in this JVM): no update is lost
+    ViewTurn turn = stash.turn(sid, COUNTER).toCompletableFuture().join();
+    try {
+      Recovery recovery = stash.recover(sid, COUNTER, MountKind.FRESH).toCompletableFuture().join();
+      int count = recovery.has("count") ? recovery.<Integer>get("count") : 0;
+      stash.stash(sid, COUNTER, Map.of("count", count + 1)).toCompletableFuture().join(); // durable when it returns
+      return count + 1;
+    } finally {
+      turn.close(); // on every path, or the session's next increments wait until they time out
+    }
   }
 
   public static void main(String[] args) {

@@ -49,6 +49,7 @@ public abstract class AbstractStashedViewsVerifier implements SmartInitializingS
     private @Nullable List<Advice> advice;
     /** The support methods checked so far: each once, however many handlers it serves. */
     private final Set<SupportMethod> checkedSupportMethods = new HashSet<>();
+    private final Set<Class<?>> controllersWithSupportMethodsChecked = new HashSet<>();
 
     /** @param views the application's views, which build (and so check) each view class */
     protected AbstractStashedViewsVerifier(StashedViews views) {
@@ -132,6 +133,9 @@ public abstract class AbstractStashedViewsVerifier implements SmartInitializingS
      * @param used collects the view classes the methods take
      */
     protected final void verifySupportMethods(HandlerMethod handler, Set<Class<?>> used) {
+        if (!controllersWithSupportMethodsChecked.add(handler.getBeanType())) {
+            return; // the same methods as for an earlier handler of the controller
+        }
         List<Advice> found = advice;
         if (found == null) {
             ApplicationContext context = applicationContext;
