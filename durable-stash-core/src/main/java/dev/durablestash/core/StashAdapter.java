@@ -196,6 +196,13 @@ public final class StashAdapter implements AutoCloseable {
      * on every path: an unclosed turn holds up every later request of that session and view until
      * each of them times out.
      *
+     * <p>A caller that stops waiting before the stage completes (a bound of its own, shorter than the
+     * operation timeout) gives the wait up by completing the stage's future itself:
+     * {@code toCompletableFuture().cancel(false)}, or an {@code orTimeout} on it. Such a wait is
+     * skipped and the turn goes to the next caller. When that cancel returns {@code false} the turn
+     * was granted meanwhile and must be closed; a caller that stops waiting without completing the
+     * future must close the turn when it comes ({@code stage.thenAccept(ViewTurn::close)}).
+     *
      * @param sid the browser session id
      * @param view the view
      * @return a stage that completes with the turn, or exceptionally with a

@@ -19,7 +19,8 @@ import org.jspecify.annotations.Nullable;
  * {@link ConcurrentHashMap#compute}, which locks the lane's bin; futures are completed outside it, so
  * a waiter's continuation never runs under that lock. A waiter whose deadline passes fails with
  * {@link StashTimeoutException} and leaves the queue; a turn that raced its deadline and lost is
- * handed on at once. Thread-safe.
+ * handed on at once. The caller gets the waiter's own future: one it completes itself (a cancel, a
+ * shorter bound of its own) gives the wait up, and is skipped like one past its deadline. Thread-safe.
  */
 final class ViewTurns {
 
@@ -94,7 +95,9 @@ final class ViewTurns {
                 waiter.deadline.cancel(false); // granted before the deadline was set
             }
         }
-        return waiter.granted.minimalCompletionStage();
+        // The waiter's own future, not a copy: a caller that gives the wait up by completing it (cancel, a
+        // bound of its own) is skipped by handOn, where a copy would leave the turn granted to nobody.
+        return waiter.granted;
     }
 
     private void expire(Waiter waiter) {

@@ -105,4 +105,36 @@ class ViewTurnTests {
             requests.shutdownNow();
         }
     }
+
+    /**
+     * A caller that stops waiting for a turn before the engine's deadline (a bound of its own) and cancels
+     * the stage's future gives the wait up: the turn goes to the next caller, not to nobody. Before, the
+     * engine's own future stayed behind a copy, the turn was granted to the cancelled wait and never
+     * closed, and every later turn of the session's view waited out the operation timeout.
+     */
+    @Test
+    void aWaitCancelledByItsCallerIsSkippedWhenTheTurnIsHandedOn() throws Exception {
+        ViewTurn held = await(adapter.turn(sid, COUNTER));
+        CompletableFuture<ViewTurn> impatient = adapter.turn(sid, COUNTER).toCompletableFuture();
+        assertThat(impatient.cancel(true)).isTrue();
+        held.close();
+
+        assertThat(adapter.turn(sid, COUNTER).toCompletableFuture())
+                .as("the next turn, the default deadline being 10 s").succeedsWithin(Duration.ofSeconds(2))
+                .satisfies(ViewTurn::close);
+    }
+
+    /** The same for a caller whose own bound completed the future it waits on ({@code orTimeout}). */
+    @Test
+    void aWaitCompletedByItsCallersOwnBoundIsSkippedWhenTheTurnIsHandedOn() throws Exception {
+        ViewTurn held = await(adapter.turn(sid, COUNTER));
+        CompletableFuture<ViewTurn> bounded = adapter.turn(sid, COUNTER).toCompletableFuture()
+                .orTimeout(50, java.util.concurrent.TimeUnit.MILLISECONDS);
+        assertThat(bounded).failsWithin(Duration.ofSeconds(2));
+        held.close();
+
+        assertThat(adapter.turn(sid, COUNTER).toCompletableFuture())
+                .as("the next turn, the default deadline being 10 s").succeedsWithin(Duration.ofSeconds(2))
+                .satisfies(ViewTurn::close);
+    }
 }
