@@ -64,7 +64,9 @@ import dev.durablestash.spring.web.StashedViews;
  * cannot be created there, a view parameter would be made from the message's payload (never recovered
  * nor stored), and the handles do not exist;</li>
  * <li>with spring-websocket on the classpath, every WebSocket handler mapped to a URL (with or without
- * SockJS): its class must not be a view, since one instance serves every connection;</li>
+ * SockJS): its class must not be a view, since one instance serves every connection and nothing recovers or
+ * stashes its fields; nor must the class a {@code PerConnectionWebSocketHandler} makes for each connection,
+ * whose fields nothing recovers or stashes either;</li>
  * <li>every class under the application's packages ({@link AutoConfigurationPackages}, the package
  * of the {@code @SpringBootApplication} class and below) that declares {@code @Stashed} fields: it
  * must be one of the controllers or argument classes above, or a superclass of one, or a class
@@ -120,9 +122,11 @@ public final class StashedViewsVerifier extends AbstractStashedViewsVerifier {
             }
         }
         if (ClassUtils.isPresent(WebSocketHandlerTypes.HANDLER_CLASS, classLoader)) {
-            WebSocketHandlerTypes.in(factory).forEach((path, type) -> {
-                if (StashedViews.isStashedView(type)) {
-                    throw ViewDeclarations.webSocketHandler(type, path);
+            WebSocketHandlerTypes.in(factory).forEach((path, handler) -> {
+                if (StashedViews.isStashedView(handler.type())) {
+                    throw webSocketHandlerWithStashedFields(handler.type(), path,
+                            handler.perConnection() ? "PerConnectionWebSocketHandler" : null,
+                            ViewDeclarations.KEEP_STATE_IN_PAGE_REQUESTS);
                 }
             });
         }

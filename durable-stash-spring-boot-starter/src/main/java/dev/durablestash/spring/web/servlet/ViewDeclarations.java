@@ -21,7 +21,7 @@ final class ViewDeclarations {
             + "recovers and stashes views only in HTTP requests";
 
     /** What to do instead, for the WebSocket failures. */
-    private static final String KEEP_STATE_IN_PAGE_REQUESTS = "Keep the browser session's state in views of the "
+    static final String KEEP_STATE_IN_PAGE_REQUESTS = "Keep the browser session's state in views of the "
             + "page's HTTP requests; WebSocket code that needs it can take the sid in a HandshakeInterceptor (the "
             + "upgrade request's BrowserSession.sid()) and recover and stash a view of its own with the StashAdapter.";
 
@@ -116,15 +116,6 @@ final class ViewDeclarations {
                 + handler + ": a " + type.getSimpleName() + " belongs to an HTTP request. " + OUTSIDE_REQUESTS
                 + ": Spring would try to make the " + type.getSimpleName() + " from the message's payload, and "
                 + "fail at every message. Remove the parameter. " + KEEP_STATE_IN_PAGE_REQUESTS);
-    }
-
-    /** @param path the path the handler is mapped to */
-    static IllegalStateException webSocketHandler(Class<?> type, String path) {
-        Class<?> userClass = ClassUtils.getUserClass(type);
-        return new IllegalStateException("WebSocket handler " + userClass.getName() + " (at " + path + ") has "
-                + fields(userClass) + ", but a WebSocket handler is not a view: one instance serves every "
-                + "connection, of every browser, and nothing recovers or stashes its fields. Remove @Stashed. "
-                + KEEP_STATE_IN_PAGE_REQUESTS);
     }
 
     /**

@@ -5,6 +5,8 @@ import ch.qos.logback.classic.Level;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
+import org.springframework.beans.factory.support.BeanDefinitionRegistry;
+import org.springframework.boot.autoconfigure.AutoConfigurationPackages;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.http.converter.autoconfigure.HttpMessageConvertersAutoConfiguration;
 import org.springframework.boot.test.context.FilteredClassLoader;
@@ -31,6 +33,8 @@ import org.springframework.web.socket.config.annotation.StompEndpointRegistry;
 import org.springframework.web.socket.config.annotation.WebSocketConfigurer;
 import org.springframework.web.socket.config.annotation.WebSocketHandlerRegistry;
 import org.springframework.web.socket.config.annotation.WebSocketMessageBrokerConfigurer;
+import org.springframework.web.socket.handler.LoggingWebSocketHandlerDecorator;
+import org.springframework.web.socket.handler.PerConnectionWebSocketHandler;
 import org.springframework.web.socket.handler.TextWebSocketHandler;
 
 import dev.durablestash.spring.Stash;
@@ -38,6 +42,8 @@ import dev.durablestash.spring.Stashed;
 import dev.durablestash.spring.autoconfigure.DurableStashAutoConfiguration;
 import dev.durablestash.spring.autoconfigure.DurableStashServletAutoConfiguration;
 import dev.durablestash.spring.web.servlet.BrowserSession;
+import dev.durablestash.spring.web.servlet.declarations.perconnection.PerConnectionNotes;
+import dev.durablestash.spring.web.servlet.declarations.perconnection.PerConnectionNotesConfiguration;
 import dev.durablestash.testing.autoconfigure.InMemoryStorageAutoConfiguration;
 import dev.durablestash.testsupport.ExpectedLogs;
 
@@ -139,6 +145,46 @@ class MessageHandlerViewDeclarationTests {
         contextRunner.withUserConfiguration(SockJsNotesSocketConfiguration.class).run((context) -> assertFailedNaming(
                 context, "WebSocket handler " + NotesSocket.class.getName(), "/sockjs-notes",
                 NotesSocket.class.getName() + ".note"));
+    }
+
+    /**
+     * A handler made for each connection is shared by no two browsers, but nothing recovers or stashes its
+     * fields either. Outside the application's packages it was not checked at all, and the application
+     * started.
+     */
+    @Test
+    void aPerConnectionWebSocketHandlerWithStashedFieldsFailsStartup() {
+        contextRunner.withUserConfiguration(PerConnectionNotesSocketConfiguration.class).run((context) ->
+                assertFailedNaming(context, "WebSocket handler " + NotesSocket.class.getName(), "/per-connection-notes",
+                        NotesSocket.class.getName() + ".note", "PerConnectionWebSocketHandler",
+                        "nothing recovers or stashes its fields", "Remove @Stashed"));
+    }
+
+    @Test
+    void aDecoratedPerConnectionWebSocketHandlerWithStashedFieldsBehindSockJsFailsStartup() {
+        contextRunner.withUserConfiguration(DecoratedPerConnectionNotesSocketConfiguration.class).run((context) ->
+                assertFailedNaming(context, "WebSocket handler " + NotesSocket.class.getName(),
+                        "/decorated-per-connection-notes", NotesSocket.class.getName() + ".note",
+                        "PerConnectionWebSocketHandler"));
+    }
+
+    /**
+     * In the application's packages the class scan refused it before, but as a class nothing uses, which
+     * says nothing of WebSockets; it now gets the WebSocket handler's message.
+     */
+    @Test
+    void aPerConnectionWebSocketHandlerWithStashedFieldsInTheApplicationsPackagesFailsStartupAsAWebSocketHandler() {
+        contextRunner.withInitializer((context) -> AutoConfigurationPackages.register(
+                (BeanDefinitionRegistry) context.getBeanFactory(), PerConnectionNotes.class.getPackageName()))
+                .withUserConfiguration(PerConnectionNotesConfiguration.class)
+                .run((context) -> assertFailedNaming(context, "WebSocket handler " + PerConnectionNotes.class.getName(),
+                        "/notes", PerConnectionNotes.class.getName() + ".note", "PerConnectionWebSocketHandler"));
+    }
+
+    @Test
+    void aPerConnectionWebSocketHandlerWithoutStashedFieldsStarts() {
+        contextRunner.withUserConfiguration(PerConnectionPlainSocketConfiguration.class)
+                .run((context) -> assertThat(context).hasNotFailed());
     }
 
     /** Refused before the WebSocket checks run, as any bean with {@code @Stashed} fields that is not a controller. */
@@ -305,6 +351,45 @@ class MessageHandlerViewDeclarationTests {
         @Override
         public void registerWebSocketHandlers(WebSocketHandlerRegistry registry) {
             registry.addHandler(new NotesSocket(), "/sockjs-notes").withSockJS();
+        }
+    }
+
+    static class PlainSocket extends TextWebSocketHandler {
+
+        @Override
+        protected void handleTextMessage(WebSocketSession session, TextMessage message) throws Exception {
+            session.sendMessage(message);
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @EnableWebSocket
+    static class PerConnectionNotesSocketConfiguration implements WebSocketConfigurer {
+
+        @Override
+        public void registerWebSocketHandlers(WebSocketHandlerRegistry registry) {
+            registry.addHandler(new PerConnectionWebSocketHandler(NotesSocket.class), "/per-connection-notes");
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @EnableWebSocket
+    static class DecoratedPerConnectionNotesSocketConfiguration implements WebSocketConfigurer {
+
+        @Override
+        public void registerWebSocketHandlers(WebSocketHandlerRegistry registry) {
+            registry.addHandler(new LoggingWebSocketHandlerDecorator(new PerConnectionWebSocketHandler(
+                    NotesSocket.class)), "/decorated-per-connection-notes").withSockJS();
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @EnableWebSocket
+    static class PerConnectionPlainSocketConfiguration implements WebSocketConfigurer {
+
+        @Override
+        public void registerWebSocketHandlers(WebSocketHandlerRegistry registry) {
+            registry.addHandler(new PerConnectionWebSocketHandler(PlainSocket.class), "/per-connection-echo");
         }
     }
 
