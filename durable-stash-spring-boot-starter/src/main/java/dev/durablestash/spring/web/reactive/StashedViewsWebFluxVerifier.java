@@ -5,11 +5,14 @@ import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
 
+import org.springframework.aop.support.AopUtils;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.core.MethodParameter;
 import org.springframework.util.ClassUtils;
 import org.springframework.web.method.HandlerMethod;
+import org.springframework.web.reactive.handler.AbstractUrlHandlerMapping;
 import org.springframework.web.reactive.result.method.AbstractHandlerMethodMapping;
+import org.springframework.web.reactive.socket.WebSocketHandler;
 
 import dev.durablestash.spring.Stash;
 import dev.durablestash.spring.web.AbstractStashedViewsVerifier;
@@ -40,6 +43,10 @@ import dev.durablestash.spring.web.ViewFields;
  * {@link Stash} parameter is refused (WebFlux resolves their arguments only with synchronous resolvers,
  * which the starter's is not, so every exchange that makes a data binder would fail), and so is a view
  * class taken inside another type;</li>
+ * <li>every WebSocket handler mapped to a URL (a handler instance in the URL map of a URL handler mapping,
+ * such as a {@code SimpleUrlHandlerMapping}): its class must not be a view, since one instance serves every
+ * connection and nothing recovers or stashes its fields (a WebSocket handler bean with {@code @Stashed} fields
+ * is refused before, as any bean that is not a controller);</li>
  * <li>every singleton registered as an instance (no bean definition) whose class is a view;</li>
  * <li>every singleton into which a view controller was injected (it would share one instance between
  * every browser), or that takes one with {@code @Lazy} (each call would reach a new, unrecovered
@@ -56,6 +63,11 @@ import dev.durablestash.spring.web.ViewFields;
  */
 public final class StashedViewsWebFluxVerifier extends AbstractStashedViewsVerifier {
 
+    /** What to do instead of a WebSocket handler with {@code @Stashed} fields. */
+    private static final String KEEP_STATE_IN_PAGE_REQUESTS = "Keep the browser session's state in views of the "
+            + "page's HTTP requests (the starter recovers and stashes views only in those), and use the socket to "
+            + "push.";
+
     /** @param views the application's views, which build (and so check) each view class */
     public StashedViewsWebFluxVerifier(StashedViews views) {
         super(views);
@@ -69,6 +81,18 @@ public final class StashedViewsWebFluxVerifier extends AbstractStashedViewsVerif
                 verifyHandler(handler, used);
                 verifySupportMethods(handler, used);
             }
+        }
+        for (AbstractUrlHandlerMapping mapping : factory.getBeansOfType(AbstractUrlHandlerMapping.class, false, false)
+                .values()) {
+            mapping.getHandlerMap().forEach((path, handler) -> {
+                if (handler instanceof WebSocketHandler) {
+                    Class<?> type = AopUtils.getTargetClass(handler);
+                    if (StashedViews.isStashedView(type)) {
+                        throw webSocketHandlerWithStashedFields(type, path.getPatternString(), null,
+                                KEEP_STATE_IN_PAGE_REQUESTS);
+                    }
+                }
+            });
         }
     }
 
