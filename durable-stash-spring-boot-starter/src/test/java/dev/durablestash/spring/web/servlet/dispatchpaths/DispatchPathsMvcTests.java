@@ -111,7 +111,7 @@ class DispatchPathsMvcTests {
         assertThat(unsupported.body()).startsWith("fallback ");
 
         assertThat(browser.get("/notes", REJOIN).body())
-                .as("docs/spring.md: a handler that throws stashes nothing, nothing is stashed while an error page renders")
+                .as("docs/spring.md: a handler that throws stashes nothing, nor does an error page")
                 .startsWith("[a] ");
     }
 
