@@ -275,7 +275,8 @@ public final class BoundViews {
      * goes on (a Spring MVC include): a failed handler's changes are never stashed.
      *
      * @return run it when that handler failed: the views bound since are dropped (their changes are
-     *     never stashed; their turns stay held until {@link #releaseTurns()}), and the fields of the
+     *     never stashed, their fields are put back as stored, for a later handler that binds the same
+     *     instance again; their turns stay held until {@link #releaseTurns()}), and the fields of the
      *     views bound now are put back as they were, except keys stored since (an explicit stash or
      *     reset), which get what was stored
      */
@@ -288,6 +289,7 @@ public final class BoundViews {
         return () -> {
             for (ViewBinding binding : bindings) {
                 if (before.stream().noneMatch(b -> b == binding)) {
+                    binding.restoreStored();
                     binding.detach();
                     bindings.remove(binding);
                 }

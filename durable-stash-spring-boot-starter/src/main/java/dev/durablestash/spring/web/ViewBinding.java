@@ -488,6 +488,22 @@ final class ViewBinding implements Stash {
     }
 
     /**
+     * Puts the fields changed since the last stored state (what was recovered, or stashed since) back as
+     * stored, in place for a changed collection or map, as {@link #savepoint()}'s roll-back does: for a view
+     * dropped because the handler that first bound it failed, whose instance a later handler of the request
+     * may bind again (a request-scoped view controller), and would otherwise show the failed changes.
+     */
+    void restoreStored() {
+        Map<String, StashedViewType.Snapshot> stored = baseline;
+        Map<String, StashedViewType.Snapshot> now = type.snapshot(target, stored);
+        Map<String, StashedViewType.Snapshot> back = new LinkedHashMap<>();
+        for (String key : type.changes(stored, now).keySet()) {
+            back.put(key, stored.get(key));
+        }
+        type.restoreInPlace(target, back);
+    }
+
+    /**
      * For web integrations: the browser session's id was rotated (its stored state moved to
      * {@code newSid}); later stashes and resets of this binding go there.
      *

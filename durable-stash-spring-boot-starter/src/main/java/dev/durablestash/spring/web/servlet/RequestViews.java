@@ -76,6 +76,11 @@ final class RequestViews {
     private boolean failed;
     /** The current dispatch's handler is past its last automatic stash. */
     private boolean finished;
+    /**
+     * Puts the bound views back as they were when the current handler (the request's first, or the one a
+     * forward reached) started: run when a forward follows a handler that failed ({@link #handlerStarting}).
+     */
+    private Runnable handlerStart;
     /** Each dispatch an include runs inside, the innermost first. */
     private final Deque<Enclosing> enclosing = new ArrayDeque<>();
     /** The turns taken, by view name (also once handed on: closing one again does nothing). */
@@ -90,6 +95,7 @@ final class RequestViews {
         this.request = request;
         this.context = context;
         this.bound = new BoundViews(context.views(), context.adapter(), context.operationTimeout());
+        this.handlerStart = bound.savepoint(); // nothing is bound yet
     }
 
     static @Nullable RequestViews find(HttpServletRequest request) {
@@ -240,9 +246,14 @@ final class RequestViews {
      * A handler of a forward or include dispatch (of {@code dispatched}, the request as this dispatch
      * sees it) is about to run: its changes are stashed automatically again, as the first handler's
      * were. It takes its own turn at an atomic view it binds; a view the first handler bound keeps the
-     * turn the request still holds at it. A forward comes after the first handler's stash. An include
-     * may come in the middle of the including handler, which goes on when it returns: the state of that
-     * dispatch is kept until {@link #includeEnded()}, which must follow the end of every include.
+     * turn the request still holds at it. A forward comes after the first handler's stash, or after
+     * that handler failed (it threw, and an exception handler answered with a forward, also one by a
+     * view name the view resolvers render by a forward): as any failed handler's, its changes are never
+     * stashed, so the views are put back as they were when it started (those it first bound are
+     * dropped, and recovered anew if the next handler binds them; keys it stored with
+     * {@code stashNow()} keep what was stored). An include may come in the middle of the including
+     * handler, which goes on when it returns: the state of that dispatch is kept until
+     * {@link #includeEnded()}, which must follow the end of every include.
      */
     void handlerStarting(HttpServletRequest dispatched) {
         DispatcherType type = dispatched.getDispatcherType();
@@ -250,8 +261,12 @@ final class RequestViews {
             enclosing.push(new Enclosing(finished, bound.savepoint()));
             finished = false;
         } else if (type == DispatcherType.FORWARD) {
+            if (!finished) {
+                handlerStart.run(); // the handler before the forward failed
+            }
             finished = false;
             handlerViews.clear();
+            handlerStart = bound.savepoint();
         }
     }
 
