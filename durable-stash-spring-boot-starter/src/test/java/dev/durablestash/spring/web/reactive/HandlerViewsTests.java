@@ -129,10 +129,16 @@ class HandlerViewsTests {
         }
     }
 
+    /** An annotation of the application's own on a parameter. */
+    @java.lang.annotation.Retention(java.lang.annotation.RetentionPolicy.RUNTIME)
+    @java.lang.annotation.Target(java.lang.annotation.ElementType.PARAMETER)
+    @interface Marked {
+    }
+
     static class WithAnnotatedArguments {
 
         @ModelAttribute
-        void attribute(@Deprecated OfTheControllersMethod state) {
+        void attribute(@Marked OfTheControllersMethod state) {
         }
 
         @PostMapping("/handle")

@@ -14,6 +14,7 @@ import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.test.web.server.LocalServerPort;
 
+import dev.durablestash.spring.testsupport.SidBrowser;
 import dev.durablestash.storage.StorageBackend;
 import dev.durablestash.testing.InMemoryStorageBackend;
 import dev.durablestash.testing.InMemoryStorageBackend.Operation;
@@ -43,13 +44,13 @@ class DispatchPathsWebFluxTests {
     StorageBackend backend;
 
     InMemoryStorageBackend storage;
-    Client browser;
+    SidBrowser browser;
 
     @BeforeEach
     void open() {
         storage = (InMemoryStorageBackend) backend;
         storage.clearFaults();
-        browser = new Client(port, HttpClient.Version.HTTP_1_1);
+        browser = new SidBrowser(port, HttpClient.Version.HTTP_1_1);
     }
 
     @AfterEach
@@ -74,14 +75,14 @@ class DispatchPathsWebFluxTests {
 
     @Test
     void aFormWithoutALengthOverHttp2IsReadWithItsMountKindAndStashed() {
-        Client h2 = new Client(port, HttpClient.Version.HTTP_2);
+        SidBrowser h2 = new SidBrowser(port, HttpClient.Version.HTTP_2);
         assertThat(h2.get("/notes").statusCode()).isEqualTo(200);
         HttpResponse<String> second = h2.get("/notes", REJOIN);
         assertThat(second.version()).as("the connection was upgraded to h2c").isEqualTo(HttpClient.Version.HTTP_2);
         formWithoutLength(h2);
     }
 
-    private void formWithoutLength(Client client) {
+    private void formWithoutLength(SidBrowser client) {
         assertThat(client.post("/notes/draft", "text=d", REJOIN).statusCode()).isEqualTo(200);
 
         HttpResponse<String> posted = client.postWithoutLength("/notes", "_mounts=1&text=c");

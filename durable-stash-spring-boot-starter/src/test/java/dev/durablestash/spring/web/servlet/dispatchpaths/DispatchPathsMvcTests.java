@@ -5,6 +5,8 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 
+import ch.qos.logback.classic.Level;
+
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -15,6 +17,7 @@ import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.test.web.server.LocalServerPort;
 
+import dev.durablestash.spring.testsupport.SidBrowser;
 import dev.durablestash.storage.StorageBackend;
 import dev.durablestash.testing.InMemoryStorageBackend;
 import dev.durablestash.testing.InMemoryStorageBackend.Operation;
@@ -36,7 +39,7 @@ class DispatchPathsMvcTests {
     private static final String[] REJOIN = { "X-Stash-Mounts", "1" };
 
     @RegisterExtension
-    final ExpectedLogs logs = ExpectedLogs.ofLoggers("dev.durablestash");
+    final ExpectedLogs logs = ExpectedLogs.ofLoggers("dev.durablestash", "org.apache.catalina.core");
 
     @LocalServerPort
     int port;
@@ -45,14 +48,14 @@ class DispatchPathsMvcTests {
     StorageBackend backend;
 
     InMemoryStorageBackend storage;
-    Client browser;
+    SidBrowser browser;
 
     @BeforeEach
     void open() {
         storage = (InMemoryStorageBackend) backend;
         storage.clearFaults();
         DispatchPathsApplication.SEEN.clear();
-        browser = new Client(port, HttpClient.Version.HTTP_1_1);
+        browser = new SidBrowser(port, HttpClient.Version.HTTP_1_1);
     }
 
     @AfterEach
@@ -65,6 +68,7 @@ class DispatchPathsMvcTests {
         assertThat(browser.post("/notes", "text=a").statusCode()).isEqualTo(200);
         DispatchPathsApplication.SEEN.clear();
 
+        logs.expect(Level.ERROR, "threw exception [Request processing failed: java.lang.IllegalStateException: boom]");
         HttpResponse<String> boom = browser.post("/notes/boom", "", "Accept", "text/html");
         assertThat(boom.statusCode()).isEqualTo(500);
 
@@ -124,6 +128,7 @@ class DispatchPathsMvcTests {
     void anErrorPageThatForwardsToAHandlerDoesNotStashTheFailedHandlersChanges() {
         assertThat(browser.post("/notes", "text=a").statusCode()).isEqualTo(200);
 
+        logs.expect(Level.ERROR, "threw exception [Request processing failed: java.lang.UnsupportedOperationException");
         HttpResponse<String> unsupported = browser.post("/notes/unsupported", "");
         assertThat(unsupported.statusCode()).as(unsupported.body()).isEqualTo(500);
         assertThat(unsupported.body()).startsWith("fallback ");
@@ -178,7 +183,7 @@ class DispatchPathsMvcTests {
 
     @Test
     void aFormWithoutALengthOverHttp2IsReadWithItsMountKindAndStashed() {
-        Client h2 = new Client(port, HttpClient.Version.HTTP_2);
+        SidBrowser h2 = new SidBrowser(port, HttpClient.Version.HTTP_2);
         HttpResponse<String> upgraded = h2.get("/notes");
         assertThat(upgraded.statusCode()).isEqualTo(200);
         HttpResponse<String> second = h2.get("/notes", REJOIN);
@@ -186,7 +191,7 @@ class DispatchPathsMvcTests {
         formWithoutLength(h2);
     }
 
-    private void formWithoutLength(Client client) {
+    private void formWithoutLength(SidBrowser client) {
         assertThat(client.post("/notes/draft", "text=d", REJOIN).statusCode()).isEqualTo(200);
 
         HttpResponse<String> posted = client.postWithoutLength("/notes", "_mounts=1&text=c");

@@ -37,6 +37,7 @@ class SocketTally {
      * @throws StashTimeoutException or another {@code StashWriteException} (in a {@code CompletionException})
      *     when the turn or the stash failed
      */
+    @SuppressWarnings("try") // the turn is held by the try block, not used in it
     int add(String sid) {
         try (ViewTurn turn = stash.turn(sid, TALLY).toCompletableFuture().join()) {
             Recovery recovery = stash.recover(sid, TALLY, MountKind.REJOIN).toCompletableFuture().join();

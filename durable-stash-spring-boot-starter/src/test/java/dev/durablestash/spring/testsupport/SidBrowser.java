@@ -1,4 +1,4 @@
-package dev.durablestash.spring.web.servlet.dispatchpaths;
+package dev.durablestash.spring.testsupport;
 
 import java.io.ByteArrayInputStream;
 import java.net.URI;
@@ -11,41 +11,41 @@ import java.time.Duration;
 import org.jspecify.annotations.Nullable;
 
 /** A browser with one sid cookie, over HTTP/1.1 or HTTP/2 (cleartext, by upgrade). Follows no redirect. */
-final class Client {
+public final class SidBrowser {
 
     private final HttpClient http;
     private final String base;
     private volatile @Nullable String sid;
 
-    Client(int port, HttpClient.Version version) {
+    public SidBrowser(int port, HttpClient.Version version) {
         this.http = HttpClient.newBuilder().version(version).followRedirects(HttpClient.Redirect.NEVER)
                 .connectTimeout(Duration.ofSeconds(5)).build();
         this.base = "http://localhost:" + port;
     }
 
-    @Nullable String sid() {
+    public @Nullable String sid() {
         return sid;
     }
 
-    HttpResponse<String> get(String path, String... headers) {
+    public HttpResponse<String> get(String path, String... headers) {
         return send(builder(path, headers).GET());
     }
 
-    HttpResponse<String> head(String path, String... headers) {
+    public HttpResponse<String> head(String path, String... headers) {
         return send(builder(path, headers).method("HEAD", HttpRequest.BodyPublishers.noBody()));
     }
 
-    HttpResponse<String> options(String path, String... headers) {
+    public HttpResponse<String> options(String path, String... headers) {
         return send(builder(path, headers).method("OPTIONS", HttpRequest.BodyPublishers.noBody()));
     }
 
-    HttpResponse<String> post(String path, String form, String... headers) {
+    public HttpResponse<String> post(String path, String form, String... headers) {
         return send(builder(path, headers).header("Content-Type", "application/x-www-form-urlencoded")
                 .POST(HttpRequest.BodyPublishers.ofString(form)));
     }
 
     /** Posts a form whose length is not known in advance: chunked on HTTP/1.1, no length on HTTP/2. */
-    HttpResponse<String> postWithoutLength(String path, String form, String... headers) {
+    public HttpResponse<String> postWithoutLength(String path, String form, String... headers) {
         byte[] bytes = form.getBytes(StandardCharsets.UTF_8);
         return send(builder(path, headers).header("Content-Type", "application/x-www-form-urlencoded")
                 .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(bytes))));
