@@ -42,12 +42,15 @@ import dev.durablestash.storage.filesystem.FileSystemStorageBackend;
  * at worst a document is examined twice.
  *
  * <p>Thread-safe: runs never overlap ({@link #sweepOnce()} is synchronized). {@link #start} runs
- * it on a daemon thread of its own; {@link #close()} stops that thread.
+ * it on a daemon thread of its own; {@link #close()} stops that thread, also while a run waits for a
+ * storage call that does not answer.
  */
 public final class ExpirySweeper implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(ExpirySweeper.class);
     private static final Duration CALL_TIMEOUT = Duration.ofMinutes(1);
+    /** How long {@link #close()} waits for a run in progress to stop. */
+    static final Duration CLOSE_WAIT = Duration.ofSeconds(5);
 
     /**
      * What one run did.
@@ -64,7 +67,9 @@ public final class ExpirySweeper implements AutoCloseable {
     private final int maxFilesPerRun;
     private final LongAdder swept = new LongAdder();
     private @Nullable String cursor;
-    private @Nullable ScheduledExecutorService scheduler;
+    private @Nullable ScheduledExecutorService scheduler; // guarded by lifecycle
+    private final Object lifecycle = new Object();
+    private volatile boolean closed;
     /** Test hook: runs after a document was found expired, before it is deleted. */
     private volatile Consumer<String> beforeDelete = key -> { };
 
@@ -90,9 +95,18 @@ public final class ExpirySweeper implements AutoCloseable {
      *
      * @throws IllegalStateException if already started
      */
-    public synchronized void start(Duration interval) {
+    public void start(Duration interval) {
         if (interval.isZero() || interval.isNegative()) {
             throw new IllegalArgumentException("interval must be positive, was " + interval);
+        }
+        synchronized (lifecycle) {
+            startLocked(interval);
+        }
+    }
+
+    private void startLocked(Duration interval) {
+        if (closed) {
+            throw new IllegalStateException("closed");
         }
         if (scheduler != null) {
             throw new IllegalStateException("already started");
@@ -107,17 +121,24 @@ public final class ExpirySweeper implements AutoCloseable {
     }
 
     /**
-     * Runs one sweep now, in the calling thread (blocking on the backend's I/O).
+     * Runs one sweep now, in the calling thread (blocking on the backend's I/O). Once the sweeper is
+     * {@linkplain #close() closed} it reads nothing and stops a run in progress at its next document.
      *
      * @return what it did
      * @throws dev.durablestash.storage.StorageException or another runtime exception when the
      *     listing fails; a failure to read or delete one document only skips it
      */
     public synchronized Sweep sweepOnce() {
+        if (closed) {
+            return new Sweep(0, 0);
+        }
         List<String> keys = join(backend.listKeys(settings.keyPrefix(), cursor, maxFilesPerRun));
         int examined = 0;
         int deleted = 0;
         for (String key : keys) {
+            if (closed) {
+                return new Sweep(examined, deleted); // the cursor stays: nothing runs after close anyway
+            }
             cursor = key;
             if (key.contains(".corrupt-")) {
                 continue; // a quarantined copy: kept for whoever investigates it
@@ -128,6 +149,9 @@ public final class ExpirySweeper implements AutoCloseable {
                     deleted++;
                 }
             } catch (RuntimeException e) {
+                if (closed) {
+                    return new Sweep(examined, deleted); // its storage call given up by close()
+                }
                 log.warn("expiry sweep skipped storage key {}: {}", key, e.toString());
             }
         }
@@ -166,6 +190,10 @@ public final class ExpirySweeper implements AutoCloseable {
             log.debug("expiry sweep of {}: {} documents examined, {} deleted", backend.describe(), sweep.examined(),
                     sweep.deleted());
         } catch (RuntimeException e) {
+            if (closed) {
+                log.debug("expiry sweep of {} stopped by close(): {}", backend.describe(), e.toString());
+                return;
+            }
             log.warn("expiry sweep of {} failed, trying again at the next interval: {}", backend.describe(), e.toString());
         } catch (Throwable e) {
             // A scheduled task that throws is never run again, silently. So nothing escapes, Errors
@@ -190,11 +218,28 @@ public final class ExpirySweeper implements AutoCloseable {
         this.beforeDelete = hook;
     }
 
-    /** Stops the scheduled runs (a run in progress finishes). Idempotent. */
+    /**
+     * Stops the scheduled runs. A run in progress stops at its next document, and a storage call it waits
+     * for is given up (its thread is interrupted): close() waits for it at most 5 seconds, never for
+     * a storage call that does not answer. Later {@link #sweepOnce()} calls read nothing. Idempotent.
+     */
     @Override
-    public synchronized void close() {
-        if (scheduler != null) {
-            scheduler.shutdownNow();
+    public void close() {
+        closed = true;
+        ScheduledExecutorService timer;
+        synchronized (lifecycle) {
+            timer = scheduler;
+        }
+        if (timer == null) {
+            return;
+        }
+        timer.shutdownNow();
+        try {
+            if (!timer.awaitTermination(CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+                log.warn("expiry sweep of {} did not stop within {} of close()", backend.describe(), CLOSE_WAIT);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

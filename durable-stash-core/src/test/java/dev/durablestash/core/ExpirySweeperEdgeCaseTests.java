@@ -11,7 +11,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -140,5 +143,40 @@ class ExpirySweeperEdgeCaseTests {
 
         ExpirySweeper sweeper = opened(new ExpirySweeper(backend, prefixed.build(), 10));
         assertThat(sweeper.sweepOnce()).isEqualTo(new ExpirySweeper.Sweep(1, 1));
+    }
+
+    /**
+     * An application that stops while a scheduled run waits for a storage call that does not answer (a
+     * hung disk or network mount): close() returns at once, and the run stops without a WARN. Before, close()
+     * waited for the run's lock, held for up to a minute per storage call of the run.
+     */
+    @Test
+    void closeDoesNotWaitForARunStuckInAStorageCall() throws Exception {
+        AtomicBoolean stalled = new AtomicBoolean();
+        ConcurrentLinkedQueue<Runnable> held = new ConcurrentLinkedQueue<>();
+        CountDownLatch stuck = new CountDownLatch(1);
+        Executor io = task -> {
+            if (stalled.get()) {
+                held.add(task); // a storage call that does not answer until the test lets it
+                stuck.countDown();
+            } else {
+                ForkJoinPool.commonPool().execute(task);
+            }
+        };
+        FileSystemStorageBackend backend = opened(new FileSystemStorageBackend(dir, io));
+        writeExpired(backend, 3);
+        ExpirySweeper sweeper = new ExpirySweeper(backend, settings().build(), 10);
+        stalled.set(true);
+        sweeper.start(Duration.ofMillis(20));
+        assertThat(stuck.await(5, TimeUnit.SECONDS)).as("the run called the storage").isTrue();
+
+        CompletableFuture<Void> closing = CompletableFuture.runAsync(sweeper::close);
+        try {
+            assertThat(closing).as("close() while a run waits for the storage").succeedsWithin(Duration.ofSeconds(5));
+        } finally {
+            stalled.set(false);
+            held.forEach(Runnable::run);
+            closing.join();
+        }
     }
 }
