@@ -1,0 +1,271 @@
+package dev.durablestash.core;
+
+import static dev.durablestash.testsupport.Stages.await;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import org.junit.jupiter.api.Disabled;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.durablestash.storage.filesystem.FileSystemStorageBackend;
+
+/**
+ * The engine used without Spring, as the README ("Using the engine without Spring") and
+ * docs/spring.md ("WebSockets", "What to do") describe it: each test holds a sentence of the public
+ * javadoc or the docs to the code. Tests marked {@code @Disabled} fail today; their reason says what
+ * they show.
+ */
+class EngineWithoutSpringTests {
+
+    static final ViewDefinition COUNTER = ViewDefinition.builder("counter")
+            .key("count", int.class)
+            .key("draft", String.class, Scope.RECONNECT)
+            .build();
+    static final ViewDefinition TREE = ViewDefinition.builder("tree").key("tree", Object.class).build();
+
+    @TempDir
+    Path dir;
+
+    /**
+     * docs/spring.md, WebSockets, "What to do", followed literally on the default (filesystem)
+     * storage: 32 threads, each a stream of messages of one browser session, 20 increments each, every
+     * one in its turn (recover REJOIN, stash, close). Half the turns are closed from another thread
+     * than the one that took them, and every turn is closed a second time: no increment is lost.
+     */
+    @Test
+    void theWebSocketRecipeKeepsEveryIncrementOfManyConcurrentMessagesOfOneSession() throws Exception {
+        int threads = 32;
+        int increments = 20;
+        ExecutorService messages = Executors.newFixedThreadPool(threads);
+        ExecutorService closers = Executors.newSingleThreadExecutor();
+        String sid = SessionIds.newSid();
+        try (FileSystemStorageBackend storage = new FileSystemStorageBackend(dir);
+                StashAdapter stash = new StashAdapter(storage, Engines.settings().build())) {
+            List<Future<?>> done = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int thread = t;
+                done.add(messages.submit(() -> {
+                    for (int i = 0; i < increments; i++) {
+                        ViewTurn turn = stash.turn(sid, COUNTER).toCompletableFuture().join();
+                        try {
+                            Recovery recovery = stash.recover(sid, COUNTER, MountKind.REJOIN).toCompletableFuture().join();
+                            assertThat(recovery.status()).isNotEqualTo(RecoveryStatus.ERROR);
+                            int count = recovery.has("count") ? recovery.<Integer>get("count") : 0;
+                            stash.stash(sid, COUNTER, Map.of("count", count + 1)).toCompletableFuture().join();
+                        } finally {
+                            if (thread % 2 == 0) {
+                                closers.submit(turn::close).get();
+                            } else {
+                                turn.close();
+                            }
+                            turn.close();
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : done) {
+                f.get(2, TimeUnit.MINUTES);
+            }
+        } finally {
+            messages.shutdownNow();
+            closers.shutdownNow();
+        }
+        try (FileSystemStorageBackend storage = new FileSystemStorageBackend(dir);
+                StashAdapter restarted = new StashAdapter(storage, Engines.settings().build())) {
+            assertThat(await(restarted.recover(sid, COUNTER, MountKind.REJOIN)).<Integer>get("count"))
+                    .isEqualTo(threads * increments);
+        }
+    }
+
+    /**
+     * A WebSocket handler that waits for its turn with a bound of its own ({@code get(timeout)}, shorter
+     * than operation-timeout) and gives up, cancelling the future it waited on, as the
+     * {@code StashAdapter} javadoc allows ("completing, cancelling or timing it out changes what its
+     * holders see"). The turn is granted to that abandoned request later anyway, and nobody can close
+     * it: the lane of that session and view stays held for good, and every later turn times out.
+     * (The starter's own waits hand such a turn on; the engine's callers must know to attach
+     * {@code thenAccept(ViewTurn::close)} themselves, which no javadoc says.)
+     */
+    @Test
+    @Disabled("fails today: a turn granted to a waiter that gave up and cancelled is never handed on; "
+            + "the session's view stays locked and every later turn times out")
+    void aTurnGrantedAfterItsWaiterGaveUpDoesNotLockTheViewForGood() throws Exception {
+        String sid = SessionIds.newSid();
+        try (StashAdapter stash = new StashAdapter(new MapStorageBackend(),
+                Engines.settings().operationTimeout(Duration.ofSeconds(2)).build())) {
+            ViewTurn held = await(stash.turn(sid, COUNTER));
+            CompletableFuture<ViewTurn> impatient = stash.turn(sid, COUNTER).toCompletableFuture();
+            assertThatThrownBy(() -> impatient.get(100, TimeUnit.MILLISECONDS)).isInstanceOf(TimeoutException.class);
+            impatient.cancel(true); // the caller gives up and says so
+            held.close();
+
+            CompletableFuture<ViewTurn> next = stash.turn(sid, COUNTER).toCompletableFuture();
+            assertThat(next).as("the next message's turn, with the abandoned one never closed")
+                    .succeedsWithin(Duration.ofSeconds(5));
+            next.join().close();
+        }
+    }
+
+    /**
+     * Contract rule 7 and 13, rule 1 after a restart: a value nested 497 levels deep reads back alone
+     * (the stash's read-back check passes) and is acknowledged, but the session document that holds it
+     * nests deeper than Jackson's default limit (500). After a restart (a new adapter on the same
+     * store: a redeploy) the whole document is unreadable, kept aside as corrupt, and the session
+     * starts empty: the counter view's acknowledged 42 is lost with it.
+     */
+    @Test
+    @Disabled("fails today: a deeply nested but acknowledged value makes the whole session document unreadable "
+            + "after a restart; every view's acknowledged state is lost (NOT_FOUND)")
+    void anAcknowledgedDeeplyNestedValueNeverCostsTheSessionsOtherStateAfterARestart() throws Exception {
+        MapStorageBackend store = new MapStorageBackend();
+        String sid = SessionIds.newSid();
+        Object nested = 1;
+        for (int i = 0; i < 497; i++) {
+            nested = List.of(nested);
+        }
+        try (StashAdapter before = new StashAdapter(store, Engines.settings().build())) {
+            await(before.stash(sid, COUNTER, Map.of("count", 42)));
+            try {
+                await(before.stash(sid, TREE, Map.of("tree", nested)));
+            } catch (InvalidStashValueException refused) {
+                // refusing the value at stash time is a right answer too
+            }
+        }
+        try (StashAdapter restarted = new StashAdapter(store, Engines.settings().build())) {
+            Recovery counter = await(restarted.recover(sid, COUNTER, MountKind.REJOIN));
+            assertThat(counter.status()).isEqualTo(RecoveryStatus.RECOVERED);
+            assertThat(counter.<Integer>get("count")).isEqualTo(42);
+        }
+    }
+
+    /**
+     * The same with depth 499: the value is refused, as it should be, but not as contract rule 7 says
+     * ("a clear error that names the view and key", InvalidStashValueException at once): the stage
+     * fails with a StashWriteException "failed unexpectedly" and the actor logs an ERROR with a stack
+     * trace.
+     */
+    @Test
+    @Disabled("fails today: the stash fails late as 'failed unexpectedly' (StashWriteException), not at once "
+            + "with an InvalidStashValueException naming the key")
+    void aValueTooDeepForTheDocumentIsRefusedAtOnceNamingTheKey() throws Exception {
+        String sid = SessionIds.newSid();
+        Object nested = 1;
+        for (int i = 0; i < 499; i++) {
+            nested = List.of(nested);
+        }
+        Object value = nested;
+        try (StashAdapter stash = new StashAdapter(new MapStorageBackend(), Engines.settings().build())) {
+            assertThatThrownBy(() -> stash.stash(sid, TREE, Map.of("tree", value)))
+                    .isInstanceOf(InvalidStashValueException.class).hasMessageContaining("'tree'");
+        }
+    }
+
+    /**
+     * A declared key name longer than Jackson's default limit for property names (50,000) is accepted
+     * by the builder and by stash, and acknowledged; after a restart the document is unreadable and
+     * the session's other views are lost with it. View names are limited (200), key names are not.
+     */
+    @Test
+    @Disabled("fails today: a stored key name over 50,000 characters is accepted and acknowledged, and makes "
+            + "the whole session document unreadable after a restart")
+    void aKeyNameTheDocumentCannotBeReadBackWithIsRefusedBeforeItCostsTheSession() throws Exception {
+        MapStorageBackend store = new MapStorageBackend();
+        String sid = SessionIds.newSid();
+        String longKey = "k".repeat(60_000);
+        ViewDefinition odd;
+        try {
+            odd = ViewDefinition.builder("odd").key(longKey, int.class).build();
+        } catch (IllegalArgumentException refused) {
+            return; // refused when the view is defined: a right answer
+        }
+        try (StashAdapter before = new StashAdapter(store, Engines.settings().build())) {
+            await(before.stash(sid, COUNTER, Map.of("count", 42)));
+            try {
+                await(before.stash(sid, odd, Map.of(longKey, 1)));
+            } catch (InvalidStashValueException refused) {
+                // refused at stash time: a right answer too
+            }
+        }
+        try (StashAdapter restarted = new StashAdapter(store, Engines.settings().build())) {
+            assertThat(await(restarted.recover(sid, COUNTER, MountKind.REJOIN)).<Integer>get("count")).isEqualTo(42);
+        }
+    }
+
+    /**
+     * README, "Bad input": "a value that does not read back as its key's declared type ... refused at
+     * stash time". A double 1.5 stashed for an {@code int} key is acknowledged and recovers as 1: the
+     * stash changed the value silently.
+     */
+    @Test
+    @Disabled("fails today: 1.5 stashed for an int key is acknowledged and recovered as 1")
+    void aValueThatRecoversAsAnotherValueIsRefusedAtStashTime() throws Exception {
+        String sid = SessionIds.newSid();
+        try (StashAdapter stash = new StashAdapter(new MapStorageBackend(), Engines.settings().build())) {
+            try {
+                await(stash.stash(sid, COUNTER, Map.of("count", 1.5)));
+            } catch (InvalidStashValueException refused) {
+                return;
+            }
+            assertThat(await(stash.recover(sid, COUNTER, MountKind.REJOIN)).<Object>get("count"))
+                    .as("what was acknowledged").isEqualTo(1.5);
+        }
+    }
+
+    /**
+     * StashAdapter.stash: "null values are stored as JSON null"; Recovery: "A recovered value may be
+     * null when null was stashed". For a primitive key the null is acknowledged and then never
+     * recovered (the key reads as absent, the stored value it replaced is gone): the same silent change
+     * the read-back check refuses for other values.
+     */
+    @Test
+    @Disabled("fails today: null stashed for an int key is acknowledged, and the key then recovers as absent")
+    void aNullForAPrimitiveKeyIsRefusedOrRecoveredAsNull() throws Exception {
+        String sid = SessionIds.newSid();
+        try (StashAdapter stash = new StashAdapter(new MapStorageBackend(), Engines.settings().build())) {
+            await(stash.stash(sid, COUNTER, Map.of("count", 7)));
+            Map<String, Object> changed = new HashMap<>();
+            changed.put("count", null);
+            try {
+                await(stash.stash(sid, COUNTER, changed));
+            } catch (InvalidStashValueException refused) {
+                return;
+            }
+            Recovery recovery = await(stash.recover(sid, COUNTER, MountKind.REJOIN));
+            assertThat(recovery.has("count")).as("a null was acknowledged for 'count'").isTrue();
+        }
+    }
+
+    /** Sids not made by SessionIds.newSid(): empty, a megabyte long, odd characters. They work as keys. */
+    @Test
+    void sidsNotMadeBySessionIdsStillKeepTheirOwnState() throws Exception {
+        MapStorageBackend store = new MapStorageBackend();
+        List<String> sids = List.of("", "x".repeat(1_000_000), "a\nb", "\u0000", "../../etc", "\uD83D");
+        try (StashAdapter stash = new StashAdapter(store, Engines.settings().build())) {
+            for (int i = 0; i < sids.size(); i++) {
+                await(stash.stash(sids.get(i), COUNTER, Map.of("count", i)));
+            }
+        }
+        try (StashAdapter restarted = new StashAdapter(store, Engines.settings().build())) {
+            for (int i = 0; i < sids.size(); i++) {
+                assertThat(await(restarted.recover(sids.get(i), COUNTER, MountKind.REJOIN)).<Integer>get("count"))
+                        .isEqualTo(i);
+            }
+        }
+        assertThat(store.size()).isEqualTo(sids.size());
+    }
+}
