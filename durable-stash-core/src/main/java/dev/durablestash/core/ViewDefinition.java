@@ -25,7 +25,11 @@ import org.jspecify.annotations.Nullable;
  */
 public final class ViewDefinition {
 
-    /** Longest accepted view name, in characters. */
+    /**
+     * Longest accepted view name, and longest accepted key name, in characters. Both are property names
+     * of the session document, whose reader accepts names of up to 50,000 bytes: with this limit every
+     * name it holds can be read back.
+     */
     public static final int MAX_NAME_LENGTH = 200;
     /** Why a view name or key may not hold half of a surrogate pair. */
     private static final String LONE_SURROGATE =
@@ -135,9 +139,10 @@ public final class ViewDefinition {
         /**
          * Declares a {@link Scope#SESSION} key.
          *
-         * @param key the key name
+         * @param key the key name; 1 to {@value ViewDefinition#MAX_NAME_LENGTH} characters, as a view name
          * @param type the type its value is recovered as
          * @return this builder
+         * @throws IllegalArgumentException as {@link #key(String, Type, Scope)}
          */
         public Builder key(String key, Type type) {
             return key(key, type, Scope.SESSION);
@@ -146,14 +151,20 @@ public final class ViewDefinition {
         /**
          * Declares a key.
          *
-         * @param key the key name
+         * @param key the key name; 1 to {@value ViewDefinition#MAX_NAME_LENGTH} characters, as a view name
          * @param type the type its value is recovered as
          * @param scope when it is recovered
          * @return this builder
-         * @throws IllegalArgumentException if the key was already declared, or holds half of a surrogate pair
+         * @throws IllegalArgumentException if the key name is blank or too long, was already declared, or
+         *     holds half of a surrogate pair
          */
         public Builder key(String key, Type type, Scope scope) {
             StoredKey storedKey = new StoredKey(key, type, scope);
+            if (key.length() > MAX_NAME_LENGTH) {
+                throw new IllegalArgumentException("view '" + name + "' declares a key name of " + key.length()
+                        + " characters, more than the " + MAX_NAME_LENGTH + " a key name may have: "
+                        + key.substring(0, 40) + "...");
+            }
             if (JsonBytes.hasLoneSurrogate(key)) {
                 throw new IllegalArgumentException("view '" + name + "' declares key '" + key + "' with half of a"
                         + " surrogate pair" + LONE_SURROGATE);

@@ -150,8 +150,6 @@ class EngineWithoutSpringTests {
      * the session's other views are lost with it. View names are limited (200), key names are not.
      */
     @Test
-    @Disabled("fails today: a stored key name over 50,000 characters is accepted and acknowledged, and makes "
-            + "the whole session document unreadable after a restart")
     void aKeyNameTheDocumentCannotBeReadBackWithIsRefusedBeforeItCostsTheSession() throws Exception {
         MapStorageBackend store = new MapStorageBackend();
         String sid = SessionIds.newSid();

@@ -94,6 +94,23 @@ class ViewDefinitionTests {
                 .hasMessageContaining("200");
     }
 
+    /**
+     * Key names are limited as view names are: a key name is a property name of the session document,
+     * whose reader refuses names over 50,000 bytes (the whole document would read as corrupt).
+     */
+    @Test
+    void aTooLongKeyNameFailsNamingTheViewTheLengthAndTheLimit() {
+        String longest = "k".repeat(ViewDefinition.MAX_NAME_LENGTH);
+        assertThat(ViewDefinition.builder("v").key(longest, int.class).build().key(longest)).isNotNull();
+        for (int length : new int[] {ViewDefinition.MAX_NAME_LENGTH + 1, 60_000}) {
+            assertThatThrownBy(() -> ViewDefinition.builder("counter").key("k".repeat(length), int.class))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("'counter'")
+                    .hasMessageContaining(String.valueOf(length))
+                    .hasMessageContaining("200");
+        }
+    }
+
     @Test
     void aVsnBelowOneFailsNamingTheViewAndTheValue() {
         for (int bad : new int[] {0, -1, Integer.MIN_VALUE}) {
