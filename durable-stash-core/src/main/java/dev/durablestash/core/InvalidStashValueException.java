@@ -4,8 +4,10 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * A value cannot be stashed: it cannot be represented as JSON, is larger than the configured
- * limit, or its key is not a stored key of the view. Thrown by
- * {@link StashAdapter#stash stash} before anything is written.
+ * limit, would not be recovered as it is, or holds what the session document's reader could not
+ * read back (see {@link StashAdapter#stash(String, ViewDefinition, java.util.Map) stash}), or its key
+ * is not a stored key of the view. Thrown by {@link StashAdapter#stash stash} before anything is
+ * written.
  */
 public class InvalidStashValueException extends StashException {
 

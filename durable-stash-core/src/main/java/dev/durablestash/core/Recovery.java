@@ -13,7 +13,8 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Keys that were not recovered (never stashed, cleared because of their scope, or whose stored
  * value no longer fits the declared type) are absent from {@link #values()}: the view keeps its
- * default for them. A recovered value may be {@code null} when {@code null} was stashed.
+ * default for them. A recovered value may be {@code null} when {@code null} was stashed (a stash
+ * refuses {@code null} for a key of a primitive type, which could not recover it).
  *
  * <p>Immutable and thread-safe.
  */

@@ -92,11 +92,18 @@ public final class StashAdapter implements AutoCloseable {
      * @param sid the browser session id
      * @param view the view
      * @param changed the changed keys and their new values ({@code null} values are stored as JSON
-     *     {@code null}); every key must be a stored key of the view
+     *     {@code null} and recovered as {@code null}, except for a key of a primitive type, which cannot
+     *     hold one: refused); every key must be a stored key of the view
      * @return a stage that completes when the diff is durable
      * @throws InvalidStashValueException at once, before anything is written, if a key is not a stored
-     *     key of the view, or (with {@link InvalidValuePolicy#RAISE}) a value cannot be represented as
-     *     JSON or is larger than {@link StashSettings#maxValueBytes()}
+     *     key of the view, or (with {@link InvalidValuePolicy#RAISE}; {@code LOG} skips the key) a value
+     *     cannot be represented as JSON, is larger than {@link StashSettings#maxValueBytes()}, does not
+     *     read back as the key's declared type, would be recovered as another value (a number with a
+     *     fraction for an integer type, where 5.0 is accepted as 5; {@code null} for a primitive type),
+     *     or holds what the session document's reader could not read back: arrays and objects nested
+     *     more than 496 levels deep (the document's limit of 500 less the 4 levels it puts around a
+     *     value), a property name over 50,000 bytes of UTF-8, a string over 100,000,000 characters, a
+     *     number of more than 1,000 digits (Jackson's limits, as the document's reader has them)
      */
     public CompletionStage<Void> stash(String sid, ViewDefinition view, Map<String, ? extends @Nullable Object> changed) {
         return stash(sid, view, changed, Set.of());

@@ -20,7 +20,8 @@ import tools.jackson.databind.json.JsonMapper;
  * </ul>
  *
  * <p>So a value is normalised once, by one configuration: what is compared to detect a change, what is
- * stored and what is recovered are the same JSON.
+ * stored and what is recovered are the same JSON. What a stored value may hold so that its document
+ * can be read back by {@link #DOCUMENTS} follows from that mapper's read limits: {@link DocumentLimits}.
  */
 final class StashJson {
 

@@ -16,9 +16,11 @@ import java.time.Year;
 import java.time.YearMonth;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
@@ -29,9 +31,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import tools.jackson.core.JacksonException;
+import tools.jackson.core.exc.StreamConstraintsException;
+import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectReader;
+import tools.jackson.databind.exc.InvalidFormatException;
 import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.JsonNodeFactory;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Turns stashed values into JSON trees at stash time, and stored trees back into the declared Java
@@ -52,6 +60,8 @@ final class ValueCodec {
             MonthDay.class, ZoneOffset.class);
 
     private final JsonMapper mapper;
+    /** What a stored value may hold so that its document can be read back. */
+    private final DocumentLimits limits = DocumentLimits.DOCUMENTS;
     private final int maxValueBytes;
     private final InvalidValuePolicy policy;
     private final ScalarTrees scalars;
@@ -98,6 +108,12 @@ final class ValueCodec {
             return invalid(view, key, "value of type " + value.getClass().getName()
                     + " is a lambda or another synthetic class and cannot be represented as JSON", null);
         }
+        if (value == null && declared instanceof Class<?> primitive && primitive.isPrimitive()) {
+            // Stored as JSON null, it would never be recovered (a primitive cannot be null): the key would
+            // read as absent, and the value it replaced would be gone.
+            return invalid(view, key, "value is null, which a key of the primitive type " + primitive.getName()
+                    + " cannot hold (it could not be recovered); stash a value, or remove the key", null);
+        }
         byte[] json;
         @Nullable JsonNode tree = null;
         try {
@@ -110,6 +126,10 @@ final class ValueCodec {
         } catch (RuntimeException | StackOverflowError e) {
             // Jackson's own exceptions, and any other a serializer of the application throws (Jackson 3
             // passes an IllegalStateException of a custom serializer through unwrapped).
+            String tooDeep = tooDeep(e);
+            if (tooDeep != null) {
+                return invalid(view, key, limits.depthProblem(tooDeep), e);
+            }
             return invalid(view, key, "value of type " + (value == null ? "null" : value.getClass().getName())
                     + " cannot be represented as JSON: " + message(e), e);
         }
@@ -118,12 +138,114 @@ final class ValueCodec {
                     + maxValueBytes + " bytes (max-value-size)", null);
         }
         if (value != null && tree != null) {
-            String problem = readBackProblem(value, tree, declared);
+            DocumentLimits.Check check = limits.check(tree);
+            String problem = check.problem();
+            if (problem == null) {
+                problem = readBackProblem(value, tree, declared);
+            }
+            if (problem == null && check.fraction() != null) {
+                problem = fractionProblem(tree, declared);
+            }
             if (problem != null) {
                 return invalid(view, key, problem, null);
             }
         }
         return tree;
+    }
+
+    /**
+     * @return how deep a value is, as far as the mapper's nesting limit says ("more than 500"), when
+     *     {@code e} is that limit refusing it; else {@code null}
+     */
+    private static @Nullable String tooDeep(Throwable e) {
+        if (!(e instanceof StreamConstraintsException) || e.getMessage() == null
+                || !e.getMessage().startsWith("Document nesting depth (")) {
+            return null;
+        }
+        String m = e.getMessage();
+        String depth = m.substring("Document nesting depth (".length(), m.indexOf(')'));
+        try {
+            return "more than " + (Integer.parseInt(depth) - 1);
+        } catch (NumberFormatException notANumber) {
+            return "too many";
+        }
+    }
+
+    /**
+     * Jackson reads a number with a fraction into an integer type without it (1.5 for an {@code int} is
+     * 1): the value would be recovered as another value. The read-back of such a value passed; it is
+     * read back again without that coercion, where whole numbers written as decimals (5.0), which read
+     * back as the same number, are made integers first. Only at stash time: stored documents recover
+     * as they did.
+     *
+     * @return what is wrong, or {@code null} when no number loses its fraction
+     */
+    private @Nullable String fractionProblem(JsonNode tree, Type declared) {
+        try {
+            strictReader(declared).readValue(mapper.writeValueAsBytes(wholeNumbersAsIntegers(tree)));
+            return null;
+        } catch (InvalidFormatException e) {
+            if (!(e.getValue() instanceof Number number)) {
+                return null;
+            }
+            return "value holds the number " + number + ", with a fraction, where the key's declared type "
+                    + declared.getTypeName() + " reads an integer: it would be recovered without its fraction"
+                    + " (declare a type that holds fractions, or stash a whole number)";
+        } catch (RuntimeException | StackOverflowError e) { // fails otherwise: not for a lost fraction
+            return null;
+        }
+    }
+
+    private ObjectReader strictReader(Type type) {
+        return mapper.readerFor(mapper.constructType(type)).without(DeserializationFeature.ACCEPT_FLOAT_AS_INT);
+    }
+
+    /** @return {@code tree}, or a copy of it in which decimals without a fraction (5.0) are integers (5) */
+    private static JsonNode wholeNumbersAsIntegers(JsonNode tree) {
+        if (tree.isNumber()) {
+            return wholeAsInteger(tree);
+        }
+        if (!tree.isContainer()) {
+            return tree;
+        }
+        JsonNode copy = tree.deepCopy();
+        replaceWholeNumbers(copy);
+        return copy;
+    }
+
+    private static void replaceWholeNumbers(JsonNode container) {
+        if (container instanceof ObjectNode object) {
+            List<Map.Entry<String, JsonNode>> properties = new ArrayList<>(object.properties());
+            for (Map.Entry<String, JsonNode> property : properties) {
+                JsonNode value = property.getValue();
+                if (value.isContainer()) {
+                    replaceWholeNumbers(value);
+                } else if (value.isFloatingPointNumber()) {
+                    object.set(property.getKey(), wholeAsInteger(value));
+                }
+            }
+        } else if (container instanceof ArrayNode array) {
+            for (int i = 0; i < array.size(); i++) {
+                JsonNode value = array.get(i);
+                if (value.isContainer()) {
+                    replaceWholeNumbers(value);
+                } else if (value.isFloatingPointNumber()) {
+                    array.set(i, wholeAsInteger(value));
+                }
+            }
+        }
+    }
+
+    /** @return an integer node for a decimal without a fraction of up to 1,000 digits, else {@code node} */
+    private static JsonNode wholeAsInteger(JsonNode node) {
+        if (!node.isFloatingPointNumber() || DocumentLimits.hasFraction(node)) {
+            return node;
+        }
+        BigDecimal n = node.decimalValue();
+        if (n.signum() != 0 && (long) n.precision() - n.scale() > 1_000) {
+            return node; // left as it is rather than made an integer of its digits (1E+1000000000)
+        }
+        return JsonNodeFactory.instance.numberNode(n.toBigInteger());
     }
 
     /**

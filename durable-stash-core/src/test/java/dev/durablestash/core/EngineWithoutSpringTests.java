@@ -15,7 +15,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,8 +23,7 @@ import dev.durablestash.storage.filesystem.FileSystemStorageBackend;
 /**
  * The engine used without Spring, as the README ("Using the engine without Spring") and
  * docs/spring.md ("WebSockets", "What to do") describe it: each test holds a sentence of the public
- * javadoc or the docs to the code. Tests marked {@code @Disabled} fail today; their reason says what
- * they show.
+ * javadoc or the docs to the code.
  */
 class EngineWithoutSpringTests {
 
@@ -98,8 +96,6 @@ class EngineWithoutSpringTests {
      * starts empty: the counter view's acknowledged 42 is lost with it.
      */
     @Test
-    @Disabled("fails today: a deeply nested but acknowledged value makes the whole session document unreadable "
-            + "after a restart; every view's acknowledged state is lost (NOT_FOUND)")
     void anAcknowledgedDeeplyNestedValueNeverCostsTheSessionsOtherStateAfterARestart() throws Exception {
         MapStorageBackend store = new MapStorageBackend();
         String sid = SessionIds.newSid();
@@ -129,8 +125,6 @@ class EngineWithoutSpringTests {
      * trace.
      */
     @Test
-    @Disabled("fails today: the stash fails late as 'failed unexpectedly' (StashWriteException), not at once "
-            + "with an InvalidStashValueException naming the key")
     void aValueTooDeepForTheDocumentIsRefusedAtOnceNamingTheKey() throws Exception {
         String sid = SessionIds.newSid();
         Object nested = 1;
@@ -179,7 +173,6 @@ class EngineWithoutSpringTests {
      * stash changed the value silently.
      */
     @Test
-    @Disabled("fails today: 1.5 stashed for an int key is acknowledged and recovered as 1")
     void aValueThatRecoversAsAnotherValueIsRefusedAtStashTime() throws Exception {
         String sid = SessionIds.newSid();
         try (StashAdapter stash = new StashAdapter(new MapStorageBackend(), Engines.settings().build())) {
@@ -200,7 +193,6 @@ class EngineWithoutSpringTests {
      * the read-back check refuses for other values.
      */
     @Test
-    @Disabled("fails today: null stashed for an int key is acknowledged, and the key then recovers as absent")
     void aNullForAPrimitiveKeyIsRefusedOrRecoveredAsNull() throws Exception {
         String sid = SessionIds.newSid();
         try (StashAdapter stash = new StashAdapter(new MapStorageBackend(), Engines.settings().build())) {
