@@ -59,6 +59,10 @@ final class ValueCodec {
             OffsetTime.class, ZonedDateTime.class, Duration.class, Period.class, Year.class, YearMonth.class,
             MonthDay.class, ZoneOffset.class);
 
+    /** Declared types that read a number with a fraction as it is, and hold no integer type inside. */
+    private static final Set<Type> HOLDS_FRACTIONS = Set.of(double.class, Double.class, float.class, Float.class,
+            BigDecimal.class, Number.class, Object.class, String.class);
+
     private final JsonMapper mapper;
     /** What a stored value may hold so that its document can be read back. */
     private final DocumentLimits limits = DocumentLimits.DOCUMENTS;
@@ -181,6 +185,9 @@ final class ValueCodec {
      * @return what is wrong, or {@code null} when no number loses its fraction
      */
     private @Nullable String fractionProblem(JsonNode tree, Type declared) {
+        if (HOLDS_FRACTIONS.contains(declared)) {
+            return null; // read without an integer anywhere: no second read-back
+        }
         try {
             strictReader(declared).readValue(mapper.writeValueAsBytes(wholeNumbersAsIntegers(tree)));
             return null;
