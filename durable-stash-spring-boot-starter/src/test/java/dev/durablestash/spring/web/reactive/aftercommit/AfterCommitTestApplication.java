@@ -177,7 +177,7 @@ public class AfterCommitTestApplication {
             EXCHANGES.put("stream-reset", exchange);
             return Flux.just("first\n")
                     .concatWith(Mono.fromSupplier(() -> {
-                        stash.reset().subscribe(); // start over, fire and forget
+                        stash.reset().subscribe(v -> { }, e -> { }); // start over, fire and forget
                         return "resetting\n";
                     }))
                     .concatWith(Mono.fromFuture(() -> proceed).then(Mono.fromSupplier(() -> {
@@ -194,7 +194,7 @@ public class AfterCommitTestApplication {
             return Flux.just("first\n")
                     .concatWith(Mono.fromSupplier(() -> {
                         count++;
-                        stash.stash().subscribe(); // fire and forget
+                        stash.stash().subscribe(v -> { }, e -> { }); // fire and forget
                         return "stashing\n";
                     }))
                     .concatWith(Mono.fromFuture(() -> proceed).then(Mono.fromSupplier(() -> {
@@ -262,7 +262,7 @@ public class AfterCommitTestApplication {
             SecurityContext ada = new SecurityContextImpl(UsernamePasswordAuthenticationToken.authenticated("ada", null,
                     AuthorityUtils.createAuthorityList("ROLE_USER")));
             return new WebSessionServerSecurityContextRepository().save(exchange, ada).then(Mono.fromSupplier(() -> {
-                stash.reset().subscribe();
+                stash.reset().subscribe(v -> { }, e -> { }); // a failure is the exchange's
                 this.note = note;
                 return "saved";
             }));
