@@ -6,6 +6,7 @@ import java.util.Map;
 
 import dev.durablestash.core.MountKind;
 import dev.durablestash.core.Recovery;
+import dev.durablestash.core.RecoveryStatus;
 import dev.durablestash.core.Scope;
 import dev.durablestash.core.SessionIds;
 import dev.durablestash.core.StashAdapter;
@@ -25,6 +26,9 @@ class EngineCounter {
     ViewTurn turn = stash.turn(sid, COUNTER).toCompletableFuture().join();
     try {
       Recovery recovery = stash.recover(sid, COUNTER, MountKind.FRESH).toCompletableFuture().join();
+      if (recovery.status() == RecoveryStatus.ERROR) { // not read: a count from 0 would replace the stored one
+        throw new IllegalStateException("the count could not be read", recovery.error().orElse(null));
+      }
       int count = recovery.has("count") ? recovery.<Integer>get("count") : 0;
       stash.stash(sid, COUNTER, Map.of("count", count + 1)).toCompletableFuture().join(); // durable when it returns
       return count + 1;

@@ -3,7 +3,6 @@ package com.example.engine;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 import dev.durablestash.core.SessionIds;
@@ -26,8 +25,6 @@ class EngineCounterAsCopiedTests {
     private static final String SECRET = "a-secret-of-at-least-thirty-two-bytes!!";
 
     @Test
-    @Disabled("the README's EngineCounter.increment stashes count 1 after an ERROR recovery: a failed read "
-            + "resets a stored count of 5 to 1")
     void aFailedReadNeverResetsTheStoredCount() {
         InMemoryStorageBackend storage = new InMemoryStorageBackend();
         String sid = SessionIds.newSid();

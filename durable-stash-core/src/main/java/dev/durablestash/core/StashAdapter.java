@@ -35,7 +35,8 @@ import dev.durablestash.storage.StorageBackend;
  * runs on its thread). {@code toCompletableFuture()} returns the stage itself, a
  * {@link java.util.concurrent.CompletableFuture} of this call's own, whose waiting methods answer as any
  * {@code CompletableFuture}'s do: completing, cancelling or timing it out changes what its holders see,
- * not the operation, which goes on (and may still succeed).
+ * not the operation, which goes on (and may still succeed). The one exception is {@link #turn}: completing
+ * its future gives the wait for the turn up.
  *
  * <p><b>After an {@link RecoveryStatus#ERROR ERROR} recovery</b> the caller's state holds defaults,
  * not what is stored: do not stash values derived from them (the Spring integration refuses to).
@@ -206,9 +207,11 @@ public final class StashAdapter implements AutoCloseable {
      * <p>A caller that stops waiting before the stage completes (a bound of its own, shorter than the
      * operation timeout) gives the wait up by completing the stage's future itself:
      * {@code toCompletableFuture().cancel(false)}, or an {@code orTimeout} on it. Such a wait is
-     * skipped and the turn goes to the next caller. When that cancel returns {@code false} the turn
-     * was granted meanwhile and must be closed; a caller that stops waiting without completing the
-     * future must close the turn when it comes ({@code stage.thenAccept(ViewTurn::close)}).
+     * skipped and the turn goes to the next caller. When that cancel returns {@code false} the wait
+     * ended meanwhile: with a turn, which must be closed, or with the engine's
+     * {@link StashTimeoutException} (then {@code isCompletedExceptionally()}, and there is nothing to
+     * close). A caller that stops waiting without completing the future must close the turn when it
+     * comes ({@code stage.thenAccept(ViewTurn::close)}, which does nothing after a timeout).
      *
      * @param sid the browser session id
      * @param view the view
