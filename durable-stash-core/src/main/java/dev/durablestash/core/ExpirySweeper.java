@@ -3,6 +3,8 @@ package dev.durablestash.core;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
@@ -10,6 +12,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 
 import org.jspecify.annotations.Nullable;
@@ -41,9 +44,9 @@ import dev.durablestash.storage.filesystem.FileSystemStorageBackend;
  * time: each deletion is exact, files deleted by another process during the listing are skipped,
  * at worst a document is examined twice.
  *
- * <p>Thread-safe: runs never overlap ({@link #sweepOnce()} is synchronized). {@link #start} runs
- * it on a daemon thread of its own; {@link #close()} stops that thread, also while a run waits for a
- * storage call that does not answer.
+ * <p>Thread-safe: runs never overlap (one waits for the other). {@link #start} runs them on a daemon
+ * thread of its own; {@link #close()} stops that thread and gives up the storage call a run waits
+ * for, also one that does not answer, whichever thread runs it.
  */
 public final class ExpirySweeper implements AutoCloseable {
 
@@ -66,7 +69,11 @@ public final class ExpirySweeper implements AutoCloseable {
     private final DocumentCodec codec;
     private final int maxFilesPerRun;
     private final LongAdder swept = new LongAdder();
-    private @Nullable String cursor;
+    private @Nullable String cursor; // guarded by running
+    /** Held by a run: runs never overlap, and close() waits for the one in progress. */
+    private final ReentrantLock running = new ReentrantLock();
+    /** Completed by close(): a run's wait for a storage call ends then. */
+    private final CompletableFuture<Void> closing = new CompletableFuture<>();
     private @Nullable ScheduledExecutorService scheduler; // guarded by lifecycle
     private final Object lifecycle = new Object();
     private volatile boolean closed;
@@ -122,17 +129,35 @@ public final class ExpirySweeper implements AutoCloseable {
 
     /**
      * Runs one sweep now, in the calling thread (blocking on the backend's I/O). Once the sweeper is
-     * {@linkplain #close() closed} it reads nothing and stops a run in progress at its next document.
+     * {@linkplain #close() closed} it reads nothing; a run in progress then stops at once, giving up the
+     * storage call it waits for, and returns what it did.
      *
      * @return what it did
      * @throws dev.durablestash.storage.StorageException or another runtime exception when the
      *     listing fails; a failure to read or delete one document only skips it
      */
-    public synchronized Sweep sweepOnce() {
+    public Sweep sweepOnce() {
+        running.lock();
+        try {
+            return sweepLocked();
+        } finally {
+            running.unlock();
+        }
+    }
+
+    private Sweep sweepLocked() {
         if (closed) {
             return new Sweep(0, 0);
         }
-        List<String> keys = join(backend.listKeys(settings.keyPrefix(), cursor, maxFilesPerRun));
+        List<String> keys;
+        try {
+            keys = join(backend.listKeys(settings.keyPrefix(), cursor, maxFilesPerRun));
+        } catch (RuntimeException e) {
+            if (closed) {
+                return new Sweep(0, 0); // its listing given up by close()
+            }
+            throw e;
+        }
         int examined = 0;
         int deleted = 0;
         for (String key : keys) {
@@ -219,23 +244,26 @@ public final class ExpirySweeper implements AutoCloseable {
     }
 
     /**
-     * Stops the scheduled runs. A run in progress stops at its next document, and a storage call it waits
-     * for is given up (its thread is interrupted): close() waits for it at most 5 seconds, never for
-     * a storage call that does not answer. Later {@link #sweepOnce()} calls read nothing. Idempotent.
+     * Stops the scheduled runs. A run in progress, scheduled or run by hand on any thread, gives up the
+     * storage call it waits for and stops, without a log line: close() waits for it at most 5 seconds,
+     * never for a storage call that does not answer. Later {@link #sweepOnce()} calls read nothing.
+     * Idempotent; may be called from within a run.
      */
     @Override
     public void close() {
         closed = true;
+        closing.complete(null);
         ScheduledExecutorService timer;
         synchronized (lifecycle) {
             timer = scheduler;
         }
-        if (timer == null) {
-            return;
+        if (timer != null) {
+            timer.shutdown(); // no later run; the one in progress ends once its wait is given up
         }
-        timer.shutdownNow();
         try {
-            if (!timer.awaitTermination(CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+            if (running.tryLock(CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+                running.unlock();
+            } else {
                 log.warn("expiry sweep of {} did not stop within {} of close()", backend.describe(), CLOSE_WAIT);
             }
         } catch (InterruptedException e) {
@@ -243,9 +271,15 @@ public final class ExpirySweeper implements AutoCloseable {
         }
     }
 
-    private static <T> T join(java.util.concurrent.CompletionStage<T> stage) {
+    /** Waits for a storage call, at most {@link #CALL_TIMEOUT}, and no longer than until close(). */
+    private <T> T join(java.util.concurrent.CompletionStage<T> stage) {
+        CompletableFuture<T> call = stage.toCompletableFuture();
         try {
-            return stage.toCompletableFuture().get(CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            CompletableFuture.anyOf(call, closing).get(CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            if (!call.isDone()) {
+                throw new CancellationException("the sweeper was closed");
+            }
+            return call.get();
         } catch (ExecutionException e) {
             throw e.getCause() instanceof RuntimeException runtime ? runtime : new CompletionException(e.getCause());
         } catch (TimeoutException e) {
