@@ -19,12 +19,20 @@ import org.jspecify.annotations.Nullable;
  * {@link ConcurrentHashMap#compute}, which locks the lane's bin; futures are completed outside it, so
  * a waiter's continuation never runs under that lock. A waiter whose deadline passes fails with
  * {@link StashTimeoutException} and leaves the queue; a turn that raced its deadline and lost is
- * handed on at once. The caller gets the waiter's own future: one it completes itself (a cancel, a
+ * handed on at once (a close inside a grant's dependent actions, once that grant returned: no
+ * recursion). The caller gets the waiter's own future: one it completes itself (a cancel, a
  * shorter bound of its own) gives the wait up, and is skipped like one past its deadline. Thread-safe.
  */
 final class ViewTurns {
 
     private final ConcurrentHashMap<String, Lane> lanes = new ConcurrentHashMap<>();
+    /**
+     * The lanes whose turn was closed on this thread while it handed a turn on (inside a grant's
+     * dependent actions, which run on the granting thread): handed on once that grant returned, in a
+     * loop, so that a chain of waiters that close their turn when granted does not nest a call per
+     * waiter (thousands of them overflowed the stack, leaving the lane held by nobody).
+     */
+    private final ThreadLocal<ArrayDeque<String>> closedWhileHandingOn = new ThreadLocal<>();
     private final Deadlines deadlines;
     private final Duration timeout;
 
@@ -109,6 +117,24 @@ final class ViewTurns {
     }
 
     private void handOn(String lane) {
+        ArrayDeque<String> closed = closedWhileHandingOn.get();
+        if (closed != null) {
+            closed.add(lane); // inside a grant on this thread: handed on once it returned
+            return;
+        }
+        closed = new ArrayDeque<>();
+        closedWhileHandingOn.set(closed);
+        try {
+            String next = lane;
+            do {
+                handOnOnce(next);
+            } while ((next = closed.poll()) != null);
+        } finally {
+            closedWhileHandingOn.remove();
+        }
+    }
+
+    private void handOnOnce(String lane) {
         while (true) {
             Waiter[] next = new Waiter[1];
             lanes.computeIfPresent(lane, (key, current) -> {

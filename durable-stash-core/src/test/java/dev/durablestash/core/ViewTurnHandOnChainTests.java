@@ -12,7 +12,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /** Hand-on of a lane's turn under abandoned waits and cancels racing the grant. */
@@ -29,11 +28,6 @@ class ViewTurnHandOnChainTests {
     }
 
     @Test
-    @Disabled("Defect: each grant runs the waiter's continuation on the closing thread, which closes"
-            + " and grants the next one nested inside it; with thousands of waits closed on grant"
-            + " (StashAdapter#turn's javadoc: stage.thenAccept(ViewTurn::close)) the stack overflows,"
-            + " the error is swallowed by CompletableFuture, the rest are never granted and the lane"
-            + " stays held by nobody")
     void abandonedWaitsClosedOnGrantAllHandTheTurnOnAndFreeTheLane() throws Exception {
         ViewTurn held = turns.acquire("lane", "v").toCompletableFuture().join();
         List<CompletableFuture<ViewTurn>> waits = new ArrayList<>();
