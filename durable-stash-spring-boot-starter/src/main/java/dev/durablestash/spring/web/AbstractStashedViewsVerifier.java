@@ -265,30 +265,6 @@ public abstract class AbstractStashedViewsVerifier implements SmartInitializingS
     }
 
     /**
-     * The failure for a WebSocket handler mapped to a URL whose class has {@code @Stashed} fields, on either
-     * stack: nothing recovers or stashes them (the starter does so only in HTTP requests), and a handler
-     * instance serves every connection, of every browser, unless one is made for each connection.
-     *
-     * @param type the handler's class, or the class of those made for each connection
-     * @param path the path it is mapped to
-     * @param madeBy what makes an instance for each connection ({@code PerConnectionWebSocketHandler}), or
-     *     {@code null} when one instance serves every connection
-     * @param whatToDo the stack's advice, appended to the message
-     */
-    protected static IllegalStateException webSocketHandlerWithStashedFields(Class<?> type, String path,
-            @Nullable String madeBy, String whatToDo) {
-        Class<?> userClass = ClassUtils.getUserClass(type);
-        return new IllegalStateException("WebSocket handler " + userClass.getName() + " (at " + path
-                + (madeBy == null ? "" : ", made for each connection by a " + madeBy) + ") has "
-                + ViewFields.describe(userClass) + ", but a WebSocket handler is not a view: " + (madeBy == null
-                        ? "one instance serves every connection, of every browser, and nothing recovers or stashes "
-                                + "its fields."
-                        : "an instance made for each connection is shared by no two browsers, but nothing recovers "
-                                + "or stashes its fields either, so their values last only as long as the connection.")
-                + " Remove @Stashed. " + whatToDo);
-    }
-
-    /**
      * The view classes a method takes, and whether it takes the stack's stash handle.
      *
      * @param views the view classes, in the order of the parameters

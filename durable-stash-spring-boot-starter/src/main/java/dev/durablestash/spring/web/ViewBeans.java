@@ -73,4 +73,29 @@ public final class ViewBeans {
     public static boolean isSingleton(@Nullable String scope) {
         return scope == null || scope.isEmpty() || ConfigurableBeanFactory.SCOPE_SINGLETON.equals(scope);
     }
+
+    /**
+     * The failure for a WebSocket handler whose class has {@code @Stashed} fields, on either stack: nothing
+     * recovers or stashes them (the starter does so only in HTTP requests), and a handler instance serves
+     * every connection, of every browser, unless one is made for each connection.
+     *
+     * @param type the handler's class, or the class of those made for each connection
+     * @param where where it was found, e.g. {@code at /notes} or {@code bean 'notesSocket'}
+     * @param madeBy what makes an instance for each connection ({@code PerConnectionWebSocketHandler}), or
+     *     {@code null} when one instance serves every connection
+     * @param whatToDo the stack's advice, appended to the message
+     * @return the failure, naming the class and its fields
+     */
+    public static IllegalStateException webSocketHandlerWithStashedFields(Class<?> type, String where,
+            @Nullable String madeBy, String whatToDo) {
+        Class<?> userClass = ClassUtils.getUserClass(type);
+        return new IllegalStateException("WebSocket handler " + userClass.getName() + " (" + where
+                + (madeBy == null ? "" : ", made for each connection by a " + madeBy) + ") has "
+                + ViewFields.describe(userClass) + ", but a WebSocket handler is not a view: " + (madeBy == null
+                        ? "one instance serves every connection, of every browser, and nothing recovers or stashes "
+                                + "its fields."
+                        : "an instance made for each connection is shared by no two browsers, but nothing recovers "
+                                + "or stashes its fields either, so their values last only as long as the connection.")
+                + " Remove @Stashed. " + whatToDo);
+    }
 }

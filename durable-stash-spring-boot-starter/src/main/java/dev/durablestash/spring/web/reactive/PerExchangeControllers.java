@@ -11,6 +11,7 @@ import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.beans.factory.config.ConfigurableBeanFactory;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.util.ClassUtils;
+import org.springframework.web.reactive.socket.WebSocketHandler;
 
 import dev.durablestash.spring.web.StashedViews;
 import dev.durablestash.spring.web.ViewBeans;
@@ -99,6 +100,10 @@ public final class PerExchangeControllers implements BeanFactoryPostProcessor, B
 
     private static IllegalStateException notAController(Class<?> type, String beanName) {
         Class<?> userClass = ClassUtils.getUserClass(type);
+        if (WebSocketHandler.class.isAssignableFrom(userClass)) {
+            return ViewBeans.webSocketHandlerWithStashedFields(userClass, "bean '" + beanName + "'", null,
+                    StashedViewsWebFluxVerifier.KEEP_STATE_IN_PAGE_REQUESTS);
+        }
         return new IllegalStateException("Bean '" + beanName + "' of class " + userClass.getName() + " has "
                 + ViewFields.describe(userClass) + ", but it is not a @Controller: as a bean its fields would be shared by every "
                 + "browser and never stored. @Stashed fields work on controllers (every exchange gets its own "

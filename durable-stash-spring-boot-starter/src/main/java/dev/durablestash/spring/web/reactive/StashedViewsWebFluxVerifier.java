@@ -17,6 +17,7 @@ import org.springframework.web.reactive.socket.WebSocketHandler;
 import dev.durablestash.spring.Stash;
 import dev.durablestash.spring.web.AbstractStashedViewsVerifier;
 import dev.durablestash.spring.web.StashedViews;
+import dev.durablestash.spring.web.ViewBeans;
 import dev.durablestash.spring.web.ViewFields;
 
 /**
@@ -46,7 +47,7 @@ import dev.durablestash.spring.web.ViewFields;
  * <li>every WebSocket handler mapped to a URL (a handler instance in the URL map of a URL handler mapping,
  * such as a {@code SimpleUrlHandlerMapping}): its class must not be a view, since one instance serves every
  * connection and nothing recovers or stashes its fields (a WebSocket handler bean with {@code @Stashed} fields
- * is refused before, as any bean that is not a controller);</li>
+ * is refused before, by {@link PerExchangeControllers}, with the same message);</li>
  * <li>every singleton registered as an instance (no bean definition) whose class is a view;</li>
  * <li>every singleton into which a view controller was injected (it would share one instance between
  * every browser), or that takes one with {@code @Lazy} (each call would reach a new, unrecovered
@@ -64,7 +65,7 @@ import dev.durablestash.spring.web.ViewFields;
 public final class StashedViewsWebFluxVerifier extends AbstractStashedViewsVerifier {
 
     /** What to do instead of a WebSocket handler with {@code @Stashed} fields. */
-    private static final String KEEP_STATE_IN_PAGE_REQUESTS = "Keep the browser session's state in views of the "
+    static final String KEEP_STATE_IN_PAGE_REQUESTS = "Keep the browser session's state in views of the "
             + "page's HTTP requests (the starter recovers and stashes views only in those), and use the socket to "
             + "push.";
 
@@ -88,7 +89,7 @@ public final class StashedViewsWebFluxVerifier extends AbstractStashedViewsVerif
                 if (handler instanceof WebSocketHandler) {
                     Class<?> type = AopUtils.getTargetClass(handler);
                     if (StashedViews.isStashedView(type)) {
-                        throw webSocketHandlerWithStashedFields(type, path.getPatternString(), null,
+                        throw ViewBeans.webSocketHandlerWithStashedFields(type, "at " + path.getPatternString(), null,
                                 KEEP_STATE_IN_PAGE_REQUESTS);
                     }
                 }

@@ -27,6 +27,7 @@ import org.springframework.web.servlet.mvc.method.annotation.RequestMappingHandl
 import dev.durablestash.spring.Stash;
 import dev.durablestash.spring.web.AbstractStashedViewsVerifier;
 import dev.durablestash.spring.web.StashedViews;
+import dev.durablestash.spring.web.ViewBeans;
 
 /**
  * Checks the application's views once every singleton exists (the handler mappings and adapters
@@ -124,7 +125,7 @@ public final class StashedViewsVerifier extends AbstractStashedViewsVerifier {
         if (ClassUtils.isPresent(WebSocketHandlerTypes.HANDLER_CLASS, classLoader)) {
             WebSocketHandlerTypes.in(factory).forEach((path, handler) -> {
                 if (StashedViews.isStashedView(handler.type())) {
-                    throw webSocketHandlerWithStashedFields(handler.type(), path,
+                    throw ViewBeans.webSocketHandlerWithStashedFields(handler.type(), "at " + path,
                             handler.perConnection() ? "PerConnectionWebSocketHandler" : null,
                             ViewDeclarations.KEEP_STATE_IN_PAGE_REQUESTS);
                 }

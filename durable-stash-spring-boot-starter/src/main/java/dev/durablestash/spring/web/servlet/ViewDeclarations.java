@@ -40,6 +40,11 @@ final class ViewDeclarations {
 
     static IllegalStateException notAController(Class<?> type, String beanName) {
         Class<?> userClass = ClassUtils.getUserClass(type);
+        if (ClassUtils.isPresent(WebSocketHandlerTypes.HANDLER_CLASS, ViewDeclarations.class.getClassLoader())
+                && WebSocketHandlerTypes.isHandler(userClass)) {
+            return ViewBeans.webSocketHandlerWithStashedFields(userClass, "bean '" + beanName + "'", null,
+                    KEEP_STATE_IN_PAGE_REQUESTS);
+        }
         return new IllegalStateException("Bean '" + beanName + "' of class " + userClass.getName() + " has "
                 + fields(userClass) + ", but it is not a @Controller: as a bean its fields would be shared by every "
                 + "browser and never stored. @Stashed fields work on controllers (every request gets its own "

@@ -48,6 +48,11 @@ final class WebSocketHandlerTypes {
     record Found(Class<?> type, boolean perConnection) {
     }
 
+    /** @return whether {@code type} is a WebSocket handler (spring-websocket's {@link WebSocketHandler}) */
+    static boolean isHandler(Class<?> type) {
+        return WebSocketHandler.class.isAssignableFrom(type);
+    }
+
     /** @return the class of each URL-mapped WebSocket handler, by the path it is mapped to */
     static Map<String, Found> in(ConfigurableListableBeanFactory factory) {
         Map<String, Found> found = new LinkedHashMap<>();

@@ -73,7 +73,8 @@ class WebFluxWebSocketHandlerDeclarationTests {
     @Test
     void aWebSocketHandlerBeanWithStashedFieldsFailsStartup() {
         runner.withUserConfiguration(NotesSocketBean.class, NotesSocketBeanMapping.class).run((context) ->
-                assertFailedNaming(context, NotesSocketBean.class.getName() + ".note", "not a @Controller"));
+                assertFailedNaming(context, NotesSocketBean.class.getName() + ".note", "WebSocket handler", "bean '",
+                        "Remove @Stashed", "use the socket to push"));
     }
 
     @Test

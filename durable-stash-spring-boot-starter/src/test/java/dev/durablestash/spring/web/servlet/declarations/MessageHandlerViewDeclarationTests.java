@@ -191,7 +191,8 @@ class MessageHandlerViewDeclarationTests {
     @Test
     void aWebSocketHandlerBeanWithStashedFieldsFailsStartup() {
         contextRunner.withUserConfiguration(NotesSocketBean.class, NotesSocketBeanConfiguration.class).run((context) ->
-                assertFailedNaming(context, NotesSocketBean.class.getName() + ".note", "not a @Controller"));
+                assertFailedNaming(context, NotesSocketBean.class.getName() + ".note", "WebSocket handler", "bean '",
+                        "Remove @Stashed", "HandshakeInterceptor"));
     }
 
     private static void assertFailedNaming(AssertableWebApplicationContext context, String... parts) {

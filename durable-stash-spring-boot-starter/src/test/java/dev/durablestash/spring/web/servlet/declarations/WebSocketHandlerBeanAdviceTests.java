@@ -2,7 +2,6 @@ package dev.durablestash.spring.web.servlet.declarations;
 
 import ch.qos.logback.classic.Level;
 
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -49,8 +48,6 @@ class WebSocketHandlerBeanAdviceTests {
             .withPropertyValues("durable-stash.storage.type=memory");
 
     @Test
-    @Disabled("a WebSocket handler bean with @Stashed fields is told to become a handler-method argument and "
-            + "not a bean; following that gets a second, different advice (Remove @Stashed)")
     void aWebSocketHandlerBeanIsToldWhatToDoWithAWebSocketHandler() {
         contextRunner.withUserConfiguration(NotesSocket.class, NotesSocketConfiguration.class).run((context) -> {
             assertThat(context).hasFailed();
