@@ -5,7 +5,9 @@ import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.jspecify.annotations.Nullable;
@@ -19,26 +21,34 @@ import org.jspecify.annotations.Nullable;
  * {@link ConcurrentHashMap#compute}, which locks the lane's bin; futures are completed outside it, so
  * a waiter's continuation never runs under that lock. A waiter whose deadline passes fails with
  * {@link StashTimeoutException} and leaves the queue; a turn that raced its deadline and lost is
- * handed on at once (a close inside a grant's dependent actions, once that grant returned: no
- * recursion). The caller gets the waiter's own future: one it completes itself (a cancel, a
+ * handed on at once (a close inside a grant's dependent actions hands on inside that grant, up
+ * to a bounded depth, then on the executor). The caller gets the waiter's own future: one it completes itself (a cancel, a
  * shorter bound of its own) gives the wait up, and is skipped like one past its deadline. Thread-safe.
  */
 final class ViewTurns {
 
     private final ConcurrentHashMap<String, Lane> lanes = new ConcurrentHashMap<>();
     /**
-     * The lanes whose turn was closed on this thread while it handed a turn on (inside a grant's
-     * dependent actions, which run on the granting thread): handed on once that grant returned, in a
-     * loop, so that a chain of waiters that close their turn when granted does not nest a call per
-     * waiter (thousands of them overflowed the stack, leaving the lane held by nobody).
+     * How many hand-ons run nested on this thread: a grant's dependent actions run on the granting thread,
+     * and one that closes a turn hands it on inside that grant. Up to {@link #MAX_NESTED_HAND_ONS} of them do
+     * so at once (a dependent action that closes its turn and then waits for the lane again gets it before it
+     * waits); deeper ones are handed to the executor, on a stack of their own, so that a chain of thousands
+     * of waiters that close their turn when granted does not overflow the stack (which left the lane held by
+     * nobody).
      */
-    private final ThreadLocal<ArrayDeque<String>> closedWhileHandingOn = new ThreadLocal<>();
+    private final ThreadLocal<int[]> nestedHandOns = ThreadLocal.withInitial(() -> new int[1]);
+    private static final int MAX_NESTED_HAND_ONS = 16;
+    private final Executor executor;
     private final Deadlines deadlines;
     private final Duration timeout;
 
-    ViewTurns(Deadlines deadlines, Duration timeout) {
+    /**
+     * @param executor runs the hand-ons nested too deep on a granting thread (the engine's executor)
+     */
+    ViewTurns(Deadlines deadlines, Duration timeout, Executor executor) {
         this.deadlines = deadlines;
         this.timeout = timeout;
+        this.executor = executor;
     }
 
     /** The waiters of one lane; the turn is held while the lane exists. Guarded by the map's bin lock. */
@@ -117,20 +127,20 @@ final class ViewTurns {
     }
 
     private void handOn(String lane) {
-        ArrayDeque<String> closed = closedWhileHandingOn.get();
-        if (closed != null) {
-            closed.add(lane); // inside a grant on this thread: handed on once it returned
-            return;
+        int[] nested = nestedHandOns.get();
+        if (nested[0] >= MAX_NESTED_HAND_ONS) {
+            try {
+                executor.execute(() -> handOn(lane));
+                return;
+            } catch (RejectedExecutionException e) {
+                // an executor that no longer runs tasks: hand it on here, as before
+            }
         }
-        closed = new ArrayDeque<>();
-        closedWhileHandingOn.set(closed);
+        nested[0]++;
         try {
-            String next = lane;
-            do {
-                handOnOnce(next);
-            } while ((next = closed.poll()) != null);
+            handOnOnce(lane);
         } finally {
-            closedWhileHandingOn.remove();
+            nested[0]--;
         }
     }
 

@@ -10,7 +10,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -22,7 +21,7 @@ class ViewTurnCloseInsideAGrantTests {
 
     private final ExecutorService pool = Executors.newFixedThreadPool(2);
     private final Deadlines deadlines = new Deadlines(pool);
-    private final ViewTurns turns = new ViewTurns(deadlines, Duration.ofSeconds(30));
+    private final ViewTurns turns = new ViewTurns(deadlines, Duration.ofSeconds(30), java.util.concurrent.ForkJoinPool.commonPool());
 
     @AfterEach
     void close() {
@@ -37,8 +36,6 @@ class ViewTurnCloseInsideAGrantTests {
      * lane stays held by the closed turn until the action returns, which it never does before its wait
      * gives up (here 2 s; the engine's own wait is the operation timeout).
      */
-    @Disabled("defect: a close inside a grant is handed on only once the grant returned; a blocking wait for the "
-            + "same lane's turn in that grant waits for itself")
     @Test
     void aGrantedWaiterThatClosesItsTurnAndWaitsForTheLaneAgainGetsItAtOnce() throws Exception {
         ViewTurn held = turns.acquire("lane", "v").toCompletableFuture().join();
@@ -63,8 +60,6 @@ class ViewTurnCloseInsideAGrantTests {
     }
 
     /** The same across lanes: a dependent action that hands another lane's turn to a thread it then waits for. */
-    @Disabled("defect: a close of another lane inside a grant is deferred too; waiting for that lane's next "
-            + "holder inside the grant waits for itself")
     @Test
     void aTurnOfAnotherLaneClosedInsideAGrantReachesItsNextWaiterAtOnce() throws Exception {
         ViewTurn first = turns.acquire("a", "v").toCompletableFuture().join();
