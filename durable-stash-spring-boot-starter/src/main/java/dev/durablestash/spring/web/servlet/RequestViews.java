@@ -11,6 +11,7 @@ import java.util.Set;
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
 import jakarta.servlet.DispatcherType;
+import jakarta.servlet.RequestDispatcher;
 import jakarta.servlet.http.HttpServletRequest;
 
 import org.jspecify.annotations.Nullable;
@@ -81,6 +82,8 @@ final class RequestViews {
      * forward reached) started: run when a forward follows a handler that failed ({@link #handlerStarting}).
      */
     private Runnable handlerStart;
+    /** The handler's exception that the last roll-back answered: a later forward is not another failure. */
+    private @Nullable Object rolledBackFor;
     /** Each dispatch an include runs inside, the innermost first. */
     private final Deque<Enclosing> enclosing = new ArrayDeque<>();
     /** The turns taken, by view name (also once handed on: closing one again does nothing). */
@@ -246,9 +249,10 @@ final class RequestViews {
      * A handler of a forward or include dispatch (of {@code dispatched}, the request as this dispatch
      * sees it) is about to run: its changes are stashed automatically again, as the first handler's
      * were. It takes its own turn at an atomic view it binds; a view the first handler bound keeps the
-     * turn the request still holds at it. A forward comes after the first handler's stash, or after
-     * that handler failed (it threw, and an exception handler answered with a forward, also one by a
-     * view name the view resolvers render by a forward): as any failed handler's, its changes are never
+     * turn the request still holds at it. A forward comes after the first handler's stash, from
+     * inside that handler ({@code RequestDispatcher.forward}), or after it failed (it threw, and an
+     * exception handler answered with a forward, also one by a view name the view resolvers render by
+     * a forward, which Spring MVC tells by the exception it exposes as the request's error): as any failed handler's, its changes are never
      * stashed, so the views are put back as they were when it started (those it first bound are
      * dropped, and recovered anew if the next handler binds them; keys it stored with
      * {@code stashNow()} keep what was stored). An include may come in the middle of the including
@@ -261,8 +265,12 @@ final class RequestViews {
             enclosing.push(new Enclosing(finished, bound.savepoint()));
             finished = false;
         } else if (type == DispatcherType.FORWARD) {
-            if (!finished) {
-                handlerStart.run(); // the handler before the forward failed
+            Object failure = dispatched.getAttribute(RequestDispatcher.ERROR_EXCEPTION);
+            if (!finished && failure != null && failure != rolledBackFor) {
+                // The handler before the forward failed: Spring MVC's DispatcherServlet exposes the exception
+                // whose handler answered with this forward. (A handler that forwards by itself has neither.)
+                handlerStart.run();
+                rolledBackFor = failure;
             }
             finished = false;
             handlerViews.clear();

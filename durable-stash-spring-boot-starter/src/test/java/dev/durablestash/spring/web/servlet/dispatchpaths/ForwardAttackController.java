@@ -100,20 +100,6 @@ class ForwardAttackController {
         return "forward:/fa/show";
     }
 
-    /** Changes the view, includes a handler that changes nothing, then throws. */
-    @PostMapping("/fa/includebad")
-    String includeThenBad(Notes notes, HttpServletRequest request, HttpServletResponse response)
-            throws ServletException, IOException {
-        notes.notes.add("bad");
-        request.getRequestDispatcher("/fa/noop").include(request, response);
-        throw new Failed();
-    }
-
-    @RequestMapping("/fa/noop")
-    void noop(HttpServletResponse response) {
-        // handled: no view, nothing written
-    }
-
     @PostMapping("/fa/stashnowbad")
     String stashNowThenBad(Notes notes, Stash stash) {
         notes.notes.add("kept");

