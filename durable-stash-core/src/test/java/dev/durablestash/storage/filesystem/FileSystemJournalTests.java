@@ -263,6 +263,7 @@ class FileSystemJournalTests {
     }
 
     @Test
+    @SuppressWarnings("try") // each backend holds the root for its try block, which does not use it
     void aJournalNeedsTheRootToItself() throws Exception {
         try (FileSystemStorageBackend plain = new FileSystemStorageBackend(root)) {
             assertThatThrownBy(() -> FileSystemStorageBackend.withJournal(root))

@@ -28,6 +28,7 @@ class OwnershipWaitTests {
     Path elsewhere;
 
     @Test
+    @SuppressWarnings("try") // the backend is only opened and closed, not used
     void aBackendOnAnotherDirectoryOpensAndClosesWhileOneWaitsForTheOwnershipLock() throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Process other = new ProcessBuilder(List.of(java, "-cp", System.getProperty("java.class.path"),

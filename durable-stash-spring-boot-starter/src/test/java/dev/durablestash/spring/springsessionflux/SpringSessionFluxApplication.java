@@ -1,6 +1,7 @@
 package dev.durablestash.spring.springsessionflux;
 
 import java.security.Principal;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 
 import org.springframework.boot.autoconfigure.SpringBootApplication;
@@ -73,7 +74,7 @@ public class SpringSessionFluxApplication {
         @ResponseBody
         Mono<String> show(ServerWebExchange exchange) {
             return exchange.getPrincipal().map(Principal::getName).defaultIfEmpty("null")
-                    .zipWith(exchange.getSession().map((s) -> String.valueOf((Object) s.getAttribute("legacy"))))
+                    .zipWith(exchange.getSession().map((s) -> Objects.toString(s.getAttribute("legacy"))))
                     .map((t) -> "note=" + note + ";legacy=" + t.getT2() + ";user=" + t.getT1());
         }
 
