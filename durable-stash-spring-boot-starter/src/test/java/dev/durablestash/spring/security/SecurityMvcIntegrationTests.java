@@ -4,8 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.http.HttpResponse;
 
+import ch.qos.logback.classic.Level;
+
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -16,6 +19,7 @@ import dev.durablestash.spring.testsupport.WebBrowser;
 import dev.durablestash.storage.StorageBackend;
 import dev.durablestash.testing.InMemoryStorageBackend;
 import dev.durablestash.testing.InMemoryStorageBackend.Operation;
+import dev.durablestash.testsupport.ExpectedLogs;
 
 /**
  * Contract rule 11 with Spring Security's form login: the sid is rotated at login (the state stays,
@@ -25,6 +29,9 @@ import dev.durablestash.testing.InMemoryStorageBackend.Operation;
 @SpringBootTest(classes = SecureTestApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT,
         properties = "durable-stash.storage.type=memory")
 class SecurityMvcIntegrationTests {
+
+    @RegisterExtension
+    final ExpectedLogs logs = ExpectedLogs.ofLoggers("dev.durablestash");
 
     @LocalServerPort
     int port;
@@ -102,6 +109,7 @@ class SecurityMvcIntegrationTests {
      */
     @Test
     void aLoginWhoseStateCannotMoveStartsANewEmptySessionThatThePlantedSidCannotRead() throws Exception {
+        logs.expect(Level.WARN, "Could not move the browser session's state to a new sid at login");
         WebBrowser attacker = new WebBrowser(port);
         attacker.get("/notes");
         String planted = attacker.sid();

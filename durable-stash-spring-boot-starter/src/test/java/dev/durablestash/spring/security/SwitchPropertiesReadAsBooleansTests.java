@@ -6,6 +6,9 @@ import java.nio.file.Path;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
 
+import ch.qos.logback.classic.Level;
+
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -20,6 +23,7 @@ import dev.durablestash.spring.autoconfigure.DurableStashAutoConfiguration;
 import dev.durablestash.spring.autoconfigure.DurableStashProperties;
 import dev.durablestash.spring.autoconfigure.DurableStashServletAutoConfiguration;
 import dev.durablestash.testing.autoconfigure.InMemoryStorageAutoConfiguration;
+import dev.durablestash.testsupport.ExpectedLogs;
 
 /**
  * The starter's on/off properties ({@code durable-stash.security.rotate-on-login},
@@ -31,6 +35,10 @@ import dev.durablestash.testing.autoconfigure.InMemoryStorageAutoConfiguration;
  * fails startup naming the property.
  */
 class SwitchPropertiesReadAsBooleansTests {
+
+    @RegisterExtension
+    final ExpectedLogs logs = ExpectedLogs.ofLoggers("dev.durablestash", "org.springframework.context",
+            "org.springframework.boot.web.context");
 
     private static final String SECRET = "a-secret-of-at-least-thirty-two-bytes!!";
 
@@ -106,6 +114,7 @@ class SwitchPropertiesReadAsBooleansTests {
     @ParameterizedTest
     @EnumSource(Switch.class)
     void aValueThatIsNoBooleanFailsStartupNamingTheProperty(Switch theSwitch) {
+        logs.expect(Level.WARN, "Exception encountered during context initialization - cancelling refresh attempt");
         theSwitch.contextRunner().withPropertyValues(theSwitch.property + "=maybe").run((context) -> {
             assertThat(context).hasFailed();
             assertThat(context.getStartupFailure()).hasStackTraceContaining(theSwitch.property)

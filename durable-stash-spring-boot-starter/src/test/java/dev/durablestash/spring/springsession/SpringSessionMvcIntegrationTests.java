@@ -11,8 +11,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
+import ch.qos.logback.classic.Level;
+
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -24,6 +27,7 @@ import org.springframework.session.MapSessionRepository;
 import dev.durablestash.spring.testsupport.WebBrowser;
 import dev.durablestash.storage.StorageBackend;
 import dev.durablestash.testing.InMemoryStorageBackend;
+import dev.durablestash.testsupport.ExpectedLogs;
 
 /**
  * The starter in an application that already uses Spring Session ({@code MapSessionRepository}) and
@@ -34,6 +38,9 @@ import dev.durablestash.testing.InMemoryStorageBackend;
 @SpringBootTest(classes = SpringSessionMvcApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT,
         properties = "durable-stash.storage.type=memory")
 class SpringSessionMvcIntegrationTests {
+
+    @RegisterExtension
+    final ExpectedLogs logs = ExpectedLogs.ofLoggers("dev.durablestash");
 
     @LocalServerPort
     int port;
@@ -246,6 +253,7 @@ class SpringSessionMvcIntegrationTests {
      */
     @Test
     void aFailedStashStillSavesTheHttpSessionAttributeOfTheSameRequest() throws Exception {
+        logs.expect(Level.WARN, "Stash of view 'note' failed, answering 503 to POST /note");
         WebBrowser browser = new WebBrowser(port);
         browser.post("/note", "note=one");
         storage.failNext(InMemoryStorageBackend.Operation.PUT, 1);

@@ -2,7 +2,10 @@ package dev.durablestash.spring.web.reactive.secure;
 
 import java.time.Duration;
 
+import ch.qos.logback.classic.Level;
+
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -16,6 +19,7 @@ import org.springframework.test.web.reactive.server.WebTestClient;
 import dev.durablestash.storage.StorageBackend;
 import dev.durablestash.testing.InMemoryStorageBackend;
 import dev.durablestash.testing.InMemoryStorageBackend.Operation;
+import dev.durablestash.testsupport.ExpectedLogs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -23,6 +27,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 @SpringBootTest(classes = SecureFluxTestApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT, properties = {
         "spring.main.web-application-type=reactive", "durable-stash.storage.type=memory" })
 class SecurityWebFluxIntegrationTests {
+
+    @RegisterExtension
+    final ExpectedLogs logs = ExpectedLogs.ofLoggers("dev.durablestash");
 
     @LocalServerPort
     int port;
@@ -64,6 +71,8 @@ class SecurityWebFluxIntegrationTests {
      */
     @Test
     void aLoginWhoseStateCannotMoveStartsANewEmptySessionThatThePlantedSidCannotRead() {
+        logs.expect(Level.WARN,
+                "Could not move the browser session's state at login; the browser starts a new, empty session");
         WebTestClient client = WebTestClient.bindToServer().baseUrl("http://localhost:" + port)
                 .responseTimeout(Duration.ofSeconds(30)).build();
         String planted = sid(client.post().uri("/counter/increment-body").exchange().expectBody(String.class)
