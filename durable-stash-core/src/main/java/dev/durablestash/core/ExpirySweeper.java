@@ -172,6 +172,7 @@ public final class ExpirySweeper implements AutoCloseable {
             try {
                 if (sweep(key)) {
                     deleted++;
+                    swept.increment(); // counted at once: a run that close() stops returns early
                 }
             } catch (RuntimeException e) {
                 if (closed) {
@@ -183,7 +184,6 @@ public final class ExpirySweeper implements AutoCloseable {
         if (keys.size() < maxFilesPerRun) {
             cursor = null; // reached the end: the next run starts from the first key again
         }
-        swept.add(deleted);
         return new Sweep(examined, deleted);
     }
 
@@ -205,6 +205,9 @@ public final class ExpirySweeper implements AutoCloseable {
             return false;
         }
         beforeDelete.accept(key);
+        if (closed) {
+            return false; // no delete starts after close()
+        }
         // Compare-and-swap under the key's lock: a document rewritten since it was read stays.
         return join(backend.delete(key, found.etag()));
     }

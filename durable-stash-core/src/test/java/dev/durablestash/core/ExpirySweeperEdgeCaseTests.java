@@ -179,4 +179,22 @@ class ExpirySweeperEdgeCaseTests {
             closing.join();
         }
     }
+
+    /** A run that close() stops counts the documents it deleted before (swept() counts every deletion). */
+    @Test
+    void aRunStoppedByCloseCountsWhatItDeleted() throws Exception {
+        FileSystemStorageBackend backend = opened(new FileSystemStorageBackend(dir));
+        writeExpired(backend, 2);
+        ExpirySweeper sweeper = new ExpirySweeper(backend, settings().build(), 10);
+        sweeper.beforeDelete(key -> {
+            if (key.endsWith("00001")) {
+                sweeper.close(); // the application stops while the run is at its second document
+            }
+        });
+        sweeper.sweepOnce();
+
+        int left = await(backend.listKeys("durable-stash/", null, 10)).size();
+        assertThat(left).as("documents left").isLessThan(2);
+        assertThat(sweeper.swept()).as("deletions counted").isEqualTo(2 - left);
+    }
 }
