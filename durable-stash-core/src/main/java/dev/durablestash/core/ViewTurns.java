@@ -22,8 +22,9 @@ import org.jspecify.annotations.Nullable;
  * a waiter's continuation never runs under that lock. A waiter whose deadline passes fails with
  * {@link StashTimeoutException} and leaves the queue; a turn that raced its deadline and lost is
  * handed on at once (a close inside a grant's dependent actions hands on inside that grant, up
- * to a bounded depth, then on the executor). The caller gets the waiter's own future: one it completes itself (a cancel, a
- * shorter bound of its own) gives the wait up, and is skipped like one past its deadline. Thread-safe.
+ * to a bounded depth, then on the executor). The caller gets the waiter's own future: one it
+ * completes itself (a cancel, a shorter bound of its own) gives the wait up, and is skipped like one
+ * past its deadline. Thread-safe.
  */
 final class ViewTurns {
 

@@ -249,15 +249,15 @@ final class RequestViews {
      * A handler of a forward or include dispatch (of {@code dispatched}, the request as this dispatch
      * sees it) is about to run: its changes are stashed automatically again, as the first handler's
      * were. It takes its own turn at an atomic view it binds; a view the first handler bound keeps the
-     * turn the request still holds at it. A forward comes after the first handler's stash, from
-     * inside that handler ({@code RequestDispatcher.forward}), or after it failed (it threw, and an
-     * exception handler answered with a forward, also one by a view name the view resolvers render by
-     * a forward, which Spring MVC tells by the exception it exposes as the request's error): as any failed handler's, its changes are never
-     * stashed, so the views are put back as they were when it started (those it first bound are
-     * dropped, and recovered anew if the next handler binds them; keys it stored with
-     * {@code stashNow()} keep what was stored). An include may come in the middle of the including
-     * handler, which goes on when it returns: the state of that dispatch is kept until
-     * {@link #includeEnded()}, which must follow the end of every include.
+     * turn the request still holds at it. A forward comes after the first handler's stash, from inside
+     * that handler ({@code RequestDispatcher.forward}), or after it failed (it threw, and an exception
+     * handler answered with a forward, also one by a view name the view resolvers render by a forward,
+     * which Spring MVC tells by the exception it exposes as the request's error): as any failed
+     * handler's, its changes are never stashed, so the views are put back as they were when it started
+     * (those it first bound are dropped, and recovered anew if the next handler binds them; keys it
+     * stored with {@code stashNow()} keep what was stored). An include may come in the middle of the
+     * including handler, which goes on when it returns: the state of that dispatch is kept until {@link
+     * #includeEnded()}, which must follow the end of every include.
      */
     void handlerStarting(HttpServletRequest dispatched) {
         DispatcherType type = dispatched.getDispatcherType();
