@@ -68,7 +68,7 @@ final class SessionRegistry {
         this.deadlines = deadlines;
         this.timeout = settings.operationTimeout();
         this.storage = new TimedStorage(backend, deadlines, timeout);
-        this.turns = new ViewTurns(deadlines, timeout, executor);
+        this.turns = new ViewTurns(deadlines, timeout);
         this.keys = new StorageKeys(settings);
         this.actors = Caffeine.newBuilder()
                 // At most maxLiveActors actors, and at most maxLiveBytes of cached documents: see actorWeight.

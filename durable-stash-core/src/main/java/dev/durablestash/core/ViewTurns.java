@@ -5,9 +5,7 @@ import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executor;
 import java.util.concurrent.Future;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.jspecify.annotations.Nullable;
@@ -22,7 +20,7 @@ import org.jspecify.annotations.Nullable;
  * a waiter's continuation never runs under that lock. A waiter whose deadline passes fails with
  * {@link StashTimeoutException} and leaves the queue; a turn that raced its deadline and lost is
  * handed on at once (a close inside a grant's dependent actions hands on inside that grant, up
- * to a bounded depth, then on the executor). The caller gets the waiter's own future: one it
+ * to a bounded depth, deeper ones in a loop once that grant returned). The caller gets the waiter's own future: one it
  * completes itself (a cancel, a shorter bound of its own) gives the wait up, and is skipped like one
  * past its deadline. Thread-safe.
  */
@@ -30,26 +28,27 @@ final class ViewTurns {
 
     private final ConcurrentHashMap<String, Lane> lanes = new ConcurrentHashMap<>();
     /**
-     * How many hand-ons run nested on this thread: a grant's dependent actions run on the granting thread,
-     * and one that closes a turn hands it on inside that grant. Up to {@link #MAX_NESTED_HAND_ONS} of them do
-     * so at once (a dependent action that closes its turn and then waits for the lane again gets it before it
-     * waits); deeper ones are handed to the executor, on a stack of their own, so that a chain of thousands
-     * of waiters that close their turn when granted does not overflow the stack (which left the lane held by
-     * nobody).
+     * The hand-ons under way on this thread: a grant's dependent actions run on the granting thread, and one
+     * that closes a turn hands it on inside that grant. Up to {@link #MAX_NESTED_HAND_ONS} of them nest (a
+     * dependent action that closes its turn and then waits for the lane again gets it before it waits);
+     * deeper closes are queued and handed on, in a loop, by the deepest hand-on once its grant returned, so
+     * that a chain of thousands of waiters that close their turn when granted does not overflow the stack
+     * (which left the lane held by nobody), whatever executor the engine has.
      */
-    private final ThreadLocal<int[]> nestedHandOns = ThreadLocal.withInitial(() -> new int[1]);
+    private final ThreadLocal<HandOns> handOns = ThreadLocal.withInitial(HandOns::new);
     private static final int MAX_NESTED_HAND_ONS = 16;
-    private final Executor executor;
+
+    /** See {@link #handOns}. */
+    private static final class HandOns {
+        int nested;
+        final ArrayDeque<String> queued = new ArrayDeque<>();
+    }
     private final Deadlines deadlines;
     private final Duration timeout;
 
-    /**
-     * @param executor runs the hand-ons nested too deep on a granting thread (the engine's executor)
-     */
-    ViewTurns(Deadlines deadlines, Duration timeout, Executor executor) {
+    ViewTurns(Deadlines deadlines, Duration timeout) {
         this.deadlines = deadlines;
         this.timeout = timeout;
-        this.executor = executor;
     }
 
     /** The waiters of one lane; the turn is held while the lane exists. Guarded by the map's bin lock. */
@@ -128,20 +127,22 @@ final class ViewTurns {
     }
 
     private void handOn(String lane) {
-        int[] nested = nestedHandOns.get();
-        if (nested[0] >= MAX_NESTED_HAND_ONS) {
-            try {
-                executor.execute(() -> handOn(lane));
-                return;
-            } catch (RejectedExecutionException e) {
-                // an executor that no longer runs tasks: hand it on here, as before
-            }
+        HandOns state = handOns.get();
+        if (state.nested >= MAX_NESTED_HAND_ONS) {
+            state.queued.add(lane); // handed on by the deepest hand-on, once its grant returned
+            return;
         }
-        nested[0]++;
+        state.nested++;
         try {
             handOnOnce(lane);
+            if (state.nested == MAX_NESTED_HAND_ONS) {
+                String next;
+                while ((next = state.queued.poll()) != null) {
+                    handOnOnce(next);
+                }
+            }
         } finally {
-            nested[0]--;
+            state.nested--;
         }
     }
 

@@ -21,7 +21,7 @@ class ViewTurnCloseInsideAGrantTests {
 
     private final ExecutorService pool = Executors.newFixedThreadPool(2);
     private final Deadlines deadlines = new Deadlines(pool);
-    private final ViewTurns turns = new ViewTurns(deadlines, Duration.ofSeconds(30), java.util.concurrent.ForkJoinPool.commonPool());
+    private final ViewTurns turns = new ViewTurns(deadlines, Duration.ofSeconds(30));
 
     @AfterEach
     void close() {
