@@ -54,6 +54,8 @@ public final class ExpirySweeper implements AutoCloseable {
     private static final Duration CALL_TIMEOUT = Duration.ofMinutes(1);
     /** How long {@link #close()} waits for a run in progress to stop. */
     static final Duration CLOSE_WAIT = Duration.ofSeconds(5);
+    /** How long a run waits, once closed, for a storage call under way to answer (less than CLOSE_WAIT). */
+    private static final Duration CLOSE_GRACE = Duration.ofSeconds(2);
 
     /**
      * What one run did.
@@ -129,8 +131,8 @@ public final class ExpirySweeper implements AutoCloseable {
 
     /**
      * Runs one sweep now, in the calling thread (blocking on the backend's I/O). Once the sweeper is
-     * {@linkplain #close() closed} it reads nothing; a run in progress then stops at once, giving up the
-     * storage call it waits for, and returns what it did.
+     * {@linkplain #close() closed} it reads nothing; a run in progress then stops, after waiting up to 2
+     * seconds for a storage call under way, and returns what it did.
      *
      * @return what it did
      * @throws dev.durablestash.storage.StorageException or another runtime exception when the
@@ -247,9 +249,10 @@ public final class ExpirySweeper implements AutoCloseable {
     }
 
     /**
-     * Stops the scheduled runs. A run in progress, scheduled or run by hand on any thread, gives up the
-     * storage call it waits for and stops, without a log line: close() waits for it at most 5 seconds,
-     * never for a storage call that does not answer. Later {@link #sweepOnce()} calls read nothing.
+     * Stops the scheduled runs. A run in progress, scheduled or run by hand on any thread, stops without
+     * a log line: it waits up to 2 seconds for a storage call under way to answer (a delete that answers is
+     * counted) and starts none. close() waits for it at most 5 seconds, never for a storage call that does
+     * not answer. Later {@link #sweepOnce()} calls read nothing.
      * Idempotent; may be called from within a run.
      */
     @Override
@@ -280,7 +283,13 @@ public final class ExpirySweeper implements AutoCloseable {
         try {
             CompletableFuture.anyOf(call, closing).get(CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
             if (!call.isDone()) {
-                throw new CancellationException("the sweeper was closed");
+                // Closed: a call under way gets a moment to answer, so that what it did is known (a delete
+                // counted); one that does not answer by then is given up.
+                try {
+                    return call.get(CLOSE_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+                } catch (TimeoutException e) {
+                    throw new CancellationException("the sweeper was closed");
+                }
             }
             return call.get();
         } catch (ExecutionException e) {
