@@ -11,7 +11,6 @@ import java.util.Set;
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
 import jakarta.servlet.DispatcherType;
-import jakarta.servlet.RequestDispatcher;
 import jakarta.servlet.http.HttpServletRequest;
 
 import org.jspecify.annotations.Nullable;
@@ -82,8 +81,8 @@ final class RequestViews {
      * forward reached) started: run when a forward follows a handler that failed ({@link #handlerStarting}).
      */
     private Runnable handlerStart;
-    /** The handler's exception that the last roll-back answered: a later forward is not another failure. */
-    private @Nullable Object rolledBackFor;
+    /** The current handler threw ({@link StashExceptionResolver} says so before any exception handler runs). */
+    private boolean handlerFailed;
     /** Each dispatch an include runs inside, the innermost first. */
     private final Deque<Enclosing> enclosing = new ArrayDeque<>();
     /** The turns taken, by view name (also once handed on: closing one again does nothing). */
@@ -252,7 +251,7 @@ final class RequestViews {
      * turn the request still holds at it. A forward comes after the first handler's stash, from inside
      * that handler ({@code RequestDispatcher.forward}), or after it failed (it threw, and an exception
      * handler answered with a forward, also one by a view name the view resolvers render by a forward,
-     * which Spring MVC tells by the exception it exposes as the request's error): as any failed
+     * which the starter's StashExceptionResolver, asked first, tells): as any failed
      * handler's, its changes are never stashed, so the views are put back as they were when it started
      * (those it first bound are dropped, and recovered anew if the next handler binds them; keys it
      * stored with {@code stashNow()} keep what was stored). An include may come in the middle of the
@@ -265,17 +264,22 @@ final class RequestViews {
             enclosing.push(new Enclosing(finished, bound.savepoint()));
             finished = false;
         } else if (type == DispatcherType.FORWARD) {
-            Object failure = dispatched.getAttribute(RequestDispatcher.ERROR_EXCEPTION);
-            if (!finished && failure != null && failure != rolledBackFor) {
-                // The handler before the forward failed: Spring MVC's DispatcherServlet exposes the exception
-                // whose handler answered with this forward. (A handler that forwards by itself has neither.)
-                handlerStart.run();
-                rolledBackFor = failure;
+            if (!finished && handlerFailed) {
+                handlerStart.run(); // the handler before the forward threw; an exception handler forwards
             }
+            handlerFailed = false;
             finished = false;
             handlerViews.clear();
             handlerStart = bound.savepoint();
         }
+    }
+
+    /**
+     * The current handler threw (told by {@link StashExceptionResolver}, which Spring MVC asks first): a
+     * forward that follows, from the exception handler that answers it, puts its changes back.
+     */
+    void handlerFailed() {
+        handlerFailed = true;
     }
 
     /**

@@ -25,7 +25,10 @@ import dev.durablestash.core.StashWriteException;
  * <li>{@link InvalidStashValueException} (a field's value cannot be stored as JSON, or is too
  * large): 500, logged at ERROR with the view, key and reason.</li>
  * </ul>
- * The status is sent with {@code sendError}, so the application's error page renders it.
+ * The status is sent with {@code sendError}, so the application's error page renders it. For any other
+ * exception it tells the request's views that the handler failed, and resolves nothing: the handler's
+ * changes are not stashed by a handler that an exception handler forwards to. (An application that replaces
+ * this bean loses that: such a handler then stashes them.)
  *
  * <p><b>Thread-safety:</b> thread-safe.
  */
@@ -43,6 +46,10 @@ public final class StashExceptionResolver implements HandlerExceptionResolver, O
     @Override
     public @Nullable ModelAndView resolveException(HttpServletRequest request, HttpServletResponse response,
             @Nullable Object handler, Exception ex) {
+        RequestViews views = RequestViews.find(request);
+        if (views != null) {
+            views.handlerFailed(); // its changes are never stashed, also past a forward an exception handler makes
+        }
         int status;
         if (ex instanceof StashWriteException write) {
             log.warn("Stash of view '{}' failed, answering {} to {} {}: {}", write.view(), failureStatus,

@@ -18,7 +18,7 @@ import org.springframework.web.bind.annotation.PostMapping;
  * application filter has set the attribute. Every forward ends at {@code /fa/show}.
  */
 @Controller
-class ForwardErrorAttributeController {
+class ForwardAfterFailureController {
 
     /** Answered by a forward to {@code /fa2/recover}, a handler that fails in turn. */
     static final class FailedThenFailing extends RuntimeException {

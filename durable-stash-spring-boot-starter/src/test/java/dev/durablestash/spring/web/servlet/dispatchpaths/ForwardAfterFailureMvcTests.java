@@ -12,7 +12,6 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -31,14 +30,15 @@ import dev.durablestash.testsupport.ExpectedLogs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The roll-back of a failed handler's views before a forward, told by the request's error exception
- * attribute ({@link ForwardErrorAttributeController}): Spring MVC exposes that attribute only if it
- * is not present yet, and only when an exception resolver's view answers; an application may set it.
+ * The roll-back of a failed handler's views before a forward ({@link ForwardAfterFailureController}): a
+ * second failure in the handler an exception handler forwarded to, an exception handler that forwards by
+ * itself, and a handler that forwards by itself behind a filter that sets the request's error exception
+ * attribute (which a first version of the roll-back read to tell a failed handler).
  */
 @SpringBootTest(classes = DispatchPathsApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT, properties = {
         "durable-stash.storage.type=memory", "durable-stash.operation-timeout=2s" })
-@Import(ForwardErrorAttributeMvcTests.ErrorAttributeFilter.class)
-class ForwardErrorAttributeMvcTests {
+@Import(ForwardAfterFailureMvcTests.ErrorAttributeFilter.class)
+class ForwardAfterFailureMvcTests {
 
     private static final String[] REJOIN = { "X-Stash-Mounts", "1" };
 
@@ -75,7 +75,6 @@ class ForwardErrorAttributeMvcTests {
      * attributes only if they are not present, and the first failure's are), so the attribute still
      * holds the exception already rolled back for, and the second handler's change is stashed.
      */
-    @Disabled("defect: the second failed handler's change is stashed ([a, recovering])")
     @Test
     void aSecondFailureInTheHandlerAnExceptionHandlerForwardedToStashesNothing() {
         HttpResponse<String> response = browser.post("/fa2/bad", "");
@@ -89,7 +88,6 @@ class ForwardErrorAttributeMvcTests {
      * nothing: the forward runs before any error attribute is exposed, so the failed handler's change
      * is not put back and the handler the forward reaches stashes it.
      */
-    @Disabled("defect: the failed handler's change is stashed ([a, bad])")
     @Test
     void anExceptionHandlerThatForwardsByItselfStashesNothingOfTheFailedHandler() {
         HttpResponse<String> response = browser.post("/fa2/byhand", "");
@@ -115,7 +113,6 @@ class ForwardErrorAttributeMvcTests {
      * a failure it recovered from); a handler behind it changes the view and forwards by itself: it
      * has not failed, but its change is put back as a failed handler's.
      */
-    @Disabled("defect: the change is put back as a failed handler's ([a])")
     @Test
     void aHandlerThatForwardsByItselfBehindAFilterThatSetsTheErrorAttributeKeepsItsChanges() {
         HttpResponse<String> response = browser.post("/fa2/filtered/selfforward", "");
