@@ -1,5 +1,6 @@
 package dev.durablestash.spring.web.servlet.dispatchpaths;
 
+import java.io.IOException;
 import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -10,6 +11,12 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.RequestDispatcher;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -18,7 +25,12 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Import;
+import org.springframework.web.filter.OncePerRequestFilter;
 
 import dev.durablestash.spring.testsupport.SidBrowser;
 import dev.durablestash.storage.StorageBackend;
@@ -28,12 +40,14 @@ import dev.durablestash.testsupport.ExpectedLogs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Forwards that follow a failed handler on Spring MVC ({@link ForwardAttackController}): the failed
- * handler's changes are never stashed nor shown, the changes of the handlers before it are kept,
- * and the session's next request does not wait for a turn.
+ * Forwards that follow a failed handler on Spring MVC ({@link ForwardAttackController},
+ * {@link ForwardAfterFailureController}): the failed handler's changes are never stashed nor shown, the
+ * changes of the handlers before it, and of a handler that forwards by itself, are kept, and the session's
+ * next request does not wait for a turn.
  */
 @SpringBootTest(classes = DispatchPathsApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT, properties = {
         "durable-stash.storage.type=memory", "durable-stash.operation-timeout=2s" })
+@Import(ForwardAttackMvcTests.ErrorAttributeFilter.class)
 class ForwardAttackMvcTests {
 
     private static final String[] REJOIN = { "X-Stash-Mounts", "1" };
@@ -175,5 +189,78 @@ class ForwardAttackMvcTests {
         assertThat(response.body()).isEqualTo("show [a, forwarded]");
         assertThat(stored()).isEqualTo("show [a, forwarded]");
         nextRequestDoesNotWait();
+    }
+
+    /**
+     * A handler fails, its exception handler forwards to a handler that changes the view and fails in
+     * turn, whose exception handler forwards to /fa/show: both failed handlers' changes are dropped
+     * (DispatcherServlet exposes the error attributes of the first failure only, which is why the
+     * request's error attribute cannot tell the second).
+     */
+    @Test
+    void aSecondFailureInTheHandlerAnExceptionHandlerForwardedToStashesNothing() {
+        HttpResponse<String> response = browser.post("/fa2/bad", "");
+        assertThat(response.body()).isEqualTo("show [a]");
+        assertThat(stored()).isEqualTo("show [a]");
+        nextRequestDoesNotWait();
+    }
+
+    /**
+     * An exception handler that forwards with the Servlet API (RequestDispatcher.forward) and returns
+     * nothing, before any error attribute is exposed: the failed handler's change is still put back.
+     */
+    @Test
+    void anExceptionHandlerThatForwardsByItselfStashesNothingOfTheFailedHandler() {
+        HttpResponse<String> response = browser.post("/fa2/byhand", "");
+        assertThat(response.body()).isEqualTo("show [a]");
+        assertThat(stored()).isEqualTo("show [a]");
+        nextRequestDoesNotWait();
+    }
+
+    /**
+     * A handler fails, its exception handler forwards to a handler that changes the view and then
+     * forwards by itself: that handler has not failed, its change is kept.
+     */
+    @Test
+    void aHandlerReachedByAnExceptionHandlersForwardThatForwardsByItselfKeepsItsChanges() {
+        HttpResponse<String> response = browser.post("/fa2/recovered", "");
+        assertThat(response.body()).isEqualTo("show [a, recovered]");
+        assertThat(stored()).isEqualTo("show [a, recovered]");
+        nextRequestDoesNotWait();
+    }
+
+    /**
+     * An application filter sets the request's error exception attribute (of its own, say to report
+     * a failure it recovered from); a handler behind it changes the view and forwards by itself: it
+     * has not failed, and its change is kept.
+     */
+    @Test
+    void aHandlerThatForwardsByItselfBehindAFilterThatSetsTheErrorAttributeKeepsItsChanges() {
+        HttpResponse<String> response = browser.post("/fa2/filtered/selfforward", "");
+        assertThat(response.headers().firstValue("X-Error-Attribute")).as("the filter ran").hasValue("set");
+        assertThat(response.body()).isEqualTo("show [a, forwarded]");
+        assertThat(stored()).isEqualTo("show [a, forwarded]");
+        nextRequestDoesNotWait();
+    }
+
+    @TestConfiguration(proxyBeanMethods = false)
+    static class ErrorAttributeFilter {
+
+        @Bean
+        FilterRegistrationBean<OncePerRequestFilter> errorAttributeFilter() {
+            FilterRegistrationBean<OncePerRequestFilter> registration = new FilterRegistrationBean<>(
+                    new OncePerRequestFilter() {
+                        @Override
+                        protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response,
+                                FilterChain chain) throws ServletException, IOException {
+                            request.setAttribute(RequestDispatcher.ERROR_EXCEPTION,
+                                    new IllegalStateException("recovered from by the filter"));
+                            response.setHeader("X-Error-Attribute", "set");
+                            chain.doFilter(request, response);
+                        }
+                    });
+            registration.addUrlPatterns("/fa2/filtered/*");
+            return registration;
+        }
     }
 }
