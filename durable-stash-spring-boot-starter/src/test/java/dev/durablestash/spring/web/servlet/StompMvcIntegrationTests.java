@@ -3,12 +3,15 @@ package dev.durablestash.spring.web.servlet;
 import java.lang.reflect.Type;
 import java.net.URI;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -17,10 +20,14 @@ import org.springframework.messaging.simp.stomp.StompFrameHandler;
 import org.springframework.messaging.simp.stomp.StompHeaders;
 import org.springframework.messaging.simp.stomp.StompSession;
 import org.springframework.messaging.simp.stomp.StompSessionHandlerAdapter;
+import org.springframework.web.socket.WebSocketHandler;
 import org.springframework.web.socket.WebSocketHttpHeaders;
+import org.springframework.web.socket.WebSocketSession;
+import org.springframework.web.socket.client.WebSocketClient;
 import org.springframework.web.socket.client.standard.StandardWebSocketClient;
 import org.springframework.web.socket.messaging.WebSocketStompClient;
 
+import dev.durablestash.spring.web.servlet.websocket.EndedStompSessions;
 import dev.durablestash.spring.web.servlet.websocket.WebSocketTestApplication;
 import dev.durablestash.testsupport.ExpectedLogs;
 
@@ -38,7 +45,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 class StompMvcIntegrationTests {
 
     @RegisterExtension
-    final ExpectedLogs logs = ExpectedLogs.ofLoggers("dev.durablestash");
+    final ExpectedLogs logs = ExpectedLogs.ofLoggers("dev.durablestash", "org.springframework.web.socket");
+
+    @Autowired
+    EndedStompSessions endedSessions;
 
     @LocalServerPort
     int port;
@@ -50,10 +60,10 @@ class StompMvcIntegrationTests {
         assertThat(ada.get("/counter").body()).isEqualTo("1");
         assertThat(bob.get("/counter").body()).isEqualTo("1");
 
-        StompSession session = connect(ada.sidCookie());
+        Connection connection = connect(ada.sidCookie());
         try {
             BlockingQueue<String> replies = new LinkedBlockingQueue<>();
-            session.subscribe("/topic/echo", new StompFrameHandler() {
+            connection.stomp().subscribe("/topic/echo", new StompFrameHandler() {
                 @Override
                 public Type getPayloadType(StompHeaders headers) {
                     return String.class;
@@ -64,10 +74,10 @@ class StompMvcIntegrationTests {
                     replies.add((String) payload);
                 }
             });
-            session.send("/app/echo", "hello");
+            connection.stomp().send("/app/echo", "hello");
             assertThat(replies.poll(10, TimeUnit.SECONDS)).isEqualTo("echo:hello");
         } finally {
-            session.disconnect();
+            connection.close();
         }
 
         assertThat(ada.get("/counter").body()).isEqualTo("2");
@@ -81,23 +91,26 @@ class StompMvcIntegrationTests {
         ada.get("/counter");
         bob.get("/counter");
 
-        StompSession adas = connect(ada.sidCookie());
+        Connection adas = connect(ada.sidCookie());
         assertThat(subscribeForOneReply(adas, "/app/tally")).isEqualTo("1");
         assertThat(subscribeForOneReply(adas, "/app/tally")).isEqualTo("2");
-        StompSession bobs = connect(bob.sidCookie());
+        Connection bobs = connect(bob.sidCookie());
         assertThat(subscribeForOneReply(bobs, "/app/tally")).isEqualTo("1");
-        adas.disconnect();
-        bobs.disconnect();
+        adas.close();
+        bobs.close();
 
-        StompSession adaAgain = connect(ada.sidCookie());
+        Connection adaAgain = connect(ada.sidCookie());
         assertThat(subscribeForOneReply(adaAgain, "/app/tally")).isEqualTo("3");
-        adaAgain.disconnect();
+        adaAgain.close();
     }
 
-    /** @return the reply a {@code @SubscribeMapping} method sends to the new subscription */
-    private static String subscribeForOneReply(StompSession session, String destination) throws InterruptedException {
+    /**
+     * @return the reply a {@code @SubscribeMapping} method sends to the new subscription (which stays
+     *     until the session ends: an UNSUBSCRIBE would be a frame nothing answers before the close)
+     */
+    private static String subscribeForOneReply(Connection connection, String destination) throws InterruptedException {
         BlockingQueue<String> replies = new LinkedBlockingQueue<>();
-        StompSession.Subscription subscription = session.subscribe(destination, new StompFrameHandler() {
+        connection.stomp().subscribe(destination, new StompFrameHandler() {
             @Override
             public Type getPayloadType(StompHeaders headers) {
                 return String.class;
@@ -108,18 +121,58 @@ class StompMvcIntegrationTests {
                 replies.add((String) payload);
             }
         });
-        String reply = replies.poll(10, TimeUnit.SECONDS);
-        subscription.unsubscribe();
-        return reply;
+        return replies.poll(10, TimeUnit.SECONDS);
     }
 
-    /** Connects to {@code /stomp} as a browser would: with the page's cookie on the upgrade request. */
-    private StompSession connect(String sidCookie) throws Exception {
-        WebSocketStompClient client = new WebSocketStompClient(new StandardWebSocketClient());
+    /**
+     * Connects to {@code /stomp} as a browser would: with the page's cookie on the upgrade request.
+     * The test ends it with {@link Connection#close()}: STOMP's own {@code disconnect()} sends a
+     * DISCONNECT frame and closes the WebSocket at once, which Spring's server may find closed before
+     * it reads the frame (it then logs an ERROR: no decoder for the session).
+     */
+    private Connection connect(String sidCookie) throws Exception {
+        AtomicReference<WebSocketSession> socket = new AtomicReference<>();
+        StandardWebSocketClient webSocketClient = new StandardWebSocketClient();
+        WebSocketClient keepingTheSocket = new WebSocketClient() {
+            @Override
+            public CompletableFuture<WebSocketSession> execute(WebSocketHandler handler, String uriTemplate,
+                    Object... uriVariables) {
+                throw new UnsupportedOperationException("the STOMP client connects by URI");
+            }
+
+            @Override
+            public CompletableFuture<WebSocketSession> execute(WebSocketHandler handler, WebSocketHttpHeaders headers,
+                    URI uri) {
+                return webSocketClient.execute(handler, headers, uri).thenApply(session -> {
+                    socket.set(session);
+                    return session;
+                });
+            }
+        };
+        WebSocketStompClient client = new WebSocketStompClient(keepingTheSocket);
         client.setMessageConverter(new StringMessageConverter());
         WebSocketHttpHeaders headers = new WebSocketHttpHeaders();
         headers.add("Cookie", "sid=" + sidCookie);
-        return client.connectAsync(URI.create("ws://localhost:" + port + "/stomp"), headers, new StompHeaders(),
-                new StompSessionHandlerAdapter() { }).get(10, TimeUnit.SECONDS);
+        StompSession stomp = client.connectAsync(URI.create("ws://localhost:" + port + "/stomp"), headers,
+                new StompHeaders(), new StompSessionHandlerAdapter() { }).get(10, TimeUnit.SECONDS);
+        return new Connection(stomp, socket.get(), endedSessions);
+    }
+
+    /**
+     * A STOMP session and the WebSocket under it. {@link #close()} closes the WebSocket, as a closing
+     * tab does, once every frame the test sent has been answered, and waits until the server has
+     * ended the session: what the server logs while it does falls inside the test.
+     */
+    private record Connection(StompSession stomp, WebSocketSession socket, EndedStompSessions endedSessions) {
+
+        void close() throws Exception {
+            int endedBefore = endedSessions.count();
+            socket.close();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (endedSessions.count() == endedBefore) {
+                assertThat(System.nanoTime()).as("the server ends the STOMP session").isLessThan(deadline);
+                Thread.sleep(5);
+            }
+        }
     }
 }
