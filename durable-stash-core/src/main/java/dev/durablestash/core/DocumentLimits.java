@@ -130,7 +130,8 @@ record DocumentLimits(int maxValueDepth, int maxStringLength, int maxNameBytes, 
                 + " characters, more than the " + maxStringLength + " the session document's reader accepts";
     }
 
-    private @Nullable String name(String name) {
+    /** @return what the document's reader would refuse in the property name {@code name}, or {@code null} */
+    @Nullable String name(String name) {
         if (name.length() * 3L <= maxNameBytes) {
             return null; // at most three bytes of UTF-8 per character (a surrogate pair: four for two)
         }

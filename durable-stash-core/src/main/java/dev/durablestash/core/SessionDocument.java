@@ -507,10 +507,13 @@ final class SessionDocument {
         return new SessionDocument(expiresAt, with(diff.view(), migrated), false);
     }
 
-    /** @return the migrator's result as a slice of {@code vsn}, {@code null} when it drops the slice; throws what it throws */
+    /**
+     * @return the migrator's result as a slice of {@code vsn}, {@code null} when it drops the slice; throws
+     *     what it throws, and {@link IllegalArgumentException} for data a stash could not store ({@link MigratedData})
+     */
     private static @Nullable Slice migrate(Migrator migrator, Slice stale, int vsn) {
         ObjectNode migrated = migrator.migrate(stale.vsn(), stale.data().deepCopy());
-        return migrated == null ? null : Slice.of(vsn, migrated);
+        return migrated == null ? null : Slice.of(vsn, MigratedData.checked(migrated));
     }
 
     SessionDocument withExpiry(Instant expiresAt) {

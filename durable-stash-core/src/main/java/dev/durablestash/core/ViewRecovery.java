@@ -22,8 +22,9 @@ import tools.jackson.databind.node.ObjectNode;
  * <ul>
  * <li>No slice: {@link RecoveryStatus#NOT_FOUND}.</li>
  * <li>A slice under another {@code vsn}: migrated and written back ({@link SliceDiff#replace}), or,
- * without a migrator (or when it fails), {@code NOT_FOUND}; a migrator that returns {@code null}
- * drops the slice ({@link SliceDiff#dropStale}).</li>
+ * without a migrator (or when it fails, or returns data a stash could not store: {@link
+ * MigratedData}), {@code NOT_FOUND}, the slice kept; a migrator that returns {@code null} drops
+ * the slice ({@link SliceDiff#dropStale}).</li>
  * <li>{@link Scope#RECONNECT} keys on a {@link MountKind#FRESH fresh} mount: not recovered, and
  * cleared in storage.</li>
  * <li>A stored value that no longer fits its declared type: not recovered (the view keeps its
@@ -111,7 +112,15 @@ final class ViewRecovery {
         }
         if (migrated == null) {
             writes.add(SliceDiff.dropStale(view, slice));
+            return null;
         }
-        return migrated;
+        try {
+            return MigratedData.checked(migrated);
+        } catch (IllegalArgumentException e) {
+            // Written back, such data could make the document unreadable: a failed migration, the slice kept.
+            log.error("migrator of view '{}' returned data that cannot be stored (from vsn {} to {}), so the stored"
+                    + " slice is ignored: {}", view.name(), slice.vsn(), view.vsn(), e.getMessage());
+            return null;
+        }
     }
 }

@@ -303,6 +303,35 @@ class SessionDocumentTests {
         assertThat(changed.apply(writeBack).toBytes()).isEqualTo(changed.toBytes());
     }
 
+    /** A value nested one level deeper than a stored value may be: its document could not be read back. */
+    private static ViewDefinition counterV2MigratedTooDeep() {
+        return ViewDefinition.builder("counter").vsn(2).key("count", int.class).key("label", String.class)
+                .migrator((vsn, data) -> {
+                    JsonNode deep = NODES.numberNode(1);
+                    for (int i = 0; i < DocumentLimits.DOCUMENTS.maxValueDepth() + 1; i++) {
+                        deep = NODES.arrayNode().add(deep);
+                    }
+                    return data.set("label", deep);
+                }).build();
+    }
+
+    @Test
+    void aStashWhoseMigratorReturnsDataTheDocumentCouldNotHoldReplacesTheStaleSliceAndTheDocumentReadsBack() {
+        SessionDocument merged = sample().apply(set(counterV2MigratedTooDeep(), "count", NODES.numberNode(7)));
+        assertThat(tree(merged).at("/views/counter"))
+                .as("as a stash whose migrator fails: the stash's keys replace the stale slice")
+                .isEqualTo(MAPPER.readTree("{\"vsn\":2,\"data\":{\"count\":7}}"));
+        assertThat(SessionDocument.parse(merged.toBytes()).slice("compose")).isEqualTo(sample().slice("compose"));
+    }
+
+    @Test
+    void aWriteBackWhoseMigratorReturnsDataTheDocumentCouldNotHoldOnTheChangedStaleSliceLeavesIt() {
+        SessionDocument changed = sample().apply(set(COUNTER, "count", NODES.numberNode(10)));
+        SliceDiff writeBack = SliceDiff.replace(counterV2MigratedTooDeep(), Map.of("count", NODES.numberNode(6)),
+                sample().slice("counter"));
+        assertThat(changed.apply(writeBack).toBytes()).isEqualTo(changed.toBytes());
+    }
+
     @Test
     void aMigratorsDropRemovesOnlyAStaleSlice() {
         assertThat(sample().apply(SliceDiff.dropStale(COUNTER_V2, sample().slice("counter"))).slice("counter")).isNull();

@@ -1,0 +1,148 @@
+package dev.durablestash.core;
+
+import static dev.durablestash.testsupport.Stages.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.math.BigInteger;
+import java.util.Map;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
+
+import ch.qos.logback.classic.Level;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.JsonNodeFactory;
+import tools.jackson.databind.node.ObjectNode;
+
+import dev.durablestash.testsupport.ExpectedLogs;
+
+/**
+ * A migrator's data is held to what a stash may store ({@link DocumentLimits}): a migrated value that
+ * would make the session document unreadable (nested too deep, a number or a property name the
+ * document's reader refuses) fails the migration, as a migrator that throws does: the view recovers
+ * nothing, the stored slice stays as it was, and every other view of the session survives a restart.
+ */
+class MigratedValueLimitsTests {
+
+    @RegisterExtension
+    final ExpectedLogs logs = ExpectedLogs.ofLoggers("dev.durablestash");
+
+    static final ViewDefinition COUNTER = ViewDefinition.builder("counter").key("count", int.class).build();
+    static final ViewDefinition TREE_V1 = ViewDefinition.builder("tree").key("tree", Object.class).build();
+
+    private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+
+    private final MapStorageBackend store = new MapStorageBackend();
+    private final String sid = SessionIds.newSid();
+
+    static JsonNode nested(int depth) {
+        JsonNode node = NODES.numberNode(1);
+        for (int i = 0; i < depth; i++) {
+            ArrayNode array = NODES.arrayNode();
+            array.add(node);
+            node = array;
+        }
+        return node;
+    }
+
+    static ObjectNode objectWith(String name) {
+        ObjectNode object = NODES.objectNode();
+        object.put(name, 1);
+        return object;
+    }
+
+    /** A view at vsn 2 whose migrator returns {@code data} for whatever vsn 1 stored. */
+    static ViewDefinition treeV2(Supplier<JsonNode> value) {
+        return ViewDefinition.builder("tree").vsn(2).key("tree", Object.class).migrator((storedVsn, data) -> {
+            ObjectNode migrated = NODES.objectNode();
+            migrated.set("tree", value.get());
+            return migrated;
+        }).build();
+    }
+
+    static Stream<Arguments> valuesTheDocumentCouldNotHold() {
+        return Stream.of(
+                Arguments.of("one level deeper than a value may be", (Supplier<JsonNode>) () -> nested(497),
+                        "nested 497 levels deep"),
+                Arguments.of("deeper than the document's writer writes", (Supplier<JsonNode>) () -> nested(499),
+                        "levels deep"),
+                Arguments.of("far deeper", (Supplier<JsonNode>) () -> nested(600), "levels deep"),
+                Arguments.of("a number of 1,001 digits",
+                        (Supplier<JsonNode>) () -> NODES.numberNode(BigInteger.TEN.pow(1_000)), "1001"),
+                Arguments.of("a property name of 50,001 bytes",
+                        (Supplier<JsonNode>) () -> objectWith("n".repeat(50_001)), "50001"),
+                Arguments.of("a property name with half of a surrogate pair",
+                        (Supplier<JsonNode>) () -> objectWith("half \uD800 of a pair"), "Broken surrogate pair in property name"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("valuesTheDocumentCouldNotHold")
+    void aMigratedValueTheDocumentCouldNotHoldFailsTheMigrationAndNothingIsLost(String what,
+            Supplier<JsonNode> value, String problem) throws Exception {
+        logs.expect(Level.ERROR, "migrator of view 'tree' returned data that cannot be stored (from vsn 1 to 2)");
+        try (StashAdapter before = new StashAdapter(store, Engines.settings().build())) {
+            await(before.stash(sid, COUNTER, Map.of("count", 42)));
+            await(before.stash(sid, TREE_V1, Map.of("tree", "as stored")));
+        }
+        try (StashAdapter upgraded = new StashAdapter(store, Engines.settings().build())) {
+            assertThat(await(upgraded.recover(sid, treeV2(value), MountKind.REJOIN)).status())
+                    .isEqualTo(RecoveryStatus.NOT_FOUND);
+            await(upgraded.stash(sid, COUNTER, Map.of("count", 43)));
+        }
+        assertThat(logs.messages(Level.ERROR)).singleElement().asString().contains("key 'tree'").contains(problem);
+        try (StashAdapter restarted = new StashAdapter(store, Engines.settings().build())) {
+            assertThat(await(restarted.recover(sid, COUNTER, MountKind.REJOIN)).<Integer>get("count")).isEqualTo(43);
+            assertThat(await(restarted.recover(sid, TREE_V1, MountKind.REJOIN)).<Object>get("tree"))
+                    .as("the stored slice, kept for a migrator that does better").isEqualTo("as stored");
+        }
+    }
+
+    /** A key's name is held to the same: one the document's reader refuses fails the migration. */
+    @Test
+    void aMigratedKeyWhoseNameTheDocumentCouldNotHoldFailsTheMigrationAndNothingIsLost() throws Exception {
+        logs.expect(Level.ERROR, "key 'half \uD800 of a pair': the name holds half of a surrogate pair");
+        ViewDefinition v2 = ViewDefinition.builder("tree").vsn(2).key("tree", Object.class).migrator((storedVsn, data) -> {
+            ObjectNode migrated = data.deepCopy();
+            migrated.put("half \uD800 of a pair", 1);
+            return migrated;
+        }).build();
+        try (StashAdapter before = new StashAdapter(store, Engines.settings().build())) {
+            await(before.stash(sid, COUNTER, Map.of("count", 42)));
+            await(before.stash(sid, TREE_V1, Map.of("tree", "as stored")));
+        }
+        try (StashAdapter upgraded = new StashAdapter(store, Engines.settings().build())) {
+            assertThat(await(upgraded.recover(sid, v2, MountKind.REJOIN)).status()).isEqualTo(RecoveryStatus.NOT_FOUND);
+            await(upgraded.stash(sid, COUNTER, Map.of("count", 43)));
+        }
+        try (StashAdapter restarted = new StashAdapter(store, Engines.settings().build())) {
+            assertThat(await(restarted.recover(sid, COUNTER, MountKind.REJOIN)).<Integer>get("count")).isEqualTo(43);
+        }
+    }
+
+    /** At the limits, a migrated value is written back and recovered after a restart as it was recovered. */
+    @Test
+    void aMigratedValueAsDeepAsAValueMayBeIsWrittenBackAndRecoveredAfterARestart() throws Exception {
+        ViewDefinition v2 = treeV2(() -> nested(DocumentLimits.DOCUMENTS.maxValueDepth()));
+        try (StashAdapter before = new StashAdapter(store, Engines.settings().build())) {
+            await(before.stash(sid, COUNTER, Map.of("count", 42)));
+            await(before.stash(sid, TREE_V1, Map.of("tree", "as stored")));
+        }
+        Object migrated;
+        try (StashAdapter upgraded = new StashAdapter(store, Engines.settings().build())) {
+            migrated = await(upgraded.recover(sid, v2, MountKind.REJOIN)).get("tree");
+            await(upgraded.stash(sid, COUNTER, Map.of("count", 43)));
+        }
+        try (StashAdapter restarted = new StashAdapter(store, Engines.settings().build())) {
+            assertThat(await(restarted.recover(sid, COUNTER, MountKind.REJOIN)).<Integer>get("count")).isEqualTo(43);
+            Recovery tree = await(restarted.recover(sid, v2, MountKind.REJOIN));
+            assertThat(migrated.equals(tree.get("tree"))).as("recovered as migrated").isTrue(); // not printed
+        }
+    }
+}
