@@ -143,6 +143,8 @@ public final class FileSystemStorageBackend implements StorageBackend, AutoClose
     private static final Logger log = LoggerFactory.getLogger(FileSystemStorageBackend.class);
     private static final Duration STALE_TEMP_AGE = Duration.ofHours(1);
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
+    /** What the health check writes: one byte, which needs a block of the disk (see {@link #check}). */
+    private static final byte[] PROBE_BYTE = {0};
     private static final AtomicInteger POOL_NUMBER = new AtomicInteger();
     /**
      * The backend whose operation the current thread runs, or whose stage it completes (the stage's
@@ -599,7 +601,7 @@ public final class FileSystemStorageBackend implements StorageBackend, AutoClose
      * {@inheritDoc}
      *
      * <p>Here: creates the directory the probe key's object would be stored in when it is missing,
-     * creates an empty temporary file there (named like the temporary file of a write to
+     * creates a temporary file of one byte there (named like the temporary file of a write to
      * {@code probeKey}, so the sweep of stale temporary files removes it should a crash leave it) and
      * deletes it. Fails when the root or that directory cannot be written: a root replaced by a file,
      * a full disk, a read-only mount, missing permissions. No object is read or written, nothing is
@@ -623,7 +625,11 @@ public final class FileSystemStorageBackend implements StorageBackend, AutoClose
             byte[] unique = new byte[8];
             random.nextBytes(unique);
             Path temp = Files.createFile(KeyPaths.tempFile(file, HexFormat.of().formatHex(unique)));
-            Files.delete(temp);
+            try {
+                Files.write(temp, PROBE_BYTE); // a byte needs a block: an empty file is created on a full disk too
+            } finally {
+                Files.delete(temp);
+            }
             return null;
         });
     }
