@@ -18,10 +18,13 @@ public interface Migrator {
      * @param storedVsn the version the data was written with
      * @param storedData the stored data (a private copy the migrator may modify and return)
      * @return the data for the view's current version, or {@code null} to drop the stored slice
-     *     (recover then reports {@link RecoveryStatus#NOT_FOUND}). Data a stash could not store (a value
-     *     nested too deep, a number or a property name the session document's reader refuses) fails the
-     *     migration, as an exception does, and is never written: a recover reports {@code NOT_FOUND} and
-     *     keeps the stored slice (an {@code ERROR} names the key), a stash replaces the slice
+     *     (recover then reports {@link RecoveryStatus#NOT_FOUND}). JSON nodes only: a POJO or raw value
+     *     node ({@code putPOJO}, {@code putRawValue}; use the application's mapper's {@code valueToTree})
+     *     fails the migration, as an exception does, and so does data the session document could not be
+     *     read back with (a value nested more than 496 levels deep or in a cycle, a number or a property
+     *     name the document's reader refuses). Such data is never written: a recover reports
+     *     {@code NOT_FOUND} and keeps the stored slice (an {@code ERROR} names the key and why); the
+     *     view's next stash replaces the slice
      */
     @Nullable ObjectNode migrate(int storedVsn, ObjectNode storedData);
 }

@@ -613,6 +613,22 @@ final class SessionActor {
             StashOp op = it.next();
             SessionDocument trial = next.apply(op.diff()).withExpiry(expiresAt);
             int size = trial.encodedSize();
+            if (size > settings.maxDocumentBytes() && op.diff().migratesAStaleSliceOf(next)) {
+                // The migrated data is what overflows (the recover's write-back of it failed alike): as when
+                // the migrator fails, the stash replaces the stale slice, rather than every stash of the view
+                // failing while it is stored.
+                SessionDocument replacing = next.apply(op.diff().withoutMigrator()).withExpiry(expiresAt);
+                int replacingSize = replacing.encodedSize();
+                if (replacingSize <= settings.maxDocumentBytes()) {
+                    log.warn("the migrator of view '{}' made data that would make the session document {} bytes, more"
+                            + " than the limit of {} bytes (max-document-size): the stash replaces the slice stored"
+                            + " under vsn {}", Outcomes.viewOf(op), size, settings.maxDocumentBytes(),
+                            next.slice(Outcomes.viewOf(op)).vsn());
+                    next = replacing;
+                    continue;
+                }
+                size = replacingSize;
+            }
             if (size > settings.maxDocumentBytes()) {
                 it.remove();
                 outcomes.fail(op, new StashWriteException(Outcomes.viewOf(op), "stash of view '" + Outcomes.viewOf(op)

@@ -116,6 +116,20 @@ final class SliceDiff {
         return migrator;
     }
 
+    /**
+     * @return this diff without the view's migrator: a merge into a slice stored under another
+     *     {@code vsn} then replaces that slice, as when the migrator fails
+     */
+    SliceDiff withoutMigrator() {
+        return migrator == null ? this : new SliceDiff(view, vsn, sets, removes, mode, null, migratedFrom);
+    }
+
+    /** @return whether applied to {@code document}, this merge migrates the view's slice stored under another vsn */
+    boolean migratesAStaleSliceOf(SessionDocument document) {
+        SessionDocument.Slice current = isTouch() ? null : document.slice(view);
+        return mode == Mode.MERGE && migrator != null && current != null && current.vsn() != vsn;
+    }
+
     /** @return for a write-back ({@link Mode#REPLACE}, {@link Mode#DROP_STALE}), the stale slice it was made from */
     SessionDocument.@Nullable Slice migratedFrom() {
         return migratedFrom;

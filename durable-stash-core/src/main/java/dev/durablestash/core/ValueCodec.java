@@ -161,7 +161,7 @@ final class ValueCodec {
      * @return how deep a value is, as far as the mapper's nesting limit says ("more than 500"), when
      *     {@code e} is that limit refusing it; else {@code null}
      */
-    private static @Nullable String tooDeep(Throwable e) {
+    static @Nullable String tooDeep(Throwable e) {
         if (!(e instanceof StreamConstraintsException) || e.getMessage() == null
                 || !e.getMessage().startsWith("Document nesting depth (")) {
             return null;

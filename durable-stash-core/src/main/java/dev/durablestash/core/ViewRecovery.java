@@ -116,7 +116,7 @@ final class ViewRecovery {
         }
         try {
             return MigratedData.checked(migrated);
-        } catch (IllegalArgumentException e) {
+        } catch (MigratedData.UnstorableException e) {
             // Written back, such data could make the document unreadable: a failed migration, the slice kept.
             log.error("migrator of view '{}' returned data that cannot be stored (from vsn {} to {}), so the stored"
                     + " slice is ignored: {}", view.name(), slice.vsn(), view.vsn(), e.getMessage());

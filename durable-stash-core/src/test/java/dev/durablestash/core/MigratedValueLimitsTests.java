@@ -4,6 +4,7 @@ import static dev.durablestash.testsupport.Stages.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.math.BigInteger;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
@@ -20,6 +21,7 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.JsonNodeFactory;
 import tools.jackson.databind.node.ObjectNode;
+import tools.jackson.databind.util.RawValue;
 
 import dev.durablestash.testsupport.ExpectedLogs;
 
@@ -79,7 +81,35 @@ class MigratedValueLimitsTests {
                 Arguments.of("a property name of 50,001 bytes",
                         (Supplier<JsonNode>) () -> objectWith("n".repeat(50_001)), "50001"),
                 Arguments.of("a property name with half of a surrogate pair",
-                        (Supplier<JsonNode>) () -> objectWith("half \uD800 of a pair"), "Broken surrogate pair in property name"));
+                        (Supplier<JsonNode>) () -> objectWith("half \uD800 of a pair"), "Broken surrogate pair in property name"),
+                Arguments.of("a cycle (a migrator's bug)", (Supplier<JsonNode>) () -> {
+                    ArrayNode cycle = NODES.arrayNode();
+                    return cycle.add(cycle);
+                }, "levels deep"),
+                Arguments.of("a POJO that is a list 497 levels deep", (Supplier<JsonNode>) () -> NODES.pojoNode(
+                        nestedList(497)), "POJO or raw value node"),
+                Arguments.of("a raw value 498 levels deep", (Supplier<JsonNode>) () -> NODES.rawValueNode(
+                        new RawValue("[".repeat(498) + "1" + "]".repeat(498))), "POJO or raw value node"),
+                Arguments.of("a POJO that would be written by another mapper than the application's",
+                        (Supplier<JsonNode>) () -> NODES.objectNode().set("at", NODES.pojoNode(Map.of("x", 1))),
+                        "POJO or raw value node"),
+                Arguments.of("a POJO whose getter fails an assert", (Supplier<JsonNode>) () -> NODES.pojoNode(
+                        new FailsWhenWritten()), "a failed assert"));
+    }
+
+    static Object nestedList(int depth) {
+        Object value = 1;
+        for (int i = 0; i < depth; i++) {
+            value = List.of(value);
+        }
+        return value;
+    }
+
+    /** A bean whose getter fails an {@code assert}, as a bug in the application's class would. */
+    public static final class FailsWhenWritten {
+        public String getValue() {
+            throw new AssertionError("a failed assert");
+        }
     }
 
     @ParameterizedTest(name = "{0}")
@@ -87,20 +117,47 @@ class MigratedValueLimitsTests {
     void aMigratedValueTheDocumentCouldNotHoldFailsTheMigrationAndNothingIsLost(String what,
             Supplier<JsonNode> value, String problem) throws Exception {
         logs.expect(Level.ERROR, "migrator of view 'tree' returned data that cannot be stored (from vsn 1 to 2)");
-        try (StashAdapter before = new StashAdapter(store, Engines.settings().build())) {
+        StashSettings settings = Engines.settings().encryptAtRest(what.contains("POJO")).build(); // encrypted or not: the same
+        try (StashAdapter before = new StashAdapter(store, settings)) {
             await(before.stash(sid, COUNTER, Map.of("count", 42)));
             await(before.stash(sid, TREE_V1, Map.of("tree", "as stored")));
         }
-        try (StashAdapter upgraded = new StashAdapter(store, Engines.settings().build())) {
+        try (StashAdapter upgraded = new StashAdapter(store, settings)) {
             assertThat(await(upgraded.recover(sid, treeV2(value), MountKind.REJOIN)).status())
                     .isEqualTo(RecoveryStatus.NOT_FOUND);
             await(upgraded.stash(sid, COUNTER, Map.of("count", 43)));
         }
         assertThat(logs.messages(Level.ERROR)).singleElement().asString().contains("key 'tree'").contains(problem);
-        try (StashAdapter restarted = new StashAdapter(store, Engines.settings().build())) {
+        try (StashAdapter restarted = new StashAdapter(store, settings)) {
             assertThat(await(restarted.recover(sid, COUNTER, MountKind.REJOIN)).<Integer>get("count")).isEqualTo(43);
             assertThat(await(restarted.recover(sid, TREE_V1, MountKind.REJOIN)).<Object>get("tree"))
                     .as("the stored slice, kept for a migrator that does better").isEqualTo("as stored");
+        }
+    }
+
+    /**
+     * Migrated data within the reader's limits but too large for {@code max-document-size}: its
+     * write-back fails, and the view's stashes replace the stale slice (as when a migrator fails)
+     * instead of each failing for as long as it is stored.
+     */
+    @Test
+    void migratedDataOverTheDocumentSizeDoesNotFailEveryStashOfTheView() throws Exception {
+        StashSettings settings = Engines.settings().maxDocumentBytes(8 * 1024).maxValueBytes(4 * 1024).build();
+        ViewDefinition v2 = ViewDefinition.builder("tree").vsn(2).key("tree", Object.class).key("other", int.class)
+                .migrator((storedVsn, data) -> data.put("tree", "x".repeat(20_000))).build();
+        try (StashAdapter before = new StashAdapter(store, settings)) {
+            await(before.stash(sid, COUNTER, Map.of("count", 42)));
+            await(before.stash(sid, TREE_V1, Map.of("tree", "as stored")));
+        }
+        try (StashAdapter upgraded = new StashAdapter(store, settings)) {
+            assertThat(await(upgraded.recover(sid, v2, MountKind.REJOIN)).<String>get("tree")).hasSize(20_000);
+            for (int i = 1; i <= 3; i++) {
+                await(upgraded.stash(sid, v2, Map.of("other", i)));
+            }
+        }
+        try (StashAdapter restarted = new StashAdapter(store, settings)) {
+            assertThat(await(restarted.recover(sid, v2, MountKind.REJOIN)).values()).containsOnly(Map.entry("other", 3));
+            assertThat(await(restarted.recover(sid, COUNTER, MountKind.REJOIN)).<Integer>get("count")).isEqualTo(42);
         }
     }
 

@@ -8,14 +8,20 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.JsonNodeFactory;
+import tools.jackson.databind.util.RawValue;
 
 class SessionDocumentTests {
 
@@ -303,31 +309,46 @@ class SessionDocumentTests {
         assertThat(changed.apply(writeBack).toBytes()).isEqualTo(changed.toBytes());
     }
 
-    /** A value nested one level deeper than a stored value may be: its document could not be read back. */
-    private static ViewDefinition counterV2MigratedTooDeep() {
-        return ViewDefinition.builder("counter").vsn(2).key("count", int.class).key("label", String.class)
-                .migrator((vsn, data) -> {
+    /** Migrated values the document could not hold: one level deeper than a value may be, as a tree or raw JSON; a cycle. */
+    static Stream<Arguments> migratedValuesTheDocumentCouldNotHold() {
+        return Stream.of(
+                Arguments.of("a tree too deep", (Supplier<JsonNode>) () -> {
                     JsonNode deep = NODES.numberNode(1);
                     for (int i = 0; i < DocumentLimits.DOCUMENTS.maxValueDepth() + 1; i++) {
                         deep = NODES.arrayNode().add(deep);
                     }
-                    return data.set("label", deep);
-                }).build();
+                    return deep;
+                }),
+                Arguments.of("raw JSON too deep", (Supplier<JsonNode>) () -> NODES.rawValueNode(new RawValue(
+                        "[".repeat(498) + "1" + "]".repeat(498)))),
+                Arguments.of("a cycle", (Supplier<JsonNode>) () -> {
+                    ArrayNode cycle = NODES.arrayNode();
+                    return cycle.add(cycle);
+                }));
     }
 
-    @Test
-    void aStashWhoseMigratorReturnsDataTheDocumentCouldNotHoldReplacesTheStaleSliceAndTheDocumentReadsBack() {
-        SessionDocument merged = sample().apply(set(counterV2MigratedTooDeep(), "count", NODES.numberNode(7)));
+    private static ViewDefinition counterV2Migrated(Supplier<JsonNode> label) {
+        return ViewDefinition.builder("counter").vsn(2).key("count", int.class).key("label", String.class)
+                .migrator((vsn, data) -> data.set("label", label.get())).build();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("migratedValuesTheDocumentCouldNotHold")
+    void aStashWhoseMigratorReturnsDataTheDocumentCouldNotHoldReplacesTheStaleSliceAndTheDocumentReadsBack(
+            String what, Supplier<JsonNode> label) {
+        SessionDocument merged = sample().apply(set(counterV2Migrated(label), "count", NODES.numberNode(7)));
         assertThat(tree(merged).at("/views/counter"))
                 .as("as a stash whose migrator fails: the stash's keys replace the stale slice")
                 .isEqualTo(MAPPER.readTree("{\"vsn\":2,\"data\":{\"count\":7}}"));
         assertThat(SessionDocument.parse(merged.toBytes()).slice("compose")).isEqualTo(sample().slice("compose"));
     }
 
-    @Test
-    void aWriteBackWhoseMigratorReturnsDataTheDocumentCouldNotHoldOnTheChangedStaleSliceLeavesIt() {
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("migratedValuesTheDocumentCouldNotHold")
+    void aWriteBackWhoseMigratorReturnsDataTheDocumentCouldNotHoldOnTheChangedStaleSliceLeavesIt(String what,
+            Supplier<JsonNode> label) {
         SessionDocument changed = sample().apply(set(COUNTER, "count", NODES.numberNode(10)));
-        SliceDiff writeBack = SliceDiff.replace(counterV2MigratedTooDeep(), Map.of("count", NODES.numberNode(6)),
+        SliceDiff writeBack = SliceDiff.replace(counterV2Migrated(label), Map.of("count", NODES.numberNode(6)),
                 sample().slice("counter"));
         assertThat(changed.apply(writeBack).toBytes()).isEqualTo(changed.toBytes());
     }
