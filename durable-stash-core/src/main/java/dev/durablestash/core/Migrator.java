@@ -9,7 +9,7 @@ import tools.jackson.databind.node.ObjectNode;
  * current {@code vsn}. Works on JSON trees, because the old Java types may no longer exist.
  *
  * <p>Called on the session actor, one call at a time per session; must not block. The result is
- * written back to storage.
+ * written back to storage when the session document can hold it (see {@link #migrate}).
  */
 @FunctionalInterface
 public interface Migrator {
@@ -19,12 +19,14 @@ public interface Migrator {
      * @param storedData the stored data (a private copy the migrator may modify and return)
      * @return the data for the view's current version, or {@code null} to drop the stored slice
      *     (recover then reports {@link RecoveryStatus#NOT_FOUND}). JSON nodes only: a POJO or raw value
-     *     node ({@code putPOJO}, {@code putRawValue}; use the application's mapper's {@code valueToTree})
-     *     fails the migration, as an exception does, and so does data the session document could not be
-     *     read back with (a value nested more than 496 levels deep or in a cycle, a number or a property
-     *     name the document's reader refuses). Such data is never written: a recover reports
+     *     node ({@code putPOJO}, {@code putRawValue}) fails the migration, as an exception does, and so
+     *     does data the session document could not be read back with (a value nested more than 496
+     *     levels deep or in a cycle, a number of more than 1,000 digits, a property name of more than
+     *     50,000 bytes or with half of a surrogate pair). Such data is never written: a recover reports
      *     {@code NOT_FOUND} and keeps the stored slice (an {@code ERROR} names the key and why); the
-     *     view's next stash replaces the slice
+     *     view's next stash replaces the slice. Data that only makes the document larger than its
+     *     maximum size is recovered but not written back; the view's next stash replaces the slice,
+     *     keeping only the keys it sets
      */
     @Nullable ObjectNode migrate(int storedVsn, ObjectNode storedData);
 }

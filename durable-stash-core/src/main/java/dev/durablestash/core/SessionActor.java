@@ -614,20 +614,11 @@ final class SessionActor {
             SessionDocument trial = next.apply(op.diff()).withExpiry(expiresAt);
             int size = trial.encodedSize();
             if (size > settings.maxDocumentBytes() && op.diff().migratesAStaleSliceOf(next)) {
-                // The migrated data is what overflows (the recover's write-back of it failed alike): as when
-                // the migrator fails, the stash replaces the stale slice, rather than every stash of the view
-                // failing while it is stored.
-                SessionDocument replacing = next.apply(op.diff().withoutMigrator()).withExpiry(expiresAt);
-                int replacingSize = replacing.encodedSize();
-                if (replacingSize <= settings.maxDocumentBytes()) {
-                    log.warn("the migrator of view '{}' made data that would make the session document {} bytes, more"
-                            + " than the limit of {} bytes (max-document-size): the stash replaces the slice stored"
-                            + " under vsn {}", Outcomes.viewOf(op), size, settings.maxDocumentBytes(),
-                            next.slice(Outcomes.viewOf(op)).vsn());
-                    next = replacing;
+                size = sizeReplacingAStaleSliceTooLargeOnceMigrated(next, op, size, expiresAt);
+                if (size <= settings.maxDocumentBytes()) {
+                    next = next.apply(op.diff().withoutMigrator()).withExpiry(expiresAt);
                     continue;
                 }
-                size = replacingSize;
             }
             if (size > settings.maxDocumentBytes()) {
                 it.remove();
@@ -639,6 +630,31 @@ final class SessionActor {
             }
         }
         return next.withExpiry(expiresAt);
+    }
+
+    /**
+     * A stash that overflows the document meets its view's slice stored under another vsn. When the
+     * migrated data alone overflows it (the recover's write-back of it failed alike), the stash replaces
+     * the stale slice, as when the migrator fails, rather than every stash of the view failing while it
+     * is stored; a stash whose own keys overflow it fails, as at the current vsn.
+     *
+     * @return the document's size with the stash replacing the stale slice, when that is the way out;
+     *     else {@code size}
+     */
+    private int sizeReplacingAStaleSliceTooLargeOnceMigrated(SessionDocument next, StashOp op, int size,
+            Instant expiresAt) {
+        int migratedSize = next.apply(op.diff().onlyMigrating()).withExpiry(expiresAt).encodedSize();
+        if (migratedSize <= settings.maxDocumentBytes()) {
+            return size;
+        }
+        int replacingSize = next.apply(op.diff().withoutMigrator()).withExpiry(expiresAt).encodedSize();
+        if (replacingSize <= settings.maxDocumentBytes()) {
+            log.warn("the migrator of view '{}' made data that would make the session document {} bytes, more than"
+                    + " the limit of {} bytes (max-document-size): the stash replaces the slice stored under vsn {},"
+                    + " keeping only the keys it sets", Outcomes.viewOf(op), migratedSize, settings.maxDocumentBytes(),
+                    next.slice(Outcomes.viewOf(op)).vsn());
+        }
+        return replacingSize;
     }
 
     private static Throwable unwrap(Throwable error) {

@@ -477,7 +477,7 @@ final class SessionDocument {
                 throw fatal; // out of memory, a stack overflow: not the migrator's verdict on the data
             }
             log.warn("migrator of view '{}' failed from vsn {} to {} while merging a stash; the stored slice is replaced: {}",
-                    diff.view(), stale.vsn(), diff.vsn(), e.toString());
+                    diff.view(), stale.vsn(), diff.vsn(), describe(e));
             return null;
         }
     }
@@ -501,15 +501,20 @@ final class SessionDocument {
                 throw fatal; // out of memory, a stack overflow: not the migrator's verdict on the data
             }
             log.warn("migrator of view '{}' failed from vsn {} to {} on a slice changed since it was read; the stored "
-                    + "slice is left as it is: {}", diff.view(), stale.vsn(), diff.vsn(), e.toString());
+                    + "slice is left as it is: {}", diff.view(), stale.vsn(), diff.vsn(), describe(e));
             return this;
         }
         return new SessionDocument(expiresAt, with(diff.view(), migrated), false);
     }
 
+    /** @return what a failed migration says: the reason data could not be stored, or the migrator's exception */
+    private static String describe(Throwable e) {
+        return e instanceof MigratedData.UnstorableException unstorable ? unstorable.getMessage() : e.toString();
+    }
+
     /**
      * @return the migrator's result as a slice of {@code vsn}, {@code null} when it drops the slice; throws
-     *     what it throws, and {@link IllegalArgumentException} for data a stash could not store ({@link MigratedData})
+     *     what it throws, and {@link MigratedData.UnstorableException} for data the document could not hold
      */
     private static @Nullable Slice migrate(Migrator migrator, Slice stale, int vsn) {
         ObjectNode migrated = migrator.migrate(stale.vsn(), stale.data().deepCopy());

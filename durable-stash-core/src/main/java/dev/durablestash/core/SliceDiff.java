@@ -124,6 +124,11 @@ final class SliceDiff {
         return migrator == null ? this : new SliceDiff(view, vsn, sets, removes, mode, null, migratedFrom);
     }
 
+    /** @return this merge without its keys: applied, it only migrates the view's slice stored under another vsn */
+    SliceDiff onlyMigrating() {
+        return new SliceDiff(view, vsn, Map.of(), Set.of(), mode, migrator, migratedFrom);
+    }
+
     /** @return whether applied to {@code document}, this merge migrates the view's slice stored under another vsn */
     boolean migratesAStaleSliceOf(SessionDocument document) {
         SessionDocument.Slice current = isTouch() ? null : document.slice(view);

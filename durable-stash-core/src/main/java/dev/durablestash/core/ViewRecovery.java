@@ -22,7 +22,7 @@ import tools.jackson.databind.node.ObjectNode;
  * <ul>
  * <li>No slice: {@link RecoveryStatus#NOT_FOUND}.</li>
  * <li>A slice under another {@code vsn}: migrated and written back ({@link SliceDiff#replace}), or,
- * without a migrator (or when it fails, or returns data a stash could not store: {@link
+ * without a migrator (or when it fails, or returns data the document could not hold: {@link
  * MigratedData}), {@code NOT_FOUND}, the slice kept; a migrator that returns {@code null} drops
  * the slice ({@link SliceDiff#dropStale}).</li>
  * <li>{@link Scope#RECONNECT} keys on a {@link MountKind#FRESH fresh} mount: not recovered, and

@@ -1,6 +1,7 @@
 package dev.durablestash.core;
 
 import static dev.durablestash.testsupport.Stages.await;
+import static dev.durablestash.testsupport.Stages.failureOf;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.math.BigInteger;
@@ -158,6 +159,52 @@ class MigratedValueLimitsTests {
         try (StashAdapter restarted = new StashAdapter(store, settings)) {
             assertThat(await(restarted.recover(sid, v2, MountKind.REJOIN)).values()).containsOnly(Map.entry("other", 3));
             assertThat(await(restarted.recover(sid, COUNTER, MountKind.REJOIN)).<Integer>get("count")).isEqualTo(42);
+        }
+    }
+
+    /** A view whose vsn-2 migrator keeps vsn 1's data as it is: the migration adds no byte. */
+    static final ViewDefinition FORM_V1 = ViewDefinition.builder("form").key("draft", String.class)
+            .key("note", String.class).build();
+    static final ViewDefinition FORM_V2 = ViewDefinition.builder("form").vsn(2).key("draft", String.class)
+            .key("note", String.class).migrator((storedVsn, data) -> data).build();
+
+    /**
+     * A stash whose own keys overflow the document fails, as at the current vsn, though it meets a
+     * stale slice: the slice, which migrates within the limit, is kept (before the fix: the stash
+     * replaced it, and the stored draft was gone).
+     */
+    @Test
+    void aStashWhoseOwnKeysOverflowTheDocumentFailsAndKeepsAStaleSliceThatMigratesWithinTheLimit()
+            throws Exception {
+        StashSettings settings = Engines.settings().maxDocumentBytes(8 * 1024).maxValueBytes(6 * 1024).build();
+        try (StashAdapter before = new StashAdapter(store, settings)) {
+            await(before.stash(sid, FORM_V1, Map.of("draft", "d".repeat(3_000))));
+        }
+        try (StashAdapter upgraded = new StashAdapter(store, settings)) {
+            assertThat(failureOf(upgraded.stash(sid, FORM_V2, Map.of("note", "n".repeat(5_500)))))
+                    .isInstanceOf(StashWriteException.class).hasMessageContaining("max-document-size");
+        }
+        try (StashAdapter restarted = new StashAdapter(store, settings)) {
+            assertThat(await(restarted.recover(sid, FORM_V2, MountKind.REJOIN)).<String>get("draft")).hasSize(3_000);
+        }
+    }
+
+    /** The migrated data overflows the document, and the stash's own keys would without it too: it fails. */
+    @Test
+    void aStashTooLargeEvenWithoutTheMigratedDataFailsAndKeepsTheStaleSlice() throws Exception {
+        StashSettings settings = Engines.settings().maxDocumentBytes(8 * 1024).maxValueBytes(6 * 1024).build();
+        ViewDefinition growing = ViewDefinition.builder("form").vsn(2).key("draft", String.class)
+                .key("note", String.class).migrator((storedVsn, data) -> data.put("draft", "d".repeat(9_000))).build();
+        try (StashAdapter before = new StashAdapter(store, settings)) {
+            await(before.stash(sid, FORM_V1, Map.of("draft", "d".repeat(1_000))));
+            await(before.stash(sid, TREE_V1, Map.of("tree", "w".repeat(4_000))));
+        }
+        try (StashAdapter upgraded = new StashAdapter(store, settings)) {
+            assertThat(failureOf(upgraded.stash(sid, growing, Map.of("note", "n".repeat(5_000)))))
+                    .isInstanceOf(StashWriteException.class).hasMessageContaining("max-document-size");
+        }
+        try (StashAdapter restarted = new StashAdapter(store, settings)) {
+            assertThat(await(restarted.recover(sid, FORM_V1, MountKind.REJOIN)).<String>get("draft")).hasSize(1_000);
         }
     }
 
