@@ -26,6 +26,9 @@ final class Deadlines implements AutoCloseable {
         timer = new ScheduledThreadPoolExecutor(1, runnable -> {
             Thread thread = new Thread(runnable, "durable-stash-deadlines");
             thread.setDaemon(true);
+            // Started by the first deadline, often on a request's thread: not that thread's class loader (a
+            // servlet container's web application loader, which would take this thread for a leak of it).
+            thread.setContextClassLoader(Deadlines.class.getClassLoader());
             return thread;
         });
         timer.setRemoveOnCancelPolicy(true);

@@ -27,6 +27,7 @@ public final class EngineExecutor {
         ThreadFactory factory = runnable -> {
             Thread thread = new Thread(runnable, "durable-stash-" + count.incrementAndGet());
             thread.setDaemon(true);
+            thread.setContextClassLoader(EngineExecutor.class.getClassLoader()); // not the starting request's
             return thread;
         };
         ThreadPoolExecutor pool = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS,

@@ -345,6 +345,7 @@ public final class FileSystemStorageBackend implements StorageBackend, AutoClose
         ThreadFactory factory = runnable -> {
             Thread t = new Thread(runnable, "durable-stash-fs-" + pool + "-" + thread.incrementAndGet());
             t.setDaemon(true);
+            t.setContextClassLoader(FileSystemStorageBackend.class.getClassLoader()); // not the starting request's
             return t;
         };
         return Executors.newFixedThreadPool(threads, factory);
