@@ -23,12 +23,15 @@ final class Deadlines implements AutoCloseable {
 
     Deadlines(Executor executor) {
         this.executor = executor;
+        // The thread is started by the first deadline, often on a request's thread: it takes the class loader
+        // of the thread that builds the engine (the application's, which may see classes the library's cannot,
+        // e.g. under Spring Boot devtools), not the request's (a servlet container's web application loader,
+        // which would take this thread for a leak of it).
+        ClassLoader loader = Thread.currentThread().getContextClassLoader();
         timer = new ScheduledThreadPoolExecutor(1, runnable -> {
             Thread thread = new Thread(runnable, "durable-stash-deadlines");
             thread.setDaemon(true);
-            // Started by the first deadline, often on a request's thread: not that thread's class loader (a
-            // servlet container's web application loader, which would take this thread for a leak of it).
-            thread.setContextClassLoader(Deadlines.class.getClassLoader());
+            thread.setContextClassLoader(loader);
             return thread;
         });
         timer.setRemoveOnCancelPolicy(true);

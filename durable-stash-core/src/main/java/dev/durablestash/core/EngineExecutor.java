@@ -19,15 +19,17 @@ public final class EngineExecutor {
     }
 
     /**
-     * @return a new fixed pool sized for the session actors; the caller shuts it down
+     * @return a new fixed pool sized for the session actors, whose threads (started as tasks come)
+     *     carry the context class loader of the thread calling this method; the caller shuts it down
      */
     public static ExecutorService newPool() {
         int threads = Math.max(2, Runtime.getRuntime().availableProcessors());
         AtomicInteger count = new AtomicInteger();
+        ClassLoader loader = Thread.currentThread().getContextClassLoader(); // the caller's, not a request's
         ThreadFactory factory = runnable -> {
             Thread thread = new Thread(runnable, "durable-stash-" + count.incrementAndGet());
             thread.setDaemon(true);
-            thread.setContextClassLoader(EngineExecutor.class.getClassLoader()); // not the starting request's
+            thread.setContextClassLoader(loader);
             return thread;
         };
         ThreadPoolExecutor pool = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS,

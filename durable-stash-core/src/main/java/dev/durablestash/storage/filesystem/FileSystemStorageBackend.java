@@ -342,10 +342,11 @@ public final class FileSystemStorageBackend implements StorageBackend, AutoClose
     private static ExecutorService ownExecutor(int threads) {
         int pool = POOL_NUMBER.incrementAndGet();
         AtomicInteger thread = new AtomicInteger();
+        ClassLoader loader = Thread.currentThread().getContextClassLoader(); // the builder's, not a request's
         ThreadFactory factory = runnable -> {
             Thread t = new Thread(runnable, "durable-stash-fs-" + pool + "-" + thread.incrementAndGet());
             t.setDaemon(true);
-            t.setContextClassLoader(FileSystemStorageBackend.class.getClassLoader()); // not the starting request's
+            t.setContextClassLoader(loader);
             return t;
         };
         return Executors.newFixedThreadPool(threads, factory);
