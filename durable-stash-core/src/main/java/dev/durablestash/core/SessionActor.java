@@ -634,25 +634,28 @@ final class SessionActor {
 
     /**
      * A stash that overflows the document meets its view's slice stored under another vsn. When the
-     * migrated data alone overflows it (the recover's write-back of it failed alike), the stash replaces
-     * the stale slice, as when the migrator fails, rather than every stash of the view failing while it
-     * is stored; a stash whose own keys overflow it fails, as at the current vsn.
+     * migrated slice alone, without the document's other views, overflows it (the recover's write-back
+     * of it failed alike, and would fail whatever the other views hold), the stash replaces the stale
+     * slice, as when the migrator fails, rather than every stash of the view failing while it is
+     * stored. Otherwise the stash fails, as at the current vsn: its own keys, or the other views' data,
+     * leave no room.
      *
      * @return the document's size with the stash replacing the stale slice, when that is the way out;
      *     else {@code size}
      */
     private int sizeReplacingAStaleSliceTooLargeOnceMigrated(SessionDocument next, StashOp op, int size,
             Instant expiresAt) {
-        int migratedSize = next.apply(op.diff().onlyMigrating()).withExpiry(expiresAt).encodedSize();
+        String view = Outcomes.viewOf(op);
+        int migratedSize = next.onlyView(view).apply(op.diff().onlyMigrating()).withExpiry(expiresAt).encodedSize();
         if (migratedSize <= settings.maxDocumentBytes()) {
             return size;
         }
         int replacingSize = next.apply(op.diff().withoutMigrator()).withExpiry(expiresAt).encodedSize();
         if (replacingSize <= settings.maxDocumentBytes()) {
-            log.warn("the migrator of view '{}' made data that would make the session document {} bytes, more than"
-                    + " the limit of {} bytes (max-document-size): the stash replaces the slice stored under vsn {},"
-                    + " keeping only the keys it sets", Outcomes.viewOf(op), migratedSize, settings.maxDocumentBytes(),
-                    next.slice(Outcomes.viewOf(op)).vsn());
+            log.warn("the migrator of view '{}' made data that alone would make the session document {} bytes, more"
+                    + " than the limit of {} bytes (max-document-size): the stash replaces the slice stored under vsn"
+                    + " {}, keeping only the keys it sets", view, migratedSize, settings.maxDocumentBytes(),
+                    next.slice(view).vsn());
         }
         return replacingSize;
     }

@@ -414,6 +414,12 @@ final class SessionDocument {
         return views.get(view);
     }
 
+    /** @return this document with the view's slice alone (none when it has none): to measure that slice */
+    SessionDocument onlyView(String view) {
+        Slice slice = views.get(view);
+        return new SessionDocument(expiresAt, slice == null ? Map.of() : Map.of(view, slice), false);
+    }
+
     boolean hasViews() {
         return !views.isEmpty();
     }

@@ -189,6 +189,31 @@ class MigratedValueLimitsTests {
         }
     }
 
+    /**
+     * The migrated slice would fit alone, but another view's acknowledged data leaves it no room: the
+     * stash fails, as at the current vsn, and the stale slice is kept (before the fix: the stash replaced
+     * it, as if the migrated data alone overflowed, and the draft was gone).
+     */
+    @Test
+    void aStashThatMeetsAStaleSliceFailsWhenAnotherViewsDataLeavesNoRoomForItsMigration() throws Exception {
+        StashSettings settings = Engines.settings().maxDocumentBytes(8 * 1024).maxValueBytes(6 * 1024).build();
+        ViewDefinition summarising = ViewDefinition.builder("form").vsn(2).key("draft", String.class)
+                .key("summary", String.class).key("note", String.class)
+                .migrator((storedVsn, data) -> data.put("summary", data.path("draft").asString())).build();
+        ViewDefinition notes = ViewDefinition.builder("notes").key("text", String.class).build();
+        try (StashAdapter before = new StashAdapter(store, settings)) {
+            await(before.stash(sid, FORM_V1, Map.of("draft", "d".repeat(2_000))));
+        }
+        try (StashAdapter upgraded = new StashAdapter(store, settings)) {
+            await(upgraded.stash(sid, notes, Map.of("text", "t".repeat(4_500)))); // fits beside the stale slice
+            assertThat(failureOf(upgraded.stash(sid, summarising, Map.of("note", "hi"))))
+                    .isInstanceOf(StashWriteException.class).hasMessageContaining("max-document-size");
+        }
+        try (StashAdapter restarted = new StashAdapter(store, settings)) {
+            assertThat(await(restarted.recover(sid, FORM_V1, MountKind.REJOIN)).<String>get("draft")).hasSize(2_000);
+        }
+    }
+
     /** The migrated data overflows the document, and the stash's own keys would without it too: it fails. */
     @Test
     void aStashTooLargeEvenWithoutTheMigratedDataFailsAndKeepsTheStaleSlice() throws Exception {
