@@ -6,6 +6,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
@@ -78,6 +79,7 @@ final class Browser {
         if (cookie != null) {
             builder.header("Cookie", "sid=" + cookie);
         }
+        builder.timeout(Duration.ofSeconds(30)); // a request never answered fails the test instead of hanging the build
         return CLIENT.sendAsync(builder.build(), HttpResponse.BodyHandlers.ofString()).thenApply((response) -> {
             String setCookie = sidSetCookie(response);
             if (setCookie != null) {
