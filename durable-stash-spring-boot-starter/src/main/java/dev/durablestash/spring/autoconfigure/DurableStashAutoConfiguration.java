@@ -8,6 +8,7 @@ import io.micrometer.core.instrument.binder.MeterBinder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.LazyInitializationExcludeFilter;
@@ -81,8 +82,8 @@ public final class DurableStashAutoConfiguration {
 
     @Bean(name = EXECUTOR_BEAN_NAME, destroyMethod = "shutdown", defaultCandidate = false)
     @ConditionalOnMissingBean(name = EXECUTOR_BEAN_NAME)
-    ExecutorService durableStashExecutor() {
-        return EngineExecutor.newPool();
+    ExecutorService durableStashExecutor(BeanFactory application) {
+        return ApplicationClassLoader.building(application, EngineExecutor::newPool);
     }
 
     @Bean
@@ -102,9 +103,9 @@ public final class DurableStashAutoConfiguration {
 
     @Bean(destroyMethod = "close")
     @ConditionalOnMissingBean
-    StashAdapter durableStashAdapter(StorageBackend backend, StashSettings settings) {
+    StashAdapter durableStashAdapter(StorageBackend backend, StashSettings settings, BeanFactory application) {
         log.info("DurableStash keeps browser-session state in {}", backend.describe());
-        return new StashAdapter(backend, settings);
+        return ApplicationClassLoader.building(application, () -> new StashAdapter(backend, settings));
     }
 
     @Bean

@@ -8,6 +8,7 @@ import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
@@ -211,8 +212,10 @@ final class StorageConfigurations {
 
         @Bean
         @ConditionalOnMissingBean(StorageBackend.class)
-        FileSystemStorageBackend durableStashStorageBackend(DurableStashProperties properties) {
-            return SettingsMapping.fileSystemBackend(properties.getStorage().getFilesystem());
+        FileSystemStorageBackend durableStashStorageBackend(DurableStashProperties properties,
+                BeanFactory application) {
+            return ApplicationClassLoader.building(application,
+                    () -> SettingsMapping.fileSystemBackend(properties.getStorage().getFilesystem()));
         }
 
         /**
