@@ -71,13 +71,14 @@ public final class DurableStashAutoConfiguration {
 
     /**
      * Keeps this configuration eager under {@code spring.main.lazy-initialization}, so that its constructor's
-     * check fails startup, not a first request.
+     * check fails startup, not a first request; and the filesystem storage's expiry sweeper, which nothing
+     * else asks for (only the metrics, when bound), so that expired documents are deleted.
      *
-     * @return a filter that excludes this configuration from lazy initialization
+     * @return a filter that excludes these beans from lazy initialization
      */
     @Bean
     static LazyInitializationExcludeFilter durableStashEagerChecks() {
-        return LazyInitializationExcludeFilter.forBeanTypes(DurableStashAutoConfiguration.class);
+        return LazyInitializationExcludeFilter.forBeanTypes(DurableStashAutoConfiguration.class, ExpirySweeper.class);
     }
 
     @Bean(name = EXECUTOR_BEAN_NAME, destroyMethod = "shutdown", defaultCandidate = false)

@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
+import org.springframework.boot.LazyInitializationBeanFactoryPostProcessor;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
@@ -107,6 +108,22 @@ class EncryptionAndSweepAutoConfigurationTests {
                     }
                     assertThat(sweeper.swept()).isEqualTo(1);
                     assertThat(backend.listKeys("", null, 10).toCompletableFuture().get(30, TimeUnit.SECONDS)).isEmpty();
+                });
+    }
+
+    /**
+     * Under {@code spring.main.lazy-initialization} nothing asks for the sweeper (only the metrics do, when
+     * bound): it is made at startup all the same, or expired documents would never be deleted.
+     */
+    @Test
+    void theSweeperStartsWithTheContextUnderLazyInitialization() {
+        inTempDirectory().withInitializer((context) -> context
+                .addBeanFactoryPostProcessor(new LazyInitializationBeanFactoryPostProcessor())).run((context) -> {
+                    assertThat(context).hasNotFailed();
+                    assertThat(context.getBeanFactory().getBeanDefinition("durableStashMetrics").isLazyInit())
+                            .as("lazy initialization is on").isTrue();
+                    assertThat(context.getBeanFactory().containsSingleton("durableStashExpirySweeper"))
+                            .as("the sweeper was made at startup").isTrue();
                 });
     }
 
