@@ -344,6 +344,22 @@ public final class BoundViews {
     }
 
     /**
+     * @return whether stashing the bound views now would write something: a view has changes, or a
+     *     non-blocking reset of one is in flight (a stash of it waits for the reset and writes, although
+     *     {@link #hasChanges()} says nothing changed meanwhile), or a non-blocking stash of one waits for
+     *     such a reset. Unlike {@code hasChanges() || hasResetInFlight()}, a reset that lands while this
+     *     looks is never missed by both.
+     */
+    public boolean willWrite() {
+        for (ViewBinding binding : bindings) {
+            if (binding.willWrite()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
      * @return whether a bound view's non-blocking reset is in flight: a stash of it, which waits for the
      *     reset, writes although {@link #hasChanges()} says nothing changed
      */

@@ -426,6 +426,24 @@ final class ViewBinding implements Stash {
         }
     }
 
+    /**
+     * @return whether stashing the view now would write: a {@link #resetAsync()} of it is in flight, a
+     *     {@link #stashAsync()} waits for one, or a stored field changed ({@link #hasChanges()}). The
+     *     reset and the waiting stash are looked at first, as they only ever end: once found ended, what
+     *     they leave is there for {@code hasChanges()} to see (it finds no change while a reset is in
+     *     flight, and asked first it could say so just before the reset landed)
+     */
+    boolean willWrite() {
+        if (resetInFlight()) {
+            return true;
+        }
+        StashInFlight async = lastAsyncStash;
+        if (async != null && async.written() == null && !async.outcome().isDone()) {
+            return true; // it waited for a reset, and writes what changed
+        }
+        return hasChanges();
+    }
+
     /** @return whether a {@link #resetAsync()} is in flight (a stash started meanwhile waits for it) */
     boolean resetInFlight() {
         CompletableFuture<Void> reset = resetting;

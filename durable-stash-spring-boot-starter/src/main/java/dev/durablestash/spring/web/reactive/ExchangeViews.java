@@ -215,8 +215,7 @@ final class ExchangeViews {
      * what changes from then on is stashed.
      */
     Mono<Void> followPrincipal() {
-        return Mono.defer(() -> bound.hasChanges() || bound.hasResetInFlight() ? followPrincipalBeforeWrite()
-                : Mono.empty());
+        return Mono.defer(() -> bound.willWrite() ? followPrincipalBeforeWrite() : Mono.empty());
     }
 
     /** {@link #followPrincipal()} whatever the bound views hold: before a reset, which always writes. */
@@ -317,6 +316,12 @@ final class ExchangeViews {
     static boolean isCommitting(ServerWebExchange exchange) {
         ExchangeViews views = find(exchange);
         return views != null && views.committing;
+    }
+
+    /** @return whether a non-blocking reset of a view the exchange bound is in flight (for tests) */
+    static boolean hasResetInFlight(ServerWebExchange exchange) {
+        ExchangeViews views = find(exchange);
+        return views != null && views.bound.hasResetInFlight();
     }
 
     /**

@@ -341,6 +341,11 @@ public final class ReactiveBrowserSession {
         generation++;
     }
 
+    /** @return whether a move of the state is under way (for tests) */
+    synchronized boolean isMoving() {
+        return !moved.isDone();
+    }
+
     /**
      * Ends the browser session, as the servlet {@code BrowserSession.end()} does: the views bound in this
      * exchange are dropped, the cookie is cleared at once, and the stored state is removed. Anything

@@ -237,6 +237,59 @@ class WebFluxAfterCommitTests {
         });
     }
 
+    /**
+     * The same login, the notes view's reset landing while the commit's stash looks at the views for
+     * something to write, after the notes view and before the probe bound after it. Before the fix the
+     * look asked every view for changes (the notes view had none, its reset still in flight), then whether
+     * a reset was in flight (none, it had landed): it found nothing to write, did not follow the principal,
+     * and the post-login note was written under the planted anonymous sid, which the attacker then read.
+     * Each view's reset is now looked at before its changes.
+     */
+    @Test
+    void aResetLandingWhileTheCommitLooksForSomethingToWriteStillRotatesAwayFromThePlantedSid() throws Exception {
+        Browser attacker = new Browser(port);
+        attacker.post("/notes?note=attacker");
+        Browser victim = attacker.plantSidInNewBrowser();
+
+        GatedStorage.Gate resetPut = storage.holdNextPut(storage.lastPutKey());
+        CompletableFuture<Void> landedWhileTheCommitLooked = new CompletableFuture<>();
+        AfterCommitTestApplication.atProbeSnapshot = () -> {
+            ServerWebExchange exchange = AfterCommitTestApplication.EXCHANGES.get("login-reset-set-probe");
+            if (exchange == null || !ExchangeViews.isCommitting(exchange) || landedWhileTheCommitLooked.isDone()) {
+                return;
+            }
+            resetPut.pass(); // the commit's stash is looking at the probe: the notes view's reset lands now
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (ExchangeViews.hasResetInFlight(exchange) && System.nanoTime() < deadline) {
+                Thread.onSpinWait();
+            }
+            landedWhileTheCommitLooked.complete(null);
+        };
+        CompletableFuture<Browser.Response> login = CompletableFuture.supplyAsync(
+                () -> victim.post("/notes/login-reset-set-probe?note=ada-secret"));
+        resetPut.reached.get(10, TimeUnit.SECONDS);
+        ServerWebExchange exchange = awaitExchange("login-reset-set-probe");
+        // Either the reset landed while the commit's stash looked at the probe, or the stash found the reset in
+        // flight and follows the principal without looking further: a move, which waits behind the held reset.
+        awaitUntil("the reset landed while the commit looked, or the state moves",
+                () -> landedWhileTheCommitLooked.isDone() || ReactiveBrowserSession.of(exchange).isMoving());
+        resetPut.pass();
+        assertThat(login.get(20, TimeUnit.SECONDS).body()).isEqualTo("saved");
+        awaitEnded("/notes/login-reset-set-probe");
+
+        String planted = attacker.cookies.get("sid");
+        String sidAfterLogin = victim.cookies.get("sid");
+        String attackersView = attacker.get("/notes").body(); // before the victim's next request
+        String victimsView = victim.get("/notes").body();
+        org.assertj.core.api.SoftAssertions.assertSoftly(softly -> {
+            softly.assertThat(attackersView).as("what the planted anonymous sid shows after the victim's login")
+                    .isEqualTo("note=null");
+            softly.assertThat(sidAfterLogin).as("the victim's sid cookie after her login (planted: %s)", planted)
+                    .isNotEqualTo(planted);
+            softly.assertThat(victimsView).as("the victim, logged in, next request").isEqualTo("note=ada-secret");
+        });
+    }
+
     // ------------------------------------------------------------------ a failed reset, then one that lands
 
     /**

@@ -71,6 +71,7 @@ public class AfterCommitTestApplication {
         ExchangeEndedHook.clear();
         proceed = new CompletableFuture<>();
         committedAtLateChange = null;
+        atProbeSnapshot = () -> { };
     }
 
     @Bean
@@ -94,6 +95,28 @@ public class AfterCommitTestApplication {
 
         @Stashed
         List<String> items = new ArrayList<>();
+    }
+
+    /** Run each time a {@link Probe}'s state is read (its JSON written): a snapshot of it, or a look for changes. */
+    public static volatile Runnable atProbeSnapshot = () -> { };
+
+    /** A state class whose value runs {@link #atProbeSnapshot} whenever it is written as JSON. */
+    public static class Probe {
+
+        @Stashed
+        ProbeValue value = new ProbeValue();
+    }
+
+    /** A value written as JSON through its getter. */
+    public static class ProbeValue {
+
+        public String getValue() {
+            atProbeSnapshot.run();
+            return "probe";
+        }
+
+        public void setValue(String value) {
+        }
     }
 
     /** A state class recovered only by a functional route. */
@@ -259,6 +282,18 @@ public class AfterCommitTestApplication {
         @PostMapping("/notes/login-reset-set")
         Mono<String> loginResetSet(@RequestParam String note, ReactiveStash stash, ServerWebExchange exchange) {
             EXCHANGES.put("login-reset-set", exchange);
+            return loginResetAndSet(note, stash, exchange);
+        }
+
+        /** The same, with a second view bound after this one: a {@link Probe}, unchanged. */
+        @PostMapping("/notes/login-reset-set-probe")
+        Mono<String> loginResetSetProbe(@RequestParam String note, ReactiveStash stash, Probe probe,
+                ServerWebExchange exchange) {
+            EXCHANGES.put("login-reset-set-probe", exchange);
+            return loginResetAndSet(note, stash, exchange);
+        }
+
+        private Mono<String> loginResetAndSet(String note, ReactiveStash stash, ServerWebExchange exchange) {
             SecurityContext ada = new SecurityContextImpl(UsernamePasswordAuthenticationToken.authenticated("ada", null,
                     AuthorityUtils.createAuthorityList("ROLE_USER")));
             return new WebSessionServerSecurityContextRepository().save(exchange, ada).then(Mono.fromSupplier(() -> {
