@@ -210,12 +210,14 @@ final class ExchangeViews {
     /**
      * Makes the browser session follow the exchange's principal before the bound views are stashed
      * ({@link ReactiveBrowserSession#followPrincipal()}), when a stash will write something (a view has
-     * changes, or a reset in flight that a stash would wait for): a login in the handler moves the state
-     * first (should that fail, so does the stash), an account switch gives a new session into which only
-     * what changes from then on is stashed.
+     * changes, or a reset in flight that a stash would wait for), and always at the commit: a login in the
+     * handler moves the state first (should that fail, so does the stash), an account switch gives a new
+     * session into which only what changes from then on is stashed. At the commit also when nothing is
+     * left to write: a stash or reset the handler subscribed to on its own did not see the exchange's
+     * security context, and may have written under the session the login must move away from.
      */
     Mono<Void> followPrincipal() {
-        return Mono.defer(() -> bound.willWrite() ? followPrincipalBeforeWrite() : Mono.empty());
+        return Mono.defer(() -> committing || bound.willWrite() ? followPrincipalBeforeWrite() : Mono.empty());
     }
 
     /** {@link #followPrincipal()} whatever the bound views hold: before a reset, which always writes. */

@@ -290,6 +290,59 @@ class WebFluxAfterCommitTests {
         });
     }
 
+    /**
+     * A login in a handler, then a change stashed by a {@code ReactiveStash.stash()} the handler subscribes to
+     * on its own: that stash does not see the exchange's security context, so it writes under the planted
+     * anonymous sid. Before the fix the commit's stash then found nothing left to write and did not follow the
+     * principal: the sid was never rotated and the attacker read the post-login note. The commit's stash now
+     * always follows the principal.
+     */
+    @Test
+    void aLoginThenAStashFiredAndForgottenStillRotatesAwayFromThePlantedSid() throws Exception {
+        Browser attacker = new Browser(port);
+        attacker.post("/notes?note=attacker");
+        Browser victim = attacker.plantSidInNewBrowser();
+
+        assertThat(victim.post("/notes/login-set-stash-forget?note=ada-secret").body()).isEqualTo("saved");
+        awaitEnded("/notes/login-set-stash-forget");
+
+        assertLoginRotatedAwayFromThePlantedSid(attacker, victim);
+    }
+
+    /** The same, the fire-and-forget stash's write held until the commit's stash runs. */
+    @Test
+    void aLoginThenAStashFiredAndForgottenStillInFlightAtTheCommitRotatesAwayFromThePlantedSid() throws Exception {
+        Browser attacker = new Browser(port);
+        attacker.post("/notes?note=attacker");
+        Browser victim = attacker.plantSidInNewBrowser();
+
+        GatedStorage.Gate stashPut = storage.holdNextPut(storage.lastPutKey());
+        CompletableFuture<Browser.Response> login = CompletableFuture.supplyAsync(
+                () -> victim.post("/notes/login-set-stash-forget?note=ada-secret"));
+        stashPut.reached.get(10, TimeUnit.SECONDS);
+        ServerWebExchange exchange = awaitExchange("login-set-stash-forget");
+        awaitUntil("the commit's stash runs", () -> ExchangeViews.isCommitting(exchange));
+        stashPut.pass();
+        assertThat(login.get(20, TimeUnit.SECONDS).body()).isEqualTo("saved");
+        awaitEnded("/notes/login-set-stash-forget");
+
+        assertLoginRotatedAwayFromThePlantedSid(attacker, victim);
+    }
+
+    private static void assertLoginRotatedAwayFromThePlantedSid(Browser attacker, Browser victim) {
+        String planted = attacker.cookies.get("sid");
+        String sidAfterLogin = victim.cookies.get("sid");
+        String attackersView = attacker.get("/notes").body(); // before the victim's next request
+        String victimsView = victim.get("/notes").body();
+        org.assertj.core.api.SoftAssertions.assertSoftly(softly -> {
+            softly.assertThat(attackersView).as("what the planted anonymous sid shows after the victim's login")
+                    .isEqualTo("note=null");
+            softly.assertThat(sidAfterLogin).as("the victim's sid cookie after her login (planted: %s)", planted)
+                    .isNotEqualTo(planted);
+            softly.assertThat(victimsView).as("the victim, logged in, next request").isEqualTo("note=ada-secret");
+        });
+    }
+
     // ------------------------------------------------------------------ a failed reset, then one that lands
 
     /**

@@ -293,6 +293,19 @@ public class AfterCommitTestApplication {
             return loginResetAndSet(note, stash, exchange);
         }
 
+        /** A programmatic login, the new note, then a stash of it fired and forgotten (subscribed on its own). */
+        @PostMapping("/notes/login-set-stash-forget")
+        Mono<String> loginSetStashForget(@RequestParam String note, ReactiveStash stash, ServerWebExchange exchange) {
+            EXCHANGES.put("login-set-stash-forget", exchange);
+            SecurityContext ada = new SecurityContextImpl(UsernamePasswordAuthenticationToken.authenticated("ada", null,
+                    AuthorityUtils.createAuthorityList("ROLE_USER")));
+            return new WebSessionServerSecurityContextRepository().save(exchange, ada).then(Mono.fromSupplier(() -> {
+                this.note = note;
+                stash.stash().subscribe(v -> { }, e -> { }); // a failure is the exchange's
+                return "saved";
+            }));
+        }
+
         private Mono<String> loginResetAndSet(String note, ReactiveStash stash, ServerWebExchange exchange) {
             SecurityContext ada = new SecurityContextImpl(UsernamePasswordAuthenticationToken.authenticated("ada", null,
                     AuthorityUtils.createAuthorityList("ROLE_USER")));
