@@ -4,6 +4,7 @@ import java.time.Duration;
 
 import reactor.core.publisher.Mono;
 
+import org.springframework.boot.LazyInitializationExcludeFilter;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -50,6 +51,18 @@ public final class DurableStashHealthAutoConfiguration {
     public static final String INDICATOR_BEAN_NAME = "durableStashHealthIndicator";
 
     DurableStashHealthAutoConfiguration() {
+    }
+
+    /**
+     * Keeps the indicator eager under {@code spring.main.lazy-initialization}, so that a timeout that is
+     * not positive fails startup, not the first health check (a probe's).
+     *
+     * @return a filter that excludes the indicator from lazy initialization
+     */
+    @Bean
+    static LazyInitializationExcludeFilter durableStashEagerHealthCheck() {
+        return LazyInitializationExcludeFilter.forBeanTypes(StorageHealthIndicator.class,
+                StorageReactiveHealthIndicator.class);
     }
 
     static StorageHealth storageHealth(StorageBackend backend, StashSettings settings,

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
+import org.springframework.boot.LazyInitializationBeanFactoryPostProcessor;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.boot.health.autoconfigure.registry.HealthContributorRegistryAutoConfiguration;
@@ -187,6 +188,20 @@ class DurableStashHealthAutoConfigurationTests {
                     .isInstanceOf(InvalidConfigurationPropertyValueException.class)
                     .hasMessageContaining("management.health.durable-stash.timeout");
         });
+    }
+
+    /** Under {@code spring.main.lazy-initialization} too: not at the first health check, a probe's. */
+    @Test
+    void aTimeoutThatIsNotPositiveFailsStartupUnderLazyInitializationToo() {
+        contextRunner().withPropertyValues("management.health.durable-stash.timeout=0s")
+                .withInitializer((context) -> context
+                        .addBeanFactoryPostProcessor(new LazyInitializationBeanFactoryPostProcessor()))
+                .run((context) -> {
+                    assertThat(context).hasFailed();
+                    assertThat(context.getStartupFailure()).rootCause()
+                            .isInstanceOf(InvalidConfigurationPropertyValueException.class)
+                            .hasMessageContaining("management.health.durable-stash.timeout");
+                });
     }
 
     private static void deleteRecursively(Path path) throws Exception {
