@@ -24,6 +24,8 @@ import dev.durablestash.spring.web.StashedViews;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
+import reactor.util.context.Context;
+import reactor.util.context.ContextView;
 
 /**
  * The views bound to one exchange, kept as an exchange attribute: the controller (when it is a view)
@@ -83,6 +85,12 @@ final class ExchangeViews {
     private volatile @Nullable Throwable stashFailure;
     private @Nullable MountKind mount;
     private volatile boolean handlerReadsBody;
+    /**
+     * The Reactor context the first view was bound in (the handler's, inside the application's filters,
+     * Spring Security's among them): the stash at the commit runs in it, also when the response commits
+     * after the filters are done (a response without a body, a redirect).
+     */
+    private volatile ContextView handlerContext = Context.empty();
 
     private ExchangeViews(ServerWebExchange exchange, StashContext context) {
         this.exchange = exchange;
@@ -108,7 +116,7 @@ final class ExchangeViews {
                 views.turnsHandedOn = true;
             } else {
                 ExchangeViews registered = views;
-                exchange.getResponse().beforeCommit(() -> Mono.defer(registered::stashBeforeCommit));
+                exchange.getResponse().beforeCommit(() -> registered.stashBeforeCommitInHandlerContext());
             }
         }
         return views;
@@ -119,7 +127,10 @@ final class ExchangeViews {
      * (without blocking) for the browser session's turn at it.
      */
     Mono<Stash> bind(Object target) {
-        return Mono.defer(() -> {
+        return Mono.deferContextual(reactorContext -> {
+            if (handlerContext.isEmpty()) {
+                handlerContext = reactorContext;
+            }
             Stash existing = bound.find(target);
             if (existing != null) {
                 return Mono.just(existing);
@@ -372,7 +383,12 @@ final class ExchangeViews {
         if (views == null || exchange.getResponse().isCommitted()) {
             return Mono.empty();
         }
-        return views.stashBeforeCommit();
+        return views.stashBeforeCommitInHandlerContext();
+    }
+
+    /** {@link #stashBeforeCommit()} in the handler's Reactor context (Spring Security's, for one). */
+    private Mono<Void> stashBeforeCommitInHandlerContext() {
+        return Mono.defer(this::stashBeforeCommit).contextWrite((current) -> current.putAll(handlerContext));
     }
 
     /** The failure status is the answer: nothing is stashed or failed at the commit any more. */

@@ -329,11 +329,43 @@ class WebFluxAfterCommitTests {
         assertLoginRotatedAwayFromThePlantedSid(attacker, victim);
     }
 
+    /**
+     * A login in a handler, then a change, and a response without a body: its stash runs once the filters
+     * are done, outside Spring Security's Reactor context. Before the fix the commit's stash saw an anonymous
+     * request there, did not follow the login, and wrote the note under the planted sid.
+     */
+    @Test
+    void aLoginThenAChangeAndNoBodyRotatesAwayFromThePlantedSid() throws Exception {
+        Browser attacker = new Browser(port);
+        attacker.post("/notes?note=attacker");
+        Browser victim = attacker.plantSidInNewBrowser();
+
+        assertThat(victim.post("/notes/login-set-no-body?note=ada-secret").status()).isEqualTo(200);
+
+        assertLoginRotatedAwayFromThePlantedSid(attacker, victim);
+    }
+
+    /** The same with a redirect (a {@code Rendering}), the usual answer to a login. */
+    @Test
+    void aLoginThenAChangeAndARedirectRotatesAwayFromThePlantedSid() throws Exception {
+        Browser attacker = new Browser(port);
+        attacker.post("/redirect-notes?note=attacker");
+        Browser victim = attacker.plantSidInNewBrowser();
+
+        assertThat(victim.post("/redirect-notes/login-set-redirect?note=ada-secret").status()).isEqualTo(303);
+
+        assertLoginRotatedAwayFromThePlantedSid(attacker, victim, "/redirect-notes");
+    }
+
     private static void assertLoginRotatedAwayFromThePlantedSid(Browser attacker, Browser victim) {
+        assertLoginRotatedAwayFromThePlantedSid(attacker, victim, "/notes");
+    }
+
+    private static void assertLoginRotatedAwayFromThePlantedSid(Browser attacker, Browser victim, String page) {
         String planted = attacker.cookies.get("sid");
         String sidAfterLogin = victim.cookies.get("sid");
-        String attackersView = attacker.get("/notes").body(); // before the victim's next request
-        String victimsView = victim.get("/notes").body();
+        String attackersView = attacker.get(page).body(); // before the victim's next request
+        String victimsView = victim.get(page).body();
         org.assertj.core.api.SoftAssertions.assertSoftly(softly -> {
             softly.assertThat(attackersView).as("what the planted anonymous sid shows after the victim's login")
                     .isEqualTo("note=null");

@@ -306,6 +306,15 @@ public class AfterCommitTestApplication {
             }));
         }
 
+        /** A programmatic login, the new note, and no body ({@code Mono<Void>}). */
+        @PostMapping("/notes/login-set-no-body")
+        Mono<Void> loginSetNoBody(@RequestParam String note, ServerWebExchange exchange) {
+            SecurityContext ada = new SecurityContextImpl(UsernamePasswordAuthenticationToken.authenticated("ada", null,
+                    AuthorityUtils.createAuthorityList("ROLE_USER")));
+            return new WebSessionServerSecurityContextRepository().save(exchange, ada)
+                    .then(Mono.fromRunnable(() -> this.note = note));
+        }
+
         private Mono<String> loginResetAndSet(String note, ReactiveStash stash, ServerWebExchange exchange) {
             SecurityContext ada = new SecurityContextImpl(UsernamePasswordAuthenticationToken.authenticated("ada", null,
                     AuthorityUtils.createAuthorityList("ROLE_USER")));
@@ -324,6 +333,39 @@ public class AfterCommitTestApplication {
             return new WebSessionServerSecurityContextRepository().save(exchange, ada).then(Mono.fromSupplier(() -> {
                 this.note = note;
                 return "saved";
+            }));
+        }
+    }
+
+    /** A view whose handler logs in, changes the note and redirects (a view name, not a body). */
+    @org.springframework.stereotype.Controller
+    @StashedView(name = "hr-redirect-notes", atomic = false)
+    public static class RedirectingNotesView {
+
+        @Stashed
+        String note;
+
+        @GetMapping("/redirect-notes")
+        @org.springframework.web.bind.annotation.ResponseBody
+        String show() {
+            return "note=" + note;
+        }
+
+        @PostMapping("/redirect-notes")
+        @org.springframework.web.bind.annotation.ResponseBody
+        String save(@RequestParam String note) {
+            this.note = note;
+            return "saved";
+        }
+
+        @PostMapping("/redirect-notes/login-set-redirect")
+        Mono<org.springframework.web.reactive.result.view.Rendering> loginSetRedirect(@RequestParam String note,
+                ServerWebExchange exchange) {
+            SecurityContext ada = new SecurityContextImpl(UsernamePasswordAuthenticationToken.authenticated("ada", null,
+                    AuthorityUtils.createAuthorityList("ROLE_USER")));
+            return new WebSessionServerSecurityContextRepository().save(exchange, ada).then(Mono.fromSupplier(() -> {
+                this.note = note;
+                return org.springframework.web.reactive.result.view.Rendering.redirectTo("/redirect-notes").build();
             }));
         }
     }
