@@ -124,7 +124,8 @@ class FollowPrincipalMvcIntegrationTests {
     /**
      * rotate()'s contract: "On failure (StashWriteException, 503) the state stays under the old sid
      * and the cookie is unchanged". Called by user code right after a programmatic login, it delegates
-     * to followPrincipal(), whose failed rotation abandons the state and returns normally.
+     * to followPrincipal(), whose failed rotation abandons the state and returns normally. The stash
+     * before the response then follows the login again, also with nothing to write, and fails alike: 503.
      */
     @Test
     void rotateAfterAProgrammaticLoginThrowsWhenTheStateCannotMove() throws Exception {
@@ -134,12 +135,14 @@ class FollowPrincipalMvcIntegrationTests {
         InMemoryStorageBackend storage = (InMemoryStorageBackend) backend;
         HttpResponse<String> response;
         storage.setFailureRate(InMemoryStorageBackend.Operation.PUT, 1.0);
+        logs.expect(Level.WARN, "rotate of the browser session failed");
         try {
             response = browser.post("/review/sign-in-rotate", "user=ada");
         } finally {
             storage.clearFaults();
         }
-        assertThat(response.body()).isEqualTo("rotate failed");
+        assertThat(FollowingNotesController.rotateOutcome).as("what rotate() did in the handler").isEqualTo("rotate failed");
+        assertThat(response.statusCode()).isEqualTo(503);
         assertThat(browser.sid()).as("the cookie is unchanged").isEqualTo(before);
     }
 
@@ -237,6 +240,9 @@ class FollowPrincipalMvcIntegrationTests {
     @StashedView(name = "review-notes")
     static class FollowingNotesController {
 
+        /** What rotate() did in the last /review/sign-in-rotate. */
+        static volatile String rotateOutcome;
+
         @Stashed String note;
 
         /** Set with the note by /review/notes/with-http-session only. */
@@ -311,10 +317,11 @@ class FollowPrincipalMvcIntegrationTests {
             login(user, request, response);
             try {
                 BrowserSession.of(request).rotate();
-                return "rotated";
+                rotateOutcome = "rotated";
             } catch (StashWriteException e) {
-                return "rotate failed";
+                rotateOutcome = "rotate failed";
             }
+            return rotateOutcome;
         }
 
         @PostMapping("/review/sign-in-forward")

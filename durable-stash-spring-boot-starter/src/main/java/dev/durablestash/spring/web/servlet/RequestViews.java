@@ -231,9 +231,9 @@ final class RequestViews {
             return;
         }
         try {
-            if (bound.hasChanges()) {
-                followPrincipal(); // a login, logout or switch in the handler, before anything is written
-            }
+            // A login, logout or switch in the handler, before anything is written; also when nothing is left to
+            // write: a stashNow() on another thread, without the security context, wrote under the session as it was.
+            followPrincipal();
             for (Stash binding : bound.all()) {
                 binding.stashNow();
             }
