@@ -86,9 +86,9 @@ final class ExchangeViews {
     private @Nullable MountKind mount;
     private volatile boolean handlerReadsBody;
     /**
-     * The Reactor context the first view was bound in (the handler's, inside the application's filters,
-     * Spring Security's among them): the stash at the commit runs in it, also when the response commits
-     * after the filters are done (a response without a body, a redirect).
+     * The Reactor context of the latest bind (the handler's, inside the application's filters, Spring
+     * Security's among them): the stash at the commit runs in it, also when the response commits after
+     * the filters are done (a response without a body, a redirect).
      */
     private volatile ContextView handlerContext = Context.empty();
 
@@ -128,9 +128,7 @@ final class ExchangeViews {
      */
     Mono<Stash> bind(Object target) {
         return Mono.deferContextual(reactorContext -> {
-            if (handlerContext.isEmpty()) {
-                handlerContext = reactorContext;
-            }
+            keepHandlerContext(reactorContext);
             Stash existing = bound.find(target);
             if (existing != null) {
                 return Mono.just(existing);
@@ -195,7 +193,8 @@ final class ExchangeViews {
 
     /** Returns the binding of a state class, making and recovering an instance on first use. */
     Mono<Stash> bindState(Class<?> stateClass) {
-        return Mono.defer(() -> {
+        return Mono.deferContextual(reactorContext -> {
+            keepHandlerContext(reactorContext);
             Stash existing = find(stateClass);
             return existing != null ? Mono.just(existing) : bind(BeanUtils.instantiateClass(stateClass));
         });
@@ -384,6 +383,16 @@ final class ExchangeViews {
             return Mono.empty();
         }
         return views.stashBeforeCommitInHandlerContext();
+    }
+
+    /**
+     * Keeps the Reactor context of the latest bind that has one: the handler binds after any filter of
+     * the application did (one ahead of Spring Security's, whose context lacks the security context).
+     */
+    private void keepHandlerContext(ContextView reactorContext) {
+        if (!reactorContext.isEmpty()) {
+            handlerContext = reactorContext;
+        }
     }
 
     /** {@link #stashBeforeCommit()} in the handler's Reactor context (Spring Security's, for one). */
