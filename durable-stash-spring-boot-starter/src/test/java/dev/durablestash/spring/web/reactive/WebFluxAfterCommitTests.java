@@ -224,17 +224,7 @@ class WebFluxAfterCommitTests {
         assertThat(login.get(20, TimeUnit.SECONDS).body()).isEqualTo("saved");
         awaitEnded("/notes/login-reset-set");
 
-        String planted = attacker.cookies.get("sid");
-        String sidAfterLogin = victim.cookies.get("sid");
-        String attackersView = attacker.get("/notes").body(); // before the victim's next request
-        String victimsView = victim.get("/notes").body();
-        org.assertj.core.api.SoftAssertions.assertSoftly(softly -> {
-            softly.assertThat(attackersView).as("what the planted anonymous sid shows after the victim's login")
-                    .isEqualTo("note=null");
-            softly.assertThat(sidAfterLogin).as("the victim's sid cookie after her login (planted: %s)", planted)
-                    .isNotEqualTo(planted);
-            softly.assertThat(victimsView).as("the victim, logged in, next request").isEqualTo("note=ada-secret");
-        });
+        assertLoginRotatedAwayFromThePlantedSid(attacker, victim);
     }
 
     /**
@@ -277,17 +267,7 @@ class WebFluxAfterCommitTests {
         assertThat(login.get(20, TimeUnit.SECONDS).body()).isEqualTo("saved");
         awaitEnded("/notes/login-reset-set-probe");
 
-        String planted = attacker.cookies.get("sid");
-        String sidAfterLogin = victim.cookies.get("sid");
-        String attackersView = attacker.get("/notes").body(); // before the victim's next request
-        String victimsView = victim.get("/notes").body();
-        org.assertj.core.api.SoftAssertions.assertSoftly(softly -> {
-            softly.assertThat(attackersView).as("what the planted anonymous sid shows after the victim's login")
-                    .isEqualTo("note=null");
-            softly.assertThat(sidAfterLogin).as("the victim's sid cookie after her login (planted: %s)", planted)
-                    .isNotEqualTo(planted);
-            softly.assertThat(victimsView).as("the victim, logged in, next request").isEqualTo("note=ada-secret");
-        });
+        assertLoginRotatedAwayFromThePlantedSid(attacker, victim);
     }
 
     /**

@@ -297,9 +297,7 @@ public class AfterCommitTestApplication {
         @PostMapping("/notes/login-set-stash-forget")
         Mono<String> loginSetStashForget(@RequestParam String note, ReactiveStash stash, ServerWebExchange exchange) {
             EXCHANGES.put("login-set-stash-forget", exchange);
-            SecurityContext ada = new SecurityContextImpl(UsernamePasswordAuthenticationToken.authenticated("ada", null,
-                    AuthorityUtils.createAuthorityList("ROLE_USER")));
-            return new WebSessionServerSecurityContextRepository().save(exchange, ada).then(Mono.fromSupplier(() -> {
+            return loginAsAda(exchange).then(Mono.fromSupplier(() -> {
                 this.note = note;
                 stash.stash().subscribe(v -> { }, e -> { }); // a failure is the exchange's
                 return "saved";
@@ -309,16 +307,12 @@ public class AfterCommitTestApplication {
         /** A programmatic login, the new note, and no body ({@code Mono<Void>}). */
         @PostMapping("/notes/login-set-no-body")
         Mono<Void> loginSetNoBody(@RequestParam String note, ServerWebExchange exchange) {
-            SecurityContext ada = new SecurityContextImpl(UsernamePasswordAuthenticationToken.authenticated("ada", null,
-                    AuthorityUtils.createAuthorityList("ROLE_USER")));
-            return new WebSessionServerSecurityContextRepository().save(exchange, ada)
+            return loginAsAda(exchange)
                     .then(Mono.fromRunnable(() -> this.note = note));
         }
 
         private Mono<String> loginResetAndSet(String note, ReactiveStash stash, ServerWebExchange exchange) {
-            SecurityContext ada = new SecurityContextImpl(UsernamePasswordAuthenticationToken.authenticated("ada", null,
-                    AuthorityUtils.createAuthorityList("ROLE_USER")));
-            return new WebSessionServerSecurityContextRepository().save(exchange, ada).then(Mono.fromSupplier(() -> {
+            return loginAsAda(exchange).then(Mono.fromSupplier(() -> {
                 stash.reset().subscribe(v -> { }, e -> { }); // a failure is the exchange's
                 this.note = note;
                 return "saved";
@@ -328,13 +322,18 @@ public class AfterCommitTestApplication {
         /** Control: the same login without the reset. */
         @PostMapping("/notes/login-set")
         Mono<String> loginSet(@RequestParam String note, ServerWebExchange exchange) {
-            SecurityContext ada = new SecurityContextImpl(UsernamePasswordAuthenticationToken.authenticated("ada", null,
-                    AuthorityUtils.createAuthorityList("ROLE_USER")));
-            return new WebSessionServerSecurityContextRepository().save(exchange, ada).then(Mono.fromSupplier(() -> {
+            return loginAsAda(exchange).then(Mono.fromSupplier(() -> {
                 this.note = note;
                 return "saved";
             }));
         }
+    }
+
+    /** A programmatic login: the security context saved in the web session, as a login form would. */
+    static Mono<Void> loginAsAda(ServerWebExchange exchange) {
+        SecurityContext ada = new SecurityContextImpl(UsernamePasswordAuthenticationToken.authenticated("ada", null,
+                AuthorityUtils.createAuthorityList("ROLE_USER")));
+        return new WebSessionServerSecurityContextRepository().save(exchange, ada);
     }
 
     /** A view whose handler logs in, changes the note and redirects (a view name, not a body). */
@@ -361,9 +360,7 @@ public class AfterCommitTestApplication {
         @PostMapping("/redirect-notes/login-set-redirect")
         Mono<org.springframework.web.reactive.result.view.Rendering> loginSetRedirect(@RequestParam String note,
                 ServerWebExchange exchange) {
-            SecurityContext ada = new SecurityContextImpl(UsernamePasswordAuthenticationToken.authenticated("ada", null,
-                    AuthorityUtils.createAuthorityList("ROLE_USER")));
-            return new WebSessionServerSecurityContextRepository().save(exchange, ada).then(Mono.fromSupplier(() -> {
+            return loginAsAda(exchange).then(Mono.fromSupplier(() -> {
                 this.note = note;
                 return org.springframework.web.reactive.result.view.Rendering.redirectTo("/redirect-notes").build();
             }));
