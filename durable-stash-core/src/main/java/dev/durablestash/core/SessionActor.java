@@ -614,10 +614,13 @@ final class SessionActor {
             SessionDocument trial = next.apply(op.diff()).withExpiry(expiresAt);
             int size = trial.encodedSize();
             if (size > settings.maxDocumentBytes() && op.diff().migratesAStaleSliceOf(next)) {
-                size = sizeReplacingAStaleSliceTooLargeOnceMigrated(next, op, size, expiresAt);
-                if (size <= settings.maxDocumentBytes()) {
-                    next = next.apply(op.diff().withoutMigrator()).withExpiry(expiresAt);
-                    continue;
+                SessionDocument replacing = replacingAStaleSliceTooLargeOnceMigrated(next, op, expiresAt);
+                if (replacing != null) {
+                    size = replacing.encodedSize();
+                    if (size <= settings.maxDocumentBytes()) {
+                        next = replacing;
+                        continue;
+                    }
                 }
             }
             if (size > settings.maxDocumentBytes()) {
@@ -640,24 +643,24 @@ final class SessionActor {
      * stored. Otherwise the stash fails, as at the current vsn: its own keys, or the other views' data,
      * leave no room.
      *
-     * @return the document's size with the stash replacing the stale slice, when that is the way out;
-     *     else {@code size}
+     * @return the document with the stash replacing the stale slice, when that is the way out (the caller
+     *     still checks its size); else {@code null}
      */
-    private int sizeReplacingAStaleSliceTooLargeOnceMigrated(SessionDocument next, StashOp op, int size,
+    private @Nullable SessionDocument replacingAStaleSliceTooLargeOnceMigrated(SessionDocument next, StashOp op,
             Instant expiresAt) {
         String view = Outcomes.viewOf(op);
         int migratedSize = next.onlyView(view).apply(op.diff().onlyMigrating()).withExpiry(expiresAt).encodedSize();
         if (migratedSize <= settings.maxDocumentBytes()) {
-            return size;
+            return null;
         }
-        int replacingSize = next.apply(op.diff().withoutMigrator()).withExpiry(expiresAt).encodedSize();
-        if (replacingSize <= settings.maxDocumentBytes()) {
+        SessionDocument replacing = next.apply(op.diff().withoutMigrator()).withExpiry(expiresAt);
+        if (replacing.encodedSize() <= settings.maxDocumentBytes()) {
             log.warn("the migrator of view '{}' made data that alone would make the session document {} bytes, more"
                     + " than the limit of {} bytes (max-document-size): the stash replaces the slice stored under vsn"
                     + " {}, keeping only the keys it sets", view, migratedSize, settings.maxDocumentBytes(),
                     next.slice(view).vsn());
         }
-        return replacingSize;
+        return replacing;
     }
 
     private static Throwable unwrap(Throwable error) {
