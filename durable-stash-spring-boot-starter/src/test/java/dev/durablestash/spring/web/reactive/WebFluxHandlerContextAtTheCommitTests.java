@@ -11,10 +11,6 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.context.annotation.Bean;
 import org.springframework.core.annotation.Order;
 import org.springframework.http.codec.ServerCodecConfigurer;
-import org.springframework.security.authentication.UsernamePasswordAuthenticationToken;
-import org.springframework.security.core.authority.AuthorityUtils;
-import org.springframework.security.core.context.SecurityContextImpl;
-import org.springframework.security.web.server.context.WebSessionServerSecurityContextRepository;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
@@ -50,12 +46,6 @@ class WebFluxHandlerContextAtTheCommitTests {
         String note;
     }
 
-    static Mono<Void> login(ServerWebExchange exchange) {
-        return new WebSessionServerSecurityContextRepository().save(exchange, new SecurityContextImpl(
-                UsernamePasswordAuthenticationToken.authenticated("ada", null,
-                        AuthorityUtils.createAuthorityList("ROLE_USER"))));
-    }
-
     @TestConfiguration(proxyBeanMethods = false)
     static class Routes {
 
@@ -69,8 +59,9 @@ class WebFluxHandlerContextAtTheCommitTests {
                         return ServerResponse.ok().bodyValue("saved");
                     }))
                     .POST("/ctx/route/login-set-no-body", request -> stashes.recover(request, ContextNotes.class)
-                            .flatMap(notes -> login(request.exchange()).then(Mono.fromRunnable(
-                                    () -> notes.note = request.queryParam("note").orElseThrow())))
+                            .flatMap(notes -> AfterCommitTestApplication.loginAsAda(request.exchange())
+                                    .then(Mono.fromRunnable(
+                                            () -> notes.note = request.queryParam("note").orElseThrow())))
                             .then(ServerResponse.ok().build()))
                     .build();
         }
@@ -96,7 +87,7 @@ class WebFluxHandlerContextAtTheCommitTests {
 
         @PostMapping({ "/ctx/annotated/login-set-no-body", "/ctx/early/annotated/login-set-no-body" })
         Mono<Void> loginSetNoBody(ContextNotes notes, @RequestParam String note, ServerWebExchange exchange) {
-            return login(exchange).then(Mono.fromRunnable(() -> notes.note = note));
+            return AfterCommitTestApplication.loginAsAda(exchange).then(Mono.fromRunnable(() -> notes.note = note));
         }
     }
 

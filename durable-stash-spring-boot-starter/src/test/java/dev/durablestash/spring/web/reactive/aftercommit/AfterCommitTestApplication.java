@@ -330,7 +330,7 @@ public class AfterCommitTestApplication {
     }
 
     /** A programmatic login: the security context saved in the web session, as a login form would. */
-    static Mono<Void> loginAsAda(ServerWebExchange exchange) {
+    public static Mono<Void> loginAsAda(ServerWebExchange exchange) {
         SecurityContext ada = new SecurityContextImpl(UsernamePasswordAuthenticationToken.authenticated("ada", null,
                 AuthorityUtils.createAuthorityList("ROLE_USER")));
         return new WebSessionServerSecurityContextRepository().save(exchange, ada);
