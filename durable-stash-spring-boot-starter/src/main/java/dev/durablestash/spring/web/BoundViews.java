@@ -64,6 +64,7 @@ public final class BoundViews {
     private final List<ViewBinding> bindings = new CopyOnWriteArrayList<>();
     private final Set<String> turnsTaken = ConcurrentHashMap.newKeySet(2);
     private final Queue<ViewTurn> heldTurns = new ConcurrentLinkedQueue<>();
+    private final WriteGate writes = new WriteGate();
 
     /**
      * @param views the view classes
@@ -209,6 +210,7 @@ public final class BoundViews {
         if (existing != null) {
             return existing;
         }
+        binding.sendWritesThrough(writes);
         bindings.add(binding);
         return binding;
     }
@@ -313,6 +315,19 @@ public final class BoundViews {
                 bindings.remove(binding);
             }
         }
+    }
+
+    /**
+     * The browser session's state is about to move to a new sid: every non-blocking stash and reset of the
+     * bound views (and of views bound later) sent from now on waits until {@code moved} completed (normally
+     * or not), then goes to the sid the view has then ({@link #moveTo}, called before {@code moved}
+     * completes). Those sent before this call have reached the engine when it returns: send the move after
+     * it, and they are moved along. So none lands under the old sid after its state moved away.
+     *
+     * @param moved completes once the move ended, however it ended
+     */
+    public void holdWritesUntil(CompletableFuture<?> moved) {
+        writes.holdUntil(moved);
     }
 
     /** The browser session's id was rotated: later stashes of the bound views go to the new id. */

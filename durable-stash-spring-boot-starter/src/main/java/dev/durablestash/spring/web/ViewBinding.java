@@ -65,7 +65,8 @@ final class ViewBinding implements Stash {
 
     private final StashedViewType type;
     private final Object target;
-    private String sid;
+    /** Read when a write is sent, on whatever thread sends it; moved by the browser session's rotation. */
+    private volatile String sid;
     private final StashAdapter adapter;
     private final Duration operationTimeout;
     private final Map<String, StashedViewType.Snapshot> defaults;
@@ -80,6 +81,8 @@ final class ViewBinding implements Stash {
     /** The last {@link #resetAsync()}, done once its write ended and, if it landed, the baseline is the defaults. */
     private volatile @Nullable CompletableFuture<Void> resetting;
     private Runnable beforeWrite = () -> { };
+    /** What the non-blocking writes are sent through, or {@code null} to send them at once. */
+    private volatile @Nullable WriteGate gate;
     private boolean detached;
 
     private ViewBinding(StashedViewType type, Object target, String sid, StashAdapter adapter,
@@ -413,7 +416,9 @@ final class ViewBinding implements Stash {
      */
     private void follow(CompletableFuture<Void> outcome, Supplier<CompletionStage<Void>> write, String operation) {
         try {
-            within(write.get(), type.name(), operation, operationTimeout, null).whenComplete((ignored, error) -> {
+            WriteGate through = gate;
+            CompletionStage<Void> sent = through == null ? write.get() : through.send(write);
+            within(sent, type.name(), operation, operationTimeout, null).whenComplete((ignored, error) -> {
                 if (error != null) {
                     outcome.completeExceptionally(error);
                 } else {
@@ -529,6 +534,14 @@ final class ViewBinding implements Stash {
      */
     public void moveTo(String newSid) {
         this.sid = Objects.requireNonNull(newSid, "newSid");
+    }
+
+    /**
+     * The non-blocking writes ({@link #stashAsync()}, {@link #resetAsync()}) of this binding are sent through
+     * {@code gate} from now on, which may hold them while the browser session's state moves.
+     */
+    void sendWritesThrough(WriteGate gate) {
+        this.gate = Objects.requireNonNull(gate, "gate");
     }
 
     /**

@@ -204,6 +204,14 @@ final class ExchangeViews {
         return bound.find(viewClass);
     }
 
+    /**
+     * The browser session's state is about to move to a new sid: the bound views' writes sent from now on
+     * wait for {@code moved} ({@link BoundViews#holdWritesUntil}).
+     */
+    void holdWritesUntil(CompletableFuture<?> moved) {
+        bound.holdWritesUntil(moved);
+    }
+
     /** The browser session's id was rotated: later stashes of the bound views go to the new id. */
     void moveTo(String newSid) {
         bound.moveTo(newSid);

@@ -111,11 +111,14 @@ public final class ReactiveBrowserSession {
      * Returns the browser session id: on first use the one this exchange gets ({@link #decide()}),
      * setting the cookie on the response when it is new.
      *
+     * <p>While the state moves to a new sid (a login followed, a rotation), the sid is given once the move
+     * ended: a view bound meanwhile is recovered from, and stashes to, the sid the state is under then.
+     *
      * @return a {@code Mono} of the sid, the same for the whole exchange until {@link #rotate()},
      *     {@link #followPrincipal()}, {@link #abandon()} or {@link #end()}
      */
     public Mono<String> sid() {
-        return Mono.defer(() -> {
+        return afterMove(() -> {
             String current = sid;
             return current != null ? Mono.just(current) : decide();
         });
@@ -301,6 +304,12 @@ public final class ReactiveBrowserSession {
         // Sent now, not when the caller subscribes: the session takes the new sid when the state moved, whether
         // or not its caller still waits (a cancelled caller must not leave the state moved and the session on the
         // old sid, which a later follow would move again, emptied); only then may another move start.
+        // A write of a bound view sent from now on (a stash the handler subscribed to on its own, say) waits for the
+        // move and goes to the new sid; one sent before is queued at the old sid ahead of the move, and moves along.
+        ExchangeViews bound = ExchangeViews.find(exchange);
+        if (bound != null) {
+            bound.holdWritesUntil(moving);
+        }
         CompletableFuture<Void> landed;
         try {
             landed = settings.adapter().rotate(old, fresh).toCompletableFuture().thenRun(() -> {

@@ -310,6 +310,70 @@ class WebFluxAfterCommitTests {
     }
 
     /**
+     * A login in a handler, then a change stashed by a {@code ReactiveStash.stash()} the handler subscribed to on
+     * its own, sent while the commit's stash moves the state to the principal-bound sid (the move's copy held).
+     * That stash does not see the exchange's security context, so it does not follow the login itself. Before the
+     * fix it was sent to the planted sid while the move was under way, landed there after the move, and the
+     * attacker read the post-login note. A write of a bound view now waits for a move in flight, and goes to the
+     * new sid.
+     */
+    @Test
+    void aStashFiredAndForgottenWhileTheCommitMovesTheStateGoesToTheNewSid() throws Exception {
+        Browser attacker = new Browser(port);
+        attacker.post("/notes?note=attacker");
+        Browser victim = attacker.plantSidInNewBrowser();
+
+        GatedStorage.Gate copyToTheNewSid = storage.holdNextPutNotTo(storage.lastPutKey());
+        CompletableFuture<Browser.Response> login = CompletableFuture.supplyAsync(
+                () -> victim.post("/notes/login-set-stash-later?note=ada-secret"));
+        copyToTheNewSid.reached.get(10, TimeUnit.SECONDS);
+        ServerWebExchange exchange = awaitExchange("login-set-stash-later");
+        assertThat(ReactiveBrowserSession.of(exchange).isMoving()).as("the commit's move is under way").isTrue();
+        AfterCommitTestApplication.proceed.complete(null); // the handler's own stash starts, on this thread
+        copyToTheNewSid.pass();
+        assertThat(login.get(20, TimeUnit.SECONDS).body()).isEqualTo("saved");
+        AfterCommitTestApplication.laterStash.get(10, TimeUnit.SECONDS);
+        awaitEnded("/notes/login-set-stash-later");
+
+        assertLoginRotatedAwayFromThePlantedSid(attacker, victim);
+    }
+
+    /**
+     * The same, but the view is first bound by the route's own subscription while the commit's stash moves the
+     * state. Before the fix it was recovered under the planted sid (the move not done yet), stayed there once the
+     * move was done, and its change was stashed there. The sid is now given out once a move in flight ended.
+     */
+    @Test
+    void aViewBoundOnItsOwnWhileTheCommitMovesTheStateIsStashedUnderTheNewSid() throws Exception {
+        Browser attacker = new Browser(port);
+        attacker.post("/notes?note=attacker");
+        Browser victim = attacker.plantSidInNewBrowser();
+
+        GatedStorage.Gate copyToTheNewSid = storage.holdNextPutNotTo(storage.lastPutKey());
+        CompletableFuture<Browser.Response> login = CompletableFuture.supplyAsync(
+                () -> victim.post("/fn/login-bind-later"));
+        copyToTheNewSid.reached.get(10, TimeUnit.SECONDS);
+        ServerWebExchange exchange = awaitExchange("login-bind-later");
+        assertThat(ReactiveBrowserSession.of(exchange).isMoving()).as("the commit's move is under way").isTrue();
+        AfterCommitTestApplication.proceed.complete(null); // the route's own bind starts, on this thread
+        copyToTheNewSid.pass();
+        assertThat(login.get(20, TimeUnit.SECONDS).body()).isEqualTo("saved");
+        AfterCommitTestApplication.laterStash.get(10, TimeUnit.SECONDS);
+        awaitEnded("/fn/login-bind-later");
+
+        String planted = attacker.cookies.get("sid");
+        String sidAfterLogin = victim.cookies.get("sid");
+        String attackersView = attacker.get("/fn/show-tags").body();
+        String victimsView = victim.get("/fn/show-tags").body();
+        org.assertj.core.api.SoftAssertions.assertSoftly(softly -> {
+            softly.assertThat(attackersView).as("what the planted anonymous sid shows after the victim's login")
+                    .isEqualTo("items=[]");
+            softly.assertThat(sidAfterLogin).as("the victim's sid cookie after her login").isNotEqualTo(planted);
+            softly.assertThat(victimsView).as("the victim, logged in, next request").isEqualTo("items=[ada-secret]");
+        });
+    }
+
+    /**
      * A login in a handler, then a change, and a response without a body: its stash runs once the filters
      * are done, outside Spring Security's Reactor context. Before the fix the commit's stash saw an anonymous
      * request there, did not follow the login, and wrote the note under the planted sid.

@@ -61,6 +61,8 @@ public class AfterCommitTestApplication {
     public static volatile CompletableFuture<Void> proceed = new CompletableFuture<>();
     /** Whether the response was committed when a streaming handler made its late change. */
     public static volatile @Nullable Boolean committedAtLateChange;
+    /** The outcome of a stash a handler subscribed to on its own once a test let it {@link #proceed}. */
+    public static volatile CompletableFuture<Void> laterStash = new CompletableFuture<>();
 
     public static CompletableFuture<Void> ended(String path) {
         return ExchangeEndedHook.ended(path);
@@ -71,6 +73,7 @@ public class AfterCommitTestApplication {
         ExchangeEndedHook.clear();
         proceed = new CompletableFuture<>();
         committedAtLateChange = null;
+        laterStash = new CompletableFuture<>();
         atProbeSnapshot = () -> { };
     }
 
@@ -131,6 +134,20 @@ public class AfterCommitTestApplication {
         return RouterFunctions.route()
                 .GET("/fn/show", request -> stashes.recover(request, LateTags.class)
                         .flatMap(tags -> ServerResponse.ok().bodyValue("items=" + tags.items)))
+                .GET("/fn/show-tags", request -> stashes.recover(request, Tags.class)
+                        .flatMap(tags -> ServerResponse.ok().bodyValue("items=" + tags.items)))
+                // A programmatic login, then a view the route binds, changes and stashes on its own (outside the
+                // exchange's security context) once a test lets it proceed, from the test's thread.
+                .POST("/fn/login-bind-later", request -> stashes.recover(request, LateTags.class).flatMap(tags -> {
+                    EXCHANGES.put("login-bind-later", request.exchange());
+                    CompletableFuture<Void> outcome = laterStash;
+                    return loginAsAda(request.exchange()).then(Mono.fromRunnable(() -> proceed.thenRun(() ->
+                            stashes.recover(request, Tags.class).flatMap(more -> {
+                                more.items.add("ada-secret");
+                                return stashes.stash(request);
+                            }).subscribe(v -> { }, outcome::completeExceptionally, () -> outcome.complete(null)))))
+                            .then(ServerResponse.ok().bodyValue("saved"));
+                }))
                 // The view is first bound after the response was committed, by the stream's second element.
                 .GET("/fn/late-bind", request -> {
                     EXCHANGES.put("late-bind", request.exchange());
@@ -300,6 +317,23 @@ public class AfterCommitTestApplication {
             return loginAsAda(exchange).then(Mono.fromSupplier(() -> {
                 this.note = note;
                 stash.stash().subscribe(v -> { }, e -> { }); // a failure is the exchange's
+                return "saved";
+            }));
+        }
+
+        /**
+         * A programmatic login, the new note, then a stash of it subscribed on its own (outside the exchange's
+         * security context) once a test lets it {@link #proceed}, from the test's thread: while the response
+         * commits, say.
+         */
+        @PostMapping("/notes/login-set-stash-later")
+        Mono<String> loginSetStashLater(@RequestParam String note, ReactiveStash stash, ServerWebExchange exchange) {
+            EXCHANGES.put("login-set-stash-later", exchange);
+            CompletableFuture<Void> outcome = laterStash;
+            return loginAsAda(exchange).then(Mono.fromSupplier(() -> {
+                this.note = note;
+                proceed.thenRun(() -> stash.stash().subscribe(v -> { }, outcome::completeExceptionally,
+                        () -> outcome.complete(null)));
                 return "saved";
             }));
         }

@@ -1,0 +1,46 @@
+package dev.durablestash.spring.web;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
+
+/**
+ * Where the non-blocking writes of one request's bound views are sent: at once, or, while the browser
+ * session's state moves to a new sid ({@link #holdUntil}), once the move ended, to the sid the views have
+ * then. A write is sent under the same lock the move's start takes, so either it reaches the engine before
+ * the move does (it is queued at the old sid ahead of the move, and moves along), or it waits for the move:
+ * none lands under the old sid after its state moved away (where whoever planted that sid would read it).
+ *
+ * <p>Thread-safety: thread-safe. The write is sent while the lock is held, so it must not block; the
+ * engine may complete it on the calling thread, running what waits for it there.
+ */
+final class WriteGate {
+
+    private static final CompletableFuture<Void> OPEN = CompletableFuture.completedFuture(null);
+
+    /** Completed once the writes may go (the move ended, however it ended). */
+    private CompletableFuture<?> released = OPEN; // guarded by this
+
+    /**
+     * Holds every write sent from now on until {@code released} completed (normally or not). Each write sent
+     * before this call has reached the engine when it returns.
+     */
+    synchronized void holdUntil(CompletableFuture<?> released) {
+        this.released = released;
+    }
+
+    /**
+     * @param write sends a write, reading the binding's sid as it does
+     * @return the write's stage, or one that completes as it once sent after the hold
+     */
+    CompletionStage<Void> send(Supplier<CompletionStage<Void>> write) {
+        CompletableFuture<?> held;
+        synchronized (this) {
+            held = released;
+            if (held.isDone()) {
+                return write.get();
+            }
+        }
+        return held.handle((ignored, failure) -> null).thenCompose(ignored -> send(write));
+    }
+}

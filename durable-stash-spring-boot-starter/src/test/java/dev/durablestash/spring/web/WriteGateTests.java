@@ -1,0 +1,132 @@
+package dev.durablestash.spring.web;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link WriteGate}: a write sent before a hold reaches the engine before the hold is in place (so a move sent
+ * after the hold is queued behind it); one sent during the hold goes once it is released, however the move
+ * ended. Every wait is for a latch, never a fixed time.
+ */
+class WriteGateTests {
+
+    private final WriteGate gate = new WriteGate();
+    private final List<String> sent = new CopyOnWriteArrayList<>();
+
+    @Test
+    void aWriteSentWithNoHoldGoesAtOnce() {
+        CompletionStage<Void> outcome = gate.send(write("stash"));
+
+        assertThat(sent).containsExactly("stash");
+        assertThat(outcome.toCompletableFuture()).isCompleted();
+    }
+
+    @Test
+    void aWriteSentDuringAHoldGoesOnceTheMoveEnded() {
+        CompletableFuture<Void> moved = new CompletableFuture<>();
+        gate.holdUntil(moved);
+
+        CompletionStage<Void> outcome = gate.send(write("stash"));
+        assertThat(sent).as("held").isEmpty();
+        assertThat(outcome.toCompletableFuture()).isNotDone();
+
+        sent.add("move ended");
+        moved.complete(null);
+        assertThat(sent).containsExactly("move ended", "stash");
+        assertThat(outcome.toCompletableFuture()).isCompleted();
+    }
+
+    @Test
+    void aWriteHeldByAMoveThatFailedStillGoes() {
+        CompletableFuture<Void> moved = new CompletableFuture<>();
+        gate.holdUntil(moved);
+        CompletionStage<Void> outcome = gate.send(write("stash"));
+
+        moved.completeExceptionally(new IllegalStateException("the move failed"));
+
+        assertThat(sent).containsExactly("stash");
+        assertThat(outcome.toCompletableFuture()).isCompleted();
+    }
+
+    @Test
+    void aWriteHeldByTwoMovesInTurnGoesOnceBothEnded() {
+        CompletableFuture<Void> first = new CompletableFuture<>();
+        CompletableFuture<Void> second = new CompletableFuture<>();
+        gate.holdUntil(first);
+        CompletionStage<Void> outcome = gate.send(write("stash"));
+        gate.holdUntil(second); // another move started before the first ended
+
+        first.complete(null);
+        assertThat(sent).as("still held by the second move").isEmpty();
+        second.complete(null);
+
+        assertThat(sent).containsExactly("stash");
+        assertThat(outcome.toCompletableFuture()).isCompleted();
+    }
+
+    /**
+     * A write being sent (on another thread) when a move starts: the hold waits until the write reached the engine,
+     * so the move, sent after the hold, is queued behind it. Without the lock the hold would return at once and
+     * the move could reach the engine first.
+     */
+    @Test
+    void aHoldWaitsForAWriteBeingSent() throws Exception {
+        CountDownLatch sending = new CountDownLatch(1);
+        CountDownLatch letItReachTheEngine = new CountDownLatch(1);
+        Thread writer = new Thread(() -> gate.send(() -> {
+            sending.countDown();
+            await(letItReachTheEngine);
+            sent.add("stash");
+            return CompletableFuture.completedFuture(null);
+        }));
+        writer.start();
+        assertThat(sending.await(10, TimeUnit.SECONDS)).isTrue();
+
+        CountDownLatch held = new CountDownLatch(1);
+        Thread mover = new Thread(() -> {
+            gate.holdUntil(new CompletableFuture<>());
+            sent.add("move");
+            held.countDown();
+        });
+        mover.start();
+        awaitBlocked(mover);
+        assertThat(held.getCount()).as("the hold waits while the write is being sent").isEqualTo(1);
+
+        letItReachTheEngine.countDown();
+        assertThat(held.await(10, TimeUnit.SECONDS)).isTrue();
+        writer.join(10_000);
+        assertThat(sent).containsExactly("stash", "move");
+    }
+
+    private java.util.function.Supplier<CompletionStage<Void>> write(String name) {
+        return () -> {
+            sent.add(name);
+            return CompletableFuture.completedFuture(null);
+        };
+    }
+
+    private static void await(CountDownLatch latch) {
+        try {
+            latch.await(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Waits until {@code thread} is blocked on a monitor (the gate's lock). */
+    private static void awaitBlocked(Thread thread) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (thread.getState() != Thread.State.BLOCKED && System.nanoTime() < deadline) {
+            Thread.sleep(1);
+        }
+        assertThat(thread.getState()).as("the mover waits for the gate's lock").isEqualTo(Thread.State.BLOCKED);
+    }
+}
