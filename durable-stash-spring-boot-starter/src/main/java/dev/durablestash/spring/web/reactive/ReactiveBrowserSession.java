@@ -77,6 +77,8 @@ public final class ReactiveBrowserSession {
      * waits for a move rather than be undone by it.
      */
     private CompletableFuture<Void> moved = CompletableFuture.completedFuture(null); // guarded by this
+    /** How many times an operation found a move in flight and waited for it before it went on (for tests). */
+    private int waitsForMove; // guarded by this
     /** The response's commit waits for a move of the state: its cookie may still be set. */
     private volatile boolean commitWaitsForMove;
 
@@ -332,6 +334,9 @@ public final class ReactiveBrowserSession {
             CompletableFuture<Void> busy;
             synchronized (this) {
                 busy = moved;
+                if (!busy.isDone()) {
+                    waitsForMove++;
+                }
             }
             return after(busy, next);
         });
@@ -353,6 +358,11 @@ public final class ReactiveBrowserSession {
     /** @return whether a move of the state is under way (for tests) */
     synchronized boolean isMoving() {
         return !moved.isDone();
+    }
+
+    /** @return how many times an operation waited for a move in flight before it went on (for tests) */
+    synchronized int waitsForMove() {
+        return waitsForMove;
     }
 
     /**

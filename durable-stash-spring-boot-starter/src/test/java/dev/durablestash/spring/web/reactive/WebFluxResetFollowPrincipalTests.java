@@ -258,8 +258,9 @@ class WebFluxResetFollowPrincipalTests {
 
     /**
      * A browser logged in (SESSION cookie) by a request that touched no view, so its sid cookie is still anonymous.
-     * Its next request handles two views at once (zip): both resolve the sid first, both see an anonymous session for
-     * a logged-in exchange and decide to move it. One move, both views under the new sid.
+     * Its next request handles two views at once (zip): both resolve the sid while the first's move is held, the
+     * second either deciding to move the state too or waiting for the move in flight. One move, both views under
+     * the new sid.
      */
     @Test
     void twoFirstResolutionsOfALoggedInExchangeWithAnAnonymousCookieMoveTheStateOnce() throws Exception {
@@ -274,7 +275,9 @@ class WebFluxResetFollowPrincipalTests {
 
         CompletableFuture<Browser.Response> both = CompletableFuture.supplyAsync(() -> browser.post("/m/zip-bump"));
         rotation.reached.get(10, TimeUnit.SECONDS);
-        awaitUntil("both resolutions asked for the principal", () -> FollowPrincipalApplication.ADA_RESOLUTIONS.get() >= 2);
+        ReactiveBrowserSession session = ReactiveBrowserSession.of(awaitExchange("zip-bump"));
+        awaitUntil("both resolutions asked for the principal, or the second waits for the move",
+                () -> FollowPrincipalApplication.ADA_RESOLUTIONS.get() >= 2 || session.waitsForMove() >= 1);
         rotation.pass();
         Browser.Response response = both.get(20, TimeUnit.SECONDS);
         FollowPrincipalApplication.ended("/m/zip-bump").get(10, TimeUnit.SECONDS);
