@@ -319,12 +319,13 @@ public final class BoundViews {
 
     /**
      * The browser session's state is about to move to a new sid: every non-blocking stash and reset of the
-     * bound views (and of views bound later) sent from now on waits until {@code moved} completed (normally
-     * or not), then goes to the sid the view has then ({@link #moveTo}, called before {@code moved}
-     * completes). Those sent before this call have reached the engine when it returns: send the move after
-     * it, and they are moved along. So none lands under the old sid after its state moved away.
+     * bound views (and of views bound later) sent from now on waits until {@code moved} completed, then goes
+     * to the sid the view has then ({@link #moveTo}, called before {@code moved} completes), fails with
+     * {@code moved}'s error, unsent, when it failed, and writes nothing for a view {@link #detach() dropped}
+     * meanwhile. Those sent before this call have reached the engine when it returns: send the move after
+     * it, and they are moved along. So none lands under the old sid once the move started.
      *
-     * @param moved completes once the move ended, however it ended
+     * @param moved completes once the move landed, or fails with the reason it did not
      */
     public void holdWritesUntil(CompletableFuture<?> moved) {
         writes.holdUntil(moved);

@@ -83,7 +83,8 @@ final class ViewBinding implements Stash {
     private Runnable beforeWrite = () -> { };
     /** What the non-blocking writes are sent through, or {@code null} to send them at once. */
     private volatile @Nullable WriteGate gate;
-    private boolean detached;
+    /** Read again when a write held while the state moved is sent, possibly on another thread. */
+    private volatile boolean detached;
 
     private ViewBinding(StashedViewType type, Object target, String sid, StashAdapter adapter,
             Duration operationTimeout, Recovery recovery, Map<String, StashedViewType.Snapshot> defaults) {
@@ -417,7 +418,10 @@ final class ViewBinding implements Stash {
     private void follow(CompletableFuture<Void> outcome, Supplier<CompletionStage<Void>> write, String operation) {
         try {
             WriteGate through = gate;
-            CompletionStage<Void> sent = through == null ? write.get() : through.send(write);
+            // A write held while the state moved is dropped if the binding was detached meanwhile (the session
+            // ended or was replaced): its changes must not reach storage.
+            CompletionStage<Void> sent = through == null ? write.get()
+                    : through.send(() -> detached ? CompletableFuture.completedFuture(null) : write.get());
             within(sent, type.name(), operation, operationTimeout, null).whenComplete((ignored, error) -> {
                 if (error != null) {
                     outcome.completeExceptionally(error);

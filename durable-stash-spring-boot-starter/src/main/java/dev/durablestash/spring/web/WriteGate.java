@@ -6,10 +6,11 @@ import java.util.function.Supplier;
 
 /**
  * Where the non-blocking writes of one request's bound views are sent: at once, or, while the browser
- * session's state moves to a new sid ({@link #holdUntil}), once the move ended, to the sid the views have
- * then. A write is sent under the same lock the move's start takes, so either it reaches the engine before
- * the move does (it is queued at the old sid ahead of the move, and moves along), or it waits for the move:
- * none lands under the old sid after its state moved away (where whoever planted that sid would read it).
+ * session's state moves to a new sid ({@link #holdUntil}), once the move landed, to the sid the views have
+ * then; should the move fail, they fail with its error, unsent. A write is sent under the same lock the
+ * move's start takes, so either it reaches the engine before the move does (it is queued at the old sid
+ * ahead of the move, and moves along), or it waits for the move: none lands under the old sid after the
+ * move started (where whoever planted that sid would read it).
  *
  * <p>Thread-safety: thread-safe. The write is sent while the lock is held, so it must not block; the
  * engine may complete it on the calling thread, running what waits for it there.
@@ -22,8 +23,8 @@ final class WriteGate {
     private CompletableFuture<?> released = OPEN; // guarded by this
 
     /**
-     * Holds every write sent from now on until {@code released} completed (normally or not). Each write sent
-     * before this call has reached the engine when it returns.
+     * Holds every write sent from now on until {@code released} completed: then they are sent, or fail with
+     * its error when it failed. Each write sent before this call has reached the engine when it returns.
      */
     synchronized void holdUntil(CompletableFuture<?> released) {
         this.released = released;
@@ -31,7 +32,8 @@ final class WriteGate {
 
     /**
      * @param write sends a write, reading the binding's sid as it does
-     * @return the write's stage, or one that completes as it once sent after the hold
+     * @return the write's stage, or one that completes as it once sent after the hold, or fails with the
+     *     hold's error (the write unsent)
      */
     CompletionStage<Void> send(Supplier<CompletionStage<Void>> write) {
         CompletableFuture<?> held;
@@ -41,6 +43,6 @@ final class WriteGate {
                 return write.get();
             }
         }
-        return held.handle((ignored, failure) -> null).thenCompose(ignored -> send(write));
+        return held.thenCompose(ignored -> send(write));
     }
 }

@@ -134,13 +134,17 @@ final class ExchangeViews {
                 return Mono.just(existing);
             }
             boolean atomic = context.views().isAtomic(target.getClass());
-            return ReactiveBrowserSession.of(exchange).sid().zipWith(mount()).flatMap(sidAndMount -> {
+            ReactiveBrowserSession session = ReactiveBrowserSession.of(exchange);
+            return session.sid().zipWith(mount()).flatMap(sidAndMount -> {
                 String sid = sidAndMount.getT1();
                 Mono<?> turn = Mono.empty();
                 if (atomic && active() && bound.takesTurn(target.getClass())) {
                     turn = awaitTurn(target.getClass(), sid);
                 }
-                return turn.then(Mono.fromCompletionStage(() -> bound.recoverAsync(target, sid, sidAndMount.getT2())));
+                // The sid once more, after the wait for the turn (and the form body's read): should the state have
+                // moved to a new sid meanwhile (a login followed), the view is recovered from, and stashes to, that one.
+                return turn.then(session.sid()).flatMap(current -> Mono.fromCompletionStage(
+                        () -> bound.recoverAsync(target, current, sidAndMount.getT2())));
             }).map(bound::add).publishOn(Schedulers.parallel()); // the application's code never runs on the engine's pool
         });
     }
@@ -206,7 +210,7 @@ final class ExchangeViews {
 
     /**
      * The browser session's state is about to move to a new sid: the bound views' writes sent from now on
-     * wait for {@code moved} ({@link BoundViews#holdWritesUntil}).
+     * wait for {@code moved}, and fail with it ({@link BoundViews#holdWritesUntil}).
      */
     void holdWritesUntil(CompletableFuture<?> moved) {
         bound.holdWritesUntil(moved);

@@ -307,10 +307,12 @@ public final class ReactiveBrowserSession {
         // or not its caller still waits (a cancelled caller must not leave the state moved and the session on the
         // old sid, which a later follow would move again, emptied); only then may another move start.
         // A write of a bound view sent from now on (a stash the handler subscribed to on its own, say) waits for the
-        // move and goes to the new sid; one sent before is queued at the old sid ahead of the move, and moves along.
+        // move and goes to the new sid, or fails with the move (it must not land under the old sid either); one sent
+        // before is queued at the old sid ahead of the move, and moves along.
+        CompletableFuture<Void> writesMayGo = new CompletableFuture<>();
         ExchangeViews bound = ExchangeViews.find(exchange);
         if (bound != null) {
-            bound.holdWritesUntil(moving);
+            bound.holdWritesUntil(writesMayGo);
         }
         CompletableFuture<Void> landed;
         try {
@@ -323,7 +325,14 @@ public final class ReactiveBrowserSession {
         } catch (RuntimeException e) {
             landed = CompletableFuture.failedFuture(e);
         }
-        landed.whenComplete((ok, failure) -> moving.complete(null));
+        landed.whenComplete((ok, failure) -> {
+            if (failure != null) {
+                writesMayGo.completeExceptionally(failure);
+            } else {
+                writesMayGo.complete(null);
+            }
+            moving.complete(null);
+        });
         CompletableFuture<Void> outcome = landed;
         return await(outcome::copy, "rotate");
     }

@@ -339,6 +339,40 @@ class WebFluxAfterCommitTests {
     }
 
     /**
+     * The same, but the move fails (its copy to the new sid fails): the commit fails (503) and the session stays
+     * under the planted sid, as documented for a move that fails. Before the fix the handler's own stash, held
+     * while the move ran, was then sent there, and the attacker read the post-login note; it now fails with the
+     * move, unsent.
+     */
+    @Test
+    void aStashFiredAndForgottenWhileTheCommitsMoveFailsIsNotWrittenUnderThePlantedSid() throws Exception {
+        Browser attacker = new Browser(port);
+        attacker.post("/notes?note=attacker");
+        Browser victim = attacker.plantSidInNewBrowser();
+
+        GatedStorage.Gate copyToTheNewSid = storage.holdNextPutNotTo(storage.lastPutKey());
+        CompletableFuture<Browser.Response> login = CompletableFuture.supplyAsync(
+                () -> victim.post("/notes/login-set-stash-later?note=ada-secret"));
+        copyToTheNewSid.reached.get(10, TimeUnit.SECONDS);
+        ServerWebExchange exchange = awaitExchange("login-set-stash-later");
+        assertThat(ReactiveBrowserSession.of(exchange).isMoving()).as("the commit's move is under way").isTrue();
+        AfterCommitTestApplication.proceed.complete(null); // the handler's own stash starts, on this thread
+        copyToTheNewSid.fail();
+        assertThat(login.get(20, TimeUnit.SECONDS).status()).isEqualTo(503);
+        Throwable laterStashFailure = AfterCommitTestApplication.laterStash.handle((ok, failure) -> failure)
+                .get(10, TimeUnit.SECONDS);
+        awaitEnded("/notes/login-set-stash-later");
+
+        String attackersView = attacker.get("/notes").body();
+        org.assertj.core.api.SoftAssertions.assertSoftly(softly -> {
+            softly.assertThat(attackersView).as("what the planted anonymous sid shows after the failed login")
+                    .isEqualTo("note=attacker");
+            softly.assertThat(laterStashFailure).as("the handler's own stash fails with the move")
+                    .isInstanceOf(dev.durablestash.core.StashWriteException.class);
+        });
+    }
+
+    /**
      * The same, but the view is first bound by the route's own subscription while the commit's stash moves the
      * state. Before the fix it was recovered under the planted sid (the move not done yet), stayed there once the
      * move was done, and its change was stashed there. The sid is now given out once a move in flight ended.

@@ -1,0 +1,212 @@
+package dev.durablestash.spring.web.reactive;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.http.ResponseCookie;
+import org.springframework.mock.http.server.reactive.MockServerHttpRequest;
+import org.springframework.mock.web.server.MockServerWebExchange;
+
+import dev.durablestash.core.MountKind;
+import dev.durablestash.core.SessionCookieValues;
+import dev.durablestash.core.SessionIds;
+import dev.durablestash.core.StashAdapter;
+import dev.durablestash.core.StashSettings;
+import dev.durablestash.core.StashWriteException;
+import dev.durablestash.core.ViewTurn;
+import dev.durablestash.spring.Stash;
+import dev.durablestash.spring.Stashed;
+import dev.durablestash.spring.StashedView;
+import dev.durablestash.spring.web.BoundViews;
+import dev.durablestash.spring.web.BrowserSessionSettings;
+import dev.durablestash.spring.web.SidCookie;
+import dev.durablestash.spring.web.StashedViews;
+import dev.durablestash.spring.web.reactive.aftercommit.AfterCommitTestApplication.GatedStorage;
+
+import reactor.core.publisher.Mono;
+
+/**
+ * Writes and binds of an exchange's views while the browser session's state moves from an attacker-planted
+ * anonymous sid to one bound to the user who just logged in (the move's copy held by the test): nothing the
+ * user writes after her login may land under the planted sid, nor outlive an end of the session. Without a
+ * server: one exchange, its {@link ReactiveBrowserSession} and {@link ExchangeViews}, on the in-memory backend.
+ */
+class WritesAcrossAMoveTests {
+
+    private static final Duration TIMEOUT = Duration.ofSeconds(5);
+
+    private final StashSettings settings = StashSettings.builder().secret("a-secret-of-at-least-thirty-two-bytes!!")
+            .operationTimeout(TIMEOUT).build();
+    private final GatedStorage storage = new GatedStorage();
+    private final StashAdapter adapter = new StashAdapter(storage, settings);
+    private final StashedViews views = new StashedViews(settings, List.of());
+    private final AtomicReference<@Nullable String> principal = new AtomicReference<>();
+    private final String planted = SessionIds.newSid();
+    private ReactiveBrowserSession session;
+    private ExchangeViews exchangeViews;
+
+    @StashedView(name = "notes", atomic = false)
+    public static class Notes {
+        @Stashed
+        List<String> items = new ArrayList<>();
+    }
+
+    @StashedView(name = "cart")
+    public static class Cart {
+        @Stashed
+        List<String> items = new ArrayList<>();
+    }
+
+    /** An exchange carrying the attacker's planted anonymous sid, under which the attacker's note is stored. */
+    @BeforeEach
+    void plantedExchange() {
+        adapter.stash(planted, views.definitionOf(Notes.class), Map.of("items", List.of("attacker")))
+                .toCompletableFuture().join();
+        MockServerWebExchange exchange = MockServerWebExchange.from(MockServerHttpRequest.post("http://localhost/login")
+                .cookie(ResponseCookie.from("sid", new SessionCookieValues(settings).encode(planted)).build()));
+        BrowserSessionSettings<ReactivePrincipalResolver> browserSessions = new BrowserSessionSettings<>(new SidCookie(),
+                ReactivePrincipalResolver.EXCHANGE_PRINCIPAL, () -> settings, () -> adapter);
+        browserSessions.principals(e -> Mono.justOrEmpty(principal.get()));
+        session = new ReactiveBrowserSession(browserSessions, exchange);
+        exchange.getAttributes().put(ReactiveBrowserSession.ATTRIBUTE, session);
+        exchangeViews = ExchangeViews.of(exchange, new StashContext(adapter, views, TIMEOUT, 503));
+    }
+
+    @AfterEach
+    void close() {
+        storage.passAll();
+        adapter.close();
+    }
+
+    /**
+     * A stash held while the login's move runs, the move then failing (as the login success handler answers
+     * it: a new, empty session). Before the fix the held stash was sent to the planted sid once the move ended,
+     * and the attacker read the post-login note there; it now fails with the move, unsent.
+     */
+    @Test
+    void aWriteHeldByAMoveThatFailsFailsWithItAndLeavesThePlantedSidAlone() throws Exception {
+        Notes notes = new Notes();
+        Stash handle = exchangeViews.bind(notes).block(TIMEOUT);
+        principal.set("ada");
+        GatedStorage.Gate copy = storage.holdNextPutNotTo(storage.lastPutKey());
+        CompletableFuture<Void> login = session.followPrincipal().onErrorResume(e -> session.abandon()).toFuture();
+        copy.reached.get(10, TimeUnit.SECONDS);
+        notes.items.add("ada-secret");
+        CompletableFuture<Void> stash = BoundViews.stashAsync(handle).toCompletableFuture();
+        assertThat(stash).as("held while the move runs").isNotDone();
+
+        copy.fail();
+        login.get(10, TimeUnit.SECONDS);
+
+        Throwable failure = stash.handle((ok, error) -> error).get(10, TimeUnit.SECONDS);
+        assertThat(storedUnder(planted, Notes.class)).as("what the planted sid holds after ada's failed login")
+                .containsExactly("attacker");
+        assertThat(failure instanceof CompletionException ? failure.getCause() : failure).as("the held stash")
+                .isInstanceOf(StashWriteException.class);
+    }
+
+    /**
+     * A stash held while the login's move runs, and an end of the session (a logout) that waits for the same
+     * move. Before the fix the held stash could be sent after the end, to the new sid, leaving the ended
+     * session's state stored under a sid no cookie names until it expired; whatever order they go in now,
+     * nothing of the session is stored once both are done.
+     */
+    @Test
+    void aWriteHeldByAMoveDoesNotOutliveAnEndThatWaitedForTheSameMove() throws Exception {
+        Notes notes = new Notes();
+        Stash handle = exchangeViews.bind(notes).block(TIMEOUT);
+        principal.set("ada");
+        GatedStorage.Gate copy = storage.holdNextPutNotTo(storage.lastPutKey());
+        CompletableFuture<Void> login = session.followPrincipal().toFuture();
+        copy.reached.get(10, TimeUnit.SECONDS);
+        notes.items.add("ada-secret");
+        CompletableFuture<Void> stash = BoundViews.stashAsync(handle).toCompletableFuture();
+        CompletableFuture<Void> end = session.end().toFuture();
+
+        copy.pass();
+        login.get(10, TimeUnit.SECONDS);
+        end.get(10, TimeUnit.SECONDS);
+        stash.handle((ok, error) -> null).get(10, TimeUnit.SECONDS);
+
+        assertThat(anyDocumentContains("ada-secret")).as("the ended session's state is stored somewhere").isFalse();
+    }
+
+    /**
+     * A stash held while the login's move runs, and the session abandoned meanwhile (a new, empty session: the
+     * bound views dropped, their changes never to be stashed). Before the fix the held stash was sent once the
+     * move ended, to the planted sid (a dropped view is not moved along), and the attacker read the post-login
+     * note; a held write of a dropped view is now dropped.
+     */
+    @Test
+    void aWriteHeldByAMoveIsDroppedWhenTheSessionIsAbandonedMeanwhile() throws Exception {
+        Notes notes = new Notes();
+        Stash handle = exchangeViews.bind(notes).block(TIMEOUT);
+        principal.set("ada");
+        GatedStorage.Gate copy = storage.holdNextPutNotTo(storage.lastPutKey());
+        CompletableFuture<Void> login = session.followPrincipal().toFuture();
+        copy.reached.get(10, TimeUnit.SECONDS);
+        notes.items.add("ada-secret");
+        CompletableFuture<Void> stash = BoundViews.stashAsync(handle).toCompletableFuture();
+        session.abandon().block(TIMEOUT);
+
+        copy.pass();
+        login.handle((ok, error) -> null).get(10, TimeUnit.SECONDS);
+        stash.handle((ok, error) -> null).get(10, TimeUnit.SECONDS);
+
+        assertThat(storedUnder(planted, Notes.class)).as("what the planted sid holds after ada's login")
+                .doesNotContain("ada-secret");
+        assertThat(anyDocumentContains("ada-secret")).as("the dropped view's change is stored somewhere").isFalse();
+    }
+
+    /**
+     * An atomic view whose bind resolved the planted sid and waits for its turn (held by another request of that
+     * sid) while the login's move runs and lands. Before the fix it was then recovered from the planted sid,
+     * emptied by the move, and stashed there: the attacker read the post-login change. The bind now takes the sid
+     * again once its turn is granted.
+     */
+    @Test
+    void anAtomicViewWaitingForItsTurnAcrossTheMoveStashesUnderTheNewSid() throws Exception {
+        ViewTurn othersTurn = adapter.turn(planted, views.definitionOf(Cart.class)).toCompletableFuture()
+                .get(10, TimeUnit.SECONDS);
+        Cart cart = new Cart();
+        CompletableFuture<Stash> bound = exchangeViews.bind(cart).toFuture();
+        assertThat(bound).as("waits for the turn").isNotDone();
+        principal.set("ada");
+        session.followPrincipal().block(TIMEOUT);
+        String moved = session.sid().block(TIMEOUT);
+        assertThat(moved).as("the sid after the move").isNotEqualTo(planted);
+
+        othersTurn.close();
+        Stash handle = bound.get(10, TimeUnit.SECONDS);
+        cart.items.add("ada-secret");
+        BoundViews.stashAsync(handle).toCompletableFuture().get(10, TimeUnit.SECONDS);
+
+        assertThat(storedUnder(planted, Cart.class)).as("what the planted sid holds after ada's login").isEmpty();
+        assertThat(storedUnder(moved, Cart.class)).as("what the new sid holds").containsExactly("ada-secret");
+    }
+
+    @SuppressWarnings("unchecked")
+    private List<String> storedUnder(String sid, Class<?> view) {
+        Object items = adapter.recover(sid, views.definitionOf(view), MountKind.REJOIN).toCompletableFuture().join()
+                .values().get("items");
+        return items == null ? List.of() : (List<String>) items;
+    }
+
+    private boolean anyDocumentContains(String text) {
+        return storage.memory.keys().stream().map(storage.memory::read)
+                .anyMatch(stored -> stored.isPresent() && new String(stored.get(), StandardCharsets.UTF_8).contains(text));
+    }
+}
