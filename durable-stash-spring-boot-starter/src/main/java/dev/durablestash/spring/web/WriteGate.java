@@ -19,7 +19,7 @@ final class WriteGate {
 
     private static final CompletableFuture<Void> OPEN = CompletableFuture.completedFuture(null);
 
-    /** Completed once the writes may go (the move ended, however it ended). */
+    /** Completed once the writes may go (the move landed); failed when they must not (the move failed). */
     private CompletableFuture<?> released = OPEN; // guarded by this
 
     /**

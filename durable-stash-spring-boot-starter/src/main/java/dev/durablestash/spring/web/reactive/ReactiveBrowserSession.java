@@ -303,9 +303,6 @@ public final class ReactiveBrowserSession {
                 return Mono.fromFuture(moving, true).doFinally(signal -> commitWaitsForMove = false);
             }));
         }
-        // Sent now, not when the caller subscribes: the session takes the new sid when the state moved, whether
-        // or not its caller still waits (a cancelled caller must not leave the state moved and the session on the
-        // old sid, which a later follow would move again, emptied); only then may another move start.
         // A write of a bound view sent from now on (a stash the handler subscribed to on its own, say) waits for the
         // move and goes to the new sid, or fails with the move (it must not land under the old sid either); one sent
         // before is queued at the old sid ahead of the move, and moves along.
@@ -314,6 +311,9 @@ public final class ReactiveBrowserSession {
         if (bound != null) {
             bound.holdWritesUntil(writesMayGo);
         }
+        // Sent now, not when the caller subscribes: the session takes the new sid when the state moved, whether
+        // or not its caller still waits (a cancelled caller must not leave the state moved and the session on the
+        // old sid, which a later follow would move again, emptied); only then may another move start.
         CompletableFuture<Void> landed;
         try {
             landed = settings.adapter().rotate(old, fresh).toCompletableFuture().thenRun(() -> {
