@@ -319,23 +319,14 @@ class WebFluxAfterCommitTests {
      */
     @Test
     void aStashFiredAndForgottenWhileTheCommitMovesTheStateGoesToTheNewSid() throws Exception {
-        Browser attacker = new Browser(port);
-        attacker.post("/notes?note=attacker");
-        Browser victim = attacker.plantSidInNewBrowser();
-
-        GatedStorage.Gate copyToTheNewSid = storage.holdNextPutNotTo(storage.lastPutKey());
-        CompletableFuture<Browser.Response> login = CompletableFuture.supplyAsync(
-                () -> victim.post("/notes/login-set-stash-later?note=ada-secret"));
-        copyToTheNewSid.reached.get(10, TimeUnit.SECONDS);
-        ServerWebExchange exchange = awaitExchange("login-set-stash-later");
-        assertThat(ReactiveBrowserSession.of(exchange).isMoving()).as("the commit's move is under way").isTrue();
-        AfterCommitTestApplication.proceed.complete(null); // the handler's own stash starts, on this thread
-        copyToTheNewSid.pass();
-        assertThat(login.get(20, TimeUnit.SECONDS).body()).isEqualTo("saved");
+        LoginWithTheMoveHeld login = loginWithTheMoveHeld("/notes/login-set-stash-later?note=ada-secret",
+                "login-set-stash-later");
+        login.copyToTheNewSid().pass();
+        assertThat(login.response().get(20, TimeUnit.SECONDS).body()).isEqualTo("saved");
         AfterCommitTestApplication.laterStash.get(10, TimeUnit.SECONDS);
         awaitEnded("/notes/login-set-stash-later");
 
-        assertLoginRotatedAwayFromThePlantedSid(attacker, victim);
+        assertLoginRotatedAwayFromThePlantedSid(login.attacker(), login.victim());
     }
 
     /**
@@ -346,24 +337,15 @@ class WebFluxAfterCommitTests {
      */
     @Test
     void aStashFiredAndForgottenWhileTheCommitsMoveFailsIsNotWrittenUnderThePlantedSid() throws Exception {
-        Browser attacker = new Browser(port);
-        attacker.post("/notes?note=attacker");
-        Browser victim = attacker.plantSidInNewBrowser();
-
-        GatedStorage.Gate copyToTheNewSid = storage.holdNextPutNotTo(storage.lastPutKey());
-        CompletableFuture<Browser.Response> login = CompletableFuture.supplyAsync(
-                () -> victim.post("/notes/login-set-stash-later?note=ada-secret"));
-        copyToTheNewSid.reached.get(10, TimeUnit.SECONDS);
-        ServerWebExchange exchange = awaitExchange("login-set-stash-later");
-        assertThat(ReactiveBrowserSession.of(exchange).isMoving()).as("the commit's move is under way").isTrue();
-        AfterCommitTestApplication.proceed.complete(null); // the handler's own stash starts, on this thread
-        copyToTheNewSid.fail();
-        assertThat(login.get(20, TimeUnit.SECONDS).status()).isEqualTo(503);
+        LoginWithTheMoveHeld login = loginWithTheMoveHeld("/notes/login-set-stash-later?note=ada-secret",
+                "login-set-stash-later");
+        login.copyToTheNewSid().fail();
+        assertThat(login.response().get(20, TimeUnit.SECONDS).status()).isEqualTo(503);
         Throwable laterStashFailure = AfterCommitTestApplication.laterStash.handle((ok, failure) -> failure)
                 .get(10, TimeUnit.SECONDS);
         awaitEnded("/notes/login-set-stash-later");
 
-        String attackersView = attacker.get("/notes").body();
+        String attackersView = login.attacker().get("/notes").body();
         org.assertj.core.api.SoftAssertions.assertSoftly(softly -> {
             softly.assertThat(attackersView).as("what the planted anonymous sid shows after the failed login")
                     .isEqualTo("note=attacker");
@@ -379,26 +361,16 @@ class WebFluxAfterCommitTests {
      */
     @Test
     void aViewBoundOnItsOwnWhileTheCommitMovesTheStateIsStashedUnderTheNewSid() throws Exception {
-        Browser attacker = new Browser(port);
-        attacker.post("/notes?note=attacker");
-        Browser victim = attacker.plantSidInNewBrowser();
-
-        GatedStorage.Gate copyToTheNewSid = storage.holdNextPutNotTo(storage.lastPutKey());
-        CompletableFuture<Browser.Response> login = CompletableFuture.supplyAsync(
-                () -> victim.post("/fn/login-bind-later"));
-        copyToTheNewSid.reached.get(10, TimeUnit.SECONDS);
-        ServerWebExchange exchange = awaitExchange("login-bind-later");
-        assertThat(ReactiveBrowserSession.of(exchange).isMoving()).as("the commit's move is under way").isTrue();
-        AfterCommitTestApplication.proceed.complete(null); // the route's own bind starts, on this thread
-        copyToTheNewSid.pass();
-        assertThat(login.get(20, TimeUnit.SECONDS).body()).isEqualTo("saved");
+        LoginWithTheMoveHeld login = loginWithTheMoveHeld("/fn/login-bind-later", "login-bind-later");
+        login.copyToTheNewSid().pass();
+        assertThat(login.response().get(20, TimeUnit.SECONDS).body()).isEqualTo("saved");
         AfterCommitTestApplication.laterStash.get(10, TimeUnit.SECONDS);
         awaitEnded("/fn/login-bind-later");
 
-        String planted = attacker.cookies.get("sid");
-        String sidAfterLogin = victim.cookies.get("sid");
-        String attackersView = attacker.get("/fn/show-tags").body();
-        String victimsView = victim.get("/fn/show-tags").body();
+        String planted = login.attacker().cookies.get("sid");
+        String sidAfterLogin = login.victim().cookies.get("sid");
+        String attackersView = login.attacker().get("/fn/show-tags").body();
+        String victimsView = login.victim().get("/fn/show-tags").body();
         org.assertj.core.api.SoftAssertions.assertSoftly(softly -> {
             softly.assertThat(attackersView).as("what the planted anonymous sid shows after the victim's login")
                     .isEqualTo("items=[]");
@@ -433,6 +405,29 @@ class WebFluxAfterCommitTests {
         assertThat(victim.post("/redirect-notes/login-set-redirect?note=ada-secret").status()).isEqualTo(303);
 
         assertLoginRotatedAwayFromThePlantedSid(attacker, victim, "/redirect-notes");
+    }
+
+    /** A victim's login in a browser the attacker planted a sid in, its commit's move held, then let proceed. */
+    private record LoginWithTheMoveHeld(Browser attacker, Browser victim, GatedStorage.Gate copyToTheNewSid,
+            CompletableFuture<Browser.Response> response) {
+    }
+
+    /**
+     * The attacker stores a note and plants the sid in the victim's browser, whose request to {@code path} logs
+     * in; once the commit's move is under way, its copy to the new sid held, the handler is let proceed (on this
+     * thread) to what it does on its own.
+     */
+    private LoginWithTheMoveHeld loginWithTheMoveHeld(String path, String exchangeName) throws Exception {
+        Browser attacker = new Browser(port);
+        attacker.post("/notes?note=attacker");
+        Browser victim = attacker.plantSidInNewBrowser();
+        GatedStorage.Gate copyToTheNewSid = storage.holdNextPutNotTo(storage.lastPutKey());
+        CompletableFuture<Browser.Response> response = CompletableFuture.supplyAsync(() -> victim.post(path));
+        copyToTheNewSid.reached.get(10, TimeUnit.SECONDS);
+        ServerWebExchange exchange = awaitExchange(exchangeName);
+        assertThat(ReactiveBrowserSession.of(exchange).isMoving()).as("the commit's move is under way").isTrue();
+        AfterCommitTestApplication.proceed.complete(null);
+        return new LoginWithTheMoveHeld(attacker, victim, copyToTheNewSid, response);
     }
 
     private static void assertLoginRotatedAwayFromThePlantedSid(Browser attacker, Browser victim) {

@@ -98,20 +98,12 @@ class WritesAcrossAMoveTests {
      */
     @Test
     void aWriteHeldByAMoveThatFailsFailsWithItAndLeavesThePlantedSidAlone() throws Exception {
-        Notes notes = new Notes();
-        Stash handle = exchangeViews.bind(notes).block(TIMEOUT);
-        principal.set("ada");
-        GatedStorage.Gate copy = storage.holdNextPutNotTo(storage.lastPutKey());
-        CompletableFuture<Void> login = session.followPrincipal().onErrorResume(e -> session.abandon()).toFuture();
-        copy.reached.get(10, TimeUnit.SECONDS);
-        notes.items.add("ada-secret");
-        CompletableFuture<Void> stash = BoundViews.stashAsync(handle).toCompletableFuture();
-        assertThat(stash).as("held while the move runs").isNotDone();
+        HeldStash held = stashHeldByTheLoginsMove(session.followPrincipal().onErrorResume(e -> session.abandon()));
 
-        copy.fail();
-        login.get(10, TimeUnit.SECONDS);
+        held.copy().fail();
+        held.login().get(10, TimeUnit.SECONDS);
 
-        Throwable failure = stash.handle((ok, error) -> error).get(10, TimeUnit.SECONDS);
+        Throwable failure = held.stash().handle((ok, error) -> error).get(10, TimeUnit.SECONDS);
         assertThat(storedUnder(planted, Notes.class)).as("what the planted sid holds after ada's failed login")
                 .containsExactly("attacker");
         assertThat(failure instanceof CompletionException ? failure.getCause() : failure).as("the held stash")
@@ -126,20 +118,13 @@ class WritesAcrossAMoveTests {
      */
     @Test
     void aWriteHeldByAMoveDoesNotOutliveAnEndThatWaitedForTheSameMove() throws Exception {
-        Notes notes = new Notes();
-        Stash handle = exchangeViews.bind(notes).block(TIMEOUT);
-        principal.set("ada");
-        GatedStorage.Gate copy = storage.holdNextPutNotTo(storage.lastPutKey());
-        CompletableFuture<Void> login = session.followPrincipal().toFuture();
-        copy.reached.get(10, TimeUnit.SECONDS);
-        notes.items.add("ada-secret");
-        CompletableFuture<Void> stash = BoundViews.stashAsync(handle).toCompletableFuture();
+        HeldStash held = stashHeldByTheLoginsMove(session.followPrincipal());
         CompletableFuture<Void> end = session.end().toFuture();
 
-        copy.pass();
-        login.get(10, TimeUnit.SECONDS);
+        held.copy().pass();
+        held.login().get(10, TimeUnit.SECONDS);
         end.get(10, TimeUnit.SECONDS);
-        stash.handle((ok, error) -> null).get(10, TimeUnit.SECONDS);
+        held.stash().handle((ok, error) -> null).get(10, TimeUnit.SECONDS);
 
         assertThat(anyDocumentContains("ada-secret")).as("the ended session's state is stored somewhere").isFalse();
     }
@@ -152,19 +137,12 @@ class WritesAcrossAMoveTests {
      */
     @Test
     void aWriteHeldByAMoveIsDroppedWhenTheSessionIsAbandonedMeanwhile() throws Exception {
-        Notes notes = new Notes();
-        Stash handle = exchangeViews.bind(notes).block(TIMEOUT);
-        principal.set("ada");
-        GatedStorage.Gate copy = storage.holdNextPutNotTo(storage.lastPutKey());
-        CompletableFuture<Void> login = session.followPrincipal().toFuture();
-        copy.reached.get(10, TimeUnit.SECONDS);
-        notes.items.add("ada-secret");
-        CompletableFuture<Void> stash = BoundViews.stashAsync(handle).toCompletableFuture();
+        HeldStash held = stashHeldByTheLoginsMove(session.followPrincipal());
         session.abandon().block(TIMEOUT);
 
-        copy.pass();
-        login.handle((ok, error) -> null).get(10, TimeUnit.SECONDS);
-        stash.handle((ok, error) -> null).get(10, TimeUnit.SECONDS);
+        held.copy().pass();
+        held.login().handle((ok, error) -> null).get(10, TimeUnit.SECONDS);
+        held.stash().handle((ok, error) -> null).get(10, TimeUnit.SECONDS);
 
         assertThat(storedUnder(planted, Notes.class)).as("what the planted sid holds after ada's login")
                 .doesNotContain("ada-secret");
@@ -196,6 +174,27 @@ class WritesAcrossAMoveTests {
 
         assertThat(storedUnder(planted, Cart.class)).as("what the planted sid holds after ada's login").isEmpty();
         assertThat(storedUnder(moved, Cart.class)).as("what the new sid holds").containsExactly("ada-secret");
+    }
+
+    /** A login's move with its copy to the new sid held, and a stash of a post-login note sent meanwhile. */
+    private record HeldStash(GatedStorage.Gate copy, CompletableFuture<Void> login, CompletableFuture<Void> stash) {
+    }
+
+    /**
+     * Binds the notes view, logs ada in and subscribes to {@code followLogin}, whose move's copy is held; then
+     * adds a note and stashes it, which the move holds.
+     */
+    private HeldStash stashHeldByTheLoginsMove(Mono<Void> followLogin) throws Exception {
+        Notes notes = new Notes();
+        Stash handle = exchangeViews.bind(notes).block(TIMEOUT);
+        principal.set("ada");
+        GatedStorage.Gate copy = storage.holdNextPutNotTo(storage.lastPutKey());
+        CompletableFuture<Void> login = followLogin.toFuture();
+        copy.reached.get(10, TimeUnit.SECONDS);
+        notes.items.add("ada-secret");
+        CompletableFuture<Void> stash = BoundViews.stashAsync(handle).toCompletableFuture();
+        assertThat(stash).as("held while the move runs").isNotDone();
+        return new HeldStash(copy, login, stash);
     }
 
     @SuppressWarnings("unchecked")
