@@ -13,6 +13,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Supplier;
 
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -204,7 +205,7 @@ public final class BoundViews {
      * @param recovered a handle just recovered ({@link #recover}, {@link #recoverAsync})
      * @return the handle of its instance, which is {@code recovered} unless the instance was bound meanwhile
      */
-    public Stash add(Stash recovered) {
+    public synchronized Stash add(Stash recovered) {
         ViewBinding binding = binding(recovered);
         ViewBinding existing = findBinding(binding.target());
         if (existing != null) {
@@ -213,6 +214,23 @@ public final class BoundViews {
         binding.sendWritesThrough(writes);
         bindings.add(binding);
         return binding;
+    }
+
+    /**
+     * {@link #add}, unless the browser session left the sid the handle was recovered under while it was
+     * recovered (its state moved to a new sid, or the session ended or was replaced): such a view is not
+     * bound, so that nothing it holds or writes goes to the sid left. Checked under the lock that
+     * {@link #moveTo} and {@link #detach()} take: have the session change its sid before it calls them.
+     *
+     * @param recovered a handle just recovered
+     * @param sessionSid the browser session's sid now ({@code null}: none)
+     * @return the handle of its instance, or {@code null} when the session left the sid: recover it again
+     */
+    public synchronized @Nullable Stash addIfStillUnder(Stash recovered, Supplier<@Nullable String> sessionSid) {
+        if (!binding(recovered).sid().equals(sessionSid.get())) {
+            return null;
+        }
+        return add(recovered);
     }
 
     /** @return the handles of the bound views, in the order they were bound */
@@ -332,7 +350,7 @@ public final class BoundViews {
     }
 
     /** The browser session's id was rotated: later stashes of the bound views go to the new id. */
-    public void moveTo(String newSid) {
+    public synchronized void moveTo(String newSid) {
         for (ViewBinding binding : bindings) {
             binding.moveTo(newSid);
         }
@@ -342,11 +360,12 @@ public final class BoundViews {
      * The browser session ended or was replaced: the bound views are dropped, so their changes are never
      * stashed and a view bound later starts from defaults under the next sid.
      */
-    public void detach() {
+    public synchronized void detach() {
         for (ViewBinding binding : bindings) {
             binding.detach();
         }
         bindings.clear();
+        writes.reopen();
     }
 
     /** @return whether a bound view has changes not stashed yet */

@@ -530,6 +530,11 @@ final class ViewBinding implements Stash {
         type.restoreInPlace(target, back);
     }
 
+    /** @return the browser session id this binding's writes go to */
+    String sid() {
+        return sid;
+    }
+
     /**
      * For web integrations: the browser session's id was rotated (its stored state moved to
      * {@code newSid}); later stashes and resets of this binding go there.

@@ -7,10 +7,12 @@ import java.util.function.Supplier;
 /**
  * Where the non-blocking writes of one request's bound views are sent: at once, or, while the browser
  * session's state moves to a new sid ({@link #holdUntil}), once the move landed, to the sid the views have
- * then; should the move fail, they fail with its error, unsent. A write is sent under the same lock the
- * move's start takes, so either it reaches the engine before the move does (it is queued at the old sid
- * ahead of the move, and moves along), or it waits for the move: none lands under the old sid after the
- * move started (where whoever planted that sid would read it).
+ * then; should the move fail, they fail with its error, unsent, and so does every later write until the
+ * views are dropped ({@link #reopen}) or another move lands: the views are still on the old sid, which the
+ * move was to leave. A write is sent under the same lock the move's start takes, so either it reaches the
+ * engine before the move does (it is queued at the old sid ahead of the move, and moves along), or it
+ * waits for the move: none lands under the old sid after the move started (where whoever planted that sid
+ * would read it).
  *
  * <p>Thread-safety: thread-safe. The write is sent while the lock is held, so it must not block; the
  * engine may complete it on the calling thread, running what waits for it there.
@@ -19,15 +21,23 @@ final class WriteGate {
 
     private static final CompletableFuture<Void> OPEN = CompletableFuture.completedFuture(null);
 
-    /** Completed once the writes may go (the move landed); failed when they must not (the move failed). */
+    /** Completed once the writes may go (the move landed); failed while they must not (the move failed). */
     private CompletableFuture<?> released = OPEN; // guarded by this
 
     /**
      * Holds every write sent from now on until {@code released} completed: then they are sent, or fail with
-     * its error when it failed. Each write sent before this call has reached the engine when it returns.
+     * its error when it failed, as later ones do. Each write sent before this call has reached the engine when
+     * it returns.
      */
     synchronized void holdUntil(CompletableFuture<?> released) {
         this.released = released;
+    }
+
+    /** The views were dropped: a failed move no longer fails the writes of those bound from now on. */
+    synchronized void reopen() {
+        if (released.isCompletedExceptionally()) {
+            released = OPEN;
+        }
     }
 
     /**
@@ -39,10 +49,12 @@ final class WriteGate {
         CompletableFuture<?> held;
         synchronized (this) {
             held = released;
-            if (held.isDone()) {
+            if (held.isDone() && !held.isCompletedExceptionally()) {
                 return write.get();
             }
         }
+        // Held: looked at again once the move landed (another move may hold the writes by then); failed with a
+        // failed move.
         return held.thenCompose(ignored -> send(write));
     }
 }

@@ -145,7 +145,12 @@ final class ExchangeViews {
                 // moved to a new sid meanwhile (a login followed), the view is recovered from, and stashes to, that one.
                 return turn.then(session.sid()).flatMap(current -> Mono.fromCompletionStage(
                         () -> bound.recoverAsync(target, current, sidAndMount.getT2())));
-            }).map(bound::add).publishOn(Schedulers.parallel()); // the application's code never runs on the engine's pool
+            }).flatMap(recovered -> {
+                // Should the session have left that sid meanwhile all the same (a move sent just after the sid was
+                // read, an end), the view is not bound under it: it is recovered again, from the session's sid now.
+                Stash added = bound.addIfStillUnder(recovered, session::sidNow);
+                return added != null ? Mono.just(added) : bind(target);
+            }).publishOn(Schedulers.parallel()); // the application's code never runs on the engine's pool
         });
     }
 

@@ -47,9 +47,10 @@ import reactor.core.scheduler.Schedulers;
  *
  * <p><b>Thread-safety:</b> bound to one exchange. Its operations may run at the same time (say, a
  * {@code Mono.when} of a view's reset and {@link #end()} after a login): one move of the state runs at a
- * time; {@link #followPrincipal()}, {@link #rotate()} and the first {@link #sid()} that need one while
- * another is under way, or after the session changed since they decided, decide again once it ended, and
- * {@link #end()} and {@link #rotate()} wait for it. The state moves once, and an end is not undone.
+ * time; {@link #followPrincipal()}, {@link #rotate()}, {@link #end()} and {@link #sid()} wait for a move
+ * under way, and decide again once it ended should the session have changed since they decided. The state
+ * moves once, and an end is not undone. While the state moves, the writes of the exchange's views wait for
+ * it, and fail with it should it fail.
  */
 public final class ReactiveBrowserSession {
 
@@ -183,6 +184,11 @@ public final class ReactiveBrowserSession {
         return Objects.requireNonNull(sid, "sid");
     }
 
+    /** @return the sid now, without waiting for a move in flight, or {@code null} when none is resolved */
+    @Nullable String sidNow() {
+        return sid;
+    }
+
     /**
      * Makes the browser session follow the principal the exchange acts for now, after a login, a logout
      * or an account switch, as the servlet {@code BrowserSession.followPrincipal()} does: a session bound
@@ -202,7 +208,7 @@ public final class ReactiveBrowserSession {
      *     session)
      */
     public Mono<Void> followPrincipal() {
-        return principal().flatMap(found -> {
+        return afterMove(() -> principal().flatMap(found -> {
             int decidedAt = generation();
             String principal = found.orElse(null);
             String current = sid;
@@ -213,10 +219,17 @@ public final class ReactiveBrowserSession {
                 if (owner == null) {
                     return move(current, ExchangeViews.find(exchange), principal, decidedAt, this::followPrincipal);
                 }
+                String fresh = SessionIds.newSid();
+                synchronized (this) {
+                    if (!moved.isDone() || generation != decidedAt) {
+                        // A move started, or the session changed, since the decision (a move landing later would
+                        // take the session back to its principal): decide again once it is over.
+                        return followPrincipal();
+                    }
+                    adopt(fresh, principal);
+                }
                 log.info("The principal of a request to {} changed from the one its browser session belongs to: a "
                         + "new, empty browser session", exchange.getRequest().getPath());
-                String fresh = SessionIds.newSid();
-                adopt(fresh, principal);
                 ExchangeViews views = ExchangeViews.find(exchange);
                 if (views != null) {
                     views.moveTo(fresh); // only what changes from now on reaches the new principal's session
@@ -232,7 +245,7 @@ public final class ReactiveBrowserSession {
                 case ROTATE -> move(fromCookie.sid(), null, principal, decidedAt, this::followPrincipal);
                 case REPLACE -> Mono.<Void>fromRunnable(() -> abandon(principal));
             };
-        });
+        }));
     }
 
     /**
@@ -394,14 +407,15 @@ public final class ReactiveBrowserSession {
                 SessionCookieValues.Decoded fromCookie = cookieSid(principal);
                 old = fromCookie == null || fromCookie.boundToAnotherThan(principal) ? null : fromCookie.sid();
             }
-            ExchangeViews views = ExchangeViews.find(exchange);
-            if (views != null) {
-                views.detach();
-            }
+            // The sid first, then the views dropped: a view whose recover is under way is not bound once it left.
             sid = null;
             owner = null;
             isNew = false;
             cookieReplaced = true;
+            ExchangeViews views = ExchangeViews.find(exchange);
+            if (views != null) {
+                views.detach();
+            }
             writeCookie("", null);
             String ended = old;
             return ended == null ? Mono.empty() : await(() -> settings.adapter().end(ended), "end");
@@ -421,11 +435,11 @@ public final class ReactiveBrowserSession {
     }
 
     private void abandon(@Nullable String principal) {
+        adopt(SessionIds.newSid(), principal); // first, as end() does
         ExchangeViews views = ExchangeViews.find(exchange);
         if (views != null) {
             views.detach();
         }
-        adopt(SessionIds.newSid(), principal);
     }
 
     private void adopt(String fresh, @Nullable String principal) {

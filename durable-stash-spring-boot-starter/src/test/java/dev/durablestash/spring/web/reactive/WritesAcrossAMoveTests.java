@@ -20,6 +20,9 @@ import org.springframework.http.ResponseCookie;
 import org.springframework.mock.http.server.reactive.MockServerHttpRequest;
 import org.springframework.mock.web.server.MockServerWebExchange;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
+
 import dev.durablestash.core.MountKind;
 import dev.durablestash.core.SessionCookieValues;
 import dev.durablestash.core.SessionIds;
@@ -70,6 +73,46 @@ class WritesAcrossAMoveTests {
         List<String> items = new ArrayList<>();
     }
 
+    @StashedView(name = "tags", atomic = false)
+    public static class Tags {
+        @Stashed
+        List<String> items = new ArrayList<>();
+    }
+
+    /** A value whose JSON runs a hook the test sets, once: where a bind snapshots the view, just before it recovers. */
+    public static class Hooked {
+        static volatile Runnable onWrite = () -> { };
+        final List<String> items;
+
+        Hooked(List<String> items) {
+            this.items = new ArrayList<>(items);
+        }
+
+        @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
+        static Hooked of(List<String> items) {
+            return new Hooked(items);
+        }
+
+        @Override
+        public String toString() {
+            return items.toString();
+        }
+
+        @JsonValue
+        List<String> json() {
+            Runnable hook = onWrite;
+            onWrite = () -> { };
+            hook.run();
+            return items;
+        }
+    }
+
+    @StashedView(name = "hooked", atomic = false)
+    public static class HookedView {
+        @Stashed
+        Hooked value = new Hooked(List.of());
+    }
+
     /** An exchange carrying the attacker's planted anonymous sid, under which the attacker's note is stored. */
     @BeforeEach
     void plantedExchange() {
@@ -83,6 +126,8 @@ class WritesAcrossAMoveTests {
         session = new ReactiveBrowserSession(browserSessions, exchange);
         exchange.getAttributes().put(ReactiveBrowserSession.ATTRIBUTE, session);
         exchangeViews = ExchangeViews.of(exchange, new StashContext(adapter, views, TIMEOUT, 503));
+        Hooked.onWrite = () -> { };
+        views.definitionOf(HookedView.class); // defined first: defining it snapshots a default instance
     }
 
     @AfterEach
@@ -176,6 +221,143 @@ class WritesAcrossAMoveTests {
         assertThat(storedUnder(moved, Cart.class)).as("what the new sid holds").containsExactly("ada-secret");
     }
 
+    /**
+     * A stash sent just after the login's move failed (by a handler's own subscription, which does not see the
+     * login, so does not try the move again). Before the fix it went to the planted sid, which the session stays
+     * on after a failed move; once a move failed, every write of the exchange's views fails with it, until they
+     * are dropped.
+     */
+    @Test
+    void aWriteSentJustAfterAFailedMoveFailsWithItAndLeavesThePlantedSidAlone() throws Exception {
+        Notes notes = new Notes();
+        Stash handle = exchangeViews.bind(notes).block(TIMEOUT);
+        principal.set("ada");
+        GatedStorage.Gate copy = storage.holdNextPutNotTo(storage.lastPutKey());
+        CompletableFuture<Void> login = session.followPrincipal().toFuture();
+        copy.reached.get(10, TimeUnit.SECONDS);
+        copy.fail();
+        login.handle((ok, error) -> null).get(10, TimeUnit.SECONDS);
+
+        notes.items.add("ada-secret");
+        Throwable failure = BoundViews.stashAsync(handle).toCompletableFuture().handle((ok, error) -> error)
+                .get(10, TimeUnit.SECONDS);
+
+        assertThat(storedUnder(planted, Notes.class)).as("what the planted sid holds after ada's failed login")
+                .containsExactly("attacker");
+        assertThat(failure instanceof CompletionException ? failure.getCause() : failure).as("the stash")
+                .isInstanceOf(StashWriteException.class);
+    }
+
+    /**
+     * The same failed move, then the session abandoned (as the login success handler answers it): a view bound
+     * then, under the new session, stashes as usual.
+     */
+    @Test
+    void aViewBoundAfterAFailedMoveAndAnAbandonStashesUnderTheNewSession() throws Exception {
+        exchangeViews.bind(new Notes()).block(TIMEOUT);
+        principal.set("ada");
+        GatedStorage.Gate copy = storage.holdNextPutNotTo(storage.lastPutKey());
+        CompletableFuture<Void> login = session.followPrincipal().onErrorResume(e -> session.abandon()).toFuture();
+        copy.reached.get(10, TimeUnit.SECONDS);
+        copy.fail();
+        login.get(10, TimeUnit.SECONDS);
+
+        Tags tags = new Tags();
+        Stash handle = exchangeViews.bind(tags).block(TIMEOUT);
+        tags.items.add("ada's");
+        BoundViews.stashAsync(handle).toCompletableFuture().get(10, TimeUnit.SECONDS);
+
+        assertThat(storedUnder(session.sidNow(), Tags.class)).containsExactly("ada's");
+    }
+
+    /**
+     * A bind that read the planted sid, its recover sent just after the login's move started (the move started
+     * from the bind's own snapshot, as another thread could). Before the fix the recover ran after the move, the
+     * view was bound under the planted sid once the move had moved the others, and stashed there. A view
+     * recovered under a sid the session left meanwhile is now recovered again from its sid now.
+     */
+    @Test
+    void aBindWhoseRecoverIsSentJustAfterTheMoveStartedStashesUnderTheNewSid() throws Exception {
+        assertThat(session.sid().block(TIMEOUT)).isEqualTo(planted);
+        principal.set("ada");
+        GatedStorage.Gate copy = storage.holdNextPutNotTo(storage.lastPutKey());
+        AtomicReference<CompletableFuture<Void>> login = new AtomicReference<>();
+        HookedView view = new HookedView();
+        Hooked.onWrite = () -> login.set(session.followPrincipal().toFuture());
+        CompletableFuture<Stash> bound = exchangeViews.bind(view).toFuture();
+        assertThat(login.get()).as("the move started inside the bind").isNotNull();
+        copy.reached.get(10, TimeUnit.SECONDS);
+
+        copy.pass();
+        login.get().get(10, TimeUnit.SECONDS);
+        Stash handle = bound.get(10, TimeUnit.SECONDS);
+        view.value.items.add("ada-secret");
+        BoundViews.stashAsync(handle).toCompletableFuture().get(10, TimeUnit.SECONDS);
+
+        String moved = session.sidNow();
+        assertThat(moved).isNotEqualTo(planted);
+        assertThat(anyDocumentUnder(planted)).as("what the planted sid holds after ada's login")
+                .doesNotContain("ada-secret");
+        assertThat(anyDocumentUnder(moved)).as("what the new sid holds").contains("ada-secret");
+    }
+
+    /**
+     * A bind that read the sid, its recover sent just after an end of the session. Before the fix the view was
+     * bound once the end had dropped the others, under the ended sid, and its change stored there after the end.
+     */
+    @Test
+    void aBindWhoseRecoverIsSentJustAfterAnEndStoresNothingUnderTheEndedSid() throws Exception {
+        assertThat(session.sid().block(TIMEOUT)).isEqualTo(planted);
+        AtomicReference<CompletableFuture<Void>> end = new AtomicReference<>();
+        HookedView view = new HookedView();
+        Hooked.onWrite = () -> end.set(session.end().toFuture());
+        CompletableFuture<Stash> bound = exchangeViews.bind(view).toFuture();
+        end.get().get(10, TimeUnit.SECONDS);
+        Stash handle = bound.get(10, TimeUnit.SECONDS);
+        view.value.items.add("after-end");
+        BoundViews.stashAsync(handle).toCompletableFuture().get(10, TimeUnit.SECONDS);
+
+        assertThat(anyDocumentUnder(planted)).as("what the ended sid holds").doesNotContain("after-end");
+        assertThat(session.sidNow()).as("the session after the end, the view's bind included").isNotEqualTo(planted);
+    }
+
+    /**
+     * An account switch (bob to ada) while the application's rotate() of bob's session is in flight. Before the
+     * fix the switch gave ada a new session at once, bob's move then landed and took the session back to bob's
+     * new sid, and ada's change, held while the move ran, went into bob's session. The switch now waits for the
+     * move in flight.
+     */
+    @Test
+    void anAccountSwitchDuringARotationKeepsTheNewUsersWritesOutOfTheOldUsersSession() throws Exception {
+        principal.set("bob");
+        String bobs = session.sid().block(TIMEOUT);
+        Notes notes = new Notes();
+        Stash notesHandle = exchangeViews.bind(notes).block(TIMEOUT);
+        notes.items.add("bob-private");
+        BoundViews.stashAsync(notesHandle).toCompletableFuture().get(10, TimeUnit.SECONDS);
+        Tags tags = new Tags();
+        Stash tagsHandle = exchangeViews.bind(tags).block(TIMEOUT);
+
+        GatedStorage.Gate copy = storage.holdNextPutNotTo(storage.lastPutKey());
+        CompletableFuture<Void> rotation = session.rotate().toFuture();
+        copy.reached.get(10, TimeUnit.SECONDS);
+        principal.set("ada");
+        CompletableFuture<Void> accountSwitch = session.followPrincipal().toFuture();
+        tags.items.add("ada-secret"); // only ada's own view changes
+        CompletableFuture<Void> stash = accountSwitch.thenCompose(ignored -> BoundViews.stashAsync(tagsHandle));
+
+        copy.pass();
+        rotation.get(10, TimeUnit.SECONDS);
+        stash.get(10, TimeUnit.SECONDS);
+
+        String adas = session.sidNow();
+        assertThat(adas).isNotEqualTo(bobs);
+        assertThat(storage.memory.keys().stream().map(this::document)
+                .filter(stored -> stored.contains("bob-private") && stored.contains("ada-secret")).toList())
+                .as("documents holding both bob's state and ada's change after the switch").isEmpty();
+        assertThat(storedUnder(adas, Tags.class)).as("ada's session").containsExactly("ada-secret");
+    }
+
     /** A login's move with its copy to the new sid held, and a stash of a post-login note sent meanwhile. */
     private record HeldStash(GatedStorage.Gate copy, CompletableFuture<Void> login, CompletableFuture<Void> stash) {
     }
@@ -202,6 +384,15 @@ class WritesAcrossAMoveTests {
         Object items = adapter.recover(sid, views.definitionOf(view), MountKind.REJOIN).toCompletableFuture().join()
                 .values().get("items");
         return items == null ? List.of() : (List<String>) items;
+    }
+
+    private String anyDocumentUnder(String sid) {
+        return storedUnder(sid, Notes.class) + " " + adapter.recover(sid, views.definitionOf(HookedView.class),
+                MountKind.REJOIN).toCompletableFuture().join().values();
+    }
+
+    private String document(String key) {
+        return storage.memory.read(key).map(stored -> new String(stored, StandardCharsets.UTF_8)).orElse("");
     }
 
     private boolean anyDocumentContains(String text) {
