@@ -339,11 +339,12 @@ public final class BoundViews {
      * The browser session's state is about to move to a new sid: every non-blocking stash and reset of the
      * bound views (and of views bound later) sent from now on waits until {@code moved} completed, then goes
      * to the sid the view has then ({@link #moveTo}, called before {@code moved} completes), fails with
-     * {@code moved}'s error, unsent, when it failed, and writes nothing for a view {@link #detach() dropped}
-     * meanwhile. Those sent before this call have reached the engine when it returns: send the move after
-     * it, and they are moved along. So none lands under the old sid once the move started.
+     * {@code moved}'s error, unsent, when it failed (as every later write does, until the views are
+     * {@link #detach() dropped}). Those sent before this call have reached the engine when it returns: send
+     * the move after it, and they are moved along. So none lands under the old sid once the move started.
      *
-     * @param moved completes once the move landed, or fails with the reason it did not
+     * @param moved completes once the writes may go (the move landed, or a failed move left the views on a
+     *     sid they may write to), or fails when they must not (a login's move failed)
      */
     public void holdWritesUntil(CompletableFuture<?> moved) {
         writes.holdUntil(moved);

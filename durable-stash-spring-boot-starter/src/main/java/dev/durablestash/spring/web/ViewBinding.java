@@ -83,7 +83,7 @@ final class ViewBinding implements Stash {
     private Runnable beforeWrite = () -> { };
     /** What the non-blocking writes are sent through, or {@code null} to send them at once. */
     private volatile @Nullable WriteGate gate;
-    /** Read again when a write held while the state moved is sent, possibly on another thread. */
+    /** Set by the browser session's end or replacement, possibly on another thread than the request's. */
     private volatile boolean detached;
 
     private ViewBinding(StashedViewType type, Object target, String sid, StashAdapter adapter,
@@ -418,10 +418,7 @@ final class ViewBinding implements Stash {
     private void follow(CompletableFuture<Void> outcome, Supplier<CompletionStage<Void>> write, String operation) {
         try {
             WriteGate through = gate;
-            // A write held while the state moved is dropped if the binding was detached meanwhile (the session
-            // ended or was replaced): its changes must not reach storage.
-            CompletionStage<Void> sent = through == null ? write.get()
-                    : through.send(() -> detached ? CompletableFuture.completedFuture(null) : write.get());
+            CompletionStage<Void> sent = through == null ? write.get() : through.send(write);
             within(sent, type.name(), operation, operationTimeout, null).whenComplete((ignored, error) -> {
                 if (error != null) {
                     outcome.completeExceptionally(error);

@@ -7,12 +7,12 @@ import java.util.function.Supplier;
 /**
  * Where the non-blocking writes of one request's bound views are sent: at once, or, while the browser
  * session's state moves to a new sid ({@link #holdUntil}), once the move landed, to the sid the views have
- * then; should the move fail, they fail with its error, unsent, and so does every later write until the
- * views are dropped ({@link #reopen}) or another move lands: the views are still on the old sid, which the
- * move was to leave. A write is sent under the same lock the move's start takes, so either it reaches the
- * engine before the move does (it is queued at the old sid ahead of the move, and moves along), or it
- * waits for the move: none lands under the old sid after the move started (where whoever planted that sid
- * would read it).
+ * then; should {@code released} fail (a login's move that failed), they fail with its error, unsent, and so
+ * does every later write until the views are dropped ({@link #reopen}) or another move lands: the views are
+ * still on the old sid, which the move was to leave. A write is sent under the same lock the move's start
+ * takes, so either it reaches the engine before the move does (it is queued at the old sid ahead of the
+ * move, and moves along), or it waits for the move: none lands under the old sid after the move started
+ * (where whoever planted that sid would read it).
  *
  * <p>Thread-safety: thread-safe. The write is sent while the lock is held, so it must not block; the
  * engine may complete it on the calling thread, running what waits for it there.
@@ -33,11 +33,9 @@ final class WriteGate {
         this.released = released;
     }
 
-    /** The views were dropped: a failed move no longer fails the writes of those bound from now on. */
+    /** The views were dropped: the writes of those bound from now on go at once, whatever a failed move held. */
     synchronized void reopen() {
-        if (released.isCompletedExceptionally()) {
-            released = OPEN;
-        }
+        released = OPEN;
     }
 
     /**

@@ -14,7 +14,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@link WriteGate}: a write sent before a hold reaches the engine before the hold is in place (so a move sent
- * after the hold is queued behind it); one sent during the hold goes once the move landed, or fails with it. Every wait is for a latch, never a fixed time.
+ * after the hold is queued behind it); one sent during the hold goes once the move landed, or fails with it.
+ * Every wait is for a latch, never a fixed time.
  */
 class WriteGateTests {
 

@@ -142,7 +142,8 @@ final class ExchangeViews {
                     turn = awaitTurn(target.getClass(), sid);
                 }
                 // The sid once more, after the wait for the turn (and the form body's read): should the state have
-                // moved to a new sid meanwhile (a login followed), the view is recovered from, and stashes to, that one.
+                // moved to a new sid meanwhile (a login followed), the view is recovered from, and stashes to, that
+                // one.
                 return turn.then(session.sid()).flatMap(current -> Mono.fromCompletionStage(
                         () -> bound.recoverAsync(target, current, sidAndMount.getT2())));
             }).flatMap(recovered -> {

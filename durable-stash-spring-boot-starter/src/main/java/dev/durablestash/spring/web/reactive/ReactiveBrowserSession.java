@@ -47,10 +47,11 @@ import reactor.core.scheduler.Schedulers;
  *
  * <p><b>Thread-safety:</b> bound to one exchange. Its operations may run at the same time (say, a
  * {@code Mono.when} of a view's reset and {@link #end()} after a login): one move of the state runs at a
- * time; {@link #followPrincipal()}, {@link #rotate()}, {@link #end()} and {@link #sid()} wait for a move
- * under way, and decide again once it ended should the session have changed since they decided. The state
- * moves once, and an end is not undone. While the state moves, the writes of the exchange's views wait for
- * it, and fail with it should it fail.
+ * time; {@link #followPrincipal()}, {@link #rotate()}, {@link #end()}, {@link #abandon()} and {@link #sid()}
+ * wait for a move under way, and decide again once it ended should the session have changed since they
+ * decided. The state moves once, and an end or an abandon is not undone. While the state moves, the writes
+ * of the exchange's views wait for it; should a login's move fail, they fail from then on (the session stays
+ * on its anonymous sid), until the views are dropped.
  */
 public final class ReactiveBrowserSession {
 
@@ -167,7 +168,7 @@ public final class ReactiveBrowserSession {
             if (fromCookie != null && claim == SessionCookieValues.Claim.ROTATE) {
                 // Should the move fail, so does the exchange (503): the state stays under the old sid, the
                 // cookie is unchanged, and the browser's next request tries again.
-                return move(fromCookie.sid(), null, principal, decidedAt, () -> sid().then())
+                return move(fromCookie.sid(), null, principal, true, decidedAt, () -> sid().then())
                         .then(Mono.fromSupplier(this::currentSid));
             }
             if (fromCookie != null) {
@@ -217,7 +218,8 @@ public final class ReactiveBrowserSession {
                     return Mono.<Void>empty();
                 }
                 if (owner == null) {
-                    return move(current, ExchangeViews.find(exchange), principal, decidedAt, this::followPrincipal);
+                    return move(current, ExchangeViews.find(exchange), principal, true, decidedAt,
+                            this::followPrincipal);
                 }
                 String fresh = SessionIds.newSid();
                 synchronized (this) {
@@ -242,7 +244,7 @@ public final class ReactiveBrowserSession {
             }
             return switch (fromCookie.claimBy(principal)) {
                 case ADOPT -> Mono.<Void>empty(); // already the principal's: adopted when first used
-                case ROTATE -> move(fromCookie.sid(), null, principal, decidedAt, this::followPrincipal);
+                case ROTATE -> move(fromCookie.sid(), null, principal, true, decidedAt, this::followPrincipal);
                 case REPLACE -> Mono.<Void>fromRunnable(() -> abandon(principal));
             };
         }));
@@ -281,7 +283,7 @@ public final class ReactiveBrowserSession {
                 Mono<Void> stashed = views != null ? views.stashBound() : Mono.empty();
                 // Should the session change meanwhile (ended beside the rotation), rotate() decides again: nothing
                 // to rotate once it ended.
-                return stashed.then(Mono.defer(() -> move(from, views, principal, decidedAt, this::rotate)));
+                return stashed.then(Mono.defer(() -> move(from, views, principal, false, decidedAt, this::rotate)));
             });
         });
     }
@@ -290,11 +292,14 @@ public final class ReactiveBrowserSession {
      * Moves the state of {@code old} (an anonymous session) to a new sid bound to {@code principal}, the
      * bound views along.
      *
+     * @param login whether the move follows a login: should it fail, the session stays on an anonymous sid
+     *     someone else may know, so the writes of the exchange's views fail from then on (until they are
+     *     dropped); after a failed {@link #rotate()} of the session's own sid they go on under it
      * @return a {@code Mono} that fails with a {@link StashWriteException} when the state could not be
      *     moved: it stays under {@code old}, and the cookie is unchanged
      */
-    private Mono<Void> move(String old, @Nullable ExchangeViews views, @Nullable String principal, int decidedAt,
-            Supplier<Mono<Void>> decideAgain) {
+    private Mono<Void> move(String old, @Nullable ExchangeViews views, @Nullable String principal, boolean login,
+            int decidedAt, Supplier<Mono<Void>> decideAgain) {
         CompletableFuture<Void> moving = new CompletableFuture<>();
         CompletableFuture<Void> busy = null;
         synchronized (this) {
@@ -317,8 +322,8 @@ public final class ReactiveBrowserSession {
             }));
         }
         // A write of a bound view sent from now on (a stash the handler subscribed to on its own, say) waits for the
-        // move and goes to the new sid, or fails with the move (it must not land under the old sid either); one sent
-        // before is queued at the old sid ahead of the move, and moves along.
+        // move and goes to the new sid, or fails with a login's move (it must not land under the old sid either); one
+        // sent before is queued at the old sid ahead of the move, and moves along.
         CompletableFuture<Void> writesMayGo = new CompletableFuture<>();
         ExchangeViews bound = ExchangeViews.find(exchange);
         if (bound != null) {
@@ -339,10 +344,10 @@ public final class ReactiveBrowserSession {
             landed = CompletableFuture.failedFuture(e);
         }
         landed.whenComplete((ok, failure) -> {
-            if (failure != null) {
+            if (failure != null && login) {
                 writesMayGo.completeExceptionally(failure);
             } else {
-                writesMayGo.complete(null);
+                writesMayGo.complete(null); // moved, or a rotation failed: the views are still on the session's sid
             }
             moving.complete(null);
         });
@@ -431,7 +436,8 @@ public final class ReactiveBrowserSession {
      * @return a {@code Mono} that completes once the new session is set
      */
     public Mono<Void> abandon() {
-        return principal().doOnNext(found -> abandon(found.orElse(null))).then();
+        // After a move under way, which would otherwise take the session to its new sid once it landed.
+        return afterMove(() -> principal().doOnNext(found -> abandon(found.orElse(null))).then());
     }
 
     private void abandon(@Nullable String principal) {

@@ -58,6 +58,7 @@ class WritesAcrossAMoveTests {
     private final StashedViews views = new StashedViews(settings, List.of());
     private final AtomicReference<@Nullable String> principal = new AtomicReference<>();
     private final String planted = SessionIds.newSid();
+    private MockServerWebExchange exchange;
     private ReactiveBrowserSession session;
     private ExchangeViews exchangeViews;
 
@@ -118,10 +119,10 @@ class WritesAcrossAMoveTests {
     void plantedExchange() {
         adapter.stash(planted, views.definitionOf(Notes.class), Map.of("items", List.of("attacker")))
                 .toCompletableFuture().join();
-        MockServerWebExchange exchange = MockServerWebExchange.from(MockServerHttpRequest.post("http://localhost/login")
+        exchange = MockServerWebExchange.from(MockServerHttpRequest.post("http://localhost/login")
                 .cookie(ResponseCookie.from("sid", new SessionCookieValues(settings).encode(planted)).build()));
-        BrowserSessionSettings<ReactivePrincipalResolver> browserSessions = new BrowserSessionSettings<>(new SidCookie(),
-                ReactivePrincipalResolver.EXCHANGE_PRINCIPAL, () -> settings, () -> adapter);
+        BrowserSessionSettings<ReactivePrincipalResolver> browserSessions = new BrowserSessionSettings<>(
+                new SidCookie(), ReactivePrincipalResolver.EXCHANGE_PRINCIPAL, () -> settings, () -> adapter);
         browserSessions.principals(e -> Mono.justOrEmpty(principal.get()));
         session = new ReactiveBrowserSession(browserSessions, exchange);
         exchange.getAttributes().put(ReactiveBrowserSession.ATTRIBUTE, session);
@@ -172,26 +173,6 @@ class WritesAcrossAMoveTests {
         held.stash().handle((ok, error) -> null).get(10, TimeUnit.SECONDS);
 
         assertThat(anyDocumentContains("ada-secret")).as("the ended session's state is stored somewhere").isFalse();
-    }
-
-    /**
-     * A stash held while the login's move runs, and the session abandoned meanwhile (a new, empty session: the
-     * bound views dropped, their changes never to be stashed). Before the fix the held stash was sent once the
-     * move ended, to the planted sid (a dropped view is not moved along), and the attacker read the post-login
-     * note; a held write of a dropped view is now dropped.
-     */
-    @Test
-    void aWriteHeldByAMoveIsDroppedWhenTheSessionIsAbandonedMeanwhile() throws Exception {
-        HeldStash held = stashHeldByTheLoginsMove(session.followPrincipal());
-        session.abandon().block(TIMEOUT);
-
-        held.copy().pass();
-        held.login().handle((ok, error) -> null).get(10, TimeUnit.SECONDS);
-        held.stash().handle((ok, error) -> null).get(10, TimeUnit.SECONDS);
-
-        assertThat(storedUnder(planted, Notes.class)).as("what the planted sid holds after ada's login")
-                .doesNotContain("ada-secret");
-        assertThat(anyDocumentContains("ada-secret")).as("the dropped view's change is stored somewhere").isFalse();
     }
 
     /**
@@ -358,6 +339,82 @@ class WritesAcrossAMoveTests {
         assertThat(storedUnder(adas, Tags.class)).as("ada's session").containsExactly("ada-secret");
     }
 
+    /**
+     * An application's own rotate() of the anonymous session fails, and the handler catches it: the session
+     * stays under its sid, as rotate()'s javadoc says, and its views write there as before; a later rotate()
+     * can succeed, and the commit stashes the changes. With the gate failing every write after any failed move
+     * (22b77ca) all three failed; only a login's failed move fails the writes now.
+     */
+    @Test
+    void afterACaughtRotateFailureTheViewsWriteUnderTheSessionsSid() throws Exception {
+        Notes notes = new Notes();
+        Stash handle = bindThenFailARotation(notes);
+        notes.items.add("mine");
+
+        BoundViews.stashAsync(handle).toCompletableFuture().get(10, TimeUnit.SECONDS);
+
+        assertThat(storedUnder(planted, Notes.class)).containsExactly("attacker", "mine");
+    }
+
+    @Test
+    void aRotateRetriedAfterACaughtFailureSucceeds() throws Exception {
+        Notes notes = new Notes();
+        bindThenFailARotation(notes);
+        notes.items.add("mine");
+
+        session.rotate().block(TIMEOUT);
+
+        assertThat(session.sidNow()).isNotEqualTo(planted);
+        assertThat(storedUnder(session.sidNow(), Notes.class)).containsExactly("attacker", "mine");
+    }
+
+    @Test
+    void theCommitAfterACaughtRotateFailureStashesTheChanges() throws Exception {
+        Notes notes = new Notes();
+        bindThenFailARotation(notes);
+        notes.items.add("mine");
+
+        exchange.getResponse().setComplete().block(TIMEOUT);
+
+        assertThat(storedUnder(planted, Notes.class)).containsExactly("attacker", "mine");
+    }
+
+    /**
+     * abandon() while the login's move is under way. Before the fix the abandon gave a new, empty session at once,
+     * and the move, landing afterwards, took the session back to its new sid, which holds the planted state: the
+     * user got the attacker's note. An abandon now waits for the move under way, and is not undone.
+     */
+    @Test
+    void anAbandonDuringAMoveIsNotUndoneByTheMoveLanding() throws Exception {
+        HeldStash held = stashHeldByTheLoginsMove(session.followPrincipal());
+        CompletableFuture<Void> abandon = session.abandon().toFuture();
+        int waitsForTheMove = session.waitsForMove();
+
+        held.copy().pass();
+        held.login().get(10, TimeUnit.SECONDS);
+        abandon.get(10, TimeUnit.SECONDS);
+        held.stash().get(10, TimeUnit.SECONDS);
+
+        String now = session.sid().block(TIMEOUT);
+        assertThat(now).isNotEqualTo(planted);
+        assertThat(storedUnder(now, Notes.class)).as("what the session holds after abandon()").isEmpty();
+        assertThat(storedUnder(planted, Notes.class)).as("what the planted sid holds").doesNotContain("ada-secret");
+        assertThat(waitsForTheMove).as("the abandon waited for the move").isEqualTo(1);
+    }
+
+    /** Binds the notes view, then fails an application's own rotate() of the session (the handler catches it). */
+    private Stash bindThenFailARotation(Notes notes) throws Exception {
+        Stash handle = exchangeViews.bind(notes).block(TIMEOUT);
+        GatedStorage.Gate copy = storage.holdNextPutNotTo(storage.lastPutKey());
+        CompletableFuture<Void> rotation = session.rotate().toFuture();
+        copy.reached.get(10, TimeUnit.SECONDS);
+        copy.fail();
+        assertThat(rotation.handle((ok, error) -> error).get(10, TimeUnit.SECONDS)).as("the rotation's failure")
+                .isNotNull();
+        assertThat(session.sidNow()).as("the state stays under the old sid").isEqualTo(planted);
+        return handle;
+    }
+
     /** A login's move with its copy to the new sid held, and a stash of a post-login note sent meanwhile. */
     private record HeldStash(GatedStorage.Gate copy, CompletableFuture<Void> login, CompletableFuture<Void> stash) {
     }
@@ -397,6 +454,7 @@ class WritesAcrossAMoveTests {
 
     private boolean anyDocumentContains(String text) {
         return storage.memory.keys().stream().map(storage.memory::read)
-                .anyMatch(stored -> stored.isPresent() && new String(stored.get(), StandardCharsets.UTF_8).contains(text));
+                .anyMatch(stored -> stored.isPresent()
+                        && new String(stored.get(), StandardCharsets.UTF_8).contains(text));
     }
 }
