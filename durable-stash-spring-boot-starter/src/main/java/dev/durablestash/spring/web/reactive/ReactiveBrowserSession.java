@@ -245,7 +245,7 @@ public final class ReactiveBrowserSession {
             return switch (fromCookie.claimBy(principal)) {
                 case ADOPT -> Mono.<Void>empty(); // already the principal's: adopted when first used
                 case ROTATE -> move(fromCookie.sid(), null, principal, true, decidedAt, this::followPrincipal);
-                case REPLACE -> Mono.<Void>fromRunnable(() -> abandon(principal));
+                case REPLACE -> Mono.defer(() -> abandon(principal) ? Mono.<Void>empty() : followPrincipal());
             };
         }));
     }
@@ -405,18 +405,24 @@ public final class ReactiveBrowserSession {
      */
     public Mono<Void> end() {
         return principal().flatMap(found -> afterMove(() -> {
-            nextGeneration();
-            String old = sid;
-            if (old == null) {
-                String principal = found.orElse(null);
-                SessionCookieValues.Decoded fromCookie = cookieSid(principal);
-                old = fromCookie == null || fromCookie.boundToAnotherThan(principal) ? null : fromCookie.sid();
+            String old;
+            synchronized (this) {
+                if (!moved.isDone()) {
+                    return end(); // a move started since the wait: once it ended (a move landing later would undo this)
+                }
+                generation++; // a move decided before this no longer starts
+                old = sid;
+                if (old == null) {
+                    String principal = found.orElse(null);
+                    SessionCookieValues.Decoded fromCookie = cookieSid(principal);
+                    old = fromCookie == null || fromCookie.boundToAnotherThan(principal) ? null : fromCookie.sid();
+                }
+                // The sid first, then the views dropped: a view whose recover is under way is not bound once it left.
+                sid = null;
+                owner = null;
+                isNew = false;
+                cookieReplaced = true;
             }
-            // The sid first, then the views dropped: a view whose recover is under way is not bound once it left.
-            sid = null;
-            owner = null;
-            isNew = false;
-            cookieReplaced = true;
             ExchangeViews views = ExchangeViews.find(exchange);
             if (views != null) {
                 views.detach();
@@ -437,15 +443,28 @@ public final class ReactiveBrowserSession {
      */
     public Mono<Void> abandon() {
         // After a move under way, which would otherwise take the session to its new sid once it landed.
-        return afterMove(() -> principal().doOnNext(found -> abandon(found.orElse(null))).then());
+        return afterMove(() -> principal().flatMap(found -> abandon(found.orElse(null)) ? Mono.<Void>empty()
+                : abandon()));
     }
 
-    private void abandon(@Nullable String principal) {
-        adopt(SessionIds.newSid(), principal); // first, as end() does
+    /**
+     * Gives the browser a new, empty session bound to {@code principal}, unless a move of the state is under
+     * way (it would take the session to its new sid once it landed, undoing this).
+     *
+     * @return whether it did; if not, decide again once the move ended
+     */
+    private boolean abandon(@Nullable String principal) {
+        synchronized (this) {
+            if (!moved.isDone()) {
+                return false;
+            }
+            adopt(SessionIds.newSid(), principal); // a move decided before this no longer starts; the sid first
+        }
         ExchangeViews views = ExchangeViews.find(exchange);
         if (views != null) {
             views.detach();
         }
+        return true;
     }
 
     private void adopt(String fresh, @Nullable String principal) {

@@ -314,8 +314,8 @@ class WebFluxAfterCommitTests {
      * its own, sent while the commit's stash moves the state to the principal-bound sid (the move's copy held).
      * That stash does not see the exchange's security context, so it does not follow the login itself. Before the
      * fix it was sent to the planted sid while the move was under way, landed there after the move, and the
-     * attacker read the post-login note. A write of a bound view now waits for a move in flight, and goes to the
-     * new sid.
+     * attacker read the post-login note. It now waits for the move in flight (its follow of the principal does,
+     * before the write is sent; WritesAcrossAMoveTests holds a write already sent), and goes to the new sid.
      */
     @Test
     void aStashFiredAndForgottenWhileTheCommitMovesTheStateGoesToTheNewSid() throws Exception {

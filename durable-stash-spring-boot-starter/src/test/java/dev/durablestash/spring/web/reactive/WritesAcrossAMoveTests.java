@@ -1,5 +1,6 @@
 package dev.durablestash.spring.web.reactive;
 
+import static dev.durablestash.testsupport.Stages.awaitUntil;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
@@ -9,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -57,6 +59,8 @@ class WritesAcrossAMoveTests {
     private final StashAdapter adapter = new StashAdapter(storage, settings);
     private final StashedViews views = new StashedViews(settings, List.of());
     private final AtomicReference<@Nullable String> principal = new AtomicReference<>();
+    /** Runs once, inside the next resolution of the principal. */
+    private final AtomicReference<@Nullable Runnable> onResolve = new AtomicReference<>();
     private final String planted = SessionIds.newSid();
     private MockServerWebExchange exchange;
     private ReactiveBrowserSession session;
@@ -123,7 +127,13 @@ class WritesAcrossAMoveTests {
                 .cookie(ResponseCookie.from("sid", new SessionCookieValues(settings).encode(planted)).build()));
         BrowserSessionSettings<ReactivePrincipalResolver> browserSessions = new BrowserSessionSettings<>(
                 new SidCookie(), ReactivePrincipalResolver.EXCHANGE_PRINCIPAL, () -> settings, () -> adapter);
-        browserSessions.principals(e -> Mono.justOrEmpty(principal.get()));
+        browserSessions.principals(e -> Mono.defer(() -> {
+            Runnable hook = onResolve.getAndSet(null);
+            if (hook != null) {
+                hook.run();
+            }
+            return Mono.justOrEmpty(principal.get());
+        }));
         session = new ReactiveBrowserSession(browserSessions, exchange);
         exchange.getAttributes().put(ReactiveBrowserSession.ATTRIBUTE, session);
         exchangeViews = ExchangeViews.of(exchange, new StashContext(adapter, views, TIMEOUT, 503));
@@ -400,6 +410,93 @@ class WritesAcrossAMoveTests {
         assertThat(storedUnder(now, Notes.class)).as("what the session holds after abandon()").isEmpty();
         assertThat(storedUnder(planted, Notes.class)).as("what the planted sid holds").doesNotContain("ada-secret");
         assertThat(waitsForTheMove).as("the abandon waited for the move").isEqualTo(1);
+    }
+
+    /**
+     * abandon() whose resolution of the principal starts the login's move (as another thread could, once the
+     * abandon found no move under way). Before the fix the abandon went ahead; the move, landing afterwards,
+     * took the session to its new sid with the planted state, and the post-login stash it held went to the
+     * planted sid (the abandon had dropped the view, so the move did not take it along). The abandon now
+     * changes the session only while no move is under way, and waits for one otherwise.
+     */
+    @Test
+    void anAbandonWhosePrincipalResolvesAsTheMoveStartsIsNotUndone() throws Exception {
+        Notes notes = new Notes();
+        Stash handle = exchangeViews.bind(notes).block(TIMEOUT);
+        principal.set("ada");
+        GatedStorage.Gate copy = storage.holdNextPutNotTo(storage.lastPutKey());
+        AtomicReference<CompletableFuture<Void>> login = new AtomicReference<>();
+        AtomicReference<CompletableFuture<Void>> stash = new AtomicReference<>();
+        onResolve.set(() -> {
+            login.set(session.followPrincipal().toFuture());
+            notes.items.add("ada-secret");
+            stash.set(BoundViews.stashAsync(handle).toCompletableFuture());
+        });
+        CompletableFuture<Void> abandon = session.abandon().toFuture();
+        copy.reached.get(10, TimeUnit.SECONDS);
+
+        copy.pass();
+        login.get().get(10, TimeUnit.SECONDS);
+        abandon.get(10, TimeUnit.SECONDS);
+        stash.get().handle((ok, error) -> null).get(10, TimeUnit.SECONDS);
+
+        String now = session.sid().block(TIMEOUT);
+        List<String> held = storedUnder(now, Notes.class);
+        List<String> underThePlantedSid = storedUnder(planted, Notes.class);
+        org.assertj.core.api.SoftAssertions.assertSoftly(softly -> {
+            softly.assertThat(held).as("what the session holds after abandon()").isEmpty();
+            softly.assertThat(underThePlantedSid).as("what the planted sid holds").doesNotContain("ada-secret");
+        });
+    }
+
+    /**
+     * end() and a login's follow started together, 300 times. Before the fix the end could find no move under way,
+     * then a move start before the end took the session's sid away, and land after it: the session got a new
+     * sid and cookie again, with the state the end was to remove (the race undid about one end in five). Now
+     * no end is undone; the test also checks that the end met a move under way in some rounds.
+     */
+    @Test
+    void anEndRacingALoginsMoveIsNeverUndone() throws Exception {
+        principal.set("ada");
+        int undone = 0;
+        int endsThatMetAMove = 0;
+        for (int round = 0; round < 300; round++) {
+            String sid = SessionIds.newSid();
+            adapter.stash(sid, views.definitionOf(Notes.class), Map.of("items", List.of("anonymous")))
+                    .toCompletableFuture().join();
+            MockServerWebExchange racing = MockServerWebExchange.from(MockServerHttpRequest.post("http://localhost/x")
+                    .cookie(ResponseCookie.from("sid", new SessionCookieValues(settings).encode(sid)).build()));
+            BrowserSessionSettings<ReactivePrincipalResolver> browserSessions = new BrowserSessionSettings<>(
+                    new SidCookie(), ReactivePrincipalResolver.EXCHANGE_PRINCIPAL, () -> settings, () -> adapter);
+            browserSessions.principals(e -> Mono.justOrEmpty(principal.get()));
+            ReactiveBrowserSession raced = new ReactiveBrowserSession(browserSessions, racing);
+            racing.getAttributes().put(ReactiveBrowserSession.ATTRIBUTE, raced);
+            CyclicBarrier together = new CyclicBarrier(2);
+            CompletableFuture<Void> end = CompletableFuture.runAsync(() -> {
+                awaitQuietly(together);
+                raced.end().onErrorResume(e -> Mono.empty()).block(TIMEOUT);
+            });
+            awaitQuietly(together);
+            raced.followPrincipal().onErrorResume(e -> Mono.empty()).block(TIMEOUT);
+            end.get(10, TimeUnit.SECONDS);
+            awaitUntil("the move ended", () -> !raced.isMoving());
+            if (raced.sidNow() != null) {
+                undone++;
+            }
+            if (raced.waitsForMove() > 0) {
+                endsThatMetAMove++;
+            }
+        }
+        assertThat(undone).as("ends undone by a move that landed after them").isZero();
+        assertThat(endsThatMetAMove).as("rounds in which the end met a move under way (the race)").isPositive();
+    }
+
+    private static void awaitQuietly(CyclicBarrier barrier) {
+        try {
+            barrier.await(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** Binds the notes view, then fails an application's own rotate() of the session (the handler catches it). */
