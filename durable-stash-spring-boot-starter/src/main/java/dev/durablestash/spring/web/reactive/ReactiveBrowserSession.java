@@ -157,9 +157,14 @@ public final class ReactiveBrowserSession {
             SessionCookieValues.Claim claim = fromCookie == null ? SessionCookieValues.Claim.REPLACE
                     : fromCookie.claimBy(principal);
             if (fromCookie != null && claim == SessionCookieValues.Claim.ADOPT) {
-                sid = fromCookie.sid();
-                owner = principal;
-                isNew = false;
+                synchronized (this) {
+                    if (!unchangedSince(decidedAt)) {
+                        return sid(); // ended, moved or decided since: decide again (an end is not undone)
+                    }
+                    sid = fromCookie.sid();
+                    owner = principal;
+                    isNew = false;
+                }
                 if (fromCookie.retag() || settings.refreshCookie()) {
                     writeCookie(fromCookie.sid(), principal);
                 }
@@ -169,20 +174,32 @@ public final class ReactiveBrowserSession {
                 // Should the move fail, so does the exchange (503): the state stays under the old sid, the
                 // cookie is unchanged, and the browser's next request tries again.
                 return move(fromCookie.sid(), null, principal, true, decidedAt, () -> sid().then())
-                        .then(Mono.fromSupplier(this::currentSid));
+                        .then(Mono.defer(this::sid)); // the moved sid, or a new session's should an end have followed
             }
             if (fromCookie != null) {
                 log.info("The sid cookie that came with a request to {} belongs to {}: a new, empty browser session "
                         + "(the state stays with its owner)", exchange.getRequest().getPath(),
                         principal == null ? "a principal while the request is anonymous" : "another principal");
             }
-            adopt(SessionIds.newSid(), principal);
-            return Mono.just(currentSid());
+            String fresh = SessionIds.newSid();
+            synchronized (this) {
+                if (!unchangedSince(decidedAt)) {
+                    return sid();
+                }
+                adopt(fresh, principal);
+            }
+            return Mono.just(fresh);
         });
     }
 
-    private String currentSid() {
-        return Objects.requireNonNull(sid, "sid");
+    /**
+     * Called holding this object's lock.
+     *
+     * @return whether no sid was resolved, no move is under way and the session did not change since
+     *     {@code decidedAt}: a decision taken then may still be applied
+     */
+    private boolean unchangedSince(int decidedAt) {
+        return sid == null && moved.isDone() && generation == decidedAt;
     }
 
     /** @return the sid now, without waiting for a move in flight, or {@code null} when none is resolved */
