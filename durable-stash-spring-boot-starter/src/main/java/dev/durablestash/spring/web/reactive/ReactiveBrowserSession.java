@@ -195,11 +195,20 @@ public final class ReactiveBrowserSession {
     /**
      * Called holding this object's lock.
      *
-     * @return whether no sid was resolved, no move is under way and the session did not change since
-     *     {@code decidedAt}: a decision taken then may still be applied
+     * @return whether no sid was resolved and {@link #stillAsDecided} holds
      */
     private boolean unchangedSince(int decidedAt) {
-        return sid == null && moved.isDone() && generation == decidedAt;
+        return sid == null && stillAsDecided(decidedAt);
+    }
+
+    /**
+     * Called holding this object's lock.
+     *
+     * @return whether no move is under way and the session did not change since {@code decidedAt}: a decision
+     *     taken then may still be applied (otherwise a move landing later, or the change, would undo it)
+     */
+    private boolean stillAsDecided(int decidedAt) {
+        return moved.isDone() && generation == decidedAt;
     }
 
     /** @return the sid now, without waiting for a move in flight, or {@code null} when none is resolved */
@@ -240,7 +249,7 @@ public final class ReactiveBrowserSession {
                 }
                 String fresh = SessionIds.newSid();
                 synchronized (this) {
-                    if (!moved.isDone() || generation != decidedAt) {
+                    if (!stillAsDecided(decidedAt)) {
                         // A move started, or the session changed, since the decision (a move landing later would
                         // take the session back to its principal): decide again once it is over.
                         return followPrincipal();
@@ -320,7 +329,7 @@ public final class ReactiveBrowserSession {
         CompletableFuture<Void> moving = new CompletableFuture<>();
         CompletableFuture<Void> busy = null;
         synchronized (this) {
-            if (moved.isDone() && generation == decidedAt) {
+            if (stillAsDecided(decidedAt)) {
                 moved = moving;
             } else {
                 busy = moved;
