@@ -362,10 +362,26 @@ public final class BoundViews {
      * stashed and a view bound later starts from defaults under the next sid.
      */
     public synchronized void detach() {
-        for (ViewBinding binding : bindings) {
+        detachAllBut(() -> null);
+    }
+
+    /**
+     * {@link #detach()}, but for the views bound under the browser session's sid now: where a request's views
+     * are bound from several threads (WebFlux), a view recovered under the sid the session took once it ended
+     * or was replaced, and bound since ({@link #addIfStillUnder}), is the new session's. The sid is read under
+     * the lock {@link #addIfStillUnder} takes: have the session change its sid before it calls this.
+     *
+     * @param sessionSid the browser session's sid now ({@code null}: none)
+     */
+    public synchronized void detachAllBut(Supplier<@Nullable String> sessionSid) {
+        String current = sessionSid.get();
+        bindings.removeIf(binding -> {
+            if (binding.sid().equals(current)) {
+                return false;
+            }
             binding.detach();
-        }
-        bindings.clear();
+            return true;
+        });
         writes.reopen();
     }
 

@@ -2,6 +2,7 @@ package dev.durablestash.spring.web.reactive;
 
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 
 import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
@@ -229,10 +230,13 @@ final class ExchangeViews {
 
     /**
      * The browser session ended or was replaced: the bound views are dropped, their changes never
-     * stashed (also not through a {@link ReactiveStash} the handler holds).
+     * stashed (also not through a {@link ReactiveStash} the handler holds), but for those bound under
+     * the session's sid now (bound by another subscriber of the exchange since the change).
+     *
+     * @param sessionSid the browser session's sid now ({@code null}: none)
      */
-    void detach() {
-        bound.detach();
+    void detachAllBut(Supplier<@Nullable String> sessionSid) {
+        bound.detachAllBut(sessionSid);
     }
 
     /**

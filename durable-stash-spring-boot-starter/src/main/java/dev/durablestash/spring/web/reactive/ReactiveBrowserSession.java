@@ -4,6 +4,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 import org.jspecify.annotations.Nullable;
@@ -161,12 +162,13 @@ public final class ReactiveBrowserSession {
                     if (!unchangedSince(decidedAt)) {
                         return sid(); // ended, moved or decided since: decide again (an end is not undone)
                     }
+                    generation++; // a decision taken before (a login's move, with no views to move) is taken again
                     sid = fromCookie.sid();
                     owner = principal;
                     isNew = false;
-                }
-                if (fromCookie.retag() || settings.refreshCookie()) {
-                    writeCookie(fromCookie.sid(), principal);
+                    if (fromCookie.retag() || settings.refreshCookie()) {
+                        writeCookie(fromCookie.sid(), principal); // under the lock: an end() after it clears it
+                    }
                 }
                 return Mono.just(fromCookie.sid());
             }
@@ -271,7 +273,8 @@ public final class ReactiveBrowserSession {
             return switch (fromCookie.claimBy(principal)) {
                 case ADOPT -> Mono.<Void>empty(); // already the principal's: adopted when first used
                 case ROTATE -> move(fromCookie.sid(), null, principal, true, decidedAt, this::followPrincipal);
-                case REPLACE -> Mono.defer(() -> abandon(principal) ? Mono.<Void>empty() : followPrincipal());
+                case REPLACE -> Mono.defer(() -> replace(principal, decidedAt) ? Mono.<Void>empty()
+                        : followPrincipal()); // a sid resolved since: decide again
             };
         }));
     }
@@ -448,12 +451,9 @@ public final class ReactiveBrowserSession {
                 owner = null;
                 isNew = false;
                 cookieReplaced = true;
+                writeCookie("", null); // under the lock: the cookie of a sid resolved after this is set after it
             }
-            ExchangeViews views = ExchangeViews.find(exchange);
-            if (views != null) {
-                views.detach();
-            }
-            writeCookie("", null);
+            dropViewsLeft();
             String ended = old;
             return ended == null ? Mono.empty() : await(() -> settings.adapter().end(ended), "end");
         }));
@@ -480,17 +480,42 @@ public final class ReactiveBrowserSession {
      * @return whether it did; if not, decide again once the move ended
      */
     private boolean abandon(@Nullable String principal) {
+        return newSessionIf(() -> moved.isDone(), principal);
+    }
+
+    /**
+     * {@link #followPrincipal()}'s new, empty session for a cookie bound to another principal, given unless a
+     * move is under way, a sid was resolved or the session changed since {@code decidedAt} (it would replace a
+     * session given since, and drop the views bound under it).
+     *
+     * @return whether it did; if not, decide again
+     */
+    private boolean replace(@Nullable String principal, int decidedAt) {
+        return newSessionIf(() -> unchangedSince(decidedAt), principal);
+    }
+
+    /** @return whether {@code stillSo}, checked holding this object's lock, held, and a new session was given */
+    private boolean newSessionIf(BooleanSupplier stillSo, @Nullable String principal) {
         synchronized (this) {
-            if (!moved.isDone()) {
+            if (!stillSo.getAsBoolean()) {
                 return false;
             }
             adopt(SessionIds.newSid(), principal); // a move decided before this no longer starts; the sid first
         }
+        dropViewsLeft();
+        return true;
+    }
+
+    /**
+     * The session ended or was replaced: drops the exchange's bound views, but for those bound under its sid
+     * now (another subscriber of the exchange may have resolved a new sid and bound a view since, which is
+     * the new session's). Not called holding this object's lock: the views' lock is not taken under it.
+     */
+    private void dropViewsLeft() {
         ExchangeViews views = ExchangeViews.find(exchange);
         if (views != null) {
-            views.detach();
+            views.detachAllBut(this::sidNow);
         }
-        return true;
     }
 
     private void adopt(String fresh, @Nullable String principal) {

@@ -1,0 +1,320 @@
+package dev.durablestash.spring.web.reactive;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.http.HttpCookie;
+import org.springframework.http.ResponseCookie;
+import org.springframework.http.server.reactive.ServerHttpRequest;
+import org.springframework.http.server.reactive.ServerHttpRequestDecorator;
+import org.springframework.http.server.reactive.ServerHttpResponse;
+import org.springframework.mock.http.server.reactive.MockServerHttpRequest;
+import org.springframework.mock.web.server.MockServerWebExchange;
+import org.springframework.util.MultiValueMap;
+import org.springframework.web.server.ServerWebExchange;
+import org.springframework.web.server.ServerWebExchangeDecorator;
+
+import dev.durablestash.core.MountKind;
+import dev.durablestash.core.SessionCookieValues;
+import dev.durablestash.core.SessionIds;
+import dev.durablestash.core.StashAdapter;
+import dev.durablestash.core.StashSettings;
+import dev.durablestash.spring.Stash;
+import dev.durablestash.spring.Stashed;
+import dev.durablestash.spring.StashedView;
+import dev.durablestash.spring.web.BoundViews;
+import dev.durablestash.spring.web.BrowserSessionSettings;
+import dev.durablestash.spring.web.SidCookie;
+import dev.durablestash.spring.web.StashedViews;
+import dev.durablestash.spring.web.reactive.aftercommit.AfterCommitTestApplication.GatedStorage;
+
+import reactor.core.publisher.Mono;
+
+/**
+ * Races between changes of a WebFlux exchange's browser session (its first resolution of a sid, a login's
+ * follow, end(), abandon()) and another subscriber of the exchange resolving the sid or binding a view: each
+ * interleaving is forced by a one-shot hook on the exchange (its cookies read, its response or its views looked
+ * up) that runs the other subscriber's step on another thread at that point; a step that waits for the session's
+ * lock (held by the hooked thread) goes on once the hooked one released it. Each failed before the session
+ * changed its sid, cookie and views under one lock and checked its decision there.
+ */
+class SessionChangeRacesTests {
+
+    private static final Duration TIMEOUT = Duration.ofSeconds(5);
+
+    private final StashSettings settings = StashSettings.builder().secret("a-secret-of-at-least-thirty-two-bytes!!")
+            .operationTimeout(TIMEOUT).build();
+    private final GatedStorage storage = new GatedStorage();
+    private final StashAdapter adapter = new StashAdapter(storage, settings);
+    private final StashedViews views = new StashedViews(settings, List.of());
+    private final AtomicReference<@Nullable String> principal = new AtomicReference<>();
+    /** One-shot: runs the next time the request's cookies are read. */
+    private final AtomicReference<@Nullable Runnable> onCookies = new AtomicReference<>();
+    /** One-shot: runs the next time the exchange's response is looked up. */
+    private final AtomicReference<@Nullable Runnable> onResponse = new AtomicReference<>();
+    /** One-shot: runs the next time the exchange's views are looked up (ExchangeViews.find). */
+    private final AtomicReference<@Nullable Runnable> onViewsLookup = new AtomicReference<>();
+    private final String planted = SessionIds.newSid();
+    private MockServerWebExchange mock;
+    private ReactiveBrowserSession session;
+    private ExchangeViews exchangeViews;
+
+    @StashedView(name = "notes", atomic = false)
+    public static class Notes {
+        @Stashed
+        List<String> items = new ArrayList<>();
+    }
+
+    private final List<Thread> others = new CopyOnWriteArrayList<>();
+
+    /**
+     * Runs {@code racer} on another thread, as another subscriber of the exchange would, and waits until it finished
+     * or one second passed (it blocks, say, on the session's lock the hooked thread holds): then goes on.
+     */
+    private void elsewhere(Runnable racer) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        Thread thread = new Thread(() -> {
+            try {
+                racer.run();
+                done.complete(null);
+            } catch (Throwable e) {
+                done.completeExceptionally(e);
+            }
+        }, "racer");
+        others.add(thread);
+        thread.start();
+        try {
+            done.get(1, TimeUnit.SECONDS);
+        } catch (TimeoutException blocked) {
+            // it waits for the hooked thread: let that one go on
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private void joinOthers() throws InterruptedException {
+        for (Thread thread : others) {
+            thread.join(10_000);
+        }
+    }
+
+    private static void runOnce(AtomicReference<@Nullable Runnable> hook) {
+        Runnable h = hook.getAndSet(null);
+        if (h != null) {
+            h.run();
+        }
+    }
+
+    @BeforeEach
+    void exchangeWithAnAnonymousSid() {
+        adapter.stash(planted, views.definitionOf(Notes.class), Map.of("items", List.of("attacker")))
+                .toCompletableFuture().join();
+        exchangeWithCookie(new SessionCookieValues(settings).encode(planted));
+    }
+
+    private void exchangeWithCookie(String cookieValue) {
+        mock = MockServerWebExchange.from(MockServerHttpRequest.post("http://localhost/login")
+                .cookie(ResponseCookie.from("sid", cookieValue).build()));
+        ServerHttpRequest hookedRequest = new ServerHttpRequestDecorator(mock.getRequest()) {
+            @Override
+            public MultiValueMap<String, HttpCookie> getCookies() {
+                runOnce(onCookies);
+                return super.getCookies();
+            }
+        };
+        String viewsAttribute = ExchangeViews.class.getName();
+        ServerWebExchange exchange = new ServerWebExchangeDecorator(mock) {
+            @Override
+            public ServerHttpRequest getRequest() {
+                return hookedRequest;
+            }
+
+            @Override
+            public ServerHttpResponse getResponse() {
+                runOnce(onResponse);
+                return super.getResponse();
+            }
+
+            @Override
+            @SuppressWarnings("unchecked")
+            public <T> @Nullable T getAttribute(String name) {
+                if (name.equals(viewsAttribute)) {
+                    runOnce(onViewsLookup);
+                }
+                return (T) getAttributes().get(name);
+            }
+        };
+        SidCookie cookie = new SidCookie();
+        cookie.setMaxAge(Duration.ofDays(30)); // a refreshed cookie: written again when the cookie's sid is adopted
+        BrowserSessionSettings<ReactivePrincipalResolver> browserSessions = new BrowserSessionSettings<>(
+                cookie, ReactivePrincipalResolver.EXCHANGE_PRINCIPAL, () -> settings, () -> adapter);
+        browserSessions.principals(e -> Mono.defer(() -> Mono.justOrEmpty(principal.get())));
+        session = new ReactiveBrowserSession(browserSessions, exchange);
+        exchange.getAttributes().put(ReactiveBrowserSession.ATTRIBUTE, session);
+        exchangeViews = ExchangeViews.of(exchange, new StashContext(adapter, views, TIMEOUT, 503));
+    }
+
+    @AfterEach
+    void close() {
+        storage.passAll();
+        adapter.close();
+    }
+
+    /**
+     * An end() just after the first resolution adopted the cookie's sid clears the cookie the resolution
+     * refreshes: it used to be written after the session's lock was released, so the end() could run in between
+     * and the browser kept the ended sid.
+     */
+    @Test
+    void anEndJustAfterTheAdoptionIsNotUndoneByTheAdoptionsCookie() throws Exception {
+        AtomicReference<CompletableFuture<Void>> end = new AtomicReference<>();
+        onCookies.set(() -> onResponse.set(() -> elsewhere(() -> { // armed inside decide(): fires at its writeCookie
+            CompletableFuture<Void> ended = session.end().toFuture();
+            end.set(ended);
+            ended.join();
+        })));
+
+        String first = session.sid().block(TIMEOUT);
+        joinOthers();
+        end.get().get(10, TimeUnit.SECONDS);
+
+        assertThat(session.sidNow()).as("the session's sid after the end").isNull();
+        assertThat(mock.getResponse().getCookies().getFirst("sid").getValue())
+                .as("the response's sid cookie after end() (which clears it)").isEmpty();
+    }
+
+    /**
+     * A login's follow decided to move the anonymous cookie's session (no sid resolved yet); just after, a
+     * subscriber that does not see the security context adopts that planted sid and binds a view there. The
+     * adoption is a change the follow must see: it decides again and moves the bound view along, so ada's later
+     * write does not land under the planted sid (it did, when the move went on as decided, with no views).
+     */
+    @Test
+    void aViewBoundUnderTheCookiesSidJustAfterALoginsDecisionIsMovedAlong() throws Exception {
+        principal.set("ada");
+        Notes notes = new Notes();
+        AtomicReference<Stash> handle = new AtomicReference<>();
+        onCookies.set(() -> { // inside followPrincipal(), after it decided at its generation and found no sid
+            principal.set(null); // a subscriber that does not see the security context (or before the login)
+            elsewhere(() -> handle.set(exchangeViews.bind(notes).block(TIMEOUT)));
+            principal.set("ada");
+        });
+
+        session.followPrincipal().block(TIMEOUT);
+        joinOthers();
+        notes.items.add("ada-secret");
+        BoundViews.stashAsync(handle.get()).toCompletableFuture().get(10, TimeUnit.SECONDS);
+
+        assertThat(session.sidNow()).as("the session moved to a new sid").isNotEqualTo(planted);
+        assertThat(storedUnder(planted)).as("what the planted sid holds after ada's login")
+                .doesNotContain("ada-secret");
+        assertThat(storedUnder(session.sidNow())).as("ada's session").contains("ada-secret");
+    }
+
+    /**
+     * A first resolution just after an end() (another subscriber of the exchange) keeps the cookie of the new sid
+     * it takes: the end() used to clear the cookie after releasing the session's lock, so the exchange went on
+     * under a sid no cookie named.
+     */
+    @Test
+    void aNewSidResolvedJustAfterAnEndKeepsItsCookie() throws Exception {
+        session.sid().block(TIMEOUT);
+        AtomicReference<String> next = new AtomicReference<>();
+        onResponse.set(() -> elsewhere(() -> next.set(session.sid().block(TIMEOUT)))); // at end()'s writeCookie("")
+
+        session.end().block(TIMEOUT);
+        joinOthers();
+
+        assertThat(next.get()).isNotNull().isNotEqualTo(planted).isEqualTo(session.sidNow());
+        String cookie = mock.getResponse().getCookies().getFirst("sid").getValue();
+        assertThat(cookie).as("the response's cookie while the session is on " + next.get()).isNotEmpty();
+        assertThat(new SessionCookieValues(settings).decodeOne(List.of(cookie), null).sid()).isEqualTo(next.get());
+    }
+
+    /**
+     * A view recovered under the new sid an abandon() gave, and bound just after, is kept: the abandon() drops only
+     * the views bound under a sid the session left (it dropped them all, and the view's stash wrote nothing).
+     */
+    @Test
+    void aViewBoundUnderTheNewSidJustAfterAnAbandonIsNotDropped() throws Exception {
+        session.sid().block(TIMEOUT);
+        Notes notes = new Notes();
+        AtomicReference<Stash> handle = new AtomicReference<>();
+        onViewsLookup.set(() -> elsewhere(() -> handle.set(exchangeViews.bind(notes).block(TIMEOUT))));
+
+        session.abandon().block(TIMEOUT);
+        joinOthers();
+        String now = session.sidNow();
+        notes.items.add("mine");
+        BoundViews.stashAsync(handle.get()).toCompletableFuture().get(10, TimeUnit.SECONDS);
+
+        assertThat(now).isNotEqualTo(planted);
+        assertThat(storedUnder(now)).as("what the new session holds after the view bound under it stashed")
+                .containsExactly("mine");
+    }
+
+    /** As above, with end(): a view bound under the sid resolved after the end is kept. */
+    @Test
+    void aViewBoundUnderTheNextSidJustAfterAnEndIsNotDropped() throws Exception {
+        session.sid().block(TIMEOUT);
+        Notes notes = new Notes();
+        AtomicReference<Stash> handle = new AtomicReference<>();
+        onViewsLookup.set(() -> elsewhere(() -> handle.set(exchangeViews.bind(notes).block(TIMEOUT))));
+
+        session.end().block(TIMEOUT);
+        joinOthers();
+        String now = session.sidNow();
+        notes.items.add("mine");
+        BoundViews.stashAsync(handle.get()).toCompletableFuture().get(10, TimeUnit.SECONDS);
+
+        assertThat(now).isNotNull().isNotEqualTo(planted);
+        assertThat(storedUnder(now)).as("what the new session holds after the view bound under it stashed")
+                .containsExactly("mine");
+    }
+
+    /**
+     * A follow that decided to replace a cookie bound to another principal (no sid resolved yet) decides again
+     * when a view's bind resolved a new sid in between: it used to replace that brand-new session too, dropping
+     * the view, whose stash then wrote nothing.
+     */
+    @Test
+    void aViewBoundJustAfterFollowPrincipalDecidedToReplaceTheCookiesSessionIsKept() throws Exception {
+        exchangeWithCookie(new SessionCookieValues(settings).encode(planted, "alice")); // alice's, exchange anonymous
+        Notes notes = new Notes();
+        AtomicReference<Stash> handle = new AtomicReference<>();
+        AtomicReference<String> boundUnder = new AtomicReference<>();
+        onCookies.set(() -> elsewhere(() -> { // inside followPrincipal(), after it decided and found no sid
+            handle.set(exchangeViews.bind(notes).block(TIMEOUT));
+            boundUnder.set(session.sidNow());
+        }));
+
+        session.followPrincipal().block(TIMEOUT);
+        joinOthers();
+        notes.items.add("mine");
+        BoundViews.stashAsync(handle.get()).toCompletableFuture().get(10, TimeUnit.SECONDS);
+
+        assertThat(boundUnder.get()).isNotNull().isNotEqualTo(planted);
+        assertThat(session.sidNow()).as("the session's sid after followPrincipal()").isEqualTo(boundUnder.get());
+        assertThat(storedUnder(session.sidNow())).as("what the session holds").containsExactly("mine");
+    }
+
+    @SuppressWarnings("unchecked")
+    private List<String> storedUnder(String sid) {
+        Object items = adapter.recover(sid, views.definitionOf(Notes.class), MountKind.REJOIN).toCompletableFuture()
+                .join().values().get("items");
+        return items == null ? List.of() : (List<String>) items;
+    }
+}
