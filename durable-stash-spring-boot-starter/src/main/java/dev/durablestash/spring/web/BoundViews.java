@@ -338,16 +338,18 @@ public final class BoundViews {
     /**
      * The browser session's state is about to move to a new sid: every non-blocking stash and reset of the
      * bound views (and of views bound later) sent from now on waits until {@code moved} completed, then goes
-     * to the sid the view has then ({@link #moveTo}, called before {@code moved} completes), fails with
-     * {@code moved}'s error, unsent, when it failed (as every later write does, until the views are
-     * {@link #detach() dropped}). Those sent before this call have reached the engine when it returns: send
-     * the move after it, and they are moved along. So none lands under the old sid once the move started.
+     * to the sid the view has then ({@link #moveTo}, called before {@code moved} completes); when it failed,
+     * the writes of views still under {@code from} fail with its error, unsent, as their later writes do
+     * (views bound under another sid since, once the session ended or was replaced, write). Those sent before
+     * this call have reached the engine when it returns: send the move after it, and they are moved along. So
+     * none lands under the old sid once the move started.
      *
      * @param moved completes once the writes may go (the move landed, or a failed move left the views on a
      *     sid they may write to), or fails when they must not (a login's move failed)
+     * @param from the sid the state moves from
      */
-    public void holdWritesUntil(CompletableFuture<?> moved) {
-        writes.holdUntil(moved);
+    public void holdWritesUntil(CompletableFuture<?> moved, String from) {
+        writes.holdUntil(moved, from);
     }
 
     /** The browser session's id was rotated: later stashes of the bound views go to the new id. */
@@ -362,27 +364,10 @@ public final class BoundViews {
      * stashed and a view bound later starts from defaults under the next sid.
      */
     public synchronized void detach() {
-        detachAllBut(() -> null);
-    }
-
-    /**
-     * {@link #detach()}, but for the views bound under the browser session's sid now: where a request's views
-     * are bound from several threads (WebFlux), a view recovered under the sid the session took once it ended
-     * or was replaced, and bound since ({@link #addIfStillUnder}), is the new session's. The sid is read under
-     * the lock {@link #addIfStillUnder} takes: have the session change its sid before it calls this.
-     *
-     * @param sessionSid the browser session's sid now ({@code null}: none)
-     */
-    public synchronized void detachAllBut(Supplier<@Nullable String> sessionSid) {
-        String current = sessionSid.get();
-        bindings.removeIf(binding -> {
-            if (binding.sid().equals(current)) {
-                return false;
-            }
+        for (ViewBinding binding : bindings) {
             binding.detach();
-            return true;
-        });
-        writes.reopen();
+        }
+        bindings.clear();
     }
 
     /** @return whether a bound view has changes not stashed yet */

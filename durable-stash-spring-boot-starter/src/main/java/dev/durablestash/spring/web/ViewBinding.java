@@ -418,7 +418,7 @@ final class ViewBinding implements Stash {
     private void follow(CompletableFuture<Void> outcome, Supplier<CompletionStage<Void>> write, String operation) {
         try {
             WriteGate through = gate;
-            CompletionStage<Void> sent = through == null ? write.get() : through.send(write);
+            CompletionStage<Void> sent = through == null ? write.get() : through.send(this::sid, write);
             within(sent, type.name(), operation, operationTimeout, null).whenComplete((ignored, error) -> {
                 if (error != null) {
                     outcome.completeExceptionally(error);

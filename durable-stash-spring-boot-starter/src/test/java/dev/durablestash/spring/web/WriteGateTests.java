@@ -9,22 +9,27 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 import org.junit.jupiter.api.Test;
 
 /**
  * {@link WriteGate}: a write sent before a hold reaches the engine before the hold is in place (so a move sent
- * after the hold is queued behind it); one sent during the hold goes once the move landed, or fails with it.
+ * after the hold is queued behind it); one sent during the hold goes once the move landed, or fails with it when
+ * its view is still on the sid the move was to leave.
  * Every wait is for a latch, never a fixed time.
  */
 class WriteGateTests {
+
+    /** A view still on the sid the moves leave. */
+    private static final Supplier<String> ON_OLD = () -> "old";
 
     private final WriteGate gate = new WriteGate();
     private final List<String> sent = new CopyOnWriteArrayList<>();
 
     @Test
     void aWriteSentWithNoHoldGoesAtOnce() {
-        CompletionStage<Void> outcome = gate.send(write("stash"));
+        CompletionStage<Void> outcome = gate.send(ON_OLD, write("stash"));
 
         assertThat(sent).containsExactly("stash");
         assertThat(outcome.toCompletableFuture()).isCompleted();
@@ -33,9 +38,9 @@ class WriteGateTests {
     @Test
     void aWriteSentDuringAHoldGoesOnceTheMoveEnded() {
         CompletableFuture<Void> moved = new CompletableFuture<>();
-        gate.holdUntil(moved);
+        gate.holdUntil(moved, "old");
 
-        CompletionStage<Void> outcome = gate.send(write("stash"));
+        CompletionStage<Void> outcome = gate.send(ON_OLD, write("stash"));
         assertThat(sent).as("held").isEmpty();
         assertThat(outcome.toCompletableFuture()).isNotDone();
 
@@ -48,8 +53,8 @@ class WriteGateTests {
     @Test
     void aWriteHeldByAMoveThatFailedFailsWithItsErrorUnsent() {
         CompletableFuture<Void> moved = new CompletableFuture<>();
-        gate.holdUntil(moved);
-        CompletionStage<Void> outcome = gate.send(write("stash"));
+        gate.holdUntil(moved, "old");
+        CompletionStage<Void> outcome = gate.send(ON_OLD, write("stash"));
 
         moved.completeExceptionally(new IllegalStateException("the move failed"));
 
@@ -62,9 +67,9 @@ class WriteGateTests {
     void aWriteHeldByTwoMovesInTurnGoesOnceBothEnded() {
         CompletableFuture<Void> first = new CompletableFuture<>();
         CompletableFuture<Void> second = new CompletableFuture<>();
-        gate.holdUntil(first);
-        CompletionStage<Void> outcome = gate.send(write("stash"));
-        gate.holdUntil(second); // another move started before the first ended
+        gate.holdUntil(first, "old");
+        CompletionStage<Void> outcome = gate.send(ON_OLD, write("stash"));
+        gate.holdUntil(second, "old"); // another move started before the first ended
 
         first.complete(null);
         assertThat(sent).as("still held by the second move").isEmpty();
@@ -83,7 +88,7 @@ class WriteGateTests {
     void aHoldWaitsForAWriteBeingSent() throws Exception {
         CountDownLatch sending = new CountDownLatch(1);
         CountDownLatch letItReachTheEngine = new CountDownLatch(1);
-        Thread writer = new Thread(() -> gate.send(() -> {
+        Thread writer = new Thread(() -> gate.send(ON_OLD, () -> {
             sending.countDown();
             await(letItReachTheEngine);
             sent.add("stash");
@@ -94,7 +99,7 @@ class WriteGateTests {
 
         CountDownLatch held = new CountDownLatch(1);
         Thread mover = new Thread(() -> {
-            gate.holdUntil(new CompletableFuture<>());
+            gate.holdUntil(new CompletableFuture<>(), "old");
             sent.add("move");
             held.countDown();
         });
@@ -108,7 +113,30 @@ class WriteGateTests {
         assertThat(sent).containsExactly("stash", "move");
     }
 
-    private java.util.function.Supplier<CompletionStage<Void>> write(String name) {
+    /**
+     * After a failed login move, a view bound under another sid (the session ended or was replaced since) writes:
+     * only the views still on the sid the move was to leave are kept from it.
+     */
+    @Test
+    void aFailedMoveFailsOnlyTheWritesOfViewsStillOnTheSidItWasToLeave() {
+        CompletableFuture<Void> moved = new CompletableFuture<>();
+        gate.holdUntil(moved, "old");
+        CompletionStage<Void> heldOld = gate.send(ON_OLD, write("held on old"));
+        CompletionStage<Void> heldNew = gate.send(() -> "new", write("held on new"));
+
+        moved.completeExceptionally(new IllegalStateException("the move failed"));
+        CompletionStage<Void> laterOld = gate.send(ON_OLD, write("later on old"));
+        CompletionStage<Void> laterNew = gate.send(() -> "new", write("later on new"));
+
+        assertThat(sent).containsExactly("held on new", "later on new");
+        assertThat(heldOld.toCompletableFuture()).isCompletedExceptionally();
+        assertThat(laterOld.toCompletableFuture()).isCompletedExceptionally();
+        assertThat(heldNew.toCompletableFuture()).isCompleted();
+        assertThat(laterNew.toCompletableFuture()).isCompleted();
+        assertThatThrownBy(() -> laterOld.toCompletableFuture().join()).hasRootCauseMessage("the move failed");
+    }
+
+    private Supplier<CompletionStage<Void>> write(String name) {
         return () -> {
             sent.add(name);
             return CompletableFuture.completedFuture(null);

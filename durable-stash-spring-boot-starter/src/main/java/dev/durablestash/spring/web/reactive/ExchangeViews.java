@@ -2,7 +2,6 @@ package dev.durablestash.spring.web.reactive;
 
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.Supplier;
 
 import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
@@ -219,8 +218,8 @@ final class ExchangeViews {
      * The browser session's state is about to move to a new sid: the bound views' writes sent from now on
      * wait for {@code moved}, and fail with it ({@link BoundViews#holdWritesUntil}).
      */
-    void holdWritesUntil(CompletableFuture<?> moved) {
-        bound.holdWritesUntil(moved);
+    void holdWritesUntil(CompletableFuture<?> moved, String from) {
+        bound.holdWritesUntil(moved, from);
     }
 
     /** The browser session's id was rotated: later stashes of the bound views go to the new id. */
@@ -230,13 +229,10 @@ final class ExchangeViews {
 
     /**
      * The browser session ended or was replaced: the bound views are dropped, their changes never
-     * stashed (also not through a {@link ReactiveStash} the handler holds), but for those bound under
-     * the session's sid now (bound by another subscriber of the exchange since the change).
-     *
-     * @param sessionSid the browser session's sid now ({@code null}: none)
+     * stashed (also not through a {@link ReactiveStash} the handler holds).
      */
-    void detachAllBut(Supplier<@Nullable String> sessionSid) {
-        bound.detachAllBut(sessionSid);
+    void detach() {
+        bound.detach();
     }
 
     /**

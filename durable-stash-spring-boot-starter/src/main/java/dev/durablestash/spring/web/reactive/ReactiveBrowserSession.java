@@ -50,9 +50,10 @@ import reactor.core.scheduler.Schedulers;
  * {@code Mono.when} of a view's reset and {@link #end()} after a login): one move of the state runs at a
  * time; {@link #followPrincipal()}, {@link #rotate()}, {@link #end()}, {@link #abandon()} and {@link #sid()}
  * wait for a move under way, and decide again once it ended should the session have changed since they
- * decided. The state moves once, and an end or an abandon is not undone. While the state moves, the writes
- * of the exchange's views wait for it; should a login's move fail, they fail from then on (the session stays
- * on its anonymous sid), until the views are dropped.
+ * decided. The state moves once, and an end or an abandon is not undone. The sid, the cookie and the bound
+ * views change together, under one lock. While the state moves, the writes of the exchange's views wait for
+ * it; should a login's move fail, those of the views still on the anonymous sid fail from then on (the session
+ * stays on it), and the views of the session an end or an abandon gives next write as usual.
  */
 public final class ReactiveBrowserSession {
 
@@ -175,7 +176,9 @@ public final class ReactiveBrowserSession {
             if (fromCookie != null && claim == SessionCookieValues.Claim.ROTATE) {
                 // Should the move fail, so does the exchange (503): the state stays under the old sid, the
                 // cookie is unchanged, and the browser's next request tries again.
-                return move(fromCookie.sid(), null, principal, true, decidedAt, () -> sid().then())
+                // Should the session change meanwhile (a subscriber without the principal adopted the cookie's sid,
+                // say), it follows the principal from there.
+                return move(fromCookie.sid(), null, principal, true, decidedAt, this::followPrincipal)
                         .then(Mono.defer(this::sid)); // the moved sid, or a new session's should an end have followed
             }
             if (fromCookie != null) {
@@ -257,13 +260,12 @@ public final class ReactiveBrowserSession {
                         return followPrincipal();
                     }
                     adopt(fresh, principal);
+                    // Only what changes from now on reaches the new principal's session. With the sid, under the
+                    // lock: an end() just after drops the views from there.
+                    moveViewsTo(fresh);
                 }
                 log.info("The principal of a request to {} changed from the one its browser session belongs to: a "
                         + "new, empty browser session", exchange.getRequest().getPath());
-                ExchangeViews views = ExchangeViews.find(exchange);
-                if (views != null) {
-                    views.moveTo(fresh); // only what changes from now on reaches the new principal's session
-                }
                 return Mono.<Void>empty();
             }
             SessionCookieValues.Decoded fromCookie = cookieSid(principal);
@@ -356,7 +358,7 @@ public final class ReactiveBrowserSession {
         CompletableFuture<Void> writesMayGo = new CompletableFuture<>();
         ExchangeViews bound = ExchangeViews.find(exchange);
         if (bound != null) {
-            bound.holdWritesUntil(writesMayGo);
+            bound.holdWritesUntil(writesMayGo, old);
         }
         // Sent now, not when the caller subscribes: the session takes the new sid when the state moved, whether
         // or not its caller still waits (a cancelled caller must not leave the state moved and the session on the
@@ -364,9 +366,11 @@ public final class ReactiveBrowserSession {
         CompletableFuture<Void> landed;
         try {
             landed = settings.adapter().rotate(old, fresh).toCompletableFuture().thenRun(() -> {
-                adopt(fresh, principal);
-                if (views != null) {
-                    views.moveTo(fresh);
+                synchronized (this) { // the sid and the views together: a drop of the views finds them both moved
+                    adopt(fresh, principal);
+                    if (views != null) {
+                        views.moveTo(fresh);
+                    }
                 }
             });
         } catch (RuntimeException e) {
@@ -451,9 +455,11 @@ public final class ReactiveBrowserSession {
                 owner = null;
                 isNew = false;
                 cookieReplaced = true;
-                writeCookie("", null); // under the lock: the cookie of a sid resolved after this is set after it
+                // Under the lock: the cookie of a sid resolved after this is set after it, and the views bound
+                // under that sid are not dropped.
+                writeCookie("", null);
+                dropViews();
             }
-            dropViewsLeft();
             String ended = old;
             return ended == null ? Mono.empty() : await(() -> settings.adapter().end(ended), "end");
         }));
@@ -501,20 +507,28 @@ public final class ReactiveBrowserSession {
                 return false;
             }
             adopt(SessionIds.newSid(), principal); // a move decided before this no longer starts; the sid first
+            dropViews();
         }
-        dropViewsLeft();
         return true;
     }
 
     /**
-     * The session ended or was replaced: drops the exchange's bound views, but for those bound under its sid
-     * now (another subscriber of the exchange may have resolved a new sid and bound a view since, which is
-     * the new session's). Not called holding this object's lock: the views' lock is not taken under it.
+     * The session ended or was replaced: drops the exchange's bound views. Called holding this object's lock,
+     * with the session's change: a view bound under a sid resolved after it is not dropped. (The views' lock,
+     * taken under this one, takes no other lock, and is never held while this one is taken.)
      */
-    private void dropViewsLeft() {
+    private void dropViews() {
         ExchangeViews views = ExchangeViews.find(exchange);
         if (views != null) {
-            views.detachAllBut(this::sidNow);
+            views.detach();
+        }
+    }
+
+    /** The session's sid changed to {@code fresh}: the bound views write there. Called holding this object's lock. */
+    private void moveViewsTo(String fresh) {
+        ExchangeViews views = ExchangeViews.find(exchange);
+        if (views != null) {
+            views.moveTo(fresh);
         }
     }
 

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -32,6 +33,7 @@ import dev.durablestash.core.SessionCookieValues;
 import dev.durablestash.core.SessionIds;
 import dev.durablestash.core.StashAdapter;
 import dev.durablestash.core.StashSettings;
+import dev.durablestash.core.StashWriteException;
 import dev.durablestash.spring.Stash;
 import dev.durablestash.spring.Stashed;
 import dev.durablestash.spring.StashedView;
@@ -309,6 +311,203 @@ class SessionChangeRacesTests {
         assertThat(boundUnder.get()).isNotNull().isNotEqualTo(planted);
         assertThat(session.sidNow()).as("the session's sid after followPrincipal()").isEqualTo(boundUnder.get());
         assertThat(storedUnder(session.sidNow())).as("what the session holds").containsExactly("mine");
+    }
+
+    /**
+     * Just after an end(), another subscriber resolves a new anonymous sid, binds a view there, and a login's move
+     * of it fails: the view's later write fails and does not land under the anonymous sid the session stays on
+     * (the end's late drop of the views, and its reopening of the gate that failed move closed, let it through).
+     */
+    @Test
+    void aFailedLoginAfterAnEndStillFailsTheAnonymousViewsWrites() throws Exception {
+        session.sid().block(TIMEOUT);
+        Notes notes = new Notes();
+        AtomicReference<Stash> handle = new AtomicReference<>();
+        AtomicReference<String> anonymous = new AtomicReference<>();
+        AtomicReference<Throwable> loginFailure = new AtomicReference<>();
+        onViewsLookup.set(() -> elsewhere(() -> { // at end()'s dropViewsLeft, after its lock section
+            try {
+                handle.set(exchangeViews.bind(notes).block(TIMEOUT)); // a new anonymous sid, bound there
+                anonymous.set(session.sidNow());
+                notes.items.add("anon");
+                BoundViews.stashAsync(handle.get()).toCompletableFuture().get(10, TimeUnit.SECONDS);
+                principal.set("ada");
+                GatedStorage.Gate copy = storage.holdNextPutNotTo(storage.lastPutKey());
+                CompletableFuture<Void> login = session.followPrincipal().toFuture();
+                copy.reached.get(10, TimeUnit.SECONDS);
+                copy.fail();
+                loginFailure.set(login.handle((ok, error) -> error).get(10, TimeUnit.SECONDS));
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }));
+
+        session.end().block(TIMEOUT);
+        joinOthers();
+        assertThat(loginFailure.get()).as("the login's move failed").isNotNull();
+        assertThat(session.sidNow()).as("the session stays on its anonymous sid").isEqualTo(anonymous.get());
+
+        notes.items.add("ada-secret");
+        Throwable failure = BoundViews.stashAsync(handle.get()).toCompletableFuture().handle((ok, error) -> error)
+                .get(10, TimeUnit.SECONDS);
+
+        assertThat(storedUnder(anonymous.get())).as("what the anonymous sid holds after ada's failed login")
+                .doesNotContain("ada-secret");
+        assertThat(failure instanceof CompletionException ? failure.getCause() : failure).as("the stash")
+                .isInstanceOf(StashWriteException.class);
+    }
+
+    /** As above, after an abandon(). */
+    @Test
+    void aFailedLoginAfterAnAbandonStillFailsTheAnonymousViewsWrites() throws Exception {
+        session.sid().block(TIMEOUT);
+        Notes notes = new Notes();
+        AtomicReference<Stash> handle = new AtomicReference<>();
+        AtomicReference<String> anonymous = new AtomicReference<>();
+        onViewsLookup.set(() -> elsewhere(() -> { // at abandon()'s dropViewsLeft, after its lock section
+            try {
+                handle.set(exchangeViews.bind(notes).block(TIMEOUT));
+                anonymous.set(session.sidNow());
+                notes.items.add("anon");
+                BoundViews.stashAsync(handle.get()).toCompletableFuture().get(10, TimeUnit.SECONDS);
+                principal.set("ada");
+                GatedStorage.Gate copy = storage.holdNextPutNotTo(storage.lastPutKey());
+                CompletableFuture<Void> login = session.followPrincipal().toFuture();
+                copy.reached.get(10, TimeUnit.SECONDS);
+                copy.fail();
+                login.handle((ok, error) -> error).get(10, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }));
+
+        session.abandon().block(TIMEOUT);
+        joinOthers();
+        assertThat(session.sidNow()).isEqualTo(anonymous.get());
+
+        notes.items.add("ada-secret");
+        Throwable failure = BoundViews.stashAsync(handle.get()).toCompletableFuture().handle((ok, error) -> error)
+                .get(10, TimeUnit.SECONDS);
+
+        assertThat(storedUnder(anonymous.get())).as("what the anonymous sid holds after ada's failed login")
+                .doesNotContain("ada-secret");
+        assertThat(failure instanceof CompletionException ? failure.getCause() : failure).as("the stash")
+                .isInstanceOf(StashWriteException.class);
+    }
+
+    /**
+     * At an end()'s drop of the views, another subscriber binds a view under a new sid and a login moves it; its
+     * move changes the sid and only then moves the views, and the end's drop may run in between: it keeps the
+     * view the move takes along (it dropped it when it ran there, the end's drop seeing the new sid already
+     * and the view still on the sid moved from). The end's drop now runs under the lock the move's change takes:
+     * the other subscriber's bind waits for the end, and the move's change of sid and views is one step.
+     */
+    @Test
+    void anEndsDropKeepsAViewALaterMoveTakesAlong() throws Exception {
+        session.sid().block(TIMEOUT);
+        Notes notes = new Notes();
+        AtomicReference<Stash> handle = new AtomicReference<>();
+        AtomicReference<String> anonymous = new AtomicReference<>();
+        CompletableFuture<Void> ended = new CompletableFuture<>();
+        CompletableFuture<Void> login = new CompletableFuture<>();
+        onViewsLookup.set(() -> elsewhere(() -> { // at end()'s drop of the views
+            try {
+                handle.set(exchangeViews.bind(notes).block(TIMEOUT)); // a new anonymous sid after the end
+                anonymous.set(session.sidNow());
+                notes.items.add("anon");
+                BoundViews.stashAsync(handle.get()).toCompletableFuture().get(10, TimeUnit.SECONDS);
+                principal.set("ada");
+                GatedStorage.Gate copy = storage.holdNextPutNotTo(storage.lastPutKey());
+                session.followPrincipal().toFuture().whenComplete((ok, error) -> {
+                    if (error != null) {
+                        login.completeExceptionally(error);
+                    } else {
+                        login.complete(null);
+                    }
+                });
+                copy.reached.get(10, TimeUnit.SECONDS);
+                // In the move's change of sid (its cookie written), before it moves the views: the end goes on.
+                onResponse.set(() -> ended.orTimeout(5, TimeUnit.SECONDS).exceptionally(e -> null).join());
+                copy.pass();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }));
+
+        session.end().block(TIMEOUT);
+        ended.complete(null);
+        joinOthers();
+        login.get(10, TimeUnit.SECONDS);
+        String moved = session.sidNow();
+        assertThat(moved).isNotEqualTo(anonymous.get());
+        assertThat(storedUnder(moved)).as("the moved state").containsExactly("anon");
+
+        notes.items.add("ada-secret");
+        BoundViews.stashAsync(handle.get()).toCompletableFuture().get(10, TimeUnit.SECONDS);
+
+        assertThat(storedUnder(moved)).as("ada's session after her view stashed").contains("ada-secret");
+    }
+
+    @Test
+    void anAuthenticatedFirstResolutionAfterAnAdoptionFollowsThePrincipal() throws Exception {
+        principal.set("ada");
+        onCookies.set(() -> { // inside ada's decide(), after it took its generation
+            principal.set(null);
+            elsewhere(() -> session.sid().block(TIMEOUT));
+            principal.set("ada");
+        });
+
+        String adas = session.sid().block(TIMEOUT);
+        joinOthers();
+
+        assertThat(adas).as("the sid ada's subscriber resolved (the cookie's anonymous sid is " + planted + ")")
+                .isNotEqualTo(planted);
+    }
+
+
+    /**
+     * As the first, but the login's move is still in flight when the end()'s drop of the views has run: the view's
+     * next write waits for the move and goes to the new sid, never to the sid being left.
+     */
+    @Test
+    void aWriteAfterAnEndWaitsForALaterLoginsMoveInFlight() throws Exception {
+        session.sid().block(TIMEOUT);
+        Notes notes = new Notes();
+        AtomicReference<Stash> handle = new AtomicReference<>();
+        AtomicReference<String> anonymous = new AtomicReference<>();
+        AtomicReference<GatedStorage.Gate> copy = new AtomicReference<>();
+        AtomicReference<CompletableFuture<Void>> login = new AtomicReference<>();
+        onViewsLookup.set(() -> elsewhere(() -> { // at end()'s dropViewsLeft, after its lock section
+            try {
+                handle.set(exchangeViews.bind(notes).block(TIMEOUT));
+                anonymous.set(session.sidNow());
+                notes.items.add("anon");
+                BoundViews.stashAsync(handle.get()).toCompletableFuture().get(10, TimeUnit.SECONDS);
+                principal.set("ada");
+                copy.set(storage.holdNextPutNotTo(storage.lastPutKey()));
+                login.set(session.followPrincipal().toFuture());
+                copy.get().reached.get(10, TimeUnit.SECONDS); // the move is in flight
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }));
+
+        session.end().block(TIMEOUT);
+        joinOthers();
+        assertThat(session.isMoving()).as("the login's move is still in flight").isTrue();
+
+        notes.items.add("ada-secret");
+        CompletableFuture<Void> stash = BoundViews.stashAsync(handle.get()).toCompletableFuture();
+        boolean heldByTheMove = !stash.isDone();
+        copy.get().pass();
+        login.get().get(10, TimeUnit.SECONDS);
+        stash.handle((ok, error) -> null).get(10, TimeUnit.SECONDS);
+        String moved = session.sidNow();
+
+        assertThat(storedUnder(anonymous.get())).as("what the anonymous sid left by the login holds")
+                .doesNotContain("ada-secret");
+        assertThat(storedUnder(moved)).as("ada's session").contains("ada-secret");
+        assertThat(heldByTheMove).as("the write sent while the move was in flight was held by the gate").isTrue();
     }
 
     @SuppressWarnings("unchecked")
