@@ -176,6 +176,47 @@ class SessionChangeRacesTests {
     }
 
     /**
+     * An end that runs after the first resolution found no sid and before it adopted the cookie's (as another
+     * thread's could). Before the fix the resolution adopted the ended sid all the same, and the exchange went on
+     * under it; it now decides again, and gets a new session, as end() says.
+     */
+    @Test
+    void anEndBetweenTheFirstResolutionsLookAndItsAdoptionIsNotUndone() throws Exception {
+        AtomicReference<CompletableFuture<Void>> end = new AtomicReference<>();
+        onCookies.set(() -> {
+            CompletableFuture<Void> ended = session.end().toFuture();
+            end.set(ended);
+            ended.join();
+        });
+
+        String first = session.sid().block(TIMEOUT);
+        end.get().get(10, TimeUnit.SECONDS);
+
+        assertThat(first).as("the sid the first resolution gave").isNotEqualTo(planted);
+        assertThat(session.sidNow()).as("the session's sid after the end").isNotEqualTo(planted);
+    }
+
+    /**
+     * A first resolution of a logged-in exchange with an anonymous cookie moves the state (its copy held), and an
+     * end waits for that move. Before the fix the end ran as the move ended, and the resolution then read the
+     * sid the end had cleared: a NullPointerException. It now gives the sid of the session that follows the end.
+     */
+    @Test
+    void aFirstResolutionThatMovesTheStateWhileAnEndWaitsForItGivesASid() throws Exception {
+        principal.set("ada");
+        GatedStorage.Gate copy = storage.holdNextPutNotTo(storage.lastPutKey());
+        CompletableFuture<String> sid = session.sid().toFuture();
+        copy.reached.get(10, TimeUnit.SECONDS);
+        CompletableFuture<Void> end = session.end().toFuture();
+
+        copy.pass();
+        end.get(10, TimeUnit.SECONDS);
+
+        assertThat(sid.get(10, TimeUnit.SECONDS)).as("the first resolution's sid").isNotNull()
+                .isNotEqualTo(planted);
+    }
+
+    /**
      * An end() just after the first resolution adopted the cookie's sid clears the cookie the resolution
      * refreshes: it used to be written after the session's lock was released, so the end() could run in between
      * and the browser kept the ended sid.
@@ -252,31 +293,22 @@ class SessionChangeRacesTests {
      */
     @Test
     void aViewBoundUnderTheNewSidJustAfterAnAbandonIsNotDropped() throws Exception {
-        session.sid().block(TIMEOUT);
-        Notes notes = new Notes();
-        AtomicReference<Stash> handle = new AtomicReference<>();
-        onViewsLookup.set(() -> elsewhere(() -> handle.set(exchangeViews.bind(notes).block(TIMEOUT))));
-
-        session.abandon().block(TIMEOUT);
-        joinOthers();
-        String now = session.sidNow();
-        notes.items.add("mine");
-        BoundViews.stashAsync(handle.get()).toCompletableFuture().get(10, TimeUnit.SECONDS);
-
-        assertThat(now).isNotEqualTo(planted);
-        assertThat(storedUnder(now)).as("what the new session holds after the view bound under it stashed")
-                .containsExactly("mine");
+        aViewBoundUnderTheNextSidIsNotDropped(() -> session.abandon().block(TIMEOUT));
     }
 
     /** As above, with end(): a view bound under the sid resolved after the end is kept. */
     @Test
     void aViewBoundUnderTheNextSidJustAfterAnEndIsNotDropped() throws Exception {
+        aViewBoundUnderTheNextSidIsNotDropped(() -> session.end().block(TIMEOUT));
+    }
+
+    private void aViewBoundUnderTheNextSidIsNotDropped(Runnable change) throws Exception {
         session.sid().block(TIMEOUT);
         Notes notes = new Notes();
         AtomicReference<Stash> handle = new AtomicReference<>();
         onViewsLookup.set(() -> elsewhere(() -> handle.set(exchangeViews.bind(notes).block(TIMEOUT))));
 
-        session.end().block(TIMEOUT);
+        change.run();
         joinOthers();
         String now = session.sidNow();
         notes.items.add("mine");
@@ -314,85 +346,112 @@ class SessionChangeRacesTests {
     }
 
     /**
+     * Another subscriber of the exchange, at a change of the session: binds a view under a new anonymous sid,
+     * stashes it, and starts ada's login, whose move of the state is held at its copy until the test lets it go.
+     */
+    private final class LateSubscriber {
+        final Notes notes = new Notes();
+        volatile @Nullable Stash handle;
+        volatile @Nullable String anonymous;
+        volatile GatedStorage.@Nullable Gate copy;
+        final CompletableFuture<Void> login = new CompletableFuture<>();
+
+        /** Returns once the login's move reached its copy of the state (held there). */
+        void bindsAndLogsIn() {
+            try {
+                handle = exchangeViews.bind(notes).block(TIMEOUT);
+                anonymous = session.sidNow();
+                notes.items.add("anon");
+                BoundViews.stashAsync(handle).toCompletableFuture().get(10, TimeUnit.SECONDS);
+                principal.set("ada");
+                copy = storage.holdNextPutNotTo(storage.lastPutKey());
+                session.followPrincipal().toFuture().whenComplete((ok, error) -> {
+                    if (error != null) {
+                        login.completeExceptionally(error);
+                    } else {
+                        login.complete(null);
+                    }
+                });
+                copy.reached.get(10, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        /** The login's move fails; returns once the login failed. */
+        void loginFails() {
+            copy.fail();
+            assertThat(login).failsWithin(Duration.ofSeconds(10));
+        }
+
+        /** @return the view's write of ada's secret, sent now */
+        CompletableFuture<Void> stashesAdasSecret() {
+            notes.items.add("ada-secret");
+            return BoundViews.stashAsync(handle).toCompletableFuture();
+        }
+    }
+
+    /**
      * Just after an end(), another subscriber resolves a new anonymous sid, binds a view there, and a login's move
      * of it fails: the view's later write fails and does not land under the anonymous sid the session stays on
      * (the end's late drop of the views, and its reopening of the gate that failed move closed, let it through).
      */
     @Test
     void aFailedLoginAfterAnEndStillFailsTheAnonymousViewsWrites() throws Exception {
-        session.sid().block(TIMEOUT);
-        Notes notes = new Notes();
-        AtomicReference<Stash> handle = new AtomicReference<>();
-        AtomicReference<String> anonymous = new AtomicReference<>();
-        AtomicReference<Throwable> loginFailure = new AtomicReference<>();
-        onViewsLookup.set(() -> elsewhere(() -> { // at end()'s dropViewsLeft, after its lock section
-            try {
-                handle.set(exchangeViews.bind(notes).block(TIMEOUT)); // a new anonymous sid, bound there
-                anonymous.set(session.sidNow());
-                notes.items.add("anon");
-                BoundViews.stashAsync(handle.get()).toCompletableFuture().get(10, TimeUnit.SECONDS);
-                principal.set("ada");
-                GatedStorage.Gate copy = storage.holdNextPutNotTo(storage.lastPutKey());
-                CompletableFuture<Void> login = session.followPrincipal().toFuture();
-                copy.reached.get(10, TimeUnit.SECONDS);
-                copy.fail();
-                loginFailure.set(login.handle((ok, error) -> error).get(10, TimeUnit.SECONDS));
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        }));
-
-        session.end().block(TIMEOUT);
-        joinOthers();
-        assertThat(loginFailure.get()).as("the login's move failed").isNotNull();
-        assertThat(session.sidNow()).as("the session stays on its anonymous sid").isEqualTo(anonymous.get());
-
-        notes.items.add("ada-secret");
-        Throwable failure = BoundViews.stashAsync(handle.get()).toCompletableFuture().handle((ok, error) -> error)
-                .get(10, TimeUnit.SECONDS);
-
-        assertThat(storedUnder(anonymous.get())).as("what the anonymous sid holds after ada's failed login")
-                .doesNotContain("ada-secret");
-        assertThat(failure instanceof CompletionException ? failure.getCause() : failure).as("the stash")
-                .isInstanceOf(StashWriteException.class);
+        aFailedLoginStillFailsTheAnonymousViewsWrites(() -> session.end().block(TIMEOUT));
     }
 
     /** As above, after an abandon(). */
     @Test
     void aFailedLoginAfterAnAbandonStillFailsTheAnonymousViewsWrites() throws Exception {
+        aFailedLoginStillFailsTheAnonymousViewsWrites(() -> session.abandon().block(TIMEOUT));
+    }
+
+    private void aFailedLoginStillFailsTheAnonymousViewsWrites(Runnable change) throws Exception {
         session.sid().block(TIMEOUT);
-        Notes notes = new Notes();
-        AtomicReference<Stash> handle = new AtomicReference<>();
-        AtomicReference<String> anonymous = new AtomicReference<>();
-        onViewsLookup.set(() -> elsewhere(() -> { // at abandon()'s dropViewsLeft, after its lock section
-            try {
-                handle.set(exchangeViews.bind(notes).block(TIMEOUT));
-                anonymous.set(session.sidNow());
-                notes.items.add("anon");
-                BoundViews.stashAsync(handle.get()).toCompletableFuture().get(10, TimeUnit.SECONDS);
-                principal.set("ada");
-                GatedStorage.Gate copy = storage.holdNextPutNotTo(storage.lastPutKey());
-                CompletableFuture<Void> login = session.followPrincipal().toFuture();
-                copy.reached.get(10, TimeUnit.SECONDS);
-                copy.fail();
-                login.handle((ok, error) -> error).get(10, TimeUnit.SECONDS);
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
+        LateSubscriber late = new LateSubscriber();
+        onViewsLookup.set(() -> elsewhere(() -> { // at the change's drop of the views
+            late.bindsAndLogsIn();
+            late.loginFails();
         }));
 
-        session.abandon().block(TIMEOUT);
+        change.run();
         joinOthers();
-        assertThat(session.sidNow()).isEqualTo(anonymous.get());
+        assertThat(late.login).as("the login's move").isCompletedExceptionally();
+        assertThat(session.sidNow()).as("the session stays on its anonymous sid").isEqualTo(late.anonymous);
 
-        notes.items.add("ada-secret");
-        Throwable failure = BoundViews.stashAsync(handle.get()).toCompletableFuture().handle((ok, error) -> error)
-                .get(10, TimeUnit.SECONDS);
+        Throwable failure = late.stashesAdasSecret().handle((ok, error) -> error).get(10, TimeUnit.SECONDS);
 
-        assertThat(storedUnder(anonymous.get())).as("what the anonymous sid holds after ada's failed login")
+        assertThat(storedUnder(late.anonymous)).as("what the anonymous sid holds after ada's failed login")
                 .doesNotContain("ada-secret");
         assertThat(failure instanceof CompletionException ? failure.getCause() : failure).as("the stash")
                 .isInstanceOf(StashWriteException.class);
+    }
+
+    /**
+     * As the first, but the login's move is still in flight when the end()'s drop of the views has run: the view's
+     * next write waits for the move and goes to the new sid, never to the sid being left.
+     */
+    @Test
+    void aWriteAfterAnEndWaitsForALaterLoginsMoveInFlight() throws Exception {
+        session.sid().block(TIMEOUT);
+        LateSubscriber late = new LateSubscriber();
+        onViewsLookup.set(() -> elsewhere(late::bindsAndLogsIn)); // at end()'s drop of the views
+
+        session.end().block(TIMEOUT);
+        joinOthers();
+        assertThat(session.isMoving()).as("the login's move is still in flight").isTrue();
+
+        CompletableFuture<Void> stash = late.stashesAdasSecret();
+        boolean heldByTheMove = !stash.isDone();
+        late.copy.pass();
+        late.login.get(10, TimeUnit.SECONDS);
+        stash.get(10, TimeUnit.SECONDS);
+
+        assertThat(storedUnder(late.anonymous)).as("what the anonymous sid left by the login holds")
+                .doesNotContain("ada-secret");
+        assertThat(storedUnder(session.sidNow())).as("ada's session").contains("ada-secret");
+        assertThat(heldByTheMove).as("the write sent while the move was in flight was held by the gate").isTrue();
     }
 
     /**
@@ -405,49 +464,33 @@ class SessionChangeRacesTests {
     @Test
     void anEndsDropKeepsAViewALaterMoveTakesAlong() throws Exception {
         session.sid().block(TIMEOUT);
-        Notes notes = new Notes();
-        AtomicReference<Stash> handle = new AtomicReference<>();
-        AtomicReference<String> anonymous = new AtomicReference<>();
+        LateSubscriber late = new LateSubscriber();
         CompletableFuture<Void> ended = new CompletableFuture<>();
-        CompletableFuture<Void> login = new CompletableFuture<>();
         onViewsLookup.set(() -> elsewhere(() -> { // at end()'s drop of the views
-            try {
-                handle.set(exchangeViews.bind(notes).block(TIMEOUT)); // a new anonymous sid after the end
-                anonymous.set(session.sidNow());
-                notes.items.add("anon");
-                BoundViews.stashAsync(handle.get()).toCompletableFuture().get(10, TimeUnit.SECONDS);
-                principal.set("ada");
-                GatedStorage.Gate copy = storage.holdNextPutNotTo(storage.lastPutKey());
-                session.followPrincipal().toFuture().whenComplete((ok, error) -> {
-                    if (error != null) {
-                        login.completeExceptionally(error);
-                    } else {
-                        login.complete(null);
-                    }
-                });
-                copy.reached.get(10, TimeUnit.SECONDS);
-                // In the move's change of sid (its cookie written), before it moves the views: the end goes on.
-                onResponse.set(() -> ended.orTimeout(5, TimeUnit.SECONDS).exceptionally(e -> null).join());
-                copy.pass();
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
+            late.bindsAndLogsIn();
+            // In the move's change of sid (its cookie written), before it moves the views: the end goes on.
+            onResponse.set(() -> ended.orTimeout(5, TimeUnit.SECONDS).exceptionally(e -> null).join());
+            late.copy.pass();
         }));
 
         session.end().block(TIMEOUT);
         ended.complete(null);
         joinOthers();
-        login.get(10, TimeUnit.SECONDS);
+        late.login.get(10, TimeUnit.SECONDS);
         String moved = session.sidNow();
-        assertThat(moved).isNotEqualTo(anonymous.get());
+        assertThat(moved).isNotEqualTo(late.anonymous);
         assertThat(storedUnder(moved)).as("the moved state").containsExactly("anon");
 
-        notes.items.add("ada-secret");
-        BoundViews.stashAsync(handle.get()).toCompletableFuture().get(10, TimeUnit.SECONDS);
+        late.stashesAdasSecret().get(10, TimeUnit.SECONDS);
 
         assertThat(storedUnder(moved)).as("ada's session after her view stashed").contains("ada-secret");
     }
 
+    /**
+     * ada's first resolution decided to move the anonymous cookie's session; just after, a subscriber that does
+     * not see the security context adopts that planted sid. ada's resolution decides again, following her: it
+     * yields a sid of hers, never the planted one (it yielded the planted sid when it went back to sid()).
+     */
     @Test
     void anAuthenticatedFirstResolutionAfterAnAdoptionFollowsThePrincipal() throws Exception {
         principal.set("ada");
@@ -462,52 +505,6 @@ class SessionChangeRacesTests {
 
         assertThat(adas).as("the sid ada's subscriber resolved (the cookie's anonymous sid is " + planted + ")")
                 .isNotEqualTo(planted);
-    }
-
-
-    /**
-     * As the first, but the login's move is still in flight when the end()'s drop of the views has run: the view's
-     * next write waits for the move and goes to the new sid, never to the sid being left.
-     */
-    @Test
-    void aWriteAfterAnEndWaitsForALaterLoginsMoveInFlight() throws Exception {
-        session.sid().block(TIMEOUT);
-        Notes notes = new Notes();
-        AtomicReference<Stash> handle = new AtomicReference<>();
-        AtomicReference<String> anonymous = new AtomicReference<>();
-        AtomicReference<GatedStorage.Gate> copy = new AtomicReference<>();
-        AtomicReference<CompletableFuture<Void>> login = new AtomicReference<>();
-        onViewsLookup.set(() -> elsewhere(() -> { // at end()'s dropViewsLeft, after its lock section
-            try {
-                handle.set(exchangeViews.bind(notes).block(TIMEOUT));
-                anonymous.set(session.sidNow());
-                notes.items.add("anon");
-                BoundViews.stashAsync(handle.get()).toCompletableFuture().get(10, TimeUnit.SECONDS);
-                principal.set("ada");
-                copy.set(storage.holdNextPutNotTo(storage.lastPutKey()));
-                login.set(session.followPrincipal().toFuture());
-                copy.get().reached.get(10, TimeUnit.SECONDS); // the move is in flight
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        }));
-
-        session.end().block(TIMEOUT);
-        joinOthers();
-        assertThat(session.isMoving()).as("the login's move is still in flight").isTrue();
-
-        notes.items.add("ada-secret");
-        CompletableFuture<Void> stash = BoundViews.stashAsync(handle.get()).toCompletableFuture();
-        boolean heldByTheMove = !stash.isDone();
-        copy.get().pass();
-        login.get().get(10, TimeUnit.SECONDS);
-        stash.handle((ok, error) -> null).get(10, TimeUnit.SECONDS);
-        String moved = session.sidNow();
-
-        assertThat(storedUnder(anonymous.get())).as("what the anonymous sid left by the login holds")
-                .doesNotContain("ada-secret");
-        assertThat(storedUnder(moved)).as("ada's session").contains("ada-secret");
-        assertThat(heldByTheMove).as("the write sent while the move was in flight was held by the gate").isTrue();
     }
 
     @SuppressWarnings("unchecked")
