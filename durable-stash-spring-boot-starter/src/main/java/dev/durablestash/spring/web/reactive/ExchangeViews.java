@@ -102,24 +102,38 @@ final class ExchangeViews {
         return exchange.getAttribute(ATTRIBUTE) instanceof ExchangeViews views ? views : null;
     }
 
-    /** @return the exchange's views, registering them (and their stash before commit) on first use */
+    /**
+     * @return the exchange's views, registering them (and their stash before commit) on first use: once, also
+     *     when two subscribers of the exchange bind their first views at once
+     */
     static ExchangeViews of(ServerWebExchange exchange, StashContext context) {
         ExchangeViews views = find(exchange);
-        if (views == null) {
-            views = new ExchangeViews(exchange, context);
-            exchange.getAttributes().put(ATTRIBUTE, views);
-            if (exchange.getResponse().isCommitted()) {
-                // First bound while the body streams: a commit action would never run. Nothing is stashed
-                // automatically, and the end reports the changes left unstashed.
-                views.finished = true;
-                views.commitStashEnded = true;
-                views.turnsHandedOn = true;
-            } else {
-                ExchangeViews registered = views;
-                exchange.getResponse().beforeCommit(() -> registered.stashBeforeCommitInHandlerContext());
-            }
+        if (views != null) {
+            return views;
         }
-        return views;
+        ReactiveBrowserSession session = ReactiveBrowserSession.find(exchange);
+        // Through the session, which holds their writes while its state moves, or fails them after a failed login.
+        return session != null ? session.registerViews(() -> new ExchangeViews(exchange, context))
+                : new ExchangeViews(exchange, context).register();
+    }
+
+    /** @return these views, registered on the exchange, or the views registered there first */
+    ExchangeViews register() {
+        boolean committed = exchange.getResponse().isCommitted();
+        if (committed) {
+            // First bound while the body streams: a commit action would never run. Nothing is stashed
+            // automatically, and the end reports the changes left unstashed.
+            finished = true;
+            commitStashEnded = true;
+            turnsHandedOn = true;
+        }
+        if (exchange.getAttributes().putIfAbsent(ATTRIBUTE, this) instanceof ExchangeViews first) {
+            return first;
+        }
+        if (!committed) {
+            exchange.getResponse().beforeCommit(this::stashBeforeCommitInHandlerContext);
+        }
+        return this;
     }
 
     /**

@@ -81,6 +81,14 @@ public final class ReactiveBrowserSession {
      * waits for a move rather than be undone by it.
      */
     private CompletableFuture<Void> moved = CompletableFuture.completedFuture(null); // guarded by this
+    /**
+     * The exchange's views write once this completed, the last move's ({@link #move}): failed after a login's
+     * failed move, when the views still on {@link #writesHeldFrom} must not write (see {@code WriteGate}); held by
+     * the views registered after the move started, too ({@link #registerViews}).
+     */
+    private CompletableFuture<Void> writesHeld = CompletableFuture.completedFuture(null); // guarded by this
+    /** The sid the last move was to leave. */
+    private @Nullable String writesHeldFrom; // guarded by this
     /** How many times an operation found a move in flight and waited for it before it went on (for tests). */
     private int waitsForMove; // guarded by this
     /** The response's commit waits for a move of the state: its cookie may still be set. */
@@ -178,7 +186,7 @@ public final class ReactiveBrowserSession {
                 // cookie is unchanged, and the browser's next request tries again.
                 // Should the session change meanwhile (a subscriber without the principal adopted the cookie's sid,
                 // say), it follows the principal from there.
-                return move(fromCookie.sid(), null, principal, true, decidedAt, this::followPrincipal)
+                return move(fromCookie.sid(), principal, true, decidedAt, this::followPrincipal)
                         .then(Mono.defer(this::sid)); // the moved sid, or a new session's should an end have followed
             }
             if (fromCookie != null) {
@@ -249,8 +257,7 @@ public final class ReactiveBrowserSession {
                     return Mono.<Void>empty();
                 }
                 if (owner == null) {
-                    return move(current, ExchangeViews.find(exchange), principal, true, decidedAt,
-                            this::followPrincipal);
+                    return move(current, principal, true, decidedAt, this::followPrincipal);
                 }
                 String fresh = SessionIds.newSid();
                 synchronized (this) {
@@ -274,7 +281,7 @@ public final class ReactiveBrowserSession {
             }
             return switch (fromCookie.claimBy(principal)) {
                 case ADOPT -> Mono.<Void>empty(); // already the principal's: adopted when first used
-                case ROTATE -> move(fromCookie.sid(), null, principal, true, decidedAt, this::followPrincipal);
+                case ROTATE -> move(fromCookie.sid(), principal, true, decidedAt, this::followPrincipal);
                 case REPLACE -> Mono.defer(() -> replace(principal, decidedAt) ? Mono.<Void>empty()
                         : followPrincipal()); // a sid resolved since: decide again
             };
@@ -314,28 +321,36 @@ public final class ReactiveBrowserSession {
                 Mono<Void> stashed = views != null ? views.stashBound() : Mono.empty();
                 // Should the session change meanwhile (ended beside the rotation), rotate() decides again: nothing
                 // to rotate once it ended.
-                return stashed.then(Mono.defer(() -> move(from, views, principal, false, decidedAt, this::rotate)));
+                return stashed.then(Mono.defer(() -> move(from, principal, false, decidedAt, this::rotate)));
             });
         });
     }
 
     /**
      * Moves the state of {@code old} (an anonymous session) to a new sid bound to {@code principal}, the
-     * bound views along.
+     * exchange's bound views along (those bound when it lands: a view bound meanwhile too).
      *
      * @param login whether the move follows a login: should it fail, the session stays on an anonymous sid
-     *     someone else may know, so the writes of the exchange's views fail from then on (until they are
-     *     dropped); after a failed {@link #rotate()} of the session's own sid they go on under it
+     *     someone else may know, so the writes of the exchange's views on it fail from then on (until they
+     *     are dropped); after a failed {@link #rotate()} of the session's own sid they go on under it, unless
+     *     a login's move failed before
      * @return a {@code Mono} that fails with a {@link StashWriteException} when the state could not be
      *     moved: it stays under {@code old}, and the cookie is unchanged
      */
-    private Mono<Void> move(String old, @Nullable ExchangeViews views, @Nullable String principal, boolean login,
-            int decidedAt, Supplier<Mono<Void>> decideAgain) {
+    private Mono<Void> move(String old, @Nullable String principal, boolean login, int decidedAt,
+            Supplier<Mono<Void>> decideAgain) {
         CompletableFuture<Void> moving = new CompletableFuture<>();
+        CompletableFuture<Void> writesMayGo = new CompletableFuture<>();
         CompletableFuture<Void> busy = null;
+        CompletableFuture<Void> failedBefore = null; // a login's failed move from the same sid
         synchronized (this) {
             if (stillAsDecided(decidedAt)) {
                 moved = moving;
+                if (writesHeld.isCompletedExceptionally() && old.equals(writesHeldFrom)) {
+                    failedBefore = writesHeld;
+                }
+                writesHeld = writesMayGo; // views registered from now on hold their writes for it
+                writesHeldFrom = old;
             } else {
                 busy = moved;
             }
@@ -354,8 +369,8 @@ public final class ReactiveBrowserSession {
         }
         // A write of a bound view sent from now on (a stash the handler subscribed to on its own, say) waits for the
         // move and goes to the new sid, or fails with a login's move (it must not land under the old sid either); one
-        // sent before is queued at the old sid ahead of the move, and moves along.
-        CompletableFuture<Void> writesMayGo = new CompletableFuture<>();
+        // sent before is queued at the old sid ahead of the move, and moves along. Views registered after this look
+        // are held by registerViews, which reads writesHeld under the lock taken above.
         ExchangeViews bound = ExchangeViews.find(exchange);
         if (bound != null) {
             bound.holdWritesUntil(writesMayGo, old);
@@ -368,17 +383,19 @@ public final class ReactiveBrowserSession {
             landed = settings.adapter().rotate(old, fresh).toCompletableFuture().thenRun(() -> {
                 synchronized (this) { // the sid and the views together: a drop of the views finds them both moved
                     adopt(fresh, principal);
-                    if (views != null) {
-                        views.moveTo(fresh);
-                    }
+                    moveViewsTo(fresh); // the exchange's views now: also a first one bound since the decision
                 }
             });
         } catch (RuntimeException e) {
             landed = CompletableFuture.failedFuture(e);
         }
+        CompletableFuture<Void> stillFailed = failedBefore;
         landed.whenComplete((ok, failure) -> {
             if (failure != null && login) {
                 writesMayGo.completeExceptionally(failure);
+            } else if (failure != null && stillFailed != null) {
+                // A rotation of the sid a login failed to leave failed too: its views still must not write.
+                stillFailed.whenComplete((ignored, error) -> writesMayGo.completeExceptionally(error));
             } else {
                 writesMayGo.complete(null); // moved, or a rotation failed: the views are still on the session's sid
             }
@@ -522,6 +539,26 @@ public final class ReactiveBrowserSession {
         if (views != null) {
             views.detach();
         }
+    }
+
+    /**
+     * Registers the exchange's views, unless registered already: under this object's lock, so that a move
+     * starting at the same time either finds them or has them hold their writes here, before anyone sees them.
+     *
+     * @param make makes the views, not registered yet
+     * @return the exchange's views
+     */
+    synchronized ExchangeViews registerViews(Supplier<ExchangeViews> make) {
+        ExchangeViews found = ExchangeViews.find(exchange);
+        if (found != null) {
+            return found;
+        }
+        ExchangeViews views = make.get();
+        String from = writesHeldFrom;
+        if (from != null) {
+            views.holdWritesUntil(writesHeld, from); // seen by no one yet: no lock of theirs is held meanwhile
+        }
+        return views.register();
     }
 
     /** The session's sid changed to {@code fresh}: the bound views write there. Called holding this object's lock. */

@@ -1,0 +1,300 @@
+package dev.durablestash.spring.web.reactive;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.http.ResponseCookie;
+import org.springframework.mock.http.server.reactive.MockServerHttpRequest;
+import org.springframework.mock.web.server.MockServerWebExchange;
+import org.springframework.web.server.ServerWebExchange;
+import org.springframework.web.server.ServerWebExchangeDecorator;
+
+import dev.durablestash.core.MountKind;
+import dev.durablestash.core.SessionCookieValues;
+import dev.durablestash.core.SessionIds;
+import dev.durablestash.core.StashAdapter;
+import dev.durablestash.core.StashSettings;
+import dev.durablestash.spring.Stash;
+import dev.durablestash.spring.Stashed;
+import dev.durablestash.spring.StashedView;
+import dev.durablestash.spring.web.BoundViews;
+import dev.durablestash.spring.web.BrowserSessionSettings;
+import dev.durablestash.spring.web.SidCookie;
+import dev.durablestash.spring.web.StashedViews;
+import dev.durablestash.spring.web.reactive.aftercommit.AfterCommitTestApplication.GatedStorage;
+
+import reactor.core.publisher.Mono;
+
+/**
+ * Races of an exchange's browser session with the first bind of a view, which registers the exchange's views
+ * ({@link ExchangeViews#of}) as it does in an application: lazily. A one-shot hook runs another subscriber's step
+ * right after the exchange's views were looked up; each case failed while a move, a failed login or a second
+ * first bind missed views registered after it looked.
+ */
+class LazyViewsRacesTests {
+
+    private static final Duration TIMEOUT = Duration.ofSeconds(5);
+
+    private final StashSettings settings = StashSettings.builder().secret("a-secret-of-at-least-thirty-two-bytes!!")
+            .operationTimeout(TIMEOUT).build();
+    private final GatedStorage storage = new GatedStorage();
+    private final StashAdapter adapter = new StashAdapter(storage, settings);
+    private final StashedViews views = new StashedViews(settings, List.of());
+    private final StashContext context = new StashContext(adapter, views, TIMEOUT, 503);
+    private final AtomicReference<@Nullable String> principal = new AtomicReference<>();
+    /** One-shot: runs right AFTER the exchange's views were looked up (ExchangeViews.find read the attribute). */
+    private final AtomicReference<@Nullable Runnable> afterViewsLookup = new AtomicReference<>();
+    private final String planted = SessionIds.newSid();
+    private final List<Thread> others = new CopyOnWriteArrayList<>();
+    private MockServerWebExchange mock;
+    private ServerWebExchange exchange;
+    private ReactiveBrowserSession session;
+
+    @StashedView(name = "notes", atomic = false)
+    public static class Notes {
+        @Stashed
+        List<String> items = new ArrayList<>();
+    }
+
+    private void elsewhere(Runnable racer) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        Thread thread = new Thread(() -> {
+            try {
+                racer.run();
+                done.complete(null);
+            } catch (Throwable e) {
+                done.completeExceptionally(e);
+            }
+        }, "racer");
+        others.add(thread);
+        thread.start();
+        try {
+            done.get(1, TimeUnit.SECONDS);
+        } catch (TimeoutException blocked) {
+            // waits for the hooked thread
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private void joinOthers() throws InterruptedException {
+        for (Thread thread : others) {
+            thread.join(10_000);
+        }
+    }
+
+    @BeforeEach
+    void exchangeWithAnAnonymousSidAndNoViewsYet() {
+        adapter.stash(planted, views.definitionOf(Notes.class), Map.of("items", List.of("attacker")))
+                .toCompletableFuture().join();
+        mock = MockServerWebExchange.from(MockServerHttpRequest.post("http://localhost/login")
+                .cookie(ResponseCookie.from("sid", new SessionCookieValues(settings).encode(planted)).build()));
+        String viewsAttribute = ExchangeViews.class.getName();
+        exchange = new ServerWebExchangeDecorator(mock) {
+            @Override
+            @SuppressWarnings("unchecked")
+            public <T> @Nullable T getAttribute(String name) {
+                T value = (T) getAttributes().get(name);
+                if (name.equals(viewsAttribute)) {
+                    Runnable h = afterViewsLookup.getAndSet(null);
+                    if (h != null) {
+                        h.run();
+                    }
+                }
+                return value;
+            }
+        };
+        SidCookie cookie = new SidCookie();
+        BrowserSessionSettings<ReactivePrincipalResolver> browserSessions = new BrowserSessionSettings<>(
+                cookie, ReactivePrincipalResolver.EXCHANGE_PRINCIPAL, () -> settings, () -> adapter);
+        browserSessions.principals(e -> Mono.defer(() -> Mono.justOrEmpty(principal.get())));
+        session = new ReactiveBrowserSession(browserSessions, exchange);
+        exchange.getAttributes().put(ReactiveBrowserSession.ATTRIBUTE, session);
+        // No ExchangeViews.of(...) here: as in the application, the views are registered by the first bind.
+    }
+
+    @AfterEach
+    void close() {
+        storage.passAll();
+        adapter.close();
+    }
+
+    /**
+     * The exchange resolved the planted anonymous sid (no view bound yet); ada logs in. Just after followPrincipal()
+     * looked the exchange's views up (none yet) and before its move started, another subscriber binds the first view
+     * (which registers the exchange's views) under the planted sid. The move lands and takes the view along: ada's
+     * later write goes to her sid (it landed under the planted sid when the move took along only the views found
+     * at its decision: none).
+     */
+    @Test
+    void aFirstViewBoundJustBeforeALoginsMoveStartsIsMovedAlong() throws Exception {
+        assertThat(session.sid().block(TIMEOUT)).isEqualTo(planted);
+        principal.set("ada");
+        Notes notes = new Notes();
+        AtomicReference<Stash> handle = new AtomicReference<>();
+        afterViewsLookup.set(() -> elsewhere(() -> handle.set(ExchangeViews.of(exchange, context).bind(notes)
+                .block(TIMEOUT))));
+
+        session.followPrincipal().block(TIMEOUT);
+        joinOthers();
+        String adas = session.sidNow();
+        assertThat(adas).as("the session moved to ada's sid").isNotEqualTo(planted);
+
+        notes.items.add("ada-secret");
+        BoundViews.stashAsync(handle.get()).toCompletableFuture().get(10, TimeUnit.SECONDS);
+
+        assertThat(storedUnder(planted)).as("what the planted (anonymous) sid holds after ada's login")
+                .doesNotContain("ada-secret");
+        assertThat(storedUnder(adas)).as("ada's session").contains("ada-secret");
+    }
+
+    /**
+     * As the first, through the application's API: ReactiveStash.stash() follows the principal first (nothing to do,
+     * the session is ada's already) and writes ada's change under the planted sid.
+     */
+    @Test
+    void aFirstViewBoundJustBeforeALoginsMoveStartsIsMovedAlongThroughReactiveStash() throws Exception {
+        assertThat(session.sid().block(TIMEOUT)).isEqualTo(planted);
+        principal.set("ada");
+        Notes notes = new Notes();
+        AtomicReference<ReactiveStash> stash = new AtomicReference<>();
+        afterViewsLookup.set(() -> elsewhere(() -> {
+            ExchangeViews first = ExchangeViews.of(exchange, context);
+            stash.set(new BindingStash(first.bind(notes).block(TIMEOUT), first));
+        }));
+
+        session.followPrincipal().block(TIMEOUT);
+        joinOthers();
+        String adas = session.sidNow();
+        assertThat(adas).as("the session moved to ada's sid").isNotEqualTo(planted);
+
+        notes.items.add("ada-secret");
+        stash.get().stash().block(TIMEOUT);
+
+        assertThat(storedUnder(planted)).as("what the planted (anonymous) sid holds after ada's login")
+                .doesNotContain("ada-secret");
+        assertThat(storedUnder(adas)).as("ada's session").contains("ada-secret");
+    }
+
+    /**
+     * The exchange's views exist before the login's move fails: a view bound under the anonymous sid afterwards
+     * cannot write there (its write fails).
+     */
+    @Test
+    void aViewBoundAfterAFailedLoginCannotWriteUnderTheAnonymousSid() throws Exception {
+        ExchangeViews exchangeViews = ExchangeViews.of(exchange, context);
+        failedLogin();
+        Notes notes = new Notes();
+        Stash handle = exchangeViews.bind(notes).block(TIMEOUT);
+        notes.items.add("ada-secret");
+        Throwable failure = BoundViews.stashAsync(handle).toCompletableFuture().handle((ok, error) -> error)
+                .get(10, TimeUnit.SECONDS);
+        assertThat(storedUnder(planted)).doesNotContain("ada-secret");
+        assertThat(failure).isNotNull();
+    }
+
+    /**
+     * The same, with the exchange's views registered only after the failed login (a login before any view was
+     * bound): the view is bound under the anonymous sid the session stays on, and its write fails all the same (it
+     * landed there when only the views registered at the move's start were held).
+     */
+    @Test
+    void aViewBoundAfterAFailedLoginCannotWriteUnderTheAnonymousSidWhenTheViewsCameAfter() throws Exception {
+        failedLogin();
+        Notes notes = new Notes();
+        Stash handle = ExchangeViews.of(exchange, context).bind(notes).block(TIMEOUT);
+        notes.items.add("ada-secret");
+        Throwable failure = BoundViews.stashAsync(handle).toCompletableFuture().handle((ok, error) -> error)
+                .get(10, TimeUnit.SECONDS);
+        assertThat(storedUnder(planted)).as("what the planted (anonymous) sid holds after ada's failed login")
+                .doesNotContain("ada-secret");
+        assertThat(failure).as("the stash of a view on the anonymous sid after the failed login").isNotNull();
+    }
+
+    /**
+     * Two subscribers of the exchange bind their first views at once: one set of views is registered, which an
+     * end() drops (when each registered its own, the second replacing the first, the end dropped only the second's,
+     * and the first's view wrote under the ended sid).
+     */
+    @Test
+    void twoFirstBindsAtOnceRegisterOneSetOfViews() throws Exception {
+        assertThat(session.sid().block(TIMEOUT)).isEqualTo(planted);
+        Notes notes = new Notes();
+        AtomicReference<ExchangeViews> first = new AtomicReference<>();
+        AtomicReference<Stash> handle = new AtomicReference<>();
+        afterViewsLookup.set(() -> elsewhere(() -> { // inside the main thread's ExchangeViews.of, after it found none
+            first.set(ExchangeViews.of(exchange, context));
+            handle.set(first.get().bind(notes).block(TIMEOUT));
+        }));
+        ExchangeViews second = ExchangeViews.of(exchange, context);
+        joinOthers();
+
+        session.end().block(TIMEOUT);
+        notes.items.add("after-end");
+        BoundViews.stashAsync(handle.get()).toCompletableFuture().get(10, TimeUnit.SECONDS);
+
+        assertThat(storedUnder(planted)).as("what the ended sid holds after a write of a view bound before the end")
+                .doesNotContain("after-end");
+        assertThat(second).as("the exchange's views").isSameAs(first.get());
+    }
+
+    /**
+     * After a failed login, a rotate() of the anonymous sid without the principal (subscribed outside the security
+     * context) fails too: the views on that sid still cannot write there (a failed rotate() left the writes open,
+     * and so reopened them).
+     */
+    @Test
+    void aFailedRotateAfterAFailedLoginKeepsTheAnonymousViewsFromWriting() throws Exception {
+        ExchangeViews exchangeViews = ExchangeViews.of(exchange, context);
+        failedLogin();
+        principal.set(null);
+        GatedStorage.Gate copy = storage.holdNextPutNotTo(storage.lastPutKey());
+        CompletableFuture<Void> rotate = session.rotate().toFuture();
+        copy.reached.get(10, TimeUnit.SECONDS);
+        copy.fail();
+        assertThat(rotate).as("the rotation").failsWithin(Duration.ofSeconds(10));
+        assertThat(session.sidNow()).isEqualTo(planted);
+
+        Notes notes = new Notes();
+        Stash handle = exchangeViews.bind(notes).block(TIMEOUT);
+        notes.items.add("ada-secret");
+        Throwable failure = BoundViews.stashAsync(handle).toCompletableFuture().handle((ok, error) -> error)
+                .get(10, TimeUnit.SECONDS);
+
+        assertThat(storedUnder(planted)).as("what the planted sid holds after the failed login and rotation")
+                .doesNotContain("ada-secret");
+        assertThat(failure).as("the stash of a view on the anonymous sid").isNotNull();
+    }
+
+    private void failedLogin() throws Exception {
+        assertThat(session.sid().block(TIMEOUT)).isEqualTo(planted);
+        principal.set("ada");
+        GatedStorage.Gate copy = storage.holdNextPutNotTo(storage.lastPutKey());
+        CompletableFuture<Void> login = session.followPrincipal().toFuture();
+        copy.reached.get(10, TimeUnit.SECONDS);
+        copy.fail();
+        assertThat(login.handle((ok, error) -> error).get(10, TimeUnit.SECONDS)).as("the login's move failed")
+                .isNotNull();
+        assertThat(session.sidNow()).as("the session stays on the anonymous sid").isEqualTo(planted);
+    }
+
+    @SuppressWarnings("unchecked")
+    private List<String> storedUnder(String sid) {
+        Object items = adapter.recover(sid, views.definitionOf(Notes.class), MountKind.REJOIN).toCompletableFuture()
+                .join().values().get("items");
+        return items == null ? List.of() : (List<String>) items;
+    }
+}
