@@ -33,7 +33,7 @@ import reactor.util.context.ContextView;
  * the exchange holds at its atomic views. The reactive counterpart of the servlet {@code RequestViews}.
  *
  * <p><b>When they are stashed.</b> Once, just before the response is committed (a
- * {@code beforeCommit} action registered when the first view is bound): after a {@code Mono} body's
+ * {@code beforeCommit} action the browser session registers as the exchange starts): after a {@code Mono} body's
  * value was produced, before a view's rendered page, a redirect or a {@code ResponseEntity} is sent.
  * A failed stash fails the commit, and the response becomes the failure status instead. A multi-value
  * body (a {@code Flux}) written as a stream (server-sent events, say) is stashed earlier, as it starts
@@ -112,28 +112,26 @@ final class ExchangeViews {
             return views;
         }
         ReactiveBrowserSession session = ReactiveBrowserSession.find(exchange);
-        // Through the session, which holds their writes while its state moves, or fails them after a failed login.
+        // Through the session, which stashes them as the response commits, holds their writes while its state
+        // moves, and fails them after a failed login. (Without one, as SidWebFilter did not run, no view binds.)
         return session != null ? session.registerViews(() -> new ExchangeViews(exchange, context))
-                : new ExchangeViews(exchange, context).register();
+                : new ExchangeViews(exchange, context).register(exchange.getResponse().isCommitted());
     }
 
-    /** @return these views, registered on the exchange, or the views registered there first */
-    ExchangeViews register() {
-        boolean committed = exchange.getResponse().isCommitted();
-        if (committed) {
-            // First bound while the body streams: a commit action would never run. Nothing is stashed
-            // automatically, and the end reports the changes left unstashed.
+    /**
+     * @param commitPassed whether the response's commit looked for the views already: they are not stashed
+     *     automatically (the end reports their changes left unstashed)
+     * @return these views, registered on the exchange, or the views registered there first
+     */
+    ExchangeViews register(boolean commitPassed) {
+        if (commitPassed) {
+            // First bound while the body streams: the commit is over. Nothing is stashed automatically, and the
+            // end reports the changes left unstashed.
             finished = true;
             commitStashEnded = true;
             turnsHandedOn = true;
         }
-        if (exchange.getAttributes().putIfAbsent(ATTRIBUTE, this) instanceof ExchangeViews first) {
-            return first;
-        }
-        if (!committed) {
-            exchange.getResponse().beforeCommit(this::stashBeforeCommitInHandlerContext);
-        }
-        return this;
+        return exchange.getAttributes().putIfAbsent(ATTRIBUTE, this) instanceof ExchangeViews first ? first : this;
     }
 
     /**
@@ -414,7 +412,7 @@ final class ExchangeViews {
         if (views == null || exchange.getResponse().isCommitted()) {
             return Mono.empty();
         }
-        return views.stashBeforeCommitInHandlerContext();
+        return views.stashAtCommit();
     }
 
     /**
@@ -427,8 +425,11 @@ final class ExchangeViews {
         }
     }
 
-    /** {@link #stashBeforeCommit()} in the handler's Reactor context (Spring Security's, for one). */
-    private Mono<Void> stashBeforeCommitInHandlerContext() {
+    /**
+     * The response commits ({@link ReactiveBrowserSession}'s commit action): {@link #stashBeforeCommit()} in the
+     * handler's Reactor context (Spring Security's, for one).
+     */
+    Mono<Void> stashAtCommit() {
         return Mono.defer(this::stashBeforeCommit).contextWrite((current) -> current.putAll(handlerContext));
     }
 

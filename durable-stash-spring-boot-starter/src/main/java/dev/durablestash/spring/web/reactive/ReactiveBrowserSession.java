@@ -93,10 +93,48 @@ public final class ReactiveBrowserSession {
     private int waitsForMove; // guarded by this
     /** The response's commit waits for a move of the state: its cookie may still be set. */
     private volatile boolean commitWaitsForMove;
+    /** The commit looked for the exchange's views: views registered from now on are not stashed by it. */
+    private boolean commitLooked; // guarded by this
 
+    /**
+     * Made as the exchange starts ({@link SidWebFilter}): registers the response's commit action first, so that
+     * it runs whenever the response commits, whatever registers later ({@link #atCommit}).
+     */
     ReactiveBrowserSession(BrowserSessionSettings<ReactivePrincipalResolver> settings, ServerWebExchange exchange) {
         this.settings = settings;
         this.exchange = exchange;
+        exchange.getResponse().beforeCommit(this::atCommit);
+    }
+
+    /**
+     * The response's commit: waits for a move of the state under way (the response names the new sid), stashes
+     * the exchange's views (which may move the state, after a login), then waits for a move started meanwhile.
+     * Registered once, with the exchange: a view registered or a move started as the response commits on another
+     * thread is either seen here, or knows the commit passed (a move's cookie is then refused, and logged).
+     */
+    private Mono<Void> atCommit() {
+        return Mono.defer(() -> {
+            commitWaitsForMove = true;
+            return movesEnded().then(Mono.defer(() -> {
+                ExchangeViews views;
+                synchronized (this) {
+                    commitLooked = true;
+                    views = ExchangeViews.find(exchange);
+                }
+                return views == null ? Mono.<Void>empty() : views.stashAtCommit();
+            })).then(movesEnded());
+        }).doFinally(signal -> commitWaitsForMove = false);
+    }
+
+    /** @return a {@code Mono} that completes once no move of the state is under way */
+    private Mono<Void> movesEnded() {
+        return Mono.defer(() -> {
+            CompletableFuture<Void> busy;
+            synchronized (this) {
+                busy = moved;
+            }
+            return busy.isDone() ? Mono.<Void>empty() : Mono.fromFuture(busy, true).then(movesEnded());
+        });
     }
 
     /**
@@ -358,15 +396,9 @@ public final class ReactiveBrowserSession {
         if (busy != null) { // another move is in flight, or the session changed since the decision: decide again after it
             return after(busy, decideAgain);
         }
+        // The response's commit waits for the move (atCommit), so its cookie names the new sid also when the move's
+        // caller gave up (a browser left on the old, emptied, sid would lose the state).
         String fresh = SessionIds.newSid();
-        if (!exchange.getResponse().isCommitted()) {
-            // The response is not committed while the state moves, so its cookie names the new sid also when
-            // the move's caller gave up (a browser left on the old, emptied, sid would lose the state).
-            exchange.getResponse().beforeCommit(() -> Mono.defer(() -> {
-                commitWaitsForMove = true;
-                return Mono.fromFuture(moving, true).doFinally(signal -> commitWaitsForMove = false);
-            }));
-        }
         // A write of a bound view sent from now on (a stash the handler subscribed to on its own, say) waits for the
         // move and goes to the new sid, or fails with a login's move (it must not land under the old sid either); one
         // sent before is queued at the old sid ahead of the move, and moves along. Views registered after this look
@@ -558,7 +590,7 @@ public final class ReactiveBrowserSession {
         if (from != null) {
             views.holdWritesUntil(writesHeld, from); // seen by no one yet: no lock of theirs is held meanwhile
         }
-        return views.register();
+        return views.register(commitLooked);
     }
 
     /** The session's sid changed to {@code fresh}: the bound views write there. Called holding this object's lock. */

@@ -16,7 +16,12 @@ import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.http.ResponseCookie;
+import org.springframework.http.server.reactive.ServerHttpResponse;
+import org.springframework.http.server.reactive.ServerHttpResponseDecorator;
 import org.springframework.mock.http.server.reactive.MockServerHttpRequest;
 import org.springframework.mock.web.server.MockServerWebExchange;
 import org.springframework.web.server.ServerWebExchange;
@@ -44,6 +49,7 @@ import reactor.core.publisher.Mono;
  * right after the exchange's views were looked up; each case failed while a move, a failed login or a second
  * first bind missed views registered after it looked.
  */
+@ExtendWith(OutputCaptureExtension.class)
 class LazyViewsRacesTests {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(5);
@@ -58,6 +64,10 @@ class LazyViewsRacesTests {
     /** One-shot: runs right AFTER the exchange's views were looked up (ExchangeViews.find read the attribute). */
     private final AtomicReference<@Nullable Runnable> afterViewsLookup = new AtomicReference<>();
     private final String planted = SessionIds.newSid();
+    /** One-shot: runs right after the response was asked whether it is committed. */
+    private final AtomicReference<@Nullable Runnable> onIsCommitted = new AtomicReference<>();
+    /** The response's commit, once a test started it. */
+    private final AtomicReference<@Nullable CompletableFuture<Void>> commit = new AtomicReference<>();
     private final List<Thread> others = new CopyOnWriteArrayList<>();
     private MockServerWebExchange mock;
     private ServerWebExchange exchange;
@@ -103,7 +113,23 @@ class LazyViewsRacesTests {
         mock = MockServerWebExchange.from(MockServerHttpRequest.post("http://localhost/login")
                 .cookie(ResponseCookie.from("sid", new SessionCookieValues(settings).encode(planted)).build()));
         String viewsAttribute = ExchangeViews.class.getName();
+        ServerHttpResponse response = new ServerHttpResponseDecorator(mock.getResponse()) {
+            @Override
+            public boolean isCommitted() {
+                boolean answer = super.isCommitted();
+                Runnable h = onIsCommitted.getAndSet(null);
+                if (h != null) {
+                    h.run(); // after the answer was read: the commit comes just after the look
+                }
+                return answer;
+            }
+        };
         exchange = new ServerWebExchangeDecorator(mock) {
+            @Override
+            public ServerHttpResponse getResponse() {
+                return response;
+            }
+
             @Override
             @SuppressWarnings("unchecked")
             public <T> @Nullable T getAttribute(String name) {
@@ -133,11 +159,11 @@ class LazyViewsRacesTests {
     }
 
     /**
-     * The exchange resolved the planted anonymous sid (no view bound yet); ada logs in. Just after followPrincipal()
-     * looked the exchange's views up (none yet) and before its move started, another subscriber binds the first view
-     * (which registers the exchange's views) under the planted sid. The move lands and takes the view along: ada's
-     * later write goes to her sid (it landed under the planted sid when the move took along only the views found
-     * at its decision: none).
+     * The exchange resolved the planted anonymous sid (no view bound yet); ada logs in. At the first look for the
+     * exchange's views (none yet), another subscriber binds the first view under the planted sid (it registers the
+     * exchange's views). The move lands and takes the view along: ada's later write goes to her sid. (The look was
+     * the follow's decision, before its move started, when the move took along only the views found there, none,
+     * and the write landed under the planted sid; it is now the move's own, the bind waiting for the move.)
      */
     @Test
     void aFirstViewBoundJustBeforeALoginsMoveStartsIsMovedAlong() throws Exception {
@@ -277,6 +303,52 @@ class LazyViewsRacesTests {
         assertThat(storedUnder(planted)).as("what the planted sid holds after the failed login and rotation")
                 .doesNotContain("ada-secret");
         assertThat(failure).as("the stash of a view on the anonymous sid").isNotNull();
+    }
+
+    /**
+     * The response commits (as from another thread: not waited for) just after the first view's registration
+     * looked whether it was committed: the view's change is stashed, or reported as not stashed at the end (the
+     * registration added its commit stash after the commit took its actions, and the change was lost silently).
+     */
+    @Test
+    void aCommitAsTheFirstViewIsRegisteredStashesOrReportsItsChanges(CapturedOutput output) throws Exception {
+        assertThat(session.sid().block(TIMEOUT)).isEqualTo(planted);
+        onIsCommitted.set(() -> commit.set(mock.getResponse().setComplete().toFuture()));
+        ExchangeViews exchangeViews = ExchangeViews.of(exchange, context);
+        Notes notes = new Notes();
+        exchangeViews.bind(notes).block(TIMEOUT);
+        notes.items.add("bound-while-committing");
+        ExchangeViews.stashUncommitted(exchange).block(TIMEOUT); // what SidWebFilter does once the handler is done
+        assertThat(commit.get()).as("the commit, started by the hook").isNotNull();
+        commit.get().get(10, TimeUnit.SECONDS);
+        ExchangeViews.exchangeEnded(exchange);
+
+        boolean stored = storedUnder(planted).contains("bound-while-committing");
+        boolean reported = output.getAll().contains("are NOT stashed");
+        assertThat(stored || reported).as("the change is stashed, or reported as not stashed").isTrue();
+    }
+
+    /**
+     * The response commits (not waited for) just after a login's move looked whether it was committed: the commit
+     * waits for the move, and the browser gets the cookie of ada's sid, where the state moved (the move added its
+     * wait after the commit took its actions, the cookie was refused, and the browser kept the emptied sid).
+     */
+    @Test
+    void aCommitAsALoginsMoveStartsWaitsForItsCookie() throws Exception {
+        assertThat(session.sid().block(TIMEOUT)).isEqualTo(planted);
+        principal.set("ada");
+        onIsCommitted.set(() -> commit.set(mock.getResponse().setComplete().toFuture()));
+
+        session.followPrincipal().block(TIMEOUT);
+        assertThat(commit.get()).as("the commit, started by the hook").isNotNull();
+        commit.get().get(10, TimeUnit.SECONDS);
+
+        String adas = session.sidNow();
+        assertThat(adas).isNotEqualTo(planted);
+        assertThat(storedUnder(planted)).as("the planted sid after the move").isEmpty();
+        ResponseCookie sent = mock.getResponse().getCookies().getFirst("sid");
+        assertThat(sent).as("the sid cookie the browser gets").isNotNull();
+        assertThat(sent.getValue()).isEqualTo(new SessionCookieValues(settings).encode(adas, "ada"));
     }
 
     private void failedLogin() throws Exception {
