@@ -2,6 +2,7 @@ package dev.durablestash.spring.web.reactive;
 
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
@@ -33,7 +34,7 @@ import reactor.util.context.ContextView;
  * the exchange holds at its atomic views. The reactive counterpart of the servlet {@code RequestViews}.
  *
  * <p><b>When they are stashed.</b> Once, just before the response is committed (a
- * {@code beforeCommit} action the browser session registers as the exchange starts): after a {@code Mono} body's
+ * {@code beforeCommit} action registered when the first view is bound): after a {@code Mono} body's
  * value was produced, before a view's rendered page, a redirect or a {@code ResponseEntity} is sent.
  * A failed stash fails the commit, and the response becomes the failure status instead. A multi-value
  * body (a {@code Flux}) written as a stream (server-sent events, say) is stashed earlier, as it starts
@@ -112,26 +113,41 @@ final class ExchangeViews {
             return views;
         }
         ReactiveBrowserSession session = ReactiveBrowserSession.find(exchange);
-        // Through the session, which stashes them as the response commits, holds their writes while its state
-        // moves, and fails them after a failed login. (Without one, as SidWebFilter did not run, no view binds.)
+        // Through the session, which holds their writes while its state moves, or fails them after a failed login.
         return session != null ? session.registerViews(() -> new ExchangeViews(exchange, context))
-                : new ExchangeViews(exchange, context).register(exchange.getResponse().isCommitted());
+                : new ExchangeViews(exchange, context).register();
+    }
+
+    /** @return these views, registered on the exchange, or the views registered there first */
+    ExchangeViews register() {
+        if (exchange.getResponse().isCommitted()) {
+            boundAfterTheCommit();
+        }
+        if (exchange.getAttributes().putIfAbsent(ATTRIBUTE, this) instanceof ExchangeViews first) {
+            return first;
+        }
+        if (!finished) {
+            // The commit stashes the views, unless it took its actions before this one was added: then, once
+            // committed, they count as bound after the commit (their changes reported at the end, never lost
+            // silently). Whichever comes first claims the views.
+            AtomicBoolean claimed = new AtomicBoolean();
+            exchange.getResponse().beforeCommit(() -> claimed.compareAndSet(false, true)
+                    ? stashBeforeCommitInHandlerContext() : Mono.empty());
+            if (exchange.getResponse().isCommitted() && claimed.compareAndSet(false, true)) {
+                boundAfterTheCommit();
+            }
+        }
+        return this;
     }
 
     /**
-     * @param commitPassed whether the response's commit looked for the views already: they are not stashed
-     *     automatically (the end reports their changes left unstashed)
-     * @return these views, registered on the exchange, or the views registered there first
+     * First bound while the body streams, or as the response committed: nothing is stashed automatically, and
+     * the end reports the changes left unstashed.
      */
-    ExchangeViews register(boolean commitPassed) {
-        if (commitPassed) {
-            // First bound while the body streams: the commit is over. Nothing is stashed automatically, and the
-            // end reports the changes left unstashed.
-            finished = true;
-            commitStashEnded = true;
-            turnsHandedOn = true;
-        }
-        return exchange.getAttributes().putIfAbsent(ATTRIBUTE, this) instanceof ExchangeViews first ? first : this;
+    private void boundAfterTheCommit() {
+        finished = true;
+        commitStashEnded = true;
+        turnsHandedOn = true;
     }
 
     /**
@@ -412,7 +428,7 @@ final class ExchangeViews {
         if (views == null || exchange.getResponse().isCommitted()) {
             return Mono.empty();
         }
-        return views.stashAtCommit();
+        return views.stashBeforeCommitInHandlerContext();
     }
 
     /**
@@ -425,11 +441,8 @@ final class ExchangeViews {
         }
     }
 
-    /**
-     * The response commits ({@link ReactiveBrowserSession}'s commit action): {@link #stashBeforeCommit()} in the
-     * handler's Reactor context (Spring Security's, for one).
-     */
-    Mono<Void> stashAtCommit() {
+    /** {@link #stashBeforeCommit()} in the handler's Reactor context (Spring Security's, for one). */
+    private Mono<Void> stashBeforeCommitInHandlerContext() {
         return Mono.defer(this::stashBeforeCommit).contextWrite((current) -> current.putAll(handlerContext));
     }
 

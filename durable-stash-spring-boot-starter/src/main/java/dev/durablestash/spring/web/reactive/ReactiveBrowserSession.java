@@ -4,6 +4,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
@@ -93,48 +94,10 @@ public final class ReactiveBrowserSession {
     private int waitsForMove; // guarded by this
     /** The response's commit waits for a move of the state: its cookie may still be set. */
     private volatile boolean commitWaitsForMove;
-    /** The commit looked for the exchange's views: views registered from now on are not stashed by it. */
-    private boolean commitLooked; // guarded by this
 
-    /**
-     * Made as the exchange starts ({@link SidWebFilter}): registers the response's commit action first, so that
-     * it runs whenever the response commits, whatever registers later ({@link #atCommit}).
-     */
     ReactiveBrowserSession(BrowserSessionSettings<ReactivePrincipalResolver> settings, ServerWebExchange exchange) {
         this.settings = settings;
         this.exchange = exchange;
-        exchange.getResponse().beforeCommit(this::atCommit);
-    }
-
-    /**
-     * The response's commit: waits for a move of the state under way (the response names the new sid), stashes
-     * the exchange's views (which may move the state, after a login), then waits for a move started meanwhile.
-     * Registered once, with the exchange: a view registered or a move started as the response commits on another
-     * thread is either seen here, or knows the commit passed (a move's cookie is then refused, and logged).
-     */
-    private Mono<Void> atCommit() {
-        return Mono.defer(() -> {
-            commitWaitsForMove = true;
-            return movesEnded().then(Mono.defer(() -> {
-                ExchangeViews views;
-                synchronized (this) {
-                    commitLooked = true;
-                    views = ExchangeViews.find(exchange);
-                }
-                return views == null ? Mono.<Void>empty() : views.stashAtCommit();
-            })).then(movesEnded());
-        }).doFinally(signal -> commitWaitsForMove = false);
-    }
-
-    /** @return a {@code Mono} that completes once no move of the state is under way */
-    private Mono<Void> movesEnded() {
-        return Mono.defer(() -> {
-            CompletableFuture<Void> busy;
-            synchronized (this) {
-                busy = moved;
-            }
-            return busy.isDone() ? Mono.<Void>empty() : Mono.fromFuture(busy, true).then(movesEnded());
-        });
     }
 
     /**
@@ -396,9 +359,24 @@ public final class ReactiveBrowserSession {
         if (busy != null) { // another move is in flight, or the session changed since the decision: decide again after it
             return after(busy, decideAgain);
         }
-        // The response's commit waits for the move (atCommit), so its cookie names the new sid also when the move's
-        // caller gave up (a browser left on the old, emptied, sid would lose the state).
         String fresh = SessionIds.newSid();
+        if (!exchange.getResponse().isCommitted()) {
+            // The response is not committed while the state moves, so its cookie names the new sid also when
+            // the move's caller gave up (a browser left on the old, emptied, sid would lose the state). Unless the
+            // response committed as this was added (its actions taken already): whichever comes first claims it.
+            AtomicBoolean claimed = new AtomicBoolean();
+            exchange.getResponse().beforeCommit(() -> !claimed.compareAndSet(false, true) ? Mono.empty()
+                    : Mono.defer(() -> {
+                        commitWaitsForMove = true;
+                        return Mono.fromFuture(moving, true).doFinally(signal -> commitWaitsForMove = false);
+                    }));
+            if (exchange.getResponse().isCommitted()) {
+                claimed.compareAndSet(false, true);
+            }
+        }
+        // Too late for the response's cookie to name a new sid: the state stays where the browser's cookie points
+        // (as after a failed move), rather than move to a sid no cookie names, emptying the old one.
+        boolean tooLate = !cookieCanBeSet();
         // A write of a bound view sent from now on (a stash the handler subscribed to on its own, say) waits for the
         // move and goes to the new sid, or fails with a login's move (it must not land under the old sid either); one
         // sent before is queued at the old sid ahead of the move, and moves along. Views registered after this look
@@ -412,7 +390,10 @@ public final class ReactiveBrowserSession {
         // old sid, which a later follow would move again, emptied); only then may another move start.
         CompletableFuture<Void> landed;
         try {
-            landed = settings.adapter().rotate(old, fresh).toCompletableFuture().thenRun(() -> {
+            landed = tooLate ? CompletableFuture.failedFuture(new StashWriteException("(session)", "the response to "
+                    + exchange.getRequest().getPath() + " was committed before the browser session's state could "
+                    + "move to a new sid (its cookie could not name it): the state stays under the old sid", null))
+                    : settings.adapter().rotate(old, fresh).toCompletableFuture().thenRun(() -> {
                 synchronized (this) { // the sid and the views together: a drop of the views finds them both moved
                     adopt(fresh, principal);
                     moveViewsTo(fresh); // the exchange's views now: also a first one bound since the decision
@@ -590,7 +571,7 @@ public final class ReactiveBrowserSession {
         if (from != null) {
             views.holdWritesUntil(writesHeld, from); // seen by no one yet: no lock of theirs is held meanwhile
         }
-        return views.register(commitLooked);
+        return views.register();
     }
 
     /** The session's sid changed to {@code fresh}: the bound views write there. Called holding this object's lock. */
@@ -632,7 +613,7 @@ public final class ReactiveBrowserSession {
     private void writeCookie(String value, @Nullable String principal) {
         // While the exchange's stash runs before the commit (a login in the handler seen there), the response
         // counts as committed but still takes cookies: they are applied after the before-commit actions.
-        if (exchange.getResponse().isCommitted() && !ExchangeViews.isCommitting(exchange) && !commitWaitsForMove) {
+        if (!cookieCanBeSet()) {
             cookieRefused();
             return;
         }
@@ -641,6 +622,11 @@ public final class ReactiveBrowserSession {
         } catch (UnsupportedOperationException | IllegalStateException e) {
             cookieRefused(); // the response's cookies became read-only
         }
+    }
+
+    /** @return whether the response's cookie may still be set (it is not committed, or its commit waits for this) */
+    private boolean cookieCanBeSet() {
+        return !exchange.getResponse().isCommitted() || ExchangeViews.isCommitting(exchange) || commitWaitsForMove;
     }
 
     private void cookieRefused() {
