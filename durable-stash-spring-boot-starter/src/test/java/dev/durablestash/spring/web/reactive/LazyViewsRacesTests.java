@@ -8,9 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 
 import org.jspecify.annotations.Nullable;
@@ -70,7 +68,7 @@ class LazyViewsRacesTests {
     private final AtomicReference<@Nullable Runnable> onIsCommitted = new AtomicReference<>();
     /** The response's commit, once a test started it. */
     private final AtomicReference<@Nullable CompletableFuture<Void>> commit = new AtomicReference<>();
-    private final List<Thread> others = new CopyOnWriteArrayList<>();
+    private final OtherSubscribers others = new OtherSubscribers();
     private MockServerWebExchange mock;
     private ServerWebExchange exchange;
     private ReactiveBrowserSession session;
@@ -81,32 +79,7 @@ class LazyViewsRacesTests {
         List<String> items = new ArrayList<>();
     }
 
-    private void elsewhere(Runnable racer) {
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        Thread thread = new Thread(() -> {
-            try {
-                racer.run();
-                done.complete(null);
-            } catch (Throwable e) {
-                done.completeExceptionally(e);
-            }
-        }, "racer");
-        others.add(thread);
-        thread.start();
-        try {
-            done.get(1, TimeUnit.SECONDS);
-        } catch (TimeoutException blocked) {
-            // waits for the hooked thread
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-    }
 
-    private void joinOthers() throws InterruptedException {
-        for (Thread thread : others) {
-            thread.join(10_000);
-        }
-    }
 
     @BeforeEach
     void exchangeWithAnAnonymousSidAndNoViewsYet() {
@@ -173,11 +146,11 @@ class LazyViewsRacesTests {
         principal.set("ada");
         Notes notes = new Notes();
         AtomicReference<Stash> handle = new AtomicReference<>();
-        afterViewsLookup.set(() -> elsewhere(() -> handle.set(ExchangeViews.of(exchange, context).bind(notes)
+        afterViewsLookup.set(() -> others.elsewhere(() -> handle.set(ExchangeViews.of(exchange, context).bind(notes)
                 .block(TIMEOUT))));
 
         session.followPrincipal().block(TIMEOUT);
-        joinOthers();
+        others.joinAll();
         String adas = session.sidNow();
         assertThat(adas).as("the session moved to ada's sid").isNotEqualTo(planted);
 
@@ -199,13 +172,13 @@ class LazyViewsRacesTests {
         principal.set("ada");
         Notes notes = new Notes();
         AtomicReference<ReactiveStash> stash = new AtomicReference<>();
-        afterViewsLookup.set(() -> elsewhere(() -> {
+        afterViewsLookup.set(() -> others.elsewhere(() -> {
             ExchangeViews first = ExchangeViews.of(exchange, context);
             stash.set(new BindingStash(first.bind(notes).block(TIMEOUT), first));
         }));
 
         session.followPrincipal().block(TIMEOUT);
-        joinOthers();
+        others.joinAll();
         String adas = session.sidNow();
         assertThat(adas).as("the session moved to ada's sid").isNotEqualTo(planted);
 
@@ -263,12 +236,12 @@ class LazyViewsRacesTests {
         Notes notes = new Notes();
         AtomicReference<ExchangeViews> first = new AtomicReference<>();
         AtomicReference<Stash> handle = new AtomicReference<>();
-        afterViewsLookup.set(() -> elsewhere(() -> { // inside the main thread's ExchangeViews.of, after it found none
+        afterViewsLookup.set(() -> others.elsewhere(() -> { // inside the main thread's ExchangeViews.of, after it found none
             first.set(ExchangeViews.of(exchange, context));
             handle.set(first.get().bind(notes).block(TIMEOUT));
         }));
         ExchangeViews second = ExchangeViews.of(exchange, context);
-        joinOthers();
+        others.joinAll();
 
         session.end().block(TIMEOUT);
         notes.items.add("after-end");

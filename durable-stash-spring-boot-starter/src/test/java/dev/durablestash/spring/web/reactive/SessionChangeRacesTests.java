@@ -8,9 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 
 import org.jspecify.annotations.Nullable;
@@ -80,38 +78,9 @@ class SessionChangeRacesTests {
         List<String> items = new ArrayList<>();
     }
 
-    private final List<Thread> others = new CopyOnWriteArrayList<>();
+    private final OtherSubscribers others = new OtherSubscribers();
 
-    /**
-     * Runs {@code racer} on another thread, as another subscriber of the exchange would, and waits until it finished
-     * or one second passed (it blocks, say, on the session's lock the hooked thread holds): then goes on.
-     */
-    private void elsewhere(Runnable racer) {
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        Thread thread = new Thread(() -> {
-            try {
-                racer.run();
-                done.complete(null);
-            } catch (Throwable e) {
-                done.completeExceptionally(e);
-            }
-        }, "racer");
-        others.add(thread);
-        thread.start();
-        try {
-            done.get(1, TimeUnit.SECONDS);
-        } catch (TimeoutException blocked) {
-            // it waits for the hooked thread: let that one go on
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-    }
 
-    private void joinOthers() throws InterruptedException {
-        for (Thread thread : others) {
-            thread.join(10_000);
-        }
-    }
 
     private static void runOnce(AtomicReference<@Nullable Runnable> hook) {
         Runnable h = hook.getAndSet(null);
@@ -224,14 +193,14 @@ class SessionChangeRacesTests {
     @Test
     void anEndJustAfterTheAdoptionIsNotUndoneByTheAdoptionsCookie() throws Exception {
         AtomicReference<CompletableFuture<Void>> end = new AtomicReference<>();
-        onCookies.set(() -> onResponse.set(() -> elsewhere(() -> { // armed inside decide(): fires at its writeCookie
+        onCookies.set(() -> onResponse.set(() -> others.elsewhere(() -> { // armed inside decide(): fires at its writeCookie
             CompletableFuture<Void> ended = session.end().toFuture();
             end.set(ended);
             ended.join();
         })));
 
         String first = session.sid().block(TIMEOUT);
-        joinOthers();
+        others.joinAll();
         end.get().get(10, TimeUnit.SECONDS);
 
         assertThat(session.sidNow()).as("the session's sid after the end").isNull();
@@ -252,12 +221,12 @@ class SessionChangeRacesTests {
         AtomicReference<Stash> handle = new AtomicReference<>();
         onCookies.set(() -> { // inside followPrincipal(), after it decided at its generation and found no sid
             principal.set(null); // a subscriber that does not see the security context (or before the login)
-            elsewhere(() -> handle.set(exchangeViews.bind(notes).block(TIMEOUT)));
+            others.elsewhere(() -> handle.set(exchangeViews.bind(notes).block(TIMEOUT)));
             principal.set("ada");
         });
 
         session.followPrincipal().block(TIMEOUT);
-        joinOthers();
+        others.joinAll();
         notes.items.add("ada-secret");
         BoundViews.stashAsync(handle.get()).toCompletableFuture().get(10, TimeUnit.SECONDS);
 
@@ -276,10 +245,10 @@ class SessionChangeRacesTests {
     void aNewSidResolvedJustAfterAnEndKeepsItsCookie() throws Exception {
         session.sid().block(TIMEOUT);
         AtomicReference<String> next = new AtomicReference<>();
-        onResponse.set(() -> elsewhere(() -> next.set(session.sid().block(TIMEOUT)))); // at end()'s writeCookie("")
+        onResponse.set(() -> others.elsewhere(() -> next.set(session.sid().block(TIMEOUT)))); // at end()'s writeCookie("")
 
         session.end().block(TIMEOUT);
-        joinOthers();
+        others.joinAll();
 
         assertThat(next.get()).isNotNull().isNotEqualTo(planted).isEqualTo(session.sidNow());
         String cookie = mock.getResponse().getCookies().getFirst("sid").getValue();
@@ -306,10 +275,10 @@ class SessionChangeRacesTests {
         session.sid().block(TIMEOUT);
         Notes notes = new Notes();
         AtomicReference<Stash> handle = new AtomicReference<>();
-        onViewsLookup.set(() -> elsewhere(() -> handle.set(exchangeViews.bind(notes).block(TIMEOUT))));
+        onViewsLookup.set(() -> others.elsewhere(() -> handle.set(exchangeViews.bind(notes).block(TIMEOUT))));
 
         change.run();
-        joinOthers();
+        others.joinAll();
         String now = session.sidNow();
         notes.items.add("mine");
         BoundViews.stashAsync(handle.get()).toCompletableFuture().get(10, TimeUnit.SECONDS);
@@ -330,13 +299,13 @@ class SessionChangeRacesTests {
         Notes notes = new Notes();
         AtomicReference<Stash> handle = new AtomicReference<>();
         AtomicReference<String> boundUnder = new AtomicReference<>();
-        onCookies.set(() -> elsewhere(() -> { // inside followPrincipal(), after it decided and found no sid
+        onCookies.set(() -> others.elsewhere(() -> { // inside followPrincipal(), after it decided and found no sid
             handle.set(exchangeViews.bind(notes).block(TIMEOUT));
             boundUnder.set(session.sidNow());
         }));
 
         session.followPrincipal().block(TIMEOUT);
-        joinOthers();
+        others.joinAll();
         notes.items.add("mine");
         BoundViews.stashAsync(handle.get()).toCompletableFuture().get(10, TimeUnit.SECONDS);
 
@@ -410,13 +379,13 @@ class SessionChangeRacesTests {
     private void aFailedLoginStillFailsTheAnonymousViewsWrites(Runnable change) throws Exception {
         session.sid().block(TIMEOUT);
         LateSubscriber late = new LateSubscriber();
-        onViewsLookup.set(() -> elsewhere(() -> { // at the change's drop of the views
+        onViewsLookup.set(() -> others.elsewhere(() -> { // at the change's drop of the views
             late.bindsAndLogsIn();
             late.loginFails();
         }));
 
         change.run();
-        joinOthers();
+        others.joinAll();
         assertThat(late.login).as("the login's move").isCompletedExceptionally();
         assertThat(session.sidNow()).as("the session stays on its anonymous sid").isEqualTo(late.anonymous);
 
@@ -436,10 +405,10 @@ class SessionChangeRacesTests {
     void aWriteAfterAnEndWaitsForALaterLoginsMoveInFlight() throws Exception {
         session.sid().block(TIMEOUT);
         LateSubscriber late = new LateSubscriber();
-        onViewsLookup.set(() -> elsewhere(late::bindsAndLogsIn)); // at end()'s drop of the views
+        onViewsLookup.set(() -> others.elsewhere(late::bindsAndLogsIn)); // at end()'s drop of the views
 
         session.end().block(TIMEOUT);
-        joinOthers();
+        others.joinAll();
         assertThat(session.isMoving()).as("the login's move is still in flight").isTrue();
 
         CompletableFuture<Void> stash = late.stashesAdasSecret();
@@ -466,7 +435,7 @@ class SessionChangeRacesTests {
         session.sid().block(TIMEOUT);
         LateSubscriber late = new LateSubscriber();
         CompletableFuture<Void> ended = new CompletableFuture<>();
-        onViewsLookup.set(() -> elsewhere(() -> { // at end()'s drop of the views
+        onViewsLookup.set(() -> others.elsewhere(() -> { // at end()'s drop of the views
             late.bindsAndLogsIn();
             // In the move's change of sid (its cookie written), before it moves the views: the end goes on.
             onResponse.set(() -> ended.orTimeout(5, TimeUnit.SECONDS).exceptionally(e -> null).join());
@@ -475,7 +444,7 @@ class SessionChangeRacesTests {
 
         session.end().block(TIMEOUT);
         ended.complete(null);
-        joinOthers();
+        others.joinAll();
         late.login.get(10, TimeUnit.SECONDS);
         String moved = session.sidNow();
         assertThat(moved).isNotEqualTo(late.anonymous);
@@ -496,12 +465,12 @@ class SessionChangeRacesTests {
         principal.set("ada");
         onCookies.set(() -> { // inside ada's decide(), after it took its generation
             principal.set(null);
-            elsewhere(() -> session.sid().block(TIMEOUT));
+            others.elsewhere(() -> session.sid().block(TIMEOUT));
             principal.set("ada");
         });
 
         String adas = session.sid().block(TIMEOUT);
-        joinOthers();
+        others.joinAll();
 
         assertThat(adas).as("the sid ada's subscriber resolved (the cookie's anonymous sid is " + planted + ")")
                 .isNotEqualTo(planted);
