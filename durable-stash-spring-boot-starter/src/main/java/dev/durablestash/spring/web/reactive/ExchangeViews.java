@@ -147,7 +147,7 @@ final class ExchangeViews {
     private void boundAfterTheCommit() {
         finished = true;
         commitStashEnded = true;
-        turnsHandedOn = true;
+        handTurnsOn(); // also a turn another subscriber took since the views were registered
     }
 
     /**
