@@ -17,8 +17,9 @@ import org.jspecify.annotations.Nullable;
  * move: none lands under the old sid after the move started.
  *
  * <p>Thread-safety: thread-safe. The write is sent while the lock is held, so it must not block; the
- * engine may complete it on the calling thread, running what waits for it there: no other lock is taken while
- * this one is held, but the engine's.
+ * engine may complete it on the calling thread, running what waits for it there (which may take the browser
+ * session's lock): once other threads can see this gate, its lock is never taken while the browser session's
+ * or the views' lock is held.
  */
 final class WriteGate {
 
