@@ -2,7 +2,6 @@ package dev.durablestash.spring.web.reactive;
 
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
@@ -120,22 +119,18 @@ final class ExchangeViews {
 
     /** @return these views, registered on the exchange, or the views registered there first */
     ExchangeViews register() {
-        if (exchange.getResponse().isCommitted()) {
+        boolean committed = exchange.getResponse().isCommitted();
+        if (committed) {
             boundAfterTheCommit();
         }
         if (exchange.getAttributes().putIfAbsent(ATTRIBUTE, this) instanceof ExchangeViews first) {
             return first;
         }
-        if (!finished) {
-            // The commit stashes the views, unless it took its actions before this one was added: then, once
-            // committed, they count as bound after the commit (their changes reported at the end, never lost
-            // silently). Whichever comes first claims the views.
-            AtomicBoolean claimed = new AtomicBoolean();
-            exchange.getResponse().beforeCommit(() -> claimed.compareAndSet(false, true)
-                    ? stashBeforeCommitInHandlerContext() : Mono.empty());
-            if (exchange.getResponse().isCommitted() && claimed.compareAndSet(false, true)) {
-                boundAfterTheCommit();
-            }
+        // The commit stashes the views, unless it took its actions before this one was added: then they count as
+        // bound after the commit (their changes reported at the end, never lost silently).
+        if (!committed
+                && !CommitActions.addUnlessTaken(exchange.getResponse(), this::stashBeforeCommitInHandlerContext)) {
+            boundAfterTheCommit();
         }
         return this;
     }

@@ -4,7 +4,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
@@ -363,16 +362,11 @@ public final class ReactiveBrowserSession {
         if (!exchange.getResponse().isCommitted()) {
             // The response is not committed while the state moves, so its cookie names the new sid also when
             // the move's caller gave up (a browser left on the old, emptied, sid would lose the state). Unless the
-            // response committed as this was added (its actions taken already): whichever comes first claims it.
-            AtomicBoolean claimed = new AtomicBoolean();
-            exchange.getResponse().beforeCommit(() -> !claimed.compareAndSet(false, true) ? Mono.empty()
-                    : Mono.defer(() -> {
-                        commitWaitsForMove = true;
-                        return Mono.fromFuture(moving, true).doFinally(signal -> commitWaitsForMove = false);
-                    }));
-            if (exchange.getResponse().isCommitted()) {
-                claimed.compareAndSet(false, true);
-            }
+            // response committed as this was added (its actions taken already): then the cookie is too late, below.
+            CommitActions.addUnlessTaken(exchange.getResponse(), () -> Mono.defer(() -> {
+                commitWaitsForMove = true;
+                return Mono.fromFuture(moving, true).doFinally(signal -> commitWaitsForMove = false);
+            }));
         }
         // Too late for the response's cookie to name a new sid: the state stays where the browser's cookie points
         // (as after a failed move), rather than move to a sid no cookie names, emptying the old one.
