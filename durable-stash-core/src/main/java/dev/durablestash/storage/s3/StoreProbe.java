@@ -24,6 +24,9 @@ import software.amazon.awssdk.services.s3.S3AsyncClient;
  */
 final class StoreProbe {
 
+    /** How many times the probe sends one DELETE that fails with a transient error. */
+    private static final int DELETE_ATTEMPTS = 3;
+
     private final S3StorageBackend backend;
     /** The backend's client for PUT and DELETE. */
     private final S3AsyncClient writeClient;
@@ -174,25 +177,24 @@ final class StoreProbe {
      * shows that the store evaluates the header, and only it may switch {@link ConditionalDeletes#AUTO}
      * to native deletes. No other answer shows that: a success means the header was ignored (a native
      * delete would remove a document another instance has just rewritten); a rejection (400, 501) means
-     * every native conditional delete would fail; a transient error or no answer leaves the question
-     * open (with {@link ConditionalDeletes#NATIVE} pinned, it fails the check as an outage). That the
-     * object is still there afterwards proves nothing, since a request that failed deleted nothing
-     * whether or not the store would have evaluated the header.
+     * every native conditional delete would fail; a transient error or no answer, still there after
+     * {@value #DELETE_ATTEMPTS} attempts, leaves the question open (with {@link ConditionalDeletes#NATIVE}
+     * pinned, it fails the check as an outage). That the object is still there afterwards proves
+     * nothing, since a request that failed deleted nothing whether or not the store would have
+     * evaluated the header.
      */
     private StaleDelete deleteWithStaleEtag(String staleEtag, boolean nativePinned) {
-        try {
-            await(writeClient.deleteObject(b -> b.bucket(bucket).key(key).ifMatch(StoreQuirks.ifMatch(staleEtag, backend.sendsIfMatchUnquoted()))
-                    .overrideConfiguration(overrides.delete())));
+        Answer answer = delete(StoreQuirks.ifMatch(staleEtag, backend.sendsIfMatchUnquoted()));
+        if (answer.failure() == null) {
             return new StaleDelete(false, true, "the DELETE succeeded");
-        } catch (StorageException e) {
-            S3Failure failure = S3Failure.of(e.getCause() != null ? e.getCause() : e);
-            if (nativePinned && (failure.isAmbiguous() || failure.status() == 429)) {
-                // Pinned native, the question must be answered; a transient error answers nothing: an outage,
-                // as a failure of any other step is (with AUTO, deletes simply stay emulated).
-                throw e;
-            }
-            return new StaleDelete(StoreQuirks.isDeleteConflict(failure), false, failure.summary());
         }
+        S3Failure failure = answer.failure();
+        if (nativePinned && isTransient(failure)) {
+            // Pinned native, the question must be answered; a transient error answers nothing: an outage,
+            // as a failure of any other step is (with AUTO, deletes simply stay emulated).
+            throw answer.error();
+        }
+        return new StaleDelete(StoreQuirks.isDeleteConflict(failure), false, failure.summary());
     }
 
     /**
@@ -204,26 +206,60 @@ final class StoreProbe {
      *     outage instead)
      */
     private @Nullable String deleteWithCurrentEtag(String currentEtag, boolean nativePinned) {
-        try {
-            await(writeClient.deleteObject(b -> b.bucket(bucket).key(key)
-                    .ifMatch(StoreQuirks.ifMatch(currentEtag, backend.sendsIfMatchUnquoted()))
-                    .overrideConfiguration(overrides.delete())));
+        Answer answer = delete(StoreQuirks.ifMatch(currentEtag, backend.sendsIfMatchUnquoted()));
+        S3Failure failure = answer.failure();
+        if (failure == null) {
             return null;
-        } catch (StorageException e) {
-            S3Failure failure = S3Failure.of(e.getCause() != null ? e.getCause() : e);
-            if (nativePinned && (failure.isAmbiguous() || failure.status() == 429)) {
-                throw e;
-            }
-            return failure.summary();
         }
+        if (answer.afterTransient() && (StoreQuirks.isDeleteConflict(failure) || failure.isNoSuchKey())
+                && await(backend.get(key, null)) instanceof GetResult.NotFound) {
+            return null; // the attempt that got no answer deleted the object: the retry found it gone
+        }
+        if (nativePinned && isTransient(failure)) {
+            throw answer.error();
+        }
+        return failure.summary();
     }
 
     private void removeProbe() {
-        try {
-            await(writeClient.deleteObject(b -> b.bucket(bucket).key(key).overrideConfiguration(overrides.delete())));
-        } catch (StorageException e) {
-            // reported by the step that needs the object gone, if any
+        delete(null); // a failure is reported by the step that needs the object gone, if any
+    }
+
+    /**
+     * How the store answered one of the probe's DELETEs.
+     *
+     * @param failure {@code null} when the DELETE succeeded
+     * @param error the error behind {@code failure}
+     * @param afterTransient an earlier attempt failed with a transient error, so may have been applied
+     */
+    private record Answer(@Nullable S3Failure failure, @Nullable StorageException error, boolean afterTransient) {}
+
+    /**
+     * Sends one DELETE of the probe object (conditional when {@code ifMatch} is given), and sends it again,
+     * at most {@value #DELETE_ATTEMPTS} times in all and within the deadline, while it fails with a
+     * transient error: a closed connection or a 503 says nothing about how the store treats the header,
+     * and the probe's DELETEs carry no SDK retry (the backend's own deletes must not be retried blindly).
+     */
+    private Answer delete(@Nullable String ifMatch) {
+        boolean afterTransient = false;
+        for (int attempt = 1; ; attempt++) {
+            try {
+                await(writeClient.deleteObject(b -> b.bucket(bucket).key(key).ifMatch(ifMatch)
+                        .overrideConfiguration(overrides.delete())));
+                return new Answer(null, null, afterTransient);
+            } catch (StorageException e) {
+                S3Failure failure = S3Failure.of(e.getCause() != null ? e.getCause() : e);
+                if (!isTransient(failure) || attempt == DELETE_ATTEMPTS || deadline - System.nanoTime() <= 0
+                        || Thread.currentThread().isInterrupted()) {
+                    return new Answer(failure, e, afterTransient);
+                }
+                afterTransient = true;
+            }
         }
+    }
+
+    private static boolean isTransient(S3Failure failure) {
+        return failure.isAmbiguous() || failure.status() == 429;
     }
 
     private static byte[] body(int version) {

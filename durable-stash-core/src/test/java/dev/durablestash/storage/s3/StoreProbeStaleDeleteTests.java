@@ -146,9 +146,9 @@ class StoreProbeStaleDeleteTests {
 
     /**
      * A store like Ceph RGW 16.2 that IGNORES If-Match on DELETE (deletes anyway), and whose first
-     * conditional DELETE gets a transient HTTP 500 without being applied.
+     * {@code fiveHundreds} conditional DELETEs get a transient HTTP 500 without being applied.
      */
-    static S3AsyncClient ignoringConditionalDeletesAfterOne500(S3AsyncClient real, AtomicInteger fiveHundreds) {
+    static S3AsyncClient ignoringConditionalDeletesAfter500s(S3AsyncClient real, AtomicInteger fiveHundreds) {
         return answeringConditionalDeletes(real, request -> fiveHundreds.getAndDecrement() > 0
                 ? failing(500, "InternalError", null)
                 : real.deleteObject(request.toBuilder().ifMatch(null).build())); // the header is ignored
@@ -161,10 +161,11 @@ class StoreProbeStaleDeleteTests {
                 : real.deleteObject(request));
     }
 
+    /** Every attempt of the check's stale DELETE gets a 500 (the check sends it three times). */
     @Test
-    void aTransient500DuringTheCheckKeepsDeletesEmulatedOnAStoreThatIgnoresIfMatchOnDelete() throws Exception {
+    void transient500sDuringTheCheckKeepDeletesEmulatedOnAStoreThatIgnoresIfMatchOnDelete() throws Exception {
         String bucket = server.createBucket("ignoredel");
-        S3AsyncClient client = ignoringConditionalDeletesAfterOne500(server.client(), new AtomicInteger(1));
+        S3AsyncClient client = ignoringConditionalDeletesAfter500s(server.client(), new AtomicInteger(3));
         try (S3StorageBackend backend = S3StorageBackend.builder().bucket(bucket).client(client).build();
                 S3StorageBackend otherInstance = S3StorageBackend.builder().bucket(bucket).client(server.client())
                         .conditionalDeletes(ConditionalDeletes.EMULATED).build()) {
@@ -183,11 +184,11 @@ class StoreProbeStaleDeleteTests {
         }
     }
 
-    /** The same store without the transient 500: the check sees the header ignored, deletes stay emulated. */
+    /** The same store without the transient 500s: the check sees the header ignored, deletes stay emulated. */
     @Test
     void withoutThe500TheCheckSeesTheHeaderIgnoredAndTheNewerDocumentSurvives() throws Exception {
         String bucket = server.createBucket("ignoredel-control");
-        S3AsyncClient client = ignoringConditionalDeletesAfterOne500(server.client(), new AtomicInteger(0));
+        S3AsyncClient client = ignoringConditionalDeletesAfter500s(server.client(), new AtomicInteger(0));
         try (S3StorageBackend backend = S3StorageBackend.builder().bucket(bucket).client(client).build();
                 S3StorageBackend otherInstance = S3StorageBackend.builder().bucket(bucket).client(server.client())
                         .conditionalDeletes(ConditionalDeletes.EMULATED).build()) {
