@@ -12,6 +12,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -40,7 +41,10 @@ class FileSystemJournalFailedFileChangeTests {
 
     /** An I/O pool of one thread (tasks run in order) whose next task starts with its thread interrupted. */
     static final class FaultyPool extends ThreadPoolExecutor {
+        /** Set: the next task this pool starts runs on an interrupted thread. */
         final AtomicBoolean interruptNext = new AtomicBoolean();
+        /** Tasks handed to {@link #execute} and not finished. */
+        private final AtomicInteger unfinished = new AtomicInteger();
 
         FaultyPool() {
             this(1);
@@ -50,11 +54,43 @@ class FileSystemJournalFailedFileChangeTests {
             super(threads, threads, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>());
         }
 
+        /**
+         * Makes the next task handed to this pool run on an interrupted thread, once every task handed to it
+         * before has finished: with more than one thread, a task handed over earlier (the backend's start-up
+         * sweep of temporary files) may start after a later one, and would take the interrupt.
+         */
+        void interruptTheNextTask() throws InterruptedException {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (unfinished.get() > 0) {
+                if (System.nanoTime() - deadline > 0) {
+                    throw new AssertionError(unfinished.get() + " tasks still unfinished after 10 s");
+                }
+                Thread.sleep(1);
+            }
+            interruptNext.set(true);
+        }
+
+        @Override
+        public void execute(Runnable task) {
+            unfinished.incrementAndGet();
+            try {
+                super.execute(task);
+            } catch (RuntimeException e) {
+                unfinished.decrementAndGet();
+                throw e;
+            }
+        }
+
         @Override
         protected void beforeExecute(Thread thread, Runnable task) {
             if (interruptNext.getAndSet(false)) {
                 thread.interrupt();
             }
+        }
+
+        @Override
+        protected void afterExecute(Runnable task, Throwable failure) {
+            unfinished.decrementAndGet();
         }
     }
 
@@ -69,7 +105,7 @@ class FileSystemJournalFailedFileChangeTests {
         String before;
         try (FileSystemStorageBackend backend = new FileSystemStorageBackend(root, null, pool, Journal.DEFAULT_SEGMENT_LIMIT)) {
             await(backend.put("ns/other", utf8("x"), Precondition.absent())); // ns/ exists
-            pool.interruptNext.set(true);
+            pool.interruptTheNextTask();
             assertThatThrownBy(() -> await(backend.put("ns/a", utf8("new body"), Precondition.absent())))
                     .hasStackTraceContaining("ClosedByInterruptException");
             before = describe(await(backend.get("ns/a", null)));
@@ -94,7 +130,7 @@ class FileSystemJournalFailedFileChangeTests {
         FaultyPool pool = new FaultyPool();
         FileSystemStorageBackend backend = new FileSystemStorageBackend(root, null, pool, Journal.DEFAULT_SEGMENT_LIMIT);
         await(backend.get("warm-up", null)); // the start's sweep of temporary files is done
-        pool.interruptNext.set(true); // fresh/ is missing: forcing its new entry fails, no file is created
+        pool.interruptTheNextTask(); // fresh/ is missing: forcing its new entry fails, no file is created
         assertThatThrownBy(() -> await(backend.put("fresh/a", utf8("failed put"), Precondition.absent())))
                 .hasStackTraceContaining("ClosedByInterruptException");
         boolean gone = await(backend.delete("fresh/a", "some-etag"));
@@ -116,7 +152,7 @@ class FileSystemJournalFailedFileChangeTests {
         FaultyPool pool = new FaultyPool();
         FileSystemStorageBackend backend = new FileSystemStorageBackend(root, null, pool, Journal.DEFAULT_SEGMENT_LIMIT);
         await(backend.get("warm-up", null));
-        pool.interruptNext.set(true);
+        pool.interruptTheNextTask();
         assertThatThrownBy(() -> await(backend.put("fresh/a", utf8("failed put"), Precondition.absent())))
                 .hasStackTraceContaining("ClosedByInterruptException");
         assertThat(await(backend.delete("fresh/a", null))).isTrue();

@@ -58,7 +58,7 @@ class FileSystemJournalKeptWriteTests {
             CompletableFuture<GetResult> read;
             stripe.writeLock().lock(); // another key of the stripe is being overwritten
             try {
-                pool.interruptNext.set(true);
+                pool.interruptTheNextTask();
                 put = backend.put("ns/a", utf8("new body"), Precondition.absent()).toCompletableFuture();
                 awaitUntil("the put waits to overwrite its file", () -> stripe.getQueueLength() == 1);
                 // The key's ETag no longer known (as after the known ETags were cleared at their bound): the
@@ -86,7 +86,7 @@ class FileSystemJournalKeptWriteTests {
         try (FileSystemStorageBackend backend = new FileSystemStorageBackend(root, null, pool, 64)) {
             await(backend.put("ns/other", utf8("x"), Precondition.absent()));
             CountDownLatch hold = new CountDownLatch(1);
-            pool.interruptNext.set(true);
+            pool.interruptTheNextTask();
             CompletableFuture<?> put = backend.put("ns/a", utf8("new body ".repeat(10)), Precondition.absent())
                     .toCompletableFuture(); // a record past the segment limit: its segment is sealed at once
             pool.execute(() -> { // keeps the checkpoint the put starts from running before the path is taken
@@ -139,7 +139,7 @@ class FileSystemJournalKeptWriteTests {
         try (FileSystemStorageBackend backend = new FileSystemStorageBackend(root, null, pool,
                 Journal.DEFAULT_SEGMENT_LIMIT)) {
             await(backend.put("ns/other", utf8("x"), Precondition.absent()));
-            pool.interruptNext.set(true);
+            pool.interruptTheNextTask();
             assertThatThrownBy(() -> await(backend.put(read, utf8("new body"), Precondition.absent())))
                     .hasStackTraceContaining("ClosedByInterruptException");
             FileSystemJournalFailedFileChangeTests.ReadDuringJournalWait during =
@@ -228,7 +228,7 @@ class FileSystemJournalKeptWriteTests {
             String etag = DurableFiles.etagOf(utf8("new body"));
             for (int round = 0; round < 50; round++) {
                 String key = "ns/a" + round;
-                pool.interruptNext.set(true);
+                pool.interruptTheNextTask();
                 assertThatThrownBy(() -> await(backend.put(key, utf8("new body"), Precondition.absent())))
                         .hasStackTraceContaining("ClosedByInterruptException");
                 CompletableFuture<GetResult> read = backend.get(key, null).toCompletableFuture();

@@ -36,7 +36,7 @@ class FileSystemJournalKnownEtagTests {
         try (FileSystemStorageBackend backend = new FileSystemStorageBackend(root, null, pool, Journal.DEFAULT_SEGMENT_LIMIT)) {
             String one = ((PutResult.Written) await(backend.put("ns/a", utf8("one"), Precondition.absent()))).etag();
             assertThat(await(backend.get("ns/a", one))).isInstanceOf(GetResult.NotModified.class);
-            pool.interruptNext.set(true);
+            pool.interruptTheNextTask();
             assertThatThrownBy(() -> await(backend.put("ns/a", utf8("two"), Precondition.matching(one))));
             GetResult after = await(backend.get("ns/a", one));
             assertThat(after).isInstanceOf(GetResult.Found.class);

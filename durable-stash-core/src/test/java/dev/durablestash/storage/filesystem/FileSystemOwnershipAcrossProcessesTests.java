@@ -125,7 +125,7 @@ class FileSystemOwnershipAcrossProcessesTests {
         FileSystemJournalFailedFileChangeTests.FaultyPool pool = new FileSystemJournalFailedFileChangeTests.FaultyPool();
         try (FileSystemStorageBackend plain = new FileSystemStorageBackend(root, pool)) {
             await(plain.put("ns/a", utf8("one"), Precondition.absent()));
-            pool.interruptNext.set(true);
+            pool.interruptTheNextTask();
             assertThatThrownBy(() -> await(plain.put("ns/b", utf8("two"), Precondition.absent())))
                     .hasStackTraceContaining("FileLockInterruptionException");
             Process journaled = child("journal");
@@ -151,7 +151,7 @@ class FileSystemOwnershipAcrossProcessesTests {
         FileSystemJournalFailedFileChangeTests.FaultyPool pool = new FileSystemJournalFailedFileChangeTests.FaultyPool();
         try (FileSystemStorageBackend plain = new FileSystemStorageBackend(root, pool)) {
             await(plain.get("ns/a", null));
-            pool.interruptNext.set(true);
+            pool.interruptTheNextTask();
             assertThatThrownBy(() -> await(plain.put("ns/b", utf8("two"), Precondition.absent())))
                     .hasStackTraceContaining("FileLockInterruptionException");
             Process journaled = child("journal", "ns/a", "older, from the journal");
