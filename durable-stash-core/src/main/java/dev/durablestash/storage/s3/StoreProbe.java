@@ -53,7 +53,11 @@ final class StoreProbe {
         try {
             probe(deletes, pinnedForm);
         } finally {
-            removeProbe();
+            try {
+                removeProbe();
+            } catch (StorageException e) {
+                // interrupted: what the check found, or why it stopped, matters more
+            }
         }
         return new S3StoreCheck(backend.describe(), findings, problems);
     }
@@ -181,7 +185,9 @@ final class StoreProbe {
      * {@value #DELETE_ATTEMPTS} attempts, leaves the question open (with {@link ConditionalDeletes#NATIVE}
      * pinned, it fails the check as an outage). That the object is still there afterwards proves
      * nothing, since a request that failed deleted nothing whether or not the store would have
-     * evaluated the header.
+     * evaluated the header. That it is gone does: a refusal that follows an attempt with a transient
+     * error counts only while the object is still there, since that attempt may have deleted it (the
+     * header ignored), and a store may refuse a DELETE with {@code If-Match} of a missing key.
      */
     private StaleDelete deleteWithStaleEtag(String staleEtag, boolean nativePinned) {
         Answer answer = delete(StoreQuirks.ifMatch(staleEtag, backend.sendsIfMatchUnquoted()));
@@ -194,7 +200,13 @@ final class StoreProbe {
             // as a failure of any other step is (with AUTO, deletes simply stay emulated).
             throw answer.error();
         }
-        return new StaleDelete(StoreQuirks.isDeleteConflict(failure), false, failure.summary());
+        boolean refused = StoreQuirks.isDeleteConflict(failure);
+        if (refused && answer.afterTransient() && await(backend.get(key, null)) instanceof GetResult.NotFound) {
+            // An earlier attempt, with the same stale ETag, removed the object: the store ignores the header,
+            // and the refusal only says that the key was missing by then.
+            return new StaleDelete(false, true, "an attempt that got no answer deleted the object");
+        }
+        return new StaleDelete(refused, false, failure.summary());
     }
 
     /**
@@ -221,8 +233,13 @@ final class StoreProbe {
         return failure.summary();
     }
 
+    /**
+     * Removes the probe object; a failure is reported by the step that needs it gone, if any.
+     *
+     * @throws StorageException when the thread is interrupted
+     */
     private void removeProbe() {
-        delete(null); // a failure is reported by the step that needs the object gone, if any
+        delete(null);
     }
 
     /**
@@ -230,7 +247,8 @@ final class StoreProbe {
      *
      * @param failure {@code null} when the DELETE succeeded
      * @param error the error behind {@code failure}
-     * @param afterTransient an earlier attempt failed with a transient error, so may have been applied
+     * @param afterTransient an earlier attempt failed with a transient error (no answer, or one such as a
+     *     500 that a store may send for a request it applied), so may have been applied
      */
     private record Answer(@Nullable S3Failure failure, @Nullable StorageException error, boolean afterTransient) {}
 
@@ -239,23 +257,42 @@ final class StoreProbe {
      * at most {@value #DELETE_ATTEMPTS} times in all and within the deadline, while it fails with a
      * transient error: a closed connection or a 503 says nothing about how the store treats the header,
      * and the probe's DELETEs carry no SDK retry (the backend's own deletes must not be retried blindly).
+     * A failure is the answer (a failure that says nothing when the attempts or the deadline ran out).
+     *
+     * @throws StorageException when the thread is interrupted (its interrupt status stays set)
      */
     private Answer delete(@Nullable String ifMatch) {
         boolean afterTransient = false;
         for (int attempt = 1; ; attempt++) {
+            if (Thread.currentThread().isInterrupted()) {
+                // Not sent: a client may clear the flag and answer with an error that looks transient.
+                throw new StorageException("S3 store check interrupted");
+            }
             try {
                 await(writeClient.deleteObject(b -> b.bucket(bucket).key(key).ifMatch(ifMatch)
                         .overrideConfiguration(overrides.delete())));
                 return new Answer(null, null, afterTransient);
             } catch (StorageException e) {
                 S3Failure failure = S3Failure.of(e.getCause() != null ? e.getCause() : e);
-                if (!isTransient(failure) || attempt == DELETE_ATTEMPTS || deadline - System.nanoTime() <= 0
-                        || Thread.currentThread().isInterrupted()) {
+                if (causedByInterrupt(e)) {
+                    Thread.currentThread().interrupt(); // the client may have cleared it: the caller must see it
+                    throw e; // not the store's answer: the check stops
+                }
+                if (!isTransient(failure) || attempt == DELETE_ATTEMPTS || deadline - System.nanoTime() <= 0) {
                     return new Answer(failure, e, afterTransient);
                 }
                 afterTransient = true;
             }
         }
+    }
+
+    private static boolean causedByInterrupt(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            if (t instanceof InterruptedException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static boolean isTransient(S3Failure failure) {

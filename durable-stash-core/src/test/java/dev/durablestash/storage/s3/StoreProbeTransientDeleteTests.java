@@ -3,6 +3,7 @@ package dev.durablestash.storage.s3;
 import static dev.durablestash.testsupport.Stages.await;
 import static dev.durablestash.testsupport.Stages.utf8;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
@@ -18,10 +19,13 @@ import org.junit.jupiter.api.Test;
 import dev.durablestash.storage.GetResult;
 import dev.durablestash.storage.Precondition;
 import dev.durablestash.storage.PutResult;
+import dev.durablestash.storage.StorageException;
+import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
 import software.amazon.awssdk.services.s3.model.DeleteObjectRequest;
 import software.amazon.awssdk.services.s3.model.DeleteObjectResponse;
+import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /**
  * The store check's DELETEs meet a pooled connection the store has just closed (the SDK's "connection was
@@ -132,6 +136,100 @@ class StoreProbeTransientDeleteTests {
             assertThat(check.problems()).isEmpty();
             assertThat(check.summary()).contains("conditional DELETE refused with the current ETag too",
                     "replace of a missing key refused");
+        }
+    }
+
+    /**
+     * A store that ignores {@code If-Match} on DELETE of an object (deletes it anyway) but refuses (412) a
+     * DELETE with {@code If-Match} of a missing key; its first conditional DELETE (the check's stale one)
+     * is applied and its answer lost, and the next-but-one fails without being applied.
+     */
+    private S3AsyncClient ignoringTheHeaderWithTwoFaults(S3AsyncClient real) {
+        return answeringDeletes(real, (request, before) -> {
+            if (request.ifMatch() == null) {
+                return real.deleteObject(request);
+            }
+            long conditional = deletes.stream().filter(d -> !d.equals("-")).count();
+            boolean exists = real.headObject(b -> b.bucket(request.bucket()).key(request.key()))
+                    .handle((found, missing) -> missing == null).join();
+            CompletableFuture<DeleteObjectResponse> store = exists
+                    ? real.deleteObject(request.toBuilder().ifMatch(null).build())
+                    : CompletableFuture.failedFuture(S3Exception.builder().statusCode(412)
+                            .awsErrorDetails(AwsErrorDetails.builder().errorCode("PreconditionFailed").build())
+                            .message("PreconditionFailed").build());
+            return conditional == 1 ? store.thenCompose(applied -> connectionClosed())
+                    : conditional == 3 ? connectionClosed() : store;
+        });
+    }
+
+    /**
+     * The stale DELETE's first attempt deleted the object (the header ignored), its answer lost; sent again,
+     * it found the key missing and was refused. Seen failing before (review): the refusal counted as the header
+     * evaluated, the DELETE with the current ETag (one fault, then refused on the missing key) as applied,
+     * and deletes became native on a store that ignores the header: a lazy delete then removed a document
+     * another instance had just rewritten.
+     */
+    @Test
+    void aStaleDeleteThatDeletedUnansweredKeepsDeletesEmulatedOnAStoreThatIgnoresTheHeader() throws Exception {
+        String bucket = server.createBucket("probe-stale-applied");
+        try (S3StorageBackend backend = S3StorageBackend.builder().bucket(bucket)
+                .client(ignoringTheHeaderWithTwoFaults(server.client())).build();
+                S3StorageBackend otherInstance = S3StorageBackend.builder().bucket(bucket).client(server.client())
+                        .conditionalDeletes(ConditionalDeletes.EMULATED).build()) {
+            S3StoreCheck check = backend.checkStore("durable-stash/store-check", Duration.ofSeconds(30));
+            assertThat(check.summary()).contains("conditional DELETE ignored, deletes emulated with tombstones");
+
+            String v1 = ((PutResult.Written) await(otherInstance.put("doc", utf8("v1"), Precondition.absent())))
+                    .etag();
+            await(otherInstance.put("doc", utf8("v2 acknowledged"), Precondition.matching(v1)));
+            assertThat(await(backend.delete("doc", v1))).as("delete conditional on a stale ETag").isFalse();
+            assertThat(await(otherInstance.get("doc", null))).as("the rewritten document")
+                    .isInstanceOf(GetResult.Found.class);
+        }
+    }
+
+    /** The same with deletes pinned NATIVE: a problem (seen failing before: the check was safe). */
+    @Test
+    void withNativeDeletesPinnedAStaleDeleteThatDeletedUnansweredIsAProblem() {
+        String bucket = server.createBucket("probe-stale-applied-native");
+        try (S3StorageBackend backend = S3StorageBackend.builder().bucket(bucket)
+                .client(ignoringTheHeaderWithTwoFaults(server.client()))
+                .conditionalDeletes(ConditionalDeletes.NATIVE).build()) {
+            S3StoreCheck check = backend.checkStore("durable-stash/store-check", Duration.ofSeconds(30));
+            assertThat(check.safe()).isFalse();
+            assertThat(check.problems()).anySatisfy(p -> assertThat(p).contains("ignores If-Match on DELETE"));
+        }
+    }
+
+    /**
+     * The check's thread is interrupted while its stale DELETE is under way; the client, as the SDK's does,
+     * clears the flag of a thread that calls it interrupted and fails that call with a client error. Seen
+     * failing before (review): the check sent DELETEs on, reported "refused (InterruptedException)" as the
+     * store's answer and returned, the interrupt lost.
+     */
+    @Test
+    void anInterruptStopsTheCheckAndStaysSet() {
+        String bucket = server.createBucket("probe-interrupted");
+        S3AsyncClient real = server.client();
+        List<String> sentInterrupted = new CopyOnWriteArrayList<>();
+        S3AsyncClient client = answeringDeletes(real, (request, before) -> {
+            if (Thread.interrupted()) { // what the SDK does to a thread that calls it interrupted
+                sentInterrupted.add(deletes.get(before));
+                return CompletableFuture.failedFuture(SdkClientException.create("Unable to execute HTTP request"));
+            }
+            if (request.ifMatch() != null && deletes.stream().filter(d -> !d.equals("-")).count() == 1) {
+                Thread.currentThread().interrupt();
+                return new CompletableFuture<>(); // under way when the interrupt comes
+            }
+            return real.deleteObject(request);
+        });
+        try (S3StorageBackend backend = S3StorageBackend.builder().bucket(bucket).client(client).build()) {
+            assertThatThrownBy(() -> backend.checkStore("durable-stash/store-check", Duration.ofSeconds(30)))
+                    .isInstanceOf(StorageException.class).hasMessageContaining("interrupted");
+            assertThat(Thread.interrupted()).as("the interrupt status afterwards").isTrue();
+            assertThat(sentInterrupted).as("DELETEs sent on the interrupted thread").isEmpty();
+        } finally {
+            Thread.interrupted();
         }
     }
 
