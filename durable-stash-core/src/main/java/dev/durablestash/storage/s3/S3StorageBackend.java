@@ -234,8 +234,8 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
      * @param timeout how long the whole check may take
      * @return what the store does; {@link S3StoreCheck#safe()} is {@code false} when compare-and-swap
      *     cannot be trusted on it
-     * @throws StorageException when the store cannot be reached or answers with an error, or the check
-     *     takes longer than {@code timeout}
+     * @throws StorageException when the store cannot be reached or answers with an error, the check
+     *     takes longer than {@code timeout}, or the thread is interrupted (its interrupt status stays set)
      */
     public S3StoreCheck checkStore(String probeKey, Duration timeout) {
         checkKey(probeKey);

@@ -8,6 +8,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 
 import org.jspecify.annotations.Nullable;
 
@@ -65,10 +66,10 @@ final class StoreProbe {
     private void probe(ConditionalDeletes deletes, IfMatchForm pinnedForm) {
         // 1. create with If-None-Match: *
         String first;
-        PutResult created = await(backend.put(key, body(1), Precondition.absent()));
+        PutResult created = put(1, Precondition.absent());
         if (!(created instanceof PutResult.Written written)) {
             removeProbe(); // left behind by an earlier check that was cut short
-            created = await(backend.put(key, body(1), Precondition.absent()));
+            created = put(1, Precondition.absent());
             if (!(created instanceof PutResult.Written written2)) {
                 throw new StorageException("S3 store check: could not create the probe object s3://" + bucket + "/" + key);
             }
@@ -77,7 +78,7 @@ final class StoreProbe {
             first = written.etag();
         }
         // 2. a second create must be refused
-        PutResult again = await(backend.put(key, body(2), Precondition.absent()));
+        PutResult again = put(2, Precondition.absent());
         String current = first;
         if (again instanceof PutResult.Written overwritten) {
             problems.add("the store ignores If-None-Match: * on PUT (a create replaced an existing object)");
@@ -89,7 +90,7 @@ final class StoreProbe {
         // 3. replace with the current ETag
         String replaced;
         try {
-            PutResult replace = await(backend.put(key, body(3), Precondition.matching(current)));
+            PutResult replace = put(3, Precondition.matching(current));
             if (!(replace instanceof PutResult.Written written)) {
                 problems.add("the store refuses If-Match with the object's current ETag");
                 findings.add("replace with the current ETag REFUSED");
@@ -100,12 +101,15 @@ final class StoreProbe {
                     ? "unquoted" + (pinnedForm == IfMatchForm.AUTO ? " (the store refuses the quoted form)" : "")
                     : "quoted"));
         } catch (StorageException e) {
+            if (!refusal(e)) {
+                throw e; // an outage, as a failure of any other step is
+            }
             problems.add(String.valueOf(e.getMessage()));
             findings.add("replace with the current ETag REFUSED");
             return;
         }
         // 4. replace with a stale ETag must be refused
-        PutResult stale = await(backend.put(key, body(4), Precondition.matching(current)));
+        PutResult stale = put(4, Precondition.matching(current));
         if (stale instanceof PutResult.Written overwritten) {
             problems.add("the store ignores If-Match on PUT (a replace with a stale ETag was applied)");
             findings.add("stale replace ACCEPTED");
@@ -114,7 +118,7 @@ final class StoreProbe {
             findings.add("stale replace refused");
         }
         // 5. conditional GET
-        GetResult got = await(backend.get(key, replaced));
+        GetResult got = get(replaced);
         findings.add(got instanceof GetResult.NotModified ? "conditional GET 304"
                 : "conditional GET not supported (a revalidating mount reads the whole document)");
         // 6. DELETE with a stale ETag
@@ -157,7 +161,7 @@ final class StoreProbe {
         }
         // 7. replace of a missing key must fail its precondition
         removeProbe();
-        PutResult missing = await(backend.put(key, body(5), Precondition.matching(replaced)));
+        PutResult missing = put(5, Precondition.matching(replaced));
         if (missing instanceof PutResult.Written) {
             problems.add("the store ignores If-Match on PUT of a missing key (the replace created it)");
             findings.add("replace of a missing key ACCEPTED");
@@ -201,7 +205,15 @@ final class StoreProbe {
             throw answer.error();
         }
         boolean refused = StoreQuirks.isDeleteConflict(failure);
-        if (refused && answer.afterTransient() && await(backend.get(key, null)) instanceof GetResult.NotFound) {
+        if (refused && answer.afterTransient() && failure.status() == 409) {
+            // A concurrent write in progress: perhaps the attempt that got no answer, still running. Whether it
+            // will delete the object is unknown: the question stays open, as after a transient error.
+            if (nativePinned) {
+                throw answer.error();
+            }
+            return new StaleDelete(false, false, failure.summary() + " after an attempt that got no answer");
+        }
+        if (refused && answer.afterTransient() && get(null) instanceof GetResult.NotFound) {
             // An earlier attempt, with the same stale ETag, removed the object: the store ignores the header,
             // and the refusal only says that the key was missing by then.
             return new StaleDelete(false, true, "an attempt that got no answer deleted the object");
@@ -224,7 +236,7 @@ final class StoreProbe {
             return null;
         }
         if (answer.afterTransient() && (StoreQuirks.isDeleteConflict(failure) || failure.isNoSuchKey())
-                && await(backend.get(key, null)) instanceof GetResult.NotFound) {
+                && get(null) instanceof GetResult.NotFound) {
             return null; // the attempt that got no answer deleted the object: the retry found it gone
         }
         if (nativePinned && isTransient(failure)) {
@@ -264,12 +276,8 @@ final class StoreProbe {
     private Answer delete(@Nullable String ifMatch) {
         boolean afterTransient = false;
         for (int attempt = 1; ; attempt++) {
-            if (Thread.currentThread().isInterrupted()) {
-                // Not sent: a client may clear the flag and answer with an error that looks transient.
-                throw new StorageException("S3 store check interrupted");
-            }
             try {
-                await(writeClient.deleteObject(b -> b.bucket(bucket).key(key).ifMatch(ifMatch)
+                await(() -> writeClient.deleteObject(b -> b.bucket(bucket).key(key).ifMatch(ifMatch)
                         .overrideConfiguration(overrides.delete())));
                 return new Answer(null, null, afterTransient);
             } catch (StorageException e) {
@@ -286,6 +294,16 @@ final class StoreProbe {
         }
     }
 
+    /**
+     * @return whether a failed request is the store's answer: not an interrupt, the deadline, a transient
+     *     error or no answer
+     */
+    private static boolean refusal(StorageException error) {
+        Throwable cause = error.getCause();
+        return !causedByInterrupt(error) && !(cause instanceof TimeoutException)
+                && (cause == null || !isTransient(S3Failure.of(cause)));
+    }
+
     private static boolean causedByInterrupt(Throwable error) {
         for (Throwable t = error; t != null; t = t.getCause()) {
             if (t instanceof InterruptedException) {
@@ -299,11 +317,32 @@ final class StoreProbe {
         return failure.isAmbiguous() || failure.status() == 429;
     }
 
+    /** Writes the probe object: its body's {@code version}, with {@code precondition}. */
+    private PutResult put(int version, Precondition precondition) {
+        return await(() -> backend.put(key, body(version), precondition));
+    }
+
+    /** Reads the probe object, conditional on {@code etag} when given. */
+    private GetResult get(@Nullable String etag) {
+        return await(() -> backend.get(key, etag));
+    }
+
     private static byte[] body(int version) {
         return ("durable-stash store check " + version).getBytes(StandardCharsets.US_ASCII);
     }
 
-    private <T> T await(CompletionStage<T> stage) {
+    /**
+     * Sends one request and waits for its answer within the check's deadline.
+     *
+     * @throws StorageException when the request fails, the deadline passes, or the thread is interrupted
+     *     (then its interrupt status stays set, and nothing is sent: the SDK clears the status of a thread
+     *     that calls it interrupted and fails the call with an error that looks like a lost connection)
+     */
+    private <T> T await(Supplier<? extends CompletionStage<T>> request) {
+        if (Thread.currentThread().isInterrupted()) {
+            throw new StorageException("S3 store check interrupted", new InterruptedException());
+        }
+        CompletionStage<T> stage = request.get();
         long left = deadline - System.nanoTime();
         try {
             return stage.toCompletableFuture().get(Math.max(0, left), TimeUnit.NANOSECONDS);

@@ -12,7 +12,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.BiConsumer;
 import java.util.function.BiFunction;
+import java.util.function.Consumer;
 
 import org.junit.jupiter.api.Test;
 
@@ -21,10 +23,12 @@ import dev.durablestash.storage.Precondition;
 import dev.durablestash.storage.PutResult;
 import dev.durablestash.storage.StorageException;
 import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
+import software.amazon.awssdk.core.SdkRequest;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
 import software.amazon.awssdk.services.s3.model.DeleteObjectRequest;
 import software.amazon.awssdk.services.s3.model.DeleteObjectResponse;
+import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /**
@@ -40,6 +44,10 @@ class StoreProbeTransientDeleteTests {
 
     /** Which DELETE the store sees, in order: the If-Match it carries ({@code "-"} for none). */
     private final List<String> deletes = new CopyOnWriteArrayList<>();
+    /** Every other call, in order: its method's name, with {@code " interrupted"} if its thread was. */
+    private final List<String> otherCalls = new CopyOnWriteArrayList<>();
+    /** Runs after every other call was sent, with the method's name and its (answered or pending) result. */
+    private volatile BiConsumer<String, Object> afterOtherCall = (name, result) -> { };
 
     /**
      * @param answer given the request and how many DELETEs came before it, answers it in place of the real
@@ -58,11 +66,17 @@ class StoreProbeTransientDeleteTests {
             if (method.getName().equals("deleteObject")) {
                 return InvocationHandler.invokeDefault(proxy, method, args); // builds the request, calls the one above
             }
+            if (args != null && args.length > 0 && (args[0] instanceof SdkRequest || args[0] instanceof Consumer)) {
+                otherCalls.add(method.getName() + (Thread.currentThread().isInterrupted() ? " interrupted" : ""));
+            }
+            Object result;
             try {
-                return method.invoke(real, args);
+                result = method.invoke(real, args);
             } catch (InvocationTargetException e) {
                 throw e.getCause();
             }
+            afterOtherCall.accept(method.getName(), result);
+            return result;
         };
         return (S3AsyncClient) Proxy.newProxyInstance(S3AsyncClient.class.getClassLoader(),
                 new Class<?>[] {S3AsyncClient.class}, handler);
@@ -230,6 +244,134 @@ class StoreProbeTransientDeleteTests {
             assertThat(sentInterrupted).as("DELETEs sent on the interrupted thread").isEmpty();
         } finally {
             Thread.interrupted();
+        }
+    }
+
+    /**
+     * The interrupt comes once the conditional GET (the step before the DELETEs) was answered: the check stops
+     * at its next request, which it does not send (the SDK would clear the interrupt status and fail it as if
+     * the connection were lost). Seen failing on 0cff465: the stale DELETE was sent, its failure taken for the
+     * store's answer ("not honoured (SdkClientException ...)"), and the check returned, the interrupt lost.
+     */
+    @Test
+    void anInterruptBetweenTwoStepsStopsTheCheckAtTheNextRequest() {
+        String bucket = server.createBucket("probe-interrupted-between");
+        S3AsyncClient client = answeringDeletes(server.client(), (request, before) ->
+                server.client().deleteObject(request));
+        afterOtherCall = (name, result) -> {
+            if (name.equals("getObject")) {
+                ((CompletableFuture<?>) result).handle((answer, error) -> null).join();
+                Thread.currentThread().interrupt(); // once it was answered
+            }
+        };
+        try (S3StorageBackend backend = S3StorageBackend.builder().bucket(bucket).client(client).build()) {
+            assertThatThrownBy(() -> backend.checkStore("durable-stash/store-check", Duration.ofSeconds(30)))
+                    .isInstanceOf(StorageException.class).hasMessageContaining("interrupted");
+            assertThat(Thread.interrupted()).as("the interrupt status afterwards").isTrue();
+            assertThat(otherCalls).as("the check's calls").last().isEqualTo("getObject");
+            assertThat(deletes).as("nothing sent on the interrupted thread, the probe's removal included").isEmpty();
+        } finally {
+            Thread.interrupted();
+        }
+    }
+
+    /**
+     * The interrupt comes with the refusal of the stale DELETE sent again after a transient error: the check
+     * must not read the object back on the interrupted thread (seen failing before, review: that GET failed as
+     * a store error, the interrupt status lost).
+     */
+    @Test
+    void anInterruptWithTheRefusalOfARetriedStaleDeleteStopsTheCheck() {
+        String bucket = server.createBucket("probe-interrupted-refusal");
+        S3AsyncClient real = server.client();
+        S3AsyncClient client = answeringDeletes(real, (request, before) -> {
+            if (request.ifMatch() == null) {
+                return real.deleteObject(request);
+            }
+            long conditional = deletes.stream().filter(d -> !d.equals("-")).count();
+            if (conditional == 1) {
+                return connectionClosed();
+            }
+            Thread.currentThread().interrupt(); // with the refusal, already answered when the call returns
+            return CompletableFuture.failedFuture(S3Exception.builder().statusCode(412).awsErrorDetails(
+                    AwsErrorDetails.builder().errorCode("PreconditionFailed").build()).build());
+        });
+        try (S3StorageBackend backend = S3StorageBackend.builder().bucket(bucket).client(client).build()) {
+            int callsBefore = otherCalls.size();
+            assertThatThrownBy(() -> backend.checkStore("durable-stash/store-check", Duration.ofSeconds(30)))
+                    .isInstanceOf(StorageException.class).hasMessageContaining("interrupted");
+            assertThat(Thread.interrupted()).as("the interrupt status afterwards").isTrue();
+            assertThat(otherCalls.subList(callsBefore, otherCalls.size())).as("calls of the check")
+                    .noneMatch(call -> call.endsWith("interrupted"));
+            assertThat(deletes).as("DELETEs: the stale one twice, nothing after").hasSize(2);
+        } finally {
+            Thread.interrupted();
+        }
+    }
+
+    /**
+     * A store that ignores {@code If-Match} on DELETE: the stale DELETE's first attempt gets no answer while
+     * the store still works on it, and the retry is answered 409 {@code ConditionalRequestConflict} (a write
+     * of the key in progress: that attempt); the object is still there when the check could look, and gone a
+     * moment later. A 409 then is no refusal of the header. Seen failing before (review): deletes native.
+     */
+    @Test
+    void aConflictWithAnUnansweredAttemptStillRunningIsNoRefusal() {
+        String bucket = server.createBucket("probe-conflict-inflight");
+        S3AsyncClient real = server.client();
+        List<DeleteObjectRequest> stillRunning = new CopyOnWriteArrayList<>();
+        S3AsyncClient client = answeringDeletes(real, (request, before) -> {
+            DeleteObjectRequest headerIgnored = request.toBuilder().ifMatch(null).build();
+            if (request.ifMatch() != null && deletes.stream().filter(d -> !d.equals("-")).count() == 1) {
+                stillRunning.add(headerIgnored);
+                return connectionClosed();
+            }
+            if (request.ifMatch() != null && !stillRunning.isEmpty()) {
+                return CompletableFuture.failedFuture(S3Exception.builder().statusCode(409).awsErrorDetails(
+                        AwsErrorDetails.builder().errorCode("ConditionalRequestConflict").build()).build());
+            }
+            return real.deleteObject(headerIgnored);
+        });
+        afterOtherCall = (name, result) -> { // the attempt still running ends once anything else is sent
+            for (DeleteObjectRequest running : stillRunning) {
+                real.deleteObject(running).join();
+                stillRunning.remove(running);
+            }
+        };
+        try (S3StorageBackend backend = S3StorageBackend.builder().bucket(bucket).client(client).build()) {
+            S3StoreCheck check = backend.checkStore("durable-stash/store-check", Duration.ofSeconds(30));
+            assertThat(check.summary()).contains("deletes emulated with tombstones").doesNotContain("native");
+        }
+    }
+
+    /**
+     * The replace with the current ETag (the check's third step) keeps getting 503 SlowDown: an outage, as a
+     * failure of any other step is, not a store that refuses its current ETag (seen failing before: a problem,
+     * which fails startup).
+     */
+    @Test
+    void aReplaceThatKeepsGetting503IsAnOutageNotAProblem() {
+        String bucket = server.createBucket("probe-replace-503");
+        S3AsyncClient real = server.client();
+        InvocationHandler handler = (proxy, method, args) -> {
+            if (args != null && args.length == 2 && args[0] instanceof PutObjectRequest put && put.ifMatch() != null) {
+                return CompletableFuture.failedFuture(S3Exception.builder().statusCode(503).awsErrorDetails(
+                        AwsErrorDetails.builder().errorCode("SlowDown").build()).build());
+            }
+            if (method.isDefault() && method.getName().equals("putObject") && !(args[0] instanceof PutObjectRequest)) {
+                return InvocationHandler.invokeDefault(proxy, method, args);
+            }
+            try {
+                return method.invoke(real, args);
+            } catch (InvocationTargetException e) {
+                throw e.getCause();
+            }
+        };
+        S3AsyncClient client = (S3AsyncClient) Proxy.newProxyInstance(S3AsyncClient.class.getClassLoader(),
+                new Class<?>[] {S3AsyncClient.class}, handler);
+        try (S3StorageBackend backend = S3StorageBackend.builder().bucket(bucket).client(client).build()) {
+            assertThatThrownBy(() -> backend.checkStore("durable-stash/store-check", Duration.ofSeconds(30)))
+                    .isInstanceOf(StorageException.class).hasMessageContaining("503");
         }
     }
 
