@@ -78,15 +78,19 @@ final class CompareAndSwap {
     /** One conditional PUT, never retried by the SDK; a lost answer is resolved by a HEAD. */
     CompletableFuture<PutResult> write(String key, byte[] content, boolean tombstone, Precondition precondition) {
         return write(key, content, tombstone, precondition, RETRIES_OF_UNAPPLIED_WRITES, newWriteId(),
-                quirks.sendsIfMatchUnquoted(), false);
+                quirks.sendsIfMatchUnquoted(), false, false);
     }
 
     /**
      * Re-sends keep the write id: at most one copy can be applied, and whichever it is, a later HEAD
-     * recognises it as this write.
+     * recognises it as this write. A copy that got no answer may still be on its way and land after the
+     * HEAD that found it not applied: a re-send refused meanwhile may have been refused by that copy, so
+     * the refusal of a re-send is checked the same way before it is answered.
+     *
+     * @param unanswered an earlier copy got no answer at all (it may still land)
      */
     private CompletableFuture<PutResult> write(String key, byte[] content, boolean tombstone, Precondition precondition,
-            int retriesLeft, String writeId, boolean unquoted, boolean otherFormTried) {
+            int retriesLeft, String writeId, boolean unquoted, boolean otherFormTried, boolean unanswered) {
         String etag = precondition.etag();
         PutObjectRequest.Builder request = PutObjectRequest.builder()
                 .bucket(bucket)
@@ -109,20 +113,33 @@ final class CompareAndSwap {
                 return;
             }
             S3Failure failure = S3Failure.of(error);
+            boolean resent = retriesLeft < RETRIES_OF_UNAPPLIED_WRITES;
             if (failure.status() == 412 && etag != null) {
                 // Stale, gone, or a form of If-Match the store does not understand: StoreQuirks looks.
-                quirks.resolveRefusedIfMatch("PUT", key, etag, unquoted, otherFormTried, result,
-                        PutResult.preconditionFailed(), PutResult.Written.class::isInstance, otherForm ->
-                                write(key, content, tombstone, precondition, retriesLeft, writeId, otherForm, true));
+                Runnable refused = () -> quirks.resolveRefusedIfMatch("PUT", key, etag, unquoted, otherFormTried,
+                        result, PutResult.preconditionFailed(), PutResult.Written.class::isInstance, otherForm ->
+                                write(key, content, tombstone, precondition, retriesLeft, writeId, otherForm, true,
+                                        unanswered));
+                if (resent) {
+                    refusedAfterLostAnswer(key, writeId, failure, result, refused);
+                } else {
+                    refused.run();
+                }
             } else if (StoreQuirks.isPutConflict(failure, etag != null)) {
-                result.complete(PutResult.preconditionFailed());
+                Runnable refused = () -> result.complete(PutResult.preconditionFailed());
+                if (resent) {
+                    refusedAfterLostAnswer(key, writeId, failure, result, refused);
+                } else {
+                    refused.run();
+                }
             } else if (failure.isAmbiguous()) {
+                boolean unansweredSoFar = unanswered || failure.status() == 0;
                 Runnable retry = retriesLeft == 0 ? null
                         : () -> write(key, content, tombstone, precondition, retriesLeft - 1, writeId, unquoted,
-                                otherFormTried)
+                                otherFormTried, unansweredSoFar)
                                 .whenComplete((value, retryError) -> S3StorageBackend.forward(value,
                                         retryError == null ? null : withEarlierAttempt(retryError, failure), result));
-                resolveLostAnswer(key, writeId, etag, failure, result, retry);
+                resolveLostAnswer(key, writeId, etag, failure, unansweredSoFar, result, retry);
             } else {
                 result.completeExceptionally(failure.toStorageException("PUT", bucket, key));
             }
@@ -144,9 +161,43 @@ final class CompareAndSwap {
         return named;
     }
 
-    /** A PUT failed without telling whether it was applied: look for its write id in the object's content type (HEAD). */
+    /**
+     * A re-sent PUT was refused, perhaps by an earlier copy of the same write that got no answer and
+     * landed since: looks for the write id (HEAD) and answers it as written when it is there; otherwise
+     * runs {@code refused}, which answers as the refusal says.
+     */
+    private void refusedAfterLostAnswer(String key, String writeId, S3Failure refusal,
+            CompletableFuture<PutResult> result, Runnable refused) {
+        client.headObject(b -> b.bucket(bucket).key(key).overrideConfiguration(overrides.read()))
+                .whenComplete((head, error) -> {
+                    S3Failure headFailure = error == null ? null : S3Failure.of(error);
+                    if (headFailure != null && !headFailure.isNoSuchKey()) {
+                        StorageException failure = refusal.toStorageException("PUT", bucket, key, " after an earlier "
+                                + "copy of it got no answer; reading the object back to check whether that copy was "
+                                + "applied failed: outcome unknown");
+                        failure.addSuppressed(headFailure.cause());
+                        result.completeExceptionally(failure);
+                        return;
+                    }
+                    String stored = headFailure != null || head.eTag() == null ? "" : ETags.unquote(head.eTag());
+                    if (!stored.isEmpty()
+                            && writeId.equals(ETags.contentTypeParameter(head.contentType(), WRITE_ID_PARAMETER))) {
+                        log.debug("PUT of s3://{}/{} was refused ({}), but an earlier copy of it is stored: "
+                                + "acknowledged", bucket, key, refusal.summary());
+                        result.complete(PutResult.written(stored));
+                    } else {
+                        refused.run();
+                    }
+                });
+    }
+
+    /**
+     * A PUT failed without telling whether it was applied: look for its write id in the object's content type (HEAD).
+     *
+     * @param unanswered this copy or an earlier one got no answer at all, so may still land later
+     */
     private void resolveLostAnswer(String key, String writeId, @Nullable String expectedEtag, S3Failure putFailure,
-            CompletableFuture<PutResult> result, @Nullable Runnable retry) {
+            boolean unanswered, CompletableFuture<PutResult> result, @Nullable Runnable retry) {
         client.headObject(b -> b.bucket(bucket).key(key).overrideConfiguration(overrides.read()))
                 .whenComplete((head, error) -> {
                     S3Failure headFailure = error == null ? null : S3Failure.of(error);
@@ -176,7 +227,8 @@ final class CompareAndSwap {
                     } else {
                         result.completeExceptionally(putFailure.toStorageException("PUT", bucket, key,
                                 "; read back afterwards, the object is " + (absent ? "still absent" : "unchanged")
-                                        + ": not applied"));
+                                        + (unanswered ? ": not applied so far (a copy that got no answer may still "
+                                                + "land)" : ": not applied")));
                     }
                 });
     }

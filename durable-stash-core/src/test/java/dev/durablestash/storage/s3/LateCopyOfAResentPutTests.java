@@ -1,0 +1,159 @@
+package dev.durablestash.storage.s3;
+
+import static dev.durablestash.testsupport.Stages.await;
+import static dev.durablestash.testsupport.Stages.failureOf;
+import static dev.durablestash.testsupport.Stages.utf8;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.lang.reflect.InvocationHandler;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.BiFunction;
+
+import org.junit.jupiter.api.Test;
+
+import dev.durablestash.storage.GetResult;
+import dev.durablestash.storage.Precondition;
+import dev.durablestash.storage.PutResult;
+import software.amazon.awssdk.core.async.AsyncRequestBody;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.services.s3.S3AsyncClient;
+import software.amazon.awssdk.services.s3.model.PutObjectRequest;
+import software.amazon.awssdk.services.s3.model.PutObjectResponse;
+
+/**
+ * A PUT whose first copy got no answer (a read timeout) while it was still on its way to the store: the
+ * HEAD finds the object unchanged, the PUT is sent again, and the first copy lands just before the second,
+ * which the store then refuses. The put was applied; it must not be answered as refused ("nothing was
+ * written"), nor fail claiming "not applied" while a copy may still land.
+ */
+class LateCopyOfAResentPutTests {
+
+    private final S3TestServer server = S3TestServer.shared();
+    private final S3AsyncClient real = server.client();
+    /** The PUTs the backend under test sent, in order: their content type (which carries the write id). */
+    private final List<String> puts = new CopyOnWriteArrayList<>();
+
+    /** @return a client whose PUTs {@code answer} answers (the request's arguments, how many PUTs came before) */
+    private S3AsyncClient answeringPuts(BiFunction<Object[], Integer, CompletableFuture<PutObjectResponse>> answer) {
+        InvocationHandler handler = (proxy, method, args) -> {
+            if (method.getName().equals("putObject") && args != null && args.length == 2
+                    && args[0] instanceof PutObjectRequest request && args[1] instanceof AsyncRequestBody) {
+                int before = puts.size();
+                puts.add(request.contentType());
+                return answer.apply(args, before);
+            }
+            try {
+                return method.invoke(real, args);
+            } catch (InvocationTargetException e) {
+                throw e.getCause();
+            }
+        };
+        return (S3AsyncClient) Proxy.newProxyInstance(S3AsyncClient.class.getClassLoader(),
+                new Class<?>[] {S3AsyncClient.class}, handler);
+    }
+
+    private CompletableFuture<PutObjectResponse> send(Object[] args) {
+        return real.putObject((PutObjectRequest) args[0], (AsyncRequestBody) args[1]);
+    }
+
+    private static <T> CompletableFuture<T> readTimedOut() {
+        return CompletableFuture.failedFuture(SdkClientException.create("Unable to execute HTTP request: Read timed out"));
+    }
+
+    /** The first copy is held back and answered with a timeout; it lands just before the second copy. */
+    private S3AsyncClient firstCopyLandsBeforeTheSecond() {
+        CompletableFuture<Object[]> held = new CompletableFuture<>();
+        return answeringPuts((args, before) -> {
+            if (before == 0) {
+                held.complete(args);
+                return readTimedOut();
+            }
+            return before == 1 ? send(held.join()).handle((landed, error) -> null).thenCompose(x -> send(args))
+                    : send(args);
+        });
+    }
+
+    /** Seen failing before: the create was answered PreconditionFailed, its own write stored. */
+    @Test
+    void aCreateRefusedByItsOwnLateCopyIsWritten() throws Exception {
+        String bucket = server.createBucket("late-copy-create");
+        try (S3StorageBackend backend = S3StorageBackend.builder().bucket(bucket)
+                .client(firstCopyLandsBeforeTheSecond()).build()) {
+            PutResult result = await(backend.put("k", utf8("mine"), Precondition.absent()));
+
+            assertThat(puts).as("the same write sent twice").hasSize(2).containsOnly(puts.get(0));
+            GetResult stored = await(backend.get("k", null));
+            assertThat(result).as("the create's answer").isInstanceOf(PutResult.Written.class);
+            assertThat(((PutResult.Written) result).etag()).isEqualTo(((GetResult.Found) stored).etag());
+        }
+    }
+
+    /** Seen failing before: the replace was answered PreconditionFailed, its own write stored. */
+    @Test
+    void aReplaceRefusedByItsOwnLateCopyIsWritten() throws Exception {
+        String bucket = server.createBucket("late-copy-replace");
+        try (S3StorageBackend other = S3StorageBackend.builder().bucket(bucket).client(real).build();
+                S3StorageBackend backend = S3StorageBackend.builder().bucket(bucket)
+                        .client(firstCopyLandsBeforeTheSecond()).build()) {
+            String v0 = ((PutResult.Written) await(other.put("k", utf8("v0"), Precondition.absent()))).etag();
+
+            PutResult result = await(backend.put("k", utf8("v1"), Precondition.matching(v0)));
+
+            GetResult stored = await(other.get("k", null));
+            assertThat(new String(((GetResult.Found) stored).body(), java.nio.charset.StandardCharsets.UTF_8))
+                    .isEqualTo("v1");
+            assertThat(result).as("the replace's answer").isInstanceOf(PutResult.Written.class);
+            assertThat(((PutResult.Written) result).etag()).isEqualTo(((GetResult.Found) stored).etag());
+        }
+    }
+
+    /** A re-send refused by another instance's write (not this one's copy) is still answered as refused. */
+    @Test
+    void aResentReplaceRefusedByAnotherWriteIsRefused() throws Exception {
+        String bucket = server.createBucket("late-copy-other");
+        try (S3StorageBackend other = S3StorageBackend.builder().bucket(bucket).client(real).build()) {
+            String v0 = ((PutResult.Written) await(other.put("k", utf8("v0"), Precondition.absent()))).etag();
+            S3AsyncClient client = answeringPuts((args, before) -> {
+                if (before == 0) {
+                    return readTimedOut(); // not applied: dropped on the way
+                }
+                return other.put("k", utf8("v2 of another instance"), Precondition.matching(v0))
+                        .toCompletableFuture().thenCompose(written -> send(args));
+            });
+            try (S3StorageBackend backend = S3StorageBackend.builder().bucket(bucket).client(client).build()) {
+                PutResult result = await(backend.put("k", utf8("v1"), Precondition.matching(v0)));
+
+                assertThat(result).isInstanceOf(PutResult.PreconditionFailed.class);
+                assertThat(puts).hasSize(2);
+            }
+        }
+    }
+
+    /**
+     * Every copy gets no answer; the first is still on its way when the put fails. Seen failing before: the
+     * failure said "not applied", and the first copy landed afterwards.
+     */
+    @Test
+    void aPutWhoseCopiesGotNoAnswerDoesNotClaimNotApplied() throws Exception {
+        String bucket = server.createBucket("late-copy-unanswered");
+        CompletableFuture<Object[]> held = new CompletableFuture<>();
+        S3AsyncClient client = answeringPuts((args, before) -> {
+            if (before == 0) {
+                held.complete(args);
+            }
+            return readTimedOut();
+        });
+        try (S3StorageBackend backend = S3StorageBackend.builder().bucket(bucket).client(client).build()) {
+            Throwable failure = failureOf(backend.put("k", utf8("mine"), Precondition.absent()));
+
+            assertThat(failure).isNotNull();
+            assertThat(failure.getMessage()).contains("not applied so far (a copy that got no answer may still land)");
+            send(held.join()).join(); // and it does
+            assertThat(await(backend.get("k", null))).isInstanceOf(GetResult.Found.class);
+        }
+    }
+}
