@@ -78,19 +78,18 @@ final class CompareAndSwap {
     /** One conditional PUT, never retried by the SDK; a lost answer is resolved by a HEAD. */
     CompletableFuture<PutResult> write(String key, byte[] content, boolean tombstone, Precondition precondition) {
         return write(key, content, tombstone, precondition, RETRIES_OF_UNAPPLIED_WRITES, newWriteId(),
-                quirks.sendsIfMatchUnquoted(), false, false);
+                quirks.sendsIfMatchUnquoted(), false);
     }
 
     /**
      * Re-sends keep the write id: at most one copy can be applied, and whichever it is, a later HEAD
-     * recognises it as this write. A copy that got no answer may still be on its way and land after the
-     * HEAD that found it not applied: a re-send refused meanwhile may have been refused by that copy, so
-     * the refusal of a re-send is checked the same way before it is answered.
-     *
-     * @param unanswered an earlier copy got no answer at all (it may still land)
+     * recognises it as this write. A copy whose answer was lost may still be on its way and land after
+     * the HEAD that found it not applied: a re-send refused meanwhile may have been refused by that copy
+     * (landed, or landing: 409 {@code ConditionalRequestConflict}), so the refusal of a re-send is
+     * resolved by a HEAD too before it is answered.
      */
     private CompletableFuture<PutResult> write(String key, byte[] content, boolean tombstone, Precondition precondition,
-            int retriesLeft, String writeId, boolean unquoted, boolean otherFormTried, boolean unanswered) {
+            int retriesLeft, String writeId, boolean unquoted, boolean otherFormTried) {
         String etag = precondition.etag();
         PutObjectRequest.Builder request = PutObjectRequest.builder()
                 .bucket(bucket)
@@ -114,32 +113,28 @@ final class CompareAndSwap {
             }
             S3Failure failure = S3Failure.of(error);
             boolean resent = retriesLeft < RETRIES_OF_UNAPPLIED_WRITES;
+            boolean conflict = StoreQuirks.isPutConflict(failure, etag != null);
             if (failure.status() == 412 && etag != null) {
                 // Stale, gone, or a form of If-Match the store does not understand: StoreQuirks looks.
                 Runnable refused = () -> quirks.resolveRefusedIfMatch("PUT", key, etag, unquoted, otherFormTried,
                         result, PutResult.preconditionFailed(), PutResult.Written.class::isInstance, otherForm ->
-                                write(key, content, tombstone, precondition, retriesLeft, writeId, otherForm, true,
-                                        unanswered));
+                                write(key, content, tombstone, precondition, retriesLeft, writeId, otherForm, true));
                 if (resent) {
                     refusedAfterLostAnswer(key, writeId, failure, result, refused);
                 } else {
                     refused.run();
                 }
-            } else if (StoreQuirks.isPutConflict(failure, etag != null)) {
-                Runnable refused = () -> result.complete(PutResult.preconditionFailed());
-                if (resent) {
-                    refusedAfterLostAnswer(key, writeId, failure, result, refused);
-                } else {
-                    refused.run();
-                }
-            } else if (failure.isAmbiguous()) {
-                boolean unansweredSoFar = unanswered || failure.status() == 0;
+            } else if (conflict && !resent) {
+                result.complete(PutResult.preconditionFailed());
+            } else if (conflict || failure.isAmbiguous()) {
+                // A lost answer; or a re-send refused as a conflict, perhaps by its own earlier copy, landed or
+                // landing: the HEAD tells this write, another one, or neither yet.
                 Runnable retry = retriesLeft == 0 ? null
                         : () -> write(key, content, tombstone, precondition, retriesLeft - 1, writeId, unquoted,
-                                otherFormTried, unansweredSoFar)
+                                otherFormTried)
                                 .whenComplete((value, retryError) -> S3StorageBackend.forward(value,
                                         retryError == null ? null : withEarlierAttempt(retryError, failure), result));
-                resolveLostAnswer(key, writeId, etag, failure, unansweredSoFar, result, retry);
+                resolveLostAnswer(key, writeId, etag, failure, result, retry);
             } else {
                 result.completeExceptionally(failure.toStorageException("PUT", bucket, key));
             }
@@ -173,8 +168,8 @@ final class CompareAndSwap {
                     S3Failure headFailure = error == null ? null : S3Failure.of(error);
                     if (headFailure != null && !headFailure.isNoSuchKey()) {
                         StorageException failure = refusal.toStorageException("PUT", bucket, key, " after an earlier "
-                                + "copy of it got no answer; reading the object back to check whether that copy was "
-                                + "applied failed: outcome unknown");
+                                + "copy of it failed without a definite answer; reading the object back to check "
+                                + "whether that copy was applied failed: outcome unknown");
                         failure.addSuppressed(headFailure.cause());
                         result.completeExceptionally(failure);
                         return;
@@ -192,12 +187,12 @@ final class CompareAndSwap {
     }
 
     /**
-     * A PUT failed without telling whether it was applied: look for its write id in the object's content type (HEAD).
-     *
-     * @param unanswered this copy or an earlier one got no answer at all, so may still land later
+     * A PUT failed without telling whether it was applied: look for its write id in the object's content type
+     * (HEAD). When every copy was found not applied, the failure says "so far": a copy whose answer was lost,
+     * or a 5xx (a gateway's timeout), may still be on its way to the store, and land later.
      */
     private void resolveLostAnswer(String key, String writeId, @Nullable String expectedEtag, S3Failure putFailure,
-            boolean unanswered, CompletableFuture<PutResult> result, @Nullable Runnable retry) {
+            CompletableFuture<PutResult> result, @Nullable Runnable retry) {
         client.headObject(b -> b.bucket(bucket).key(key).overrideConfiguration(overrides.read()))
                 .whenComplete((head, error) -> {
                     S3Failure headFailure = error == null ? null : S3Failure.of(error);
@@ -227,8 +222,7 @@ final class CompareAndSwap {
                     } else {
                         result.completeExceptionally(putFailure.toStorageException("PUT", bucket, key,
                                 "; read back afterwards, the object is " + (absent ? "still absent" : "unchanged")
-                                        + (unanswered ? ": not applied so far (a copy that got no answer may still "
-                                                + "land)" : ": not applied")));
+                                        + ": not applied so far (a copy whose answer was lost may still land)"));
                     }
                 });
     }

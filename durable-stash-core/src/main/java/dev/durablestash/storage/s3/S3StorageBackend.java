@@ -75,11 +75,12 @@ import software.amazon.awssdk.services.s3.model.GetObjectResponse;
  * <li>the object is unchanged (or still absent): the write was not applied, or is still in flight. It is
  * sent again (at most twice, with the same write id and precondition, so at most one copy can ever be
  * applied, and a later HEAD recognises whichever it was). When the last copy fails the same way, the PUT
- * fails with a {@link StorageException}, whose message says whether a copy that got no answer may still
- * land.</li>
+ * fails with a {@link StorageException} saying "not applied so far": a copy whose answer was lost may
+ * still land.</li>
  * </ul>
- * A copy sent again may be refused by the earlier one, landed meanwhile: a refused re-send is answered
- * as written when the HEAD that follows it finds this write's id.
+ * A copy sent again may be refused by an earlier one, landed meanwhile or still being written (409
+ * {@code ConditionalRequestConflict}): a refused re-send is resolved by a HEAD as a lost answer is, and
+ * answered as written when it finds this write's id.
  * Comparing bodies instead of write ids would not do: a writer storing byte-identical content would make
  * a write that was not applied look applied. Reads are retried by the client's retry strategy.
  *

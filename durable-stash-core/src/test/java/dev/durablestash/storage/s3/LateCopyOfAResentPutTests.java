@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BiFunction;
+import java.util.function.Supplier;
 
 import org.junit.jupiter.api.Test;
 
@@ -19,10 +20,12 @@ import dev.durablestash.storage.GetResult;
 import dev.durablestash.storage.Precondition;
 import dev.durablestash.storage.PutResult;
 import software.amazon.awssdk.core.async.AsyncRequestBody;
+import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 import software.amazon.awssdk.services.s3.model.PutObjectResponse;
+import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /**
  * A PUT whose first copy got no answer (a read timeout) while it was still on its way to the store: the
@@ -36,6 +39,8 @@ class LateCopyOfAResentPutTests {
     private final S3AsyncClient real = server.client();
     /** The PUTs the backend under test sent, in order: their content type (which carries the write id). */
     private final List<String> puts = new CopyOnWriteArrayList<>();
+    /** Runs once a HEAD of the backend under test was answered, before its answer is handed on. */
+    private volatile Supplier<CompletableFuture<?>> afterHead = () -> CompletableFuture.completedFuture(null);
 
     /** @return a client whose PUTs {@code answer} answers (the request's arguments, how many PUTs came before) */
     private S3AsyncClient answeringPuts(BiFunction<Object[], Integer, CompletableFuture<PutObjectResponse>> answer) {
@@ -46,11 +51,25 @@ class LateCopyOfAResentPutTests {
                 puts.add(request.contentType());
                 return answer.apply(args, before);
             }
+            Object result;
             try {
-                return method.invoke(real, args);
+                result = method.invoke(real, args);
             } catch (InvocationTargetException e) {
                 throw e.getCause();
             }
+            if (method.getName().equals("headObject")) {
+                CompletableFuture<Object> head = new CompletableFuture<>();
+                ((CompletableFuture<?>) result).whenComplete((answered, error) -> afterHead.get()
+                        .whenComplete((landed, hookError) -> {
+                            if (error != null) {
+                                head.completeExceptionally(error);
+                            } else {
+                                head.complete(answered);
+                            }
+                        }));
+                return head;
+            }
+            return result;
         };
         return (S3AsyncClient) Proxy.newProxyInstance(S3AsyncClient.class.getClassLoader(),
                 new Class<?>[] {S3AsyncClient.class}, handler);
@@ -133,6 +152,72 @@ class LateCopyOfAResentPutTests {
         }
     }
 
+    private static <T> CompletableFuture<T> answered(int status, String code) {
+        return CompletableFuture.failedFuture(S3Exception.builder().statusCode(status).message(code)
+                .awsErrorDetails(AwsErrorDetails.builder().errorCode(code).build()).build());
+    }
+
+    /**
+     * The first copy gets no answer and is still at the store when the second arrives, which AWS S3 then
+     * answers 409 ConditionalRequestConflict ("a concurrent operation"); the first copy lands once the HEAD
+     * after that 409 was answered, and the third copy is refused by it. Seen failing on 14d5514: answered
+     * PreconditionFailed, its own write stored.
+     */
+    @Test
+    void aReSendAnswered409WhileItsFirstCopyIsInProgressIsWritten() throws Exception {
+        String bucket = server.createBucket("late-copy-409");
+        try (S3StorageBackend other = S3StorageBackend.builder().bucket(bucket).client(real).build()) {
+            String v0 = ((PutResult.Written) await(other.put("k", utf8("v0"), Precondition.absent()))).etag();
+            CompletableFuture<Object[]> held = new CompletableFuture<>();
+            S3AsyncClient client = answeringPuts((args, before) -> {
+                if (before == 0) {
+                    held.complete(args);
+                    return readTimedOut();
+                }
+                if (before == 1) {
+                    afterHead = () -> { // the HEAD after this 409 was answered: the first copy lands
+                        afterHead = () -> CompletableFuture.completedFuture(null);
+                        return send(held.join());
+                    };
+                    return answered(409, "ConditionalRequestConflict");
+                }
+                return send(args);
+            });
+            try (S3StorageBackend backend = S3StorageBackend.builder().bucket(bucket).client(client).build()) {
+                PutResult result = await(backend.put("k", utf8("v1"), Precondition.matching(v0)));
+
+                GetResult stored = await(other.get("k", null));
+                assertThat(puts).as("one write, sent three times").hasSize(3).containsOnly(puts.get(0));
+                assertThat(result).as("the replace's answer").isInstanceOf(PutResult.Written.class);
+                assertThat(((PutResult.Written) result).etag()).isEqualTo(((GetResult.Found) stored).etag());
+            }
+        }
+    }
+
+    /**
+     * Every copy is answered 504 Gateway Timeout by a gateway whose upstream request for the first copy
+     * completes later. Seen failing on 14d5514: the failure said plain "not applied".
+     */
+    @Test
+    void aPutWhoseCopiesGotAGatewayTimeoutDoesNotClaimNotApplied() throws Exception {
+        String bucket = server.createBucket("late-copy-504");
+        CompletableFuture<Object[]> held = new CompletableFuture<>();
+        S3AsyncClient client = answeringPuts((args, before) -> {
+            if (before == 0) {
+                held.complete(args);
+            }
+            return answered(504, "GatewayTimeout");
+        });
+        try (S3StorageBackend backend = S3StorageBackend.builder().bucket(bucket).client(client).build()) {
+            Throwable failure = failureOf(backend.put("k", utf8("mine"), Precondition.absent()));
+
+            assertThat(failure).isNotNull();
+            assertThat(failure.getMessage()).contains("not applied so far (a copy whose answer was lost may still land)");
+            send(held.join()).join(); // and it does
+            assertThat(await(backend.get("k", null))).isInstanceOf(GetResult.Found.class);
+        }
+    }
+
     /**
      * Every copy gets no answer; the first is still on its way when the put fails. Seen failing before: the
      * failure said "not applied", and the first copy landed afterwards.
@@ -151,7 +236,7 @@ class LateCopyOfAResentPutTests {
             Throwable failure = failureOf(backend.put("k", utf8("mine"), Precondition.absent()));
 
             assertThat(failure).isNotNull();
-            assertThat(failure.getMessage()).contains("not applied so far (a copy that got no answer may still land)");
+            assertThat(failure.getMessage()).contains("not applied so far (a copy whose answer was lost may still land)");
             send(held.join()).join(); // and it does
             assertThat(await(backend.get("k", null))).isInstanceOf(GetResult.Found.class);
         }
