@@ -119,9 +119,11 @@ final class CompareAndSwap {
                 Runnable refused = () -> quirks.resolveRefusedIfMatch("PUT", key, etag, unquoted, otherFormTried,
                         result, PutResult.preconditionFailed(), PutResult.Written.class::isInstance, otherForm ->
                                 write(key, content, tombstone, precondition, retriesLeft, writeId, otherForm, true));
-                if (resent) {
+                if (resent && !otherFormTried) {
                     refusedAfterLostAnswer(key, writeId, failure, result, refused);
                 } else {
+                    // A copy in the other form of If-Match: its refusal is its own answer, whichever copy of
+                    // the write may have landed, so that the form is learned only from a copy the store took.
                     refused.run();
                 }
             } else if (conflict && !resent) {
@@ -188,8 +190,9 @@ final class CompareAndSwap {
 
     /**
      * A PUT failed without telling whether it was applied: look for its write id in the object's content type
-     * (HEAD). When every copy was found not applied, the failure says "so far": a copy whose answer was lost,
-     * or a 5xx (a gateway's timeout), may still be on its way to the store, and land later.
+     * (HEAD). When no copy was found stored, the failure says so, not that the write was not applied: a copy
+     * whose answer was lost, or answered with a 5xx (a gateway's timeout), may still be on its way to the
+     * store, and land later.
      */
     private void resolveLostAnswer(String key, String writeId, @Nullable String expectedEtag, S3Failure putFailure,
             CompletableFuture<PutResult> result, @Nullable Runnable retry) {
@@ -221,8 +224,9 @@ final class CompareAndSwap {
                         retry.run();
                     } else {
                         result.completeExceptionally(putFailure.toStorageException("PUT", bucket, key,
-                                "; read back afterwards, the object is " + (absent ? "still absent" : "unchanged")
-                                        + ": not applied so far (a copy whose answer was lost may still land)"));
+                                "; read back afterwards, the object is " + (absent ? "absent" : "unchanged")
+                                        + ": no copy of this write is stored (one whose answer was lost may still "
+                                        + "land)"));
                     }
                 });
     }

@@ -73,10 +73,10 @@ import software.amazon.awssdk.services.s3.model.GetObjectResponse;
  * this write have been applied and then replaced, the caller re-applies a diff the stored document
  * already has: harmless for the engine's idempotent per-key merge);</li>
  * <li>the object is unchanged (or still absent): the write was not applied, or is still in flight. It is
- * sent again (at most twice, with the same write id and precondition, so at most one copy can ever be
- * applied, and a later HEAD recognises whichever it was). When the last copy fails the same way, the PUT
- * fails with a {@link StorageException} saying "not applied so far": a copy whose answer was lost may
- * still land.</li>
+ * sent again (at most twice, with the same write id and precondition, so while nobody else writes the key
+ * at most one copy is applied, and a later HEAD recognises whichever it was). When the last copy fails the same way, the PUT
+ * fails with a {@link StorageException} saying that no copy of the write is stored: a copy whose answer
+ * was lost may still land.</li>
  * </ul>
  * A copy sent again may be refused by an earlier one, landed meanwhile or still being written (409
  * {@code ConditionalRequestConflict}): a refused re-send is resolved by a HEAD as a lost answer is, and

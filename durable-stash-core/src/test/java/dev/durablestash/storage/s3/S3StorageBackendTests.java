@@ -104,7 +104,7 @@ class S3StorageBackendTests {
                 .isInstanceOf(StorageException.class)
                 .hasMessageContaining("s3://" + bucket + "/doc")
                 .hasMessageContaining("HTTP 500")
-                .hasMessageContaining("not applied")
+                .hasMessageContaining("no copy of this write is stored")
                 .hasMessageContaining("the attempt before failed with");
         // The backend sends the PUT three times: the first and two re-sends, each after a HEAD showed it was not
         // applied. The test server sometimes closes the connection after answering 500, and a PUT sent on it
@@ -172,7 +172,7 @@ class S3StorageBackendTests {
 
             assertThatThrownBy(() -> await(viaProxy.put("doc", utf8("x"), Precondition.absent())))
                     .isInstanceOf(StorageException.class)
-                    .hasMessageContaining("still absent: not applied");
+                    .hasMessageContaining("absent: no copy of this write is stored");
             assertThat(server.cuttingProxy().cuts() - cutsBefore).as("answers cut").isEqualTo(1);
         }
     }

@@ -100,7 +100,7 @@ class S3WriteClientTests {
             faults.failBefore(1.0);
 
             assertThatThrownBy(() -> await(backend.put("doc", utf8("never"), Precondition.absent())))
-                    .isInstanceOf(StorageException.class).hasMessageContaining("not applied");
+                    .isInstanceOf(StorageException.class).hasMessageContaining("no copy of this write is stored");
             assertThat(faults.puts.sum()).as("the first PUT and the backend's two re-sends; no SDK retry").isEqualTo(3);
         }
     }
