@@ -5,6 +5,7 @@ import java.util.Base64;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.jspecify.annotations.Nullable;
@@ -16,7 +17,9 @@ import dev.durablestash.storage.PutResult;
 import dev.durablestash.storage.StorageException;
 import software.amazon.awssdk.core.async.AsyncRequestBody;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
+import software.amazon.awssdk.services.s3.model.PutObjectResponse;
 
 /*
  * Design. This class is the compare-and-swap of the S3 backend: write() sends one conditional PUT and
@@ -78,18 +81,23 @@ final class CompareAndSwap {
     /** One conditional PUT, never retried by the SDK; a lost answer is resolved by a HEAD. */
     CompletableFuture<PutResult> write(String key, byte[] content, boolean tombstone, Precondition precondition) {
         return write(key, content, tombstone, precondition, RETRIES_OF_UNAPPLIED_WRITES, newWriteId(),
-                quirks.sendsIfMatchUnquoted(), false);
+                quirks.sendsIfMatchUnquoted(), null);
     }
 
     /**
-     * Re-sends keep the write id: at most one copy can be applied, and whichever it is, a later HEAD
-     * recognises it as this write. A copy whose answer was lost may still be on its way and land after
+     * Re-sends keep the write id: while nobody else writes the key, at most one copy can be applied, and
+     * whichever it is, a later HEAD recognises it as this write. A copy whose answer was lost may still be on its way and land after
      * the HEAD that found it not applied: a re-send refused meanwhile may have been refused by that copy
      * (landed, or landing: 409 {@code ConditionalRequestConflict}), so the refusal of a re-send is
      * resolved by a HEAD too before it is answered.
+     *
+     * @param otherFormTook {@code null} for a copy in the form of {@code If-Match} the backend sends; for a copy
+     *     in the other form (after the store refused the current ETag in that one), set once the store
+     *     answered such a copy with a success: only then is that form learned, not when a HEAD found this
+     *     write stored (a copy in the first form may be what landed)
      */
     private CompletableFuture<PutResult> write(String key, byte[] content, boolean tombstone, Precondition precondition,
-            int retriesLeft, String writeId, boolean unquoted, boolean otherFormTried) {
+            int retriesLeft, String writeId, boolean unquoted, @Nullable AtomicBoolean otherFormTook) {
         String etag = precondition.etag();
         PutObjectRequest.Builder request = PutObjectRequest.builder()
                 .bucket(bucket)
@@ -106,8 +114,19 @@ final class CompareAndSwap {
             request.ifMatch(StoreQuirks.ifMatch(etag, unquoted));
         }
         CompletableFuture<PutResult> result = new CompletableFuture<>();
-        writeClient.putObject(request.build(), AsyncRequestBody.fromBytesUnsafe(content)).whenComplete((response, error) -> {
+        CompletableFuture<PutObjectResponse> sent;
+        try {
+            sent = writeClient.putObject(request.build(), AsyncRequestBody.fromBytesUnsafe(content));
+        } catch (RuntimeException e) { // not sent (a client closed, or a wrapper that throws): a definite failure
+            result.completeExceptionally(new StorageException("S3 PUT of s3://" + bucket + "/" + key
+                    + " could not be sent: " + e, e));
+            return result;
+        }
+        sent.whenComplete((response, error) -> {
             if (error == null) {
+                if (otherFormTook != null) {
+                    otherFormTook.set(true);
+                }
                 complete(result, () -> PutResult.written(requireEtag(response.eTag(), "PUT", key)));
                 return;
             }
@@ -116,14 +135,14 @@ final class CompareAndSwap {
             boolean conflict = StoreQuirks.isPutConflict(failure, etag != null);
             if (failure.status() == 412 && etag != null) {
                 // Stale, gone, or a form of If-Match the store does not understand: StoreQuirks looks.
-                Runnable refused = () -> quirks.resolveRefusedIfMatch("PUT", key, etag, unquoted, otherFormTried,
-                        result, PutResult.preconditionFailed(), PutResult.Written.class::isInstance, otherForm ->
-                                write(key, content, tombstone, precondition, retriesLeft, writeId, otherForm, true));
-                if (resent && !otherFormTried) {
+                boolean inOtherForm = otherFormTook != null;
+                AtomicBoolean took = inOtherForm ? otherFormTook : new AtomicBoolean();
+                Runnable refused = () -> quirks.resolveRefusedIfMatch("PUT", key, etag, unquoted, inOtherForm, result,
+                        PutResult.preconditionFailed(), value -> value instanceof PutResult.Written && took.get(),
+                        form -> write(key, content, tombstone, precondition, retriesLeft, writeId, form, took));
+                if (resent) {
                     refusedAfterLostAnswer(key, writeId, failure, result, refused);
                 } else {
-                    // A copy in the other form of If-Match: its refusal is its own answer, whichever copy of
-                    // the write may have landed, so that the form is learned only from a copy the store took.
                     refused.run();
                 }
             } else if (conflict && !resent) {
@@ -133,7 +152,7 @@ final class CompareAndSwap {
                 // landing: the HEAD tells this write, another one, or neither yet.
                 Runnable retry = retriesLeft == 0 ? null
                         : () -> write(key, content, tombstone, precondition, retriesLeft - 1, writeId, unquoted,
-                                otherFormTried)
+                                otherFormTook)
                                 .whenComplete((value, retryError) -> S3StorageBackend.forward(value,
                                         retryError == null ? null : withEarlierAttempt(retryError, failure), result));
                 resolveLostAnswer(key, writeId, etag, failure, result, retry);
@@ -165,27 +184,26 @@ final class CompareAndSwap {
      */
     private void refusedAfterLostAnswer(String key, String writeId, S3Failure refusal,
             CompletableFuture<PutResult> result, Runnable refused) {
-        client.headObject(b -> b.bucket(bucket).key(key).overrideConfiguration(overrides.read()))
-                .whenComplete((head, error) -> {
-                    S3Failure headFailure = error == null ? null : S3Failure.of(error);
-                    if (headFailure != null && !headFailure.isNoSuchKey()) {
-                        StorageException failure = refusal.toStorageException("PUT", bucket, key, " after an earlier "
-                                + "copy of it failed without a definite answer; reading the object back to check "
-                                + "whether that copy was applied failed: outcome unknown");
-                        failure.addSuppressed(headFailure.cause());
-                        result.completeExceptionally(failure);
-                        return;
-                    }
-                    String stored = headFailure != null || head.eTag() == null ? "" : ETags.unquote(head.eTag());
-                    if (!stored.isEmpty()
-                            && writeId.equals(ETags.contentTypeParameter(head.contentType(), WRITE_ID_PARAMETER))) {
-                        log.debug("PUT of s3://{}/{} was refused ({}), but an earlier copy of it is stored: "
-                                + "acknowledged", bucket, key, refusal.summary());
-                        result.complete(PutResult.written(stored));
-                    } else {
-                        refused.run();
-                    }
-                });
+        head(key).whenComplete((head, error) -> {
+            S3Failure headFailure = error == null ? null : S3Failure.of(error);
+            if (headFailure != null && !headFailure.isNoSuchKey()) {
+                StorageException failure = refusal.toStorageException("PUT", bucket, key, " after an earlier "
+                        + "copy of it failed without a definite answer; reading the object back to check "
+                        + "whether that copy was applied failed: outcome unknown");
+                failure.addSuppressed(headFailure.cause());
+                result.completeExceptionally(failure);
+                return;
+            }
+            String stored = headFailure != null || head.eTag() == null ? "" : ETags.unquote(head.eTag());
+            if (!stored.isEmpty()
+                    && writeId.equals(ETags.contentTypeParameter(head.contentType(), WRITE_ID_PARAMETER))) {
+                log.debug("PUT of s3://{}/{} was refused ({}), but an earlier copy of it is stored: "
+                        + "acknowledged", bucket, key, refusal.summary());
+                result.complete(PutResult.written(stored));
+            } else {
+                refused.run();
+            }
+        });
     }
 
     /**
@@ -196,39 +214,47 @@ final class CompareAndSwap {
      */
     private void resolveLostAnswer(String key, String writeId, @Nullable String expectedEtag, S3Failure putFailure,
             CompletableFuture<PutResult> result, @Nullable Runnable retry) {
-        client.headObject(b -> b.bucket(bucket).key(key).overrideConfiguration(overrides.read()))
-                .whenComplete((head, error) -> {
-                    S3Failure headFailure = error == null ? null : S3Failure.of(error);
-                    if (headFailure != null && !headFailure.isNoSuchKey()) {
-                        StorageException failure = putFailure.toStorageException("PUT", bucket, key,
-                                "; reading the object back to check whether it was applied failed too: outcome unknown");
-                        failure.addSuppressed(headFailure.cause());
-                        result.completeExceptionally(failure);
-                        return;
-                    }
-                    boolean absent = headFailure != null;
-                    String stored = absent || head.eTag() == null ? "" : ETags.unquote(head.eTag());
-                    String storedWriteId = absent ? null : ETags.contentTypeParameter(head.contentType(), WRITE_ID_PARAMETER);
-                    if (writeId.equals(storedWriteId) && !stored.isEmpty()) {
-                        log.debug("PUT of s3://{}/{} failed ({}) but the object is this write: acknowledged",
-                                bucket, key, putFailure.summary());
-                        result.complete(PutResult.written(stored));
-                    } else if (absent ? expectedEtag != null : !stored.equals(expectedEtag)) {
-                        log.debug("PUT of s3://{}/{} failed ({}); another write is stored, or none: precondition failed",
-                                bucket, key, putFailure.summary());
-                        result.complete(PutResult.preconditionFailed());
-                    } else if (retry != null) {
-                        // Not applied (the object still has the precondition's state): a copy cannot apply it twice.
-                        log.debug("PUT of s3://{}/{} failed ({}) and was not applied: sending it again", bucket, key,
-                                putFailure.summary());
-                        retry.run();
-                    } else {
-                        result.completeExceptionally(putFailure.toStorageException("PUT", bucket, key,
-                                "; read back afterwards, the object is " + (absent ? "absent" : "unchanged")
-                                        + ": no copy of this write is stored (one whose answer was lost may still "
-                                        + "land)"));
-                    }
-                });
+        head(key).whenComplete((head, error) -> {
+            S3Failure headFailure = error == null ? null : S3Failure.of(error);
+            if (headFailure != null && !headFailure.isNoSuchKey()) {
+                StorageException failure = putFailure.toStorageException("PUT", bucket, key,
+                        "; reading the object back to check whether it was applied failed too: outcome unknown");
+                failure.addSuppressed(headFailure.cause());
+                result.completeExceptionally(failure);
+                return;
+            }
+            boolean absent = headFailure != null;
+            String stored = absent || head.eTag() == null ? "" : ETags.unquote(head.eTag());
+            String storedWriteId = absent ? null : ETags.contentTypeParameter(head.contentType(), WRITE_ID_PARAMETER);
+            if (writeId.equals(storedWriteId) && !stored.isEmpty()) {
+                log.debug("PUT of s3://{}/{} failed ({}) but the object is this write: acknowledged",
+                        bucket, key, putFailure.summary());
+                result.complete(PutResult.written(stored));
+            } else if (absent ? expectedEtag != null : !stored.equals(expectedEtag)) {
+                log.debug("PUT of s3://{}/{} failed ({}); another write is stored, or none: precondition failed",
+                        bucket, key, putFailure.summary());
+                result.complete(PutResult.preconditionFailed());
+            } else if (retry != null) {
+                // Not applied (the object still has the precondition's state): a copy cannot apply it twice.
+                log.debug("PUT of s3://{}/{} failed ({}) and was not applied: sending it again", bucket, key,
+                        putFailure.summary());
+                retry.run();
+            } else {
+                result.completeExceptionally(putFailure.toStorageException("PUT", bucket, key,
+                        "; read back afterwards, the object is " + (absent ? "absent" : "unchanged")
+                                + ": no copy of this write is stored (one whose answer was lost may still "
+                                + "land)"));
+            }
+        });
+    }
+
+    /** A HEAD of the object; one the client throws at once for fails the stage instead (never left pending). */
+    private CompletableFuture<HeadObjectResponse> head(String key) {
+        try {
+            return client.headObject(b -> b.bucket(bucket).key(key).overrideConfiguration(overrides.read()));
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
     }
 
     String requireEtag(@Nullable String etag, String operation, String key) {
