@@ -7,6 +7,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -86,10 +87,10 @@ final class CompareAndSwap {
 
     /**
      * Re-sends keep the write id: while nobody else writes the key, at most one copy can be applied, and
-     * whichever it is, a later HEAD recognises it as this write. A copy whose answer was lost may still be on its way and land after
-     * the HEAD that found it not applied: a re-send refused meanwhile may have been refused by that copy
-     * (landed, or landing: 409 {@code ConditionalRequestConflict}), so the refusal of a re-send is
-     * resolved by a HEAD too before it is answered.
+     * whichever it is, a later HEAD recognises it as this write. A copy whose answer was lost may still be
+     * on its way and land after the HEAD that found it not applied: a re-send refused meanwhile may have
+     * been refused by that copy (landed, or landing: 409 {@code ConditionalRequestConflict}), so the
+     * refusal of a re-send is resolved by a HEAD too before it is answered.
      *
      * @param otherFormTook {@code null} for a copy in the form of {@code If-Match} the backend sends; for a copy
      *     in the other form (after the store refused the current ETag in that one), set once the store
@@ -184,22 +185,12 @@ final class CompareAndSwap {
      */
     private void refusedAfterLostAnswer(String key, String writeId, S3Failure refusal,
             CompletableFuture<PutResult> result, Runnable refused) {
-        head(key).whenComplete((head, error) -> {
-            S3Failure headFailure = error == null ? null : S3Failure.of(error);
-            if (headFailure != null && !headFailure.isNoSuchKey()) {
-                StorageException failure = refusal.toStorageException("PUT", bucket, key, " after an earlier "
-                        + "copy of it failed without a definite answer; reading the object back to check "
-                        + "whether that copy was applied failed: outcome unknown");
-                failure.addSuppressed(headFailure.cause());
-                result.completeExceptionally(failure);
-                return;
-            }
-            String stored = headFailure != null || head.eTag() == null ? "" : ETags.unquote(head.eTag());
-            if (!stored.isEmpty()
-                    && writeId.equals(ETags.contentTypeParameter(head.contentType(), WRITE_ID_PARAMETER))) {
+        readBack(key, writeId, refusal, " after an earlier copy of it failed without a definite answer; reading the "
+                + "object back to check whether that copy was applied failed: outcome unknown", result, stored -> {
+            if (stored.thisWrite()) {
                 log.debug("PUT of s3://{}/{} was refused ({}), but an earlier copy of it is stored: "
                         + "acknowledged", bucket, key, refusal.summary());
-                result.complete(PutResult.written(stored));
+                result.complete(PutResult.written(stored.etag()));
             } else {
                 refused.run();
             }
@@ -214,23 +205,13 @@ final class CompareAndSwap {
      */
     private void resolveLostAnswer(String key, String writeId, @Nullable String expectedEtag, S3Failure putFailure,
             CompletableFuture<PutResult> result, @Nullable Runnable retry) {
-        head(key).whenComplete((head, error) -> {
-            S3Failure headFailure = error == null ? null : S3Failure.of(error);
-            if (headFailure != null && !headFailure.isNoSuchKey()) {
-                StorageException failure = putFailure.toStorageException("PUT", bucket, key,
-                        "; reading the object back to check whether it was applied failed too: outcome unknown");
-                failure.addSuppressed(headFailure.cause());
-                result.completeExceptionally(failure);
-                return;
-            }
-            boolean absent = headFailure != null;
-            String stored = absent || head.eTag() == null ? "" : ETags.unquote(head.eTag());
-            String storedWriteId = absent ? null : ETags.contentTypeParameter(head.contentType(), WRITE_ID_PARAMETER);
-            if (writeId.equals(storedWriteId) && !stored.isEmpty()) {
+        readBack(key, writeId, putFailure, "; reading the object back to check whether it was applied failed too: "
+                + "outcome unknown", result, stored -> {
+            if (stored.thisWrite()) {
                 log.debug("PUT of s3://{}/{} failed ({}) but the object is this write: acknowledged",
                         bucket, key, putFailure.summary());
-                result.complete(PutResult.written(stored));
-            } else if (absent ? expectedEtag != null : !stored.equals(expectedEtag)) {
+                result.complete(PutResult.written(stored.etag()));
+            } else if (stored.absent() ? expectedEtag != null : !stored.etag().equals(expectedEtag)) {
                 log.debug("PUT of s3://{}/{} failed ({}); another write is stored, or none: precondition failed",
                         bucket, key, putFailure.summary());
                 result.complete(PutResult.preconditionFailed());
@@ -241,10 +222,42 @@ final class CompareAndSwap {
                 retry.run();
             } else {
                 result.completeExceptionally(putFailure.toStorageException("PUT", bucket, key,
-                        "; read back afterwards, the object is " + (absent ? "absent" : "unchanged")
+                        "; read back afterwards, the object is " + (stored.absent() ? "absent" : "unchanged")
                                 + ": no copy of this write is stored (one whose answer was lost may still "
                                 + "land)"));
             }
+        });
+    }
+
+    /**
+     * What a HEAD after a failed PUT found.
+     *
+     * @param absent the object is missing
+     * @param etag its ETag, unquoted ({@code ""} when absent or not given)
+     * @param thisWrite it is this write: its content type names the write id, and it has an ETag
+     */
+    private record ReadBack(boolean absent, String etag, boolean thisWrite) {}
+
+    /**
+     * Reads the object back (HEAD) after {@code putFailure} and hands what it found to {@code then}; when the
+     * HEAD fails (other than with a 404), the PUT fails with {@code putFailure}, {@code unknownDetail} appended,
+     * instead.
+     */
+    private void readBack(String key, String writeId, S3Failure putFailure, String unknownDetail,
+            CompletableFuture<PutResult> result, Consumer<ReadBack> then) {
+        head(key).whenComplete((head, error) -> {
+            S3Failure headFailure = error == null ? null : S3Failure.of(error);
+            if (headFailure != null && !headFailure.isNoSuchKey()) {
+                StorageException failure = putFailure.toStorageException("PUT", bucket, key, unknownDetail);
+                failure.addSuppressed(headFailure.cause());
+                result.completeExceptionally(failure);
+                return;
+            }
+            boolean absent = headFailure != null;
+            String stored = absent || head.eTag() == null ? "" : ETags.unquote(head.eTag());
+            boolean thisWrite = !stored.isEmpty()
+                    && writeId.equals(ETags.contentTypeParameter(head.contentType(), WRITE_ID_PARAMETER));
+            then.accept(new ReadBack(absent, stored, thisWrite));
         });
     }
 
