@@ -81,7 +81,8 @@ class LateCopyOfAResentPutTests {
     }
 
     private static <T> CompletableFuture<T> readTimedOut() {
-        return CompletableFuture.failedFuture(SdkClientException.create("Unable to execute HTTP request: Read timed out"));
+        return CompletableFuture.failedFuture(
+                SdkClientException.create("Unable to execute HTTP request: Read timed out"));
     }
 
     /** The first copy is held back and answered with a timeout; it lands just before the second copy. */
@@ -115,20 +116,10 @@ class LateCopyOfAResentPutTests {
     /** Seen failing before: the replace was answered PreconditionFailed, its own write stored. */
     @Test
     void aReplaceRefusedByItsOwnLateCopyIsWritten() throws Exception {
-        String bucket = server.createBucket("late-copy-replace");
-        try (S3StorageBackend other = S3StorageBackend.builder().bucket(bucket).client(real).build();
-                S3StorageBackend backend = S3StorageBackend.builder().bucket(bucket)
-                        .client(firstCopyLandsBeforeTheSecond()).build()) {
-            String v0 = ((PutResult.Written) await(other.put("k", utf8("v0"), Precondition.absent()))).etag();
+        Replaced replaced = replaceOfV0(server.createBucket("late-copy-replace"), firstCopyLandsBeforeTheSecond());
 
-            PutResult result = await(backend.put("k", utf8("v1"), Precondition.matching(v0)));
-
-            GetResult stored = await(other.get("k", null));
-            assertThat(new String(((GetResult.Found) stored).body(), java.nio.charset.StandardCharsets.UTF_8))
-                    .isEqualTo("v1");
-            assertThat(result).as("the replace's answer").isInstanceOf(PutResult.Written.class);
-            assertThat(((PutResult.Written) result).etag()).isEqualTo(((GetResult.Found) stored).etag());
-        }
+        assertThat(new String(replaced.stored().body(), java.nio.charset.StandardCharsets.UTF_8)).isEqualTo("v1");
+        replaced.assertWrittenAsStored();
     }
 
     /** A re-send refused by another instance's write (not this one's copy) is still answered as refused. */
@@ -166,33 +157,25 @@ class LateCopyOfAResentPutTests {
      */
     @Test
     void aReSendAnswered409WhileItsFirstCopyIsInProgressIsWritten() throws Exception {
-        String bucket = server.createBucket("late-copy-409");
-        try (S3StorageBackend other = S3StorageBackend.builder().bucket(bucket).client(real).build()) {
-            String v0 = ((PutResult.Written) await(other.put("k", utf8("v0"), Precondition.absent()))).etag();
-            CompletableFuture<Object[]> held = new CompletableFuture<>();
-            S3AsyncClient client = answeringPuts((args, before) -> {
-                if (before == 0) {
-                    held.complete(args);
-                    return readTimedOut();
-                }
-                if (before == 1) {
-                    afterHead = () -> { // the HEAD after this 409 was answered: the first copy lands
-                        afterHead = () -> CompletableFuture.completedFuture(null);
-                        return send(held.join());
-                    };
-                    return answered(409, "ConditionalRequestConflict");
-                }
-                return send(args);
-            });
-            try (S3StorageBackend backend = S3StorageBackend.builder().bucket(bucket).client(client).build()) {
-                PutResult result = await(backend.put("k", utf8("v1"), Precondition.matching(v0)));
-
-                GetResult stored = await(other.get("k", null));
-                assertThat(puts).as("one write, sent three times").hasSize(3).containsOnly(puts.get(0));
-                assertThat(result).as("the replace's answer").isInstanceOf(PutResult.Written.class);
-                assertThat(((PutResult.Written) result).etag()).isEqualTo(((GetResult.Found) stored).etag());
+        CompletableFuture<Object[]> held = new CompletableFuture<>();
+        S3AsyncClient client = answeringPuts((args, before) -> {
+            if (before == 0) {
+                held.complete(args);
+                return readTimedOut();
             }
-        }
+            if (before == 1) {
+                afterHead = () -> { // the HEAD after this 409 was answered: the first copy lands
+                    afterHead = () -> CompletableFuture.completedFuture(null);
+                    return send(held.join());
+                };
+                return answered(409, "ConditionalRequestConflict");
+            }
+            return send(args);
+        });
+        Replaced replaced = replaceOfV0(server.createBucket("late-copy-409"), client);
+
+        assertThat(puts).as("one write, sent three times").hasSize(3).containsOnly(puts.get(0));
+        replaced.assertWrittenAsStored();
     }
 
     /**
@@ -204,29 +187,22 @@ class LateCopyOfAResentPutTests {
      */
     @Test
     void aFormIsNotLearnedFromACopyRefusedByAnEarlierCopyInTheOtherForm() throws Exception {
-        String bucket = server.createBucket("late-copy-form");
-        try (S3StorageBackend other = S3StorageBackend.builder().bucket(bucket).client(real).build()) {
-            String v0 = ((PutResult.Written) await(other.put("k", utf8("v0"), Precondition.absent()))).etag();
-            CompletableFuture<Object[]> held = new CompletableFuture<>();
-            S3AsyncClient client = answeringPuts((args, before) -> {
-                if (before == 0) {
-                    held.complete(args);
-                    return readTimedOut();
-                }
-                if (before == 1) {
-                    return answered(412, "PreconditionFailed");
-                }
-                return before == 2 ? send(held.join()).thenCompose(landed -> send(args)) : send(args);
-            });
-            try (S3StorageBackend backend = S3StorageBackend.builder().bucket(bucket).client(client).build()) {
-                PutResult result = await(backend.put("k", utf8("v1"), Precondition.matching(v0)));
-
-                assertThat(backend.sendsIfMatchUnquoted()).as("the unquoted form learned").isFalse();
-                GetResult stored = await(other.get("k", null));
-                if (result instanceof PutResult.Written written) {
-                    assertThat(written.etag()).isEqualTo(((GetResult.Found) stored).etag());
-                }
+        CompletableFuture<Object[]> held = new CompletableFuture<>();
+        S3AsyncClient client = answeringPuts((args, before) -> {
+            if (before == 0) {
+                held.complete(args);
+                return readTimedOut();
             }
+            if (before == 1) {
+                return answered(412, "PreconditionFailed");
+            }
+            return before == 2 ? send(held.join()).thenCompose(landed -> send(args)) : send(args);
+        });
+        Replaced replaced = replaceOfV0(server.createBucket("late-copy-form"), client);
+
+        assertThat(replaced.unquotedLearned()).as("the unquoted form learned").isFalse();
+        if (replaced.result() instanceof PutResult.Written written) {
+            assertThat(written.etag()).isEqualTo(replaced.stored().etag());
         }
     }
 
@@ -237,30 +213,22 @@ class LateCopyOfAResentPutTests {
      */
     @Test
     void aFormIsNotLearnedFromAWriteFoundStoredByAHead() throws Exception {
-        String bucket = server.createBucket("late-copy-form-409");
-        try (S3StorageBackend other = S3StorageBackend.builder().bucket(bucket).client(real).build()) {
-            String v0 = ((PutResult.Written) await(other.put("k", utf8("v0"), Precondition.absent()))).etag();
-            CompletableFuture<Object[]> held = new CompletableFuture<>();
-            S3AsyncClient client = answeringPuts((args, before) -> {
-                if (before == 0) {
-                    held.complete(args);
-                    return readTimedOut();
-                }
-                if (before == 1) {
-                    return answered(412, "PreconditionFailed");
-                }
-                return before == 2 ? send(held.join()).thenCompose(landed -> answered(409, "ConditionalRequestConflict"))
-                        : send(args);
-            });
-            try (S3StorageBackend backend = S3StorageBackend.builder().bucket(bucket).client(client).build()) {
-                PutResult result = await(backend.put("k", utf8("v1"), Precondition.matching(v0)));
-
-                assertThat(backend.sendsIfMatchUnquoted()).as("the unquoted form learned").isFalse();
-                assertThat(result).isInstanceOf(PutResult.Written.class);
-                assertThat(((PutResult.Written) result).etag())
-                        .isEqualTo(((GetResult.Found) await(other.get("k", null))).etag());
+        CompletableFuture<Object[]> held = new CompletableFuture<>();
+        S3AsyncClient client = answeringPuts((args, before) -> {
+            if (before == 0) {
+                held.complete(args);
+                return readTimedOut();
             }
-        }
+            if (before == 1) {
+                return answered(412, "PreconditionFailed");
+            }
+            return before == 2 ? send(held.join()).thenCompose(landed -> answered(409, "ConditionalRequestConflict"))
+                    : send(args);
+        });
+        Replaced replaced = replaceOfV0(server.createBucket("late-copy-form-409"), client);
+
+        assertThat(replaced.unquotedLearned()).as("the unquoted form learned").isFalse();
+        replaced.assertWrittenAsStored();
     }
 
     /**
@@ -271,29 +239,47 @@ class LateCopyOfAResentPutTests {
      */
     @Test
     void aCopyInTheOtherFormRefusedByItsOwnLateCopyIsWritten() throws Exception {
-        String bucket = server.createBucket("late-copy-other-form");
-        try (S3StorageBackend other = S3StorageBackend.builder().bucket(bucket).client(real).build()) {
-            String v0 = ((PutResult.Written) await(other.put("k", utf8("v0"), Precondition.absent()))).etag();
-            CompletableFuture<Object[]> held = new CompletableFuture<>();
-            S3AsyncClient client = answeringPuts((args, before) -> {
-                if (before == 0) {
-                    return answered(412, "PreconditionFailed"); // quoted: refused
-                }
-                if (before == 1) {
-                    held.complete(args);
-                    return readTimedOut();
-                }
-                return before == 2 ? sendUnquotedAsTheStoreTakesIt(held.join())
-                        .thenCompose(landed -> sendUnquotedAsTheStoreTakesIt(args))
-                        : sendUnquotedAsTheStoreTakesIt(args);
-            });
-            try (S3StorageBackend backend = S3StorageBackend.builder().bucket(bucket).client(client).build()) {
-                PutResult result = await(backend.put("k", utf8("v1"), Precondition.matching(v0)));
-
-                GetResult stored = await(other.get("k", null));
-                assertThat(result).as("the replace's answer").isInstanceOf(PutResult.Written.class);
-                assertThat(((PutResult.Written) result).etag()).isEqualTo(((GetResult.Found) stored).etag());
+        CompletableFuture<Object[]> held = new CompletableFuture<>();
+        S3AsyncClient client = answeringPuts((args, before) -> {
+            if (before == 0) {
+                return answered(412, "PreconditionFailed"); // quoted: refused
             }
+            if (before == 1) {
+                held.complete(args);
+                return readTimedOut();
+            }
+            return before == 2 ? sendUnquotedAsTheStoreTakesIt(held.join())
+                    .thenCompose(landed -> sendUnquotedAsTheStoreTakesIt(args))
+                    : sendUnquotedAsTheStoreTakesIt(args);
+        });
+        Replaced replaced = replaceOfV0(server.createBucket("late-copy-other-form"), client);
+
+        replaced.assertWrittenAsStored();
+    }
+
+    /**
+     * What a replace through the backend under test answered, of a document another instance wrote.
+     *
+     * @param result the replace's answer
+     * @param stored the document afterwards
+     * @param unquotedLearned whether the backend learned to send If-Match unquoted meanwhile
+     */
+    private record Replaced(PutResult result, GetResult.Found stored, boolean unquotedLearned) {
+
+        /** Asserts that the replace was answered as written, with the stored document's ETag. */
+        void assertWrittenAsStored() {
+            assertThat(result).as("the replace's answer").isInstanceOf(PutResult.Written.class);
+            assertThat(((PutResult.Written) result).etag()).isEqualTo(stored.etag());
+        }
+    }
+
+    /** Another instance writes "v0"; a backend on {@code client} then replaces it with "v1". */
+    private Replaced replaceOfV0(String bucket, S3AsyncClient client) throws Exception {
+        try (S3StorageBackend other = S3StorageBackend.builder().bucket(bucket).client(real).build();
+                S3StorageBackend backend = S3StorageBackend.builder().bucket(bucket).client(client).build()) {
+            String v0 = ((PutResult.Written) await(other.put("k", utf8("v0"), Precondition.absent()))).etag();
+            PutResult result = await(backend.put("k", utf8("v1"), Precondition.matching(v0)));
+            return new Replaced(result, (GetResult.Found) await(other.get("k", null)), backend.sendsIfMatchUnquoted());
         }
     }
 
@@ -344,7 +330,8 @@ class LateCopyOfAResentPutTests {
             Throwable failure = failureOf(backend.put("k", utf8("mine"), Precondition.absent()));
 
             assertThat(failure).isNotNull();
-            assertThat(failure.getMessage()).contains("no copy of this write is stored (one whose answer was lost may still land)");
+            assertThat(failure.getMessage())
+                    .contains("no copy of this write is stored (one whose answer was lost may still land)");
             send(held.join()).join(); // and it does
             assertThat(await(backend.get("k", null))).isInstanceOf(GetResult.Found.class);
         }
@@ -368,7 +355,8 @@ class LateCopyOfAResentPutTests {
             Throwable failure = failureOf(backend.put("k", utf8("mine"), Precondition.absent()));
 
             assertThat(failure).isNotNull();
-            assertThat(failure.getMessage()).contains("no copy of this write is stored (one whose answer was lost may still land)");
+            assertThat(failure.getMessage())
+                    .contains("no copy of this write is stored (one whose answer was lost may still land)");
             send(held.join()).join(); // and it does
             assertThat(await(backend.get("k", null))).isInstanceOf(GetResult.Found.class);
         }
