@@ -261,13 +261,9 @@ final class CompareAndSwap {
         });
     }
 
-    /** A HEAD of the object; one the client throws at once for fails the stage instead (never left pending). */
     private CompletableFuture<HeadObjectResponse> head(String key) {
-        try {
-            return client.headObject(b -> b.bucket(bucket).key(key).overrideConfiguration(overrides.read()));
-        } catch (RuntimeException e) {
-            return CompletableFuture.failedFuture(e);
-        }
+        return S3Failure.sent(() -> client.headObject(b -> b.bucket(bucket).key(key)
+                .overrideConfiguration(overrides.read())));
     }
 
     String requireEtag(@Nullable String etag, String operation, String key) {

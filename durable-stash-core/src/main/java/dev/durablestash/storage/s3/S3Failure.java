@@ -1,7 +1,9 @@
 package dev.durablestash.storage.s3;
 
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.function.Supplier;
 
 import org.jspecify.annotations.Nullable;
 
@@ -25,6 +27,20 @@ record S3Failure(Throwable cause, int status, @Nullable String code) {
             return new S3Failure(cause, service.statusCode(), code);
         }
         return new S3Failure(cause, 0, null);
+    }
+
+    /**
+     * @return the stage of a request sent by {@code send}; when the client throws at once instead of
+     *     answering with a failed stage (a client closed meanwhile, or an application's wrapper that
+     *     throws), a stage failed with that, so that whoever waits on the request is answered (a throw
+     *     inside the callback that sends a later step would otherwise be lost, its operation left pending)
+     */
+    static <T> CompletableFuture<T> sent(Supplier<CompletableFuture<T>> send) {
+        try {
+            return send.get();
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
     }
 
     static Throwable unwrap(Throwable error) {

@@ -149,7 +149,9 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
             request.ifNoneMatch(ETags.quote(ifNoneMatch));
         }
         CompletableFuture<GetResult> result = new CompletableFuture<>();
-        client.getObject(request.build(), AsyncResponseTransformer.toBytes()).whenComplete((bytes, error) -> {
+        CompletableFuture<ResponseBytes<GetObjectResponse>> sent =
+                S3Failure.sent(() -> client.getObject(request.build(), AsyncResponseTransformer.toBytes()));
+        sent.whenComplete((bytes, error) -> {
             if (error == null) {
                 CompareAndSwap.complete(result, () -> found(key, bytes));
                 return;
@@ -203,7 +205,7 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
             request.ifMatch(StoreQuirks.ifMatch(ifMatch, unquoted));
         }
         CompletableFuture<Boolean> result = new CompletableFuture<>();
-        writeClient.deleteObject(request.build()).whenComplete((response, error) -> {
+        S3Failure.sent(() -> writeClient.deleteObject(request.build())).whenComplete((response, error) -> {
             if (error == null) {
                 result.complete(true);
                 return;

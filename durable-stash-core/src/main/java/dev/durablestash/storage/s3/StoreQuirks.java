@@ -114,8 +114,8 @@ final class StoreQuirks {
      */
     <T> void resolveRefusedIfMatch(String operation, String key, String etag, boolean unquoted, boolean otherFormTried,
             CompletableFuture<T> result, T conflict, Predicate<T> applied, Resend<T> resend) {
-        client.headObject(b -> b.bucket(bucket).key(key).overrideConfiguration(overrides.read()))
-                .whenComplete((head, error) -> {
+        S3Failure.sent(() -> client.headObject(b -> b.bucket(bucket).key(key)
+                .overrideConfiguration(overrides.read()))).whenComplete((head, error) -> {
                     String stored = error == null && head.eTag() != null ? ETags.unquote(head.eTag()) : "";
                     if (!etag.equals(stored)) {
                         // Another ETag, gone (404 and 412 mean the same here), or unknown: the 412 itself was definite.

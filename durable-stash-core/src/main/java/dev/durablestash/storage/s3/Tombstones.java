@@ -97,8 +97,8 @@ final class Tombstones {
                 S3StorageBackend.forward(outcome, error, result);
                 return;
             }
-            client.headObject(b -> b.bucket(bucket).key(key).overrideConfiguration(overrides.read()))
-                    .whenComplete((head, headError) -> {
+            S3Failure.sent(() -> client.headObject(b -> b.bucket(bucket).key(key)
+                    .overrideConfiguration(overrides.read()))).whenComplete((head, headError) -> {
                         if (headError == null && abandoned(head)) {
                             writer.write(key, content, false, Precondition.matching(ETags.unquote(head.eTag())))
                                     .whenComplete((replaced, replaceError) ->
@@ -130,8 +130,8 @@ final class Tombstones {
                 log.warn("tombstone s3://{}/{} left in place: writing it took too long to delete it safely", bucket, key);
                 result.complete(true);
             } else if (outcome instanceof PutResult.Written) {
-                writeClient.deleteObject(b -> b.bucket(bucket).key(key).overrideConfiguration(overrides.delete()))
-                        .whenComplete((response, deleteError) -> {
+                S3Failure.sent(() -> writeClient.deleteObject(b -> b.bucket(bucket).key(key)
+                        .overrideConfiguration(overrides.delete()))).whenComplete((response, deleteError) -> {
                             if (deleteError != null) {
                                 log.debug("tombstone s3://{}/{} not deleted ({}); it reads as absent",
                                         bucket, key, S3Failure.of(deleteError).summary());

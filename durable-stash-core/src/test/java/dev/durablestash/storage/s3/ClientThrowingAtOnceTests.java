@@ -1,0 +1,197 @@
+package dev.durablestash.storage.s3;
+
+import static dev.durablestash.testsupport.Stages.await;
+import static dev.durablestash.testsupport.Stages.failureOf;
+import static dev.durablestash.testsupport.Stages.utf8;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.lang.reflect.InvocationHandler;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.Test;
+
+import dev.durablestash.storage.GetResult;
+import dev.durablestash.storage.Precondition;
+import dev.durablestash.storage.PutResult;
+import dev.durablestash.storage.StorageException;
+import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
+import software.amazon.awssdk.services.s3.S3AsyncClient;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+
+/**
+ * A client that throws at once for a request (one closed meanwhile, or an application's wrapper that
+ * throws) instead of answering with a failed stage. Whichever step of an operation sends that request,
+ * the operation completes, as the contract says a failed call does: never left pending (a throw inside
+ * the callback that sends a later step is lost with it), never thrown at the caller.
+ */
+class ClientThrowingAtOnceTests {
+
+    /** Long enough for the in-process server, short enough that a pending operation fails the test soon. */
+    private static final Duration COMPLETES_WITHIN = Duration.ofSeconds(5);
+
+    private final S3TestServer server = S3TestServer.shared();
+    private final S3AsyncClient real = server.client();
+
+    /** What the scripted client answers to the n-th call (from 1) of a method of the client. */
+    @FunctionalInterface
+    private interface Script {
+        /** @return the answer, or {@code null} for the real client's; throws to throw at once */
+        @Nullable CompletableFuture<?> answer(String method, int nth);
+    }
+
+    private S3AsyncClient scripted(Script script) {
+        Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
+        InvocationHandler handler = (proxy, method, args) -> {
+            int nth = calls.computeIfAbsent(method.getName(), name -> new AtomicInteger()).incrementAndGet();
+            CompletableFuture<?> answer = script.answer(method.getName(), nth);
+            if (answer != null) {
+                return answer;
+            }
+            try {
+                return method.invoke(real, args);
+            } catch (InvocationTargetException e) {
+                throw e.getCause();
+            }
+        };
+        return (S3AsyncClient) Proxy.newProxyInstance(S3AsyncClient.class.getClassLoader(),
+                new Class<?>[] {S3AsyncClient.class}, handler);
+    }
+
+    private static CompletableFuture<?> throwAtOnce() {
+        throw new IllegalStateException("the client is closed");
+    }
+
+    private static CompletableFuture<?> refused() {
+        return CompletableFuture.failedFuture(S3Exception.builder().statusCode(412).message("PreconditionFailed")
+                .awsErrorDetails(AwsErrorDetails.builder().errorCode("PreconditionFailed").build()).build());
+    }
+
+    private S3StorageBackend backend(String bucket, S3AsyncClient client, ConditionalDeletes deletes) {
+        return S3StorageBackend.builder().bucket(bucket).client(client).conditionalDeletes(deletes).build();
+    }
+
+    /** @return the ETag of {@code content}, created at {@code key} by another backend */
+    private String createdByAnother(String bucket, String key, String content) throws Exception {
+        try (S3StorageBackend other = S3StorageBackend.builder().bucket(bucket).client(real).build()) {
+            return ((PutResult.Written) await(other.put(key, utf8(content), Precondition.absent()))).etag();
+        }
+    }
+
+    private static Throwable failed(CompletionStage<?> operation) {
+        Throwable failure = failureOf(operation, COMPLETES_WITHIN);
+        assertThat(failure).as("the operation's failure").isNotNull();
+        return failure;
+    }
+
+    /** Seen failing on 851cfd2: get threw the client's exception at the caller. */
+    @Test
+    void aGetTheClientThrowsForFailsItsStage() throws Exception {
+        String bucket = server.createBucket("throws-get");
+        try (S3StorageBackend backend = backend(bucket, scripted((method, nth) ->
+                method.equals("getObject") ? throwAtOnce() : null), ConditionalDeletes.AUTO)) {
+            Throwable failure = failed(backend.get("k", null));
+
+            assertThat(failure).isInstanceOf(StorageException.class)
+                    .hasMessageContaining("S3 GET of s3://" + bucket + "/k failed")
+                    .hasMessageContaining("the client is closed");
+        }
+    }
+
+    /**
+     * A create refused because a document is in its way looks for an abandoned tombstone there (deletes
+     * emulated); that HEAD throws. The refusal stands. Seen failing on 851cfd2: never completed.
+     */
+    @Test
+    void aCreateWhoseTombstoneLookThrowsIsRefused() throws Exception {
+        String bucket = server.createBucket("throws-tombstone-head");
+        createdByAnother(bucket, "k", "theirs");
+        try (S3StorageBackend backend = backend(bucket, scripted((method, nth) ->
+                method.equals("headObject") ? throwAtOnce() : null), ConditionalDeletes.EMULATED)) {
+            PutResult result = await(backend.put("k", utf8("mine"), Precondition.absent()), COMPLETES_WITHIN);
+
+            assertThat(result).isInstanceOf(PutResult.PreconditionFailed.class);
+        }
+    }
+
+    /**
+     * An emulated delete wrote its tombstone, whose DELETE then throws: the tombstone stays and reads as
+     * absent, so the delete is done. Seen failing on 851cfd2: never completed.
+     */
+    @Test
+    void anEmulatedDeleteWhoseTombstoneDeleteThrowsIsDone() throws Exception {
+        String bucket = server.createBucket("throws-tombstone-delete");
+        String etag = createdByAnother(bucket, "k", "v0");
+        try (S3StorageBackend backend = backend(bucket, scripted((method, nth) ->
+                method.equals("deleteObject") ? throwAtOnce() : null), ConditionalDeletes.EMULATED)) {
+            boolean deleted = await(backend.delete("k", etag), COMPLETES_WITHIN);
+
+            assertThat(deleted).isTrue();
+            assertThat(await(backend.get("k", null))).isInstanceOf(GetResult.NotFound.class);
+        }
+    }
+
+    /**
+     * An emulated delete with a stale ETag: its tombstone is refused, and the GET that tells a newer
+     * document from none throws. Seen failing on 851cfd2: never completed.
+     */
+    @Test
+    void anEmulatedDeleteWhoseLookAfterARefusalThrowsFails() throws Exception {
+        String bucket = server.createBucket("throws-tombstone-get");
+        String v0 = createdByAnother(bucket, "k", "v0");
+        try (S3StorageBackend other = S3StorageBackend.builder().bucket(bucket).client(real).build()) {
+            await(other.put("k", utf8("v1"), Precondition.matching(v0)));
+        }
+        try (S3StorageBackend backend = backend(bucket, scripted((method, nth) ->
+                method.equals("getObject") ? throwAtOnce() : null), ConditionalDeletes.EMULATED)) {
+            Throwable failure = failed(backend.delete("k", v0));
+
+            assertThat(failure).isInstanceOf(StorageException.class).hasMessageContaining("the client is closed");
+        }
+    }
+
+    /**
+     * A native conditional DELETE is answered 412; the HEAD that tells a stale ETag from a refused form
+     * throws. The 412 was definite: the delete did not happen. Seen failing on 851cfd2: never completed.
+     */
+    @Test
+    void aNativeDeleteWhoseLookAfterA412ThrowsIsRefused() throws Exception {
+        String bucket = server.createBucket("throws-delete-head");
+        String etag = createdByAnother(bucket, "k", "v0");
+        try (S3StorageBackend backend = backend(bucket, scripted((method, nth) ->
+                method.equals("deleteObject") ? refused() : method.equals("headObject") ? throwAtOnce() : null),
+                ConditionalDeletes.NATIVE)) {
+            boolean deleted = await(backend.delete("k", etag), COMPLETES_WITHIN);
+
+            assertThat(deleted).isFalse();
+        }
+    }
+
+    /**
+     * A native conditional DELETE is answered 412 although the object still has the ETag it named, so it
+     * is sent again with {@code If-Match} in the other form, and the client throws for that one. Seen
+     * failing on 851cfd2: never completed.
+     */
+    @Test
+    void aNativeDeleteInTheOtherFormTheClientThrowsForFails() throws Exception {
+        String bucket = server.createBucket("throws-delete-resend");
+        String etag = createdByAnother(bucket, "k", "v0");
+        try (S3StorageBackend backend = backend(bucket, scripted((method, nth) ->
+                !method.equals("deleteObject") ? null : nth == 1 ? refused() : throwAtOnce()),
+                ConditionalDeletes.NATIVE)) {
+            Throwable failure = failed(backend.delete("k", etag));
+
+            assertThat(failure).isInstanceOf(StorageException.class)
+                    .hasMessageContaining("S3 DELETE of s3://" + bucket + "/k failed")
+                    .hasMessageContaining("the client is closed");
+            assertThat(await(backend.get("k", null))).as("still stored").isInstanceOf(GetResult.Found.class);
+        }
+    }
+}
