@@ -4,9 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -14,35 +11,21 @@ import java.util.concurrent.atomic.AtomicReference;
 import ch.qos.logback.classic.Level;
 
 import org.jspecify.annotations.Nullable;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.springframework.http.ResponseCookie;
 import org.springframework.http.server.reactive.ServerHttpResponse;
 import org.springframework.http.server.reactive.ServerHttpResponseDecorator;
-import org.springframework.mock.http.server.reactive.MockServerHttpRequest;
 import org.springframework.mock.web.server.MockServerWebExchange;
 import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.ServerWebExchangeDecorator;
 
-import dev.durablestash.core.MountKind;
-import dev.durablestash.core.SessionCookieValues;
-import dev.durablestash.core.SessionIds;
-import dev.durablestash.core.StashAdapter;
-import dev.durablestash.core.StashSettings;
 import dev.durablestash.core.StashWriteException;
 import dev.durablestash.spring.Stash;
-import dev.durablestash.spring.Stashed;
-import dev.durablestash.spring.StashedView;
 import dev.durablestash.spring.web.BoundViews;
-import dev.durablestash.spring.web.BrowserSessionSettings;
 import dev.durablestash.spring.web.SidCookie;
-import dev.durablestash.spring.web.StashedViews;
 import dev.durablestash.spring.web.reactive.aftercommit.AfterCommitTestApplication.GatedStorage;
 import dev.durablestash.testsupport.ExpectedLogs;
-
-import reactor.core.publisher.Mono;
 
 /**
  * Races of an exchange's browser session with the first bind of a view, which registers the exchange's views
@@ -50,23 +33,13 @@ import reactor.core.publisher.Mono;
  * right after the exchange's views were looked up; each case failed while a move, a failed login or a second
  * first bind missed views registered after it looked.
  */
-class LazyViewsRacesTests {
+class LazyViewsRacesTests extends PlantedSidTestSupport {
 
     @RegisterExtension
     final ExpectedLogs logs = ExpectedLogs.ofLoggers("dev.durablestash");
 
-    private static final Duration TIMEOUT = Duration.ofSeconds(5);
-
-    private final StashSettings settings = StashSettings.builder().secret("a-secret-of-at-least-thirty-two-bytes!!")
-            .operationTimeout(TIMEOUT).build();
-    private final GatedStorage storage = new GatedStorage();
-    private final StashAdapter adapter = new StashAdapter(storage, settings);
-    private final StashedViews views = new StashedViews(settings, List.of());
-    private final StashContext context = new StashContext(adapter, views, TIMEOUT, 503);
-    private final AtomicReference<@Nullable String> principal = new AtomicReference<>();
     /** One-shot: runs right AFTER the exchange's views were looked up (ExchangeViews.find read the attribute). */
     private final AtomicReference<@Nullable Runnable> afterViewsLookup = new AtomicReference<>();
-    private final String planted = SessionIds.newSid();
     /** One-shot: runs right after the response was asked whether it is committed. */
     private final AtomicReference<@Nullable Runnable> onIsCommitted = new AtomicReference<>();
     /** The response's commit, once a test started it. */
@@ -76,20 +49,9 @@ class LazyViewsRacesTests {
     private ServerWebExchange exchange;
     private ReactiveBrowserSession session;
 
-    @StashedView(name = "notes", atomic = false)
-    public static class Notes {
-        @Stashed
-        List<String> items = new ArrayList<>();
-    }
-
-
-
     @BeforeEach
     void exchangeWithAnAnonymousSidAndNoViewsYet() {
-        adapter.stash(planted, views.definitionOf(Notes.class), Map.of("items", List.of("attacker")))
-                .toCompletableFuture().join();
-        mock = MockServerWebExchange.from(MockServerHttpRequest.post("http://localhost/login")
-                .cookie(ResponseCookie.from("sid", new SessionCookieValues(settings).encode(planted)).build()));
+        mock = post("/login", plantedCookie());
         String viewsAttribute = ExchangeViews.class.getName();
         ServerHttpResponse response = new ServerHttpResponseDecorator(mock.getResponse()) {
             @Override
@@ -121,19 +83,8 @@ class LazyViewsRacesTests {
                 return value;
             }
         };
-        SidCookie cookie = new SidCookie();
-        BrowserSessionSettings<ReactivePrincipalResolver> browserSessions = new BrowserSessionSettings<>(
-                cookie, ReactivePrincipalResolver.EXCHANGE_PRINCIPAL, () -> settings, () -> adapter);
-        browserSessions.principals(e -> Mono.defer(() -> Mono.justOrEmpty(principal.get())));
-        session = new ReactiveBrowserSession(browserSessions, exchange);
-        exchange.getAttributes().put(ReactiveBrowserSession.ATTRIBUTE, session);
+        session = attachSession(exchange, new SidCookie(), principalHolder());
         // No ExchangeViews.of(...) here: as in the application, the views are registered by the first bind.
-    }
-
-    @AfterEach
-    void close() {
-        storage.passAll();
-        adapter.close();
     }
 
     /**
@@ -338,12 +289,5 @@ class LazyViewsRacesTests {
         assertThat(login.handle((ok, error) -> error).get(10, TimeUnit.SECONDS)).as("the login's move failed")
                 .isNotNull();
         assertThat(session.sidNow()).as("the session stays on the anonymous sid").isEqualTo(planted);
-    }
-
-    @SuppressWarnings("unchecked")
-    private List<String> storedUnder(String sid) {
-        Object items = adapter.recover(sid, views.definitionOf(Notes.class), MountKind.REJOIN).toCompletableFuture()
-                .join().values().get("items");
-        return items == null ? List.of() : (List<String>) items;
     }
 }

@@ -3,8 +3,6 @@ package dev.durablestash.spring.web.reactive;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -13,28 +11,16 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 import org.jspecify.annotations.Nullable;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.springframework.http.ResponseCookie;
 import org.springframework.http.server.reactive.ServerHttpResponse;
 import org.springframework.http.server.reactive.ServerHttpResponseDecorator;
-import org.springframework.mock.http.server.reactive.MockServerHttpRequest;
 import org.springframework.mock.web.server.MockServerWebExchange;
 import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.ServerWebExchangeDecorator;
 
-import dev.durablestash.core.MountKind;
-import dev.durablestash.core.SessionCookieValues;
-import dev.durablestash.core.SessionIds;
-import dev.durablestash.core.StashAdapter;
-import dev.durablestash.core.StashSettings;
 import dev.durablestash.spring.Stashed;
 import dev.durablestash.spring.StashedView;
-import dev.durablestash.spring.web.BrowserSessionSettings;
 import dev.durablestash.spring.web.SidCookie;
-import dev.durablestash.spring.web.StashedViews;
-import dev.durablestash.spring.web.reactive.aftercommit.AfterCommitTestApplication.GatedStorage;
 
 import reactor.core.publisher.Mono;
 
@@ -43,27 +29,12 @@ import reactor.core.publisher.Mono;
  * ({@link ExchangeViews#register}): the views then count as bound after the commit, and a turn another subscriber
  * took meanwhile at an atomic view is handed on at once, not held until the exchange ends.
  */
-class RegistrationClaimTests {
+class RegistrationClaimTests extends PlantedSidTestSupport {
 
-    private static final Duration TIMEOUT = Duration.ofSeconds(5);
-
-    private final StashSettings settings = StashSettings.builder().secret("a-secret-of-at-least-thirty-two-bytes!!")
-            .operationTimeout(TIMEOUT).build();
-    private final GatedStorage storage = new GatedStorage();
-    private final StashAdapter adapter = new StashAdapter(storage, settings);
-    private final StashedViews views = new StashedViews(settings, List.of());
-    private final StashContext context = new StashContext(adapter, views, TIMEOUT, 503);
-    private final String planted = SessionIds.newSid();
     /** Hooks by the number of the isCommitted() call (counted from arming), run after the answer was read. */
     private final Map<Integer, Runnable> hooks = new ConcurrentHashMap<>();
     private final AtomicInteger calls = new AtomicInteger(-1_000_000);
     private final AtomicReference<@Nullable CompletableFuture<Void>> commit = new AtomicReference<>();
-
-    @StashedView(name = "notes", atomic = false)
-    public static class Notes {
-        @Stashed
-        List<String> items = new ArrayList<>();
-    }
 
     @StashedView(name = "counter", atomic = true)
     public static class Counter {
@@ -77,8 +48,7 @@ class RegistrationClaimTests {
         ReactiveBrowserSession session;
 
         Ex(boolean hooked) {
-            mock = MockServerWebExchange.from(MockServerHttpRequest.post("http://localhost/x")
-                    .cookie(ResponseCookie.from("sid", new SessionCookieValues(settings).encode(planted)).build()));
+            mock = post("/x", plantedCookie());
             ServerHttpResponse response = !hooked ? mock.getResponse()
                     : new ServerHttpResponseDecorator(mock.getResponse()) {
                         @Override
@@ -97,24 +67,8 @@ class RegistrationClaimTests {
                     return response;
                 }
             };
-            BrowserSessionSettings<ReactivePrincipalResolver> browserSessions = new BrowserSessionSettings<>(
-                    new SidCookie(), ReactivePrincipalResolver.EXCHANGE_PRINCIPAL, () -> settings, () -> adapter);
-            browserSessions.principals(e -> Mono.empty());
-            session = new ReactiveBrowserSession(browserSessions, exchange);
-            exchange.getAttributes().put(ReactiveBrowserSession.ATTRIBUTE, session);
+            session = attachSession(exchange, new SidCookie(), e -> Mono.empty());
         }
-    }
-
-    @BeforeEach
-    void plant() {
-        adapter.stash(planted, views.definitionOf(Notes.class), Map.of("items", List.of("before")))
-                .toCompletableFuture().join();
-    }
-
-    @AfterEach
-    void close() {
-        storage.passAll();
-        adapter.close();
     }
 
     /**

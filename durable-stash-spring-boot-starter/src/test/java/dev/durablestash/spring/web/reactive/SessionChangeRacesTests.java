@@ -3,45 +3,30 @@ package dev.durablestash.spring.web.reactive;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 import org.jspecify.annotations.Nullable;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.http.HttpCookie;
-import org.springframework.http.ResponseCookie;
 import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.http.server.reactive.ServerHttpRequestDecorator;
 import org.springframework.http.server.reactive.ServerHttpResponse;
-import org.springframework.mock.http.server.reactive.MockServerHttpRequest;
 import org.springframework.mock.web.server.MockServerWebExchange;
 import org.springframework.util.MultiValueMap;
 import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.ServerWebExchangeDecorator;
 
-import dev.durablestash.core.MountKind;
 import dev.durablestash.core.SessionCookieValues;
-import dev.durablestash.core.SessionIds;
-import dev.durablestash.core.StashAdapter;
-import dev.durablestash.core.StashSettings;
 import dev.durablestash.core.StashWriteException;
 import dev.durablestash.spring.Stash;
-import dev.durablestash.spring.Stashed;
-import dev.durablestash.spring.StashedView;
 import dev.durablestash.spring.web.BoundViews;
-import dev.durablestash.spring.web.BrowserSessionSettings;
 import dev.durablestash.spring.web.SidCookie;
-import dev.durablestash.spring.web.StashedViews;
 import dev.durablestash.spring.web.reactive.aftercommit.AfterCommitTestApplication.GatedStorage;
-
-import reactor.core.publisher.Mono;
 
 /**
  * Races between changes of a WebFlux exchange's browser session (its first resolution of a sid, a login's
@@ -51,36 +36,19 @@ import reactor.core.publisher.Mono;
  * lock (held by the hooked thread) goes on once the hooked one released it. Each failed before the session
  * changed its sid, cookie and views under one lock and checked its decision there.
  */
-class SessionChangeRacesTests {
+class SessionChangeRacesTests extends PlantedSidTestSupport {
 
-    private static final Duration TIMEOUT = Duration.ofSeconds(5);
-
-    private final StashSettings settings = StashSettings.builder().secret("a-secret-of-at-least-thirty-two-bytes!!")
-            .operationTimeout(TIMEOUT).build();
-    private final GatedStorage storage = new GatedStorage();
-    private final StashAdapter adapter = new StashAdapter(storage, settings);
-    private final StashedViews views = new StashedViews(settings, List.of());
-    private final AtomicReference<@Nullable String> principal = new AtomicReference<>();
     /** One-shot: runs the next time the request's cookies are read. */
     private final AtomicReference<@Nullable Runnable> onCookies = new AtomicReference<>();
     /** One-shot: runs the next time the exchange's response is looked up. */
     private final AtomicReference<@Nullable Runnable> onResponse = new AtomicReference<>();
     /** One-shot: runs the next time the exchange's views are looked up (ExchangeViews.find). */
     private final AtomicReference<@Nullable Runnable> onViewsLookup = new AtomicReference<>();
-    private final String planted = SessionIds.newSid();
     private MockServerWebExchange mock;
     private ReactiveBrowserSession session;
     private ExchangeViews exchangeViews;
 
-    @StashedView(name = "notes", atomic = false)
-    public static class Notes {
-        @Stashed
-        List<String> items = new ArrayList<>();
-    }
-
     private final OtherSubscribers others = new OtherSubscribers();
-
-
 
     private static void runOnce(AtomicReference<@Nullable Runnable> hook) {
         Runnable h = hook.getAndSet(null);
@@ -91,14 +59,11 @@ class SessionChangeRacesTests {
 
     @BeforeEach
     void exchangeWithAnAnonymousSid() {
-        adapter.stash(planted, views.definitionOf(Notes.class), Map.of("items", List.of("attacker")))
-                .toCompletableFuture().join();
-        exchangeWithCookie(new SessionCookieValues(settings).encode(planted));
+        exchangeWithCookie(plantedCookie());
     }
 
     private void exchangeWithCookie(String cookieValue) {
-        mock = MockServerWebExchange.from(MockServerHttpRequest.post("http://localhost/login")
-                .cookie(ResponseCookie.from("sid", cookieValue).build()));
+        mock = post("/login", cookieValue);
         ServerHttpRequest hookedRequest = new ServerHttpRequestDecorator(mock.getRequest()) {
             @Override
             public MultiValueMap<String, HttpCookie> getCookies() {
@@ -130,18 +95,8 @@ class SessionChangeRacesTests {
         };
         SidCookie cookie = new SidCookie();
         cookie.setMaxAge(Duration.ofDays(30)); // a refreshed cookie: written again when the cookie's sid is adopted
-        BrowserSessionSettings<ReactivePrincipalResolver> browserSessions = new BrowserSessionSettings<>(
-                cookie, ReactivePrincipalResolver.EXCHANGE_PRINCIPAL, () -> settings, () -> adapter);
-        browserSessions.principals(e -> Mono.defer(() -> Mono.justOrEmpty(principal.get())));
-        session = new ReactiveBrowserSession(browserSessions, exchange);
-        exchange.getAttributes().put(ReactiveBrowserSession.ATTRIBUTE, session);
-        exchangeViews = ExchangeViews.of(exchange, new StashContext(adapter, views, TIMEOUT, 503));
-    }
-
-    @AfterEach
-    void close() {
-        storage.passAll();
-        adapter.close();
+        session = attachSession(exchange, cookie, principalHolder());
+        exchangeViews = ExchangeViews.of(exchange, context);
     }
 
     /**
@@ -474,12 +429,5 @@ class SessionChangeRacesTests {
 
         assertThat(adas).as("the sid ada's subscriber resolved (the cookie's anonymous sid is " + planted + ")")
                 .isNotEqualTo(planted);
-    }
-
-    @SuppressWarnings("unchecked")
-    private List<String> storedUnder(String sid) {
-        Object items = adapter.recover(sid, views.definitionOf(Notes.class), MountKind.REJOIN).toCompletableFuture()
-                .join().values().get("items");
-        return items == null ? List.of() : (List<String>) items;
     }
 }

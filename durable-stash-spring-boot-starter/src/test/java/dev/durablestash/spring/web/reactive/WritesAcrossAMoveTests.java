@@ -4,7 +4,6 @@ import static dev.durablestash.testsupport.Stages.awaitUntil;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -15,11 +14,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 import org.jspecify.annotations.Nullable;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.springframework.http.ResponseCookie;
-import org.springframework.mock.http.server.reactive.MockServerHttpRequest;
 import org.springframework.mock.web.server.MockServerWebExchange;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
@@ -28,17 +24,13 @@ import com.fasterxml.jackson.annotation.JsonValue;
 import dev.durablestash.core.MountKind;
 import dev.durablestash.core.SessionCookieValues;
 import dev.durablestash.core.SessionIds;
-import dev.durablestash.core.StashAdapter;
-import dev.durablestash.core.StashSettings;
 import dev.durablestash.core.StashWriteException;
 import dev.durablestash.core.ViewTurn;
 import dev.durablestash.spring.Stash;
 import dev.durablestash.spring.Stashed;
 import dev.durablestash.spring.StashedView;
 import dev.durablestash.spring.web.BoundViews;
-import dev.durablestash.spring.web.BrowserSessionSettings;
 import dev.durablestash.spring.web.SidCookie;
-import dev.durablestash.spring.web.StashedViews;
 import dev.durablestash.spring.web.reactive.aftercommit.AfterCommitTestApplication.GatedStorage;
 
 import reactor.core.publisher.Mono;
@@ -49,28 +41,13 @@ import reactor.core.publisher.Mono;
  * user writes after her login may land under the planted sid, nor outlive an end of the session. Without a
  * server: one exchange, its {@link ReactiveBrowserSession} and {@link ExchangeViews}, on the in-memory backend.
  */
-class WritesAcrossAMoveTests {
+class WritesAcrossAMoveTests extends PlantedSidTestSupport {
 
-    private static final Duration TIMEOUT = Duration.ofSeconds(5);
-
-    private final StashSettings settings = StashSettings.builder().secret("a-secret-of-at-least-thirty-two-bytes!!")
-            .operationTimeout(TIMEOUT).build();
-    private final GatedStorage storage = new GatedStorage();
-    private final StashAdapter adapter = new StashAdapter(storage, settings);
-    private final StashedViews views = new StashedViews(settings, List.of());
-    private final AtomicReference<@Nullable String> principal = new AtomicReference<>();
     /** Runs once, inside the next resolution of the principal. */
     private final AtomicReference<@Nullable Runnable> onResolve = new AtomicReference<>();
-    private final String planted = SessionIds.newSid();
     private MockServerWebExchange exchange;
     private ReactiveBrowserSession session;
     private ExchangeViews exchangeViews;
-
-    @StashedView(name = "notes", atomic = false)
-    public static class Notes {
-        @Stashed
-        List<String> items = new ArrayList<>();
-    }
 
     @StashedView(name = "cart")
     public static class Cart {
@@ -121,30 +98,17 @@ class WritesAcrossAMoveTests {
     /** An exchange carrying the attacker's planted anonymous sid, under which the attacker's note is stored. */
     @BeforeEach
     void plantedExchange() {
-        adapter.stash(planted, views.definitionOf(Notes.class), Map.of("items", List.of("attacker")))
-                .toCompletableFuture().join();
-        exchange = MockServerWebExchange.from(MockServerHttpRequest.post("http://localhost/login")
-                .cookie(ResponseCookie.from("sid", new SessionCookieValues(settings).encode(planted)).build()));
-        BrowserSessionSettings<ReactivePrincipalResolver> browserSessions = new BrowserSessionSettings<>(
-                new SidCookie(), ReactivePrincipalResolver.EXCHANGE_PRINCIPAL, () -> settings, () -> adapter);
-        browserSessions.principals(e -> Mono.defer(() -> {
+        exchange = post("/login", plantedCookie());
+        session = attachSession(exchange, new SidCookie(), e -> Mono.defer(() -> {
             Runnable hook = onResolve.getAndSet(null);
             if (hook != null) {
                 hook.run();
             }
             return Mono.justOrEmpty(principal.get());
         }));
-        session = new ReactiveBrowserSession(browserSessions, exchange);
-        exchange.getAttributes().put(ReactiveBrowserSession.ATTRIBUTE, session);
-        exchangeViews = ExchangeViews.of(exchange, new StashContext(adapter, views, TIMEOUT, 503));
+        exchangeViews = ExchangeViews.of(exchange, context);
         Hooked.onWrite = () -> { };
         views.definitionOf(HookedView.class); // defined first: defining it snapshots a default instance
-    }
-
-    @AfterEach
-    void close() {
-        storage.passAll();
-        adapter.close();
     }
 
     /**
@@ -464,13 +428,8 @@ class WritesAcrossAMoveTests {
             String sid = SessionIds.newSid();
             adapter.stash(sid, views.definitionOf(Notes.class), Map.of("items", List.of("anonymous")))
                     .toCompletableFuture().join();
-            MockServerWebExchange racing = MockServerWebExchange.from(MockServerHttpRequest.post("http://localhost/x")
-                    .cookie(ResponseCookie.from("sid", new SessionCookieValues(settings).encode(sid)).build()));
-            BrowserSessionSettings<ReactivePrincipalResolver> browserSessions = new BrowserSessionSettings<>(
-                    new SidCookie(), ReactivePrincipalResolver.EXCHANGE_PRINCIPAL, () -> settings, () -> adapter);
-            browserSessions.principals(e -> Mono.justOrEmpty(principal.get()));
-            ReactiveBrowserSession raced = new ReactiveBrowserSession(browserSessions, racing);
-            racing.getAttributes().put(ReactiveBrowserSession.ATTRIBUTE, raced);
+            MockServerWebExchange racing = post("/x", new SessionCookieValues(settings).encode(sid));
+            ReactiveBrowserSession raced = attachSession(racing, new SidCookie(), principalHolder());
             CyclicBarrier together = new CyclicBarrier(2);
             CompletableFuture<Void> end = CompletableFuture.runAsync(() -> {
                 awaitQuietly(together);
@@ -531,13 +490,6 @@ class WritesAcrossAMoveTests {
         CompletableFuture<Void> stash = BoundViews.stashAsync(handle).toCompletableFuture();
         assertThat(stash).as("held while the move runs").isNotDone();
         return new HeldStash(copy, login, stash);
-    }
-
-    @SuppressWarnings("unchecked")
-    private List<String> storedUnder(String sid, Class<?> view) {
-        Object items = adapter.recover(sid, views.definitionOf(view), MountKind.REJOIN).toCompletableFuture().join()
-                .values().get("items");
-        return items == null ? List.of() : (List<String>) items;
     }
 
     private String anyDocumentUnder(String sid) {
