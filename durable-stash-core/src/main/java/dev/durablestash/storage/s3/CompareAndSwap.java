@@ -118,12 +118,13 @@ final class CompareAndSwap {
         CompletableFuture<PutObjectResponse> sent;
         try {
             sent = writeClient.putObject(request.build(), AsyncRequestBody.fromBytesUnsafe(content));
-        } catch (RuntimeException e) { // not sent (a client closed, or a wrapper that throws): a definite failure
-            result.completeExceptionally(new StorageException("S3 PUT of s3://" + bucket + "/" + key
-                    + " could not be sent: " + e, e));
-            return result;
+        } catch (Throwable e) { // an Error too: a stage left pending would hide it for ever
+            return notSent(result, key, retriesLeft, e);
         }
-        sent.whenComplete((response, error) -> {
+        if (sent == null) {
+            return notSent(result, key, retriesLeft, S3Failure.nullStage());
+        }
+        sent.whenComplete(S3Failure.failingOnThrow(result, "PUT", bucket, key, (response, error) -> {
             if (error == null) {
                 if (otherFormTook != null) {
                     otherFormTook.set(true);
@@ -160,7 +161,19 @@ final class CompareAndSwap {
             } else {
                 result.completeExceptionally(failure.toStorageException("PUT", bucket, key));
             }
-        });
+        }));
+        return result;
+    }
+
+    /**
+     * The client threw at once for a copy instead of sending it (closed meanwhile, or an application's wrapper
+     * that throws): that copy is not stored, but an earlier one whose answer was lost may still land.
+     */
+    private CompletableFuture<PutResult> notSent(CompletableFuture<PutResult> result, String key, int retriesLeft,
+            Throwable cause) {
+        result.completeExceptionally(new StorageException("S3 PUT of s3://" + bucket + "/" + key + " could not be sent: "
+                + cause + (retriesLeft < RETRIES_OF_UNAPPLIED_WRITES
+                        ? "; no copy of this write is stored (one whose answer was lost may still land)" : ""), cause));
         return result;
     }
 
@@ -245,7 +258,7 @@ final class CompareAndSwap {
      */
     private void readBack(String key, String writeId, S3Failure putFailure, String unknownDetail,
             CompletableFuture<PutResult> result, Consumer<ReadBack> then) {
-        head(key).whenComplete((head, error) -> {
+        head(key).whenComplete(S3Failure.failingOnThrow(result, "PUT", bucket, key, (head, error) -> {
             S3Failure headFailure = error == null ? null : S3Failure.of(error);
             if (headFailure != null && !headFailure.isNoSuchKey()) {
                 StorageException failure = putFailure.toStorageException("PUT", bucket, key, unknownDetail);
@@ -258,7 +271,7 @@ final class CompareAndSwap {
             boolean thisWrite = !stored.isEmpty()
                     && writeId.equals(ETags.contentTypeParameter(head.contentType(), WRITE_ID_PARAMETER));
             then.accept(new ReadBack(absent, stored, thisWrite));
-        });
+        }));
     }
 
     private CompletableFuture<HeadObjectResponse> head(String key) {

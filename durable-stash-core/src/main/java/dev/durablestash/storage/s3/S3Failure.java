@@ -2,7 +2,9 @@ package dev.durablestash.storage.s3;
 
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
+import java.util.function.BiConsumer;
 import java.util.function.Supplier;
 
 import org.jspecify.annotations.Nullable;
@@ -32,15 +34,40 @@ record S3Failure(Throwable cause, int status, @Nullable String code) {
     /**
      * @return the stage of a request sent by {@code send}; when the client throws at once instead of
      *     answering with a failed stage (a client closed meanwhile, or an application's wrapper that
-     *     throws), a stage failed with that, so that whoever waits on the request is answered (a throw
-     *     inside the callback that sends a later step would otherwise be lost, its operation left pending)
+     *     throws), or answers {@code null}, a stage failed with that, so that whoever waits on the
+     *     request is answered (a throw inside the callback that sends a later step would otherwise be
+     *     lost, its operation left pending)
      */
-    static <T> CompletableFuture<T> sent(Supplier<CompletableFuture<T>> send) {
+    static <T> CompletableFuture<T> sent(Supplier<? extends @Nullable CompletionStage<T>> send) {
+        CompletionStage<T> stage;
         try {
-            return send.get();
-        } catch (RuntimeException e) {
+            stage = send.get();
+        } catch (Throwable e) { // an Error too: a stage left pending would hide it for ever
             return CompletableFuture.failedFuture(e);
         }
+        return stage != null ? stage.toCompletableFuture() : CompletableFuture.failedFuture(nullStage());
+    }
+
+    /** @return the failure of a request the client answered with {@code null} instead of a stage (a mock's) */
+    static IllegalStateException nullStage() {
+        return new IllegalStateException("the S3 client answered a request with null instead of a stage");
+    }
+
+    /**
+     * @return {@code callback}, made to fail {@code result} with what it throws, as a failed {@code operation}
+     *     of the object: a throw inside a stage's callback is otherwise lost with it, and {@code result}, which
+     *     the callback was to complete, left pending
+     */
+    static <T> BiConsumer<T, @Nullable Throwable> failingOnThrow(CompletableFuture<?> result, String operation,
+            String bucket, String key, BiConsumer<T, @Nullable Throwable> callback) {
+        return (value, error) -> {
+            try {
+                callback.accept(value, error);
+            } catch (Throwable e) {
+                result.completeExceptionally(e instanceof StorageException ? e : new StorageException(
+                        "S3 " + operation + " of s3://" + bucket + "/" + key + " failed: " + e, e));
+            }
+        };
     }
 
     static Throwable unwrap(Throwable error) {

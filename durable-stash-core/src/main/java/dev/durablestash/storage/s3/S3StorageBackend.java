@@ -19,6 +19,7 @@ import software.amazon.awssdk.core.async.AsyncResponseTransformer;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
 import software.amazon.awssdk.services.s3.S3ServiceClientConfiguration;
 import software.amazon.awssdk.services.s3.model.DeleteObjectRequest;
+import software.amazon.awssdk.services.s3.model.DeleteObjectResponse;
 import software.amazon.awssdk.services.s3.model.GetObjectRequest;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 
@@ -151,7 +152,7 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
         CompletableFuture<GetResult> result = new CompletableFuture<>();
         CompletableFuture<ResponseBytes<GetObjectResponse>> sent =
                 S3Failure.sent(() -> client.getObject(request.build(), AsyncResponseTransformer.toBytes()));
-        sent.whenComplete((bytes, error) -> {
+        sent.whenComplete(S3Failure.failingOnThrow(result, "GET", bucket, key, (bytes, error) -> {
             if (error == null) {
                 CompareAndSwap.complete(result, () -> found(key, bytes));
                 return;
@@ -164,7 +165,7 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
             } else {
                 result.completeExceptionally(failure.toStorageException("GET", bucket, key));
             }
-        });
+        }));
         return result;
     }
 
@@ -205,7 +206,8 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
             request.ifMatch(StoreQuirks.ifMatch(ifMatch, unquoted));
         }
         CompletableFuture<Boolean> result = new CompletableFuture<>();
-        S3Failure.sent(() -> writeClient.deleteObject(request.build())).whenComplete((response, error) -> {
+        CompletableFuture<DeleteObjectResponse> sent = S3Failure.sent(() -> writeClient.deleteObject(request.build()));
+        sent.whenComplete(S3Failure.failingOnThrow(result, "DELETE", bucket, key, (response, error) -> {
             if (error == null) {
                 result.complete(true);
                 return;
@@ -222,7 +224,7 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
             } else {
                 result.completeExceptionally(failure.toStorageException("DELETE", bucket, key));
             }
-        });
+        }));
         return result;
     }
 
@@ -240,8 +242,9 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
      * @param timeout how long the whole check may take
      * @return what the store does; {@link S3StoreCheck#safe()} is {@code false} when compare-and-swap
      *     cannot be trusted on it
-     * @throws StorageException when the store cannot be reached or answers with an error, the check
-     *     takes longer than {@code timeout}, or the thread is interrupted (its interrupt status stays set)
+     * @throws StorageException when the store cannot be reached or answers with an error, the probe object
+     *     cannot be removed before the last step, the check takes longer than {@code timeout}, or the thread
+     *     is interrupted (its interrupt status stays set)
      */
     public S3StoreCheck checkStore(String probeKey, Duration timeout) {
         checkKey(probeKey);

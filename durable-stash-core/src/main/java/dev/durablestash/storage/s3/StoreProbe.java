@@ -246,12 +246,18 @@ final class StoreProbe {
     }
 
     /**
-     * Removes the probe object; a failure is reported by the step that needs it gone, if any.
+     * Removes the probe object.
      *
-     * @throws StorageException when the thread is interrupted
+     * @throws StorageException when the DELETE failed (each attempt without an answer, or refused: the
+     *     object may still be there, and the step that needs it gone could tell nothing), or the thread is
+     *     interrupted
      */
     private void removeProbe() {
-        delete(null);
+        Answer answer = delete(null);
+        if (answer.failure() != null && !answer.failure().isNoSuchKey()) {
+            throw new StorageException("S3 store check: could not remove the probe object s3://" + bucket + "/" + key
+                    + ": " + answer.failure().summary(), answer.error());
+        }
     }
 
     /**
@@ -342,7 +348,7 @@ final class StoreProbe {
         if (Thread.currentThread().isInterrupted()) {
             throw new StorageException("S3 store check interrupted", new InterruptedException());
         }
-        CompletionStage<T> stage = request.get();
+        CompletionStage<T> stage = S3Failure.sent(request); // a client that throws at once: a failed request
         long left = deadline - System.nanoTime();
         try {
             return stage.toCompletableFuture().get(Math.max(0, left), TimeUnit.NANOSECONDS);

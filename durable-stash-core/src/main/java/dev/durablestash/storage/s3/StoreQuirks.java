@@ -8,6 +8,7 @@ import org.slf4j.LoggerFactory;
 
 import dev.durablestash.storage.StorageException;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 
 /*
  * Design. S3-compatible stores agree on what a conditional write means but not on every detail of how
@@ -114,25 +115,30 @@ final class StoreQuirks {
      */
     <T> void resolveRefusedIfMatch(String operation, String key, String etag, boolean unquoted, boolean otherFormTried,
             CompletableFuture<T> result, T conflict, Predicate<T> applied, Resend<T> resend) {
-        S3Failure.sent(() -> client.headObject(b -> b.bucket(bucket).key(key)
-                .overrideConfiguration(overrides.read()))).whenComplete((head, error) -> {
-                    String stored = error == null && head.eTag() != null ? ETags.unquote(head.eTag()) : "";
-                    if (!etag.equals(stored)) {
-                        // Another ETag, gone (404 and 412 mean the same here), or unknown: the 412 itself was definite.
-                        result.complete(conflict);
-                    } else if (!otherFormTried && ifMatchForm == IfMatchForm.AUTO) {
-                        log.debug("{} of s3://{}/{} answered 412 although the object still has ETag {}: sending If-Match {}",
-                                operation, bucket, key, etag, unquoted ? "quoted" : "unquoted");
-                        resend.inForm(!unquoted).whenComplete((value, resendError) -> {
-                            if (resendError == null && applied.test(value)) {
-                                learnIfMatchForm(!unquoted);
-                            }
-                            S3StorageBackend.forward(value, resendError, result);
-                        });
-                    } else {
-                        result.completeExceptionally(currentEtagRefused(operation, key, unquoted, otherFormTried));
+        CompletableFuture<HeadObjectResponse> looked = S3Failure.sent(() -> client.headObject(b -> b.bucket(bucket)
+                .key(key).overrideConfiguration(overrides.read())));
+        looked.whenComplete(S3Failure.failingOnThrow(result, operation, bucket, key, (head, error) -> {
+            String stored = error == null && head.eTag() != null ? ETags.unquote(head.eTag()) : "";
+            if (error != null && !S3Failure.of(error).isNoSuchKey()) {
+                log.debug("{} of s3://{}/{} answered 412, and the HEAD after it failed ({}): precondition failed",
+                        operation, bucket, key, S3Failure.of(error).summary());
+            }
+            if (!etag.equals(stored)) {
+                // Another ETag, gone (404 and 412 mean the same here), or unknown: the 412 itself was definite.
+                result.complete(conflict);
+            } else if (!otherFormTried && ifMatchForm == IfMatchForm.AUTO) {
+                log.debug("{} of s3://{}/{} answered 412 although the object still has ETag {}: sending If-Match {}",
+                        operation, bucket, key, etag, unquoted ? "quoted" : "unquoted");
+                resend.inForm(!unquoted).whenComplete((value, resendError) -> {
+                    if (resendError == null && applied.test(value)) {
+                        learnIfMatchForm(!unquoted);
                     }
+                    S3StorageBackend.forward(value, resendError, result);
                 });
+            } else {
+                result.completeExceptionally(currentEtagRefused(operation, key, unquoted, otherFormTried));
+            }
+        }));
     }
 
     private StorageException currentEtagRefused(String operation, String key, boolean unquoted,

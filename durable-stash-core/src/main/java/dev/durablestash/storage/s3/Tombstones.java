@@ -18,6 +18,7 @@ import dev.durablestash.storage.GetResult;
 import dev.durablestash.storage.Precondition;
 import dev.durablestash.storage.PutResult;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
+import software.amazon.awssdk.services.s3.model.DeleteObjectResponse;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 
 /*
@@ -92,22 +93,23 @@ final class Tombstones {
      */
     CompletableFuture<PutResult> afterCreate(String key, byte[] content, CompletableFuture<PutResult> create) {
         CompletableFuture<PutResult> result = new CompletableFuture<>();
-        create.whenComplete((outcome, error) -> {
+        create.whenComplete(S3Failure.failingOnThrow(result, "PUT", bucket, key, (outcome, error) -> {
             if (error != null || outcome instanceof PutResult.Written) {
                 S3StorageBackend.forward(outcome, error, result);
                 return;
             }
-            S3Failure.sent(() -> client.headObject(b -> b.bucket(bucket).key(key)
-                    .overrideConfiguration(overrides.read()))).whenComplete((head, headError) -> {
-                        if (headError == null && abandoned(head)) {
-                            writer.write(key, content, false, Precondition.matching(ETags.unquote(head.eTag())))
-                                    .whenComplete((replaced, replaceError) ->
-                                            S3StorageBackend.forward(replaced, replaceError, result));
-                        } else {
-                            result.complete(PutResult.preconditionFailed());
-                        }
-                    });
-        });
+            CompletableFuture<HeadObjectResponse> looked = S3Failure.sent(() -> client.headObject(b -> b.bucket(bucket)
+                    .key(key).overrideConfiguration(overrides.read())));
+            looked.whenComplete(S3Failure.failingOnThrow(result, "PUT", bucket, key, (head, headError) -> {
+                if (headError == null && abandoned(head)) {
+                    writer.write(key, content, false, Precondition.matching(ETags.unquote(head.eTag())))
+                            .whenComplete((replaced, replaceError) -> S3StorageBackend.forward(replaced, replaceError,
+                                    result));
+                } else {
+                    result.complete(PutResult.preconditionFailed());
+                }
+            }));
+        }));
         return result;
     }
 
@@ -122,7 +124,8 @@ final class Tombstones {
         byte[] tombstone = ("durable-stash tombstone " + CompareAndSwap.newWriteId()).getBytes(StandardCharsets.US_ASCII);
         CompletableFuture<Boolean> result = new CompletableFuture<>();
         long started = System.nanoTime();
-        writer.write(key, tombstone, true, Precondition.matching(ifMatch)).whenComplete((outcome, error) -> {
+        CompletableFuture<PutResult> written = writer.write(key, tombstone, true, Precondition.matching(ifMatch));
+        written.whenComplete(S3Failure.failingOnThrow(result, "DELETE", bucket, key, (outcome, error) -> {
             if (error != null) {
                 result.completeExceptionally(S3Failure.unwrap(error));
             } else if (outcome instanceof PutResult.Written
@@ -130,30 +133,35 @@ final class Tombstones {
                 log.warn("tombstone s3://{}/{} left in place: writing it took too long to delete it safely", bucket, key);
                 result.complete(true);
             } else if (outcome instanceof PutResult.Written) {
-                S3Failure.sent(() -> writeClient.deleteObject(b -> b.bucket(bucket).key(key)
-                        .overrideConfiguration(overrides.delete()))).whenComplete((response, deleteError) -> {
-                            if (deleteError != null) {
-                                log.debug("tombstone s3://{}/{} not deleted ({}); it reads as absent",
-                                        bucket, key, S3Failure.of(deleteError).summary());
-                            }
-                            result.complete(true);
-                        });
+                CompletableFuture<DeleteObjectResponse> deleted = S3Failure.sent(() -> writeClient.deleteObject(
+                        b -> b.bucket(bucket).key(key).overrideConfiguration(overrides.delete())));
+                deleted.whenComplete(S3Failure.failingOnThrow(result, "DELETE", bucket, key, (answer, deleteError) -> {
+                    if (deleteError != null) {
+                        log.debug("tombstone s3://{}/{} not deleted ({}); it reads as absent",
+                                bucket, key, S3Failure.of(deleteError).summary());
+                    }
+                    result.complete(true);
+                }));
             } else {
                 // Precondition failed: another version is stored (left alone), or nothing is (gone).
-                reader.get(key).whenComplete((current, getError) -> {
+                CompletionStage<GetResult> read = reader.get(key);
+                read.whenComplete(S3Failure.failingOnThrow(result, "DELETE", bucket, key, (current, getError) -> {
                     if (getError != null) {
                         result.completeExceptionally(S3Failure.unwrap(getError));
                     } else {
                         result.complete(!(current instanceof GetResult.Found));
                     }
-                });
+                }));
             }
-        });
+        }));
         return result;
     }
 
     /** The store's clock at the answer (its {@code Date} header), so that a skewed local clock does not count. */
     private static Instant storeTime(HeadObjectResponse head) {
+        if (head.sdkHttpResponse() == null) {
+            return Instant.now(); // an answer built without one (a stub, an application's wrapper)
+        }
         return head.sdkHttpResponse().firstMatchingHeader("Date").flatMap(date -> {
             try {
                 return Optional.of(ZonedDateTime.parse(date, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant());
