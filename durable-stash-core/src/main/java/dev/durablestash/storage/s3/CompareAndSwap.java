@@ -122,14 +122,15 @@ final class CompareAndSwap {
             return notSent(result, key, retriesLeft, e);
         }
         if (sent == null) {
-            return notSent(result, key, retriesLeft, S3Failure.nullStage());
+            return notSent(result, key, retriesLeft, S3Failure.nullAnswer());
         }
         sent.whenComplete(S3Failure.failingOnThrow(result, "PUT", bucket, key, (response, error) -> {
             if (error == null) {
                 if (otherFormTook != null) {
                     otherFormTook.set(true);
                 }
-                complete(result, () -> PutResult.written(requireEtag(response.eTag(), "PUT", key)));
+                // A response without an ETag (or none at all, a mock's) fails the put (failingOnThrow).
+                result.complete(PutResult.written(requireEtag(response.eTag(), "PUT", key)));
                 return;
             }
             S3Failure failure = S3Failure.of(error);
@@ -259,7 +260,8 @@ final class CompareAndSwap {
     private void readBack(String key, String writeId, S3Failure putFailure, String unknownDetail,
             CompletableFuture<PutResult> result, Consumer<ReadBack> then) {
         head(key).whenComplete(S3Failure.failingOnThrow(result, "PUT", bucket, key, (head, error) -> {
-            S3Failure headFailure = error == null ? null : S3Failure.of(error);
+            Throwable failed = error != null || head != null ? error : S3Failure.nullAnswer();
+            S3Failure headFailure = failed == null ? null : S3Failure.of(failed);
             if (headFailure != null && !headFailure.isNoSuchKey()) {
                 StorageException failure = putFailure.toStorageException("PUT", bucket, key, unknownDetail);
                 failure.addSuppressed(headFailure.cause());
@@ -286,14 +288,6 @@ final class CompareAndSwap {
                     + ": the store answered without an ETag; DurableStash needs ETags for compare-and-swap");
         }
         return unquoted;
-    }
-
-    static <T> void complete(CompletableFuture<T> result, java.util.function.Supplier<T> value) {
-        try {
-            result.complete(value.get());
-        } catch (RuntimeException e) {
-            result.completeExceptionally(e);
-        }
     }
 
     /** @return the content type of the PUTs that carry {@code writeId} */

@@ -45,12 +45,12 @@ record S3Failure(Throwable cause, int status, @Nullable String code) {
         } catch (Throwable e) { // an Error too: a stage left pending would hide it for ever
             return CompletableFuture.failedFuture(e);
         }
-        return stage != null ? stage.toCompletableFuture() : CompletableFuture.failedFuture(nullStage());
+        return stage != null ? stage.toCompletableFuture() : CompletableFuture.failedFuture(nullAnswer());
     }
 
-    /** @return the failure of a request the client answered with {@code null} instead of a stage (a mock's) */
-    static IllegalStateException nullStage() {
-        return new IllegalStateException("the S3 client answered a request with null instead of a stage");
+    /** @return the failure of a request the client answered with {@code null}, as a stage or its value (a mock's) */
+    static IllegalStateException nullAnswer() {
+        return new IllegalStateException("the S3 client answered a request with null");
     }
 
     /**

@@ -38,6 +38,8 @@ final class StoreProbe {
     private final RequestOverrides overrides;
     private final List<String> findings = new ArrayList<>();
     private final List<String> problems = new ArrayList<>();
+    /** The stale DELETE was refused and the current one applied, with {@link ConditionalDeletes#AUTO}. */
+    private boolean confirmNativeDeletes;
 
     StoreProbe(S3StorageBackend backend, S3AsyncClient writeClient, RequestOverrides overrides,
             String bucket, String key, Duration timeout) {
@@ -143,9 +145,7 @@ final class StoreProbe {
                 case NATIVE -> "";
                 case EMULATED -> " (deletes emulated as configured)";
             });
-            if (deletes == ConditionalDeletes.AUTO) {
-                backend.confirmNativeDeletes();
-            }
+            confirmNativeDeletes = deletes == ConditionalDeletes.AUTO; // once the check has ended well
         } else if (deletes == ConditionalDeletes.NATIVE) {
             problems.add(staleDelete.applied()
                     ? "the store ignores If-Match on DELETE, but conditional-deletes is NATIVE: an expired document's "
@@ -160,13 +160,16 @@ final class StoreProbe {
                     + staleDelete.answer() + ")") + ", deletes emulated with tombstones");
         }
         // 7. replace of a missing key must fail its precondition
-        removeProbe();
+        removeProbeBeforeTheLastStep();
         PutResult missing = put(5, Precondition.matching(replaced));
         if (missing instanceof PutResult.Written) {
             problems.add("the store ignores If-Match on PUT of a missing key (the replace created it)");
             findings.add("replace of a missing key ACCEPTED");
         } else {
             findings.add("replace of a missing key refused");
+        }
+        if (confirmNativeDeletes) {
+            backend.confirmNativeDeletes(); // not before: a check that fails as an outage leaves deletes emulated
         }
     }
 
@@ -246,18 +249,29 @@ final class StoreProbe {
     }
 
     /**
-     * Removes the probe object.
+     * Removes the probe object; a failure is reported by the step that needs it gone, if any.
      *
-     * @throws StorageException when the DELETE failed (each attempt without an answer, or refused: the
-     *     object may still be there, and the step that needs it gone could tell nothing), or the thread is
-     *     interrupted
+     * @throws StorageException when the thread is interrupted
      */
     private void removeProbe() {
+        delete(null);
+    }
+
+    /**
+     * Removes the probe object before the last step, which needs it gone. A DELETE that failed (each attempt
+     * without an answer, or refused, as where a bucket policy allows only conditional deletes) is fine when
+     * the object is gone all the same (the DELETE with the current ETag removed it).
+     *
+     * @throws StorageException when the object may still be there (the last step could tell nothing), the
+     *     check ran out of time, or the thread is interrupted
+     */
+    private void removeProbeBeforeTheLastStep() {
         Answer answer = delete(null);
-        if (answer.failure() != null && !answer.failure().isNoSuchKey()) {
-            throw new StorageException("S3 store check: could not remove the probe object s3://" + bucket + "/" + key
-                    + ": " + answer.failure().summary(), answer.error());
+        if (answer.failure() == null || answer.failure().isNoSuchKey() || get(null) instanceof GetResult.NotFound) {
+            return;
         }
+        throw new StorageException("S3 store check: could not remove the probe object before its last step ("
+                + answer.error().getMessage() + ")", answer.error());
     }
 
     /**

@@ -118,7 +118,7 @@ final class StoreQuirks {
         CompletableFuture<HeadObjectResponse> looked = S3Failure.sent(() -> client.headObject(b -> b.bucket(bucket)
                 .key(key).overrideConfiguration(overrides.read())));
         looked.whenComplete(S3Failure.failingOnThrow(result, operation, bucket, key, (head, error) -> {
-            String stored = error == null && head.eTag() != null ? ETags.unquote(head.eTag()) : "";
+            String stored = error == null && head != null && head.eTag() != null ? ETags.unquote(head.eTag()) : "";
             if (error != null && !S3Failure.of(error).isNoSuchKey()) {
                 log.debug("{} of s3://{}/{} answered 412, and the HEAD after it failed ({}): precondition failed",
                         operation, bucket, key, S3Failure.of(error).summary());

@@ -101,7 +101,7 @@ final class Tombstones {
             CompletableFuture<HeadObjectResponse> looked = S3Failure.sent(() -> client.headObject(b -> b.bucket(bucket)
                     .key(key).overrideConfiguration(overrides.read())));
             looked.whenComplete(S3Failure.failingOnThrow(result, "PUT", bucket, key, (head, headError) -> {
-                if (headError == null && abandoned(head)) {
+                if (headError == null && head != null && abandoned(head)) {
                     writer.write(key, content, false, Precondition.matching(ETags.unquote(head.eTag())))
                             .whenComplete((replaced, replaceError) -> S3StorageBackend.forward(replaced, replaceError,
                                     result));

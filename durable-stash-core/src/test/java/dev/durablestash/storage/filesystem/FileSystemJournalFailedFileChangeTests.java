@@ -291,6 +291,15 @@ class FileSystemJournalFailedFileChangeTests {
     record ReadDuringJournalWait(GetResult result, boolean inTime) {
     }
 
+    /** @return the monitor the journal holds while it appends and forces: a thread holding it holds the journal up */
+    static Object journalMonitor(FileSystemStorageBackend backend) throws ReflectiveOperationException {
+        java.lang.reflect.Field journalField = FileSystemStorageBackend.class.getDeclaredField("journal");
+        journalField.setAccessible(true);
+        java.lang.reflect.Field lockField = Journal.class.getDeclaredField("lock");
+        lockField.setAccessible(true);
+        return lockField.get(journalField.get(backend));
+    }
+
     /**
      * Holds the journal up by holding its monitor, as a slow fsync would; puts {@code written} (which
      * then waits for the journal, holding its stripe), gets {@code read} and gives it 2 s; then lets
@@ -298,11 +307,7 @@ class FileSystemJournalFailedFileChangeTests {
      */
     static ReadDuringJournalWait readWhileAPutWaitsForTheJournal(FileSystemStorageBackend backend, String written,
             String read) throws Exception {
-        java.lang.reflect.Field journalField = FileSystemStorageBackend.class.getDeclaredField("journal");
-        journalField.setAccessible(true);
-        java.lang.reflect.Field lockField = Journal.class.getDeclaredField("lock");
-        lockField.setAccessible(true);
-        Object monitor = lockField.get(journalField.get(backend));
+        Object monitor = journalMonitor(backend);
         java.util.concurrent.CompletableFuture<GetResult> readResult;
         java.util.concurrent.CompletionStage<?> put;
         boolean readInTime;

@@ -87,15 +87,21 @@ class FileSystemJournalKeptWriteTests {
             await(backend.put("ns/other", utf8("x"), Precondition.absent()));
             CountDownLatch hold = new CountDownLatch(1);
             pool.interruptTheNextTask();
-            CompletableFuture<?> put = backend.put("ns/a", utf8("new body ".repeat(10)), Precondition.absent())
-                    .toCompletableFuture(); // a record past the segment limit: its segment is sealed at once
-            pool.execute(() -> { // keeps the checkpoint the put starts from running before the path is taken
-                try {
-                    hold.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            });
+            CompletableFuture<?> put;
+            // The put's checkpoint is handed to the pool as soon as the put is done with its file, which
+            // may come before this thread queues the hold: holding the journal's monitor keeps the put's
+            // record (so its checkpoint) back until the hold is queued.
+            synchronized (FileSystemJournalFailedFileChangeTests.journalMonitor(backend)) {
+                put = backend.put("ns/a", utf8("new body ".repeat(10)), Precondition.absent())
+                        .toCompletableFuture(); // a record past the segment limit: its segment is sealed at once
+                pool.execute(() -> { // keeps the checkpoint the put starts from running before the path is taken
+                    try {
+                        hold.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                });
+            }
             assertThatThrownBy(() -> await(put)).hasStackTraceContaining("ClosedByInterruptException");
             Path file = backend.objectFile("ns/a");
             Files.delete(file);

@@ -315,4 +315,36 @@ class ClientThrowingAtOnceTests {
                     .hasMessageContaining("no copy of this write is stored (one whose answer was lost may still land)");
         }
     }
+
+    /**
+     * A client whose stages complete with {@code null} (a mock's {@code completedFuture(null)}): the GET and
+     * the PUT fail with a StorageException. Seen failing on 6cca905 (review): a raw NullPointerException.
+     */
+    @Test
+    void aGetAndAPutAnsweredWithANullValueFailWithAStorageException() {
+        String bucket = server.createBucket("null-value");
+        try (S3StorageBackend backend = backend(bucket, scripted((method, nth) ->
+                method.equals("getObject") || method.equals("putObject") ? CompletableFuture.completedFuture(null)
+                        : REAL), ConditionalDeletes.AUTO)) {
+            assertThat(failed(backend.get("k", null))).isInstanceOf(StorageException.class)
+                    .hasMessageContaining("S3 GET of s3://" + bucket + "/k failed");
+            assertThat(failed(backend.put("k", utf8("v"), Precondition.absent()))).isInstanceOf(StorageException.class)
+                    .hasMessageContaining("S3 PUT of s3://" + bucket + "/k failed");
+        }
+    }
+
+    /**
+     * The HEAD after a native DELETE's 412 completes with {@code null}: the 412 stands, as when the HEAD
+     * fails. Seen failing on 6cca905 (review): the delete failed with a NullPointerException.
+     */
+    @Test
+    void aNativeDeleteWhoseLookAfterA412CompletesWithNullIsRefused() throws Exception {
+        String bucket = server.createBucket("null-value-delete-head");
+        String etag = createdByAnother(bucket, "k", "v0");
+        try (S3StorageBackend backend = backend(bucket, scripted((method, nth) -> method.equals("deleteObject")
+                ? refused() : method.equals("headObject") ? CompletableFuture.completedFuture(null) : REAL),
+                ConditionalDeletes.NATIVE)) {
+            assertThat(await(backend.delete("k", etag), COMPLETES_WITHIN)).isFalse();
+        }
+    }
 }
