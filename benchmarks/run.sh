@@ -2,7 +2,7 @@
 # Runs the benchmark suite and prints each figure as one line "name value unit", then a summary of
 # the goals (the README's "Benchmarks" section shows the table).
 #
-#   benchmarks/run.sh                  # every goal's figure, about 9 minutes on 2 cores
+#   benchmarks/run.sh                  # every goal's figure, about 10 minutes on 2 cores
 #   BENCH_SCALE=0.3 benchmarks/run.sh  # shorter rounds (noisier figures), for trying the script out
 #   BENCH_OFFLINE=1 benchmarks/run.sh  # build with Maven offline (dependencies already downloaded)
 #   BENCH_EXTRA=1 benchmarks/run.sh    # also the HTTP figures that are no goal (two more apps,
