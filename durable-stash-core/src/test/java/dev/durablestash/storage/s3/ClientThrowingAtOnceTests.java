@@ -6,9 +6,6 @@ import static dev.durablestash.testsupport.Stages.utf8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
-import java.lang.reflect.InvocationHandler;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -45,7 +42,7 @@ class ClientThrowingAtOnceTests {
     private final S3AsyncClient real = server.client();
 
     /** A {@link Script}'s answer for "as the real client answers". */
-    private static final Object REAL = new Object();
+    private static final Object REAL = ClientsInFront.FORWARD;
 
     /** What the scripted client answers to the n-th call (from 1) of a method of the client. */
     @FunctionalInterface
@@ -56,20 +53,10 @@ class ClientThrowingAtOnceTests {
 
     private S3AsyncClient scripted(Script script) {
         Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
-        InvocationHandler handler = (proxy, method, args) -> {
+        return ClientsInFront.inFrontOf(real, (proxy, method, args) -> {
             int nth = calls.computeIfAbsent(method.getName(), name -> new AtomicInteger()).incrementAndGet();
-            Object answer = script.answer(method.getName(), nth);
-            if (answer != REAL) {
-                return answer;
-            }
-            try {
-                return method.invoke(real, args);
-            } catch (InvocationTargetException e) {
-                throw e.getCause();
-            }
-        };
-        return (S3AsyncClient) Proxy.newProxyInstance(S3AsyncClient.class.getClassLoader(),
-                new Class<?>[] {S3AsyncClient.class}, handler);
+            return script.answer(method.getName(), nth);
+        });
     }
 
     private static Object throwAtOnce() {

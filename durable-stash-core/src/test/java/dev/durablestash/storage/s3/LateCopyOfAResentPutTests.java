@@ -5,9 +5,6 @@ import static dev.durablestash.testsupport.Stages.failureOf;
 import static dev.durablestash.testsupport.Stages.utf8;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.lang.reflect.InvocationHandler;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -45,19 +42,14 @@ class LateCopyOfAResentPutTests {
 
     /** @return a client whose PUTs {@code answer} answers (the request's arguments, how many PUTs came before) */
     private S3AsyncClient answeringPuts(BiFunction<Object[], Integer, CompletableFuture<PutObjectResponse>> answer) {
-        InvocationHandler handler = (proxy, method, args) -> {
+        return ClientsInFront.inFrontOf(real, (proxy, method, args) -> {
             if (method.getName().equals("putObject") && args != null && args.length == 2
                     && args[0] instanceof PutObjectRequest request && args[1] instanceof AsyncRequestBody) {
                 int before = puts.size();
                 puts.add(request.contentType());
                 return answer.apply(args, before);
             }
-            Object result;
-            try {
-                result = method.invoke(real, args);
-            } catch (InvocationTargetException e) {
-                throw e.getCause();
-            }
+            Object result = ClientsInFront.forward(real, method, args);
             if (method.getName().equals("headObject")) {
                 CompletableFuture<Object> head = new CompletableFuture<>();
                 ((CompletableFuture<?>) result).whenComplete((answered, error) -> afterHead.get()
@@ -71,9 +63,7 @@ class LateCopyOfAResentPutTests {
                 return head;
             }
             return result;
-        };
-        return (S3AsyncClient) Proxy.newProxyInstance(S3AsyncClient.class.getClassLoader(),
-                new Class<?>[] {S3AsyncClient.class}, handler);
+        });
     }
 
     private CompletableFuture<PutObjectResponse> send(Object[] args) {

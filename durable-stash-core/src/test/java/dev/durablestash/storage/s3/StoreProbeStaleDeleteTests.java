@@ -5,8 +5,6 @@ import static dev.durablestash.testsupport.Stages.utf8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.lang.reflect.InvocationHandler;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -40,7 +38,7 @@ class StoreProbeStaleDeleteTests {
      */
     static S3AsyncClient answeringConditionalDeletes(S3AsyncClient real,
             Function<DeleteObjectRequest, CompletableFuture<DeleteObjectResponse>> answer) {
-        InvocationHandler handler = (proxy, method, args) -> {
+        return ClientsInFront.inFrontOf(real, (proxy, method, args) -> {
             if (method.getName().equals("deleteObject") && args != null && args.length == 1
                     && args[0] instanceof DeleteObjectRequest request && request.ifMatch() != null) {
                 return answer.apply(request);
@@ -48,14 +46,8 @@ class StoreProbeStaleDeleteTests {
             if (method.getName().equals("deleteObject") && !(args[0] instanceof DeleteObjectRequest)) {
                 return InvocationHandler.invokeDefault(proxy, method, args); // builds the request, calls the one above
             }
-            try {
-                return method.invoke(real, args);
-            } catch (InvocationTargetException e) {
-                throw e.getCause();
-            }
-        };
-        return (S3AsyncClient) Proxy.newProxyInstance(S3AsyncClient.class.getClassLoader(),
-                new Class<?>[] {S3AsyncClient.class}, handler);
+            return ClientsInFront.FORWARD;
+        });
     }
 
     private static CompletableFuture<DeleteObjectResponse> failing(int status, String code, String message) {

@@ -6,8 +6,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.lang.reflect.InvocationHandler;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -58,7 +56,7 @@ class StoreProbeTransientDeleteTests {
      */
     private S3AsyncClient answeringDeletes(S3AsyncClient real,
             BiFunction<DeleteObjectRequest, Integer, CompletableFuture<DeleteObjectResponse>> answer) {
-        InvocationHandler handler = (proxy, method, args) -> {
+        return ClientsInFront.inFrontOf(real, (proxy, method, args) -> {
             if (method.getName().equals("deleteObject") && args != null && args.length == 1
                     && args[0] instanceof DeleteObjectRequest request) {
                 int before = deletes.size();
@@ -71,17 +69,10 @@ class StoreProbeTransientDeleteTests {
             if (args != null && args.length > 0 && (args[0] instanceof SdkRequest || args[0] instanceof Consumer)) {
                 otherCalls.add(method.getName() + (Thread.currentThread().isInterrupted() ? " interrupted" : ""));
             }
-            Object result;
-            try {
-                result = method.invoke(real, args);
-            } catch (InvocationTargetException e) {
-                throw e.getCause();
-            }
+            Object result = ClientsInFront.forward(real, method, args);
             afterOtherCall.accept(method.getName(), result);
             return result;
-        };
-        return (S3AsyncClient) Proxy.newProxyInstance(S3AsyncClient.class.getClassLoader(),
-                new Class<?>[] {S3AsyncClient.class}, handler);
+        });
     }
 
     private static <T> CompletableFuture<T> connectionClosed() {
@@ -228,7 +219,7 @@ class StoreProbeTransientDeleteTests {
         S3AsyncClient real = server.client();
         AtomicBoolean checking = new AtomicBoolean(true);
         AtomicInteger replaces = new AtomicInteger();
-        InvocationHandler handler = (proxy, method, args) -> {
+        S3AsyncClient failingTheLastReplace = ClientsInFront.inFrontOf(real, (proxy, method, args) -> {
             if (checking.get() && args != null && args.length == 2 && args[0] instanceof PutObjectRequest put
                     && put.ifMatch() != null && replaces.incrementAndGet() > 2) { // the last step's replace
                 return CompletableFuture.failedFuture(S3Exception.builder().statusCode(403).awsErrorDetails(
@@ -237,14 +228,8 @@ class StoreProbeTransientDeleteTests {
             if (method.isDefault() && method.getName().equals("putObject") && !(args[0] instanceof PutObjectRequest)) {
                 return InvocationHandler.invokeDefault(proxy, method, args);
             }
-            try {
-                return method.invoke(real, args);
-            } catch (InvocationTargetException e) {
-                throw e.getCause();
-            }
-        };
-        S3AsyncClient failingTheLastReplace = (S3AsyncClient) Proxy.newProxyInstance(
-                S3AsyncClient.class.getClassLoader(), new Class<?>[] {S3AsyncClient.class}, handler);
+            return ClientsInFront.FORWARD;
+        });
         S3AsyncClient client = answeringDeletes(failingTheLastReplace,
                 (request, before) -> failingTheLastReplace.deleteObject(request));
         try (S3StorageBackend backend = S3StorageBackend.builder().bucket(bucket).client(client).build()) {
@@ -460,7 +445,7 @@ class StoreProbeTransientDeleteTests {
     void aReplaceThatKeepsGetting503IsAnOutageNotAProblem() {
         String bucket = server.createBucket("probe-replace-503");
         S3AsyncClient real = server.client();
-        InvocationHandler handler = (proxy, method, args) -> {
+        S3AsyncClient client = ClientsInFront.inFrontOf(real, (proxy, method, args) -> {
             if (args != null && args.length == 2 && args[0] instanceof PutObjectRequest put && put.ifMatch() != null) {
                 return CompletableFuture.failedFuture(S3Exception.builder().statusCode(503).awsErrorDetails(
                         AwsErrorDetails.builder().errorCode("SlowDown").build()).build());
@@ -468,14 +453,8 @@ class StoreProbeTransientDeleteTests {
             if (method.isDefault() && method.getName().equals("putObject") && !(args[0] instanceof PutObjectRequest)) {
                 return InvocationHandler.invokeDefault(proxy, method, args);
             }
-            try {
-                return method.invoke(real, args);
-            } catch (InvocationTargetException e) {
-                throw e.getCause();
-            }
-        };
-        S3AsyncClient client = (S3AsyncClient) Proxy.newProxyInstance(S3AsyncClient.class.getClassLoader(),
-                new Class<?>[] {S3AsyncClient.class}, handler);
+            return ClientsInFront.FORWARD;
+        });
         try (S3StorageBackend backend = S3StorageBackend.builder().bucket(bucket).client(client).build()) {
             assertThatThrownBy(() -> backend.checkStore("durable-stash/store-check", Duration.ofSeconds(30)))
                     .isInstanceOf(StorageException.class).hasMessageContaining("503");

@@ -5,8 +5,6 @@ import static dev.durablestash.testsupport.Stages.utf8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.lang.reflect.InvocationHandler;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 
@@ -34,7 +32,7 @@ class UnquotedIfMatchDeleteTests {
 
     /** @return a client in front of {@code real} that refuses a quoted {@code If-Match} and quotes an unquoted one */
     static S3AsyncClient comparingIfMatchUnquoted(S3AsyncClient real) {
-        InvocationHandler handler = (proxy, method, args) -> {
+        return ClientsInFront.inFrontOf(real, (proxy, method, args) -> {
             if (args != null && args.length == 2 && args[0] instanceof PutObjectRequest put && put.ifMatch() != null) {
                 return put.ifMatch().startsWith("\"") ? refused()
                         : real.putObject(put.toBuilder().ifMatch(ETags.quote(put.ifMatch())).build(),
@@ -49,14 +47,8 @@ class UnquotedIfMatchDeleteTests {
                     && !(args[0] instanceof PutObjectRequest) && !(args[0] instanceof DeleteObjectRequest)) {
                 return InvocationHandler.invokeDefault(proxy, method, args); // builds the request, calls the one above
             }
-            try {
-                return method.invoke(real, args);
-            } catch (InvocationTargetException e) {
-                throw e.getCause();
-            }
-        };
-        return (S3AsyncClient) Proxy.newProxyInstance(S3AsyncClient.class.getClassLoader(),
-                new Class<?>[] {S3AsyncClient.class}, handler);
+            return ClientsInFront.FORWARD;
+        });
     }
 
     private static <T> CompletableFuture<T> refused() {
