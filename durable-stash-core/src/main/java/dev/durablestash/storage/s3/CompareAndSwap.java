@@ -126,11 +126,12 @@ final class CompareAndSwap {
         }
         sent.whenComplete(S3Failure.failingOnThrow(result, "PUT", bucket, key, (response, error) -> {
             if (error == null) {
+                // A response without an ETag (or none at all, a mock's) fails the put (failingOnThrow).
+                String written = requireEtag(answered(response).eTag(), "PUT", key);
                 if (otherFormTook != null) {
                     otherFormTook.set(true);
                 }
-                // A response without an ETag (or none at all, a mock's) fails the put (failingOnThrow).
-                result.complete(PutResult.written(requireEtag(response.eTag(), "PUT", key)));
+                result.complete(PutResult.written(written));
                 return;
             }
             S3Failure failure = S3Failure.of(error);
@@ -279,6 +280,14 @@ final class CompareAndSwap {
     private CompletableFuture<HeadObjectResponse> head(String key) {
         return S3Failure.sent(() -> client.headObject(b -> b.bucket(bucket).key(key)
                 .overrideConfiguration(overrides.read())));
+    }
+
+    /** @return {@code response}; throws {@link S3Failure#nullAnswer()} when the client answered {@code null} */
+    static <T> T answered(@Nullable T response) {
+        if (response == null) {
+            throw S3Failure.nullAnswer();
+        }
+        return response;
     }
 
     String requireEtag(@Nullable String etag, String operation, String key) {

@@ -154,7 +154,7 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
                 S3Failure.sent(() -> client.getObject(request.build(), AsyncResponseTransformer.toBytes()));
         sent.whenComplete(S3Failure.failingOnThrow(result, "GET", bucket, key, (bytes, error) -> {
             if (error == null) {
-                result.complete(found(key, bytes)); // what it throws fails the get (failingOnThrow)
+                result.complete(found(key, CompareAndSwap.answered(bytes))); // a throw fails the get (failingOnThrow)
                 return;
             }
             S3Failure failure = S3Failure.of(error);
@@ -243,9 +243,9 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
      * @return what the store does; {@link S3StoreCheck#safe()} is {@code false} when compare-and-swap
      *     cannot be trusted on it
      * @throws StorageException when the store cannot be reached or answers with an error, the probe object
-     *     could not be removed before the last step and may still be there, the check takes longer than
+     *     could not be removed before the last step, the check takes longer than
      *     {@code timeout}, or the thread is interrupted (its interrupt status stays set); with
-     *     {@link ConditionalDeletes#AUTO}, deletes then stay emulated
+     *     {@link ConditionalDeletes#AUTO}, such a check does not make deletes native
      */
     public S3StoreCheck checkStore(String probeKey, Duration timeout) {
         checkKey(probeKey);

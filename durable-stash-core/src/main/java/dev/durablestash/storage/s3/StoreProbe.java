@@ -40,6 +40,8 @@ final class StoreProbe {
     private final List<String> problems = new ArrayList<>();
     /** The stale DELETE was refused and the current one applied, with {@link ConditionalDeletes#AUTO}. */
     private boolean confirmNativeDeletes;
+    /** The ETag of the check's last write of the probe object, for its removal. */
+    private @Nullable String lastWritten;
 
     StoreProbe(S3StorageBackend backend, S3AsyncClient writeClient, RequestOverrides overrides,
             String bucket, String key, Duration timeout) {
@@ -160,7 +162,9 @@ final class StoreProbe {
                     + staleDelete.answer() + ")") + ", deletes emulated with tombstones");
         }
         // 7. replace of a missing key must fail its precondition
-        removeProbeBeforeTheLastStep();
+        if (!staleDelete.applied() && (!staleDelete.refused() || currentRefused != null)) {
+            removeProbeBeforeTheLastStep(); // no DELETE of step 6 removed it
+        }
         PutResult missing = put(5, Precondition.matching(replaced));
         if (missing instanceof PutResult.Written) {
             problems.add("the store ignores If-Match on PUT of a missing key (the replace created it)");
@@ -249,29 +253,35 @@ final class StoreProbe {
     }
 
     /**
-     * Removes the probe object; a failure is reported by the step that needs it gone, if any.
+     * Removes the probe object: a plain DELETE, and, if that is refused (as where a bucket policy allows
+     * only conditional deletes), one with {@code If-Match} of the last ETag the check wrote. A failure is
+     * reported by the step that needs the object gone, if any.
      *
      * @throws StorageException when the thread is interrupted
      */
     private void removeProbe() {
-        delete(null);
+        Answer answer = delete(null);
+        String etag = lastWritten;
+        if (answer.failure() != null && !answer.failure().isNoSuchKey() && etag != null) {
+            delete(etag);
+        }
     }
 
     /**
-     * Removes the probe object before the last step, which needs it gone. A DELETE that failed (each attempt
-     * without an answer, or refused, as where a bucket policy allows only conditional deletes) is fine when
-     * the object is gone all the same (the DELETE with the current ETag removed it).
+     * Removes the probe object before the last step, which needs it gone: called when no DELETE of the step
+     * before removed it.
      *
-     * @throws StorageException when the object may still be there (the last step could tell nothing), the
-     *     check ran out of time, or the thread is interrupted
+     * @throws StorageException when the DELETE failed (each attempt without an answer, or refused): the object
+     *     may still be there, and the last step could tell nothing; or the check ran out of time, or the thread
+     *     is interrupted
      */
     private void removeProbeBeforeTheLastStep() {
         Answer answer = delete(null);
-        if (answer.failure() == null || answer.failure().isNoSuchKey() || get(null) instanceof GetResult.NotFound) {
-            return;
+        StorageException error = answer.error();
+        if (answer.failure() != null && !answer.failure().isNoSuchKey() && error != null) {
+            throw new StorageException("S3 store check: could not remove the probe object before its last step ("
+                    + error.getMessage() + ")", error);
         }
-        throw new StorageException("S3 store check: could not remove the probe object before its last step ("
-                + answer.error().getMessage() + ")", answer.error());
     }
 
     /**
@@ -339,7 +349,11 @@ final class StoreProbe {
 
     /** Writes the probe object: its body's {@code version}, with {@code precondition}. */
     private PutResult put(int version, Precondition precondition) {
-        return await(() -> backend.put(key, body(version), precondition));
+        PutResult result = await(() -> backend.put(key, body(version), precondition));
+        if (result instanceof PutResult.Written written) {
+            lastWritten = written.etag();
+        }
+        return result;
     }
 
     /** Reads the probe object, conditional on {@code etag} when given. */

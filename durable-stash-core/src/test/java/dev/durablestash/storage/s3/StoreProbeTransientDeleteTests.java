@@ -24,10 +24,12 @@ import dev.durablestash.storage.PutResult;
 import dev.durablestash.storage.StorageException;
 import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
 import software.amazon.awssdk.core.SdkRequest;
+import software.amazon.awssdk.core.async.AsyncRequestBody;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
 import software.amazon.awssdk.services.s3.model.DeleteObjectRequest;
 import software.amazon.awssdk.services.s3.model.DeleteObjectResponse;
+import software.amazon.awssdk.services.s3.model.GetObjectRequest;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 
@@ -180,8 +182,7 @@ class StoreProbeTransientDeleteTests {
         S3AsyncClient real = server.client();
         S3AsyncClient client = answeringDeletes(real, (request, before) -> request.ifMatch() != null
                 ? real.deleteObject(request)
-                : CompletableFuture.failedFuture(S3Exception.builder().statusCode(403).message("AccessDenied")
-                        .awsErrorDetails(AwsErrorDetails.builder().errorCode("AccessDenied").build()).build()));
+                : failed(403, "AccessDenied"));
         try (S3StorageBackend backend = S3StorageBackend.builder().bucket(bucket).client(client).build()) {
             S3StoreCheck check = backend.checkStore("durable-stash/store-check", Duration.ofSeconds(30));
 
@@ -193,19 +194,84 @@ class StoreProbeTransientDeleteTests {
     }
 
     /**
-     * The removal before the last step gets no answer until the check's time is up: the check says it took too
-     * long. Seen failing on 6cca905 (review): "could not remove the probe object: TimeoutException: null".
+     * On a store that refuses every conditional DELETE (the probe object outlives them), the removal before
+     * the last step gets no answer until the check's time is up: the check says it took too long. Seen failing
+     * on 6cca905 (review): "could not remove the probe object: TimeoutException: null".
      */
     @Test
     void aRemovalStillUnansweredWhenTheTimeIsUpSaysSo() {
         String bucket = server.createBucket("probe-remove-hangs");
         S3AsyncClient real = server.client();
         S3AsyncClient client = answeringDeletes(real, (request, before) -> request.ifMatch() != null
-                ? real.deleteObject(request) : new CompletableFuture<>());
+                ? StoreProbeStaleDeleteTests.refusingEveryConditionalDelete(real).deleteObject(request)
+                : new CompletableFuture<>());
         try (S3StorageBackend backend = S3StorageBackend.builder().bucket(bucket).client(client).build()) {
             assertThatThrownBy(() -> backend.checkStore("durable-stash/store-check", Duration.ofSeconds(3)))
                     .isInstanceOf(StorageException.class).hasMessageContaining("did not finish in time");
         }
+    }
+
+    /**
+     * No DELETE allowed at all (403), and a GET of the probe object that answers 404 although it is there
+     * (a stale cache in front of the store): the object was never removed, so the check is an outage,
+     * whatever a read says. Seen failing on d9ece46 (review), which looked with a GET after the refused
+     * removal: the last step's replace matched the object still there, and the check made up a problem on a
+     * safe store ("ignores If-Match on PUT of a missing key"), which fails startup.
+     */
+    @Test
+    void noDeleteAllowedIsAnOutageWhateverAReadSays() {
+        String bucket = server.createBucket("probe-no-delete");
+        S3AsyncClient real = server.client();
+        S3AsyncClient readsMissing = ClientsInFront.inFrontOf(real, (proxy, method, args) ->
+                method.getName().equals("getObject") && args != null && args[0] instanceof GetObjectRequest get
+                        && get.ifNoneMatch() == null ? failed(404, "NoSuchKey") : ClientsInFront.FORWARD);
+        S3AsyncClient client = answeringDeletes(readsMissing, (request, before) -> failed(403, "AccessDenied"));
+        try (S3StorageBackend backend = S3StorageBackend.builder().bucket(bucket).client(client).build()) {
+            assertThatThrownBy(() -> backend.checkStore("durable-stash/store-check", Duration.ofSeconds(30)))
+                    .isInstanceOf(StorageException.class)
+                    .hasMessageContaining("could not remove the probe object before its last step")
+                    .hasMessageContaining("403");
+        }
+    }
+
+    /**
+     * A bucket policy that allows only conditional deletes, on a store that ignores {@code If-Match} on a PUT
+     * of a missing key: the check finds that problem, and the probe object its last step created is removed
+     * all the same, with {@code If-Match} of its ETag once the plain DELETE is refused. Seen failing on
+     * d9ece46 (review): the object was left behind.
+     */
+    @Test
+    void aProbeObjectOnlyAConditionalDeleteCanRemoveIsRemoved() throws Exception {
+        String bucket = server.createBucket("probe-conditional-removal");
+        S3AsyncClient real = server.client();
+        S3AsyncClient ignoringIfMatchOfAMissingKey = ClientsInFront.inFrontOf(real, (proxy, method, args) -> {
+            if (args != null && args.length == 2 && args[0] instanceof PutObjectRequest put && put.ifMatch() != null
+                    && real.headObject(b -> b.bucket(put.bucket()).key(put.key())).handle((head, e) -> e != null)
+                            .join()) {
+                return real.putObject(put.toBuilder().ifMatch(null).build(), (AsyncRequestBody) args[1]);
+            }
+            if (method.isDefault() && method.getName().equals("putObject") && !(args[0] instanceof PutObjectRequest)) {
+                return InvocationHandler.invokeDefault(proxy, method, args);
+            }
+            return ClientsInFront.FORWARD;
+        });
+        S3AsyncClient client = answeringDeletes(ignoringIfMatchOfAMissingKey, (request, before) ->
+                request.ifMatch() != null ? real.deleteObject(request) : failed(403, "AccessDenied"));
+        try (S3StorageBackend backend = S3StorageBackend.builder().bucket(bucket).client(client).build()) {
+            S3StoreCheck check = backend.checkStore("durable-stash/store-check", Duration.ofSeconds(30));
+
+            assertThat(check.problems()).containsExactly(
+                    "the store ignores If-Match on PUT of a missing key (the replace created it)");
+            assertThat(deletes.get(deletes.size() - 2)).as("the removal afterwards: plain, refused").isEqualTo("-");
+            assertThat(deletes.get(deletes.size() - 1)).as("then with If-Match").isNotEqualTo("-");
+            assertThat(real.headObject(b -> b.bucket(bucket).key("durable-stash/store-check"))
+                    .handle((head, e) -> e != null).join()).as("the probe object is gone").isTrue();
+        }
+    }
+
+    private static <T> CompletableFuture<T> failed(int status, String code) {
+        return CompletableFuture.failedFuture(S3Exception.builder().statusCode(status).message(code)
+                .awsErrorDetails(AwsErrorDetails.builder().errorCode(code).build()).build());
     }
 
     /**
