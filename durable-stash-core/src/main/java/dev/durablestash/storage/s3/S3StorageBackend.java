@@ -242,9 +242,8 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
      * @param timeout how long the whole check may take
      * @return what the store does; {@link S3StoreCheck#safe()} is {@code false} when compare-and-swap
      *     cannot be trusted on it
-     * @throws StorageException when the store cannot be reached or answers with an error, the probe object
-     *     could not be removed before the last step, the check takes longer than
-     *     {@code timeout}, or the thread is interrupted (its interrupt status stays set); with
+     * @throws StorageException when the store cannot be reached or answers with an error, the check takes
+     *     longer than {@code timeout}, or the thread is interrupted (its interrupt status stays set); with
      *     {@link ConditionalDeletes#AUTO}, such a check does not make deletes native
      */
     public S3StoreCheck checkStore(String probeKey, Duration timeout) {

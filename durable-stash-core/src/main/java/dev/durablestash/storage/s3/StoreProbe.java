@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
@@ -40,8 +41,6 @@ final class StoreProbe {
     private final List<String> problems = new ArrayList<>();
     /** The stale DELETE was refused and the current one applied, with {@link ConditionalDeletes#AUTO}. */
     private boolean confirmNativeDeletes;
-    /** The ETag of the check's last write of the probe object, for its removal. */
-    private @Nullable String lastWritten;
 
     StoreProbe(S3StorageBackend backend, S3AsyncClient writeClient, RequestOverrides overrides,
             String bucket, String key, Duration timeout) {
@@ -59,7 +58,7 @@ final class StoreProbe {
             probe(deletes, pinnedForm);
         } finally {
             try {
-                removeProbe();
+                remove(key);
             } catch (StorageException e) {
                 // interrupted: what the check found, or why it stopped, matters more
             }
@@ -72,7 +71,7 @@ final class StoreProbe {
         String first;
         PutResult created = put(1, Precondition.absent());
         if (!(created instanceof PutResult.Written written)) {
-            removeProbe(); // left behind by an earlier check that was cut short
+            remove(key); // left behind by an earlier check that was cut short
             created = put(1, Precondition.absent());
             if (!(created instanceof PutResult.Written written2)) {
                 throw new StorageException("S3 store check: could not create the probe object s3://" + bucket + "/" + key);
@@ -161,14 +160,15 @@ final class StoreProbe {
             findings.add("conditional DELETE " + (staleDelete.applied() ? "ignored" : "not honoured ("
                     + staleDelete.answer() + ")") + ", deletes emulated with tombstones");
         }
-        // 7. replace of a missing key must fail its precondition
-        if (!staleDelete.applied() && (!staleDelete.refused() || currentRefused != null)) {
-            removeProbeBeforeTheLastStep(); // no DELETE of step 6 removed it
-        }
-        PutResult missing = put(5, Precondition.matching(replaced));
+        // 7. replace of a missing key must fail its precondition: a key no check has written, not the probe
+        // object's (its removal may be refused, or a DELETE above reported applied that was not)
+        String missingKey = key + ".missing-" + Long.toHexString(ThreadLocalRandom.current().nextLong());
+        Precondition lastEtag = Precondition.matching(replaced);
+        PutResult missing = await(() -> backend.put(missingKey, body(5), lastEtag));
         if (missing instanceof PutResult.Written) {
             problems.add("the store ignores If-Match on PUT of a missing key (the replace created it)");
             findings.add("replace of a missing key ACCEPTED");
+            remove(missingKey);
         } else {
             findings.add("replace of a missing key refused");
         }
@@ -201,7 +201,7 @@ final class StoreProbe {
      * header ignored), and a store may refuse a DELETE with {@code If-Match} of a missing key.
      */
     private StaleDelete deleteWithStaleEtag(String staleEtag, boolean nativePinned) {
-        Answer answer = delete(StoreQuirks.ifMatch(staleEtag, backend.sendsIfMatchUnquoted()));
+        Answer answer = delete(key, StoreQuirks.ifMatch(staleEtag, backend.sendsIfMatchUnquoted()));
         if (answer.failure() == null) {
             return new StaleDelete(false, true, "the DELETE succeeded");
         }
@@ -237,7 +237,7 @@ final class StoreProbe {
      *     outage instead)
      */
     private @Nullable String deleteWithCurrentEtag(String currentEtag, boolean nativePinned) {
-        Answer answer = delete(StoreQuirks.ifMatch(currentEtag, backend.sendsIfMatchUnquoted()));
+        Answer answer = delete(key, StoreQuirks.ifMatch(currentEtag, backend.sendsIfMatchUnquoted()));
         S3Failure failure = answer.failure();
         if (failure == null) {
             return null;
@@ -253,34 +253,17 @@ final class StoreProbe {
     }
 
     /**
-     * Removes the probe object: a plain DELETE, and, if that is refused (as where a bucket policy allows
-     * only conditional deletes), one with {@code If-Match} of the last ETag the check wrote. A failure is
-     * reported by the step that needs the object gone, if any.
+     * Removes an object of the check: a plain DELETE, and, when that fails (refused, as where a bucket policy
+     * allows only conditional deletes), one with {@code If-Match} of the object's current ETag, in the form
+     * the backend sends. A failure is reported by the step that needs the object gone, if any.
      *
-     * @throws StorageException when the thread is interrupted
+     * @throws StorageException when the thread is interrupted, or the deadline passed
      */
-    private void removeProbe() {
-        Answer answer = delete(null);
-        String etag = lastWritten;
-        if (answer.failure() != null && !answer.failure().isNoSuchKey() && etag != null) {
-            delete(etag);
-        }
-    }
-
-    /**
-     * Removes the probe object before the last step, which needs it gone: called when no DELETE of the step
-     * before removed it.
-     *
-     * @throws StorageException when the DELETE failed (each attempt without an answer, or refused): the object
-     *     may still be there, and the last step could tell nothing; or the check ran out of time, or the thread
-     *     is interrupted
-     */
-    private void removeProbeBeforeTheLastStep() {
-        Answer answer = delete(null);
-        StorageException error = answer.error();
-        if (answer.failure() != null && !answer.failure().isNoSuchKey() && error != null) {
-            throw new StorageException("S3 store check: could not remove the probe object before its last step ("
-                    + error.getMessage() + ")", error);
+    private void remove(String objectKey) {
+        Answer answer = delete(objectKey, null);
+        if (answer.failure() != null && !answer.failure().isNoSuchKey()
+                && await(() -> backend.get(objectKey, null)) instanceof GetResult.Found found) {
+            delete(objectKey, StoreQuirks.ifMatch(found.etag(), backend.sendsIfMatchUnquoted()));
         }
     }
 
@@ -303,11 +286,11 @@ final class StoreProbe {
      *
      * @throws StorageException when the thread is interrupted (its interrupt status stays set)
      */
-    private Answer delete(@Nullable String ifMatch) {
+    private Answer delete(String objectKey, @Nullable String ifMatch) {
         boolean afterTransient = false;
         for (int attempt = 1; ; attempt++) {
             try {
-                await(() -> writeClient.deleteObject(b -> b.bucket(bucket).key(key).ifMatch(ifMatch)
+                await(() -> writeClient.deleteObject(b -> b.bucket(bucket).key(objectKey).ifMatch(ifMatch)
                         .overrideConfiguration(overrides.delete())));
                 return new Answer(null, null, afterTransient);
             } catch (StorageException e) {
@@ -349,11 +332,7 @@ final class StoreProbe {
 
     /** Writes the probe object: its body's {@code version}, with {@code precondition}. */
     private PutResult put(int version, Precondition precondition) {
-        PutResult result = await(() -> backend.put(key, body(version), precondition));
-        if (result instanceof PutResult.Written written) {
-            lastWritten = written.etag();
-        }
-        return result;
+        return await(() -> backend.put(key, body(version), precondition));
     }
 
     /** Reads the probe object, conditional on {@code etag} when given. */
