@@ -106,7 +106,7 @@ import software.amazon.awssdk.services.s3.model.GetObjectResponse;
  */
 public final class S3StorageBackend implements StorageBackend, AutoCloseable {
 
-    private static final int MAX_KEY_BYTES = 1024;
+    static final int MAX_KEY_BYTES = 1024;
 
     /** A tombstone this old was left behind by a process that died before its plain DELETE. */
     static final Duration DEFAULT_ABANDONED_TOMBSTONE_AGE = Duration.ofMinutes(2);
@@ -238,7 +238,8 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
      * or an error, keeps them emulated),
      * and a replace of a missing key refused. Blocks the calling thread, one request at a time.
      *
-     * @param probeKey the key of the probe object: one no session document uses (under the key prefix)
+     * @param probeKey the key of the probe object: one no session document uses (under the key prefix), and
+     *     no other check uses at the same time (two checks on one key see each other's writes)
      * @param timeout how long the whole check may take
      * @return what the store does; {@link S3StoreCheck#safe()} is {@code false} when compare-and-swap
      *     cannot be trusted on it

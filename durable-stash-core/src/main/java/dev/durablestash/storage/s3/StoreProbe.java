@@ -160,21 +160,47 @@ final class StoreProbe {
             findings.add("conditional DELETE " + (staleDelete.applied() ? "ignored" : "not honoured ("
                     + staleDelete.answer() + ")") + ", deletes emulated with tombstones");
         }
-        // 7. replace of a missing key must fail its precondition: a key no check has written, not the probe
-        // object's (its removal may be refused, or a DELETE above reported applied that was not)
-        String missingKey = key + ".missing-" + Long.toHexString(ThreadLocalRandom.current().nextLong());
-        Precondition lastEtag = Precondition.matching(replaced);
-        PutResult missing = await(() -> backend.put(missingKey, body(5), lastEtag));
-        if (missing instanceof PutResult.Written) {
+        // 7. replace of a missing key must fail its precondition: the probe object's key once it is deleted,
+        // with its last ETag (as the engine replaces a document another instance has just deleted), and a key
+        // no check has written. The first only when the DELETE before it was answered with a success: a
+        // removal that failed (a bucket policy that allows only conditional deletes) would leave the object
+        // there for the replace to match, a problem made up on a safe store.
+        Answer removal = delete(key, null);
+        boolean deletedKeyTried = removal.failure() == null || removal.failure().isNoSuchKey();
+        boolean accepted = deletedKeyTried && replaceOfAMissingKeyAccepted(key, replaced);
+        String neverWritten = key + ".missing-" + Long.toHexString(ThreadLocalRandom.current().nextLong());
+        boolean neverWrittenTried = neverWritten.length() <= S3StorageBackend.MAX_KEY_BYTES;
+        accepted |= neverWrittenTried && replaceOfAMissingKeyAccepted(neverWritten, replaced);
+        if (accepted) {
             problems.add("the store ignores If-Match on PUT of a missing key (the replace created it)");
             findings.add("replace of a missing key ACCEPTED");
-            remove(missingKey);
-        } else {
+        } else if (deletedKeyTried || neverWrittenTried) {
             findings.add("replace of a missing key refused");
+        }
+        if (!deletedKeyTried) {
+            findings.add("replace of a deleted key not checked (the probe object could not be removed: "
+                    + removal.failure().summary() + ")");
         }
         if (confirmNativeDeletes) {
             backend.confirmNativeDeletes(); // not before: a check that fails as an outage leaves deletes emulated
         }
+    }
+
+    /**
+     * @return whether a replace with {@code If-Match} of {@code missingKey}, which is missing, was applied
+     *     (it must be refused); the object it created is removed again
+     */
+    private boolean replaceOfAMissingKeyAccepted(String missingKey, String etag) {
+        Precondition matching = Precondition.matching(etag);
+        if (!(await(() -> backend.put(missingKey, body(5), matching)) instanceof PutResult.Written)) {
+            return false;
+        }
+        try {
+            remove(missingKey);
+        } catch (StorageException e) {
+            // interrupted or out of time: the problem found matters more than the object left behind
+        }
+        return true;
     }
 
     /**
