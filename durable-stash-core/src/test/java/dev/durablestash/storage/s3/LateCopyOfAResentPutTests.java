@@ -66,6 +66,21 @@ class LateCopyOfAResentPutTests {
         });
     }
 
+    /**
+     * @return a client whose first PUT is handed to {@code held} (not sent) and answered with a read timeout,
+     *     and whose later ones {@code then} answers (the request's arguments, how many PUTs came before)
+     */
+    private S3AsyncClient firstCopyHeld(CompletableFuture<Object[]> held,
+            BiFunction<Object[], Integer, CompletableFuture<PutObjectResponse>> then) {
+        return answeringPuts((args, before) -> {
+            if (before == 0) {
+                held.complete(args);
+                return readTimedOut();
+            }
+            return then.apply(args, before);
+        });
+    }
+
     private CompletableFuture<PutObjectResponse> send(Object[] args) {
         return real.putObject((PutObjectRequest) args[0], (AsyncRequestBody) args[1]);
     }
@@ -78,14 +93,9 @@ class LateCopyOfAResentPutTests {
     /** The first copy is held back and answered with a timeout; it lands just before the second copy. */
     private S3AsyncClient firstCopyLandsBeforeTheSecond() {
         CompletableFuture<Object[]> held = new CompletableFuture<>();
-        return answeringPuts((args, before) -> {
-            if (before == 0) {
-                held.complete(args);
-                return readTimedOut();
-            }
-            return before == 1 ? send(held.join()).handle((landed, error) -> null).thenCompose(x -> send(args))
-                    : send(args);
-        });
+        return firstCopyHeld(held, (args, before) -> before == 1
+                ? send(held.join()).handle((landed, error) -> null).thenCompose(x -> send(args))
+                : send(args));
     }
 
     /** Seen failing before: the create was answered PreconditionFailed, its own write stored. */
@@ -148,11 +158,7 @@ class LateCopyOfAResentPutTests {
     @Test
     void aReSendAnswered409WhileItsFirstCopyIsInProgressIsWritten() throws Exception {
         CompletableFuture<Object[]> held = new CompletableFuture<>();
-        S3AsyncClient client = answeringPuts((args, before) -> {
-            if (before == 0) {
-                held.complete(args);
-                return readTimedOut();
-            }
+        S3AsyncClient client = firstCopyHeld(held, (args, before) -> {
             if (before == 1) {
                 afterHead = () -> { // the HEAD after this 409 was answered: the first copy lands
                     afterHead = () -> CompletableFuture.completedFuture(null);
@@ -178,11 +184,7 @@ class LateCopyOfAResentPutTests {
     @Test
     void aFormIsNotLearnedFromACopyRefusedByAnEarlierCopyInTheOtherForm() throws Exception {
         CompletableFuture<Object[]> held = new CompletableFuture<>();
-        S3AsyncClient client = answeringPuts((args, before) -> {
-            if (before == 0) {
-                held.complete(args);
-                return readTimedOut();
-            }
+        S3AsyncClient client = firstCopyHeld(held, (args, before) -> {
             if (before == 1) {
                 return answered(412, "PreconditionFailed");
             }
@@ -204,11 +206,7 @@ class LateCopyOfAResentPutTests {
     @Test
     void aFormIsNotLearnedFromAWriteFoundStoredByAHead() throws Exception {
         CompletableFuture<Object[]> held = new CompletableFuture<>();
-        S3AsyncClient client = answeringPuts((args, before) -> {
-            if (before == 0) {
-                held.complete(args);
-                return readTimedOut();
-            }
+        S3AsyncClient client = firstCopyHeld(held, (args, before) -> {
             if (before == 1) {
                 return answered(412, "PreconditionFailed");
             }
@@ -335,12 +333,7 @@ class LateCopyOfAResentPutTests {
     void aPutWhoseCopiesGotNoAnswerDoesNotClaimNotApplied() throws Exception {
         String bucket = server.createBucket("late-copy-unanswered");
         CompletableFuture<Object[]> held = new CompletableFuture<>();
-        S3AsyncClient client = answeringPuts((args, before) -> {
-            if (before == 0) {
-                held.complete(args);
-            }
-            return readTimedOut();
-        });
+        S3AsyncClient client = firstCopyHeld(held, (args, before) -> readTimedOut());
         try (S3StorageBackend backend = S3StorageBackend.builder().bucket(bucket).client(client).build()) {
             Throwable failure = failureOf(backend.put("k", utf8("mine"), Precondition.absent()));
 
