@@ -18,7 +18,6 @@ import dev.durablestash.storage.PutResult;
 import dev.durablestash.storage.StorageException;
 import software.amazon.awssdk.core.async.AsyncRequestBody;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
-import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 import software.amazon.awssdk.services.s3.model.PutObjectResponse;
 
@@ -260,7 +259,7 @@ final class CompareAndSwap {
      */
     private void readBack(String key, String writeId, S3Failure putFailure, String unknownDetail,
             CompletableFuture<PutResult> result, Consumer<ReadBack> then) {
-        head(key).whenComplete(S3Failure.failingOnThrow(result, "PUT", bucket, key, (head, error) -> {
+        overrides.head(client, bucket, key).whenComplete(S3Failure.failingOnThrow(result, "PUT", bucket, key, (head, error) -> {
             Throwable failed = error != null || head != null ? error : S3Failure.nullAnswer();
             S3Failure headFailure = failed == null ? null : S3Failure.of(failed);
             if (headFailure != null && !headFailure.isNoSuchKey()) {
@@ -275,11 +274,6 @@ final class CompareAndSwap {
                     && writeId.equals(ETags.contentTypeParameter(head.contentType(), WRITE_ID_PARAMETER));
             then.accept(new ReadBack(absent, stored, thisWrite));
         }));
-    }
-
-    private CompletableFuture<HeadObjectResponse> head(String key) {
-        return S3Failure.sent(() -> client.headObject(b -> b.bucket(bucket).key(key)
-                .overrideConfiguration(overrides.read())));
     }
 
     /** @return {@code response}; throws {@link S3Failure#nullAnswer()} when the client answered {@code null} */

@@ -2,6 +2,7 @@ package dev.durablestash.storage.s3;
 
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 
 import org.jspecify.annotations.Nullable;
 
@@ -12,6 +13,7 @@ import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
 import software.amazon.awssdk.retries.api.RetryStrategy;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
 import software.amazon.awssdk.services.s3.S3ServiceClientConfiguration;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 
 /*
  * Design. The backend takes clients it did not build, so whatever it needs of them per request travels
@@ -70,6 +72,16 @@ final class RequestOverrides {
 
     AwsRequestOverrideConfiguration delete() {
         return delete;
+    }
+
+    /**
+     * Sends a HEAD of one object with the read overrides.
+     *
+     * @return its answer; a failed stage when the client throws or answers {@code null} at once
+     *     ({@link S3Failure#sent})
+     */
+    CompletableFuture<HeadObjectResponse> head(S3AsyncClient client, String bucket, String key) {
+        return S3Failure.sent(() -> client.headObject(b -> b.bucket(bucket).key(key).overrideConfiguration(read)));
     }
 
     /** @return whether writes and deletes carry the per-request no-retry plugin */

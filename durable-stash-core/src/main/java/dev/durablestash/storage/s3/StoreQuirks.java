@@ -115,8 +115,7 @@ final class StoreQuirks {
      */
     <T> void resolveRefusedIfMatch(String operation, String key, String etag, boolean unquoted, boolean otherFormTried,
             CompletableFuture<T> result, T conflict, Predicate<T> applied, Resend<T> resend) {
-        CompletableFuture<HeadObjectResponse> looked = S3Failure.sent(() -> client.headObject(b -> b.bucket(bucket)
-                .key(key).overrideConfiguration(overrides.read())));
+        CompletableFuture<HeadObjectResponse> looked = overrides.head(client, bucket, key);
         looked.whenComplete(S3Failure.failingOnThrow(result, operation, bucket, key, (head, error) -> {
             String stored = error == null && head != null && head.eTag() != null ? ETags.unquote(head.eTag()) : "";
             if (error != null && !S3Failure.of(error).isNoSuchKey()) {

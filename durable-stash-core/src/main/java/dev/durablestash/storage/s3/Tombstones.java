@@ -98,8 +98,7 @@ final class Tombstones {
                 S3StorageBackend.forward(outcome, error, result);
                 return;
             }
-            CompletableFuture<HeadObjectResponse> looked = S3Failure.sent(() -> client.headObject(b -> b.bucket(bucket)
-                    .key(key).overrideConfiguration(overrides.read())));
+            CompletableFuture<HeadObjectResponse> looked = overrides.head(client, bucket, key);
             looked.whenComplete(S3Failure.failingOnThrow(result, "PUT", bucket, key, (head, headError) -> {
                 if (headError == null && head != null && abandoned(head)) {
                     writer.write(key, content, false, Precondition.matching(ETags.unquote(head.eTag())))
