@@ -236,16 +236,21 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
      * {@link ConditionalDeletes#AUTO}, deletes become native only if the store refuses its precondition, 412
      * or 409 {@code ConditionalRequestConflict}; any other answer, a success, a rejection of the header
      * or an error, keeps them emulated),
-     * and a replace of a missing key refused. Blocks the calling thread, one request at a time.
+     * and a replace of a missing key refused. Blocks the calling thread, one request at a time, and sends
+     * nothing once {@code timeout} has passed. A problem found is reported even when a later step fails. An
+     * object of the check that may be left in the bucket (no DELETE allowed, or the time up) is named in the
+     * result's findings or in the exception's message.
      *
      * @param probeKey the key of the probe object: one no session document uses (under the key prefix), and
-     *     no other check uses at the same time (two checks on one key see each other's writes)
-     * @param timeout how long the whole check may take
+     *     no other check uses at the same time (a random one: two checks on one key may remove each other's
+     *     probe object, and then report a problem on a safe store, or fail)
+     * @param timeout how long the whole check may take (the waits for the store's answers: a client call
+     *     that blocks before it returns is not cut short)
      * @return what the store does; {@link S3StoreCheck#safe()} is {@code false} when compare-and-swap
      *     cannot be trusted on it
-     * @throws StorageException when the store cannot be reached or answers with an error, the check takes
-     *     longer than {@code timeout}, or the thread is interrupted (its interrupt status stays set); with
-     *     {@link ConditionalDeletes#AUTO}, such a check does not make deletes native
+     * @throws StorageException when the store cannot be reached or answers with an error, or the check takes
+     *     longer than {@code timeout}, before it found a problem; or the thread is interrupted (its interrupt
+     *     status stays set); with {@link ConditionalDeletes#AUTO}, such a check does not make deletes native
      */
     public S3StoreCheck checkStore(String probeKey, Duration timeout) {
         checkKey(probeKey);

@@ -3,13 +3,18 @@ package dev.durablestash.storage.s3;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 
 import org.jspecify.annotations.Nullable;
 
@@ -39,6 +44,10 @@ final class StoreProbe {
     private final RequestOverrides overrides;
     private final List<String> findings = new ArrayList<>();
     private final List<String> problems = new ArrayList<>();
+    /** Keys the check sent a PUT to. */
+    private final Set<String> written = new HashSet<>();
+    /** Objects of the check that may still be there, each with why it could not be removed. */
+    private final Map<String, String> leftBehind = new LinkedHashMap<>();
     /** The stale DELETE was refused and the current one applied, with {@link ConditionalDeletes#AUTO}. */
     private boolean confirmNativeDeletes;
 
@@ -52,16 +61,35 @@ final class StoreProbe {
         this.deadline = System.nanoTime() + timeout.toNanos();
     }
 
-    /** Outcome of one check: which state the probe is in afterwards is tracked by the caller. */
+    /**
+     * Runs the check, then removes the probe object. A check that stops early (an outage, the deadline)
+     * still reports what it found when that was a problem: the store is unsafe whatever the rest would
+     * have shown.
+     *
+     * @throws StorageException when the check stopped before it found anything wrong, or the thread was
+     *     interrupted; its message names any object of the check that may be left in the bucket
+     */
     S3StoreCheck run(ConditionalDeletes deletes, IfMatchForm pinnedForm) {
+        StorageException stopped = null;
         try {
             probe(deletes, pinnedForm);
-        } finally {
-            try {
-                remove(key);
-            } catch (StorageException e) {
-                // interrupted: what the check found, or why it stopped, matters more
-            }
+        } catch (StorageException e) {
+            stopped = e;
+        }
+        if (!Thread.currentThread().isInterrupted()) {
+            removeOrName(key);
+        }
+        String leftover = leftBehind.isEmpty() ? "" : leftBehind.entrySet().stream()
+                .map(object -> "s3://" + bucket + "/" + object.getKey() + " (" + object.getValue() + ")")
+                .collect(Collectors.joining(", ", "may be left in the bucket, to delete: ", ""));
+        if (stopped != null && (problems.isEmpty() || causedByInterrupt(stopped))) {
+            throw leftover.isEmpty() ? stopped : new StorageException(stopped.getMessage() + "; " + leftover, stopped);
+        }
+        if (stopped != null) {
+            findings.add("stopped early (" + stopped.getMessage() + ")");
+        }
+        if (!leftover.isEmpty()) {
+            findings.add(leftover);
         }
         return new S3StoreCheck(backend.describe(), findings, problems);
     }
@@ -71,7 +99,7 @@ final class StoreProbe {
         String first;
         PutResult created = put(1, Precondition.absent());
         if (!(created instanceof PutResult.Written written)) {
-            remove(key); // left behind by an earlier check that was cut short
+            removeOrName(key); // left behind by an earlier check that was cut short
             created = put(1, Precondition.absent());
             if (!(created instanceof PutResult.Written written2)) {
                 throw new StorageException("S3 store check: could not create the probe object s3://" + bucket + "/" + key);
@@ -167,14 +195,12 @@ final class StoreProbe {
         // there for the replace to match, a problem made up on a safe store.
         Answer removal = delete(key, null);
         boolean deletedKeyTried = removal.failure() == null || removal.failure().isNoSuchKey();
-        boolean accepted = deletedKeyTried && replaceOfAMissingKeyAccepted(key, replaced);
-        String neverWritten = key + ".missing-" + Long.toHexString(ThreadLocalRandom.current().nextLong());
-        boolean neverWrittenTried = neverWritten.length() <= S3StorageBackend.MAX_KEY_BYTES;
-        accepted |= neverWrittenTried && replaceOfAMissingKeyAccepted(neverWritten, replaced);
-        if (accepted) {
+        if (deletedKeyTried && replaceOfAMissingKeyAccepted(key, replaced)
+                || replaceOfAMissingKeyAccepted(neverWrittenKey(key), replaced)) {
+            // found once is enough: a second replace that hangs must not turn the problem into an outage
             problems.add("the store ignores If-Match on PUT of a missing key (the replace created it)");
             findings.add("replace of a missing key ACCEPTED");
-        } else if (deletedKeyTried || neverWrittenTried) {
+        } else {
             findings.add("replace of a missing key refused");
         }
         if (!deletedKeyTried) {
@@ -192,15 +218,24 @@ final class StoreProbe {
      */
     private boolean replaceOfAMissingKeyAccepted(String missingKey, String etag) {
         Precondition matching = Precondition.matching(etag);
-        if (!(await(() -> backend.put(missingKey, body(5), matching)) instanceof PutResult.Written)) {
+        if (!(await(() -> sentPut(missingKey, body(5), matching)) instanceof PutResult.Written)) {
             return false;
         }
-        try {
-            remove(missingKey);
-        } catch (StorageException e) {
-            // interrupted or out of time: the problem found matters more than the object left behind
+        if (!Thread.currentThread().isInterrupted()) {
+            removeOrName(missingKey);
         }
         return true;
+    }
+
+    /**
+     * @return a key no check has written, beside {@code probeKey}: the probe key, cut short where the key
+     *     would be too long, with a random suffix
+     */
+    static String neverWrittenKey(String probeKey) {
+        String suffix = ".missing-" + Long.toHexString(ThreadLocalRandom.current().nextLong());
+        // Keys are printable ASCII (S3StorageBackend checks them): a character is a byte.
+        int room = S3StorageBackend.MAX_KEY_BYTES - suffix.length();
+        return (probeKey.length() > room ? probeKey.substring(0, room) : probeKey) + suffix;
     }
 
     /**
@@ -281,16 +316,41 @@ final class StoreProbe {
     /**
      * Removes an object of the check: a plain DELETE, and, when that fails (refused, as where a bucket policy
      * allows only conditional deletes), one with {@code If-Match} of the object's current ETag, in the form
-     * the backend sends. A failure is reported by the step that needs the object gone, if any.
+     * the backend sends. Sends nothing once the deadline has passed. An object that may still be there is
+     * added to {@link #leftBehind}; a step that needs the object gone reports that too.
      *
-     * @throws StorageException when the thread is interrupted, or the deadline passed
+     * @throws StorageException when the thread is interrupted
      */
-    private void remove(String objectKey) {
-        Answer answer = delete(objectKey, null);
-        if (answer.failure() != null && !answer.failure().isNoSuchKey()
-                && await(() -> backend.get(objectKey, null)) instanceof GetResult.Found found) {
-            delete(objectKey, StoreQuirks.ifMatch(found.etag(), backend.sendsIfMatchUnquoted()));
+    private void removeOrName(String objectKey) {
+        if (!written.contains(objectKey)) {
+            return;
         }
+        Answer answer = delete(objectKey, null);
+        String why = answer.failure() == null || answer.failure().isNoSuchKey() ? null
+                : "not removed: " + answer.failure().summary();
+        if (why != null) {
+            try {
+                if (!(await(() -> backend.get(objectKey, null)) instanceof GetResult.Found found)
+                        || !failed(delete(objectKey, StoreQuirks.ifMatch(found.etag(),
+                                backend.sendsIfMatchUnquoted())))) {
+                    why = null;
+                }
+            } catch (StorageException e) {
+                if (causedByInterrupt(e)) {
+                    throw e;
+                }
+            }
+        }
+        if (why == null) {
+            leftBehind.remove(objectKey);
+        } else {
+            leftBehind.put(objectKey, why);
+        }
+    }
+
+    /** @return whether a DELETE failed: neither applied nor answered 404 */
+    private static boolean failed(Answer answer) {
+        return answer.failure() != null && !answer.failure().isNoSuchKey();
     }
 
     /**
@@ -358,7 +418,13 @@ final class StoreProbe {
 
     /** Writes the probe object: its body's {@code version}, with {@code precondition}. */
     private PutResult put(int version, Precondition precondition) {
-        return await(() -> backend.put(key, body(version), precondition));
+        return await(() -> sentPut(key, body(version), precondition));
+    }
+
+    /** Sends a PUT through the backend, remembering its key as one that may hold an object of the check. */
+    private CompletionStage<PutResult> sentPut(String objectKey, byte[] body, Precondition precondition) {
+        written.add(objectKey);
+        return backend.put(objectKey, body, precondition);
     }
 
     /** Reads the probe object, conditional on {@code etag} when given. */
@@ -381,13 +447,15 @@ final class StoreProbe {
         if (Thread.currentThread().isInterrupted()) {
             throw new StorageException("S3 store check interrupted", new InterruptedException());
         }
+        if (deadline - System.nanoTime() <= 0) {
+            throw outOfTime(); // nothing is sent once the time is up: the check ends within its timeout
+        }
         CompletionStage<T> stage = S3Failure.sent(request); // a client that throws at once: a failed request
-        long left = deadline - System.nanoTime();
         try {
-            return stage.toCompletableFuture().get(Math.max(0, left), TimeUnit.NANOSECONDS);
+            return stage.toCompletableFuture().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
             stage.toCompletableFuture().cancel(true);
-            throw new StorageException("S3 store check of s3://" + bucket + "/" + key + " did not finish in time", e);
+            throw outOfTime();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new StorageException("S3 store check interrupted", e);
@@ -398,6 +466,11 @@ final class StoreProbe {
             }
             throw new StorageException("S3 store check of s3://" + bucket + "/" + key + ": " + summary(cause), cause);
         }
+    }
+
+    private StorageException outOfTime() {
+        return new StorageException("S3 store check of s3://" + bucket + "/" + key + " did not finish in time",
+                new TimeoutException("the check's time was up"));
     }
 
     private static String summary(@Nullable Throwable cause) {

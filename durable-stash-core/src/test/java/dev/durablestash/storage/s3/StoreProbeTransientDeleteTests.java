@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.lang.reflect.InvocationHandler;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -297,8 +299,11 @@ class StoreProbeTransientDeleteTests {
         }
     }
 
-    /** @return a client in front of {@code real} that applies a PUT with {@code If-Match} of a missing key */
-    private static S3AsyncClient ignoringIfMatchOfAMissingKey(S3AsyncClient real,
+    /**
+     * @return a client in front of {@code real} that applies a PUT with {@code If-Match} of a missing key
+     *     when {@code ignoresIt} says so
+     */
+    static S3AsyncClient ignoringIfMatchOfAMissingKey(S3AsyncClient real,
             Predicate<PutObjectRequest> ignoresIt) {
         return ClientsInFront.inFrontOf(real, (proxy, method, args) -> {
             if (args != null && args.length == 2 && args[0] instanceof PutObjectRequest put && put.ifMatch() != null
@@ -353,7 +358,10 @@ class StoreProbeTransientDeleteTests {
         }
     }
 
-    /** A probe key as long as keys may be: the key never written is not tried. Seen failing on 2d82853 (review). */
+    /**
+     * A probe key as long as keys may be: the key never written is the probe key cut short, with its suffix.
+     * Seen failing on 2d82853 (review).
+     */
     @Test
     void aProbeKeyAsLongAsKeysMayBePassesTheCheck() {
         String bucket = server.createBucket("probe-long-key");
@@ -366,11 +374,17 @@ class StoreProbeTransientDeleteTests {
     }
 
     private List<String> objectsIn(String bucket) {
-        return server.client().listObjectsV2(b -> b.bucket(bucket)).join().contents().stream()
-                .map(object -> object.key()).toList();
+        return objectsIn(server, bucket);
     }
 
-    private static <T> CompletableFuture<T> failed(int status, String code) {
+    /** @return the keys of the objects in {@code bucket} (the test server's listing encodes them: decoded) */
+    static List<String> objectsIn(S3TestServer server, String bucket) {
+        return server.client().listObjectsV2(b -> b.bucket(bucket)).join().contents().stream()
+                .map(object -> URLDecoder.decode(object.key(), StandardCharsets.UTF_8)).toList();
+    }
+
+    /** @return a request failed with {@code status} and the error code {@code code} */
+    static <T> CompletableFuture<T> failed(int status, String code) {
         return CompletableFuture.failedFuture(S3Exception.builder().statusCode(status).message(code)
                 .awsErrorDetails(AwsErrorDetails.builder().errorCode(code).build()).build());
     }
