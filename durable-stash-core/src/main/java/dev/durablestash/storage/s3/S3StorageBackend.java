@@ -237,9 +237,10 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
      * or 409 {@code ConditionalRequestConflict}; any other answer, a success, a rejection of the header
      * or an error, keeps them emulated),
      * and a replace of a missing key refused. Blocks the calling thread, one request at a time, and sends
-     * nothing once {@code timeout} has passed. A problem found is reported even when a later step fails. An
-     * object of the check that may be left in the bucket (no DELETE allowed, or the time up) is named in the
-     * result's findings or in the exception's message.
+     * no request once {@code timeout} has passed (a PUT whose answer was lost is settled as any write is, a
+     * HEAD and a copy sent again, which may go on afterwards). A problem found is reported even when a later
+     * step fails. An object of the check that may be left in the bucket (no DELETE allowed, the time up, an
+     * interrupt) is named in the result's findings or in the exception's message.
      *
      * @param probeKey the key of the probe object: one no session document uses (under the key prefix), and
      *     no other check uses at the same time (a random one: two checks on one key may remove each other's
@@ -261,6 +262,11 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
     /** @return whether {@code If-Match} is currently sent unquoted (pinned, or learned) */
     boolean sendsIfMatchUnquoted() {
         return quirks.sendsIfMatchUnquoted();
+    }
+
+    /** @return whether conditional deletes are currently emulated with tombstones (configured, or not yet native) */
+    boolean emulatesConditionalDeletes() {
+        return quirks.emulatesConditionalDeletes();
     }
 
     /** The store check saw the store honour {@code If-Match} on DELETE. */

@@ -3,8 +3,8 @@ package dev.durablestash.storage.s3;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -44,10 +44,15 @@ final class StoreProbe {
     private final RequestOverrides overrides;
     private final List<String> findings = new ArrayList<>();
     private final List<String> problems = new ArrayList<>();
-    /** Keys the check sent a PUT to. */
-    private final Set<String> written = new HashSet<>();
-    /** Objects of the check that may still be there, each with why it could not be removed. */
-    private final Map<String, String> leftBehind = new LinkedHashMap<>();
+    /**
+     * Keys that may hold an object of the check: a PUT to them was sent and not refused, or their object
+     * could not be removed; a key leaves once a DELETE removed its object or found it gone.
+     */
+    private final Set<String> mayHold = new LinkedHashSet<>();
+    /** Why the object at a key of {@link #mayHold} was not removed, when its removal was tried. */
+    private final Map<String, String> notRemoved = new HashMap<>();
+    /** The step under way, for the finding of a check that stopped early after it found a problem. */
+    private String step = "the create";
     /** The stale DELETE was refused and the current one applied, with {@link ConditionalDeletes#AUTO}. */
     private boolean confirmNativeDeletes;
 
@@ -62,12 +67,14 @@ final class StoreProbe {
     }
 
     /**
-     * Runs the check, then removes the probe object. A check that stops early (an outage, the deadline)
-     * still reports what it found when that was a problem: the store is unsafe whatever the rest would
-     * have shown.
+     * Runs the check, then removes what it wrote. A check that stops early (an outage, the deadline) still
+     * reports what it found when that was a problem: the store is unsafe whatever the rest would have shown.
+     * With {@link ConditionalDeletes#AUTO}, deletes become native only once the whole check ran, and every
+     * object it wrote was removed or tried to be.
      *
      * @throws StorageException when the check stopped before it found anything wrong, or the thread was
-     *     interrupted; its message names any object of the check that may be left in the bucket
+     *     interrupted (its interrupt status kept); its message names any object of the check that may be
+     *     left in the bucket
      */
     S3StoreCheck run(ConditionalDeletes deletes, IfMatchForm pinnedForm) {
         StorageException stopped = null;
@@ -76,20 +83,28 @@ final class StoreProbe {
         } catch (StorageException e) {
             stopped = e;
         }
-        if (!Thread.currentThread().isInterrupted()) {
-            removeOrName(key);
+        for (String objectKey : List.copyOf(mayHold)) {
+            removeOrName(objectKey); // sends nothing once interrupted or out of time
         }
-        String leftover = leftBehind.isEmpty() ? "" : leftBehind.entrySet().stream()
-                .map(object -> "s3://" + bucket + "/" + object.getKey() + " (" + object.getValue() + ")")
+        String leftover = mayHold.isEmpty() ? "" : mayHold.stream()
+                .map(objectKey -> "s3://" + bucket + "/" + objectKey + " ("
+                        + notRemoved.getOrDefault(objectKey, "not removed") + ")")
                 .collect(Collectors.joining(", ", "may be left in the bucket, to delete: ", ""));
-        if (stopped != null && (problems.isEmpty() || causedByInterrupt(stopped))) {
-            throw leftover.isEmpty() ? stopped : new StorageException(stopped.getMessage() + "; " + leftover, stopped);
+        boolean interrupted = Thread.currentThread().isInterrupted() || stopped != null && causedByInterrupt(stopped);
+        if (interrupted || stopped != null && problems.isEmpty()) {
+            // an interrupt that came after the check stopped (during the removals) is the one reported
+            StorageException error = stopped == null || interrupted && !causedByInterrupt(stopped)
+                    ? interruptedError(null) : stopped;
+            throw leftover.isEmpty() ? error : new StorageException(error.getMessage() + "; " + leftover, error);
         }
         if (stopped != null) {
-            findings.add("stopped early (" + stopped.getMessage() + ")");
+            findings.add("stopped early, at " + step + " (" + stopped.getMessage() + ")");
         }
         if (!leftover.isEmpty()) {
             findings.add(leftover);
+        }
+        if (stopped == null && confirmNativeDeletes) {
+            backend.confirmNativeDeletes(); // not before: a check that fails as an outage leaves deletes emulated
         }
         return new S3StoreCheck(backend.describe(), findings, problems);
     }
@@ -109,6 +124,7 @@ final class StoreProbe {
             first = written.etag();
         }
         // 2. a second create must be refused
+        step = "the second create";
         PutResult again = put(2, Precondition.absent());
         String current = first;
         if (again instanceof PutResult.Written overwritten) {
@@ -119,6 +135,7 @@ final class StoreProbe {
             findings.add("create with If-None-Match: * refused on an existing object");
         }
         // 3. replace with the current ETag
+        step = "the replace with the current ETag";
         String replaced;
         try {
             PutResult replace = put(3, Precondition.matching(current));
@@ -140,6 +157,7 @@ final class StoreProbe {
             return;
         }
         // 4. replace with a stale ETag must be refused
+        step = "the stale replace";
         PutResult stale = put(4, Precondition.matching(current));
         if (stale instanceof PutResult.Written overwritten) {
             problems.add("the store ignores If-Match on PUT (a replace with a stale ETag was applied)");
@@ -149,10 +167,12 @@ final class StoreProbe {
             findings.add("stale replace refused");
         }
         // 5. conditional GET
+        step = "the conditional GET";
         GetResult got = get(replaced);
         findings.add(got instanceof GetResult.NotModified ? "conditional GET 304"
                 : "conditional GET not supported (a revalidating mount reads the whole document)");
         // 6. DELETE with a stale ETag
+        step = "the conditional DELETEs";
         StaleDelete staleDelete = deleteWithStaleEtag(current, deletes == ConditionalDeletes.NATIVE);
         String currentRefused = staleDelete.refused()
                 ? deleteWithCurrentEtag(replaced, deletes == ConditionalDeletes.NATIVE) : null;
@@ -193,7 +213,11 @@ final class StoreProbe {
         // no check has written. The first only when the DELETE before it was answered with a success: a
         // removal that failed (a bucket policy that allows only conditional deletes) would leave the object
         // there for the replace to match, a problem made up on a safe store.
+        step = "the replace of a missing key";
         Answer removal = delete(key, null);
+        if (!failed(removal)) {
+            mayHold.remove(key);
+        }
         boolean deletedKeyTried = removal.failure() == null || removal.failure().isNoSuchKey();
         if (deletedKeyTried && replaceOfAMissingKeyAccepted(key, replaced)
                 || replaceOfAMissingKeyAccepted(neverWrittenKey(key), replaced)) {
@@ -207,9 +231,6 @@ final class StoreProbe {
             findings.add("replace of a deleted key not checked (the probe object could not be removed: "
                     + removal.failure().summary() + ")");
         }
-        if (confirmNativeDeletes) {
-            backend.confirmNativeDeletes(); // not before: a check that fails as an outage leaves deletes emulated
-        }
     }
 
     /**
@@ -218,12 +239,10 @@ final class StoreProbe {
      */
     private boolean replaceOfAMissingKeyAccepted(String missingKey, String etag) {
         Precondition matching = Precondition.matching(etag);
-        if (!(await(() -> sentPut(missingKey, body(5), matching)) instanceof PutResult.Written)) {
+        if (!(write(missingKey, 5, matching) instanceof PutResult.Written)) {
             return false;
         }
-        if (!Thread.currentThread().isInterrupted()) {
-            removeOrName(missingKey);
-        }
+        removeOrName(missingKey);
         return true;
     }
 
@@ -316,35 +335,29 @@ final class StoreProbe {
     /**
      * Removes an object of the check: a plain DELETE, and, when that fails (refused, as where a bucket policy
      * allows only conditional deletes), one with {@code If-Match} of the object's current ETag, in the form
-     * the backend sends. Sends nothing once the deadline has passed. An object that may still be there is
-     * added to {@link #leftBehind}; a step that needs the object gone reports that too.
-     *
-     * @throws StorageException when the thread is interrupted
+     * the backend sends. Sends nothing once the thread is interrupted or the deadline has passed. An object
+     * that may still be there stays in {@link #mayHold}, with why; a step that needs the object gone reports
+     * that too.
      */
     private void removeOrName(String objectKey) {
-        if (!written.contains(objectKey)) {
-            return;
-        }
-        Answer answer = delete(objectKey, null);
-        String why = answer.failure() == null || answer.failure().isNoSuchKey() ? null
-                : "not removed: " + answer.failure().summary();
-        if (why != null) {
-            try {
-                if (!(await(() -> backend.get(objectKey, null)) instanceof GetResult.Found found)
-                        || !failed(delete(objectKey, StoreQuirks.ifMatch(found.etag(),
-                                backend.sendsIfMatchUnquoted())))) {
-                    why = null;
-                }
-            } catch (StorageException e) {
-                if (causedByInterrupt(e)) {
-                    throw e;
-                }
-            }
+        String why;
+        try {
+            Answer answer = delete(objectKey, null);
+            why = failed(answer)
+                    && await(() -> backend.get(objectKey, null)) instanceof GetResult.Found found
+                    && failed(delete(objectKey, StoreQuirks.ifMatch(found.etag(), backend.sendsIfMatchUnquoted())))
+                            ? "not removed: " + answer.failure().summary() : null;
+        } catch (StorageException e) {
+            why = causedByInterrupt(e) ? "the check was interrupted"
+                    : e.getCause() instanceof OutOfTime ? "the check's time was up"
+                    : "not removed: " + e.getMessage();
         }
         if (why == null) {
-            leftBehind.remove(objectKey);
+            mayHold.remove(objectKey);
+            notRemoved.remove(objectKey);
         } else {
-            leftBehind.put(objectKey, why);
+            mayHold.add(objectKey);
+            notRemoved.put(objectKey, why);
         }
     }
 
@@ -368,9 +381,11 @@ final class StoreProbe {
      * at most {@value #DELETE_ATTEMPTS} times in all and within the deadline, while it fails with a
      * transient error: a closed connection or a 503 says nothing about how the store treats the header,
      * and the probe's DELETEs carry no SDK retry (the backend's own deletes must not be retried blindly).
-     * A failure is the answer (a failure that says nothing when the attempts or the deadline ran out).
+     * A failure is the answer (a failure that says nothing when the attempts ran out, or the deadline passed
+     * after a transient error).
      *
-     * @throws StorageException when the thread is interrupted (its interrupt status stays set)
+     * @throws StorageException when the thread is interrupted (its interrupt status stays set), or the deadline
+     *     passed before an answer came: neither is the store's answer
      */
     private Answer delete(String objectKey, @Nullable String ifMatch) {
         boolean afterTransient = false;
@@ -384,6 +399,9 @@ final class StoreProbe {
                 if (causedByInterrupt(e)) {
                     Thread.currentThread().interrupt(); // the client may have cleared it: the caller must see it
                     throw e; // not the store's answer: the check stops
+                }
+                if (e.getCause() instanceof OutOfTime) {
+                    throw e; // nor is the deadline
                 }
                 if (!isTransient(failure) || attempt == DELETE_ATTEMPTS || deadline - System.nanoTime() <= 0) {
                     return new Answer(failure, e, afterTransient);
@@ -418,13 +436,24 @@ final class StoreProbe {
 
     /** Writes the probe object: its body's {@code version}, with {@code precondition}. */
     private PutResult put(int version, Precondition precondition) {
-        return await(() -> sentPut(key, body(version), precondition));
+        return write(key, version, precondition);
     }
 
-    /** Sends a PUT through the backend, remembering its key as one that may hold an object of the check. */
-    private CompletionStage<PutResult> sentPut(String objectKey, byte[] body, Precondition precondition) {
-        written.add(objectKey);
-        return backend.put(objectKey, body, precondition);
+    /**
+     * Writes an object of the check, keeping {@link #mayHold} up to date: a PUT sent may have created the
+     * object unless it was refused (a PUT whose answer was lost is settled by the backend, which may send it
+     * again after the check gave up).
+     */
+    private PutResult write(String objectKey, int version, Precondition precondition) {
+        boolean held = mayHold.contains(objectKey);
+        PutResult result = await(() -> {
+            mayHold.add(objectKey);
+            return backend.put(objectKey, body(version), precondition);
+        });
+        if (!(result instanceof PutResult.Written) && !held) {
+            mayHold.remove(objectKey); // refused: it created nothing
+        }
+        return result;
     }
 
     /** Reads the probe object, conditional on {@code etag} when given. */
@@ -445,7 +474,7 @@ final class StoreProbe {
      */
     private <T> T await(Supplier<? extends CompletionStage<T>> request) {
         if (Thread.currentThread().isInterrupted()) {
-            throw new StorageException("S3 store check interrupted", new InterruptedException());
+            throw interruptedError(new InterruptedException());
         }
         if (deadline - System.nanoTime() <= 0) {
             throw outOfTime(); // nothing is sent once the time is up: the check ends within its timeout
@@ -458,7 +487,7 @@ final class StoreProbe {
             throw outOfTime();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new StorageException("S3 store check interrupted", e);
+            throw interruptedError(e);
         } catch (ExecutionException e) {
             Throwable cause = S3Failure.unwrap(e.getCause());
             if (cause instanceof StorageException storage) {
@@ -470,7 +499,20 @@ final class StoreProbe {
 
     private StorageException outOfTime() {
         return new StorageException("S3 store check of s3://" + bucket + "/" + key + " did not finish in time",
-                new TimeoutException("the check's time was up"));
+                new OutOfTime());
+    }
+
+    private static StorageException interruptedError(@Nullable InterruptedException cause) {
+        return new StorageException("S3 store check interrupted", cause != null ? cause : new InterruptedException());
+    }
+
+    /** The check's own deadline passed (not a timeout of the client's). */
+    private static final class OutOfTime extends TimeoutException {
+        private static final long serialVersionUID = 1L;
+
+        OutOfTime() {
+            super("the check's time was up");
+        }
     }
 
     private static String summary(@Nullable Throwable cause) {
