@@ -28,7 +28,8 @@ import dev.durablestash.core.StashStatistics;
  * <li>{@code durable.stash.documents.swept}: expired documents the filesystem storage's
  * {@link ExpirySweeper} deleted (only when there is one).</li>
  * </ul>
- * Counters are function counters read from the engine when the registry polls.
+ * Counters are function counters read from the engine when the registry polls; the tags of one name share
+ * its description.
  *
  * <p><b>Thread-safety:</b> thread-safe.
  */
@@ -57,18 +58,16 @@ public final class StashMetrics implements MeterBinder {
                 .description("Session actors in memory").register(registry);
         counter(registry, "durable.stash.actors.evictions", "Session actors dropped from memory",
                 StashStatistics::evictions);
-        counter(registry, "durable.stash.stashes", "Stash calls accepted", StashStatistics::stashes, "result", "accepted");
-        counter(registry, "durable.stash.stashes", "Stash calls acknowledged after a successful write",
-                StashStatistics::acknowledged, "result", "acknowledged");
-        counter(registry, "durable.stash.stashes", "Stash calls failed because their write failed",
-                StashStatistics::failed, "result", "failed");
+        String stashes = "Stash calls, by result: accepted, acknowledged after a successful write, failed because "
+                + "their write failed";
+        counter(registry, "durable.stash.stashes", stashes, StashStatistics::stashes, "result", "accepted");
+        counter(registry, "durable.stash.stashes", stashes, StashStatistics::acknowledged, "result", "acknowledged");
+        counter(registry, "durable.stash.stashes", stashes, StashStatistics::failed, "result", "failed");
         counter(registry, "durable.stash.recovers", "Recover calls", StashStatistics::recovers);
-        counter(registry, "durable.stash.storage.requests", "GET requests sent to storage", StashStatistics::gets,
-                "operation", "get");
-        counter(registry, "durable.stash.storage.requests", "PUT requests sent to storage", StashStatistics::puts,
-                "operation", "put");
-        counter(registry, "durable.stash.storage.requests", "DELETE requests sent to storage",
-                StashStatistics::deletes, "operation", "delete");
+        String requests = "Requests sent to storage, by operation: get, put, delete";
+        counter(registry, "durable.stash.storage.requests", requests, StashStatistics::gets, "operation", "get");
+        counter(registry, "durable.stash.storage.requests", requests, StashStatistics::puts, "operation", "put");
+        counter(registry, "durable.stash.storage.requests", requests, StashStatistics::deletes, "operation", "delete");
         counter(registry, "durable.stash.storage.not.modified", "GETs answered not modified",
                 StashStatistics::notModified);
         counter(registry, "durable.stash.storage.conflicts", "PUTs answered precondition failed",

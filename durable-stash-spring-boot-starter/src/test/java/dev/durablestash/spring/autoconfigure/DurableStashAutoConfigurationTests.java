@@ -17,6 +17,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
+import java.util.stream.Collectors;
 
 import ch.qos.logback.classic.Level;
 
@@ -714,6 +715,28 @@ class DurableStashAutoConfigurationTests {
             assertThat(registry.get("durable.stash.storage.requests").tag("operation", "put").functionCounter().count())
                     .isEqualTo(1);
             assertThat(registry.get("durable.stash.actors.live").gauge().value()).isEqualTo(1);
+        });
+    }
+
+    /**
+     * Each meter name has one description, which fits every tag of it (a registry shows the first it finds, and
+     * Prometheus gives a name one HELP text). Seen failing before: durable.stash.stashes described as "Stash calls
+     * failed because their write failed", durable.stash.storage.requests as "PUT requests sent to storage".
+     */
+    @Test
+    void eachMeterNameHasOneDescription() {
+        inMemory.run((context) -> {
+            SimpleMeterRegistry registry = new SimpleMeterRegistry();
+            context.getBean(StashMetrics.class).bindTo(registry);
+            Map<String, Set<String>> descriptions = registry.getMeters().stream().collect(Collectors.groupingBy(
+                    (meter) -> meter.getId().getName(),
+                    Collectors.mapping((meter) -> meter.getId().getDescription(), Collectors.toSet())));
+            assertThat(descriptions).allSatisfy((name, described) -> assertThat(described).as(name).hasSize(1));
+            assertThat(descriptions.get("durable.stash.stashes")).containsExactly(
+                    "Stash calls, by result: accepted, acknowledged after a successful write, failed because their "
+                            + "write failed");
+            assertThat(descriptions.get("durable.stash.storage.requests")).containsExactly(
+                    "Requests sent to storage, by operation: get, put, delete");
         });
     }
 
