@@ -13,6 +13,7 @@ import org.springframework.util.unit.DataSize;
 
 import dev.durablestash.core.StashSettings;
 import dev.durablestash.spring.web.SidCookie;
+import dev.durablestash.storage.StorageException;
 import dev.durablestash.storage.filesystem.FileSystemStorageBackend;
 
 /**
@@ -221,20 +222,25 @@ final class SettingsMapping {
      * @return the starter's filesystem backend: {@code durable-stash.storage.filesystem.directory}, with a
      *     journal when {@code journal} is on, and a pool of {@code io-threads} threads when set, else the
      *     backend's default pool
-     * @throws InvalidConfigurationPropertyValueException if {@code io-threads} is set below 1
+     * @throws InvalidConfigurationPropertyValueException if {@code io-threads} is set below 1, or the directory
+     *     cannot be used (not created, not writable, or in use by another journal)
      */
     static FileSystemStorageBackend fileSystemBackend(DurableStashProperties.Filesystem filesystem) {
         Integer threads = filesystem.getIoThreads();
         Path directory = filesystem.getDirectory();
-        if (threads == null) {
-            return filesystem.isJournal() ? FileSystemStorageBackend.withJournal(directory)
-                    : new FileSystemStorageBackend(directory);
-        }
-        if (threads < 1) {
+        if (threads != null && threads < 1) {
             throw invalid("storage.filesystem.io-threads", threads, "must be at least 1");
         }
-        return filesystem.isJournal() ? FileSystemStorageBackend.withJournal(directory, threads)
-                : new FileSystemStorageBackend(directory, threads);
+        try {
+            if (threads == null) {
+                return filesystem.isJournal() ? FileSystemStorageBackend.withJournal(directory)
+                        : new FileSystemStorageBackend(directory);
+            }
+            return filesystem.isJournal() ? FileSystemStorageBackend.withJournal(directory, threads)
+                    : new FileSystemStorageBackend(directory, threads);
+        } catch (StorageException e) {
+            throw invalid("storage.filesystem.directory", directory, String.valueOf(e.getMessage()));
+        }
     }
 
     static InvalidConfigurationPropertyValueException invalid(String property, @Nullable Object value, String reason) {

@@ -2,6 +2,7 @@ package dev.durablestash.spring.autoconfigure;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -84,6 +85,24 @@ class SweepPropertiesTests {
                     .hasMessageContaining("durable-stash.storage.filesystem.io-threads")
                     .hasMessageContaining("must be at least 1");
         });
+    }
+
+    /**
+     * A directory that cannot be used (here under a regular file) fails startup naming the property, as other
+     * invalid values do. Seen failing before (from a review): an UnsatisfiedDependencyException chain whose root
+     * was the backend's StorageException, and no failure report naming the property.
+     */
+    @Test
+    void aDirectoryThatCannotBeUsedFailsStartupNamingTheProperty() throws Exception {
+        Path file = Files.writeString(directory.resolve("a-file"), "not a directory");
+        contextRunner().withPropertyValues("durable-stash.storage.filesystem.directory=" + file.resolve("sessions"))
+                .run((context) -> {
+                    assertThat(context).hasFailed();
+                    assertThat(context.getStartupFailure()).rootCause()
+                            .isInstanceOf(InvalidConfigurationPropertyValueException.class)
+                            .hasMessageContaining("durable-stash.storage.filesystem.directory")
+                            .hasMessageContaining("Cannot use directory " + file.resolve("sessions"));
+                });
     }
 
     @Test
