@@ -56,8 +56,7 @@ final class DurableFiles {
         random.nextBytes(unique);
         Path temp = KeyPaths.tempFile(file, HexFormat.of().formatHex(unique));
         try {
-            try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW,
-                    StandardOpenOption.WRITE)) {
+            try (FileChannel channel = OwnerOnly.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
                 ByteBuffer buffer = ByteBuffer.wrap(body);
                 while (buffer.hasRemaining()) {
                     channel.write(buffer);
@@ -84,7 +83,7 @@ final class DurableFiles {
      */
     void overwrite(Path file, byte[] body) throws IOException {
         createDirectories(file.getParent());
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+        try (FileChannel channel = OwnerOnly.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
             ByteBuffer buffer = ByteBuffer.wrap(body);
             long position = 0;
             while (buffer.hasRemaining()) {
@@ -115,7 +114,7 @@ final class DurableFiles {
                 continue;
             }
             try {
-                Files.createDirectory(current);
+                OwnerOnly.createDirectory(current);
                 syncDirectory(current.getParent());
             } catch (FileAlreadyExistsException e) {
                 if (!Files.isDirectory(current, LinkOption.NOFOLLOW_LINKS)) {

@@ -81,7 +81,10 @@ import dev.durablestash.storage.StorageException;
  * acknowledged write survives a crash of the process or the machine (as far as the disk honours
  * {@code fsync}). Temporary files that a crash leaves behind are never read as objects; those
  * older than an hour are deleted by a sweep started in the background when the backend is created
- * (see {@link #deleteStaleTempFiles(Duration)}). Emptied directories are kept.
+ * (see {@link #deleteStaleTempFiles(Duration)}). Emptied directories are kept. Files and directories the
+ * backend creates (the root too, when it is missing) are readable by their owner only, on a file system
+ * with POSIX permissions: {@code rw-------} and {@code rwx------}, whatever the process's umask; existing
+ * ones keep theirs.
  *
  * <h2>ETags and compare-and-swap</h2>
  * The ETag is a hash of the content: the first 32 characters of the base64url SHA-256 (192 bits).
@@ -269,7 +272,7 @@ public final class FileSystemStorageBackend implements StorageBackend, AutoClose
         KeyLocks keyLocks;
         Journal openJournal = null;
         try {
-            Files.createDirectories(root);
+            OwnerOnly.createDirectories(root);
             realRoot = root.toRealPath();
             this.root = realRoot;
             this.files = new DurableFiles(realRoot, random);

@@ -136,7 +136,7 @@ final class Journal implements AutoCloseable {
     static Journal open(Path root, long segmentLimit, ObjectFiles files, Executor executor) throws IOException {
         Path directory = root.resolve(DIRECTORY);
         long next = replay(root, files) + 1;
-        Files.createDirectories(directory);
+        OwnerOnly.createDirectories(directory);
         DurableFiles.syncDirectory(root);
         return new Journal(directory, segmentLimit, files, executor, next);
     }
@@ -572,7 +572,7 @@ final class Journal implements AutoCloseable {
         static Segment create(Path directory, long sequence, CompletableFuture<Boolean> previousDropped)
                 throws IOException {
             Path path = directory.resolve(String.format("%019d%s", sequence, SEGMENT_SUFFIX));
-            FileChannel channel = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            FileChannel channel = OwnerOnly.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
             try {
                 writeFully(channel, ByteBuffer.wrap(MAGIC));
                 channel.force(true);

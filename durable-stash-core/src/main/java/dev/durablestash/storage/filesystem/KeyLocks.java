@@ -175,7 +175,7 @@ final class KeyLocks {
     }
 
     private synchronized void takeOwnership(IoAction<?> whileAlone) throws IOException {
-        FileChannel open = FileChannel.open(root.resolve(OWNER_FILE_NAME), StandardOpenOption.CREATE,
+        FileChannel open = OwnerOnly.open(root.resolve(OWNER_FILE_NAME), StandardOpenOption.CREATE,
                 StandardOpenOption.READ, StandardOpenOption.WRITE);
         ownerChannel = open;
         FileLock alone = open.tryLock(0, 1, false);
@@ -368,7 +368,7 @@ final class KeyLocks {
         }
         FileChannel current = channel;
         if (current == null) {
-            current = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.READ,
+            current = OwnerOnly.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.READ,
                     StandardOpenOption.WRITE);
             channel = current;
         }
