@@ -14,6 +14,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
+import java.util.function.Predicate;
 
 import org.junit.jupiter.api.Test;
 
@@ -270,23 +271,24 @@ class StoreProbeDeadlineTests {
     }
 
     /**
-     * An interrupt once the conditional GET was answered: the check stops, sends nothing more, keeps the
-     * interrupt status, and names the probe object it leaves. Seen failing on 997f593 (review): not named.
+     * @param interruptsAfter whether the thread is interrupted once the request with these arguments was answered
+     * @return a client in front of {@code behind} that interrupts the calling thread with such an answer
      */
-    @Test
-    void anInterruptedCheckNamesTheProbeObjectItLeaves() {
-        String bucket = server.createBucket("probe-interrupt-left");
-        S3AsyncClient real = server.client();
-        S3AsyncClient client = ClientsInFront.inFrontOf(real, (proxy, method, args) -> {
-            if (args != null && args.length == 2 && args[0] instanceof GetObjectRequest) {
-                Object answer = ClientsInFront.forward(real, method, args);
+    private static S3AsyncClient interruptingWithTheAnswer(S3AsyncClient behind, Predicate<Object[]> interruptsAfter) {
+        return ClientsInFront.inFrontOf(behind, (proxy, method, args) -> {
+            if (args != null && args.length == 2 && interruptsAfter.test(args)) {
+                Object answer = ClientsInFront.forward(behind, method, args);
                 ((CompletableFuture<?>) answer).handle((a, e) -> null).join();
                 Thread.currentThread().interrupt();
                 return answer;
             }
             return defaultOr(proxy, method, args);
         });
-        try (S3StorageBackend backend = S3StorageBackend.builder().bucket(bucket).client(client).build()) {
+    }
+
+    /** The check fails as interrupted, keeps the interrupt status, and names the probe object, which it left. */
+    private void assertInterruptedLeavingTheProbeObject(S3StorageBackend backend, String bucket) {
+        try {
             assertThatThrownBy(() -> backend.checkStore(PROBE, Duration.ofSeconds(30)))
                     .isInstanceOf(StorageException.class)
                     .hasMessage("S3 store check interrupted; may be left in the bucket, to delete: s3://" + bucket + "/"
@@ -298,6 +300,19 @@ class StoreProbeDeadlineTests {
     }
 
     /**
+     * An interrupt once the conditional GET was answered: the check stops, sends nothing more, keeps the
+     * interrupt status, and names the probe object it leaves. Seen failing on 997f593 (review): not named.
+     */
+    @Test
+    void anInterruptedCheckNamesTheProbeObjectItLeaves() {
+        String bucket = server.createBucket("probe-interrupt-left");
+        S3AsyncClient client = interruptingWithTheAnswer(server.client(), args -> args[0] instanceof GetObjectRequest);
+        try (S3StorageBackend backend = S3StorageBackend.builder().bucket(bucket).client(client).build()) {
+            assertInterruptedLeavingTheProbeObject(backend, bucket);
+        }
+    }
+
+    /**
      * A store that applies {@code If-Match} of a missing key; the interrupt comes with the answer of the replace
      * of the deleted probe key, which created it again: the check throws, naming it, although it found a
      * problem. Seen failing on 997f593 (review): a result, the interrupt status set, the object named nowhere.
@@ -306,26 +321,13 @@ class StoreProbeDeadlineTests {
     void anInterruptWithAProblemFoundStillStopsTheCheck() {
         String bucket = server.createBucket("probe-interrupt-problem");
         S3AsyncClient real = server.client();
-        S3AsyncClient store = ignoringIfMatchOfAMissingKey(real, put -> true);
-        S3AsyncClient client = ClientsInFront.inFrontOf(store, (proxy, method, args) -> {
-            if (args != null && args.length == 2 && args[0] instanceof PutObjectRequest put && put.ifMatch() != null
-                    && real.headObject(b -> b.bucket(put.bucket()).key(put.key())).handle((h, e) -> e != null).join()) {
-                Object answer = ClientsInFront.forward(store, method, args);
-                ((CompletableFuture<?>) answer).handle((a, e) -> null).join();
-                Thread.currentThread().interrupt(); // with the answer
-                return answer;
-            }
-            return defaultOr(proxy, method, args);
-        });
+        S3AsyncClient client = interruptingWithTheAnswer(ignoringIfMatchOfAMissingKey(real, put -> true), args ->
+                args[0] instanceof PutObjectRequest put && put.ifMatch() != null
+                        && real.headObject(b -> b.bucket(put.bucket()).key(put.key())).handle((h, e) -> e != null)
+                                .join());
         try (S3StorageBackend backend = S3StorageBackend.builder().bucket(bucket).client(client).build()) {
-            assertThatThrownBy(() -> backend.checkStore(PROBE, Duration.ofSeconds(30)))
-                    .isInstanceOf(StorageException.class)
-                    .hasMessage("S3 store check interrupted; may be left in the bucket, to delete: s3://" + bucket + "/"
-                            + PROBE + " (the check was interrupted)");
-        } finally {
-            assertThat(Thread.interrupted()).as("interrupt status kept").isTrue();
+            assertInterruptedLeavingTheProbeObject(backend, bucket);
         }
-        assertThat(StoreProbeTransientDeleteTests.objectsIn(server, bucket)).containsExactly(PROBE);
     }
 
     /**
