@@ -237,8 +237,8 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
      * or 409 {@code ConditionalRequestConflict}; any other answer, a success, a rejection of the header
      * or an error, keeps them emulated),
      * and a replace of a missing key refused. Blocks the calling thread, one request at a time, and sends
-     * no request once {@code timeout} has passed (a PUT whose answer was lost is settled as any write is, a
-     * HEAD and a copy sent again, which may go on afterwards). A problem found is reported even when a later
+     * no request of its own once {@code timeout} has passed (the client's retries of a read sent before, and
+     * the settling of a PUT whose answer was lost, a HEAD and a copy sent again, may go on afterwards). A problem found is reported even when a later
      * step fails. An object of the check that may be left in the bucket (no DELETE allowed, the time up, an
      * interrupt) is named in the result's findings or in the exception's message.
      *
