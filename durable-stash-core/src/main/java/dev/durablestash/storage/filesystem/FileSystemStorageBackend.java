@@ -1,6 +1,7 @@
 package dev.durablestash.storage.filesystem;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystemException;
@@ -10,6 +11,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.security.SecureRandom;
@@ -82,9 +84,11 @@ import dev.durablestash.storage.StorageException;
  * {@code fsync}). Temporary files that a crash leaves behind are never read as objects; those
  * older than an hour are deleted by a sweep started in the background when the backend is created
  * (see {@link #deleteStaleTempFiles(Duration)}). Emptied directories are kept. Files and directories the
- * backend creates (the root too, when it is missing) are readable by their owner only, on a file system
- * with POSIX permissions: {@code rw-------} and {@code rwx------}, whatever the process's umask; existing
- * ones keep theirs.
+ * backend creates (the root too, when it is missing, but not its missing parents) are readable by their
+ * owner only, on a file system with POSIX permissions: {@code rw-------} and {@code rwx------}, whatever
+ * the process's umask. Existing directories keep their permissions, and so do existing documents written
+ * in place by a backend with a journal (without one, a write makes a new file); to tighten what an
+ * earlier version created, {@code chmod -R go= <root>}.
  *
  * <h2>ETags and compare-and-swap</h2>
  * The ETag is a hash of the content: the first 32 characters of the base64url SHA-256 (192 bits).
@@ -629,9 +633,10 @@ public final class FileSystemStorageBackend implements StorageBackend, AutoClose
             files.createDirectories(file.getParent());
             byte[] unique = new byte[8];
             random.nextBytes(unique);
-            Path temp = Files.createFile(KeyPaths.tempFile(file, HexFormat.of().formatHex(unique)));
-            try {
-                Files.write(temp, PROBE_BYTE); // a byte needs a block: an empty file is created on a full disk too
+            Path temp = KeyPaths.tempFile(file, HexFormat.of().formatHex(unique));
+            try (FileChannel channel = OwnerOnly.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                // a byte needs a block: an empty file is created on a full disk too
+                channel.write(ByteBuffer.wrap(PROBE_BYTE));
             } finally {
                 Files.delete(temp);
             }

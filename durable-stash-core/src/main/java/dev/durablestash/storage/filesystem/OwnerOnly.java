@@ -2,6 +2,7 @@ package dev.durablestash.storage.filesystem;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
@@ -36,9 +37,25 @@ final class OwnerOnly {
         Files.createDirectory(directory, posix(directory) ? DIRECTORY : NONE);
     }
 
-    /** Creates a directory and its missing parents, each owner-only. */
+    /**
+     * Creates a directory, owner-only, and its missing parents as the file system creates them (a parent
+     * such as {@code /srv/app} may be shared with other users).
+     */
     static void createDirectories(Path directory) throws IOException {
-        Files.createDirectories(directory, posix(directory) ? DIRECTORY : NONE);
+        if (Files.isDirectory(directory)) {
+            return;
+        }
+        Path parent = directory.toAbsolutePath().getParent();
+        if (parent != null) {
+            Files.createDirectories(parent);
+        }
+        try {
+            createDirectory(directory);
+        } catch (FileAlreadyExistsException e) {
+            if (!Files.isDirectory(directory)) {
+                throw e;
+            }
+        }
     }
 
     private static boolean posix(Path path) {

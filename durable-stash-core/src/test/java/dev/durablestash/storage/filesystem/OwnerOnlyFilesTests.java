@@ -5,12 +5,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -71,5 +76,63 @@ class OwnerOnlyFilesTests {
         }));
         assertThat(permissions).allSatisfy((path, mode) -> assertThat(mode).as(path.toString())
                 .isEqualTo(Files.isDirectory(path) ? "rwx------" : "rw-------"));
+    }
+    /**
+     * The health check's probe file (written and deleted at once) is owner-only too: a thread lists the root while
+     * checks run until it has seen one. Seen failing before (review): rw-r--r--.
+     */
+    @Test
+    void theHealthChecksProbeFileIsOwnerOnly() throws Exception {
+        Path root = parent.resolve("probed");
+        try (FileSystemStorageBackend backend = new FileSystemStorageBackend(root)) {
+            assumeTrue(root.getFileSystem().supportedFileAttributeViews().contains("posix"), "POSIX permissions");
+            Set<String> seen = ConcurrentHashMap.newKeySet();
+            AtomicBoolean stop = new AtomicBoolean();
+            Thread watcher = new Thread(() -> {
+                while (!stop.get()) {
+                    try (Stream<Path> listed = Files.list(root)) {
+                        listed.filter((path) -> path.getFileName().toString().startsWith("health-check")).forEach((path) -> {
+                            try {
+                                seen.add(PosixFilePermissions.toString(Files.getPosixFilePermissions(path)));
+                            } catch (IOException deletedMeanwhile) {
+                                // the check deleted it
+                            }
+                        });
+                    } catch (IOException | UncheckedIOException listingRace) {
+                        // a file deleted while listed
+                    }
+                }
+            });
+            watcher.start();
+            try {
+                long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                while (seen.isEmpty() && System.nanoTime() - end < 0) {
+                    await(backend.check("health-check"));
+                }
+            } finally {
+                stop.set(true);
+                watcher.join();
+            }
+            assertThat(seen).as("permissions of the probe files seen").containsExactly("rw-------");
+        }
+    }
+
+    /**
+     * The missing parents of a missing root are created as the file system creates directories (they may be
+     * shared, such as /srv/app), the root owner-only. Seen failing before (review): every parent rwx------.
+     */
+    @Test
+    void theMissingParentsOfTheRootAreCreatedAsAnyDirectory() throws Exception {
+        Path root = parent.resolve("x/y/sessions");
+        Path plain = Files.createDirectory(parent.resolve("plain"));
+        try (FileSystemStorageBackend backend = new FileSystemStorageBackend(root)) {
+            assumeTrue(root.getFileSystem().supportedFileAttributeViews().contains("posix"), "POSIX permissions");
+            String asAnyDirectory = PosixFilePermissions.toString(Files.getPosixFilePermissions(plain));
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(parent.resolve("x"))))
+                    .isEqualTo(asAnyDirectory);
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(parent.resolve("x/y"))))
+                    .isEqualTo(asAnyDirectory);
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(root))).isEqualTo("rwx------");
+        }
     }
 }
