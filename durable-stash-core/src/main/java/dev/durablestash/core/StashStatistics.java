@@ -7,7 +7,8 @@ package dev.durablestash.core;
  * @param liveActors session actors currently in memory
  * @param stashes stash calls accepted (after value validation)
  * @param acknowledged stash calls acknowledged after a successful write
- * @param failed stash calls failed because their write failed
+ * @param failed stash calls that ended without an acknowledgement: their write failed, their caller's
+ *     deadline passed first (the write may still land), or the engine was closing
  * @param recovers recover calls
  * @param gets GET requests sent to storage (conditional or not)
  * @param notModified GETs answered "not modified"

@@ -58,8 +58,8 @@ public final class StashMetrics implements MeterBinder {
                 .description("Session actors in memory").register(registry);
         counter(registry, "durable.stash.actors.evictions", "Session actors dropped from memory",
                 StashStatistics::evictions);
-        String stashes = "Stash calls, by result: accepted, acknowledged after a successful write, failed because "
-                + "their write failed";
+        String stashes = "Stash calls by result: accepted (every call that passed validation, not a share beside the "
+                + "others), acknowledged (written), failed (not acknowledged)";
         counter(registry, "durable.stash.stashes", stashes, StashStatistics::stashes, "result", "accepted");
         counter(registry, "durable.stash.stashes", stashes, StashStatistics::acknowledged, "result", "acknowledged");
         counter(registry, "durable.stash.stashes", stashes, StashStatistics::failed, "result", "failed");

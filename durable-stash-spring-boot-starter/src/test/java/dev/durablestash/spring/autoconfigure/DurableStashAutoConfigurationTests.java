@@ -733,8 +733,8 @@ class DurableStashAutoConfigurationTests {
                     Collectors.mapping((meter) -> meter.getId().getDescription(), Collectors.toSet())));
             assertThat(descriptions).allSatisfy((name, described) -> assertThat(described).as(name).hasSize(1));
             assertThat(descriptions.get("durable.stash.stashes")).containsExactly(
-                    "Stash calls, by result: accepted, acknowledged after a successful write, failed because their "
-                            + "write failed");
+                    "Stash calls by result: accepted (every call that passed validation, not a share beside the "
+                            + "others), acknowledged (written), failed (not acknowledged)");
             assertThat(descriptions.get("durable.stash.storage.requests")).containsExactly(
                     "Requests sent to storage, by operation: get, put, delete");
         });
