@@ -8,6 +8,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
@@ -24,6 +25,7 @@ import dev.durablestash.storage.PutResult;
 import dev.durablestash.storage.StorageException;
 import software.amazon.awssdk.core.async.AsyncRequestBody;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
+import software.amazon.awssdk.services.s3.model.PutObjectResponse;
 
 /**
  * The store check behind {@link S3StorageBackend#checkStore(String, Duration)}: one probe object,
@@ -46,11 +48,12 @@ final class StoreProbe {
     private final List<String> findings = new ArrayList<>();
     private final List<String> problems = new ArrayList<>();
     /**
-     * Keys that may hold an object of the check: a PUT to them was sent (whatever its answer), or their object
-     * could not be removed; a key leaves once a plain DELETE removed its object or found it gone.
+     * Keys that may hold an object of the check: a PUT to them was sent (whatever its answer, but for the
+     * store's own refusal of a replace of a key never written), or their object could not be removed; a key
+     * leaves once a DELETE removed its object or a DELETE or a read found it gone.
      */
     private final Set<String> mayHold = new LinkedHashSet<>();
-    /** Keys a replace of a missing key was sent to without an answer that tells: a copy may still land. */
+    /** Keys a replace of a missing key was sent to without an answer that tells whether it was applied. */
     private final Set<String> mayLand = new LinkedHashSet<>();
     /** Why the object at a key of {@link #mayHold} was not removed, when its removal was tried. */
     private final Map<String, String> notRemoved = new HashMap<>();
@@ -91,7 +94,8 @@ final class StoreProbe {
         }
         for (String objectKey : mayLand) {
             if (mayHold.add(objectKey)) {
-                notRemoved.put(objectKey, "its PUT got no answer, and may still land");
+                notRemoved.put(objectKey, "its PUT got no answer that tells whether it was applied, and may still "
+                        + "land");
             }
         }
         String leftover = mayHold.isEmpty() ? "" : mayHold.stream()
@@ -250,32 +254,54 @@ final class StoreProbe {
     /**
      * Sends a replace with {@code If-Match} of {@code missingKey}, which is missing, as it is: not through
      * the backend's put, which settles a lost answer by reading the key (and, finding it missing, would
-     * answer "refused" for a replace that may still land on a store that ignores the header).
+     * answer "refused" for a replace that may still land on a store that ignores the header). Sent once,
+     * with no SDK retry: a refusal is the store's answer to this PUT.
      *
-     * @return whether it was applied (it must be refused: 412, 409 or 404); the object it created is
-     *     removed again
-     * @throws StorageException on any other answer, or none: the check cannot tell (an outage)
+     * @return whether it was applied (it must be refused: 412, 409 {@code ConditionalRequestConflict} or 404
+     *     {@code NoSuchKey}); the object it created is removed again
+     * @throws StorageException on any other answer, or none, naming the PUT: the check cannot tell (an
+     *     outage); the key is named among what may be left when the answer does not say whether the PUT
+     *     was applied
      */
     private boolean replaceOfAMissingKeyAccepted(String missingKey, String etag) {
         byte[] body = body(5);
+        boolean held = mayHold.contains(missingKey);
+        boolean[] sent = {false};
         try {
             await(() -> {
+                CompletableFuture<PutObjectResponse> put;
+                try {
+                    put = writeClient.putObject(b -> b.bucket(bucket).key(missingKey)
+                            .contentLength((long) body.length)
+                            .ifMatch(StoreQuirks.ifMatch(etag, backend.sendsIfMatchUnquoted()))
+                            .overrideConfiguration(overrides.write()), AsyncRequestBody.fromBytes(body));
+                } catch (RuntimeException e) { // not sent: a closed client, an application's wrapper
+                    return CompletableFuture.failedFuture(e);
+                }
+                if (put == null) {
+                    return CompletableFuture.failedFuture(S3Failure.nullAnswer());
+                }
+                sent[0] = true;
                 mayHold.add(missingKey);
-                return writeClient.putObject(b -> b.bucket(bucket).key(missingKey).contentLength((long) body.length)
-                        .ifMatch(StoreQuirks.ifMatch(etag, backend.sendsIfMatchUnquoted()))
-                        .overrideConfiguration(overrides.write()), AsyncRequestBody.fromBytes(body));
+                return put.thenApply(CompareAndSwap::answered); // a null response (a mock's) is no success
             });
         } catch (StorageException e) {
-            if (e.getCause() != null && !causedByInterrupt(e) && !(e.getCause() instanceof OutOfTime)) {
-                S3Failure failure = S3Failure.of(e.getCause());
-                if (StoreQuirks.isPutConflict(failure, true)) {
-                    return false;
-                }
-                if (isTransient(failure)) {
-                    mayLand.add(missingKey);
-                }
+            if (e.getCause() == null || causedByInterrupt(e) || e.getCause() instanceof OutOfTime) {
+                throw e;
             }
-            throw e;
+            S3Failure failure = S3Failure.of(e.getCause());
+            if (StoreQuirks.isPutConflict(failure, true)) {
+                if (!held && !missingKey.equals(key)) {
+                    // Refused, and no other PUT of the check's can land there (the probe key's late copies can).
+                    mayHold.remove(missingKey);
+                }
+                return false;
+            }
+            if (sent[0] && failure.isAmbiguous()) {
+                mayLand.add(missingKey);
+            }
+            throw failure.toStorageException("PUT", bucket, missingKey, " (the store check's replace of a "
+                    + "missing key with If-Match)");
         }
         removeOrName(missingKey);
         return true;

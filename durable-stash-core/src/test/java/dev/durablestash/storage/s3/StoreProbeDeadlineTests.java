@@ -452,7 +452,8 @@ class StoreProbeDeadlineTests {
                         assertThat(left).containsExactly(PROBE);
                         assertThat(e).hasMessageContaining("The connection was closed during the request")
                                 .hasMessageEndingWith("may be left in the bucket, to delete: s3://" + bucket + "/" + PROBE
-                                        + " (its PUT got no answer, and may still land)");
+                                        + " (its PUT got no answer that tells whether it was applied, and may still "
+                                        + "land)");
                     });
         }
     }
