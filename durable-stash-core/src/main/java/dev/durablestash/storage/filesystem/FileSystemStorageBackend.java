@@ -634,7 +634,8 @@ public final class FileSystemStorageBackend implements StorageBackend, AutoClose
             byte[] unique = new byte[8];
             random.nextBytes(unique);
             Path temp = KeyPaths.tempFile(file, HexFormat.of().formatHex(unique));
-            try (FileChannel channel = OwnerOnly.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            FileChannel channel = OwnerOnly.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            try (channel) {
                 // a byte needs a block: an empty file is created on a full disk too
                 channel.write(ByteBuffer.wrap(PROBE_BYTE));
             } finally {

@@ -45,14 +45,15 @@ final class OwnerOnly {
         if (Files.isDirectory(directory)) {
             return;
         }
-        Path parent = directory.toAbsolutePath().getParent();
+        Path target = directory.toAbsolutePath().normalize(); // "sessions/." names "sessions"
+        Path parent = target.getParent();
         if (parent != null) {
             Files.createDirectories(parent);
         }
         try {
-            createDirectory(directory);
+            createDirectory(target);
         } catch (FileAlreadyExistsException e) {
-            if (!Files.isDirectory(directory)) {
+            if (!Files.isDirectory(target)) {
                 throw e;
             }
         }

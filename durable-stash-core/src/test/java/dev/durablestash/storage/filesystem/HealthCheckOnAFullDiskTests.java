@@ -14,6 +14,7 @@ import java.nio.file.StandardOpenOption;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -91,6 +92,37 @@ class HealthCheckOnAFullDiskTests {
                     .hasMessageContaining("No space left on device");
             assertThat(failureOf(backend.check("ns/health"))).as("the check on a disk where writes fail")
                     .hasMessageContaining("No space left on device");
+        }
+    }
+    /**
+     * A disk with no inode left, where the check's probe file cannot be created: the check's failure names that
+     * cause. Seen failing on 41bf527 (review): a NoSuchFileException from deleting the probe file that was never
+     * created hid it. The test's own tmpfs, of 64 inodes, is mounted inside the one of the class.
+     */
+    @Test
+    void theHealthCheckOnADiskWithNoInodeLeftSaysSo() throws Exception {
+        Path small = Files.createDirectories(disk.resolve("inodes"));
+        Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=8m,nr_inodes=64", "tmpfs",
+                small.toString()).redirectErrorStream(true).start();
+        String output = new String(mount.getInputStream().readAllBytes()).trim();
+        assumeThat(mount.waitFor()).as("a tmpfs of 64 inodes mounted: " + output).isZero();
+        try {
+            Path root = small.resolve("root");
+            try (FileSystemStorageBackend backend = new FileSystemStorageBackend(root, 2)) {
+                assertThat(failureOf(backend.check("health"))).as("the check with inodes left").isNull();
+                for (int i = 0; ; i++) {
+                    try {
+                        Files.createFile(small.resolve("f" + i));
+                    } catch (IOException full) {
+                        assertThat(full).hasMessageContaining("No space left on device");
+                        break;
+                    }
+                }
+                assertThat(failureOf(backend.check("health"))).as("the check with no inode left")
+                        .hasMessageContaining("No space left on device");
+            }
+        } finally {
+            new ProcessBuilder("umount", "-l", small.toString()).inheritIO().start().waitFor();
         }
     }
 }

@@ -135,4 +135,16 @@ class OwnerOnlyFilesTests {
             assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(root))).isEqualTo("rwx------");
         }
     }
+    /**
+     * A root given with a "." at its end: the directory it names is created owner-only. Seen failing on 41bf527
+     * (review): "sessions/." left sessions rwxr-xr-x.
+     */
+    @Test
+    void aRootNamedWithADotIsCreatedOwnerOnly() throws Exception {
+        assumeTrue(parent.getFileSystem().supportedFileAttributeViews().contains("posix"), "POSIX permissions");
+        try (FileSystemStorageBackend backend = new FileSystemStorageBackend(parent.resolve("one").resolve("."))) {
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(parent.resolve("one"))))
+                    .isEqualTo("rwx------");
+        }
+    }
 }
