@@ -257,18 +257,18 @@ final class StoreProbe {
      * answer "refused" for a replace that may still land on a store that ignores the header). Sent once,
      * with no SDK retry: a refusal is the store's answer to this PUT.
      *
-     * @return whether it was applied (it must be refused: 412, 409 {@code ConditionalRequestConflict} or 404
-     *     {@code NoSuchKey}); the object it created is removed again
+     * @return whether it was applied (it must be refused: 412, 409 {@code ConditionalRequestConflict} or a 404
+     *     other than {@code NoSuchBucket}); the object it created is removed again
      * @throws StorageException on any other answer, or none, naming the PUT: the check cannot tell (an
      *     outage); the key is named among what may be left when the answer does not say whether the PUT
      *     was applied
      */
     private boolean replaceOfAMissingKeyAccepted(String missingKey, String etag) {
         byte[] body = body(5);
-        boolean held = mayHold.contains(missingKey);
         boolean[] sent = {false};
+        S3Failure failure;
         try {
-            await(() -> {
+            PutObjectResponse response = await(() -> {
                 CompletableFuture<PutObjectResponse> put;
                 try {
                     put = writeClient.putObject(b -> b.bucket(bucket).key(missingKey)
@@ -283,28 +283,35 @@ final class StoreProbe {
                 }
                 sent[0] = true;
                 mayHold.add(missingKey);
-                return put.thenApply(CompareAndSwap::answered); // a null response (a mock's) is no success
+                return put; // itself: the deadline's cancel must reach the SDK's request
             });
+            if (response != null) {
+                removeOrName(missingKey);
+                return true;
+            }
+            failure = S3Failure.of(S3Failure.nullAnswer()); // a mock's null response is no success
         } catch (StorageException e) {
-            if (e.getCause() == null || causedByInterrupt(e) || e.getCause() instanceof OutOfTime) {
+            if (causedByInterrupt(e)) {
+                Thread.currentThread().interrupt(); // the client may have cleared it: the check must stop
                 throw e;
             }
-            S3Failure failure = S3Failure.of(e.getCause());
+            if (e.getCause() == null || e.getCause() instanceof OutOfTime) {
+                throw e;
+            }
+            failure = S3Failure.of(e.getCause());
             if (StoreQuirks.isPutConflict(failure, true)) {
-                if (!held && !missingKey.equals(key)) {
-                    // Refused, and no other PUT of the check's can land there (the probe key's late copies can).
+                if (!missingKey.equals(key)) {
+                    // The key never written: refused, and no other PUT of the check's can land there.
                     mayHold.remove(missingKey);
                 }
                 return false;
             }
-            if (sent[0] && failure.isAmbiguous()) {
-                mayLand.add(missingKey);
-            }
-            throw failure.toStorageException("PUT", bucket, missingKey, " (the store check's replace of a "
-                    + "missing key with If-Match)");
         }
-        removeOrName(missingKey);
-        return true;
+        if (sent[0] && failure.isAmbiguous()) {
+            mayLand.add(missingKey);
+        }
+        throw failure.toStorageException("PUT", bucket, missingKey, " (the store check's replace of a missing key "
+                + "with If-Match)");
     }
 
     /**
