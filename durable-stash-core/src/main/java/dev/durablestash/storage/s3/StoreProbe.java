@@ -502,20 +502,16 @@ final class StoreProbe {
         return failure.isAmbiguous() || failure.status() == 429;
     }
 
-    /** Writes the probe object: its body's {@code version}, with {@code precondition}. */
-    private PutResult put(int version, Precondition precondition) {
-        return write(key, version, precondition);
-    }
-
     /**
-     * Writes an object of the check. Its key joins {@link #mayHold} whatever the answer: an answer the
-     * backend gives for a PUT whose answer was lost (PreconditionFailed once a read found another object or
-     * none) does not say that a copy of it will not land.
+     * Writes the probe object: its body's {@code version}, with {@code precondition}. Its key joins
+     * {@link #mayHold} whatever the answer: an answer the backend gives for a PUT whose answer was lost
+     * (PreconditionFailed once a read found another object or none) does not say that a copy of it will not
+     * land.
      */
-    private PutResult write(String objectKey, int version, Precondition precondition) {
+    private PutResult put(int version, Precondition precondition) {
         return await(() -> {
-            mayHold.add(objectKey);
-            return backend.put(objectKey, body(version), precondition);
+            mayHold.add(key);
+            return backend.put(key, body(version), precondition);
         });
     }
 
