@@ -80,6 +80,17 @@ class StoreProbeTransientDeleteTests {
         });
     }
 
+    /**
+     * @param plain answers a plain DELETE, given the request and how many DELETEs came before it
+     * @return a client whose conditional DELETEs the store refuses (412), its plain ones answered by {@code plain}
+     */
+    private S3AsyncClient refusingConditionalDeletes(S3AsyncClient real,
+            BiFunction<DeleteObjectRequest, Integer, CompletableFuture<DeleteObjectResponse>> plain) {
+        S3AsyncClient refusing = StoreProbeStaleDeleteTests.refusingEveryConditionalDelete(real);
+        return answeringDeletes(real, (request, before) -> request.ifMatch() != null
+                ? refusing.deleteObject(request) : plain.apply(request, before));
+    }
+
     private static <T> CompletableFuture<T> connectionClosed() {
         return CompletableFuture.failedFuture(SdkClientException.create("Unable to execute HTTP request: The "
                 + "connection was closed during the request. The request will usually succeed on a retry"));
@@ -139,9 +150,8 @@ class StoreProbeTransientDeleteTests {
     void aProbeRemovalThatMeetsAClosedConnectionDoesNotMakeASafeStoreLookUnsafe() {
         String bucket = server.createBucket("probe-closed-remove");
         S3AsyncClient real = server.client();
-        S3AsyncClient client = answeringDeletes(real, (request, before) -> request.ifMatch() != null
-                ? StoreProbeStaleDeleteTests.refusingEveryConditionalDelete(real).deleteObject(request)
-                : deletes.indexOf("-") == before ? connectionClosed() : real.deleteObject(request));
+        S3AsyncClient client = refusingConditionalDeletes(real, (request, before) ->
+                deletes.indexOf("-") == before ? connectionClosed() : real.deleteObject(request));
         try (S3StorageBackend backend = S3StorageBackend.builder().bucket(bucket).client(client).build()) {
             S3StoreCheck check = backend.checkStore("durable-stash/store-check", Duration.ofSeconds(30));
 
@@ -163,9 +173,7 @@ class StoreProbeTransientDeleteTests {
     void aProbeRemovalThatKeepsFailingMakesUpNoProblem() {
         String bucket = server.createBucket("probe-remove-fails");
         S3AsyncClient real = server.client();
-        S3AsyncClient client = answeringDeletes(real, (request, before) -> request.ifMatch() != null
-                ? StoreProbeStaleDeleteTests.refusingEveryConditionalDelete(real).deleteObject(request)
-                : connectionClosed());
+        S3AsyncClient client = refusingConditionalDeletes(real, (request, before) -> connectionClosed());
         try (S3StorageBackend backend = S3StorageBackend.builder().bucket(bucket).client(client).build()) {
             S3StoreCheck check = backend.checkStore("durable-stash/store-check", Duration.ofSeconds(30));
 
@@ -205,9 +213,7 @@ class StoreProbeTransientDeleteTests {
     void aRemovalStillUnansweredWhenTheTimeIsUpSaysSo() {
         String bucket = server.createBucket("probe-remove-hangs");
         S3AsyncClient real = server.client();
-        S3AsyncClient client = answeringDeletes(real, (request, before) -> request.ifMatch() != null
-                ? StoreProbeStaleDeleteTests.refusingEveryConditionalDelete(real).deleteObject(request)
-                : new CompletableFuture<>());
+        S3AsyncClient client = refusingConditionalDeletes(real, (request, before) -> new CompletableFuture<>());
         try (S3StorageBackend backend = S3StorageBackend.builder().bucket(bucket).client(client).build()) {
             assertThatThrownBy(() -> backend.checkStore("durable-stash/store-check", Duration.ofSeconds(3)))
                     .isInstanceOf(StorageException.class).hasMessageContaining("did not finish in time");
