@@ -106,7 +106,7 @@ final class StoreProbe {
         if (interrupted || stopped != null && problems.isEmpty()) {
             // an interrupt that came after the check stopped (during the removals) is the one reported
             StorageException error = stopped == null || interrupted && !causedByInterrupt(stopped)
-                    ? interruptedError(null) : stopped;
+                    ? interruptedError(new InterruptedException()) : stopped;
             throw leftover.isEmpty() ? error : new StorageException(error.getMessage() + "; " + leftover, error);
         }
         if (stopped != null) {
@@ -561,8 +561,8 @@ final class StoreProbe {
                 new OutOfTime());
     }
 
-    private static StorageException interruptedError(@Nullable InterruptedException cause) {
-        return new StorageException("S3 store check interrupted", cause != null ? cause : new InterruptedException());
+    private static StorageException interruptedError(InterruptedException cause) {
+        return new StorageException("S3 store check interrupted", cause);
     }
 
     /** The check's own deadline passed (not a timeout of the client's). */
