@@ -280,11 +280,15 @@ final class SessionActor {
         return made;
     }
 
-    private synchronized void acquireInternal() {
+    /**
+     * Counts work of the actor's own as accepted, like an operation: {@link #drained()} waits for it, so a
+     * successor does not start while it runs. Each hold ends with one {@link #release()}.
+     */
+    synchronized void holdForOwnWork() {
         outstanding++;
     }
 
-    /** Called by {@link Outcomes} once for each operation that ends. */
+    /** Called by {@link Outcomes} once for each operation that ends, and once for each {@link #holdForOwnWork()}. */
     synchronized void release() {
         outstanding--;
         if (retired && outstanding == 0 && ownWorkDone != null) {
@@ -426,7 +430,7 @@ final class SessionActor {
             writes.add(SliceDiff.touch());
         }
         for (int i = writes.size() - 1; i >= 0; i--) {
-            acquireInternal();
+            holdForOwnWork();
             queue().addFirst(new StashOp(writes.get(i), new CompletableFuture<>(), true));
         }
         for (int i = 0; i < batch.size(); i++) {
@@ -464,13 +468,9 @@ final class SessionActor {
             next = next.apply(op.diff());
         }
         next = next.withExpiry(expiresAt);
-        if (storage.storesNothing() && !next.hasViews() && !settings.revalidateOnMount() && !storage.writeMayLand()) {
-            // Nothing stored and nothing to store. Only a single instance may trust "nothing stored"
-            // without asking: with several, writing (If-None-Match: *) finds out. And only while no
-            // write of the session may still land: written, the empty document refuses that late create.
-            outcomes.finishAll(batch);
-            return;
-        }
+        // Nothing stored and nothing to store is written too: an empty document (If-None-Match: *) finds out
+        // whether another instance stored the session meanwhile, and refuses a create of the session that
+        // failed, or got no answer in time, and lands only now, which would undo this batch (a reset).
         byte[] json = next.toBytes(); // made once: its size is checked, then it is written
         if (json.length > settings.maxDocumentBytes()) {
             next = applyWithinLimit(base, batch, expiresAt);

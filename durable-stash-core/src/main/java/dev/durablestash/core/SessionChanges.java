@@ -25,15 +25,18 @@ import dev.durablestash.core.SessionOps.SessionChange;
  * the new cookie, and which expires. State is never forwarded from the old id to the new one: that
  * would hand it to whoever else holds the old id.
  *
- * <p>A create of the session that got no answer in time may still land later ({@link TimedStorage}),
+ * <p>A create of the session whose write failed, or got no answer in time, may still land later,
  * after the change, and store what it carried under the old id again: state the browser stashed
  * before a logout or a login, never acknowledged, which whoever else holds the old id (one who
- * planted it) would read. So when the last load finds nothing while such a create may land, the
- * change leaves an empty document where it may ({@link SessionStorage#fence()}), which refuses it and
- * expires like any other document; should that meet an object, the create landed first, and it is
- * removed like any other object (the end loads and removes again, the conflict counting against
- * {@link StashSettings#maxWriteAttempts()}). A rotation does so with its look for leftovers, after it
- * is reported and before any later operation of the session.
+ * planted it) would read. Such a create may have been sent by this instance or by another one (a
+ * request served elsewhere), so whenever the last load finds nothing, the change leaves an empty
+ * document where creates land ({@link SessionStorage#fence()}), which refuses them and expires like
+ * any other document; should that meet an object, a create landed first, and it is removed like any
+ * other object (the end loads and removes again, the conflict counting against
+ * {@link StashSettings#maxWriteAttempts()}). An end that finds only an empty document there is done:
+ * it holds no state and fences already. A rotation fences with its look for leftovers, after it is
+ * reported and before any later operation of the session; the actor counts that look as work of its
+ * own, so a successor of a retired actor waits for it (one writer per session).
  *
  * <p>A rotation that fails leaves the state under the old id, whose cookie the browser keeps: should
  * the removal of the old object fail without saying whether it happened, the copied state is written
@@ -108,7 +111,9 @@ final class SessionChanges {
                     }
                 }, error -> outcomes.failChange(change, error));
             } else if (storage.storesNothing()) {
-                endUnlessAWriteMayLand(change, attempt, removals);
+                endWithAFence(change, attempt, removals);
+            } else if (storage.holdsOnlyAnEmptyDocument()) {
+                outcomes.finishChange(change); // no state, and a create meets it
             } else if (removals >= MAX_REMOVALS) {
                 outcomes.failChange(change, new StashWriteException("(session)", "end of the browser session gave up "
                         + "after removing " + removals + " objects: state kept appearing under its keys again", null));
@@ -144,23 +149,19 @@ final class SessionChanges {
             } else if (change instanceof RotateOp rotate) {
                 doneIfNothingIsStored(change, error, () -> rotated(rotate, removing, null));
             } else {
-                doneIfNothingIsStored(change, error, () -> endUnlessAWriteMayLand(change, attempt, removals + 1));
+                doneIfNothingIsStored(change, error, () -> endWithAFence(change, attempt, removals + 1));
             }
         });
     }
 
     /**
-     * An end's last load found nothing stored: the end is done, unless a PUT of the session that got no
-     * answer in time may still land ({@link SessionStorage#writeMayLand()}: a create would store the
-     * state it carries again, after the end). Then an empty document is created where it may land first
-     * ({@link SessionStorage#fence()}), which refuses it; should that meet an object (it landed first),
-     * the end loads and removes again, {@link StashSettings#maxWriteAttempts()} bounding such conflicts.
+     * An end's last load found nothing stored: an empty document is created where a create of the
+     * session lands ({@link SessionStorage#fence()}), which refuses a create that failed or got no answer
+     * in time, here or on another instance, and lands only now; the end is done once it is written.
+     * Should it meet an object (such a create landed first), the end loads and removes again,
+     * {@link StashSettings#maxWriteAttempts()} bounding such conflicts.
      */
-    private void endUnlessAWriteMayLand(SessionChange change, int attempt, int removals) {
-        if (!storage.writeMayLand()) {
-            outcomes.finishChange(change);
-            return;
-        }
+    private void endWithAFence(SessionChange change, int attempt, int removals) {
         actor.step(storage.fence(), outcome -> {
             if (outcome == SessionStorage.WriteOutcome.WRITTEN) {
                 outcomes.finishChange(change);
@@ -177,9 +178,11 @@ final class SessionChanges {
      * A rotation removed the object it copied and was reported. An object still under one of the old
      * id's keys would come back to that id's next load (a move marker that a change of secret left under
      * an older key, its delete having failed), so a load looks again and removes what it finds, as an
-     * end does: a step of the actor's own, after the caller was answered (it does not spend the
-     * caller's deadline) and before any later operation of the session. Should it fail, what is left is
-     * logged.
+     * end does, and fences the old id as an end does: steps of the actor's own, after the caller was
+     * answered (they do not spend the caller's deadline) and before any later operation of the session.
+     * The actor counts them as work it accepted ({@link SessionActor#holdForOwnWork()}), from before the
+     * rotation is reported until they end, so a successor waits for them. Should they fail, what is left
+     * is logged.
      *
      * @param leftovers the objects removed so far
      */
@@ -190,35 +193,40 @@ final class SessionChanges {
 
     /**
      * Removes what the load just made found under the old id's keys, as {@link #clearLeftovers} says.
-     * When it found nothing while a PUT of the session that got no answer in time may still land
-     * there, an empty document refuses that PUT first, as after an end ({@link SessionStorage#fence()});
-     * should that meet an object (it landed first), it is removed like any leftover.
+     * When it found nothing, an empty document refuses a create of the session that may still land, as
+     * after an end ({@link SessionStorage#fence()}); should that meet an object (it landed first), it is
+     * removed like any leftover. An empty document found there is kept: it holds no state and fences.
      */
     private void clearLoadedLeftovers(int leftovers) {
-        boolean nothingStored = storage.storesNothing();
-        if (nothingStored && !storage.writeMayLand()) {
-            return;
-        }
-        if (leftovers >= MAX_REMOVALS) {
+        if (storage.holdsOnlyAnEmptyDocument()) {
+            actor.release();
+        } else if (leftovers >= MAX_REMOVALS) {
             leftoverStays("state kept appearing under its keys again");
-        } else if (nothingStored) {
+        } else if (storage.storesNothing()) {
             actor.step(storage.fence(), outcome -> {
                 if (outcome == SessionStorage.WriteOutcome.CONFLICT) {
                     counters.conflicts.increment();
                     clearLeftovers(leftovers + 1);
+                } else {
+                    actor.release();
                 }
-            }, error -> log.warn("rotate of a browser session completed, but a write of the session that got no answer "
-                    + "in time may still land under the old id's keys, and refusing it failed ({}); should it land, it "
-                    + "stays there until it expires", Outcomes.summary(error)));
+            }, error -> {
+                log.warn("rotate of a browser session completed, but the empty document that refuses a late write of "
+                        + "the session under the old id's keys could not be written ({}); should such a write land, it "
+                        + "stays there until it expires", Outcomes.summary(error));
+                actor.release();
+            });
         } else {
             actor.step(storage.remove(), outcome -> clearLeftovers(leftovers + 1),
                     error -> leftoverStays(Outcomes.summary(error)));
         }
     }
 
-    private static void leftoverStays(String why) {
+    /** The look for leftovers ends, leaving one: logged, and the actor's own work is done. */
+    private void leftoverStays(String why) {
         log.warn("rotate of a browser session moved its state to the new id, but an object left under the old id's keys "
                 + "could not be removed ({}); it expires with its TTL", why);
+        actor.release();
     }
 
     /**
@@ -280,10 +288,12 @@ final class SessionChanges {
      * deadline answered first: that caller keeps the old id, so the state is put back under it.
      *
      * @param removed the object the rotation removed ({@code null}: nothing was stored)
-     * @return {@code true} when the rotation was reported done
+     * @return {@code true} when the rotation was reported done: the caller then looks for leftovers,
+     *     which ends with {@link SessionActor#release()}
      */
     private boolean finishRotation(RotateOp rotate, SessionStorage.@Nullable At removed, @Nullable SessionDocument copy) {
         if (rotate.answer().reserveForOutcome()) {
+            actor.holdForOwnWork(); // the look for leftovers that follows: released when it ends
             outcomes.finishChange(rotate);
             return true;
         } else if (removed == null || copy == null) {

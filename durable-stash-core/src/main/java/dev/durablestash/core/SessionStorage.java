@@ -174,19 +174,13 @@ final class SessionStorage {
     }
 
     /**
-     * @return {@code true} while a PUT of this session that got no answer in time may still land (see
-     *     {@link TimedStorage}): "nothing stored" is then not settled
+     * @return {@code true} when the only object stored for the session is a document without state under
+     *     the key this instance writes (an end's or a rotation's empty document, or one whose views were all
+     *     reset): nothing to remove, and a create of the session meets it
      */
-    boolean writeMayLand() {
-        for (int i = 0;; i++) {
-            String key = keys.readKey(i);
-            if (key == null) {
-                return false;
-            }
-            if (storage.writeMayLand(key)) {
-                return true;
-            }
-        }
+    boolean holdsOnlyAnEmptyDocument() {
+        return location instanceof At at && at.etag() != null && at.key().equals(keys.current())
+                && !document.hasViews();
     }
 
     /** @return {@code true} when state was found under an older key and the next write moves it */
@@ -622,17 +616,19 @@ final class SessionStorage {
     }
 
     /**
-     * Refuses the PUTs of this session that got no answer in time and may still land
-     * ({@link #writeMayLand()}): under every key on which one may, creates ({@code If-None-Match: *})
-     * an empty document that expires with the TTL like any other (a load deletes it once expired, and
-     * so do the sweeper and a lifecycle rule). A late create then meets a precondition failure instead
-     * of storing its state again (a late PUT on a version fails anyway: that version is gone). For a
-     * session id rotation or an end whose last load found nothing stored ({@link SessionChanges}). The
-     * cache is dropped: the next operation reads the empty document, an empty session.
+     * Refuses the creates of this session that may still land: under the key this instance writes (where a
+     * create that failed or got no answer in time, here or on another instance, lands) and under every other
+     * key on which a PUT of this instance got no answer in time ({@link TimedStorage#writeMayLand}), creates
+     * ({@code If-None-Match: *}) an empty document that expires with the TTL like any other (a load deletes
+     * it once expired, and so do the sweeper and a lifecycle rule). A late create then meets a precondition
+     * failure instead of storing its state again (a late PUT on a version fails anyway: that version is
+     * gone). For a session id rotation or an end whose last load found nothing stored
+     * ({@link SessionChanges}). The cache is dropped: the next operation reads the empty document, an empty
+     * session.
      *
-     * @return completes on the runner: {@code WRITTEN} when every such key holds an empty document now
-     *     (or none needed one), {@code CONFLICT} when one held an object already (the late PUT landed
-     *     first, or another writer's): load again and remove it; exceptionally with a storage error
+     * @return completes on the runner: {@code WRITTEN} when every such key holds an empty document now,
+     *     {@code CONFLICT} when one held an object already (a late PUT landed first, or another writer's):
+     *     load again and remove it; exceptionally with a storage error
      */
     CompletionStage<WriteOutcome> fence() {
         loaded = false;
@@ -646,7 +642,7 @@ final class SessionStorage {
             if (key == null) {
                 return completed(WriteOutcome.WRITTEN);
             }
-            if (storage.writeMayLand(key)) {
+            if (key.equals(keys.current()) || storage.writeMayLand(key)) {
                 int after = i + 1;
                 counters.puts.increment();
                 return storage.put(key, encode(empty, key), Precondition.absent()).thenComposeAsync(

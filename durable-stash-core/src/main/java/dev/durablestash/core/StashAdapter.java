@@ -151,8 +151,9 @@ public final class StashAdapter implements AutoCloseable {
      * someone else may know stops giving access to the state). Runs through the session's actor in
      * arrival order: every operation of {@code sid} that arrived before it is in the state that moves;
      * those that arrive after it find {@code sid} empty (see {@link SessionActor}), also when a stash
-     * whose write got no answer in time before the rotation reaches storage only after it (an empty
-     * document left under the old id refuses it, or the rotation removes it should it land first). The
+     * whose write failed or got no answer in time before the rotation, on this instance or another,
+     * reaches storage only after it (an empty document left under the old id refuses it, or the rotation
+     * removes it should it land first). The
      * state is written under the new id's key first and removed under the old one afterwards
      * (compare-and-swap), so a failure does not lose it: a failed rotation (also one whose removal's
      * answer was lost or late, or whose deadline passed) leaves it under {@code sid}, and at worst an
@@ -178,10 +179,10 @@ public final class StashAdapter implements AutoCloseable {
 
     /**
      * Ends a browser session: removes all its state (every view), in arrival order with its other
-     * operations. Later operations of {@code sid} find it empty, also when a stash whose write got no
-     * answer in time before the end reaches storage only after it: while such a write may still land,
-     * the end leaves an empty document (which expires with the TTL) that refuses it, or removes it
-     * should it land first.
+     * operations. Later operations of {@code sid} find it empty, also when a stash whose write failed or
+     * got no answer in time before the end, on this instance or another, reaches storage only after it:
+     * the end leaves an empty document (which expires with the TTL) that refuses it, or removes it should
+     * it land first.
      *
      * @param sid the browser session id
      * @return a stage that completes when nothing of the session's state is stored any more, or exceptionally

@@ -22,14 +22,15 @@ import dev.durablestash.storage.StorageException;
  * complete), and whatever it did in storage is found by the next read, as after any lost answer:
  * every write is compare-and-swap, so a late write can land only on the version it was based on and
  * never undoes a newer one. A backend that throws at once instead of returning a stage fails the same
- * way. Only a create ({@code If-None-Match: *}) can land on nothing, so the keys with a PUT still in
- * flight after its deadline are kept ({@link #writeMayLand}) until the backend answers it: until then
- * an actor of that session, this one or a successor, does not take "nothing stored" as settled. A
- * write that would store nothing writes anyway, and a session id rotation or an end that finds nothing
- * leaves an empty document there ({@link SessionStorage#fence()}): the late create meets an object and
- * is refused, so it cannot store its state after an operation that arrived later. The answer that ends
- * the wait may reach this class a little after the store applied the call: meanwhile a key may still
- * count as one a PUT may land on, which only costs such a write. Thread-safe.
+ * way. Only a create ({@code If-None-Match: *}) can land on nothing. A write that would store nothing
+ * writes anyway, and a session id rotation or an end that finds nothing leaves an empty document under
+ * the key creates land on ({@link SessionStorage#fence()}): a late create, whether its PUT failed or got
+ * no answer in time, here or on another instance, meets an object and is refused, so it cannot store its
+ * state after an operation that arrived later. The keys with a PUT still in flight after its deadline are
+ * kept ({@link #writeMayLand}) until the backend answers it, so that such a key other than the one
+ * creates land on (a rotation's write-back under an older secret's key) is fenced too. The answer that
+ * ends the wait may reach this class a little after the store applied the call: meanwhile a key may
+ * still count as one a PUT may land on, which only costs such a write. Thread-safe.
  */
 final class TimedStorage {
 

@@ -7,20 +7,27 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import dev.durablestash.core.MapStorageBackend.Operation;
+import dev.durablestash.storage.Precondition;
+import dev.durablestash.storage.PutResult;
+import dev.durablestash.storage.StorageException;
 
 /**
- * A stash whose create ({@code If-None-Match: *}) got no answer within the operation timeout failed,
- * but the store may still apply it later. Should it land after the session was ended (logout) or its
- * id rotated away (login), the state the browser stashed before, never acknowledged, would be stored
- * again under the old id, for whoever still holds that id (an attacker who planted it, with session
- * fixation). The end and the rotation leave the old id empty: the late create is refused, or, should it
- * land first, removed.
+ * A stash whose create ({@code If-None-Match: *}) got no answer within the operation timeout, or failed
+ * with an answer that leaves open whether a copy of it is still on its way (the S3 backend's "one whose
+ * answer was lost may still land"), failed, but the store may still apply it later. Should it land after
+ * the session was ended (logout) or its id rotated away (login), on this instance or another one, the
+ * state the browser stashed before, never acknowledged, would be stored again under the old id, for
+ * whoever still holds that id (an attacker who planted it, with session fixation). The end and the
+ * rotation leave the old id empty: the late create is refused, or, should it land first, removed. A reset
+ * acknowledged after such a stash is not undone by it either.
  */
 class LateCreateAfterEndOrRotationTests {
 
@@ -36,6 +43,10 @@ class LateCreateAfterEndOrRotationTests {
     final StashAdapter engine = engines.open(held, Engines.settings().operationTimeout(OPERATION_TIMEOUT));
     final String sid = SessionIds.newSid();
     final String newSid = SessionIds.newSid();
+    private volatile boolean failNextPut;
+    private volatile @Nullable Runnable lateCopy;
+    final StashAdapter lateCopyEngine = engines.open(Engines.withPut(store, this::failingOnceWithACopyOnItsWay),
+            Engines.settings());
 
     @Test
     void anEndedSessionStaysEmptyWhenItsTimedOutCreateLandsAfterTheEnd() throws Exception {
@@ -139,6 +150,97 @@ class LateCreateAfterEndOrRotationTests {
                 .as("the new id").containsOnly(Map.entry("y", 2));
     }
 
+    @Test
+    void anEndedSessionStaysEmptyWhenACreateThatFailedWithAnAnswerLandsAfterTheEnd() throws Exception {
+        Runnable lateCopy = stashWhoseCreateFailsWhileACopyIsOnItsWay();
+
+        await(lateCopyEngine.end(sid)); // finds nothing stored
+        lateCopy.run();
+
+        assertOldIdIsEmpty(lateCopyEngine);
+    }
+
+    @Test
+    void aRotatedAwayIdStaysEmptyWhenACreateThatFailedWithAnAnswerLandsAfterTheRotation() throws Exception {
+        Runnable lateCopy = stashWhoseCreateFailsWhileACopyIsOnItsWay();
+
+        await(lateCopyEngine.rotate(sid, newSid)); // finds nothing stored
+        await(lateCopyEngine.recover(sid, VIEW, MountKind.FRESH)); // after what the rotation does once reported
+        lateCopy.run();
+
+        assertOldIdIsEmpty(lateCopyEngine);
+    }
+
+    @Test
+    void aResetIsNotUndoneByACreateThatFailedBeforeItAndLandsAfterItOnASingleInstance() throws Exception {
+        StashAdapter singleInstance = engines.open(Engines.withPut(store, this::failingOnceWithACopyOnItsWay),
+                Engines.settings().revalidateOnMount(false));
+        Runnable lateCopy = stashWhoseCreateFailsWhileACopyIsOnItsWay(singleInstance);
+
+        await(singleInstance.reset(sid, VIEW)); // acknowledged: nothing stored, nothing to store
+        lateCopy.run();
+        await(singleInstance.stash(sid, VIEW, Map.of("y", 2)));
+
+        assertThat(await(singleInstance.recover(sid, VIEW, MountKind.REJOIN)).values())
+                .as("after the acknowledged reset and the stash of y=2").containsOnly(Map.entry("y", 2));
+    }
+
+    /** No sticky sessions: the logout is served by another instance than the stash whose create is late. */
+    @Test
+    void anEndOnAnotherInstanceLeavesTheIdEmptyWhenThisInstancesTimedOutCreateLandsAfterIt() throws Exception {
+        HeldBackend.Held lateCreate = stashWhoseCreateGetsNoAnswerInTime();
+        StashAdapter otherInstance = engines.open(store, Engines.settings());
+
+        await(otherInstance.end(sid)); // finds nothing stored
+        lateCreate.release().run();
+
+        assertOldIdIsEmpty(otherInstance);
+    }
+
+    @Test
+    void anEndOfASessionThatHoldsOnlyAnEmptyDocumentWritesAndRemovesNothing() throws Exception {
+        await(engine.stash(sid, VIEW, Map.of("x", 1)));
+        await(engine.end(sid)); // removes x=1, then leaves an empty document
+        StashStatistics before = engine.statistics();
+
+        await(engine.end(sid));
+
+        StashStatistics after = engine.statistics();
+        assertThat(after.puts() - before.puts()).as("PUTs of the second end").isZero();
+        assertThat(after.deletes() - before.deletes()).as("DELETEs of the second end").isZero();
+        assertOldIdIsEmpty(engine);
+    }
+
+    private Runnable stashWhoseCreateFailsWhileACopyIsOnItsWay() throws Exception {
+        return stashWhoseCreateFailsWhileACopyIsOnItsWay(lateCopyEngine);
+    }
+
+    /**
+     * A stash of x=1 whose create fails at once, as the S3 backend answers when its answers were lost and a
+     * read found the write not applied: a copy may still be on its way.
+     *
+     * @return lands the copy (unless something is stored there by then)
+     */
+    private Runnable stashWhoseCreateFailsWhileACopyIsOnItsWay(StashAdapter on) throws Exception {
+        failNextPut = true;
+        Throwable failure = failureOf(on.stash(sid, VIEW, Map.of("x", 1)));
+        assertThat(failure).as("the stash whose create failed").isInstanceOf(StashWriteException.class);
+        Runnable copy = lateCopy;
+        assertThat(copy).as("the copy on its way").isNotNull();
+        return copy;
+    }
+
+    private CompletionStage<PutResult> failingOnceWithACopyOnItsWay(String key, byte[] body, Precondition precondition) {
+        if (!failNextPut) {
+            return store.put(key, body, precondition);
+        }
+        failNextPut = false;
+        byte[] copy = body.clone();
+        lateCopy = () -> store.put(key, copy, precondition).toCompletableFuture().join();
+        return CompletableFuture.failedFuture(new StorageException("PUT of " + key + " failed: 503, and a read found "
+                + "it not applied: no copy of this write is stored (one whose answer was lost may still land)"));
+    }
+
     /**
      * A stash of x=1 whose create the store holds past the operation timeout: the caller is told it
      * failed, and the create is still on its way.
@@ -180,10 +282,14 @@ class LateCreateAfterEndOrRotationTests {
     }
 
     private void assertOldIdIsEmpty() throws Exception {
+        assertOldIdIsEmpty(engine);
+    }
+
+    private void assertOldIdIsEmpty(StashAdapter thisInstance) throws Exception {
         Recovery fromAnotherInstance = await(engines.open(store, Engines.settings()).recover(sid, VIEW, MountKind.FRESH));
         assertThat(fromAnotherInstance.status()).as("the old id, read by another instance (values %s, keys %s)",
                 fromAnotherInstance.values(), store.keys()).isEqualTo(RecoveryStatus.NOT_FOUND);
-        Recovery fromThisOne = await(engine.recover(sid, VIEW, MountKind.FRESH));
+        Recovery fromThisOne = await(thisInstance.recover(sid, VIEW, MountKind.FRESH));
         assertThat(fromThisOne.status()).as("the old id, read by this instance (values %s)", fromThisOne.values())
                 .isEqualTo(RecoveryStatus.NOT_FOUND);
     }

@@ -15,6 +15,7 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
 
 import org.jspecify.annotations.Nullable;
 
@@ -264,6 +265,24 @@ final class MapStorageBackend implements StorageBackend {
     /** @return a snapshot of the keys stored */
     public Set<String> keys() {
         return Set.copyOf(objects.keySet());
+    }
+
+    /**
+     * @return a snapshot of the keys that hold state: every object but a plain session document without views
+     *     (what an end or a rotation leaves under the old id, to refuse a late create of the session)
+     */
+    public Set<String> keysWithState() {
+        return objects.entrySet().stream().filter(entry -> holdsState(entry.getValue().body())).map(Map.Entry::getKey)
+                .collect(Collectors.toUnmodifiableSet());
+    }
+
+    private static boolean holdsState(byte[] body) {
+        try {
+            SessionDocument doc = SessionDocument.parse(body);
+            return doc.hasViews() || doc.isMarker();
+        } catch (RuntimeException notAPlainDocument) { // encrypted, or not a document at all
+            return true;
+        }
     }
 
     /** @return the number of objects stored */
