@@ -55,6 +55,12 @@ import dev.durablestash.spring.web.ViewFields;
  */
 public final class PerExchangeControllers implements BeanFactoryPostProcessor, BeanPostProcessor {
 
+    /** What to do instead of injecting a view controller into another bean. */
+    static final String DO_NOT_INJECT = "Do not inject a view controller into another bean, nor look it up "
+            + "(ObjectProvider, getBean): to share a browser's state between controllers, keep it in a class with "
+            + "@Stashed fields (or annotated @StashedView) that each handler takes as a handler-method argument, and "
+            + "move anything else the other bean needs into a bean without @Stashed fields, used from both.";
+
     private volatile @Nullable ConfigurableListableBeanFactory beanFactory;
     /** The view controllers' classes by bean name. */
     private volatile Map<String, Class<?>> viewControllers = Map.of();
@@ -174,12 +180,6 @@ public final class PerExchangeControllers implements BeanFactoryPostProcessor, B
         return ViewBeans.isController(type);
     }
 
-
-    /** What to do instead of injecting a view controller into another bean. */
-    static final String DO_NOT_INJECT = "Do not inject a view controller into another bean, nor look it up "
-            + "(ObjectProvider, getBean): to share a browser's state between controllers, keep it in a class with "
-            + "@Stashed fields (or annotated @StashedView) that each handler takes as a handler-method argument, and "
-            + "move anything else the other bean needs into a bean without @Stashed fields, used from both.";
 
     private static IllegalStateException notAController(Class<?> type, String beanName) {
         Class<?> userClass = ClassUtils.getUserClass(type);
