@@ -1,6 +1,9 @@
 package dev.durablestash.spring.web.servlet;
 
+import org.jspecify.annotations.Nullable;
+
 import org.springframework.util.ClassUtils;
+import org.springframework.web.method.HandlerMethod;
 
 import dev.durablestash.spring.web.ViewBeans;
 import dev.durablestash.spring.web.ViewFields;
@@ -13,8 +16,15 @@ import dev.durablestash.spring.web.ViewFields;
 final class ViewDeclarations {
 
     /** What to do instead of injecting a view controller into another bean, however it was injected. */
-    private static final String DO_NOT_INJECT = "Do not inject a view controller: move what the other bean needs from "
-            + "it into a bean without @Stashed fields, and use that from both.";
+    private static final String DO_NOT_INJECT = "Do not inject a view controller into another bean, nor look it up "
+            + "(ObjectProvider, getBean): to share a browser's state between controllers, keep it in a class with "
+            + "@Stashed fields (or annotated @StashedView) that each handler takes as a handler-method argument, and "
+            + "move anything else the other bean needs into a bean without @Stashed fields, used from both.";
+
+    /** Why only the handler's instance of a view controller works. */
+    private static final String ONLY_THE_HANDLER = "Only Spring MVC makes a view controller, as the handler of a "
+            + "request, and only that instance is recovered before the handler runs and stashed after it: any other "
+            + "instance's fields are never recovered, and its changes are never stored.";
 
     /** Why nothing of the starter works in a message handler, for the WebSocket failures. */
     private static final String OUTSIDE_REQUESTS = "Message handlers run outside any HTTP request, and the starter "
@@ -67,6 +77,42 @@ final class ViewDeclarations {
                 + fields(userClass) + " and has request scope, but it is asked for outside a request: injected "
                 + "into a singleton (which would hold one instance, shared by every browser, whose fields are never "
                 + "recovered or stashed) or looked up at startup. " + DO_NOT_INJECT);
+    }
+
+    /**
+     * @param type the view controller's class
+     * @param beanName its bean name, or that of its scoped proxy when that is what was injected
+     * @param holderType the class of the bean it was injected into
+     * @param holder that bean's name
+     * @param holderScope that bean's scope; {@code null} or empty for a singleton
+     * @param throughProxy whether the scoped proxy was injected, not the controller itself
+     * @return the failure for a view controller injected into another bean, whatever its scope
+     */
+    static IllegalStateException injectedInto(Class<?> type, String beanName, Class<?> holderType, String holder,
+            @Nullable String holderScope, boolean throughProxy) {
+        Class<?> userClass = ClassUtils.getUserClass(type);
+        String into = ViewBeans.isSingleton(holderScope) ? "the singleton '" + holder + "'"
+                : "bean '" + holder + "' (scope '" + holderScope + "')";
+        return new IllegalStateException("Controller " + userClass.getName() + " (bean '" + beanName + "') has "
+                + fields(userClass) + " and is injected" + (throughProxy ? ", through its scoped proxy," : "")
+                + " into " + into + " of class " + ClassUtils.getUserClass(holderType).getName() + ". "
+                + ONLY_THE_HANDLER + (throughProxy ? " Through the proxy, that bean reaches the controller instance of "
+                        + "whichever request is current: in a request that no handler of the controller handles, a "
+                        + "new one, never recovered nor stored." : "") + " " + DO_NOT_INJECT);
+    }
+
+    /**
+     * @param handler the handler Spring MVC chose for the request, e.g. a {@code HandlerMethod}
+     * @return the failure for a view controller asked for in a request that another handler handles
+     */
+    static IllegalStateException notTheHandler(Class<?> type, String beanName, Object handler) {
+        Class<?> userClass = ClassUtils.getUserClass(type);
+        String handlerClass = handler instanceof HandlerMethod method
+                ? ClassUtils.getUserClass(method.getBeanType()).getName() : handler.getClass().getName();
+        return new IllegalStateException("Controller " + userClass.getName() + " (bean '" + beanName + "') has "
+                + fields(userClass) + ", but it is asked for in a request whose handler is " + handler + " (class "
+                + handlerClass + "): injected into a bean made in this request, or looked up through an "
+                + "ObjectProvider or getBean. " + ONLY_THE_HANDLER + " " + DO_NOT_INJECT);
     }
 
     static IllegalStateException injectedThroughProxy(Class<?> type, String beanName, String singleton) {

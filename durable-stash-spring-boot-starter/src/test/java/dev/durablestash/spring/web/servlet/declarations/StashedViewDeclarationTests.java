@@ -2,6 +2,7 @@ package dev.durablestash.spring.web.servlet.declarations;
 
 import ch.qos.logback.classic.Level;
 
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -16,7 +17,9 @@ import org.springframework.boot.webmvc.autoconfigure.WebMvcAutoConfiguration;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Scope;
+import org.springframework.context.annotation.ScopedProxyMode;
 import org.springframework.http.HttpStatus;
+import org.springframework.mock.web.MockHttpServletRequest;
 import org.springframework.stereotype.Component;
 import org.springframework.stereotype.Service;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -28,6 +31,10 @@ import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.context.WebApplicationContext;
 import org.springframework.web.context.annotation.RequestScope;
 import org.springframework.web.context.annotation.SessionScope;
+import org.springframework.web.context.request.RequestContextHolder;
+import org.springframework.web.context.request.ServletRequestAttributes;
+import org.springframework.web.method.HandlerMethod;
+import org.springframework.web.servlet.HandlerMapping;
 
 import dev.durablestash.spring.Stash;
 import dev.durablestash.spring.Stashed;
@@ -223,6 +230,64 @@ class StashedViewDeclarationTests {
                             "injected into a singleton");
                     assertThat(context.getStartupFailure()).hasMessageContaining("'controllerHolder'");
                 });
+    }
+
+    @Test
+    void aViewControllerInjectedIntoARequestScopedBeanFailsAtItsCreationNamingBothClassesAndWhatToDo() {
+        contextRunner.withUserConfiguration(BareController.class, RequestScopedHolder.class).run((context) -> {
+            assertThat(context).hasNotFailed();
+            Throwable failure = inRequest(null, () -> context.getBean(RequestScopedHolder.class));
+            assertThat(failure).isInstanceOf(IllegalStateException.class).hasMessageContainingAll(
+                    BareController.class.getName() + ".count", RequestScopedHolder.class.getName(), "scope 'request'",
+                    "handler-method argument", "@StashedView");
+        });
+    }
+
+    @Test
+    void aViewControllerLookedUpInARequestThatAnotherHandlerHandlesFailsNamingBothClasses() throws Exception {
+        HandlerMethod other = new HandlerMethod(new StatusCodeController(),
+                StatusCodeController.class.getDeclaredMethod("create"));
+        contextRunner.withUserConfiguration(BareController.class).run((context) -> {
+            Throwable failure = inRequest(other, () -> context.getBean(BareController.class));
+            assertThat(failure).isInstanceOf(IllegalStateException.class).hasMessageContainingAll(
+                    BareController.class.getName() + ".count", StatusCodeController.class.getName(), "ObjectProvider",
+                    "handler-method argument");
+        });
+    }
+
+    /**
+     * @param handler the handler Spring MVC chose for the request, or {@code null} before it chose one
+     * @return the root cause of what {@code lookup} threw in a request, or {@code null}
+     */
+    private static @Nullable Throwable inRequest(@Nullable HandlerMethod handler, Runnable lookup) {
+        MockHttpServletRequest request = new MockHttpServletRequest();
+        if (handler != null) {
+            request.setAttribute(HandlerMapping.BEST_MATCHING_HANDLER_ATTRIBUTE, handler);
+        }
+        RequestContextHolder.setRequestAttributes(new ServletRequestAttributes(request));
+        try {
+            lookup.run();
+            return null;
+        } catch (RuntimeException e) {
+            Throwable root = e;
+            while (root.getCause() != null && root.getCause() != root) {
+                root = root.getCause();
+            }
+            return root;
+        } finally {
+            RequestContextHolder.resetRequestAttributes();
+        }
+    }
+
+    /** A request-scoped bean that has a view controller injected: a second instance, never recovered. */
+    @Component
+    @RequestScope(proxyMode = ScopedProxyMode.NO)
+    static class RequestScopedHolder {
+        final BareController controller;
+
+        RequestScopedHolder(BareController controller) {
+            this.controller = controller;
+        }
     }
 
     @Test
