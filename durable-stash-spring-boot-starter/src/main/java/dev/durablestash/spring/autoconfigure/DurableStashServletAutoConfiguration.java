@@ -1,6 +1,10 @@
 package dev.durablestash.spring.autoconfigure;
 
+import java.util.List;
+import java.util.Map;
+
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -11,10 +15,15 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
+import org.springframework.core.Ordered;
+import org.springframework.core.io.ClassPathResource;
+import org.springframework.http.CacheControl;
 import org.springframework.session.web.http.DefaultCookieSerializer;
 import org.springframework.web.filter.OncePerRequestFilter;
 import org.springframework.web.servlet.DispatcherServlet;
 import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
+import org.springframework.web.servlet.handler.SimpleUrlHandlerMapping;
+import org.springframework.web.servlet.resource.ResourceHttpRequestHandler;
 
 import dev.durablestash.core.StashAdapter;
 import dev.durablestash.core.StashSettings;
@@ -42,7 +51,8 @@ import dev.durablestash.spring.web.servlet.StashedViewsWebMvcConfigurer;
  * reactive web applications, listed with {@link DurableStashAutoConfiguration} in
  * {@code META-INF/spring/org.springframework.boot.webflux.test.autoconfigure.AutoConfigureWebFlux.imports}
  * (and the test backend's {@code InMemoryStorageAutoConfiguration} in that file of its module).
- * Every bean backs off when the application defines one of the same type.
+ * Every bean backs off when the application defines one of the same type; the handler and handler mapping
+ * that serve {@code /durable-stash.js} back off for a bean of the same name.
  */
 @AutoConfiguration(after = DurableStashAutoConfiguration.class)
 @ConditionalOnWebApplication(type = Type.SERVLET)
@@ -93,6 +103,33 @@ public final class DurableStashServletAutoConfiguration {
         StashedViewsWebMvcConfigurer durableStashWebMvcConfigurer(StashAdapter adapter, StashedViews views,
                 StashSettings settings) {
             return new StashedViewsWebMvcConfigurer(adapter, views, settings.operationTimeout());
+        }
+
+        /**
+         * Serves {@link StashedViewsWebMvcConfigurer#SCRIPT_PATH} from the starter's jar, with
+         * {@code Cache-Control: no-cache}. A bean (not a resource handler of a {@code WebMvcConfigurer}), so that
+         * an application that configures Spring MVC without {@code WebMvcConfigurer}s serves it too.
+         */
+        @Bean
+        @ConditionalOnMissingBean(name = "durableStashScriptHandler")
+        ResourceHttpRequestHandler durableStashScriptHandler() {
+            ResourceHttpRequestHandler handler = new ResourceHttpRequestHandler();
+            handler.setLocations(List.of(new ClassPathResource("META-INF/durable-stash/")));
+            handler.setCacheControl(CacheControl.noCache());
+            return handler;
+        }
+
+        /**
+         * Maps {@link StashedViewsWebMvcConfigurer#SCRIPT_PATH} to the script's handler, after the application's
+         * controllers, view controllers and functional routes, and before its static resources (Spring MVC's
+         * resource handler mapping, which comes last but one).
+         */
+        @Bean
+        @ConditionalOnMissingBean(name = "durableStashScriptHandlerMapping")
+        SimpleUrlHandlerMapping durableStashScriptHandlerMapping(
+                @Qualifier("durableStashScriptHandler") ResourceHttpRequestHandler handler) {
+            return new SimpleUrlHandlerMapping(Map.of(StashedViewsWebMvcConfigurer.SCRIPT_PATH, handler),
+                    Ordered.LOWEST_PRECEDENCE - 2);
         }
 
         @Bean

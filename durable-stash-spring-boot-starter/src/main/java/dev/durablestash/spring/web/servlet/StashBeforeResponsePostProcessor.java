@@ -7,11 +7,13 @@ import org.jspecify.annotations.Nullable;
 
 import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.BeanFactoryAware;
-import org.springframework.beans.factory.config.BeanPostProcessor;
+import org.springframework.beans.factory.config.InstantiationAwareBeanPostProcessor;
 import org.springframework.util.function.SingletonSupplier;
 import org.springframework.web.accept.ContentNegotiationManager;
 import org.springframework.web.method.support.AsyncHandlerMethodReturnValueHandler;
+import org.springframework.web.method.support.HandlerMethodArgumentResolver;
 import org.springframework.web.method.support.HandlerMethodReturnValueHandler;
+import org.springframework.web.servlet.handler.AbstractHandlerMapping;
 import org.springframework.web.servlet.mvc.method.annotation.AsyncTaskMethodReturnValueHandler;
 import org.springframework.web.servlet.mvc.method.annotation.CallableMethodReturnValueHandler;
 import org.springframework.web.servlet.mvc.method.annotation.DeferredResultMethodReturnValueHandler;
@@ -52,9 +54,20 @@ import org.springframework.web.servlet.mvc.method.annotation.StreamingResponseBo
  * {@code mvcContentNegotiationManager}) or by the type of its elements, and is collected otherwise
  * (into a JSON array, say).
  *
+ * <p>It also connects the starter to Spring MVC however the application configures it (with Spring Boot's
+ * MVC auto-configuration and {@code WebMvcConfigurer}s, by extending {@code WebMvcConfigurationSupport}, or
+ * with handler mappings and adapters it builds itself): it gives every {@link AbstractHandlerMapping} bean the
+ * interceptor that recovers and stashes views, after the interceptors the mapping was given when it was made
+ * (before the mapping adapts its interceptors, when the application context is set), and every
+ * {@link RequestMappingHandlerAdapter} whose custom argument resolvers lack the starter's resolver of views
+ * and {@code Stash} handles that resolver (before it builds its resolvers). Both are taken from the
+ * {@link StashedViewsWebMvcConfigurer} bean; without one, nothing is added, and {@link StashedViewsVerifier}
+ * refuses any handler that binds a view.
+ *
  * <p><b>Thread-safety:</b> thread-safe.
  */
-public final class StashBeforeResponsePostProcessor implements BeanPostProcessor, BeanFactoryAware {
+public final class StashBeforeResponsePostProcessor
+        implements InstantiationAwareBeanPostProcessor, BeanFactoryAware {
 
     /** The bean Spring MVC's configuration gives its handler adapter as content negotiation manager. */
     private static final String CONTENT_NEGOTIATION_MANAGER = "mvcContentNegotiationManager";
@@ -64,6 +77,48 @@ public final class StashBeforeResponsePostProcessor implements BeanPostProcessor
     @Override
     public void setBeanFactory(BeanFactory beanFactory) {
         this.beanFactory = beanFactory;
+    }
+
+    /**
+     * Adds the starter's interceptor to a handler mapping, once it is made and before its application context
+     * is set (when it adapts its interceptors).
+     */
+    @Override
+    public boolean postProcessAfterInstantiation(Object bean, String beanName) {
+        if (bean instanceof AbstractHandlerMapping mapping) {
+            StashedViewsWebMvcConfigurer configurer = configurer();
+            if (configurer != null) {
+                mapping.setInterceptors(configurer.interceptor()); // adds to those it has
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Adds the starter's argument resolver to a handler adapter's custom ones when it lacks it (its
+     * configuration applied no {@code WebMvcConfigurer}) and its resolvers are not set already: the adapter
+     * builds its resolvers, custom ones included, when it is initialised.
+     */
+    @Override
+    public Object postProcessBeforeInitialization(Object bean, String beanName) {
+        if (bean instanceof RequestMappingHandlerAdapter adapter && adapter.getArgumentResolvers() == null) {
+            List<HandlerMethodArgumentResolver> custom = adapter.getCustomArgumentResolvers();
+            StashedViewsWebMvcConfigurer configurer = configurer();
+            if (configurer != null && (custom == null
+                    || custom.stream().noneMatch(StashedViewArgumentResolver.class::isInstance))) {
+                List<HandlerMethodArgumentResolver> resolvers = custom == null ? new ArrayList<>()
+                        : new ArrayList<>(custom);
+                resolvers.add(configurer.argumentResolver());
+                adapter.setCustomArgumentResolvers(resolvers);
+            }
+        }
+        return bean;
+    }
+
+    /** @return the application's {@link StashedViewsWebMvcConfigurer}, or {@code null} when it has none */
+    private @Nullable StashedViewsWebMvcConfigurer configurer() {
+        BeanFactory factory = beanFactory;
+        return factory == null ? null : factory.getBeanProvider(StashedViewsWebMvcConfigurer.class).getIfUnique();
     }
 
     @Override

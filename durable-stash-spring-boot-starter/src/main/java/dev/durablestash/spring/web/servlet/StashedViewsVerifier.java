@@ -17,11 +17,15 @@ import org.springframework.core.ResolvableType;
 import org.springframework.core.annotation.AnnotatedElementUtils;
 import org.springframework.util.ClassUtils;
 import org.springframework.util.StringUtils;
+import org.springframework.web.HttpRequestHandler;
 import org.springframework.web.bind.annotation.ResponseStatus;
 import org.springframework.web.context.WebApplicationContext;
 import org.springframework.web.method.HandlerMethod;
 import org.springframework.web.method.support.HandlerMethodArgumentResolver;
+import org.springframework.web.servlet.HandlerInterceptor;
 import org.springframework.web.servlet.handler.AbstractHandlerMethodMapping;
+import org.springframework.web.servlet.handler.MappedInterceptor;
+import org.springframework.web.servlet.mvc.Controller;
 import org.springframework.web.servlet.mvc.method.annotation.RequestMappingHandlerAdapter;
 
 import dev.durablestash.spring.Stash;
@@ -36,6 +40,10 @@ import dev.durablestash.spring.web.ViewBeans;
  * finds ({@link StashedViews#definitionOf}), which rejects static and final {@code @Stashed} fields and two
  * views with the same name, and checks:
  * <ul>
+ * <li>every handler method that binds a view (its controller, or a parameter): the handler mapping that maps
+ * it must have the starter's interceptor ({@link StashBeforeResponsePostProcessor} gives it to every handler
+ * mapping bean, also when the application configures Spring MVC without {@code WebMvcConfigurer}s), which
+ * recovers and stashes the views;</li>
  * <li>every handler method's controller that is a view: it must be a bean with request scope (after
  * {@link StashedControllerScopePostProcessor}), not a registered instance, and its scoped proxy (a
  * {@code @RequestScope} controller has one) must not be injected into a singleton;</li>
@@ -44,7 +52,7 @@ import dev.durablestash.spring.web.ViewBeans;
  * response before the view can be stashed;</li>
  * <li>every handler-method parameter whose type is a view: the starter's argument resolver must be
  * the one that resolves it (not {@code @RequestBody}, {@code @ModelAttribute}, {@code @RequestParam}
- * ...), and the class must have a no-argument constructor;</li>
+ * ...; a handler adapter must have it), and the class must have a no-argument constructor;</li>
  * <li>every other handler-method parameter: it must not take a view class inside another type
  * ({@code Optional<Prefs>}, {@code HttpEntity<Prefs>}, ...; {@link #refuseViewInsideAnotherType});</li>
  * <li>every {@link Stash} parameter: its handler must have a view (the controller, or exactly one
@@ -57,7 +65,10 @@ import dev.durablestash.spring.web.ViewBeans;
  * a {@link Stash} parameter must have a view (the class the method is invoked on, or exactly one view
  * parameter type); the failure names the method, and the advice bean;</li>
  * <li>every singleton registered as an instance (no bean definition) whose class is a view;</li>
- * <li>every bean definition whose class is a view (built, so its fields and name are checked);</li>
+ * <li>every bean definition whose class is a view (built, so its fields and name are checked): it must not
+ * handle requests as Spring MVC's {@link Controller} interface or an {@link HttpRequestHandler} (a controller
+ * mapped by its bean name, say), since only {@code @RequestMapping} handler methods recover and stash a
+ * view;</li>
  * <li>with spring-messaging on the classpath, every message-handling method ({@code @MessageMapping},
  * {@code @SubscribeMapping}) that its method message handlers (STOMP's) found: its controller must not
  * be a view, and it must take neither a view (as the parameter's type or inside it), nor a
@@ -109,10 +120,16 @@ public final class StashedViewsVerifier extends AbstractStashedViewsVerifier {
             argumentResolvers = copy(adapter.getArgumentResolvers());
             initBinderResolvers = copy(adapter.getInitBinderArgumentResolvers());
         }
-        for (AbstractHandlerMethodMapping<?> mapping : factory
-                .getBeansOfType(AbstractHandlerMethodMapping.class, false, false).values()) {
+        Map<String, AbstractHandlerMethodMapping> mappings = factory.getBeansOfType(
+                AbstractHandlerMethodMapping.class, false, false);
+        for (Map.Entry<String, AbstractHandlerMethodMapping> entry : mappings.entrySet()) {
+            AbstractHandlerMethodMapping<?> mapping = entry.getValue();
+            boolean intercepted = hasTheStartersInterceptor(mapping);
             for (HandlerMethod handler : mapping.getHandlerMethods().values()) {
-                verifyHandler(factory, handler, used);
+                Class<?> view = verifyHandler(factory, handler, used);
+                if (view != null && !intercepted) {
+                    throw notIntercepted(entry.getKey(), mapping, handler, view);
+                }
                 verifySupportMethods(handler, used);
             }
         }
@@ -183,12 +200,67 @@ public final class StashedViewsVerifier extends AbstractStashedViewsVerifier {
         return ViewDeclarations.notRequestScoped(type, name, "registered as an instance");
     }
 
+    /**
+     * Builds the view, and refuses a view bean that handles requests as Spring MVC's {@link Controller}
+     * interface or an {@link HttpRequestHandler}: only {@code @RequestMapping} handler methods recover and stash
+     * a view.
+     */
     @Override
     protected void verifyViewBean(ConfigurableListableBeanFactory factory, String name, Class<?> type) {
+        Class<?> userClass = ClassUtils.getUserClass(type);
+        Class<?> handlerInterface = Controller.class.isAssignableFrom(userClass) ? Controller.class
+                : HttpRequestHandler.class.isAssignableFrom(userClass) ? HttpRequestHandler.class : null;
+        if (handlerInterface != null) {
+            throw new IllegalStateException("Bean '" + name + "' of class " + userClass.getName() + " has "
+                    + ViewDeclarations.fields(userClass) + " and handles requests as " + handlerInterface.getName()
+                    + " (mapped by its bean name, say), but only @RequestMapping handler methods recover and stash a "
+                    + "view: its fields would never be recovered nor stored. Handle the requests with "
+                    + "@RequestMapping methods (@GetMapping, @PostMapping, ...) instead of implementing "
+                    + handlerInterface.getSimpleName() + ", or remove @Stashed.");
+        }
         views().definitionOf(type);
     }
 
-    private void verifyHandler(ConfigurableListableBeanFactory factory, HandlerMethod handler, Set<Class<?>> used) {
+    /** @return whether the mapping's interceptors include the starter's, as such or mapped to paths */
+    private static boolean hasTheStartersInterceptor(AbstractHandlerMethodMapping<?> mapping) {
+        HandlerInterceptor[] interceptors = mapping.getAdaptedInterceptors(); // null when it has none
+        if (interceptors == null) {
+            return false;
+        }
+        for (HandlerInterceptor interceptor : interceptors) {
+            HandlerInterceptor actual = interceptor instanceof MappedInterceptor mapped ? mapped.getInterceptor()
+                    : interceptor;
+            if (actual instanceof StashedViewInterceptor) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * @return the failure for a handler that binds a view and is mapped by a handler mapping without the
+     *     starter's interceptor
+     */
+    private static IllegalStateException notIntercepted(String mappingName, AbstractHandlerMethodMapping<?> mapping,
+            HandlerMethod handler, Class<?> view) {
+        Class<?> userClass = ClassUtils.getUserClass(view);
+        return new IllegalStateException("Handler " + handler + " binds the view " + userClass.getName() + " ("
+                + ViewDeclarations.fields(userClass) + "), but the handler mapping '" + mappingName + "' ("
+                + mapping.getClass().getName() + ") that maps it lacks the starter's interceptor, so the view's "
+                + "fields would be neither recovered nor stashed. The starter's StashBeforeResponsePostProcessor "
+                + "gives the interceptor to every handler mapping bean it post-processes; it cannot to one "
+                + "registered as an instance, nor to one made before the bean post-processors are ready (because a "
+                + "bean post-processor depends on it: Spring then logs that the mapping 'is not eligible for "
+                + "getting processed by all BeanPostProcessors'). Declare the mapping as a bean (a @Bean method) "
+                + "that no bean post-processor depends on.");
+    }
+
+    /**
+     * @return the first view the handler binds (its controller, or a view parameter), or {@code null} when it
+     *     binds none
+     */
+    private @Nullable Class<?> verifyHandler(ConfigurableListableBeanFactory factory, HandlerMethod handler,
+            Set<Class<?>> used) {
         Class<?> controller = handler.getBeanType();
         boolean controllerIsView = StashedViews.isStashedView(controller);
         if (controllerIsView) {
@@ -206,6 +278,7 @@ public final class StashedViewsVerifier extends AbstractStashedViewsVerifier {
         if (takes.stash() && !controllerIsView && viewParameters.size() != 1) {
             throw stashWithoutOneView("Stash", "handler " + handler, "its controller", viewParameters);
         }
+        return controllerIsView ? controller : viewParameters.isEmpty() ? null : viewParameters.iterator().next();
     }
 
     /**
@@ -284,6 +357,15 @@ public final class StashedViewsVerifier extends AbstractStashedViewsVerifier {
     private void verifyViewParameter(MethodParameter parameter, Class<?> type, String method,
             List<HandlerMethodArgumentResolver> resolvers) {
         Class<?> userClass = ClassUtils.getUserClass(type);
+        if (resolvers.isEmpty()) {
+            throw new IllegalStateException("Parameter " + parameter.getParameterIndex() + " (" + userClass.getName()
+                    + ") of " + method + " is a view with " + ViewDeclarations.fields(userClass) + ", but no "
+                    + "RequestMappingHandlerAdapter has the starter's argument resolver, so another resolver would "
+                    + "make it and its fields would be neither recovered nor stashed. The starter's "
+                    + "StashBeforeResponsePostProcessor adds the resolver of the StashedViewsWebMvcConfigurer bean to "
+                    + "every handler adapter whose argument resolvers are not set already: keep both of the starter's "
+                    + "beans, and add the resolver to the custom ones rather than setting the adapter's resolvers.");
+        }
         for (HandlerMethodArgumentResolver resolver : resolvers) {
             if (resolver.supportsParameter(parameter)) {
                 if (!(resolver instanceof StashedViewArgumentResolver)) {
@@ -309,8 +391,8 @@ public final class StashedViewsVerifier extends AbstractStashedViewsVerifier {
     }
 
     /**
-     * @return the first handler adapter whose argument resolvers include the starter's (the one Spring MVC
-     *     configured with the application's {@code WebMvcConfigurer}s), or {@code null} when none has it
+     * @return the first handler adapter whose argument resolvers include the starter's (each has it whose
+     *     resolvers {@link StashBeforeResponsePostProcessor} could add it to), or {@code null} when none has it
      */
     private static @Nullable RequestMappingHandlerAdapter adapterWithTheStartersResolver(
             ConfigurableListableBeanFactory factory) {

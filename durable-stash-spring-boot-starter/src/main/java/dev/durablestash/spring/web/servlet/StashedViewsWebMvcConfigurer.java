@@ -4,10 +4,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 
-import org.springframework.http.CacheControl;
 import org.springframework.web.method.support.HandlerMethodArgumentResolver;
-import org.springframework.web.servlet.config.annotation.InterceptorRegistry;
-import org.springframework.web.servlet.config.annotation.ResourceHandlerRegistry;
 import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 
 import dev.durablestash.core.StashAdapter;
@@ -15,17 +12,29 @@ import dev.durablestash.spring.web.StashedViews;
 
 /**
  * Spring MVC integration: recovers view controllers (controllers with {@code @Stashed} fields) before
- * their handlers, resolves view state-class and {@link dev.durablestash.spring.Stash} handler
- * arguments, and serves {@code /durable-stash.js}.
+ * their handlers, and resolves view state-class and {@link dev.durablestash.spring.Stash} handler
+ * arguments.
+ *
+ * <p>As a {@link WebMvcConfigurer} it adds the starter's argument resolver. The interceptor that recovers
+ * and stashes view controllers does not depend on it: {@link StashBeforeResponsePostProcessor} gives it to
+ * every handler mapping bean, and the argument resolver to every {@code RequestMappingHandlerAdapter} that
+ * lacks it, so an application that configures Spring MVC without {@code WebMvcConfigurer}s (one that
+ * extends {@code WebMvcConfigurationSupport}) gets both too. {@code /durable-stash.js} is served by a
+ * handler mapping of its own (see {@link #SCRIPT_PATH}).
  *
  * <p><b>Thread-safety:</b> thread-safe.
  */
 public final class StashedViewsWebMvcConfigurer implements WebMvcConfigurer {
 
-    /** Where {@code /durable-stash.js} is served from. */
+    /**
+     * Where {@code /durable-stash.js} is served from: the auto-configuration's handler mapping
+     * {@code durableStashScriptHandlerMapping}, ordered after the application's controllers and before its
+     * static resources.
+     */
     public static final String SCRIPT_PATH = "/durable-stash.js";
 
-    private final StashContext context;
+    private final StashedViewInterceptor interceptor;
+    private final StashedViewArgumentResolver argumentResolver;
 
     /**
      * @param adapter the engine
@@ -35,24 +44,24 @@ public final class StashedViewsWebMvcConfigurer implements WebMvcConfigurer {
      *     {@link dev.durablestash.spring.web.BoundViews#WAIT_MARGIN}) each time
      */
     public StashedViewsWebMvcConfigurer(StashAdapter adapter, StashedViews views, Duration operationTimeout) {
-        this.context = new StashContext(Objects.requireNonNull(adapter, "adapter"),
+        StashContext context = new StashContext(Objects.requireNonNull(adapter, "adapter"),
                 Objects.requireNonNull(views, "views"), Objects.requireNonNull(operationTimeout, "operationTimeout"));
-    }
-
-    @Override
-    public void addInterceptors(InterceptorRegistry registry) {
-        registry.addInterceptor(new StashedViewInterceptor(context));
+        this.interceptor = new StashedViewInterceptor(context);
+        this.argumentResolver = new StashedViewArgumentResolver(context);
     }
 
     @Override
     public void addArgumentResolvers(List<HandlerMethodArgumentResolver> resolvers) {
-        resolvers.add(new StashedViewArgumentResolver(context));
+        resolvers.add(argumentResolver);
     }
 
-    @Override
-    public void addResourceHandlers(ResourceHandlerRegistry registry) {
-        registry.addResourceHandler(SCRIPT_PATH)
-                .addResourceLocations("classpath:/META-INF/durable-stash/")
-                .setCacheControl(CacheControl.noCache());
+    /** @return the interceptor that recovers and stashes views, one for every handler mapping */
+    StashedViewInterceptor interceptor() {
+        return interceptor;
+    }
+
+    /** @return the argument resolver of views and {@code Stash} handles, one for every handler adapter */
+    StashedViewArgumentResolver argumentResolver() {
+        return argumentResolver;
     }
 }
