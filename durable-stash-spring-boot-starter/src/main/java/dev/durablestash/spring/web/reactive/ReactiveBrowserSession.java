@@ -152,8 +152,9 @@ public final class ReactiveBrowserSession {
      * {@linkplain SessionCookieValues.Decoded#claimBy claim} by the exchange's principal is ADOPT; an
      * anonymous session used by an authenticated exchange (a login no handler announced) is rotated to a
      * new sid bound to the principal (should that fail, the exchange fails and the cookie stays); otherwise a
-     * new, empty session, whose cookie a HEAD request does not get (it renders no page, and stores nothing). Subscribed inside the exchange's processing, so the principal resolver sees
-     * the security context.
+     * new, empty session. A HEAD request (it renders no page, and stores nothing) adopts the cookie's session
+     * alike, but moves none and gets no cookie for a new one. Subscribed inside the exchange's processing, so
+     * the principal resolver sees the security context.
      */
     private Mono<String> decide() {
         return principal().flatMap(found -> {
