@@ -61,12 +61,15 @@ public final class DurableStashAutoConfiguration {
 
     /**
      * Checks what the properties alone cannot show, whichever beans the application defines itself: an
-     * entry of {@code durable-stash.previous-secrets} that Spring Boot would leave out of the list.
+     * entry of {@code durable-stash.previous-secrets} that Spring Boot would leave out of the list, then a
+     * name under {@code durable-stash.} (or {@code management.health.durable-stash.}) that is no property
+     * of the starter, which Spring Boot would ignore.
      *
      * @param environment the application's environment
      */
     public DurableStashAutoConfiguration(Environment environment) {
         PreviousSecretsCheck.requireOnlyElements(environment);
+        UnknownPropertiesCheck.requireKnownNames(environment);
     }
 
     /**

@@ -280,6 +280,23 @@ class SecretPropertyFailureAnalyzerTests {
     }
 
     @Test
+    void aMisspelledSecretPropertyFailsStartupNamingItWithoutItsValue(CapturedOutput output) {
+        // Spring Boot ignored both: the rotation to the new secret lost every session stored under the old one.
+        assertThatThrownBy(() -> start(Map.of("DURABLE_STASH_PREVIOUSSECRET", PREVIOUS), null,
+                "--durable-stash.secret=" + SECRET, "--durable-stash.previous-secret=" + PREVIOUS));
+
+        assertThat(printed(output)).contains("APPLICATION FAILED TO START")
+                .contains("DurableStash has no configuration property of these names")
+                .contains("'durable-stash.previous-secret' (set in '\"durable-stash.previous-secret\" from property "
+                        + "source \"commandLineArgs\"'): did you mean durable-stash.previous-secrets?")
+                .contains("'DURABLE_STASH_PREVIOUSSECRET' (set in 'System Environment Property "
+                        + "\"DURABLE_STASH_PREVIOUSSECRET\"'): did you mean DURABLE_STASH_PREVIOUS_SECRETS "
+                        + "(durable-stash.previous-secrets)?")
+                .contains("Correct each name, or remove it")
+                .doesNotContain(PREVIOUS);
+    }
+
+    @Test
     void anotherInvalidPropertyIsLeftToSpringBootsReportWithItsValue(CapturedOutput output) {
         assertThatThrownBy(() -> start("--durable-stash.secret=" + SECRET, "--durable-stash.ttl=0s"));
 

@@ -9,6 +9,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import org.springframework.beans.BeanUtils;
+import org.springframework.http.HttpMethod;
 import org.springframework.http.InvalidMediaTypeException;
 import org.springframework.http.MediaType;
 import org.springframework.http.codec.multipart.FormFieldPart;
@@ -279,9 +280,21 @@ final class ExchangeViews {
         });
     }
 
-    /** @return {@code false} once a stash failed or the handler failed */
+    /**
+     * @return {@code false} once a stash failed or the handler failed, and for a HEAD request, which renders
+     *     no page: it changes nothing stored (its views are recovered as a rejoin, so their reconnect-scoped
+     *     keys stay, and nothing is stashed automatically, whatever its handler changes)
+     */
     boolean active() {
-        return !failed;
+        return !failed && !isHead(exchange);
+    }
+
+    /**
+     * @return whether {@code exchange} is a HEAD request: a link checker, a monitor, {@code curl -I}, asking
+     *     for a page's headers, not showing it
+     */
+    static boolean isHead(ServerWebExchange exchange) {
+        return HttpMethod.HEAD.equals(exchange.getRequest().getMethod());
     }
 
     /**
@@ -509,12 +522,16 @@ final class ExchangeViews {
      * raw body of such an exchange then fails when read ({@link ParsedMultipartGuard}). A form body read
      * (raw) before its fields could be, so that its {@code _mounts} field is unknown
      * ({@link FormBodyReplay#wasReadBefore}), counts as a rejoin, logged at WARN: never as a fresh mount,
-     * which would clear the view's reconnect-scoped keys in storage.
+     * which would clear the view's reconnect-scoped keys in storage. A HEAD request's is a rejoin.
      */
     private Mono<MountKind> mount() {
         MountKind kind = mount;
         if (kind != null) {
             return Mono.just(kind);
+        }
+        if (isHead(exchange)) {
+            mount = MountKind.REJOIN; // no new navigation to a view
+            return Mono.just(MountKind.REJOIN);
         }
         String value = exchange.getRequest().getHeaders().getFirst(MOUNTS_HEADER);
         if (value == null) {

@@ -152,8 +152,9 @@ public final class ReactiveBrowserSession {
      * {@linkplain SessionCookieValues.Decoded#claimBy claim} by the exchange's principal is ADOPT; an
      * anonymous session used by an authenticated exchange (a login no handler announced) is rotated to a
      * new sid bound to the principal (should that fail, the exchange fails and the cookie stays); otherwise a
-     * new, empty session. Subscribed inside the exchange's processing, so the principal resolver sees
-     * the security context.
+     * new, empty session. A HEAD request (it renders no page, and stores nothing) adopts the cookie's session
+     * alike, but moves none and gets no cookie for a new one. Subscribed inside the exchange's processing, so
+     * the principal resolver sees the security context.
      */
     private Mono<String> decide() {
         return principal().flatMap(found -> {
@@ -180,6 +181,22 @@ public final class ReactiveBrowserSession {
                     }
                 }
                 return Mono.just(fromCookie.sid());
+            }
+            if (ExchangeViews.isHead(exchange)) {
+                // A HEAD request renders no page and issues no sid: its views start from defaults under a sid no
+                // cookie names, and it stashes nothing (ExchangeViews). Nor does it move an anonymous session.
+                synchronized (this) {
+                    if (!unchangedSince(decidedAt)) {
+                        return sid();
+                    }
+                    String unissued = SessionIds.newSid();
+                    nextGeneration();
+                    sid = unissued;
+                    owner = principal;
+                    isNew = true;
+                    cookieReplaced = true;
+                    return Mono.just(unissued);
+                }
             }
             if (fromCookie != null && claim == SessionCookieValues.Claim.ROTATE) {
                 // Should the move fail, so does the exchange (503): the state stays under the old sid, the

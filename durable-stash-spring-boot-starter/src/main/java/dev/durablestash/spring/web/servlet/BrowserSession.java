@@ -137,7 +137,8 @@ public final class BrowserSession {
 
     /**
      * Returns the browser session id. On first call, takes it from the cookie when the cookie holds a
-     * sid this server issued, and otherwise makes a new one and sets the cookie on the response.
+     * sid this server issued, and otherwise makes a new one and sets the cookie on the response; a HEAD
+     * request's new sid gets no cookie (the request renders no page, and stores nothing under it).
      *
      * @return the sid, the same for the whole request until {@link #rotate()} or {@link #end()}
      */
@@ -156,6 +157,12 @@ public final class BrowserSession {
             if (fromCookie.retag() || settings.refreshCookie()) {
                 writeCookie(fromCookie.sid());
             }
+        } else if (RequestViews.isHead(request)) {
+            // A HEAD request renders no page and issues no sid: its views start from defaults under a sid no
+            // cookie names, and it stashes nothing (RequestViews). Nor does it move an anonymous session.
+            sid = SessionIds.newSid();
+            owner = principal;
+            isNew = true;
         } else if (fromCookie != null && claim == SessionCookieValues.Claim.ROTATE) {
             // An anonymous session used by an authenticated request: a login no event announced.
             // Should the move fail, the request fails (503): the state stays under the old sid, the

@@ -210,9 +210,21 @@ final class RequestViews {
         return bound.find(viewClass);
     }
 
-    /** @return {@code false} once a stash failed, and while an error page renders */
+    /**
+     * @return {@code false} once a stash failed, while an error page renders, and for a HEAD request,
+     *     which renders no page: it changes nothing stored (its views are recovered as a rejoin, so their
+     *     reconnect-scoped keys stay, and nothing is stashed automatically, whatever its handler changes)
+     */
     boolean active() {
-        return !failed && request.getDispatcherType() != DispatcherType.ERROR;
+        return !failed && request.getDispatcherType() != DispatcherType.ERROR && !isHead(request);
+    }
+
+    /**
+     * @return whether {@code request} is a HEAD request: a link checker, a monitor, {@code curl -I}, asking
+     *     for a page's headers, not showing it
+     */
+    static boolean isHead(HttpServletRequest request) {
+        return "HEAD".equalsIgnoreCase(request.getMethod());
     }
 
     /**
@@ -390,9 +402,13 @@ final class RequestViews {
         }
     }
 
+    /** @return the request's mount kind: a HEAD request's is a rejoin (it is no new navigation to a view) */
     private MountKind mount() {
         MountKind kind = mount;
-        if (kind == null) {
+        if (kind == null && isHead(request)) {
+            kind = MountKind.REJOIN;
+            mount = kind;
+        } else if (kind == null) {
             String value = request.getHeader(MOUNTS_HEADER);
             if (value == null) {
                 value = request.getParameter(MOUNTS_PARAMETER);
