@@ -70,6 +70,7 @@ final class ValueCodec {
     private final InvalidValuePolicy policy;
     private final ScalarTrees scalars;
     private final ScalarValues scalarValues;
+    private final UntypedPositions untyped;
     /** One reader per declared type (the declared types are those of the views: a bounded set). */
     private final ConcurrentHashMap<Type, ObjectReader> readers = new ConcurrentHashMap<>();
 
@@ -79,6 +80,7 @@ final class ValueCodec {
         this.policy = settings.invalidValuePolicy();
         this.scalars = ScalarTrees.of(mapper);
         this.scalarValues = ScalarValues.of(mapper);
+        this.untyped = new UntypedPositions(mapper);
     }
 
     /**
@@ -260,14 +262,17 @@ final class ValueCodec {
      * type Jackson cannot construct, a class without a creator) would be stored and then lost at the next
      * recovery: it fails here instead. Every value is read back, as recovery reads it: whether it reads back
      * depends on its content (a field left null, an empty list), not only on its class. Scalars of their
-     * own declared type read back without the mapper ({@link ScalarValues}).
+     * own declared type read back without the mapper ({@link ScalarValues}). Where the declared type leaves
+     * a position untyped ({@code Object}, {@code Map<String, Object>}...), the value read back must also be
+     * the stashed one, of the same classes ({@link UntypedPositions}): a {@code BigDecimal} would come back
+     * a {@code Double}, a bean a map. Declared types without such a position cost one map look-up more.
      *
      * @return what is wrong, or {@code null} when it reads back as {@code declared}
      */
     private @Nullable String readBackProblem(Object value, JsonNode tree, Type declared) {
         try {
-            decode(tree, declared);
-            return null;
+            Object back = decode(tree, declared);
+            return untyped.present(declared) ? untyped.problem(value, back, declared) : null;
         } catch (RuntimeException | StackOverflowError e) { // Jackson's, and whatever a deserializer throws
             return "value of type " + value.getClass().getName() + " is written as JSON that does not read back as"
                     + " the key's declared type " + declared.getTypeName() + ", so it could not be recovered: "

@@ -306,7 +306,8 @@ class BadInputTests {
             }
             assertThat(backend.count(Operation.PUT)).isZero();
 
-            await(adapter.stash(sid, view, Map.of("circle", new Circle(2), "anything", new Circle(3))));
+            // (a Circle itself under "anything" would be recovered as a map: refused, see UntypedValuesTests)
+            await(adapter.stash(sid, view, Map.of("circle", new Circle(2), "anything", Map.of("radius", 3))));
             await(adapter.stash(sid, view, Map.of("circle", new Circle(4))));
             assertThat(await(adapter.recover(sid, view, MountKind.FRESH)).values())
                     .containsOnly(Map.entry("circle", new Circle(4)), Map.entry("anything", Map.of("radius", 3)));

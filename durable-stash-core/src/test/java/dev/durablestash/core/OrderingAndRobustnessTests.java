@@ -18,7 +18,6 @@ import dev.durablestash.storage.Precondition;
 import dev.durablestash.storage.PutResult;
 import dev.durablestash.storage.StorageBackend;
 import dev.durablestash.testsupport.MutableClock;
-import tools.jackson.databind.node.JsonNodeFactory;
 import tools.jackson.databind.node.ObjectNode;
 
 /** The order of the actor's own writes, and operations that must end even when a backend misbehaves. */
@@ -138,7 +137,7 @@ class OrderingAndRobustnessTests {
         // declared type is refused): the stored value no longer builds.
         ViewDefinition before = ViewDefinition.builder("exploding").key("ok", String.class).key("boom", Object.class).build();
         try (StashAdapter adapter = new StashAdapter(backend, Engines.settings().build())) {
-            ObjectNode boom = JsonNodeFactory.instance.objectNode().put("value", "x");
+            Map<String, Object> boom = Map.of("value", "x");
             await(adapter.stash(sid, before, Map.of("ok", "fine", "boom", boom)));
             Recovery recovery = await(adapter.recover(sid, view, MountKind.FRESH));
             assertThat(recovery.values()).containsOnly(Map.entry("ok", "fine"));

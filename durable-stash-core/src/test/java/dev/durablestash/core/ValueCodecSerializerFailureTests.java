@@ -126,10 +126,13 @@ class ValueCodecSerializerFailureTests {
                 + Flaky.class.getName() + " cannot be represented as JSON: a transient bug");
         ValueCodec lenient = new ValueCodec(StashSettings.builder().secret(SECRET)
                 .invalidValuePolicy(InvalidValuePolicy.LOG).build());
+        // Declared as the String it is written as: under Object it would be recovered as a String, and refused
+        ViewDefinition strings = ViewDefinition.builder("form").key("v", String.class).key("name", String.class)
+                .build();
         FAILURES_LEFT.set(1);
-        SliceDiff first = lenient.encode(view, Map.of("v", new Flaky("a"), "name", "ada"), List.of());
+        SliceDiff first = lenient.encode(strings, Map.of("v", new Flaky("a"), "name", "ada"), List.of());
         assertThat(first.sets()).containsOnlyKeys("name");
-        SliceDiff second = lenient.encode(view, Map.of("v", new Flaky("a")), List.of());
+        SliceDiff second = lenient.encode(strings, Map.of("v", new Flaky("a")), List.of());
         assertThat(second.sets()).containsOnlyKeys("v");
     }
 }

@@ -1,0 +1,390 @@
+package dev.durablestash.core;
+
+import java.io.Serializable;
+import java.lang.reflect.Array;
+import java.lang.reflect.Type;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.jspecify.annotations.Nullable;
+
+import tools.jackson.databind.BeanDescription;
+import tools.jackson.databind.JavaType;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.MapperFeature;
+import tools.jackson.databind.SerializationConfig;
+import tools.jackson.databind.introspect.AnnotatedMember;
+import tools.jackson.databind.introspect.BeanPropertyDefinition;
+import tools.jackson.databind.introspect.ClassIntrospector;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Finds the values that a declared type with untyped positions would recover as other values. Where a
+ * declared type says nothing of a value's type ({@code Object}, a wildcard, a raw collection or map,
+ * {@code Map<String, Object>}, {@code Number}, {@code Serializable}), Jackson reads the stored JSON
+ * untyped: a {@code String}, {@code Boolean}, {@code Integer}, {@code Long} or {@code BigInteger} by
+ * the integer's size (or as the mapper's settings say), {@code Double} or {@code BigDecimal} for a
+ * fraction as the mapper's settings say, {@code LinkedHashMap}, {@code ArrayList} or {@code null}. A
+ * {@code BigDecimal} there comes back a {@code Double}, a {@code Long} that fits an int an
+ * {@code Integer}, a bean a map: {@link #problem} finds such a value by comparing it with what was read
+ * back, position by position, along the declared type.
+ *
+ * <p>The rule in an untyped position: the value read back must be of exactly the value's class and equal
+ * to it; a {@code Map} must come back a map with the same {@code String} keys and such values, and a
+ * {@code List} a list of such elements (the class of a map or list may change: a {@code HashMap} comes
+ * back a {@code LinkedHashMap}, as equal). A map entry with a {@code null} value that the mapper leaves
+ * out (an inclusion setting) is accepted: the map reads {@code null} for it either way. In typed
+ * positions nothing is compared but what lies under them in an untyped position; a set or another
+ * unordered collection is compared by its elements' {@code equals}.
+ *
+ * <p>Only for declared types with untyped positions ({@link #present}, one map look-up for others).
+ * Thread-safe.
+ */
+final class UntypedPositions {
+
+    /** Deeper than any document may be: a walk that goes further follows something no JSON holds. */
+    private static final int MAX_DEPTH = 2_000;
+
+    /** Declared types Jackson reads untyped (its untyped deserializer, or its {@code Number} one). */
+    private static final Set<Class<?>> UNTYPED = Set.of(Object.class, Serializable.class, Number.class);
+
+    private final JsonMapper mapper;
+    /** Whether each declared type seen has an untyped position (the declared types are a bounded set). */
+    private final ConcurrentHashMap<Type, Boolean> declared = new ConcurrentHashMap<>();
+    /** Types found to have an untyped position somewhere (only {@code true} is kept: see {@link #inside}). */
+    private final ConcurrentHashMap<JavaType, Boolean> typesWithUntyped = new ConcurrentHashMap<>();
+    /** The properties, with an untyped position in their type, of each bean type looked into. */
+    private final ConcurrentHashMap<JavaType, List<Property>> properties = new ConcurrentHashMap<>();
+
+    UntypedPositions(JsonMapper mapper) {
+        this.mapper = mapper;
+    }
+
+    /** @return whether {@code type} has a position Jackson reads untyped, anywhere inside it */
+    boolean present(Type type) {
+        Boolean known = declared.get(type);
+        if (known == null) {
+            known = inside(mapper.constructType(type), new HashSet<>());
+            declared.putIfAbsent(type, known);
+        }
+        return known;
+    }
+
+    /**
+     * @param value the stashed value
+     * @param back {@code value} read back from its JSON as {@code type}
+     * @param type the key's declared type
+     * @return what is wrong with the first value in an untyped position that would not be recovered
+     *     equal and of its class, or {@code null} when every one would (or when the comparison itself
+     *     fails: it never refuses a value for a reason of its own)
+     */
+    @Nullable String problem(Object value, @Nullable Object back, Type type) {
+        try {
+            JavaType javaType = mapper.constructType(type);
+            Mismatch mismatch = walk(value, back, javaType, null, 0);
+            return mismatch == null ? null : mismatch.describe(javaType);
+        } catch (RuntimeException | StackOverflowError e) {
+            return null;
+        }
+    }
+
+    private static boolean untyped(JavaType type) {
+        return UNTYPED.contains(type.getRawClass());
+    }
+
+    /**
+     * @param visiting the types being looked into further up: a type met again adds nothing new (whether
+     *     it has an untyped position is decided where it was first met)
+     */
+    private boolean inside(JavaType type, Set<JavaType> visiting) {
+        if (untyped(type) || typesWithUntyped.containsKey(type)) {
+            return true;
+        }
+        if (!visiting.add(type)) {
+            return false;
+        }
+        boolean found;
+        if (type.isContainerType() || type.isReferenceType()) {
+            JavaType key = type.getKeyType();
+            JavaType content = type.getContentType();
+            found = (key != null && inside(key, visiting)) || (content != null && inside(content, visiting));
+        } else if (bean(type)) {
+            found = false;
+            for (Property property : allProperties(type)) {
+                if (inside(property.type(), visiting)) {
+                    found = true;
+                    break;
+                }
+            }
+        } else {
+            found = false;
+        }
+        visiting.remove(type);
+        if (found) {
+            typesWithUntyped.put(type, true);
+        }
+        // false is not kept: it may hold only because a type further up was being looked into
+        return found;
+    }
+
+    /** @return whether Jackson writes and reads {@code type} through its properties (a record, a POJO) */
+    private static boolean bean(JavaType type) {
+        Class<?> raw = type.getRawClass();
+        String name = raw.getName();
+        return !type.isPrimitive() && !type.isEnumType() && !raw.isInterface() && !JsonNode.class.isAssignableFrom(raw)
+                && !name.startsWith("java.") && !name.startsWith("javax.") && !name.startsWith("tools.jackson.");
+    }
+
+    /** A property of a bean type: its JSON name, how its value is got, its type. */
+    private record Property(String name, AnnotatedMember accessor, JavaType type) {
+    }
+
+    private List<Property> allProperties(JavaType type) {
+        List<Property> known = properties.get(type);
+        if (known != null) {
+            return known;
+        }
+        SerializationConfig config = mapper.serializationConfig();
+        ClassIntrospector introspector = config.classIntrospectorInstance().forOperation(config);
+        BeanDescription description = introspector.introspectForSerialization(type,
+                introspector.introspectClassAnnotations(type));
+        List<Property> found = new ArrayList<>();
+        for (BeanPropertyDefinition definition : description.findProperties()) {
+            AnnotatedMember accessor = definition.getAccessor();
+            if (accessor != null) {
+                accessor.fixAccess(config.isEnabled(MapperFeature.OVERRIDE_PUBLIC_ACCESS_MODIFIERS));
+                found.add(new Property(definition.getName(), accessor, definition.getPrimaryType()));
+            }
+        }
+        properties.putIfAbsent(type, List.copyOf(found));
+        return found;
+    }
+
+    /** Where a value sits inside a key's value, as a JSON pointer's steps. */
+    private record Path(@Nullable Path parent, String step) {
+
+        static String pointer(@Nullable Path path) {
+            if (path == null) {
+                return "";
+            }
+            return pointer(path.parent) + "/" + path.step.replace("~", "~0").replace("/", "~1");
+        }
+    }
+
+    /** A value in an untyped position that would be recovered as {@code back}. */
+    private record Mismatch(@Nullable Path path, Object value, @Nullable Object back, @Nullable String what) {
+
+        String describe(JavaType declaredType) {
+            String at = path == null ? "the value" : "the value at " + Path.pointer(path);
+            String valueClass = value.getClass().getName();
+            StringBuilder m = new StringBuilder().append(at).append(" is ").append(what != null ? what
+                    : "a " + valueClass + shown(value)).append(", in a position the key's declared type ")
+                    .append(declaredType.toCanonical()).append(" leaves untyped: it would be recovered as ")
+                    .append(what != null ? "something else" : back == null ? "null" : "a "
+                            + back.getClass().getName() + shown(back));
+            if (value instanceof Long && back instanceof Integer) {
+                m.append(" (an untyped integer that fits an int is read as an Integer)");
+            } else if (value instanceof Number && back instanceof Number) {
+                m.append(" (an untyped number is read as ").append(numbers()).append(')');
+            }
+            String simple = value.getClass().getSimpleName();
+            String example = what != null && what.startsWith("a map key") ? "Map<" + simple + ", ...> rather than"
+                    + " Map<Object, ...>" : "Map<String, " + simple + "> rather than Map<String, Object>, List<"
+                    + simple + ">, or a record";
+            m.append("; declare the key's type with the value's type at that position (for example ").append(example)
+                    .append("), or stash only values Jackson reads back untyped as they are (by default: String,")
+                    .append(" Boolean, Integer, Long beyond the int range, Double, null, and Lists and Maps with")
+                    .append(" String keys of these)");
+            return m.toString();
+        }
+
+        private static String numbers() {
+            return "an Integer, a Long or a BigInteger by its size, and a Double or a BigDecimal for a fraction, "
+                    + "as the mapper's settings say";
+        }
+
+        /** @return a number or boolean shown as it is (other values may be private, and long) */
+        private static String shown(Object value) {
+            if (value instanceof Number || value instanceof Boolean) {
+                return " (" + value + ")";
+            }
+            return "";
+        }
+    }
+
+    private @Nullable Mismatch walk(@Nullable Object value, @Nullable Object back, JavaType type,
+            @Nullable Path path, int depth) {
+        if (value == null || depth > MAX_DEPTH) {
+            return null; // a null in a typed position is recovered as null, or refused elsewhere
+        }
+        if (untyped(type)) {
+            return untypedWalk(value, back, path, depth);
+        }
+        if (!inside(type, new HashSet<>())) {
+            return null;
+        }
+        if (type.isMapLikeType()) {
+            return mapWalk(value, back, type, path, depth);
+        }
+        if (type.isContainerType()) { // a collection or an array
+            return elementsWalk(value, back, type.getContentType(), path, depth);
+        }
+        if (type.isReferenceType()) {
+            return walk(referenced(value), referenced(back), type.getContentType(), path, depth + 1);
+        }
+        if (back == null || back.getClass() != value.getClass()) {
+            return null; // a typed position: Jackson made what the type says
+        }
+        // The declared type when it is the value's class (its type arguments say what its properties are)
+        JavaType beanType = type.getRawClass() == value.getClass() ? type : mapper.constructType(value.getClass());
+        for (Property property : allProperties(beanType)) {
+            if (inside(property.type(), new HashSet<>())) {
+                Mismatch m = walk(property.accessor().getValue(value), property.accessor().getValue(back),
+                        property.type(), new Path(path, property.name()), depth + 1);
+                if (m != null) {
+                    return m;
+                }
+            }
+        }
+        return null;
+    }
+
+    private static @Nullable Object referenced(@Nullable Object value) {
+        if (value instanceof Optional<?> optional) {
+            return optional.orElse(null);
+        }
+        if (value instanceof AtomicReference<?> reference) {
+            return reference.get();
+        }
+        return value;
+    }
+
+    private @Nullable Mismatch mapWalk(Object value, @Nullable Object back, JavaType type, @Nullable Path path,
+            int depth) {
+        if (!(value instanceof Map<?, ?> map) || !(back instanceof Map<?, ?> read)) {
+            return null;
+        }
+        boolean untypedKeys = untyped(type.getKeyType());
+        for (Map.Entry<?, ?> entry : map.entrySet()) {
+            Object key = entry.getKey();
+            if (untypedKeys && key != null && !(key instanceof String)) {
+                return new Mismatch(path, key, String.valueOf(key), "a map key of type " + key.getClass().getName()
+                        + ", which is read back as a String");
+            }
+            if (!read.containsKey(key)) {
+                continue; // a null left out, or a key its type reads back as another (a typed position)
+            }
+            Mismatch m = walk(entry.getValue(), read.get(key), type.getContentType(),
+                    new Path(path, String.valueOf(key)), depth + 1);
+            if (m != null) {
+                return m;
+            }
+        }
+        return null;
+    }
+
+    private @Nullable Mismatch elementsWalk(Object value, @Nullable Object back, JavaType content,
+            @Nullable Path path, int depth) {
+        List<?> values = ordered(value);
+        List<?> read = ordered(back);
+        if (values != null && read != null) {
+            if (values.size() != read.size()) {
+                return null;
+            }
+            for (int i = 0; i < values.size(); i++) {
+                Mismatch m = walk(values.get(i), read.get(i), content, new Path(path, Integer.toString(i)), depth + 1);
+                if (m != null) {
+                    return m;
+                }
+            }
+            return null;
+        }
+        if (value instanceof Collection<?> elements && back instanceof Collection<?> readElements) {
+            // unordered (a set): the elements read back are found by equals
+            int i = 0;
+            for (Object element : elements) {
+                if (element != null && !readElements.contains(element)) {
+                    return new Mismatch(new Path(path, Integer.toString(i)), element, null, "a "
+                            + element.getClass().getName() + " that is not read back as an equal element");
+                }
+                i++;
+            }
+        }
+        return null;
+    }
+
+    /** @return the elements of a list or an array in their order, else {@code null} */
+    private static @Nullable List<?> ordered(@Nullable Object value) {
+        if (value instanceof List<?> list) {
+            return list;
+        }
+        if (value != null && value.getClass().isArray()) {
+            int length = Array.getLength(value);
+            List<@Nullable Object> elements = new ArrayList<>(length);
+            for (int i = 0; i < length; i++) {
+                elements.add(Array.get(value, i));
+            }
+            return elements;
+        }
+        return null;
+    }
+
+    /** Everything under an untyped position is untyped too. */
+    private @Nullable Mismatch untypedWalk(@Nullable Object value, @Nullable Object back, @Nullable Path path,
+            int depth) {
+        if (value == null || depth > MAX_DEPTH) {
+            return null; // JSON null reads back untyped as null
+        }
+        if (value instanceof Map<?, ?> map) {
+            if (!(back instanceof Map<?, ?> read)) {
+                return new Mismatch(path, value, back, null);
+            }
+            for (Map.Entry<?, ?> entry : map.entrySet()) {
+                Object key = entry.getKey();
+                if (key != null && !(key instanceof String)) {
+                    return new Mismatch(path, key, String.valueOf(key), "a map key of type "
+                            + key.getClass().getName() + ", which is read back as a String");
+                }
+                if (!read.containsKey(key)) {
+                    if (entry.getValue() == null) {
+                        continue; // left out by the mapper's inclusion setting: read as null all the same
+                    }
+                    return new Mismatch(new Path(path, String.valueOf(key)), entry.getValue(), null, null);
+                }
+                Mismatch m = untypedWalk(entry.getValue(), read.get(key), new Path(path, String.valueOf(key)),
+                        depth + 1);
+                if (m != null) {
+                    return m;
+                }
+            }
+            return null;
+        }
+        if (value instanceof List<?> list) {
+            if (!(back instanceof List<?> read) || read.size() != list.size()) {
+                return new Mismatch(path, value, back, null);
+            }
+            Iterator<?> readElements = read.iterator();
+            int i = 0;
+            for (Object element : list) {
+                Mismatch m = untypedWalk(element, readElements.next(), new Path(path, Integer.toString(i)), depth + 1);
+                if (m != null) {
+                    return m;
+                }
+                i++;
+            }
+            return null;
+        }
+        if (back == null || back.getClass() != value.getClass() || !value.equals(back)) {
+            return new Mismatch(path, value, back, null);
+        }
+        return null;
+    }
+}
