@@ -8,6 +8,8 @@ import java.util.Locale;
 import java.util.Map;
 
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import org.springframework.beans.BeanUtils;
 import org.springframework.boot.context.properties.bind.DataObjectPropertyName;
@@ -43,7 +45,11 @@ import dev.durablestash.spring.health.DurableStashHealthProperties;
  * runs first);</li>
  * <li>an environment variable of a property with {@code _FILE} appended (a container convention: the
  * path of a file a start script reads the value from);</li>
- * <li>a name whose value is null (it sets nothing), and the names of a source that cannot list them.</li>
+ * <li>a name whose value is null (it sets nothing), and the names of a source that cannot list them;</li>
+ * <li>an environment variable that no property is near (no "did you mean"): a platform may set such
+ * variables whatever the application wants (Kubernetes sets {@code DURABLE_STASH_DEMO_SERVICE_HOST} in
+ * every pod of a namespace with a Service named {@code durable-stash-demo}), so it is logged at
+ * {@code WARN} instead.</li>
  * </ul>
  * Every source is checked, also one that a source before it overrides: a misspelled name is a mistake
  * wherever it is. Spring Boot's own check ({@code ignoreUnknownFields = false}) is not used: its report
@@ -60,6 +66,8 @@ final class UnknownPropertiesCheck {
 
     private static final String FILE_SUFFIX = "_FILE";
 
+    private static final Logger log = LoggerFactory.getLogger(DurableStashAutoConfiguration.class);
+
     private UnknownPropertiesCheck() {
     }
 
@@ -73,15 +81,22 @@ final class UnknownPropertiesCheck {
             addEach(source, sources);
         }
         List<Unknown> unknown = new ArrayList<>();
+        List<Unknown> farVariables = new ArrayList<>();
         for (ConfigurationPropertySource source : sources) {
             if (source.getUnderlyingSource() instanceof SystemEnvironmentPropertySource variables) {
-                checkVariables(variables, unknown);
+                checkVariables(variables, unknown, farVariables);
             } else if (source instanceof IterableConfigurationPropertySource iterable) {
                 iterable.stream().forEach((name) -> check(iterable, name, unknown));
             }
         }
         if (!unknown.isEmpty()) {
             throw new UnknownProperties(unknown);
+        }
+        if (!farVariables.isEmpty()) {
+            log.warn("DurableStash has no property of these environment variables' names, so Spring Boot ignores them "
+                    + "(they are not refused, since a platform may set such variables, as Kubernetes does for a "
+                    + "Service whose name starts with durable-stash; rename that Service if you can): {}",
+                    String.join("; ", farVariables.stream().map(Unknown::describe).toList()));
         }
     }
 
@@ -127,9 +142,11 @@ final class UnknownPropertiesCheck {
     /**
      * Checks environment variables one by one, by their names (Spring Boot maps one variable to several
      * names and several variables to one name): a variable is known when the binder, given that variable
-     * alone, finds a property in it.
+     * alone, finds a property in it. An unknown one near a property (a misspelling) goes to {@code unknown},
+     * one near none to {@code farVariables}.
      */
-    private static void checkVariables(SystemEnvironmentPropertySource variables, List<Unknown> unknown) {
+    private static void checkVariables(SystemEnvironmentPropertySource variables, List<Unknown> unknown,
+            List<Unknown> farVariables) {
         for (String variable : variables.getPropertyNames()) {
             String squashed = variable.toLowerCase(Locale.ROOT).replace("_", "");
             if (PREFIXES.stream().noneMatch((prefix) -> squashed.startsWith(prefix.spelled))) {
@@ -143,8 +160,9 @@ final class UnknownPropertiesCheck {
             for (Prefix prefix : PREFIXES) {
                 if (prefix.depthBelow(name) > 0 && !prefix.isKnownIn(alone, name) && !isFileOfKnown(variables, variable,
                         prefix)) {
-                    unknown.add(new Unknown(variable, origin(PropertySourceOrigin.get(variables, variable)),
-                            prefix.nearest(name, true)));
+                    String nearest = prefix.nearest(name, true);
+                    (nearest == null ? farVariables : unknown).add(new Unknown(variable,
+                            origin(PropertySourceOrigin.get(variables, variable)), nearest));
                 }
             }
         }

@@ -121,6 +121,16 @@ class UnknownPropertyNamesAutoConfigurationTests {
                 });
     }
 
+    /** Kubernetes sets such variables in every pod of a namespace that has a Service named durable-stash-demo. */
+    @Test
+    void anEnvironmentVariableFarFromEveryPropertyIsLoggedNotRefused() {
+        logs.expect(Level.WARN, "'DURABLE_STASH_DEMO_SERVICE_HOST'");
+        runner(Map.of("DURABLE_STASH_DEMO_SERVICE_HOST", "10.0.0.1", "DURABLE_STASH_DEMO_PORT_8080_TCP_ADDR", "10.0.0.1"))
+                .run((context) -> assertThat(context).hasNotFailed());
+        assertThat(String.join("\n", logs.messages(Level.WARN))).contains("'DURABLE_STASH_DEMO_PORT_8080_TCP_ADDR'")
+                .doesNotContain("10.0.0.1");
+    }
+
     @Test
     void aNameFarFromEveryPropertyFailsWithoutASuggestion() {
         runner().withPropertyValues("durable-stash.frobnicate=yes").run((context) -> {
