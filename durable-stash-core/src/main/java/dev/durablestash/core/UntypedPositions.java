@@ -382,6 +382,20 @@ final class UntypedPositions {
             }
             return null;
         }
+        if (value.getClass().isArray()) {
+            // read back as an array only by a mapper that reads JSON arrays so (USE_JAVA_ARRAY_FOR_JSON_ARRAY)
+            if (back == null || back.getClass() != value.getClass() || Array.getLength(back) != Array.getLength(value)) {
+                return new Mismatch(path, value, back, null);
+            }
+            for (int i = 0; i < Array.getLength(value); i++) {
+                Mismatch m = untypedWalk(Array.get(value, i), Array.get(back, i), new Path(path, Integer.toString(i)),
+                        depth + 1);
+                if (m != null) {
+                    return m;
+                }
+            }
+            return null;
+        }
         if (back == null || back.getClass() != value.getClass() || !value.equals(back)) {
             return new Mismatch(path, value, back, null);
         }

@@ -191,6 +191,24 @@ class UntypedValuesTests {
         }
     }
 
+    /** A value recovery gave is never refused when stashed again unchanged, whatever the application's mapper. */
+    @Test
+    void aRecoveredValueHoldingArraysIsStashedAgainWhenTheMapperReadsJsonArraysAsJavaArrays() throws Exception {
+        JsonMapper arrays = JsonMapper.builder().enable(DeserializationFeature.USE_JAVA_ARRAY_FOR_JSON_ARRAY).build();
+        try (StashAdapter plain = new StashAdapter(store, Engines.settings().build())) {
+            await(plain.stash(sid, FORM, Map.of("attrs", map("tags", List.of("a", List.of("b", 1))))));
+        }
+        try (StashAdapter adapter = new StashAdapter(store, Engines.settings().jsonMapper(arrays).build())) {
+            Map<String, Object> recovered = await(adapter.recover(sid, FORM, MountKind.REJOIN)).get("attrs");
+            assertThat(recovered.get("tags")).isInstanceOf(Object[].class);
+
+            await(adapter.stash(sid, FORM, Map.of("attrs", recovered)));
+
+            assertRefused(adapter, "attrs", map("tags", new Object[] {new BigDecimal("1.10")}), "/tags/0");
+            assertRefused(adapter, "attrs", map("tags", new int[] {1}), "/tags", "[I");
+        }
+    }
+
     @Test
     void anUntypedValueThatWouldChangeIsSkippedWithAWarningUnderTheLogPolicyAndTheOtherKeysStashed() throws Exception {
         logs.expect(Level.WARN, "cannot stash key 'attrs' of view 'form': the value at /d is a java.math.BigDecimal");

@@ -121,14 +121,26 @@ class UnknownPropertyNamesAutoConfigurationTests {
                 });
     }
 
-    /** Kubernetes sets such variables in every pod of a namespace that has a Service named durable-stash-demo. */
+    /**
+     * Kubernetes sets such variables in every pod of a namespace, for each Service there: here one named
+     * durable-stash (the store, say) and one named durable-stash-demo (the application itself).
+     */
     @Test
-    void anEnvironmentVariableFarFromEveryPropertyIsLoggedNotRefused() {
+    void environmentVariablesFarFromEveryPropertyAreLoggedNotRefused() {
         logs.expect(Level.WARN, "'DURABLE_STASH_DEMO_SERVICE_HOST'");
-        runner(Map.of("DURABLE_STASH_DEMO_SERVICE_HOST", "10.0.0.1", "DURABLE_STASH_DEMO_PORT_8080_TCP_ADDR", "10.0.0.1"))
-                .run((context) -> assertThat(context).hasNotFailed());
-        assertThat(String.join("\n", logs.messages(Level.WARN))).contains("'DURABLE_STASH_DEMO_PORT_8080_TCP_ADDR'")
-                .doesNotContain("10.0.0.1");
+        Map<String, Object> variables = new HashMap<>();
+        for (String service : List.of("DURABLE_STASH", "DURABLE_STASH_DEMO")) {
+            variables.putAll(Map.of(service + "_SERVICE_HOST", "10.96.0.12", service + "_SERVICE_PORT", "8080",
+                    service + "_PORT", "tcp://10.96.0.12:8080", service + "_PORT_8080_TCP", "tcp://10.96.0.12:8080",
+                    service + "_PORT_8080_TCP_PROTO", "tcp", service + "_PORT_8080_TCP_PORT", "8080",
+                    service + "_PORT_8080_TCP_ADDR", "10.96.0.12"));
+        }
+        runner(variables).run((context) -> assertThat(context).hasNotFailed());
+        String warnings = String.join("\n", logs.messages(Level.WARN));
+        for (String variable : variables.keySet()) {
+            assertThat(warnings).contains("'" + variable + "'");
+        }
+        assertThat(warnings).doesNotContain("10.96.0.12");
     }
 
     @Test
