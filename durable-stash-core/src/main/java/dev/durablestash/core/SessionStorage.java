@@ -174,13 +174,12 @@ final class SessionStorage {
     }
 
     /**
-     * @return {@code true} when the only object stored for the session is a document without state under
-     *     the key this instance writes (an end's or a rotation's empty document, or one whose views were all
-     *     reset): nothing to remove, and a create of the session meets it
+     * @return {@code true} when the session's document, read first, is a document without state under a key
+     *     creates land on (an end's or a rotation's empty document, or one whose views were all reset): nothing
+     *     to remove (it hides what older keys may hold), and a create of the session meets it
      */
     boolean holdsOnlyAnEmptyDocument() {
-        return location instanceof At at && at.etag() != null && at.key().equals(keys.current())
-                && !document.hasViews();
+        return location instanceof At at && at.etag() != null && writesUnder(at.key()) && !document.hasViews();
     }
 
     /** @return {@code true} when state was found under an older key and the next write moves it */
@@ -616,11 +615,12 @@ final class SessionStorage {
     }
 
     /**
-     * Refuses the creates of this session that may still land: under the key this instance writes (where a
-     * create that failed or got no answer in time, here or on another instance, lands) and under every other
-     * key on which a PUT of this instance got no answer in time ({@link TimedStorage#writeMayLand}), creates
-     * ({@code If-None-Match: *}) an empty document that expires with the TTL like any other (a load deletes
-     * it once expired, and so do the sweeper and a lifecycle rule). A late create then meets a precondition
+     * Refuses the creates of this session that may still land: under the keys creates land on (where a
+     * create that failed or got no answer in time, here or on another instance, lands: the current secret's
+     * key, and the next secret's, where the second step of a secret rotation creates sessions) and under
+     * every other key on which a PUT of this instance got no answer in time ({@link TimedStorage#writeMayLand}),
+     * creates ({@code If-None-Match: *}) an empty document that expires with the TTL like any other (a load
+     * deletes it once expired, and so do the sweeper and a lifecycle rule). A late create then meets a precondition
      * failure instead of storing its state again (a late PUT on a version fails anyway: that version is
      * gone). For a session id rotation or an end whose last load found nothing stored
      * ({@link SessionChanges}). The cache is dropped: the next operation reads the empty document, an empty
@@ -642,7 +642,7 @@ final class SessionStorage {
             if (key == null) {
                 return completed(WriteOutcome.WRITTEN);
             }
-            if (key.equals(keys.current()) || storage.writeMayLand(key)) {
+            if (writesUnder(key) || storage.writeMayLand(key)) {
                 int after = i + 1;
                 counters.puts.increment();
                 return storage.put(key, encode(empty, key), Precondition.absent()).thenComposeAsync(

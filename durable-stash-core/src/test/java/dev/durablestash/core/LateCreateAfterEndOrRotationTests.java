@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -209,6 +210,24 @@ class LateCreateAfterEndOrRotationTests {
         assertThat(after.puts() - before.puts()).as("PUTs of the second end").isZero();
         assertThat(after.deletes() - before.deletes()).as("DELETEs of the second end").isZero();
         assertOldIdIsEmpty(engine);
+    }
+
+    /**
+     * While the secret is rotated, instances of the second step (current secret B) create the session under
+     * B's key, which instances of the first step (current A, next B) read first: an end on a first-step
+     * instance leaves an empty document under both keys. (A second-step instance's document under B's key
+     * hides anything that lands under A's from both steps, which read B's key first.)
+     */
+    @Test
+    void anEndOnAFirstStepInstanceOfASecretRotationRefusesALateCreateUnderEitherKey() throws Exception {
+        StashAdapter firstStep = engines.open(store, SecretRotationTests.step1());
+        await(firstStep.end(sid));
+
+        for (String secret : List.of(SecretRotationTests.A, SecretRotationTests.B)) {
+            String key = EncryptionAtRestTests.key(secret, sid);
+            assertThat(await(store.put(key, "{}".getBytes(StandardCharsets.UTF_8), Precondition.absent())))
+                    .as("a late create under the key of secret %s", secret).isInstanceOf(PutResult.PreconditionFailed.class);
+        }
     }
 
     private Runnable stashWhoseCreateFailsWhileACopyIsOnItsWay() throws Exception {
