@@ -2,12 +2,16 @@ package dev.durablestash.spring.web.reactive;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Level;
+
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.test.web.server.LocalServerPort;
 
 import dev.durablestash.spring.web.reactive.viewlookups.FluxViewLookupsApplication;
+import dev.durablestash.testsupport.ExpectedLogs;
 
 /**
  * Only WebFlux makes a view controller, as the handler of an exchange: one injected into another bean, a view
@@ -18,6 +22,10 @@ import dev.durablestash.spring.web.reactive.viewlookups.FluxViewLookupsApplicati
         properties = { "spring.main.web-application-type=reactive", "durable-stash.storage.type=memory",
                 "spring.main.lazy-initialization=true" })
 class ViewControllerInjectionWebFluxTests {
+
+    /** The failures these tests provoke on purpose, each asserted by the test that provokes it. */
+    @RegisterExtension
+    final ExpectedLogs logs = ExpectedLogs.ofLoggers("dev.durablestash", "org.springframework.boot.webflux.autoconfigure.error");
 
     @LocalServerPort
     int port;
@@ -31,6 +39,7 @@ class ViewControllerInjectionWebFluxTests {
 
     @Test
     void aViewControllerInjectedIntoAnotherViewControllerFailsItsExchangesInsteadOfDroppingTheirChanges() {
+        logs.expect(Level.ERROR, "500 Server Error");
         Browser browser = new Browser(port);
         browser.post("/profile/theme?theme=light");
         assertThat(browser.post("/dashboard/theme?theme=dark").status()).isEqualTo(500);
@@ -39,6 +48,7 @@ class ViewControllerInjectionWebFluxTests {
 
     @Test
     void aLazySingletonHoldingAViewControllerFailsAtItsFirstCreationAndIsNeverSharedByTwoBrowsers() {
+        logs.expect(Level.ERROR, "500 Server Error");
         Browser first = new Browser(port);
         assertThat(first.post("/report/theme?theme=dark").status()).isEqualTo(500);
         Browser second = new Browser(port);
