@@ -76,7 +76,7 @@ final class PreviousSecretsCheck {
      * order: one that overrides another inside it (a profile's list over a base list, as older Spring
      * Cloud Config clients combine them) is not the list given twice in one place.
      */
-    private static void addEach(ConfigurationPropertySource source, List<ConfigurationPropertySource> sources) {
+    static void addEach(ConfigurationPropertySource source, List<ConfigurationPropertySource> sources) {
         if (source.getUnderlyingSource() instanceof CompositePropertySource composite) {
             for (PropertySource<?> each : composite.getPropertySources()) {
                 ConfigurationPropertySource adapted = ConfigurationPropertySource.from(each);

@@ -21,7 +21,6 @@ import org.springframework.boot.context.properties.source.ConfigurationPropertyS
 import org.springframework.boot.context.properties.source.IterableConfigurationPropertySource;
 import org.springframework.boot.origin.Origin;
 import org.springframework.boot.origin.PropertySourceOrigin;
-import org.springframework.core.env.CompositePropertySource;
 import org.springframework.core.env.EnumerablePropertySource;
 import org.springframework.core.env.Environment;
 import org.springframework.core.env.PropertySource;
@@ -78,7 +77,7 @@ final class UnknownPropertiesCheck {
     static void requireKnownNames(Environment environment) {
         List<ConfigurationPropertySource> sources = new ArrayList<>();
         for (ConfigurationPropertySource source : ConfigurationPropertySources.get(environment)) {
-            addEach(source, sources);
+            PreviousSecretsCheck.addEach(source, sources);
         }
         List<Unknown> unknown = new ArrayList<>();
         List<Unknown> farVariables = new ArrayList<>();
@@ -97,20 +96,6 @@ final class UnknownPropertiesCheck {
                     + "(they are not refused, since a platform may set such variables, as Kubernetes does for a "
                     + "Service whose name starts with durable-stash; rename that Service if you can): {}",
                     String.join("; ", farVariables.stream().map(Unknown::describe).toList()));
-        }
-    }
-
-    /** Adds {@code source}, or each of the sources a {@link CompositePropertySource} is made of. */
-    private static void addEach(ConfigurationPropertySource source, List<ConfigurationPropertySource> sources) {
-        if (source.getUnderlyingSource() instanceof CompositePropertySource composite) {
-            for (PropertySource<?> each : composite.getPropertySources()) {
-                ConfigurationPropertySource adapted = ConfigurationPropertySource.from(each);
-                if (adapted != null) {
-                    addEach(adapted, sources);
-                }
-            }
-        } else {
-            sources.add(source);
         }
     }
 
