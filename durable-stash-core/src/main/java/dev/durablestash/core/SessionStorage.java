@@ -174,12 +174,16 @@ final class SessionStorage {
     }
 
     /**
-     * @return {@code true} when the session's document, read first, is a document without state under a key
-     *     creates land on (an end's or a rotation's empty document, or one whose views were all reset): nothing
-     *     to remove (it hides what older keys may hold), and a create of the session meets it
+     * @return {@code true} when the session's document, read first, is a document without state under the
+     *     current key (an end's or a rotation's empty document, or one whose views were all reset), outside the
+     *     first step of a secret rotation: nothing to remove (it hides what older keys may hold from every
+     *     instance, all of which read this key first), and a create of the session meets it. In the first step,
+     *     instances that know only the current secret, and instances of the second step that create under the
+     *     next one, may run: an end there removes and fences under both keys.
      */
     boolean holdsOnlyAnEmptyDocument() {
-        return location instanceof At at && at.etag() != null && writesUnder(at.key()) && !document.hasViews();
+        return keys.next() == null && location instanceof At at && at.etag() != null
+                && at.key().equals(keys.current()) && !document.hasViews();
     }
 
     /** @return {@code true} when state was found under an older key and the next write moves it */

@@ -384,7 +384,8 @@ final class UntypedPositions {
         }
         if (value.getClass().isArray()) {
             // read back as an array only by a mapper that reads JSON arrays so (USE_JAVA_ARRAY_FOR_JSON_ARRAY)
-            if (back == null || back.getClass() != value.getClass() || Array.getLength(back) != Array.getLength(value)) {
+            if (back == null || back.getClass() != value.getClass()
+                    || Array.getLength(back) != Array.getLength(value)) {
                 return new Mismatch(path, value, back, null);
             }
             for (int i = 0; i < Array.getLength(value); i++) {
