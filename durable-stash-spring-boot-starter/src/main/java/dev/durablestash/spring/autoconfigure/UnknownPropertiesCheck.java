@@ -6,6 +6,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -45,9 +46,10 @@ import dev.durablestash.spring.health.DurableStashHealthProperties;
  * <li>an environment variable of a property with {@code _FILE} appended (a container convention: the
  * path of a file a start script reads the value from);</li>
  * <li>a name whose value is null (it sets nothing), and the names of a source that cannot list them;</li>
- * <li>an environment variable that no property is near (no "did you mean"): a platform may set such
- * variables whatever the application wants (Kubernetes sets {@code DURABLE_STASH_DEMO_SERVICE_HOST} in
- * every pod of a namespace with a Service named {@code durable-stash-demo}), so it is logged at
+ * <li>an environment variable named as Kubernetes names the variables it sets in every pod of a namespace
+ * for each Service there ({@code <SERVICE>_SERVICE_HOST}, {@code _SERVICE_PORT[_<PORT NAME>]},
+ * {@code _PORT[_<port>_<TCP|UDP|SCTP>[_PROTO|_PORT|_ADDR]]}): a Service named {@code durable-stash-demo}
+ * gives {@code DURABLE_STASH_DEMO_SERVICE_HOST} whatever the application wants, so it is logged at
  * {@code WARN} instead.</li>
  * </ul>
  * Every source is checked, also one that a source before it overrides: a misspelled name is a mistake
@@ -65,6 +67,10 @@ final class UnknownPropertiesCheck {
 
     private static final String FILE_SUFFIX = "_FILE";
 
+    /** The names of the variables Kubernetes sets for each Service of a namespace (its "service links"). */
+    private static final Pattern SERVICE_LINK = Pattern.compile(
+            "[A-Z0-9_]+_(SERVICE_HOST|SERVICE_PORT(_[A-Z0-9_]+)?|PORT(_[0-9]+_(TCP|UDP|SCTP)(_(PROTO|PORT|ADDR))?)?)");
+
     private static final Logger log = LoggerFactory.getLogger(DurableStashAutoConfiguration.class);
 
     private UnknownPropertiesCheck() {
@@ -80,10 +86,10 @@ final class UnknownPropertiesCheck {
             PreviousSecretsCheck.addEach(source, sources);
         }
         List<Unknown> unknown = new ArrayList<>();
-        List<Unknown> farVariables = new ArrayList<>();
+        List<Unknown> serviceLinks = new ArrayList<>();
         for (ConfigurationPropertySource source : sources) {
             if (source.getUnderlyingSource() instanceof SystemEnvironmentPropertySource variables) {
-                checkVariables(variables, unknown, farVariables);
+                checkVariables(variables, unknown, serviceLinks);
             } else if (source instanceof IterableConfigurationPropertySource iterable) {
                 iterable.stream().forEach((name) -> check(iterable, name, unknown));
             }
@@ -91,11 +97,11 @@ final class UnknownPropertiesCheck {
         if (!unknown.isEmpty()) {
             throw new UnknownProperties(unknown);
         }
-        if (!farVariables.isEmpty()) {
+        if (!serviceLinks.isEmpty()) {
             log.warn("DurableStash has no property of these environment variables' names, so Spring Boot ignores them "
-                    + "(they are not refused, since a platform may set such variables, as Kubernetes does for a "
-                    + "Service whose name starts with durable-stash; rename that Service if you can): {}",
-                    String.join("; ", farVariables.stream().map(Unknown::describe).toList()));
+                    + "(they are not refused: Kubernetes sets variables so named for a Service whose name starts with "
+                    + "durable-stash, in every pod of its namespace; rename that Service if you can): {}",
+                    String.join("; ", serviceLinks.stream().map(Unknown::describe).toList()));
         }
     }
 
@@ -127,11 +133,11 @@ final class UnknownPropertiesCheck {
     /**
      * Checks environment variables one by one, by their names (Spring Boot maps one variable to several
      * names and several variables to one name): a variable is known when the binder, given that variable
-     * alone, finds a property in it. An unknown one near a property (a misspelling) goes to {@code unknown},
-     * one near none to {@code farVariables}.
+     * alone, finds a property in it. An unknown one goes to {@code unknown}, unless it is named as Kubernetes
+     * names the variables of a Service ({@code serviceLinks}).
      */
     private static void checkVariables(SystemEnvironmentPropertySource variables, List<Unknown> unknown,
-            List<Unknown> farVariables) {
+            List<Unknown> serviceLinks) {
         for (String variable : variables.getPropertyNames()) {
             String squashed = variable.toLowerCase(Locale.ROOT).replace("_", "");
             if (PREFIXES.stream().noneMatch((prefix) -> squashed.startsWith(prefix.spelled))) {
@@ -145,9 +151,8 @@ final class UnknownPropertiesCheck {
             for (Prefix prefix : PREFIXES) {
                 if (prefix.depthBelow(name) > 0 && !prefix.isKnownIn(alone, name) && !isFileOfKnown(variables, variable,
                         prefix)) {
-                    String nearest = prefix.nearest(name, true);
-                    (nearest == null ? farVariables : unknown).add(new Unknown(variable,
-                            origin(PropertySourceOrigin.get(variables, variable)), nearest));
+                    (SERVICE_LINK.matcher(variable).matches() ? serviceLinks : unknown).add(new Unknown(variable,
+                            origin(PropertySourceOrigin.get(variables, variable)), prefix.nearest(name, true)));
                 }
             }
         }

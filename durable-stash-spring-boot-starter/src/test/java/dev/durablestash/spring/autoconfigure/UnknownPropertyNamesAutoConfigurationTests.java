@@ -17,6 +17,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
@@ -133,7 +134,8 @@ class UnknownPropertyNamesAutoConfigurationTests {
             variables.putAll(Map.of(service + "_SERVICE_HOST", "10.96.0.12", service + "_SERVICE_PORT", "8080",
                     service + "_PORT", "tcp://10.96.0.12:8080", service + "_PORT_8080_TCP", "tcp://10.96.0.12:8080",
                     service + "_PORT_8080_TCP_PROTO", "tcp", service + "_PORT_8080_TCP_PORT", "8080",
-                    service + "_PORT_8080_TCP_ADDR", "10.96.0.12"));
+                    service + "_PORT_8080_TCP_ADDR", "10.96.0.12", service + "_SERVICE_PORT_SECURE", "8443",
+                    service + "_PORT_53_UDP", "udp://10.96.0.12:53"));
         }
         runner(variables).run((context) -> assertThat(context).hasNotFailed());
         String warnings = String.join("\n", logs.messages(Level.WARN));
@@ -141,6 +143,17 @@ class UnknownPropertyNamesAutoConfigurationTests {
             assertThat(warnings).contains("'" + variable + "'");
         }
         assertThat(warnings).doesNotContain("10.96.0.12");
+    }
+
+    /** Misnamed settings far from every property name, but no variable a platform sets: they fail as in a file. */
+    @ParameterizedTest
+    @ValueSource(strings = { "DURABLE_STASH_PREV_SECRETS", "DURABLE_STASH_OLD_SECRETS", "DURABLE_STASH_SECRETS_PREVIOUS",
+        "DURABLE_STASH_S3_BUCKETNAME", "DURABLE_STASH_STORAGE_DIR", "DURABLE_STASH_S3_SECRET_KEY" })
+    void aMisnamedEnvironmentVariableThatNoPlatformSetsFailsStartup(String variable) {
+        runner(Map.of(variable, VALUE)).run((context) -> {
+            assertThat(context).as(variable).hasFailed();
+            assertThat(messages(context.getStartupFailure())).contains("'" + variable + "'").doesNotContain(VALUE);
+        });
     }
 
     @Test
