@@ -9,6 +9,7 @@ import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -311,7 +312,7 @@ final class UntypedPositions {
             // unordered (a set): the elements read back are found by equals
             int i = 0;
             for (Object element : elements) {
-                if (element != null && !readElements.contains(element)) {
+                if (element != null && !containsEqual(readElements, element)) {
                     return new Mismatch(new Path(path, Integer.toString(i)), element, null, "a "
                             + element.getClass().getName() + " that is not read back as an equal element");
                 }
@@ -319,6 +320,19 @@ final class UntypedPositions {
             }
         }
         return null;
+    }
+
+    /** @return whether {@code elements} holds one equal to {@code element}, arrays compared by their elements */
+    private static boolean containsEqual(Collection<?> elements, Object element) {
+        if (!element.getClass().isArray()) {
+            return elements.contains(element);
+        }
+        for (Object candidate : elements) {
+            if (Objects.deepEquals(candidate, element)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** @return the elements of a list or an array in their order, else {@code null} */

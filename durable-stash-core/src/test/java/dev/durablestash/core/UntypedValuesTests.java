@@ -205,6 +205,16 @@ class UntypedValuesTests {
             await(adapter.stash(sid, FORM, Map.of("attrs", recovered)));
 
             assertRefused(adapter, "attrs", map("tags", new Object[] {new BigDecimal("1.10")}), "/tags/0");
+        }
+        try (StashAdapter plain = new StashAdapter(store, Engines.settings().build())) {
+            await(plain.stash(sid, FORM, Map.of("tags", Set.of(List.of("a", 1)))));
+        }
+        try (StashAdapter adapter = new StashAdapter(store, Engines.settings().jsonMapper(arrays).build())) {
+            Object recovered = await(adapter.recover(sid, FORM, MountKind.REJOIN)).get("tags");
+            assertThat((Set<?>) recovered).singleElement().isInstanceOf(Object[].class);
+
+            await(adapter.stash(sid, FORM, Map.of("tags", recovered))); // a set of untyped elements, holding an array
+
             assertRefused(adapter, "attrs", map("tags", new int[] {1}), "/tags", "[I");
         }
     }
