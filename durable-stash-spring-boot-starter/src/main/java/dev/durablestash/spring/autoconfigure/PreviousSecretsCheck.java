@@ -134,11 +134,20 @@ final class PreviousSecretsCheck {
      *     property itself, -1 for a name that is not below it
      */
     private static int depthBelow(ConfigurationPropertyName name) {
-        StringBuilder spelled = new StringBuilder();
+        return depthBelow(name, SPELLED);
+    }
+
+    /**
+     * @param spelled a name in lower case without its dots and dashes, as any source may spell it
+     * @return how many elements {@code name} has below the name {@code spelled} is, however {@code name} spells
+     *     it: 0 for that name itself, -1 for a name that is not below it
+     */
+    static int depthBelow(ConfigurationPropertyName name, String spelled) {
+        StringBuilder squashed = new StringBuilder();
         for (int i = 0; i < name.getNumberOfElements(); i++) {
-            spelled.append(name.getElement(i, Form.UNIFORM));
-            if (spelled.length() >= SPELLED.length()) {
-                return spelled.toString().equals(SPELLED) ? name.getNumberOfElements() - i - 1 : -1;
+            squashed.append(name.getElement(i, Form.UNIFORM));
+            if (squashed.length() >= spelled.length()) {
+                return squashed.toString().equals(spelled) ? name.getNumberOfElements() - i - 1 : -1;
             }
         }
         return -1;

@@ -245,14 +245,7 @@ final class UnknownPropertiesCheck {
          *     itself, -1 for a name that is not below it
          */
         int depthBelow(ConfigurationPropertyName name) {
-            StringBuilder squashed = new StringBuilder();
-            for (int i = 0; i < name.getNumberOfElements(); i++) {
-                squashed.append(name.getElement(i, Form.UNIFORM));
-                if (squashed.length() >= spelled.length()) {
-                    return squashed.toString().equals(spelled) ? name.getNumberOfElements() - i - 1 : -1;
-                }
-            }
-            return -1;
+            return PreviousSecretsCheck.depthBelow(name, spelled);
         }
 
         /** @return whether the binder reads {@code name} (of a source other than the environment's variables) */
