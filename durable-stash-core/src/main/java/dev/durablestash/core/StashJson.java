@@ -11,8 +11,8 @@ import tools.jackson.databind.json.JsonMapper;
  *
  * <ul>
  * <li>values, by {@link #forValues} applied to the application's mapper
- *     ({@link StashSettings#jsonMapper()}, which brings its modules and its taste in dates or
- *     property names): built once per {@link StashSettings} and used by the {@link ValueCodec}, which
+ *     ({@link StashSettings#jsonMapper()}, which brings its modules, its date formats or its
+ *     property names; dates are written as text, never as timestamps): built once per {@link StashSettings} and used by the {@link ValueCodec}, which
  *     both stores values and, through {@link ValueJson}, tells an integration whether a value changed;
  * <li>session documents, by {@link #DOCUMENTS}: the same configuration on Jackson's defaults, since a
  *     document holds only trees the value mapper has already made (no module is involved), and the
@@ -41,7 +41,11 @@ final class StashJson {
                 .enable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
                 .enable(SerializationFeature.FAIL_ON_SELF_REFERENCES)
                 // A ZonedDateTime keeps its zone and an OffsetDateTime its offset (by default Jackson
-                // writes only the offset and reads the value back adjusted to UTC).
+                // writes only the offset and reads the value back adjusted to UTC), also under a mapper
+                // that writes dates as timestamps (numbers, which hold neither; an Instant's in
+                // milliseconds would also lose its nanoseconds): dates are written as ISO-8601 text.
+                .disable(DateTimeFeature.WRITE_DATES_AS_TIMESTAMPS)
+                .disable(DateTimeFeature.WRITE_DATE_KEYS_AS_TIMESTAMPS)
                 .enable(DateTimeFeature.WRITE_DATES_WITH_ZONE_ID)
                 .disable(DateTimeFeature.ADJUST_DATES_TO_CONTEXT_TIME_ZONE)
                 // Trees hold decimal numbers as BigDecimal, as written: a BigDecimal value keeps every

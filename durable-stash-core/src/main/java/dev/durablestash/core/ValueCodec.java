@@ -70,7 +70,7 @@ final class ValueCodec {
     private final InvalidValuePolicy policy;
     private final ScalarTrees scalars;
     private final ScalarValues scalarValues;
-    private final UntypedPositions untyped;
+    private final LossyPositions lossy;
     /** One reader per declared type (the declared types are those of the views: a bounded set). */
     private final ConcurrentHashMap<Type, ObjectReader> readers = new ConcurrentHashMap<>();
 
@@ -80,7 +80,7 @@ final class ValueCodec {
         this.policy = settings.invalidValuePolicy();
         this.scalars = ScalarTrees.of(mapper);
         this.scalarValues = ScalarValues.of(mapper);
-        this.untyped = new UntypedPositions(mapper);
+        this.lossy = new LossyPositions(mapper);
     }
 
     /**
@@ -264,15 +264,17 @@ final class ValueCodec {
      * depends on its content (a field left null, an empty list), not only on its class. Scalars of their
      * own declared type read back without the mapper ({@link ScalarValues}). Where the declared type leaves
      * a position untyped ({@code Object}, {@code Map<String, Object>}...), the value read back must also be
-     * the stashed one, of the same classes ({@link UntypedPositions}): a {@code BigDecimal} would come back
-     * a {@code Double}, a bean a map. Declared types without such a position cost one map look-up more.
+     * the stashed one, of the same classes ({@link LossyPositions}): a {@code BigDecimal} would come back
+     * a {@code Double}, a bean a map; and a date-time must come back the same date-time (a {@code Calendar}
+     * would come back in the mapper's time zone). Declared types without such a position cost one map
+     * look-up more.
      *
      * @return what is wrong, or {@code null} when it reads back as {@code declared}
      */
     private @Nullable String readBackProblem(Object value, JsonNode tree, Type declared) {
         try {
             Object back = decode(tree, declared);
-            return untyped.present(declared) ? untyped.problem(value, back, declared) : null;
+            return lossy.present(declared) ? lossy.problem(value, back, declared) : null;
         } catch (RuntimeException | StackOverflowError e) { // Jackson's, and whatever a deserializer throws
             return "value of type " + value.getClass().getName() + " is written as JSON that does not read back as"
                     + " the key's declared type " + declared.getTypeName() + ", so it could not be recovered: "

@@ -148,7 +148,7 @@ class UntypedValuesTests {
     }
 
     @Test
-    void valuesThatComeBackAsTheyWereInUntypedPositionsAreStashedAndRecoveredUnchanged() throws Exception {
+    void valuesThatComeBackAsTheyWereInLossyPositionsAreStashedAndRecoveredUnchanged() throws Exception {
         Map<String, Object> attrs = map("s", "text", "i", 42, "l", 5_000_000_000L, "big",
                 new BigInteger("123456789012345678901234567890"), "d", 1.1, "whole", 2.0, "t", true, "nothing", null,
                 "nested", new HashMap<>(Map.of("list", List.of(1, "two", List.of()), "map", new TreeMap<>(Map.of(

@@ -4,7 +4,9 @@ import java.io.Serializable;
 import java.lang.reflect.Array;
 import java.lang.reflect.Type;
 import java.util.ArrayList;
+import java.util.Calendar;
 import java.util.Collection;
+import java.util.Date;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
@@ -28,28 +30,35 @@ import tools.jackson.databind.introspect.ClassIntrospector;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Finds the values that a declared type with untyped positions would recover as other values. Where a
- * declared type says nothing of a value's type ({@code Object}, a wildcard, a raw collection or map,
- * {@code Map<String, Object>}, {@code Number}, {@code Serializable}), Jackson reads the stored JSON
- * untyped: a {@code String}, {@code Boolean}, {@code Integer}, {@code Long} or {@code BigInteger} by
- * the integer's size (or as the mapper's settings say), {@code Double} or {@code BigDecimal} for a
- * fraction as the mapper's settings say, {@code LinkedHashMap}, {@code ArrayList} or {@code null}. A
- * {@code BigDecimal} there comes back a {@code Double}, a {@code Long} that fits an int an
- * {@code Integer}, a bean a map: {@link #problem} finds such a value by comparing it with what was read
- * back, position by position, along the declared type.
+ * Finds the values that a declared type would recover as other values: values in untyped positions, and
+ * date-times that the mapper writes without what tells them apart.
  *
- * <p>The rule in an untyped position: the value read back must be of exactly the value's class and equal
- * to it; a {@code Map} must come back a map with the same {@code String} keys and such values, and a
- * {@code List} a list of such elements (the class of a map or list may change: a {@code HashMap} comes
- * back a {@code LinkedHashMap}, as equal). A map entry with a {@code null} value that the mapper leaves
- * out (an inclusion setting) is accepted: the map reads {@code null} for it either way. In typed
- * positions nothing is compared but what lies under them in an untyped position; a set or another
- * unordered collection is compared by its elements' {@code equals}.
+ * <p><b>Untyped positions.</b> Where a declared type says nothing of a value's type ({@code Object}, a
+ * wildcard, a raw collection or map, {@code Map<String, Object>}, {@code Number}, {@code Serializable}),
+ * Jackson reads the stored JSON untyped: a {@code String}, {@code Boolean}, {@code Integer}, {@code Long}
+ * or {@code BigInteger} by the integer's size (or as the mapper's settings say), {@code Double} or
+ * {@code BigDecimal} for a fraction as the mapper's settings say, {@code LinkedHashMap}, {@code ArrayList}
+ * or {@code null}. A {@code BigDecimal} there comes back a {@code Double}, a {@code Long} that fits an int
+ * an {@code Integer}, a bean a map. The rule in an untyped position: the value read back must be of exactly
+ * the value's class and equal to it; a {@code Map} must come back a map with the same {@code String} keys
+ * and such values, and a {@code List} a list of such elements (the class of a map or list may change: a
+ * {@code HashMap} comes back a {@code LinkedHashMap}, as equal). A map entry with a {@code null} value that
+ * the mapper leaves out (an inclusion setting) is accepted: the map reads {@code null} for it either way.
  *
- * <p>Only for declared types with untyped positions ({@link #present}, one map look-up for others).
- * Thread-safe.
+ * <p><b>Date-time positions.</b> A {@code java.time} type, {@code java.util.Date} or {@code Calendar}
+ * (or a subclass) declared as such: the value read back must be the same date-time. A {@code Calendar} is
+ * written in the mapper's time zone and read back in it, so one in another zone would come back moved; a
+ * serializer of the application's may drop a zone, an offset or the nanoseconds. Compared: {@code java.time}
+ * values by {@code equals}, a {@code Date} by its millisecond (a {@code Timestamp} declared as a
+ * {@code Date} comes back a {@code Date}, as the type says), a {@code Calendar} by its millisecond and
+ * its zone's rules (UTC and GMT are the same zone).
+ *
+ * <p>In other typed positions nothing is compared but what lies under them in such a position; a set or
+ * another unordered collection is compared by its elements' {@code equals}. A {@link #problem} is found by
+ * comparing the value with what was read back, position by position, along the declared type. Only for
+ * declared types with such a position ({@link #present}, one map look-up for others). Thread-safe.
  */
-final class UntypedPositions {
+final class LossyPositions {
 
     /** Deeper than any document may be: a walk that goes further follows something no JSON holds. */
     private static final int MAX_DEPTH = 2_000;
@@ -58,18 +67,18 @@ final class UntypedPositions {
     private static final Set<Class<?>> UNTYPED = Set.of(Object.class, Serializable.class, Number.class);
 
     private final JsonMapper mapper;
-    /** Whether each declared type seen has an untyped position (the declared types are a bounded set). */
+    /** Whether each declared type seen has a compared position (the declared types are a bounded set). */
     private final ConcurrentHashMap<Type, Boolean> declared = new ConcurrentHashMap<>();
-    /** Types found to have an untyped position somewhere (only {@code true} is kept: see {@link #inside}). */
+    /** Types found to have a compared position somewhere (only {@code true} is kept: see {@link #inside}). */
     private final ConcurrentHashMap<JavaType, Boolean> typesWithUntyped = new ConcurrentHashMap<>();
-    /** The properties, with an untyped position in their type, of each bean type looked into. */
+    /** The properties of each bean type looked into. */
     private final ConcurrentHashMap<JavaType, List<Property>> properties = new ConcurrentHashMap<>();
 
-    UntypedPositions(JsonMapper mapper) {
+    LossyPositions(JsonMapper mapper) {
         this.mapper = mapper;
     }
 
-    /** @return whether {@code type} has a position Jackson reads untyped, anywhere inside it */
+    /** @return whether {@code type} has an untyped or a date-time position, anywhere inside it */
     boolean present(Type type) {
         Boolean known = declared.get(type);
         if (known == null) {
@@ -84,8 +93,9 @@ final class UntypedPositions {
      * @param back {@code value} read back from its JSON as {@code type}
      * @param type the key's declared type
      * @return what is wrong with the first value in an untyped position that would not be recovered
-     *     equal and of its class, or {@code null} when every one would (or when the comparison itself
-     *     fails: it never refuses a value for a reason of its own)
+     *     equal and of its class, or in a date-time position that would not be recovered the same
+     *     date-time; {@code null} when every one would (or when the comparison itself fails: it never
+     *     refuses a value for a reason of its own)
      */
     @Nullable String problem(Object value, @Nullable Object back, Type type) {
         try {
@@ -101,12 +111,30 @@ final class UntypedPositions {
         return UNTYPED.contains(type.getRawClass());
     }
 
+    private static boolean dated(JavaType type) {
+        Class<?> raw = type.getRawClass();
+        return raw.getName().startsWith("java.time.") || Date.class.isAssignableFrom(raw)
+                || Calendar.class.isAssignableFrom(raw);
+    }
+
+    /** @return whether {@code back} is the date-time {@code value} is (see the class description) */
+    private static boolean sameDateTime(Object value, @Nullable Object back) {
+        if (value instanceof Calendar calendar) {
+            return back instanceof Calendar read && read.getTimeInMillis() == calendar.getTimeInMillis()
+                    && read.getTimeZone().hasSameRules(calendar.getTimeZone());
+        }
+        if (value instanceof Date date) {
+            return back instanceof Date read && read.getTime() == date.getTime();
+        }
+        return value.equals(back);
+    }
+
     /**
      * @param visiting the types being looked into further up: a type met again adds nothing new (whether
      *     it has an untyped position is decided where it was first met)
      */
     private boolean inside(JavaType type, Set<JavaType> visiting) {
-        if (untyped(type) || typesWithUntyped.containsKey(type)) {
+        if (untyped(type) || dated(type) || typesWithUntyped.containsKey(type)) {
             return true;
         }
         if (!visiting.add(type)) {
@@ -180,10 +208,25 @@ final class UntypedPositions {
         }
     }
 
-    /** A value in an untyped position that would be recovered as {@code back}. */
-    private record Mismatch(@Nullable Path path, Object value, @Nullable Object back, @Nullable String what) {
+    /**
+     * A value in an untyped position that would be recovered as {@code back}, or ({@code dated}) a date-time
+     * that would be recovered as another; {@code what} says what it is, when its class does not say enough.
+     */
+    private record Mismatch(@Nullable Path path, Object value, @Nullable Object back, @Nullable String what,
+            boolean dated) {
+
+        Mismatch(@Nullable Path path, Object value, @Nullable Object back, @Nullable String what) {
+            this(path, value, back, what, false);
+        }
+
+        static Mismatch dateTime(@Nullable Path path, Object value, boolean key) {
+            return new Mismatch(path, value, null, key ? "map key" : "value", true);
+        }
 
         String describe(JavaType declaredType) {
+            if (dated) {
+                return describeDateTime();
+            }
             String at = path == null ? "the value" : "the value at " + Path.pointer(path);
             String valueClass = value.getClass().getName();
             StringBuilder m = new StringBuilder().append(at).append(" is ").append(what != null ? what
@@ -207,6 +250,21 @@ final class UntypedPositions {
             return m.toString();
         }
 
+        /** Names no date: a date-time may be personal (a birthday), and messages reach logs. */
+        private String describeDateTime() {
+            String at = "the " + what + (path == null ? "" : " at " + Path.pointer(path)) + ", a "
+                    + value.getClass().getName() + ", would be recovered as another date-time: ";
+            if (value instanceof Calendar) {
+                return at + "a Calendar is written in the mapper's time zone (UTC unless configured) and read back"
+                        + " in it, so one in another zone comes back moved; stash a ZonedDateTime (which keeps its"
+                        + " zone) or an Instant, or a Calendar in the mapper's time zone";
+            }
+            return at + "the JSON the mapper writes for it leaves out its zone, its offset or part of its precision"
+                    + " (the engine writes dates as ISO-8601 text, with their zone and every digit, unless a"
+                    + " serializer or a format of the application's mapper writes them otherwise); stash a value"
+                    + " that such JSON holds whole, or let the mapper write this type as the engine does";
+        }
+
         private static String numbers() {
             return "an Integer, a Long or a BigInteger by its size, and a Double or a BigDecimal for a fraction, "
                     + "as the mapper's settings say";
@@ -228,6 +286,9 @@ final class UntypedPositions {
         }
         if (untyped(type)) {
             return untypedWalk(value, back, path, depth);
+        }
+        if (dated(type)) {
+            return sameDateTime(value, back) ? null : Mismatch.dateTime(path, value, false);
         }
         if (!inside(type, new HashSet<>())) {
             return null;
@@ -281,6 +342,9 @@ final class UntypedPositions {
                         + ", which is read back as a String");
             }
             if (!read.containsKey(key)) {
+                if (key != null && entry.getValue() != null && dated(type.getKeyType())) {
+                    return Mismatch.dateTime(path, key, true); // the map's path: a key may be a date, named nowhere
+                }
                 continue; // a null left out, or a key its type reads back as another (a typed position)
             }
             Mismatch m = walk(entry.getValue(), read.get(key), type.getContentType(),
@@ -313,8 +377,9 @@ final class UntypedPositions {
             int i = 0;
             for (Object element : elements) {
                 if (element != null && !containsEqual(readElements, element)) {
-                    return new Mismatch(new Path(path, Integer.toString(i)), element, null, "a "
-                            + element.getClass().getName() + " that is not read back as an equal element");
+                    Path at = new Path(path, Integer.toString(i));
+                    return dated(content) ? Mismatch.dateTime(at, element, false) : new Mismatch(at, element, null,
+                            "a " + element.getClass().getName() + " that is not read back as an equal element");
                 }
                 i++;
             }
