@@ -262,7 +262,7 @@ final class CompareAndSwap {
         overrides.head(client, bucket, key).whenComplete(S3Failure.failingOnThrow(result, "PUT", bucket, key, (head, error) -> {
             Throwable failed = error != null || head != null ? error : S3Failure.nullAnswer();
             S3Failure headFailure = failed == null ? null : S3Failure.of(failed);
-            if (headFailure != null && !headFailure.isNoSuchKey()) {
+            if (headFailure != null && !headFailure.isNoSuchKeyOnHead()) {
                 StorageException failure = putFailure.toStorageException("PUT", bucket, key, unknownDetail);
                 failure.addSuppressed(headFailure.cause());
                 result.completeExceptionally(failure);

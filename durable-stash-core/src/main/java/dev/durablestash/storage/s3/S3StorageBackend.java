@@ -49,12 +49,14 @@ import software.amazon.awssdk.services.s3.model.GetObjectResponse;
  * <li>{@code get} is a {@code GetObject}, with {@code If-None-Match} when the caller holds an ETag; 304
  * becomes {@link GetResult.NotModified}, 404 {@code NoSuchKey} {@link GetResult.NotFound}.</li>
  * <li>{@code delete} is a {@code DeleteObject}, with {@code If-Match} when asked; 412 completes with
- * {@code false}, 404 with {@code true}. With {@link ConditionalDeletes#EMULATED} (and with
+ * {@code false}, 404 {@code NoSuchKey} with {@code true}. With {@link ConditionalDeletes#EMULATED} (and with
  * {@link ConditionalDeletes#AUTO} until {@link #checkStore(String, Duration)} has seen the store honour
  * {@code If-Match} on DELETE) a conditional delete is a compare-and-swap PUT of a tombstone followed by a
  * plain DELETE; tombstones read as absent.</li>
  * <li>Every other error completes the stage exceptionally with a {@link StorageException} whose message
- * names the operation, the bucket and key, the HTTP status and the S3 error code.</li>
+ * names the operation, the bucket and key, the HTTP status and the S3 error code; so does a 404 to a GET, PUT
+ * or DELETE without the code {@code NoSuchKey} (from something that is no S3 store, such as a web server
+ * or a reverse proxy with a wrong path: every session would otherwise read as empty).</li>
  * <li>ETags are handed out without their surrounding quotes.</li>
  * </ul>
  *

@@ -257,8 +257,8 @@ final class StoreProbe {
      * answer "refused" for a replace that may still land on a store that ignores the header). Sent once,
      * with no SDK retry: a refusal is the store's answer to this PUT.
      *
-     * @return whether it was applied (it must be refused: 412, 409 {@code ConditionalRequestConflict} or a 404
-     *     other than {@code NoSuchBucket}); the object it created is removed again
+     * @return whether it was applied (it must be refused: 412, 409 {@code ConditionalRequestConflict} or 404
+     *     {@code NoSuchKey}); the object it created is removed again
      * @throws StorageException on any other answer, or none, naming the PUT: the check cannot tell (an
      *     outage); the key is named among what may be left when the answer does not say whether the PUT
      *     was applied
@@ -429,7 +429,7 @@ final class StoreProbe {
         }
     }
 
-    /** @return whether a DELETE failed: neither applied nor answered 404 */
+    /** @return whether a DELETE failed: neither applied nor answered 404 {@code NoSuchKey} */
     private static boolean failed(Answer answer) {
         return answer.failure() != null && !answer.failure().isNoSuchKey();
     }

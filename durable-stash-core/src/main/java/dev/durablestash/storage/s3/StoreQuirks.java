@@ -118,7 +118,7 @@ final class StoreQuirks {
         CompletableFuture<HeadObjectResponse> looked = overrides.head(client, bucket, key);
         looked.whenComplete(S3Failure.failingOnThrow(result, operation, bucket, key, (head, error) -> {
             String stored = error == null && head != null && head.eTag() != null ? ETags.unquote(head.eTag()) : "";
-            if (error != null && !S3Failure.of(error).isNoSuchKey()) {
+            if (error != null && !S3Failure.of(error).isNoSuchKeyOnHead()) {
                 log.debug("{} of s3://{}/{} answered 412, and the HEAD after it failed ({}): precondition failed",
                         operation, bucket, key, S3Failure.of(error).summary());
             }
