@@ -184,10 +184,10 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
         Objects.requireNonNull(precondition, "precondition");
         byte[] content = body.clone();
         CompletableFuture<PutResult> written = cas.write(key, content, false, precondition);
-        // A create may find a tombstone of an emulated delete in its way.
-        return precondition.requiresAbsent() && quirks.tombstonesMayExist()
-                ? tombstones.afterCreate(key, content, written)
-                : written;
+        // A create may find a tombstone of an emulated delete in its way, whatever the delete mode is now: one
+        // left by this backend before its deletes became native, or by an earlier deployment with another mode.
+        // Looking costs a HEAD only when a create is refused.
+        return precondition.requiresAbsent() ? tombstones.afterCreate(key, content, written) : written;
     }
 
     @Override
