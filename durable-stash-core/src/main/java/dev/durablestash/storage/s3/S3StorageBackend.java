@@ -238,12 +238,14 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
      * {@link ConditionalDeletes#AUTO}, deletes become native only if the store refuses its precondition, 412
      * or 409 {@code ConditionalRequestConflict}; any other answer, a success, a rejection of the header
      * or an error, keeps them emulated),
-     * and a replace of a missing key refused. Blocks the calling thread, one request at a time, and sends
-     * no request of its own once {@code timeout} has passed (the client's retries of a read sent before, and
-     * the settling of a PUT whose answer was lost, a HEAD and a copy sent again, may go on afterwards). A
-     * problem found is reported even when a later step fails. An object of the check that may be left in the
-     * bucket (no DELETE allowed, the time up, an interrupt) is named in the result's findings or in the
-     * exception's message.
+     * and a replace of a missing key refused. The store's own refusal of a create (a store without conditional
+     * writes answers 501) while it applies a PUT without a precondition, a second create refused with an error
+     * rather than as a conflict, and an answer without an ETag are problems too. Blocks the calling thread, one
+     * request at a time, and sends no request of its own once {@code timeout} has passed (the client's retries
+     * of a read sent before, and the settling of a PUT whose answer was lost, a HEAD and a copy sent again, may
+     * go on afterwards). A problem found is reported even when a later step fails. An object of the check that
+     * may be left in the bucket (no DELETE allowed, the time up, an interrupt) is named in the result's findings
+     * or in the exception's message.
      *
      * @param probeKey the key of the probe object: one no session document uses (under the key prefix), and
      *     no other check uses at the same time (a random one: two checks on one key may remove each other's
