@@ -262,7 +262,7 @@ final class CompareAndSwap {
         overrides.head(client, bucket, key).whenComplete(S3Failure.failingOnThrow(result, "PUT", bucket, key, (head, error) -> {
             Throwable failed = error != null || head != null ? error : S3Failure.nullAnswer();
             S3Failure headFailure = failed == null ? null : S3Failure.of(failed);
-            if (headFailure != null && !headFailure.isNoSuchKey()) {
+            if (headFailure != null && !headFailure.isNoSuchKeyOnHead()) {
                 StorageException failure = putFailure.toStorageException("PUT", bucket, key, unknownDetail);
                 failure.addSuppressed(headFailure.cause());
                 result.completeExceptionally(failure);
@@ -284,13 +284,29 @@ final class CompareAndSwap {
         return response;
     }
 
+    /**
+     * @return {@code etag}, unquoted
+     * @throws MissingEtag when it is missing or empty
+     */
     String requireEtag(@Nullable String etag, String operation, String key) {
         String unquoted = etag == null ? "" : ETags.unquote(etag);
         if (unquoted.isEmpty()) {
-            throw new StorageException(operation + " s3://" + bucket + "/" + key
+            throw new MissingEtag(operation + " s3://" + bucket + "/" + key
                     + ": the store answered without an ETag; DurableStash needs ETags for compare-and-swap");
         }
         return unquoted;
+    }
+
+    /**
+     * A successful answer without an ETag: the store's definite answer (no outage), which the store check
+     * reports as a problem.
+     */
+    static final class MissingEtag extends StorageException {
+        private static final long serialVersionUID = 1L;
+
+        MissingEtag(String message) {
+            super(message);
+        }
     }
 
     /** @return the content type of the PUTs that carry {@code writeId} */

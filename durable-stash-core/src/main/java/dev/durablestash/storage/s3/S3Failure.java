@@ -78,8 +78,22 @@ record S3Failure(Throwable cause, int status, @Nullable String code) {
         return t;
     }
 
-    /** @return a 404 about the object (not about the bucket) */
+    /**
+     * @return the store's answer that the object is missing, to a request whose error answer has a body
+     *     (GET, PUT, DELETE): a 404 with the S3 error code {@code NoSuchKey}, as AWS S3, Ceph RGW, MinIO and
+     *     S3Proxy send it. A 404 without that code is not taken for one: it comes from something that is no
+     *     S3 store (a web server's or a reverse proxy's page, a path prefix gone wrong), which would make
+     *     every session read as empty; it fails the request instead.
+     */
     boolean isNoSuchKey() {
+        return status == 404 && "NoSuchKey".equals(code);
+    }
+
+    /**
+     * @return the store's answer to a HEAD that the object is missing: a 404 other than {@code NoSuchBucket}.
+     *     A HEAD's answer has no body, so usually no error code to require (see {@link #isNoSuchKey()})
+     */
+    boolean isNoSuchKeyOnHead() {
         return status == 404 && !"NoSuchBucket".equals(code);
     }
 

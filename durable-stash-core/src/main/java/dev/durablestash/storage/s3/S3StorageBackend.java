@@ -49,12 +49,14 @@ import software.amazon.awssdk.services.s3.model.GetObjectResponse;
  * <li>{@code get} is a {@code GetObject}, with {@code If-None-Match} when the caller holds an ETag; 304
  * becomes {@link GetResult.NotModified}, 404 {@code NoSuchKey} {@link GetResult.NotFound}.</li>
  * <li>{@code delete} is a {@code DeleteObject}, with {@code If-Match} when asked; 412 completes with
- * {@code false}, 404 with {@code true}. With {@link ConditionalDeletes#EMULATED} (and with
+ * {@code false}, 404 {@code NoSuchKey} with {@code true}. With {@link ConditionalDeletes#EMULATED} (and with
  * {@link ConditionalDeletes#AUTO} until {@link #checkStore(String, Duration)} has seen the store honour
  * {@code If-Match} on DELETE) a conditional delete is a compare-and-swap PUT of a tombstone followed by a
  * plain DELETE; tombstones read as absent.</li>
  * <li>Every other error completes the stage exceptionally with a {@link StorageException} whose message
- * names the operation, the bucket and key, the HTTP status and the S3 error code.</li>
+ * names the operation, the bucket and key, the HTTP status and the S3 error code; so does a 404 to a GET, PUT
+ * or DELETE without the code {@code NoSuchKey} (from something that is no S3 store, such as a web server
+ * or a reverse proxy with a wrong path: every session would otherwise read as empty).</li>
  * <li>ETags are handed out without their surrounding quotes.</li>
  * </ul>
  *
@@ -182,10 +184,10 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
         Objects.requireNonNull(precondition, "precondition");
         byte[] content = body.clone();
         CompletableFuture<PutResult> written = cas.write(key, content, false, precondition);
-        // A create may find a tombstone of an emulated delete in its way.
-        return precondition.requiresAbsent() && quirks.tombstonesMayExist()
-                ? tombstones.afterCreate(key, content, written)
-                : written;
+        // A create may find a tombstone of an emulated delete in its way, whatever the delete mode is now: one
+        // left by this backend before its deletes became native, or by an earlier deployment with another mode.
+        // Looking costs a HEAD only when a create is refused.
+        return precondition.requiresAbsent() ? tombstones.afterCreate(key, content, written) : written;
     }
 
     @Override
@@ -236,12 +238,14 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
      * {@link ConditionalDeletes#AUTO}, deletes become native only if the store refuses its precondition, 412
      * or 409 {@code ConditionalRequestConflict}; any other answer, a success, a rejection of the header
      * or an error, keeps them emulated),
-     * and a replace of a missing key refused. Blocks the calling thread, one request at a time, and sends
-     * no request of its own once {@code timeout} has passed (the client's retries of a read sent before, and
-     * the settling of a PUT whose answer was lost, a HEAD and a copy sent again, may go on afterwards). A
-     * problem found is reported even when a later step fails. An object of the check that may be left in the
-     * bucket (no DELETE allowed, the time up, an interrupt) is named in the result's findings or in the
-     * exception's message.
+     * and a replace of a missing key refused. The store's own refusal of a create (a store without conditional
+     * writes answers 501) while it applies a PUT without a precondition, a second create refused with an error
+     * rather than as a conflict, and an answer without an ETag are problems too. Blocks the calling thread, one
+     * request at a time, and sends no request of its own once {@code timeout} has passed (the client's retries
+     * of a read sent before, and the settling of a PUT whose answer was lost, a HEAD and a copy sent again, may
+     * go on afterwards). A problem found is reported even when a later step fails. An object of the check that
+     * may be left in the bucket (no DELETE allowed, the time up, an interrupt) is named in the result's findings
+     * or in the exception's message.
      *
      * @param probeKey the key of the probe object: one no session document uses (under the key prefix), and
      *     no other check uses at the same time (a random one: two checks on one key may remove each other's

@@ -86,6 +86,10 @@ final class StoreProbe {
         StorageException stopped = null;
         try {
             probe(deletes, pinnedForm);
+        } catch (CompareAndSwap.MissingEtag e) {
+            // the store's answer, not an outage: the engine could not write a single document
+            problems.add(e.getMessage() + " (every write of a session document would fail)");
+            findings.add("answer without an ETag, at " + step);
         } catch (StorageException e) {
             stopped = e;
         }
@@ -123,21 +127,25 @@ final class StoreProbe {
 
     private void probe(ConditionalDeletes deletes, IfMatchForm pinnedForm) {
         // 1. create with If-None-Match: *
-        String first;
-        PutResult created = put(1, Precondition.absent());
-        if (!(created instanceof PutResult.Written written)) {
-            removeOrName(key); // left behind by an earlier check that was cut short
-            created = put(1, Precondition.absent());
-            if (!(created instanceof PutResult.Written written2)) {
-                throw new StorageException("S3 store check: could not create the probe object s3://" + bucket + "/" + key);
-            }
-            first = written2.etag();
-        } else {
-            first = written.etag();
+        String first = create();
+        if (first == null) {
+            return; // refused: nothing more to check
         }
-        // 2. a second create must be refused
+        // 2. a second create must be refused, as a conflict
         step = "the second create";
-        PutResult again = put(2, Precondition.absent());
+        PutResult again;
+        try {
+            again = put(2, Precondition.absent());
+        } catch (StorageException e) {
+            if (isMissingEtag(e) || !refusal(e)) {
+                throw e; // an outage, as a failure of any other step is
+            }
+            problems.add("the store refused a create over an existing object with an error rather than a "
+                    + "precondition failure (" + e.getMessage() + "): concurrent creates of a session document "
+                    + "would fail instead of retrying");
+            findings.add("create over an existing object REFUSED WITH AN ERROR");
+            return;
+        }
         String current = first;
         if (again instanceof PutResult.Written overwritten) {
             problems.add("the store ignores If-None-Match: * on PUT (a create replaced an existing object)");
@@ -161,7 +169,7 @@ final class StoreProbe {
                     ? "unquoted" + (pinnedForm == IfMatchForm.AUTO ? " (the store refuses the quoted form)" : "")
                     : "quoted"));
         } catch (StorageException e) {
-            if (!refusal(e)) {
+            if (isMissingEtag(e) || !refusal(e)) {
                 throw e; // an outage, as a failure of any other step is
             }
             problems.add(String.valueOf(e.getMessage()));
@@ -252,13 +260,79 @@ final class StoreProbe {
     }
 
     /**
+     * Step 1: creates the probe object with {@code If-None-Match: *}, after removing one an earlier check cut
+     * short left behind when the create finds one. A refusal that is the store's answer (not a transient
+     * error), while a PUT of the probe object without a precondition is applied, is the store refusing the
+     * precondition: a problem (a store without conditional writes answers 501). So is a create refused as a
+     * conflict although the object was removed before it.
+     *
+     * @return the probe object's ETag, or {@code null} when the store refused the create (a problem recorded)
+     * @throws StorageException on an outage, or a refusal of the PUT without a precondition too (no permission
+     *     to write, no such bucket): then the store refuses the PUT, whatever its preconditions
+     */
+    private @Nullable String create() {
+        StorageException failure;
+        boolean keyMissing = true;
+        try {
+            if (put(1, Precondition.absent()) instanceof PutResult.Written written) {
+                return written.etag();
+            }
+            removeOrName(key); // left behind by an earlier check that was cut short
+            keyMissing = !mayHold.contains(key);
+            if (put(1, Precondition.absent()) instanceof PutResult.Written written) {
+                return written.etag();
+            }
+            failure = new StorageException("S3 store check: could not create the probe object s3://" + bucket + "/"
+                    + key + (keyMissing ? " (refused as a conflict although the key was missing)" : ""));
+        } catch (StorageException e) {
+            if (isMissingEtag(e) || !refusal(e)) {
+                throw e; // an outage, as a failure of any other step is (a missing ETag: see run)
+            }
+            failure = e;
+        }
+        if (!keyMissing || !plainPutApplied()) {
+            throw failure; // the object may still be there; or the store refuses any PUT
+        }
+        problems.add("the store refuses a create with If-None-Match: * on PUT, while it takes a PUT without a "
+                + "precondition (" + failure.getMessage() + "): every new session's first write would fail");
+        findings.add("create with If-None-Match: * REFUSED");
+        return null;
+    }
+
+    /**
+     * Sends a PUT of the probe object without a precondition, once, with no SDK retry.
+     *
+     * @return whether it was applied; {@code false} on any failure (its key stays among what may be left)
+     * @throws StorageException when the thread is interrupted or the check's time is up
+     */
+    private boolean plainPutApplied() {
+        byte[] body = body(1);
+        try {
+            return await(() -> {
+                mayHold.add(key);
+                return writeClient.putObject(b -> b.bucket(bucket).key(key).contentLength((long) body.length)
+                        .overrideConfiguration(overrides.write()), AsyncRequestBody.fromBytes(body));
+            }) != null;
+        } catch (StorageException e) {
+            if (causedByInterrupt(e)) {
+                Thread.currentThread().interrupt(); // the client may have cleared it: the check must stop
+                throw e;
+            }
+            if (e.getCause() instanceof OutOfTime) {
+                throw e;
+            }
+            return false;
+        }
+    }
+
+    /**
      * Sends a replace with {@code If-Match} of {@code missingKey}, which is missing, as it is: not through
      * the backend's put, which settles a lost answer by reading the key (and, finding it missing, would
      * answer "refused" for a replace that may still land on a store that ignores the header). Sent once,
      * with no SDK retry: a refusal is the store's answer to this PUT.
      *
-     * @return whether it was applied (it must be refused: 412, 409 {@code ConditionalRequestConflict} or a 404
-     *     other than {@code NoSuchBucket}); the object it created is removed again
+     * @return whether it was applied (it must be refused: 412, 409 {@code ConditionalRequestConflict} or 404
+     *     {@code NoSuchKey}); the object it created is removed again
      * @throws StorageException on any other answer, or none, naming the PUT: the check cannot tell (an
      *     outage); the key is named among what may be left when the answer does not say whether the PUT
      *     was applied
@@ -429,7 +503,7 @@ final class StoreProbe {
         }
     }
 
-    /** @return whether a DELETE failed: neither applied nor answered 404 */
+    /** @return whether a DELETE failed: neither applied nor answered 404 {@code NoSuchKey} */
     private static boolean failed(Answer answer) {
         return answer.failure() != null && !answer.failure().isNoSuchKey();
     }
@@ -487,6 +561,11 @@ final class StoreProbe {
         Throwable cause = error.getCause();
         return !causedByInterrupt(error) && !(cause instanceof TimeoutException)
                 && (cause == null || !isTransient(S3Failure.of(cause)));
+    }
+
+    /** @return whether the store answered a request with a success that carries no ETag (see {@link #run}) */
+    private static boolean isMissingEtag(StorageException error) {
+        return error instanceof CompareAndSwap.MissingEtag;
     }
 
     private static boolean causedByInterrupt(Throwable error) {

@@ -29,8 +29,9 @@ import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
  *    409 ConditionalRequestConflict (AWS, a concurrent write) is a conflict too.
  *  - The delete mode (ConditionalDeletes). With AUTO, conditional deletes are emulated by Tombstones
  *    until the store check has seen the store refuse a DELETE with a stale If-Match (another volatile
- *    flag, set once, never cleared); then they are native. Tombstones may exist whenever the mode is not
- *    NATIVE, even after the switch, since a delete emulated earlier may have left one.
+ *    flag, set once, never cleared); then they are native. Tombstones may exist in any mode, NATIVE
+ *    included: a delete emulated earlier (before the switch, or by a deployment configured otherwise)
+ *    may have left one, so S3StorageBackend.put has every refused create look (Tombstones.afterCreate).
  *
  * Thread-safety: the two learned flags are volatile and only ever move one way per store answer; the
  * rest is final.
@@ -118,7 +119,7 @@ final class StoreQuirks {
         CompletableFuture<HeadObjectResponse> looked = overrides.head(client, bucket, key);
         looked.whenComplete(S3Failure.failingOnThrow(result, operation, bucket, key, (head, error) -> {
             String stored = error == null && head != null && head.eTag() != null ? ETags.unquote(head.eTag()) : "";
-            if (error != null && !S3Failure.of(error).isNoSuchKey()) {
+            if (error != null && !S3Failure.of(error).isNoSuchKeyOnHead()) {
                 log.debug("{} of s3://{}/{} answered 412, and the HEAD after it failed ({}): precondition failed",
                         operation, bucket, key, S3Failure.of(error).summary());
             }
@@ -165,11 +166,6 @@ final class StoreQuirks {
     boolean emulatesConditionalDeletes() {
         return conditionalDeletes == ConditionalDeletes.EMULATED
                 || (conditionalDeletes == ConditionalDeletes.AUTO && !nativeDeletesConfirmed);
-    }
-
-    /** @return whether a tombstone may be stored (a create must then look before it reports a conflict) */
-    boolean tombstonesMayExist() {
-        return conditionalDeletes != ConditionalDeletes.NATIVE;
     }
 
     /** The store check saw the store honour {@code If-Match} on DELETE. */

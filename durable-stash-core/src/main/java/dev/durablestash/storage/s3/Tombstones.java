@@ -89,7 +89,10 @@ final class Tombstones {
 
     /**
      * A create ended: when it failed its precondition, and the object in the way is an abandoned
-     * tombstone, replace that (step 3).
+     * tombstone, replace that (step 3), with a compare-and-swap on the tombstone's ETag. Called for every
+     * create, whatever the delete mode: a tombstone left by an emulated delete outlives a switch to native
+     * deletes. Compare-and-swap stays exact: a document (no tombstone), a tombstone younger than the
+     * abandoned age, or a HEAD that fails leaves the create refused.
      */
     CompletableFuture<PutResult> afterCreate(String key, byte[] content, CompletableFuture<PutResult> create) {
         CompletableFuture<PutResult> result = new CompletableFuture<>();

@@ -439,8 +439,8 @@ public class DurableStashProperties {
         /**
          * The startup check of the store's compare-and-swap (one probe object under the prefix, removed
          * afterwards): 'verify' fails startup when the store does not honour the preconditions several
-         * instances rely on; 'warn' logs that and starts anyway (a single instance needs no cross-instance
-         * compare-and-swap); 'off' skips the check.
+         * instances rely on (ignores or refuses them, or answers without ETags); 'warn' logs that and starts
+         * anyway (a single instance needs no cross-instance compare-and-swap); 'off' skips the check.
          */
         private StoreCheck storeCheck = StoreCheck.VERIFY;
 

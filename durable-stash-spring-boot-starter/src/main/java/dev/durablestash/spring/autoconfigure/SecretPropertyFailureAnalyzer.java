@@ -24,8 +24,9 @@ import org.springframework.core.env.Environment;
  * and of a {@link BindException} print the value they find in the environment, whatever the exception
  * says, so a slip in a secret rotation ({@code next-secret} equal to {@code secret}, an indexed
  * {@code previous-secrets[1]} without a {@code [0]}) would write a valid secret to the log. This analyzer
- * runs before them and handles these properties and their elements; other properties are left to
- * Spring Boot.
+ * runs before them and handles these properties and their elements, and the S3 endpoint, whose user info
+ * may hold credentials: an endpoint the starter refuses is shown as its exception gives it, without user
+ * info. Other properties are left to Spring Boot.
  *
  * <p><b>Thread-safety:</b> used once, on the thread that reports the startup failure.
  */
@@ -34,6 +35,9 @@ final class SecretPropertyFailureAnalyzer implements FailureAnalyzer, Ordered {
     /** The starter's properties whose values are secrets (and the elements of the list among them). */
     static final Set<String> SECRET_PROPERTIES = Set.of("durable-stash.secret", "durable-stash.previous-secrets",
             "durable-stash.next-secret", "durable-stash.storage.s3.secret-access-key");
+
+    /** A property whose value may hold a secret in part: an endpoint's user info. */
+    static final String ENDPOINT = "durable-stash.storage.s3.endpoint";
 
     private final @Nullable Environment environment;
 
@@ -50,6 +54,9 @@ final class SecretPropertyFailureAnalyzer implements FailureAnalyzer, Ordered {
             if (cause instanceof InvalidConfigurationPropertyValueException invalid && isSecret(invalid.getName())) {
                 return analysis(invalid.getName(), invalid.getReason(), origins(invalid.getName()), invalid);
             }
+            if (cause instanceof InvalidConfigurationPropertyValueException invalid && isEndpoint(invalid.getName())) {
+                return endpointAnalysis(invalid, origins(invalid.getName()));
+            }
             if (cause instanceof BindException bind && isSecret(bind.getName().toString())) {
                 // Never the cause's message: a conversion failure quotes the value.
                 return analysis(bind.getName().toString(), reason(bind), origins(bind), bind);
@@ -64,6 +71,17 @@ final class SecretPropertyFailureAnalyzer implements FailureAnalyzer, Ordered {
                 + ": the value is a secret and is not shown." + System.lineSeparator() + System.lineSeparator()
                 + "Reason: " + reason;
         return new FailureAnalysis(description, "Review the value of " + name + " with the reason above.", cause);
+    }
+
+    /** The value as the starter's exception gives it: without the user info Spring Boot's report would print. */
+    private static FailureAnalysis endpointAnalysis(InvalidConfigurationPropertyValueException invalid,
+            List<String> origins) {
+        String description = "Invalid value '" + invalid.getValue() + "' (user info not shown) for configuration "
+                + "property '" + invalid.getName() + "'"
+                + (origins.isEmpty() ? "" : " (originating from " + String.join(", ", origins) + ")") + "."
+                + System.lineSeparator() + System.lineSeparator() + "Reason: " + invalid.getReason();
+        return new FailureAnalysis(description, "Review the value of " + invalid.getName() + " with the reason above.",
+                invalid);
     }
 
     /** The list's entries are at fault, not a value: where they are set, and how to give the list. */
@@ -86,6 +104,11 @@ final class SecretPropertyFailureAnalyzer implements FailureAnalyzer, Ordered {
             }
         }
         return false;
+    }
+
+    /** @return whether {@code name} is the S3 endpoint's */
+    static boolean isEndpoint(String name) {
+        return ConfigurationPropertyName.of(ENDPOINT).equals(ConfigurationPropertyName.adapt(name, '.'));
     }
 
     private static String reason(BindException bind) {

@@ -184,7 +184,7 @@ final class SettingsMapping {
         URI endpoint = s3.getEndpoint();
         if (endpoint != null
                 && (!("http".equals(endpoint.getScheme()) || "https".equals(endpoint.getScheme())) || endpoint.getHost() == null)) {
-            throw invalid("storage.s3.endpoint", endpoint,
+            throw invalid("storage.s3.endpoint", withoutUserInfo(endpoint),
                     "must be an absolute http or https URL with a host, e.g. http://localhost:9000");
         }
         String region = s3.getRegion();
@@ -196,6 +196,23 @@ final class SettingsMapping {
             throw invalid(accessKeyId ? "storage.s3.secret-access-key" : "storage.s3.access-key-id", "",
                     "access-key-id and secret-access-key are set together or not at all");
         }
+    }
+
+    /**
+     * @return {@code endpoint} as an error may show it: without user info (where credentials may be written),
+     *     query or fragment, as {@code S3StorageBackend.describe()} names a valid endpoint; for an endpoint
+     *     without {@code //} ({@code localhost:9000}, {@code user:password@host}), what follows its last
+     *     {@code @}
+     */
+    static String withoutUserInfo(URI endpoint) {
+        if (endpoint.isOpaque()) {
+            String rest = endpoint.getRawSchemeSpecificPart();
+            return endpoint.getScheme() + ":" + rest.substring(rest.lastIndexOf('@') + 1);
+        }
+        String authority = endpoint.getRawAuthority();
+        return (endpoint.getScheme() == null ? "" : endpoint.getScheme() + ":")
+                + (authority == null ? "" : "//" + authority.substring(authority.lastIndexOf('@') + 1))
+                + (endpoint.getRawPath() == null ? "" : endpoint.getRawPath());
     }
 
     /**

@@ -296,6 +296,23 @@ class SecretPropertyFailureAnalyzerTests {
                 .doesNotContain(PREVIOUS);
     }
 
+    /**
+     * An endpoint with credentials written into its user info and a scheme the starter refuses: Spring Boot's
+     * report printed the value it found in the environment, the secret access key with it.
+     */
+    @Test
+    void anInvalidEndpointIsReportedWithoutItsUserInfo(CapturedOutput output) {
+        assertThatThrownBy(() -> start("--durable-stash.secret=" + SECRET, "--durable-stash.storage.s3.bucket=stash",
+                "--durable-stash.storage.s3.endpoint=s3://AKIAUSER:TopSecret42@127.0.0.1:1"));
+
+        assertThat(printed(output)).contains("APPLICATION FAILED TO START")
+                .contains("Invalid value 's3://127.0.0.1:1' (user info not shown) for configuration property "
+                        + "'durable-stash.storage.s3.endpoint' (originating from "
+                        + "'\"durable-stash.storage.s3.endpoint\" from property source \"commandLineArgs\"')")
+                .contains("Reason: must be an absolute http or https URL with a host")
+                .doesNotContain("TopSecret42");
+    }
+
     @Test
     void anotherInvalidPropertyIsLeftToSpringBootsReportWithItsValue(CapturedOutput output) {
         assertThatThrownBy(() -> start("--durable-stash.secret=" + SECRET, "--durable-stash.ttl=0s"));
