@@ -29,7 +29,8 @@ import reactor.util.context.Context;
 import reactor.util.context.ContextView;
 
 /**
- * The views bound to one exchange, kept as an exchange attribute: the controller (when it is a view)
+ * The views bound to one exchange, kept by its {@link ReactiveBrowserSession} (so found from any copy of the
+ * exchange), or as an exchange attribute without one: the controller (when it is a view)
  * and the state objects taken as handler arguments or recovered by a functional route, and the turns
  * the exchange holds at its atomic views. The reactive counterpart of the servlet {@code RequestViews}.
  *
@@ -99,7 +100,16 @@ final class ExchangeViews {
         this.bound = new BoundViews(context.views(), context.adapter(), context.operationTimeout());
     }
 
+    /**
+     * @return the exchange's views, or {@code null} when none was bound: those its browser session holds, found
+     *     from the exchange they were bound in and from any copy or decoration of it (a request rebuilt by a
+     *     filter gets a copy of the attributes, the session among them); without a session, the attribute's
+     */
     static @Nullable ExchangeViews find(ServerWebExchange exchange) {
+        ReactiveBrowserSession session = ReactiveBrowserSession.find(exchange);
+        if (session != null) {
+            return session.views();
+        }
         return exchange.getAttribute(ATTRIBUTE) instanceof ExchangeViews views ? views : null;
     }
 

@@ -93,6 +93,13 @@ public final class ReactiveBrowserSession {
     private int waitsForMove; // guarded by this
     /** The response's commit waits for a move of the state: its cookie may still be set. */
     private volatile boolean commitWaitsForMove;
+    /**
+     * The exchange's views, once registered ({@link #registerViews}). Kept here, not only as an attribute of the
+     * exchange they were first bound in: a filter that rebuilds the request ({@code ServerRequest.from(..)}) gives
+     * the handler an exchange with a copy of the attributes, and the views must be found from every copy (the end
+     * of the exchange, its error handling, a move of the state), as this session is.
+     */
+    private volatile @Nullable ExchangeViews views; // written holding this object's lock
 
     ReactiveBrowserSession(BrowserSessionSettings<ReactivePrincipalResolver> settings, ServerWebExchange exchange) {
         this.settings = settings;
@@ -334,8 +341,8 @@ public final class ReactiveBrowserSession {
                     old = fromCookie.sid();
                 }
                 String from = old;
-                ExchangeViews views = ExchangeViews.find(exchange);
-                Mono<Void> stashed = views != null ? views.stashBound() : Mono.empty();
+                ExchangeViews bound = views;
+                Mono<Void> stashed = bound != null ? bound.stashBound() : Mono.empty();
                 // Should the session change meanwhile (ended beside the rotation), rotate() decides again: nothing
                 // to rotate once it ended.
                 return stashed.then(Mono.defer(() -> move(from, principal, false, decidedAt, this::rotate)));
@@ -392,7 +399,7 @@ public final class ReactiveBrowserSession {
         // move and goes to the new sid, or fails with a login's move (it must not land under the old sid either); one
         // sent before is queued at the old sid ahead of the move, and moves along. Views registered after this look
         // are held by registerViews, which reads writesHeld under the lock taken above.
-        ExchangeViews bound = ExchangeViews.find(exchange);
+        ExchangeViews bound = views;
         if (bound != null) {
             bound.holdWritesUntil(writesMayGo, old);
         }
@@ -559,9 +566,9 @@ public final class ReactiveBrowserSession {
      * taken under this one, takes no other lock, and is never held while this one is taken.)
      */
     private void dropViews() {
-        ExchangeViews views = ExchangeViews.find(exchange);
-        if (views != null) {
-            views.detach();
+        ExchangeViews bound = views;
+        if (bound != null) {
+            bound.detach();
         }
     }
 
@@ -573,23 +580,29 @@ public final class ReactiveBrowserSession {
      * @return the exchange's views
      */
     synchronized ExchangeViews registerViews(Supplier<ExchangeViews> make) {
-        ExchangeViews found = ExchangeViews.find(exchange);
+        ExchangeViews found = views;
         if (found != null) {
             return found;
         }
-        ExchangeViews views = make.get();
+        ExchangeViews made = make.get();
         String from = writesHeldFrom;
         if (from != null) {
-            views.holdWritesUntil(writesHeld, from); // seen by no one yet: no lock of theirs is held meanwhile
+            made.holdWritesUntil(writesHeld, from); // seen by no one yet: no lock of theirs is held meanwhile
         }
-        return views.register();
+        views = made.register();
+        return views;
+    }
+
+    /** @return the exchange's views, registered through {@link #registerViews}, or {@code null} */
+    @Nullable ExchangeViews views() {
+        return views;
     }
 
     /** The session's sid changed to {@code fresh}: the bound views write there. Called holding this object's lock. */
     private void moveViewsTo(String fresh) {
-        ExchangeViews views = ExchangeViews.find(exchange);
-        if (views != null) {
-            views.moveTo(fresh);
+        ExchangeViews bound = views;
+        if (bound != null) {
+            bound.moveTo(fresh);
         }
     }
 
