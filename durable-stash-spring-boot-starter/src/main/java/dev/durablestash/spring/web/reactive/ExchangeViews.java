@@ -1,7 +1,9 @@
 package dev.durablestash.spring.web.reactive;
 
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 
 import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
@@ -13,6 +15,7 @@ import org.springframework.http.HttpMethod;
 import org.springframework.http.InvalidMediaTypeException;
 import org.springframework.http.MediaType;
 import org.springframework.http.codec.multipart.FormFieldPart;
+import org.springframework.util.ClassUtils;
 import org.springframework.web.server.ServerWebExchange;
 
 import dev.durablestash.core.MountKind;
@@ -53,7 +56,8 @@ import reactor.util.context.ContextView;
  * is handed on at once, so that a stream never holds a turn once it was stashed.
  *
  * <p><b>Thread-safety:</b> the bindings are used by the exchange's processing, one step at a time
- * (Reactor orders the steps); turns may be granted and handed on from any thread.
+ * (Reactor orders the steps), except that binds of one view state class at the same time share one
+ * ({@link #bindState}); turns may be granted and handed on from any thread.
  */
 final class ExchangeViews {
 
@@ -73,6 +77,8 @@ final class ExchangeViews {
     private final ServerWebExchange exchange;
     private final StashContext context;
     private final BoundViews bound;
+    /** The binds of state classes under way, by class ({@link #bindState}). */
+    private final Map<Class<?>, CompletableFuture<Stash>> bindsInFlight = new ConcurrentHashMap<>(2);
     private volatile boolean failed;
     private volatile boolean finished;
     /** The automatic stash runs as the response commits: its cookies are still applied. */
@@ -235,12 +241,32 @@ final class ExchangeViews {
         });
     }
 
-    /** Returns the binding of a state class, making and recovering an instance on first use. */
+    /**
+     * Returns the binding of a state class, making and recovering an instance on first use. Binds of one class
+     * at the same time (two {@code @ModelAttribute} methods taking it, which WebFlux invokes together; a route
+     * that subscribes to one {@code recover} twice) share one: they get the same instance, bound once, after
+     * its turn. The shared bind runs to its end even should every caller cancel (a turn granted then is held,
+     * and handed on at the end of the exchange, as any).
+     */
     Mono<Stash> bindState(Class<?> stateClass) {
         return Mono.deferContextual(reactorContext -> {
             keepHandlerContext(reactorContext);
             Stash existing = find(stateClass);
-            return existing != null ? Mono.just(existing) : bind(BeanUtils.instantiateClass(stateClass));
+            if (existing != null) {
+                return Mono.just(existing);
+            }
+            Class<?> key = ClassUtils.getUserClass(stateClass);
+            CompletableFuture<Stash> shared = new CompletableFuture<>();
+            CompletableFuture<Stash> first = bindsInFlight.putIfAbsent(key, shared);
+            if (first == null) {
+                first = shared;
+                // Once bound, found by find(); forgotten after, so that a bind once the views were dropped (an end of
+                // the session) makes a new instance.
+                shared.whenComplete((binding, error) -> bindsInFlight.remove(key, shared));
+                Mono.fromSupplier(() -> BeanUtils.instantiateClass(stateClass)).flatMap(this::bind)
+                        .contextWrite(reactorContext).subscribe(shared::complete, shared::completeExceptionally);
+            }
+            return Mono.fromFuture(first, true).publishOn(Schedulers.parallel());
         });
     }
 
