@@ -178,7 +178,7 @@ final class ExchangeViews {
             return session.sid().zipWith(mount()).flatMap(sidAndMount -> {
                 String sid = sidAndMount.getT1();
                 Mono<?> turn = Mono.empty();
-                if (atomic && active() && bound.takesTurn(target.getClass())) {
+                if (atomic && !failed && bound.takesTurn(target.getClass())) {
                     turn = awaitTurn(target.getClass(), sid);
                 }
                 // The sid once more, after the wait for the turn (and the form body's read): should the state have
@@ -206,7 +206,7 @@ final class ExchangeViews {
      */
     Mono<Void> takeTurns(List<Class<?>> viewClasses) {
         return Mono.defer(() -> {
-            if (!active()) {
+            if (failed) {
                 return Mono.empty();
             }
             List<Class<?>> order = bound.takeTurnsInOrder(viewClasses);
@@ -319,7 +319,8 @@ final class ExchangeViews {
     /**
      * @return {@code false} once a stash failed or the handler failed, and for a HEAD request, which renders
      *     no page: it changes nothing stored (its views are recovered as a rejoin, so their reconnect-scoped
-     *     keys stay, and nothing is stashed automatically, whatever its handler changes)
+     *     keys stay, and nothing is stashed automatically, whatever its handler changes). A HEAD request takes
+     *     its turns at atomic views all the same, as any: its handler's explicit stash or reset writes.
      */
     boolean active() {
         return !failed && !isHead(exchange);
