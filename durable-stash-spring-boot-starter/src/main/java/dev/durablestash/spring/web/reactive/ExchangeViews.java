@@ -107,16 +107,16 @@ final class ExchangeViews {
     }
 
     /**
-     * @return the exchange's views, or {@code null} when none was bound: those its browser session holds, found
-     *     from the exchange they were bound in and from any copy or decoration of it (a request rebuilt by a
-     *     filter gets a copy of the attributes, the session among them); without a session, the attribute's
+     * @return the exchange's views, or {@code null} when none was bound: those registered on it, else those its
+     *     browser session holds, which are found from the exchange they were bound in and from any copy or
+     *     decoration of it (a request rebuilt by a filter gets a copy of the attributes, the session among them)
      */
     static @Nullable ExchangeViews find(ServerWebExchange exchange) {
-        ReactiveBrowserSession session = ReactiveBrowserSession.find(exchange);
-        if (session != null) {
-            return session.views();
+        if (exchange.getAttribute(ATTRIBUTE) instanceof ExchangeViews views) {
+            return views;
         }
-        return exchange.getAttribute(ATTRIBUTE) instanceof ExchangeViews views ? views : null;
+        ReactiveBrowserSession session = ReactiveBrowserSession.find(exchange);
+        return session != null ? session.views() : null;
     }
 
     /**

@@ -99,7 +99,7 @@ public final class ReactiveBrowserSession {
      * the handler an exchange with a copy of the attributes, and the views must be found from every copy (the end
      * of the exchange, its error handling, a move of the state), as this session is.
      */
-    private volatile @Nullable ExchangeViews views; // written holding this object's lock
+    private volatile @Nullable ExchangeViews registeredViews; // written holding this object's lock
 
     ReactiveBrowserSession(BrowserSessionSettings<ReactivePrincipalResolver> settings, ServerWebExchange exchange) {
         this.settings = settings;
@@ -341,8 +341,8 @@ public final class ReactiveBrowserSession {
                     old = fromCookie.sid();
                 }
                 String from = old;
-                ExchangeViews bound = views;
-                Mono<Void> stashed = bound != null ? bound.stashBound() : Mono.empty();
+                ExchangeViews views = ExchangeViews.find(exchange);
+                Mono<Void> stashed = views != null ? views.stashBound() : Mono.empty();
                 // Should the session change meanwhile (ended beside the rotation), rotate() decides again: nothing
                 // to rotate once it ended.
                 return stashed.then(Mono.defer(() -> move(from, principal, false, decidedAt, this::rotate)));
@@ -399,7 +399,7 @@ public final class ReactiveBrowserSession {
         // move and goes to the new sid, or fails with a login's move (it must not land under the old sid either); one
         // sent before is queued at the old sid ahead of the move, and moves along. Views registered after this look
         // are held by registerViews, which reads writesHeld under the lock taken above.
-        ExchangeViews bound = views;
+        ExchangeViews bound = ExchangeViews.find(exchange);
         if (bound != null) {
             bound.holdWritesUntil(writesMayGo, old);
         }
@@ -566,9 +566,9 @@ public final class ReactiveBrowserSession {
      * taken under this one, takes no other lock, and is never held while this one is taken.)
      */
     private void dropViews() {
-        ExchangeViews bound = views;
-        if (bound != null) {
-            bound.detach();
+        ExchangeViews views = ExchangeViews.find(exchange);
+        if (views != null) {
+            views.detach();
         }
     }
 
@@ -580,7 +580,7 @@ public final class ReactiveBrowserSession {
      * @return the exchange's views
      */
     synchronized ExchangeViews registerViews(Supplier<ExchangeViews> make) {
-        ExchangeViews found = views;
+        ExchangeViews found = ExchangeViews.find(exchange);
         if (found != null) {
             return found;
         }
@@ -589,20 +589,20 @@ public final class ReactiveBrowserSession {
         if (from != null) {
             made.holdWritesUntil(writesHeld, from); // seen by no one yet: no lock of theirs is held meanwhile
         }
-        views = made.register();
-        return views;
+        registeredViews = made; // found from now on, also from a copy of the exchange (and on it, once registered)
+        return made.register();
     }
 
     /** @return the exchange's views, registered through {@link #registerViews}, or {@code null} */
     @Nullable ExchangeViews views() {
-        return views;
+        return registeredViews;
     }
 
     /** The session's sid changed to {@code fresh}: the bound views write there. Called holding this object's lock. */
     private void moveViewsTo(String fresh) {
-        ExchangeViews bound = views;
-        if (bound != null) {
-            bound.moveTo(fresh);
+        ExchangeViews views = ExchangeViews.find(exchange);
+        if (views != null) {
+            views.moveTo(fresh);
         }
     }
 
