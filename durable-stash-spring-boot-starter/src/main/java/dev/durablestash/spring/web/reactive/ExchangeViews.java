@@ -51,9 +51,11 @@ import reactor.util.context.ContextView;
  *
  * <p><b>Turns.</b> Before an atomic view is recovered the exchange waits, without blocking, for the
  * browser session's turn at it (once per view and exchange). Every turn is handed on exactly once: after
- * the automatic stash (done or failed), when the handler failed, or when the exchange ends, whatever
- * ends it ({@link SidWebFilter}); a turn granted after that (a view first bound while a body streams)
- * is handed on at once, so that a stream never holds a turn once it was stashed.
+ * the automatic stash (done or failed), when the handler or a stash failed, or when the exchange ends,
+ * whatever ends it ({@link SidWebFilter}); a turn granted after the automatic stash (a view first bound
+ * while a body streams) is handed on at once, so that a stream never holds a turn once it was stashed.
+ * One granted after a failure (a view first bound once the handler or a stash failed, which may still
+ * stash it explicitly) is held until the commit or the end.
  *
  * <p><b>Thread-safety:</b> the bindings are used by the exchange's processing, one step at a time
  * (Reactor orders the steps), except that binds of one view state class at the same time share one
@@ -178,7 +180,7 @@ final class ExchangeViews {
             return session.sid().zipWith(mount()).flatMap(sidAndMount -> {
                 String sid = sidAndMount.getT1();
                 Mono<?> turn = Mono.empty();
-                if (atomic && !failed && bound.takesTurn(target.getClass())) {
+                if (atomic && bound.takesTurn(target.getClass())) { // also once failed: its explicit stash writes
                     turn = awaitTurn(target.getClass(), sid);
                 }
                 // The sid once more, after the wait for the turn (and the form body's read): should the state have
@@ -446,7 +448,7 @@ final class ExchangeViews {
             stashFailure = failure;
         }
         failed = true;
-        handTurnsOn();
+        handHeldTurnsOn();
     }
 
     /** @return the first stash failure of this exchange, or {@code null} */
@@ -460,7 +462,7 @@ final class ExchangeViews {
      */
     void handlerFailed() {
         failed = true;
-        handTurnsOn();
+        handHeldTurnsOn();
     }
 
     /**
@@ -495,7 +497,7 @@ final class ExchangeViews {
     void answered() {
         failed = true;
         finished = true;
-        handTurnsOn();
+        handHeldTurnsOn();
     }
 
     /** Called by {@link SidWebFilter} when the exchange ended, however it ended. */
@@ -537,6 +539,14 @@ final class ExchangeViews {
     /** Hands the turns held on, and any granted later (see {@link #hold}). */
     private void handTurnsOn() {
         turnsHandedOn = true;
+        bound.releaseTurns();
+    }
+
+    /**
+     * The exchange failed: hands the turns held on now, but holds one granted later (a view first bound after
+     * the failure, whose explicit stash or reset still writes) until the commit or the end hands it on.
+     */
+    private void handHeldTurnsOn() {
         bound.releaseTurns();
     }
 

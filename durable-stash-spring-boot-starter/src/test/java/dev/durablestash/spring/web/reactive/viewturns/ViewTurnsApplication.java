@@ -27,6 +27,13 @@ public class ViewTurnsApplication {
         int count;
     }
 
+    /** A view whose stash fails when its value is set: it cannot be written as JSON. */
+    public static class Unstorable {
+
+        @Stashed
+        Object value;
+    }
+
     static volatile CompletableFuture<Void> entered = new CompletableFuture<>();
     static volatile CompletableFuture<Void> released = new CompletableFuture<>();
 
@@ -133,6 +140,27 @@ public class ViewTurnsApplication {
                     return Mono.error(new org.springframework.web.server.ResponseStatusException(
                             org.springframework.http.HttpStatus.CONFLICT, "the route failed"));
                 }))
+                .build();
+    }
+
+    /**
+     * A route whose explicit stash fails (the handler goes on, catching the error), and that then changes another
+     * view, bound after the failure, and stashes it explicitly.
+     */
+    @Bean
+    RouterFunction<ServerResponse> failedStashRoutes(StashedRoutes stashes) {
+        return RouterFunctions.route()
+                .POST("/s/fail-then-stash", request -> stashes.handle(request, Unstorable.class)
+                        .flatMap(unstorable -> {
+                            ((Unstorable) unstorable.target()).value = new Object(); // no JSON for it
+                            return unstorable.stash().onErrorResume(e -> Mono.empty());
+                        })
+                        .then(stashes.handle(request, Clicks.class))
+                        .flatMap(clicks -> {
+                            ((Clicks) clicks.target()).count += 10;
+                            return clicks.stash().onErrorResume(e -> Mono.empty());
+                        })
+                        .then(ServerResponse.ok().bodyValue("answered")))
                 .build();
     }
 
