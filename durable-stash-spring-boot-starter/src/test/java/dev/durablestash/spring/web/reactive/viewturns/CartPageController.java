@@ -7,9 +7,6 @@ import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RestController;
 
 import dev.durablestash.spring.Stashed;
-import dev.durablestash.spring.web.reactive.ReactiveStash;
-
-import reactor.core.publisher.Mono;
 
 /** A page whose two {@code @ModelAttribute} methods take the same (atomic) view; the handler takes none itself. */
 @RestController

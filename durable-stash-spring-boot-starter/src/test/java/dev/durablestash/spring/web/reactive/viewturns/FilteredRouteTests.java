@@ -3,6 +3,8 @@ package dev.durablestash.spring.web.reactive.viewturns;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.BeforeEach;
@@ -11,6 +13,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.http.HttpMethod;
 import org.springframework.test.web.reactive.server.EntityExchangeResult;
 import org.springframework.test.web.reactive.server.WebTestClient;
 import org.springframework.web.reactive.function.client.WebClient;
@@ -50,7 +53,7 @@ class FilteredRouteTests {
     }
 
     private EntityExchangeResult<String> send(String method, String path) {
-        return client.method(org.springframework.http.HttpMethod.valueOf(method)).uri(path)
+        return client.method(HttpMethod.valueOf(method)).uri(path)
                 .header("Cookie", "sid=" + sid).header("X-Stash-Mounts", "1").exchange().expectBody(String.class)
                 .returnResult();
     }
@@ -73,7 +76,7 @@ class FilteredRouteTests {
     @Test
     void aClientGoingAwayFromAFilteredRouteHandsTheTurnOn() throws Exception {
         goAwayWhileHeld("/f/held");
-        java.util.List<Integer> statuses = new java.util.ArrayList<>();
+        List<Integer> statuses = new ArrayList<>();
         for (int i = 0; i < 3; i++) { // each waits up to the operation timeout (2 s) for the turn
             statuses.add(send("GET", "/f/show").getStatus().value());
         }

@@ -3,6 +3,8 @@ package dev.durablestash.spring.web.reactive.viewturns;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -45,17 +47,17 @@ class HeadExplicitStashTests {
     @Test
     void aHeadRequestThatStashesExplicitlyWaitsForTheTurnLikeAnyWriter() throws Exception {
         ViewTurnsApplication.closeGate();
-        java.util.concurrent.CompletableFuture<String> held = java.util.concurrent.CompletableFuture.supplyAsync(
+        CompletableFuture<String> held = CompletableFuture.supplyAsync(
                 () -> client.get().uri("/c/visit-held").header("Cookie", "sid=" + sid).header("X-Stash-Mounts", "1")
                         .exchange().expectBody(String.class).returnResult().getResponseBody());
-        ViewTurnsApplication.entered.get(10, java.util.concurrent.TimeUnit.SECONDS); // holds the turn, read 0
-        java.util.concurrent.CompletableFuture<Integer> head = java.util.concurrent.CompletableFuture.supplyAsync(
+        ViewTurnsApplication.entered.get(10, TimeUnit.SECONDS); // holds the turn, read 0
+        CompletableFuture<Integer> head = CompletableFuture.supplyAsync(
                 () -> client.head().uri("/c/visit").header("Cookie", "sid=" + sid).exchange().returnResult(Void.class)
                         .getStatus().value());
         Thread.sleep(500);
         ViewTurnsApplication.released.complete(null);
-        assertThat(held.get(10, java.util.concurrent.TimeUnit.SECONDS)).isNotNull();
-        assertThat(head.get(10, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(200);
+        assertThat(held.get(10, TimeUnit.SECONDS)).isNotNull();
+        assertThat(head.get(10, TimeUnit.SECONDS)).isEqualTo(200);
         assertThat(client.get().uri("/c/show").header("Cookie", "sid=" + sid).header("X-Stash-Mounts", "1").exchange()
                 .expectBody(String.class).returnResult().getResponseBody())
                 .as("two read-modify-writes of one session's atomic view, each stashed: none lost (rule 15)")

@@ -1,16 +1,23 @@
 package dev.durablestash.spring.web.reactive.viewturns;
 
+import java.net.URI;
 import java.util.concurrent.CompletableFuture;
 
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.context.annotation.Bean;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
 import org.springframework.web.reactive.function.server.RouterFunction;
 import org.springframework.web.reactive.function.server.RouterFunctions;
+import org.springframework.web.reactive.function.server.ServerRequest;
 import org.springframework.web.reactive.function.server.ServerResponse;
+import org.springframework.web.server.ResponseStatusException;
 
 import dev.durablestash.spring.Stashed;
+import dev.durablestash.spring.web.reactive.ReactiveBrowserSession;
 import dev.durablestash.spring.web.reactive.StashedRoutes;
 
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /** A WebFlux app whose routes and controllers hold, share and fail atomic views: tests of their turns. */
@@ -82,32 +89,32 @@ public class ViewTurnsApplication {
                 }))
                 .POST("/f/add-and-fail", request -> stashes.recover(request, Clicks.class).flatMap(c -> {
                     c.count += 100;
-                    return Mono.error(new org.springframework.web.server.ResponseStatusException(
-                            org.springframework.http.HttpStatus.CONFLICT, "the route failed"));
+                    return Mono.error(new ResponseStatusException(
+                            HttpStatus.CONFLICT, "the route failed"));
                 }))
                 .GET("/f/events", request -> stashes.recover(request, Clicks.class).flatMap(c -> {
                     int seen = ++c.count;
-                    return ServerResponse.ok().contentType(org.springframework.http.MediaType.TEXT_EVENT_STREAM)
+                    return ServerResponse.ok().contentType(MediaType.TEXT_EVENT_STREAM)
                             .body(Mono.defer(() -> {
                                 entered.complete(null);
                                 return Mono.fromFuture(released);
-                            }).thenMany(reactor.core.publisher.Flux.just("count=" + seen)), String.class);
+                            }).thenMany(Flux.just("count=" + seen)), String.class);
                 }))
                 .POST("/f/rotate", request -> stashes.recover(request, Clicks.class).flatMap(c -> {
                     c.count++;
-                    return dev.durablestash.spring.web.reactive.ReactiveBrowserSession.of(request.exchange()).rotate()
+                    return ReactiveBrowserSession.of(request.exchange()).rotate()
                             .then(ServerResponse.ok().bodyValue("count=" + c.count));
                 }))
                 .POST("/f/end", request -> stashes.recover(request, Clicks.class).flatMap(c -> {
                     c.count++;
-                    return dev.durablestash.spring.web.reactive.ReactiveBrowserSession.of(request.exchange()).end()
+                    return ReactiveBrowserSession.of(request.exchange()).end()
                             .then(ServerResponse.ok().bodyValue("ended"));
                 }))
                 .POST("/f/redirect", request -> stashes.recover(request, Clicks.class).flatMap(c -> {
                     c.count++;
-                    return ServerResponse.seeOther(java.net.URI.create("/r/show")).build();
+                    return ServerResponse.seeOther(URI.create("/r/show")).build();
                 }))
-                .before(request -> org.springframework.web.reactive.function.server.ServerRequest.from(request)
+                .before(request -> ServerRequest.from(request)
                         .header("X-Trace", "1").build())
                 .build();
     }
@@ -123,22 +130,22 @@ public class ViewTurnsApplication {
                 }))
                 .POST("/p/rotate", request -> stashes.recover(request, Clicks.class).flatMap(c -> {
                     c.count++;
-                    return dev.durablestash.spring.web.reactive.ReactiveBrowserSession.of(request.exchange()).rotate()
+                    return ReactiveBrowserSession.of(request.exchange()).rotate()
                             .then(ServerResponse.ok().bodyValue("count=" + c.count));
                 }))
                 .POST("/p/end", request -> stashes.recover(request, Clicks.class).flatMap(c -> {
                     c.count++;
-                    return dev.durablestash.spring.web.reactive.ReactiveBrowserSession.of(request.exchange()).end()
+                    return ReactiveBrowserSession.of(request.exchange()).end()
                             .then(ServerResponse.ok().bodyValue("ended"));
                 }))
                 .POST("/p/redirect", request -> stashes.recover(request, Clicks.class).flatMap(c -> {
                     c.count++;
-                    return ServerResponse.seeOther(java.net.URI.create("/r/show")).build();
+                    return ServerResponse.seeOther(URI.create("/r/show")).build();
                 }))
                 .POST("/p/add-and-fail", request -> stashes.recover(request, Clicks.class).flatMap(c -> {
                     c.count += 100;
-                    return Mono.error(new org.springframework.web.server.ResponseStatusException(
-                            org.springframework.http.HttpStatus.CONFLICT, "the route failed"));
+                    return Mono.error(new ResponseStatusException(
+                            HttpStatus.CONFLICT, "the route failed"));
                 }))
                 .build();
     }
