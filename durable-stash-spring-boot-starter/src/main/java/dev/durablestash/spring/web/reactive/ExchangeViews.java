@@ -1,7 +1,9 @@
 package dev.durablestash.spring.web.reactive;
 
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 
 import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
@@ -13,6 +15,7 @@ import org.springframework.http.HttpMethod;
 import org.springframework.http.InvalidMediaTypeException;
 import org.springframework.http.MediaType;
 import org.springframework.http.codec.multipart.FormFieldPart;
+import org.springframework.util.ClassUtils;
 import org.springframework.web.server.ServerWebExchange;
 
 import dev.durablestash.core.MountKind;
@@ -29,7 +32,8 @@ import reactor.util.context.Context;
 import reactor.util.context.ContextView;
 
 /**
- * The views bound to one exchange, kept as an exchange attribute: the controller (when it is a view)
+ * The views bound to one exchange, kept by its {@link ReactiveBrowserSession} (so found from any copy of the
+ * exchange), or as an exchange attribute without one: the controller (when it is a view)
  * and the state objects taken as handler arguments or recovered by a functional route, and the turns
  * the exchange holds at its atomic views. The reactive counterpart of the servlet {@code RequestViews}.
  *
@@ -47,12 +51,15 @@ import reactor.util.context.ContextView;
  *
  * <p><b>Turns.</b> Before an atomic view is recovered the exchange waits, without blocking, for the
  * browser session's turn at it (once per view and exchange). Every turn is handed on exactly once: after
- * the automatic stash (done or failed), when the handler failed, or when the exchange ends, whatever
- * ends it ({@link SidWebFilter}); a turn granted after that (a view first bound while a body streams)
- * is handed on at once, so that a stream never holds a turn once it was stashed.
+ * the automatic stash (done or failed), when the handler or a stash failed, or when the exchange ends,
+ * whatever ends it ({@link SidWebFilter}); a turn granted after the automatic stash (a view first bound
+ * while a body streams) is handed on at once, so that a stream never holds a turn once it was stashed.
+ * One granted after a failure (a view first bound once the handler or a stash failed, which may still
+ * stash it explicitly) is held until the commit or the end.
  *
  * <p><b>Thread-safety:</b> the bindings are used by the exchange's processing, one step at a time
- * (Reactor orders the steps); turns may be granted and handed on from any thread.
+ * (Reactor orders the steps), except that binds of one view state class at the same time share one
+ * ({@link #bindState}); turns may be granted and handed on from any thread.
  */
 final class ExchangeViews {
 
@@ -72,6 +79,8 @@ final class ExchangeViews {
     private final ServerWebExchange exchange;
     private final StashContext context;
     private final BoundViews bound;
+    /** The binds of state classes under way, by class ({@link #bindState}). */
+    private final Map<Class<?>, CompletableFuture<Stash>> bindsInFlight = new ConcurrentHashMap<>(2);
     private volatile boolean failed;
     private volatile boolean finished;
     /** The automatic stash runs as the response commits: its cookies are still applied. */
@@ -99,8 +108,17 @@ final class ExchangeViews {
         this.bound = new BoundViews(context.views(), context.adapter(), context.operationTimeout());
     }
 
+    /**
+     * @return the exchange's views, or {@code null} when none was bound: those registered on it, else those its
+     *     browser session holds, which are found from the exchange they were bound in and from any copy or
+     *     decoration of it (a request rebuilt by a filter gets a copy of the attributes, the session among them)
+     */
     static @Nullable ExchangeViews find(ServerWebExchange exchange) {
-        return exchange.getAttribute(ATTRIBUTE) instanceof ExchangeViews views ? views : null;
+        if (exchange.getAttribute(ATTRIBUTE) instanceof ExchangeViews views) {
+            return views;
+        }
+        ReactiveBrowserSession session = ReactiveBrowserSession.find(exchange);
+        return session != null ? session.views() : null;
     }
 
     /**
@@ -162,7 +180,7 @@ final class ExchangeViews {
             return session.sid().zipWith(mount()).flatMap(sidAndMount -> {
                 String sid = sidAndMount.getT1();
                 Mono<?> turn = Mono.empty();
-                if (atomic && active() && bound.takesTurn(target.getClass())) {
+                if (atomic && bound.takesTurn(target.getClass())) { // also once failed: its explicit stash writes
                     turn = awaitTurn(target.getClass(), sid);
                 }
                 // The sid once more, after the wait for the turn (and the form body's read): should the state have
@@ -190,7 +208,7 @@ final class ExchangeViews {
      */
     Mono<Void> takeTurns(List<Class<?>> viewClasses) {
         return Mono.defer(() -> {
-            if (!active()) {
+            if (failed) {
                 return Mono.empty();
             }
             List<Class<?>> order = bound.takeTurnsInOrder(viewClasses);
@@ -225,12 +243,32 @@ final class ExchangeViews {
         });
     }
 
-    /** Returns the binding of a state class, making and recovering an instance on first use. */
+    /**
+     * Returns the binding of a state class, making and recovering an instance on first use. Binds of one class
+     * at the same time (two {@code @ModelAttribute} methods taking it, which WebFlux invokes together; a route
+     * that subscribes to one {@code recover} twice) share one: they get the same instance, bound once, after
+     * its turn. The shared bind runs to its end even should every caller cancel (a turn granted then is held,
+     * and handed on at the end of the exchange, as any).
+     */
     Mono<Stash> bindState(Class<?> stateClass) {
         return Mono.deferContextual(reactorContext -> {
             keepHandlerContext(reactorContext);
             Stash existing = find(stateClass);
-            return existing != null ? Mono.just(existing) : bind(BeanUtils.instantiateClass(stateClass));
+            if (existing != null) {
+                return Mono.just(existing);
+            }
+            Class<?> key = ClassUtils.getUserClass(stateClass);
+            CompletableFuture<Stash> shared = new CompletableFuture<>();
+            CompletableFuture<Stash> first = bindsInFlight.putIfAbsent(key, shared);
+            if (first == null) {
+                first = shared;
+                // Once bound, found by find(); forgotten after, so that a bind once the views were dropped (an end of
+                // the session) makes a new instance.
+                shared.whenComplete((binding, error) -> bindsInFlight.remove(key, shared));
+                Mono.fromSupplier(() -> BeanUtils.instantiateClass(stateClass)).flatMap(this::bind)
+                        .contextWrite(reactorContext).subscribe(shared::complete, shared::completeExceptionally);
+            }
+            return Mono.fromFuture(first, true).publishOn(Schedulers.parallel());
         });
     }
 
@@ -283,7 +321,8 @@ final class ExchangeViews {
     /**
      * @return {@code false} once a stash failed or the handler failed, and for a HEAD request, which renders
      *     no page: it changes nothing stored (its views are recovered as a rejoin, so their reconnect-scoped
-     *     keys stay, and nothing is stashed automatically, whatever its handler changes)
+     *     keys stay, and nothing is stashed automatically, whatever its handler changes). A HEAD request takes
+     *     its turns at atomic views all the same, as any: its handler's explicit stash or reset writes.
      */
     boolean active() {
         return !failed && !isHead(exchange);
@@ -409,7 +448,7 @@ final class ExchangeViews {
             stashFailure = failure;
         }
         failed = true;
-        handTurnsOn();
+        handHeldTurnsOn();
     }
 
     /** @return the first stash failure of this exchange, or {@code null} */
@@ -423,7 +462,7 @@ final class ExchangeViews {
      */
     void handlerFailed() {
         failed = true;
-        handTurnsOn();
+        handHeldTurnsOn();
     }
 
     /**
@@ -458,7 +497,7 @@ final class ExchangeViews {
     void answered() {
         failed = true;
         finished = true;
-        handTurnsOn();
+        handHeldTurnsOn();
     }
 
     /** Called by {@link SidWebFilter} when the exchange ended, however it ended. */
@@ -500,6 +539,14 @@ final class ExchangeViews {
     /** Hands the turns held on, and any granted later (see {@link #hold}). */
     private void handTurnsOn() {
         turnsHandedOn = true;
+        bound.releaseTurns();
+    }
+
+    /**
+     * The exchange failed: hands the turns held on now, but holds one granted later (a view first bound after
+     * the failure, whose explicit stash or reset still writes) until the commit or the end hands it on.
+     */
+    private void handHeldTurnsOn() {
         bound.releaseTurns();
     }
 

@@ -93,6 +93,13 @@ public final class ReactiveBrowserSession {
     private int waitsForMove; // guarded by this
     /** The response's commit waits for a move of the state: its cookie may still be set. */
     private volatile boolean commitWaitsForMove;
+    /**
+     * The exchange's views, once registered ({@link #registerViews}). Kept here, not only as an attribute of the
+     * exchange they were first bound in: a filter that rebuilds the request ({@code ServerRequest.from(..)}) gives
+     * the handler an exchange with a copy of the attributes, and the views must be found from every copy (the end
+     * of the exchange, its error handling, a move of the state), as this session is.
+     */
+    private volatile @Nullable ExchangeViews registeredViews; // written holding this object's lock
 
     ReactiveBrowserSession(BrowserSessionSettings<ReactivePrincipalResolver> settings, ServerWebExchange exchange) {
         this.settings = settings;
@@ -577,12 +584,18 @@ public final class ReactiveBrowserSession {
         if (found != null) {
             return found;
         }
-        ExchangeViews views = make.get();
+        ExchangeViews made = make.get();
         String from = writesHeldFrom;
         if (from != null) {
-            views.holdWritesUntil(writesHeld, from); // seen by no one yet: no lock of theirs is held meanwhile
+            made.holdWritesUntil(writesHeld, from); // seen by no one yet: no lock of theirs is held meanwhile
         }
-        return views.register();
+        registeredViews = made; // found from now on, also from a copy of the exchange (and on it, once registered)
+        return made.register();
+    }
+
+    /** @return the exchange's views, registered through {@link #registerViews}, or {@code null} */
+    @Nullable ExchangeViews views() {
+        return registeredViews;
     }
 
     /** The session's sid changed to {@code fresh}: the bound views write there. Called holding this object's lock. */

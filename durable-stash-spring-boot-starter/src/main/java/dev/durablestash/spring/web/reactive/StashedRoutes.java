@@ -27,8 +27,12 @@ import reactor.core.publisher.Mono;
  * session's turn at an atomic view, its changed fields are stashed automatically just before the
  * response is committed (a {@code Flux} body by the media type it is written in: a stream as it starts,
  * anything else once it completed; see {@link RouteResponse}), a failed stash answers the failure status,
- * and a handler that fails stashes nothing. The mount kind comes from the {@code X-Stash-Mounts} header or the {@code _mounts}
- * parameter (of the query, else of a form body). Finding it in a multipart body parses that body: a
+ * and a handler that fails stashes nothing. An error the route answers itself (the route builder's
+ * {@code onError}, a {@code filter} that resumes) never reaches the starter: for it the handler answered, and
+ * what it changed before it failed is stashed, as when the handler catches its error. Change a view once the
+ * handler can no longer fail, or let the error leave the route (a {@code WebExceptionHandler}, Spring Boot's
+ * error handling) to stash nothing. The mount kind comes from the {@code X-Stash-Mounts} header or the
+ * {@code _mounts} parameter (of the query, else of a form body). Finding it in a multipart body parses that body: a
  * handler that then reads the raw body ({@code request.body(...)}, {@code bodyToFlux(PartEvent.class)})
  * gets an {@link IllegalStateException}; read the parts ({@code multipartData()}) instead, or send the
  * mount kind in the header or query.

@@ -123,7 +123,7 @@ final class RequestViews {
      * @throws dev.durablestash.core.StashTimeoutException when a turn did not come in time
      */
     void takeTurns(List<Class<?>> viewClasses) {
-        if (!active()) {
+        if (!takesTurns()) {
             return;
         }
         for (Class<?> viewClass : viewClasses) {
@@ -162,7 +162,7 @@ final class RequestViews {
         }
         boolean atomic = context.views().isAtomic(target.getClass());
         String sid = BrowserSession.of(request).sid();
-        if (atomic && active() && bound.takesTurn(target.getClass())) {
+        if (atomic && takesTurns() && bound.takesTurn(target.getClass())) {
             hold(target.getClass(), bound.awaitTurn(target.getClass(), sid));
         }
         return bound.add(bound.recover(target, sid, mount(), this::followPrincipal));
@@ -217,6 +217,14 @@ final class RequestViews {
      */
     boolean active() {
         return !failed && request.getDispatcherType() != DispatcherType.ERROR && !isHead(request);
+    }
+
+    /**
+     * @return whether the request waits for its turns at the atomic views it binds: unless a stash failed or an
+     *     error page renders; a HEAD request does, as any (its handler's explicit stash or reset writes)
+     */
+    private boolean takesTurns() {
+        return !failed && request.getDispatcherType() != DispatcherType.ERROR;
     }
 
     /**

@@ -5,9 +5,13 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 
+import dev.durablestash.spring.web.servlet.testapp.Gate;
 import dev.durablestash.testing.InMemoryStorageBackend.Operation;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -56,6 +60,31 @@ class HeadRequestMvcIntegrationTests extends RunningMvcTestApp {
 
         assertThat(head.statusCode()).isEqualTo(get.statusCode());
         assertThat(head.headers().firstValue("Content-Type")).isEqualTo(get.headers().firstValue("Content-Type"));
+    }
+
+    /**
+     * A HEAD of a handler that stashes explicitly ({@code stashNow()}) writes: it takes the view's turn as any
+     * request does, so a read-modify-write of another request of the browser session is not lost (rule 15).
+     */
+    @Test
+    void aHeadRequestThatStashesExplicitlyWaitsForTheTurnLikeAnyWriter() throws Exception {
+        browser.get("/counter");
+        Gate.arm();
+        CompletableFuture<HttpResponse<String>> held = browser.postAsync("/counter/gated-increment", "", REJOIN);
+        Gate.awaitEntered(); // holds the turn, read count=0
+        CompletableFuture<HttpResponse<Void>> head = CompletableFuture.supplyAsync(() -> {
+            try {
+                return head("/counter/visit", browser.sidCookie());
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        Thread.sleep(500);
+        Gate.open();
+        assertThat(held.get(10, TimeUnit.SECONDS).body()).isEqualTo("1");
+        assertThat(head.get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+        assertThat(browser.get("/counter", REJOIN).body()).as("two read-modify-writes of the view, each stashed: "
+                + "none lost").startsWith("count=2;");
     }
 
     private HttpResponse<Void> head(String path, @Nullable String sid) throws Exception {

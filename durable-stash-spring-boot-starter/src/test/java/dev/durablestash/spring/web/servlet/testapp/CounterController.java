@@ -137,6 +137,15 @@ class CounterController {
         throw new IllegalStateException("the handler failed after count++");
     }
 
+    /** A page visit counted with an explicit stash, before answering: a HEAD of it stashes explicitly too. */
+    @GetMapping("/counter/visit")
+    @ResponseBody
+    String visit(Stash stash) {
+        count++;
+        stash.stashNow();
+        return Integer.toString(count);
+    }
+
     @GetMapping("/counter/status")
     @ResponseBody
     String status(Stash stash) {

@@ -1,0 +1,58 @@
+package dev.durablestash.spring.web.reactive.viewturns;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Disabled;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.web.reactive.server.EntityExchangeResult;
+import org.springframework.test.web.reactive.server.WebTestClient;
+
+import dev.durablestash.testsupport.ExpectedLogs;
+
+/**
+ * A functional route that fails, its error answered by the route builder's {@code onError} (the functional
+ * counterpart of an {@code @ExceptionHandler}): StashedRoutes says "a handler that fails stashes nothing", as an
+ * annotated handler whose error an {@code @ExceptionHandler} answered.
+ */
+@SpringBootTest(classes = ViewTurnsApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT, properties = {
+        "spring.main.web-application-type=reactive", "durable-stash.storage.type=memory",
+        "durable-stash.operation-timeout=2s" })
+class RouteOnErrorTests {
+
+    @RegisterExtension
+    final ExpectedLogs logs = ExpectedLogs.ofLoggers("dev.durablestash");
+
+    @LocalServerPort
+    int port;
+
+    WebTestClient client;
+    String sid;
+
+    @BeforeEach
+    void open() {
+        client = WebTestClient.bindToServer().baseUrl("http://localhost:" + port)
+                .responseTimeout(Duration.ofSeconds(30))
+                .build();
+        sid = client.get().uri("/r/show").exchange().expectStatus().isOk().returnResult(String.class)
+                .getResponseCookies().getFirst("sid").getValue();
+    }
+
+    @Test
+    @Disabled("open: the error the route's onError answers never reaches the starter (a Mono operator of the "
+            + "route's own), so the handler counts as answered and its change is stashed; StashedRoutes says so")
+    void aFailedRouteWhoseErrorOnErrorAnswersStashesNothing() {
+        EntityExchangeResult<String> failed = client.post().uri("/o/add-and-fail").header("Cookie", "sid=" + sid)
+                .header("X-Stash-Mounts", "1").exchange().expectBody(String.class).returnResult();
+        assertThat(failed.getStatus().value()).isEqualTo(409);
+        assertThat(client.get().uri("/r/show").header("Cookie", "sid=" + sid).header("X-Stash-Mounts", "1").exchange()
+                .expectBody(String.class).returnResult().getResponseBody())
+                .as("the failed handler's change (count += 100) is not stashed").isEqualTo("count=0");
+    }
+}
