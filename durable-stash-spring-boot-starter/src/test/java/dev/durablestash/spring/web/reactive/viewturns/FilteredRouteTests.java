@@ -2,7 +2,6 @@ package dev.durablestash.spring.web.reactive.viewturns;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -12,10 +11,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
-import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.http.HttpMethod;
 import org.springframework.test.web.reactive.server.EntityExchangeResult;
-import org.springframework.test.web.reactive.server.WebTestClient;
 import org.springframework.web.reactive.function.client.WebClient;
 
 import dev.durablestash.testsupport.ExpectedLogs;
@@ -31,25 +28,14 @@ import reactor.core.Disposable;
 @SpringBootTest(classes = ViewTurnsApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT, properties = {
         "spring.main.web-application-type=reactive", "durable-stash.storage.type=memory",
         "durable-stash.operation-timeout=2s" })
-class FilteredRouteTests {
+class FilteredRouteTests extends ViewTurnsSession {
 
     @RegisterExtension
     final ExpectedLogs logs = ExpectedLogs.ofLoggers("dev.durablestash");
 
-    @LocalServerPort
-    int port;
-
-    WebTestClient client;
-    String sid;
-
     @BeforeEach
     void open() {
-        client = WebTestClient.bindToServer().baseUrl("http://localhost:" + port)
-                .responseTimeout(Duration.ofSeconds(30))
-                .build();
-        sid = client.get().uri("/r/show").exchange().expectStatus().isOk().returnResult(String.class)
-                .getResponseCookies().getFirst("sid").getValue();
-        ViewTurnsApplication.closeGate();
+        startSession("/r/show");
     }
 
     private EntityExchangeResult<String> send(String method, String path) {

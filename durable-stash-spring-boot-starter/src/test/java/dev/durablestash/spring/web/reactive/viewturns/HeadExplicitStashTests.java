@@ -2,7 +2,6 @@ package dev.durablestash.spring.web.reactive.viewturns;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -11,8 +10,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
-import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.test.web.reactive.server.WebTestClient;
 
 import dev.durablestash.testsupport.ExpectedLogs;
 
@@ -24,24 +21,14 @@ import dev.durablestash.testsupport.ExpectedLogs;
 @SpringBootTest(classes = ViewTurnsApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT, properties = {
         "spring.main.web-application-type=reactive", "durable-stash.storage.type=memory",
         "durable-stash.operation-timeout=2s" })
-class HeadExplicitStashTests {
+class HeadExplicitStashTests extends ViewTurnsSession {
 
     @RegisterExtension
     final ExpectedLogs logs = ExpectedLogs.ofLoggers("dev.durablestash");
 
-    @LocalServerPort
-    int port;
-
-    WebTestClient client;
-    String sid;
-
     @BeforeEach
     void open() {
-        client = WebTestClient.bindToServer().baseUrl("http://localhost:" + port)
-                .responseTimeout(Duration.ofSeconds(30))
-                .build();
-        sid = client.get().uri("/c/show").exchange().expectStatus().isOk().returnResult(String.class)
-                .getResponseCookies().getFirst("sid").getValue();
+        startSession("/c/show");
     }
 
     @Test

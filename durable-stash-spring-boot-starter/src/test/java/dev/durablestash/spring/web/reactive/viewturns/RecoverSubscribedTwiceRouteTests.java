@@ -10,13 +10,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
-import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.http.ResponseCookie;
-import org.springframework.test.web.reactive.server.WebTestClient;
 
 import dev.durablestash.testsupport.ExpectedLogs;
-
-import java.time.Duration;
 
 /**
  * A functional route whose handler subscribes to {@code StashedRoutes.recover(request, View.class)} twice at
@@ -26,26 +21,14 @@ import java.time.Duration;
 @SpringBootTest(classes = ViewTurnsApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT, properties = {
         "spring.main.web-application-type=reactive", "durable-stash.storage.type=memory",
         "durable-stash.operation-timeout=5s" })
-class RecoverSubscribedTwiceRouteTests {
+class RecoverSubscribedTwiceRouteTests extends ViewTurnsSession {
 
     @RegisterExtension
     final ExpectedLogs logs = ExpectedLogs.ofLoggers("dev.durablestash");
 
-    @LocalServerPort
-    int port;
-
-    WebTestClient client;
-    String sid;
-
     @BeforeEach
     void open() {
-        client = WebTestClient.bindToServer().baseUrl("http://localhost:" + port)
-                .responseTimeout(Duration.ofSeconds(30))
-                .build();
-        ResponseCookie cookie = client.get().uri("/r/show").exchange().expectStatus().isOk().returnResult(String.class)
-                .getResponseCookies().getFirst("sid");
-        sid = cookie.getValue();
-        ViewTurnsApplication.closeGate();
+        startSession("/r/show");
     }
 
     private String get(String path) {

@@ -2,17 +2,13 @@ package dev.durablestash.spring.web.reactive.viewturns;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.time.Duration;
-
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
-import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.web.reactive.server.EntityExchangeResult;
-import org.springframework.test.web.reactive.server.WebTestClient;
 
 import dev.durablestash.testsupport.ExpectedLogs;
 
@@ -24,24 +20,14 @@ import dev.durablestash.testsupport.ExpectedLogs;
 @SpringBootTest(classes = ViewTurnsApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT, properties = {
         "spring.main.web-application-type=reactive", "durable-stash.storage.type=memory",
         "durable-stash.operation-timeout=2s" })
-class RouteOnErrorTests {
+class RouteOnErrorTests extends ViewTurnsSession {
 
     @RegisterExtension
     final ExpectedLogs logs = ExpectedLogs.ofLoggers("dev.durablestash");
 
-    @LocalServerPort
-    int port;
-
-    WebTestClient client;
-    String sid;
-
     @BeforeEach
     void open() {
-        client = WebTestClient.bindToServer().baseUrl("http://localhost:" + port)
-                .responseTimeout(Duration.ofSeconds(30))
-                .build();
-        sid = client.get().uri("/r/show").exchange().expectStatus().isOk().returnResult(String.class)
-                .getResponseCookies().getFirst("sid").getValue();
+        startSession("/r/show");
     }
 
     @Test
