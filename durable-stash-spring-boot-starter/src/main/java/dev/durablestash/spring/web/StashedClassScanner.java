@@ -22,6 +22,7 @@ import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.beans.factory.support.AbstractBeanDefinition;
 import org.springframework.boot.autoconfigure.AutoConfigurationPackages;
 import org.springframework.context.annotation.ClassPathScanningCandidateComponentProvider;
+import org.springframework.core.ResolvableType;
 import org.springframework.core.annotation.AnnotatedElementUtils;
 import org.springframework.core.env.Environment;
 import org.springframework.core.io.DefaultResourceLoader;
@@ -222,7 +223,11 @@ public final class StashedClassScanner {
                 if (AnnotatedElementUtils.hasAnnotation(method, RequestMapping.class)
                         || AnnotatedElementUtils.hasAnnotation(method, ModelAttribute.class)
                         || AnnotatedElementUtils.hasAnnotation(method, InitBinder.class)) {
-                    controllersAndArguments.addAll(List.of(method.getParameterTypes()));
+                    for (int i = 0; i < method.getParameterCount(); i++) {
+                        // as the controller sees it: a method of a generic base class takes V, the view class
+                        controllersAndArguments.add(ResolvableType.forMethodParameter(method, i, type)
+                                .resolve(method.getParameterTypes()[i]));
+                    }
                 }
             }
         } catch (LinkageError e) {
