@@ -1,12 +1,14 @@
 package dev.durablestash.spring.web;
 
 import java.lang.reflect.Method;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -34,6 +36,7 @@ import org.springframework.web.method.ControllerAdviceBean;
 import org.springframework.web.method.HandlerMethod;
 
 import dev.durablestash.spring.Stash;
+import dev.durablestash.spring.ViewMigrator;
 import dev.durablestash.spring.web.HandlerMethodViews.Advice;
 import dev.durablestash.spring.web.HandlerMethodViews.SupportMethod;
 
@@ -43,8 +46,8 @@ import dev.durablestash.spring.web.HandlerMethodViews.SupportMethod;
  * ({@link #verifySupportMethods}), and its view beans, and this class walks the bean factory in the same
  * order for both (handler methods; the {@code @ExceptionHandler} methods, which must take no view and no stash
  * handle; singletons registered as instances, which are refused; bean definitions whose class is a view) and
- * ends with the scan for view classes nothing uses
- * ({@link StashedClassScanner#refuseUnused}). Public only so that both integrations can extend it
+ * ends with the scan for view classes nothing uses ({@link StashedClassScanner#refuseUnused}) and, every view
+ * then known, the refusal of a {@code ViewMigrator} for a view name no view has. Public only so that both integrations can extend it
  * (support code, not an API: see the package description).
  *
  * <p><b>Thread-safety:</b> runs once, at startup.
@@ -123,7 +126,61 @@ public abstract class AbstractStashedViewsVerifier implements SmartInitializingS
             }
         }
         verifyViewBeans(factory, viewBeans);
-        StashedClassScanner.refuseUnused(factory, environment, used);
+        StashedClassScanner.Scan scan = StashedClassScanner.refuseUnused(factory, environment, used);
+        if (scan != null) {
+            refuseMigratorsOfNoView(factory, scan);
+        }
+    }
+
+    /**
+     * Refuses a {@code ViewMigrator} whose view name no view has, once every view is known: the views built
+     * above, the classes with {@code @Stashed} fields under the application's packages, and the names the
+     * classes there that use {@code StashedRoutes} or the engine's {@code ViewDefinition} mention (views of
+     * functional routes, or of the engine used directly). Such a migrator would never run, and when the view's
+     * vsn changes every stored slice would be dropped. Runs only when the application's packages are known:
+     * in a context without them, views could exist that nothing here sees.
+     *
+     * @throws IllegalStateException naming the migrator's view name and the nearest view name
+     */
+    private void refuseMigratorsOfNoView(ConfigurableListableBeanFactory factory, StashedClassScanner.Scan scan) {
+        Set<String> known = new TreeSet<>(views.names());
+        for (Class<?> type : scan.withStashedFields()) {
+            known.add(StashedViews.viewName(type));
+        }
+        for (String view : views.migratedViewNames()) {
+            if (known.contains(view) || scan.mayDefine(view)) {
+                continue;
+            }
+            String bean = factory.getBeansOfType(ViewMigrator.class, false, false).entrySet().stream()
+                    .filter((entry) -> view.equals(entry.getValue().view())).map((entry) -> " bean '"
+                            + entry.getKey() + "'").findFirst().orElse("");
+            String nearest = known.stream().min(Comparator.comparingInt((name) -> distance(name, view)))
+                    .orElse(null);
+            throw new IllegalStateException("ViewMigrator" + bean + " is for view '" + view + "', but no view has that "
+                    + "name" + (nearest == null ? "" : " (the nearest is '" + nearest + "')") + ": it would never "
+                    + "run, and once the view's vsn changes every slice stored under another vsn would be dropped. A "
+                    + "view is named after its class's simple name unless @StashedView(name = ...) names it: make the "
+                    + "migrator with ViewMigrator.of(TheView.class, ...), which takes the name from the class, or name "
+                    + "the view '" + view + "'.");
+        }
+    }
+
+    /** @return the edit distance between two names, letters compared without case */
+    private static int distance(String a, String b) {
+        int[] previous = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            previous[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            int[] current = new int[b.length() + 1];
+            current[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int same = Character.toLowerCase(a.charAt(i - 1)) == Character.toLowerCase(b.charAt(j - 1)) ? 0 : 1;
+                current[j] = Math.min(Math.min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + same);
+            }
+            previous = current;
+        }
+        return previous[b.length()];
     }
 
     /**
