@@ -47,8 +47,8 @@ import dev.durablestash.spring.web.HandlerMethodViews.SupportMethod;
  * order for both (handler methods; the {@code @ExceptionHandler} methods, which must take no view and no stash
  * handle; singletons registered as instances, which are refused; bean definitions whose class is a view) and
  * ends with the scan for view classes nothing uses ({@link StashedClassScanner#refuseUnused}) and, every view
- * then known, the refusal of a {@code ViewMigrator} for a view name no view has. Public only so that both integrations can extend it
- * (support code, not an API: see the package description).
+ * then known, the refusal of a {@code ViewMigrator} for a view name no view has. Public only so that both
+ * integrations can extend it (support code, not an API: see the package description).
  *
  * <p><b>Thread-safety:</b> runs once, at startup.
  */

@@ -188,7 +188,8 @@ class ReadmePropertiesStartupTests {
                         "durable-stash.actor.idle-timeout=90", "durable-stash.cookie.max-age=120")
                 .run((context) -> {
                     assertThat(context).hasNotFailed();
-                    dev.durablestash.core.StashSettings settings = context.getBean(dev.durablestash.core.StashSettings.class);
+                    dev.durablestash.core.StashSettings settings = context
+                            .getBean(dev.durablestash.core.StashSettings.class);
                     assertThat(settings.ttl()).isEqualTo(java.time.Duration.ofHours(1));
                     assertThat(settings.operationTimeout()).isEqualTo(java.time.Duration.ofSeconds(7));
                     assertThat(settings.actorIdleTimeout()).isEqualTo(java.time.Duration.ofSeconds(90));

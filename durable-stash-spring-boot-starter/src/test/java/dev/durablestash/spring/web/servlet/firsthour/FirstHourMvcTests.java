@@ -116,7 +116,8 @@ class FirstHourMvcTests {
         assertThat(script.headers().firstValue("Content-Type").orElse("")).startsWith("text/javascript");
         assertThat(script.headers().firstValue("Cache-Control").orElse("")).contains("no-cache");
         assertThat(script.body()).contains("X-Stash-Mounts");
-        HttpResponse<String> head = send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/durable-stash.js"))
+        HttpResponse<String> head = send(HttpRequest.newBuilder(
+                URI.create("http://localhost:" + port + "/durable-stash.js"))
                 .method("HEAD", HttpRequest.BodyPublishers.noBody()));
         assertThat(head.statusCode()).isEqualTo(200);
     }
@@ -170,7 +171,8 @@ class FirstHourMvcTests {
     }
 
     @SpringBootConfiguration
-    @EnableAutoConfiguration(excludeName = { "org.springframework.boot.security.autoconfigure.SecurityAutoConfiguration",
+    @EnableAutoConfiguration(excludeName = {
+            "org.springframework.boot.security.autoconfigure.SecurityAutoConfiguration",
             "org.springframework.boot.security.autoconfigure.UserDetailsServiceAutoConfiguration",
             "org.springframework.boot.security.autoconfigure.web.servlet.SecurityFilterAutoConfiguration",
             "org.springframework.boot.security.autoconfigure.web.servlet.ServletWebSecurityAutoConfiguration" })
@@ -267,7 +269,8 @@ class FirstHourMvcTests {
         private String describe() {
             return String.join("\n", "initial=" + initial, "boxedChar=" + (int) (boxedChar == null ? -1 : boxedChar),
                     "bytes=" + Arrays.toString(bytes), "chars=" + Arrays.toString(chars), "due=" + due,
-                    "empty=" + empty, "optInt=" + optInt, "locale=" + locale + "/" + (locale == null ? "" : locale.toLanguageTag()),
+                    "empty=" + empty, "optInt=" + optInt,
+                    "locale=" + locale + "/" + (locale == null ? "" : locale.toLanguageTag()),
                     "rootLocale=" + rootLocale + "|" + (rootLocale == Locale.ROOT || Locale.ROOT.equals(rootLocale)),
                     "uri=" + uri, "uuid=" + uuid, "amount=" + amount, "colors=" + colors + colors.getClass(),
                     "byDay=" + byDay, "when=" + when, "offset=" + offset, "instant=" + instant, "time=" + time,
