@@ -26,8 +26,9 @@ import tools.jackson.databind.node.ObjectNode;
  *
  * <p>Without a migrator, a slice stored under another vsn is dropped and recovers as
  * {@link dev.durablestash.core.RecoveryStatus#NOT_FOUND NOT_FOUND}. At most one migrator per view:
- * two for the same view fail at startup. What a migrator may return, and what happens when it throws
- * or returns data the session document could not hold: {@link Migrator#migrate}.
+ * two for the same view fail at startup, and so does one for a view name that no view has. What a
+ * migrator may return, and what happens when it throws or returns data the session document could not
+ * hold: {@link Migrator#migrate}.
  */
 public interface ViewMigrator extends Migrator {
 

@@ -1,11 +1,16 @@
 package dev.durablestash.spring.web;
 
+import java.lang.reflect.Method;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 import org.jspecify.annotations.Nullable;
 
@@ -17,13 +22,21 @@ import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.context.ApplicationContext;
 import org.springframework.context.ApplicationContextAware;
 import org.springframework.context.EnvironmentAware;
+import org.springframework.core.BridgeMethodResolver;
+import org.springframework.core.MethodIntrospector;
 import org.springframework.core.MethodParameter;
 import org.springframework.core.ResolvableType;
+import org.springframework.core.annotation.AnnotatedElementUtils;
 import org.springframework.core.env.Environment;
 import org.springframework.core.env.StandardEnvironment;
 import org.springframework.util.ClassUtils;
+import org.springframework.util.ReflectionUtils.MethodFilter;
+import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.web.method.ControllerAdviceBean;
 import org.springframework.web.method.HandlerMethod;
 
+import dev.durablestash.spring.Stash;
+import dev.durablestash.spring.ViewMigrator;
 import dev.durablestash.spring.web.HandlerMethodViews.Advice;
 import dev.durablestash.spring.web.HandlerMethodViews.SupportMethod;
 
@@ -31,10 +44,11 @@ import dev.durablestash.spring.web.HandlerMethodViews.SupportMethod;
  * The startup check both integrations run once every singleton exists: each stack's verifier checks its
  * handler methods, the {@code @ModelAttribute} and {@code @InitBinder} methods Spring invokes for them
  * ({@link #verifySupportMethods}), and its view beans, and this class walks the bean factory in the same
- * order for both (handler methods; singletons registered as instances, which are refused; bean definitions
- * whose class is a view) and ends with the scan for view classes nothing uses
- * ({@link StashedClassScanner#refuseUnused}). Public only so that both integrations can extend it
- * (support code, not an API: see the package description).
+ * order for both (handler methods; the {@code @ExceptionHandler} methods, which must take no view and no stash
+ * handle; singletons registered as instances, which are refused; bean definitions whose class is a view) and
+ * ends with the scan for view classes nothing uses ({@link StashedClassScanner#refuseUnused}) and, every view
+ * then known, the refusal of a {@code ViewMigrator} for a view name no view has. Public only so that both
+ * integrations can extend it (support code, not an API: see the package description).
  *
  * <p><b>Thread-safety:</b> runs once, at startup.
  */
@@ -90,6 +104,7 @@ public abstract class AbstractStashedViewsVerifier implements SmartInitializingS
         }
         Set<Class<?>> used = new HashSet<>(); // the view classes of controllers, handler arguments and beans
         verifyHandlers(factory, used);
+        verifyExceptionHandlers();
         for (String name : factory.getSingletonNames()) {
             if (!factory.containsBeanDefinition(name)) {
                 Object singleton = factory.getSingleton(name);
@@ -111,7 +126,61 @@ public abstract class AbstractStashedViewsVerifier implements SmartInitializingS
             }
         }
         verifyViewBeans(factory, viewBeans);
-        StashedClassScanner.refuseUnused(factory, environment, used);
+        StashedClassScanner.Scan scan = StashedClassScanner.refuseUnused(factory, environment, used);
+        if (scan != null) {
+            refuseMigratorsOfNoView(factory, scan);
+        }
+    }
+
+    /**
+     * Refuses a {@code ViewMigrator} whose view name no view has, once every view is known: the views built
+     * above, the classes with {@code @Stashed} fields under the application's packages, and the names the
+     * classes there that use {@code StashedRoutes} or the engine's {@code ViewDefinition} mention (views of
+     * functional routes, or of the engine used directly). Such a migrator would never run, and when the view's
+     * vsn changes every stored slice would be dropped. Runs only when the application's packages are known:
+     * in a context without them, views could exist that nothing here sees.
+     *
+     * @throws IllegalStateException naming the migrator's view name and the nearest view name
+     */
+    private void refuseMigratorsOfNoView(ConfigurableListableBeanFactory factory, StashedClassScanner.Scan scan) {
+        Set<String> known = new TreeSet<>(views.names());
+        for (Class<?> type : scan.withStashedFields()) {
+            known.add(StashedViews.viewName(type));
+        }
+        for (String view : views.migratedViewNames()) {
+            if (known.contains(view) || scan.mayDefine(view)) {
+                continue;
+            }
+            String bean = factory.getBeansOfType(ViewMigrator.class, false, false).entrySet().stream()
+                    .filter((entry) -> view.equals(entry.getValue().view())).map((entry) -> " bean '"
+                            + entry.getKey() + "'").findFirst().orElse("");
+            String nearest = known.stream().min(Comparator.comparingInt((name) -> distance(name, view)))
+                    .orElse(null);
+            throw new IllegalStateException("ViewMigrator" + bean + " is for view '" + view + "', but no view has that "
+                    + "name" + (nearest == null ? "" : " (the nearest is '" + nearest + "')") + ": it would never "
+                    + "run, and once the view's vsn changes every slice stored under another vsn would be dropped. A "
+                    + "view is named after its class's simple name unless @StashedView(name = ...) names it: make the "
+                    + "migrator with ViewMigrator.of(TheView.class, ...), which takes the name from the class, or name "
+                    + "the view '" + view + "'.");
+        }
+    }
+
+    /** @return the edit distance between two names, letters compared without case */
+    private static int distance(String a, String b) {
+        int[] previous = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            previous[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            int[] current = new int[b.length() + 1];
+            current[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int same = Character.toLowerCase(a.charAt(i - 1)) == Character.toLowerCase(b.charAt(j - 1)) ? 0 : 1;
+                current[j] = Math.min(Math.min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + same);
+            }
+            previous = current;
+        }
+        return previous[b.length()];
     }
 
     /**
@@ -147,6 +216,68 @@ public abstract class AbstractStashedViewsVerifier implements SmartInitializingS
                 verifySupportMethod(method.parameters(), method.initBinder(), method.toString(), used);
             }
         }
+    }
+
+    /**
+     * Refuses a view, a stash handle ({@link #isStashHandle}) or a view inside another type taken by an
+     * {@code @ExceptionHandler} method: the controllers' own (of every controller with a handler method) and
+     * those of every {@code @ControllerAdvice} bean (they also answer errors no handler method raised). An
+     * exception handler runs when a handler failed, and nothing is stashed for a handler that failed, also
+     * when an exception handler answers: what it changed in a view would silently never be stored.
+     *
+     * @throws IllegalStateException naming the method (and the advice bean), the parameter and what to do
+     */
+    private void verifyExceptionHandlers() {
+        for (Class<?> controller : controllersWithSupportMethodsChecked) {
+            verifyExceptionHandlers(controller, null);
+        }
+        ApplicationContext context = applicationContext;
+        if (context != null) {
+            for (ControllerAdviceBean bean : ControllerAdviceBean.findAnnotatedBeans(context)) {
+                Class<?> beanType = bean.getBeanType();
+                if (beanType != null) {
+                    verifyExceptionHandlers(beanType, String.valueOf(bean)); // its string is its bean name
+                }
+            }
+        }
+    }
+
+    private void verifyExceptionHandlers(Class<?> beanType, @Nullable String adviceBean) {
+        for (Method method : MethodIntrospector.selectMethods(beanType, (MethodFilter) (candidate) ->
+                AnnotatedElementUtils.hasAnnotation(candidate, ExceptionHandler.class))) {
+            Method bridged = BridgeMethodResolver.findBridgedMethod(method);
+            for (int i = 0; i < bridged.getParameterCount(); i++) {
+                MethodParameter parameter = MethodParameter.forExecutable(bridged, i).withContainingClass(beanType);
+                Class<?> type = parameter.getParameterType();
+                Class<?> view = StashedViews.isStashedView(type) ? type : viewInside(parameter);
+                if (view == null && !isStashHandle(type)) {
+                    continue;
+                }
+                String what = view == null ? "a " + type.getName() : "view class "
+                        + ClassUtils.getUserClass(view).getName() + (view == type ? "" : " inside "
+                        + ResolvableType.forMethodParameter(parameter)) + " (it has "
+                        + ViewFields.describe(ClassUtils.getUserClass(view)) + ")";
+                throw new IllegalStateException("Parameter " + i + " of @ExceptionHandler method "
+                        + ClassUtils.getUserClass(beanType).getName() + "#" + method.getName() + "("
+                        + Stream.of(method.getParameterTypes()).map(Class::getSimpleName)
+                                .collect(Collectors.joining(", ")) + ")"
+                        + (adviceBean != null ? " of @ControllerAdvice bean '" + adviceBean + "'" : "") + " takes "
+                        + what + ", but an exception handler runs when a handler failed, and nothing is stashed "
+                        + "for a handler that failed, also when an exception handler answers: what it changes in a "
+                        + "view would never be stored. Change the view in the handler instead (catch the exception "
+                        + "there, change the view and answer the error), or keep what the error should record out "
+                        + "of @Stashed fields.");
+            }
+        }
+    }
+
+    /**
+     * @param type a parameter's type
+     * @return whether it is the handle of a view's stash in this stack ({@code Stash}, and on WebFlux also
+     *     {@code ReactiveStash})
+     */
+    protected boolean isStashHandle(Class<?> type) {
+        return type == Stash.class;
     }
 
     /**

@@ -13,6 +13,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Stream;
 
 import org.jspecify.annotations.Nullable;
 
@@ -22,6 +23,7 @@ import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.beans.factory.support.AbstractBeanDefinition;
 import org.springframework.boot.autoconfigure.AutoConfigurationPackages;
 import org.springframework.context.annotation.ClassPathScanningCandidateComponentProvider;
+import org.springframework.core.ResolvableType;
 import org.springframework.core.annotation.AnnotatedElementUtils;
 import org.springframework.core.env.Environment;
 import org.springframework.core.io.DefaultResourceLoader;
@@ -52,6 +54,9 @@ public final class StashedClassScanner {
     /** The class whose users recover view classes in WebFlux functional routes, as a class file names it. */
     private static final String ROUTES = "dev/durablestash/spring/web/reactive/StashedRoutes";
 
+    /** The engine's view definition, as a class file names it: a class that builds views of its own. */
+    private static final String VIEW_DEFINITION = "dev/durablestash/core/ViewDefinition";
+
     private final ClassLoader classLoader;
     private final ClassPathScanningCandidateComponentProvider scanner;
 
@@ -78,8 +83,25 @@ public final class StashedClassScanner {
      * @param routeDefinitions the class files (as ISO-8859-1 text) that name {@code StashedRoutes}, or a
      *     class of the scanned packages that names it (the application's helper around it): the view classes
      *     they name are recovered by functional routes
+     * @param viewDefinitions the class files that name the engine's {@code ViewDefinition}: they may build
+     *     views of their own
      */
-    record Scan(Set<Class<?>> withStashedFields, Set<Class<?>> controllersAndArguments, List<String> routeDefinitions) {
+    record Scan(Set<Class<?>> withStashedFields, Set<Class<?>> controllersAndArguments, List<String> routeDefinitions,
+            List<String> viewDefinitions) {
+
+        /**
+         * @param viewName a view name
+         * @return whether a class that names {@code StashedRoutes} (or a helper around it) or the engine's
+         *     {@code ViewDefinition} names it: as a string ({@code ViewDefinition.builder("counter")}), or as the
+         *     simple name of a class it names ({@code stashes.recover(request, Counter.class)}), so a view may
+         *     exist that no handler shows
+         */
+        boolean mayDefine(String viewName) {
+            String asString = constant(viewName);
+            return Stream.concat(routeDefinitions.stream(), viewDefinitions.stream()).anyMatch(text ->
+                    text.contains(asString) || text.contains("/" + viewName + ";") || text.contains("$" + viewName
+                            + ";"));
+        }
 
         /** @return whether a class that names {@code StashedRoutes} also names the type (a class literal) */
         boolean namedByRoutes(Class<?> type) {
@@ -117,12 +139,13 @@ public final class StashedClassScanner {
      * @param environment the application's environment
      * @param used the view classes the handlers and beans use (controllers, arguments of handlers and of their
      *     {@code @ModelAttribute} and {@code @InitBinder} methods, beans)
+     * @return what the scan found, or {@code null} when the application has no such packages registered
      * @throws IllegalStateException naming the first unused class and its {@code @Stashed} fields
      */
-    public static void refuseUnused(ConfigurableListableBeanFactory factory, Environment environment,
+    static @Nullable Scan refuseUnused(ConfigurableListableBeanFactory factory, Environment environment,
             Set<Class<?>> used) {
         if (!AutoConfigurationPackages.has(factory)) {
-            return;
+            return null;
         }
         Scan scan = new StashedClassScanner(factory.getBeanClassLoader(), environment)
                 .scan(AutoConfigurationPackages.get(factory));
@@ -133,6 +156,7 @@ public final class StashedClassScanner {
                 throw unused(type);
             }
         }
+        return scan;
     }
 
     private static IllegalStateException unused(Class<?> type) {
@@ -167,7 +191,9 @@ public final class StashedClassScanner {
                 }
             }
         }
-        return new Scan(withStashedFields, controllersAndArguments, routeDefinitions(classFiles));
+        List<String> viewDefinitions = classFiles.values().stream().filter(text -> text.contains(VIEW_DEFINITION))
+                .toList();
+        return new Scan(withStashedFields, controllersAndArguments, routeDefinitions(classFiles), viewDefinitions);
     }
 
     /**
@@ -222,7 +248,11 @@ public final class StashedClassScanner {
                 if (AnnotatedElementUtils.hasAnnotation(method, RequestMapping.class)
                         || AnnotatedElementUtils.hasAnnotation(method, ModelAttribute.class)
                         || AnnotatedElementUtils.hasAnnotation(method, InitBinder.class)) {
-                    controllersAndArguments.addAll(List.of(method.getParameterTypes()));
+                    for (int i = 0; i < method.getParameterCount(); i++) {
+                        // as the controller sees it: a method of a generic base class takes V, the view class
+                        controllersAndArguments.add(ResolvableType.forMethodParameter(method, i, type)
+                                .resolve(method.getParameterTypes()[i]));
+                    }
                 }
             }
         } catch (LinkageError e) {

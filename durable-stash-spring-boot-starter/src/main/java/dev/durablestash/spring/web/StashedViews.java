@@ -13,6 +13,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 
@@ -320,6 +321,16 @@ public final class StashedViews {
 
     private static String describe(Field field) {
         return field.getDeclaringClass().getName() + "." + field.getName();
+    }
+
+    /** @return the names of the views built so far ({@link #definitionOf}) */
+    Set<String> names() {
+        return Set.copyOf(classesByName.keySet());
+    }
+
+    /** @return the view names the migrators are for */
+    Set<String> migratedViewNames() {
+        return migrators.keySet();
     }
 
     /** @return a description for logs */

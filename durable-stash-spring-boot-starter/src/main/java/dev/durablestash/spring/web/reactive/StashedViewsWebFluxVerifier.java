@@ -44,6 +44,10 @@ import dev.durablestash.spring.web.ViewFields;
  * {@link Stash} parameter is refused (WebFlux resolves their arguments only with synchronous resolvers,
  * which the starter's is not, so every exchange that makes a data binder would fail), and so is a view
  * class taken inside another type;</li>
+ * <li>the {@code @ExceptionHandler} methods of the controllers and of every {@code @ControllerAdvice} bean:
+ * a view, {@link ReactiveStash} or {@link Stash} parameter, or a view inside another type, is refused, since
+ * nothing is stashed for a handler that failed, also when an exception handler answers
+ * ({@link AbstractStashedViewsVerifier});</li>
  * <li>every WebSocket handler mapped to a URL (a handler instance in the URL map of a URL handler mapping,
  * such as a {@code SimpleUrlHandlerMapping}): its class must not be a view, since one instance serves every
  * connection and nothing recovers or stashes its fields (a WebSocket handler bean with {@code @Stashed} fields
@@ -121,6 +125,11 @@ public final class StashedViewsWebFluxVerifier extends AbstractStashedViewsVerif
                         .getName() + ")", takes.views());
             }
         }
+    }
+
+    @Override
+    protected boolean isStashHandle(Class<?> type) {
+        return type == ReactiveStash.class || super.isStashHandle(type);
     }
 
     private void refuseInInitBinder(MethodParameter parameter, String method) {

@@ -242,8 +242,8 @@ final class RequestViews {
      * reports changes it can no longer stash. A failed stash hands the request's turns on.
      */
     void stashAll() {
-        if (!active()) {
-            return;
+        if (!active() || (handlerFailed && !finished)) {
+            return; // a failed handler's changes, and its exception handler's, are never stashed
         }
         if (finished) {
             reportUnstashed("they were made after the response started streaming; call Stash.stashNow() after "
@@ -281,8 +281,9 @@ final class RequestViews {
     void handlerStarting(HttpServletRequest dispatched) {
         DispatcherType type = dispatched.getDispatcherType();
         if (type == DispatcherType.INCLUDE) {
-            enclosing.push(new Enclosing(finished, bound.savepoint()));
+            enclosing.push(new Enclosing(finished, handlerFailed, bound.savepoint()));
             finished = false;
+            handlerFailed = false;
         } else if (type == DispatcherType.FORWARD) {
             if (!finished && handlerFailed) {
                 handlerStart.run(); // the handler before the forward threw; an exception handler forwards
@@ -295,10 +296,19 @@ final class RequestViews {
     }
 
     /**
-     * The current handler threw (told by {@link StashExceptionResolver}, which Spring MVC asks first): a
-     * forward that follows, from the exception handler that answers it, puts its changes back.
+     * The current handler threw (told by {@link StashExceptionResolver}, which Spring MVC asks first, before
+     * any exception handler runs): as any failed handler's, its changes are never stashed, so the views are
+     * put back at once as they were when it started (or, in an include, when the include started), and
+     * nothing is stashed automatically until a forward reaches another handler: a stash while an exception
+     * handler answers ({@link BrowserSession#rotate()} stashes the bound views) stores neither the failed
+     * handler's half-done changes nor the exception handler's. A handler past its last automatic stash (the
+     * exception came later, from writing its response) keeps what was stashed.
      */
     void handlerFailed() {
+        if (!finished && !handlerFailed) {
+            Enclosing include = enclosing.peek();
+            (include != null ? include.rollBack() : handlerStart).run();
+        }
         handlerFailed = true;
     }
 
@@ -339,6 +349,7 @@ final class RequestViews {
                 outer.rollBack().run(); // the included handler failed: its changes are dropped
             }
             finished = outer.finished();
+            handlerFailed = outer.handlerFailed();
         } else {
             bound.releaseTurns();
         }
@@ -429,9 +440,10 @@ final class RequestViews {
 
     /**
      * A dispatch an include runs inside: whether its handler was past its last automatic stash when
-     * the include started, and what puts the bound views back as they were then.
+     * the include started, whether it had failed (an exception handler's view includes), and what puts
+     * the bound views back as they were then.
      */
-    private record Enclosing(boolean finished, Runnable rollBack) {
+    private record Enclosing(boolean finished, boolean handlerFailed, Runnable rollBack) {
     }
 
     /**

@@ -27,8 +27,9 @@ import dev.durablestash.core.StashWriteException;
  * </ul>
  * The status is sent with {@code sendError}, so the application's error page renders it. For any other
  * exception it tells the request's views that the handler failed, and resolves nothing: the handler's
- * changes are not stashed by a handler that an exception handler forwards to. (An application that replaces
- * this bean loses that: such a handler then stashes them.)
+ * changes are put back before any exception handler runs, so neither a stash there nor a handler that an
+ * exception handler forwards to stores them. (An application that replaces this bean loses that: such a
+ * handler then stashes them.)
  *
  * <p><b>Thread-safety:</b> thread-safe.
  */

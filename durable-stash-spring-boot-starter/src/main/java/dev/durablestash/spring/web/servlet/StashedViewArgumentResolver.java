@@ -60,7 +60,10 @@ final class StashedViewArgumentResolver implements HandlerMethodArgumentResolver
 
     private static Class<?> stateParameterType(MethodParameter stashParameter) {
         Class<?> found = null;
-        for (Class<?> type : stashParameter.getExecutable().getParameterTypes()) {
+        for (int i = 0; i < stashParameter.getExecutable().getParameterCount(); i++) {
+            // resolved against the controller: a handler of a generic base class takes V, the view class
+            Class<?> type = MethodParameter.forExecutable(stashParameter.getExecutable(), i)
+                    .withContainingClass(stashParameter.getContainingClass()).getParameterType();
             if (StashedViews.isStashedView(type)) {
                 if (found != null && found != type) {
                     throw new IllegalStateException("a Stash parameter is ambiguous in " + stashParameter.getExecutable()

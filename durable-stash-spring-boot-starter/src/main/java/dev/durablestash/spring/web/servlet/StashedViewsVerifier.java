@@ -64,6 +64,9 @@ import dev.durablestash.spring.web.ViewBeans;
  * view it takes as a parameter of its own is recovered, and stashed with the request's other views), and
  * a {@link Stash} parameter must have a view (the class the method is invoked on, or exactly one view
  * parameter type); the failure names the method, and the advice bean;</li>
+ * <li>the {@code @ExceptionHandler} methods of the controllers and of every {@code @ControllerAdvice} bean:
+ * a view or {@link Stash} parameter, or a view inside another type, is refused, since nothing is stashed for
+ * a handler that failed, also when an exception handler answers ({@link AbstractStashedViewsVerifier});</li>
  * <li>every singleton registered as an instance (no bean definition) whose class is a view;</li>
  * <li>every bean definition whose class is a view (built, so its fields and name are checked): it must not
  * handle requests as Spring MVC's {@link Controller} interface or an {@link HttpRequestHandler} (a controller

@@ -65,6 +65,12 @@ class HandlerViewsTests {
     }
 
     @Test
+    void aHandlerOfASuperclassTakesItsTypeVariableAsTheControllerBindsIt() {
+        assertThat(handlerViews.of(handler(new GenericHandlerController(), "handle"), request()))
+                .containsExactly(OfTheHandler.class);
+    }
+
+    @Test
     void withoutAnApplicationContextTheAdviceBeansAreNotSought() {
         assertThat(handlerViews.of(handler(new Controller(), "handle"), new MockHttpServletRequest()))
                 .containsExactlyInAnyOrder(Controller.class, OfTheControllersMethod.class, OfTheHandler.class);
@@ -160,6 +166,17 @@ class HandlerViewsTests {
         String handle() {
             return "";
         }
+    }
+
+    abstract static class GenericHandlerBase<T> {
+
+        @PostMapping("/handle")
+        String handle(T state) {
+            return "";
+        }
+    }
+
+    static class GenericHandlerController extends GenericHandlerBase<OfTheHandler> {
     }
 
     @ControllerAdvice(assignableTypes = { Controller.class, GenericController.class })

@@ -20,8 +20,8 @@ import dev.durablestash.spring.Stashed;
 /**
  * Forwards after failed and successful handlers of {@link Notes} and of a {@link Tally}: chains, an
  * include inside a failed handler, a {@code stashNow()} or {@code reset()} before the throw, an
- * asynchronous handler whose result is an exception, an advice's exception handler, a view first
- * bound by the exception handler, and a forward the handler itself makes.
+ * asynchronous handler whose result is an exception, an advice's exception handler, and a forward the
+ * handler itself makes.
  */
 @Controller
 class ForwardAttackController {
@@ -36,13 +36,6 @@ class ForwardAttackController {
     /** Answered by {@link Advice}'s exception handler, with a forward to {@code /fa/show}. */
     static final class FailedForAdvice extends RuntimeException {
         FailedForAdvice() {
-            super("failed", null, false, false);
-        }
-    }
-
-    /** Answered by an exception handler that takes {@link Notes} itself. */
-    static final class FailedForArgument extends RuntimeException {
-        FailedForArgument() {
             super("failed", null, false, false);
         }
     }
@@ -94,12 +87,6 @@ class ForwardAttackController {
         return "forward:/fa/show";
     }
 
-    @ExceptionHandler(FailedForArgument.class)
-    String onFailedForArgument(FailedForArgument e, Notes notes) {
-        notes.notes.add("handler");
-        return "forward:/fa/show";
-    }
-
     @PostMapping("/fa/stashnowbad")
     String stashNowThenBad(Notes notes, Stash stash) {
         notes.notes.add("kept");
@@ -127,11 +114,6 @@ class ForwardAttackController {
     String adviceBad(Notes notes) {
         notes.notes.add("bad");
         throw new FailedForAdvice();
-    }
-
-    @PostMapping("/fa/argumentbad")
-    String argumentBad() {
-        throw new FailedForArgument();
     }
 
     /** Forwards by itself (the Servlet API), after a change: not a failure. */

@@ -136,16 +136,6 @@ class ForwardAttackMvcTests {
     }
 
     @Test
-    void aViewFirstBoundByTheExceptionHandlerIsNotStashedByTheForwardedHandler() {
-        HttpResponse<String> response = browser.post("/fa/argumentbad", "");
-        assertThat(response.statusCode()).isEqualTo(200);
-        assertThat(response.body()).as("docs/spring.md: the exception handler's changes are not stashed")
-                .isEqualTo("show [a]");
-        assertThat(stored()).isEqualTo("show [a]");
-        nextRequestDoesNotWait();
-    }
-
-    @Test
     void aViewControllerChangedInPlaceByAFailedHandlerAfterAForwardIsPutBackInPlace() {
         assertThat(browser.post("/lv/add", "text=x").body()).isEqualTo("[x] {x=1}");
         HttpResponse<String> response = browser.post("/lv/okthenbad", "");
