@@ -20,6 +20,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.jspecify.annotations.Nullable;
 
 import tools.jackson.databind.BeanDescription;
+import tools.jackson.databind.DeserializationConfig;
 import tools.jackson.databind.JavaType;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.MapperFeature;
@@ -124,6 +125,9 @@ final class LossyPositions {
                     && read.getTimeZone().hasSameRules(calendar.getTimeZone());
         }
         if (value instanceof Date date) {
+            if (back != null && back.getClass() == value.getClass() && value.getClass() != Date.class) {
+                return value.equals(back); // a subclass read back as itself: its own equality (a Timestamp's nanos)
+            }
             return back instanceof Date read && read.getTime() == date.getTime();
         }
         return value.equals(back);
@@ -176,6 +180,11 @@ final class LossyPositions {
     private record Property(String name, AnnotatedMember accessor, JavaType type) {
     }
 
+    /**
+     * @return the properties of a bean type that are stored state: written (they have an accessor) and read back
+     *     (deserialization sets them: a creator parameter, a setter or a field); a read-only property (a getter
+     *     that computes, from the clock say) is written but never recovered, so it is not compared
+     */
     private List<Property> allProperties(JavaType type) {
         List<Property> known = properties.get(type);
         if (known != null) {
@@ -185,10 +194,19 @@ final class LossyPositions {
         ClassIntrospector introspector = config.classIntrospectorInstance().forOperation(config);
         BeanDescription description = introspector.introspectForSerialization(type,
                 introspector.introspectClassAnnotations(type));
+        DeserializationConfig reading = mapper.deserializationConfig();
+        ClassIntrospector readingIntrospector = reading.classIntrospectorInstance().forOperation(reading);
+        Set<String> recovered = new HashSet<>();
+        for (BeanPropertyDefinition definition : readingIntrospector.introspectForDeserialization(type,
+                readingIntrospector.introspectClassAnnotations(type)).findProperties()) {
+            if (definition.couldDeserialize()) {
+                recovered.add(definition.getName());
+            }
+        }
         List<Property> found = new ArrayList<>();
         for (BeanPropertyDefinition definition : description.findProperties()) {
             AnnotatedMember accessor = definition.getAccessor();
-            if (accessor != null) {
+            if (accessor != null && recovered.contains(definition.getName())) {
                 accessor.fixAccess(config.isEnabled(MapperFeature.OVERRIDE_PUBLIC_ACCESS_MODIFIERS));
                 found.add(new Property(definition.getName(), accessor, definition.getPrimaryType()));
             }
@@ -376,7 +394,9 @@ final class LossyPositions {
             // unordered (a set): the elements read back are found by equals
             int i = 0;
             for (Object element : elements) {
-                if (element != null && !containsEqual(readElements, element)) {
+                boolean found = dated(content) ? containsSameDateTime(readElements, element)
+                        : containsEqual(readElements, element);
+                if (element != null && !found) {
                     Path at = new Path(path, Integer.toString(i));
                     return dated(content) ? Mismatch.dateTime(at, element, false) : new Mismatch(at, element, null,
                             "a " + element.getClass().getName() + " that is not read back as an equal element");
@@ -385,6 +405,19 @@ final class LossyPositions {
             }
         }
         return null;
+    }
+
+    /** @return whether {@code elements} holds the date-time {@code element} is ({@link #sameDateTime}) */
+    private static boolean containsSameDateTime(Collection<?> elements, @Nullable Object element) {
+        if (element == null) {
+            return true;
+        }
+        for (Object candidate : elements) {
+            if (sameDateTime(element, candidate)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** @return whether {@code elements} holds one equal to {@code element}, arrays compared by their elements */

@@ -46,6 +46,9 @@ final class StashJson {
                 // milliseconds would also lose its nanoseconds): dates are written as ISO-8601 text.
                 .disable(DateTimeFeature.WRITE_DATES_AS_TIMESTAMPS)
                 .disable(DateTimeFeature.WRITE_DATE_KEYS_AS_TIMESTAMPS)
+                // ... and not moved to the mapper's time zone when one is configured (a Spring Boot app's
+                // spring.jackson.time-zone): an OffsetDateTime keeps its offset.
+                .disable(DateTimeFeature.WRITE_DATES_WITH_CONTEXT_TIME_ZONE)
                 .enable(DateTimeFeature.WRITE_DATES_WITH_ZONE_ID)
                 .disable(DateTimeFeature.ADJUST_DATES_TO_CONTEXT_TIME_ZONE)
                 // Trees hold decimal numbers as BigDecimal, as written: a BigDecimal value keeps every
