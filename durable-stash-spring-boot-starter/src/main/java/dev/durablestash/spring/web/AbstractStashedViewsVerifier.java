@@ -1,6 +1,7 @@
 package dev.durablestash.spring.web;
 
 import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -133,10 +134,12 @@ public abstract class AbstractStashedViewsVerifier implements SmartInitializingS
     }
 
     /**
-     * Refuses a {@code ViewMigrator} whose view name no view has, once every view is known: the views built
-     * above, the classes with {@code @Stashed} fields under the application's packages, and the names the
-     * classes there that use {@code StashedRoutes} or the engine's {@code ViewDefinition} mention (views of
-     * functional routes, or of the engine used directly). Such a migrator would never run, and when the view's
+     * Refuses a {@code ViewMigrator} made for a view name no view has, once every view is known: the views
+     * built above, the concrete classes with {@code @Stashed} fields under the application's packages, and the
+     * names the classes there that use {@code StashedRoutes} or the engine's {@code ViewDefinition} mention
+     * (views of functional routes, or of the engine used directly). One made for a view class
+     * ({@code ViewMigrator.of(Class, ...)}, which refuses an abstract class) is for a view wherever the class
+     * is declared (a library's, say). Such a migrator would never run, and when the view's
      * vsn changes every stored slice would be dropped. Runs only when the application's packages are known:
      * in a context without them, views could exist that nothing here sees.
      *
@@ -145,13 +148,18 @@ public abstract class AbstractStashedViewsVerifier implements SmartInitializingS
     private void refuseMigratorsOfNoView(ConfigurableListableBeanFactory factory, StashedClassScanner.Scan scan) {
         Set<String> known = new TreeSet<>(views.names());
         for (Class<?> type : scan.withStashedFields()) {
-            known.add(StashedViews.viewName(type));
+            if (!type.isInterface() && !Modifier.isAbstract(type.getModifiers())) { // a base class is no view
+                known.add(StashedViews.viewName(type));
+            }
         }
+        Map<String, ViewMigrator> migrators = factory.getBeansOfType(ViewMigrator.class, false, false);
+        Set<String> madeForViewClasses = migrators.values().stream().filter((m) -> m.viewClass() != null)
+                .map(ViewMigrator::view).collect(Collectors.toSet()); // a view class is one, wherever it is declared
         for (String view : views.migratedViewNames()) {
-            if (known.contains(view) || scan.mayDefine(view)) {
+            if (known.contains(view) || madeForViewClasses.contains(view) || scan.mayDefine(view)) {
                 continue;
             }
-            String bean = factory.getBeansOfType(ViewMigrator.class, false, false).entrySet().stream()
+            String bean = migrators.entrySet().stream()
                     .filter((entry) -> view.equals(entry.getValue().view())).map((entry) -> " bean '"
                             + entry.getKey() + "'").findFirst().orElse("");
             String nearest = known.stream().min(Comparator.comparingInt((name) -> distance(name, view)))
