@@ -48,7 +48,9 @@ public final class StashExceptionResolver implements HandlerExceptionResolver, O
     public @Nullable ModelAndView resolveException(HttpServletRequest request, HttpServletResponse response,
             @Nullable Object handler, Exception ex) {
         RequestViews views = RequestViews.find(request);
-        if (views != null) {
+        // No handler: the dispatch failed finding one (405, 415, 404), so no handler of it started or failed. An
+        // include that fails so leaves the handler that included it as it was: that one goes on, and is stashed.
+        if (views != null && handler != null) {
             views.handlerFailed(); // its changes are never stashed, also past a forward an exception handler makes
         }
         int status;
