@@ -82,6 +82,8 @@ final class ExchangeViews {
     /** The binds of state classes under way, by class ({@link #bindState}). */
     private final Map<Class<?>, CompletableFuture<Stash>> bindsInFlight = new ConcurrentHashMap<>(2);
     private volatile boolean failed;
+    /** The handler failed ({@link #handlerFailed()}): the views were put back as they were when it started. */
+    private volatile boolean handlerFailed;
     private volatile boolean finished;
     /** The automatic stash runs as the response commits: its cookies are still applied. */
     private volatile boolean committing;
@@ -101,11 +103,14 @@ final class ExchangeViews {
      * the filters are done (a response without a body, a redirect).
      */
     private volatile ContextView handlerContext = Context.empty();
+    /** Puts the views back as they were before the handler bound any: when it fails ({@link #handlerFailed()}). */
+    private final Runnable handlerStart;
 
     private ExchangeViews(ServerWebExchange exchange, StashContext context) {
         this.exchange = exchange;
         this.context = context;
         this.bound = new BoundViews(context.views(), context.adapter(), context.operationTimeout());
+        this.handlerStart = bound.savepoint(); // nothing is bound yet
     }
 
     /**
@@ -458,11 +463,26 @@ final class ExchangeViews {
 
     /**
      * The handler failed (or an error response is being made): nothing of this exchange is stashed
-     * any more, and its turns are handed on.
+     * any more, and its turns are handed on. As any failed handler's, its changes are never stashed, so
+     * unless the automatic stash ran already (the failure came later, while the body was written) the
+     * bound views are put back at once as stored and dropped: what answers the error (an
+     * {@code @ExceptionHandler}, a {@code WebExceptionHandler}) finds them as stored, and neither a
+     * {@link ReactiveBrowserSession#rotate()} there (which stashes the bound views) nor a stash of a
+     * {@link ReactiveStash} the failed handler kept stores the failed handler's changes or its own. A
+     * view bound again after that is recovered again, after waiting for its turn once more.
      */
     void handlerFailed() {
+        List<String> dropped = List.of();
+        synchronized (this) {
+            if (!handlerFailed && !finished) {
+                handlerFailed = true;
+                dropped = bound.all().stream().map(Stash::view).distinct().toList();
+                handlerStart.run();
+            }
+        }
         failed = true;
         handHeldTurnsOn();
+        dropped.forEach(bound::forget); // their turns were handed on: a later bind waits for the turn again
     }
 
     /**

@@ -86,7 +86,8 @@ public final class StashedViewsHandlerAdapter implements HandlerAdapter, Dispatc
     @Override
     public Mono<HandlerResult> handle(ServerWebExchange exchange, Object handler) {
         if (handler instanceof HandlerFunction<?>) {
-            return functions.handle(exchange, handler).map(result -> withRouteResponse(result, exchange));
+            return functions.handle(exchange, handler).map(result -> withRouteResponse(result, exchange))
+                    .doOnError(e -> routeFailed(exchange));
         }
         HandlerMethod method = (HandlerMethod) handler;
         List<Class<?>> viewClasses = handlerViews.of(method, exchange);
@@ -143,6 +144,7 @@ public final class StashedViewsHandlerAdapter implements HandlerAdapter, Dispatc
     @Override
     public Mono<HandlerResult> handleError(ServerWebExchange exchange, Throwable ex) {
         if (exchange.getAttribute(HandlerMapping.BEST_MATCHING_HANDLER_ATTRIBUTE) instanceof HandlerFunction<?>) {
+            routeFailed(exchange);
             return Mono.error(ex);
         }
         if (StashFailures.isStashFailure(ex)) {
@@ -153,6 +155,17 @@ public final class StashedViewsHandlerAdapter implements HandlerAdapter, Dispatc
             views.handlerFailed(); // whatever answers this error, it stashes nothing
         }
         return Mono.error(ex);
+    }
+
+    /**
+     * A functional route's handler failed: it stashes nothing, also when what answers its error (a
+     * {@code WebExceptionHandler} ahead of {@link ReactiveStashExceptionHandler}) stashes.
+     */
+    private static void routeFailed(ServerWebExchange exchange) {
+        ExchangeViews views = ExchangeViews.find(exchange);
+        if (views != null) {
+            views.handlerFailed();
+        }
     }
 
     /**

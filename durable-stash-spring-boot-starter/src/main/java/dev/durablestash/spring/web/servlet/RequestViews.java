@@ -36,7 +36,10 @@ import dev.durablestash.spring.web.MountCount;
  * ({@link #concurrentHandlingStarted()}), or the completion of the request's asynchronous
  * processing (an {@link AsyncListener}). {@link SidFilter}
  * wraps every dispatch and reports its end ({@link #dispatchEnded}), so no path leaks a turn:
- * exceptions, error dispatches, client aborts, async timeouts.
+ * exceptions, error dispatches, client aborts, async timeouts. A view first bound after the turns
+ * were handed on at a failure (a failed stash, a failed handler whose views were dropped), by a handler
+ * a forward reaches or by an error page, still waits for its turn, and holds it until the next hand-over
+ * or the end of the dispatch, as on WebFlux: its explicit {@code stashNow()} writes.
  *
  * <p><b>Forwards.</b> A handler whose view forwards the request ({@code forward:}, or a view name
  * the view resolvers render by a forward: see {@link ForwardingViewNames}) is not the
@@ -123,9 +126,6 @@ final class RequestViews {
      * @throws dev.durablestash.core.StashTimeoutException when a turn did not come in time
      */
     void takeTurns(List<Class<?>> viewClasses) {
-        if (!takesTurns()) {
-            return;
-        }
         for (Class<?> viewClass : viewClasses) {
             handlerViews.add(nameOf(viewClass));
         }
@@ -162,7 +162,8 @@ final class RequestViews {
         }
         boolean atomic = context.views().isAtomic(target.getClass());
         String sid = BrowserSession.of(request).sid();
-        if (atomic && takesTurns() && bound.takesTurn(target.getClass())) {
+        // Also once a stash failed, or while an error page renders: its explicit stashNow() still writes.
+        if (atomic && bound.takesTurn(target.getClass())) {
             hold(target.getClass(), bound.awaitTurn(target.getClass(), sid));
         }
         return bound.add(bound.recover(target, sid, mount(), this::followPrincipal));
@@ -220,14 +221,6 @@ final class RequestViews {
     }
 
     /**
-     * @return whether the request waits for its turns at the atomic views it binds: unless a stash failed or an
-     *     error page renders; a HEAD request does, as any (its handler's explicit stash or reset writes)
-     */
-    private boolean takesTurns() {
-        return !failed && request.getDispatcherType() != DispatcherType.ERROR;
-    }
-
-    /**
      * @return whether {@code request} is a HEAD request: a link checker, a monitor, {@code curl -I}, asking
      *     for a page's headers, not showing it
      */
@@ -259,7 +252,7 @@ final class RequestViews {
             }
         } catch (RuntimeException e) {
             failed = true;
-            bound.releaseTurns();
+            handTurnsOn();
             throw e;
         }
     }
@@ -351,7 +344,7 @@ final class RequestViews {
             finished = outer.finished();
             handlerFailed = outer.handlerFailed();
         } else {
-            bound.releaseTurns();
+            handTurnsOn();
         }
     }
 
@@ -374,8 +367,24 @@ final class RequestViews {
     void finish() {
         finished = true;
         if (enclosing.stream().allMatch(Enclosing::finished)) {
-            bound.releaseTurns();
+            handTurnsOn();
         }
+    }
+
+    /**
+     * Hands the turns held on. A view that took one and is no longer bound (the handler that bound it failed,
+     * and it was dropped) waits for its turn again, should a later handler or an error page of the request
+     * bind it: it holds that turn until the request's next hand-over, or the end of the dispatch.
+     */
+    private void handTurnsOn() {
+        bound.releaseTurns();
+        turns.keySet().removeIf(name -> {
+            if (bound.all().stream().anyMatch(binding -> binding.view().equals(name))) {
+                return false;
+            }
+            bound.forget(name);
+            return true;
+        });
     }
 
     /**
@@ -407,7 +416,7 @@ final class RequestViews {
 
     private void dispatchEnded() {
         if (!request.isAsyncStarted()) {
-            bound.releaseTurns();
+            handTurnsOn();
             return;
         }
         if (listeningForAsyncCompletion) {
@@ -417,7 +426,7 @@ final class RequestViews {
             request.getAsyncContext().addListener(new ReleaseOnCompletion());
             listeningForAsyncCompletion = true;
         } catch (IllegalStateException e) {
-            bound.releaseTurns(); // the asynchronous processing is over already
+            handTurnsOn(); // the asynchronous processing is over already
         }
     }
 
