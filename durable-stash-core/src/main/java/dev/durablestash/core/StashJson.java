@@ -12,8 +12,8 @@ import tools.jackson.databind.json.JsonMapper;
  * <ul>
  * <li>values, by {@link #forValues} applied to the application's mapper
  *     ({@link StashSettings#jsonMapper()}, which brings its modules, its date formats or its
- *     property names; dates are written as text, never as timestamps): built once per {@link StashSettings} and used by the {@link ValueCodec}, which
- *     both stores values and, through {@link ValueJson}, tells an integration whether a value changed;
+ *     property names; dates are written as text, never as timestamps): built once per
+ *     {@link StashSettings} and used by the {@link ValueCodec}, which both stores values and, through {@link ValueJson}, tells an integration whether a value changed;
  * <li>session documents, by {@link #DOCUMENTS}: the same configuration on Jackson's defaults, since a
  *     document holds only trees the value mapper has already made (no module is involved), and the
  *     document's layout must not depend on the application's mapper.

@@ -81,7 +81,8 @@ class DateHolesTests {
         Calendar etcUtc = new GregorianCalendar(TimeZone.getTimeZone("Etc/UTC"));
         etcUtc.setTimeInMillis(1_774_769_400_000L);
         try (StashAdapter adapter = new StashAdapter(store, Engines.settings().build())) {
-            assertThatCode(() -> await(adapter.stash(sid, view, Map.of("calendar", etcUtc)))).doesNotThrowAnyException();
+            assertThatCode(() -> await(adapter.stash(sid, view, Map.of("calendar", etcUtc))))
+                    .doesNotThrowAnyException();
             Set<Calendar> one = new HashSet<>();
             one.add(etcUtc);
             assertThatCode(() -> await(adapter.stash(sid, view, Map.of("calendars", one))))

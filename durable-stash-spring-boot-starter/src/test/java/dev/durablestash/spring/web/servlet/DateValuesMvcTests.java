@@ -140,7 +140,8 @@ class DateValuesMvcTests {
 
         @GetMapping("/calendar")
         String show() {
-            return calendar == null ? "none" : calendar.getTimeZone().getID() + "@" + calendar.get(Calendar.HOUR_OF_DAY);
+            return calendar == null ? "none"
+                    : calendar.getTimeZone().getID() + "@" + calendar.get(Calendar.HOUR_OF_DAY);
         }
     }
 }

@@ -22,7 +22,8 @@ class FailedIncludeLookupMvcTests extends RunningMvcTestApp {
         assertThat(including.statusCode()).isEqualTo(200);
         assertThat(including.body()).as("the including handler still sees its own change after the include")
                 .endsWith("|forwards=1");
-        assertThat(browser.get("/forward", REJOIN).body()).as("the including handler's change, answered with 200, is stored")
+        assertThat(browser.get("/forward", REJOIN).body())
+                .as("the including handler's change, answered with 200, is stored")
                 .isEqualTo("forwards=1");
     }
 }
