@@ -61,8 +61,10 @@ final class S3StoreCheckRunner implements SmartInitializingSingleton {
             return;
         }
         String problem = "DurableStash " + check.summary() + ". This store's compare-and-swap cannot be trusted: "
-                + String.join("; ", check.problems()) + ". Several app instances sharing it would lose acknowledged "
-                + "writes. If this is the only instance writing under durable-stash.storage.s3.prefix, set "
+                + String.join("; ", check.problems()) + ". A store that ignores a precondition lets several app "
+                + "instances sharing it lose acknowledged writes; one that refuses a precondition or answers without "
+                + "an ETag fails writes even for one instance. If the store only ignores preconditions and this is "
+                + "the only instance writing under durable-stash.storage.s3.prefix, set "
                 + "durable-stash.storage.s3.store-check=warn to start anyway";
         if (mode == StoreCheck.WARN) {
             log.warn(problem);

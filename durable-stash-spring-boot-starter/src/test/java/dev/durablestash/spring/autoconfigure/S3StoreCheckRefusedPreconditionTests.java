@@ -81,6 +81,9 @@ class S3StoreCheckRefusedPreconditionTests {
                     .as("store-check=verify with a store that refuses If-None-Match: * (501); WARN lines: %s",
                             logs.messages(Level.WARN))
                     .hasFailed();
+            assertThat(rootMessage(context.getStartupFailure())).contains("refuses a create with If-None-Match: *")
+                    .contains("one that refuses a precondition or answers without an ETag fails writes even for one "
+                            + "instance");
         });
     }
 
@@ -96,7 +99,17 @@ class S3StoreCheckRefusedPreconditionTests {
                     .as("store-check=verify with a store whose PUT answers carry no ETag; WARN lines: %s",
                             logs.messages(Level.WARN))
                     .hasFailed();
+            assertThat(rootMessage(context.getStartupFailure())).contains("ETag")
+                    .contains("fails writes even for one instance");
         });
+    }
+
+    private static String rootMessage(Throwable failure) {
+        Throwable root = failure;
+        while (root.getCause() != null) {
+            root = root.getCause();
+        }
+        return String.valueOf(root.getMessage());
     }
 
     static S3AsyncClient withoutPutETags(S3AsyncClient real) {

@@ -90,7 +90,7 @@ class S3StoreCheckTests {
             assertThat(context).hasFailed();
             assertThat(rootCause(context.getStartupFailure()).getMessage())
                     .contains("the store ignores If-Match on PUT (a replace with a stale ETag was applied)")
-                    .contains("Several app instances sharing it would lose acknowledged writes")
+                    .contains("lets several app instances sharing it lose acknowledged writes")
                     .contains("set durable-stash.storage.s3.store-check=warn to start anyway");
         });
     }
