@@ -37,7 +37,15 @@ public final class Recovery {
         return new Recovery(RecoveryStatus.RECOVERED, Collections.unmodifiableMap(values), null);
     }
 
-    static Recovery notFound() {
+    /**
+     * The recovery of a view that has nothing stored ({@link RecoveryStatus#NOT_FOUND}): what
+     * {@link StashAdapter#recover} answers then. For a caller that knows nothing can be stored without
+     * asking the engine, such as an integration recovering a view under a session id it has just made
+     * with {@link SessionIds#newSid()}, has written nothing under, and has handed to no one yet.
+     *
+     * @return the recovery, shared (it is immutable)
+     */
+    public static Recovery notFound() {
         return NOT_FOUND;
     }
 

@@ -13,6 +13,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 import org.jspecify.annotations.Nullable;
@@ -66,17 +67,42 @@ public final class BoundViews {
     private final Set<String> turnsTaken = ConcurrentHashMap.newKeySet(2);
     private final Queue<ViewTurn> heldTurns = new ConcurrentLinkedQueue<>();
     private final WriteGate writes = new WriteGate();
+    /** Whether a sid was made in this request or exchange, for an empty session, and handed to no one yet. */
+    private final Predicate<String> unissued;
+    /** Every sid a bound view's write was sent under. */
+    private final Set<String> sidsWritten = ConcurrentHashMap.newKeySet(1);
 
     /**
+     * Bound views that ask the engine for every recover.
+     *
      * @param views the view classes
      * @param adapter the engine
      * @param operationTimeout the engine's {@link StashSettings#operationTimeout()}: every wait of a bound
      *     view lasts at most that plus {@link #WAIT_MARGIN}
      */
     public BoundViews(StashedViews views, StashAdapter adapter, Duration operationTimeout) {
+        this(views, adapter, operationTimeout, sid -> false);
+    }
+
+    /**
+     * Bound views that recover a view under an unissued sid without asking the engine, while no bound view
+     * has written under it: nothing can be stored there, so the view keeps its defaults (no storage read, no
+     * session actor made). Saves a read per new browser session's first page, and one per request of a client
+     * that never sends its cookie back.
+     *
+     * @param views the view classes
+     * @param adapter the engine
+     * @param operationTimeout the engine's {@link StashSettings#operationTimeout()}
+     * @param unissued whether a sid was made (by {@link dev.durablestash.core.SessionIds#newSid()}) in this
+     *     request or exchange for a new, empty session, and has reached no one yet: no response carrying it
+     *     has been committed. Asked on the thread that binds a view; must be thread-safe
+     */
+    public BoundViews(StashedViews views, StashAdapter adapter, Duration operationTimeout,
+            Predicate<String> unissued) {
         this.views = Objects.requireNonNull(views, "views");
         this.adapter = Objects.requireNonNull(adapter, "adapter");
         this.operationTimeout = Objects.requireNonNull(operationTimeout, "operationTimeout");
+        this.unissued = Objects.requireNonNull(unissued, "unissued");
     }
 
     /**
@@ -117,9 +143,18 @@ public final class BoundViews {
      */
     public Stash recover(Object target, String sid, MountKind mount, Runnable beforeEachWrite) {
         ViewBinding binding = ViewBinding.recover(views.typeOf(target.getClass()), target, sid, mount, adapter,
-                operationTimeout);
+                operationTimeout, nothingStoredUnder(sid));
+        binding.recordWritesIn(sidsWritten);
         binding.beforeEachWrite(beforeEachWrite);
         return binding;
+    }
+
+    /**
+     * @return whether nothing can be stored under {@code sid}: made in this request or exchange for an empty
+     *     session, handed to no one yet, and no bound view has written under it
+     */
+    private boolean nothingStoredUnder(String sid) {
+        return !sidsWritten.contains(sid) && unissued.test(sid);
     }
 
     /**
@@ -130,7 +165,10 @@ public final class BoundViews {
      */
     public CompletionStage<Stash> recoverAsync(Object target, String sid, MountKind mount) {
         return ViewBinding.recoverAsync(views.typeOf(target.getClass()), target, sid, mount, adapter,
-                operationTimeout).thenApply(binding -> binding);
+                operationTimeout, nothingStoredUnder(sid)).thenApply(binding -> {
+                    binding.recordWritesIn(sidsWritten);
+                    return binding;
+                });
     }
 
     /** @return the view instance of a handle */

@@ -85,6 +85,8 @@ final class ViewBinding implements Stash {
     private volatile @Nullable WriteGate gate;
     /** Set by the browser session's end or replacement, possibly on another thread than the request's. */
     private volatile boolean detached;
+    /** Where each write records the sid it is sent under (the request's or exchange's record), else {@code null}. */
+    private volatile @Nullable Set<String> sidsWritten;
 
     private ViewBinding(StashedViewType type, Object target, String sid, StashAdapter adapter,
             Duration operationTimeout, Recovery recovery, Map<String, StashedViewType.Snapshot> defaults) {
@@ -115,10 +117,22 @@ final class ViewBinding implements Stash {
      */
     public static ViewBinding recover(StashedViewType type, Object target, String sid, MountKind mount,
             StashAdapter adapter, Duration operationTimeout) {
+        return recover(type, target, sid, mount, adapter, operationTimeout, false);
+    }
+
+    /**
+     * {@link #recover(StashedViewType, Object, String, MountKind, StashAdapter, Duration)}, without asking the
+     * engine when {@code nothingStored}: the view then keeps its defaults ({@link Recovery#notFound()}).
+     *
+     * @param nothingStored the caller knows nothing is stored under {@code sid} (a sid made in this request,
+     *     handed to no one yet, and written under by no one)
+     */
+    static ViewBinding recover(StashedViewType type, Object target, String sid, MountKind mount,
+            StashAdapter adapter, Duration operationTimeout, boolean nothingStored) {
         Objects.requireNonNull(operationTimeout, "operationTimeout");
         Map<String, StashedViewType.Snapshot> defaults = type.snapshot(target);
-        Recovery recovery = await(adapter.recover(sid, type.definition(), mount), type.name(), "recover",
-                operationTimeout, null);
+        Recovery recovery = nothingStored ? Recovery.notFound() : await(adapter.recover(sid, type.definition(), mount),
+                type.name(), "recover", operationTimeout, null);
         if (recovery.status() == RecoveryStatus.ERROR) {
             // the engine has logged the storage error at WARN already
             log.debug("Could not recover view '{}'; it keeps its defaults", type.name(), recovery.error().orElse(null));
@@ -169,18 +183,29 @@ final class ViewBinding implements Stash {
      */
     public static CompletionStage<ViewBinding> recoverAsync(StashedViewType type, Object target, String sid,
             MountKind mount, StashAdapter adapter, Duration operationTimeout) {
+        return recoverAsync(type, target, sid, mount, adapter, operationTimeout, false);
+    }
+
+    /**
+     * {@link #recoverAsync(StashedViewType, Object, String, MountKind, StashAdapter, Duration)}, without asking
+     * the engine when {@code nothingStored} (see {@link #recover(StashedViewType, Object, String, MountKind,
+     * StashAdapter, Duration, boolean)}): the stage is then complete when this method returns.
+     */
+    static CompletionStage<ViewBinding> recoverAsync(StashedViewType type, Object target, String sid,
+            MountKind mount, StashAdapter adapter, Duration operationTimeout, boolean nothingStored) {
         Objects.requireNonNull(operationTimeout, "operationTimeout");
         Map<String, StashedViewType.Snapshot> defaults = type.snapshot(target);
-        return within(adapter.recover(sid, type.definition(), mount), type.name(), "recover", operationTimeout, null)
-                .thenApply(recovery -> {
-                    if (recovery.status() == RecoveryStatus.ERROR) {
-                        log.debug("Could not recover view '{}'; it keeps its defaults", type.name(),
-                                recovery.error().orElse(null));
-                    } else {
-                        type.apply(target, recovery);
-                    }
-                    return new ViewBinding(type, target, sid, adapter, operationTimeout, recovery, defaults);
-                });
+        CompletionStage<Recovery> recovered = nothingStored ? CompletableFuture.completedFuture(Recovery.notFound())
+                : within(adapter.recover(sid, type.definition(), mount), type.name(), "recover", operationTimeout, null);
+        return recovered.thenApply(recovery -> {
+            if (recovery.status() == RecoveryStatus.ERROR) {
+                log.debug("Could not recover view '{}'; it keeps its defaults", type.name(),
+                        recovery.error().orElse(null));
+            } else {
+                type.apply(target, recovery);
+            }
+            return new ViewBinding(type, target, sid, adapter, operationTimeout, recovery, defaults);
+        });
     }
 
     /**
@@ -297,7 +322,7 @@ final class ViewBinding implements Stash {
                     + "error), so its fields started from their defaults; its changes were not stashed, "
                     + "to leave the stored state intact", recovery.error().orElse(null));
         }
-        await(adapter.stash(sid, type.definition(), changed), type.name(), "stash", operationTimeout, null);
+        await(adapter.stash(sidToWrite(), type.definition(), changed), type.name(), "stash", operationTimeout, null);
         baseline = now;
         lastAsyncStash = null;
     }
@@ -348,7 +373,7 @@ final class ViewBinding implements Stash {
         // that ends on another thread as soon as it is sent counts these changes as in flight, not unstashed.
         CompletableFuture<Void> outcome = new CompletableFuture<>();
         lastAsyncStash = new StashInFlight(now, outcome);
-        follow(outcome, () -> adapter.stash(sid, type.definition(), changed), "stash");
+        follow(outcome, () -> adapter.stash(sidToWrite(), type.definition(), changed), "stash");
         // The caller gets a copy: one that stops waiting (a cancelled WebFlux exchange) cancels the copy,
         // not the write nor the baseline's update, which later stashes and hasChanges() rely on.
         return outcome.thenRun(() -> baseline = now).copy();
@@ -400,7 +425,7 @@ final class ViewBinding implements Stash {
                 outcome.complete(null); // the browser session ended meanwhile: nothing of it is written
             } else {
                 try {
-                    follow(outcome, () -> adapter.reset(sid, type.definition()), "reset");
+                    follow(outcome, () -> adapter.reset(sidToWrite(), type.definition()), "reset");
                 } catch (Throwable e) {
                     // outcome failed with it: the reset's caller sees the error
                 }
@@ -408,6 +433,25 @@ final class ViewBinding implements Stash {
         });
         // A copy, as for a stash: a caller that stops waiting does not stop the baseline's update.
         return landed.copy();
+    }
+
+    /**
+     * Has every write of this binding recorded in {@code sids} the sid it is sent under, from now on.
+     *
+     * @param sids a thread-safe set, shared by the bindings of one request or exchange
+     */
+    void recordWritesIn(Set<String> sids) {
+        sidsWritten = sids;
+    }
+
+    /** @return the sid a write is sent under now, recorded first (see {@link #recordWritesIn}) */
+    private String sidToWrite() {
+        String current = sid;
+        Set<String> record = sidsWritten;
+        if (record != null) {
+            record.add(current);
+        }
+        return current;
     }
 
     /**
@@ -472,7 +516,7 @@ final class ViewBinding implements Stash {
         if (detached) {
             return;
         }
-        await(adapter.reset(sid, type.definition()), type.name(), "reset", operationTimeout, null);
+        await(adapter.reset(sidToWrite(), type.definition()), type.name(), "reset", operationTimeout, null);
         type.restore(target, defaults);
         baseline = type.snapshot(target);
         latest = baseline;

@@ -109,7 +109,10 @@ final class ExchangeViews {
     private ExchangeViews(ServerWebExchange exchange, StashContext context) {
         this.exchange = exchange;
         this.context = context;
-        this.bound = new BoundViews(context.views(), context.adapter(), context.operationTimeout());
+        this.bound = new BoundViews(context.views(), context.adapter(), context.operationTimeout(), sid -> {
+            ReactiveBrowserSession session = ReactiveBrowserSession.find(exchange);
+            return session != null && session.unissued(sid);
+        });
         this.handlerStart = bound.savepoint(); // nothing is bound yet
     }
 

@@ -70,6 +70,8 @@ public final class ReactiveBrowserSession {
     private volatile boolean isNew;
     /** The cookie that came with the request no longer counts (rotated, ended or abandoned). */
     private volatile boolean cookieReplaced;
+    /** The sid this exchange made for a new, empty session, or {@code null} ({@link #unissued}). */
+    private volatile @Nullable String madeEmpty;
     /**
      * How often the session changed in this exchange (a sid adopted, the session ended): a move of the state
      * decided at one generation starts only while it is still the current one (see {@link #move}).
@@ -201,6 +203,7 @@ public final class ReactiveBrowserSession {
                     sid = unissued;
                     owner = principal;
                     isNew = true;
+                    madeEmpty = unissued;
                     cookieReplaced = true;
                     return Mono.just(unissued);
                 }
@@ -223,7 +226,7 @@ public final class ReactiveBrowserSession {
                 if (!unchangedSince(decidedAt)) {
                     return sid();
                 }
-                adopt(fresh, principal);
+                adopt(fresh, principal, true);
             }
             return Mono.just(fresh);
         });
@@ -290,7 +293,7 @@ public final class ReactiveBrowserSession {
                         // take the session back to its principal): decide again once it is over.
                         return followPrincipal();
                     }
-                    adopt(fresh, principal);
+                    adopt(fresh, principal, true);
                     // Only what changes from now on reaches the new principal's session. With the sid, under the
                     // lock: an end() just after drops the views from there.
                     moveViewsTo(fresh);
@@ -413,7 +416,7 @@ public final class ReactiveBrowserSession {
                     + "move to a new sid (its cookie could not name it): the state stays under the old sid", null))
                     : settings.adapter().rotate(old, fresh).toCompletableFuture().thenRun(() -> {
                 synchronized (this) { // the sid and the views together: a drop of the views finds them both moved
-                    adopt(fresh, principal);
+                    adopt(fresh, principal, false);
                     moveViewsTo(fresh); // the exchange's views now: also a first one bound since the decision
                 }
             });
@@ -502,6 +505,7 @@ public final class ReactiveBrowserSession {
                 sid = null;
                 owner = null;
                 isNew = false;
+                madeEmpty = null;
                 cookieReplaced = true;
                 // Under the lock: the cookie of a sid resolved after this is set after it, and the views bound
                 // under that sid are not dropped.
@@ -554,7 +558,7 @@ public final class ReactiveBrowserSession {
             if (!stillSo.getAsBoolean()) {
                 return false;
             }
-            adopt(SessionIds.newSid(), principal); // a move decided before this no longer starts; the sid first
+            adopt(SessionIds.newSid(), principal, true); // a move decided before this no longer starts; the sid first
             dropViews();
         }
         return true;
@@ -606,13 +610,26 @@ public final class ReactiveBrowserSession {
         }
     }
 
-    private void adopt(String fresh, @Nullable String principal) {
+    /** @param empty {@code fresh} is a new, empty session's sid (else the state is moved there) */
+    private void adopt(String fresh, @Nullable String principal, boolean empty) {
         nextGeneration();
         sid = fresh;
         owner = principal;
         isNew = true;
+        madeEmpty = empty ? fresh : null;
         cookieReplaced = true;
         writeCookie(fresh, principal);
+    }
+
+    /**
+     * @param candidate a sid
+     * @return whether this exchange made {@code candidate} for a new, empty session (no valid cookie came with
+     *     it, a HEAD request, a session replaced or abandoned; not a sid the state is moved to) and the
+     *     response, which carries its cookie, is not committed yet: no one else can know it, so nothing can
+     *     be stored under it but what this exchange wrote there
+     */
+    boolean unissued(String candidate) {
+        return candidate.equals(madeEmpty) && !exchange.getResponse().isCommitted();
     }
 
     /** @return the principal the exchange acts for now, empty {@code Optional} when anonymous; never empty */

@@ -75,6 +75,8 @@ public final class BrowserSession {
     private boolean cookieWritten;
     /** The cookie that came with the request no longer counts (rotated, ended or abandoned). */
     private boolean cookieReplaced;
+    /** The sid this request made for a new, empty session, or {@code null} ({@link #unissued}). */
+    private @Nullable String madeEmpty;
 
     BrowserSession(BrowserSessionSettings<PrincipalResolver> settings, CookieSerializer cookies, HttpServletRequest request,
             HttpServletResponse response) {
@@ -163,6 +165,7 @@ public final class BrowserSession {
             sid = SessionIds.newSid();
             owner = principal;
             isNew = true;
+            madeEmpty = sid;
         } else if (fromCookie != null && claim == SessionCookieValues.Claim.ROTATE) {
             // An anonymous session used by an authenticated request: a login no event announced.
             // Should the move fail, the request fails (503): the state stays under the old sid, the
@@ -175,7 +178,7 @@ public final class BrowserSession {
                         principal == null ? "a principal while the request is anonymous" : "another principal");
             }
             cookieWritten = false; // after end() cleared the cookie in this request, the new sid's comes last
-            adopt(SessionIds.newSid());
+            adopt(SessionIds.newSid(), true);
         }
         return Objects.requireNonNull(sid);
     }
@@ -223,7 +226,7 @@ public final class BrowserSession {
                 log.info("The principal of a request to {} changed from the one its browser session belongs to: a new, "
                         + "empty browser session", request.getRequestURI());
                 String fresh = SessionIds.newSid();
-                adopt(fresh);
+                adopt(fresh, true);
                 RequestViews views = RequestViews.find(request);
                 if (views != null) {
                     views.moveTo(fresh); // only what changes from now on reaches the new principal's session
@@ -282,7 +285,7 @@ public final class BrowserSession {
         }
         String fresh = SessionIds.newSid();
         await(settings.adapter().rotate(old, fresh), "rotate");
-        adopt(fresh);
+        adopt(fresh, false);
         if (views != null) {
             views.moveTo(fresh);
         }
@@ -298,7 +301,7 @@ public final class BrowserSession {
     private void moveTo(String old, @Nullable RequestViews views) {
         String fresh = SessionIds.newSid();
         await(settings.adapter().rotate(old, fresh), "rotate");
-        adopt(fresh);
+        adopt(fresh, false);
         if (views != null) {
             views.moveTo(fresh);
         }
@@ -332,6 +335,7 @@ public final class BrowserSession {
         }
         sid = null;
         isNew = false;
+        madeEmpty = null;
         cookieReplaced = true;
         cookieWritten = false;
         writeCookie("");
@@ -350,16 +354,29 @@ public final class BrowserSession {
         if (views != null) {
             views.detach();
         }
-        adopt(SessionIds.newSid());
+        adopt(SessionIds.newSid(), true);
     }
 
-    private void adopt(String fresh) {
+    /** @param empty {@code fresh} is a new, empty session's sid (else the state was moved there) */
+    private void adopt(String fresh, boolean empty) {
         sid = fresh;
         owner = principal();
         isNew = true;
+        madeEmpty = empty ? fresh : null;
         cookieReplaced = true;
         cookieWritten = false;
         writeCookie(fresh);
+    }
+
+    /**
+     * @param candidate a sid
+     * @return whether this request made {@code candidate} for a new, empty session (no valid cookie came with
+     *     it, a HEAD request, a session replaced or abandoned; not a sid the state was moved to) and the
+     *     response, which carries its cookie, is not committed yet: no one else can know it, so nothing can
+     *     be stored under it but what this request wrote there
+     */
+    boolean unissued(String candidate) {
+        return candidate.equals(madeEmpty) && !response.isCommitted();
     }
 
     private @Nullable String principal() {

@@ -99,7 +99,10 @@ final class RequestViews {
     private RequestViews(HttpServletRequest request, StashContext context) {
         this.request = request;
         this.context = context;
-        this.bound = new BoundViews(context.views(), context.adapter(), context.operationTimeout());
+        this.bound = new BoundViews(context.views(), context.adapter(), context.operationTimeout(), sid -> {
+            BrowserSession session = BrowserSession.find(request);
+            return session != null && session.unissued(sid);
+        });
         this.handlerStart = bound.savepoint(); // nothing is bound yet
     }
 

@@ -29,6 +29,20 @@ class PlainController {
         return "|included";
     }
 
+    /**
+     * Gives the browser its sid and commits the response (the cookie reaches the browser), waits at the gate,
+     * then includes the counter's page: its view is bound only then.
+     */
+    @GetMapping("/plain/commit-then-include-counter")
+    void commitThenIncludeCounter(HttpServletRequest request, HttpServletResponse response)
+            throws ServletException, IOException {
+        BrowserSession.of(request).sid();
+        response.setContentType("text/plain");
+        response.flushBuffer();
+        Gate.pass();
+        request.getRequestDispatcher("/counter").include(request, response);
+    }
+
     /** Rotates the sid from a controller that is no view (like a login handler). */
     @PostMapping("/plain/rotate")
     String rotate(HttpServletRequest request) {
