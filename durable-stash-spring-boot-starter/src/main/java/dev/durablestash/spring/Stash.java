@@ -27,7 +27,8 @@ public interface Stash {
     /**
      * @return how the view's fields were recovered for this request: {@link RecoveryStatus#RECOVERED},
      *     {@link RecoveryStatus#NOT_FOUND} (defaults) or {@link RecoveryStatus#ERROR} (storage could not
-     *     be read; the fields kept their defaults)
+     *     be read; the fields kept their defaults). A view of a request that made a new browser session is
+     *     {@code NOT_FOUND} without a read, also while storage is down: nothing can be stored for it
      */
     default RecoveryStatus status() {
         return recovery().status();

@@ -20,7 +20,8 @@ import dev.durablestash.core.StashStatistics;
  * <ul>
  * <li>{@code durable.stash.actors.live} (gauge) and {@code durable.stash.actors.evictions};</li>
  * <li>{@code durable.stash.stashes} with {@code result=accepted|acknowledged|failed}, and
- * {@code durable.stash.recovers};</li>
+ * {@code durable.stash.recovers} (recovers the engine answered: the views of a request that made a new
+ * browser session are recovered without it, and not counted);</li>
  * <li>{@code durable.stash.storage.requests} with {@code operation=get|put|delete}, and
  * {@code durable.stash.storage.not.modified}, {@code durable.stash.storage.conflicts},
  * {@code durable.stash.storage.errors};</li>

@@ -11,6 +11,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
+import ch.qos.logback.classic.Level;
+
 import org.junit.jupiter.api.Test;
 
 import dev.durablestash.spring.web.servlet.testapp.Gate;
@@ -38,6 +40,27 @@ class NewBrowserSessionReadsMvcTests extends RunningMvcTestApp {
 
         assertThat(browser.get("/counter", REJOIN).body()).startsWith("count=0;");
         assertThat(storage.count(Operation.GET)).as("the next request, with the cookie, reads storage").isEqualTo(1);
+    }
+
+    /** Nothing was read, so nothing failed: the view of a new session is NOT_FOUND; with the cookie, ERROR. */
+    @Test
+    void whileStorageCannotBeReadANewSessionsViewIsNotFoundAndAKnownOnesIsAnError() {
+        logs.expect(Level.WARN, "recover failed");
+        storage.setFailureRate(Operation.GET, 1.0);
+
+        assertThat(browser.get("/counter/status").body()).isEqualTo("CounterController:NOT_FOUND");
+        assertThat(browser.get("/counter/status", REJOIN).body()).isEqualTo("CounterController:ERROR");
+    }
+
+    /** A first page that stashes reads once, before the write (the engine loads the document it writes). */
+    @Test
+    void aNewBrowsersFirstPageThatStashesReadsOnce() {
+        storage.resetCounters();
+
+        assertThat(browser.get("/counter/visit").body()).isEqualTo("1");
+
+        assertThat(storage.count(Operation.GET)).as("GETs").isEqualTo(1);
+        assertThat(storage.count(Operation.PUT)).as("PUTs").isEqualTo(1);
     }
 
     @Test
