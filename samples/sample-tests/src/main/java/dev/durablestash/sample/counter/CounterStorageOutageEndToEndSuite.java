@@ -107,7 +107,10 @@ abstract class CounterStorageOutageEndToEndSuite {
                         "durable-stash.secret=" + SECRET,
                         "durable-stash.operation-timeout=" + OPERATION_TIMEOUT.toMillis() + "ms",
                         "management.health.durable-stash.timeout=" + HEALTH_TIMEOUT.toMillis() + "ms"))) {
-            warmUpUntilTheStoreIsReached(app, store);
+            // A browser session of its own: a new one's first page reads nothing from the store.
+            Visitor other = new Visitor(app);
+            assertThat(Visitor.ok(other.get("/")).body()).contains("<code id=\"recovery\">NOT_FOUND</code>");
+            warmUpUntilTheStoreIsReached(other, store);
             int warmUpConnections = store.connections();
 
             List<Future<Timed>> stashes = new ArrayList<>();
@@ -119,7 +122,7 @@ abstract class CounterStorageOutageEndToEndSuite {
             assertThat(stashes).as("stashes pending when the other session's page is asked for")
                     .noneMatch(Future::isDone);
 
-            Timed page = timed(() -> new Visitor(app).get("/"));
+            Timed page = timed(() -> other.get("/"));
             assertThat(page.response().statusCode()).isEqualTo(200);
             assertThat(page.response().body()).contains("<span id=\"count\">0</span>")
                     .contains("<code id=\"recovery\">ERROR</code>");
@@ -161,10 +164,10 @@ abstract class CounterStorageOutageEndToEndSuite {
      * start-up. On a busy machine the SDK's first call can spend its whole deadline loading classes
      * before it connects, so pages are asked for until one of their storage calls reached the store.
      */
-    private static void warmUpUntilTheStoreIsReached(SampleApp app, UnansweringServer store) {
+    private static void warmUpUntilTheStoreIsReached(Visitor visitor, UnansweringServer store) {
         long giveUp = System.nanoTime() + WARM_UP_LIMIT.toNanos();
         do {
-            assertThat(Visitor.ok(new Visitor(app).get("/")).body()).contains("<code id=\"recovery\">ERROR</code>");
+            assertThat(Visitor.ok(visitor.get("/")).body()).contains("<code id=\"recovery\">ERROR</code>");
         } while (store.connections() == 0 && System.nanoTime() < giveUp);
         assertThat(store.connections()).as("connections the stalled store accepted while warming up").isPositive();
     }
