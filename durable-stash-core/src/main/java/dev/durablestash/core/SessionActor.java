@@ -58,7 +58,9 @@ import dev.durablestash.core.SessionOps.StashOp;
  * {@code RECONNECT} keys on a fresh mount, writing back a migrated slice, refreshing the expiry,
  * moving the document off an older secret's key. They go to the front of {@code waiting}: they take
  * the recover's place in the order, before any stash that arrived while it was read. Migration
- * write-backs only replace a slice still stored under an older {@code vsn}.
+ * write-backs only replace a slice still stored under an older {@code vsn}, and a clearing removes a
+ * key only while it holds the value the recover saw: applied again to a newer document after a
+ * conflict, they never undo what another instance wrote meanwhile ({@link SliceDiff.Mode}).
  *
  * <p><b>Writes.</b> The batch's diffs are applied, in arrival order, to the cached document and the
  * result is written with compare-and-swap. Callers complete only when that write succeeded. After a

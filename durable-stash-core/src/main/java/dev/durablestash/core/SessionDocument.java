@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -434,6 +435,9 @@ final class SessionDocument {
             return this;
         }
         Slice current = views.get(diff.view());
+        if (diff.mode() == SliceDiff.Mode.CLEAR) {
+            return cleared(current, diff);
+        }
         boolean conditional = diff.mode() == SliceDiff.Mode.REPLACE || diff.mode() == SliceDiff.Mode.DROP_STALE;
         if (conditional && (current == null || current.vsn() == diff.vsn())) {
             return this; // the stale slice is gone or was already replaced by current data
@@ -451,6 +455,41 @@ final class SessionDocument {
         Slice slice = Slice.merged(diff.vsn(), base, diff.removes(), diff.sets());
         return new SessionDocument(expiresAt, with(diff.view(), current != null && current.vsn() == diff.vsn()
                 && diff.mode() == SliceDiff.Mode.MERGE ? slice.keepingDecoded(current) : slice), false);
+    }
+
+    /**
+     * A fresh mount's clearing ({@link SliceDiff.Mode#CLEAR}): removes the keys still stored with the value
+     * the recover saw, from a slice of the view's {@code vsn}; keys stashed since, or a slice reset or
+     * stored under another {@code vsn} since, are left as they are.
+     */
+    private SessionDocument cleared(@Nullable Slice current, SliceDiff diff) {
+        if (current == null || current.vsn() != diff.vsn()) {
+            return this;
+        }
+        Set<String> unchanged = null;
+        for (Map.Entry<String, JsonNode> seen : diff.seen().entrySet()) {
+            JsonNode stored = current.get(seen.getKey());
+            if (stored != null && sameJson(stored, seen.getValue())) {
+                if (unchanged == null) {
+                    unchanged = new HashSet<>();
+                }
+                unchanged.add(seen.getKey());
+            }
+        }
+        if (unchanged == null) {
+            return this;
+        }
+        Slice slice = Slice.merged(diff.vsn(), current, unchanged, Map.of()).keepingDecoded(current);
+        return new SessionDocument(expiresAt, with(diff.view(), slice), false);
+    }
+
+    /**
+     * @return whether the two values are stored as the same JSON: equal nodes are, and so may be other
+     *     nodes, as the value read back after a conflict and the one a stash of this instance cached (the
+     *     application's mapper may read {@code 5} as a {@code BigInteger} node, the document's as an int)
+     */
+    private static boolean sameJson(JsonNode stored, JsonNode seen) {
+        return stored.equals(seen) || Arrays.equals(MAPPER.writeValueAsBytes(stored), MAPPER.writeValueAsBytes(seen));
     }
 
     /**

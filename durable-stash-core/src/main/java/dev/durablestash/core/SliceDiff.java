@@ -12,6 +12,12 @@ import tools.jackson.databind.JsonNode;
  * JSON) and keys to remove, or the removal of the whole slice. Immutable; the JSON nodes are never
  * modified after construction.
  *
+ * <p>The writes a recover calls for (the actor's own, which may be applied again to a newer document
+ * after a conflict: another instance wrote meanwhile) are conditional, so that they never undo such a
+ * write: a migrated slice is written back only over the stale slice ({@link Mode#REPLACE}), and a
+ * fresh mount's {@code RECONNECT} keys are cleared only while they hold what the recover saw
+ * ({@link Mode#CLEAR}).
+ *
  * <p>A merge into a slice stored under another {@code vsn} first migrates that slice with the view's
  * migrator (so keys the diff does not touch survive, even when the migrated slice was never written
  * back); without a migrator, or when it drops the slice or fails, the diff replaces the slice: data of
@@ -28,6 +34,8 @@ final class SliceDiff {
     private final @Nullable Migrator migrator;
     /** For {@link Mode#REPLACE} and {@link Mode#DROP_STALE}: the stale slice the recover migrated; else {@code null}. */
     private final SessionDocument.@Nullable Slice migratedFrom;
+    /** For {@link Mode#CLEAR}: the values the recover saw, by key (the keys it removes); else empty. */
+    private final Map<String, JsonNode> seen;
 
     /** How a diff changes its slice. */
     enum Mode {
@@ -47,11 +55,23 @@ final class SliceDiff {
          * A migrator dropped the slice: it is removed only while it is still stored under another
          * {@code vsn}, and, like {@link #REPLACE}, a stale slice other than the one migrated is migrated again.
          */
-        DROP_STALE
+        DROP_STALE,
+        /**
+         * A fresh mount clears the view's {@code RECONNECT} keys: each is removed only while its stored
+         * value is still the one the recover saw (compared as JSON), in a slice stored under the view's
+         * {@code vsn}. A value stashed since (by another instance, acknowledged after the fresh mount was
+         * answered) is kept; so is a slice reset, or stored under another {@code vsn}, since.
+         */
+        CLEAR
     }
 
     private SliceDiff(String view, int vsn, Map<String, JsonNode> sets, Set<String> removes, Mode mode,
             @Nullable Migrator migrator, SessionDocument.@Nullable Slice migratedFrom) {
+        this(view, vsn, sets, removes, mode, migrator, migratedFrom, Map.of());
+    }
+
+    private SliceDiff(String view, int vsn, Map<String, JsonNode> sets, Set<String> removes, Mode mode,
+            @Nullable Migrator migrator, SessionDocument.@Nullable Slice migratedFrom, Map<String, JsonNode> seen) {
         this.view = view;
         this.vsn = vsn;
         this.sets = sets;
@@ -59,6 +79,7 @@ final class SliceDiff {
         this.mode = mode;
         this.migrator = migrator;
         this.migratedFrom = migratedFrom;
+        this.seen = seen;
     }
 
     static SliceDiff of(ViewDefinition view, Map<String, JsonNode> sets, Set<String> removes) {
@@ -77,6 +98,15 @@ final class SliceDiff {
     /** @param stale the slice stored under another {@code vsn} that the view's migrator dropped */
     static SliceDiff dropStale(ViewDefinition view, SessionDocument.Slice stale) {
         return new SliceDiff(view.name(), view.vsn(), Map.of(), Set.of(), Mode.DROP_STALE, view.migrator(), stale);
+    }
+
+    /**
+     * @param seen the {@code RECONNECT} keys a fresh mount does not recover, with the values it saw
+     *     stored: each is removed only while it still holds that value
+     */
+    static SliceDiff clear(ViewDefinition view, Map<String, JsonNode> seen) {
+        return new SliceDiff(view.name(), view.vsn(), Map.of(), Set.copyOf(seen.keySet()), Mode.CLEAR, null, null,
+                Map.copyOf(seen));
     }
 
     static SliceDiff reset(ViewDefinition view) {
@@ -104,6 +134,11 @@ final class SliceDiff {
         return removes;
     }
 
+    /** @return for {@link Mode#CLEAR}, the value the recover saw under each key it removes; else empty */
+    Map<String, JsonNode> seen() {
+        return seen;
+    }
+
     Mode mode() {
         return mode;
     }
@@ -121,12 +156,12 @@ final class SliceDiff {
      *     {@code vsn} then replaces that slice, as when the migrator fails
      */
     SliceDiff withoutMigrator() {
-        return migrator == null ? this : new SliceDiff(view, vsn, sets, removes, mode, null, migratedFrom);
+        return migrator == null ? this : new SliceDiff(view, vsn, sets, removes, mode, null, migratedFrom, seen);
     }
 
     /** @return this merge without its keys: applied, it only migrates the view's slice stored under another vsn */
     SliceDiff onlyMigrating() {
-        return new SliceDiff(view, vsn, Map.of(), Set.of(), mode, migrator, migratedFrom);
+        return new SliceDiff(view, vsn, Map.of(), Set.of(), mode, migrator, migratedFrom, Map.of());
     }
 
     /** @return whether applied to {@code document}, this merge migrates the view's slice stored under another vsn */

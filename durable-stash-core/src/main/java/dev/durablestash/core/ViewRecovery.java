@@ -2,10 +2,8 @@ package dev.durablestash.core;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -26,7 +24,8 @@ import tools.jackson.databind.node.ObjectNode;
  * MigratedData}), {@code NOT_FOUND}, the slice kept; a migrator that returns {@code null} drops
  * the slice ({@link SliceDiff#dropStale}).</li>
  * <li>{@link Scope#RECONNECT} keys on a {@link MountKind#FRESH fresh} mount: not recovered, and
- * cleared in storage.</li>
+ * cleared in storage, each only while it still holds the value this recover saw ({@link
+ * SliceDiff.Mode#CLEAR}): a draft another instance stashes before the clearing lands is kept.</li>
  * <li>A stored value that no longer fits its declared type: not recovered (the view keeps its
  * default for that key), logged.</li>
  * </ul>
@@ -60,7 +59,7 @@ final class ViewRecovery {
             writes.add(SliceDiff.replace(view, writeBack, slice));
         }
         Map<String, @Nullable Object> values = new LinkedHashMap<>(view.keys().size() * 2);
-        Set<String> reconnectToClear = null;
+        Map<String, JsonNode> reconnectToClear = null; // with the values seen: cleared only while still stored
         for (StoredKey storedKey : view.keys().values()) {
             JsonNode node = data == null ? slice.get(storedKey.name()) : data.get(storedKey.name());
             if (node == null) {
@@ -68,9 +67,9 @@ final class ViewRecovery {
             }
             if (storedKey.scope() == Scope.RECONNECT && mount == MountKind.FRESH) {
                 if (reconnectToClear == null) {
-                    reconnectToClear = new LinkedHashSet<>();
+                    reconnectToClear = new LinkedHashMap<>();
                 }
-                reconnectToClear.add(storedKey.name());
+                reconnectToClear.put(storedKey.name(), node);
                 continue;
             }
             try {
@@ -86,7 +85,7 @@ final class ViewRecovery {
             if (writes.isEmpty()) {
                 writes = new ArrayList<>(1);
             }
-            writes.add(SliceDiff.of(view, Map.of(), reconnectToClear));
+            writes.add(SliceDiff.clear(view, reconnectToClear));
         }
         return new Outcome(Recovery.recovered(values), writes);
     }
