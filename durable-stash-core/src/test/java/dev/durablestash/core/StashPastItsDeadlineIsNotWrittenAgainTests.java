@@ -18,9 +18,9 @@ import dev.durablestash.core.MapStorageBackend.Operation;
  * again). Should its caller's deadline pass meanwhile, the caller is told it failed, so the retry
  * must not write it: it would land over a stash another instance acknowledged after that failure
  * (README: "A stash whose write failed is not retried later", "a late write can never undo a newer
- * one"). Stashes of other callers merged into the same batch are still written. Storage calls are
- * held and released by hand: A's reload is released, within its own storage deadline, only after
- * the caller's deadline answered it.
+ * one"). Stashes of other callers merged into the same batch are still written. The same holds
+ * for a batch's first write, after a read. Storage calls are held and released by hand: A's read is
+ * released, within its own storage deadline, only after the caller's deadline answered it.
  */
 class StashPastItsDeadlineIsNotWrittenAgainTests {
 
@@ -106,6 +106,36 @@ class StashPastItsDeadlineIsNotWrittenAgainTests {
         Recovery after = await(b.recover(sid, VIEW, MountKind.REJOIN));
         assertThat(after.values()).as("%s", after).containsEntry("k", 5L).containsEntry("m", 1L)
                 .doesNotContainKey("j");
+    }
+
+    @Test
+    void aStashWhoseDeadlinePassedWhileItsBatchWasReadIsNotWritten() throws Exception {
+        MapStorageBackend store = new MapStorageBackend();
+        HeldBackend heldForA = new HeldBackend(store);
+        StashAdapter a = engines.open(heldForA, Engines.settings().operationTimeout(Duration.ofMillis(1000)));
+        StashAdapter b = engines.open(store, Engines.settings());
+        String sid = SessionIds.newSid();
+        await(b.stash(sid, VIEW, Map.of("k", 0L)));
+
+        heldForA.hold(Operation.GET);
+        CompletionStage<Recovery> recover = a.recover(sid, VIEW, MountKind.REJOIN); // its GET gets no answer
+        HeldBackend.Held unanswered = heldForA.next();
+        Thread.sleep(500);
+        CompletionStage<Void> failing = a.stash(sid, VIEW, Map.of("k", 1L)); // queued behind the recover
+        // The recover's GET times out, so A has nothing cached: the stash's batch reads first, and that GET
+        // outlives the stash's deadline, which passes half a second before the GET's own.
+        HeldBackend.Held read = heldForA.next();
+        assertThat(await(recover).status()).isEqualTo(RecoveryStatus.ERROR);
+        assertThat(failureOf(failing)).isInstanceOf(StashTimeoutException.class);
+        await(b.stash(sid, VIEW, Map.of("k", 2L))); // acknowledged after that failure
+
+        heldForA.stopHolding();
+        read.release().run(); // within the GET's own deadline: A must not write k=1 now
+        await(a.recover(sid, VIEW, MountKind.REJOIN)); // queued behind the stash's batch: it has ended
+        unanswered.release().run(); // a late answer: dropped
+
+        Recovery after = await(b.recover(sid, VIEW, MountKind.REJOIN));
+        assertThat(after.values()).as("after the acknowledged k=2 (%s)", after).containsEntry("k", 2L);
     }
 
     @FunctionalInterface
