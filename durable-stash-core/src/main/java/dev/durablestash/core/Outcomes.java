@@ -110,7 +110,8 @@ final class Outcomes {
         }
     }
 
-    private static String operationOf(StashOp op) {
+    /** @return {@code "reset"} or {@code "stash"}, as the caller's failure names it */
+    static String operationOf(StashOp op) {
         return op.diff().mode() == SliceDiff.Mode.RESET ? "reset" : "stash";
     }
 

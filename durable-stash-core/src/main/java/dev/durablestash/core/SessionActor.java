@@ -76,7 +76,8 @@ import dev.durablestash.core.SessionOps.StashOp;
  * two halves whose writes alternate, each half waiting while the other's write travels; with it they
  * share one write, so half the writes carry the same stashes. On a
  * conflict the actor waits a jittered backoff, re-reads the document, re-applies the batch's diffs
- * (plus the stashes that arrived meanwhile at the head of the queue) and tries again, up to
+ * (plus the stashes that arrived meanwhile at the head of the queue, less those whose deadline passed:
+ * see "Deadlines") and tries again, up to
  * {@link StashSettings#maxWriteAttempts()}. On a storage error the callers fail and the cache is
  * dropped, so the next operation re-reads what storage really holds (diffs are idempotent, so a lost
  * answer is harmless).
@@ -87,7 +88,11 @@ import dev.durablestash.core.SessionOps.StashOp;
  * <p><b>Deadlines.</b> Every storage call fails after the operation timeout ({@link TimedStorage});
  * its late answer is dropped like a lost one, so a stalled store never wedges the actor. Every
  * operation has a deadline too: its caller is answered at the deadline whatever the actor is doing,
- * and an operation still queued then leaves the queue unstarted ({@link #expire}).
+ * and an operation still queued then leaves the queue unstarted ({@link #expire}). A stash already in
+ * a batch whose write is not sent yet (the batch waits for a load, or for a retry after a conflict)
+ * is dropped from it before that write (a batch left empty ends without one): no new write carries
+ * a stash its caller was told failed. A write already sent at the deadline may still land
+ * (compare-and-swap keeps it from undoing a newer one).
  *
  * <p><b>Lifecycle.</b> The registry may retire an actor (idle, or over the cap on live actors or on
  * the bytes of their documents, which it checks again when this actor's document changes size: on
@@ -228,7 +233,10 @@ final class SessionActor {
         return true;
     }
 
-    /** The operation's caller was answered at its deadline: if it has not started, it never will. */
+    /**
+     * The operation's caller was answered at its deadline: if it has not started, it never will. A stash
+     * already in a batch is dropped before the batch's next write instead ({@link #dropExpired}).
+     */
     void expire(Op op, Throwable timeout) {
         runner.execute(() -> {
             if (waiting.remove(op)) {
@@ -461,6 +469,10 @@ final class SessionActor {
     }
 
     private void write(List<StashOp> batch, int attempt) {
+        dropExpired(batch);
+        if (batch.isEmpty()) {
+            return; // every caller was told its stash failed: nothing of the batch may be written now
+        }
         Instant now = settings.clock().instant();
         // Expired means absent, also for a warm actor: nothing of it may come back.
         SessionDocument base = storage.document().isExpired(now) ? SessionDocument.empty() : storage.document();
@@ -504,6 +516,25 @@ final class SessionActor {
                 retryAfterConflict(batch, attempt);
             }
         }, error -> outcomes.failAll(batch, error));
+    }
+
+    /**
+     * Drops from {@code batch} the stashes (and resets) whose callers were answered at their deadline:
+     * they were told the stash failed, so no new write may carry it (it could land over a stash that
+     * another instance acknowledged after that failure). Called before each write of a batch, the first
+     * (after a load) and each retry after a conflict; the others in the batch are still written. A write
+     * already sent when a deadline passes may still land: compare-and-swap keeps it from undoing a newer
+     * one, and should it meet a conflict, its retry drops the stash.
+     */
+    private void dropExpired(List<StashOp> batch) {
+        for (Iterator<StashOp> it = batch.iterator(); it.hasNext();) {
+            StashOp op = it.next();
+            if (op.answer().deadlinePassed()) {
+                it.remove();
+                outcomes.fail(op, new StashTimeoutException(Outcomes.viewOf(op), Outcomes.operationOf(op),
+                        settings.operationTimeout()));
+            }
+        }
     }
 
     /** @return how many stashes of the batch are callers' (not the actor's own writes, whose caller never comes back) */

@@ -28,8 +28,18 @@ final class SessionOps {
     record RecoverOp(ViewDefinition view, MountKind mount, CompletableFuture<Recovery> result) implements Op {
     }
 
-    /** {@code internal} marks the actor's own writes (cleanup, expiry refresh, migration, moves): no caller waits. */
-    record StashOp(SliceDiff diff, CompletableFuture<Void> result, boolean internal) implements Op {
+    /**
+     * {@code internal} marks the actor's own writes (cleanup, expiry refresh, migration, moves): no caller waits.
+     * {@code answer} decides between the write's outcome and its caller's deadline: a stash whose caller was told
+     * it failed is not written again (the actor drops it from its batch before the batch's next write).
+     */
+    record StashOp(SliceDiff diff, CompletableFuture<Void> result, boolean internal, CallerAnswer answer)
+            implements Op {
+
+        /** A stash whose deadline no one answers (the actor's own writes, tests that drive an actor directly). */
+        StashOp(SliceDiff diff, CompletableFuture<Void> result, boolean internal) {
+            this(diff, result, internal, new CallerAnswer());
+        }
     }
 
     /**

@@ -101,7 +101,9 @@ final class SessionRegistry {
 
     CompletionStage<Void> stash(String sid, SliceDiff diff) {
         counters.stashes.increment();
-        SessionOps.StashOp op = new SessionOps.StashOp(diff, new CompletableFuture<>(), false);
+        // The answer is shared with the actor, which drops the stash from its batch once the deadline answered.
+        SessionOps.CallerAnswer answer = new SessionOps.CallerAnswer();
+        SessionOps.StashOp op = new SessionOps.StashOp(diff, new CompletableFuture<>(), false, answer);
         SessionActor actor = submit(sid, op);
         String view = diff.isTouch() ? "(none)" : diff.view();
         String operation = diff.mode() == SliceDiff.Mode.RESET ? "reset" : "stash";
@@ -109,7 +111,7 @@ final class SessionRegistry {
             counters.failed.increment();
             return CompletableFuture.failedFuture(refused(view, operation));
         }
-        return withDeadline(actor, op, op.result(), new SessionOps.CallerAnswer(), CompletableFuture::completeExceptionally,
+        return withDeadline(actor, op, op.result(), answer, CompletableFuture::completeExceptionally,
                 () -> new StashTimeoutException(view, operation, timeout),
                 acknowledged -> (acknowledged ? counters.acknowledged : counters.failed).increment());
     }
