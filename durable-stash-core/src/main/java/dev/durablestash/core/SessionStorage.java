@@ -177,7 +177,8 @@ final class SessionStorage {
      * @return {@code true} when the session's document, read first, is a document without state under the
      *     current key (an end's or a rotation's empty document, or one whose views were all reset), outside the
      *     first step of a secret rotation: nothing to remove (it hides what older keys may hold from every
-     *     instance, all of which read this key first), and a create of the session meets it. In the first step,
+     *     instance, all of which read this key first), and a create of the session meets it; a change writes it
+     *     again ({@link #renewEmptyDocument()}) so that a write in flight on its version fails. In the first step,
      *     instances that know only the current secret, and instances of the second step that create under the
      *     next one, may run: an end there removes and fences under both keys.
      */
@@ -653,6 +654,24 @@ final class SessionStorage {
                         result -> result instanceof PutResult.Written ? fence(after, empty) : conflict(), runner);
             }
         }
+    }
+
+    /**
+     * Writes the empty document the last load found again ({@link #holdsOnlyAnEmptyDocument()}), with
+     * compare-and-swap on its version: a new version, so that a write still in flight with {@code If-Match} on
+     * the version that was read (a stash that got no answer in time, here or on another instance) fails
+     * instead of storing its state after an end or a rotation. The cache is dropped.
+     *
+     * @return completes on the runner: {@code WRITTEN}, or {@code CONFLICT} when the document changed since it
+     *     was read (load again); exceptionally with a storage error
+     */
+    CompletionStage<WriteOutcome> renewEmptyDocument() {
+        At at = (At) location;
+        loaded = false;
+        counters.puts.increment();
+        SessionDocument empty = SessionDocument.empty().withExpiry(settings.clock().instant().plus(settings.ttl()));
+        return storage.put(at.key(), encode(empty, at.key()), precondition(at.etag())).thenApplyAsync(
+                result -> result instanceof PutResult.Written ? WriteOutcome.WRITTEN : WriteOutcome.CONFLICT, runner);
     }
 
     /** @return the object {@link #remove()} deletes now (its key and version), or {@code null} when it deletes nothing */
