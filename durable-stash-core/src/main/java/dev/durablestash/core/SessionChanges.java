@@ -38,7 +38,9 @@ import dev.durablestash.core.SessionOps.SessionChange;
  * stash that got no answer in time before the end carries {@code If-Match} on that version and must fail
  * ({@link SessionStorage#renewEmptyDocument()}). A rotation fences with its look for leftovers, after it
  * is reported and before any later operation of the session; the actor counts that look as work of its
- * own, so a successor of a retired actor waits for it (one writer per session).
+ * own, so a successor of a retired actor waits for it (one writer per session). What that look finds
+ * under an older secret's key only is hidden behind an empty document under the newest key before it is
+ * removed, so a removal that fails leaves nothing any load reaches.
  *
  * <p>A rotation that fails leaves the state under the old id, whose cookie the browser keeps: should
  * the removal of the old object fail without saying whether it happened, the copied state is written
@@ -218,7 +220,10 @@ final class SessionChanges {
      * When it found nothing, an empty document refuses a create of the session that may still land, as
      * after an end ({@link SessionStorage#fence()}); should that meet an object (it landed first), it is
      * removed like any leftover. An empty document found there is written again, as an end does
-     * ({@link SessionStorage#renewEmptyDocument()}), so a write in flight on its version fails.
+     * ({@link SessionStorage#renewEmptyDocument()}), so a write in flight on its version fails. Something
+     * found under an older key only (a move marker left there) is first hidden behind an empty document under
+     * the newest key ({@link SessionStorage#hideOlderKeys()}), then removed: should the removal fail, no load
+     * reaches it (a marker would make it finish the move and serve the old state under the old id).
      */
     private void clearLoadedLeftovers(int leftovers) {
         if (leftovers >= MAX_REMOVALS) {
@@ -237,6 +242,15 @@ final class SessionChanges {
                         + "until it expires", Outcomes.summary(error));
                 actor.release();
             });
+        } else if (storage.storesUnderAnOlderKeyOnly()) {
+            actor.step(storage.hideOlderKeys(), outcome -> {
+                if (outcome == SessionStorage.WriteOutcome.CONFLICT) {
+                    counters.conflicts.increment();
+                    clearLeftovers(leftovers + 1);
+                } else {
+                    removeLeftover(leftovers);
+                }
+            }, error -> removeLeftover(leftovers));
         } else if (storage.storesNothing()) {
             actor.step(storage.fence(), outcome -> {
                 if (outcome == SessionStorage.WriteOutcome.CONFLICT) {

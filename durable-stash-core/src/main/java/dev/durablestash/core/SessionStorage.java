@@ -187,6 +187,15 @@ final class SessionStorage {
                 && at.key().equals(keys.current()) && !document.hasViews();
     }
 
+    /**
+     * @return {@code true} when the last load found something (state, a move marker, an unreadable object)
+     *     under an older key only, nothing live under the newest key: what a rotation's look for leftovers
+     *     hides behind an empty document under the newest key ({@link #hideOlderKeys()}) before removing it
+     */
+    boolean storesUnderAnOlderKeyOnly() {
+        return location instanceof Moving m && m.fromEtag() != null;
+    }
+
     /** @return {@code true} when state was found under an older key and the next write moves it */
     boolean moveDue() {
         return location instanceof Moving m && m.carriesState();
@@ -671,6 +680,25 @@ final class SessionStorage {
         counters.puts.increment();
         SessionDocument empty = SessionDocument.empty().withExpiry(settings.clock().instant().plus(settings.ttl()));
         return storage.put(at.key(), encode(empty, at.key()), precondition(at.etag())).thenApplyAsync(
+                result -> result instanceof PutResult.Written ? WriteOutcome.WRITTEN : WriteOutcome.CONFLICT, runner);
+    }
+
+    /**
+     * Creates an empty document under the newest key while the last load found something under an older
+     * key only ({@link #storesUnderAnOlderKeyOnly()}): every load
+     * stops at it, so what is under the older keys is hidden from every instance even if removing it fails (a
+     * move marker there would otherwise make the next load finish the move). Leaves the location, so
+     * {@link #remove()} removes what was found next; the cache is dropped.
+     *
+     * @return completes on the runner: {@code WRITTEN}, or {@code CONFLICT} when the newest key held an object
+     *     (load again); exceptionally with a storage error
+     */
+    CompletionStage<WriteOutcome> hideOlderKeys() {
+        String newest = keys.newest();
+        loaded = false;
+        counters.puts.increment();
+        SessionDocument empty = SessionDocument.empty().withExpiry(settings.clock().instant().plus(settings.ttl()));
+        return storage.put(newest, encode(empty, newest), Precondition.absent()).thenApplyAsync(
                 result -> result instanceof PutResult.Written ? WriteOutcome.WRITTEN : WriteOutcome.CONFLICT, runner);
     }
 
