@@ -33,10 +33,14 @@ import dev.durablestash.core.SessionOps.SessionChange;
  * document where creates land ({@link SessionStorage#fence()}), which refuses them and expires like
  * any other document; should that meet an object, a create landed first, and it is removed like any
  * other object (the end loads and removes again, the conflict counting against
- * {@link StashSettings#maxWriteAttempts()}). An end that finds only an empty document there is done:
- * it holds no state and fences already. A rotation fences with its look for leftovers, after it is
- * reported and before any later operation of the session; the actor counts that look as work of its
- * own, so a successor of a retired actor waits for it (one writer per session).
+ * {@link StashSettings#maxWriteAttempts()}). An end that finds only an empty document there removes
+ * nothing (it holds no state and fences already) but writes it again, compare-and-swap on its version: a
+ * stash that got no answer in time before the end carries {@code If-Match} on that version and must fail
+ * ({@link SessionStorage#renewEmptyDocument()}). A rotation fences with its look for leftovers, after it
+ * is reported and before any later operation of the session; the actor counts that look as work of its
+ * own, so a successor of a retired actor waits for it (one writer per session). What that look finds
+ * under an older secret's key only is hidden behind an empty document under the newest key before it is
+ * removed, so a removal that fails leaves nothing any load reaches.
  *
  * <p>A rotation that fails leaves the state under the old id, whose cookie the browser keeps: should
  * the removal of the old object fail without saying whether it happened, the copied state is written
@@ -113,7 +117,7 @@ final class SessionChanges {
             } else if (storage.storesNothing()) {
                 endWithAFence(change, attempt, removals);
             } else if (storage.holdsOnlyAnEmptyDocument()) {
-                outcomes.finishChange(change); // no state, and a create meets it
+                endOnAnEmptyDocument(change, attempt, removals); // no state, and a create meets it
             } else if (removals >= MAX_REMOVALS) {
                 outcomes.failChange(change, new StashWriteException("(session)", "end of the browser session gave up "
                         + "after removing " + removals + " objects: state kept appearing under its keys again", null));
@@ -175,6 +179,26 @@ final class SessionChanges {
     }
 
     /**
+     * An end's load found only an empty document (the session's views were all reset, or an earlier change
+     * left it): nothing to remove, and a create meets it, but a write still in flight with {@code If-Match} on
+     * its version (a stash that got no answer in time before the end) would land. It is written again
+     * ({@link SessionStorage#renewEmptyDocument()}: a new version), and the end is done; should it have
+     * changed meanwhile, the end loads again, {@link StashSettings#maxWriteAttempts()} bounding such conflicts.
+     */
+    private void endOnAnEmptyDocument(SessionChange change, int attempt, int removals) {
+        actor.step(storage.renewEmptyDocument(), outcome -> {
+            if (outcome == SessionStorage.WriteOutcome.WRITTEN) {
+                outcomes.finishChange(change);
+            } else if (attempt >= settings.maxWriteAttempts()) {
+                outcomes.failChange(change, new StashConflictException("(session)", attempt));
+            } else {
+                counters.conflicts.increment();
+                start(change, attempt + 1, removals, null);
+            }
+        }, error -> outcomes.failChange(change, error));
+    }
+
+    /**
      * A rotation removed the object it copied and was reported. An object still under one of the old
      * id's keys would come back to that id's next load (a move marker that a change of secret left under
      * an older key, its delete having failed), so a load looks again and removes what it finds, as an
@@ -195,13 +219,38 @@ final class SessionChanges {
      * Removes what the load just made found under the old id's keys, as {@link #clearLeftovers} says.
      * When it found nothing, an empty document refuses a create of the session that may still land, as
      * after an end ({@link SessionStorage#fence()}); should that meet an object (it landed first), it is
-     * removed like any leftover. An empty document found there is kept: it holds no state and fences.
+     * removed like any leftover. An empty document found there is written again, as an end does
+     * ({@link SessionStorage#renewEmptyDocument()}), so a write in flight on its version fails. Something
+     * found under an older key only (a move marker left there) is first hidden behind an empty document under
+     * the newest key ({@link SessionStorage#hideOlderKeys()}), then removed: should the removal fail, no load
+     * reaches it (a marker would make it finish the move and serve the old state under the old id).
      */
     private void clearLoadedLeftovers(int leftovers) {
-        if (storage.holdsOnlyAnEmptyDocument()) {
-            actor.release();
-        } else if (leftovers >= MAX_REMOVALS) {
+        if (leftovers >= MAX_REMOVALS) {
             leftoverStays("state kept appearing under its keys again");
+        } else if (storage.holdsOnlyAnEmptyDocument()) {
+            actor.step(storage.renewEmptyDocument(), outcome -> {
+                if (outcome == SessionStorage.WriteOutcome.CONFLICT) {
+                    counters.conflicts.increment();
+                    clearLeftovers(leftovers + 1);
+                } else {
+                    actor.release();
+                }
+            }, error -> {
+                log.warn("rotate of a browser session completed, but the empty document under the old id's key could "
+                        + "not be written again ({}); a write still in flight on its version may land there and stays "
+                        + "until it expires", Outcomes.summary(error));
+                actor.release();
+            });
+        } else if (storage.storesUnderAnOlderKeyOnly()) {
+            actor.step(storage.hideOlderKeys(), outcome -> {
+                if (outcome == SessionStorage.WriteOutcome.CONFLICT) {
+                    counters.conflicts.increment();
+                    clearLeftovers(leftovers + 1);
+                } else {
+                    removeLeftover(leftovers);
+                }
+            }, error -> removeLeftover(leftovers));
         } else if (storage.storesNothing()) {
             actor.step(storage.fence(), outcome -> {
                 if (outcome == SessionStorage.WriteOutcome.CONFLICT) {
@@ -217,9 +266,14 @@ final class SessionChanges {
                 actor.release();
             });
         } else {
-            actor.step(storage.remove(), outcome -> clearLeftovers(leftovers + 1),
-                    error -> leftoverStays(Outcomes.summary(error)));
+            removeLeftover(leftovers);
         }
+    }
+
+    /** Removes the leftover the last load found, then looks again. */
+    private void removeLeftover(int leftovers) {
+        actor.step(storage.remove(), outcome -> clearLeftovers(leftovers + 1),
+                error -> leftoverStays(Outcomes.summary(error)));
     }
 
     /** The look for leftovers ends, leaving one: logged, and the actor's own work is done. */

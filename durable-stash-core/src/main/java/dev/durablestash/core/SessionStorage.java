@@ -51,6 +51,13 @@ import dev.durablestash.storage.PutResult;
  * revalidating the current key alone. Together: an acknowledged write is always in the object that
  * every later load stops at. The price, during the first step only: one more GET per write and per
  * mount.
+ * <p>An end or a session id rotation on a first-step instance fences both keys ({@link #fence()}); under
+ * the next key its empty document is an <b>empty move marker</b>, which every load passes over (on to the
+ * older keys) and which the check after a first-step write does not count as a move. Instances that know
+ * only the current secret keep storing the session under the current key, and an empty document there
+ * that loads stopped at would hide what they store from first-step instances (a split session). A write
+ * or a fence under the next key replaces that marker (compare-and-swap on its version) where it would
+ * have created the object, so a late create there is still refused.
  *
  * <h2>Expiry and bad documents</h2>
  * An expired document is absent: it is deleted (compare-and-swap on its version) while loading; a
@@ -135,6 +142,13 @@ final class SessionStorage {
     /** An object under an older key to delete once the write under the newer key succeeded. */
     @GuardedBy("runner")
     private @Nullable At stray;
+    /**
+     * The version of the empty move marker the last load passed over under the newest key (a first-step
+     * change's fence there, see the class description), or {@code null}: a write or a fence under that key
+     * replaces this version.
+     */
+    @GuardedBy("runner")
+    private @Nullable String passedFence;
 
     SessionStorage(StorageKeys.SessionKeys keys, TimedStorage storage, StashSettings settings, EngineCounters counters,
             Executor runner, Runnable resized) {
@@ -177,13 +191,23 @@ final class SessionStorage {
      * @return {@code true} when the session's document, read first, is a document without state under the
      *     current key (an end's or a rotation's empty document, or one whose views were all reset), outside the
      *     first step of a secret rotation: nothing to remove (it hides what older keys may hold from every
-     *     instance, all of which read this key first), and a create of the session meets it. In the first step,
+     *     instance, all of which read this key first), and a create of the session meets it; a change writes it
+     *     again ({@link #renewEmptyDocument()}) so that a write in flight on its version fails. In the first step,
      *     instances that know only the current secret, and instances of the second step that create under the
      *     next one, may run: an end there removes and fences under both keys.
      */
     boolean holdsOnlyAnEmptyDocument() {
         return keys.next() == null && location instanceof At at && at.etag() != null
                 && at.key().equals(keys.current()) && !document.hasViews();
+    }
+
+    /**
+     * @return {@code true} when the last load found something (state, a move marker, an unreadable object)
+     *     under an older key only, nothing live under the newest key: what a rotation's look for leftovers
+     *     hides behind an empty document under the newest key ({@link #hideOlderKeys()}) before removing it
+     */
+    boolean storesUnderAnOlderKeyOnly() {
+        return location instanceof Moving m && m.fromEtag() != null;
     }
 
     /** @return {@code true} when state was found under an older key and the next write moves it */
@@ -236,6 +260,7 @@ final class SessionStorage {
     private CompletionStage<Void> scan(int index) {
         if (index == 0) {
             unreadable = NONE;
+            passedFence = null;
         }
         String key = keys.readKey(index);
         if (key == null) {
@@ -265,6 +290,10 @@ final class SessionStorage {
         if (doc.isExpired(settings.clock().instant())) {
             return dropExpired(index, key, found.etag());
         }
+        if (isPassedFence(doc, key)) {
+            passedFence = found.etag(); // a first-step change's fence: the session is under the older keys
+            return scan(index + 1);
+        }
         if (doc.isMarker() && !key.equals(keys.newest())) {
             adopt(doc.content(), new Moving(key, found.etag(), true, keys.newest(), true), found.body().length);
         } else if (writesUnder(key)) {
@@ -273,6 +302,14 @@ final class SessionStorage {
             adopt(doc, new Moving(key, found.etag(), false, keys.newest(), true), found.body().length);
         }
         return done();
+    }
+
+    /**
+     * @return {@code true} for an empty move marker under the newest key: the fence a change of a first-step
+     *     instance leaves under the next key (see the class description), which a load passes over
+     */
+    private boolean isPassedFence(SessionDocument doc, String key) {
+        return doc.isMarker() && !doc.hasViews() && key.equals(keys.newest());
     }
 
     /**
@@ -418,7 +455,8 @@ final class SessionStorage {
             String occupied = undeletable.containsKey(older) ? undeletable.get(older) : unreadable.get(older);
             adopt(SessionDocument.empty(), new Moving(older, occupied, false, current, false), 0);
         } else {
-            adopt(SessionDocument.empty(), new At(current, undeletable.get(current)), 0);
+            String occupied = passedFence != null ? passedFence : undeletable.get(current);
+            adopt(SessionDocument.empty(), new At(current, occupied), 0);
         }
     }
 
@@ -521,7 +559,12 @@ final class SessionStorage {
         String nextKey = keys.newest();
         counters.gets.increment();
         return storage.get(nextKey, null).thenComposeAsync(result -> {
-            if (result instanceof GetResult.Found) {
+            if (result instanceof GetResult.Found found) {
+                SessionDocument doc = parsedQuietly(found.body(), nextKey);
+                if (doc != null && isPassedFence(doc, nextKey)) {
+                    passedFence = found.etag(); // a change's fence only: the session is still under the current key
+                    return stored(next, written, bytes);
+                }
                 // A second-step instance moved or created it: these diffs belong there.
                 stray = written;
                 return conflict();
@@ -548,7 +591,10 @@ final class SessionStorage {
             }
             location = new Moving(moving.from(), markerEtag, true, moving.to(), moving.carriesState());
             counters.puts.increment();
-            return storage.put(moving.to(), codec().encode(json, moving.to(), keys), Precondition.absent()).thenComposeAsync(result -> {
+            // Created, or in place of the fence a first-step change left there (passed over by the load).
+            Precondition creating = precondition(passedFence);
+            byte[] bytes = codec().encode(json, moving.to(), keys);
+            return storage.put(moving.to(), bytes, creating).thenComposeAsync(result -> {
                 if (!(result instanceof PutResult.Written written)) {
                     return conflict(); // moved by another instance: reload finds it
                 }
@@ -566,6 +612,9 @@ final class SessionStorage {
      */
     private CompletionStage<WriteOutcome> stored(SessionDocument next, At where, int bytes) {
         adopt(next, where, bytes);
+        if (where.key().equals(keys.newest())) {
+            passedFence = null; // replaced by this write
+        }
         At leftOver = stray;
         stray = null;
         if (leftOver == null || leftOver.key().equals(where.key())) {
@@ -629,6 +678,11 @@ final class SessionStorage {
      * gone). For a session id rotation or an end whose last load found nothing stored
      * ({@link SessionChanges}). The cache is dropped: the next operation reads the empty document, an empty
      * session.
+     * <p>Under the next secret's key (first step of a secret rotation) the empty document is an empty move
+     * marker, which every load passes over to the current key: instances that know only the current secret
+     * may still store the session there, and an empty document under the next key would hide what they store
+     * from first-step instances (they read that key first). Where the load passed over such a marker, it is
+     * replaced (compare-and-swap on its version) instead of created.
      *
      * @return completes on the runner: {@code WRITTEN} when every such key holds an empty document now,
      *     {@code CONFLICT} when one held an object already (a late PUT landed first, or another writer's):
@@ -648,11 +702,50 @@ final class SessionStorage {
             }
             if (writesUnder(key) || storage.writeMayLand(key)) {
                 int after = i + 1;
+                SessionDocument fence = key.equals(keys.next()) ? empty.asMarker() : empty;
                 counters.puts.increment();
-                return storage.put(key, encode(empty, key), Precondition.absent()).thenComposeAsync(
+                Precondition creating = precondition(key.equals(keys.newest()) ? passedFence : null);
+                return storage.put(key, encode(fence, key), creating).thenComposeAsync(
                         result -> result instanceof PutResult.Written ? fence(after, empty) : conflict(), runner);
             }
         }
+    }
+
+    /**
+     * Writes the empty document the last load found again ({@link #holdsOnlyAnEmptyDocument()}), with
+     * compare-and-swap on its version: a new version, so that a write still in flight with {@code If-Match} on
+     * the version that was read (a stash that got no answer in time, here or on another instance) fails
+     * instead of storing its state after an end or a rotation. The cache is dropped.
+     *
+     * @return completes on the runner: {@code WRITTEN}, or {@code CONFLICT} when the document changed since it
+     *     was read (load again); exceptionally with a storage error
+     */
+    CompletionStage<WriteOutcome> renewEmptyDocument() {
+        At at = (At) location;
+        loaded = false;
+        counters.puts.increment();
+        SessionDocument empty = SessionDocument.empty().withExpiry(settings.clock().instant().plus(settings.ttl()));
+        return storage.put(at.key(), encode(empty, at.key()), precondition(at.etag())).thenApplyAsync(
+                result -> result instanceof PutResult.Written ? WriteOutcome.WRITTEN : WriteOutcome.CONFLICT, runner);
+    }
+
+    /**
+     * Creates an empty document under the newest key (or replaces the fence the load passed over there) while
+     * the last load found something under an older key only ({@link #storesUnderAnOlderKeyOnly()}): every load
+     * stops at it, so what is under the older keys is hidden from every instance even if removing it fails (a
+     * move marker there would otherwise make the next load finish the move). Leaves the location, so
+     * {@link #remove()} removes what was found next; the cache is dropped.
+     *
+     * @return completes on the runner: {@code WRITTEN}, or {@code CONFLICT} when the newest key held an object
+     *     (load again); exceptionally with a storage error
+     */
+    CompletionStage<WriteOutcome> hideOlderKeys() {
+        String newest = keys.newest();
+        loaded = false;
+        counters.puts.increment();
+        SessionDocument empty = SessionDocument.empty().withExpiry(settings.clock().instant().plus(settings.ttl()));
+        return storage.put(newest, encode(empty, newest), precondition(passedFence)).thenApplyAsync(
+                result -> result instanceof PutResult.Written ? WriteOutcome.WRITTEN : WriteOutcome.CONFLICT, runner);
     }
 
     /** @return the object {@link #remove()} deletes now (its key and version), or {@code null} when it deletes nothing */

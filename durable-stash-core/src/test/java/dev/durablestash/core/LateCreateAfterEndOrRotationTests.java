@@ -198,8 +198,13 @@ class LateCreateAfterEndOrRotationTests {
         assertOldIdIsEmpty(otherInstance);
     }
 
+    /**
+     * An end that finds only an empty document removes nothing, but writes it again (one PUT, a new version):
+     * a stash still in flight with If-Match on the version read must not land after the end
+     * ({@link LateWriteAfterEndOnAnEmptyDocumentFailsTests}).
+     */
     @Test
-    void anEndOfASessionThatHoldsOnlyAnEmptyDocumentWritesAndRemovesNothing() throws Exception {
+    void anEndOfASessionThatHoldsOnlyAnEmptyDocumentWritesItAgainAndRemovesNothing() throws Exception {
         await(engine.stash(sid, VIEW, Map.of("x", 1)));
         await(engine.end(sid)); // removes x=1, then leaves an empty document
         StashStatistics before = engine.statistics();
@@ -207,7 +212,7 @@ class LateCreateAfterEndOrRotationTests {
         await(engine.end(sid));
 
         StashStatistics after = engine.statistics();
-        assertThat(after.puts() - before.puts()).as("PUTs of the second end").isZero();
+        assertThat(after.puts() - before.puts()).as("PUTs of the second end").isEqualTo(1);
         assertThat(after.deletes() - before.deletes()).as("DELETEs of the second end").isZero();
         assertOldIdIsEmpty(engine);
     }
