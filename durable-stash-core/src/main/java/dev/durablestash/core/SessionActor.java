@@ -90,9 +90,11 @@ import dev.durablestash.core.SessionOps.StashOp;
  * operation has a deadline too: its caller is answered at the deadline whatever the actor is doing,
  * and an operation still queued then leaves the queue unstarted ({@link #expire}). A stash already in
  * a batch whose write is not sent yet (the batch waits for a load, or for a retry after a conflict)
- * is dropped from it before that write (a batch left empty ends without one): no new write carries
- * a stash its caller was told failed. A write already sent at the deadline may still land
- * (compare-and-swap keeps it from undoing a newer one).
+ * is dropped from it before that write (a batch left empty ends without one): no write started after
+ * the deadline carries a stash its caller was told failed. A write already under way at the deadline
+ * may still land (compare-and-swap keeps it from undoing a newer one); a move off an older secret's
+ * key is one such write of two PUTs ({@link SessionStorage}), whose second carries the batch as it was
+ * when the first was sent.
  *
  * <p><b>Lifecycle.</b> The registry may retire an actor (idle, or over the cap on live actors or on
  * the bytes of their documents, which it checks again when this actor's document changes size: on

@@ -32,7 +32,9 @@ import tools.jackson.databind.node.ObjectNode;
  *
  * <p>A <b>move marker</b> ({@code "moved":true}) is left under an older secret's key while a secret
  * rotation moves the document to the newer key: it keeps the content that is being moved and tells
- * every reader to look under the newer key (see {@link SessionStorage}).
+ * every reader to look under the newer key (see {@link SessionStorage}). An empty one is also the fence an
+ * end or a sid rotation leaves under the next secret's key in the first step of a secret rotation: every
+ * reader passes over it to the older keys.
  *
  * <p>Immutable: {@link #apply} returns a new document that shares unchanged slices and values with
  * this one. JSON nodes held here are never modified.

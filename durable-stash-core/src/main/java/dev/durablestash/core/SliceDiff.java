@@ -60,7 +60,9 @@ final class SliceDiff {
          * A fresh mount clears the view's {@code RECONNECT} keys: each is removed only while its stored
          * value is still the one the recover saw (compared as JSON), in a slice stored under the view's
          * {@code vsn}. A value stashed since (by another instance, acknowledged after the fresh mount was
-         * answered) is kept; so is a slice reset, or stored under another {@code vsn}, since.
+         * answered) is kept; so is a slice reset, or stored under another {@code vsn}, since. Compared by
+         * value: a value stashed since that is the very JSON seen is removed all the same, and a failed
+         * stash's value whose write landed after the recover read is kept.
          */
         CLEAR
     }

@@ -25,7 +25,8 @@ import tools.jackson.databind.node.ObjectNode;
  * the slice ({@link SliceDiff#dropStale}).</li>
  * <li>{@link Scope#RECONNECT} keys on a {@link MountKind#FRESH fresh} mount: not recovered, and
  * cleared in storage, each only while it still holds the value this recover saw ({@link
- * SliceDiff.Mode#CLEAR}): a draft another instance stashes before the clearing lands is kept.</li>
+ * SliceDiff.Mode#CLEAR}): a draft another instance stashes before the clearing lands is kept, unless it
+ * is the very value seen (compared by value), and so is a failed stash's draft landing late.</li>
  * <li>A stored value that no longer fits its declared type: not recovered (the view keeps its
  * default for that key), logged.</li>
  * </ul>
