@@ -1,6 +1,7 @@
 package dev.durablestash.core;
 
 import java.time.Instant;
+import java.util.concurrent.CompletionStage;
 
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -229,45 +230,43 @@ final class SessionChanges {
         if (leftovers >= MAX_REMOVALS) {
             leftoverStays("state kept appearing under its keys again");
         } else if (storage.holdsOnlyAnEmptyDocument()) {
-            actor.step(storage.renewEmptyDocument(), outcome -> {
-                if (outcome == SessionStorage.WriteOutcome.CONFLICT) {
-                    counters.conflicts.increment();
-                    clearLeftovers(leftovers + 1);
-                } else {
-                    actor.release();
-                }
-            }, error -> {
-                log.warn("rotate of a browser session completed, but the empty document under the old id's key could "
-                        + "not be written again ({}); a write still in flight on its version may land there and stays "
-                        + "until it expires", Outcomes.summary(error));
-                actor.release();
-            });
+            writeThenRelease(storage.renewEmptyDocument(), leftovers, "the empty document under the old id's key "
+                    + "could not be written again ({}); a write still in flight on its version may land there and stays "
+                    + "until it expires");
         } else if (storage.storesUnderAnOlderKeyOnly()) {
-            actor.step(storage.hideOlderKeys(), outcome -> {
-                if (outcome == SessionStorage.WriteOutcome.CONFLICT) {
-                    counters.conflicts.increment();
-                    clearLeftovers(leftovers + 1);
-                } else {
-                    removeLeftover(leftovers);
-                }
-            }, error -> removeLeftover(leftovers));
+            writeOrLookAgain(storage.hideOlderKeys(), leftovers, () -> removeLeftover(leftovers),
+                    error -> removeLeftover(leftovers));
         } else if (storage.storesNothing()) {
-            actor.step(storage.fence(), outcome -> {
-                if (outcome == SessionStorage.WriteOutcome.CONFLICT) {
-                    counters.conflicts.increment();
-                    clearLeftovers(leftovers + 1);
-                } else {
-                    actor.release();
-                }
-            }, error -> {
-                log.warn("rotate of a browser session completed, but the empty document that refuses a late write of "
-                        + "the session under the old id's keys could not be written ({}); should such a write land, it "
-                        + "stays there until it expires", Outcomes.summary(error));
-                actor.release();
-            });
+            writeThenRelease(storage.fence(), leftovers, "the empty document that refuses a late write of the "
+                    + "session under the old id's keys could not be written ({}); should such a write land, it stays "
+                    + "there until it expires");
         } else {
             removeLeftover(leftovers);
         }
+    }
+
+    /** {@link #writeOrLookAgain}, then the rotation's hold ends; a failed write is logged with {@code failure}. */
+    private void writeThenRelease(CompletionStage<SessionStorage.WriteOutcome> write, int leftovers, String failure) {
+        writeOrLookAgain(write, leftovers, actor::release, error -> {
+            log.warn("rotate of a browser session completed, but " + failure, Outcomes.summary(error));
+            actor.release();
+        });
+    }
+
+    /**
+     * A write of the look for leftovers: on a conflict (something landed meanwhile) the old id's keys are looked
+     * at again, else {@code then} runs; a failed write goes to {@code failed}.
+     */
+    private void writeOrLookAgain(CompletionStage<SessionStorage.WriteOutcome> write, int leftovers, Runnable then,
+            SessionActor.StepHandler<Throwable> failed) {
+        actor.step(write, outcome -> {
+            if (outcome == SessionStorage.WriteOutcome.CONFLICT) {
+                counters.conflicts.increment();
+                clearLeftovers(leftovers + 1);
+            } else {
+                then.run();
+            }
+        }, failed);
     }
 
     /** Removes the leftover the last load found, then looks again. */

@@ -196,7 +196,8 @@ final class ViewBinding implements Stash {
         Objects.requireNonNull(operationTimeout, "operationTimeout");
         Map<String, StashedViewType.Snapshot> defaults = type.snapshot(target);
         CompletionStage<Recovery> recovered = nothingStored ? CompletableFuture.completedFuture(Recovery.notFound())
-                : within(adapter.recover(sid, type.definition(), mount), type.name(), "recover", operationTimeout, null);
+                : within(adapter.recover(sid, type.definition(), mount), type.name(), "recover", operationTimeout,
+                        null);
         return recovered.thenApply(recovery -> {
             if (recovery.status() == RecoveryStatus.ERROR) {
                 log.debug("Could not recover view '{}'; it keeps its defaults", type.name(),
