@@ -231,8 +231,8 @@ final class SessionChanges {
             leftoverStays("state kept appearing under its keys again");
         } else if (storage.holdsOnlyAnEmptyDocument()) {
             writeThenRelease(storage.renewEmptyDocument(), leftovers, "the empty document under the old id's key "
-                    + "could not be written again ({}); a write still in flight on its version may land there and stays "
-                    + "until it expires");
+                    + "could not be written again ({}); a write still in flight on its version may land there and "
+                    + "stays until it expires");
         } else if (storage.storesUnderAnOlderKeyOnly()) {
             writeOrLookAgain(storage.hideOlderKeys(), leftovers, () -> removeLeftover(leftovers),
                     error -> removeLeftover(leftovers));
