@@ -88,7 +88,9 @@ final class SessionChanges {
     /**
      * Rotate: load, copy the live state to the new session's key, remove it here (compare-and-swap on
      * the version copied); should another instance have written meanwhile, copy again over the new key.
-     * End: load and remove, until a load finds nothing under any key. Operations of this session that
+     * End: load and remove, until a load finds nothing under any key; an empty document the load finds, or, in
+     * the second step of a secret rotation, the state under the current key, is overwritten by an empty
+     * document instead, which ends it (it hides what older keys hold). Operations of this session that
      * arrive later find it empty.
      *
      * @param attempt 1 + the removals so far that met a conflict
@@ -119,6 +121,12 @@ final class SessionChanges {
                 endWithAFence(change, attempt, removals);
             } else if (storage.holdsOnlyAnEmptyDocument()) {
                 endOnAnEmptyDocument(change, attempt, removals); // no state, and a create meets it
+            } else if (storage.overwritesRatherThanDeletes()) {
+                // State, which hides the older secrets' keys while they are cleared, then an empty document replaces
+                // in one write (a delete would uncover what they hold: see overwritesRatherThanDeletes).
+                actor.step(storage.removeUnderPreviousKeys(),
+                        ignored -> endOnAnEmptyDocument(change, attempt, removals),
+                        error -> endOnAnEmptyDocument(change, attempt, removals));
             } else if (removals >= MAX_REMOVALS) {
                 outcomes.failChange(change, new StashWriteException("(session)", "end of the browser session gave up "
                         + "after removing " + removals + " objects: state kept appearing under its keys again", null));
@@ -185,6 +193,8 @@ final class SessionChanges {
      * its version (a stash that got no answer in time before the end) would land. It is written again
      * ({@link SessionStorage#renewEmptyDocument()}: a new version), and the end is done; should it have
      * changed meanwhile, the end loads again, {@link StashSettings#maxWriteAttempts()} bounding such conflicts.
+     * In the second step of a secret rotation the same write replaces the state itself, once the older keys
+     * are cleared ({@link SessionStorage#overwritesRatherThanDeletes()}).
      */
     private void endOnAnEmptyDocument(SessionChange change, int attempt, int removals) {
         actor.step(storage.renewEmptyDocument(), outcome -> {

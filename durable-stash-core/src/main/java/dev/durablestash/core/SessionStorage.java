@@ -202,6 +202,53 @@ final class SessionStorage {
     }
 
     /**
+     * @return {@code true} when the session's document, read first, is under the current key while older
+     *     secrets' keys are still read (second step of a secret rotation): an end writes an empty document
+     *     over it ({@link #renewEmptyDocument()}) instead of deleting it. Deleted, it would uncover what an
+     *     older key still holds (a move marker whose delete failed keeps the state from before the move), and
+     *     every load would serve that until the end removed it too, or for good should that removal fail.
+     */
+    boolean overwritesRatherThanDeletes() {
+        return keys.next() == null && !keys.previous().isEmpty() && location instanceof At at && at.etag() != null
+                && at.key().equals(keys.current());
+    }
+
+    /**
+     * Removes what the previous secrets' keys hold, each with compare-and-swap on the version read: before an
+     * end writes its empty document over the state under the current key ({@link #overwritesRatherThanDeletes()}),
+     * so that it leaves nothing of the session under the older keys either (a move marker whose delete failed
+     * keeps the state from before the move), while the state still hides them from every load. A read or a
+     * removal that fails leaves that object, hidden once the empty document is written (it expires with the
+     * TTL). Changes neither the cache nor the location.
+     *
+     * @return completes on the runner, never exceptionally
+     */
+    CompletionStage<Void> removeUnderPreviousKeys() {
+        return removeUnderPreviousKeys(0);
+    }
+
+    private CompletionStage<Void> removeUnderPreviousKeys(int index) {
+        if (index >= keys.previous().size()) {
+            return done();
+        }
+        String key = keys.previous().get(index);
+        counters.gets.increment();
+        return storage.get(key, null).thenComposeAsync(result -> {
+            if (!(result instanceof GetResult.Found found)) {
+                return done();
+            }
+            counters.deletes.increment();
+            return storage.delete(key, found.etag()).thenApply(deleted -> (Void) null);
+        }, runner).handleAsync((ignored, error) -> {
+            if (error != null) {
+                log.warn("an end left what storage key {} holds (it could not be read or removed: {}); the session's "
+                        + "empty document hides it, and it expires with the TTL", key, Outcomes.summary(error));
+            }
+            return null;
+        }, runner).thenComposeAsync(ignored -> removeUnderPreviousKeys(index + 1), runner);
+    }
+
+    /**
      * @return {@code true} when the last load found something (state, a move marker, an unreadable object)
      *     under an older key only, nothing live under the newest key: what a rotation's look for leftovers
      *     hides behind an empty document under the newest key ({@link #hideOlderKeys()}) before removing it
@@ -712,10 +759,12 @@ final class SessionStorage {
     }
 
     /**
-     * Writes the empty document the last load found again ({@link #holdsOnlyAnEmptyDocument()}), with
-     * compare-and-swap on its version: a new version, so that a write still in flight with {@code If-Match} on
-     * the version that was read (a stash that got no answer in time, here or on another instance) fails
-     * instead of storing its state after an end or a rotation. The cache is dropped.
+     * Writes an empty document over the one the last load found under the current key, with compare-and-swap on
+     * its version: the empty document found again ({@link #holdsOnlyAnEmptyDocument()}), or, for an end in the
+     * second step of a secret rotation, the state ({@link #overwritesRatherThanDeletes()}). A new version, so
+     * that a write still in flight with {@code If-Match} on the version that was read (a stash that got no
+     * answer in time, here or on another instance) fails instead of storing its state after an end or a
+     * rotation. The cache is dropped.
      *
      * @return completes on the runner: {@code WRITTEN}, or {@code CONFLICT} when the document changed since it
      *     was read (load again); exceptionally with a storage error
