@@ -122,11 +122,8 @@ final class SessionChanges {
             } else if (storage.holdsOnlyAnEmptyDocument()) {
                 endOnAnEmptyDocument(change, attempt, removals); // no state, and a create meets it
             } else if (storage.overwritesRatherThanDeletes()) {
-                // State, which hides the older secrets' keys while they are cleared, then an empty document replaces
-                // in one write (a delete would uncover what they hold: see overwritesRatherThanDeletes).
-                actor.step(storage.removeUnderPreviousKeys(),
-                        ignored -> endOnAnEmptyDocument(change, attempt, removals),
-                        error -> endOnAnEmptyDocument(change, attempt, removals));
+                endByOverwriting(change, attempt, removals); // a delete would uncover what older keys hold
+
             } else if (removals >= MAX_REMOVALS) {
                 outcomes.failChange(change, new StashWriteException("(session)", "end of the browser session gave up "
                         + "after removing " + removals + " objects: state kept appearing under its keys again", null));
@@ -188,13 +185,32 @@ final class SessionChanges {
     }
 
     /**
+     * An end's load found the state under the current key in the second step of a secret rotation
+     * ({@link SessionStorage#overwritesRatherThanDeletes()}): an empty document is written over it (one write,
+     * compare-and-swap on the version read), which hides the older secrets' keys from every load; only then is
+     * what they hold removed ({@link SessionStorage#removeUnderPreviousKeys()}), so that an end that fails has
+     * changed nothing. A conflict loads again, {@link StashSettings#maxWriteAttempts()} bounding them.
+     */
+    private void endByOverwriting(SessionChange change, int attempt, int removals) {
+        actor.step(storage.renewEmptyDocument(), outcome -> {
+            if (outcome == SessionStorage.WriteOutcome.WRITTEN) {
+                actor.step(storage.removeUnderPreviousKeys(), ignored -> outcomes.finishChange(change),
+                        error -> outcomes.finishChange(change));
+            } else if (attempt >= settings.maxWriteAttempts()) {
+                outcomes.failChange(change, new StashConflictException("(session)", attempt));
+            } else {
+                counters.conflicts.increment();
+                start(change, attempt + 1, removals, null);
+            }
+        }, error -> outcomes.failChange(change, error));
+    }
+
+    /**
      * An end's load found only an empty document (the session's views were all reset, or an earlier change
      * left it): nothing to remove, and a create meets it, but a write still in flight with {@code If-Match} on
      * its version (a stash that got no answer in time before the end) would land. It is written again
      * ({@link SessionStorage#renewEmptyDocument()}: a new version), and the end is done; should it have
      * changed meanwhile, the end loads again, {@link StashSettings#maxWriteAttempts()} bounding such conflicts.
-     * In the second step of a secret rotation the same write replaces the state itself, once the older keys
-     * are cleared ({@link SessionStorage#overwritesRatherThanDeletes()}).
      */
     private void endOnAnEmptyDocument(SessionChange change, int attempt, int removals) {
         actor.step(storage.renewEmptyDocument(), outcome -> {

@@ -214,12 +214,12 @@ final class SessionStorage {
     }
 
     /**
-     * Removes what the previous secrets' keys hold, each with compare-and-swap on the version read: before an
-     * end writes its empty document over the state under the current key ({@link #overwritesRatherThanDeletes()}),
-     * so that it leaves nothing of the session under the older keys either (a move marker whose delete failed
-     * keeps the state from before the move), while the state still hides them from every load. A read or a
-     * removal that fails leaves that object, hidden once the empty document is written (it expires with the
-     * TTL). Changes neither the cache nor the location.
+     * Removes what the previous secrets' keys hold, each with compare-and-swap on the version read: after an
+     * end wrote its empty document over the state under the current key ({@link #overwritesRatherThanDeletes()}),
+     * which hides them from every load, so that it leaves nothing of the session under the older keys either
+     * (a move marker whose delete failed keeps the state from before the move). A read or a removal that fails
+     * leaves that object behind the empty document (it expires with the TTL; a first-step instance's end,
+     * which deletes that document, would uncover it). Changes neither the cache nor the location.
      *
      * @return completes on the runner, never exceptionally
      */
