@@ -172,16 +172,7 @@ final class SessionChanges {
      * {@link StashSettings#maxWriteAttempts()} bounding such conflicts.
      */
     private void endWithAFence(SessionChange change, int attempt, int removals) {
-        actor.step(storage.fence(), outcome -> {
-            if (outcome == SessionStorage.WriteOutcome.WRITTEN) {
-                outcomes.finishChange(change);
-            } else if (attempt >= settings.maxWriteAttempts()) {
-                outcomes.failChange(change, new StashConflictException("(session)", attempt));
-            } else {
-                counters.conflicts.increment();
-                start(change, attempt + 1, removals, null);
-            }
-        }, error -> outcomes.failChange(change, error));
+        endWith(storage.fence(), change, attempt, removals, () -> outcomes.finishChange(change));
     }
 
     /**
@@ -192,17 +183,9 @@ final class SessionChanges {
      * changed nothing. A conflict loads again, {@link StashSettings#maxWriteAttempts()} bounding them.
      */
     private void endByOverwriting(SessionChange change, int attempt, int removals) {
-        actor.step(storage.renewEmptyDocument(), outcome -> {
-            if (outcome == SessionStorage.WriteOutcome.WRITTEN) {
-                actor.step(storage.removeUnderPreviousKeys(), ignored -> outcomes.finishChange(change),
-                        error -> outcomes.finishChange(change));
-            } else if (attempt >= settings.maxWriteAttempts()) {
-                outcomes.failChange(change, new StashConflictException("(session)", attempt));
-            } else {
-                counters.conflicts.increment();
-                start(change, attempt + 1, removals, null);
-            }
-        }, error -> outcomes.failChange(change, error));
+        endWith(storage.renewEmptyDocument(), change, attempt, removals,
+                () -> actor.step(storage.removeUnderPreviousKeys(), ignored -> outcomes.finishChange(change),
+                        error -> outcomes.finishChange(change)));
     }
 
     /**
@@ -213,9 +196,18 @@ final class SessionChanges {
      * changed meanwhile, the end loads again, {@link StashSettings#maxWriteAttempts()} bounding such conflicts.
      */
     private void endOnAnEmptyDocument(SessionChange change, int attempt, int removals) {
-        actor.step(storage.renewEmptyDocument(), outcome -> {
+        endWith(storage.renewEmptyDocument(), change, attempt, removals, () -> outcomes.finishChange(change));
+    }
+
+    /**
+     * An end's last write: once it is written, {@code written} runs (it ends the change); on a conflict the
+     * end loads again, {@link StashSettings#maxWriteAttempts()} bounding such conflicts; an error fails it.
+     */
+    private void endWith(CompletionStage<SessionStorage.WriteOutcome> write, SessionChange change, int attempt,
+            int removals, Runnable written) {
+        actor.step(write, outcome -> {
             if (outcome == SessionStorage.WriteOutcome.WRITTEN) {
-                outcomes.finishChange(change);
+                written.run();
             } else if (attempt >= settings.maxWriteAttempts()) {
                 outcomes.failChange(change, new StashConflictException("(session)", attempt));
             } else {
