@@ -5,7 +5,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
-import java.util.concurrent.Future;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -161,7 +160,7 @@ final class SessionRegistry {
             return answered;
         }
         CallerFuture<T> caller = new CallerFuture<>();
-        Future<?> deadline = deadlines.after(timeout, () -> {
+        Deadlines.Deadline deadline = deadlines.coarse(timeout, () -> {
             if (answer.takeForDeadline()) {
                 StashTimeoutException timedOut = timeoutError.get();
                 outcome.accept(false);
@@ -170,7 +169,7 @@ final class SessionRegistry {
             }
         });
         result.whenComplete((value, error) -> {
-            deadline.cancel(false);
+            deadline.cancel();
             if (answer.takeForOutcome()) {
                 outcome.accept(error == null);
                 settle(caller, value, error);

@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Future;
 import java.util.function.Supplier;
 
 import org.jspecify.annotations.Nullable;
@@ -87,7 +86,7 @@ final class TimedStorage {
             return done; // answered at once (an in-memory store): no deadline to set and cancel
         }
         CompletableFuture<T> result = new CompletableFuture<>();
-        Future<?> deadline = deadlines.after(timeout, () -> {
+        Deadlines.Deadline deadline = deadlines.coarse(timeout, () -> {
             boolean put = operation.equals("PUT");
             if (put) {
                 unansweredPuts.merge(key, 1, Integer::sum); // before the failure, whose dependents may look at once
@@ -104,7 +103,7 @@ final class TimedStorage {
             }
         });
         stage.whenComplete((value, error) -> {
-            deadline.cancel(false);
+            deadline.cancel();
             if (error != null) {
                 result.completeExceptionally(error);
             } else {
