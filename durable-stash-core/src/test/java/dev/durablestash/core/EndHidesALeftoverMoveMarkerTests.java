@@ -6,11 +6,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
-import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -30,33 +28,17 @@ class EndHidesALeftoverMoveMarkerTests {
     @RegisterExtension
     final OpenEngines engines = new OpenEngines();
 
-    static final class FailingDeletes extends ForwardingBackend {
-        volatile @Nullable String failKey;
-
-        FailingDeletes(MapStorageBackend delegate) {
-            super(delegate);
-        }
-
-        @Override
-        public CompletionStage<Boolean> delete(String key, @Nullable String ifMatch) {
-            if (key.equals(failKey)) {
-                return CompletableFuture.failedFuture(new java.io.IOException("injected: delete failed"));
-            }
-            return super.delete(key, ifMatch);
-        }
-    }
-
     @Test
     void aFailedEndDoesNotBringBackTheStateFromBeforeTheMove() throws Exception {
         MapStorageBackend map = new MapStorageBackend();
-        FailingDeletes store = new FailingDeletes(map);
+        FailingDeletesBackend store = new FailingDeletesBackend(map);
         StashAdapter stepOne = engines.open(store, StashSettings.builder().secret(OLD).nextSecret(NEW));
         StashAdapter stepTwo = engines.open(store, StashSettings.builder().secret(NEW).previousSecrets(List.of(OLD)));
         String sid = SessionIds.newSid();
 
         await(stepOne.stash(sid, VIEW, Map.of("a", 1L))); // under OLD
         String oldKey = map.keys().iterator().next();
-        store.failKey = oldKey;
+        store.failing = oldKey;
         await(stepTwo.stash(sid, VIEW, Map.of("a", 2L))); // moved to NEW; the marker's delete fails (logged only)
         await(stepTwo.stash(sid, VIEW, Map.of("a", 3L))); // acknowledged, under NEW
         assertThat(map.keys()).as("marker left under OLD").contains(oldKey).hasSize(2);
@@ -67,7 +49,7 @@ class EndHidesALeftoverMoveMarkerTests {
         } catch (ExecutionException e) {
             endError = e.getCause();
         }
-        store.failKey = null;
+        store.failing = null;
 
         Recovery after = await(stepTwo.recover(sid, VIEW, MountKind.REJOIN));
         assertThat(after.values()).as("after an end that %s: either the last acknowledged state (a=3) or nothing, "
@@ -82,7 +64,7 @@ class EndHidesALeftoverMoveMarkerTests {
     @Test
     void noReadDuringOrAfterAnEndSeesTheStateFromBeforeTheMove() throws Exception {
         MapStorageBackend map = new MapStorageBackend();
-        FailingDeletes failing = new FailingDeletes(map);
+        FailingDeletesBackend failing = new FailingDeletesBackend(map);
         HeldBackend store = new HeldBackend(failing);
         StashAdapter stepOne = engines.open(store, StashSettings.builder().secret(OLD).nextSecret(NEW));
         StashAdapter stepTwo = engines.open(store, StashSettings.builder().secret(NEW).previousSecrets(List.of(OLD)));
@@ -91,9 +73,9 @@ class EndHidesALeftoverMoveMarkerTests {
 
         await(stepOne.stash(sid, VIEW, Map.of("a", 1L))); // under OLD
         String oldKey = map.keys().iterator().next();
-        failing.failKey = oldKey;
+        failing.failing = oldKey;
         await(stepTwo.stash(sid, VIEW, Map.of("a", 2L))); // moved to NEW; the marker's delete fails (logged only)
-        failing.failKey = null;
+        failing.failing = null;
         await(stepTwo.stash(sid, VIEW, Map.of("a", 3L))); // acknowledged, under NEW
         assertThat(await(otherStepTwo.recover(sid, VIEW, MountKind.REJOIN)).values()).containsEntry("a", 3L);
 

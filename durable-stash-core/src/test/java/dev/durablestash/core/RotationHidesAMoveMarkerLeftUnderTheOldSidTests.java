@@ -5,15 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 
-import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import dev.durablestash.core.MapStorageBackend.Operation;
-import dev.durablestash.storage.StorageException;
 
 /**
  * Second step of a secret rotation: a move whose marker could not be deleted leaves the marker (with the
@@ -33,27 +29,10 @@ class RotationHidesAMoveMarkerLeftUnderTheOldSidTests {
     @RegisterExtension
     final OpenEngines engines = new OpenEngines();
 
-    /** Fails the deletes of one key while {@link #failing} is set. */
-    static final class FailingDeletes extends ForwardingBackend {
-        volatile @Nullable String failing;
-
-        FailingDeletes(MapStorageBackend delegate) {
-            super(delegate);
-        }
-
-        @Override
-        public CompletionStage<Boolean> delete(String key, @Nullable String ifMatch) {
-            if (key.equals(failing)) {
-                return CompletableFuture.failedFuture(new StorageException("injected: DELETE " + key + " failed"));
-            }
-            return delegate.delete(key, ifMatch);
-        }
-    }
-
     @Test
     void anAcknowledgedRotationNeverLeavesTheOldIdServingItsOldState() throws Exception {
         MapStorageBackend store = new MapStorageBackend();
-        FailingDeletes backend = new FailingDeletes(store);
+        FailingDeletesBackend backend = new FailingDeletesBackend(store);
         StashAdapter stepOne = engines.open(backend, StashSettings.builder().secret(OLD).nextSecret(NEW));
         StashAdapter stepTwo = engines.open(backend, StashSettings.builder().secret(NEW).previousSecrets(List.of(OLD)));
         String sid = SessionIds.newSid();
