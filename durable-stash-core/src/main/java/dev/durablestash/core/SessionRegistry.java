@@ -5,6 +5,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.Future;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -160,7 +161,7 @@ final class SessionRegistry {
             return answered;
         }
         CallerFuture<T> caller = new CallerFuture<>();
-        Deadlines.Deadline deadline = deadlines.coarse(timeout, () -> {
+        Future<?> deadline = deadlines.after(timeout, () -> {
             if (answer.takeForDeadline()) {
                 StashTimeoutException timedOut = timeoutError.get();
                 outcome.accept(false);
@@ -169,7 +170,7 @@ final class SessionRegistry {
             }
         });
         result.whenComplete((value, error) -> {
-            deadline.cancel();
+            deadline.cancel(false);
             if (answer.takeForOutcome()) {
                 outcome.accept(error == null);
                 settle(caller, value, error);

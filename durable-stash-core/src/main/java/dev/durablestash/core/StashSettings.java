@@ -171,8 +171,7 @@ public final class StashSettings {
 
     /**
      * @return the deadline of every operation (recover, stash, reset, waiting for a view's turn):
-     *     past it the caller fails, and a storage call still running is treated as a lost answer. A
-     *     deadline fires no earlier than this and up to a 32nd of it later (at most 67 ms).
+     *     past it the caller fails, and a storage call still running is treated as a lost answer
      */
     public Duration operationTimeout() {
         return operationTimeout;

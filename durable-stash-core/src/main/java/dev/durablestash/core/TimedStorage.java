@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Future;
 import java.util.function.Supplier;
 
 import org.jspecify.annotations.Nullable;
@@ -86,7 +87,7 @@ final class TimedStorage {
             return done; // answered at once (an in-memory store): no deadline to set and cancel
         }
         CompletableFuture<T> result = new CompletableFuture<>();
-        Deadlines.Deadline deadline = deadlines.coarse(timeout, () -> {
+        Future<?> deadline = deadlines.after(timeout, () -> {
             boolean put = operation.equals("PUT");
             if (put) {
                 unansweredPuts.merge(key, 1, Integer::sum); // before the failure, whose dependents may look at once
@@ -103,7 +104,7 @@ final class TimedStorage {
             }
         });
         stage.whenComplete((value, error) -> {
-            deadline.cancel();
+            deadline.cancel(false);
             if (error != null) {
                 result.completeExceptionally(error);
             } else {

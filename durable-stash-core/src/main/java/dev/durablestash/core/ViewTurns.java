@@ -5,6 +5,7 @@ import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.jspecify.annotations.Nullable;
@@ -59,7 +60,7 @@ final class ViewTurns {
         final String lane;
         final String view;
         final CompletableFuture<ViewTurn> granted = new CompletableFuture<>();
-        Deadlines.@Nullable Deadline deadline;
+        @Nullable Future<?> deadline;
 
         Waiter(String lane, String view) {
             this.lane = lane;
@@ -107,9 +108,9 @@ final class ViewTurns {
         if (immediate[0]) {
             waiter.granted.complete(new Turn(lane));
         } else {
-            waiter.deadline = deadlines.coarse(timeout, () -> expire(waiter));
+            waiter.deadline = deadlines.after(timeout, () -> expire(waiter));
             if (waiter.granted.isDone()) {
-                waiter.deadline.cancel(); // granted before the deadline was set
+                waiter.deadline.cancel(false); // granted before the deadline was set
             }
         }
         // The waiter's own future, not a copy: a caller that gives the wait up by completing it (cancel, a
@@ -162,9 +163,9 @@ final class ViewTurns {
             if (w == null) {
                 return;
             }
-            Deadlines.Deadline deadline = w.deadline;
+            Future<?> deadline = w.deadline;
             if (deadline != null) {
-                deadline.cancel();
+                deadline.cancel(false);
             }
             if (w.granted.complete(new Turn(lane))) {
                 return;

@@ -79,8 +79,8 @@ public class DurableStashProperties {
     /**
      * Deadline of every recover, stash and reset: past it the request fails (with failure-status) and
      * a storage call still running is treated as a lost answer. Every S3 call is bounded below it (half
-     * for a call, a quarter for one attempt), also on the application's own S3AsyncClient. A deadline
-     * fires up to a 32nd of it late (at most 67 ms), never early. A number without a unit means seconds.
+     * for a call, a quarter for one attempt), also on the application's own S3AsyncClient. A number
+     * without a unit means seconds.
      */
     @DurationUnit(ChronoUnit.SECONDS)
     private Duration operationTimeout = Duration.ofSeconds(10);
