@@ -38,6 +38,9 @@ public final class StashSettings {
     private final int maxWriteAttempts;
     private final Duration retryBackoff;
     private final Duration maxRetryBackoff;
+    /** The longest {@link #operationTimeout()}: 2^61 ns, about 73 years (see the builder's). */
+    static final Duration MAX_OPERATION_TIMEOUT = Duration.ofNanos(1L << 61);
+
     private final Duration operationTimeout;
     private final @Nullable Executor executor;
     private final Clock clock;
@@ -456,11 +459,13 @@ public final class StashSettings {
 
         /**
          * @param timeout the deadline of every operation (recover, stash, reset, waiting for a view's
-         *     turn); positive. Default 10 seconds.
+         *     turn); positive. Default 10 seconds. One longer than 2<sup>61</sup> ns (about 73 years:
+         *     no deadline, in practice) is taken as that, so that no deadline overflows.
          * @return this builder
          */
         public Builder operationTimeout(Duration timeout) {
-            this.operationTimeout = positive("operationTimeout", timeout);
+            Duration checked = positive("operationTimeout", timeout);
+            this.operationTimeout = checked.compareTo(MAX_OPERATION_TIMEOUT) > 0 ? MAX_OPERATION_TIMEOUT : checked;
             return this;
         }
 

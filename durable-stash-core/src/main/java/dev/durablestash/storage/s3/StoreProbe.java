@@ -42,6 +42,8 @@ final class StoreProbe {
     private final S3AsyncClient writeClient;
     private final String bucket;
     private final String key;
+    private static final Duration LONGEST = Duration.ofNanos(1L << 61);
+
     private final long deadline;
     /** The backend's per-request settings (call timeouts, no SDK retry of deletes) for the probe's own requests. */
     private final RequestOverrides overrides;
@@ -69,7 +71,8 @@ final class StoreProbe {
         this.writeClient = writeClient;
         this.bucket = bucket;
         this.key = key;
-        this.deadline = System.nanoTime() + timeout.toNanos();
+        // At most 2^61 ns (73 years) ahead: no overflow, and the deadline stays ahead of System.nanoTime().
+        this.deadline = System.nanoTime() + (timeout.compareTo(LONGEST) > 0 ? LONGEST : timeout).toNanos();
     }
 
     /**
