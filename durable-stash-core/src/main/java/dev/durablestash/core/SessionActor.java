@@ -63,7 +63,10 @@ import dev.durablestash.core.SessionOps.StashOp;
  * conflict, they never undo what another instance wrote meanwhile ({@link SliceDiff.Mode}).
  *
  * <p><b>Writes.</b> The batch's diffs are applied, in arrival order, to the cached document and the
- * result is written with compare-and-swap. Callers complete only when that write succeeded. After a
+ * result is written with compare-and-swap. Callers complete only when that write succeeded. Without a
+ * cached document the actor reads storage first, except for a batch with a stash under a session id its
+ * caller has just made, on an actor that has read and written nothing: it takes the session as absent
+ * and creates it ({@link SessionStorage#assumeAbsent}; a create refused is a conflict like any). After a
  * write of one stash, the actor starts the next batch before it answers its caller, so that write
  * travels while the caller is woken (an operation behind it that needs no storage, such as a recover
  * from the cache, may so be answered first; it sees the write). After a write of several stashes
@@ -463,7 +466,7 @@ final class SessionActor {
     // ---- write ----
 
     private void startWrite(List<StashOp> batch) {
-        if (storage.loaded()) {
+        if (storage.loaded() || (underNewSid(batch) && storage.assumeAbsent())) {
             write(batch, 1);
         } else {
             step(storage.load(), ignored -> write(batch, 1), error -> outcomes.failAll(batch, error));
@@ -537,6 +540,16 @@ final class SessionActor {
                         settings.operationTimeout()));
             }
         }
+    }
+
+    /** @return whether a stash of the batch was sent under a session id its caller had just made (see {@link StashOp}) */
+    private static boolean underNewSid(List<StashOp> batch) {
+        for (StashOp op : batch) {
+            if (op.underNewSid()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** @return how many stashes of the batch are callers' (not the actor's own writes, whose caller never comes back) */

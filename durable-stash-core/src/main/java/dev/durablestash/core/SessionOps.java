@@ -32,13 +32,15 @@ final class SessionOps {
      * {@code internal} marks the actor's own writes (cleanup, expiry refresh, migration, moves): no caller waits.
      * {@code answer} decides between the write's outcome and its caller's deadline: a stash whose caller was told
      * it failed is not written again (the actor drops it from its batch before the batch's next write).
+     * {@code underNewSid}: the caller made the session id new and handed it to no one yet, so nothing is stored
+     * under it (a hint: see {@link SessionStorage#assumeAbsent()}).
      */
-    record StashOp(SliceDiff diff, CompletableFuture<Void> result, boolean internal, CallerAnswer answer)
-            implements Op {
+    record StashOp(SliceDiff diff, CompletableFuture<Void> result, boolean internal, CallerAnswer answer,
+            boolean underNewSid) implements Op {
 
         /** A stash whose deadline no one answers (the actor's own writes, tests that drive an actor directly). */
         StashOp(SliceDiff diff, CompletableFuture<Void> result, boolean internal) {
-            this(diff, result, internal, new CallerAnswer());
+            this(diff, result, internal, new CallerAnswer(), false);
         }
     }
 

@@ -100,10 +100,15 @@ final class SessionRegistry {
     }
 
     CompletionStage<Void> stash(String sid, SliceDiff diff) {
+        return stash(sid, diff, false);
+    }
+
+    /** @param underNewSid the caller made {@code sid} new and handed it to no one yet (see {@link SessionOps.StashOp}) */
+    CompletionStage<Void> stash(String sid, SliceDiff diff, boolean underNewSid) {
         counters.stashes.increment();
         // The answer is shared with the actor, which drops the stash from its batch once the deadline answered.
         SessionOps.CallerAnswer answer = new SessionOps.CallerAnswer();
-        SessionOps.StashOp op = new SessionOps.StashOp(diff, new CompletableFuture<>(), false, answer);
+        SessionOps.StashOp op = new SessionOps.StashOp(diff, new CompletableFuture<>(), false, answer, underNewSid);
         SessionActor actor = submit(sid, op);
         String view = diff.isTouch() ? "(none)" : diff.view();
         String operation = diff.mode() == SliceDiff.Mode.RESET ? "reset" : "stash";

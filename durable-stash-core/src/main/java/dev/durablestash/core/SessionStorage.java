@@ -126,6 +126,9 @@ final class SessionStorage {
     private SessionDocument document = SessionDocument.empty();
     @GuardedBy("runner")
     private Location location;
+    /** Whether a document was ever taken as the session's here (read, written, or taken as absent). */
+    @GuardedBy("runner")
+    private boolean adoptedOnce;
     /**
      * Expired versions a store refused to delete, by key: not asked again, replaced by the next write
      * there. {@link #NONE} (shared, immutable) until the first entry: most sessions never need one.
@@ -164,6 +167,25 @@ final class SessionStorage {
     /** @return {@code true} while the cached document reflects what storage held when last read or written */
     boolean loaded() {
         return loaded;
+    }
+
+    /**
+     * Takes the session as absent without reading storage: for an actor that has read and written nothing
+     * yet, under a session id its caller has just made and handed to no one, so nothing can be stored under
+     * it. The next write is then a create ({@code If-None-Match: *}) under the current key; should something
+     * be stored there after all (a wrong hint, or a write of an earlier actor of this session that landed
+     * late), the create is refused and the actor reads storage, as after any conflict: a wrong hint costs a
+     * read and a retry, never a write. Not during a secret rotation, whose creates lock older keys or go to
+     * the next one (see {@link #settleAbsent}): then it does nothing.
+     *
+     * @return whether the session is now taken as absent (else the caller reads storage)
+     */
+    boolean assumeAbsent() {
+        if (loaded || adoptedOnce || keys.next() != null || !keys.previous().isEmpty()) {
+            return false;
+        }
+        adopt(SessionDocument.empty(), new At(keys.current(), null), 0);
+        return true;
     }
 
     /** Drops the cache: the next operation reads storage again (after a failure or a lost answer). */
@@ -516,6 +538,7 @@ final class SessionStorage {
         document = doc;
         location = where;
         loaded = true;
+        adoptedOnce = true;
         int weighs = settings.actorWeight(bytes);
         if (weighs != weight) {
             weight = weighs;

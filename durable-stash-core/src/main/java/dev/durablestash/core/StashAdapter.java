@@ -132,6 +132,29 @@ public final class StashAdapter implements AutoCloseable {
     }
 
     /**
+     * Like {@link #stash(String, ViewDefinition, Map)}, under a session id the caller has just made with
+     * {@link SessionIds#newSid()} and handed to no one yet (no response carrying it was sent), so that
+     * nothing can be stored under it: the engine does not read storage before its first write there, a
+     * create ({@code If-None-Match: *}). Should something be stored there after all, the create is refused
+     * and the engine reads storage and merges the stash into what it finds, as after any conflict: a wrong
+     * hint costs a read and a retry, never a write. During a secret rotation (a next or previous secret set)
+     * the engine reads first anyway, and for a session it has read or written before the hint is moot.
+     *
+     * @param sid the browser session id, just made
+     * @param view the view
+     * @param changed the changed keys and their new values
+     * @return a stage that completes when the diff is durable
+     * @throws InvalidStashValueException see {@link #stash(String, ViewDefinition, Map)}
+     */
+    public CompletionStage<Void> stashUnderNewSid(String sid, ViewDefinition view,
+            Map<String, ? extends @Nullable Object> changed) {
+        Objects.requireNonNull(sid, "sid");
+        Objects.requireNonNull(view, "view");
+        Objects.requireNonNull(changed, "changed");
+        return registry.stash(sid, codec.encode(view, changed, Set.of()), true);
+    }
+
+    /**
      * Removes everything stored for a view in a session; the next recover is
      * {@link RecoveryStatus#NOT_FOUND}.
      *

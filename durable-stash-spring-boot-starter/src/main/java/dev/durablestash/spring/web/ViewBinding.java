@@ -87,12 +87,19 @@ final class ViewBinding implements Stash {
     private volatile boolean detached;
     /** Where each write records the sid it is sent under (the request's or exchange's record), else {@code null}. */
     private volatile @Nullable Set<String> sidsWritten;
+    /**
+     * The sid this binding was recovered under without asking the engine, as a new session's (nothing can
+     * be stored under it), else {@code null}: stashes under it are sent as {@link StashAdapter#stashUnderNewSid}.
+     */
+    private final @Nullable String newSid;
 
     private ViewBinding(StashedViewType type, Object target, String sid, StashAdapter adapter,
-            Duration operationTimeout, Recovery recovery, Map<String, StashedViewType.Snapshot> defaults) {
+            Duration operationTimeout, Recovery recovery, Map<String, StashedViewType.Snapshot> defaults,
+            boolean nothingStored) {
         this.type = type;
         this.target = target;
         this.sid = sid;
+        this.newSid = nothingStored ? sid : null;
         this.adapter = adapter;
         this.operationTimeout = operationTimeout;
         this.recovery = recovery;
@@ -139,7 +146,8 @@ final class ViewBinding implements Stash {
         } else {
             type.apply(target, recovery);
         }
-        return new ViewBinding(type, target, sid, adapter, operationTimeout, recovery, defaults);
+        return new ViewBinding(type, target, sid, adapter, operationTimeout, recovery, defaults,
+                nothingStored);
     }
 
     /**
@@ -205,7 +213,8 @@ final class ViewBinding implements Stash {
             } else {
                 type.apply(target, recovery);
             }
-            return new ViewBinding(type, target, sid, adapter, operationTimeout, recovery, defaults);
+            return new ViewBinding(type, target, sid, adapter, operationTimeout, recovery, defaults,
+                nothingStored);
         });
     }
 
@@ -323,7 +332,7 @@ final class ViewBinding implements Stash {
                     + "error), so its fields started from their defaults; its changes were not stashed, "
                     + "to leave the stored state intact", recovery.error().orElse(null));
         }
-        await(adapter.stash(sidToWrite(), type.definition(), changed), type.name(), "stash", operationTimeout, null);
+        await(sendStash(changed), type.name(), "stash", operationTimeout, null);
         baseline = now;
         lastAsyncStash = null;
     }
@@ -374,7 +383,7 @@ final class ViewBinding implements Stash {
         // that ends on another thread as soon as it is sent counts these changes as in flight, not unstashed.
         CompletableFuture<Void> outcome = new CompletableFuture<>();
         lastAsyncStash = new StashInFlight(now, outcome);
-        follow(outcome, () -> adapter.stash(sidToWrite(), type.definition(), changed), "stash");
+        follow(outcome, () -> sendStash(changed), "stash");
         // The caller gets a copy: one that stops waiting (a cancelled WebFlux exchange) cancels the copy,
         // not the write nor the baseline's update, which later stashes and hasChanges() rely on.
         return outcome.thenRun(() -> baseline = now).copy();
@@ -443,6 +452,18 @@ final class ViewBinding implements Stash {
      */
     void recordWritesIn(Set<String> sids) {
         sidsWritten = sids;
+    }
+
+    /**
+     * Sends a stash of {@code changed} under the sid a write is sent under now: as a stash under a new sid
+     * when this binding was recovered under that sid as a new session's. A hint to the engine, which then
+     * writes without reading first; should the sid have reached someone who stored under it meanwhile (a
+     * response committed before this stash), the engine's create is refused and it reads and merges.
+     */
+    private CompletionStage<Void> sendStash(Map<String, @Nullable Object> changed) {
+        String to = sidToWrite();
+        return to.equals(newSid) ? adapter.stashUnderNewSid(to, type.definition(), changed)
+                : adapter.stash(to, type.definition(), changed);
     }
 
     /** @return the sid a write is sent under now, recorded first (see {@link #recordWritesIn}) */

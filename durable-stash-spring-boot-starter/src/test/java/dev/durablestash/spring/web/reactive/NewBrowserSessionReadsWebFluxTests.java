@@ -45,8 +45,13 @@ class NewBrowserSessionReadsWebFluxTests extends FluxAppTestSupport {
     }
 
     @Test
-    void aNewBrowsersFirstChangeIsStored() {
+    void aNewBrowsersFirstChangeIsStoredWithoutAReadBeforeIt() {
+        storage.resetCounters();
+
         assertThat(browser.post("/counter/increment-body", "").getResponseBody()).isEqualTo("1");
+
+        assertThat(storage.count(Operation.GET)).as("GETs").isZero();
+        assertThat(storage.count(Operation.PUT)).as("PUTs: a create").isEqualTo(1);
 
         assertThat(browser.get("/counter", REJOIN).getResponseBody()).isEqualTo("count=1;draft=null");
     }
