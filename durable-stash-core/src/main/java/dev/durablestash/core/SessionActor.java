@@ -542,7 +542,7 @@ final class SessionActor {
         }
     }
 
-    /** @return whether a stash of the batch was sent under a session id its caller had just made (see {@link StashOp}) */
+    /** @return whether a stash of the batch was sent under a session id its caller had just made ({@link StashOp}) */
     private static boolean underNewSid(List<StashOp> batch) {
         for (StashOp op : batch) {
             if (op.underNewSid()) {

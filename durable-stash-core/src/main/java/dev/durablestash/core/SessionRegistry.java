@@ -103,7 +103,7 @@ final class SessionRegistry {
         return stash(sid, diff, false);
     }
 
-    /** @param underNewSid the caller made {@code sid} new and handed it to no one yet (see {@link SessionOps.StashOp}) */
+    /** @param underNewSid the caller made {@code sid} new and handed it to no one yet ({@link SessionOps.StashOp}) */
     CompletionStage<Void> stash(String sid, SliceDiff diff, boolean underNewSid) {
         counters.stashes.increment();
         // The answer is shared with the actor, which drops the stash from its batch once the deadline answered.
