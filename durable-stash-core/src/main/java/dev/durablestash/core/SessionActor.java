@@ -476,6 +476,7 @@ final class SessionActor {
     private void write(List<StashOp> batch, int attempt) {
         dropExpired(batch);
         if (batch.isEmpty()) {
+            storage.forgetIfAssumed(); // a session taken as absent and not written: read it next time
             return; // every caller was told its stash failed: nothing of the batch may be written now
         }
         Instant now = settings.clock().instant();
@@ -494,11 +495,13 @@ final class SessionActor {
         if (json.length > settings.maxDocumentBytes()) {
             next = applyWithinLimit(base, batch, expiresAt);
             if (batch.isEmpty()) {
+                storage.forgetIfAssumed();
                 return;
             }
             json = next.toBytes();
         }
         long started = System.nanoTime();
+        boolean guessed = storage.assumed(); // a create on a session taken as absent (assumeAbsent)
         step(storage.write(next, json), outcome -> {
             if (outcome == SessionStorage.WriteOutcome.WRITTEN) {
                 int callers = callers(batch);
@@ -516,6 +519,14 @@ final class SessionActor {
                 } finally {
                     outcomes.finishAll(batch); // whatever starting the next batch did: this one is durable
                 }
+            } else if (guessed) {
+                // Something was stored after all (a wrong hint, or an earlier write that landed late): not
+                // contention, so no backoff and no attempt spent; read it, then write as after any read.
+                counters.conflicts.increment();
+                step(storage.load(), loaded -> {
+                    takeRun(batch, StashOp.class);
+                    write(batch, attempt);
+                }, error -> outcomes.failAll(batch, error));
             } else {
                 counters.conflicts.increment();
                 retryAfterConflict(batch, attempt);

@@ -129,6 +129,9 @@ final class SessionStorage {
     /** Whether a document was ever taken as the session's here (read, written, or taken as absent). */
     @GuardedBy("runner")
     private boolean adoptedOnce;
+    /** Whether the cached document is {@link #assumeAbsent}'s guess, not written yet (a write adopts another). */
+    @GuardedBy("runner")
+    private boolean assumed;
     /**
      * Expired versions a store refused to delete, by key: not asked again, replaced by the next write
      * there. {@link #NONE} (shared, immutable) until the first entry: most sessions never need one.
@@ -185,12 +188,27 @@ final class SessionStorage {
             return false;
         }
         adopt(SessionDocument.empty(), new At(keys.current(), null), 0);
+        assumed = true;
         return true;
+    }
+
+    /** @return whether the cached document is {@link #assumeAbsent}'s guess, not written yet */
+    boolean assumed() {
+        return assumed;
+    }
+
+    /** Drops {@link #assumeAbsent}'s guess when nothing was written on it: the next operation reads storage. */
+    void forgetIfAssumed() {
+        if (assumed) {
+            assumed = false;
+            loaded = false;
+        }
     }
 
     /** Drops the cache: the next operation reads storage again (after a failure or a lost answer). */
     void forget() {
         loaded = false;
+        assumed = false;
     }
 
     /** @return the cached document (empty when nothing is stored); meaningful while {@link #loaded()} */
@@ -539,6 +557,7 @@ final class SessionStorage {
         location = where;
         loaded = true;
         adoptedOnce = true;
+        assumed = false;
         int weighs = settings.actorWeight(bytes);
         if (weighs != weight) {
             weight = weighs;

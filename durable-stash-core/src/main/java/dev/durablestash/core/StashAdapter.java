@@ -136,8 +136,9 @@ public final class StashAdapter implements AutoCloseable {
      * {@link SessionIds#newSid()} and handed to no one yet (no response carrying it was sent), so that
      * nothing can be stored under it: the engine does not read storage before its first write there, a
      * create ({@code If-None-Match: *}). Should something be stored there after all, the create is refused
-     * and the engine reads storage and merges the stash into what it finds, as after any conflict: a wrong
-     * hint costs a read and a retry, never a write. During a secret rotation (a next or previous secret set)
+     * and the engine reads storage and merges the stash into what it finds: a wrong hint costs a read and a
+     * retry (neither a backoff nor one of {@link StashSettings#maxWriteAttempts()}), never a write. During a
+     * secret rotation (a next or previous secret set)
      * the engine reads first anyway, and for a session it has read or written before the hint is moot.
      *
      * @param sid the browser session id, just made
