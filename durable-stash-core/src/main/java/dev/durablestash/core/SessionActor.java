@@ -66,7 +66,8 @@ import dev.durablestash.core.SessionOps.StashOp;
  * result is written with compare-and-swap. Callers complete only when that write succeeded. Without a
  * cached document the actor reads storage first, except for a batch with a stash under a session id its
  * caller has just made, on an actor that has read and written nothing: it takes the session as absent
- * and creates it ({@link SessionStorage#assumeAbsent}; a create refused is a conflict like any). After a
+ * and creates it ({@link SessionStorage#assumeAbsent}; a create refused makes it read and write again at
+ * once, and a guess nothing was written on is dropped). After a
  * write of one stash, the actor starts the next batch before it answers its caller, so that write
  * travels while the caller is woken (an operation behind it that needs no storage, such as a recover
  * from the cache, may so be answered first; it sees the write). After a write of several stashes
