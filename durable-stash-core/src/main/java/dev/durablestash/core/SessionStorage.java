@@ -178,8 +178,9 @@ final class SessionStorage {
      * it. The next write is then a create ({@code If-None-Match: *}) under the current key; should something
      * be stored there after all (a wrong hint, or a write of an earlier actor of this session that landed
      * late), the create is refused and the actor reads storage and writes again at once (no backoff, no
-     * write attempt spent): a wrong hint costs a read and a retry, never a write. Once per actor. Not during a secret rotation, whose creates lock older keys or go to
-     * the next one (see {@link #settleAbsent}): then it does nothing.
+     * write attempt spent): a wrong hint costs a read and a retry, never a write. Once per actor. Not
+     * during a secret rotation, whose creates lock older keys or go to the next one (see
+     * {@link #settleAbsent}): then it does nothing.
      *
      * @return whether the session is now taken as absent (else the caller reads storage)
      */
