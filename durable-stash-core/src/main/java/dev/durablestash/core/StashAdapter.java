@@ -138,8 +138,8 @@ public final class StashAdapter implements AutoCloseable {
      * create ({@code If-None-Match: *}). Should something be stored there after all, the create is refused
      * and the engine reads storage and merges the stash into what it finds: a wrong hint costs a read and a
      * retry (neither a backoff nor one of {@link StashSettings#maxWriteAttempts()}), never a write. During a
-     * secret rotation (a next or previous secret set)
-     * the engine reads first anyway, and for a session it has read or written before the hint is moot.
+     * secret rotation (a next or previous secret set) the engine reads first anyway, and for a session it
+     * has read or written before the hint is moot.
      *
      * @param sid the browser session id, just made
      * @param view the view

@@ -19,6 +19,9 @@ import tools.jackson.databind.json.JsonMapper;
  */
 public final class StashSettings {
 
+    /** The longest {@link #operationTimeout()}: 2^61 ns, about 73 years (see the builder's). */
+    static final Duration MAX_OPERATION_TIMEOUT = Duration.ofNanos(1L << 61);
+
     /** Shortest accepted secret, in bytes (UTF-8). */
     public static final int MIN_SECRET_BYTES = 32;
 
@@ -38,9 +41,6 @@ public final class StashSettings {
     private final int maxWriteAttempts;
     private final Duration retryBackoff;
     private final Duration maxRetryBackoff;
-    /** The longest {@link #operationTimeout()}: 2^61 ns, about 73 years (see the builder's). */
-    static final Duration MAX_OPERATION_TIMEOUT = Duration.ofNanos(1L << 61);
-
     private final Duration operationTimeout;
     private final @Nullable Executor executor;
     private final Clock clock;

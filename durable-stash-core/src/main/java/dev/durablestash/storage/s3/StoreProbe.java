@@ -34,6 +34,9 @@ import software.amazon.awssdk.services.s3.model.PutObjectResponse;
  */
 final class StoreProbe {
 
+    /** The longest time the check may take: 2^61 ns, about 73 years (as the engine's longest operation timeout). */
+    private static final Duration LONGEST = Duration.ofNanos(1L << 61);
+
     /** How many times the probe sends one DELETE that fails with a transient error. */
     private static final int DELETE_ATTEMPTS = 3;
 
@@ -42,8 +45,6 @@ final class StoreProbe {
     private final S3AsyncClient writeClient;
     private final String bucket;
     private final String key;
-    private static final Duration LONGEST = Duration.ofNanos(1L << 61);
-
     private final long deadline;
     /** The backend's per-request settings (call timeouts, no SDK retry of deletes) for the probe's own requests. */
     private final RequestOverrides overrides;

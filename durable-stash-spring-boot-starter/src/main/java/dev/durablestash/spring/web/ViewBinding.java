@@ -214,7 +214,7 @@ final class ViewBinding implements Stash {
                 type.apply(target, recovery);
             }
             return new ViewBinding(type, target, sid, adapter, operationTimeout, recovery, defaults,
-                nothingStored);
+                    nothingStored);
         });
     }
 
