@@ -123,12 +123,7 @@ public final class StashAdapter implements AutoCloseable {
      */
     public CompletionStage<Void> stash(String sid, ViewDefinition view, Map<String, ? extends @Nullable Object> changed,
             Collection<String> removed) {
-        Objects.requireNonNull(sid, "sid");
-        Objects.requireNonNull(view, "view");
-        Objects.requireNonNull(changed, "changed");
-        Objects.requireNonNull(removed, "removed");
-        SliceDiff diff = codec.encode(view, changed, removed);
-        return registry.stash(sid, diff);
+        return stash(sid, view, changed, removed, false);
     }
 
     /**
@@ -149,10 +144,16 @@ public final class StashAdapter implements AutoCloseable {
      */
     public CompletionStage<Void> stashUnderNewSid(String sid, ViewDefinition view,
             Map<String, ? extends @Nullable Object> changed) {
+        return stash(sid, view, changed, Set.of(), true);
+    }
+
+    private CompletionStage<Void> stash(String sid, ViewDefinition view,
+            Map<String, ? extends @Nullable Object> changed, Collection<String> removed, boolean underNewSid) {
         Objects.requireNonNull(sid, "sid");
         Objects.requireNonNull(view, "view");
         Objects.requireNonNull(changed, "changed");
-        return registry.stash(sid, codec.encode(view, changed, Set.of()), true);
+        Objects.requireNonNull(removed, "removed");
+        return registry.stash(sid, codec.encode(view, changed, removed), underNewSid);
     }
 
     /**

@@ -1,9 +1,11 @@
 package dev.durablestash.core;
 
+import static dev.durablestash.core.SecretRotationSteps.OLD;
+import static dev.durablestash.core.SecretRotationSteps.stepOne;
+import static dev.durablestash.core.SecretRotationSteps.stepTwo;
 import static dev.durablestash.testsupport.Stages.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -21,8 +23,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class EndHidesALeftoverMoveMarkerTests {
 
-    static final String OLD = "old-secret-of-these-tests-0123456789abcdef";
-    static final String NEW = "new-secret-of-these-tests-0123456789abcdef";
     static final ViewDefinition VIEW = ViewDefinition.builder("v").key("a", Long.class).build();
 
     @RegisterExtension
@@ -32,8 +32,8 @@ class EndHidesALeftoverMoveMarkerTests {
     void aFailedEndDoesNotBringBackTheStateFromBeforeTheMove() throws Exception {
         MapStorageBackend map = new MapStorageBackend();
         FailingDeletesBackend store = new FailingDeletesBackend(map);
-        StashAdapter stepOne = engines.open(store, StashSettings.builder().secret(OLD).nextSecret(NEW));
-        StashAdapter stepTwo = engines.open(store, StashSettings.builder().secret(NEW).previousSecrets(List.of(OLD)));
+        StashAdapter stepOne = engines.open(store, stepOne());
+        StashAdapter stepTwo = engines.open(store, stepTwo());
         String sid = SessionIds.newSid();
 
         await(stepOne.stash(sid, VIEW, Map.of("a", 1L))); // under OLD
@@ -66,9 +66,9 @@ class EndHidesALeftoverMoveMarkerTests {
         MapStorageBackend map = new MapStorageBackend();
         FailingDeletesBackend failing = new FailingDeletesBackend(map);
         HeldBackend store = new HeldBackend(failing);
-        StashAdapter stepOne = engines.open(store, StashSettings.builder().secret(OLD).nextSecret(NEW));
-        StashAdapter stepTwo = engines.open(store, StashSettings.builder().secret(NEW).previousSecrets(List.of(OLD)));
-        StashAdapter otherStepTwo = engines.open(store, StashSettings.builder().secret(NEW).previousSecrets(List.of(OLD)));
+        StashAdapter stepOne = engines.open(store, stepOne());
+        StashAdapter stepTwo = engines.open(store, stepTwo());
+        StashAdapter otherStepTwo = engines.open(store, stepTwo());
         String sid = SessionIds.newSid();
 
         await(stepOne.stash(sid, VIEW, Map.of("a", 1L))); // under OLD

@@ -1,5 +1,8 @@
 package dev.durablestash.core;
 
+import static dev.durablestash.core.SecretRotationSteps.oldOnly;
+import static dev.durablestash.core.SecretRotationSteps.stepOne;
+import static dev.durablestash.core.SecretRotationSteps.stepTwo;
 import static dev.durablestash.testsupport.Stages.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -20,8 +23,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class EndOnASecretStepOneInstanceKeepsOneSessionTests {
 
-    static final String OLD = "old-secret-of-these-tests-0123456789abcdef";
-    static final String NEW = "new-secret-of-these-tests-0123456789abcdef";
     static final ViewDefinition VIEW = ViewDefinition.builder("v").key("a", Long.class).build();
 
     @RegisterExtension
@@ -31,8 +32,8 @@ class EndOnASecretStepOneInstanceKeepsOneSessionTests {
     void aStashAcknowledgedByAnOldSecretInstanceAfterAnEndOnAStepOneInstanceIsSeenByTheStepOneInstance()
             throws Exception {
         MapStorageBackend store = new MapStorageBackend();
-        StashAdapter oldOnly = engines.open(store, StashSettings.builder().secret(OLD));
-        StashAdapter stepOne = engines.open(store, StashSettings.builder().secret(OLD).nextSecret(NEW));
+        StashAdapter oldOnly = engines.open(store, oldOnly());
+        StashAdapter stepOne = engines.open(store, stepOne());
         String sid = SessionIds.newSid();
 
         await(stepOne.stash(sid, VIEW, Map.of("a", 1L)));
@@ -48,8 +49,8 @@ class EndOnASecretStepOneInstanceKeepsOneSessionTests {
     @Test
     void aStashAcknowledgedByAStepOneInstanceAfterItsEndIsSeenByAnOldSecretInstance() throws Exception {
         MapStorageBackend store = new MapStorageBackend();
-        StashAdapter oldOnly = engines.open(store, StashSettings.builder().secret(OLD));
-        StashAdapter stepOne = engines.open(store, StashSettings.builder().secret(OLD).nextSecret(NEW));
+        StashAdapter oldOnly = engines.open(store, oldOnly());
+        StashAdapter stepOne = engines.open(store, stepOne());
         String sid = SessionIds.newSid();
 
         await(stepOne.stash(sid, VIEW, Map.of("a", 1L)));
@@ -64,8 +65,8 @@ class EndOnASecretStepOneInstanceKeepsOneSessionTests {
     @Test
     void theSameAfterARotationOnAStepOneInstance() throws Exception {
         MapStorageBackend store = new MapStorageBackend();
-        StashAdapter oldOnly = engines.open(store, StashSettings.builder().secret(OLD));
-        StashAdapter stepOne = engines.open(store, StashSettings.builder().secret(OLD).nextSecret(NEW));
+        StashAdapter oldOnly = engines.open(store, oldOnly());
+        StashAdapter stepOne = engines.open(store, stepOne());
         String sid = SessionIds.newSid();
 
         await(stepOne.stash(sid, VIEW, Map.of("a", 1L)));
@@ -73,7 +74,7 @@ class EndOnASecretStepOneInstanceKeepsOneSessionTests {
         await(oldOnly.stash(sid, VIEW, Map.of("a", 2L))); // acknowledged
 
         // Every instance moves to step 1: the acknowledged stash must still be there.
-        StashAdapter stepOneToo = engines.open(store, StashSettings.builder().secret(OLD).nextSecret(NEW));
+        StashAdapter stepOneToo = engines.open(store, stepOne());
         Recovery after = await(stepOneToo.recover(sid, VIEW, MountKind.REJOIN));
         assertThat(after.values()).as("after every instance runs step 1 (%s)", after).containsEntry("a", 2L);
         assertThat(List.of(after.status())).containsExactly(RecoveryStatus.RECOVERED);
@@ -87,8 +88,8 @@ class EndOnASecretStepOneInstanceKeepsOneSessionTests {
     @Test
     void aSecondStepInstanceMovesWhatAFirstStepInstanceStoredAfterItsEnd() throws Exception {
         MapStorageBackend store = new MapStorageBackend();
-        StashAdapter stepOne = engines.open(store, StashSettings.builder().secret(OLD).nextSecret(NEW));
-        StashAdapter stepTwo = engines.open(store, StashSettings.builder().secret(NEW).previousSecrets(List.of(OLD)));
+        StashAdapter stepOne = engines.open(store, stepOne());
+        StashAdapter stepTwo = engines.open(store, stepTwo());
         String sid = SessionIds.newSid();
 
         await(stepOne.stash(sid, VIEW, Map.of("a", 1L)));

@@ -1,9 +1,10 @@
 package dev.durablestash.core;
 
+import static dev.durablestash.core.SecretRotationSteps.stepOne;
+import static dev.durablestash.core.SecretRotationSteps.stepTwo;
 import static dev.durablestash.testsupport.Stages.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -13,7 +14,6 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-
 /**
  * An end in the second step of a secret rotation that fails (its write conflicts, or storage fails it) has
  * changed nothing: it used to remove what the old secret's key held before its own write, so a stash a
@@ -22,8 +22,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class FailedEndLeavesTheOldKeyAloneTests {
 
-    static final String OLD = "old-secret-of-these-tests-0123456789abcdef";
-    static final String NEW = "new-secret-of-these-tests-0123456789abcdef";
     static final ViewDefinition VIEW = ViewDefinition.builder("v").key("a", Long.class).build();
 
     @RegisterExtension
@@ -33,9 +31,8 @@ class FailedEndLeavesTheOldKeyAloneTests {
     void aFailedSecondStepEndDoesNotRemoveAStashAcknowledgedUnderTheOldKey() throws Exception {
         MapStorageBackend map = new MapStorageBackend();
         HeldBackend store = new HeldBackend(map);
-        StashAdapter stepOne = engines.open(store, StashSettings.builder().secret(OLD).nextSecret(NEW));
-        StashAdapter stepTwo = engines.open(store,
-                StashSettings.builder().secret(NEW).previousSecrets(List.of(OLD)).maxWriteAttempts(1));
+        StashAdapter stepOne = engines.open(store, stepOne());
+        StashAdapter stepTwo = engines.open(store, stepTwo().maxWriteAttempts(1));
         String sid = SessionIds.newSid();
 
         await(stepOne.stash(sid, VIEW, Map.of("a", 1L))); // under OLD

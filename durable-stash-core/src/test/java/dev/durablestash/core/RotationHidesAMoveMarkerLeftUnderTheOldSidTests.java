@@ -1,9 +1,10 @@
 package dev.durablestash.core;
 
+import static dev.durablestash.core.SecretRotationSteps.stepOne;
+import static dev.durablestash.core.SecretRotationSteps.stepTwo;
 import static dev.durablestash.testsupport.Stages.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
@@ -22,8 +23,6 @@ import dev.durablestash.core.MapStorageBackend.Operation;
  */
 class RotationHidesAMoveMarkerLeftUnderTheOldSidTests {
 
-    static final String OLD = "old-secret-of-these-tests-0123456789abcdef";
-    static final String NEW = "new-secret-of-these-tests-0123456789abcdef";
     static final ViewDefinition VIEW = ViewDefinition.builder("v").key("a", Long.class).build();
 
     @RegisterExtension
@@ -33,8 +32,8 @@ class RotationHidesAMoveMarkerLeftUnderTheOldSidTests {
     void anAcknowledgedRotationNeverLeavesTheOldIdServingItsOldState() throws Exception {
         MapStorageBackend store = new MapStorageBackend();
         FailingDeletesBackend backend = new FailingDeletesBackend(store);
-        StashAdapter stepOne = engines.open(backend, StashSettings.builder().secret(OLD).nextSecret(NEW));
-        StashAdapter stepTwo = engines.open(backend, StashSettings.builder().secret(NEW).previousSecrets(List.of(OLD)));
+        StashAdapter stepOne = engines.open(backend, stepOne());
+        StashAdapter stepTwo = engines.open(backend, stepTwo());
         String sid = SessionIds.newSid();
 
         await(stepOne.stash(sid, VIEW, Map.of("a", 1L))); // under the old secret's key
@@ -50,7 +49,7 @@ class RotationHidesAMoveMarkerLeftUnderTheOldSidTests {
         backend.failing = null;
 
         assertThat(await(stepTwo.recover(newSid, VIEW, MountKind.REJOIN)).values()).containsEntry("a", 2L);
-        StashAdapter another = engines.open(store, StashSettings.builder().secret(NEW).previousSecrets(List.of(OLD)));
+        StashAdapter another = engines.open(store, stepTwo());
         Recovery oldId = await(another.recover(sid, VIEW, MountKind.REJOIN));
         assertThat(oldId.values()).as("the old id after an acknowledged rotation: %s", oldId).isEmpty();
     }

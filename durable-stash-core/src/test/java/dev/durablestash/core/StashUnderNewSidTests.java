@@ -1,11 +1,13 @@
 package dev.durablestash.core;
 
+import static dev.durablestash.core.SecretRotationSteps.oldOnly;
+import static dev.durablestash.core.SecretRotationSteps.stepOne;
+import static dev.durablestash.core.SecretRotationSteps.stepTwo;
 import static dev.durablestash.testsupport.Stages.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -25,8 +27,6 @@ import dev.durablestash.storage.PutResult;
  */
 class StashUnderNewSidTests {
 
-    static final String OLD = "old-secret-of-these-tests-0123456789abcdef";
-    static final String NEW = "new-secret-of-these-tests-0123456789abcdef";
     static final ViewDefinition VIEW = ViewDefinition.builder("v").key("a", Long.class).key("b", Long.class)
             .key("s", String.class).key("t", String.class).build();
 
@@ -36,7 +36,7 @@ class StashUnderNewSidTests {
     @Test
     void theFirstStashUnderANewSidCreatesTheSessionWithoutReadingStorage() throws Exception {
         MapStorageBackend store = new MapStorageBackend();
-        StashAdapter adapter = engines.open(store, StashSettings.builder().secret(OLD));
+        StashAdapter adapter = engines.open(store, oldOnly());
         String sid = SessionIds.newSid();
 
         await(adapter.stashUnderNewSid(sid, VIEW, Map.of("a", 1L)));
@@ -44,15 +44,15 @@ class StashUnderNewSidTests {
 
         assertThat(store.count(Operation.GET)).as("GETs").isZero();
         assertThat(store.count(Operation.PUT)).as("PUTs").isEqualTo(2);
-        StashAdapter other = engines.open(store, StashSettings.builder().secret(OLD));
+        StashAdapter other = engines.open(store, oldOnly());
         assertThat(await(other.recover(sid, VIEW, MountKind.REJOIN)).values()).isEqualTo(Map.of("a", 1L, "b", 2L));
     }
 
     @Test
     void aWrongHintIsACreateRefusedThenAReadAndAMergeNeverAnOverwrite() throws Exception {
         MapStorageBackend store = new MapStorageBackend();
-        StashAdapter elsewhere = engines.open(store, StashSettings.builder().secret(OLD)); // another instance
-        StashAdapter adapter = engines.open(store, StashSettings.builder().secret(OLD));
+        StashAdapter elsewhere = engines.open(store, oldOnly()); // another instance
+        StashAdapter adapter = engines.open(store, oldOnly());
         String sid = SessionIds.newSid();
         await(elsewhere.stash(sid, VIEW, Map.of("a", 1L)));
         store.resetCounters();
@@ -68,7 +68,7 @@ class StashUnderNewSidTests {
     @Test
     void afterAFailedFirstWriteTheNextStashReadsStorage() throws Exception {
         MapStorageBackend store = new MapStorageBackend();
-        StashAdapter adapter = engines.open(store, StashSettings.builder().secret(OLD));
+        StashAdapter adapter = engines.open(store, oldOnly());
         String sid = SessionIds.newSid();
         store.failNext(Operation.PUT, 1);
         assertThatThrownBy(() -> await(adapter.stashUnderNewSid(sid, VIEW, Map.of("a", 1L))))
@@ -84,8 +84,8 @@ class StashUnderNewSidTests {
     @Test
     void duringASecretRotationTheEngineReadsFirst() throws Exception {
         MapStorageBackend store = new MapStorageBackend();
-        StashAdapter stepOne = engines.open(store, StashSettings.builder().secret(OLD).nextSecret(NEW));
-        StashAdapter stepTwo = engines.open(store, StashSettings.builder().secret(NEW).previousSecrets(List.of(OLD)));
+        StashAdapter stepOne = engines.open(store, stepOne());
+        StashAdapter stepTwo = engines.open(store, stepTwo());
 
         await(stepOne.stashUnderNewSid(SessionIds.newSid(), VIEW, Map.of("a", 1L)));
         assertThat(store.count(Operation.GET)).as("GETs in the first step").isPositive();
@@ -104,7 +104,7 @@ class StashUnderNewSidTests {
     @Test
     void aGuessThatWroteNothingIsDroppedSoARecoverReadsStorage() throws Exception {
         MapStorageBackend store = new MapStorageBackend();
-        StashAdapter adapter = engines.open(store, StashSettings.builder().secret(OLD).revalidateOnMount(false)
+        StashAdapter adapter = engines.open(store, oldOnly().revalidateOnMount(false)
                 .actorIdleTimeout(Duration.ofSeconds(2)).maxDocumentBytes(2_000).maxValueBytes(2_000));
         String sid = SessionIds.newSid();
         await(adapter.stashUnderNewSid(sid, VIEW, Map.of("a", 1L))); // acknowledged: a=1 is stored
@@ -130,7 +130,7 @@ class StashUnderNewSidTests {
     @Test
     void aWrongHintSpendsNoWriteAttempt() throws Exception {
         MapStorageBackend store = new MapStorageBackend();
-        StashAdapter adapter = engines.open(store, StashSettings.builder().secret(OLD).maxWriteAttempts(1)
+        StashAdapter adapter = engines.open(store, oldOnly().maxWriteAttempts(1)
                 .actorIdleTimeout(Duration.ofMillis(100)));
         String sid = SessionIds.newSid();
         await(adapter.stashUnderNewSid(sid, VIEW, Map.of("a", 1L))); // the request's first view: a create
@@ -159,7 +159,7 @@ class StashUnderNewSidTests {
                 return delegate.put(key, body, precondition);
             }
         };
-        StashAdapter adapter = engines.open(refusing, StashSettings.builder().secret(OLD).maxWriteAttempts(3)
+        StashAdapter adapter = engines.open(refusing, oldOnly().maxWriteAttempts(3)
                 .retryBackoff(Duration.ofMillis(1), Duration.ofMillis(2)));
 
         assertThatThrownBy(() -> await(adapter.stashUnderNewSid(SessionIds.newSid(), VIEW, Map.of("a", 1L))))
