@@ -12,6 +12,7 @@ class S3Stash {
   static S3AsyncClient client() {                            // yours: you close it, after the backend
     return S3AsyncClient.builder()
         .region(Region.EU_WEST_1)
+        .overrideConfiguration(c -> c.addExecutionInterceptor(S3StorageBackend.revalidationInterceptor()))
         .build();
   }
 

@@ -25,7 +25,9 @@ import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
  *    412 for the backend's own write; S3StorageBackend resolves lost answers itself), the call timeouts,
  *    and with RequestChecksums.WHEN_REQUIRED a plain body without a checksum, whatever the client's
  *    checksum setting (Ceph RGW 16.2 cannot read the SDK's default chunked, checksummed uploads);
- *  - deletes: no SDK retry (a retried DELETE could remove a newer object), the call timeouts.
+ *  - deletes: no SDK retry (a retried DELETE could remove a newer object), the call timeouts;
+ *  - conditional GETs (revalidations): the reads', and the attribute that lets NotModifiedAnswers, when
+ *    the client has it, make a 304 a successful call.
  *
  * The SDK has no per-request retry or checksum setting: both take a request-level plugin, and a request
  * with a plugin makes the SDK rebuild the whole client configuration for that request (toBuilder, the
@@ -34,12 +36,13 @@ import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
  * client) is looked at once, at build time (unfitForWrites), and a client that already never retries and
  * already sends plain bodies gets the timeouts alone, which cost nothing to apply.
  *
- * The three overrides are built once per backend and shared by every request: they are immutable.
+ * The four overrides are built once per backend and shared by every request: they are immutable.
  */
 /** The per-request override configurations of one {@link S3StorageBackend}. Immutable, thread-safe. */
 final class RequestOverrides {
 
     private final AwsRequestOverrideConfiguration read;
+    private final AwsRequestOverrideConfiguration revalidate;
     private final AwsRequestOverrideConfiguration write;
     private final AwsRequestOverrideConfiguration delete;
     private final boolean pluginOnWrites;
@@ -56,6 +59,7 @@ final class RequestOverrides {
             @Nullable Duration apiCallAttemptTimeout, boolean writeClientFit) {
         this.pluginOnWrites = !writeClientFit;
         this.read = timed(AwsRequestOverrideConfiguration.builder(), apiCallTimeout, apiCallAttemptTimeout).build();
+        this.revalidate = read.toBuilder().putExecutionAttribute(NotModifiedAnswers.REVALIDATION, Boolean.TRUE).build();
         this.write = timed(writeClientFit ? AwsRequestOverrideConfiguration.builder()
                 : noRetry(checksums == RequestChecksums.WHEN_REQUIRED), apiCallTimeout, apiCallAttemptTimeout).build();
         this.delete = timed(writeClientFit ? AwsRequestOverrideConfiguration.builder() : noRetry(false),
@@ -64,6 +68,11 @@ final class RequestOverrides {
 
     AwsRequestOverrideConfiguration read() {
         return read;
+    }
+
+    /** @return the reads' overrides, marked as a revalidation ({@link NotModifiedAnswers}) */
+    AwsRequestOverrideConfiguration revalidate() {
+        return revalidate;
     }
 
     AwsRequestOverrideConfiguration write() {

@@ -16,6 +16,7 @@ import dev.durablestash.storage.StorageBackend;
 import dev.durablestash.storage.StorageException;
 import software.amazon.awssdk.core.ResponseBytes;
 import software.amazon.awssdk.core.async.AsyncResponseTransformer;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
 import software.amazon.awssdk.services.s3.S3ServiceClientConfiguration;
 import software.amazon.awssdk.services.s3.model.DeleteObjectRequest;
@@ -47,7 +48,8 @@ import software.amazon.awssdk.services.s3.model.GetObjectResponse;
  * store refused its current ETag, and the PUT is sent in the other form ({@link IfMatchForm}) or fails
  * with a {@link StorageException} saying so.</li>
  * <li>{@code get} is a {@code GetObject}, with {@code If-None-Match} when the caller holds an ETag; 304
- * becomes {@link GetResult.NotModified}, 404 {@code NoSuchKey} {@link GetResult.NotFound}.</li>
+ * becomes {@link GetResult.NotModified} (on a client with {@link #revalidationInterceptor()}, without the
+ * SDK seeing a failed call), 404 {@code NoSuchKey} {@link GetResult.NotFound}.</li>
  * <li>{@code delete} is a {@code DeleteObject}, with {@code If-Match} when asked; 412 completes with
  * {@code false}, 404 {@code NoSuchKey} with {@code true}. With {@link ConditionalDeletes#EMULATED} (and with
  * {@link ConditionalDeletes#AUTO} until {@link #checkStore(String, Duration)} has seen the store honour
@@ -97,7 +99,8 @@ import software.amazon.awssdk.services.s3.model.GetObjectResponse;
  * write. When {@link Builder#apiCallTimeout(Duration)} and {@link Builder#apiCallAttemptTimeout(Duration)}
  * are set, every request carries those call timeouts (a per-request override wins over the client's own).
  * Everything else (endpoint, region, credentials, path-style access, HTTP client and its connection pool)
- * is the clients'.
+ * is the clients'. Give the client that reads {@link #revalidationInterceptor()}: without it every
+ * revalidation answered 304 is a failed call to the SDK, which may close its connection.
  *
  * <h2>Keys</h2>
  * The object key is the key the engine passes in, unchanged: the engine puts every key under its own
@@ -143,20 +146,43 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
         return new Builder();
     }
 
+    /**
+     * An interceptor for the client the backend reads with ({@link Builder#client(S3AsyncClient)}), which the
+     * Spring Boot starter's client has: add it to a client you build,
+     * {@code overrideConfiguration(c -> c.addExecutionInterceptor(S3StorageBackend.revalidationInterceptor()))}.
+     * The SDK treats a {@code 304 Not Modified} as a failed call, and its Netty HTTP client closes the
+     * connection of a failed call, now and then logging a WARN with a stack trace ({@code An exceptionCaught()
+     * event was fired ... java.io.IOException: Request cancelled}, from
+     * {@code io.netty.channel.DefaultChannelPipeline}); a revalidation of a session this instance holds is
+     * usually answered 304, so without it about one in five of them costs the next call a new connection. With it,
+     * a 304 to the backend's conditional GETs is a successful call without a body, which the backend reads
+     * as {@link GetResult.NotModified}. It changes no other request through the client (they do not carry the
+     * execution attribute it looks for), and a client without it works as before.
+     *
+     * @return the interceptor; stateless and thread-safe, one instance may serve any number of clients
+     */
+    public static ExecutionInterceptor revalidationInterceptor() {
+        return NotModifiedAnswers.INSTANCE;
+    }
+
     @Override
     public CompletionStage<GetResult> get(String key, @Nullable String ifNoneMatch) {
         checkKey(key);
-        GetObjectRequest.Builder request = GetObjectRequest.builder().bucket(bucket).key(key)
-                .overrideConfiguration(overrides.read());
+        GetObjectRequest.Builder request = GetObjectRequest.builder().bucket(bucket).key(key);
         if (ifNoneMatch != null) {
-            request.ifNoneMatch(ETags.quote(ifNoneMatch));
+            request.ifNoneMatch(ETags.quote(ifNoneMatch)).overrideConfiguration(overrides.revalidate());
+        } else {
+            request.overrideConfiguration(overrides.read());
         }
         CompletableFuture<GetResult> result = new CompletableFuture<>();
         CompletableFuture<ResponseBytes<GetObjectResponse>> sent =
                 S3Failure.sent(() -> client.getObject(request.build(), AsyncResponseTransformer.toBytes()));
         sent.whenComplete(S3Failure.failingOnThrow(result, "GET", bucket, key, (bytes, error) -> {
             if (error == null) {
-                result.complete(found(key, CompareAndSwap.answered(bytes))); // a throw fails the get (failingOnThrow)
+                ResponseBytes<GetObjectResponse> answer = CompareAndSwap.answered(bytes);
+                // A throw fails the get (failingOnThrow).
+                result.complete(ifNoneMatch != null && NotModifiedAnswers.isNotModified(answer.response())
+                        ? GetResult.notModified() : found(key, answer));
                 return;
             }
             S3Failure failure = S3Failure.of(error);

@@ -20,7 +20,8 @@ import software.amazon.awssdk.services.s3.S3Configuration;
 /**
  * S3 clients configured as an application would configure one for the backend, with the settings the
  * Spring Boot starter's client has (Netty with a bounded pool and timeouts, plain bodies unless
- * checksums are asked for, no {@code Expect: 100-continue}, path-style, the test credentials), and the
+ * checksums are asked for, no {@code Expect: 100-continue}, path-style, the backend's
+ * {@link S3StorageBackend#revalidationInterceptor()}, the test credentials), and the
  * call timeout the backend's own client had before it took a ready one (30 s a call). One shared client
  * per endpoint, closed when the JVM exits; tests do not close it.
  */
@@ -90,7 +91,8 @@ final class AppClients {
                         : RequestChecksumCalculation.WHEN_SUPPORTED)
                 .responseChecksumValidation(plain ? ResponseChecksumValidation.WHEN_REQUIRED
                         : ResponseChecksumValidation.WHEN_SUPPORTED)
-                .overrideConfiguration(c -> c.apiCallTimeout(Duration.ofSeconds(30)).retryStrategy(RetryMode.STANDARD))
+                .overrideConfiguration(c -> c.apiCallTimeout(Duration.ofSeconds(30)).retryStrategy(RetryMode.STANDARD)
+                        .addExecutionInterceptor(S3StorageBackend.revalidationInterceptor()))
                 .endpointOverride(endpoint)
                 .region(Region.US_EAST_1)
                 .credentialsProvider(StaticCredentialsProvider.create(

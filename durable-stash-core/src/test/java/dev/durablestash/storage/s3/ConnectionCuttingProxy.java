@@ -36,6 +36,7 @@ final class ConnectionCuttingProxy implements AutoCloseable {
     private final InetSocketAddress upstream;
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
     private final LongAdder cuts = new LongAdder();
+    private final LongAdder accepted = new LongAdder();
     private final AtomicInteger cutNext = new AtomicInteger();
     private final Queue<String> recordedRequests = new ConcurrentLinkedQueue<>();
     private volatile boolean recording;
@@ -91,6 +92,11 @@ final class ConnectionCuttingProxy implements AutoCloseable {
         dropIfMatch = on;
     }
 
+    /** @return connections clients opened to the proxy so far */
+    long connectionsAccepted() {
+        return accepted.sum();
+    }
+
     /** @return responses cut off so far */
     long cuts() {
         return cuts.sum();
@@ -100,6 +106,7 @@ final class ConnectionCuttingProxy implements AutoCloseable {
         while (!closed) {
             try {
                 Socket client = listener.accept();
+                accepted.increment();
                 Socket server = new Socket();
                 server.connect(upstream, 2_000);
                 client.setTcpNoDelay(true);

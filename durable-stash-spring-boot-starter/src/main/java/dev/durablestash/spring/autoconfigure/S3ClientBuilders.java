@@ -7,6 +7,7 @@ import org.springframework.util.StringUtils;
 
 import dev.durablestash.spring.autoconfigure.DurableStashProperties.S3;
 import dev.durablestash.storage.s3.RequestChecksums;
+import dev.durablestash.storage.s3.S3StorageBackend;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
@@ -34,7 +35,9 @@ import software.amazon.awssdk.services.s3.S3Configuration;
  *    off (documents are small: it saves a round trip per PUT, and a store that refuses a PUT early then
  *    need not close the connection on an unread body);
  *  - endpoint, region (us-east-1 by default with an endpoint), path-style access, and static credentials
- *    when both keys are set (else the SDK's default provider chain).
+ *    when both keys are set (else the SDK's default provider chain);
+ *  - the backend's revalidation interceptor, so that a revalidation answered 304 is no failed call for the
+ *    SDK, whose Netty client would then close its connection.
  *
  * Customizer beans run on the result afterwards, in order (StorageConfigurations). The backend's write
  * client is built from a second such builder (forWrites; an SDK builder cannot be built twice): the SDK rebuilds a client's configuration for
@@ -83,7 +86,8 @@ final class S3ClientBuilders {
                         : ResponseChecksumValidation.WHEN_SUPPORTED)
                 .overrideConfiguration(c -> c.apiCallTimeout(apiCallTimeout(operationTimeout))
                         .apiCallAttemptTimeout(apiCallAttemptTimeout(operationTimeout))
-                        .retryStrategy(RetryMode.STANDARD));
+                        .retryStrategy(RetryMode.STANDARD)
+                        .addExecutionInterceptor(S3StorageBackend.revalidationInterceptor()));
         URI endpoint = s3.getEndpoint();
         if (endpoint != null) {
             builder.endpointOverride(endpoint);

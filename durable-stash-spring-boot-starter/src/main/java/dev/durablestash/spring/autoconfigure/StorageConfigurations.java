@@ -32,6 +32,7 @@ import dev.durablestash.storage.filesystem.FileSystemStorageBackend;
 import dev.durablestash.storage.s3.S3StorageBackend;
 
 import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
 import software.amazon.awssdk.services.s3.S3AsyncClientBuilder;
 
@@ -152,6 +153,7 @@ final class StorageConfigurations {
                 }
             } else {
                 warnAboutIgnoredSettings(s3, customizers);
+                adviseRevalidationInterceptor(client);
             }
             Duration operationTimeout = SettingsMapping.operationTimeout(properties);
             return builder.client(client)
@@ -188,6 +190,26 @@ final class StorageConfigurations {
             if (!ignored.isEmpty()) {
                 log.warn("DurableStash uses the application's S3AsyncClient bean: {} {} ignored (configure that client "
                         + "instead)", String.join(", ", ignored), ignored.size() == 1 ? "is" : "are");
+            }
+        }
+
+        /**
+         * Says (INFO) how to add {@link S3StorageBackend#revalidationInterceptor()} when the application's client
+         * lacks it; says nothing when the client does not tell its configuration.
+         */
+        private static void adviseRevalidationInterceptor(S3AsyncClient client) {
+            List<ExecutionInterceptor> interceptors;
+            try {
+                interceptors = client.serviceClientConfiguration().overrideConfiguration().executionInterceptors();
+            } catch (RuntimeException e) { // a wrapper that does not tell
+                return;
+            }
+            if (!interceptors.contains(S3StorageBackend.revalidationInterceptor())) {
+                log.info("DurableStash uses the application's S3AsyncClient bean, which has no "
+                        + "S3StorageBackend.revalidationInterceptor(): the SDK takes each revalidation answered 304 Not "
+                        + "Modified for a failed call, which may close its connection (and log a WARN 'Request "
+                        + "cancelled'); add it to that client's builder with overrideConfiguration(c -> "
+                        + "c.addExecutionInterceptor(S3StorageBackend.revalidationInterceptor()))");
             }
         }
 

@@ -43,6 +43,7 @@ import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
+import software.amazon.awssdk.services.s3.S3AsyncClientBuilder;
 
 /**
  * The S3 client of S3 storage: built from {@code durable-stash.storage.s3.*} and then by ordered
@@ -107,6 +108,12 @@ class S3ClientAutoConfigurationTests {
                     assertThat(put).isInstanceOf(PutResult.Written.class);
                     assertThat(backend.get("durable-stash/doc", null).toCompletableFuture().get(10, TimeUnit.SECONDS))
                             .isInstanceOf(GetResult.Found.class);
+                    assertThat(client.serviceClientConfiguration().overrideConfiguration().executionInterceptors())
+                            .as("a revalidation answered 304 is no failed call").contains(S3StorageBackend.revalidationInterceptor());
+                    assertThat(backend.get("durable-stash/doc", ((PutResult.Written) put).etag()).toCompletableFuture()
+                            .get(10, TimeUnit.SECONDS)).isInstanceOf(GetResult.NotModified.class);
+                    assertThat(logs.messages(Level.INFO)).noneSatisfy((line) -> assertThat(line)
+                            .contains("revalidationInterceptor"));
                 });
     }
 
@@ -213,6 +220,24 @@ class S3ClientAutoConfigurationTests {
                     assertThat(context.getBean(S3StorageBackend.class).describe()).isEqualTo("s3://stash at " + endpoint);
                     assertThat(logs.messages(Level.INFO)).anySatisfy((line) -> assertThat(line)
                             .contains("DurableStash S3 store check of s3://stash at " + endpoint));
+                    assertThat(logs.messages(Level.INFO)).anySatisfy((line) -> assertThat(line)
+                            .contains("DurableStash uses the application's S3AsyncClient bean, which has no "
+                                    + "S3StorageBackend.revalidationInterceptor()")
+                            .contains("c.addExecutionInterceptor(S3StorageBackend.revalidationInterceptor())"));
+                });
+    }
+
+    @Test
+    void anApplicationsClientWithTheRevalidationInterceptorIsNotAdvisedToAddIt() {
+        contextRunner.withBean(S3AsyncClient.class, () -> appClientBuilder(endpoint)
+                        .overrideConfiguration(c -> c.addExecutionInterceptor(S3StorageBackend.revalidationInterceptor()))
+                        .build())
+                .run((context) -> {
+                    assertThat(context).hasNotFailed();
+                    assertThat(logs.messages(Level.INFO)).anySatisfy((line) -> assertThat(line)
+                            .contains("DurableStash S3 store check of s3://stash at " + endpoint));
+                    assertThat(logs.messages(Level.INFO)).noneSatisfy((line) -> assertThat(line)
+                            .contains("revalidationInterceptor"));
                 });
     }
 
@@ -274,9 +299,12 @@ class S3ClientAutoConfigurationTests {
 
     /** An application's client as one is commonly written: no timeouts of its own. */
     private static S3AsyncClient appClient(URI endpoint) {
+        return appClientBuilder(endpoint).build();
+    }
+
+    private static S3AsyncClientBuilder appClientBuilder(URI endpoint) {
         return S3AsyncClient.builder().region(Region.US_EAST_1).endpointOverride(endpoint).forcePathStyle(true)
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("key", "secret")))
-                .build();
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("key", "secret")));
     }
 
     /** Two customizers declared in the opposite order to their {@link Order}. */

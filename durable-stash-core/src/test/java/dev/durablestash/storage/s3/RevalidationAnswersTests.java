@@ -1,0 +1,119 @@
+package dev.durablestash.storage.s3;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import dev.durablestash.storage.GetResult;
+import dev.durablestash.storage.Precondition;
+import dev.durablestash.storage.PutResult;
+import software.amazon.awssdk.core.async.AsyncResponseTransformer;
+import software.amazon.awssdk.core.retry.RetryMode;
+import software.amazon.awssdk.services.s3.S3AsyncClient;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+
+/**
+ * A revalidation answered 304 ({@code GET} with {@code If-None-Match} of the current ETag): on a client with
+ * {@link S3StorageBackend#revalidationInterceptor()} it is a successful call, so the SDK's Netty client keeps its
+ * connection (it closes the connection of a call that fails, which without the interceptor cost about one in
+ * five of them a new connection on this server); on a client without it, it still reads as not modified; other
+ * conditional requests through the client are left alone.
+ */
+class RevalidationAnswersTests {
+
+    private static final String KEY = "durable-stash/revalidated";
+    private static final int REVALIDATIONS = 100;
+
+    private final S3TestServer server = S3TestServer.shared();
+    private ConnectionCuttingProxy proxy;
+    private String bucket;
+
+    @BeforeEach
+    void start() throws Exception {
+        proxy = new ConnectionCuttingProxy(server.endpoint().getPort());
+        bucket = server.createBucket("revalidations");
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        proxy.close();
+    }
+
+    @Test
+    void revalidationsAnsweredNotModifiedKeepTheirConnection() throws Exception {
+        try (S3AsyncClient client = AppClients.builder(proxy.endpoint(), RequestChecksums.WHEN_REQUIRED).build();
+                S3StorageBackend backend = backendOn(client)) {
+            String etag = written(backend.put(KEY, bytes("{\"v\":1}"), Precondition.absent()));
+            long connectionsBefore = proxy.connectionsAccepted();
+            for (int i = 0; i < REVALIDATIONS; i++) {
+                assertThat(get(backend, etag)).as("revalidation %d", i).isInstanceOf(GetResult.NotModified.class);
+            }
+            assertThat(proxy.connectionsAccepted() - connectionsBefore)
+                    .as("connections opened by %d revalidations one after the other", REVALIDATIONS).isLessThanOrEqualTo(1);
+        }
+    }
+
+    @Test
+    void aChangedDocumentIsReadWholeThroughTheInterceptor() throws Exception {
+        try (S3AsyncClient client = AppClients.builder(proxy.endpoint(), RequestChecksums.WHEN_SUPPORTED).build();
+                S3StorageBackend backend = backendOn(client)) {
+            String first = written(backend.put(KEY, bytes("{\"v\":1}"), Precondition.absent()));
+            String second = written(backend.put(KEY, bytes("{\"v\":2}"), Precondition.matching(first)));
+            GetResult changed = get(backend, first);
+            assertThat(changed).isInstanceOf(GetResult.Found.class);
+            assertThat(new String(((GetResult.Found) changed).body(), StandardCharsets.UTF_8)).isEqualTo("{\"v\":2}");
+            assertThat(((GetResult.Found) changed).etag()).isEqualTo(second);
+            assertThat(get(backend, second)).as("with checksums of responses on").isInstanceOf(GetResult.NotModified.class);
+            assertThat(get(backend, null)).as("an unconditional read").isInstanceOf(GetResult.Found.class);
+        }
+    }
+
+    @Test
+    void aClientWithoutTheInterceptorStillReadsNotModified() throws Exception {
+        try (S3AsyncClient client = AppClients.builder(proxy.endpoint(), RequestChecksums.WHEN_REQUIRED)
+                .overrideConfiguration(c -> c.apiCallTimeout(Duration.ofSeconds(30)).retryStrategy(RetryMode.STANDARD))
+                .build();
+                S3StorageBackend backend = backendOn(client)) {
+            assertThat(client.serviceClientConfiguration().overrideConfiguration().executionInterceptors())
+                    .doesNotContain(S3StorageBackend.revalidationInterceptor());
+            String etag = written(backend.put(KEY, bytes("{\"v\":1}"), Precondition.absent()));
+            assertThat(get(backend, etag)).isInstanceOf(GetResult.NotModified.class);
+        }
+    }
+
+    @Test
+    void otherConditionalReadsThroughTheClientStillFailWith304() throws Exception {
+        try (S3AsyncClient client = AppClients.builder(proxy.endpoint(), RequestChecksums.WHEN_REQUIRED).build();
+                S3StorageBackend backend = backendOn(client)) {
+            String etag = written(backend.put(KEY, bytes("{\"v\":1}"), Precondition.absent()));
+            assertThatThrownBy(() -> client.getObject(b -> b.bucket(bucket).key(KEY).ifNoneMatch(ETags.quote(etag)),
+                    AsyncResponseTransformer.toBytes()).get(30, TimeUnit.SECONDS))
+                    .hasCauseInstanceOf(S3Exception.class)
+                    .satisfies(e -> assertThat(((S3Exception) e.getCause()).statusCode()).isEqualTo(304));
+        }
+    }
+
+    private S3StorageBackend backendOn(S3AsyncClient client) {
+        return S3StorageBackend.builder().bucket(bucket).client(client).build();
+    }
+
+    private static GetResult get(S3StorageBackend backend, String ifNoneMatch) {
+        return backend.get(KEY, ifNoneMatch).toCompletableFuture().orTimeout(30, TimeUnit.SECONDS).join();
+    }
+
+    private static String written(CompletionStage<PutResult> put) {
+        return ((PutResult.Written) put.toCompletableFuture().orTimeout(30, TimeUnit.SECONDS).join()).etag();
+    }
+
+    private static byte[] bytes(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
+    }
+}
