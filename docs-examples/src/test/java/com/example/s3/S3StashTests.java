@@ -7,7 +7,10 @@ import software.amazon.awssdk.services.s3.S3AsyncClient;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Builds the backend of docs/s3.md's example (it sends no request until used), on a client with the revalidation interceptor. */
+/**
+ * Builds the backend of docs/s3.md's example (it sends no request until used), on a client with the revalidation
+ * interceptor.
+ */
 class S3StashTests {
 
     @Test

@@ -57,7 +57,8 @@ class RevalidationAnswersTests {
                 assertThat(get(backend, etag)).as("revalidation %d", i).isInstanceOf(GetResult.NotModified.class);
             }
             assertThat(proxy.connectionsAccepted() - connectionsBefore)
-                    .as("connections opened by %d revalidations one after the other", REVALIDATIONS).isLessThanOrEqualTo(1);
+                    .as("connections opened by %d revalidations one after the other", REVALIDATIONS)
+                    .isLessThanOrEqualTo(1);
         }
     }
 
@@ -71,7 +72,8 @@ class RevalidationAnswersTests {
             assertThat(changed).isInstanceOf(GetResult.Found.class);
             assertThat(new String(((GetResult.Found) changed).body(), StandardCharsets.UTF_8)).isEqualTo("{\"v\":2}");
             assertThat(((GetResult.Found) changed).etag()).isEqualTo(second);
-            assertThat(get(backend, second)).as("with checksums of responses on").isInstanceOf(GetResult.NotModified.class);
+            assertThat(get(backend, second)).as("with checksums of responses on")
+                    .isInstanceOf(GetResult.NotModified.class);
             assertThat(get(backend, null)).as("an unconditional read").isInstanceOf(GetResult.Found.class);
         }
     }

@@ -206,8 +206,8 @@ final class StorageConfigurations {
             }
             if (!interceptors.contains(S3StorageBackend.revalidationInterceptor())) {
                 log.info("DurableStash uses the application's S3AsyncClient bean, which has no "
-                        + "S3StorageBackend.revalidationInterceptor(): the SDK takes each revalidation answered 304 Not "
-                        + "Modified for a failed call, which may close its connection (and log a WARN 'Request "
+                        + "S3StorageBackend.revalidationInterceptor(): the SDK takes each revalidation answered 304 "
+                        + "Not Modified for a failed call, which may close its connection (and log a WARN 'Request "
                         + "cancelled'); add it to that client's builder with overrideConfiguration(c -> "
                         + "c.addExecutionInterceptor(S3StorageBackend.revalidationInterceptor()))");
             }

@@ -109,7 +109,8 @@ class S3ClientAutoConfigurationTests {
                     assertThat(backend.get("durable-stash/doc", null).toCompletableFuture().get(10, TimeUnit.SECONDS))
                             .isInstanceOf(GetResult.Found.class);
                     assertThat(client.serviceClientConfiguration().overrideConfiguration().executionInterceptors())
-                            .as("a revalidation answered 304 is no failed call").contains(S3StorageBackend.revalidationInterceptor());
+                            .as("a revalidation answered 304 is no failed call")
+                            .contains(S3StorageBackend.revalidationInterceptor());
                     assertThat(backend.get("durable-stash/doc", ((PutResult.Written) put).etag()).toCompletableFuture()
                             .get(10, TimeUnit.SECONDS)).isInstanceOf(GetResult.NotModified.class);
                     assertThat(logs.messages(Level.INFO)).noneSatisfy((line) -> assertThat(line)
@@ -230,7 +231,8 @@ class S3ClientAutoConfigurationTests {
     @Test
     void anApplicationsClientWithTheRevalidationInterceptorIsNotAdvisedToAddIt() {
         contextRunner.withBean(S3AsyncClient.class, () -> appClientBuilder(endpoint)
-                        .overrideConfiguration(c -> c.addExecutionInterceptor(S3StorageBackend.revalidationInterceptor()))
+                        .overrideConfiguration(c -> c.addExecutionInterceptor(
+                                S3StorageBackend.revalidationInterceptor()))
                         .build())
                 .run((context) -> {
                     assertThat(context).hasNotFailed();
