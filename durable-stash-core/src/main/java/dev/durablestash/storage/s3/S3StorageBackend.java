@@ -14,6 +14,7 @@ import dev.durablestash.storage.Precondition;
 import dev.durablestash.storage.PutResult;
 import dev.durablestash.storage.StorageBackend;
 import dev.durablestash.storage.StorageException;
+import software.amazon.awssdk.awscore.AwsRequestOverrideConfiguration;
 import software.amazon.awssdk.core.ResponseBytes;
 import software.amazon.awssdk.core.async.AsyncResponseTransformer;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
@@ -122,6 +123,8 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
     private final S3AsyncClient writeClient;
     private final String bucket;
     private final RequestOverrides overrides;
+    /** The overrides of a revalidation: marked for {@link NotModifiedAnswers} unless the client cannot take it. */
+    private final AwsRequestOverrideConfiguration revalidate;
     private final StoreQuirks quirks;
     private final CompareAndSwap cas;
     private final Tombstones tombstones;
@@ -134,6 +137,7 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
         this.bucket = bucket;
         this.overrides = new RequestOverrides(builder.requestChecksums, builder.apiCallTimeout,
                 builder.apiCallAttemptTimeout, writeClientFit);
+        this.revalidate = NotModifiedAnswers.takesRewrittenAnswers(client) ? overrides.revalidate() : overrides.read();
         this.quirks = new StoreQuirks(client, bucket, overrides, builder.ifMatchForm, builder.conditionalDeletes);
         this.cas = new CompareAndSwap(client, writeClient, bucket, overrides, quirks);
         this.tombstones = new Tombstones(client, writeClient, bucket, overrides, builder.abandonedTombstoneAge,
@@ -148,8 +152,9 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
 
     /**
      * An interceptor for the client the backend reads with ({@link Builder#client(S3AsyncClient)}), which the
-     * Spring Boot starter's client has: add it to a client you build,
-     * {@code overrideConfiguration(c -> c.addExecutionInterceptor(S3StorageBackend.revalidationInterceptor()))}.
+     * Spring Boot starter's client has: add it to a client you build where its override configuration is built,
+     * {@code .addExecutionInterceptor(S3StorageBackend.revalidationInterceptor())} (a second
+     * {@code overrideConfiguration(...)} call on a builder replaces the first, timeouts included).
      * The SDK treats a {@code 304 Not Modified} as a failed call, and its Netty HTTP client closes the
      * connection of a failed call, now and then logging a WARN with a stack trace ({@code An exceptionCaught()
      * event was fired ... java.io.IOException: Request cancelled}, from
@@ -157,7 +162,9 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
      * usually answered 304, so without it about one in five of them costs the next call a new connection. With it,
      * a 304 to the backend's conditional GETs is a successful call without a body, which the backend reads
      * as {@link GetResult.NotModified}. It changes no other request through the client (they do not carry the
-     * execution attribute it looks for), and a client without it works as before.
+     * execution attribute it looks for), and a client without it works as before. On a client with multipart
+     * enabled ({@code multipartEnabled(true)}) it does nothing: that client's multipart downloader, which serves
+     * its GETs, does not take a rewritten answer, so the backend does not ask for one there.
      *
      * @return the interceptor; stateless and thread-safe, one instance may serve any number of clients
      */
@@ -170,7 +177,7 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
         checkKey(key);
         GetObjectRequest.Builder request = GetObjectRequest.builder().bucket(bucket).key(key);
         if (ifNoneMatch != null) {
-            request.ifNoneMatch(ETags.quote(ifNoneMatch)).overrideConfiguration(overrides.revalidate());
+            request.ifNoneMatch(ETags.quote(ifNoneMatch)).overrideConfiguration(revalidate);
         } else {
             request.overrideConfiguration(overrides.read());
         }

@@ -10,6 +10,10 @@ import software.amazon.awssdk.services.s3.S3AsyncClientBuilder;
  * creates the client bean, once to the builder of each of the starter's two clients: the client of
  * reads ({@code durableStashS3Client}), then the backend's client for writes, whose retries (and, with
  * {@code request-checksums=when-required}, upload checksums) are turned off after the customizers ran.
+ * {@code builder.overrideConfiguration(consumer)} replaces the override configuration, the call timeouts of
+ * the properties included: start from {@code builder.overrideConfiguration().toBuilder()} to add to it. The
+ * backend's {@code S3StorageBackend.revalidationInterceptor()} is added back after the customizers if one
+ * dropped it.
  *
  * <p>Not applied to an {@code S3AsyncClient} bean of the application: when there is one, the starter
  * uses it as it is and builds none. Whatever a customizer sets, the backend still bounds each of its

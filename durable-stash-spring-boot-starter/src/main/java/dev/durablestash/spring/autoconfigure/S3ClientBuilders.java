@@ -11,6 +11,7 @@ import dev.durablestash.storage.s3.S3StorageBackend;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
+import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.core.retry.RetryMode;
@@ -37,7 +38,8 @@ import software.amazon.awssdk.services.s3.S3Configuration;
  *  - endpoint, region (us-east-1 by default with an endpoint), path-style access, and static credentials
  *    when both keys are set (else the SDK's default provider chain);
  *  - the backend's revalidation interceptor, so that a revalidation answered 304 is no failed call for the
- *    SDK, whose Netty client would then close its connection.
+ *    SDK, whose Netty client would then close its connection (added again after the customizers when one
+ *    replaced the override configuration without it).
  *
  * Customizer beans run on the result afterwards, in order (StorageConfigurations). The backend's write
  * client is built from a second such builder (forWrites; an SDK builder cannot be built twice): the SDK rebuilds a client's configuration for
@@ -103,6 +105,22 @@ final class S3ClientBuilders {
         if (StringUtils.hasText(accessKeyId)) {
             builder.credentialsProvider(StaticCredentialsProvider.create(
                     AwsBasicCredentials.create(accessKeyId, secretAccessKey)));
+        }
+        return builder;
+    }
+
+    /**
+     * Gives a builder (after {@link #fromProperties} and the customizers) the backend's revalidation interceptor
+     * again when a customizer replaced the override configuration without it, keeping what the customizer set.
+     *
+     * @param builder a builder, not built yet; changed
+     * @return the builder
+     */
+    static S3AsyncClientBuilder withRevalidationInterceptor(S3AsyncClientBuilder builder) {
+        ClientOverrideConfiguration configuration = builder.overrideConfiguration();
+        if (!configuration.executionInterceptors().contains(S3StorageBackend.revalidationInterceptor())) {
+            builder.overrideConfiguration(configuration.toBuilder()
+                    .addExecutionInterceptor(S3StorageBackend.revalidationInterceptor()).build());
         }
         return builder;
     }

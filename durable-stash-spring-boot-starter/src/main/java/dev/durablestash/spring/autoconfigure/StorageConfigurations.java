@@ -106,7 +106,7 @@ final class StorageConfigurations {
                 ObjectProvider<DurableStashS3ClientCustomizer> customizers) {
             S3AsyncClientBuilder builder = S3ClientBuilders.fromProperties(properties);
             customizers.orderedStream().forEach((customizer) -> customizer.customize(builder));
-            return builder;
+            return S3ClientBuilders.withRevalidationInterceptor(builder);
         }
 
         /**
@@ -153,16 +153,19 @@ final class StorageConfigurations {
                 }
             } else {
                 warnAboutIgnoredSettings(s3, customizers);
-                adviseRevalidationInterceptor(client);
             }
             Duration operationTimeout = SettingsMapping.operationTimeout(properties);
-            return builder.client(client)
+            S3StorageBackend backend = builder.client(client)
                     .conditionalDeletes(s3.getConditionalDeletes())
                     .ifMatchForm(s3.getIfMatchForm())
                     .requestChecksums(s3.getRequestChecksums())
                     .apiCallTimeout(S3ClientBuilders.apiCallTimeout(operationTimeout))
                     .apiCallAttemptTimeout(S3ClientBuilders.apiCallAttemptTimeout(operationTimeout))
                     .build();
+            if (!beanFactory.containsBean(OWN_CLIENT)) {
+                adviseRevalidationInterceptor(client); // once the client was accepted (a CRT client is not)
+            }
+            return backend;
         }
 
         private static void warnAboutIgnoredSettings(DurableStashProperties.S3 s3,
@@ -208,8 +211,9 @@ final class StorageConfigurations {
                 log.info("DurableStash uses the application's S3AsyncClient bean, which has no "
                         + "S3StorageBackend.revalidationInterceptor(): the SDK takes each revalidation answered 304 "
                         + "Not Modified for a failed call, which may close its connection (and log a WARN 'Request "
-                        + "cancelled'); add it to that client's builder with overrideConfiguration(c -> "
-                        + "c.addExecutionInterceptor(S3StorageBackend.revalidationInterceptor()))");
+                        + "cancelled'); add .addExecutionInterceptor(S3StorageBackend.revalidationInterceptor()) where "
+                        + "that client's override configuration is built (a second overrideConfiguration(...) call on "
+                        + "its builder would replace the first, timeouts included)");
             }
         }
 

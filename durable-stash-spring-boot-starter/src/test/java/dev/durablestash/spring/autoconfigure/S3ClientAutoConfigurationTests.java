@@ -224,7 +224,26 @@ class S3ClientAutoConfigurationTests {
                     assertThat(logs.messages(Level.INFO)).anySatisfy((line) -> assertThat(line)
                             .contains("DurableStash uses the application's S3AsyncClient bean, which has no "
                                     + "S3StorageBackend.revalidationInterceptor()")
-                            .contains("c.addExecutionInterceptor(S3StorageBackend.revalidationInterceptor())"));
+                            .contains("add .addExecutionInterceptor(S3StorageBackend.revalidationInterceptor()) where that "
+                                    + "client's override configuration is built"));
+                });
+    }
+
+    @Test
+    void aCustomizerThatReplacesTheOverrideConfigurationKeepsItsInterceptorAndTheRevalidationInterceptor() {
+        ExecutionInterceptor mine = new ExecutionInterceptor() {
+        };
+        contextRunner.withPropertyValues("durable-stash.storage.s3.endpoint=" + endpoint,
+                        "durable-stash.storage.s3.path-style-access=true",
+                        "durable-stash.storage.s3.access-key-id=key", "durable-stash.storage.s3.secret-access-key=secret")
+                .withBean(DurableStashS3ClientCustomizer.class,
+                        () -> (builder) -> builder.overrideConfiguration(c -> c.addExecutionInterceptor(mine)))
+                .run((context) -> {
+                    assertThat(context).hasNotFailed();
+                    S3AsyncClient client = context.getBean("durableStashS3Client", S3AsyncClient.class);
+                    assertThat(client.serviceClientConfiguration().overrideConfiguration().executionInterceptors())
+                            .as("the customizer's interceptor, and the revalidation interceptor added back")
+                            .contains(mine, S3StorageBackend.revalidationInterceptor());
                 });
     }
 

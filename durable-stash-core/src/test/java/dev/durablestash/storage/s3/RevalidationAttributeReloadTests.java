@@ -1,0 +1,64 @@
+package dev.durablestash.storage.s3;
+
+import static org.assertj.core.api.Assertions.assertThatCode;
+
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.file.Path;
+
+import org.junit.jupiter.api.Test;
+
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3AsyncClient;
+
+/**
+ * DurableStash's classes loaded a second time beside one AWS SDK, as Spring Boot DevTools' restart class
+ * loader does on each restart for classes it reloads (the SDK stays in the base loader), or two applications
+ * in one container sharing the SDK: the SDK refuses a second ExecutionAttribute of the same name
+ * ("No duplicate ExecutionAttribute names allowed"), so NotModifiedAnswers cannot initialize and no backend
+ * can be built in the second loader.
+ */
+class RevalidationAttributeReloadTests {
+
+    @Test
+    void aBackendCanBeBuiltAfterDurableStashsClassesAreLoadedAgain() throws Exception {
+        S3StorageBackend.revalidationInterceptor(); // the first loader's attribute exists
+        URL classes = Path.of("target/classes").toAbsolutePath().toUri().toURL();
+        try (URLClassLoader restart = new ChildFirst(new URL[] {classes}, getClass().getClassLoader());
+                S3AsyncClient client = S3AsyncClient.builder().region(Region.US_EAST_1).build()) {
+            Class<?> backendClass = Class.forName("dev.durablestash.storage.s3.S3StorageBackend", true, restart);
+            assertThatCode(() -> {
+                Object builder = backendClass.getMethod("builder").invoke(null);
+                builder.getClass().getMethod("bucket", String.class).invoke(builder, "stash");
+                builder.getClass().getMethod("client", S3AsyncClient.class).invoke(builder, client);
+                Object backend = builder.getClass().getMethod("build").invoke(builder);
+                ((AutoCloseable) backend).close();
+            }).doesNotThrowAnyException();
+        }
+    }
+
+    /** Loads dev.durablestash classes itself, everything else from its parent. */
+    private static final class ChildFirst extends URLClassLoader {
+        ChildFirst(URL[] urls, ClassLoader parent) {
+            super(urls, parent);
+        }
+
+        @Override
+        protected Class<?> loadClass(String name, boolean resolve) throws ClassNotFoundException {
+            synchronized (getClassLoadingLock(name)) {
+                if (name.startsWith("dev.durablestash.")) {
+                    Class<?> loaded = findLoadedClass(name);
+                    if (loaded == null) {
+                        try {
+                            loaded = findClass(name);
+                        } catch (ClassNotFoundException e) {
+                            return super.loadClass(name, resolve);
+                        }
+                    }
+                    return loaded;
+                }
+                return super.loadClass(name, resolve);
+            }
+        }
+    }
+}
