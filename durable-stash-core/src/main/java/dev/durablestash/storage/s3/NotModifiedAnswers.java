@@ -3,14 +3,11 @@ package dev.durablestash.storage.s3;
 import java.util.Locale;
 import java.util.UUID;
 
-import software.amazon.awssdk.core.SdkClient;
 import software.amazon.awssdk.core.interceptor.Context;
 import software.amazon.awssdk.core.interceptor.ExecutionAttribute;
 import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.http.SdkHttpResponse;
-import software.amazon.awssdk.services.s3.DelegatingS3AsyncClient;
-import software.amazon.awssdk.services.s3.S3AsyncClient;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 
 /*
@@ -23,10 +20,11 @@ import software.amazon.awssdk.services.s3.model.GetObjectResponse;
  * reads with, makes a 304 to the backend's own conditional GETs a successful call: status 200, no body,
  * marked by a header the backend looks for. Other requests through the same client (an application's
  * own, the backend's other reads) carry no REVALIDATION attribute and are left alone. Checksum headers
- * are dropped from the rewritten answer (no body to check them against), and its length is 0. A client with
- * multipart enabled sends a GET without a range through its multipart downloader, which waited for ever for
- * about one in four rewritten answers: the backend does not mark its revalidations on such a client
- * (takesRewrittenAnswers), which then fail with 304 as without the interceptor.
+ * are dropped from the rewritten answer (no body to check them against), and its length is 0. An answer to
+ * a GET of a part or a range is left alone: a client with multipart enabled sends the backend's GETs through
+ * its multipart downloader as GETs of parts (partNumber), and the downloader waited for ever for about one in
+ * four rewritten answers; the backend's own GETs name neither, so through such a client, whatever wraps it,
+ * revalidations fail with 304 as without the interceptor.
  */
 /** Makes the backend's revalidations answered 304 successful calls for the SDK. Stateless, thread-safe. */
 final class NotModifiedAnswers implements ExecutionInterceptor {
@@ -44,8 +42,6 @@ final class NotModifiedAnswers implements ExecutionInterceptor {
 
     static final NotModifiedAnswers INSTANCE = new NotModifiedAnswers();
 
-    /** The SDK's client for {@code S3AsyncClient.builder().multipartEnabled(true)}. */
-    private static final String MULTIPART_CLIENT = "software.amazon.awssdk.services.s3.internal.multipart.MultipartS3AsyncClient";
 
     private NotModifiedAnswers() {
     }
@@ -53,7 +49,9 @@ final class NotModifiedAnswers implements ExecutionInterceptor {
     @Override
     public SdkHttpResponse modifyHttpResponse(Context.ModifyHttpResponse context, ExecutionAttributes attributes) {
         SdkHttpResponse response = context.httpResponse();
-        if (response.statusCode() != 304 || !Boolean.TRUE.equals(attributes.getAttribute(REVALIDATION))) {
+        if (response.statusCode() != 304 || !Boolean.TRUE.equals(attributes.getAttribute(REVALIDATION))
+                || context.httpRequest().firstMatchingRawQueryParameter("partNumber").isPresent()
+                || context.httpRequest().firstMatchingHeader("Range").isPresent()) {
             return response;
         }
         SdkHttpResponse.Builder answered = response.toBuilder().statusCode(200).statusText("OK");
@@ -63,22 +61,6 @@ final class NotModifiedAnswers implements ExecutionInterceptor {
             }
         }
         return answered.putHeader("Content-Length", "0").putHeader(NOT_MODIFIED_HEADER, "true").build();
-    }
-
-    /**
-     * @param client the client the backend reads with
-     * @return {@code false} for a client with multipart enabled (also inside wrappers that extend
-     *     {@link DelegatingS3AsyncClient}), whose downloader does not take a rewritten answer
-     */
-    static boolean takesRewrittenAnswers(S3AsyncClient client) {
-        SdkClient current = client;
-        while (current instanceof DelegatingS3AsyncClient delegating) {
-            if (delegating.getClass().getName().equals(MULTIPART_CLIENT)) {
-                return false;
-            }
-            current = delegating.delegate();
-        }
-        return true;
     }
 
     /** @return whether {@code response} is a 304 this interceptor made a successful call */

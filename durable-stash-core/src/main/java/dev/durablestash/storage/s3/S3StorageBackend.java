@@ -14,7 +14,6 @@ import dev.durablestash.storage.Precondition;
 import dev.durablestash.storage.PutResult;
 import dev.durablestash.storage.StorageBackend;
 import dev.durablestash.storage.StorageException;
-import software.amazon.awssdk.awscore.AwsRequestOverrideConfiguration;
 import software.amazon.awssdk.core.ResponseBytes;
 import software.amazon.awssdk.core.async.AsyncResponseTransformer;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
@@ -123,8 +122,6 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
     private final S3AsyncClient writeClient;
     private final String bucket;
     private final RequestOverrides overrides;
-    /** The overrides of a revalidation: marked for {@link NotModifiedAnswers} unless the client cannot take it. */
-    private final AwsRequestOverrideConfiguration revalidate;
     private final StoreQuirks quirks;
     private final CompareAndSwap cas;
     private final Tombstones tombstones;
@@ -137,7 +134,6 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
         this.bucket = bucket;
         this.overrides = new RequestOverrides(builder.requestChecksums, builder.apiCallTimeout,
                 builder.apiCallAttemptTimeout, writeClientFit);
-        this.revalidate = NotModifiedAnswers.takesRewrittenAnswers(client) ? overrides.revalidate() : overrides.read();
         this.quirks = new StoreQuirks(client, bucket, overrides, builder.ifMatchForm, builder.conditionalDeletes);
         this.cas = new CompareAndSwap(client, writeClient, bucket, overrides, quirks);
         this.tombstones = new Tombstones(client, writeClient, bucket, overrides, builder.abandonedTombstoneAge,
@@ -164,7 +160,8 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
      * as {@link GetResult.NotModified}. It changes no other request through the client (they do not carry the
      * execution attribute it looks for), and a client without it works as before. On a client with multipart
      * enabled ({@code multipartEnabled(true)}) it does nothing: that client's multipart downloader, which serves
-     * its GETs, does not take a rewritten answer, so the backend does not ask for one there.
+     * its GETs as GETs of parts, does not take a rewritten answer, so answers to GETs of a part or a range are
+     * left alone.
      *
      * @return the interceptor; stateless and thread-safe, one instance may serve any number of clients
      */
@@ -177,7 +174,7 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
         checkKey(key);
         GetObjectRequest.Builder request = GetObjectRequest.builder().bucket(bucket).key(key);
         if (ifNoneMatch != null) {
-            request.ifNoneMatch(ETags.quote(ifNoneMatch)).overrideConfiguration(revalidate);
+            request.ifNoneMatch(ETags.quote(ifNoneMatch)).overrideConfiguration(overrides.revalidate());
         } else {
             request.overrideConfiguration(overrides.read());
         }

@@ -111,8 +111,8 @@ class RevalidationAnswersTests {
                 S3StorageBackend backend = backendOn(client)) {
             String etag = written(backend.put(KEY, bytes("{\"v\":1}"), Precondition.absent()));
             for (int i = 0; i < 60; i++) {
-                assertThat(backend.get(KEY, etag).toCompletableFuture().get(5, TimeUnit.SECONDS)).as("revalidation %d", i)
-                        .isInstanceOf(GetResult.NotModified.class);
+                assertThat(backend.get(KEY, etag).toCompletableFuture().get(5, TimeUnit.SECONDS))
+                        .as("revalidation %d", i).isInstanceOf(GetResult.NotModified.class);
             }
         }
     }

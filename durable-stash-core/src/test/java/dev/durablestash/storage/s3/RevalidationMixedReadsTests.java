@@ -49,7 +49,8 @@ class RevalidationMixedReadsTests {
                     Random random = new Random(4242 + thread);
                     String key = "durable-stash/k" + thread;
                     String body = "{\"t\":" + thread + ",\"v\":0}";
-                    String etag = ((PutResult.Written) join(backend.put(key, bytes(body), Precondition.absent()))).etag();
+                    String etag = ((PutResult.Written) join(backend.put(key, bytes(body), Precondition.absent())))
+                            .etag();
                     String previous = null;
                     for (int i = 1; i <= rounds; i++) {
                         switch (random.nextInt(4)) {
@@ -65,14 +66,17 @@ class RevalidationMixedReadsTests {
                             case 2 -> {
                                 if (previous != null) {
                                     GetResult got = join(backend.get(key, previous));
-                                    assertThat(got).as("thread %d round %d", thread, i).isInstanceOf(GetResult.Found.class);
-                                    assertThat(new String(((GetResult.Found) got).body(), StandardCharsets.UTF_8)).isEqualTo(body);
+                                    assertThat(got).as("thread %d round %d", thread, i)
+                                            .isInstanceOf(GetResult.Found.class);
+                                    assertThat(new String(((GetResult.Found) got).body(), StandardCharsets.UTF_8))
+                                            .isEqualTo(body);
                                     assertThat(((GetResult.Found) got).etag()).isEqualTo(etag);
                                 }
                             }
                             default -> {
                                 GetResult got = join(backend.get(key, null));
-                                assertThat(new String(((GetResult.Found) got).body(), StandardCharsets.UTF_8)).isEqualTo(body);
+                                assertThat(new String(((GetResult.Found) got).body(), StandardCharsets.UTF_8))
+                                        .isEqualTo(body);
                             }
                         }
                     }

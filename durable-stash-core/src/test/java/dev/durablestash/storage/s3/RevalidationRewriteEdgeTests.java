@@ -53,7 +53,8 @@ class RevalidationRewriteEdgeTests {
     /** 304 carrying the object's full-object checksum, as AWS S3 sends checksum headers on a GET with checksum mode. */
     @Test
     void a304WithChecksumHeadersReadsNotModifiedWithResponseChecksumsOn() throws Exception {
-        check(RequestChecksums.WHEN_SUPPORTED, "x-amz-checksum-crc32: AAAAAA==\r\nx-amz-checksum-type: FULL_OBJECT\r\n");
+        check(RequestChecksums.WHEN_SUPPORTED,
+                "x-amz-checksum-crc32: AAAAAA==\r\nx-amz-checksum-type: FULL_OBJECT\r\n");
     }
 
     /** 304 carrying x-amz-transfer-encoding: append-md5 (the answer to the SDK's x-amz-te: append-md5). */
@@ -65,7 +66,8 @@ class RevalidationRewriteEdgeTests {
     private void check(RequestChecksums checksums, String extra304Headers) throws Exception {
         server = new ScriptedServer(request -> {
             if (request.contains("\nif-none-match: " + ETAG.toLowerCase())) {
-                return "HTTP/1.1 304 Not Modified\r\nETag: " + ETAG + "\r\nx-amz-request-id: 1\r\n" + extra304Headers + "\r\n";
+                return "HTTP/1.1 304 Not Modified\r\nETag: " + ETAG + "\r\nx-amz-request-id: 1\r\n" + extra304Headers
+                        + "\r\n";
             }
             return "HTTP/1.1 200 OK\r\nETag: \"ffffffffffffffffffffffffffffffff\"\r\nContent-Type: application/json\r\n"
                     + "Content-Length: " + BODY.length() + "\r\n\r\n" + BODY;

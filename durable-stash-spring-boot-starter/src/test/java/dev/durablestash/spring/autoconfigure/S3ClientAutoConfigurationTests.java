@@ -224,8 +224,8 @@ class S3ClientAutoConfigurationTests {
                     assertThat(logs.messages(Level.INFO)).anySatisfy((line) -> assertThat(line)
                             .contains("DurableStash uses the application's S3AsyncClient bean, which has no "
                                     + "S3StorageBackend.revalidationInterceptor()")
-                            .contains("add .addExecutionInterceptor(S3StorageBackend.revalidationInterceptor()) where that "
-                                    + "client's override configuration is built"));
+                            .contains("add .addExecutionInterceptor(S3StorageBackend.revalidationInterceptor()) where "
+                                    + "that client's override configuration is built"));
                 });
     }
 
@@ -235,7 +235,8 @@ class S3ClientAutoConfigurationTests {
         };
         contextRunner.withPropertyValues("durable-stash.storage.s3.endpoint=" + endpoint,
                         "durable-stash.storage.s3.path-style-access=true",
-                        "durable-stash.storage.s3.access-key-id=key", "durable-stash.storage.s3.secret-access-key=secret")
+                        "durable-stash.storage.s3.access-key-id=key",
+                        "durable-stash.storage.s3.secret-access-key=secret")
                 .withBean(DurableStashS3ClientCustomizer.class,
                         () -> (builder) -> builder.overrideConfiguration(c -> c.addExecutionInterceptor(mine)))
                 .run((context) -> {
