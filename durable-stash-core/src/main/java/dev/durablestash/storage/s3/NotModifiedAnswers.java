@@ -42,7 +42,6 @@ final class NotModifiedAnswers implements ExecutionInterceptor {
 
     static final NotModifiedAnswers INSTANCE = new NotModifiedAnswers();
 
-
     private NotModifiedAnswers() {
     }
 
