@@ -58,7 +58,7 @@ class EngineEdgeCaseTests {
      */
     @Test
     void aNewSessionsLeftOverMoveMarkerExpires() throws Exception {
-        try (StashAdapter m = new StashAdapter(store, SecretRotationTests.step2().build())) {
+        try (StashAdapter m = new StashAdapter(store, SecretRotationSteps.stepTwo().build())) {
             store.failNext(Operation.DELETE, 1); // removing the marker fails
             await(m.stash(sid, V1, Map.of("a", 1)));
         }

@@ -35,7 +35,7 @@ class FencesDuringASecretRotationTests {
      */
     @Test
     void anEndOnAFirstStepInstanceThatFindsAResetDocumentUnderAStillRefusesALateCreateUnderB() throws Exception {
-        StashAdapter firstStep = engines.open(store, SecretRotationTests.step1());
+        StashAdapter firstStep = engines.open(store, SecretRotationSteps.stepOne());
         await(firstStep.stash(sid, SecretRotationTests.VIEW, Map.of("x", 1)));
         await(firstStep.reset(sid, SecretRotationTests.VIEW)); // a document without views under A
         assertThat(store.keys()).containsExactly(EncryptionAtRestTests.key(SecretRotationTests.A, sid));
@@ -59,11 +59,11 @@ class FencesDuringASecretRotationTests {
     void aLateCreateUnderAThatLandsWhileAFirstStepEndFencesIsRemoved() throws Exception {
         String a = EncryptionAtRestTests.key(SecretRotationTests.A, sid);
         MapStorageBackend elsewhere = new MapStorageBackend();
-        await(engines.open(elsewhere, SecretRotationTests.before())
+        await(engines.open(elsewhere, SecretRotationSteps.oldOnly())
                 .stash(sid, SecretRotationTests.VIEW, Map.of("x", 7)));
         byte[] lateCreate = elsewhere.read(a).orElseThrow(); // what a before-instance's timed-out create carries
 
-        StashAdapter firstStep = engines.open(held, SecretRotationTests.step1());
+        StashAdapter firstStep = engines.open(held, SecretRotationSteps.stepOne());
         held.onlyKey(a);
         held.hold(Operation.PUT);
         CompletionStage<Void> end = firstStep.end(sid); // finds nothing; fences B, then A
@@ -73,7 +73,7 @@ class FencesDuringASecretRotationTests {
         fenceOfA.release().run(); // meets the late create: the end loads again and should remove it
 
         await(end);
-        StashAdapter notYetRotated = engines.open(store, SecretRotationTests.before());
+        StashAdapter notYetRotated = engines.open(store, SecretRotationSteps.oldOnly());
         assertThat(await(notYetRotated.recover(sid, SecretRotationTests.VIEW, MountKind.REJOIN)).values())
                 .as("state stashed before the logout, served for the ended id by a before-instance")
                 .doesNotContainKey("x");
@@ -83,11 +83,11 @@ class FencesDuringASecretRotationTests {
     void aLateCreateUnderAThatLandsWhileAFirstStepRotationFencesIsRemoved() throws Exception {
         String a = EncryptionAtRestTests.key(SecretRotationTests.A, sid);
         MapStorageBackend elsewhere = new MapStorageBackend();
-        await(engines.open(elsewhere, SecretRotationTests.before())
+        await(engines.open(elsewhere, SecretRotationSteps.oldOnly())
                 .stash(sid, SecretRotationTests.VIEW, Map.of("x", 7)));
         byte[] lateCreate = elsewhere.read(a).orElseThrow();
 
-        StashAdapter firstStep = engines.open(held, SecretRotationTests.step1());
+        StashAdapter firstStep = engines.open(held, SecretRotationSteps.stepOne());
         held.onlyKey(a);
         held.hold(Operation.PUT);
         await(firstStep.rotate(sid, SessionIds.newSid())); // finds nothing; once reported, fences B, then A
@@ -97,7 +97,7 @@ class FencesDuringASecretRotationTests {
         fenceOfA.release().run();
         await(firstStep.recover(sid, SecretRotationTests.VIEW, MountKind.FRESH)); // after the rotation's own work
 
-        StashAdapter notYetRotated = engines.open(store, SecretRotationTests.before());
+        StashAdapter notYetRotated = engines.open(store, SecretRotationSteps.oldOnly());
         assertThat(await(notYetRotated.recover(sid, SecretRotationTests.VIEW, MountKind.REJOIN)).values())
                 .as("state stashed before the login, served for the rotated-away id by a before-instance")
                 .doesNotContainKey("x");

@@ -225,7 +225,7 @@ class LateCreateAfterEndOrRotationTests {
      */
     @Test
     void anEndOnAFirstStepInstanceOfASecretRotationRefusesALateCreateUnderEitherKey() throws Exception {
-        StashAdapter firstStep = engines.open(store, SecretRotationTests.step1());
+        StashAdapter firstStep = engines.open(store, SecretRotationSteps.stepOne());
         await(firstStep.end(sid));
 
         for (String secret : List.of(SecretRotationTests.A, SecretRotationTests.B)) {

@@ -46,9 +46,9 @@ class RotationEdgeCaseTests {
     void aStepOneWriteOnAnObjectReCreatedAfterTheMoveLandsUnderTheNewKey() throws Exception {
         HeldBackend heldP = new HeldBackend(store);
         HeldBackend heldQ = new HeldBackend(store);
-        StashAdapter p = engines.open(heldP, SecretRotationTests.step1());
-        StashAdapter q = engines.open(heldQ, SecretRotationTests.step1());
-        StashAdapter m = engines.open(store, SecretRotationTests.step2());
+        StashAdapter p = engines.open(heldP, SecretRotationSteps.stepOne());
+        StashAdapter q = engines.open(heldQ, SecretRotationSteps.stepOne());
+        StashAdapter m = engines.open(store, SecretRotationSteps.stepTwo());
 
         heldP.onlyKey(key(A));
         heldP.hold(Operation.GET);
@@ -75,7 +75,8 @@ class RotationEdgeCaseTests {
         qChecksB.release().run();
         await(writeQ);
 
-        assertThat(await(engines.open(store, SecretRotationTests.step2()).recover(sid, VIEW, MountKind.REJOIN)).values())
+        assertThat(await(engines.open(store, SecretRotationSteps.stepTwo())
+                .recover(sid, VIEW, MountKind.REJOIN)).values())
                 .as("every acknowledged write (k0 by P, k1 by Q, k2 by M); storage keys %s", store.keys())
                 .containsOnly(Map.entry("k0", 1), Map.entry("k1", 1), Map.entry("k2", 2));
     }
@@ -89,8 +90,8 @@ class RotationEdgeCaseTests {
     @Test
     void aLateStepOneCreateDoesNotCaptureTheNextStepOneWrite() throws Exception {
         HeldBackend held = new HeldBackend(store);
-        StashAdapter p = engines.open(held, SecretRotationTests.step1().operationTimeout(Duration.ofMillis(1500)));
-        StashAdapter m = engines.open(store, SecretRotationTests.step2());
+        StashAdapter p = engines.open(held, SecretRotationSteps.stepOne().operationTimeout(Duration.ofMillis(1500)));
+        StashAdapter m = engines.open(store, SecretRotationSteps.stepTwo());
 
         held.onlyKey(key(A));
         held.hold(Operation.GET, Operation.PUT);
@@ -107,7 +108,8 @@ class RotationEdgeCaseTests {
         readA.release().run(); // P finds a live A, writes on it, acknowledges
         await(second);
 
-        assertThat(await(engines.open(store, SecretRotationTests.step2()).recover(sid, VIEW, MountKind.REJOIN)).values())
+        assertThat(await(engines.open(store, SecretRotationSteps.stepTwo())
+                .recover(sid, VIEW, MountKind.REJOIN)).values())
                 .as("the acknowledged k1 (and M's k2); storage keys %s", store.keys())
                 .containsEntry("k1", 1).containsEntry("k2", 2);
     }
@@ -121,7 +123,7 @@ class RotationEdgeCaseTests {
     void aCorruptObjectUnderThePreviousKeyIsReplacedInStepTwo() throws Exception {
         logs.expect(Level.ERROR, "corrupt session document: not JSON");
         store.write(key(A), "not json".getBytes(StandardCharsets.UTF_8));
-        StashAdapter m = engines.open(store, SecretRotationTests.step2().maxWriteAttempts(3)
+        StashAdapter m = engines.open(store, SecretRotationSteps.stepTwo().maxWriteAttempts(3)
                 .retryBackoff(Duration.ofMillis(1), Duration.ofMillis(2)));
         await(m.stash(sid, VIEW, Map.of("k0", 1)));
         assertThat(await(m.recover(sid, VIEW, MountKind.REJOIN)).values()).containsEntry("k0", 1);

@@ -37,8 +37,8 @@ import dev.durablestash.storage.StorageBackend;
  */
 class SecretRotationTests {
 
-    static final String A = "rotation-secret-A-0123456789abcdefghij";
-    static final String B = "rotation-secret-B-0123456789abcdefghij";
+    static final String A = SecretRotationSteps.OLD;
+    static final String B = SecretRotationSteps.NEW;
     static final ViewDefinition VIEW = ViewDefinition.builder("writers")
             .key("x", Integer.class)
             .key("k0", Integer.class).key("k1", Integer.class).key("k2", Integer.class).key("k3", Integer.class)
@@ -50,26 +50,14 @@ class SecretRotationTests {
     final OpenEngines engines = new OpenEngines();
     final String sid = SessionIds.newSid();
 
-    static StashSettings.Builder before() {
-        return StashSettings.builder().secret(A);
-    }
-
-    static StashSettings.Builder step1() {
-        return StashSettings.builder().secret(A).nextSecret(B);
-    }
-
-    static StashSettings.Builder step2() {
-        return StashSettings.builder().secret(B).previousSecrets(List.of(A));
-    }
-
     /** The reproduction: an instance with the old secret acknowledged writes nobody read again. */
     @Test
     void aFirstStepInstanceFollowsStateThatASecondStepInstanceMoved() throws Exception {
-        await(engines.open(store, before()).stash(sid, VIEW, Map.of("x", 1)));
-        StashAdapter old = engines.open(store, step1());
+        await(engines.open(store, SecretRotationSteps.oldOnly()).stash(sid, VIEW, Map.of("x", 1)));
+        StashAdapter old = engines.open(store, SecretRotationSteps.stepOne());
         assertThat(await(old.recover(sid, VIEW, MountKind.FRESH)).values()).containsEntry("x", 1); // warm on key A
 
-        StashAdapter upgraded = engines.open(store, step2());
+        StashAdapter upgraded = engines.open(store, SecretRotationSteps.stepTwo());
         assertThat(await(upgraded.recover(sid, VIEW, MountKind.FRESH)).values()).containsEntry("x", 1);
         await(upgraded.stash(sid, VIEW, Map.of("k1", 1))); // behind the move
         assertThat(store.keys()).containsExactly(key(B));
@@ -98,13 +86,13 @@ class SecretRotationTests {
                 String session = SessionIds.newSid();
                 boolean existing = round % 2 == 0;
                 if (existing) {
-                    try (StashAdapter p0 = new StashAdapter(shared, before().build())) {
+                    try (StashAdapter p0 = new StashAdapter(shared, SecretRotationSteps.oldOnly().build())) {
                         await(p0.stash(session, VIEW, Map.of("x", 42)));
                     }
                 }
                 StashAdapter[] steps = {
-                    engines.open(slow, step1().maxWriteAttempts(200)),
-                    engines.open(slow, step2().maxWriteAttempts(200)) };
+                    engines.open(slow, SecretRotationSteps.stepOne().maxWriteAttempts(200)),
+                    engines.open(slow, SecretRotationSteps.stepTwo().maxWriteAttempts(200)) };
                 Map<String, Integer> acknowledged = new ConcurrentHashMap<>();
                 List<Future<?>> running = new ArrayList<>();
                 for (int w = 0; w < 8; w++) {
@@ -147,8 +135,8 @@ class SecretRotationTests {
     @Test
     void aFirstStepCreateThatRacesASecondStepCreateEndsUpUnderTheNewKey() throws Exception {
         HeldBackend held = new HeldBackend(store);
-        StashAdapter old = engines.open(held, step1());
-        StashAdapter upgraded = engines.open(store, step2());
+        StashAdapter old = engines.open(held, SecretRotationSteps.stepOne());
+        StashAdapter upgraded = engines.open(store, SecretRotationSteps.stepTwo());
         held.onlyKey(key(A));
         held.hold(Operation.GET);
 
@@ -168,10 +156,11 @@ class SecretRotationTests {
     /** The move stopped after the old key was locked: whoever comes next finishes it. */
     @Test
     void aMoveInterruptedAfterTheLockIsFinishedByTheNextInstance() throws Exception {
-        await(engines.open(store, before()).stash(sid, VIEW, Map.of("x", 7)));
+        await(engines.open(store, SecretRotationSteps.oldOnly()).stash(sid, VIEW, Map.of("x", 7)));
         HeldBackend held = new HeldBackend(store);
         // Its lock must be released within the lock's own timeout: 2 s leaves a slow machine room for that.
-        StashAdapter crashing = engines.open(held, step2().operationTimeout(Duration.ofSeconds(2)));
+        StashAdapter crashing = engines.open(held, SecretRotationSteps.stepTwo()
+                .operationTimeout(Duration.ofSeconds(2)));
         held.hold(Operation.PUT);
         CompletionStage<Void> interrupted = crashing.stash(sid, VIEW, Map.of("k0", 1));
         held.next().release().run(); // the lock: key A now holds a move marker
@@ -179,13 +168,14 @@ class SecretRotationTests {
         assertThat(requireFailure(interrupted)).isInstanceOf(StashWriteException.class);
         assertThat(store.keys()).containsExactly(key(A));
 
-        StashAdapter old = engines.open(store, step1());
+        StashAdapter old = engines.open(store, SecretRotationSteps.stepOne());
         assertThat(await(old.recover(sid, VIEW, MountKind.FRESH)).values()).containsOnly(Map.entry("x", 7));
         await(old.stash(sid, VIEW, Map.of("k1", 1)));
         assertThat(store.keys()).containsExactly(key(B));
 
         create.release().run(); // the dead instance's create arrives late: B exists, it changes nothing
-        assertThat(await(engines.open(store, step2()).recover(sid, VIEW, MountKind.REJOIN)).values())
+        assertThat(await(engines.open(store, SecretRotationSteps.stepTwo())
+                .recover(sid, VIEW, MountKind.REJOIN)).values())
                 .containsOnly(Map.entry("x", 7), Map.entry("k1", 1));
     }
 

@@ -170,10 +170,10 @@ class SessionChangeTests {
     /** Secret rotation, step 2: state still under the previous secret's key moves to the new sid's current key. */
     @Test
     void rotateAndEndFindStateUnderAPreviousSecret() throws Exception {
-        await(engines.open(store, SecretRotationTests.before()).stash(sid, VIEW, Map.of("x", 1)));
+        await(engines.open(store, SecretRotationSteps.oldOnly()).stash(sid, VIEW, Map.of("x", 1)));
         String secondSid = SessionIds.newSid();
-        await(engines.open(store, SecretRotationTests.before()).stash(secondSid, VIEW, Map.of("x", 2)));
-        StashAdapter step2 = engines.open(store, SecretRotationTests.step2());
+        await(engines.open(store, SecretRotationSteps.oldOnly()).stash(secondSid, VIEW, Map.of("x", 2)));
+        StashAdapter step2 = engines.open(store, SecretRotationSteps.stepTwo());
 
         await(step2.rotate(sid, newSid));
         await(step2.end(secondSid));
@@ -185,7 +185,8 @@ class SessionChangeTests {
                         key(SecretRotationTests.B, secondSid));
         assertThat(await(step2.recover(newSid, VIEW, MountKind.FRESH)).values()).containsExactly(Map.entry("x", 1));
         // A first-step instance (current A, next B) finds it too.
-        assertThat(await(engines.open(store, SecretRotationTests.step1()).recover(newSid, VIEW, MountKind.FRESH)).values())
+        assertThat(await(engines.open(store, SecretRotationSteps.stepOne())
+                .recover(newSid, VIEW, MountKind.FRESH)).values())
                 .containsExactly(Map.entry("x", 1));
     }
 
