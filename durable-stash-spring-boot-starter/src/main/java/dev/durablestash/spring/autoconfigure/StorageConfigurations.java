@@ -140,13 +140,14 @@ final class StorageConfigurations {
             } catch (IllegalArgumentException e) {
                 throw SettingsMapping.invalid("storage.s3.bucket", bucket, String.valueOf(e.getMessage()));
             }
-            S3AsyncClient client = beanFactory.containsBean(OWN_CLIENT) ? beanFactory.getBean(OWN_CLIENT, S3AsyncClient.class)
+            boolean ownClient = beanFactory.containsBean(OWN_CLIENT);
+            S3AsyncClient client = ownClient ? beanFactory.getBean(OWN_CLIENT, S3AsyncClient.class)
                     : clients.getIfUnique();
             if (client == null) {
                 throw new IllegalStateException("DurableStash found several S3AsyncClient beans and none is @Primary: "
                         + "mark the one for DurableStash @Primary, or define a StorageBackend bean");
             }
-            if (beanFactory.containsBean(OWN_CLIENT)) {
+            if (ownClient) {
                 OwnS3Clients own = ownClients.getIfAvailable();
                 if (own != null && own.reads() == client) {
                     builder.writeClient(own.writes());
@@ -162,7 +163,7 @@ final class StorageConfigurations {
                     .apiCallTimeout(S3ClientBuilders.apiCallTimeout(operationTimeout))
                     .apiCallAttemptTimeout(S3ClientBuilders.apiCallAttemptTimeout(operationTimeout))
                     .build();
-            if (!beanFactory.containsBean(OWN_CLIENT)) {
+            if (!ownClient) {
                 adviseRevalidationInterceptor(client); // once the client was accepted (a CRT client is not)
             }
             return backend;
