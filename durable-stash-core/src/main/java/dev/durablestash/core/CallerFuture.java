@@ -167,7 +167,7 @@ final class CallerFuture<T> extends CompletableFuture<T> {
 
     @Override
     public boolean complete(T value) {
-        Wakes collecting = Wakes.COLLECTING.get();
+        Wakes collecting = Wakes.collecting();
         if (collecting != null && getNumberOfDependents() > 0) {
             collecting.wakeCollected(); // dependent actions run next, on this thread: the waiters so far go first
         }
@@ -179,7 +179,7 @@ final class CallerFuture<T> extends CompletableFuture<T> {
     @Override
     public boolean completeExceptionally(Throwable error) {
         boolean completed = super.completeExceptionally(error);
-        signal(Wakes.COLLECTING.get());
+        signal(Wakes.collecting());
         return completed;
     }
 
@@ -250,8 +250,13 @@ final class CallerFuture<T> extends CompletableFuture<T> {
      */
     static final class Wakes {
 
-        /** The collection in progress on this thread, if any (only inside {@link #collect}). */
-        private static final ThreadLocal<Wakes> COLLECTING = new ThreadLocal<>();
+        /**
+         * Element 0: the collection in progress on this thread, if any (only inside {@link #collect}). A mutable
+         * cell, so that a collection looks its thread's entry up once (see {@code SerialRunner.DRAINING}); an
+         * {@code Object[]}, a JDK type, empty between collections: a server's thread keeps no class of the
+         * application's.
+         */
+        private static final ThreadLocal<@Nullable Object[]> COLLECTING = ThreadLocal.withInitial(() -> new Object[1]);
 
         /** Written by the collecting thread before {@code published}, read after it. */
         private volatile CallerFuture<?>[] waiting = new CallerFuture<?>[8];
@@ -278,14 +283,20 @@ final class CallerFuture<T> extends CompletableFuture<T> {
             }
         }
 
+        /** @return the collection in progress on this thread, if any */
+        static @Nullable Wakes collecting() {
+            return (Wakes) COLLECTING.get()[0];
+        }
+
         /** Runs {@code answer} with the waiters' wake-ups collected; unparks none itself. */
         void gather(Runnable answer) {
-            Wakes outer = COLLECTING.get();
-            COLLECTING.set(this);
+            @Nullable Object[] thread = COLLECTING.get();
+            Object outer = thread[0];
+            thread[0] = this;
             try {
                 answer.run();
             } finally {
-                COLLECTING.set(outer);
+                thread[0] = outer;
             }
         }
 
