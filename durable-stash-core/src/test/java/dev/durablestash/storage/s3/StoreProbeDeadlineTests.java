@@ -473,6 +473,7 @@ class StoreProbeDeadlineTests {
         List<String> createAnswers = new CopyOnWriteArrayList<>();
         AtomicInteger plainDeletes = new AtomicInteger();
         AtomicReference<Runnable> heldCopy = new AtomicReference<>();
+        AtomicReference<List<String>> beforeRemoval = new AtomicReference<>();
         try (S3AsyncClient real = S3TestServer.newClient(server.endpoint())) {
             S3AsyncClient client = ClientsInFront.inFrontOf(real, (proxy, method, args) -> {
                 if (args != null && args.length == 2 && args[0] instanceof PutObjectRequest put
@@ -480,7 +481,10 @@ class StoreProbeDeadlineTests {
                     int create = creates.incrementAndGet();
                     if (create == 1) {
                         AsyncRequestBody body = (AsyncRequestBody) args[1];
-                        heldCopy.set(() -> real.putObject(put, body).join()); // still on its way
+                        heldCopy.set(() -> { // still on its way
+                            real.putObject(put, body).join();
+                            createAnswers.add("1 (its late copy): stored");
+                        });
                         createAnswers.add("1: held, answered as lost");
                         return CompletableFuture.failedFuture(
                                 SdkClientException.create("The connection was closed during the request"));
@@ -489,12 +493,14 @@ class StoreProbeDeadlineTests {
                             createAnswers.add(create + ": " + (error == null ? "stored" : error.toString())));
                 }
                 if (args != null && args.length == 1 && args[0] instanceof DeleteObjectRequest delete
-                        && delete.ifMatch() == null && delete.key().equals(PROBE)
-                        && plainDeletes.incrementAndGet() == 1) {
-                    return real.deleteObject(delete).thenApply(response -> {
-                        heldCopy.get().run(); // lands now
-                        return response;
-                    });
+                        && delete.ifMatch() == null && delete.key().equals(PROBE)) {
+                    if (plainDeletes.incrementAndGet() == 1) {
+                        return real.deleteObject(delete).thenApply(response -> {
+                            heldCopy.get().run(); // lands now
+                            return response;
+                        });
+                    }
+                    beforeRemoval.set(StoreProbeTransientDeleteTests.objectsIn(server, bucket));
                 }
                 return defaultOr(proxy, method, args);
             });
@@ -504,7 +510,9 @@ class StoreProbeDeadlineTests {
                 assertThat(creates).as("copies of the create, then the second create; their answers: %s",
                         createAnswers).hasValue(3);
                 assertThat(check.safe()).as(check.summary()).isTrue();
+                assertThat(createAnswers).as("the late copy landed").contains("1 (its late copy): stored");
                 assertThat(plainDeletes).as("the last step's DELETE, then the removal at the end").hasValue(2);
+                assertThat(beforeRemoval.get()).as("what the removal at the end found").containsExactly(PROBE);
                 assertThat(StoreProbeTransientDeleteTests.objectsIn(server, bucket)).isEmpty();
             }
         }
