@@ -33,16 +33,14 @@ final class ViewTurns {
      * dependent action that closes its turn and then waits for the lane again gets it before it waits);
      * deeper closes are queued and handed on, in a loop, by the deepest hand-on once its grant returned, so
      * that a chain of thousands of waiters that close their turn when granted does not overflow the stack
-     * (which left the lane held by nobody), whatever executor the engine has.
+     * (which left the lane held by nobody), whatever executor the engine has. Per thread: element 0 the
+     * number of hand-ons under way (an {@code int[1]}), element 1 the lanes queued (an {@code ArrayDeque} of
+     * lane keys): JDK types only, so that a server's thread, which keeps its entry, keeps no class of the
+     * application's (a container's threads outlive an application undeployed from it).
      */
-    private final ThreadLocal<HandOns> handOns = ThreadLocal.withInitial(HandOns::new);
+    private final ThreadLocal<Object[]> handOns = ThreadLocal.withInitial(
+            () -> new Object[] {new int[1], new ArrayDeque<String>()});
     private static final int MAX_NESTED_HAND_ONS = 16;
-
-    /** See {@link #handOns}. */
-    private static final class HandOns {
-        int nested;
-        final ArrayDeque<String> queued = new ArrayDeque<>();
-    }
     private final Deadlines deadlines;
     private final Duration timeout;
 
@@ -127,22 +125,25 @@ final class ViewTurns {
     }
 
     private void handOn(String lane) {
-        HandOns state = handOns.get();
-        if (state.nested >= MAX_NESTED_HAND_ONS) {
-            state.queued.add(lane); // handed on by the deepest hand-on, once its grant returned
+        Object[] state = handOns.get();
+        int[] nested = (int[]) state[0];
+        @SuppressWarnings("unchecked")
+        ArrayDeque<String> queued = (ArrayDeque<String>) state[1];
+        if (nested[0] >= MAX_NESTED_HAND_ONS) {
+            queued.add(lane); // handed on by the deepest hand-on, once its grant returned
             return;
         }
-        state.nested++;
+        nested[0]++;
         try {
             handOnOnce(lane);
-            if (state.nested == MAX_NESTED_HAND_ONS) {
+            if (nested[0] == MAX_NESTED_HAND_ONS) {
                 String next;
-                while ((next = state.queued.poll()) != null) {
+                while ((next = queued.poll()) != null) {
                     handOnOnce(next);
                 }
             }
         } finally {
-            state.nested--;
+            nested[0]--;
         }
     }
 

@@ -28,7 +28,7 @@ class SerialRunnerTests {
     final ExpectedLogs logs = ExpectedLogs.of(SerialRunner.class);
 
     /** An executor that only collects what it is given, so tests decide when (and whether) it runs. */
-    private static final class CollectingExecutor implements Executor {
+    static final class CollectingExecutor implements Executor {
         final ConcurrentLinkedQueue<Runnable> handedOff = new ConcurrentLinkedQueue<>();
 
         @Override

@@ -8,7 +8,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -29,22 +28,6 @@ class SerialRunnerThreadMarkTests {
     @RegisterExtension
     final ExpectedLogs logs = ExpectedLogs.of(SerialRunner.class);
 
-    private static final class CollectingExecutor implements Executor {
-        final ConcurrentLinkedQueue<Runnable> handedOff = new ConcurrentLinkedQueue<>();
-
-        @Override
-        public void execute(Runnable command) {
-            handedOff.add(command);
-        }
-
-        void runAll() {
-            Runnable next;
-            while ((next = handedOff.poll()) != null) {
-                next.run();
-            }
-        }
-    }
-
     private static final Executor REFUSING = command -> {
         throw new RejectedExecutionException("pool shut down");
     };
@@ -56,7 +39,7 @@ class SerialRunnerThreadMarkTests {
     @Test
     void aRefusedBatchHandOffStillMarksTheThreadAsDraining() {
         SerialRunner busy = new SerialRunner(REFUSING);
-        CollectingExecutor otherPool = new CollectingExecutor();
+        SerialRunnerTests.CollectingExecutor otherPool = new SerialRunnerTests.CollectingExecutor();
         SerialRunner other = new SerialRunner(otherPool);
         List<Integer> ran = new ArrayList<>();
         List<Thread> otherRanOn = new ArrayList<>();
@@ -92,7 +75,7 @@ class SerialRunnerThreadMarkTests {
         logs.expect(Level.ERROR, "session actor task failed unexpectedly");
         SerialRunner outer = new SerialRunner(REFUSING);
         SerialRunner nested = new SerialRunner(REFUSING);
-        CollectingExecutor laterPool = new CollectingExecutor();
+        SerialRunnerTests.CollectingExecutor laterPool = new SerialRunnerTests.CollectingExecutor();
         SerialRunner later = new SerialRunner(laterPool);
         List<String> ran = new ArrayList<>();
 
@@ -119,7 +102,7 @@ class SerialRunnerThreadMarkTests {
     void aDrainOnTheExecutorsThreadMarksThatThreadOnly() throws Exception {
         ExecutorService pool = Executors.newSingleThreadExecutor();
         try {
-            CollectingExecutor collecting = new CollectingExecutor();
+            SerialRunnerTests.CollectingExecutor collecting = new SerialRunnerTests.CollectingExecutor();
             SerialRunner handedOff = new SerialRunner(pool);
             SerialRunner fromPool = new SerialRunner(collecting);
             SerialRunner afterwards = new SerialRunner(collecting);
@@ -148,7 +131,7 @@ class SerialRunnerThreadMarkTests {
     @Test
     void aDirectExecutorKeepsTheMarkOfTheOuterDrain() {
         Executor direct = Runnable::run;
-        CollectingExecutor collecting = new CollectingExecutor();
+        SerialRunnerTests.CollectingExecutor collecting = new SerialRunnerTests.CollectingExecutor();
         SerialRunner outer = new SerialRunner(direct);
         SerialRunner viaDirect = new SerialRunner(direct);
         SerialRunner last = new SerialRunner(collecting);
@@ -188,7 +171,7 @@ class SerialRunnerThreadMarkTests {
     void randomizedRunnersKeepEachRunnersOrderAndNeverNest() {
         logs.allow(Level.ERROR, "session actor task failed unexpectedly");
         Random random = new Random(4242);
-        CollectingExecutor collecting = new CollectingExecutor();
+        SerialRunnerTests.CollectingExecutor collecting = new SerialRunnerTests.CollectingExecutor();
         List<SerialRunner> runners = new ArrayList<>();
         for (int i = 0; i < 12; i++) {
             runners.add(new SerialRunner(switch (i % 3) {

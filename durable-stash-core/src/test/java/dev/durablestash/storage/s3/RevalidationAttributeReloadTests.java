@@ -8,6 +8,8 @@ import java.nio.file.Path;
 
 import org.junit.jupiter.api.Test;
 
+import dev.durablestash.testsupport.ChildFirstClassLoader;
+
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
 
@@ -24,7 +26,8 @@ class RevalidationAttributeReloadTests {
     void aBackendCanBeBuiltAfterDurableStashsClassesAreLoadedAgain() throws Exception {
         S3StorageBackend.revalidationInterceptor(); // the first loader's attribute exists
         URL classes = Path.of("target/classes").toAbsolutePath().toUri().toURL();
-        try (URLClassLoader restart = new ChildFirst(new URL[] {classes}, getClass().getClassLoader());
+        try (URLClassLoader restart = new ChildFirstClassLoader(new URL[] {classes},
+                getClass().getClassLoader());
                 S3AsyncClient client = S3AsyncClient.builder().region(Region.US_EAST_1).build()) {
             Class<?> backendClass = Class.forName("dev.durablestash.storage.s3.S3StorageBackend", true, restart);
             assertThatCode(() -> {
@@ -34,31 +37,6 @@ class RevalidationAttributeReloadTests {
                 Object backend = builder.getClass().getMethod("build").invoke(builder);
                 ((AutoCloseable) backend).close();
             }).doesNotThrowAnyException();
-        }
-    }
-
-    /** Loads dev.durablestash classes itself, everything else from its parent. */
-    private static final class ChildFirst extends URLClassLoader {
-        ChildFirst(URL[] urls, ClassLoader parent) {
-            super(urls, parent);
-        }
-
-        @Override
-        protected Class<?> loadClass(String name, boolean resolve) throws ClassNotFoundException {
-            synchronized (getClassLoadingLock(name)) {
-                if (name.startsWith("dev.durablestash.")) {
-                    Class<?> loaded = findLoadedClass(name);
-                    if (loaded == null) {
-                        try {
-                            loaded = findClass(name);
-                        } catch (ClassNotFoundException e) {
-                            return super.loadClass(name, resolve);
-                        }
-                    }
-                    return loaded;
-                }
-                return super.loadClass(name, resolve);
-            }
         }
     }
 }
