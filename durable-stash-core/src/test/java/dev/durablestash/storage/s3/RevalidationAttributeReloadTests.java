@@ -1,5 +1,6 @@
 package dev.durablestash.storage.s3;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 
 import java.net.URL;
@@ -30,6 +31,7 @@ class RevalidationAttributeReloadTests {
                 getClass().getClassLoader());
                 S3AsyncClient client = S3AsyncClient.builder().region(Region.US_EAST_1).build()) {
             Class<?> backendClass = Class.forName("dev.durablestash.storage.s3.S3StorageBackend", true, restart);
+            assertThat(backendClass.getClassLoader()).as("loaded again, not the parent's").isSameAs(restart);
             assertThatCode(() -> {
                 Object builder = backendClass.getMethod("builder").invoke(null);
                 builder.getClass().getMethod("bucket", String.class).invoke(builder, "stash");
