@@ -27,6 +27,11 @@ class SerialRunnerTests {
     @RegisterExtension
     final ExpectedLogs logs = ExpectedLogs.of(SerialRunner.class);
 
+    /** An executor that refuses every task, as a pool that was shut down. */
+    static final Executor REFUSING = (command) -> {
+        throw new RejectedExecutionException("pool shut down");
+    };
+
     /** An executor that only collects what it is given, so tests decide when (and whether) it runs. */
     static final class CollectingExecutor implements Executor {
         final ConcurrentLinkedQueue<Runnable> handedOff = new ConcurrentLinkedQueue<>();
@@ -353,12 +358,9 @@ class SerialRunnerTests {
      */
     @Test
     void aRefusedHandOffRunsTheOtherRunnerHereAndTheThreadStillDrainsInlineAfterwards() {
-        Executor refusing = (command) -> {
-            throw new RejectedExecutionException("pool shut down");
-        };
-        SerialRunner first = new SerialRunner(refusing);
-        SerialRunner second = new SerialRunner(refusing);
-        SerialRunner third = new SerialRunner(refusing);
+        SerialRunner first = new SerialRunner(REFUSING);
+        SerialRunner second = new SerialRunner(REFUSING);
+        SerialRunner third = new SerialRunner(REFUSING);
         List<String> ran = new ArrayList<>();
 
         first.execute(() -> {

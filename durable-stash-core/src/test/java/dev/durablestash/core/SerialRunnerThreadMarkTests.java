@@ -11,7 +11,6 @@ import java.util.Random;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -28,17 +27,13 @@ class SerialRunnerThreadMarkTests {
     @RegisterExtension
     final ExpectedLogs logs = ExpectedLogs.of(SerialRunner.class);
 
-    private static final Executor REFUSING = command -> {
-        throw new RejectedExecutionException("pool shut down");
-    };
-
     /**
      * A refused batch hand-off continues the drain inline after the outermost drain cleared the mark: it is
      * outermost again, so it must set the mark (a runner queued from it is handed off) and clear it after.
      */
     @Test
     void aRefusedBatchHandOffStillMarksTheThreadAsDraining() {
-        SerialRunner busy = new SerialRunner(REFUSING);
+        SerialRunner busy = new SerialRunner(SerialRunnerTests.REFUSING);
         SerialRunnerTests.CollectingExecutor otherPool = new SerialRunnerTests.CollectingExecutor();
         SerialRunner other = new SerialRunner(otherPool);
         List<Integer> ran = new ArrayList<>();
@@ -73,8 +68,8 @@ class SerialRunnerThreadMarkTests {
     @Test
     void aThrowingTaskInANestedRefusedDrainLeavesTheOuterMarkInPlace() {
         logs.expect(Level.ERROR, "session actor task failed unexpectedly");
-        SerialRunner outer = new SerialRunner(REFUSING);
-        SerialRunner nested = new SerialRunner(REFUSING);
+        SerialRunner outer = new SerialRunner(SerialRunnerTests.REFUSING);
+        SerialRunner nested = new SerialRunner(SerialRunnerTests.REFUSING);
         SerialRunnerTests.CollectingExecutor laterPool = new SerialRunnerTests.CollectingExecutor();
         SerialRunner later = new SerialRunner(laterPool);
         List<String> ran = new ArrayList<>();
@@ -176,7 +171,7 @@ class SerialRunnerThreadMarkTests {
         for (int i = 0; i < 12; i++) {
             runners.add(new SerialRunner(switch (i % 3) {
                 case 0 -> collecting;
-                case 1 -> REFUSING;
+                case 1 -> SerialRunnerTests.REFUSING;
                 default -> (Executor) Runnable::run;
             }));
         }

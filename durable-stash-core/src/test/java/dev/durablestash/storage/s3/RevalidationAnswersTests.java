@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import dev.durablestash.storage.GetResult;
 import dev.durablestash.storage.Precondition;
 import dev.durablestash.storage.PutResult;
+import dev.durablestash.testsupport.Stages;
 import software.amazon.awssdk.core.async.AsyncResponseTransformer;
 import software.amazon.awssdk.core.retry.RetryMode;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
@@ -53,7 +54,7 @@ class RevalidationAnswersTests {
     void revalidationsAnsweredNotModifiedKeepTheirConnection() throws Exception {
         try (S3AsyncClient client = AppClients.builder(proxy.endpoint(), RequestChecksums.WHEN_REQUIRED).build();
                 S3StorageBackend backend = backendOn(client)) {
-            String etag = written(backend.put(KEY, bytes("{\"v\":1}"), Precondition.absent()));
+            String etag = written(backend.put(KEY, Stages.utf8("{\"v\":1}"), Precondition.absent()));
             long connectionsBefore = proxy.connectionsAccepted();
             for (int i = 0; i < REVALIDATIONS; i++) {
                 assertThat(get(backend, etag)).as("revalidation %d", i).isInstanceOf(GetResult.NotModified.class);
@@ -68,8 +69,8 @@ class RevalidationAnswersTests {
     void aChangedDocumentIsReadWholeThroughTheInterceptor() throws Exception {
         try (S3AsyncClient client = AppClients.builder(proxy.endpoint(), RequestChecksums.WHEN_SUPPORTED).build();
                 S3StorageBackend backend = backendOn(client)) {
-            String first = written(backend.put(KEY, bytes("{\"v\":1}"), Precondition.absent()));
-            String second = written(backend.put(KEY, bytes("{\"v\":2}"), Precondition.matching(first)));
+            String first = written(backend.put(KEY, Stages.utf8("{\"v\":1}"), Precondition.absent()));
+            String second = written(backend.put(KEY, Stages.utf8("{\"v\":2}"), Precondition.matching(first)));
             GetResult changed = get(backend, first);
             assertThat(changed).isInstanceOf(GetResult.Found.class);
             assertThat(new String(((GetResult.Found) changed).body(), StandardCharsets.UTF_8)).isEqualTo("{\"v\":2}");
@@ -88,7 +89,7 @@ class RevalidationAnswersTests {
                 S3StorageBackend backend = backendOn(client)) {
             assertThat(client.serviceClientConfiguration().overrideConfiguration().executionInterceptors())
                     .doesNotContain(S3StorageBackend.revalidationInterceptor());
-            String etag = written(backend.put(KEY, bytes("{\"v\":1}"), Precondition.absent()));
+            String etag = written(backend.put(KEY, Stages.utf8("{\"v\":1}"), Precondition.absent()));
             assertThat(get(backend, etag)).isInstanceOf(GetResult.NotModified.class);
         }
     }
@@ -97,7 +98,7 @@ class RevalidationAnswersTests {
     void otherConditionalReadsThroughTheClientStillFailWith304() throws Exception {
         try (S3AsyncClient client = AppClients.builder(proxy.endpoint(), RequestChecksums.WHEN_REQUIRED).build();
                 S3StorageBackend backend = backendOn(client)) {
-            String etag = written(backend.put(KEY, bytes("{\"v\":1}"), Precondition.absent()));
+            String etag = written(backend.put(KEY, Stages.utf8("{\"v\":1}"), Precondition.absent()));
             assertThatThrownBy(() -> client.getObject(b -> b.bucket(bucket).key(KEY).ifNoneMatch(ETags.quote(etag)),
                     AsyncResponseTransformer.toBytes()).get(30, TimeUnit.SECONDS))
                     .hasCauseInstanceOf(S3Exception.class)
@@ -136,7 +137,7 @@ class RevalidationAnswersTests {
     }
 
     private static void revalidateSixtyTimes(S3StorageBackend backend) throws Exception {
-        String etag = written(backend.put(KEY, bytes("{\"v\":1}"), Precondition.absent()));
+        String etag = written(backend.put(KEY, Stages.utf8("{\"v\":1}"), Precondition.absent()));
         for (int i = 0; i < 60; i++) {
             assertThat(backend.get(KEY, etag).toCompletableFuture().get(5, TimeUnit.SECONDS))
                     .as("revalidation %d", i).isInstanceOf(GetResult.NotModified.class);
@@ -147,15 +148,11 @@ class RevalidationAnswersTests {
         return S3StorageBackend.builder().bucket(bucket).client(client).build();
     }
 
-    private static GetResult get(S3StorageBackend backend, String ifNoneMatch) {
-        return backend.get(KEY, ifNoneMatch).toCompletableFuture().orTimeout(30, TimeUnit.SECONDS).join();
+    private static GetResult get(S3StorageBackend backend, String ifNoneMatch) throws Exception {
+        return Stages.await(backend.get(KEY, ifNoneMatch));
     }
 
-    private static String written(CompletionStage<PutResult> put) {
-        return ((PutResult.Written) put.toCompletableFuture().orTimeout(30, TimeUnit.SECONDS).join()).etag();
-    }
-
-    private static byte[] bytes(String text) {
-        return text.getBytes(StandardCharsets.UTF_8);
+    private static String written(CompletionStage<PutResult> put) throws Exception {
+        return ((PutResult.Written) Stages.await(put)).etag();
     }
 }

@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import dev.durablestash.storage.GetResult;
 import dev.durablestash.storage.Precondition;
 import dev.durablestash.storage.PutResult;
+import dev.durablestash.testsupport.Stages;
 import software.amazon.awssdk.core.retry.RetryMode;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
@@ -49,23 +50,24 @@ class RevalidationMixedReadsTests {
                     Random random = new Random(4242 + thread);
                     String key = "durable-stash/k" + thread;
                     String body = "{\"t\":" + thread + ",\"v\":0}";
-                    String etag = ((PutResult.Written) join(backend.put(key, bytes(body), Precondition.absent())))
-                            .etag();
+                    String etag = ((PutResult.Written) Stages.await(backend.put(key, Stages.utf8(body),
+                            Precondition.absent()))).etag();
                     String previous = null;
                     for (int i = 1; i <= rounds; i++) {
                         switch (random.nextInt(4)) {
                             case 0 -> {
                                 String next = "{\"t\":" + thread + ",\"v\":" + i + "}";
-                                PutResult put = join(backend.put(key, bytes(next), Precondition.matching(etag)));
+                                PutResult put = Stages.await(backend.put(key, Stages.utf8(next),
+                                        Precondition.matching(etag)));
                                 previous = etag;
                                 etag = ((PutResult.Written) put).etag();
                                 body = next;
                             }
-                            case 1 -> assertThat(join(backend.get(key, etag))).as("thread %d round %d", thread, i)
-                                    .isInstanceOf(GetResult.NotModified.class);
+                            case 1 -> assertThat(Stages.await(backend.get(key, etag)))
+                                    .as("thread %d round %d", thread, i).isInstanceOf(GetResult.NotModified.class);
                             case 2 -> {
                                 if (previous != null) {
-                                    GetResult got = join(backend.get(key, previous));
+                                    GetResult got = Stages.await(backend.get(key, previous));
                                     assertThat(got).as("thread %d round %d", thread, i)
                                             .isInstanceOf(GetResult.Found.class);
                                     assertThat(new String(((GetResult.Found) got).body(), StandardCharsets.UTF_8))
@@ -74,7 +76,7 @@ class RevalidationMixedReadsTests {
                                 }
                             }
                             default -> {
-                                GetResult got = join(backend.get(key, null));
+                                GetResult got = Stages.await(backend.get(key, null));
                                 assertThat(new String(((GetResult.Found) got).body(), StandardCharsets.UTF_8))
                                         .isEqualTo(body);
                             }
@@ -91,11 +93,4 @@ class RevalidationMixedReadsTests {
         }
     }
 
-    private static <T> T join(java.util.concurrent.CompletionStage<T> stage) {
-        return stage.toCompletableFuture().orTimeout(30, TimeUnit.SECONDS).join();
-    }
-
-    private static byte[] bytes(String text) {
-        return text.getBytes(StandardCharsets.UTF_8);
-    }
 }
