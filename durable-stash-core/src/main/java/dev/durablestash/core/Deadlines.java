@@ -1,7 +1,6 @@
 package dev.durablestash.core;
 
 import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
@@ -14,7 +13,9 @@ import java.util.concurrent.TimeUnit;
  * completes) never runs on it and cannot hold up other deadlines. Cancelled tasks are removed at once,
  * so memory follows the operations in flight, not the operations ever started. Deadlines keep firing
  * after this timer is closed and after the executor is shut down (then on the firing thread), because
- * operations in flight at shutdown must still end. Thread-safe.
+ * operations in flight at shutdown must still end; once closed, the thread ends as soon as no deadline is
+ * pending (and a deadline set later starts one that does the same), so nothing the engine started outlives
+ * it holding the application's class loader. Thread-safe.
  */
 final class Deadlines implements AutoCloseable {
 
@@ -35,20 +36,14 @@ final class Deadlines implements AutoCloseable {
             return thread;
         });
         timer.setRemoveOnCancelPolicy(true);
-        timer.setExecuteExistingDelayedTasksAfterShutdownPolicy(true);
     }
 
     /**
      * @return a handle whose {@code cancel(false)} drops the task if it has not run yet. After
-     *     {@link #close()} deadlines still fire, on a JDK timer, for what is still in flight.
+     *     {@link #close()} deadlines still fire, for what is still in flight.
      */
     Future<?> after(Duration delay, Runnable task) {
-        try {
-            return timer.schedule(() -> handOff(task), delay.toNanos(), TimeUnit.NANOSECONDS);
-        } catch (RejectedExecutionException e) {
-            return CompletableFuture.runAsync(() -> handOff(task),
-                    CompletableFuture.delayedExecutor(delay.toNanos(), TimeUnit.NANOSECONDS));
-        }
+        return timer.schedule(() -> handOff(task), delay.toNanos(), TimeUnit.NANOSECONDS);
     }
 
     /** Runs the task on the executor, or here if the executor was shut down: a deadline always fires. */
@@ -60,9 +55,15 @@ final class Deadlines implements AutoCloseable {
         }
     }
 
-    /** Stops the timer thread once the deadlines already set have fired. */
+    /**
+     * Lets the timer thread end once no deadline is pending. Not a shutdown: deadlines set afterwards (by
+     * operations in flight) still fire, on a thread that ends the same way (never on the JDK's delay thread,
+     * which lives as long as the JVM and keeps the context class loader of the thread that started it).
+     */
     @Override
     public void close() {
-        timer.shutdown();
+        // While a deadline is pending the idle thread wakes once per keep-alive time, and stays.
+        timer.setKeepAliveTime(200, TimeUnit.MILLISECONDS);
+        timer.allowCoreThreadTimeOut(true);
     }
 }

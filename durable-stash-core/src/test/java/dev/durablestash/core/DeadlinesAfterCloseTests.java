@@ -5,11 +5,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.URL;
 import java.net.URLClassLoader;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 import org.junit.jupiter.api.Test;
+
+import dev.durablestash.testsupport.FreshJvm;
+import dev.durablestash.testsupport.UndeployCheck;
 
 /**
  * The engine's deadline timer thread holds the class loader of the thread that built the engine (the
@@ -76,6 +84,34 @@ class DeadlinesAfterCloseTests {
             }
         } finally {
             Thread.currentThread().setContextClassLoader(saved);
+        }
+    }
+
+    /**
+     * A deadline set after close (by an operation in flight at close) fired on the JDK's delay thread, which
+     * the first such deadline of the JVM starts with the caller's context class loader and which never ends:
+     * an application stopped in a container stayed in memory.
+     */
+    @Test
+    void aDeadlineSetAfterCloseLeavesNoThreadHoldingTheApplicationsLoader() throws Exception {
+        FreshJvm.Result result = FreshJvm.run(DeadlineAfterClose.class);
+        assertThat(result.exitCode()).as(result.output()).isZero();
+    }
+
+    /** Run by the test above in a JVM of its own: sets a deadline before and one after close. */
+    static final class DeadlineAfterClose {
+        public static void main(String[] args) throws Exception {
+            UndeployCheck.exitAfter(() -> {
+                ExecutorService pool = Executors.newSingleThreadExecutor();
+                CountDownLatch fired = new CountDownLatch(2);
+                Deadlines deadlines = new Deadlines(pool);
+                deadlines.after(Duration.ofMillis(10), fired::countDown);
+                deadlines.close();
+                deadlines.after(Duration.ofMillis(10), fired::countDown);
+                assertThat(fired.await(10, TimeUnit.SECONDS)).as("both deadlines fired").isTrue();
+                pool.shutdown();
+                assertThat(pool.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
+            });
         }
     }
 }

@@ -45,7 +45,8 @@ import org.slf4j.LoggerFactory;
  * forces the current file of each key it names (under the key's lock, so no write is half done) and
  * their directories, then deletes the segment, but only once every older segment is deleted (replay
  * must never apply an older record over a newer file a later checkpoint forced); a checkpoint that
- * fails is tried again later, and the ones after it wait. A write that fails between its record and
+ * fails is tried again later (the committer thread, between batches, hands it to the executor when it is
+ * due), and the ones after it wait. A write that fails between its record and
  * its file change is in the journal all the same: the backend finishes it on the key's next
  * operation (and replay would apply it), which the storage contract allows for a failed write.
  *
@@ -99,6 +100,10 @@ final class Journal implements AutoCloseable {
     private List<Entry> waiting = new ArrayList<>();
     /** Guarded by {@link #lock}. */
     private boolean closing;
+    /** The failed checkpoint the committer hands to the executor at {@link #retryAt}; guarded by {@link #lock}. */
+    private @Nullable Retry retryDue;
+    /** When {@link #retryDue} is due, in {@link System#nanoTime()}; guarded by {@link #lock}. */
+    private long retryAt;
     /** Set by {@link #halt()}: no more checkpoints. */
     private volatile boolean halted;
     /** Set by {@link #close()}: checkpoints run on the caller's thread and are not tried again. */
@@ -269,21 +274,60 @@ final class Journal implements AutoCloseable {
     private void commitLoop() {
         while (true) {
             List<Entry> batch;
+            Retry due;
             synchronized (lock) {
-                while (waiting.isEmpty() && !closing) {
-                    try {
-                        lock.wait();
-                    } catch (InterruptedException e) {
-                        // Only close() ends this thread.
-                    }
+                while ((due = takeDueRetry()) == null && waiting.isEmpty() && !closing) {
+                    awaitWork();
                 }
-                if (waiting.isEmpty()) {
-                    return;
+                if (closing) {
+                    due = null; // close() makes the last attempt itself
+                    if (waiting.isEmpty()) {
+                        return;
+                    }
                 }
                 batch = waiting;
                 waiting = new ArrayList<>();
             }
-            commit(batch);
+            if (!batch.isEmpty()) {
+                commit(batch);
+            }
+            if (due != null) {
+                retry(due);
+            }
+        }
+    }
+
+    /** @return the failed checkpoint to try again now, no longer scheduled, or {@code null}; holds the lock */
+    private @Nullable Retry takeDueRetry() {
+        Retry due = retryDue;
+        if (due == null || System.nanoTime() - retryAt < 0) {
+            return null;
+        }
+        retryDue = null;
+        return due;
+    }
+
+    /** Waits for records, {@link #close()} or the retry's time; holds the lock. */
+    private void awaitWork() {
+        try {
+            if (retryDue == null) {
+                lock.wait();
+            } else {
+                lock.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(retryAt - System.nanoTime()) + 1));
+            }
+        } catch (InterruptedException e) {
+            // Only close() ends this thread.
+        }
+    }
+
+    /** Hands a failed checkpoint to the executor; if it rejects the task, the backend is closing. */
+    private void retry(Retry due) {
+        try {
+            executor.execute(() -> checkpoint(due.segment(), due.previousDropped(), due.failures()));
+        } catch (RejectedExecutionException rejected) {
+            // close() runs it.
+        } catch (RuntimeException outOfOrder) {
+            failedToStart(due.segment(), due.previousDropped(), due.failures(), outOfOrder);
         }
     }
 
@@ -412,18 +456,15 @@ final class Journal implements AutoCloseable {
         long delay = Math.min(60, 1L << Math.min(failures - 1, 6));
         log.warn("Cannot drop journal segment {} yet (attempt {}; trying again in {} s; the journal "
                 + "grows meanwhile): {}", segment.path, failures, delay, e.toString());
-        retrying = new Retry(segment, previousDropped, failures, e.toString());
-        // On the backend's executor; if it rejects the task, the backend is closing and close() makes
-        // the last attempt (never on the JVM-wide thread that runs delayed tasks).
-        CompletableFuture.delayedExecutor(delay, TimeUnit.SECONDS, (task) -> {
-            try {
-                executor.execute(task);
-            } catch (RejectedExecutionException rejected) {
-                // close() runs it.
-            } catch (RuntimeException outOfOrder) {
-                failedToStart(segment, previousDropped, failures, outOfOrder);
-            }
-        }).execute(() -> checkpoint(segment, previousDropped, failures));
+        Retry retry = new Retry(segment, previousDropped, failures, e.toString());
+        retrying = retry;
+        // Timed by the committer thread, which ends with the journal (the JDK's delay thread would outlive
+        // the application, holding its class loader)
+        synchronized (lock) {
+            retryDue = retry;
+            retryAt = System.nanoTime() + TimeUnit.SECONDS.toNanos(delay);
+            lock.notifyAll();
+        }
     }
 
     /** A checkpoint waiting to be tried again, after {@code failures} failed attempts. */

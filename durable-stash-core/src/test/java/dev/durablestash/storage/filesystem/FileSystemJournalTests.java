@@ -29,6 +29,8 @@ import dev.durablestash.storage.GetResult;
 import dev.durablestash.storage.Precondition;
 import dev.durablestash.storage.PutResult;
 import dev.durablestash.storage.StorageException;
+import dev.durablestash.testsupport.FreshJvm;
+import dev.durablestash.testsupport.UndeployCheck;
 
 /**
  * The filesystem backend's journal: replay after a crash, what a torn record does, who may share
@@ -368,6 +370,45 @@ class FileSystemJournalTests {
         } finally {
             journal.close();
             pool.shutdownNow();
+        }
+    }
+
+    /**
+     * A failed checkpoint was tried again through the JDK's delay thread, which the first such retry of the
+     * JVM starts with the context class loader of the backend's thread and which never ends: an application
+     * stopped in a container stayed in memory.
+     */
+    @Test
+    void aCheckpointTriedAgainLeavesNoThreadHoldingTheApplicationsLoader() throws Exception {
+        FreshJvm.Result result = FreshJvm.run(CheckpointTriedAgain.class);
+        assertThat(result.output()).contains("Cannot drop journal segment");
+        assertThat(result.exitCode()).as(result.output()).isZero();
+    }
+
+    /** Run by the test above in a JVM of its own: the first checkpoint fails once, then all succeed. */
+    static final class CheckpointTriedAgain {
+        public static void main(String[] args) throws Exception {
+            UndeployCheck.exitAfter(() -> {
+                Path root = Files.createTempDirectory("journal-retry");
+                ExecutorService pool = Executors.newSingleThreadExecutor();
+                boolean[] failFirst = {true};
+                Journal journal = Journal.open(root, 64, forcing((keys) -> {
+                    if (failFirst[0]) {
+                        failFirst[0] = false;
+                        throw new java.io.IOException("disk full");
+                    }
+                }), pool);
+                for (int i = 0; i < 3; i++) {
+                    journal.appendAndWait("ns/k" + i, new byte[100]).done();
+                }
+                assertThat(segmentsOnceAtMostOne(root, TimeUnit.SECONDS.toNanos(10))).hasSize(1);
+                journal.close();
+                pool.shutdown();
+                assertThat(pool.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
+                try (Stream<Path> paths = Files.walk(root)) {
+                    paths.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+                }
+            });
         }
     }
 
