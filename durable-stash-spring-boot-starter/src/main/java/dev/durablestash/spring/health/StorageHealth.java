@@ -4,7 +4,9 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import org.springframework.boot.health.contributor.Health;
 
@@ -14,9 +16,11 @@ import dev.durablestash.storage.StorageBackend;
  * One health check of the storage, shared by the blocking and the reactive indicator: the backend's
  * {@link StorageBackend#check(String) check} of a probe key, bounded by a timeout. The answer is always a
  * {@link Health}, never an exception: UP with the storage's description, or DOWN with it and the reason.
- * Every call asks the store again, so a store that comes back is UP at the next call.
+ * Every call asks the store again, so a store that comes back is UP at the next call. The timeout is waited
+ * for by the blocking caller, or by the reactive indicator's scheduler, never on a thread of the JDK's (its
+ * delay thread lives as long as the JVM, keeping the class loader of the thread that started it).
  *
- * <p>Thread-safe; a check never blocks the caller.
+ * <p>Thread-safe.
  */
 final class StorageHealth {
 
@@ -34,8 +38,36 @@ final class StorageHealth {
     }
 
     /**
-     * @return a future that completes, at the latest after the timeout, with UP or DOWN; it never completes
-     *     exceptionally
+     * Checks and waits for the answer, at most the timeout.
+     *
+     * @return UP, or DOWN with the reason (also when the timeout ended or the caller was interrupted)
+     */
+    Health checkAndWait() {
+        try {
+            return check().get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            return timedOut();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return down("interrupted while waiting for the storage");
+        } catch (ExecutionException e) { // check() never completes exceptionally
+            return down(reason(e.getCause()));
+        }
+    }
+
+    /** @return how long a check may take */
+    Duration timeout() {
+        return timeout;
+    }
+
+    /** @return DOWN: the storage gave no answer within the timeout */
+    Health timedOut() {
+        return down("no answer within " + format(timeout));
+    }
+
+    /**
+     * @return a future that completes with UP or DOWN once the storage answered (the caller bounds the wait);
+     *     it never completes exceptionally
      */
     CompletableFuture<Health> check() {
         CompletableFuture<Health> result = new CompletableFuture<>();
@@ -47,8 +79,7 @@ final class StorageHealth {
             return result;
         }
         check.whenComplete((ignored, failure) -> result.complete(failure == null ? up() : down(reason(failure))));
-        return result.completeOnTimeout(down("no answer within " + format(timeout)), timeout.toMillis(),
-                TimeUnit.MILLISECONDS);
+        return result;
     }
 
     private Health up() {

@@ -17,6 +17,6 @@ final class StorageHealthIndicator implements HealthIndicator {
 
     @Override
     public Health health() {
-        return storageHealth.check().join(); // completes by the timeout at the latest, never exceptionally
+        return storageHealth.checkAndWait();
     }
 }

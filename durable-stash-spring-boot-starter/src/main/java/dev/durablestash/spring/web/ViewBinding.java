@@ -698,11 +698,11 @@ final class ViewBinding implements Stash {
             }
             result.completeExceptionally(cause);
         });
-        // orTimeout cancels its timer when the stage completes first; the timeout completes on the JDK's
-        // delay thread, never on the common pool
+        // The bound is dropped when the stage completes first; a timeout completes on the timer's thread,
+        // never on the common pool
         CompletableFuture<T> answer = new CompletableFuture<>();
-        long bound = nanos(operationTimeout.plus(WAIT_MARGIN));
-        result.orTimeout(bound, TimeUnit.NANOSECONDS).whenComplete((value, error) -> {
+        WaitTimer.orTimeout(result, nanos(operationTimeout.plus(WAIT_MARGIN)));
+        result.whenComplete((value, error) -> {
             if (error == null) {
                 answer.complete(value);
             } else if (error instanceof TimeoutException) {
