@@ -326,7 +326,7 @@ final class Journal implements AutoCloseable {
             executor.execute(() -> checkpoint(due.segment(), due.previousDropped(), due.failures()));
         } catch (RejectedExecutionException rejected) {
             // close() runs it.
-        } catch (RuntimeException outOfOrder) {
+        } catch (Throwable outOfOrder) { // an Error too (a pool that cannot start a thread): this thread goes on
             failedToStart(due.segment(), due.previousDropped(), due.failures(), outOfOrder);
         }
     }
@@ -398,7 +398,7 @@ final class Journal implements AutoCloseable {
     }
 
     /** The executor threw (not a rejection) when handed a checkpoint attempt: that attempt failed. */
-    private void failedToStart(Segment segment, boolean previousDropped, int failures, RuntimeException e) {
+    private void failedToStart(Segment segment, boolean previousDropped, int failures, Throwable e) {
         checkpointLock.lock();
         try {
             if (!segment.dropped.isDone()) {
@@ -446,25 +446,30 @@ final class Journal implements AutoCloseable {
         if (halted) {
             return;
         }
-        if (closed) {
+        long delay = Math.min(60, 1L << Math.min(failures - 1, 6));
+        Retry retry = new Retry(segment, previousDropped, failures, e.toString());
+        boolean scheduled;
+        // Timed by the committer thread, which ends with the journal (the JDK's delay thread would outlive
+        // the application, holding its class loader). Decided under the lock close() sets closing under: either
+        // close() finds the retry in retrying and makes the last attempt, or this sees it closing.
+        synchronized (lock) {
+            scheduled = !closing;
+            if (scheduled) {
+                retrying = retry;
+                retryDue = retry;
+                retryAt = System.nanoTime() + TimeUnit.SECONDS.toNanos(delay);
+                lock.notifyAll();
+            }
+        }
+        if (!scheduled) {
             retrying = null;
             log.warn("Cannot drop journal segment {}; it and the segments after it are replayed at the "
                     + "next open instead: {}", segment.path, e.toString());
             segment.dropped.complete(false);
             return;
         }
-        long delay = Math.min(60, 1L << Math.min(failures - 1, 6));
         log.warn("Cannot drop journal segment {} yet (attempt {}; trying again in {} s; the journal "
                 + "grows meanwhile): {}", segment.path, failures, delay, e.toString());
-        Retry retry = new Retry(segment, previousDropped, failures, e.toString());
-        retrying = retry;
-        // Timed by the committer thread, which ends with the journal (the JDK's delay thread would outlive
-        // the application, holding its class loader)
-        synchronized (lock) {
-            retryDue = retry;
-            retryAt = System.nanoTime() + TimeUnit.SECONDS.toNanos(delay);
-            lock.notifyAll();
-        }
     }
 
     /** A checkpoint waiting to be tried again, after {@code failures} failed attempts. */
