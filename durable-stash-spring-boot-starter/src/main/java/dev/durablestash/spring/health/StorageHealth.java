@@ -17,8 +17,8 @@ import dev.durablestash.storage.StorageBackend;
  * {@link StorageBackend#check(String) check} of a probe key, bounded by a timeout. The answer is always a
  * {@link Health}, never an exception: UP with the storage's description, or DOWN with it and the reason.
  * Every call asks the store again, so a store that comes back is UP at the next call. The timeout is waited
- * for by the blocking caller, or by the reactive indicator's scheduler, never on a thread of the JDK's (its
- * delay thread lives as long as the JVM, keeping the class loader of the thread that started it).
+ * for by the blocking caller, or on Reactor's parallel scheduler for the reactive indicator, never on the JDK's
+ * delay thread (which lives as long as the JVM, keeping the class loader of the thread that started it).
  *
  * <p>Thread-safe.
  */
@@ -27,14 +27,20 @@ final class StorageHealth {
     /** Under the engine's key prefix: no session key has this name (session keys are 43 base64url characters). */
     static final String PROBE_NAME = "health-check";
 
+    /** Longest wait the JDK and Reactor take as a duration (in nanoseconds), about 292 years. */
+    private static final Duration LONGEST_WAIT = Duration.ofNanos(Long.MAX_VALUE);
+
     private final StorageBackend backend;
     private final String probeKey;
     private final Duration timeout;
+    /** The timeout, at most {@link #LONGEST_WAIT}: a longer one would overflow. */
+    private final Duration wait;
 
     StorageHealth(StorageBackend backend, String keyPrefix, Duration timeout) {
         this.backend = backend;
         this.probeKey = keyPrefix + PROBE_NAME;
         this.timeout = timeout;
+        this.wait = timeout.compareTo(LONGEST_WAIT) > 0 ? LONGEST_WAIT : timeout;
     }
 
     /**
@@ -44,7 +50,7 @@ final class StorageHealth {
      */
     Health checkAndWait() {
         try {
-            return check().get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            return check().get(wait.toNanos(), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
             return timedOut();
         } catch (InterruptedException e) {
@@ -55,9 +61,9 @@ final class StorageHealth {
         }
     }
 
-    /** @return how long a check may take */
+    /** @return how long a check may take (the configured timeout, at most about 292 years) */
     Duration timeout() {
-        return timeout;
+        return wait;
     }
 
     /** @return DOWN: the storage gave no answer within the timeout */
