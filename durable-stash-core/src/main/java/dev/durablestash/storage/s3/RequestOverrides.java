@@ -26,8 +26,8 @@ import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
  *    and with RequestChecksums.WHEN_REQUIRED a plain body without a checksum, whatever the client's
  *    checksum setting (Ceph RGW 16.2 cannot read the SDK's default chunked, checksummed uploads);
  *  - deletes: no SDK retry (a retried DELETE could remove a newer object), the call timeouts;
- *  - conditional GETs (revalidations): the reads', and the attribute that lets NotModifiedAnswers, when
- *    the client has it, make a 304 a successful call.
+ *  - the backend's GETs: the reads', and the attribute that lets ReadAnswers, when the client has it,
+ *    make a 304 or an S3 store's 404 a successful call.
  *
  * The SDK has no per-request retry or checksum setting: both take a request-level plugin, and a request
  * with a plugin makes the SDK rebuild the whole client configuration for that request (toBuilder, the
@@ -42,7 +42,7 @@ import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 final class RequestOverrides {
 
     private final AwsRequestOverrideConfiguration read;
-    private final AwsRequestOverrideConfiguration revalidate;
+    private final AwsRequestOverrideConfiguration get;
     private final AwsRequestOverrideConfiguration write;
     private final AwsRequestOverrideConfiguration delete;
     private final boolean pluginOnWrites;
@@ -59,7 +59,7 @@ final class RequestOverrides {
             @Nullable Duration apiCallAttemptTimeout, boolean writeClientFit) {
         this.pluginOnWrites = !writeClientFit;
         this.read = timed(AwsRequestOverrideConfiguration.builder(), apiCallTimeout, apiCallAttemptTimeout).build();
-        this.revalidate = read.toBuilder().putExecutionAttribute(NotModifiedAnswers.REVALIDATION, Boolean.TRUE).build();
+        this.get = read.toBuilder().putExecutionAttribute(ReadAnswers.BACKEND_GET, Boolean.TRUE).build();
         this.write = timed(writeClientFit ? AwsRequestOverrideConfiguration.builder()
                 : noRetry(checksums == RequestChecksums.WHEN_REQUIRED), apiCallTimeout, apiCallAttemptTimeout).build();
         this.delete = timed(writeClientFit ? AwsRequestOverrideConfiguration.builder() : noRetry(false),
@@ -70,9 +70,9 @@ final class RequestOverrides {
         return read;
     }
 
-    /** @return the reads' overrides, marked as a revalidation ({@link NotModifiedAnswers}) */
-    AwsRequestOverrideConfiguration revalidate() {
-        return revalidate;
+    /** @return the reads' overrides, marked as the backend's GET ({@link ReadAnswers}) */
+    AwsRequestOverrideConfiguration get() {
+        return get;
     }
 
     AwsRequestOverrideConfiguration write() {

@@ -49,7 +49,8 @@ import software.amazon.awssdk.services.s3.model.GetObjectResponse;
  * with a {@link StorageException} saying so.</li>
  * <li>{@code get} is a {@code GetObject}, with {@code If-None-Match} when the caller holds an ETag; 304
  * becomes {@link GetResult.NotModified} (on a client with {@link #revalidationInterceptor()}, without the
- * SDK seeing a failed call), 404 {@code NoSuchKey} {@link GetResult.NotFound}.</li>
+ * SDK seeing a failed call), 404 {@code NoSuchKey} {@link GetResult.NotFound} (on such a client, also without
+ * a failed call).</li>
  * <li>{@code delete} is a {@code DeleteObject}, with {@code If-Match} when asked; 412 completes with
  * {@code false}, 404 {@code NoSuchKey} with {@code true}. With {@link ConditionalDeletes#EMULATED} (and with
  * {@link ConditionalDeletes#AUTO} until {@link #checkStore(String, Duration)} has seen the store honour
@@ -100,7 +101,8 @@ import software.amazon.awssdk.services.s3.model.GetObjectResponse;
  * are set, every request carries those call timeouts (a per-request override wins over the client's own).
  * Everything else (endpoint, region, credentials, path-style access, HTTP client and its connection pool)
  * is the clients'. Give the client that reads {@link #revalidationInterceptor()}: without it every
- * revalidation answered 304 is a failed call to the SDK, which may close its connection.
+ * revalidation answered 304, and every read of a missing key, is a failed call to the SDK, which may close its
+ * connection.
  *
  * <h2>Keys</h2>
  * The object key is the key the engine passes in, unchanged: the engine puts every key under its own
@@ -155,9 +157,13 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
      * connection of a failed call, now and then logging a WARN with a stack trace ({@code An exceptionCaught()
      * event was fired ... java.io.IOException: Request cancelled}, from
      * {@code io.netty.channel.DefaultChannelPipeline}); a revalidation of a session this instance holds is
-     * usually answered 304, so without it about one in five of them costs the next call a new connection. With it,
-     * a 304 to the backend's conditional GETs is a successful call without a body, which the backend reads
-     * as {@link GetResult.NotModified}. It changes no other request through the client (they do not carry the
+     * usually answered 304, and the first read of a session the store has nothing of 404 {@code NoSuchKey}, so
+     * without it about one in five of them costs the next call a new connection. With it, a 304 to the
+     * backend's GETs is a successful call without a body, which the backend reads as
+     * {@link GetResult.NotModified}, and a 404 with an S3 error document a successful call with that body,
+     * which the backend reads as {@link GetResult.NotFound} for the code {@code NoSuchKey} and as the same
+     * failure as without it for any other code (a 404 of another content type, such as a web server's page,
+     * stays a failed call). It changes no other request through the client (they do not carry the
      * execution attribute it looks for), and a client without it works as before. On a client with multipart
      * enabled ({@code multipartEnabled(true)}) it does nothing: that client's multipart downloader, which serves
      * its GETs as GETs of parts, does not take a rewritten answer, so answers to GETs of a part or a range are
@@ -166,30 +172,33 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
      * @return the interceptor; stateless and thread-safe, one instance may serve any number of clients
      */
     public static ExecutionInterceptor revalidationInterceptor() {
-        return NotModifiedAnswers.INSTANCE;
+        return ReadAnswers.INSTANCE;
     }
 
     @Override
     public CompletionStage<GetResult> get(String key, @Nullable String ifNoneMatch) {
         checkKey(key);
         GetObjectRequest.Builder request = GetObjectRequest.builder().bucket(bucket).key(key);
+        request.overrideConfiguration(overrides.get());
         if (ifNoneMatch != null) {
-            request.ifNoneMatch(ETags.quote(ifNoneMatch)).overrideConfiguration(overrides.revalidate());
-        } else {
-            request.overrideConfiguration(overrides.read());
+            request.ifNoneMatch(ETags.quote(ifNoneMatch));
         }
         CompletableFuture<GetResult> result = new CompletableFuture<>();
         CompletableFuture<ResponseBytes<GetObjectResponse>> sent =
                 S3Failure.sent(() -> client.getObject(request.build(), AsyncResponseTransformer.toBytes()));
         sent.whenComplete(S3Failure.failingOnThrow(result, "GET", bucket, key, (bytes, error) -> {
-            if (error == null) {
+            Throwable failed = error;
+            if (failed == null) {
                 ResponseBytes<GetObjectResponse> answer = CompareAndSwap.answered(bytes);
-                // A throw fails the get (failingOnThrow).
-                result.complete(ifNoneMatch != null && NotModifiedAnswers.isNotModified(answer.response())
-                        ? GetResult.notModified() : found(key, answer));
-                return;
+                failed = ReadAnswers.notFound(answer); // a 404 the interceptor made a successful call
+                if (failed == null) {
+                    // A throw fails the get (failingOnThrow).
+                    result.complete(ifNoneMatch != null && ReadAnswers.isNotModified(answer.response())
+                            ? GetResult.notModified() : found(key, answer));
+                    return;
+                }
             }
-            S3Failure failure = S3Failure.of(error);
+            S3Failure failure = S3Failure.of(failed);
             if (failure.status() == 304) {
                 result.complete(GetResult.notModified());
             } else if (failure.isNoSuchKey()) {

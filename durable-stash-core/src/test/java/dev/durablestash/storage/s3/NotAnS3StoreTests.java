@@ -2,6 +2,7 @@ package dev.durablestash.storage.s3;
 
 import static dev.durablestash.testsupport.Stages.await;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -14,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import com.sun.net.httpserver.HttpServer;
 
 import dev.durablestash.storage.GetResult;
+import dev.durablestash.storage.StorageException;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
 
 /**
@@ -77,5 +79,20 @@ class NotAnS3StoreTests {
             outcome = e;
         }
         assertThat(outcome).as("a GET answered 404 without an S3 error code").isNotInstanceOf(GetResult.NotFound.class);
+    }
+
+    /**
+     * The revalidation interceptor makes an S3 store's 404s to the backend's reads successful calls; an HTML
+     * 404 is no S3 store's answer and stays a failure through it.
+     */
+    @Test
+    void throughTheRevalidationInterceptorAnHtml404IsStillAnError() throws Exception {
+        try (S3AsyncClient withInterceptor = AppClients.builder(
+                URI.create("http://127.0.0.1:" + web.getAddress().getPort()), RequestChecksums.WHEN_REQUIRED).build()) {
+            S3StorageBackend backend = S3StorageBackend.builder().bucket("stash").client(withInterceptor).build();
+            Throwable failure = catchThrowable(() -> await(backend.get("durable-stash/some-session", null)));
+            assertThat(failure).as("a GET answered 404 with an HTML page").isInstanceOf(StorageException.class)
+                    .hasMessageContaining("HTTP 404 (no error code)");
+        }
     }
 }

@@ -211,7 +211,8 @@ final class StorageConfigurations {
             if (!interceptors.contains(S3StorageBackend.revalidationInterceptor())) {
                 log.info("DurableStash uses the application's S3AsyncClient bean, which has no "
                         + "S3StorageBackend.revalidationInterceptor(): the SDK takes each revalidation answered 304 "
-                        + "Not Modified for a failed call, which may close its connection (and log a WARN 'Request "
+                        + "Not Modified, and each read of a missing key answered 404, for a failed call, which may "
+                        + "close its connection (and log a WARN 'Request "
                         + "cancelled'); add .addExecutionInterceptor(S3StorageBackend.revalidationInterceptor()) where "
                         + "that client's override configuration is built (a second overrideConfiguration(...) call on "
                         + "its builder would replace the first, timeouts included)");
