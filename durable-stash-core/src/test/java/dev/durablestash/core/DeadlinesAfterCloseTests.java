@@ -16,7 +16,6 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import org.junit.jupiter.api.Test;
 
-import dev.durablestash.testsupport.FreshJvm;
 import dev.durablestash.testsupport.UndeployCheck;
 
 /**
@@ -94,8 +93,7 @@ class DeadlinesAfterCloseTests {
      */
     @Test
     void aDeadlineSetAfterCloseLeavesNoThreadHoldingTheApplicationsLoader() throws Exception {
-        FreshJvm.Result result = FreshJvm.run(DeadlineAfterClose.class);
-        assertThat(result.exitCode()).as(result.output()).isZero();
+        UndeployCheck.assertNoThreadKeepsTheLoader(DeadlineAfterClose.class);
     }
 
     /** Run by the test above in a JVM of its own: sets a deadline before and one after close. */

@@ -27,6 +27,20 @@ public final class UndeployCheck {
     }
 
     /**
+     * Runs {@code scenario}'s {@code main}, which calls {@link #exitAfter}, in a {@link FreshJvm}.
+     *
+     * @return what the JVM left
+     * @throws AssertionError with the JVM's output unless it exited 0
+     */
+    public static FreshJvm.Result assertNoThreadKeepsTheLoader(Class<?> scenario) throws Exception {
+        FreshJvm.Result result = FreshJvm.run(scenario);
+        if (result.exitCode() != 0) {
+            throw new AssertionError("exit code " + result.exitCode() + ": " + result.output());
+        }
+        return result;
+    }
+
+    /**
      * Runs the work and exits the JVM: 0 when no thread kept the loader, 1 when one did (its name printed),
      * 2 when the work failed.
      */

@@ -14,7 +14,6 @@ import org.springframework.boot.health.contributor.Status;
 import org.springframework.util.FileSystemUtils;
 
 import dev.durablestash.storage.filesystem.FileSystemStorageBackend;
-import dev.durablestash.testsupport.FreshJvm;
 import dev.durablestash.testsupport.UndeployCheck;
 
 /**
@@ -26,8 +25,7 @@ class StorageHealthThreadsTests {
 
     @Test
     void aHealthCheckLeavesNoThreadHoldingTheApplicationsLoader() throws Exception {
-        FreshJvm.Result result = FreshJvm.run(HealthChecks.class);
-        assertThat(result.exitCode()).as(result.output()).isZero();
+        UndeployCheck.assertNoThreadKeepsTheLoader(HealthChecks.class);
     }
 
     /** Run by the test above in a JVM of its own: two checks of a store that answers on its own pool. */

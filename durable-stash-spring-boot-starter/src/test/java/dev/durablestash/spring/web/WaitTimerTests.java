@@ -26,7 +26,6 @@ import dev.durablestash.core.ViewTurn;
 import dev.durablestash.spring.Stashed;
 import dev.durablestash.spring.StashedView;
 import dev.durablestash.storage.filesystem.FileSystemStorageBackend;
-import dev.durablestash.testsupport.FreshJvm;
 import dev.durablestash.testsupport.UndeployCheck;
 
 /**
@@ -86,8 +85,7 @@ class WaitTimerTests {
      */
     @Test
     void asynchronousWaitsLeaveNoThreadHoldingTheApplicationsLoader() throws Exception {
-        FreshJvm.Result result = FreshJvm.run(AsynchronousWaits.class);
-        assertThat(result.exitCode()).as(result.output()).isZero();
+        UndeployCheck.assertNoThreadKeepsTheLoader(AsynchronousWaits.class);
     }
 
     /** Run by the test above in a JVM of its own: a turn, a recover and a stash, each waited for without blocking. */
