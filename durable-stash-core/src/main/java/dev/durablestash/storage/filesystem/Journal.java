@@ -392,7 +392,7 @@ final class Journal implements AutoCloseable {
             executor.execute(attempt);
         } catch (RejectedExecutionException e) {
             attempt.run();
-        } catch (RuntimeException e) { // an executor out of order: as a failed attempt, tried again later
+        } catch (Throwable e) { // an executor out of order (an Error too): as a failed attempt, tried again later
             failedToStart(segment, previousDropped, failures, e);
         }
     }

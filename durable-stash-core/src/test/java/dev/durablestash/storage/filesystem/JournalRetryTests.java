@@ -22,7 +22,7 @@ import ch.qos.logback.core.AppenderBase;
 
 /**
  * A failed checkpoint's retry, timed by the journal's committer thread: an executor that throws an Error when
- * the retry is handed to it, and a checkpoint that fails just as close() starts. Both were seen failing with the
+ * the retry (or a first checkpoint) is handed to it, and a checkpoint that fails just as close() starts. Both were seen failing with the
  * first version of that timing (a write that never became durable: the committer had ended; close() waiting its
  * full 30 s: nobody tried the checkpoint again).
  */
@@ -141,6 +141,44 @@ class JournalRetryTests {
         } finally {
             release.countDown();
             logger.detachAppender(holding);
+            pool.shutdownNow();
+        }
+    }
+
+    /**
+     * The same Error when a sealed segment's checkpoint is first handed to the executor: it vanished in the
+     * stage that started the checkpoint, which was never tried again (the segments after it waited, and close()
+     * its full 30 s). Seen failing before the change.
+     */
+    @Test
+    void anErrorFromTheExecutorWhenACheckpointIsFirstHandedOverIsTriedAgain() throws Exception {
+        logs.allow(ch.qos.logback.classic.Level.WARN, "Cannot drop journal segment");
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        AtomicBoolean armed = new AtomicBoolean();
+        Journal journal = Journal.open(root, 64, FileSystemJournalTests.forcing(keys -> {
+        }), task -> {
+            if (armed.compareAndSet(true, false)) {
+                throw new OutOfMemoryError("unable to create native thread: possibly out of memory");
+            }
+            pool.execute(task);
+        });
+        try {
+            armed.set(true);
+            journal.appendAndWait("ns/k0", new byte[100]).done(); // fills the segment: its checkpoint is handed over
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (armed.get() && System.nanoTime() < deadline) {
+                Thread.sleep(5); // until the sealed segment's checkpoint is handed to the executor
+            }
+            assertThat(armed).as("the executor threw").isFalse();
+            Thread.sleep(1_500); // a failed start is tried again after 1 s
+            long closeMillis = CompletableFuture.supplyAsync(() -> {
+                long start = System.nanoTime();
+                journal.close();
+                return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            }).get(60, TimeUnit.SECONDS);
+            assertThat(closeMillis).as("close() took (ms) after the checkpoint's hand-over threw an Error")
+                    .isLessThan(10_000);
+        } finally {
             pool.shutdownNow();
         }
     }
