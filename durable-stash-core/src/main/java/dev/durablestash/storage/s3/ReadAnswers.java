@@ -1,10 +1,16 @@
 package dev.durablestash.storage.s3;
 
-import java.nio.charset.StandardCharsets;
+import java.io.ByteArrayInputStream;
+import java.util.HashMap;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+
+import javax.xml.stream.XMLInputFactory;
+import javax.xml.stream.XMLStreamConstants;
+import javax.xml.stream.XMLStreamException;
+import javax.xml.stream.XMLStreamReader;
 
 import org.jspecify.annotations.Nullable;
 
@@ -16,6 +22,9 @@ import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.http.SdkHttpResponse;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.NoSuchBucketException;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.NoSuchUploadException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /*
@@ -28,11 +37,15 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
  * handshake on AWS), and some printed a warning. This interceptor, on the client the backend reads with,
  * makes those answers to the backend's own GETs successful calls, marked by a header the backend looks for:
  *  - a 304: status 200, no body, its length 0, checksum headers dropped (no body to check them against);
- *  - a 404 with an XML body (an S3 store's error document): status 200, the body kept, so the SDK reads it
- *    whole and the connection stays usable; the backend reads its Code, takes NoSuchKey for a missing key,
- *    and fails the read with any other code as the SDK would have (an S3Exception with the status, code,
- *    message and request id). A 404 of another type (a web server's HTML page: no S3 store answers there) is
- *    left a failed call.
+ *  - a 404 with an XML body (an S3 store's error document) and no content encoding: status 200, the body
+ *    kept, so the SDK reads it whole and the connection stays usable; the backend reads it as the SDK reads
+ *    an S3 error (a real XML parser, so the declared encoding, CDATA and comments count; Code, Message,
+ *    RequestId and HostId only as children of the root element), takes NoSuchKey for a missing key, and fails
+ *    the read with any other code as the SDK would have (the exception class the SDK models for the code, or
+ *    S3Exception, with the status, code, message and request ids). A 404 of another type (a web server's HTML
+ *    page: no S3 store answers there) or with a content encoding is left a failed call.
+ * The SDK's metrics and the client's other interceptors see the rewritten answers as successful calls, a 404
+ * of another code than NoSuchKey included: the status must be chosen before the body says which code it is.
  * Other requests through the same client (an application's own, the backend's HEADs) carry no BACKEND_GET
  * attribute and are left alone. An answer to a GET of a part or a range is left alone: a client with multipart
  * enabled sends the backend's GETs through its multipart downloader as GETs of parts (partNumber), and the
@@ -59,8 +72,8 @@ final class ReadAnswers implements ExecutionInterceptor {
 
     static final ReadAnswers INSTANCE = new ReadAnswers();
 
-    private static final Pattern CODE = Pattern.compile("<Code>([^<]*)</Code>");
-    private static final Pattern MESSAGE = Pattern.compile("<Message>([^<]*)</Message>");
+    /** The children of an S3 error document's root that the backend reads. */
+    private static final Set<String> ERROR_FIELDS = Set.of("Code", "Message", "RequestId", "HostId");
 
     private ReadAnswers() {
     }
@@ -77,7 +90,9 @@ final class ReadAnswers implements ExecutionInterceptor {
         if (status == 404) {
             boolean xml = response.firstMatchingHeader("Content-Type")
                     .map(type -> type.toLowerCase(Locale.ROOT).contains("xml")).orElse(false);
-            return xml ? response.toBuilder().statusCode(200).statusText("OK").putHeader(NOT_FOUND_HEADER, "true")
+            boolean encoded = response.firstMatchingHeader("Content-Encoding")
+                    .map(encoding -> !encoding.isBlank() && !encoding.equalsIgnoreCase("identity")).orElse(false);
+            return xml && !encoded ? response.toBuilder().statusCode(200).statusText("OK").putHeader(NOT_FOUND_HEADER, "true")
                     .build() : response;
         }
         SdkHttpResponse.Builder answered = response.toBuilder().statusCode(200).statusText("OK");
@@ -104,28 +119,60 @@ final class ReadAnswers implements ExecutionInterceptor {
             return null;
         }
         SdkHttpResponse http = response.sdkHttpResponse();
-        String document = new String(answer.asByteArrayUnsafe(), StandardCharsets.UTF_8);
-        String code = element(CODE, document);
-        String message = element(MESSAGE, document);
-        String requestId = http.firstMatchingHeader("x-amz-request-id").orElse(null);
-        return (S3Exception) S3Exception.builder().statusCode(404).message(message).requestId(requestId)
-                .extendedRequestId(http.firstMatchingHeader("x-amz-id-2").orElse(null))
+        Map<String, String> error = errorFields(answer.asByteArrayUnsafe());
+        String code = error.get("Code");
+        String message = error.get("Message");
+        S3Exception.Builder failure = code == null ? S3Exception.builder() : switch (code) {
+            case "NoSuchKey" -> NoSuchKeyException.builder();
+            case "NoSuchBucket" -> NoSuchBucketException.builder();
+            case "NoSuchUpload" -> NoSuchUploadException.builder();
+            default -> S3Exception.builder();
+        };
+        return (S3Exception) failure.statusCode(404).message(message)
+                .requestId(http.firstMatchingHeader("x-amz-request-id").orElse(error.get("RequestId")))
+                .extendedRequestId(http.firstMatchingHeader("x-amz-id-2").orElse(error.get("HostId")))
                 .awsErrorDetails(AwsErrorDetails.builder().errorCode(code).errorMessage(message).serviceName("S3")
                         .sdkHttpResponse(http.toBuilder().statusCode(404).statusText("Not Found").build()).build())
                 .build();
     }
 
+    /**
+     * @return the text of the {@link #ERROR_FIELDS} among the root element's children, by name; none of them
+     *     when the document is no well-formed XML (the SDK then finds no code either)
+     */
+    static Map<String, String> errorFields(byte[] document) {
+        XMLInputFactory factory = XMLInputFactory.newDefaultFactory();
+        factory.setProperty(XMLInputFactory.SUPPORT_DTD, false);
+        factory.setProperty(XMLInputFactory.IS_SUPPORTING_EXTERNAL_ENTITIES, false);
+        factory.setProperty(XMLInputFactory.IS_COALESCING, true);
+        Map<String, String> fields = new HashMap<>();
+        try {
+            XMLStreamReader reader = factory.createXMLStreamReader(new ByteArrayInputStream(document));
+            try {
+                reader.nextTag(); // the root
+                int depth = 1;
+                while (depth > 0) {
+                    int event = reader.next();
+                    if (event == XMLStreamConstants.START_ELEMENT) {
+                        if (depth == 1 && ERROR_FIELDS.contains(reader.getLocalName())) {
+                            fields.putIfAbsent(reader.getLocalName(), reader.getElementText()); // to its end tag
+                        } else {
+                            depth++;
+                        }
+                    } else if (event == XMLStreamConstants.END_ELEMENT) {
+                        depth--;
+                    }
+                }
+            } finally {
+                reader.close();
+            }
+        } catch (XMLStreamException | RuntimeException e) {
+            return Map.of();
+        }
+        return fields;
+    }
+
     private static boolean marked(GetObjectResponse response, String header) {
         return response.sdkHttpResponse() != null && response.sdkHttpResponse().firstMatchingHeader(header).isPresent();
-    }
-
-    private static @Nullable String element(Pattern pattern, String document) {
-        Matcher matcher = pattern.matcher(document);
-        return matcher.find() ? unescaped(matcher.group(1)) : null;
-    }
-
-    private static String unescaped(String text) {
-        return text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&apos;", "'")
-                .replace("&amp;", "&");
     }
 }

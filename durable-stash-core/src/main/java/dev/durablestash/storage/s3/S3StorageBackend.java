@@ -162,9 +162,11 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
      * backend's GETs is a successful call without a body, which the backend reads as
      * {@link GetResult.NotModified}, and a 404 with an S3 error document a successful call with that body,
      * which the backend reads as {@link GetResult.NotFound} for the code {@code NoSuchKey} and as the same
-     * failure as without it for any other code (a 404 of another content type, such as a web server's page,
-     * stays a failed call). It changes no other request through the client (they do not carry the
-     * execution attribute it looks for), and a client without it works as before. On a client with multipart
+     * failure as without it for any other code (a 404 of another content type, such as a web server's page, or
+     * with a content encoding, stays a failed call); the SDK's metrics and the client's other interceptors see
+     * those answers as successful calls, a 404 of another code included. It changes no other request through
+     * the client (they do not carry the execution attribute it looks for), and a client without it works as
+     * before. On a client with multipart
      * enabled ({@code multipartEnabled(true)}) it does nothing: that client's multipart downloader, which serves
      * its GETs as GETs of parts, does not take a rewritten answer, so answers to GETs of a part or a range are
      * left alone.
