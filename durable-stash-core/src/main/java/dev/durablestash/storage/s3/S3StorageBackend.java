@@ -166,10 +166,9 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
      * with a content encoding, stays a failed call); the SDK's metrics and the client's other interceptors see
      * those answers as successful calls, a 404 of another code included. It changes no other request through
      * the client (they do not carry the execution attribute it looks for), and a client without it works as
-     * before. On a client with multipart
-     * enabled ({@code multipartEnabled(true)}) it does nothing: that client's multipart downloader, which serves
-     * its GETs as GETs of parts, does not take a rewritten answer, so answers to GETs of a part or a range are
-     * left alone.
+     * before. On a client with multipart enabled ({@code multipartEnabled(true)}) it does nothing: that
+     * client's multipart downloader, which serves its GETs as GETs of parts, does not take a rewritten answer,
+     * so answers to GETs of a part or a range are left alone.
      *
      * @return the interceptor; stateless and thread-safe, one instance may serve any number of clients
      */

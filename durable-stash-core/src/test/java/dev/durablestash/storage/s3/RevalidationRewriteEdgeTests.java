@@ -79,6 +79,9 @@ class RevalidationRewriteEdgeTests {
                     .get(20, TimeUnit.SECONDS);
             long t1 = System.nanoTime();
             assertThat(revalidated).isInstanceOf(GetResult.NotModified.class);
+            // The SDK may complete the call before its event loop has put the connection back in the pool: a
+            // read sent at once then opened a second connection, once in about six runs of the S3 tests.
+            Thread.sleep(100);
             GetResult next = backend.get(KEY, null).toCompletableFuture().get(20, TimeUnit.SECONDS);
             long t2 = System.nanoTime();
             System.out.println("TIMING reval=" + (t1 - t0) / 1_000_000 + "ms next=" + (t2 - t1) / 1_000_000 + "ms");
