@@ -320,12 +320,14 @@ final class Journal implements AutoCloseable {
         }
     }
 
-    /** Hands a failed checkpoint to the executor; if it rejects the task, the backend is closing. */
+    /**
+     * Hands a failed checkpoint to the executor. One that refuses it (a bounded executor that is full, or one
+     * shut down before the backend closed) or throws makes it a failed attempt, tried again later; once the
+     * journal closes, close() makes the last attempt.
+     */
     private void retry(Retry due) {
         try {
             executor.execute(() -> checkpoint(due.segment(), due.previousDropped(), due.failures()));
-        } catch (RejectedExecutionException rejected) {
-            // close() runs it.
         } catch (Throwable outOfOrder) { // an Error too (a pool that cannot start a thread): this thread goes on
             failedToStart(due.segment(), due.previousDropped(), due.failures(), outOfOrder);
         }

@@ -3,14 +3,18 @@ package dev.durablestash.storage.filesystem;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -179,6 +183,49 @@ class JournalRetryTests {
             assertThat(closeMillis).as("close() took (ms) after the checkpoint's hand-over threw an Error")
                     .isLessThan(10_000);
         } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /**
+     * A bounded executor (the backend takes one of the application's) refuses a task when it is full, not
+     * only once shut down: a retry it refused once while the journal was open was dropped ("close() runs it"),
+     * so that segment and every one after it stayed until close(). Seen failing before the change (1 attempt).
+     */
+    @Test
+    void aRetryRejectedOnceBySaturatedBoundedExecutorIsTriedAgain() throws Exception {
+        logs.allow(ch.qos.logback.classic.Level.WARN, "Cannot drop journal segment");
+        logs.allow(ch.qos.logback.classic.Level.INFO, "Dropped journal segment");
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        AtomicInteger forces = new AtomicInteger();
+        AtomicBoolean rejectedOnce = new AtomicBoolean();
+        Journal journal = Journal.open(root, 64, FileSystemJournalTests.forcing(keys -> {
+            if (forces.incrementAndGet() == 1) {
+                throw new IOException("disk full");
+            }
+        }), task -> {
+            // the retry's hand-over (after the first attempt failed) finds the bounded queue full, once
+            if (forces.get() >= 1 && rejectedOnce.compareAndSet(false, true)) {
+                throw new RejectedExecutionException("queue full (a saturated bounded executor)");
+            }
+            pool.execute(task);
+        });
+        try {
+            journal.appendAndWait("ns/k0", new byte[100]).done(); // fills the segment: its checkpoint fails
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (forces.get() < 2 && System.nanoTime() < deadline) {
+                Thread.sleep(10); // first retry after 1 s, the next after 2 s
+            }
+            assertThat(rejectedOnce).as("the retry's hand-over was rejected").isTrue();
+            long segments;
+            try (Stream<Path> files = Files.list(root.resolve(Journal.DIRECTORY))) {
+                segments = files.count();
+            }
+            assertThat(forces.get()).as("checkpoint attempts within 10 s of a retry the executor rejected once "
+                    + "(journal open; problem(): %s; segment files: %d)", journal.problem(), segments)
+                    .isGreaterThanOrEqualTo(2);
+        } finally {
+            journal.close();
             pool.shutdownNow();
         }
     }
