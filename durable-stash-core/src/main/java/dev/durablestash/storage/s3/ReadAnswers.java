@@ -1,9 +1,8 @@
 package dev.durablestash.storage.s3;
 
 import java.io.ByteArrayInputStream;
-import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 
@@ -14,7 +13,6 @@ import javax.xml.stream.XMLStreamReader;
 
 import org.jspecify.annotations.Nullable;
 
-import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
 import software.amazon.awssdk.core.ResponseBytes;
 import software.amazon.awssdk.core.interceptor.Context;
 import software.amazon.awssdk.core.interceptor.ExecutionAttribute;
@@ -22,10 +20,6 @@ import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.http.SdkHttpResponse;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
-import software.amazon.awssdk.services.s3.model.NoSuchBucketException;
-import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
-import software.amazon.awssdk.services.s3.model.NoSuchUploadException;
-import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /*
  * Design. The SDK treats an HTTP 304 and a 404 as failed calls, and its Netty client closes the connection
@@ -38,19 +32,22 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
  * makes those answers to the backend's own GETs successful calls, marked by a header the backend looks for:
  *  - a 304: status 200, no body, its length 0, checksum headers dropped (no body to check them against);
  *  - a 404 with an XML body (an S3 store's error document) and no content encoding: status 200, the body
- *    kept, so the SDK reads it whole and the connection stays usable; the backend reads it as the SDK reads
- *    an S3 error (a real XML parser, so the declared encoding, CDATA and comments count; Code, Message,
- *    RequestId and HostId only as children of the root element), takes NoSuchKey for a missing key, and fails
- *    the read with any other code as the SDK would have (the exception class the SDK models for the code, or
- *    S3Exception, with the status, code, message and request ids). A 404 of another type (a web server's HTML
- *    page: no S3 store answers there) or with a content encoding is left a failed call.
- * The SDK's metrics and the client's other interceptors see the rewritten answers as successful calls, a 404
- * of another code than NoSuchKey included: the status must be chosen before the body says which code it is.
- * Other requests through the same client (an application's own, the backend's HEADs) carry no BACKEND_GET
- * attribute and are left alone. An answer to a GET of a part or a range is left alone: a client with multipart
- * enabled sends the backend's GETs through its multipart downloader as GETs of parts (partNumber), and the
- * downloader waited for ever for about one in four rewritten answers; the backend's own GETs name neither, so
- * through such a client, whatever wraps it, those answers fail as without the interceptor.
+ *    kept, so the SDK reads it whole and the connection stays usable, and no header but its type and
+ *    length (the SDK would parse a GetObject answer's headers, such as Last-Modified, which an error's
+ *    need not fit).
+ * The backend takes such a 404 for a missing key only when its body is exactly what S3 stores send for
+ * one: well-formed XML without a DTD, a root element Error without a namespace, no two children of one
+ * name, and a Code child whose text is NoSuchKey. Any other 404 it reads once more without the attribute,
+ * so that the SDK fails that read as it always did (its exception, request ids, message, attempt count):
+ * matching the SDK's reading of every odd document is not this class's business. A 404 of another type (a
+ * web server's HTML page) or with a content encoding is left a failed call.
+ * The SDK's metrics and the client's other interceptors see the rewritten answers as successful calls.
+ * Other requests through the same client (an application's own, the backend's HEADs and its second reads)
+ * carry no BACKEND_GET attribute and are left alone. An answer to a GET of a part or a range is left alone:
+ * a client with multipart enabled sends the backend's GETs through its multipart downloader as GETs of
+ * parts (partNumber), and the downloader waited for ever for about one in four rewritten answers; the
+ * backend's own GETs name neither, so through such a client, whatever wraps it, those answers fail as
+ * without the interceptor.
  */
 /**
  * Makes the backend's GETs answered 304, or 404 by an S3 store, successful calls for the SDK. Stateless,
@@ -72,8 +69,17 @@ final class ReadAnswers implements ExecutionInterceptor {
 
     static final ReadAnswers INSTANCE = new ReadAnswers();
 
-    /** The children of an S3 error document's root that the backend reads. */
-    private static final Set<String> ERROR_FIELDS = Set.of("Code", "Message", "RequestId", "HostId");
+    /** What a rewritten answer was, for the backend. */
+    enum Rewritten {
+        /** Not rewritten: the store's own 200. */
+        NONE,
+        /** A 304. */
+        NOT_MODIFIED,
+        /** A 404 whose body is S3's for a missing key. */
+        MISSING_KEY,
+        /** Another 404: to be read again without the rewrite. */
+        OTHER_NOT_FOUND
+    }
 
     private ReadAnswers() {
     }
@@ -92,8 +98,14 @@ final class ReadAnswers implements ExecutionInterceptor {
                     .map(type -> type.toLowerCase(Locale.ROOT).contains("xml")).orElse(false);
             boolean encoded = response.firstMatchingHeader("Content-Encoding")
                     .map(encoding -> !encoding.isBlank() && !encoding.equalsIgnoreCase("identity")).orElse(false);
-            return xml && !encoded ? response.toBuilder().statusCode(200).statusText("OK").putHeader(NOT_FOUND_HEADER, "true")
-                    .build() : response;
+            if (!xml || encoded) {
+                return response;
+            }
+            SdkHttpResponse.Builder answered = response.toBuilder().clearHeaders().statusCode(200).statusText("OK");
+            for (String kept : new String[] {"Content-Type", "Content-Length"}) {
+                response.firstMatchingHeader(kept).ifPresent(value -> answered.putHeader(kept, value));
+            }
+            return answered.putHeader(NOT_FOUND_HEADER, "true").build();
         }
         SdkHttpResponse.Builder answered = response.toBuilder().statusCode(200).statusText("OK");
         for (String name : response.headers().keySet()) {
@@ -104,72 +116,93 @@ final class ReadAnswers implements ExecutionInterceptor {
         return answered.putHeader("Content-Length", "0").putHeader(NOT_MODIFIED_HEADER, "true").build();
     }
 
-    /** @return whether {@code response} is a 304 this interceptor made a successful call */
-    static boolean isNotModified(GetObjectResponse response) {
-        return marked(response, NOT_MODIFIED_HEADER);
-    }
-
-    /**
-     * @return the store's 404 this interceptor made a successful call, as the SDK would have failed the call
-     *     with it; {@code null} when {@code answer} is no such 404
-     */
-    static @Nullable S3Exception notFound(ResponseBytes<GetObjectResponse> answer) {
+    /** @return what the interceptor made of the answer (nothing when the client has no interceptor) */
+    static Rewritten rewritten(ResponseBytes<GetObjectResponse> answer) {
         GetObjectResponse response = answer.response();
-        if (!marked(response, NOT_FOUND_HEADER)) {
-            return null;
+        if (marked(response, NOT_MODIFIED_HEADER)) {
+            return Rewritten.NOT_MODIFIED;
         }
-        SdkHttpResponse http = response.sdkHttpResponse();
-        Map<String, String> error = errorFields(answer.asByteArrayUnsafe());
-        String code = error.get("Code");
-        String message = error.get("Message");
-        S3Exception.Builder failure = code == null ? S3Exception.builder() : switch (code) {
-            case "NoSuchKey" -> NoSuchKeyException.builder();
-            case "NoSuchBucket" -> NoSuchBucketException.builder();
-            case "NoSuchUpload" -> NoSuchUploadException.builder();
-            default -> S3Exception.builder();
-        };
-        return (S3Exception) failure.statusCode(404).message(message)
-                .requestId(http.firstMatchingHeader("x-amz-request-id").orElse(error.get("RequestId")))
-                .extendedRequestId(http.firstMatchingHeader("x-amz-id-2").orElse(error.get("HostId")))
-                .awsErrorDetails(AwsErrorDetails.builder().errorCode(code).errorMessage(message).serviceName("S3")
-                        .sdkHttpResponse(http.toBuilder().statusCode(404).statusText("Not Found").build()).build())
-                .build();
+        if (marked(response, NOT_FOUND_HEADER)) {
+            return isMissingKey(answer.asByteArrayUnsafe()) ? Rewritten.MISSING_KEY : Rewritten.OTHER_NOT_FOUND;
+        }
+        return Rewritten.NONE;
     }
 
     /**
-     * @return the text of the {@link #ERROR_FIELDS} among the root element's children, by name; none of them
-     *     when the document is no well-formed XML (the SDK then finds no code either)
+     * @return whether the document is exactly S3's answer for a missing key: well-formed XML without a DTD,
+     *     a root element {@code Error} without a namespace, no two children of one name, and a {@code Code}
+     *     child of text {@code NoSuchKey} only
      */
-    static Map<String, String> errorFields(byte[] document) {
+    static boolean isMissingKey(byte[] document) {
         XMLInputFactory factory = XMLInputFactory.newDefaultFactory();
         factory.setProperty(XMLInputFactory.SUPPORT_DTD, false);
         factory.setProperty(XMLInputFactory.IS_SUPPORTING_EXTERNAL_ENTITIES, false);
         factory.setProperty(XMLInputFactory.IS_COALESCING, true);
-        Map<String, String> fields = new HashMap<>();
         try {
             XMLStreamReader reader = factory.createXMLStreamReader(new ByteArrayInputStream(document));
             try {
-                reader.nextTag(); // the root
-                int depth = 1;
-                while (depth > 0) {
-                    int event = reader.next();
-                    if (event == XMLStreamConstants.START_ELEMENT) {
-                        if (depth == 1 && ERROR_FIELDS.contains(reader.getLocalName())) {
-                            fields.putIfAbsent(reader.getLocalName(), reader.getElementText()); // to its end tag
-                        } else {
-                            depth++;
-                        }
-                    } else if (event == XMLStreamConstants.END_ELEMENT) {
-                        depth--;
-                    }
-                }
+                return isMissingKey(reader);
             } finally {
                 reader.close();
             }
         } catch (XMLStreamException | RuntimeException e) {
-            return Map.of();
+            return false;
         }
-        return fields;
+    }
+
+    private static boolean isMissingKey(XMLStreamReader reader) throws XMLStreamException {
+        int event = reader.next();
+        while (event != XMLStreamConstants.START_ELEMENT) {
+            if (event == XMLStreamConstants.DTD || event == XMLStreamConstants.END_DOCUMENT) {
+                return false;
+            }
+            event = reader.next();
+        }
+        if (!"Error".equals(reader.getLocalName()) || !reader.getPrefix().isEmpty()
+                || (reader.getNamespaceURI() != null && !reader.getNamespaceURI().isEmpty())) {
+            return false;
+        }
+        Set<String> children = new HashSet<>();
+        boolean noSuchKey = false;
+        int depth = 1;
+        while (depth > 0) {
+            event = reader.next();
+            if (event == XMLStreamConstants.START_ELEMENT) {
+                if (depth == 1 && !children.add(reader.getLocalName())) {
+                    return false; // the SDK refuses a document with two children of one name
+                }
+                if (depth == 1 && "Code".equals(reader.getLocalName())) {
+                    if (!"NoSuchKey".equals(textOnly(reader))) {
+                        return false;
+                    }
+                    noSuchKey = true;
+                } else {
+                    depth++;
+                }
+            } else if (event == XMLStreamConstants.END_ELEMENT) {
+                depth--;
+            }
+        }
+        while (reader.hasNext()) {
+            reader.next(); // to the end: a document that is not well-formed is no answer of a store
+        }
+        return noSuchKey;
+    }
+
+    /** @return the element's text up to its end tag, or {@code null} when it holds anything but text */
+    private static @Nullable String textOnly(XMLStreamReader reader) throws XMLStreamException {
+        StringBuilder text = new StringBuilder();
+        while (true) {
+            int event = reader.next();
+            if (event == XMLStreamConstants.CHARACTERS || event == XMLStreamConstants.CDATA
+                    || event == XMLStreamConstants.SPACE) {
+                text.append(reader.getText());
+            } else if (event == XMLStreamConstants.END_ELEMENT) {
+                return text.toString();
+            } else {
+                return null;
+            }
+        }
     }
 
     private static boolean marked(GetObjectResponse response, String header) {

@@ -160,11 +160,12 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
      * usually answered 304, and the first read of a session the store has nothing of 404 {@code NoSuchKey}, so
      * without it about one in five of them costs the next call a new connection. With it, a 304 to the
      * backend's GETs is a successful call without a body, which the backend reads as
-     * {@link GetResult.NotModified}, and a 404 with an S3 error document a successful call with that body,
-     * which the backend reads as {@link GetResult.NotFound} for the code {@code NoSuchKey} and as the same
-     * failure as without it for any other code (a 404 of another content type, such as a web server's page, or
-     * with a content encoding, stays a failed call); the SDK's metrics and the client's other interceptors see
-     * those answers as successful calls, a 404 of another code included. It changes no other request through
+     * {@link GetResult.NotModified}, and a 404 with an XML body a successful call with that body: when it is
+     * S3's answer for a missing key ({@code NoSuchKey}) the backend reads {@link GetResult.NotFound}, and any
+     * other such 404 it reads once more without the rewrite, so that it fails as without the interceptor (a
+     * 404 of another content type, such as a web server's page, or with a content encoding, stays a failed
+     * call). The SDK's metrics and the client's other interceptors see the rewritten answers as successful
+     * calls. It changes no other request through
      * the client (they do not carry the execution attribute it looks for), and a client without it works as
      * before. On a client with multipart enabled ({@code multipartEnabled(true)}) it does nothing: that
      * client's multipart downloader, which serves its GETs as GETs of parts, does not take a rewritten answer,
@@ -179,27 +180,39 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
     @Override
     public CompletionStage<GetResult> get(String key, @Nullable String ifNoneMatch) {
         checkKey(key);
-        GetObjectRequest.Builder request = GetObjectRequest.builder().bucket(bucket).key(key);
-        request.overrideConfiguration(overrides.get());
+        CompletableFuture<GetResult> result = new CompletableFuture<>();
+        read(key, ifNoneMatch, true, result);
+        return result;
+    }
+
+    /**
+     * Sends the GET; {@code rewritable} marks it for the revalidation interceptor. A 404 that interceptor made
+     * a successful call but that is not S3's answer for a missing key is read again unmarked, so that the SDK
+     * fails it as it fails any 404 ({@link ReadAnswers}).
+     */
+    private void read(String key, @Nullable String ifNoneMatch, boolean rewritable,
+            CompletableFuture<GetResult> result) {
+        GetObjectRequest.Builder request = GetObjectRequest.builder().bucket(bucket).key(key)
+                .overrideConfiguration(rewritable ? overrides.get() : overrides.read());
         if (ifNoneMatch != null) {
             request.ifNoneMatch(ETags.quote(ifNoneMatch));
         }
-        CompletableFuture<GetResult> result = new CompletableFuture<>();
         CompletableFuture<ResponseBytes<GetObjectResponse>> sent =
                 S3Failure.sent(() -> client.getObject(request.build(), AsyncResponseTransformer.toBytes()));
         sent.whenComplete(S3Failure.failingOnThrow(result, "GET", bucket, key, (bytes, error) -> {
-            Throwable failed = error;
-            if (failed == null) {
+            if (error == null) {
                 ResponseBytes<GetObjectResponse> answer = CompareAndSwap.answered(bytes);
-                failed = ReadAnswers.notFound(answer); // a 404 the interceptor made a successful call
-                if (failed == null) {
-                    // A throw fails the get (failingOnThrow).
-                    result.complete(ifNoneMatch != null && ReadAnswers.isNotModified(answer.response())
-                            ? GetResult.notModified() : found(key, answer));
-                    return;
+                // A throw fails the get (failingOnThrow).
+                switch (ReadAnswers.rewritten(answer)) {
+                    case NOT_MODIFIED -> result.complete(ifNoneMatch != null ? GetResult.notModified()
+                            : found(key, answer));
+                    case MISSING_KEY -> result.complete(GetResult.notFound());
+                    case OTHER_NOT_FOUND -> read(key, ifNoneMatch, false, result);
+                    case NONE -> result.complete(found(key, answer));
                 }
+                return;
             }
-            S3Failure failure = S3Failure.of(failed);
+            S3Failure failure = S3Failure.of(error);
             if (failure.status() == 304) {
                 result.complete(GetResult.notModified());
             } else if (failure.isNoSuchKey()) {
@@ -208,7 +221,6 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
                 result.completeExceptionally(failure.toStorageException("GET", bucket, key));
             }
         }));
-        return result;
     }
 
     private GetResult found(String key, ResponseBytes<GetObjectResponse> bytes) {
