@@ -464,6 +464,12 @@ final class Journal implements AutoCloseable {
             }
         }
         if (!scheduled) {
+            if (Thread.currentThread() == committer) {
+                // A retry's hand-over failed as close() started: close() reads retrying once this thread has
+                // ended, and makes the last attempt
+                retrying = retry;
+                return;
+            }
             retrying = null;
             log.warn("Cannot drop journal segment {}; it and the segments after it are replayed at the "
                     + "next open instead: {}", segment.path, e.toString());

@@ -39,8 +39,10 @@ import software.amazon.awssdk.services.s3.model.GetObjectResponse;
  * one: well-formed XML without a DTD, a root element Error without a namespace, no two children of one
  * name, and a Code child whose text is NoSuchKey. Any other 404 it reads once more without the attribute,
  * so that the SDK fails that read as it always did (its exception, request ids, message, attempt count):
- * matching the SDK's reading of every odd document is not this class's business. A 404 of another type (a
- * web server's HTML page) or with a content encoding is left a failed call.
+ * matching the SDK's reading of every odd document is not this class's business. The second answer is the
+ * outcome (a store that answers differently the second time decides it), within what is left of the call's
+ * timeout. The parser is the one the SDK takes (XMLInputFactory.newInstance()), whose limits count. A 404 of
+ * another type (a web server's HTML page) or with a content encoding is left a failed call.
  * The SDK's metrics and the client's other interceptors see the rewritten answers as successful calls.
  * Other requests through the same client (an application's own, the backend's HEADs and its second reads)
  * carry no BACKEND_GET attribute and are left alone. An answer to a GET of a part or a range is left alone:
@@ -134,7 +136,9 @@ final class ReadAnswers implements ExecutionInterceptor {
      *     child of text {@code NoSuchKey} only
      */
     static boolean isMissingKey(byte[] document) {
-        XMLInputFactory factory = XMLInputFactory.newDefaultFactory();
+        // The SDK's choice of parser (Woodstox when the application has it), whose limits may refuse a document
+        // the JDK's parser would read: then the SDK finds no code, and neither may this
+        XMLInputFactory factory = XMLInputFactory.newInstance();
         factory.setProperty(XMLInputFactory.SUPPORT_DTD, false);
         factory.setProperty(XMLInputFactory.IS_SUPPORTING_EXTERNAL_ENTITIES, false);
         factory.setProperty(XMLInputFactory.IS_COALESCING, true);

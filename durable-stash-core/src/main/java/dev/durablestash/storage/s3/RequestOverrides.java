@@ -41,6 +41,7 @@ import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 /** The per-request override configurations of one {@link S3StorageBackend}. Immutable, thread-safe. */
 final class RequestOverrides {
 
+    private final @Nullable Duration apiCallTimeout;
     private final AwsRequestOverrideConfiguration read;
     private final AwsRequestOverrideConfiguration get;
     private final AwsRequestOverrideConfiguration write;
@@ -58,6 +59,7 @@ final class RequestOverrides {
     RequestOverrides(RequestChecksums checksums, @Nullable Duration apiCallTimeout,
             @Nullable Duration apiCallAttemptTimeout, boolean writeClientFit) {
         this.pluginOnWrites = !writeClientFit;
+        this.apiCallTimeout = apiCallTimeout;
         this.read = timed(AwsRequestOverrideConfiguration.builder(), apiCallTimeout, apiCallAttemptTimeout).build();
         this.get = read.toBuilder().putExecutionAttribute(ReadAnswers.BACKEND_GET, Boolean.TRUE).build();
         this.write = timed(writeClientFit ? AwsRequestOverrideConfiguration.builder()
@@ -73,6 +75,20 @@ final class RequestOverrides {
     /** @return the reads' overrides, marked as the backend's GET ({@link ReadAnswers}) */
     AwsRequestOverrideConfiguration get() {
         return get;
+    }
+
+    /**
+     * @param started when the first read of the same GET was sent ({@link System#nanoTime()})
+     * @return the reads' overrides for a second read of one GET: with the backend's call timeout, what is left
+     *     of it (at least a millisecond, so that the SDK times the read out itself)
+     */
+    AwsRequestOverrideConfiguration reread(long started) {
+        if (apiCallTimeout == null) {
+            return read;
+        }
+        Duration left = apiCallTimeout.minusNanos(System.nanoTime() - started);
+        return read.toBuilder().apiCallTimeout(left.compareTo(Duration.ofMillis(1)) < 0 ? Duration.ofMillis(1) : left)
+                .build();
     }
 
     AwsRequestOverrideConfiguration write() {

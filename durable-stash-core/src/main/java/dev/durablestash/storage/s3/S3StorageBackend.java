@@ -162,7 +162,8 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
      * backend's GETs is a successful call without a body, which the backend reads as
      * {@link GetResult.NotModified}, and a 404 with an XML body a successful call with that body: when it is
      * S3's answer for a missing key ({@code NoSuchKey}) the backend reads {@link GetResult.NotFound}, and any
-     * other such 404 it reads once more without the rewrite, so that it fails as without the interceptor (a
+     * other such 404 it reads once more without the rewrite (within what is left of the call timeout; that
+     * answer decides), so that it fails as without the interceptor (a
      * 404 of another content type, such as a web server's page, or with a content encoding, stays a failed
      * call). The SDK's metrics and the client's other interceptors see the rewritten answers as successful
      * calls. It changes no other request through
@@ -181,19 +182,20 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
     public CompletionStage<GetResult> get(String key, @Nullable String ifNoneMatch) {
         checkKey(key);
         CompletableFuture<GetResult> result = new CompletableFuture<>();
-        read(key, ifNoneMatch, true, result);
+        read(key, ifNoneMatch, System.nanoTime(), true, result);
         return result;
     }
 
     /**
      * Sends the GET; {@code rewritable} marks it for the revalidation interceptor. A 404 that interceptor made
-     * a successful call but that is not S3's answer for a missing key is read again unmarked, so that the SDK
-     * fails it as it fails any 404 ({@link ReadAnswers}).
+     * a successful call but that is not S3's answer for a missing key is read again unmarked, within what is
+     * left of the call timeout since {@code started}, so that the SDK fails it as it fails any 404
+     * ({@link ReadAnswers}).
      */
-    private void read(String key, @Nullable String ifNoneMatch, boolean rewritable,
+    private void read(String key, @Nullable String ifNoneMatch, long started, boolean rewritable,
             CompletableFuture<GetResult> result) {
         GetObjectRequest.Builder request = GetObjectRequest.builder().bucket(bucket).key(key)
-                .overrideConfiguration(rewritable ? overrides.get() : overrides.read());
+                .overrideConfiguration(rewritable ? overrides.get() : overrides.reread(started));
         if (ifNoneMatch != null) {
             request.ifNoneMatch(ETags.quote(ifNoneMatch));
         }
@@ -207,7 +209,7 @@ public final class S3StorageBackend implements StorageBackend, AutoCloseable {
                     case NOT_MODIFIED -> result.complete(ifNoneMatch != null ? GetResult.notModified()
                             : found(key, answer));
                     case MISSING_KEY -> result.complete(GetResult.notFound());
-                    case OTHER_NOT_FOUND -> read(key, ifNoneMatch, false, result);
+                    case OTHER_NOT_FOUND -> read(key, ifNoneMatch, started, false, result);
                     case NONE -> result.complete(found(key, answer));
                 }
                 return;

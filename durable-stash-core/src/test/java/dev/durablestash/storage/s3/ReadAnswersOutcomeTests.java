@@ -383,4 +383,31 @@ class ReadAnswersOutcomeTests {
         assertSameOutcome("request id in the body only");
         assertThat(((S3Exception) ((Throwable) outcome(true, null)).getCause()).requestId()).isEqualTo("REQ-IN-BODY");
     }
+
+    /* Documents the SDK's parser (Woodstox, when present) refuses by its limits, and the JDK's reads. */
+    @Test
+    void aNoSuchKeyWhoseRootHas2000AttributesGivesTheSameOutcome() throws Exception {
+        StringBuilder doc = new StringBuilder("<Error");
+        for (int i = 0; i < 2000; i++) {
+            doc.append(" a").append(i).append("=\"x\"");
+        }
+        answer(Map.of("Content-Type", "application/xml", "x-amz-request-id", "REQ1"),
+                doc + "><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message></Error>");
+        assertSameOutcome("2000 attributes on Error");
+    }
+
+    @Test
+    void aNoSuchKeyWithA600kAttributeGivesTheSameOutcome() throws Exception {
+        answer(Map.of("Content-Type", "application/xml", "x-amz-request-id", "REQ1"),
+                "<Error a=\"" + "x".repeat(600_000) + "\"><Code>NoSuchKey</Code><Message>gone</Message></Error>");
+        assertSameOutcome("600 000-character attribute");
+    }
+
+    @Test
+    void aNoSuchKeyWithAMessageNested1100DeepGivesTheSameOutcome() throws Exception {
+        answer(Map.of("Content-Type", "application/xml", "x-amz-request-id", "REQ1"),
+                "<Error><Code>NoSuchKey</Code><Message>" + "<a>".repeat(1100) + "</a>".repeat(1100)
+                        + "</Message></Error>");
+        assertSameOutcome("Message nested 1100 deep");
+    }
 }
