@@ -86,7 +86,11 @@ class ReadAnswersOutcomeTests {
     }
 
     private Object outcome(boolean withInterceptor, String ifNoneMatch) throws Exception {
-        S3StorageBackend backend = S3StorageBackend.builder().bucket("stash").client(client(withInterceptor)).build();
+        return outcome(S3StorageBackend.builder().bucket("stash").client(client(withInterceptor)).build(), ifNoneMatch);
+    }
+
+    /** @return what the backend's GET of a session's key ended with: its result, or its failure */
+    static Object outcome(S3StorageBackend backend, String ifNoneMatch) throws Exception {
         try {
             return backend.get("durable-stash/some-session", ifNoneMatch).toCompletableFuture().get(30,
                     TimeUnit.SECONDS);
@@ -96,7 +100,7 @@ class ReadAnswersOutcomeTests {
     }
 
     /** What a caller can see of the outcome. */
-    private static Map<String, Object> describe(Object outcome) {
+    static Map<String, Object> describe(Object outcome) {
         Map<String, Object> d = new LinkedHashMap<>();
         if (!(outcome instanceof Throwable t)) {
             d.put("result", outcome.getClass().getSimpleName());

@@ -1,5 +1,7 @@
 package dev.durablestash.storage.s3;
 
+import static dev.durablestash.storage.s3.ReadAnswersOutcomeTests.describe;
+import static dev.durablestash.storage.s3.ReadAnswersOutcomeTests.outcome;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.InetSocketAddress;
@@ -109,29 +111,6 @@ class ReadAnswersSecondReadTests {
     private static Answer notFoundXml(String doc, long delay) {
         return new Answer(404, Map.of("Content-Type", "application/xml", "x-amz-request-id", "REQ1"),
                 doc.getBytes(StandardCharsets.UTF_8), delay);
-    }
-
-    private static Object outcome(S3StorageBackend backend, String ifNoneMatch) throws Exception {
-        try {
-            return backend.get("durable-stash/some-session", ifNoneMatch).toCompletableFuture().get(30,
-                    TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            return e.getCause();
-        }
-    }
-
-    private static Map<String, Object> describe(Object outcome) {
-        Map<String, Object> d = new LinkedHashMap<>();
-        if (!(outcome instanceof Throwable t)) {
-            d.put("result", outcome.getClass().getSimpleName());
-            return d;
-        }
-        d.put("class", t.getClass().getSimpleName());
-        if (t.getCause() instanceof AwsServiceException s) {
-            d.put("status", s.statusCode());
-            d.put("errorCode", s.awsErrorDetails() == null ? null : s.awsErrorDetails().errorCode());
-        }
-        return d;
     }
 
     private static S3StorageBackend backend(S3AsyncClient client) {
